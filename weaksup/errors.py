@@ -1,0 +1,54 @@
+"""The exceptions weaksup raises.
+
+Every error names the thing at fault (the LF, the file, the column, the key) and
+says how to fix it. All of them derive from :class:`WeakSupError`, so a caller can
+catch the whole family at once, and all of them pickle, so they cross process and
+worker boundaries intact.
+"""
+
+from __future__ import annotations
+
+
+class WeakSupError(Exception):
+    """Base class of every error weaksup raises on purpose."""
+
+    def __reduce__(self):  # keep the message when pickled across workers
+        return (self.__class__, self.args)
+
+
+class LabelSpaceError(WeakSupError, ValueError):
+    """A label is not in the task's label space, or a label space is malformed."""
+
+
+class LFDefinitionError(WeakSupError, ValueError):
+    """A labeling function is defined with bad arguments."""
+
+
+class DuplicateLFError(WeakSupError, ValueError):
+    """Two labeling functions share one name."""
+
+
+class UnknownLFError(WeakSupError, KeyError):
+    """A labeling function name that the registry does not hold."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class LFApplyError(WeakSupError, RuntimeError):
+    """A labeling function raised, or returned a bad value, on a row."""
+
+
+class MissingColumnError(WeakSupError, KeyError):
+    """A labeling function reads a column that the data does not have."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class VoteMatrixError(WeakSupError, ValueError):
+    """A vote matrix, or a file holding one, is malformed."""
+
+
+class DataError(WeakSupError, ValueError):
+    """An input data file or frame is malformed."""

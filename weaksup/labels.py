@@ -1,0 +1,110 @@
+"""Class labels: the ``ABSTAIN`` vote and the :class:`LabelSpace` of a task."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from weaksup.errors import LabelSpaceError
+
+#: The vote of a labeling function that does not label a row.
+ABSTAIN: int = -1
+
+
+class LabelSpace(Sequence[str]):
+    """The class names of a task, mapped to the ids ``0..k-1`` in order.
+
+    Labeling functions vote with the integer ids; names are used at the edges
+    (outputs, reports, review tools).
+
+    Parameters
+    ----------
+    names : iterable of str
+        The class names, in id order. Must be non-empty, unique, non-blank strings.
+
+    Examples
+    --------
+    >>> space = LabelSpace(["ham", "spam"])
+    >>> space["spam"], space.name(0), len(space)
+    (1, 'ham', 2)
+    >>> space.name(ABSTAIN)
+    ''
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        names = tuple(names)
+        if not names:
+            raise LabelSpaceError("a LabelSpace needs at least one class name; got none")
+        bad = [n for n in names if not isinstance(n, str) or not n.strip()]
+        if bad:
+            raise LabelSpaceError(
+                f"class names must be non-blank strings; got {bad!r} in {list(names)!r}"
+            )
+        seen: dict[str, int] = {}
+        for i, n in enumerate(names):
+            if n in seen:
+                raise LabelSpaceError(
+                    f"class name {n!r} appears twice in {list(names)!r} "
+                    f"(positions {seen[n]} and {i}); class names must be unique"
+                )
+            seen[n] = i
+        self._names = names
+        self._ids = seen
+
+    # Sequence protocol: iteration and len give the names in id order.
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __getitem__(self, key):  # type: ignore[override]
+        """``space["spam"] -> 1``; ``space[0] -> "ham"``."""
+        if isinstance(key, str):
+            return self.id(key)
+        return self._names[key]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._ids
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LabelSpace) and self._names == other._names
+
+    def __hash__(self) -> int:
+        return hash(self._names)
+
+    def __repr__(self) -> str:
+        return f"LabelSpace({list(self._names)!r})"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The class names in id order."""
+        return self._names
+
+    @property
+    def cardinality(self) -> int:
+        """The number of classes ``k``."""
+        return len(self._names)
+
+    def id(self, name: str) -> int:
+        """The id of a class name; a :class:`LabelSpaceError` names the known ones."""
+        try:
+            return self._ids[name]
+        except (KeyError, TypeError):
+            raise LabelSpaceError(
+                f"unknown label {name!r}; the label space is {list(self._names)!r}"
+            ) from None
+
+    def name(self, label_id: int) -> str:
+        """The class name of an id; ``ABSTAIN`` gives the empty string."""
+        if label_id == ABSTAIN:
+            return ""
+        if isinstance(label_id, bool) or not 0 <= int(label_id) < len(self._names):
+            raise LabelSpaceError(
+                f"label id {label_id!r} is outside 0..{len(self._names) - 1} "
+                f"(or {ABSTAIN} for abstain) of {list(self._names)!r}"
+            )
+        return self._names[int(label_id)]
+
+    def to_json(self) -> list[str]:
+        """The names as a JSON-safe list."""
+        return list(self._names)

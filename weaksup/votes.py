@@ -1,0 +1,287 @@
+"""The vote matrix: one row per data row, one column per labeling function."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from weaksup._io import atomic_path
+from weaksup.errors import VoteMatrixError
+from weaksup.labels import ABSTAIN, LabelSpace
+
+_FORMAT_VERSION = 1
+
+
+def smallest_vote_dtype(cardinality: int) -> np.dtype:
+    """The smallest signed integer dtype holding ``ABSTAIN`` and ``0..cardinality-1``."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if cardinality - 1 <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+class VoteMatrix:
+    """Votes of ``m`` labeling functions on ``n`` rows (``ABSTAIN = -1``).
+
+    Parameters
+    ----------
+    values : array-like of int, shape (n, m)
+        The votes; stored in the smallest integer dtype that fits.
+    row_ids : array-like, shape (n,), optional
+        The id of each row, in row order; defaults to ``0..n-1``.
+    lf_names : sequence of str, optional
+        One unique name per column; defaults to ``lf0, lf1, ...``.
+    lf_versions : sequence of str, optional
+        The version of each LF (``""`` when unknown).
+    label_space : LabelSpace, optional
+        The task's classes; votes must then be below its cardinality.
+    faults : mapping of str to int, optional
+        Rows on which each LF raised and abstained (fault-tolerant application).
+
+    Examples
+    --------
+    >>> votes = VoteMatrix([[0, -1], [1, 1]], row_ids=["a", "b"], lf_names=["x", "y"])
+    >>> votes.shape, votes.values.dtype.name
+    ((2, 2), 'int8')
+    >>> votes.coverage().tolist()
+    [0.5, 1.0]
+    """
+
+    def __init__(
+        self,
+        values: Any,
+        *,
+        row_ids: Any = None,
+        lf_names: Sequence[str] | None = None,
+        lf_versions: Sequence[str] | None = None,
+        label_space: LabelSpace | None = None,
+        faults: Mapping[str, int] | None = None,
+    ) -> None:
+        arr = np.asarray(values)
+        if arr.ndim != 2:
+            raise VoteMatrixError(
+                f"votes must be a 2-D array (rows x labeling functions); got shape {arr.shape}"
+            )
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.mod(arr, 1) == 0):
+                raise VoteMatrixError(
+                    f"votes must be integers (class ids, or {ABSTAIN} to abstain); got dtype {arr.dtype}"
+                )
+        n, m = arr.shape
+        low = int(arr.min()) if arr.size else ABSTAIN
+        high = int(arr.max()) if arr.size else ABSTAIN
+        if low < ABSTAIN:
+            r, c = np.argwhere(arr < ABSTAIN)[0]
+            raise VoteMatrixError(
+                f"vote {arr[r, c]} at row {r}, column {c} is below {ABSTAIN} (ABSTAIN); "
+                "votes are class ids 0..k-1 or -1"
+            )
+        if label_space is not None and high >= label_space.cardinality:
+            r, c = np.argwhere(arr >= label_space.cardinality)[0]
+            raise VoteMatrixError(
+                f"vote {arr[r, c]} at row {r}, column {c} is outside the label space "
+                f"{list(label_space)!r} (ids 0..{label_space.cardinality - 1})"
+            )
+        self.values = arr.astype(smallest_vote_dtype(max(high + 1, 1)), copy=False)
+        self.row_ids = np.arange(n) if row_ids is None else np.asarray(row_ids)
+        if self.row_ids.shape != (n,):
+            raise VoteMatrixError(
+                f"row_ids has shape {self.row_ids.shape} but the votes have {n} rows"
+            )
+        names = [f"lf{j}" for j in range(m)] if lf_names is None else [str(x) for x in lf_names]
+        if len(names) != m:
+            raise VoteMatrixError(f"{len(names)} lf_names for {m} vote columns")
+        dupes = sorted({x for x in names if names.count(x) > 1})
+        if dupes:
+            raise VoteMatrixError(f"LF names must be unique; repeated: {dupes}")
+        self.lf_names = names
+        versions = [""] * m if lf_versions is None else [str(v) for v in lf_versions]
+        if len(versions) != m:
+            raise VoteMatrixError(f"{len(versions)} lf_versions for {m} vote columns")
+        self.lf_versions = versions
+        self.label_space = label_space
+        self.faults = {name: 0 for name in names}
+        self.faults.update({k: int(v) for k, v in (faults or {}).items()})
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_rows, n_lfs)``."""
+        return self.values.shape  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def __repr__(self) -> str:
+        n, m = self.shape
+        return f"VoteMatrix(n={n}, m={m}, dtype={self.values.dtype.name}, lfs={self.lf_names[:5]}{'...' if m > 5 else ''})"
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.values if dtype is None else self.values.astype(dtype)
+
+    @property
+    def lf_ids(self) -> list[str]:
+        """``name@version`` of every column (just ``name`` when the version is unknown)."""
+        return [f"{n}@{v}" if v else n for n, v in zip(self.lf_names, self.lf_versions)]
+
+    def to_numpy(self, dtype: Any = np.int64) -> np.ndarray:
+        """The votes as a plain array (``int64`` by default, as Snorkel expects)."""
+        return self.values.astype(dtype)
+
+    def column(self, name: str) -> np.ndarray:
+        """The votes of one LF."""
+        try:
+            return self.values[:, self.lf_names.index(name)]
+        except ValueError:
+            raise VoteMatrixError(f"no LF named {name!r}; the columns are {self.lf_names}") from None
+
+    def coverage(self) -> np.ndarray:
+        """Fraction of rows on which each LF votes."""
+        if len(self) == 0:
+            return np.zeros(self.shape[1])
+        return (self.values != ABSTAIN).mean(axis=0)
+
+    def select(self, lfs: Sequence[str]) -> VoteMatrix:
+        """A vote matrix with only the named LF columns, in the given order."""
+        idx = []
+        for name in lfs:
+            if name not in self.lf_names:
+                raise VoteMatrixError(f"no LF named {name!r}; the columns are {self.lf_names}")
+            idx.append(self.lf_names.index(name))
+        return VoteMatrix(
+            self.values[:, idx], row_ids=self.row_ids,
+            lf_names=[self.lf_names[j] for j in idx],
+            lf_versions=[self.lf_versions[j] for j in idx],
+            label_space=self.label_space, faults={self.lf_names[j]: self.faults[self.lf_names[j]] for j in idx},
+        )
+
+    def take(self, rows: Any) -> VoteMatrix:
+        """A vote matrix with the given rows (positions or a boolean mask)."""
+        return VoteMatrix(
+            self.values[rows], row_ids=self.row_ids[rows], lf_names=self.lf_names,
+            lf_versions=self.lf_versions, label_space=self.label_space, faults=self.faults,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, VoteMatrix):
+            return NotImplemented
+        return (
+            self.shape == other.shape
+            and np.array_equal(self.values, other.values)
+            and np.array_equal(self.row_ids, other.row_ids)
+            and self.lf_names == other.lf_names
+            and self.lf_versions == other.lf_versions
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_frame(self):
+        """The votes as a DataFrame indexed by row id, one column per LF name."""
+        import pandas as pd
+
+        return pd.DataFrame(self.values, index=pd.Index(self.row_ids, name="row_id"), columns=self.lf_names)
+
+    # ------------------------------------------------------------------ storage
+    def _meta(self) -> dict[str, Any]:
+        return {
+            "format": "weaksup.VoteMatrix",
+            "format_version": _FORMAT_VERSION,
+            "lf_names": self.lf_names,
+            "lf_versions": self.lf_versions,
+            "label_space": None if self.label_space is None else self.label_space.to_json(),
+            "faults": self.faults,
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the matrix to ``.npz`` or ``.parquet`` (by extension), atomically, without pickle.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> votes = VoteMatrix([[0, -1], [1, 1]], lf_names=["x", "y"])
+        >>> path = votes.save(pathlib.Path(tempfile.mkdtemp()) / "votes.npz")
+        >>> VoteMatrix.load(path) == votes
+        True
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        row_ids = self.row_ids
+        if row_ids.dtype == object:
+            kinds = {type(x) for x in row_ids}
+            if kinds <= {int, np.int64}:
+                row_ids = row_ids.astype(np.int64)
+            else:
+                row_ids = row_ids.astype(str)
+        if suffix == ".npz":
+            with atomic_path(path) as tmp:
+                with open(tmp, "wb") as fh:
+                    np.savez_compressed(
+                        fh, values=self.values, row_ids=row_ids,
+                        meta=np.array(json.dumps(self._meta())),
+                    )
+        elif suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            columns = {"row_id": pa.array(row_ids)}
+            for j, lf_id in enumerate(self.lf_ids):
+                columns[lf_id] = pa.array(self.values[:, j])
+            table = pa.table(columns).replace_schema_metadata({"weaksup": json.dumps(self._meta())})
+            with atomic_path(path) as tmp:
+                pq.write_table(table, tmp)
+        else:
+            raise VoteMatrixError(
+                f"cannot save a vote matrix as {path.name!r}: use a .npz or .parquet file name"
+            )
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> VoteMatrix:
+        """Read a matrix written by :meth:`save` (nothing is unpickled)."""
+        path = Path(path)
+        if not path.exists():
+            raise VoteMatrixError(f"vote matrix file {str(path)!r} does not exist")
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".npz":
+                with np.load(path, allow_pickle=False) as data:
+                    missing = {"values", "row_ids", "meta"} - set(data.files)
+                    if missing:
+                        raise VoteMatrixError(
+                            f"{path}: not a weaksup vote matrix, missing arrays {sorted(missing)} "
+                            f"(found {sorted(data.files)})"
+                        )
+                    values, row_ids = data["values"], data["row_ids"]
+                    meta = json.loads(str(data["meta"]))
+            elif suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                table = pq.read_table(path)
+                raw = (table.schema.metadata or {}).get(b"weaksup")
+                if raw is None:
+                    raise VoteMatrixError(f"{path}: Parquet file has no weaksup metadata; it was not written by VoteMatrix.save")
+                meta = json.loads(raw)
+                row_ids = table.column("row_id").to_numpy(zero_copy_only=False)
+                cols = [c for c in table.column_names if c != "row_id"]
+                values = (
+                    np.column_stack([table.column(c).to_numpy() for c in cols])
+                    if cols else np.empty((table.num_rows, 0), dtype=np.int8)
+                )
+            else:
+                raise VoteMatrixError(f"cannot load {path.name!r}: expected a .npz or .parquet file")
+        except VoteMatrixError:
+            raise
+        except Exception as exc:  # corrupt zip, bad JSON, truncated parquet ...
+            raise VoteMatrixError(f"{path}: cannot read vote matrix ({type(exc).__name__}: {exc})") from exc
+        if meta.get("format") != "weaksup.VoteMatrix":
+            raise VoteMatrixError(f"{path}: metadata does not describe a weaksup.VoteMatrix")
+        space = meta.get("label_space")
+        return cls(
+            values, row_ids=row_ids, lf_names=meta["lf_names"], lf_versions=meta["lf_versions"],
+            label_space=LabelSpace(space) if space else None, faults=meta.get("faults"),
+        )
