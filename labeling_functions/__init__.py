@@ -1,0 +1,1 @@
+"""Labeling-function modules for the shipped example datasets."""

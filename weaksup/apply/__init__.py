@@ -1,0 +1,5 @@
+"""Applying labeling functions to data."""
+
+from weaksup.apply.core import apply_lfs
+
+__all__ = ["apply_lfs"]

@@ -1,0 +1,257 @@
+"""Apply labeling functions to a DataFrame: vectorised kinds in parallel, generic LFs row-wise."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from weaksup.errors import DataError, DuplicateLFError, LFApplyError, LFDefinitionError, MissingColumnError
+from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.lf.batch import Batch
+from weaksup.lf.core import LabelingFunction, Row
+from weaksup.registry import Registry
+from weaksup.votes import VoteMatrix, smallest_vote_dtype
+
+logger = logging.getLogger(__name__)
+
+#: Rows per batch: bounds the memory of Python-side values while keeping kernels busy.
+DEFAULT_CHUNK_ROWS = 250_000
+
+
+def _as_lf_list(lfs: Any) -> tuple[list[LabelingFunction], LabelSpace | None]:
+    if isinstance(lfs, Registry):
+        return lfs.lfs, lfs.label_space
+    if isinstance(lfs, LabelingFunction):
+        return [lfs], None
+    if isinstance(lfs, (str, bytes)) or not isinstance(lfs, Iterable):
+        raise LFDefinitionError(f"expected a Registry or LabelingFunction objects; got {type(lfs).__name__}")
+    out = list(lfs)
+    bad = [x for x in out if not isinstance(x, LabelingFunction)]
+    if bad:
+        raise LFDefinitionError(
+            f"expected LabelingFunction objects; got {type(bad[0]).__name__} {bad[0]!r}. "
+            "Decorate functions with @labeling_function or build them with a *_lf factory."
+        )
+    seen: dict[str, LabelingFunction] = {}
+    for lf in out:
+        if lf.name in seen and seen[lf.name] is not lf:
+            raise DuplicateLFError(
+                f"two labeling functions are named {lf.name!r}: one defined at {seen[lf.name].source}, "
+                f"the other at {lf.source}; rename one of them"
+            )
+        seen[lf.name] = lf
+    return list(seen.values()), None
+
+
+def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
+    if id_column is None:
+        ids = data.index
+    elif id_column not in data.columns:
+        raise MissingColumnError(
+            f"id column {id_column!r} is not in the data; its columns are {list(map(str, data.columns))}"
+        )
+    else:
+        ids = pd.Index(data[id_column])
+    if ids.hasnans:
+        pos = int(np.flatnonzero(pd.isna(ids))[0])
+        raise DataError(f"row id {'column ' + repr(id_column) if id_column else 'index'} is missing at row {pos}; every row needs an id")
+    if not ids.is_unique:
+        dupes = ids[ids.duplicated()].unique()[:5].tolist()
+        raise DataError(
+            f"row ids must be unique; repeated: {dupes}. Use weaksup.data.make_row_ids() to derive "
+            "stable unique ids, or pass id_column= naming a unique column"
+        )
+    return ids.to_numpy()
+
+
+def _missing_column_in(exc: BaseException, columns: list[str]) -> str | None:
+    if isinstance(exc, AttributeError) and isinstance(getattr(exc, "obj", None), Row):
+        return exc.name if exc.name not in columns else None
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str) and exc.args[0] not in columns:
+        return exc.args[0]
+    return None
+
+
+class _Application:
+    """One call of :func:`apply_lfs`: the LFs, the checks, the fault counts."""
+
+    def __init__(self, lfs: list[LabelingFunction], label_space: LabelSpace | None,
+                 fault_tolerant: bool, columns: list[str]) -> None:
+        self.lfs = lfs
+        self.label_space = label_space
+        self.fault_tolerant = fault_tolerant
+        self.columns = columns
+        self.faults = {lf.name: 0 for lf in lfs}
+
+    def rowwise(self, lf: LabelingFunction, batch: Batch, row_ids: np.ndarray) -> np.ndarray:
+        votes: list[Any] = []
+        append = votes.append
+        for i, row in enumerate(batch.rows()):
+            try:
+                append(lf(row))
+            except Exception as exc:
+                column = _missing_column_in(exc, self.columns)
+                if column is not None:
+                    raise MissingColumnError(
+                        f"labeling function {lf.name!r} (defined at {lf.source}) reads column {column!r}, "
+                        f"which the data does not have; its columns are {self.columns}"
+                    ) from exc
+                if not self.fault_tolerant:
+                    raise LFApplyError(
+                        f"labeling function {lf.name!r} (defined at {lf.source}) raised "
+                        f"{type(exc).__name__}: {exc} on row id {row_ids[i]!r} (row {i} of this batch). "
+                        "Fix the LF, or pass fault_tolerant=True to abstain on such rows and count them."
+                    ) from exc
+                if self.faults[lf.name] == 0:
+                    logger.warning("LF %r raised %s: %s on row id %r; abstaining (fault-tolerant)",
+                                   lf.name, type(exc).__name__, exc, row_ids[i])
+                self.faults[lf.name] += 1
+                append(ABSTAIN)
+        return self.check(lf, votes, row_ids)
+
+    def vectorised(self, lf: LabelingFunction, batch: Batch, row_ids: np.ndarray) -> np.ndarray:
+        try:
+            votes = lf.vote_batch(batch)
+        except Exception as exc:  # find the row that breaks it, or count faults row by row
+            logger.debug("vectorised form of %r failed (%s); retrying row by row", lf.name, exc)
+            votes = self.rowwise(lf, batch, row_ids)
+            if not self.fault_tolerant:
+                raise LFApplyError(
+                    f"labeling function {lf.name!r} (defined at {lf.source}) failed on this batch of "
+                    f"{batch.n} rows ({type(exc).__name__}: {exc}), though no single row fails alone"
+                ) from exc
+            return votes
+        return self.check(lf, votes, row_ids)
+
+    def check(self, lf: LabelingFunction, votes: Any, row_ids: np.ndarray) -> np.ndarray:
+        arr = np.asarray(votes)
+        if arr.dtype.kind not in "iu" and len(arr):
+            bad = next((i for i, v in enumerate(votes)
+                        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))), 0)
+            value = votes[bad]
+            raise LFApplyError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) returned {value!r} "
+                f"({type(value).__name__}) on row id {row_ids[bad]!r}; an LF must return a class id (int) "
+                f"or ABSTAIN (-1)"
+            )
+        k = self.label_space.cardinality if self.label_space is not None else None
+        bad_mask = (arr < ABSTAIN) | ((arr >= k) if k is not None else False)
+        if bad_mask.any():
+            i = int(np.flatnonzero(bad_mask)[0])
+            space = f"the label space {list(self.label_space)} (ids 0..{k - 1})" if k else "class ids >= 0"
+            raise LFApplyError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) returned {int(arr[i])} on row id "
+                f"{row_ids[i]!r}, outside {space} or ABSTAIN (-1)"
+            )
+        return arr
+
+
+def apply_lfs(
+    lfs: Registry | LabelingFunction | Iterable[LabelingFunction],
+    data: pd.DataFrame,
+    *,
+    label_space: LabelSpace | None = None,
+    id_column: str | None = None,
+    fault_tolerant: bool = False,
+    progress: bool | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    n_threads: int | None = None,
+) -> VoteMatrix:
+    """Apply labeling functions to every row of a DataFrame.
+
+    Keyword, regex, lookup, model-score and threshold LFs run vectorised over whole
+    columns (string kernels in C++, several LFs at once on a thread pool); generic LFs
+    run row by row on light row objects. Both give the votes Snorkel's
+    ``PandasLFApplier`` gives on ``[lf.to_snorkel() for lf in lfs]``.
+
+    Parameters
+    ----------
+    lfs : Registry, LabelingFunction or iterable of them
+        The LFs; a registry also supplies its label space.
+    data : pandas.DataFrame
+        The rows. The result keeps their order.
+    label_space : LabelSpace, optional
+        Votes must be ids of this space (or ``ABSTAIN``); defaults to the registry's.
+    id_column : str, optional
+        A column of unique row ids; the DataFrame index by default.
+    fault_tolerant : bool, default False
+        If False, an LF that raises stops the run with an error naming the LF and the row.
+        If True, the row abstains and the fault is counted in ``VoteMatrix.faults``.
+    progress : bool, optional
+        Show a progress bar; by default only for 100,000 rows or more.
+    chunk_rows : int, default 250,000
+        Rows per batch.
+    n_threads : int, optional
+        Threads for vectorised LFs; defaults to the number of CPUs (at most 8).
+
+    Returns
+    -------
+    VoteMatrix
+        ``n_rows x n_lfs`` votes with the row ids and ``name@version`` of each LF.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaksup.lf import keyword_lf, labeling_function
+    >>> @labeling_function
+    ... def short(x):
+    ...     return 0 if len(x.text) < 8 else -1
+    >>> df = pd.DataFrame({"text": ["subscribe to me", "nice", "great song"]}, index=["a", "b", "c"])
+    >>> votes = apply_lfs([keyword_lf("kw_sub", "subscribe", 1), short], df)
+    >>> votes.values.tolist(), votes.row_ids.tolist()
+    ([[1, -1], [-1, 0], [-1, -1]], ['a', 'b', 'c'])
+    """
+    lf_list, registry_space = _as_lf_list(lfs)
+    label_space = label_space if label_space is not None else registry_space
+    if isinstance(data, dict):
+        data = pd.DataFrame(data)
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be >= 1; got {chunk_rows}")
+    columns = [str(c) for c in data.columns]
+    for lf in lf_list:
+        missing = [f for f in lf.fields if f not in columns]
+        if missing:
+            raise MissingColumnError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) reads column(s) {missing}, "
+                f"which the data does not have; its columns are {columns}"
+            )
+    row_ids = _row_ids(data, id_column)
+    n, m = len(data), len(lf_list)
+    dtype = smallest_vote_dtype(label_space.cardinality) if label_space is not None else np.dtype(np.int64)
+    values = np.full((n, m), ABSTAIN, dtype=dtype)
+    run = _Application(lf_list, label_space, fault_tolerant, columns)
+    vector_jobs = [j for j, lf in enumerate(lf_list) if lf.vectorised]
+    row_jobs = [j for j, lf in enumerate(lf_list) if not lf.vectorised]
+    threads = n_threads or min(os.cpu_count() or 1, 8)
+    show = progress if progress is not None else n >= 100_000
+    with ThreadPoolExecutor(max_workers=threads) as pool, \
+            tqdm(total=n * m, desc="applying LFs", unit="votes", unit_scale=True, disable=not show) as bar:
+        for start in range(0, max(n, 1), chunk_rows):
+            stop = min(start + chunk_rows, n)
+            batch = Batch(data.iloc[start:stop])
+            ids = row_ids[start:stop]
+            futures = {j: pool.submit(run.vectorised, lf_list[j], batch, ids) for j in vector_jobs}
+            for j in row_jobs:
+                values[start:stop, j] = run.rowwise(lf_list[j], batch, ids)
+                bar.update(stop - start)
+            for j, future in futures.items():
+                values[start:stop, j] = future.result()
+                bar.update(stop - start)
+    if label_space is None and values.size:
+        values = values.astype(smallest_vote_dtype(int(values.max()) + 1))
+    faults = {k: v for k, v in run.faults.items()}
+    if any(faults.values()):
+        logger.warning("LF faults (rows abstained): %s", {k: v for k, v in faults.items() if v})
+    return VoteMatrix(
+        values, row_ids=row_ids, lf_names=[lf.name for lf in lf_list],
+        lf_versions=[lf.version for lf in lf_list], label_space=label_space, faults=faults,
+    )

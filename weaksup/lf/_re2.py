@@ -1,0 +1,206 @@
+"""Translate a Python regular expression into RE2 syntax, with an exactness guard.
+
+String kernels (pyarrow's ``match_substring_regex``) use RE2, which differs from
+Python's ``re`` in syntax and, on some characters, in meaning: RE2's ``\\w``, ``\\d``,
+``\\s`` and ``\\b`` are ASCII-only, its case folding differs on four letters, and its
+``$`` does not match before a final newline. So a pattern is translated from Python's
+own parse tree (never by string rewriting), and beside the RE2 pattern we return a
+*guard*: an RE2 pattern matching exactly the rows on which the two engines could
+disagree. Those rows are judged by Python's ``re``; all others by RE2. The votes are
+therefore identical to Python's ``re.search`` on every row.
+
+Patterns RE2 cannot express (look-arounds, back-references, atomic groups, possessive
+repeats, repeat counts over 1000) translate to ``None``: the caller uses Python's
+``re`` on the whole column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+try:  # Python 3.11+
+    import re._constants as C  # type: ignore[import-not-found]
+    import re._parser as P  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover
+    import sre_constants as C  # type: ignore[no-redef]
+    import sre_parse as P  # type: ignore[no-redef]
+
+_RE2_MAX_REPEAT = 1000
+
+# Rows holding any of these characters may be judged differently by the two engines.
+_NON_ASCII_WORD = r"[^\x00-\x7f\P{L}]|[^\x00-\x7f\P{N}]"  # non-ASCII letters and numbers
+_NON_ASCII_DIGIT = r"[^\x00-\x7f\P{Nd}]"
+# Python's \s beyond RE2's [\t\n\f\r ]: \v, \x1c-\x1f (ASCII) and the Unicode spaces.
+_ASCII_EXTRA_SPACE = r"\x0b\x1c-\x1f"
+_UNICODE_SPACE = r"\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+# Letters whose case-insensitive match differs between Python's re and RE2 for ASCII patterns:
+# dotted/dotless i, long s, Kelvin sign.
+_CASE_FOLD_DIFF = r"[\x{130}\x{131}\x{17f}\x{212a}]"
+_NON_ASCII = r"[^\x00-\x7f]"
+_FINAL_NEWLINE = r"\n\z"
+
+
+class _Untranslatable(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Translation:
+    """An RE2 pattern equal to a Python one outside the rows its ``guard`` matches."""
+
+    pattern: str
+    guard: str | None
+
+
+def _char(code: int) -> str:
+    ch = chr(code)
+    if ch.isascii() and ch.isalnum():
+        return ch
+    return rf"\x{{{code:x}}}"
+
+
+_CATEGORY = {
+    C.CATEGORY_DIGIT: (r"\d", "digit"),
+    C.CATEGORY_NOT_DIGIT: (r"\D", "digit"),
+    C.CATEGORY_SPACE: (r"\s", "space"),
+    C.CATEGORY_NOT_SPACE: (r"\S", "space"),
+    C.CATEGORY_WORD: (r"\w", "word"),
+    C.CATEGORY_NOT_WORD: (r"\W", "word"),
+}
+
+_FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
+
+
+def _flag_string(flags: int) -> str:
+    return "".join(letter for bit, letter in _FLAG_LETTERS if flags & bit)
+
+
+class _Translator:
+    def __init__(self) -> None:
+        self.features: set[str] = set()
+
+    def note_case(self, flags: int, code: int) -> None:
+        if flags & re.IGNORECASE:
+            self.features.add("ignorecase" if code < 128 else "ignorecase_non_ascii")
+
+    def items(self, seq, flags: int) -> str:
+        return "".join(self.item(op, av, flags) for op, av in seq)
+
+    def item(self, op, av, flags: int) -> str:
+        if op is C.LITERAL:
+            self.note_case(flags, av)
+            return _char(av)
+        if op is C.NOT_LITERAL:
+            self.note_case(flags, av)
+            return f"[^{_char(av)}]"
+        if op is C.ANY:
+            return "."
+        if op is C.IN:
+            return self.char_class(av, flags)
+        if op is C.BRANCH:
+            return "(?:" + "|".join(self.items(branch, flags) for branch in av[1]) + ")"
+        if op is C.SUBPATTERN:
+            _group, add, delete, sub = av
+            if (add | delete) & (re.ASCII | re.LOCALE | re.UNICODE):
+                raise _Untranslatable("local ASCII/LOCALE/UNICODE flags")
+            inner_flags = (flags | add) & ~delete
+            on, off = _flag_string(add), _flag_string(delete)
+            spec = on + (f"-{off}" if off else "")
+            body = self.items(sub, inner_flags)
+            return f"(?{spec}:{body})" if spec else f"(?:{body})"
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            low, high, sub = av
+            if low > _RE2_MAX_REPEAT or (high is not C.MAXREPEAT and high > _RE2_MAX_REPEAT):
+                raise _Untranslatable("repeat count over RE2's limit")
+            quant = f"{{{low},}}" if high is C.MAXREPEAT else f"{{{low},{high}}}"
+            quant = {"{0,}": "*", "{1,}": "+", "{0,1}": "?"}.get(quant, quant)
+            lazy = "?" if op is C.MIN_REPEAT else ""
+            return f"(?:{self.items(sub, flags)}){quant}{lazy}"
+        if op is C.AT:
+            if av is C.AT_BEGINNING:
+                return "^"
+            if av is C.AT_BEGINNING_STRING:
+                return r"\A"
+            if av is C.AT_END:
+                if not flags & re.MULTILINE:
+                    self.features.add("dollar")
+                return "$"
+            if av is C.AT_END_STRING:
+                return r"\z"
+            if av is C.AT_BOUNDARY:
+                self.features.add("word")
+                return r"\b"
+            if av is C.AT_NON_BOUNDARY:
+                self.features.add("word")
+                return r"\B"
+        raise _Untranslatable(f"{op} is not supported by RE2")
+
+    def char_class(self, items, flags: int) -> str:
+        parts = []
+        negate = False
+        for op, av in items:
+            if op is C.NEGATE:
+                negate = True
+            elif op is C.LITERAL:
+                self.note_case(flags, av)
+                parts.append(_char(av))
+            elif op is C.RANGE:
+                lo, hi = av
+                self.note_case(flags, lo)
+                self.note_case(flags, hi)
+                if flags & re.IGNORECASE and (lo >= 128 or hi >= 128):
+                    self.features.add("ignorecase_non_ascii")
+                parts.append(f"{_char(lo)}-{_char(hi)}")
+            elif op is C.CATEGORY:
+                text, feature = _CATEGORY[av]
+                self.features.add(feature)
+                parts.append(text)
+            else:
+                raise _Untranslatable(f"{op} in a character class")
+        return "[" + ("^" if negate else "") + "".join(parts) + "]"
+
+
+def translate(pattern: str, flags: int = 0) -> Translation | None:
+    """Translate a Python regex (``str`` pattern) to RE2, or ``None`` if RE2 cannot express it.
+
+    Examples
+    --------
+    >>> t = translate(r"check.*out", re.IGNORECASE)
+    >>> t.pattern
+    '(?i)check(?:.)*out'
+    >>> t.guard
+    '[\\\\x{130}\\\\x{131}\\\\x{17f}\\\\x{212a}]'
+    >>> translate(r"(?<!not )free") is None
+    True
+    """
+    if flags & (re.LOCALE | re.DEBUG):
+        return None
+    try:
+        tree = P.parse(pattern, flags)
+    except re.error:
+        return None
+    all_flags = tree.state.flags
+    translator = _Translator()
+    try:
+        body = translator.items(tree, all_flags)
+    except _Untranslatable:
+        return None
+    head = _flag_string(all_flags)
+    re2 = (f"(?{head})" if head else "") + body
+    ascii_mode = bool(all_flags & re.ASCII)
+    features = translator.features
+    guards = []
+    if "word" in features and not ascii_mode:
+        guards.append(_NON_ASCII_WORD)
+    if "digit" in features and not ascii_mode:
+        guards.append(_NON_ASCII_DIGIT)
+    if "space" in features:
+        guards.append(f"[{_ASCII_EXTRA_SPACE}{'' if ascii_mode else _UNICODE_SPACE}]")
+    if "ignorecase_non_ascii" in features:
+        guards.append(_NON_ASCII)
+    elif "ignorecase" in features:
+        guards.append(_CASE_FOLD_DIFF)
+    if "dollar" in features:
+        guards.append(_FINAL_NEWLINE)
+    return Translation(re2, "|".join(guards) or None)

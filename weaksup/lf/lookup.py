@@ -1,0 +1,228 @@
+"""Distant supervision: :func:`lookup_lf` maps a field value, or the tokens of a text, to labels."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from weaksup.errors import LFDefinitionError
+from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.lf._re2 import translate
+from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value, short_hash
+
+_TOKEN = re.compile(r"\w+")
+# Characters whose lower case differs between Python's str.lower and Arrow's utf8_lower
+# (dotted capital I lowers to two code points; final sigma depends on context).
+_LOWER_DIFF = r"[\x{130}\x{3a3}]"
+
+
+def _read_table(path: Path, lf_name: str) -> dict[Any, Any]:
+    if not path.is_file():
+        raise LFDefinitionError(f"LF {lf_name!r}: lookup table file {str(path)!r} does not exist")
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise LFDefinitionError(f"{path}:{exc.lineno}: invalid JSON in lookup table of LF {lf_name!r}: {exc.msg}") from None
+        if not isinstance(data, dict):
+            raise LFDefinitionError(f"{path}: a JSON lookup table must be an object {{key: label}}; got {type(data).__name__}")
+        return data
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    table: dict[Any, Any] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        header = next(reader, None)
+        if header is None:
+            raise LFDefinitionError(f"{path}: lookup table of LF {lf_name!r} is empty; expected a header 'key,label'")
+        if [h.strip().lower() for h in header[:2]] != ["key", "label"]:
+            raise LFDefinitionError(
+                f"{path}:1: lookup table of LF {lf_name!r} must start with the header 'key,label'; got {header!r}"
+            )
+        for line_no, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) < 2:
+                raise LFDefinitionError(f"{path}:{line_no}: expected 'key,label'; got {row!r}")
+            key, label = row[0], row[1].strip()
+            if key in table and table[key] != label:
+                raise LFDefinitionError(
+                    f"{path}:{line_no}: key {key!r} maps to {label!r} here but to {table[key]!r} above"
+                )
+            table[key] = int(label) if label.lstrip("-").isdigit() else label
+    return table
+
+
+def _resolve_labels(table: Mapping[Any, Any], label_space: LabelSpace | None, lf_name: str) -> dict[Any, int]:
+    out = {}
+    for key, label in table.items():
+        if isinstance(label, str):
+            if label_space is None:
+                raise LFDefinitionError(
+                    f"LF {lf_name!r}: the lookup table gives class name {label!r} for key {key!r}; "
+                    "pass label_space=LabelSpace([...]) to map names to ids"
+                )
+            label = label_space.id(label)
+        out[key] = _check_label(label, lf_name)
+    return out
+
+
+class LookupLF(LabelingFunction):
+    """Votes the label a table gives the field value (``by="value"``) or the text's tokens (``by="tokens"``)."""
+
+    kind = "lookup"
+    vectorised = True
+
+    def _tokens_label(self, text: Any) -> int:
+        if not isinstance(text, str):
+            return ABSTAIN
+        if not self.case_sensitive:
+            text = text.lower()
+        found = {self.table[t] for t in _TOKEN.findall(text) if t in self.table}
+        return found.pop() if len(found) == 1 else ABSTAIN
+
+    def _value_label(self, value: Any) -> int:
+        if isinstance(value, str) and not self.case_sensitive:
+            value = value.lower()
+        try:
+            return self.table.get(value, ABSTAIN)
+        except TypeError:  # unhashable value
+            return ABSTAIN
+
+    def __call__(self, x: Any) -> int:
+        value = field_value(x, self.field)
+        return self._tokens_label(value) if self.by == "tokens" else self._value_label(value)
+
+    def vote_batch(self, batch: Any) -> np.ndarray:
+        if not batch.is_text(self.field) or (self.by == "value" and self._keys is None):
+            return np.fromiter((self._value_label(v) if self.by == "value" else self._tokens_label(v)
+                                for v in batch.values(self.field)), dtype=np.int64, count=batch.n)
+        if self.by == "tokens":
+            votes = np.full(batch.n, ABSTAIN, dtype=np.int64)
+            n_labels = np.zeros(batch.n, dtype=np.int8)
+            for label, pattern in self._token_patterns:
+                hit = batch.regex_mask(self.field, pattern)
+                votes[hit] = label
+                n_labels += hit
+            votes[n_labels > 1] = ABSTAIN
+            unsure = np.flatnonzero(batch.regex_mask(self.field, self._guard)) if self._guard else []
+        else:
+            arr = batch.arrow(self.field)
+            if not self.case_sensitive:
+                arr = batch._cached(("utf8_lower", self.field), lambda: pc.utf8_lower(arr))
+            idx = pc.index_in(arr, value_set=self._keys).to_numpy(zero_copy_only=False)
+            found = ~np.isnan(idx.astype(float))
+            votes = np.full(batch.n, ABSTAIN, dtype=np.int64)
+            votes[found] = self._key_labels[idx[found].astype(np.int64)]
+            unsure = [] if self.case_sensitive else np.flatnonzero(batch.regex_mask(self.field, _LOWER_DIFF))
+        if len(unsure):
+            values = batch.values(self.field)
+            recompute = self._tokens_label if self.by == "tokens" else self._value_label
+            votes[unsure] = [recompute(values[i]) for i in unsure]
+        return votes
+
+
+def lookup_lf(
+    name: str,
+    table: Mapping[Any, int | str] | str | os.PathLike[str],
+    *,
+    field: str = "text",
+    by: str = "value",
+    case_sensitive: bool = False,
+    label_space: LabelSpace | None = None,
+    tags: Iterable[str] = (),
+    description: str = "",
+    version: str | None = None,
+) -> LookupLF:
+    """An LF voting the label a lookup table gives a row (distant supervision).
+
+    Parameters
+    ----------
+    name : str
+        The LF's name.
+    table : mapping or path
+        ``{key: label}``, or a ``.csv``/``.tsv`` file with the header ``key,label``, or a
+        ``.json`` object. Labels are class ids, or class names with ``label_space``.
+    field : str, default "text"
+        The column to look up.
+    by : {"value", "tokens"}, default "value"
+        ``"value"``: the whole field value is the key (e.g. an author or a domain).
+        ``"tokens"``: the field is a text; its ``\\w+`` tokens are keys, and the LF votes
+        when the tokens found all map to one label (abstains when they disagree).
+    case_sensitive : bool, default False
+        Otherwise keys and values are compared lower-cased.
+    label_space : LabelSpace, optional
+        Maps class names in the table to ids.
+
+    Examples
+    --------
+    >>> lf = lookup_lf("lexicon", {"subscribe": 1, "love": 0}, by="tokens")
+    >>> lf({"text": "Subscribe to me"}), lf({"text": "love it, subscribe"}), lf({"text": "hi"})
+    (1, -1, -1)
+    >>> lookup_lf("spammers", {"Spam Bot": 1}, field="author")({"author": "spam bot"})
+    1
+    """
+    _check_name(name)
+    if by not in ("value", "tokens"):
+        raise LFDefinitionError(f"LF {name!r}: by must be 'value' or 'tokens'; got {by!r}")
+    source = "inline"
+    if isinstance(table, (str, os.PathLike)):
+        source = str(table)
+        table = _read_table(Path(table), name)
+    if not isinstance(table, Mapping) or not table:
+        raise LFDefinitionError(f"LF {name!r}: the lookup table must be a non-empty mapping or file; got {table!r}")
+    resolved = _resolve_labels(table, label_space, name)
+    if not case_sensitive:
+        lowered: dict[Any, int] = {}
+        for key, label in resolved.items():
+            k = key.lower() if isinstance(key, str) else key
+            if lowered.get(k, label) != label:
+                raise LFDefinitionError(
+                    f"LF {name!r}: keys that differ only in case map to different labels ({key!r}); "
+                    "pass case_sensitive=True or fix the table"
+                )
+            lowered[k] = label
+        resolved = lowered
+    if by == "tokens":
+        bad = [k for k in resolved if not isinstance(k, str) or not _TOKEN.fullmatch(k)]
+        if bad:
+            raise LFDefinitionError(
+                f"LF {name!r}: token keys must be single words (letters, digits, '_'); got {bad[:5]!r}. "
+                "Use keyword_lf for phrases."
+            )
+    items = sorted(resolved.items(), key=lambda kv: repr(kv[0]))
+    shown = dict(items) if len(items) <= 50 else {"size": len(items), "sha1": short_hash(items)}
+    lf = LookupLF(
+        name, params={"field": field, "by": by, "case_sensitive": case_sensitive, "table": shown, "source": source},
+        fields=(field,), labels=set(resolved.values()), tags=tags,
+        description=description or f"{field} {'tokens' if by == 'tokens' else 'value'} looked up in a {len(items)}-entry table",
+        version=version, hash_extra=items,
+    )
+    extra: dict[str, Any] = {"field": field, "by": by, "case_sensitive": case_sensitive, "table": dict(resolved)}
+    if by == "tokens":
+        flags = 0 if case_sensitive else re.IGNORECASE
+        patterns, guards = [], {translate(r"\w").guard}
+        for label in sorted(set(resolved.values())):
+            words = sorted((k for k, v in resolved.items() if v == label), key=len, reverse=True)
+            t = translate("(?:" + "|".join(re.escape(w) for w in words) + ")", flags)
+            body = t.pattern[4:] if t.pattern.startswith("(?i)") else t.pattern
+            patterns.append((label, ("(?i)" if flags else "") + rf"(?:\A|\W){body}(?:\W|\z)"))
+            guards.add(t.guard)
+        extra.update(_token_patterns=tuple(patterns), _guard="|".join(sorted(g for g in guards if g)) or None)
+    else:
+        keys = [k for k in resolved]
+        if all(isinstance(k, str) for k in keys):
+            extra.update(_keys=pa.array(keys, type=pa.large_string()),
+                         _key_labels=np.array([resolved[k] for k in keys], dtype=np.int64))
+        else:  # keys that are not strings (ids, numbers): looked up in Python
+            extra.update(_keys=None, _key_labels=None)
+    lf.__dict__.update(extra)
+    return lf
