@@ -1,0 +1,3 @@
+from weaksup.cli import main
+
+main()
