@@ -49,7 +49,7 @@ class VoteMatrix:
     >>> votes.shape, votes.values.dtype.name
     ((2, 2), 'int8')
     >>> votes.coverage().tolist()
-    [0.5, 1.0]
+    [1.0, 0.5]
     """
 
     def __init__(

@@ -71,6 +71,11 @@ def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
     return ids.to_numpy()
 
 
+def _show(row_id: Any) -> Any:
+    """A row id as users wrote it (``7``, not ``np.int64(7)``)."""
+    return row_id.item() if isinstance(row_id, np.generic) else row_id
+
+
 def _missing_column_in(exc: BaseException, columns: list[str]) -> str | None:
     if isinstance(exc, AttributeError) and isinstance(getattr(exc, "obj", None), Row):
         return exc.name if exc.name not in columns else None
@@ -106,12 +111,12 @@ class _Application:
                 if not self.fault_tolerant:
                     raise LFApplyError(
                         f"labeling function {lf.name!r} (defined at {lf.source}) raised "
-                        f"{type(exc).__name__}: {exc} on row id {row_ids[i]!r} (row {i} of this batch). "
+                        f"{type(exc).__name__}: {exc} on row id {_show(row_ids[i])!r} (row {i} of this batch). "
                         "Fix the LF, or pass fault_tolerant=True to abstain on such rows and count them."
                     ) from exc
                 if self.faults[lf.name] == 0:
                     logger.warning("LF %r raised %s: %s on row id %r; abstaining (fault-tolerant)",
-                                   lf.name, type(exc).__name__, exc, row_ids[i])
+                                   lf.name, type(exc).__name__, exc, _show(row_ids[i]))
                 self.faults[lf.name] += 1
                 append(ABSTAIN)
         return self.check(lf, votes, row_ids)
@@ -138,7 +143,7 @@ class _Application:
             value = votes[bad]
             raise LFApplyError(
                 f"labeling function {lf.name!r} (defined at {lf.source}) returned {value!r} "
-                f"({type(value).__name__}) on row id {row_ids[bad]!r}; an LF must return a class id (int) "
+                f"({type(value).__name__}) on row id {_show(row_ids[bad])!r}; an LF must return a class id (int) "
                 f"or ABSTAIN (-1)"
             )
         k = self.label_space.cardinality if self.label_space is not None else None
@@ -148,7 +153,7 @@ class _Application:
             space = f"the label space {list(self.label_space)} (ids 0..{k - 1})" if k else "class ids >= 0"
             raise LFApplyError(
                 f"labeling function {lf.name!r} (defined at {lf.source}) returned {int(arr[i])} on row id "
-                f"{row_ids[i]!r}, outside {space} or ABSTAIN (-1)"
+                f"{_show(row_ids[i])!r}, outside {space} or ABSTAIN (-1)"
             )
         return arr
 

@@ -247,6 +247,12 @@ class LabelingFunction:
         return SnorkelLF(name=self.name, f=self.__call__)
 
 
+def _import_attribute(module: str, name: str) -> Any:
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 class FunctionLF(LabelingFunction):
     """A generic LF wrapping a plain Python function ``f(row, **resources) -> int``."""
 
@@ -266,7 +272,7 @@ class FunctionLF(LabelingFunction):
     ) -> None:
         if not callable(func):
             raise LFDefinitionError(f"labeling_function needs a callable; got {func!r}")
-        name = name or getattr(func, "__name__", None)
+        name = getattr(func, "__name__", None) if name is None else name
         if name == "<lambda>":
             raise LFDefinitionError("a lambda LF needs an explicit name: labeling_function(name=...)(lambda x: ...)")
         doc = inspect.getdoc(func) or ""
@@ -280,6 +286,15 @@ class FunctionLF(LabelingFunction):
             version=version, source=source, hash_extra=normalised_source(func),
         )
         self.__dict__.update(func=func, resources=resources)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A decorated function's module attribute is this LF, not the function, so the
+        # function cannot be pickled by reference: pickle the LF by reference instead.
+        module = sys.modules.get(getattr(self.func, "__module__", None) or "")
+        qualname = getattr(self.func, "__qualname__", "")
+        if module is not None and getattr(module, qualname, None) is self:
+            return (_import_attribute, (module.__name__, qualname))
+        return super().__reduce_ex__(protocol)
 
     def __call__(self, x: Any) -> int:
         if type(x) is dict:  # give plain dicts the attribute access rows have

@@ -1,0 +1,107 @@
+"""apply_lfs: Snorkel parity on real data, order, faults and the errors users see."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import ABSTAIN, LabelSpace, apply_lfs, keyword_lf, labeling_function, regex_lf, threshold_lf
+from weaksup.errors import DataError, DuplicateLFError, LFApplyError, MissingColumnError
+
+
+@pytest.mark.snorkel
+def test_votes_equal_snorkel_pandas_applier_on_youtube(youtube, youtube_registry):
+    from snorkel.labeling import PandasLFApplier
+
+    data = youtube.drop(columns=["label", "split"])
+    ours = apply_lfs(youtube_registry, data, id_column="row_id")
+    theirs = PandasLFApplier([lf.to_snorkel() for lf in youtube_registry.lfs]).apply(data, progress_bar=False)
+    assert ours.values.dtype == np.int8 and ours.shape == (1956, len(youtube_registry))
+    assert np.array_equal(ours.to_numpy(), theirs)
+    assert (ours.values != ABSTAIN).any(axis=0).all()  # every LF fires somewhere
+    assert ours.row_ids.tolist() == data["row_id"].tolist()
+    assert ours.lf_versions == [lf.version for lf in youtube_registry.lfs]
+
+
+def test_vectorised_and_rowwise_paths_agree_on_youtube(youtube, youtube_registry):
+    data = youtube.drop(columns=["label", "split"])
+    fast = apply_lfs(youtube_registry, data, id_column="row_id", chunk_rows=700)  # several batches
+    slow = np.array([[lf(row) for lf in youtube_registry.lfs] for row in data.to_dict("records")])
+    assert np.array_equal(fast.values, slow)
+
+
+def test_shuffled_rows_give_shuffled_votes(youtube, youtube_registry):
+    data = youtube.drop(columns=["label", "split"])
+    votes = apply_lfs(youtube_registry, data, id_column="row_id")
+    order = np.random.default_rng(0).permutation(len(data))
+    shuffled = apply_lfs(youtube_registry, data.iloc[order], id_column="row_id")
+    assert np.array_equal(shuffled.values, votes.values[order])
+    assert shuffled.row_ids.tolist() == votes.row_ids[order].tolist()
+
+
+@labeling_function
+def divides(x):
+    return 1 if 10 / x.n > 2 else ABSTAIN
+
+
+def test_a_raising_lf_is_named_with_the_row():
+    df = pd.DataFrame({"n": [1, 0, 2]}, index=["a", "b", "c"])
+    with pytest.raises(LFApplyError, match=r"'divides' \(defined at .*test_core.py:\d+\) raised ZeroDivisionError.*row id 'b'.*fault_tolerant=True"):
+        apply_lfs([divides], df)
+
+
+def test_fault_tolerant_abstains_and_counts():
+    df = pd.DataFrame({"n": [1, 0, 2, 0, 5]})
+    votes = apply_lfs([divides, threshold_lf("big", "n > 1", 0)], df, fault_tolerant=True)
+    assert votes.column("divides").tolist() == [1, -1, 1, -1, -1]
+    assert votes.faults == {"divides": 2, "big": 0}
+
+
+def test_out_of_label_space_and_non_int_returns_are_errors():
+    @labeling_function
+    def says_three(x):
+        return 3
+
+    @labeling_function
+    def says_name(x):
+        return "spam"
+
+    df = pd.DataFrame({"text": ["a"]}, index=[7])
+    with pytest.raises(LFApplyError, match=r"'says_three'.*returned 3 on row id 7, outside the label space \['ham', 'spam'\]"):
+        apply_lfs([says_three], df, label_space=LabelSpace(["ham", "spam"]))
+    with pytest.raises(LFApplyError, match=r"'says_name'.*returned 'spam' \(str\) on row id 7"):
+        apply_lfs([says_name], df)
+
+
+def test_missing_columns_name_the_lf_the_column_and_the_columns_present():
+    df = pd.DataFrame({"body": ["x"]})
+    with pytest.raises(MissingColumnError, match=r"'kw'.*reads column\(s\) \['text'\].*columns are \['body'\]"):
+        apply_lfs([keyword_lf("kw", "x", 1)], df)
+
+    @labeling_function
+    def undeclared(x):
+        return 1 if x.title else -1
+
+    with pytest.raises(MissingColumnError, match=r"'undeclared'.*reads column 'title'.*columns are \['body'\]"):
+        apply_lfs([undeclared], df, fault_tolerant=True)  # not a row fault: every row would fail
+
+
+def test_row_ids_and_inputs_are_validated():
+    df = pd.DataFrame({"id": ["a", "a"], "text": ["x", "y"]})
+    with pytest.raises(DataError, match=r"row ids must be unique; repeated: \['a'\]"):
+        apply_lfs([keyword_lf("kw", "x", 1)], df, id_column="id")
+    with pytest.raises(MissingColumnError, match="id column 'row'"):
+        apply_lfs([keyword_lf("kw", "x", 1)], df, id_column="row")
+    with pytest.raises(DuplicateLFError, match="'kw'"):
+        apply_lfs([keyword_lf("kw", "x", 1), keyword_lf("kw", "y", 1)], df)
+    with pytest.raises(DataError, match="pandas DataFrame"):
+        apply_lfs([keyword_lf("kw", "x", 1)], ["x", "y"])
+
+
+def test_empty_frame_and_dtypes():
+    votes = apply_lfs([keyword_lf("kw", "x", 1)], pd.DataFrame({"text": pd.Series([], dtype="str")}))
+    assert votes.shape == (0, 1)
+    many = LabelSpace([f"c{i}" for i in range(300)])
+    wide = apply_lfs([regex_lf("r", "x", 299)], pd.DataFrame({"text": ["x", "y"]}), label_space=many)
+    assert wide.values.dtype == np.int16 and wide.values.tolist() == [[299], [-1]]

@@ -1,0 +1,27 @@
+"""Shared fixtures: the shipped YouTube example and its registry."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("WEAKSUP_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def youtube():
+    """The 1,956 YouTube comments with gold labels and splits."""
+    from weaksup.examples import load_youtube_spam
+
+    return load_youtube_spam(with_labels=True)
+
+
+@pytest.fixture(scope="session")
+def youtube_registry():
+    from weaksup.registry import Registry
+
+    os.chdir(REPO)
+    return Registry.from_modules("labeling_functions.youtube_spam")

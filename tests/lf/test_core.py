@@ -1,0 +1,90 @@
+"""The LabelingFunction object and the generic @labeling_function kind."""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import sys
+
+import pytest
+
+from weaksup import ABSTAIN, LabelingFunction, labeling_function
+from weaksup.errors import LFDefinitionError
+from weaksup.lf import Row
+
+
+@labeling_function
+def bare(x):
+    return 1 if "spam" in x.text else ABSTAIN
+
+
+@labeling_function(name="configured", tags=["a", "b"], fields=["text"], resources={"word": "ham"})
+def _configured(x, word):
+    """Votes ham on the magic word."""
+    return 0 if word in x["text"] else ABSTAIN
+
+
+def test_both_decorator_forms():
+    assert isinstance(bare, LabelingFunction) and bare.name == "bare" and bare.kind == "generic"
+    assert bare({"text": "spam!"}) == 1 and bare(Row(text="x")) == ABSTAIN
+    assert _configured.name == "configured" and _configured.tags == ("a", "b")
+    assert _configured.description == "Votes ham on the magic word."
+    assert _configured({"text": "ham"}) == 0 and _configured.params["resources"] == {"word": "ham"}
+    with pytest.raises(LFDefinitionError, match="as a keyword"):
+        labeling_function("oops")
+    with pytest.raises(LFDefinitionError, match="lambda LF needs an explicit name"):
+        labeling_function(lambda x: 1)
+    assert labeling_function(name="lam")(lambda x: 1)({}) == 1
+
+
+def test_immutable_and_picklable():
+    with pytest.raises(AttributeError, match="immutable"):
+        bare.name = "other"
+    with pytest.raises(AttributeError, match="immutable"):
+        del bare.version
+    clone = pickle.loads(pickle.dumps(_configured))
+    assert clone.lf_id == _configured.lf_id and clone({"text": "ham"}) == 0
+
+
+def _load(tmp_path, name, source):
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_version_changes_when_the_code_does_but_not_its_formatting(tmp_path):
+    head = "from weaksup import labeling_function\n@labeling_function\n"
+    v1 = _load(tmp_path, "m1", head + "def lf(x):\n    return 1 if len(x.text) < 5 else -1\n").lf
+    reformatted = _load(tmp_path, "m2", head + "def lf(x):\n    # a comment\n    return (1 if len(x.text) < 5\n            else -1)\n").lf
+    edited = _load(tmp_path, "m3", head + "def lf(x):\n    return 1 if len(x.text) < 6 else -1\n").lf
+    assert v1.version == reformatted.version
+    assert edited.version != v1.version
+    assert len(v1.version) == 8 and v1.lf_id == f"lf@{v1.version}"
+    assert v1.source.endswith("m1.py:2")  # where the decorated definition starts
+
+
+def test_to_snorkel_gives_the_same_votes():
+    import pandas as pd
+    from snorkel.labeling import PandasLFApplier
+
+    df = pd.DataFrame({"text": ["spam here", "ham", "nothing"]})
+    L = PandasLFApplier([bare.to_snorkel(), _configured.to_snorkel()]).apply(df, progress_bar=False)
+    assert L.tolist() == [[1, -1], [-1, 0], [-1, -1]]
+
+
+def test_manifest_is_json_safe():
+    import json
+
+    manifest = _configured.manifest()
+    assert json.loads(json.dumps(manifest))["tags"] == ["a", "b"]
+    assert manifest["kind"] == "generic" and manifest["version"] == _configured.version
+
+
+def test_bad_names_are_refused():
+    for bad in ("", "a@b", "two\nlines"):
+        with pytest.raises(LFDefinitionError, match="LF name"):
+            labeling_function(name=bad)(lambda x: 1)

@@ -1,0 +1,90 @@
+"""Lookup LFs (distant supervision) from mappings and table files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from weaksup import ABSTAIN, LabelSpace, lookup_lf
+from weaksup.errors import LabelSpaceError, LFDefinitionError
+from weaksup.lf.batch import Batch
+
+SPACE = LabelSpace(["ham", "spam"])
+
+
+def test_tokens_vote_when_all_found_tokens_agree():
+    lf = lookup_lf("lex", {"subscribe": "spam", "channel": "spam", "love": "ham"}, by="tokens", label_space=SPACE)
+    assert lf({"text": "Subscribe to my CHANNEL"}) == 1
+    assert lf({"text": "love this, subscribe"}) == ABSTAIN  # tokens disagree
+    assert lf({"text": "subscribers"}) == ABSTAIN  # whole tokens only
+    assert lf({"text": None}) == ABSTAIN
+
+
+def test_value_lookup_case_and_types():
+    lf = lookup_lf("authors", {"Spam Bot": 1, "Fan": 0}, field="author")
+    assert lf({"author": "spam bot"}) == 1 and lf({"author": "FAN"}) == 0 and lf({"author": "x"}) == ABSTAIN
+    exact = lookup_lf("authors_cs", {"Spam Bot": 1}, field="author", case_sensitive=True)
+    assert exact({"author": "spam bot"}) == ABSTAIN
+    ids = lookup_lf("ids", {7: 1, 9: 0}, field="user_id")
+    batch = Batch(pd.DataFrame({"user_id": [7, 8, 9]}))
+    assert ids.vote_batch(batch).tolist() == [1, -1, 0]
+
+
+words = st.sampled_from(["Subscribe", "channel", "LOVE", "İlove", "ſubscribe", "café", "ok", "Spam Bot", "spam bot"])
+values = st.lists(st.one_of(st.none(), st.lists(words, max_size=4).map(" ".join), st.text(max_size=4)), min_size=1, max_size=25)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values)
+def test_vectorised_equals_rowwise(column):
+    batch = Batch(pd.DataFrame({"text": pd.Series(column, dtype="str")}))
+    for lf in (
+        lookup_lf("tok", {"subscribe": 1, "channel": 1, "love": 0, "café": 0}, by="tokens"),
+        lookup_lf("val", {"spam bot": 1, "ok": 0, "İlove": 0}),
+        lookup_lf("val_cs", {"Spam Bot": 1}, case_sensitive=True),
+    ):
+        want = [lf({"text": v}) for v in batch.values("text")]
+        assert lf.vote_batch(batch).tolist() == want, lf.name
+
+
+def test_table_files(tmp_path):
+    good = tmp_path / "t.csv"
+    good.write_text("key,label\nsubscribe,spam\nlove,ham\n")
+    lf = lookup_lf("lex", good, by="tokens", label_space=SPACE)
+    assert lf({"text": "love it"}) == 0 and lf.params["source"] == str(good)
+    (tmp_path / "t.json").write_text('{"subscribe": 1}')
+    assert lookup_lf("lex_json", tmp_path / "t.json", by="tokens")({"text": "subscribe"}) == 1
+    bad_header = tmp_path / "bad.csv"
+    bad_header.write_text("word,class\nx,spam\n")
+    with pytest.raises(LFDefinitionError, match=r"bad.csv:1: .*header 'key,label'"):
+        lookup_lf("lex", bad_header, label_space=SPACE)
+    conflict = tmp_path / "conflict.csv"
+    conflict.write_text("key,label\nx,spam\nx,ham\n")
+    with pytest.raises(LFDefinitionError, match=r"conflict.csv:3: key 'x'"):
+        lookup_lf("lex", conflict, label_space=SPACE)
+    with pytest.raises(LFDefinitionError, match="does not exist"):
+        lookup_lf("lex", tmp_path / "missing.csv")
+    with pytest.raises(LFDefinitionError, match="pass label_space"):
+        lookup_lf("lex", good)
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("key,label\nx,eggs\n")
+    with pytest.raises(LabelSpaceError, match="unknown label 'eggs'"):
+        lookup_lf("lex", unknown, label_space=SPACE)
+
+
+def test_token_keys_must_be_words():
+    with pytest.raises(LFDefinitionError, match="single words"):
+        lookup_lf("lex", {"check out": 1}, by="tokens")
+    with pytest.raises(LFDefinitionError, match="differ only in case"):
+        lookup_lf("lex", {"Sub": 1, "sub": 0})
+
+
+def test_large_table_params_stay_small_and_versioned():
+    table = {f"w{i}": i % 2 for i in range(500)}
+    lf = lookup_lf("big", table, by="tokens")
+    assert lf.params["table"]["size"] == 500
+    assert lookup_lf("big", {**table, "w0": 1}, by="tokens").version != lf.version
+    assert np.array_equal(lf.vote_batch(Batch(pd.DataFrame({"text": ["w1 w3", "w2", "x"]}))), [1, 0, -1])

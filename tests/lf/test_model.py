@@ -1,0 +1,74 @@
+"""Model-score LFs: fitted estimators and batch callables with thresholds."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from weaksup import ABSTAIN, LabelSpace, apply_lfs, model_score_lf
+from weaksup.errors import LFDefinitionError
+
+TEXTS = ["subscribe to my channel", "check out my channel", "free money here", "love this song",
+         "great song", "beautiful voice", "subscribe now", "nice video"]
+Y = [1, 1, 1, 0, 0, 0, 1, 0]
+
+
+@pytest.fixture(scope="module")
+def text_model():
+    return make_pipeline(TfidfVectorizer(), LogisticRegression(C=10)).fit(TEXTS, Y)
+
+
+def test_thresholds_vote_and_abstain_between(text_model):
+    lf = model_score_lf("clf", text_model, thresholds={0: 0.6, 1: 0.6})
+    df = pd.DataFrame({"text": ["subscribe to my channel", "love this song", "the", None]})
+    votes = apply_lfs([lf], df).column("clf").tolist()
+    proba = text_model.predict_proba(["subscribe to my channel", "love this song", "the"])
+    expected = [1 if p[1] >= 0.6 else 0 if p[0] >= 0.6 else -1 for p in proba] + [ABSTAIN]
+    assert votes == expected and votes[:2] == [1, 0]
+    assert [lf({"text": t}) for t in df["text"]] == votes
+
+
+def test_class_names_and_label_space():
+    space = LabelSpace(["ham", "spam"])
+    named = make_pipeline(TfidfVectorizer(), LogisticRegression(C=10)).fit(TEXTS, [space.name(y) for y in Y])
+    lf = model_score_lf("clf", named, thresholds={space["spam"]: 0.5}, label_space=space)
+    assert lf({"text": "subscribe to my channel"}) == 1 and lf.labels == (1,)
+    with pytest.raises(LFDefinitionError, match="pass label_space"):
+        model_score_lf("clf", named, thresholds={1: 0.5})
+
+
+def test_callable_scorer_above_below_on_columns():
+    def risk(frame: pd.DataFrame) -> np.ndarray:
+        return (frame["amount"] / frame["limit"]).to_numpy()
+
+    lf = model_score_lf("risk", risk, field=["amount", "limit"], above={1: 0.9}, below={0: 0.1})
+    df = pd.DataFrame({"amount": [95.0, 50.0, 5.0, np.nan], "limit": [100.0, 100.0, 100.0, 100.0]})
+    assert apply_lfs([lf], df).column("risk").tolist() == [1, -1, 0, -1]
+    assert lf({"amount": 95.0, "limit": 100.0}) == 1
+
+
+def test_definition_errors(text_model):
+    with pytest.raises(LFDefinitionError, match="give thresholds"):
+        model_score_lf("m", text_model)
+    with pytest.raises(LFDefinitionError, match="either thresholds= or above=/below="):
+        model_score_lf("m", text_model, thresholds={1: 0.5}, above={1: 0.5})
+    with pytest.raises(LFDefinitionError, match="must be lower than"):
+        model_score_lf("m", lambda b: np.zeros(len(b)), above={1: 0.2}, below={0: 0.5})
+    with pytest.raises(LFDefinitionError, match="classes"):
+        model_score_lf("m", text_model, thresholds={3: 0.5})
+    with pytest.raises(LFDefinitionError, match="fitted estimator"):
+        model_score_lf("m", object(), above={1: 0.5})
+
+
+def test_version_tracks_the_fitted_model(text_model):
+    a = model_score_lf("clf", text_model, thresholds={1: 0.6})
+    refit = make_pipeline(TfidfVectorizer(), LogisticRegression(C=0.1)).fit(TEXTS, Y)
+    assert model_score_lf("clf", refit, thresholds={1: 0.6}).version != a.version
+    assert model_score_lf("clf", text_model, thresholds={1: 0.7}).version != a.version
+    assert pickle.loads(pickle.dumps(a))({"text": "subscribe now"}) == a({"text": "subscribe now"})

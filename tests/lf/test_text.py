@@ -1,0 +1,99 @@
+"""Keyword and regex LFs: semantics, and vectorised votes equal to row-wise votes."""
+
+from __future__ import annotations
+
+import pickle
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from weaksup import ABSTAIN, apply_lfs, keyword_lf, regex_lf
+from weaksup.errors import LFDefinitionError
+from weaksup.lf.batch import Batch
+
+# Texts mixing ASCII words, keywords, and the characters on which RE2 and Python differ.
+TRICKY = ["İ", "ı", "ſ", "K", "é", "ß", "٣", "\u00a0", "\x0b", "\x1c", "\n", "\ufeff", "😀", "_", "$", "Σ"]
+WORDS = ["sub", "subscribe", "Subscribe", "check", "out", "my", "channel", "http://x.com", "free", "kis", "ok"]
+texts = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(TRICKY), st.text(max_size=3)), max_size=8).map(
+    lambda parts: "".join(p + (" " if i % 2 else "") for i, p in enumerate(parts))
+)
+columns = st.lists(st.one_of(texts, st.none()), min_size=1, max_size=30)
+
+LFS = [
+    keyword_lf("kw_any", ["subscribe", "sub", "kis"], 1),
+    keyword_lf("kw_all", ["my", "channel"], 1, mode="all"),
+    keyword_lf("kw_substring", ["ub", "$"], 1, word_boundary=False),
+    keyword_lf("kw_case", ["Subscribe"], 1, case_sensitive=True),
+    regex_lf("re_check", r"check.*out", 1, flags=re.IGNORECASE),
+    regex_lf("re_word", r"\bsub\w*\b", 0),
+    regex_lf("re_digits_space", r"\d\s*\S", 0),
+    regex_lf("re_dollar", r"out$", 1),
+    regex_lf("re_lookaround", r"(?<!my )channel", 1),  # Python fallback
+    regex_lf("re_multiline", r"^out", 1, flags=re.MULTILINE),
+]
+
+
+def _rowwise(lf, values):
+    return np.array([lf({"text": v}) for v in values])
+
+
+@settings(max_examples=150, deadline=None)
+@given(columns)
+def test_vectorised_equals_rowwise_on_any_text(values):
+    batch = Batch(pd.DataFrame({"text": pd.Series(values, dtype="str")}))
+    for lf in LFS:
+        got = lf.vote_batch(batch)
+        want = _rowwise(lf, batch.values("text"))
+        assert got.tolist() == want.tolist(), lf.name
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_string_and_object_columns_give_the_same_votes(dtype):
+    df = pd.DataFrame({"text": pd.Series(["Subscribe!", None, "check it out", "ſub"], dtype=dtype)})
+    votes = apply_lfs(LFS, df)
+    # Python's re.IGNORECASE folds the long s "ſ" to "s", so "ſub" is the keyword "sub"
+    assert votes.column("kw_any").tolist() == [1, -1, -1, 1]
+    assert votes.column("re_check").tolist() == [-1, -1, 1, -1]
+
+
+def test_keyword_semantics():
+    lf = keyword_lf("kw", ["sub", "check out"], 1)
+    assert lf({"text": "SUB now"}) == 1
+    assert lf({"text": "please Check Out"}) == 1
+    assert lf({"text": "subscribe"}) == ABSTAIN  # word boundary by default
+    assert lf({"text": None}) == ABSTAIN and lf({"text": 3}) == ABSTAIN
+    assert keyword_lf("kw2", "sub", 1, word_boundary=False)({"text": "subscribe"}) == 1
+    assert keyword_lf("kw3", "Sub", 1, case_sensitive=True)({"text": "sub"}) == ABSTAIN
+    both = keyword_lf("kw4", ["my", "channel"], 1, mode="all")
+    assert both({"text": "my channel"}) == 1 and both({"text": "channel"}) == ABSTAIN
+    # "no word character on either side", also for keywords that start with punctuation
+    assert keyword_lf("kw5", "$$$", 1)({"text": "win $$$ now"}) == 1
+
+
+def test_regex_flags_and_errors():
+    assert regex_lf("r", r"^hello", 1, flags=re.I | re.M)({"text": "x\nHello"}) == 1
+    with pytest.raises(LFDefinitionError, match=r"'bad'.*invalid regular expression"):
+        regex_lf("bad", r"(unclosed", 1)
+    with pytest.raises(LFDefinitionError, match="label must be a class id"):
+        keyword_lf("bad", "x", "spam")
+    with pytest.raises(LFDefinitionError, match="mode must be"):
+        keyword_lf("bad", "x", 1, mode="some")
+
+
+def test_text_lfs_pickle_and_keep_votes():
+    df = pd.DataFrame({"text": ["subscribe please", "check this out", "ok"]})
+    restored = [pickle.loads(pickle.dumps(lf)) for lf in LFS]
+    assert apply_lfs(restored, df) == apply_lfs(LFS, df)
+    assert [lf.version for lf in restored] == [lf.version for lf in LFS]
+
+
+def test_version_follows_parameters():
+    a = keyword_lf("kw", ["sub"], 1)
+    assert keyword_lf("kw", ["sub"], 1).version == a.version
+    assert keyword_lf("kw", ["sub", "subs"], 1).version != a.version
+    assert keyword_lf("kw", ["sub"], 0).version != a.version
+    assert keyword_lf("kw", ["sub"], 1, version="v2").lf_id == "kw@v2"

@@ -1,0 +1,61 @@
+"""Threshold rules: parsing without eval, vectorised and row-wise agreement, missing values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from weaksup import ABSTAIN, threshold_lf
+from weaksup.errors import LFDefinitionError
+from weaksup.lf.batch import Batch
+
+
+def test_rules_and_fields():
+    lf = threshold_lf("fraud", "amount > 1000 and verified == False", 1)
+    assert lf.fields == ("amount", "verified")
+    assert lf({"amount": 1500, "verified": False}) == 1
+    assert lf({"amount": 1500, "verified": True}) == ABSTAIN
+    assert lf({"amount": None, "verified": False}) == ABSTAIN
+    assert threshold_lf("r", "0 < a / b <= 0.5", 0)({"a": 1, "b": 4}) == 0
+    assert threshold_lf("r", "abs(t - t_lag1) > 5", 1)({"t": 3.0, "t_lag1": 9.5}) == 1
+    assert threshold_lf("r", "country in ['NL', 'BE'] or not x >= 2", 1)({"country": "FR", "x": 1}) == 1
+
+
+@pytest.mark.parametrize("rule", [
+    "__import__('os').system('true')", "x.real > 1", "x[0] > 1", "lambda: 1", "x if y else z",
+    "x is None", "f(x) > 1", "x > None", "x in y",
+])
+def test_anything_but_the_whitelist_is_refused(rule):
+    with pytest.raises(LFDefinitionError, match="threshold rules do not allow|not a valid expression"):
+        threshold_lf("bad", rule, 1)
+
+
+def test_syntax_error_and_no_field():
+    with pytest.raises(LFDefinitionError, match="not a valid expression"):
+        threshold_lf("bad", "x >", 1)
+    with pytest.raises(LFDefinitionError, match="reads no field"):
+        threshold_lf("bad", "1 > 0", 1)
+
+
+floats = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True, width=32), st.integers(-5, 5))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(floats, floats), min_size=1, max_size=30))
+def test_vectorised_equals_rowwise(pairs):
+    frame = pd.DataFrame(pairs, columns=["a", "b"]).astype("float64")
+    batch = Batch(frame)
+    for lf in (threshold_lf("r1", "a > 1 and b <= 0", 1), threshold_lf("r2", "a / b > 2 or -a >= abs(b)", 0),
+               threshold_lf("r3", "not a in [1, 2]", 1)):
+        want = [lf(row) for row in batch.rows()]
+        assert lf.vote_batch(batch).tolist() == want, lf.name
+
+
+def test_time_series_window_features():
+    temps = pd.Series([20.0, 20.5, 27.0, 27.2, np.nan, 21.0])
+    frame = pd.DataFrame({"temp": temps, "temp_lag1": temps.shift(1)})
+    spike = threshold_lf("spike", "temp - temp_lag1 > 5", 1)
+    assert spike.vote_batch(Batch(frame)).tolist() == [-1, -1, 1, -1, -1, -1]

@@ -1,0 +1,81 @@
+"""The Registry: discovery from modules, duplicates, unknown names, selection."""
+
+from __future__ import annotations
+
+import pytest
+
+from weaksup import LabelSpace, Registry, keyword_lf, regex_lf
+from weaksup.errors import DuplicateLFError, LFDefinitionError, UnknownLFError
+
+
+def test_discovers_every_kind_in_the_example(youtube_registry):
+    kinds = {lf.kind for lf in youtube_registry.lfs}
+    assert kinds == {"keyword", "regex", "lookup", "model_score", "threshold", "generic"}
+    assert youtube_registry.label_space == LabelSpace(["ham", "spam"])
+    assert list(youtube_registry)[0] == "kw_subscribe"  # definition order
+
+
+def test_from_a_file_path_and_a_package(tmp_path):
+    pkg = tmp_path / "mylfs"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from weaksup import keyword_lf\nA = keyword_lf('a', 'x', 1)\n")
+    (pkg / "b.py").write_text("from weaksup import regex_lf\nLFS = [regex_lf('b1', 'y', 0), regex_lf('b2', 'z', 0)]\n")
+    reg = Registry.from_modules(pkg / "a.py")
+    assert list(reg) == ["a"]
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert sorted(Registry.from_modules("mylfs")) == ["a", "b1", "b2"]
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_duplicate_names_name_both_definitions(tmp_path):
+    path = tmp_path / "dup.py"
+    path.write_text("from weaksup import keyword_lf\nA = keyword_lf('same', 'x', 1)\nB = keyword_lf('same', 'y', 1)\n")
+    with pytest.raises(DuplicateLFError) as info:
+        Registry.from_modules(path)
+    cause = info.value
+    assert "dup.py:2" in str(cause) and "dup.py:3" in str(cause) and "rename one" in str(cause)
+
+
+def test_unknown_name_lists_names_and_suggests():
+    reg = Registry([keyword_lf("kw_subscribe", "sub", 1), regex_lf("re_link", "http", 1)])
+    with pytest.raises(UnknownLFError, match=r"did you mean 'kw_subscribe'\?.*holds: \['kw_subscribe', 're_link'\]"):
+        reg["kw_subscrib"]
+    with pytest.raises(KeyError):  # still a KeyError for dict-like callers
+        reg["nope"]
+
+
+def test_select_by_tag_kind_and_name(youtube_registry):
+    assert set(youtube_registry.select(kind="regex")) == {"re_check_out", "re_link", "re_view_count"}
+    assert "kw_subscribe" in youtube_registry.select(tags="call_to_action")
+    assert list(youtube_registry.select(names=["re_link", "kw_song"])) == ["kw_song", "re_link"]
+    with pytest.raises(LFDefinitionError, match="unknown LF kind"):
+        youtube_registry.select(kind="regexp")
+
+
+def test_label_space_checked_on_register():
+    with pytest.raises(LFDefinitionError, match=r"votes \[2\], outside the label space"):
+        Registry([keyword_lf("kw", "x", 2)], label_space=LabelSpace(["a", "b"]))
+
+
+def test_import_errors_name_the_module(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("import nonexistent_package_xyz\n")
+    with pytest.raises(LFDefinitionError, match="broken.py.*ModuleNotFoundError"):
+        Registry.from_modules(path)
+    with pytest.raises(LFDefinitionError, match="not found"):
+        Registry.from_modules("no_such_lf_module")
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n")
+    with pytest.raises(LFDefinitionError, match="no labeling functions found"):
+        Registry.from_modules(empty)
+
+
+def test_rule_version_changes_with_the_lf_set():
+    a = Registry([keyword_lf("kw", "x", 1)])
+    assert Registry([keyword_lf("kw", "x", 1)]).rule_version == a.rule_version
+    assert Registry([keyword_lf("kw", "y", 1)]).rule_version != a.rule_version

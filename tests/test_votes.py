@@ -1,0 +1,84 @@
+"""VoteMatrix: dtypes, checks, and saving without pickle."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pytest
+
+from weaksup import LabelSpace, VoteMatrix
+from weaksup.errors import VoteMatrixError
+
+
+def test_smallest_dtype_and_ids():
+    votes = VoteMatrix(np.array([[0, -1], [1, 1]], dtype=np.int64))
+    assert votes.values.dtype == np.int8 and votes.row_ids.tolist() == [0, 1]
+    assert VoteMatrix([[40000, -1]]).values.dtype == np.int32
+    assert votes.coverage().tolist() == [1.0, 0.5]
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+@pytest.mark.parametrize("ids", [["a", "b", "c"], [10, 20, 30]])
+def test_save_load_round_trip(tmp_path, suffix, ids):
+    votes = VoteMatrix([[0, -1], [1, 1], [-1, -1]], row_ids=ids, lf_names=["x", "y"], lf_versions=["v1", "v2"],
+                       label_space=LabelSpace(["ham", "spam"]), faults={"x": 2})
+    path = votes.save(tmp_path / f"votes{suffix}")
+    back = VoteMatrix.load(path)
+    assert back == votes and back.faults == {"x": 2, "y": 0}
+    assert back.label_space == votes.label_space and back.values.dtype == np.int8
+    assert back.row_ids.tolist() == ids
+    assert [p.name for p in tmp_path.iterdir()] == [f"votes{suffix}"]  # no temporary left behind
+
+
+def test_npz_holds_no_pickled_objects(tmp_path):
+    path = VoteMatrix([[0]], row_ids=np.array(["a"], dtype=object)).save(tmp_path / "v.npz")
+    with np.load(path, allow_pickle=False) as data:  # would raise on object arrays
+        assert data["row_ids"].dtype.kind == "U"
+
+
+def test_checks_name_the_problem():
+    with pytest.raises(VoteMatrixError, match=r"vote -2 at row 0, column 1 is below -1"):
+        VoteMatrix([[0, -2]])
+    with pytest.raises(VoteMatrixError, match=r"vote 2 at row 1, column 0 is outside the label space"):
+        VoteMatrix([[0], [2]], label_space=LabelSpace(["a", "b"]))
+    with pytest.raises(VoteMatrixError, match="2-D"):
+        VoteMatrix([0, 1])
+    with pytest.raises(VoteMatrixError, match="unique"):
+        VoteMatrix([[0, 1]], lf_names=["a", "a"])
+    with pytest.raises(VoteMatrixError, match="integers"):
+        VoteMatrix([[0.5]])
+
+
+def test_bad_files_are_clear_errors(tmp_path):
+    with pytest.raises(VoteMatrixError, match="does not exist"):
+        VoteMatrix.load(tmp_path / "none.npz")
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"not a zip")
+    with pytest.raises(VoteMatrixError, match="corrupt.npz: cannot read vote matrix"):
+        VoteMatrix.load(corrupt)
+    other = tmp_path / "other.npz"
+    np.savez(other, a=np.zeros(2))
+    with pytest.raises(VoteMatrixError, match=r"missing arrays \['meta', 'row_ids', 'values'\]"):
+        VoteMatrix.load(other)
+    with pytest.raises(VoteMatrixError, match=r"use a \.npz or \.parquet"):
+        VoteMatrix([[0]]).save(tmp_path / "v.csv")
+    assert zipfile.is_zipfile(VoteMatrix([[0]]).save(tmp_path / "ok.npz"))
+
+
+def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez_compressed", boom)
+    with pytest.raises(OSError, match="disk full"):
+        VoteMatrix([[0]]).save(tmp_path / "v.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_select_and_take():
+    votes = VoteMatrix([[0, 1, -1], [1, -1, 0]], row_ids=["a", "b"], lf_names=["x", "y", "z"])
+    assert votes.select(["z", "x"]).values.tolist() == [[-1, 0], [0, 1]]
+    assert votes.take([1]).row_ids.tolist() == ["b"]
+    with pytest.raises(VoteMatrixError, match="no LF named 'w'"):
+        votes.select(["w"])
