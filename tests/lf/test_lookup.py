@@ -37,15 +37,22 @@ words = st.sampled_from(["Subscribe", "channel", "LOVE", "İlove", "ſubscribe",
 values = st.lists(st.one_of(st.none(), st.lists(words, max_size=4).map(" ".join), st.text(max_size=4)), min_size=1, max_size=25)
 
 
+LOOKUPS = [
+    lookup_lf("tok", {"subscribe": 1, "channel": 1, "love": 0, "café": 0}, by="tokens"),
+    lookup_lf("tok_cs", {"Subscribe": 1, "love": 0}, by="tokens", case_sensitive=True),
+    lookup_lf("val", {"spam bot": 1, "ok": 0, "İlove": 0}),
+    lookup_lf("val_cs", {"Spam Bot": 1}, case_sensitive=True),
+]
+
+
 @settings(max_examples=100, deadline=None)
-@given(values)
-def test_vectorised_equals_rowwise(column):
-    batch = Batch(pd.DataFrame({"text": pd.Series(column, dtype="str")}))
-    for lf in (
-        lookup_lf("tok", {"subscribe": 1, "channel": 1, "love": 0, "café": 0}, by="tokens"),
-        lookup_lf("val", {"spam bot": 1, "ok": 0, "İlove": 0}),
-        lookup_lf("val_cs", {"Spam Bot": 1}, case_sensitive=True),
-    ):
+@given(values, st.booleans())
+def test_vectorised_equals_rowwise(column, shared):
+    from tests.lf.test_text import shared_literals
+
+    frame = pd.DataFrame({"text": pd.Series(column, dtype="str")})
+    batch = Batch(frame, shared_literals(LOOKUPS) if shared else None)
+    for lf in LOOKUPS:
         want = [lf({"text": v}) for v in batch.values("text")]
         assert lf.vote_batch(batch).tolist() == want, lf.name
 

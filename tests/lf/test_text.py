@@ -41,14 +41,36 @@ def _rowwise(lf, values):
     return np.array([lf({"text": v}) for v in values])
 
 
+def shared_literals(lfs):
+    """What apply_lfs hands a Batch: every LF's prefilter literals, for one shared pass."""
+    needs = {}
+    for lf in lfs:
+        for field, lowered, words in lf.literal_needs():
+            needs.setdefault((field, lowered), set()).update(words)
+    return needs
+
+
 @settings(max_examples=150, deadline=None)
-@given(columns)
-def test_vectorised_equals_rowwise_on_any_text(values):
-    batch = Batch(pd.DataFrame({"text": pd.Series(values, dtype="str")}))
+@given(columns, st.booleans())
+def test_vectorised_equals_rowwise_on_any_text(values, shared):
+    batch = Batch(pd.DataFrame({"text": pd.Series(values, dtype="str")}), shared_literals(LFS) if shared else None)
     for lf in LFS:
         got = lf.vote_batch(batch)
         want = _rowwise(lf, batch.values("text"))
         assert got.tolist() == want.tolist(), lf.name
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_prefiltered_columns_agree_with_python(shared):
+    # Mostly rows without any keyword, so the literal prefilter path runs, plus rows that
+    # only Python's case folding matches ("ſub", "İ") and rows the guard must catch.
+    tricky = ["ſub here", "SUB", "my channel", "İt is my CHANNEL", "check\nout", "out\n", "٣ million",
+              "x\x0bout", "Subscribe٣", "free $", "kis", None]
+    values = ["nothing to see"] * 200 + tricky
+    batch = Batch(pd.DataFrame({"text": pd.Series(values, dtype="str")}), shared_literals(LFS) if shared else None)
+    for lf in LFS:
+        assert lf.vote_batch(batch).tolist() == _rowwise(lf, batch.values("text")).tolist(), lf.name
+    assert LFS[0].vote_batch(batch)[200] == 1  # "ſub" is found by Python's folding, not by the prefilter
 
 
 @pytest.mark.parametrize("dtype", ["str", "object"])

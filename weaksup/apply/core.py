@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -234,23 +235,36 @@ def apply_lfs(
     dtype = smallest_vote_dtype(label_space.cardinality) if label_space is not None else np.dtype(np.int64)
     values = np.full((n, m), ABSTAIN, dtype=dtype)
     run = _Application(lf_list, label_space, fault_tolerant, columns)
+    literals: dict[tuple[str, bool], set[str]] = {}
+    for lf in lf_list:
+        for field, lowered, words in getattr(lf, "literal_needs", lambda: [])():
+            literals.setdefault((field, lowered), set()).update(words)
     vector_jobs = [j for j, lf in enumerate(lf_list) if lf.vectorised]
     row_jobs = [j for j, lf in enumerate(lf_list) if not lf.vectorised]
     threads = n_threads or min(os.cpu_count() or 1, 8)
     show = progress if progress is not None else n >= 100_000
+    pending: deque[tuple[int, int, dict[int, Any]]] = deque()
+
+    def collect(start: int, stop: int, futures: dict[int, Any]) -> None:
+        for j, future in futures.items():
+            values[start:stop, j] = future.result()
+            bar.update(stop - start)
+
     with ThreadPoolExecutor(max_workers=threads) as pool, \
             tqdm(total=n * m, desc="applying LFs", unit="votes", unit_scale=True, disable=not show) as bar:
         for start in range(0, max(n, 1), chunk_rows):
             stop = min(start + chunk_rows, n)
-            batch = Batch(data.iloc[start:stop])
+            batch = Batch(data.iloc[start:stop], literals)
             ids = row_ids[start:stop]
-            futures = {j: pool.submit(run.vectorised, lf_list[j], batch, ids) for j in vector_jobs}
+            # Two batches in flight: threads start on this one while the last one finishes.
+            pending.append((start, stop, {j: pool.submit(run.vectorised, lf_list[j], batch, ids) for j in vector_jobs}))
             for j in row_jobs:
                 values[start:stop, j] = run.rowwise(lf_list[j], batch, ids)
                 bar.update(stop - start)
-            for j, future in futures.items():
-                values[start:stop, j] = future.result()
-                bar.update(stop - start)
+            while len(pending) > 1:
+                collect(*pending.popleft())
+        while pending:
+            collect(*pending.popleft())
     if label_space is None and values.size:
         values = values.astype(smallest_vote_dtype(int(values.max()) + 1))
     faults = {k: v for k, v in run.faults.items()}

@@ -45,12 +45,39 @@ class _Untranslatable(Exception):
     pass
 
 
+def join_guards(*guards: str | None) -> str | None:
+    """One guard pattern matching the rows any of several guards match."""
+    parts = sorted({guard for guard in guards if guard})
+    return "|".join(f"(?:{p})" if len(parts) > 1 else p for p in parts) or None
+
+
+#: Rows where Python's case-insensitive literal test may differ from searching the lower-cased text.
+CASE_FOLD_GUARD = _CASE_FOLD_DIFF
+
+
 @dataclass(frozen=True)
 class Translation:
-    """An RE2 pattern equal to a Python one outside the rows its ``guard`` matches."""
+    """An RE2 pattern equal to a Python one outside the rows its ``guard`` matches.
+
+    ``literals``, when set, are strings of which every match contains one (with
+    ``prefilter_lowered``: lower-case ASCII literals, to be found case-insensitively).
+    A row holding none of them cannot match, in either engine, unless it holds one of the
+    case-fold characters of :data:`CASE_FOLD_GUARD`. So only guard rows that pass the
+    prefilter need Python; and with ``prefilter_first`` the exact pattern itself only runs
+    on the rows passing the prefilter (worth it for patterns RE2 cannot accelerate by their
+    first literal, such as keyword boundaries).
+    """
 
     pattern: str
     guard: str | None
+    literals: tuple[str, ...] = ()
+    prefilter_lowered: bool = False
+    prefilter_first: bool = False
+
+    @property
+    def prefilter(self) -> str | None:
+        """The literals as one RE2 alternation (``None`` without literals)."""
+        return literal_alternation(self.literals, self.prefilter_lowered) if self.literals else None
 
 
 def _char(code: int) -> str:
@@ -83,6 +110,33 @@ class _Translator:
     def note_case(self, flags: int, code: int) -> None:
         if flags & re.IGNORECASE:
             self.features.add("ignorecase" if code < 128 else "ignorecase_non_ascii")
+
+    def required(self, seq, flags: int) -> set[str] | None:
+        """Literals of which every match of ``seq`` contains one (``None``: no such set)."""
+        best: set[str] | None = None
+
+        def consider(found: set[str] | None) -> None:
+            nonlocal best
+            if found and min(map(len, found)) > (min(map(len, best)) if best else 0):
+                best = found
+
+        run = ""
+        for op, av in seq:
+            if op is C.LITERAL:
+                run += chr(av)
+                continue
+            consider({run} if run else None)
+            run = ""
+            if op is C.SUBPATTERN and not (av[1] | av[2]):
+                consider(self.required(av[3], flags))
+            elif op is C.BRANCH:
+                parts = [self.required(branch, flags) for branch in av[1]]
+                if all(parts):
+                    consider(set().union(*parts))  # type: ignore[arg-type]
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+                consider(self.required(av[2], flags))
+        consider({run} if run else None)
+        return best
 
     def items(self, seq, flags: int) -> str:
         return "".join(self.item(op, av, flags) for op, av in seq)
@@ -171,6 +225,8 @@ def translate(pattern: str, flags: int = 0) -> Translation | None:
     '(?i)check(?:.)*out'
     >>> t.guard
     '[\\\\x{130}\\\\x{131}\\\\x{17f}\\\\x{212a}]'
+    >>> t.literals, t.prefilter_lowered  # rows without "check" (in any case) cannot match
+    (('check',), True)
     >>> translate(r"(?<!not )free") is None
     True
     """
@@ -203,4 +259,64 @@ def translate(pattern: str, flags: int = 0) -> Translation | None:
         guards.append(_CASE_FOLD_DIFF)
     if "dollar" in features:
         guards.append(_FINAL_NEWLINE)
-    return Translation(re2, "|".join(guards) or None)
+    guard = join_guards(*guards)
+    found: tuple[str, ...] = ()
+    lowered = False
+    # RE2 finds a leading literal (or an anchored start) fast by itself; otherwise it steps
+    # through every byte, and searching the required literals first is cheaper.
+    prefilter_first = not _fast_start(list(tree))
+    literals = translator.required(tree, all_flags)
+    # Literals must be ASCII when lowered: Python's folding of non-ASCII letters has more exceptions.
+    if literals and min(map(len, literals)) >= 2:
+        lowered = bool(all_flags & re.IGNORECASE)
+        if not lowered or all(w.isascii() for w in literals):
+            found = tuple(sorted({w.lower() if lowered else w for w in literals}))
+        else:
+            lowered = False
+    return Translation(re2, guard, found, lowered, prefilter_first and bool(found))
+
+
+def word_translation(words, *, case_sensitive: bool) -> Translation:
+    """RE2 for "one of these literal words, with no word character on either side".
+
+    Python writes it ``(?<!\\w)(?:w1|w2)(?!\\w)``; RE2 has no look-arounds, so the
+    neighbours are consumed instead (``(?:\\A|\\W)...(?:\\W|\\z)``). The two can only
+    disagree where an occurrence touches a non-ASCII letter or digit (a word character for
+    Python, not for RE2's ASCII ``\\W``), or on the case-fold characters: those rows are
+    the guard.
+    """
+    flags = 0 if case_sensitive else re.IGNORECASE
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    inner = translate("(?:" + "|".join(re.escape(w) for w in ordered) + ")", flags)
+    assert inner is not None  # escaped literals always translate
+    body = inner.pattern[4:] if inner.pattern.startswith("(?i)") else inner.pattern
+    mode = "" if case_sensitive else "(?i)"
+    touching = f"(?:{_NON_ASCII_WORD})"
+    guard = join_guards(f"{mode}{touching}(?:{body})|{mode}(?:{body}){touching}", inner.guard)
+    literals = tuple(sorted({w if case_sensitive else w.lower() for w in ordered}))
+    lowered = not case_sensitive and all(w.isascii() for w in literals)
+    if not case_sensitive and not lowered:  # non-ASCII words folded by Python: not a literal test
+        literals = ()
+    return Translation(rf"{mode}(?:\A|\W){body}(?:\W|\z)", guard, literals, lowered, bool(literals))
+
+
+def _fast_start(seq) -> bool:
+    """True when a pattern starts with a literal, an alternation of literals or a start anchor."""
+    if not seq:
+        return False
+    op, av = seq[0]
+    if op is C.LITERAL:
+        return True
+    if op is C.AT:
+        return av in (C.AT_BEGINNING, C.AT_BEGINNING_STRING)
+    if op is C.BRANCH:
+        return all(_fast_start(list(branch)) for branch in av[1])
+    if op is C.SUBPATTERN and not (av[1] | av[2]):
+        return _fast_start(list(av[3]))
+    return False
+
+
+def literal_alternation(literals, lowered: bool) -> str:
+    """An RE2 alternation matching any of some literal strings (lower-cased if ``lowered``)."""
+    words = sorted({w.lower() if lowered else w for w in literals}, key=lambda w: (-len(w), w))
+    return "|".join("".join(_char(ord(ch)) for ch in w) for w in words)

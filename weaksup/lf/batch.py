@@ -8,7 +8,7 @@ judge exactly) is computed once per batch and reused by every LF, from any threa
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+try:  # Polars' Aho-Corasick finds many literals in one pass; without it, one RE2 pass per LF
+    import polars as _polars
+except ImportError:  # pragma: no cover - depends on the install
+    _polars = None
+
+from weaksup.lf._re2 import CASE_FOLD_GUARD, literal_alternation
 from weaksup.lf.core import Row
+
+
+def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
+    """Boolean mask of the values matching an RE2 pattern (missing values: False)."""
+    if len(arr) == 0:
+        return np.zeros(0, dtype=bool)
+    hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 class Batch:
@@ -26,10 +40,15 @@ class Batch:
     ----------
     frame : pandas.DataFrame
         The rows; the LFs read its columns.
+    literals : mapping, optional
+        ``{(field, lowered): literals}``: strings whose occurrences all LFs of a batch
+        use as prefilters. They are found in one shared multi-literal pass per field
+        (Polars' Aho-Corasick) instead of one pass per LF.
     """
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, literals: Mapping[tuple[str, bool], Iterable[str]] | None = None) -> None:
         self.frame = frame
+        self.shared_literals = {key: tuple(sorted(set(words))) for key, words in (literals or {}).items()}
         self.n = len(frame)
         self.columns: list[str] = [str(c) for c in frame.columns]
         self._cache: dict[Any, Any] = {}
@@ -78,14 +97,142 @@ class Batch:
     def regex_mask(self, field: str, re2_pattern: str) -> np.ndarray:
         """Boolean mask of rows whose field matches an RE2 pattern (missing rows: False)."""
 
-        def compute() -> np.ndarray:
-            arr = self.arrow(field)
-            if self.n == 0:
-                return np.zeros(0, dtype=bool)
-            hit = pc.match_substring_regex(arr, re2_pattern)
-            return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+        return self._cached(("regex", field, re2_pattern), lambda: _regex(self.arrow(field), re2_pattern))
 
-        return self._cached(("regex", field, re2_pattern), compute)
+    def lowered(self, field: str) -> pa.Array:
+        """The text column lower-cased (Arrow's per-character simple lower case)."""
+        return self._cached(("lowered", field), lambda: pc.utf8_lower(self.arrow(field)))
+
+    def _irregular(self, field: str) -> tuple[np.ndarray, pa.Array]:
+        """Positions of the rows holding a non-ASCII or a control character, and their values.
+
+        Every character on which RE2 and Python's ``re`` can disagree is one of these, so
+        guards only ever need to search these rows.
+        """
+
+        def compute() -> tuple[np.ndarray, pa.Array]:
+            arr = self.arrow(field)
+            plain = pc.fill_null(pc.ascii_is_printable(arr), True).to_numpy(zero_copy_only=False)
+            positions = np.flatnonzero(~np.asarray(plain, dtype=bool))
+            return positions, arr.take(pa.array(positions))
+
+        return self._cached(("irregular", field), compute)
+
+    def guard_mask(self, field: str, guard: Any) -> np.ndarray:
+        """Rows on which a kernel may disagree with Python: those matching an RE2 ``guard`` pattern."""
+
+        def compute() -> np.ndarray:
+            mask = np.zeros(self.n, dtype=bool)
+            positions, values = self._irregular(field)
+            if len(positions):
+                mask[positions[_regex(values, guard)]] = True
+            return mask
+
+        return self._cached(("guard", field, guard), compute)
+
+    def match(self, field: str, translation: Any, within: np.ndarray | None = None) -> np.ndarray:
+        """Rows whose field matches an RE2 translation, running it only where its prefilter allows.
+
+        Exact on every row outside the translation's guard; with ``within``, only on those rows
+        (the others are False).
+        """
+        if self.n == 0:
+            return np.zeros(0, dtype=bool)
+        if translation.literals and (self._has_shared(field, translation) or translation.prefilter_first):
+            candidates = self.literal_mask(field, translation.literals, translation.prefilter_lowered)
+        elif within is not None:
+            candidates = within
+        else:  # RE2 is as fast on its own
+            return self.regex_mask(field, translation.pattern)
+        if within is not None:
+            candidates = candidates & within
+        if candidates.mean() > 0.5:  # filtering would cost more than it saves
+            full = self.regex_mask(field, translation.pattern)
+            return full if within is None else full & within
+        positions = np.flatnonzero(candidates)
+        out = np.zeros(self.n, dtype=bool)
+        if len(positions):
+            subset = self.arrow(field).take(pa.array(positions))
+            out[positions] = _regex(subset, translation.pattern)
+        return out
+
+    def _has_shared(self, field: str, translation: Any) -> bool:
+        words = self.shared_literals.get((field, translation.prefilter_lowered), ())
+        return _polars is not None and set(translation.literals) <= set(words)
+
+    def _literal_rows(self, field: str, lowered: bool) -> dict[str, np.ndarray]:
+        """Rows holding each shared literal of a field: one Aho-Corasick pass for all of them."""
+
+        def compute() -> dict[str, np.ndarray]:
+            words = list(self.shared_literals[(field, lowered)])
+            hit = _polars.col("text").str.extract_many(words, ascii_case_insensitive=lowered, overlapping=True)
+            found = (
+                _polars.DataFrame({"text": _polars.Series(self.arrow(field))}).lazy()
+                .select(hit.alias("hit")).with_row_index("row").explode("hit").drop_nulls("hit")
+                .select("row", (_polars.col("hit").str.to_lowercase() if lowered else _polars.col("hit"))
+                        .cast(_polars.Enum(words)).to_physical().alias("id"))
+                .collect()
+            )
+            ids = found["id"].to_numpy()
+            rows = found["row"].to_numpy()
+            order = np.argsort(ids, kind="stable")  # a radix sort on these small integers
+            bounds = np.searchsorted(ids[order], np.arange(len(words) + 1))
+            return {w: rows[order[bounds[i]:bounds[i + 1]]] for i, w in enumerate(words)}
+
+        return self._cached(("literal_rows", field, lowered), compute)
+
+    def literal_mask(self, field: str, literals: Sequence[str], lowered: bool) -> np.ndarray:
+        """Rows holding any of some literals (ASCII case-insensitively when ``lowered``)."""
+
+        def compute() -> np.ndarray:
+            if _polars is not None and set(literals) <= set(self.shared_literals.get((field, lowered), ())):
+                mask = np.zeros(self.n, dtype=bool)
+                rows = self._literal_rows(field, lowered)
+                for word in literals:
+                    mask[rows[word]] = True
+                return mask
+            source = self.lowered(field) if lowered else self.arrow(field)
+            return _regex(source, literal_alternation(literals, lowered))
+
+        return self._cached(("literal_mask", field, tuple(literals), lowered), compute)
+
+    def unsure_rows(self, field: str, translation: Any) -> np.ndarray:
+        """Positions of the rows a kernel cannot judge for a translation: Python must.
+
+        Guard rows, less those that cannot match in either engine because they hold none
+        of the translation's required literals (see :class:`~weaksup.lf._re2.Translation`).
+        """
+        if translation.guard is None or self.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        if not translation.literals:
+            return np.flatnonzero(self.guard_mask(field, translation.guard))
+        if self._has_shared(field, translation):
+            # Only irregular rows holding a literal (or a case-fold character) can be unsure.
+            maybe = self.literal_mask(field, translation.literals, translation.prefilter_lowered)
+            if translation.prefilter_lowered:
+                maybe = maybe | self.guard_mask(field, CASE_FOLD_GUARD)
+            irregular, values = self._irregular(field)
+            keep = maybe[irregular]
+            positions = irregular[keep]
+            if not len(positions):
+                return positions
+            return positions[_regex(values.filter(pa.array(keep)), translation.guard)]
+        positions = np.flatnonzero(self.guard_mask(field, translation.guard))
+        if not len(positions):
+            return positions
+        source = self.lowered(field) if translation.prefilter_lowered else self.arrow(field)
+        keep = _regex(source.take(pa.array(positions)), translation.prefilter)
+        if translation.prefilter_lowered:
+            keep |= self.guard_mask(field, CASE_FOLD_GUARD)[positions]
+        return positions[keep]
+
+    def values_at(self, field: str, positions: Sequence[int] | np.ndarray) -> list[Any]:
+        """The Python values of some rows of a column."""
+        if ("values", field) in self._cache:
+            column = self.values(field)
+            return [column[i] for i in positions]
+        series = self.frame[field]
+        return series.iloc[np.asarray(positions, dtype=np.int64)].tolist()
 
     def rows(self) -> Sequence[Row]:
         """Every row as a :class:`~weaksup.lf.core.Row` (built once, shared by row-wise LFs)."""

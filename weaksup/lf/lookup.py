@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.lf._re2 import translate
+from weaksup.lf._re2 import join_guards, word_translation
 from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value, short_hash
 
 _TOKEN = re.compile(r"\w+")
@@ -101,6 +101,12 @@ class LookupLF(LabelingFunction):
         value = field_value(x, self.field)
         return self._tokens_label(value) if self.by == "tokens" else self._value_label(value)
 
+    def literal_needs(self) -> list[tuple[str, bool, tuple[str, ...]]]:
+        """``(field, lowered, literals)`` whose occurrences the batch should find in one shared pass."""
+        if self.by != "tokens":
+            return []
+        return [(self.field, t.prefilter_lowered, t.literals) for _, t in self._token_patterns if t.literals]
+
     def vote_batch(self, batch: Any) -> np.ndarray:
         if not batch.is_text(self.field) or (self.by == "value" and self._keys is None):
             return np.fromiter((self._value_label(v) if self.by == "value" else self._tokens_label(v)
@@ -108,12 +114,12 @@ class LookupLF(LabelingFunction):
         if self.by == "tokens":
             votes = np.full(batch.n, ABSTAIN, dtype=np.int64)
             n_labels = np.zeros(batch.n, dtype=np.int8)
-            for label, pattern in self._token_patterns:
-                hit = batch.regex_mask(self.field, pattern)
+            for label, translation in self._token_patterns:
+                hit = batch.match(self.field, translation)
                 votes[hit] = label
                 n_labels += hit
             votes[n_labels > 1] = ABSTAIN
-            unsure = np.flatnonzero(batch.regex_mask(self.field, self._guard)) if self._guard else []
+            unsure = np.flatnonzero(batch.guard_mask(self.field, self._guard))
         else:
             arr = batch.arrow(self.field)
             if not self.case_sensitive:
@@ -122,11 +128,10 @@ class LookupLF(LabelingFunction):
             found = ~np.isnan(idx.astype(float))
             votes = np.full(batch.n, ABSTAIN, dtype=np.int64)
             votes[found] = self._key_labels[idx[found].astype(np.int64)]
-            unsure = [] if self.case_sensitive else np.flatnonzero(batch.regex_mask(self.field, _LOWER_DIFF))
+            unsure = [] if self.case_sensitive else np.flatnonzero(batch.guard_mask(self.field, _LOWER_DIFF))
         if len(unsure):
-            values = batch.values(self.field)
             recompute = self._tokens_label if self.by == "tokens" else self._value_label
-            votes[unsure] = [recompute(values[i]) for i in unsure]
+            votes[unsure] = [recompute(v) for v in batch.values_at(self.field, unsure)]
         return votes
 
 
@@ -208,15 +213,12 @@ def lookup_lf(
     )
     extra: dict[str, Any] = {"field": field, "by": by, "case_sensitive": case_sensitive, "table": dict(resolved)}
     if by == "tokens":
-        flags = 0 if case_sensitive else re.IGNORECASE
-        patterns, guards = [], {translate(r"\w").guard}
-        for label in sorted(set(resolved.values())):
-            words = sorted((k for k, v in resolved.items() if v == label), key=len, reverse=True)
-            t = translate("(?:" + "|".join(re.escape(w) for w in words) + ")", flags)
-            body = t.pattern[4:] if t.pattern.startswith("(?i)") else t.pattern
-            patterns.append((label, ("(?i)" if flags else "") + rf"(?:\A|\W){body}(?:\W|\z)"))
-            guards.add(t.guard)
-        extra.update(_token_patterns=tuple(patterns), _guard="|".join(sorted(g for g in guards if g)) or None)
+        patterns = [
+            (label, word_translation([k for k, v in resolved.items() if v == label], case_sensitive=case_sensitive))
+            for label in sorted(set(resolved.values()))
+        ]
+        guard = join_guards(*(t.guard for _, t in patterns))
+        extra.update(_token_patterns=tuple(patterns), _guard=guard)
     else:
         keys = [k for k in resolved]
         if all(isinstance(k, str) for k in keys):

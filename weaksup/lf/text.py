@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN
-from weaksup.lf._re2 import Translation, translate
+from weaksup.lf._re2 import Translation, translate, word_translation
 from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value, is_missing
 
 _FLAG_NAMES = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL,
@@ -52,29 +52,29 @@ class _PatternLF(LabelingFunction):
     def __call__(self, x: Any) -> int:
         return self.label if self._matches(field_value(x, self.field)) else ABSTAIN
 
+    def literal_needs(self) -> list[tuple[str, bool, tuple[str, ...]]]:
+        """``(field, lowered, literals)`` whose occurrences the batch should find in one shared pass."""
+        return [(self.field, t.prefilter_lowered, t.literals) for t in self._re2 if t is not None and t.literals]
+
     def vote_batch(self, batch: Any) -> np.ndarray:
         if not batch.is_text(self.field):
             return super().vote_batch(batch)
         hit = np.ones(batch.n, dtype=bool)
-        values = None
         for compiled, t in zip(self._compiled, self._re2):
-            if t is None:  # RE2 cannot express it: Python over the column
-                values = batch.values(self.field) if values is None else values
-                part = np.fromiter((isinstance(v, str) and compiled.search(v) is not None for v in values),
-                                   dtype=bool, count=batch.n)
-            else:
-                try:
-                    part = batch.regex_mask(self.field, t.pattern).copy()
+            part = None
+            if t is not None:
+                try:  # all patterns must match: only rows that matched the earlier ones need a look
+                    part = batch.match(self.field, t, within=None if hit.all() else hit).copy()
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. RE2 out of memory
-                    values = batch.values(self.field) if values is None else values
-                    part = np.fromiter((isinstance(v, str) and compiled.search(v) is not None for v in values),
-                                       dtype=bool, count=batch.n)
-                else:
-                    if t.guard is not None:
-                        unsure = np.flatnonzero(batch.regex_mask(self.field, t.guard))
-                        if unsure.size:
-                            values = batch.values(self.field) if values is None else values
-                            part[unsure] = [compiled.search(values[i]) is not None for i in unsure]
+                    part = None
+            if part is None:  # RE2 cannot run it: Python over the column
+                unsure = np.arange(batch.n)
+                part = np.zeros(batch.n, dtype=bool)
+            else:
+                unsure = batch.unsure_rows(self.field, t)
+            if len(unsure):
+                values = batch.values_at(self.field, unsure)
+                part[unsure] = [isinstance(v, str) and compiled.search(v) is not None for v in values]
             hit &= part
         return np.where(hit, self.label, ABSTAIN)
 
@@ -198,16 +198,5 @@ def keyword_lf(
     )
     lf._setup(field, label, [(pattern_of(g), flags) for g in groups])
     if word_boundary:
-        # RE2 has no look-arounds: "no word character on either side" becomes "a consumed
-        # non-word character, or the text's edge", exact wherever RE2's ASCII \w equals
-        # Python's; the rows holding non-ASCII letters or digits go to Python.
-        word_guard = translate(r"\w").guard
-        re2 = []
-        for group in groups:
-            inner = translate(pattern_of(group).replace(r"(?<!\w)", "").replace(r"(?!\w)", ""), flags)
-            assert inner is not None  # escaped literals always translate
-            prefix, body = ("(?i)", inner.pattern[4:]) if inner.pattern.startswith("(?i)") else ("", inner.pattern)
-            guard = "|".join(g for g in (word_guard, inner.guard) if g)
-            re2.append(Translation(rf"{prefix}(?:\A|\W){body}(?:\W|\z)", guard))
-        lf.__dict__["_re2"] = tuple(re2)
+        lf.__dict__["_re2"] = tuple(word_translation(g, case_sensitive=case_sensitive) for g in groups)
     return lf
