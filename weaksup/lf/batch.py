@@ -114,7 +114,7 @@ class Batch:
             arr = self.arrow(field)
             plain = pc.fill_null(pc.ascii_is_printable(arr), True).to_numpy(zero_copy_only=False)
             positions = np.flatnonzero(~np.asarray(plain, dtype=bool))
-            return positions, arr.take(pa.array(positions))
+            return positions, arr.filter(pa.array(~np.asarray(plain, dtype=bool)))
 
         return self._cached(("irregular", field), compute)
 
@@ -149,11 +149,9 @@ class Batch:
         if candidates.mean() > 0.5:  # filtering would cost more than it saves
             full = self.regex_mask(field, translation.pattern)
             return full if within is None else full & within
-        positions = np.flatnonzero(candidates)
         out = np.zeros(self.n, dtype=bool)
-        if len(positions):
-            subset = self.arrow(field).take(pa.array(positions))
-            out[positions] = _regex(subset, translation.pattern)
+        if candidates.any():
+            out[candidates] = _regex(self.arrow(field).filter(pa.array(candidates)), translation.pattern)
         return out
 
     def _has_shared(self, field: str, translation: Any) -> bool:
@@ -199,32 +197,21 @@ class Batch:
     def unsure_rows(self, field: str, translation: Any) -> np.ndarray:
         """Positions of the rows a kernel cannot judge for a translation: Python must.
 
-        Guard rows, less those that cannot match in either engine because they hold none
-        of the translation's required literals (see :class:`~weaksup.lf._re2.Translation`).
+        Irregular rows matching the guard, less those holding none of the translation's
+        required literals (and no case-fold character): they cannot match in either engine.
         """
         if translation.guard is None or self.n == 0:
             return np.zeros(0, dtype=np.int64)
-        if not translation.literals:
-            return np.flatnonzero(self.guard_mask(field, translation.guard))
-        if self._has_shared(field, translation):
-            # Only irregular rows holding a literal (or a case-fold character) can be unsure.
+        irregular, values = self._irregular(field)
+        if translation.literals:
             maybe = self.literal_mask(field, translation.literals, translation.prefilter_lowered)
             if translation.prefilter_lowered:
                 maybe = maybe | self.guard_mask(field, CASE_FOLD_GUARD)
-            irregular, values = self._irregular(field)
             keep = maybe[irregular]
-            positions = irregular[keep]
-            if not len(positions):
-                return positions
-            return positions[_regex(values.filter(pa.array(keep)), translation.guard)]
-        positions = np.flatnonzero(self.guard_mask(field, translation.guard))
-        if not len(positions):
-            return positions
-        source = self.lowered(field) if translation.prefilter_lowered else self.arrow(field)
-        keep = _regex(source.take(pa.array(positions)), translation.prefilter)
-        if translation.prefilter_lowered:
-            keep |= self.guard_mask(field, CASE_FOLD_GUARD)[positions]
-        return positions[keep]
+            irregular, values = irregular[keep], values.filter(pa.array(keep))
+        if not len(irregular):
+            return irregular
+        return irregular[_regex(values, translation.guard)]
 
     def values_at(self, field: str, positions: Sequence[int] | np.ndarray) -> list[Any]:
         """The Python values of some rows of a column."""

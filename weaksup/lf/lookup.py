@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.lf._re2 import join_guards, word_translation
+from weaksup.lf._re2 import word_translation
 from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value, short_hash
 
 _TOKEN = re.compile(r"\w+")
@@ -119,7 +119,7 @@ class LookupLF(LabelingFunction):
                 votes[hit] = label
                 n_labels += hit
             votes[n_labels > 1] = ABSTAIN
-            unsure = np.flatnonzero(batch.guard_mask(self.field, self._guard))
+            unsure = np.unique(np.concatenate([batch.unsure_rows(self.field, t) for _, t in self._token_patterns]))
         else:
             arr = batch.arrow(self.field)
             if not self.case_sensitive:
@@ -217,8 +217,7 @@ def lookup_lf(
             (label, word_translation([k for k, v in resolved.items() if v == label], case_sensitive=case_sensitive))
             for label in sorted(set(resolved.values()))
         ]
-        guard = join_guards(*(t.guard for _, t in patterns))
-        extra.update(_token_patterns=tuple(patterns), _guard=guard)
+        extra.update(_token_patterns=tuple(patterns))
     else:
         keys = [k for k in resolved]
         if all(isinstance(k, str) for k in keys):
