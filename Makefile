@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench lint install clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,9 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check weaksup benchmarks tests labeling_functions
 
 bench: install
 	$(BIN)/python benchmarks/apply_speed.py --rows 1000000

@@ -68,7 +68,7 @@ class KernelClock:
         self.seconds = 0.0
         self._saved = []
 
-    def __enter__(self) -> "KernelClock":
+    def __enter__(self) -> KernelClock:
         for owner, name in self.TARGETS:
             original = getattr(owner, name)
             self._saved.append((owner, name, original))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Optional
 
 import typer
 
@@ -53,7 +52,7 @@ def lfs(module: list[str] = typer.Argument(..., help="LF modules (dotted names o
         typer.echo(f"{lf.name:24} {lf.kind:12} {lf.version}  [{', '.join(lf.tags)}]  {lf.description}")
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script; errors of weaksup exit with status 2 and a clear message."""
     from weaksup.errors import WeakSupError
 

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import LFDefinitionError
-from weaksup.labels import ABSTAIN
 
 _WEAKSUP_DIR = __file__.rsplit("/lf/", 1)[0]
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN
 from weaksup.lf._re2 import Translation, translate, word_translation
-from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value, is_missing
+from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value
 
 _FLAG_NAMES = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL,
                "VERBOSE": re.VERBOSE, "ASCII": re.ASCII}
