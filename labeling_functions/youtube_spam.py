@@ -3,7 +3,7 @@
 Written and tuned on the *dev* gold split only (``gold_sets/youtube_spam``); the test split is
 for measuring. One or more LFs of every kind: keyword, regex, lookup (a token lexicon and a
 table of known spam accounts), model-score (a spam model trained on a different corpus, SMS),
-threshold (numeric features) and generic.
+threshold (numeric features), spaCy (an entity ruler on a blank English pipeline) and generic.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from sklearn.pipeline import make_pipeline
 from weaksup import ABSTAIN
 from weaksup.examples import YOUTUBE_LABELS
 from weaksup.lf import (
+    SpacyPipeline,
     keyword_lf,
     labeling_function,
     lookup_lf,
     model_score_lf,
     regex_lf,
+    spacy_lf,
     threshold_lf,
 )
 
@@ -84,9 +86,21 @@ def asks_for_views(x):
         else ABSTAIN
 
 
-@labeling_function(fields=["text"], labels=[HAM], tags=["on_topic"], resources={"artists": (
-    "psy", "katy", "perry", "lmfao", "eminem", "rihanna", "shakira", "gangnam"),})
-def mentions_artist_only(x, artists):
-    """Short comments naming the video's artist are fans talking, not ads."""
-    words = re.findall(r"\w+", x.text.lower())
-    return HAM if len(words) <= 12 and any(a in words for a in artists) and "subscribe" not in words else ABSTAIN
+# --- spaCy: a blank English pipeline with an entity ruler of the videos' artists -------
+_ARTISTS = SpacyPipeline("blank:en", entity_patterns=[
+    {"label": "ARTIST", "pattern": [{"LOWER": name}]}
+    for name in ("psy", "katy", "perry", "lmfao", "eminem", "rihanna", "shakira", "gangnam")
+])
+
+
+@spacy_lf(pipeline=_ARTISTS, labels=[HAM], tags=["on_topic"])
+def short_about_artist(x):
+    """Short comments naming the video's artist are fans talking, not ads (Snorkel's has_person_nlp)."""
+    names_artist = any(ent.label_ == "ARTIST" for ent in x.doc.ents)
+    return HAM if len(x.doc) < 20 and names_artist and "subscribe" not in x.text.lower() else ABSTAIN
+
+
+@spacy_lf(pipeline=_ARTISTS, labels=[SPAM], tags=["self_promotion"])
+def url_or_email_token(x):
+    """A token that looks like a URL or an e-mail address."""
+    return SPAM if any(token.like_url or token.like_email for token in x.doc) else ABSTAIN

@@ -10,7 +10,7 @@ from weaksup.errors import DuplicateLFError, LFDefinitionError, UnknownLFError
 
 def test_discovers_every_kind_in_the_example(youtube_registry):
     kinds = {lf.kind for lf in youtube_registry.lfs}
-    assert kinds == {"keyword", "regex", "lookup", "model_score", "threshold", "generic"}
+    assert kinds == {"keyword", "regex", "lookup", "model_score", "threshold", "spacy", "generic"}
     assert youtube_registry.label_space == LabelSpace(["ham", "spam"])
     assert list(youtube_registry)[0] == "kw_subscribe"  # definition order
 

@@ -212,6 +212,16 @@ class LabelingFunction:
     def __delattr__(self, key: str) -> None:
         raise AttributeError(f"LabelingFunction {self.name!r} is immutable")
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A decorated function's module attribute is this LF, not the function, so the
+        # function cannot be pickled by reference: pickle the LF by reference instead.
+        func = self.__dict__.get("func")
+        module = sys.modules.get(getattr(func, "__module__", None) or "")
+        qualname = getattr(func, "__qualname__", "")
+        if module is not None and getattr(module, qualname, None) is self:
+            return (_import_attribute, (module.__name__, qualname))
+        return super().__reduce_ex__(protocol)
+
     @property
     def lf_id(self) -> str:
         """``name@version``."""
@@ -285,15 +295,6 @@ class FunctionLF(LabelingFunction):
             version=version, source=source, hash_extra=normalised_source(func),
         )
         self.__dict__.update(func=func, resources=resources)
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        # A decorated function's module attribute is this LF, not the function, so the
-        # function cannot be pickled by reference: pickle the LF by reference instead.
-        module = sys.modules.get(getattr(self.func, "__module__", None) or "")
-        qualname = getattr(self.func, "__qualname__", "")
-        if module is not None and getattr(module, qualname, None) is self:
-            return (_import_attribute, (module.__name__, qualname))
-        return super().__reduce_ex__(protocol)
 
     def __call__(self, x: Any) -> int:
         if type(x) is dict:  # give plain dicts the attribute access rows have
