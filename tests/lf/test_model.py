@@ -72,3 +72,28 @@ def test_version_tracks_the_fitted_model(text_model):
     assert model_score_lf("clf", refit, thresholds={1: 0.6}).version != a.version
     assert model_score_lf("clf", text_model, thresholds={1: 0.7}).version != a.version
     assert pickle.loads(pickle.dumps(a))({"text": "subscribe now"}) == a({"text": "subscribe now"})
+
+
+def test_version_is_the_same_in_every_process():
+    # Fitted text pipelines hold sets (e.g. TfidfVectorizer.stop_words_) whose order changes with
+    # Python's hash randomisation; the version must not.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.pipeline import make_pipeline\n"
+        "from weaksup import model_score_lf\n"
+        f"texts = {TEXTS!r} * 3 + ['rare words only once here']\n"
+        f"y = {Y!r} * 3 + [0]\n"
+        "model = make_pipeline(TfidfVectorizer(min_df=2), LogisticRegression()).fit(texts, y)\n"
+        "print(model_score_lf('clf', model, thresholds={1: 0.6}).version)\n"
+    )
+    versions = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(versions) == 1 and len(versions.pop()) == 8

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -14,13 +16,48 @@ from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value, is_missing, normalised_source
 
 
+def _canonical(obj: Any, depth: int = 0) -> Any:
+    """A deterministic, JSON-able rendering of an object's state (sets and dicts sorted, arrays hashed).
+
+    Unlike pickle-based hashes, it does not depend on set iteration order, which changes
+    from process to process with Python's string hash randomisation.
+    """
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if depth > 8:
+        return type(obj).__qualname__
+    if isinstance(obj, type):
+        return f"{obj.__module__}.{obj.__qualname__}"
+    if isinstance(obj, np.dtype):
+        return obj.str
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            return ["ndarray", list(obj.shape), _canonical(obj.tolist(), depth + 1)]
+        digest = hashlib.sha1(np.ascontiguousarray(obj).tobytes()).hexdigest()
+        return ["ndarray", obj.dtype.str, list(obj.shape), digest]
+    if isinstance(obj, (set, frozenset)):
+        return ["set", sorted(repr(_canonical(x, depth + 1)) for x in obj)]
+    if isinstance(obj, dict):
+        return ["dict", sorted((repr(k), _canonical(v, depth + 1)) for k, v in obj.items())]
+    if isinstance(obj, (list, tuple)):
+        return [_canonical(x, depth + 1) for x in obj]
+    if inspect.isfunction(obj) or inspect.ismethod(obj):
+        return normalised_source(obj)
+    if inspect.isbuiltin(obj) or inspect.isroutine(obj):
+        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}"
+    if hasattr(obj, "__dict__"):
+        # Private integers are bookkeeping, not state (scikit-learn keeps an id() in `_stop_words_id`).
+        state = {k: v for k, v in vars(obj).items() if not (k.startswith("_") and type(v) is int)}
+        return [type(obj).__module__, type(obj).__qualname__, _canonical(state, depth + 1)]
+    return repr(obj)
+
+
 def _model_fingerprint(model: Any) -> str:
     """A content hash of a model: its fitted state for estimators, its source for functions."""
-    if inspect.isfunction(model) or inspect.ismethod(model):
-        return normalised_source(model)
-    import joblib
-
-    return joblib.hash(model)
+    blob = json.dumps(_canonical(model), sort_keys=True, default=repr)
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest()
 
 
 def _score_fn(model: Any) -> Callable[[Any], np.ndarray]:
