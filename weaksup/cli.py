@@ -53,23 +53,24 @@ def lfs(module: list[str] = typer.Argument(..., help="LF modules (dotted names o
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script; errors of weaksup exit with status 2 and a clear message."""
+    """Entry point of the console script.
+
+    Exit status: 0 on success, 2 for bad input (a weaksup error or a usage error, with a
+    message naming what is wrong), 1 for an unexpected failure (with its traceback).
+    """
     from weaksup.errors import WeakSupError
 
     try:
-        app(args=argv, standalone_mode=False)
+        result = app(args=argv, standalone_mode=False)
     except WeakSupError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except (typer.Exit, SystemExit) as exc:
-        sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):  # click/typer usage errors
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
