@@ -1,0 +1,49 @@
+"""Row ids and text preparation."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from weaksup.data import make_row_ids, prepare
+from weaksup.errors import DataError
+
+
+def test_make_row_ids_is_stable_and_unique():
+    assert make_row_ids(["a", "b", "a", 7, "a"]) == ["a", "b", "a#2", "7", "a#3"]
+    with pytest.raises(DataError, match="already end in"):
+        make_row_ids(["a", "a", "a#2"])
+
+
+def test_prepare_normalises_on_a_copy_and_keeps_every_row():
+    raw = pd.DataFrame({"row_id": ["a", "b", "c", "d", "e"],
+                        "text": ["ＣＨＥＣＫ  out\t", "check out\ufeff", None, "CHECK... out!!", "mail me@x.org www.x.com 12,5"]})
+    original = raw.copy()
+    clean, report = prepare(raw, lowercase_into="text_lower", mask=["url", "email", "number"])
+    pd.testing.assert_frame_equal(raw, original)  # the input is untouched
+    assert clean["row_id"].tolist() == raw["row_id"].tolist()  # every row, in order
+    assert clean["text"].tolist()[:2] == ["CHECK out", "check out"]
+    assert clean["text"].isna().tolist() == [False, False, True, False, False]
+    assert clean.loc[4, "text"] == "mail <EMAIL> <URL> <NUM>"
+    assert clean.loc[0, "text_lower"] == "check out"
+    assert clean["duplicate_of"].tolist() == ["", "", "", "", ""]
+    assert clean["near_duplicate_of"].tolist() == ["", "a", "", "a", ""]
+    assert report.to_dict() == {"rows": 5, "missing_text": 1, "exact_duplicates": 0, "near_duplicates": 2}
+
+
+def test_exact_duplicates_after_normalisation(youtube):
+    clean, report = prepare(youtube.drop(columns=["label", "split"]))
+    assert report.rows == 1956 and report.exact_duplicates >= 3  # at least the three repeated comment ids
+    repeated = clean[clean["row_id"].str.endswith("#2")]
+    assert (repeated["duplicate_of"] == repeated["row_id"].str[:-2]).all()
+    assert report.near_duplicates >= report.exact_duplicates
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"text": "body"}, r"text column 'body'.*columns are"),
+    ({"id_column": "id"}, r"id column 'id'"),
+    ({"mask": ["phone"]}, r"unknown mask.*\['phone'\].*choose from"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(DataError, match=message):
+        prepare(pd.DataFrame({"row_id": ["a"], "text": ["x"]}), **kwargs)
