@@ -278,6 +278,8 @@ class FunctionLF(LabelingFunction):
         tags: Iterable[str] = (),
         description: str | None = None,
         version: str | None = None,
+        extra_params: Mapping[str, Any] | None = None,
+        extra_hash: Any = None,
     ) -> None:
         if not callable(func):
             raise LFDefinitionError(f"labeling_function needs a callable; got {func!r}")
@@ -289,10 +291,11 @@ class FunctionLF(LabelingFunction):
         source = f"{code.co_filename}:{code.co_firstlineno}" if code else None
         resources = dict(resources or {})
         super().__init__(
-            name, params={"function": getattr(func, "__qualname__", repr(func)), "resources": resources},
+            name,
+            params={"function": getattr(func, "__qualname__", repr(func)), "resources": resources, **(extra_params or {})},
             fields=fields, labels=labels, tags=tags,
             description=description if description is not None else doc.split("\n", 1)[0],
-            version=version, source=source, hash_extra=normalised_source(func),
+            version=version, source=source, hash_extra=[normalised_source(func), extra_hash],
         )
         self.__dict__.update(func=func, resources=resources)
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN
-from weaksup.lf.core import LabelingFunction, Row, _check_name, field_value, is_missing, normalised_source
+from weaksup.lf.core import FunctionLF, Row, field_value, is_missing
 
 _LOADED: dict[str, Any] = {}  # pipelines loaded in this process, by SpacyPipeline.key
 
@@ -104,7 +104,7 @@ class SpacyPipeline:
         return docs
 
 
-class SpacyLF(LabelingFunction):
+class SpacyLF(FunctionLF):
     """An LF ``f(row) -> int`` whose row carries ``row.doc``, the spaCy Doc of its text field."""
 
     kind = "spacy"
@@ -159,19 +159,13 @@ def spacy_lf(
 
     def wrap(f: Callable[..., int]) -> SpacyLF:
         pipe = pipeline if isinstance(pipeline, SpacyPipeline) else SpacyPipeline(pipeline)
-        lf_name = _check_name(name or getattr(f, "__name__", ""))
-        code = getattr(f, "__code__", None)
-        doc = (f.__doc__ or "").strip().split("\n", 1)[0]
-        res = dict(resources or {})
         lf = SpacyLF(
-            lf_name, params={"function": getattr(f, "__qualname__", repr(f)), "field": field,
-                             "pipeline": pipe.name, "pipeline_key": pipe.key, "resources": res},
-            fields=(field,), labels=labels, tags=tags,
-            description=description if description is not None else doc, version=version,
-            source=f"{code.co_filename}:{code.co_firstlineno}" if code else None,
-            hash_extra=[normalised_source(f), pipe.entity_patterns, list(pipe.disable)],
+            f, name=name, resources=resources, fields=(field,), labels=labels, tags=tags,
+            description=description, version=version,
+            extra_params={"field": field, "pipeline": pipe.name, "pipeline_key": pipe.key},
+            extra_hash=[pipe.entity_patterns, list(pipe.disable)],
         )
-        lf.__dict__.update(func=f, resources=res, field=field, pipeline=pipe)
+        lf.__dict__.update(field=field, pipeline=pipe)
         return lf
 
     if func is None:
