@@ -237,7 +237,7 @@ def apply_lfs(
     run = _Application(lf_list, label_space, fault_tolerant, columns)
     literals: dict[tuple[str, bool], set[str]] = {}
     for lf in lf_list:
-        for field, lowered, words in getattr(lf, "literal_needs", lambda: [])():
+        for field, lowered, words in lf.literal_needs():
             literals.setdefault((field, lowered), set()).update(words)
     vector_jobs = [j for j, lf in enumerate(lf_list) if lf.vectorised]
     row_jobs = [j for j, lf in enumerate(lf_list) if not lf.vectorised]
@@ -267,7 +267,7 @@ def apply_lfs(
             collect(*pending.popleft())
     if label_space is None and values.size:
         values = values.astype(smallest_vote_dtype(int(values.max()) + 1))
-    faults = {k: v for k, v in run.faults.items()}
+    faults = dict(run.faults)
     if any(faults.values()):
         logger.warning("LF faults (rows abstained): %s", {k: v for k, v in faults.items() if v})
     return VoteMatrix(

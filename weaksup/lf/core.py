@@ -233,6 +233,10 @@ class LabelingFunction:
     def __call__(self, x: Any) -> int:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
 
+    def literal_needs(self) -> list[tuple[str, bool, tuple[str, ...]]]:
+        """``(field, lowered, literals)`` the batch should find in one pass shared by all LFs (none here)."""
+        return []
+
     def vote_batch(self, batch: Any) -> np.ndarray:
         """Votes on every row of a :class:`~weaksup.lf.batch.Batch` (row-wise unless overridden)."""
         return np.fromiter((self(row) for row in batch.rows()), dtype=np.int64, count=batch.n)

@@ -113,7 +113,7 @@ class LookupLF(LabelingFunction):
                                 for v in batch.values(self.field)), dtype=np.int64, count=batch.n)
         if self.by == "tokens":
             votes = np.full(batch.n, ABSTAIN, dtype=np.int64)
-            n_labels = np.zeros(batch.n, dtype=np.int8)
+            n_labels = np.zeros(batch.n, dtype=np.int32)
             for label, translation in self._token_patterns:
                 hit = batch.match(self.field, translation)
                 votes[hit] = label
@@ -121,9 +121,7 @@ class LookupLF(LabelingFunction):
             votes[n_labels > 1] = ABSTAIN
             unsure = np.unique(np.concatenate([batch.unsure_rows(self.field, t) for _, t in self._token_patterns]))
         else:
-            arr = batch.arrow(self.field)
-            if not self.case_sensitive:
-                arr = batch._cached(("utf8_lower", self.field), lambda: pc.utf8_lower(arr))
+            arr = batch.arrow(self.field) if self.case_sensitive else batch.lowered(self.field)
             idx = pc.index_in(arr, value_set=self._keys).to_numpy(zero_copy_only=False)
             found = ~np.isnan(idx.astype(float))
             votes = np.full(batch.n, ABSTAIN, dtype=np.int64)
