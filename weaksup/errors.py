@@ -52,3 +52,11 @@ class VoteMatrixError(WeakSupError, ValueError):
 
 class DataError(WeakSupError, ValueError):
     """An input data file or frame is malformed."""
+
+
+class DatasetError(WeakSupError, ValueError):
+    """A benchmark dataset file is missing or malformed."""
+
+
+class LabelModelError(WeakSupError, ValueError):
+    """A label model got bad input or parameters, or a saved model file is malformed."""
