@@ -8,6 +8,8 @@ worker boundaries intact.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 
 class WeakSupError(Exception):
     """Base class of every error weaksup raises on purpose."""
@@ -60,3 +62,43 @@ class DatasetError(WeakSupError, ValueError):
 
 class LabelModelError(WeakSupError, ValueError):
     """A label model got bad input or parameters, or a saved model file is malformed."""
+
+
+class GoldSetProblem(NamedTuple):
+    """One problem of a gold set: where it is (file, line, column) and what is wrong."""
+
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {f'column {self.column!r}: ' if self.column else ''}{self.message}"
+
+
+class GoldSetError(WeakSupError, ValueError):
+    """A gold set is malformed; ``.problems`` lists every problem found, each with file and line."""
+
+    #: How many problems the message lists; ``.problems`` always holds all of them.
+    MAX_LISTED = 50
+
+    def __init__(self, message: str, problems: tuple[GoldSetProblem, ...] | list[GoldSetProblem] = ()) -> None:
+        super().__init__(message, tuple(problems))
+        self.problems: tuple[GoldSetProblem, ...] = tuple(problems)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+    @classmethod
+    def from_problems(cls, what: str, problems: list[GoldSetProblem]) -> GoldSetError:
+        """One error listing every problem (up to :attr:`MAX_LISTED` in the message)."""
+        lines = [f"{what} has {len(problems)} problem{'s' if len(problems) != 1 else ''}:"]
+        lines += [f"  {p}" for p in problems[: cls.MAX_LISTED]]
+        if len(problems) > cls.MAX_LISTED:
+            lines.append(f"  ... and {len(problems) - cls.MAX_LISTED} more (all in the error's .problems)")
+        return cls("\n".join(lines), problems)
+
+
+class TrackingError(WeakSupError, RuntimeError):
+    """MLflow tracking was required but is not reachable or failed."""
