@@ -1,9 +1,11 @@
 """Label models: turn a vote matrix into probabilistic labels, behind one scikit-learn-style contract."""
 
 from weaksup.models.base import LabelModel, break_ties
+from weaksup.models.dawid_skene import DawidSkene
 from weaksup.models.majority import MajorityVote
+from weaksup.models.snorkel import SnorkelLabelModel
 
 #: Every model class by name (for loading saved models and for configs).
-MODELS: dict[str, type[LabelModel]] = {cls.__name__: cls for cls in (MajorityVote,)}
+MODELS: dict[str, type[LabelModel]] = {cls.__name__: cls for cls in (MajorityVote, DawidSkene, SnorkelLabelModel)}
 
-__all__ = ["MODELS", "LabelModel", "MajorityVote", "break_ties"]
+__all__ = ["MODELS", "DawidSkene", "LabelModel", "MajorityVote", "SnorkelLabelModel", "break_ties"]

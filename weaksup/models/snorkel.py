@@ -1,0 +1,77 @@
+"""An adapter over Snorkel's ``LabelModel`` (Ratner et al., AAAI 2019), saved without pickle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from weaksup.errors import LabelModelError
+from weaksup.models.base import LabelModel, as_votes
+
+
+class SnorkelLabelModel(LabelModel):
+    """Snorkel's matrix-completion label model behind the weaksup contract.
+
+    Fitting runs Snorkel (``pip install torch==2.13.0 'weaksup[snorkel]'``). Prediction uses
+    the learned conditional probabilities ``mu_`` and class balance ``class_prior_`` in NumPy,
+    the same formula as Snorkel's ``predict_proba``, so a saved model (JSON) predicts without
+    torch.
+
+    Parameters
+    ----------
+    cardinality : int, optional
+    n_epochs, lr, l2, optimizer, prec_init : Snorkel's training settings.
+    class_balance : sequence of float, optional
+        Known class proportions (Snorkel assumes uniform otherwise).
+    seed : int, default 0
+    """
+
+    name = "SnorkelLabelModel"
+    _fitted = ("mu_", "class_prior_")
+
+    def __init__(self, cardinality: int | None = None, *, n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0,
+                 optimizer: str = "sgd", prec_init: float = 0.7, class_balance: list[float] | None = None,
+                 seed: int = 0) -> None:
+        super().__init__(cardinality, seed=seed)
+        self.n_epochs = n_epochs
+        self.lr = lr
+        self.l2 = l2
+        self.optimizer = optimizer
+        self.prec_init = prec_init
+        self.class_balance = class_balance
+
+    def fit(self, L: Any, **kwargs: Any) -> SnorkelLabelModel:
+        arr = as_votes(L, self.cardinality)
+        if arr.shape[1] < 3:
+            raise LabelModelError(
+                f"Snorkel's LabelModel needs at least 3 LFs; got {arr.shape[1]}. Use MajorityVote or DawidSkene."
+            )
+        try:
+            import logging
+
+            from snorkel.labeling.model import LabelModel as _SnorkelLM
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ImportError("SnorkelLabelModel needs Snorkel: pip install torch==2.13.0 'weaksup[snorkel]'") from exc
+        k = self.cardinality_ = self._k(arr)
+        self.n_lfs_ = arr.shape[1]
+        logging.getLogger("snorkel").setLevel(logging.WARNING)
+        model = _SnorkelLM(cardinality=k, verbose=False)
+        balance = None if self.class_balance is None else np.asarray(self.class_balance, dtype=float)
+        model.fit(arr, class_balance=balance, n_epochs=self.n_epochs, lr=self.lr, l2=self.l2,
+                  optimizer=self.optimizer, prec_init=self.prec_init, seed=self.seed, progress_bar=False)
+        self.mu_ = model.mu.detach().cpu().numpy().astype(np.float64)
+        self.class_prior_ = np.asarray(model.p, dtype=np.float64)
+        return self
+
+    def predict_proba(self, L: Any) -> np.ndarray:
+        arr = self._check_L(L)
+        k, m = self.cardinality_, self.n_lfs_
+        log_mu = np.log(np.asarray(self.mu_, dtype=np.float64))  # (m*k, k): P(lf j votes v | y) at row j*k+v
+        scores = np.tile(np.log(np.asarray(self.class_prior_, dtype=np.float64)), (len(arr), 1))
+        for j in range(m):
+            voted = arr[:, j] >= 0
+            scores[voted] += log_mu[j * k + arr[voted, j]]
+        scores -= scores.max(axis=1, keepdims=True)
+        proba = np.exp(scores)
+        return proba / proba.sum(axis=1, keepdims=True)
