@@ -15,6 +15,7 @@ from weaksup.lf import (
     regex_lf,
     threshold_lf,
 )
+from weaksup.models import DawidSkene, DevWeightedVote, MajorityVote, SnorkelLabelModel
 from weaksup.registry import Registry
 from weaksup.votes import VoteMatrix
 
@@ -22,9 +23,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABSTAIN",
+    "DawidSkene",
+    "DevWeightedVote",
     "LabelSpace",
     "LabelingFunction",
+    "MajorityVote",
     "Registry",
+    "SnorkelLabelModel",
     "VoteMatrix",
     "__version__",
     "apply_lfs",

@@ -1,0 +1,255 @@
+"""The label-quality report: LF summary, label-model metrics against gold, figures, HTML.
+
+>>> report = build_report(votes, lfs=registry, gold=gold, model=label_model, data=df)  # doctest: +SKIP
+>>> report.write_html("reports/quality.html")                                          # doctest: +SKIP
+>>> weaksup.tracking.log_report(report)                                                # doctest: +SKIP
+
+What it holds (see :class:`QualityReport`):
+
+- the LF summary (Snorkel's columns plus ``kind``, ``version``, ``faults`` and ``Learned Weight``),
+  with ``Correct``/``Incorrect``/``Emp. Acc.`` on the **dev** gold split, where LFs are tuned;
+- the label model's metrics beside majority vote's on the **test** split (accuracy over all gold
+  rows with abstain counted wrong, accuracy on covered rows, coverage, per-class and macro
+  precision/recall/F1, confusion matrix, Brier score, ECE);
+- per-LF error examples (dev rows only, so test never leaks into LF writing);
+- figures: coverage/overlap/conflict bars, LF-by-LF conflict heatmap, votes per row, label
+  distribution, confusion matrices, reliability diagram;
+- provenance: rule version, LF names@versions, gold-set and data content hashes, row counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup._io import atomic_path
+from weaksup.analysis import as_votes, lf_pair_matrix, lf_summary, vote_stats
+from weaksup.evaluate import Evaluation, evaluate, lf_errors, model_name
+from weaksup.labels import ABSTAIN
+from weaksup.lf.core import short_hash
+from weaksup.votes import VoteMatrix
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from weaksup.gold import GoldSet
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["QualityReport", "build_report", "data_hash"]
+
+
+def data_hash(frame: pd.DataFrame) -> str:
+    """A 16-hex-digit sha256 of a DataFrame's content (every cell and the column names, in order).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"text": ["x", "y"]})
+    >>> data_hash(a) == data_hash(a.copy()), data_hash(a) == data_hash(a.iloc[::-1])
+    (True, False)
+    """
+    import hashlib
+
+    digest = hashlib.sha256(repr(list(frame.columns)).encode("utf-8"))
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class QualityReport:
+    """Everything the label-quality report shows; build it with :func:`build_report`.
+
+    Attributes
+    ----------
+    title : str
+    summary : DataFrame
+        The LF summary (:func:`weaksup.analysis.lf_summary`).
+    stats : dict
+        Dataset-level ``coverage``, ``overlap``, ``conflict``, ``abstain_rate``, ``mean_votes``.
+    evaluation : Evaluation or None
+        Label model vs majority vote on the gold split (None without gold).
+    errors : DataFrame or None
+        Per-LF error examples on the dev gold split.
+    conflicts : DataFrame
+        LF-by-LF conflict rates.
+    distribution : dict of str to Series
+        Class shares (with ``abstain``) of the label model and majority vote over all rows, and of gold.
+    params : dict of str to str
+        Provenance, logged as MLflow params: rule version, gold and data hashes, row counts, model settings.
+    manifest : list of dict
+        One JSON-safe description per LF (``lf_manifest.json``).
+    figures : dict of str to Figure
+        The figures by file stem.
+    """
+
+    title: str
+    summary: pd.DataFrame
+    stats: dict[str, float]
+    evaluation: Evaluation | None
+    errors: pd.DataFrame | None
+    conflicts: pd.DataFrame
+    distribution: dict[str, pd.Series]
+    params: dict[str, str]
+    manifest: list[dict[str, Any]]
+    n_votes: np.ndarray = field(repr=False)
+    figures: dict[str, Figure] = field(default_factory=dict, repr=False)
+
+    def metrics(self) -> dict[str, float]:
+        """Every scalar metric, named for MLflow: dataset rates, per-LF rates, model and baseline metrics."""
+        out = {key: float(value) for key, value in self.stats.items()}
+        for lf, row in self.summary.iterrows():
+            out[f"lf/{lf}/coverage"] = float(row["Coverage"])
+            out[f"lf/{lf}/conflicts"] = float(row["Conflicts"])
+            if "Emp. Acc." in row and pd.notna(row["Emp. Acc."]):
+                out[f"lf/{lf}/emp_acc"] = float(row["Emp. Acc."])
+        if self.evaluation is not None:
+            out.update(self.evaluation.to_metrics())
+        return out
+
+    def metrics_table(self) -> pd.DataFrame | None:
+        """Label model vs majority vote (see :meth:`Evaluation.table`), or None without gold."""
+        return None if self.evaluation is None else self.evaluation.table()
+
+    def build_figures(self) -> dict[str, Figure]:
+        """Draw (once) and return the figures."""
+        if not self.figures:
+            from weaksup.report import plots
+
+            self.figures["lf_rates"] = plots.lf_rates(self.summary)
+            self.figures["lf_conflicts"] = plots.lf_pair_heatmap(self.conflicts, "conflict")
+            self.figures["votes_per_row"] = plots.votes_per_row(self.n_votes)
+            self.figures["label_distribution"] = plots.label_distribution(self.distribution)
+            if self.evaluation is not None:
+                self.figures["confusion_matrix"] = plots.confusion_matrices(self.evaluation)
+                self.figures["calibration"] = plots.reliability(self.evaluation)
+        return self.figures
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML page (figures embedded as PNG)."""
+        from weaksup.report.html import render
+
+        return render(self)
+
+    def write_html(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_html` to ``path`` atomically and return the path."""
+        path = Path(path)
+        page = self.to_html()
+        with atomic_path(path) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        logger.info("wrote the label-quality report to %s", path)
+        return path
+
+    def close(self) -> None:
+        """Release the figures' memory."""
+        self.figures.clear()
+
+
+def _shares(labels: np.ndarray, names: Sequence[str]) -> pd.Series:
+    counts = pd.Series([int((labels == c).sum()) for c in range(len(names))] + [int((labels == ABSTAIN).sum())],
+                       index=[*names, "abstain"])
+    return counts / max(len(labels), 1)
+
+
+def build_report(
+    votes: VoteMatrix,
+    *,
+    lfs: Any = None,
+    gold: GoldSet | None = None,
+    model: Any = None,
+    data: pd.DataFrame | None = None,
+    split: str = "test",
+    lf_split: str = "dev",
+    tie_break: str = "abstain",
+    title: str | None = None,
+    text_column: str = "text",
+    id_column: str = "row_id",
+    errors_per_lf: int = 5,
+) -> QualityReport:
+    """Compute the label-quality report of a vote matrix, a fitted label model and a gold set.
+
+    Parameters
+    ----------
+    votes : VoteMatrix
+        The votes of every row.
+    lfs : Registry or sequence of LabelingFunction, optional
+        The LFs behind ``votes`` (for kinds, the manifest and the rule version).
+    gold : GoldSet, optional
+        Gold labels, matched on ``votes.row_ids``. Without it the report has no metrics.
+    model : fitted label model, optional
+        Defaults to :class:`~weaksup.models.MajorityVote` (then both metric columns are majority vote).
+    data : DataFrame, optional
+        The data rows (with ``id_column``): adds the text of the LF error examples and the data hash.
+    split, lf_split : str
+        The gold split of the label-model metrics (``"test"``), and of the LF accuracies and error
+        examples (``"dev"``).
+    tie_break : str
+        Tie-break policy of both models' ``predict``.
+
+    Examples
+    --------
+    >>> from weaksup.models import MajorityVote
+    >>> votes = VoteMatrix([[0, 0, -1], [1, -1, 1], [0, 1, -1], [-1, -1, -1]], lf_names=["a", "b", "c"])
+    >>> report = build_report(votes, model=MajorityVote(cardinality=2).fit(votes))
+    >>> report.stats["coverage"], report.params["label_model"], report.evaluation is None
+    (0.75, 'MajorityVote', True)
+    """
+    from weaksup.models import MajorityVote
+
+    vm = as_votes(votes)
+    lf_list = list(lfs.lfs if hasattr(lfs, "lfs") else lfs) if lfs is not None else []
+    space = getattr(gold, "label_space", None) or vm.label_space or getattr(lfs, "label_space", None)
+    k = len(space) if space is not None else int(vm.values.max(initial=1)) + 1
+    names = list(space) if space is not None else [str(c) for c in range(k)]
+    mv = MajorityVote(cardinality=k).fit(vm.values)
+    model = model if model is not None else mv
+    dev_gold = gold.split(lf_split) if gold is not None and lf_split in gold.counts() else None
+    summary = lf_summary(vm, lf_list, gold=dev_gold, model=model if model is not mv else None)
+    evaluation = None
+    if gold is not None and split in gold.counts():
+        evaluation = evaluate(vm, gold, model, split=split, tie_break=tie_break, label_space=names)
+    elif gold is not None:
+        logger.warning("gold set %s has no %r split: the report has no label-model metrics", gold.task, split)
+    errors = None
+    if dev_gold is not None:
+        errors = lf_errors(vm, gold, data, split=lf_split, label_space=names, per_lf=errors_per_lf,
+                           text_column=text_column, id_column=id_column)
+        if data is None or text_column not in data:
+            errors = errors.drop(columns=[text_column], errors="ignore")
+    distribution = {model_name(model): _shares(model.predict(vm.values, tie_break=tie_break), names)}
+    distribution["MajorityVote" if model is not mv else "MajorityVote (baseline)"] = _shares(
+        mv.predict(vm.values, tie_break=tie_break), names)
+    if gold is not None and split in gold.counts():
+        distribution[f"gold ({split})"] = gold.labels(split).value_counts(normalize=True).reindex(names, fill_value=0)
+    rule_version = getattr(lfs, "rule_version", None) or short_hash(sorted(vm.lf_ids))
+    params = {
+        "n_rows": str(len(vm)), "n_lfs": str(vm.shape[1]), "cardinality": str(k), "label_space": ",".join(names),
+        "rule_version": rule_version, "label_model": model_name(model), "tie_break": tie_break,
+        "eval_split": split, "lf_split": lf_split,
+    }
+    get_params = getattr(model, "get_params", None)
+    if callable(get_params):
+        params.update({f"label_model.{key}": str(value) for key, value in get_params().items()})
+    params.update({f"lf.{name}": version for name, version in zip(vm.lf_names, vm.lf_versions)})
+    if gold is not None:
+        counts = gold.counts()
+        params.update({"gold_task": gold.task, "gold_version": str(gold.version), "gold_hash": gold.hash,
+                       **{f"gold_n_{s}": str(n) for s, n in counts.items()}})
+    if data is not None:
+        params["data_hash"] = data_hash(data)
+    by_name = {lf.name: lf for lf in lf_list}
+    manifest = [by_name[nm].manifest() if nm in by_name else {"name": nm, "version": ver}
+                for nm, ver in zip(vm.lf_names, vm.lf_versions)]
+    L = vm.values
+    return QualityReport(
+        title=title or (f"Label quality: {gold.task}" if gold is not None else "Label quality"),
+        summary=summary, stats=vote_stats(vm), evaluation=evaluation, errors=errors,
+        conflicts=lf_pair_matrix(vm, "conflict"), distribution=distribution, params=params,
+        manifest=manifest, n_votes=(L != ABSTAIN).sum(axis=1),
+    )

@@ -1,0 +1,96 @@
+"""Render a :class:`~weaksup.report.QualityReport` as one self-contained HTML page.
+
+No external files, scripts or fonts: the styles are inline and the figures are PNG data URIs, so
+the page opens in any browser, offline, and can be mailed or logged to MLflow as one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from weaksup.evaluate import METRIC_NAMES
+from weaksup.report.plots import to_png
+
+if TYPE_CHECKING:
+    from weaksup.report import QualityReport
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px;
+       color: #222; line-height: 1.45; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; margin-top: 2em; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.6em 0; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
+.verdict { font-size: 1.1em; padding: 0.6em 1em; border-radius: 4px; background: #eef5ee; }
+.verdict.worse { background: #fbeaea; }
+.note { color: #555; font-size: 0.9em; }
+.figures img { max-width: 100%; margin: 0.8em 0; border: 1px solid #eee; }
+.side { display: flex; gap: 2em; flex-wrap: wrap; }
+td.text { text-align: left; max-width: 560px; }
+"""
+
+
+def _table(frame: pd.DataFrame, digits: int = 3, index: bool = True) -> str:
+    return frame.to_html(float_format=lambda v: f"{v:.{digits}f}", index=index, border=0, na_rep="–",
+                         escape=True)
+
+
+def _image(name: str, png: bytes) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
+
+
+def render(report: QualityReport) -> str:
+    """The HTML page of ``report``."""
+    e = html.escape
+    parts = [f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(report.title)}</title>",
+             f"<style>{_STYLE}</style></head><body>", f"<h1>{e(report.title)}</h1>"]
+    p = report.params
+    gold = (f"gold set <b>{e(p['gold_task'])}</b> v{e(p['gold_version'])} (hash <code>{e(p['gold_hash'])}</code>)"
+            if "gold_hash" in p else "no gold set")
+    parts.append(f"<p class=\"note\">{e(p['n_rows'])} rows, {e(p['n_lfs'])} LFs (rule version "
+                 f"<code>{e(p['rule_version'])}</code>), label model <b>{e(p['label_model'])}</b>, {gold}.</p>")
+    ev = report.evaluation
+    if ev is not None:
+        worse = ev.model.accuracy < ev.baseline.accuracy
+        parts.append(f"<p class=\"verdict{' worse' if worse else ''}\">{e(ev.summary())}</p>")
+        parts.append(f"<h2>Label model vs majority vote ({ev.model.n_gold} {e(ev.split)} gold rows)</h2>")
+        parts.append("<p class=\"note\">Accuracy counts every gold row, an abstain as wrong; covered accuracy only "
+                     f"the rows a model labelled. Ties: <code>{e(ev.tie_break)}</code>. Brier and ECE judge the "
+                     "probabilities of every gold row (lower is better).</p>")
+        parts.append(_table(ev.table()))
+        parts.append("<div class=\"side\">")
+        for metrics in (ev.model, ev.baseline):
+            parts.append(f"<div><h3>{e(metrics.name)}: per class</h3>{_table(metrics.per_class)}</div>")
+        parts.append("</div>")
+    parts.append("<h2>Labeling functions</h2>")
+    stats = ", ".join(f"{k.replace('_', ' ')} {v:.1%}" if k != "mean_votes" else f"{v:.2f} votes per row"
+                      for k, v in report.stats.items())
+    parts.append(f"<p class=\"note\">Over all rows: {e(stats)}. Correct / Incorrect / Emp. Acc. are counted on the "
+                 f"{e(p.get('lf_split', 'dev'))} gold split.</p>")
+    parts.append(_table(report.summary.drop(columns=["j"])))
+    parts.append("<h2>Figures</h2><div class=\"figures\">")
+    for name, fig in report.build_figures().items():
+        parts.append(_image(name, to_png(fig)))
+    parts.append("</div>")
+    if report.errors is not None:
+        parts.append(f"<h2>LF error examples ({e(p.get('lf_split', 'dev'))} gold rows)</h2>")
+        if report.errors.empty:
+            parts.append("<p>No LF vote disagrees with gold.</p>")
+        else:
+            parts.append(report.errors.to_html(index=False, border=0, escape=True)
+                         .replace("<td>", "<td class=\"text\">"))
+    parts.append("<h2>Provenance</h2>")
+    shown = {k: v for k, v in p.items() if not k.startswith("lf.")}
+    parts.append(_table(pd.DataFrame({"value": shown}).rename_axis("param")))
+    manifest = json.dumps(report.manifest, indent=1, ensure_ascii=False, default=str)
+    parts.append(f"<details><summary>LF manifest ({len(report.manifest)} LFs)</summary><pre>{e(manifest)}</pre>"
+                 "</details>")
+    parts.append(f"<p class=\"note\">Metric definitions: {e(', '.join(METRIC_NAMES.values()))}.</p>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)

@@ -1,0 +1,159 @@
+"""The report's figures, as matplotlib :class:`~matplotlib.figure.Figure` objects.
+
+Figures are built with the object-oriented API (``Figure()``, never ``pyplot``), so they render
+with the Agg canvas on any machine, leave the user's pyplot state and backend alone, and are
+freed when dropped. Each function takes plain tables (the LF summary, an
+:class:`~weaksup.evaluate.Evaluation`) so a notebook can call it directly.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from weaksup.evaluate import Evaluation, Metrics
+
+#: Colours: the label model, the majority-vote baseline, and neutral bars.
+MODEL_COLOR, BASELINE_COLOR, NEUTRAL = "#1f77b4", "#ff7f0e", "#7f7f7f"
+
+
+def to_png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (Agg canvas).
+
+    Examples
+    --------
+    >>> to_png(Figure(figsize=(1, 1)))[:4]
+    b'\\x89PNG'
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _lf_height(m: int) -> float:
+    return max(2.5, 0.32 * m + 1.2)
+
+
+def lf_rates(summary: pd.DataFrame) -> Figure:
+    """Coverage, overlap and conflict rate of each LF, as grouped horizontal bars."""
+    names = list(summary.index)[::-1]
+    fig = Figure(figsize=(7, _lf_height(len(names))), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(names))
+    for offset, column, color in ((0.27, "Coverage", MODEL_COLOR), (0.0, "Overlaps", NEUTRAL),
+                                  (-0.27, "Conflicts", "#d62728")):
+        ax.barh(y + offset, summary[column].to_numpy()[::-1], height=0.27, label=column, color=color)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlabel("fraction of all rows")
+    ax.set_title("Coverage, overlaps and conflicts per LF")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def lf_pair_heatmap(matrix: pd.DataFrame, what: str = "conflict") -> Figure:
+    """An LF-by-LF heatmap (e.g. :func:`weaksup.analysis.lf_pair_matrix`), values as % of rows."""
+    m = len(matrix)
+    size = max(4.0, 0.42 * m + 2.0)
+    fig = Figure(figsize=(size + 1, size), layout="constrained")
+    ax = fig.subplots()
+    values = matrix.to_numpy() * 100
+    image = ax.imshow(values, cmap="Reds" if what == "conflict" else "Blues", vmin=0)
+    ax.set_xticks(range(m), matrix.columns, rotation=90, fontsize=7)
+    ax.set_yticks(range(m), matrix.index, fontsize=7)
+    if m <= 25:
+        threshold = values.max() / 2 if values.size and values.max() > 0 else 1
+        for i, j in np.ndindex(values.shape):
+            if values[i, j] > 0:
+                ax.text(j, i, f"{values[i, j]:.1f}", ha="center", va="center", fontsize=6,
+                        color="white" if values[i, j] > threshold else "black")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=f"% of rows where both vote{' and disagree' if what == 'conflict' else ''}")
+    ax.set_title(f"LF-by-LF {what}s")
+    return fig
+
+
+def votes_per_row(n_votes: np.ndarray) -> Figure:
+    """Histogram of the number of non-abstain votes per row (Snorkel's ``plot_label_frequency``)."""
+    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    ax = fig.subplots()
+    counts = np.bincount(np.asarray(n_votes, dtype=np.int64))
+    ax.bar(np.arange(len(counts)), counts / max(counts.sum(), 1), color=[("#d62728" if i == 0 else MODEL_COLOR)
+                                                                          for i in range(len(counts))])
+    ax.set_xlabel("LFs voting on the row (0 = no label)")
+    ax.set_ylabel("fraction of rows")
+    ax.set_title("Votes per row")
+    ax.set_xticks(np.arange(len(counts)))
+    return fig
+
+
+def label_distribution(distributions: Mapping[str, pd.Series]) -> Figure:
+    """Side-by-side class shares (e.g. label model, majority vote, gold), ``abstain`` included.
+
+    Examples
+    --------
+    >>> fig = label_distribution({"gold": pd.Series({"ham": 0.4, "spam": 0.6})})
+    >>> fig.axes[0].get_title()
+    'Label distribution'
+    """
+    order = list(dict.fromkeys(label for shares in distributions.values() for label in shares.index))
+    frame = pd.DataFrame(dict(distributions)).reindex(order).fillna(0.0)
+    fig = Figure(figsize=(6.5, 3.5), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(frame))
+    width = 0.8 / max(len(frame.columns), 1)
+    colors = [MODEL_COLOR, BASELINE_COLOR, NEUTRAL, "#2ca02c", "#9467bd"]
+    for i, column in enumerate(frame.columns):
+        ax.bar(x + (i - (len(frame.columns) - 1) / 2) * width, frame[column], width=width, label=column,
+               color=colors[i % len(colors)])
+    ax.set_xticks(x, frame.index)
+    ax.set_ylabel("fraction of rows")
+    ax.set_title("Label distribution")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def confusion_matrices(evaluation: Evaluation) -> Figure:
+    """Confusion matrices (gold rows x predicted class or abstain) of the label model and majority vote."""
+    panels: Sequence[Metrics] = (evaluation.model, evaluation.baseline)
+    k = len(evaluation.model.confusion)
+    fig = Figure(figsize=(4.2 * len(panels) + 0.5, max(3.2, 0.6 * k + 2)), layout="constrained")
+    axes = fig.subplots(1, len(panels))
+    for ax, metrics in zip(np.atleast_1d(axes), panels):
+        table = metrics.confusion
+        values = table.to_numpy()
+        ax.imshow(values, cmap="Blues", vmin=0)
+        ax.set_xticks(range(table.shape[1]), table.columns, rotation=45, ha="right")
+        ax.set_yticks(range(table.shape[0]), table.index)
+        for i, j in np.ndindex(values.shape):
+            ax.text(j, i, str(values[i, j]), ha="center", va="center",
+                    color="white" if values[i, j] > values.max() / 2 else "black")
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("gold")
+        ax.set_title(f"{metrics.name}\naccuracy {metrics.accuracy:.3f} (abstain = wrong)", fontsize=9)
+    fig.suptitle(f"Confusion matrices on the {evaluation.split} gold rows")
+    return fig
+
+
+def reliability(evaluation: Evaluation) -> Figure:
+    """Reliability diagram: accuracy against confidence per bin, for both models, with ECE and Brier."""
+    fig = Figure(figsize=(5.5, 5), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], linestyle="--", color=NEUTRAL, label="perfectly calibrated")
+    for metrics, color in ((evaluation.model, MODEL_COLOR), (evaluation.baseline, BASELINE_COLOR)):
+        bins = metrics.calibration
+        ax.plot(bins["confidence"], bins["accuracy"], marker="o", color=color,
+                label=f"{metrics.name} (ECE {metrics.ece:.3f}, Brier {metrics.brier:.3f})")
+        for _, row in bins.iterrows():
+            ax.annotate(str(int(row["n"])), (row["confidence"], row["accuracy"]), fontsize=6, color=color,
+                        textcoords="offset points", xytext=(3, -8))
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("confidence (top class probability)")
+    ax.set_ylabel("accuracy in bin")
+    ax.set_title(f"Calibration on the {evaluation.split} gold rows (numbers: rows per bin)", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
