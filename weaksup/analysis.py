@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Fitted attributes holding one learned weight per LF, tried in order after ``get_weights()``.
-WEIGHT_ATTRIBUTES = ("weights_", "lf_weights_", "accuracies_")
+WEIGHT_ATTRIBUTES = ("weights_", "lf_weights_", "accuracy_", "accuracies_")
 
 
 def as_votes(votes: VoteMatrix | np.ndarray | Any) -> VoteMatrix:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import typer
 
@@ -15,31 +16,169 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progr
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+_TRACKING = typer.Option(True, "--tracking/--no-tracking", help="Log the run to MLflow.")
+_REQUIRE = typer.Option(False, "--require-tracking",
+                        help="Fail before any work when MLflow is unreachable (default: warn and go on).")
+_EXPERIMENT = typer.Option("weaksup", envvar="MLFLOW_EXPERIMENT_NAME", help="MLflow experiment.")
+
+
 @app.command()
 def demo(
     lf_module: str = typer.Option("labeling_functions.youtube_spam", help="LF module (dotted name or .py path)."),
+    out: str = typer.Option("reports/youtube_spam.html", help="Where to write the HTML report."),
+    tracking: bool = _TRACKING,
+    require_tracking: bool = _REQUIRE,
+    experiment: str = _EXPERIMENT,
 ) -> None:
-    """Run the main job on the shipped example (YouTube Spam Collection) and print the LF summary."""
-    import numpy as np
+    """Run the main job on the shipped example (YouTube Spam Collection): LF summary, label model vs
+    majority vote on the test gold split, HTML report, MLflow run."""
     import pandas as pd
 
-    from weaksup.analysis import lf_summary
+    uri = _setup_tracking(tracking, require_tracking, experiment)
+    report, run_id = _quality_job(lf_module, None, "row_id", "text", "gold_sets/youtube_spam", "default", "test",
+                                  out, uri, seed=0)
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
+        p = report.params
+        typer.echo(f"{p['n_rows']} comments, {p['n_lfs']} LFs (rule_version {p['rule_version']}); "
+                   f"Correct/Incorrect on the {p['gold_n_dev']} dev gold rows\n")
+        typer.echo(report.summary.drop(columns=["j"]).to_string())
+    typer.echo(f"\nrows with at least one vote: {report.stats['coverage']:.1%}")
+    _print_outcome(report, out, uri, run_id)
+
+
+@app.command()
+def report(
+    lf_module: str = typer.Option("labeling_functions.youtube_spam", help="LF module (dotted name or .py path)."),
+    data: str = typer.Option(None, help="Data file (.csv, .jsonl, .parquet); default: the shipped YouTube example."),
+    gold: str = typer.Option("gold_sets/youtube_spam", help="Gold-set folder (gold_sets/<task>)."),
+    id_column: str = typer.Option("row_id", help="Row id column of the data (gold ids refer to it)."),
+    text_column: str = typer.Option("text", help="Text column shown with the LF error examples."),
+    label_model: str = typer.Option("default", help="Label model: 'default' (weaksup's recommended one) or one of "
+                                                    "weaksup.models.MODELS."),
+    split: str = typer.Option("test", help="Gold split the label model and majority vote are measured on."),
+    out: str = typer.Option(None, help="HTML report path; default reports/<task>.html."),
+    seed: int = typer.Option(0, help="Seed of the label model."),
+    tracking: bool = _TRACKING,
+    require_tracking: bool = _REQUIRE,
+    experiment: str = _EXPERIMENT,
+) -> None:
+    """Label-quality report: LF summary, label model vs majority vote on gold, figures; HTML and MLflow run."""
+    uri = _setup_tracking(tracking, require_tracking, experiment)
+    out = out or f"reports/{Path(gold).name}.html"
+    result, run_id = _quality_job(lf_module, data, id_column, text_column, gold, label_model, split, out, uri, seed)
+    _print_outcome(result, out, uri, run_id)
+
+
+def _setup_tracking(enabled: bool, require: bool, experiment: str) -> str | None:
+    """Point MLflow at the user's store (``MLFLOW_TRACKING_URI``, else ``./mlflow.db``) and check that it
+    answers, before any work. Returns the URI, or None when the run will not be logged."""
+    from weaksup.errors import TrackingError
+
+    if not enabled:
+        if require:
+            raise TrackingError("--require-tracking and --no-tracking contradict each other; drop one")
+        return None
+    try:
+        import mlflow
+
+        from weaksup.tracking import check_tracking, default_tracking_uri
+    except ImportError as exc:
+        message = f"MLflow is not installed ({exc}); pip install 'weaksup[mlflow]'"
+        if require:
+            raise TrackingError(message) from None
+        typer.echo(f"warning: {message}; this run will NOT be logged to MLflow", err=True)
+        return None
+    if logging.getLogger().level > logging.INFO:  # MLflow and alembic chat at INFO on a new database
+        for name in ("mlflow", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    uri = default_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        check_tracking(uri)
+        mlflow.set_experiment(experiment)
+    except Exception as exc:  # TrackingError, or MLflow failing to open the store
+        if require:
+            raise TrackingError(f"{exc} (nothing was run: --require-tracking)") from None
+        typer.echo(f"warning: {exc}\nwarning: this run will NOT be logged to MLflow; the report is still written "
+                   "(--require-tracking makes this an error)", err=True)
+        return None
+    return uri
+
+
+def _fit_label_model(name: str, votes, gold, seed: int):
+    """Fit the named label model on all votes; models that take dev gold (``L_dev``/``y_dev``) get the dev split."""
+    import inspect
+
+    from weaksup import models
+    from weaksup.errors import LabelModelError
+
+    has_dev = "dev" in gold.counts()
+    if name == "default":
+        name = models.DEFAULT_MODEL if has_dev else "MajorityVote"
+    if name not in models.MODELS:
+        raise LabelModelError(f"unknown label model {name!r}; choose 'default' or one of {sorted(models.MODELS)}")
+    model = models.MODELS[name](cardinality=len(gold.label_space), seed=seed)
+    kwargs = {}
+    if has_dev and "L_dev" in inspect.signature(model.fit).parameters:
+        y_dev = gold.y(votes.row_ids, split="dev")
+        rows = y_dev != -1
+        kwargs = {"L_dev": votes.values[rows], "y_dev": y_dev[rows]}
+    return model.fit(votes.values, **kwargs)
+
+
+def _quality_job(lf_module: str, data_path: str | None, id_column: str, text_column: str, gold_path: str,
+                 label_model: str, split: str, out: str, uri: str | None, seed: int):
+    """Apply the LFs, fit the label model, build and write the report, log the run. Returns (report, run_id)."""
     from weaksup.apply import apply_lfs
-    from weaksup.examples import load_youtube_spam
+    from weaksup.errors import DataError
+    from weaksup.gold import load_gold
     from weaksup.registry import Registry
+    from weaksup.report import build_report
 
     registry = Registry.from_modules(lf_module)
-    data = load_youtube_spam(with_labels=True)
-    votes = apply_lfs(registry, data.drop(columns=["label", "split"]), id_column="row_id")
-    dev = (data["split"] == "dev").to_numpy()
-    gold = np.where(dev, data["label"].map({n: i for i, n in enumerate(registry.label_space)}).to_numpy(), -1)
-    summary = lf_summary(votes, registry.lfs, gold=gold)
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
-        typer.echo(f"{len(data)} comments, {len(registry)} LFs (rule_version {registry.rule_version}); "
-                   f"Correct/Incorrect on the {int(dev.sum())} dev gold rows\n")
-        typer.echo(summary.drop(columns=["j"]).to_string())
-    covered = (votes.values != -1).any(axis=1).mean()
-    typer.echo(f"\nrows with at least one vote: {covered:.1%}")
+    if data_path is None:
+        from weaksup.examples import load_youtube_spam
+
+        data = load_youtube_spam()
+    else:
+        from weaksup.data import read_table
+
+        data = read_table(data_path)
+    if id_column not in data:
+        raise DataError(f"{data_path}: no id column {id_column!r}; columns are {list(data.columns)} (see --id-column)")
+    gold = load_gold(gold_path, row_ids=data[id_column], label_space=registry.label_space)
+    votes = apply_lfs(registry, data, id_column=id_column)
+    model = _fit_label_model(label_model, votes, gold, seed)
+    result = build_report(votes, lfs=registry, gold=gold, model=model, data=data, split=split,
+                          text_column=text_column, id_column=id_column)
+    result.write_html(out)
+    run_id = None
+    if uri is not None:
+        from weaksup.tracking import log_report
+
+        run_id = log_report(result, gold=gold, run_name=f"{gold.task}-{registry.rule_version}")
+        if run_id is None:
+            typer.echo(f"warning: the run was NOT logged to MLflow at {uri} (see the warning above); "
+                       f"the report is at {out}", err=True)
+    return result, run_id
+
+
+def _print_outcome(result, out: str, uri: str | None, run_id: str | None) -> None:
+    """The metrics table (label model vs majority vote), where the report is, and the MLflow run."""
+    table = result.metrics_table()
+    if table is not None:
+        ev = result.evaluation
+        shown = table.map(lambda v: f"{v:.3f}").astype(object)
+        shown["difference"] = table["difference"].map(lambda v: f"{v:+.3f}")
+        shown.iloc[-1] = table.iloc[-1].map(lambda v: f"{v:.0f}")  # gold rows: a count
+        typer.echo(f"\nLabel model vs majority vote on the {ev.model.n_gold} {ev.split} gold rows "
+                   f"(gold {result.params['gold_task']} v{result.params['gold_version']}, "
+                   f"hash {result.params['gold_hash']}):\n")
+        typer.echo(shown.to_string())
+        typer.echo(f"\n{ev.summary()}")
+    typer.echo(f"\nreport: {Path(out).resolve()}")
+    if run_id is not None:
+        typer.echo(f"MLflow run {run_id} at {uri} (browse: mlflow ui --backend-store-uri {uri})")
 
 
 @app.command()

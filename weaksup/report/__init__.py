@@ -100,6 +100,7 @@ class QualityReport:
     manifest: list[dict[str, Any]]
     n_votes: np.ndarray = field(repr=False)
     figures: dict[str, Figure] = field(default_factory=dict, repr=False)
+    _html: str | None = field(default=None, init=False, repr=False)
 
     def metrics(self) -> dict[str, float]:
         """Every scalar metric, named for MLflow: dataset rates, per-LF rates, model and baseline metrics."""
@@ -132,10 +133,12 @@ class QualityReport:
         return self.figures
 
     def to_html(self) -> str:
-        """The report as one self-contained HTML page (figures embedded as PNG)."""
+        """The report as one self-contained HTML page (figures embedded as PNG); rendered once."""
         from weaksup.report.html import render
 
-        return render(self)
+        if self._html is None:
+            self._html = render(self)
+        return self._html
 
     def write_html(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_html` to ``path`` atomically and return the path."""
@@ -149,6 +152,7 @@ class QualityReport:
     def close(self) -> None:
         """Release the figures' memory."""
         self.figures.clear()
+        self._html = None
 
 
 def _shares(labels: np.ndarray, names: Sequence[str]) -> pd.Series:
@@ -211,6 +215,8 @@ def build_report(
     model = model if model is not None else mv
     dev_gold = gold.split(lf_split) if gold is not None and lf_split in gold.counts() else None
     summary = lf_summary(vm, lf_list, gold=dev_gold, model=model if model is not mv else None)
+    if "Learned Weight" in summary and summary["Learned Weight"].isna().all():
+        summary = summary.drop(columns=["Learned Weight"])  # the model learns no LF weights
     evaluation = None
     if gold is not None and split in gold.counts():
         evaluation = evaluate(vm, gold, model, split=split, tie_break=tie_break, label_space=names)

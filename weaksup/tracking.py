@@ -1,0 +1,192 @@
+"""Log a label-quality report to MLflow: one run with params, metrics, tables, figures and the HTML report.
+
+The library never sets the tracking URI or the experiment: it logs wherever MLflow is pointed
+(``MLFLOW_TRACKING_URI``, ``mlflow.set_tracking_uri``, ``MLFLOW_EXPERIMENT_NAME``), into the active
+run if there is one and into a new run otherwise. The ``weaksup`` command picks a default store
+(:func:`default_tracking_uri`) when the user set none.
+
+What one run holds (see :func:`log_report`):
+
+- params: ``lf.<name>`` = LF version for every LF, ``rule_version``, label-model name and settings,
+  ``gold_hash``/``gold_task``/``gold_version``, ``data_hash``, row and gold counts, splits;
+- metrics (one batch): ``coverage``, ``overlap``, ``conflict``, ``abstain_rate``, ``mean_votes``,
+  ``lf/<name>/coverage|conflicts|emp_acc``, ``<split>/label_model/<metric>`` and
+  ``<split>/majority_vote/<metric>`` (accuracy, accuracy_covered, coverage, macro P/R/F1, Brier,
+  ECE, per-class P/R/F1);
+- artifacts: ``lf_summary.json`` and ``metrics.json`` (MLflow tables), ``lf_manifest.json``,
+  ``figures/*.png``, ``report.html``; the gold set as an evaluation dataset input with its hash as digest;
+- tags: ``weaksup.version``, ``weaksup.stage``, ``weaksup.rule_version``, ``weaksup.gold_hash``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from weaksup.errors import TrackingError
+
+if TYPE_CHECKING:
+    from weaksup.gold import GoldSet
+    from weaksup.report import QualityReport
+
+logger = logging.getLogger(__name__)
+
+#: Seconds to wait for an MLflow server's ``/health`` before calling it unreachable.
+PING_TIMEOUT = 5.0
+
+
+def default_tracking_uri(folder: str | os.PathLike[str] | None = None) -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else a SQLite store ``<folder>/mlflow.db`` (folder: the current one).
+
+    This is MLflow's own default since 3.7, made explicit and absolute, so ``mlflow ui`` run in the
+    same folder shows the runs. Only applications (the ``weaksup`` command) should call
+    ``mlflow.set_tracking_uri`` with it; the library never does.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("MLFLOW_TRACKING_URI", None) and None
+    >>> default_tracking_uri("/srv/project")
+    'sqlite:////srv/project/mlflow.db'
+    """
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if uri:
+        return uri
+    folder = Path(folder) if folder is not None else Path.cwd()
+    return f"sqlite:///{(folder / 'mlflow.db').resolve()}"
+
+
+def check_tracking(uri: str | None = None, timeout: float = PING_TIMEOUT) -> str:
+    """Check that the tracking store answers, quickly; return its URI or raise :class:`TrackingError`.
+
+    An HTTP(S) server must answer ``GET /health`` within ``timeout`` seconds (no retries: MLflow's
+    own client would retry for minutes). A SQLite or file store needs a writable folder. Other
+    schemes (``databricks``, ...) are not checked.
+    """
+    if uri is None:
+        import mlflow
+
+        uri = mlflow.get_tracking_uri()
+    parsed = urlparse(uri)
+    if parsed.scheme in ("http", "https"):
+        url = uri.rstrip("/") + "/health"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - the user's own server
+                if response.status != 200:
+                    raise TrackingError(f"MLflow server {uri} answered {response.status} on /health")
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise TrackingError(
+                f"MLflow tracking server {uri} is unreachable ({reason}); start it (mlflow server --host "
+                f"{parsed.hostname} --port {parsed.port or 80}), or point MLFLOW_TRACKING_URI at a running one"
+            ) from None
+    elif parsed.scheme == "sqlite":
+        folder = Path(uri.split("://", 1)[1].removeprefix("/")).parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise TrackingError(f"MLflow store {uri}: folder {str(folder)!r} is missing or not writable; "
+                                "create it, or set MLFLOW_TRACKING_URI to a writable location")
+    elif parsed.scheme in ("file", ""):
+        folder = Path(parsed.path or uri)
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not os.access(folder, os.W_OK):
+            raise TrackingError(f"MLflow store {uri}: folder {str(folder)!r} is not writable; "
+                                "set MLFLOW_TRACKING_URI to a writable location")
+    return uri
+
+
+def _table(frame: Any) -> Any:
+    """A DataFrame MLflow's ``log_table`` stores: index as a column, lists as strings."""
+    out = frame.reset_index()
+    out.columns = [str(c) for c in out.columns]
+    for col in out.columns:
+        if out[col].map(lambda v: isinstance(v, (list, tuple))).any():
+            out[col] = out[col].map(str)
+    return out
+
+
+def log_report(
+    report: QualityReport,
+    *,
+    gold: GoldSet | None = None,
+    run_name: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> str | None:
+    """Log ``report`` to MLflow as one run (the active one, or a new one); return the run id.
+
+    Parameters
+    ----------
+    report : QualityReport
+        From :func:`weaksup.report.build_report`.
+    gold : GoldSet, optional
+        Also logged as the run's evaluation dataset, with its content hash as the digest.
+    run_name : str, optional
+        The new run's name (ignored when a run is active).
+    tags : mapping, optional
+        Extra run tags.
+    strict : bool
+        When False (default), a store that is unreachable or fails gives a logged warning and
+        ``None`` (the labeling's own outputs are not affected); when True, a :class:`TrackingError`.
+    """
+    try:
+        import mlflow
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError("MLflow logging needs mlflow: pip install 'weaksup[mlflow]'") from exc
+    import weaksup
+
+    uri = mlflow.get_tracking_uri()
+    try:
+        check_tracking(uri)
+    except TrackingError as exc:
+        if strict:
+            raise
+        logger.warning("the run was NOT logged to MLflow: %s", exc)
+        return None
+    all_tags = {"weaksup.version": weaksup.__version__, "weaksup.stage": "evaluate",
+                "weaksup.rule_version": report.params.get("rule_version", ""), **dict(tags or {})}
+    if "gold_hash" in report.params:
+        all_tags["weaksup.gold_hash"] = report.params["gold_hash"]
+    active = mlflow.active_run()
+    try:
+        run = active or mlflow.start_run(run_name=run_name)
+        try:
+            _log_contents(mlflow, report, gold, all_tags)
+        finally:
+            if active is None:
+                mlflow.end_run()
+    except Exception as exc:  # MLflow raises MlflowException, requests and OS errors alike
+        if strict:
+            raise TrackingError(f"logging the run to MLflow at {uri} failed: {exc}") from exc
+        logger.warning("the run was NOT logged to MLflow at %s: %s", uri, exc)
+        return None
+    logger.info("logged MLflow run %s to %s", run.info.run_id, uri)
+    return run.info.run_id
+
+
+def _log_contents(mlflow: Any, report: QualityReport, gold: GoldSet | None, tags: Mapping[str, str]) -> None:
+    mlflow.set_tags(dict(tags))
+    mlflow.log_params(report.params)
+    mlflow.log_metrics(report.metrics())  # one batch, not one request per metric
+    mlflow.log_table(_table(report.summary), artifact_file="lf_summary.json")
+    table = report.metrics_table()
+    if table is not None:
+        mlflow.log_table(_table(table.rename_axis("metric")), artifact_file="metrics.json")
+    mlflow.log_dict({"lfs": report.manifest, "rule_version": report.params.get("rule_version", "")},
+                    "lf_manifest.json")
+    for name, fig in report.build_figures().items():
+        mlflow.log_figure(fig, f"figures/{name}.png")
+    mlflow.log_text(report.to_html(), "report.html")
+    if gold is not None:
+        from mlflow.data.sources import LocalArtifactDatasetSource
+
+        source = LocalArtifactDatasetSource(str(gold.path.resolve() if gold.path else gold.task))
+        dataset = mlflow.data.from_pandas(gold.frame.drop(columns=["_file", "_line"]), source=source,
+                                          targets="label", name=f"gold:{gold.task}@v{gold.version}", digest=gold.hash)
+        mlflow.log_input(dataset, context="evaluation")
