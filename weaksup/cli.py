@@ -34,9 +34,8 @@ def demo(
     majority vote on the test gold split, HTML report, MLflow run."""
     import pandas as pd
 
-    uri = _setup_tracking(tracking, require_tracking, experiment)
-    report, run_id = _quality_job(lf_module, None, "row_id", "text", "gold_sets/youtube_spam", "default", "test",
-                                  out, uri, seed=0)
+    report, uri, run_id = _quality_job(lf_module, None, "row_id", "text", "gold_sets/youtube_spam", "default",
+                                       "test", out, (tracking, require_tracking, experiment), seed=0)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
         p = report.params
         typer.echo(f"{p['n_rows']} comments, {p['n_lfs']} LFs (rule_version {p['rule_version']}); "
@@ -63,9 +62,9 @@ def report(
     experiment: str = _EXPERIMENT,
 ) -> None:
     """Label-quality report: LF summary, label model vs majority vote on gold, figures; HTML and MLflow run."""
-    uri = _setup_tracking(tracking, require_tracking, experiment)
     out = out or f"reports/{Path(gold).name}.html"
-    result, run_id = _quality_job(lf_module, data, id_column, text_column, gold, label_model, split, out, uri, seed)
+    result, uri, run_id = _quality_job(lf_module, data, id_column, text_column, gold, label_model, split, out,
+                                       (tracking, require_tracking, experiment), seed)
     _print_outcome(result, out, uri, run_id)
 
 
@@ -105,21 +104,25 @@ def _setup_tracking(enabled: bool, require: bool, experiment: str) -> str | None
     return uri
 
 
-def _fit_label_model(name: str, votes, gold, seed: int):
-    """Fit the named label model on all votes; models that take dev gold (``L_dev``/``y_dev``) get the dev split."""
-    import inspect
-
+def _label_model(name: str, gold):
+    """The named label model class; ``default`` is weaksup's recommendation (MajorityVote without dev gold)."""
     from weaksup import models
     from weaksup.errors import LabelModelError
 
-    has_dev = "dev" in gold.counts()
     if name == "default":
-        name = models.DEFAULT_MODEL if has_dev else "MajorityVote"
+        name = models.DEFAULT_MODEL if "dev" in gold.counts() else "MajorityVote"
     if name not in models.MODELS:
         raise LabelModelError(f"unknown label model {name!r}; choose 'default' or one of {sorted(models.MODELS)}")
-    model = models.MODELS[name](cardinality=len(gold.label_space), seed=seed)
+    return models.MODELS[name]
+
+
+def _fit_label_model(model_cls, votes, gold, seed: int):
+    """Fit on all votes; a model whose ``fit`` takes dev gold (``L_dev``/``y_dev``) gets the dev split."""
+    import inspect
+
+    model = model_cls(cardinality=len(gold.label_space), seed=seed)
     kwargs = {}
-    if has_dev and "L_dev" in inspect.signature(model.fit).parameters:
+    if "dev" in gold.counts() and "L_dev" in inspect.signature(model.fit).parameters:
         y_dev = gold.y(votes.row_ids, split="dev")
         rows = y_dev != -1
         kwargs = {"L_dev": votes.values[rows], "y_dev": y_dev[rows]}
@@ -127,8 +130,9 @@ def _fit_label_model(name: str, votes, gold, seed: int):
 
 
 def _quality_job(lf_module: str, data_path: str | None, id_column: str, text_column: str, gold_path: str,
-                 label_model: str, split: str, out: str, uri: str | None, seed: int):
-    """Apply the LFs, fit the label model, build and write the report, log the run. Returns (report, run_id)."""
+                 label_model: str, split: str, out: str, tracking: tuple[bool, bool, str], seed: int):
+    """Check the inputs, then the tracking store, then apply the LFs, fit the label model, write the report
+    and log the run. Returns (report, tracking URI or None, run id or None)."""
     from weaksup.apply import apply_lfs
     from weaksup.errors import DataError
     from weaksup.gold import load_gold
@@ -147,8 +151,10 @@ def _quality_job(lf_module: str, data_path: str | None, id_column: str, text_col
     if id_column not in data:
         raise DataError(f"{data_path}: no id column {id_column!r}; columns are {list(data.columns)} (see --id-column)")
     gold = load_gold(gold_path, row_ids=data[id_column], label_space=registry.label_space)
+    model_cls = _label_model(label_model, gold)
+    uri = _setup_tracking(*tracking)  # before any work: --require-tracking fails here
     votes = apply_lfs(registry, data, id_column=id_column)
-    model = _fit_label_model(label_model, votes, gold, seed)
+    model = _fit_label_model(model_cls, votes, gold, seed)
     result = build_report(votes, lfs=registry, gold=gold, model=model, data=data, split=split,
                           text_column=text_column, id_column=id_column)
     result.write_html(out)
@@ -160,7 +166,7 @@ def _quality_job(lf_module: str, data_path: str | None, id_column: str, text_col
         if run_id is None:
             typer.echo(f"warning: the run was NOT logged to MLflow at {uri} (see the warning above); "
                        f"the report is at {out}", err=True)
-    return result, run_id
+    return result, uri, run_id
 
 
 def _print_outcome(result, out: str, uri: str | None, run_id: str | None) -> None:

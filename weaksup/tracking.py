@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+import pandas as pd
+
 from weaksup.errors import TrackingError
 
 if TYPE_CHECKING:
@@ -41,25 +43,28 @@ logger = logging.getLogger(__name__)
 PING_TIMEOUT = 5.0
 
 
-def default_tracking_uri(folder: str | os.PathLike[str] | None = None) -> str:
-    """``MLFLOW_TRACKING_URI`` if set, else a SQLite store ``<folder>/mlflow.db`` (folder: the current one).
+def local_store_uri(folder: str | os.PathLike[str] | None = None) -> str:
+    """The SQLite store ``<folder>/mlflow.db`` (folder: the current one) as an absolute tracking URI.
 
-    This is MLflow's own default since 3.7, made explicit and absolute, so ``mlflow ui`` run in the
-    same folder shows the runs. Only applications (the ``weaksup`` command) should call
-    ``mlflow.set_tracking_uri`` with it; the library never does.
+    This is MLflow's own default since 3.7, made explicit, so ``mlflow ui`` run in the same folder
+    shows the runs (artifacts go to ``<folder>/mlruns``).
 
     Examples
     --------
-    >>> import os
-    >>> os.environ.pop("MLFLOW_TRACKING_URI", None) and None
-    >>> default_tracking_uri("/srv/project")
+    >>> local_store_uri("/srv/project")
     'sqlite:////srv/project/mlflow.db'
     """
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if uri:
-        return uri
     folder = Path(folder) if folder is not None else Path.cwd()
     return f"sqlite:///{(folder / 'mlflow.db').resolve()}"
+
+
+def default_tracking_uri(folder: str | os.PathLike[str] | None = None) -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else :func:`local_store_uri`.
+
+    Only applications (the ``weaksup`` command) call ``mlflow.set_tracking_uri`` with it; the
+    library never does.
+    """
+    return os.environ.get("MLFLOW_TRACKING_URI") or local_store_uri(folder)
 
 
 def check_tracking(uri: str | None = None, timeout: float = PING_TIMEOUT) -> str:
@@ -101,13 +106,15 @@ def check_tracking(uri: str | None = None, timeout: float = PING_TIMEOUT) -> str
     return uri
 
 
-def _table(frame: Any) -> Any:
+def _table(frame: pd.DataFrame) -> pd.DataFrame:
     """A DataFrame MLflow's ``log_table`` stores: index as a column, lists as strings."""
     out = frame.reset_index()
     out.columns = [str(c) for c in out.columns]
     for col in out.columns:
         if out[col].map(lambda v: isinstance(v, (list, tuple))).any():
             out[col] = out[col].map(str)
+        if pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].astype(object)  # MLflow selects text columns as "object"
     return out
 
 

@@ -1,8 +1,10 @@
 """The label-quality report: LF summary, label-model metrics against gold, figures, HTML.
 
->>> report = build_report(votes, lfs=registry, gold=gold, model=label_model, data=df)  # doctest: +SKIP
->>> report.write_html("reports/quality.html")                                          # doctest: +SKIP
->>> weaksup.tracking.log_report(report)                                                # doctest: +SKIP
+Typical use (``votes`` from :func:`weaksup.apply_lfs`, a fitted label model, a gold set)::
+
+    report = build_report(votes, lfs=registry, gold=load_gold("gold_sets/task"), model=label_model, data=df)
+    report.write_html("reports/task.html")
+    weaksup.tracking.log_report(report, gold=gold)   # one MLflow run
 
 What it holds (see :class:`QualityReport`):
 

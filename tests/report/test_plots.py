@@ -1,0 +1,68 @@
+"""The report's figures: what each one draws, and that pyplot's global state is left alone."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from weaksup.analysis import lf_pair_matrix, lf_summary
+from weaksup.evaluate import evaluate
+from weaksup.gold import write_gold
+from weaksup.models import MajorityVote
+from weaksup.report import plots
+from weaksup.votes import VoteMatrix
+
+VOTES = VoteMatrix([[0, 0, -1], [1, 0, 1], [-1, -1, -1], [1, 1, 1], [0, -1, 1]], row_ids=list("abcde"),
+                   lf_names=["f", "g", "h"])
+
+
+def _evaluation(tmp_path):
+    rows = pd.DataFrame({"row_id": list("abcde"), "label": ["x", "y", "x", "y", "x"], "split": "test"})
+    gold = write_gold(rows, tmp_path / "g", task="t", label_space=["x", "y"])
+    return evaluate(VOTES, gold, MajorityVote(cardinality=2).fit(VOTES), tie_break="random")
+
+
+def test_lf_rates_draws_three_bars_per_lf_in_lf_order():
+    fig = plots.lf_rates(lf_summary(VOTES))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["h", "g", "f"]  # top to bottom: f, g, h
+    assert len(ax.patches) == 9
+    assert [p.get_width() for p in ax.patches[:3]] == [0.6, 0.6, 0.8]  # coverage of h, g, f
+
+
+def test_heatmap_shows_the_pair_matrix_in_percent():
+    matrix = lf_pair_matrix(VOTES, "conflict")
+    fig = plots.lf_pair_heatmap(matrix)
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), matrix.to_numpy() * 100)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["f", "g", "h"]
+
+
+def test_votes_per_row_histogram():
+    fig = plots.votes_per_row(np.array([0, 1, 1, 3]))
+    assert [p.get_height() for p in fig.axes[0].patches] == [0.25, 0.5, 0.0, 0.25]
+
+
+def test_confusion_and_reliability_show_both_models(tmp_path):
+    ev = _evaluation(tmp_path)
+    confusion = plots.confusion_matrices(ev)
+    assert len(confusion.axes) == 2
+    counts = [int(t.get_text()) for t in confusion.axes[1].texts]
+    assert counts == ev.baseline.confusion.to_numpy().ravel().tolist()
+    fig = plots.reliability(ev)
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels[0] == "perfectly calibrated" and f"ECE {ev.model.ece:.3f}" in labels[1] and len(labels) == 3
+
+
+def test_label_distribution_keeps_the_class_order():
+    fig = plots.label_distribution({"model": pd.Series({"x": 0.5, "y": 0.3, "abstain": 0.2}),
+                                    "gold": pd.Series({"x": 0.6, "y": 0.4})})
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["x", "y", "abstain"]
+
+
+def test_figures_are_not_registered_with_pyplot_and_render_to_png(tmp_path):
+    before = plt.get_fignums()
+    fig = plots.reliability(_evaluation(tmp_path))
+    assert isinstance(fig, Figure) and plt.get_fignums() == before
+    assert plots.to_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,130 @@
+"""The LF summary (Snorkel parity on the real YouTube votes), vote statistics and LF-pair matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup.analysis import learned_weights, lf_pair_matrix, lf_summary, vote_stats
+from weaksup.apply import apply_lfs
+from weaksup.gold import write_gold
+from weaksup.votes import VoteMatrix
+
+SNORKEL_COLUMNS = ["j", "Polarity", "Coverage", "Overlaps", "Conflicts", "Correct", "Incorrect", "Emp. Acc."]
+
+
+@pytest.fixture(scope="module")
+def votes(youtube, youtube_registry):
+    return apply_lfs(youtube_registry, youtube.drop(columns=["label", "split"]), id_column="row_id")
+
+
+@pytest.mark.snorkel
+def test_same_numbers_as_snorkel_lfanalysis_on_the_youtube_dev_votes(youtube, youtube_registry, votes):
+    from snorkel.labeling import LFAnalysis
+
+    dev = (youtube["split"] == "dev").to_numpy()
+    L_dev = votes.values[dev].astype(np.int64)
+    y_dev = youtube.loc[dev, "label"].map(youtube_registry.label_space.id).to_numpy()
+    weights = np.linspace(0.5, 0.95, votes.shape[1])
+    snorkel_lfs = [lf.to_snorkel() for lf in youtube_registry.lfs]
+    expected = LFAnalysis(L_dev, snorkel_lfs).lf_summary(Y=y_dev, est_weights=weights)
+    ours = lf_summary(votes.take(np.flatnonzero(dev)), youtube_registry.lfs, gold=y_dev, model=weights)
+    assert list(ours.columns[: len(SNORKEL_COLUMNS) + 1]) == [*SNORKEL_COLUMNS, "Learned Weight"]
+    assert list(ours.index) == list(expected.index)
+    assert ours["Polarity"].tolist() == expected["Polarity"].tolist()
+    numeric = ["j", "Coverage", "Overlaps", "Conflicts", "Correct", "Incorrect", "Emp. Acc.", "Learned Weight"]
+    np.testing.assert_allclose(ours[numeric].to_numpy(float), expected[numeric].to_numpy(float), rtol=0, atol=1e-12)
+    assert ours["kind"].tolist() == [lf.kind for lf in youtube_registry.lfs]
+    assert ours["version"].tolist() == [lf.version for lf in youtube_registry.lfs]
+
+
+@pytest.mark.snorkel
+def test_same_coverage_overlaps_conflicts_as_snorkel_on_all_rows(votes):
+    from snorkel.labeling import LFAnalysis
+
+    L = votes.values.astype(np.int64)
+    expected = LFAnalysis(L).lf_summary()
+    ours = lf_summary(votes)
+    for column in ("Coverage", "Overlaps", "Conflicts"):
+        np.testing.assert_allclose(ours[column].to_numpy(), expected[column].to_numpy(), rtol=0, atol=1e-12)
+    analysis = LFAnalysis(L)
+    stats = vote_stats(votes)
+    assert stats["coverage"] == pytest.approx(analysis.label_coverage())
+    assert stats["overlap"] == pytest.approx(analysis.label_overlap())
+    assert stats["conflict"] == pytest.approx(analysis.label_conflict())
+
+
+def test_hand_computed_summary_with_rows_without_gold():
+    # rows: gold 0, gold 1, no gold, gold 0
+    votes = VoteMatrix([[0, 0, -1], [0, 1, -1], [1, 1, -1], [-1, 0, -1]], lf_names=["a", "b", "never"])
+    summary = lf_summary(votes, gold=np.array([0, 1, -1, 0]))
+    assert summary.loc["a", "Coverage"] == 0.75
+    assert summary.loc["a", "Overlaps"] == 0.75 and summary.loc["b", "Overlaps"] == 0.75
+    assert summary.loc["a", "Conflicts"] == 0.25 and summary.loc["b", "Conflicts"] == 0.25
+    # a: right on row 0, wrong on row 1; its vote on the row without gold is not counted
+    assert (summary.loc["a", "Correct"], summary.loc["a", "Incorrect"], summary.loc["a", "Emp. Acc."]) == (1, 1, 0.5)
+    assert (summary.loc["b", "Correct"], summary.loc["b", "Incorrect"]) == (3, 0)
+    assert np.isnan(summary.loc["never", "Emp. Acc."]) and summary.loc["never", "Polarity"] == []
+
+
+def test_gold_set_is_matched_on_row_ids(tmp_path):
+    votes = VoteMatrix([[0, 1], [1, 1], [0, -1]], row_ids=["r1", "r2", "r3"], lf_names=["a", "b"])
+    rows = pd.DataFrame({"row_id": ["r3", "r2"], "label": ["y", "y"], "split": ["dev", "test"]})
+    gold = write_gold(rows, tmp_path / "g", task="t", label_space=["x", "y"])
+    summary = lf_summary(votes, gold=gold)
+    assert summary["Correct"].tolist() == [1, 1] and summary["Incorrect"].tolist() == [1, 0]
+    dev_only = lf_summary(votes, gold=gold.split("dev"))
+    assert dev_only["Correct"].tolist() == [0, 0] and dev_only["Incorrect"].tolist() == [1, 0]
+
+
+def test_gold_of_the_wrong_length_names_both_lengths():
+    with pytest.raises(ValueError, match="gold has 2 labels but the vote matrix has 3 rows"):
+        lf_summary(VoteMatrix([[0], [1], [0]]), gold=[0, 1])
+
+
+class _WithGetWeights:
+    def get_weights(self):
+        return [0.9, 0.8]
+
+
+class _WithAccuracy:
+    accuracy_ = np.array([0.7, 0.6])
+
+
+class _WithoutWeights:
+    pass
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    (_WithGetWeights(), [0.9, 0.8]),
+    (_WithAccuracy(), [0.7, 0.6]),
+    ([0.1, 0.2], [0.1, 0.2]),
+])
+def test_learned_weights_from_the_model(model, expected):
+    assert learned_weights(model, 2).tolist() == expected
+    summary = lf_summary(VoteMatrix([[0, 1], [1, -1]]), model=model)
+    assert summary["Learned Weight"].tolist() == expected
+
+
+def test_a_model_without_weights_gives_nan_and_a_wrong_count_is_an_error():
+    assert np.isnan(learned_weights(_WithoutWeights(), 2)).all()
+    with pytest.raises(ValueError, match="expected 3 learned weights"):
+        learned_weights([0.5, 0.5], 3)
+
+
+def test_vote_stats_by_hand():
+    stats = vote_stats(VoteMatrix([[0, 0, -1], [0, 1, -1], [-1, -1, -1], [1, -1, -1]]))
+    assert stats == {"coverage": 0.75, "overlap": 0.5, "conflict": 0.25, "abstain_rate": 0.25, "mean_votes": 1.25}
+
+
+def test_pair_matrices_by_hand():
+    votes = VoteMatrix([[0, 0, 1], [0, 1, -1], [-1, 1, 1], [1, -1, 0]], lf_names=["a", "b", "c"])
+    overlap = lf_pair_matrix(votes, "overlap")
+    conflict = lf_pair_matrix(votes, "conflict")
+    assert overlap.loc["a", "b"] == 0.5 and overlap.loc["a", "c"] == 0.5 and overlap.loc["b", "c"] == 0.5
+    assert conflict.loc["a", "b"] == 0.25 and conflict.loc["a", "c"] == 0.5 and conflict.loc["b", "c"] == 0.25
+    assert np.diag(overlap).tolist() == [0.75, 0.75, 0.75] and np.diag(conflict).tolist() == [0, 0, 0]
+    assert (conflict.to_numpy() == conflict.to_numpy().T).all() and (conflict <= overlap).all().all()
+    with pytest.raises(ValueError, match="'overlap' or 'conflict'"):
+        lf_pair_matrix(votes, "agreement")

@@ -1,0 +1,146 @@
+"""Metric definitions on hand-computed cases, the majority-vote baseline, per-LF error examples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, f1_score
+
+from weaksup.apply import apply_lfs
+from weaksup.evaluate import BASELINE, evaluate, expected_calibration_error, label_metrics, lf_errors
+from weaksup.gold import load_gold, write_gold
+from tests.report.helpers import YOUTUBE_GOLD, fit_default
+from weaksup.models import MajorityVote
+from weaksup.votes import VoteMatrix
+
+# Three classes; the model abstains on row 3.
+Y = [0, 0, 1, 1, 2, 2]
+PRED = [0, 1, 1, -1, 2, 0]
+PROBA = np.array([[1, 0, 0], [0.5, 0.5, 0], [0, 1, 0], [0.5, 0.5, 0], [0, 0, 1], [0.6, 0, 0.4]])
+
+
+def test_abstains_count_as_wrong_in_accuracy_and_as_misses_in_recall():
+    m = label_metrics(Y, PROBA, PRED, label_space=["a", "b", "c"])
+    assert m.accuracy == pytest.approx(3 / 6)        # rows 0, 2, 4 right; the abstain is wrong
+    assert m.accuracy_covered == pytest.approx(3 / 5)
+    assert m.coverage == pytest.approx(5 / 6)
+    assert m.per_class["precision"].tolist() == pytest.approx([1 / 2, 1 / 2, 1])
+    assert m.per_class["recall"].tolist() == pytest.approx([1 / 2, 1 / 2, 1 / 2])   # b's abstained row is a miss
+    assert m.per_class["f1"].tolist() == pytest.approx([1 / 2, 1 / 2, 2 / 3])
+    assert m.per_class["support"].tolist() == [2, 2, 2]
+    assert (m.macro_precision, m.macro_recall) == pytest.approx((2 / 3, 1 / 2))
+    assert m.macro_f1 == pytest.approx((1 / 2 + 1 / 2 + 2 / 3) / 3)
+    assert m.confusion.columns.tolist() == ["a", "b", "c", "abstain"]
+    assert m.confusion.to_numpy().tolist() == [[1, 1, 0, 0], [0, 1, 0, 1], [1, 0, 1, 0]]
+
+
+def test_brier_and_ece_by_hand():
+    m = label_metrics(Y, PROBA, PRED)
+    # squared errors per row: 0, 0.5, 0, 0.5, 0, 0.36 + 0.36
+    assert m.brier == pytest.approx(1.72 / 6)
+    # bins: confidence 1.0 (3 rows, all right), 0.5 (2 rows, 1 right), 0.6 (1 row, wrong): only the last has a gap
+    assert m.ece == pytest.approx(0.6 / 6)
+    assert m.calibration["n"].tolist() == [2, 1, 3]
+    binary = label_metrics([0, 1], np.array([[0.8, 0.2], [0.4, 0.6]]))
+    assert binary.brier == pytest.approx((0.2**2 + 0.4**2) / 2)  # the usual binary Brier on the positive class
+
+
+def test_ece_is_zero_when_calibrated_and_the_gap_when_overconfident():
+    y = np.array([0, 0, 0, 1])
+    assert expected_calibration_error(y, np.tile([0.75, 0.25], (4, 1))) == pytest.approx(0.0)
+    assert expected_calibration_error(np.array([0, 1]), np.array([[0.9, 0.1], [0.9, 0.1]])) == pytest.approx(0.4)
+
+
+def test_without_predictions_the_most_probable_class_is_used():
+    m = label_metrics([1, 0], np.array([[0.3, 0.7], [0.2, 0.8]]))
+    assert (m.accuracy, m.coverage) == (0.5, 1.0)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (([0, -1], np.ones((2, 2)) / 2), "y_true holds ABSTAIN"),
+    (([0, 1], np.ones((3, 2)) / 2), r"proba must have shape \(2, k\)"),
+])
+def test_bad_metric_inputs_say_what_is_wrong(args, message):
+    with pytest.raises(ValueError, match=message):
+        label_metrics(*args)
+
+
+class ConstantModel:
+    """Always says class 0 with probability 0.9."""
+
+    name = "Constant"
+
+    def predict_proba(self, L):
+        return np.tile([0.9, 0.1], (len(L), 1))
+
+    def predict(self, L, *, tie_break="abstain"):
+        return np.zeros(len(L), dtype=int)
+
+
+@pytest.fixture()
+def small(tmp_path):
+    votes = VoteMatrix([[1, 1, -1], [0, 1, -1], [1, -1, -1], [-1, -1, -1], [0, 0, 0]], row_ids=list("pqrst"),
+                       lf_names=["f", "g", "h"])
+    rows = pd.DataFrame({"row_id": list("pqrst"), "label": ["y", "y", "y", "x", "x"],
+                         "split": ["test", "test", "test", "test", "dev"]})
+    return votes, write_gold(rows, tmp_path / "g", task="t", label_space=["x", "y"])
+
+
+def test_evaluate_measures_the_test_split_beside_majority_vote(small):
+    votes, gold = small
+    ev = evaluate(votes, gold, ConstantModel())
+    assert ev.split == "test" and ev.gold_hash == gold.hash and ev.model.n_gold == 4
+    assert ev.model.accuracy == 0.25                   # says x; only row s is x
+    # majority vote on p, q, r, s: y, tie (abstain), y, no votes (abstain)
+    assert ev.baseline.name == BASELINE
+    assert (ev.baseline.accuracy, ev.baseline.accuracy_covered, ev.baseline.coverage) == (0.5, 1.0, 0.5)
+    table = ev.table()
+    assert table.columns.tolist() == ["Constant", BASELINE, "difference"]
+    assert table.loc["accuracy (all gold rows, abstain = wrong)"].tolist() == [0.25, 0.5, -0.25]
+    assert "Constant is WORSE than majority vote on the 4 test gold rows" in ev.summary()
+    metrics = ev.to_metrics()
+    assert metrics["test/label_model/accuracy"] == 0.25 and metrics["test/majority_vote/coverage"] == 0.5
+    assert metrics["test/majority_vote/recall/y"] == pytest.approx(2 / 3)
+
+
+def test_tie_break_policy_applies_to_both_models(small):
+    votes, gold = small
+    ev = evaluate(votes, gold, MajorityVote(cardinality=2).fit(votes), tie_break="random")
+    assert ev.baseline.coverage == 1.0 and ev.tie_break == "random"
+
+
+def test_no_gold_row_among_the_votes_is_an_error(small):
+    votes, gold = small
+    other = VoteMatrix(votes.values, row_ids=list("vwxyz"))
+    with pytest.raises(ValueError, match="no row of the vote matrix has a gold label in split 'test'"):
+        evaluate(other, gold, ConstantModel())
+
+
+def test_lf_errors_lists_wrong_dev_votes_with_their_text(small):
+    votes, gold = small
+    data = pd.DataFrame({"row_id": list("pqrst"), "text": ["one", "two", "three", "four", "five"]})
+    errors = lf_errors(votes, gold, data)  # dev: only row t (gold x); f, g, h all vote x there
+    assert errors.empty and errors.columns.tolist() == ["lf", "row_id", "vote", "gold", "text"]
+    on_test = lf_errors(votes, gold, data, split="test")
+    assert on_test.values.tolist() == [["f", "q", "x", "y", "two"]]
+    assert len(lf_errors(votes, gold, split=None, per_lf=0)) == 0
+
+
+def test_youtube_numbers_match_an_independent_computation(youtube, youtube_registry):
+    votes = apply_lfs(youtube_registry, youtube.drop(columns=["label", "split"]), id_column="row_id")
+    gold = load_gold(YOUTUBE_GOLD)
+    model = fit_default(votes, gold)
+    ev = evaluate(votes, gold, model)
+    test = (youtube["split"] == "test").to_numpy()
+    y = youtube.loc[test, "label"].map({"ham": 0, "spam": 1}).to_numpy()
+    L = votes.values[test]
+    for metrics, fitted in ((ev.model, model), (ev.baseline, MajorityVote(cardinality=2).fit(votes))):
+        pred = fitted.predict(L)
+        assert metrics.n_gold == 290
+        assert metrics.accuracy == pytest.approx(accuracy_score(y, pred))   # abstain (-1) never equals a class
+        assert metrics.coverage == pytest.approx((pred != -1).mean())
+        assert metrics.macro_f1 == pytest.approx(f1_score(y, pred, labels=[0, 1], average="macro"))
+    errors = lf_errors(votes, gold, youtube)
+    assert set(errors["row_id"]) <= set(gold.labels("dev").index)
+    assert (errors["vote"] != errors["gold"]).all()

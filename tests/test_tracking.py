@@ -1,0 +1,156 @@
+"""MLflow logging: a round trip through a real ``mlflow server``, and an unreachable server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.report.helpers import youtube_quality_report
+from weaksup.errors import TrackingError
+from weaksup.tracking import check_tracking, local_store_uri, log_report
+
+pytestmark = pytest.mark.mlflow
+SERVER_START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory):
+    """A real ``mlflow server`` on 127.0.0.1 with a SQLite backend; stopped (with its children) afterwards."""
+    folder = tmp_path_factory.mktemp("mlflow_server")
+    port = free_port()
+    log = open(folder / "server.log", "w")
+    command = [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
+               "--backend-store-uri", f"sqlite:///{folder / 'server.db'}", "--artifacts-destination",
+               str(folder / "artifacts"), "--workers", "1"]
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True)
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{uri}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"mlflow server did not start (exit {proc.poll()}):\n{(folder / 'server.log').read_text()}")
+            time.sleep(0.25)
+        yield uri
+    finally:
+        proc.terminate()  # SIGTERM to the server stops its uvicorn and job-runner children too
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # any child left in the group this fixture started
+        except ProcessLookupError:
+            pass
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def youtube_report(youtube, youtube_registry):
+    report, gold = youtube_quality_report(youtube, youtube_registry)
+    yield report, gold
+    report.close()
+
+
+def test_round_trip_through_a_real_mlflow_server(mlflow_server, youtube_report, monkeypatch, tmp_path):
+    import mlflow
+    from mlflow import MlflowClient
+
+    report, gold = youtube_report
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)
+    assert mlflow.get_tracking_uri() == mlflow_server, "something pinned the tracking URI in this process"
+    client = MlflowClient(tracking_uri=mlflow_server)
+    experiment = client.create_experiment("weaksup-round-trip")
+    with mlflow.start_run(experiment_id=experiment) as active:
+        run_id = log_report(report, gold=gold, strict=True)
+    assert run_id == active.info.run_id  # logged into the active run
+
+    run = client.get_run(run_id)
+    assert run.data.params == report.params
+    assert run.data.params["gold_hash"] == gold.hash and run.data.params["lf.kw_subscribe"]
+    expected = report.metrics()
+    assert set(run.data.metrics) == set(expected)
+    for key in ("coverage", "lf/re_link/coverage", "test/label_model/accuracy", "test/majority_vote/accuracy",
+                "test/label_model/ece", "test/majority_vote/macro_f1"):
+        assert run.data.metrics[key] == pytest.approx(expected[key])
+    assert run.data.tags["weaksup.gold_hash"] == gold.hash
+    assert run.data.tags["weaksup.rule_version"] == report.params["rule_version"]
+
+    top = {a.path for a in client.list_artifacts(run_id)}
+    assert {"report.html", "lf_manifest.json", "lf_summary.json", "metrics.json", "figures"} <= top
+    figures = sorted(Path(a.path).name for a in client.list_artifacts(run_id, "figures"))
+    assert figures == sorted(f"{name}.png" for name in report.build_figures())
+    html = Path(client.download_artifacts(run_id, "report.html", str(tmp_path))).read_text(encoding="utf-8")
+    assert html == report.to_html()
+    manifest = json.loads(Path(client.download_artifacts(run_id, "lf_manifest.json", str(tmp_path))).read_text())
+    assert [lf["name"] for lf in manifest["lfs"]] == [m["name"] for m in report.manifest]
+    assert {"kind", "params", "version"} <= set(manifest["lfs"][0])
+    table = json.loads(Path(client.download_artifacts(run_id, "lf_summary.json", str(tmp_path))).read_text())
+    assert "Emp. Acc." in table["columns"] and len(table["data"]) == len(report.summary)
+    inputs = run.inputs.dataset_inputs
+    assert [(i.dataset.digest, i.tags[0].value) for i in inputs] == [(gold.hash, "evaluation")]
+
+
+def test_unreachable_server_warns_or_raises_quickly(youtube_report, monkeypatch, caplog):
+    report, gold = youtube_report
+    uri = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert log_report(report, gold=gold) is None
+    assert "the run was NOT logged to MLflow" in caplog.text and "unreachable" in caplog.text
+    with pytest.raises(TrackingError, match=r"unreachable.*mlflow server --host 127\.0\.0\.1"):
+        log_report(report, strict=True)
+
+
+def test_check_tracking_on_local_stores(tmp_path):
+    assert check_tracking(local_store_uri(tmp_path)) == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with pytest.raises(TrackingError, match="is missing or not writable"):
+        check_tracking(f"sqlite:///{tmp_path / 'nowhere' / 'mlflow.db'}")
+    assert check_tracking(f"file://{tmp_path / 'mlruns'}").startswith("file://")
+
+
+def _cli(args, cwd, env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env.update(env_extra)
+    command = [sys.executable, "-m", "weaksup", "report", "--lf-module", str(REPO / "labeling_functions" /
+               "youtube_spam.py"), "--gold", str(REPO / "gold_sets" / "youtube_spam"), *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_require_tracking_fails_before_any_work(tmp_path):
+    uri = f"http://127.0.0.1:{free_port()}"
+    out = _cli(["--out", str(tmp_path / "r.html"), "--require-tracking"], tmp_path, {"MLFLOW_TRACKING_URI": uri})
+    assert out.returncode == 2, out.stderr
+    assert f"MLflow tracking server {uri} is unreachable" in out.stderr and "nothing was run" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "r.html").exists() and out.stdout == ""
+
+
+def test_unreachable_tracking_still_writes_the_report(tmp_path):
+    uri = f"http://127.0.0.1:{free_port()}"
+    out = _cli(["--out", str(tmp_path / "r.html")], tmp_path, {"MLFLOW_TRACKING_URI": uri})
+    assert out.returncode == 0, out.stderr
+    assert "is unreachable" in out.stderr and "this run will NOT be logged to MLflow" in out.stderr
+    assert (tmp_path / "r.html").exists() and "accuracy (all gold rows, abstain = wrong)" in out.stdout
+    assert "MLflow run" not in out.stdout
