@@ -74,6 +74,7 @@ def test_gold_set_is_matched_on_row_ids(tmp_path):
     gold = write_gold(rows, tmp_path / "g", task="t", label_space=["x", "y"])
     summary = lf_summary(votes, gold=gold)
     assert summary["Correct"].tolist() == [1, 1] and summary["Incorrect"].tolist() == [1, 0]
+    assert summary.attrs["gold_hash"] == gold.hash
     dev_only = lf_summary(votes, gold=gold.split("dev"))
     assert dev_only["Correct"].tolist() == [0, 0] and dev_only["Incorrect"].tolist() == [1, 0]
 

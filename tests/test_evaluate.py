@@ -98,6 +98,8 @@ def test_evaluate_measures_the_test_split_beside_majority_vote(small):
     table = ev.table()
     assert table.columns.tolist() == ["Constant", BASELINE, "difference"]
     assert table.loc["accuracy (all gold rows, abstain = wrong)"].tolist() == [0.25, 0.5, -0.25]
+    assert ev.formatted().loc["gold rows"].tolist() == ["4", "4", "0"]
+    assert ev.formatted().loc["coverage"].tolist() == ["1.000", "0.500", "+0.500"]
     assert "Constant is WORSE than majority vote on the 4 test gold rows" in ev.summary()
     metrics = ev.to_metrics()
     assert metrics["test/label_model/accuracy"] == 0.25 and metrics["test/majority_vote/coverage"] == 0.5

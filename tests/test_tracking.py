@@ -130,27 +130,30 @@ def test_check_tracking_on_local_stores(tmp_path):
     assert check_tracking(f"file://{tmp_path / 'mlruns'}").startswith("file://")
 
 
-def _cli(args, cwd, env_extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env.update(env_extra)
-    command = [sys.executable, "-m", "weaksup", "report", "--lf-module", str(REPO / "labeling_functions" /
-               "youtube_spam.py"), "--gold", str(REPO / "gold_sets" / "youtube_spam"), *args]
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+def _report_in_process(out: Path, *extra: str) -> int:
+    """``weaksup report`` on the example in this process (the tests request ``youtube_registry``, which imports
+    the LF module and enters the repository folder, so this is fast)."""
+    from weaksup.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["report", "--gold", str(REPO / "gold_sets" / "youtube_spam"), "--out", str(out), *extra])
+    return info.value.code
 
 
-def test_require_tracking_fails_before_any_work(tmp_path):
+def test_require_tracking_fails_before_any_work(youtube_registry, tmp_path, monkeypatch, capsys):
     uri = f"http://127.0.0.1:{free_port()}"
-    out = _cli(["--out", str(tmp_path / "r.html"), "--require-tracking"], tmp_path, {"MLFLOW_TRACKING_URI": uri})
-    assert out.returncode == 2, out.stderr
-    assert f"MLflow tracking server {uri} is unreachable" in out.stderr and "nothing was run" in out.stderr
-    assert "Traceback" not in out.stderr
-    assert not (tmp_path / "r.html").exists() and out.stdout == ""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert _report_in_process(tmp_path / "r.html", "--require-tracking") == 2
+    out = capsys.readouterr()
+    assert f"MLflow tracking server {uri} is unreachable" in out.err and "nothing was run" in out.err
+    assert not (tmp_path / "r.html").exists() and out.out == ""
 
 
-def test_unreachable_tracking_still_writes_the_report(tmp_path):
+def test_unreachable_tracking_still_writes_the_report(youtube_registry, tmp_path, monkeypatch, capsys):
     uri = f"http://127.0.0.1:{free_port()}"
-    out = _cli(["--out", str(tmp_path / "r.html")], tmp_path, {"MLFLOW_TRACKING_URI": uri})
-    assert out.returncode == 0, out.stderr
-    assert "is unreachable" in out.stderr and "this run will NOT be logged to MLflow" in out.stderr
-    assert (tmp_path / "r.html").exists() and "accuracy (all gold rows, abstain = wrong)" in out.stdout
-    assert "MLflow run" not in out.stdout
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert _report_in_process(tmp_path / "r.html") == 0
+    out = capsys.readouterr()
+    assert "is unreachable" in out.err and "this run will NOT be logged to MLflow" in out.err
+    assert (tmp_path / "r.html").exists() and "accuracy (all gold rows, abstain = wrong)" in out.out
+    assert "MLflow run" not in out.out

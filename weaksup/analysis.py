@@ -133,6 +133,8 @@ def lf_summary(
     frame["Conflicts"] = (voted & row_conflict[:, None]).sum(axis=0) / denom
     if gold is not None:
         y = gold_ids(gold, vm)
+        if getattr(gold, "hash", None):
+            frame.attrs["gold_hash"] = gold.hash  # provenance travels with the table
         on_gold = (y != ABSTAIN)[:, None] & voted
         correct = (on_gold & (L == y[:, None])).sum(axis=0)
         incorrect = on_gold.sum(axis=0) - correct

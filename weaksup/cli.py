@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def report(
     experiment: str = _EXPERIMENT,
 ) -> None:
     """Label-quality report: LF summary, label model vs majority vote on gold, figures; HTML and MLflow run."""
+    if split not in ("dev", "test"):
+        raise typer.BadParameter(f"--split must be 'dev' or 'test'; got {split!r}")
     out = out or f"reports/{Path(gold).name}.html"
     result, uri, run_id = _quality_job(lf_module, data, id_column, text_column, gold, label_model, split, out,
                                        (tracking, require_tracking, experiment), seed)
@@ -91,7 +94,8 @@ def _setup_tracking(enabled: bool, require: bool, experiment: str) -> str | None
         for name in ("mlflow", "alembic"):
             logging.getLogger(name).setLevel(logging.WARNING)
     uri = default_tracking_uri()
-    mlflow.set_tracking_uri(uri)
+    if not os.environ.get("MLFLOW_TRACKING_URI"):  # MLflow reads the variable itself when it is set
+        mlflow.set_tracking_uri(uri)
     try:
         check_tracking(uri)
         mlflow.set_experiment(experiment)
@@ -126,6 +130,7 @@ def _fit_label_model(model_cls, votes, gold, seed: int):
         y_dev = gold.y(votes.row_ids, split="dev")
         rows = y_dev != -1
         kwargs = {"L_dev": votes.values[rows], "y_dev": y_dev[rows]}
+        logging.getLogger(__name__).info("fitting %s with the %d dev gold rows", model_cls.__name__, int(rows.sum()))
     return model.fit(votes.values, **kwargs)
 
 
@@ -155,6 +160,9 @@ def _quality_job(lf_module: str, data_path: str | None, id_column: str, text_col
     uri = _setup_tracking(*tracking)  # before any work: --require-tracking fails here
     votes = apply_lfs(registry, data, id_column=id_column)
     model = _fit_label_model(model_cls, votes, gold, seed)
+    if split == "dev" and "dev" in gold.counts():
+        typer.echo("warning: measuring on the dev split, which LFs (and dev-aware label models) were tuned on: "
+                   "the numbers are optimistic; use --split test", err=True)
     result = build_report(votes, lfs=registry, gold=gold, model=model, data=data, split=split,
                           text_column=text_column, id_column=id_column)
     result.write_html(out)
@@ -171,16 +179,12 @@ def _quality_job(lf_module: str, data_path: str | None, id_column: str, text_col
 
 def _print_outcome(result, out: str, uri: str | None, run_id: str | None) -> None:
     """The metrics table (label model vs majority vote), where the report is, and the MLflow run."""
-    table = result.metrics_table()
-    if table is not None:
-        ev = result.evaluation
-        shown = table.map(lambda v: f"{v:.3f}").astype(object)
-        shown["difference"] = table["difference"].map(lambda v: f"{v:+.3f}")
-        shown.iloc[-1] = table.iloc[-1].map(lambda v: f"{v:.0f}")  # gold rows: a count
+    ev = result.evaluation
+    if ev is not None:
         typer.echo(f"\nLabel model vs majority vote on the {ev.model.n_gold} {ev.split} gold rows "
                    f"(gold {result.params['gold_task']} v{result.params['gold_version']}, "
                    f"hash {result.params['gold_hash']}):\n")
-        typer.echo(shown.to_string())
+        typer.echo(ev.formatted().to_string())
         typer.echo(f"\n{ev.summary()}")
     typer.echo(f"\nreport: {Path(out).resolve()}")
     if run_id is not None:

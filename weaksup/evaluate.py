@@ -222,6 +222,14 @@ class Evaluation:
         frame["difference"] = frame[name] - frame[BASELINE]
         return frame.rename(index=METRIC_NAMES)
 
+    def formatted(self) -> pd.DataFrame:
+        """:meth:`table` as text for printing: 3 decimals, signed differences, the gold row count as an integer."""
+        table = self.table()
+        shown = table.map(lambda v: f"{v:.3f}").astype(object)
+        shown["difference"] = table["difference"].map(lambda v: f"{v:+.3f}")
+        shown.loc[METRIC_NAMES["n_gold"]] = table.loc[METRIC_NAMES["n_gold"]].map(lambda v: f"{v:.0f}")
+        return shown
+
     def to_metrics(self) -> dict[str, float]:
         """Flat metric names for MLflow: ``<split>/label_model/<metric>`` and ``<split>/majority_vote/<metric>``."""
         out = {}
@@ -304,7 +312,7 @@ def evaluate(
                                      label_space=space, name=name, n_bins=n_bins))
     # The whole gold set's hash identifies its version; the split is recorded beside it.
     evaluation = Evaluation(results[0], results[1], split or "all", getattr(gold, "hash", ""), tie_break)
-    logger.info("%s", evaluation.summary())
+    logger.info("%s (gold hash %s)", evaluation.summary(), evaluation.gold_hash or "n/a")
     return evaluation
 
 

@@ -63,7 +63,7 @@ def render(report: QualityReport) -> str:
         parts.append("<p class=\"note\">Accuracy counts every gold row, an abstain as wrong; covered accuracy only "
                      f"the rows a model labelled. Ties: <code>{e(ev.tie_break)}</code>. Brier and ECE judge the "
                      "probabilities of every gold row (lower is better).</p>")
-        parts.append(_table(ev.table()))
+        parts.append(ev.formatted().to_html(border=0))
         parts.append("<div class=\"side\">")
         for metrics in (ev.model, ev.baseline):
             parts.append(f"<div><h3>{e(metrics.name)}: per class</h3>{_table(metrics.per_class)}</div>")
