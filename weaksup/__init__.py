@@ -4,7 +4,10 @@ The flow: data -> :class:`Registry` of labeling functions -> :func:`apply_lfs` -
 :class:`VoteMatrix` -> label model -> probabilistic labels -> evaluation and review.
 """
 
+from weaksup.analysis import lf_summary
 from weaksup.apply import apply_lfs
+from weaksup.evaluate import evaluate, label_metrics, lf_errors
+from weaksup.gold import GoldSet, agreement, load_gold, write_gold
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf import (
     LabelingFunction,
@@ -21,8 +24,22 @@ from weaksup.votes import VoteMatrix
 
 __version__ = "0.1.0"
 
+# Reports (matplotlib) and MLflow logging load on first use, so `import weaksup` stays light.
+_LAZY = {"QualityReport": "weaksup.report", "build_report": "weaksup.report", "log_report": "weaksup.tracking"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'weaksup' has no attribute {name!r}")
+
+
 __all__ = [
     "ABSTAIN",
+    "GoldSet",
+    "QualityReport",
     "DawidSkene",
     "DevWeightedVote",
     "LabelSpace",
@@ -32,11 +49,20 @@ __all__ = [
     "SnorkelLabelModel",
     "VoteMatrix",
     "__version__",
+    "agreement",
     "apply_lfs",
+    "build_report",
+    "evaluate",
     "keyword_lf",
+    "label_metrics",
+    "lf_errors",
+    "lf_summary",
+    "load_gold",
+    "log_report",
     "labeling_function",
     "lookup_lf",
     "model_score_lf",
     "regex_lf",
     "threshold_lf",
+    "write_gold",
 ]
