@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 
 import numpy as np
@@ -29,6 +30,9 @@ def test_save_load_round_trip(tmp_path, suffix, ids):
     assert back.label_space == votes.label_space and back.values.dtype == np.int8
     assert back.row_ids.tolist() == ids
     assert [p.name for p in tmp_path.iterdir()] == [f"votes{suffix}"]  # no temporary left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
 
 
 def test_npz_holds_no_pickled_objects(tmp_path):
