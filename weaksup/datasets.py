@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import DatasetError
+from weaksup.errors import DatasetError, LabelSpaceError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.votes import VoteMatrix
 
@@ -30,16 +30,23 @@ class Split:
 
 @dataclass
 class WrenchDataset:
-    """A WRENCH-format dataset: its label space and its splits (any may be missing)."""
+    """A WRENCH-format dataset: its label space and its splits (any may be missing).
+
+    ``marked_metric`` is the ``"metric"`` entry of ``label.json`` when it has one
+    (``{"0": "ham", "1": "spam", "metric": "f1"}``), else ``None``.
+    """
 
     name: str
     label_space: LabelSpace
     splits: dict[str, Split]
+    marked_metric: str | None = None
 
     @property
     def metric(self) -> str:
-        """``"f1"`` (binary, positive class 1) for the WRENCH F1 datasets, else ``"acc"``."""
-        return "f1" if self.name in WRENCH_F1 else "acc"
+        """``"f1"`` (binary, positive class 1) if ``label.json`` says so or WRENCH scores the set by F1, else ``"acc"``."""
+        if self.marked_metric is not None:
+            return self.marked_metric
+        return "f1" if self.name in WRENCH_F1 and self.label_space.cardinality == 2 else "acc"
 
 
 def _read_json(path: Path):
@@ -100,13 +107,22 @@ def _npz_dataset(path: Path, name: str) -> WrenchDataset:
         for s in present:
             if f"y_{s}" not in data.files:
                 raise DatasetError(f"{path}: has 'L_{s}' but no 'y_{s}'")
-            arrays[s] = (data[f"L_{s}"].astype(np.int64), data[f"y_{s}"].astype(np.int64))
+            L, y = data[f"L_{s}"], data[f"y_{s}"]
+            for key, arr in ((f"L_{s}", L), (f"y_{s}", y)):
+                if not np.issubdtype(arr.dtype, np.integer) or (arr.size and arr.min() < ABSTAIN):
+                    raise DatasetError(f"{path}: key {key!r} must hold integer class ids (-1 = abstain/unknown); "
+                                       f"got dtype {arr.dtype}" + (f", minimum {arr.min()}" if arr.size else ""))
+            if L.ndim != 2 or y.ndim != 1 or len(L) != len(y):
+                raise DatasetError(f"{path}: key 'L_{s}' has shape {L.shape} and 'y_{s}' {y.shape}; "
+                                   "expected (n, m) votes and n labels")
+            arrays[s] = (L.astype(np.int64), y.astype(np.int64))
     k = int(max(max(L.max(initial=0), y.max(initial=0)) for L, y in arrays.values())) + 1
     space = LabelSpace([str(c) for c in range(max(k, 2))])
+    widths = {s: L.shape[1] for s, (L, _) in arrays.items()}
+    if len(set(widths.values())) > 1:
+        raise DatasetError(f"{path}: the vote arrays have different numbers of LF columns {widths}")
     splits = {}
     for s, (L, y) in arrays.items():
-        if L.ndim != 2 or len(L) != len(y):
-            raise DatasetError(f"{path}: 'L_{s}' has shape {L.shape} but 'y_{s}' has {y.shape}")
         ids = np.arange(len(L))
         splits[s] = Split(VoteMatrix(L, row_ids=ids, lf_names=[f"lf{j}" for j in range(L.shape[1])], label_space=space),
                           y, pd.DataFrame(index=pd.Index(ids, name="row_id")))
@@ -138,11 +154,7 @@ def load_wrench(folder: str | os.PathLike[str]) -> WrenchDataset:
         if len(npz) == 1:
             return _npz_dataset(npz[0], path.name)
         raise DatasetError(f"{path}: no label.json (and not exactly one .npz); not a WRENCH dataset folder")
-    names = _read_json(label_file)
-    try:
-        space = LabelSpace([names[str(i)] for i in range(len(names))])
-    except (KeyError, TypeError):
-        raise DatasetError(f"{label_file}: expected {{\"0\": name, \"1\": name, ...}}; got {names!r}") from None
+    space, metric = _label_file(label_file)
     splits: dict[str, Split] = {}
     n_lfs = None
     for s in SPLITS:
@@ -152,7 +164,28 @@ def load_wrench(folder: str | os.PathLike[str]) -> WrenchDataset:
             n_lfs = splits[s].votes.shape[1]
     if not splits:
         raise DatasetError(f"{path}: none of {', '.join(s + '.json' for s in SPLITS)} exists")
-    return WrenchDataset(path.name, space, splits)
+    return WrenchDataset(path.name, space, splits, metric)
+
+
+def _label_file(path: Path) -> tuple[LabelSpace, str | None]:
+    """The label space of ``label.json`` (``{"0": name, ...}``) and its optional ``"metric"`` mark."""
+    raw = _read_json(path)
+    expected = '{"0": name, "1": name, ...} (plus an optional "metric": "acc" or "f1")'
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{path}: expected {expected}; got {type(raw).__name__}")
+    names = {key: value for key, value in raw.items() if key != "metric"}
+    missing = [str(i) for i in range(len(names)) if str(i) not in names]
+    if missing:
+        raise DatasetError(f"{path}: keys must be the class ids 0..{len(names) - 1}; missing {missing} in "
+                           f"{sorted(names)}; expected {expected}")
+    try:
+        space = LabelSpace([names[str(i)] for i in range(len(names))])
+    except LabelSpaceError as exc:
+        raise DatasetError(f"{path}: {exc}") from None
+    metric = raw.get("metric")
+    if metric is not None and (metric not in ("acc", "f1") or (metric == "f1" and space.cardinality != 2)):
+        raise DatasetError(f"{path}: key 'metric' is {metric!r}; use 'acc', or 'f1' for two classes")
+    return space, metric
 
 
 def find_datasets(root: str | os.PathLike[str]) -> list[Path]:

@@ -102,3 +102,7 @@ class GoldSetError(WeakSupError, ValueError):
 
 class TrackingError(WeakSupError, RuntimeError):
     """MLflow tracking was required but is not reachable or failed."""
+
+
+class NotFittedError(LabelModelError, AttributeError):
+    """A label model was used before ``fit``."""

@@ -1,10 +1,9 @@
-"""Majority vote: WRENCH's published numbers reproduced exactly, and the tie-break policies."""
+"""Majority vote: WRENCH's published numbers reproduced exactly, vote shares, tie-break policies."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import accuracy_score, f1_score
 
 from tests.conftest import SHARED_DATA
 from weaksup.models import MajorityVote
@@ -15,15 +14,23 @@ PUBLISHED_MV = {"youtube": 84.00, "sms": 23.97, "trec": 60.80, "chemprot": 49.04
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_MV))
 def test_reproduces_wrench_published_majority_vote(name):
+    from sklearn.metrics import accuracy_score, f1_score
+
     from weaksup.datasets import load_wrench
 
     if not (SHARED_DATA / name).exists():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
+        pytest.skip(f"shared data not found at {SHARED_DATA} (set WEAKSUP_SHARED_DATA)")
     ds = load_wrench(SHARED_DATA / name)
     test = ds.splits["test"]
     preds = MajorityVote(cardinality=ds.label_space.cardinality).fit(test.votes).predict(test.votes, tie_break="hash")
     score = f1_score(test.y, preds) if ds.metric == "f1" else accuracy_score(test.y, preds)
     assert round(100 * score, 2) == PUBLISHED_MV[name]
+
+
+def test_probabilities_are_vote_shares():
+    mv = MajorityVote(cardinality=3).fit([[0, 0, 1], [-1, -1, -1]])
+    assert np.allclose(mv.predict_proba([[0, 0, 1], [-1, -1, -1], [2, -1, -1]]),
+                       [[2 / 3, 1 / 3, 0], [1 / 3, 1 / 3, 1 / 3], [0, 0, 1]])
 
 
 def test_tie_break_policies():

@@ -11,34 +11,48 @@ from typing import Any, ClassVar
 import numpy as np
 
 from weaksup._io import atomic_path
-from weaksup.errors import LabelModelError
+from weaksup.errors import LabelModelError, NotFittedError
 from weaksup.labels import ABSTAIN
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, smallest_vote_dtype
 
 TIE_BREAKS = ("abstain", "random", "hash")
 _FORMAT = "weaksup.LabelModel"
+#: Version of the saved-model layout; bumped when a saved file would be read differently.
+FORMAT_VERSION = 1
 
 
 def as_votes(L: Any, cardinality: int | None = None) -> np.ndarray:
-    """The votes of a :class:`VoteMatrix` or an int array, checked, as an ``int64`` array."""
+    """The votes of a :class:`VoteMatrix` or an int array, checked.
+
+    The result keeps a small integer dtype (no copy of an ``int8`` matrix) that still holds
+    ``vote + 1``, the outcome index the models use (0 = abstain).
+    """
     arr = L.values if isinstance(L, VoteMatrix) else np.asarray(L)
     if arr.ndim != 2:
         raise LabelModelError(f"L must be 2-D (rows x LFs); got shape {arr.shape}")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
         raise LabelModelError(f"L must hold integer votes (-1 = abstain); got dtype {arr.dtype}")
-    arr = arr.astype(np.int64, copy=False)
-    if arr.size and arr.min() < ABSTAIN:
-        raise LabelModelError(f"L holds {arr.min()}, below -1 (ABSTAIN)")
-    if cardinality is not None and arr.size and arr.max() >= cardinality:
+    low, high = (int(arr.min()), int(arr.max())) if arr.size else (ABSTAIN, ABSTAIN)
+    if low < ABSTAIN:
+        raise LabelModelError(f"L holds {low}, below -1 (ABSTAIN)")
+    if cardinality is not None and high >= cardinality:
         raise LabelModelError(
-            f"L holds the vote {arr.max()} but the model has cardinality {cardinality} (classes 0..{cardinality - 1})"
+            f"L holds the vote {high} but the model has cardinality {cardinality} (classes 0..{cardinality - 1})"
         )
-    return arr
+    return arr.astype(smallest_vote_dtype(high + 2), copy=False)
 
 
 def class_counts(L: np.ndarray, k: int) -> np.ndarray:
     """``(n, k)`` number of votes for each class in each row."""
     return np.stack([(L == c).sum(axis=1) for c in range(k)], axis=1).astype(np.float64)
+
+
+def row_max(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=1)``, column by column (much faster for the few columns of a probability matrix)."""
+    top = a[:, 0].copy()
+    for c in range(1, a.shape[1]):
+        np.maximum(top, a[:, c], out=top)
+    return top
 
 
 def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0) -> np.ndarray:
@@ -50,20 +64,20 @@ def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0) -> np.ndarr
     """
     if policy not in TIE_BREAKS:
         raise LabelModelError(f"unknown tie_break {policy!r}; choose one of {list(TIE_BREAKS)}")
-    top = proba.max(axis=1, keepdims=True)
-    tied = np.isclose(proba, top, rtol=0, atol=1e-5)
+    tied = proba >= row_max(proba)[:, None] - 1e-5  # Snorkel's tolerance
     preds = proba.argmax(axis=1)
-    rows = np.flatnonzero(tied.sum(axis=1) > 1)
+    rows = np.flatnonzero(np.count_nonzero(tied, axis=1) > 1)
     if policy == "abstain":
         preds[rows] = ABSTAIN
-    elif policy == "random":
-        rng = np.random.default_rng(seed)
-        for i in rows:
-            preds[i] = rng.choice(np.flatnonzero(tied[i]))
-    else:
-        for i in rows:
-            options = np.flatnonzero(tied[i])
-            preds[i] = options[int(hashlib.sha1(str(i).encode()).hexdigest(), 16) % len(options)]
+    elif policy == "random":  # a uniform draw among the tied classes: the largest random key wins
+        keys = np.random.default_rng(seed).random((len(rows), proba.shape[1]))
+        preds[rows] = np.where(tied[rows], keys, -1.0).argmax(axis=1)
+    else:  # the i-th tied class in id order, i = sha1(str(row)) mod the number of tied classes
+        picks = np.array([int(hashlib.sha1(str(i).encode()).hexdigest(), 16) for i in rows.tolist()], dtype=object)
+        n_tied = tied[rows].sum(axis=1)
+        nth = (picks % n_tied).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
+        order = np.cumsum(tied[rows], axis=1) - 1  # rank of each tied class among the tied ones
+        preds[rows] = (tied[rows] & (order == nth[:, None])).argmax(axis=1)
     return preds
 
 
@@ -88,6 +102,10 @@ class LabelModel:
 
         return {p: getattr(self, p) for p in inspect.signature(type(self).__init__).parameters if p != "self"}
 
+    def __repr__(self) -> str:
+        params = ", ".join(f"{key}={value!r}" for key, value in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
     def _k(self, L: np.ndarray) -> int:
         k = self.cardinality or int(L.max(initial=0)) + 1
         return max(k, 2)
@@ -104,7 +122,7 @@ class LabelModel:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "cardinality_"):
-            raise LabelModelError(f"{type(self).__name__} is not fitted: call fit(L) first")
+            raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(L) first")
 
     def _check_L(self, L: Any) -> np.ndarray:
         self._check_fitted()
@@ -114,45 +132,100 @@ class LabelModel:
         return arr
 
     # -- storage --------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the parameters and fitted state as JSON (no pickle), atomically."""
+    def to_dict(self) -> dict[str, Any]:
+        """The parameters and fitted state as JSON-safe data (arrays as nested lists)."""
         self._check_fitted()
-        state = {name: getattr(self, name) for name in ("cardinality_", "n_lfs_", *self._fitted)}
-        doc = {
-            "format": _FORMAT, "format_version": 1, "model": type(self).__name__, "params": self.get_params(),
-            "fitted": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in state.items()},
-        }
+        fitted = {name: _encode(getattr(self, name)) for name in ("cardinality_", "n_lfs_", *self._fitted)}
+        return {"format": _FORMAT, "format_version": FORMAT_VERSION, "model": type(self).__name__,
+                "params": _encode(self.get_params()), "fitted": fitted}
+
+    @classmethod
+    def from_dict(cls, doc: Any, source: str = "<dict>") -> LabelModel:
+        """Rebuild a model from :meth:`to_dict` output (any model class, by name)."""
+        from weaksup.models import MODELS
+
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
+            raise LabelModelError(f"{source}: not a weaksup label model (no format {_FORMAT!r})")
+        if doc.get("format_version") != FORMAT_VERSION:
+            raise LabelModelError(f"{source}: label-model format_version {doc.get('format_version')!r}; this weaksup "
+                                  f"reads version {FORMAT_VERSION}: upgrade weaksup or re-save the model")
+        model_cls = MODELS.get(doc.get("model", ""))
+        if model_cls is None:
+            raise LabelModelError(f"{source}: unknown model {doc.get('model')!r}; known: {sorted(MODELS)}")
+        try:
+            model = model_cls(**_decode(doc["params"], source))
+            for key, value in doc["fitted"].items():
+                setattr(model, key, _decode(value, source))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise LabelModelError(f"{source}: malformed {doc.get('model')} state ({type(exc).__name__}: {exc})") from None
+        return model
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the parameters and fitted state atomically, without pickle: ``.json``, or ``.npz`` (JSON inside).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from weaksup.models import MajorityVote
+        >>> path = MajorityVote(cardinality=2).fit([[0, 1, -1]]).save(pathlib.Path(tempfile.mkdtemp()) / "mv.json")
+        >>> LabelModel.load(path).predict_proba([[0, 0, 1]]).round(2).tolist()
+        [[0.67, 0.33]]
+        """
+        text = json.dumps(self.to_dict(), indent=1)
         path = Path(path)
         with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(doc, indent=1, default=_json_default))
+            if path.suffix.lower() == ".npz":
+                with open(tmp, "wb") as fh:
+                    np.savez_compressed(fh, model=np.array(text))
+            else:
+                tmp.write_text(text, encoding="utf-8")
         return path
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> LabelModel:
-        """Read a model written by :meth:`save` (any model class, by name)."""
-        from weaksup.models import MODELS
-
+        """Read a model written by :meth:`save` (any model class, by name; nothing is unpickled)."""
         path = Path(path)
+        if not path.exists():
+            raise LabelModelError(f"label model file {str(path)!r} does not exist")
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise LabelModelError(f"label model file {str(path)!r} does not exist") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise LabelModelError(f"{path}: not a JSON label model ({exc})") from None
-        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-            raise LabelModelError(f"{path}: not a weaksup label model (no format {_FORMAT!r})")
-        model_cls = MODELS.get(doc.get("model", ""))
-        if model_cls is None:
-            raise LabelModelError(f"{path}: unknown model {doc.get('model')!r}; known: {sorted(MODELS)}")
-        model = model_cls(**doc["params"])
-        for key, value in doc["fitted"].items():
-            setattr(model, key, np.asarray(value) if isinstance(value, list) else value)
-        return model
+            if path.suffix.lower() == ".npz":
+                with np.load(path, allow_pickle=False) as data:
+                    if "model" not in data.files:
+                        raise LabelModelError(f"{path}: no 'model' array (found {sorted(data.files)}); "
+                                              "not written by LabelModel.save")
+                    text = str(data["model"])
+            else:
+                text = path.read_text(encoding="utf-8")
+            doc = json.loads(text)
+        except LabelModelError:
+            raise
+        except Exception as exc:  # bad JSON, not UTF-8, corrupt zip
+            raise LabelModelError(f"{path}: not a saved label model ({type(exc).__name__}: {exc})") from None
+        return cls.from_dict(doc, str(path))
 
 
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"cannot store {type(obj).__name__} in a label model file")
+def _encode(value: Any) -> Any:
+    """JSON-safe form of a fitted attribute: arrays keep their dtype, nested models their whole state."""
+    if isinstance(value, LabelModel):
+        return {"__model__": value.to_dict()}
+    if isinstance(value, np.ndarray):
+        return {"__array__": value.tolist(), "dtype": value.dtype.str}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any, source: str) -> Any:
+    if isinstance(value, dict):
+        if "__array__" in value:
+            return np.asarray(value["__array__"], dtype=np.dtype(value["dtype"]))
+        if "__model__" in value:
+            return LabelModel.from_dict(value["__model__"], source)
+        return {k: _decode(v, source) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v, source) for v in value]
+    return value

@@ -5,35 +5,56 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
-from weaksup.models.base import LabelModel, as_votes, class_counts
+from weaksup.models.base import LabelModel, as_votes, class_counts, row_max
+
+
+def outcome_matrix(L: np.ndarray, k: int) -> sparse.csr_array:
+    """Sparse ``(n, m * (k + 1))`` one-hot of every LF's outcome ``o = vote + 1`` (``o = 0``: abstained).
+
+    Column ``j * (k + 1) + o`` is 1 where LF ``j`` had outcome ``o``; each row has ``m`` ones.
+    """
+    n, m = L.shape
+    cols = (L + 1).astype(np.int32) + np.arange(m, dtype=np.int32) * (k + 1)
+    indptr = np.arange(0, n * m + 1, m, dtype=np.int64 if n * m >= 2**31 else np.int32)
+    return sparse.csr_array((np.ones(n * m), cols.ravel(), indptr), shape=(n, m * (k + 1)))
+
+
+def naive_bayes_scores(outcomes: sparse.csr_array, log_conf: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+    """``log P(y) + sum_j log P(outcome of LF j | y)`` for every row, ``(n, k)``, up to a row constant.
+
+    ``outcomes`` is :func:`outcome_matrix`; ``log_conf[j, y, o]`` is ``log P(LF j's outcome is o | class y)``
+    (so abstaining is evidence too).
+    """
+    m, k, width = log_conf.shape
+    return outcomes @ log_conf.transpose(0, 2, 1).reshape(m * width, k) + log_prior
+
+
+def softmax_rows(scores: np.ndarray) -> np.ndarray:
+    """Row-wise ``exp(s) / sum(exp(s))``, safe for large and ``-inf`` scores (not all ``-inf``)."""
+    proba = np.exp(scores - row_max(scores)[:, None])
+    total = proba[:, 0].copy()
+    for c in range(1, proba.shape[1]):
+        total += proba[:, c]
+    proba /= total[:, None]
+    return proba
 
 
 def naive_bayes_proba(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
-    """Posterior over classes with LFs independent given the class.
-
-    ``log_conf[j, y, o]`` is ``log P(LF j's outcome is o | class y)`` with outcome ``o = vote + 1``
-    (so ``o = 0`` is abstaining: whether an LF fires is evidence too).
-    """
-    n, m = L.shape
-    scores = np.tile(log_prior, (n, 1))
-    for j in range(m):
-        scores += log_conf[j][:, L[:, j] + 1].T
-    scores -= scores.max(axis=1, keepdims=True)
-    proba = np.exp(scores)
-    return proba / proba.sum(axis=1, keepdims=True)
+    """Posterior over classes with LFs independent given the class (see :func:`naive_bayes_scores`)."""
+    return softmax_rows(naive_bayes_scores(outcome_matrix(L, log_conf.shape[1]), log_conf, log_prior))
 
 
-def confusion_counts(L: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
+def vote_counts(outcomes: sparse.csr_array, m: int, k: int) -> np.ndarray:
+    """``(n, k)`` number of LFs voting for each class in each row, from :func:`outcome_matrix`."""
+    return outcomes @ np.tile(np.vstack([np.zeros(k), np.eye(k)]), (m, 1))
+
+
+def confusion_counts(outcomes: sparse.csr_array, q: np.ndarray, m: int) -> np.ndarray:
     """``counts[j, y, o]``: soft count of rows of class y (weights ``q``) where LF j's outcome is o (vote + 1)."""
-    m = L.shape[1]
-    counts = np.zeros((m, k, k + 1))
-    for j in range(m):
-        for o in range(k + 1):
-            rows = L[:, j] == o - 1
-            if rows.any():
-                counts[j, :, o] = q[rows].sum(axis=0)
-    return counts
+    k = q.shape[1]
+    return (outcomes.T @ q).reshape(m, k + 1, k).transpose(0, 2, 1)
 
 
 class DawidSkene(LabelModel):
@@ -64,7 +85,7 @@ class DawidSkene(LabelModel):
     """
 
     name = "DawidSkene"
-    _fitted = ("class_prior_", "confusion_")
+    _fitted = ("class_prior_", "confusion_", "n_iter_")
 
     def __init__(self, cardinality: int | None = None, *, n_iter: int = 100, tol: float = 1e-6,
                  smoothing: float = 0.01, seed: int = 0) -> None:
@@ -80,17 +101,18 @@ class DawidSkene(LabelModel):
         counts = class_counts(arr, k)
         counts[counts.sum(axis=1) == 0] = 1.0
         q = counts / counts.sum(axis=1, keepdims=True)  # start from majority vote
+        outcomes = outcome_matrix(arr, k)
         prior = conf = None
         for iteration in range(1, self.n_iter + 1):
             self.n_iter_ = iteration
             new_prior = (q.sum(axis=0) + 1.0) / (len(q) + k)
-            raw = confusion_counts(arr, q, k) + self.smoothing
+            raw = confusion_counts(outcomes, q, self.n_lfs_) + self.smoothing
             new_conf = raw / raw.sum(axis=2, keepdims=True)
             converged = prior is not None and max(np.abs(new_prior - prior).max(), np.abs(new_conf - conf).max()) < self.tol
             prior, conf = new_prior, new_conf
             if converged:
                 break
-            q = naive_bayes_proba(arr, np.log(conf), np.log(prior))
+            q = softmax_rows(naive_bayes_scores(outcomes, np.log(conf), np.log(prior)))
         self.class_prior_, self.confusion_ = prior, conf
         return self
 

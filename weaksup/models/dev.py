@@ -1,27 +1,146 @@
-"""A dev-gold-aware label model: LF accuracies measured on the dev gold split, combined by weighted vote."""
+"""Label models that learn from a dev gold split (the WRENCH ``valid`` split stands for it); never the test split.
+
+Each one is fitted as ``fit(L, L_dev=..., y_dev=...)``: ``L`` holds the (unlabeled) votes the
+labels are for, ``L_dev``/``y_dev`` the votes and gold class ids of the dev rows. With
+``metric="f1"`` (two classes, positive class 1) the decision threshold on ``P(class 1)`` is the
+one that maximises F1 on out-of-fold dev predictions; ``predict_proba`` is unchanged by it.
+"""
 
 from __future__ import annotations
 
+import inspect
+import logging
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score
 
 from weaksup.errors import LabelModelError
+from weaksup.labels import ABSTAIN
 from weaksup.models.base import LabelModel, as_votes, break_ties
 
+logger = logging.getLogger(__name__)
 
-class DevWeightedVote(LabelModel):
-    """Weighted vote with each LF's weight from its accuracy on dev gold (weaksup's default).
+METRICS = ("acc", "f1")
+
+
+def check_dev(model: LabelModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate the votes and the dev gold of a dev-aware model; set ``cardinality_`` and ``n_lfs_``."""
+    name = type(model).__name__
+    if L_dev is None or y_dev is None:
+        raise LabelModelError(
+            f"{name} needs dev gold labels: fit(L, L_dev=<dev votes>, y_dev=<dev class ids>); "
+            "without a dev set use MajorityVote or DawidSkene"
+        )
+    metric = getattr(model, "metric", "acc")
+    if metric not in METRICS:
+        raise LabelModelError(f"metric must be one of {list(METRICS)}; got {metric!r}")
+    arr = as_votes(L, model.cardinality)
+    dev = as_votes(L_dev, model.cardinality)
+    y = np.asarray(y_dev)
+    if y.size == 0:
+        y = y.astype(np.int64)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or dev.shape[1] != arr.shape[1] or len(dev) != len(y):
+        raise LabelModelError(
+            f"dev votes have shape {dev.shape} and y_dev shape {y.shape} ({y.dtype}); expected "
+            f"(n_dev, {arr.shape[1]}) votes and n_dev integer class ids"
+        )
+    y = y.astype(np.int64)
+    k = model.cardinality or max(2, int(max(arr.max(initial=0), dev.max(initial=0), y.max(initial=0))) + 1)
+    if len(y) and (y.min() < 0 or y.max() >= k):
+        raise LabelModelError(
+            f"y_dev holds {sorted(set(y.tolist()) - set(range(k)))}, outside classes 0..{k - 1}; "
+            "drop unlabeled dev rows (-1) before fitting"
+        )
+    if metric == "f1" and k != 2:
+        raise LabelModelError(f"metric='f1' is binary F1 (positive class 1) and needs 2 classes; got {k}")
+    model.cardinality_, model.n_lfs_ = k, arr.shape[1]
+    return arr, dev, y
+
+
+def dev_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Fold number of each dev row: shuffled with ``seed``, then dealt out class by class (stratified)."""
+    order = np.random.default_rng(seed).permutation(len(y))
+    order = order[np.argsort(y[order], kind="stable")]
+    folds = np.empty(len(y), dtype=np.int64)
+    folds[order] = np.arange(len(y)) % max(n_folds, 1)
+    return folds
+
+
+def out_of_fold_proba(model: LabelModel, L: np.ndarray, dev: np.ndarray, y: np.ndarray, n_folds: int,
+                      **overrides: Any) -> np.ndarray:
+    """``P(y | votes)`` of every dev row from a copy of ``model`` (params ``overrides``) fitted without its fold."""
+    params = {**model.get_params(), "cardinality": model.cardinality_, **overrides}
+    if "metric" in params:
+        params["metric"] = "acc"  # no nested threshold tuning
+    n_folds = min(n_folds, len(y))
+    if n_folds < 2:  # too few dev rows to hold any out: in-sample
+        return type(model)(**params).fit(L, L_dev=dev, y_dev=y).predict_proba(dev)
+    proba = np.empty((len(y), model.cardinality_))
+    folds = dev_folds(y, n_folds, model.seed)
+    for f in range(n_folds):
+        held = folds == f
+        proba[held] = type(model)(**params).fit(L, L_dev=dev[~held], y_dev=y[~held]).predict_proba(dev[held])
+    return proba
+
+
+def brier_score(proba: np.ndarray, y: np.ndarray) -> float:
+    """Mean squared distance between the probabilities and the one-hot gold labels (lower is better)."""
+    return float(((proba - np.eye(proba.shape[1])[y]) ** 2).sum(axis=1).mean()) if len(y) else 0.0
+
+
+def f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
+    """The threshold on ``P(class 1)`` with the best binary F1 on ``(scores, y)``.
+
+    Among equally good cut points the highest wins; the threshold sits halfway between the
+    lowest score kept positive and the next lower score (``0.0`` keeps every row positive).
+
+    Examples
+    --------
+    >>> f1_threshold(np.array([0.9, 0.8, 0.3, 0.1]), np.array([1, 1, 0, 0]))
+    0.55
+    """
+    if not len(scores) or not (y == 1).any():
+        return 1.0 + 1e-9  # nothing to find: predict no positive
+    order = np.argsort(-scores, kind="stable")
+    ranked = -scores[order]  # ascending
+    distinct = np.unique(ranked)  # the distinct scores, highest first (negated)
+    kept = np.searchsorted(ranked, distinct, side="right")  # rows predicted positive at each cut
+    tp = np.cumsum(y[order] == 1)[kept - 1]
+    f1 = 2 * tp / (kept + (y == 1).sum())
+    best = int(np.flatnonzero(f1 == f1.max())[0])
+    if best + 1 == len(distinct):
+        return 0.0
+    return float(-(distinct[best] + distinct[best + 1]) / 2)
+
+
+class _DevModel(LabelModel):
+    """Shared ``metric``/``threshold_`` handling of the dev-aware models."""
+
+    def _honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Dev probabilities from models that did not see those rows' labels."""
+        return out_of_fold_proba(self, L, dev, y, self.n_folds)
+
+    def _tune_threshold(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> None:
+        self.threshold_ = None
+        if self.metric == "f1" and len(y):
+            self.threshold_ = f1_threshold(self._honest_dev_proba(L, dev, y)[:, 1], y)
+
+    def predict(self, L: Any, *, tie_break: str = "abstain") -> np.ndarray:
+        """Class ids; with a tuned F1 threshold, class 1 iff ``P(class 1) >= threshold_`` (no ties then)."""
+        proba = self.predict_proba(L)
+        if getattr(self, "threshold_", None) is not None:
+            return (proba[:, 1] >= self.threshold_).astype(np.int64)
+        return break_ties(proba, tie_break, self.seed)
+
+
+class DevWeightedVote(_DevModel):
+    """Weighted vote with each LF's weight from its accuracy on dev gold.
 
     Each LF's accuracy is measured on the dev rows where it votes, shrunk toward
     ``prior_accuracy`` with ``prior_strength`` pseudo-votes (so an LF seen on few dev rows
     stays near the prior). A vote for class ``c`` by LF ``j`` adds
     ``log(a_j) - log((1 - a_j) / (k - 1))`` to class ``c`` (a naive-Bayes "one coin"
-    model; abstains carry no evidence). With ``metric="f1"`` on two classes, the decision
-    threshold on ``P(class 1)`` is the one that maximises F1 on dev. The test split is never
-    used. On WRENCH it averages 55.78 on 7 datasets against 53.63 for majority vote (see
-    ``benchmarks/label_models.py``).
+    model; abstains carry no evidence).
 
     Parameters
     ----------
@@ -30,6 +149,8 @@ class DevWeightedVote(LabelModel):
     prior_strength : float, default 5.0
     metric : {"acc", "f1"}, default "acc"
         What predictions should be good at; ``"f1"`` tunes the binary threshold on dev.
+    n_folds : int, default 5
+        Folds of the out-of-fold dev predictions the F1 threshold is tuned on.
     seed : int, default 0
 
     Examples
@@ -46,41 +167,21 @@ class DevWeightedVote(LabelModel):
     _fitted = ("accuracy_", "threshold_")
 
     def __init__(self, cardinality: int | None = None, *, prior_accuracy: float = 0.7, prior_strength: float = 5.0,
-                 metric: str = "acc", seed: int = 0) -> None:
+                 metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
         super().__init__(cardinality, seed=seed)
         self.prior_accuracy = prior_accuracy
         self.prior_strength = prior_strength
         self.metric = metric
+        self.n_folds = n_folds
 
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None, **kwargs: Any) -> DevWeightedVote:
         """Measure LF accuracies on the dev gold rows (``L`` fixes the shape; it needs no labels)."""
-        if L_dev is None or y_dev is None:
-            raise LabelModelError(
-                "DevWeightedVote needs dev gold labels: fit(L, L_dev=<dev votes>, y_dev=<dev class ids>); "
-                "without a dev set use MajorityVote or DawidSkene"
-            )
-        if self.metric not in ("acc", "f1"):
-            raise LabelModelError(f"metric must be 'acc' or 'f1'; got {self.metric!r}")
-        arr = as_votes(L, self.cardinality)
-        k = self.cardinality_ = self._k(arr)
-        dev = as_votes(L_dev, k)
-        y = np.asarray(y_dev, dtype=np.int64)
-        if dev.shape[1] != arr.shape[1] or len(dev) != len(y):
-            raise LabelModelError(
-                f"dev votes have shape {dev.shape} and y_dev {len(y)} labels; expected (n_dev, {arr.shape[1]}) and n_dev"
-            )
-        if len(y) and (y.min() < 0 or y.max() >= k):
-            raise LabelModelError(f"y_dev holds {sorted(set(y.tolist()) - set(range(k)))}, outside classes 0..{k - 1}")
-        self.n_lfs_ = arr.shape[1]
+        arr, dev, y = check_dev(self, L, L_dev, y_dev)
         voted = dev >= 0
         correct = (dev == y[:, None]) & voted
         strength = self.prior_strength
         self.accuracy_ = (correct.sum(axis=0) + strength * self.prior_accuracy) / (voted.sum(axis=0) + strength)
-        self.threshold_ = None
-        if self.metric == "f1" and k == 2 and len(y):
-            scores = self.predict_proba(dev)[:, 1]
-            candidates = np.unique(np.round(scores, 6))
-            self.threshold_ = float(max(candidates, key=lambda t: f1_score(y, (scores >= t).astype(int))))
+        self._tune_threshold(arr, dev, y)
         return self
 
     def predict_proba(self, L: Any) -> np.ndarray:
@@ -96,8 +197,216 @@ class DevWeightedVote(LabelModel):
         proba = np.exp(scores)
         return proba / proba.sum(axis=1, keepdims=True)
 
-    def predict(self, L: Any, *, tie_break: str = "abstain") -> np.ndarray:
-        proba = self.predict_proba(L)
-        if self.threshold_ is not None:
-            return (proba[:, 1] >= self.threshold_).astype(np.int64)
-        return break_ties(proba, tie_break, self.seed)
+
+class DevNaiveBayes(_DevModel):
+    """Naive Bayes over each LF's outcome (its vote, or abstaining), counted on dev gold; weaksup's default.
+
+    For every LF ``j``, class ``y`` and outcome ``o`` (abstain or a class), ``P(o | y)`` is the
+    dev count of rows of class ``y`` where LF ``j`` had outcome ``o``, plus ``smoothing``
+    pseudo-rows spread as LF ``j``'s outcomes are over all rows (dev and ``L``, labels unused):
+    an LF seen on few dev rows says little, an LF that fires more on one class says so even if
+    it never votes for it, and a vote never seen on dev is not impossible. The class prior is
+    the dev class balance (plus one per class). The posterior multiplies the prior and each LF's
+    ``P(o | y)``. With ``restrict_to_voted`` (default), a row with votes gets probability 0 for
+    classes no LF voted for: the model reweights the LFs but never overrules all of them, which
+    keeps it close to majority vote when the dev split is small or differs from the data.
+
+    With ``unlabeled="auto"`` the same tables are also learned without labels from ``L`` by EM
+    (:class:`DawidSkene`); they replace the dev-counted ones
+    only if they predict the dev gold better (lower Brier score than the out-of-fold dev
+    predictions, before any restriction). That wins when ``L`` is large and the LFs behave
+    as the model assumes; the dev counts win when they do not (the usual case on WRENCH).
+
+    Parameters
+    ----------
+    cardinality : int, optional
+        The number of classes (else inferred from the votes and ``y_dev``).
+    smoothing : float, default 3.0
+        Pseudo-rows of the shrinkage toward "the LF fires the same on every class"; must be > 0.
+    restrict_to_voted : bool, default True
+        Only voted-for classes can be predicted on rows with votes.
+    unlabeled : {"auto", "ignore"}, default "auto"
+        Whether to try tables learned from ``L`` without labels (see above).
+    max_unlabeled : int, default 100_000
+        At most this many rows of ``L`` (a seeded sample) are used for the smoothing and the EM.
+    metric : {"acc", "f1"}, default "acc"
+        ``"f1"`` (two classes) tunes the threshold on ``P(class 1)`` for binary F1 on dev.
+    n_folds : int, default 5
+        Folds of the out-of-fold dev predictions the F1 threshold is tuned on.
+    seed : int, default 0
+        Seeds the folds, the EM sample and ``predict(tie_break="random")``.
+
+    Examples
+    --------
+    >>> L_dev = [[0, -1, 1], [0, 1, 1], [1, 1, -1], [-1, 0, 0], [0, -1, 0], [1, 1, 1]]
+    >>> y_dev = [0, 1, 1, 0, 0, 1]
+    >>> model = DevNaiveBayes(cardinality=2).fit([[0, 1, -1], [1, -1, 1]], L_dev=L_dev, y_dev=y_dev)
+    >>> model.predict_proba([[0, 1, -1], [-1, -1, -1]]).round(2).tolist()
+    [[0.36, 0.64], [0.59, 0.41]]
+    >>> model.predict([[0, 0, 0], [1, -1, 1]]).tolist()
+    [0, 1]
+    """
+
+    name = "DevNaiveBayes"
+    _fitted = ("class_prior_", "log_conditional_", "source_", "dev_brier_", "threshold_")
+
+    def __init__(self, cardinality: int | None = None, *, smoothing: float = 3.0, restrict_to_voted: bool = True,
+                 unlabeled: str = "auto", max_unlabeled: int = 100_000, metric: str = "acc", n_folds: int = 5,
+                 seed: int = 0) -> None:
+        super().__init__(cardinality, seed=seed)
+        self.smoothing = smoothing
+        self.restrict_to_voted = restrict_to_voted
+        self.unlabeled = unlabeled
+        self.max_unlabeled = max_unlabeled
+        self.metric = metric
+        self.n_folds = n_folds
+
+    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None, **kwargs: Any) -> DevNaiveBayes:
+        """Count each LF's outcomes per class on the dev gold rows (and, with ``unlabeled="auto"``, try EM on ``L``)."""
+        if not self.smoothing > 0:
+            raise LabelModelError(f"smoothing must be > 0 (pseudo-rows per LF); got {self.smoothing!r}")
+        if self.unlabeled not in ("auto", "ignore"):
+            raise LabelModelError(f"unlabeled must be 'auto' or 'ignore'; got {self.unlabeled!r}")
+        arr, dev, y = check_dev(self, L, L_dev, y_dev)
+        if len(arr) > self.max_unlabeled:  # a seeded sample of L is plenty for (m, k, k + 1) numbers
+            rows = np.random.default_rng(self.seed).choice(len(arr), self.max_unlabeled, replace=False)
+            arr = arr[np.sort(rows)]
+        self.log_conditional_, self.class_prior_ = self._dev_tables(arr, dev, y)
+        self.source_, self.dev_brier_ = "dev", None
+        if self.unlabeled == "auto" and len(arr) and len(y):
+            self._try_unlabeled(arr, dev, y)
+        self._tune_threshold(arr, dev, y)
+        return self
+
+    def _dev_tables(self, arr: np.ndarray, dev: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``log P(outcome o of LF j | class y)`` as ``(m, k, k + 1)`` and the class prior, from dev counts."""
+        k, m = self.cardinality_, self.n_lfs_
+        width = k + 1  # outcome o = vote + 1: 0 is abstain
+        # how each LF's outcomes are spread over all rows, with half a row per outcome so none is impossible
+        spread = 0.5 + sum(np.stack([(part == o - 1).sum(axis=0) for o in range(width)], axis=1) for part in (arr, dev))
+        spread = (spread / spread.sum(axis=1, keepdims=True))[:, None, :]
+        # dev counts[j, y, o], one bincount over all (row, LF) pairs
+        cells = (np.arange(m) * width + y[:, None] * (m * width)) + dev + 1
+        counts = np.bincount(cells.ravel(), minlength=k * m * width).reshape(k, m, width).transpose(1, 0, 2)
+        table = (counts + self.smoothing * spread) / (counts.sum(axis=2, keepdims=True) + self.smoothing)
+        return np.log(table), (np.bincount(y, minlength=k) + 1.0) / (len(y) + k)
+
+    def _try_unlabeled(self, arr: np.ndarray, dev: np.ndarray, y: np.ndarray) -> None:
+        """Replace the dev tables by EM tables from ``arr`` if those predict the dev gold better (Brier)."""
+        from weaksup.models.dawid_skene import DawidSkene, naive_bayes_proba
+
+        em = DawidSkene(self.cardinality_, tol=1e-4, seed=self.seed).fit(arr)  # tables to ~1e-4 suffice
+        em_log_conditional, em_prior = np.log(em.confusion_), em.class_prior_
+        from_dev = out_of_fold_proba(self, arr, dev, y, self.n_folds, restrict_to_voted=False, unlabeled="ignore")
+        from_em = naive_bayes_proba(dev, em_log_conditional, np.log(em_prior))
+        self.dev_brier_ = {"dev": brier_score(from_dev, y), "unlabeled": brier_score(from_em, y)}
+        if self.dev_brier_["unlabeled"] < self.dev_brier_["dev"]:
+            self.log_conditional_, self.class_prior_, self.source_ = em_log_conditional, em_prior, "unlabeled"
+        logger.info("DevNaiveBayes dev Brier %s: tables from %s", self.dev_brier_, self.source_)
+
+    def _honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if self.source_ == "unlabeled":  # EM never saw the dev labels
+            return self.predict_proba(dev)
+        return out_of_fold_proba(self, L, dev, y, self.n_folds, unlabeled="ignore")
+
+    def predict_proba(self, L: Any) -> np.ndarray:
+        from weaksup.models.dawid_skene import naive_bayes_scores, outcome_matrix, softmax_rows, vote_counts
+
+        arr = self._check_L(L)
+        outcomes = outcome_matrix(arr, self.cardinality_)
+        log_prior = np.log(np.asarray(self.class_prior_, dtype=np.float64))
+        scores = naive_bayes_scores(outcomes, np.asarray(self.log_conditional_, dtype=np.float64), log_prior)
+        if self.restrict_to_voted:
+            votes = vote_counts(outcomes, self.n_lfs_, self.cardinality_)
+            scores[(votes == 0) & (arr != ABSTAIN).any(axis=1)[:, None]] = -np.inf
+        return softmax_rows(scores)
+
+
+class DevSelector(_DevModel):
+    """Pick the candidate label model with the best dev score; majority vote unless another beats it.
+
+    Unsupervised candidates are fitted on ``L`` and scored on the dev rows; dev-aware ones
+    are scored on out-of-fold dev predictions (never on rows they were fitted on). A candidate
+    replaces the first one (majority vote by default) only if it beats it by more than
+    ``margin`` points; among the others, the best score wins (earlier on ties). The winner is
+    refitted with all dev rows and answers ``predict_proba``/``predict``.
+
+    Parameters
+    ----------
+    cardinality : int, optional
+    candidates : sequence of str
+        Names in :data:`weaksup.models.MODELS`; the first is the fallback.
+    margin : float, default 1.0
+        Dev points (accuracy or F1, in %) a candidate must gain over the fallback.
+    metric : {"acc", "f1"}, default "acc"
+    n_folds : int, default 5
+    seed : int, default 0
+
+    Examples
+    --------
+    >>> L_dev = [[0, 0, 1], [1, 1, 1], [0, 0, 0], [1, 0, 1], [0, 1, 0], [1, 1, 0]] * 5
+    >>> y_dev = [0, 1, 0, 1, 0, 1] * 5
+    >>> model = DevSelector(cardinality=2).fit(L_dev, L_dev=L_dev, y_dev=y_dev)
+    >>> model.selected_, model.predict([[1, 0, 1]]).tolist()
+    ('DevNaiveBayes', [1])
+    """
+
+    name = "DevSelector"
+    _fitted = ("selected_", "dev_scores_", "best_estimator_", "threshold_")
+
+    def __init__(self, cardinality: int | None = None, *,
+                 candidates: tuple[str, ...] | list[str] = ("MajorityVote", "DevNaiveBayes", "DevWeightedVote",
+                                                            "DawidSkene"),
+                 margin: float = 1.0, metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
+        super().__init__(cardinality, seed=seed)
+        self.candidates = tuple(candidates)
+        self.margin = margin
+        self.metric = metric
+        self.n_folds = n_folds
+
+    def _make(self, name: str) -> LabelModel:
+        from weaksup.models import MODELS
+
+        if name not in MODELS or name == type(self).__name__:
+            raise LabelModelError(f"unknown candidate {name!r}; choose from {sorted(set(MODELS) - {'DevSelector'})}")
+        cls = MODELS[name]
+        accepted = inspect.signature(cls.__init__).parameters
+        kwargs = {key: value for key, value in (("metric", self.metric), ("n_folds", self.n_folds)) if key in accepted}
+        return cls(cardinality=self.cardinality_, seed=self.seed, **kwargs)
+
+    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None, **kwargs: Any) -> DevSelector:
+        """Score every candidate on dev, keep the winner refitted on all dev rows."""
+        arr, dev, y = check_dev(self, L, L_dev, y_dev)
+        if not self.candidates:
+            raise LabelModelError("DevSelector needs at least one candidate model name")
+        scores, dev_proba, fitted = {}, {}, {}
+        for name in self.candidates:
+            model = self._make(name)
+            if "L_dev" in inspect.signature(model.fit).parameters:
+                fitted[name] = model.fit(arr, L_dev=dev, y_dev=y)
+                dev_proba[name] = out_of_fold_proba(model, arr, dev, y, self.n_folds)
+            else:
+                fitted[name] = model.fit(arr)
+                dev_proba[name] = model.predict_proba(dev)
+            scores[name] = _dev_score(dev_proba[name], y, self.metric)
+        fallback = self.candidates[0]
+        best = max(self.candidates, key=lambda name: (scores[name], -self.candidates.index(name)))
+        if scores[best] - scores[fallback] <= self.margin:
+            best = fallback
+        logger.info("DevSelector dev scores %s; selected %s", scores, best)
+        self.selected_, self.dev_scores_, self.best_estimator_ = best, scores, fitted[best]
+        self.threshold_ = f1_threshold(dev_proba[best][:, 1], y) if self.metric == "f1" else None
+        return self
+
+    def predict_proba(self, L: Any) -> np.ndarray:
+        self._check_L(L)
+        return self.best_estimator_.predict_proba(L)
+
+
+def _dev_score(proba: np.ndarray, y: np.ndarray, metric: str) -> float:
+    """Dev accuracy (ties broken by hash), or the best binary F1 over thresholds, in %."""
+    if metric == "f1":
+        pred = (proba[:, 1] >= f1_threshold(proba[:, 1], y)).astype(np.int64)
+        tp = int(((pred == 1) & (y == 1)).sum())
+        return 100 * 2 * tp / max(int(pred.sum()) + int((y == 1).sum()), 1)
+    return 100 * float((break_ties(proba, "hash") == y).mean()) if len(y) else 0.0

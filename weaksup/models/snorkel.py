@@ -58,7 +58,7 @@ class SnorkelLabelModel(LabelModel):
         logging.getLogger("snorkel").setLevel(logging.WARNING)
         model = _SnorkelLM(cardinality=k, verbose=False)
         balance = None if self.class_balance is None else np.asarray(self.class_balance, dtype=float)
-        model.fit(arr, class_balance=balance, n_epochs=self.n_epochs, lr=self.lr, l2=self.l2,
+        model.fit(arr.astype(np.int64), class_balance=balance, n_epochs=self.n_epochs, lr=self.lr, l2=self.l2,
                   optimizer=self.optimizer, prec_init=self.prec_init, seed=self.seed, progress_bar=False)
         self.mu_ = model.mu.detach().cpu().numpy().astype(np.float64)
         self.class_prior_ = np.asarray(model.p, dtype=np.float64)
@@ -71,7 +71,7 @@ class SnorkelLabelModel(LabelModel):
         scores = np.tile(np.log(np.asarray(self.class_prior_, dtype=np.float64)), (len(arr), 1))
         for j in range(m):
             voted = arr[:, j] >= 0
-            scores[voted] += log_mu[j * k + arr[voted, j]]
+            scores[voted] += log_mu[j * k + arr[voted, j].astype(np.int64)]
         scores -= scores.max(axis=1, keepdims=True)
         proba = np.exp(scores)
         return proba / proba.sum(axis=1, keepdims=True)

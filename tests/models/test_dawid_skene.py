@@ -1,0 +1,40 @@
+"""Dawid-Skene: EM recovers the LF confusion matrices of a known model; abstaining is evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from weaksup.models import DawidSkene
+from weaksup.models.dawid_skene import confusion_counts, outcome_matrix
+
+
+def test_confusion_counts_match_a_plain_loop():
+    rng = np.random.default_rng(0)
+    L, q = rng.integers(-1, 3, (300, 5)).astype(np.int8), rng.random((300, 3))
+    expected = np.zeros((5, 3, 4))
+    for j in range(5):
+        for o in range(4):
+            expected[j, :, o] = q[L[:, j] == o - 1].sum(axis=0)
+    assert np.allclose(confusion_counts(outcome_matrix(L, 3), q, 5), expected)
+
+
+def test_recovers_known_lf_accuracies_and_class_balance():
+    rng = np.random.default_rng(1)
+    n, accuracy = 20000, np.array([0.9, 0.8, 0.7, 0.65, 0.85])
+    y = (rng.random(n) < 0.3).astype(int)  # 30% class 1
+    fires = rng.random((n, 5)) < 0.6
+    right = rng.random((n, 5)) < accuracy
+    L = np.where(fires, np.where(right, y[:, None], 1 - y[:, None]), -1)
+    model = DawidSkene(cardinality=2, tol=1e-4).fit(L)
+    assert abs(model.class_prior_[1] - 0.3) < 0.02
+    learned = model.confusion_[:, [0, 1], [1, 2]] / model.confusion_[:, [0, 1], 1:].sum(axis=2)  # P(right | fired)
+    assert np.abs(learned - accuracy[:, None]).max() < 0.03
+    assert model.n_iter_ < model.n_iter  # converged
+
+
+def test_an_lf_that_fires_more_on_one_class_is_evidence_even_when_it_abstains():
+    # LF 2 only ever votes class 1 but fires on most class-1 rows: its abstaining points to class 0
+    y = np.array([0, 1] * 200)
+    L = np.stack([y, y, np.where((y == 1) & (np.arange(400) % 4 != 1), 1, -1)], axis=1)
+    model = DawidSkene(cardinality=2).fit(L)
+    assert model.predict_proba([[-1, -1, -1]])[0, 0] > 0.6
