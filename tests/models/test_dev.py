@@ -191,3 +191,13 @@ def test_label_model_benchmark_smoke(tmp_path):
     saved = json.loads(out.read_text())
     assert set(saved["youtube"]["default"]) == {"metric", "test", "valid", "fit_s"}
     assert saved["youtube"]["default"]["metric"] == "acc" and (REPO / "benchmarks" / "label_models.py").exists()
+
+
+@pytest.mark.snorkel
+def test_scale_benchmark_smoke():
+    from benchmarks.label_models import scale
+
+    result = scale(rows=20000, lfs=8, dev_rows=300)
+    assert result["default_model"] == DEFAULT_MODEL and result["time_ratio_default_over_snorkel"] > 0
+    assert result["default_acc"] > result["bayes_optimal_acc"] - 0.01  # close to the best possible
+    assert result["snorkel_acc"] > result["bayes_optimal_acc"] - 0.01

@@ -238,12 +238,12 @@ class DevNaiveBayes(_DevModel):
 
     Examples
     --------
-    >>> L_dev = [[0, -1, 1], [0, 1, 1], [1, 1, -1], [-1, 0, 0], [0, -1, 0], [1, 1, 1]]
-    >>> y_dev = [0, 1, 1, 0, 0, 1]
-    >>> model = DevNaiveBayes(cardinality=2).fit([[0, 1, -1], [1, -1, 1]], L_dev=L_dev, y_dev=y_dev)
-    >>> model.predict_proba([[0, 1, -1], [-1, -1, -1]]).round(2).tolist()
-    [[0.36, 0.64], [0.59, 0.41]]
-    >>> model.predict([[0, 0, 0], [1, -1, 1]]).tolist()
+    >>> L_dev = [[0, 0, 1], [1, 1, 0], [0, 1, -1], [1, 0, 1], [0, -1, 0], [1, 1, -1], [-1, 0, 1], [0, 1, 1]] * 4
+    >>> y_dev = [0, 1, 0, 1, 0, 1, 0, 0] * 4  # LF 0 is right whenever it votes, LFs 1 and 2 are noisy
+    >>> model = DevNaiveBayes(cardinality=2).fit([[0, 1, 1], [1, -1, 0]] * 10, L_dev=L_dev, y_dev=y_dev)
+    >>> model.source_, model.predict_proba([[0, 1, 1], [-1, -1, -1]]).round(2).tolist()
+    ('dev', [[0.93, 0.07], [0.98, 0.02]])
+    >>> model.predict([[0, 1, 1], [1, 0, 0]]).tolist()  # LF 0 outweighs the two others
     [0, 1]
     """
 
@@ -344,11 +344,11 @@ class DevSelector(_DevModel):
 
     Examples
     --------
-    >>> L_dev = [[0, 0, 1], [1, 1, 1], [0, 0, 0], [1, 0, 1], [0, 1, 0], [1, 1, 0]] * 5
-    >>> y_dev = [0, 1, 0, 1, 0, 1] * 5
+    >>> L_dev = [[0, 0, 1], [1, 1, 0], [0, 1, -1], [1, 0, 1], [0, -1, 0], [1, 1, -1], [-1, 0, 1], [0, 1, 1]] * 4
+    >>> y_dev = [0, 1, 0, 1, 0, 1, 0, 0] * 4
     >>> model = DevSelector(cardinality=2).fit(L_dev, L_dev=L_dev, y_dev=y_dev)
-    >>> model.selected_, model.predict([[1, 0, 1]]).tolist()
-    ('DevNaiveBayes', [1])
+    >>> model.selected_, model.dev_scores_["MajorityVote"], model.predict([[0, 1, 1]]).tolist()
+    ('DevNaiveBayes', 71.875, [0])
     """
 
     name = "DevSelector"
