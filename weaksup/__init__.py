@@ -18,7 +18,17 @@ from weaksup.lf import (
     regex_lf,
     threshold_lf,
 )
-from weaksup.models import DawidSkene, DevWeightedVote, MajorityVote, SnorkelLabelModel
+from weaksup.datasets import load_wrench
+from weaksup.models import (
+    DawidSkene,
+    DevNaiveBayes,
+    DevSelector,
+    DevWeightedVote,
+    LabelModel,
+    MajorityVote,
+    SnorkelLabelModel,
+    default_label_model,
+)
 from weaksup.registry import Registry
 from weaksup.votes import VoteMatrix
 
@@ -41,7 +51,10 @@ __all__ = [
     "GoldSet",
     "QualityReport",
     "DawidSkene",
+    "DevNaiveBayes",
+    "DevSelector",
     "DevWeightedVote",
+    "LabelModel",
     "LabelSpace",
     "LabelingFunction",
     "MajorityVote",
@@ -52,12 +65,14 @@ __all__ = [
     "agreement",
     "apply_lfs",
     "build_report",
+    "default_label_model",
     "evaluate",
     "keyword_lf",
     "label_metrics",
     "lf_errors",
     "lf_summary",
     "load_gold",
+    "load_wrench",
     "log_report",
     "labeling_function",
     "lookup_lf",

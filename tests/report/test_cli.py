@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import REPO
+from weaksup.models import DEFAULT_MODEL
 
 
 @pytest.mark.mlflow
@@ -26,11 +27,11 @@ def test_report_command_prints_metrics_writes_html_and_logs_to_a_local_store(tmp
 
     lines = out.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("Label model vs majority vote on the 290 test"))
-    assert lines[header + 2].split() == ["DevWeightedVote", "MajorityVote", "difference"]
+    assert lines[header + 2].split() == [DEFAULT_MODEL, "MajorityVote", "difference"]
     row = next(line for line in lines if line.startswith("accuracy (all gold rows, abstain = wrong)"))
     model_acc, mv_acc, diff = (float(v) for v in row.split()[-3:])
     assert diff == pytest.approx(model_acc - mv_acc, abs=2e-3)
-    assert re.search(r"DevWeightedVote (beats|ties with|is WORSE than) majority vote", out.stdout)
+    assert re.search(rf"{DEFAULT_MODEL} (beats|ties with|is WORSE than) majority vote", out.stdout)
 
     html = tmp_path / "reports" / "youtube_spam.html"
     assert f"report: {html}" in out.stdout and html.stat().st_size > 10_000
@@ -42,6 +43,6 @@ def test_report_command_prints_metrics_writes_html_and_logs_to_a_local_store(tmp
     assert client.get_experiment(run.info.experiment_id).name == "cli-test"
     assert run.data.metrics["test/label_model/accuracy"] == pytest.approx(model_acc, abs=5e-4)
     assert run.data.metrics["test/majority_vote/accuracy"] == pytest.approx(mv_acc, abs=5e-4)
-    assert run.data.params["label_model"] == "DevWeightedVote" and run.data.params["n_rows"] == "1956"
+    assert run.data.params["label_model"] == DEFAULT_MODEL and run.data.params["n_rows"] == "1956"
     assert "report.html" in {a.path for a in client.list_artifacts(run.info.run_id)}
     assert (tmp_path / "mlruns").is_dir()  # artifacts beside the database, as MLflow's own default
