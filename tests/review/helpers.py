@@ -1,0 +1,72 @@
+"""Simulated Label Studio: turn imported tasks and annotators' answers into its JSON, JSON-MIN and CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+
+def ls_export(tasks: list[dict[str, Any]], answers: dict[str, list[tuple[int, str | None]]], *,
+              from_name: str = "label", to_name: str = "text", first_id: int = 1) -> list[dict[str, Any]]:
+    """Label Studio's JSON export of ``tasks`` after annotation.
+
+    ``answers[row_id]`` lists ``(user id, class name)``; a class of None is a cancelled (skipped) annotation.
+    Tasks without answers are exported with ``annotations: []`` (as with "download all tasks").
+    """
+    out = []
+    ann_id = 100
+    for i, task in enumerate(tasks):
+        task_id = first_id + i
+        annotations = []
+        for j, (user, label) in enumerate(answers.get(task["data"]["row_id"], [])):
+            ann_id += 1
+            stamp = f"2024-05-0{1 + j % 9}T10:{i % 60:02d}:00.123456Z"
+            annotations.append({
+                "id": ann_id, "completed_by": user, "was_cancelled": label is None, "ground_truth": False,
+                "created_at": stamp, "updated_at": stamp, "lead_time": 4.2, "task": task_id, "project": 7,
+                "result": [] if label is None else [{
+                    "id": f"r{ann_id}", "from_name": from_name, "to_name": to_name, "type": "choices",
+                    "value": {"choices": [label]}, "origin": "manual"}],
+            })
+        out.append({"id": task_id, "data": task["data"], "annotations": annotations,
+                    "predictions": task.get("predictions", []), "project": 7,
+                    "created_at": "2024-05-01T09:00:00Z", "updated_at": "2024-05-01T09:00:00Z"})
+    return out
+
+
+def json_min(export: list[dict[str, Any]], from_name: str = "label") -> list[dict[str, Any]]:
+    """Label Studio's JSON-MIN of a JSON export: one record per non-cancelled annotation."""
+    records = []
+    for task in export:
+        for ann in task["annotations"]:
+            if ann.get("was_cancelled"):
+                continue
+            record = dict(task["data"])
+            record["id"] = task["id"]
+            choices = [r["value"]["choices"] for r in ann["result"] if r["from_name"] == from_name]
+            if choices:
+                record[from_name] = choices[0][0] if len(choices[0]) == 1 else [{"choices": choices[0]}]
+            record.update({"annotator": ann["completed_by"], "annotation_id": ann["id"],
+                           "created_at": ann["created_at"], "updated_at": ann["updated_at"],
+                           "lead_time": ann["lead_time"]})
+            records.append(record)
+    return records
+
+
+def write_json(obj: Any, path: Path) -> Path:
+    path.write_text(json.dumps(obj, indent=1), encoding="utf-8")
+    return path
+
+
+def write_ls_csv(records: list[dict[str, Any]], path: Path) -> Path:
+    """Label Studio's CSV export: JSON-MIN records as rows, sorted columns, non-strings as JSON."""
+    keys = sorted({k for r in records for k in r} | {"annotator", "annotation_id", "created_at", "updated_at",
+                                                      "lead_time"})
+    with open(path, "w", encoding="utf8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=keys, quoting=csv.QUOTE_NONNUMERIC)
+        writer.writeheader()
+        for r in records:
+            writer.writerow({k: (json.dumps(v) if isinstance(v, list | dict) else v) for k, v in r.items()})
+    return path

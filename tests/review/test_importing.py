@@ -1,0 +1,117 @@
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.review.helpers import ls_export, write_json
+from weaksup.gold import load_gold, write_gold
+from weaksup.review import ReviewError, ReviewImportError, import_answers, read_export
+from weaksup.review.labelstudio import to_tasks
+
+SPACE = ["ham", "spam"]
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def gold_dir(tmp_path):
+    rows = pd.DataFrame({"row_id": ["g1", "g2", "t1"], "label": ["ham", "spam", "ham"],
+                         "split": ["dev", "dev", "test"], "annotator": ["uci", "uci", "uci"]})
+    write_gold(rows, tmp_path / "gold", task="demo", label_space=SPACE, description="demo gold")
+    return tmp_path / "gold"
+
+
+def answers_file(tmp_path, answers, row_ids=None):
+    row_ids = row_ids or sorted(answers)
+    queue = pd.DataFrame({"row_id": row_ids, "text": [f"text {r}" for r in row_ids], "label": "spam",
+                          "confidence": 0.5})
+    return read_export(write_json(ls_export(to_tasks(queue, model_version="v"), answers), tmp_path / "e.json"), SPACE)
+
+
+def test_new_version_merges_and_records_annotator_and_time(tmp_path, gold_dir):
+    answers = answers_file(tmp_path, {"n1": [(1, "spam")], "n2": [(1, "ham"), (2, "ham")], "t1": [(1, "spam")]})
+    result = import_answers(answers, gold_dir, task="demo")
+    gold = result.gold
+    assert result.previous_version == 1 and gold.version == 2
+    assert result.added_rows == 2 and result.annotations == 4 and result.replaced == 0
+    assert len(gold) == 3 + 4
+    new = gold.frame[gold.frame["annotator"].str.startswith("user-")]
+    assert set(new["split"][new["row_id"].isin(["n1", "n2"])]) == {"dev"}
+    assert new.loc[new["row_id"] == "t1", "split"].tolist() == ["test"]  # keeps its split
+    assert all(new["timestamp"].str.startswith("2024-05-0"))
+    manifest = json.loads((gold_dir / "manifest.json").read_text())
+    assert manifest["version"] == 2 and manifest["content_hash"] == gold.hash
+    assert manifest["history"][-1]["source"] == "e.json" and manifest["description"] == "demo gold"
+    assert load_gold(gold_dir).hash == gold.hash  # the written folder loads back as the new version
+    # t1: the reviewer disagrees with the previous gold: listed, kept
+    assert result.conflicts["row_id"].tolist() == ["t1"] and result.conflicts["previous_gold"].tolist() == ["ham"]
+    assert result.agreement.n_items == 2  # n2 (two reviewers) and t1 (uci + reviewer)
+    assert "v1 -> v2" in result.summary() and "t1" in result.summary()
+
+
+def test_reimport_replaces_same_annotator_and_bumps_again(tmp_path, gold_dir):
+    first = answers_file(tmp_path, {"n1": [(1, "spam")]})
+    import_answers(first, gold_dir, task="demo")
+    again = answers_file(tmp_path, {"n1": [(1, "ham")]})
+    result = import_answers(again, gold_dir, task="demo")
+    assert result.gold.version == 3 and result.replaced == 1 and result.added_rows == 0
+    assert result.gold.labels()["n1"] == "ham" and len(result.gold) == 4
+    assert [h["version"] for h in json.loads((gold_dir / "manifest.json").read_text())["history"]] == [2, 3]
+
+
+def test_conflicting_annotators_listed_not_resolved(tmp_path, gold_dir):
+    answers = answers_file(tmp_path, {"n1": [(1, "spam"), (2, "ham")], "n2": [(1, "ham"), (2, "ham"), (3, "spam")]})
+    kept = import_answers(answers, gold_dir, task="demo", on_conflict="keep")
+    assert sorted(kept.conflicts["row_id"]) == ["n1", "n2"]
+    assert "user-1=spam; user-2=ham" in kept.conflicts.set_index("row_id").loc["n1", "labels"]
+    labels = kept.gold.labels()
+    assert "n1" not in labels.index and labels["n2"] == "ham"  # a tie is left out; a majority decides
+    assert kept.agreement.n_items == 2 and kept.agreement.raw_agreement < 1
+
+
+def test_conflicts_skip_or_error(tmp_path, gold_dir):
+    answers = answers_file(tmp_path, {"n1": [(1, "spam"), (2, "ham")], "n3": [(1, "ham")]})
+    with pytest.raises(ReviewImportError, match=r"task 1: row_id 'n1': annotators disagree: user-1=spam; user-2=ham"):
+        import_answers(answers, gold_dir, task="demo", on_conflict="error")
+    assert load_gold(gold_dir).version == 1  # nothing written
+    skipped = import_answers(answers, gold_dir, task="demo", on_conflict="skip")
+    assert "n1" not in set(skipped.gold.frame["row_id"]) and "n3" in set(skipped.gold.frame["row_id"])
+    assert skipped.conflicts["resolution"].tolist() == ["left out"]
+
+
+def test_test_split_and_new_gold_set(tmp_path):
+    answers = answers_file(tmp_path, {"n1": [(1, "spam")]})
+    with pytest.raises(ReviewError, match="label space is unknown"):
+        import_answers(answers, tmp_path / "fresh", task="demo")
+    result = import_answers(answers, tmp_path / "fresh", task="demo", label_space=SPACE, split="test")
+    assert result.gold.version == 1 and result.previous_version is None and result.gold.counts() == {"test": 1}
+
+
+def test_bad_imports(tmp_path, gold_dir):
+    answers = answers_file(tmp_path, {"n1": [(1, "spam")]})
+    with pytest.raises(ReviewError, match="for task 'demo', not 'other'"):
+        import_answers(answers, gold_dir, task="other")
+    with pytest.raises(ReviewError, match="differs from the task's"):
+        import_answers(answers, gold_dir, task="demo", label_space=["spam", "ham"])
+    with pytest.raises(ReviewImportError, match=r"task 1: row_id 'n1' is not a row of the dataset"):
+        import_answers(answers, gold_dir, task="demo", row_ids=["g1", "g2", "t1"])
+    with pytest.raises(ReviewError, match="unknown split"):
+        import_answers(answers, gold_dir, task="demo", split="train")
+    none = answers_file(tmp_path, {"n1": [(1, None)]})
+    with pytest.raises(ReviewImportError, match="1 cancelled.*nothing to import"):
+        import_answers(none, gold_dir, task="demo")
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "x.txt").write_text("x")
+    with pytest.raises(ReviewError, match="has no manifest.json"):
+        import_answers(answers, tmp_path / "junk", task="demo", label_space=SPACE)
+    assert load_gold(gold_dir).version == 1
+
+
+def test_repo_gold_set_copy_grows(tmp_path):
+    folder = shutil.copytree(REPO / "gold_sets" / "youtube_spam", tmp_path / "youtube_spam")
+    before = load_gold(folder)
+    answers = answers_file(tmp_path, {"new-row": [(5, "spam")]})
+    result = import_answers(answers, folder, task="youtube_spam")
+    assert result.gold.version == before.version + 1 and len(result.gold) == len(before) + 1
+    assert result.gold.counts()["dev"] == before.counts()["dev"] + 1

@@ -1,0 +1,96 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup.gold import GoldSet
+from weaksup.review import ReviewError, review_issues, uncertainty_score
+from weaksup.review.routing import conflict_score
+
+SPACE = ["ham", "spam"]
+
+
+def labels_frame(**overrides):
+    frame = pd.DataFrame({
+        "row_id": ["a", "b", "c", "d", "e"],
+        "label": ["spam", "ham", "", "spam", "ham"],
+        "confidence": [0.97, 0.6, 0.5, 0.9, 0.99],
+        "prob_ham": [0.03, 0.6, 0.5, 0.1, 0.99],
+        "prob_spam": [0.97, 0.4, 0.5, 0.9, 0.01],
+        "n_votes": [3, 1, 0, 4, 2],
+        "sources": ["x,y,z", "w", "", "x,y,z", "p,q"],
+        "conflict": [False, False, False, True, False],
+        "review_status": ["auto", "needs_review", "needs_review", "auto", "reviewed"],
+    })
+    return frame.assign(**overrides)
+
+
+def test_flags_reasons_and_cleanlab_shape():
+    issues = review_issues(labels_frame(), SPACE)
+    assert list(issues.columns[:3]) == ["row_id", "label", "confidence"]
+    for col in ("is_uncertain", "uncertainty_score", "is_conflict", "conflict_score", "is_unlabeled", "needs_review"):
+        assert col in issues
+    assert issues["is_unlabeled"].tolist() == [False, False, True, False, False]
+    assert issues["is_conflict"].tolist() == [False, False, False, True, False]
+    assert issues["needs_review"].tolist() == [False, True, True, True, False]  # e is already reviewed
+    assert issues.loc[3, "review_reason"] == "conflict"
+    assert issues.loc[3, "conflict_score"] == pytest.approx(0.25)
+
+
+def test_per_class_threshold_and_conflict_level():
+    issues = review_issues(labels_frame(), SPACE, class_thresholds={"spam": 0.98}, max_conflict=0.3)
+    assert issues["is_uncertain"].tolist()[:4] == [True, True, True, True]
+    assert not issues.loc[3, "is_conflict"]  # 1 of 4 votes disagree: 0.25 <= 0.3
+    loose = review_issues(labels_frame(), SPACE, threshold=0.55)
+    assert loose["is_uncertain"].tolist() == [False, False, True, False, False]
+
+
+def test_conflict_from_votes_matches_sources():
+    votes = np.array([[1, 1, 1, -1], [0, -1, -1, -1], [-1] * 4, [1, 1, 1, 0], [0, 0, -1, -1]])
+    assert conflict_score(labels_frame(), SPACE, votes).tolist() == conflict_score(labels_frame()).tolist()
+    # an abstained label with votes is a full conflict
+    tie = labels_frame(label=["", "ham", "", "spam", "ham"])
+    assert conflict_score(tie, SPACE, votes)[0] == 1.0
+
+
+def test_gold_label_issues():
+    gold = pd.Series({"a": "ham", "b": "spam", "d": "spam"})
+    issues = review_issues(labels_frame(), SPACE, gold=gold)
+    assert issues["is_label_issue"].tolist() == [True, False, False, False, False]  # b is not confident
+    assert issues.loc[0, "label_issue_score"] == pytest.approx(0.97)
+    assert not issues.loc[0, "needs_review"] and not issues.loc[1, "needs_review"]  # gold rows are known
+
+
+def test_gold_set_accepted(tmp_path):
+    frame = pd.DataFrame({"row_id": ["a"], "label": ["ham"], "split": ["dev"]})
+    from weaksup.gold import write_gold
+
+    gold = write_gold(frame, tmp_path / "g", task="t", label_space=SPACE)
+    assert isinstance(gold, GoldSet)
+    assert review_issues(labels_frame(), SPACE, gold=gold)["is_label_issue"].tolist()[0]
+
+
+@pytest.mark.parametrize("method", ["entropy", "margin", "least_confidence"])
+def test_uncertainty_bounds(method):
+    p = np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.6, 0.3, 0.1]])
+    s = uncertainty_score(p, method)
+    assert s[0] == pytest.approx(0.0) and s[1] == pytest.approx(1.0) and 0 < s[2] < 1
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"threshold": 1.5}, "threshold must be a number in"),
+    ({"class_thresholds": {"eggs": 0.9}}, "'eggs', which is not in the label space"),
+    ({"method": "vibes"}, "unknown uncertainty method"),
+    ({"max_conflict": -0.1}, "max_conflict"),
+])
+def test_bad_parameters(kwargs, match):
+    with pytest.raises(ReviewError, match=match):
+        review_issues(labels_frame(), SPACE, **kwargs)
+
+
+def test_bad_labels_frames():
+    with pytest.raises(ReviewError, match=r"lack the column\(s\) \['confidence'\]"):
+        review_issues(labels_frame().drop(columns="confidence"), SPACE)
+    with pytest.raises(ReviewError, match="prob_spam"):
+        review_issues(labels_frame().drop(columns="prob_spam"), SPACE)
+    with pytest.raises(ReviewError, match=r"outside the label space"):
+        review_issues(labels_frame(label=["eggs", "ham", "", "spam", "ham"]), SPACE)

@@ -1,0 +1,40 @@
+"""Human review: route uncertain rows, order them, send them to Label Studio (or a CSV sheet), take the answers back as gold.
+
+The loop::
+
+    queue = review_queue(run.labels, run.read_input(), run.label_space, budget=50)      # routing + order
+    export_queue(queue, "review.json", label_space=run.label_space, model_version=rule_version)
+    answers = read_export("project-1-export.json", run.label_space)                    # Label Studio export
+    result = import_answers(answers, "gold_sets/<task>", task="<task>")                  # gold set v+1
+
+or from the command line: ``weaksup review export RUN_DIR`` and ``weaksup review import EXPORT``.
+"""
+
+from weaksup.review.answers import Answers
+from weaksup.review.errors import ReviewError, ReviewImportError
+from weaksup.review.importing import ReviewImport, import_answers
+from weaksup.review.labelstudio import labeling_config, read_export
+from weaksup.review.plain_csv import read_sheet
+from weaksup.review.priority import review_order
+from weaksup.review.privacy import mask_frame, mask_text
+from weaksup.review.queue import Exported, export_queue, review_queue
+from weaksup.review.routing import review_issues, uncertainty_score
+
+__all__ = [
+    "Answers",
+    "Exported",
+    "ReviewError",
+    "ReviewImport",
+    "ReviewImportError",
+    "export_queue",
+    "import_answers",
+    "labeling_config",
+    "mask_frame",
+    "mask_text",
+    "read_export",
+    "read_sheet",
+    "review_issues",
+    "review_order",
+    "review_queue",
+    "uncertainty_score",
+]

@@ -1,0 +1,111 @@
+"""The answers of a review round: one row per (row, annotator) annotation, checked against the label space."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from weaksup.labels import LabelSpace
+from weaksup.review.errors import ReviewImportError, ReviewProblem
+
+#: The columns of :attr:`Answers.frame`.
+COLUMNS = ("row_id", "label", "annotator", "timestamp", "task_id", "annotation_id", "lead_time", "origin")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The annotations read from one export file.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per kept annotation, with :data:`COLUMNS` (strings; ``lead_time`` a float or NaN).
+    file : str
+        The file read.
+    format : str
+        ``"labelstudio-json"``, ``"labelstudio-json-min"``, ``"labelstudio-csv"`` or ``"csv"``.
+    cancelled : int
+        Annotations skipped because the annotator cancelled (skipped) the task.
+    unanswered : int
+        Tasks or annotations without a choice for the label (left out).
+    """
+
+    frame: pd.DataFrame = field(repr=False)
+    file: str
+    format: str
+    cancelled: int = 0
+    unanswered: int = 0
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def summary(self) -> str:
+        """A one-line account, e.g. ``review.json (labelstudio-json): 48 annotations of 40 rows, 2 cancelled``."""
+        rows = self.frame["row_id"].nunique() if len(self.frame) else 0
+        extra = [f"{n} {what}" for n, what in ((self.cancelled, "cancelled (skipped)"),
+                                              (self.unanswered, "without an answer")) if n]
+        return (f"{self.file} ({self.format}): {len(self.frame)} annotation(s) of {rows} row(s)"
+                + (f"; left out: {', '.join(extra)}" if extra else ""))
+
+
+def build_answers(records: list[dict[str, Any]], problems: list[ReviewProblem], label_space: LabelSpace, *,
+                  file: str, fmt: str, cancelled: int, unanswered: int) -> Answers:
+    """Check the records (label in the label space, row id present, ISO timestamps) and raise every problem at once.
+
+    Each record has :data:`COLUMNS` and ``where`` (e.g. ``"task 17"`` or ``"line 5"``) for messages.
+    """
+    space = list(label_space)
+    for rec in records:
+        where, label = rec["where"], rec["label"]
+        if not rec["row_id"]:
+            problems.append(ReviewProblem(file, where, "no row id: the task's data has no 'row_id' (export the tasks "
+                                          "with `weaksup review export`, which puts it in data.row_id)"))
+        if label not in label_space:
+            who = f" by {rec['annotator']!r}" if rec["annotator"] else ""
+            problems.append(ReviewProblem(
+                file, where, f"row_id {rec['row_id']!r}: label {label!r}{who} is not in the label space {space}; "
+                "correct the answer, or make the labeling config's <Choice> values the task's classes "
+                "(`weaksup review export` writes that config)"))
+        stamp = rec["timestamp"]
+        if stamp and pd.isna(pd.to_datetime(stamp, errors="coerce", format="ISO8601", utc=True)):
+            problems.append(ReviewProblem(file, where, f"timestamp {stamp!r} is not an ISO 8601 time "
+                                          "(e.g. 2024-05-01T12:00:00Z)"))
+    if problems:
+        raise ReviewImportError.from_problems(
+            f"review export {file}", problems,
+            "Nothing was imported; fix the export (or the labeling config) and import it again.")
+    frame = pd.DataFrame.from_records([{c: rec.get(c) for c in COLUMNS} for rec in records], columns=list(COLUMNS))
+    for col in COLUMNS:
+        if col != "lead_time":
+            frame[col] = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+    frame["lead_time"] = pd.to_numeric(frame["lead_time"], errors="coerce")
+    return Answers(frame, file, fmt, cancelled, unanswered)
+
+
+def text(value: Any) -> str:
+    """A cell or JSON value as a trimmed string; missing as ``""``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+def read_csv_rows(file: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """The header and the ``(line number, row)`` pairs of a CSV (or ``.tsv``) file; line numbers count from 1."""
+    if not file.is_file():
+        raise ReviewImportError(f"review export {str(file)!r} does not exist")
+    sep = "\t" if file.suffix.lower() == ".tsv" else ","
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter=sep)
+            rows = []
+            line = 1
+            for row in reader:
+                rows.append((line + 1, row))
+                line = reader.line_num
+            return list(reader.fieldnames or []), rows
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ReviewImportError(f"{file}: cannot read as CSV: {exc}") from None

@@ -1,0 +1,258 @@
+"""Answers back as gold: a new version of the task's gold set, merged with the previous one.
+
+- Each annotation becomes a gold row with its annotator and time. A row answered again by the same
+  annotator keeps the latest answer (re-importing an export is harmless).
+- A row that already has gold keeps its split (a row belongs to one split); new rows go to
+  ``split`` (``dev`` by default: reviewed rows are for tuning, not for measuring).
+- Annotators who disagree on a row are listed in :attr:`ReviewImport.conflicts`, with the
+  previous gold label of the row when it differs. They are not resolved silently: ``keep`` writes
+  every annotation (the gold set's majority decides when it is used; ties are left out, with a
+  warning), ``skip`` leaves those rows out, ``error`` refuses the import.
+- Agreement (raw, Cohen's and Fleiss' kappa) is measured over the rows with two or more annotators.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup._io import atomic_path
+from weaksup.gold import MANIFEST, SPLITS, Agreement, GoldSet, agreement, load_gold, write_gold
+from weaksup.labels import LabelSpace
+from weaksup.review.answers import Answers
+from weaksup.review.errors import ReviewError, ReviewImportError, ReviewProblem
+
+#: What to do with rows whose annotators disagree.
+ON_CONFLICT = ("keep", "skip", "error")
+
+
+@dataclass(frozen=True)
+class ReviewImport:
+    """The outcome of importing a review round into a gold set.
+
+    Attributes
+    ----------
+    gold : GoldSet
+        The new version, as written.
+    previous_version : int or str or None
+        The version it replaces (None for a new gold set).
+    added_rows : int
+        Rows that had no gold label before.
+    annotations : int
+        Annotations written from this import (after dropping repeats and skipped conflicts).
+    replaced : int
+        Earlier annotations of the same row by the same annotator that this import replaced.
+    conflicts : DataFrame
+        One row per disagreeing row: ``row_id``, ``task_id``, ``labels`` (``annotator=label; ...``),
+        ``previous_gold`` (when the gold set had another label), ``resolution``.
+    agreement : Agreement or None
+        Over the rows with two or more annotators (None when there are none).
+    answers : Answers
+        What was read.
+    """
+
+    gold: GoldSet
+    previous_version: int | str | None
+    added_rows: int
+    annotations: int
+    replaced: int
+    conflicts: pd.DataFrame = field(repr=False)
+    agreement: Agreement | None = field(repr=False)
+    answers: Answers = field(repr=False)
+
+    def summary(self) -> str:
+        before = f"v{self.previous_version} -> " if self.previous_version is not None else "new, "
+        counts = " + ".join(f"{n} {s}" for s, n in self.gold.counts().items())
+        lines = [
+            self.answers.summary(),
+            f"gold set {self.gold.task}: {before}v{self.gold.version} (hash {self.gold.hash}; {counts}); "
+            f"{self.annotations} annotation(s) written, {self.added_rows} new row(s), {self.replaced} replaced",
+        ]
+        if self.agreement is not None:
+            a = self.agreement
+            lines.append(f"agreement over {a.n_items} row(s) with 2+ annotators ({a.n_annotators} annotators): "
+                         f"raw {a.raw_agreement:.3f}, Cohen's kappa {a.cohen_kappa:.3f}, Fleiss' kappa {a.fleiss_kappa:.3f}")
+        if len(self.conflicts):
+            lines.append(f"{len(self.conflicts)} row(s) with disagreeing labels:")
+            for rec in self.conflicts.head(20).to_dict("records"):
+                prev = f"; gold before: {rec['previous_gold']}" if rec["previous_gold"] else ""
+                lines.append(f"  {rec['row_id']} (task {rec['task_id'] or '-'}): {rec['labels']}{prev} "
+                             f"[{rec['resolution']}]")
+            if len(self.conflicts) > 20:
+                lines.append(f"  ... and {len(self.conflicts) - 20} more (ReviewImport.conflicts)")
+        return "\n".join(lines)
+
+
+def import_answers(
+    answers: Answers,
+    gold_dir: str | os.PathLike[str],
+    *,
+    task: str,
+    label_space: LabelSpace | Sequence[str] | None = None,
+    split: str = "dev",
+    on_conflict: str = "keep",
+    row_ids: Iterable[Any] | None = None,
+    description: str | None = None,
+) -> ReviewImport:
+    """Write the answers into ``gold_dir`` as a new gold-set version (the previous version + 1).
+
+    Parameters
+    ----------
+    answers : Answers
+        From :func:`~weaksup.review.labelstudio.read_export` or :func:`~weaksup.review.plain_csv.read_sheet`.
+    gold_dir : path-like
+        ``gold_sets/<task>``; created (version 1) when it does not exist, which needs ``label_space``.
+    task : str
+        The task name; it must be the gold set's.
+    label_space : LabelSpace or sequence of str, optional
+        Must equal the gold set's when given.
+    split : {"dev", "test"}, default "dev"
+        The split of rows new to the gold set.
+    on_conflict : {"keep", "skip", "error"}, default "keep"
+    row_ids : iterable, optional
+        The dataset's row ids; an answer for another id is an error.
+    """
+    if split not in SPLITS:
+        raise ReviewError(f"unknown split {split!r}; use one of {list(SPLITS)}")
+    if on_conflict not in ON_CONFLICT:
+        raise ReviewError(f"on_conflict must be one of {list(ON_CONFLICT)}; got {on_conflict!r}")
+    folder = Path(gold_dir)
+    previous = load_gold(folder) if (folder / MANIFEST).is_file() else None
+    if previous is None and folder.exists() and any(folder.iterdir()):
+        raise ReviewError(f"{folder} exists but has no {MANIFEST}; point --gold-dir at a gold set folder "
+                          "(gold_sets/<task>) or at a new, empty one")
+    space = _label_space(previous, label_space, folder)
+    if previous is not None and previous.task != task:
+        raise ReviewError(f"the gold set in {folder} is for task {previous.task!r}, not {task!r}; check --task and "
+                          "--gold-dir")
+    if len(answers.frame) == 0:
+        raise ReviewImportError(f"{answers.summary()}; nothing to import (no answered annotation)")
+    _check_ids(answers, row_ids)
+    new = _latest_per_annotator(answers.frame)
+    old = previous.frame if previous is not None else pd.DataFrame(columns=["row_id", "label", "split", "annotator",
+                                                                             "timestamp"])
+    old_keys = set(zip(old["row_id"], old["annotator"]))
+    replaced = sum((r, a) in old_keys for r, a in zip(new["row_id"], new["annotator"]))
+    previous_labels = previous.labels() if previous is not None else pd.Series(dtype=str)
+    conflicts = _conflicts(new, old, previous_labels)
+    if len(conflicts) and on_conflict == "error":
+        problems = [ReviewProblem(answers.file, f"task {c['task_id']}" if c["task_id"] else None,
+                                  f"row_id {c['row_id']!r}: annotators disagree: {c['labels']}")
+                    for c in conflicts.to_dict("records")]
+        raise ReviewImportError.from_problems(
+            f"review export {answers.file}", problems,
+            "Resolve them (e.g. a third annotator, or the project lead's call) and export again, or import with "
+            "--on-conflict keep (the gold set's majority decides) or skip.")
+    conflicts["resolution"] = "left out" if on_conflict == "skip" else "kept (gold majority; ties left out)"
+    if on_conflict == "skip":
+        new = new[~new["row_id"].isin(set(conflicts["row_id"]))]
+    split_of = dict(zip(old["row_id"], old["split"]))
+    new = new.assign(split=[split_of.get(r, split) for r in new["row_id"]])
+    new_keys = set(zip(new["row_id"], new["annotator"]))
+    kept_old = old[np.array([(r, a) not in new_keys for r, a in zip(old["row_id"], old["annotator"])], dtype=bool)]
+    cols = ["row_id", "label", "split", "annotator", "timestamp"]
+    merged = pd.concat([kept_old[cols], new[cols]], ignore_index=True)
+    version = _next_version(previous)
+    note = (f"v{version}: {len(new)} annotation(s) from review export {Path(answers.file).name} "
+            f"({answers.format}), imported {datetime.now(UTC).isoformat(timespec='seconds')}")
+    base = description if description is not None else (previous.manifest.get("description", "") if previous else "")
+    file_name = _file_name(previous)
+    gold = write_gold(merged, folder, task=task, label_space=space, version=version, description=base,
+                      file_name=file_name, row_ids=row_ids)
+    _add_history(folder, previous, note, len(new), answers)
+    gold = load_gold(folder)
+    prev_ids = set(old["row_id"])
+    added = len(set(new["row_id"]) - prev_ids)
+    multi = gold.frame[gold.frame["row_id"].isin(set(new["row_id"]))]
+    multi = multi[multi.groupby("row_id")["row_id"].transform("size") >= 2]
+    agree = agreement(multi, space) if len(multi) else None
+    return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
+                        conflicts.reset_index(drop=True), agree, answers)
+
+
+def _label_space(previous: GoldSet | None, label_space: Any, folder: Path) -> LabelSpace:
+    given = None
+    if label_space is not None:
+        given = label_space if isinstance(label_space, LabelSpace) else LabelSpace(label_space)
+    if previous is None:
+        if given is None:
+            raise ReviewError(f"no gold set in {folder} yet, so its label space is unknown; pass the run "
+                              "(--run RUN_DIR) or the label space to create version 1")
+        return given
+    if given is not None and given != previous.label_space:
+        raise ReviewError(f"the gold set's label space {list(previous.label_space)} differs from the task's "
+                          f"{list(given)}; the review and the gold set must use the same classes, in order")
+    return previous.label_space
+
+
+def _check_ids(answers: Answers, row_ids: Iterable[Any] | None) -> None:
+    if row_ids is None:
+        return
+    known = {str(r) for r in row_ids}
+    bad = answers.frame[~answers.frame["row_id"].isin(known)]
+    if len(bad):
+        problems = [ReviewProblem(answers.file, f"task {t}" if t else None,
+                                  f"row_id {r!r} is not a row of the dataset")
+                    for r, t in zip(bad["row_id"], bad["task_id"])]
+        raise ReviewImportError.from_problems(f"review export {answers.file}", problems,
+                                              "Were the tasks exported from another run or dataset?")
+
+
+def _latest_per_annotator(frame: pd.DataFrame) -> pd.DataFrame:
+    """One annotation per (row, annotator): the latest by timestamp (then by file order)."""
+    ordered = frame.assign(_t=pd.to_datetime(frame["timestamp"].replace("", None), errors="coerce", utc=True,
+                                             format="ISO8601"), _pos=range(len(frame)))
+    ordered = ordered.sort_values(["_t", "_pos"], na_position="first", kind="stable")
+    return ordered.drop_duplicates(["row_id", "annotator"], keep="last").sort_values("_pos").drop(columns=["_t", "_pos"])
+
+
+def _conflicts(new: pd.DataFrame, old: pd.DataFrame, previous_labels: pd.Series) -> pd.DataFrame:
+    """Rows whose new annotations disagree with each other or with the previous gold label."""
+    out = []
+    prev = previous_labels.to_dict()
+    for row_id, group in new.groupby("row_id", sort=False):
+        labels = set(group["label"])
+        before = prev.get(row_id, "")
+        if len(labels) > 1 or (before and labels != {before}):
+            pairs = "; ".join(f"{a or '(anonymous)'}={lab}" for a, lab in zip(group["annotator"], group["label"]))
+            out.append({"row_id": row_id, "task_id": ",".join(sorted(set(group["task_id"]) - {""})),
+                        "labels": pairs, "previous_gold": before if before and labels != {before} else ""})
+    return pd.DataFrame(out, columns=["row_id", "task_id", "labels", "previous_gold"])
+
+
+def _next_version(previous: GoldSet | None) -> int:
+    if previous is None:
+        return 1
+    version = previous.version
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version + 1
+    if isinstance(version, str) and version.strip().isdigit():
+        return int(version) + 1
+    raise ReviewError(f"the gold set's version {version!r} is not a whole number, so it cannot be bumped; set "
+                      f"\"version\" in {previous.path}/{MANIFEST} to an integer")
+
+
+def _file_name(previous: GoldSet | None) -> str:
+    files = previous.manifest.get("files", []) if previous is not None else []
+    return str(files[0]) if len(files) == 1 and Path(str(files[0])).suffix.lower() in (".csv", ".jsonl") \
+        else "labels.csv"
+
+
+def _add_history(folder: Path, previous: GoldSet | None, note: str, n: int, answers: Answers) -> None:
+    """Record the import in the manifest's ``history`` (not part of the content hash)."""
+    path = folder / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    history = list(previous.manifest.get("history", [])) if previous is not None else []
+    history.append({"version": manifest["version"], "annotations": n, "source": Path(answers.file).name,
+                    "format": answers.format, "note": note})
+    manifest["history"] = history
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

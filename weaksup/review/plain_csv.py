@@ -1,0 +1,88 @@
+"""A plain CSV review sheet for teams without Label Studio: fill in ``label`` (and ``annotator``), send it back.
+
+Columns: ``row_id``, ``text``, ``suggested_label``, ``confidence``, ``review_reason``, ``priority``,
+``label`` (empty: the reviewer writes a class name), ``annotator`` (empty: the reviewer's name) and,
+optionally, ``timestamp`` (ISO 8601; the import time when blank). Rows left without a label are not answers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from weaksup._io import atomic_path
+from weaksup.labels import LabelSpace
+from weaksup.review.answers import Answers, build_answers, read_csv_rows, text
+from weaksup.review.errors import ReviewError, ReviewImportError
+
+#: The columns of the review sheet, in order.
+COLUMNS = ("row_id", "text", "suggested_label", "confidence", "review_reason", "priority", "label", "annotator")
+
+
+def write_sheet(queue: pd.DataFrame, path: str | os.PathLike[str], *, text_column: str = "text",
+                extra_fields: Iterable[str] = ()) -> Path:
+    """Write the review sheet of a queue (``row_id``, text, ``label``, ``confidence``, ...) atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> q = pd.DataFrame({"row_id": ["c1"], "text": ["sub to me"], "label": ["spam"], "confidence": [0.61]})
+    >>> path = write_sheet(q, Path(tempfile.mkdtemp()) / "review.csv")
+    >>> path.read_text().splitlines()[0]
+    'row_id,text,suggested_label,confidence,review_reason,priority,label,annotator'
+    """
+    missing = [c for c in ("row_id", text_column, "label", "confidence") if c not in queue.columns]
+    if missing:
+        raise ReviewError(f"the review queue lacks column(s) {missing}; it has {list(map(str, queue.columns))}")
+    extra = [f for f in extra_fields if f not in ("row_id", text_column)]
+    sheet = pd.DataFrame({
+        "row_id": queue["row_id"].astype(str).to_numpy(),
+        "text": queue[text_column].to_numpy(),
+        "suggested_label": queue["label"].fillna("").astype(str).to_numpy(),
+        "confidence": queue["confidence"].astype(float).round(4).to_numpy(),
+        "review_reason": queue["review_reason"].to_numpy() if "review_reason" in queue else "",
+        "priority": queue["priority"].to_numpy() if "priority" in queue else range(1, len(queue) + 1),
+        "label": "",
+        "annotator": "",
+    })
+    for name in extra:
+        sheet[name] = queue[name].to_numpy()
+    with atomic_path(path) as tmp:
+        sheet.to_csv(tmp, index=False, lineterminator="\n")
+    return Path(path)
+
+
+def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[str], *,
+               annotator: str = "", now: datetime | None = None) -> Answers:
+    """Read a filled-in review sheet into checked :class:`~weaksup.review.answers.Answers`.
+
+    Blank ``label`` cells are not answers (counted in ``unanswered``); a blank ``annotator`` takes
+    ``annotator``; a missing ``timestamp`` takes the import time. Every bad cell is reported at once
+    with its line and row id.
+    """
+    space = label_space if isinstance(label_space, LabelSpace) else LabelSpace(label_space)
+    file = Path(path)
+    header, rows = read_csv_rows(file)
+    missing = [c for c in ("row_id", "label") if c not in header]
+    if missing:
+        raise ReviewImportError(f"{file}: line 1: missing column(s) {missing}; found {header}. A review sheet has "
+                                f"{list(COLUMNS)} (write one with `weaksup review export --format csv`)")
+    stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    records: list[dict[str, Any]] = []
+    unanswered = 0
+    for line, row in rows:
+        label = text(row.get("label"))
+        if not label:
+            unanswered += 1
+            continue
+        records.append({
+            "where": f"line {line}", "row_id": text(row.get("row_id")), "label": label,
+            "annotator": text(row.get("annotator")) or annotator, "timestamp": text(row.get("timestamp")) or stamp,
+            "task_id": f"line {line}", "annotation_id": "", "lead_time": None, "origin": "",
+        })
+    return build_answers(records, [], space, file=str(file), fmt="csv", cancelled=0, unanswered=unanswered)

@@ -1,0 +1,187 @@
+"""The review queue of a run, and its export (Label Studio tasks or the plain CSV sheet), masked as configured."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.labels import LabelSpace
+from weaksup.review import labelstudio, plain_csv
+from weaksup.review.errors import ReviewError
+from weaksup.review.priority import review_order
+from weaksup.review.privacy import mask_frame
+from weaksup.review.routing import review_issues
+
+logger = logging.getLogger(__name__)
+
+#: Export formats of :func:`export_queue`.
+EXPORT_FORMATS = ("labelstudio", "csv")
+
+
+def review_queue(
+    labels: pd.DataFrame,
+    data: pd.DataFrame | None,
+    label_space: LabelSpace | Sequence[str],
+    *,
+    id_column: str = "row_id",
+    text_column: str = "text",
+    budget: int | None = None,
+    threshold: float = 0.8,
+    class_thresholds: Mapping[str, float] | None = None,
+    max_conflict: float = 0.0,
+    method: str = "entropy",
+    diversity: float = 0.3,
+    near_duplicate: float = 0.9,
+    seed: int = 0,
+    votes: Any = None,
+    gold: Any = None,
+    fields: Iterable[str] = (),
+) -> pd.DataFrame:
+    """The rows that need review, most informative first (at most ``budget``), with their text.
+
+    Routing is :func:`~weaksup.review.routing.review_issues` (same parameters); the order is
+    :func:`~weaksup.review.priority.review_order` over ``uncertainty_score`` (1 for rows no LF voted
+    on) with the diversity step on the text.
+
+    Returns
+    -------
+    DataFrame
+        ``priority`` (1 = first), ``row_id``, ``text_column``, ``label`` (the draft), ``confidence``,
+        ``review_reason``, ``uncertainty_score``, ``conflict_score``, ``sources``, and ``fields``.
+
+    Examples
+    --------
+    >>> labels = pd.DataFrame({"row_id": ["a", "b", "c"], "label": ["spam", "ham", ""],
+    ...     "confidence": [0.99, 0.6, 0.5], "prob_ham": [0.01, 0.6, 0.5], "prob_spam": [0.99, 0.4, 0.5],
+    ...     "n_votes": [2, 1, 0], "sources": ["x,y", "w", ""]})
+    >>> data = pd.DataFrame({"row_id": ["a", "b", "c"], "text": ["sub 4 sub", "nice", "wow"]})
+    >>> review_queue(labels, data, ["ham", "spam"])[["priority", "row_id", "review_reason"]].to_dict("list")
+    {'priority': [1, 2], 'row_id': ['c', 'b'], 'review_reason': ['low_confidence,no_votes', 'low_confidence']}
+    """
+    fields = [f for f in dict.fromkeys(fields) if f not in (id_column, text_column)]
+    issues = review_issues(labels, label_space, threshold=threshold, class_thresholds=class_thresholds,
+                           max_conflict=max_conflict, method=method, votes=votes, gold=gold)
+    texts = _texts(labels, data, id_column, text_column, fields)
+    candidates = np.flatnonzero(issues["needs_review"].to_numpy())
+    score = np.maximum(issues["uncertainty_score"].to_numpy(), issues["is_unlabeled"].to_numpy(dtype=float))
+    order = review_order(score[candidates], texts[text_column].to_numpy()[candidates], budget=budget,
+                         diversity=diversity, near_duplicate=near_duplicate, seed=seed)
+    rows = candidates[order]
+    out = pd.DataFrame({
+        "priority": np.arange(1, len(rows) + 1),
+        "row_id": issues["row_id"].to_numpy()[rows],
+        text_column: texts[text_column].to_numpy()[rows],
+        "label": issues["label"].to_numpy()[rows],
+        "confidence": issues["confidence"].to_numpy()[rows],
+        "review_reason": issues["review_reason"].to_numpy()[rows],
+        "uncertainty_score": issues["uncertainty_score"].to_numpy()[rows],
+        "conflict_score": issues["conflict_score"].to_numpy()[rows],
+        "sources": labels["sources"].fillna("").astype(str).to_numpy()[rows] if "sources" in labels else "",
+    })
+    for name in fields:
+        out[name] = texts[name].to_numpy()[rows]
+    logger.info("%d of %d rows need review; queue of %d", len(candidates), len(labels), len(out))
+    return out
+
+
+def _texts(labels: pd.DataFrame, data: pd.DataFrame | None, id_column: str, text_column: str,
+           fields: list[str]) -> pd.DataFrame:
+    """The text (and fields) of every labelled row, in the labels' order."""
+    wanted = [text_column, *fields]
+    if data is None:
+        missing = [c for c in wanted if c not in labels.columns]
+        if missing:
+            raise ReviewError(f"no data given and the labels lack {missing}; pass the run's input rows")
+        return labels[wanted].reset_index(drop=True)
+    missing = [c for c in [id_column, *wanted] if c not in data.columns]
+    if missing:
+        raise ReviewError(f"the data lacks column(s) {missing}; its columns are {list(map(str, data.columns))} "
+                          "(check the config's id_column, text_column and the review fields)")
+    ids = data[id_column].astype(str)
+    if not ids.is_unique:
+        raise ReviewError(f"the data's id column {id_column!r} repeats ids, e.g. {ids[ids.duplicated()].head(3).tolist()}")
+    table = data[wanted].set_index(ids)
+    row_ids = labels["row_id"].astype(str)
+    absent = ~row_ids.isin(table.index)
+    if absent.any():
+        raise ReviewError(f"{int(absent.sum())} labelled row id(s) are not in the data, e.g. "
+                          f"{row_ids[absent].head(3).tolist()}; the labels and the data come from different runs")
+    return table.loc[row_ids.to_numpy()].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What :func:`export_queue` wrote."""
+
+    path: Path
+    format: str
+    n_tasks: int
+    config_path: Path | None = None
+    masked: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [f"wrote {self.n_tasks} review task(s) to {self.path} ({self.format})"]
+        if self.config_path is not None:
+            lines.append(f"labeling config: {self.config_path} (paste it into the project's Settings > Labeling "
+                         "Interface > Code, then import the tasks)")
+        masked = {k: v for k, v in self.masked.items() if v}
+        lines.append("masked: " + (", ".join(f"{n} value(s) in {c!r}" for c, n in masked.items()) if masked
+                                   else "nothing (no sensitive values found, or masking off)"))
+        return "\n".join(lines)
+
+
+def export_queue(
+    queue: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    format: str = "labelstudio",
+    label_space: LabelSpace | Sequence[str],
+    model_version: str = "",
+    text_column: str = "text",
+    fields: Iterable[str] = (),
+    sensitive_fields: Iterable[str] = (),
+    mask: bool | None = None,
+) -> Exported:
+    """Write a review queue as Label Studio tasks (plus labeling config) or as the plain CSV sheet.
+
+    Parameters
+    ----------
+    queue : DataFrame
+        From :func:`review_queue`.
+    format : {"labelstudio", "csv"}
+    fields : iterable of str
+        Extra data columns to show the reviewer.
+    sensitive_fields : iterable of str
+        Columns marked sensitive (the run config's ``review.sensitive_fields``). By default the text
+        column, when sensitive, has its e-mails, card and phone numbers masked, and other sensitive
+        columns are redacted whole.
+    mask : bool, optional
+        ``True``: mask the text column even if it is not marked sensitive; ``False``: mask nothing
+        (a warning is logged when sensitive fields are exported unmasked).
+    """
+    if format not in EXPORT_FORMATS:
+        raise ReviewError(f"unknown review export format {format!r}; choose one of {list(EXPORT_FORMATS)}")
+    fields = [f for f in dict.fromkeys(fields) if f not in ("row_id", text_column)]
+    sensitive = set(sensitive_fields)
+    if mask is False:
+        if sensitive & {text_column, *fields}:
+            logger.warning("exporting sensitive field(s) %s unmasked (mask=False)", sorted(sensitive & {text_column,
+                                                                                                       *fields}))
+        masked, counts = queue, {}
+    else:
+        text_cols = [text_column] if (mask or text_column in sensitive) else []
+        masked, counts = mask_frame(queue, text_cols, redact=[f for f in fields if f in sensitive])
+    if format == "labelstudio":
+        tasks = labelstudio.to_tasks(masked, model_version=model_version, text_column=text_column,
+                                     extra_fields=fields)
+        target, config = labelstudio.write_tasks(tasks, path, config=labelstudio.labeling_config(label_space))
+        return Exported(target, format, len(tasks), config, counts)
+    target = plain_csv.write_sheet(masked, path, text_column=text_column, extra_fields=fields)
+    return Exported(target, format, len(masked), None, counts)

@@ -1,0 +1,244 @@
+"""Routing: which rows of a run need a human, and why, as cleanlab-style row-level columns.
+
+A row needs review when its confidence is under the threshold of its label (high-impact classes
+can carry their own, stricter threshold), when no labeling function voted on it, or when its LFs
+disagree with the label more than a configured share of the votes. Rows that already have a
+human label (``review_status == "reviewed"`` or a gold label) are never routed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.review.errors import ReviewError
+
+#: The columns of a run's labels that routing reads (besides ``prob_<class>``).
+LABEL_COLUMNS = ("row_id", "label", "confidence", "n_votes")
+#: Uncertainty measures: ``entropy`` (normalised to [0, 1]), ``margin`` (1 - (p1 - p2)),
+#: ``least_confidence`` (1 - max p, scaled to [0, 1]).
+METHODS = ("entropy", "margin", "least_confidence")
+
+
+def _space(label_space: LabelSpace | Sequence[str]) -> LabelSpace:
+    return label_space if isinstance(label_space, LabelSpace) else LabelSpace(label_space)
+
+
+def probabilities(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str]) -> np.ndarray:
+    """The ``(n, k)`` class probabilities of a run's labels, from its ``prob_<class>`` columns.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"prob_ham": [0.9, 0.5], "prob_spam": [0.1, 0.5]})
+    >>> probabilities(frame, ["ham", "spam"]).tolist()
+    [[0.9, 0.1], [0.5, 0.5]]
+    """
+    space = _space(label_space)
+    cols = [f"prob_{c}" for c in space]
+    missing = [c for c in cols if c not in labels.columns]
+    if missing:
+        raise ReviewError(f"the labels lack the probability column(s) {missing} of the label space {list(space)}; "
+                          f"they have {list(map(str, labels.columns))} (labels come from `weaksup run`)")
+    proba = labels[cols].to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isnan(proba).any():
+        rows = labels["row_id"].to_numpy()[np.isnan(proba).any(axis=1)] if "row_id" in labels else []
+        raise ReviewError(f"missing class probabilities in {int(np.isnan(proba).any(axis=1).sum())} row(s), "
+                          f"e.g. row_id {list(rows[:3])}; re-run `weaksup run` to rewrite the labels")
+    return proba
+
+
+def uncertainty_score(proba: Any, method: str = "entropy") -> np.ndarray:
+    """How unsure each row's probabilistic label is, in [0, 1] (1 = a uniform guess).
+
+    Parameters
+    ----------
+    proba : array of shape (n, k)
+        Class probabilities (rows sum to 1).
+    method : {"entropy", "margin", "least_confidence"}, default "entropy"
+        ``entropy``: Shannon entropy divided by ``log k``; ``margin``: one minus the gap between the
+        two largest probabilities; ``least_confidence``: ``(1 - max p) * k / (k - 1)``.
+
+    Examples
+    --------
+    >>> uncertainty_score([[1.0, 0.0], [0.5, 0.5], [0.8, 0.2]], "margin").round(2).tolist()
+    [0.0, 1.0, 0.4]
+    >>> uncertainty_score([[1.0, 0.0], [0.5, 0.5]]).round(2).tolist()
+    [0.0, 1.0]
+    """
+    p = np.asarray(proba, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] < 1:
+        raise ReviewError(f"proba must have shape (n, k); got {p.shape}")
+    k = p.shape[1]
+    if k == 1:
+        return np.zeros(len(p))
+    if method == "entropy":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(p > 0, -p * np.log(p), 0.0)
+        score = terms.sum(axis=1) / np.log(k)
+    elif method == "margin":
+        top2 = -np.sort(-p, axis=1)[:, :2]
+        score = 1.0 - (top2[:, 0] - top2[:, 1])
+    elif method == "least_confidence":
+        score = (1.0 - p.max(axis=1)) * k / (k - 1)
+    else:
+        raise ReviewError(f"unknown uncertainty method {method!r}; choose one of {list(METHODS)}")
+    return np.clip(score, 0.0, 1.0)
+
+
+def conflict_score(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str] | None = None,
+                   votes: Any = None) -> np.ndarray:
+    """The share of each row's votes that disagree with its label (0 when no LF voted).
+
+    With ``votes`` (a :class:`~weaksup.VoteMatrix` or an ``(n, m)`` array aligned with the rows) it
+    is counted from the votes; otherwise from the run's ``sources`` (the LFs that voted for the
+    label) and ``n_votes``. A row whose label is empty (the model abstained) but that has votes
+    scores 1.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"label": ["spam", "ham", ""], "n_votes": [4, 2, 0],
+    ...                       "sources": ["a,b,c", "x,y", ""]})
+    >>> conflict_score(frame).tolist()
+    [0.25, 0.0, 0.0]
+    """
+    n_votes = labels["n_votes"].fillna(0).to_numpy(dtype=np.float64)
+    label = labels["label"].fillna("").astype(str).to_numpy()
+    if votes is not None:
+        space = _space(label_space) if label_space is not None else None
+        if space is None:
+            raise ReviewError("conflict_score with votes= needs the label_space")
+        arr = np.asarray(votes.values if hasattr(votes, "values") else votes)
+        if arr.shape[0] != len(labels):
+            raise ReviewError(f"votes have {arr.shape[0]} rows but the labels have {len(labels)}; pass the run's "
+                              "own vote matrix, in row order")
+        ids = np.array([space.id(x) if x else ABSTAIN for x in label])
+        n_votes = (arr != ABSTAIN).sum(axis=1).astype(np.float64)
+        agree = ((arr == ids[:, None]) & (ids[:, None] != ABSTAIN)).sum(axis=1)
+    else:
+        if "sources" not in labels.columns:
+            raise ReviewError("the labels have no 'sources' column; pass votes= (the run's vote matrix) to measure "
+                              "conflicts")
+        sources = labels["sources"].fillna("").astype(str)
+        agree = sources.map(lambda s: len([x for x in s.split(",") if x.strip()])).to_numpy()
+        agree = np.where(label == "", 0, agree)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(n_votes > 0, 1.0 - agree / np.maximum(n_votes, 1), 0.0)
+    return np.clip(score, 0.0, 1.0)
+
+
+def review_issues(
+    labels: pd.DataFrame,
+    label_space: LabelSpace | Sequence[str],
+    *,
+    threshold: float = 0.8,
+    class_thresholds: Mapping[str, float] | None = None,
+    max_conflict: float = 0.0,
+    method: str = "entropy",
+    votes: Any = None,
+    gold: Any = None,
+) -> pd.DataFrame:
+    """Row-level review flags and scores of a run's labels, one row per input row, in order.
+
+    Parameters
+    ----------
+    labels : DataFrame
+        A run's labels: ``row_id``, ``label`` (empty when abstaining), ``confidence``, ``n_votes``,
+        ``prob_<class>`` per class, and ``sources`` (or pass ``votes``); ``conflict`` and
+        ``review_status`` are used when present.
+    label_space : LabelSpace or sequence of str
+    threshold : float, default 0.8
+        Rows whose confidence is below it are uncertain.
+    class_thresholds : mapping of class name to float, optional
+        Stricter (or looser) thresholds for rows labelled with these classes, e.g. ``{"fraud": 0.95}``.
+    max_conflict : float, default 0.0
+        A row is a conflict when more than this share of its votes disagree with its label
+        (0: any disagreeing vote).
+    method : {"entropy", "margin", "least_confidence"}
+        The ``uncertainty_score``.
+    votes : VoteMatrix or array, optional
+        The run's votes, to count conflicts exactly (else ``sources``/``n_votes`` are used).
+    gold : GoldSet or Series of class names indexed by row id, optional
+        Adds ``gold_label``, ``is_label_issue`` (gold disagrees with a label whose confidence is at
+        or above its threshold) and ``label_issue_score`` (1 - the probability of the gold class).
+
+    Returns
+    -------
+    DataFrame
+        ``row_id``, ``label``, ``confidence``, ``is_uncertain``, ``uncertainty_score``, ``is_conflict``,
+        ``conflict_score``, ``is_unlabeled`` (no LF voted), ``is_reviewed``, ``needs_review`` and
+        ``review_reason`` (e.g. ``"low_confidence,conflict"``), plus the gold columns.
+
+    Examples
+    --------
+    >>> labels = pd.DataFrame({"row_id": ["a", "b", "c", "d"], "label": ["spam", "ham", "", "spam"],
+    ...     "confidence": [0.97, 0.6, 0.5, 0.9], "prob_ham": [0.03, 0.6, 0.5, 0.1],
+    ...     "prob_spam": [0.97, 0.4, 0.5, 0.9], "n_votes": [3, 1, 0, 2], "sources": ["x,y,z", "w", "", "x"]})
+    >>> issues = review_issues(labels, ["ham", "spam"], class_thresholds={"spam": 0.95})
+    >>> issues[["row_id", "needs_review", "review_reason"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'row_id': 'a', 'needs_review': False, 'review_reason': ''},
+     {'row_id': 'b', 'needs_review': True, 'review_reason': 'low_confidence'},
+     {'row_id': 'c', 'needs_review': True, 'review_reason': 'low_confidence,no_votes'},
+     {'row_id': 'd', 'needs_review': True, 'review_reason': 'low_confidence,conflict'}]
+    """
+    space = _space(label_space)
+    missing = [c for c in LABEL_COLUMNS if c not in labels.columns]
+    if missing:
+        raise ReviewError(f"the labels lack the column(s) {missing}; they have {list(map(str, labels.columns))} "
+                          "(labels come from `weaksup run`: row_id, label, confidence, prob_<class>, n_votes, sources)")
+    _check_fraction("threshold", threshold)
+    _check_fraction("max_conflict", max_conflict)
+    class_thresholds = dict(class_thresholds or {})
+    for name, value in class_thresholds.items():
+        if name not in space:
+            raise ReviewError(f"class_thresholds names {name!r}, which is not in the label space {list(space)}")
+        _check_fraction(f"class_thresholds[{name!r}]", value)
+    proba = probabilities(labels, space)
+    label = labels["label"].fillna("").astype(str).to_numpy()
+    unknown = sorted(set(label) - set(space) - {""})
+    if unknown:
+        raise ReviewError(f"the labels hold class(es) {unknown} outside the label space {list(space)}")
+    confidence = labels["confidence"].to_numpy(dtype=np.float64, na_value=0.0)
+    limit = np.array([class_thresholds.get(x, threshold) for x in label], dtype=np.float64)
+    n_votes = labels["n_votes"].fillna(0).to_numpy(dtype=np.int64)
+    conflicts = conflict_score(labels, space, votes)
+    out = pd.DataFrame({"row_id": labels["row_id"].astype(str).to_numpy(), "label": label, "confidence": confidence})
+    out["is_unlabeled"] = n_votes == 0
+    out["is_uncertain"] = (confidence < limit) | ((label == "") & ~out["is_unlabeled"].to_numpy())
+    out["uncertainty_score"] = uncertainty_score(proba, method)
+    out["conflict_score"] = conflicts
+    out["is_conflict"] = conflicts > max_conflict
+    status = labels["review_status"].fillna("").astype(str).to_numpy() if "review_status" in labels else ""
+    out["is_reviewed"] = np.asarray(status == "reviewed", dtype=bool) & np.ones(len(out), dtype=bool)
+    if gold is not None:
+        gold_labels = _gold_series(gold)
+        out["gold_label"] = out["row_id"].map(gold_labels.to_dict()).fillna("").astype(str)
+        has_gold = (out["gold_label"] != "").to_numpy()
+        gold_ids = np.array([space.id(g) if g in space else 0 for g in out["gold_label"]])
+        p_gold = proba[np.arange(len(out)), gold_ids]
+        out["is_label_issue"] = has_gold & (label != "") & (label != out["gold_label"].to_numpy()) & (confidence >= limit)
+        out["label_issue_score"] = np.where(has_gold, 1.0 - p_gold, 0.0)
+        out["is_reviewed"] = out["is_reviewed"].to_numpy() | has_gold
+    reasons = np.stack([out["is_uncertain"], out["is_unlabeled"], out["is_conflict"]], axis=1)
+    names = np.array(["low_confidence", "no_votes", "conflict"])
+    out["needs_review"] = reasons.any(axis=1) & ~out["is_reviewed"].to_numpy()
+    out["review_reason"] = [",".join(names[r]) if need else "" for r, need in zip(reasons, out["needs_review"])]
+    out.index = labels.index
+    return out
+
+
+def _check_fraction(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
+        raise ReviewError(f"{name} must be a number in [0, 1]; got {value!r}")
+
+
+def _gold_series(gold: Any) -> pd.Series:
+    """Class names indexed by row id, from a GoldSet (its majority labels) or a Series."""
+    if hasattr(gold, "labels") and callable(gold.labels):
+        return gold.labels()
+    if isinstance(gold, pd.Series):
+        return gold.astype(str).rename(index=str)
+    raise ReviewError(f"gold must be a GoldSet or a Series of class names indexed by row id; got {type(gold).__name__}")
