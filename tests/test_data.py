@@ -47,3 +47,10 @@ def test_exact_duplicates_after_normalisation(youtube):
 def test_bad_arguments(kwargs, message):
     with pytest.raises(DataError, match=message):
         prepare(pd.DataFrame({"row_id": ["a"], "text": ["x"]}), **kwargs)
+
+
+def test_prepare_keeps_rows_of_a_frame_whose_index_does_not_start_at_zero():
+    frame = pd.DataFrame({"row_id": ["a", "b"], "text": ["Hi  there", "x"]}, index=[500, 501])
+    clean, report = prepare(frame, lowercase_into="lower")
+    assert clean["text"].tolist() == ["Hi there", "x"] and clean["lower"].tolist() == ["hi there", "x"]
+    assert report.missing_text == 0

@@ -191,14 +191,88 @@ def _print_outcome(result, out: str, uri: str | None, run_id: str | None) -> Non
         typer.echo(f"MLflow run {run_id} at {uri} (browse: mlflow ui --backend-store-uri {uri})")
 
 
+_SET = typer.Option([], "--set", "-s", metavar="SECTION.KEY=VALUE",
+                    help="Override a config value, e.g. --set label_model.seed=7 (repeatable).")
+_PROGRESS = typer.Option(None, "--progress/--no-progress", help="Progress bars (default: on a terminal).")
+
+
 @app.command()
-def lfs(module: list[str] = typer.Argument(..., help="LF modules (dotted names or .py paths).")) -> None:
-    """List the labeling functions of some modules with kind, version and tags."""
+def run(
+    config: Path = typer.Argument(..., help="Run config (TOML), e.g. configs/youtube_spam.toml."),
+    set_: list[str] = _SET,
+    resume: bool = typer.Option(False, "--resume", help="Continue a stopped run from its last finished chunk."),
+    fresh: bool = typer.Option(False, "--fresh", help="Ignore saved votes: recompute every chunk and LF."),
+    progress: bool = _PROGRESS,
+) -> None:
+    """Label a dataset: load, clean, apply the LFs, fit the label model, write one labeled row per input row,
+    route uncertain rows to review, evaluate on gold, write the report and log the run to MLflow."""
+    from weaksup.config import load_config
+    from weaksup.pipeline import run as run_pipeline
+
+    result = run_pipeline(load_config(config, set_), resume=resume, fresh=fresh, progress=progress)
+    typer.echo(result.summary())
+
+
+@app.command()
+def apply(
+    config: Path = typer.Argument(..., help="Run config (TOML)."),
+    set_: list[str] = _SET,
+    fresh: bool = typer.Option(False, "--fresh", help="Ignore saved votes."),
+    progress: bool = _PROGRESS,
+) -> None:
+    """Only apply the LFs of a run config: saves the votes in the run folder and prints the LF summary."""
+    import pandas as pd
+
+    from weaksup.analysis import lf_summary
+    from weaksup.config import load_config
+    from weaksup.pipeline import load_votes, run as run_pipeline
+
+    cfg = load_config(config, set_)
+    result = run_pipeline(cfg, fresh=fresh, progress=progress, stop_after="apply")
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
+        typer.echo(lf_summary(load_votes(cfg.output_dir)).to_string())
+    typer.echo(f"\n{result.n_rows:,} rows, coverage {result.coverage:.1%}; votes in {cfg.output_dir / 'votes'}")
+
+
+@app.command()
+def fit(
+    config: Path = typer.Argument(..., help="Run config (TOML)."),
+    set_: list[str] = _SET,
+    progress: bool = _PROGRESS,
+) -> None:
+    """Apply (reusing saved votes) and fit the label model of a run config; saves label_model.json."""
+    from weaksup.config import load_config
+    from weaksup.pipeline import run as run_pipeline
+
+    cfg = load_config(config, set_)
+    result = run_pipeline(cfg, progress=progress, stop_after="fit")
+    typer.echo(f"fitted {result.label_model} on {result.n_rows:,} rows: {cfg.output_dir / 'label_model.json'}")
+
+
+@app.command()
+def lfs(
+    source: list[str] = typer.Argument(..., help="A run config (.toml), or LF modules (dotted names or .py paths)."),
+    set_: list[str] = _SET,
+) -> None:
+    """List the labeling functions (of a run config, with its selection, or of some modules) with kind,
+    version and tags."""
     from weaksup.registry import Registry
 
-    registry = Registry.from_modules(*module)
+    if len(source) == 1 and source[0].endswith(".toml"):
+        from weaksup.config import load_config
+        from weaksup.pipeline import select_lfs
+
+        cfg = load_config(source[0], set_)
+        registry = select_lfs(cfg)
+        typer.echo(f"{len(registry)} LFs of {cfg.task.name} (rule_version {registry.rule_version})")
+    else:
+        registry = Registry.from_modules(*source)
     for lf in registry.lfs:
         typer.echo(f"{lf.name:24} {lf.kind:12} {lf.version}  [{', '.join(lf.tags)}]  {lf.description}")
+
+from weaksup.review.cli import review_app  # noqa: E402
+
+app.add_typer(review_app, name="review")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -131,8 +131,9 @@ class GoldSet:
         [1, -1]
         """
         ids = self.labels(split).map(self.label_space.id)
-        aligned = pd.Index(list(row_ids)).map(ids.to_dict().get)
-        return np.array([ABSTAIN if v is None or pd.isna(v) else int(v) for v in aligned], dtype=np.int64)
+        target = row_ids if isinstance(row_ids, (np.ndarray, pd.Index, pd.Series)) else list(row_ids)
+        aligned = ids.reindex(pd.Index(target))  # vectorised: fast for millions of rows
+        return aligned.fillna(ABSTAIN).to_numpy(dtype=np.int64)
 
     def split(self, name: str) -> GoldSet:
         """The gold set restricted to one split (its hash is that of the subset)."""

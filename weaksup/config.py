@@ -1,0 +1,360 @@
+"""The run config: a TOML file naming everything one labeling run needs, validated in one place.
+
+A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output]`` are required)::
+
+    [task]
+    name = "youtube_spam"
+    labels = ["ham", "spam"]          # optional: defaults to the LF modules' LabelSpace
+
+    [input]
+    path = "data/comments.parquet"    # .csv, .tsv, .jsonl, .parquet, or a folder of Parquet parts
+    # example = "youtube_spam"        # or a shipped example dataset instead of a path
+    id_column = "row_id"
+    text_column = "text"
+    chunk_rows = 250000               # rows read, cleaned and voted on at a time
+
+    [clean]
+    normalize = true                  # NFKC, zero-width characters, whitespace
+    mask = []                         # any of "url", "email", "number"
+
+    [lfs]
+    modules = ["labeling_functions.youtube_spam"]
+    tags = []                         # optional selection
+
+    [label_model]
+    name = "default"
+    seed = 0
+
+    [gold]
+    path = "gold_sets/youtube_spam"
+
+    [review]
+    threshold = 0.7
+
+    [output]
+    path = "runs/youtube_spam/labels.parquet"
+
+    [mlflow]
+    enabled = true
+
+Unknown tables or keys and values of the wrong type are reported together, each with the file
+and the key. Relative paths are resolved against the project folder (the current folder when the
+config is loaded) and may not leave it; give an absolute path to read or write elsewhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from weaksup.errors import WeakSupError
+
+
+class ConfigError(WeakSupError, ValueError):
+    """A run config is malformed: unknown keys, wrong types, bad values or paths."""
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    name: str
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    path: str = ""
+    example: str = ""
+    id_column: str = "row_id"
+    text_column: str = "text"
+    fields: list[str] = field(default_factory=list)
+    chunk_rows: int = 250_000
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    normalize: bool = True
+    lowercase_into: str = ""
+    mask: list[str] = field(default_factory=list)
+    duplicates: bool = True
+
+
+@dataclass(frozen=True)
+class LFsConfig:
+    modules: list[str]
+    tags: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    fault_tolerant: bool = False
+
+
+@dataclass(frozen=True)
+class LabelModelConfig:
+    name: str = "default"
+    seed: int = 0
+    sample_rows: int = 0
+    tie_break: str = "abstain"
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GoldConfig:
+    path: str = ""
+    split: str = "test"
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    threshold: float = 0.7
+    class_thresholds: dict[str, float] = field(default_factory=dict)
+    conflict_threshold: float = 1.0
+    sensitive_fields: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    path: str
+    report: bool = True
+    write_clean: bool = False
+    reuse_votes: bool = True
+
+
+@dataclass(frozen=True)
+class MlflowConfig:
+    enabled: bool = True
+    tracking_uri: str = ""
+    experiment: str = "weaksup"
+    require: bool = False
+
+
+_SECTIONS: dict[str, type] = {
+    "task": TaskConfig, "input": InputConfig, "clean": CleanConfig, "lfs": LFsConfig,
+    "label_model": LabelModelConfig, "gold": GoldConfig, "review": ReviewConfig, "output": OutputConfig,
+    "mlflow": MlflowConfig,
+}
+_REQUIRED_SECTIONS = ("task", "input", "lfs", "output")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A validated run config; build it with :func:`load_config` or :meth:`from_dict`.
+
+    Examples
+    --------
+    >>> cfg = RunConfig.from_dict({
+    ...     "task": {"name": "spam"}, "input": {"path": "data.csv"},
+    ...     "lfs": {"modules": ["my_lfs"]}, "output": {"path": "runs/spam/labels.parquet"},
+    ... }, project=".")
+    >>> cfg.input.chunk_rows, cfg.label_model.name, cfg.output_dir.name
+    (250000, 'default', 'spam')
+    """
+
+    task: TaskConfig
+    input: InputConfig
+    lfs: LFsConfig
+    output: OutputConfig
+    clean: CleanConfig = CleanConfig()
+    label_model: LabelModelConfig = LabelModelConfig()
+    gold: GoldConfig = GoldConfig()
+    review: ReviewConfig = ReviewConfig()
+    mlflow: MlflowConfig = MlflowConfig()
+    source: str = "<dict>"
+    project: str = "."
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any], *, source: str = "<dict>", project: str | os.PathLike[str] | None = None
+                  ) -> RunConfig:
+        """Validate a parsed config; every problem is collected into one :class:`ConfigError`."""
+        problems: list[str] = []
+        if not isinstance(doc, dict):
+            raise ConfigError(f"{source}: a config is a TOML table; got {type(doc).__name__}")
+        for name in doc:
+            if name not in _SECTIONS:
+                problems.append(f"unknown table [{name}]{_did_you_mean(name, _SECTIONS)}")
+        for name in _REQUIRED_SECTIONS:
+            if name not in doc:
+                problems.append(f"missing table [{name}]")
+        sections: dict[str, Any] = {}
+        for name, section_cls in _SECTIONS.items():
+            if name in doc:
+                sections[name] = _build_section(name, section_cls, doc[name], problems)
+        if not problems:
+            _check_values(sections, problems)
+        if problems:
+            raise ConfigError(f"{source}: {len(problems)} problem(s) in the run config:\n  - " + "\n  - ".join(problems))
+        root = str(Path(project if project is not None else os.getcwd()).resolve())
+        return cls(**sections, source=source, project=root)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain data (what ``run.json`` records); ``from_dict`` reads it back."""
+        return {name: dataclasses.asdict(getattr(self, name)) for name in _SECTIONS}
+
+    # ------------------------------------------------------------------ paths
+    def resolve(self, value: str, key: str) -> Path:
+        """A path from the config: relative paths are taken from the project folder and may not
+        leave it (absolute paths are taken as given)."""
+        path = Path(value).expanduser()
+        if path.is_absolute():
+            return path
+        root = Path(self.project)
+        resolved = (root / path).resolve()
+        if not resolved.is_relative_to(root):
+            raise ConfigError(
+                f"{self.source}: {key} = {value!r} points outside the project folder {root}; "
+                "give an absolute path to use a location outside it"
+            )
+        return resolved
+
+    @property
+    def output_path(self) -> Path:
+        return self.resolve(self.output.path, "output.path")
+
+    @property
+    def output_dir(self) -> Path:
+        """The run folder: the labels, votes, label model, report and ``run.json`` go here."""
+        return self.output_path.parent
+
+
+def load_config(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...] = (),
+                *, project: str | os.PathLike[str] | None = None) -> RunConfig:
+    """Read and validate a TOML run config, applying ``section.key=value`` overrides first.
+
+    Override values are parsed as TOML values (``7``, ``true``, ``["a", "b"]``); anything that
+    is not a TOML value is taken as a string (``output.path=runs/x.csv``).
+
+    Examples
+    --------
+    >>> cfg = load_config("configs/youtube_spam.toml", ["label_model.seed=7", "review.threshold=0.9"])
+    >>> cfg.label_model.seed, cfg.review.threshold, cfg.task.name
+    (7, 0.9, 'youtube_spam')
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {str(path)!r} does not exist" if not path.exists()
+                          else f"config {str(path)!r} is not a file")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc}); save the config as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for item in overrides:
+        _apply_override(doc, item, str(path))
+    return RunConfig.from_dict(doc, source=str(path), project=project)
+
+
+def _apply_override(doc: dict[str, Any], item: str, source: str) -> None:
+    key, sep, raw = item.partition("=")
+    parts = key.strip().split(".")
+    if not sep or len(parts) != 2 or not all(parts):
+        raise ConfigError(f"--set {item!r}: expected section.key=value, e.g. label_model.seed=7")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    section = doc.setdefault(parts[0], {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: --set {item!r}: {parts[0]} is not a table")
+    section[parts[1]] = value
+
+
+# ---------------------------------------------------------------------- validation
+def _did_you_mean(name: str, choices: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f"; known: {sorted(choices)}"
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}"
+    if origin is dict:
+        return f"a table of {_type_name(typing.get_args(tp)[1])}"
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(tp, "a value")
+
+
+def _matches(value: Any, tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return isinstance(value, list) and all(_matches(v, typing.get_args(tp)[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_matches(v, typing.get_args(tp)[1]) for v in value.values())
+    if tp is Any:
+        return True
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, tp)
+
+
+def _build_section(name: str, section_cls: type, raw: Any, problems: list[str]) -> Any:
+    if not isinstance(raw, dict):
+        problems.append(f"[{name}] must be a table; got {type(raw).__name__} {raw!r}")
+        return None
+    hints = typing.get_type_hints(section_cls)
+    known = {f.name: f for f in dataclasses.fields(section_cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            problems.append(f"unknown key {name}.{key}{_did_you_mean(key, known)}")
+        elif not _matches(value, hints[key]):
+            problems.append(f"{name}.{key} must be {_type_name(hints[key])}; got {type(value).__name__} {value!r}")
+        else:
+            values[key] = float(value) if hints[key] is float else value
+    missing = [k for k, f in known.items()
+               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and k not in raw]
+    for key in missing:
+        problems.append(f"missing key {name}.{key} ({_type_name(hints[key])})")
+    if missing or len(values) < len([k for k in raw if k in known]):
+        return None
+    return section_cls(**values)
+
+
+def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
+    """Checks across keys, once every key has the right type."""
+    inp: InputConfig = sections["input"]
+    if bool(inp.path) == bool(inp.example):
+        problems.append("[input] needs exactly one of path (a data file or folder) or example (a shipped dataset)")
+    if inp.chunk_rows < 1:
+        problems.append(f"input.chunk_rows must be at least 1; got {inp.chunk_rows}")
+    if not sections["lfs"].modules:
+        problems.append("lfs.modules is empty: name at least one LF module (dotted name or .py path)")
+    clean = sections.get("clean", CleanConfig())
+    from weaksup.data import MASKS
+    from weaksup.models.base import TIE_BREAKS
+
+    for item in clean.mask:
+        if item not in MASKS:
+            problems.append(f"clean.mask: unknown mask {item!r}; choose from {sorted(MASKS)}")
+    model = sections.get("label_model", LabelModelConfig())
+    if model.tie_break not in TIE_BREAKS:
+        problems.append(f"label_model.tie_break must be one of {list(TIE_BREAKS)}; got {model.tie_break!r}")
+    if model.sample_rows < 0:
+        problems.append(f"label_model.sample_rows must be 0 (all rows) or positive; got {model.sample_rows}")
+    gold = sections.get("gold", GoldConfig())
+    if gold.split not in ("dev", "test"):
+        problems.append(f"gold.split must be 'dev' or 'test'; got {gold.split!r}")
+    review = sections.get("review", ReviewConfig())
+    for key, value in [("review.threshold", review.threshold), ("review.conflict_threshold", review.conflict_threshold),
+                       *((f"review.class_thresholds.{k}", v) for k, v in review.class_thresholds.items())]:
+        if not 0.0 <= value <= 1.0:
+            problems.append(f"{key} must be between 0 and 1; got {value}")
+    labels = sections["task"].labels
+    for name in review.class_thresholds:
+        if labels and name not in labels:
+            problems.append(f"review.class_thresholds: {name!r} is not a class of the task; classes are {labels}")
+    suffix = Path(sections["output"].path).suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        problems.append(f"output.path {sections['output'].path!r}: the extension picks the format; "
+                        f"use one of {sorted(OUTPUT_FORMATS)}")
+
+
+#: Output formats by extension.
+OUTPUT_FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl"}

@@ -1,0 +1,1087 @@
+"""A labeling run from a config: load -> clean -> apply -> fit -> predict -> route -> write -> evaluate -> report.
+
+The input is read in chunks (``input.chunk_rows``), so memory does not grow with the number of rows
+beyond the vote matrix (``n x m`` small integers). Votes are saved per chunk in ``<run dir>/votes/``
+as the run goes, keyed by each LF's ``name@version``: a run that was killed picks up from the last
+finished chunk, and after editing one LF only that LF's column is recomputed.
+
+The run folder (the folder of ``output.path``)::
+
+    labels.parquet | .csv | .jsonl   one row per input row, in input order (see LABEL_COLUMNS)
+    votes/part-00000.npz ...         the vote matrix, one VoteMatrix file per chunk, plus index.json
+    label_model.json                 the fitted label model
+    report.html                      the label-quality report (with a gold set)
+    run.json                         what ran: config, LFs, gold set, counts, metrics, timings
+
+Every file is written atomically: it is whole or absent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import json
+import logging
+import os
+import platform
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from weaksup._io import atomic_path
+from weaksup.config import OUTPUT_FORMATS, ConfigError, RunConfig
+from weaksup.errors import DataError, GoldSetError, LabelModelError, MissingColumnError
+from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.votes import VoteMatrix
+
+logger = logging.getLogger(__name__)
+
+#: The fixed columns of the labels output, in order; ``prob_<class>`` columns follow ``confidence``.
+LABEL_COLUMNS = ["row_id", "label", "confidence", "sources", "n_votes", "conflict", "review_status",
+                 "rule_version", "label_model"]
+REVIEW_STATUSES = ("auto", "needs_review", "reviewed")
+_EXAMPLES = ("youtube_spam",)
+_RUN_FORMAT = "weaksup.Run"
+
+
+# ---------------------------------------------------------------------- results
+@dataclass
+class RunResult:
+    """What a run did: counts, metrics, where things were written, and stage timings (seconds)."""
+
+    config: RunConfig
+    run_dir: Path
+    labels_path: Path
+    n_rows: int
+    n_lfs: int
+    rule_version: str
+    label_model: str
+    coverage: float
+    label_counts: dict[str, int]
+    status_counts: dict[str, int]
+    conflicts: int
+    faults: dict[str, int]
+    prep: dict[str, int]
+    chunks: dict[str, int]
+    metrics: dict[str, float] = field(default_factory=dict)
+    gold: dict[str, Any] | None = None
+    report_path: Path | None = None
+    mlflow_uri: str | None = None
+    mlflow_run_id: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A short human-readable account of the run."""
+        total = max(self.n_rows, 1)
+        lines = [
+            f"{self.n_rows:,} rows, {self.n_lfs} LFs (rule_version {self.rule_version}), "
+            f"label model {self.label_model}",
+            f"rows with at least one vote: {self.coverage:.1%}; rows with conflicting votes: {self.conflicts:,}",
+            "labels: " + ", ".join(f"{name} {n:,} ({n / total:.1%})" for name, n in self.label_counts.items()),
+            "review: " + ", ".join(f"{name} {n:,}" for name, n in self.status_counts.items()),
+            f"chunks: {self.chunks.get('computed', 0)} computed, {self.chunks.get('reused', 0)} reused "
+            f"from saved votes ({self.chunks.get('columns_reused', 0)} LF columns reused)",
+        ]
+        if self.prep.get("missing_text") or self.prep.get("exact_duplicates") or self.prep.get("near_duplicates"):
+            lines.append(f"cleaning: {self.prep.get('missing_text', 0):,} rows without text (abstained on), "
+                         f"{self.prep.get('exact_duplicates', 0):,} exact and "
+                         f"{self.prep.get('near_duplicates', 0):,} near duplicates")
+        faulty = {k: v for k, v in self.faults.items() if v}
+        if faulty:
+            lines.append(f"LF faults (rows abstained): {faulty}")
+        if self.metrics:
+            shown = ["accuracy", "accuracy_covered", "coverage", "macro_f1", "brier", "ece"]
+            lines.append(f"on the gold {self.gold['split']} split ({self.gold['describe']}): "
+                         + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics))
+        lines.append(f"labels: {self.labels_path}")
+        lines.append(f"run folder: {self.run_dir} (votes/, label_model.json, run.json"
+                     + (", report.html)" if self.report_path else ")"))
+        if self.mlflow_run_id:
+            lines.append(f"MLflow run {self.mlflow_run_id} at {self.mlflow_uri}")
+        lines.append("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in self.timings.items()))
+        return "\n".join(lines)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, stage: str, started: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------- set-up
+@dataclass
+class _Setup:
+    registry: Any
+    label_space: LabelSpace
+    gold: Any
+    model_cls: type
+    columns: list[str] | None
+
+
+def resolve_label_model(name: str, has_dev_gold: bool) -> type:
+    """The label model class a config names; ``default`` is weaksup's recommendation
+    (:data:`weaksup.models.DEFAULT_MODEL` with dev gold, else MajorityVote)."""
+    from weaksup import models
+
+    if name == "default":
+        name = models.DEFAULT_MODEL if has_dev_gold else "MajorityVote"
+    if name not in models.MODELS:
+        raise LabelModelError(f"unknown label model {name!r}; choose 'default' or one of {sorted(models.MODELS)} "
+                              "(label_model.name)")
+    return models.MODELS[name]
+
+
+def select_lfs(config: RunConfig) -> Any:
+    """The registry of the config's LF modules, restricted to ``lfs.tags`` / ``lfs.names``."""
+    from weaksup.registry import Registry
+
+    modules = [_module_spec(config, m) for m in config.lfs.modules]
+    registry = Registry.from_modules(*modules)
+    if config.lfs.tags or config.lfs.names:
+        registry = registry.select(tags=config.lfs.tags or None, names=config.lfs.names or None)
+        if not registry:
+            raise ConfigError(f"{config.source}: lfs.tags = {config.lfs.tags} selects no LF")
+    return registry
+
+
+def _setup(config: RunConfig) -> _Setup:
+    """Everything checked before any row is read: LFs, label space, gold set, label model, output folder."""
+    from weaksup.registry import Registry
+
+    registry = select_lfs(config)
+    space = registry.label_space
+    if config.task.labels:
+        wanted = LabelSpace(config.task.labels)
+        if space is not None and space != wanted:
+            raise ConfigError(f"{config.source}: task.labels = {list(wanted)} differs from the label space of the "
+                              f"LF modules {list(space)}; make them equal (or drop task.labels)")
+        space = wanted
+    if space is None:
+        raise ConfigError(f"{config.source}: the label space is unknown: set task.labels = [...] or define a "
+                          "LabelSpace in the LF module")
+    if registry.label_space is None:
+        registry = Registry(registry.lfs, label_space=space)
+    gold = None
+    if config.gold.path:
+        from weaksup.gold import load_gold
+
+        gold = load_gold(config.resolve(config.gold.path, "gold.path"), label_space=space)
+    model_cls = resolve_label_model(config.label_model.name, gold is not None and "dev" in gold.counts())
+    _check_model_params(config, model_cls)
+    _check_writable(config.output_dir, config)
+    columns: list[str] | None = None
+    if all(lf.fields for lf in registry.lfs):
+        needed = [config.input.id_column, *config.input.fields]
+        if config.input.text_column:
+            needed.append(config.input.text_column)
+        needed += [f for lf in registry.lfs for f in lf.fields]
+        columns = list(dict.fromkeys(needed))
+    return _Setup(registry, space, gold, model_cls, columns)
+
+
+def _module_spec(config: RunConfig, spec: str) -> str:
+    """LF modules are dotted names (imported from the project folder) or ``.py`` paths (checked like
+    every config path)."""
+    if spec.endswith(".py") or "/" in spec or os.sep in spec:
+        return str(config.resolve(spec, "lfs.modules"))
+    return spec
+
+
+def _check_model_params(config: RunConfig, model_cls: type) -> None:
+    accepted = set(inspect.signature(model_cls.__init__).parameters) - {"self", "cardinality", "seed"}
+    unknown = sorted(set(config.label_model.params) - accepted)
+    if unknown:
+        raise ConfigError(f"{config.source}: label_model.params {unknown} are not parameters of "
+                          f"{model_cls.__name__}; it takes {sorted(accepted)}")
+
+
+def _check_writable(folder: Path, config: RunConfig) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(folder / ".weaksup-write-check") as tmp:
+            tmp.write_bytes(b"")
+        (folder / ".weaksup-write-check").unlink()
+    except OSError as exc:
+        raise DataError(f"cannot write to the output folder {folder} ({exc.strerror or exc}); "
+                        f"fix its permissions or change output.path in {config.source}") from None
+
+
+def start_tracking(config: RunConfig) -> str | None:
+    """Point MLflow at the configured store (``mlflow.tracking_uri``, else ``MLFLOW_TRACKING_URI``, else
+    ``./mlflow.db``) and check that it answers. Returns the URI, or None when the run will not be
+    logged (disabled, not installed, or unreachable; a warning says so unless ``mlflow.require``)."""
+    from weaksup.errors import TrackingError
+
+    settings = config.mlflow
+    if not settings.enabled:
+        if settings.require:
+            raise ConfigError(f"{config.source}: mlflow.require = true but mlflow.enabled = false")
+        return None
+    try:
+        import mlflow
+
+        from weaksup.tracking import check_tracking, default_tracking_uri
+    except ImportError as exc:
+        message = f"MLflow is not installed ({exc}); pip install 'weaksup[mlflow]'"
+        if settings.require:
+            raise TrackingError(message) from None
+        logger.warning("%s; this run will NOT be logged to MLflow", message)
+        return None
+    if logging.getLogger().level > logging.INFO:  # MLflow and alembic chat at INFO on a new database
+        for name in ("mlflow", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    uri = settings.tracking_uri or default_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        check_tracking(uri)
+        mlflow.set_experiment(settings.experiment)
+    except Exception as exc:  # TrackingError, or MLflow failing to open the store
+        if settings.require:
+            raise TrackingError(f"{exc} (nothing was run: mlflow.require = true)") from None
+        logger.warning("%s; this run will NOT be logged to MLflow; its outputs are still written "
+                       "(mlflow.require = true makes this an error)", exc)
+        return None
+    return uri
+
+
+# ---------------------------------------------------------------------- input
+def _input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any]]:
+    """The input files, and what identifies the rows the LFs see (files, cleaning, chunking): saved votes
+    are reused only when it is unchanged."""
+    from weaksup.data import input_files
+
+    if config.input.example:
+        if config.input.example not in _EXAMPLES:
+            raise ConfigError(f"{config.source}: input.example = {config.input.example!r} is not a shipped "
+                              f"example; choose one of {list(_EXAMPLES)} or give input.path")
+        from weaksup.examples import YOUTUBE_DIR
+
+        files = sorted(YOUTUBE_DIR.glob("*.csv"))
+    else:
+        files = input_files(config.resolve(config.input.path, "input.path"))
+    identity = {
+        "files": [[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in files],
+        "example": config.input.example, "id_column": config.input.id_column,
+        "text_column": config.input.text_column, "chunk_rows": config.input.chunk_rows,
+        "encoding": config.input.encoding, "clean": dataclasses.asdict(config.clean),
+        "versions": {"pandas": pd.__version__, "pyarrow": pa.__version__},
+    }
+    return files, identity
+
+
+def _read_chunks(config: RunConfig, columns: list[str] | None) -> Iterator[pd.DataFrame]:
+    from weaksup.data import iter_chunks
+
+    if config.input.example:
+        from weaksup.examples import load_youtube_spam
+
+        frame = load_youtube_spam()
+        if columns is not None:
+            frame = frame[[c for c in columns if c in frame.columns]]
+        for start in range(0, len(frame), config.input.chunk_rows):
+            yield frame.iloc[start:start + config.input.chunk_rows]
+        return
+    strings = [config.input.id_column] + ([config.input.text_column] if config.input.text_column else [])
+    yield from iter_chunks(config.resolve(config.input.path, "input.path"), chunk_rows=config.input.chunk_rows,
+                           columns=columns, string_columns=strings, encoding=config.input.encoding)
+
+
+def _where(config: RunConfig, position: int) -> str:
+    """Where row ``position`` is, for messages (CSV lines assume no multi-line fields)."""
+    if config.input.example:
+        return f"row {position} of the {config.input.example} example"
+    suffix = Path(config.input.path).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return f"{config.input.path} row {position} (line {position + 2})"
+    if suffix in (".jsonl", ".ndjson"):
+        return f"{config.input.path} row {position} (line {position + 1}, counting non-blank lines)"
+    return f"{config.input.path} row {position}"
+
+
+def _chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> np.ndarray:
+    column = config.input.id_column
+    if column not in chunk.columns:
+        where = config.input.example or config.input.path
+        raise MissingColumnError(f"{where}: no id column {column!r}; its columns are {list(map(str, chunk.columns))}."
+                                 " Set input.id_column to the column holding unique row ids")
+    raw = chunk[column]
+    missing = raw.isna() | (raw.astype(str).str.strip() == "")
+    if missing.any():
+        raise DataError(f"{_where(config, int(chunk.index[np.flatnonzero(missing.to_numpy())[0]]))}: empty "
+                        f"{column!r}; every row needs an id ({int(missing.sum())} row(s) in this chunk lack one)")
+    ids = raw.astype(str).to_numpy(dtype=object)
+    repeated = pd.Series(ids).duplicated(keep=False).to_numpy()
+    if repeated.any():
+        rows = chunk.index[repeated][:6].tolist()
+        raise DataError(f"{_where(config, rows[0])}: id {ids[repeated][0]!r} is not unique (rows {rows}); "
+                        f"{column!r} must identify each row once: deduplicate the input or choose another id column")
+    return ids
+
+
+def _check_fields(config: RunConfig, registry: Any, chunk: pd.DataFrame) -> None:
+    present = [str(c) for c in chunk.columns]
+    for lf in registry.lfs:
+        missing = [f for f in lf.fields if f not in present]
+        if missing:
+            where = config.input.example or config.input.path
+            raise MissingColumnError(f"labeling function {lf.name!r} (defined at {lf.source}) reads column(s) "
+                                     f"{missing}, which {where} does not have; its columns are {present}")
+    if config.input.text_column and config.input.text_column not in present:
+        raise MissingColumnError(f"{config.input.example or config.input.path}: no text column "
+                                 f"{config.input.text_column!r} (input.text_column); its columns are {present}")
+
+
+# ---------------------------------------------------------------------- vote store
+class VoteStore:
+    """The votes of a run, one file per chunk in ``<run dir>/votes/`` plus ``index.json``.
+
+    A chunk's file holds a column per LF ``name@version``; a later run with the same input
+    reuses every column whose LF is unchanged (and so resumes a killed run).
+    """
+
+    def __init__(self, folder: Path, identity: dict[str, Any], *, reuse: bool = True) -> None:
+        self.folder = folder
+        self.key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+        self.parts: list[dict[str, Any]] = []
+        index = folder / "index.json"
+        if reuse and index.exists():
+            try:
+                doc = json.loads(index.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                logger.warning("%s is unreadable (%s); recomputing every chunk", index, exc)
+                doc = {}
+            if doc.get("key") == self.key:
+                self.parts = list(doc.get("parts", []))
+            elif doc:
+                logger.info("the input or its cleaning changed since the saved votes; recomputing every chunk")
+
+    @property
+    def done(self) -> int:
+        return len(self.parts)
+
+    def get(self, i: int, ids: np.ndarray) -> dict[str, Any] | None:
+        """The saved part ``i`` if it holds exactly these rows, else None."""
+        if i >= len(self.parts):
+            return None
+        entry = self.parts[i]
+        if entry["rows"] != len(ids) or entry["first_id"] != ids[0] or entry["last_id"] != ids[-1]:
+            return None
+        path = self.folder / entry["file"]
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {name: data[name] for name in data.files}
+        except (OSError, ValueError) as exc:
+            logger.warning("saved votes %s are unreadable (%s); recomputing that chunk", path, exc)
+            return None
+
+    def put(self, i: int, votes: VoteMatrix, text_hash: np.ndarray, loose_hash: np.ndarray) -> None:
+        """Save part ``i`` atomically, then record it in the index."""
+        name = f"part-{i:05d}.npz"
+        meta = votes._meta()
+        with atomic_path(self.folder / name) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, values=votes.values, row_ids=votes.row_ids.astype(str), meta=np.array(json.dumps(meta)),
+                     text_hash=text_hash, loose_hash=loose_hash)
+        entry = {"file": name, "rows": len(votes), "first_id": str(votes.row_ids[0]),
+                 "last_id": str(votes.row_ids[-1]), "lf_ids": votes.lf_ids}
+        if i < len(self.parts):
+            self.parts[i] = entry
+        else:
+            self.parts.append(entry)
+        self._write_index()
+
+    def truncate(self, n_parts: int) -> None:
+        """Forget parts beyond the input's last chunk (the input got shorter)."""
+        for entry in self.parts[n_parts:]:
+            (self.folder / entry["file"]).unlink(missing_ok=True)
+        if len(self.parts) > n_parts:
+            del self.parts[n_parts:]
+            self._write_index()
+
+    def row_ids(self, i: int) -> np.ndarray:
+        with np.load(self.folder / self.parts[i]["file"], allow_pickle=False) as data:
+            return data["row_ids"]
+
+    def _write_index(self) -> None:
+        with atomic_path(self.folder / "index.json") as tmp:
+            tmp.write_text(json.dumps({"format": "weaksup.VoteParts", "key": self.key, "parts": self.parts},
+                                      indent=1), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- apply
+@dataclass
+class _Applied:
+    values: np.ndarray
+    lf_names: list[str]
+    lf_versions: list[str]
+    gold_positions: dict[str, int]
+    faults: dict[str, int]
+    prep: dict[str, int]
+    chunks: dict[str, int]
+
+
+def _duplicate_counts(text_hash: np.ndarray, loose_hash: np.ndarray) -> tuple[int, int]:
+    """Rows whose cleaned text (exact) or letters-and-digits (near) repeat an earlier row's; 0 hashes are
+    rows without text."""
+    counts = []
+    for hashes in (text_hash, loose_hash):
+        present = hashes[hashes != 0]
+        counts.append(int(len(present) - len(np.unique(present))))
+    return counts[0], counts[1]
+
+
+def _text_hashes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of each cleaned text and of its letters and digits only (0 for missing text)."""
+    import pyarrow.compute as pc
+
+    arr = pa.array(texts, from_pandas=True, type=pa.large_string())
+    loose = pc.replace_substring_regex(pc.utf8_lower(arr), r"[^\pL\pN]+", "")
+    out = []
+    for values in (arr, loose):
+        obj = values.to_numpy(zero_copy_only=False)
+        hashed = pd.util.hash_array(np.where(pd.isna(obj), "", obj).astype(object))
+        hashed[pd.isna(obj)] = 0
+        out.append(hashed)
+    return out[0], out[1]
+
+
+def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress: bool | None = None
+                ) -> _Applied:
+    """Read, clean and vote chunk by chunk, reusing saved LF columns; returns the whole vote matrix values."""
+    from tqdm.auto import tqdm
+
+    from weaksup.apply import apply_lfs
+    from weaksup.data import prepare
+
+    lfs = setup.registry.lfs
+    lf_ids = [lf.lf_id for lf in lfs]
+    gold_ids = pd.Index(setup.gold.frame["row_id"].unique()) if setup.gold is not None else None
+    values, text_hashes, loose_hashes, id_hashes = [], [], [], []
+    gold_positions: dict[str, int] = {}
+    faults = {lf.name: 0 for lf in lfs}
+    missing_text = 0
+    stats = {"computed": 0, "reused": 0, "columns_reused": 0, "columns_computed": 0}
+    text = config.input.text_column
+    position = 0
+    show = progress if progress is not None else None
+    with tqdm(desc="reading, cleaning, applying LFs", unit="rows", unit_scale=True, disable=None if show is None else not show) as bar:
+        for i, chunk in enumerate(_read_chunks(config, setup.columns)):
+            if i == 0:
+                _check_fields(config, setup.registry, chunk)
+            ids = _chunk_ids(config, chunk)
+            id_hashes.append(pd.util.hash_array(ids))
+            saved = store.get(i, ids) if store is not None else None
+            saved_ids = list(json.loads(str(saved["meta"]))["lf_names"]) if saved is not None else []
+            if saved is not None:
+                meta = json.loads(str(saved["meta"]))
+                saved_ids = [f"{n}@{v}" for n, v in zip(meta["lf_names"], meta["lf_versions"])]
+            reuse = {lf_id: saved_ids.index(lf_id) for lf_id in lf_ids if lf_id in saved_ids}
+            todo = [lf for lf in lfs if lf.lf_id not in reuse]
+            block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=np.int8)
+            chunk_faults: dict[str, int] = {}
+            if saved is not None:
+                for j, lf_id in enumerate(lf_ids):
+                    if lf_id in reuse:
+                        block[:, j] = saved["values"][:, reuse[lf_id]]
+                chunk_faults = dict(json.loads(str(saved["meta"])).get("faults", {}))
+                th, lh = saved["text_hash"], saved["loose_hash"]
+            if todo or saved is None:
+                clean = chunk.copy()
+                clean[config.input.id_column] = ids
+                if text:
+                    clean, report = prepare(clean, text=text, id_column=config.input.id_column,
+                                            normalize=config.clean.normalize,
+                                            lowercase_into=config.clean.lowercase_into or None,
+                                            mask=config.clean.mask, duplicates=False)
+                    missing_text += report.missing_text
+                    th, lh = _text_hashes(clean[text]) if config.clean.duplicates else (
+                        np.zeros(len(clean), np.uint64), np.zeros(len(clean), np.uint64))
+                else:
+                    th = lh = np.zeros(len(clean), np.uint64)
+                if todo:
+                    fresh = apply_lfs(todo, clean, id_column=config.input.id_column, label_space=setup.label_space,
+                                      fault_tolerant=config.lfs.fault_tolerant, progress=False)
+                    for lf, column in zip(todo, fresh.values.T):
+                        block[:, lf_ids.index(lf.lf_id)] = column
+                    chunk_faults.update(fresh.faults)
+                if config.output.write_clean:
+                    _append_clean(config, i, clean)
+                stats["computed"] += 1
+            else:
+                if text:
+                    missing_text += int((th == 0).sum())
+                stats["reused"] += 1
+            stats["columns_reused"] += len(reuse)
+            stats["columns_computed"] += len(todo)
+            chunk_faults = {lf.name: int(chunk_faults.get(lf.name, 0)) for lf in lfs}
+            votes = VoteMatrix(block, row_ids=ids, lf_names=[lf.name for lf in lfs],
+                               lf_versions=[lf.version for lf in lfs], label_space=setup.label_space,
+                               faults=chunk_faults)
+            if todo or saved is None or saved_ids != lf_ids:
+                store.put(i, votes, th, lh)
+            for name, n in chunk_faults.items():
+                faults[name] += n
+            if gold_ids is not None:
+                hits = np.flatnonzero(pd.Index(ids).isin(gold_ids))
+                gold_positions.update({ids[h]: position + int(h) for h in hits})
+            values.append(votes.values)
+            text_hashes.append(th)
+            loose_hashes.append(lh)
+            position += len(chunk)
+            bar.update(len(chunk))
+    if position == 0:
+        raise DataError(f"input {config.input.example or config.input.path} has no rows; nothing to label")
+    store.truncate(len(values))
+    _check_unique_ids(config, store, np.concatenate(id_hashes))
+    exact, near = _duplicate_counts(np.concatenate(text_hashes), np.concatenate(loose_hashes))
+    prep = {"rows": position, "missing_text": missing_text, "exact_duplicates": exact, "near_duplicates": near}
+    if setup.gold is not None:
+        absent = [g for g in gold_ids if g not in gold_positions]
+        if absent:
+            raise GoldSetError(f"gold set {setup.gold.task} ({setup.gold.path}): {len(absent)} row id(s) are not in "
+                               f"the input, e.g. {absent[:5]}; the gold set labels another dataset, or "
+                               f"input.id_column is wrong")
+    return _Applied(np.concatenate(values), [lf.name for lf in lfs], [lf.version for lf in lfs], gold_positions,
+                    faults, prep, stats)
+
+
+def _check_unique_ids(config: RunConfig, store: VoteStore, hashes: np.ndarray) -> None:
+    """Ids must be unique across chunks (within a chunk they are checked as it is read)."""
+    unique, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+    if len(unique) == len(hashes):
+        return
+    repeated = unique[counts > 1][0]
+    rows = np.flatnonzero(hashes == repeated)[:2]
+    bounds = np.cumsum([0] + [p["rows"] for p in store.parts])
+    found = []
+    for row in rows:
+        part = int(np.searchsorted(bounds, row, side="right") - 1)
+        found.append(str(store.row_ids(part)[row - bounds[part]]))
+    if found[0] != found[1]:  # a 64-bit hash collision between different ids: harmless
+        return
+    raise DataError(f"{_where(config, int(rows[1]))}: id {found[0]!r} is not unique (also row {int(rows[0])}); "
+                    f"{config.input.id_column!r} must identify each row once")
+
+
+def _append_clean(config: RunConfig, i: int, clean: pd.DataFrame) -> None:
+    folder = config.output_dir / "clean"
+    folder.mkdir(exist_ok=True)
+    with atomic_path(folder / f"part-{i:05d}.parquet") as tmp:
+        clean.to_parquet(tmp, index=False)
+
+
+# ---------------------------------------------------------------------- fit
+def fit_stage(config: RunConfig, setup: _Setup, applied: _Applied) -> Any:
+    """Fit the label model on every row's votes (or a ``label_model.sample_rows`` sample), with the dev
+    gold split when the model takes one."""
+    settings = config.label_model
+    model = setup.model_cls(cardinality=len(setup.label_space), seed=settings.seed, **settings.params)
+    L = applied.values
+    if 0 < settings.sample_rows < len(L):
+        rows = np.sort(np.random.default_rng(settings.seed).choice(len(L), settings.sample_rows, replace=False))
+        L = L[rows]
+    kwargs: dict[str, Any] = {}
+    if setup.gold is not None and "dev" in setup.gold.counts() and "L_dev" in inspect.signature(model.fit).parameters:
+        dev = setup.gold.labels("dev")
+        positions = np.array([applied.gold_positions[r] for r in dev.index], dtype=np.int64)
+        kwargs = {"L_dev": applied.values[positions],
+                  "y_dev": dev.map(setup.label_space.id).to_numpy(dtype=np.int64)}
+        logger.info("fitting %s with the %d dev gold rows", type(model).__name__, len(positions))
+    return model.fit(L, **kwargs)
+
+
+# ---------------------------------------------------------------------- predict, route, write
+def label_rows(
+    L: np.ndarray,
+    proba: np.ndarray,
+    *,
+    label_space: LabelSpace,
+    lf_names: list[str],
+    threshold: float,
+    class_thresholds: dict[str, float] | None = None,
+    conflict_threshold: float = 1.0,
+    predictions: np.ndarray | None = None,
+    tie_break: str = "abstain",
+    seed: int = 0,
+    reviewed: dict[int, int] | None = None,
+) -> dict[str, np.ndarray]:
+    """The label columns of a block of rows from their votes and probabilities.
+
+    ``label`` is the label model's prediction (``predictions``; by default the most probable class,
+    ``-1`` when the top classes tie and ``tie_break="abstain"``). A row ``needs_review`` when no LF
+    voted on it, when it has no label, when its confidence is under its class's threshold, or when
+    the share of votes against its label exceeds ``conflict_threshold``. ``reviewed`` maps a row's
+    position in the block to a human label, which wins (confidence 1).
+
+    Examples
+    --------
+    >>> L = np.array([[1, 1], [0, 1], [-1, -1]])
+    >>> proba = np.array([[0.1, 0.9], [0.5, 0.5], [0.4, 0.6]])
+    >>> out = label_rows(L, proba, label_space=LabelSpace(["ham", "spam"]), lf_names=["a", "b"], threshold=0.7)
+    >>> out["label"].tolist(), out["review_status"].tolist(), out["sources"].tolist(), out["conflict"].tolist()
+    ([1, -1, 1], ['auto', 'needs_review', 'needs_review'], ['a,b', '', ''], [False, True, False])
+    """
+    from weaksup.models.base import break_ties
+
+    L = np.asarray(L)
+    proba = np.array(proba, dtype=np.float64)
+    k = len(label_space)
+    voted = L != ABSTAIN
+    n_votes = voted.sum(axis=1)
+    label = np.array(predictions, dtype=np.int64) if predictions is not None else break_ties(proba, tie_break, seed)
+    if reviewed:
+        rows = np.fromiter(reviewed.keys(), dtype=np.int64, count=len(reviewed))
+        label[rows] = np.fromiter(reviewed.values(), dtype=np.int64, count=len(reviewed))
+        proba[rows] = np.eye(k)[label[rows]]
+    confidence = proba.max(axis=1)
+    low = np.where(voted, L, k).min(axis=1)
+    high = L.max(axis=1)
+    conflict = (n_votes > 0) & (low < high)
+    agree = voted & (L == label[:, None]) & (label[:, None] >= 0)
+    against = np.where(n_votes > 0, 1.0 - agree.sum(axis=1) / np.maximum(n_votes, 1), 0.0)
+    limits = np.full(len(L), threshold)
+    for name, value in (class_thresholds or {}).items():
+        limits[label == label_space.id(name)] = value
+    needs = (n_votes == 0) | (label == ABSTAIN) | (confidence < limits) | (against > conflict_threshold)
+    status = np.where(needs, 1, 0)
+    if reviewed:
+        status[rows] = 2
+    return {"label": label, "confidence": confidence, "proba": proba, "sources": _sources(agree, lf_names),
+            "n_votes": n_votes.astype(np.int32), "conflict": conflict,
+            "review_status": np.asarray(REVIEW_STATUSES, dtype=object)[status]}
+
+
+def _sources(agree: np.ndarray, names: list[str]) -> np.ndarray:
+    """Comma-joined names of the LFs set in each row of a boolean matrix (computed once per distinct row)."""
+    if agree.shape[1] == 0:
+        return np.full(len(agree), "", dtype=object)
+    packed = np.ascontiguousarray(np.packbits(agree, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    texts = np.array([",".join(n for n, hit in zip(names, agree[i]) if hit) for i in first], dtype=object)
+    return texts[inverse.ravel()]
+
+
+def _label_table(ids: np.ndarray, cols: dict[str, np.ndarray], label_space: LabelSpace, rule_version: str,
+                 model_name: str) -> pa.Table:
+    names = np.asarray([*label_space, None], dtype=object)
+    label = cols["label"]
+    arrays: dict[str, pa.Array] = {
+        "row_id": pa.array(ids.astype(object), type=pa.string()),
+        "label": pa.array(names[np.where(label == ABSTAIN, len(label_space), label)], type=pa.string()),
+        "confidence": pa.array(cols["confidence"]),
+    }
+    for c, name in enumerate(label_space):
+        arrays[f"prob_{name}"] = pa.array(cols["proba"][:, c])
+    arrays.update({
+        "sources": pa.array(cols["sources"], type=pa.string()),
+        "n_votes": pa.array(cols["n_votes"]),
+        "conflict": pa.array(cols["conflict"]),
+        "review_status": pa.array(cols["review_status"], type=pa.string()),
+        "rule_version": pa.array(np.full(len(ids), rule_version, dtype=object), type=pa.string()),
+        "label_model": pa.array(np.full(len(ids), model_name, dtype=object), type=pa.string()),
+    })
+    return pa.table(arrays)
+
+
+class _LabelWriter:
+    """Writes label tables chunk by chunk to a temporary file that becomes ``path`` only when closed whole."""
+
+    def __init__(self, tmp: Path, fmt: str) -> None:
+        self.tmp, self.fmt = tmp, fmt
+        self._writer: Any = None
+        self._fh: Any = None
+
+    def write(self, table: pa.Table) -> None:
+        if self.fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.tmp, table.schema, compression="zstd")
+            self._writer.write_table(table)
+        elif self.fmt == "csv":
+            import pyarrow.csv as pacsv
+
+            if self._writer is None:
+                self._writer = pacsv.CSVWriter(str(self.tmp), table.schema)
+            self._writer.write_table(table)
+        else:
+            if self._fh is None:
+                self._fh = open(self.tmp, "w", encoding="utf-8", newline="\n")
+            text = table.to_pandas().to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
+            self._fh.write(text if text.endswith("\n") or not text else text + "\n")
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._fh is not None:
+            self._fh.close()
+
+
+def write_stage(config: RunConfig, setup: _Setup, applied: _Applied, model: Any, store: VoteStore,
+                *, progress: bool | None = None) -> dict[str, Any]:
+    """Predict chunk by chunk, route, and write the labels atomically; returns counts for the summary."""
+    from tqdm.auto import tqdm
+
+    space = setup.label_space
+    settings, review = config.label_model, config.review
+    reviewed: dict[int, int] = {}
+    if setup.gold is not None and "dev" in setup.gold.counts():
+        dev = setup.gold.labels("dev")
+        reviewed = {applied.gold_positions[r]: space.id(lbl) for r, lbl in dev.items()}
+    model_name = type(model).__name__
+    path = config.output_path
+    fmt = OUTPUT_FORMATS[path.suffix.lower()]
+    label_counts = np.zeros(len(space) + 1, dtype=np.int64)
+    status_counts = dict.fromkeys(REVIEW_STATUSES, 0)
+    conflicts = 0
+    start = 0
+    with atomic_path(path) as tmp, tqdm(total=len(applied.values), desc="predicting, writing labels",
+                                         unit="rows", unit_scale=True, disable=None if progress is None else not progress) as bar:
+        writer = _LabelWriter(tmp, fmt)
+        try:
+            for i, part in enumerate(store.parts):
+                stop = start + part["rows"]
+                L = applied.values[start:stop]
+                ids = store.row_ids(i)
+                chunk_reviewed = {p - start: y for p, y in reviewed.items() if start <= p < stop}
+                cols = label_rows(L, model.predict_proba(L), predictions=model.predict(L, tie_break=settings.tie_break),
+                                  label_space=space, lf_names=applied.lf_names,
+                                  threshold=review.threshold, class_thresholds=review.class_thresholds,
+                                  conflict_threshold=review.conflict_threshold, tie_break=settings.tie_break,
+                                  seed=settings.seed + i, reviewed=chunk_reviewed)
+                writer.write(_label_table(ids, cols, space, setup.registry.rule_version, model_name))
+                label_counts += np.bincount(np.where(cols["label"] < 0, len(space), cols["label"]),
+                                            minlength=len(space) + 1)
+                for status in REVIEW_STATUSES:
+                    status_counts[status] += int((cols["review_status"] == status).sum())
+                conflicts += int(cols["conflict"].sum())
+                bar.update(stop - start)
+                start = stop
+        finally:
+            writer.close()
+    names = [*space, "(abstain)"]
+    return {"label_counts": {n: int(c) for n, c in zip(names, label_counts)}, "status_counts": status_counts,
+            "conflicts": conflicts}
+
+
+# ---------------------------------------------------------------------- evaluate, report, track
+def _positional_gold(gold: Any, positions: dict[str, int]) -> Any:
+    """The gold set keyed by row position instead of row id (so millions of ids need not be held)."""
+    frame = gold.frame.copy()
+    frame["row_id"] = frame["row_id"].map(positions).astype(np.int64)
+    return dataclasses.replace(gold, frame=frame)
+
+
+def report_stage(config: RunConfig, setup: _Setup, applied: _Applied, model: Any, identity_key: str) -> Any:
+    """The label-quality report over every row (metrics on the gold split when a gold set is given)."""
+    from weaksup.report import build_report
+
+    n = len(applied.values)
+    votes = VoteMatrix(applied.values, row_ids=np.arange(n), lf_names=applied.lf_names,
+                       lf_versions=applied.lf_versions, label_space=setup.label_space, faults=applied.faults)
+    gold = data = None
+    if setup.gold is not None:
+        gold = _positional_gold(setup.gold, applied.gold_positions)
+        text = config.input.text_column
+        if text:
+            data = _gold_texts(config, setup, applied.gold_positions)
+    report = build_report(votes, lfs=setup.registry, gold=gold, model=model, data=data, split=config.gold.split,
+                          tie_break=config.label_model.tie_break, text_column=config.input.text_column or "text",
+                          id_column="row_id", title=f"Label quality: {config.task.name}")
+    if report.errors is not None and "row_id" in report.errors:
+        by_position = {p: r for r, p in applied.gold_positions.items()}
+        report.errors["row_id"] = report.errors["row_id"].map(by_position)
+    report.params["data_hash"] = identity_key
+    report.params["task"] = config.task.name
+    return report
+
+
+def _gold_texts(config: RunConfig, setup: _Setup, positions: dict[str, int]) -> pd.DataFrame:
+    """The cleaned text of the gold rows (for the report's LF error examples), read again chunk by chunk."""
+    from weaksup.data import prepare
+
+    wanted = set(positions)
+    id_col, text = config.input.id_column, config.input.text_column
+    frames = []
+    for chunk in _read_chunks(config, [id_col, text]):
+        chunk = chunk[chunk[id_col].astype(str).isin(wanted)]
+        if len(chunk):
+            clean, _ = prepare(chunk.assign(**{id_col: chunk[id_col].astype(str)}), text=text, id_column=id_col,
+                               normalize=config.clean.normalize, mask=config.clean.mask, duplicates=False)
+            frames.append(pd.DataFrame({"row_id": clean[id_col].map(positions), text: clean[text]}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"row_id": [], text: []})
+
+
+def _log_run(config: RunConfig, report: Any, setup: _Setup, summary: dict[str, Any], run_json: Path) -> str | None:
+    """Log the report and the run's own numbers to MLflow as one run; a failure is a warning."""
+    import mlflow
+
+    from weaksup.tracking import log_report
+
+    try:
+        with mlflow.start_run(run_name=f"{config.task.name}-{setup.registry.rule_version}") as active:
+            mlflow.log_params({f"config.{k}": str(v)[:500] for k, v in _flatten(config.to_dict()).items()})
+            mlflow.log_metrics({k: float(v) for k, v in summary.items()})
+            mlflow.log_artifact(str(run_json))
+            run_id = log_report(report, gold=setup.gold, tags={"weaksup.stage": "run", "weaksup.task": config.task.name})
+            return run_id or active.info.run_id
+    except Exception as exc:  # the labels are written; tracking must not fail the run
+        if config.mlflow.require:
+            from weaksup.errors import TrackingError
+
+            raise TrackingError(f"logging the run to MLflow failed: {exc}") from exc
+        logger.warning("the run was NOT logged to MLflow: %s", exc)
+        return None
+
+
+def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict) and value:
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+# ---------------------------------------------------------------------- the run
+def run(config: RunConfig, *, resume: bool = False, fresh: bool = False, progress: bool | None = None,
+        stop_after: str | None = None) -> RunResult:
+    """Run the whole flow a config describes and write the run folder.
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`weaksup.config.load_config`.
+    resume : bool
+        Continue a run that was stopped: an error when the run folder holds no saved votes.
+        (Finished chunks and unchanged LF columns are reused by any run unless ``fresh``.)
+    fresh : bool
+        Ignore saved votes and recompute every chunk.
+    progress : bool, optional
+        Progress bars (default: tqdm decides, shown on a terminal).
+    stop_after : {"apply", "fit"}, optional
+        Stop after that stage (``weaksup apply`` / ``weaksup fit``).
+
+    Returns
+    -------
+    RunResult
+    """
+    if resume and fresh:
+        raise ConfigError("--resume and --fresh contradict each other; drop one")
+    timer = _Timer()
+    started = time.perf_counter()
+    setup = _setup(config)
+    run_dir = config.output_dir
+    _remove_stale_temporaries(run_dir)
+    files, identity = _input_identity(config)
+    votes_dir = run_dir / "votes"
+    if resume and not (votes_dir / "index.json").exists():
+        raise ConfigError(f"--resume: {votes_dir} holds no saved votes of an earlier run; run without --resume")
+    store = VoteStore(votes_dir, identity, reuse=config.output.reuse_votes and not fresh)
+    if resume:
+        logger.warning("resuming: %d chunk(s) of votes were saved by the earlier run", store.done)
+    uri = start_tracking(config) if stop_after is None else None
+    timer.add("setup", started)
+
+    t = time.perf_counter()
+    applied = apply_stage(config, setup, store, progress=progress)
+    timer.add("read+clean+apply", t)
+    n = len(applied.values)
+    coverage = float((applied.values != ABSTAIN).any(axis=1).mean()) if applied.values.shape[1] else 0.0
+    base = dict(config=config, run_dir=run_dir, labels_path=config.output_path, n_rows=n, n_lfs=len(applied.lf_names),
+                rule_version=setup.registry.rule_version, coverage=coverage, faults=applied.faults,
+                prep=applied.prep, chunks=applied.chunks, conflicts=0)
+    if stop_after == "apply":
+        return RunResult(label_model="", label_counts={}, status_counts={}, timings=timer.seconds, **base)
+
+    t = time.perf_counter()
+    model = fit_stage(config, setup, applied)
+    model.save(run_dir / "label_model.json")
+    timer.add("fit", t)
+    base["label_model"] = type(model).__name__
+    if stop_after == "fit":
+        return RunResult(label_counts={}, status_counts={}, timings=timer.seconds, **base)
+
+    t = time.perf_counter()
+    written = write_stage(config, setup, applied, model, store, progress=progress)
+    timer.add("predict+route+write", t)
+    base["conflicts"] = written.pop("conflicts")
+    result = RunResult(**base, **written, timings=timer.seconds)
+
+    report = None
+    if config.output.report or setup.gold is not None:
+        t = time.perf_counter()
+        report = report_stage(config, setup, applied, model, store.key)
+        if report.evaluation is not None:
+            result.metrics = {k: float(v) for k, v in report.evaluation.model.as_dict().items()}
+            result.metrics.update({f"majority_vote.{k}": float(v)
+                                   for k, v in report.evaluation.baseline.as_dict().items()})
+            result.gold = {"task": setup.gold.task, "version": setup.gold.version, "hash": setup.gold.hash,
+                           "split": config.gold.split, "counts": setup.gold.counts(),
+                           "describe": setup.gold.describe()}
+        if config.output.report:
+            result.report_path = report.write_html(run_dir / "report.html")
+        timer.add("evaluate+report", t)
+
+    run_json = run_dir / "run.json"
+    _write_run_json(run_json, result, setup, files)
+    if uri is not None and report is not None:
+        t = time.perf_counter()
+        total = max(n, 1)
+        summary = {"rows": n, "coverage": coverage, "needs_review_share": result.status_counts["needs_review"] / total,
+                   "reviewed_rows": result.status_counts["reviewed"], "conflict_share": result.conflicts / total}
+        result.mlflow_uri, result.mlflow_run_id = uri, _log_run(config, report, setup, summary, run_json)
+        timer.add("mlflow", t)
+        _write_run_json(run_json, result, setup, files)
+    if report is not None:
+        report.close()
+    result.timings["total"] = time.perf_counter() - started
+    logger.info("run finished in %.1f s", result.timings["total"])
+    return result
+
+
+def _remove_stale_temporaries(run_dir: Path) -> None:
+    """Temporary files a killed run left behind (``atomic_path`` names them ``.<name>.<random><suffix>``)."""
+    if run_dir.is_dir():
+        for folder in (run_dir, run_dir / "votes"):
+            if folder.is_dir():
+                for tmp in folder.glob(".*.*"):
+                    if tmp.is_file() and not tmp.name.startswith(".weaksup-write-check"):
+                        tmp.unlink(missing_ok=True)
+
+
+def _write_run_json(path: Path, result: RunResult, setup: _Setup, files: list[Path]) -> None:
+    doc = {
+        "format": _RUN_FORMAT, "format_version": 1, "status": "finished",
+        "task": result.config.task.name, "label_space": list(setup.label_space),
+        "project": result.config.project, "config_source": result.config.source,
+        "config": result.config.to_dict(),
+        "input_files": [str(f) for f in files],
+        "rule_version": result.rule_version,
+        "lfs": setup.registry.manifest(),
+        "label_model": result.label_model,
+        "gold": result.gold,
+        "counts": {"rows": result.n_rows, "coverage": result.coverage, "labels": result.label_counts,
+                   "review_status": result.status_counts, "conflicts": result.conflicts, "faults": result.faults,
+                   "prep": result.prep, "chunks": result.chunks},
+        "metrics": result.metrics,
+        "outputs": {"labels": result.labels_path.name, "votes": "votes/", "label_model": "label_model.json",
+                    "report": result.report_path.name if result.report_path else None},
+        "mlflow": {"uri": result.mlflow_uri, "run_id": result.mlflow_run_id},
+        "timings": result.timings,
+        "environment": {"python": platform.python_version()},
+    }
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- reading a run back
+@dataclass
+class Run:
+    """A finished run folder, read back (see :func:`load_run`)."""
+
+    run_dir: Path
+    manifest: dict[str, Any]
+    config: RunConfig
+
+    @property
+    def label_space(self) -> LabelSpace:
+        return LabelSpace(self.manifest["label_space"])
+
+    @property
+    def labels_path(self) -> Path:
+        return self.run_dir / self.manifest["outputs"]["labels"]
+
+    @property
+    def labels(self) -> pd.DataFrame:
+        """The labels output as a DataFrame (one row per input row)."""
+        path = self.labels_path
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix == ".csv":
+            return pd.read_csv(path, dtype={"row_id": str, "label": str, "sources": str}, keep_default_na=False,
+                               na_values={"label": [""]})
+        return pd.read_json(path, lines=True, dtype={"row_id": str})
+
+    @property
+    def gold(self) -> Any:
+        if not self.config.gold.path:
+            return None
+        from weaksup.gold import load_gold
+
+        return load_gold(self.config.resolve(self.config.gold.path, "gold.path"), label_space=self.label_space)
+
+    def votes(self) -> VoteMatrix:
+        """The whole vote matrix (all chunks)."""
+        return load_votes(self.run_dir)
+
+    def model(self) -> Any:
+        from weaksup.models import LabelModel
+
+        return LabelModel.load(self.run_dir / "label_model.json")
+
+    def read_input(self) -> pd.DataFrame:
+        """The input rows as the LFs saw them (read and cleaned as in the run), ids as text."""
+        cfg = self.config
+        frames = []
+        for chunk in _read_chunks(cfg, None):
+            chunk = chunk.assign(**{cfg.input.id_column: chunk[cfg.input.id_column].astype(str)})
+            if cfg.input.text_column:
+                from weaksup.data import prepare
+
+                chunk, _ = prepare(chunk, text=cfg.input.text_column, id_column=cfg.input.id_column,
+                                   normalize=cfg.clean.normalize, lowercase_into=cfg.clean.lowercase_into or None,
+                                   mask=cfg.clean.mask, duplicates=False)
+            frames.append(chunk)
+        return pd.concat(frames, ignore_index=True)
+
+
+def load_votes(run_dir: str | os.PathLike[str]) -> VoteMatrix:
+    """The whole vote matrix saved in a run folder's ``votes/`` (all chunks, in row order)."""
+    folder = Path(run_dir) / "votes"
+    index = folder / "index.json"
+    if not index.is_file():
+        raise DataError(f"{run_dir}: no saved votes ({index} is missing); run `weaksup apply CONFIG` first")
+    parts = [VoteMatrix.load(folder / p["file"]) for p in json.loads(index.read_text(encoding="utf-8"))["parts"]]
+    first = parts[0]
+    return VoteMatrix(np.concatenate([p.values for p in parts]), row_ids=np.concatenate([p.row_ids for p in parts]),
+                      lf_names=first.lf_names, lf_versions=first.lf_versions, label_space=first.label_space,
+                      faults={k: sum(p.faults.get(k, 0) for p in parts) for k in first.lf_names})
+
+
+def load_run(run_dir: str | os.PathLike[str]) -> Run:
+    """Read a run folder written by :func:`run` (its ``run.json``).
+
+    Examples
+    --------
+    >>> load_run("no/such/run")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.DataError: no/such/run: not a run folder (no run.json); run `weaksup run CONFIG` first...
+    """
+    folder = Path(run_dir)
+    path = folder / "run.json"
+    if folder.is_file() and folder.name == "run.json":
+        folder, path = folder.parent, folder
+    if not path.is_file():
+        raise DataError(f"{run_dir}: not a run folder (no run.json); run `weaksup run CONFIG` first, or give the "
+                        "folder of its output.path")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc}); the run folder is damaged, re-run it") from None
+    if manifest.get("format") != _RUN_FORMAT:
+        raise DataError(f"{path}: not a weaksup run manifest (format {manifest.get('format')!r})")
+    config = RunConfig.from_dict(manifest["config"], source=str(path), project=manifest.get("project"))
+    return Run(folder, manifest, config)
