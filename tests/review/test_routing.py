@@ -25,7 +25,7 @@ def labels_frame(**overrides):
 
 
 def test_flags_reasons_and_cleanlab_shape():
-    issues = review_issues(labels_frame(), SPACE)
+    issues = review_issues(labels_frame(), SPACE, threshold=0.8, conflict_threshold=0.0)
     assert list(issues.columns[:3]) == ["row_id", "label", "confidence"]
     for col in ("is_uncertain", "uncertainty_score", "is_conflict", "conflict_score", "is_unlabeled", "needs_review"):
         assert col in issues
@@ -37,11 +37,13 @@ def test_flags_reasons_and_cleanlab_shape():
 
 
 def test_per_class_threshold_and_conflict_level():
-    issues = review_issues(labels_frame(), SPACE, class_thresholds={"spam": 0.98}, max_conflict=0.3)
+    issues = review_issues(labels_frame(), SPACE, threshold=0.8, class_thresholds={"spam": 0.98},
+                           conflict_threshold=0.3)
     assert issues["is_uncertain"].tolist()[:4] == [True, True, True, True]
-    assert not issues.loc[3, "is_conflict"]  # 1 of 4 votes disagree: 0.25 <= 0.3
+    assert issues.loc[3, "is_conflict"] and "conflict" not in issues.loc[3, "review_reason"]  # 0.25 <= 0.3
     loose = review_issues(labels_frame(), SPACE, threshold=0.55)
     assert loose["is_uncertain"].tolist() == [False, False, True, False, False]
+    assert loose["needs_review"].tolist() == [False, False, True, False, False]  # conflicts alone: off by default
 
 
 def test_conflict_from_votes_matches_sources():
@@ -54,7 +56,7 @@ def test_conflict_from_votes_matches_sources():
 
 def test_gold_label_issues():
     gold = pd.Series({"a": "ham", "b": "spam", "d": "spam"})
-    issues = review_issues(labels_frame(), SPACE, gold=gold)
+    issues = review_issues(labels_frame(), SPACE, threshold=0.8, gold=gold)
     assert issues["is_label_issue"].tolist() == [True, False, False, False, False]  # b is not confident
     assert issues.loc[0, "label_issue_score"] == pytest.approx(0.97)
     assert not issues.loc[0, "needs_review"] and not issues.loc[1, "needs_review"]  # gold rows are known
@@ -80,7 +82,7 @@ def test_uncertainty_bounds(method):
     ({"threshold": 1.5}, "threshold must be a number in"),
     ({"class_thresholds": {"eggs": 0.9}}, "'eggs', which is not in the label space"),
     ({"method": "vibes"}, "unknown uncertainty method"),
-    ({"max_conflict": -0.1}, "max_conflict"),
+    ({"conflict_threshold": -0.1}, "conflict_threshold"),
 ])
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ReviewError, match=match):

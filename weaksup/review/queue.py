@@ -33,9 +33,9 @@ def review_queue(
     id_column: str = "row_id",
     text_column: str = "text",
     budget: int | None = None,
-    threshold: float = 0.8,
+    threshold: float = 0.7,
     class_thresholds: Mapping[str, float] | None = None,
-    max_conflict: float = 0.0,
+    conflict_threshold: float = 1.0,
     method: str = "entropy",
     diversity: float = 0.3,
     near_duplicate: float = 0.9,
@@ -47,8 +47,8 @@ def review_queue(
     """The rows that need review, most informative first (at most ``budget``), with their text.
 
     Routing is :func:`~weaksup.review.routing.review_issues` (same parameters); the order is
-    :func:`~weaksup.review.priority.review_order` over ``uncertainty_score`` (1 for rows no LF voted
-    on) with the diversity step on the text.
+    :func:`~weaksup.review.priority.review_order` over ``uncertainty_score`` (the label model's own
+    uncertainty, also for rows no LF voted on) with the diversity step on the text.
 
     Returns
     -------
@@ -67,10 +67,10 @@ def review_queue(
     """
     fields = [f for f in dict.fromkeys(fields) if f not in (id_column, text_column)]
     issues = review_issues(labels, label_space, threshold=threshold, class_thresholds=class_thresholds,
-                           max_conflict=max_conflict, method=method, votes=votes, gold=gold)
+                           conflict_threshold=conflict_threshold, method=method, votes=votes, gold=gold)
     texts = _texts(labels, data, id_column, text_column, fields)
     candidates = np.flatnonzero(issues["needs_review"].to_numpy())
-    score = np.maximum(issues["uncertainty_score"].to_numpy(), issues["is_unlabeled"].to_numpy(dtype=float))
+    score = issues["uncertainty_score"].to_numpy()
     order = review_order(score[candidates], texts[text_column].to_numpy()[candidates], budget=budget,
                          diversity=diversity, near_duplicate=near_duplicate, seed=seed)
     rows = candidates[order]

@@ -134,9 +134,9 @@ def review_issues(
     labels: pd.DataFrame,
     label_space: LabelSpace | Sequence[str],
     *,
-    threshold: float = 0.8,
+    threshold: float = 0.7,
     class_thresholds: Mapping[str, float] | None = None,
-    max_conflict: float = 0.0,
+    conflict_threshold: float = 1.0,
     method: str = "entropy",
     votes: Any = None,
     gold: Any = None,
@@ -150,13 +150,14 @@ def review_issues(
         ``prob_<class>`` per class, and ``sources`` (or pass ``votes``); ``conflict`` and
         ``review_status`` are used when present.
     label_space : LabelSpace or sequence of str
-    threshold : float, default 0.8
-        Rows whose confidence is below it are uncertain.
+    threshold : float, default 0.7
+        Rows whose confidence is below it are uncertain (the defaults are those of a run config's ``[review]``).
     class_thresholds : mapping of class name to float, optional
         Stricter (or looser) thresholds for rows labelled with these classes, e.g. ``{"fraud": 0.95}``.
-    max_conflict : float, default 0.0
-        A row is a conflict when more than this share of its votes disagree with its label
-        (0: any disagreeing vote).
+    conflict_threshold : float, default 1.0
+        A row is routed for its conflict when more than this share of its votes disagree with its
+        label (``0.0``: any disagreeing vote; ``1.0``: never for conflict alone). ``is_conflict``
+        is the fact that LFs voted for different classes, whatever the threshold.
     method : {"entropy", "margin", "least_confidence"}
         The ``uncertainty_score``.
     votes : VoteMatrix or array, optional
@@ -169,15 +170,17 @@ def review_issues(
     -------
     DataFrame
         ``row_id``, ``label``, ``confidence``, ``is_uncertain``, ``uncertainty_score``, ``is_conflict``,
-        ``conflict_score``, ``is_unlabeled`` (no LF voted), ``is_reviewed``, ``needs_review`` and
-        ``review_reason`` (e.g. ``"low_confidence,conflict"``), plus the gold columns.
+        ``conflict_score`` (the share of votes against the label), ``is_unlabeled`` (no LF voted),
+        ``is_reviewed``, ``needs_review`` and ``review_reason`` (e.g. ``"low_confidence,conflict"``),
+        plus the gold columns.
 
     Examples
     --------
     >>> labels = pd.DataFrame({"row_id": ["a", "b", "c", "d"], "label": ["spam", "ham", "", "spam"],
     ...     "confidence": [0.97, 0.6, 0.5, 0.9], "prob_ham": [0.03, 0.6, 0.5, 0.1],
     ...     "prob_spam": [0.97, 0.4, 0.5, 0.9], "n_votes": [3, 1, 0, 2], "sources": ["x,y,z", "w", "", "x"]})
-    >>> issues = review_issues(labels, ["ham", "spam"], class_thresholds={"spam": 0.95})
+    >>> issues = review_issues(labels, ["ham", "spam"], threshold=0.8, class_thresholds={"spam": 0.95},
+    ...                        conflict_threshold=0.0)
     >>> issues[["row_id", "needs_review", "review_reason"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
     [{'row_id': 'a', 'needs_review': False, 'review_reason': ''},
      {'row_id': 'b', 'needs_review': True, 'review_reason': 'low_confidence'},
@@ -190,7 +193,7 @@ def review_issues(
         raise ReviewError(f"the labels lack the column(s) {missing}; they have {list(map(str, labels.columns))} "
                           "(labels come from `weaksup run`: row_id, label, confidence, prob_<class>, n_votes, sources)")
     _check_fraction("threshold", threshold)
-    _check_fraction("max_conflict", max_conflict)
+    _check_fraction("conflict_threshold", conflict_threshold)
     class_thresholds = dict(class_thresholds or {})
     for name, value in class_thresholds.items():
         if name not in space:
@@ -210,7 +213,7 @@ def review_issues(
     out["is_uncertain"] = (confidence < limit) | ((label == "") & ~out["is_unlabeled"].to_numpy())
     out["uncertainty_score"] = uncertainty_score(proba, method)
     out["conflict_score"] = conflicts
-    out["is_conflict"] = conflicts > max_conflict
+    out["is_conflict"] = _disagree(labels, conflicts)
     status = labels["review_status"].fillna("").astype(str).to_numpy() if "review_status" in labels else ""
     out["is_reviewed"] = np.asarray(status == "reviewed", dtype=bool) & np.ones(len(out), dtype=bool)
     if gold is not None:
@@ -222,12 +225,19 @@ def review_issues(
         out["is_label_issue"] = has_gold & (label != "") & (label != out["gold_label"].to_numpy()) & (confidence >= limit)
         out["label_issue_score"] = np.where(has_gold, 1.0 - p_gold, 0.0)
         out["is_reviewed"] = out["is_reviewed"].to_numpy() | has_gold
-    reasons = np.stack([out["is_uncertain"], out["is_unlabeled"], out["is_conflict"]], axis=1)
+    reasons = np.stack([out["is_uncertain"], out["is_unlabeled"], conflicts > conflict_threshold], axis=1)
     names = np.array(["low_confidence", "no_votes", "conflict"])
     out["needs_review"] = reasons.any(axis=1) & ~out["is_reviewed"].to_numpy()
     out["review_reason"] = [",".join(names[r]) if need else "" for r, need in zip(reasons, out["needs_review"])]
     out.index = labels.index
     return out
+
+
+def _disagree(labels: pd.DataFrame, conflicts: np.ndarray) -> np.ndarray:
+    """Whether LFs voted for different classes: the run's ``conflict`` column, else any vote against the label."""
+    if "conflict" in labels.columns:
+        return labels["conflict"].fillna(False).astype(bool).to_numpy() | (conflicts > 0)
+    return conflicts > 0
 
 
 def _check_fraction(name: str, value: float) -> None:
