@@ -209,7 +209,7 @@ def _encode(value: Any) -> Any:
     if isinstance(value, LabelModel):
         return {"__model__": value.to_dict()}
     if isinstance(value, np.ndarray):
-        return {"__array__": value.tolist(), "dtype": value.dtype.str}
+        return {"__array__": value.tolist(), "dtype": value.dtype.str, "shape": list(value.shape)}
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dict):
@@ -222,7 +222,8 @@ def _encode(value: Any) -> Any:
 def _decode(value: Any, source: str) -> Any:
     if isinstance(value, dict):
         if "__array__" in value:
-            return np.asarray(value["__array__"], dtype=np.dtype(value["dtype"]))
+            array = np.asarray(value["__array__"], dtype=np.dtype(value["dtype"]))
+            return array.reshape(value["shape"]) if "shape" in value else array  # nested lists lose empty axes
         if "__model__" in value:
             return LabelModel.from_dict(value["__model__"], source)
         return {k: _decode(v, source) for k, v in value.items()}

@@ -17,7 +17,8 @@ def outcome_matrix(L: np.ndarray, k: int) -> sparse.csr_array:
     """
     n, m = L.shape
     cols = (L + 1).astype(np.int32) + np.arange(m, dtype=np.int32) * (k + 1)
-    indptr = np.arange(0, n * m + 1, m, dtype=np.int64 if n * m >= 2**31 else np.int32)
+    index = np.int64 if n * m >= 2**31 else np.int32
+    indptr = np.arange(0, n * m + 1, m, dtype=index) if m else np.zeros(n + 1, dtype=index)  # no LFs: empty rows
     return sparse.csr_array((np.ones(n * m), cols.ravel(), indptr), shape=(n, m * (k + 1)))
 
 
@@ -108,7 +109,7 @@ class DawidSkene(LabelModel):
             new_prior = (q.sum(axis=0) + 1.0) / (len(q) + k)
             raw = confusion_counts(outcomes, q, self.n_lfs_) + self.smoothing
             new_conf = raw / raw.sum(axis=2, keepdims=True)
-            converged = prior is not None and max(np.abs(new_prior - prior).max(), np.abs(new_conf - conf).max()) < self.tol
+            converged = prior is not None and max(np.abs(new_prior - prior).max(), np.abs(new_conf - conf).max(initial=0.0)) < self.tol
             prior, conf = new_prior, new_conf
             if converged:
                 break

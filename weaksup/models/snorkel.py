@@ -47,6 +47,8 @@ class SnorkelLabelModel(LabelModel):
             raise LabelModelError(
                 f"Snorkel's LabelModel needs at least 3 LFs; got {arr.shape[1]}. Use MajorityVote or DawidSkene."
             )
+        if not len(arr):
+            raise LabelModelError("Snorkel's LabelModel cannot be fitted on 0 rows; pass the votes of at least one row")
         try:
             import logging
 
