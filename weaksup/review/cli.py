@@ -115,9 +115,13 @@ def import_(
         if run.config.task.name != task:
             raise ReviewError(f"--run {run_dir} is a run of task {run.config.task.name!r}, not {task!r}")
         space, row_ids = run.label_space, run.labels["row_id"].astype(str).tolist()
-    elif (gold_dir / MANIFEST).is_file():
-        space = load_gold(gold_dir).label_space
-    else:
+    if (gold_dir / MANIFEST).is_file():
+        previous = load_gold(gold_dir)
+        if previous.task != task:
+            raise ReviewError(f"the gold set in {gold_dir} is for task {previous.task!r}, not {task!r}; check --task "
+                              "and --gold-dir")
+        space = space or previous.label_space
+    elif space is None:
         raise ReviewError(f"no gold set in {gold_dir} to take the label space from; pass --run RUN_DIR (or "
                           "--gold-dir of the task's gold set)")
     fmt = detect_format(export_file) if format == "auto" else format

@@ -1,0 +1,164 @@
+"""``weaksup review`` end to end, and the full loop on the YouTube example: run -> export -> simulated
+annotators answer from the UCI labels -> import -> re-run -> the gold set grew and the run uses the new version."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO
+from tests.review.helpers import ls_export, write_json
+from weaksup.cli import main
+
+
+def cli(capsys, *args):
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """One run of the shipped config on a copy of the gold set (shared by the tests of this module)."""
+    import os
+
+    from weaksup.config import load_config
+    from weaksup.pipeline import run
+
+    base = tmp_path_factory.mktemp("loop")
+    shutil.copytree(REPO / "gold_sets" / "youtube_spam", base / "gold")
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        config = load_config(REPO / "configs" / "youtube_spam.toml",
+                             [f"output.path={base / 'run' / 'labels.parquet'}", f"gold.path={base / 'gold'}",
+                              "mlflow.enabled=false"])
+        run(config, progress=False)
+    finally:
+        os.chdir(cwd)
+    return base
+
+
+@pytest.mark.slow
+def test_full_review_loop_on_youtube(first_run, tmp_path, capsys, monkeypatch, youtube):
+    monkeypatch.chdir(REPO)
+    base = tmp_path / "loop"
+    shutil.copytree(first_run, base)
+    run_dir, gold_dir = base / "run", base / "gold"
+    before = json.loads((run_dir / "run.json").read_text())
+    assert before["gold"]["version"] == 1
+
+    code, out, err = cli(capsys, "review", "export", run_dir, "--budget", 60, "--out", base / "tasks.json",
+                         "--field", "author")
+    assert code == 0, err
+    assert "60 row(s) in the review queue" in out and "masked: 60 value(s) in 'author'" in out
+    tasks = json.loads((base / "tasks.json").read_text())
+    assert len(tasks) == 60 and all(t["data"]["author"] == "<REDACTED>" for t in tasks)
+    assert (base / "tasks.labeling_config.xml").is_file()
+    gold_ids = set(pd.read_csv(gold_dir / "labels.csv", dtype=str)["row_id"])
+    exported = [t["data"]["row_id"] for t in tasks]
+    assert not set(exported) & gold_ids  # rows with gold are never sent again
+    assert len({t["data"]["text"].lower() for t in tasks}) >= 55  # few exact repeats in one batch
+
+    truth = youtube.set_index("row_id")["label"]
+    answers = {}
+    for i, rid in enumerate(exported):
+        answers[rid] = [(1, truth[rid])]
+        if i < 20:  # a second annotator on a third of the tasks: two disagreements
+            other = {"ham": "spam", "spam": "ham"}[truth[rid]] if i in (3, 7) else truth[rid]
+            answers[rid].append((2, other))
+        if i == 30:
+            answers[rid].append((3, None))  # cancelled
+    write_json(ls_export(tasks, answers), base / "export.json")
+    code, out, err = cli(capsys, "review", "import", base / "export.json", "--task", "youtube_spam", "--gold-dir",
+                         gold_dir, "--run", run_dir)
+    assert code == 0, err
+    assert "80 annotation(s) of 60 row(s); left out: 1 cancelled" in out
+    assert "v1 -> v2" in out and "60 new row(s)" in out and "2 row(s) with disagreeing labels" in out
+    assert "agreement over 20 row(s)" in out
+
+    from weaksup.gold import load_gold
+
+    gold = load_gold(gold_dir)
+    assert gold.version == 2 and gold.counts() == {"dev": 286 + 60, "test": 290}
+    assert set(gold.frame.loc[gold.frame["annotator"] == "user-1", "row_id"]) == set(exported)
+
+    from weaksup.config import load_config
+    from weaksup.pipeline import load_run, run
+
+    config = load_config(REPO / "configs" / "youtube_spam.toml",
+                         [f"output.path={run_dir / 'labels.parquet'}", f"gold.path={gold_dir}", "mlflow.enabled=false"])
+    result = run(config, progress=False)
+    after = json.loads((run_dir / "run.json").read_text())
+    assert after["gold"]["version"] == 2 and after["gold"]["hash"] == gold.hash
+    assert after["gold"]["counts"]["dev"] == 286 + 60
+    assert "accuracy" in after["metrics"]
+    assert result.status_counts["reviewed"] == 286 + 60 - 2  # the two tied rows have no majority label
+    report = " ".join(re.sub(r"<[^>]+>", " ", (run_dir / "report.html").read_text(encoding="utf-8")).split())
+    assert f"gold set youtube_spam v2 (hash {gold.hash} )" in report
+    assert re.search(r"on the 290 test gold rows: accuracy 0\.\d+", report)
+    labels = load_run(run_dir).labels.set_index("row_id")
+    agreed = [r for i, r in enumerate(exported) if i not in (3, 7)]
+    assert (labels.loc[agreed, "review_status"] == "reviewed").all()
+    assert (labels.loc[agreed, "label"] == truth[agreed]).all()
+
+
+def test_export_csv_and_import_sheet(first_run, tmp_path, capsys, monkeypatch, youtube):
+    monkeypatch.chdir(REPO)
+    gold_dir = shutil.copytree(first_run / "gold", tmp_path / "gold")
+    code, out, err = cli(capsys, "review", "export", first_run / "run", "--format", "csv", "--budget", 5, "--out",
+                         tmp_path / "sheet.csv", "--threshold", 0.99, "--class-threshold", "spam=0.999")
+    assert code == 0, err
+    sheet = pd.read_csv(tmp_path / "sheet.csv", dtype=str, keep_default_na=False)
+    assert len(sheet) == 5 and (sheet["label"] == "").all()
+    sheet["label"] = youtube.set_index("row_id").loc[sheet["row_id"], "label"].to_numpy()
+    sheet.to_csv(tmp_path / "filled.csv", index=False)
+    code, out, err = cli(capsys, "review", "import", tmp_path / "filled.csv", "--task", "youtube_spam", "--gold-dir",
+                         gold_dir, "--annotator", "kim", "--split", "test")
+    assert code == 0, err
+    from weaksup.gold import load_gold
+
+    gold = load_gold(gold_dir)
+    assert gold.version == 2 and gold.counts()["test"] == 295
+    assert (gold.frame.loc[gold.frame["annotator"] == "kim", "split"] == "test").all()
+
+
+def test_bad_input_exits_2_naming_the_culprit(first_run, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    gold_dir = shutil.copytree(first_run / "gold", tmp_path / "gold")
+    tasks = [{"data": {"row_id": "z13", "text": "hi"}}, {"data": {"row_id": "z14", "text": "yo"}}]
+    write_json(ls_export(tasks, {"z13": [(1, "spam")], "z14": [(1, "SPAM")]}), tmp_path / "bad.json")
+    code, _, err = cli(capsys, "review", "import", tmp_path / "bad.json", "--task", "youtube_spam", "--gold-dir",
+                       gold_dir)
+    assert code == 2 and "Traceback" not in err
+    assert "bad.json: task 2, annotation 102: row_id 'z14': label 'SPAM' by 'user-1' is not in the label space" in err
+    write_json(ls_export(tasks, {"z13": [(1, "spam")]}), tmp_path / "ids.json")
+    code, _, err = cli(capsys, "review", "import", tmp_path / "ids.json", "--task", "youtube_spam", "--gold-dir",
+                       gold_dir, "--run", first_run / "run")
+    assert code == 2 and "task 1: row_id 'z13' is not a row of the dataset" in err
+    (tmp_path / "broken.json").write_text("[{\"id\": 1,")
+    code, _, err = cli(capsys, "review", "import", tmp_path / "broken.json", "--task", "youtube_spam", "--gold-dir",
+                       gold_dir)
+    assert code == 2 and "broken.json:1:" in err and "not valid JSON" in err
+    code, _, err = cli(capsys, "review", "import", tmp_path / "bad.json", "--task", "other", "--gold-dir", gold_dir)
+    assert code == 2 and "for task 'youtube_spam', not 'other'" in err
+    code, _, err = cli(capsys, "review", "import", tmp_path / "bad.json", "--task", "new")
+    assert code == 2 and "pass --run RUN_DIR" in err
+    code, _, err = cli(capsys, "review", "import", tmp_path / "bad.json", "--task", "youtube_spam", "--gold-dir",
+                       gold_dir, "--format", "xml")
+    assert code == 2 and "unknown --format 'xml'" in err
+    code, _, err = cli(capsys, "review", "export", tmp_path, "--out", tmp_path / "t.json")
+    assert code == 2 and "not a run folder" in err and not (tmp_path / "t.json").exists()
+    code, _, err = cli(capsys, "review", "export", first_run / "run", "--format", "xlsx")
+    assert code == 2 and "unknown --format 'xlsx'" in err
+    code, _, err = cli(capsys, "review", "export", first_run / "run", "--class-threshold", "spam", "--out",
+                       tmp_path / "t.json")
+    assert code == 2 and "--class-threshold takes CLASS=NUMBER" in err and not (tmp_path / "t.json").exists()
+    from weaksup.gold import load_gold
+
+    assert load_gold(gold_dir).version == 1  # nothing was written by the failed imports
