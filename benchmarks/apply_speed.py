@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import resource
 import sys
 import threading
@@ -25,23 +24,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from weaksup import apply_lfs, keyword_lf, regex_lf  # noqa: E402
+from scale_lfs import LFS  # noqa: E402
+
+from weaksup import apply_lfs  # noqa: E402
 from weaksup.examples import load_youtube_spam  # noqa: E402
 
-HAM, SPAM = 0, 1
-LFS = [
-    keyword_lf("kw_subscribe", ["subscribe", "subscribers", "sub"], SPAM),
-    keyword_lf("kw_please", ["please", "plz", "pls"], SPAM),
-    keyword_lf("kw_song", ["song", "songs"], HAM),
-    keyword_lf("kw_money", ["money", "free", "cash"], SPAM),
-    keyword_lf("kw_my_channel", ["my", "channel"], SPAM, mode="all"),
-    regex_lf("re_check_out", r"check.*out", SPAM, flags=re.IGNORECASE),
-    regex_lf("re_link", r"https?://|www\.", SPAM, flags=re.IGNORECASE),
-    regex_lf("re_views", r"\b\d+\s*(?:billion|million)\b", HAM, flags=re.IGNORECASE),
-    regex_lf("re_love", r"^\s*i\s+love", HAM, flags=re.IGNORECASE),
-    regex_lf("re_shouting", r"[A-Z]{5,}", SPAM),
-]
 
 
 def synthetic_texts(n: int, seed: int = 0) -> pd.Series:

@@ -16,6 +16,7 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     [clean]
     normalize = true                  # NFKC, zero-width characters, whitespace
     mask = []                         # any of "url", "email", "number"
+    duplicates = "near"               # count duplicates: "near" (letters and digits), "exact" or "off"
 
     [lfs]
     modules = ["labeling_functions.youtube_spam"]
@@ -82,7 +83,7 @@ class CleanConfig:
     normalize: bool = True
     lowercase_into: str = ""
     mask: list[str] = field(default_factory=list)
-    duplicates: bool = True
+    duplicates: str = "near"
 
 
 @dataclass(frozen=True)
@@ -330,6 +331,8 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
     from weaksup.data import MASKS
     from weaksup.models.base import TIE_BREAKS
 
+    if clean.duplicates not in ("near", "exact", "off"):
+        problems.append(f"clean.duplicates must be 'near', 'exact' or 'off'; got {clean.duplicates!r}")
     for item in clean.mask:
         if item not in MASKS:
             problems.append(f"clean.mask: unknown mask {item!r}; choose from {sorted(MASKS)}")

@@ -81,10 +81,52 @@ class PrepReport:
 
 
 def _normalise(arr: pa.Array) -> pa.Array:
-    """NFKC, zero-width characters and byte-order marks dropped, whitespace runs to one space, trimmed."""
-    arr = pc.utf8_normalize(arr, form="NFKC")
-    arr = pc.replace_substring_regex(arr, r"[\x{200b}-\x{200d}\x{2060}\x{feff}]", "")
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
+    """NFKC, zero-width characters and byte-order marks dropped, whitespace runs to one space, trimmed.
+
+    Only rows with a character outside printable ASCII or a double space can change before the trim
+    (printable ASCII is already NFKC), so the costly steps run on those rows alone.
+    """
+    import polars as pl
+
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    needs = pl.Series(arr).str.contains(r"[^\x20-\x7e]|  ").fill_null(False).to_arrow()
+    if pc.any(needs).as_py():
+        rows = arr.filter(needs)
+        rows = pl.Series(pc.utf8_normalize(rows, form="NFKC"))
+        rows = rows.str.replace_all(r"[\x{200b}-\x{200d}\x{2060}\x{feff}]", "")
+        # runs of ASCII whitespace (RE2's \s: tab, newline, form feed, return, space) to one space
+        rows = rows.str.replace_all(r"[\t\n\f\r ]{2,}|[\t\n\f\r]", " ")
+        arr = pc.replace_with_mask(arr, needs, rows.to_arrow().cast(arr.type))
+    return pc.utf8_trim_whitespace(arr)
+
+
+def duplicate_keys(texts: pa.Array, *, near: bool = True) -> tuple[Any, Any]:
+    """64-bit hashes of each text (exact duplicates) and, with ``near``, of its lower-cased letters and
+    digits only (near duplicates: copies differing in case, punctuation, spacing or emoji).
+
+    Missing texts hash to 0; without ``near`` the second array is all 0. The hashes are stable for a
+    given Polars version.
+
+    Examples
+    --------
+    >>> exact, near = duplicate_keys(pa.array(["Hi there!", "hi  THERE", None]))
+    >>> bool(exact[0] == exact[1]), bool(near[0] == near[1]), int(exact[2])
+    (False, True, 0)
+    """
+    import numpy as np
+    import polars as pl
+
+    series = pl.Series(texts).cast(pl.String)
+    missing = series.is_null().to_numpy()
+    exact = series.hash(seed=0).to_numpy().copy()
+    exact[missing] = 0
+    if near:
+        loose = series.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", "")
+        near_keys = loose.hash(seed=0).to_numpy().copy()
+        near_keys[missing] = 0
+    else:
+        near_keys = np.zeros(len(series), dtype=np.uint64)
+    return exact, near_keys
 
 
 def prepare(
@@ -308,8 +350,7 @@ def _csv_chunks(file: Path, rows: int, wanted: list[str] | None, strings: set[st
     try:
         reader = pd.read_csv(file, sep=sep, chunksize=rows, usecols=wanted, dtype=dtype, encoding=encoding,
                              keep_default_na=False, na_values=[""])
-        for chunk in reader:
-            yield chunk
+        yield from reader
     except UnicodeDecodeError:
         raise _bad_encoding(file, encoding) from None
     except pd.errors.ParserError as exc:

@@ -313,13 +313,18 @@ def _chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> np.ndarray:
         where = config.input.example or config.input.path
         raise MissingColumnError(f"{where}: no id column {column!r}; its columns are {list(map(str, chunk.columns))}."
                                  " Set input.id_column to the column holding unique row ids")
+    import polars as pl
+
     raw = chunk[column]
-    missing = raw.isna() | (raw.astype(str).str.strip() == "")
+    missing = raw.isna().to_numpy().copy()
+    text = raw if pd.api.types.is_string_dtype(raw.dtype) else raw.astype(str)
+    series = pl.from_pandas(text.where(~missing, ""), nan_to_null=False).cast(pl.String)
+    missing |= (series.str.strip_chars() == "").fill_null(True).to_numpy()
+    ids = text.to_numpy(dtype=object)
     if missing.any():
-        raise DataError(f"{_where(config, int(chunk.index[np.flatnonzero(missing.to_numpy())[0]]))}: empty "
+        raise DataError(f"{_where(config, int(chunk.index[np.flatnonzero(missing)[0]]))}: empty "
                         f"{column!r}; every row needs an id ({int(missing.sum())} row(s) in this chunk lack one)")
-    ids = raw.astype(str).to_numpy(dtype=object)
-    repeated = pd.Series(ids).duplicated(keep=False).to_numpy()
+    repeated = series.is_duplicated().to_numpy()
     if repeated.any():
         rows = chunk.index[repeated][:6].tolist()
         raise DataError(f"{_where(config, rows[0])}: id {ids[repeated][0]!r} is not unique (rows {rows}); "
@@ -438,28 +443,15 @@ def _duplicate_counts(text_hash: np.ndarray, loose_hash: np.ndarray) -> tuple[in
     return counts[0], counts[1]
 
 
-def _text_hashes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of each cleaned text and of its letters and digits only (0 for missing text)."""
-    import pyarrow.compute as pc
-
-    arr = pa.array(texts, from_pandas=True, type=pa.large_string())
-    loose = pc.replace_substring_regex(pc.utf8_lower(arr), r"[^\pL\pN]+", "")
-    out = []
-    for values in (arr, loose):
-        obj = values.to_numpy(zero_copy_only=False)
-        hashed = pd.util.hash_array(np.where(pd.isna(obj), "", obj).astype(object))
-        hashed[pd.isna(obj)] = 0
-        out.append(hashed)
-    return out[0], out[1]
-
-
 def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress: bool | None = None
                 ) -> _Applied:
     """Read, clean and vote chunk by chunk, reusing saved LF columns; returns the whole vote matrix values."""
     from tqdm.auto import tqdm
 
     from weaksup.apply import apply_lfs
-    from weaksup.data import prepare
+    from weaksup.data import duplicate_keys, prepare
+
+    import polars as pl
 
     lfs = setup.registry.lfs
     lf_ids = [lf.lf_id for lf in lfs]
@@ -477,7 +469,7 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
             if i == 0:
                 _check_fields(config, setup.registry, chunk)
             ids = _chunk_ids(config, chunk)
-            id_hashes.append(pd.util.hash_array(ids))
+            id_hashes.append(pl.Series(ids, dtype=pl.String).hash(seed=0).to_numpy())
             saved = store.get(i, ids) if store is not None else None
             saved_ids = list(json.loads(str(saved["meta"]))["lf_names"]) if saved is not None else []
             if saved is not None:
@@ -502,8 +494,11 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
                                             lowercase_into=config.clean.lowercase_into or None,
                                             mask=config.clean.mask, duplicates=False)
                     missing_text += report.missing_text
-                    th, lh = _text_hashes(clean[text]) if config.clean.duplicates else (
-                        np.zeros(len(clean), np.uint64), np.zeros(len(clean), np.uint64))
+                    if config.clean.duplicates == "off":
+                        th = lh = np.zeros(len(clean), np.uint64)
+                    else:
+                        th, lh = duplicate_keys(pa.array(clean[text], from_pandas=True, type=pa.large_string()),
+                                                near=config.clean.duplicates == "near")
                 else:
                     th = lh = np.zeros(len(clean), np.uint64)
                 if todo:
