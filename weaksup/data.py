@@ -348,9 +348,11 @@ def _csv_chunks(file: Path, rows: int, wanted: list[str] | None, strings: set[st
     _check_columns(file, header, wanted)
     dtype = {c: str for c in header if c in strings}
     try:
-        reader = pd.read_csv(file, sep=sep, chunksize=rows, usecols=wanted, dtype=dtype, encoding=encoding,
+        # all columns are read (pandas drops the extra fields of a malformed line silently with usecols)
+        reader = pd.read_csv(file, sep=sep, chunksize=rows, dtype=dtype, encoding=encoding,
                              keep_default_na=False, na_values=[""])
-        yield from reader
+        for chunk in reader:
+            yield chunk if wanted is None else chunk[wanted]
     except UnicodeDecodeError:
         raise _bad_encoding(file, encoding) from None
     except pd.errors.ParserError as exc:

@@ -188,7 +188,8 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
             module_spec.loader.exec_module(module)  # type: ignore[union-attr]
         except Exception as exc:
             sys.modules.pop(name, None)
-            raise LFDefinitionError(f"importing LF module {str(path)!r} failed: {type(exc).__name__}: {exc}") from exc
+            raise LFDefinitionError(f"importing LF module {str(path)!r} failed: {type(exc).__name__}: {exc}\n"
+                                    f"{_user_traceback(exc)}") from exc
     else:
         cwd = os.getcwd()
         if cwd not in sys.path:
@@ -205,9 +206,20 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
         except LFDefinitionError:
             raise
         except Exception as exc:
-            raise LFDefinitionError(f"importing LF module {str(spec)!r} failed: {type(exc).__name__}: {exc}") from exc
+            raise LFDefinitionError(f"importing LF module {str(spec)!r} failed: {type(exc).__name__}: {exc}\n"
+                                    f"{_user_traceback(exc)}") from exc
     modules = [module]
     if hasattr(module, "__path__"):
         for info in pkgutil.walk_packages(module.__path__, prefix=module.__name__ + "."):
             modules.extend(_import_all(info.name) if not info.ispkg else [importlib.import_module(info.name)])
     return modules
+
+
+def _user_traceback(exc: BaseException) -> str:
+    """The traceback of an import failure without the import machinery's own frames."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "importlib" not in f.filename and not f.filename.startswith("<frozen")
+              and Path(f.filename).parent != Path(__file__).parent]
+    return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)).rstrip()

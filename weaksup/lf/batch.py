@@ -91,8 +91,15 @@ class Batch:
         return arr is not None and (pa.types.is_large_string(arr.type) or (self.n == 0 and pa.types.is_null(arr.type)))
 
     def values(self, field: str) -> list[Any]:
-        """The column as a Python list (``None``/``NaN`` for missing values)."""
-        return self._cached(("values", field), lambda: self.frame[field].tolist())
+        """The column as a Python list; a missing text is ``None`` (not pandas' ``NaN``), so an LF can
+        test ``x.text is None``."""
+        def listed() -> list[Any]:
+            column = self.frame[field]
+            if pd.api.types.is_string_dtype(column.dtype) and column.hasnans:
+                return column.astype(object).where(column.notna(), None).tolist()
+            return column.tolist()
+
+        return self._cached(("values", field), listed)
 
     def regex_mask(self, field: str, re2_pattern: str) -> np.ndarray:
         """Boolean mask of rows whose field matches an RE2 pattern (missing rows: False)."""

@@ -1,0 +1,74 @@
+"""Run configs: every problem named with the file and the key; overrides; paths kept in the project."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pipeline_project import write_config
+from weaksup.config import ConfigError, RunConfig, load_config
+
+
+def test_a_valid_config_with_overrides(tmp_path):
+    path = write_config(tmp_path)
+    cfg = load_config(path, ["label_model.seed=7", "review.threshold=0.9", "lfs.tags=['a', 'b']",
+                             "output.path=elsewhere/out.csv", "clean.normalize=false"], project=tmp_path)
+    assert cfg.label_model.seed == 7 and cfg.review.threshold == 0.9 and cfg.lfs.tags == ["a", "b"]
+    assert cfg.output_path == tmp_path / "elsewhere" / "out.csv" and cfg.clean.normalize is False
+    assert RunConfig.from_dict(cfg.to_dict(), project=tmp_path) == RunConfig.from_dict(cfg.to_dict(), project=tmp_path)
+
+
+def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
+    path = write_config(tmp_path, label_model={"nmae": "DawidSkene", "seed": "zero"}, outptu={"x": 1})
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert message.startswith(str(path))
+    assert "unknown key label_model.nmae (did you mean 'name'?)" in message
+    assert "label_model.seed must be an integer; got str 'zero'" in message
+    assert "unknown table [outptu] (did you mean 'output'?)" in message
+    assert message.count("\n  - ") == 3
+
+
+@pytest.mark.parametrize("sections, expected", [
+    ({"task": None}, "missing table [task]"),
+    ({"lfs": {"modules": []}}, "lfs.modules is empty"),
+    ({"input": {"example": "youtube_spam"}}, "exactly one of path"),
+    ({"input": {"chunk_rows": 0}}, "input.chunk_rows must be at least 1"),
+    ({"output": {"path": "out/labels.xlsx"}}, "the extension picks the format"),
+    ({"clean": {"mask": ["phone"]}}, "unknown mask 'phone'"),
+    ({"clean": {"duplicates": True}}, "clean.duplicates must be a string"),
+    ({"label_model": {"tie_break": "coin"}}, "label_model.tie_break must be one of"),
+    ({"gold": {"split": "train"}}, "gold.split must be 'dev' or 'test'"),
+    ({"review": {"threshold": 1.5}}, "review.threshold must be between 0 and 1; got 1.5"),
+    ({"review": {"class_thresholds": {"eggs": 0.5}}}, "'eggs' is not a class of the task"),
+    ({"mlflow": {"enabled": "yes"}}, "mlflow.enabled must be true or false"),
+])
+def test_bad_values(tmp_path, sections, expected):
+    with pytest.raises(ConfigError, match=expected.replace("[", r"\[").replace("(", r"\(")):
+        load_config(write_config(tmp_path, **sections))
+
+
+def test_toml_syntax_errors_and_missing_files(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[task]\nname = \n")
+    with pytest.raises(ConfigError, match=r"bad.toml: not valid TOML: .*line 2"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="expected section.key=value"):
+        load_config(write_config(tmp_path), ["seed=7"])
+
+
+def test_paths_may_not_leave_the_project_unless_absolute(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    cfg = load_config(write_config(project, input={"path": "../secrets.csv"}), project=project)
+    with pytest.raises(ConfigError, match=r"input.path = '../secrets.csv' points outside the project folder"):
+        cfg.resolve(cfg.input.path, "input.path")
+    absolute = load_config(write_config(project, input={"path": str(tmp_path / "data.csv")}), project=project)
+    assert absolute.resolve(absolute.input.path, "input.path") == tmp_path / "data.csv"
+    linked = project / "link"
+    linked.symlink_to(tmp_path)
+    cfg = load_config(write_config(project, output={"path": "link/out.parquet"}), project=project)
+    with pytest.raises(ConfigError, match="points outside the project folder"):
+        cfg.output_path  # noqa: B018 - a symlink out of the project is caught too
