@@ -34,8 +34,10 @@ from weaksup.votes import VoteMatrix
 
 __version__ = "0.1.0"
 
-# Reports (matplotlib) and MLflow logging load on first use, so `import weaksup` stays light.
-_LAZY = {"QualityReport": "weaksup.report", "build_report": "weaksup.report", "log_report": "weaksup.tracking"}
+# Reports (matplotlib), MLflow logging, the workbench and the end model (scikit-learn) load on first use,
+# so `import weaksup` stays light.
+_LAZY = {"QualityReport": "weaksup.report", "build_report": "weaksup.report", "log_report": "weaksup.tracking",
+         "Workbench": "weaksup.workbench", "train_end_model": "weaksup.end_model"}
 
 
 def __getattr__(name: str):
@@ -61,6 +63,7 @@ __all__ = [
     "Registry",
     "SnorkelLabelModel",
     "VoteMatrix",
+    "Workbench",
     "__version__",
     "agreement",
     "apply_lfs",
@@ -79,5 +82,6 @@ __all__ = [
     "model_score_lf",
     "regex_lf",
     "threshold_lf",
+    "train_end_model",
     "write_gold",
 ]

@@ -1,0 +1,241 @@
+"""The notebook workbench: cached votes, previews, summary, clusters, export."""
+
+from __future__ import annotations
+
+import linecache
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import ABSTAIN, Registry, apply_lfs, keyword_lf, labeling_function, lf_summary, model_score_lf, regex_lf
+from weaksup.errors import LFDefinitionError, MissingColumnError, UnknownLFError
+from weaksup.lf import threshold_lf
+from weaksup.workbench import Workbench, highlight
+
+HAM, SPAM = 0, 1
+LABELS = ["ham", "spam"]
+TEXTS = ["Subscribe to my channel!", "nice song", "check out my <b>channel</b> & win", "great song, love it",
+         "sub 4 sub", "free money at www.spam.com", "song of the year", "I LOVE THIS SONG!!!", "hello",
+         "my channel is the best, subscribe"]
+GOLD = pd.Series({"r0": "spam", "r1": "ham", "r2": "spam", "r3": "ham", "r4": "spam", "r7": "ham", "r9": "spam"})
+
+
+def frame():
+    return pd.DataFrame({"row_id": [f"r{i}" for i in range(len(TEXTS))], "text": TEXTS,
+                         "n_words": [len(t.split()) for t in TEXTS]})
+
+
+def kw_sub(version=None):
+    return keyword_lf("kw_sub", ["subscribe", "sub"], SPAM, version=version)
+
+
+@labeling_function(fields=["text"], labels=[HAM])
+def mentions_song(x):
+    return HAM if "song" in x.text.lower() else ABSTAIN
+
+
+@pytest.fixture()
+def wb():
+    return Workbench(frame(), gold=GOLD, lfs=[kw_sub(), mentions_song], label_space=LABELS)
+
+
+def test_votes_are_cached_per_lf_version(wb):
+    assert wb.cache_info().misses == 2
+    wb.add(regex_lf("re_channel", r"my\s+channel", SPAM))
+    assert wb.cache_info().misses == 3
+    edited = keyword_lf("kw_sub", ["subscribe", "sub", "subs"], SPAM)  # an edit: a new version, same name
+    wb.add(edited)
+    assert wb.cache_info().misses == 4 and wb["kw_sub"] is edited and len(wb) == 3
+    before = wb.cache_info()
+    wb.add(kw_sub())  # back to the first version: still cached
+    wb.remove("re_channel").add(regex_lf("re_channel", r"my\s+channel", SPAM))
+    after = wb.cache_info()
+    assert after.misses == before.misses and after.hits == before.hits + 2
+    assert wb.votes == apply_lfs(wb.lfs, frame(), id_column="row_id", label_space=wb.label_space)
+
+
+def test_preview_figures_match_lf_summary(wb):
+    lf = regex_lf("re_channel", r"my\s+channel|www\.", SPAM)
+    p = wb.try_lf(lf)
+    wb.add(lf)
+    summary = lf_summary(wb.votes, wb.lfs, gold=wb.y_dev)
+    assert p.coverage == pytest.approx(summary.loc["re_channel", "Coverage"]) == 0.3
+    assert (p.correct, p.incorrect) == (summary.loc["re_channel", "Correct"], summary.loc["re_channel", "Incorrect"])
+    assert p.polarity == ["spam"] and p.accuracy == 1.0 and p.n_fired == 3
+    assert p.per_lf.loc["kw_sub", "overlaps"] == 2 and p.per_lf.loc["kw_sub", "conflicts"] == 0
+    assert set(p.fires["row_id"]) == {"r0", "r5", "r9"}  # where it fires, with the text
+    assert p.new_coverage == pytest.approx(0.1)  # only r5: kw_sub covers r0 and r9
+
+
+def test_preview_samples_wrong_and_conflicting_rows(wb):
+    loves = keyword_lf("kw_love", ["love"], SPAM)
+    p = wb.preview(loves)
+    assert set(p.wrong["row_id"]) == {"r3", "r7"} and set(p.wrong["gold"]) == {"ham"}
+    assert set(p.conflicts["row_id"]) == {"r3", "r7"}
+    assert p.conflicts["others"].tolist() == ["mentions_song=ham", "mentions_song=ham"]
+    assert p.conflict == pytest.approx(0.2) and p.accuracy == 0.0
+    assert "kw_love" not in wb  # preview does not add
+    text = repr(p)
+    assert "kw_love" in text and "coverage 0.200" in text and "0 correct, 2 incorrect" in text
+
+
+def test_preview_html_escapes_text_and_highlights_the_match(wb):
+    p = wb.preview(keyword_lf("kw_channel", ["channel"], SPAM))
+    page = p._repr_html_()
+    assert "&lt;b&gt;<mark>channel</mark>&lt;/b&gt; &amp; win" in page
+    assert "<b>channel</b>" not in page
+    assert highlight("a <script>x</script>", []) == "a &lt;script&gt;x&lt;/script&gt;"
+    long = "x" * 500 + " subscribe " + "y" * 500
+    cut = highlight(long, [re.compile("subscribe")], limit=100)
+    assert "<mark>subscribe</mark>" in cut and cut.startswith("…") and cut.endswith("…")
+
+
+def test_preview_of_an_edit_is_compared_with_the_other_lfs(wb):
+    p = wb.preview(kw_sub(version="v2"))
+    assert "kw_sub" not in p.per_lf.index and list(p.per_lf.index) == ["mentions_song"]
+
+
+def test_summary_has_lf_summary_columns_metrics_and_uncovered_rows(wb):
+    s = wb.summary(n_uncovered=3)
+    assert list(s.lfs.columns) == list(lf_summary(wb.votes, wb.lfs, gold=wb.y_dev).columns)
+    assert s.n_uncovered == 3 and set(s.uncovered["row_id"]) == {"r2", "r5", "r8"}
+    assert (wb.votes.select(wb.votes.lf_names).to_frame().loc[["r2", "r5", "r8"]] == ABSTAIN).all().all()
+    metrics = s.metrics
+    assert list(metrics.columns)[1:] == ["MajorityVote", "difference"]
+    assert metrics.loc["gold rows", "MajorityVote"] == 7
+    assert "LF summary" in s._repr_html_() and "uncovered" in repr(s)
+
+
+def test_label_model_and_probabilities(wb):
+    model = wb.fit_label_model()
+    proba = model.predict_proba(wb.votes)
+    assert proba.shape == (10, 2) and np.allclose(proba.sum(axis=1), 1)
+
+
+def test_clusters_show_sizes_examples_and_vote_profile(wb):
+    view = wb.clusters(n=3)
+    assert view.table["size"].sum() == 10 and len(view.table) == 3
+    assert {"coverage", "votes_ham", "votes_spam", "conflict", "n_gold", "terms", "examples"} <= set(view.table.columns)
+    assert sum(len(view.rows(c)) for c in view.table.index) == 10
+    assert "<li>" in view._repr_html_() and "clusters of 10 rows" in repr(view)
+    uncovered = wb.clusters(n=2, rows="uncovered")
+    assert set(uncovered.assignments.index) == {"r2", "r5", "r8"}
+    assert (uncovered.table["coverage"] == 0).all()
+    vectors = np.eye(10)[:, :4] + 0.01
+    assert wb.clusters(n=2, embeddings=vectors).table["size"].sum() == 10
+
+
+def test_errors_name_the_culprit_and_the_fix(wb):
+    with pytest.raises(MissingColumnError, match=r"text column 'body' .* Pass text_column="):
+        Workbench(frame(), text_column="body")
+    with pytest.raises(UnknownLFError, match="did you mean 'kw_sub'"):
+        wb.remove("kw_subs")
+    with pytest.raises(LFDefinitionError, match=r"votes \[2\], outside the label space \['ham', 'spam'\]"):
+        wb.add(keyword_lf("kw_three", "hello", 2))
+    with pytest.raises(LFDefinitionError, match="Decorate the function with @labeling_function"):
+        wb.preview(lambda x: 1)
+    with pytest.raises(MissingColumnError, match="reads column"):
+        wb.add(threshold_lf("long", "n_chars > 10", SPAM))
+
+
+# ---------------------------------------------------------------------------------------------- export
+def test_export_writes_a_module_with_the_same_votes_and_versions(wb, tmp_path):
+    wb.add(regex_lf("re_link", r"www\.|https?://", SPAM, flags=re.IGNORECASE, tags=["links"]),
+           threshold_lf("short", "n_words < 3", HAM),
+           keyword_lf("kw_money", ["money", "win"], SPAM, description="money talk"))
+    path = wb.export(tmp_path / "my_task.py")
+    registry = Registry.from_modules(path)
+    assert list(registry) == list(wb._lfs) and registry.label_space == wb.label_space
+    assert [lf.version for lf in registry.lfs if lf.kind != "generic"] == \
+        [lf.version for lf in wb.lfs if lf.kind != "generic"]
+    assert registry["kw_money"].description == "money talk" and registry["re_link"].tags == ("links",)
+    exported = apply_lfs(registry, frame(), id_column="row_id")
+    assert np.array_equal(exported.values, wb.votes.values)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        wb.export(path)
+
+
+def _notebook_cell(source: str, filename: str) -> dict:
+    """Run code the way Jupyter does: in __main__, with the cell's source only in linecache."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    scope = {"__name__": "__main__"}
+    exec(compile(source, filename, "exec"), scope)  # noqa: S102 - test input
+    return scope
+
+
+def test_export_from_notebook_cells_copies_helpers_and_constants(tmp_path):
+    cell = (
+        "import re\n"
+        "from weaksup import ABSTAIN, labeling_function\n"
+        "SPAM = 1\n"
+        "BANGS = re.compile(r'!{3,}')\n"
+        "WORDS = {'love', 'best'}\n\n"
+        "def shouting(text):\n"
+        "    return sum(c.isupper() for c in text) > 0.5 * len(text)\n\n"
+        "@labeling_function(fields=['text'], labels=[SPAM])\n"
+        "def excited(x):\n"
+        "    '''Shouting or many exclamation marks.'''\n"
+        "    return SPAM if BANGS.search(x.text) or shouting(x.text) or WORDS & set(x.text.split()) else ABSTAIN\n"
+    )
+    scope = _notebook_cell(cell, str(tmp_path / "ipykernel_1" / "cell1.py"))
+    wb = Workbench(frame(), lfs=[scope["excited"]], label_space=LABELS)
+    source = wb.export(tmp_path / "nb.py").read_text()
+    assert "def shouting(text):" in source and "BANGS = re.compile" in source and "SPAM = 1" in source
+    registry = Registry.from_modules(tmp_path / "nb.py")
+    assert registry["excited"].version == scope["excited"].version
+    assert np.array_equal(apply_lfs(registry, frame(), id_column="row_id").values, wb.votes.values)
+
+
+def test_export_refuses_what_it_cannot_write_and_writes_nothing(tmp_path):
+    from sklearn.dummy import DummyClassifier
+
+    clf = DummyClassifier(strategy="prior").fit([[0], [1]], [0, 1])
+    scope = _notebook_cell("class Thing:\n    pass\n\nTHING = Thing()\n\n"
+                           "from weaksup import labeling_function\n"
+                           "@labeling_function\ndef odd(x):\n    return 1 if THING else -1\n",
+                           str(tmp_path / "cell2.py"))
+    wb = Workbench(frame(), lfs=[model_score_lf("clf", clf, field=["n_words"], thresholds={1: 0.9}),
+                                 labeling_function(name="lam")(lambda x: -1), scope["odd"]], label_space=LABELS)
+    with pytest.raises(LFDefinitionError) as info:
+        wb.export(tmp_path / "out.py")
+    message = str(info.value)
+    assert "'clf' (model_score) holds a fitted model" in message and "model_score_lf(...)" in message
+    assert "'lam'" in message and "lambda" in message
+    assert "'odd'" in message and "global 'THING' (Thing)" in message
+    assert not (tmp_path / "out.py").exists()
+
+
+@pytest.mark.slow
+def test_youtube_workbench_end_to_end(youtube, youtube_registry, tmp_path):
+    data = youtube.drop(columns=["label", "split"])
+    wb = Workbench(data, gold="gold_sets/youtube_spam", lfs=youtube_registry)
+    assert int((wb.y_dev != ABSTAIN).sum()) == 286  # dev only, never test
+    spam = wb.label_space["spam"]
+    p = wb.preview(keyword_lf("kw_like", ["like this", "likes", "thumbs up"], spam))
+    assert 0 < p.coverage < 0.2 and p.correct + p.incorrect == p.n_dev > 0
+    s = wb.summary()
+    assert s.evaluation.model.accuracy > s.evaluation.baseline.accuracy  # label model beats MV on dev
+    assert s.n_uncovered == int((wb.votes.values == ABSTAIN).all(axis=1).sum()) > 0
+    view = wb.clusters(n=8, rows="uncovered")
+    assert view.table["size"].sum() == s.n_uncovered
+    # the module of the shipped LFs holds a fitted model-score LF: export refuses it by name
+    with pytest.raises(LFDefinitionError, match="'sms_model' \\(model_score\\)"):
+        wb.export(tmp_path / "yt.py")
+    wb.remove("sms_model")
+    registry = Registry.from_modules(wb.export(tmp_path / "yt.py"))
+    assert np.array_equal(apply_lfs(registry, data, id_column="row_id").values, wb.votes.values)
+
+
+def test_preview_benchmark_runs(tmp_path):
+    import importlib.util
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("wb_bench", REPO / "benchmarks" / "workbench_preview.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = bench.main(["--rows", "3000", "--repeats", "1", "--json", str(tmp_path / "wb.json")])
+    assert result["rows"] == 3000 and 0 < result["keyword"]["coverage"] < 1
+    assert result["regex"]["preview_s"] > 0 and result["keyword"]["n_dev"] > 0

@@ -1,0 +1,223 @@
+"""Group similar rows so that one decision can label a whole group (TF-IDF, or embeddings you bring).
+
+:func:`cluster_texts` assigns every text to one of ``n`` clusters (TF-IDF of words and character n-grams,
+reduced with a truncated SVD, then k-means) and names each cluster by its top terms. :func:`vote_profile`
+describes each cluster by its LF votes: coverage, each class's share of the votes, conflicts and, where dev
+gold exists, the gold labels. :class:`~weaksup.workbench.Workbench.clusters` combines both for notebooks.
+Sentence embeddings from any model can replace TF-IDF: pass them as ``embeddings``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.labels import ABSTAIN
+
+logger = logging.getLogger(__name__)
+
+#: Above this many rows, k-means runs in mini-batches.
+MINIBATCH_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class TextClusters:
+    """The cluster of every row, and the top terms of every cluster (empty with precomputed embeddings)."""
+
+    labels: np.ndarray
+    terms: list[list[str]]
+
+
+def cluster_texts(
+    texts: Sequence[Any],
+    n: int = 10,
+    *,
+    embeddings: np.ndarray | None = None,
+    seed: int = 0,
+    n_components: int = 100,
+    n_terms: int = 5,
+) -> TextClusters:
+    """Cluster texts into ``n`` groups of similar rows.
+
+    Parameters
+    ----------
+    texts : sequence
+        The texts (missing values count as empty).
+    n : int, default 10
+        The number of clusters (at most the number of rows).
+    embeddings : array (len(texts), d), optional
+        Row vectors from any model (e.g. sentence embeddings); used instead of TF-IDF.
+    seed : int, default 0
+        Seeds the SVD and k-means: the same inputs give the same clusters.
+    n_components : int, default 100
+        Dimensions kept by the truncated SVD of the TF-IDF matrix.
+    n_terms : int, default 5
+        Top terms kept per cluster.
+
+    Returns
+    -------
+    TextClusters
+        ``labels`` (cluster of each row, ``0..n-1``, the largest cluster first) and ``terms``.
+
+    Examples
+    --------
+    >>> texts = ["subscribe to my channel", "please subscribe to my channel", "love this song",
+    ...          "this song is great", "check out my channel", "great song"]
+    >>> found = cluster_texts(texts, n=2)
+    >>> sorted(np.bincount(found.labels).tolist())
+    [3, 3]
+    >>> "channel" in found.terms[0] + found.terms[1]
+    True
+    """
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    values = ["" if not isinstance(t, str) else t for t in texts]
+    rows = len(values)
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n (the number of clusters) must be a positive integer; got {n!r}")
+    if rows == 0:
+        return TextClusters(np.zeros(0, dtype=np.int64), [])
+    n = int(min(n, rows))
+    matrix = None
+    if embeddings is not None:
+        X = np.asarray(embeddings, dtype=float)
+        if X.ndim != 2 or len(X) != rows:
+            raise ValueError(f"embeddings must have shape ({rows}, d), one vector per row; got {X.shape}")
+        X = normalize(X)
+    else:
+        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2 if rows >= 50 else 1,
+                                     max_features=50_000, stop_words="english")
+        try:
+            matrix = vectorizer.fit_transform(values)
+        except ValueError:  # empty vocabulary (only stop words or blanks)
+            matrix = None
+        if matrix is None or matrix.shape[1] < 2:
+            return TextClusters(np.zeros(rows, dtype=np.int64), [[]])
+        k = min(n_components, matrix.shape[1] - 1, max(rows - 1, 1))
+        X = normalize(TruncatedSVD(k, random_state=seed).fit_transform(matrix)) if k >= 2 else normalize(matrix)
+    if rows > MINIBATCH_ROWS:
+        km = MiniBatchKMeans(n_clusters=n, random_state=seed, n_init=3, batch_size=4096)
+    else:
+        km = KMeans(n_clusters=n, random_state=seed, n_init=3)
+    raw = km.fit_predict(X)
+    order = np.argsort(-np.bincount(raw, minlength=n), kind="stable")  # largest cluster first
+    labels = np.empty(n, dtype=np.int64)
+    labels[order] = np.arange(n)
+    labels = labels[raw]
+    terms: list[list[str]] = []
+    if matrix is not None:
+        vocab = np.asarray(vectorizer.get_feature_names_out())
+        for c in range(n):
+            members = labels == c
+            mean = np.asarray(matrix[members].mean(axis=0)).ravel() if members.any() else np.zeros(len(vocab))
+            top = np.argsort(-mean, kind="stable")[:n_terms]
+            terms.append([str(vocab[i]) for i in top if mean[i] > 0])
+    else:
+        terms = [[] for _ in range(n)]
+    return TextClusters(labels, terms)
+
+
+def vote_profile(
+    clusters: np.ndarray,
+    votes: np.ndarray,
+    class_names: Sequence[str],
+    gold: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Per cluster: ``size``, ``share`` of rows, ``coverage`` (rows with a vote), each class's share of the
+    votes cast (``votes_<class>``), ``conflict`` (rows whose LFs disagree) and, with ``gold``, ``n_gold`` and
+    each class's share of the gold rows (``gold_<class>``).
+
+    Examples
+    --------
+    >>> L = np.array([[1, -1], [1, 1], [-1, -1], [0, 1]])
+    >>> vote_profile(np.array([0, 0, 1, 1]), L, ["ham", "spam"])[["size", "coverage", "votes_spam", "conflict"]].values.tolist()
+    [[2.0, 1.0, 1.0, 0.0], [2.0, 0.5, 0.5, 0.5]]
+    """
+    clusters = np.asarray(clusters)
+    L = np.asarray(votes, dtype=np.int64).reshape(len(clusters), -1)
+    voted = L != ABSTAIN
+    n_voting = voted.sum(axis=1)
+    big = np.iinfo(np.int64).max
+    lo = np.where(voted, L, big).min(axis=1, initial=big)
+    hi = np.where(voted, L, -1).max(axis=1, initial=-1)
+    conflict = (n_voting > 1) & (lo != hi)
+    ids = np.unique(clusters)
+    records = []
+    for c in ids:
+        members = clusters == c
+        cast = L[members][voted[members]]
+        record: dict[str, Any] = {"cluster": int(c), "size": int(members.sum()),
+                                  "share": float(members.mean()), "coverage": float((n_voting[members] > 0).mean())}
+        for k, name in enumerate(class_names):
+            record[f"votes_{name}"] = float((cast == k).mean()) if len(cast) else float("nan")
+        record["conflict"] = float(conflict[members].mean())
+        if gold is not None:
+            g = np.asarray(gold)[members]
+            g = g[g != ABSTAIN]
+            record["n_gold"] = len(g)
+            for k, name in enumerate(class_names):
+                record[f"gold_{name}"] = float((g == k).mean()) if len(g) else float("nan")
+        records.append(record)
+    return pd.DataFrame.from_records(records).set_index("cluster")
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """Clusters of rows with their vote profile, for notebooks (``_repr_html_``).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per cluster (see :func:`vote_profile`), plus ``terms`` and ``examples``.
+    assignments : Series
+        The cluster of every clustered row, indexed by row id.
+    """
+
+    table: pd.DataFrame
+    assignments: pd.Series = field(repr=False)
+
+    def rows(self, cluster: int) -> list[Any]:
+        """The row ids of one cluster (to label them at once, e.g. with a lookup LF on the id column)."""
+        if cluster not in self.table.index:
+            raise KeyError(f"no cluster {cluster!r}; clusters are {self.table.index.tolist()}")
+        return self.assignments.index[self.assignments.to_numpy() == cluster].tolist()
+
+    def __repr__(self) -> str:
+        shown = self.table.drop(columns=["examples"]).copy()
+        shown["terms"] = shown["terms"].map(lambda t: ", ".join(t))
+        return f"ClusterView({len(self.table)} clusters of {len(self.assignments)} rows)\n" + \
+            shown.round(3).to_string()
+
+    def _repr_html_(self) -> str:
+        head = [c for c in self.table.columns if c not in ("terms", "examples")]
+        parts = [f"<div class='weaksup-clusters'><b>{len(self.table)} clusters of {len(self.assignments)} rows</b>",
+                 "<table><thead><tr><th>cluster</th>"
+                 + "".join(f"<th>{html.escape(str(c))}</th>" for c in head)
+                 + "<th>top terms</th><th>examples</th></tr></thead><tbody>"]
+        for cid, row in self.table.iterrows():
+            cells = "".join(f"<td>{_fmt(row[c])}</td>" for c in head)
+            examples = "".join(f"<li>{html.escape(_clip(t))}</li>" for t in row["examples"])
+            parts.append(f"<tr><td>{cid}</td>{cells}<td>{html.escape(', '.join(row['terms']))}</td>"
+                         f"<td style='text-align:left'><ul>{examples}</ul></td></tr>")
+        parts.append("</tbody></table></div>")
+        return "".join(parts)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "" if np.isnan(value) else f"{value:.2f}"
+    return html.escape(str(value))
+
+
+def _clip(text: Any, limit: int = 160) -> str:
+    text = "" if not isinstance(text, str) else " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

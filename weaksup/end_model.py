@@ -1,0 +1,208 @@
+"""The end model: a classifier trained on probabilistic labels, which generalises beyond the LFs' coverage.
+
+The label model only labels rows some LF votes on, and only from the LFs' votes. A classifier trained on
+those labels reads the whole text, so it also labels the rows no LF covers, and often beats the label model
+on the rows they do cover. Fitted, it is an ordinary scikit-learn pipeline: it can score new data, and it
+becomes a :func:`~weaksup.model_score_lf` for the next round of LF writing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.labels import ABSTAIN
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["default_end_model", "end_model_rows", "train_end_model"]
+
+#: ``sample_weight`` policies of :func:`train_end_model`.
+WEIGHTS = ("confidence", "proba", None)
+
+
+def default_end_model(seed: int = 0, *, C: float = 10.0) -> Any:
+    """An unfitted pipeline: TF-IDF of word 1-2-grams and character 2-5-grams, then logistic regression.
+
+    Examples
+    --------
+    >>> [name for name, _ in default_end_model().steps]
+    ['tfidf', 'classifier']
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    features = FeatureUnion([
+        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
+    ])
+    return Pipeline([("tfidf", features),
+                     ("classifier", LogisticRegression(C=C, max_iter=3000, random_state=seed))])
+
+
+def _proba_array(labels: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(n, k)`` probabilities and a mask of the rows the labels leave out (no votes, abstained, missing)."""
+    excluded = None
+    if isinstance(labels, pd.DataFrame):
+        columns = [c for c in labels.columns if str(c).startswith("prob_")]
+        if not columns:
+            raise ValueError("probabilistic_labels is a DataFrame without prob_<class> columns; pass the labels "
+                             f"output (row_id, label, confidence, prob_<class>..., n_votes) or an (n, k) array; "
+                             f"its columns are {list(labels.columns)}")
+        proba = labels[columns].to_numpy(dtype=float)
+        excluded = np.zeros(len(labels), dtype=bool)
+        if "n_votes" in labels:
+            excluded |= labels["n_votes"].fillna(0).to_numpy() == 0
+        if "label" in labels:
+            excluded |= labels["label"].isna().to_numpy() | (labels["label"].astype(str) == "").to_numpy()
+    else:
+        proba = np.asarray(labels, dtype=float)
+    if proba.ndim != 2 or proba.shape[1] < 2:
+        raise ValueError(f"probabilistic_labels must be (n_rows, n_classes >= 2) probabilities; got shape {proba.shape}")
+    bad = ~np.isfinite(proba).all(axis=1)
+    if excluded is None:
+        excluded = np.zeros(len(proba), dtype=bool)
+    excluded |= bad | (np.nan_to_num(proba).sum(axis=1) <= 0)
+    return np.nan_to_num(proba), excluded
+
+
+def end_model_rows(probabilistic_labels: Any, votes: Any = None) -> np.ndarray:
+    """The rows :func:`train_end_model` trains on: finite probabilities, and (with ``votes``) an LF vote.
+
+    Examples
+    --------
+    >>> end_model_rows(np.array([[0.9, 0.1], [0.5, 0.5], [np.nan, np.nan]]), votes=[[0, -1], [-1, -1], [1, 1]])
+    array([ True, False, False])
+    """
+    _, excluded = _proba_array(probabilistic_labels)
+    if votes is not None:
+        L = np.asarray(getattr(votes, "values", votes))
+        if L.ndim != 2 or len(L) != len(excluded):
+            raise ValueError(f"votes must be ({len(excluded)}, m), one row per label row; got shape {L.shape}")
+        excluded = excluded | (L == ABSTAIN).all(axis=1)
+    return ~excluded
+
+
+def train_end_model(
+    features: Any,
+    probabilistic_labels: Any,
+    *,
+    votes: Any = None,
+    sample_weight: str | Sequence[float] | np.ndarray | None = "confidence",
+    min_confidence: float | None = None,
+    model: Any = None,
+    seed: int = 0,
+) -> Any:
+    """Train a classifier on probabilistic labels: TF-IDF (words and characters) + logistic regression by default.
+
+    Rows without a label are left out: rows no LF voted on (``votes``, or an ``n_votes`` of 0), rows whose label
+    abstained (an empty ``label``) and rows whose probabilities are missing.
+
+    Parameters
+    ----------
+    features : sequence of str, Series or array
+        The model's input, one per label row: texts for the default pipeline (any input ``model`` accepts
+        otherwise).
+    probabilistic_labels : array (n, k) or DataFrame
+        Class probabilities (``label_model.predict_proba(votes)``), or the labels output with
+        ``prob_<class>`` columns (and ``n_votes``, ``label`` to find rows to leave out).
+    votes : VoteMatrix or int array (n, m), optional
+        The LF votes: rows where every LF abstained are left out.
+    sample_weight : {"confidence", "proba", None} or array, default "confidence"
+        ``"confidence"``: each row is one example of its most probable class, weighted by how far its
+        confidence is above chance, ``(max p - 1/k) / (1 - 1/k)``. ``"proba"``: each row is ``k`` examples, one
+        per class, weighted by its probability (soft labels). ``None``: unweighted hard labels. An array: your
+        weights, one per row.
+    min_confidence : float, optional
+        Also leave out rows whose top probability is below this.
+    model : scikit-learn estimator, optional
+        An unfitted estimator or pipeline to use instead of :func:`default_end_model` (it is cloned).
+    seed : int, default 0
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Fitted; ``classes_`` are class ids. ``n_train_rows_`` records how many rows it learned from (with a
+        weight above 0).
+
+    Examples
+    --------
+    >>> texts = ["subscribe to my channel", "check out my channel", "free money here", "love this song",
+    ...          "great song", "best video ever", "nobody voted on this row"]
+    >>> proba = np.array([[.1, .9], [.2, .8], [.05, .95], [.9, .1], [.8, .2], [.7, .3], [.5, .5]])
+    >>> votes = np.array([[1], [1], [1], [0], [0], [0], [-1]])
+    >>> end = train_end_model(texts, proba, votes=votes)
+    >>> end.n_train_rows_, end.predict(["subscribe to my songs channel", "this song is great"]).tolist()
+    (6, [1, 0])
+    >>> from weaksup import model_score_lf
+    >>> next_round = model_score_lf("end_model", end, thresholds={1: 0.6})
+    >>> next_round({"text": "check out my channel"})
+    1
+    """
+    from sklearn.base import clone
+
+    proba, _ = _proba_array(probabilistic_labels)
+    keep = end_model_rows(probabilistic_labels, votes)
+    n, k = proba.shape
+    X = features.to_numpy() if isinstance(features, (pd.Series, pd.Index)) else features
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1 and model is None:
+            raise ValueError(f"the default end model reads one text column; got a DataFrame with columns "
+                             f"{list(X.columns)}: pass features=df['text'], or your own model=")
+        X = X.iloc[:, 0].to_numpy() if model is None else X
+    if len(X) != n:
+        raise ValueError(f"features has {len(X)} rows but probabilistic_labels has {n}; they must be aligned")
+    confidence = proba.max(axis=1)
+    if min_confidence is not None:
+        keep &= confidence >= min_confidence
+    policy = sample_weight if isinstance(sample_weight, str) or sample_weight is None else "array"
+    if policy != "array":
+        if policy not in WEIGHTS:
+            raise ValueError(f"sample_weight must be one of {list(WEIGHTS)} or an array; got {sample_weight!r}")
+    else:
+        weights = np.asarray(sample_weight, dtype=float)
+        if weights.shape != (n,):
+            raise ValueError(f"sample_weight must have one weight per row ({n}); got shape {weights.shape}")
+        keep &= weights > 0
+    rows = np.flatnonzero(keep)
+    hard = proba.argmax(axis=1)
+    if policy == "proba":
+        rows_x = np.tile(rows, k)
+        y = np.repeat(np.arange(k), len(rows))
+        w = proba[rows].T.reshape(-1)
+        take = w > 0
+        rows_x, y, w = rows_x[take], y[take], w[take]
+    else:
+        rows_x, y = rows, hard[rows]
+        if policy == "confidence":
+            w = (confidence[rows] - 1.0 / k) / (1.0 - 1.0 / k)
+            take = w > 0  # a row at chance teaches nothing
+            rows_x, y, w = rows_x[take], y[take], w[take]
+        elif policy is None:
+            w = None
+        else:
+            w = weights[rows]
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(f"the end model needs training rows of at least two classes; the {len(rows)} labelled rows "
+                         f"are all of class {classes.tolist()}: write LFs for the other classes first")
+    estimator = clone(model) if model is not None else default_end_model(seed)
+    X_train = X.iloc[rows_x] if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=object)[rows_x]
+    fit_params = {}
+    if w is not None:
+        last = estimator.steps[-1][0] if hasattr(estimator, "steps") else None
+        fit_params = {f"{last}__sample_weight" if last else "sample_weight": w}
+    logger.info("training the end model on %d of %d rows (the others: no vote, abstained, at chance or below "
+                "min_confidence)",
+                len(np.unique(rows_x)), n, n - len(np.unique(rows_x)))
+    estimator.fit(X_train, y, **fit_params)
+    try:
+        estimator.n_train_rows_ = len(np.unique(rows_x))
+    except AttributeError:  # pragma: no cover - estimators that refuse new attributes
+        pass
+    return estimator
