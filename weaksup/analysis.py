@@ -181,13 +181,21 @@ def lf_pair_matrix(votes: VoteMatrix | np.ndarray, what: str = "conflict") -> pd
     if what not in ("overlap", "conflict"):
         raise ValueError(f"what must be 'overlap' or 'conflict'; got {what!r}")
     vm = as_votes(votes)
-    L = vm.values.astype(np.int64)
-    voted = (L != ABSTAIN).astype(np.int64)
-    both = voted.T @ voted
-    if what == "overlap":
-        counts = both
-    else:
-        k = int(L.max()) + 1 if L.size else 0
-        agree = sum(((L == c).astype(np.int64).T @ (L == c).astype(np.int64)) for c in range(k)) if k else both * 0
-        counts = both - agree
+    L = vm.values
+    m = L.shape[1]
+    k = int(L.max()) + 1 if L.size else 0
+    counts = np.zeros((m, m), dtype=np.int64)
+    # Gram matrices of 0/1 indicators in float32 BLAS, block by block (exact: a block's counts stay below 2**24)
+    for start in range(0, len(L), _PAIR_BLOCK):
+        block = L[start:start + _PAIR_BLOCK]
+        voted = (block != ABSTAIN).astype(np.float32)
+        both = voted.T @ voted
+        if what == "conflict":
+            for c in range(k):
+                same = (block == c).astype(np.float32)
+                both -= same.T @ same
+        counts += np.rint(both).astype(np.int64)
     return pd.DataFrame(counts / max(len(L), 1), index=vm.lf_names, columns=vm.lf_names)
+
+
+_PAIR_BLOCK = 1 << 20

@@ -201,12 +201,19 @@ def prepare(
         if name in mask:
             pattern, token = MASKS[name]
             arr = pc.replace_substring_regex(arr, pattern, token)
-    out[text] = pd.Series(arr.to_numpy(zero_copy_only=False), index=out.index, dtype="str")
+    out[text] = _as_series(arr, out.index)
     if lowercase_into:
-        out[lowercase_into] = pd.Series(pc.utf8_lower(arr).to_numpy(zero_copy_only=False), index=out.index, dtype="str")
+        out[lowercase_into] = _as_series(pc.utf8_lower(arr), out.index)
     report = PrepReport(rows=len(out), missing_text=missing, exact_duplicates=exact, near_duplicates=near)
     logger.info("prepared %d rows: %s", len(out), report.to_dict())
     return out, report
+
+
+def _as_series(arr: pa.Array, index: pd.Index) -> pd.Series:
+    """A pandas text column over an Arrow string array (no Python string objects), on ``index``."""
+    series = arr.cast(pa.large_string()).to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
+    series.index = index
+    return series
 
 
 def _first_of_group(keys: pd.Series, ids: pd.Series) -> pd.Series:
