@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/weaksup demo
+	$(BIN)/weaksup run configs/youtube_spam.toml
 
 test: install
 	$(BIN)/python -m pytest
