@@ -37,7 +37,10 @@ __version__ = "0.1.0"
 # Reports (matplotlib), MLflow logging, the workbench and the end model (scikit-learn) load on first use,
 # so `import weaksup` stays light.
 _LAZY = {"QualityReport": "weaksup.report", "build_report": "weaksup.report", "log_report": "weaksup.tracking",
-         "Workbench": "weaksup.workbench", "train_end_model": "weaksup.end_model"}
+         "Workbench": "weaksup.workbench", "train_end_model": "weaksup.end_model",
+         "RunConfig": "weaksup.config", "load_config": "weaksup.config", "run": "weaksup.pipeline",
+         "load_run": "weaksup.pipeline", "review_queue": "weaksup.review", "export_queue": "weaksup.review",
+         "read_export": "weaksup.review", "import_answers": "weaksup.review", "review_issues": "weaksup.review"}
 
 
 def __getattr__(name: str):
@@ -52,6 +55,7 @@ __all__ = [
     "ABSTAIN",
     "GoldSet",
     "QualityReport",
+    "RunConfig",
     "DawidSkene",
     "DevNaiveBayes",
     "DevSelector",
@@ -84,4 +88,12 @@ __all__ = [
     "threshold_lf",
     "train_end_model",
     "write_gold",
+    "export_queue",
+    "import_answers",
+    "load_config",
+    "load_run",
+    "read_export",
+    "review_issues",
+    "review_queue",
+    "run",
 ]
