@@ -20,11 +20,12 @@ What one run holds (see :func:`log_report`):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -41,6 +42,12 @@ logger = logging.getLogger(__name__)
 
 #: Seconds to wait for an MLflow server's ``/health`` before calling it unreachable.
 PING_TIMEOUT = 5.0
+#: While :func:`log_report` logs: seconds an MLflow request may wait for an answer, and its retries
+#: (MLflow's own defaults, 120 s and 7 retries with backoff, let a server that answers ``/health`` but
+#: hangs on the API stall the run for many minutes). ``MLFLOW_HTTP_REQUEST_TIMEOUT`` and
+#: ``MLFLOW_HTTP_REQUEST_MAX_RETRIES``, when set, win.
+REQUEST_TIMEOUT = 10.0
+REQUEST_RETRIES = 1
 
 
 def local_store_uri(folder: str | os.PathLike[str] | None = None) -> str:
@@ -162,12 +169,13 @@ def log_report(
         all_tags["weaksup.gold_hash"] = report.params["gold_hash"]
     active = mlflow.active_run()
     try:
-        run = active or mlflow.start_run(run_name=run_name)
-        try:
-            _log_contents(mlflow, report, gold, all_tags)
-        finally:
-            if active is None:
-                mlflow.end_run()
+        with _bounded_requests():
+            run = active or mlflow.start_run(run_name=run_name)
+            try:
+                _log_contents(mlflow, report, gold, all_tags)
+            finally:
+                if active is None:
+                    mlflow.end_run()
     except Exception as exc:  # MLflow raises MlflowException, requests and OS errors alike
         if strict:
             raise TrackingError(f"logging the run to MLflow at {uri} failed: {exc}") from exc
@@ -175,6 +183,20 @@ def log_report(
         return None
     logger.info("logged MLflow run %s to %s", run.info.run_id, uri)
     return run.info.run_id
+
+
+@contextlib.contextmanager
+def _bounded_requests() -> Iterator[None]:
+    """MLflow's HTTP timeout and retries bounded by :data:`REQUEST_TIMEOUT` and :data:`REQUEST_RETRIES`
+    (unless the user set them), for the duration of the block."""
+    wanted = {"MLFLOW_HTTP_REQUEST_TIMEOUT": f"{REQUEST_TIMEOUT:g}", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(REQUEST_RETRIES)}
+    added = [key for key in wanted if key not in os.environ]
+    os.environ.update({key: wanted[key] for key in added})
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
 
 
 def _log_contents(mlflow: Any, report: QualityReport, gold: GoldSet | None, tags: Mapping[str, str]) -> None:

@@ -42,6 +42,9 @@ class VoteMatrix:
         The task's classes; votes must then be below its cardinality.
     faults : mapping of str to int, optional
         Rows on which each LF raised and abstained (fault-tolerant application).
+    timeouts : mapping of str to int, optional
+        Rows on which each LF abstained because it ran out of its time budget
+        (``apply_lfs(..., lf_timeout=...)``).
 
     Examples
     --------
@@ -61,6 +64,7 @@ class VoteMatrix:
         lf_versions: Sequence[str] | None = None,
         label_space: LabelSpace | None = None,
         faults: Mapping[str, int] | None = None,
+        timeouts: Mapping[str, int] | None = None,
     ) -> None:
         arr = np.asarray(values)
         if arr.ndim != 2:
@@ -107,6 +111,8 @@ class VoteMatrix:
         self.label_space = label_space
         self.faults = {name: 0 for name in names}
         self.faults.update({k: int(v) for k, v in (faults or {}).items()})
+        self.timeouts = {name: 0 for name in names}
+        self.timeouts.update({k: int(v) for k, v in (timeouts or {}).items()})
 
     # ------------------------------------------------------------------ basics
     @property
@@ -158,13 +164,14 @@ class VoteMatrix:
             lf_names=[self.lf_names[j] for j in idx],
             lf_versions=[self.lf_versions[j] for j in idx],
             label_space=self.label_space, faults={self.lf_names[j]: self.faults[self.lf_names[j]] for j in idx},
+            timeouts={self.lf_names[j]: self.timeouts[self.lf_names[j]] for j in idx},
         )
 
     def take(self, rows: Any) -> VoteMatrix:
         """A vote matrix with the given rows (positions or a boolean mask)."""
         return VoteMatrix(
             self.values[rows], row_ids=self.row_ids[rows], lf_names=self.lf_names,
-            lf_versions=self.lf_versions, label_space=self.label_space, faults=self.faults,
+            lf_versions=self.lf_versions, label_space=self.label_space, faults=self.faults, timeouts=self.timeouts,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -195,6 +202,7 @@ class VoteMatrix:
             "lf_versions": self.lf_versions,
             "label_space": None if self.label_space is None else self.label_space.to_json(),
             "faults": self.faults,
+            "timeouts": self.timeouts,
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -284,4 +292,5 @@ class VoteMatrix:
         return cls(
             values, row_ids=row_ids, lf_names=meta["lf_names"], lf_versions=meta["lf_versions"],
             label_space=LabelSpace(space) if space else None, faults=meta.get("faults"),
+            timeouts=meta.get("timeouts"),
         )

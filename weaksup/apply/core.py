@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -89,16 +91,29 @@ class _Application:
     """One call of :func:`apply_lfs`: the LFs, the checks, the fault counts."""
 
     def __init__(self, lfs: list[LabelingFunction], label_space: LabelSpace | None,
-                 fault_tolerant: bool, columns: list[str]) -> None:
+                 fault_tolerant: bool, columns: list[str], lf_timeout: float | None = None) -> None:
         self.lfs = lfs
         self.label_space = label_space
         self.fault_tolerant = fault_tolerant
         self.columns = columns
         self.faults = {lf.name: 0 for lf in lfs}
+        self.lf_timeout = lf_timeout
+        self.spent = {lf.name: 0.0 for lf in lfs}  # seconds of row-wise calls, against lf_timeout
+        self.timeouts = {lf.name: 0 for lf in lfs}  # rows abstained for want of time
+        self._lock = threading.Lock()  # two batches of one LF can run at once on the pool
 
     def rowwise(self, lf: LabelingFunction, batch: Batch, row_ids: np.ndarray) -> np.ndarray:
         votes: list[Any] = []
         append = votes.append
+        deadline = None
+        if self.lf_timeout is not None:
+            with self._lock:
+                left = self.lf_timeout - self.spent[lf.name]
+                if left <= 0:  # out of time in an earlier batch: abstain on every row
+                    self.timeouts[lf.name] += batch.n
+                    return np.full(batch.n, ABSTAIN, dtype=np.int64)
+            start = time.perf_counter()
+            deadline = start + left
         for i, row in enumerate(batch.rows()):
             try:
                 append(lf(row))
@@ -120,7 +135,28 @@ class _Application:
                                    lf.name, type(exc).__name__, exc, _show(row_ids[i]))
                 self.faults[lf.name] += 1
                 append(ABSTAIN)
+            if deadline is not None and time.perf_counter() > deadline:
+                self.out_of_time(lf, i, batch.n, row_ids, time.perf_counter() - start)
+                votes.extend([ABSTAIN] * (batch.n - i - 1))
+                break
+        if deadline is not None:
+            with self._lock:
+                self.spent[lf.name] += time.perf_counter() - start
         return self.check(lf, votes, row_ids)
+
+    def out_of_time(self, lf: LabelingFunction, i: int, n: int, row_ids: np.ndarray, elapsed: float) -> None:
+        """LF ``lf`` used up ``lf_timeout`` on row ``i`` of a batch of ``n``: raise, or count the rows it skips."""
+        where = f"on row id {_show(row_ids[i])!r} (row {i} of this batch of {n})"
+        if not self.fault_tolerant:
+            raise LFApplyError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) ran out of its time budget "
+                f"lf_timeout={self.lf_timeout:g} s {where}, after {elapsed:.2f} s in this batch. Make it faster, "
+                "raise lf_timeout, or pass fault_tolerant=True to abstain on the rows it has no time for"
+            )
+        with self._lock:
+            self.timeouts[lf.name] += n - i - 1
+        logger.warning("LF %r ran out of its time budget lf_timeout=%g s %s; it abstains on the rest of the rows "
+                       "(counted in VoteMatrix.timeouts)", lf.name, self.lf_timeout, where)
 
     def vectorised(self, lf: LabelingFunction, batch: Batch, row_ids: np.ndarray) -> np.ndarray:
         try:
@@ -169,6 +205,7 @@ def apply_lfs(
     progress: bool | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     n_threads: int | None = None,
+    lf_timeout: float | None = None,
 ) -> VoteMatrix:
     """Apply labeling functions to every row of a DataFrame.
 
@@ -196,6 +233,16 @@ def apply_lfs(
         Rows per batch.
     n_threads : int, optional
         Threads for vectorised LFs; defaults to the number of CPUs (at most 8).
+    lf_timeout : float, optional
+        Seconds each row-wise (generic) LF may spend in this call, over all its rows. The
+        time is checked between rows: once an LF has used its budget it is not called again.
+        If ``fault_tolerant`` is False that is an :class:`~weaksup.errors.LFApplyError` naming
+        the LF, the budget and the row; if True the LF abstains on the rows it did not reach,
+        counted in ``VoteMatrix.timeouts``, with a warning. A single call that never returns
+        (a deadlock, a socket without a timeout) cannot be interrupted from a thread and still
+        hangs the run: give such calls their own timeout inside the LF. Vectorised LFs (keyword,
+        regex, lookup, model-score, threshold) run whole columns at once and have no budget.
+        With :func:`~weaksup.apply.dask.apply_lfs_dask` the budget holds per partition.
 
     Returns
     -------
@@ -222,6 +269,8 @@ def apply_lfs(
         raise DataError(f"data must be a pandas DataFrame; got {type(data).__name__}")
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be >= 1; got {chunk_rows}")
+    if lf_timeout is not None and not lf_timeout > 0:
+        raise ValueError(f"lf_timeout must be a number of seconds > 0, or None for no budget; got {lf_timeout!r}")
     columns = [str(c) for c in data.columns]
     for lf in lf_list:
         missing = [f for f in lf.fields if f not in columns]
@@ -234,7 +283,7 @@ def apply_lfs(
     n, m = len(data), len(lf_list)
     dtype = smallest_vote_dtype(label_space.cardinality) if label_space is not None else np.dtype(np.int64)
     values = np.full((n, m), ABSTAIN, dtype=dtype)
-    run = _Application(lf_list, label_space, fault_tolerant, columns)
+    run = _Application(lf_list, label_space, fault_tolerant, columns, lf_timeout)
     literals: dict[tuple[str, bool], set[str]] = {}
     for lf in lf_list:
         for field, lowered, words in lf.literal_needs():
@@ -270,7 +319,10 @@ def apply_lfs(
     faults = dict(run.faults)
     if any(faults.values()):
         logger.warning("LF faults (rows abstained): %s", {k: v for k, v in faults.items() if v})
+    timeouts = dict(run.timeouts)
+    if any(timeouts.values()):
+        logger.warning("LFs out of time (rows abstained): %s", {k: v for k, v in timeouts.items() if v})
     return VoteMatrix(
         values, row_ids=row_ids, lf_names=[lf.name for lf in lf_list],
-        lf_versions=[lf.version for lf in lf_list], label_space=label_space, faults=faults,
+        lf_versions=[lf.version for lf in lf_list], label_space=label_space, faults=faults, timeouts=timeouts,
     )

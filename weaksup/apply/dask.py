@@ -12,13 +12,14 @@ importable (install the project there, e.g. as a wheel, or ``client.upload_file`
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from weaksup.apply.core import _as_lf_list, apply_lfs
-from weaksup.errors import DataError
+from weaksup.errors import DataError, LFApplyError
 from weaksup.labels import LabelSpace
 from weaksup.votes import VoteMatrix
 
@@ -26,10 +27,11 @@ logger = logging.getLogger(__name__)
 
 
 def _partition_votes(frame: pd.DataFrame, lfs: list, label_space: LabelSpace | None, id_column: str | None,
-                     fault_tolerant: bool) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+                     fault_tolerant: bool, lf_timeout: float | None = None,
+                     ) -> tuple[np.ndarray, np.ndarray, dict[str, int], dict[str, int]]:
     votes = apply_lfs(lfs, frame, label_space=label_space, id_column=id_column,
-                      fault_tolerant=fault_tolerant, progress=False, n_threads=1)
-    return votes.row_ids, votes.values, votes.faults
+                      fault_tolerant=fault_tolerant, progress=False, n_threads=1, lf_timeout=lf_timeout)
+    return votes.row_ids, votes.values, votes.faults, votes.timeouts
 
 
 def apply_lfs_dask(
@@ -40,6 +42,7 @@ def apply_lfs_dask(
     id_column: str | None = None,
     fault_tolerant: bool = False,
     client: Any = None,
+    lf_timeout: float | None = None,
 ) -> VoteMatrix:
     """Apply LFs to every partition of a ``dask.dataframe.DataFrame``; votes come back in row order.
 
@@ -53,6 +56,14 @@ def apply_lfs_dask(
         As for :func:`~weaksup.apply_lfs`; fault counts are summed over partitions.
     client : distributed.Client, optional
         Where to compute; Dask's default scheduler (or default client) otherwise.
+    lf_timeout : float, optional
+        As for :func:`~weaksup.apply_lfs`, per partition; timeouts are summed over partitions.
+
+    A worker that dies mid-run (killed, out of memory) loses only the partitions it held: Dask
+    runs them again on another worker (a partition is pure, so its votes are the same). Dask
+    gives up on a partition after ``distributed.scheduler.allowed-failures`` worker deaths
+    (default 3) and raises ``KilledWorker``; that becomes an :class:`~weaksup.errors.LFApplyError`
+    naming the partition, with nothing returned, so no row is lost or repeated silently.
 
     Returns
     -------
@@ -67,14 +78,30 @@ def apply_lfs_dask(
         raise DataError(f"apply_lfs_dask needs a dask.dataframe.DataFrame; got {type(data).__name__}")
     lf_list, registry_space = _as_lf_list(lfs)
     label_space = label_space if label_space is not None else registry_space
-    parts = [dask.delayed(_partition_votes)(part, lf_list, label_space, id_column, fault_tolerant)
-             for part in data.to_delayed()]
-    results = client.gather(client.compute(parts)) if client is not None else dask.compute(*parts)
-    row_ids = np.concatenate([ids for ids, _, _ in results]) if results else np.zeros(0)
-    values = np.concatenate([v for _, v, _ in results]) if results else np.zeros((0, len(lf_list)), dtype=np.int8)
-    faults = {lf.name: sum(f[lf.name] for _, _, f in results) for lf in lf_list}
+    run = f"weaksup-apply-{uuid.uuid4().hex[:12]}"  # keys of this call only: never another call's cached votes
+    parts = [dask.delayed(_partition_votes)(part, lf_list, label_space, id_column, fault_tolerant, lf_timeout,
+                                            dask_key_name=f"{run}-{i}")
+             for i, part in enumerate(data.to_delayed())]
+    try:
+        results = client.gather(client.compute(parts)) if client is not None else dask.compute(*parts)
+    except Exception as exc:
+        if type(exc).__name__ != "KilledWorker":
+            raise
+        key = str(getattr(exc, "task", exc.args[0] if exc.args else ""))
+        partition = key.rsplit("-", 1)[-1]
+        raise LFApplyError(
+            f"Dask workers died {getattr(exc, 'allowed_failures', 0) + 1} times while applying the LFs to "
+            f"partition {partition} of {len(parts)} (task {key!r}); nothing was returned. An LF may crash or exhaust "
+            "its worker (memory, a C extension): check the worker logs, use smaller partitions or more worker "
+            "memory, or raise distributed.scheduler.allowed-failures"
+        ) from exc
+    row_ids = np.concatenate([r[0] for r in results]) if results else np.zeros(0)
+    values = np.concatenate([r[1] for r in results]) if results else np.zeros((0, len(lf_list)), dtype=np.int8)
+    faults = {lf.name: sum(r[2][lf.name] for r in results) for lf in lf_list}
+    timeouts = {lf.name: sum(r[3][lf.name] for r in results) for lf in lf_list}
     if not pd.Index(row_ids).is_unique:
         raise DataError("row ids repeat across partitions; every row needs a unique id (pass id_column=)")
     logger.info("applied %d LFs to %d rows in %d partitions", len(lf_list), len(row_ids), len(results))
     return VoteMatrix(values, row_ids=row_ids, lf_names=[lf.name for lf in lf_list],
-                      lf_versions=[lf.version for lf in lf_list], label_space=label_space, faults=faults)
+                      lf_versions=[lf.version for lf in lf_list], label_space=label_space, faults=faults,
+                      timeouts=timeouts)
