@@ -1,6 +1,11 @@
-"""The notebooks run top to bottom (executed with a real Jupyter kernel)."""
+"""The notebooks run top to bottom (executed with a real Jupyter kernel) and each shows what it is for.
+
+A notebook ends with a cell printing ``RESULT {json}``; each notebook's check reads that line and its outputs.
+"""
 
 from __future__ import annotations
+
+import json
 
 import nbformat
 import pytest
@@ -11,11 +16,57 @@ from tests.conftest import REPO
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
+def _outputs(notebook) -> list[dict]:
+    return [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+
+
+def _result(outputs: list[dict]) -> dict:
+    lines = [line for o in outputs if o.get("output_type") == "stream"
+             for line in o.get("text", "").splitlines() if line.startswith("RESULT ")]
+    assert lines, "the notebook printed no RESULT line"
+    return json.loads(lines[-1].removeprefix("RESULT "))
+
+
+def _check_write_labeling_functions(outputs: list[dict]) -> None:
+    result = _result(outputs)
+    assert result["n_lfs"] >= 8 and result["coverage"] > 0.7
+    assert result["dev_label_model_acc"] > result["dev_majority_vote_acc"]  # out-of-fold on dev
+    assert result["test_label_model_acc"] > 0.86 and result["test_end_model_acc"] > 0.86  # Snorkel's label model
+    assert result["export_same_votes"] is True
+    cache = result["cache"]
+    assert cache["misses"] == cache["size"] and cache["hits"] >= 1  # every LF version applied once, then reused
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("<mark>" in page and "LFPreview" not in page for page in html)  # previews highlight the match
+    assert any("Label model vs majority vote" in page for page in html)  # the summary
+    assert any("clusters of" in page for page in html)  # the cluster view
+
+
+def _check_label_quality_report(outputs: list[dict]) -> None:
+    result = _result(outputs)
+    assert result["n_runs"] == 2 and result["best_run"] == "default-label-model"
+    accuracy = result["accuracy"]
+    assert accuracy["default-label-model"] > accuracy["majority-vote"]
+    assert result["store_in_temp"] is True and result["same_gold_hash"] is True
+    assert 0 <= result["ece"] < 0.2
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # the reliability diagram
+
+
+CHECKS = {
+    "01_write_labeling_functions.ipynb": _check_write_labeling_functions,
+    "03_label_quality_report.ipynb": _check_label_quality_report,
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(path):
     notebook = nbformat.read(path, as_version=4)
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), \
+        f"{path.name}: outputs must be stripped before commit"
     NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}).execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert any("kw_like" in str(o.get("data", {})) for o in outputs)
+    outputs = _outputs(notebook)
+    errors = [f"{o['ename']}: {o['evalue']}" for o in outputs if o.get("output_type") == "error"]
+    assert not errors, errors
+    check = CHECKS.get(path.name)
+    if check is not None:
+        check(outputs)
