@@ -8,7 +8,7 @@ finished chunk, and after editing one LF only that LF's column is recomputed.
 The run folder (the folder of ``output.path``)::
 
     labels.parquet | .csv | .jsonl   one row per input row, in input order (see LABEL_COLUMNS)
-    votes/part-00000.npz ...         the vote matrix, one VoteMatrix file per chunk, plus index.json
+    votes/part-00000.parquet ...     the vote matrix, one VoteMatrix file per chunk, plus index.json
     label_model.json                 the fitted label model
     report.html                      the label-quality report (with a gold set)
     run.json                         what ran: config, LFs, gold set, counts, metrics, timings
@@ -307,28 +307,31 @@ def _where(config: RunConfig, position: int) -> str:
     return f"{config.input.path} row {position}"
 
 
-def _chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> np.ndarray:
+def _chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:
+    """The chunk's row ids as an Arrow string array, checked: present, not blank, unique in the chunk."""
+    import polars as pl
+
     column = config.input.id_column
     if column not in chunk.columns:
         where = config.input.example or config.input.path
         raise MissingColumnError(f"{where}: no id column {column!r}; its columns are {list(map(str, chunk.columns))}."
                                  " Set input.id_column to the column holding unique row ids")
-    import polars as pl
-
     raw = chunk[column]
-    missing = raw.isna().to_numpy().copy()
-    text = raw if pd.api.types.is_string_dtype(raw.dtype) else raw.astype(str)
-    series = pl.from_pandas(text.where(~missing, ""), nan_to_null=False).cast(pl.String)
-    missing |= (series.str.strip_chars() == "").fill_null(True).to_numpy()
-    ids = text.to_numpy(dtype=object)
+    if not pd.api.types.is_string_dtype(raw.dtype):
+        raw = raw.astype(str).where(raw.notna(), None)
+    ids = pa.array(raw, from_pandas=True, type=pa.large_string())
+    series = pl.Series(ids)
+    missing = (series.is_null() | (series.str.strip_chars() == "")).fill_null(True)
     if missing.any():
-        raise DataError(f"{_where(config, int(chunk.index[np.flatnonzero(missing)[0]]))}: empty "
-                        f"{column!r}; every row needs an id ({int(missing.sum())} row(s) in this chunk lack one)")
-    repeated = series.is_duplicated().to_numpy()
+        first = int(missing.arg_true()[0])
+        raise DataError(f"{_where(config, int(chunk.index[first]))}: empty {column!r}; every row needs an id "
+                        f"({int(missing.sum())} row(s) in this chunk lack one)")
+    repeated = series.is_duplicated()
     if repeated.any():
-        rows = chunk.index[repeated][:6].tolist()
-        raise DataError(f"{_where(config, rows[0])}: id {ids[repeated][0]!r} is not unique (rows {rows}); "
-                        f"{column!r} must identify each row once: deduplicate the input or choose another id column")
+        rows = [int(chunk.index[r]) for r in repeated.arg_true()[:6]]
+        raise DataError(f"{_where(config, rows[0])}: id {series[int(repeated.arg_true()[0])]!r} is not unique "
+                        f"(rows {rows}); {column!r} must identify each row once: deduplicate the input or choose "
+                        "another id column")
     return ids
 
 
@@ -373,30 +376,43 @@ class VoteStore:
     def done(self) -> int:
         return len(self.parts)
 
-    def get(self, i: int, ids: np.ndarray) -> dict[str, Any] | None:
-        """The saved part ``i`` if it holds exactly these rows, else None."""
+    def get(self, i: int, ids: pa.Array) -> dict[str, Any] | None:
+        """The saved part ``i`` (its vote columns by LF id, faults and duplicate keys) if it holds exactly
+        these rows, else None."""
+        import pyarrow.parquet as pq
+
         if i >= len(self.parts):
             return None
         entry = self.parts[i]
-        if entry["rows"] != len(ids) or entry["first_id"] != ids[0] or entry["last_id"] != ids[-1]:
+        if entry["rows"] != len(ids) or entry["first_id"] != ids[0].as_py() or entry["last_id"] != ids[-1].as_py():
             return None
         path = self.folder / entry["file"]
         try:
-            with np.load(path, allow_pickle=False) as data:
-                return {name: data[name] for name in data.files}
-        except (OSError, ValueError) as exc:
+            table = pq.read_table(path)
+            meta = json.loads(table.schema.metadata[b"weaksup"])
+            keys = np.load(path.with_suffix(".keys.npy"), allow_pickle=False)
+        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
             logger.warning("saved votes %s are unreadable (%s); recomputing that chunk", path, exc)
             return None
+        columns = {name: table.column(name).to_numpy() for name in table.column_names if name != "row_id"}
+        return {"columns": columns, "faults": meta.get("faults", {}), "text_hash": keys[0], "loose_hash": keys[1]}
 
-    def put(self, i: int, votes: VoteMatrix, text_hash: np.ndarray, loose_hash: np.ndarray) -> None:
-        """Save part ``i`` atomically, then record it in the index."""
-        name = f"part-{i:05d}.npz"
-        meta = votes._meta()
-        with atomic_path(self.folder / name) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, values=votes.values, row_ids=votes.row_ids.astype(str), meta=np.array(json.dumps(meta)),
-                     text_hash=text_hash, loose_hash=loose_hash)
-        entry = {"file": name, "rows": len(votes), "first_id": str(votes.row_ids[0]),
-                 "last_id": str(votes.row_ids[-1]), "lf_ids": votes.lf_ids}
+    def put(self, i: int, ids: pa.Array, values: np.ndarray, lfs: list[Any], label_space: LabelSpace,
+            faults: dict[str, int], text_hash: np.ndarray, loose_hash: np.ndarray) -> None:
+        """Save part ``i`` atomically as a VoteMatrix Parquet file (plus its duplicate keys), then index it."""
+        import pyarrow.parquet as pq
+
+        name = f"part-{i:05d}.parquet"
+        meta = VoteMatrix(np.zeros((0, len(lfs)), np.int8), lf_names=[lf.name for lf in lfs],
+                          lf_versions=[lf.version for lf in lfs], label_space=label_space, faults=faults)._meta()
+        columns = {"row_id": ids, **{lf.lf_id: pa.array(values[:, j]) for j, lf in enumerate(lfs)}}
+        table = pa.table(columns).replace_schema_metadata({"weaksup": json.dumps(meta)})
+        with atomic_path(self.folder / name) as tmp:
+            pq.write_table(table, tmp, compression="lz4")
+        with atomic_path(self.folder / f"part-{i:05d}.keys.npy") as tmp:
+            np.save(tmp, np.stack([text_hash, loose_hash]), allow_pickle=False)
+        entry = {"file": name, "rows": len(ids), "first_id": ids[0].as_py(), "last_id": ids[-1].as_py(),
+                 "lf_ids": [lf.lf_id for lf in lfs]}
         if i < len(self.parts):
             self.parts[i] = entry
         else:
@@ -407,13 +423,15 @@ class VoteStore:
         """Forget parts beyond the input's last chunk (the input got shorter)."""
         for entry in self.parts[n_parts:]:
             (self.folder / entry["file"]).unlink(missing_ok=True)
+            (self.folder / entry["file"]).with_suffix(".keys.npy").unlink(missing_ok=True)
         if len(self.parts) > n_parts:
             del self.parts[n_parts:]
             self._write_index()
 
-    def row_ids(self, i: int) -> np.ndarray:
-        with np.load(self.folder / self.parts[i]["file"], allow_pickle=False) as data:
-            return data["row_ids"]
+    def row_ids(self, i: int) -> pa.Array:
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.folder / self.parts[i]["file"], columns=["row_id"]).column("row_id").combine_chunks()
 
     def _write_index(self) -> None:
         with atomic_path(self.folder / "index.json") as tmp:
@@ -436,10 +454,12 @@ class _Applied:
 def _duplicate_counts(text_hash: np.ndarray, loose_hash: np.ndarray) -> tuple[int, int]:
     """Rows whose cleaned text (exact) or letters-and-digits (near) repeat an earlier row's; 0 hashes are
     rows without text."""
+    import polars as pl
+
     counts = []
     for hashes in (text_hash, loose_hash):
-        present = hashes[hashes != 0]
-        counts.append(int(len(present) - len(np.unique(present))))
+        present = pl.Series(hashes).filter(pl.Series(hashes) != 0)
+        counts.append(int(len(present) - present.n_unique()))
     return counts[0], counts[1]
 
 
@@ -449,13 +469,15 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
     from tqdm.auto import tqdm
 
     from weaksup.apply import apply_lfs
-    from weaksup.data import duplicate_keys, prepare
-
     import polars as pl
+    import pyarrow.compute as pc
+
+    from weaksup.data import _as_series, duplicate_keys, prepare
 
     lfs = setup.registry.lfs
     lf_ids = [lf.lf_id for lf in lfs]
-    gold_ids = pd.Index(setup.gold.frame["row_id"].unique()) if setup.gold is not None else None
+    gold_ids = pa.array(setup.gold.frame["row_id"].astype(str).unique(), type=pa.large_string()) \
+        if setup.gold is not None else None
     values, text_hashes, loose_hashes, id_hashes = [], [], [], []
     gold_positions: dict[str, int] = {}
     faults = {lf.name: 0 for lf in lfs}
@@ -469,25 +491,20 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
             if i == 0:
                 _check_fields(config, setup.registry, chunk)
             ids = _chunk_ids(config, chunk)
-            id_hashes.append(pl.Series(ids, dtype=pl.String).hash(seed=0).to_numpy())
-            saved = store.get(i, ids) if store is not None else None
-            saved_ids = list(json.loads(str(saved["meta"]))["lf_names"]) if saved is not None else []
-            if saved is not None:
-                meta = json.loads(str(saved["meta"]))
-                saved_ids = [f"{n}@{v}" for n, v in zip(meta["lf_names"], meta["lf_versions"])]
-            reuse = {lf_id: saved_ids.index(lf_id) for lf_id in lf_ids if lf_id in saved_ids}
-            todo = [lf for lf in lfs if lf.lf_id not in reuse]
+            id_hashes.append(pl.Series(ids).hash(seed=0).to_numpy())
+            saved = store.get(i, ids)
+            saved_columns = saved["columns"] if saved is not None else {}
+            todo = [lf for lf in lfs if lf.lf_id not in saved_columns]
             block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=np.int8)
             chunk_faults: dict[str, int] = {}
+            for j, lf in enumerate(lfs):
+                if lf.lf_id in saved_columns:
+                    block[:, j] = saved_columns[lf.lf_id]
+                    chunk_faults[lf.name] = int(saved["faults"].get(lf.name, 0))
             if saved is not None:
-                for j, lf_id in enumerate(lf_ids):
-                    if lf_id in reuse:
-                        block[:, j] = saved["values"][:, reuse[lf_id]]
-                chunk_faults = dict(json.loads(str(saved["meta"])).get("faults", {}))
                 th, lh = saved["text_hash"], saved["loose_hash"]
             if todo or saved is None:
-                clean = chunk.copy()
-                clean[config.input.id_column] = ids
+                clean = chunk.assign(**{config.input.id_column: _as_series(ids, chunk.index)})
                 if text:
                     clean, report = prepare(clean, text=text, id_column=config.input.id_column,
                                             normalize=config.clean.normalize,
@@ -505,8 +522,8 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
                     fresh = apply_lfs(todo, clean, id_column=config.input.id_column, label_space=setup.label_space,
                                       fault_tolerant=config.lfs.fault_tolerant, progress=False)
                     for lf, column in zip(todo, fresh.values.T):
-                        block[:, lf_ids.index(lf.lf_id)] = column
-                    chunk_faults.update(fresh.faults)
+                        block[:, lfs.index(lf)] = column
+                        chunk_faults[lf.name] = int(fresh.faults.get(lf.name, 0))
                 if config.output.write_clean:
                     _append_clean(config, i, clean)
                 stats["computed"] += 1
@@ -514,20 +531,16 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
                 if text:
                     missing_text += int((th == 0).sum())
                 stats["reused"] += 1
-            stats["columns_reused"] += len(reuse)
+            stats["columns_reused"] += len(lfs) - len(todo)
             stats["columns_computed"] += len(todo)
-            chunk_faults = {lf.name: int(chunk_faults.get(lf.name, 0)) for lf in lfs}
-            votes = VoteMatrix(block, row_ids=ids, lf_names=[lf.name for lf in lfs],
-                               lf_versions=[lf.version for lf in lfs], label_space=setup.label_space,
-                               faults=chunk_faults)
-            if todo or saved is None or saved_ids != lf_ids:
-                store.put(i, votes, th, lh)
+            if todo or saved is None or list(saved_columns) != lf_ids:
+                store.put(i, ids, block, lfs, setup.label_space, chunk_faults, th, lh)
             for name, n in chunk_faults.items():
                 faults[name] += n
             if gold_ids is not None:
-                hits = np.flatnonzero(pd.Index(ids).isin(gold_ids))
-                gold_positions.update({ids[h]: position + int(h) for h in hits})
-            values.append(votes.values)
+                hits = np.flatnonzero(pc.is_in(ids, value_set=gold_ids).to_numpy(zero_copy_only=False))
+                gold_positions.update(zip(ids.take(pa.array(hits)).to_pylist(), (position + hits).tolist()))
+            values.append(block)
             text_hashes.append(th)
             loose_hashes.append(lh)
             position += len(chunk)
@@ -539,7 +552,7 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
     exact, near = _duplicate_counts(np.concatenate(text_hashes), np.concatenate(loose_hashes))
     prep = {"rows": position, "missing_text": missing_text, "exact_duplicates": exact, "near_duplicates": near}
     if setup.gold is not None:
-        absent = [g for g in gold_ids if g not in gold_positions]
+        absent = [g for g in gold_ids.to_pylist() if g not in gold_positions]
         if absent:
             raise GoldSetError(f"gold set {setup.gold.task} ({setup.gold.path}): {len(absent)} row id(s) are not in "
                                f"the input, e.g. {absent[:5]}; the gold set labels another dataset, or "
@@ -550,16 +563,18 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
 
 def _check_unique_ids(config: RunConfig, store: VoteStore, hashes: np.ndarray) -> None:
     """Ids must be unique across chunks (within a chunk they are checked as it is read)."""
-    unique, first, counts = np.unique(hashes, return_index=True, return_counts=True)
-    if len(unique) == len(hashes):
+    import polars as pl
+
+    series = pl.Series(hashes)
+    if series.n_unique() == len(hashes):
         return
-    repeated = unique[counts > 1][0]
-    rows = np.flatnonzero(hashes == repeated)[:2]
+    first = int(series.is_duplicated().arg_true()[0])
+    rows = np.flatnonzero(hashes == hashes[first])[:2]
     bounds = np.cumsum([0] + [p["rows"] for p in store.parts])
     found = []
     for row in rows:
         part = int(np.searchsorted(bounds, row, side="right") - 1)
-        found.append(str(store.row_ids(part)[row - bounds[part]]))
+        found.append(store.row_ids(part)[int(row - bounds[part])].as_py())
     if found[0] != found[1]:  # a 64-bit hash collision between different ids: harmless
         return
     raise DataError(f"{_where(config, int(rows[1]))}: id {found[0]!r} is not unique (also row {int(rows[0])}); "
@@ -665,12 +680,12 @@ def _sources(agree: np.ndarray, names: list[str]) -> np.ndarray:
     return texts[inverse.ravel()]
 
 
-def _label_table(ids: np.ndarray, cols: dict[str, np.ndarray], label_space: LabelSpace, rule_version: str,
+def _label_table(ids: pa.Array, cols: dict[str, np.ndarray], label_space: LabelSpace, rule_version: str,
                  model_name: str) -> pa.Table:
     names = np.asarray([*label_space, None], dtype=object)
     label = cols["label"]
     arrays: dict[str, pa.Array] = {
-        "row_id": pa.array(ids.astype(object), type=pa.string()),
+        "row_id": ids.cast(pa.string()),
         "label": pa.array(names[np.where(label == ABSTAIN, len(label_space), label)], type=pa.string()),
         "confidence": pa.array(cols["confidence"]),
     }
@@ -681,8 +696,8 @@ def _label_table(ids: np.ndarray, cols: dict[str, np.ndarray], label_space: Labe
         "n_votes": pa.array(cols["n_votes"]),
         "conflict": pa.array(cols["conflict"]),
         "review_status": pa.array(cols["review_status"], type=pa.string()),
-        "rule_version": pa.array(np.full(len(ids), rule_version, dtype=object), type=pa.string()),
-        "label_model": pa.array(np.full(len(ids), model_name, dtype=object), type=pa.string()),
+        "rule_version": pa.repeat(pa.scalar(rule_version, pa.string()), len(ids)),
+        "label_model": pa.repeat(pa.scalar(model_name, pa.string()), len(ids)),
     })
     return pa.table(arrays)
 
