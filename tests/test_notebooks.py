@@ -51,8 +51,16 @@ def _check_label_quality_report(outputs: list[dict]) -> None:
     assert any("image/png" in o.get("data", {}) for o in outputs)  # the reliability diagram
 
 
+def _check_batch_labeling(outputs: list[dict]) -> None:
+    result = _result(outputs)
+    assert result["rows"] == 1956 and result["ids_in_order"] is True
+    assert set(result["statuses"]) == {"auto", "needs_review", "reviewed"} and result["statuses"]["reviewed"] == 286
+    assert result["test_accuracy"] > 0.86 and result["queue"] == result["tasks"] == 10
+
+
 CHECKS = {
     "01_write_labeling_functions.ipynb": _check_write_labeling_functions,
+    "02_batch_labeling.ipynb": _check_batch_labeling,
     "03_label_quality_report.ipynb": _check_label_quality_report,
 }
 
