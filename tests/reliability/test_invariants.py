@@ -198,7 +198,13 @@ def _generic_from_number(x):
     return int(x.n) % 3 if x.n >= 0 else ABSTAIN
 
 
+@labeling_function
+def _generic_raises_on_7(x):
+    return 1 // (x.n - 7) + 1 if x.n >= 7 else ABSTAIN  # ZeroDivisionError on n == 7: a fault, counted
+
+
 LFS = [
+    _generic_raises_on_7,
     keyword_lf("kw_sub", ["subscribe", "sub"], 1),
     keyword_lf("kw_love", "love", 0, field="text"),
     regex_lf("re_check", r"check.*out", 1, flags=re.IGNORECASE),
@@ -222,21 +228,25 @@ def frames(draw) -> pd.DataFrame:
 @given(frame=frames(), seed=st.integers(0, 2**32 - 1), chunk=st.integers(1, 70))
 def test_apply_on_a_shuffled_frame_gives_the_shuffled_votes(frame, seed, chunk):
     """``apply_lfs(df.iloc[p]) == apply_lfs(df)[p]`` for keyword, regex and generic LFs, whatever the batching;
-    one vote row per input row, with the ids in input order."""
+    one vote row per input row, with the ids in input order; the same fault counts."""
     space = LabelSpace(["a", "b", "c"])
-    votes = apply_lfs(LFS, frame, label_space=space)
+    votes = apply_lfs(LFS, frame, label_space=space, fault_tolerant=True)
+    assert votes.faults["_generic_raises_on_7"] == int((frame["n"] == 7).sum())
     perm = np.random.default_rng(seed).permutation(len(frame))
-    shuffled = apply_lfs(LFS, frame.iloc[perm], label_space=space, chunk_rows=chunk)
+    shuffled = apply_lfs(LFS, frame.iloc[perm], label_space=space, chunk_rows=chunk, fault_tolerant=True)
+    assert shuffled.faults == votes.faults
     assert shuffled.shape == (len(frame), len(LFS))
     assert shuffled.row_ids.tolist() == frame.index[perm].tolist()
     assert np.array_equal(shuffled.values, votes.values[perm])
     assert shuffled == votes.take(perm)
     # the same through an id column instead of the index
-    by_column = apply_lfs(LFS, frame.iloc[perm].reset_index(names="rid"), label_space=space, id_column="rid")
+    by_column = apply_lfs(LFS, frame.iloc[perm].reset_index(names="rid"), label_space=space, id_column="rid",
+                          fault_tolerant=True)
     assert np.array_equal(by_column.values, votes.values[perm])
     # each LF alone votes as it does among the others (no cross-talk between LFs)
     for j, lf in enumerate(LFS):
-        assert np.array_equal(apply_lfs([lf], frame.iloc[perm], label_space=space).values[:, 0], votes.values[perm, j])
+        alone = apply_lfs([lf], frame.iloc[perm], label_space=space, fault_tolerant=True)
+        assert np.array_equal(alone.values[:, 0], votes.values[perm, j])
 
 
 # ----------------------------------------------------------------------------------- VoteMatrix storage
