@@ -188,7 +188,7 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
             module_spec.loader.exec_module(module)  # type: ignore[union-attr]
         except Exception as exc:
             sys.modules.pop(name, None)
-            raise LFDefinitionError(f"importing LF module {str(path)!r} failed: {type(exc).__name__}: {exc}\n"
+            raise LFDefinitionError(f"importing LF module {str(path)!r} failed: {type(exc).__name__}: {exc}"
                                     f"{_user_traceback(exc)}") from exc
     else:
         cwd = os.getcwd()
@@ -206,7 +206,7 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
         except LFDefinitionError:
             raise
         except Exception as exc:
-            raise LFDefinitionError(f"importing LF module {str(spec)!r} failed: {type(exc).__name__}: {exc}\n"
+            raise LFDefinitionError(f"importing LF module {str(spec)!r} failed: {type(exc).__name__}: {exc}"
                                     f"{_user_traceback(exc)}") from exc
     modules = [module]
     if hasattr(module, "__path__"):
@@ -222,4 +222,6 @@ def _user_traceback(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if "importlib" not in f.filename and not f.filename.startswith("<frozen")
               and Path(f.filename).parent != Path(__file__).parent]
-    return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)).rstrip()
+    if not frames:  # e.g. a SyntaxError: its message already names the file and line
+        return ""
+    return "\nwhere it failed (most recent call last):\n" + "".join(traceback.format_list(frames)).rstrip()
