@@ -196,3 +196,16 @@ def test_the_shipped_example_config_with_gold_and_mlflow(tmp_path, monkeypatch):
     assert run_info.data.metrics["rows"] == 1956
     assert run_info.data.params["config.task.name"] == "youtube_spam"
     assert run_info.data.metrics["test/label_model/accuracy"] == pytest.approx(result.metrics["accuracy"])
+
+
+def test_a_slow_lf_is_stopped_at_its_time_budget_and_reported(project, youtube):
+    (project / "slow_lfs.py").write_text(SLOW_LF)
+    config = write_config(project, lfs={"modules": ["quick_lfs.py", "slow_lfs.py"], "fault_tolerant": True,
+                                        "lf_timeout": 0.2}, input={"chunk_rows": 1000})
+    result = _run(config)
+    assert 0 < result.timeouts["slow_question"] < len(youtube)  # 0.004 s a row: the budget ends mid-chunk
+    assert "LFs past lfs.lf_timeout (rows abstained): {'slow_question'" in result.summary()
+    labels = pd.read_parquet(result.labels_path)
+    assert labels["row_id"].tolist() == youtube["row_id"].tolist()
+    again = _run(config)  # reused from the saved votes, with their counts
+    assert again.chunks["reused"] == 2 and again.timeouts == result.timeouts

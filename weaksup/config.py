@@ -92,6 +92,7 @@ class LFsConfig:
     tags: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     fault_tolerant: bool = False
+    lf_timeout: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,8 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
         problems.append("[input] needs exactly one of path (a data file or folder) or example (a shipped dataset)")
     if inp.chunk_rows < 1:
         problems.append(f"input.chunk_rows must be at least 1; got {inp.chunk_rows}")
+    if sections["lfs"].lf_timeout < 0:
+        problems.append(f"lfs.lf_timeout must be 0 (no budget) or a number of seconds; got {sections['lfs'].lf_timeout}")
     if not sections["lfs"].modules:
         problems.append("lfs.modules is empty: name at least one LF module (dotted name or .py path)")
     clean = sections.get("clean", CleanConfig())

@@ -70,6 +70,7 @@ class RunResult:
     faults: dict[str, int]
     prep: dict[str, int]
     chunks: dict[str, int]
+    timeouts: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     gold: dict[str, Any] | None = None
     report_path: Path | None = None
@@ -96,6 +97,9 @@ class RunResult:
         faulty = {k: v for k, v in self.faults.items() if v}
         if faulty:
             lines.append(f"LF faults (rows abstained): {faulty}")
+        slow = {k: v for k, v in self.timeouts.items() if v}
+        if slow:
+            lines.append(f"LFs past lfs.lf_timeout (rows abstained): {slow}")
         if self.metrics:
             shown = ["accuracy", "accuracy_covered", "coverage", "macro_f1", "brier", "ece"]
             lines.append(f"on the gold {self.gold['split']} split ({self.gold['describe']}): "
@@ -395,16 +399,18 @@ class VoteStore:
             logger.warning("saved votes %s are unreadable (%s); recomputing that chunk", path, exc)
             return None
         columns = {name: table.column(name).to_numpy() for name in table.column_names if name != "row_id"}
-        return {"columns": columns, "faults": meta.get("faults", {}), "text_hash": keys[0], "loose_hash": keys[1]}
+        return {"columns": columns, "faults": meta.get("faults", {}), "timeouts": meta.get("timeouts") or {},
+                "text_hash": keys[0], "loose_hash": keys[1]}
 
     def put(self, i: int, ids: pa.Array, values: np.ndarray, lfs: list[Any], label_space: LabelSpace,
-            faults: dict[str, int], text_hash: np.ndarray, loose_hash: np.ndarray) -> None:
+            faults: dict[str, int], timeouts: dict[str, int], text_hash: np.ndarray, loose_hash: np.ndarray) -> None:
         """Save part ``i`` atomically as a VoteMatrix Parquet file (plus its duplicate keys), then index it."""
         import pyarrow.parquet as pq
 
         name = f"part-{i:05d}.parquet"
         meta = VoteMatrix(np.zeros((0, len(lfs)), np.int8), lf_names=[lf.name for lf in lfs],
-                          lf_versions=[lf.version for lf in lfs], label_space=label_space, faults=faults)._meta()
+                          lf_versions=[lf.version for lf in lfs], label_space=label_space, faults=faults,
+                          timeouts=timeouts)._meta()
         columns = {"row_id": ids, **{lf.lf_id: pa.array(values[:, j]) for j, lf in enumerate(lfs)}}
         table = pa.table(columns).replace_schema_metadata({"weaksup": json.dumps(meta)})
         with atomic_path(self.folder / name) as tmp:
@@ -447,6 +453,7 @@ class _Applied:
     lf_versions: list[str]
     gold_positions: dict[str, int]
     faults: dict[str, int]
+    timeouts: dict[str, int]
     prep: dict[str, int]
     chunks: dict[str, int]
 
@@ -481,6 +488,7 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
     values, text_hashes, loose_hashes, id_hashes = [], [], [], []
     gold_positions: dict[str, int] = {}
     faults = {lf.name: 0 for lf in lfs}
+    timeouts = {lf.name: 0 for lf in lfs}
     missing_text = 0
     stats = {"computed": 0, "reused": 0, "columns_reused": 0, "columns_computed": 0}
     text = config.input.text_column
@@ -497,10 +505,12 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
             todo = [lf for lf in lfs if lf.lf_id not in saved_columns]
             block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=np.int8)
             chunk_faults: dict[str, int] = {}
+            chunk_timeouts: dict[str, int] = {}
             for j, lf in enumerate(lfs):
                 if lf.lf_id in saved_columns:
                     block[:, j] = saved_columns[lf.lf_id]
                     chunk_faults[lf.name] = int(saved["faults"].get(lf.name, 0))
+                    chunk_timeouts[lf.name] = int(saved["timeouts"].get(lf.name, 0))
             if saved is not None:
                 th, lh = saved["text_hash"], saved["loose_hash"]
             if todo or saved is None:
@@ -520,10 +530,12 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
                     th = lh = np.zeros(len(clean), np.uint64)
                 if todo:
                     fresh = apply_lfs(todo, clean, id_column=config.input.id_column, label_space=setup.label_space,
-                                      fault_tolerant=config.lfs.fault_tolerant, progress=False)
+                                      fault_tolerant=config.lfs.fault_tolerant, progress=False,
+                                      lf_timeout=config.lfs.lf_timeout or None)
                     for lf, column in zip(todo, fresh.values.T):
                         block[:, lfs.index(lf)] = column
                         chunk_faults[lf.name] = int(fresh.faults.get(lf.name, 0))
+                        chunk_timeouts[lf.name] = int(fresh.timeouts.get(lf.name, 0))
                 if config.output.write_clean:
                     _append_clean(config, i, clean)
                 stats["computed"] += 1
@@ -534,9 +546,11 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
             stats["columns_reused"] += len(lfs) - len(todo)
             stats["columns_computed"] += len(todo)
             if todo or saved is None or list(saved_columns) != lf_ids:
-                store.put(i, ids, block, lfs, setup.label_space, chunk_faults, th, lh)
+                store.put(i, ids, block, lfs, setup.label_space, chunk_faults, chunk_timeouts, th, lh)
             for name, n in chunk_faults.items():
                 faults[name] += n
+            for name, n in chunk_timeouts.items():
+                timeouts[name] += n
             if gold_ids is not None:
                 hits = np.flatnonzero(pc.is_in(ids, value_set=gold_ids).to_numpy(zero_copy_only=False))
                 gold_positions.update(zip(ids.take(pa.array(hits)).to_pylist(), (position + hits).tolist()))
@@ -558,7 +572,7 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
                                f"the input, e.g. {absent[:5]}; the gold set labels another dataset, or "
                                f"input.id_column is wrong")
     return _Applied(np.concatenate(values), [lf.name for lf in lfs], [lf.version for lf in lfs], gold_positions,
-                    faults, prep, stats)
+                    faults, timeouts, prep, stats)
 
 
 def _check_unique_ids(config: RunConfig, store: VoteStore, hashes: np.ndarray) -> None:
@@ -910,6 +924,7 @@ def run(config: RunConfig, *, resume: bool = False, fresh: bool = False, progres
     coverage = float((applied.values != ABSTAIN).any(axis=1).mean()) if applied.values.shape[1] else 0.0
     base = dict(config=config, run_dir=run_dir, labels_path=config.output_path, n_rows=n, n_lfs=len(applied.lf_names),
                 rule_version=setup.registry.rule_version, coverage=coverage, faults=applied.faults,
+                timeouts=applied.timeouts,
                 prep=applied.prep, chunks=applied.chunks, conflicts=0)
     if stop_after == "apply":
         return RunResult(label_model="", label_counts={}, status_counts={}, timings=timer.seconds, **base)
@@ -983,6 +998,7 @@ def _write_run_json(path: Path, result: RunResult, setup: _Setup, files: list[Pa
         "gold": result.gold,
         "counts": {"rows": result.n_rows, "coverage": result.coverage, "labels": result.label_counts,
                    "review_status": result.status_counts, "conflicts": result.conflicts, "faults": result.faults,
+                   "timeouts": result.timeouts,
                    "prep": result.prep, "chunks": result.chunks},
         "metrics": result.metrics,
         "outputs": {"labels": result.labels_path.name, "votes": "votes/", "label_model": "label_model.json",
