@@ -180,6 +180,7 @@ def test_the_shipped_example_config_with_gold_and_mlflow(tmp_path, monkeypatch):
 
     monkeypatch.chdir(REPO)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    before = (os.environ.get("MLFLOW_TRACKING_URI"), mlflow.get_tracking_uri())
     result = _run(REPO / "configs" / "youtube_spam.toml", f"output.path={tmp_path / 'yt' / 'labels.csv'}",
                   f"mlflow.tracking_uri={uri}")
     labels = pd.read_csv(result.labels_path, dtype={"row_id": str})
@@ -192,6 +193,7 @@ def test_the_shipped_example_config_with_gold_and_mlflow(tmp_path, monkeypatch):
     assert result.status_counts["reviewed"] == len(dev)
     assert result.metrics["accuracy"] > result.metrics["majority_vote.accuracy"]
     assert result.gold["hash"] == gold.hash and result.report_path.exists()
+    assert (os.environ.get("MLFLOW_TRACKING_URI"), mlflow.get_tracking_uri()) == before  # the run left them as they were
     run_info = mlflow.MlflowClient(uri).get_run(result.mlflow_run_id)
     assert run_info.data.metrics["rows"] == 1956
     assert run_info.data.params["config.task.name"] == "youtube_spam"

@@ -18,6 +18,7 @@ Every file is written atomically: it is whole or absent.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import inspect
@@ -217,6 +218,27 @@ def _check_writable(folder: Path, config: RunConfig) -> None:
     except OSError as exc:
         raise DataError(f"cannot write to the output folder {folder} ({exc.strerror or exc}); "
                         f"fix its permissions or change output.path in {config.source}") from None
+
+
+@contextlib.contextmanager
+def _tracking_scope() -> Iterator[None]:
+    """Leave MLflow's process-wide tracking URI (and ``MLFLOW_TRACKING_URI``) as they were before the run."""
+    env = os.environ.get("MLFLOW_TRACKING_URI")
+    try:
+        from mlflow.tracking._tracking_service import utils as tracking_utils
+
+        previous = tracking_utils._tracking_uri
+    except ImportError:  # no MLflow: nothing to restore
+        yield
+        return
+    try:
+        yield
+    finally:
+        import mlflow
+
+        mlflow.set_tracking_uri(previous)
+        if env is not None:
+            os.environ["MLFLOW_TRACKING_URI"] = env
 
 
 def start_tracking(config: RunConfig) -> str | None:
@@ -900,6 +922,13 @@ def run(config: RunConfig, *, resume: bool = False, fresh: bool = False, progres
     -------
     RunResult
     """
+    with _tracking_scope():
+        return _run(config, resume=resume, fresh=fresh, progress=progress, stop_after=stop_after)
+
+
+def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None, stop_after: str | None
+         ) -> RunResult:
+    """The body of :func:`run`."""
     if resume and fresh:
         raise ConfigError("--resume and --fresh contradict each other; drop one")
     timer = _Timer()
