@@ -88,15 +88,19 @@ def _normalise(arr: pa.Array) -> pa.Array:
     """
     import polars as pl
 
+    import numpy as np
+
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    needs = pl.Series(arr).str.contains(r"[^\x20-\x7e]|  ").fill_null(False).to_arrow()
-    if pc.any(needs).as_py():
-        rows = arr.filter(needs)
-        rows = pl.Series(pc.utf8_normalize(rows, form="NFKC"))
+    mask = pl.Series(arr).str.contains(r"[^\x20-\x7e]|  ").fill_null(False).to_numpy()
+    if mask.any():
+        rows = pl.Series(pc.utf8_normalize(arr.filter(pa.array(mask)), form="NFKC"))
         rows = rows.str.replace_all(r"[\x{200b}-\x{200d}\x{2060}\x{feff}]", "")
         # runs of ASCII whitespace (RE2's \s: tab, newline, form feed, return, space) to one space
         rows = rows.str.replace_all(r"[\t\n\f\r ]{2,}|[\t\n\f\r]", " ")
-        arr = pc.replace_with_mask(arr, needs, rows.to_arrow().cast(arr.type))
+        # put the cleaned rows back: a take over [arr, cleaned] (much faster than replace_with_mask on strings)
+        index = np.arange(len(arr), dtype=np.int64)
+        index[mask] = len(arr) + np.arange(int(mask.sum()), dtype=np.int64)
+        arr = pa.concat_arrays([arr, rows.to_arrow().cast(arr.type)]).take(pa.array(index))
     return pc.utf8_trim_whitespace(arr)
 
 
