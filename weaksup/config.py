@@ -122,6 +122,7 @@ class ReviewConfig:
 class OutputConfig:
     path: str
     report: bool = True
+    report_rows: int = 2_000_000
     write_clean: bool = False
     reuse_votes: bool = True
 
@@ -324,6 +325,8 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
     inp: InputConfig = sections["input"]
     if bool(inp.path) == bool(inp.example):
         problems.append("[input] needs exactly one of path (a data file or folder) or example (a shipped dataset)")
+    if sections["output"].report_rows < 0:
+        problems.append(f"output.report_rows must be 0 (all rows) or positive; got {sections['output'].report_rows}")
     if inp.chunk_rows < 1:
         problems.append(f"input.chunk_rows must be at least 1; got {inp.chunk_rows}")
     if sections["lfs"].lf_timeout < 0:

@@ -832,7 +832,18 @@ def report_stage(config: RunConfig, setup: _Setup, applied: _Applied, model: Any
     from weaksup.report import build_report
 
     n = len(applied.values)
-    votes = VoteMatrix(applied.values, row_ids=np.arange(n), lf_names=applied.lf_names,
+    rows = np.arange(n)
+    limit = config.output.report_rows
+    if 0 < limit < n:  # LF statistics on a uniform sample that keeps every gold row; metrics stay exact
+        gold_rows = np.fromiter(applied.gold_positions.values(), dtype=np.int64, count=len(applied.gold_positions))
+        keep = np.ones(n, dtype=bool)
+        keep[gold_rows] = False
+        others = np.flatnonzero(keep)
+        drawn = np.random.default_rng(config.label_model.seed).choice(others, max(limit - len(gold_rows), 0),
+                                                                       replace=False)
+        rows = np.sort(np.concatenate([gold_rows, drawn]))
+        logger.info("report: LF statistics on a sample of %d of the %d rows (output.report_rows)", len(rows), n)
+    votes = VoteMatrix(applied.values[rows], row_ids=rows, lf_names=applied.lf_names,
                        lf_versions=applied.lf_versions, label_space=setup.label_space, faults=applied.faults)
     gold = data = None
     if setup.gold is not None:
@@ -848,6 +859,8 @@ def report_stage(config: RunConfig, setup: _Setup, applied: _Applied, model: Any
         report.errors["row_id"] = report.errors["row_id"].map(by_position)
     report.params["data_hash"] = identity_key
     report.params["task"] = config.task.name
+    report.params["n_rows"] = str(n)
+    report.params["report_rows"] = str(len(rows))
     return report
 
 
