@@ -211,3 +211,17 @@ def test_a_slow_lf_is_stopped_at_its_time_budget_and_reported(project, youtube):
     assert labels["row_id"].tolist() == youtube["row_id"].tolist()
     again = _run(config)  # reused from the saved votes, with their counts
     assert again.chunks["reused"] == 2 and again.timeouts == result.timeouts
+
+
+def test_cli_building_blocks_lfs_apply_fit(project, capsys):
+    from weaksup.cli import main
+
+    config = str(write_config(project, label_model={"name": "DawidSkene"}))
+    for argv, expected in [(["lfs", config], ["5 LFs of yt", "kw_subscribe", "keyword"]),
+                           (["apply", config, "--no-progress"], ["Coverage", "1,956 rows, coverage"]),
+                           (["fit", config, "--no-progress"], ["fitted DawidSkene on 1,956 rows"])]:
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        out = capsys.readouterr().out
+        assert info.value.code == 0 and all(part in out for part in expected), out
+    assert (project / "out" / "label_model.json").exists() and not (project / "out" / "labels.parquet").exists()
