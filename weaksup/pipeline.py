@@ -495,15 +495,16 @@ def _duplicate_counts(text_hash: np.ndarray, loose_hash: np.ndarray) -> tuple[in
 def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress: bool | None = None
                 ) -> _Applied:
     """Read, clean and vote chunk by chunk, reusing saved LF columns; returns the whole vote matrix values."""
+    import polars as pl
+    import pyarrow.compute as pc
     from tqdm.auto import tqdm
 
     from weaksup.apply import apply_lfs
-    import polars as pl
-    import pyarrow.compute as pc
-
     from weaksup.data import _as_series, duplicate_keys, prepare
+    from weaksup.votes import smallest_vote_dtype
 
     lfs = setup.registry.lfs
+    vote_dtype = smallest_vote_dtype(len(setup.label_space))
     lf_ids = [lf.lf_id for lf in lfs]
     gold_ids = pa.array(setup.gold.frame["row_id"].astype(str).unique(), type=pa.large_string()) \
         if setup.gold is not None else None
@@ -515,8 +516,8 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
     stats = {"computed": 0, "reused": 0, "columns_reused": 0, "columns_computed": 0}
     text = config.input.text_column
     position = 0
-    show = progress if progress is not None else None
-    with tqdm(desc="reading, cleaning, applying LFs", unit="rows", unit_scale=True, disable=None if show is None else not show) as bar:
+    disable = None if progress is None else not progress  # None: tqdm shows bars on a terminal only
+    with tqdm(desc="reading, cleaning, applying LFs", unit="rows", unit_scale=True, disable=disable) as bar:
         for i, chunk in enumerate(_read_chunks(config, setup.columns)):
             if i == 0:
                 _check_fields(config, setup.registry, chunk)
@@ -525,7 +526,7 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
             saved = store.get(i, ids)
             saved_columns = saved["columns"] if saved is not None else {}
             todo = [lf for lf in lfs if lf.lf_id not in saved_columns]
-            block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=np.int8)
+            block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=vote_dtype)
             chunk_faults: dict[str, int] = {}
             chunk_timeouts: dict[str, int] = {}
             for j, lf in enumerate(lfs):
