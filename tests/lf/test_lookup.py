@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from weaksup import ABSTAIN, LabelSpace, lookup_lf
 from weaksup.errors import LabelSpaceError, LFDefinitionError
 from weaksup.lf.batch import Batch
+from tests.lf.test_text import shared_literals  # noqa: E402
 
 SPACE = LabelSpace(["ham", "spam"])
 
@@ -48,8 +49,6 @@ LOOKUPS = [
 @settings(max_examples=100, deadline=None)
 @given(values, st.booleans())
 def test_vectorised_equals_rowwise(column, shared):
-    from tests.lf.test_text import shared_literals
-
     frame = pd.DataFrame({"text": pd.Series(column, dtype="str")})
     batch = Batch(frame, shared_literals(LOOKUPS) if shared else None)
     for lf in LOOKUPS:
@@ -61,7 +60,7 @@ def test_table_files(tmp_path):
     good = tmp_path / "t.csv"
     good.write_text("key,label\nsubscribe,spam\nlove,ham\n")
     lf = lookup_lf("lex", good, by="tokens", label_space=SPACE)
-    assert lf({"text": "love it"}) == 0 and lf.params["source"] == str(good)
+    assert lf({"text": "love it"}) == 0 and lf.params["source"] == "t.csv"
     (tmp_path / "t.json").write_text('{"subscribe": 1}')
     assert lookup_lf("lex_json", tmp_path / "t.json", by="tokens")({"text": "subscribe"}) == 1
     bad_header = tmp_path / "bad.csv"
@@ -95,3 +94,17 @@ def test_large_table_params_stay_small_and_versioned():
     assert lf.params["table"]["size"] == 500
     assert lookup_lf("big", {**table, "w0": 1}, by="tokens").version != lf.version
     assert np.array_equal(lf.vote_batch(Batch(pd.DataFrame({"text": ["w1 w3", "w2", "x"]}))), [1, 0, -1])
+
+
+def test_a_table_file_gives_the_same_version_wherever_the_project_sits(tmp_path):
+    from weaksup.lf import lookup_lf
+
+    versions = []
+    for folder in ("a", "b/c"):
+        path = tmp_path / folder / "table.csv"
+        path.parent.mkdir(parents=True)
+        path.write_text("key,label\nfree,1\n")
+        versions.append(lookup_lf("lex", path, by="tokens").version)
+    assert versions[0] == versions[1]
+    path.write_text("key,label\nfree,0\n")
+    assert lookup_lf("lex", path, by="tokens").version != versions[0]

@@ -178,7 +178,7 @@ def lookup_lf(
         raise LFDefinitionError(f"LF {name!r}: by must be 'value' or 'tokens'; got {by!r}")
     source = "inline"
     if isinstance(table, (str, os.PathLike)):
-        source = str(table)
+        source = Path(table).name  # the file's name, not where the project sits: versions are portable
         table = _read_table(Path(table), name)
     if not isinstance(table, Mapping) or not table:
         raise LFDefinitionError(f"LF {name!r}: the lookup table must be a non-empty mapping or file; got {table!r}")
