@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -75,49 +74,13 @@ def _setup_tracking(enabled: bool, require: bool, experiment: str) -> str | None
     """Point MLflow at the user's store (``MLFLOW_TRACKING_URI``, else ``./mlflow.db``) and check that it
     answers, before any work. Returns the URI, or None when the run will not be logged."""
     from weaksup.errors import TrackingError
+    from weaksup.tracking import start_tracking
 
     if not enabled:
         if require:
             raise TrackingError("--require-tracking and --no-tracking contradict each other; drop one")
         return None
-    try:
-        import mlflow
-
-        from weaksup.tracking import check_tracking, default_tracking_uri
-    except ImportError as exc:
-        message = f"MLflow is not installed ({exc}); pip install 'weaksup[mlflow]'"
-        if require:
-            raise TrackingError(message) from None
-        typer.echo(f"warning: {message}; this run will NOT be logged to MLflow", err=True)
-        return None
-    if logging.getLogger().level > logging.INFO:  # MLflow and alembic chat at INFO on a new database
-        for name in ("mlflow", "alembic"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-    uri = default_tracking_uri()
-    if not os.environ.get("MLFLOW_TRACKING_URI"):  # MLflow reads the variable itself when it is set
-        mlflow.set_tracking_uri(uri)
-    try:
-        check_tracking(uri)
-        mlflow.set_experiment(experiment)
-    except Exception as exc:  # TrackingError, or MLflow failing to open the store
-        if require:
-            raise TrackingError(f"{exc} (nothing was run: --require-tracking)") from None
-        typer.echo(f"warning: {exc}\nwarning: this run will NOT be logged to MLflow; the report is still written "
-                   "(--require-tracking makes this an error)", err=True)
-        return None
-    return uri
-
-
-def _label_model(name: str, gold):
-    """The named label model class; ``default`` is weaksup's recommendation (MajorityVote without dev gold)."""
-    from weaksup import models
-    from weaksup.errors import LabelModelError
-
-    if name == "default":
-        name = models.DEFAULT_MODEL if "dev" in gold.counts() else "MajorityVote"
-    if name not in models.MODELS:
-        raise LabelModelError(f"unknown label model {name!r}; choose 'default' or one of {sorted(models.MODELS)}")
-    return models.MODELS[name]
+    return start_tracking(experiment, require=require, warn=lambda message: typer.echo(f"warning: {message}", err=True))
 
 
 def _fit_label_model(model_cls, votes, gold, seed: int):
@@ -141,6 +104,7 @@ def _quality_job(lf_module: str, data_path: str | None, id_column: str, text_col
     from weaksup.apply import apply_lfs
     from weaksup.errors import DataError
     from weaksup.gold import load_gold
+    from weaksup.pipeline import resolve_label_model
     from weaksup.registry import Registry
     from weaksup.report import build_report
 
@@ -156,7 +120,7 @@ def _quality_job(lf_module: str, data_path: str | None, id_column: str, text_col
     if id_column not in data:
         raise DataError(f"{data_path}: no id column {id_column!r}; columns are {list(data.columns)} (see --id-column)")
     gold = load_gold(gold_path, row_ids=data[id_column], label_space=registry.label_space)
-    model_cls = _label_model(label_model, gold)
+    model_cls = resolve_label_model(label_model, "dev" in gold.counts())
     uri = _setup_tracking(*tracking)  # before any work: --require-tracking fails here
     votes = apply_lfs(registry, data, id_column=id_column)
     model = _fit_label_model(model_cls, votes, gold, seed)

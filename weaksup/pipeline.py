@@ -236,8 +236,10 @@ def _tracking_scope() -> Iterator[None]:
     finally:
         import mlflow
 
-        mlflow.set_tracking_uri(previous)
-        if env is not None:
+        mlflow.set_tracking_uri(previous)  # (this also sets MLFLOW_TRACKING_URI when previous is not None)
+        if env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
             os.environ["MLFLOW_TRACKING_URI"] = env
 
 
@@ -245,38 +247,15 @@ def start_tracking(config: RunConfig) -> str | None:
     """Point MLflow at the configured store (``mlflow.tracking_uri``, else ``MLFLOW_TRACKING_URI``, else
     ``./mlflow.db``) and check that it answers. Returns the URI, or None when the run will not be
     logged (disabled, not installed, or unreachable; a warning says so unless ``mlflow.require``)."""
-    from weaksup.errors import TrackingError
+    from weaksup.tracking import start_tracking as start
 
     settings = config.mlflow
     if not settings.enabled:
         if settings.require:
             raise ConfigError(f"{config.source}: mlflow.require = true but mlflow.enabled = false")
         return None
-    try:
-        import mlflow
-
-        from weaksup.tracking import check_tracking, default_tracking_uri
-    except ImportError as exc:
-        message = f"MLflow is not installed ({exc}); pip install 'weaksup[mlflow]'"
-        if settings.require:
-            raise TrackingError(message) from None
-        logger.warning("%s; this run will NOT be logged to MLflow", message)
-        return None
-    if logging.getLogger().level > logging.INFO:  # MLflow and alembic chat at INFO on a new database
-        for name in ("mlflow", "alembic"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-    uri = settings.tracking_uri or default_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        check_tracking(uri)
-        mlflow.set_experiment(settings.experiment)
-    except Exception as exc:  # TrackingError, or MLflow failing to open the store
-        if settings.require:
-            raise TrackingError(f"{exc} (nothing was run: mlflow.require = true)") from None
-        logger.warning("%s; this run will NOT be logged to MLflow; its outputs are still written "
-                       "(mlflow.require = true makes this an error)", exc)
-        return None
-    return uri
+    return start(settings.experiment, uri=settings.tracking_uri or None, require=settings.require,
+                 require_option="mlflow.require = true", warn=logger.warning)
 
 
 # ---------------------------------------------------------------------- input

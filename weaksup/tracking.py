@@ -25,7 +25,7 @@ import logging
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -72,6 +72,48 @@ def default_tracking_uri(folder: str | os.PathLike[str] | None = None) -> str:
     library never does.
     """
     return os.environ.get("MLFLOW_TRACKING_URI") or local_store_uri(folder)
+
+
+def start_tracking(
+    experiment: str,
+    *,
+    uri: str | None = None,
+    require: bool = False,
+    require_option: str = "--require-tracking",
+    warn: Callable[[str], None] | None = None,
+) -> str | None:
+    """For applications (the ``weaksup`` command, a run): point MLflow at ``uri`` (default
+    :func:`default_tracking_uri`), check that it answers, and select ``experiment``, before any work.
+
+    Returns the URI, or None when nothing will be logged (MLflow missing or the store unreachable):
+    then ``warn`` is told why, unless ``require`` makes it a :class:`TrackingError` naming
+    ``require_option``.
+    """
+    warn = warn or logger.warning
+    try:
+        import mlflow
+    except ImportError as exc:
+        message = f"MLflow is not installed ({exc}); pip install 'weaksup[mlflow]'"
+        if require:
+            raise TrackingError(message) from None
+        warn(f"{message}; this run will NOT be logged to MLflow")
+        return None
+    if logging.getLogger().level > logging.INFO:  # MLflow and alembic chat at INFO on a new database
+        for name in ("mlflow", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    uri = uri or default_tracking_uri()
+    if uri != os.environ.get("MLFLOW_TRACKING_URI"):  # MLflow reads the variable itself when it is set
+        mlflow.set_tracking_uri(uri)
+    try:
+        check_tracking(uri)
+        mlflow.set_experiment(experiment)
+    except Exception as exc:  # TrackingError, or MLflow failing to open the store
+        if require:
+            raise TrackingError(f"{exc} (nothing was run: {require_option})") from None
+        warn(f"{exc}; this run will NOT be logged to MLflow; its outputs are still written "
+             f"({require_option} makes this an error)")
+        return None
+    return uri
 
 
 def check_tracking(uri: str | None = None, timeout: float = PING_TIMEOUT) -> str:
