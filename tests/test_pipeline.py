@@ -225,3 +225,27 @@ def test_cli_building_blocks_lfs_apply_fit(project, capsys):
         out = capsys.readouterr().out
         assert info.value.code == 0 and all(part in out for part in expected), out
     assert (project / "out" / "label_model.json").exists() and not (project / "out" / "labels.parquet").exists()
+
+
+@pytest.mark.parametrize("model_name", ["DawidSkene", "MajorityVote"])
+def test_labels_predicted_once_per_distinct_vote_pattern_equal_the_row_by_row_labels(project, model_name):
+    from types import SimpleNamespace
+
+    from weaksup.models import DawidSkene, MajorityVote
+    from weaksup.pipeline import _chunk_labels, _label_table
+
+    rng = np.random.default_rng(3)
+    space = LabelSpace(["a", "b", "c"])
+    L = rng.integers(-1, 3, (4000, 5)).astype(np.int8)
+    model = {"DawidSkene": DawidSkene, "MajorityVote": MajorityVote}[model_name](cardinality=3).fit(L)
+    config = load_config(write_config(project), ["review.threshold=0.6"])
+    setup = SimpleNamespace(label_space=space, registry=SimpleNamespace(rule_version="r1"))
+    reviewed = {5: 2, 17: 0, 3999: 1}
+    names = [f"lf{j}" for j in range(5)]
+    fast = _chunk_labels(model, L, reviewed, config=config, setup=setup, lf_names=names, seed=0)
+    cols = label_rows(L, model.predict_proba(L), predictions=model.predict(L), label_space=space, lf_names=names,
+                      threshold=0.6, reviewed=reviewed)
+    slow = _label_table(cols, space, "r1", type(model).__name__)
+    assert fast.equals(slow)
+    assert fast.column("review_status").to_pylist().count("reviewed") == 3
+    assert set(fast.column("review_status").to_pylist()) == {"auto", "needs_review", "reviewed"}

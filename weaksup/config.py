@@ -93,6 +93,7 @@ class LFsConfig:
     names: list[str] = field(default_factory=list)
     fault_tolerant: bool = False
     lf_timeout: float = 0.0
+    workers: int = 0
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,8 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
         problems.append(f"input.chunk_rows must be at least 1; got {inp.chunk_rows}")
     if sections["lfs"].lf_timeout < 0:
         problems.append(f"lfs.lf_timeout must be 0 (no budget) or a number of seconds; got {sections['lfs'].lf_timeout}")
+    if sections["lfs"].workers < 0:
+        problems.append(f"lfs.workers must be 0 (one per CPU) or a number of threads; got {sections['lfs'].workers}")
     if not sections["lfs"].modules:
         problems.append("lfs.modules is empty: name at least one LF module (dotted name or .py path)")
     clean = sections.get("clean", CleanConfig())

@@ -27,6 +27,7 @@ import logging
 import os
 import platform
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,8 +222,13 @@ def _check_writable(folder: Path, config: RunConfig) -> None:
 
 
 @contextlib.contextmanager
-def _tracking_scope() -> Iterator[None]:
-    """Leave MLflow's process-wide tracking URI (and ``MLFLOW_TRACKING_URI``) as they were before the run."""
+def _tracking_scope(enabled: bool = True) -> Iterator[None]:
+    """Leave MLflow's process-wide tracking URI (and ``MLFLOW_TRACKING_URI``) as they were before the run.
+
+    A run with tracking disabled does not touch MLflow (nor import it: that alone takes seconds)."""
+    if not enabled:
+        yield
+        return
     env = os.environ.get("MLFLOW_TRACKING_URI")
     try:
         from mlflow.tracking._tracking_service import utils as tracking_utils
@@ -403,9 +409,11 @@ class VoteStore:
         return {"columns": columns, "faults": meta.get("faults", {}), "timeouts": meta.get("timeouts") or {},
                 "text_hash": keys[0], "loose_hash": keys[1]}
 
-    def put(self, i: int, ids: pa.Array, values: np.ndarray, lfs: list[Any], label_space: LabelSpace,
-            faults: dict[str, int], timeouts: dict[str, int], text_hash: np.ndarray, loose_hash: np.ndarray) -> None:
-        """Save part ``i`` atomically as a VoteMatrix Parquet file (plus its duplicate keys), then index it."""
+    def write_part(self, i: int, ids: pa.Array, values: np.ndarray, lfs: list[Any], label_space: LabelSpace,
+                   faults: dict[str, int], timeouts: dict[str, int], text_hash: np.ndarray,
+                   loose_hash: np.ndarray) -> dict[str, Any]:
+        """Save part ``i`` atomically as a VoteMatrix Parquet file (plus its duplicate keys); returns its
+        index entry for :meth:`record`. Safe to call for different parts from different threads."""
         import pyarrow.parquet as pq
 
         name = f"part-{i:05d}.parquet"
@@ -418,8 +426,11 @@ class VoteStore:
             pq.write_table(table, tmp, compression="lz4")
         with atomic_path(self.folder / f"part-{i:05d}.keys.npy") as tmp:
             np.save(tmp, np.stack([text_hash, loose_hash]), allow_pickle=False)
-        entry = {"file": name, "rows": len(ids), "first_id": ids[0].as_py(), "last_id": ids[-1].as_py(),
-                 "lf_ids": [lf.lf_id for lf in lfs]}
+        return {"file": name, "rows": len(ids), "first_id": ids[0].as_py(), "last_id": ids[-1].as_py(),
+                "lf_ids": [lf.lf_id for lf in lfs]}
+
+    def record(self, i: int, entry: dict[str, Any]) -> None:
+        """Index a written part (in chunk order: a run killed later resumes after the last indexed part)."""
         if i < len(self.parts):
             self.parts[i] = entry
         else:
@@ -471,20 +482,103 @@ def _duplicate_counts(text_hash: np.ndarray, loose_hash: np.ndarray) -> tuple[in
     return counts[0], counts[1]
 
 
-def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress: bool | None = None
-                ) -> _Applied:
-    """Read, clean and vote chunk by chunk, reusing saved LF columns; returns the whole vote matrix values."""
-    import polars as pl
-    import pyarrow.compute as pc
-    from tqdm.auto import tqdm
+@dataclass
+class _ChunkVotes:
+    """One chunk's votes and what the run summary needs from it."""
 
+    ids: pa.Array
+    block: np.ndarray
+    text_hash: np.ndarray
+    loose_hash: np.ndarray
+    faults: dict[str, int]
+    timeouts: dict[str, int]
+    missing_text: int
+    computed: bool
+    columns_computed: int
+    entry: dict[str, Any] | None  # the store's new index entry; None when the saved part is unchanged
+
+
+def _vote_chunk(config: RunConfig, setup: _Setup, store: VoteStore, i: int, chunk: pd.DataFrame) -> _ChunkVotes:
+    """Check, clean and vote one chunk, reusing its saved LF columns; saves the chunk's part (not the index).
+
+    Only reads ``setup`` and writes chunk ``i``'s own files, so chunks can be voted on several threads.
+    """
     from weaksup.apply import apply_lfs
     from weaksup.data import _as_series, duplicate_keys, prepare
     from weaksup.votes import smallest_vote_dtype
 
     lfs = setup.registry.lfs
-    vote_dtype = smallest_vote_dtype(len(setup.label_space))
-    lf_ids = [lf.lf_id for lf in lfs]
+    text = config.input.text_column
+    ids = _chunk_ids(config, chunk)
+    saved = store.get(i, ids)
+    saved_columns = saved["columns"] if saved is not None else {}
+    todo = [lf for lf in lfs if lf.lf_id not in saved_columns]
+    block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=smallest_vote_dtype(len(setup.label_space)))
+    faults: dict[str, int] = {}
+    timeouts: dict[str, int] = {}
+    for j, lf in enumerate(lfs):
+        if lf.lf_id in saved_columns:
+            block[:, j] = saved_columns[lf.lf_id]
+            faults[lf.name] = int(saved["faults"].get(lf.name, 0))
+            timeouts[lf.name] = int(saved["timeouts"].get(lf.name, 0))
+    missing_text = 0
+    if saved is not None and not todo:
+        th, lh = saved["text_hash"], saved["loose_hash"]
+        if text:
+            missing_text = int((th == 0).sum())
+    else:
+        clean = chunk.assign(**{config.input.id_column: _as_series(ids, chunk.index)})
+        th = lh = np.zeros(len(clean), np.uint64)
+        if text:
+            clean, report = prepare(clean, text=text, id_column=config.input.id_column,
+                                    normalize=config.clean.normalize,
+                                    lowercase_into=config.clean.lowercase_into or None,
+                                    mask=config.clean.mask, duplicates=False)
+            missing_text = report.missing_text
+            if config.clean.duplicates != "off":
+                th, lh = duplicate_keys(pa.array(clean[text], from_pandas=True, type=pa.large_string()),
+                                        near=config.clean.duplicates == "near")
+        if todo:
+            fresh = apply_lfs(todo, clean, id_column=config.input.id_column, label_space=setup.label_space,
+                              fault_tolerant=config.lfs.fault_tolerant, progress=False,
+                              lf_timeout=config.lfs.lf_timeout or None)
+            for lf, column in zip(todo, fresh.values.T):
+                block[:, lfs.index(lf)] = column
+                faults[lf.name] = int(fresh.faults.get(lf.name, 0))
+                timeouts[lf.name] = int(fresh.timeouts.get(lf.name, 0))
+        if config.output.write_clean:
+            _append_clean(config, i, clean)
+    entry = None
+    if todo or saved is None or list(saved_columns) != [lf.lf_id for lf in lfs]:
+        entry = store.write_part(i, ids, block, lfs, setup.label_space, faults, timeouts, th, lh)
+    return _ChunkVotes(ids, block, th, lh, faults, timeouts, missing_text, computed=saved is None or bool(todo),
+                       columns_computed=len(todo), entry=entry)
+
+
+def _chunk_workers(config: RunConfig, lfs: list[Any]) -> int:
+    """Threads voting chunks at once: ``lfs.workers`` (0: one per CPU), or 1 when an LF runs user code."""
+    unsafe = [lf.name for lf in lfs if not lf.thread_safe]
+    if unsafe:
+        logger.info("voting one chunk at a time: LF(s) %s run user code that may not be thread-safe", unsafe[:5])
+        return 1
+    return config.lfs.workers or min(os.cpu_count() or 1, 8)
+
+
+def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress: bool | None = None
+                ) -> _Applied:
+    """Read, clean and vote chunk by chunk, reusing saved LF columns; returns the whole vote matrix values.
+
+    Chunks are read in order on this thread and voted on ``lfs.workers`` threads (the string
+    kernels release the GIL); their results are taken back in input order, so the votes, the
+    saved parts and every error are those of a one-chunk-at-a-time run.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import polars as pl
+    import pyarrow.compute as pc
+    from tqdm.auto import tqdm
+
+    lfs = setup.registry.lfs
     gold_ids = pa.array(setup.gold.frame["row_id"].astype(str).unique(), type=pa.large_string()) \
         if setup.gold is not None else None
     values, text_hashes, loose_hashes, id_hashes = [], [], [], []
@@ -493,74 +587,48 @@ def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress:
     timeouts = {lf.name: 0 for lf in lfs}
     missing_text = 0
     stats = {"computed": 0, "reused": 0, "columns_reused": 0, "columns_computed": 0}
-    text = config.input.text_column
     position = 0
+    workers = _chunk_workers(config, lfs)
     disable = None if progress is None else not progress  # None: tqdm shows bars on a terminal only
-    with tqdm(desc="reading, cleaning, applying LFs", unit="rows", unit_scale=True, disable=disable) as bar:
-        for i, chunk in enumerate(_read_chunks(config, setup.columns)):
-            if i == 0:
-                _check_fields(config, setup.registry, chunk)
-            ids = _chunk_ids(config, chunk)
-            id_hashes.append(pl.Series(ids).hash(seed=0).to_numpy())
-            saved = store.get(i, ids)
-            saved_columns = saved["columns"] if saved is not None else {}
-            todo = [lf for lf in lfs if lf.lf_id not in saved_columns]
-            block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=vote_dtype)
-            chunk_faults: dict[str, int] = {}
-            chunk_timeouts: dict[str, int] = {}
-            for j, lf in enumerate(lfs):
-                if lf.lf_id in saved_columns:
-                    block[:, j] = saved_columns[lf.lf_id]
-                    chunk_faults[lf.name] = int(saved["faults"].get(lf.name, 0))
-                    chunk_timeouts[lf.name] = int(saved["timeouts"].get(lf.name, 0))
-            if saved is not None:
-                th, lh = saved["text_hash"], saved["loose_hash"]
-            if todo or saved is None:
-                clean = chunk.assign(**{config.input.id_column: _as_series(ids, chunk.index)})
-                if text:
-                    clean, report = prepare(clean, text=text, id_column=config.input.id_column,
-                                            normalize=config.clean.normalize,
-                                            lowercase_into=config.clean.lowercase_into or None,
-                                            mask=config.clean.mask, duplicates=False)
-                    missing_text += report.missing_text
-                    if config.clean.duplicates == "off":
-                        th = lh = np.zeros(len(clean), np.uint64)
-                    else:
-                        th, lh = duplicate_keys(pa.array(clean[text], from_pandas=True, type=pa.large_string()),
-                                                near=config.clean.duplicates == "near")
-                else:
-                    th = lh = np.zeros(len(clean), np.uint64)
-                if todo:
-                    fresh = apply_lfs(todo, clean, id_column=config.input.id_column, label_space=setup.label_space,
-                                      fault_tolerant=config.lfs.fault_tolerant, progress=False,
-                                      lf_timeout=config.lfs.lf_timeout or None)
-                    for lf, column in zip(todo, fresh.values.T):
-                        block[:, lfs.index(lf)] = column
-                        chunk_faults[lf.name] = int(fresh.faults.get(lf.name, 0))
-                        chunk_timeouts[lf.name] = int(fresh.timeouts.get(lf.name, 0))
-                if config.output.write_clean:
-                    _append_clean(config, i, clean)
-                stats["computed"] += 1
-            else:
-                if text:
-                    missing_text += int((th == 0).sum())
-                stats["reused"] += 1
-            stats["columns_reused"] += len(lfs) - len(todo)
-            stats["columns_computed"] += len(todo)
-            if todo or saved is None or list(saved_columns) != lf_ids:
-                store.put(i, ids, block, lfs, setup.label_space, chunk_faults, chunk_timeouts, th, lh)
-            for name, n in chunk_faults.items():
-                faults[name] += n
-            for name, n in chunk_timeouts.items():
-                timeouts[name] += n
-            if gold_ids is not None:
-                hits = np.flatnonzero(pc.is_in(ids, value_set=gold_ids).to_numpy(zero_copy_only=False))
-                gold_positions.update(zip(ids.take(pa.array(hits)).to_pylist(), (position + hits).tolist()))
-            values.append(block)
-            text_hashes.append(th)
-            loose_hashes.append(lh)
-            position += len(chunk)
-            bar.update(len(chunk))
+    pending: deque[Any] = deque()
+
+    def take(result: _ChunkVotes) -> None:
+        nonlocal missing_text, position
+        if result.entry is not None:
+            store.record(len(values), result.entry)
+        ids, n = result.ids, len(result.ids)
+        id_hashes.append(pl.Series(ids).hash(seed=0).to_numpy())
+        stats["computed" if result.computed else "reused"] += 1
+        stats["columns_reused"] += len(lfs) - result.columns_computed
+        stats["columns_computed"] += result.columns_computed
+        for name, count in result.faults.items():
+            faults[name] += count
+        for name, count in result.timeouts.items():
+            timeouts[name] += count
+        missing_text += result.missing_text
+        if gold_ids is not None:
+            hits = np.flatnonzero(pc.is_in(ids, value_set=gold_ids).to_numpy(zero_copy_only=False))
+            gold_positions.update(zip(ids.take(pa.array(hits)).to_pylist(), (position + hits).tolist()))
+        values.append(result.block)
+        text_hashes.append(result.text_hash)
+        loose_hashes.append(result.loose_hash)
+        position += n
+        bar.update(n)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="weaksup-chunk") as pool, \
+            tqdm(desc="reading, cleaning, applying LFs", unit="rows", unit_scale=True, disable=disable) as bar:
+        try:
+            for i, chunk in enumerate(_read_chunks(config, setup.columns)):
+                if i == 0:
+                    _check_fields(config, setup.registry, chunk)
+                pending.append(pool.submit(_vote_chunk, config, setup, store, i, chunk))
+                while len(pending) > workers:  # at most one chunk read ahead of the workers
+                    take(pending.popleft().result())
+            while pending:
+                take(pending.popleft().result())
+        finally:
+            for future in pending:
+                future.cancel()
     if position == 0:
         raise DataError(f"input {config.input.example or config.input.path} has no rows; nothing to label")
     store.truncate(len(values))
@@ -621,6 +689,9 @@ def fit_stage(config: RunConfig, setup: _Setup, applied: _Applied) -> Any:
         kwargs = {"L_dev": applied.values[positions],
                   "y_dev": dev.map(setup.label_space.id).to_numpy(dtype=np.int64)}
         logger.info("fitting %s with the %d dev gold rows", type(model).__name__, len(positions))
+    if "sample_weight" in inspect.signature(model.fit).parameters:  # the same fit on the distinct vote rows
+        L, inverse = _distinct_rows(L)
+        kwargs["sample_weight"] = np.bincount(inverse, minlength=len(L))
     return model.fit(L, **kwargs)
 
 
@@ -696,12 +767,13 @@ def _sources(agree: np.ndarray, names: list[str]) -> np.ndarray:
     return texts[inverse.ravel()]
 
 
-def _label_table(ids: pa.Array, cols: dict[str, np.ndarray], label_space: LabelSpace, rule_version: str,
-                 model_name: str) -> pa.Table:
+def _label_table(cols: dict[str, np.ndarray], label_space: LabelSpace, rule_version: str, model_name: str
+                 ) -> pa.Table:
+    """The label columns after ``row_id`` as an Arrow table (one row per row of ``cols``)."""
     names = np.asarray([*label_space, None], dtype=object)
     label = cols["label"]
+    n = len(label)
     arrays: dict[str, pa.Array] = {
-        "row_id": ids.cast(pa.string()),
         "label": pa.array(names[np.where(label == ABSTAIN, len(label_space), label)], type=pa.string()),
         "confidence": pa.array(cols["confidence"]),
     }
@@ -712,10 +784,31 @@ def _label_table(ids: pa.Array, cols: dict[str, np.ndarray], label_space: LabelS
         "n_votes": pa.array(cols["n_votes"]),
         "conflict": pa.array(cols["conflict"]),
         "review_status": pa.array(cols["review_status"], type=pa.string()),
-        "rule_version": pa.repeat(pa.scalar(rule_version, pa.string()), len(ids)),
-        "label_model": pa.repeat(pa.scalar(model_name, pa.string()), len(ids)),
+        "rule_version": pa.repeat(pa.scalar(rule_version, pa.string()), n),
+        "label_model": pa.repeat(pa.scalar(model_name, pa.string()), n),
     })
     return pa.table(arrays)
+
+
+def _distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a vote matrix (in a fixed order) and, for each row, the index of its distinct row.
+
+    Examples
+    --------
+    >>> rows, inverse = _distinct_rows(np.array([[1, -1], [0, 0], [1, -1]]))
+    >>> rows.tolist(), inverse.tolist()
+    ([[1, -1], [0, 0]], [0, 1, 0])
+    """
+    n, m = L.shape
+    if n == 0 or m == 0:
+        return L[:min(n, 1)], np.zeros(n, dtype=np.int64)
+    base = int(L.max()) + 2  # votes -1..max as digits 0..max+1
+    if m * np.log2(base) < 62:
+        keys = (L.astype(np.int64) + 1) @ (base ** np.arange(m, dtype=np.int64))
+    else:  # too many LFs for one integer: the rows' bytes
+        keys = np.ascontiguousarray(L).view(np.dtype((np.void, L.dtype.itemsize * m))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return L[first], inverse.ravel()
 
 
 class _LabelWriter:
@@ -752,51 +845,85 @@ class _LabelWriter:
             self._fh.close()
 
 
+def _chunk_labels(model: Any, L: np.ndarray, chunk_reviewed: dict[int, int], *, config: RunConfig,
+                  setup: _Setup, lf_names: list[str], seed: int) -> pa.Table:
+    """A chunk's label table, without ``row_id``.
+
+    Label models score a row from its votes alone, so with ``tie_break = "abstain"`` each distinct
+    vote pattern is predicted and routed once and the chunk's table is taken from those rows (a
+    chunk of 500,000 rows has a few hundred patterns); dev-gold rows keep rows of their own. The
+    other tie-breaks depend on a row's position, and run on every row.
+    """
+    settings, review = config.label_model, config.review
+    inverse = None
+    patterns, reviewed = L, chunk_reviewed
+    if settings.tie_break == "abstain":
+        patterns, inverse = _distinct_rows(L)
+        if chunk_reviewed:
+            rows = np.fromiter(chunk_reviewed, dtype=np.int64, count=len(chunk_reviewed))
+            inverse = inverse.copy()
+            inverse[rows] = len(patterns) + np.arange(len(rows))
+            reviewed = {len(patterns) + k: label for k, label in enumerate(chunk_reviewed.values())}
+            patterns = np.concatenate([patterns, L[rows]])
+    cols = label_rows(patterns, model.predict_proba(patterns),
+                      predictions=model.predict(patterns, tie_break=settings.tie_break),
+                      label_space=setup.label_space, lf_names=lf_names, threshold=review.threshold,
+                      class_thresholds=review.class_thresholds, conflict_threshold=review.conflict_threshold,
+                      tie_break=settings.tie_break, seed=seed, reviewed=reviewed)
+    table = _label_table(cols, setup.label_space, setup.registry.rule_version, type(model).__name__)
+    return table if inverse is None else table.take(pa.array(inverse))
+
+
 def write_stage(config: RunConfig, setup: _Setup, applied: _Applied, model: Any, store: VoteStore,
                 *, progress: bool | None = None) -> dict[str, Any]:
-    """Predict chunk by chunk, route, and write the labels atomically; returns counts for the summary."""
+    """Predict chunk by chunk, route, and write the labels atomically; returns counts for the summary.
+
+    Each chunk is written on a second thread while the next one is predicted.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow.compute as pc
     from tqdm.auto import tqdm
 
     space = setup.label_space
-    settings, review = config.label_model, config.review
     reviewed: dict[int, int] = {}
     if setup.gold is not None and "dev" in setup.gold.counts():
         dev = setup.gold.labels("dev")
         reviewed = {applied.gold_positions[r]: space.id(lbl) for r, lbl in dev.items()}
-    model_name = type(model).__name__
     path = config.output_path
     fmt = OUTPUT_FORMATS[path.suffix.lower()]
-    label_counts = np.zeros(len(space) + 1, dtype=np.int64)
+    label_counts = dict.fromkeys([*space, "(abstain)"], 0)
     status_counts = dict.fromkeys(REVIEW_STATUSES, 0)
     conflicts = 0
     start = 0
-    with atomic_path(path) as tmp, tqdm(total=len(applied.values), desc="predicting, writing labels",
-                                         unit="rows", unit_scale=True, disable=None if progress is None else not progress) as bar:
+    with atomic_path(path) as tmp, ThreadPoolExecutor(max_workers=1, thread_name_prefix="weaksup-write") as pool, \
+            tqdm(total=len(applied.values), desc="predicting, writing labels", unit="rows", unit_scale=True,
+                 disable=None if progress is None else not progress) as bar:
         writer = _LabelWriter(tmp, fmt)
+        writing = None
         try:
             for i, part in enumerate(store.parts):
                 stop = start + part["rows"]
-                L = applied.values[start:stop]
-                ids = store.row_ids(i)
                 chunk_reviewed = {p - start: y for p, y in reviewed.items() if start <= p < stop}
-                cols = label_rows(L, model.predict_proba(L), predictions=model.predict(L, tie_break=settings.tie_break),
-                                  label_space=space, lf_names=applied.lf_names,
-                                  threshold=review.threshold, class_thresholds=review.class_thresholds,
-                                  conflict_threshold=review.conflict_threshold, tie_break=settings.tie_break,
-                                  seed=settings.seed + i, reviewed=chunk_reviewed)
-                writer.write(_label_table(ids, cols, space, setup.registry.rule_version, model_name))
-                label_counts += np.bincount(np.where(cols["label"] < 0, len(space), cols["label"]),
-                                            minlength=len(space) + 1)
-                for status in REVIEW_STATUSES:
-                    status_counts[status] += int((cols["review_status"] == status).sum())
-                conflicts += int(cols["conflict"].sum())
+                table = _chunk_labels(model, applied.values[start:stop], chunk_reviewed, config=config,
+                                         setup=setup, lf_names=applied.lf_names, seed=config.label_model.seed + i)
+                table = table.add_column(0, "row_id", store.row_ids(i).cast(pa.string()))
+                for column, counts in (("label", label_counts), ("review_status", status_counts)):
+                    for entry in pc.value_counts(table.column(column)).to_pylist():
+                        counts[entry["values"] if entry["values"] is not None else "(abstain)"] += entry["counts"]
+                conflicts += int(pc.sum(table.column("conflict")).as_py() or 0)
+                if writing is not None:
+                    writing.result()
+                writing = pool.submit(writer.write, table)
                 bar.update(stop - start)
                 start = stop
+            if writing is not None:
+                writing.result()
         finally:
+            if writing is not None:
+                writing.exception()  # let a pending write finish before the file is closed
             writer.close()
-    names = [*space, "(abstain)"]
-    return {"label_counts": {n: int(c) for n, c in zip(names, label_counts)}, "status_counts": status_counts,
-            "conflicts": conflicts}
+    return {"label_counts": label_counts, "status_counts": status_counts, "conflicts": conflicts}
 
 
 # ---------------------------------------------------------------------- evaluate, report, track
@@ -915,7 +1042,7 @@ def run(config: RunConfig, *, resume: bool = False, fresh: bool = False, progres
     -------
     RunResult
     """
-    with _tracking_scope():
+    with _tracking_scope(config.mlflow.enabled):
         return _run(config, resume=resume, fresh=fresh, progress=progress, stop_after=stop_after)
 
 

@@ -38,3 +38,25 @@ def test_an_lf_that_fires_more_on_one_class_is_evidence_even_when_it_abstains():
     L = np.stack([y, y, np.where((y == 1) & (np.arange(400) % 4 != 1), 1, -1)], axis=1)
     model = DawidSkene(cardinality=2).fit(L)
     assert model.predict_proba([[-1, -1, -1]])[0, 0] > 0.6
+
+
+def test_a_fit_on_the_distinct_rows_weighted_by_their_counts_is_the_fit_on_every_row():
+    rng = np.random.default_rng(2)
+    L = rng.integers(-1, 3, (5000, 4)).astype(np.int8)  # 256 possible rows: many repeats
+    distinct, inverse = np.unique(L, axis=0, return_inverse=True)
+    full = DawidSkene(cardinality=3).fit(L)
+    weighted = DawidSkene(cardinality=3).fit(distinct, sample_weight=np.bincount(inverse.ravel()))
+    assert len(distinct) == 256 and full.n_iter_ == weighted.n_iter_
+    assert np.allclose(full.confusion_, weighted.confusion_, atol=1e-10)
+    assert np.allclose(full.predict_proba(L), weighted.predict_proba(L), atol=1e-10)
+
+
+def test_sample_weight_must_fit_the_rows():
+    import pytest
+
+    from weaksup.errors import LabelModelError
+
+    with pytest.raises(LabelModelError, match="one finite weight >= 0 per row of L \\(2 rows\\)"):
+        DawidSkene(cardinality=2).fit([[0, 1], [1, 1]], sample_weight=[1.0])
+    with pytest.raises(LabelModelError, match="sample_weight"):
+        DawidSkene(cardinality=2).fit([[0, 1], [1, 1]], sample_weight=[1.0, -2.0])

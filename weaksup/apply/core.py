@@ -61,7 +61,10 @@ def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
             f"id column {id_column!r} is not in the data; its columns are {list(map(str, data.columns))}"
         )
     else:
-        ids = pd.Index(data[id_column])
+        column = data[id_column]
+        if pd.api.types.is_string_dtype(column.dtype) and not isinstance(column.dtype, np.dtype):
+            return _string_row_ids(column, id_column)
+        ids = pd.Index(column)
     if ids.hasnans:
         pos = int(np.flatnonzero(pd.isna(ids))[0])
         raise DataError(f"row id {'column ' + repr(id_column) if id_column else 'index'} is missing at row {pos}; every row needs an id")
@@ -72,6 +75,25 @@ def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
             "stable unique ids, or pass id_column= naming a unique column"
         )
     return ids.to_numpy()
+
+
+def _string_row_ids(column: pd.Series, id_column: str) -> np.ndarray:
+    """The checks of :func:`_row_ids` for an Arrow-backed text column, in Polars (pandas' hash table
+    holds the GIL, and is several times slower on millions of ids)."""
+    import polars as pl
+    import pyarrow as pa
+
+    series = pl.Series(pa.array(column, from_pandas=True))
+    if series.null_count():
+        pos = int(series.is_null().arg_true()[0])
+        raise DataError(f"row id column {id_column!r} is missing at row {pos}; every row needs an id")
+    if series.n_unique() != len(series):
+        dupes = series.filter(series.is_duplicated()).unique(maintain_order=True).head(5).to_list()
+        raise DataError(
+            f"row ids must be unique; repeated: {dupes}. Use weaksup.data.make_row_ids() to derive "
+            "stable unique ids, or pass id_column= naming a unique column"
+        )
+    return series.to_numpy()
 
 
 def _show(row_id: Any) -> Any:

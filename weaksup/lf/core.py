@@ -170,6 +170,9 @@ class LabelingFunction:
     kind: str = "generic"
     #: True when the kind has a vectorised form over whole columns.
     vectorised: bool = False
+    #: True when the kind runs only weaksup's own kernels, so several chunks may be voted at once
+    #: from different threads (user code, e.g. a generic LF or a model, may not be thread-safe).
+    thread_safe: bool = False
 
     def __init__(
         self,

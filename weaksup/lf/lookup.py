@@ -80,6 +80,7 @@ class LookupLF(LabelingFunction):
 
     kind = "lookup"
     vectorised = True
+    thread_safe = True
 
     def _tokens_label(self, text: Any) -> int:
         if not isinstance(text, str):

@@ -33,6 +33,7 @@ class _PatternLF(LabelingFunction):
     """An LF voting ``label`` when a text field matches all of its patterns."""
 
     vectorised = True
+    thread_safe = True
 
     def _setup(self, field: str, label: int, patterns: list[tuple[str, int]]) -> None:
         compiled = []

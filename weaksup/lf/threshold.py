@@ -142,6 +142,7 @@ class ThresholdLF(LabelingFunction):
 
     kind = "threshold"
     vectorised = True
+    thread_safe = True
 
     def _columns(self, getter) -> tuple[dict[str, np.ndarray], np.ndarray]:
         columns, missing = {}, None
