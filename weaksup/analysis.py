@@ -49,11 +49,12 @@ def gold_ids(gold: GoldSet | np.ndarray | Sequence[int], votes: VoteMatrix) -> n
 
 def _row_conflict(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the number of non-abstain votes, and whether two of them disagree."""
+    L = np.asarray(L)
     voted = L != ABSTAIN
-    big = np.iinfo(np.int64).max
-    lo = np.where(voted, L, big).min(axis=1, initial=big)
-    hi = np.where(voted, L, -1).max(axis=1, initial=-1)
-    n_voting = voted.sum(axis=1)
+    big = np.iinfo(L.dtype).max if np.issubdtype(L.dtype, np.integer) else np.inf
+    lo = np.where(voted, L, L.dtype.type(big)).min(axis=1, initial=big)
+    hi = L.max(axis=1, initial=ABSTAIN)  # abstain (-1) is below every class
+    n_voting = np.count_nonzero(voted, axis=1)
     return n_voting, (n_voting > 1) & (lo != hi)
 
 
@@ -120,14 +121,14 @@ def lf_summary(
     [[0.667, 0.333, 2.0, 0.0, 1.0], [0.667, 0.333, 1.0, 1.0, 0.5]]
     """
     vm = as_votes(votes)
-    L = vm.values.astype(np.int64)
+    L = vm.values
     n, m = L.shape
     voted = L != ABSTAIN
     n_voting, row_conflict = _row_conflict(L)
     denom = max(n, 1)
     frame = pd.DataFrame(index=pd.Index(vm.lf_names, name=None))
     frame["j"] = np.arange(m)
-    frame["Polarity"] = [sorted(int(v) for v in np.unique(L[voted[:, j], j])) for j in range(m)]
+    frame["Polarity"] = [(np.flatnonzero(np.bincount(L[:, j].astype(np.int64) + 1)[1:])).tolist() for j in range(m)]
     frame["Coverage"] = voted.sum(axis=0) / denom
     frame["Overlaps"] = (voted & (n_voting > 1)[:, None]).sum(axis=0) / denom
     frame["Conflicts"] = (voted & row_conflict[:, None]).sum(axis=0) / denom
@@ -160,7 +161,7 @@ def vote_stats(votes: VoteMatrix | np.ndarray) -> dict[str, float]:
     >>> vote_stats([[0, 0], [1, -1], [-1, -1], [0, 1]])
     {'coverage': 0.75, 'overlap': 0.5, 'conflict': 0.25, 'abstain_rate': 0.25, 'mean_votes': 1.25}
     """
-    L = as_votes(votes).values.astype(np.int64)
+    L = as_votes(votes).values
     n_voting, conflict = _row_conflict(L)
     n = max(len(L), 1)
     coverage = float((n_voting > 0).sum() / n)

@@ -41,7 +41,7 @@ from weaksup._io import atomic_path
 from weaksup.config import OUTPUT_FORMATS, ConfigError, RunConfig
 from weaksup.errors import DataError, GoldSetError, LabelModelError, MissingColumnError
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, distinct_rows
 
 logger = logging.getLogger(__name__)
 
@@ -690,7 +690,7 @@ def fit_stage(config: RunConfig, setup: _Setup, applied: _Applied) -> Any:
                   "y_dev": dev.map(setup.label_space.id).to_numpy(dtype=np.int64)}
         logger.info("fitting %s with the %d dev gold rows", type(model).__name__, len(positions))
     if "sample_weight" in inspect.signature(model.fit).parameters:  # the same fit on the distinct vote rows
-        L, inverse = _distinct_rows(L)
+        L, inverse = distinct_rows(L)
         kwargs["sample_weight"] = np.bincount(inverse, minlength=len(L))
     return model.fit(L, **kwargs)
 
@@ -790,27 +790,6 @@ def _label_table(cols: dict[str, np.ndarray], label_space: LabelSpace, rule_vers
     return pa.table(arrays)
 
 
-def _distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of a vote matrix (in a fixed order) and, for each row, the index of its distinct row.
-
-    Examples
-    --------
-    >>> rows, inverse = _distinct_rows(np.array([[1, -1], [0, 0], [1, -1]]))
-    >>> rows.tolist(), inverse.tolist()
-    ([[1, -1], [0, 0]], [0, 1, 0])
-    """
-    n, m = L.shape
-    if n == 0 or m == 0:
-        return L[:min(n, 1)], np.zeros(n, dtype=np.int64)
-    base = int(L.max()) + 2  # votes -1..max as digits 0..max+1
-    if m * np.log2(base) < 62:
-        keys = (L.astype(np.int64) + 1) @ (base ** np.arange(m, dtype=np.int64))
-    else:  # too many LFs for one integer: the rows' bytes
-        keys = np.ascontiguousarray(L).view(np.dtype((np.void, L.dtype.itemsize * m))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return L[first], inverse.ravel()
-
-
 class _LabelWriter:
     """Writes label tables chunk by chunk to a temporary file that becomes ``path`` only when closed whole."""
 
@@ -858,7 +837,7 @@ def _chunk_labels(model: Any, L: np.ndarray, chunk_reviewed: dict[int, int], *, 
     inverse = None
     patterns, reviewed = L, chunk_reviewed
     if settings.tie_break == "abstain":
-        patterns, inverse = _distinct_rows(L)
+        patterns, inverse = distinct_rows(L)
         if chunk_reviewed:
             rows = np.fromiter(chunk_reviewed, dtype=np.int64, count=len(chunk_reviewed))
             inverse = inverse.copy()

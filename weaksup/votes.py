@@ -17,6 +17,30 @@ from weaksup.labels import ABSTAIN, LabelSpace
 _FORMAT_VERSION = 1
 
 
+def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a vote matrix (in a fixed order) and, for each row, the index of its distinct row.
+
+    Label models score a row from its votes alone, so scoring the distinct rows and taking
+    ``scores[inverse]`` gives every row's scores: millions of rows have a few hundred patterns.
+
+    Examples
+    --------
+    >>> rows, inverse = distinct_rows(np.array([[1, -1], [0, 0], [1, -1]]))
+    >>> rows.tolist(), inverse.tolist()
+    ([[1, -1], [0, 0]], [0, 1, 0])
+    """
+    n, m = L.shape
+    if n == 0 or m == 0:
+        return L[:min(n, 1)], np.zeros(n, dtype=np.int64)
+    base = int(L.max()) + 2  # votes -1..max as digits 0..max+1
+    if m * np.log2(base) < 62:
+        keys = (L.astype(np.int64) + 1) @ (base ** np.arange(m, dtype=np.int64))
+    else:  # too many LFs for one integer: the rows' bytes
+        keys = np.ascontiguousarray(L).view(np.dtype((np.void, L.dtype.itemsize * m))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return L[first], inverse.ravel()
+
+
 def smallest_vote_dtype(cardinality: int) -> np.dtype:
     """The smallest signed integer dtype holding ``ABSTAIN`` and ``0..cardinality-1``."""
     for dtype in (np.int8, np.int16, np.int32):

@@ -36,7 +36,7 @@ from weaksup.analysis import as_votes, lf_pair_matrix, lf_summary, vote_stats
 from weaksup.evaluate import Evaluation, evaluate, lf_errors, model_name
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import short_hash
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, distinct_rows
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -157,6 +157,15 @@ class QualityReport:
         self._html = None
 
 
+def _predict(model: Any, L: np.ndarray, tie_break: str) -> np.ndarray:
+    """``model.predict(L)``; with ``tie_break="abstain"`` (which does not depend on row positions) on the
+    distinct rows only."""
+    if tie_break != "abstain":
+        return model.predict(L, tie_break=tie_break)
+    rows, inverse = distinct_rows(L)
+    return model.predict(rows, tie_break=tie_break)[inverse]
+
+
 def _shares(labels: np.ndarray, names: Sequence[str]) -> pd.Series:
     counts = pd.Series([int((labels == c).sum()) for c in range(len(names))] + [int((labels == ABSTAIN).sum())],
                        index=[*names, "abstain"])
@@ -230,9 +239,9 @@ def build_report(
                            text_column=text_column, id_column=id_column)
         if data is None or text_column not in data:
             errors = errors.drop(columns=[text_column], errors="ignore")
-    distribution = {model_name(model): _shares(model.predict(vm.values, tie_break=tie_break), names)}
+    distribution = {model_name(model): _shares(_predict(model, vm.values, tie_break), names)}
     distribution["MajorityVote" if model is not mv else "MajorityVote (baseline)"] = _shares(
-        mv.predict(vm.values, tie_break=tie_break), names)
+        _predict(mv, vm.values, tie_break), names)
     if gold is not None and split in gold.counts():
         distribution[f"gold ({split})"] = gold.labels(split).value_counts(normalize=True).reindex(names, fill_value=0)
     rule_version = getattr(lfs, "rule_version", None) or short_hash(sorted(vm.lf_ids))
