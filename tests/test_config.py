@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.pipeline_project import write_config
@@ -34,6 +36,7 @@ def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     ({"lfs": {"modules": []}}, "lfs.modules is empty"),
     ({"input": {"example": "youtube_spam"}}, "exactly one of path"),
     ({"input": {"chunk_rows": 0}}, "input.chunk_rows must be at least 1"),
+    ({"lfs": {"workers": -1}}, "lfs.workers must be 0 (one per CPU) or a number of threads; got -1"),
     ({"output": {"path": "out/labels.xlsx"}}, "the extension picks the format"),
     ({"clean": {"mask": ["phone"]}}, "unknown mask 'phone'"),
     ({"clean": {"duplicates": True}}, "clean.duplicates must be a string"),
@@ -44,7 +47,7 @@ def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     ({"mlflow": {"enabled": "yes"}}, "mlflow.enabled must be true or false"),
 ])
 def test_bad_values(tmp_path, sections, expected):
-    with pytest.raises(ConfigError, match=expected.replace("[", r"\[").replace("(", r"\(")):
+    with pytest.raises(ConfigError, match=re.escape(expected)):
         load_config(write_config(tmp_path, **sections))
 
 

@@ -249,3 +249,37 @@ def test_labels_predicted_once_per_distinct_vote_pattern_equal_the_row_by_row_la
     assert fast.equals(slow)
     assert fast.column("review_status").to_pylist().count("reviewed") == 3
     assert set(fast.column("review_status").to_pylist()) == {"auto", "needs_review", "reviewed"}
+
+
+def test_chunks_voted_on_several_threads_give_the_labels_and_votes_of_one_thread(project, caplog):
+    import logging
+
+    from weaksup.pipeline import load_votes
+
+    safe = {"names": ["kw_subscribe", "kw_check", "re_link", "kw_song"]}  # keyword/regex kinds: thread-safe
+    configs = [write_config(project, f"w{workers}.toml", lfs={**safe, "workers": workers}, input={"chunk_rows": 150},
+                            label_model={"name": "DawidSkene"}, output={"path": f"w{workers}/labels.parquet"})
+               for workers in (1, 3)]
+    with caplog.at_level(logging.INFO, logger="weaksup.pipeline"):
+        one, three = (_run(config) for config in configs)
+    assert "one chunk at a time" not in caplog.text
+    assert three.chunks["computed"] == 14 and three.labels_path.read_bytes() == one.labels_path.read_bytes()
+    serial, parallel = load_votes(one.run_dir), load_votes(three.run_dir)
+    assert parallel.row_ids.tolist() == serial.row_ids.tolist()
+    np.testing.assert_array_equal(parallel.values, serial.values)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="weaksup.pipeline"):
+        _run(write_config(project, lfs={"workers": 3}))  # with the generic short_comment LF
+    assert "voting one chunk at a time: LF(s) ['short_comment'] run user code" in caplog.text
+
+
+def test_a_bad_chunk_is_named_the_same_with_several_threads(project, youtube):
+    from weaksup.errors import DataError
+
+    frame = youtube[["row_id", "text"]].copy()
+    frame.loc[1203, "row_id"] = frame.loc[1201, "row_id"]  # a repeated id in chunk 8 of 14
+    frame.to_csv(project / "comments.csv", index=False)
+    config = write_config(project, lfs={"names": ["kw_subscribe", "re_link"], "workers": 2}, input={"chunk_rows": 150})
+    with pytest.raises(DataError, match=r"comments.csv row 1201 \(line 1203\): id .* is not unique \(rows \[1201, 1203\]\)"):
+        _run(config)
+    assert not (project / "out" / "labels.parquet").exists()
