@@ -86,3 +86,16 @@ def test_select_and_take():
     assert votes.take([1]).row_ids.tolist() == ["b"]
     with pytest.raises(VoteMatrixError, match="no LF named 'w'"):
         votes.select(["w"])
+
+
+@pytest.mark.parametrize("shape, high", [((20000, 6), 2), ((300, 12), 9), ((500, 40), 2), ((0, 4), 2), ((7, 0), 2)])
+def test_distinct_rows_rebuild_the_matrix_from_each_rows_first_occurrence(shape, high):
+    from weaksup.votes import distinct_rows
+
+    L = np.random.default_rng(4).integers(-1, high, shape).astype(np.int8)
+    rows, inverse = distinct_rows(L)
+    np.testing.assert_array_equal(rows[inverse], L)
+    assert len(rows) == len(np.unique(L, axis=0)) or L.shape[1] == 0
+    if len(L):  # each distinct row is its first occurrence
+        firsts = [int(np.flatnonzero(inverse == i)[0]) for i in range(len(rows))]
+        np.testing.assert_array_equal(L[firsts], rows)

@@ -27,16 +27,29 @@ def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     --------
     >>> rows, inverse = distinct_rows(np.array([[1, -1], [0, 0], [1, -1]]))
     >>> rows.tolist(), inverse.tolist()
-    ([[1, -1], [0, 0]], [0, 1, 0])
+    ([[0, 0], [1, -1]], [1, 0, 1])
     """
     n, m = L.shape
     if n == 0 or m == 0:
         return L[:min(n, 1)], np.zeros(n, dtype=np.int64)
     base = int(L.max()) + 2  # votes -1..max as digits 0..max+1
-    if m * np.log2(base) < 62:
-        keys = (L.astype(np.int64) + 1) @ (base ** np.arange(m, dtype=np.int64))
-    else:  # too many LFs for one integer: the rows' bytes
+    if m * np.log2(base) >= 62:  # too many LFs for one integer key: sort the rows' bytes
         keys = np.ascontiguousarray(L).view(np.dtype((np.void, L.dtype.itemsize * m))).ravel()
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return L[first], inverse.ravel()
+    keys = np.zeros(n, dtype=np.int64)
+    for j in range(m):  # column by column: no n x m int64 copy
+        keys *= base
+        keys += L[:, j]
+        keys += 1
+    if base ** m <= max(4 * n, 1 << 16):  # few possible keys: count them instead of sorting
+        present = np.flatnonzero(np.bincount(keys, minlength=base ** m))
+        slot = np.empty(base ** m, dtype=np.int64)
+        slot[present] = np.arange(len(present))
+        inverse = slot[keys]
+        first = np.empty(len(present), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each key
+        return L[first], inverse
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return L[first], inverse.ravel()
 

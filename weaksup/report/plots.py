@@ -30,7 +30,8 @@ def to_png(fig: Figure, dpi: int = 100) -> bytes:
     b'\\x89PNG'
     """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    # a figure with a layout engine (all of the report's) is laid out already: no second "tight" pass
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=None if fig.get_layout_engine() else "tight")
     return buffer.getvalue()
 
 
