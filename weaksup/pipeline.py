@@ -337,8 +337,8 @@ def _chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:
         first = int(missing.arg_true()[0])
         raise DataError(f"{_where(config, int(chunk.index[first]))}: empty {column!r}; every row needs an id "
                         f"({int(missing.sum())} row(s) in this chunk lack one)")
-    repeated = series.is_duplicated()
-    if repeated.any():
+    if series.n_unique() != len(series):  # (several times cheaper than is_duplicated on unique ids)
+        repeated = series.is_duplicated()
         rows = [int(chunk.index[r]) for r in repeated.arg_true()[:6]]
         raise DataError(f"{_where(config, rows[0])}: id {series[int(repeated.arg_true()[0])]!r} is not unique "
                         f"(rows {rows}); {column!r} must identify each row once: deduplicate the input or choose "
