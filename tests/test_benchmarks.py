@@ -23,3 +23,12 @@ def test_apply_speed_runs_and_checks_votes(tmp_path):
     for key in ("rows", "weaksup_rows_per_s", "snorkel_rows_per_s", "ratio", "kernel_s", "peak_rss_mb"):
         assert key in saved
     assert saved["rows"] == 3000 and 0 < saved["coverage"] < 1
+
+
+def test_pipeline_scale_runs_weaksup_and_snorkel_side_by_side(tmp_path):
+    result = _load("pipeline_scale").main(["--rows", "30000", "--chunk-rows", "7000", "--snorkel-rows", "3000",
+                                           "--workdir", str(tmp_path), "--json", str(tmp_path / "scale.json")])
+    assert json.loads((tmp_path / "scale.json").read_text()) == result
+    assert result["rows"] == 30000 and result["snorkel_rows"] == 3000 and result["ratio"] > 0
+    assert set(result["timings"]) >= {"read+clean+apply", "fit", "predict+route+write", "evaluate+report"}
+    assert 0 < result["coverage"] < 1 and result["peak_rss_mb"] > 0
