@@ -56,7 +56,7 @@ def test_sample_weight_must_fit_the_rows():
 
     from weaksup.errors import LabelModelError
 
-    with pytest.raises(LabelModelError, match="one finite weight >= 0 per row of L \\(2 rows\\)"):
+    with pytest.raises(LabelModelError, match="one weight per row of L \\(2 rows\\); got shape \\(1,\\)"):
         DawidSkene(cardinality=2).fit([[0, 1], [1, 1]], sample_weight=[1.0])
-    with pytest.raises(LabelModelError, match="sample_weight"):
+    with pytest.raises(LabelModelError, match="finite and >= 0; row 1 has -2.0"):
         DawidSkene(cardinality=2).fit([[0, 1], [1, 1]], sample_weight=[1.0, -2.0])

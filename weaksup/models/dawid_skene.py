@@ -114,9 +114,12 @@ class DawidSkene(LabelModel):
         k = self.cardinality_ = self._k(arr)
         self.n_lfs_ = arr.shape[1]
         weight = np.ones(len(arr)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        if weight.shape != (len(arr),) or not np.isfinite(weight).all() or (weight < 0).any():
-            raise LabelModelError(f"sample_weight must hold one finite weight >= 0 per row of L ({len(arr)} rows); "
+        if weight.shape != (len(arr),):
+            raise LabelModelError(f"sample_weight must hold one weight per row of L ({len(arr)} rows); "
                                   f"got shape {weight.shape}")
+        bad = np.flatnonzero(~np.isfinite(weight) | (weight < 0))
+        if len(bad):
+            raise LabelModelError(f"sample_weight must be finite and >= 0; row {int(bad[0])} has {weight[bad[0]]}")
         counts = class_counts(arr, k)
         counts[counts.sum(axis=1) == 0] = 1.0
         q = counts / counts.sum(axis=1, keepdims=True)  # start from majority vote
