@@ -262,7 +262,7 @@ def test_chunks_voted_on_several_threads_give_the_labels_and_votes_of_one_thread
                for workers in (1, 3)]
     with caplog.at_level(logging.INFO, logger="weaksup.pipeline"):
         one, three = (_run(config) for config in configs)
-    assert "one chunk at a time" not in caplog.text
+    assert "one chunk at a time" not in caplog.text and "voting chunks on 3 thread(s)" in caplog.text
     assert three.chunks["computed"] == 14 and three.labels_path.read_bytes() == one.labels_path.read_bytes()
     serial, parallel = load_votes(one.run_dir), load_votes(three.run_dir)
     assert parallel.row_ids.tolist() == serial.row_ids.tolist()

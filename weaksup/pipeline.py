@@ -561,7 +561,9 @@ def _chunk_workers(config: RunConfig, lfs: list[Any]) -> int:
     if unsafe:
         logger.info("voting one chunk at a time: LF(s) %s run user code that may not be thread-safe", unsafe[:5])
         return 1
-    return config.lfs.workers or min(os.cpu_count() or 1, 8)
+    workers = config.lfs.workers or min(os.cpu_count() or 1, 8)
+    logger.info("voting chunks on %d thread(s)", workers)
+    return workers
 
 
 def apply_stage(config: RunConfig, setup: _Setup, store: VoteStore, *, progress: bool | None = None

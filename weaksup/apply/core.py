@@ -61,39 +61,38 @@ def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
             f"id column {id_column!r} is not in the data; its columns are {list(map(str, data.columns))}"
         )
     else:
-        column = data[id_column]
-        if pd.api.types.is_string_dtype(column.dtype) and not isinstance(column.dtype, np.dtype):
-            return _string_row_ids(column, id_column)
-        ids = pd.Index(column)
-    if ids.hasnans:
-        pos = int(np.flatnonzero(pd.isna(ids))[0])
-        raise DataError(f"row id {'column ' + repr(id_column) if id_column else 'index'} is missing at row {pos}; every row needs an id")
-    if not ids.is_unique:
-        dupes = ids[ids.duplicated()].unique()[:5].tolist()
+        ids = data[id_column]
+    values, missing, dupes = _id_problems(ids)
+    if missing is not None:
+        raise DataError(f"row id {'column ' + repr(id_column) if id_column else 'index'} is missing at row "
+                        f"{missing}; every row needs an id")
+    if dupes:
         raise DataError(
             f"row ids must be unique; repeated: {dupes}. Use weaksup.data.make_row_ids() to derive "
             "stable unique ids, or pass id_column= naming a unique column"
         )
-    return ids.to_numpy()
+    return values
 
 
-def _string_row_ids(column: pd.Series, id_column: str) -> np.ndarray:
-    """The checks of :func:`_row_ids` for an Arrow-backed text column, in Polars (pandas' hash table
-    holds the GIL, and is several times slower on millions of ids)."""
-    import polars as pl
-    import pyarrow as pa
+def _id_problems(ids: pd.Index | pd.Series) -> tuple[np.ndarray, int | None, list[Any]]:
+    """The ids as an array, the position of the first missing one (or None) and up to 5 repeated ones.
 
-    series = pl.Series(pa.array(column, from_pandas=True))
-    if series.null_count():
-        pos = int(series.is_null().arg_true()[0])
-        raise DataError(f"row id column {id_column!r} is missing at row {pos}; every row needs an id")
-    if series.n_unique() != len(series):
-        dupes = series.filter(series.is_duplicated()).unique(maintain_order=True).head(5).to_list()
-        raise DataError(
-            f"row ids must be unique; repeated: {dupes}. Use weaksup.data.make_row_ids() to derive "
-            "stable unique ids, or pass id_column= naming a unique column"
-        )
-    return series.to_numpy()
+    Arrow-backed text ids are checked in Polars: pandas' hash table holds the GIL, and is several
+    times slower on millions of ids.
+    """
+    if pd.api.types.is_string_dtype(ids.dtype) and not isinstance(ids.dtype, np.dtype):
+        import polars as pl
+        import pyarrow as pa
+
+        series = pl.Series(pa.array(ids, from_pandas=True))
+        missing = int(series.is_null().arg_true()[0]) if series.null_count() else None
+        dupes = (series.filter(series.is_duplicated()).unique(maintain_order=True).head(5).to_list()
+                 if series.n_unique() != len(series) else [])
+        return series.to_numpy(), missing, dupes
+    index = pd.Index(ids)
+    missing = int(np.flatnonzero(pd.isna(index))[0]) if index.hasnans else None
+    dupes = [] if index.is_unique else index[index.duplicated()].unique()[:5].tolist()
+    return index.to_numpy(), missing, dupes
 
 
 def _show(row_id: Any) -> Any:
