@@ -47,9 +47,31 @@ def gold_ids(gold: GoldSet | np.ndarray | Sequence[int], votes: VoteMatrix) -> n
     return y
 
 
-def _row_conflict(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the number of non-abstain votes, and whether two of them disagree."""
-    L = np.asarray(L)
+def row_conflict(L: np.ndarray | VoteMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the number of non-abstain votes, and whether two of them disagree.
+
+    The one home of the row-conflict rule: a row is in conflict when at least two LFs vote on it
+    and their smallest and largest votes differ (``ABSTAIN`` never counts as a vote).
+
+    Parameters
+    ----------
+    L : int array (n, m) or VoteMatrix
+        The votes, ``ABSTAIN = -1``.
+
+    Returns
+    -------
+    n_voting : int array (n,)
+        The number of non-abstain votes in each row.
+    conflict : bool array (n,)
+        True where two of the row's votes disagree.
+
+    Examples
+    --------
+    >>> n_voting, conflict = row_conflict(np.array([[0, 0, -1], [0, 1, -1], [-1, -1, -1], [2, -1, 2]]))
+    >>> n_voting.tolist(), conflict.tolist()
+    ([2, 2, 0, 2], [False, True, False, False])
+    """
+    L = L.values if isinstance(L, VoteMatrix) else np.asarray(L)
     voted = L != ABSTAIN
     big = np.iinfo(L.dtype).max if np.issubdtype(L.dtype, np.integer) else np.inf
     lo = np.where(voted, L, L.dtype.type(big)).min(axis=1, initial=big)
@@ -124,14 +146,14 @@ def lf_summary(
     L = vm.values
     n, m = L.shape
     voted = L != ABSTAIN
-    n_voting, row_conflict = _row_conflict(L)
+    n_voting, in_conflict = row_conflict(L)
     denom = max(n, 1)
     frame = pd.DataFrame(index=pd.Index(vm.lf_names, name=None))
     frame["j"] = np.arange(m)
     frame["Polarity"] = [(np.flatnonzero(np.bincount(L[:, j].astype(np.int64) + 1)[1:])).tolist() for j in range(m)]
     frame["Coverage"] = voted.sum(axis=0) / denom
     frame["Overlaps"] = (voted & (n_voting > 1)[:, None]).sum(axis=0) / denom
-    frame["Conflicts"] = (voted & row_conflict[:, None]).sum(axis=0) / denom
+    frame["Conflicts"] = (voted & in_conflict[:, None]).sum(axis=0) / denom
     if gold is not None:
         y = gold_ids(gold, vm)
         if getattr(gold, "hash", None):
@@ -162,7 +184,7 @@ def vote_stats(votes: VoteMatrix | np.ndarray) -> dict[str, float]:
     {'coverage': 0.75, 'overlap': 0.5, 'conflict': 0.25, 'abstain_rate': 0.25, 'mean_votes': 1.25}
     """
     L = as_votes(votes).values
-    n_voting, conflict = _row_conflict(L)
+    n_voting, conflict = row_conflict(L)
     n = max(len(L), 1)
     coverage = float((n_voting > 0).sum() / n)
     return {"coverage": coverage, "overlap": float((n_voting > 1).sum() / n), "conflict": float(conflict.sum() / n),
