@@ -23,5 +23,6 @@ def youtube():
 def youtube_registry():
     from weaksup.registry import Registry
 
-    os.chdir(REPO)
+    # The LF module is found through sys.path (pytest puts the repository on it); paths inside the
+    # module are resolved from the module's own file, so no test depends on the working directory.
     return Registry.from_modules("labeling_functions.youtube_spam")
