@@ -4,6 +4,8 @@ The flow: data -> :class:`Registry` of labeling functions -> :func:`apply_lfs` -
 :class:`VoteMatrix` -> label model -> probabilistic labels -> evaluation and review.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from weaksup.analysis import lf_summary
 from weaksup.apply import apply_lfs
 from weaksup.evaluate import evaluate, label_metrics, lf_errors
@@ -34,16 +36,36 @@ from weaksup.votes import VoteMatrix
 
 __version__ = "0.1.0"
 
-# Reports (matplotlib), MLflow logging, the workbench and the end model (scikit-learn) load on first use,
-# so `import weaksup` stays light.
-_LAZY = {"QualityReport": "weaksup.report", "build_report": "weaksup.report", "log_report": "weaksup.tracking",
-         "Workbench": "weaksup.workbench", "train_end_model": "weaksup.end_model",
-         "RunConfig": "weaksup.config", "load_config": "weaksup.config", "run": "weaksup.pipeline",
-         "load_run": "weaksup.pipeline", "review_queue": "weaksup.review", "export_queue": "weaksup.review",
-         "read_export": "weaksup.review", "import_answers": "weaksup.review", "review_issues": "weaksup.review"}
+# Reports (matplotlib), MLflow logging, the workbench, the end model (scikit-learn), the run and the review loop
+# load on first use, so `import weaksup` stays light.
+_LAZY = {
+    "QualityReport": "weaksup.report",
+    "RunConfig": "weaksup.config",
+    "Workbench": "weaksup.workbench",
+    "build_report": "weaksup.report",
+    "export_queue": "weaksup.review",
+    "import_answers": "weaksup.review",
+    "load_config": "weaksup.config",
+    "load_run": "weaksup.pipeline",
+    "log_report": "weaksup.tracking",
+    "read_export": "weaksup.review",
+    "review_issues": "weaksup.review",
+    "review_queue": "weaksup.review",
+    "run": "weaksup.pipeline",
+    "train_end_model": "weaksup.end_model",
+}
+
+if TYPE_CHECKING:
+    from weaksup.config import RunConfig, load_config
+    from weaksup.end_model import train_end_model
+    from weaksup.pipeline import load_run, run
+    from weaksup.report import QualityReport, build_report
+    from weaksup.review import export_queue, import_answers, read_export, review_issues, review_queue
+    from weaksup.tracking import log_report
+    from weaksup.workbench import Workbench
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
@@ -51,20 +73,24 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'weaksup' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "ABSTAIN",
-    "GoldSet",
-    "QualityReport",
-    "RunConfig",
     "DawidSkene",
     "DevNaiveBayes",
     "DevSelector",
     "DevWeightedVote",
+    "GoldSet",
     "LabelModel",
     "LabelSpace",
     "LabelingFunction",
     "MajorityVote",
+    "QualityReport",
     "Registry",
+    "RunConfig",
     "SnorkelLabelModel",
     "VoteMatrix",
     "Workbench",
@@ -74,26 +100,26 @@ __all__ = [
     "build_report",
     "default_label_model",
     "evaluate",
-    "keyword_lf",
-    "label_metrics",
-    "lf_errors",
-    "lf_summary",
-    "load_gold",
-    "load_wrench",
-    "log_report",
-    "labeling_function",
-    "lookup_lf",
-    "model_score_lf",
-    "regex_lf",
-    "threshold_lf",
-    "train_end_model",
-    "write_gold",
     "export_queue",
     "import_answers",
+    "keyword_lf",
+    "label_metrics",
+    "labeling_function",
+    "lf_errors",
+    "lf_summary",
     "load_config",
+    "load_gold",
     "load_run",
+    "load_wrench",
+    "log_report",
+    "lookup_lf",
+    "model_score_lf",
     "read_export",
+    "regex_lf",
     "review_issues",
     "review_queue",
     "run",
+    "threshold_lf",
+    "train_end_model",
+    "write_gold",
 ]
