@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -15,6 +17,8 @@ def _load(name):
     return module
 
 
+@pytest.mark.slow
+@pytest.mark.snorkel
 def test_apply_speed_runs_and_checks_votes(tmp_path):
     out = tmp_path / "speed.json"
     result = _load("apply_speed").main(["--rows", "3000", "--repeats", "1", "--json", str(out)])
@@ -25,6 +29,8 @@ def test_apply_speed_runs_and_checks_votes(tmp_path):
     assert saved["rows"] == 3000 and 0 < saved["coverage"] < 1
 
 
+@pytest.mark.slow
+@pytest.mark.snorkel
 def test_pipeline_scale_runs_weaksup_and_snorkel_side_by_side(tmp_path):
     result = _load("pipeline_scale").main(["--rows", "30000", "--chunk-rows", "7000", "--snorkel-rows", "3000",
                                            "--workdir", str(tmp_path), "--json", str(tmp_path / "scale.json")])
