@@ -54,11 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from weaksup.errors import WeakSupError
-
-
-class ConfigError(WeakSupError, ValueError):
-    """A run config is malformed: unknown keys, wrong types, bad values or paths."""
+from weaksup.errors import ConfigError  # (the class lives in weaksup.errors)
 
 
 @dataclass(frozen=True)

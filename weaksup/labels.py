@@ -1,13 +1,29 @@
-"""Class labels: the ``ABSTAIN`` vote and the :class:`LabelSpace` of a task."""
+"""Class labels: the ``ABSTAIN`` vote, the :class:`LabelSpace` of a task, the dtype of votes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy as np
+
 from weaksup.errors import LabelSpaceError
 
 #: The vote of a labeling function that does not label a row.
 ABSTAIN: int = -1
+
+
+def smallest_vote_dtype(cardinality: int) -> np.dtype:
+    """The smallest signed integer dtype holding ``ABSTAIN`` and ``0..cardinality-1``.
+
+    Examples
+    --------
+    >>> smallest_vote_dtype(2).name, smallest_vote_dtype(300).name
+    ('int8', 'int16')
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if cardinality - 1 <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
 
 
 class LabelSpace(Sequence[str]):

@@ -12,7 +12,7 @@ import numpy as np
 
 from weaksup._io import atomic_path
 from weaksup.errors import VoteMatrixError
-from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 
 _FORMAT_VERSION = 1
 
@@ -52,14 +52,6 @@ def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return L[first], inverse
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return L[first], inverse.ravel()
-
-
-def smallest_vote_dtype(cardinality: int) -> np.dtype:
-    """The smallest signed integer dtype holding ``ABSTAIN`` and ``0..cardinality-1``."""
-    for dtype in (np.int8, np.int16, np.int32):
-        if cardinality - 1 <= np.iinfo(dtype).max:
-            return np.dtype(dtype)
-    return np.dtype(np.int64)
 
 
 class VoteMatrix:
