@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 
-from weaksup.errors import DuplicateLFError, LFDefinitionError, UnknownLFError
+from weaksup.errors import LFDefinitionError, UnknownLFError
 from weaksup.labels import LabelSpace
 from weaksup.lf.core import LabelingFunction, short_hash
+from weaksup.validation import as_label_space, check_lf_labels, check_lf_names
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Registry(Mapping[str, LabelingFunction]):
 
     def __init__(self, lfs: Iterable[LabelingFunction] = (), *, label_space: LabelSpace | None = None) -> None:
         self._lfs: dict[str, LabelingFunction] = {}
-        self.label_space = label_space
+        self.label_space = None if label_space is None else as_label_space(label_space, where="Registry(label_space=)")
         for lf in lfs:
             self.register(lf)
 
@@ -56,17 +57,8 @@ class Registry(Mapping[str, LabelingFunction]):
         if existing is lf:
             return lf
         if existing is not None:
-            raise DuplicateLFError(
-                f"two labeling functions are named {lf.name!r}: one defined at {existing.source}, "
-                f"the other at {lf.source}; rename one of them"
-            )
-        if self.label_space is not None:
-            bad = [lab for lab in lf.labels if lab >= self.label_space.cardinality]
-            if bad:
-                raise LFDefinitionError(
-                    f"LF {lf.name!r} (defined at {lf.source}) votes {bad}, outside the label space "
-                    f"{list(self.label_space)} (ids 0..{self.label_space.cardinality - 1})"
-                )
+            check_lf_names([existing, lf])  # raises the DuplicateLFError naming both definitions
+        check_lf_labels(lf, self.label_space)
         self._lfs[lf.name] = lf
         return lf
 

@@ -204,8 +204,11 @@ def check_row_ids(ids: Any, *, where: str, fix: str | None = None) -> np.ndarray
     return values
 
 
-def check_columns(present: Iterable[Any], needed: Iterable[str], *, where: str, fix: str | None = None) -> None:
+def check_columns(present: Iterable[Any], needed: Iterable[str], *, where: str, fix: str | None = None,
+                  what: str = "column") -> None:
     """Every ``needed`` column is among the ``present`` ones.
+
+    ``what`` names the role of the columns in the message (``"id column"``, ``"text column"``).
 
     Raises
     ------
@@ -223,8 +226,8 @@ def check_columns(present: Iterable[Any], needed: Iterable[str], *, where: str, 
     columns = [str(c) for c in present]
     missing = [c for c in needed if c not in columns]
     if missing:
-        what = f"column {missing[0]!r}" if len(missing) == 1 else f"columns {missing}"
-        raise MissingColumnError(f"{where}: no {what}; its columns are {columns}" + (f". {fix}" if fix else ""))
+        named = f"{what} {missing[0]!r}" if len(missing) == 1 else f"{what}s {missing}"
+        raise MissingColumnError(f"{where}: no {named}; its columns are {columns}" + (f". {fix}" if fix else ""))
 
 
 def check_fraction(value: Any, *, name: str) -> float:

@@ -12,7 +12,9 @@ import numpy as np
 
 from weaksup._io import atomic_path
 from weaksup.errors import VoteMatrixError
-from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
+from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.labels import smallest_vote_dtype as smallest_vote_dtype  # (its home is labels; kept importable)
+from weaksup.validation import check_votes
 
 _FORMAT_VERSION = 1
 
@@ -95,32 +97,8 @@ class VoteMatrix:
         faults: Mapping[str, int] | None = None,
         timeouts: Mapping[str, int] | None = None,
     ) -> None:
-        arr = np.asarray(values)
-        if arr.ndim != 2:
-            raise VoteMatrixError(
-                f"votes must be a 2-D array (rows x labeling functions); got shape {arr.shape}"
-            )
-        if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.mod(arr, 1) == 0):
-                raise VoteMatrixError(
-                    f"votes must be integers (class ids, or {ABSTAIN} to abstain); got dtype {arr.dtype}"
-                )
-        n, m = arr.shape
-        low = int(arr.min()) if arr.size else ABSTAIN
-        high = int(arr.max()) if arr.size else ABSTAIN
-        if low < ABSTAIN:
-            r, c = np.argwhere(arr < ABSTAIN)[0]
-            raise VoteMatrixError(
-                f"vote {arr[r, c]} at row {r}, column {c} is below {ABSTAIN} (ABSTAIN); "
-                "votes are class ids 0..k-1 or -1"
-            )
-        if label_space is not None and high >= label_space.cardinality:
-            r, c = np.argwhere(arr >= label_space.cardinality)[0]
-            raise VoteMatrixError(
-                f"vote {arr[r, c]} at row {r}, column {c} is outside the label space "
-                f"{list(label_space)!r} (ids 0..{label_space.cardinality - 1})"
-            )
-        self.values = arr.astype(smallest_vote_dtype(max(high + 1, 1)), copy=False)
+        self.values = check_votes(values, None, where="votes", label_space=label_space, whole_floats=True)
+        n, m = self.values.shape
         self.row_ids = np.arange(n) if row_ids is None else np.asarray(row_ids)
         if self.row_ids.shape != (n,):
             raise VoteMatrixError(

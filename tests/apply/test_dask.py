@@ -47,5 +47,5 @@ def test_repeated_ids_across_partitions_are_refused():
     from weaksup import keyword_lf
 
     ddf = dd.from_pandas(pd.DataFrame({"text": ["a", "b", "c", "d"]}, index=[0, 1, 0, 1]), npartitions=2, sort=False)
-    with pytest.raises(DataError, match="repeat across partitions"):
+    with pytest.raises(DataError, match=r"across partitions: row ids must be unique; repeated: \[0, 1\].*id_column="):
         apply_lfs_dask([keyword_lf("kw", "a", 1)], ddf)

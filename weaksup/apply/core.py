@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from weaksup.errors import DataError, DuplicateLFError, LFApplyError, LFDefinitionError, MissingColumnError
-from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.errors import DataError, LFApplyError, LFDefinitionError, MissingColumnError, ParameterError
+from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction, Row
 from weaksup.registry import Registry
-from weaksup.votes import VoteMatrix, smallest_vote_dtype
+from weaksup.validation import check_columns, check_lf_names, check_row_ids
+from weaksup.votes import VoteMatrix
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_CHUNK_ROWS = 250_000
 
 
-def _as_lf_list(lfs: Any) -> tuple[list[LabelingFunction], LabelSpace | None]:
+def as_lf_list(lfs: Any) -> tuple[list[LabelingFunction], LabelSpace | None]:
+    """The LFs of a registry, one LF or an iterable of LFs (distinct names), and the registry's label space.
+
+    Examples
+    --------
+    >>> from weaksup.lf import keyword_lf
+    >>> lfs, space = as_lf_list(keyword_lf("kw", "x", 1))
+    >>> [lf.name for lf in lfs], space
+    (['kw'], None)
+    """
     if isinstance(lfs, Registry):
         return lfs.lfs, lfs.label_space
     if isinstance(lfs, LabelingFunction):
@@ -42,57 +52,14 @@ def _as_lf_list(lfs: Any) -> tuple[list[LabelingFunction], LabelSpace | None]:
             f"expected LabelingFunction objects; got {type(bad[0]).__name__} {bad[0]!r}. "
             "Decorate functions with @labeling_function or build them with a *_lf factory."
         )
-    seen: dict[str, LabelingFunction] = {}
-    for lf in out:
-        if lf.name in seen and seen[lf.name] is not lf:
-            raise DuplicateLFError(
-                f"two labeling functions are named {lf.name!r}: one defined at {seen[lf.name].source}, "
-                f"the other at {lf.source}; rename one of them"
-            )
-        seen[lf.name] = lf
-    return list(seen.values()), None
+    return check_lf_names(out), None
 
 
 def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
     if id_column is None:
-        ids = data.index
-    elif id_column not in data.columns:
-        raise MissingColumnError(
-            f"id column {id_column!r} is not in the data; its columns are {list(map(str, data.columns))}"
-        )
-    else:
-        ids = data[id_column]
-    values, missing, dupes = _id_problems(ids)
-    if missing is not None:
-        raise DataError(f"row id {'column ' + repr(id_column) if id_column else 'index'} is missing at row "
-                        f"{missing}; every row needs an id")
-    if dupes:
-        raise DataError(
-            f"row ids must be unique; repeated: {dupes}. Use weaksup.data.make_row_ids() to derive "
-            "stable unique ids, or pass id_column= naming a unique column"
-        )
-    return values
-
-
-def _id_problems(ids: pd.Index | pd.Series) -> tuple[np.ndarray, int | None, list[Any]]:
-    """The ids as an array, the position of the first missing one (or None) and up to 5 repeated ones.
-
-    Arrow-backed text ids are checked in Polars: pandas' hash table holds the GIL, and is several
-    times slower on millions of ids.
-    """
-    if pd.api.types.is_string_dtype(ids.dtype) and not isinstance(ids.dtype, np.dtype):
-        import polars as pl
-        import pyarrow as pa
-
-        series = pl.Series(pa.array(ids, from_pandas=True))
-        missing = int(series.is_null().arg_true()[0]) if series.null_count() else None
-        dupes = (series.filter(series.is_duplicated()).unique(maintain_order=True).head(5).to_list()
-                 if series.n_unique() != len(series) else [])
-        return series.to_numpy(), missing, dupes
-    index = pd.Index(ids)
-    missing = int(np.flatnonzero(pd.isna(index))[0]) if index.hasnans else None
-    dupes = [] if index.is_unique else index[index.duplicated()].unique()[:5].tolist()
-    return index.to_numpy(), missing, dupes
+        return check_row_ids(data.index, where="apply_lfs: the row index")
+    check_columns(data.columns, [id_column], where="apply_lfs", what="id column")
+    return check_row_ids(data[id_column], where=f"apply_lfs: id column {id_column!r}")
 
 
 def _show(row_id: Any) -> Any:
@@ -282,16 +249,16 @@ def apply_lfs(
     >>> votes.values.tolist(), votes.row_ids.tolist()
     ([[1, -1], [-1, 0], [-1, -1]], ['a', 'b', 'c'])
     """
-    lf_list, registry_space = _as_lf_list(lfs)
+    lf_list, registry_space = as_lf_list(lfs)
     label_space = label_space if label_space is not None else registry_space
     if isinstance(data, dict):
         data = pd.DataFrame(data)
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame; got {type(data).__name__}")
     if chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be >= 1; got {chunk_rows}")
+        raise ParameterError(f"chunk_rows must be >= 1; got {chunk_rows}")
     if lf_timeout is not None and not lf_timeout > 0:
-        raise ValueError(f"lf_timeout must be a number of seconds > 0, or None for no budget; got {lf_timeout!r}")
+        raise ParameterError(f"lf_timeout must be a number of seconds > 0, or None for no budget; got {lf_timeout!r}")
     columns = [str(c) for c in data.columns]
     for lf in lf_list:
         missing = [f for f in lf.fields if f not in columns]

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.apply.core import _as_lf_list, apply_lfs
+from weaksup.apply.core import apply_lfs, as_lf_list
 from weaksup.errors import DataError, LFApplyError
 from weaksup.labels import LabelSpace
+from weaksup.validation import check_row_ids
 from weaksup.votes import VoteMatrix
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def apply_lfs_dask(
         raise ImportError("Dask application needs Dask: pip install 'weaksup[dask]'") from exc
     if not isinstance(data, dd.DataFrame):
         raise DataError(f"apply_lfs_dask needs a dask.dataframe.DataFrame; got {type(data).__name__}")
-    lf_list, registry_space = _as_lf_list(lfs)
+    lf_list, registry_space = as_lf_list(lfs)
     label_space = label_space if label_space is not None else registry_space
     run = f"weaksup-apply-{uuid.uuid4().hex[:12]}"  # keys of this call only: never another call's cached votes
     parts = [dask.delayed(_partition_votes)(part, lf_list, label_space, id_column, fault_tolerant, lf_timeout,
@@ -99,8 +100,8 @@ def apply_lfs_dask(
     values = np.concatenate([r[1] for r in results]) if results else np.zeros((0, len(lf_list)), dtype=np.int8)
     faults = {lf.name: sum(r[2][lf.name] for r in results) for lf in lf_list}
     timeouts = {lf.name: sum(r[3][lf.name] for r in results) for lf in lf_list}
-    if not pd.Index(row_ids).is_unique:
-        raise DataError("row ids repeat across partitions; every row needs a unique id (pass id_column=)")
+    check_row_ids(row_ids, where="apply_lfs_dask: row ids across partitions",
+                  fix="Every row needs one id in the whole frame: pass id_column= naming a unique column")
     logger.info("applied %d LFs to %d rows in %d partitions", len(lf_list), len(row_ids), len(results))
     return VoteMatrix(values, row_ids=row_ids, lf_names=[lf.name for lf in lf_list],
                       lf_versions=[lf.version for lf in lf_list], label_space=label_space, faults=faults,
