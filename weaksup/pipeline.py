@@ -504,7 +504,7 @@ def _vote_chunk(config: RunConfig, setup: _Setup, store: VoteStore, i: int, chun
     Only reads ``setup`` and writes chunk ``i``'s own files, so chunks can be voted on several threads.
     """
     from weaksup.apply import apply_lfs
-    from weaksup.data import _as_series, duplicate_keys, prepare
+    from weaksup.data import as_text_series as _as_series, duplicate_keys, prepare
     from weaksup.votes import smallest_vote_dtype
 
     lfs = setup.registry.lfs

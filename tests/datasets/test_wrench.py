@@ -1,4 +1,5 @@
-"""WRENCH-format loading: the shared benchmark folders and ``.npz`` files, and errors that name file and key."""
+"""WRENCH-format loading (weaksup.datasets.wrench): the shared benchmark folders and ``.npz`` files, and errors
+that name file and key."""
 
 from __future__ import annotations
 

@@ -1,18 +1,12 @@
-"""Row ids and text preparation."""
+"""Text preparation: normalising, masking and duplicates, on a copy, keeping every row."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from weaksup.data import make_row_ids, prepare
+from weaksup.data import prepare
 from weaksup.errors import DataError
-
-
-def test_make_row_ids_is_stable_and_unique():
-    assert make_row_ids(["a", "b", "a", 7, "a"]) == ["a", "b", "a#2", "7", "a#3"]
-    with pytest.raises(DataError, match="already end in"):
-        make_row_ids(["a", "a", "a#2"])
 
 
 def test_prepare_normalises_on_a_copy_and_keeps_every_row():
