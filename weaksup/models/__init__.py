@@ -1,20 +1,24 @@
 """Label models: turn a vote matrix into probabilistic labels, behind one scikit-learn-style contract.
 
 Every model has ``fit(L, ...) -> self``, ``predict_proba(L) -> (n, k)``, ``predict(L, *, tie_break=...)``,
-fitted attributes ending in ``_``, an explicit ``seed``, and ``save``/``LabelModel.load`` (JSON or npz, no
-pickle). ``L`` is a :class:`~weaksup.VoteMatrix` or an int array (``-1`` = abstain).
+fitted attributes ending in ``_``, an explicit ``seed``, and ``save``/``BaseLabelModel.load`` (JSON or npz, no
+pickle). ``L`` is a :class:`~weaksup.VoteMatrix` or an int array (``-1`` = abstain). What ``fit`` takes beside
+``L`` is declared on the class (``uses_dev_gold``, ``supports_sample_weight``); :func:`fit_label_model` passes
+exactly that.
 """
 
 from __future__ import annotations
 
-from weaksup.models.base import LabelModel, break_ties
+from weaksup.errors import LabelModelError
+from weaksup.models.base import BaseLabelModel, break_ties
 from weaksup.models.dawid_skene import DawidSkene
 from weaksup.models.dev import DevNaiveBayes, DevSelector, DevWeightedVote, f1_threshold
+from weaksup.models.fitting import OutOfFold, dev_folds, fit_label_model, out_of_fold_predict, out_of_fold_proba
 from weaksup.models.majority import MajorityVote
 from weaksup.models.snorkel import SnorkelLabelModel
 
 #: Every model class by name (for loading saved models and for configs).
-MODELS: dict[str, type[LabelModel]] = {
+MODELS: dict[str, type[BaseLabelModel]] = {
     cls.__name__: cls
     for cls in (MajorityVote, DawidSkene, SnorkelLabelModel, DevWeightedVote, DevNaiveBayes, DevSelector)
 }
@@ -23,7 +27,7 @@ DEFAULT_MODEL = "DevNaiveBayes"
 
 
 def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True, metric: str = "acc",
-                        seed: int = 0) -> LabelModel:
+                        seed: int = 0) -> BaseLabelModel:
     """weaksup's recommended label model: :class:`DevNaiveBayes` with a dev gold split, else :class:`MajorityVote`.
 
     Parameters
@@ -50,5 +54,29 @@ def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True
     return MODELS[DEFAULT_MODEL](cardinality, metric=metric, seed=seed)
 
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "DawidSkene", "DevNaiveBayes", "DevSelector", "DevWeightedVote", "LabelModel",
-           "MajorityVote", "SnorkelLabelModel", "break_ties", "default_label_model", "f1_threshold"]
+def resolve_label_model(name: str, *, has_dev_gold: bool) -> type[BaseLabelModel]:
+    """The label model class a config names; ``default`` is weaksup's recommendation
+    (:data:`DEFAULT_MODEL` with dev gold, else MajorityVote).
+
+    Examples
+    --------
+    >>> resolve_label_model("default", has_dev_gold=False).__name__
+    'MajorityVote'
+    >>> resolve_label_model("DawidSkene", has_dev_gold=True).__name__
+    'DawidSkene'
+    """
+    if name == "default":
+        name = DEFAULT_MODEL if has_dev_gold else "MajorityVote"
+    if name not in MODELS:
+        raise LabelModelError(f"unknown label model {name!r}; choose 'default' or one of {sorted(MODELS)} "
+                              "(label_model.name)")
+    return MODELS[name]
+
+
+#: Deprecated alias of BaseLabelModel, kept for one release.
+LabelModel = BaseLabelModel
+
+__all__ = ["DEFAULT_MODEL", "MODELS", "BaseLabelModel", "DawidSkene", "DevNaiveBayes", "DevSelector", "DevWeightedVote",
+           "LabelModel", "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties", "default_label_model",
+           "dev_folds", "f1_threshold", "fit_label_model", "out_of_fold_predict", "out_of_fold_proba",
+           "resolve_label_model"]

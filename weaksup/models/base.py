@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
+from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -81,14 +83,21 @@ def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0) -> np.ndarr
     return preds
 
 
-class LabelModel:
+class BaseLabelModel(ABC):
     """Base of the label models: ``fit(L) -> self``, ``predict_proba(L)``, ``predict(L, tie_break=...)``.
 
-    Subclasses set ``params`` in ``__init__`` (stored verbatim), fitted attributes ending in
-    ``_`` in ``fit``, and list the fitted arrays to save in ``_fitted``.
+    scikit-learn's estimator contract: ``__init__`` only stores its parameters (checked in ``fit``),
+    :meth:`get_params`/:meth:`set_params` come from the ``__init__`` signature (so
+    ``sklearn.base.clone`` works), fitted attributes end in ``_``. Subclasses list the fitted
+    attributes to save in ``_fitted`` and declare what ``fit`` accepts beside ``L``:
+    ``uses_dev_gold`` (``L_dev=``/``y_dev=``) and ``supports_sample_weight`` (``sample_weight=``).
     """
 
     name: ClassVar[str] = "label_model"
+    #: ``fit`` takes the dev gold split (``L_dev=``, ``y_dev=``) and learns from it.
+    uses_dev_gold: ClassVar[bool] = False
+    #: ``fit`` takes ``sample_weight=`` (so it can be fitted on the distinct vote rows, weighted by their counts).
+    supports_sample_weight: ClassVar[bool] = False
     _fitted: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, cardinality: int | None = None, *, seed: int = 0) -> None:
@@ -96,11 +105,49 @@ class LabelModel:
         self.seed = seed
 
     # -- the contract ---------------------------------------------------------------------
-    def get_params(self) -> dict[str, Any]:
-        """The constructor parameters."""
-        import inspect
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        """The constructor parameters, in signature order."""
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
 
-        return {p: getattr(self, p) for p in inspect.signature(type(self).__init__).parameters if p != "self"}
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters (scikit-learn's ``get_params``; ``deep`` adds nested estimators' ones).
+
+        Examples
+        --------
+        >>> from weaksup.models import MajorityVote
+        >>> MajorityVote(cardinality=2).get_params()
+        {'cardinality': 2, 'seed': 0}
+        """
+        params = {name: getattr(self, name) for name in self._param_names()}
+        if deep:
+            for name, value in list(params.items()):
+                if hasattr(value, "get_params") and not isinstance(value, type):
+                    params.update({f"{name}__{key}": sub for key, sub in value.get_params(deep=True).items()})
+        return params
+
+    def set_params(self, **params: Any) -> Self:
+        """Set constructor parameters (scikit-learn's ``set_params``); returns the model.
+
+        Examples
+        --------
+        >>> from weaksup.models import MajorityVote
+        >>> MajorityVote(cardinality=2).set_params(seed=3)
+        MajorityVote(cardinality=2, seed=3)
+        """
+        valid = self._param_names()
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in valid:
+                raise LabelModelError(f"{type(self).__name__} has no parameter {name!r}; its parameters are {valid}")
+            if sub:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+        for name, sub_params in nested.items():
+            getattr(self, name).set_params(**sub_params)
+        return self
 
     def __repr__(self) -> str:
         params = ", ".join(f"{key}={value!r}" for key, value in self.get_params().items())
@@ -110,11 +157,13 @@ class LabelModel:
         k = self.cardinality or int(L.max(initial=0)) + 1
         return max(k, 2)
 
-    def fit(self, L: Any, **kwargs: Any) -> LabelModel:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def fit(self, L: Any) -> Self:
+        """Fit on the votes ``L`` (rows x LFs, ``-1`` = abstain); returns the model."""
 
-    def predict_proba(self, L: Any) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def predict_proba(self, L: Any) -> np.ndarray:
+        """``(n, k)`` class probabilities of each row of ``L``."""
 
     def predict(self, L: Any, *, tie_break: str = "abstain") -> np.ndarray:
         """Class ids (``ABSTAIN`` on ties with ``tie_break="abstain"``)."""
@@ -137,10 +186,10 @@ class LabelModel:
         self._check_fitted()
         fitted = {name: _encode(getattr(self, name)) for name in ("cardinality_", "n_lfs_", *self._fitted)}
         return {"format": _FORMAT, "format_version": FORMAT_VERSION, "model": type(self).__name__,
-                "params": _encode(self.get_params()), "fitted": fitted}
+                "params": _encode(self.get_params(deep=False)), "fitted": fitted}
 
     @classmethod
-    def from_dict(cls, doc: Any, source: str = "<dict>") -> LabelModel:
+    def from_dict(cls, doc: Any, source: str = "<dict>") -> BaseLabelModel:
         """Rebuild a model from :meth:`to_dict` output (any model class, by name)."""
         from weaksup.models import MODELS
 
@@ -153,7 +202,7 @@ class LabelModel:
         if model_cls is None:
             raise LabelModelError(f"{source}: unknown model {doc.get('model')!r}; known: {sorted(MODELS)}")
         try:
-            model = model_cls(**_decode(doc["params"], source))
+            model = model_cls(**_tuples_back(model_cls, _decode(doc["params"], source)))
             for key, value in doc["fitted"].items():
                 setattr(model, key, _decode(value, source))
         except (KeyError, TypeError, AttributeError) as exc:
@@ -168,7 +217,7 @@ class LabelModel:
         >>> import tempfile, pathlib
         >>> from weaksup.models import MajorityVote
         >>> path = MajorityVote(cardinality=2).fit([[0, 1, -1]]).save(pathlib.Path(tempfile.mkdtemp()) / "mv.json")
-        >>> LabelModel.load(path).predict_proba([[0, 0, 1]]).round(2).tolist()
+        >>> BaseLabelModel.load(path).predict_proba([[0, 0, 1]]).round(2).tolist()
         [[0.67, 0.33]]
         """
         text = json.dumps(self.to_dict(), indent=1)
@@ -182,7 +231,7 @@ class LabelModel:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> LabelModel:
+    def load(cls, path: str | os.PathLike[str]) -> BaseLabelModel:
         """Read a model written by :meth:`save` (any model class, by name; nothing is unpickled)."""
         path = Path(path)
         if not path.exists():
@@ -192,7 +241,7 @@ class LabelModel:
                 with np.load(path, allow_pickle=False) as data:
                     if "model" not in data.files:
                         raise LabelModelError(f"{path}: no 'model' array (found {sorted(data.files)}); "
-                                              "not written by LabelModel.save")
+                                              "not written by a label model's save()")
                     text = str(data["model"])
             else:
                 text = path.read_text(encoding="utf-8")
@@ -206,7 +255,7 @@ class LabelModel:
 
 def _encode(value: Any) -> Any:
     """JSON-safe form of a fitted attribute: arrays keep their dtype, nested models their whole state."""
-    if isinstance(value, LabelModel):
+    if isinstance(value, BaseLabelModel):
         return {"__model__": value.to_dict()}
     if isinstance(value, np.ndarray):
         return {"__array__": value.tolist(), "dtype": value.dtype.str, "shape": list(value.shape)}
@@ -219,13 +268,20 @@ def _encode(value: Any) -> Any:
     return value
 
 
+def _tuples_back(model_cls: type[BaseLabelModel], params: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no tuples: a parameter whose default is a tuple comes back as one (so ``get_params`` round-trips)."""
+    defaults = {name: p.default for name, p in inspect.signature(model_cls.__init__).parameters.items()}
+    return {key: tuple(value) if isinstance(value, list) and isinstance(defaults.get(key), tuple) else value
+            for key, value in params.items()}
+
+
 def _decode(value: Any, source: str) -> Any:
     if isinstance(value, dict):
         if "__array__" in value:
             array = np.asarray(value["__array__"], dtype=np.dtype(value["dtype"]))
             return array.reshape(value["shape"]) if "shape" in value else array  # nested lists lose empty axes
         if "__model__" in value:
-            return LabelModel.from_dict(value["__model__"], source)
+            return BaseLabelModel.from_dict(value["__model__"], source)
         return {k: _decode(v, source) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v, source) for v in value]

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from weaksup.errors import LabelModelError
-from weaksup.models.base import LabelModel, as_votes, class_counts, row_max
+from weaksup.models.base import BaseLabelModel, as_votes, class_counts, row_max
 
 
 def outcome_matrix(L: np.ndarray, k: int) -> sparse.csr_array:
@@ -59,7 +59,7 @@ def confusion_counts(outcomes: sparse.csr_array, q: np.ndarray, m: int) -> np.nd
     return (outcomes.T @ q).reshape(m, k + 1, k).transpose(0, 2, 1)
 
 
-class DawidSkene(LabelModel):
+class DawidSkene(BaseLabelModel):
     """Dawid & Skene (1979): per-LF confusion matrices and a class prior, fitted by EM.
 
     Abstaining is one of each LF's outcomes, so an LF that only ever votes one class still
@@ -87,6 +87,8 @@ class DawidSkene(LabelModel):
     """
 
     name = "DawidSkene"
+    uses_dev_gold = False
+    supports_sample_weight = True
     _fitted = ("class_prior_", "confusion_", "n_iter_")
 
     def __init__(self, cardinality: int | None = None, *, n_iter: int = 100, tol: float = 1e-6,

@@ -8,7 +8,6 @@ one that maximises F1 on out-of-fold dev predictions; ``predict_proba`` is uncha
 
 from __future__ import annotations
 
-import inspect
 import logging
 from typing import Any
 
@@ -16,14 +15,15 @@ import numpy as np
 
 from weaksup.errors import LabelModelError
 from weaksup.labels import ABSTAIN
-from weaksup.models.base import LabelModel, as_votes, break_ties
+from weaksup.models.base import BaseLabelModel, as_votes, break_ties
+from weaksup.models.fitting import dev_folds
 
 logger = logging.getLogger(__name__)
 
 METRICS = ("acc", "f1")
 
 
-def check_dev(model: LabelModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def check_dev(model: BaseLabelModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate the votes and the dev gold of a dev-aware model; set ``cardinality_`` and ``n_lfs_``."""
     name = type(model).__name__
     if L_dev is None or y_dev is None:
@@ -57,19 +57,10 @@ def check_dev(model: LabelModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np.nda
     return arr, dev, y
 
 
-def dev_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
-    """Fold number of each dev row: shuffled with ``seed``, then dealt out class by class (stratified)."""
-    order = np.random.default_rng(seed).permutation(len(y))
-    order = order[np.argsort(y[order], kind="stable")]
-    folds = np.empty(len(y), dtype=np.int64)
-    folds[order] = np.arange(len(y)) % max(n_folds, 1)
-    return folds
-
-
-def out_of_fold_proba(model: LabelModel, L: np.ndarray, dev: np.ndarray, y: np.ndarray, n_folds: int,
+def refit_out_of_fold(model: BaseLabelModel, L: np.ndarray, dev: np.ndarray, y: np.ndarray, n_folds: int,
                       **overrides: Any) -> np.ndarray:
     """``P(y | votes)`` of every dev row from a copy of ``model`` (params ``overrides``) fitted without its fold."""
-    params = {**model.get_params(), "cardinality": model.cardinality_, **overrides}
+    params = {**model.get_params(deep=False), "cardinality": model.cardinality_, **overrides}
     if "metric" in params:
         params["metric"] = "acc"  # no nested threshold tuning
     n_folds = min(n_folds, len(y))
@@ -113,12 +104,12 @@ def f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     return float(-(distinct[best] + distinct[best + 1]) / 2)
 
 
-class _DevModel(LabelModel):
+class _DevModel(BaseLabelModel):
     """Shared ``metric``/``threshold_`` handling of the dev-aware models."""
 
     def _honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Dev probabilities from models that did not see those rows' labels."""
-        return out_of_fold_proba(self, L, dev, y, self.n_folds)
+        return refit_out_of_fold(self, L, dev, y, self.n_folds)
 
     def _tune_threshold(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> None:
         self.threshold_ = None
@@ -164,6 +155,8 @@ class DevWeightedVote(_DevModel):
     """
 
     name = "DevWeightedVote"
+    uses_dev_gold = True
+    supports_sample_weight = False
     _fitted = ("accuracy_", "threshold_")
 
     def __init__(self, cardinality: int | None = None, *, prior_accuracy: float = 0.7, prior_strength: float = 5.0,
@@ -248,6 +241,8 @@ class DevNaiveBayes(_DevModel):
     """
 
     name = "DevNaiveBayes"
+    uses_dev_gold = True
+    supports_sample_weight = False
     _fitted = ("class_prior_", "log_conditional_", "source_", "dev_brier_", "threshold_")
 
     def __init__(self, cardinality: int | None = None, *, smoothing: float = 3.0, restrict_to_voted: bool = True,
@@ -297,7 +292,7 @@ class DevNaiveBayes(_DevModel):
 
         em = DawidSkene(self.cardinality_, tol=1e-4, seed=self.seed).fit(arr)  # tables to ~1e-4 suffice
         em_log_conditional, em_prior = np.log(em.confusion_), em.class_prior_
-        from_dev = out_of_fold_proba(self, arr, dev, y, self.n_folds, restrict_to_voted=False, unlabeled="ignore")
+        from_dev = refit_out_of_fold(self, arr, dev, y, self.n_folds, restrict_to_voted=False, unlabeled="ignore")
         from_em = naive_bayes_proba(dev, em_log_conditional, np.log(em_prior))
         self.dev_brier_ = {"dev": brier_score(from_dev, y), "unlabeled": brier_score(from_em, y)}
         if self.dev_brier_["unlabeled"] < self.dev_brier_["dev"]:
@@ -307,7 +302,7 @@ class DevNaiveBayes(_DevModel):
     def _honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.source_ == "unlabeled":  # EM never saw the dev labels
             return self.predict_proba(dev)
-        return out_of_fold_proba(self, L, dev, y, self.n_folds, unlabeled="ignore")
+        return refit_out_of_fold(self, L, dev, y, self.n_folds, unlabeled="ignore")
 
     def predict_proba(self, L: Any) -> np.ndarray:
         from weaksup.models.dawid_skene import naive_bayes_scores, outcome_matrix, softmax_rows, vote_counts
@@ -352,6 +347,8 @@ class DevSelector(_DevModel):
     """
 
     name = "DevSelector"
+    uses_dev_gold = True
+    supports_sample_weight = False
     _fitted = ("selected_", "dev_scores_", "best_estimator_", "threshold_")
 
     def __init__(self, cardinality: int | None = None, *,
@@ -364,15 +361,15 @@ class DevSelector(_DevModel):
         self.metric = metric
         self.n_folds = n_folds
 
-    def _make(self, name: str) -> LabelModel:
+    def _make(self, name: str) -> BaseLabelModel:
         from weaksup.models import MODELS
 
         if name not in MODELS or name == type(self).__name__:
             raise LabelModelError(f"unknown candidate {name!r}; choose from {sorted(set(MODELS) - {'DevSelector'})}")
-        cls = MODELS[name]
-        accepted = inspect.signature(cls.__init__).parameters
-        kwargs = {key: value for key, value in (("metric", self.metric), ("n_folds", self.n_folds)) if key in accepted}
-        return cls(cardinality=self.cardinality_, seed=self.seed, **kwargs)
+        model = MODELS[name](cardinality=self.cardinality_, seed=self.seed)
+        accepted = model.get_params(deep=False)
+        return model.set_params(**{key: value for key, value in (("metric", self.metric), ("n_folds", self.n_folds))
+                                   if key in accepted})
 
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None, **kwargs: Any) -> DevSelector:
         """Score every candidate on dev, keep the winner refitted on all dev rows."""
@@ -382,9 +379,9 @@ class DevSelector(_DevModel):
         scores, dev_proba, fitted = {}, {}, {}
         for name in self.candidates:
             model = self._make(name)
-            if "L_dev" in inspect.signature(model.fit).parameters:
+            if type(model).uses_dev_gold:
                 fitted[name] = model.fit(arr, L_dev=dev, y_dev=y)
-                dev_proba[name] = out_of_fold_proba(model, arr, dev, y, self.n_folds)
+                dev_proba[name] = refit_out_of_fold(model, arr, dev, y, self.n_folds)
             else:
                 fitted[name] = model.fit(arr)
                 dev_proba[name] = model.predict_proba(dev)

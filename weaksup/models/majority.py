@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.models.base import LabelModel, as_votes, class_counts
+from weaksup.models.base import BaseLabelModel, as_votes, class_counts
 
 
-class MajorityVote(LabelModel):
+class MajorityVote(BaseLabelModel):
     """Each row's label is the class most LFs voted for; a row with no vote gets the uniform distribution.
 
     Probabilities are the vote shares. ``predict(L, tie_break="hash")`` reproduces WRENCH's
@@ -25,6 +25,8 @@ class MajorityVote(LabelModel):
     """
 
     name = "MajorityVote"
+    uses_dev_gold = False
+    supports_sample_weight = False
 
     def fit(self, L: Any, **kwargs: Any) -> MajorityVote:
         """Record the shape of the problem (majority vote learns nothing)."""

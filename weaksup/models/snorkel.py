@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import LabelModelError
-from weaksup.models.base import LabelModel, as_votes
+from weaksup.models.base import BaseLabelModel, as_votes
 
 
-class SnorkelLabelModel(LabelModel):
+class SnorkelLabelModel(BaseLabelModel):
     """Snorkel's matrix-completion label model behind the weaksup contract.
 
     Fitting runs Snorkel (``pip install torch==2.13.0 'weaksup[snorkel]'``). Prediction uses
@@ -28,6 +28,8 @@ class SnorkelLabelModel(LabelModel):
     """
 
     name = "SnorkelLabelModel"
+    uses_dev_gold = False
+    supports_sample_weight = False
     _fitted = ("mu_", "class_prior_")
 
     def __init__(self, cardinality: int | None = None, *, n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0,
