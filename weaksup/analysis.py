@@ -1,4 +1,10 @@
-"""The LF summary and vote statistics: coverage, overlaps, conflicts and accuracy of each LF.
+"""Vote statistics computed once per vote matrix, gold aligned once to its rows, and the LF summary.
+
+The data passes once, downward: :meth:`VoteStats.of` computes the statistics of a vote matrix
+(coverage, overlaps and conflicts per row and per LF, the LF-by-LF pair matrices and the distinct
+vote patterns, the last two when first asked for), :meth:`~weaksup.alignment.AlignedGold.of` aligns a
+gold set to the vote rows once, and both objects are handed to :func:`lf_summary`, :func:`weaksup.evaluate.evaluate`
+and :func:`weaksup.report.build_report`, which take them in place of the raw votes and gold.
 
 :func:`lf_summary` gives Snorkel's ``LFAnalysis.lf_summary`` table (same column names, same numbers)
 plus ``kind``, ``version`` and ``faults``; :func:`vote_stats` the dataset-level coverage, overlap and
@@ -9,42 +15,47 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from weaksup.alignment import AlignedGold, gold_ids
+from weaksup.errors import LabelModelError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import LabelingFunction
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, distinct_rows
 
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["WEIGHT_ATTRIBUTES", "AlignedGold", "VoteStats", "as_vote_matrix", "gold_ids", "learned_weights",
+           "lf_pair_matrix", "lf_summary", "row_conflict", "vote_stats"]
+
 #: Fitted attributes holding one learned weight per LF, tried in order after ``get_weights()``.
 WEIGHT_ATTRIBUTES = ("weights_", "lf_weights_", "accuracy_", "accuracies_")
+#: The two LF-by-LF matrices of :meth:`VoteStats.pair_matrix`.
+PAIR_KINDS = ("overlap", "conflict")
+_PAIR_BLOCK = 1 << 18  # distinct patterns per BLAS block (memory: block x LFs x 8 bytes)
 
 
-def as_votes(votes: VoteMatrix | np.ndarray | Any) -> VoteMatrix:
-    """``votes`` as a :class:`VoteMatrix` (an int array gets default row ids and LF names)."""
-    return votes if isinstance(votes, VoteMatrix) else VoteMatrix(np.asarray(votes))
+def as_vote_matrix(votes: VoteMatrix | VoteStats | np.ndarray | Any) -> VoteMatrix:
+    """``votes`` as a :class:`VoteMatrix`: a VoteStats gives its votes, an int array gets default row ids and LF names.
 
+    (Not to be confused with :func:`weaksup.models.base.as_votes`, which gives a label model's checked array.)
 
-def gold_ids(gold: GoldSet | np.ndarray | Sequence[int], votes: VoteMatrix) -> np.ndarray:
-    """Gold class ids aligned with the rows of ``votes`` (``ABSTAIN`` where a row has no gold label).
-
-    ``gold`` is a :class:`~weaksup.gold.GoldSet` (matched on ``votes.row_ids``) or an array of
-    class ids, one per row.
+    Examples
+    --------
+    >>> as_vote_matrix([[0, -1], [1, 1]]).lf_names
+    ['lf0', 'lf1']
     """
-    if hasattr(gold, "y") and hasattr(gold, "label_space"):
-        return gold.y(votes.row_ids)
-    y = np.asarray(gold).reshape(-1).astype(np.int64)
-    if len(y) != len(votes):
-        raise ValueError(f"gold has {len(y)} labels but the vote matrix has {len(votes)} rows; "
-                         f"pass one class id per row ({ABSTAIN} for rows without gold), or a GoldSet")
-    return y
+    if isinstance(votes, VoteStats):
+        return votes.votes
+    return votes if isinstance(votes, VoteMatrix) else VoteMatrix(np.asarray(votes))
 
 
 def row_conflict(L: np.ndarray | VoteMatrix) -> tuple[np.ndarray, np.ndarray]:
@@ -80,11 +91,116 @@ def row_conflict(L: np.ndarray | VoteMatrix) -> tuple[np.ndarray, np.ndarray]:
     return n_voting, (n_voting > 1) & (lo != hi)
 
 
+@dataclass(frozen=True, eq=False)
+class VoteStats:
+    """The statistics of one vote matrix, computed once and handed down to every consumer.
+
+    Build it with :meth:`of`. :func:`lf_summary`, :func:`vote_stats`, :func:`lf_pair_matrix`,
+    :func:`weaksup.evaluate.evaluate` and :func:`weaksup.report.build_report` take it wherever they
+    take votes, so a report computes each statistic once. The distinct vote patterns and the pair
+    matrices are computed when first asked for, then kept.
+
+    Attributes
+    ----------
+    votes : VoteMatrix
+        The votes the statistics are of.
+    n_voting : int array (n,)
+        Non-abstain votes per row.
+    conflict : bool array (n,)
+        Rows where two votes disagree (see :func:`row_conflict`).
+    lf_votes, lf_overlaps, lf_conflicts : int array (m,)
+        Per LF, the number of rows it votes on; of those, the rows another LF also votes on; and the
+        rows in conflict.
+    polarity : list of list of int
+        Per LF, the classes it votes for.
+
+    Examples
+    --------
+    >>> stats = VoteStats.of(VoteMatrix([[0, 0], [1, -1], [-1, -1], [0, 1]], lf_names=["a", "b"]))
+    >>> stats.n_voting.tolist(), stats.lf_votes.tolist(), stats.lf_conflicts.tolist(), stats.polarity
+    ([2, 1, 0, 2], [3, 2], [1, 1], [[0, 1], [0, 1]])
+    >>> stats.rates()["conflict"], len(stats.patterns[0])
+    (0.25, 4)
+    """
+
+    votes: VoteMatrix = field(repr=False)
+    n_voting: np.ndarray = field(repr=False)
+    conflict: np.ndarray = field(repr=False)
+    lf_votes: np.ndarray
+    lf_overlaps: np.ndarray
+    lf_conflicts: np.ndarray
+    polarity: list[list[int]]
+
+    @classmethod
+    def of(cls, votes: VoteMatrix | VoteStats | np.ndarray | Any) -> VoteStats:
+        """The statistics of ``votes`` (a VoteMatrix or an int array); a VoteStats is returned as is."""
+        if isinstance(votes, VoteStats):
+            return votes
+        vm = as_vote_matrix(votes)
+        L = vm.values
+        voted = L != ABSTAIN
+        n_voting, conflict = row_conflict(L)
+        polarity = [np.flatnonzero(np.bincount(L[:, j].astype(np.int64) + 1)[1:]).tolist() for j in range(L.shape[1])]
+        return cls(votes=vm, n_voting=n_voting, conflict=conflict, lf_votes=voted.sum(axis=0),
+                   lf_overlaps=(voted & (n_voting > 1)[:, None]).sum(axis=0),
+                   lf_conflicts=(voted & conflict[:, None]).sum(axis=0), polarity=polarity)
+
+    def __len__(self) -> int:
+        return len(self.votes)
+
+    def rates(self) -> dict[str, float]:
+        """Dataset-level rates: ``coverage``, ``overlap``, ``conflict``, ``abstain_rate``, ``mean_votes`` (see :func:`vote_stats`)."""
+        n = max(len(self), 1)
+        coverage = float((self.n_voting > 0).sum() / n)
+        return {"coverage": coverage, "overlap": float((self.n_voting > 1).sum() / n),
+                "conflict": float(self.conflict.sum() / n), "abstain_rate": 1.0 - coverage if len(self) else 0.0,
+                "mean_votes": float(self.n_voting.sum() / n)}
+
+    @cached_property
+    def patterns(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct vote rows and, per row, the index of its pattern (:func:`weaksup.votes.distinct_rows`)."""
+        return distinct_rows(self.votes.values)
+
+    @cached_property
+    def _pair_counts(self) -> dict[str, np.ndarray]:
+        """Rows where both LFs vote, and where both vote and disagree, from the distinct patterns and their counts."""
+        rows, inverse = self.patterns
+        weights = np.bincount(inverse, minlength=len(rows)).astype(np.float64)
+        m = rows.shape[1]
+        k = int(rows.max()) + 1 if rows.size else 0
+        both = np.zeros((m, m), dtype=np.int64)
+        agree = np.zeros((m, m), dtype=np.int64)
+        # Gram matrices of 0/1 indicators weighted by pattern counts, block by block, in float32 BLAS while a
+        # block's counts stay below 2**24 (exact), float64 beyond
+        for start in range(0, len(rows), _PAIR_BLOCK):
+            block, w = rows[start:start + _PAIR_BLOCK], weights[start:start + _PAIR_BLOCK, None]
+            dtype = np.float32 if w.sum() < 2**24 else np.float64
+            w = w.astype(dtype)
+            voted = (block != ABSTAIN).astype(dtype)
+            both += np.rint((voted * w).T @ voted).astype(np.int64)
+            for c in range(k):
+                same = (block == c).astype(dtype)
+                agree += np.rint((same * w).T @ same).astype(np.int64)
+        return {"overlap": both, "conflict": both - agree}
+
+    def pair_matrix(self, what: str = "conflict") -> pd.DataFrame:
+        """LF-by-LF rates over all rows: both LFs vote (``"overlap"``), or both vote and disagree (``"conflict"``)."""
+        if what not in PAIR_KINDS:
+            raise ParameterError(f"what must be 'overlap' or 'conflict'; got {what!r}")
+        names = self.votes.lf_names
+        return pd.DataFrame(self._pair_counts[what] / max(len(self), 1), index=names, columns=names)
+
+
 def learned_weights(model: Any, m: int) -> np.ndarray:
     """One learned weight per LF from a fitted label model (``get_weights()`` or a ``*_`` attribute).
 
     An array of ``m`` numbers is taken as is. A model without learned weights (e.g. majority
     vote) gives NaN, with a logged note.
+
+    Examples
+    --------
+    >>> learned_weights([0.5, 0.9], 2).tolist()
+    [0.5, 0.9]
     """
     if isinstance(model, (np.ndarray, list, tuple)):
         weights = np.asarray(model, dtype=float)
@@ -97,28 +213,30 @@ def learned_weights(model: Any, m: int) -> np.ndarray:
             return np.full(m, np.nan)
         weights = np.asarray(found, dtype=float)
     if weights.shape != (m,):
-        raise ValueError(f"{type(model).__name__}: expected {m} learned weights (one per LF); got shape {weights.shape}")
+        raise LabelModelError(f"{type(model).__name__}: expected {m} learned weights (one per LF); "
+                              f"got shape {weights.shape}")
     return weights
 
 
 def lf_summary(
-    votes: VoteMatrix | np.ndarray,
+    votes: VoteMatrix | VoteStats | np.ndarray,
     lfs: Sequence[LabelingFunction] | None = None,
-    gold: GoldSet | np.ndarray | None = None,
+    gold: GoldSet | AlignedGold | np.ndarray | Sequence[int] | None = None,
     model: Any = None,
 ) -> pd.DataFrame:
     """One row per LF with Snorkel's ``LFAnalysis.lf_summary`` columns, plus ``kind``/``version``/``faults``.
 
     Parameters
     ----------
-    votes : VoteMatrix or int array (n, m)
-        The votes (``ABSTAIN = -1``).
+    votes : VoteMatrix, VoteStats or int array (n, m)
+        The votes (``ABSTAIN = -1``), or their precomputed :class:`VoteStats`.
     lfs : sequence of LabelingFunction, optional
         The LFs (or a Registry's ``.lfs``), for the ``kind`` column.
-    gold : GoldSet or array of int, optional
-        Gold labels: a GoldSet (matched on row ids; pass ``gold.split("dev")`` to use one split) or
-        one class id per row, ``ABSTAIN`` for rows without gold. Adds ``Correct``, ``Incorrect``
-        and ``Emp. Acc.``, counted on the LF's votes on gold rows.
+    gold : GoldSet, AlignedGold or array of int, optional
+        Gold labels: a GoldSet (matched on row ids; pass ``gold.split("dev")`` to use one split), one
+        class id per row (``ABSTAIN`` for rows without gold), or an :class:`AlignedGold` (use its
+        :meth:`~AlignedGold.restrict` for one split). Adds ``Correct``, ``Incorrect`` and
+        ``Emp. Acc.``, counted on the LF's votes on gold rows.
     model : fitted label model or array, optional
         Adds ``Learned Weight`` (see :func:`learned_weights`).
 
@@ -142,23 +260,23 @@ def lf_summary(
     >>> summary[["Coverage", "Overlaps", "Correct", "Incorrect", "Emp. Acc."]].round(3).values.tolist()
     [[0.667, 0.333, 2.0, 0.0, 1.0], [0.667, 0.333, 1.0, 1.0, 0.5]]
     """
-    vm = as_votes(votes)
+    stats = VoteStats.of(votes)
+    vm = stats.votes
     L = vm.values
-    n, m = L.shape
-    voted = L != ABSTAIN
-    n_voting, in_conflict = row_conflict(L)
-    denom = max(n, 1)
+    m = L.shape[1]
+    denom = max(len(vm), 1)
     frame = pd.DataFrame(index=pd.Index(vm.lf_names, name=None))
     frame["j"] = np.arange(m)
-    frame["Polarity"] = [(np.flatnonzero(np.bincount(L[:, j].astype(np.int64) + 1)[1:])).tolist() for j in range(m)]
-    frame["Coverage"] = voted.sum(axis=0) / denom
-    frame["Overlaps"] = (voted & (n_voting > 1)[:, None]).sum(axis=0) / denom
-    frame["Conflicts"] = (voted & in_conflict[:, None]).sum(axis=0) / denom
+    frame["Polarity"] = stats.polarity
+    frame["Coverage"] = stats.lf_votes / denom
+    frame["Overlaps"] = stats.lf_overlaps / denom
+    frame["Conflicts"] = stats.lf_conflicts / denom
     if gold is not None:
-        y = gold_ids(gold, vm)
-        if getattr(gold, "hash", None):
-            frame.attrs["gold_hash"] = gold.hash  # provenance travels with the table
-        on_gold = (y != ABSTAIN)[:, None] & voted
+        aligned = AlignedGold.of(gold, vm)
+        y = aligned.y
+        if aligned.hash:
+            frame.attrs["gold_hash"] = aligned.hash  # provenance travels with the table
+        on_gold = (y != ABSTAIN)[:, None] & (L != ABSTAIN)
         correct = (on_gold & (L == y[:, None])).sum(axis=0)
         incorrect = on_gold.sum(axis=0) - correct
         frame["Correct"] = correct
@@ -174,7 +292,7 @@ def lf_summary(
     return frame
 
 
-def vote_stats(votes: VoteMatrix | np.ndarray) -> dict[str, float]:
+def vote_stats(votes: VoteMatrix | VoteStats | np.ndarray) -> dict[str, float]:
     """Dataset-level rates: ``coverage`` (rows with a vote), ``overlap`` (two or more votes),
     ``conflict`` (two votes that disagree), ``abstain_rate`` and ``mean_votes`` per row.
 
@@ -183,42 +301,20 @@ def vote_stats(votes: VoteMatrix | np.ndarray) -> dict[str, float]:
     >>> vote_stats([[0, 0], [1, -1], [-1, -1], [0, 1]])
     {'coverage': 0.75, 'overlap': 0.5, 'conflict': 0.25, 'abstain_rate': 0.25, 'mean_votes': 1.25}
     """
-    L = as_votes(votes).values
-    n_voting, conflict = row_conflict(L)
-    n = max(len(L), 1)
-    coverage = float((n_voting > 0).sum() / n)
-    return {"coverage": coverage, "overlap": float((n_voting > 1).sum() / n), "conflict": float(conflict.sum() / n),
-            "abstain_rate": 1.0 - coverage if len(L) else 0.0, "mean_votes": float(n_voting.sum() / n)}
+    return VoteStats.of(votes).rates()
 
 
-def lf_pair_matrix(votes: VoteMatrix | np.ndarray, what: str = "conflict") -> pd.DataFrame:
+def lf_pair_matrix(votes: VoteMatrix | VoteStats | np.ndarray, what: str = "conflict") -> pd.DataFrame:
     """LF-by-LF rates over all rows: both LFs vote (``"overlap"``), or both vote and disagree (``"conflict"``).
 
-    The diagonal holds each LF's coverage for ``"overlap"`` and 0 for ``"conflict"``.
+    The diagonal holds each LF's coverage for ``"overlap"`` and 0 for ``"conflict"``
+    (see :meth:`VoteStats.pair_matrix`).
 
     Examples
     --------
     >>> lf_pair_matrix(VoteMatrix([[0, 1], [0, 0], [-1, 1]], lf_names=["a", "b"])).values.tolist()
     [[0.0, 0.3333333333333333], [0.3333333333333333, 0.0]]
     """
-    if what not in ("overlap", "conflict"):
-        raise ValueError(f"what must be 'overlap' or 'conflict'; got {what!r}")
-    vm = as_votes(votes)
-    L = vm.values
-    m = L.shape[1]
-    k = int(L.max()) + 1 if L.size else 0
-    counts = np.zeros((m, m), dtype=np.int64)
-    # Gram matrices of 0/1 indicators in float32 BLAS, block by block (exact: a block's counts stay below 2**24)
-    for start in range(0, len(L), _PAIR_BLOCK):
-        block = L[start:start + _PAIR_BLOCK]
-        voted = (block != ABSTAIN).astype(np.float32)
-        both = voted.T @ voted
-        if what == "conflict":
-            for c in range(k):
-                same = (block == c).astype(np.float32)
-                both -= same.T @ same
-        counts += np.rint(both).astype(np.int64)
-    return pd.DataFrame(counts / max(len(L), 1), index=vm.lf_names, columns=vm.lf_names)
-
-
-_PAIR_BLOCK = 1 << 20
+    if what not in PAIR_KINDS:  # before the statistics are computed
+        raise ParameterError(f"what must be 'overlap' or 'conflict'; got {what!r}")
+    return VoteStats.of(votes).pair_matrix(what)

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from weaksup.analysis import as_votes, gold_ids
+from weaksup.alignment import AlignedGold
+from weaksup.analysis import VoteStats, as_vote_matrix
+from weaksup.errors import GoldSetError, LabelSpaceError, ParameterError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.votes import VoteMatrix
 
@@ -142,13 +144,13 @@ def label_metrics(
     y_true = np.asarray(y_true, dtype=np.int64)
     proba = np.asarray(proba, dtype=float)
     if proba.ndim != 2 or len(proba) != len(y_true):
-        raise ValueError(f"proba must have shape ({len(y_true)}, k); got {proba.shape}")
+        raise ParameterError(f"proba must have shape ({len(y_true)}, k); got {proba.shape}")
     if (y_true == ABSTAIN).any():
-        raise ValueError("y_true holds ABSTAIN: pass only rows with a gold label")
+        raise ParameterError("y_true holds ABSTAIN: pass only rows with a gold label")
     k = proba.shape[1]
     names = list(label_space) if label_space is not None else [str(c) for c in range(k)]
     if len(names) != k:
-        raise ValueError(f"proba has {k} columns but the label space has {len(names)} classes {names}")
+        raise LabelSpaceError(f"proba has {k} columns but the label space has {len(names)} classes {names}")
     y_pred = proba.argmax(axis=1) if y_pred is None else np.asarray(y_pred, dtype=np.int64)
     n = len(y_true)
     covered = y_pred != ABSTAIN
@@ -248,14 +250,19 @@ class Evaluation:
                 f"macro F1 {self.model.macro_f1:.3f} vs {self.baseline.macro_f1:.3f}")
 
 
-def gold_rows(votes: VoteMatrix, gold: GoldSet | np.ndarray, split: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """The positions of the vote rows that have a gold label (in ``split``), and those labels."""
-    if hasattr(gold, "y") and hasattr(gold, "label_space"):
-        y = gold.y(votes.row_ids, split=split)
-    else:
-        y = gold_ids(gold, votes)
-    rows = np.flatnonzero(y != ABSTAIN)
-    return rows, y[rows]
+def gold_rows(votes: VoteMatrix | VoteStats, gold: GoldSet | AlignedGold | np.ndarray,
+              split: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the vote rows that have a gold label (in ``split``), and those labels.
+
+    See :meth:`AlignedGold.rows <weaksup.alignment.AlignedGold.rows>`.
+
+    Examples
+    --------
+    >>> rows, y = gold_rows(VoteMatrix([[0], [1], [1]]), np.array([1, -1, 0]), split=None)
+    >>> rows.tolist(), y.tolist()
+    ([0, 2], [1, 0])
+    """
+    return AlignedGold.of(gold, as_vote_matrix(votes)).rows(split)
 
 
 def model_name(model: Any) -> str:
@@ -265,60 +272,73 @@ def model_name(model: Any) -> str:
 
 
 def evaluate(
-    votes: VoteMatrix | np.ndarray,
-    gold: GoldSet | np.ndarray,
+    votes: VoteMatrix | VoteStats | np.ndarray,
+    gold: GoldSet | AlignedGold | np.ndarray,
     model: Any,
     *,
     split: str | None = "test",
     tie_break: str = "abstain",
     label_space: LabelSpace | Sequence[str] | None = None,
     n_bins: int = 10,
+    baseline: Any = None,
 ) -> Evaluation:
     """Evaluate a fitted label model and majority vote on the gold rows of ``votes``.
 
     Parameters
     ----------
-    votes : VoteMatrix or int array (n, m)
+    votes : VoteMatrix, VoteStats or int array (n, m)
         Votes of the rows (all of them, or at least the gold ones).
-    gold : GoldSet or array of int
-        A GoldSet (matched on ``votes.row_ids``, restricted to ``split``), or one class id per
-        vote row with ``ABSTAIN`` for rows without gold (``split`` is then ignored).
+    gold : GoldSet, AlignedGold or array of int
+        A GoldSet (matched on ``votes.row_ids``, restricted to ``split``), gold already aligned to
+        the vote rows (:class:`~weaksup.alignment.AlignedGold`), or one class id per vote row with
+        ``ABSTAIN`` for rows without gold (``split`` is then ignored).
     model : fitted label model
         Anything with ``predict_proba(L)`` and ``predict(L, tie_break=...)``.
     split : {"test", "dev"} or None
         The gold split to measure on; ``None`` uses every gold row.
     tie_break : str
         The tie-break policy of both ``predict`` calls; ``"abstain"`` keeps ties visible as abstains.
+    baseline : fitted MajorityVote, optional
+        The majority-vote baseline, when the caller has fitted it already; fitted on ``votes`` otherwise.
 
     Raises
     ------
-    ValueError
+    GoldSetError
         When no vote row has a gold label (the message says which split and how many ids matched).
+
+    Examples
+    --------
+    >>> from weaksup.models import MajorityVote
+    >>> votes = VoteMatrix([[0, 0], [1, -1], [0, 1]])
+    >>> ev = evaluate(votes, np.array([0, 1, 1]), MajorityVote(cardinality=2).fit(votes))
+    >>> ev.model.accuracy, ev.baseline.coverage, ev.split
+    (0.6666666666666666, 0.6666666666666666, 'test')
     """
     from weaksup.models import MajorityVote
 
-    vm = as_votes(votes)
-    space = label_space if label_space is not None else getattr(gold, "label_space", None) or vm.label_space
-    rows, y = gold_rows(vm, gold, split)
+    vm = as_vote_matrix(votes)
+    aligned = AlignedGold.of(gold, vm)
+    space = label_space if label_space is not None else aligned.label_space or vm.label_space
+    rows, y = aligned.rows(split)
     if len(rows) == 0:
-        raise ValueError(f"no row of the vote matrix has a gold label in split {split!r}: check that the gold "
-                         f"set's row ids are the data's ids (votes.row_ids starts {list(vm.row_ids[:3])})")
+        raise GoldSetError(f"no row of the vote matrix has a gold label in split {split!r}: check that the gold "
+                           f"set's row ids are the data's ids (votes.row_ids starts {list(vm.row_ids[:3])})")
     L = vm.values[rows]
     k = len(space) if space is not None else int(max(L.max(initial=0), y.max())) + 1
-    mv = MajorityVote(cardinality=k).fit(vm.values)
+    mv = baseline if baseline is not None else MajorityVote(cardinality=k).fit(vm.values)
     results = []
     for name, fitted in ((model_name(model), model), (BASELINE, mv)):
         results.append(label_metrics(y, fitted.predict_proba(L), fitted.predict(L, tie_break=tie_break),
                                      label_space=space, name=name, n_bins=n_bins))
     # The whole gold set's hash identifies its version; the split is recorded beside it.
-    evaluation = Evaluation(results[0], results[1], split or "all", getattr(gold, "hash", ""), tie_break)
+    evaluation = Evaluation(results[0], results[1], split or "all", aligned.hash, tie_break)
     logger.info("%s (gold hash %s)", evaluation.summary(), evaluation.gold_hash or "n/a")
     return evaluation
 
 
 def lf_errors(
-    votes: VoteMatrix,
-    gold: GoldSet | np.ndarray,
+    votes: VoteMatrix | VoteStats,
+    gold: GoldSet | AlignedGold | np.ndarray,
     data: pd.DataFrame | None = None,
     *,
     split: str | None = "dev",
@@ -331,8 +351,8 @@ def lf_errors(
 
     Parameters
     ----------
-    votes : VoteMatrix
-    gold : GoldSet or array of int
+    votes : VoteMatrix or VoteStats
+    gold : GoldSet, AlignedGold or array of int
         As in :func:`evaluate`; ``split`` defaults to ``"dev"``, where LFs are written and tuned
         (showing test errors to LF authors would leak the test split into the LFs).
     data : DataFrame, optional
@@ -346,15 +366,17 @@ def lf_errors(
     >>> lf_errors(votes, np.array([0, 0, 1]), split=None).values.tolist()
     [['f', 'b', '1', '0'], ['f', 'c', '0', '1'], ['g', 'a', '1', '0'], ['g', 'b', '1', '0']]
     """
-    rows, y = gold_rows(votes, gold, split)
-    space = label_space if label_space is not None else getattr(gold, "label_space", None) or votes.label_space
+    vm = as_vote_matrix(votes)
+    aligned = AlignedGold.of(gold, vm)
+    rows, y = aligned.rows(split)
+    space = label_space if label_space is not None else aligned.label_space or vm.label_space
     name = (lambda c: space[int(c)]) if space is not None else str
-    L = votes.values[rows]
+    L = vm.values[rows]
     records = []
-    for j, lf in enumerate(votes.lf_names):
+    for j, lf in enumerate(vm.lf_names):
         wrong = np.flatnonzero((L[:, j] != ABSTAIN) & (L[:, j] != y))
         for i in wrong[:per_lf]:
-            records.append({"lf": lf, "row_id": votes.row_ids[rows[i]], "vote": name(L[i, j]), "gold": name(y[i])})
+            records.append({"lf": lf, "row_id": vm.row_ids[rows[i]], "vote": name(L[i, j]), "gold": name(y[i])})
     out = pd.DataFrame(records, columns=["lf", "row_id", "vote", "gold"])
     if data is not None:
         texts = data.set_index(id_column)[text_column]

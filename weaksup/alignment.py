@@ -1,0 +1,130 @@
+"""Gold labels aligned once to the rows of a vote matrix: :class:`AlignedGold`.
+
+A gold set is keyed by row id and split; the LF summary, the metrics and the report need one class id
+per vote row and a mask per split. :meth:`AlignedGold.of` does that matching once, and the aligned
+object is handed down (see :mod:`weaksup.analysis`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from weaksup.errors import GoldSetError
+from weaksup.gold import SPLITS
+from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.validation import is_gold_set
+from weaksup.votes import VoteMatrix
+
+if TYPE_CHECKING:
+    from weaksup.gold import GoldSet
+
+__all__ = ["AlignedGold", "gold_ids"]
+
+
+@dataclass(frozen=True, eq=False)
+class AlignedGold:
+    """Gold labels aligned once to the rows of a vote matrix, with a mask per gold split.
+
+    Build it with :meth:`of`; :func:`weaksup.analysis.lf_summary`, :func:`weaksup.evaluate.evaluate`,
+    :func:`weaksup.evaluate.lf_errors` and :func:`weaksup.report.build_report` take it wherever
+    they take gold.
+
+    Attributes
+    ----------
+    y : int array (n,)
+        The gold class id of each vote row, ``ABSTAIN`` where a row has no gold label.
+    splits : mapping of str to bool array (n,), or None
+        Per split (``"dev"``, ``"test"``), the vote rows in it; None for gold given as an array,
+        which has no splits (a ``split`` asked of it is ignored).
+    label_space : LabelSpace or None
+        The gold set's classes.
+    hash : str
+        The gold set's content hash (empty for an array).
+    source : GoldSet or None
+        The gold set aligned (for its task, version, counts and labels).
+    counts : dict of str to int
+        Labelled rows per split in the gold set.
+
+    Examples
+    --------
+    >>> gold = AlignedGold.of([0, -1, 1], VoteMatrix([[0], [1], [1]]))
+    >>> gold.y.tolist(), gold.rows("test")[0].tolist()
+    ([0, -1, 1], [0, 2])
+    """
+
+    y: np.ndarray = field(repr=False)
+    splits: Mapping[str, np.ndarray] | None = field(repr=False)
+    label_space: LabelSpace | None
+    hash: str = ""
+    source: GoldSet | None = field(default=None, repr=False)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, gold: GoldSet | AlignedGold | np.ndarray | Sequence[int], votes: VoteMatrix) -> AlignedGold:
+        """``gold`` aligned with the rows of ``votes``: a GoldSet is matched on ``votes.row_ids``; an
+        array must hold one class id per row (``ABSTAIN`` for rows without gold); an AlignedGold is
+        returned as is (after checking its length)."""
+        if isinstance(gold, AlignedGold):
+            if len(gold.y) != len(votes):
+                raise GoldSetError(f"the aligned gold has {len(gold.y)} rows but the vote matrix has {len(votes)}; "
+                                   "align the gold set to these votes (AlignedGold.of(gold, votes))")
+            return gold
+        if is_gold_set(gold):
+            ids = pd.Index(votes.row_ids)
+            split_of = gold.frame.drop_duplicates("row_id").set_index("row_id")["split"]  # one split per row
+            aligned_split = split_of.reindex(ids).to_numpy()
+            return cls(y=gold.y(ids), splits={s: aligned_split == s for s in SPLITS}, label_space=gold.label_space,
+                       hash=gold.hash, source=gold, counts=gold.counts())
+        y = np.asarray(gold).reshape(-1).astype(np.int64)
+        if len(y) != len(votes):
+            raise GoldSetError(f"gold has {len(y)} labels but the vote matrix has {len(votes)} rows; "
+                               f"pass one class id per row ({ABSTAIN} for rows without gold), or a GoldSet")
+        return cls(y=y, splits=None, label_space=None)
+
+    def _mask(self, split: str) -> np.ndarray:
+        assert self.splits is not None
+        if split not in self.splits:
+            raise GoldSetError(f"unknown gold split {split!r}; splits are {list(SPLITS)}")
+        return self.splits[split]
+
+    def y_in(self, split: str | None) -> np.ndarray:
+        """:attr:`y` with ``ABSTAIN`` outside ``split`` (``None``: every gold row)."""
+        if split is None or self.splits is None:
+            return self.y
+        return np.where(self._mask(split), self.y, ABSTAIN)
+
+    def rows(self, split: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of the vote rows with a gold label in ``split``, and those labels."""
+        y = self.y_in(split)
+        rows = np.flatnonzero(y != ABSTAIN)
+        return rows, y[rows]
+
+    def restrict(self, split: str) -> AlignedGold:
+        """Only the rows of one split (its hash that of the split, as :meth:`GoldSet.split <weaksup.gold.GoldSet.split>`)."""
+        if self.splits is None or self.source is None:
+            return self
+        subset = self.source.split(split)
+        mask = self._mask(split)
+        return AlignedGold(y=np.where(mask, self.y, ABSTAIN),
+                           splits={s: (mask if s == split else np.zeros_like(mask)) for s in self.splits},
+                           label_space=self.label_space, hash=subset.hash, source=subset,
+                           counts={s: n for s, n in self.counts.items() if s == split})
+
+
+def gold_ids(gold: GoldSet | AlignedGold | np.ndarray | Sequence[int], votes: VoteMatrix) -> np.ndarray:
+    """Gold class ids aligned with the rows of ``votes`` (``ABSTAIN`` where a row has no gold label).
+
+    ``gold`` is a :class:`~weaksup.gold.GoldSet` (matched on ``votes.row_ids``) or an array of
+    class ids, one per row (see :meth:`AlignedGold.of`).
+
+    Examples
+    --------
+    >>> gold_ids(np.array([1, -1]), VoteMatrix([[0], [1]])).tolist()
+    [1, -1]
+    """
+    return AlignedGold.of(gold, votes).y

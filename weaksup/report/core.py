@@ -1,0 +1,288 @@
+"""The label-quality report (:class:`QualityReport`, :func:`build_report`): LF summary, metrics, figures, HTML.
+
+Typical use (``votes`` from :func:`weaksup.apply_lfs`, a fitted label model, a gold set)::
+
+    report = build_report(votes, lfs=registry, gold=load_gold("gold_sets/task"), model=label_model, data=df)
+    report.write_html("reports/task.html")
+    weaksup.tracking.log_report(report, gold=gold)   # one MLflow run
+
+What it holds (see :class:`QualityReport`):
+
+- the LF summary (Snorkel's columns plus ``kind``, ``version``, ``faults`` and ``Learned Weight``),
+  with ``Correct``/``Incorrect``/``Emp. Acc.`` on the **dev** gold split, where LFs are tuned;
+- the label model's metrics beside majority vote's on the **test** split (accuracy over all gold
+  rows with abstain counted wrong, accuracy on covered rows, coverage, per-class and macro
+  precision/recall/F1, confusion matrix, Brier score, ECE);
+- per-LF error examples (dev rows only, so test never leaks into LF writing);
+- figures: coverage/overlap/conflict bars, LF-by-LF conflict heatmap, votes per row, label
+  distribution, confusion matrices, reliability diagram;
+- provenance: rule version, LF names@versions, gold-set and data content hashes, row counts.
+
+The votes' statistics (:class:`~weaksup.analysis.VoteStats`) are computed once and the gold set is
+aligned to the vote rows once (:class:`~weaksup.alignment.AlignedGold`); both are handed down to the
+LF summary, the metrics, the error examples and the figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup._io import atomic_path
+from weaksup.alignment import AlignedGold
+from weaksup.analysis import VoteStats, lf_summary
+from weaksup.errors import GoldSetError
+from weaksup.evaluate import Evaluation, evaluate, lf_errors, model_name
+from weaksup.labels import ABSTAIN
+from weaksup.lf.core import short_hash
+from weaksup.registry import Registry
+from weaksup.votes import VoteMatrix
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from weaksup.gold import GoldSet
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["QualityReport", "build_report", "data_hash"]
+
+
+def data_hash(frame: pd.DataFrame) -> str:
+    """A 16-hex-digit sha256 of a DataFrame's content (every cell and the column names, in order).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"text": ["x", "y"]})
+    >>> data_hash(a) == data_hash(a.copy()), data_hash(a) == data_hash(a.iloc[::-1])
+    (True, False)
+    """
+    import hashlib
+
+    digest = hashlib.sha256(repr(list(frame.columns)).encode("utf-8"))
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class QualityReport:
+    """Everything the label-quality report shows; build it with :func:`build_report`.
+
+    Attributes
+    ----------
+    title : str
+    summary : DataFrame
+        The LF summary (:func:`weaksup.analysis.lf_summary`).
+    stats : dict
+        Dataset-level ``coverage``, ``overlap``, ``conflict``, ``abstain_rate``, ``mean_votes``.
+    evaluation : Evaluation or None
+        Label model vs majority vote on the gold split (None without gold).
+    errors : DataFrame or None
+        Per-LF error examples on the dev gold split.
+    conflicts : DataFrame
+        LF-by-LF conflict rates.
+    distribution : dict of str to Series
+        Class shares (with ``abstain``) of the label model and majority vote over all rows, and of gold.
+    params : dict of str to str
+        Provenance, logged as MLflow params: rule version, gold and data hashes, row counts, model settings.
+    manifest : list of dict
+        One JSON-safe description per LF (``lf_manifest.json``).
+    figures : dict of str to Figure
+        The figures by file stem.
+    """
+
+    title: str
+    summary: pd.DataFrame
+    stats: dict[str, float]
+    evaluation: Evaluation | None
+    errors: pd.DataFrame | None
+    conflicts: pd.DataFrame
+    distribution: dict[str, pd.Series]
+    params: dict[str, str]
+    manifest: list[dict[str, Any]]
+    n_votes: np.ndarray = field(repr=False)
+    figures: dict[str, Figure] = field(default_factory=dict, repr=False)
+    _html: str | None = field(default=None, init=False, repr=False)
+
+    def metrics(self) -> dict[str, float]:
+        """Every scalar metric, named for MLflow: dataset rates, per-LF rates, model and baseline metrics."""
+        out = {key: float(value) for key, value in self.stats.items()}
+        for lf, row in self.summary.iterrows():
+            out[f"lf/{lf}/coverage"] = float(row["Coverage"])
+            out[f"lf/{lf}/conflicts"] = float(row["Conflicts"])
+            if "Emp. Acc." in row and pd.notna(row["Emp. Acc."]):
+                out[f"lf/{lf}/emp_acc"] = float(row["Emp. Acc."])
+        if self.evaluation is not None:
+            out.update(self.evaluation.to_metrics())
+        return out
+
+    def metrics_table(self) -> pd.DataFrame | None:
+        """Label model vs majority vote (see :meth:`Evaluation.table`), or None without gold."""
+        return None if self.evaluation is None else self.evaluation.table()
+
+    def build_figures(self) -> dict[str, Figure]:
+        """Draw (once) and return the figures."""
+        if not self.figures:
+            from weaksup.report import plots
+
+            self.figures["lf_rates"] = plots.lf_rates(self.summary)
+            self.figures["lf_conflicts"] = plots.lf_pair_heatmap(self.conflicts, "conflict")
+            self.figures["votes_per_row"] = plots.votes_per_row(self.n_votes)
+            self.figures["label_distribution"] = plots.label_distribution(self.distribution)
+            if self.evaluation is not None:
+                self.figures["confusion_matrix"] = plots.confusion_matrices(self.evaluation)
+                self.figures["calibration"] = plots.reliability(self.evaluation)
+        return self.figures
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML page (figures embedded as PNG); rendered once."""
+        from weaksup.report.html import render
+
+        if self._html is None:
+            self._html = render(self)
+        return self._html
+
+    def write_html(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_html` to ``path`` atomically and return the path."""
+        path = Path(path)
+        page = self.to_html()
+        with atomic_path(path) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        logger.info("wrote the label-quality report to %s", path)
+        return path
+
+    def close(self) -> None:
+        """Release the figures' memory."""
+        self.figures.clear()
+        self._html = None
+
+
+def _predict(model: Any, stats: VoteStats, tie_break: str) -> np.ndarray:
+    """``model.predict(L)``; with ``tie_break="abstain"`` (which does not depend on row positions) on the
+    distinct rows only."""
+    if tie_break != "abstain":
+        return model.predict(stats.votes.values, tie_break=tie_break)
+    rows, inverse = stats.patterns
+    return model.predict(rows, tie_break=tie_break)[inverse]
+
+
+def _shares(labels: np.ndarray, names: Sequence[str]) -> pd.Series:
+    counts = pd.Series([int((labels == c).sum()) for c in range(len(names))] + [int((labels == ABSTAIN).sum())],
+                       index=[*names, "abstain"])
+    return counts / max(len(labels), 1)
+
+
+def build_report(
+    votes: VoteMatrix | VoteStats,
+    *,
+    lfs: Registry | Sequence[Any] | None = None,
+    gold: GoldSet | AlignedGold | None = None,
+    model: Any = None,
+    data: pd.DataFrame | None = None,
+    split: str = "test",
+    lf_split: str = "dev",
+    tie_break: str = "abstain",
+    title: str | None = None,
+    text_column: str = "text",
+    id_column: str = "row_id",
+    errors_per_lf: int = 5,
+) -> QualityReport:
+    """Compute the label-quality report of a vote matrix, a fitted label model and a gold set.
+
+    Parameters
+    ----------
+    votes : VoteMatrix or VoteStats
+        The votes of every row, or their statistics (:meth:`VoteStats.of <weaksup.analysis.VoteStats.of>`)
+        when the caller has computed them already.
+    lfs : Registry or sequence of LabelingFunction, optional
+        The LFs behind ``votes`` (for kinds, the manifest and the rule version).
+    gold : GoldSet or AlignedGold, optional
+        Gold labels, matched on ``votes.row_ids`` (or a GoldSet already aligned to the votes with
+        :meth:`AlignedGold.of <weaksup.alignment.AlignedGold.of>`). Without it the report has no metrics.
+    model : fitted label model, optional
+        Defaults to :class:`~weaksup.models.MajorityVote` (then both metric columns are majority vote).
+    data : DataFrame, optional
+        The data rows (with ``id_column``): adds the text of the LF error examples and the data hash.
+    split, lf_split : str
+        The gold split of the label-model metrics (``"test"``), and of the LF accuracies and error
+        examples (``"dev"``).
+    tie_break : str
+        Tie-break policy of both models' ``predict``.
+
+    Examples
+    --------
+    >>> from weaksup.models import MajorityVote
+    >>> votes = VoteMatrix([[0, 0, -1], [1, -1, 1], [0, 1, -1], [-1, -1, -1]], lf_names=["a", "b", "c"])
+    >>> report = build_report(votes, model=MajorityVote(cardinality=2).fit(votes))
+    >>> report.stats["coverage"], report.params["label_model"], report.evaluation is None
+    (0.75, 'MajorityVote', True)
+    """
+    from weaksup.models import MajorityVote
+
+    stats = VoteStats.of(votes)
+    vm = stats.votes
+    aligned = None if gold is None else AlignedGold.of(gold, vm)
+    gold_set = None if aligned is None else aligned.source
+    if aligned is not None and gold_set is None:
+        raise GoldSetError("build_report needs a GoldSet (for its splits and provenance); got gold labels "
+                           "without one: load it with weaksup.gold.load_gold")
+    registry = lfs if isinstance(lfs, Registry) else None
+    lf_list = list(registry.lfs if registry is not None else lfs) if lfs is not None else []
+    space = (aligned.label_space if aligned is not None else None) or vm.label_space or (
+        registry.label_space if registry is not None else None)
+    k = len(space) if space is not None else int(vm.values.max(initial=1)) + 1
+    names = list(space) if space is not None else [str(c) for c in range(k)]
+    mv = MajorityVote(cardinality=k).fit(vm.values)
+    model = model if model is not None else mv
+    counts = aligned.counts if aligned is not None else {}
+    dev_gold = aligned.restrict(lf_split) if aligned is not None and lf_split in counts else None
+    summary = lf_summary(stats, lf_list, gold=dev_gold, model=model if model is not mv else None)
+    if "Learned Weight" in summary and summary["Learned Weight"].isna().all():
+        summary = summary.drop(columns=["Learned Weight"])  # the model learns no LF weights
+    evaluation = None
+    if aligned is not None and split in counts:
+        evaluation = evaluate(stats, aligned, model, split=split, tie_break=tie_break, label_space=names, baseline=mv)
+    elif gold_set is not None:
+        logger.warning("gold set %s has no %r split: the report has no label-model metrics", gold_set.task, split)
+    errors = None
+    if dev_gold is not None:
+        errors = lf_errors(stats, aligned, data, split=lf_split, label_space=names, per_lf=errors_per_lf,
+                           text_column=text_column, id_column=id_column)
+        if data is None or text_column not in data:
+            errors = errors.drop(columns=[text_column], errors="ignore")
+    distribution = {model_name(model): _shares(_predict(model, stats, tie_break), names)}
+    distribution["MajorityVote" if model is not mv else "MajorityVote (baseline)"] = _shares(
+        _predict(mv, stats, tie_break), names)
+    if gold_set is not None and split in counts:
+        distribution[f"gold ({split})"] = gold_set.labels(split).value_counts(normalize=True).reindex(names, fill_value=0)
+    rule_version = (registry.rule_version if registry is not None else None) or short_hash(sorted(vm.lf_ids))
+    params = {
+        "n_rows": str(len(vm)), "n_lfs": str(vm.shape[1]), "cardinality": str(k), "label_space": ",".join(names),
+        "rule_version": rule_version, "label_model": model_name(model), "tie_break": tie_break,
+        "eval_split": split, "lf_split": lf_split,
+    }
+    get_params = getattr(model, "get_params", None)
+    if callable(get_params):
+        params.update({f"label_model.{key}": str(value) for key, value in get_params().items()})
+    params.update({f"lf.{name}": version for name, version in zip(vm.lf_names, vm.lf_versions)})
+    if gold_set is not None:
+        params.update({"gold_task": gold_set.task, "gold_version": str(gold_set.version), "gold_hash": gold_set.hash,
+                       **{f"gold_n_{s}": str(n) for s, n in counts.items()}})
+    if data is not None:
+        params["data_hash"] = data_hash(data)
+    by_name = {lf.name: lf for lf in lf_list}
+    manifest = [by_name[nm].manifest() if nm in by_name else {"name": nm, "version": ver}
+                for nm, ver in zip(vm.lf_names, vm.lf_versions)]
+    return QualityReport(
+        title=title or (f"Label quality: {gold_set.task}" if gold_set is not None else "Label quality"),
+        summary=summary, stats=stats.rates(), evaluation=evaluation, errors=errors,
+        conflicts=stats.pair_matrix("conflict"), distribution=distribution, params=params,
+        manifest=manifest, n_votes=stats.n_voting,
+    )
