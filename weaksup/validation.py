@@ -230,13 +230,13 @@ def check_columns(present: Iterable[Any], needed: Iterable[str], *, where: str, 
         raise MissingColumnError(f"{where}: no {named}; its columns are {columns}" + (f". {fix}" if fix else ""))
 
 
-def check_fraction(value: Any, *, name: str) -> float:
+def check_fraction(value: Any, *, name: str, error: type[WeakSupError] = ParameterError) -> float:
     """A number in ``[0, 1]`` (a threshold, a share), as a float.
 
     Raises
     ------
     ParameterError
-        For anything else, naming the parameter.
+        For anything else, naming the parameter (or ``error``, e.g. ``ReviewError``).
 
     Examples
     --------
@@ -249,7 +249,7 @@ def check_fraction(value: Any, *, name: str) -> float:
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
             or not 0.0 <= float(value) <= 1.0:
-        raise ParameterError(f"{name} must be a number in [0, 1]; got {value!r}")
+        raise error(f"{name} must be a number in [0, 1]; got {value!r}")
     return float(value)
 
 

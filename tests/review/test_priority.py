@@ -40,7 +40,7 @@ def test_everything_is_returned_without_budget_and_empty_texts_work():
 @pytest.mark.parametrize("kwargs, match", [
     ({"budget": -1}, "budget must be a whole number"),
     ({"budget": 2.5}, "budget must be a whole number"),
-    ({"diversity": 2}, "diversity must be in"),
+    ({"diversity": 2}, r"diversity must be a number in \[0, 1\]; got 2"),
     ({"near_duplicate": 0}, "near_duplicate must be in"),
 ])
 def test_bad_parameters(kwargs, match):

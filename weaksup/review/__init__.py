@@ -11,7 +11,7 @@ or from the command line: ``weaksup review export RUN_DIR`` and ``weaksup review
 """
 
 from weaksup.review.answers import Answers
-from weaksup.review.errors import ReviewError, ReviewImportError
+from weaksup.errors import ReviewError, ReviewImportError
 from weaksup.review.importing import ReviewImport, import_answers
 from weaksup.review.labelstudio import labeling_config, read_export
 from weaksup.review.plain_csv import read_sheet

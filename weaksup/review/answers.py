@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from weaksup.errors import Problems, ReviewImportError, location
 from weaksup.labels import LabelSpace
-from weaksup.review.errors import ReviewImportError, ReviewProblem
 
 #: The columns of :attr:`Answers.frame`.
 COLUMNS = ("row_id", "label", "annotator", "timestamp", "task_id", "annotation_id", "lead_time", "origin")
@@ -52,38 +52,43 @@ class Answers:
                 + (f"; left out: {', '.join(extra)}" if extra else ""))
 
 
-def build_answers(records: list[dict[str, Any]], problems: list[ReviewProblem], label_space: LabelSpace, *,
+def build_answers(records: list[dict[str, Any]], problems: Problems | None, label_space: LabelSpace, *,
                   file: str, fmt: str, cancelled: int, unanswered: int) -> Answers:
     """Check the records (label in the label space, row id present, ISO timestamps) and raise every problem at once.
 
-    Each record has :data:`COLUMNS` and ``where`` (e.g. ``"task 17"`` or ``"line 5"``) for messages.
+    Each record has :data:`COLUMNS` and ``where`` (e.g. ``"task 17"`` or ``"line 5"``) for messages;
+    ``problems`` holds those the reader found already (see :func:`export_problems`).
     """
+    problems = problems if problems is not None else export_problems(file)
     space = list(label_space)
     for rec in records:
         where, label = rec["where"], rec["label"]
         if not rec["row_id"]:
-            problems.append(ReviewProblem(file, where, "no row id: the task's data has no 'row_id' (export the tasks "
-                                          "with `weaksup review export`, which puts it in data.row_id)"))
+            problems.add("missing_row_id", "no row id: the task's data has no 'row_id' (export the tasks with "
+                         "`weaksup review export`, which puts it in data.row_id)", where=location(file, at=where))
         if label not in label_space:
             who = f" by {rec['annotator']!r}" if rec["annotator"] else ""
-            problems.append(ReviewProblem(
-                file, where, f"row_id {rec['row_id']!r}: label {label!r}{who} is not in the label space {space}; "
-                "correct the answer, or make the labeling config's <Choice> values the task's classes "
-                "(`weaksup review export` writes that config)"))
+            problems.add("unknown_label", f"row_id {rec['row_id']!r}: label {label!r}{who} is not in the label space "
+                         f"{space}; correct the answer, or make the labeling config's <Choice> values the task's "
+                         "classes (`weaksup review export` writes that config)", where=location(file, at=where),
+                         expected=space, got=label)
         stamp = rec["timestamp"]
         if stamp and pd.isna(pd.to_datetime(stamp, errors="coerce", format="ISO8601", utc=True)):
-            problems.append(ReviewProblem(file, where, f"timestamp {stamp!r} is not an ISO 8601 time "
-                                          "(e.g. 2024-05-01T12:00:00Z)"))
-    if problems:
-        raise ReviewImportError.from_problems(
-            f"review export {file}", problems,
-            "Nothing was imported; fix the export (or the labeling config) and import it again.")
+            problems.add("bad_timestamp", f"timestamp {stamp!r} is not an ISO 8601 time (e.g. 2024-05-01T12:00:00Z)",
+                         where=location(file, at=where))
+    problems.raise_if_any(ReviewImportError,
+                          fix="Nothing was imported; fix the export (or the labeling config) and import it again.")
     frame = pd.DataFrame.from_records([{c: rec.get(c) for c in COLUMNS} for rec in records], columns=list(COLUMNS))
     for col in COLUMNS:
         if col != "lead_time":
             frame[col] = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
     frame["lead_time"] = pd.to_numeric(frame["lead_time"], errors="coerce")
     return Answers(frame, file, fmt, cancelled, unanswered)
+
+
+def export_problems(file: str) -> Problems:
+    """A :class:`~weaksup.errors.Problems` for the export ``file`` (raised as a ``ReviewImportError``)."""
+    return Problems(f"review export {file}")
 
 
 def text(value: Any) -> str:

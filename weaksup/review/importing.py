@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from weaksup._io import atomic_path
+from weaksup.errors import ReviewError, ReviewImportError, location
 from weaksup.gold import MANIFEST, SPLITS, Agreement, GoldSet, agreement, load_gold, write_gold
 from weaksup.labels import LabelSpace
-from weaksup.review.answers import Answers
-from weaksup.review.errors import ReviewError, ReviewImportError, ReviewProblem
+from weaksup.review.answers import Answers, export_problems
+from weaksup.validation import as_label_space
 
 #: What to do with rows whose annotators disagree.
 ON_CONFLICT = ("keep", "skip", "error")
@@ -144,13 +145,14 @@ def import_answers(
     previous_labels = previous.labels() if previous is not None else pd.Series(dtype=str)
     conflicts = _conflicts(new, old, previous_labels)
     if len(conflicts) and on_conflict == "error":
-        problems = [ReviewProblem(answers.file, f"task {c['task_id']}" if c["task_id"] else None,
-                                  f"row_id {c['row_id']!r}: annotators disagree: {c['labels']}")
-                    for c in conflicts.to_dict("records")]
-        raise ReviewImportError.from_problems(
-            f"review export {answers.file}", problems,
-            "Resolve them (e.g. a third annotator, or the project lead's call) and export again, or import with "
-            "--on-conflict keep (the gold set's majority decides) or skip.")
+        problems = export_problems(answers.file)
+        for c in conflicts.to_dict("records"):
+            problems.add("annotators_disagree", f"row_id {c['row_id']!r}: annotators disagree: {c['labels']}",
+                         where=location(answers.file, at=f"task {c['task_id']}" if c["task_id"] else None))
+        problems.raise_if_any(
+            ReviewImportError,
+            fix="Resolve them (e.g. a third annotator, or the project lead's call) and export again, or import "
+                "with --on-conflict keep (the gold set's majority decides) or skip.")
     conflicts["resolution"] = "left out" if on_conflict == "skip" else "kept (gold majority; ties left out)"
     if on_conflict == "skip":
         new = new[~new["row_id"].isin(set(conflicts["row_id"]))]
@@ -181,7 +183,7 @@ def import_answers(
 def _label_space(previous: GoldSet | None, label_space: Any, folder: Path) -> LabelSpace:
     given = None
     if label_space is not None:
-        given = label_space if isinstance(label_space, LabelSpace) else LabelSpace(label_space)
+        given = as_label_space(label_space, where="import_answers(label_space=)")
     if previous is None:
         if given is None:
             raise ReviewError(f"no gold set in {folder} yet, so its label space is unknown; pass the run "
@@ -199,11 +201,11 @@ def _check_ids(answers: Answers, row_ids: Iterable[Any] | None) -> None:
     known = {str(r) for r in row_ids}
     bad = answers.frame[~answers.frame["row_id"].isin(known)]
     if len(bad):
-        problems = [ReviewProblem(answers.file, f"task {t}" if t else None,
-                                  f"row_id {r!r} is not a row of the dataset")
-                    for r, t in zip(bad["row_id"], bad["task_id"])]
-        raise ReviewImportError.from_problems(f"review export {answers.file}", problems,
-                                              "Were the tasks exported from another run or dataset?")
+        problems = export_problems(answers.file)
+        for r, t in zip(bad["row_id"], bad["task_id"]):
+            problems.add("unknown_row_id", f"row_id {r!r} is not a row of the dataset",
+                         where=location(answers.file, at=f"task {t}" if t else None))
+        problems.raise_if_any(ReviewImportError, fix="Were the tasks exported from another run or dataset?")
 
 
 def _latest_per_annotator(frame: pd.DataFrame) -> pd.DataFrame:

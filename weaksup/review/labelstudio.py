@@ -30,9 +30,10 @@ import numpy as np
 import pandas as pd
 
 from weaksup._io import atomic_path
+from weaksup.errors import Problems, ReviewError, ReviewImportError, location
 from weaksup.labels import LabelSpace
-from weaksup.review.answers import Answers, build_answers, read_csv_rows, text
-from weaksup.review.errors import ReviewError, ReviewImportError, ReviewProblem
+from weaksup.review.answers import Answers, build_answers, export_problems, read_csv_rows, text
+from weaksup.validation import as_label_space
 
 #: The ``name`` of the ``<Choices>`` tag (``from_name`` of results) and of the ``<Text>`` tag (``to_name``).
 FROM_NAME, TO_NAME = "label", "text"
@@ -167,7 +168,7 @@ def read_export(
     bad timestamps) is collected, and one :class:`~weaksup.review.errors.ReviewImportError` names
     each with the file and the task id.
     """
-    space = label_space if isinstance(label_space, LabelSpace) else LabelSpace(label_space)
+    space = as_label_space(label_space, where="read_export(label_space=)")
     fmt = format or detect_format(path)
     if fmt not in FORMATS:
         raise ReviewError(f"unknown Label Studio export format {fmt!r}; choose one of {list(FORMATS)}")
@@ -203,20 +204,21 @@ def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str) -> An
     items = _load_json(file)
     if isinstance(items, dict):
         items = [items]
-    problems: list[ReviewProblem] = []
+    name = str(file)
+    problems = export_problems(name)
     records: list[dict[str, Any]] = []
     cancelled = unanswered = 0
-    name = str(file)
     for i, task in enumerate(items):
         if not isinstance(task, dict):
-            problems.append(ReviewProblem(name, f"item {i}", f"expected a task object; got {type(task).__name__}"))
+            problems.add("not_a_task", f"expected a task object; got {type(task).__name__}",
+                         where=location(name, at=f"item {i}"))
             continue
         task_id = text(task.get("id"))
         where = f"task {task_id}" if task_id else f"item {i} (no task id)"
         data = task.get("data")
         if not isinstance(data, dict):
-            problems.append(ReviewProblem(name, where, "no 'data' object; a Label Studio task has "
-                                          "{\"id\": ..., \"data\": {...}, \"annotations\": [...]}"))
+            problems.add("no_task_data", "no 'data' object; a Label Studio task has "
+                         "{\"id\": ..., \"data\": {...}, \"annotations\": [...]}", where=location(name, at=where))
             continue
         row_id = text(data.get(id_key))
         annotations = task.get("annotations", task.get("completions"))
@@ -224,20 +226,22 @@ def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str) -> An
             unanswered += 1
             continue
         if not isinstance(annotations, list):
-            problems.append(ReviewProblem(name, where, f"'annotations' must be a list; got {type(annotations).__name__}"))
+            problems.add("bad_annotations", f"'annotations' must be a list; got {type(annotations).__name__}",
+                         where=location(name, at=where))
             continue
         for j, ann in enumerate(annotations):
             at = f"{where}, annotation {text(ann.get('id')) or j}" if isinstance(ann, dict) else f"{where}, annotation {j}"
             if not isinstance(ann, dict):
-                problems.append(ReviewProblem(name, at, f"expected an annotation object; got {type(ann).__name__}"))
+                problems.add("bad_annotation", f"expected an annotation object; got {type(ann).__name__}",
+                             where=location(name, at=at))
                 continue
             if ann.get("was_cancelled") or ann.get("skipped"):
                 cancelled += 1
                 continue
             result = ann.get("result")
             if not isinstance(result, list):
-                problems.append(ReviewProblem(name, at, "'result' must be a list of result items; got "
-                                              f"{type(result).__name__}"))
+                problems.add("bad_result", f"'result' must be a list of result items; got {type(result).__name__}",
+                             where=location(name, at=at))
                 continue
             label = _choice_of_result(result, from_name, name, at, problems)
             if label is None:
@@ -260,20 +264,21 @@ _BAD = object()  # a malformed answer (its problem is recorded)
 
 
 def _choice_of_result(result: list[Any], from_name: str, file: str, where: str,
-                      problems: list[ReviewProblem]) -> Any:
+                      problems: Problems) -> Any:
     """The one class chosen in an annotation's ``result``; None when it has none; ``_BAD`` when malformed."""
     items = [r for r in result if isinstance(r, dict) and r.get("from_name") == from_name]
     if not items:
         others = sorted({text(r.get("from_name")) for r in result if isinstance(r, dict) and r.get("type") == "choices"})
         if others:
-            problems.append(ReviewProblem(file, where, f"no choice from the control tag {from_name!r}, but choices "
-                                          f"from {others}; pass the <Choices> name as from_name (--from-name)"))
+            problems.add("wrong_control_tag", f"no choice from the control tag {from_name!r}, but choices from "
+                         f"{others}; pass the <Choices> name as from_name (--from-name)",
+                         where=location(file, at=where))
             return _BAD
         return None
     return _single_choice([r.get("value") for r in items], file, where, problems)
 
 
-def _single_choice(values: list[Any], file: str, where: str, problems: list[ReviewProblem]) -> Any:
+def _single_choice(values: list[Any], file: str, where: str, problems: Problems) -> Any:
     chosen: list[Any] = []
     for value in values:
         if isinstance(value, dict) and isinstance(value.get("choices"), list):
@@ -285,20 +290,20 @@ def _single_choice(values: list[Any], file: str, where: str, problems: list[Revi
         elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
             for v in value:
                 if not isinstance(v.get("choices"), list):
-                    problems.append(ReviewProblem(file, where, f"malformed choices value {v!r}; expected "
-                                                  "{\"choices\": [\"<class>\"]}"))
+                    problems.add("bad_choices", f"malformed choices value {v!r}; expected "
+                                 "{\"choices\": [\"<class>\"]}", where=location(file, at=where))
                     return _BAD
                 chosen.extend(v["choices"])
         else:
-            problems.append(ReviewProblem(file, where, f"malformed choices value {value!r}; expected "
-                                          "{\"choices\": [\"<class>\"]}"))
+            problems.add("bad_choices", f"malformed choices value {value!r}; expected {{\"choices\": [\"<class>\"]}}",
+                         where=location(file, at=where))
             return _BAD
     chosen = [c for c in chosen if text(c)]
     if not chosen:
         return None
     if len(set(chosen)) > 1:
-        problems.append(ReviewProblem(file, where, f"{len(set(chosen))} classes chosen {sorted(set(map(str, chosen)))}; "
-                                      "a row takes one class (choice=\"single\" in the labeling config)"))
+        problems.add("several_classes", f"{len(set(chosen))} classes chosen {sorted(set(map(str, chosen)))}; a row "
+                     "takes one class (choice=\"single\" in the labeling config)", where=location(file, at=where))
         return _BAD
     return text(chosen[0])
 
@@ -318,12 +323,13 @@ def _csv_rows(file: Path, id_key: str) -> list[tuple[str, dict[str, Any]]]:
 def _read_flat(rows: list[tuple[str, Any]], space: LabelSpace, file: str, fmt: str, from_name: str,
                id_key: str) -> Answers:
     """JSON-MIN records or CSV rows: one per annotation (cancelled ones are not exported in these formats)."""
-    problems: list[ReviewProblem] = []
+    problems = export_problems(file)
     records: list[dict[str, Any]] = []
     unanswered = 0
     for where, item in rows:
         if not isinstance(item, dict):
-            problems.append(ReviewProblem(file, where, f"expected a record object; got {type(item).__name__}"))
+            problems.add("not_a_record", f"expected a record object; got {type(item).__name__}",
+                         where=location(file, at=where))
             continue
         task_id = text(item.get("id"))
         at = f"{where} (task {task_id})" if task_id and fmt == "labelstudio-csv" else (
@@ -331,16 +337,16 @@ def _read_flat(rows: list[tuple[str, Any]], space: LabelSpace, file: str, fmt: s
         if item.get("annotation_id") not in (None, "") and text(item.get("annotation_id")):
             at = f"{at}, annotation {text(item.get('annotation_id'))}"
         if id_key not in item:
-            problems.append(ReviewProblem(file, at, f"no {id_key!r}: the record lacks the task's data.{id_key} "
-                                          "(export the tasks with `weaksup review export`)"))
+            problems.add("missing_row_id", f"no {id_key!r}: the record lacks the task's data.{id_key} (export the "
+                         "tasks with `weaksup review export`)", where=location(file, at=at))
             continue
         value = item.get(from_name)
         if fmt == "labelstudio-csv" and isinstance(value, str) and value.strip()[:1] in ("[", "{"):
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                problems.append(ReviewProblem(file, at, f"column {from_name!r}: {value!r} is not a class name or "
-                                              "valid JSON"))
+                problems.add("bad_choices", f"column {from_name!r}: {value!r} is not a class name or valid JSON",
+                             where=location(file, at=at))
                 continue
         if value is None or (isinstance(value, str) and not value.strip()) or value == []:
             unanswered += 1

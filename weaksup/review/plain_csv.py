@@ -16,9 +16,10 @@ from typing import Any
 import pandas as pd
 
 from weaksup._io import atomic_path
+from weaksup.errors import ReviewError, ReviewImportError
 from weaksup.labels import LabelSpace
 from weaksup.review.answers import Answers, build_answers, read_csv_rows, text
-from weaksup.review.errors import ReviewError, ReviewImportError
+from weaksup.validation import as_label_space
 
 #: The columns of the review sheet, in order.
 COLUMNS = ("row_id", "text", "suggested_label", "confidence", "review_reason", "priority", "label", "annotator")
@@ -65,7 +66,7 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
     ``annotator``; a missing ``timestamp`` takes the import time. Every bad cell is reported at once
     with its line and row id.
     """
-    space = label_space if isinstance(label_space, LabelSpace) else LabelSpace(label_space)
+    space = as_label_space(label_space, where="read_sheet(label_space=)")
     file = Path(path)
     header, rows = read_csv_rows(file)
     missing = [c for c in ("row_id", "label") if c not in header]
@@ -85,4 +86,4 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
             "annotator": text(row.get("annotator")) or annotator, "timestamp": text(row.get("timestamp")) or stamp,
             "task_id": f"line {line}", "annotation_id": "", "lead_time": None, "origin": "",
         })
-    return build_answers(records, [], space, file=str(file), fmt="csv", cancelled=0, unanswered=unanswered)
+    return build_answers(records, None, space, file=str(file), fmt="csv", cancelled=0, unanswered=unanswered)

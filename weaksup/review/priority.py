@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.review.errors import ReviewError
+from weaksup.errors import ReviewError
+from weaksup.validation import check_fraction
 
 _SEPARATORS = re.compile(r"[\W_]+")
 #: Without a budget, MMR places this many rows; the rest follow by score (near-duplicates last).
@@ -66,8 +67,7 @@ def review_order(
         raise ReviewError(f"scores hold {int(np.isnan(s).sum())} NaN value(s); give every row a score")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 0):
         raise ReviewError(f"budget must be a whole number >= 0; got {budget!r}")
-    if not 0.0 <= diversity <= 1.0:
-        raise ReviewError(f"diversity must be in [0, 1]; got {diversity!r}")
+    diversity = check_fraction(diversity, name="diversity", error=ReviewError)
     if not 0.0 < near_duplicate <= 1.0:
         raise ReviewError(f"near_duplicate must be in (0, 1]; got {near_duplicate!r}")
     n = len(s)

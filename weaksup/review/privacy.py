@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from weaksup.review.errors import ReviewError
+from weaksup.errors import ReviewError
 
 EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b")
 CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])")
