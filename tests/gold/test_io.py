@@ -1,56 +1,15 @@
-"""Gold sets: loading, validation (every problem at once, with file and line), hashing, agreement."""
+"""Loading and writing gold sets: every problem at once, with file, line, column and reason code."""
 
 from __future__ import annotations
 
-import json
 import pickle
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import cohen_kappa_score
 
+from tests.gold.helpers import make_gold, problems_of
 from weaksup.errors import GoldSetError
-from weaksup.examples import youtube_split
-from weaksup.gold import agreement, content_hash, load_gold, write_gold
-from weaksup.labels import ABSTAIN
-
-REPO = Path(__file__).resolve().parent.parent
-YOUTUBE_GOLD = REPO / "gold_sets" / "youtube_spam"
-
-
-def make_gold(folder: Path, text: str, name: str = "labels.csv", **manifest) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(text, encoding="utf-8")
-    doc = {"task": "t", "version": 1, "label_space": ["ham", "spam"], "files": [name], **manifest}
-    (folder / "manifest.json").write_text(json.dumps(doc), encoding="utf-8")
-    return folder
-
-
-def problems_of(folder: Path, **kwargs) -> list[str]:
-    with pytest.raises(GoldSetError) as info:
-        load_gold(folder, **kwargs)
-    return [str(p) for p in info.value.problems]
-
-
-def test_shipped_gold_set_matches_the_split_rule_and_the_data(youtube):
-    gold = load_gold(YOUTUBE_GOLD, row_ids=youtube["row_id"], label_space=["ham", "spam"])
-    assert gold.counts() == {"dev": 286, "test": 290}
-    assert gold.hash == json.loads((YOUTUBE_GOLD / "manifest.json").read_text())["content_hash"]
-    truth = youtube.set_index("row_id")
-    frame = gold.frame.set_index("row_id")
-    assert (frame["label"] == truth.loc[frame.index, "label"]).all()
-    assert (frame["split"] == [youtube_split(rid.split("#")[0]) for rid in frame.index]).all()
-
-
-def test_y_aligns_gold_ids_with_row_order_and_abstains_elsewhere():
-    gold = load_gold(YOUTUBE_GOLD)
-    test_ids = gold.labels("test").index[:3].tolist()
-    dev_id = gold.labels("dev").index[0]
-    y = gold.y([dev_id, *test_ids, "nope"], split="test")
-    expected = [gold.label_space.id(label) for label in gold.labels("test").iloc[:3]]
-    assert y.tolist() == [ABSTAIN, *expected, ABSTAIN]
+from weaksup.gold import load_gold, write_gold
 
 
 def test_every_row_problem_is_reported_at_once_with_file_and_line(tmp_path):
@@ -137,17 +96,6 @@ def test_a_different_label_space_than_expected_is_refused(tmp_path):
     assert "differs from the expected ['spam', 'ham']" in found[0]
 
 
-def test_hash_ignores_order_and_format_but_not_content(tmp_path):
-    rows = pd.DataFrame({"row_id": ["a", "b", "c"], "label": ["ham", "spam", "ham"], "split": ["dev", "test", "dev"]})
-    csv_gold = write_gold(rows, tmp_path / "csv", task="t", label_space=["ham", "spam"])
-    json_gold = write_gold(rows[::-1], tmp_path / "jsonl", task="t", label_space=["ham", "spam"],
-                           file_name="labels.jsonl")
-    assert csv_gold.hash == json_gold.hash
-    changed = rows.assign(label=["ham", "spam", "spam"])
-    assert content_hash(changed, csv_gold.label_space, "t") != csv_gold.hash
-    assert csv_gold.split("dev").hash != csv_gold.hash
-
-
 def test_write_gold_writes_nothing_when_the_frame_is_bad(tmp_path):
     rows = pd.DataFrame({"row_id": ["a", "a"], "label": ["ham", "maybe"], "split": ["dev", "dev"]})
     with pytest.raises(GoldSetError) as info:
@@ -173,44 +121,16 @@ def test_gold_set_error_pickles_with_its_problems(tmp_path):
     assert str(clone) == str(info.value) and clone.problems == info.value.problems
 
 
-def test_several_annotators_give_a_majority_and_ties_are_left_out(tmp_path, caplog):
-    folder = make_gold(tmp_path / "g", (
-        "row_id,label,split,annotator\n"
-        "a,ham,dev,x\na,ham,dev,y\na,spam,dev,z\n"
-        "b,ham,dev,x\nb,spam,dev,y\n"
-        "c,spam,test,x\n"
-    ))
-    gold = load_gold(folder)
-    assert gold.labels().to_dict() == {"a": "ham", "c": "spam"}
-    assert "1 row(s) have tied annotations" in caplog.text
-    assert gold.counts() == {"dev": 2, "test": 1}
-
-
-def test_fleiss_kappa_on_the_textbook_example():
-    # Fleiss (1971) as on Wikipedia: 10 items, 14 raters, 5 categories; kappa = 0.210, P-bar = 0.378.
-    table = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-             [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
-    rows = [{"row_id": i, "label": f"c{j}"} for i, counts in enumerate(table) for j, n in enumerate(counts)
-            for _ in range(n)]
-    frame = pd.DataFrame(rows)
-    frame["annotator"] = "r" + frame.groupby("row_id").cumcount().astype(str)
-    result = agreement(frame, label_space=[f"c{j}" for j in range(5)])
-    assert result.n_items == 10 and result.n_annotators == 14
-    assert round(result.fleiss_kappa, 3) == 0.210
-    assert round(result.raw_agreement, 3) == 0.378
-
-
-def test_cohen_kappa_and_raw_agreement_for_two_annotators():
-    a = ["ham", "ham", "spam", "spam", "ham", "spam", "ham", "ham"]
-    b = ["ham", "spam", "spam", "spam", "ham", "ham", "ham", "ham"]
-    frame = pd.DataFrame({"row_id": list(range(8)) * 2, "annotator": ["a"] * 8 + ["b"] * 8, "label": a + b})
-    result = agreement(frame, label_space=["ham", "spam"])
-    assert result.raw_agreement == pytest.approx(6 / 8)
-    assert result.cohen_kappa == pytest.approx(cohen_kappa_score(a, b))
-    assert result.pairwise[["annotator_a", "annotator_b", "n_items"]].values.tolist() == [["a", "b", 8]]
-
-
-def test_agreement_with_a_single_annotator_is_empty():
-    gold = load_gold(YOUTUBE_GOLD)
-    result = agreement(gold)
-    assert result.n_items == 0 and np.isnan(result.fleiss_kappa) and np.isnan(result.cohen_kappa)
+def test_each_problem_carries_a_reason_code_and_where_it_is(tmp_path):
+    folder = make_gold(tmp_path / "g", "row_id,label,split\na,spma,dev\nb,ham,train\n")
+    with pytest.raises(GoldSetError) as info:
+        load_gold(folder, label_space=["spam", "ham"])
+    err = info.value
+    assert err.code == "bad_gold_set"
+    file = str(folder / "labels.csv")
+    by_code = {p.code: p for p in err.problems}
+    assert sorted(by_code) == ["label_space_differs", "unknown_label", "unknown_split"]
+    assert by_code["unknown_label"].where == f"{file}:2: column 'label'"
+    assert by_code["unknown_split"].where == f"{file}:3: column 'split'"
+    differs = by_code["label_space_differs"]
+    assert (differs.expected, differs.got) == (["spam", "ham"], ["ham", "spam"])

@@ -1,0 +1,55 @@
+"""GoldSet: the shipped gold set, alignment to rows, the content hash, the annotators' majority."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from tests.gold.helpers import YOUTUBE_GOLD, make_gold
+from weaksup.datasets import youtube_split
+from weaksup.gold import content_hash, load_gold, write_gold
+from weaksup.labels import ABSTAIN
+
+
+def test_shipped_gold_set_matches_the_split_rule_and_the_data(youtube):
+    gold = load_gold(YOUTUBE_GOLD, row_ids=youtube["row_id"], label_space=["ham", "spam"])
+    assert gold.counts() == {"dev": 286, "test": 290}
+    assert gold.hash == json.loads((YOUTUBE_GOLD / "manifest.json").read_text())["content_hash"]
+    truth = youtube.set_index("row_id")
+    frame = gold.frame.set_index("row_id")
+    assert (frame["label"] == truth.loc[frame.index, "label"]).all()
+    assert (frame["split"] == [youtube_split(rid.split("#")[0]) for rid in frame.index]).all()
+
+
+def test_y_aligns_gold_ids_with_row_order_and_abstains_elsewhere():
+    gold = load_gold(YOUTUBE_GOLD)
+    test_ids = gold.labels("test").index[:3].tolist()
+    dev_id = gold.labels("dev").index[0]
+    y = gold.y([dev_id, *test_ids, "nope"], split="test")
+    expected = [gold.label_space.id(label) for label in gold.labels("test").iloc[:3]]
+    assert y.tolist() == [ABSTAIN, *expected, ABSTAIN]
+
+
+def test_hash_ignores_order_and_format_but_not_content(tmp_path):
+    rows = pd.DataFrame({"row_id": ["a", "b", "c"], "label": ["ham", "spam", "ham"], "split": ["dev", "test", "dev"]})
+    csv_gold = write_gold(rows, tmp_path / "csv", task="t", label_space=["ham", "spam"])
+    json_gold = write_gold(rows[::-1], tmp_path / "jsonl", task="t", label_space=["ham", "spam"],
+                           file_name="labels.jsonl")
+    assert csv_gold.hash == json_gold.hash
+    changed = rows.assign(label=["ham", "spam", "spam"])
+    assert content_hash(changed, csv_gold.label_space, "t") != csv_gold.hash
+    assert csv_gold.split("dev").hash != csv_gold.hash
+
+
+def test_several_annotators_give_a_majority_and_ties_are_left_out(tmp_path, caplog):
+    folder = make_gold(tmp_path / "g", (
+        "row_id,label,split,annotator\n"
+        "a,ham,dev,x\na,ham,dev,y\na,spam,dev,z\n"
+        "b,ham,dev,x\nb,spam,dev,y\n"
+        "c,spam,test,x\n"
+    ))
+    gold = load_gold(folder)
+    assert gold.labels().to_dict() == {"a": "ham", "c": "spam"}
+    assert "1 row(s) have tied annotations" in caplog.text
+    assert gold.counts() == {"dev": 2, "test": 1}

@@ -1,0 +1,33 @@
+"""Gold sets: versioned, validated, content-hashed hand labels under ``gold_sets/<task>/``.
+
+A gold set is a folder holding a ``manifest.json`` and one or more label files::
+
+    gold_sets/youtube_spam/
+        manifest.json   {"task": "youtube_spam", "version": 1, "label_space": ["ham", "spam"],
+                         "files": ["labels.csv"], "id_column": "row_id", ...}
+        labels.csv      row_id,label,split,annotator,timestamp
+
+Label files are CSV (``.csv``) or JSON Lines (``.jsonl``), one annotation per row or line:
+
+- ``row_id`` (or the manifest's ``id_column``): the id of the labelled data row;
+- ``label``: a class name of the manifest's ``label_space``;
+- ``split``: ``dev`` (for writing and tuning LFs and label models) or ``test`` (only for measuring);
+- ``annotator`` and ``timestamp`` (ISO 8601), optional. Several annotators may label the same row:
+  :meth:`GoldSet.labels` takes their majority, :func:`agreement` measures how much they agree.
+
+Other columns are kept in :attr:`GoldSet.frame` but are not part of the gold set's identity.
+
+Loading (:func:`load_gold`) checks everything and reports every problem at once, each with its
+file and line, in one :class:`~weaksup.errors.GoldSetError`. :attr:`GoldSet.hash` identifies the
+content (ids, labels, splits, annotators, timestamps and the label space; not the row order or
+the file format): log it wherever the gold set is used.
+"""
+
+from weaksup.gold.agreement import Agreement, agreement
+from weaksup.gold.core import MANIFEST, OPTIONAL, REQUIRED, SPLITS, GoldSet, content_hash
+from weaksup.gold.io import load_gold, write_gold
+
+__all__ = [
+    "MANIFEST", "OPTIONAL", "REQUIRED", "SPLITS", "Agreement", "GoldSet", "agreement", "content_hash", "load_gold",
+    "write_gold",
+]

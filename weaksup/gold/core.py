@@ -1,0 +1,166 @@
+"""The :class:`GoldSet` value: validated hand labels with a content hash (see :mod:`weaksup.gold`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.errors import GoldSetError
+from weaksup.labels import ABSTAIN, LabelSpace
+
+logger = logging.getLogger("weaksup.gold")
+
+#: The splits a gold row may belong to.
+SPLITS = ("dev", "test")
+#: The columns every label file must have (besides the id column).
+REQUIRED = ("label", "split")
+#: Optional columns that are part of a gold set's identity.
+OPTIONAL = ("annotator", "timestamp")
+#: The file that describes a gold set folder.
+MANIFEST = "manifest.json"
+#: Label file suffixes and their formats.
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    """A validated gold set: one row per annotation in :attr:`frame`.
+
+    Attributes
+    ----------
+    task : str
+        The task name (``gold_sets/<task>/``).
+    version : int or str
+        The version the manifest gives; bump it whenever the labels change.
+    label_space : LabelSpace
+        The task's classes.
+    frame : pandas.DataFrame
+        Columns ``row_id``, ``label``, ``split``, ``annotator``, ``timestamp`` (empty strings when
+        absent), plus any extra columns of the files, and ``_file``/``_line`` (where each row is).
+    hash : str
+        A 16-hex-digit content hash (see the module docstring).
+    path : pathlib.Path or None
+        The folder it was loaded from.
+
+    Examples
+    --------
+    >>> from weaksup.gold import load_gold
+    >>> gold = load_gold("gold_sets/youtube_spam")
+    >>> gold.task, len(gold), sorted(gold.counts())
+    ('youtube_spam', 576, ['dev', 'test'])
+    >>> gold.labels(split="test").value_counts().to_dict()
+    {'spam': 156, 'ham': 134}
+    """
+
+    task: str
+    version: int | str
+    label_space: LabelSpace
+    frame: pd.DataFrame = field(repr=False)
+    hash: str
+    path: Path | None = None
+    manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def counts(self) -> dict[str, int]:
+        """The number of labelled rows per split."""
+        per_row = self.frame.drop_duplicates("row_id")
+        return {s: int((per_row["split"] == s).sum()) for s in SPLITS if (per_row["split"] == s).any()}
+
+    def labels(self, split: str | None = None) -> pd.Series:
+        """One class name per labelled row (the annotators' majority), indexed by row id.
+
+        Rows whose annotators tie are left out, with a logged warning naming how many.
+        """
+        frame = self.frame if split is None else self.frame[self.frame["split"] == check_split(split)]
+        if frame["row_id"].is_unique:
+            return pd.Series(frame["label"].to_numpy(), index=pd.Index(frame["row_id"], name="row_id"), name="label")
+        counts = frame.groupby(["row_id", "label"], sort=False).size().rename("n").reset_index()
+        top = counts.groupby("row_id", sort=False)["n"].transform("max")
+        winners = counts[counts["n"] == top]
+        tied = winners["row_id"].duplicated(keep=False)
+        if tied.any():
+            logger.warning(
+                "gold set %s: %d row(s) have tied annotations and are left out of the labels; resolve them "
+                "(e.g. a third annotator), see weaksup.gold.agreement", self.task, winners.loc[tied, "row_id"].nunique(),
+            )
+        winners = winners[~tied]
+        return pd.Series(winners["label"].to_numpy(), index=pd.Index(winners["row_id"], name="row_id"), name="label")
+
+    def y(self, row_ids: Iterable[Any], split: str | None = None) -> np.ndarray:
+        """Gold class ids aligned with ``row_ids``; ``ABSTAIN`` where a row has no gold label.
+
+        Examples
+        --------
+        >>> from weaksup.gold import load_gold
+    >>> gold = load_gold("gold_sets/youtube_spam")
+        >>> y = gold.y(["LZQPQhLyRh_C2cTtd9MvFRJedxydaVW-2sNg5Diuo4A", "not-labelled"])
+        >>> y.tolist()
+        [1, -1]
+        """
+        ids = self.labels(split).map(self.label_space.id)
+        target = row_ids if isinstance(row_ids, (np.ndarray, pd.Index, pd.Series)) else list(row_ids)
+        aligned = ids.reindex(pd.Index(target))  # vectorised: fast for millions of rows
+        return aligned.fillna(ABSTAIN).to_numpy(dtype=np.int64)
+
+    def split(self, name: str) -> GoldSet:
+        """The gold set restricted to one split (its hash is that of the subset)."""
+        frame = self.frame[self.frame["split"] == check_split(name)].reset_index(drop=True)
+        return GoldSet(self.task, self.version, self.label_space, frame,
+                       content_hash(frame, self.label_space, self.task), self.path, self.manifest)
+
+    def describe(self) -> str:
+        """A one-line provenance string, e.g. ``youtube_spam v1 (sha 1a2b..., 286 dev + 290 test)``."""
+        counts = " + ".join(f"{n} {s}" for s, n in self.counts().items())
+        return f"{self.task} v{self.version} (hash {self.hash}; {counts})"
+
+
+def content_hash(frame: pd.DataFrame, label_space: LabelSpace, task: str = "") -> str:
+    """A 16-hex-digit sha256 of the identity columns, independent of row order and file format.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"row_id": ["1", "2"], "label": ["ham", "spam"], "split": ["dev", "test"]})
+    >>> content_hash(a, LabelSpace(["ham", "spam"])) == content_hash(a[::-1], LabelSpace(["ham", "spam"]))
+    True
+    """
+    cols = ["row_id", "label", "split", *OPTIONAL]
+    rows = as_text(frame.reindex(columns=cols)).to_numpy().tolist()
+    blob = json.dumps({"task": task, "label_space": list(label_space), "rows": sorted(rows)},
+                      separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as a string; missing cells as ``""``.
+
+    Examples
+    --------
+    >>> as_text(pd.DataFrame({"a": [1, None]}))["a"].tolist()
+    ['1.0', '']
+    """
+    frame = frame.astype(object)
+    return frame.where(frame.notna(), "").astype(str)
+
+
+def empty_frame() -> pd.DataFrame:
+    """A gold frame without rows: the identity columns plus ``_file`` and ``_line``."""
+    return pd.DataFrame(columns=["row_id", *REQUIRED, *OPTIONAL, "_file", "_line"])
+
+
+def check_split(split: str) -> str:
+    """``split`` if it is one of :data:`SPLITS`; a :class:`~weaksup.errors.GoldSetError` otherwise."""
+    if split not in SPLITS:
+        raise GoldSetError(f"unknown gold split {split!r}; splits are {list(SPLITS)}")
+    return split
+
+

@@ -1,0 +1,295 @@
+"""Reading, validating and writing gold set folders (see :mod:`weaksup.gold` for the format)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup._io import atomic_path
+from weaksup.errors import GoldSetError, LabelSpaceError, Problems, location
+from weaksup.gold.core import (
+    FORMATS,
+    MANIFEST,
+    OPTIONAL,
+    REQUIRED,
+    SPLITS,
+    GoldSet,
+    as_text,
+    content_hash,
+    empty_frame,
+    logger,
+)
+from weaksup.labels import LabelSpace
+from weaksup.validation import as_label_space
+
+
+def load_gold(
+    path: str | os.PathLike[str],
+    *,
+    row_ids: Iterable[Any] | None = None,
+    label_space: LabelSpace | Sequence[str] | None = None,
+) -> GoldSet:
+    """Load and validate the gold set in a folder (or the folder of a ``manifest.json``).
+
+    Parameters
+    ----------
+    path : path-like
+        ``gold_sets/<task>`` or its ``manifest.json``.
+    row_ids : iterable, optional
+        The ids of the dataset the gold set labels; every gold id must be among them.
+    label_space : LabelSpace or sequence of str, optional
+        The label space the caller expects (e.g. the registry's); it must equal the manifest's.
+
+    Raises
+    ------
+    GoldSetError
+        With every problem found (``.problems``), each naming the file, the line and the column:
+        a missing or malformed manifest, missing or empty files, missing columns, blank ids, unknown
+        labels, bad splits or timestamps, duplicate ids, a row in two splits, ids not in the dataset.
+
+    Examples
+    --------
+    >>> load_gold("gold_sets/youtube_spam").describe()  # doctest: +ELLIPSIS
+    'youtube_spam v1 (hash ...; 286 dev + 290 test)'
+    """
+    folder = Path(path)
+    if folder.name == MANIFEST:
+        folder = folder.parent
+    problems = Problems(f"gold set {folder}")
+    manifest, space, files, id_column = _read_manifest(folder, problems)
+    if space is not None and label_space is not None:
+        expected = as_label_space(label_space, where="load_gold(label_space=)")
+        if expected != space:
+            problems.add("label_space_differs", f"the gold set's label space {list(space)} differs from the expected "
+                         f"{list(expected)}; label the gold set with the task's classes, in the same order",
+                         where=location(str(folder / MANIFEST), column="label_space"), expected=list(expected),
+                         got=list(space))
+    records: list[dict[str, Any]] = []
+    for file in files:
+        records.extend(_read_file(file, id_column, problems))
+    frame = pd.DataFrame.from_records(records) if records else empty_frame()
+    if space is not None and records:
+        _validate(frame, space, row_ids, problems)
+    problems.raise_if_any(GoldSetError)
+    first = ["row_id", *REQUIRED, *OPTIONAL]
+    frame = frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
+    digest = content_hash(frame, space, manifest["task"])
+    if manifest.get("content_hash") not in (None, digest):
+        logger.warning(
+            "gold set %s: the labels changed since the manifest was written (content_hash %s, now %s); "
+            "bump its version and rewrite it with weaksup.gold.write_gold", folder, manifest["content_hash"], digest,
+        )
+    gold = GoldSet(manifest["task"], manifest["version"], space, frame, digest, folder, manifest)
+    logger.info("loaded gold set %s", gold.describe())
+    return gold
+
+
+def write_gold(
+    frame: pd.DataFrame,
+    folder: str | os.PathLike[str],
+    *,
+    task: str,
+    label_space: LabelSpace | Sequence[str],
+    version: int | str = 1,
+    description: str = "",
+    file_name: str = "labels.csv",
+    row_ids: Iterable[Any] | None = None,
+) -> GoldSet:
+    """Validate ``frame`` as a gold set and write it (label file and manifest, each atomically).
+
+    ``frame`` needs ``row_id``, ``label`` and ``split`` columns, and may have ``annotator`` and
+    ``timestamp``. Nothing is written when it has problems (the :class:`GoldSetError` lists them
+    with the frame's row positions as lines). The manifest records the content hash.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> rows = pd.DataFrame({"row_id": ["a", "b"], "label": ["ham", "spam"], "split": ["dev", "test"]})
+    >>> gold = write_gold(rows, tempfile.mkdtemp(), task="demo", label_space=["ham", "spam"])
+    >>> gold.counts()
+    {'dev': 1, 'test': 1}
+    """
+    space = as_label_space(label_space, where="write_gold(label_space=)")
+    folder = Path(folder)
+    fmt = FORMATS.get(Path(file_name).suffix.lower())
+    problems = Problems(f"gold frame for {folder}")
+    if fmt is None:
+        raise GoldSetError(f"{file_name}: unsupported gold file type; use .csv or .jsonl")
+    missing = [c for c in ("row_id", *REQUIRED) if c not in frame.columns]
+    if missing:
+        raise GoldSetError(f"gold frame: missing column(s) {missing}; it has {list(frame.columns)}")
+    out = frame[[c for c in ("row_id", *REQUIRED, *OPTIONAL) if c in frame.columns]].copy()
+    out = as_text(out)
+    out = out.drop(columns=[c for c in OPTIONAL if c in out and not (out[c] != "").any()])
+    checked = out.assign(_file="<frame>", _line=np.arange(len(out)))
+    for col in OPTIONAL:
+        checked[col] = checked[col] if col in checked else ""
+    _validate(checked, space, row_ids, problems)
+    problems.raise_if_any(GoldSetError)
+    target = folder / file_name
+    with atomic_path(target) as tmp:
+        if fmt == "csv":
+            out.to_csv(tmp, index=False, lineterminator="\n")
+        else:
+            out.to_json(tmp, orient="records", lines=True, force_ascii=False)
+    digest = content_hash(out, space, task)
+    manifest = {
+        "task": task, "version": version, "label_space": list(space), "files": [file_name],
+        "id_column": "row_id", "splits": {s: int((out.drop_duplicates("row_id")["split"] == s).sum()) for s in SPLITS},
+        "content_hash": digest, "description": description,
+    }
+    with atomic_path(folder / MANIFEST) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return load_gold(folder)
+
+
+# --- reading and validation -------------------------------------------------------------------
+
+
+def _read_manifest(folder: Path, problems: Problems):
+    where = str(folder / MANIFEST)
+    if not folder.is_dir():
+        raise GoldSetError(f"gold set folder {str(folder)!r} does not exist; gold sets live in gold_sets/<task>/")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GoldSetError(
+            f"{where}: missing; a gold set needs a manifest with task, version, label_space and files "
+            "(see weaksup.gold.write_gold)") from None
+    except json.JSONDecodeError as exc:
+        raise GoldSetError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(manifest, dict):
+        raise GoldSetError(f"{where}: must hold a JSON object; got {type(manifest).__name__}")
+    for key in ("task", "version", "label_space", "files"):
+        if key not in manifest:
+            problems.add("missing_key", f"missing key {key!r}", where=location(where, column=key))
+    manifest.setdefault("task", folder.name)
+    manifest.setdefault("version", "")
+    space = None
+    if "label_space" in manifest:
+        try:
+            space = as_label_space(manifest["label_space"])
+        except LabelSpaceError as exc:
+            problems.add("bad_label_space", str(exc), where=location(where, column="label_space"))
+    names = manifest.get("files", [])
+    if isinstance(names, str) or not isinstance(names, list) or not names:
+        if "files" in manifest:
+            problems.add("bad_files", f"must be a non-empty list of file names; got {names!r}",
+                         where=location(where, column="files"))
+        names = []
+    id_column = manifest.get("id_column", "row_id")
+    files = []
+    for name in names:
+        file = folder / str(name)
+        if Path(str(name)).suffix.lower() not in FORMATS:
+            problems.add("unsupported_file_type", "unsupported gold file type; use .csv or .jsonl",
+                         where=location(str(file)))
+        elif not file.is_file():
+            problems.add("missing_file", "listed in manifest.json but missing", where=location(str(file)))
+        else:
+            files.append(file)
+    return manifest, space, files, id_column
+
+
+def _read_file(file: Path, id_column: str, problems: Problems) -> list[dict[str, Any]]:
+    """The records of one label file, each tagged with ``_file`` and ``_line``."""
+    name = str(file)
+    raw: list[tuple[int, dict[str, Any]]] = []
+    if FORMATS[file.suffix.lower()] == "csv":
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames
+            if not header:
+                problems.add("empty_file", "empty file; expected a header row and labelled rows",
+                             where=location(name, 1))
+                return []
+            columns = set(header)
+            line = 1
+            for row in reader:
+                raw.append((line + 1, row))
+                line = reader.line_num
+    else:
+        columns = set()
+        with open(file, encoding="utf-8") as handle:
+            for line, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    problems.add("bad_json", f"not valid JSON: {exc.msg}", where=location(name, line))
+                    continue
+                if not isinstance(obj, dict):
+                    problems.add("not_an_object", f"expected a JSON object; got {type(obj).__name__}",
+                                 where=location(name, line))
+                    continue
+                columns |= set(obj)
+                raw.append((line, obj))
+    if not raw:
+        problems.add("empty_file", "empty file: no labelled rows", where=location(name))
+        return []
+    missing = [c for c in (id_column, *REQUIRED) if c not in columns]
+    if missing:
+        problems.add("missing_column", f"missing column(s) {missing}; gold files need {[id_column, *REQUIRED]} "
+                     f"(optional {list(OPTIONAL)}); found {sorted(columns)}",
+                     where=location(name, 1, ", ".join(missing)))
+        return []
+    records = []
+    for line, row in raw:
+        rec = {k: ("" if v is None else str(v).strip()) for k, v in row.items() if k is not None}
+        rec["row_id"] = rec.pop(id_column)
+        for col in OPTIONAL:
+            rec.setdefault(col, "")
+        rec["_file"], rec["_line"] = name, line
+        records.append(rec)
+    return records
+
+
+def _validate(frame: pd.DataFrame, space: LabelSpace, row_ids: Iterable[Any] | None,
+              problems: Problems) -> None:
+    """Add one problem per bad cell, duplicate or conflict in ``frame`` (all rows, all files)."""
+    known = set(space)
+    wanted = None if row_ids is None else {str(r) for r in row_ids}
+    where = list(zip(frame["_file"], frame["_line"]))
+    for (file, line), rid, label, split, stamp in zip(where, frame["row_id"], frame["label"], frame["split"],
+                                                      frame["timestamp"]):
+        if not rid:
+            problems.add("blank_id", "blank row id", where=location(file, line, "row_id"))
+        elif wanted is not None and rid not in wanted:
+            problems.add("unknown_row_id", f"id {rid!r} is not in the dataset; check the id column, or drop the row "
+                         "from the gold set", where=location(file, line, "row_id"))
+        if label not in known:
+            problems.add("unknown_label", f"unknown label {label!r}; the label space is {list(space)} (fix the label, "
+                         "or add the class to manifest.json)", where=location(file, line, "label"))
+        if split not in SPLITS:
+            problems.add("unknown_split", f"unknown split {split!r}; use one of {list(SPLITS)}",
+                         where=location(file, line, "split"))
+        if stamp and pd.isna(pd.to_datetime(stamp, errors="coerce", format="ISO8601")):
+            problems.add("bad_timestamp", f"{stamp!r} is not an ISO 8601 time (e.g. 2024-05-01T12:00:00Z)",
+                         where=location(file, line, "timestamp"))
+    first: dict[tuple[str, str], tuple[str, int]] = {}
+    split_of: dict[str, tuple[str, str, int]] = {}
+    for (file, line), rid, annotator, split in zip(where, frame["row_id"], frame["annotator"], frame["split"]):
+        if not rid:
+            continue
+        key = (rid, annotator)
+        if key in first:
+            f0, l0 = first[key]
+            who = f" by annotator {annotator!r}" if annotator else ""
+            problems.add("duplicate_id", f"duplicate id {rid!r}{who}: first at {f0}:{l0}; keep one row (or give each "
+                         "annotator's row its annotator)", where=location(file, line, "row_id"))
+        else:
+            first[key] = (file, line)
+        if split in SPLITS:
+            prev = split_of.setdefault(rid, (split, file, line))
+            if prev[0] != split:
+                problems.add("split_conflict", f"id {rid!r} is in {split!r} here but in {prev[0]!r} at "
+                             f"{prev[1]}:{prev[2]}; a row belongs to one split", where=location(file, line, "split"))
+
