@@ -18,7 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup.analysis import row_conflict
+from weaksup.errors import DataError, ParameterError
 from weaksup.labels import ABSTAIN
+from weaksup.render import clip, fmt
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ def cluster_texts(
     values = ["" if not isinstance(t, str) else t for t in texts]
     rows = len(values)
     if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n (the number of clusters) must be a positive integer; got {n!r}")
+        raise ParameterError(f"n (the number of clusters) must be a positive integer; got {n!r}")
     if rows == 0:
         return TextClusters(np.zeros(0, dtype=np.int64), [])
     n = int(min(n, rows))
@@ -91,7 +94,7 @@ def cluster_texts(
     if embeddings is not None:
         X = np.asarray(embeddings, dtype=float)
         if X.ndim != 2 or len(X) != rows:
-            raise ValueError(f"embeddings must have shape ({rows}, d), one vector per row; got {X.shape}")
+            raise DataError(f"embeddings must have shape ({rows}, d), one vector per row; got {X.shape}")
         X = normalize(X)
     else:
         vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2 if rows >= 50 else 1,
@@ -145,11 +148,7 @@ def vote_profile(
     clusters = np.asarray(clusters)
     L = np.asarray(votes, dtype=np.int64).reshape(len(clusters), -1)
     voted = L != ABSTAIN
-    n_voting = voted.sum(axis=1)
-    big = np.iinfo(np.int64).max
-    lo = np.where(voted, L, big).min(axis=1, initial=big)
-    hi = np.where(voted, L, -1).max(axis=1, initial=-1)
-    conflict = (n_voting > 1) & (lo != hi)
+    n_voting, conflict = row_conflict(L)
     ids = np.unique(clusters)
     records = []
     for c in ids:
@@ -188,7 +187,7 @@ class ClusterView:
     def rows(self, cluster: int) -> list[Any]:
         """The row ids of one cluster (to label them at once, e.g. with a lookup LF on the id column)."""
         if cluster not in self.table.index:
-            raise KeyError(f"no cluster {cluster!r}; clusters are {self.table.index.tolist()}")
+            raise ParameterError(f"no cluster {cluster!r}; clusters are {self.table.index.tolist()}")
         return self.assignments.index[self.assignments.to_numpy() == cluster].tolist()
 
     def __repr__(self) -> str:
@@ -204,20 +203,62 @@ class ClusterView:
                  + "".join(f"<th>{html.escape(str(c))}</th>" for c in head)
                  + "<th>top terms</th><th>examples</th></tr></thead><tbody>"]
         for cid, row in self.table.iterrows():
-            cells = "".join(f"<td>{_fmt(row[c])}</td>" for c in head)
-            examples = "".join(f"<li>{html.escape(_clip(t))}</li>" for t in row["examples"])
+            cells = "".join(f"<td>{fmt(row[c], digits=2, missing='')}</td>" for c in head)
+            examples = "".join(f"<li>{html.escape(clip(t, 160, missing=''))}</li>" for t in row["examples"])
             parts.append(f"<tr><td>{cid}</td>{cells}<td>{html.escape(', '.join(row['terms']))}</td>"
                          f"<td style='text-align:left'><ul>{examples}</ul></td></tr>")
         parts.append("</tbody></table></div>")
         return "".join(parts)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "" if np.isnan(value) else f"{value:.2f}"
-    return html.escape(str(value))
 
+def cluster_view(
+    texts: Sequence[Any],
+    votes: np.ndarray,
+    class_names: Sequence[str],
+    row_ids: np.ndarray,
+    *,
+    n: int = 10,
+    gold: np.ndarray | None = None,
+    embeddings: np.ndarray | None = None,
+    n_examples: int = 3,
+    seed: int = 0,
+) -> ClusterView:
+    """Cluster rows (:func:`cluster_texts`) and describe each cluster by its votes (:func:`vote_profile`).
 
-def _clip(text: Any, limit: int = 160) -> str:
-    text = "" if not isinstance(text, str) else " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    Parameters
+    ----------
+    texts : sequence
+        The text of each row.
+    votes : int array (n_rows, m)
+    class_names : sequence of str
+    row_ids : array (n_rows,)
+        Index of :attr:`ClusterView.assignments`.
+    n : int, default 10
+        The number of clusters.
+    gold : int array (n_rows,), optional
+        Gold class ids (``ABSTAIN`` for none).
+    embeddings : array (n_rows, d), optional
+        Vectors to cluster instead of TF-IDF.
+    n_examples : int, default 3
+        Example texts per cluster (sampled with ``seed``).
+    seed : int, default 0
+
+    Examples
+    --------
+    >>> texts = ["subscribe to my channel", "please subscribe to my channel", "love this song", "great song"]
+    >>> view = cluster_view(texts, np.array([[1], [1], [-1], [0]]), ["ham", "spam"], np.arange(4), n=2)
+    >>> view.table["size"].tolist(), len(view.assignments)
+    ([2, 2], 4)
+    """
+    found = cluster_texts(texts, n, seed=seed, embeddings=embeddings)
+    table = vote_profile(found.labels, votes, class_names, gold=gold)
+    rng = np.random.default_rng(seed)
+    examples = []
+    for c in table.index:
+        members = np.flatnonzero(found.labels == c)
+        chosen = members if len(members) <= n_examples else np.sort(rng.choice(members, n_examples, replace=False))
+        examples.append([texts[i] for i in chosen])
+    table["terms"] = [found.terms[c] if c < len(found.terms) else [] for c in table.index]
+    table["examples"] = examples
+    return ClusterView(table, pd.Series(found.labels, index=pd.Index(row_ids, name="row_id"), name="cluster"))

@@ -1,14 +1,15 @@
 """Labeling functions: the :class:`LabelingFunction` object and its kinds."""
 
-from weaksup.lf.core import FunctionLF, LabelingFunction, Row, labeling_function
+from weaksup.lf.core import FunctionLF, LabelingFunction, LFOptions, Row, labeling_function
 from weaksup.lf.lookup import LookupLF, lookup_lf
 from weaksup.lf.model import ModelScoreLF, model_score_lf
 from weaksup.lf.nlp import SpacyLF, SpacyPipeline, spacy_lf
+from weaksup.lf.source import LFSource
 from weaksup.lf.text import KeywordLF, RegexLF, keyword_lf, regex_lf
 from weaksup.lf.threshold import ThresholdLF, threshold_lf
 
 __all__ = [
-    "FunctionLF", "KeywordLF", "LabelingFunction", "LookupLF", "ModelScoreLF", "RegexLF", "Row",
-    "SpacyLF", "SpacyPipeline", "ThresholdLF", "keyword_lf", "labeling_function", "lookup_lf", "model_score_lf", "regex_lf",
-    "spacy_lf", "threshold_lf",
+    "FunctionLF", "KeywordLF", "LFOptions", "LFSource", "LabelingFunction", "LookupLF", "ModelScoreLF", "RegexLF",
+    "Row", "SpacyLF", "SpacyPipeline", "ThresholdLF", "keyword_lf", "labeling_function", "lookup_lf",
+    "model_score_lf", "regex_lf", "spacy_lf", "threshold_lf",
 ]

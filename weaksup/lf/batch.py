@@ -55,7 +55,17 @@ class Batch:
         self._locks: dict[Any, threading.Lock] = {}
         self._rows: list[Row] | None = None
 
-    def _cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed once per batch for ``key`` and shared by every LF (and thread) that asks.
+
+        Kinds use it for anything derived from the rows, e.g. the spaCy Docs of a text column.
+
+        Examples
+        --------
+        >>> batch = Batch(pd.DataFrame({"text": ["a", "b"]}))
+        >>> batch.cached("n_chars", lambda: 2), batch.cached("n_chars", lambda: 99)
+        (2, 2)
+        """
         if key in self._cache:
             return self._cache[key]
         lock = self._locks.setdefault(key, threading.Lock())
@@ -83,7 +93,7 @@ class Batch:
                 arr = arr.cast(pa.large_string())
             return arr
 
-        return self._cached(("arrow", field), compute)
+        return self.cached(("arrow", field), compute)
 
     def is_text(self, field: str) -> bool:
         """True when the column is a string column that string kernels can scan."""
@@ -99,16 +109,16 @@ class Batch:
                 return column.astype(object).where(column.notna(), None).tolist()
             return column.tolist()
 
-        return self._cached(("values", field), listed)
+        return self.cached(("values", field), listed)
 
     def regex_mask(self, field: str, re2_pattern: str) -> np.ndarray:
         """Boolean mask of rows whose field matches an RE2 pattern (missing rows: False)."""
 
-        return self._cached(("regex", field, re2_pattern), lambda: _regex(self.arrow(field), re2_pattern))
+        return self.cached(("regex", field, re2_pattern), lambda: _regex(self.arrow(field), re2_pattern))
 
     def lowered(self, field: str) -> pa.Array:
         """The text column lower-cased (Arrow's per-character simple lower case)."""
-        return self._cached(("lowered", field), lambda: pc.utf8_lower(self.arrow(field)))
+        return self.cached(("lowered", field), lambda: pc.utf8_lower(self.arrow(field)))
 
     def _irregular(self, field: str) -> tuple[np.ndarray, pa.Array]:
         """Positions of the rows holding a non-ASCII or a control character, and their values.
@@ -123,7 +133,7 @@ class Batch:
             positions = np.flatnonzero(~np.asarray(plain, dtype=bool))
             return positions, arr.filter(pa.array(~np.asarray(plain, dtype=bool)))
 
-        return self._cached(("irregular", field), compute)
+        return self.cached(("irregular", field), compute)
 
     def guard_mask(self, field: str, guard: Any) -> np.ndarray:
         """Rows on which a kernel may disagree with Python: those matching an RE2 ``guard`` pattern."""
@@ -135,7 +145,7 @@ class Batch:
                 mask[positions[_regex(values, guard)]] = True
             return mask
 
-        return self._cached(("guard", field, guard), compute)
+        return self.cached(("guard", field, guard), compute)
 
     def match(self, field: str, translation: Any, within: np.ndarray | None = None) -> np.ndarray:
         """Rows whose field matches an RE2 translation, running it only where its prefilter allows.
@@ -184,7 +194,7 @@ class Batch:
             bounds = np.searchsorted(ids[order], np.arange(len(words) + 1))
             return {w: rows[order[bounds[i]:bounds[i + 1]]] for i, w in enumerate(words)}
 
-        return self._cached(("literal_rows", field, lowered), compute)
+        return self.cached(("literal_rows", field, lowered), compute)
 
     def literal_mask(self, field: str, literals: Sequence[str], lowered: bool) -> np.ndarray:
         """Rows holding any of some literals (ASCII case-insensitively when ``lowered``)."""
@@ -199,7 +209,7 @@ class Batch:
             source = self.lowered(field) if lowered else self.arrow(field)
             return _regex(source, literal_alternation(literals, lowered))
 
-        return self._cached(("literal_mask", field, tuple(literals), lowered), compute)
+        return self.cached(("literal_mask", field, tuple(literals), lowered), compute)
 
     def unsure_rows(self, field: str, translation: Any) -> np.ndarray:
         """Positions of the rows a kernel cannot judge for a translation: Python must.

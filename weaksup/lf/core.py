@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-import ast
-import hashlib
 import inspect
-import json
 import math
 import sys
-import textwrap
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, overload
 
 import numpy as np
 
-from weaksup.errors import LFDefinitionError
+from weaksup.errors import LFDefinitionError, MissingColumnError, ParameterTypeError
+from weaksup.lf.identity import (
+    caller_location,
+    check_label,
+    check_name,
+    jsonable,
+    normalised_source,
+    short_hash,
+)
 
-_WEAKSUP_DIR = __file__.rsplit("/lf/", 1)[0]
+if TYPE_CHECKING:
+    import re
+
+    from snorkel.labeling import LabelingFunction as SnorkelLF
+    from typing_extensions import Unpack
+
+    from weaksup.labels import LabelSpace
+    from weaksup.lf.batch import Batch
+    from weaksup.lf.source import LFSource
+
+__all__ = [
+    "FunctionLF", "LFOptions", "LabelingFunction", "Row", "caller_location", "check_label", "check_name",
+    "check_options", "field_value", "is_missing", "jsonable", "labeling_function", "normalised_source", "short_hash",
+]
 
 
-class Row(dict):
+class Row(dict[str, Any]):
     """One data row handed to row-wise LFs: ``row.text`` and ``row["text"]`` both work.
 
     It is far cheaper to build than a ``pandas.Series`` (Snorkel's row type), and LFs
@@ -58,89 +75,13 @@ def field_value(x: Any, field: str) -> Any:
     except (KeyError, IndexError, TypeError):
         if hasattr(x, field):
             return getattr(x, field)
-        raise KeyError(field) from None
-
-
-def jsonable(value: Any) -> Any:
-    """A JSON-safe rendering of an LF parameter (sets sorted, arrays listed, others repr'd)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
-    if isinstance(value, np.generic):
-        return jsonable(value.item())
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (set, frozenset)):
-        return sorted((jsonable(v) for v in value), key=repr)
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [jsonable(v) for v in value]
-    return repr(value)
-
-
-def short_hash(*parts: Any) -> str:
-    """An 8-hex-digit content hash of JSON-safe parts."""
-    blob = json.dumps([jsonable(p) for p in parts], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:8]
-
-
-def normalised_source(func: Callable[..., Any]) -> str:
-    """The function's code with formatting, comments, docstring and decorators removed.
-
-    Editing what the function does changes this string; reformatting it does not.
-    Falls back to the bytecode when the source is not available (e.g. ``exec``).
-    """
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        code = getattr(func, "__code__", None)
-        if code is None:
-            return repr(func)
-        return code.co_code.hex() + repr(code.co_consts) + repr(code.co_names)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            if hasattr(node, "decorator_list"):
-                node.decorator_list = []
-            body = getattr(node, "body", None)
-            if (
-                isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
-            ):
-                node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree, annotate_fields=False, include_attributes=False)
-
-
-def caller_location() -> str:
-    """``file:line`` of the first stack frame outside the weaksup package."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_WEAKSUP_DIR):
-        frame = frame.f_back
-    if frame is None:  # pragma: no cover
-        return "<unknown>"
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
-
-
-def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip() or any(c in name for c in "@\n\t"):
-        raise LFDefinitionError(
-            f"LF name must be a non-blank string without '@' or line breaks; got {name!r}"
-        )
-    return name
-
-
-def _check_label(label: Any, lf_name: str) -> int:
-    if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or label < 0:
-        raise LFDefinitionError(
-            f"LF {lf_name!r}: label must be a class id (an int >= 0, e.g. LabelSpace(...)['spam']); "
-            f"got {label!r}"
-        )
-    return int(label)
+        raise MissingColumnError(field) from None
 
 
 class LabelingFunction:
     """A named, versioned, immutable function from a data row to a class id or ``ABSTAIN``.
 
-    Subclasses are the LF kinds; most users build LFs with the factories
+    Subclasses are the LF kinds; most users build LFs with the kinds' constructors
     (:func:`keyword_lf`, :func:`regex_lf`, :func:`lookup_lf`, :func:`model_score_lf`,
     :func:`threshold_lf`) or the :func:`labeling_function` decorator.
 
@@ -149,7 +90,8 @@ class LabelingFunction:
     name : str
         Unique within a registry.
     kind : str
-        ``"keyword"``, ``"regex"``, ``"lookup"``, ``"model_score"``, ``"threshold"`` or ``"generic"``.
+        ``"keyword"``, ``"regex"``, ``"lookup"``, ``"model_score"``, ``"threshold"``, ``"spacy"`` or
+        ``"generic"`` (a class attribute of each kind).
     version : str
         A short hash of the normalised source and parameters, unless given explicitly:
         editing the LF changes it.
@@ -174,6 +116,15 @@ class LabelingFunction:
     #: from different threads (user code, e.g. a generic LF or a model, may not be thread-safe).
     thread_safe: bool = False
 
+    name: str
+    version: str
+    params: dict[str, Any]
+    fields: tuple[str, ...]
+    labels: tuple[int, ...]
+    tags: tuple[str, ...]
+    description: str
+    source: str
+
     def __init__(
         self,
         name: str,
@@ -187,26 +138,28 @@ class LabelingFunction:
         source: str | None = None,
         hash_extra: Any = None,
     ) -> None:
-        name = _check_name(name)
-        if isinstance(tags, str):
-            tags = (tags,)
-        tags = tuple(dict.fromkeys(str(t) for t in tags))
+        name = check_name(name)
+        tags = (tags,) if isinstance(tags, str) else tags
         fields = (fields,) if isinstance(fields, str) else tuple(fields)
         params = jsonable(dict(params))
         if version is not None and (not isinstance(version, str) or not version.strip() or "@" in version):
             raise LFDefinitionError(f"LF {name!r}: version must be a non-blank string without '@'; got {version!r}")
         computed = short_hash(self.kind, params, hash_extra)
-        self.__dict__.update(
+        self._set(
             name=name,
-            kind=self.kind,
             params=params,
             fields=fields,
-            labels=tuple(sorted({_check_label(lab, name) for lab in labels})),
-            tags=tags,
+            labels=tuple(sorted({check_label(lab, name) for lab in labels})),
+            tags=tuple(dict.fromkeys(str(t) for t in tags)),
             description=str(description or ""),
             version=version or computed,
             source=source or caller_location(),
+            _computed_version=computed,
         )
+
+    def _set(self, **attributes: Any) -> None:
+        """Set attributes while the LF is being built (the only writer of an LF's state)."""
+        self.__dict__.update(attributes)
 
     # Immutability: attributes are fixed once built (pickling restores __dict__ directly).
     def __setattr__(self, key: str, value: Any) -> None:
@@ -230,6 +183,20 @@ class LabelingFunction:
         """``name@version``."""
         return f"{self.name}@{self.version}"
 
+    @property
+    def explicit_version(self) -> bool:
+        """True when ``version=`` was given and differs from the hash of the LF's content."""
+        return self.version != self.__dict__.get("_computed_version", self.version)
+
+    @property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """Compiled regular expressions whose matches explain a vote (keyword and regex kinds; empty here)."""
+        return ()
+
+    def default_description(self) -> str:
+        """The description the kind gives when none is passed."""
+        return ""
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, kind={self.kind!r}, version={self.version!r})"
 
@@ -240,7 +207,7 @@ class LabelingFunction:
         """``(field, lowered, literals)`` the batch should find in one pass shared by all LFs (none here)."""
         return []
 
-    def vote_batch(self, batch: Any) -> np.ndarray:
+    def vote_batch(self, batch: Batch) -> np.ndarray:
         """Votes on every row of a :class:`~weaksup.lf.batch.Batch` (row-wise unless overridden)."""
         return np.fromiter((self(row) for row in batch.rows()), dtype=np.int64, count=batch.n)
 
@@ -252,7 +219,17 @@ class LabelingFunction:
             "description": self.description, "source": self.source,
         }
 
-    def to_snorkel(self):
+    def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
+        """Python source that rebuilds this LF (same votes, same version) in a module.
+
+        Class ids are written as ``LABELS['name']`` when ``label_space`` is given (the module
+        defines ``LABELS``). Raises :class:`~weaksup.errors.LFDefinitionError` saying why when the
+        LF cannot be written as source; see :func:`weaksup.lf.export.write_module`.
+        """
+        raise LFDefinitionError(f"LF {self.name!r} is of kind {self.kind!r}, which export does not know how to "
+                                f"write; copy its definition (at {self.source}) into the module by hand")
+
+    def to_snorkel(self) -> SnorkelLF:
         """A ``snorkel.labeling.LabelingFunction`` giving the same votes, for Snorkel's own tools."""
         try:
             from snorkel.labeling import LabelingFunction as SnorkelLF
@@ -269,60 +246,104 @@ def _import_attribute(module: str, name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+class LFOptions(TypedDict, total=False):
+    """The options of a generic LF, shared by :class:`FunctionLF` and :func:`labeling_function`.
+
+    name : str, optional
+        Defaults to the function's name.
+    resources : mapping, optional
+        Keyword arguments passed to every call (as in Snorkel).
+    fields : iterable of str, optional
+        Columns the function reads, checked before application.
+    labels : iterable of int, optional
+        Class ids the function may return.
+    tags, description, version : optional
+        Metadata; ``description`` defaults to the docstring's first line.
+    """
+
+    name: str | None
+    resources: Mapping[str, Any] | None
+    fields: Iterable[str]
+    labels: Iterable[int]
+    tags: Iterable[str]
+    description: str | None
+    version: str | None
+
+
+def check_options(options: Mapping[str, Any], where: str) -> None:
+    """Refuse keywords that are not :class:`LFOptions` (a misspelt option must not pass silently)."""
+    unknown = sorted(set(options) - set(LFOptions.__annotations__))
+    if unknown:
+        raise ParameterTypeError(f"{where} got unexpected keyword(s) {unknown}; "
+                                 f"its options are {sorted(LFOptions.__annotations__)}")
+
+
 class FunctionLF(LabelingFunction):
-    """A generic LF wrapping a plain Python function ``f(row, **resources) -> int``."""
+    """A generic LF wrapping a plain Python function ``f(row, **resources) -> int``.
+
+    ``options`` are :class:`LFOptions`. ``extra_params`` and ``extra_hash`` let a kind built on
+    this one (e.g. :class:`~weaksup.lf.nlp.SpacyLF`) add to the parameters and the version hash.
+    """
 
     kind = "generic"
+    func: Callable[..., int]
+    resources: dict[str, Any]
 
     def __init__(
         self,
         func: Callable[..., int],
         *,
-        name: str | None = None,
-        resources: Mapping[str, Any] | None = None,
-        fields: Iterable[str] = (),
-        labels: Iterable[int] = (),
-        tags: Iterable[str] = (),
-        description: str | None = None,
-        version: str | None = None,
         extra_params: Mapping[str, Any] | None = None,
         extra_hash: Any = None,
+        **options: Unpack[LFOptions],
     ) -> None:
+        check_options(options, type(self).__name__)
         if not callable(func):
             raise LFDefinitionError(f"labeling_function needs a callable; got {func!r}")
+        name = options.get("name")
         name = getattr(func, "__name__", None) if name is None else name
         if name == "<lambda>":
             raise LFDefinitionError("a lambda LF needs an explicit name: labeling_function(name=...)(lambda x: ...)")
         doc = inspect.getdoc(func) or ""
         code = getattr(func, "__code__", None)
-        source = f"{code.co_filename}:{code.co_firstlineno}" if code else None
-        resources = dict(resources or {})
+        resources = dict(options.get("resources") or {})
+        description = options.get("description")
         super().__init__(
-            name,
-            params={"function": getattr(func, "__qualname__", repr(func)), "resources": resources, **(extra_params or {})},
-            fields=fields, labels=labels, tags=tags,
+            name,  # type: ignore[arg-type]  # checked by check_name
+            params={"function": getattr(func, "__qualname__", repr(func)), "resources": resources,
+                    **(extra_params or {})},
+            fields=options.get("fields", ()), labels=options.get("labels", ()), tags=options.get("tags", ()),
             description=description if description is not None else doc.split("\n", 1)[0],
-            version=version, source=source, hash_extra=[normalised_source(func), extra_hash],
+            version=options.get("version"), source=f"{code.co_filename}:{code.co_firstlineno}" if code else None,
+            hash_extra=[normalised_source(func), extra_hash],
         )
-        self.__dict__.update(func=func, resources=resources)
+        self._set(func=func, resources=resources)
 
     def __call__(self, x: Any) -> int:
         if type(x) is dict:  # give plain dicts the attribute access rows have
             x = Row(x)
         return self.func(x, **self.resources)
 
+    def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
+        """The function's own source (decorated, or wrapped in ``labeling_function(...)``) and the globals it reads."""
+        from weaksup.lf.source import function_lf_source
+
+        return function_lf_source(self, label_space)
+
+
+@overload
+def labeling_function(func: Callable[..., int], /) -> FunctionLF: ...
+
+
+@overload
+def labeling_function(
+    func: None = None, /, **options: Unpack[LFOptions]
+) -> Callable[[Callable[..., int]], FunctionLF]: ...
+
 
 def labeling_function(
-    func: Callable[..., int] | None = None,
-    *,
-    name: str | None = None,
-    resources: Mapping[str, Any] | None = None,
-    fields: Iterable[str] = (),
-    labels: Iterable[int] = (),
-    tags: Iterable[str] = (),
-    description: str | None = None,
-    version: str | None = None,
-) -> Any:
+    func: Callable[..., int] | None = None, /, **options: Unpack[LFOptions]
+) -> FunctionLF | Callable[[Callable[..., int]], FunctionLF]:
     """Turn a function ``f(row) -> int`` into a generic :class:`LabelingFunction`.
 
     Works bare (``@labeling_function``) and with options
@@ -334,16 +355,9 @@ def labeling_function(
     ----------
     func : callable, optional
         The function; given when used bare.
-    name : str, optional
-        Defaults to the function's name.
-    resources : mapping, optional
-        Keyword arguments passed to every call (as in Snorkel).
-    fields : iterable of str, optional
-        Columns the function reads, checked before application.
-    labels : iterable of int, optional
-        Class ids the function may return.
-    tags, description, version : optional
-        Metadata; ``description`` defaults to the docstring's first line.
+    **options
+        :class:`LFOptions`: ``name``, ``resources``, ``fields``, ``labels``, ``tags``,
+        ``description``, ``version``.
 
     Examples
     --------
@@ -355,17 +369,11 @@ def labeling_function(
     >>> short_comment({"text": "so cool"}), short_comment.kind, short_comment.tags
     (0, 'generic', ('length',))
     """
-
-    def wrap(f: Callable[..., int]) -> FunctionLF:
-        return FunctionLF(
-            f, name=name, resources=resources, fields=fields, labels=labels, tags=tags,
-            description=description, version=version,
-        )
-
-    if func is None:
-        return wrap
+    check_options(options, "labeling_function")
     if isinstance(func, str):
         raise LFDefinitionError(
             f"labeling_function({func!r}): pass the name as a keyword, labeling_function(name={func!r})"
         )
-    return wrap(func)
+    if func is None:
+        return lambda f: FunctionLF(f, **options)
+    return FunctionLF(func, **options)

@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf._re2 import word_translation
-from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value, short_hash
+from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value, short_hash
+from weaksup.lf.source import Code, LFSource, call_source
 
 _TOKEN = re.compile(r"\w+")
 # Characters whose lower case differs between Python's str.lower and Arrow's utf8_lower
@@ -71,16 +72,120 @@ def _resolve_labels(table: Mapping[Any, Any], label_space: LabelSpace | None, lf
                     "pass label_space=LabelSpace([...]) to map names to ids"
                 )
             label = label_space.id(label)
-        out[key] = _check_label(label, lf_name)
+        out[key] = check_label(label, lf_name)
     return out
 
 
 class LookupLF(LabelingFunction):
-    """Votes the label a table gives the field value (``by="value"``) or the text's tokens (``by="tokens"``)."""
+    """An LF voting the label a lookup table gives a row (distant supervision). :func:`lookup_lf` is this class.
+
+    Parameters
+    ----------
+    name : str
+        The LF's name.
+    table : mapping or path
+        ``{key: label}``, or a ``.csv``/``.tsv`` file with the header ``key,label``, or a
+        ``.json`` object. Labels are class ids, or class names with ``label_space``.
+    field : str, default "text"
+        The column to look up.
+    by : {"value", "tokens"}, default "value"
+        ``"value"``: the whole field value is the key (e.g. an author or a domain).
+        ``"tokens"``: the field is a text; its ``\\w+`` tokens are keys, and the LF votes
+        when the tokens found all map to one label (abstains when they disagree).
+    case_sensitive : bool, default False
+        Otherwise keys and values are compared lower-cased.
+    label_space : LabelSpace, optional
+        Maps class names in the table to ids.
+    tags, description, version : optional
+        Metadata (see :class:`~weaksup.lf.core.LabelingFunction`).
+
+    Examples
+    --------
+    >>> lf = lookup_lf("lexicon", {"subscribe": 1, "love": 0}, by="tokens")
+    >>> lf({"text": "Subscribe to me"}), lf({"text": "love it, subscribe"}), lf({"text": "hi"})
+    (1, -1, -1)
+    >>> lookup_lf("spammers", {"Spam Bot": 1}, field="author")({"author": "spam bot"})
+    1
+    >>> print(lf.to_source().code, end="")
+    lexicon = lookup_lf('lexicon', {'subscribe': 1, 'love': 0}, by='tokens')
+    """
 
     kind = "lookup"
     vectorised = True
     thread_safe = True
+    field: str
+    by: str
+    case_sensitive: bool
+    table: dict[Any, int]
+    table_source: str
+
+    def __init__(
+        self,
+        name: str,
+        table: Mapping[Any, int | str] | str | os.PathLike[str],
+        *,
+        field: str = "text",
+        by: str = "value",
+        case_sensitive: bool = False,
+        label_space: LabelSpace | None = None,
+        tags: Iterable[str] = (),
+        description: str = "",
+        version: str | None = None,
+    ) -> None:
+        check_name(name)
+        if by not in ("value", "tokens"):
+            raise LFDefinitionError(f"LF {name!r}: by must be 'value' or 'tokens'; got {by!r}")
+        source = "inline"
+        if isinstance(table, (str, os.PathLike)):
+            source = Path(table).name  # the file's name, not where the project sits: versions are portable
+            table = _read_table(Path(table), name)
+        if not isinstance(table, Mapping) or not table:
+            raise LFDefinitionError(f"LF {name!r}: the lookup table must be a non-empty mapping or file; got {table!r}")
+        resolved = _resolve_labels(table, label_space, name)
+        if not case_sensitive:
+            resolved = _lowered(resolved, name)
+        if by == "tokens":
+            bad = [k for k in resolved if not isinstance(k, str) or not _TOKEN.fullmatch(k)]
+            if bad:
+                raise LFDefinitionError(
+                    f"LF {name!r}: token keys must be single words (letters, digits, '_'); got {bad[:5]!r}. "
+                    "Use keyword_lf for phrases."
+                )
+        items = sorted(resolved.items(), key=lambda kv: repr(kv[0]))
+        shown = dict(items) if len(items) <= 50 else {"size": len(items), "sha1": short_hash(items)}
+        self._set(field=field, by=by, case_sensitive=case_sensitive, table=dict(resolved), table_source=source)
+        super().__init__(
+            name, params={"field": field, "by": by, "case_sensitive": case_sensitive, "table": shown, "source": source},
+            fields=(field,), labels=set(resolved.values()), tags=tags,
+            description=description or self.default_description(), version=version, hash_extra=items,
+        )
+        if by == "tokens":
+            patterns = [
+                (label, word_translation([k for k, v in resolved.items() if v == label], case_sensitive=case_sensitive))
+                for label in sorted(set(resolved.values()))
+            ]
+            self._set(_token_patterns=tuple(patterns))
+        elif all(isinstance(k, str) for k in resolved):
+            self._set(_keys=pa.array(list(resolved), type=pa.large_string()),
+                      _key_labels=np.array(list(resolved.values()), dtype=np.int64))
+        else:  # keys that are not strings (ids, numbers): looked up in Python
+            self._set(_keys=None, _key_labels=None)
+
+    def default_description(self) -> str:
+        return (f"{self.field} {'tokens' if self.by == 'tokens' else 'value'} looked up in a "
+                f"{len(self.table)}-entry table")
+
+    def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
+        """A ``lookup_lf(...)`` call reading the table's file when it is at hand, else writing the table out."""
+        options: dict[str, Any] = {}
+        if self.table_source != "inline" and Path(self.table_source).exists():
+            table = repr(self.table_source)
+            if label_space is not None:
+                options["label_space"] = Code("LABELS")
+        else:
+            table = repr(dict(self.table))
+        options.update(field=self.field, by=self.by, case_sensitive=self.case_sensitive)
+        return call_source(self, "lookup_lf", [repr(self.name), table], options)
 
     def _tokens_label(self, text: Any) -> int:
         if not isinstance(text, str):
@@ -134,95 +239,19 @@ class LookupLF(LabelingFunction):
         return votes
 
 
-def lookup_lf(
-    name: str,
-    table: Mapping[Any, int | str] | str | os.PathLike[str],
-    *,
-    field: str = "text",
-    by: str = "value",
-    case_sensitive: bool = False,
-    label_space: LabelSpace | None = None,
-    tags: Iterable[str] = (),
-    description: str = "",
-    version: str | None = None,
-) -> LookupLF:
-    """An LF voting the label a lookup table gives a row (distant supervision).
-
-    Parameters
-    ----------
-    name : str
-        The LF's name.
-    table : mapping or path
-        ``{key: label}``, or a ``.csv``/``.tsv`` file with the header ``key,label``, or a
-        ``.json`` object. Labels are class ids, or class names with ``label_space``.
-    field : str, default "text"
-        The column to look up.
-    by : {"value", "tokens"}, default "value"
-        ``"value"``: the whole field value is the key (e.g. an author or a domain).
-        ``"tokens"``: the field is a text; its ``\\w+`` tokens are keys, and the LF votes
-        when the tokens found all map to one label (abstains when they disagree).
-    case_sensitive : bool, default False
-        Otherwise keys and values are compared lower-cased.
-    label_space : LabelSpace, optional
-        Maps class names in the table to ids.
-
-    Examples
-    --------
-    >>> lf = lookup_lf("lexicon", {"subscribe": 1, "love": 0}, by="tokens")
-    >>> lf({"text": "Subscribe to me"}), lf({"text": "love it, subscribe"}), lf({"text": "hi"})
-    (1, -1, -1)
-    >>> lookup_lf("spammers", {"Spam Bot": 1}, field="author")({"author": "spam bot"})
-    1
-    """
-    _check_name(name)
-    if by not in ("value", "tokens"):
-        raise LFDefinitionError(f"LF {name!r}: by must be 'value' or 'tokens'; got {by!r}")
-    source = "inline"
-    if isinstance(table, (str, os.PathLike)):
-        source = Path(table).name  # the file's name, not where the project sits: versions are portable
-        table = _read_table(Path(table), name)
-    if not isinstance(table, Mapping) or not table:
-        raise LFDefinitionError(f"LF {name!r}: the lookup table must be a non-empty mapping or file; got {table!r}")
-    resolved = _resolve_labels(table, label_space, name)
-    if not case_sensitive:
-        lowered: dict[Any, int] = {}
-        for key, label in resolved.items():
-            k = key.lower() if isinstance(key, str) else key
-            if lowered.get(k, label) != label:
-                raise LFDefinitionError(
-                    f"LF {name!r}: keys that differ only in case map to different labels ({key!r}); "
-                    "pass case_sensitive=True or fix the table"
-                )
-            lowered[k] = label
-        resolved = lowered
-    if by == "tokens":
-        bad = [k for k in resolved if not isinstance(k, str) or not _TOKEN.fullmatch(k)]
-        if bad:
+def _lowered(resolved: dict[Any, int], name: str) -> dict[Any, int]:
+    """The table with string keys lower-cased; keys that differ only in case must agree."""
+    lowered: dict[Any, int] = {}
+    for key, label in resolved.items():
+        k = key.lower() if isinstance(key, str) else key
+        if lowered.get(k, label) != label:
             raise LFDefinitionError(
-                f"LF {name!r}: token keys must be single words (letters, digits, '_'); got {bad[:5]!r}. "
-                "Use keyword_lf for phrases."
+                f"LF {name!r}: keys that differ only in case map to different labels ({key!r}); "
+                "pass case_sensitive=True or fix the table"
             )
-    items = sorted(resolved.items(), key=lambda kv: repr(kv[0]))
-    shown = dict(items) if len(items) <= 50 else {"size": len(items), "sha1": short_hash(items)}
-    lf = LookupLF(
-        name, params={"field": field, "by": by, "case_sensitive": case_sensitive, "table": shown, "source": source},
-        fields=(field,), labels=set(resolved.values()), tags=tags,
-        description=description or f"{field} {'tokens' if by == 'tokens' else 'value'} looked up in a {len(items)}-entry table",
-        version=version, hash_extra=items,
-    )
-    extra: dict[str, Any] = {"field": field, "by": by, "case_sensitive": case_sensitive, "table": dict(resolved)}
-    if by == "tokens":
-        patterns = [
-            (label, word_translation([k for k, v in resolved.items() if v == label], case_sensitive=case_sensitive))
-            for label in sorted(set(resolved.values()))
-        ]
-        extra.update(_token_patterns=tuple(patterns))
-    else:
-        keys = [k for k in resolved]
-        if all(isinstance(k, str) for k in keys):
-            extra.update(_keys=pa.array(keys, type=pa.large_string()),
-                         _key_labels=np.array([resolved[k] for k in keys], dtype=np.int64))
-        else:  # keys that are not strings (ids, numbers): looked up in Python
-            extra.update(_keys=None, _key_labels=None)
-    lf.__dict__.update(extra)
-    return lf
+        lowered[k] = label
+    return lowered
+
+
+#: Build a :class:`LookupLF` (the factory is the class: one signature, one docstring).
+lookup_lf = LookupLF

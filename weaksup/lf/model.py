@@ -13,7 +13,8 @@ import pandas as pd
 
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value, is_missing, normalised_source
+from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value, is_missing, normalised_source
+from weaksup.lf.source import Code, LFSource, call_source, function_source, label_code
 
 
 def _canonical(obj: Any, depth: int = 0) -> Any:
@@ -73,10 +74,146 @@ def _score_fn(model: Any) -> Callable[[Any], np.ndarray]:
 
 
 class ModelScoreLF(LabelingFunction):
-    """Votes from a model's scores on a batch of rows, abstaining between thresholds."""
+    """An LF voting from a model's scores, abstaining where the model is unsure. :func:`model_score_lf` is this class.
+
+    The model scores a whole batch at once: ``predict_proba`` (or ``decision_function``)
+    of a fitted scikit-learn estimator, or any callable ``f(batch) -> scores``. The batch
+    is a list of values when ``field`` is one column (e.g. texts for a text pipeline), or a
+    DataFrame of the named columns. Rows with a missing input abstain.
+
+    Parameters
+    ----------
+    name : str
+        The LF's name.
+    model : estimator or callable
+        The scorer; it is used, never refitted.
+    field : str or sequence of str, default "text"
+        The input column(s).
+    thresholds : mapping of label to float, optional
+        For per-class scores (``predict_proba``): vote the class whose score reaches its
+        threshold (the highest such score; abstain on a tie or when none does).
+    above, below : mapping of one label to a float, optional
+        For one score per row: vote ``above``'s label when the score is >= its value,
+        ``below``'s label when <= its value; abstain in between.
+    classes : sequence, optional
+        The label of each score column; defaults to the model's ``classes_``.
+    label_space : LabelSpace, optional
+        Maps class names in ``classes``/``classes_`` to ids.
+    tags, description, version : optional
+        Metadata (see :class:`~weaksup.lf.core.LabelingFunction`).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> clf = LogisticRegression().fit(pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}), [0, 0, 1, 1])
+    >>> lf = model_score_lf("lr", clf, field=["x"], thresholds={0: 0.7, 1: 0.7})
+    >>> lf({"x": 0.0}), lf({"x": 1.5}), lf({"x": 3.0})
+    (0, -1, 1)
+    >>> def caps_ratio(texts):
+    ...     return np.array([sum(c.isupper() for c in t) / max(len(t), 1) for t in texts])
+    >>> shouting = model_score_lf("shouting", caps_ratio, above={1: 0.5})
+    >>> shouting({"text": "BUY NOW"}), shouting({"text": "nice"})
+    (1, -1)
+    >>> print(shouting.to_source().code, end="")
+    shouting = model_score_lf('shouting', caps_ratio, above={1: 0.5})
+    """
 
     kind = "model_score"
     vectorised = True
+    field: str | tuple[str, ...]
+    model: Any
+    thresholds: dict[int, float] | None
+    above: tuple[int, float] | None
+    below: tuple[int, float] | None
+    columns: tuple[int, ...]
+    _score: Callable[[Any], Any]
+
+    def __init__(
+        self,
+        name: str,
+        model: Any,
+        *,
+        field: str | Sequence[str] = "text",
+        thresholds: Mapping[int, float] | None = None,
+        above: Mapping[int, float] | None = None,
+        below: Mapping[int, float] | None = None,
+        classes: Sequence[int | str] | None = None,
+        label_space: LabelSpace | None = None,
+        tags: Iterable[str] = (),
+        description: str = "",
+        version: str | None = None,
+    ) -> None:
+        check_name(name)
+        score = _score_fn(model)
+        if thresholds is None and above is None and below is None:
+            raise LFDefinitionError(
+                f"LF {name!r}: give thresholds={{label: p}} (per-class scores) or above=/below= (one score per row)"
+            )
+        if thresholds is not None and (above is not None or below is not None):
+            raise LFDefinitionError(f"LF {name!r}: use either thresholds= or above=/below=, not both")
+        columns: tuple[int, ...] = ()
+        if thresholds is not None:
+            thresholds = {check_label(k, name): float(v) for k, v in thresholds.items()}
+            if classes is None:
+                classes = getattr(model, "classes_", None)
+            if classes is None:
+                raise LFDefinitionError(
+                    f"LF {name!r}: cannot tell which score column is which class; pass classes=[...]"
+                )
+            resolved = []
+            for c in list(classes):
+                if isinstance(c, str):
+                    if label_space is None:
+                        raise LFDefinitionError(
+                            f"LF {name!r}: the model's classes are names ({list(classes)!r}); pass label_space="
+                        )
+                    c = label_space.id(c)
+                resolved.append(check_label(c, name))
+            columns = tuple(resolved)
+            unknown = set(thresholds) - set(columns)
+            if unknown:
+                raise LFDefinitionError(f"LF {name!r}: thresholds for {sorted(unknown)} but the model scores classes {list(columns)}")
+        above_t = _single_threshold(above, "above", name)
+        below_t = _single_threshold(below, "below", name)
+        if above_t and below_t and below_t[1] >= above_t[1]:
+            raise LFDefinitionError(
+                f"LF {name!r}: below={below_t[1]} must be lower than above={above_t[1]}, or a row could get both labels"
+            )
+        labels = set(thresholds or ()) | {t[0] for t in (above_t, below_t) if t}
+        self._set(field=field if isinstance(field, str) else tuple(field), model=model, _score=score,
+                  thresholds=thresholds, above=above_t, below=below_t, columns=columns)
+        super().__init__(
+            name,
+            params={"field": field if isinstance(field, str) else list(field), "model": type(model).__name__,
+                    "thresholds": thresholds, "above": list(above_t) if above_t else None,
+                    "below": list(below_t) if below_t else None, "classes": list(columns)},
+            fields=(field,) if isinstance(field, str) else tuple(field), labels=labels, tags=tags,
+            description=description or self.default_description(), version=version,
+            hash_extra=_model_fingerprint(model),
+        )
+
+    def default_description(self) -> str:
+        return f"{type(self.model).__name__} scores on {self.field if isinstance(self.field, str) else list(self.field)}"
+
+    def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
+        """A ``model_score_lf(...)`` call when the model is a plain function; a fitted model is refused."""
+        if not inspect.isfunction(self.model):
+            raise LFDefinitionError(
+                f"LF {self.name!r} (model_score) holds a fitted model, which cannot be written as source: "
+                "save the model (e.g. joblib/skops) and build it in the module with model_score_lf(...)")
+        scorer = function_source(self.model, f"LF {self.name!r} (defined at {self.source})", label_space)
+        options: dict[str, Any] = {"field": self.field if isinstance(self.field, str) else list(self.field)}
+        if self.thresholds is not None:
+            options["thresholds"] = Code("{" + ", ".join(f"{label_code(k, label_space)}: {v!r}"
+                                                         for k, v in self.thresholds.items()) + "}")
+            options["classes"] = Code("[" + ", ".join(label_code(c, label_space) for c in self.columns) + "]")
+        for which, spec in (("above", self.above), ("below", self.below)):
+            if spec is not None:
+                options[which] = Code(f"{{{label_code(spec[0], label_space)}: {spec[1]!r}}}")
+        call = call_source(self, "model_score_lf", [repr(self.name), scorer.var], options)
+        return LFSource(call.var, call.code, (*scorer.imports, *call.imports), scorer.definitions,
+                        {**scorer.helpers})
 
     def _inputs(self, getter, n: int) -> tuple[Any, np.ndarray]:
         if isinstance(self.field, str):
@@ -90,11 +227,11 @@ class ModelScoreLF(LabelingFunction):
     def _votes(self, scores: Any, missing: np.ndarray, n: int) -> np.ndarray:
         scores = np.asarray(scores, dtype=float)
         if scores.shape[0] != n:
-            raise ValueError(f"model of LF {self.name!r} returned {scores.shape[0]} scores for {n} rows")
+            raise LFDefinitionError(f"model of LF {self.name!r} returned {scores.shape[0]} scores for {n} rows")
         votes = np.full(n, ABSTAIN, dtype=np.int64)
         if self.thresholds is not None:
             if scores.ndim != 2 or scores.shape[1] != len(self.columns):
-                raise ValueError(
+                raise LFDefinitionError(
                     f"LF {self.name!r} expects scores of shape (n, {len(self.columns)}) for classes "
                     f"{list(self.columns)}; the model returned shape {scores.shape}"
                 )
@@ -112,7 +249,7 @@ class ModelScoreLF(LabelingFunction):
             if scores.ndim == 2 and scores.shape[1] == 1:
                 scores = scores[:, 0]
             if scores.ndim != 1:
-                raise ValueError(
+                raise LFDefinitionError(
                     f"LF {self.name!r} uses above=/below= thresholds, which need one score per row; "
                     f"the model returned shape {scores.shape}: use thresholds={{label: p}} for per-class scores"
                 )
@@ -149,109 +286,8 @@ def _single_threshold(spec: Mapping[int, float] | None, which: str, name: str) -
     if not isinstance(spec, Mapping) or len(spec) != 1:
         raise LFDefinitionError(f"LF {name!r}: {which}= takes one {{label: score}} pair; got {spec!r}")
     (label, value), = spec.items()
-    return _check_label(label, name), float(value)
+    return check_label(label, name), float(value)
 
 
-def model_score_lf(
-    name: str,
-    model: Any,
-    *,
-    field: str | Sequence[str] = "text",
-    thresholds: Mapping[int, float] | None = None,
-    above: Mapping[int, float] | None = None,
-    below: Mapping[int, float] | None = None,
-    classes: Sequence[int | str] | None = None,
-    label_space: LabelSpace | None = None,
-    tags: Iterable[str] = (),
-    description: str = "",
-    version: str | None = None,
-) -> ModelScoreLF:
-    """An LF voting from a model's scores, abstaining where the model is unsure.
-
-    The model scores a whole batch at once: ``predict_proba`` (or ``decision_function``)
-    of a fitted scikit-learn estimator, or any callable ``f(batch) -> scores``. The batch
-    is a list of values when ``field`` is one column (e.g. texts for a text pipeline), or a
-    DataFrame of the named columns. Rows with a missing input abstain.
-
-    Parameters
-    ----------
-    name : str
-        The LF's name.
-    model : estimator or callable
-        The scorer; it is used, never refitted.
-    field : str or sequence of str, default "text"
-        The input column(s).
-    thresholds : mapping of label to float, optional
-        For per-class scores (``predict_proba``): vote the class whose score reaches its
-        threshold (the highest such score; abstain on a tie or when none does).
-    above, below : mapping of one label to a float, optional
-        For one score per row: vote ``above``'s label when the score is >= its value,
-        ``below``'s label when <= its value; abstain in between.
-    classes : sequence, optional
-        The label of each score column; defaults to the model's ``classes_``.
-    label_space : LabelSpace, optional
-        Maps class names in ``classes``/``classes_`` to ids.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> clf = LogisticRegression().fit(pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}), [0, 0, 1, 1])
-    >>> lf = model_score_lf("lr", clf, field=["x"], thresholds={0: 0.7, 1: 0.7})
-    >>> lf({"x": 0.0}), lf({"x": 1.5}), lf({"x": 3.0})
-    (0, -1, 1)
-    >>> def caps_ratio(texts):
-    ...     return np.array([sum(c.isupper() for c in t) / max(len(t), 1) for t in texts])
-    >>> shouting = model_score_lf("shouting", caps_ratio, above={1: 0.5})
-    >>> shouting({"text": "BUY NOW"}), shouting({"text": "nice"})
-    (1, -1)
-    """
-    _check_name(name)
-    score = _score_fn(model)
-    if thresholds is None and above is None and below is None:
-        raise LFDefinitionError(
-            f"LF {name!r}: give thresholds={{label: p}} (per-class scores) or above=/below= (one score per row)"
-        )
-    if thresholds is not None and (above is not None or below is not None):
-        raise LFDefinitionError(f"LF {name!r}: use either thresholds= or above=/below=, not both")
-    columns: tuple[int, ...] = ()
-    if thresholds is not None:
-        thresholds = {_check_label(k, name): float(v) for k, v in thresholds.items()}
-        if classes is None:
-            classes = getattr(model, "classes_", None)
-        if classes is None:
-            raise LFDefinitionError(
-                f"LF {name!r}: cannot tell which score column is which class; pass classes=[...]"
-            )
-        resolved = []
-        for c in list(classes):
-            if isinstance(c, str):
-                if label_space is None:
-                    raise LFDefinitionError(
-                        f"LF {name!r}: the model's classes are names ({list(classes)!r}); pass label_space="
-                    )
-                c = label_space.id(c)
-            resolved.append(_check_label(c, name))
-        columns = tuple(resolved)
-        unknown = set(thresholds) - set(columns)
-        if unknown:
-            raise LFDefinitionError(f"LF {name!r}: thresholds for {sorted(unknown)} but the model scores classes {list(columns)}")
-    above_t = _single_threshold(above, "above", name)
-    below_t = _single_threshold(below, "below", name)
-    if above_t and below_t and below_t[1] >= above_t[1]:
-        raise LFDefinitionError(
-            f"LF {name!r}: below={below_t[1]} must be lower than above={above_t[1]}, or a row could get both labels"
-        )
-    labels = set(thresholds or ()) | {t[0] for t in (above_t, below_t) if t}
-    lf = ModelScoreLF(
-        name,
-        params={"field": field if isinstance(field, str) else list(field), "model": type(model).__name__,
-                "thresholds": thresholds, "above": list(above_t) if above_t else None,
-                "below": list(below_t) if below_t else None, "classes": list(columns)},
-        fields=(field,) if isinstance(field, str) else tuple(field), labels=labels, tags=tags,
-        description=description or f"{type(model).__name__} scores on {field}", version=version,
-        hash_extra=_model_fingerprint(model),
-    )
-    lf.__dict__.update(field=field if isinstance(field, str) else tuple(field), model=model, _score=score,
-                       thresholds=thresholds, above=above_t, below=below_t, columns=columns)
-    return lf
+#: Build a :class:`ModelScoreLF` (the factory is the class: one signature, one docstring).
+model_score_lf = ModelScoreLF

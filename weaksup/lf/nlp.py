@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from weaksup.errors import LFDefinitionError
+from weaksup.errors import LFDefinitionError, ParameterTypeError
 from weaksup.labels import ABSTAIN
-from weaksup.lf.core import FunctionLF, Row, field_value, is_missing
+from weaksup.lf.core import FunctionLF, LFOptions, Row, check_options, field_value, is_missing
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from weaksup.lf.batch import Batch
 
 _LOADED: dict[str, Any] = {}  # pipelines loaded in this process, by SpacyPipeline.key
 
@@ -105,10 +110,27 @@ class SpacyPipeline:
 
 
 class SpacyLF(FunctionLF):
-    """An LF ``f(row) -> int`` whose row carries ``row.doc``, the spaCy Doc of its text field."""
+    """An LF ``f(row) -> int`` whose row carries ``row.doc``, the spaCy Doc of ``row[field]``.
+
+    ``options`` are :class:`~weaksup.lf.core.LFOptions` except ``fields`` (it reads ``field``).
+    """
 
     kind = "spacy"
     vectorised = True
+    field: str
+    pipeline: SpacyPipeline
+
+    def __init__(self, func: Callable[..., int], *, pipeline: SpacyPipeline | str = "blank:en", field: str = "text",
+                 **options: Unpack[LFOptions]) -> None:
+        if "fields" in options:
+            raise ParameterTypeError(f"spacy_lf reads one field: pass field={field!r}, not fields=")
+        pipe = pipeline if isinstance(pipeline, SpacyPipeline) else SpacyPipeline(pipeline)
+        self._set(field=field, pipeline=pipe)
+        super().__init__(
+            func, **options, fields=(field,),
+            extra_params={"field": field, "pipeline": pipe.name, "pipeline_key": pipe.key},
+            extra_hash=[pipe.entity_patterns, list(pipe.disable)],
+        )
 
     def _vote(self, row: Any, doc: Any) -> int:
         if doc is None:
@@ -122,29 +144,28 @@ class SpacyLF(FunctionLF):
         row = dict(x) if not isinstance(x, dict) else x
         return self._vote(row, self.pipeline.nlp(text))
 
-    def vote_batch(self, batch: Any) -> np.ndarray:
-        docs = batch._cached(("spacy_docs", self.field, self.pipeline.key),
-                             lambda: self.pipeline.docs(batch.values(self.field)))
+    def vote_batch(self, batch: Batch) -> np.ndarray:
+        docs = batch.cached(("spacy_docs", self.field, self.pipeline.key),
+                            lambda: self.pipeline.docs(batch.values(self.field)))
         return np.fromiter((self._vote(row, doc) for row, doc in zip(batch.rows(), docs)),
                            dtype=np.int64, count=batch.n)
 
 
-def spacy_lf(
-    func: Callable[..., int] | None = None,
-    *,
-    pipeline: SpacyPipeline | str = "blank:en",
-    field: str = "text",
-    name: str | None = None,
-    resources: Mapping[str, Any] | None = None,
-    labels: Iterable[int] = (),
-    tags: Iterable[str] = (),
-    description: str | None = None,
-    version: str | None = None,
-) -> Any:
+@overload
+def spacy_lf(func: Callable[..., int], /) -> SpacyLF: ...
+
+
+@overload
+def spacy_lf(func: None = None, /, *, pipeline: SpacyPipeline | str = "blank:en", field: str = "text",
+             **options: Unpack[LFOptions]) -> Callable[[Callable[..., int]], SpacyLF]: ...
+
+
+def spacy_lf(func: Callable[..., int] | None = None, /, *, pipeline: SpacyPipeline | str = "blank:en",
+             field: str = "text", **options: Unpack[LFOptions]) -> SpacyLF | Callable[[Callable[..., int]], SpacyLF]:
     """Decorate ``f(row) -> int`` as a spaCy LF: ``row.doc`` is the Doc of ``row[field]``.
 
-    Works bare or with options, like :func:`~weaksup.labeling_function`. Rows whose field
-    is missing abstain.
+    Works bare or with options, like :func:`~weaksup.labeling_function` (see :class:`SpacyLF`). Rows
+    whose field is missing abstain.
 
     Examples
     --------
@@ -156,20 +177,9 @@ def spacy_lf(
     >>> names_artist({"text": "shakira is the best"}), names_artist({"text": "sub to me"})
     (0, -1)
     """
-
-    def wrap(f: Callable[..., int]) -> SpacyLF:
-        pipe = pipeline if isinstance(pipeline, SpacyPipeline) else SpacyPipeline(pipeline)
-        lf = SpacyLF(
-            f, name=name, resources=resources, fields=(field,), labels=labels, tags=tags,
-            description=description, version=version,
-            extra_params={"field": field, "pipeline": pipe.name, "pipeline_key": pipe.key},
-            extra_hash=[pipe.entity_patterns, list(pipe.disable)],
-        )
-        lf.__dict__.update(field=field, pipeline=pipe)
-        return lf
-
+    check_options(options, "spacy_lf")
     if func is None:
-        return wrap
+        return lambda f: SpacyLF(f, pipeline=pipeline, field=field, **options)
     if not callable(func):
         raise LFDefinitionError(f"spacy_lf({func!r}): pass options as keywords, e.g. spacy_lf(pipeline=...)")
-    return wrap(func)
+    return SpacyLF(func, pipeline=pipeline, field=field, **options)

@@ -15,14 +15,19 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN
-from weaksup.lf.core import LabelingFunction, _check_label, _check_name, field_value, is_missing
+from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value, is_missing
+from weaksup.lf.source import LFSource, call_source, label_code
+
+if TYPE_CHECKING:
+    from weaksup.labels import LabelSpace
+    from weaksup.lf.batch import Batch
 
 _COMPARE = {ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Eq: operator.eq, ast.NotEq: operator.ne}
@@ -138,11 +143,59 @@ def _evaluate(program: Any, columns: dict[str, np.ndarray]) -> Any:
 
 
 class ThresholdLF(LabelingFunction):
-    """Votes ``label`` on rows where a rule over numeric fields holds."""
+    """An LF voting ``label`` on rows where a rule over numeric (or categorical) fields holds.
+
+    A row with a missing value in any field the rule reads abstains. :func:`threshold_lf` is this class.
+
+    Parameters
+    ----------
+    name : str
+        The LF's name.
+    rule : str
+        E.g. ``"amount > 1000 and verified == False"``, ``"0 < ratio <= 0.2"``,
+        ``"abs(temp - temp_lag1) > 5"``, ``"country in ['NL', 'BE']"``.
+    label : int
+        The class id to vote.
+    tags, description, version : optional
+        Metadata (see :class:`~weaksup.lf.core.LabelingFunction`).
+
+    Examples
+    --------
+    >>> lf = threshold_lf("big_unverified", "amount > 1000 and verified == False", label=1)
+    >>> lf.fields
+    ('amount', 'verified')
+    >>> lf({"amount": 5000, "verified": False}), lf({"amount": 5000, "verified": True})
+    (1, -1)
+    >>> print(lf.to_source().code, end="")
+    big_unverified = threshold_lf('big_unverified', 'amount > 1000 and verified == False', 1)
+    """
 
     kind = "threshold"
     vectorised = True
     thread_safe = True
+    rule: str
+    label: int
+    _program: Any
+
+    def __init__(self, name: str, rule: str, label: int, *, tags: Iterable[str] = (), description: str = "",
+                 version: str | None = None) -> None:
+        check_name(name)
+        label = check_label(label, name)
+        if not isinstance(rule, str) or not rule.strip():
+            raise LFDefinitionError(f"LF {name!r}: rule must be a non-empty string; got {rule!r}")
+        program, fields = _compile(rule, name)
+        self._set(rule=rule, label=label, _program=program)
+        super().__init__(
+            name, params={"rule": rule, "label": label}, fields=fields, labels=(label,), tags=tags,
+            description=description or self.default_description(), version=version,
+        )
+
+    def default_description(self) -> str:
+        return f"rule: {self.rule}"
+
+    def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
+        return call_source(self, "threshold_lf", [repr(self.name), repr(self.rule), label_code(self.label, label_space)],
+                           {})
 
     def _columns(self, getter) -> tuple[dict[str, np.ndarray], np.ndarray]:
         columns, missing = {}, None
@@ -181,45 +234,5 @@ class ThresholdLF(LabelingFunction):
         return self._votes(columns, missing, batch.n)
 
 
-def threshold_lf(
-    name: str,
-    rule: str,
-    label: int,
-    *,
-    tags: Iterable[str] = (),
-    description: str = "",
-    version: str | None = None,
-) -> ThresholdLF:
-    """An LF voting ``label`` on rows where a rule over numeric (or categorical) fields holds.
-
-    A row with a missing value in any field the rule reads abstains.
-
-    Parameters
-    ----------
-    name : str
-        The LF's name.
-    rule : str
-        E.g. ``"amount > 1000 and verified == False"``, ``"0 < ratio <= 0.2"``,
-        ``"abs(temp - temp_lag1) > 5"``, ``"country in ['NL', 'BE']"``.
-    label : int
-        The class id to vote.
-
-    Examples
-    --------
-    >>> lf = threshold_lf("big_unverified", "amount > 1000 and verified == False", label=1)
-    >>> lf.fields
-    ('amount', 'verified')
-    >>> lf({"amount": 5000, "verified": False}), lf({"amount": 5000, "verified": True})
-    (1, -1)
-    """
-    _check_name(name)
-    label = _check_label(label, name)
-    if not isinstance(rule, str) or not rule.strip():
-        raise LFDefinitionError(f"LF {name!r}: rule must be a non-empty string; got {rule!r}")
-    program, fields = _compile(rule, name)
-    lf = ThresholdLF(
-        name, params={"rule": rule, "label": label}, fields=fields, labels=(label,), tags=tags,
-        description=description or f"rule: {rule}", version=version,
-    )
-    lf.__dict__.update(_program=program, label=label)
-    return lf
+#: Build a :class:`ThresholdLF` (the factory is the class: one signature, one docstring).
+threshold_lf = ThresholdLF

@@ -6,7 +6,6 @@ the page opens in any browser, offline, and can be mailed or logged to MLflow as
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from weaksup.evaluate import METRIC_NAMES
+from weaksup.render import data_table, png_image
 from weaksup.report.plots import to_png
 
 if TYPE_CHECKING:
@@ -33,16 +33,6 @@ th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 .side { display: flex; gap: 2em; flex-wrap: wrap; }
 td.text { text-align: left; max-width: 560px; }
 """
-
-
-def _table(frame: pd.DataFrame, digits: int = 3, index: bool = True) -> str:
-    return frame.to_html(float_format=lambda v: f"{v:.{digits}f}", index=index, border=0, na_rep="–",
-                         escape=True)
-
-
-def _image(name: str, png: bytes) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
 
 
 def render(report: QualityReport) -> str:
@@ -66,17 +56,17 @@ def render(report: QualityReport) -> str:
         parts.append(ev.formatted().to_html(border=0))
         parts.append("<div class=\"side\">")
         for metrics in (ev.model, ev.baseline):
-            parts.append(f"<div><h3>{e(metrics.name)}: per class</h3>{_table(metrics.per_class)}</div>")
+            parts.append(f"<div><h3>{e(metrics.name)}: per class</h3>{data_table(metrics.per_class)}</div>")
         parts.append("</div>")
     parts.append("<h2>Labeling functions</h2>")
     stats = ", ".join(f"{k.replace('_', ' ')} {v:.1%}" if k != "mean_votes" else f"{v:.2f} votes per row"
                       for k, v in report.stats.items())
     parts.append(f"<p class=\"note\">Over all rows: {e(stats)}. Correct / Incorrect / Emp. Acc. are counted on the "
                  f"{e(p.get('lf_split', 'dev'))} gold split.</p>")
-    parts.append(_table(report.summary.drop(columns=["j"])))
+    parts.append(data_table(report.summary.drop(columns=["j"])))
     parts.append("<h2>Figures</h2><div class=\"figures\">")
     for name, fig in report.build_figures().items():
-        parts.append(_image(name, to_png(fig)))
+        parts.append(png_image(name, to_png(fig)))
     parts.append("</div>")
     if report.errors is not None:
         parts.append(f"<h2>LF error examples ({e(p.get('lf_split', 'dev'))} gold rows)</h2>")
@@ -87,7 +77,7 @@ def render(report: QualityReport) -> str:
                          .replace("<td>", "<td class=\"text\">"))
     parts.append("<h2>Provenance</h2>")
     shown = {k: v for k, v in p.items() if not k.startswith("lf.")}
-    parts.append(_table(pd.DataFrame({"value": shown}).rename_axis("param")))
+    parts.append(data_table(pd.DataFrame({"value": shown}).rename_axis("param")))
     manifest = json.dumps(report.manifest, indent=1, ensure_ascii=False, default=str)
     parts.append(f"<details><summary>LF manifest ({len(report.manifest)} LFs)</summary><pre>{e(manifest)}</pre>"
                  "</details>")

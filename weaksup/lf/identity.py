@@ -1,0 +1,109 @@
+"""What makes an LF's identity: its checked name and labels, its content hash (the version) and its source."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import inspect
+import json
+import math
+import sys
+import textwrap
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from weaksup.errors import LFDefinitionError
+
+_WEAKSUP_DIR = __file__.rsplit("/lf/", 1)[0]
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe rendering of an LF parameter (sets sorted, arrays listed, others repr'd)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((jsonable(v) for v in value), key=repr)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [jsonable(v) for v in value]
+    return repr(value)
+
+
+def short_hash(*parts: Any) -> str:
+    """An 8-hex-digit content hash of JSON-safe parts."""
+    blob = json.dumps([jsonable(p) for p in parts], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest()[:8]
+
+
+def normalised_source(func: Callable[..., Any]) -> str:
+    """The function's code with formatting, comments, docstring and decorators removed.
+
+    Editing what the function does changes this string; reformatting it does not.
+    Falls back to the bytecode when the source is not available (e.g. ``exec``).
+    """
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        code = getattr(func, "__code__", None)
+        if code is None:
+            return repr(func)
+        return code.co_code.hex() + repr(code.co_consts) + repr(code.co_names)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if hasattr(node, "decorator_list"):
+                node.decorator_list = []
+            body = getattr(node, "body", None)
+            if (
+                isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+def caller_location() -> str:
+    """``file:line`` of the first stack frame outside the weaksup package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_WEAKSUP_DIR):
+        frame = frame.f_back
+    if frame is None:  # pragma: no cover
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def check_name(name: object) -> str:
+    """``name`` if it is a valid LF name (non-blank, no ``@``, no line break), else :class:`LFDefinitionError`.
+
+    Examples
+    --------
+    >>> check_name("kw_sub")
+    'kw_sub'
+    """
+    if not isinstance(name, str) or not name.strip() or any(c in name for c in "@\n\t"):
+        raise LFDefinitionError(
+            f"LF name must be a non-blank string without '@' or line breaks; got {name!r}"
+        )
+    return name
+
+
+def check_label(label: object, lf_name: str) -> int:
+    """``label`` as an ``int`` if it is a class id (an int >= 0, not a bool), else :class:`LFDefinitionError`.
+
+    Examples
+    --------
+    >>> check_label(np.int64(1), "kw_sub")
+    1
+    """
+    if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or label < 0:
+        raise LFDefinitionError(
+            f"LF {lf_name!r}: label must be a class id (an int >= 0, e.g. LabelSpace(...)['spam']); "
+            f"got {label!r}"
+        )
+    return int(label)

@@ -1,0 +1,338 @@
+"""The :class:`Workbench`: write labeling functions in a notebook and see at once what each one does.
+
+A workbench keeps the data, the **dev** gold split and the current LFs. It caches the votes of every LF by
+``name@version`` (:mod:`~weaksup.workbench.cache`), so adding or editing one LF computes only that LF's column.
+:meth:`Workbench.preview` shows an LF's coverage, dev accuracy, overlaps and conflicts with the others, and
+sample rows with the matching keyword or regex span highlighted (:mod:`~weaksup.workbench.preview`);
+:meth:`Workbench.summary` the LF summary, the label model against majority vote on dev and uncovered rows
+(:mod:`~weaksup.workbench.summary`); :meth:`Workbench.clusters` groups of similar rows with their votes;
+:meth:`Workbench.export` writes the LFs into a module for ``labeling_functions/`` (:mod:`weaksup.lf.export`).
+
+The test gold split is never used here: LFs are written on dev, test is for measuring.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.analysis import lf_summary, vote_stats
+from weaksup.clusters import ClusterView, cluster_view
+from weaksup.errors import DataError, MissingColumnError, ParameterError
+from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.lf.core import LabelingFunction
+from weaksup.lf.export import export_module
+from weaksup.models.base import BaseLabelModel
+from weaksup.models.fitting import fit_label_model
+from weaksup.registry import Registry
+from weaksup.render import highlight
+from weaksup.validation import as_label_space
+from weaksup.votes import VoteMatrix
+from weaksup.workbench.cache import CacheInfo, VoteCache
+from weaksup.workbench.inputs import as_registry, dev_labels, load_gold_set
+from weaksup.workbench.preview import LFPreview, RowSample, preview_lf
+from weaksup.workbench.summary import WorkbenchSummary, dev_evaluation
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CacheInfo", "LFPreview", "Workbench", "WorkbenchSummary", "highlight"]
+
+
+class Workbench:
+    """A notebook session for writing LFs: data, dev gold, the current LFs and their cached votes.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The rows LFs are written for (all of them, or a sample).
+    gold : GoldSet, path, Series or array, optional
+        Gold labels. Only the **dev** split is used: a :class:`~weaksup.gold.GoldSet` or a gold-set folder
+        gives its ``dev`` rows; a Series maps row ids to class names or ids (taken as dev); an array gives one
+        class id per row (``ABSTAIN`` for rows without gold).
+    lfs : Registry, LabelingFunction, iterable of them or module name, optional
+        The LFs to start from (a module name or ``.py`` path is loaded with :meth:`Registry.from_modules`).
+    id_column : str or None, default "row_id"
+        The column of unique row ids (``None``: the index).
+    text_column : str or None, default "text"
+        The text shown in samples, highlighted, and clustered.
+    label_space : LabelSpace or sequence of str, optional
+        The classes; defaults to the registry's, then the gold set's.
+    label_model : label model instance or class, optional
+        The model :meth:`summary` compares with majority vote; default :func:`~weaksup.default_label_model`.
+        An instance is copied with ``sklearn.base.clone`` (e.g. ``DawidSkene(cardinality=2)``).
+    fault_tolerant : bool, default False
+        Passed to :func:`~weaksup.apply_lfs`: by default an LF that raises stops with the row id.
+    seed : int, default 0
+        Seeds the samples, the label model and the clusters.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaksup import keyword_lf
+    >>> df = pd.DataFrame({"row_id": ["a", "b", "c", "d"],
+    ...                    "text": ["subscribe to me", "nice song", "sub 4 sub", "great song"]})
+    >>> wb = Workbench(df, gold=pd.Series({"a": 1, "b": 0, "c": 1}), label_space=["ham", "spam"])
+    >>> p = wb.preview(keyword_lf("kw_sub", ["subscribe", "sub"], 1))
+    >>> p.coverage, p.correct, p.incorrect
+    (0.5, 2, 0)
+    >>> wb.add(p.lf).add(keyword_lf("kw_song", "song", 0)).votes.values.tolist()
+    [[1, -1], [-1, 0], [1, -1], [-1, 0]]
+    >>> wb.cache_info()
+    CacheInfo(hits=1, misses=2, size=2)
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        gold: Any = None,
+        lfs: Any = None,
+        *,
+        id_column: str | None = "row_id",
+        text_column: str | None = "text",
+        label_space: LabelSpace | Sequence[str] | None = None,
+        label_model: BaseLabelModel | type[BaseLabelModel] | None = None,
+        fault_tolerant: bool = False,
+        seed: int = 0,
+    ) -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise DataError(f"Workbench(data=...) needs a pandas DataFrame; got {type(data).__name__}")
+        columns = [str(c) for c in data.columns]
+        if id_column is not None and id_column not in columns:
+            raise MissingColumnError(f"Workbench: id column {id_column!r} is not in the data; its columns are "
+                                     f"{columns}. Pass id_column= naming a unique column, or id_column=None")
+        if text_column is not None and text_column not in columns:
+            raise MissingColumnError(f"Workbench: text column {text_column!r} is not in the data; its columns are "
+                                     f"{columns}. Pass text_column= (or None for data without text)")
+        ids = pd.Index(data[id_column] if id_column is not None else data.index)
+        if not ids.is_unique or ids.hasnans:
+            dupes = ids[ids.duplicated()].unique()[:5].tolist()
+            raise DataError(f"Workbench: row ids must be unique and present; repeated: {dupes}. Use "
+                            "weaksup.data.make_row_ids() to derive stable unique ids")
+        self.data = data
+        self.id_column = id_column
+        self.text_column = text_column
+        self.row_ids = ids.to_numpy()
+        self.fault_tolerant = fault_tolerant
+        self.seed = seed
+        self._label_model = label_model
+        registry = as_registry(lfs)
+        given = label_space if label_space is not None else registry.label_space
+        space = None if given is None else as_label_space(given, where="Workbench(label_space=...)")
+        gold_set = load_gold_set(gold, space)
+        if space is None and gold_set is not None:
+            space = gold_set.label_space
+        self.label_space: LabelSpace | None = space
+        self.gold_hash: str = gold_set.hash if gold_set is not None else ""
+        self.y_dev = dev_labels(gold if gold_set is None else gold_set, self.row_ids, space, id_column=id_column)
+        self._lfs: dict[str, LabelingFunction] = {}
+        self._cache = VoteCache(data, space, id_column, fault_tolerant)
+        self._rows = RowSample(self.row_ids, data[text_column].to_numpy() if text_column is not None else None,
+                               id_column, text_column, seed)
+        self.add(*registry.lfs)
+
+    # ------------------------------------------------------------------ votes
+    @property
+    def cardinality(self) -> int:
+        """The number of classes (from the label space, else the largest vote or gold id + 1)."""
+        if self.label_space is not None:
+            return self.label_space.cardinality
+        top = max([int(self.y_dev.max(initial=-1))] + [max(lf.labels, default=-1) for lf in self._lfs.values()]
+                  + [int(c.max(initial=-1)) for c in self._cache.columns()])
+        return max(top + 1, 2)
+
+    @property
+    def class_names(self) -> list[str]:
+        """The class names (``"0"``, ``"1"``... without a label space)."""
+        return list(self.label_space) if self.label_space is not None else [str(c) for c in range(self.cardinality)]
+
+    def cache_info(self) -> CacheInfo:
+        """How often :meth:`add` or :meth:`preview` reused a cached vote column (``hits``) or applied the LF to
+        every row (``misses``), and how many columns are cached."""
+        return self._cache.info()
+
+    def refresh(self, name: str | None = None) -> Workbench:
+        """Forget cached votes (of one LF, or all): for an LF whose globals changed but not its version."""
+        self._cache.forget(None if name is None else self[name].lf_id)
+        self._cache.compute([lf for lf in self._lfs.values() if lf.lf_id not in self._cache])
+        return self
+
+    # ------------------------------------------------------------------ the LF set
+    def add(self, *lfs: LabelingFunction) -> Workbench:
+        """Add LFs (an LF with a name already present replaces it: re-running an edited cell just works).
+
+        Only the columns of new versions are computed. Returns the workbench, so calls chain.
+        """
+        self._cache.compute(lfs)
+        for lf in lfs:
+            old = self._lfs.get(lf.name)
+            if old is not None and old.version != lf.version:
+                logger.info("replaced %s with %s", old.lf_id, lf.lf_id)
+            self._lfs[lf.name] = lf
+        return self
+
+    def remove(self, name: str) -> Workbench:
+        """Remove the LF of that name (its votes stay cached, so adding it back costs nothing)."""
+        del self._lfs[self[name].name]
+        return self
+
+    def __getitem__(self, name: str) -> LabelingFunction:
+        if name in self._lfs:
+            return self._lfs[name]
+        return Registry(self.lfs)[name]  # an UnknownLFError naming the closest LFs
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._lfs
+
+    def __len__(self) -> int:
+        return len(self._lfs)
+
+    @property
+    def lfs(self) -> list[LabelingFunction]:
+        """The current LFs, in the order they were added."""
+        return list(self._lfs.values())
+
+    @property
+    def registry(self) -> Registry:
+        """The current LFs as a :class:`Registry` with the workbench's label space."""
+        return Registry(self.lfs, label_space=self.label_space)
+
+    @property
+    def votes(self) -> VoteMatrix:
+        """The votes of the current LFs on every row (from the cache)."""
+        lfs = self.lfs
+        cached = [self._cache.stored(lf) for lf in lfs]
+        values = np.column_stack([c.column for c in cached]) if lfs else \
+            np.empty((len(self.row_ids), 0), dtype=np.int8)
+        return VoteMatrix(values, row_ids=self.row_ids, lf_names=[lf.name for lf in lfs],
+                          lf_versions=[lf.version for lf in lfs], label_space=self.label_space,
+                          faults={lf.name: c.faults for lf, c in zip(lfs, cached)})
+
+    def __repr__(self) -> str:
+        n_dev = int((self.y_dev != ABSTAIN).sum())
+        return (f"Workbench({len(self.row_ids)} rows, {n_dev} dev gold rows, {len(self)} LFs: {list(self._lfs)[:8]}"
+                f"{'...' if len(self) > 8 else ''})")
+
+    # ------------------------------------------------------------------ looking at LFs
+    def preview(self, lf: LabelingFunction, *, n_samples: int = 5) -> LFPreview:
+        """What ``lf`` does: coverage, dev gold accuracy, overlaps and conflicts, and sample rows.
+
+        The LF is not added (use :meth:`add`), but its votes are cached, so adding it next costs nothing.
+        An LF with the name of one in the workbench is compared with the *other* LFs (an edit preview).
+
+        Parameters
+        ----------
+        lf : LabelingFunction
+        n_samples : int, default 5
+            Sample rows shown in each of ``fires``, ``wrong`` and ``conflicts``.
+        """
+        column = self._cache.votes(lf).column
+        others = {o.name: self._cache.stored(o).column for o in self._lfs.values() if o.name != lf.name}
+        frame = pd.DataFrame(others) if others else pd.DataFrame(index=range(len(column)))
+        return preview_lf(lf, column, frame, self.y_dev, self.class_names, self._rows, n_samples=n_samples)
+
+    #: Another name for :meth:`preview` ("try an LF"), kept for the notebooks that use it.
+    try_lf = preview
+
+    # ------------------------------------------------------------------ label model
+    def _make_label_model(self) -> BaseLabelModel:
+        from sklearn.base import clone
+
+        from weaksup.models import default_label_model
+
+        model = self._label_model
+        if model is None:
+            return default_label_model(self.cardinality, dev_gold=bool((self.y_dev != ABSTAIN).any()), seed=self.seed)
+        if isinstance(model, type):
+            return model(cardinality=self.cardinality, seed=self.seed)
+        return clone(model)  # type: ignore[no-any-return]
+
+    def fit_label_model(self) -> BaseLabelModel:
+        """The label model fitted on the votes of every row (and, if it learns from them, the dev gold rows)."""
+        L = self.votes.values
+        dev = self.y_dev != ABSTAIN
+        return fit_label_model(self._make_label_model(), L, L_dev=L[dev] if dev.any() else None,
+                               y_dev=self.y_dev[dev] if dev.any() else None)
+
+    def summary(self, *, n_uncovered: int = 10) -> WorkbenchSummary:
+        """The LF summary (``lf_summary`` columns, accuracy on dev gold), label model vs majority vote on dev,
+        and ``n_uncovered`` sample rows no LF covers."""
+        vm = self.votes
+        has_dev = bool((self.y_dev != ABSTAIN).any())
+        table = lf_summary(vm, self.lfs, gold=self.y_dev if has_dev else None)
+        uncovered = np.flatnonzero((vm.values == ABSTAIN).all(axis=1))
+        evaluation = dev_evaluation(self._make_label_model(), vm.values, self.y_dev, self.class_names,
+                                    gold_hash=self.gold_hash, seed=self.seed) if self._lfs else None
+        return WorkbenchSummary(
+            lfs=table, evaluation=evaluation, stats=vote_stats(vm),
+            uncovered=self._rows.frame(self._rows.sample(uncovered, n_uncovered)), n_uncovered=len(uncovered),
+            text_column=self.text_column,
+        )
+
+    # ------------------------------------------------------------------ clusters
+    def clusters(self, n: int = 10, *, rows: str | np.ndarray = "all", n_examples: int = 3,
+                 embeddings: np.ndarray | None = None) -> ClusterView:
+        """Groups of similar rows with their vote profile, so one decision (one LF) can label a group.
+
+        Parameters
+        ----------
+        n : int, default 10
+            The number of clusters.
+        rows : {"all", "uncovered"} or boolean mask
+            Which rows to cluster: ``"uncovered"`` finds what the next LF could cover.
+        n_examples : int, default 3
+            Example texts per cluster.
+        embeddings : array (n_rows, d), optional
+            Vectors of every data row (e.g. sentence embeddings) to cluster instead of TF-IDF.
+
+        Returns
+        -------
+        weaksup.clusters.ClusterView
+            ``.table`` (size, coverage, each class's share of votes, conflict, dev gold shares, top
+            terms, examples) and ``.assignments`` (cluster of each row id).
+        """
+        if self.text_column is None and embeddings is None:
+            raise MissingColumnError("Workbench.clusters needs text_column= (or embeddings=) to compare rows")
+        L = self.votes.values
+        if isinstance(rows, str):
+            if rows not in ("all", "uncovered"):
+                raise ParameterError(f"rows must be 'all', 'uncovered' or a boolean mask; got {rows!r}")
+            mask = (L == ABSTAIN).all(axis=1) if rows == "uncovered" else np.ones(len(L), dtype=bool)
+        else:
+            mask = np.asarray(rows, dtype=bool)
+            if mask.shape != (len(L),):
+                raise ParameterError(f"rows mask must have one entry per data row ({len(L)}); got shape {mask.shape}")
+        at = np.flatnonzero(mask)
+        texts = self.data[self.text_column].to_numpy()[at] if self.text_column else np.array([""] * len(at))
+        return cluster_view(texts, L[at], self.class_names, self.row_ids[at], n=n,
+                            gold=self.y_dev[at] if (self.y_dev != ABSTAIN).any() else None,
+                            embeddings=None if embeddings is None else np.asarray(embeddings)[at],
+                            n_examples=n_examples, seed=self.seed)
+
+    # ------------------------------------------------------------------ export
+    def export(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the current LFs into a Python module that :meth:`Registry.from_modules` loads unchanged.
+
+        See :func:`weaksup.lf.export.write_module`: factory kinds are written as calls with their parameters
+        (so the module's LFs have the same versions), decorated LFs as their source code with the imports and
+        constants they use. An LF whose source cannot be written (a fitted model, a lambda, a function without
+        source, a global that is not a constant or an import) is refused with its name and how to move it by
+        hand; nothing is written then.
+
+        Parameters
+        ----------
+        path : path-like
+            The ``.py`` file to write, e.g. ``labeling_functions/my_task.py``.
+        overwrite : bool, default False
+            Replace an existing file.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        return export_module(self.lfs, path, label_space=self.label_space, overwrite=overwrite)

@@ -1,0 +1,127 @@
+"""The workbench's vote cache: one vote column (and fault count) per ``name@version``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from weaksup.apply import apply_lfs
+from weaksup.errors import LFDefinitionError
+from weaksup.labels import LabelSpace
+from weaksup.lf.core import LabelingFunction
+from weaksup.validation import check_lf_labels
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CacheInfo", "CachedVotes", "VoteCache"]
+
+
+class CacheInfo(NamedTuple):
+    """Vote-column cache statistics: a hit reuses a column, a miss applies one LF to every row."""
+
+    hits: int
+    misses: int
+    size: int
+
+
+class CachedVotes(NamedTuple):
+    """The votes of one LF on every row (read-only ``int16``) and how many rows it failed on."""
+
+    column: np.ndarray
+    faults: int
+
+
+class VoteCache:
+    """Vote columns of LFs on one DataFrame, keyed by ``lf_id``: editing an LF computes only its column.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The rows.
+    label_space : LabelSpace, optional
+        Votes outside it are refused before anything is applied.
+    id_column : str or None
+        Passed to :func:`~weaksup.apply_lfs`.
+    fault_tolerant : bool, default False
+        Passed to :func:`~weaksup.apply_lfs`.
+
+    Examples
+    --------
+    >>> from weaksup import keyword_lf
+    >>> cache = VoteCache(pd.DataFrame({"row_id": [1, 2], "text": ["sub now", "song"]}), None, "row_id")
+    >>> lf = keyword_lf("kw_sub", "sub", 1)
+    >>> cache.votes(lf).column.tolist(), cache.votes(lf).column.tolist(), cache.info()
+    ([1, -1], [1, -1], CacheInfo(hits=1, misses=1, size=1))
+    """
+
+    def __init__(self, data: pd.DataFrame, label_space: LabelSpace | None, id_column: str | None,
+                 fault_tolerant: bool = False) -> None:
+        self.data = data
+        self.label_space = label_space
+        self.id_column = id_column
+        self.fault_tolerant = fault_tolerant
+        self._votes: dict[str, CachedVotes] = {}
+        self._hits = 0
+        self._misses = 0
+
+    def __contains__(self, lf_id: object) -> bool:
+        return lf_id in self._votes
+
+    def columns(self) -> Iterable[np.ndarray]:
+        """Every cached column."""
+        return (cached.column for cached in self._votes.values())
+
+    def votes(self, lf: LabelingFunction) -> CachedVotes:
+        """The votes of ``lf``: from the cache (a hit), or applied now (a miss)."""
+        self.compute([lf])
+        return self._votes[lf.lf_id]
+
+    def stored(self, lf: LabelingFunction) -> CachedVotes:
+        """The votes of an LF that is expected in the cache (not counted as a hit)."""
+        cached = self._votes.get(lf.lf_id)
+        return cached if cached is not None else self.votes(lf)
+
+    def compute(self, lfs: Iterable[LabelingFunction]) -> None:
+        """Cache the columns of ``lfs``: the missing ones are applied in one pass (a hit per cached one)."""
+        missing: dict[str, LabelingFunction] = {}
+        for lf in lfs:
+            if not isinstance(lf, LabelingFunction):
+                raise LFDefinitionError(
+                    f"expected a LabelingFunction; got {type(lf).__name__} {lf!r}. Decorate the function with "
+                    "@labeling_function or build it with keyword_lf/regex_lf/... first"
+                )
+            if lf.lf_id in self._votes or lf.lf_id in missing:
+                self._hits += 1
+                continue
+            check_lf_labels(lf, self.label_space, fix="; vote LABELS['name'] ids")
+            missing[lf.lf_id] = lf
+        batches: list[list[LabelingFunction]] = []
+        for lf in missing.values():  # one application per batch of distinct names (spaCy docs built once)
+            target = next((b for b in batches if all(o.name != lf.name for o in b)), None)
+            if target is None:
+                batches.append(target := [])
+            target.append(lf)
+        for batch in batches:
+            self._misses += len(batch)
+            votes = apply_lfs(batch, self.data, label_space=self.label_space, id_column=self.id_column,
+                              fault_tolerant=self.fault_tolerant, progress=len(self.data) * len(batch) >= 10**6)
+            for j, lf in enumerate(batch):
+                column = votes.values[:, j].astype(np.int16)
+                column.setflags(write=False)
+                self._votes[lf.lf_id] = CachedVotes(column, votes.faults.get(lf.name, 0))
+            logger.debug("computed votes of %s on %d rows", [lf.lf_id for lf in batch], len(self.data))
+
+    def forget(self, lf_id: str | None = None) -> None:
+        """Drop one LF's column (by ``lf_id``), or all of them."""
+        if lf_id is None:
+            self._votes.clear()
+        else:
+            self._votes.pop(lf_id, None)
+
+    def info(self) -> CacheInfo:
+        """Hits, misses and the number of cached columns."""
+        return CacheInfo(self._hits, self._misses, len(self._votes))

@@ -1,0 +1,107 @@
+"""What a :class:`~weaksup.workbench.Workbench` accepts as LFs and as gold, turned into one form each."""
+
+from __future__ import annotations
+
+import logging
+import os
+import types
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.errors import DataError, LFDefinitionError
+from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.lf.core import LabelingFunction
+from weaksup.registry import Registry
+from weaksup.validation import is_gold_set
+
+if TYPE_CHECKING:
+    from weaksup.gold import GoldSet
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["as_registry", "dev_labels", "load_gold_set"]
+
+
+def as_registry(lfs: Any) -> Registry:
+    """A :class:`~weaksup.Registry` from a registry, an LF, an iterable of LFs, or a module name or path.
+
+    Examples
+    --------
+    >>> from weaksup import keyword_lf
+    >>> list(as_registry(keyword_lf("kw", "x", 1))), len(as_registry(None))
+    (['kw'], 0)
+    """
+    if lfs is None:
+        return Registry()
+    if isinstance(lfs, Registry):
+        return lfs
+    if isinstance(lfs, (str, os.PathLike, types.ModuleType)):
+        return Registry.from_modules(lfs)
+    if isinstance(lfs, LabelingFunction):
+        return Registry([lfs])
+    if isinstance(lfs, Iterable):
+        return Registry(list(lfs))
+    raise LFDefinitionError(f"Workbench(lfs=...) takes a Registry, LFs, or a module name; got {type(lfs).__name__}")
+
+
+def load_gold_set(gold: Any, label_space: LabelSpace | None) -> GoldSet | None:
+    """The gold set behind ``gold`` (a GoldSet or a gold-set folder); None for labels given directly.
+
+    Raises :class:`~weaksup.errors.DataError` for anything else, or a gold set without a dev split.
+    """
+    if gold is None or isinstance(gold, (pd.Series, np.ndarray, list, tuple, Mapping)):
+        return None
+    if isinstance(gold, (str, os.PathLike)):
+        from weaksup.gold import load_gold
+
+        gold = load_gold(gold, label_space=label_space)
+    if not is_gold_set(gold):
+        raise DataError(f"Workbench(gold=...) takes a GoldSet, a gold-set folder, a Series (row id -> label) "
+                        f"or an array of class ids; got {type(gold).__name__}")
+    if "dev" not in gold.counts():
+        raise DataError(f"gold set {gold.task} has no dev split (it has {gold.counts()}); the workbench shows "
+                        "dev gold only, since test is for measuring. Label a dev split first")
+    return gold  # type: ignore[no-any-return]
+
+
+def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *,
+               id_column: str | None = None) -> np.ndarray:
+    """The dev gold class id of every row (``ABSTAIN`` where none) from a GoldSet, a Series by row id, or an array.
+
+    Examples
+    --------
+    >>> dev_labels(pd.Series({"a": "spam"}), np.array(["a", "b"]), LabelSpace(["ham", "spam"])).tolist()
+    [1, -1]
+    """
+    n = len(row_ids)
+    if gold is None:
+        return np.full(n, ABSTAIN, dtype=np.int64)
+    if is_gold_set(gold):
+        y = gold.y(row_ids, split="dev")
+    elif isinstance(gold, (pd.Series, Mapping)):
+        mapped = pd.Index(row_ids).map(pd.Series(gold).to_dict().get)
+        y = np.array([_class_id(v, label_space) for v in mapped], dtype=np.int64)
+    else:
+        y = np.asarray(gold).reshape(-1)
+        if len(y) != n:
+            raise DataError(f"Workbench: gold has {len(y)} labels but the data has {n} rows; pass one class id "
+                            f"per row ({ABSTAIN} for rows without gold), a Series by row id, or a GoldSet")
+        y = np.array([_class_id(v, label_space) for v in y], dtype=np.int64)
+    if (y != ABSTAIN).sum() == 0:
+        some = list(pd.Series(gold).index[:3]) if isinstance(gold, (pd.Series, Mapping)) else []
+        logger.warning("Workbench: no data row has a dev gold label (gold ids %s..., data ids %s...): check that "
+                       "the gold ids are the data's %s values", some, list(row_ids[:3]), id_column)
+    return np.asarray(y, dtype=np.int64)
+
+
+def _class_id(value: Any, label_space: LabelSpace | None) -> int:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ABSTAIN
+    if isinstance(value, str):
+        if label_space is None:
+            raise DataError(f"Workbench: gold label {value!r} is a class name; pass label_space=[...] too")
+        return label_space.id(value)
+    return int(value)

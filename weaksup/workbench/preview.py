@@ -1,0 +1,226 @@
+"""What one LF does on the workbench's rows: :class:`LFPreview`, computed by the pure :func:`preview_lf`."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.labels import ABSTAIN
+from weaksup.lf.core import LabelingFunction
+from weaksup.render import NOTEBOOK_STYLE, clip, html_table
+
+__all__ = ["LFPreview", "RowSample", "preview_lf"]
+
+
+@dataclass(frozen=True)
+class RowSample:
+    """Sample rows as small frames: row id, extra columns, then the text (seeded, so samples repeat).
+
+    Examples
+    --------
+    >>> rows = RowSample(np.array(["a", "b", "c"]), np.array(["x", "y", "z"]), "row_id", "text", seed=0)
+    >>> rows.frame(rows.sample(np.arange(3), 2), vote=["spam", "ham"]).columns.tolist()
+    ['row_id', 'vote', 'text']
+    """
+
+    row_ids: np.ndarray
+    texts: np.ndarray | None
+    id_column: str | None
+    text_column: str | None
+    seed: int = 0
+
+    def sample(self, positions: np.ndarray, n: int) -> np.ndarray:
+        """At most ``n`` of ``positions``, in row order."""
+        if len(positions) <= n:
+            return positions
+        rng = np.random.default_rng(self.seed)
+        return np.sort(rng.choice(positions, size=n, replace=False))
+
+    def frame(self, positions: np.ndarray, **extra: Any) -> pd.DataFrame:
+        """The rows at ``positions``: their ids, the ``extra`` columns, and their texts."""
+        frame = pd.DataFrame({self.id_column or "row_id": self.row_ids[positions]})
+        for key, values in extra.items():
+            frame[key] = values
+        if self.text_column is not None and self.texts is not None:
+            frame[self.text_column] = self.texts[positions]
+        return frame
+
+
+def class_names(values: np.ndarray, names: Sequence[str]) -> list[str]:
+    """The class name of each id (the id itself when outside ``names``)."""
+    return [names[int(v)] if 0 <= int(v) < len(names) else str(int(v)) for v in values]
+
+
+@dataclass(frozen=True)
+class LFPreview:
+    """What one LF does on the workbench's data, and on its dev gold rows.
+
+    Attributes
+    ----------
+    lf : LabelingFunction
+    n_rows : int
+        Rows of the data.
+    coverage : float
+        Share of rows where the LF votes (``n_fired / n_rows``).
+    n_fired : int
+    polarity : list of str
+        The classes it voted.
+    new_coverage : float
+        Share of rows where it votes and no other LF of the workbench does.
+    overlap, conflict : float
+        Share of rows where it votes and another LF votes too (``overlap``), or votes another class
+        (``conflict``).
+    n_dev, correct, incorrect : int
+        Dev gold rows it voted on, right and wrong.
+    accuracy : float
+        ``correct / (correct + incorrect)``; NaN when it voted on no dev gold row.
+    per_lf : DataFrame
+        One row per other LF: ``overlaps``, ``conflicts`` (row counts) and their shares of all rows.
+    fires, wrong, conflicts : DataFrame
+        Sample rows where it votes, where it is wrong on dev gold, and where it conflicts.
+    """
+
+    lf: LabelingFunction
+    n_rows: int
+    n_fired: int
+    coverage: float
+    polarity: list[str]
+    new_coverage: float
+    overlap: float
+    conflict: float
+    n_dev: int
+    correct: int
+    incorrect: int
+    accuracy: float
+    per_lf: pd.DataFrame = field(repr=False)
+    fires: pd.DataFrame = field(repr=False)
+    wrong: pd.DataFrame = field(repr=False)
+    conflicts: pd.DataFrame = field(repr=False)
+    text_column: str | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scalar figures by name."""
+        return {k: getattr(self, k) for k in ("n_rows", "n_fired", "coverage", "polarity", "new_coverage",
+                                              "overlap", "conflict", "n_dev", "correct", "incorrect", "accuracy")}
+
+    def _headline(self) -> list[str]:
+        acc = "n/a (no vote on dev gold)" if np.isnan(self.accuracy) else \
+            f"{self.accuracy:.3f} ({self.correct} correct, {self.incorrect} incorrect of {self.n_dev} dev gold rows)"
+        return [
+            f"coverage {self.coverage:.3f} ({self.n_fired} of {self.n_rows} rows), polarity {self.polarity}",
+            f"dev accuracy {acc}",
+            f"overlap {self.overlap:.3f}, conflict {self.conflict:.3f}, new coverage {self.new_coverage:.3f}",
+        ]
+
+    def __repr__(self) -> str:
+        lines = [f"LFPreview {self.lf.name}@{self.lf.version} ({self.lf.kind})"]
+        lines += ["  " + line for line in self._headline()]
+        top = self.per_lf[self.per_lf["conflicts"] > 0].head(5)
+        if len(top):
+            lines.append("  conflicts with: " + ", ".join(f"{n} ({int(c)} rows)" for n, c in top["conflicts"].items()))
+        for title, frame in (("fires on", self.fires), ("wrong on dev gold", self.wrong),
+                             ("conflicts on", self.conflicts)):
+            if len(frame):
+                lines.append(f"  {title}:")
+                for _, row in frame.head(3).iterrows():
+                    lines.append(f"    {row.iloc[0]!s}: {clip(row.get(self.text_column, ''), 90)}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        patterns = self.lf.patterns
+        parts = [NOTEBOOK_STYLE, "<div class='weaksup-wb'>",
+                 f"<h4>{html.escape(self.lf.name)} <small>({html.escape(self.lf.kind)}, "
+                 f"version {html.escape(self.lf.version)})</small></h4><ul>"]
+        parts += [f"<li>{html.escape(line)}</li>" for line in self._headline()]
+        parts.append("</ul>")
+        shown = self.per_lf[(self.per_lf["overlaps"] > 0)]
+        parts.append("<details><summary>overlaps and conflicts with the other LFs</summary>"
+                     + html_table(shown.reset_index().rename(columns={"index": "lf"})) + "</details>")
+        for title, frame, opened in (("fires on", self.fires, True), ("wrong on dev gold", self.wrong, True),
+                                     ("conflicts with other LFs on", self.conflicts, False)):
+            parts.append(f"<details{' open' if opened and len(frame) else ''}><summary>{html.escape(title)} "
+                         f"({len(frame)} sample rows)</summary>"
+                         + html_table(frame, text_column=self.text_column, patterns=patterns) + "</details>")
+        parts.append("</div>")
+        return "".join(parts)
+
+
+def preview_lf(
+    lf: LabelingFunction,
+    votes: np.ndarray,
+    others: pd.DataFrame,
+    y_dev: np.ndarray,
+    names: Sequence[str],
+    rows: RowSample,
+    *,
+    n_samples: int = 5,
+) -> LFPreview:
+    """The :class:`LFPreview` of ``lf`` from its votes, the other LFs' votes and the dev gold.
+
+    Parameters
+    ----------
+    lf : LabelingFunction
+    votes : int array (n,)
+        Its vote on every row.
+    others : DataFrame (n, m_others)
+        The other LFs' votes, one column per LF name.
+    y_dev : int array (n,)
+        Dev gold class ids (``ABSTAIN`` where none).
+    names : sequence of str
+        The class names.
+    rows : RowSample
+        Turns row positions into sample frames.
+    n_samples : int, default 5
+
+    Examples
+    --------
+    >>> from weaksup import keyword_lf
+    >>> rows = RowSample(np.arange(3), np.array(["sub", "song", "sub song"]), "row_id", "text")
+    >>> p = preview_lf(keyword_lf("kw", "sub", 1), np.array([1, -1, 1]), pd.DataFrame({"song": [-1, 0, 0]}),
+    ...                np.array([1, -1, 0]), ["ham", "spam"], rows)
+    >>> p.coverage, p.correct, p.incorrect, p.conflict, int(p.per_lf.loc["song", "conflicts"])
+    (0.6666666666666666, 1, 1, 0.3333333333333333, 1)
+    """
+    votes = votes.astype(np.int64)
+    n = len(votes)
+    fired = votes != ABSTAIN
+    O = others.to_numpy(dtype=np.int64).reshape(n, -1)
+    other_voted = O != ABSTAIN
+    both = fired[:, None] & other_voted
+    disagree = both & (O != votes[:, None])
+    per_lf = pd.DataFrame({"overlaps": both.sum(axis=0), "conflicts": disagree.sum(axis=0)},
+                          index=pd.Index([str(c) for c in others.columns], dtype=object))
+    per_lf["overlap_share"] = per_lf["overlaps"] / max(n, 1)
+    per_lf["conflict_share"] = per_lf["conflicts"] / max(n, 1)
+    per_lf = per_lf.sort_values(["conflicts", "overlaps"], ascending=False, kind="stable")
+    any_other = other_voted.any(axis=1)
+    row_conflict = disagree.any(axis=1)  # this LF against another: not the row's conflict among all LFs
+    on_dev = fired & (y_dev != ABSTAIN)
+    right = on_dev & (votes == y_dev)
+    wrong = on_dev & ~right
+    correct, incorrect = int(right.sum()), int(wrong.sum())
+    fires_at = rows.sample(np.flatnonzero(fired), n_samples)
+    wrong_at = rows.sample(np.flatnonzero(wrong), n_samples)
+    conflict_at = rows.sample(np.flatnonzero(row_conflict), n_samples)
+    other_names = [str(c) for c in others.columns]
+    against = [", ".join(f"{other_names[j]}={class_names(O[i, [j]], names)[0]}" for j in np.flatnonzero(disagree[i]))
+               for i in conflict_at]
+    return LFPreview(
+        lf=lf, n_rows=n, n_fired=int(fired.sum()), coverage=float(fired.mean()) if n else 0.0,
+        polarity=class_names(np.unique(votes[fired]), names),
+        new_coverage=float((fired & ~any_other).mean()) if n else 0.0,
+        overlap=float((fired & any_other).mean()) if n else 0.0,
+        conflict=float(row_conflict.mean()) if n else 0.0,
+        n_dev=int(on_dev.sum()), correct=correct, incorrect=incorrect,
+        accuracy=correct / (correct + incorrect) if correct + incorrect else float("nan"),
+        per_lf=per_lf,
+        fires=rows.frame(fires_at, vote=class_names(votes[fires_at], names)),
+        wrong=rows.frame(wrong_at, vote=class_names(votes[wrong_at], names), gold=class_names(y_dev[wrong_at], names)),
+        conflicts=rows.frame(conflict_at, vote=class_names(votes[conflict_at], names), others=against),
+        text_column=rows.text_column,
+    )
