@@ -190,7 +190,18 @@ def _label_file(path: Path) -> tuple[LabelSpace, str | None]:
 
 
 def find_datasets(root: str | os.PathLike[str]) -> list[Path]:
-    """Every WRENCH-format dataset folder (``label.json`` or one ``*_votes.npz``) directly under ``root``."""
+    """Every WRENCH-format dataset folder (``label.json`` or one ``*_votes.npz``) directly under ``root``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ["sms", "notes"]:
+    ...     (root / name).mkdir()
+    >>> _ = (root / "sms" / "label.json").write_text('{"0": "ham", "1": "spam"}')
+    >>> [p.name for p in find_datasets(root)]
+    ['sms']
+    """
     root = Path(root)
     found = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):

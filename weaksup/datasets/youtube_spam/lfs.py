@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 
 from weaksup import ABSTAIN
 from weaksup.datasets.examples import YOUTUBE_LABELS
@@ -44,6 +44,8 @@ from weaksup.lf import (
     threshold_lf,
 )
 
+# The LF functions below take no type hints on purpose: a generic LF's version hashes its source (annotations
+# included), and the shipped LFs keep the versions they were published with.
 LABELS = YOUTUBE_LABELS
 HAM, SPAM = LABELS["ham"], LABELS["spam"]
 _HERE = Path(__file__).resolve().parent  # the example's package data sits beside this module
@@ -73,7 +75,7 @@ spam_accounts = lookup_lf("spam_accounts", _HERE / "resources" / "youtube_spam_a
 
 
 # --- model score: a spam model trained on SMS messages, used on comments --------------
-def _sms_spam_model():
+def _sms_spam_model() -> Pipeline:
     with _SMS.open(encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE) if len(r) == 2][1:]
     texts = [t for _, t in rows]
@@ -93,7 +95,7 @@ long_shouting = threshold_lf("long_shouting", "n_words >= 15 and n_upper / n_cha
 
 # --- generic -------------------------------------------------------------------------
 @labeling_function(fields=["text"], labels=[SPAM], tags=["self_promotion"])
-def asks_for_views(x):
+def asks_for_views(x):  # type: ignore[no-untyped-def]
     """First-person requests to visit, watch or share the author's own stuff."""
     text = x.text.lower()
     return SPAM if re.search(r"\b(?:my|our)\s+(?:new\s+)?(?:video|videos|music|song|page|vid|cover|band)\b", text) \
@@ -108,13 +110,13 @@ _ARTISTS = SpacyPipeline("blank:en", entity_patterns=[
 
 
 @spacy_lf(pipeline=_ARTISTS, labels=[HAM], tags=["on_topic"])
-def short_about_artist(x):
+def short_about_artist(x):  # type: ignore[no-untyped-def]
     """Short comments naming the video's artist are fans talking, not ads (Snorkel's has_person_nlp)."""
     names_artist = any(ent.label_ == "ARTIST" for ent in x.doc.ents)
     return HAM if len(x.doc) < 20 and names_artist and "subscribe" not in x.text.lower() else ABSTAIN
 
 
 @spacy_lf(pipeline=_ARTISTS, labels=[SPAM], tags=["self_promotion"])
-def url_or_email_token(x):
+def url_or_email_token(x):  # type: ignore[no-untyped-def]
     """A token that looks like a URL or an e-mail address."""
     return SPAM if any(token.like_url or token.like_email for token in x.doc) else ABSTAIN
