@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import REPO
 from weaksup import ABSTAIN, apply_lfs, model_score_lf, train_end_model
 from weaksup.end_model import end_model_rows
+from weaksup.errors import EndModelError
 
 TEXTS = ["subscribe to my channel", "check out my channel now", "free money click here", "my channel has free stuff",
          "love this song", "great song so good", "best video ever", "this song is my favourite",
@@ -38,13 +39,13 @@ def test_weights_policies_and_errors():
         end = train_end_model(TEXTS, PROBA, votes=VOTES, sample_weight=policy)
         assert end.predict(["subscribe to my channel"]).tolist() == [1]
     assert train_end_model(TEXTS, PROBA, votes=VOTES, min_confidence=0.85).n_train_rows_ == 4
-    with pytest.raises(ValueError, match="sample_weight must be one of"):
+    with pytest.raises(EndModelError, match="sample_weight must be one of"):
         train_end_model(TEXTS, PROBA, sample_weight="margin")
-    with pytest.raises(ValueError, match="at least two classes"):
+    with pytest.raises(EndModelError, match="at least two classes"):
         train_end_model(TEXTS[:4], PROBA[:4])
-    with pytest.raises(ValueError, match="features has 3 rows but probabilistic_labels has 10"):
+    with pytest.raises(EndModelError, match="features has 3 rows but probabilistic_labels has 10"):
         train_end_model(TEXTS[:3], PROBA)
-    with pytest.raises(ValueError, match="prob_<class> columns"):
+    with pytest.raises(EndModelError, match="prob_<class> columns"):
         train_end_model(TEXTS, pd.DataFrame({"label": ["x"] * 10}))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,25 +38,35 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=suffix if suffix is not None else target.suffix,
-            dir=target.parent,
-        )
+        tmp = _new_file_beside(target, suffix if suffix is not None else target.suffix)
     except OSError as exc:
         raise _naming(exc, target) from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
         yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual permissions
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        if exc.errno in _NO_ROOM or exc.filename in (str(tmp), tmp_name):
+        if exc.errno in _NO_ROOM or exc.filename == str(tmp):
             raise _naming(exc, target) from exc
         raise  # about something else (an input the writer reads): it says so already
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _new_file_beside(target: Path, suffix: str) -> Path:
+    """Create an empty, new file ``.<name>.<random><suffix>`` beside ``target``.
+
+    It is created with mode ``0o666``, which the kernel narrows by the process umask, so the
+    final file gets the usual permissions without reading (or changing) the umask, which is
+    process-wide state that other threads rely on.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}{suffix}"
+        try:
+            os.close(os.open(tmp, flags, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup.errors import EndModelError
 from weaksup.labels import ABSTAIN
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def _proba_array(labels: Any) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(labels, pd.DataFrame):
         columns = [c for c in labels.columns if str(c).startswith("prob_")]
         if not columns:
-            raise ValueError("probabilistic_labels is a DataFrame without prob_<class> columns; pass the labels "
+            raise EndModelError("probabilistic_labels is a DataFrame without prob_<class> columns; pass the labels "
                              f"output (row_id, label, confidence, prob_<class>..., n_votes) or an (n, k) array; "
                              f"its columns are {list(labels.columns)}")
         proba = labels[columns].to_numpy(dtype=float)
@@ -63,7 +64,7 @@ def _proba_array(labels: Any) -> tuple[np.ndarray, np.ndarray]:
     else:
         proba = np.asarray(labels, dtype=float)
     if proba.ndim != 2 or proba.shape[1] < 2:
-        raise ValueError(f"probabilistic_labels must be (n_rows, n_classes >= 2) probabilities; got shape {proba.shape}")
+        raise EndModelError(f"probabilistic_labels must be (n_rows, n_classes >= 2) probabilities; got shape {proba.shape}")
     bad = ~np.isfinite(proba).all(axis=1)
     if excluded is None:
         excluded = np.zeros(len(proba), dtype=bool)
@@ -83,7 +84,7 @@ def end_model_rows(probabilistic_labels: Any, votes: Any = None) -> np.ndarray:
     if votes is not None:
         L = np.asarray(getattr(votes, "values", votes))
         if L.ndim != 2 or len(L) != len(excluded):
-            raise ValueError(f"votes must be ({len(excluded)}, m), one row per label row; got shape {L.shape}")
+            raise EndModelError(f"votes must be ({len(excluded)}, m), one row per label row; got shape {L.shape}")
         excluded = excluded | (L == ABSTAIN).all(axis=1)
     return ~excluded
 
@@ -152,22 +153,22 @@ def train_end_model(
     X = features.to_numpy() if isinstance(features, (pd.Series, pd.Index)) else features
     if isinstance(X, pd.DataFrame):
         if X.shape[1] != 1 and model is None:
-            raise ValueError(f"the default end model reads one text column; got a DataFrame with columns "
+            raise EndModelError(f"the default end model reads one text column; got a DataFrame with columns "
                              f"{list(X.columns)}: pass features=df['text'], or your own model=")
         X = X.iloc[:, 0].to_numpy() if model is None else X
     if len(X) != n:
-        raise ValueError(f"features has {len(X)} rows but probabilistic_labels has {n}; they must be aligned")
+        raise EndModelError(f"features has {len(X)} rows but probabilistic_labels has {n}; they must be aligned")
     confidence = proba.max(axis=1)
     if min_confidence is not None:
         keep &= confidence >= min_confidence
     policy = sample_weight if isinstance(sample_weight, str) or sample_weight is None else "array"
     if policy != "array":
         if policy not in WEIGHTS:
-            raise ValueError(f"sample_weight must be one of {list(WEIGHTS)} or an array; got {sample_weight!r}")
+            raise EndModelError(f"sample_weight must be one of {list(WEIGHTS)} or an array; got {sample_weight!r}")
     else:
         weights = np.asarray(sample_weight, dtype=float)
         if weights.shape != (n,):
-            raise ValueError(f"sample_weight must have one weight per row ({n}); got shape {weights.shape}")
+            raise EndModelError(f"sample_weight must have one weight per row ({n}); got shape {weights.shape}")
         keep &= weights > 0
     rows = np.flatnonzero(keep)
     hard = proba.argmax(axis=1)
@@ -189,7 +190,7 @@ def train_end_model(
             w = weights[rows]
     classes = np.unique(y)
     if len(classes) < 2:
-        raise ValueError(f"the end model needs training rows of at least two classes; the {len(rows)} labelled rows "
+        raise EndModelError(f"the end model needs training rows of at least two classes; the {len(rows)} labelled rows "
                          f"are all of class {classes.tolist()}: write LFs for the other classes first")
     estimator = clone(model) if model is not None else default_end_model(seed)
     X_train = X.iloc[rows_x] if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=object)[rows_x]
