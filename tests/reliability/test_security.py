@@ -12,7 +12,8 @@ import pytest
 from tests.pipeline_project import make_project, write_config
 from weaksup.config import load_config
 from weaksup.errors import LabelModelError, VoteMatrixError
-from weaksup.models import LabelModel
+from weaksup.models import BaseLabelModel as LabelModel
+from weaksup.models import MajorityVote
 from weaksup.pipeline import run
 from weaksup.votes import VoteMatrix
 
@@ -43,19 +44,40 @@ def test_a_vote_matrix_holding_a_pickle_is_refused_unopened(tmp_path):
     assert not marker.exists()
 
 
-def test_a_saved_model_naming_a_foreign_class_or_holding_a_pickle_is_refused(tmp_path):
+def test_the_planted_pickle_is_live(tmp_path):
+    """The canary: unpickling the payload the tests below plant does create the marker file."""
     marker = tmp_path / "pwned"
-    bad_class = tmp_path / "model.json"
-    bad_class.write_text(json.dumps({"format": "weaksup.LabelModel", "format_version": 1, "class": "os.system",
-                                     "params": {"command": f"touch {marker}"}, "fitted": {}}))
-    with pytest.raises(LabelModelError):
-        LabelModel.load(bad_class)
+    pickle.loads(pickle.dumps(_Planted(str(marker))))
+    assert marker.exists()
+
+
+@pytest.mark.parametrize(("planted", "params"), [
+    ("os.system", {"command": "touch {marker}"}),
+    ("subprocess.Popen", {"args": ["touch", "{marker}"]}),
+    ("builtins.exec", {"source": "open({marker!r}, 'w')"}),
+])
+def test_a_saved_model_naming_a_foreign_class_is_refused(tmp_path, planted, params):
+    marker = tmp_path / "pwned"
+    saved = MajorityVote(cardinality=2).fit([[0, 1, -1], [1, 1, 0]]).save(tmp_path / "model.json")
+    doc = json.loads(saved.read_text())
+    assert type(LabelModel.load(saved)).__name__ == doc["model"] == "MajorityVote"  # the key the loader obeys
+    filled = json.loads(json.dumps(params).replace("{marker}", str(marker)).replace("{marker!r}", repr(str(marker))))
+    for where, bad in [("top level", dict(doc, model=planted, params=filled)),
+                       ("nested model", dict(doc, fitted={**doc["fitted"], "class_prior_": {
+                           "__model__": dict(doc, model=planted, params=filled)}}))]:
+        saved.write_text(json.dumps(bad))
+        with pytest.raises(LabelModelError, match=f"unknown model '{planted}'"):
+            LabelModel.load(saved)
+        assert not marker.exists(), f"a class named in a saved model ({where}) was honoured"
+
+
+def test_a_saved_model_holding_a_pickle_is_refused_unopened(tmp_path):
+    marker = tmp_path / "pwned"
     pickled = tmp_path / "model.npz"
     np.savez(pickled, model=_pickled_array(marker))
     with pytest.raises(LabelModelError):
         LabelModel.load(pickled)
     assert not marker.exists()
-    assert pickle.dumps(_Planted("x"))  # the payload itself is a working pickle
 
 
 def test_planted_pickles_in_a_run_folder_are_never_loaded(tmp_path, youtube, monkeypatch):
