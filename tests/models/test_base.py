@@ -10,6 +10,7 @@ from weaksup.models import MajorityVote, break_ties
 from weaksup.models.base import as_votes
 
 
+@pytest.mark.snorkel
 @pytest.mark.parametrize("k", [2, 3, 5])
 def test_hash_tie_break_is_snorkels_random_policy(k):
     from snorkel.utils import probs_to_preds

@@ -10,7 +10,7 @@ from tests.conftest import REPO, SHARED_DATA
 from tests.models.test_models import L, Y
 from weaksup.errors import LabelModelError
 from weaksup.models import (
-    DEFAULT_MODEL, MODELS, DevNaiveBayes, DevSelector, DevWeightedVote, LabelModel, MajorityVote,
+    DEFAULT_MODEL, MODELS, DevNaiveBayes, DevSelector, DevWeightedVote, BaseLabelModel, MajorityVote,
     default_label_model, f1_threshold,
 )
 
@@ -116,7 +116,7 @@ def test_f1_metric_tunes_the_binary_threshold_on_dev(cls, tmp_path):
     # the threshold changes decisions, not probabilities (the selector answers with the model it chose)
     unchanged = model.best_estimator_ if cls is DevSelector else plain
     assert np.array_equal(model.predict_proba(votes), unchanged.predict_proba(votes))
-    back = LabelModel.load(model.save(tmp_path / "m.json"))
+    back = BaseLabelModel.load(model.save(tmp_path / "m.json"))
     assert back.threshold_ == model.threshold_ and np.array_equal(back.predict(votes), model.predict(votes))
 
 
@@ -177,6 +177,7 @@ def test_default_beats_published_models_on_wrench():
     assert all(scores[name] >= majority[name] - 1 for name in WRENCH_7), (scores, majority)
 
 
+@pytest.mark.slow
 def test_label_model_benchmark_smoke(tmp_path):
     import json
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,24 +10,22 @@ from hypothesis.extra.numpy import arrays
 
 from weaksup import VoteMatrix
 from weaksup.errors import LabelModelError, NotFittedError
-from weaksup.models import MODELS, DawidSkene, LabelModel, MajorityVote, SnorkelLabelModel
+from weaksup.models import MODELS, BaseLabelModel, DawidSkene, MajorityVote, SnorkelLabelModel
 
 RNG = np.random.default_rng(0)
 Y = RNG.integers(0, 3, 400)
 L = np.where(RNG.random((400, 6)) < 0.5, np.where(RNG.random((400, 6)) < 0.8, Y[:, None], RNG.integers(0, 3, (400, 6))), -1)
 
-ALL = [MODELS[name] for name in sorted(MODELS)]
-NUMPY_ONLY = [cls for cls in ALL if cls is not SnorkelLabelModel]
+NUMPY_ONLY = [MODELS[name] for name in sorted(MODELS) if MODELS[name] is not SnorkelLabelModel]
+#: Every model; Snorkel's needs torch and Snorkel, so it carries the ``snorkel`` marker.
+ALL = [pytest.param(MODELS[name], marks=[pytest.mark.snorkel, pytest.mark.slow]) if MODELS[name] is SnorkelLabelModel else MODELS[name]
+       for name in sorted(MODELS)]
 
 
-def is_dev_aware(cls: type[LabelModel]) -> bool:
-    return "L_dev" in inspect.signature(cls.fit).parameters
-
-
-def fit(cls: type[LabelModel], votes, y=None, **params) -> LabelModel:
+def fit(cls: type[BaseLabelModel], votes, y=None, **params) -> BaseLabelModel:
     """Fit any model; dev-aware ones get the first 200 rows (or all) as dev gold."""
     model = cls(**params)
-    if not is_dev_aware(cls):
+    if not cls.uses_dev_gold:
         return model.fit(votes)
     votes = np.asarray(votes)
     y = Y[: len(votes)] if y is None else np.asarray(y)
@@ -53,7 +49,7 @@ def test_shapes_probabilities_and_accuracy(cls):
 def test_save_load_round_trip_without_pickle(cls, suffix, tmp_path):
     model = fit(cls, L, cardinality=3)
     path = model.save(tmp_path / f"model{suffix}")
-    back = LabelModel.load(path)
+    back = BaseLabelModel.load(path)
     assert type(back) is cls and back.get_params() == model.get_params()
     assert np.array_equal(back.predict_proba(L), model.predict_proba(L))
     assert np.array_equal(back.predict(L, tie_break="hash"), model.predict(L, tie_break="hash"))
@@ -89,6 +85,7 @@ def test_degenerate_inputs(cls):
     assert one_class.predict(np.zeros((2, 3), dtype=int), tie_break="hash").tolist() == [0, 0]
 
 
+@pytest.mark.snorkel
 def test_snorkel_needs_three_lfs_and_says_so():
     with pytest.raises(LabelModelError, match="at least 3 LFs.*MajorityVote or DawidSkene"):
         SnorkelLabelModel(cardinality=2).fit(L[:, :2] % 2)
@@ -113,17 +110,17 @@ def test_errors_name_the_problem(tmp_path):
     bad = tmp_path / "m.json"
     bad.write_text('{"format": "other"}')
     with pytest.raises(LabelModelError, match="not a weaksup label model"):
-        LabelModel.load(bad)
+        BaseLabelModel.load(bad)
     bad.write_text("{oops")
     with pytest.raises(LabelModelError, match="m.json: not a saved label model"):
-        LabelModel.load(bad)
+        BaseLabelModel.load(bad)
     doc = MajorityVote(cardinality=2).fit([[0, 1]]).to_dict()
     with pytest.raises(LabelModelError, match="format_version 99"):
-        LabelModel.from_dict({**doc, "format_version": 99})
+        BaseLabelModel.from_dict({**doc, "format_version": 99})
     with pytest.raises(LabelModelError, match="unknown model 'Nope'"):
-        LabelModel.from_dict({**doc, "model": "Nope"})
+        BaseLabelModel.from_dict({**doc, "model": "Nope"})
     with pytest.raises(LabelModelError, match="does not exist"):
-        LabelModel.load(tmp_path / "missing.npz")
+        BaseLabelModel.load(tmp_path / "missing.npz")
 
 
 @settings(max_examples=25, deadline=None)

@@ -9,6 +9,9 @@ exactly that.
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 from weaksup.errors import LabelModelError
 from weaksup.models.base import BaseLabelModel, break_ties
 from weaksup.models.dawid_skene import DawidSkene
@@ -73,10 +76,17 @@ def resolve_label_model(name: str, *, has_dev_gold: bool) -> type[BaseLabelModel
     return MODELS[name]
 
 
-#: Deprecated alias of BaseLabelModel, kept for one release.
-LabelModel = BaseLabelModel
+def __getattr__(name: str) -> Any:
+    """``LabelModel``: the deprecated name of :class:`BaseLabelModel`, kept for one release."""
+    if name == "LabelModel":
+        warnings.warn("weaksup.models.LabelModel is deprecated and will be removed in the next release; "
+                      "use weaksup.models.BaseLabelModel (the abstract base of the label models)",
+                      DeprecationWarning, stacklevel=2)
+        return BaseLabelModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["DEFAULT_MODEL", "MODELS", "BaseLabelModel", "DawidSkene", "DevNaiveBayes", "DevSelector", "DevWeightedVote",
-           "LabelModel", "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties", "default_label_model",
+           "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties", "default_label_model",
            "dev_folds", "f1_threshold", "fit_label_model", "out_of_fold_predict", "out_of_fold_proba",
            "resolve_label_model"]

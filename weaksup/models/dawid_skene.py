@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from scipy import sparse
@@ -98,7 +98,7 @@ class DawidSkene(BaseLabelModel):
         self.tol = tol
         self.smoothing = smoothing
 
-    def fit(self, L: Any, *, sample_weight: Any = None, **kwargs: Any) -> DawidSkene:
+    def fit(self, L: Any, *, sample_weight: Any = None) -> Self:
         """Fit by EM from majority vote.
 
         ``sample_weight`` (one non-negative number per row) counts a row that many times: fitting

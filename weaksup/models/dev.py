@@ -9,7 +9,7 @@ one that maximises F1 on out-of-fold dev predictions; ``predict_proba`` is uncha
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -167,7 +167,7 @@ class DevWeightedVote(_DevModel):
         self.metric = metric
         self.n_folds = n_folds
 
-    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None, **kwargs: Any) -> DevWeightedVote:
+    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Measure LF accuracies on the dev gold rows (``L`` fixes the shape; it needs no labels)."""
         arr, dev, y = check_dev(self, L, L_dev, y_dev)
         voted = dev >= 0
@@ -256,7 +256,7 @@ class DevNaiveBayes(_DevModel):
         self.metric = metric
         self.n_folds = n_folds
 
-    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None, **kwargs: Any) -> DevNaiveBayes:
+    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Count each LF's outcomes per class on the dev gold rows (and, with ``unlabeled="auto"``, try EM on ``L``)."""
         if not self.smoothing > 0:
             raise LabelModelError(f"smoothing must be > 0 (pseudo-rows per LF); got {self.smoothing!r}")
@@ -356,7 +356,7 @@ class DevSelector(_DevModel):
                                                             "DawidSkene"),
                  margin: float = 1.0, metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
         super().__init__(cardinality, seed=seed)
-        self.candidates = tuple(candidates)
+        self.candidates = candidates
         self.margin = margin
         self.metric = metric
         self.n_folds = n_folds
@@ -371,13 +371,14 @@ class DevSelector(_DevModel):
         return model.set_params(**{key: value for key, value in (("metric", self.metric), ("n_folds", self.n_folds))
                                    if key in accepted})
 
-    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None, **kwargs: Any) -> DevSelector:
+    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Score every candidate on dev, keep the winner refitted on all dev rows."""
         arr, dev, y = check_dev(self, L, L_dev, y_dev)
-        if not self.candidates:
+        candidates = tuple(self.candidates)
+        if not candidates:
             raise LabelModelError("DevSelector needs at least one candidate model name")
         scores, dev_proba, fitted = {}, {}, {}
-        for name in self.candidates:
+        for name in candidates:
             model = self._make(name)
             if type(model).uses_dev_gold:
                 fitted[name] = model.fit(arr, L_dev=dev, y_dev=y)
@@ -386,8 +387,8 @@ class DevSelector(_DevModel):
                 fitted[name] = model.fit(arr)
                 dev_proba[name] = model.predict_proba(dev)
             scores[name] = _dev_score(dev_proba[name], y, self.metric)
-        fallback = self.candidates[0]
-        best = max(self.candidates, key=lambda name: (scores[name], -self.candidates.index(name)))
+        fallback = candidates[0]
+        best = max(candidates, key=lambda name: (scores[name], -candidates.index(name)))
         if scores[best] - scores[fallback] <= self.margin:
             best = fallback
         logger.info("DevSelector dev scores %s; selected %s", scores, best)

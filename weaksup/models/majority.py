@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -28,7 +28,7 @@ class MajorityVote(BaseLabelModel):
     uses_dev_gold = False
     supports_sample_weight = False
 
-    def fit(self, L: Any, **kwargs: Any) -> MajorityVote:
+    def fit(self, L: Any) -> Self:
         """Record the shape of the problem (majority vote learns nothing)."""
         arr = as_votes(L, self.cardinality)
         self.cardinality_ = self._k(arr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -16,12 +16,20 @@ class SnorkelLabelModel(BaseLabelModel):
     Fitting runs Snorkel (``pip install torch==2.13.0 'weaksup[snorkel]'``). Prediction uses
     the learned conditional probabilities ``mu_`` and class balance ``class_prior_`` in NumPy,
     the same formula as Snorkel's ``predict_proba``, so a saved model (JSON) predicts without
-    torch.
+    torch. Snorkel is run with ``verbose=False``: it logs nothing, and no logger is touched.
 
     Parameters
     ----------
     cardinality : int, optional
-    n_epochs, lr, l2, optimizer, prec_init : Snorkel's training settings.
+    n_epochs : int, default 500
+        Training epochs.
+    lr : float, default 0.01
+        Learning rate.
+    l2 : float, default 0.0
+        L2 penalty on the parameters.
+    optimizer : {"sgd", "adam", "adamax"}, default "sgd"
+    prec_init : float, default 0.7
+        The LFs' initial precision.
     class_balance : sequence of float, optional
         Known class proportions (Snorkel assumes uniform otherwise).
     seed : int, default 0
@@ -43,7 +51,7 @@ class SnorkelLabelModel(BaseLabelModel):
         self.prec_init = prec_init
         self.class_balance = class_balance
 
-    def fit(self, L: Any, **kwargs: Any) -> SnorkelLabelModel:
+    def fit(self, L: Any) -> Self:
         arr = as_votes(L, self.cardinality)
         if arr.shape[1] < 3:
             raise LabelModelError(
@@ -52,14 +60,11 @@ class SnorkelLabelModel(BaseLabelModel):
         if not len(arr):
             raise LabelModelError("Snorkel's LabelModel cannot be fitted on 0 rows; pass the votes of at least one row")
         try:
-            import logging
-
             from snorkel.labeling.model import LabelModel as _SnorkelLM
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ImportError("SnorkelLabelModel needs Snorkel: pip install torch==2.13.0 'weaksup[snorkel]'") from exc
         k = self.cardinality_ = self._k(arr)
         self.n_lfs_ = arr.shape[1]
-        logging.getLogger("snorkel").setLevel(logging.WARNING)
         model = _SnorkelLM(cardinality=k, verbose=False)
         balance = None if self.class_balance is None else np.asarray(self.class_balance, dtype=float)
         model.fit(arr.astype(np.int64), class_balance=balance, n_epochs=self.n_epochs, lr=self.lr, l2=self.l2,
