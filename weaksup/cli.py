@@ -5,27 +5,45 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from weaksup.config import RunConfig
+    from weaksup.pipeline import RunResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Weak supervision: label data with labeling functions.")
 
 
+class _EchoHandler(logging.Handler):
+    """Library log records on the command's stderr as ``warning: ...`` (whatever ``sys.stderr`` is at the time)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = record.levelname.lower() if record.levelno >= logging.WARNING else record.name
+        typer.echo(f"{prefix}: {record.getMessage()}", err=True)
+
+
 @app.callback()
 def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    library = logging.getLogger("weaksup")
+    library.setLevel(logging.INFO if verbose else logging.WARNING)
+    if not any(isinstance(h, _EchoHandler) for h in library.handlers):
+        library.addHandler(_EchoHandler())
 
 
 _TRACKING = typer.Option(True, "--tracking/--no-tracking", help="Log the run to MLflow.")
 _REQUIRE = typer.Option(False, "--require-tracking",
                         help="Fail before any work when MLflow is unreachable (default: warn and go on).")
 _EXPERIMENT = typer.Option("weaksup", envvar="MLFLOW_EXPERIMENT_NAME", help="MLflow experiment.")
+_EXAMPLE = "youtube_spam"
 
 
 @app.command()
 def demo(
-    lf_module: str = typer.Option("labeling_functions.youtube_spam", help="LF module (dotted name or .py path)."),
-    out: str = typer.Option("reports/youtube_spam.html", help="Where to write the HTML report."),
+    lf_module: str = typer.Option(None, help="LF module (dotted name or .py path); default: the example's own."),
+    out: str = typer.Option(f"reports/{_EXAMPLE}.html", help="Where to write the HTML report (the run folder is "
+                                                              "beside it, named after it)."),
     tracking: bool = _TRACKING,
     require_tracking: bool = _REQUIRE,
     experiment: str = _EXPERIMENT,
@@ -34,28 +52,32 @@ def demo(
     majority vote on the test gold split, HTML report, MLflow run."""
     import pandas as pd
 
-    report, uri, run_id = _quality_job(lf_module, None, "row_id", "text", "gold_sets/youtube_spam", "default",
-                                       "test", out, (tracking, require_tracking, experiment), seed=0)
+    config = _report_config(lf_module, None, "row_id", "text", None, "default", "test", out, 0,
+                            (tracking, require_tracking, experiment))
+    result = _run(config)
+    report = result.report
+    assert report is not None  # a run with a gold set builds its report
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
         p = report.params
         typer.echo(f"{p['n_rows']} comments, {p['n_lfs']} LFs (rule_version {p['rule_version']}); "
                    f"Correct/Incorrect on the {p['gold_n_dev']} dev gold rows\n")
-        typer.echo(report.summary.drop(columns=["j"]).to_string())
+        typer.echo(report.summary.drop(columns=["j"], errors="ignore").to_string())
     typer.echo(f"\nrows with at least one vote: {report.stats['coverage']:.1%}")
-    _print_outcome(report, out, uri, run_id)
+    _print_outcome(result)
 
 
 @app.command()
 def report(
-    lf_module: str = typer.Option("labeling_functions.youtube_spam", help="LF module (dotted name or .py path)."),
+    lf_module: str = typer.Option(None, help="LF module (dotted name or .py path); default: the shipped example's."),
     data: str = typer.Option(None, help="Data file (.csv, .jsonl, .parquet); default: the shipped YouTube example."),
-    gold: str = typer.Option("gold_sets/youtube_spam", help="Gold-set folder (gold_sets/<task>)."),
+    gold: str = typer.Option(None, help="Gold-set folder (gold_sets/<task>); default: the shipped example's."),
     id_column: str = typer.Option("row_id", help="Row id column of the data (gold ids refer to it)."),
     text_column: str = typer.Option("text", help="Text column shown with the LF error examples."),
     label_model: str = typer.Option("default", help="Label model: 'default' (weaksup's recommended one) or one of "
                                                     "weaksup.models.MODELS."),
     split: str = typer.Option("test", help="Gold split the label model and majority vote are measured on."),
-    out: str = typer.Option(None, help="HTML report path; default reports/<task>.html."),
+    out: str = typer.Option(None, help="HTML report path; default reports/<task>.html (the run folder is beside it, "
+                                       "named after it)."),
     seed: int = typer.Option(0, help="Seed of the label model."),
     tracking: bool = _TRACKING,
     require_tracking: bool = _REQUIRE,
@@ -64,95 +86,58 @@ def report(
     """Label-quality report: LF summary, label model vs majority vote on gold, figures; HTML and MLflow run."""
     if split not in ("dev", "test"):
         raise typer.BadParameter(f"--split must be 'dev' or 'test'; got {split!r}")
-    out = out or f"reports/{Path(gold).name}.html"
-    result, uri, run_id = _quality_job(lf_module, data, id_column, text_column, gold, label_model, split, out,
-                                       (tracking, require_tracking, experiment), seed)
-    _print_outcome(result, out, uri, run_id)
+    config = _report_config(lf_module, data, id_column, text_column, gold, label_model, split, out, seed,
+                            (tracking, require_tracking, experiment))
+    _print_outcome(_run(config))
 
 
-def _setup_tracking(enabled: bool, require: bool, experiment: str) -> str | None:
-    """Point MLflow at the user's store (``MLFLOW_TRACKING_URI``, else ``./mlflow.db``) and check that it
-    answers, before any work. Returns the URI, or None when the run will not be logged."""
-    from weaksup.errors import TrackingError
-    from weaksup.tracking import start_tracking
+def _report_config(lf_module: str | None, data: str | None, id_column: str, text_column: str, gold: str | None,
+                   label_model: str, split: str, out: str | None, seed: int, tracking: tuple[bool, bool, str]
+                   ) -> RunConfig:
+    """The run config of ``weaksup demo``/``report``: the shipped example unless ``data`` (and its LFs and
+    gold set unless given); the report at ``out``, the run folder beside it (``<out without suffix>/``)."""
+    from weaksup.config import RunConfig
+    from weaksup.datasets import get_example
 
-    if not enabled:
-        if require:
-            raise TrackingError("--require-tracking and --no-tracking contradict each other; drop one")
-        return None
-    return start_tracking(experiment, require=require, warn=lambda message: typer.echo(f"warning: {message}", err=True))
-
-
-def _fit_label_model(model_cls, votes, gold, seed: int):
-    """Fit on all votes; a model whose ``fit`` takes dev gold (``L_dev``/``y_dev``) gets the dev split."""
-    import inspect
-
-    model = model_cls(cardinality=len(gold.label_space), seed=seed)
-    kwargs = {}
-    if "dev" in gold.counts() and "L_dev" in inspect.signature(model.fit).parameters:
-        y_dev = gold.y(votes.row_ids, split="dev")
-        rows = y_dev != -1
-        kwargs = {"L_dev": votes.values[rows], "y_dev": y_dev[rows]}
-        logging.getLogger(__name__).info("fitting %s with the %d dev gold rows", model_cls.__name__, int(rows.sum()))
-    return model.fit(votes.values, **kwargs)
-
-
-def _quality_job(lf_module: str, data_path: str | None, id_column: str, text_column: str, gold_path: str,
-                 label_model: str, split: str, out: str, tracking: tuple[bool, bool, str], seed: int):
-    """Check the inputs, then the tracking store, then apply the LFs, fit the label model, write the report
-    and log the run. Returns (report, tracking URI or None, run id or None)."""
-    from weaksup.apply import apply_lfs
-    from weaksup.errors import DataError
-    from weaksup.gold import load_gold
-    from weaksup.pipeline import resolve_label_model
-    from weaksup.registry import Registry
-    from weaksup.report import build_report
-
-    registry = Registry.from_modules(lf_module)
-    if data_path is None:
-        from weaksup.examples import load_youtube_spam
-
-        data = load_youtube_spam()
-    else:
-        from weaksup.data import read_table
-
-        data = read_table(data_path)
-    if id_column not in data:
-        raise DataError(f"{data_path}: no id column {id_column!r}; columns are {list(data.columns)} (see --id-column)")
-    gold = load_gold(gold_path, row_ids=data[id_column], label_space=registry.label_space)
-    model_cls = resolve_label_model(label_model, "dev" in gold.counts())
-    uri = _setup_tracking(*tracking)  # before any work: --require-tracking fails here
-    votes = apply_lfs(registry, data, id_column=id_column)
-    model = _fit_label_model(model_cls, votes, gold, seed)
-    if split == "dev" and "dev" in gold.counts():
-        typer.echo("warning: measuring on the dev split, which LFs (and dev-aware label models) were tuned on: "
-                   "the numbers are optimistic; use --split test", err=True)
-    result = build_report(votes, lfs=registry, gold=gold, model=model, data=data, split=split,
-                          text_column=text_column, id_column=id_column)
-    result.write_html(out)
-    run_id = None
-    if uri is not None:
-        from weaksup.tracking import log_report
-
-        run_id = log_report(result, gold=gold, run_name=f"{gold.task}-{registry.rule_version}")
-        if run_id is None:
-            typer.echo(f"warning: the run was NOT logged to MLflow at {uri} (see the warning above); "
-                       f"the report is at {out}", err=True)
-    return result, uri, run_id
+    example = get_example(_EXAMPLE)
+    task = Path(gold).name if gold else example.name
+    out = out or f"reports/{task}.html"
+    enabled, require, experiment = tracking
+    source = {"example": example.name} if data is None else {"path": str(Path(data).resolve())}
+    doc = {
+        "task": {"name": task},
+        "input": {**source, "id_column": id_column, "text_column": text_column},
+        "lfs": {"modules": [lf_module or example.lfs_module]},
+        "label_model": {"name": label_model, "seed": seed},
+        "gold": {"path": str(Path(gold).resolve() if gold else example.gold_dir), "split": split},
+        "output": {"path": str(Path(out).resolve().with_suffix("") / "labels.parquet"),
+                   "report_path": str(Path(out).resolve())},
+        "mlflow": {"enabled": enabled, "require": require, "experiment": experiment},
+    }
+    return RunConfig.from_dict(doc, source="weaksup report")
 
 
-def _print_outcome(result, out: str, uri: str | None, run_id: str | None) -> None:
+def _run(config: RunConfig) -> RunResult:
+    from weaksup.pipeline import run
+
+    return run(config, progress=False)
+
+
+def _print_outcome(result: RunResult) -> None:
     """The metrics table (label model vs majority vote), where the report is, and the MLflow run."""
-    ev = result.evaluation
-    if ev is not None:
+    report = result.report
+    ev = report.evaluation if report is not None else None
+    if report is not None and ev is not None:
         typer.echo(f"\nLabel model vs majority vote on the {ev.model.n_gold} {ev.split} gold rows "
-                   f"(gold {result.params['gold_task']} v{result.params['gold_version']}, "
-                   f"hash {result.params['gold_hash']}):\n")
+                   f"(gold {report.params['gold_task']} v{report.params['gold_version']}, "
+                   f"hash {report.params['gold_hash']}):\n")
         typer.echo(ev.formatted().to_string())
         typer.echo(f"\n{ev.summary()}")
-    typer.echo(f"\nreport: {Path(out).resolve()}")
-    if run_id is not None:
-        typer.echo(f"MLflow run {run_id} at {uri} (browse: mlflow ui --backend-store-uri {uri})")
+    typer.echo(f"\nreport: {result.report_path}")
+    typer.echo(f"run folder: {result.run_dir}")
+    if result.mlflow_run_id is not None:
+        typer.echo(f"MLflow run {result.mlflow_run_id} at {result.mlflow_uri} "
+                   f"(browse: mlflow ui --backend-store-uri {result.mlflow_uri})")
 
 
 _SET = typer.Option([], "--set", "-s", metavar="SECTION.KEY=VALUE",

@@ -4,6 +4,7 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
 
     [task]
     name = "youtube_spam"
+    type = "classification"           # the task type (weaksup.tasks.TASK_TYPES)
     labels = ["ham", "spam"]          # optional: defaults to the LF modules' LabelSpace
 
     [input]
@@ -34,6 +35,7 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
 
     [output]
     path = "runs/youtube_spam/labels.parquet"
+    # report_path = "reports/youtube_spam.html"   # default: report.html in the run folder
 
     [mlflow]
     enabled = true
@@ -54,13 +56,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from weaksup.data.chunks import CHUNK_ROWS
 from weaksup.errors import ConfigError  # (the class lives in weaksup.errors)
+from weaksup.review.routing import RoutingPolicy
+from weaksup.tasks import DEFAULT_TASK_TYPE, TASK_TYPES
+
+_ROUTING = RoutingPolicy()
 
 
 @dataclass(frozen=True)
 class TaskConfig:
     name: str
     labels: list[str] = field(default_factory=list)
+    type: str = DEFAULT_TASK_TYPE
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ class InputConfig:
     id_column: str = "row_id"
     text_column: str = "text"
     fields: list[str] = field(default_factory=list)
-    chunk_rows: int = 250_000
+    chunk_rows: int = CHUNK_ROWS
     encoding: str = "utf-8"
 
 
@@ -109,16 +117,22 @@ class GoldConfig:
 
 @dataclass(frozen=True)
 class ReviewConfig:
-    threshold: float = 0.7
+    threshold: float = _ROUTING.threshold
     class_thresholds: dict[str, float] = field(default_factory=dict)
-    conflict_threshold: float = 1.0
+    conflict_threshold: float = _ROUTING.conflict_threshold
     sensitive_fields: list[str] = field(default_factory=list)
+
+    @property
+    def policy(self) -> RoutingPolicy:
+        """The routing thresholds as a :class:`~weaksup.review.routing.RoutingPolicy`."""
+        return RoutingPolicy(self.threshold, self.class_thresholds, self.conflict_threshold)
 
 
 @dataclass(frozen=True)
 class OutputConfig:
     path: str
     report: bool = True
+    report_path: str = ""
     report_rows: int = 2_000_000
     write_clean: bool = False
     reuse_votes: bool = True
@@ -220,6 +234,13 @@ class RunConfig:
         """The run folder: the labels, votes, label model, report and ``run.json`` go here."""
         return self.output_path.parent
 
+    @property
+    def report_path(self) -> Path:
+        """Where the HTML report goes: ``output.report_path``, by default ``report.html`` in the run folder."""
+        if self.output.report_path:
+            return self.resolve(self.output.report_path, "output.report_path")
+        return self.output_dir / "report.html"
+
 
 def load_config(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...] = (),
                 *, project: str | os.PathLike[str] | None = None) -> RunConfig:
@@ -320,6 +341,8 @@ def _build_section(name: str, section_cls: type, raw: Any, problems: list[str]) 
 def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
     """Checks across keys, once every key has the right type."""
     inp: InputConfig = sections["input"]
+    if sections["task"].type not in TASK_TYPES:
+        problems.append(f"task.type = {sections['task'].type!r} is not a task type; choose one of {sorted(TASK_TYPES)}")
     if bool(inp.path) == bool(inp.example):
         problems.append("[input] needs exactly one of path (a data file or folder) or example (a shipped dataset)")
     if sections["output"].report_rows < 0:

@@ -1,9 +1,11 @@
 """Log a label-quality report to MLflow: one run with params, metrics, tables, figures and the HTML report.
 
-The library never sets the tracking URI or the experiment: it logs wherever MLflow is pointed
-(``MLFLOW_TRACKING_URI``, ``mlflow.set_tracking_uri``, ``MLFLOW_EXPERIMENT_NAME``), into the active
-run if there is one and into a new run otherwise. The ``weaksup`` command picks a default store
-(:func:`default_tracking_uri`) when the user set none.
+This is the only module that imports MLflow. The library never sets the tracking URI or the
+experiment for good: :func:`log_report` logs wherever MLflow is pointed (``MLFLOW_TRACKING_URI``,
+``mlflow.set_tracking_uri``, ``MLFLOW_EXPERIMENT_NAME``), into the active run if there is one and
+into a new run otherwise. A run (:func:`weaksup.pipeline.run`) points MLflow at its configured store
+(:func:`start_run_tracking`, default :func:`default_tracking_uri`) inside :func:`tracking_scope`,
+which puts the process-wide URI back afterwards, and logs itself with :func:`log_run`.
 
 What one run holds (see :func:`log_report`):
 
@@ -35,6 +37,7 @@ import pandas as pd
 from weaksup.errors import TrackingError
 
 if TYPE_CHECKING:
+    from weaksup.config import RunConfig
     from weaksup.gold import GoldSet
     from weaksup.report import QualityReport
 
@@ -114,6 +117,97 @@ def start_tracking(
              f"({require_option} makes this an error)")
         return None
     return uri
+
+
+@contextlib.contextmanager
+def tracking_scope(enabled: bool = True) -> Iterator[None]:
+    """Leave MLflow's process-wide tracking URI (and ``MLFLOW_TRACKING_URI``) as they were before the block.
+
+    Uses only MLflow's public API (``get_tracking_uri``/``set_tracking_uri``). When ``enabled`` is
+    False, MLflow is not touched (nor imported: that alone takes seconds).
+
+    Examples
+    --------
+    >>> with tracking_scope(enabled=False):
+    ...     pass
+    """
+    if not enabled:
+        yield
+        return
+    env = os.environ.get("MLFLOW_TRACKING_URI")
+    try:
+        import mlflow
+    except ImportError:  # no MLflow: nothing to restore
+        yield
+        return
+    previous = mlflow.get_tracking_uri()
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous)  # (this may also set MLFLOW_TRACKING_URI)
+        if env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = env
+
+
+def start_run_tracking(config: RunConfig) -> str | None:
+    """For a run: point MLflow at the configured store (``mlflow.tracking_uri``, else
+    ``MLFLOW_TRACKING_URI``, else ``./mlflow.db``) and check that it answers, before any work.
+
+    Returns the URI, or None when the run will not be logged (disabled, not installed, or
+    unreachable: a warning says so, or a :class:`TrackingError` with ``mlflow.require``).
+    """
+    from weaksup.config import ConfigError
+
+    settings = config.mlflow
+    if not settings.enabled:
+        if settings.require:
+            raise ConfigError(f"{config.source}: mlflow.require = true but mlflow.enabled = false")
+        return None
+    return start_tracking(settings.experiment, uri=settings.tracking_uri or None, require=settings.require,
+                          require_option="mlflow.require = true", warn=logger.warning)
+
+
+def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summary: Mapping[str, float],
+            manifest: str, *, run_name: str) -> str | None:
+    """Log a run as one MLflow run: its config (``config.<section>.<key>`` params), ``summary`` metrics,
+    its ``run.json`` text (``manifest``) and the report (:func:`log_report`). Returns the run id.
+
+    The labels are written by then, so a failure is a warning and None (a :class:`TrackingError` with
+    ``mlflow.require``).
+    """
+    import mlflow
+
+    try:
+        with mlflow.start_run(run_name=run_name) as active:
+            mlflow.log_params({f"config.{k}": str(v)[:500] for k, v in flatten(config.to_dict()).items()})
+            mlflow.log_metrics({k: float(v) for k, v in summary.items()})
+            mlflow.log_text(manifest, "run.json")
+            run_id = log_report(report, gold=gold, tags={"weaksup.stage": "run", "weaksup.task": config.task.name})
+            return run_id or active.info.run_id
+    except Exception as exc:  # the labels are written; tracking must not fail the run
+        if config.mlflow.require:
+            raise TrackingError(f"logging the run to MLflow failed: {exc}") from exc
+        logger.warning("the run was NOT logged to MLflow: %s", exc)
+        return None
+
+
+def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested tables as one level of dotted keys.
+
+    Examples
+    --------
+    >>> flatten({"task": {"name": "spam", "labels": []}, "seed": 0})
+    {'task.name': 'spam', 'task.labels': [], 'seed': 0}
+    """
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, Mapping) and value:
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def check_tracking(uri: str | None = None, timeout: float = PING_TIMEOUT) -> str:

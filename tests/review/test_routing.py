@@ -4,7 +4,8 @@ import pytest
 
 from weaksup.gold import GoldSet
 from weaksup.review import ReviewError, review_issues, uncertainty_score
-from weaksup.review.routing import conflict_score
+from weaksup.labels import LabelSpace
+from weaksup.review.routing import REASONS, RoutingPolicy, conflict_score, route
 
 SPACE = ["ham", "spam"]
 
@@ -96,3 +97,50 @@ def test_bad_labels_frames():
         review_issues(labels_frame().drop(columns="prob_spam"), SPACE)
     with pytest.raises(ReviewError, match=r"outside the label space"):
         review_issues(labels_frame(label=["eggs", "ham", "", "spam", "ham"]), SPACE)
+
+
+def test_route_marks_reviewed_rows_and_conflicts():
+    L = np.array([[1, 0, -1], [1, 1, 1], [-1, -1, -1]])
+    proba = np.array([[0.3, 0.7], [0.05, 0.95], [0.5, 0.5]])
+    out = route(L, proba, RoutingPolicy(threshold=0.6, conflict_threshold=0.4),
+                label_space=LabelSpace(["ham", "spam"]), lf_names=["a", "b", "c"], reviewed={2: 0})
+    assert out.label.tolist() == [1, 1, 0]
+    assert out.review_status.tolist() == ["needs_review", "auto", "reviewed"]  # 1 of 2 votes against > 0.4
+    assert out.conflict.tolist() == [True, False, False]
+    assert out.sources.tolist() == ["a", "a,b,c", ""]
+    assert out.confidence.tolist() == [0.7, 0.95, 1.0]
+
+
+POLICIES = [RoutingPolicy(), RoutingPolicy(threshold=0.9), RoutingPolicy(threshold=0.5, conflict_threshold=0.0),
+            RoutingPolicy(threshold=0.6, class_thresholds={"b": 0.95, "c": 0.2}, conflict_threshold=0.5)]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_route_review_issues_and_the_run_label_table_agree_row_for_row(policy, seed):
+    from weaksup.models import MajorityVote
+    from weaksup.pipeline.outputs import chunk_labels
+
+    rng = np.random.default_rng(seed)
+    space = LabelSpace(["a", "b", "c"])
+    L = rng.integers(-1, 3, (3000, 6))
+    L[rng.random(3000) < 0.1] = -1  # rows without votes
+    proba = rng.dirichlet([1, 1, 1], 3000)
+    proba[:40] = 1 / 3  # ties: the model abstains
+    names = [f"lf{j}" for j in range(6)]
+    routed = route(L, proba, policy, label_space=space, lf_names=names)
+    label = np.asarray([*space, ""], dtype=object)[routed.label]
+    frame = pd.DataFrame({"row_id": [f"r{i}" for i in range(len(L))], "label": label,
+                          "confidence": routed.confidence, "n_votes": routed.n_votes, "sources": routed.sources,
+                          **{f"prob_{c}": routed.proba[:, k] for k, c in enumerate(space)}})
+    needs = routed.review_status == "needs_review"
+    for votes in (None, L):  # conflicts counted from the sources column, or from the votes
+        issues = review_issues(frame, space, policy=policy, votes=votes)
+        assert (issues["needs_review"].to_numpy() == needs).all()
+        np.testing.assert_array_equal(issues["review_reason"].to_numpy(),
+                                      [",".join(np.array(REASONS)[r]) if n else "" for r, n in zip(routed.reasons, needs)])
+    model = MajorityVote(cardinality=3).fit(L)
+    table = chunk_labels(model, L, {}, policy=policy, label_space=space, lf_names=names, rule_version="r")
+    labels = table.to_pandas().assign(row_id=frame["row_id"])
+    issues = review_issues(labels, space, policy=policy, votes=L)
+    assert (issues["needs_review"].to_numpy() == (labels["review_status"] == "needs_review").to_numpy()).all()

@@ -67,11 +67,10 @@ def export(
     data = run.read_input()
     data = data.rename(columns={id_column: "row_id"}) if id_column != "row_id" else data
     queue = review_queue(
-        labels, data, run.label_space, text_column=text_column, budget=budget,
-        threshold=review.threshold if threshold is None else threshold,
-        class_thresholds=_class_thresholds(class_threshold) or dict(review.class_thresholds),
-        conflict_threshold=review.conflict_threshold if conflict_threshold is None else conflict_threshold,
-        method=method, diversity=diversity, seed=seed, gold=run.gold, fields=field)
+        labels, data, run.label_space, text_column=text_column, budget=budget, policy=review.policy,
+        threshold=threshold, class_thresholds=_class_thresholds(class_threshold) or None,
+        conflict_threshold=conflict_threshold, method=method, diversity=diversity, seed=seed, gold=run.gold,
+        fields=field)
     rule_version = str(labels["rule_version"].iloc[0]) if "rule_version" in labels and len(labels) else ""
     out = out or Path(run_dir) / "review" / ("tasks.json" if format == "labelstudio" else "review.csv")
     exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,

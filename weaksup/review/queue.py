@@ -17,7 +17,7 @@ from weaksup.review import labelstudio, plain_csv
 from weaksup.review.errors import ReviewError
 from weaksup.review.priority import review_order
 from weaksup.review.privacy import mask_frame
-from weaksup.review.routing import review_issues
+from weaksup.review.routing import RoutingPolicy, review_issues
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +33,10 @@ def review_queue(
     id_column: str = "row_id",
     text_column: str = "text",
     budget: int | None = None,
-    threshold: float = 0.7,
+    policy: RoutingPolicy | None = None,
+    threshold: float | None = None,
     class_thresholds: Mapping[str, float] | None = None,
-    conflict_threshold: float = 1.0,
+    conflict_threshold: float | None = None,
     method: str = "entropy",
     diversity: float = 0.3,
     near_duplicate: float = 0.9,
@@ -46,7 +47,9 @@ def review_queue(
 ) -> pd.DataFrame:
     """The rows that need review, most informative first (at most ``budget``), with their text.
 
-    Routing is :func:`~weaksup.review.routing.review_issues` (same parameters); the order is
+    Routing is :func:`~weaksup.review.routing.review_issues` (same parameters: a
+    :class:`~weaksup.review.routing.RoutingPolicy`, whose fields ``threshold``, ``class_thresholds``
+    and ``conflict_threshold`` override); the order is
     :func:`~weaksup.review.priority.review_order` over ``uncertainty_score`` (the label model's own
     uncertainty, also for rows no LF voted on) with the diversity step on the text.
 
@@ -66,7 +69,7 @@ def review_queue(
     {'priority': [1, 2], 'row_id': ['c', 'b'], 'review_reason': ['low_confidence,no_votes', 'low_confidence']}
     """
     fields = [f for f in dict.fromkeys(fields) if f not in (id_column, text_column)]
-    issues = review_issues(labels, label_space, threshold=threshold, class_thresholds=class_thresholds,
+    issues = review_issues(labels, label_space, policy=policy, threshold=threshold, class_thresholds=class_thresholds,
                            conflict_threshold=conflict_threshold, method=method, votes=votes, gold=gold)
     texts = _texts(labels, data, id_column, text_column, fields)
     candidates = np.flatnonzero(issues["needs_review"].to_numpy())

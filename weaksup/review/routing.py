@@ -8,7 +8,9 @@ human label (``review_status == "reviewed"`` or a gold label) are never routed a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,9 +21,156 @@ from weaksup.review.errors import ReviewError
 
 #: The columns of a run's labels that routing reads (besides ``prob_<class>``).
 LABEL_COLUMNS = ("row_id", "label", "confidence", "n_votes")
+#: A row's ``review_status`` in a run's labels.
+REVIEW_STATUSES = ("auto", "needs_review", "reviewed")
+#: Why a row needs review (the columns of :attr:`Routed.reasons`, the words of ``review_reason``).
+REASONS = ("low_confidence", "no_votes", "conflict")
 #: Uncertainty measures: ``entropy`` (normalised to [0, 1]), ``margin`` (1 - (p1 - p2)),
 #: ``least_confidence`` (1 - max p, scaled to [0, 1]).
 METHODS = ("entropy", "margin", "least_confidence")
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    """When a row needs a human: the one home of the routing thresholds and their defaults.
+
+    Parameters
+    ----------
+    threshold : float, default 0.7
+        Rows whose confidence is below it need review.
+    class_thresholds : mapping of class name to float, optional
+        Stricter (or looser) thresholds for rows labelled with these classes, e.g. ``{"fraud": 0.95}``.
+    conflict_threshold : float, default 1.0
+        A row needs review when more than this share of its votes disagree with its label
+        (``0.0``: any disagreeing vote; ``1.0``: never for conflict alone).
+
+    Examples
+    --------
+    >>> RoutingPolicy()
+    RoutingPolicy(threshold=0.7, class_thresholds={}, conflict_threshold=1.0)
+    """
+
+    threshold: float = 0.7
+    class_thresholds: Mapping[str, float] = field(default_factory=dict)
+    conflict_threshold: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_fraction("threshold", self.threshold)
+        _check_fraction("conflict_threshold", self.conflict_threshold)
+        for name, value in self.class_thresholds.items():
+            _check_fraction(f"class_thresholds[{name!r}]", value)
+        object.__setattr__(self, "class_thresholds", dict(self.class_thresholds))
+
+    def check_classes(self, label_space: LabelSpace) -> None:
+        """Every class with its own threshold is in ``label_space`` (else a :class:`ReviewError`)."""
+        for name in self.class_thresholds:
+            if name not in label_space:
+                raise ReviewError(f"class_thresholds names {name!r}, which is not in the label space "
+                                  f"{list(label_space)}")
+
+    def limits(self, label: np.ndarray, label_space: LabelSpace) -> np.ndarray:
+        """The confidence threshold of each row, from its label id (``-1``: the general threshold)."""
+        limits = np.full(len(label), float(self.threshold))
+        for name, value in self.class_thresholds.items():
+            limits[label == label_space.id(name)] = value
+        return limits
+
+    def reasons(self, label: np.ndarray, confidence: np.ndarray, n_votes: np.ndarray, against: np.ndarray,
+                label_space: LabelSpace) -> np.ndarray:
+        """The routing rule: an ``(n, 3)`` boolean array of :data:`REASONS` per row.
+
+        ``low_confidence``: the confidence is under the row's threshold, or LFs voted but the label
+        model abstained; ``no_votes``: no LF voted; ``conflict``: the share of votes against the
+        label (``against``) exceeds ``conflict_threshold``.
+        """
+        voted = n_votes > 0
+        low = (confidence < self.limits(label, label_space)) | ((label == ABSTAIN) & voted)
+        return np.stack([low, ~voted, against > self.conflict_threshold], axis=1)
+
+
+@dataclass(frozen=True)
+class Routed:
+    """The label columns of a block of rows (see :func:`route`), one array entry per row."""
+
+    label: np.ndarray
+    confidence: np.ndarray
+    proba: np.ndarray
+    sources: np.ndarray
+    n_votes: np.ndarray
+    conflict: np.ndarray
+    against: np.ndarray
+    reasons: np.ndarray
+    review_status: np.ndarray
+
+
+def route(L: np.ndarray, proba: np.ndarray, policy: RoutingPolicy | None = None, *, label_space: LabelSpace,
+          lf_names: Sequence[str], predictions: np.ndarray | None = None, tie_break: str = "abstain", seed: int = 0,
+          reviewed: Mapping[int, int] | None = None) -> Routed:
+    """Label and route a block of rows from their votes and class probabilities.
+
+    ``label`` is the label model's prediction (``predictions``; by default the most probable class,
+    ``-1`` when the top classes tie and ``tie_break="abstain"``). A row ``needs_review`` for the
+    reasons of :meth:`RoutingPolicy.reasons`. ``reviewed`` maps a row's position in the block to a
+    human label, which wins (confidence 1, status ``reviewed``). :func:`review_issues` applies the
+    same rule to a run's labels table.
+
+    Parameters
+    ----------
+    L : array of shape (n, m)
+        The votes (``-1`` = abstain).
+    proba : array of shape (n, k)
+        The label model's class probabilities.
+    policy : RoutingPolicy, optional
+        The thresholds (default: ``RoutingPolicy()``).
+    label_space : LabelSpace
+    lf_names : sequence of str
+        The LF of each column of ``L`` (for ``sources``: the LFs that voted for the label).
+
+    Examples
+    --------
+    >>> L = np.array([[1, 1], [0, 1], [-1, -1]])
+    >>> proba = np.array([[0.1, 0.9], [0.5, 0.5], [0.4, 0.6]])
+    >>> out = route(L, proba, label_space=LabelSpace(["ham", "spam"]), lf_names=["a", "b"])
+    >>> out.label.tolist(), out.review_status.tolist(), out.sources.tolist(), out.conflict.tolist()
+    ([1, -1, 1], ['auto', 'needs_review', 'needs_review'], ['a,b', '', ''], [False, True, False])
+    """
+    from weaksup.models.base import break_ties
+
+    policy = policy or RoutingPolicy()
+    L = np.asarray(L)
+    proba = np.array(proba, dtype=np.float64)
+    k = len(label_space)
+    voted = L != ABSTAIN
+    n_votes = voted.sum(axis=1)
+    label = np.array(predictions, dtype=np.int64) if predictions is not None else break_ties(proba, tie_break, seed)
+    rows = np.zeros(0, dtype=np.int64)
+    if reviewed:
+        rows = np.fromiter(reviewed.keys(), dtype=np.int64, count=len(reviewed))
+        label[rows] = np.fromiter(reviewed.values(), dtype=np.int64, count=len(reviewed))
+        proba[rows] = np.eye(k)[label[rows]]
+    confidence = proba.max(axis=1)
+    low = np.where(voted, L, k).min(axis=1)
+    high = L.max(axis=1) if L.shape[1] else np.full(len(L), ABSTAIN)
+    conflict = (n_votes > 0) & (low < high)
+    agree = voted & (L == label[:, None]) & (label[:, None] >= 0)
+    against = np.where(n_votes > 0, 1.0 - agree.sum(axis=1) / np.maximum(n_votes, 1), 0.0)
+    reasons = policy.reasons(label, confidence, n_votes, against, label_space)
+    status = np.where(reasons.any(axis=1), 1, 0)
+    status[rows] = 2
+    return Routed(label=label, confidence=confidence, proba=proba, sources=_sources(agree, list(lf_names)),
+                  n_votes=n_votes.astype(np.int32), conflict=conflict, against=against, reasons=reasons,
+                  review_status=np.asarray(REVIEW_STATUSES, dtype=object)[status])
+
+
+def _sources(agree: np.ndarray, names: list[str]) -> np.ndarray:
+    """Comma-joined names of the LFs set in each row of a boolean matrix (computed once per distinct row)."""
+    if agree.shape[1] == 0:
+        return np.full(len(agree), "", dtype=object)
+    packed = np.ascontiguousarray(np.packbits(agree, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    texts = np.array([",".join(n for n, hit in zip(names, agree[i]) if hit) for i in first], dtype=object)
+    return texts[inverse.ravel()]
 
 
 def _space(label_space: LabelSpace | Sequence[str]) -> LabelSpace:
@@ -130,18 +279,13 @@ def conflict_score(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str]
     return np.clip(score, 0.0, 1.0)
 
 
-def review_issues(
-    labels: pd.DataFrame,
-    label_space: LabelSpace | Sequence[str],
-    *,
-    threshold: float = 0.7,
-    class_thresholds: Mapping[str, float] | None = None,
-    conflict_threshold: float = 1.0,
-    method: str = "entropy",
-    votes: Any = None,
-    gold: Any = None,
-) -> pd.DataFrame:
+def review_issues(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str], *, policy: RoutingPolicy | None = None,
+                  threshold: float | None = None, class_thresholds: Mapping[str, float] | None = None,
+                  conflict_threshold: float | None = None, method: str = "entropy", votes: Any = None,
+                  gold: Any = None) -> pd.DataFrame:
     """Row-level review flags and scores of a run's labels, one row per input row, in order.
+
+    The rule is that of :func:`route` (:meth:`RoutingPolicy.reasons`), applied to a labels table.
 
     Parameters
     ----------
@@ -150,14 +294,11 @@ def review_issues(
         ``prob_<class>`` per class, and ``sources`` (or pass ``votes``); ``conflict`` and
         ``review_status`` are used when present.
     label_space : LabelSpace or sequence of str
-    threshold : float, default 0.7
-        Rows whose confidence is below it are uncertain (the defaults are those of a run config's ``[review]``).
-    class_thresholds : mapping of class name to float, optional
-        Stricter (or looser) thresholds for rows labelled with these classes, e.g. ``{"fraud": 0.95}``.
-    conflict_threshold : float, default 1.0
-        A row is routed for its conflict when more than this share of its votes disagree with its
-        label (``0.0``: any disagreeing vote; ``1.0``: never for conflict alone). ``is_conflict``
-        is the fact that LFs voted for different classes, whatever the threshold.
+    policy : RoutingPolicy, optional
+        The thresholds (default: :class:`RoutingPolicy`'s, those of a run config's ``[review]``).
+    threshold, class_thresholds, conflict_threshold : optional
+        Override these fields of ``policy`` (see :class:`RoutingPolicy`). ``is_conflict`` is the
+        fact that LFs voted for different classes, whatever ``conflict_threshold``.
     method : {"entropy", "margin", "least_confidence"}
         The ``uncertainty_score``.
     votes : VoteMatrix or array, optional
@@ -192,25 +333,23 @@ def review_issues(
     if missing:
         raise ReviewError(f"the labels lack the column(s) {missing}; they have {list(map(str, labels.columns))} "
                           "(labels come from `weaksup run`: row_id, label, confidence, prob_<class>, n_votes, sources)")
-    _check_fraction("threshold", threshold)
-    _check_fraction("conflict_threshold", conflict_threshold)
-    class_thresholds = dict(class_thresholds or {})
-    for name, value in class_thresholds.items():
-        if name not in space:
-            raise ReviewError(f"class_thresholds names {name!r}, which is not in the label space {list(space)}")
-        _check_fraction(f"class_thresholds[{name!r}]", value)
+    overrides = {"threshold": threshold, "class_thresholds": class_thresholds,
+                 "conflict_threshold": conflict_threshold}
+    policy = dataclasses.replace(policy or RoutingPolicy(), **{k: v for k, v in overrides.items() if v is not None})
+    policy.check_classes(space)
     proba = probabilities(labels, space)
     label = labels["label"].fillna("").astype(str).to_numpy()
     unknown = sorted(set(label) - set(space) - {""})
     if unknown:
         raise ReviewError(f"the labels hold class(es) {unknown} outside the label space {list(space)}")
+    label_ids = np.array([space.id(x) if x else ABSTAIN for x in label], dtype=np.int64)
     confidence = labels["confidence"].to_numpy(dtype=np.float64, na_value=0.0)
-    limit = np.array([class_thresholds.get(x, threshold) for x in label], dtype=np.float64)
     n_votes = labels["n_votes"].fillna(0).to_numpy(dtype=np.int64)
     conflicts = conflict_score(labels, space, votes)
+    reasons = policy.reasons(label_ids, confidence, n_votes, conflicts, space)
     out = pd.DataFrame({"row_id": labels["row_id"].astype(str).to_numpy(), "label": label, "confidence": confidence})
-    out["is_unlabeled"] = n_votes == 0
-    out["is_uncertain"] = (confidence < limit) | ((label == "") & ~out["is_unlabeled"].to_numpy())
+    out["is_unlabeled"] = reasons[:, 1]
+    out["is_uncertain"] = reasons[:, 0]
     out["uncertainty_score"] = uncertainty_score(proba, method)
     out["conflict_score"] = conflicts
     out["is_conflict"] = _disagree(labels, conflicts)
@@ -222,11 +361,11 @@ def review_issues(
         has_gold = (out["gold_label"] != "").to_numpy()
         gold_ids = np.array([space.id(g) if g in space else 0 for g in out["gold_label"]])
         p_gold = proba[np.arange(len(out)), gold_ids]
+        limit = policy.limits(label_ids, space)
         out["is_label_issue"] = has_gold & (label != "") & (label != out["gold_label"].to_numpy()) & (confidence >= limit)
         out["label_issue_score"] = np.where(has_gold, 1.0 - p_gold, 0.0)
         out["is_reviewed"] = out["is_reviewed"].to_numpy() | has_gold
-    reasons = np.stack([out["is_uncertain"], out["is_unlabeled"], conflicts > conflict_threshold], axis=1)
-    names = np.array(["low_confidence", "no_votes", "conflict"])
+    names = np.array(REASONS)
     out["needs_review"] = reasons.any(axis=1) & ~out["is_reviewed"].to_numpy()
     out["review_reason"] = [",".join(names[r]) if need else "" for r, need in zip(reasons, out["needs_review"])]
     out.index = labels.index
@@ -241,8 +380,12 @@ def _disagree(labels: pd.DataFrame, conflicts: np.ndarray) -> np.ndarray:
 
 
 def _check_fraction(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
-        raise ReviewError(f"{name} must be a number in [0, 1]; got {value!r}")
+    from weaksup.validation import check_fraction
+
+    try:
+        check_fraction(value, name=name)
+    except ValueError as exc:
+        raise ReviewError(str(exc)) from None
 
 
 def _gold_series(gold: Any) -> pd.Series:

@@ -18,8 +18,7 @@ from tests.pipeline_project import make_project, write_config
 from weaksup.apply import apply_lfs
 from weaksup.config import load_config
 from weaksup.data import prepare
-from weaksup.pipeline import LABEL_COLUMNS, label_rows, load_run, run
-from weaksup.labels import LabelSpace
+from weaksup.pipeline import LABEL_COLUMNS, load_run, run
 from weaksup.registry import Registry
 
 
@@ -114,6 +113,7 @@ def slow_question(x):
 '''
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_from_its_last_finished_chunk(project, youtube):
     (project / "slow_lfs.py").write_text(SLOW_LF)
     config = write_config(project, lfs={"modules": ["quick_lfs.py", "slow_lfs.py"]}, input={"chunk_rows": 150})
@@ -149,32 +149,26 @@ def test_resume_without_an_earlier_run_is_an_error(project):
         _run(write_config(project), resume=True)
 
 
-def test_routing_thresholds(project):
-    strict = pd.read_parquet(_run(write_config(project), "review.threshold=0.99").labels_path)
-    expected = (strict["n_votes"] == 0) | strict["label"].isna() | (strict["confidence"] < 0.99)
-    assert ((strict["review_status"] == "needs_review") == expected).all()
-    assert 0 < expected.sum() < len(strict)
-    per_class = pd.read_parquet(_run(write_config(project, review={"threshold": 0.0,
-                                                                   "class_thresholds": {"spam": 0.999}})).labels_path)
-    spam = per_class["label"] == "spam"
-    routed = per_class["review_status"] == "needs_review"
-    assert (routed[spam] == (per_class.loc[spam, "confidence"] < 0.999)).all() and routed[spam].any()
-    assert (per_class.loc[~spam & (per_class["n_votes"] > 0) & per_class["label"].notna(), "review_status"]
-            == "auto").all()
+@pytest.mark.parametrize("review", [{"threshold": 0.99}, {"threshold": 0.0, "class_thresholds": {"spam": 0.999}},
+                                    {"threshold": 0.6, "conflict_threshold": 0.3}])
+def test_the_run_routes_as_review_issues_does(project, review):
+    from weaksup.review import review_issues
+    from weaksup.review.routing import RoutingPolicy
+
+    result = _run(write_config(project, review=review))
+    labels = pd.read_parquet(result.labels_path)
+    issues = review_issues(labels, ["ham", "spam"], policy=RoutingPolicy(**review))
+    routed = (labels["review_status"] == "needs_review").to_numpy()
+    assert (issues["needs_review"].to_numpy() == routed).all()
+    assert 0 < routed.sum() < len(labels)
+    if "class_thresholds" in review:
+        spam = (labels["label"] == "spam").to_numpy()
+        assert routed[spam].any() and not routed[~spam & (labels["n_votes"] > 0).to_numpy()
+                                                 & labels["label"].notna().to_numpy()].any()
 
 
-def test_label_rows_marks_reviewed_rows_and_conflicts():
-    L = np.array([[1, 0, -1], [1, 1, 1], [-1, -1, -1]])
-    proba = np.array([[0.3, 0.7], [0.05, 0.95], [0.5, 0.5]])
-    out = label_rows(L, proba, label_space=LabelSpace(["ham", "spam"]), lf_names=["a", "b", "c"], threshold=0.6,
-                     conflict_threshold=0.4, reviewed={2: 0})
-    assert out["label"].tolist() == [1, 1, 0]
-    assert out["review_status"].tolist() == ["needs_review", "auto", "reviewed"]  # 1 of 2 votes against > 0.4
-    assert out["conflict"].tolist() == [True, False, False]
-    assert out["sources"].tolist() == ["a", "a,b,c", ""]
-    assert out["confidence"].tolist() == [0.7, 0.95, 1.0]
-
-
+@pytest.mark.mlflow
+@pytest.mark.slow
 def test_the_shipped_example_config_with_gold_and_mlflow(tmp_path, monkeypatch):
     import mlflow
 
@@ -227,30 +221,6 @@ def test_cli_building_blocks_lfs_apply_fit(project, capsys):
     assert (project / "out" / "label_model.json").exists() and not (project / "out" / "labels.parquet").exists()
 
 
-@pytest.mark.parametrize("model_name", ["DawidSkene", "MajorityVote"])
-def test_labels_predicted_once_per_distinct_vote_pattern_equal_the_row_by_row_labels(project, model_name):
-    from types import SimpleNamespace
-
-    from weaksup.models import DawidSkene, MajorityVote
-    from weaksup.pipeline import _chunk_labels, _label_table
-
-    rng = np.random.default_rng(3)
-    space = LabelSpace(["a", "b", "c"])
-    L = rng.integers(-1, 3, (4000, 5)).astype(np.int8)
-    model = {"DawidSkene": DawidSkene, "MajorityVote": MajorityVote}[model_name](cardinality=3).fit(L)
-    config = load_config(write_config(project), ["review.threshold=0.6"])
-    setup = SimpleNamespace(label_space=space, registry=SimpleNamespace(rule_version="r1"))
-    reviewed = {5: 2, 17: 0, 3999: 1}
-    names = [f"lf{j}" for j in range(5)]
-    fast = _chunk_labels(model, L, reviewed, config=config, setup=setup, lf_names=names, seed=0)
-    cols = label_rows(L, model.predict_proba(L), predictions=model.predict(L), label_space=space, lf_names=names,
-                      threshold=0.6, reviewed=reviewed)
-    slow = _label_table(cols, space, "r1", type(model).__name__)
-    assert fast.equals(slow)
-    assert fast.column("review_status").to_pylist().count("reviewed") == 3
-    assert set(fast.column("review_status").to_pylist()) == {"auto", "needs_review", "reviewed"}
-
-
 def test_chunks_voted_on_several_threads_give_the_labels_and_votes_of_one_thread(project, caplog):
     import logging
 
@@ -260,7 +230,7 @@ def test_chunks_voted_on_several_threads_give_the_labels_and_votes_of_one_thread
     configs = [write_config(project, f"w{workers}.toml", lfs={**safe, "workers": workers}, input={"chunk_rows": 150},
                             label_model={"name": "DawidSkene"}, output={"path": f"w{workers}/labels.parquet"})
                for workers in (1, 3)]
-    with caplog.at_level(logging.INFO, logger="weaksup.pipeline"):
+    with caplog.at_level(logging.INFO, logger="weaksup.pipeline.voting"):
         one, three = (_run(config) for config in configs)
     assert "one chunk at a time" not in caplog.text and "voting chunks on 3 thread(s)" in caplog.text
     assert three.chunks["computed"] == 14 and three.labels_path.read_bytes() == one.labels_path.read_bytes()
@@ -268,7 +238,7 @@ def test_chunks_voted_on_several_threads_give_the_labels_and_votes_of_one_thread
     assert parallel.row_ids.tolist() == serial.row_ids.tolist()
     np.testing.assert_array_equal(parallel.values, serial.values)
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="weaksup.pipeline"):
+    with caplog.at_level(logging.INFO, logger="weaksup.pipeline.voting"):
         _run(write_config(project, lfs={"workers": 3}))  # with the generic short_comment LF
     assert "voting one chunk at a time: LF(s) ['short_comment'] run user code" in caplog.text
 

@@ -1,0 +1,171 @@
+"""A run's input as the config describes it: its identity, its chunks, where a row is, and the id checks.
+
+The generic readers are in :mod:`weaksup.data`; a shipped example (``input.example``) is read through
+:func:`weaksup.datasets.get_example`, the one seam that knows where an example's files are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from weaksup.config import ConfigError, RunConfig
+from weaksup.errors import DataError, MissingColumnError
+
+if TYPE_CHECKING:
+    from weaksup.datasets import Example
+    from weaksup.registry import Registry
+
+
+def example_of(config: RunConfig) -> Example:
+    """The shipped example ``input.example`` names (a :class:`ConfigError` lists the choices)."""
+    from weaksup.datasets import EXAMPLES, get_example
+
+    if config.input.example not in EXAMPLES:
+        raise ConfigError(f"{config.source}: input.example = {config.input.example!r} is not a shipped "
+                          f"example; choose one of {sorted(EXAMPLES)} or give input.path")
+    return get_example(config.input.example)
+
+
+def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any]]:
+    """The input files, and what identifies the rows the LFs see (files, cleaning, chunking): saved votes
+    are reused only when it is unchanged."""
+    from weaksup.data import input_files
+
+    if config.input.example:
+        files = list(example_of(config).files)
+    else:
+        files = input_files(config.resolve(config.input.path, "input.path"))
+    identity = {
+        "files": [[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in files],
+        "example": config.input.example, "id_column": config.input.id_column,
+        "text_column": config.input.text_column, "chunk_rows": config.input.chunk_rows,
+        "encoding": config.input.encoding, "clean": dataclasses.asdict(config.clean),
+        "versions": {"pandas": pd.__version__, "pyarrow": pa.__version__},
+    }
+    return files, identity
+
+
+def read_chunks(config: RunConfig, columns: list[str] | None) -> Iterator[pd.DataFrame]:
+    """The input in chunks of ``input.chunk_rows`` rows, each indexed by row position."""
+    from weaksup.data import iter_chunks
+
+    if config.input.example:
+        yield from example_of(config).iter_chunks(chunk_rows=config.input.chunk_rows, columns=columns)
+        return
+    strings = [config.input.id_column] + ([config.input.text_column] if config.input.text_column else [])
+    yield from iter_chunks(config.resolve(config.input.path, "input.path"), chunk_rows=config.input.chunk_rows,
+                           columns=columns, string_columns=strings, encoding=config.input.encoding)
+
+
+def clean_frame(config: RunConfig, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``frame`` cleaned as ``[clean]`` says (the text the LFs see), and its rows without text.
+
+    Unchanged (and 0) when the input has no text column.
+    """
+    from weaksup.data import prepare
+
+    if not config.input.text_column:
+        return frame, 0
+    clean, report = prepare(frame, text=config.input.text_column, id_column=config.input.id_column,
+                            normalize=config.clean.normalize, lowercase_into=config.clean.lowercase_into or None,
+                            mask=config.clean.mask, duplicates=False)
+    return clean, int(report.missing_text)
+
+
+def where(config: RunConfig, position: int) -> str:
+    """Where row ``position`` is, for messages (CSV lines assume no multi-line fields)."""
+    if config.input.example:
+        return f"row {position} of the {config.input.example} example"
+    suffix = Path(config.input.path).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return f"{config.input.path} row {position} (line {position + 2})"
+    if suffix in (".jsonl", ".ndjson"):
+        return f"{config.input.path} row {position} (line {position + 1}, counting non-blank lines)"
+    return f"{config.input.path} row {position}"
+
+
+def chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:
+    """The chunk's row ids as an Arrow string array, checked: present, not blank, unique in the chunk."""
+    import polars as pl
+
+    column = config.input.id_column
+    if column not in chunk.columns:
+        source = config.input.example or config.input.path
+        raise MissingColumnError(f"{source}: no id column {column!r}; its columns are "
+                                 f"{list(map(str, chunk.columns))}. Set input.id_column to the column holding "
+                                 "unique row ids")
+    raw = chunk[column]
+    if not pd.api.types.is_string_dtype(raw.dtype):
+        raw = raw.astype(str).where(raw.notna(), None)
+    ids = pa.array(raw, from_pandas=True, type=pa.large_string())
+    series = pl.Series(ids)
+    missing = (series.is_null() | (series.str.strip_chars() == "")).fill_null(True)
+    if missing.any():
+        first = int(missing.arg_true()[0])
+        raise DataError(f"{where(config, int(chunk.index[first]))}: empty {column!r}; every row needs an id "
+                        f"({int(missing.sum())} row(s) in this chunk lack one)")
+    if series.n_unique() != len(series):  # (several times cheaper than is_duplicated on unique ids)
+        repeated = series.is_duplicated()
+        rows = [int(chunk.index[r]) for r in repeated.arg_true()[:6]]
+        raise DataError(f"{where(config, rows[0])}: id {series[int(repeated.arg_true()[0])]!r} is not unique "
+                        f"(rows {rows}); {column!r} must identify each row once: deduplicate the input or choose "
+                        "another id column")
+    return ids
+
+
+def check_fields(config: RunConfig, registry: Registry, chunk: pd.DataFrame) -> None:
+    """The first chunk has every column an LF reads and the text column."""
+    present = [str(c) for c in chunk.columns]
+    source = config.input.example or config.input.path
+    for lf in registry.lfs:
+        missing = [f for f in lf.fields if f not in present]
+        if missing:
+            raise MissingColumnError(f"labeling function {lf.name!r} (defined at {lf.source}) reads column(s) "
+                                     f"{missing}, which {source} does not have; its columns are {present}")
+    if config.input.text_column and config.input.text_column not in present:
+        raise MissingColumnError(f"{source}: no text column {config.input.text_column!r} (input.text_column); "
+                                 f"its columns are {present}")
+
+
+def check_unique_ids(config: RunConfig, hashes: np.ndarray, part_rows: list[int],
+                     part_ids: Callable[[int], pa.Array]) -> None:
+    """Ids must be unique across chunks (within a chunk they are checked as it is read).
+
+    ``hashes`` are the 64-bit hashes of every row's id; ``part_rows`` the rows of each chunk and
+    ``part_ids(i)`` the ids of chunk ``i``, read only to tell a repeated id from a hash collision.
+    """
+    import polars as pl
+
+    series = pl.Series(hashes)
+    if series.n_unique() == len(hashes):
+        return
+    first = int(series.is_duplicated().arg_true()[0])
+    rows = np.flatnonzero(hashes == hashes[first])[:2]
+    bounds = np.cumsum([0, *part_rows])
+    found = []
+    for row in rows:
+        part = int(np.searchsorted(bounds, row, side="right") - 1)
+        found.append(part_ids(part)[int(row - bounds[part])].as_py())
+    if found[0] != found[1]:  # a 64-bit hash collision between different ids: harmless
+        return
+    raise DataError(f"{where(config, int(rows[1]))}: id {found[0]!r} is not unique (also row {int(rows[0])}); "
+                    f"{config.input.id_column!r} must identify each row once")
+
+
+def duplicate_counts(text_hash: np.ndarray, loose_hash: np.ndarray) -> tuple[int, int]:
+    """Rows whose cleaned text (exact) or letters-and-digits (near) repeat an earlier row's; 0 hashes are
+    rows without text."""
+    import polars as pl
+
+    counts = []
+    for hashes in (text_hash, loose_hash):
+        present = pl.Series(hashes).filter(pl.Series(hashes) != 0)
+        counts.append(int(len(present) - present.n_unique()))
+    return counts[0], counts[1]

@@ -1,0 +1,89 @@
+"""What a run did (:class:`RunResult`) and the stage timer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from weaksup.config import RunConfig
+
+if TYPE_CHECKING:
+    from weaksup.report import QualityReport
+
+
+@dataclass
+class RunResult:
+    """What a run did: counts, metrics, where things were written, and stage timings (seconds).
+
+    ``report`` is the run's :class:`~weaksup.report.QualityReport` (LF summary, metrics; its figures
+    released), when the run built one.
+    """
+
+    config: RunConfig
+    run_dir: Path
+    labels_path: Path
+    n_rows: int
+    n_lfs: int
+    rule_version: str
+    label_model: str
+    coverage: float
+    label_counts: dict[str, int]
+    status_counts: dict[str, int]
+    conflicts: int
+    faults: dict[str, int]
+    prep: dict[str, int]
+    chunks: dict[str, int]
+    timeouts: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    gold: dict[str, Any] | None = None
+    report_path: Path | None = None
+    mlflow_uri: str | None = None
+    mlflow_run_id: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    report: QualityReport | None = field(default=None, repr=False, compare=False)
+
+    def summary(self) -> str:
+        """A short human-readable account of the run."""
+        total = max(self.n_rows, 1)
+        lines = [
+            f"{self.n_rows:,} rows, {self.n_lfs} LFs (rule_version {self.rule_version}), "
+            f"label model {self.label_model}",
+            f"rows with at least one vote: {self.coverage:.1%}; rows with conflicting votes: {self.conflicts:,}",
+            "labels: " + ", ".join(f"{name} {n:,} ({n / total:.1%})" for name, n in self.label_counts.items()),
+            "review: " + ", ".join(f"{name} {n:,}" for name, n in self.status_counts.items()),
+            f"chunks: {self.chunks.get('computed', 0)} computed, {self.chunks.get('reused', 0)} reused "
+            f"from saved votes ({self.chunks.get('columns_reused', 0)} LF columns reused)",
+        ]
+        if self.prep.get("missing_text") or self.prep.get("exact_duplicates") or self.prep.get("near_duplicates"):
+            lines.append(f"cleaning: {self.prep.get('missing_text', 0):,} rows without text (abstained on), "
+                         f"{self.prep.get('exact_duplicates', 0):,} exact and "
+                         f"{self.prep.get('near_duplicates', 0):,} near duplicates")
+        faulty = {k: v for k, v in self.faults.items() if v}
+        if faulty:
+            lines.append(f"LF faults (rows abstained): {faulty}")
+        slow = {k: v for k, v in self.timeouts.items() if v}
+        if slow:
+            lines.append(f"LFs past lfs.lf_timeout (rows abstained): {slow}")
+        if self.metrics and self.gold is not None:
+            shown = ["accuracy", "accuracy_covered", "coverage", "macro_f1", "brier", "ece"]
+            lines.append(f"on the gold {self.gold['split']} split ({self.gold['describe']}): "
+                         + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics))
+        lines.append(f"labels: {self.labels_path}")
+        lines.append(f"run folder: {self.run_dir} (votes/, label_model.json, run.json"
+                     + (", report.html)" if self.report_path else ")"))
+        if self.mlflow_run_id:
+            lines.append(f"MLflow run {self.mlflow_run_id} at {self.mlflow_uri}")
+        lines.append("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in self.timings.items()))
+        return "\n".join(lines)
+
+
+class Timer:
+    """Seconds spent per stage: ``timer.add("fit", started)`` after a stage that began at ``started``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, stage: str, started: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started

@@ -1,0 +1,180 @@
+"""The stages after apply: fit the label model, predict-route-write the labels, build the report."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from weaksup._io import atomic_path
+from weaksup.config import OUTPUT_FORMATS
+from weaksup.pipeline.inputs import clean_frame, read_chunks
+from weaksup.pipeline.outputs import LabelWriter
+from weaksup.pipeline.plan import RunPlan
+from weaksup.pipeline.vote_store import VoteStore
+from weaksup.pipeline.voting import AppliedVotes
+from weaksup.review.routing import REVIEW_STATUSES
+from weaksup.votes import VoteMatrix
+
+if TYPE_CHECKING:
+    from weaksup.gold import GoldSet
+    from weaksup.report import QualityReport
+
+logger = logging.getLogger(__name__)
+
+
+def fit_stage(plan: RunPlan, applied: AppliedVotes) -> Any:
+    """Fit the label model on every row's votes (or a ``label_model.sample_rows`` sample), with the dev
+    gold split when the model learns from it (:func:`weaksup.models.fitting.fit_label_model`)."""
+    from weaksup.models.fitting import fit_label_model
+
+    settings = plan.config.label_model
+    model = plan.model_cls(cardinality=len(plan.label_space), seed=settings.seed, **settings.params)
+    L = applied.values
+    if 0 < settings.sample_rows < len(L):
+        rows = np.sort(np.random.default_rng(settings.seed).choice(len(L), settings.sample_rows, replace=False))
+        L = L[rows]
+    L_dev = y_dev = None
+    if plan.gold is not None and plan.has_dev_gold:
+        dev = plan.gold.labels("dev")
+        positions = np.array([applied.gold_positions[r] for r in dev.index], dtype=np.int64)
+        L_dev = applied.values[positions]
+        y_dev = dev.map(plan.label_space.id).to_numpy(dtype=np.int64)
+    return fit_label_model(model, L, L_dev=L_dev, y_dev=y_dev)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_stage` counted in the labels it wrote."""
+
+    label_counts: dict[str, int]
+    status_counts: dict[str, int]
+    conflicts: int
+
+
+def reviewed_rows(plan: RunPlan, applied: AppliedVotes) -> dict[int, int]:
+    """The rows with a human label (the dev gold split): row position -> class id."""
+    if plan.gold is None or not plan.has_dev_gold:
+        return {}
+    dev = plan.gold.labels("dev")
+    return {applied.gold_positions[r]: plan.label_space.id(lbl) for r, lbl in dev.items()}
+
+
+def write_stage(plan: RunPlan, applied: AppliedVotes, model: Any, store: VoteStore, *,
+                progress: bool | None = None) -> Written:
+    """Predict chunk by chunk, route, and write the labels atomically; returns counts for the summary.
+
+    Each chunk is written on a second thread while the next one is predicted.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow.compute as pc
+    from tqdm.auto import tqdm
+
+    config, space = plan.config, plan.label_space
+    reviewed = reviewed_rows(plan, applied)
+    lf_names = [lf.name for lf in plan.registry.lfs]
+    path = config.output_path
+    fmt = OUTPUT_FORMATS[path.suffix.lower()]
+    label_counts = dict.fromkeys([*space, "(abstain)"], 0)
+    status_counts = dict.fromkeys(REVIEW_STATUSES, 0)
+    conflicts = 0
+    start = 0
+    with atomic_path(path) as tmp, ThreadPoolExecutor(max_workers=1, thread_name_prefix="weaksup-write") as pool, \
+            tqdm(total=len(applied.values), desc="predicting, writing labels", unit="rows", unit_scale=True,
+                 disable=None if progress is None else not progress) as bar:
+        writer = LabelWriter(tmp, fmt)
+        writing: Future[None] | None = None
+        try:
+            for i, part in enumerate(store.parts):
+                stop = start + part["rows"]
+                chunk_reviewed = {p - start: y for p, y in reviewed.items() if start <= p < stop}
+                table = plan.task.label_table(model, applied.values[start:stop], reviewed=chunk_reviewed,
+                                              policy=plan.policy, label_space=space, lf_names=lf_names,
+                                              rule_version=plan.registry.rule_version,
+                                              tie_break=config.label_model.tie_break,
+                                              seed=config.label_model.seed + i)
+                table = table.add_column(0, "row_id", store.row_ids(i).cast(pa.string()))
+                for column, counts in (("label", label_counts), ("review_status", status_counts)):
+                    for entry in pc.value_counts(table.column(column)).to_pylist():
+                        counts[entry["values"] if entry["values"] is not None else "(abstain)"] += entry["counts"]
+                conflicts += int(pc.sum(table.column("conflict")).as_py() or 0)
+                if writing is not None:
+                    writing.result()
+                writing = pool.submit(writer.write, table)
+                bar.update(stop - start)
+                start = stop
+            if writing is not None:
+                writing.result()
+        finally:
+            if writing is not None:
+                writing.exception()  # let a pending write finish before the file is closed
+            writer.close()
+    return Written(label_counts, status_counts, conflicts)
+
+
+def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
+    """The gold set keyed by row position instead of row id (so millions of ids need not be held)."""
+    frame = gold.frame.copy()
+    frame["row_id"] = frame["row_id"].map(positions).astype(np.int64)
+    return dataclasses.replace(gold, frame=frame)
+
+
+def report_stage(plan: RunPlan, applied: AppliedVotes, model: Any, identity_key: str) -> QualityReport:
+    """The label-quality report over every row (metrics on the gold split when a gold set is given)."""
+    config = plan.config
+    n = len(applied.values)
+    rows = np.arange(n)
+    limit = config.output.report_rows
+    if 0 < limit < n:  # LF statistics on a uniform sample that keeps every gold row; metrics stay exact
+        gold_rows = np.fromiter(applied.gold_positions.values(), dtype=np.int64, count=len(applied.gold_positions))
+        keep = np.ones(n, dtype=bool)
+        keep[gold_rows] = False
+        others = np.flatnonzero(keep)
+        drawn = np.random.default_rng(config.label_model.seed).choice(others, max(limit - len(gold_rows), 0),
+                                                                       replace=False)
+        rows = np.sort(np.concatenate([gold_rows, drawn]))
+        logger.info("report: LF statistics on a sample of %d of the %d rows (output.report_rows)", len(rows), n)
+    lfs = plan.registry.lfs
+    votes = VoteMatrix(applied.values[rows], row_ids=rows, lf_names=[lf.name for lf in lfs],
+                       lf_versions=[lf.version for lf in lfs], label_space=plan.label_space, faults=applied.faults)
+    gold = data = None
+    if plan.gold is not None:
+        if config.gold.split == "dev" and plan.has_dev_gold:
+            logger.warning("measuring on the dev split, which LFs (and dev-aware label models) were tuned on: "
+                           "the numbers are optimistic; use the test split")
+        gold = positional_gold(plan.gold, applied.gold_positions)
+        if config.input.text_column:
+            data = gold_texts(plan, applied.gold_positions)
+    report = plan.task.build_report(votes, lfs=plan.registry, gold=gold, model=model, data=data,
+                                    split=config.gold.split, tie_break=config.label_model.tie_break,
+                                    text_column=config.input.text_column or "text", id_column="row_id",
+                                    title=f"Label quality: {config.task.name}")
+    if report.errors is not None and "row_id" in report.errors:
+        by_position = {p: r for r, p in applied.gold_positions.items()}
+        report.errors["row_id"] = report.errors["row_id"].map(by_position)
+    report.params["data_hash"] = identity_key
+    report.params["task"] = config.task.name
+    report.params["n_rows"] = str(n)
+    report.params["report_rows"] = str(len(rows))
+    return report
+
+
+def gold_texts(plan: RunPlan, positions: dict[str, int]) -> pd.DataFrame:
+    """The cleaned text of the gold rows (for the report's LF error examples), read again chunk by chunk."""
+    config = plan.config
+    wanted = set(positions)
+    id_col, text = config.input.id_column, config.input.text_column
+    frames = []
+    for chunk in read_chunks(config, [id_col, text]):
+        chunk = chunk[chunk[id_col].astype(str).isin(wanted)]
+        if len(chunk):
+            clean, _ = clean_frame(config, chunk.assign(**{id_col: chunk[id_col].astype(str)}))
+            frames.append(pd.DataFrame({"row_id": clean[id_col].map(positions), text: clean[text]}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"row_id": [], text: []})

@@ -1,0 +1,216 @@
+"""The apply stage of a run: read, clean and vote chunk by chunk on worker threads, reusing saved votes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from weaksup._io import atomic_path
+from weaksup.config import RunConfig
+from weaksup.errors import DataError, GoldSetError
+from weaksup.labels import ABSTAIN
+from weaksup.pipeline.inputs import (check_fields, check_unique_ids, chunk_ids, clean_frame, duplicate_counts,
+                                     read_chunks)
+from weaksup.pipeline.plan import RunPlan
+from weaksup.pipeline.vote_store import VoteStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AppliedVotes:
+    """The whole vote matrix of a run (LFs in the order of ``plan.registry``) and what the summary needs.
+
+    ``gold_positions`` maps each gold row id to its row position; ``prep`` counts rows, rows without
+    text and duplicates; ``chunks`` counts chunks and LF columns computed or reused.
+    """
+
+    values: np.ndarray
+    gold_positions: dict[str, int]
+    faults: dict[str, int]
+    timeouts: dict[str, int]
+    prep: dict[str, int]
+    chunks: dict[str, int]
+
+    @property
+    def coverage(self) -> float:
+        """The share of rows with at least one vote."""
+        return float((self.values != ABSTAIN).any(axis=1).mean()) if self.values.shape[1] else 0.0
+
+
+@dataclass(frozen=True)
+class ChunkVotes:
+    """One chunk's votes and what the run summary needs from it."""
+
+    ids: pa.Array
+    block: np.ndarray
+    text_hash: np.ndarray
+    loose_hash: np.ndarray
+    faults: dict[str, int]
+    timeouts: dict[str, int]
+    missing_text: int
+    computed: bool
+    columns_computed: int
+    entry: dict[str, Any] | None  # the store's new index entry; None when the saved part is unchanged
+
+
+def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> ChunkVotes:
+    """Check, clean and vote one chunk, reusing its saved LF columns; saves the chunk's part (not the index).
+
+    Only reads ``plan`` and writes chunk ``i``'s own files, so chunks can be voted on several threads.
+    """
+    from weaksup.apply import apply_lfs
+    from weaksup.data import as_text_series, duplicate_keys
+
+    config = plan.config
+    lfs = plan.registry.lfs
+    text = config.input.text_column
+    ids = chunk_ids(config, chunk)
+    saved = store.get(i, ids)
+    saved_columns = saved.columns if saved is not None else {}
+    todo = [lf for lf in lfs if lf.lf_id not in saved_columns]
+    block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=plan.task.vote_dtype(plan.label_space))
+    faults: dict[str, int] = {}
+    timeouts: dict[str, int] = {}
+    for j, lf in enumerate(lfs):
+        if saved is not None and lf.lf_id in saved_columns:
+            block[:, j] = saved_columns[lf.lf_id]
+            faults[lf.name] = int(saved.faults.get(lf.name, 0))
+            timeouts[lf.name] = int(saved.timeouts.get(lf.name, 0))
+    missing_text = 0
+    if saved is not None and not todo:
+        th, lh = saved.text_hash, saved.loose_hash
+        if text:
+            missing_text = int((th == 0).sum())
+    else:
+        clean = chunk.assign(**{config.input.id_column: as_text_series(ids, chunk.index)})
+        th = lh = np.zeros(len(clean), np.uint64)
+        clean, missing_text = clean_frame(config, clean)
+        if text and config.clean.duplicates != "off":
+            th, lh = duplicate_keys(pa.array(clean[text], from_pandas=True, type=pa.large_string()),
+                                    near=config.clean.duplicates == "near")
+        if todo:
+            fresh = apply_lfs(todo, clean, id_column=config.input.id_column, label_space=plan.label_space,
+                              fault_tolerant=config.lfs.fault_tolerant, progress=False,
+                              lf_timeout=config.lfs.lf_timeout or None)
+            for lf, column in zip(todo, fresh.values.T):
+                block[:, lfs.index(lf)] = column
+                faults[lf.name] = int(fresh.faults.get(lf.name, 0))
+                timeouts[lf.name] = int(fresh.timeouts.get(lf.name, 0))
+        if config.output.write_clean:
+            write_clean_part(config, i, clean)
+    entry = None
+    if todo or saved is None or list(saved_columns) != [lf.lf_id for lf in lfs]:
+        entry = store.write_part(i, ids, block, lfs, plan.label_space, faults, timeouts, th, lh)
+    return ChunkVotes(ids, block, th, lh, faults, timeouts, missing_text, computed=saved is None or bool(todo),
+                      columns_computed=len(todo), entry=entry)
+
+
+def chunk_workers(config: RunConfig, lfs: list[Any]) -> int:
+    """Threads voting chunks at once: ``lfs.workers`` (0: one per CPU), or 1 when an LF runs user code."""
+    unsafe = [lf.name for lf in lfs if not lf.thread_safe]
+    if unsafe:
+        logger.info("voting one chunk at a time: LF(s) %s run user code that may not be thread-safe", unsafe[:5])
+        return 1
+    workers = config.lfs.workers or min(os.cpu_count() or 1, 8)
+    logger.info("voting chunks on %d thread(s)", workers)
+    return workers
+
+
+def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None) -> AppliedVotes:
+    """Read, clean and vote chunk by chunk, reusing saved LF columns; returns the whole vote matrix values.
+
+    Chunks are read in order on this thread and voted on ``lfs.workers`` threads (the string
+    kernels release the GIL); their results are taken back in input order, so the votes, the
+    saved parts and every error are those of a one-chunk-at-a-time run.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import polars as pl
+    import pyarrow.compute as pc
+    from tqdm.auto import tqdm
+
+    config = plan.config
+    lfs = plan.registry.lfs
+    gold_ids = pa.array(plan.gold.frame["row_id"].astype(str).unique(), type=pa.large_string()) \
+        if plan.gold is not None else None
+    values: list[np.ndarray] = []
+    text_hashes: list[np.ndarray] = []
+    loose_hashes: list[np.ndarray] = []
+    id_hashes: list[np.ndarray] = []
+    gold_positions: dict[str, int] = {}
+    faults = {lf.name: 0 for lf in lfs}
+    timeouts = {lf.name: 0 for lf in lfs}
+    missing_text = 0
+    stats = {"computed": 0, "reused": 0, "columns_reused": 0, "columns_computed": 0}
+    position = 0
+    workers = chunk_workers(config, lfs)
+    disable = None if progress is None else not progress  # None: tqdm shows bars on a terminal only
+    pending: deque[Future[ChunkVotes]] = deque()
+
+    def take(result: ChunkVotes) -> None:
+        nonlocal missing_text, position
+        if result.entry is not None:
+            store.record(len(values), result.entry)
+        ids, n = result.ids, len(result.ids)
+        id_hashes.append(pl.Series(ids).hash(seed=0).to_numpy())
+        stats["computed" if result.computed else "reused"] += 1
+        stats["columns_reused"] += len(lfs) - result.columns_computed
+        stats["columns_computed"] += result.columns_computed
+        for name, count in result.faults.items():
+            faults[name] += count
+        for name, count in result.timeouts.items():
+            timeouts[name] += count
+        missing_text += result.missing_text
+        if gold_ids is not None:
+            hits = np.flatnonzero(pc.is_in(ids, value_set=gold_ids).to_numpy(zero_copy_only=False))
+            gold_positions.update(zip(ids.take(pa.array(hits)).to_pylist(), (position + hits).tolist()))
+        values.append(result.block)
+        text_hashes.append(result.text_hash)
+        loose_hashes.append(result.loose_hash)
+        position += n
+        bar.update(n)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="weaksup-chunk") as pool, \
+            tqdm(desc="reading, cleaning, applying LFs", unit="rows", unit_scale=True, disable=disable) as bar:
+        try:
+            for i, chunk in enumerate(read_chunks(config, plan.columns)):
+                if i == 0:
+                    check_fields(config, plan.registry, chunk)
+                pending.append(pool.submit(vote_chunk, plan, store, i, chunk))
+                while len(pending) > workers:  # at most one chunk read ahead of the workers
+                    take(pending.popleft().result())
+            while pending:
+                take(pending.popleft().result())
+        finally:
+            for future in pending:
+                future.cancel()
+    if position == 0:
+        raise DataError(f"input {config.input.example or config.input.path} has no rows; nothing to label")
+    store.truncate(len(values))
+    check_unique_ids(config, np.concatenate(id_hashes), store.part_rows, store.row_ids)
+    exact, near = duplicate_counts(np.concatenate(text_hashes), np.concatenate(loose_hashes))
+    prep = {"rows": position, "missing_text": missing_text, "exact_duplicates": exact, "near_duplicates": near}
+    if plan.gold is not None and gold_ids is not None:
+        absent = [g for g in gold_ids.to_pylist() if g not in gold_positions]
+        if absent:
+            raise GoldSetError(f"gold set {plan.gold.task} ({plan.gold.path}): {len(absent)} row id(s) are not in "
+                               f"the input, e.g. {absent[:5]}; the gold set labels another dataset, or "
+                               f"input.id_column is wrong")
+    return AppliedVotes(np.concatenate(values), gold_positions, faults, timeouts, prep, stats)
+
+
+def write_clean_part(config: RunConfig, i: int, clean: pd.DataFrame) -> None:
+    """Save chunk ``i`` as cleaned (``output.write_clean``) in ``<run dir>/clean/``."""
+    folder = config.output_dir / "clean"
+    folder.mkdir(exist_ok=True)
+    with atomic_path(folder / f"part-{i:05d}.parquet") as tmp:
+        clean.to_parquet(tmp, index=False)
