@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale_lfs import LFS  # noqa: E402
 
 from weaksup import apply_lfs  # noqa: E402
-from weaksup.examples import load_youtube_spam  # noqa: E402
+from weaksup.datasets.examples import load_youtube_spam  # noqa: E402
 
 
 

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from weaksup import Registry, apply_lfs, default_label_model, load_gold, train_end_model  # noqa: E402
-from weaksup.examples import load_youtube_spam  # noqa: E402
+from weaksup.datasets.examples import load_youtube_spam  # noqa: E402
 from weaksup.labels import ABSTAIN  # noqa: E402
 
 #: Snorkel's spam tutorial, test accuracy (%).

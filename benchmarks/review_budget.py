@@ -58,7 +58,7 @@ class Task:
 
 def youtube() -> Task:
     from weaksup.apply import apply_lfs
-    from weaksup.examples import load_youtube_spam
+    from weaksup.datasets.examples import load_youtube_spam
     from weaksup.registry import Registry
 
     os.chdir(REPO)

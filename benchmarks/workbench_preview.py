@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from weaksup import Workbench, keyword_lf, regex_lf  # noqa: E402
-from weaksup.examples import load_youtube_spam  # noqa: E402
+from weaksup.datasets.examples import load_youtube_spam  # noqa: E402
 
 
 def comment_rows(n: int, seed: int = 0) -> pd.DataFrame:

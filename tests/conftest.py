@@ -14,7 +14,7 @@ SHARED_DATA = Path(os.environ.get("WEAKSUP_SHARED_DATA", REPO.parent / "shared" 
 @pytest.fixture(scope="session")
 def youtube():
     """The 1,956 YouTube comments with gold labels and splits."""
-    from weaksup.examples import load_youtube_spam
+    from weaksup.datasets.examples import load_youtube_spam
 
     return load_youtube_spam(with_labels=True)
 
