@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from weaksup.data.chunks import CHUNK_ROWS
-from weaksup.errors import ConfigError  # (the class lives in weaksup.errors)
+from weaksup.errors import ConfigError as ConfigError  # (its home is weaksup.errors; kept importable here)
 from weaksup.review.routing import RoutingPolicy
 from weaksup.tasks import DEFAULT_TASK_TYPE, TASK_TYPES
 
