@@ -1,4 +1,4 @@
-"""The LF summary (Snorkel parity on the real YouTube votes), vote statistics and LF-pair matrices."""
+"""The LF summary (Snorkel parity on the real YouTube votes), vote statistics (computed once) and LF-pair matrices."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from weaksup.analysis import learned_weights, lf_pair_matrix, lf_summary, vote_stats
+from weaksup.analysis import (
+    VoteStats,
+    as_vote_matrix,
+    learned_weights,
+    lf_pair_matrix,
+    lf_summary,
+    row_conflict,
+    vote_stats,
+)
 from weaksup.apply import apply_lfs
+from weaksup.errors import GoldSetError, LabelModelError, ParameterError
 from weaksup.gold import write_gold
 from weaksup.votes import VoteMatrix
 
@@ -80,7 +89,7 @@ def test_gold_set_is_matched_on_row_ids(tmp_path):
 
 
 def test_gold_of_the_wrong_length_names_both_lengths():
-    with pytest.raises(ValueError, match="gold has 2 labels but the vote matrix has 3 rows"):
+    with pytest.raises(GoldSetError, match="gold has 2 labels but the vote matrix has 3 rows"):
         lf_summary(VoteMatrix([[0], [1], [0]]), gold=[0, 1])
 
 
@@ -110,7 +119,7 @@ def test_learned_weights_from_the_model(model, expected):
 
 def test_a_model_without_weights_gives_nan_and_a_wrong_count_is_an_error():
     assert np.isnan(learned_weights(_WithoutWeights(), 2)).all()
-    with pytest.raises(ValueError, match="expected 3 learned weights"):
+    with pytest.raises(LabelModelError, match="expected 3 learned weights"):
         learned_weights([0.5, 0.5], 3)
 
 
@@ -127,5 +136,45 @@ def test_pair_matrices_by_hand():
     assert conflict.loc["a", "b"] == 0.25 and conflict.loc["a", "c"] == 0.5 and conflict.loc["b", "c"] == 0.25
     assert np.diag(overlap).tolist() == [0.75, 0.75, 0.75] and np.diag(conflict).tolist() == [0, 0, 0]
     assert (conflict.to_numpy() == conflict.to_numpy().T).all() and (conflict <= overlap).all().all()
-    with pytest.raises(ValueError, match="'overlap' or 'conflict'"):
+    with pytest.raises(ParameterError, match="'overlap' or 'conflict'"):
         lf_pair_matrix(votes, "agreement")
+
+
+def test_row_conflict_counts_votes_and_finds_disagreement():
+    L = np.array([[0, 0, -1], [0, 1, -1], [-1, -1, -1], [2, -1, 2], [-1, 1, -1]], dtype=np.int8)
+    n_voting, conflict = row_conflict(L)
+    assert n_voting.tolist() == [2, 2, 0, 2, 1] and conflict.tolist() == [False, True, False, False, False]
+    same = row_conflict(VoteMatrix(L))
+    assert np.array_equal(same[0], n_voting) and np.array_equal(same[1], conflict)
+
+
+def test_vote_stats_are_computed_once_and_handed_on():
+    votes = VoteMatrix([[0, 0, -1], [0, 1, -1], [-1, -1, -1], [1, -1, -1]], lf_names=["a", "b", "c"])
+    stats = VoteStats.of(votes)
+    assert VoteStats.of(stats) is stats and as_vote_matrix(stats) is votes
+    assert stats.rates() == vote_stats(votes) == vote_stats(stats)
+    assert stats.lf_votes.tolist() == [3, 2, 0] and stats.lf_conflicts.tolist() == [1, 1, 0]
+    assert stats.polarity == [[0, 1], [0, 1], []]
+    assert lf_summary(stats).equals(lf_summary(votes))
+    assert stats.patterns is stats.patterns  # computed on first use, then kept
+    assert stats.pair_matrix("overlap").equals(lf_pair_matrix(votes, "overlap"))
+
+
+@pytest.mark.parametrize("m", [3, 40])  # 40 LFs: the distinct patterns are keyed by bytes
+def test_pair_matrices_from_distinct_patterns_equal_a_row_by_row_count(m):
+    rng = np.random.default_rng(m)
+    L = rng.integers(-1, 3, size=(500, m)).astype(np.int8)
+    L[rng.random(L.shape) < 0.6] = -1
+    L[250:] = L[:250]  # repeated patterns carry their counts
+    voted = L != -1
+    both = voted.T.astype(int) @ voted.astype(int)
+    agree = sum((L == c).T.astype(int) @ (L == c).astype(int) for c in range(3))
+    stats = VoteStats.of(L)
+    np.testing.assert_array_equal(np.rint(stats.pair_matrix("overlap").to_numpy() * len(L)), both)
+    np.testing.assert_array_equal(np.rint(stats.pair_matrix("conflict").to_numpy() * len(L)), both - agree)
+
+
+def test_statistics_of_an_empty_vote_matrix():
+    stats = VoteStats.of(np.zeros((0, 2), dtype=np.int8))
+    assert stats.rates() == {"coverage": 0.0, "overlap": 0.0, "conflict": 0.0, "abstain_rate": 0.0, "mean_votes": 0.0}
+    assert stats.pair_matrix("conflict").to_numpy().tolist() == [[0.0, 0.0], [0.0, 0.0]]

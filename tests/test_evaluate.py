@@ -7,10 +7,13 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from weaksup.apply import apply_lfs
-from weaksup.evaluate import BASELINE, evaluate, expected_calibration_error, label_metrics, lf_errors
-from weaksup.gold import load_gold, write_gold
 from tests.report.helpers import YOUTUBE_GOLD, fit_default
+from weaksup.alignment import AlignedGold
+from weaksup.analysis import VoteStats
+from weaksup.apply import apply_lfs
+from weaksup.errors import GoldSetError, LabelSpaceError, ParameterError
+from weaksup.evaluate import BASELINE, evaluate, expected_calibration_error, gold_rows, label_metrics, lf_errors
+from weaksup.gold import load_gold, write_gold
 from weaksup.models import MajorityVote
 from weaksup.votes import VoteMatrix
 
@@ -57,13 +60,16 @@ def test_without_predictions_the_most_probable_class_is_used():
     assert (m.accuracy, m.coverage) == (0.5, 1.0)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (([0, -1], np.ones((2, 2)) / 2), "y_true holds ABSTAIN"),
-    (([0, 1], np.ones((3, 2)) / 2), r"proba must have shape \(2, k\)"),
+@pytest.mark.parametrize(("args", "kwargs", "error", "message"), [
+    (([0, -1], np.ones((2, 2)) / 2), {}, ParameterError, "y_true holds ABSTAIN"),
+    (([0, 1], np.ones((3, 2)) / 2), {}, ParameterError, r"proba must have shape \(2, k\)"),
+    (([0, 1], np.ones((2, 2)) / 2), {"label_space": ["a", "b", "c"]}, LabelSpaceError,
+     r"proba has 2 columns but the label space has 3 classes"),
 ])
-def test_bad_metric_inputs_say_what_is_wrong(args, message):
-    with pytest.raises(ValueError, match=message):
-        label_metrics(*args)
+def test_bad_metric_inputs_say_what_is_wrong(args, kwargs, error, message):
+    with pytest.raises(error, match=message) as caught:
+        label_metrics(*args, **kwargs)
+    assert isinstance(caught.value, ValueError)  # still a ValueError for callers that catch that
 
 
 class ConstantModel:
@@ -115,8 +121,18 @@ def test_tie_break_policy_applies_to_both_models(small):
 def test_no_gold_row_among_the_votes_is_an_error(small):
     votes, gold = small
     other = VoteMatrix(votes.values, row_ids=list("vwxyz"))
-    with pytest.raises(ValueError, match="no row of the vote matrix has a gold label in split 'test'"):
+    with pytest.raises(GoldSetError, match="no row of the vote matrix has a gold label in split 'test'"):
         evaluate(other, gold, ConstantModel())
+
+
+def test_precomputed_statistics_aligned_gold_and_baseline_give_the_same_evaluation(small):
+    votes, gold = small
+    plain = evaluate(votes, gold, ConstantModel())
+    baseline = MajorityVote(cardinality=2).fit(votes)
+    handed = evaluate(VoteStats.of(votes), AlignedGold.of(gold, votes), ConstantModel(), baseline=baseline)
+    assert handed.to_metrics() == plain.to_metrics() and handed.gold_hash == plain.gold_hash == gold.hash
+    rows, y = gold_rows(votes, gold, "test")
+    assert rows.tolist() == [0, 1, 2, 3] and y.tolist() == [1, 1, 1, 0]
 
 
 def test_lf_errors_lists_wrong_dev_votes_with_their_text(small):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -75,11 +75,12 @@ class AlignedGold:
                                    "align the gold set to these votes (AlignedGold.of(gold, votes))")
             return gold
         if is_gold_set(gold):
+            gold_set = cast("GoldSet", gold)
             ids = pd.Index(votes.row_ids)
-            split_of = gold.frame.drop_duplicates("row_id").set_index("row_id")["split"]  # one split per row
+            split_of = gold_set.frame.drop_duplicates("row_id").set_index("row_id")["split"]  # one split per row
             aligned_split = split_of.reindex(ids).to_numpy()
-            return cls(y=gold.y(ids), splits={s: aligned_split == s for s in SPLITS}, label_space=gold.label_space,
-                       hash=gold.hash, source=gold, counts=gold.counts())
+            return cls(y=gold_set.y(ids), splits={s: aligned_split == s for s in SPLITS},
+                       label_space=gold_set.label_space, hash=gold_set.hash, source=gold_set, counts=gold_set.counts())
         y = np.asarray(gold).reshape(-1).astype(np.int64)
         if len(y) != len(votes):
             raise GoldSetError(f"gold has {len(y)} labels but the vote matrix has {len(votes)} rows; "

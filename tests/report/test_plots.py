@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+import pytest
 
-from weaksup.analysis import lf_pair_matrix, lf_summary
+from weaksup.analysis import VoteStats, lf_pair_matrix, lf_summary
 from weaksup.evaluate import evaluate
 from weaksup.gold import write_gold
 from weaksup.models import MajorityVote
-from weaksup.report import plots
 from weaksup.votes import VoteMatrix
+
+pytest.importorskip("matplotlib")  # the `report` extra
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from weaksup.report import plots  # noqa: E402
 
 VOTES = VoteMatrix([[0, 0, -1], [1, 0, 1], [-1, -1, -1], [1, 1, 1], [0, -1, 1]], row_ids=list("abcde"),
                    lf_names=["f", "g", "h"])
@@ -42,6 +46,8 @@ def test_heatmap_shows_the_pair_matrix_in_percent():
 def test_votes_per_row_histogram():
     fig = plots.votes_per_row(np.array([0, 1, 1, 3]))
     assert [p.get_height() for p in fig.axes[0].patches] == [0.25, 0.5, 0.0, 0.25]
+    from_stats = plots.votes_per_row(VoteStats.of(VOTES).n_voting)
+    assert [p.get_height() for p in from_stats.axes[0].patches] == [0.2, 0.0, 0.4, 0.4]
 
 
 def test_confusion_and_reliability_show_both_models(tmp_path):

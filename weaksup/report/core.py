@@ -168,9 +168,9 @@ def _predict(model: Any, stats: VoteStats, tie_break: str) -> np.ndarray:
     """``model.predict(L)``; with ``tie_break="abstain"`` (which does not depend on row positions) on the
     distinct rows only."""
     if tie_break != "abstain":
-        return model.predict(stats.votes.values, tie_break=tie_break)
+        return np.asarray(model.predict(stats.votes.values, tie_break=tie_break))
     rows, inverse = stats.patterns
-    return model.predict(rows, tie_break=tie_break)[inverse]
+    return np.asarray(model.predict(rows, tie_break=tie_break)).take(inverse)
 
 
 def _shares(labels: np.ndarray, names: Sequence[str]) -> pd.Series:
@@ -252,7 +252,7 @@ def build_report(
     elif gold_set is not None:
         logger.warning("gold set %s has no %r split: the report has no label-model metrics", gold_set.task, split)
     errors = None
-    if dev_gold is not None:
+    if aligned is not None and dev_gold is not None:
         errors = lf_errors(stats, aligned, data, split=lf_split, label_space=names, per_lf=errors_per_lf,
                            text_column=text_column, id_column=id_column)
         if data is None or text_column not in data:

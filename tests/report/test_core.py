@@ -1,4 +1,4 @@
-"""The quality report on the YouTube example: contents, self-contained HTML, atomic writing."""
+"""The quality report on the YouTube example: contents, self-contained HTML, atomic writing, statistics computed once."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.report.helpers import YOUTUBE_GOLD, youtube_quality_report
+from tests.report.helpers import YOUTUBE_GOLD, fit_default, youtube_quality_report
+from weaksup import analysis, votes as votes_module
+from weaksup.alignment import AlignedGold
+from weaksup.analysis import VoteStats
+from weaksup.errors import GoldSetError, WeakSupError
 from weaksup.gold import load_gold
 from weaksup.models import MajorityVote
 from weaksup.report import QualityReport, build_report, data_hash
 from weaksup.votes import VoteMatrix
+
+pytest.importorskip("matplotlib")  # the report's figures and HTML page need the `report` extra
 
 FIGURES = ["lf_rates", "lf_conflicts", "votes_per_row", "label_distribution", "confusion_matrix", "calibration"]
 
@@ -116,3 +122,60 @@ def test_a_gold_set_without_a_test_split_gives_no_metrics_and_says_so(tmp_path, 
     assert result.evaluation is None and "has no 'test' split" in caplog.text
     assert result.summary["Correct"].tolist() == [1, 0]
     assert np.isclose(result.stats["coverage"], 1.0)
+
+
+@pytest.fixture(scope="module")
+def youtube_inputs(youtube, youtube_registry):
+    from weaksup.apply import apply_lfs
+
+    data = youtube.drop(columns=["label", "split"])
+    votes = apply_lfs(youtube_registry, data, id_column="row_id")
+    gold = load_gold(YOUTUBE_GOLD, row_ids=data["row_id"])
+    return votes, gold, fit_default(votes, gold), data
+
+
+def _same_report(a: QualityReport, b: QualityReport) -> None:
+    assert a.summary.equals(b.summary) and a.summary.attrs == b.summary.attrs
+    assert a.stats == b.stats and a.metrics() == b.metrics() and a.params == b.params
+    assert a.conflicts.equals(b.conflicts) and np.array_equal(a.n_votes, b.n_votes)
+    assert a.errors.equals(b.errors) and a.manifest == b.manifest
+    assert list(a.distribution) == list(b.distribution)
+    assert all(a.distribution[k].equals(b.distribution[k]) for k in a.distribution)
+    assert a.metrics_table().equals(b.metrics_table())
+
+
+def test_precomputed_statistics_and_aligned_gold_give_the_same_report(youtube_inputs, youtube_registry):
+    votes, gold, model, data = youtube_inputs
+    plain = build_report(votes, lfs=youtube_registry, gold=gold, model=model, data=data)
+    stats = VoteStats.of(votes)
+    handed = build_report(stats, lfs=youtube_registry, gold=AlignedGold.of(gold, votes), model=model, data=data)
+    _same_report(plain, handed)
+    assert handed.conflicts.equals(stats.pair_matrix("conflict"))
+
+
+def test_a_report_computes_the_vote_statistics_and_aligns_gold_once(youtube_inputs, youtube_registry, monkeypatch):
+    from weaksup.gold import GoldSet
+
+    votes, gold, model, data = youtube_inputs
+    calls = {"row_conflict": 0, "distinct_rows": 0, "GoldSet.y": 0}
+
+    def counted(name, real):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(analysis, "row_conflict", counted("row_conflict", analysis.row_conflict))
+    monkeypatch.setattr(analysis, "distinct_rows", counted("distinct_rows", votes_module.distinct_rows))
+    monkeypatch.setattr(GoldSet, "y", counted("GoldSet.y", GoldSet.y))
+    build_report(votes, lfs=youtube_registry, gold=gold, model=model, data=data)
+    # the LF summary, the rates, the metrics, the error examples and the figures share one VoteStats and one
+    # AlignedGold: per-row conflicts, distinct patterns and the gold-to-row matching are each computed once
+    assert calls == {"row_conflict": 1, "distinct_rows": 1, "GoldSet.y": 1}
+
+
+def test_gold_labels_without_a_gold_set_are_refused_by_the_report():
+    votes = VoteMatrix([[0, 1], [1, 1]], row_ids=["a", "b"], lf_names=["f", "g"])
+    with pytest.raises(GoldSetError, match="build_report needs a GoldSet") as caught:
+        build_report(votes, gold=AlignedGold.of(np.array([0, 1]), votes))
+    assert isinstance(caught.value, WeakSupError)
