@@ -45,6 +45,7 @@ def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     ({"review": {"threshold": 1.5}}, "review.threshold must be between 0 and 1; got 1.5"),
     ({"review": {"class_thresholds": {"eggs": 0.5}}}, "'eggs' is not a class of the task"),
     ({"mlflow": {"enabled": "yes"}}, "mlflow.enabled must be true or false"),
+    ({"task": {"type": "spans"}}, "task.type = 'spans' is not a task type; choose one of ['classification']"),
 ])
 def test_bad_values(tmp_path, sections, expected):
     with pytest.raises(ConfigError, match=re.escape(expected)):
@@ -75,3 +76,16 @@ def test_paths_may_not_leave_the_project_unless_absolute(tmp_path):
     cfg = load_config(write_config(project, output={"path": "link/out.parquet"}), project=project)
     with pytest.raises(ConfigError, match="points outside the project folder"):
         cfg.output_path  # noqa: B018 - a symlink out of the project is caught too
+
+
+def test_defaults_come_from_their_one_home(tmp_path):
+    from weaksup.data import CHUNK_ROWS
+    from weaksup.review.routing import RoutingPolicy
+
+    cfg = load_config(write_config(tmp_path), project=tmp_path)
+    bare = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "x.csv"}, "lfs": {"modules": ["m"]},
+                                "output": {"path": "out/labels.csv"}}, project=tmp_path)
+    assert bare.input.chunk_rows == CHUNK_ROWS and bare.task.type == "classification"
+    assert bare.review.policy == RoutingPolicy()
+    assert bare.report_path == tmp_path / "out" / "report.html"
+    assert cfg.review.policy.threshold == RoutingPolicy().threshold

@@ -157,3 +157,16 @@ def test_unreachable_tracking_still_writes_the_report(youtube_registry, tmp_path
     assert "is unreachable" in out.err and "this run will NOT be logged to MLflow" in out.err
     assert (tmp_path / "r.html").exists() and "accuracy (all gold rows, abstain = wrong)" in out.out
     assert "MLflow run" not in out.out
+
+
+def test_tracking_scope_puts_the_uri_and_the_variable_back(tmp_path, monkeypatch):
+    import mlflow
+
+    from weaksup.tracking import tracking_scope
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    before = mlflow.get_tracking_uri()
+    with tracking_scope():
+        mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'other.db'}")
+        os.environ["MLFLOW_TRACKING_URI"] = "elsewhere"
+    assert mlflow.get_tracking_uri() == before and "MLFLOW_TRACKING_URI" not in os.environ

@@ -43,7 +43,7 @@ Examples
 >>> task_type("regression")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-weaksup.config.ConfigError: task.type = 'regression' is not a task type; choose one of ['classification']
+weaksup.errors.ConfigError: task.type = 'regression' is not a task type; choose one of ['classification']
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ if TYPE_CHECKING:
 class TaskType(Protocol):
     """What a task type provides to a run (see the module docstring)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def label_space(self, names: Sequence[str]) -> LabelSpace: ...
 
@@ -136,7 +137,7 @@ DEFAULT_TASK_TYPE = "classification"
 def task_type(name: str) -> TaskType:
     """The task type called ``name``; a :class:`~weaksup.config.ConfigError` names the valid ones."""
     if name not in TASK_TYPES:
-        from weaksup.config import ConfigError
+        from weaksup.errors import ConfigError
 
         raise ConfigError(f"task.type = {name!r} is not a task type; choose one of {sorted(TASK_TYPES)}")
     return TASK_TYPES[name]

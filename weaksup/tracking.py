@@ -158,7 +158,7 @@ def start_run_tracking(config: RunConfig) -> str | None:
     Returns the URI, or None when the run will not be logged (disabled, not installed, or
     unreachable: a warning says so, or a :class:`TrackingError` with ``mlflow.require``).
     """
-    from weaksup.config import ConfigError
+    from weaksup.errors import ConfigError
 
     settings = config.mlflow
     if not settings.enabled:
@@ -318,7 +318,7 @@ def log_report(
         logger.warning("the run was NOT logged to MLflow at %s: %s", uri, exc)
         return None
     logger.info("logged MLflow run %s to %s", run.info.run_id, uri)
-    return run.info.run_id
+    return str(run.info.run_id)
 
 
 @contextlib.contextmanager
@@ -349,7 +349,7 @@ def _log_contents(mlflow: Any, report: QualityReport, gold: GoldSet | None, tags
         mlflow.log_figure(fig, f"figures/{name}.png")
     mlflow.log_text(report.to_html(), "report.html")
     if gold is not None:
-        from mlflow.data.sources import LocalArtifactDatasetSource
+        from mlflow.data.sources import LocalArtifactDatasetSource  # type: ignore[attr-defined]
 
         source = LocalArtifactDatasetSource(str(gold.path.resolve() if gold.path else gold.task))
         dataset = mlflow.data.from_pandas(gold.frame.drop(columns=["_file", "_line"]), source=source,

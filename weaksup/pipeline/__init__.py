@@ -32,7 +32,8 @@ from __future__ import annotations
 import logging
 import time
 
-from weaksup.config import ConfigError, RunConfig
+from weaksup.config import RunConfig
+from weaksup.errors import ConfigError
 from weaksup.pipeline.inputs import input_identity
 from weaksup.pipeline.manifest import (Run, load_run, load_votes, manifest_text, remove_stale_temporaries,
                                        run_manifest, write_manifest)

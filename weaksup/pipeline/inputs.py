@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from weaksup.config import ConfigError, RunConfig
-from weaksup.errors import DataError, MissingColumnError
+from weaksup.config import RunConfig
+from weaksup.errors import ConfigError, DataError, MissingColumnError
 
 if TYPE_CHECKING:
     from weaksup.datasets import Example

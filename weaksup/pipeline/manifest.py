@@ -91,7 +91,7 @@ class Run:
     @property
     def labels_path(self) -> Path:
         """The labels output file."""
-        return self.run_dir / self.manifest["outputs"]["labels"]
+        return self.run_dir / str(self.manifest["outputs"]["labels"])
 
     @property
     def labels(self) -> pd.DataFrame:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from weaksup._io import atomic_path
-from weaksup.config import ConfigError, RunConfig
-from weaksup.errors import DataError
+from weaksup.config import RunConfig
+from weaksup.errors import ConfigError, DataError
 from weaksup.labels import LabelSpace
 from weaksup.tasks import TaskType, task_type
 

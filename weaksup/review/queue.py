@@ -177,7 +177,7 @@ def export_queue(
         if sensitive & {text_column, *fields}:
             logger.warning("exporting sensitive field(s) %s unmasked (mask=False)", sorted(sensitive & {text_column,
                                                                                                        *fields}))
-        masked, counts = queue, {}
+        masked, counts = queue, dict[str, int]()
     else:
         text_cols = [text_column] if (mask or text_column in sensitive) else []
         masked, counts = mask_frame(queue, text_cols, redact=[f for f in fields if f in sensitive])

@@ -197,7 +197,7 @@ def probabilities(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str])
         rows = labels["row_id"].to_numpy()[np.isnan(proba).any(axis=1)] if "row_id" in labels else []
         raise ReviewError(f"missing class probabilities in {int(np.isnan(proba).any(axis=1).sum())} row(s), "
                           f"e.g. row_id {list(rows[:3])}; re-run `weaksup run` to rewrite the labels")
-    return proba
+    return np.asarray(proba, dtype=np.float64)
 
 
 def uncertainty_score(proba: Any, method: str = "entropy") -> np.ndarray:
@@ -235,7 +235,7 @@ def uncertainty_score(proba: Any, method: str = "entropy") -> np.ndarray:
         score = (1.0 - p.max(axis=1)) * k / (k - 1)
     else:
         raise ReviewError(f"unknown uncertainty method {method!r}; choose one of {list(METHODS)}")
-    return np.clip(score, 0.0, 1.0)
+    return np.asarray(np.clip(score, 0.0, 1.0), dtype=np.float64)
 
 
 def conflict_score(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str] | None = None,
@@ -276,7 +276,7 @@ def conflict_score(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str]
         agree = np.where(label == "", 0, agree)
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(n_votes > 0, 1.0 - agree / np.maximum(n_votes, 1), 0.0)
-    return np.clip(score, 0.0, 1.0)
+    return np.asarray(np.clip(score, 0.0, 1.0), dtype=np.float64)
 
 
 def review_issues(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str], *, policy: RoutingPolicy | None = None,
@@ -333,7 +333,7 @@ def review_issues(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str],
     if missing:
         raise ReviewError(f"the labels lack the column(s) {missing}; they have {list(map(str, labels.columns))} "
                           "(labels come from `weaksup run`: row_id, label, confidence, prob_<class>, n_votes, sources)")
-    overrides = {"threshold": threshold, "class_thresholds": class_thresholds,
+    overrides: dict[str, Any] = {"threshold": threshold, "class_thresholds": class_thresholds,
                  "conflict_threshold": conflict_threshold}
     policy = dataclasses.replace(policy or RoutingPolicy(), **{k: v for k, v in overrides.items() if v is not None})
     policy.check_classes(space)
@@ -375,7 +375,7 @@ def review_issues(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str],
 def _disagree(labels: pd.DataFrame, conflicts: np.ndarray) -> np.ndarray:
     """Whether LFs voted for different classes: the run's ``conflict`` column, else any vote against the label."""
     if "conflict" in labels.columns:
-        return labels["conflict"].fillna(False).astype(bool).to_numpy() | (conflicts > 0)
+        return np.asarray(labels["conflict"].fillna(False).astype(bool).to_numpy() | (conflicts > 0), dtype=bool)
     return conflicts > 0
 
 
