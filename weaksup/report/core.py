@@ -179,6 +179,30 @@ def _shares(labels: np.ndarray, names: Sequence[str]) -> pd.Series:
     return counts / max(len(labels), 1)
 
 
+def _distribution(stats: VoteStats, model: Any, mv: Any, tie_break: str, names: Sequence[str]) -> dict[str, pd.Series]:
+    """Class shares (with ``abstain``) of the label model and majority vote over all rows."""
+    distribution = {model_name(model): _shares(_predict(model, stats, tie_break), names)}
+    distribution["MajorityVote" if model is not mv else "MajorityVote (baseline)"] = _shares(
+        _predict(mv, stats, tie_break), names)
+    return distribution
+
+
+def _provenance(vm: VoteMatrix, model: Any, gold_set: GoldSet | None, counts: dict[str, int],
+                data: pd.DataFrame | None) -> dict[str, str]:
+    """The model's settings, the LF versions, the gold set's identity and the data hash, as MLflow params."""
+    params: dict[str, str] = {}
+    get_params = getattr(model, "get_params", None)
+    if callable(get_params):
+        params.update({f"label_model.{key}": str(value) for key, value in get_params().items()})
+    params.update({f"lf.{name}": version for name, version in zip(vm.lf_names, vm.lf_versions)})
+    if gold_set is not None:
+        params.update({"gold_task": gold_set.task, "gold_version": str(gold_set.version), "gold_hash": gold_set.hash,
+                       **{f"gold_n_{s}": str(n) for s, n in counts.items()}})
+    if data is not None:
+        params["data_hash"] = data_hash(data)
+    return params
+
+
 def build_report(
     votes: VoteMatrix | VoteStats,
     *,
@@ -257,26 +281,15 @@ def build_report(
                            text_column=text_column, id_column=id_column)
         if data is None or text_column not in data:
             errors = errors.drop(columns=[text_column], errors="ignore")
-    distribution = {model_name(model): _shares(_predict(model, stats, tie_break), names)}
-    distribution["MajorityVote" if model is not mv else "MajorityVote (baseline)"] = _shares(
-        _predict(mv, stats, tie_break), names)
+    distribution = _distribution(stats, model, mv, tie_break, names)
     if gold_set is not None and split in counts:
         distribution[f"gold ({split})"] = gold_set.labels(split).value_counts(normalize=True).reindex(names, fill_value=0)
-    rule_version = (registry.rule_version if registry is not None else None) or short_hash(sorted(vm.lf_ids))
     params = {
         "n_rows": str(len(vm)), "n_lfs": str(vm.shape[1]), "cardinality": str(k), "label_space": ",".join(names),
-        "rule_version": rule_version, "label_model": model_name(model), "tie_break": tie_break,
-        "eval_split": split, "lf_split": lf_split,
+        "rule_version": (registry.rule_version if registry is not None else None) or short_hash(sorted(vm.lf_ids)),
+        "label_model": model_name(model), "tie_break": tie_break, "eval_split": split, "lf_split": lf_split,
+        **_provenance(vm, model, gold_set, counts, data),
     }
-    get_params = getattr(model, "get_params", None)
-    if callable(get_params):
-        params.update({f"label_model.{key}": str(value) for key, value in get_params().items()})
-    params.update({f"lf.{name}": version for name, version in zip(vm.lf_names, vm.lf_versions)})
-    if gold_set is not None:
-        params.update({"gold_task": gold_set.task, "gold_version": str(gold_set.version), "gold_hash": gold_set.hash,
-                       **{f"gold_n_{s}": str(n) for s, n in counts.items()}})
-    if data is not None:
-        params["data_hash"] = data_hash(data)
     by_name = {lf.name: lf for lf in lf_list}
     manifest = [by_name[nm].manifest() if nm in by_name else {"name": nm, "version": ver}
                 for nm, ver in zip(vm.lf_names, vm.lf_versions)]
