@@ -38,7 +38,7 @@ class TextClusters:
 
 
 def cluster_texts(
-    texts: Sequence[Any],
+    texts: Sequence[Any] | np.ndarray,
     n: int = 10,
     *,
     embeddings: np.ndarray | None = None,
@@ -188,13 +188,13 @@ class ClusterView:
         """The row ids of one cluster (to label them at once, e.g. with a lookup LF on the id column)."""
         if cluster not in self.table.index:
             raise ParameterError(f"no cluster {cluster!r}; clusters are {self.table.index.tolist()}")
-        return self.assignments.index[self.assignments.to_numpy() == cluster].tolist()
+        return list(self.assignments.index[self.assignments.to_numpy() == cluster])
 
     def __repr__(self) -> str:
         shown = self.table.drop(columns=["examples"]).copy()
         shown["terms"] = shown["terms"].map(lambda t: ", ".join(t))
         return f"ClusterView({len(self.table)} clusters of {len(self.assignments)} rows)\n" + \
-            shown.round(3).to_string()
+            str(shown.round(3).to_string())
 
     def _repr_html_(self) -> str:
         head = [c for c in self.table.columns if c not in ("terms", "examples")]
@@ -213,7 +213,7 @@ class ClusterView:
 
 
 def cluster_view(
-    texts: Sequence[Any],
+    texts: Sequence[Any] | np.ndarray,
     votes: np.ndarray,
     class_names: Sequence[str],
     row_ids: np.ndarray,
@@ -258,7 +258,7 @@ def cluster_view(
     for c in table.index:
         members = np.flatnonzero(found.labels == c)
         chosen = members if len(members) <= n_examples else np.sort(rng.choice(members, n_examples, replace=False))
-        examples.append([texts[i] for i in chosen])
+        examples.append([texts[int(i)] for i in chosen])
     table["terms"] = [found.terms[c] if c < len(found.terms) else [] for c in table.index]
     table["examples"] = examples
     return ClusterView(table, pd.Series(found.labels, index=pd.Index(row_ids, name="row_id"), name="cluster"))

@@ -71,8 +71,8 @@ def clip(text: Any, limit: int = 100, *, missing: str = "<missing>") -> str:
     >>> clip("a\\n  long   text", 8), clip(None)
     ('a long …', '<missing>')
     """
-    text = missing if not isinstance(text, str) else " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    line = missing if not isinstance(text, str) else " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def fmt(value: Any, *, digits: int = 3, missing: str = "n/a") -> str:

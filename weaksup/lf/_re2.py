@@ -17,14 +17,16 @@ repeats, repeat counts over 1000) translate to ``None``: the caller uses Python'
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 try:  # Python 3.11+
-    import re._constants as C  # type: ignore[import-not-found]
-    import re._parser as P  # type: ignore[import-not-found]
+    import re._constants as C  # type: ignore[import-not-found, unused-ignore]
+    import re._parser as P  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # pragma: no cover
-    import sre_constants as C  # type: ignore[no-redef]
-    import sre_parse as P  # type: ignore[no-redef]
+    import sre_constants as C  # type: ignore[no-redef, unused-ignore]
+    import sre_parse as P  # type: ignore[no-redef, unused-ignore]
 
 _RE2_MAX_REPEAT = 1000
 
@@ -111,7 +113,7 @@ class _Translator:
         if flags & re.IGNORECASE:
             self.features.add("ignorecase" if code < 128 else "ignorecase_non_ascii")
 
-    def required(self, seq, flags: int) -> set[str] | None:
+    def required(self, seq: Any, flags: int) -> set[str] | None:
         """Literals of which every match of ``seq`` contains one (``None``: no such set)."""
         best: set[str] | None = None
 
@@ -138,10 +140,10 @@ class _Translator:
         consider({run} if run else None)
         return best
 
-    def items(self, seq, flags: int) -> str:
+    def items(self, seq: Any, flags: int) -> str:
         return "".join(self.item(op, av, flags) for op, av in seq)
 
-    def item(self, op, av, flags: int) -> str:
+    def item(self, op: Any, av: Any, flags: int) -> str:
         if op is C.LITERAL:
             self.note_case(flags, av)
             return _char(av)
@@ -190,7 +192,7 @@ class _Translator:
                 return r"\B"
         raise _Untranslatable(f"{op} is not supported by RE2")
 
-    def char_class(self, items, flags: int) -> str:
+    def char_class(self, items: Any, flags: int) -> str:
         parts = []
         negate = False
         for op, av in items:
@@ -276,7 +278,7 @@ def translate(pattern: str, flags: int = 0) -> Translation | None:
     return Translation(re2, guard, found, lowered, prefilter_first and bool(found))
 
 
-def word_translation(words, *, case_sensitive: bool) -> Translation:
+def word_translation(words: Iterable[str], *, case_sensitive: bool) -> Translation:
     """RE2 for "one of these literal words, with no word character on either side".
 
     Python writes it ``(?<!\\w)(?:w1|w2)(?!\\w)``; RE2 has no look-arounds, so the
@@ -300,7 +302,7 @@ def word_translation(words, *, case_sensitive: bool) -> Translation:
     return Translation(rf"{mode}(?:\A|\W){body}(?:\W|\z)", guard, literals, lowered, bool(literals))
 
 
-def _fast_start(seq) -> bool:
+def _fast_start(seq: Any) -> bool:
     """True when a pattern starts with a literal, an alternation of literals or a start anchor."""
     if not seq:
         return False
@@ -316,7 +318,7 @@ def _fast_start(seq) -> bool:
     return False
 
 
-def literal_alternation(literals, lowered: bool) -> str:
+def literal_alternation(literals: Iterable[str], lowered: bool) -> str:
     """An RE2 alternation matching any of some literal strings (lower-cased if ``lowered``)."""
     words = sorted({w.lower() if lowered else w for w in literals}, key=lambda w: (-len(w), w))
     return "|".join("".join(_char(ord(ch)) for ch in w) for w in words)

@@ -8,8 +8,8 @@ judge exactly) is computed once per batch and reused by every LF, from any threa
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -19,10 +19,12 @@ import pyarrow.compute as pc
 try:  # Polars' Aho-Corasick finds many literals in one pass; without it, one RE2 pass per LF
     import polars as _polars
 except ImportError:  # pragma: no cover - depends on the install
-    _polars = None
+    _polars = None  # type: ignore[assignment]
 
 from weaksup.lf._re2 import CASE_FOLD_GUARD, literal_alternation
 from weaksup.lf.core import Row
+
+T = TypeVar("T")
 
 
 def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
@@ -55,7 +57,7 @@ class Batch:
         self._locks: dict[Any, threading.Lock] = {}
         self._rows: list[Row] | None = None
 
-    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, computed once per batch for ``key`` and shared by every LF (and thread) that asks.
 
         Kinds use it for anything derived from the rows, e.g. the spaCy Docs of a text column.
@@ -67,12 +69,12 @@ class Batch:
         (2, 2)
         """
         if key in self._cache:
-            return self._cache[key]
+            return cast(T, self._cache[key])
         lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._cache:
                 self._cache[key] = compute()
-        return self._cache[key]
+        return cast(T, self._cache[key])
 
     def series(self, field: str) -> pd.Series:
         """The column as a Series (``KeyError`` if absent)."""
@@ -106,8 +108,8 @@ class Batch:
         def listed() -> list[Any]:
             column = self.frame[field]
             if pd.api.types.is_string_dtype(column.dtype) and column.hasnans:
-                return column.astype(object).where(column.notna(), None).tolist()
-            return column.tolist()
+                return cast(list[Any], column.astype(object).where(column.notna(), None).tolist())
+            return cast(list[Any], column.tolist())
 
         return self.cached(("values", field), listed)
 
@@ -228,7 +230,7 @@ class Batch:
             irregular, values = irregular[keep], values.filter(pa.array(keep))
         if not len(irregular):
             return irregular
-        return irregular[_regex(values, translation.guard)]
+        return cast(np.ndarray, irregular[_regex(values, translation.guard)])
 
     def values_at(self, field: str, positions: Sequence[int] | np.ndarray) -> list[Any]:
         """The Python values of some rows of a column."""
@@ -236,7 +238,7 @@ class Batch:
             column = self.values(field)
             return [column[i] for i in positions]
         series = self.frame[field]
-        return series.iloc[np.asarray(positions, dtype=np.int64)].tolist()
+        return cast(list[Any], series.iloc[np.asarray(positions, dtype=np.int64)].tolist())
 
     def rows(self) -> Sequence[Row]:
         """Every row as a :class:`~weaksup.lf.core.Row` (built once, shared by row-wise LFs)."""

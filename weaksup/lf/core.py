@@ -186,7 +186,7 @@ class LabelingFunction:
     @property
     def explicit_version(self) -> bool:
         """True when ``version=`` was given and differs from the hash of the LF's content."""
-        return self.version != self.__dict__.get("_computed_version", self.version)
+        return bool(self.version != self.__dict__.get("_computed_version", self.version))
 
     @property
     def patterns(self) -> tuple[re.Pattern[str], ...]:

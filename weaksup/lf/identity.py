@@ -9,6 +9,7 @@ import json
 import math
 import sys
 import textwrap
+import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -54,7 +55,7 @@ def normalised_source(func: Callable[..., Any]) -> str:
         code = getattr(func, "__code__", None)
         if code is None:
             return repr(func)
-        return code.co_code.hex() + repr(code.co_consts) + repr(code.co_names)
+        return str(code.co_code.hex() + repr(code.co_consts) + repr(code.co_names))
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             if hasattr(node, "decorator_list"):
@@ -70,7 +71,7 @@ def normalised_source(func: Callable[..., Any]) -> str:
 
 def caller_location() -> str:
     """``file:line`` of the first stack frame outside the weaksup package."""
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_WEAKSUP_DIR):
         frame = frame.f_back
     if frame is None:  # pragma: no cover

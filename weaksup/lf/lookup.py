@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.lf._re2 import word_translation
+from weaksup.lf._re2 import Translation, word_translation
 from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value, short_hash
 from weaksup.lf.source import Code, LFSource, call_source
 
@@ -118,6 +118,9 @@ class LookupLF(LabelingFunction):
     case_sensitive: bool
     table: dict[Any, int]
     table_source: str
+    _token_patterns: tuple[tuple[int, Translation], ...]
+    _keys: pa.Array | None
+    _key_labels: np.ndarray | None
 
     def __init__(
         self,
@@ -231,8 +234,9 @@ class LookupLF(LabelingFunction):
             idx = pc.index_in(arr, value_set=self._keys).to_numpy(zero_copy_only=False)
             found = ~np.isnan(idx.astype(float))
             votes = np.full(batch.n, ABSTAIN, dtype=np.int64)
-            votes[found] = self._key_labels[idx[found].astype(np.int64)]
-            unsure = [] if self.case_sensitive else np.flatnonzero(batch.guard_mask(self.field, _LOWER_DIFF))
+            votes[found] = np.asarray(self._key_labels)[idx[found].astype(np.int64)]
+            unsure = np.zeros(0, dtype=np.int64) if self.case_sensitive else \
+                np.flatnonzero(batch.guard_mask(self.field, _LOWER_DIFF))
         if len(unsure):
             recompute = self._tokens_label if self.by == "tokens" else self._value_label
             votes[unsure] = [recompute(v) for v in batch.values_at(self.field, unsure)]

@@ -6,7 +6,7 @@ import hashlib
 import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -64,9 +64,9 @@ def _model_fingerprint(model: Any) -> str:
 def _score_fn(model: Any) -> Callable[[Any], np.ndarray]:
     for method in ("predict_proba", "decision_function"):
         if hasattr(model, method):
-            return getattr(model, method)
+            return cast(Callable[[Any], np.ndarray], getattr(model, method))
     if callable(model):
-        return model
+        return cast(Callable[[Any], np.ndarray], model)
     raise LFDefinitionError(
         f"model_score_lf needs a fitted estimator with predict_proba/decision_function, or a callable "
         f"scoring a batch; got {type(model).__name__}"
@@ -215,7 +215,7 @@ class ModelScoreLF(LabelingFunction):
         return LFSource(call.var, call.code, (*scorer.imports, *call.imports), scorer.definitions,
                         {**scorer.helpers})
 
-    def _inputs(self, getter, n: int) -> tuple[Any, np.ndarray]:
+    def _inputs(self, getter: Callable[[str], Any], n: int) -> tuple[Any, np.ndarray]:
         if isinstance(self.field, str):
             series = getter(self.field)
             missing = pd.isna(series).to_numpy(dtype=bool)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _LOADED: dict[str, Any] = {}  # pipelines loaded in this process, by SpacyPipeline.key
 
 
-def _spacy():
+def _spacy() -> Any:
     try:
         import spacy
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -87,7 +87,7 @@ class SpacyPipeline:
         return f"SpacyPipeline({self.name!r}, patterns={len(self.entity_patterns)}, key={self.key!r})"
 
     @property
-    def nlp(self):
+    def nlp(self) -> Any:
         """The loaded ``Language`` object."""
         if self.key not in _LOADED:
             spacy = _spacy()
@@ -126,8 +126,9 @@ class SpacyLF(FunctionLF):
             raise ParameterTypeError(f"spacy_lf reads one field: pass field={field!r}, not fields=")
         pipe = pipeline if isinstance(pipeline, SpacyPipeline) else SpacyPipeline(pipeline)
         self._set(field=field, pipeline=pipe)
+        opts: LFOptions = {**options, "fields": (field,)}
         super().__init__(
-            func, **options, fields=(field,),
+            func, **opts,
             extra_params={"field": field, "pipeline": pipe.name, "pipeline_key": pipe.key},
             extra_hash=[pipe.entity_patterns, list(pipe.disable)],
         )

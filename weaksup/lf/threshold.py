@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -81,7 +81,7 @@ def _compile(rule: str, lf_name: str) -> tuple[Any, tuple[str, ...]]:
                 raise bad(node, "an unsupported operator")
             return ("arith", op, walk(node.left), walk(node.right))
         if isinstance(node, ast.Compare):
-            parts = []
+            parts: list[Any] = []
             left = walk(node.left)
             for op_node, right_node in zip(node.ops, node.comparators):
                 if isinstance(op_node, (ast.In, ast.NotIn)):
@@ -197,8 +197,9 @@ class ThresholdLF(LabelingFunction):
         return call_source(self, "threshold_lf", [repr(self.name), repr(self.rule), label_code(self.label, label_space)],
                            {})
 
-    def _columns(self, getter) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        columns, missing = {}, None
+    def _columns(self, getter: Callable[[str], Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        columns: dict[str, np.ndarray] = {}
+        missing: np.ndarray | None = None
         for f in self.fields:
             series = getter(f)
             miss = pd.isna(series).to_numpy(dtype=bool) if isinstance(series, pd.Series) else np.asarray(pd.isna(series), dtype=bool)
@@ -207,6 +208,7 @@ class ThresholdLF(LabelingFunction):
                 values = values.astype(object)
             columns[f] = values
             missing = miss if missing is None else missing | miss
+        assert missing is not None  # a rule reads at least one field
         return columns, missing
 
     def _votes(self, columns: dict[str, np.ndarray], missing: np.ndarray, n: int) -> np.ndarray:
