@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.report.helpers import YOUTUBE_GOLD, fit_default, youtube_quality_report
+from tests.report.helpers import YOUTUBE_GOLD, youtube_report_inputs
 from weaksup import analysis, votes as votes_module
 from weaksup.alignment import AlignedGold
 from weaksup.analysis import VoteStats
@@ -25,8 +25,14 @@ FIGURES = ["lf_rates", "lf_conflicts", "votes_per_row", "label_distribution", "c
 
 
 @pytest.fixture(scope="module")
-def report(youtube, youtube_registry) -> QualityReport:
-    result, _ = youtube_quality_report(youtube, youtube_registry)
+def youtube_inputs(youtube, youtube_registry):
+    return youtube_report_inputs(youtube, youtube_registry)
+
+
+@pytest.fixture(scope="module")
+def report(youtube_inputs, youtube_registry) -> QualityReport:
+    votes, gold, model, data = youtube_inputs
+    result = build_report(votes, lfs=youtube_registry, gold=gold, model=model, data=data)
     yield result
     result.close()
 
@@ -124,16 +130,6 @@ def test_a_gold_set_without_a_test_split_gives_no_metrics_and_says_so(tmp_path, 
     assert np.isclose(result.stats["coverage"], 1.0)
 
 
-@pytest.fixture(scope="module")
-def youtube_inputs(youtube, youtube_registry):
-    from weaksup.apply import apply_lfs
-
-    data = youtube.drop(columns=["label", "split"])
-    votes = apply_lfs(youtube_registry, data, id_column="row_id")
-    gold = load_gold(YOUTUBE_GOLD, row_ids=data["row_id"])
-    return votes, gold, fit_default(votes, gold), data
-
-
 def _same_report(a: QualityReport, b: QualityReport) -> None:
     assert a.summary.equals(b.summary) and a.summary.attrs == b.summary.attrs
     assert a.stats == b.stats and a.metrics() == b.metrics() and a.params == b.params
@@ -144,9 +140,9 @@ def _same_report(a: QualityReport, b: QualityReport) -> None:
     assert a.metrics_table().equals(b.metrics_table())
 
 
-def test_precomputed_statistics_and_aligned_gold_give_the_same_report(youtube_inputs, youtube_registry):
+def test_precomputed_statistics_and_aligned_gold_give_the_same_report(report, youtube_inputs, youtube_registry):
     votes, gold, model, data = youtube_inputs
-    plain = build_report(votes, lfs=youtube_registry, gold=gold, model=model, data=data)
+    plain = report
     stats = VoteStats.of(votes)
     handed = build_report(stats, lfs=youtube_registry, gold=AlignedGold.of(gold, votes), model=model, data=data)
     _same_report(plain, handed)
