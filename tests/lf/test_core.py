@@ -5,12 +5,15 @@ from __future__ import annotations
 import importlib.util
 import pickle
 import sys
+from typing import assert_type
 
+import numpy as np
 import pytest
 
-from weaksup import ABSTAIN, LabelingFunction, labeling_function
-from weaksup.errors import LFDefinitionError
-from weaksup.lf import Row
+from weaksup import ABSTAIN, LabelingFunction, keyword_lf, labeling_function, lookup_lf, regex_lf, threshold_lf
+from weaksup.errors import LFDefinitionError, ParameterTypeError
+from weaksup.lf import FunctionLF, KeywordLF, Row
+from weaksup.lf.core import check_label, check_name
 
 
 @labeling_function
@@ -67,6 +70,7 @@ def test_version_changes_when_the_code_does_but_not_its_formatting(tmp_path):
     assert v1.source.endswith("m1.py:2")  # where the decorated definition starts
 
 
+@pytest.mark.snorkel
 def test_to_snorkel_gives_the_same_votes():
     import pandas as pd
     from snorkel.labeling import PandasLFApplier
@@ -88,3 +92,33 @@ def test_bad_names_are_refused():
     for bad in ("", "a@b", "two\nlines"):
         with pytest.raises(LFDefinitionError, match="LF name"):
             labeling_function(name=bad)(lambda x: 1)
+
+
+def test_the_decorator_keeps_its_type_and_shares_the_options_of_functionlf():
+    assert_type(bare, FunctionLF)  # checked by mypy (make lint); at run time, the objects are what they say
+    assert_type(_configured, FunctionLF)
+    assert_type(keyword_lf("k", "x", 1), KeywordLF)
+    assert isinstance(bare, FunctionLF) and isinstance(_configured, FunctionLF)
+    direct = FunctionLF(_configured.func, name="configured", tags=["a", "b"], fields=["text"],
+                        resources={"word": "ham"})
+    assert direct.version == _configured.version and direct.params == _configured.params
+    with pytest.raises(ParameterTypeError, match=r"unexpected keyword\(s\) \['nmae'\]"):
+        labeling_function(nmae="x")
+    with pytest.raises(ParameterTypeError, match="unexpected keyword"):
+        FunctionLF(lambda x: 1, name="lam", tag=["a"])
+
+
+def test_kind_is_a_class_attribute_and_construction_is_the_only_writer():
+    lfs = [bare, keyword_lf("k", "x", 1), regex_lf("r", "x", 1), lookup_lf("l", {"a": 1}), threshold_lf("t", "n > 1", 1)]
+    for lf in lfs:
+        assert "kind" not in vars(lf) and lf.kind == type(lf).kind
+        with pytest.raises(AttributeError, match="immutable"):
+            lf.field = "other"
+    assert keyword_lf("k", "sub", 1).patterns[0].search("a sub b") and bare.patterns == ()
+
+
+def test_name_and_label_checks_are_public():
+    assert check_name("ok") == "ok" and check_label(np.int64(2), "lf") == 2
+    for bad in (True, -1, 1.0, "1"):
+        with pytest.raises(LFDefinitionError, match="label must be a class id"):
+            check_label(bad, "lf")

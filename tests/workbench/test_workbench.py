@@ -1,18 +1,18 @@
-"""The notebook workbench: cached votes, previews, summary, clusters, export."""
+"""The notebook workbench facade: cached votes, previews, summary, label model, clusters, export."""
 
 from __future__ import annotations
 
-import linecache
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from weaksup import ABSTAIN, Registry, apply_lfs, keyword_lf, labeling_function, lf_summary, model_score_lf, regex_lf
+from weaksup import ABSTAIN, Registry, apply_lfs, keyword_lf, labeling_function, lf_summary, regex_lf
 from weaksup.errors import LFDefinitionError, MissingColumnError, UnknownLFError
 from weaksup.lf import threshold_lf
-from weaksup.workbench import Workbench, highlight
+from weaksup.models import DawidSkene, MajorityVote
+from weaksup.workbench import Workbench
 
 HAM, SPAM = 0, 1
 LABELS = ["ham", "spam"]
@@ -58,7 +58,8 @@ def test_votes_are_cached_per_lf_version(wb):
 
 def test_preview_figures_match_lf_summary(wb):
     lf = regex_lf("re_channel", r"my\s+channel|www\.", SPAM)
-    p = wb.try_lf(lf)
+    p = wb.preview(lf)
+    assert wb.try_lf(lf).as_dict() == p.as_dict()  # the documented alias
     wb.add(lf)
     summary = lf_summary(wb.votes, wb.lfs, gold=wb.y_dev)
     assert p.coverage == pytest.approx(summary.loc["re_channel", "Coverage"]) == 0.3
@@ -86,10 +87,6 @@ def test_preview_html_escapes_text_and_highlights_the_match(wb):
     page = p._repr_html_()
     assert "&lt;b&gt;<mark>channel</mark>&lt;/b&gt; &amp; win" in page
     assert "<b>channel</b>" not in page
-    assert highlight("a <script>x</script>", []) == "a &lt;script&gt;x&lt;/script&gt;"
-    long = "x" * 500 + " subscribe " + "y" * 500
-    cut = highlight(long, [re.compile("subscribe")], limit=100)
-    assert "<mark>subscribe</mark>" in cut and cut.startswith("…") and cut.endswith("…")
 
 
 def test_preview_of_an_edit_is_compared_with_the_other_lfs(wb):
@@ -112,6 +109,16 @@ def test_label_model_and_probabilities(wb):
     model = wb.fit_label_model()
     proba = model.predict_proba(wb.votes)
     assert proba.shape == (10, 2) and np.allclose(proba.sum(axis=1), 1)
+
+
+@pytest.mark.parametrize("model", [DawidSkene(cardinality=2), MajorityVote(cardinality=2), DawidSkene])
+def test_label_model_instance_or_class(model):
+    wb = Workbench(frame(), gold=GOLD, lfs=[kw_sub(), mentions_song], label_space=LABELS, label_model=model)
+    fitted = wb.fit_label_model()
+    assert fitted is not model and type(fitted) is (model if isinstance(model, type) else type(model))
+    assert fitted.predict_proba(wb.votes).shape == (10, 2)
+    evaluation = wb.summary().evaluation
+    assert evaluation is not None and evaluation.model.name == fitted.__class__.__name__
 
 
 def test_clusters_show_sizes_examples_and_vote_profile(wb):
@@ -140,14 +147,13 @@ def test_errors_name_the_culprit_and_the_fix(wb):
         wb.add(threshold_lf("long", "n_chars > 10", SPAM))
 
 
-# ---------------------------------------------------------------------------------------------- export
 def test_export_writes_a_module_with_the_same_votes_and_versions(wb, tmp_path):
     wb.add(regex_lf("re_link", r"www\.|https?://", SPAM, flags=re.IGNORECASE, tags=["links"]),
            threshold_lf("short", "n_words < 3", HAM),
            keyword_lf("kw_money", ["money", "win"], SPAM, description="money talk"))
     path = wb.export(tmp_path / "my_task.py")
     registry = Registry.from_modules(path)
-    assert list(registry) == list(wb._lfs) and registry.label_space == wb.label_space
+    assert list(registry) == [lf.name for lf in wb.lfs] and registry.label_space == wb.label_space
     assert [lf.version for lf in registry.lfs if lf.kind != "generic"] == \
         [lf.version for lf in wb.lfs if lf.kind != "generic"]
     assert registry["kw_money"].description == "money talk" and registry["re_link"].tags == ("links",)
@@ -155,56 +161,6 @@ def test_export_writes_a_module_with_the_same_votes_and_versions(wb, tmp_path):
     assert np.array_equal(exported.values, wb.votes.values)
     with pytest.raises(FileExistsError, match="overwrite=True"):
         wb.export(path)
-
-
-def _notebook_cell(source: str, filename: str) -> dict:
-    """Run code the way Jupyter does: in __main__, with the cell's source only in linecache."""
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    scope = {"__name__": "__main__"}
-    exec(compile(source, filename, "exec"), scope)  # noqa: S102 - test input
-    return scope
-
-
-def test_export_from_notebook_cells_copies_helpers_and_constants(tmp_path):
-    cell = (
-        "import re\n"
-        "from weaksup import ABSTAIN, labeling_function\n"
-        "SPAM = 1\n"
-        "BANGS = re.compile(r'!{3,}')\n"
-        "WORDS = {'love', 'best'}\n\n"
-        "def shouting(text):\n"
-        "    return sum(c.isupper() for c in text) > 0.5 * len(text)\n\n"
-        "@labeling_function(fields=['text'], labels=[SPAM])\n"
-        "def excited(x):\n"
-        "    '''Shouting or many exclamation marks.'''\n"
-        "    return SPAM if BANGS.search(x.text) or shouting(x.text) or WORDS & set(x.text.split()) else ABSTAIN\n"
-    )
-    scope = _notebook_cell(cell, str(tmp_path / "ipykernel_1" / "cell1.py"))
-    wb = Workbench(frame(), lfs=[scope["excited"]], label_space=LABELS)
-    source = wb.export(tmp_path / "nb.py").read_text()
-    assert "def shouting(text):" in source and "BANGS = re.compile" in source and "SPAM = 1" in source
-    registry = Registry.from_modules(tmp_path / "nb.py")
-    assert registry["excited"].version == scope["excited"].version
-    assert np.array_equal(apply_lfs(registry, frame(), id_column="row_id").values, wb.votes.values)
-
-
-def test_export_refuses_what_it_cannot_write_and_writes_nothing(tmp_path):
-    from sklearn.dummy import DummyClassifier
-
-    clf = DummyClassifier(strategy="prior").fit([[0], [1]], [0, 1])
-    scope = _notebook_cell("class Thing:\n    pass\n\nTHING = Thing()\n\n"
-                           "from weaksup import labeling_function\n"
-                           "@labeling_function\ndef odd(x):\n    return 1 if THING else -1\n",
-                           str(tmp_path / "cell2.py"))
-    wb = Workbench(frame(), lfs=[model_score_lf("clf", clf, field=["n_words"], thresholds={1: 0.9}),
-                                 labeling_function(name="lam")(lambda x: -1), scope["odd"]], label_space=LABELS)
-    with pytest.raises(LFDefinitionError) as info:
-        wb.export(tmp_path / "out.py")
-    message = str(info.value)
-    assert "'clf' (model_score) holds a fitted model" in message and "model_score_lf(...)" in message
-    assert "'lam'" in message and "lambda" in message
-    assert "'odd'" in message and "global 'THING' (Thing)" in message
-    assert not (tmp_path / "out.py").exists()
 
 
 @pytest.mark.slow

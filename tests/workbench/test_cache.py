@@ -1,0 +1,46 @@
+"""The workbench's vote cache: one column and fault count per name@version."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import LabelSpace, keyword_lf, labeling_function
+from weaksup.errors import LFDefinitionError
+from weaksup.workbench.cache import CacheInfo, VoteCache
+
+DATA = pd.DataFrame({"row_id": ["a", "b", "c"], "text": ["sub now", "nice song", None]})
+
+
+def test_a_column_is_applied_once_per_version_and_read_only():
+    cache = VoteCache(DATA, LabelSpace(["ham", "spam"]), "row_id")
+    lf = keyword_lf("kw_sub", "sub", 1)
+    first = cache.votes(lf)
+    assert first.column.tolist() == [1, -1, -1] and first.faults == 0 and not first.column.flags.writeable
+    assert cache.votes(lf) is first and cache.stored(lf) is first
+    assert cache.info() == CacheInfo(hits=1, misses=1, size=1)
+    cache.compute([keyword_lf("kw_sub", "sub", 1, version="v2"), keyword_lf("kw_song", "song", 0)])
+    assert cache.info() == CacheInfo(hits=1, misses=3, size=3) and lf.lf_id in cache
+    cache.forget(lf.lf_id)
+    assert lf.lf_id not in cache and cache.info().size == 2
+    cache.forget()
+    assert cache.info().size == 0
+
+
+def test_faults_are_kept_beside_the_column():
+    @labeling_function
+    def fragile(x):
+        return 1 if x.text.startswith("sub") else -1
+
+    cached = VoteCache(DATA, None, "row_id", fault_tolerant=True).votes(fragile)
+    assert cached.column.tolist() == [1, -1, -1] and cached.faults == 1
+
+
+def test_refuses_what_is_not_an_lf_and_votes_outside_the_label_space():
+    cache = VoteCache(DATA, LabelSpace(["ham", "spam"]), "row_id")
+    with pytest.raises(LFDefinitionError, match="expected a LabelingFunction"):
+        cache.compute([lambda x: 1])
+    with pytest.raises(LFDefinitionError, match=r"votes \[2\], outside the label space"):
+        cache.compute([keyword_lf("kw", "x", 2)])
+    assert cache.info().misses == 0 and np.array_equal(list(cache.columns()), [])
