@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
 
 import numpy as np
 
@@ -73,7 +74,16 @@ class LabelSpace(Sequence[str]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
 
-    def __getitem__(self, key):  # type: ignore[override]
+    @overload  # a str key gives the id; an int or a slice, names (as Sequence does)
+    def __getitem__(self, key: str) -> int: ...
+
+    @overload
+    def __getitem__(self, key: int) -> str: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, key: str | int | slice) -> int | str | tuple[str, ...]:
         """``space["spam"] -> 1``; ``space[0] -> "ham"``."""
         if isinstance(key, str):
             return self.id(key)

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from weaksup.errors import LFDefinitionError, UnknownLFError
 from weaksup.labels import LabelSpace
@@ -117,7 +118,7 @@ class Registry(Mapping[str, LabelingFunction]):
             chosen = [lf for lf in chosen if lf.kind in kinds]
         return Registry(chosen, label_space=self.label_space)
 
-    def manifest(self) -> list[dict]:
+    def manifest(self) -> list[dict[str, Any]]:
         """JSON-safe descriptions of every LF (for ``lf_manifest.json``)."""
         return [lf.manifest() for lf in self._lfs.values()]
 

@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from weaksup.errors import VoteMatrixError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.labels import smallest_vote_dtype as smallest_vote_dtype  # (its home is labels; kept importable)
 from weaksup.validation import check_votes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _FORMAT_VERSION = 1
 
@@ -36,8 +39,8 @@ def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return L[:min(n, 1)], np.zeros(n, dtype=np.int64)
     base = int(L.max()) + 2  # votes -1..max as digits 0..max+1
     if m * np.log2(base) >= 62:  # too many LFs for one integer key: sort the rows' bytes
-        keys = np.ascontiguousarray(L).view(np.dtype((np.void, L.dtype.itemsize * m))).ravel()
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        row_bytes = np.ascontiguousarray(L).view(np.dtype((np.void, L.dtype.itemsize * m))).ravel()
+        _, first, inverse = np.unique(row_bytes, return_index=True, return_inverse=True)
         return L[first], inverse.ravel()
     keys = np.zeros(n, dtype=np.int64)
     for j in range(m):  # column by column: no n x m int64 copy
@@ -125,10 +128,11 @@ class VoteMatrix:
     @property
     def shape(self) -> tuple[int, int]:
         """``(n_rows, n_lfs)``."""
-        return self.values.shape  # type: ignore[return-value]
+        n, m = self.values.shape
+        return int(n), int(m)
 
     def __len__(self) -> int:
-        return self.values.shape[0]
+        return int(self.values.shape[0])
 
     def __repr__(self) -> str:
         n, m = self.shape
@@ -157,7 +161,8 @@ class VoteMatrix:
         """Fraction of rows on which each LF votes."""
         if len(self) == 0:
             return np.zeros(self.shape[1])
-        return (self.values != ABSTAIN).mean(axis=0)
+        shares: np.ndarray = (self.values != ABSTAIN).mean(axis=0)
+        return shares
 
     def select(self, lfs: Sequence[str]) -> VoteMatrix:
         """A vote matrix with only the named LF columns, in the given order."""
@@ -194,7 +199,7 @@ class VoteMatrix:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """The votes as a DataFrame indexed by row id, one column per LF name."""
         import pandas as pd
 

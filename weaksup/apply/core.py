@@ -171,11 +171,12 @@ class _Application:
                 f"({type(value).__name__}) on row id {_show(row_ids[bad])!r}; an LF must return a class id (int) "
                 f"or ABSTAIN (-1)"
             )
-        k = self.label_space.cardinality if self.label_space is not None else None
+        space_ = self.label_space
+        k = space_.cardinality if space_ is not None else None
         bad_mask = (arr < ABSTAIN) | ((arr >= k) if k is not None else False)
         if bad_mask.any():
             i = int(np.flatnonzero(bad_mask)[0])
-            space = f"the label space {list(self.label_space)} (ids 0..{k - 1})" if k else "class ids >= 0"
+            space = f"the label space {list(space_)} (ids 0..{space_.cardinality - 1})" if space_ else "class ids >= 0"
             raise LFApplyError(
                 f"labeling function {lf.name!r} (defined at {lf.source}) returned {int(arr[i])} on row id "
                 f"{_show(row_ids[i])!r}, outside {space} or ABSTAIN (-1)"

@@ -21,13 +21,14 @@ import pandas as pd
 from weaksup.apply.core import apply_lfs, as_lf_list
 from weaksup.errors import DataError, LFApplyError
 from weaksup.labels import LabelSpace
+from weaksup.lf.core import LabelingFunction
 from weaksup.validation import check_row_ids
 from weaksup.votes import VoteMatrix
 
 logger = logging.getLogger(__name__)
 
 
-def _partition_votes(frame: pd.DataFrame, lfs: list, label_space: LabelSpace | None, id_column: str | None,
+def _partition_votes(frame: pd.DataFrame, lfs: list[LabelingFunction], label_space: LabelSpace | None, id_column: str | None,
                      fault_tolerant: bool, lf_timeout: float | None = None,
                      ) -> tuple[np.ndarray, np.ndarray, dict[str, int], dict[str, int]]:
     votes = apply_lfs(lfs, frame, label_space=label_space, id_column=id_column,

@@ -110,7 +110,8 @@ class GoldSet:
         ids = self.labels(split).map(self.label_space.id)
         target = row_ids if isinstance(row_ids, (np.ndarray, pd.Index, pd.Series)) else list(row_ids)
         aligned = ids.reindex(pd.Index(target))  # vectorised: fast for millions of rows
-        return aligned.fillna(ABSTAIN).to_numpy(dtype=np.int64)
+        y: np.ndarray = aligned.fillna(ABSTAIN).to_numpy(dtype=np.int64)
+        return y
 
     def split(self, name: str) -> GoldSet:
         """The gold set restricted to one split (its hash is that of the subset)."""

@@ -78,6 +78,7 @@ def load_gold(
     if space is not None and records:
         _validate(frame, space, row_ids, problems)
     problems.raise_if_any(GoldSetError)
+    assert space is not None  # (no label space in the manifest is one of the problems raised above)
     first = ["row_id", *REQUIRED, *OPTIONAL]
     frame = frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
     digest = content_hash(frame, space, manifest["task"])
@@ -153,7 +154,7 @@ def write_gold(
 # --- reading and validation -------------------------------------------------------------------
 
 
-def _read_manifest(folder: Path, problems: Problems):
+def _read_manifest(folder: Path, problems: Problems) -> tuple[dict[str, Any], LabelSpace | None, list[Path], str]:
     where = str(folder / MANIFEST)
     if not folder.is_dir():
         raise GoldSetError(f"gold set folder {str(folder)!r} does not exist; gold sets live in gold_sets/<task>/")
@@ -243,7 +244,7 @@ def _read_file(file: Path, id_column: str, problems: Problems) -> list[dict[str,
         return []
     records = []
     for line, row in raw:
-        rec = {k: ("" if v is None else str(v).strip()) for k, v in row.items() if k is not None}
+        rec: dict[str, Any] = {k: ("" if v is None else str(v).strip()) for k, v in row.items() if k is not None}
         rec["row_id"] = rec.pop(id_column)
         for col in OPTIONAL:
             rec.setdefault(col, "")

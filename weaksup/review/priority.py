@@ -89,17 +89,19 @@ def review_order(
         rest = np.setdiff1d(by_score, order, assume_unique=True)
         rest = rest[np.argsort(_rank(by_score, rest), kind="stable")]
         order = np.concatenate([order, rest[: want - len(order)]])
-    return order.astype(np.int64)
+    result: np.ndarray = order.astype(np.int64)
+    return result
 
 
 def _rank(order: np.ndarray, items: np.ndarray) -> np.ndarray:
     """The position of each item in ``order``."""
     pos = np.empty(len(order), dtype=np.int64)
     pos[order] = np.arange(len(order))
-    return pos[items]
+    ranks: np.ndarray = pos[items]
+    return ranks
 
 
-def _tfidf(texts: list[Any]):
+def _tfidf(texts: list[Any]) -> Any:
     """L2-normalised TF-IDF of character 3-5-grams of the words (case, punctuation and emoji dropped)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -115,7 +117,7 @@ def _tfidf(texts: list[Any]):
         return None
 
 
-def _mmr(scores: np.ndarray, vectors, want: int, diversity: float, near_duplicate: float) -> np.ndarray:
+def _mmr(scores: np.ndarray, vectors: Any, want: int, diversity: float, near_duplicate: float) -> np.ndarray:
     """Greedy MMR over a pool already sorted by score; near-duplicates of picked rows come last."""
     n = len(scores)
     if vectors is None:
