@@ -97,7 +97,7 @@ def test_snorkel_needs_three_lfs_and_says_so():
 def test_errors_name_the_problem(tmp_path):
     with pytest.raises(NotFittedError, match="MajorityVote is not fitted"):
         MajorityVote().predict_proba(L)
-    with pytest.raises(LabelModelError, match="holds the vote 2 but the model has cardinality 2"):
+    with pytest.raises(LabelModelError, match=r"L: vote 2 at row \d+, column \d is outside the label space \(ids 0..1"):
         MajorityVote(cardinality=2).fit(L)
     with pytest.raises(LabelModelError, match="6 LF columns; the model was fitted on 3"):
         MajorityVote(cardinality=3).fit(L[:, :3]).predict(L)

@@ -15,9 +15,10 @@ from typing import Any
 from weaksup.errors import LabelModelError
 from weaksup.models.base import BaseLabelModel, break_ties
 from weaksup.models.dawid_skene import DawidSkene
-from weaksup.models.dev import DevNaiveBayes, DevSelector, DevWeightedVote, f1_threshold
+from weaksup.models.dev import DevAwareModel, DevNaiveBayes, DevWeightedVote, f1_threshold
 from weaksup.models.fitting import OutOfFold, dev_folds, fit_label_model, out_of_fold_predict, out_of_fold_proba
 from weaksup.models.majority import MajorityVote
+from weaksup.models.selector import DevSelector
 from weaksup.models.snorkel import SnorkelLabelModel
 
 #: Every model class by name (for loading saved models and for configs).
@@ -54,7 +55,7 @@ def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True
     """
     if not dev_gold:
         return MajorityVote(cardinality, seed=seed)
-    return MODELS[DEFAULT_MODEL](cardinality, metric=metric, seed=seed)
+    return MODELS[DEFAULT_MODEL](cardinality, seed=seed).set_params(metric=metric)
 
 
 def resolve_label_model(name: str, *, has_dev_gold: bool) -> type[BaseLabelModel]:
@@ -86,7 +87,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "BaseLabelModel", "DawidSkene", "DevNaiveBayes", "DevSelector", "DevWeightedVote",
-           "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties", "default_label_model",
-           "dev_folds", "f1_threshold", "fit_label_model", "out_of_fold_predict", "out_of_fold_proba",
-           "resolve_label_model"]
+__all__ = [
+    "DEFAULT_MODEL", "MODELS", "BaseLabelModel", "DawidSkene", "DevAwareModel", "DevNaiveBayes", "DevSelector",
+    "DevWeightedVote", "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties", "default_label_model",
+    "dev_folds", "f1_threshold", "fit_label_model", "out_of_fold_predict", "out_of_fold_proba", "resolve_label_model",
+]

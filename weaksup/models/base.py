@@ -14,8 +14,9 @@ import numpy as np
 
 from weaksup._io import atomic_path
 from weaksup.errors import LabelModelError, NotFittedError
-from weaksup.labels import ABSTAIN
-from weaksup.votes import VoteMatrix, smallest_vote_dtype
+from weaksup.labels import ABSTAIN, smallest_vote_dtype
+from weaksup.validation import check_votes
+from weaksup.votes import VoteMatrix
 
 TIE_BREAKS = ("abstain", "random", "hash")
 _FORMAT = "weaksup.LabelModel"
@@ -23,25 +24,26 @@ _FORMAT = "weaksup.LabelModel"
 FORMAT_VERSION = 1
 
 
-def as_votes(L: Any, cardinality: int | None = None) -> np.ndarray:
-    """The votes of a :class:`VoteMatrix` or an int array, checked.
+def as_votes(L: Any, cardinality: int | None = None, *, where: str = "L") -> np.ndarray:
+    """The votes of a :class:`VoteMatrix` or an int array, checked (:func:`weaksup.validation.check_votes`).
 
     The result keeps a small integer dtype (no copy of an ``int8`` matrix) that still holds
     ``vote + 1``, the outcome index the models use (0 = abstain).
+
+    Examples
+    --------
+    >>> as_votes([[0, -1], [1, 1]], 2).dtype.name
+    'int8'
+    >>> as_votes([[0, 2]], 2)
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.LabelModelError: L: vote 2 at row 0, column 1 is outside the label space (ids 0..1, or -1 to abstain)
     """
-    arr = L.values if isinstance(L, VoteMatrix) else np.asarray(L)
-    if arr.ndim != 2:
-        raise LabelModelError(f"L must be 2-D (rows x LFs); got shape {arr.shape}")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        raise LabelModelError(f"L must hold integer votes (-1 = abstain); got dtype {arr.dtype}")
-    low, high = (int(arr.min()), int(arr.max())) if arr.size else (ABSTAIN, ABSTAIN)
-    if low < ABSTAIN:
-        raise LabelModelError(f"L holds {low}, below -1 (ABSTAIN)")
-    if cardinality is not None and high >= cardinality:
-        raise LabelModelError(
-            f"L holds the vote {high} but the model has cardinality {cardinality} (classes 0..{cardinality - 1})"
-        )
-    return arr.astype(smallest_vote_dtype(high + 2), copy=False)
+    arr = check_votes(L.values if isinstance(L, VoteMatrix) else L, cardinality, where=where, error=LabelModelError)
+    top = np.iinfo(arr.dtype).max
+    if arr.size and (cardinality is None or cardinality > top) and int(arr.max()) == top:  # no room for vote + 1
+        arr = arr.astype(smallest_vote_dtype(top + 2))
+    return arr
 
 
 def class_counts(L: np.ndarray, k: int) -> np.ndarray:
@@ -67,7 +69,7 @@ def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0) -> np.ndarr
     if policy not in TIE_BREAKS:
         raise LabelModelError(f"unknown tie_break {policy!r}; choose one of {list(TIE_BREAKS)}")
     tied = proba >= row_max(proba)[:, None] - 1e-5  # Snorkel's tolerance
-    preds = proba.argmax(axis=1)
+    preds: np.ndarray = proba.argmax(axis=1)
     rows = np.flatnonzero(np.count_nonzero(tied, axis=1) > 1)
     if policy == "abstain":
         preds[rows] = ABSTAIN
@@ -99,6 +101,9 @@ class BaseLabelModel(ABC):
     #: ``fit`` takes ``sample_weight=`` (so it can be fitted on the distinct vote rows, weighted by their counts).
     supports_sample_weight: ClassVar[bool] = False
     _fitted: ClassVar[tuple[str, ...]] = ()
+    #: The number of classes and of LFs (columns of ``L``), set by ``fit``.
+    cardinality_: int
+    n_lfs_: int
 
     def __init__(self, cardinality: int | None = None, *, seed: int = 0) -> None:
         self.cardinality = cardinality

@@ -30,12 +30,13 @@ def naive_bayes_scores(outcomes: sparse.csr_array, log_conf: np.ndarray, log_pri
     (so abstaining is evidence too).
     """
     m, k, width = log_conf.shape
-    return outcomes @ log_conf.transpose(0, 2, 1).reshape(m * width, k) + log_prior
+    scores: np.ndarray = outcomes @ log_conf.transpose(0, 2, 1).reshape(m * width, k) + log_prior
+    return scores
 
 
 def softmax_rows(scores: np.ndarray) -> np.ndarray:
     """Row-wise ``exp(s) / sum(exp(s))``, safe for large and ``-inf`` scores (not all ``-inf``)."""
-    proba = np.exp(scores - row_max(scores)[:, None])
+    proba: np.ndarray = np.exp(scores - row_max(scores)[:, None])
     total = proba[:, 0].copy()
     for c in range(1, proba.shape[1]):
         total += proba[:, c]
@@ -50,13 +51,15 @@ def naive_bayes_proba(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarray
 
 def vote_counts(outcomes: sparse.csr_array, m: int, k: int) -> np.ndarray:
     """``(n, k)`` number of LFs voting for each class in each row, from :func:`outcome_matrix`."""
-    return outcomes @ np.tile(np.vstack([np.zeros(k), np.eye(k)]), (m, 1))
+    counts: np.ndarray = outcomes @ np.tile(np.vstack([np.zeros(k), np.eye(k)]), (m, 1))
+    return counts
 
 
 def confusion_counts(outcomes: sparse.csr_array, q: np.ndarray, m: int) -> np.ndarray:
     """``counts[j, y, o]``: soft count of rows of class y (weights ``q``) where LF j's outcome is o (vote + 1)."""
     k = q.shape[1]
-    return (outcomes.T @ q).reshape(m, k + 1, k).transpose(0, 2, 1)
+    counts: np.ndarray = (outcomes.T @ q).reshape(m, k + 1, k).transpose(0, 2, 1)
+    return counts
 
 
 class DawidSkene(BaseLabelModel):
@@ -90,6 +93,9 @@ class DawidSkene(BaseLabelModel):
     uses_dev_gold = False
     supports_sample_weight = True
     _fitted = ("class_prior_", "confusion_", "n_iter_")
+    class_prior_: np.ndarray
+    confusion_: np.ndarray
+    n_iter_: int
 
     def __init__(self, cardinality: int | None = None, *, n_iter: int = 100, tol: float = 1e-6,
                  smoothing: float = 0.01, seed: int = 0) -> None:
@@ -112,6 +118,8 @@ class DawidSkene(BaseLabelModel):
         >>> bool(np.allclose(full.confusion_, weighted.confusion_))
         True
         """
+        if not self.n_iter >= 1:
+            raise LabelModelError(f"n_iter must be >= 1 (EM iterations at most); got {self.n_iter!r}")
         arr = as_votes(L, self.cardinality)
         k = self.cardinality_ = self._k(arr)
         self.n_lfs_ = arr.shape[1]
@@ -126,17 +134,20 @@ class DawidSkene(BaseLabelModel):
         counts[counts.sum(axis=1) == 0] = 1.0
         q = counts / counts.sum(axis=1, keepdims=True)  # start from majority vote
         outcomes = outcome_matrix(arr, k)
-        prior = conf = None
+        prior: np.ndarray | None = None
+        conf: np.ndarray | None = None
         for iteration in range(1, self.n_iter + 1):
             self.n_iter_ = iteration
             new_prior = (weight @ q + 1.0) / (weight.sum() + k)
             raw = confusion_counts(outcomes, q * weight[:, None], self.n_lfs_) + self.smoothing
             new_conf = raw / raw.sum(axis=2, keepdims=True)
-            converged = prior is not None and max(np.abs(new_prior - prior).max(), np.abs(new_conf - conf).max(initial=0.0)) < self.tol
+            converged = (prior is not None and conf is not None
+                         and max(np.abs(new_prior - prior).max(), np.abs(new_conf - conf).max(initial=0.0)) < self.tol)
             prior, conf = new_prior, new_conf
             if converged:
                 break
             q = softmax_rows(naive_bayes_scores(outcomes, np.log(conf), np.log(prior)))
+        assert prior is not None and conf is not None  # n_iter >= 1
         self.class_prior_, self.confusion_ = prior, conf
         return self
 

@@ -9,6 +9,8 @@ one that maximises F1 on out-of-fold dev predictions; ``predict_proba`` is uncha
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
+from collections.abc import Callable, Mapping
 from typing import Any, Self
 
 import numpy as np
@@ -35,7 +37,7 @@ def check_dev(model: BaseLabelModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np
     if metric not in METRICS:
         raise LabelModelError(f"metric must be one of {list(METRICS)}; got {metric!r}")
     arr = as_votes(L, model.cardinality)
-    dev = as_votes(L_dev, model.cardinality)
+    dev = as_votes(L_dev, model.cardinality, where="L_dev")
     y = np.asarray(y_dev)
     if y.size == 0:
         y = y.astype(np.int64)
@@ -58,19 +60,25 @@ def check_dev(model: BaseLabelModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np
 
 
 def refit_out_of_fold(model: BaseLabelModel, L: np.ndarray, dev: np.ndarray, y: np.ndarray, n_folds: int,
-                      **overrides: Any) -> np.ndarray:
-    """``P(y | votes)`` of every dev row from a copy of ``model`` (params ``overrides``) fitted without its fold."""
-    params = {**model.get_params(deep=False), "cardinality": model.cardinality_, **overrides}
+                      overrides: Mapping[str, Any] | None = None) -> np.ndarray:
+    """``P(y | votes)`` of every dev row from a copy of the fitted dev-aware ``model`` (its parameters, then
+    ``overrides``) fitted without the row's fold; in-sample when there are fewer than 2 dev rows."""
+    params = {**model.get_params(deep=False), "cardinality": model.cardinality_, **(overrides or {})}
     if "metric" in params:
         params["metric"] = "acc"  # no nested threshold tuning
+
+    def fitted(dev_rows: np.ndarray) -> BaseLabelModel:
+        fit: Callable[..., BaseLabelModel] = type(model)(**params).fit  # a dev-aware class: takes L_dev, y_dev
+        return fit(L, L_dev=dev[dev_rows], y_dev=y[dev_rows])
+
     n_folds = min(n_folds, len(y))
     if n_folds < 2:  # too few dev rows to hold any out: in-sample
-        return type(model)(**params).fit(L, L_dev=dev, y_dev=y).predict_proba(dev)
+        return fitted(np.ones(len(y), dtype=bool)).predict_proba(dev)
     proba = np.empty((len(y), model.cardinality_))
     folds = dev_folds(y, n_folds, model.seed)
     for f in range(n_folds):
         held = folds == f
-        proba[held] = type(model)(**params).fit(L, L_dev=dev[~held], y_dev=y[~held]).predict_proba(dev[held])
+        proba[held] = fitted(~held).predict_proba(dev[held])
     return proba
 
 
@@ -104,8 +112,19 @@ def f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     return float(-(distinct[best] + distinct[best + 1]) / 2)
 
 
-class _DevModel(BaseLabelModel):
-    """Shared ``metric``/``threshold_`` handling of the dev-aware models."""
+class DevAwareModel(BaseLabelModel):
+    """Base of the models that learn from dev gold: ``fit(L, *, L_dev, y_dev)``, and the ``metric``/``threshold_``
+    handling they share."""
+
+    uses_dev_gold = True
+    metric: str
+    n_folds: int
+    #: With ``metric="f1"``: class 1 iff ``P(class 1) >= threshold_``; else None.
+    threshold_: float | None
+
+    @abstractmethod
+    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
+        """Fit on the votes ``L`` and the dev gold rows (``L_dev`` votes, ``y_dev`` class ids)."""
 
     def _honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Dev probabilities from models that did not see those rows' labels."""
@@ -119,12 +138,14 @@ class _DevModel(BaseLabelModel):
     def predict(self, L: Any, *, tie_break: str = "abstain") -> np.ndarray:
         """Class ids; with a tuned F1 threshold, class 1 iff ``P(class 1) >= threshold_`` (no ties then)."""
         proba = self.predict_proba(L)
-        if getattr(self, "threshold_", None) is not None:
-            return (proba[:, 1] >= self.threshold_).astype(np.int64)
+        threshold = getattr(self, "threshold_", None)
+        if threshold is not None:
+            preds: np.ndarray = (proba[:, 1] >= threshold).astype(np.int64)
+            return preds
         return break_ties(proba, tie_break, self.seed)
 
 
-class DevWeightedVote(_DevModel):
+class DevWeightedVote(DevAwareModel):
     """Weighted vote with each LF's weight from its accuracy on dev gold.
 
     Each LF's accuracy is measured on the dev rows where it votes, shrunk toward
@@ -158,6 +179,7 @@ class DevWeightedVote(_DevModel):
     uses_dev_gold = True
     supports_sample_weight = False
     _fitted = ("accuracy_", "threshold_")
+    accuracy_: np.ndarray
 
     def __init__(self, cardinality: int | None = None, *, prior_accuracy: float = 0.7, prior_strength: float = 5.0,
                  metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
@@ -187,11 +209,12 @@ class DevWeightedVote(_DevModel):
             voted = arr[:, j] >= 0
             scores[np.flatnonzero(voted), arr[voted, j]] += weight[j]
         scores -= scores.max(axis=1, keepdims=True)
-        proba = np.exp(scores)
-        return proba / proba.sum(axis=1, keepdims=True)
+        proba: np.ndarray = np.exp(scores)
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
 
 
-class DevNaiveBayes(_DevModel):
+class DevNaiveBayes(DevAwareModel):
     """Naive Bayes over each LF's outcome (its vote, or abstaining), counted on dev gold; weaksup's default.
 
     For every LF ``j``, class ``y`` and outcome ``o`` (abstain or a class), ``P(o | y)`` is the
@@ -244,6 +267,10 @@ class DevNaiveBayes(_DevModel):
     uses_dev_gold = True
     supports_sample_weight = False
     _fitted = ("class_prior_", "log_conditional_", "source_", "dev_brier_", "threshold_")
+    class_prior_: np.ndarray
+    log_conditional_: np.ndarray
+    source_: str
+    dev_brier_: dict[str, float] | None
 
     def __init__(self, cardinality: int | None = None, *, smoothing: float = 3.0, restrict_to_voted: bool = True,
                  unlabeled: str = "auto", max_unlabeled: int = 100_000, metric: str = "acc", n_folds: int = 5,
@@ -278,7 +305,8 @@ class DevNaiveBayes(_DevModel):
         k, m = self.cardinality_, self.n_lfs_
         width = k + 1  # outcome o = vote + 1: 0 is abstain
         # how each LF's outcomes are spread over all rows, with half a row per outcome so none is impossible
-        spread = 0.5 + sum(np.stack([(part == o - 1).sum(axis=0) for o in range(width)], axis=1) for part in (arr, dev))
+        seen, seen_dev = (np.stack([(part == o - 1).sum(axis=0) for o in range(width)], axis=1) for part in (arr, dev))
+        spread = 0.5 + (seen + seen_dev)
         spread = (spread / spread.sum(axis=1, keepdims=True))[:, None, :]
         # dev counts[j, y, o], one bincount over all (row, LF) pairs
         cells = (np.arange(m) * width + y[:, None] * (m * width)) + dev + 1
@@ -292,17 +320,17 @@ class DevNaiveBayes(_DevModel):
 
         em = DawidSkene(self.cardinality_, tol=1e-4, seed=self.seed).fit(arr)  # tables to ~1e-4 suffice
         em_log_conditional, em_prior = np.log(em.confusion_), em.class_prior_
-        from_dev = refit_out_of_fold(self, arr, dev, y, self.n_folds, restrict_to_voted=False, unlabeled="ignore")
+        from_dev = refit_out_of_fold(self, arr, dev, y, self.n_folds, {"restrict_to_voted": False, "unlabeled": "ignore"})
         from_em = naive_bayes_proba(dev, em_log_conditional, np.log(em_prior))
-        self.dev_brier_ = {"dev": brier_score(from_dev, y), "unlabeled": brier_score(from_em, y)}
-        if self.dev_brier_["unlabeled"] < self.dev_brier_["dev"]:
+        brier = self.dev_brier_ = {"dev": brier_score(from_dev, y), "unlabeled": brier_score(from_em, y)}
+        if brier["unlabeled"] < brier["dev"]:
             self.log_conditional_, self.class_prior_, self.source_ = em_log_conditional, em_prior, "unlabeled"
         logger.info("DevNaiveBayes dev Brier %s: tables from %s", self.dev_brier_, self.source_)
 
     def _honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.source_ == "unlabeled":  # EM never saw the dev labels
             return self.predict_proba(dev)
-        return refit_out_of_fold(self, L, dev, y, self.n_folds, unlabeled="ignore")
+        return refit_out_of_fold(self, L, dev, y, self.n_folds, {"unlabeled": "ignore"})
 
     def predict_proba(self, L: Any) -> np.ndarray:
         from weaksup.models.dawid_skene import naive_bayes_scores, outcome_matrix, softmax_rows, vote_counts
@@ -315,96 +343,3 @@ class DevNaiveBayes(_DevModel):
             votes = vote_counts(outcomes, self.n_lfs_, self.cardinality_)
             scores[(votes == 0) & (arr != ABSTAIN).any(axis=1)[:, None]] = -np.inf
         return softmax_rows(scores)
-
-
-class DevSelector(_DevModel):
-    """Pick the candidate label model with the best dev score; majority vote unless another beats it.
-
-    Unsupervised candidates are fitted on ``L`` and scored on the dev rows; dev-aware ones
-    are scored on out-of-fold dev predictions (never on rows they were fitted on). A candidate
-    replaces the first one (majority vote by default) only if it beats it by more than
-    ``margin`` points; among the others, the best score wins (earlier on ties). The winner is
-    refitted with all dev rows and answers ``predict_proba``/``predict``.
-
-    Parameters
-    ----------
-    cardinality : int, optional
-    candidates : sequence of str
-        Names in :data:`weaksup.models.MODELS`; the first is the fallback.
-    margin : float, default 1.0
-        Dev points (accuracy or F1, in %) a candidate must gain over the fallback.
-    metric : {"acc", "f1"}, default "acc"
-    n_folds : int, default 5
-    seed : int, default 0
-
-    Examples
-    --------
-    >>> L_dev = [[0, 0, 1], [1, 1, 0], [0, 1, -1], [1, 0, 1], [0, -1, 0], [1, 1, -1], [-1, 0, 1], [0, 1, 1]] * 4
-    >>> y_dev = [0, 1, 0, 1, 0, 1, 0, 0] * 4
-    >>> model = DevSelector(cardinality=2).fit(L_dev, L_dev=L_dev, y_dev=y_dev)
-    >>> model.selected_, model.dev_scores_["MajorityVote"], model.predict([[0, 1, 1]]).tolist()
-    ('DevNaiveBayes', 71.875, [0])
-    """
-
-    name = "DevSelector"
-    uses_dev_gold = True
-    supports_sample_weight = False
-    _fitted = ("selected_", "dev_scores_", "best_estimator_", "threshold_")
-
-    def __init__(self, cardinality: int | None = None, *,
-                 candidates: tuple[str, ...] | list[str] = ("MajorityVote", "DevNaiveBayes", "DevWeightedVote",
-                                                            "DawidSkene"),
-                 margin: float = 1.0, metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
-        super().__init__(cardinality, seed=seed)
-        self.candidates = candidates
-        self.margin = margin
-        self.metric = metric
-        self.n_folds = n_folds
-
-    def _make(self, name: str) -> BaseLabelModel:
-        from weaksup.models import MODELS
-
-        if name not in MODELS or name == type(self).__name__:
-            raise LabelModelError(f"unknown candidate {name!r}; choose from {sorted(set(MODELS) - {'DevSelector'})}")
-        model = MODELS[name](cardinality=self.cardinality_, seed=self.seed)
-        accepted = model.get_params(deep=False)
-        return model.set_params(**{key: value for key, value in (("metric", self.metric), ("n_folds", self.n_folds))
-                                   if key in accepted})
-
-    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
-        """Score every candidate on dev, keep the winner refitted on all dev rows."""
-        arr, dev, y = check_dev(self, L, L_dev, y_dev)
-        candidates = tuple(self.candidates)
-        if not candidates:
-            raise LabelModelError("DevSelector needs at least one candidate model name")
-        scores, dev_proba, fitted = {}, {}, {}
-        for name in candidates:
-            model = self._make(name)
-            if type(model).uses_dev_gold:
-                fitted[name] = model.fit(arr, L_dev=dev, y_dev=y)
-                dev_proba[name] = refit_out_of_fold(model, arr, dev, y, self.n_folds)
-            else:
-                fitted[name] = model.fit(arr)
-                dev_proba[name] = model.predict_proba(dev)
-            scores[name] = _dev_score(dev_proba[name], y, self.metric)
-        fallback = candidates[0]
-        best = max(candidates, key=lambda name: (scores[name], -candidates.index(name)))
-        if scores[best] - scores[fallback] <= self.margin:
-            best = fallback
-        logger.info("DevSelector dev scores %s; selected %s", scores, best)
-        self.selected_, self.dev_scores_, self.best_estimator_ = best, scores, fitted[best]
-        self.threshold_ = f1_threshold(dev_proba[best][:, 1], y) if self.metric == "f1" else None
-        return self
-
-    def predict_proba(self, L: Any) -> np.ndarray:
-        self._check_L(L)
-        return self.best_estimator_.predict_proba(L)
-
-
-def _dev_score(proba: np.ndarray, y: np.ndarray, metric: str) -> float:
-    """Dev accuracy (ties broken by hash), or the best binary F1 over thresholds, in %."""
-    if metric == "f1":
-        pred = (proba[:, 1] >= f1_threshold(proba[:, 1], y)).astype(np.int64)
-        tp = int(((pred == 1) & (y == 1)).sum())
-        return 100 * 2 * tp / max(int(pred.sum()) + int((y == 1).sum()), 1)
-    return 100 * float((break_ties(proba, "hash") == y).mean()) if len(y) else 0.0

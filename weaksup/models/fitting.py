@@ -8,6 +8,7 @@ how often each occurs: the same fit, much faster on millions of rows with a few 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -128,7 +129,8 @@ def out_of_fold_predict(model: BaseLabelModel, L_dev: Any, y_dev: Any, *, L: Any
     pred = np.full(len(y), -1, dtype=np.int64)
     for f in range(n_folds):
         held = folds == f
-        fitted = _fresh(model).fit(L, L_dev=dev[~held], y_dev=y[~held])
+        fit: Callable[..., BaseLabelModel] = _fresh(model).fit  # uses_dev_gold: it takes L_dev, y_dev
+        fitted = fit(L, L_dev=dev[~held], y_dev=y[~held])
         fold_proba = fitted.predict_proba(dev[held])
         if proba is None:
             proba = np.zeros((len(y), fold_proba.shape[1]))

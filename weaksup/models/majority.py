@@ -39,4 +39,5 @@ class MajorityVote(BaseLabelModel):
         arr = self._check_L(L)
         counts = class_counts(arr, self.cardinality_)
         counts[counts.sum(axis=1) == 0] = 1.0
-        return counts / counts.sum(axis=1, keepdims=True)
+        proba: np.ndarray = counts / counts.sum(axis=1, keepdims=True)
+        return proba

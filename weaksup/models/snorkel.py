@@ -39,6 +39,8 @@ class SnorkelLabelModel(BaseLabelModel):
     uses_dev_gold = False
     supports_sample_weight = False
     _fitted = ("mu_", "class_prior_")
+    mu_: np.ndarray
+    class_prior_: np.ndarray
 
     def __init__(self, cardinality: int | None = None, *, n_epochs: int = 500, lr: float = 0.01, l2: float = 0.0,
                  optimizer: str = "sgd", prec_init: float = 0.7, class_balance: list[float] | None = None,
@@ -52,6 +54,7 @@ class SnorkelLabelModel(BaseLabelModel):
         self.class_balance = class_balance
 
     def fit(self, L: Any) -> Self:
+        """Fit Snorkel's ``LabelModel`` on ``L`` (needs Snorkel and torch) and keep its ``mu`` and class balance."""
         arr = as_votes(L, self.cardinality)
         if arr.shape[1] < 3:
             raise LabelModelError(
@@ -82,5 +85,6 @@ class SnorkelLabelModel(BaseLabelModel):
             voted = arr[:, j] >= 0
             scores[voted] += log_mu[j * k + arr[voted, j].astype(np.int64)]
         scores -= scores.max(axis=1, keepdims=True)
-        proba = np.exp(scores)
-        return proba / proba.sum(axis=1, keepdims=True)
+        proba: np.ndarray = np.exp(scores)
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
