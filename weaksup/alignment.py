@@ -94,7 +94,14 @@ class AlignedGold:
         return self.splits[split]
 
     def y_in(self, split: str | None) -> np.ndarray:
-        """:attr:`y` with ``ABSTAIN`` outside ``split`` (``None``: every gold row)."""
+        """:attr:`y` with ``ABSTAIN`` outside ``split`` (``None``: every gold row).
+
+        Examples
+        --------
+        >>> AlignedGold(y=np.array([0, 1, -1]), splits={"dev": np.array([True, False, False])},
+        ...             label_space=None).y_in("dev").tolist()
+        [0, -1, -1]
+        """
         if split is None or self.splits is None:
             return self.y
         return np.where(self._mask(split), self.y, ABSTAIN)

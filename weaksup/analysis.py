@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["WEIGHT_ATTRIBUTES", "AlignedGold", "VoteStats", "as_vote_matrix", "gold_ids", "learned_weights",
+__all__ = ["PAIR_KINDS", "WEIGHT_ATTRIBUTES", "VoteStats", "as_vote_matrix", "gold_ids", "learned_weights",
            "lf_pair_matrix", "lf_summary", "row_conflict", "vote_stats"]
 
 #: Fitted attributes holding one learned weight per LF, tried in order after ``get_weights()``.
@@ -184,7 +184,16 @@ class VoteStats:
         return {"overlap": both, "conflict": both - agree}
 
     def pair_matrix(self, what: str = "conflict") -> pd.DataFrame:
-        """LF-by-LF rates over all rows: both LFs vote (``"overlap"``), or both vote and disagree (``"conflict"``)."""
+        """LF-by-LF rates over all rows: both LFs vote (``"overlap"``), or both vote and disagree (``"conflict"``).
+
+        Counted on the distinct vote patterns weighted by how many rows have each (exact integer counts).
+
+        Examples
+        --------
+        >>> stats = VoteStats.of(VoteMatrix([[0, 1], [0, 0], [0, 0], [-1, 1]], lf_names=["a", "b"]))
+        >>> stats.pair_matrix("overlap").values.tolist(), float(stats.pair_matrix("conflict").loc["a", "b"])
+        ([[0.75, 0.75], [0.75, 1.0]], 0.25)
+        """
         if what not in PAIR_KINDS:
             raise ParameterError(f"what must be 'overlap' or 'conflict'; got {what!r}")
         names = self.votes.lf_names
