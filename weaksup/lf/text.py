@@ -41,6 +41,8 @@ class PatternLF(LabelingFunction):
     thread_safe = True
     field: str
     label: int
+    _compiled: tuple[re.Pattern[str], ...]
+    _re2: tuple[Translation | None, ...]
 
     def _compile(self, field: str, label: int, patterns: list[tuple[str, int]],
                  translations: Sequence[Translation | None] | None = None) -> None:
@@ -59,17 +61,15 @@ class PatternLF(LabelingFunction):
     @property
     def patterns(self) -> tuple[re.Pattern[str], ...]:
         """The compiled Python patterns; a row gets the vote when its field matches all of them."""
-        compiled: tuple[re.Pattern[str], ...] = self.__dict__["_compiled"]
-        return compiled
+        return self._compiled
 
     @property
     def translations(self) -> tuple[Translation | None, ...]:
         """The RE2 translation of each pattern (None where RE2 cannot express it: Python runs it)."""
-        found: tuple[Translation | None, ...] = self.__dict__["_re2"]
-        return found
+        return self._re2
 
     def _matches(self, text: Any) -> bool:
-        return isinstance(text, str) and all(c.search(text) for c in self.patterns)
+        return isinstance(text, str) and all(c.search(text) for c in self._compiled)
 
     def __call__(self, x: Any) -> int:
         return self.label if self._matches(field_value(x, self.field)) else ABSTAIN

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import LFDefinitionError
+from weaksup.errors import DataError, LFDefinitionError
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value, is_missing
 from weaksup.lf.source import LFSource, call_source, label_code
@@ -217,7 +217,7 @@ class ThresholdLF(LabelingFunction):
                 hit = np.asarray(_evaluate(self._program, columns), dtype=bool)
             except TypeError as exc:
                 kinds = {f: str(v.dtype) for f, v in columns.items()}
-                raise TypeError(
+                raise DataError(
                     f"threshold rule {self.params['rule']!r} of LF {self.name!r} cannot be evaluated "
                     f"on fields with dtypes {kinds}: {exc}"
                 ) from None
