@@ -105,7 +105,11 @@ def expected_calibration_error(y_true: np.ndarray, proba: np.ndarray, n_bins: in
     >>> round(expected_calibration_error(np.array([0, 1, 1]), np.array([[0.9, 0.1], [0.8, 0.2], [0.4, 0.6]])), 4)
     0.4333
     """
-    bins = calibration_bins(np.asarray(y_true), np.asarray(proba, dtype=float), n_bins)
+    return _ece(calibration_bins(np.asarray(y_true), np.asarray(proba, dtype=float), n_bins))
+
+
+def _ece(bins: pd.DataFrame) -> float:
+    """The ECE of :func:`calibration_bins`' table."""
     if bins.empty:
         return float("nan")
     return float((bins["n"] * (bins["confidence"] - bins["accuracy"]).abs()).sum() / bins["n"].sum())
@@ -162,6 +166,7 @@ def label_metrics(
     confusion = confusion_matrix(y_true, y_pred, labels=[*classes, ABSTAIN])[:k]
     confusion = pd.DataFrame(confusion, index=pd.Index(names, name="gold"),
                              columns=pd.Index([*names, "abstain"], name="predicted"))
+    calibration = calibration_bins(y_true, proba, n_bins)  # once: the ECE is read off the same bins
     with np.errstate(invalid="ignore"):
         return Metrics(
             name=name,
@@ -172,11 +177,11 @@ def label_metrics(
             macro_recall=float(recall.mean()),
             macro_f1=float(f1.mean()),
             brier=float(brier_score_loss(y_true, proba, labels=classes)) if n else float("nan"),
-            ece=expected_calibration_error(y_true, proba, n_bins),
+            ece=_ece(calibration),
             n_gold=n,
             per_class=per_class,
             confusion=confusion,
-            calibration=calibration_bins(y_true, proba, n_bins),
+            calibration=calibration,
         )
 
 
