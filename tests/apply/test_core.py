@@ -11,6 +11,7 @@ from weaksup.errors import DataError, DuplicateLFError, LFApplyError, MissingCol
 
 
 @pytest.mark.snorkel
+@pytest.mark.slow
 def test_votes_equal_snorkel_pandas_applier_on_youtube(youtube, youtube_registry):
     from snorkel.labeling import PandasLFApplier
 
@@ -24,6 +25,7 @@ def test_votes_equal_snorkel_pandas_applier_on_youtube(youtube, youtube_registry
     assert ours.lf_versions == [lf.version for lf in youtube_registry.lfs]
 
 
+@pytest.mark.slow  # every LF row by row on 1,956 rows
 def test_vectorised_and_rowwise_paths_agree_on_youtube(youtube, youtube_registry):
     data = youtube.drop(columns=["label", "split"])
     fast = apply_lfs(youtube_registry, data, id_column="row_id", chunk_rows=700)  # several batches

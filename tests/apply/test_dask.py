@@ -21,6 +21,7 @@ def client():
         yield c
 
 
+@pytest.mark.slow  # a local Dask cluster and the whole YouTube set
 def test_same_votes_and_order_as_pandas_with_a_shuffled_index(client, youtube, youtube_registry):
     data = youtube.drop(columns=["label", "split"]).sample(frac=1.0, random_state=3)
     data.index = np.random.default_rng(0).permutation(len(data))  # unsorted index: Snorkel reorders here
@@ -31,6 +32,7 @@ def test_same_votes_and_order_as_pandas_with_a_shuffled_index(client, youtube, y
     assert ours.row_ids.tolist() == data["row_id"].tolist()
 
 
+@pytest.mark.slow  # starts a local Dask cluster
 def test_fault_counts_are_summed_over_partitions(client):
     from tests.apply.test_core import divides  # a module-level LF: it travels by reference
 
