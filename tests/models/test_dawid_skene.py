@@ -60,3 +60,13 @@ def test_sample_weight_must_fit_the_rows():
         DawidSkene(cardinality=2).fit([[0, 1], [1, 1]], sample_weight=[1.0])
     with pytest.raises(LabelModelError, match="finite and >= 0; row 1 has -2.0"):
         DawidSkene(cardinality=2).fit([[0, 1], [1, 1]], sample_weight=[1.0, -2.0])
+
+
+def test_parameters_are_checked_in_fit_not_in_init():
+    import pytest
+
+    from weaksup.errors import LabelModelError
+
+    model = DawidSkene(cardinality=2, n_iter=0)  # __init__ only stores it
+    with pytest.raises(LabelModelError, match="n_iter must be >= 1 .*; got 0"):
+        model.fit([[0, 1], [1, 1]])
