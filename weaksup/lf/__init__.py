@@ -1,6 +1,7 @@
 """Labeling functions: the :class:`LabelingFunction` object and its kinds."""
 
 from weaksup.lf.core import FunctionLF, LabelingFunction, LFOptions, Row, labeling_function
+from weaksup.lf.export import export_module, write_module
 from weaksup.lf.lookup import LookupLF, lookup_lf
 from weaksup.lf.model import ModelScoreLF, model_score_lf
 from weaksup.lf.nlp import SpacyLF, SpacyPipeline, spacy_lf
@@ -10,6 +11,6 @@ from weaksup.lf.threshold import ThresholdLF, threshold_lf
 
 __all__ = [
     "FunctionLF", "KeywordLF", "LFOptions", "LFSource", "LabelingFunction", "LookupLF", "ModelScoreLF", "RegexLF",
-    "Row", "SpacyLF", "SpacyPipeline", "ThresholdLF", "keyword_lf", "labeling_function", "lookup_lf",
-    "model_score_lf", "regex_lf", "spacy_lf", "threshold_lf",
+    "Row", "SpacyLF", "SpacyPipeline", "ThresholdLF", "export_module", "keyword_lf", "labeling_function", "lookup_lf",
+    "model_score_lf", "regex_lf", "spacy_lf", "threshold_lf", "write_module",
 ]

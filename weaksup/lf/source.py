@@ -26,7 +26,8 @@ from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import FunctionLF, LabelingFunction
 
-__all__ = ["LFSource", "call_source", "function_lf_source", "identifier", "label_code"]
+__all__ = ["Code", "LFSource", "call_source", "function_lf_source", "function_source", "global_names", "identifier",
+           "is_literal", "label_code"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,13 @@ def call_source(
     ``args`` are source already; ``options`` are values written with ``repr`` (a :class:`Code` is written
     as is). The LF's tags, and its description and version when they are not the ones the kind computes,
     are added.
+
+    Examples
+    --------
+    >>> from weaksup import keyword_lf
+    >>> lf = keyword_lf("kw", "sub", 1, mode="all", tags=["cta"])
+    >>> print(call_source(lf, "keyword_lf", ["'kw'", "['sub']", "1"], {"mode": "all", "field": "text"}).code, end="")
+    kw = keyword_lf('kw', ['sub'], 1, mode='all', tags=['cta'])
     """
     defaults = {p.name: p.default for p in inspect.signature(type(lf)).parameters.values()
                 if p.default is not inspect.Parameter.empty}
@@ -119,7 +127,11 @@ class Code:
 
 # ---------------------------------------------------------------------------------------------- generic LFs
 def function_lf_source(lf: FunctionLF, label_space: LabelSpace | None) -> LFSource:
-    """The source of a generic (or spaCy) LF: its decorated ``def``, or the ``def`` and a wrapping call."""
+    """The source of a generic (or spaCy) LF: its decorated ``def``, or the ``def`` and a wrapping call.
+
+    Raises :class:`~weaksup.errors.LFDefinitionError` naming the LF and the fix for a lambda, a function
+    without source, a closure, or a global it reads that cannot be written (see :class:`LFSource`).
+    """
     func = lf.func
     where = f"LF {lf.name!r} (defined at {lf.source})"
     if getattr(func, "__name__", "") == "<lambda>":
@@ -155,7 +167,14 @@ def function_lf_source(lf: FunctionLF, label_space: LabelSpace | None) -> LFSour
 
 
 def function_source(func: Callable[..., Any], where: str, label_space: LabelSpace | None = None) -> LFSource:
-    """A top-level function used by an LF (e.g. a scorer), as an import or as its source with its globals."""
+    """A top-level function used by an LF (e.g. a scorer), as an import or as its source with its globals.
+
+    Examples
+    --------
+    >>> from weaksup.clusters import cluster_texts
+    >>> function_source(cluster_texts, "LF 'x'").imports
+    ('from weaksup.clusters import cluster_texts',)
+    """
     scope = _Globals(where, label_space)
     name = getattr(func, "__name__", "")
     scope.resolve_value(name, func, seen=set())
