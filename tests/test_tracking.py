@@ -170,3 +170,12 @@ def test_tracking_scope_puts_the_uri_and_the_variable_back(tmp_path, monkeypatch
         mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'other.db'}")
         os.environ["MLFLOW_TRACKING_URI"] = "elsewhere"
     assert mlflow.get_tracking_uri() == before and "MLFLOW_TRACKING_URI" not in os.environ
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5999")
+    assert mlflow.get_tracking_uri() == "http://127.0.0.1:5999"  # not pinned: the variable still counts
+    pinned = f"sqlite:///{tmp_path / 'pinned.db'}"
+    mlflow.set_tracking_uri(pinned)
+    os.environ["MLFLOW_TRACKING_URI"] = "http://127.0.0.1:5998"
+    with tracking_scope():
+        mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'other.db'}")
+    assert mlflow.get_tracking_uri() == pinned and os.environ["MLFLOW_TRACKING_URI"] == "http://127.0.0.1:5998"
+    mlflow.set_tracking_uri(None)

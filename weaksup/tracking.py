@@ -141,10 +141,14 @@ def tracking_scope(enabled: bool = True) -> Iterator[None]:
         yield
         return
     previous = mlflow.get_tracking_uri()
+    # MLflow's set_tracking_uri also sets MLFLOW_TRACKING_URI, so only a URI that differs from the variable
+    # was pinned in this process; otherwise it came from the variable or MLflow's default, and is unset
+    # again (None), not pinned, so that later changes of the variable still count.
+    pinned = previous if env is not None and previous != env else None
     try:
         yield
     finally:
-        mlflow.set_tracking_uri(previous)  # (this may also set MLFLOW_TRACKING_URI)
+        mlflow.set_tracking_uri(pinned)  # type: ignore[arg-type]  # (None unsets it)
         if env is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)
         else:

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError, DataError, MissingColumnError
+from weaksup.validation import check_columns
 
 if TYPE_CHECKING:
     from weaksup.datasets import Example
@@ -80,7 +81,15 @@ def clean_frame(config: RunConfig, frame: pd.DataFrame) -> tuple[pd.DataFrame, i
 
 
 def where(config: RunConfig, position: int) -> str:
-    """Where row ``position`` is, for messages (CSV lines assume no multi-line fields)."""
+    """Where row ``position`` is, for messages (CSV lines assume no multi-line fields).
+
+    Examples
+    --------
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "comments.csv"},
+    ...                               "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.csv"}})
+    >>> where(config, 7)
+    'comments.csv row 7 (line 9)'
+    """
     if config.input.example:
         return f"row {position} of the {config.input.example} example"
     suffix = Path(config.input.path).suffix.lower()
@@ -96,11 +105,8 @@ def chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:
     import polars as pl
 
     column = config.input.id_column
-    if column not in chunk.columns:
-        source = config.input.example or config.input.path
-        raise MissingColumnError(f"{source}: no id column {column!r}; its columns are "
-                                 f"{list(map(str, chunk.columns))}. Set input.id_column to the column holding "
-                                 "unique row ids")
+    check_columns(chunk.columns, [column], where=config.input.example or config.input.path, what="id column",
+                  fix="Set input.id_column to the column holding unique row ids")
     raw = chunk[column]
     if not pd.api.types.is_string_dtype(raw.dtype):
         raw = raw.astype(str).where(raw.notna(), None)
@@ -129,9 +135,9 @@ def check_fields(config: RunConfig, registry: Registry, chunk: pd.DataFrame) -> 
         if missing:
             raise MissingColumnError(f"labeling function {lf.name!r} (defined at {lf.source}) reads column(s) "
                                      f"{missing}, which {source} does not have; its columns are {present}")
-    if config.input.text_column and config.input.text_column not in present:
-        raise MissingColumnError(f"{source}: no text column {config.input.text_column!r} (input.text_column); "
-                                 f"its columns are {present}")
+    if config.input.text_column:
+        check_columns(present, [config.input.text_column], where=source, what="text column",
+                      fix="Set input.text_column to the column the LFs read")
 
 
 def check_unique_ids(config: RunConfig, hashes: np.ndarray, part_rows: list[int],

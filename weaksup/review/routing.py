@@ -18,6 +18,7 @@ import pandas as pd
 
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.review.errors import ReviewError
+from weaksup.validation import as_label_space, is_gold_set
 
 #: The columns of a run's labels that routing reads (besides ``prob_<class>``).
 LABEL_COLUMNS = ("row_id", "label", "confidence", "n_votes")
@@ -69,7 +70,13 @@ class RoutingPolicy:
                                   f"{list(label_space)}")
 
     def limits(self, label: np.ndarray, label_space: LabelSpace) -> np.ndarray:
-        """The confidence threshold of each row, from its label id (``-1``: the general threshold)."""
+        """The confidence threshold of each row, from its label id (``-1``: the general threshold).
+
+        Examples
+        --------
+        >>> RoutingPolicy(0.7, {"spam": 0.9}).limits(np.array([0, 1, -1]), LabelSpace(["ham", "spam"])).tolist()
+        [0.7, 0.9, 0.7]
+        """
         limits = np.full(len(label), float(self.threshold))
         for name, value in self.class_thresholds.items():
             limits[label == label_space.id(name)] = value
@@ -173,10 +180,6 @@ def _sources(agree: np.ndarray, names: list[str]) -> np.ndarray:
     return texts[inverse.ravel()]
 
 
-def _space(label_space: LabelSpace | Sequence[str]) -> LabelSpace:
-    return label_space if isinstance(label_space, LabelSpace) else LabelSpace(label_space)
-
-
 def probabilities(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str]) -> np.ndarray:
     """The ``(n, k)`` class probabilities of a run's labels, from its ``prob_<class>`` columns.
 
@@ -186,7 +189,7 @@ def probabilities(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str])
     >>> probabilities(frame, ["ham", "spam"]).tolist()
     [[0.9, 0.1], [0.5, 0.5]]
     """
-    space = _space(label_space)
+    space = as_label_space(label_space)
     cols = [f"prob_{c}" for c in space]
     missing = [c for c in cols if c not in labels.columns]
     if missing:
@@ -257,7 +260,7 @@ def conflict_score(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str]
     n_votes = labels["n_votes"].fillna(0).to_numpy(dtype=np.float64)
     label = labels["label"].fillna("").astype(str).to_numpy()
     if votes is not None:
-        space = _space(label_space) if label_space is not None else None
+        space = as_label_space(label_space) if label_space is not None else None
         if space is None:
             raise ReviewError("conflict_score with votes= needs the label_space")
         arr = np.asarray(votes.values if hasattr(votes, "values") else votes)
@@ -328,7 +331,7 @@ def review_issues(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str],
      {'row_id': 'c', 'needs_review': True, 'review_reason': 'low_confidence,no_votes'},
      {'row_id': 'd', 'needs_review': True, 'review_reason': 'low_confidence,conflict'}]
     """
-    space = _space(label_space)
+    space = as_label_space(label_space)
     missing = [c for c in LABEL_COLUMNS if c not in labels.columns]
     if missing:
         raise ReviewError(f"the labels lack the column(s) {missing}; they have {list(map(str, labels.columns))} "
@@ -342,7 +345,7 @@ def review_issues(labels: pd.DataFrame, label_space: LabelSpace | Sequence[str],
     unknown = sorted(set(label) - set(space) - {""})
     if unknown:
         raise ReviewError(f"the labels hold class(es) {unknown} outside the label space {list(space)}")
-    label_ids = np.array([space.id(x) if x else ABSTAIN for x in label], dtype=np.int64)
+    label_ids = pd.Series(label).map({name: k for k, name in enumerate(space)}).fillna(ABSTAIN).to_numpy(np.int64)
     confidence = labels["confidence"].to_numpy(dtype=np.float64, na_value=0.0)
     n_votes = labels["n_votes"].fillna(0).to_numpy(dtype=np.int64)
     conflicts = conflict_score(labels, space, votes)
@@ -390,7 +393,7 @@ def _check_fraction(name: str, value: float) -> None:
 
 def _gold_series(gold: Any) -> pd.Series:
     """Class names indexed by row id, from a GoldSet (its majority labels) or a Series."""
-    if hasattr(gold, "labels") and callable(gold.labels):
+    if is_gold_set(gold):
         return gold.labels()
     if isinstance(gold, pd.Series):
         return gold.astype(str).rename(index=str)
