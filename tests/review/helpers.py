@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 
 def ls_export(tasks: list[dict[str, Any]], answers: dict[str, list[tuple[int, str | None]]], *,
               from_name: str = "label", to_name: str = "text", first_id: int = 1) -> list[dict[str, Any]]:
@@ -70,3 +72,13 @@ def write_ls_csv(records: list[dict[str, Any]], path: Path) -> Path:
         for r in records:
             writer.writerow({k: (json.dumps(v) if isinstance(v, list | dict) else v) for k, v in r.items()})
     return path
+
+
+def queue() -> pd.DataFrame:
+    """A review queue of three rows, as review_queue gives it."""
+    return pd.DataFrame({
+        "priority": [1, 2, 3], "row_id": ["r1", "r2", "r3"],
+        "text": ["sub to my channel", "mail me at jo@example.com", None],
+        "label": ["spam", "ham", ""], "confidence": [0.61, 0.55, 0.5],
+        "review_reason": ["low_confidence", "conflict", "no_votes"], "author": ["Ann", "Bob", "Cy"],
+    })
