@@ -14,6 +14,7 @@ from weaksup.models import DEFAULT_MODEL
 
 
 @pytest.mark.mlflow
+@pytest.mark.slow
 def test_report_command_prints_metrics_writes_html_and_logs_to_a_local_store(tmp_path):
     from mlflow import MlflowClient
 

@@ -25,22 +25,15 @@ def cli(capsys, *args):
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     """One run of the shipped config on a copy of the gold set (shared by the tests of this module)."""
-    import os
-
     from weaksup.config import load_config
     from weaksup.pipeline import run
 
     base = tmp_path_factory.mktemp("loop")
     shutil.copytree(REPO / "gold_sets" / "youtube_spam", base / "gold")
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        config = load_config(REPO / "configs" / "youtube_spam.toml",
-                             [f"output.path={base / 'run' / 'labels.parquet'}", f"gold.path={base / 'gold'}",
-                              "mlflow.enabled=false"])
-        run(config, progress=False)
-    finally:
-        os.chdir(cwd)
+    config = load_config(REPO / "configs" / "youtube_spam.toml",
+                         [f"output.path={base / 'run' / 'labels.parquet'}", f"gold.path={base / 'gold'}",
+                          "mlflow.enabled=false"], project=REPO)
+    run(config, progress=False)
     return base
 
 

@@ -1,0 +1,69 @@
+"""The vote store: saved votes reused chunk by chunk and LF by LF; a killed run resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO
+from tests.pipeline.helpers import SLOW_LF
+from tests.pipeline.helpers import run_config
+from tests.pipeline_project import write_config
+
+
+def test_editing_one_lf_recomputes_only_its_column(project):
+    config = write_config(project)
+    run_config(config)
+    module = project / "quick_lfs.py"
+    module.write_text(module.read_text().replace('["song", "love this", "best"]', '["song", "love", "best"]'))
+    again = run_config(config)
+    assert again.chunks == {"computed": 4, "reused": 0, "columns_reused": 16, "columns_computed": 4}
+    unchanged = run_config(config)
+    assert unchanged.chunks == {"computed": 0, "reused": 4, "columns_reused": 20, "columns_computed": 0}
+    fresh = run_config(config, "output.path=fresh/labels.parquet", fresh=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(unchanged.labels_path), pd.read_parquet(fresh.labels_path))
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_from_its_last_finished_chunk(project, youtube):
+    (project / "slow_lfs.py").write_text(SLOW_LF)
+    config = write_config(project, lfs={"modules": ["quick_lfs.py", "slow_lfs.py"]}, input={"chunk_rows": 150})
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "weaksup", "run", str(config), "--no-progress"]
+    proc = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    index = project / "out" / "votes" / "index.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if index.exists() and len(json.loads(index.read_text())["parts"]) >= 4:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = len(json.loads(index.read_text())["parts"])
+    assert 4 <= done < 14  # 1,956 rows in chunks of 150 are 14 chunks
+    assert not (project / "out" / "labels.parquet").exists()
+    resumed = subprocess.run([*command, "--resume"], cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{14 - done} computed, {done} reused" in resumed.stdout
+    labels = pd.read_parquet(project / "out" / "labels.parquet")
+    assert labels["row_id"].tolist() == youtube["row_id"].tolist()
+    fresh = run_config(config, "output.path=fresh/labels.parquet", fresh=True)
+    pd.testing.assert_frame_equal(labels, pd.read_parquet(fresh.labels_path))
+    assert not [p for p in (project / "out").rglob(".*") if p.is_file()]  # no temporary files left
+
+
+def test_resume_without_an_earlier_run_is_an_error(project):
+    from weaksup.config import ConfigError
+
+    with pytest.raises(ConfigError, match="holds no saved votes"):
+        run_config(write_config(project), resume=True)
+
+
