@@ -74,6 +74,7 @@ def test_version_tracks_the_fitted_model(text_model):
     assert pickle.loads(pickle.dumps(a))({"text": "subscribe now"}) == a({"text": "subscribe now"})
 
 
+@pytest.mark.slow  # starts fresh interpreters
 def test_version_is_the_same_in_every_process():
     # Fitted text pipelines hold sets (e.g. TfidfVectorizer.stop_words_) whose order changes with
     # Python's hash randomisation; the version must not.
