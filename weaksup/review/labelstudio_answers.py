@@ -137,10 +137,8 @@ def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str) -> An
                              where=location(name, at=at))
                 continue
             label = _choice_of_result(result, from_name, name, at, problems)
-            if label is None:
-                unanswered += 1
-                continue
-            if label is _BAD:
+            unanswered += label is None
+            if label is None or label is _BAD:
                 continue
             records.append({
                 "where": at, "row_id": row_id, "label": label, "annotator": annotator_name(ann.get("completed_by")),
@@ -245,10 +243,8 @@ def _read_flat(rows: list[tuple[str, Any]], space: LabelSpace, file: str, fmt: s
             unanswered += 1
             continue
         label = _single_choice([value], file, at, problems)
-        if label is None:
-            unanswered += 1
-            continue
-        if label is _BAD:
+        unanswered += label is None
+        if label is None or label is _BAD:
             continue
         records.append({
             "where": at, "row_id": text(item.get(id_key)), "label": label,
