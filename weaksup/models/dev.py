@@ -19,6 +19,7 @@ from weaksup.errors import LabelModelError
 from weaksup.labels import ABSTAIN
 from weaksup.models.base import BaseLabelModel, as_votes, break_ties
 from weaksup.models.fitting import dev_folds
+from weaksup.validation import check_fraction
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +192,9 @@ class DevWeightedVote(DevAwareModel):
 
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Measure LF accuracies on the dev gold rows (``L`` fixes the shape; it needs no labels)."""
+        check_fraction(self.prior_accuracy, name="prior_accuracy", error=LabelModelError)
+        if not self.prior_strength >= 0:
+            raise LabelModelError(f"prior_strength must be >= 0 (pseudo-votes per LF); got {self.prior_strength!r}")
         arr, dev, y = check_dev(self, L, L_dev, y_dev)
         voted = dev >= 0
         correct = (dev == y[:, None]) & voted
