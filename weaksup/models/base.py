@@ -155,7 +155,7 @@ class BaseLabelModel(ABC):
         return self
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{key}={value!r}" for key, value in self.get_params().items())
+        params = ", ".join(f"{key}={value!r}" for key, value in self.get_params(deep=False).items())
         return f"{type(self).__name__}({params})"
 
     def _k(self, L: np.ndarray) -> int:
