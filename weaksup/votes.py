@@ -206,7 +206,14 @@ class VoteMatrix:
         return pd.DataFrame(self.values, index=pd.Index(self.row_ids, name="row_id"), columns=self.lf_names)
 
     # ------------------------------------------------------------------ storage
-    def _meta(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
+        """Everything but the votes and row ids, JSON-safe: what :meth:`save` stores beside the arrays.
+
+        Examples
+        --------
+        >>> VoteMatrix([[0, 1]], lf_names=["a", "b"]).metadata()["lf_names"]
+        ['a', 'b']
+        """
         return {
             "format": "weaksup.VoteMatrix",
             "format_version": _FORMAT_VERSION,
@@ -242,7 +249,7 @@ class VoteMatrix:
                 with open(tmp, "wb") as fh:
                     np.savez_compressed(
                         fh, values=self.values, row_ids=row_ids,
-                        meta=np.array(json.dumps(self._meta())),
+                        meta=np.array(json.dumps(self.metadata())),
                     )
         elif suffix == ".parquet":
             import pyarrow as pa
@@ -251,7 +258,7 @@ class VoteMatrix:
             columns = {"row_id": pa.array(row_ids)}
             for j, lf_id in enumerate(self.lf_ids):
                 columns[lf_id] = pa.array(self.values[:, j])
-            table = pa.table(columns).replace_schema_metadata({"weaksup": json.dumps(self._meta())})
+            table = pa.table(columns).replace_schema_metadata({"weaksup": json.dumps(self.metadata())})
             with atomic_path(path) as tmp:
                 pq.write_table(table, tmp)
         else:
