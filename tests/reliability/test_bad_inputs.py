@@ -18,17 +18,20 @@ import pytest
 
 from tests.conftest import REPO
 from weaksup import ABSTAIN, LabelSpace, Registry, VoteMatrix, apply_lfs, keyword_lf, labeling_function, lookup_lf
-from weaksup import model_score_lf, regex_lf, threshold_lf
+from weaksup import model_score_lf, regex_lf, threshold_lf, train_end_model
 from weaksup.data import read_table
 from weaksup.errors import (
     DataError,
     DuplicateLFError,
+    EndModelError,
     LabelSpaceError,
     LFApplyError,
     LFDefinitionError,
     MissingColumnError,
+    ParameterError,
     UnknownLFError,
     VoteMatrixError,
+    WeakSupError,
 )
 
 FRAME = pd.DataFrame({"text": ["subscribe now", "nice", "x"]}, index=["a", "b", "c"])
@@ -91,7 +94,17 @@ LIBRARY_CASES = [
     ("votes_foreign_parquet", lambda t: (pd.DataFrame({"a": [1]}).to_parquet(t / "f.parquet"), VoteMatrix.load(t / "f.parquet")), VoteMatrixError, r"f\.parquet.*not written by VoteMatrix\.save"),
     ("votes_bad_extension", lambda t: VoteMatrix([[0]]).save(t / "v.csv"), VoteMatrixError, r"'v\.csv'.*\.npz or \.parquet"),
     ("votes_below_abstain", lambda t: VoteMatrix([[0, -3]]), VoteMatrixError, r"vote -3 at row 0, column 1 is below -1"),
+    ("votes_outside_space", lambda t: VoteMatrix([[0, 2]], label_space=LabelSpace(["ham", "spam"])), VoteMatrixError, r"vote 2 at row 0, column 1 is outside the label space \['ham', 'spam'\]"),
+    ("label_space_a_string", lambda t: Registry(label_space="hamspam"), LabelSpaceError, r"Registry\(label_space=\): expected a sequence of class names; got the string 'hamspam'"),
+    ("chunk_rows_zero", lambda t: apply_lfs([keyword_lf("kw", "x", 1)], FRAME, chunk_rows=0), ParameterError, r"chunk_rows must be >= 1; got 0"),
+    ("end_model_bad_weights", lambda t: train_end_model(["a", "b"], np.eye(2), sample_weight="margin"), EndModelError, r"sample_weight must be one of \['confidence', 'proba'.*got 'margin'"),
 ]
+
+
+def test_every_bad_input_error_is_in_the_family():
+    """The CLI turns a WeakSupError into exit status 2 and its message; anything else is a traceback."""
+    outside = [(case, error.__name__) for case, _, error, _ in LIBRARY_CASES if not issubclass(error, WeakSupError)]
+    assert not outside
 
 
 @pytest.mark.parametrize(("case", "trigger", "error", "message"), LIBRARY_CASES, ids=[c[0] for c in LIBRARY_CASES])
