@@ -36,10 +36,9 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 __all__ = [
     "ConfigError", "DataError", "DatasetError", "DuplicateLFError", "EndModelError", "GoldSetError",
-    "GoldSetProblem", "LabelModelError", "LabelSpaceError", "LFApplyError", "LFDefinitionError",
-    "MissingColumnError", "NotFittedError", "ParameterError", "ParameterTypeError", "Problem", "Problems",
-    "ReviewError", "ReviewImportError", "ReviewProblem", "TrackingError", "UnknownLFError", "VoteMatrixError",
-    "WeakSupError", "location",
+    "LabelModelError", "LabelSpaceError", "LFApplyError", "LFDefinitionError", "MissingColumnError",
+    "NotFittedError", "ParameterError", "ParameterTypeError", "Problem", "Problems", "ReviewError",
+    "ReviewImportError", "TrackingError", "UnknownLFError", "VoteMatrixError", "WeakSupError", "location",
 ]
 
 
@@ -313,15 +312,3 @@ class ReviewImportError(ReviewError):
 
     code = "bad_review_export"
     MAX_LISTED = 30
-
-
-def GoldSetProblem(file: str, line: int | None, column: str | None, message: str,  # noqa: N802 (old class name)
-                   *, code: str = "bad_gold_row") -> Problem:
-    """A :class:`Problem` of a gold set file (kept for code written against the old class)."""
-    return Problem(code, message, location(file, line, column))
-
-
-def ReviewProblem(file: str, where: str | None, message: str,  # noqa: N802 (old class name)
-                  *, code: str = "bad_review_record") -> Problem:
-    """A :class:`Problem` of an annotation export (kept for code written against the old class)."""
-    return Problem(code, message, location(file, at=where))

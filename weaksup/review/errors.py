@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from weaksup.errors import Problem, ReviewError, ReviewImportError, ReviewProblem
+from weaksup.errors import Problem, ReviewError, ReviewImportError
 
-__all__ = ["Problem", "ReviewError", "ReviewImportError", "ReviewProblem"]
+__all__ = ["Problem", "ReviewError", "ReviewImportError"]
