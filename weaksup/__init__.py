@@ -26,7 +26,7 @@ from weaksup.models import (
     DevNaiveBayes,
     DevSelector,
     DevWeightedVote,
-    LabelModel,
+    BaseLabelModel,
     MajorityVote,
     SnorkelLabelModel,
     default_label_model,
@@ -79,12 +79,12 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ABSTAIN",
+    "BaseLabelModel",
     "DawidSkene",
     "DevNaiveBayes",
     "DevSelector",
     "DevWeightedVote",
     "GoldSet",
-    "LabelModel",
     "LabelSpace",
     "LabelingFunction",
     "MajorityVote",

@@ -7,7 +7,6 @@ abstain density, with whole rows and whole columns forced to abstain.
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import tempfile
@@ -22,7 +21,7 @@ from hypothesis.extra import numpy as hnp
 
 from weaksup import ABSTAIN, LabelSpace, VoteMatrix, apply_lfs, keyword_lf, labeling_function, regex_lf
 from weaksup.errors import LabelModelError
-from weaksup.models import MODELS, LabelModel
+from weaksup.models import MODELS, BaseLabelModel
 
 #: Examples per property; ``WEAKSUP_PROPERTY_EXAMPLES=2000`` for a deep search.
 EXAMPLES = int(os.environ.get("WEAKSUP_PROPERTY_EXAMPLES", "60"))
@@ -49,15 +48,15 @@ def vote_matrices(draw, min_rows: int = 0, min_lfs: int = 0, max_rows: int = 40)
     return votes, k
 
 
-def _needs_dev(cls: type[LabelModel]) -> bool:
-    return "L_dev" in inspect.signature(cls.fit).parameters
+def _needs_dev(cls: type[BaseLabelModel]) -> bool:
+    return cls.uses_dev_gold
 
 
-def _make(name: str, k: int, seed: int, **params) -> LabelModel:
+def _make(name: str, k: int, seed: int, **params) -> BaseLabelModel:
     return MODELS[name](cardinality=k, seed=seed, **QUICK_PARAMS.get(name, {}), **params)
 
 
-def _fit(model: LabelModel, L: np.ndarray, dev: tuple[np.ndarray, np.ndarray] | None) -> LabelModel:
+def _fit(model: BaseLabelModel, L: np.ndarray, dev: tuple[np.ndarray, np.ndarray] | None) -> BaseLabelModel:
     if dev is None:
         return model.fit(L)
     return model.fit(L, L_dev=dev[0], y_dev=dev[1])
@@ -117,7 +116,7 @@ def _model_properties(name: str, problem) -> None:
     # save / load gives the same probabilities and predictions, from JSON and from npz
     with tempfile.TemporaryDirectory() as folder:
         for suffix in (".json", ".npz"):
-            loaded = LabelModel.load(model.save(Path(folder) / f"model{suffix}"))
+            loaded = BaseLabelModel.load(model.save(Path(folder) / f"model{suffix}"))
             assert type(loaded) is type(model)
             assert np.array_equal(loaded.predict_proba(L), model.predict_proba(L))
             assert np.array_equal(loaded.predict_proba(new), model.predict_proba(new))

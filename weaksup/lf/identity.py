@@ -7,6 +7,7 @@ import hashlib
 import inspect
 import json
 import math
+import os
 import sys
 import textwrap
 import types
@@ -17,7 +18,9 @@ import numpy as np
 
 from weaksup.errors import LFDefinitionError
 
-_WEAKSUP_DIR = __file__.rsplit("/lf/", 1)[0]
+_WEAKSUP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+# The shipped examples' LF modules live in the package as data: their frames are the user's, not the library's.
+_EXAMPLES_DIR = os.path.join(_WEAKSUP_DIR, "datasets") + os.sep
 
 
 def jsonable(value: Any) -> Any:
@@ -70,13 +73,17 @@ def normalised_source(func: Callable[..., Any]) -> str:
 
 
 def caller_location() -> str:
-    """``file:line`` of the first stack frame outside the weaksup package."""
+    """``file:line`` of the first stack frame outside the weaksup library (an example's LF module counts as outside)."""
     frame: types.FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_WEAKSUP_DIR):
+    while frame is not None and _in_library(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:  # pragma: no cover
         return "<unknown>"
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _in_library(filename: str) -> bool:
+    return filename.startswith(_WEAKSUP_DIR) and not filename.startswith(_EXAMPLES_DIR)
 
 
 def check_name(name: object) -> str:
