@@ -22,10 +22,12 @@ from weaksup.gold import write_gold
 from weaksup.labels import LabelSpace
 from weaksup.validation import (
     as_label_space,
+    check_choice,
     check_columns,
     check_fraction,
     check_lf_labels,
     check_lf_names,
+    check_number,
     check_row_ids,
     check_votes,
     is_gold_set,
@@ -136,3 +138,28 @@ def test_is_gold_set_tells_a_gold_set_from_labels(tmp_path):
     gold = write_gold(rows, tmp_path / "g", task="t", label_space=SPACE)
     assert is_gold_set(gold) and is_gold_set(gold.split("dev"))
     assert not any(is_gold_set(x) for x in (gold.frame, gold.labels(), np.array([0, 1]), None))
+
+
+@pytest.mark.parametrize(("value", "kwargs", "match"), [
+    (0, {"low": 1, "integer": True}, r"^n must be a whole number >= 1; got 0$"),
+    (2.5, {"low": 1, "integer": True}, r"^n must be a whole number >= 1; got 2.5$"),
+    (True, {"low": 0}, r"^n must be a number >= 0; got True$"),
+    (0, {"low": 0, "low_open": True, "note": "seconds"}, r"^n must be a number > 0 \(seconds\); got 0$"),
+    (1, {"low": 0, "high": 1, "high_open": True}, r"^n must be a number in \[0, 1\); got 1$"),
+    (float("nan"), {"high": 5}, r"^n must be a number <= 5; got nan$"),
+    ("3", {}, r"^n must be a number; got '3'$"),
+])
+def test_check_number_describes_the_bounds_it_wants(value, kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        check_number(value, name="n", **kwargs)
+
+
+def test_check_number_returns_good_values_unchanged():
+    assert check_number(np.int64(3), name="n", low=1, integer=True) == 3
+    assert check_number(0.5, name="n", low=0, high=1, low_open=True, high_open=True) == 0.5
+
+
+def test_check_choice_lists_the_choices():
+    assert check_choice("dev", ("dev", "test"), name="split") == "dev"
+    with pytest.raises(ReviewError, match=r"^split must be one of \['dev', 'test'\]; got 'train'$"):
+        check_choice("train", ("dev", "test"), name="split", error=ReviewError)

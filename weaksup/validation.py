@@ -17,7 +17,7 @@ LabelSpace(['ham', 'spam'])
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -36,8 +36,8 @@ from weaksup.errors import (
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 
 __all__ = [
-    "as_label_space", "check_columns", "check_fraction", "check_lf_labels", "check_lf_names", "check_row_ids",
-    "check_votes",
+    "as_label_space", "check_choice", "check_columns", "check_fraction", "check_lf_labels", "check_lf_names",
+    "check_number", "check_row_ids", "check_votes",
     "is_gold_set",
 ]
 
@@ -230,6 +230,56 @@ def check_columns(present: Iterable[Any], needed: Iterable[str], *, where: str, 
         raise MissingColumnError(f"{where}: no {named}; its columns are {columns}" + (f". {fix}" if fix else ""))
 
 
+def check_number(value: Any, *, name: str, low: float | None = None, high: float | None = None,
+                 low_open: bool = False, high_open: bool = False, integer: bool = False, note: str = "",
+                 error: type[WeakSupError] = ParameterError) -> Any:
+    """A real number (or a whole number, with ``integer``) within bounds, returned as given.
+
+    Parameters
+    ----------
+    value : object
+        The value to check; ``bool`` is refused (it is an ``int`` to Python, never meant as a number here).
+    name : str
+        The parameter, named in the error.
+    low, high : float, optional
+        The bounds; ``low_open``/``high_open`` exclude them.
+    integer : bool
+        Require a whole number (``int`` or a NumPy integer).
+    note : str
+        Added to the description, e.g. ``"seconds; None for no budget"``.
+    error : WeakSupError subclass
+        The error to raise (``ParameterError`` by default).
+
+    Examples
+    --------
+    >>> check_number(3, name="chunk_rows", low=1, integer=True)
+    3
+    >>> check_number(0, name="near_duplicate", low=0, high=1, low_open=True)
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ParameterError: near_duplicate must be a number in (0, 1]; got 0
+    >>> check_number(-1, name="lf_timeout", low=0, low_open=True, note="seconds; None for no budget")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ParameterError: lf_timeout must be a number > 0 (seconds; None for no budget); got -1
+    """
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    ok = isinstance(value, kinds) and not isinstance(value, (bool, np.bool_)) and not (
+        (low is not None and (value <= low if low_open else value < low))
+        or (high is not None and (value >= high if high_open else value > high))
+        or value != value)  # NaN
+    if not ok:
+        what = "a whole number" if integer else "a number"
+        if low is not None and high is not None:
+            what += f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        elif low is not None:
+            what += f" {'>' if low_open else '>='} {low:g}"
+        elif high is not None:
+            what += f" {'<' if high_open else '<='} {high:g}"
+        raise error(f"{name} must be {what}{f' ({note})' if note else ''}; got {value!r}")
+    return value
+
+
 def check_fraction(value: Any, *, name: str, error: type[WeakSupError] = ParameterError) -> float:
     """A number in ``[0, 1]`` (a threshold, a share), as a float.
 
@@ -247,10 +297,25 @@ def check_fraction(value: Any, *, name: str, error: type[WeakSupError] = Paramet
     ...
     weaksup.errors.ParameterError: threshold must be a number in [0, 1]; got 1.5
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not 0.0 <= float(value) <= 1.0:
-        raise error(f"{name} must be a number in [0, 1]; got {value!r}")
-    return float(value)
+    return float(check_number(value, name=name, low=0, high=1, error=error))
+
+
+def check_choice(value: Any, choices: Iterable[Any], *, name: str, error: type[WeakSupError] = ParameterError) -> Any:
+    """``value`` if it is one of ``choices``; otherwise an error listing them.
+
+    Examples
+    --------
+    >>> check_choice("skip", ("keep", "skip", "error"), name="on_conflict")
+    'skip'
+    >>> check_choice("drop", ("keep", "skip", "error"), name="on_conflict")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ParameterError: on_conflict must be one of ['keep', 'skip', 'error']; got 'drop'
+    """
+    options = list(choices)
+    if value not in options:
+        raise error(f"{name} must be one of {options}; got {value!r}")
+    return value
 
 
 def check_lf_names(lfs: Iterable[Any]) -> list[Any]:

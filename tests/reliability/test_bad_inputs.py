@@ -96,7 +96,7 @@ LIBRARY_CASES = [
     ("votes_below_abstain", lambda t: VoteMatrix([[0, -3]]), VoteMatrixError, r"vote -3 at row 0, column 1 is below -1"),
     ("votes_outside_space", lambda t: VoteMatrix([[0, 2]], label_space=LabelSpace(["ham", "spam"])), VoteMatrixError, r"vote 2 at row 0, column 1 is outside the label space \['ham', 'spam'\]"),
     ("label_space_a_string", lambda t: Registry(label_space="hamspam"), LabelSpaceError, r"Registry\(label_space=\): expected a sequence of class names; got the string 'hamspam'"),
-    ("chunk_rows_zero", lambda t: apply_lfs([keyword_lf("kw", "x", 1)], FRAME, chunk_rows=0), ParameterError, r"chunk_rows must be >= 1; got 0"),
+    ("chunk_rows_zero", lambda t: apply_lfs([keyword_lf("kw", "x", 1)], FRAME, chunk_rows=0), ParameterError, r"chunk_rows must be a whole number >= 1; got 0"),
     ("end_model_bad_weights", lambda t: train_end_model(["a", "b"], np.eye(2), sample_weight="margin"), EndModelError, r"sample_weight must be one of \['confidence', 'proba'.*got 'margin'"),
 ]
 

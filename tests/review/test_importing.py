@@ -96,7 +96,7 @@ def test_bad_imports(tmp_path, gold_dir):
         import_answers(answers, gold_dir, task="demo", label_space=["spam", "ham"])
     with pytest.raises(ReviewImportError, match=r"task 1: row_id 'n1' is not a row of the dataset"):
         import_answers(answers, gold_dir, task="demo", row_ids=["g1", "g2", "t1"])
-    with pytest.raises(ReviewError, match="unknown split"):
+    with pytest.raises(ReviewError, match=r"split must be one of \['dev', 'test'\]; got "):
         import_answers(answers, gold_dir, task="demo", split="train")
     none = answers_file(tmp_path, {"n1": [(1, None)]})
     with pytest.raises(ReviewImportError, match="1 cancelled.*nothing to import"):

@@ -41,7 +41,7 @@ def test_everything_is_returned_without_budget_and_empty_texts_work():
     ({"budget": -1}, "budget must be a whole number"),
     ({"budget": 2.5}, "budget must be a whole number"),
     ({"diversity": 2}, r"diversity must be a number in \[0, 1\]; got 2"),
-    ({"near_duplicate": 0}, "near_duplicate must be in"),
+    ({"near_duplicate": 0}, r"near_duplicate must be a number in \(0, 1\]; got 0"),
 ])
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ReviewError, match=match):

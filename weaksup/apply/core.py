@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from weaksup.errors import DataError, LFApplyError, LFDefinitionError, MissingColumnError, ParameterError
+from weaksup.errors import DataError, LFApplyError, LFDefinitionError, MissingColumnError
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction, Row
 from weaksup.registry import Registry
-from weaksup.validation import check_columns, check_lf_names, check_row_ids
+from weaksup.validation import check_columns, check_lf_names, check_number, check_row_ids
 from weaksup.votes import VoteMatrix
 
 logger = logging.getLogger(__name__)
@@ -256,10 +256,9 @@ def apply_lfs(
         data = pd.DataFrame(data)
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame; got {type(data).__name__}")
-    if chunk_rows < 1:
-        raise ParameterError(f"chunk_rows must be >= 1; got {chunk_rows}")
-    if lf_timeout is not None and not lf_timeout > 0:
-        raise ParameterError(f"lf_timeout must be a number of seconds > 0, or None for no budget; got {lf_timeout!r}")
+    check_number(chunk_rows, name="chunk_rows", low=1, integer=True)
+    if lf_timeout is not None:
+        check_number(lf_timeout, name="lf_timeout", low=0, low_open=True, note="seconds; None for no budget")
     columns = [str(c) for c in data.columns]
     for lf in lf_list:
         missing = [f for f in lf.fields if f not in columns]

@@ -29,7 +29,7 @@ from weaksup.errors import ReviewError, ReviewImportError, location
 from weaksup.gold import MANIFEST, SPLITS, Agreement, GoldSet, agreement, load_gold, write_gold
 from weaksup.labels import LabelSpace
 from weaksup.review.answers import Answers, export_problems
-from weaksup.validation import as_label_space
+from weaksup.validation import as_label_space, check_choice
 
 #: What to do with rows whose annotators disagree.
 ON_CONFLICT = ("keep", "skip", "error")
@@ -121,10 +121,8 @@ def import_answers(
     row_ids : iterable, optional
         The dataset's row ids; an answer for another id is an error.
     """
-    if split not in SPLITS:
-        raise ReviewError(f"unknown split {split!r}; use one of {list(SPLITS)}")
-    if on_conflict not in ON_CONFLICT:
-        raise ReviewError(f"on_conflict must be one of {list(ON_CONFLICT)}; got {on_conflict!r}")
+    check_choice(split, SPLITS, name="split", error=ReviewError)
+    check_choice(on_conflict, ON_CONFLICT, name="on_conflict", error=ReviewError)
     folder = Path(gold_dir)
     previous = load_gold(folder) if (folder / MANIFEST).is_file() else None
     if previous is None and folder.exists() and any(folder.iterdir()):

@@ -22,7 +22,7 @@ from typing import Any
 from weaksup.errors import Problems, ReviewError, ReviewImportError, location
 from weaksup.labels import LabelSpace
 from weaksup.review.answers import Answers, build_answers, export_problems, read_csv_rows, text
-from weaksup.validation import as_label_space
+from weaksup.validation import as_label_space, check_choice
 
 #: The ``name`` of the ``<Choices>`` tag (``from_name`` of results) and of the ``<Text>`` tag (``to_name``).
 FROM_NAME, TO_NAME = "label", "text"
@@ -63,8 +63,7 @@ def read_export(
     """
     space = as_label_space(label_space, where="read_export(label_space=)")
     fmt = format or detect_format(path)
-    if fmt not in FORMATS:
-        raise ReviewError(f"unknown Label Studio export format {fmt!r}; choose one of {list(FORMATS)}")
+    check_choice(fmt, FORMATS, name="the Label Studio export format", error=ReviewError)
     file = str(path)
     if fmt == "labelstudio":
         return _read_json(Path(file), space, from_name, id_key)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import ReviewError
-from weaksup.validation import check_fraction
+from weaksup.validation import check_fraction, check_number
 
 _SEPARATORS = re.compile(r"[\W_]+")
 #: Without a budget, MMR places this many rows; the rest follow by score (near-duplicates last).
@@ -65,11 +65,10 @@ def review_order(
         raise ReviewError(f"scores must be one number per row; got shape {s.shape}")
     if np.isnan(s).any():
         raise ReviewError(f"scores hold {int(np.isnan(s).sum())} NaN value(s); give every row a score")
-    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 0):
-        raise ReviewError(f"budget must be a whole number >= 0; got {budget!r}")
+    if budget is not None:
+        check_number(budget, name="budget", low=0, integer=True, error=ReviewError)
     diversity = check_fraction(diversity, name="diversity", error=ReviewError)
-    if not 0.0 < near_duplicate <= 1.0:
-        raise ReviewError(f"near_duplicate must be in (0, 1]; got {near_duplicate!r}")
+    check_number(near_duplicate, name="near_duplicate", low=0, high=1, low_open=True, error=ReviewError)
     n = len(s)
     if texts is not None and len(texts) != n:
         raise ReviewError(f"texts has {len(texts)} entries but scores has {n}; give one text per row")
