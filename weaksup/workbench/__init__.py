@@ -256,8 +256,9 @@ class Workbench:
         """The label model fitted on the votes of every row (and, if it learns from them, the dev gold rows)."""
         L = self.votes.values
         dev = self.y_dev != ABSTAIN
+        # Every row, not distinct patterns with counts: the notebook's numbers stay exactly what they were.
         return fit_label_model(self._make_label_model(), L, L_dev=L[dev] if dev.any() else None,
-                               y_dev=self.y_dev[dev] if dev.any() else None)
+                               y_dev=self.y_dev[dev] if dev.any() else None, distinct=False)
 
     def summary(self, *, n_uncovered: int = 10) -> WorkbenchSummary:
         """The LF summary (``lf_summary`` columns, accuracy on dev gold), label model vs majority vote on dev,
