@@ -154,12 +154,24 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def empty_frame() -> pd.DataFrame:
-    """A gold frame without rows: the identity columns plus ``_file`` and ``_line``."""
+    """A gold frame without rows: the identity columns plus ``_file`` and ``_line``.
+
+    Examples
+    --------
+    >>> list(empty_frame().columns)
+    ['row_id', 'label', 'split', 'annotator', 'timestamp', '_file', '_line']
+    """
     return pd.DataFrame(columns=["row_id", *REQUIRED, *OPTIONAL, "_file", "_line"])
 
 
 def check_split(split: str) -> str:
-    """``split`` if it is one of :data:`SPLITS`; a :class:`~weaksup.errors.GoldSetError` otherwise."""
+    """``split`` if it is one of :data:`SPLITS`; a :class:`~weaksup.errors.GoldSetError` otherwise.
+
+    Examples
+    --------
+    >>> check_split("dev")
+    'dev'
+    """
     if split not in SPLITS:
         raise GoldSetError(f"unknown gold split {split!r}; splits are {list(SPLITS)}")
     return split

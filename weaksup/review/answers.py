@@ -87,7 +87,15 @@ def build_answers(records: list[dict[str, Any]], problems: Problems | None, labe
 
 
 def export_problems(file: str) -> Problems:
-    """A :class:`~weaksup.errors.Problems` for the export ``file`` (raised as a ``ReviewImportError``)."""
+    """A :class:`~weaksup.errors.Problems` for the export ``file`` (raised as a ``ReviewImportError``).
+
+    Examples
+    --------
+    >>> problems = export_problems("review.json")
+    >>> _ = problems.add("missing_row_id", "no row id", where="review.json: task 3")
+    >>> str(next(iter(problems)))
+    'review.json: task 3: no row id'
+    """
     return Problems(f"review export {file}")
 
 
