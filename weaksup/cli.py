@@ -27,9 +27,12 @@ class _EchoHandler(logging.Handler):
 @app.callback()
 def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
     library = logging.getLogger("weaksup")
-    library.setLevel(logging.INFO if verbose else logging.WARNING)
-    if not any(isinstance(h, _EchoHandler) for h in library.handlers):
-        library.addHandler(_EchoHandler())
+    library.setLevel(logging.INFO if verbose else logging.NOTSET)  # NOTSET: the root's level (WARNING by default)
+    handler = next((h for h in library.handlers if isinstance(h, _EchoHandler)), None)
+    if handler is None:
+        handler = _EchoHandler()
+        library.addHandler(handler)
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 _TRACKING = typer.Option(True, "--tracking/--no-tracking", help="Log the run to MLflow.")
