@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from weaksup.data.chunks import CHUNK_ROWS
 from weaksup.errors import DataError, LFApplyError, LFDefinitionError, MissingColumnError
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
@@ -25,8 +26,9 @@ from weaksup.votes import VoteMatrix
 
 logger = logging.getLogger(__name__)
 
-#: Rows per batch: bounds the memory of Python-side values while keeping kernels busy.
-DEFAULT_CHUNK_ROWS = 250_000
+#: Rows per batch: bounds the memory of Python-side values while keeping kernels busy (the rows of a
+#: chunk read from disk, ``weaksup.data.CHUNK_ROWS``, so that a chunk is one batch).
+DEFAULT_CHUNK_ROWS = CHUNK_ROWS
 
 
 def as_lf_list(lfs: Any) -> tuple[list[LabelingFunction], LabelSpace | None]:
