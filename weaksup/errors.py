@@ -16,7 +16,7 @@ was expected and what was found, and how to fix it.
 Examples
 --------
 >>> problems = Problems("gold set gold/")
->>> _ = problems.add("unknown_label", "unknown label 'eggs'", where="gold/a.csv:3: column 'label'")
+>>> problems.add("unknown_label", "unknown label 'eggs'", where="gold/a.csv:3: column 'label'")
 >>> bool(problems), len(problems)
 (True, 1)
 >>> try:
@@ -147,7 +147,7 @@ class Problems:
     >>> problems = Problems("export.json")
     >>> problems.raise_if_any(DataError)  # nothing collected: no error
     >>> for i in range(3):
-    ...     _ = problems.add("bad_row", f"row {i} is bad", where=f"line {i + 1}")
+    ...     problems.add("bad_row", f"row {i} is bad", where=f"line {i + 1}")
     >>> try:
     ...     problems.raise_if_any(DataError, fix="fix the rows", max_listed=2)
     ... except DataError as exc:
@@ -166,11 +166,9 @@ class Problems:
         self._found: list[Problem] = []
 
     def add(self, code: str, message: str, *, where: str | None = None, expected: Any = None, got: Any = None,
-            fix: str | None = None) -> Problem:
-        """Record one problem and return it."""
-        problem = Problem(code, message, where, expected, got, fix)
-        self._found.append(problem)
-        return problem
+            fix: str | None = None) -> None:
+        """Record one problem."""
+        self._found.append(Problem(code, message, where, expected, got, fix))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         """Record problems found elsewhere."""

@@ -92,7 +92,7 @@ def export_problems(file: str) -> Problems:
     Examples
     --------
     >>> problems = export_problems("review.json")
-    >>> _ = problems.add("missing_row_id", "no row id", where="review.json: task 3")
+    >>> problems.add("missing_row_id", "no row id", where="review.json: task 3")
     >>> str(next(iter(problems)))
     'review.json: task 3: no row id'
     """
