@@ -59,6 +59,7 @@ from weaksup.labels import LabelSpace, smallest_vote_dtype
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from weaksup.models.base import BaseLabelModel
     from weaksup.report import QualityReport
     from weaksup.review.routing import RoutingPolicy
     from weaksup.votes import VoteMatrix
@@ -74,13 +75,13 @@ class TaskType(Protocol):
 
     def vote_dtype(self, label_space: LabelSpace) -> np.dtype[Any]: ...
 
-    def models(self) -> Mapping[str, type[Any]]: ...
+    def models(self) -> Mapping[str, type[BaseLabelModel]]: ...
 
-    def resolve_model(self, name: str, *, has_dev_gold: bool) -> type[Any]: ...
+    def resolve_model(self, name: str, *, has_dev_gold: bool) -> type[BaseLabelModel]: ...
 
     def label_columns(self, label_space: LabelSpace) -> list[str]: ...
 
-    def label_table(self, model: Any, L: np.ndarray, *, reviewed: dict[int, int], policy: RoutingPolicy,
+    def label_table(self, model: BaseLabelModel, L: np.ndarray, *, reviewed: dict[int, int], policy: RoutingPolicy,
                     label_space: LabelSpace, lf_names: list[str], rule_version: str, tie_break: str,
                     seed: int) -> pa.Table: ...
 
@@ -99,12 +100,12 @@ class Classification:
     def vote_dtype(self, label_space: LabelSpace) -> np.dtype[Any]:
         return np.dtype(smallest_vote_dtype(len(label_space)))
 
-    def models(self) -> Mapping[str, type[Any]]:
+    def models(self) -> Mapping[str, type[BaseLabelModel]]:
         from weaksup.models import MODELS
 
         return MODELS
 
-    def resolve_model(self, name: str, *, has_dev_gold: bool) -> type[Any]:
+    def resolve_model(self, name: str, *, has_dev_gold: bool) -> type[BaseLabelModel]:
         from weaksup.models import resolve_label_model
 
         return resolve_label_model(name, has_dev_gold=has_dev_gold)
@@ -114,7 +115,7 @@ class Classification:
 
         return label_columns(label_space)
 
-    def label_table(self, model: Any, L: np.ndarray, *, reviewed: dict[int, int], policy: RoutingPolicy,
+    def label_table(self, model: BaseLabelModel, L: np.ndarray, *, reviewed: dict[int, int], policy: RoutingPolicy,
                     label_space: LabelSpace, lf_names: list[str], rule_version: str, tie_break: str,
                     seed: int) -> pa.Table:
         from weaksup.pipeline.outputs import chunk_labels

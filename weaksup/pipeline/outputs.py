@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -12,6 +12,9 @@ import pyarrow as pa
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.review.routing import Routed, RoutingPolicy, route
 from weaksup.votes import distinct_rows
+
+if TYPE_CHECKING:
+    from weaksup.models.base import BaseLabelModel
 
 #: The fixed columns of the labels output, in order; ``prob_<class>`` columns follow ``confidence``.
 LABEL_COLUMNS = ["row_id", "label", "confidence", "sources", "n_votes", "conflict", "review_status",
@@ -59,7 +62,7 @@ def label_table(routed: Routed, label_space: LabelSpace, rule_version: str, mode
     return pa.table(arrays)
 
 
-def chunk_labels(model: Any, L: np.ndarray, reviewed: Mapping[int, int], *, policy: RoutingPolicy,
+def chunk_labels(model: BaseLabelModel, L: np.ndarray, reviewed: Mapping[int, int], *, policy: RoutingPolicy,
                  label_space: LabelSpace, lf_names: Sequence[str], rule_version: str, tie_break: str = "abstain",
                  seed: int = 0) -> pa.Table:
     """A chunk's label table, without ``row_id``: predicted by ``model``, routed by ``policy``.

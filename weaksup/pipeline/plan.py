@@ -16,6 +16,7 @@ from weaksup.tasks import TaskType, task_type
 
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
+    from weaksup.models.base import BaseLabelModel
     from weaksup.registry import Registry
     from weaksup.review.routing import RoutingPolicy
 
@@ -47,7 +48,7 @@ class RunPlan:
     registry: Registry
     label_space: LabelSpace
     gold: GoldSet | None
-    model_cls: type[Any]
+    model_cls: type[BaseLabelModel]
     columns: list[str] | None
     policy: RoutingPolicy
 
@@ -117,7 +118,7 @@ def module_spec(config: RunConfig, spec: str) -> str:
     return spec
 
 
-def check_model_params(config: RunConfig, model_cls: type[Any]) -> None:
+def check_model_params(config: RunConfig, model_cls: type[BaseLabelModel]) -> None:
     """``label_model.params`` are parameters of the label model's constructor."""
     accepted = set(inspect.signature(model_cls.__init__).parameters) - {"self", "cardinality", "seed"}
     unknown = sorted(set(config.label_model.params) - accepted)

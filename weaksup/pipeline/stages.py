@@ -24,12 +24,13 @@ from weaksup.votes import VoteMatrix
 
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
+    from weaksup.models.base import BaseLabelModel
     from weaksup.report import QualityReport
 
 logger = logging.getLogger(__name__)
 
 
-def fit_stage(plan: RunPlan, applied: AppliedVotes) -> Any:
+def fit_stage(plan: RunPlan, applied: AppliedVotes) -> BaseLabelModel:
     """Fit the label model on every row's votes (or a ``label_model.sample_rows`` sample), with the dev
     gold split when the model learns from it (:func:`weaksup.models.fitting.fit_label_model`)."""
     from weaksup.models.fitting import fit_label_model
@@ -66,7 +67,7 @@ def reviewed_rows(plan: RunPlan, applied: AppliedVotes) -> dict[int, int]:
     return {applied.gold_positions[r]: plan.label_space.id(lbl) for r, lbl in dev.items()}
 
 
-def write_stage(plan: RunPlan, applied: AppliedVotes, model: Any, store: VoteStore, *,
+def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, store: VoteStore, *,
                 progress: bool | None = None) -> Written:
     """Predict chunk by chunk, route, and write the labels atomically; returns counts for the summary.
 
@@ -126,7 +127,7 @@ def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
     return dataclasses.replace(gold, frame=frame)
 
 
-def report_stage(plan: RunPlan, applied: AppliedVotes, model: Any, identity_key: str) -> QualityReport:
+def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, identity_key: str) -> QualityReport:
     """The label-quality report over every row (metrics on the gold split when a gold set is given)."""
     config = plan.config
     n = len(applied.values)

@@ -7,7 +7,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -15,6 +15,9 @@ import pyarrow as pa
 from weaksup._io import atomic_path
 from weaksup.labels import LabelSpace
 from weaksup.votes import VoteMatrix
+
+if TYPE_CHECKING:
+    from weaksup.lf.core import LabelingFunction
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +96,7 @@ class VoteStore:
         columns = {name: table.column(name).to_numpy() for name in table.column_names if name != "row_id"}
         return SavedPart(columns, meta.get("faults", {}), meta.get("timeouts") or {}, keys[0], keys[1])
 
-    def write_part(self, i: int, ids: pa.Array, values: np.ndarray, lfs: list[Any], label_space: LabelSpace,
+    def write_part(self, i: int, ids: pa.Array, values: np.ndarray, lfs: list[LabelingFunction], label_space: LabelSpace,
                    faults: dict[str, int], timeouts: dict[str, int], text_hash: np.ndarray,
                    loose_hash: np.ndarray) -> dict[str, Any]:
         """Save part ``i`` atomically as a VoteMatrix Parquet file (plus its duplicate keys); returns its
@@ -101,10 +104,9 @@ class VoteStore:
         import pyarrow.parquet as pq
 
         name = f"part-{i:05d}.parquet"
-        empty = VoteMatrix(np.zeros((0, len(lfs)), np.int8), lf_names=[lf.name for lf in lfs],
-                           lf_versions=[lf.version for lf in lfs], label_space=label_space, faults=faults,
-                           timeouts=timeouts)
-        meta = empty.metadata() if hasattr(empty, "metadata") else empty._meta()  # TODO: metadata() once public
+        meta = VoteMatrix(np.zeros((0, len(lfs)), np.int8), lf_names=[lf.name for lf in lfs],
+                          lf_versions=[lf.version for lf in lfs], label_space=label_space, faults=faults,
+                          timeouts=timeouts).metadata()
         columns = {"row_id": ids, **{lf.lf_id: pa.array(values[:, j]) for j, lf in enumerate(lfs)}}
         table = pa.table(columns).replace_schema_metadata({"weaksup": json.dumps(meta)})
         with atomic_path(self.folder / name) as tmp:

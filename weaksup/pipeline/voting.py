@@ -7,7 +7,7 @@ import os
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from weaksup.pipeline.inputs import (check_fields, check_unique_ids, chunk_ids, 
                                      read_chunks)
 from weaksup.pipeline.plan import RunPlan
 from weaksup.pipeline.vote_store import VoteStore
+
+if TYPE_CHECKING:
+    from weaksup.lf.core import LabelingFunction
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
                       columns_computed=len(todo), entry=entry)
 
 
-def chunk_workers(config: RunConfig, lfs: list[Any]) -> int:
+def chunk_workers(config: RunConfig, lfs: list[LabelingFunction]) -> int:
     """Threads voting chunks at once: ``lfs.workers`` (0: one per CPU), or 1 when an LF runs user code."""
     unsafe = [lf.name for lf in lfs if not lf.thread_safe]
     if unsafe:
