@@ -5,7 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import tempfile
+
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Hypothesis writes nothing into the checkout: no example database (every run draws afresh), caches in a temp folder.
+settings.register_profile("weaksup", database=None)
+settings.load_profile("weaksup")
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "weaksup-hypothesis")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("WEAKSUP_SHARED_DATA", REPO.parent / "shared" / "data"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.conftest import REPO
 def _load(name):
     spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses in the benchmark look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -38,3 +40,15 @@ def test_pipeline_scale_runs_weaksup_and_snorkel_side_by_side(tmp_path):
     assert result["rows"] == 30000 and result["snorkel_rows"] == 3000 and result["ratio"] > 0
     assert set(result["timings"]) >= {"read+clean+apply", "fit", "predict+route+write", "evaluate+report"}
     assert 0 < result["coverage"] < 1 and result["peak_rss_mb"] > 0
+
+
+@pytest.mark.slow
+def test_review_budget_runs_and_review_helps(tmp_path, capsys):
+    results = _load("review_budget").main(["--datasets", "youtube", "--rounds", "2", "--budget", "10", "--seeds", "2",
+                                           "--target", "0.9", "--json", str(tmp_path / "r.json")])
+    runs = results["youtube"]["runs"]
+    assert [h["reviewed"] for h in runs["weaksup"]] == [0, 10, 20]
+    assert runs["weaksup"][0]["pool_accuracy"] == runs["random (mean)"][0]["pool_accuracy"]  # same start
+    assert runs["weaksup"][-1]["pool_accuracy"] >= runs["weaksup"][0]["pool_accuracy"]
+    assert "reviews to reach pool label accuracy 0.90" in capsys.readouterr().out
+    assert (tmp_path / "r.json").is_file()
