@@ -131,8 +131,8 @@ def test_check_tracking_on_local_stores(tmp_path):
 
 
 def _report_in_process(out: Path, *extra: str) -> int:
-    """``weaksup report`` on the example in this process (the tests request ``youtube_registry``, which imports
-    the LF module and enters the repository folder, so this is fast)."""
+    """``weaksup report`` on the example in this process (the tests request ``youtube_registry``, which has
+    imported the LF modules already, so this is fast); the report and its run folder go to ``out``'s folder."""
     from weaksup.cli import main
 
     with pytest.raises(SystemExit) as info:
