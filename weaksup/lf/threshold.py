@@ -27,7 +27,6 @@ from weaksup.lf.source import LFSource, call_source, label_code
 
 if TYPE_CHECKING:
     from weaksup.labels import LabelSpace
-    from weaksup.lf.batch import Batch
 
 _COMPARE = {ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Eq: operator.eq, ast.NotEq: operator.ne}

@@ -6,7 +6,7 @@ import inspect
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from weaksup._io import atomic_path
 from weaksup.config import RunConfig
