@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from weaksup.labels import LabelSpace, smallest_vote_dtype
+from weaksup.validation import as_label_space
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -95,7 +96,7 @@ class Classification:
     name: str = "classification"
 
     def label_space(self, names: Sequence[str]) -> LabelSpace:
-        return names if isinstance(names, LabelSpace) else LabelSpace(names)
+        return as_label_space(names, where="[task] labels")
 
     def vote_dtype(self, label_space: LabelSpace) -> np.dtype[Any]:
         return np.dtype(smallest_vote_dtype(len(label_space)))

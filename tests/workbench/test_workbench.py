@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from weaksup import ABSTAIN, Registry, apply_lfs, keyword_lf, labeling_function, lf_summary, regex_lf
-from weaksup.errors import LFDefinitionError, MissingColumnError, UnknownLFError
+from weaksup.errors import DataError, LFDefinitionError, MissingColumnError, UnknownLFError
 from weaksup.lf import threshold_lf
 from weaksup.models import DawidSkene, MajorityVote
 from weaksup.workbench import Workbench
@@ -145,6 +145,10 @@ def test_errors_name_the_culprit_and_the_fix(wb):
         wb.preview(lambda x: 1)
     with pytest.raises(MissingColumnError, match="reads column"):
         wb.add(threshold_lf("long", "n_chars > 10", SPAM))
+    repeated = frame()
+    repeated.loc[1, "row_id"] = "r0"
+    with pytest.raises(DataError, match=r"id column 'row_id': row ids must be unique; repeated: \['r0'\]"):
+        Workbench(repeated, id_column="row_id")
 
 
 def test_export_writes_a_module_with_the_same_votes_and_versions(wb, tmp_path):

@@ -111,7 +111,7 @@ class BaseLabelModel(ABC):
 
     # -- the contract ---------------------------------------------------------------------
     @classmethod
-    def _param_names(cls) -> list[str]:
+    def param_names(cls) -> list[str]:
         """The constructor parameters, in signature order."""
         return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
 
@@ -124,7 +124,7 @@ class BaseLabelModel(ABC):
         >>> MajorityVote(cardinality=2).get_params()
         {'cardinality': 2, 'seed': 0}
         """
-        params = {name: getattr(self, name) for name in self._param_names()}
+        params = {name: getattr(self, name) for name in self.param_names()}
         if deep:
             for name, value in list(params.items()):
                 if hasattr(value, "get_params") and not isinstance(value, type):
@@ -140,7 +140,7 @@ class BaseLabelModel(ABC):
         >>> MajorityVote(cardinality=2).set_params(seed=3)
         MajorityVote(cardinality=2, seed=3)
         """
-        valid = self._param_names()
+        valid = self.param_names()
         nested: dict[str, dict[str, Any]] = {}
         for key, value in params.items():
             name, _, sub = key.partition("__")

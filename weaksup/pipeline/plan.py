@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +119,7 @@ def module_spec(config: RunConfig, spec: str) -> str:
 
 def check_model_params(config: RunConfig, model_cls: type[BaseLabelModel]) -> None:
     """``label_model.params`` are parameters of the label model's constructor."""
-    accepted = set(inspect.signature(model_cls.__init__).parameters) - {"self", "cardinality", "seed"}
+    accepted = set(model_cls.param_names()) - {"cardinality", "seed"}
     unknown = sorted(set(config.label_model.params) - accepted)
     if unknown:
         raise ConfigError(f"{config.source}: label_model.params {unknown} are not parameters of "

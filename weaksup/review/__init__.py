@@ -10,22 +10,24 @@ The loop::
 or from the command line: ``weaksup review export RUN_DIR`` and ``weaksup review import EXPORT``.
 """
 
-from weaksup.review.answers import Answers
 from weaksup.errors import ReviewError, ReviewImportError
+from weaksup.review.answers import Answers
 from weaksup.review.importing import ReviewImport, import_answers
 from weaksup.review.labelstudio import labeling_config, read_export
 from weaksup.review.plain_csv import read_sheet
 from weaksup.review.priority import review_order
 from weaksup.review.privacy import mask_frame, mask_text
 from weaksup.review.queue import Exported, export_queue, review_queue
-from weaksup.review.routing import review_issues, uncertainty_score
+from weaksup.review.routing import REVIEW_STATUSES, RoutingPolicy, review_issues, route, uncertainty_score
 
 __all__ = [
+    "REVIEW_STATUSES",
     "Answers",
     "Exported",
     "ReviewError",
     "ReviewImport",
     "ReviewImportError",
+    "RoutingPolicy",
     "export_queue",
     "import_answers",
     "labeling_config",
@@ -36,5 +38,6 @@ __all__ = [
     "review_issues",
     "review_order",
     "review_queue",
+    "route",
     "uncertainty_score",
 ]

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.review.errors import ReviewError
-from weaksup.validation import as_label_space, is_gold_set
+from weaksup.errors import ReviewError
+from weaksup.validation import as_label_space, check_fraction, is_gold_set
 
 #: The columns of a run's labels that routing reads (besides ``prob_<class>``).
 LABEL_COLUMNS = ("row_id", "label", "confidence", "n_votes")
@@ -56,10 +56,10 @@ class RoutingPolicy:
     conflict_threshold: float = 1.0
 
     def __post_init__(self) -> None:
-        _check_fraction("threshold", self.threshold)
-        _check_fraction("conflict_threshold", self.conflict_threshold)
+        check_fraction(self.threshold, name="threshold", error=ReviewError)
+        check_fraction(self.conflict_threshold, name="conflict_threshold", error=ReviewError)
         for name, value in self.class_thresholds.items():
-            _check_fraction(f"class_thresholds[{name!r}]", value)
+            check_fraction(value, name=f"class_thresholds[{name!r}]", error=ReviewError)
         object.__setattr__(self, "class_thresholds", dict(self.class_thresholds))
 
     def check_classes(self, label_space: LabelSpace) -> None:
@@ -382,13 +382,6 @@ def _disagree(labels: pd.DataFrame, conflicts: np.ndarray) -> np.ndarray:
     return conflicts > 0
 
 
-def _check_fraction(name: str, value: float) -> None:
-    from weaksup.validation import check_fraction
-
-    try:
-        check_fraction(value, name=name)
-    except ValueError as exc:
-        raise ReviewError(str(exc)) from None
 
 
 def _gold_series(gold: Any) -> pd.Series:

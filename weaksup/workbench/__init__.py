@@ -32,7 +32,7 @@ from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import fit_label_model
 from weaksup.registry import Registry
 from weaksup.render import highlight
-from weaksup.validation import as_label_space
+from weaksup.validation import as_label_space, check_row_ids
 from weaksup.votes import VoteMatrix
 from weaksup.workbench.cache import CacheInfo, VoteCache
 from weaksup.workbench.inputs import as_registry, dev_labels, load_gold_set
@@ -110,10 +110,7 @@ class Workbench:
             raise MissingColumnError(f"Workbench: text column {text_column!r} is not in the data; its columns are "
                                      f"{columns}. Pass text_column= (or None for data without text)")
         ids = pd.Index(data[id_column] if id_column is not None else data.index)
-        if not ids.is_unique or ids.hasnans:
-            dupes = ids[ids.duplicated()].unique()[:5].tolist()
-            raise DataError(f"Workbench: row ids must be unique and present; repeated: {dupes}. Use "
-                            "weaksup.data.make_row_ids() to derive stable unique ids")
+        check_row_ids(ids, where=f"Workbench: id column {id_column!r}" if id_column is not None else "Workbench: index")
         self.data = data
         self.id_column = id_column
         self.text_column = text_column
