@@ -4,7 +4,8 @@ The flow: data -> :class:`Registry` of labeling functions -> :func:`apply_lfs` -
 :class:`VoteMatrix` -> label model -> probabilistic labels -> evaluation and review.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from weaksup.analysis import lf_summary
 from weaksup.apply import apply_lfs
@@ -55,7 +56,7 @@ _LAZY = {
     "train_end_model": "weaksup.end_model",
 }
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from weaksup.config import RunConfig, load_config
     from weaksup.end_model import train_end_model
     from weaksup.pipeline import load_run, run
@@ -65,16 +66,20 @@ if TYPE_CHECKING:
     from weaksup.workbench import Workbench
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in _LAZY:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "LabelModel":  # the deprecated name of BaseLabelModel (weaksup.models warns)
+        from weaksup import models
+
+        return models.LabelModel
     raise AttributeError(f"module 'weaksup' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(name for name in set(globals()) | set(_LAZY) if not name.startswith("_") or name == "__version__")
 
 
 __all__ = [

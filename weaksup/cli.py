@@ -106,10 +106,14 @@ def _report_config(lf_module: str | None, data: str | None, id_column: str, text
     task = Path(gold).name if gold else example.name
     out = out or f"reports/{task}.html"
     enabled, require, experiment = tracking
+    if require and not enabled:
+        raise typer.BadParameter("--require-tracking and --no-tracking contradict each other; drop one")
     source = {"example": example.name} if data is None else {"path": str(Path(data).resolve())}
     doc = {
         "task": {"name": task},
         "input": {**source, "id_column": id_column, "text_column": text_column},
+        # The report judges the LFs on the data as given (as it always has): no normalisation, no duplicate count.
+        "clean": {"normalize": False, "duplicates": "off"},
         "lfs": {"modules": [lf_module or example.lfs_module]},
         "label_model": {"name": label_model, "seed": seed},
         "gold": {"path": str(Path(gold).resolve() if gold else example.gold_dir), "split": split},

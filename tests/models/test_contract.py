@@ -127,6 +127,9 @@ def test_the_base_is_abstract_and_its_old_name_is_deprecated():
 
     with pytest.warns(DeprecationWarning, match="use weaksup.models.BaseLabelModel"):
         assert weaksup.models.LabelModel is BaseLabelModel
+    with pytest.warns(DeprecationWarning, match="use weaksup.models.BaseLabelModel"):
+        assert weaksup.LabelModel is BaseLabelModel
+    assert "LabelModel" not in weaksup.__all__
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         weaksup.models.Nope  # noqa: B018
 
