@@ -201,3 +201,24 @@ def test_resolve_label_model():
     with pytest.raises(LabelModelError, match=r"unknown label model 'Nope'; choose 'default' or one of \["):
         resolve_label_model("Nope", has_dev_gold=True)
     assert issubclass(LabelModelError, WeakSupError)
+
+
+# -- declared parameter constraints: checked before any work, a LabelModelError naming the parameter ----------------
+
+
+@pytest.mark.parametrize("cls", list(MODELS.values()), ids=list(MODELS))
+def test_every_declared_constraint_is_checked(cls):
+    cls().check_params()  # the defaults meet every constraint
+    for param, rule in cls.parameter_constraints.items():
+        bad = "nope" if isinstance(rule, tuple) else (rule["low"] - 1 if "low" in rule else "many")
+        with pytest.raises(LabelModelError, match=rf"{cls.__name__}: {param} must be .*; got '?{bad}'?"):
+            cls(**{param: bad}).check_params()
+    for param, bad in (("seed", -1), ("cardinality", 1)):
+        with pytest.raises(LabelModelError, match=rf"{cls.__name__}: {param} must be a whole number >= \d; got {bad}"):
+            cls(**{param: bad}).check_params()
+
+
+def test_fit_checks_the_parameters_first():
+    for bad in (-5, "many", 2.5, True):
+        with pytest.raises(LabelModelError, match="DawidSkene: n_iter must be a whole number >= 1"):
+            DawidSkene(cardinality=2, n_iter=bad).fit(L)

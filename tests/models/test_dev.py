@@ -130,11 +130,11 @@ def test_dev_models_need_dev_gold_and_say_so():
         DevNaiveBayes(cardinality=3).fit(L, L_dev=L[:5, :2], y_dev=Y[:5])
     with pytest.raises(LabelModelError, match="needs 2 classes; got 3"):
         DevNaiveBayes(cardinality=3, metric="f1").fit(L, L_dev=L[:50], y_dev=Y[:50])
-    with pytest.raises(LabelModelError, match="smoothing must be > 0"):
+    with pytest.raises(LabelModelError, match="DevNaiveBayes: smoothing must be a number > 0; got 0"):
         DevNaiveBayes(cardinality=3, smoothing=0).fit(L, L_dev=L[:50], y_dev=Y[:50])
     with pytest.raises(LabelModelError, match=r"prior_accuracy must be a number in \[0, 1\]; got 1.5"):
         DevWeightedVote(cardinality=3, prior_accuracy=1.5).fit(L, L_dev=L[:50], y_dev=Y[:50])
-    with pytest.raises(LabelModelError, match="prior_strength must be >= 0"):
+    with pytest.raises(LabelModelError, match="DevWeightedVote: prior_strength must be a number >= 0; got -1"):
         DevWeightedVote(cardinality=3, prior_strength=-1).fit(L, L_dev=L[:50], y_dev=Y[:50])
     with pytest.raises(LabelModelError, match="unknown candidate 'Nope'"):
         DevSelector(cardinality=3, candidates=("MajorityVote", "Nope")).fit(L, L_dev=L[:50], y_dev=Y[:50])

@@ -8,6 +8,7 @@ import json
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from weaksup._io import atomic_path
 from weaksup.errors import LabelModelError, NotFittedError
 from weaksup.labels import ABSTAIN, smallest_vote_dtype
-from weaksup.validation import check_votes
+from weaksup.validation import check_choice, check_number, check_votes
 from weaksup.votes import VoteMatrix
 
 TIE_BREAKS = ("abstain", "random", "hash")
@@ -101,6 +102,10 @@ class BaseLabelModel(ABC):
     #: ``fit`` takes ``sample_weight=`` (so it can be fitted on the distinct vote rows, weighted by their counts).
     supports_sample_weight: ClassVar[bool] = False
     _fitted: ClassVar[tuple[str, ...]] = ()
+    #: What each constructor parameter may be, checked by :meth:`check_params` (which ``fit`` calls first):
+    #: the keywords of :func:`weaksup.validation.check_number` for a number, or a tuple of the allowed values.
+    #: Subclasses add their own; ``cardinality`` (None or >= 2) and ``seed`` (>= 0) are checked for every model.
+    parameter_constraints: ClassVar[Mapping[str, Mapping[str, Any] | tuple[Any, ...]]] = {}
     #: The number of classes and of LFs (columns of ``L``), set by ``fit``.
     cardinality_: int
     n_lfs_: int
@@ -161,6 +166,30 @@ class BaseLabelModel(ABC):
     def _k(self, L: np.ndarray) -> int:
         k = self.cardinality or int(L.max(initial=0)) + 1
         return max(k, 2)
+
+    def check_params(self) -> Self:
+        """The model, if every parameter meets its class's :attr:`parameter_constraints`; else a
+        :class:`~weaksup.errors.LabelModelError` naming the parameter, what it may be and its value.
+
+        Examples
+        --------
+        >>> from weaksup.models import DawidSkene
+        >>> DawidSkene(n_iter=-5).check_params()
+        Traceback (most recent call last):
+        ...
+        weaksup.errors.LabelModelError: DawidSkene: n_iter must be a whole number >= 1; got -5
+        """
+        name = type(self).__name__
+        if self.cardinality is not None:
+            check_number(self.cardinality, name=f"{name}: cardinality", low=2, integer=True, error=LabelModelError)
+        check_number(self.seed, name=f"{name}: seed", low=0, integer=True, error=LabelModelError)
+        for param, rule in self.parameter_constraints.items():
+            value = getattr(self, param)
+            if isinstance(rule, tuple):
+                check_choice(value, rule, name=f"{name}: {param}", error=LabelModelError)
+            else:
+                check_number(value, name=f"{name}: {param}", error=LabelModelError, **rule)
+        return self
 
     @abstractmethod
     def fit(self, L: Any) -> Self:

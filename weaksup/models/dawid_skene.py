@@ -93,6 +93,7 @@ class DawidSkene(BaseLabelModel):
     uses_dev_gold = False
     supports_sample_weight = True
     _fitted = ("class_prior_", "confusion_", "n_iter_")
+    parameter_constraints = {"n_iter": {"low": 1, "integer": True}, "tol": {"low": 0}, "smoothing": {"low": 0}}
     class_prior_: np.ndarray
     confusion_: np.ndarray
     n_iter_: int
@@ -118,8 +119,7 @@ class DawidSkene(BaseLabelModel):
         >>> bool(np.allclose(full.confusion_, weighted.confusion_))
         True
         """
-        if not self.n_iter >= 1:
-            raise LabelModelError(f"n_iter must be >= 1 (EM iterations at most); got {self.n_iter!r}")
+        self.check_params()
         arr = as_votes(L, self.cardinality)
         k = self.cardinality_ = self._k(arr)
         self.n_lfs_ = arr.shape[1]

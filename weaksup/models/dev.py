@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -19,24 +19,21 @@ from weaksup.errors import LabelModelError
 from weaksup.labels import ABSTAIN
 from weaksup.models.base import BaseLabelModel, as_votes, break_ties
 from weaksup.models.fitting import dev_folds
-from weaksup.validation import check_fraction
 
 logger = logging.getLogger(__name__)
 
 METRICS = ("acc", "f1")
 
 
-def check_dev(model: BaseLabelModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validate the votes and the dev gold of a dev-aware model; set ``cardinality_`` and ``n_lfs_``."""
+def check_dev(model: DevAwareModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate the parameters, the votes and the dev gold of a dev-aware model; set ``cardinality_`` and ``n_lfs_``."""
+    model.check_params()
     name = type(model).__name__
     if L_dev is None or y_dev is None:
         raise LabelModelError(
             f"{name} needs dev gold labels: fit(L, L_dev=<dev votes>, y_dev=<dev class ids>); "
             "without a dev set use MajorityVote or DawidSkene"
         )
-    metric = getattr(model, "metric", "acc")
-    if metric not in METRICS:
-        raise LabelModelError(f"metric must be one of {list(METRICS)}; got {metric!r}")
     arr = as_votes(L, model.cardinality)
     dev = as_votes(L_dev, model.cardinality, where="L_dev")
     y = np.asarray(y_dev)
@@ -54,7 +51,7 @@ def check_dev(model: BaseLabelModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np
             f"y_dev holds {sorted(set(y.tolist()) - set(range(k)))}, outside classes 0..{k - 1}; "
             "drop unlabeled dev rows (-1) before fitting"
         )
-    if metric == "f1" and k != 2:
+    if model.metric == "f1" and k != 2:
         raise LabelModelError(f"metric='f1' is binary F1 (positive class 1) and needs 2 classes; got {k}")
     model.cardinality_, model.n_lfs_ = k, arr.shape[1]
     return arr, dev, y
@@ -118,6 +115,8 @@ class DevAwareModel(BaseLabelModel):
     handling they share."""
 
     uses_dev_gold = True
+    parameter_constraints: ClassVar[Mapping[str, Mapping[str, Any] | tuple[Any, ...]]] = {
+        "metric": METRICS, "n_folds": {"low": 1, "integer": True}}
     metric: str
     n_folds: int
     #: With ``metric="f1"``: class 1 iff ``P(class 1) >= threshold_``; else None.
@@ -180,6 +179,8 @@ class DevWeightedVote(DevAwareModel):
     uses_dev_gold = True
     supports_sample_weight = False
     _fitted = ("accuracy_", "threshold_")
+    parameter_constraints = {**DevAwareModel.parameter_constraints, "prior_accuracy": {"low": 0, "high": 1},
+                             "prior_strength": {"low": 0}}
     accuracy_: np.ndarray
 
     def __init__(self, cardinality: int | None = None, *, prior_accuracy: float = 0.7, prior_strength: float = 5.0,
@@ -192,9 +193,6 @@ class DevWeightedVote(DevAwareModel):
 
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Measure LF accuracies on the dev gold rows (``L`` fixes the shape; it needs no labels)."""
-        check_fraction(self.prior_accuracy, name="prior_accuracy", error=LabelModelError)
-        if not self.prior_strength >= 0:
-            raise LabelModelError(f"prior_strength must be >= 0 (pseudo-votes per LF); got {self.prior_strength!r}")
         arr, dev, y = check_dev(self, L, L_dev, y_dev)
         voted = dev >= 0
         correct = (dev == y[:, None]) & voted
@@ -271,6 +269,9 @@ class DevNaiveBayes(DevAwareModel):
     uses_dev_gold = True
     supports_sample_weight = False
     _fitted = ("class_prior_", "log_conditional_", "source_", "dev_brier_", "threshold_")
+    parameter_constraints = {**DevAwareModel.parameter_constraints, "smoothing": {"low": 0, "low_open": True},
+                             "restrict_to_voted": (True, False), "unlabeled": ("auto", "ignore"),
+                             "max_unlabeled": {"low": 1, "integer": True}}
     class_prior_: np.ndarray
     log_conditional_: np.ndarray
     source_: str
@@ -289,10 +290,6 @@ class DevNaiveBayes(DevAwareModel):
 
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Count each LF's outcomes per class on the dev gold rows (and, with ``unlabeled="auto"``, try EM on ``L``)."""
-        if not self.smoothing > 0:
-            raise LabelModelError(f"smoothing must be > 0 (pseudo-rows per LF); got {self.smoothing!r}")
-        if self.unlabeled not in ("auto", "ignore"):
-            raise LabelModelError(f"unlabeled must be 'auto' or 'ignore'; got {self.unlabeled!r}")
         arr, dev, y = check_dev(self, L, L_dev, y_dev)
         if len(arr) > self.max_unlabeled:  # a seeded sample of L is plenty for (m, k, k + 1) numbers
             rows = np.random.default_rng(self.seed).choice(len(arr), self.max_unlabeled, replace=False)

@@ -30,6 +30,7 @@ class MajorityVote(BaseLabelModel):
 
     def fit(self, L: Any) -> Self:
         """Record the shape of the problem (majority vote learns nothing)."""
+        self.check_params()
         arr = as_votes(L, self.cardinality)
         self.cardinality_ = self._k(arr)
         self.n_lfs_ = arr.shape[1]

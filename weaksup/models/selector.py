@@ -48,6 +48,7 @@ class DevSelector(DevAwareModel):
     uses_dev_gold = True
     supports_sample_weight = False
     _fitted = ("selected_", "dev_scores_", "best_estimator_", "threshold_")
+    parameter_constraints = {**DevAwareModel.parameter_constraints, "margin": {}}
     selected_: str
     dev_scores_: dict[str, float]
     best_estimator_: BaseLabelModel
@@ -102,8 +103,7 @@ class DevSelector(DevAwareModel):
 
     def predict_proba(self, L: Any) -> np.ndarray:
         """The probabilities of the selected model (``best_estimator_``)."""
-        self._check_L(L)
-        return self.best_estimator_.predict_proba(L)
+        return self.best_estimator_.predict_proba(self._check_L(L))
 
 
 def _dev_score(proba: np.ndarray, y: np.ndarray, metric: str) -> float:

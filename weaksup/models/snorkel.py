@@ -39,6 +39,9 @@ class SnorkelLabelModel(BaseLabelModel):
     uses_dev_gold = False
     supports_sample_weight = False
     _fitted = ("mu_", "class_prior_")
+    parameter_constraints = {"n_epochs": {"low": 1, "integer": True}, "lr": {"low": 0, "low_open": True},
+                             "l2": {"low": 0}, "optimizer": ("sgd", "adam", "adamax"),
+                             "prec_init": {"low": 0, "high": 1}}
     mu_: np.ndarray
     class_prior_: np.ndarray
 
@@ -55,6 +58,7 @@ class SnorkelLabelModel(BaseLabelModel):
 
     def fit(self, L: Any) -> Self:
         """Fit Snorkel's ``LabelModel`` on ``L`` (needs Snorkel and torch) and keep its ``mu`` and class balance."""
+        self.check_params()
         arr = as_votes(L, self.cardinality)
         if arr.shape[1] < 3:
             raise LabelModelError(

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.analysis import lf_summary, vote_stats
+from weaksup.analysis import VoteStats, lf_summary
 from weaksup.clusters import ClusterView, cluster_view
 from weaksup.errors import DataError, MissingColumnError, ParameterError
 from weaksup.labels import ABSTAIN, LabelSpace
@@ -261,13 +261,14 @@ class Workbench:
         """The LF summary (``lf_summary`` columns, accuracy on dev gold), label model vs majority vote on dev,
         and ``n_uncovered`` sample rows no LF covers."""
         vm = self.votes
+        stats = VoteStats.of(vm)  # once: the LF table, the rates and the uncovered rows all read it
         has_dev = bool((self.y_dev != ABSTAIN).any())
-        table = lf_summary(vm, self.lfs, gold=self.y_dev if has_dev else None)
-        uncovered = np.flatnonzero((vm.values == ABSTAIN).all(axis=1))
+        table = lf_summary(stats, self.lfs, gold=self.y_dev if has_dev else None)
+        uncovered = np.flatnonzero(stats.n_voting == 0)
         evaluation = dev_evaluation(self._make_label_model(), vm.values, self.y_dev, self.class_names,
                                     gold_hash=self.gold_hash, seed=self.seed) if self._lfs else None
         return WorkbenchSummary(
-            lfs=table, evaluation=evaluation, stats=vote_stats(vm),
+            lfs=table, evaluation=evaluation, stats=stats.rates(),
             uncovered=self._rows.frame(self._rows.sample(uncovered, n_uncovered)), n_uncovered=len(uncovered),
             text_column=self.text_column,
         )
