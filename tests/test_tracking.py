@@ -179,3 +179,22 @@ def test_tracking_scope_puts_the_uri_and_the_variable_back(tmp_path, monkeypatch
         mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'other.db'}")
     assert mlflow.get_tracking_uri() == pinned and os.environ["MLFLOW_TRACKING_URI"] == "http://127.0.0.1:5998"
     mlflow.set_tracking_uri(None)
+
+
+def test_tracking_scope_gives_mlflow_and_alembic_their_logger_levels_back():
+    import logging
+
+    from weaksup.tracking import tracking_scope
+
+    chatty = [logging.getLogger("mlflow"), logging.getLogger("alembic")]
+    before = [log.level for log in chatty]
+    for log in chatty:
+        log.setLevel(logging.DEBUG)
+    try:
+        with tracking_scope():
+            quiet = logging.getLogger().level > logging.INFO
+            assert all(log.level == (logging.WARNING if quiet else logging.DEBUG) for log in chatty)
+        assert [log.level for log in chatty] == [logging.DEBUG, logging.DEBUG]
+    finally:
+        for log, level in zip(chatty, before, strict=True):
+            log.setLevel(level)

@@ -101,9 +101,6 @@ def start_tracking(
             raise TrackingError(message) from None
         warn(f"{message}; this run will NOT be logged to MLflow")
         return None
-    if logging.getLogger().level > logging.INFO:  # MLflow and alembic chat at INFO on a new database
-        for name in ("mlflow", "alembic"):
-            logging.getLogger(name).setLevel(logging.WARNING)
     uri = uri or default_tracking_uri()
     if uri != os.environ.get("MLFLOW_TRACKING_URI"):  # MLflow reads the variable itself when it is set
         mlflow.set_tracking_uri(uri)
@@ -121,7 +118,8 @@ def start_tracking(
 
 @contextlib.contextmanager
 def tracking_scope(enabled: bool = True) -> Iterator[None]:
-    """Leave MLflow's process-wide tracking URI (and ``MLFLOW_TRACKING_URI``) as they were before the block.
+    """Leave MLflow's process-wide tracking URI (and ``MLFLOW_TRACKING_URI``) and its loggers' levels as they
+    were before the block.
 
     Uses only MLflow's public API (``get_tracking_uri``/``set_tracking_uri``). When ``enabled`` is
     False, MLflow is not touched (nor imported: that alone takes seconds).
@@ -140,6 +138,13 @@ def tracking_scope(enabled: bool = True) -> Iterator[None]:
     except ImportError:  # no MLflow: nothing to restore
         yield
         return
+    # MLflow and alembic chat at INFO on a new database: quiet them for the block (unless the root logger asks
+    # for INFO), and give them back their own levels after it.
+    chatty = [logging.getLogger(name) for name in ("mlflow", "alembic")]
+    levels = [log.level for log in chatty]
+    if logging.getLogger().level > logging.INFO:
+        for log in chatty:
+            log.setLevel(logging.WARNING)
     previous = mlflow.get_tracking_uri()
     # MLflow's set_tracking_uri also sets MLFLOW_TRACKING_URI, so only a URI that differs from the variable
     # was pinned in this process; otherwise it came from the variable or MLflow's default, and is unset
@@ -148,6 +153,8 @@ def tracking_scope(enabled: bool = True) -> Iterator[None]:
     try:
         yield
     finally:
+        for log, level in zip(chatty, levels, strict=True):
+            log.setLevel(level)
         mlflow.set_tracking_uri(pinned)  # type: ignore[arg-type]  # (None unsets it)
         if env is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)
