@@ -97,7 +97,7 @@ class VoteCache:
             if lf.lf_id in self._votes or lf.lf_id in missing:
                 self._hits += 1
                 continue
-            check_lf_labels(lf, self.label_space, fix="; vote LABELS['name'] ids")
+            check_lf_labels(lf, self.label_space, fix="; vote one of those ids (LABELS['name'] with LABELS = LabelSpace([...]))")
             missing[lf.lf_id] = lf
         batches: list[list[LabelingFunction]] = []
         for lf in missing.values():  # one application per batch of distinct names (spaCy docs built once)
