@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -77,12 +78,55 @@ def _missing_column_in(exc: BaseException, columns: list[str]) -> str | None:
     return None
 
 
+class UserInterrupt:
+    """Tells a Ctrl-C of the user from a ``KeyboardInterrupt`` that LF code raises itself.
+
+    Python delivers SIGINT to the main thread only, as a ``KeyboardInterrupt`` raised wherever that
+    thread is, often inside an LF. While entered on the main thread, SIGINT goes through a handler
+    that records it (``fired``) and then calls the handler that was there (which raises as before).
+    A ``KeyboardInterrupt`` caught from LF code is the user's when ``fired`` is set; any other one
+    (raised by the LF, or on a worker thread, where no signal is ever delivered) is the LF's.
+    """
+
+    def __init__(self) -> None:
+        self.fired = False
+        self._previous: Any = None
+
+    def __enter__(self) -> UserInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                self._previous = previous
+                signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def _handler(self, signum: int, frame: Any) -> Any:
+        self.fired = True
+        return self._previous(signum, frame)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None and signal.getsignal(signal.SIGINT) == self._handler:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def exit_error(lf: LabelingFunction, exc: BaseException, where: str) -> LFApplyError:
+    """The error for LF code that raised ``SystemExit``, ``KeyboardInterrupt`` or another non-``Exception``."""
+    what = f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else type(exc).__name__
+    return LFApplyError(
+        f"labeling function {lf.name!r} (defined at {lf.source}) raised {what} {where}: an LF must not exit or "
+        "interrupt the run; return a class id or ABSTAIN (-1), or raise an ordinary exception (which "
+        "fault_tolerant=True turns into an abstain)"
+    )
+
+
 class _Application:
     """One call of :func:`apply_lfs`: the LFs, the checks, the fault counts."""
 
     def __init__(self, lfs: list[LabelingFunction], label_space: LabelSpace | None,
-                 fault_tolerant: bool, columns: list[str], lf_timeout: float | None = None) -> None:
+                 fault_tolerant: bool, columns: list[str], lf_timeout: float | None = None,
+                 interrupt: UserInterrupt | None = None) -> None:
         self.lfs = lfs
+        self.interrupt = interrupt or UserInterrupt()
         self.label_space = label_space
         self.fault_tolerant = fault_tolerant
         self.columns = columns
@@ -125,6 +169,10 @@ class _Application:
                                    lf.name, type(exc).__name__, exc, _show(row_ids[i]))
                 self.faults[lf.name] += 1
                 append(ABSTAIN)
+            except BaseException as exc:  # SystemExit, KeyboardInterrupt from LF code: never a silent exit
+                if isinstance(exc, KeyboardInterrupt) and self.interrupt.fired:
+                    raise  # the user's Ctrl-C: stop
+                raise exit_error(lf, exc, f"on row id {_show(row_ids[i])!r} (row {i} of this batch)") from exc
             if deadline is not None and time.perf_counter() > deadline:
                 self.out_of_time(lf, i, batch.n, row_ids, time.perf_counter() - start)
                 votes.extend([ABSTAIN] * (batch.n - i - 1))
@@ -160,6 +208,12 @@ class _Application:
                     f"{batch.n} rows ({type(exc).__name__}: {exc}), though no single row fails alone"
                 ) from exc
             return votes
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt from LF code
+            if isinstance(exc, KeyboardInterrupt) and self.interrupt.fired:
+                raise
+            self.rowwise(lf, batch, row_ids)  # names the row, when one row alone exits
+            raise exit_error(lf, exc, f"on a batch of {batch.n} rows (row ids {_show(row_ids[0])!r} to "
+                                      f"{_show(row_ids[-1])!r})") from exc
         return self.check(lf, votes, row_ids)
 
     def check(self, lf: LabelingFunction, votes: Any, row_ids: np.ndarray) -> np.ndarray:
@@ -273,7 +327,8 @@ def apply_lfs(
     n, m = len(data), len(lf_list)
     dtype = smallest_vote_dtype(label_space.cardinality) if label_space is not None else np.dtype(np.int64)
     values = np.full((n, m), ABSTAIN, dtype=dtype)
-    run = _Application(lf_list, label_space, fault_tolerant, columns, lf_timeout)
+    interrupt = UserInterrupt()
+    run = _Application(lf_list, label_space, fault_tolerant, columns, lf_timeout, interrupt)
     literals: dict[tuple[str, bool], set[str]] = {}
     for lf in lf_list:
         for field, lowered, words in lf.literal_needs():
@@ -289,7 +344,7 @@ def apply_lfs(
             values[start:stop, j] = future.result()
             bar.update(stop - start)
 
-    with ThreadPoolExecutor(max_workers=threads) as pool, \
+    with interrupt, ThreadPoolExecutor(max_workers=threads) as pool, \
             tqdm(total=n * m, desc="applying LFs", unit="votes", unit_scale=True, disable=not show) as bar:
         for start in range(0, max(n, 1), chunk_rows):
             stop = min(start + chunk_rows, n)

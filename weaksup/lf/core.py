@@ -6,11 +6,11 @@ import inspect
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypedDict, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from weaksup.errors import LFDefinitionError, MissingColumnError, ParameterTypeError
+from weaksup.errors import LFDefinitionError, MissingColumnError
 from weaksup.lf.identity import (
     caller_location,
     check_label,
@@ -19,6 +19,7 @@ from weaksup.lf.identity import (
     normalised_source,
     short_hash,
 )
+from weaksup.lf.options import LFOptions, check_options
 
 if TYPE_CHECKING:
     import re
@@ -117,7 +118,6 @@ class LabelingFunction:
     thread_safe: bool = False
 
     name: str
-    version: str
     params: dict[str, Any]
     fields: tuple[str, ...]
     labels: tuple[int, ...]
@@ -176,7 +176,29 @@ class LabelingFunction:
         qualname = getattr(func, "__qualname__", "")
         if module is not None and getattr(module, qualname, None) is self:
             return (_import_attribute, (module.__name__, qualname))
+        self.explicit_version  # noqa: B018  # computes a lazy version here, where the LF's module is
         return super().__reduce_ex__(protocol)
+
+    @property
+    def version(self) -> str:
+        """The content hash of the LF (or the ``version=`` given); see the class docstring."""
+        if "version" not in self.__dict__:
+            self._complete_version()
+        return str(self.__dict__["version"])
+
+    def _complete_version(self) -> None:  # kinds computing their version on first use set it here
+        raise AttributeError(f"LF {self.__dict__.get('name')!r} has no version")
+
+    @property
+    def cacheable(self) -> bool:
+        """True when a run may reuse saved votes of this LF: its version covers all its votes depend on. False
+        for a generic LF reading state that cannot be hashed: runs recompute it (see :attr:`cache_note`)."""
+        return True
+
+    @property
+    def cache_note(self) -> str:
+        """Why the LF is not :attr:`cacheable` ("" when it is)."""
+        return ""
 
     @property
     def lf_id(self) -> str:
@@ -186,6 +208,8 @@ class LabelingFunction:
     @property
     def explicit_version(self) -> bool:
         """True when ``version=`` was given and differs from the hash of the LF's content."""
+        if "_computed_version" not in self.__dict__:
+            self._complete_version()
         return bool(self.version != self.__dict__.get("_computed_version", self.version))
 
     @property
@@ -217,6 +241,7 @@ class LabelingFunction:
             "name": self.name, "kind": self.kind, "version": self.version, "params": self.params,
             "fields": list(self.fields), "labels": list(self.labels), "tags": list(self.tags),
             "description": self.description, "source": self.source,
+            **({} if self.cacheable else {"cacheable": False, "cache_note": self.cache_note}),
         }
 
     def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
@@ -244,38 +269,6 @@ def _import_attribute(module: str, name: str) -> Any:
     import importlib
 
     return getattr(importlib.import_module(module), name)
-
-
-class LFOptions(TypedDict, total=False):
-    """The options of a generic LF, shared by :class:`FunctionLF` and :func:`labeling_function`.
-
-    name : str, optional
-        Defaults to the function's name.
-    resources : mapping, optional
-        Keyword arguments passed to every call (as in Snorkel).
-    fields : iterable of str, optional
-        Columns the function reads, checked before application.
-    labels : iterable of int, optional
-        Class ids the function may return.
-    tags, description, version : optional
-        Metadata; ``description`` defaults to the docstring's first line.
-    """
-
-    name: str | None
-    resources: Mapping[str, Any] | None
-    fields: Iterable[str]
-    labels: Iterable[int]
-    tags: Iterable[str]
-    description: str | None
-    version: str | None
-
-
-def check_options(options: Mapping[str, Any], where: str) -> None:
-    """Refuse keywords that are not :class:`LFOptions` (a misspelt option must not pass silently)."""
-    unknown = sorted(set(options) - set(LFOptions.__annotations__))
-    if unknown:
-        raise ParameterTypeError(f"{where} got unexpected keyword(s) {unknown}; "
-                                 f"its options are {sorted(LFOptions.__annotations__)}")
 
 
 class FunctionLF(LabelingFunction):
@@ -308,6 +301,7 @@ class FunctionLF(LabelingFunction):
         code = getattr(func, "__code__", None)
         resources = dict(options.get("resources") or {})
         description = options.get("description")
+        hash_extra = [normalised_source(func), extra_hash]
         super().__init__(
             name,  # type: ignore[arg-type]  # checked by check_name
             params={"function": getattr(func, "__qualname__", repr(func)), "resources": resources,
@@ -315,9 +309,36 @@ class FunctionLF(LabelingFunction):
             fields=options.get("fields", ()), labels=options.get("labels", ()), tags=options.get("tags", ()),
             description=description if description is not None else doc.split("\n", 1)[0],
             version=options.get("version"), source=f"{code.co_filename}:{code.co_firstlineno}" if code else None,
-            hash_extra=[normalised_source(func), extra_hash],
+            hash_extra=hash_extra,
         )
-        self._set(func=func, resources=resources)
+        self._set(func=func, resources=resources, _hash_extra=hash_extra)
+        # The version also hashes what the code reads (helpers, constants, files), known once the module has
+        # run (a helper may be defined below the LF): computed on first use, by _complete_version.
+        del self.__dict__["_computed_version"]
+        if options.get("version") is None:
+            del self.__dict__["version"]
+
+    def _complete_version(self) -> None:
+        from weaksup.lf.dependencies import dependencies
+
+        found = dependencies(self.func)
+        # Folded in only when the code reads something beyond what the source already covers, so an LF that
+        # reads only builtins, imports, weaksup's names and its label constants keeps the version it had.
+        computed = short_hash(self.kind, self.params, self.__dict__["_hash_extra"],
+                              *([found.values] if found.values else []))
+        self._set(_dependencies=found, _computed_version=computed, version=self.__dict__.get("version") or computed)
+
+    @property
+    def cacheable(self) -> bool:
+        """False when the function reads state that cannot be hashed (see :attr:`cache_note`)."""
+        return not self.cache_note
+
+    @property
+    def cache_note(self) -> str:
+        """What the function reads whose state cannot be hashed ("" when it is cacheable)."""
+        if "_dependencies" not in self.__dict__:
+            self._complete_version()
+        return "; ".join(self.__dict__["_dependencies"].unprovable)
 
     def __call__(self, x: Any) -> int:
         if type(x) is dict:  # give plain dicts the attribute access rows have
