@@ -22,6 +22,7 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     [lfs]
     modules = ["labeling_functions.youtube_spam"]
     tags = []                         # optional selection
+    import_timeout = 120              # seconds each LF module may take to import (0: no budget)
 
     [label_model]
     name = "default"
@@ -41,7 +42,8 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     enabled = true
 
 Unknown tables or keys and values of the wrong type are reported together, each with the file
-and the key. Relative paths are resolved against the project folder (the current folder when the
+and the key; every number must be finite (TOML's ``nan`` and ``inf`` are refused), seeds lie in
+``[0, 2**32 - 1]`` and ``input.encoding`` must name a text encoding. Relative paths are resolved against the project folder (the current folder when the
 config is loaded) and may not leave it; give an absolute path to read or write elsewhere.
 """
 
@@ -49,6 +51,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import tomllib
 import typing
@@ -62,6 +65,11 @@ from weaksup.review.routing import RoutingPolicy
 from weaksup.tasks import DEFAULT_TASK_TYPE, TASK_TYPES
 
 _ROUTING = RoutingPolicy()
+
+#: The default budget (seconds) for importing each LF module (``lfs.import_timeout``; 0 for none).
+IMPORT_TIMEOUT = 120.0
+#: Seeds are whole numbers in ``[0, SEED_MAX]``: every random generator weaksup and its models use accepts them.
+SEED_MAX = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class LFsConfig:
     fault_tolerant: bool = False
     lf_timeout: float = 0.0
     workers: int = 0
+    import_timeout: float = IMPORT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -217,7 +226,11 @@ class RunConfig:
         if path.is_absolute():
             return path
         root = Path(self.project)
-        resolved = (root / path).resolve()
+        try:
+            resolved = (root / path).resolve()
+        except RuntimeError:  # Python < 3.13: a loop of symbolic links
+            raise ConfigError(f"{self.source}: {key} = {value!r} is a loop of symbolic links (a link that leads "
+                              "back to itself); point it at a real file or folder") from None
         if not resolved.is_relative_to(root):
             raise ConfigError(
                 f"{self.source}: {key} = {value!r} points outside the project folder {root}; "
@@ -315,6 +328,17 @@ def _matches(value: Any, tp: Any) -> bool:
     return isinstance(value, tp)
 
 
+def _non_finite(value: Any, key: str) -> list[tuple[str, float]]:
+    """The NaNs and infinities in ``value`` (a number, or a list or table holding numbers), with their keys."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [(key, value)]
+    if isinstance(value, list):
+        return [bad for i, v in enumerate(value) for bad in _non_finite(v, f"{key}[{i}]")]
+    if isinstance(value, dict):
+        return [bad for k, v in value.items() for bad in _non_finite(v, f"{key}.{k}")]
+    return []
+
+
 def _build_section(name: str, section_cls: type, raw: Any, problems: list[str]) -> Any:
     if not isinstance(raw, dict):
         problems.append(f"[{name}] must be a table; got {type(raw).__name__} {raw!r}")
@@ -327,6 +351,9 @@ def _build_section(name: str, section_cls: type, raw: Any, problems: list[str]) 
             problems.append(f"unknown key {name}.{key}{_did_you_mean(key, known)}")
         elif not _matches(value, hints[key]):
             problems.append(f"{name}.{key} must be {_type_name(hints[key])}; got {type(value).__name__} {value!r}")
+        elif bad := _non_finite(value, f"{name}.{key}"):
+            problems.extend(f"{where} must be a finite number; got {number!r} (TOML's nan and inf are not "
+                            "accepted: give a number)" for where, number in bad)
         else:
             values[key] = float(value) if hints[key] is float else value
     missing = [k for k, f in known.items()
@@ -351,6 +378,14 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
         problems.append(f"input.chunk_rows must be at least 1; got {inp.chunk_rows}")
     if sections["lfs"].lf_timeout < 0:
         problems.append(f"lfs.lf_timeout must be 0 (no budget) or a number of seconds; got {sections['lfs'].lf_timeout}")
+    if sections["lfs"].import_timeout < 0:
+        problems.append("lfs.import_timeout must be 0 (no budget) or a number of seconds; "
+                        f"got {sections['lfs'].import_timeout}")
+    try:
+        "a".encode(inp.encoding)  # (empty bytes decode under any name)
+    except LookupError as exc:
+        problems.append(f"input.encoding = {inp.encoding!r} is not a text encoding Python knows ({exc}); "
+                        "use e.g. 'utf-8', 'utf-8-sig', 'latin-1' or 'cp1252'")
     if sections["lfs"].workers < 0:
         problems.append(f"lfs.workers must be 0 (one per CPU) or a number of threads; got {sections['lfs'].workers}")
     if not sections["lfs"].modules:
@@ -369,6 +404,8 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
         problems.append(f"label_model.tie_break must be one of {list(TIE_BREAKS)}; got {model.tie_break!r}")
     if model.sample_rows < 0:
         problems.append(f"label_model.sample_rows must be 0 (all rows) or positive; got {model.sample_rows}")
+    if not 0 <= model.seed <= SEED_MAX:
+        problems.append(f"label_model.seed must be a whole number from 0 to {SEED_MAX} (2**32 - 1); got {model.seed}")
     gold = sections.get("gold", GoldConfig())
     if gold.split not in ("dev", "test"):
         problems.append(f"gold.split must be 'dev' or 'test'; got {gold.split!r}")

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import functools
 import importlib
 import importlib.util
 import logging
 import os
 import pkgutil
+import signal
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from importlib.machinery import ModuleSpec
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any
 
 from weaksup.errors import LFDefinitionError, UnknownLFError
@@ -123,13 +128,20 @@ class Registry(Mapping[str, LabelingFunction]):
         return [lf.manifest() for lf in self._lfs.values()]
 
     @classmethod
-    def from_modules(cls, *modules: str | os.PathLike[str] | ModuleType) -> Registry:
+    def from_modules(cls, *modules: str | os.PathLike[str] | ModuleType,
+                     import_timeout: float | None = None) -> Registry:
         """Import modules (dotted names, ``.py`` paths or packages) and collect their LFs.
 
         Module-level LabelingFunction objects, and lists/tuples of them, are collected in
         definition order; submodules of a package are walked. A module-level
         :class:`LabelSpace` becomes the registry's label space. Dotted names are imported
         with the current folder on ``sys.path``, like ``python -m``.
+
+        A module that fails to import, calls ``sys.exit()`` or raises ``KeyboardInterrupt`` while
+        it is imported is a :class:`~weaksup.errors.LFDefinitionError` naming it. ``import_timeout``
+        (seconds) bounds each module's import when called from the main thread of a POSIX process
+        with no other ``SIGALRM`` timer running (a ``SIGALRM`` interrupts Python code, such as an
+        endless loop, but not a single long call into C code); otherwise there is no budget.
 
         Examples
         --------
@@ -138,7 +150,9 @@ class Registry(Mapping[str, LabelingFunction]):
         registry = cls()
         spaces: dict[str, LabelSpace] = {}
         for spec in modules:
-            for module in _import_all(spec):
+            with import_budget(import_timeout, spec):
+                imported = _import_all(spec)
+            for module in imported:
                 for attr, value in list(vars(module).items()):
                     if isinstance(value, LabelSpace) and not attr.startswith("_"):
                         spaces[f"{module.__name__}.{attr}"] = value
@@ -178,34 +192,141 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
         module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
         sys.modules[name] = module
         try:
-            module_spec.loader.exec_module(module)  # type: ignore[union-attr]
-        except Exception as exc:
+            _importing(repr(str(path)), lambda: module_spec.loader.exec_module(module))  # type: ignore[union-attr]
+        except BaseException:
             sys.modules.pop(name, None)
-            raise LFDefinitionError(f"importing LF module {str(path)!r} failed: {type(exc).__name__}: {exc}"
-                                    f"{_user_traceback(exc)}") from exc
+            raise
     else:
-        cwd = os.getcwd()
-        if cwd not in sys.path:
-            sys.path.insert(0, cwd)
+        cwd = project_on_path()
         try:
-            module = importlib.import_module(str(spec))
-        except ModuleNotFoundError as exc:
-            if exc.name and str(spec).startswith(exc.name):
+            module = _importing(repr(str(spec)), lambda: importlib.import_module(str(spec)))
+        except LFDefinitionError as exc:
+            missing = exc.__cause__
+            if isinstance(missing, ModuleNotFoundError) and missing.name and str(spec).startswith(missing.name):
                 raise LFDefinitionError(
                     f"LF module {str(spec)!r} not found (looked in {cwd} and sys.path); "
                     "run from the project folder or pass a path to the .py file"
-                ) from exc
-            raise LFDefinitionError(f"importing LF module {str(spec)!r} failed: {exc}") from exc
-        except LFDefinitionError:
+                ) from missing
             raise
-        except Exception as exc:
-            raise LFDefinitionError(f"importing LF module {str(spec)!r} failed: {type(exc).__name__}: {exc}"
-                                    f"{_user_traceback(exc)}") from exc
     modules = [module]
     if hasattr(module, "__path__"):
         for info in pkgutil.walk_packages(module.__path__, prefix=module.__name__ + "."):
-            modules.extend(_import_all(info.name) if not info.ispkg else [importlib.import_module(info.name)])
+            modules.extend(_import_all(info.name) if not info.ispkg else
+                           [_importing(repr(info.name), functools.partial(importlib.import_module, info.name))])
     return modules
+
+
+def _importing(label: str, load: Callable[[], Any]) -> Any:
+    """``load()``, with what an LF module can raise while it is imported turned into an
+    :class:`LFDefinitionError` naming it (``label``), the original exception as its cause."""
+    try:
+        return load()
+    except (LFDefinitionError, ImportBudgetExceeded):
+        raise
+    except SystemExit as exc:
+        raise LFDefinitionError(
+            f"LF module {label} called sys.exit({exc.code!r}) while it was imported: an LF module only defines "
+            "labeling functions; move script code under `if __name__ == \"__main__\":`"
+            f"{_user_traceback(exc)}") from None
+    except KeyboardInterrupt as exc:
+        raise LFDefinitionError(
+            f"importing LF module {label} was interrupted (KeyboardInterrupt: Ctrl-C, or raised by the module); "
+            f"run again, or remove what raises it{_user_traceback(exc)}") from None
+    except Exception as exc:
+        raise LFDefinitionError(f"importing LF module {label} failed: {type(exc).__name__}: {exc}"
+                                f"{_user_traceback(exc)}") from exc
+
+
+def project_on_path() -> str:
+    """Put the current folder (the project folder) first on ``sys.path`` if it is absent, as ``python -m``
+    does, and return it: dotted LF module names are imported from there."""
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    return cwd
+
+
+def find_module_spec(name: str) -> ModuleSpec | None:
+    """Where the dotted module ``name`` would be imported from, found without running any code.
+
+    :func:`importlib.util.find_spec` imports the parent packages of a dotted name (running their
+    ``__init__.py``); this asks the same finders, in the same order, with the parents' search
+    locations, so a caller can check a module's files before it is imported. An already imported
+    module gives its own spec. The current folder is put on ``sys.path`` as for an import.
+
+    Returns
+    -------
+    importlib.machinery.ModuleSpec or None
+        None when no finder knows the name (the import would raise ``ModuleNotFoundError``).
+
+    Examples
+    --------
+    >>> find_module_spec("weaksup.lf").submodule_search_locations is not None
+    True
+    >>> find_module_spec("no_such_module_here") is None
+    True
+    """
+    project_on_path()
+    if name in sys.modules:
+        return getattr(sys.modules[name], "__spec__", None)
+    parent, _, _ = name.rpartition(".")
+    search: list[str] | None = None
+    if parent:
+        if parent in sys.modules:
+            search = list(getattr(sys.modules[parent], "__path__", None) or [])
+        else:
+            parent_spec = find_module_spec(parent)
+            search = list(parent_spec.submodule_search_locations or []) if parent_spec is not None else []
+        if not search:
+            return None
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        if find is None:
+            continue
+        found: ModuleSpec | None = find(name, search)
+        if found is not None:
+            return found
+    return None
+
+
+class ImportBudgetExceeded(BaseException):
+    """Raised inside an LF module's import when its time budget is spent (a ``BaseException``, so that
+    the module's own ``except Exception`` cannot swallow it); :func:`import_budget` turns it into an
+    :class:`LFDefinitionError`."""
+
+
+@contextlib.contextmanager
+def import_budget(seconds: float | None, spec: object) -> Iterator[None]:
+    """Interrupt the import of LF module ``spec`` after ``seconds`` (see :meth:`Registry.from_modules`).
+
+    Raises
+    ------
+    LFDefinitionError
+        Naming the module and the budget when it is spent.
+    """
+    usable = (bool(seconds) and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        raise ImportBudgetExceeded
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
+    try:
+        yield
+    except ImportBudgetExceeded as exc:
+        raise LFDefinitionError(
+            f"importing LF module {str(spec)!r} took longer than its budget of {seconds:g} s "
+            f"(lfs.import_timeout): it may loop forever or wait on something{_user_traceback(exc)}; "
+            "an LF module should only define LFs (load large resources lazily), or raise lfs.import_timeout"
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _user_traceback(exc: BaseException) -> str:

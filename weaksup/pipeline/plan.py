@@ -1,15 +1,21 @@
-"""What a run checks and builds once from its config, before any row is read: the :class:`RunPlan`."""
+"""What a run checks and builds once from its config, before any row is read: the :class:`RunPlan`.
+
+Before anything is imported, read or written, :func:`check_run_paths` resolves every path the run reads
+(the input, the gold set, the LF modules, the config) and every path it writes (``output.path``, the run
+folder, the report), following symbolic links, and refuses any overlap: inputs are never outputs.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from weaksup._io import atomic_path
 from weaksup.config import RunConfig
-from weaksup.errors import ConfigError, DataError
+from weaksup.errors import ConfigError, DataError, WeakSupError
 from weaksup.labels import LabelSpace
 from weaksup.tasks import TaskType, task_type
 
@@ -65,6 +71,7 @@ class RunPlan:
         from weaksup.registry import Registry
 
         task = task_type(config.task.type)
+        check_run_paths(config)
         registry = select_lfs(config)
         space = registry.label_space
         if config.task.labels:
@@ -101,7 +108,7 @@ def select_lfs(config: RunConfig) -> Registry:
     from weaksup.registry import Registry
 
     modules = [module_spec(config, m) for m in config.lfs.modules]
-    registry = Registry.from_modules(*modules)
+    registry = Registry.from_modules(*modules, import_timeout=config.lfs.import_timeout or None)
     if config.lfs.tags or config.lfs.names:
         registry = registry.select(tags=config.lfs.tags or None, names=config.lfs.names or None)
         if not registry:
@@ -111,19 +118,218 @@ def select_lfs(config: RunConfig) -> Registry:
 
 def module_spec(config: RunConfig, spec: str) -> str:
     """LF modules are dotted names (imported from the project folder) or ``.py`` paths (checked like
-    every config path)."""
+    every config path); both must stay in the project folder after following symbolic links
+    (see :func:`lf_module_paths`)."""
     if spec.endswith(".py") or "/" in spec or os.sep in spec:
         return str(config.resolve(spec, "lfs.modules"))
+    lf_module_paths(config, spec)
     return spec
 
 
+class RunPath(NamedTuple):
+    """A path a run reads or writes, resolved (symbolic links followed)."""
+
+    key: str
+    """The config key it comes from, e.g. ``input.path``."""
+    path: Path
+    folder: bool
+    """Whether everything under ``path`` is read (or written) too."""
+
+
+def lf_module_paths(config: RunConfig, spec: str) -> list[RunPath]:
+    """The files an LF module is imported from, found without importing it (a dotted name is resolved
+    by the finders the import uses; a package counts as its whole folder).
+
+    Raises
+    ------
+    ConfigError
+        When a module found through the project folder is, after following symbolic links, outside
+        it (a dotted name is held to the rule ``.py`` paths are).
+    """
+    from weaksup.registry import find_module_spec
+
+    key = f"lfs.modules ({spec!r})"
+    if spec.endswith(".py") or "/" in spec or os.sep in spec:
+        path = real_path(config.resolve(spec, "lfs.modules"), key, config)
+        return [RunPath(key, path, False)] if path.is_file() else []
+    try:
+        found = find_module_spec(spec)
+    except (ImportError, ValueError):
+        return []  # the import itself reports it, naming the module
+    if found is None:
+        return []
+    places = [(Path(found.origin), False)] if found.origin and found.has_location else []
+    places += [(Path(p), True) for p in found.submodule_search_locations or []]
+    root = Path(config.project)
+    paths = []
+    for place, folder in places:
+        inside = Path(os.path.abspath(place)).is_relative_to(root)
+        links = [place, *(_links_under(place) if folder and inside else [])]
+        for link in links:
+            real = real_path(link, key, config)
+            if inside and not real.is_relative_to(root):
+                raise ConfigError(
+                    f"{config.source}: lfs.modules = {spec!r} is found at {link}, which leads (through a symbolic "
+                    f"link) to {real}, outside the project folder {root}; LF modules are imported only from the "
+                    "project folder: copy the code into it, or give the absolute path of its .py file")
+        paths.append(RunPath(key, real_path(place, key, config), folder))
+    return paths
+
+
+def _links_under(folder: Path) -> list[Path]:
+    """The symbolic links inside ``folder`` (not followed)."""
+    links = []
+    for parent, dirs, files in os.walk(folder):
+        links += [Path(parent, name) for name in [*dirs, *files] if os.path.islink(os.path.join(parent, name))]
+    return links
+
+
+def real_path(path: Path, key: str, config: RunConfig) -> Path:
+    """``path`` with every symbolic link followed (``path`` need not exist).
+
+    Raises
+    ------
+    ConfigError
+        For a loop of symbolic links, naming the config key.
+    """
+    try:
+        real = path.resolve()
+        os.stat(real)
+    except RuntimeError:  # Python < 3.13 raises this for a loop
+        real, loop = path, True
+    except OSError as exc:
+        loop = exc.errno == errno.ELOOP
+    else:
+        loop = False
+    if loop:
+        raise ConfigError(f"{config.source}: {key}: {path} is a loop of symbolic links (a link that leads back to "
+                          "itself); point it at a real file or folder")
+    return real
+
+
+def run_reads(config: RunConfig) -> list[RunPath]:
+    """What the run reads: the input, the gold set folder, the LF modules and the config file."""
+    if config.input.example:
+        from weaksup.pipeline.inputs import example_of
+
+        reads = [RunPath("input.example", real_path(f, "input.example", config), False)
+                 for f in example_of(config).files]
+    else:
+        path = real_path(config.resolve(config.input.path, "input.path"), "input.path", config)
+        reads = [RunPath("input.path", path, path.is_dir())]
+    if config.gold.path:
+        path = real_path(config.resolve(config.gold.path, "gold.path"), "gold.path", config)
+        reads.append(RunPath("gold.path", path.parent if path.name == "manifest.json" else path, True))
+    for spec in config.lfs.modules:
+        reads += lf_module_paths(config, spec)
+    if Path(config.source).is_file():
+        reads.append(RunPath("the config", real_path(Path(config.source), "the config", config), False))
+    return reads
+
+
+#: What a run writes in its run folder, besides ``output.path``.
+RUN_FOLDER_FILES = ("run.json", "label_model.json", "votes", "clean")
+
+
+def run_writes(config: RunConfig) -> list[RunPath]:
+    """What the run writes: ``output.path``, the run folder (all of it is the run's) and the report."""
+    writes = [RunPath("output.path", real_path(config.output_path, "output.path", config), False),
+              RunPath("the run folder (the folder of output.path)",
+                      real_path(config.output_dir, "output.path", config), True)]
+    if config.output.report:
+        key = "output.report_path" if config.output.report_path else "the report (report.html in the run folder)"
+        writes.append(RunPath(key, real_path(config.report_path, key, config), False))
+    return writes
+
+
+def check_run_paths(config: RunConfig) -> None:
+    """Inputs are never outputs: no path the run writes is, holds or lies inside a path it reads.
+
+    Every path is compared after following symbolic links: ``output.path`` may not be the input, a gold
+    file, an LF module or the config, nor lie inside a Parquet input folder or the gold set folder; the
+    run folder (the folder of ``output.path``, which the run owns) may not hold anything the run reads;
+    the report may not replace the labels or a file of the run folder.
+
+    Raises
+    ------
+    ConfigError
+        Naming both keys, both paths and the fix.
+    """
+    writes, reads = run_writes(config), run_reads(config)
+    for w in writes:
+        for r in reads:
+            relation = _overlap(w, r)
+            if relation:
+                raise ConfigError(
+                    f"{config.source}: {w.key} {w.path} {relation} {r.key} {r.path}: the run would overwrite what "
+                    "it reads; give output.path a folder of its own that holds none of the run's inputs (e.g. "
+                    "runs/<task>/labels.parquet), and keep output.report_path out of them")
+    labels, folder = writes[0].path, writes[1].path
+    if len(writes) > 2:
+        report = writes[2]
+        taken = [labels, *(folder / name for name in RUN_FOLDER_FILES)]
+        if any(report.path == p or (p.name in ("votes", "clean") and report.path.is_relative_to(p)) for p in taken):
+            raise ConfigError(f"{config.source}: {report.key} {report.path} would replace a file the run writes "
+                              f"({labels.name}, {', '.join(RUN_FOLDER_FILES)} in {folder}); choose another report path")
+
+
+def _overlap(write: RunPath, read: RunPath) -> str:
+    """How ``write`` overlaps ``read`` (a phrase), or ``""``."""
+    if write.path == read.path or (write.path.exists() and read.path.exists()
+                                   and os.path.samefile(write.path, read.path)):
+        return "is the same " + ("folder as" if read.folder else "file as")
+    if read.folder and write.path.is_relative_to(read.path):
+        return "lies inside the folder"
+    if write.folder and read.path.is_relative_to(write.path):
+        return "(written by the run) holds"
+    return ""
+
+
 def check_model_params(config: RunConfig, model_cls: type[BaseLabelModel]) -> None:
-    """``label_model.params`` are parameters of the label model's constructor."""
+    """``label_model.params`` are parameters of the label model's constructor, of the kind of their defaults.
+
+    The models declare no constraints of their own yet, so each value is held to its default: a
+    ``bool`` default takes ``true``/``false``, a string a string, a list a list, a whole-number default
+    a whole number (at least 1 when the default is positive: a count such as ``n_iter``, else at least
+    0), a real default a number (not negative when the default is not). Then the model is built with them.
+    """
     accepted = set(model_cls.param_names()) - {"cardinality", "seed"}
-    unknown = sorted(set(config.label_model.params) - accepted)
+    params = config.label_model.params
+    unknown = sorted(set(params) - accepted)
     if unknown:
         raise ConfigError(f"{config.source}: label_model.params {unknown} are not parameters of "
                           f"{model_cls.__name__}; it takes {sorted(accepted)}")
+    defaults = model_cls().get_params(deep=False)
+    for name, value in params.items():
+        wanted = _param_kind(defaults.get(name), value)
+        if wanted:
+            raise ConfigError(f"{config.source}: label_model.params.{name} = {value!r}: {model_cls.__name__} takes "
+                              f"{wanted} (its default is {defaults.get(name)!r}); fix the value or drop it to use "
+                              "the default")
+    try:
+        model_cls(seed=config.label_model.seed, **params)
+    except (WeakSupError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{config.source}: label_model.params {params}: {model_cls.__name__} refuses them: {exc}"
+                          ) from None
+
+
+def _param_kind(default: Any, value: Any) -> str:
+    """What a parameter whose default is ``default`` takes, when ``value`` is not that; else ``""``."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, bool):
+        return "" if isinstance(value, bool) else "true or false"
+    if isinstance(default, int):
+        low = 1 if default >= 1 else 0 if default >= 0 else None
+        ok = isinstance(value, int) and not isinstance(value, bool) and (low is None or value >= low)
+        return "" if ok else "a whole number" + (f" >= {low}" if low is not None else "")
+    if isinstance(default, float):
+        ok = is_number and (default < 0 or value >= 0)
+        return "" if ok else "a number" + (" >= 0" if default >= 0 else "")
+    if isinstance(default, str):
+        return "" if isinstance(value, str) else "a string"
+    if isinstance(default, (list, tuple)):
+        return "" if isinstance(value, list) else "a list"
+    return ""
 
 
 def check_writable(folder: Path, config: RunConfig) -> None:
