@@ -21,7 +21,7 @@ def test_cluster_view_profiles_votes_and_gold():
         <= set(view.table.columns)
     assert all(len(e) <= 2 for e in view.table["examples"])
     assert sorted(sum((view.rows(c) for c in view.table.index), [])) == list("abcdef")
-    with pytest.raises(ParameterError, match="no cluster 7"):
+    with pytest.raises(KeyError, match="no cluster 7"):  # a NotFoundError: still a KeyError, as before
         view.rows(7)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.analysis import row_conflict
-from weaksup.errors import DataError, ParameterError
+from weaksup.errors import DataError, NotFoundError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.render import clip, fmt
 
@@ -187,7 +187,7 @@ class ClusterView:
     def rows(self, cluster: int) -> list[Any]:
         """The row ids of one cluster (to label them at once, e.g. with a lookup LF on the id column)."""
         if cluster not in self.table.index:
-            raise ParameterError(f"no cluster {cluster!r}; clusters are {self.table.index.tolist()}")
+            raise NotFoundError(f"no cluster {cluster!r}; clusters are {self.table.index.tolist()}")
         return list(self.assignments.index[self.assignments.to_numpy() == cluster])
 
     def __repr__(self) -> str:

@@ -37,7 +37,7 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 __all__ = [
     "ConfigError", "DataError", "DatasetError", "DuplicateLFError", "EndModelError", "GoldSetError",
     "LabelModelError", "LabelSpaceError", "LFApplyError", "LFDefinitionError", "MissingColumnError",
-    "NotFittedError", "ParameterError", "ParameterTypeError", "Problem", "Problems", "ReviewError",
+    "NotFittedError", "NotFoundError", "ParameterError", "ParameterTypeError", "Problem", "Problems", "ReviewError",
     "ReviewImportError", "TrackingError", "UnknownLFError", "VoteMatrixError", "WeakSupError", "location",
 ]
 
@@ -278,6 +278,12 @@ class ParameterTypeError(WeakSupError, TypeError):
     """A function or class got a parameter of the wrong type, or an unknown keyword."""
 
     code = "bad_parameter_type"
+
+
+class NotFoundError(WeakSupError, KeyError):
+    """A key asked for (a cluster, an entry) that the object does not hold."""
+
+    code = "not_found"
 
 
 class GoldSetError(WeakSupError, ValueError):
