@@ -24,7 +24,7 @@ def test_a_written_file_gets_the_umask_mode_without_touching_the_umask(tmp_path,
     monkeypatch.setattr(os, "umask", refuse)
     target = tmp_path / "out" / "labels.csv"
     with atomic_path(target) as tmp:
-        assert tmp.parent == target.parent and tmp.name.startswith(".labels.csv.") and tmp.suffix == ".csv"
+        assert tmp.parent == target.parent and tmp.name.startswith(f".weaksup-tmp-{os.getpid()}-") and tmp.suffix == ".csv"
         tmp.write_text("a,b\n")
     assert target.read_text() == "a,b\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o640  # 0o666 narrowed by the umask 0o027

@@ -1,28 +1,110 @@
-"""Atomic file writes: a file is whole or absent, never half-written."""
+"""Atomic file writes: a file is whole or absent, never half-written; weaksup's temporary names.
+
+Every temporary file weaksup makes is named ``.weaksup-tmp-<pid>-<hex8>-<name>`` (:data:`TEMP_PATTERN`)
+and every staging folder of a run ``.weaksup-stage-<pid>-<hex8>`` (:data:`STAGE_PATTERN`), so a sweep
+of leftovers can never mistake a user's file (``.env.local``, ``.gitlab-ci.yml``) for one of them.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 #: Errors that mean "no room": a full disk, a quota, a file-size limit (``ulimit -f``).
-_NO_ROOM = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+#: The name of a temporary file made by :func:`atomic_path`: pid of its writer, a random token, the target's name.
+TEMP_PATTERN = re.compile(r"\.weaksup-tmp-(?P<pid>\d+)-(?P<token>[0-9a-f]{8})-(?P<name>.+)")
+#: The name of a run's staging folder (see :mod:`weaksup.pipeline.folder`).
+STAGE_PATTERN = re.compile(r"\.weaksup-stage-(?P<pid>\d+)-(?P<token>[0-9a-f]{8})")
+
+
+def temp_name(name: str) -> str:
+    """A new temporary name for a file that will become ``name`` (matches :data:`TEMP_PATTERN`).
+
+    Examples
+    --------
+    >>> bool(TEMP_PATTERN.fullmatch(temp_name("labels.parquet")))
+    True
+    """
+    return f".weaksup-tmp-{os.getpid()}-{secrets.token_hex(4)}-{name}"
+
+
+def stage_name() -> str:
+    """A new name for a run's staging folder (matches :data:`STAGE_PATTERN`)."""
+    return f".weaksup-stage-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (on this machine).
+
+    Examples
+    --------
+    >>> pid_alive(os.getpid())
+    True
+    """
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
+
+
+_TEMP_IN_TEXT = re.compile(r"\.weaksup-tmp-\d+-[0-9a-f]{8}-")
+_STAGE_IN_TEXT = re.compile(r"[/\\]\.weaksup-stage-\d+-[0-9a-f]{8}(?=[/\\'\"\s:]|$)")
+
+
+def user_path(text: str | os.PathLike[str]) -> str:
+    """``text`` (a path, or a message holding paths) with weaksup's temporary and staging names mapped back
+    to the user's paths they stand for.
+
+    Examples
+    --------
+    >>> user_path("runs/x/.weaksup-stage-12-0a1b2c3d/votes/.weaksup-tmp-12-deadbeef-part-00000.parquet")
+    'runs/x/votes/part-00000.parquet'
+    """
+    return _TEMP_IN_TEXT.sub("", _STAGE_IN_TEXT.sub("", str(text)))
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files (:data:`TEMP_PATTERN`) in ``folder`` whose writer is no longer running.
+
+    Nothing else is touched: only regular files named by :func:`temp_name`, directly in ``folder``, whose
+    pid is not a live process (a temporary file of a live writer may be in flight). Returns what was removed.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    for entry in entries:
+        match = TEMP_PATTERN.fullmatch(entry.name)
+        if match and entry.is_file(follow_symlinks=False) and not pid_alive(int(match["pid"])):
+            Path(entry.path).unlink(missing_ok=True)
+            removed.append(Path(entry.path))
+    return removed
 
 
 def _naming(exc: OSError, target: Path) -> OSError:
     """``exc`` again (same errno, so the same ``OSError`` subclass), naming ``target``, not the temporary file."""
-    reason = exc.strerror or str(exc)
-    if exc.errno in _NO_ROOM:  # the message says which file and what to do; str() shows no filename then
-        return OSError(exc.errno, f"cannot write {str(target)!r}: {reason}. The disk is full or a file-size limit "
-                                  "was reached; nothing was written (a file already there is unchanged): free some "
-                                  "space, or write elsewhere")
+    reason = user_path(exc.strerror or str(exc))
+    if exc.errno in NO_ROOM or (exc.errno is None and "written" in reason):
+        return OSError(exc.errno if exc.errno in NO_ROOM else errno.ENOSPC,
+                       f"cannot write {user_path(target)!r}: {reason}. The disk is full or a file-size limit "
+                       "was reached; nothing was written (a file already there is unchanged): free some "
+                       "space, or write elsewhere")
     if exc.errno is None:
-        return OSError(f"cannot write {str(target)!r}: {reason}")
-    return OSError(exc.errno, reason, str(target))
+        return OSError(f"cannot write {user_path(target)!r}: {reason}")
+    return OSError(exc.errno, reason, user_path(target))
 
 
 @contextlib.contextmanager
@@ -30,14 +112,14 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
     On any exception the temporary file is removed and ``path`` is left as it was.
-    The temporary name keeps the target's suffix, so writers that dispatch on
+    The temporary name (:func:`temp_name`) keeps the target's suffix, so writers that dispatch on
     the extension (``np.savez``, pyarrow) behave the same. An ``OSError`` while
-    writing (a full disk, ``EFBIG``) is raised again naming ``path``, not the
-    temporary file.
+    writing (a full disk, ``EFBIG``, a write that stopped short) is raised again naming ``path``,
+    not the temporary file.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = _new_file_beside(target, suffix if suffix is not None else target.suffix)
     except OSError as exc:
         raise _naming(exc, target) from exc
@@ -46,7 +128,8 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        if exc.errno in _NO_ROOM or exc.filename == str(tmp):
+        if (exc.errno in NO_ROOM or exc.filename in (str(tmp), str(target))
+                or (exc.errno is None and "written" in str(exc))):
             raise _naming(exc, target) from exc
         raise  # about something else (an input the writer reads): it says so already
     except BaseException:
@@ -55,15 +138,16 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
 
 
 def _new_file_beside(target: Path, suffix: str) -> Path:
-    """Create an empty, new file ``.<name>.<random><suffix>`` beside ``target``.
+    """Create an empty, new file ``.weaksup-tmp-<pid>-<random>-<name>[<suffix>]`` beside ``target``.
 
     It is created with mode ``0o666``, which the kernel narrows by the process umask, so the
     final file gets the usual permissions without reading (or changing) the umask, which is
     process-wide state that other threads rely on.
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    extra = "" if target.name.endswith(suffix) else suffix
     for _ in range(100):
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}{suffix}"
+        tmp = target.parent / f"{temp_name(target.name)}{extra}"
         try:
             os.close(os.open(tmp, flags, 0o666))
         except FileExistsError:

@@ -38,10 +38,11 @@ def test_a_killed_run_resumes_from_its_last_finished_chunk(project, youtube):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "weaksup", "run", str(config), "--no-progress"]
     proc = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    index = project / "out" / "votes" / "index.json"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if index.exists() and len(json.loads(index.read_text())["parts"]) >= 4:
+    index = None
+    while time.monotonic() < deadline and proc.poll() is None:  # the run works in a staging folder until it ends
+        index = next((project / "out").glob(".weaksup-stage-*/votes/index.json"), None)
+        if index is not None and len(json.loads(index.read_text())["parts"]) >= 4:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run finished before it could be killed"

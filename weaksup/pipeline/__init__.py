@@ -13,7 +13,9 @@ The run folder (the folder of ``output.path``)::
     report.html                      the label-quality report (``output.report_path`` to put it elsewhere)
     run.json                         what ran: config, LFs, gold set, counts, metrics, timings
 
-Every file is written atomically: it is whole or absent.
+Every file is written atomically: it is whole or absent; and the run folder as a whole is one run's
+output: a run takes an exclusive lock on it, works in a staging folder beside it and publishes with
+renames, ``run.json`` last (:mod:`weaksup.pipeline.folder`); :func:`load_run` checks the parts agree.
 
 =================  ==================================================================================
 ``plan``           :class:`RunPlan`: LFs, label space, gold set, label model, task type, checked once
@@ -23,26 +25,36 @@ Every file is written atomically: it is whole or absent.
 ``stages``         the fit, write (predict + route) and report stages
 ``outputs``        the labels output: columns, one chunk's table, the writer
 ``manifest``       ``run.json``, :class:`Run` and :func:`load_run`, :func:`load_votes`
+``folder``         the lock on the run folder, publishing a staged run, recovery
+``staging``        :class:`Stage`: the staging folder (hard-linked votes, adopted after a kill)
 ``result``         :class:`RunResult`
 =================  ==================================================================================
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError
 from weaksup.pipeline.inputs import input_identity
-from weaksup.pipeline.manifest import (Run, load_run, load_votes, manifest_text, remove_stale_temporaries,
-                                       run_manifest, write_manifest)
+from weaksup.pipeline.folder import FolderLock
+from weaksup.pipeline.staging import Stage, user_paths
+from weaksup.pipeline.manifest import (STATUSES, Run, fingerprints, load_run, load_votes, manifest_text,
+                                       run_manifest)
 from weaksup.pipeline.outputs import LABEL_COLUMNS
 from weaksup.pipeline.plan import RunPlan, select_lfs
 from weaksup.pipeline.result import RunResult, Timer
 from weaksup.pipeline.stages import fit_stage, report_stage, write_stage
 from weaksup.pipeline.vote_store import VoteStore
-from weaksup.pipeline.voting import apply_stage
+from weaksup.pipeline.voting import AppliedVotes, apply_stage
+
+if TYPE_CHECKING:
+    from weaksup.models.base import BaseLabelModel
 
 logger = logging.getLogger(__name__)
 
@@ -100,45 +112,92 @@ def run(config: RunConfig, *, resume: bool = False, fresh: bool = False, progres
 
 def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None, stop_after: str | None
          ) -> RunResult:
-    """:func:`run` inside its tracking scope: set-up, then each stage timed, then ``run.json`` once."""
-    from weaksup.tracking import log_run, start_run_tracking
-
+    """:func:`run` inside its tracking scope: set-up, the lock on the run folder, its staging folder, the
+    stages, then the publish (see :mod:`weaksup.pipeline.folder`)."""
     timer = Timer()
     started = time.perf_counter()
     plan = RunPlan.from_config(config)
     run_dir = config.output_dir
-    remove_stale_temporaries(run_dir)
     files, identity = input_identity(config)
-    votes_dir = run_dir / "votes"
-    if resume and not (votes_dir / "index.json").exists():
-        raise ConfigError(f"--resume: {votes_dir} holds no saved votes of an earlier run; run without --resume")
-    store = VoteStore(votes_dir, identity, reuse=config.output.reuse_votes and not fresh)
+    reuse = config.output.reuse_votes and not fresh
+    key = VoteStore(run_dir / "votes", identity, reuse=False).key
+    with user_paths(run_dir, config.source), FolderLock(run_dir):
+        stage = Stage.open(run_dir, config_source=config.source, votes_key=key, reuse=reuse,
+                           clean=config.output.write_clean)
+        published = False
+        try:
+            if resume and not stage.has_votes:
+                raise ConfigError(f"--resume: {run_dir / 'votes'} holds no saved votes of an earlier run; run "
+                                  "without --resume")
+            result, doc = _stages(plan, staged_plan(plan, stage.path), stage.path, files, identity,
+                                  resume=resume, reuse=reuse, progress=progress, stop_after=stop_after,
+                                  timer=timer, started=started)
+            stage.commit_and_publish(manifest_text(doc))
+            published = True
+        finally:
+            if not published:
+                stage.abandon()
+    result.timings["total"] = time.perf_counter() - started
+    logger.info("run finished in %.1f s", result.timings["total"])
+    return result
+
+
+def staged_plan(plan: RunPlan, stage: Path) -> RunPlan:
+    """``plan`` writing into the staging folder: its labels, clean parts and (default) report go there."""
+    config = plan.config
+    report = config.report_path
+    output = dataclasses.replace(
+        config.output, path=str(stage / config.output_path.name),
+        report_path=str(stage / report.name if report.parent == config.output_dir else report))
+    return dataclasses.replace(plan, config=dataclasses.replace(config, output=output))
+
+
+def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], identity: dict[str, Any], *,
+            resume: bool, reuse: bool, progress: bool | None, stop_after: str | None, timer: Timer,
+            started: float) -> tuple[RunResult, dict[str, Any]]:
+    """The stages of a run writing into ``stage``; returns the result and the manifest (with fingerprints)."""
+    from weaksup.tracking import start_run_tracking
+
+    config = plan.config
+    run_dir = config.output_dir
+    store = VoteStore(stage / "votes", identity, reuse=reuse)
     if resume:
         logger.warning("resuming: %d chunk(s) of votes were saved by the earlier run", store.done)
     uri = start_run_tracking(config) if stop_after is None else None
     timer.add("setup", started)
 
     t = time.perf_counter()
-    applied = apply_stage(plan, store, progress=progress)
+    applied = apply_stage(staged, store, progress=progress)
     timer.add("read+clean+apply", t)
     result = RunResult(config=config, run_dir=run_dir, labels_path=config.output_path, n_rows=len(applied.values),
                        n_lfs=len(plan.registry.lfs), rule_version=plan.registry.rule_version, label_model="",
                        coverage=applied.coverage, label_counts={}, status_counts={}, conflicts=0,
                        faults=applied.faults, timeouts=applied.timeouts, prep=applied.prep, chunks=applied.chunks,
                        timings=timer.seconds)
-    if stop_after == "apply":
-        return result
+    if stop_after != "apply":
+        t = time.perf_counter()
+        model = fit_stage(plan, applied)
+        model.save(stage / "label_model.json")
+        timer.add("fit", t)
+        result.label_model = type(model).__name__
+        if stop_after is None:
+                _label_and_report(plan, staged, applied, model, store, result, files, uri=uri, progress=progress,
+                              timer=timer)
+    status = STATUSES[stop_after]
+    doc = run_manifest(result, plan, files, status=status)
+    doc["fingerprints"] = fingerprints(stage, doc)
+    return result, doc
 
-    t = time.perf_counter()
-    model = fit_stage(plan, applied)
-    model.save(run_dir / "label_model.json")
-    timer.add("fit", t)
-    result.label_model = type(model).__name__
-    if stop_after == "fit":
-        return result
 
+def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, model: BaseLabelModel,
+                      store: VoteStore, result: RunResult, files: list[Path], *, uri: str | None,
+                      progress: bool | None, timer: Timer) -> None:
+    """Predict, route and write the labels; build the report; log to MLflow (all into the stage)."""
+    from weaksup.tracking import log_run
+
+    config = plan.config
     t = time.perf_counter()
-    written = write_stage(plan, applied, model, store, progress=progress)
+    written = write_stage(staged, applied, model, store, progress=progress)
     timer.add("predict+route+write", t)
     result.label_counts, result.status_counts = written.label_counts, written.status_counts
     result.conflicts = written.conflicts
@@ -155,7 +214,8 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
                            "split": config.gold.split, "counts": plan.gold.counts(),
                            "describe": plan.gold.describe()}
         if config.output.report:
-            result.report_path = report.write_html(config.report_path)
+            report.write_html(staged.config.report_path)
+            result.report_path = config.report_path
         timer.add("evaluate+report", t)
 
     if uri is not None and report is not None:
@@ -168,13 +228,9 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
         result.mlflow_uri, result.mlflow_run_id = uri, log_run(config, report, plan.gold, summary, doc,
                                                                run_name=f"{config.task.name}-{result.rule_version}")
         timer.add("mlflow", t)
-    write_manifest(run_dir / "run.json", run_manifest(result, plan, files))
     if report is not None:
         report.close()
         result.report = report
-    result.timings["total"] = time.perf_counter() - started
-    logger.info("run finished in %.1f s", result.timings["total"])
-    return result
 
 
 __all__ = ["LABEL_COLUMNS", "Run", "RunPlan", "RunResult", "VoteStore", "load_run", "load_votes", "run",

@@ -29,10 +29,18 @@ if TYPE_CHECKING:
 RUN_FORMAT = "weaksup.Run"
 
 
-def run_manifest(result: RunResult, plan: RunPlan, files: list[Path]) -> dict[str, Any]:
-    """What ``run.json`` records: config, LFs, gold set, counts, metrics, outputs, MLflow run, timings."""
+#: What a run that stopped early wrote (``weaksup apply`` / ``weaksup fit``): its ``run.json`` status.
+STATUSES = {"apply": "applied", "fit": "fitted", None: "finished"}
+
+
+def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status: str = "finished") -> dict[str, Any]:
+    """What ``run.json`` records: config, LFs, gold set, counts, metrics, outputs, MLflow run, timings.
+
+    ``status`` is ``"finished"``, or ``"applied"`` / ``"fitted"`` for a run that stopped after that stage
+    (its ``outputs`` then name only what it wrote).
+    """
     return {
-        "format": RUN_FORMAT, "format_version": 1, "status": "finished",
+        "format": RUN_FORMAT, "format_version": 1, "status": status,
         "task": result.config.task.name, "task_type": plan.task.name, "label_space": list(plan.label_space),
         "project": result.config.project, "config_source": result.config.source,
         "config": result.config.to_dict(),
@@ -46,12 +54,53 @@ def run_manifest(result: RunResult, plan: RunPlan, files: list[Path]) -> dict[st
                    "timeouts": result.timeouts,
                    "prep": result.prep, "chunks": result.chunks},
         "metrics": result.metrics,
-        "outputs": {"labels": result.labels_path.name, "votes": "votes/", "label_model": "label_model.json",
-                    "report": result.report_path.name if result.report_path else None},
+        "outputs": run_outputs(result, status),
         "mlflow": {"uri": result.mlflow_uri, "run_id": result.mlflow_run_id},
         "timings": result.timings,
         "environment": {"python": platform.python_version()},
     }
+
+
+def run_outputs(result: RunResult, status: str) -> dict[str, str | None]:
+    """The run folder entries a run wrote (names relative to the run folder; a report elsewhere by its path)."""
+    report = result.report_path
+    return {"labels": result.labels_path.name if status == "finished" else None,
+            "votes": "votes/",
+            "label_model": "label_model.json" if status != "applied" else None,
+            "report": None if report is None else report.name if report.parent == result.run_dir else str(report),
+            "clean": "clean/" if result.config.output.write_clean else None}
+
+
+def fingerprint(path: Path) -> dict[str, Any]:
+    """A cheap identity of a file: its size and a sha256 of its first and last 64 KiB (the whole of a small
+    file). It tells apart the outputs of two runs without reading a large labels file whole."""
+    import hashlib
+
+    size = path.stat().st_size
+    digest = hashlib.sha256(str(size).encode())
+    with open(path, "rb") as fh:
+        digest.update(fh.read(_SAMPLE))
+        if size > _SAMPLE:
+            fh.seek(max(size - _SAMPLE, _SAMPLE))
+            digest.update(fh.read(_SAMPLE))
+    return {"size": size, "sha256_sample": digest.hexdigest()}
+
+
+_SAMPLE = 1 << 16
+
+
+def fingerprints(folder: Path, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fingerprints of the files a manifest claims in ``folder`` (a folder by its ``index.json``)."""
+    from weaksup.pipeline.folder import outputs_of
+
+    found = {}
+    for name in outputs_of(doc):
+        path = folder / name
+        if path.is_dir():
+            path = path / "index.json"
+        if path.is_file():
+            found[path.relative_to(folder).as_posix()] = fingerprint(path)
+    return found
 
 
 def manifest_text(doc: dict[str, Any]) -> str:
@@ -63,16 +112,6 @@ def write_manifest(path: Path, doc: dict[str, Any]) -> None:
     """Write ``run.json`` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(manifest_text(doc), encoding="utf-8")
-
-
-def remove_stale_temporaries(run_dir: Path) -> None:
-    """Temporary files a killed run left behind (``atomic_path`` names them ``.<name>.<random><suffix>``)."""
-    if run_dir.is_dir():
-        for folder in (run_dir, run_dir / "votes"):
-            if folder.is_dir():
-                for tmp in folder.glob(".*.*"):
-                    if tmp.is_file() and not tmp.name.startswith(".weaksup-write-check"):
-                        tmp.unlink(missing_ok=True)
 
 
 @dataclass
@@ -91,7 +130,11 @@ class Run:
     @property
     def labels_path(self) -> Path:
         """The labels output file."""
-        return self.run_dir / str(self.manifest["outputs"]["labels"])
+        name = self.manifest["outputs"].get("labels")
+        if not name:
+            raise DataError(f"{self.run_dir}: this run stopped after {self.manifest.get('status')!r} and wrote no "
+                            "labels; run `weaksup run CONFIG` for them")
+        return self.run_dir / str(name)
 
     @property
     def labels(self) -> pd.DataFrame:
@@ -155,8 +198,13 @@ def load_votes(run_dir: str | os.PathLike[str]) -> VoteMatrix:
                       faults={k: sum(p.faults.get(k, 0) for p in parts) for k in first.lf_names})
 
 
-def load_run(run_dir: str | os.PathLike[str]) -> Run:
+def load_run(run_dir: str | os.PathLike[str], *, verify: bool = True) -> Run:
     """Read a run folder written by :func:`weaksup.pipeline.run` (its ``run.json``).
+
+    A publish that was cut short (a run killed between its renames) is finished first. With ``verify``
+    (the default) the folder's parts must be the ones ``run.json`` describes: every output it claims is
+    there with the fingerprint it recorded, and the labels, the saved votes and ``run.json`` count the
+    same rows; otherwise a :class:`DataError` lists what disagrees (the folder mixes two runs).
 
     Examples
     --------
@@ -165,10 +213,14 @@ def load_run(run_dir: str | os.PathLike[str]) -> Run:
     ...
     weaksup.errors.DataError: no/such/run: not a run folder (no run.json); run `weaksup run CONFIG` first...
     """
+    from weaksup.pipeline.folder import recover_pending
+
     folder = Path(run_dir)
     path = folder / "run.json"
     if folder.is_file() and folder.name == "run.json":
         folder, path = folder.parent, folder
+    if folder.is_dir():
+        recover_pending(folder)
     if not path.is_file():
         raise DataError(f"{run_dir}: not a run folder (no run.json); run `weaksup run CONFIG` first, or give the "
                         "folder of its output.path")
@@ -176,7 +228,53 @@ def load_run(run_dir: str | os.PathLike[str]) -> Run:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise DataError(f"{path}: not valid JSON ({exc}); the run folder is damaged, re-run it") from None
-    if manifest.get("format") != RUN_FORMAT:
-        raise DataError(f"{path}: not a weaksup run manifest (format {manifest.get('format')!r})")
+    if not isinstance(manifest, dict) or manifest.get("format") != RUN_FORMAT:
+        got = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+        raise DataError(f"{path}: not a weaksup run manifest (format {got!r})")
+    if verify:
+        check_parts(folder, manifest)
     config = RunConfig.from_dict(manifest["config"], source=str(path), project=manifest.get("project"))
     return Run(folder, manifest, config)
+
+
+def check_parts(folder: Path, manifest: dict[str, Any]) -> None:
+    """The parts of a run folder agree with its ``run.json`` (see :func:`load_run`); a DataError otherwise."""
+    problems = []
+    for name, expected in (manifest.get("fingerprints") or {}).items():
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif fingerprint(path) != expected:
+            problems.append(f"{name} is not the file this run wrote (its size or bytes differ)")
+    rows = (manifest.get("counts") or {}).get("rows")
+    outputs = manifest.get("outputs") or {}
+    index = folder / "votes" / "index.json"
+    if outputs.get("votes") and index.is_file():
+        try:
+            parts = json.loads(index.read_text(encoding="utf-8"))["parts"]
+            voted = sum(int(p["rows"]) for p in parts)
+        except (OSError, ValueError, KeyError, TypeError):
+            problems.append("votes/index.json is unreadable")
+        else:
+            if voted != rows:
+                problems.append(f"votes/ holds {voted:,} rows")
+    elif outputs.get("votes"):
+        problems.append("votes/index.json is missing")
+    labels = outputs.get("labels")
+    if labels and (folder / labels).is_file() and str(labels).lower().endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        try:
+            n = pq.ParquetFile(folder / labels).metadata.num_rows
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is a problem to report, not a crash
+            problems.append(f"{labels} is unreadable ({exc})")
+        else:
+            if n != rows:
+                problems.append(f"{labels} holds {n:,} rows")
+    elif labels and not (folder / labels).is_file():
+        problems.append(f"{labels} is missing")
+    if problems:
+        raise DataError(f"{folder}: the parts of this run folder disagree with its run.json ({rows} rows, "
+                        f"rule_version {manifest.get('rule_version')}): " + "; ".join(problems)
+                        + ". It mixes the outputs of different runs (or a file was changed or copied in): run "
+                        "`weaksup run CONFIG` again to rewrite it, or load_run(..., verify=False) to read it anyway")

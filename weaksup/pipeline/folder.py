@@ -1,0 +1,252 @@
+"""The run folder as one unit: an exclusive lock, a staging folder, one publish, and recovery.
+
+A run never writes into the published run folder (the folder of ``output.path``) while it works:
+
+1. It takes an exclusive ``flock`` on the folder (:class:`FolderLock`); a second run on the same folder
+   waits up to ``WEAKSUP_LOCK_TIMEOUT`` seconds (default 10), then stops naming the holder (pid,
+   start time, config). A lock dies with its process, so a killed run's lock is simply taken over.
+2. It works in a staging folder ``<run folder>/.weaksup-stage-<pid>-<hex8>/`` (:class:`Stage`) on the same
+   file system: the published ``votes/`` (and ``clean/``) are hard-linked into it (free, no copy), so
+   unchanged LF columns are reused while the published files stay untouched; a killed run's stage is
+   adopted by the next run, so ``--resume`` reuses its finished chunks.
+3. When everything is written it commits: ``run.json`` is written last *inside* the stage. Publishing then
+   renames each output into the run folder (the previous run's entries moved aside), ``run.json`` last.
+   A publish cut short (a kill between two renames) is finished by the next run or :func:`load_run`
+   (:func:`recover`): a committed stage is always rolled forward, an uncommitted one never published.
+
+So after any failure the published folder is one run's whole output, and renames cost nothing (no
+copy of the labels). Only names weaksup makes (:data:`weaksup._io.STAGE_PATTERN`,
+:data:`weaksup._io.TEMP_PATTERN`) are ever swept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from weaksup._io import STAGE_PATTERN, pid_alive
+from weaksup.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+#: The environment variable giving how long (seconds) a run waits for another run's lock on its folder.
+LOCK_TIMEOUT_ENV = "WEAKSUP_LOCK_TIMEOUT"
+#: The default wait for the lock, in seconds.
+LOCK_TIMEOUT = 10.0
+#: Who holds the folder: written in the stage as soon as the lock is taken.
+HOLDER = "holder.json"
+#: The manifest: in the stage it is the commit mark (written last), in the run folder it is published last.
+MANIFEST = "run.json"
+#: Inside a stage: the previous run's entries moved aside while publishing (deleted with the stage).
+REPLACED = "replaced"
+
+
+def lock_timeout() -> float:
+    """The lock wait from ``WEAKSUP_LOCK_TIMEOUT`` (seconds), else :data:`LOCK_TIMEOUT`."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "")
+    try:
+        value = float(raw) if raw.strip() else LOCK_TIMEOUT
+    except ValueError:
+        raise DataError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds; set it to e.g. 30") from None
+    if not value >= 0 or value == float("inf"):
+        raise DataError(f"{LOCK_TIMEOUT_ENV}={raw!r} must be a finite number of seconds >= 0")
+    return value
+
+
+def stages(folder: Path) -> list[Path]:
+    """The staging folders in ``folder`` (live or not), oldest first."""
+    try:
+        found = [Path(e.path) for e in os.scandir(folder)
+                 if STAGE_PATTERN.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(found, key=_mtime)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def holders(folder: Path) -> list[dict[str, Any]]:
+    """What the staging folders of ``folder`` say about the runs that made them (pid, start, config)."""
+    found = []
+    for stage in stages(folder):
+        try:
+            found.append(json.loads((stage / HOLDER).read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+class FolderLock:
+    """An exclusive ``flock`` on a run folder for the life of a run (see the module docstring).
+
+    Parameters
+    ----------
+    folder : Path
+        The run folder (it exists).
+    timeout : float, optional
+        Seconds to wait for another run to finish (default: :func:`lock_timeout`).
+    """
+
+    def __init__(self, folder: Path, timeout: float | None = None) -> None:
+        self.folder = folder
+        self.timeout = lock_timeout() if timeout is None else timeout
+        self._fd: int | None = None
+
+    def __enter__(self) -> FolderLock:
+        import fcntl
+
+        fd = self._open()
+        deadline = time.monotonic() + self.timeout
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise DataError(self._busy()) from None
+                if not waited:
+                    logger.warning("%s is in use by another weaksup run; waiting up to %g s", self.folder,
+                                   self.timeout)
+                    waited = True
+                time.sleep(0.05)
+            except OSError:
+                os.close(fd)
+                raise
+        self._fd = fd
+        return self
+
+    def _open(self) -> int:
+        """A descriptor to lock: the folder itself (no lock file to leave behind)."""
+        try:
+            return os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise DataError(f"cannot open the output folder {self.folder} to lock it ({exc.strerror or exc}); "
+                            "fix its permissions or change output.path") from None
+
+    def _busy(self) -> str:
+        who = holders(self.folder)
+        if who:
+            h = who[-1]
+            alive = "" if pid_alive(int(h.get("pid", 0))) else " (no longer running: a process it started may " \
+                                                             "still hold the lock)"
+            holder = (f"pid {h.get('pid')} on {h.get('host')}{alive}, started {h.get('started')}, "
+                      f"config {h.get('config')}")
+        else:
+            holder = "a process that has not said who it is yet"
+        return (f"the output folder {self.folder} is in use by another weaksup run ({holder}); it was not free "
+                f"after {self.timeout:g} s. Wait for that run to finish (or stop it), set {LOCK_TIMEOUT_ENV} to "
+                "wait longer, or give this run another output.path")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the lock
+            self._fd = None
+
+
+def is_committed(stage: Path) -> bool:
+    """Whether ``stage`` holds a whole run waiting to be published (its ``run.json`` is written)."""
+    return (stage / MANIFEST).is_file()
+
+
+def recover(folder: Path) -> int:
+    """Finish the publish of every committed stage in ``folder``, oldest first; returns how many.
+
+    Call it holding the folder's lock.
+    """
+    done = 0
+    for stage in stages(folder):
+        if is_committed(stage):
+            logger.warning("finishing the publish of a run that was interrupted while publishing (%s)", stage.name)
+            publish(folder, stage)
+            done += 1
+    return done
+
+
+def pending(folder: Path) -> bool:
+    """Whether a committed stage waits in ``folder`` (a publish was cut short)."""
+    return any(is_committed(s) for s in stages(folder))
+
+
+def recover_pending(folder: Path) -> None:
+    """For readers: finish a publish cut short, if any, taking the lock (a read-only folder is left as is)."""
+    if not pending(folder):
+        return
+    with contextlib.suppress(OSError, DataError), FolderLock(folder):
+        recover(folder)
+
+
+def outputs_of(manifest: dict[str, Any]) -> list[str]:
+    """The entries of the run folder a manifest claims (direct children: files, or folders ending in ``/``)."""
+    names = []
+    for value in (manifest.get("outputs") or {}).values():
+        if isinstance(value, str) and value:
+            name = value.rstrip("/")
+            if name and "/" not in name and "\\" not in name and name not in (".", "..", MANIFEST):
+                names.append(name)
+    return names
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A manifest (``run.json``) as a dict; empty when it is missing or unreadable."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def publish(folder: Path, stage: Path) -> None:
+    """Move a committed stage's outputs into ``folder``, the previous run's aside, ``run.json`` last.
+
+    Idempotent: a publish cut short is finished by calling it again.
+    """
+    new = read_manifest(stage / MANIFEST)
+    produced = outputs_of(new)
+    old = read_manifest(folder / MANIFEST)
+    replaced = stage / REPLACED
+    replaced.mkdir(exist_ok=True)
+    # the previous run's outputs this run does not replace (a stale report, model, clean/) go with it
+    for name in outputs_of(old):
+        if name not in produced and (os.path.lexists(folder / name)):
+            _move_aside(folder / name, replaced)
+    for name in produced:
+        source, target = stage / name, folder / name
+        if not os.path.lexists(source):
+            continue  # published before the interruption
+        if source.is_dir() and not source.is_symlink() and os.path.lexists(target):
+            _move_aside(target, replaced)
+        os.replace(source, target)
+    os.replace(stage / MANIFEST, folder / MANIFEST)
+    _fsync_dir(folder)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def _move_aside(path: Path, replaced: Path) -> None:
+    target = replaced / path.name
+    n = 0
+    while os.path.lexists(target):
+        n += 1
+        target = replaced / f"{path.name}.{n}"
+    os.replace(path, target)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

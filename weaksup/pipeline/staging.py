@@ -1,0 +1,223 @@
+"""A run's staging folder (:class:`Stage`): made, seeded with hard links, adopted after a kill, published;
+and :func:`user_paths`, which keeps staging and temporary names out of every message (see
+:mod:`weaksup.pipeline.folder` for the whole protocol)."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from weaksup._io import TEMP_PATTERN, remove_stale_temporaries, stage_name
+from weaksup.errors import DataError
+from weaksup.pipeline.folder import HOLDER, MANIFEST, is_committed, outputs_of, publish, read_manifest, recover, stages
+
+logger = logging.getLogger(__name__)
+
+#: The names a vote folder may hold besides ``part-*`` files (anything else means the folder is not weaksup's).
+_VOTE_FILES = ("index.json",)
+
+
+def check_owned(folder: Path, name: str, claimed: bool) -> None:
+    """``folder/name`` (``votes``, ``clean``) is weaksup's to replace: absent, claimed by the published
+    ``run.json``, or holding only part files and ``index.json``; else a DataError (a user's own folder)."""
+    path = folder / name
+    if claimed or not os.path.lexists(path):
+        return
+    foreign = not path.is_dir() or path.is_symlink()
+    if not foreign:
+        for entry in os.scandir(path):
+            if not (entry.name.startswith("part-") or entry.name in _VOTE_FILES or TEMP_PATTERN.fullmatch(entry.name)):
+                foreign = True
+                break
+    if foreign:
+        raise DataError(f"{path} exists and was not written by weaksup; a run would replace it with its {name}/. "
+                        "Move it away, or give output.path a folder of its own")
+
+
+class Stage:
+    """A run's staging folder in the run folder (see the module docstring)."""
+
+    def __init__(self, folder: Path, path: Path) -> None:
+        self.folder, self.path = folder, path
+
+    @classmethod
+    def open(cls, folder: Path, *, config_source: str, votes_key: str | None, reuse: bool,
+             clean: bool) -> Stage:
+        """Sweep leftovers and make this run's stage; call it holding the lock.
+
+        ``votes_key``: the key of the vote store (:attr:`VoteStore.key`): a dead run's stage whose
+        ``votes/index.json`` has it is adopted (its finished chunks are reused); otherwise the published
+        ``votes/`` (and ``clean/`` when ``clean``) are hard-linked in. ``reuse=False`` starts empty.
+        """
+        recover(folder)
+        published = read_manifest(folder / MANIFEST)
+        claimed = outputs_of(published)
+        check_owned(folder, "votes", "votes" in claimed)
+        if clean:
+            check_owned(folder, "clean", "clean" in claimed)
+        for sub in (folder, folder / "votes", folder / "clean"):
+            remove_stale_temporaries(sub)
+        path = folder / stage_name()
+        adopted = None
+        for old in reversed(stages(folder)):  # the newest first
+            if adopted is None and reuse and votes_key is not None and _votes_key(old) == votes_key:
+                adopted = old
+            else:
+                shutil.rmtree(old, ignore_errors=True)
+        if adopted is not None:
+            os.replace(adopted, path)
+            for entry in os.scandir(path):
+                if entry.name not in ("votes", "clean"):
+                    _remove(Path(entry.path))
+            for sub in (path / "votes", path / "clean"):
+                for entry in list(os.scandir(sub)) if sub.is_dir() else []:
+                    if TEMP_PATTERN.fullmatch(entry.name):
+                        _remove(Path(entry.path))
+            logger.info("continuing from the votes of an earlier run that stopped before it finished")
+        else:
+            path.mkdir()
+            if reuse:
+                _link_tree(folder / "votes", path / "votes")
+                if clean:
+                    _link_tree(folder / "clean", path / "clean")
+        stage = cls(folder, path)
+        stage.write_holder(config_source)
+        return stage
+
+    def write_holder(self, config_source: str) -> None:
+        """Say who holds the folder (read by a second run that finds it locked)."""
+        doc = {"pid": os.getpid(), "host": socket.gethostname(),
+               "started": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+               "config": config_source}
+        (self.path / HOLDER).write_text(json.dumps(doc), encoding="utf-8")
+
+    @property
+    def has_votes(self) -> bool:
+        """Whether the stage holds saved votes (``votes/index.json``)."""
+        return (self.path / "votes" / "index.json").is_file()
+
+    def progress(self) -> bool:
+        """Whether the stage holds votes this run wrote (an index that is not the published one)."""
+        index = self.path / "votes" / "index.json"
+        if not index.is_file():
+            return False
+        published = self.folder / "votes" / "index.json"
+        try:
+            return not (published.is_file() and os.path.samefile(index, published))
+        except OSError:
+            return True
+
+    def commit_and_publish(self, manifest_text: str) -> None:
+        """Write ``run.json`` in the stage (the run is whole), then publish it."""
+        from weaksup._io import atomic_path
+
+        os.unlink(self.path / HOLDER)
+        with atomic_path(self.path / MANIFEST) as tmp:
+            tmp.write_text(manifest_text, encoding="utf-8")
+        publish(self.folder, self.path)
+
+    def abandon(self) -> None:
+        """After a failure: keep the stage when it holds new votes (the next run resumes from them), else
+        remove it."""
+        if self.path.exists() and not is_committed(self.path) and not self.progress():
+            shutil.rmtree(self.path, ignore_errors=True)
+        elif self.path.exists() and not is_committed(self.path):
+            with contextlib.suppress(OSError):
+                os.unlink(self.path / HOLDER)
+
+
+def _votes_key(stage: Path) -> str | None:
+    doc = read_manifest(stage / "votes" / "index.json")
+    key = doc.get("key")
+    return key if isinstance(key, str) else None
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Hard-link every file (and symlink, as a symlink) directly in ``source`` into a new ``target``;
+    copy where the file system has no hard links."""
+    if not source.is_dir() or source.is_symlink():
+        return
+    target.mkdir(exist_ok=True)
+    for entry in os.scandir(source):
+        if TEMP_PATTERN.fullmatch(entry.name) or entry.is_dir(follow_symlinks=False):
+            continue
+        dest = target / entry.name
+        try:
+            os.link(entry.path, dest, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                raise
+            if entry.is_symlink():
+                os.symlink(os.readlink(entry.path), dest)
+            else:
+                shutil.copy2(entry.path, dest)
+
+
+class _UserPaths(logging.Filter):
+    """Rewrites a log record's message so it names the user's paths, not staging or temporary ones."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from weaksup._io import user_path
+
+        if record.args:
+            record.msg, record.args = user_path(record.getMessage()), None
+        else:
+            record.msg = user_path(str(record.msg))
+        return True
+
+
+#: The loggers whose messages may name files of a run's stage.
+_STAGE_LOGGERS = ("weaksup.pipeline", "weaksup.pipeline.vote_store", "weaksup.pipeline.voting",
+                  "weaksup.pipeline.stages", "weaksup.pipeline.folder", "weaksup.pipeline.inputs",
+                  "weaksup.report.core", "weaksup.votes", "weaksup.models.base")
+
+
+@contextlib.contextmanager
+def user_paths(folder: Path, source: str) -> Iterator[None]:
+    """Errors and log messages inside name the user's paths, never a temporary or staging name.
+
+    An ``OSError`` becomes a :class:`DataError` naming the path and the fix (the previous run in
+    ``folder`` is unchanged); a :class:`WeakSupError` keeps its class with its message mapped.
+    """
+    from weaksup._io import NO_ROOM, user_path
+    from weaksup.errors import WeakSupError
+
+    mapper = _UserPaths()
+    loggers = [logging.getLogger(name) for name in _STAGE_LOGGERS]
+    for log in loggers:
+        log.addFilter(mapper)
+    try:
+        yield
+    except OSError as exc:
+        where = user_path(exc.filename) if exc.filename else str(folder)
+        reason = user_path(exc.strerror or str(exc))
+        if exc.errno in NO_ROOM or "written" in reason:
+            fix = "the disk is full or a file-size limit was reached: free some space, or write elsewhere (output.path)"
+        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            fix = f"the folder is not writable: fix its permissions, or change output.path in {source}"
+        else:
+            fix = f"fix the cause, or change output.path in {source}"
+        what = "cannot write" if Path(where).is_relative_to(folder) else "the run stopped at"
+        raise DataError(f"{what} {where}: {reason}; {fix}. The previous run in {folder} is unchanged, and the "
+                        "votes computed so far are kept for the next run") from exc
+    except WeakSupError as exc:
+        exc.args = tuple(user_path(a) if isinstance(a, str) else a for a in exc.args)
+        raise
+    finally:
+        for log in loggers:
+            log.removeFilter(mapper)
