@@ -39,7 +39,7 @@ CASES = {
     "missing input file": (lambda p: write_config(p, input={"path": "nope.csv"}),
                            ["nope.csv' does not exist", "check input.path"]),
     "malformed CSV line": (lambda p: _csv(p, "row_id,text\na,hello\nb,hi,there\n"),
-                           ["bad.csv: malformed CSV", "line 3", "Quote fields"]),
+                           ["bad.csv line 3:", "3 field(s) where the header has 2", "quote fields"]),
     "malformed JSONL line": (lambda p: (p / "bad.jsonl").write_text('{"row_id": "a", "text": "x"}\n{"row_id": "b",\n')
                              and write_config(p, input={"path": "bad.jsonl"}),
                              ["bad.jsonl line 2: not valid JSON", "one JSON object"]),

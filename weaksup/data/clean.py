@@ -108,7 +108,8 @@ def prepare(
     frame : pandas.DataFrame
         The rows, with a unique ``id_column``.
     text : str, default "text"
-        The column to clean; rows where it is missing are kept (LFs abstain on them).
+        The column to clean (strings; a category of strings is decoded); rows where it is missing,
+        empty or only whitespace are kept with the text None (LFs abstain, the row goes to review).
     normalize : bool, default True
         Unicode NFKC, zero-width characters and byte-order marks removed, whitespace runs
         to one space, trimmed.
@@ -145,11 +146,14 @@ def prepare(
         raise DataError(f"unknown mask(s) {sorted(unknown)}; choose from {sorted(MASKS)}")
     out = frame.copy()
     arr = pa.array(out[text], from_pandas=True)
+    if pa.types.is_dictionary(arr.type):  # a pandas category of strings
+        arr = arr.cast(arr.type.value_type)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_null(arr.type)):
         raise DataError(f"column {text!r} must hold text; it holds {arr.type}")
     arr = arr.cast(pa.large_string())
     if normalize:
         arr = _normalise(arr)
+    arr = _blank_to_missing(arr, trimmed=normalize)
     missing = int(arr.null_count)
     exact = near = 0
     if duplicates:
@@ -169,6 +173,14 @@ def prepare(
     report = PrepReport(rows=len(out), missing_text=missing, exact_duplicates=exact, near_duplicates=near)
     logger.info("prepared %d rows: %s", len(out), report.to_dict())
     return out, report
+
+
+def _blank_to_missing(arr: pa.Array, *, trimmed: bool) -> pa.Array:
+    """Empty and whitespace-only texts as missing (None): LFs abstain and the row goes to review."""
+    blank = pc.equal(arr if trimmed else pc.utf8_trim_whitespace(arr), "")
+    if not pc.any(blank).as_py():
+        return arr
+    return pc.if_else(blank, pa.scalar(None, arr.type), arr)
 
 
 def as_text_series(arr: pa.Array, index: pd.Index) -> pd.Series:

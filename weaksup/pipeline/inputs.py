@@ -62,7 +62,8 @@ def read_chunks(config: RunConfig, columns: list[str] | None) -> Iterator[pd.Dat
         return
     strings = [config.input.id_column] + ([config.input.text_column] if config.input.text_column else [])
     yield from iter_chunks(config.resolve(config.input.path, "input.path"), chunk_rows=config.input.chunk_rows,
-                           columns=columns, string_columns=strings, encoding=config.input.encoding)
+                           columns=columns, string_columns=strings, required=[config.input.id_column],
+                           encoding=config.input.encoding)
 
 
 def clean_frame(config: RunConfig, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -81,23 +82,26 @@ def clean_frame(config: RunConfig, frame: pd.DataFrame) -> tuple[pd.DataFrame, i
 
 
 def where(config: RunConfig, position: int) -> str:
-    """Where row ``position`` is, for messages (CSV lines assume no multi-line fields).
+    """Where row ``position`` is, for messages: the real line of a CSV or JSON Lines row (quoted fields
+    spanning lines and blank lines counted: the file is scanned, on this error path only), the part file
+    of a Parquet folder's row.
 
     Examples
     --------
     >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "comments.csv"},
     ...                               "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.csv"}})
-    >>> where(config, 7)
+    >>> where(config, 7)  # (a file that cannot be read: the line assumes one line per row)
     'comments.csv row 7 (line 9)'
     """
+    from weaksup.data import locate_row
+
     if config.input.example:
         return f"row {position} of the {config.input.example} example"
-    suffix = Path(config.input.path).suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        return f"{config.input.path} row {position} (line {position + 2})"
-    if suffix in (".jsonl", ".ndjson"):
-        return f"{config.input.path} row {position} (line {position + 1}, counting non-blank lines)"
-    return f"{config.input.path} row {position}"
+    try:
+        path = config.resolve(config.input.path, "input.path")
+    except Exception:  # noqa: BLE001 - a message helper never fails
+        path = Path(config.input.path)
+    return locate_row(path, position, encoding=config.input.encoding, name=config.input.path)
 
 
 def chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:

@@ -1,0 +1,240 @@
+"""Strict CSV/TSV reading: every line has the header's fields, the header names are unique, quotes close.
+
+The rows are parsed by the Arrow CSV reader (C++, no Python per row); a line with more or fewer fields
+than the header stops the read through Arrow's invalid-row hook, which fires on bad lines only. The
+real line number (quoted fields may span lines) is then found by a second, slower scan of the file with
+Python's :mod:`csv` module, on the error path only. Columns named in ``strings`` are kept as text; the
+others are converted per chunk the way pandas' reader infers them (integers, floats, booleans, else text).
+"""
+
+from __future__ import annotations
+
+import csv
+import mmap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from weaksup.data.columns import check_present
+from weaksup.errors import DataError
+
+_TRUE = ["True", "TRUE", "true"]
+_FALSE = ["False", "FALSE", "false"]
+_QUOTE_FIX = "close the quote, or double quotes inside a quoted field (\"\")"
+
+
+def separator(file: Path) -> str:
+    """The field separator of a delimited file: tab for ``.tsv``, else comma."""
+    return "\t" if file.suffix.lower() == ".tsv" else ","
+
+
+def read_header(file: Path, encoding: str) -> list[str]:
+    """The header's column names, checked: present and unique (empty names become ``Unnamed: <i>``
+    as pandas names them)."""
+    try:
+        with open(file, encoding=_python_encoding(encoding), newline="") as fh:
+            header = next(csv.reader(fh, delimiter=separator(file)), None)
+    except UnicodeDecodeError:
+        raise bad_encoding(file, encoding) from None
+    except csv.Error as exc:
+        raise DataError(f"{file} line 1: cannot read the header line ({exc}); {_QUOTE_FIX}") from None
+    if not header:
+        raise DataError(f"{file}: the file is empty (no header line); a CSV input needs a header and rows")
+    names = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            raise DataError(f"{file} line 1: the header names column {name!r} twice (columns {seen[name] + 1} "
+                            f"and {i + 1}); rename one so every column has its own name")
+        seen[name] = i
+    return names
+
+
+def csv_chunks(file: Path, rows: int, wanted: list[str] | None, strings: set[str], encoding: str
+               ) -> Iterator[pd.DataFrame]:
+    """The rows of a CSV/TSV file in frames of ``rows`` rows (the last may be shorter), checked strictly."""
+    import pyarrow.csv as pacsv
+
+    header = read_header(file, encoding)
+    check_present(file, header, wanted)
+    _check_quotes(file, encoding)
+    bad: list[Any] = []
+
+    def on_bad_row(row: Any) -> str:
+        bad.append(row)
+        return "error"
+
+    read = pacsv.ReadOptions(block_size=1 << 24, encoding=_arrow_encoding(encoding), column_names=header,
+                             skip_rows=0)
+    parse = pacsv.ParseOptions(delimiter=separator(file), newlines_in_values=True, invalid_row_handler=on_bad_row)
+    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.large_string()), null_values=[""],
+                                   strings_can_be_null=True, include_columns=wanted)
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    first = True
+    try:
+        with pacsv.open_csv(file, read_options=read, parse_options=parse, convert_options=convert) as reader:
+            for batch in reader:
+                if first:  # the header line, read as a row of its own names
+                    batch, first = batch.slice(1), False
+                pending.append(batch)
+                size += batch.num_rows
+                while size >= rows:
+                    table = pa.Table.from_batches(pending)
+                    yield _frame(table.slice(0, rows), strings)
+                    rest = table.slice(rows)
+                    pending, size = rest.to_batches(), rest.num_rows
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if bad:
+            raise _field_count_error(file, encoding, len(header), bad[0]) from None
+        if isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc):
+            raise bad_encoding(file, encoding) from None
+        raise DataError(f"{file}: malformed CSV ({exc}); {_QUOTE_FIX}") from None
+    if size:
+        yield _frame(pa.Table.from_batches(pending), strings)
+
+
+def _frame(table: pa.Table, strings: set[str]) -> pd.DataFrame:
+    columns = {name: (table.column(name).to_pandas() if name in strings else _like_pandas(table.column(name)))
+               for name in table.column_names}
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+
+
+def _like_pandas(column: pa.ChunkedArray) -> pd.Series:
+    """A text column converted as pandas' CSV reader infers it: int64, uint64, float64 (int with blanks),
+    bool, else text (``nan`` stays text, as pandas keeps it when only empty fields are missing)."""
+    values = column.combine_chunks()
+    present = values.drop_null()
+    if len(present) == 0:
+        return pd.Series(pa.array([None] * len(values), pa.float64()).to_pandas())
+    converted = _numbers(values)
+    if converted is not None:
+        return converted
+    if pc.all(pc.is_in(present, pa.array(_TRUE + _FALSE, pa.large_string()))).as_py():
+        flags = pc.is_in(values, pa.array(_TRUE, pa.large_string()))
+        series = pd.Series(flags.to_numpy(zero_copy_only=False))
+        return series if values.null_count == 0 else series.astype(object).where(values.is_valid().to_numpy(
+            zero_copy_only=False), float("nan"))
+    return pd.Series(values.to_pandas())
+
+
+def _numbers(values: pa.Array) -> pd.Series | None:
+    """``values`` as int64, uint64 or float64 (the first that holds them all), else None. Like pandas,
+    surrounding whitespace and a leading ``+`` are allowed (tried only when the plain cast fails)."""
+    trimmed: pa.Array | None = None
+    for target in (pa.int64(), pa.uint64(), pa.float64()):
+        for plain in (True, False):
+            if not plain and trimmed is None:
+                trimmed = pc.replace_substring_regex(values, r"^[\t\n\v\f\r ]*\+?|[\t\n\v\f\r ]+$", "")
+            candidate = values if plain else trimmed
+            try:
+                converted = pc.cast(candidate, target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
+            if target == pa.float64() and pc.any(pc.match_substring_regex(candidate, r"^[+-]?nan$",
+                                                                          ignore_case=True)).as_py():
+                return None  # pandas keeps a column holding "nan" as text
+            return pd.Series(converted.to_pandas())
+    return None
+
+
+def _check_quotes(file: Path, encoding: str) -> None:
+    """An odd number of quote characters may be a quote never closed (the rest of the file read into one
+    field); the slower :mod:`csv` scan then says where (a stray quote inside an unquoted field is fine)."""
+    if file.stat().st_size == 0:
+        return
+    with open(file, "rb") as raw, mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        count = 0
+        step = 1 << 26
+        for start in range(0, len(data), step):
+            count += data[start:start + step].count(b'"')
+    if count % 2 == 0:
+        return
+    line = 0
+    try:
+        with open(file, encoding=_python_encoding(encoding), newline="") as fh:
+            reader = csv.reader(fh, delimiter=separator(file), strict=True)
+            for _ in reader:
+                line = reader.line_num
+    except csv.Error as exc:
+        if "end of data" in str(exc) or "EOF" in str(exc):
+            raise DataError(f"{file} line {line + 1}: a quoted field opened here is never closed (the rest of the "
+                            f"file would be read into it); {_QUOTE_FIX}") from None
+    except UnicodeDecodeError:
+        raise bad_encoding(file, encoding) from None
+
+
+def _field_count_error(file: Path, encoding: str, expected: int, row: Any) -> DataError:
+    """The first line whose field count differs from the header's, with its real line number."""
+    line, found, text = _first_ragged(file, encoding, expected)
+    if line is None:  # the csv module sees no such line: fall back on what Arrow saw
+        found, text = row.actual_columns, row.text
+        where = f"{file} row {row.number}" if row.number is not None else f"{file}"
+    else:
+        where = f"{file} line {line}"
+    extra = ("more" if found > expected else "fewer")
+    hint = ("quote fields that contain the separator" if found > expected
+            else "every line needs every field (leave a field empty, not out)")
+    return DataError(f"{where}: {found} field(s) where the header has {expected} ({extra} fields than the header; "
+                     f"{text[:80]!r}); {hint}. Nothing was read past this line")
+
+
+def _first_ragged(file: Path, encoding: str, expected: int) -> tuple[int | None, int, str]:
+    previous = 0
+    try:
+        with open(file, encoding=_python_encoding(encoding), newline="") as fh:
+            reader = csv.reader(fh, delimiter=separator(file))
+            for record in reader:
+                if record and len(record) != expected:
+                    return previous + 1, len(record), separator(file).join(record)
+                previous = reader.line_num
+    except (csv.Error, UnicodeDecodeError):
+        pass
+    return None, 0, ""
+
+
+def bad_encoding(file: Path, encoding: str) -> DataError:
+    """The first line of ``file`` that does not decode, for the error message."""
+    with open(file, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start:exc.end]
+                return DataError(f"{file} line {number}: bytes {bad!r} are not valid {encoding}; re-save the file "
+                                 f"as UTF-8 (e.g. iconv -f latin1 -t utf-8) or set input.encoding")
+    return DataError(f"{file}: cannot be decoded as {encoding}; set input.encoding")
+
+
+def line_of_row(file: Path, position: int, encoding: str = "utf-8") -> int | None:
+    """The line on which data row ``position`` (0-based, blank lines skipped) starts, counting lines inside
+    quoted fields; None when the file has fewer rows or cannot be read. Error path only (a Python scan)."""
+    previous = 0
+    row = -1
+    try:
+        with open(file, encoding=_python_encoding(encoding), newline="") as fh:
+            reader = csv.reader(fh, delimiter=separator(file))
+            for record in reader:
+                if record:
+                    if row == position:
+                        return previous + 1
+                    row += 1
+                previous = reader.line_num
+    except (OSError, csv.Error, UnicodeDecodeError, LookupError):
+        return None
+    return None
+
+
+def _python_encoding(encoding: str) -> str:
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _arrow_encoding(encoding: str) -> str:
+    return "utf8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+__all__ = ["bad_encoding", "csv_chunks", "line_of_row", "read_header", "separator"]
