@@ -99,3 +99,24 @@ def test_distinct_rows_rebuild_the_matrix_from_each_rows_first_occurrence(shape,
     if len(L):  # each distinct row is its first occurrence
         firsts = [int(np.flatnonzero(inverse == i)[0]) for i in range(len(rows))]
         np.testing.assert_array_equal(L[firsts], rows)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+def test_a_saved_vote_out_of_range_names_the_file(tmp_path, suffix):
+    """A file whose votes no longer fit its label space (edited, or the classes changed) names the file."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = VoteMatrix([[0, 1], [1, -1]], label_space=LabelSpace(["a", "b"])).save(tmp_path / f"votes{suffix}")
+    bad = {"format": "weaksup.VoteMatrix", "format_version": 1, "lf_names": ["lf0", "lf1"], "lf_versions": ["", ""]}
+    if suffix == ".npz":
+        np.savez(path, values=np.array([[0, 1], [1, 7]], np.int8), row_ids=np.arange(2),
+                 meta=np.array(json.dumps({**bad, "label_space": ["a", "b"]})))
+    else:
+        table = pa.table({"row_id": [0, 1], "lf0": pa.array([0, 1], pa.int8()), "lf1": pa.array([1, 7], pa.int8())})
+        pq.write_table(table.replace_schema_metadata({"weaksup": json.dumps({**bad, "label_space": ["a", "b"]})}),
+                       path)
+    with pytest.raises(VoteMatrixError, match=rf"{path.name}.*vote 7 .* outside the label space"):
+        VoteMatrix.load(path)

@@ -308,8 +308,12 @@ class VoteMatrix:
         if meta.get("format") != "weaksup.VoteMatrix":
             raise VoteMatrixError(f"{path}: metadata does not describe a weaksup.VoteMatrix")
         space = meta.get("label_space")
-        return cls(
-            values, row_ids=row_ids, lf_names=meta["lf_names"], lf_versions=meta["lf_versions"],
-            label_space=LabelSpace(space) if space else None, faults=meta.get("faults"),
-            timeouts=meta.get("timeouts"),
-        )
+        try:
+            return cls(
+                values, row_ids=row_ids, lf_names=meta["lf_names"], lf_versions=meta["lf_versions"],
+                label_space=LabelSpace(space) if space else None, faults=meta.get("faults"),
+                timeouts=meta.get("timeouts"),
+            )
+        except (VoteMatrixError, KeyError, TypeError, ValueError) as exc:  # out-of-range votes, bad metadata
+            detail = str(exc) if isinstance(exc, VoteMatrixError) else f"bad metadata ({type(exc).__name__}: {exc})"
+            raise VoteMatrixError(f"{path}: {detail}") from exc

@@ -68,3 +68,69 @@ def test_resume_without_an_earlier_run_is_an_error(project):
         run_config(write_config(project), resume=True)
 
 
+
+
+def _store_with_a_part(folder):
+    """A vote store in ``folder/votes`` holding one indexed part of three rows and two LFs."""
+    import numpy as np
+    import pyarrow as pa
+
+    from weaksup import LabelSpace, keyword_lf
+    from weaksup.pipeline.vote_store import VoteStore
+
+    lfs = [keyword_lf("kw_a", "a", 0), keyword_lf("kw_b", "b", 1)]
+    store = VoteStore(folder / "votes", {"files": ["x"]})
+    ids = pa.array(["r1", "r2", "r3"])
+    keys = np.arange(3, dtype=np.uint64)
+    entry = store.write_part(0, ids, np.array([[0, -1], [-1, 1], [0, 1]], np.int8), lfs, LabelSpace(["a", "b"]),
+                             {}, {}, keys, keys)
+    store.record(0, entry)
+    return store, ids, LabelSpace(["a", "b"])
+
+
+def test_parts_carry_the_sha256_of_their_bytes_and_a_changed_part_is_not_reused(tmp_path, caplog):
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    from weaksup.pipeline.vote_store import VoteStore
+
+    store, ids, space = _store_with_a_part(tmp_path)
+    entry = store.parts[0]
+    part = tmp_path / "votes" / entry["file"]
+    assert entry["sha256"] == hashlib.sha256(part.read_bytes()).hexdigest()
+    assert entry["keys_sha256"] == hashlib.sha256(part.with_suffix(".keys.npy").read_bytes()).hexdigest()
+    again = VoteStore(tmp_path / "votes", {"files": ["x"]})
+    assert again.get(0, ids, space).columns[entry["lf_ids"][1]].tolist() == [-1, 1, 1]
+    table = pq.read_table(part)
+    pq.write_table(table.set_column(1, table.column_names[1], table.column(2)), part)  # valid Parquet, other votes
+    assert again.get(0, ids, space) is None
+    assert "part-00000.parquet" in caplog.text and "sha256" in caplog.text and "--fresh" in caplog.text
+
+
+@pytest.mark.parametrize("name", ["../../x/important.txt", "/etc/hostname", "sub/../../part.parquet", "", 3, "."])
+def test_an_index_entry_outside_votes_is_refused_before_anything_is_read(tmp_path, name):
+    from weaksup.errors import VoteMatrixError
+    from weaksup.pipeline.vote_store import VoteStore
+
+    store, _, _ = _store_with_a_part(tmp_path)
+    index = json.loads((tmp_path / "votes" / "index.json").read_text())
+    index["parts"][0]["file"] = name
+    (tmp_path / "votes" / "index.json").write_text(json.dumps(index))
+    with pytest.raises(VoteMatrixError, match=r"index\.json.*--fresh"):
+        VoteStore(tmp_path / "votes", {"files": ["x"]})
+    assert VoteStore(tmp_path / "votes", {"files": ["x"]}, reuse=False).done == 0  # what --fresh does
+
+
+def test_a_symlinked_part_leading_outside_votes_is_refused(tmp_path):
+    from weaksup.errors import VoteMatrixError
+    from weaksup.pipeline.vote_store import VoteStore
+
+    _store_with_a_part(tmp_path)
+    outside = tmp_path / "outside.parquet"
+    part = tmp_path / "votes" / "part-00000.parquet"
+    part.rename(outside)
+    part.symlink_to(outside)
+    with pytest.raises(VoteMatrixError, match="outside"):
+        VoteStore(tmp_path / "votes", {"files": ["x"]})
+    assert outside.exists()

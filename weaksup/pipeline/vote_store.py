@@ -1,8 +1,18 @@
-"""The votes of a run, saved chunk by chunk in ``<run dir>/votes/`` so that runs resume and reuse them."""
+"""The votes of a run, saved chunk by chunk in ``<run dir>/votes/`` so that runs resume and reuse them.
+
+Saved state is verified before it is reused: each part's entry in ``votes/index.json`` holds the
+sha256 of the part's bytes (and of its duplicate keys), taken from the very bytes written. A part
+whose bytes, rows or votes do not match is recomputed, with a warning naming it; the recomputed
+votes are those of ``--fresh``, so a damaged or edited part never changes the labels. An index
+entry that leads outside ``votes/`` (``../``, an absolute path, a symlink) is never read nor
+deleted: the run stops naming the entry and ``--fresh``. ``index.json`` names parts relative to
+``votes/``, so a run folder can be moved or renamed and still reused.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 from dataclasses import dataclass
@@ -13,7 +23,8 @@ import numpy as np
 import pyarrow as pa
 
 from weaksup._io import atomic_path
-from weaksup.labels import LabelSpace
+from weaksup.errors import VoteMatrixError
+from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.votes import VoteMatrix
 
 if TYPE_CHECKING:
@@ -23,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 #: The ``format`` of ``votes/index.json``.
 INDEX_FORMAT = "weaksup.VoteParts"
+#: The suffix of a part's duplicate-key file, beside its Parquet file.
+KEYS_SUFFIX = ".keys.npy"
 
 
 @dataclass(frozen=True)
@@ -36,11 +49,106 @@ class SavedPart:
     loose_hash: np.ndarray
 
 
+def part_path(folder: Path, name: object) -> Path:
+    """The file of a vote part named ``name`` in ``folder/index.json``, checked to resolve inside ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        The run's ``votes/`` folder.
+    name : object
+        The entry's ``file`` as read from ``index.json``.
+
+    Returns
+    -------
+    Path
+        ``folder / name``.
+
+    Raises
+    ------
+    VoteMatrixError
+        When ``name`` is not a file name, or it (or its ``.keys.npy`` file) resolves outside ``folder``
+        after following symlinks; nothing is read or deleted then.
+
+    Examples
+    --------
+    >>> part_path(Path("votes"), "part-00000.parquet").as_posix()
+    'votes/part-00000.parquet'
+    >>> part_path(Path("votes"), "../../x/important.txt")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.VoteMatrixError: votes/index.json: the part '../../x/important.txt' resolves to ..., outside ...
+    """
+    index = folder / "index.json"
+    fix = (f"weaksup writes parts inside votes/ only, so {index} was edited or damaged; nothing was read or "
+           f"deleted. Run with --fresh to recompute every chunk (it rewrites the index)")
+    if not isinstance(name, str) or not name or "\x00" in name:
+        raise VoteMatrixError(f"{index}: a part entry has the file {name!r}, not a file name; {fix}")
+    home = folder.resolve()
+    path = folder / name
+    for candidate in (path, path.with_suffix(KEYS_SUFFIX)):
+        resolved = candidate.resolve()
+        if resolved.parent != home:
+            raise VoteMatrixError(f"{index}: the part {name!r} resolves to {str(resolved)!r}, outside {str(home)!r}"
+                                  f"; {fix}")
+    return path
+
+
+def read_part(folder: Path, entry: dict[str, Any]) -> tuple[pa.Table, np.ndarray]:
+    """Read a saved part and its duplicate keys, verified against the sha256 in its ``index.json`` entry.
+
+    Parameters
+    ----------
+    folder : Path
+        The run's ``votes/`` folder.
+    entry : dict
+        The part's entry in ``index.json`` (``file``, ``rows``, ``sha256``, ``keys_sha256``).
+
+    Returns
+    -------
+    (pyarrow.Table, numpy.ndarray)
+        The part's table (``row_id`` and a column per LF id) and its ``(2, rows)`` duplicate keys.
+
+    Raises
+    ------
+    VoteMatrixError
+        Naming the part when it is outside ``folder``, unreadable, has no recorded hash, does not match
+        it, or holds another number of rows than its entry says.
+    """
+    import pyarrow.parquet as pq
+
+    path = part_path(folder, entry.get("file"))
+    keys_path = path.with_suffix(KEYS_SUFFIX)
+    expected = (entry.get("sha256"), entry.get("keys_sha256"))
+    if not all(isinstance(h, str) for h in expected):
+        raise VoteMatrixError(f"saved votes {path} have no content hash in {folder / 'index.json'} (written by an "
+                              f"older weaksup), so they cannot be verified")
+    try:
+        data, keys_data = path.read_bytes(), keys_path.read_bytes()
+    except OSError as exc:
+        raise VoteMatrixError(f"saved votes {path} are unreadable ({exc})") from exc
+    if (hashlib.sha256(data).hexdigest(), hashlib.sha256(keys_data).hexdigest()) != expected:
+        raise VoteMatrixError(f"saved votes {path} (or {keys_path.name}) do not match the sha256 recorded in "
+                              f"{folder / 'index.json'} when they were written: they changed since")
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+        keys = np.load(io.BytesIO(keys_data), allow_pickle=False)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise VoteMatrixError(f"saved votes {path} are unreadable ({exc})") from exc
+    rows = entry.get("rows")
+    if table.num_rows != rows or keys.shape != (2, rows) or keys.dtype != np.uint64 \
+            or "row_id" not in table.column_names:
+        raise VoteMatrixError(f"saved votes {path} hold {table.num_rows} row(s) and keys of shape {keys.shape}; "
+                              f"its chunk has {rows}")
+    return table, keys
+
+
 class VoteStore:
     """The votes of a run, one file per chunk in ``<run dir>/votes/`` plus ``index.json``.
 
     A chunk's file holds a column per LF ``name@version``; a later run with the same input
-    reuses every column whose LF is unchanged (and so resumes a killed run).
+    reuses every column whose LF is unchanged (and so resumes a killed run), once the part
+    matches the sha256 its index entry recorded (else the chunk is recomputed).
 
     Examples
     --------
@@ -58,11 +166,16 @@ class VoteStore:
         if reuse and index.exists():
             try:
                 doc = json.loads(index.read_text(encoding="utf-8"))
+                parts = doc.get("parts", []) if isinstance(doc, dict) else None
+                if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+                    raise ValueError("not a weaksup vote index")
             except (OSError, ValueError) as exc:
                 logger.warning("%s is unreadable (%s); recomputing every chunk", index, exc)
-                doc = {}
+                doc, parts = {}, []
             if doc.get("key") == self.key:
-                self.parts = list(doc.get("parts", []))
+                for entry in parts:  # before anything is read or deleted
+                    part_path(folder, entry.get("file"))
+                self.parts = list(parts)
             elif doc:
                 logger.info("the input or its cleaning changed since the saved votes; recomputing every chunk")
 
@@ -76,31 +189,39 @@ class VoteStore:
         """The rows of each saved chunk, in order."""
         return [int(p["rows"]) for p in self.parts]
 
-    def get(self, i: int, ids: pa.Array) -> SavedPart | None:
-        """The saved part ``i`` if it holds exactly these rows, else None."""
-        import pyarrow.parquet as pq
+    def get(self, i: int, ids: pa.Array, label_space: LabelSpace) -> SavedPart | None:
+        """The saved part ``i`` if it holds exactly these rows and passes its checks, else None.
 
+        A part that fails its checks (its sha256, its rows, votes outside ``label_space``) is
+        logged as a warning naming it, and the caller recomputes the chunk.
+        """
         if i >= len(self.parts):
             return None
         entry = self.parts[i]
-        if entry["rows"] != len(ids) or entry["first_id"] != ids[0].as_py() or entry["last_id"] != ids[-1].as_py():
-            return None
-        path = self.folder / entry["file"]
+        if entry.get("rows") != len(ids) or entry.get("first_id") != ids[0].as_py() \
+                or entry.get("last_id") != ids[-1].as_py():
+            return None  # the chunks are cut elsewhere now
         try:
-            table = pq.read_table(path)
-            meta = json.loads(table.schema.metadata[b"weaksup"])
-            keys = np.load(path.with_suffix(".keys.npy"), allow_pickle=False)
-        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
-            logger.warning("saved votes %s are unreadable (%s); recomputing that chunk", path, exc)
+            table, keys = read_part(self.folder, entry)
+        except VoteMatrixError as exc:
+            logger.warning("%s; recomputing that chunk (--fresh recomputes every chunk)", exc)
             return None
-        columns = {name: table.column(name).to_numpy() for name in table.column_names if name != "row_id"}
+        try:
+            meta = json.loads(table.schema.metadata[b"weaksup"])
+            columns = {name: table.column(name).to_numpy() for name in table.column_names if name != "row_id"}
+            check_saved_votes(columns, label_space)
+        except (ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+            logger.warning("saved votes %s: %s; recomputing that chunk (--fresh recomputes every chunk)",
+                           self.folder / entry["file"], exc)
+            return None
         return SavedPart(columns, meta.get("faults", {}), meta.get("timeouts") or {}, keys[0], keys[1])
 
     def write_part(self, i: int, ids: pa.Array, values: np.ndarray, lfs: list[LabelingFunction], label_space: LabelSpace,
                    faults: dict[str, int], timeouts: dict[str, int], text_hash: np.ndarray,
                    loose_hash: np.ndarray) -> dict[str, Any]:
         """Save part ``i`` atomically as a VoteMatrix Parquet file (plus its duplicate keys); returns its
-        index entry for :meth:`record`. Safe to call for different parts from different threads."""
+        index entry for :meth:`record`, with the sha256 of the bytes written. Safe to call for different
+        parts from different threads. An ``OSError`` (a full disk) names the part, never a temporary file."""
         import pyarrow.parquet as pq
 
         name = f"part-{i:05d}.parquet"
@@ -109,12 +230,25 @@ class VoteStore:
                           timeouts=timeouts).metadata()
         columns = {"row_id": ids, **{lf.lf_id: pa.array(values[:, j]) for j, lf in enumerate(lfs)}}
         table = pa.table(columns).replace_schema_metadata({"weaksup": json.dumps(meta)})
-        with atomic_path(self.folder / name) as tmp:
-            pq.write_table(table, tmp, compression="lz4")
-        with atomic_path(self.folder / f"part-{i:05d}.keys.npy") as tmp:
-            np.save(tmp, np.stack([text_hash, loose_hash]), allow_pickle=False)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="lz4")
+        data = sink.getvalue()
+        keys = io.BytesIO()
+        np.save(keys, np.stack([text_hash, loose_hash]), allow_pickle=False)
+        self._write(name, data)
+        self._write(f"part-{i:05d}{KEYS_SUFFIX}", keys.getbuffer())
         return {"file": name, "rows": len(ids), "first_id": ids[0].as_py(), "last_id": ids[-1].as_py(),
-                "lf_ids": [lf.lf_id for lf in lfs]}
+                "lf_ids": [lf.lf_id for lf in lfs], "sha256": hashlib.sha256(data).hexdigest(),
+                "keys_sha256": hashlib.sha256(keys.getbuffer()).hexdigest()}
+
+    def _write(self, name: str, data: Any) -> None:
+        """Write ``data`` (bytes-like) to ``votes/<name>`` atomically; an OSError names that file."""
+        with atomic_path(self.folder / name) as tmp:
+            try:
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+            except OSError as exc:  # a write error carries no file name: give it the temporary one,
+                raise OSError(exc.errno, exc.strerror or str(exc), str(tmp)) from exc  # atomic_path names ours
 
     def record(self, i: int, entry: dict[str, Any]) -> None:
         """Index a written part (in chunk order: a run killed later resumes after the last indexed part)."""
@@ -127,8 +261,9 @@ class VoteStore:
     def truncate(self, n_parts: int) -> None:
         """Forget parts beyond the input's last chunk (the input got shorter)."""
         for entry in self.parts[n_parts:]:
-            (self.folder / entry["file"]).unlink(missing_ok=True)
-            (self.folder / entry["file"]).with_suffix(".keys.npy").unlink(missing_ok=True)
+            path = part_path(self.folder, entry["file"])
+            path.unlink(missing_ok=True)
+            path.with_suffix(KEYS_SUFFIX).unlink(missing_ok=True)
         if len(self.parts) > n_parts:
             del self.parts[n_parts:]
             self._write_index()
@@ -137,9 +272,29 @@ class VoteStore:
         """The row ids of saved part ``i``."""
         import pyarrow.parquet as pq
 
-        return pq.read_table(self.folder / self.parts[i]["file"], columns=["row_id"]).column("row_id").combine_chunks()
+        path = part_path(self.folder, self.parts[i]["file"])
+        return pq.read_table(path, columns=["row_id"]).column("row_id").combine_chunks()
 
     def _write_index(self) -> None:
         with atomic_path(self.folder / "index.json") as tmp:
             tmp.write_text(json.dumps({"format": INDEX_FORMAT, "key": self.key, "parts": self.parts},
                                       indent=1), encoding="utf-8")
+
+
+def check_saved_votes(columns: dict[str, np.ndarray], label_space: LabelSpace) -> None:
+    """Raise ``ValueError`` naming the first LF column that is not integer votes in ``-1..len(label_space) - 1``.
+
+    Examples
+    --------
+    >>> check_saved_votes({"a@1": np.array([0, 1, -1])}, LabelSpace(["ham", "spam"]))
+    >>> check_saved_votes({"a@1": np.array([0, 7])}, LabelSpace(["ham", "spam"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: LF column 'a@1' holds votes 0..7, outside the label space (ids 0..1, or -1 to abstain)
+    """
+    for lf_id, column in columns.items():
+        if not np.issubdtype(column.dtype, np.integer):
+            raise ValueError(f"LF column {lf_id!r} holds {column.dtype} values, not integer votes")
+        if len(column) and (int(column.min()) < ABSTAIN or int(column.max()) >= len(label_space)):
+            raise ValueError(f"LF column {lf_id!r} holds votes {int(column.min())}..{int(column.max())}, outside "
+                             f"the label space (ids 0..{len(label_space) - 1}, or {ABSTAIN} to abstain)")

@@ -77,9 +77,9 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
     lfs = plan.registry.lfs
     text = config.input.text_column
     ids = chunk_ids(config, chunk)
-    saved = store.get(i, ids)
+    saved = store.get(i, ids, plan.label_space)
     saved_columns = saved.columns if saved is not None else {}
-    todo = [lf for lf in lfs if lf.lf_id not in saved_columns]
+    todo = [lf for lf in lfs if lf.lf_id not in saved_columns or not lf.cacheable]  # not cacheable: recompute
     block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=plan.task.vote_dtype(plan.label_space))
     faults: dict[str, int] = {}
     timeouts: dict[str, int] = {}
