@@ -18,7 +18,7 @@ import numpy as np
 from weaksup.errors import LabelModelError
 from weaksup.labels import ABSTAIN
 from weaksup.models.base import BaseLabelModel, as_votes, break_ties
-from weaksup.models.fitting import dev_folds
+from weaksup.models.fitting import out_of_fold_predict
 
 logger = logging.getLogger(__name__)
 
@@ -64,20 +64,11 @@ def refit_out_of_fold(model: BaseLabelModel, L: np.ndarray, dev: np.ndarray, y: 
     params = {**model.get_params(deep=False), "cardinality": model.cardinality_, **(overrides or {})}
     if "metric" in params:
         params["metric"] = "acc"  # no nested threshold tuning
-
-    def fitted(dev_rows: np.ndarray) -> BaseLabelModel:
-        fit: Callable[..., BaseLabelModel] = type(model)(**params).fit  # a dev-aware class: takes L_dev, y_dev
-        return fit(L, L_dev=dev[dev_rows], y_dev=y[dev_rows])
-
-    n_folds = min(n_folds, len(y))
-    if n_folds < 2:  # too few dev rows to hold any out: in-sample
-        return fitted(np.ones(len(y), dtype=bool)).predict_proba(dev)
-    proba = np.empty((len(y), model.cardinality_))
-    folds = dev_folds(y, n_folds, model.seed)
-    for f in range(n_folds):
-        held = folds == f
-        proba[held] = fitted(~held).predict_proba(dev[held])
-    return proba
+    copy = type(model)(**params)
+    if min(n_folds, len(y)) < 2:  # too few dev rows to hold any out: in-sample
+        fit: Callable[..., BaseLabelModel] = copy.fit  # a dev-aware class: takes L_dev, y_dev
+        return fit(L, L_dev=dev, y_dev=y).predict_proba(dev)
+    return out_of_fold_predict(copy, dev, y, L=L, n_splits=n_folds, seed=model.seed).proba
 
 
 def brier_score(proba: np.ndarray, y: np.ndarray) -> float:
