@@ -46,6 +46,14 @@ def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     ({"review": {"class_thresholds": {"eggs": 0.5}}}, "'eggs' is not a class of the task"),
     ({"mlflow": {"enabled": "yes"}}, "mlflow.enabled must be true or false"),
     ({"task": {"type": "spans"}}, "task.type = 'spans' is not a task type; choose one of ['classification']"),
+    ({"lfs": {"lf_timeout": float("nan")}}, "lfs.lf_timeout must be a finite number; got nan"),
+    ({"review": {"threshold": float("-inf")}}, "review.threshold must be a finite number; got -inf"),
+    ({"label_model": {"params": {"weights": [1.0, float("inf")]}}},
+     "label_model.params.weights[1] must be a finite number; got inf"),
+    ({"label_model": {"seed": -1}}, "label_model.seed must be a whole number from 0 to 4294967295"),
+    ({"input": {"encoding": "klingon"}}, "input.encoding = 'klingon' is not a text encoding"),
+    ({"input": {"encoding": "base64"}}, "input.encoding = 'base64' is not a text encoding"),
+    ({"lfs": {"import_timeout": -5}}, "lfs.import_timeout must be 0 (no budget) or a number of seconds"),
 ])
 def test_bad_values(tmp_path, sections, expected):
     with pytest.raises(ConfigError, match=re.escape(expected)):
@@ -89,3 +97,18 @@ def test_defaults_come_from_their_one_home(tmp_path):
     assert bare.review.policy == RoutingPolicy()
     assert bare.report_path == tmp_path / "out" / "report.html"
     assert cfg.review.policy.threshold == RoutingPolicy().threshold
+
+
+def test_a_symlink_loop_is_named_not_a_traceback(tmp_path):
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    cfg = load_config(write_config(tmp_path, input={"path": "a.csv"}), project=tmp_path)
+    with pytest.raises(ConfigError, match=r"input.path = 'a.csv' is a loop of symbolic links"):
+        cfg.resolve(cfg.input.path, "input.path")
+
+
+def test_the_import_budget_has_a_default_and_zero_turns_it_off(tmp_path):
+    from weaksup.config import IMPORT_TIMEOUT
+
+    assert load_config(write_config(tmp_path), project=tmp_path).lfs.import_timeout == IMPORT_TIMEOUT > 0
+    assert load_config(write_config(tmp_path, lfs={"import_timeout": 0}), project=tmp_path).lfs.import_timeout == 0

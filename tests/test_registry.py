@@ -79,3 +79,48 @@ def test_rule_version_changes_with_the_lf_set():
     a = Registry([keyword_lf("kw", "x", 1)])
     assert Registry([keyword_lf("kw", "x", 1)]).rule_version == a.rule_version
     assert Registry([keyword_lf("kw", "y", 1)]).rule_version != a.rule_version
+
+
+def test_a_dotted_name_is_located_without_running_its_packages(tmp_path, monkeypatch):
+    from weaksup.registry import find_module_spec
+
+    (tmp_path / "pkg_unrun").mkdir()
+    (tmp_path / "pkg_unrun" / "__init__.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').close()\n")
+    (tmp_path / "pkg_unrun" / "lfs.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [str(tmp_path), *__import__("sys").path])
+    spec = find_module_spec("pkg_unrun.lfs")
+    assert spec is not None and spec.origin == str(tmp_path / "pkg_unrun" / "lfs.py")
+    assert find_module_spec("pkg_unrun.nothing_here") is None and find_module_spec("no_such_pkg_xyz.lfs") is None
+    assert not (tmp_path / "ran").exists(), "locating a module ran its package's __init__.py"
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("import sys\nsys.exit(0)\n", r"exits.py' called sys.exit\(0\) while it was imported"),
+    ("raise SystemExit('bye')\n", r"called sys.exit\('bye'\)"),
+    ("raise KeyboardInterrupt\n", r"importing LF module .*exits.py' was interrupted"),
+])
+def test_an_exit_at_import_is_an_lf_definition_error(tmp_path, code, expected):
+    path = tmp_path / "exits.py"
+    path.write_text("from weaksup import keyword_lf\nkw = keyword_lf('kw', 'x', 1)\n" + code)
+    with pytest.raises(LFDefinitionError, match=expected):
+        Registry.from_modules(path)
+
+
+def test_an_import_that_runs_past_its_budget_is_stopped(tmp_path):
+    import signal
+    import time
+
+    path = tmp_path / "slow.py"
+    path.write_text("import time\nfrom weaksup import keyword_lf\nkw = keyword_lf('kw', 'x', 1)\n"
+                    "while True:\n    time.sleep(0.01)\n")
+    handler = signal.getsignal(signal.SIGALRM)
+    started = time.perf_counter()
+    with pytest.raises(LFDefinitionError, match=r"(?s)slow.py' took longer than its budget of 0.5 s.*line 5"):
+        Registry.from_modules(path, import_timeout=0.5)
+    assert time.perf_counter() - started < 10
+    assert signal.getsignal(signal.SIGALRM) == handler and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    fast = tmp_path / "fast.py"
+    fast.write_text("from weaksup import keyword_lf\nkw = keyword_lf('kw', 'x', 1)\n")
+    assert list(Registry.from_modules(fast, import_timeout=5)) == ["kw"]
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0

@@ -209,8 +209,10 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
                 ) from missing
             raise
     modules = [module]
-    if hasattr(module, "__path__"):
-        for info in pkgutil.walk_packages(module.__path__, prefix=module.__name__ + "."):
+    if hasattr(module, "__path__"):  # (walk_packages imports the subpackages to find their submodules)
+        found = _importing(repr(module.__name__), lambda: list(
+            pkgutil.walk_packages(module.__path__, prefix=module.__name__ + ".")))
+        for info in found:
             modules.extend(_import_all(info.name) if not info.ispkg else
                            [_importing(repr(info.name), functools.partial(importlib.import_module, info.name))])
     return modules
@@ -321,8 +323,8 @@ def import_budget(seconds: float | None, spec: object) -> Iterator[None]:
     except ImportBudgetExceeded as exc:
         raise LFDefinitionError(
             f"importing LF module {str(spec)!r} took longer than its budget of {seconds:g} s "
-            f"(lfs.import_timeout): it may loop forever or wait on something{_user_traceback(exc)}; "
-            "an LF module should only define LFs (load large resources lazily), or raise lfs.import_timeout"
+            "(lfs.import_timeout): it may loop forever or wait on something; an LF module should only define "
+            f"LFs (load large resources lazily), or raise lfs.import_timeout{_user_traceback(exc)}"
         ) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -34,3 +36,47 @@ def test_the_task_type_chooses_the_label_models(project):
         RunPlan.from_config(load_config(write_config(project, label_model={"name": "Snorkle"}), project=project))
     with pytest.raises(ConfigError, match=r"choose one of \['classification'\]"):
         task_type("multilabel")
+
+
+def test_the_plan_refuses_outputs_that_overlap_inputs_before_importing_anything(project):
+    marker = project / "imported"
+    (project / "marking_lfs.py").write_text(f"open({str(marker)!r}, 'w').close()\n"
+                                            "from weaksup import keyword_lf\nkw = keyword_lf('kw', 'x', 1)\n")
+    config = load_config(write_config(project, lfs={"modules": ["marking_lfs.py"]}, output={"path": "comments.csv"}),
+                         project=project)
+    with pytest.raises(ConfigError, match=r"output.path .*comments.csv is the same file as input.path"):
+        RunPlan.from_config(config)
+    assert not marker.exists(), "an LF module was imported before the paths were checked"
+
+
+def test_what_a_run_reads_and_writes(project):
+    from weaksup.pipeline.plan import run_reads, run_writes
+
+    config = load_config(write_config(project, output={"report": True}), project=project)
+    assert [(r.key, r.path.name, r.folder) for r in run_reads(config)] == [
+        ("input.path", "comments.csv", False), ("lfs.modules ('quick_lfs.py')", "quick_lfs.py", False),
+        ("the config", "run.toml", False)]
+    assert [(w.key, w.path.relative_to(project).as_posix(), w.folder) for w in run_writes(config)] == [
+        ("output.path", "out/labels.parquet", False), ("the run folder (the folder of output.path)", "out", True),
+        ("the report (report.html in the run folder)", "out/report.html", False)]
+
+
+@pytest.mark.parametrize(("model", "params", "expected"), [
+    ("DawidSkene", {"n_iter": 0}, "label_model.params.n_iter = 0: DawidSkene takes a whole number >= 1"),
+    ("DawidSkene", {"tol": "small"}, "label_model.params.tol = 'small': DawidSkene takes a number >= 0"),
+    ("DevNaiveBayes", {"restrict_to_voted": "yes"}, "takes true or false (its default is True)"),
+    ("DevNaiveBayes", {"unlabeled": 3}, "takes a string"),
+    ("DevSelector", {"candidates": "DawidSkene"}, "takes a list"),
+])
+def test_label_model_params_are_held_to_their_defaults_kind(project, model, params, expected):
+    config = load_config(write_config(project, label_model={"name": model, "params": params}), project=project)
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        RunPlan.from_config(config)
+    assert not (project / "out").exists()
+
+
+def test_good_label_model_params_pass(project):
+    config = load_config(write_config(project, label_model={"name": "DawidSkene",
+                                                            "params": {"n_iter": 5, "tol": 0, "smoothing": 1}}),
+                         project=project)
+    assert RunPlan.from_config(config).model_cls.__name__ == "DawidSkene"
