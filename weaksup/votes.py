@@ -268,15 +268,22 @@ class VoteMatrix:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> VoteMatrix:
-        """Read a matrix written by :meth:`save` (nothing is unpickled)."""
+    def load(cls, path: str | os.PathLike[str], *, content: bytes | None = None) -> VoteMatrix:
+        """Read a matrix written by :meth:`save` (nothing is unpickled).
+
+        ``content``: the file's bytes, already read (and verified) by the caller; ``path`` then only
+        names the file in errors and gives its format.
+        """
+        import io
+
         path = Path(path)
-        if not path.exists():
+        if content is None and not path.exists():
             raise VoteMatrixError(f"vote matrix file {str(path)!r} does not exist")
+        source: Any = path if content is None else io.BytesIO(content)
         suffix = path.suffix.lower()
         try:
             if suffix == ".npz":
-                with np.load(path, allow_pickle=False) as data:
+                with np.load(source, allow_pickle=False) as data:
                     missing = {"values", "row_ids", "meta"} - set(data.files)
                     if missing:
                         raise VoteMatrixError(
@@ -288,7 +295,7 @@ class VoteMatrix:
             elif suffix == ".parquet":
                 import pyarrow.parquet as pq
 
-                table = pq.read_table(path)
+                table = pq.read_table(source)
                 raw = (table.schema.metadata or {}).get(b"weaksup")
                 if raw is None:
                     raise VoteMatrixError(f"{path}: Parquet file has no weaksup metadata; it was not written by VoteMatrix.save")

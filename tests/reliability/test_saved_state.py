@@ -205,3 +205,26 @@ def test_a_full_disk_while_votes_are_written_names_the_part(tmp_path, youtube, l
     assert f"votes/{name}" in done.stderr and "requested and" not in done.stderr, done.stderr
     assert f".{name}." not in done.stderr and "Traceback" not in done.stderr  # not the temporary file
     assert not [p for p in (tmp_path / "out").rglob(".part-*")]  # no partial part left behind
+
+
+LOAD_VOTES = "import sys; from weaksup.pipeline import load_votes; print(load_votes(sys.argv[1]).shape)"
+
+
+def test_load_votes_reads_only_verified_parts_inside_votes(project):
+    """Case 15 through ``load_votes``/``load_run``: an entry outside ``votes/`` is never read; a changed part
+    is refused naming it (a finished run folder has nothing to recompute from)."""
+    env = {**os.environ, "PYTHONPATH": SRC}
+
+    def load() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", LOAD_VOTES, "out"], cwd=project, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    assert load().stdout.strip() == "(1956, 5)"
+    rewrite_part(project, "part-00001.parquet", flipped)
+    changed = load()
+    assert "part-00001.parquet" in changed.stderr and "sha256" in changed.stderr, changed.stdout + changed.stderr
+    outside = project.parent / "elsewhere.parquet"
+    outside.write_bytes((project / "out" / "votes" / "part-00000.parquet").read_bytes())
+    escape(project, str(outside), position=1)
+    refused = load()
+    assert "outside" in refused.stderr and str(outside) in refused.stderr, refused.stdout + refused.stderr

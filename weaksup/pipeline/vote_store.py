@@ -94,15 +94,48 @@ def part_path(folder: Path, name: object) -> Path:
     return path
 
 
-def read_part(folder: Path, entry: dict[str, Any]) -> tuple[pa.Table, np.ndarray]:
-    """Read a saved part and its duplicate keys, verified against the sha256 in its ``index.json`` entry.
+def read_verified(folder: Path, entry: dict[str, Any], *, require_hash: bool = True) -> tuple[Path, bytes, bytes]:
+    """The bytes of a saved part and of its duplicate keys, checked against the sha256 in its ``index.json`` entry.
 
     Parameters
     ----------
     folder : Path
         The run's ``votes/`` folder.
     entry : dict
-        The part's entry in ``index.json`` (``file``, ``rows``, ``sha256``, ``keys_sha256``).
+        The part's entry in ``index.json`` (``file``, ``sha256``, ``keys_sha256``).
+    require_hash : bool
+        Refuse an entry without hashes (written by an older weaksup); else such a part is read unchecked.
+
+    Returns
+    -------
+    (Path, bytes, bytes)
+        The part's path, its bytes and its keys file's bytes.
+
+    Raises
+    ------
+    VoteMatrixError
+        Naming the part when it is outside ``folder``, unreadable, has no recorded hash (``require_hash``)
+        or does not match it.
+    """
+    path = part_path(folder, entry.get("file"))
+    keys_path = path.with_suffix(KEYS_SUFFIX)
+    expected = (entry.get("sha256"), entry.get("keys_sha256"))
+    hashed = all(isinstance(h, str) for h in expected)
+    if require_hash and not hashed:
+        raise VoteMatrixError(f"saved votes {path} have no content hash in {folder / 'index.json'} (written by an "
+                              f"older weaksup), so they cannot be verified")
+    try:
+        data, keys_data = path.read_bytes(), keys_path.read_bytes()
+    except OSError as exc:
+        raise VoteMatrixError(f"saved votes {path} are unreadable ({exc})") from exc
+    if hashed and (hashlib.sha256(data).hexdigest(), hashlib.sha256(keys_data).hexdigest()) != expected:
+        raise VoteMatrixError(f"saved votes {path} (or {keys_path.name}) do not match the sha256 recorded in "
+                              f"{folder / 'index.json'} when they were written: they changed since")
+    return path, data, keys_data
+
+
+def read_part(folder: Path, entry: dict[str, Any]) -> tuple[pa.Table, np.ndarray]:
+    """Read a saved part and its duplicate keys, verified by :func:`read_verified`, for reuse by a run.
 
     Returns
     -------
@@ -112,24 +145,12 @@ def read_part(folder: Path, entry: dict[str, Any]) -> tuple[pa.Table, np.ndarray
     Raises
     ------
     VoteMatrixError
-        Naming the part when it is outside ``folder``, unreadable, has no recorded hash, does not match
-        it, or holds another number of rows than its entry says.
+        As :func:`read_verified` (hashes required), or when the part is not Parquet or holds another
+        number of rows than its entry says.
     """
     import pyarrow.parquet as pq
 
-    path = part_path(folder, entry.get("file"))
-    keys_path = path.with_suffix(KEYS_SUFFIX)
-    expected = (entry.get("sha256"), entry.get("keys_sha256"))
-    if not all(isinstance(h, str) for h in expected):
-        raise VoteMatrixError(f"saved votes {path} have no content hash in {folder / 'index.json'} (written by an "
-                              f"older weaksup), so they cannot be verified")
-    try:
-        data, keys_data = path.read_bytes(), keys_path.read_bytes()
-    except OSError as exc:
-        raise VoteMatrixError(f"saved votes {path} are unreadable ({exc})") from exc
-    if (hashlib.sha256(data).hexdigest(), hashlib.sha256(keys_data).hexdigest()) != expected:
-        raise VoteMatrixError(f"saved votes {path} (or {keys_path.name}) do not match the sha256 recorded in "
-                              f"{folder / 'index.json'} when they were written: they changed since")
+    path, data, keys_data = read_verified(folder, entry)
     try:
         table = pq.read_table(pa.BufferReader(data))
         keys = np.load(io.BytesIO(keys_data), allow_pickle=False)
@@ -141,6 +162,18 @@ def read_part(folder: Path, entry: dict[str, Any]) -> tuple[pa.Table, np.ndarray
         raise VoteMatrixError(f"saved votes {path} hold {table.num_rows} row(s) and keys of shape {keys.shape}; "
                               f"its chunk has {rows}")
     return table, keys
+
+
+def load_part(folder: Path, entry: dict[str, Any]) -> VoteMatrix:
+    """A finished run's saved part as a :class:`VoteMatrix` (for ``load_votes``), verified by its sha256
+    when its entry has one; a :class:`VoteMatrixError` names the part and ``--fresh`` otherwise."""
+    try:
+        path, data, _ = read_verified(folder, entry, require_hash=False)
+        return VoteMatrix.load(path, content=data)
+    except VoteMatrixError as exc:
+        if "--fresh" in str(exc):
+            raise
+        raise VoteMatrixError(f"{exc}; run again with --fresh to recompute the votes") from exc
 
 
 class VoteStore:
