@@ -177,10 +177,16 @@ def lf_module_paths(config: RunConfig, spec: str) -> list[RunPath]:
 
 
 def _links_under(folder: Path) -> list[Path]:
-    """The symbolic links inside ``folder`` (not followed)."""
+    """The symbolic links in package ``folder`` that an import could follow (to a module file or a subpackage
+    folder), in the subpackages too (the folders an import walks into)."""
+    from importlib.machinery import all_suffixes
+
+    suffixes = tuple(all_suffixes())
     links = []
     for parent, dirs, files in os.walk(folder):
-        links += [Path(parent, name) for name in [*dirs, *files] if os.path.islink(os.path.join(parent, name))]
+        dirs[:] = [d for d in dirs if os.path.isfile(os.path.join(parent, d, "__init__.py"))]
+        links += [Path(parent, name) for name in [*dirs, *files]
+                  if os.path.islink(os.path.join(parent, name)) and (name in dirs or name.endswith(suffixes))]
     return links
 
 
@@ -260,10 +266,14 @@ def check_run_paths(config: RunConfig) -> None:
         for r in reads:
             relation = _overlap(w, r)
             if relation:
-                raise ConfigError(
-                    f"{config.source}: {w.key} {w.path} {relation} {r.key} {r.path}: the run would overwrite what "
-                    "it reads; give output.path a folder of its own that holds none of the run's inputs (e.g. "
-                    "runs/<task>/labels.parquet), and keep output.report_path out of them")
+                why = ("the run folder is the run's own (it writes votes/, label_model.json and run.json there, "
+                       "and replaces them), so it may not hold what the run reads" if w.folder
+                       else "the run would overwrite what it reads")
+                fix = ("choose an output.report_path outside what the run reads (or drop it: report.html goes "
+                       "in the run folder)" if "report" in w.key else
+                       "give output.path a folder of its own that holds none of the run's inputs "
+                       "(e.g. runs/<task>/labels.parquet)")
+                raise ConfigError(f"{config.source}: {w.key} {w.path} {relation} {r.key} {r.path}: {why}; {fix}")
     labels, folder = writes[0].path, writes[1].path
     if len(writes) > 2:
         report = writes[2]
@@ -281,7 +291,7 @@ def _overlap(write: RunPath, read: RunPath) -> str:
     if read.folder and write.path.is_relative_to(read.path):
         return "lies inside the folder"
     if write.folder and read.path.is_relative_to(write.path):
-        return "(written by the run) holds"
+        return "holds"
     return ""
 
 
