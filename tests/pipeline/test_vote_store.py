@@ -108,7 +108,8 @@ def test_parts_carry_the_sha256_of_their_bytes_and_a_changed_part_is_not_reused(
     assert "part-00000.parquet" in caplog.text and "sha256" in caplog.text and "--fresh" in caplog.text
 
 
-@pytest.mark.parametrize("name", ["../../x/important.txt", "/etc/hostname", "sub/../../part.parquet", "", 3, "."])
+@pytest.mark.parametrize("name", ["../../x/important.txt", "/etc/hostname", "../part-00000.parquet", "notes.txt",
+                                  "sub/../../part-00000.parquet", "", 3, ".", "x\x00/part-00000.parquet"])
 def test_an_index_entry_outside_votes_is_refused_before_anything_is_read(tmp_path, name):
     from weaksup.errors import VoteMatrixError
     from weaksup.pipeline.vote_store import VoteStore

@@ -18,6 +18,7 @@ from weaksup.errors import DataError
 from weaksup.labels import LabelSpace
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.result import RunResult
+from weaksup.pipeline.vote_store import load_part
 from weaksup.votes import VoteMatrix
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ def load_votes(run_dir: str | os.PathLike[str]) -> VoteMatrix:
     index = folder / "index.json"
     if not index.is_file():
         raise DataError(f"{run_dir}: no saved votes ({index} is missing); run `weaksup apply CONFIG` first")
-    parts = [VoteMatrix.load(folder / p["file"]) for p in json.loads(index.read_text(encoding="utf-8"))["parts"]]
+    parts = [load_part(folder, p) for p in json.loads(index.read_text(encoding="utf-8"))["parts"]]
     first = parts[0]
     return VoteMatrix(np.concatenate([p.values for p in parts]), row_ids=np.concatenate([p.row_ids for p in parts]),
                       lf_names=first.lf_names, lf_versions=first.lf_versions, label_space=first.label_space,

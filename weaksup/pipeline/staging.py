@@ -84,10 +84,9 @@ class Stage:
             logger.info("continuing from the votes of an earlier run that stopped before it finished")
         else:
             path.mkdir()
-            if reuse:
-                _link_tree(folder / "votes", path / "votes")
-                if clean:
-                    _link_tree(folder / "clean", path / "clean")
+            _link_tree(folder / "votes", path / "votes", saved=reuse)
+            if clean:
+                _link_tree(folder / "clean", path / "clean", saved=reuse)
         stage = cls(folder, path)
         stage.write_holder(config_source)
         return stage
@@ -147,14 +146,17 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _link_tree(source: Path, target: Path) -> None:
+def _link_tree(source: Path, target: Path, *, saved: bool = True) -> None:
     """Hard-link every file (and symlink, as a symlink) directly in ``source`` into a new ``target``;
-    copy where the file system has no hard links."""
+    copy where the file system has no hard links. ``saved=False``: only files that are not weaksup's
+    (not ``part-*`` nor ``index.json``: a file the user put there is kept when the votes are recomputed)."""
     if not source.is_dir() or source.is_symlink():
         return
     target.mkdir(exist_ok=True)
     for entry in os.scandir(source):
         if TEMP_PATTERN.fullmatch(entry.name) or entry.is_dir(follow_symlinks=False):
+            continue
+        if not saved and (entry.name.startswith("part-") or entry.name in _VOTE_FILES):
             continue
         dest = target / entry.name
         try:
