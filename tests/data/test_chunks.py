@@ -45,3 +45,36 @@ def test_errors_name_the_file_and_line(tmp_path, name, content, error, message):
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     with pytest.raises(error, match=message):
         list(iter_chunks(path, chunk_rows=10, columns=["row_id", "text"]))
+
+
+def test_blank_lines_before_the_header_and_other_encodings(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_bytes("\n\nrow_id,text\na,caf\xe9\n".encode("latin-1"))
+    (chunk,) = iter_chunks(path, string_columns=["row_id", "text"], encoding="latin-1")
+    assert chunk.to_dict("list") == {"row_id": ["a"], "text": ["café"]}
+
+
+def test_an_index_column_written_by_pandas_keeps_its_pandas_name(tmp_path):
+    path = tmp_path / "rows.csv"
+    pd.DataFrame({"row_id": ["a", "b"], "text": ["x", None]}).to_csv(path)  # (with the index, header ",row_id,...")
+    (chunk,) = iter_chunks(path, string_columns=["row_id", "text"])
+    assert list(chunk.columns) == ["Unnamed: 0", "row_id", "text"] and chunk["text"].isna().tolist() == [False, True]
+
+
+def test_parquet_texts_may_be_dictionary_encoded_or_integers(tmp_path):
+    pd.DataFrame({"row_id": [1, 2], "text": pd.Categorical(["x", "y"])}).to_parquet(tmp_path / "rows.parquet")
+    (chunk,) = iter_chunks(tmp_path / "rows.parquet", string_columns=["row_id", "text"])
+    assert chunk["row_id"].tolist() == ["1", "2"] and chunk["text"].tolist() == ["x", "y"]
+
+
+def test_jsonl_texts_that_are_absent_or_null_are_none(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"row_id": 1, "text": "a"}\n{"row_id": 2}\n{"row_id": 3, "text": null}\n')
+    (chunk,) = iter_chunks(path, columns=["row_id", "text"], string_columns=["row_id", "text"], required=["row_id"])
+    assert chunk["row_id"].tolist() == ["1", "2", "3"] and chunk["text"].isna().tolist() == [False, True, True]
+
+
+def test_an_unknown_encoding_is_a_data_error(tmp_path):
+    (tmp_path / "rows.jsonl").write_text('{"row_id": 1}\n')
+    with pytest.raises(DataError, match="'klingon' is not an encoding"):
+        list(iter_chunks(tmp_path / "rows.jsonl", encoding="klingon"))

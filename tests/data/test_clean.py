@@ -48,3 +48,15 @@ def test_prepare_keeps_rows_of_a_frame_whose_index_does_not_start_at_zero():
     clean, report = prepare(frame, lowercase_into="lower")
     assert clean["text"].tolist() == ["Hi there", "x"] and clean["lower"].tolist() == ["hi there", "x"]
     assert report.missing_text == 0
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_blank_texts_are_missing(normalize):
+    frame = pd.DataFrame({"row_id": list("abcd"), "text": ["hi", "", "  \t\n", "\u3000"]})
+    clean, report = prepare(frame, normalize=normalize, duplicates=False)
+    assert clean["text"].isna().tolist() == [False, True, True, True] and report.missing_text == 3
+
+
+def test_a_category_of_strings_is_text():
+    clean, _ = prepare(pd.DataFrame({"row_id": ["a", "b"], "text": pd.Categorical(["x  y", "z"])}))
+    assert clean["text"].tolist() == ["x y", "z"]

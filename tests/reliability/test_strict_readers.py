@@ -83,6 +83,12 @@ def test_a_quote_never_closed_names_its_line(project, capsys, body, line):
     assert "header line" not in err
 
 
+def test_a_quote_never_closed_after_a_leniently_read_line_is_still_found(project, capsys):
+    # text after a closing quote is read as pandas read it ("x" y -> x y); an unclosed quote later still stops
+    config = _input(project, "quote.csv", 'row_id,text\na,"x" y\nb,hi\nc,"open\nd,z\n')
+    _fails(project, capsys, config, "quote.csv line 4:", "never closed")
+
+
 def test_line_numbers_count_the_lines_inside_quoted_fields(project, capsys):
     # an empty id on the 4th data row, after a field spanning three lines and a blank line
     config = _input(project, "multi.csv", 'row_id,text\na,"one\ntwo\nthree"\nb,x\n\nc,y\n,z\n')
@@ -136,6 +142,14 @@ def test_a_parquet_text_column_that_is_not_text_names_the_part(project, capsys):
     pd.DataFrame({"row_id": ["b"], "text": [1.5]}).to_parquet(project / "data" / "part-1.parquet")
     config = write_config(project, input={"path": "data"})
     _fails(project, capsys, config, "part-1.parquet: column 'text' holds double")
+
+
+def test_a_repeated_id_in_a_parquet_folder_names_the_part(project, capsys):
+    (project / "data").mkdir()
+    pd.DataFrame({"row_id": ["a", "b"], "text": ["hi", "yo"]}).to_parquet(project / "data" / "part-0.parquet")
+    pd.DataFrame({"row_id": ["c", "a"], "text": ["x", "y"]}).to_parquet(project / "data" / "part-1.parquet")
+    config = write_config(project, input={"path": "data", "chunk_rows": 2})
+    _fails(project, capsys, config, "data row 3 (part part-1.parquet row 1): id 'a' is not unique")
 
 
 def test_a_dictionary_encoded_parquet_text_column_is_text(project):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -56,6 +57,11 @@ def iter_chunks(
     >>> [len(c) for c in chunks], chunks[1].index[0], chunks[0]["row_id"].tolist()
     ([2, 2, 1], 2, ['0', '1'])
     """
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(f"input.encoding = {encoding!r} is not an encoding Python knows; use e.g. 'utf-8', "
+                        "'latin-1' or 'cp1252'") from None
     files = input_files(path)
     wanted = list(columns) if columns is not None else None
     strings = set(string_columns)

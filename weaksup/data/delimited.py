@@ -35,13 +35,18 @@ def separator(file: Path) -> str:
 def read_header(file: Path, encoding: str) -> list[str]:
     """The header's column names, checked: present and unique (empty names become ``Unnamed: <i>``
     as pandas names them)."""
+    header: list[str] = []
     try:
         with open(file, encoding=_python_encoding(encoding), newline="") as fh:
-            header = next(csv.reader(fh, delimiter=separator(file)), None)
+            reader = csv.reader(fh, delimiter=separator(file))
+            header = next((record for record in reader if record), [])  # (blank lines before it are skipped)
     except UnicodeDecodeError:
         raise bad_encoding(file, encoding) from None
+    except LookupError:
+        raise DataError(f"{file}: input.encoding = {encoding!r} is not an encoding Python knows; use e.g. "
+                        "'utf-8', 'latin-1' or 'cp1252'") from None
     except csv.Error as exc:
-        raise DataError(f"{file} line 1: cannot read the header line ({exc}); {_QUOTE_FIX}") from None
+        raise DataError(f"{file}: cannot read the header line ({exc}); {_QUOTE_FIX}") from None
     if not header:
         raise DataError(f"{file}: the file is empty (no header line); a CSV input needs a header and rows")
     names = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
@@ -68,8 +73,10 @@ def csv_chunks(file: Path, rows: int, wanted: list[str] | None, strings: set[str
         bad.append(row)
         return "error"
 
+    # one thread: no slower here (the parse is a small part of a run), and no reader thread calling
+    # Python's codecs (non-UTF-8 inputs) at interpreter exit
     read = pacsv.ReadOptions(block_size=1 << 24, encoding=_arrow_encoding(encoding), column_names=header,
-                             skip_rows=0)
+                             use_threads=False)
     parse = pacsv.ParseOptions(delimiter=separator(file), newlines_in_values=True, invalid_row_handler=on_bad_row)
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.large_string()), null_values=[""],
                                    strings_can_be_null=True, include_columns=wanted)
@@ -158,12 +165,16 @@ def _check_quotes(file: Path, encoding: str) -> None:
     try:
         with open(file, encoding=_python_encoding(encoding), newline="") as fh:
             reader = csv.reader(fh, delimiter=separator(file), strict=True)
-            for _ in reader:
-                line = reader.line_num
-    except csv.Error as exc:
-        if "end of data" in str(exc) or "EOF" in str(exc):
-            raise DataError(f"{file} line {line + 1}: a quoted field opened here is never closed (the rest of the "
-                            f"file would be read into it); {_QUOTE_FIX}") from None
+            while True:
+                try:
+                    for _ in reader:
+                        line = reader.line_num
+                    return
+                except csv.Error as exc:
+                    if "end of data" in str(exc):
+                        raise DataError(f"{file} line {line + 1}: a quoted field opened here is never closed (the "
+                                        f"rest of the file would be read into it); {_QUOTE_FIX}") from None
+                    line = reader.line_num  # text after a closing quote: read leniently, as before; go on
     except UnicodeDecodeError:
         raise bad_encoding(file, encoding) from None
 
