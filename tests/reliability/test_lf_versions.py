@@ -217,3 +217,23 @@ def test_a_closure_value_is_part_of_the_version():
 
     assert make(3).version != make(8).version
     assert make(3).version == make(3).version
+
+
+def test_a_scorer_function_of_a_model_score_lf_covers_what_it_reads(tmp_path):
+    module = tmp_path / "scorer_lfs.py"
+    text = '''
+        import numpy as np
+        from weaksup import model_score_lf
+
+        CUT = 10
+
+        def _long(texts):
+            return np.array([float(len(t) > CUT) for t in texts])
+
+        long_text = model_score_lf("long_text", _long, above={1: 0.5})
+        '''
+    _write(module, text)
+    before = _versions(module)["long_text"]
+    assert before[1] is True
+    _write(module, text.replace("CUT = 10", "CUT = 40"))
+    assert _versions(module)["long_text"][0] != before[0]

@@ -86,8 +86,8 @@ def dependencies(func: Callable[..., Any]) -> Dependencies:
     >>> def lf_body(x):
     ...     return 0 if short(x.text) else -1
     >>> found = dependencies(lf_body)
-    >>> sorted(found.values), found.cacheable
-    (['short'], True)
+    >>> sorted(found.values), found.values["LIMIT"], found.cacheable
+    (['LIMIT', 'short'], 3, True)
     """
     walk = _Walk(getattr(func, "__globals__", {}))
     walk.function(func, skip=getattr(func, "__name__", ""))
@@ -290,6 +290,16 @@ def _data(value: Any, reasons: list[str], name: str, *, top: bool = False) -> An
     if isinstance(value, np.ndarray) and value.dtype != object:
         return {"array": hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest(),
                 "dtype": str(value.dtype), "shape": list(value.shape)}
+    if type(value).__module__.split(".")[0] == "pandas" and type(value).__name__ in ("DataFrame", "Series"):
+        import pandas as pd
+
+        try:
+            rows = pd.util.hash_pandas_object(value, index=True).to_numpy()
+        except TypeError:  # cells that are not hashable (lists, objects)
+            return _UNHASHABLE
+        columns = list(map(str, value.columns)) if isinstance(value, pd.DataFrame) else [str(value.name)]
+        return {"frame": hashlib.sha256(rows.tobytes()).hexdigest(), "columns": columns,
+                "dtypes": [str(t) for t in (value.dtypes if isinstance(value, pd.DataFrame) else [value.dtype])]}
     if type(value).__name__ == "SpacyPipeline":
         return {"spacy": getattr(value, "key", None)}
     if isinstance(value, (list, tuple, set, frozenset)):

@@ -14,6 +14,7 @@ import pandas as pd
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value, is_missing, normalised_source
+from weaksup.lf.dependencies import dependencies
 from weaksup.lf.source import Code, LFSource, call_source, function_source, label_code
 
 
@@ -181,8 +182,13 @@ class ModelScoreLF(LabelingFunction):
                 f"LF {name!r}: below={below_t[1]} must be lower than above={above_t[1]}, or a row could get both labels"
             )
         labels = set(thresholds or ()) | {t[0] for t in (above_t, below_t) if t}
+        fingerprint: Any = _model_fingerprint(model)
+        found = dependencies(model) if inspect.isfunction(model) else None
+        if found is not None and found.values:  # a scorer function: also what it reads (helpers, constants, files)
+            fingerprint = [fingerprint, found.values]
         self._set(field=field if isinstance(field, str) else tuple(field), model=model, _score=score,
-                  thresholds=thresholds, above=above_t, below=below_t, columns=columns)
+                  thresholds=thresholds, above=above_t, below=below_t, columns=columns,
+                  _cache_note="; ".join(found.unprovable) if found is not None else "")
         super().__init__(
             name,
             params={"field": field if isinstance(field, str) else list(field), "model": type(model).__name__,
@@ -190,8 +196,18 @@ class ModelScoreLF(LabelingFunction):
                     "below": list(below_t) if below_t else None, "classes": list(columns)},
             fields=(field,) if isinstance(field, str) else tuple(field), labels=labels, tags=tags,
             description=description or self.default_description(), version=version,
-            hash_extra=_model_fingerprint(model),
+            hash_extra=fingerprint,
         )
+
+    @property
+    def cacheable(self) -> bool:
+        """False when the scorer function reads state that cannot be hashed (see :attr:`cache_note`)."""
+        return not self.cache_note
+
+    @property
+    def cache_note(self) -> str:
+        """What the scorer function reads whose state cannot be hashed ("" when the LF is cacheable)."""
+        return str(self.__dict__.get("_cache_note", ""))
 
     def default_description(self) -> str:
         return f"{type(self.model).__name__} scores on {self.field if isinstance(self.field, str) else list(self.field)}"
