@@ -144,3 +144,47 @@ def test_route_review_issues_and_the_run_label_table_agree_row_for_row(policy, s
     labels = table.to_pandas().assign(row_id=frame["row_id"])
     issues = review_issues(labels, space, policy=policy, votes=L)
     assert (issues["needs_review"].to_numpy() == (labels["review_status"] == "needs_review").to_numpy()).all()
+
+
+def _expected_status(L, proba, label, policy, space, reviewed):
+    """The routing rule, stated row by row without RoutingPolicy.reasons (an independent oracle)."""
+    out = []
+    for i in range(len(L)):
+        if i in reviewed:
+            out.append("reviewed")  # a human label wins over every reason
+            continue
+        votes = [v for v in L[i] if v != -1]
+        name = space[label[i]] if label[i] >= 0 else None
+        limit = policy.class_thresholds.get(name, policy.threshold)
+        against = sum(v != label[i] for v in votes) / len(votes) if votes else 0.0
+        needs = (not votes or label[i] == -1 or max(proba[i]) < limit
+                 or against > policy.conflict_threshold)
+        out.append("needs_review" if needs else "auto")
+    return out
+
+
+@pytest.mark.parametrize("policy", [
+    RoutingPolicy(),
+    RoutingPolicy(threshold=0.55, class_thresholds={"spam": 0.9}),
+    RoutingPolicy(threshold=0.4, conflict_threshold=0.0),
+    RoutingPolicy(threshold=0.6, class_thresholds={"ham": 0.3, "eggs": 0.8}, conflict_threshold=0.5),
+])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_route_follows_the_stated_rule_on_random_votes(policy, seed):
+    rng = np.random.default_rng(seed)
+    space = LabelSpace(["ham", "spam", "eggs"])
+    n, m = 400, 5
+    L = np.where(rng.random((n, m)) < 0.5, -1, rng.integers(0, 3, (n, m)))
+    proba = np.concatenate([rng.dirichlet(np.full(3, 0.2), size=n // 2), rng.dirichlet(np.full(3, 2.0), size=n // 2)])
+    proba[:20] = 1 / 3  # exact ties
+    label = np.where(rng.random(n) < 0.1, -1, proba.argmax(axis=1))  # predictions, abstentions included
+    label[rng.random(n) < 0.1] = rng.integers(0, 3)  # and some that are not the most probable class
+    reviewed = {int(i): int(rng.integers(0, 3)) for i in rng.choice(n, 30, replace=False)}
+    out = route(L, proba, policy, label_space=space, lf_names=list("abcde"), predictions=label.copy(),
+                reviewed=reviewed)
+    expected_label = label.copy()
+    for i, c in reviewed.items():
+        expected_label[i] = c
+    assert out.label.tolist() == expected_label.tolist()
+    assert out.review_status.tolist() == _expected_status(L, proba, expected_label, policy, list(space), reviewed)
+    assert set(out.review_status) == {"auto", "needs_review", "reviewed"}  # every case is exercised

@@ -26,7 +26,9 @@ from weaksup.gold.core import (
     empty_frame,
     logger,
 )
+from weaksup.gold.versions import ESCAPED_FILES, VERSIONS, plan_version, select_version
 from weaksup.labels import LabelSpace
+from weaksup.spreadsheet import unescape_cell, write_csv
 from weaksup.validation import as_label_space
 
 
@@ -35,6 +37,7 @@ def load_gold(
     *,
     row_ids: Iterable[Any] | None = None,
     label_space: LabelSpace | Sequence[str] | None = None,
+    version: int | str | None = None,
 ) -> GoldSet:
     """Load and validate the gold set in a folder (or the folder of a ``manifest.json``).
 
@@ -46,6 +49,9 @@ def load_gold(
         The ids of the dataset the gold set labels; every gold id must be among them.
     label_space : LabelSpace or sequence of str, optional
         The label space the caller expects (e.g. the registry's); it must equal the manifest's.
+    version : int or str, optional
+        An earlier version to load (its files stay on disk, see :mod:`weaksup.gold.versions`);
+        default the current one.
 
     Raises
     ------
@@ -63,7 +69,8 @@ def load_gold(
     if folder.name == MANIFEST:
         folder = folder.parent
     problems = Problems(f"gold set {folder}")
-    manifest, space, files, id_column = _read_manifest(folder, problems)
+    manifest, space, files, id_column = _read_manifest(folder, problems, version)
+    escaped = {str(name) for name in manifest.get(ESCAPED_FILES) or []}
     if space is not None and label_space is not None:
         expected = as_label_space(label_space, where="load_gold(label_space=)")
         if expected != space:
@@ -73,7 +80,7 @@ def load_gold(
                          got=list(space))
     records: list[dict[str, Any]] = []
     for file in files:
-        records.extend(_read_file(file, id_column, problems))
+        records.extend(_read_file(file, id_column, problems, escaped=file.name in escaped))
     frame = pd.DataFrame.from_records(records) if records else empty_frame()
     if space is not None and records:
         _validate(frame, space, row_ids, problems)
@@ -100,14 +107,23 @@ def write_gold(
     label_space: LabelSpace | Sequence[str],
     version: int | str = 1,
     description: str = "",
-    file_name: str = "labels.csv",
+    file_name: str | None = None,
     row_ids: Iterable[Any] | None = None,
+    history: Sequence[dict[str, Any]] | None = None,
+    escape_formulas: bool = True,
 ) -> GoldSet:
-    """Validate ``frame`` as a gold set and write it (label file and manifest, each atomically).
+    """Validate ``frame`` as a gold set and write it as ``version`` (label file, then manifest, each atomically).
 
     ``frame`` needs ``row_id``, ``label`` and ``split`` columns, and may have ``annotator`` and
     ``timestamp``. Nothing is written when it has problems (the :class:`GoldSetError` lists them
     with the frame's row positions as lines). The manifest records the content hash.
+
+    A folder that holds a gold set already gets a new version: earlier versions' files are never
+    overwritten, the new rows go to ``labels-<content hash>.csv`` (``file_name`` by default) and the
+    manifest's ``versions`` points at each version's file (see :mod:`weaksup.gold.versions`). In a CSV
+    file, cells a spreadsheet would run as formulas are written with a leading ``'`` (unless
+    ``escape_formulas=False``) and read back without it. ``history`` replaces the manifest's import
+    history (by default kept).
 
     Examples
     --------
@@ -119,9 +135,9 @@ def write_gold(
     """
     space = as_label_space(label_space, where="write_gold(label_space=)")
     folder = Path(folder)
-    fmt = FORMATS.get(Path(file_name).suffix.lower())
+    fmt = FORMATS.get(Path(file_name).suffix.lower()) if file_name is not None else None
     problems = Problems(f"gold frame for {folder}")
-    if fmt is None:
+    if file_name is not None and fmt is None:
         raise GoldSetError(f"{file_name}: unsupported gold file type; use .csv or .jsonl")
     missing = [c for c in ("row_id", *REQUIRED) if c not in frame.columns]
     if missing:
@@ -134,18 +150,30 @@ def write_gold(
         checked[col] = checked[col] if col in checked else ""
     _validate(checked, space, row_ids, problems)
     problems.raise_if_any(GoldSetError)
-    target = folder / file_name
-    with atomic_path(target) as tmp:
-        if fmt == "csv":
-            out.to_csv(tmp, index=False, lineterminator="\n")
-        else:
-            out.to_json(tmp, orient="records", lines=True, force_ascii=False)
     digest = content_hash(out, space, task)
-    manifest = {
-        "task": task, "version": version, "label_space": list(space), "files": [file_name],
-        "id_column": "row_id", "splits": {s: int((out.drop_duplicates("row_id")["split"] == s).sum()) for s in SPLITS},
-        "content_hash": digest, "description": description,
+    previous = _previous_manifest(folder)
+    name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=file_name)
+    escaped = [str(f) for f in (previous or {}).get(ESCAPED_FILES) or [] if str(f) != name or not write]
+    if write:
+        with atomic_path(folder / name) as tmp:
+            if FORMATS[Path(name).suffix.lower()] == "csv":
+                write_csv(out, tmp, escape=escape_formulas)
+            else:
+                out.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        if escape_formulas and FORMATS[Path(name).suffix.lower()] == "csv":
+            escaped.append(name)
+    splits = {s: int((out.drop_duplicates("row_id")["split"] == s).sum()) for s in SPLITS}
+    versions = [{**e, "splits": splits} if str(e.get("version")) == str(version) else e for e in versions]
+    manifest: dict[str, Any] = {
+        "task": task, "version": version, "label_space": list(space), "files": [name],
+        "id_column": "row_id", "splits": splits, "content_hash": digest, "description": description,
+        VERSIONS: versions,
     }
+    if escaped:
+        manifest[ESCAPED_FILES] = sorted(set(escaped))
+    kept_history = history if history is not None else (previous or {}).get("history")
+    if kept_history:
+        manifest["history"] = list(kept_history)
     with atomic_path(folder / MANIFEST) as tmp:
         tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return load_gold(folder)
@@ -154,7 +182,22 @@ def write_gold(
 # --- reading and validation -------------------------------------------------------------------
 
 
-def _read_manifest(folder: Path, problems: Problems) -> tuple[dict[str, Any], LabelSpace | None, list[Path], str]:
+def _previous_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of the gold set already in ``folder`` (None when there is none)."""
+    if not (folder / MANIFEST).is_file():
+        return None
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise GoldSetError(f"{folder / MANIFEST}: not valid JSON ({exc}); a new version is written beside the "
+                           "earlier ones, so the manifest must be readable: fix it first") from None
+    if not isinstance(manifest, dict):
+        raise GoldSetError(f"{folder / MANIFEST}: must hold a JSON object; got {type(manifest).__name__}")
+    return manifest
+
+
+def _read_manifest(folder: Path, problems: Problems,
+                   version: int | str | None = None) -> tuple[dict[str, Any], LabelSpace | None, list[Path], str]:
     where = str(folder / MANIFEST)
     if not folder.is_dir():
         raise GoldSetError(f"gold set folder {str(folder)!r} does not exist; gold sets live in gold_sets/<task>/")
@@ -168,6 +211,8 @@ def _read_manifest(folder: Path, problems: Problems) -> tuple[dict[str, Any], La
         raise GoldSetError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     if not isinstance(manifest, dict):
         raise GoldSetError(f"{where}: must hold a JSON object; got {type(manifest).__name__}")
+    if version is not None and str(version) != str(manifest.get("version")):
+        manifest = select_version(manifest, version, folder)
     for key in ("task", "version", "label_space", "files"):
         if key not in manifest:
             problems.add("missing_key", f"missing key {key!r}", where=location(where, column=key))
@@ -199,8 +244,8 @@ def _read_manifest(folder: Path, problems: Problems) -> tuple[dict[str, Any], La
     return manifest, space, files, id_column
 
 
-def _read_file(file: Path, id_column: str, problems: Problems) -> list[dict[str, Any]]:
-    """The records of one label file, each tagged with ``_file`` and ``_line``."""
+def _read_file(file: Path, id_column: str, problems: Problems, *, escaped: bool = False) -> list[dict[str, Any]]:
+    """The records of one label file, each tagged with ``_file`` and ``_line`` (``escaped``: cells unescaped)."""
     name = str(file)
     raw: list[tuple[int, dict[str, Any]]] = []
     if FORMATS[file.suffix.lower()] == "csv":
@@ -244,7 +289,8 @@ def _read_file(file: Path, id_column: str, problems: Problems) -> list[dict[str,
         return []
     records = []
     for line, row in raw:
-        rec: dict[str, Any] = {k: ("" if v is None else str(v).strip()) for k, v in row.items() if k is not None}
+        rec: dict[str, Any] = {k: ("" if v is None else str(unescape_cell(v) if escaped else v).strip())
+                               for k, v in row.items() if k is not None}
         rec["row_id"] = rec.pop(id_column)
         for col in OPTIONAL:
             rec.setdefault(col, "")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from weaksup.review.errors import ReviewError
+from weaksup.errors import ReviewError
 
 review_app = typer.Typer(add_completion=False, no_args_is_help=True,
                          help="Human review: send uncertain rows to Label Studio (or a CSV sheet), take answers back "
@@ -74,7 +74,8 @@ def export(
     rule_version = str(labels["rule_version"].iloc[0]) if "rule_version" in labels and len(labels) else ""
     out = out or Path(run_dir) / "review" / ("tasks.json" if format == "labelstudio" else "review.csv")
     exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,
-                            text_column=text_column, fields=field, sensitive_fields=review.sensitive_fields, mask=mask)
+                            text_column=text_column, fields=field, sensitive_fields=review.sensitive_fields, mask=mask,
+                            escape_formulas=getattr(cfg.output, "escape_formulas", True))
     reasons = queue["review_reason"].str.split(",").explode().value_counts().to_dict() if len(queue) else {}
     typer.echo(f"{len(queue)} row(s) in the review queue of {run_dir} (of {len(labels):,}); reasons: "
                + (", ".join(f"{k} {v}" for k, v in reasons.items()) or "none"))
@@ -131,4 +132,6 @@ def import_(
     result = import_answers(answers, gold_dir, task=task, label_space=space, split=split, on_conflict=on_conflict,
                             row_ids=row_ids)
     typer.echo(result.summary())
-    typer.echo(f"re-run to use it: weaksup run CONFIG (gold set {gold_dir} is now version {result.gold.version})")
+    if result.changed:
+        typer.echo(f"re-run to use it: weaksup run CONFIG (gold set {gold_dir} is now version {result.gold.version}; "
+                   "earlier versions stay in their files, see its manifest.json)")

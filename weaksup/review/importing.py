@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,9 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup._io import atomic_path
 from weaksup.errors import ReviewError, ReviewImportError, location
-from weaksup.gold import MANIFEST, SPLITS, Agreement, GoldSet, agreement, load_gold, write_gold
+from weaksup.gold import MANIFEST, SPLITS, Agreement, GoldSet, agreement, content_hash, load_gold, write_gold
 from weaksup.labels import LabelSpace
 from weaksup.review.answers import Answers, export_problems
 from weaksup.validation import as_label_space, check_choice
@@ -58,6 +56,9 @@ class ReviewImport:
         Over the rows with two or more annotators (None when there are none).
     answers : Answers
         What was read.
+    changed : bool
+        False when the gold set held these answers already: nothing was written, no new version
+        (:attr:`gold` is the current one).
     """
 
     gold: GoldSet
@@ -68,6 +69,7 @@ class ReviewImport:
     conflicts: pd.DataFrame = field(repr=False)
     agreement: Agreement | None = field(repr=False)
     answers: Answers = field(repr=False)
+    changed: bool = True
 
     def summary(self) -> str:
         before = f"v{self.previous_version} -> " if self.previous_version is not None else "new, "
@@ -75,7 +77,10 @@ class ReviewImport:
         lines = [
             self.answers.summary(),
             f"gold set {self.gold.task}: {before}v{self.gold.version} (hash {self.gold.hash}; {counts}); "
-            f"{self.annotations} annotation(s) written, {self.added_rows} new row(s), {self.replaced} replaced",
+            f"{self.annotations} annotation(s) written, {self.added_rows} new row(s), {self.replaced} replaced"
+            if self.changed else
+            f"gold set {self.gold.task}: unchanged at v{self.gold.version} (hash {self.gold.hash}; {counts}): it "
+            f"holds these {self.annotations} annotation(s) already; no new version written",
         ]
         if self.agreement is not None:
             a = self.agreement
@@ -104,6 +109,9 @@ def import_answers(
     description: str | None = None,
 ) -> ReviewImport:
     """Write the answers into ``gold_dir`` as a new gold-set version (the previous version + 1).
+
+    Earlier versions' label files stay on disk (the new rows go to a content-addressed file, see
+    :mod:`weaksup.gold.versions`); answers the gold set holds already write nothing (``changed`` False).
 
     Parameters
     ----------
@@ -138,8 +146,6 @@ def import_answers(
     new = _latest_per_annotator(answers.frame)
     old = previous.frame if previous is not None else pd.DataFrame(columns=["row_id", "label", "split", "annotator",
                                                                              "timestamp"])
-    old_keys = set(zip(old["row_id"], old["annotator"]))
-    replaced = sum((r, a) in old_keys for r, a in zip(new["row_id"], new["annotator"]))
     previous_labels = previous.labels() if previous is not None else pd.Series(dtype=str)
     conflicts = _conflicts(new, old, previous_labels)
     if len(conflicts) and on_conflict == "error":
@@ -156,26 +162,34 @@ def import_answers(
         new = new[~new["row_id"].isin(set(conflicts["row_id"]))]
     split_of = dict(zip(old["row_id"], old["split"]))
     new = new.assign(split=[split_of.get(r, split) for r in new["row_id"]])
+    new, same = _keep_unchanged_answers(new, old)
+    old_keys = set(zip(old["row_id"], old["annotator"]))
+    replaced = sum((r, a) in old_keys and not kept for r, a, kept in zip(new["row_id"], new["annotator"], same))
     new_keys = set(zip(new["row_id"], new["annotator"]))
     kept_old = old[np.array([(r, a) not in new_keys for r, a in zip(old["row_id"], old["annotator"])], dtype=bool)]
     cols = ["row_id", "label", "split", "annotator", "timestamp"]
     merged = pd.concat([kept_old[cols], new[cols]], ignore_index=True)
-    version = _next_version(previous)
-    note = (f"v{version}: {len(new)} annotation(s) from review export {Path(answers.file).name} "
-            f"({answers.format}), imported {datetime.now(UTC).isoformat(timespec='seconds')}")
-    base = description if description is not None else (previous.manifest.get("description", "") if previous else "")
-    file_name = _file_name(previous)
-    gold = write_gold(merged, folder, task=task, label_space=space, version=version, description=base,
-                      file_name=file_name, row_ids=row_ids)
-    _add_history(folder, previous, note, len(new), answers)
-    gold = load_gold(folder)
     prev_ids = set(old["row_id"])
     added = len(set(new["row_id"]) - prev_ids)
+    if previous is not None and content_hash(merged, space, task) == previous.hash:
+        gold, changed = previous, False  # the gold set holds these answers already: no new version
+    else:
+        version = _next_version(previous)
+        note = (f"v{version}: {len(new)} annotation(s) from review export {Path(answers.file).name} "
+                f"({answers.format}), imported {datetime.now(UTC).isoformat(timespec='seconds')}")
+        base = description if description is not None else (previous.manifest.get("description", "")
+                                                            if previous else "")
+        history = [*(previous.manifest.get("history", []) if previous is not None else []),
+                   {"version": version, "annotations": len(new), "source": Path(answers.file).name,
+                    "format": answers.format, "note": note}]
+        gold = write_gold(merged, folder, task=task, label_space=space, version=version, description=base,
+                          row_ids=row_ids, history=history)
+        changed = True
     multi = gold.frame[gold.frame["row_id"].isin(set(new["row_id"]))]
     multi = multi[multi.groupby("row_id")["row_id"].transform("size") >= 2]
     agree = agreement(multi, space) if len(multi) else None
     return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
-                        conflicts.reset_index(drop=True), agree, answers)
+                        conflicts.reset_index(drop=True), agree, answers, changed)
 
 
 def _label_space(previous: GoldSet | None, label_space: Any, folder: Path) -> LabelSpace:
@@ -214,6 +228,23 @@ def _latest_per_annotator(frame: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop_duplicates(["row_id", "annotator"], keep="last").sort_values("_pos").drop(columns=["_t", "_pos"])
 
 
+def _keep_unchanged_answers(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """``new`` with the gold row's timestamp wherever the same annotator gave the row the same label before,
+    and where that is (a boolean per row of ``new``).
+
+    An answer that did not change is the gold row already: importing the same answers again (or a sheet
+    whose blank timestamps take the import time) then changes nothing, and writes no new version.
+    """
+    if not len(old) or not len(new):
+        return new, np.zeros(len(new), dtype=bool)
+    before = old.drop_duplicates(["row_id", "annotator"], keep="last").set_index(["row_id", "annotator"])
+    keys = pd.MultiIndex.from_arrays([new["row_id"], new["annotator"]])
+    old_label = before["label"].reindex(keys).to_numpy()
+    old_stamp = before["timestamp"].reindex(keys).to_numpy()
+    same = np.asarray(old_label == new["label"].to_numpy(), dtype=bool)
+    return new.assign(timestamp=np.where(same, old_stamp, new["timestamp"].to_numpy())), same
+
+
 def _conflicts(new: pd.DataFrame, old: pd.DataFrame, previous_labels: pd.Series) -> pd.DataFrame:
     """Rows whose new annotations disagree with each other or with the previous gold label."""
     out = []
@@ -238,21 +269,3 @@ def _next_version(previous: GoldSet | None) -> int:
         return int(version) + 1
     raise ReviewError(f"the gold set's version {version!r} is not a whole number, so it cannot be bumped; set "
                       f"\"version\" in {previous.path}/{MANIFEST} to an integer")
-
-
-def _file_name(previous: GoldSet | None) -> str:
-    files = previous.manifest.get("files", []) if previous is not None else []
-    return str(files[0]) if len(files) == 1 and Path(str(files[0])).suffix.lower() in (".csv", ".jsonl") \
-        else "labels.csv"
-
-
-def _add_history(folder: Path, previous: GoldSet | None, note: str, n: int, answers: Answers) -> None:
-    """Record the import in the manifest's ``history`` (not part of the content hash)."""
-    path = folder / MANIFEST
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    history = list(previous.manifest.get("history", [])) if previous is not None else []
-    history.append({"version": manifest["version"], "annotations": n, "source": Path(answers.file).name,
-                    "format": answers.format, "note": note})
-    manifest["history"] = history
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

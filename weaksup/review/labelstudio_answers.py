@@ -58,7 +58,7 @@ def read_export(
 
     Cancelled (skipped) annotations are left out and counted; tasks without an answer are counted.
     Every problem (malformed tasks, missing row ids, several choices, labels outside the label space,
-    bad timestamps) is collected, and one :class:`~weaksup.review.errors.ReviewImportError` names
+    bad timestamps) is collected, and one :class:`~weaksup.errors.ReviewImportError` names
     each with the file and the task id.
     """
     space = as_label_space(label_space, where="read_export(label_space=)")

@@ -3,6 +3,9 @@
 Columns: ``row_id``, ``text``, ``suggested_label``, ``confidence``, ``review_reason``, ``priority``,
 ``label`` (empty: the reviewer writes a class name), ``annotator`` (empty: the reviewer's name) and,
 optionally, ``timestamp`` (ISO 8601; the import time when blank). Rows left without a label are not answers.
+
+Text cells a spreadsheet would run as formulas (``=...``, ``+...``, ``-...``, ``@...``) are written with a
+leading single quote (:mod:`weaksup.spreadsheet`) and read back without it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from weaksup._io import atomic_path
 from weaksup.errors import ReviewError, ReviewImportError
 from weaksup.labels import LabelSpace
 from weaksup.review.answers import Answers, build_answers, read_csv_rows, text
+from weaksup.spreadsheet import unescape_cell, write_csv
 from weaksup.validation import as_label_space
 
 #: The columns of the review sheet, in order.
@@ -26,8 +30,11 @@ COLUMNS = ("row_id", "text", "suggested_label", "confidence", "review_reason", "
 
 
 def write_sheet(queue: pd.DataFrame, path: str | os.PathLike[str], *, text_column: str = "text",
-                extra_fields: Iterable[str] = ()) -> Path:
+                extra_fields: Iterable[str] = (), escape_formulas: bool = True) -> Path:
     """Write the review sheet of a queue (``row_id``, text, ``label``, ``confidence``, ...) atomically.
+
+    With ``escape_formulas`` (the default) every text cell a spreadsheet would run as a formula gets a
+    leading ``'`` (see :func:`weaksup.spreadsheet.escape_formulas`); :func:`read_sheet` drops it again.
 
     Examples
     --------
@@ -54,7 +61,7 @@ def write_sheet(queue: pd.DataFrame, path: str | os.PathLike[str], *, text_colum
     for name in extra:
         sheet[name] = queue[name].to_numpy()
     with atomic_path(path) as tmp:
-        sheet.to_csv(tmp, index=False, lineterminator="\n")
+        write_csv(sheet, tmp, escape=escape_formulas)
     return Path(path)
 
 
@@ -76,7 +83,8 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
     stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
     records: list[dict[str, Any]] = []
     unanswered = 0
-    for line, row in rows:
+    for line, raw in rows:
+        row = {key: unescape_cell(value) for key, value in raw.items()}  # what write_sheet escaped
         label = text(row.get("label"))
         if not label:
             unanswered += 1

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup.errors import ReviewError
 from weaksup.labels import LabelSpace
 from weaksup.review import labelstudio, plain_csv
-from weaksup.review.errors import ReviewError
 from weaksup.review.priority import review_order
 from weaksup.review.privacy import mask_frame
 from weaksup.review.routing import RoutingPolicy, review_issues
@@ -151,6 +151,7 @@ def export_queue(
     fields: Iterable[str] = (),
     sensitive_fields: Iterable[str] = (),
     mask: bool | None = None,
+    escape_formulas: bool = True,
 ) -> Exported:
     """Write a review queue as Label Studio tasks (plus labeling config) or as the plain CSV sheet.
 
@@ -168,6 +169,10 @@ def export_queue(
     mask : bool, optional
         ``True``: mask the text column even if it is not marked sensitive; ``False``: mask nothing
         (a warning is logged when sensitive fields are exported unmasked).
+    escape_formulas : bool, default True
+        In the CSV sheet, give text cells a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``,
+        tab, CR first) a leading ``'`` (:func:`weaksup.spreadsheet.escape_formulas`); the run config's
+        ``output.escape_formulas``. Label Studio tasks are JSON and need no escaping.
     """
     if format not in EXPORT_FORMATS:
         raise ReviewError(f"unknown review export format {format!r}; choose one of {list(EXPORT_FORMATS)}")
@@ -186,5 +191,6 @@ def export_queue(
                                      extra_fields=fields)
         target, config = labelstudio.write_tasks(tasks, path, config=labelstudio.labeling_config(label_space))
         return Exported(target, format, len(tasks), config, counts)
-    target = plain_csv.write_sheet(masked, path, text_column=text_column, extra_fields=fields)
+    target = plain_csv.write_sheet(masked, path, text_column=text_column, extra_fields=fields,
+                                   escape_formulas=escape_formulas)
     return Exported(target, format, len(masked), None, counts)

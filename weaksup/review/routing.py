@@ -382,8 +382,6 @@ def _disagree(labels: pd.DataFrame, conflicts: np.ndarray) -> np.ndarray:
     return conflicts > 0
 
 
-
-
 def _gold_series(gold: Any) -> pd.Series:
     """Class names indexed by row id, from a GoldSet (its majority labels) or a Series."""
     if is_gold_set(gold):

@@ -1,0 +1,142 @@
+"""Gold-set versions: every version's rows stay on disk, in content-addressed files the manifest points at.
+
+A gold set's ``manifest.json`` lists its versions, oldest first, under ``versions``::
+
+    "versions": [
+        {"version": 1, "files": ["labels.csv"], "content_hash": "aca3ebd2c796fee4", ...},
+        {"version": 2, "files": ["labels-5f0c2e9a1b7d3c44.csv"], "content_hash": "5f0c2e9a1b7d3c44", ...}
+    ]
+
+and ``files``/``version``/``content_hash`` at the top are those of the current (last) version. A manifest
+without ``versions`` (a gold set written before versions were kept) is one version: its ``files``.
+
+The rows of every version after the first are written to ``<stem>-<content hash><suffix>``; a file a
+version lists is never written again, so no version's labels are ever lost, and writing rows some version
+already holds writes no file. Files written with spreadsheet formulas escaped are listed under
+``escaped_files`` (see :mod:`weaksup.spreadsheet`), so reading gives back exactly the rows written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from weaksup.errors import GoldSetError
+from weaksup.gold.core import FORMATS, MANIFEST
+
+#: The manifest key listing every version (oldest first).
+VERSIONS = "versions"
+#: The manifest key listing the label files written with formula-looking cells escaped.
+ESCAPED_FILES = "escaped_files"
+
+
+def version_entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The versions a manifest records, oldest first (``version``, ``files``, ``content_hash``, ...).
+
+    Examples
+    --------
+    >>> version_entries({"version": 1, "files": ["labels.csv"], "content_hash": "ab"})
+    [{'version': 1, 'files': ['labels.csv'], 'content_hash': 'ab'}]
+    """
+    entries = manifest.get(VERSIONS)
+    if isinstance(entries, list) and entries and all(isinstance(e, dict) for e in entries):
+        return [dict(e) for e in entries]
+    entry = {"version": manifest.get("version"), "files": list(manifest.get("files") or []),
+             "content_hash": manifest.get("content_hash")}
+    if manifest.get("id_column", "row_id") != "row_id":
+        entry["id_column"] = manifest["id_column"]
+    return [entry]
+
+
+def select_version(manifest: dict[str, Any], version: int | str, folder: Path) -> dict[str, Any]:
+    """``manifest`` with ``version``, ``files`` and ``content_hash`` of the version asked for.
+
+    Raises
+    ------
+    GoldSetError
+        When the manifest records no such version (the message lists those it has).
+    """
+    entries = version_entries(manifest)
+    for entry in entries:
+        if str(entry.get("version")) == str(version):
+            return {**manifest, "version": entry.get("version"), "files": entry.get("files", []),
+                    "content_hash": entry.get("content_hash"), "id_column": entry.get("id_column", "row_id")}
+    raise GoldSetError(f"{folder / MANIFEST}: no version {version!r} of the gold set; it has "
+                       f"{[e.get('version') for e in entries]}")
+
+
+def plan_version(
+    previous: dict[str, Any] | None, folder: Path, *, version: int | str, digest: str, file_name: str | None,
+) -> tuple[str, bool, list[dict[str, Any]]]:
+    """Where a new version's rows go, whether that file must be written, and the manifest's new ``versions``.
+
+    Parameters
+    ----------
+    previous : dict or None
+        The folder's current manifest (None for a new gold set).
+    version : int or str
+        The version being written.
+    digest : str
+        The content hash of its rows.
+    file_name : str or None
+        The file asked for; by default ``labels.csv`` for a new gold set and ``labels-<digest>.csv``
+        (the suffix of the current version's file) for a later version.
+
+    Raises
+    ------
+    GoldSetError
+        When ``version`` already exists with other rows or is not the latest, or ``file_name`` holds an
+        earlier version's rows.
+
+    Examples
+    --------
+    >>> plan_version(None, Path("g"), version=1, digest="ab12", file_name=None)[:2]
+    ('labels.csv', True)
+    >>> old = {"version": 1, "files": ["labels.csv"], "content_hash": "ab12"}
+    >>> plan_version(old, Path("g"), version=2, digest="cd34", file_name=None)[:2]
+    ('labels-cd34.csv', True)
+    >>> plan_version(old, Path("g"), version=1, digest="ab12", file_name=None)[:2]  # its file is missing here
+    ('labels.csv', True)
+    """
+    entry = {"version": version, "content_hash": digest}
+    if previous is None:
+        name = file_name or "labels.csv"
+        return name, True, [{**entry, "files": [name]}]
+    entries = version_entries(previous)
+    same = [e for e in entries if str(e.get("version")) == str(version)]
+    if same and same[0].get("content_hash") != digest:
+        newest = entries[-1].get("version")
+        raise GoldSetError(
+            f"{folder / MANIFEST}: version {version!r} of the gold set already exists with other labels (hash "
+            f"{same[0].get('content_hash')}, these are {digest}); earlier versions are never overwritten: write "
+            f"the new labels as the next version (after {newest!r})")
+    if same and same[0] is not entries[-1]:
+        raise GoldSetError(
+            f"{folder / MANIFEST}: version {version!r} is an earlier version of the gold set (the latest is "
+            f"{entries[-1].get('version')!r}); load it with load_gold(..., version={version!r}), or write its rows "
+            "as the next version")
+    held = [e for e in entries if e.get("content_hash") == digest and len(e.get("files") or []) == 1
+            and (folder / str(e["files"][0])).is_file()]
+    if same:  # the same version with the same rows: (re)write its file only if it is missing
+        files = [str(f) for f in same[0].get("files") or []]
+        if len(files) == 1:
+            return files[0], not (folder / files[0]).is_file(), entries
+        name = _default(previous, digest)
+        return name, True, [{**e, "files": [name]} if e is same[0] else e for e in entries]
+    used = {str(f): e.get("version") for e in entries for f in e.get("files") or []}
+    if file_name is not None and file_name in used and not (held and str(held[0]["files"][0]) == file_name):
+        raise GoldSetError(
+            f"{folder / file_name} holds the labels of version {used[file_name]!r}; earlier versions are never "
+            "overwritten: leave file_name unset (the new version goes to a content-addressed file)")
+    if held and file_name in (None, str(held[0]["files"][0])):
+        name, write = str(held[0]["files"][0]), False
+    else:
+        name, write = file_name or _default(previous, digest), True
+    return name, write, [*entries, {**entry, "files": [name]}]
+
+
+def _default(previous: dict[str, Any], digest: str) -> str:
+    """``labels-<digest>`` with the suffix of the current version's file (``.csv`` unless it is JSON Lines)."""
+    files = previous.get("files") or []
+    suffix = Path(str(files[0])).suffix.lower() if files else ".csv"
+    return f"labels-{digest}{suffix if suffix in FORMATS else '.csv'}"
