@@ -8,6 +8,7 @@ message naming both keys and both paths, and the user's file is left as it was (
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -81,6 +82,15 @@ def _gold_in_the_run_folder(project: Path) -> Path:
     return write_config(project, gold={"path": "out/gold"})
 
 
+def _gold_file_outside_its_folder(project: Path) -> Path:
+    (project / "shared").mkdir()
+    os.replace(project / "gold" / "labels.csv", project / "shared" / "gold_labels.csv")
+    manifest = json.loads((project / "gold" / "manifest.json").read_text())
+    manifest["files"] = ["../shared/gold_labels.csv"]
+    (project / "gold" / "manifest.json").write_text(json.dumps(manifest))
+    return write_config(project, gold={"path": "gold"}, output={"path": "shared/gold_labels.csv"})
+
+
 def _report(path: str, **sections: dict):
     return lambda p: write_config(p, **sections, output={"report": True, "report_path": path})
 
@@ -93,6 +103,9 @@ CASES = {
     "output.path is a gold file (5)": (
         lambda p: write_config(p, gold={"path": "gold"}, output={"path": "gold/labels.csv"}),
         "gold", ["output.path", "lies inside the folder gold.path", "gold/labels.csv"]),
+    "output.path is a gold file the manifest names outside its folder (5)": (
+        _gold_file_outside_its_folder, "shared/gold_labels.csv",
+        ["output.path", "is the same file as gold.path (a file its manifest names)", "shared/gold_labels.csv"]),
     "output.path inside a Parquet input folder (6)": (
         lambda p: _parquet_folder(p) and write_config(p, input={"path": "dataset"},
                                                       output={"path": "dataset/run/labels.parquet"}),

@@ -8,6 +8,7 @@ folder, the report), following symbolic links, and refuses any overlap: inputs a
 from __future__ import annotations
 
 import errno
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,12 +226,35 @@ def run_reads(config: RunConfig) -> list[RunPath]:
         reads = [RunPath("input.path", path, path.is_dir())]
     if config.gold.path:
         path = real_path(config.resolve(config.gold.path, "gold.path"), "gold.path", config)
-        reads.append(RunPath("gold.path", path.parent if path.name == "manifest.json" else path, True))
+        folder = path.parent if path.name == "manifest.json" else path
+        reads.append(RunPath("gold.path", folder, True))
+        reads += [RunPath("gold.path (a file its manifest names)", real_path(folder / name, "gold.path", config),
+                          False) for name in _gold_files(folder / "manifest.json")]
     for spec in config.lfs.modules:
         reads += lf_module_paths(config, spec)
     if Path(config.source).is_file():
         reads.append(RunPath("the config", real_path(Path(config.source), "the config", config), False))
     return reads
+
+
+def _gold_files(manifest: Path) -> list[str]:
+    """The file names a gold manifest lists (in ``files``, in any version), read leniently: the gold set's
+    loader reports a broken manifest."""
+    try:
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    names: list[str] = []
+    stack: list[Any] = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            files = item.get("files")
+            names += [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
+            stack += list(item.values())
+        elif isinstance(item, list):
+            stack += item
+    return names
 
 
 #: What a run writes in its run folder, besides ``output.path``.
@@ -348,7 +372,7 @@ def check_writable(folder: Path, config: RunConfig) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(folder / ".weaksup-write-check") as tmp:
             tmp.write_bytes(b"")
-        (folder / ".weaksup-write-check").unlink()
+        (folder / ".weaksup-write-check").unlink(missing_ok=True)  # a concurrent run may have removed it
     except OSError as exc:
         raise DataError(f"cannot write to the output folder {folder} ({exc.strerror or exc}); "
                         f"fix its permissions or change output.path in {config.source}") from None
