@@ -247,8 +247,8 @@ def test_an_output_folder_made_read_only_mid_run_is_exit_2_naming_the_users_path
     before = snapshot(project / "out")
     real_replace = os.replace
 
-    def read_only(src, dst, *args, **kwargs):
-        if Path(dst).parent == project / "out":
+    def read_only(src, dst, *args, **kwargs):  # the folder turns read-only once the run is under way
+        if Path(dst).parent == project / "out" and ".weaksup-stage-" in str(src):
             raise PermissionError(errno.EACCES, "Permission denied", str(src), None, str(dst))
         return real_replace(src, dst, *args, **kwargs)
 
@@ -372,3 +372,23 @@ def _reference(folder: Path, config: str) -> tuple[bytes, dict]:
     out = f"ref-{Path(config).stem}"
     run_ok(folder, config, "--set", f"output.path={out}/labels.parquet")
     return (folder / out / "labels.parquet").read_bytes(), json.loads((folder / out / "label_model.json").read_text())
+
+
+def test_weaksup_apply_after_a_run_publishes_its_votes_whole_and_keeps_the_labels_file(project, monkeypatch):
+    """``weaksup apply`` into a folder holding a finished run: the folder becomes the apply's (votes and a
+    ``run.json`` saying ``applied``; the old model is gone with the old run), and the labels file is kept
+    (no longer claimed by ``run.json``), never deleted."""
+    from weaksup.config import load_config
+    from weaksup.errors import DataError
+    from weaksup.pipeline import load_run, run
+
+    monkeypatch.chdir(project)
+    run(load_config("run.toml"), progress=False)
+    labels = (project / "out" / "labels.parquet").read_bytes()
+    run(load_config("other.toml"), progress=False, stop_after="apply")
+    saved = load_run(project / "out")
+    assert saved.manifest["status"] == "applied" and len(saved.votes().lf_names) == 6
+    assert (project / "out" / "labels.parquet").read_bytes() == labels
+    assert not (project / "out" / "label_model.json").exists()
+    with pytest.raises(DataError, match="wrote no labels"):
+        saved.labels_path  # noqa: B018 - the property raises

@@ -218,9 +218,11 @@ def publish(folder: Path, stage: Path) -> None:
     old = read_manifest(folder / MANIFEST)
     replaced = stage / REPLACED
     replaced.mkdir(exist_ok=True)
-    # the previous run's outputs this run does not replace (a stale report, model, clean/) go with it
+    # the previous run's outputs this run does not replace (a stale report, model, clean/) go with it; its
+    # labels file is kept (whole, and no longer named by run.json): a labels file is never deleted
+    kept = (old.get("outputs") or {}).get("labels")
     for name in outputs_of(old):
-        if name not in produced and (os.path.lexists(folder / name)):
+        if name not in produced and name != kept and os.path.lexists(folder / name):
             _move_aside(folder / name, replaced)
     for name in produced:
         source, target = stage / name, folder / name
