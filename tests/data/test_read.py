@@ -23,3 +23,27 @@ def test_input_files_skips_hidden_parts_and_refuses_unknown_formats(tmp_path):
         input_files(tmp_path / "rows.xlsx")
     with pytest.raises(DataError, match="holds no .parquet files"):
         input_files((tmp_path / "empty").mkdir() or tmp_path / "empty")
+
+
+def test_read_table_reads_csv_strictly(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("row_id,text,n\na,hi,1\nb,yo,2,extra\n")
+    with pytest.raises(DataError, match=r"rows\.csv: cannot read as \.csv: line 3: 4 field\(s\) where the header has 3"):
+        read_table(path)
+    path.write_text("row_id,text,n\n7,hi,1\n8,,2\n")
+    frame = read_table(path, dtype={"row_id": str})
+    assert frame["row_id"].tolist() == ["7", "8"] and frame["n"].tolist() == [1, 2]
+    assert frame["text"].isna().tolist() == [False, True]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
+def test_input_files_refuses_a_fifo_and_compressed_text(tmp_path):
+    import gzip
+    import os
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    with pytest.raises(DataError, match=r"pipe\.csv' is a FIFO \(named pipe\), not a regular file"):
+        input_files(tmp_path / "pipe.csv")
+    (tmp_path / "rows.jsonl").write_bytes(gzip.compress(b'{"row_id": 1}\n'))
+    with pytest.raises(DataError, match=r"rows\.jsonl: the file holds gzip-compressed data"):
+        input_files(tmp_path / "rows.jsonl")

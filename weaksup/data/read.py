@@ -57,7 +57,10 @@ def check_file(path: Path) -> None:
 def read_table(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
     """Read a CSV, JSON Lines or Parquet file (by extension) into a DataFrame.
 
-    Errors name the file and say what was expected.
+    Errors name the file and say what was expected. A CSV read with no options, or with ``dtype``
+    naming columns kept as text (``{"id": str}``), goes through the strict reader of
+    :func:`iter_chunks` (every line has the header's fields, header names are unique, quotes close);
+    other pandas options fall back to :func:`pandas.read_csv`.
 
     Examples
     --------
@@ -73,6 +76,10 @@ def read_table(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
     if not path.is_dir():
         check_file(path)
     suffix = path.suffix.lower()
+    dtype = kwargs.get("dtype")
+    if suffix in (".csv", ".tsv") and set(kwargs) <= {"dtype"} and (
+            dtype is None or (isinstance(dtype, dict) and all(v is str for v in dtype.values()))):
+        return _strict_csv(path, set(dtype or ()))
     try:
         if suffix in (".csv", ".tsv"):
             return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", **kwargs)
@@ -83,6 +90,22 @@ def read_table(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
         raise DataError(f"{path}: cannot read as {suffix or 'Parquet folder'}: {exc}") from exc
     raise DataError(f"{path}: unsupported input format {suffix!r}; use .csv, .tsv, .jsonl or .parquet")
+
+
+def _strict_csv(path: Path, strings: set[str]) -> pd.DataFrame:
+    """A whole CSV/TSV file through the strict reader; its errors as ``<file>: cannot read as .csv: ...``."""
+    import sys
+
+    from weaksup.data.delimited import csv_chunks, read_header
+
+    try:
+        frames = list(csv_chunks(path, sys.maxsize, None, strings, "utf-8"))
+    except DataError as exc:
+        detail = str(exc).removeprefix(str(path)).lstrip(": ")
+        raise DataError(f"{path}: cannot read as {path.suffix.lower()}: {detail}") from None
+    if not frames:
+        return pd.DataFrame(columns=read_header(path, "utf-8"))
+    return frames[0]
 
 
 def input_files(path: str | os.PathLike[str]) -> list[Path]:
