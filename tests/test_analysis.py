@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from weaksup import analysis, pairs
 from weaksup.analysis import (
     VoteStats,
     as_vote_matrix,
@@ -160,11 +161,16 @@ def test_vote_stats_are_computed_once_and_handed_on():
     assert stats.pair_matrix("overlap").equals(lf_pair_matrix(votes, "overlap"))
 
 
-@pytest.mark.parametrize("m", [3, 40])  # 40 LFs: the distinct patterns are keyed by bytes
-def test_pair_matrices_from_distinct_patterns_equal_a_row_by_row_count(m):
+# 40 LFs: the distinct patterns are keyed by bytes; 120: counted on the rows, not the patterns; 0.99 abstain:
+# sparse blocks; a tiny block size: many blocks of each kind
+@pytest.mark.parametrize("m, abstain, cells", [(3, 0.6, None), (40, 0.6, None), (120, 0.6, None), (3, 0.99, None),
+                                               (120, 0.99, None), (40, 0.6, 200), (120, 0.97, 500)])
+def test_pair_matrices_from_distinct_patterns_equal_a_row_by_row_count(m, abstain, cells, monkeypatch):
+    if cells is not None:
+        monkeypatch.setattr(pairs, "BLOCK_CELLS", cells)
     rng = np.random.default_rng(m)
     L = rng.integers(-1, 3, size=(500, m)).astype(np.int8)
-    L[rng.random(L.shape) < 0.6] = -1
+    L[rng.random(L.shape) < abstain] = -1
     L[250:] = L[:250]  # repeated patterns carry their counts
     voted = L != -1
     both = voted.T.astype(int) @ voted.astype(int)
@@ -172,6 +178,30 @@ def test_pair_matrices_from_distinct_patterns_equal_a_row_by_row_count(m):
     stats = VoteStats.of(L)
     np.testing.assert_array_equal(np.rint(stats.pair_matrix("overlap").to_numpy() * len(L)), both)
     np.testing.assert_array_equal(np.rint(stats.pair_matrix("conflict").to_numpy() * len(L)), both - agree)
+
+
+def test_vote_stats_block_by_block_equal_one_pass(monkeypatch):
+    rng = np.random.default_rng(1)
+    L = rng.integers(-1, 3, size=(300, 50)).astype(np.int8)
+    L[rng.random(L.shape) < 0.8] = -1
+    whole = VoteStats.of(L)
+    monkeypatch.setattr(pairs, "BLOCK_CELLS", 7 * 50)  # blocks of 7 rows
+    blocked = VoteStats.of(L)
+    for name in ("n_voting", "conflict", "lf_votes", "lf_overlaps", "lf_conflicts"):
+        np.testing.assert_array_equal(getattr(blocked, name), getattr(whole, name))
+        assert getattr(blocked, name).dtype == getattr(whole, name).dtype
+    assert blocked.polarity == whole.polarity and not blocked.shares_patterns and whole.pair_rows == len(L)
+
+
+def test_pair_matrices_beyond_the_work_budget_are_estimated_on_a_sample(monkeypatch):
+    rng = np.random.default_rng(2)
+    L = rng.integers(-1, 2, size=(20_000, 60)).astype(np.int8)
+    exact = VoteStats.of(L).pair_matrix("conflict")
+    monkeypatch.setattr(analysis, "PAIR_WORK", 2 * 10**7)
+    stats = VoteStats.of(L)
+    assert 1000 <= stats.pair_rows < len(L)
+    assert np.abs(stats.pair_matrix("conflict").to_numpy() - exact.to_numpy()).max() < 0.05
+    assert stats.pair_matrix("conflict").index.tolist() == exact.index.tolist()
 
 
 def test_statistics_of_an_empty_vote_matrix():

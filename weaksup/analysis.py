@@ -26,6 +26,7 @@ from weaksup.alignment import AlignedGold, gold_ids
 from weaksup.errors import LabelModelError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import LabelingFunction
+from weaksup.pairs import BLOCK_CELLS, PAIR_BLOCK, PAIR_WORK, add_pair_counts, pair_work, row_blocks
 from weaksup.votes import VoteMatrix, distinct_rows
 
 if TYPE_CHECKING:
@@ -33,14 +34,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PAIR_KINDS", "WEIGHT_ATTRIBUTES", "VoteStats", "as_vote_matrix", "gold_ids", "learned_weights",
+__all__ = ["PAIR_KINDS", "PATTERN_LFS", "WEIGHT_ATTRIBUTES", "VoteStats", "as_vote_matrix", "gold_ids", "learned_weights",
            "lf_pair_matrix", "lf_summary", "row_conflict", "vote_stats"]
 
 #: Fitted attributes holding one learned weight per LF, tried in order after ``get_weights()``.
 WEIGHT_ATTRIBUTES = ("weights_", "lf_weights_", "accuracy_", "accuracies_")
 #: The two LF-by-LF matrices of :meth:`VoteStats.pair_matrix`.
 PAIR_KINDS = ("overlap", "conflict")
-_PAIR_BLOCK = 1 << 18  # distinct patterns per BLAS block (memory: block x LFs x 8 bytes)
+#: Up to this many LFs, :class:`VoteStats` deduplicates rows into vote patterns (see ``shares_patterns``).
+PATTERN_LFS = 40
 
 
 def as_vote_matrix(votes: VoteMatrix | VoteStats | np.ndarray | Any) -> VoteMatrix:
@@ -133,17 +135,30 @@ class VoteStats:
 
     @classmethod
     def of(cls, votes: VoteMatrix | VoteStats | np.ndarray | Any) -> VoteStats:
-        """The statistics of ``votes`` (a VoteMatrix or an int array); a VoteStats is returned as is."""
+        """The statistics of ``votes`` (a VoteMatrix or an int array); a VoteStats is returned as is.
+
+        Computed block by block over the rows (:func:`weaksup.pairs.row_blocks`), so the temporaries stay a few MB
+        whatever the number of rows and LFs.
+        """
         if isinstance(votes, VoteStats):
             return votes
         vm = as_vote_matrix(votes)
         L = vm.values
-        voted = L != ABSTAIN
-        n_voting, conflict = row_conflict(L)
-        polarity = [np.flatnonzero(np.bincount(L[:, j].astype(np.int64) + 1)[1:]).tolist() for j in range(L.shape[1])]
-        return cls(votes=vm, n_voting=n_voting, conflict=conflict, lf_votes=voted.sum(axis=0),
-                   lf_overlaps=(voted & (n_voting > 1)[:, None]).sum(axis=0),
-                   lf_conflicts=(voted & conflict[:, None]).sum(axis=0), polarity=polarity)
+        n, m = L.shape
+        n_voting = np.zeros(n, dtype=np.intp)
+        conflict = np.zeros(n, dtype=bool)
+        lf_votes, lf_overlaps, lf_conflicts = (np.zeros(m, dtype=np.int64) for _ in range(3))
+        for start, block in row_blocks(L):
+            block_voting, block_conflict = row_conflict(block)
+            n_voting[start:start + len(block)] = block_voting
+            conflict[start:start + len(block)] = block_conflict
+            voted = block != ABSTAIN
+            lf_votes += voted.sum(axis=0)
+            lf_overlaps += voted[block_voting > 1].sum(axis=0)
+            lf_conflicts += voted[block_conflict].sum(axis=0)
+        polarity = [np.flatnonzero(np.bincount(L[:, j].astype(np.int64) + 1)[1:]).tolist() for j in range(m)]
+        return cls(votes=vm, n_voting=n_voting, conflict=conflict, lf_votes=lf_votes, lf_overlaps=lf_overlaps,
+                   lf_conflicts=lf_conflicts, polarity=polarity)
 
     def __len__(self) -> int:
         return len(self.votes)
@@ -156,32 +171,57 @@ class VoteStats:
                 "conflict": float(self.conflict.sum() / n), "abstain_rate": 1.0 - coverage if len(self) else 0.0,
                 "mean_votes": float(self.n_voting.sum() / n)}
 
+    @property
+    def shares_patterns(self) -> bool:
+        """Whether rows are worth deduplicating into vote patterns: up to :data:`PATTERN_LFS` LFs.
+
+        With more LFs, rows rarely share a pattern and sorting the rows' bytes costs several copies
+        of the votes, so the report's predictions and pair counts go block by block over the rows.
+        """
+        return self.votes.shape[1] <= PATTERN_LFS or "patterns" in self.__dict__
+
     @cached_property
     def patterns(self) -> tuple[np.ndarray, np.ndarray]:
         """The distinct vote rows and, per row, the index of its pattern (:func:`weaksup.votes.distinct_rows`)."""
         return distinct_rows(self.votes.values)
 
     @cached_property
-    def _pair_counts(self) -> dict[str, np.ndarray]:
-        """Rows where both LFs vote, and where both vote and disagree, from the distinct patterns and their counts."""
-        rows, inverse = self.patterns
-        weights = np.bincount(inverse, minlength=len(rows)).astype(np.float64)
-        m = rows.shape[1]
+    def pair_rows(self) -> int:
+        """The number of rows the pair matrices are counted on: every row, or a uniform sample of them
+        when counting every pair on every row would take more than :data:`weaksup.pairs.PAIR_WORK` multiply-adds."""
+        return self._pair_counts[1]
+
+    @cached_property
+    def _pair_counts(self) -> tuple[dict[str, np.ndarray], int]:
+        """Rows where both LFs vote, and where both vote and disagree (exact integer counts), and the rows counted.
+
+        On the distinct patterns weighted by their counts (few LFs) or on the rows, block by block
+        (:func:`weaksup.pairs.row_blocks`): a dense block is a pair of BLAS Gram products of its 0/1 indicators, a
+        sparse one (few votes per row, e.g. keyword LFs) a sparse product, whichever costs less.
+        """
+        L = self.votes.values
+        n, m = L.shape
+        sample = None
+        work = pair_work(self.n_voting, m)
+        if work > PAIR_WORK:  # a seeded uniform sample of the rows, as large as the budget allows
+            size = max(int(n * PAIR_WORK / work), min(n, 1000))
+            sample = np.sort(np.random.default_rng(0).choice(n, size, replace=False))
+            logger.info("LF pair matrices: %d LFs on %d rows would take %.1e multiply-adds; counted on a uniform "
+                        "sample of %d rows", m, n, work, size)
+        if self.shares_patterns:
+            rows, inverse = self.patterns
+            weights = np.bincount(inverse if sample is None else inverse[sample], minlength=len(rows))
+            if sample is not None:
+                rows, weights = rows[weights > 0], weights[weights > 0]
+        else:
+            rows = L if sample is None else L[sample]
+            weights = np.ones(len(rows), dtype=np.int64)
         k = int(rows.max()) + 1 if rows.size else 0
         both = np.zeros((m, m), dtype=np.int64)
         agree = np.zeros((m, m), dtype=np.int64)
-        # Gram matrices of 0/1 indicators weighted by pattern counts, block by block, in float32 BLAS while a
-        # block's counts stay below 2**24 (exact), float64 beyond
-        for start in range(0, len(rows), _PAIR_BLOCK):
-            block, w = rows[start:start + _PAIR_BLOCK], weights[start:start + _PAIR_BLOCK, None]
-            dtype = np.float32 if w.sum() < 2**24 else np.float64
-            w = w.astype(dtype)
-            voted = (block != ABSTAIN).astype(dtype)
-            both += np.rint((voted * w).T @ voted).astype(np.int64)
-            for c in range(k):
-                same = (block == c).astype(dtype)
-                agree += np.rint((same * w).T @ same).astype(np.int64)
-        return {"overlap": both, "conflict": both - agree}
+        for start, block in row_blocks(rows, max_rows=PAIR_BLOCK):
+            add_pair_counts(block, weights[start:start + len(block)], k, both, agree)
+        return {"overlap": both, "conflict": both - agree}, (n if sample is None else len(sample))
 
     def pair_matrix(self, what: str = "conflict") -> pd.DataFrame:
         """LF-by-LF rates over all rows: both LFs vote (``"overlap"``), or both vote and disagree (``"conflict"``).
@@ -197,7 +237,8 @@ class VoteStats:
         if what not in PAIR_KINDS:
             raise ParameterError(f"what must be 'overlap' or 'conflict'; got {what!r}")
         names = self.votes.lf_names
-        return pd.DataFrame(self._pair_counts[what] / max(len(self), 1), index=names, columns=names)
+        counts, rows = self._pair_counts
+        return pd.DataFrame(counts[what] / max(rows, 1), index=names, columns=names)
 
 
 def learned_weights(model: Any, m: int) -> np.ndarray:
@@ -285,9 +326,15 @@ def lf_summary(
         y = aligned.y
         if aligned.hash:
             frame.attrs["gold_hash"] = aligned.hash  # provenance travels with the table
-        on_gold = (y != ABSTAIN)[:, None] & (L != ABSTAIN)
-        correct = (on_gold & (L == y[:, None])).sum(axis=0)
-        incorrect = on_gold.sum(axis=0) - correct
+        on_gold = np.flatnonzero(y != ABSTAIN)
+        correct, incorrect = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
+        size = max(1, BLOCK_CELLS // max(m, 1))
+        for start in range(0, len(on_gold), size):  # the gold rows, block by block
+            rows = on_gold[start:start + size]
+            block = L[rows]
+            right = (block == y[rows, None]).sum(axis=0)
+            correct += right
+            incorrect += (block != ABSTAIN).sum(axis=0) - right
         frame["Correct"] = correct
         frame["Incorrect"] = incorrect
         with np.errstate(invalid="ignore", divide="ignore"):

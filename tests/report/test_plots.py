@@ -72,3 +72,30 @@ def test_figures_are_not_registered_with_pyplot_and_render_to_png(tmp_path):
     fig = plots.reliability(_evaluation(tmp_path))
     assert isinstance(fig, Figure) and plt.get_fignums() == before
     assert plots.to_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_with_many_lfs_the_figures_show_those_with_the_most_conflicts_and_say_so():
+    m = 100
+    rng = np.random.default_rng(0)
+    L = np.where(rng.random((400, m)) < 0.05, rng.integers(0, 2, (400, m)), -1).astype(np.int8)
+    L[:, 7] = rng.integers(0, 2, 400)  # LF 7 votes everywhere, at random: the most conflicts
+    votes = VoteMatrix(L, lf_names=[f"lf{j:03d}" for j in range(m)])
+    matrix = lf_pair_matrix(votes, "conflict")
+    heatmap = plots.lf_pair_heatmap(matrix)
+    shown = [t.get_text() for t in heatmap.axes[0].get_xticklabels()]
+    assert len(shown) == plots.HEATMAP_LFS and "lf007" in shown and shown == sorted(shown)  # in LF order
+    assert matrix.sum(axis=1)[shown].min() >= matrix.sum(axis=1).drop(shown).max()
+    assert heatmap.axes[0].get_title().endswith(f"(the {plots.HEATMAP_LFS} of {m} LFs with the most conflicts)")
+    assert max(heatmap.get_size_inches()) <= 0.42 * plots.HEATMAP_LFS + 3  # bounded, whatever m
+    summary = lf_summary(votes)
+    bars = plots.lf_rates(summary)
+    names = [t.get_text() for t in bars.axes[0].get_yticklabels()]
+    assert len(names) == plots.RATES_LFS and "lf007" in names
+    assert summary.loc[names, "Conflicts"].min() >= summary["Conflicts"].drop(names).max()
+    assert f"of {m} LFs" in bars.axes[0].get_title()
+
+
+def test_top_lfs_keeps_every_lf_up_to_the_limit():
+    scores = pd.Series([0.3, 0.1, 0.2])
+    assert plots.top_lfs(scores, 3) == ([0, 1, 2], "")
+    assert plots.top_lfs(scores, 2) == ([0, 2], " (the 2 of 3 LFs with the most conflicts)")

@@ -42,6 +42,7 @@ from weaksup.errors import GoldSetError
 from weaksup.evaluate import Evaluation, evaluate, lf_errors, model_name
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import short_hash
+from weaksup.pairs import row_blocks
 from weaksup.registry import Registry
 from weaksup.votes import VoteMatrix
 
@@ -166,9 +167,12 @@ class QualityReport:
 
 def _predict(model: Any, stats: VoteStats, tie_break: str) -> np.ndarray:
     """``model.predict(L)``; with ``tie_break="abstain"`` (which does not depend on row positions) on the
-    distinct rows only."""
+    distinct rows only, or block by block over the rows when there are too many LFs for shared patterns."""
     if tie_break != "abstain":
         return np.asarray(model.predict(stats.votes.values, tie_break=tie_break))
+    if not stats.shares_patterns:
+        blocks = [np.asarray(model.predict(block, tie_break=tie_break)) for _, block in row_blocks(stats.votes.values)]
+        return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
     rows, inverse = stats.patterns
     return np.asarray(model.predict(rows, tie_break=tie_break)).take(inverse)
 
@@ -290,12 +294,15 @@ def build_report(
         "label_model": model_name(model), "tie_break": tie_break, "eval_split": split, "lf_split": lf_split,
         **_provenance(vm, model, gold_set, counts, data),
     }
+    conflicts = stats.pair_matrix("conflict")
+    if stats.pair_rows < len(stats):  # too many LFs and rows to count every pair on every row
+        params["pair_rows"] = str(stats.pair_rows)
     by_name = {lf.name: lf for lf in lf_list}
     manifest = [by_name[nm].manifest() if nm in by_name else {"name": nm, "version": ver}
                 for nm, ver in zip(vm.lf_names, vm.lf_versions)]
     return QualityReport(
         title=title or (f"Label quality: {gold_set.task}" if gold_set is not None else "Label quality"),
         summary=summary, stats=stats.rates(), evaluation=evaluation, errors=errors,
-        conflicts=stats.pair_matrix("conflict"), distribution=distribution, params=params,
+        conflicts=conflicts, distribution=distribution, params=params,
         manifest=manifest, n_votes=stats.n_voting,
     )

@@ -14,7 +14,7 @@ import pandas as pd
 
 from weaksup.evaluate import METRIC_NAMES
 from weaksup.render import data_table, png_image
-from weaksup.report.plots import to_png
+from weaksup.report.plots import HEATMAP_LFS, RATES_LFS, to_png
 
 if TYPE_CHECKING:
     from weaksup.report import QualityReport
@@ -33,6 +33,20 @@ th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 .side { display: flex; gap: 2em; flex-wrap: wrap; }
 td.text { text-align: left; max-width: 560px; }
 """
+
+
+def _figure_notes(report: QualityReport) -> list[str]:
+    """What the figures leave out with many LFs: the LFs not drawn, the rows the pair rates are estimated on."""
+    m, notes = len(report.summary), []
+    if m > min(RATES_LFS, HEATMAP_LFS):
+        notes.append(f"With {m} LFs, the per-LF bars show the {min(m, RATES_LFS)} LFs with the most conflicts and "
+                     f"the heatmap the {min(m, HEATMAP_LFS)} with the most pair conflicts; the table above has "
+                     "every LF.")
+    if "pair_rows" in report.params:
+        notes.append(f"The LF-by-LF rates are estimated on a uniform sample of {report.params['pair_rows']} of the "
+                     f"{report.params.get('report_rows', report.params['n_rows'])} rows (every pair on every row "
+                     "would take too long).")
+    return notes
 
 
 def render(report: QualityReport) -> str:
@@ -64,7 +78,9 @@ def render(report: QualityReport) -> str:
     parts.append(f"<p class=\"note\">Over all rows: {e(stats)}. Correct / Incorrect / Emp. Acc. are counted on the "
                  f"{e(p.get('lf_split', 'dev'))} gold split.</p>")
     parts.append(data_table(report.summary.drop(columns=["j"])))
-    parts.append("<h2>Figures</h2><div class=\"figures\">")
+    parts.append("<h2>Figures</h2>")
+    parts.extend(f"<p class=\"note\">{e(note)}</p>" for note in _figure_notes(report))
+    parts.append("<div class=\"figures\">")
     for name, fig in report.build_figures().items():
         parts.append(png_image(name, to_png(fig)))
     parts.append("</div>")

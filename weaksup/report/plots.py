@@ -19,6 +19,11 @@ from weaksup.evaluate import Evaluation, Metrics
 
 #: Colours: the label model, the majority-vote baseline, and neutral bars.
 MODEL_COLOR, BASELINE_COLOR, NEUTRAL = "#1f77b4", "#ff7f0e", "#7f7f7f"
+#: Beyond this many LFs, the per-LF bars show only the LFs with the most conflicts (the title says so).
+RATES_LFS = 60
+#: Beyond this many LFs, the LF-by-LF heatmap shows only the LFs with the most pair conflicts (the title says so):
+#: its size, and the memory of drawing it, grow with the square of the LFs shown.
+HEATMAP_LFS = 40
 
 
 def to_png(fig: Figure, dpi: int = 100) -> bytes:
@@ -39,8 +44,33 @@ def _lf_height(m: int) -> float:
     return max(2.5, 0.32 * m + 1.2)
 
 
+def top_lfs(scores: pd.Series | pd.DataFrame, limit: int) -> tuple[list[int], str]:
+    """The positions of the ``limit`` LFs that score highest (ties: the earlier LF), in LF order, and a title note.
+
+    ``scores`` is one number per LF, or a table sorted on its columns in order (all descending).
+    Up to ``limit`` LFs, every position and no note.
+
+    Examples
+    --------
+    >>> top_lfs(pd.Series([0.1, 0.5, 0.0, 0.5], index=list("abcd")), 2)
+    ([1, 3], ' (the 2 of 4 LFs with the most conflicts)')
+    >>> top_lfs(pd.Series([0.1, 0.5]), 2)
+    ([0, 1], '')
+    """
+    m = len(scores)
+    if m <= limit:
+        return list(range(m)), ""
+    frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
+    keys = [frame.iloc[:, i].to_numpy(dtype=float) for i in range(frame.shape[1])]
+    order = np.lexsort([np.arange(m), *(-key for key in reversed(keys))])  # last key sorts first
+    return sorted(order[:limit].tolist()), f" (the {limit} of {m} LFs with the most conflicts)"
+
+
 def lf_rates(summary: pd.DataFrame) -> Figure:
-    """Coverage, overlap and conflict rate of each LF, as grouped horizontal bars."""
+    """Coverage, overlap and conflict rate of each LF, as grouped horizontal bars (at most :data:`RATES_LFS` LFs:
+    beyond, those with the most conflicts, then the most coverage)."""
+    shown, note = top_lfs(summary[["Conflicts", "Coverage"]], RATES_LFS)
+    summary = summary.iloc[shown]
     names = list(summary.index)[::-1]
     fig = Figure(figsize=(7, _lf_height(len(names))), layout="constrained")
     ax = fig.subplots()
@@ -50,14 +80,19 @@ def lf_rates(summary: pd.DataFrame) -> Figure:
         ax.barh(y + offset, summary[column].to_numpy()[::-1], height=0.27, label=column, color=color)
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlabel("fraction of all rows")
-    ax.set_title("Coverage, overlaps and conflicts per LF")
+    ax.set_title(f"Coverage, overlaps and conflicts per LF{note}")
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
 
 def lf_pair_heatmap(matrix: pd.DataFrame, what: str = "conflict") -> Figure:
-    """An LF-by-LF heatmap (e.g. :func:`weaksup.analysis.lf_pair_matrix`), values as % of rows."""
+    """An LF-by-LF heatmap (e.g. :func:`weaksup.analysis.lf_pair_matrix`), values as % of rows.
+
+    At most :data:`HEATMAP_LFS` LFs: beyond, those with the highest row sums (the most pair conflicts).
+    """
+    shown, note = top_lfs(matrix.sum(axis=1), HEATMAP_LFS)
+    matrix = matrix.iloc[shown, shown]
     m = len(matrix)
     size = max(4.0, 0.42 * m + 2.0)
     fig = Figure(figsize=(size + 1, size), layout="constrained")
@@ -73,7 +108,7 @@ def lf_pair_heatmap(matrix: pd.DataFrame, what: str = "conflict") -> Figure:
                 ax.text(j, i, f"{values[i, j]:.1f}", ha="center", va="center", fontsize=6,
                         color="white" if values[i, j] > threshold else "black")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=f"% of rows where both vote{' and disagree' if what == 'conflict' else ''}")
-    ax.set_title(f"LF-by-LF {what}s")
+    ax.set_title(f"LF-by-LF {what}s{note.replace('conflicts', what + 's')}")
     return fig
 
 

@@ -1,0 +1,66 @@
+"""Memory bounded in the number of LFs (issue 14, case 10).
+
+500 keyword LFs on 20 rows were killed at 17 GB: the report drew an LF-by-LF heatmap whose pixels grew
+with the square of the LFs (50 LFs 0.44 GB, 100 LFs 0.99 GB, 200 LFs 3.07 GB), and the LF statistics
+held several float copies of the whole vote matrix. Now the figures show at most a fixed number of
+LFs (those with the most conflicts, and say so) and the statistics go block by block over the rows.
+The end-to-end figures (1,000 LFs on 1M rows) come from ``benchmarks/many_lfs.py``.
+"""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from weaksup.analysis import lf_pair_matrix, lf_summary, vote_stats
+from weaksup.votes import VoteMatrix
+
+pytest.importorskip("matplotlib")  # the `report` extra
+
+
+def _keyword_votes(n: int, m: int, rate: float, seed: int = 0) -> VoteMatrix:
+    """Votes like keyword LFs': each LF votes on a ``rate`` share of the rows, ham or spam."""
+    rng = np.random.default_rng(seed)
+    L = np.where(rng.random((n, m)) < rate, rng.integers(0, 2, (n, m)), -1).astype(np.int8)
+    return VoteMatrix(L, lf_names=[f"kw_{j:04d}" for j in range(m)])
+
+
+def _peak(work: Callable[[], object]) -> int:
+    """The peak of the Python allocations (numpy's and matplotlib's included) while ``work`` runs, in bytes."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+def test_the_report_memory_does_not_grow_with_the_square_of_the_lfs():
+    from weaksup.report import build_report
+
+    def report(m: int) -> int:
+        votes = _keyword_votes(20, m, 0.3)
+        return _peak(lambda: build_report(votes).to_html())
+
+    few, many = report(30), report(150)  # before: about 0.1 GB and 1.5 GB
+    assert many < 2 * few, f"report of 150 LFs: {many / 1e6:.0f} MB traced, of 30 LFs: {few / 1e6:.0f} MB"
+    assert many < 500e6
+
+
+def test_lf_statistics_of_many_lfs_take_a_fraction_of_the_votes_memory():
+    votes = _keyword_votes(50_000, 500, 0.01)
+
+    def statistics() -> None:
+        lf_summary(votes)
+        vote_stats(votes)
+        lf_pair_matrix(votes, "conflict")
+        lf_pair_matrix(votes, "overlap")
+
+    peak = _peak(statistics)  # before: 13 times the votes (float32 copies of the whole matrix)
+    assert peak < 2 * votes.values.nbytes, f"{peak / votes.values.nbytes:.1f} x the votes' {votes.values.nbytes} bytes"
