@@ -392,3 +392,27 @@ def test_weaksup_apply_after_a_run_publishes_its_votes_whole_and_keeps_the_label
     assert not (project / "out" / "label_model.json").exists()
     with pytest.raises(DataError, match="wrote no labels"):
         saved.labels_path  # noqa: B018 - the property raises
+
+
+def test_a_held_lock_is_waited_for_then_refused_naming_the_holder(project, monkeypatch):
+    """The lock without a second process: while this process holds the folder (its holder written as a run
+    writes it), a run waits ``WEAKSUP_LOCK_TIMEOUT`` seconds, then stops naming the pid, start and config."""
+    from weaksup.config import load_config
+    from weaksup.errors import DataError
+    from weaksup.pipeline import run
+    from weaksup.pipeline.folder import FolderLock
+    from weaksup.pipeline.staging import Stage
+
+    monkeypatch.chdir(project)
+    (project / "out").mkdir()
+    monkeypatch.setenv("WEAKSUP_LOCK_TIMEOUT", "0.3")
+    with FolderLock(project / "out"):
+        stage = Stage.open(project / "out", config_source="elsewhere/busy.toml", votes_key=None, reuse=False,
+                           clean=False)
+        began = time.monotonic()
+        with pytest.raises(DataError, match=rf"in use by another weaksup run \(pid {os.getpid()} .*busy.toml"):
+            run(load_config("run.toml"), progress=False)
+        assert 0.3 <= time.monotonic() - began < 30
+        stage.abandon()
+    run(load_config("run.toml"), progress=False)  # free again
+    assert assert_whole(project / "out")["label_model"] == "MajorityVote"

@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 LOCK_TIMEOUT_ENV = "WEAKSUP_LOCK_TIMEOUT"
 #: The default wait for the lock, in seconds.
 LOCK_TIMEOUT = 10.0
+#: The lock file, only where the file system cannot lock the folder itself (it is never removed).
+LOCK_FILE = ".weaksup-lock"
 #: Who holds the folder: written in the stage as soon as the lock is taken.
 HOLDER = "holder.json"
 #: The manifest: in the stage it is the commit mark (written last), in the run folder it is published last.
@@ -102,6 +104,7 @@ class FolderLock:
         self.folder = folder
         self.timeout = lock_timeout() if timeout is None else timeout
         self._fd: int | None = None
+        self._fallback = False
 
     def __enter__(self) -> FolderLock:
         import fcntl
@@ -122,15 +125,21 @@ class FolderLock:
                                    self.timeout)
                     waited = True
                 time.sleep(0.05)
-            except OSError:
+            except OSError as exc:  # a file system that cannot lock a folder (NFS): lock a file in it instead
                 os.close(fd)
-                raise
+                if self._fallback:
+                    raise DataError(f"cannot lock the output folder {self.folder} ({exc.strerror or exc}); "
+                                    "put output.path on a local file system") from None
+                self._fallback = True
+                fd = self._open()
         self._fd = fd
         return self
 
     def _open(self) -> int:
         """A descriptor to lock: the folder itself (no lock file to leave behind)."""
         try:
+            if self._fallback:
+                return os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
             return os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             raise DataError(f"cannot open the output folder {self.folder} to lock it ({exc.strerror or exc}); "

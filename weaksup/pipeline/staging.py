@@ -29,7 +29,7 @@ def check_owned(folder: Path, name: str, claimed: bool) -> None:
     """``folder/name`` (``votes``, ``clean``) is weaksup's to replace: absent, claimed by the published
     ``run.json``, or holding only part files and ``index.json``; else a DataError (a user's own folder)."""
     path = folder / name
-    if claimed or not os.path.lexists(path):
+    if claimed or not os.path.lexists(path) or read_manifest(path / "index.json").get("format") == "weaksup.VoteParts":
         return
     foreign = not path.is_dir() or path.is_symlink()
     if not foreign:
@@ -176,10 +176,10 @@ class _UserPaths(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from weaksup._io import user_path
 
-        if record.args:
+        try:
             record.msg, record.args = user_path(record.getMessage()), None
-        else:
-            record.msg = user_path(str(record.msg))
+        except Exception:  # noqa: BLE001 - a malformed record is the handler's to report, as it is
+            pass
         return True
 
 
@@ -208,13 +208,15 @@ def user_paths(folder: Path, source: str) -> Iterator[None]:
     except OSError as exc:
         where = user_path(exc.filename) if exc.filename else str(folder)
         reason = user_path(exc.strerror or str(exc))
+        ours = Path(where).is_relative_to(folder)
         if exc.errno in NO_ROOM or "written" in reason:
             fix = "the disk is full or a file-size limit was reached: free some space, or write elsewhere (output.path)"
         elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            fix = f"the folder is not writable: fix its permissions, or change output.path in {source}"
+            fix = (f"the folder is not writable: fix its permissions, or change output.path in {source}" if ours
+                   else "fix its permissions")
         else:
-            fix = f"fix the cause, or change output.path in {source}"
-        what = "cannot write" if Path(where).is_relative_to(folder) else "the run stopped at"
+            fix = f"fix the cause, or change output.path in {source}" if ours else "check that path"
+        what = "cannot write" if ours else "the run stopped at"
         raise DataError(f"{what} {where}: {reason}; {fix}. The previous run in {folder} is unchanged, and the "
                         "votes computed so far are kept for the next run") from exc
     except WeakSupError as exc:
