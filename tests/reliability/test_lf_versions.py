@@ -237,3 +237,27 @@ def test_a_scorer_function_of_a_model_score_lf_covers_what_it_reads(tmp_path):
     assert before[1] is True
     _write(module, text.replace("CUT = 10", "CUT = 40"))
     assert _versions(module)["long_text"][0] != before[0]
+
+
+class _Rule:
+    def __init__(self, n):
+        self.n = n
+
+    def vote(self, x):
+        return 1 if len(x.text) > self.n else -1
+
+
+def _by_length(x, n):
+    return 1 if len(x.text) > n else -1
+
+
+def test_a_bound_method_or_partial_counts_its_object_or_arguments():
+    import functools
+
+    from weaksup import labeling_function
+
+    method = labeling_function(name="rule")(_Rule(3).vote)
+    assert method.cacheable is False and "_Rule" in method.cache_note  # the object's state is not hashed
+    three = labeling_function(name="len")(functools.partial(_by_length, n=3))
+    eight = labeling_function(name="len")(functools.partial(_by_length, n=8))
+    assert three.cacheable and three.version != eight.version

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
+import functools
 import hashlib
 import inspect
 import json
@@ -89,8 +90,8 @@ def dependencies(func: Callable[..., Any]) -> Dependencies:
     >>> sorted(found.values), found.values["LIMIT"], found.cacheable
     (['LIMIT', 'short'], 3, True)
     """
-    walk = _Walk(getattr(func, "__globals__", {}))
-    walk.function(func, skip=getattr(func, "__name__", ""))
+    walk = _Walk(getattr(getattr(func, "__func__", func), "__globals__", {}))
+    walk.entry(func)
     return Dependencies(dict(sorted(walk.found.items())), tuple(walk.reasons))
 
 
@@ -169,6 +170,19 @@ class _Walk:
         if module.startswith("weaksup_user_lfs."):  # a module loaded from its path: its name holds the path's hash
             module = module.split(".", 1)[1].rsplit("_", 1)[0]
         return f"{module}:{name}"
+
+    def entry(self, func: Any) -> None:
+        """The LF's callable: a function, a bound method (its object's state counts), a partial (its arguments)."""
+        if inspect.ismethod(func):
+            self.name(self.root, "<bound to>", func.__self__, closure=True)
+            func = func.__func__
+        while isinstance(func, functools.partial):
+            self.name(self.root, "<partial arguments>", [list(func.args), dict(func.keywords)], closure=True)
+            func = func.func
+        if inspect.isfunction(func):
+            self.function(func, skip=func.__name__)
+        elif not (inspect.isbuiltin(func) or _is_library(func) and inspect.isclass(func)):
+            self.reasons.append(f"it calls a {type(func).__name__} object, whose state cannot be hashed")
 
     def function(self, func: Callable[..., Any], skip: str = "") -> None:
         if id(func) in self.visited:
