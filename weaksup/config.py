@@ -50,15 +50,13 @@ config is loaded) and may not leave it; give an absolute path to read or write e
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import math
 import os
 import tomllib
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from weaksup.config_tables import build_table, did_you_mean
 from weaksup.data.chunks import CHUNK_ROWS
 from weaksup.errors import ConfigError as ConfigError  # (its home is weaksup.errors; kept importable here)
 from weaksup.review.routing import RoutingPolicy
@@ -199,14 +197,14 @@ class RunConfig:
             raise ConfigError(f"{source}: a config is a TOML table; got {type(doc).__name__}")
         for name in doc:
             if name not in _SECTIONS:
-                problems.append(f"unknown table [{name}]{_did_you_mean(name, _SECTIONS)}")
+                problems.append(f"unknown table [{name}]{did_you_mean(name, _SECTIONS)}")
         for name in _REQUIRED_SECTIONS:
             if name not in doc:
                 problems.append(f"missing table [{name}]")
         sections: dict[str, Any] = {}
         for name, section_cls in _SECTIONS.items():
             if name in doc:
-                sections[name] = _build_section(name, section_cls, doc[name], problems)
+                sections[name] = build_table(name, section_cls, doc[name], problems)
         if not problems:
             _check_values(sections, problems)
         if problems:
@@ -299,72 +297,6 @@ def _apply_override(doc: dict[str, Any], item: str, source: str) -> None:
 
 
 # ---------------------------------------------------------------------- validation
-def _did_you_mean(name: str, choices: typing.Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else f"; known: {sorted(choices)}"
-
-
-def _type_name(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if origin is list:
-        return f"a list of {_type_name(typing.get_args(tp)[0])}"
-    if origin is dict:
-        return f"a table of {_type_name(typing.get_args(tp)[1])}"
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(tp, "a value")
-
-
-def _matches(value: Any, tp: Any) -> bool:
-    origin = typing.get_origin(tp)
-    if origin is list:
-        return isinstance(value, list) and all(_matches(v, typing.get_args(tp)[0]) for v in value)
-    if origin is dict:
-        return isinstance(value, dict) and all(_matches(v, typing.get_args(tp)[1]) for v in value.values())
-    if tp is Any:
-        return True
-    if tp is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, tp)
-
-
-def _non_finite(value: Any, key: str) -> list[tuple[str, float]]:
-    """The NaNs and infinities in ``value`` (a number, or a list or table holding numbers), with their keys."""
-    if isinstance(value, float):
-        return [] if math.isfinite(value) else [(key, value)]
-    if isinstance(value, list):
-        return [bad for i, v in enumerate(value) for bad in _non_finite(v, f"{key}[{i}]")]
-    if isinstance(value, dict):
-        return [bad for k, v in value.items() for bad in _non_finite(v, f"{key}.{k}")]
-    return []
-
-
-def _build_section(name: str, section_cls: type, raw: Any, problems: list[str]) -> Any:
-    if not isinstance(raw, dict):
-        problems.append(f"[{name}] must be a table; got {type(raw).__name__} {raw!r}")
-        return None
-    hints = typing.get_type_hints(section_cls)
-    known = {f.name: f for f in dataclasses.fields(section_cls)}
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in known:
-            problems.append(f"unknown key {name}.{key}{_did_you_mean(key, known)}")
-        elif not _matches(value, hints[key]):
-            problems.append(f"{name}.{key} must be {_type_name(hints[key])}; got {type(value).__name__} {value!r}")
-        elif bad := _non_finite(value, f"{name}.{key}"):
-            problems.extend(f"{where} must be a finite number; got {number!r} (TOML's nan and inf are not "
-                            "accepted: give a number)" for where, number in bad)
-        else:
-            values[key] = float(value) if hints[key] is float else value
-    missing = [k for k, f in known.items()
-               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and k not in raw]
-    for key in missing:
-        problems.append(f"missing key {name}.{key} ({_type_name(hints[key])})")
-    if missing or len(values) < len([k for k in raw if k in known]):
-        return None
-    return section_cls(**values)
-
-
 def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
     """Checks across keys, once every key has the right type."""
     inp: InputConfig = sections["input"]

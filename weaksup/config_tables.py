@@ -1,0 +1,96 @@
+"""Typed TOML tables: each table of a config is a dataclass, each value checked against its field's type hint.
+
+Every problem is appended to a list (so that a config's problems are reported together), named by
+``table.key``: an unknown key (with the closest known one), a value of the wrong type, a NaN or an
+infinity (TOML spells them ``nan`` and ``inf``; no setting takes them), a missing required key.
+
+Examples
+--------
+>>> from dataclasses import dataclass
+>>> @dataclass(frozen=True)
+... class Budget:
+...     seconds: float = 1.0
+>>> problems = []
+>>> build_table("budget", Budget, {"seconds": 3}, problems), problems
+(Budget(seconds=3.0), [])
+>>> build_table("budget", Budget, {"secnods": 3, "seconds": float("nan")}, problems), problems[0]
+(None, "unknown key budget.secnods (did you mean 'seconds'?)")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import typing
+from typing import Any
+
+
+def did_you_mean(name: str, choices: typing.Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or ``; known: [...]``."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f"; known: {sorted(choices)}"
+
+
+def type_name(tp: Any) -> str:
+    """A type hint in words (``a list of a string``, ``a number``)."""
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return f"a list of {type_name(typing.get_args(tp)[0])}"
+    if origin is dict:
+        return f"a table of {type_name(typing.get_args(tp)[1])}"
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(tp, "a value")
+
+
+def matches(value: Any, tp: Any) -> bool:
+    """Whether a TOML value fits a type hint (an integer fits ``float``; ``true`` fits neither number)."""
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return isinstance(value, list) and all(matches(v, typing.get_args(tp)[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(matches(v, typing.get_args(tp)[1]) for v in value.values())
+    if tp is Any:
+        return True
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, tp)
+
+
+def non_finite(value: Any, key: str) -> list[tuple[str, float]]:
+    """The NaNs and infinities in ``value`` (a number, or a list or table holding numbers), with their keys."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [(key, value)]
+    if isinstance(value, list):
+        return [bad for i, v in enumerate(value) for bad in non_finite(v, f"{key}[{i}]")]
+    if isinstance(value, dict):
+        return [bad for k, v in value.items() for bad in non_finite(v, f"{key}.{k}")]
+    return []
+
+
+def build_table(name: str, table_cls: type, raw: Any, problems: list[str]) -> Any:
+    """``table_cls(**raw)`` when every key is known, of its type and finite; else None, with ``problems`` added."""
+    if not isinstance(raw, dict):
+        problems.append(f"[{name}] must be a table; got {type(raw).__name__} {raw!r}")
+        return None
+    hints = typing.get_type_hints(table_cls)
+    known = {f.name: f for f in dataclasses.fields(table_cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            problems.append(f"unknown key {name}.{key}{did_you_mean(key, known)}")
+        elif not matches(value, hints[key]):
+            problems.append(f"{name}.{key} must be {type_name(hints[key])}; got {type(value).__name__} {value!r}")
+        elif bad := non_finite(value, f"{name}.{key}"):
+            problems.extend(f"{where} must be a finite number; got {number!r} (TOML's nan and inf are not "
+                            "accepted: give a number)" for where, number in bad)
+        else:
+            values[key] = float(value) if hints[key] is float else value
+    missing = [k for k, f in known.items()
+               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and k not in raw]
+    for key in missing:
+        problems.append(f"missing key {name}.{key} ({type_name(hints[key])})")
+    if missing or len(values) < len([k for k in raw if k in known]):
+        return None
+    return table_cls(**values)
