@@ -191,7 +191,7 @@ def _field_count_error(file: Path, encoding: str, expected: int, row: Any) -> Da
     hint = ("quote fields that contain the separator" if found > expected
             else "every line needs every field (leave a field empty, not out)")
     return DataError(f"{where}: {found} field(s) where the header has {expected} ({extra} fields than the header; "
-                     f"{text[:80]!r}); {hint}. Nothing was read past this line")
+                     f"{text[:80]!r}); {hint}")
 
 
 def _first_ragged(file: Path, encoding: str, expected: int) -> tuple[int | None, int, str]:
