@@ -78,3 +78,12 @@ def test_an_unknown_encoding_is_a_data_error(tmp_path):
     (tmp_path / "rows.jsonl").write_text('{"row_id": 1}\n')
     with pytest.raises(DataError, match="'klingon' is not an encoding"):
         list(iter_chunks(tmp_path / "rows.jsonl", encoding="klingon"))
+
+
+def test_utf16_text_is_read_with_its_encoding_and_named_without_it(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_bytes('row_id,text\na,"café, ok"\n'.encode("utf-16"))
+    (chunk,) = iter_chunks(path, string_columns=["row_id", "text"], encoding="utf-16")
+    assert chunk["text"].tolist() == ["café, ok"]
+    with pytest.raises(DataError, match=r"rows\.csv: the file is UTF-16 text.*input\.encoding = 'utf-16'"):
+        list(iter_chunks(path))

@@ -211,6 +211,10 @@ def _first_ragged(file: Path, encoding: str, expected: int) -> tuple[int | None,
 def bad_encoding(file: Path, encoding: str) -> DataError:
     """The first line of ``file`` that does not decode, for the error message."""
     with open(file, "rb") as fh:
+        if fh.read(2) in (b"\xff\xfe", b"\xfe\xff") and not encoding.lower().startswith("utf-16"):
+            return DataError(f"{file}: the file is UTF-16 text (it starts with a UTF-16 byte-order mark, as Excel's "
+                             "'Unicode text' writes it); set input.encoding = 'utf-16' or re-save it as UTF-8")
+        fh.seek(0)
         for number, raw in enumerate(fh, start=1):
             try:
                 raw.decode(encoding)
