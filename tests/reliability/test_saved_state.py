@@ -30,6 +30,9 @@ from tests.conftest import REPO
 from tests.pipeline_project import make_project, write_config
 
 SRC = os.environ.get("WEAKSUP_SRC", str(REPO))
+#: Every test runs weaksup in subprocesses (several seconds each); the fast checks of the same
+#: mechanism are in tests/pipeline/test_vote_store.py.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -90,7 +93,6 @@ def out_of_range(votes: np.ndarray) -> np.ndarray:
     return votes
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("rehash", [False, True], ids=["plain", "hash-forged"])
 @pytest.mark.parametrize("change", [flipped, first_half, out_of_range], ids=["flipped", "fewer-rows", "out-of-range"])
 @pytest.mark.parametrize("flag", ["--resume", None], ids=["resume", "normal-run"])
@@ -223,8 +225,10 @@ def test_load_votes_reads_only_verified_parts_inside_votes(project):
     rewrite_part(project, "part-00001.parquet", flipped)
     changed = load()
     assert "part-00001.parquet" in changed.stderr and "sha256" in changed.stderr, changed.stdout + changed.stderr
-    outside = project.parent / "elsewhere.parquet"
-    outside.write_bytes((project / "out" / "votes" / "part-00000.parquet").read_bytes())
+    outside = project.parent / "elsewhere" / "part-00000.parquet"
+    outside.parent.mkdir()
+    for name in ("part-00000.parquet", "part-00000.keys.npy"):
+        (outside.parent / name).write_bytes((project / "out" / "votes" / name).read_bytes())
     escape(project, str(outside), position=1)
     refused = load()
     assert "outside" in refused.stderr and str(outside) in refused.stderr, refused.stdout + refused.stderr

@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 #: The ``format`` of ``votes/index.json``.
 INDEX_FORMAT = "weaksup.VoteParts"
+#: The name of a vote part file (the only files an index entry may name, so none other is ever deleted).
+PART_NAME = re.compile(r"part-[0-9]{5,}\.parquet")
 #: The suffix of a part's duplicate-key file, beside its Parquet file.
 KEYS_SUFFIX = ".keys.npy"
 
@@ -57,7 +60,7 @@ def part_path(folder: Path, name: object) -> Path:
     folder : Path
         The run's ``votes/`` folder.
     name : object
-        The entry's ``file`` as read from ``index.json``.
+        The entry's ``file`` as read from ``index.json``: a part's name (``part-00000.parquet``).
 
     Returns
     -------
@@ -67,23 +70,24 @@ def part_path(folder: Path, name: object) -> Path:
     Raises
     ------
     VoteMatrixError
-        When ``name`` is not a file name, or it (or its ``.keys.npy`` file) resolves outside ``folder``
+        When ``name`` is not a part's file name, or it (or its ``.keys.npy`` file) resolves outside ``folder``
         after following symlinks; nothing is read or deleted then.
 
     Examples
     --------
     >>> part_path(Path("votes"), "part-00000.parquet").as_posix()
     'votes/part-00000.parquet'
-    >>> part_path(Path("votes"), "../../x/important.txt")  # doctest: +ELLIPSIS
+    >>> part_path(Path("votes"), "../../x/part-00000.parquet")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    weaksup.errors.VoteMatrixError: votes/index.json: the part '../../x/important.txt' resolves to ..., outside ...
+    weaksup.errors.VoteMatrixError: votes/index.json: the part '../../x/part-00000.parquet' resolves to ..., outside ...
     """
     index = folder / "index.json"
     fix = (f"weaksup writes parts inside votes/ only, so {index} was edited or damaged; nothing was read or "
            f"deleted. Run with --fresh to recompute every chunk (it rewrites the index)")
-    if not isinstance(name, str) or not name or "\x00" in name:
-        raise VoteMatrixError(f"{index}: a part entry has the file {name!r}, not a file name; {fix}")
+    if not isinstance(name, str) or "\x00" in name or not PART_NAME.fullmatch(Path(name).name):
+        raise VoteMatrixError(f"{index}: a part entry has the file {name!r}, not a vote part's name "
+                              f"(part-NNNNN.parquet); {fix}")
     home = folder.resolve()
     path = folder / name
     for candidate in (path, path.with_suffix(KEYS_SUFFIX)):
