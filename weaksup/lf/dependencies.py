@@ -7,9 +7,10 @@ same scan export uses (:func:`weaksup.lf.source.global_names`) and describes eac
 editing ``LIMIT = 3`` to ``LIMIT = 8`` in a helper's module changes the LF's version.
 
 Names the version already covers are left out, so an LF reading only those keeps the version it always had:
-builtins, a library module bound to its own name (``import re``), weaksup's own objects under their own name
-(``ABSTAIN``), a library function or class under its own name, and a class-id constant named after its class
-in a label space of the module (``SPAM = LABELS["spam"]``; the label space is the task's). When the state of
+builtins, library modules, functions and classes (the installed versions, as for weaksup itself), weaksup's own
+objects under their own name (``ABSTAIN``), label spaces and class-id constants named after their class in a
+label space of the module (``SPAM = LABELS["spam"]``): the task's label space, which saved votes are checked
+against. When the state of
 something the code reads cannot be hashed (an object such as a model or a session, a folder, a network
 resource), the LF is not cacheable: a run recomputes its votes instead of reusing saved ones.
 """
@@ -219,8 +220,9 @@ class _Walk:
             file = getattr(value, "__file__", None)
             if file and not is_library_file(file):
                 return {"module": os.path.basename(file), "sha256": _file_digest(file)}
-            return _COVERED if value.__name__.rsplit(".", 1)[-1] == name else {"module": value.__name__}
-        if not closure and _is_weaksup_name(name, value) or _is_label_constant(scope, name, value):
+            return _COVERED  # a library: the installed version, as for weaksup itself
+        if not closure and _is_weaksup_name(name, value) or _is_label_constant(scope, name, value) \
+                or isinstance(value, LabelSpace):  # the task's label space: saved votes are checked against it
             return _COVERED
         if isinstance(value, FunctionLF):
             self.function(value.func, skip=getattr(value.func, "__name__", ""))
@@ -238,9 +240,8 @@ class _Walk:
 
     def code(self, name: str, value: Any) -> Any:
         """A function or class: by its import name when it comes from a library, else by its source (recursively)."""
-        qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", repr(value))
         if _is_library(value) or not (inspect.isfunction(value) or inspect.isclass(value)):
-            return _COVERED if qualname == name else {"import": f"{getattr(value, '__module__', '?')}.{qualname}"}
+            return _COVERED  # a library's (or a builtin): the installed version
         if inspect.isfunction(value):
             self.function(value)
             return {"function": normalised_source(value)}
