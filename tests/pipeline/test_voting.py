@@ -56,3 +56,12 @@ def test_a_bad_chunk_is_named_the_same_with_several_threads(project, youtube):
     with pytest.raises(DataError, match=r"comments.csv row 1201 \(line 1203\): id .* is not unique \(rows \[1201, 1203\]\)"):
         run_config(config)
     assert not (project / "out" / "labels.parquet").exists()
+
+
+def test_write_clean_saves_each_cleaned_chunk(project, youtube):
+    """``output.write_clean``: one Parquet file per chunk in ``clean/``, every input row once, in order."""
+    result = run_config(write_config(project, output={"write_clean": True}))
+    parts = sorted((result.run_dir / "clean").glob("part-*.parquet"))
+    assert [p.name for p in parts] == [f"part-{i:05d}.parquet" for i in range(4)]
+    clean = pd.concat([pd.read_parquet(p) for p in parts])
+    assert clean["row_id"].astype(str).tolist() == youtube["row_id"].astype(str).tolist()

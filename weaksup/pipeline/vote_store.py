@@ -241,14 +241,14 @@ class VoteStore:
         try:
             table, keys = read_part(self.folder, entry)
         except VoteMatrixError as exc:
-            logger.warning("%s; recomputing that chunk (--fresh recomputes every chunk)", exc)
+            logger.warning("%s; recomputing that chunk (its votes are then those of --fresh)", exc)
             return None
         try:
             meta = json.loads(table.schema.metadata[b"weaksup"])
             columns = {name: table.column(name).to_numpy() for name in table.column_names if name != "row_id"}
             check_saved_votes(columns, label_space)
         except (ValueError, KeyError, TypeError, pa.ArrowException) as exc:
-            logger.warning("saved votes %s: %s; recomputing that chunk (--fresh recomputes every chunk)",
+            logger.warning("saved votes %s: %s; recomputing that chunk (its votes are then those of --fresh)",
                            self.folder / entry["file"], exc)
             return None
         return SavedPart(columns, meta.get("faults", {}), meta.get("timeouts") or {}, keys[0], keys[1])
@@ -279,13 +279,7 @@ class VoteStore:
                 "keys_sha256": hashlib.sha256(keys.getbuffer()).hexdigest()}
 
     def _write(self, name: str, data: Any) -> None:
-        """Write ``data`` (bytes-like) to ``votes/<name>`` atomically; an OSError names that file."""
-        with atomic_path(self.folder / name) as tmp:
-            try:
-                with open(tmp, "wb") as fh:
-                    fh.write(data)
-            except OSError as exc:  # a write error carries no file name: give it the temporary one,
-                raise OSError(exc.errno, exc.strerror or str(exc), str(tmp)) from exc  # atomic_path names ours
+        write_file(self.folder / name, data)
 
     def record(self, i: int, entry: dict[str, Any]) -> None:
         """Index a written part (in chunk order: a run killed later resumes after the last indexed part)."""
@@ -316,6 +310,21 @@ class VoteStore:
         with atomic_path(self.folder / "index.json") as tmp:
             tmp.write_text(json.dumps({"format": INDEX_FORMAT, "key": self.key, "parts": self.parts},
                                       indent=1), encoding="utf-8")
+
+
+def write_file(path: Path, data: Any) -> None:
+    """Write ``data`` (bytes-like, serialized in memory) to ``path`` atomically with one file write.
+
+    Writers that stream to a file report a full disk in their own words (numpy's ``N requested and M
+    written``, with no file name); a plain write raises ``ENOSPC``/``EFBIG``, which
+    :func:`~weaksup._io.atomic_path` reports naming ``path``, never the temporary file.
+    """
+    with atomic_path(path) as tmp:
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:  # a write error carries no file name: give it the temporary one,
+            raise OSError(exc.errno, exc.strerror or str(exc), str(tmp)) from exc  # atomic_path names ours
 
 
 def check_saved_votes(columns: dict[str, np.ndarray], label_space: LabelSpace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections import deque
@@ -13,14 +14,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from weaksup._io import atomic_path
 from weaksup.config import RunConfig
 from weaksup.errors import DataError, GoldSetError
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import (check_fields, check_unique_ids, chunk_ids, clean_frame, duplicate_counts,
                                      read_chunks)
 from weaksup.pipeline.plan import RunPlan
-from weaksup.pipeline.vote_store import VoteStore
+from weaksup.pipeline.vote_store import VoteStore, write_file
 
 if TYPE_CHECKING:
     from weaksup.lf.core import LabelingFunction
@@ -215,5 +215,6 @@ def write_clean_part(config: RunConfig, i: int, clean: pd.DataFrame) -> None:
     """Save chunk ``i`` as cleaned (``output.write_clean``) in ``<run dir>/clean/``."""
     folder = config.output_dir / "clean"
     folder.mkdir(exist_ok=True)
-    with atomic_path(folder / f"part-{i:05d}.parquet") as tmp:
-        clean.to_parquet(tmp, index=False)
+    buffer = io.BytesIO()
+    clean.to_parquet(buffer, index=False)
+    write_file(folder / f"part-{i:05d}.parquet", buffer.getbuffer())
