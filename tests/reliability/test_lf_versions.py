@@ -261,3 +261,15 @@ def test_a_bound_method_or_partial_counts_its_object_or_arguments():
     three = labeling_function(name="len")(functools.partial(_by_length, n=3))
     eight = labeling_function(name="len")(functools.partial(_by_length, n=8))
     assert three.cacheable and three.version != eight.version
+
+
+def test_a_saved_spacy_pipeline_is_versioned_by_its_files(tmp_path):
+    spacy = pytest.importorskip("spacy")
+    from weaksup.lf import SpacyPipeline
+
+    folder = tmp_path / "pipeline"
+    spacy.blank("en").to_disk(folder)
+    before = SpacyPipeline(str(folder)).key
+    meta = folder / "meta.json"
+    meta.write_text(meta.read_text().replace('"version":"', '"version":"9').replace('"version": "', '"version": "9'))
+    assert SpacyPipeline(str(folder)).key != before

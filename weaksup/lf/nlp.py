@@ -34,6 +34,19 @@ def _spacy() -> Any:
     return spacy
 
 
+def _pipeline_content(spacy: Any, name: str) -> str:
+    """The installed version of a pipeline package, or a hash of a saved pipeline's ``meta.json`` and ``config.cfg``."""
+    from pathlib import Path
+
+    if spacy.util.is_package(name):
+        return f"package {spacy.util.get_package_version(name)}"
+    digest = hashlib.sha1()
+    for part in ("meta.json", "config.cfg"):
+        file = Path(name) / part
+        digest.update(file.read_bytes() if file.is_file() else b"")
+    return f"files {digest.hexdigest()}"
+
+
 class SpacyPipeline:
     """A spaCy pipeline named by a spec, loaded lazily once per process (so LFs stay picklable).
 
@@ -80,7 +93,9 @@ class SpacyPipeline:
         self.disable = tuple(disable)
         self.batch_size = int(batch_size)
         self.n_process = int(n_process)
-        spec = {"name": name, "patterns": self.entity_patterns, "disable": self.disable}
+        spec: dict[str, Any] = {"name": name, "patterns": self.entity_patterns, "disable": self.disable}
+        if not name.startswith("blank:"):  # what the name stands for: an installed version, a saved pipeline's files
+            spec["content"] = _pipeline_content(spacy, name)
         self.key = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
     def __repr__(self) -> str:
