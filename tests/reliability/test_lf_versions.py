@@ -273,3 +273,30 @@ def test_a_saved_spacy_pipeline_is_versioned_by_its_files(tmp_path):
     meta = folder / "meta.json"
     meta.write_text(meta.read_text().replace('"version":"', '"version":"9').replace('"version": "', '"version": "9'))
     assert SpacyPipeline(str(folder)).key != before
+
+
+def test_network_use_and_files_named_in_the_body(tmp_path):
+    module = tmp_path / "body_lfs.py"
+    (tmp_path / "words.txt").write_text("buy\n", encoding="utf-8")
+    _write(module, '''
+        from urllib.request import urlopen
+        from weaksup import ABSTAIN, labeling_function
+
+        @labeling_function()
+        def fetches(x):
+            return 1 if x.text in urlopen("https://example.com/words").read().decode() else ABSTAIN
+
+        @labeling_function()
+        def reads_words(x):
+            return 1 if x.text in open("words.txt").read().split() else ABSTAIN
+
+        @labeling_function()
+        def mentions_http(x):
+            return 1 if "http://" in x.text else ABSTAIN
+        ''')
+    before = _versions(module)
+    assert before["fetches"][1] is False and before["reads_words"][1] is True and before["mentions_http"][1] is True
+    (tmp_path / "words.txt").write_text("buy\ncash\n", encoding="utf-8")
+    after = _versions(module)
+    assert after["reads_words"][0] != before["reads_words"][0]
+    assert after["mentions_http"] == before["mentions_http"]

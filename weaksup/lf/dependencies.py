@@ -48,7 +48,10 @@ _WEAKSUP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 _EXAMPLES_DIR = os.path.join(_WEAKSUP_DIR, "datasets") + os.sep
 _LIBRARY_DIRS = tuple(sorted({os.path.realpath(p) + os.sep for key in ("stdlib", "platstdlib", "purelib", "platlib")
                               if (p := sysconfig.get_paths().get(key))}))
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/\s]+\.[^/\s]+")  # with a host: "https://" alone is text
+#: Packages whose use means the votes may depend on a network resource.
+_NETWORK = frozenset({"requests", "urllib", "urllib3", "httpx", "http", "socket", "aiohttp", "ftplib", "smtplib",
+                      "boto3", "botocore", "openai", "anthropic", "websocket", "websockets", "grpc"})
 _COVERED = object()  # a name the version already covers
 _UNHASHABLE = object()  # a value whose state cannot be hashed
 
@@ -147,6 +150,15 @@ def _code_names(code: types.CodeType) -> set[str]:
     return names
 
 
+def _string_constants(code: types.CodeType) -> list[str]:
+    """The string literals of a code object and the code nested in it."""
+    found = [c for c in code.co_consts if isinstance(c, str)]
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found += _string_constants(const)
+    return found
+
+
 def _file_digest(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -203,6 +215,13 @@ class _Walk:
             except ValueError:  # an empty cell
                 continue
             self.name(scope, f"{getattr(func, '__qualname__', '?')}.{var}", value, closure=True)
+        for text in _string_constants(code) if code is not None else ():  # open("words.txt") in the body
+            if "\n" not in text and len(text) < 4096 and ("/" in text or "." in text):
+                try:
+                    if os.path.isfile(text):
+                        self.found[self.key(scope, f"<file {text}>")] = _file_digest(text)
+                except (OSError, ValueError):
+                    pass
 
     def name(self, scope: Mapping[str, Any], name: str, value: Any, *, closure: bool = False) -> None:
         key = self.key(scope, name)
@@ -216,6 +235,11 @@ class _Walk:
             self.found[key] = jsonable(described)
 
     def describe(self, scope: Mapping[str, Any], name: str, value: Any, closure: bool) -> Any:
+        home = getattr(value, "__name__", "") if isinstance(value, types.ModuleType) else \
+            str(getattr(value, "__module__", None) or "")
+        if home.split(".")[0] in _NETWORK:
+            self.reasons.append(f"it uses {name!r} ({home}): its votes may depend on a network resource")
+            return {"network": home}
         if isinstance(value, types.ModuleType):
             file = getattr(value, "__file__", None)
             if file and not is_library_file(file):
