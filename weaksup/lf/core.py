@@ -369,8 +369,8 @@ def labeling_function(
 
     Works bare (``@labeling_function``) and with options
     (``@labeling_function(name=..., tags=...)``). The row gives attribute and item
-    access to its fields. ``version`` defaults to a hash of the function's
-    normalised source, so editing the body changes it.
+    access to its fields. ``version`` defaults to a hash of the function's normalised source and of the constants,
+    helpers and files it reads (:mod:`weaksup.lf.dependencies`), so editing any of them changes it.
 
     Parameters
     ----------
