@@ -203,8 +203,8 @@ class VoteStats:
         n, m = L.shape
         sample = None
         work = pair_work(self.n_voting, m)
-        if work > PAIR_WORK:  # a seeded uniform sample of the rows, as large as the budget allows
-            size = max(int(n * PAIR_WORK / work), min(n, 1000))
+        size = max(int(n * PAIR_WORK / max(work, 1.0)), 1000)  # the rows the budget allows (at least 1000)
+        if size < n:  # a seeded uniform sample of the rows
             sample = np.sort(np.random.default_rng(0).choice(n, size, replace=False))
             logger.info("LF pair matrices: %d LFs on %d rows would take %.1e multiply-adds; counted on a uniform "
                         "sample of %d rows", m, n, work, size)

@@ -175,3 +175,20 @@ def test_gold_labels_without_a_gold_set_are_refused_by_the_report():
     with pytest.raises(GoldSetError, match="build_report needs a GoldSet") as caught:
         build_report(votes, gold=AlignedGold.of(np.array([0, 1]), votes))
     assert isinstance(caught.value, WeakSupError)
+
+
+def test_with_many_lfs_the_page_says_what_the_figures_leave_out(monkeypatch):
+    rng = np.random.default_rng(0)
+    m = 50
+    L = np.where(rng.random((3000, m)) < 0.3, rng.integers(0, 2, (3000, m)), -1).astype(np.int8)
+    votes = VoteMatrix(L, lf_names=[f"kw_{j}" for j in range(m)])
+    exact = build_report(votes)
+    assert "pair_rows" not in exact.params  # every pair on every row: the numbers are exact
+    monkeypatch.setattr(analysis, "PAIR_WORK", 10**5)  # as if the rows were too many for every pair
+    report = build_report(votes)
+    assert int(report.params["pair_rows"]) == 1000  # the smallest sample
+    assert report.summary.equals(exact.summary) and report.stats == exact.stats  # per-LF numbers stay exact
+    page = report.to_html()
+    assert f"With {m} LFs, the per-LF bars show the {m} LFs with the most conflicts and the heatmap the 40" in page
+    assert f"estimated on a uniform sample of {report.params['pair_rows']} of the 3000 rows" in page
+    assert "With " not in build_report(VoteMatrix(L[:, :10])).to_html()  # few LFs: no note

@@ -143,7 +143,8 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
         rows = np.sort(np.concatenate([gold_rows, drawn]))
         logger.info("report: LF statistics on a sample of %d of the %d rows (output.report_rows)", len(rows), n)
     lfs = plan.registry.lfs
-    votes = VoteMatrix(applied.values[rows], row_ids=rows, lf_names=[lf.name for lf in lfs],
+    values = applied.values if len(rows) == n else applied.values[rows]  # every row: no copy of the votes
+    votes = VoteMatrix(values, row_ids=rows, lf_names=[lf.name for lf in lfs],
                        lf_versions=[lf.version for lf in lfs], label_space=plan.label_space, faults=applied.faults)
     gold = data = None
     if plan.gold is not None:
