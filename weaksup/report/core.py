@@ -15,7 +15,8 @@ What it holds (see :class:`QualityReport`):
   precision/recall/F1, confusion matrix, Brier score, ECE);
 - per-LF error examples (dev rows only, so test never leaks into LF writing);
 - figures: coverage/overlap/conflict bars, LF-by-LF conflict heatmap, votes per row, label
-  distribution, confusion matrices, reliability diagram;
+  distribution, confusion matrices, reliability diagram (with many LFs, the per-LF figures show
+  those with the most conflicts and the page says so: memory stays bounded in the number of LFs);
 - provenance: rule version, LF names@versions, gold-set and data content hashes, row counts.
 
 The votes' statistics (:class:`~weaksup.analysis.VoteStats`) are computed once and the gold set is
@@ -92,7 +93,8 @@ class QualityReport:
     distribution : dict of str to Series
         Class shares (with ``abstain``) of the label model and majority vote over all rows, and of gold.
     params : dict of str to str
-        Provenance, logged as MLflow params: rule version, gold and data hashes, row counts, model settings.
+        Provenance, logged as MLflow params: rule version, gold and data hashes, row counts, model settings
+        (and ``pair_rows`` when the LF-by-LF rates are estimated on a sample of the rows).
     manifest : list of dict
         One JSON-safe description per LF (``lf_manifest.json``).
     figures : dict of str to Figure
