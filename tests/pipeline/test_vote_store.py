@@ -135,3 +135,23 @@ def test_a_symlinked_part_leading_outside_votes_is_refused(tmp_path):
     with pytest.raises(VoteMatrixError, match="outside"):
         VoteStore(tmp_path / "votes", {"files": ["x"]})
     assert outside.exists()
+
+
+def test_a_part_whose_row_ids_differ_from_its_chunk_is_not_reused(tmp_path, caplog):
+    """Even with its hash rewritten to match: the labels take their row ids from the parts."""
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from weaksup.pipeline.vote_store import VoteStore
+
+    store, ids, space = _store_with_a_part(tmp_path)
+    part = tmp_path / "votes" / "part-00000.parquet"
+    table = pq.read_table(part)
+    pq.write_table(table.set_column(0, "row_id", pa.array(["r1", "rX", "r3"])), part)
+    index = json.loads((tmp_path / "votes" / "index.json").read_text())
+    index["parts"][0]["sha256"] = hashlib.sha256(part.read_bytes()).hexdigest()
+    (tmp_path / "votes" / "index.json").write_text(json.dumps(index))
+    assert VoteStore(tmp_path / "votes", {"files": ["x"]}).get(0, ids, space) is None
+    assert "part-00000.parquet" in caplog.text and "row ids" in caplog.text

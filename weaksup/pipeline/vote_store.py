@@ -229,7 +229,7 @@ class VoteStore:
     def get(self, i: int, ids: pa.Array, label_space: LabelSpace) -> SavedPart | None:
         """The saved part ``i`` if it holds exactly these rows and passes its checks, else None.
 
-        A part that fails its checks (its sha256, its rows, votes outside ``label_space``) is
+        A part that fails its checks (its sha256, its rows and row ids, votes outside ``label_space``) is
         logged as a warning naming it, and the caller recomputes the chunk.
         """
         if i >= len(self.parts):
@@ -244,14 +244,18 @@ class VoteStore:
             logger.warning("%s; recomputing that chunk (its votes are then those of --fresh)", exc)
             return None
         try:
+            saved_ids = table.column("row_id").combine_chunks()
+            if saved_ids.type != ids.type or not saved_ids.equals(ids):
+                raise ValueError("its row ids are not those of its chunk of the input")
             meta = json.loads(table.schema.metadata[b"weaksup"])
             columns = {name: table.column(name).to_numpy() for name in table.column_names if name != "row_id"}
             check_saved_votes(columns, label_space)
-        except (ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+            return SavedPart(columns, dict(meta.get("faults") or {}), dict(meta.get("timeouts") or {}),
+                             keys[0], keys[1])
+        except (ValueError, KeyError, TypeError, AttributeError, pa.ArrowException) as exc:
             logger.warning("saved votes %s: %s; recomputing that chunk (its votes are then those of --fresh)",
                            self.folder / entry["file"], exc)
             return None
-        return SavedPart(columns, meta.get("faults", {}), meta.get("timeouts") or {}, keys[0], keys[1])
 
     def write_part(self, i: int, ids: pa.Array, values: np.ndarray, lfs: list[LabelingFunction], label_space: LabelSpace,
                    faults: dict[str, int], timeouts: dict[str, int], text_hash: np.ndarray,
