@@ -223,7 +223,7 @@ def _importing(label: str, load: Callable[[], Any]) -> Any:
     :class:`LFDefinitionError` naming it (``label``), the original exception as its cause."""
     try:
         return load()
-    except (LFDefinitionError, ImportBudgetExceeded):
+    except (LFDefinitionError, _ImportBudgetExceeded):
         raise
     except SystemExit as exc:
         raise LFDefinitionError(
@@ -291,7 +291,7 @@ def find_module_spec(name: str) -> ModuleSpec | None:
     return None
 
 
-class ImportBudgetExceeded(BaseException):
+class _ImportBudgetExceeded(BaseException):
     """Raised inside an LF module's import when its time budget is spent (a ``BaseException``, so that
     the module's own ``except Exception`` cannot swallow it); :func:`import_budget` turns it into an
     :class:`LFDefinitionError`."""
@@ -314,13 +314,13 @@ def import_budget(seconds: float | None, spec: object) -> Iterator[None]:
         return
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
-        raise ImportBudgetExceeded
+        raise _ImportBudgetExceeded
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
     try:
         yield
-    except ImportBudgetExceeded as exc:
+    except _ImportBudgetExceeded as exc:
         raise LFDefinitionError(
             f"importing LF module {str(spec)!r} took longer than its budget of {seconds:g} s "
             "(lfs.import_timeout): it may loop forever or wait on something; an LF module should only define "

@@ -205,7 +205,7 @@ class VoteStore:
                 doc = json.loads(index.read_text(encoding="utf-8"))
                 parts = doc.get("parts", []) if isinstance(doc, dict) else None
                 if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
-                    raise ValueError("not a weaksup vote index")
+                    raise VoteMatrixError("not a weaksup vote index")
             except (OSError, ValueError) as exc:
                 logger.warning("%s is unreadable (%s); recomputing every chunk", index, exc)
                 doc, parts = {}, []
@@ -246,7 +246,7 @@ class VoteStore:
         try:
             saved_ids = table.column("row_id").combine_chunks()
             if saved_ids.type != ids.type or not saved_ids.equals(ids):
-                raise ValueError("its row ids are not those of its chunk of the input")
+                raise VoteMatrixError("its row ids are not those of its chunk of the input")
             meta = json.loads(table.schema.metadata[b"weaksup"])
             columns = {name: table.column(name).to_numpy() for name in table.column_names if name != "row_id"}
             check_saved_votes(columns, label_space)
@@ -340,11 +340,11 @@ def check_saved_votes(columns: dict[str, np.ndarray], label_space: LabelSpace) -
     >>> check_saved_votes({"a@1": np.array([0, 7])}, LabelSpace(["ham", "spam"]))
     Traceback (most recent call last):
     ...
-    ValueError: LF column 'a@1' holds votes 0..7, outside the label space (ids 0..1, or -1 to abstain)
+    weaksup.errors.VoteMatrixError: LF column 'a@1' holds votes 0..7, outside the label space (ids 0..1, or -1 to abstain)
     """
     for lf_id, column in columns.items():
         if not np.issubdtype(column.dtype, np.integer):
-            raise ValueError(f"LF column {lf_id!r} holds {column.dtype} values, not integer votes")
+            raise VoteMatrixError(f"LF column {lf_id!r} holds {column.dtype} values, not integer votes")
         if len(column) and (int(column.min()) < ABSTAIN or int(column.max()) >= len(label_space)):
-            raise ValueError(f"LF column {lf_id!r} holds votes {int(column.min())}..{int(column.max())}, outside "
+            raise VoteMatrixError(f"LF column {lf_id!r} holds votes {int(column.min())}..{int(column.max())}, outside "
                              f"the label space (ids 0..{len(label_space) - 1}, or {ABSTAIN} to abstain)")
