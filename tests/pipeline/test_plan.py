@@ -62,13 +62,15 @@ def test_what_a_run_reads_and_writes(project):
 
 
 @pytest.mark.parametrize(("model", "params", "expected"), [
-    ("DawidSkene", {"n_iter": 0}, "label_model.params.n_iter = 0: DawidSkene takes a whole number >= 1"),
-    ("DawidSkene", {"tol": "small"}, "label_model.params.tol = 'small': DawidSkene takes a number >= 0"),
-    ("DevNaiveBayes", {"restrict_to_voted": "yes"}, "takes true or false (its default is True)"),
-    ("DevNaiveBayes", {"unlabeled": 3}, "takes a string"),
-    ("DevSelector", {"candidates": "DawidSkene"}, "takes a list"),
+    ("DawidSkene", {"n_iter": 0},
+     "label_model.params.n_iter = 0: DawidSkene: n_iter must be a whole number >= 1; got 0 (its default is 100)"),
+    ("DawidSkene", {"tol": "small"}, "label_model.params.tol = 'small': DawidSkene: tol must be a number >= 0"),
+    ("DevNaiveBayes", {"restrict_to_voted": "yes"},
+     "restrict_to_voted must be one of [True, False]; got 'yes' (its default is True)"),
+    ("DevNaiveBayes", {"unlabeled": 3}, "unlabeled must be one of ['auto', 'ignore']; got 3"),
+    ("DevSelector", {"candidates": "DawidSkene"}, "candidates must be a list of label model names"),
 ])
-def test_label_model_params_are_held_to_their_defaults_kind(project, model, params, expected):
+def test_label_model_params_are_held_to_the_models_constraints(project, model, params, expected):
     config = load_config(write_config(project, label_model={"name": model, "params": params}), project=project)
     with pytest.raises(ConfigError, match=re.escape(expected)):
         RunPlan.from_config(config)

@@ -45,7 +45,7 @@ CASES = {
                          ["input.encoding = 'klingon' is not a text encoding", "'utf-8'"]),
     "not a text encoding": ({"input": {"encoding": "rot13"}}, ["input.encoding = 'rot13' is not a text encoding"]),
     "DawidSkene n_iter negative": ({"label_model": {"name": "DawidSkene", "params": {"n_iter": -5}}},
-                                   ["label_model.params.n_iter = -5", "DawidSkene takes a whole number >= 1",
+                                   ["label_model.params.n_iter = -5", "DawidSkene: n_iter must be a whole number >= 1",
                                     "its default is 100"]),
     "DawidSkene n_iter a word": ({"label_model": {"name": "DawidSkene", "params": {"n_iter": "many"}}},
                                  ["label_model.params.n_iter = 'many'", "a whole number >= 1"]),

@@ -73,6 +73,16 @@ class DevSelector(DevAwareModel):
         return model.set_params(**{key: value for key, value in (("metric", self.metric), ("n_folds", self.n_folds))
                                    if key in accepted})
 
+    def check_params(self) -> Self:
+        """The declared constraints, and ``candidates``: a non-empty list of names of label models."""
+        super().check_params()
+        names = self.candidates
+        if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names \
+                or not all(isinstance(name, str) for name in names):
+            raise LabelModelError(f"DevSelector: candidates must be a list of label model names, e.g. "
+                                  f"['MajorityVote', 'DevNaiveBayes']; got {names!r}")
+        return self
+
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Score every candidate on dev, keep the winner refitted on all dev rows."""
         arr, dev, y = check_dev(self, L, L_dev, y_dev)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from weaksup._io import atomic_path
 from weaksup.config import RunConfig
-from weaksup.errors import ConfigError, DataError, WeakSupError
+from weaksup.errors import ConfigError, DataError, LabelModelError, WeakSupError
 from weaksup.labels import LabelSpace
 from weaksup.tasks import TaskType, task_type
 
@@ -320,13 +320,8 @@ def _overlap(write: RunPath, read: RunPath) -> str:
 
 
 def check_model_params(config: RunConfig, model_cls: type[BaseLabelModel]) -> None:
-    """``label_model.params`` are parameters of the label model's constructor, of the kind of their defaults.
-
-    The models declare no constraints of their own yet, so each value is held to its default: a
-    ``bool`` default takes ``true``/``false``, a string a string, a list a list, a whole-number default
-    a whole number (at least 1 when the default is positive: a count such as ``n_iter``, else at least
-    0), a real default a number (not negative when the default is not). Then the model is built with them.
-    """
+    """``label_model.params`` are parameters of the label model's constructor that meet the model's own
+    declared constraints (:meth:`BaseLabelModel.check_params`), checked before any work."""
     accepted = set(model_cls.param_names()) - {"cardinality", "seed"}
     params = config.label_model.params
     unknown = sorted(set(params) - accepted)
@@ -335,35 +330,16 @@ def check_model_params(config: RunConfig, model_cls: type[BaseLabelModel]) -> No
                           f"{model_cls.__name__}; it takes {sorted(accepted)}")
     defaults = model_cls().get_params(deep=False)
     for name, value in params.items():
-        wanted = _param_kind(defaults.get(name), value)
-        if wanted:
-            raise ConfigError(f"{config.source}: label_model.params.{name} = {value!r}: {model_cls.__name__} takes "
-                              f"{wanted} (its default is {defaults.get(name)!r}); fix the value or drop it to use "
-                              "the default")
+        try:
+            model_cls(**{name: value}).check_params()
+        except LabelModelError as exc:
+            raise ConfigError(f"{config.source}: label_model.params.{name} = {value!r}: {exc} (its default is "
+                              f"{defaults[name]!r}); fix the value or drop it to use the default") from None
     try:
-        model_cls(seed=config.label_model.seed, **params)
+        model_cls(seed=config.label_model.seed, **params).check_params()
     except (WeakSupError, TypeError, ValueError) as exc:
         raise ConfigError(f"{config.source}: label_model.params {params}: {model_cls.__name__} refuses them: {exc}"
                           ) from None
-
-
-def _param_kind(default: Any, value: Any) -> str:
-    """What a parameter whose default is ``default`` takes, when ``value`` is not that; else ``""``."""
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(default, bool):
-        return "" if isinstance(value, bool) else "true or false"
-    if isinstance(default, int):
-        low = 1 if default >= 1 else 0 if default >= 0 else None
-        ok = isinstance(value, int) and not isinstance(value, bool) and (low is None or value >= low)
-        return "" if ok else "a whole number" + (f" >= {low}" if low is not None else "")
-    if isinstance(default, float):
-        ok = is_number and (default < 0 or value >= 0)
-        return "" if ok else "a number" + (" >= 0" if default >= 0 else "")
-    if isinstance(default, str):
-        return "" if isinstance(value, str) else "a string"
-    if isinstance(default, (list, tuple)):
-        return "" if isinstance(value, list) else "a list"
-    return ""
 
 
 def check_writable(folder: Path, config: RunConfig) -> None:
