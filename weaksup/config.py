@@ -37,6 +37,7 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     [output]
     path = "runs/youtube_spam/labels.parquet"
     # report_path = "reports/youtube_spam.html"   # default: report.html in the run folder
+    # escape_formulas = true    # CSV cells starting with = + - @ tab or CR get a leading ' (spreadsheets)
 
     [mlflow]
     enabled = true
@@ -143,6 +144,7 @@ class OutputConfig:
     report_rows: int = 2_000_000
     write_clean: bool = False
     reuse_votes: bool = True
+    escape_formulas: bool = True
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,6 @@ def test_review_export_through_the_cli_writes_escaped_cells(hostile_project, cap
     assert set(read_sheet(sheet, SPACE).frame["row_id"]) <= set(ids)
 
 
-@pytest.mark.xfail(strict=True, reason="the coordinator wires weaksup.spreadsheet.escape_formulas into the run's "
-                                       "labels CSV (weaksup/pipeline/outputs.py, manifest.py); remove this mark then")
 def test_the_labels_csv_of_a_run_escapes_formulas_and_load_run_reads_them_back(hostile_project, capsys):
     from weaksup.pipeline import load_run
 

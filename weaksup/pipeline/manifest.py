@@ -19,6 +19,7 @@ from weaksup.labels import LabelSpace
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.result import RunResult
 from weaksup.pipeline.vote_store import load_part
+from weaksup.spreadsheet import unescape_formulas
 from weaksup.votes import VoteMatrix
 
 if TYPE_CHECKING:
@@ -145,8 +146,9 @@ class Run:
         if suffix == ".parquet":
             return pd.read_parquet(path)
         if suffix == ".csv":
-            return pd.read_csv(path, dtype={"row_id": str, "label": str, "sources": str}, keep_default_na=False,
-                               na_values={"label": [""]})
+            frame = pd.read_csv(path, dtype={"row_id": str, "label": str, "sources": str}, keep_default_na=False,
+                                na_values={"label": [""]})
+            return unescape_formulas(frame) if self.config.output.escape_formulas else frame
         return pd.read_json(path, lines=True, dtype={"row_id": str})
 
     @property

@@ -12,6 +12,7 @@ import pyarrow as pa
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.review.routing import Routed, RoutingPolicy, route
 from weaksup.votes import distinct_rows
+from weaksup.spreadsheet import escape_formulas
 
 if TYPE_CHECKING:
     from weaksup.models.base import BaseLabelModel
@@ -95,8 +96,8 @@ class LabelWriter:
     """Writes label tables chunk by chunk to a temporary file (``tmp``) in ``fmt`` (parquet, csv, jsonl);
     the caller moves it into place once :meth:`close` returns (see :func:`weaksup._io.atomic_path`)."""
 
-    def __init__(self, tmp: Path, fmt: str) -> None:
-        self.tmp, self.fmt = tmp, fmt
+    def __init__(self, tmp: Path, fmt: str, *, escape_formulas: bool = True) -> None:
+        self.tmp, self.fmt, self.escape_formulas = tmp, fmt, escape_formulas
         self._writer: Any = None
         self._fh: IO[str] | None = None
 
@@ -111,6 +112,8 @@ class LabelWriter:
         elif self.fmt == "csv":
             import pyarrow.csv as pacsv
 
+            if self.escape_formulas:  # a CSV is opened in spreadsheets: no cell may start a formula
+                table = escape_formulas(table)
             if self._writer is None:
                 self._writer = pacsv.CSVWriter(str(self.tmp), table.schema)
             self._writer.write_table(table)

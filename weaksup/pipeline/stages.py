@@ -90,7 +90,7 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
     with atomic_path(path) as tmp, ThreadPoolExecutor(max_workers=1, thread_name_prefix="weaksup-write") as pool, \
             tqdm(total=len(applied.values), desc="predicting, writing labels", unit="rows", unit_scale=True,
                  disable=None if progress is None else not progress) as bar:
-        writer = LabelWriter(tmp, fmt)
+        writer = LabelWriter(tmp, fmt, escape_formulas=plan.config.output.escape_formulas)
         writing: Future[None] | None = None
         try:
             for i, part in enumerate(store.parts):

@@ -75,7 +75,7 @@ def export(
     out = out or Path(run_dir) / "review" / ("tasks.json" if format == "labelstudio" else "review.csv")
     exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,
                             text_column=text_column, fields=field, sensitive_fields=review.sensitive_fields, mask=mask,
-                            escape_formulas=getattr(cfg.output, "escape_formulas", True))
+                            escape_formulas=cfg.output.escape_formulas)
     reasons = queue["review_reason"].str.split(",").explode().value_counts().to_dict() if len(queue) else {}
     typer.echo(f"{len(queue)} row(s) in the review queue of {run_dir} (of {len(labels):,}); reasons: "
                + (", ".join(f"{k} {v}" for k, v in reasons.items()) or "none"))
