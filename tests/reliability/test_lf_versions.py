@@ -196,6 +196,8 @@ def test_a_run_recomputes_an_lf_that_is_not_cacheable(project):
     fresh = _labels(project, "--fresh", out="fresh")
     assert not before["label"].equals(fresh["label"])
     pd.testing.assert_frame_equal(rerun, fresh)
+    summary = _weaksup(project, "run", "run.toml", "--set", "output.path=out/labels.parquet").stdout
+    assert "recomputed on every run (not cacheable): " in summary and "SETTINGS" in summary
 
 
 def test_the_shipped_generic_lfs_keep_their_versions(youtube_registry):

@@ -36,6 +36,8 @@ class RunResult:
     prep: dict[str, int]
     chunks: dict[str, int]
     timeouts: dict[str, int] = field(default_factory=dict)
+    #: LFs whose saved votes are never reused (their version cannot cover what they read), with why.
+    not_cacheable: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     gold: dict[str, Any] | None = None
     report_path: Path | None = None
@@ -56,6 +58,9 @@ class RunResult:
             f"chunks: {self.chunks.get('computed', 0)} computed, {self.chunks.get('reused', 0)} reused "
             f"from saved votes ({self.chunks.get('columns_reused', 0)} LF columns reused)",
         ]
+        if self.not_cacheable:
+            lines.append("recomputed on every run (not cacheable): "
+                         + "; ".join(f"{name} ({why})" for name, why in self.not_cacheable.items()))
         if self.prep.get("missing_text") or self.prep.get("exact_duplicates") or self.prep.get("near_duplicates"):
             lines.append(f"cleaning: {self.prep.get('missing_text', 0):,} rows without text (abstained on), "
                          f"{self.prep.get('exact_duplicates', 0):,} exact and "
