@@ -219,19 +219,22 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
             result.report_path = config.report_path
         timer.add("evaluate+report", t)
 
-    if uri is not None and report is not None:
-        t = time.perf_counter()
-        total = max(result.n_rows, 1)
-        summary = {"rows": result.n_rows, "coverage": result.coverage,
-                   "needs_review_share": result.status_counts["needs_review"] / total,
-                   "reviewed_rows": result.status_counts["reviewed"], "conflict_share": result.conflicts / total}
-        doc = manifest_text(run_manifest(result, plan, files))  # logged as it is before the MLflow run id
-        result.mlflow_uri, result.mlflow_run_id = uri, log_run(config, report, plan.gold, summary, doc,
-                                                               run_name=f"{config.task.name}-{result.rule_version}")
-        timer.add("mlflow", t)
-    if report is not None:
+    if report is None:
+        return
+    try:  # with mlflow.require a failed log is an error: the staged run is then not published (the last one stays)
+        if uri is not None:
+            t = time.perf_counter()
+            total = max(result.n_rows, 1)
+            summary = {"rows": result.n_rows, "coverage": result.coverage,
+                       "needs_review_share": result.status_counts["needs_review"] / total,
+                       "reviewed_rows": result.status_counts["reviewed"], "conflict_share": result.conflicts / total}
+            doc = manifest_text(run_manifest(result, plan, files))  # logged as it is before the MLflow run id
+            result.mlflow_uri, result.mlflow_run_id = uri, log_run(
+                config, report, plan.gold, summary, doc, run_name=f"{config.task.name}-{result.rule_version}")
+            timer.add("mlflow", t)
+    finally:
         report.close()
-        result.report = report
+    result.report = report
 
 
 __all__ = ["LABEL_COLUMNS", "Run", "RunPlan", "RunResult", "VoteStore", "load_run", "load_votes", "run",
