@@ -21,7 +21,8 @@ from typing import Any
 
 from weaksup.errors import LFDefinitionError, UnknownLFError
 from weaksup.labels import LabelSpace
-from weaksup.lf.core import LabelingFunction, short_hash
+from weaksup.lf.core import LabelingFunction
+from weaksup.lf.identity import short_hash
 from weaksup.validation import as_label_space, check_lf_labels, check_lf_names
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import pytest
 from weaksup import ABSTAIN, LabelingFunction, keyword_lf, labeling_function, lookup_lf, regex_lf, threshold_lf
 from weaksup.errors import LFDefinitionError, ParameterTypeError
 from weaksup.lf import FunctionLF, KeywordLF, Row
-from weaksup.lf.core import check_label, check_name
+from weaksup.lf.identity import check_label, check_name
 
 
 @labeling_function
@@ -47,6 +47,23 @@ def test_immutable_and_picklable():
         del bare.version
     clone = pickle.loads(pickle.dumps(_configured))
     assert clone.lf_id == _configured.lf_id and clone({"text": "ham"}) == 0
+
+
+
+def test_an_lfs_tables_parameters_and_resources_cannot_change_under_its_version():
+    from weaksup import lookup_lf
+
+    table = lookup_lf("authors", {"bot": 1}, field="author")
+    with_resources = FunctionLF(lambda x, limit: 1 if len(x.text) > limit else -1, name="res", resources={"limit": 3})
+    for mapping, key in ((table.table, "ann"), (table.params, "field"), (with_resources.resources, "limit")):
+        with pytest.raises(LFDefinitionError, match="cannot change after it is built"):
+            mapping[key] = 0
+        with pytest.raises(LFDefinitionError, match="cannot change after it is built"):
+            mapping.update({key: 0})
+    assert table({"author": "ann"}) == -1 and dict(table.table) == {"bot": 1}
+    back = pickle.loads(pickle.dumps(table))
+    assert back.lf_id == table.lf_id and dict(back.table) == {"bot": 1}
+    assert with_resources({"text": "long text"}) == 1
 
 
 def _load(tmp_path, name, source):

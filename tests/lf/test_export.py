@@ -98,6 +98,17 @@ def test_lookup_from_a_file_writes_the_file_name(tmp_path, monkeypatch):
     assert code == "authors = lookup_lf('authors', 'authors.csv', label_space=LABELS, field='author')\n"
 
 
+def test_lookup_from_a_file_out_of_reach_is_written_inline_with_its_version(tmp_path, monkeypatch):
+    (tmp_path / "authors.csv").write_text("key,label\nbot,spam\nann,ham\n")
+    lf = lookup_lf("authors", tmp_path / "authors.csv", field="author", label_space=LABELS)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the file's name alone no longer finds it
+    scope: dict = {"lookup_lf": lookup_lf, "LABELS": LABELS}
+    exec(lf.to_source(LABELS).code, scope)  # noqa: S102 - the exported source
+    back = scope["authors"]
+    assert dict(back.table) == dict(lf.table) and back.version == lf.version
+
+
 def _notebook_cell(source: str, filename: str) -> dict:
     """Run code the way Jupyter does: in __main__, with the cell's source only in linecache."""
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

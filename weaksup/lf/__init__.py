@@ -1,6 +1,7 @@
 """Labeling functions: the :class:`LabelingFunction` object and its kinds."""
 
-from weaksup.lf.core import FunctionLF, LabelingFunction, LFOptions, Row, labeling_function
+from weaksup.lf.core import FunctionLF, LabelingFunction, Row, labeling_function
+from weaksup.lf.options import LFOptions
 from weaksup.lf.export import export_module, write_module
 from weaksup.lf.lookup import LookupLF, lookup_lf
 from weaksup.lf.model import ModelScoreLF, model_score_lf

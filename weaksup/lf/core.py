@@ -12,6 +12,7 @@ import numpy as np
 
 from weaksup.errors import LFDefinitionError, MissingColumnError
 from weaksup.lf.identity import (
+    FrozenDict,
     caller_location,
     check_label,
     check_name,
@@ -31,10 +32,7 @@ if TYPE_CHECKING:
     from weaksup.lf.batch import Batch
     from weaksup.lf.source import LFSource
 
-__all__ = [
-    "FunctionLF", "LFOptions", "LabelingFunction", "Row", "caller_location", "check_label", "check_name",
-    "check_options", "field_value", "is_missing", "jsonable", "labeling_function", "normalised_source", "short_hash",
-]
+__all__ = ["FunctionLF", "LabelingFunction", "Row", "field_value", "is_missing", "labeling_function"]
 
 
 class Row(dict[str, Any]):
@@ -147,7 +145,7 @@ class LabelingFunction:
         computed = short_hash(self.kind, params, hash_extra)
         self._set(
             name=name,
-            params=params,
+            params=FrozenDict(params),
             fields=fields,
             labels=tuple(sorted({check_label(lab, name) for lab in labels})),
             tags=tuple(dict.fromkeys(str(t) for t in tags)),
@@ -311,7 +309,7 @@ class FunctionLF(LabelingFunction):
             version=options.get("version"), source=f"{code.co_filename}:{code.co_firstlineno}" if code else None,
             hash_extra=hash_extra,
         )
-        self._set(func=func, resources=resources, _hash_extra=hash_extra)
+        self._set(func=func, resources=FrozenDict(resources), _hash_extra=hash_extra)
         # The version also hashes what the code reads (helpers, constants, files), known once the module has
         # run (a helper may be defined below the LF): computed on first use, by _complete_version.
         del self.__dict__["_computed_version"]

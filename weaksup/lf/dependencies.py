@@ -38,7 +38,8 @@ from typing import Any
 import numpy as np
 
 from weaksup.labels import LabelSpace
-from weaksup.lf.core import FunctionLF, LabelingFunction, normalised_source
+from weaksup.lf.core import FunctionLF, LabelingFunction
+from weaksup.lf.identity import normalised_source
 from weaksup.lf.identity import jsonable
 from weaksup.lf.source import global_names
 

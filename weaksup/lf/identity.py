@@ -115,3 +115,28 @@ def check_label(label: object, lf_name: str) -> int:
             f"got {label!r}"
         )
     return int(label)
+
+
+class FrozenDict(dict[Any, Any]):
+    """A dict that refuses changes once built: an LF's table, parameters and resources cannot drift from
+    its version. It pickles (for worker processes) and reads like any dict.
+
+    Examples
+    --------
+    >>> table = FrozenDict({"bot": 1})
+    >>> table["bot"], dict(table)
+    (1, {'bot': 1})
+    >>> table["ann"] = 0
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.LFDefinitionError: an LF's tables and parameters cannot change after it is built (its version would no longer say what it does); build a new LF instead
+    """
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise LFDefinitionError("an LF's tables and parameters cannot change after it is built (its version "
+                                "would no longer say what it does); build a new LF instead")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[Any, Any]]]:
+        return type(self), (dict(self),)

@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf._re2 import Translation, word_translation
-from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value, short_hash
+from weaksup.lf.core import LabelingFunction, field_value
+from weaksup.lf.identity import FrozenDict, check_label, check_name, short_hash
 from weaksup.lf.source import Code, LFSource, call_source
 
 _TOKEN = re.compile(r"\w+")
@@ -156,7 +157,7 @@ class LookupLF(LabelingFunction):
                 )
         items = sorted(resolved.items(), key=lambda kv: repr(kv[0]))
         shown = dict(items) if len(items) <= 50 else {"size": len(items), "sha1": short_hash(items)}
-        self._set(field=field, by=by, case_sensitive=case_sensitive, table=dict(resolved), table_source=source)
+        self._set(field=field, by=by, case_sensitive=case_sensitive, table=FrozenDict(resolved), table_source=source)
         super().__init__(
             name, params={"field": field, "by": by, "case_sensitive": case_sensitive, "table": shown, "source": source},
             fields=(field,), labels=set(resolved.values()), tags=tags,
@@ -187,6 +188,8 @@ class LookupLF(LabelingFunction):
                 options["label_space"] = Code("LABELS")
         else:
             table = repr(dict(self.table))
+            if self.table_source != "inline":  # the file's name is part of the version: keep the version it had
+                options["version"] = self.version
         options.update(field=self.field, by=self.by, case_sensitive=self.case_sensitive)
         return call_source(self, "lookup_lf", [repr(self.name), table], options)
 

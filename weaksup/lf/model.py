@@ -13,7 +13,8 @@ import pandas as pd
 
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value, is_missing, normalised_source
+from weaksup.lf.core import LabelingFunction, field_value, is_missing
+from weaksup.lf.identity import check_label, check_name, normalised_source
 from weaksup.lf.dependencies import dependencies
 from weaksup.lf.source import Code, LFSource, call_source, function_source, label_code
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from weaksup.errors import LFDefinitionError, ParameterTypeError
 from weaksup.labels import ABSTAIN
-from weaksup.lf.core import FunctionLF, LFOptions, Row, check_options, field_value, is_missing
+from weaksup.lf.core import FunctionLF, Row, field_value, is_missing
+from weaksup.lf.options import LFOptions, check_options
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

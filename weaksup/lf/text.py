@@ -19,7 +19,8 @@ import pyarrow as pa
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN
 from weaksup.lf._re2 import Translation, translate, word_translation
-from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value
+from weaksup.lf.core import LabelingFunction, field_value
+from weaksup.lf.identity import check_label, check_name
 from weaksup.lf.source import Code, LFSource, call_source, label_code
 
 if TYPE_CHECKING:

@@ -22,7 +22,8 @@ import pandas as pd
 
 from weaksup.errors import DataError, LFDefinitionError
 from weaksup.labels import ABSTAIN
-from weaksup.lf.core import LabelingFunction, check_label, check_name, field_value, is_missing
+from weaksup.lf.core import LabelingFunction, field_value, is_missing
+from weaksup.lf.identity import check_label, check_name
 from weaksup.lf.source import LFSource, call_source, label_code
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ from weaksup.analysis import VoteStats, lf_summary
 from weaksup.errors import GoldSetError
 from weaksup.evaluate import Evaluation, evaluate, lf_errors, model_name
 from weaksup.labels import ABSTAIN
-from weaksup.lf.core import short_hash
+from weaksup.lf.identity import short_hash
 from weaksup.pairs import row_blocks
 from weaksup.registry import Registry
 from weaksup.votes import VoteMatrix
