@@ -82,3 +82,12 @@ def test_good_label_model_params_pass(project):
                                                             "params": {"n_iter": 5, "tol": 0, "smoothing": 1}}),
                          project=project)
     assert RunPlan.from_config(config).model_cls.__name__ == "DawidSkene"
+
+
+def test_a_class_threshold_for_a_class_the_lfs_do_not_know_is_refused_before_any_work(project):
+    # no task.labels: the label space comes from the LF module, so only the plan can check the class names
+    config = load_config(write_config(project, task={"name": "yt", "labels": []},
+                                      review={"class_thresholds": {"egg": 0.9}}), project=project)
+    with pytest.raises(ConfigError, match=r"review\.class_thresholds names 'egg', which is not in the label space"):
+        RunPlan.from_config(config)
+    assert not (project / "out").exists()

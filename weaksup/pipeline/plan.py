@@ -86,6 +86,11 @@ class RunPlan:
                               "LabelSpace in the LF module")
         if registry.label_space is None:
             registry = Registry(registry.lfs, label_space=space)
+        policy = config.review.policy
+        try:  # a class with its own threshold must be a class of the task (known only now when no task.labels)
+            policy.check_classes(space)
+        except WeakSupError as exc:
+            raise ConfigError(f"{config.source}: review.{exc}") from None
         gold = None
         if config.gold.path:
             from weaksup.gold import load_gold
@@ -101,7 +106,7 @@ class RunPlan:
                 needed.append(config.input.text_column)
             needed += [f for lf in registry.lfs for f in lf.fields]
             columns = list(dict.fromkeys(needed))
-        return cls(config, task, registry, space, gold, model_cls, columns, config.review.policy)
+        return cls(config, task, registry, space, gold, model_cls, columns, policy)
 
 
 def select_lfs(config: RunConfig) -> Registry:
