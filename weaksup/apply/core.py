@@ -128,6 +128,9 @@ class _Application:
         self.lfs = lfs
         self.interrupt = interrupt or UserInterrupt()
         self.label_space = label_space
+        # the votes of a finished batch wait in this type (int8 for most tasks), not int64: at a thousand
+        # LFs the results in flight would otherwise take eight times the vote matrix
+        self.dtype = smallest_vote_dtype(label_space.cardinality) if label_space is not None else np.dtype(np.int64)
         self.fault_tolerant = fault_tolerant
         self.columns = columns
         self.faults = {lf.name: 0 for lf in lfs}
@@ -237,7 +240,7 @@ class _Application:
                 f"labeling function {lf.name!r} (defined at {lf.source}) returned {int(arr[i])} on row id "
                 f"{_show(row_ids[i])!r}, outside {space} or ABSTAIN (-1)"
             )
-        return arr
+        return arr.astype(self.dtype, copy=False)
 
 
 def apply_lfs(
@@ -325,10 +328,9 @@ def apply_lfs(
             )
     row_ids = _row_ids(data, id_column)
     n, m = len(data), len(lf_list)
-    dtype = smallest_vote_dtype(label_space.cardinality) if label_space is not None else np.dtype(np.int64)
-    values = np.full((n, m), ABSTAIN, dtype=dtype)
     interrupt = UserInterrupt()
     run = _Application(lf_list, label_space, fault_tolerant, columns, lf_timeout, interrupt)
+    values = np.full((n, m), ABSTAIN, dtype=run.dtype)
     literals: dict[tuple[str, bool], set[str]] = {}
     for lf in lf_list:
         for field, lowered, words in lf.literal_needs():

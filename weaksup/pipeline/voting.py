@@ -208,7 +208,29 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
             raise GoldSetError(f"gold set {plan.gold.task} ({plan.gold.path}): {len(absent)} row id(s) are not in "
                                f"the input, e.g. {absent[:5]}; the gold set labels another dataset, or "
                                f"input.id_column is wrong")
-    return AppliedVotes(np.concatenate(values), gold_positions, faults, timeouts, prep, stats)
+    return AppliedVotes(stack_blocks(values), gold_positions, faults, timeouts, prep, stats)
+
+
+def stack_blocks(blocks: list[np.ndarray]) -> np.ndarray:
+    """The chunks' vote blocks as one matrix, each block released once copied: about one vote matrix in
+    memory at a time, where ``np.concatenate`` holds two (the pages of ``np.empty`` are only taken as
+    they are written).
+
+    Examples
+    --------
+    >>> blocks = [np.array([[0, 1]], dtype=np.int8), np.array([[1, -1], [0, 0]], dtype=np.int8)]
+    >>> stack_blocks(blocks).tolist(), blocks
+    ([[0, 1], [1, -1], [0, 0]], [])
+    """
+    out = np.empty((sum(len(b) for b in blocks), blocks[0].shape[1]), dtype=blocks[0].dtype)
+    start = 0
+    blocks.reverse()
+    while blocks:
+        block = blocks.pop()
+        out[start:start + len(block)] = block
+        start += len(block)
+        del block
+    return out
 
 
 def write_clean_part(config: RunConfig, i: int, clean: pd.DataFrame) -> None:
