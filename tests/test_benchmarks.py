@@ -52,3 +52,13 @@ def test_review_budget_runs_and_review_helps(tmp_path, capsys):
     assert runs["weaksup"][-1]["pool_accuracy"] >= runs["weaksup"][0]["pool_accuracy"]
     assert "reviews to reach pool label accuracy 0.90" in capsys.readouterr().out
     assert (tmp_path / "r.json").is_file()
+
+
+@pytest.mark.slow
+def test_many_lfs_runs_with_the_report_on_and_off(tmp_path):
+    result = _load("many_lfs").main(["--rows", "2000", "--lfs", "20", "60", "--chunk-rows", "500",
+                                     "--workdir", str(tmp_path), "--json", str(tmp_path / "many.json")])
+    assert json.loads((tmp_path / "many.json").read_text()) == result
+    assert [run["lfs"] for run in result["runs"]] == [20, 60]
+    for run in result["runs"]:
+        assert run["report"]["peak_rss_mb"] > 0 and run["no_report"]["peak_rss_mb"] > 0 and run["wall_ratio"] > 0
