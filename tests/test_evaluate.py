@@ -26,8 +26,10 @@ PROBA = np.array([[1, 0, 0], [0.5, 0.5, 0], [0, 1, 0], [0.5, 0.5, 0], [0, 0, 1],
 def test_abstains_count_as_wrong_in_accuracy_and_as_misses_in_recall():
     m = label_metrics(Y, PROBA, PRED, label_space=["a", "b", "c"])
     assert m.accuracy == pytest.approx(3 / 6)        # rows 0, 2, 4 right; the abstain is wrong
-    assert m.accuracy_covered == pytest.approx(3 / 5)
-    assert m.coverage == pytest.approx(5 / 6)
+    assert m.accuracy_labelled == pytest.approx(3 / 5)
+    assert m.labelled == pytest.approx(5 / 6)
+    # without the rows' votes the split by votes is unknown, never guessed from the model's own labels
+    assert np.isnan(m.coverage) and np.isnan(m.accuracy_voted) and m.n_voted is None
     assert m.per_class["precision"].tolist() == pytest.approx([1 / 2, 1 / 2, 1])
     assert m.per_class["recall"].tolist() == pytest.approx([1 / 2, 1 / 2, 1 / 2])   # b's abstained row is a miss
     assert m.per_class["f1"].tolist() == pytest.approx([1 / 2, 1 / 2, 2 / 3])
@@ -57,7 +59,24 @@ def test_ece_is_zero_when_calibrated_and_the_gap_when_overconfident():
 
 def test_without_predictions_the_most_probable_class_is_used():
     m = label_metrics([1, 0], np.array([[0.3, 0.7], [0.2, 0.8]]))
-    assert (m.accuracy, m.coverage) == (0.5, 1.0)
+    assert (m.accuracy, m.labelled) == (0.5, 1.0)
+
+
+def test_coverage_means_some_lf_voted_not_that_the_model_gave_a_class():
+    # rows 3-5 have no vote; the model labels them all from its prior (class 0): 1 of 3 right
+    covered = [True, True, True, False, False, False]
+    m = label_metrics([0, 1, 1, 0, 1, 1], np.tile([0.6, 0.4], (6, 1)), [0, 1, 1, 0, 0, 0], covered=covered)
+    assert m.labelled == 1.0 and m.coverage == 0.5      # it labelled every row, but only half were covered
+    assert (m.n_voted, m.n_no_votes) == (3, 3)
+    assert m.accuracy_voted == 1.0 and m.accuracy_no_votes == pytest.approx(1 / 3)
+    assert m.accuracy == pytest.approx(4 / 6) != m.accuracy_voted
+    assert m.as_dict()["n_no_votes"] == 3.0
+    abstaining = label_metrics([0, 1, 1, 0], np.tile([0.6, 0.4], (4, 1)), [0, 1, -1, -1],
+                               covered=[True, True, True, False])
+    assert abstaining.accuracy_voted == pytest.approx(2 / 3)  # an abstain on a voted row is wrong there too
+    assert abstaining.accuracy_no_votes == 0.0 and abstaining.accuracy_labelled == 1.0
+    everything = label_metrics([0, 1], np.tile([0.6, 0.4], (2, 1)), covered=[True, True])
+    assert np.isnan(everything.accuracy_no_votes) and everything.n_no_votes == 0
 
 
 @pytest.mark.parametrize(("args", "kwargs", "error", "message"), [
@@ -65,6 +84,8 @@ def test_without_predictions_the_most_probable_class_is_used():
     (([0, 1], np.ones((3, 2)) / 2), {}, ParameterError, r"proba must have shape \(2, k\)"),
     (([0, 1], np.ones((2, 2)) / 2), {"label_space": ["a", "b", "c"]}, LabelSpaceError,
      r"proba has 2 columns but the label space has 3 classes"),
+    (([0, 1], np.ones((2, 2)) / 2), {"covered": [True]}, ParameterError, "covered has 1 flags but y_true has 2"),
+    (([0, 1], np.ones((2, 2)) / 2, [0]), {}, ParameterError, "y_pred has 1 labels but y_true has 2"),
 ])
 def test_bad_metric_inputs_say_what_is_wrong(args, kwargs, error, message):
     with pytest.raises(error, match=message) as caught:
@@ -100,22 +121,30 @@ def test_evaluate_measures_the_test_split_beside_majority_vote(small):
     assert ev.model.accuracy == 0.25                   # says x; only row s is x
     # majority vote on p, q, r, s: y, tie (abstain), y, no votes (abstain)
     assert ev.baseline.name == BASELINE
-    assert (ev.baseline.accuracy, ev.baseline.accuracy_covered, ev.baseline.coverage) == (0.5, 1.0, 0.5)
+    assert (ev.baseline.accuracy, ev.baseline.accuracy_labelled, ev.baseline.labelled) == (0.5, 1.0, 0.5)
+    # row s has no vote: coverage is 3/4 for both, whatever each model outputs there
+    assert ev.model.coverage == ev.baseline.coverage == 0.75 and ev.model.labelled == 1.0
+    assert (ev.model.accuracy_voted, ev.model.accuracy_no_votes) == (0.0, 1.0)     # says x on s, which is x
+    assert (ev.baseline.accuracy_voted, ev.baseline.accuracy_no_votes) == (2 / 3, 0.0)
     table = ev.table()
     assert table.columns.tolist() == ["Constant", BASELINE, "difference"]
     assert table.loc["accuracy (all gold rows, abstain = wrong)"].tolist() == [0.25, 0.5, -0.25]
     assert ev.formatted().loc["gold rows"].tolist() == ["4", "4", "0"]
-    assert ev.formatted().loc["coverage"].tolist() == ["1.000", "0.500", "+0.500"]
-    assert "Constant is WORSE than majority vote on the 4 test gold rows" in ev.summary()
+    assert ev.formatted().loc["rows with no LF vote"].tolist() == ["1", "1", "0"]
+    assert ev.formatted().loc["labelled (share given a class)"].tolist() == ["1.000", "0.500", "+0.500"]
+    summary = ev.summary()
+    assert "Constant is WORSE than majority vote on the 4 test gold rows" in summary
+    assert "on the 3 rows with an LF vote 0.000 vs 0.667, on the 1 with none 1.000 vs 0.000" in summary
     metrics = ev.to_metrics()
-    assert metrics["test/label_model/accuracy"] == 0.25 and metrics["test/majority_vote/coverage"] == 0.5
+    assert metrics["test/label_model/accuracy"] == 0.25 and metrics["test/majority_vote/labelled"] == 0.5
+    assert metrics["test/majority_vote/coverage"] == 0.75 and metrics["test/label_model/n_no_votes"] == 1
     assert metrics["test/majority_vote/recall/y"] == pytest.approx(2 / 3)
 
 
 def test_tie_break_policy_applies_to_both_models(small):
     votes, gold = small
     ev = evaluate(votes, gold, MajorityVote(cardinality=2).fit(votes), tie_break="random")
-    assert ev.baseline.coverage == 1.0 and ev.tie_break == "random"
+    assert ev.baseline.labelled == 1.0 and ev.baseline.coverage == 0.75 and ev.tie_break == "random"
 
 
 def test_no_gold_row_among_the_votes_is_an_error(small):
@@ -157,7 +186,10 @@ def test_youtube_numbers_match_an_independent_computation(youtube, youtube_regis
         pred = fitted.predict(L)
         assert metrics.n_gold == 290
         assert metrics.accuracy == pytest.approx(accuracy_score(y, pred))   # abstain (-1) never equals a class
-        assert metrics.coverage == pytest.approx((pred != -1).mean())
+        assert metrics.labelled == pytest.approx((pred != -1).mean())
+        voted = (L != -1).any(axis=1)
+        assert metrics.coverage == pytest.approx(voted.mean()) and metrics.n_no_votes == (~voted).sum() > 0
+        assert metrics.accuracy_no_votes == pytest.approx(accuracy_score(y[~voted], pred[~voted]))
         assert metrics.macro_f1 == pytest.approx(f1_score(y, pred, labels=[0, 1], average="macro"))
     errors = lf_errors(votes, gold, youtube)
     assert set(errors["row_id"]) <= set(gold.labels("dev").index)

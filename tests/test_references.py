@@ -1,0 +1,108 @@
+"""compare_references: accuracy with abstain = wrong, the split by LF votes, the verdict both ways, the ECE warning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaksup.errors import ParameterError
+from weaksup.evaluate import expected_calibration_error
+from weaksup.references import ECE_WARNING, calibration_warning, compare_references
+
+NAMES = ["billing", "hardware", "login"]
+# 10 gold rows; rows 6-9 have no LF vote
+Y = np.array([0, 0, 1, 1, 2, 2, 0, 1, 2, 2])
+COVERED = np.arange(10) < 6
+SUPERVISED = np.array([0, 0, 1, 0, 2, 2, 0, 1, 2, 0])        # 8 of 10
+MAJORITY = np.array([0, 0, 1, 1, 2, -1, -1, -1, -1, -1])     # abstains on a tie and on every no-vote row
+
+
+def test_abstain_counts_wrong_and_the_split_follows_the_votes():
+    refs = compare_references(Y, {"majority_vote": MAJORITY}, covered=COVERED, label_space=NAMES)
+    mv = refs["majority_vote"]
+    assert mv.accuracy == 0.5 and mv.labelled == 0.5             # 5 right, 5 abstains counted wrong
+    assert mv.accuracy_voted == pytest.approx(5 / 6) and mv.accuracy_no_votes == 0.0
+    assert (refs.n_rows, refs.n_voted, refs.coverage) == (10, 6, 0.6)
+    assert mv.recall["login"] == pytest.approx(1 / 4)             # login rows 4, 5, 8, 9: only row 4 right
+    assert refs.verdict is None and "no final and no supervised_on_dev prediction" in refs.missing
+    assert refs.ece is None and "final/ece" not in refs.as_metrics()
+
+
+def test_verdict_when_weak_supervision_adds_points():
+    final = Y.copy()
+    final[9] = 1                                                      # 9 of 10
+    refs = compare_references(Y, {"supervised_on_dev": SUPERVISED, "final": final}, covered=COVERED,
+                              label_space=NAMES, n_gold=286, split="test")
+    assert refs.beats_supervised is True
+    assert refs.verdict == ("weak supervision adds +10.0 points over training on your 286 gold rows "
+                            "(final 0.900 vs 0.800)")
+    assert refs.lines()[1] == "6 of 10 test gold rows have at least one LF vote (coverage 0.600); 4 have none"
+
+
+def test_verdict_when_it_does_not_beat_names_the_classes_behind_the_baseline():
+    # the final labels lose two login rows the supervised model gets right, and gain one billing row
+    final = np.array([0, 0, 1, 0, 2, 0, 0, 1, 1, 0])                  # 6 of 10
+    refs = compare_references(Y, {"majority_vote": MAJORITY, "supervised_on_dev": SUPERVISED, "final": final},
+                              covered=COVERED, label_space=NAMES, n_gold=40)
+    assert refs.beats_supervised is False
+    assert refs.verdict == ("weak supervision does not beat training on your 40 gold rows (final 0.600 vs 0.800): "
+                            "write LFs for login, or label more")
+    tie = compare_references(Y, {"supervised_on_dev": SUPERVISED, "final": SUPERVISED}, covered=COVERED,
+                             label_space=NAMES)
+    assert tie.beats_supervised is False and "does not beat training on your 10 gold rows" in tie.verdict
+    assert "write LFs for hardware, login, or" in tie.verdict   # none behind: the lowest recalls (2/3, 3/4)
+
+
+def test_as_metrics_and_table():
+    proba = np.eye(3)[np.where(Y == 2, 2, Y)] * 0.7 + 0.1
+    refs = compare_references(Y, {"majority_vote": MAJORITY, "supervised_on_dev": SUPERVISED, "final": Y},
+                              covered=COVERED, final_proba=proba, label_space=NAMES)
+    metrics = refs.as_metrics()
+    for key in ("reference/supervised_on_dev/accuracy", "reference/majority_vote/accuracy_no_votes",
+                "reference/supervised_on_dev/accuracy_voted", "final/accuracy", "final/accuracy_voted",
+                "final/accuracy_no_votes", "final/labelled", "final/ece", "final/gain_over_supervised",
+                "reference/coverage", "reference/n_gold"):
+        assert key in metrics, key
+    assert all(isinstance(v, float) for v in metrics.values())
+    assert metrics["reference/supervised_on_dev/accuracy"] == 0.8 and metrics["final/accuracy_no_votes"] == 1.0
+    assert metrics["final/gain_over_supervised"] == pytest.approx(0.2)
+    assert metrics["final/ece"] == pytest.approx(expected_calibration_error(Y, proba)) == pytest.approx(0.2)
+    table = refs.table()
+    assert table.index.tolist() == ["majority_vote", "supervised_on_dev", "final"]
+    assert table.loc["majority_vote", "accuracy, rows with no vote"] == 0.0
+    text = refs.text()
+    assert refs.verdict in text and "supervised_on_dev" in text and "overstated" not in text
+
+
+def test_ece_warning_above_the_threshold_in_plain_words():
+    y = np.array([0, 1] * 10)
+    overconfident = np.tile([0.95, 0.05], (20, 1))                 # always class 0 at 0.95: half right
+    refs = compare_references(y, {"final": np.zeros(20, int)}, covered=np.ones(20, bool), final_proba=overconfident)
+    assert refs.ece == pytest.approx(0.45)
+    assert refs.ece_warning == ("confidences are overstated (ECE 0.450): of the 20 rows labelled with >= 0.9 "
+                                "confidence only 50% are right")
+    assert refs.ece_warning in refs.text()
+    # just under and just over the threshold
+    assert calibration_warning(y, overconfident, ECE_WARNING) is None
+    assert calibration_warning(y, overconfident, ECE_WARNING + 1e-6) is not None
+    modest = np.tile([0.75, 0.25], (20, 1))                          # 75% confident, 50% right, none >= 0.9
+    assert "mean confidence 75% but only 50%" in calibration_warning(y, modest, 0.25)
+    shy = np.tile([0.55, 0.45], (20, 1))
+    assert calibration_warning(np.zeros(20, int), shy, 0.45).startswith("confidences are understated")
+    calibrated = compare_references(y, {"final": np.zeros(20, int)}, covered=np.ones(20, bool),
+                                    final_proba=np.tile([0.5, 0.5], (20, 1)))
+    assert calibrated.ece == pytest.approx(0.0) and calibrated.ece_warning is None
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"predictions": {}}, "at least one prediction"),
+    ({"predictions": {"final": Y[:3]}}, "prediction 'final' has 3 labels but y_true has 10 rows"),
+    ({"covered": COVERED[:4]}, "covered has 4 entries but y_true has 10 rows"),
+    ({"final_proba": np.ones((10, 2)) / 2}, r"final_proba must have shape \(10, 3\)"),
+    ({"y_true": np.r_[Y[:9], -1]}, "rows without a gold label"),
+    ({"predictions": {"final": np.r_[Y[:9], 5]}}, "class id 5 is outside the label space"),
+])
+def test_bad_inputs_say_what_is_wrong(kwargs, message):
+    args = {"y_true": Y, "predictions": {"final": Y}, "covered": COVERED, "label_space": NAMES, **kwargs}
+    with pytest.raises(ParameterError, match=message):
+        compare_references(args.pop("y_true"), args.pop("predictions"), **args)

@@ -1,0 +1,215 @@
+"""Metrics of predicted labels and probabilities against gold class ids, abstains never hidden.
+
+``accuracy`` is over **all** gold rows, an abstain counting as wrong. "Covered" means that **some LF voted**
+on the row, never merely that the model output a class: ``coverage`` is the share of gold rows with at least
+one LF vote, ``accuracy_voted`` the accuracy on those rows and ``accuracy_no_votes`` on the others (abstain =
+wrong in both; ``n_voted`` and ``n_no_votes`` count them), so a model that labels no-vote rows from the class
+prior cannot pass for one that covers them. ``labelled`` is the share of gold rows the model gave a class and
+``accuracy_labelled`` its accuracy on those. Recall and F1 count an abstain as a miss of the row's true class.
+Brier score and expected calibration error (ECE) judge the probabilities of every gold row.
+:mod:`weaksup.evaluate` puts these metrics of a label model beside majority vote's on a gold split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from weaksup.errors import LabelSpaceError, ParameterError
+from weaksup.labels import ABSTAIN, LabelSpace
+
+__all__ = ["COUNTS", "METRIC_NAMES", "Metrics", "calibration_bins", "expected_calibration_error", "label_metrics"]
+
+#: The metrics of :class:`Metrics`, in table order, with their display names.
+METRIC_NAMES = {
+    "accuracy": "accuracy (all gold rows, abstain = wrong)",
+    "accuracy_voted": "accuracy (rows with >= 1 LF vote)",
+    "accuracy_no_votes": "accuracy (rows with no LF vote)",
+    "coverage": "coverage (share of rows with >= 1 LF vote)",
+    "n_voted": "rows with >= 1 LF vote",
+    "n_no_votes": "rows with no LF vote",
+    "labelled": "labelled (share given a class)",
+    "accuracy_labelled": "accuracy (rows given a class)",
+    "macro_precision": "macro precision",
+    "macro_recall": "macro recall",
+    "macro_f1": "macro F1",
+    "brier": "Brier score",
+    "ece": "expected calibration error",
+    "n_gold": "gold rows",
+}
+#: The metrics that count rows (shown as integers).
+COUNTS = ("n_voted", "n_no_votes", "n_gold")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The metrics of one model's labels on gold rows (see the module docstring for definitions).
+
+    ``per_class`` has ``precision``, ``recall``, ``f1`` and ``support`` per class; ``confusion`` counts
+    true classes (rows) against predicted classes and ``abstain`` (columns); ``calibration`` has one
+    row per confidence bin with rows: ``n``, mean ``confidence`` and ``accuracy``. The vote split
+    (``accuracy_voted``, ``accuracy_no_votes``, ``coverage``, ``n_voted``, ``n_no_votes``) is NaN / None
+    when the rows' votes were not given.
+    """
+
+    name: str
+    accuracy: float
+    accuracy_voted: float
+    accuracy_no_votes: float
+    coverage: float
+    n_voted: int | None
+    n_no_votes: int | None
+    labelled: float
+    accuracy_labelled: float
+    macro_precision: float
+    macro_recall: float
+    macro_f1: float
+    brier: float
+    ece: float
+    n_gold: int
+    per_class: pd.DataFrame = field(repr=False)
+    confusion: pd.DataFrame = field(repr=False)
+    calibration: pd.DataFrame = field(repr=False)
+
+    def as_dict(self) -> dict[str, float]:
+        """The scalar metrics by key (NaN for an unknown count)."""
+        return {key: float("nan") if (v := getattr(self, key)) is None else float(v) for key in METRIC_NAMES}
+
+
+def calibration_bins(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
+    """Rows binned by confidence (the top probability) into ``n_bins`` equal-width bins.
+
+    Returns one row per non-empty bin: ``lower``, ``upper``, ``n``, mean ``confidence`` and
+    ``accuracy`` (share of rows whose most probable class is the gold class).
+
+    Examples
+    --------
+    >>> proba = np.array([[0.9, 0.1], [0.8, 0.2], [0.4, 0.6]])
+    >>> calibration_bins(np.array([0, 1, 1]), proba, n_bins=2)[["n", "confidence", "accuracy"]].round(3).values.tolist()
+    [[3.0, 0.767, 0.667]]
+    """
+    confidence = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == y_true
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
+    rows = [
+        {"lower": edges[b], "upper": edges[b + 1], "n": int(mask.sum()),
+         "confidence": float(confidence[mask].mean()), "accuracy": float(correct[mask].mean())}
+        for b in range(n_bins) if (mask := which == b).any()
+    ]
+    return pd.DataFrame(rows, columns=["lower", "upper", "n", "confidence", "accuracy"])
+
+
+def expected_calibration_error(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
+    """ECE: the row-weighted mean gap between confidence and accuracy over confidence bins.
+
+    Examples
+    --------
+    >>> round(expected_calibration_error(np.array([0, 1, 1]), np.array([[0.9, 0.1], [0.8, 0.2], [0.4, 0.6]])), 4)
+    0.4333
+    """
+    return _ece(calibration_bins(np.asarray(y_true), np.asarray(proba, dtype=float), n_bins))
+
+
+def _ece(bins: pd.DataFrame) -> float:
+    """The ECE of :func:`calibration_bins`' table."""
+    if bins.empty:
+        return float("nan")
+    return float((bins["n"] * (bins["confidence"] - bins["accuracy"]).abs()).sum() / bins["n"].sum())
+
+
+def label_metrics(
+    y_true: Sequence[int] | np.ndarray,
+    proba: np.ndarray,
+    y_pred: Sequence[int] | np.ndarray | None = None,
+    *,
+    label_space: LabelSpace | Sequence[str] | None = None,
+    name: str = "",
+    n_bins: int = 10,
+    covered: Sequence[bool] | np.ndarray | None = None,
+) -> Metrics:
+    """Metrics of predicted labels and probabilities against gold class ids.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (n,)
+        Gold class ids (every row must have one).
+    proba : array of float, shape (n, k)
+        Predicted class probabilities.
+    y_pred : array of int, shape (n,), optional
+        Predicted class ids, ``ABSTAIN`` where the model abstains; the most probable class otherwise.
+    label_space : LabelSpace or sequence of str, optional
+        Class names for the tables; ``0..k-1`` otherwise.
+    covered : array of bool, shape (n,), optional
+        True where at least one LF voted on the row: gives ``coverage`` and the accuracy split by votes
+        (NaN without it).
+
+    Examples
+    --------
+    >>> m = label_metrics([0, 1, 1, 0], np.array([[.9, .1], [.2, .8], [.5, .5], [.3, .7]]), [0, 1, -1, 1],
+    ...                   covered=[True, True, True, False])
+    >>> m.accuracy, m.labelled, m.accuracy_labelled
+    (0.5, 0.75, 0.6666666666666666)
+    >>> m.coverage, m.accuracy_voted, m.accuracy_no_votes, m.n_no_votes
+    (0.75, 0.6666666666666666, 0.0, 1)
+    """
+    from sklearn.metrics import brier_score_loss, confusion_matrix, precision_recall_fscore_support
+
+    y_true = np.asarray(y_true, dtype=np.int64)
+    proba = np.asarray(proba, dtype=float)
+    if proba.ndim != 2 or len(proba) != len(y_true):
+        raise ParameterError(f"proba must have shape ({len(y_true)}, k); got {proba.shape}")
+    if (y_true == ABSTAIN).any():
+        raise ParameterError("y_true holds ABSTAIN: pass only rows with a gold label")
+    k = proba.shape[1]
+    names = list(label_space) if label_space is not None else [str(c) for c in range(k)]
+    if len(names) != k:
+        raise LabelSpaceError(f"proba has {k} columns but the label space has {len(names)} classes {names}")
+    y_pred = proba.argmax(axis=1) if y_pred is None else np.asarray(y_pred, dtype=np.int64)
+    n = len(y_true)
+    if len(y_pred) != n:
+        raise ParameterError(f"y_pred has {len(y_pred)} labels but y_true has {n} rows")
+    voted = None if covered is None else np.asarray(covered, dtype=bool).reshape(-1)
+    if voted is not None and len(voted) != n:
+        raise ParameterError(f"covered has {len(voted)} flags but y_true has {n} rows: pass one per gold row "
+                             "(True where at least one LF voted)")
+    right = y_pred == y_true
+    labelled = y_pred != ABSTAIN
+    classes = list(range(k))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=classes, zero_division=0.0)
+    per_class = pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support},
+                             index=pd.Index(names, name="class"))
+    confusion = confusion_matrix(y_true, y_pred, labels=[*classes, ABSTAIN])[:k]
+    confusion = pd.DataFrame(confusion, index=pd.Index(names, name="gold"),
+                             columns=pd.Index([*names, "abstain"], name="predicted"))
+    calibration = calibration_bins(y_true, proba, n_bins)  # once: the ECE is read off the same bins
+    with np.errstate(invalid="ignore"):
+        return Metrics(
+            name=name,
+            accuracy=float(right.mean()) if n else float("nan"),
+            accuracy_voted=_mean(right, voted),
+            accuracy_no_votes=_mean(right, None if voted is None else ~voted),
+            coverage=float(voted.mean()) if voted is not None and n else float("nan"),
+            n_voted=None if voted is None else int(voted.sum()),
+            n_no_votes=None if voted is None else int((~voted).sum()),
+            labelled=float(labelled.mean()) if n else float("nan"),
+            accuracy_labelled=_mean(right, labelled),
+            macro_precision=float(precision.mean()),
+            macro_recall=float(recall.mean()),
+            macro_f1=float(f1.mean()),
+            brier=float(brier_score_loss(y_true, proba, labels=classes)) if n else float("nan"),
+            ece=_ece(calibration),
+            n_gold=n,
+            per_class=per_class,
+            confusion=confusion,
+            calibration=calibration,
+        )
+
+
+def _mean(right: np.ndarray, rows: np.ndarray | None) -> float:
+    """The share of ``rows`` that are right (NaN when ``rows`` is unknown or empty)."""
+    return float(right[rows].mean()) if rows is not None and rows.any() else float("nan")
