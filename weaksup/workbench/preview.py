@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup.errors import ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import LabelingFunction
 from weaksup.render import NOTEBOOK_STYLE, clip, html_table
@@ -117,19 +118,30 @@ class LFPreview:
             f"overlap {self.overlap:.3f}, conflict {self.conflict:.3f}, new coverage {self.new_coverage:.3f}",
         ]
 
+    def _sample_lines(self) -> list[str]:
+        """Every sample row (as many as ``n_samples`` asked for), each with its class names in brackets."""
+        n_conflicts = int(round(self.conflict * self.n_rows))
+        sections = (("fires on", self.fires, self.n_fired, "[{vote}]"),
+                    ("wrong on dev gold", self.wrong, self.incorrect, "[voted {vote}, gold {gold}]"),
+                    ("conflicts on", self.conflicts, n_conflicts, "[{vote} vs {others}]"))
+        lines = []
+        for title, frame, total, tag in sections:
+            if not len(frame):
+                continue
+            lines.append(f"  {title} ({len(frame)} of {total} rows):")
+            for record in frame.to_dict("records"):
+                text = clip(record[self.text_column], 90) if self.text_column in frame.columns else ""
+                row_id = record[str(frame.columns[0])]
+                lines.append(f"    {tag.format(**record)} {row_id!s}" + (f": {text}" if text else ""))
+        return lines
+
     def __repr__(self) -> str:
         lines = [f"LFPreview {self.lf.name}@{self.lf.version} ({self.lf.kind})"]
         lines += ["  " + line for line in self._headline()]
         top = self.per_lf[self.per_lf["conflicts"] > 0].head(5)
         if len(top):
             lines.append("  conflicts with: " + ", ".join(f"{n} ({int(c)} rows)" for n, c in top["conflicts"].items()))
-        for title, frame in (("fires on", self.fires), ("wrong on dev gold", self.wrong),
-                             ("conflicts on", self.conflicts)):
-            if len(frame):
-                lines.append(f"  {title}:")
-                for _, row in frame.head(3).iterrows():
-                    lines.append(f"    {row.iloc[0]!s}: {clip(row.get(self.text_column, ''), 90)}")
-        return "\n".join(lines)
+        return "\n".join(lines + self._sample_lines())
 
     def _repr_html_(self) -> str:
         patterns = self.lf.patterns
@@ -176,6 +188,7 @@ def preview_lf(
     rows : RowSample
         Turns row positions into sample frames.
     n_samples : int, default 5
+        Sample rows kept (and printed) for each of ``fires``, ``wrong`` and ``conflicts``.
 
     Examples
     --------
@@ -186,6 +199,9 @@ def preview_lf(
     >>> p.coverage, p.correct, p.incorrect, p.conflict, int(p.per_lf.loc["song", "conflicts"])
     (0.6666666666666666, 1, 1, 0.3333333333333333, 1)
     """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 0:
+        raise ParameterError(f"preview: n_samples (sample rows per section) must be a non-negative integer; "
+                             f"got {n_samples!r}. Pass e.g. n_samples=10")
     votes = votes.astype(np.int64)
     n = len(votes)
     fired = votes != ABSTAIN
