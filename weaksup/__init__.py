@@ -40,11 +40,15 @@ __version__ = "0.1.0"
 # Reports (matplotlib), MLflow logging, the workbench, the end model (scikit-learn), the run and the review loop
 # load on first use, so `import weaksup` stays light.
 _LAZY = {
+    "FinalLabeler": "weaksup.final_labels",
     "QualityReport": "weaksup.report",
     "RunConfig": "weaksup.config",
+    "SupervisedBaseline": "weaksup.baseline",
     "Workbench": "weaksup.workbench",
     "build_report": "weaksup.report",
+    "apply_temperature": "weaksup.calibration",
     "export_queue": "weaksup.review",
+    "fit_temperature": "weaksup.calibration",
     "import_answers": "weaksup.review",
     "load_config": "weaksup.config",
     "load_run": "weaksup.pipeline",
@@ -53,12 +57,16 @@ _LAZY = {
     "review_issues": "weaksup.review",
     "review_queue": "weaksup.review",
     "run": "weaksup.pipeline",
+    "supervised_on_dev": "weaksup.baseline",
     "train_end_model": "weaksup.end_model",
 }
 
 if _TYPE_CHECKING:
+    from weaksup.baseline import SupervisedBaseline, supervised_on_dev
+    from weaksup.calibration import apply_temperature, fit_temperature
     from weaksup.config import RunConfig, load_config
     from weaksup.end_model import train_end_model
+    from weaksup.final_labels import FinalLabeler
     from weaksup.pipeline import load_run, run
     from weaksup.report import QualityReport, build_report
     from weaksup.review import export_queue, import_answers, read_export, review_issues, review_queue
@@ -89,6 +97,7 @@ __all__ = [
     "DevNaiveBayes",
     "DevSelector",
     "DevWeightedVote",
+    "FinalLabeler",
     "GoldSet",
     "LabelSpace",
     "LabelingFunction",
@@ -97,15 +106,18 @@ __all__ = [
     "Registry",
     "RunConfig",
     "SnorkelLabelModel",
+    "SupervisedBaseline",
     "VoteMatrix",
     "Workbench",
     "__version__",
     "agreement",
     "apply_lfs",
+    "apply_temperature",
     "build_report",
     "default_label_model",
     "evaluate",
     "export_queue",
+    "fit_temperature",
     "import_answers",
     "keyword_lf",
     "label_metrics",
@@ -124,6 +136,7 @@ __all__ = [
     "review_issues",
     "review_queue",
     "run",
+    "supervised_on_dev",
     "threshold_lf",
     "train_end_model",
     "write_gold",

@@ -20,7 +20,7 @@ from weaksup.labels import ABSTAIN
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["default_end_model", "end_model_rows", "train_end_model"]
+__all__ = ["class_proba", "default_end_model", "end_model_rows", "take_rows", "train_end_model"]
 
 #: ``sample_weight`` policies of :func:`train_end_model`.
 WEIGHTS = ("confidence", "proba", None)
@@ -44,6 +44,43 @@ def default_end_model(seed: int = 0, *, C: float = 10.0) -> Any:
     ])
     return Pipeline([("tfidf", features),
                      ("classifier", LogisticRegression(C=C, max_iter=3000, random_state=seed))])
+
+
+def take_rows(features: Any, rows: np.ndarray) -> Any:
+    """The ``rows`` (integer positions or a boolean mask) of ``features``: a sequence, array, Series or DataFrame.
+
+    Examples
+    --------
+    >>> take_rows(["a", "b", "c"], np.array([2, 0])).tolist()
+    ['c', 'a']
+    """
+    if isinstance(features, (pd.DataFrame, pd.Series)):
+        return features.iloc[rows]
+    if isinstance(features, np.ndarray):
+        return features[rows]
+    return np.asarray(features, dtype=object)[rows]
+
+
+def class_proba(model: Any, features: Any, k: int) -> np.ndarray:
+    """``(n, k)`` probabilities of a fitted classifier, one column per class id ``0..k-1``.
+
+    A class the model never saw in training gets probability 0 (its ``classes_`` are class ids).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> clf = LogisticRegression().fit([[0.0], [1.0]], [0, 2])
+    >>> class_proba(clf, [[0.0]], 3).round(2).tolist()
+    [[0.56, 0.0, 0.44]]
+    """
+    raw = np.asarray(model.predict_proba(features), dtype=float)
+    classes = np.asarray(model.classes_).astype(np.int64)
+    if len(classes) and (classes.min() < 0 or classes.max() >= k):
+        raise EndModelError(f"the model's classes {classes.tolist()} are not class ids 0..{k - 1}; train it on class "
+                            "ids (train_end_model does)")
+    out = np.zeros((raw.shape[0], k))
+    out[:, classes] = raw
+    return out
 
 
 def _proba_array(labels: Any) -> tuple[np.ndarray, np.ndarray]:

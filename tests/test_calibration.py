@@ -1,0 +1,59 @@
+"""Temperature scaling: recovers a known temperature, keeps the ranking, refuses bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaksup.calibration import apply_temperature, fit_temperature
+from weaksup.errors import ParameterError
+from weaksup.evaluate import expected_calibration_error
+
+
+def _calibrated(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities that are right by construction, and labels drawn from them."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, k)) * 2.5
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    y = (proba.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1)
+    return proba, y
+
+
+@pytest.mark.parametrize("true_t", [0.5, 1.0, 2.5])
+def test_recovers_a_known_temperature(true_t):
+    proba, y = _calibrated(6000, 3, seed=1)
+    distorted = apply_temperature(proba, 1.0 / true_t)  # sharpened (true_t > 1) or flattened (true_t < 1)
+    fitted = fit_temperature(distorted, y)
+    assert fitted == pytest.approx(true_t, rel=0.1)
+    fixed = apply_temperature(distorted, fitted)
+    assert expected_calibration_error(y, fixed) < 0.03
+    assert np.array_equal(fixed.argmax(axis=1), distorted.argmax(axis=1))
+
+
+def test_rows_without_gold_are_ignored_and_no_gold_gives_one():
+    proba, y = _calibrated(3000, 2, seed=2)
+    distorted = apply_temperature(proba, 0.5)
+    with_missing = y.copy()
+    with_missing[::2] = -1
+    assert fit_temperature(distorted, with_missing) == pytest.approx(2.0, rel=0.15)
+    assert fit_temperature(distorted, np.full(len(y), -1)) == 1.0
+
+
+def test_apply_temperature_one_is_identity_and_rows_sum_to_one():
+    proba, _ = _calibrated(50, 4, seed=3)
+    assert np.allclose(apply_temperature(proba, 1.0), proba, atol=1e-5)
+    assert np.allclose(apply_temperature(proba, 3.0).sum(axis=1), 1.0)
+    assert apply_temperature(np.zeros((0, 2)), 2.0).shape == (0, 2)
+
+
+def test_bad_input_is_refused_with_the_fix():
+    with pytest.raises(ParameterError, match="temperature must be a number > 0"):
+        apply_temperature([[0.5, 0.5]], 0.0)
+    with pytest.raises(ParameterError, match=r"n_classes >= 2"):
+        fit_temperature([0.5, 0.5], [0])
+    with pytest.raises(ParameterError, match="one class id per row"):
+        fit_temperature([[0.5, 0.5]], [0, 1])
+    with pytest.raises(ParameterError, match="only 2 columns"):
+        fit_temperature([[0.5, 0.5]], [2])
+    with pytest.raises(ParameterError, match="NaN"):
+        fit_temperature([[np.nan, 0.5]], [0])

@@ -1,0 +1,144 @@
+"""The final labels: cross-fitted (no row labeled by a model that saw it), chosen on dev, any number of classes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaksup import ABSTAIN, default_label_model
+from weaksup.errors import EndModelError, ParameterError
+from weaksup.final_labels import LABEL_SOURCES, FinalLabeler, row_folds
+from weaksup.models import DevNaiveBayes, MajorityVote
+
+
+def synthetic(n: int = 240, k: int = 3, seed: int = 0, vote_classes: tuple[int, ...] | None = None):
+    """Texts with class words, keyword LFs (one per class in ``vote_classes``), gold for the first ``n // 4``."""
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, k, n)
+    texts, votes = [], []
+    classes = tuple(range(k)) if vote_classes is None else vote_classes
+    for c in y_true:
+        own = [f"c{c}w{i}" for i in rng.choice(8, 2, replace=False)]
+        other = f"c{rng.integers(k)}w{rng.integers(8)}"
+        shared = [f"s{i}" for i in rng.integers(0, 30, 4)]
+        words = own + [other] + shared
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        votes.append([j if any(f"c{j}w{i}" in words for i in range(3)) else ABSTAIN for j in classes])
+    y = np.full(n, -1)
+    y[: n // 4] = y_true[: n // 4]
+    return np.array(texts, dtype=object), np.array(votes), y, y_true
+
+
+def test_three_classes_fit_predict_and_the_dev_references():
+    texts, L, y, y_true = synthetic()
+    pos = np.arange(len(texts))
+    final = FinalLabeler(DevNaiveBayes(3), n_folds=4).fit(texts, L, pos, y)
+    proba = final.predict_proba(texts, L, pos)
+    assert proba.shape == (240, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    assert float((proba.argmax(axis=1) == y_true).mean()) > 0.8
+    assert set(final.dev_proba_) == {"majority_vote", "label_model", "supervised_on_dev", "final"}
+    assert all(p.shape == (60, 3) for p in final.dev_proba_.values())
+    dev = np.flatnonzero(y >= 0)
+    assert np.array_equal(final.dev_y_, y[dev]) and final.baseline_ is not None and final.baseline_.n_gold == 60
+    # the fit rows get their out-of-fold probabilities back from predict_proba
+    assert np.allclose(final.dev_proba_["final"], proba[dev])
+    assert final.lm_weight_ in final.dev_scores_ and 0 < final.temperature_
+    assert set(final.label_source(L)) <= set(LABEL_SOURCES[:2])
+    assert final.label_source(np.full((2, 3), ABSTAIN)).tolist() == ["end_model", "end_model"]
+    assert final.label_model_.cardinality_ == 3 and final.n_train_rows_ > 100
+
+
+def test_a_rows_prediction_never_depends_on_its_own_gold_or_weak_label():
+    texts, L, y, _ = synthetic(seed=1)
+    pos = np.arange(len(texts))
+    kwargs = dict(n_folds=4, calibrate=False, lm_weights=(0.0,))  # the dev-level choices fixed: only the models
+    base = FinalLabeler(DevNaiveBayes(3), **kwargs).fit(texts, L, pos, y).predict_proba(texts, L, pos)
+    gold_row = 3
+    flipped = y.copy()
+    flipped[gold_row] = (y[gold_row] + 1) % 3
+    again = FinalLabeler(DevNaiveBayes(3), **kwargs).fit(texts, L, pos, flipped).predict_proba(texts, L, pos)
+    assert np.array_equal(again[gold_row], base[gold_row])
+    assert not np.allclose(again, base)  # the other folds' models learned from the flipped label
+    weak_row = int(np.flatnonzero((y < 0) & (L != ABSTAIN).any(axis=1))[0])
+    L2 = L.copy()
+    L2[weak_row] = np.where(L[weak_row] == ABSTAIN, ABSTAIN, (L[weak_row] + 1) % 3)
+    again = FinalLabeler(DevNaiveBayes(3), **kwargs).fit(texts, L2, pos, y).predict_proba(texts, L2, pos)
+    assert np.array_equal(again[weak_row], base[weak_row])
+
+
+def test_folds_are_a_stable_function_of_position_and_seed():
+    texts, L, y, _ = synthetic(n=120, seed=2)
+    pos = np.arange(1000, 1120)
+    final = FinalLabeler(DevNaiveBayes(3), n_folds=3, seed=5).fit(texts, L, pos, y)
+    shuffled = np.random.default_rng(0).permutation(120)
+    assert np.allclose(final.predict_proba(texts[shuffled], L[shuffled], pos[shuffled]),
+                       final.predict_proba(texts, L, pos)[shuffled])
+    assert np.array_equal(row_folds(pos, 3, 5), row_folds(pos, 3, 5))
+    assert not np.array_equal(row_folds(pos, 3, 5), row_folds(pos, 3, 6))
+    new = final.predict_proba(["c0w1 c0w2 s3", "c2w0 s1 s2"], [[0, -1, -1], [-1, -1, 2]], [5000, 5001])
+    assert new.argmax(axis=1).tolist() == [0, 2]
+
+
+def test_without_dev_gold_no_calibration_no_baseline():
+    texts, L, _, y_true = synthetic(seed=3)
+    none = np.full(len(texts), -1)
+    final = FinalLabeler(MajorityVote(3), n_folds=3).fit(texts, L, np.arange(len(texts)), none)
+    assert final.baseline_ is None and final.dev_proba_ == {} and final.temperature_ == 1.0
+    assert final.predict(texts, L, np.arange(len(texts))).shape == (240,)
+    assert float((final.predict(texts, L, np.arange(len(texts))) == y_true).mean()) > 0.7
+    with pytest.raises(ParameterError, match="learns from dev gold but no row has gold"):
+        FinalLabeler(DevNaiveBayes(3), n_folds=3).fit(texts, L, np.arange(len(texts)), none)
+
+
+def test_a_class_no_lf_votes_for_comes_from_the_dev_gold():
+    texts, L, y, y_true = synthetic(seed=4, n=300, vote_classes=(0, 1))
+    y[: 150] = y_true[: 150]
+    final = FinalLabeler(DevNaiveBayes(3), n_folds=3).fit(texts, L, np.arange(300), y)
+    pred = final.predict(texts, L, np.arange(300))
+    assert (pred == 2).any() and float((pred[y_true == 2] == 2).mean()) > 0.5
+
+
+def test_bad_input_names_the_fix():
+    texts, L, y, _ = synthetic(n=60)
+    pos = np.arange(60)
+    with pytest.raises(ParameterError, match="n_folds must be a whole number >= 2"):
+        FinalLabeler(DevNaiveBayes(3), n_folds=1).fit(texts, L, pos, y)
+    few = np.full(60, -1)
+    few[:3] = [0, 1, 2]
+    with pytest.raises(ParameterError, match="3 dev gold rows cannot be split into n_folds=5"):
+        FinalLabeler(DevNaiveBayes(3)).fit(texts, L, pos, few)
+    with pytest.raises(EndModelError, match="features has 59 rows but L has 60"):
+        FinalLabeler(DevNaiveBayes(3)).fit(texts[:59], L, pos, y)
+    with pytest.raises(EndModelError, match="positions repeat"):
+        FinalLabeler(DevNaiveBayes(3)).fit(texts, L, np.zeros(60, dtype=int), y)
+    with pytest.raises(EndModelError, match="positions must be one int row position"):
+        FinalLabeler(DevNaiveBayes(3)).fit(texts, L, pos[:5], y)
+    with pytest.raises(EndModelError, match="not fitted"):
+        FinalLabeler(DevNaiveBayes(3)).predict_proba(texts, L, pos)
+    with pytest.raises(ParameterError, match="lm_weights must be"):
+        FinalLabeler(DevNaiveBayes(3), lm_weights=(2.0,)).fit(texts, L, pos, y)
+
+
+@pytest.mark.slow
+def test_youtube_final_labels_beat_both_references_at_50_dev_rows(youtube, youtube_registry):
+    from weaksup import apply_lfs
+
+    votes = apply_lfs(youtube_registry, youtube, id_column="row_id")
+    L = votes.values
+    texts = youtube["text"].to_numpy(dtype=object)
+    space = youtube_registry.label_space
+    label = np.array([space.id(name) for name in youtube["label"]])
+    split = youtube["split"].to_numpy()
+    dev_all = np.flatnonzero(split == "dev")
+    test = np.flatnonzero(split == "test")
+    dev = np.sort(np.random.default_rng(0).choice(dev_all, 50, replace=False))
+    y = np.full(len(L), -1)
+    y[dev] = label[dev]
+    pos = np.arange(len(L))
+    final = FinalLabeler(default_label_model(2)).fit(texts, L, pos, y)
+    acc = {"final": final.predict(texts[test], L[test], pos[test]),
+           "label_model": final.label_model_.predict(L[test]),
+           "supervised_on_dev": final.baseline_.predict(texts[test])}
+    acc = {name: float((pred == label[test]).mean()) for name, pred in acc.items()}
+    assert acc["final"] > max(acc["label_model"], acc["supervised_on_dev"]), acc

@@ -1,0 +1,373 @@
+"""The final labels: the label model and an end model, cross-fitted, combined and calibrated on dev.
+
+Every row belongs to one of ``n_folds`` folds, a stable function of its position in the dataset and the seed
+(the dev gold rows are dealt out in the order of their position hash, so that their folds are even; a row's
+fold never depends on its label). For fold ``f`` a copy of the label model is fitted on the other folds' votes
+(and their dev gold, when it learns from gold), and an end model (:func:`weaksup.end_model.default_end_model`
+unless told otherwise) is trained on the other folds' rows: the label model's weak labels of the rows some LF
+voted on (weighted by confidence) and the dev gold rows (weighted so that they are not drowned). Fold ``f``'s
+rows are labeled by those two models only: no row's label comes from a model that saw it, neither its weak
+label nor its gold label. So the dev rows get honest out-of-fold probabilities from the label model, the end model, the supervised-on-dev reference
+(:func:`weaksup.baseline.supervised_on_dev`) and majority vote, and everything left to choose is chosen on them:
+
+* on rows with at least one vote, how much the label model counts beside the end model (``lm_weight_``: the
+  final log-probabilities are ``(1 - w) log p_end + w log p_label_model``; ``w = 0`` is the end model alone),
+  the grid value with the smallest dev log-loss;
+* rows without a vote are labeled by the end model;
+* a temperature (:func:`weaksup.calibration.fit_temperature`) fitted on the dev out-of-fold final probabilities.
+
+Without dev gold there is nothing to choose on: the label model and the end model count equally on voted rows
+(:data:`LM_WEIGHT_WITHOUT_DEV`, fixed a priori), nothing is calibrated and there is no supervised baseline.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Self
+
+import numpy as np
+
+from weaksup.baseline import SupervisedBaseline, supervised_on_dev
+from weaksup.calibration import EPS, apply_temperature, fit_temperature
+from weaksup.end_model import class_proba, take_rows, train_end_model
+from weaksup.errors import EndModelError, ParameterError
+from weaksup.labels import ABSTAIN
+from weaksup.models.base import BaseLabelModel
+from weaksup.models.fitting import fit_label_model
+from weaksup.models.majority import MajorityVote
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["LABEL_SOURCES", "LM_WEIGHTS", "FinalLabeler", "row_folds"]
+
+#: Where a row's final label comes from (the labels output's ``label_source`` column).
+LABEL_SOURCES = ("label_model", "end_model", "human")
+#: How much the label model may count beside the end model on voted rows (chosen by dev log-loss).
+LM_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+#: The label model's weight on voted rows when there is no dev gold to choose it on.
+LM_WEIGHT_WITHOUT_DEV = 0.5
+#: Rows predicted at a time by :meth:`FinalLabeler.predict_proba`.
+CHUNK_ROWS = 50_000
+
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def row_folds(positions: Any, n_folds: int, seed: int = 0) -> np.ndarray:
+    """The fold ``0..n_folds-1`` of each row: a hash (splitmix64) of its position and the seed.
+
+    Examples
+    --------
+    >>> row_folds([0, 1, 2, 3, 4, 5], 3, seed=0).tolist() == row_folds([0, 1, 2, 3, 4, 5], 3, seed=0).tolist()
+    True
+    >>> round(row_folds(np.arange(30000), 3).tolist().count(0) / 1000)
+    10
+    """
+    x = np.asarray(positions, dtype=np.int64).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z = x + np.uint64((seed + 1) * _GOLDEN % 2**64)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    folds: np.ndarray = (z % np.uint64(n_folds)).astype(np.int64)
+    return folds
+
+
+def dealt_folds(positions: Any, n_folds: int, seed: int = 0) -> np.ndarray:
+    """Folds of a few rows (the dev gold rows): in the order of their position hash, dealt out in turn.
+
+    Every fold gets ``len // n_folds`` or one more row, and a row's fold never depends on its label.
+
+    Examples
+    --------
+    >>> np.bincount(dealt_folds(np.arange(100, 120), 5)).tolist()
+    [4, 4, 4, 4, 4]
+    """
+    pos = np.asarray(positions, dtype=np.int64)
+    z = row_folds(pos, 2**62, seed)  # the hash itself, folded into 0..2^62-1
+    folds = np.empty(len(pos), dtype=np.int64)
+    folds[np.lexsort((pos, z))] = np.arange(len(pos)) % n_folds
+    return folds
+
+
+def combine(lm_proba: np.ndarray, end_proba: np.ndarray, covered: np.ndarray, lm_weight: float) -> np.ndarray:
+    """``(1 - w) log p_end + w log p_lm`` on covered rows, ``p_end`` elsewhere, renormalised.
+
+    Examples
+    --------
+    >>> combine(np.array([[0.9, 0.1]]), np.array([[0.5, 0.5]]), np.array([True]), 0.5).round(2).tolist()
+    [[0.75, 0.25]]
+    """
+    log_end = np.log(np.clip(end_proba, EPS, 1.0))
+    log_lm = np.log(np.clip(lm_proba, EPS, 1.0))
+    z = np.where(covered[:, None], (1.0 - lm_weight) * log_end + lm_weight * log_lm, log_end)
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+def log_loss(proba: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-likelihood of the gold class ids ``y``.
+
+    Examples
+    --------
+    >>> round(log_loss(np.array([[0.5, 0.5]]), np.array([1])), 3)
+    0.693
+    """
+    return float(-np.log(np.clip(proba[np.arange(len(y)), y], EPS, 1.0)).mean())
+
+
+class FinalLabeler:
+    """Cross-fitted final labels from a label model and an end model, combined and calibrated on dev.
+
+    Parameters
+    ----------
+    label_model : BaseLabelModel
+        An unfitted template (copied for each fold).
+    end_model : sklearn estimator, optional
+        Unfitted (cloned); :func:`weaksup.end_model.default_end_model` by default. Also the supervised-on-dev
+        reference's classifier.
+    n_folds : int, default 5
+    seed : int, default 0
+    calibrate : bool, default True
+        Fit a temperature on the dev out-of-fold final probabilities.
+    lm_weights : sequence of float, default :data:`LM_WEIGHTS`
+        The label model weights to choose from on dev.
+    dev_weight : float, optional
+        The sample weight of a dev gold row in the end model's training; by default
+        ``max(1, n_weak / (4 n_dev))`` so that the gold rows count for at least a fifth of the training.
+
+    Examples
+    --------
+    >>> from weaksup.models import DevNaiveBayes
+    >>> texts = ["buy cheap pills", "free money now", "subscribe to my channel", "nice song",
+    ...          "love this video", "love this song"] * 5
+    >>> L = np.array([[1, -1], [1, -1], [-1, 1], [0, -1], [0, -1], [-1, -1]] * 5)
+    >>> y = np.array([1, 1, 1, 0, 0, 0] + [-1] * 24)
+    >>> final = FinalLabeler(DevNaiveBayes(2), n_folds=3).fit(texts, L, np.arange(30), y)
+    >>> final.predict_proba(texts[:6], L[:6], np.arange(6)).argmax(axis=1).tolist()
+    [1, 1, 1, 0, 0, 0]
+    >>> final.label_source(L[:6]).tolist()[-1]
+    'end_model'
+    """
+
+    def __init__(self, label_model: BaseLabelModel, *, end_model: Any = None, n_folds: int = 5, seed: int = 0,
+                 calibrate: bool = True, lm_weights: tuple[float, ...] = LM_WEIGHTS,
+                 dev_weight: float | None = None) -> None:
+        self.label_model = label_model
+        self.end_model = end_model
+        self.n_folds = n_folds
+        self.seed = seed
+        self.calibrate = calibrate
+        self.lm_weights = lm_weights
+        self.dev_weight = dev_weight
+
+    # -- checks ---------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if isinstance(self.n_folds, bool) or not isinstance(self.n_folds, (int, np.integer)) or self.n_folds < 2:
+            raise ParameterError(f"FinalLabeler: n_folds must be a whole number >= 2 (cross-fitting needs a held-out "
+                                 f"fold); got {self.n_folds!r}")
+        if not isinstance(self.label_model, BaseLabelModel):
+            raise ParameterError(f"FinalLabeler: label_model must be a weaksup label model (BaseLabelModel); got "
+                                 f"{type(self.label_model).__name__}: pass e.g. default_label_model(k)")
+        weights = list(self.lm_weights)
+        if not weights or any(not 0.0 <= float(w) <= 1.0 for w in weights):
+            raise ParameterError(f"FinalLabeler: lm_weights must be a non-empty list of numbers in [0, 1]; got "
+                                 f"{self.lm_weights!r}")
+        if self.dev_weight is not None and not float(self.dev_weight) > 0:
+            raise ParameterError(f"FinalLabeler: dev_weight must be a number > 0 or None; got {self.dev_weight!r}")
+
+    @staticmethod
+    def _arrays(features: Any, L: Any, positions: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
+        votes = np.asarray(getattr(L, "values", L))
+        if votes.ndim != 2 or not np.issubdtype(votes.dtype, np.integer):
+            raise EndModelError(f"FinalLabeler.{where}: L must be an int vote matrix (n_rows, n_lfs), -1 = abstain; "
+                                f"got dtype {votes.dtype} and shape {votes.shape}")
+        pos = np.asarray(positions)
+        if pos.shape != (len(votes),) or (len(pos) and not np.issubdtype(pos.dtype, np.integer)):
+            raise EndModelError(f"FinalLabeler.{where}: positions must be one int row position per row of L "
+                                f"({len(votes)}); got dtype {pos.dtype} and shape {pos.shape}")
+        if len(features) != len(votes):
+            raise EndModelError(f"FinalLabeler.{where}: features has {len(features)} rows but L has {len(votes)}; "
+                                "pass the features and votes of the same rows, in the same order")
+        return votes, pos.astype(np.int64)
+
+    def _fresh_label_model(self) -> BaseLabelModel:
+        return type(self.label_model)(**self.label_model.get_params(deep=False))
+
+    # -- fitting --------------------------------------------------------------------------------
+    def fit(self, features: Any, L: Any, positions: Any, y: Any) -> Self:
+        """Cross-fit the label model and the end model, and choose the combination and temperature on dev.
+
+        Parameters
+        ----------
+        features : sequence of str, array, Series or DataFrame
+            The end model's input, one per row (texts for the default end model).
+        L : VoteMatrix or int array, shape (n, m)
+            The LF votes (``-1`` = abstain).
+        positions : int array, shape (n,)
+            Each row's position in the dataset (its fold is a function of it and the seed).
+        y : int array, shape (n,)
+            The gold class id of dev rows, ``-1`` for the others.
+
+        Returns
+        -------
+        FinalLabeler
+            Fitted: ``label_model_``, ``baseline_``, ``dev_proba_``, ``dev_y_``, ``temperature_``,
+            ``lm_weight_``, ``n_train_rows_``.
+        """
+        from tqdm.auto import tqdm
+
+        self._check_params()
+        votes, pos = self._arrays(features, L, positions, "fit")
+        gold = np.asarray(y)
+        if gold.shape != (len(votes),):
+            raise EndModelError(f"FinalLabeler.fit: y must be one class id per row ({len(votes)}), -1 for rows "
+                                f"without gold; got shape {gold.shape}")
+        gold = gold.astype(np.int64)
+        if len(np.unique(pos)) != len(pos):
+            raise EndModelError("FinalLabeler.fit: positions repeat; each row needs its own position in the "
+                                "dataset (its fold is derived from it)")
+        k = max(int(self.label_model.cardinality or 0), int(votes.max(initial=0)) + 1,
+                int(gold.max(initial=0)) + 1, 2)
+        if self.label_model.cardinality is not None and k > self.label_model.cardinality:
+            raise EndModelError(f"FinalLabeler.fit: a vote or gold class id is >= the label model's cardinality "
+                                f"{self.label_model.cardinality}; fix the ids or the cardinality")
+        dev = np.flatnonzero(gold >= 0)
+        dev = dev[np.argsort(pos[dev], kind="stable")]
+        n_folds = int(self.n_folds)
+        if len(dev) and len(dev) < n_folds:
+            raise ParameterError(f"FinalLabeler.fit: {len(dev)} dev gold rows cannot be split into n_folds={n_folds} "
+                                 f"folds; label at least {n_folds} dev rows, or pass n_folds <= {max(len(dev), 2)}")
+        if not len(dev) and type(self.label_model).uses_dev_gold:
+            raise ParameterError(f"FinalLabeler.fit: {type(self.label_model).__name__} learns from dev gold but no "
+                                 "row has gold (y is -1 everywhere); pass dev gold, or a label model without it "
+                                 "(default_label_model(k, dev_gold=False))")
+        self.cardinality_ = k
+        self.dev_positions_ = pos[dev]
+        self.dev_folds_ = dealt_folds(pos[dev], n_folds, int(self.seed))
+        folds = self._folds_of(pos)
+        covered = (votes != ABSTAIN).any(axis=1)
+        is_gold = gold >= 0
+        self.fold_models_: list[tuple[BaseLabelModel, Any]] = []
+        lm_oof = np.zeros((len(votes), k))
+        end_oof = np.zeros((len(votes), k))
+        n_train = 0
+        for f in tqdm(range(n_folds), desc="final labels: folds", leave=False):
+            train = folds != f
+            held = ~train
+            lm = fit_label_model(self._fresh_label_model(), votes[train], L_dev=votes[train & is_gold],
+                                 y_dev=gold[train & is_gold])
+            weak = train & covered & ~is_gold
+            rows = np.flatnonzero(weak | (train & is_gold))
+            proba = np.zeros((len(rows), k))
+            proba[:, :] = lm.predict_proba(votes[rows]) if len(rows) else proba
+            conf = proba.max(axis=1)
+            weight = (conf - 1.0 / k) / (1.0 - 1.0 / k)
+            row_gold = is_gold[rows]
+            n_dev, n_weak = int(row_gold.sum()), int((~row_gold & (weight > 0)).sum())
+            dev_w = float(self.dev_weight) if self.dev_weight is not None else max(1.0, n_weak / (4.0 * max(n_dev, 1)))
+            proba[row_gold] = np.eye(k)[gold[rows][row_gold]]
+            weight[row_gold] = dev_w
+            try:
+                end = train_end_model(take_rows(features, rows), proba, sample_weight=weight, model=self.end_model,
+                                      seed=int(self.seed))
+            except EndModelError as exc:
+                raise EndModelError(f"FinalLabeler.fit, fold {f} of {n_folds}: {exc}") from exc
+            n_train = max(n_train, len(rows))
+            self.fold_models_.append((lm, end))
+            if held.any():
+                lm_oof[held] = lm.predict_proba(votes[held])
+                end_oof[held] = class_proba(end, take_rows(features, np.flatnonzero(held)), k)
+        self.n_train_rows_ = n_train
+        self.label_model_ = fit_label_model(self._fresh_label_model(), votes, L_dev=votes[dev], y_dev=gold[dev])
+        self._choose(votes, gold, dev, covered, lm_oof, end_oof, features)
+        return self
+
+    def _choose(self, votes: np.ndarray, gold: np.ndarray, dev: np.ndarray, covered: np.ndarray,
+                lm_oof: np.ndarray, end_oof: np.ndarray, features: Any) -> None:
+        """Choose the label model's weight and the temperature on the dev out-of-fold probabilities."""
+        k = self.cardinality_
+        self.dev_y_ = gold[dev]
+        self.baseline_: SupervisedBaseline | None = None
+        self.temperature_ = 1.0
+        if not len(dev):
+            self.lm_weight_ = LM_WEIGHT_WITHOUT_DEV
+            self.dev_proba_: dict[str, np.ndarray] = {}
+            self.dev_scores_: dict[float, float] = {}
+            return
+        y_dev = self.dev_y_
+        scores: dict[float, float] = {}
+        for w in self.lm_weights:
+            p = combine(lm_oof[dev], end_oof[dev], covered[dev], float(w))
+            if self.calibrate:
+                p = apply_temperature(p, fit_temperature(p, y_dev))
+            scores[float(w)] = log_loss(p, y_dev)
+        self.dev_scores_ = scores
+        self.lm_weight_ = min(scores, key=lambda w: (scores[w], w))
+        final = combine(lm_oof[dev], end_oof[dev], covered[dev], self.lm_weight_)
+        if self.calibrate:
+            self.temperature_ = fit_temperature(final, y_dev)
+            final = apply_temperature(final, self.temperature_)
+        self.baseline_ = supervised_on_dev(take_rows(features, dev), y_dev, model=self.end_model,
+                                           n_folds=int(self.n_folds), seed=int(self.seed), cardinality=k,
+                                           folds=self.dev_folds_)
+        majority = MajorityVote(cardinality=k).fit(votes)
+        self.dev_proba_ = {"majority_vote": majority.predict_proba(votes[dev]), "label_model": lm_oof[dev],
+                           "supervised_on_dev": self.baseline_.dev_proba, "final": final}
+        self.dev_end_proba_ = end_oof[dev]
+        logger.info("final labels: label model weight %.2f on voted rows (dev log-loss by weight %s), temperature "
+                    "%.2f", self.lm_weight_, {w: round(s, 4) for w, s in scores.items()}, self.temperature_)
+
+    def _folds_of(self, positions: np.ndarray) -> np.ndarray:
+        folds = row_folds(positions, int(self.n_folds), int(self.seed))
+        if len(self.dev_positions_):
+            order = np.argsort(self.dev_positions_)
+            sorted_pos = self.dev_positions_[order]
+            idx = np.clip(np.searchsorted(sorted_pos, positions), 0, len(sorted_pos) - 1)
+            hit = sorted_pos[idx] == positions
+            folds[hit] = self.dev_folds_[order][idx[hit]]
+        return folds
+
+    # -- predicting -----------------------------------------------------------------------------
+    def _check_fitted(self, where: str) -> None:
+        if not hasattr(self, "fold_models_"):
+            raise EndModelError(f"FinalLabeler.{where}: not fitted; call fit(features, L, positions, y) first")
+
+    def predict_proba(self, features: Any, L: Any, positions: Any) -> np.ndarray:
+        """``(n, k)`` calibrated final probabilities: each row from the models of its fold.
+
+        Rows of the fit set get their out-of-fold probabilities (the models of their fold never saw them);
+        new rows get the models of the fold their position falls in.
+        """
+        self._check_fitted("predict_proba")
+        votes, pos = self._arrays(features, L, positions, "predict_proba")
+        k = self.cardinality_
+        out = np.zeros((len(votes), k))
+        for start in range(0, len(votes), CHUNK_ROWS):
+            chunk = np.arange(start, min(start + CHUNK_ROWS, len(votes)))
+            folds = self._folds_of(pos[chunk])
+            for f, (lm, end) in enumerate(self.fold_models_):
+                rows = chunk[folds == f]
+                if not len(rows):
+                    continue
+                part = votes[rows]
+                out[rows] = combine(lm.predict_proba(part), class_proba(end, take_rows(features, rows), k),
+                                    (part != ABSTAIN).any(axis=1), self.lm_weight_)
+        if self.temperature_ != 1.0 and len(out):
+            out = apply_temperature(out, self.temperature_)
+        return out
+
+    def predict(self, features: Any, L: Any, positions: Any) -> np.ndarray:
+        """Class ids: the most probable class of :meth:`predict_proba`."""
+        out: np.ndarray = self.predict_proba(features, L, positions).argmax(axis=1)
+        return out
+
+    def label_source(self, L: Any) -> np.ndarray:
+        """Where each row's label comes from: ``"label_model"`` for rows with a vote when the label model
+        counts in the final label (``lm_weight_ > 0``), else ``"end_model"`` (the caller sets ``"human"``)."""
+        self._check_fitted("label_source")
+        votes = np.asarray(getattr(L, "values", L))
+        covered = (votes != ABSTAIN).any(axis=1) if votes.ndim == 2 else np.zeros(len(votes), dtype=bool)
+        source = LABEL_SOURCES[0] if self.lm_weight_ > 0 else LABEL_SOURCES[1]
+        return np.where(covered, source, LABEL_SOURCES[1])
