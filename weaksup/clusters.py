@@ -1,8 +1,9 @@
 """Group similar rows so that one decision can label a whole group (TF-IDF, or embeddings you bring).
 
 :func:`cluster_texts` assigns every text to one of ``n`` clusters (TF-IDF of words and character n-grams,
-reduced with a truncated SVD, then k-means) and names each cluster by its top terms. :func:`vote_profile`
-describes each cluster by its LF votes: coverage, each class's share of the votes, conflicts and, where dev
+reduced with a truncated SVD, then k-means) and names each cluster by its contrastive terms
+(:func:`weaksup.terms.contrastive_terms`: the words and word pairs over-represented in the cluster against the
+other rows, without English stop words, HTML tags or entities, or numbers). :func:`vote_profile` describes each cluster by its LF votes: coverage, each class's share of the votes, conflicts and, where dev
 gold exists, the gold labels. :class:`~weaksup.workbench.Workbench.clusters` combines both for notebooks.
 Sentence embeddings from any model can replace TF-IDF: pass them as ``embeddings``.
 """
@@ -22,13 +23,12 @@ from weaksup.analysis import row_conflict
 from weaksup.errors import DataError, NotFoundError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.render import clip, fmt
+from weaksup.terms import TOKEN_PATTERN, clean_text, contrastive_terms, stop_words
 
 logger = logging.getLogger(__name__)
 
 #: Above this many rows, k-means runs in mini-batches.
 MINIBATCH_ROWS = 20_000
-
-
 @dataclass(frozen=True)
 class TextClusters:
     """The cluster of every row, and the top terms of every cluster (empty with precomputed embeddings)."""
@@ -61,12 +61,13 @@ def cluster_texts(
     n_components : int, default 100
         Dimensions kept by the truncated SVD of the TF-IDF matrix.
     n_terms : int, default 5
-        Top terms kept per cluster.
+        Terms kept per cluster (:func:`weaksup.terms.contrastive_terms`).
 
     Returns
     -------
     TextClusters
-        ``labels`` (cluster of each row, ``0..n-1``, the largest cluster first) and ``terms``.
+        ``labels`` (cluster of each row, ``0..n-1``, the largest cluster first) and ``terms`` (per cluster, the
+        words and word pairs over-represented in it; none with ``embeddings``).
 
     Examples
     --------
@@ -83,7 +84,7 @@ def cluster_texts(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
-    values = ["" if not isinstance(t, str) else t for t in texts]
+    values = [clean_text(t) for t in texts]
     rows = len(values)
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"n (the number of clusters) must be a positive integer; got {n!r}")
@@ -98,7 +99,8 @@ def cluster_texts(
         X = normalize(X)
     else:
         vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2 if rows >= 50 else 1,
-                                     max_features=50_000, stop_words="english")
+                                     max_features=50_000, stop_words=stop_words(),
+                                     token_pattern=TOKEN_PATTERN)
         try:
             matrix = vectorizer.fit_transform(values)
         except ValueError:  # empty vocabulary (only stop words or blanks)
@@ -116,14 +118,8 @@ def cluster_texts(
     labels = np.empty(n, dtype=np.int64)
     labels[order] = np.arange(n)
     labels = labels[raw]
-    terms: list[list[str]] = []
     if matrix is not None:
-        vocab = np.asarray(vectorizer.get_feature_names_out())
-        for c in range(n):
-            members = labels == c
-            mean = np.asarray(matrix[members].mean(axis=0)).ravel() if members.any() else np.zeros(len(vocab))
-            top = np.argsort(-mean, kind="stable")[:n_terms]
-            terms.append([str(vocab[i]) for i in top if mean[i] > 0])
+        terms = contrastive_terms(matrix, labels, vectorizer.get_feature_names_out(), n_terms)
     else:
         terms = [[] for _ in range(n)]
     return TextClusters(labels, terms)
@@ -190,11 +186,47 @@ class ClusterView:
             raise NotFoundError(f"no cluster {cluster!r}; clusters are {self.table.index.tolist()}")
         return list(self.assignments.index[self.assignments.to_numpy() == cluster])
 
+    def to_text(self, *, n_examples: int | None = None, width: int = 100) -> str:
+        """One block per cluster, largest first: size, coverage, conflict, terms, vote and dev gold shares, examples.
+
+        Parameters
+        ----------
+        n_examples : int, optional
+            Example texts per cluster (default: all those the view holds).
+        width : int, default 100
+            Example texts are cut to this many characters.
+
+        Examples
+        --------
+        >>> texts = ["subscribe to my channel", "please subscribe to my channel", "love this song", "great song"]
+        >>> view = cluster_view(texts, np.array([[1], [1], [-1], [0]]), ["ham", "spam"], np.arange(4), n=2)
+        >>> print(view.to_text(n_examples=1))  # doctest: +NORMALIZE_WHITESPACE
+        ClusterView: 2 clusters of 4 rows (largest first)
+        cluster 0: 2 rows (50.0%), coverage 0.500, conflict 0.000
+          terms: song
+          votes: ham 1.00
+          - love this song
+        cluster 1: 2 rows (50.0%), coverage 1.000, conflict 0.000
+          terms: channel, subscribe
+          votes: spam 1.00
+          - subscribe to my channel
+        """
+        names = [str(c)[len("votes_"):] for c in self.table.columns if str(c).startswith("votes_")]
+        lines = [f"ClusterView: {len(self.table)} clusters of {len(self.assignments)} rows (largest first)"]
+        for cid, row in self.table.iterrows():
+            lines.append(f"cluster {cid}: {int(row['size'])} rows ({row['share']:.1%}), coverage {row['coverage']:.3f}, "
+                         f"conflict {row['conflict']:.3f}")
+            lines.append("  terms: " + (", ".join(row["terms"]) or "(none)"))
+            shares = _shares(row, "votes_", names) or "none (no LF votes on these rows)"
+            if "n_gold" in row.index and row["n_gold"] > 0:
+                shares += f" | dev gold ({int(row['n_gold'])} rows): {_shares(row, 'gold_', names)}"
+            lines.append(f"  votes: {shares}")
+            examples = row["examples"] if n_examples is None else row["examples"][:n_examples]
+            lines += [f"  - {clip(text, width, missing='')}" for text in examples]
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
-        shown = self.table.drop(columns=["examples"]).copy()
-        shown["terms"] = shown["terms"].map(lambda t: ", ".join(t))
-        return f"ClusterView({len(self.table)} clusters of {len(self.assignments)} rows)\n" + \
-            str(shown.round(3).to_string())
+        return self.to_text()
 
     def _repr_html_(self) -> str:
         head = [c for c in self.table.columns if c not in ("terms", "examples")]
@@ -210,6 +242,13 @@ class ClusterView:
         parts.append("</tbody></table></div>")
         return "".join(parts)
 
+
+def _shares(row: pd.Series, prefix: str, names: Sequence[str], most: int = 3) -> str:
+    """The classes with a non-zero share in ``row`` (columns ``<prefix><class>``), largest first, at most ``most``."""
+    values = [(name, float(row[prefix + name])) for name in names if prefix + name in row.index]
+    shown = sorted(((n, v) for n, v in values if v > 0), key=lambda item: -item[1])
+    text = ", ".join(f"{n} {v:.2f}" for n, v in shown[:most])
+    return text + (f", +{len(shown) - most} more" if len(shown) > most else "")
 
 
 def cluster_view(
