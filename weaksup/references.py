@@ -92,8 +92,8 @@ class References:
         Gold rows scored, and those with at least one LF vote.
     n_gold : int
         The gold rows the supervised reference was trained on (the N of the verdict).
-    split : str
-        Where the rows come from (``"dev"`` out of fold, ``"test"``).
+    split : str or None
+        Where the rows come from (``"dev"`` out of fold, ``"test"``), when told.
     ece : float or None
         Expected calibration error of the final probabilities (None without them).
     ece_warning : str or None
@@ -111,7 +111,7 @@ class References:
     n_rows: int
     n_voted: int
     n_gold: int
-    split: str = "dev"
+    split: str | None = None
     ece: float | None = None
     ece_warning: str | None = None
     verdict: str | None = None
@@ -173,7 +173,8 @@ class References:
     def lines(self) -> list[str]:
         """The verdict (or why it is missing), the coverage split and the ECE warning, as sentences."""
         lines = [self.verdict or f"no verdict: {self.missing}"]
-        lines.append(f"{self.n_voted} of {self.n_rows} {self.split} gold rows have at least one LF vote "
+        where = f"{self.split} gold rows" if self.split else "gold rows"
+        lines.append(f"{self.n_voted} of {self.n_rows} {where} have at least one LF vote "
                      f"(coverage {self.coverage:.3f}); {self.n_rows - self.n_voted} have none")
         if self.ece is not None:
             lines.append(self.ece_warning or f"final labels' expected calibration error {self.ece:.3f}")
@@ -251,7 +252,7 @@ def compare_references(
     final_proba: np.ndarray | None = None,
     label_space: LabelSpace | Sequence[str] | None = None,
     n_gold: int | None = None,
-    split: str = "dev",
+    split: str | None = None,
 ) -> References:
     """Score named predictions on the same gold rows, split by LF votes, with a verdict and an ECE warning.
 
@@ -272,8 +273,8 @@ def compare_references(
     n_gold : int, optional
         The gold rows the supervised reference learned from (the N of the verdict); ``len(y_true)`` by default,
         right when the references are scored out of fold on those very rows.
-    split : str, default "dev"
-        Where the rows come from, for the text.
+    split : str, optional
+        Where the rows come from (``"dev"``, ``"test"``), for the text.
 
     Returns
     -------

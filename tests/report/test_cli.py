@@ -46,4 +46,11 @@ def test_report_command_prints_metrics_writes_html_and_logs_to_a_local_store(tmp
     assert run.data.metrics["test/majority_vote/accuracy"] == pytest.approx(mv_acc, abs=5e-4)
     assert run.data.params["label_model"] == DEFAULT_MODEL and run.data.params["n_rows"] == "1956"
     assert "report.html" in {a.path for a in client.list_artifacts(run.info.run_id)}
+    # the references on the test rows: the gold-only classifier beside the final labels, and the verdict
+    for key in ("reference/supervised_on_dev/accuracy", "final/accuracy", "final/accuracy_no_votes", "final/ece"):
+        assert key in run.data.metrics, key
+    page = html.read_text(encoding="utf-8")
+    assert "Does weak supervision earn its keep? (290 test gold rows)" in page
+    assert re.search(r"weak supervision (adds [+-][0-9.]+ points over|does not beat) training on your 286 gold rows",
+                     page)
     assert (tmp_path / "mlruns").is_dir()  # artifacts beside the database, as MLflow's own default

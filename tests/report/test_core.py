@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.report.helpers import YOUTUBE_GOLD, youtube_report_inputs
+from tests.report.helpers import YOUTUBE_GOLD, youtube_references, youtube_report_inputs
 from weaksup import analysis, votes as votes_module
 from weaksup.alignment import AlignedGold
 from weaksup.analysis import VoteStats
@@ -30,9 +31,14 @@ def youtube_inputs(youtube, youtube_registry):
 
 
 @pytest.fixture(scope="module")
-def report(youtube_inputs, youtube_registry) -> QualityReport:
+def references(youtube_inputs):
+    return youtube_references(*youtube_inputs)
+
+
+@pytest.fixture(scope="module")
+def report(youtube_inputs, youtube_registry, references) -> QualityReport:
     votes, gold, model, data = youtube_inputs
-    result = build_report(votes, lfs=youtube_registry, gold=gold, model=model, data=data)
+    result = build_report(votes, lfs=youtube_registry, gold=gold, model=model, data=data, references=references)
     yield result
     result.close()
 
@@ -56,10 +62,68 @@ def test_report_holds_summary_metrics_and_provenance(report, youtube, youtube_re
 def test_metrics_are_flat_names_for_mlflow(report):
     metrics = report.metrics()
     for key in ("coverage", "overlap", "conflict", "lf/kw_subscribe/coverage", "lf/kw_subscribe/emp_acc",
-                "test/label_model/accuracy", "test/label_model/accuracy_covered", "test/majority_vote/accuracy",
-                "test/majority_vote/ece", "test/label_model/f1/spam"):
+                "test/label_model/accuracy", "test/label_model/accuracy_voted", "test/majority_vote/accuracy",
+                "test/label_model/accuracy_no_votes", "test/label_model/coverage", "test/label_model/labelled",
+                "test/majority_vote/ece", "test/label_model/f1/spam", "reference/supervised_on_dev/accuracy",
+                "reference/majority_vote/accuracy_no_votes", "final/accuracy", "final/accuracy_no_votes", "final/ece",
+                "lf_dependence/findings"):
         assert key in metrics, key
     assert metrics["test/label_model/accuracy"] == report.evaluation.model.accuracy
+    assert all(isinstance(v, float) for v in metrics.values())
+    assert report.references.as_metrics().items() <= metrics.items()
+
+
+def test_coverage_counts_rows_some_lf_voted_on_not_rows_the_model_labelled(report, youtube_inputs):
+    from weaksup.evaluate import gold_rows
+
+    votes, gold, model, _ = youtube_inputs
+    test, _ = gold_rows(votes, gold, "test")
+    voted = (votes.values[test] != -1).any(axis=1)
+    assert voted.sum() < 290  # some test rows have no vote
+    for metrics, fitted in ((report.evaluation.model, model), (report.evaluation.baseline, MajorityVote(2).fit(votes))):
+        assert (metrics.n_voted, metrics.n_no_votes) == (voted.sum(), 290 - voted.sum())
+        assert metrics.coverage == pytest.approx(voted.mean())
+        assert metrics.labelled == pytest.approx((fitted.predict(votes.values[test]) != -1).mean())
+    # majority vote abstains on ties too: it labels fewer rows than some LF voted on
+    assert report.evaluation.baseline.labelled < report.evaluation.baseline.coverage
+    assert report.references.coverage == pytest.approx(voted.mean()) and report.references.n_voted == voted.sum()
+    assert f"on the {290 - voted.sum()} with none" in report.evaluation.summary()
+
+
+def test_the_references_and_the_verdict_are_on_the_page(report, references):
+    page = report.to_html()
+    assert "Does weak supervision earn its keep? (290 test gold rows)" in page
+    assert references.verdict in page and references.lines()[1] in page
+    assert "weak supervision" in references.verdict and "286 gold rows" in references.verdict
+    for name in ("majority_vote", "label_model", "supervised_on_dev", "final", "accuracy, rows with no vote"):
+        assert f"<th>{name}</th>" in page, name
+    assert page.index("Does weak supervision earn its keep?") < page.index("Label model vs majority vote")
+    if references.beats_supervised is False:
+        assert references.verdict in report.warnings()
+
+
+def test_high_ece_and_dependent_lfs_are_warned_about_in_plain_words(tmp_path):
+    from weaksup.references import compare_references
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 3000)
+    L = np.where(rng.random((3000, 4)) < 0.4, np.where(rng.random((3000, 4)) < 0.85, y[:, None], 1 - y[:, None]), -1)
+    L[:, 3] = L[:, 0]  # a copy of LF a: a label model counts its evidence twice
+    votes = VoteMatrix(L, lf_names=["a", "b", "c", "a_copy"])
+    pred = MajorityVote(cardinality=2).fit(votes).predict(L, tie_break="random")
+    refs = compare_references(y, {"final": pred}, covered=(L >= 0).any(axis=1), final_proba=np.eye(2)[pred] * 0.98
+                              + 0.01)
+    report = build_report(votes, references=refs)
+    assert [f.lfs for f in report.dependence] == [("a", "a_copy")]
+    assert report.metrics()["lf_dependence/findings"] == 1.0 and report.metrics()["final/ece"] == refs.ece
+    assert refs.ece_warning.startswith("confidences are overstated") and f"final labels: {refs.ece_warning}" in report.warnings()
+    page = report.to_html()
+    assert f'<p class="warning">{html.escape(refs.ece_warning)}' in page
+    assert html.escape(report.dependence[0].message) in page and "no verdict: no supervised_on_dev" in page
+    report.close()
+    handed = build_report(votes, dependence=[])
+    assert handed.dependence == [] and handed.metrics()["lf_dependence/findings"] == 0.0
+    handed.close()
 
 
 def test_label_distribution_includes_abstain_and_gold(report):
@@ -140,11 +204,13 @@ def _same_report(a: QualityReport, b: QualityReport) -> None:
     assert a.metrics_table().equals(b.metrics_table())
 
 
-def test_precomputed_statistics_and_aligned_gold_give_the_same_report(report, youtube_inputs, youtube_registry):
+def test_precomputed_statistics_and_aligned_gold_give_the_same_report(report, youtube_inputs, youtube_registry,
+                                                                     references):
     votes, gold, model, data = youtube_inputs
     plain = report
     stats = VoteStats.of(votes)
-    handed = build_report(stats, lfs=youtube_registry, gold=AlignedGold.of(gold, votes), model=model, data=data)
+    handed = build_report(stats, lfs=youtube_registry, gold=AlignedGold.of(gold, votes), model=model, data=data,
+                          references=references, dependence=report.dependence)
     _same_report(plain, handed)
     assert handed.conflicts.equals(stats.pair_matrix("conflict"))
 

@@ -11,8 +11,15 @@ What it holds (see :class:`QualityReport`):
 - the LF summary (Snorkel's columns plus ``kind``, ``version``, ``faults`` and ``Learned Weight``),
   with ``Correct``/``Incorrect``/``Emp. Acc.`` on the **dev** gold split, where LFs are tuned;
 - the label model's metrics beside majority vote's on the **test** split (accuracy over all gold
-  rows with abstain counted wrong, accuracy on covered rows, coverage, per-class and macro
-  precision/recall/F1, confusion matrix, Brier score, ECE);
+  rows with abstain counted wrong, accuracy on the rows with at least one LF vote and on the rows with
+  none, coverage = share of rows some LF voted on, per-class and macro precision/recall/F1, confusion
+  matrix, Brier score, ECE);
+- the references, when the run passes them (:class:`~weaksup.references.References`): majority vote, the
+  label model, a classifier trained on the gold rows alone (``supervised_on_dev``) and the final labels,
+  with the verdict ("weak supervision adds +X points over training on your N gold rows", or plainly that it
+  does not), the coverage split and a warning when the final probabilities' ECE is high;
+- dependent LFs (:func:`weaksup.dependence.find_dependent_lfs`): correlated pairs and LFs derived from
+  others, which make a label model overconfident;
 - per-LF error examples (dev rows only, so test never leaks into LF writing);
 - figures: coverage/overlap/conflict bars, LF-by-LF conflict heatmap, votes per row, label
   distribution, confusion matrices, reliability diagram (with many LFs, the per-LF figures show
@@ -51,6 +58,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from weaksup.gold import GoldSet
+    from weaksup.references import References
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +107,11 @@ class QualityReport:
         One JSON-safe description per LF (``lf_manifest.json``).
     figures : dict of str to Figure
         The figures by file stem.
+    references : References or None
+        Majority vote, the label model, supervised-on-dev and the final labels on the gold rows, with the
+        verdict (None unless the caller passed them).
+    dependence : list
+        Dependent LFs (:class:`~weaksup.dependence.DependentLFs`, each with a ``message``), most dependent first.
     """
 
     title: str
@@ -112,10 +125,26 @@ class QualityReport:
     manifest: list[dict[str, Any]]
     n_votes: np.ndarray = field(repr=False)
     figures: dict[str, Figure] = field(default_factory=dict, repr=False)
+    references: References | None = field(default=None, repr=False)
+    dependence: list[Any] = field(default_factory=list, repr=False)
     _html: str | None = field(default=None, init=False, repr=False)
 
+    def warnings(self) -> list[str]:
+        """Plain-language warnings: weak supervision not beating the gold-only classifier, overstated
+        confidences, dependent LFs."""
+        out = []
+        refs = self.references
+        if refs is not None and refs.beats_supervised is False and refs.verdict:
+            out.append(refs.verdict)
+        if refs is not None and refs.ece_warning:
+            out.append(f"final labels: {refs.ece_warning}")
+        out.extend(str(finding.message) for finding in self.dependence)
+        return out
+
     def metrics(self) -> dict[str, float]:
-        """Every scalar metric, named for MLflow: dataset rates, per-LF rates, model and baseline metrics."""
+        """Every scalar metric, named for MLflow: dataset rates, per-LF rates, model and baseline metrics,
+        the references (:meth:`References.as_metrics <weaksup.references.References.as_metrics>`) and the
+        number of dependent-LF findings (``lf_dependence/findings``)."""
         out = {key: float(value) for key, value in self.stats.items()}
         for lf, row in self.summary.iterrows():
             out[f"lf/{lf}/coverage"] = float(row["Coverage"])
@@ -124,6 +153,9 @@ class QualityReport:
                 out[f"lf/{lf}/emp_acc"] = float(row["Emp. Acc."])
         if self.evaluation is not None:
             out.update(self.evaluation.to_metrics())
+        if self.references is not None:
+            out.update({key: float(value) for key, value in self.references.as_metrics().items()})
+        out["lf_dependence/findings"] = float(len(self.dependence))
         return out
 
     def metrics_table(self) -> pd.DataFrame | None:
@@ -209,6 +241,21 @@ def _provenance(vm: VoteMatrix, model: Any, gold_set: GoldSet | None, counts: di
     return params
 
 
+def _dependence(vm: VoteMatrix, aligned: AlignedGold | None, lf_split: str, k: int) -> list[Any]:
+    """Dependent LFs of the votes, measured on the dev gold rows too when there are some."""
+    try:
+        from weaksup.dependence import find_dependent_lfs
+    except ImportError:  # the module arrives with issue 15
+        return []
+    if vm.shape[1] < 2:
+        return []
+    dev: dict[str, Any] = {}
+    if aligned is not None and lf_split in aligned.counts:
+        rows, y = aligned.rows(lf_split)
+        dev = {"L_dev": vm.values[rows], "y_dev": y}
+    return list(find_dependent_lfs(vm.values, lf_names=list(vm.lf_names), cardinality=k, **dev))
+
+
 def build_report(
     votes: VoteMatrix | VoteStats,
     *,
@@ -223,6 +270,8 @@ def build_report(
     text_column: str = "text",
     id_column: str = "row_id",
     errors_per_lf: int = 5,
+    references: References | None = None,
+    dependence: Sequence[Any] | None = None,
 ) -> QualityReport:
     """Compute the label-quality report of a vote matrix, a fitted label model and a gold set.
 
@@ -245,14 +294,20 @@ def build_report(
         examples (``"dev"``).
     tie_break : str
         Tie-break policy of both models' ``predict``.
+    references : References, optional
+        The references on the gold rows (:func:`weaksup.references.compare_references`; a run passes those of
+        the test rows): shown with their verdict, and in :meth:`QualityReport.metrics`.
+    dependence : list of DependentLFs, optional
+        Dependent LFs the caller has found already; found here with
+        :func:`weaksup.dependence.find_dependent_lfs` otherwise (on every row, and on the ``lf_split`` gold rows).
 
     Examples
     --------
     >>> from weaksup.models import MajorityVote
     >>> votes = VoteMatrix([[0, 0, -1], [1, -1, 1], [0, 1, -1], [-1, -1, -1]], lf_names=["a", "b", "c"])
     >>> report = build_report(votes, model=MajorityVote(cardinality=2).fit(votes))
-    >>> report.stats["coverage"], report.params["label_model"], report.evaluation is None
-    (0.75, 'MajorityVote', True)
+    >>> report.stats["coverage"], report.params["label_model"], report.evaluation is None, report.references is None
+    (0.75, 'MajorityVote', True, True)
     """
     from weaksup.models import MajorityVote
 
@@ -296,6 +351,7 @@ def build_report(
         "label_model": model_name(model), "tie_break": tie_break, "eval_split": split, "lf_split": lf_split,
         **_provenance(vm, model, gold_set, counts, data),
     }
+    found = list(dependence) if dependence is not None else _dependence(vm, aligned, lf_split, k)
     conflicts = stats.pair_matrix("conflict")
     if stats.pair_rows < len(stats):  # too many LFs and rows to count every pair on every row
         params["pair_rows"] = str(stats.pair_rows)
@@ -306,5 +362,5 @@ def build_report(
         title=title or (f"Label quality: {gold_set.task}" if gold_set is not None else "Label quality"),
         summary=summary, stats=stats.rates(), evaluation=evaluation, errors=errors,
         conflicts=conflicts, distribution=distribution, params=params,
-        manifest=manifest, n_votes=stats.n_voting,
+        manifest=manifest, n_votes=stats.n_voting, references=references, dependence=found,
     )

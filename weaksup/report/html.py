@@ -29,6 +29,7 @@ th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 .verdict { font-size: 1.1em; padding: 0.6em 1em; border-radius: 4px; background: #eef5ee; }
 .verdict.worse { background: #fbeaea; }
 .note { color: #555; font-size: 0.9em; }
+.warning { padding: 0.4em 1em; border-left: 4px solid #c0392b; background: #fbeaea; margin: 0.4em 0; }
 .figures img { max-width: 100%; margin: 0.8em 0; border: 1px solid #eee; }
 .side { display: flex; gap: 2em; flex-wrap: wrap; }
 td.text { text-align: left; max-width: 560px; }
@@ -49,6 +50,36 @@ def _figure_notes(report: QualityReport) -> list[str]:
     return notes
 
 
+def _references(report: QualityReport) -> list[str]:
+    """The references section: the verdict, the coverage split, the table and the calibration warning."""
+    refs = report.references
+    if refs is None:
+        return []
+    e = html.escape
+    where = f"{refs.n_rows} {refs.split} gold rows" if refs.split else f"{refs.n_rows} gold rows"
+    parts = [f"<h2>Does weak supervision earn its keep? ({e(where)})</h2>"]
+    worse = refs.beats_supervised is False
+    parts.append(f"<p class=\"verdict{' worse' if worse else ''}\">{e(refs.verdict or f'no verdict: {refs.missing}')}"
+                 "</p>")
+    parts.append(f"<p class=\"note\">{e(refs.lines()[1])}. <code>supervised_on_dev</code> is the end model's "
+                 f"classifier trained on the {refs.n_gold} dev gold rows alone; accuracy counts an abstain as "
+                 "wrong; \"rows with >= 1 vote\" are the rows some LF voted on.</p>")
+    parts.append(data_table(refs.table()))
+    if refs.ece is not None:
+        text = refs.ece_warning or f"Final labels' expected calibration error: {refs.ece:.3f}."
+        parts.append(f"<p class=\"{'warning' if refs.ece_warning else 'note'}\">{e(text)}</p>")
+    return parts
+
+
+def _dependence(report: QualityReport) -> list[str]:
+    """The dependent-LF warnings (correlated pairs, derived LFs)."""
+    if not report.dependence:
+        return []
+    e = html.escape
+    return [f"<h3>Dependent LFs ({len(report.dependence)})</h3>",
+            *(f"<p class=\"warning\">{e(str(finding.message))}</p>" for finding in report.dependence)]
+
+
 def render(report: QualityReport) -> str:
     """The HTML page of ``report``."""
     e = html.escape
@@ -59,14 +90,17 @@ def render(report: QualityReport) -> str:
             if "gold_hash" in p else "no gold set")
     parts.append(f"<p class=\"note\">{e(p['n_rows'])} rows, {e(p['n_lfs'])} LFs (rule version "
                  f"<code>{e(p['rule_version'])}</code>), label model <b>{e(p['label_model'])}</b>, {gold}.</p>")
+    parts.extend(_references(report))  # the first question: does it beat training on the gold rows?
     ev = report.evaluation
     if ev is not None:
         worse = ev.model.accuracy < ev.baseline.accuracy
         parts.append(f"<p class=\"verdict{' worse' if worse else ''}\">{e(ev.summary())}</p>")
         parts.append(f"<h2>Label model vs majority vote ({ev.model.n_gold} {e(ev.split)} gold rows)</h2>")
-        parts.append("<p class=\"note\">Accuracy counts every gold row, an abstain as wrong; covered accuracy only "
-                     f"the rows a model labelled. Ties: <code>{e(ev.tie_break)}</code>. Brier and ECE judge the "
-                     "probabilities of every gold row (lower is better).</p>")
+        parts.append("<p class=\"note\">Accuracy counts every gold row, an abstain as wrong; the rows with and "
+                     "without an LF vote are scored apart (coverage is the share some LF voted on), and "
+                     "\"labelled\" is the share a model gave a class. Ties: "
+                     f"<code>{e(ev.tie_break)}</code>. Brier and ECE judge the probabilities of every gold row "
+                     "(lower is better).</p>")
         parts.append(ev.formatted().to_html(border=0))
         parts.append("<div class=\"side\">")
         for metrics in (ev.model, ev.baseline):
@@ -78,6 +112,7 @@ def render(report: QualityReport) -> str:
     parts.append(f"<p class=\"note\">Over all rows: {e(stats)}. Correct / Incorrect / Emp. Acc. are counted on the "
                  f"{e(p.get('lf_split', 'dev'))} gold split.</p>")
     parts.append(data_table(report.summary.drop(columns=["j"])))
+    parts.extend(_dependence(report))
     parts.append("<h2>Figures</h2>")
     parts.extend(f"<p class=\"note\">{e(note)}</p>" for note in _figure_notes(report))
     parts.append("<div class=\"figures\">")
