@@ -33,6 +33,7 @@ def write_config(folder: Path, name: str = "run.toml", **sections: dict) -> Path
         "input": {"path": "comments.csv", "id_column": "row_id", "text_column": "text", "chunk_rows": 500},
         "lfs": {"modules": ["quick_lfs.py"]},
         "label_model": {"name": "MajorityVote", "seed": 0},
+        "end_model": {"enabled": False},  # (the end-model stage has its own tests: tests/pipeline/test_end_stage.py)
         "output": {"path": "out/labels.parquet", "report": False},
         "mlflow": {"enabled": False},
     }

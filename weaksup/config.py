@@ -27,6 +27,13 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     [label_model]
     name = "default"
     seed = 0
+    no_votes = "abstain"              # rows no LF voted on: "abstain" (the end model labels them) or "predict"
+
+    [end_model]                       # the final labels: a text classifier on the weak labels and the dev gold
+    enabled = true                    # (skipped, with a log line, when the input has no text column)
+    folds = 5                         # cross-fitting: no row is labeled by a model that saw it
+    train_rows = 100000               # a seeded sample of rows to train on (plus every dev gold row; 0: all)
+    calibrate = true                  # temperature-scale the final probabilities on the dev gold rows
 
     [gold]
     path = "gold_sets/youtube_spam"
@@ -115,6 +122,19 @@ class LabelModelConfig:
     sample_rows: int = 0
     tie_break: str = "abstain"
     params: dict[str, Any] = field(default_factory=dict)
+    no_votes: str = "abstain"
+
+
+#: ``label_model.no_votes``: what the label model does on rows no LF voted on.
+NO_VOTES = ("abstain", "predict")
+
+
+@dataclass(frozen=True)
+class EndModelConfig:
+    enabled: bool = True
+    folds: int = 5
+    train_rows: int = 100_000
+    calibrate: bool = True
 
 
 @dataclass(frozen=True)
@@ -157,8 +177,8 @@ class MlflowConfig:
 
 _SECTIONS: dict[str, type] = {
     "task": TaskConfig, "input": InputConfig, "clean": CleanConfig, "lfs": LFsConfig,
-    "label_model": LabelModelConfig, "gold": GoldConfig, "review": ReviewConfig, "output": OutputConfig,
-    "mlflow": MlflowConfig,
+    "label_model": LabelModelConfig, "end_model": EndModelConfig, "gold": GoldConfig, "review": ReviewConfig,
+    "output": OutputConfig, "mlflow": MlflowConfig,
 }
 _REQUIRED_SECTIONS = ("task", "input", "lfs", "output")
 
@@ -183,6 +203,7 @@ class RunConfig:
     output: OutputConfig
     clean: CleanConfig = CleanConfig()
     label_model: LabelModelConfig = LabelModelConfig()
+    end_model: EndModelConfig = EndModelConfig()
     gold: GoldConfig = GoldConfig()
     review: ReviewConfig = ReviewConfig()
     mlflow: MlflowConfig = MlflowConfig()
@@ -338,6 +359,14 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
         problems.append(f"label_model.tie_break must be one of {list(TIE_BREAKS)}; got {model.tie_break!r}")
     if model.sample_rows < 0:
         problems.append(f"label_model.sample_rows must be 0 (all rows) or positive; got {model.sample_rows}")
+    if model.no_votes not in NO_VOTES:
+        problems.append(f"label_model.no_votes must be one of {list(NO_VOTES)} ('abstain': rows no LF voted on get "
+                        f"their label from the end model or go to review); got {model.no_votes!r}")
+    end = sections.get("end_model", EndModelConfig())
+    if end.folds < 2:
+        problems.append(f"end_model.folds must be at least 2 (cross-fitting); got {end.folds}")
+    if end.train_rows < 0:
+        problems.append(f"end_model.train_rows must be 0 (all rows) or positive; got {end.train_rows}")
     if not 0 <= model.seed <= SEED_MAX:
         problems.append(f"label_model.seed must be a whole number from 0 to {SEED_MAX} (2**32 - 1); got {model.seed}")
     gold = sections.get("gold", GoldConfig())

@@ -18,10 +18,12 @@ The contract (:class:`TaskType`) a task type must provide:
     (``"default"``: the task type's recommendation, which may depend on a dev gold split).
 ``label_columns(label_space)``
     The columns of the labels output, in order.
-``label_table(model, L, ...)``
-    Predict and route one chunk of votes: its rows of the labels output (without ``row_id``).
+``label_table(model, L, ..., no_votes=..., final=...)``
+    Predict and route one chunk of votes: its rows of the labels output (without ``row_id``); ``final``
+    (the end stage's probabilities and ``label_source`` of the chunk) replaces the label model's.
 ``build_report(votes, ...)``
-    The quality report and metrics of a run (with a gold set: the model against majority vote).
+    The quality report and metrics of a run (with a gold set: the model against majority vote; with
+    ``references=``: majority vote, the label model, supervised-on-dev and the final labels on test).
 
 What the planned task types must provide beside classification:
 
@@ -84,7 +86,8 @@ class TaskType(Protocol):
 
     def label_table(self, model: BaseLabelModel, L: np.ndarray, *, reviewed: dict[int, int], policy: RoutingPolicy,
                     label_space: LabelSpace, lf_names: list[str], rule_version: str, tie_break: str,
-                    seed: int) -> pa.Table: ...
+                    seed: int, no_votes: str = "abstain",
+                    final: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Table: ...
 
     def build_report(self, votes: VoteMatrix, **options: Any) -> QualityReport: ...
 
@@ -118,11 +121,16 @@ class Classification:
 
     def label_table(self, model: BaseLabelModel, L: np.ndarray, *, reviewed: dict[int, int], policy: RoutingPolicy,
                     label_space: LabelSpace, lf_names: list[str], rule_version: str, tie_break: str,
-                    seed: int) -> pa.Table:
-        from weaksup.pipeline.outputs import chunk_labels
+                    seed: int, no_votes: str = "abstain",
+                    final: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Table:
+        from weaksup.pipeline.outputs import chunk_labels, final_chunk_labels
 
+        if final is not None:
+            return final_chunk_labels(L, final[0], final[1], reviewed, policy=policy, label_space=label_space,
+                                      lf_names=lf_names, rule_version=rule_version, model_name=type(model).__name__,
+                                      tie_break=tie_break, seed=seed)
         return chunk_labels(model, L, reviewed, policy=policy, label_space=label_space, lf_names=lf_names,
-                            rule_version=rule_version, tie_break=tie_break, seed=seed)
+                            rule_version=rule_version, tie_break=tie_break, seed=seed, no_votes=no_votes)
 
     def build_report(self, votes: VoteMatrix, **options: Any) -> QualityReport:
         from weaksup.report import build_report

@@ -11,7 +11,8 @@ What one run holds (see :func:`log_report`):
 
 - params: ``lf.<name>`` = LF version for every LF, ``rule_version``, label-model name and settings,
   ``gold_hash``/``gold_task``/``gold_version``, ``data_hash``, row and gold counts, splits;
-- metrics (one batch): ``coverage``, ``overlap``, ``conflict``, ``abstain_rate``, ``mean_votes``,
+- metrics (one batch): ``coverage``, ``overlap``, ``conflict``, ``abstain_rate``, ``mean_votes``, a run's
+  references on the gold test rows (``final/<metric>``, ``reference/<name>/<metric>``: :func:`log_run`),
   ``lf/<name>/coverage|conflicts|emp_acc``, ``<split>/label_model/<metric>`` and
   ``<split>/majority_vote/<metric>`` (accuracy, accuracy_covered, coverage, macro P/R/F1, Brier,
   ECE, per-class P/R/F1);
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import urllib.error
 import urllib.request
@@ -39,6 +41,7 @@ from weaksup.errors import TrackingError
 if TYPE_CHECKING:
     from weaksup.config import RunConfig
     from weaksup.gold import GoldSet
+    from weaksup.references import References
     from weaksup.report import QualityReport
 
 logger = logging.getLogger(__name__)
@@ -181,9 +184,11 @@ def start_run_tracking(config: RunConfig) -> str | None:
 
 
 def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summary: Mapping[str, float],
-            manifest: str, *, run_name: str) -> str | None:
+            manifest: str, *, run_name: str, references: References | None = None) -> str | None:
     """Log a run as one MLflow run: its config (``config.<section>.<key>`` params), ``summary`` metrics,
-    its ``run.json`` text (``manifest``) and the report (:func:`log_report`). Returns the run id.
+    the ``references`` on the gold test rows (:meth:`References.as_metrics`: ``final/accuracy``,
+    ``final/accuracy_no_votes``, ``final/ece``, ``reference/supervised_on_dev/accuracy``, ...), its
+    ``run.json`` text (``manifest``) and the report (:func:`log_report`). Returns the run id.
 
     The labels are written by then, so a failure is a warning and None (a :class:`TrackingError` with
     ``mlflow.require``).
@@ -193,7 +198,14 @@ def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summ
     try:
         with mlflow.start_run(run_name=run_name) as active:
             mlflow.log_params({f"config.{k}": str(v)[:500] for k, v in flatten(config.to_dict()).items()})
-            mlflow.log_metrics({k: float(v) for k, v in summary.items()})
+            metrics = {k: float(v) for k, v in summary.items()}
+            if references is not None:  # (those the report carries are logged with it, once)
+                logged = report.metrics()
+                metrics.update({k: float(v) for k, v in references.as_metrics().items()
+                                if math.isfinite(v) and k not in logged})
+            mlflow.log_metrics(metrics)
+            if references is not None:
+                mlflow.log_text(references.text(), "references.txt")
             mlflow.log_text(manifest, "run.json")
             run_id = log_report(report, gold=gold, tags={"weaksup.stage": "run", "weaksup.task": config.task.name})
             return run_id or active.info.run_id

@@ -64,12 +64,22 @@ def test_reruns_are_byte_identical_and_formats_agree(project, suffix):
     assert back["conflict"].tolist() == reference["conflict"].tolist()
 
 
-def test_the_run_folder_can_be_re_predicted_and_audited(project):
-    result = run_config(write_config(project, label_model={"name": "DawidSkene"}))
+@pytest.mark.parametrize("no_votes", ["abstain", "predict"])
+def test_the_run_folder_can_be_re_predicted_and_audited(project, no_votes):
+    result = run_config(write_config(project, label_model={"name": "DawidSkene", "no_votes": no_votes}))
     saved = load_run(result.run_dir)
     votes, model, labels = saved.votes(), saved.model(), saved.labels
     assert votes.row_ids.tolist() == labels["row_id"].tolist()
-    np.testing.assert_allclose(model.predict_proba(votes.values), labels[["prob_ham", "prob_spam"]].to_numpy())
+    voted = (votes.values != -1).any(axis=1)
+    proba = labels[["prob_ham", "prob_spam"]].to_numpy()
+    np.testing.assert_allclose(model.predict_proba(votes.values)[voted], proba[voted])
+    if no_votes == "predict":  # the old behaviour: the label model guesses the no-vote rows from its prior
+        np.testing.assert_allclose(model.predict_proba(votes.values[~voted]), proba[~voted])
+        assert labels.loc[~voted, "label"].notna().all() and (labels.loc[~voted, "label_source"] == "label_model").all()
+    else:  # the label model says nothing about them: uniform, abstained, sent to review
+        np.testing.assert_allclose(proba[~voted], 0.5)
+        assert labels.loc[~voted, "label"].isna().all() and labels.loc[~voted, "label_source"].isna().all()
+        assert (labels.loc[~voted, "review_status"] == "needs_review").all()
     manifest = json.loads((result.run_dir / "run.json").read_text())
     assert manifest["counts"]["rows"] == len(labels) and manifest["rule_version"] == result.rule_version
     assert saved.read_input()["row_id"].tolist() == labels["row_id"].tolist()

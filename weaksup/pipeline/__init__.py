@@ -1,4 +1,5 @@
-"""A labeling run from a config: load -> clean -> apply -> fit -> predict -> route -> write -> evaluate -> report.
+"""A labeling run from a config: load -> clean -> apply -> fit -> end model -> predict -> route -> write -> evaluate
+-> report.
 
 The input is read in chunks (``input.chunk_rows``), so memory does not grow with the number of rows
 beyond the vote matrix (``n x m`` small integers). Votes are saved per chunk in ``<run dir>/votes/``
@@ -23,6 +24,7 @@ renames, ``run.json`` last (:mod:`weaksup.pipeline.folder`); :func:`load_run` ch
 ``voting``         the apply stage (chunks voted on worker threads)
 ``vote_store``     :class:`VoteStore`: saved vote parts, reuse and resume
 ``stages``         the fit, write (predict + route) and report stages
+``end_stage``      the end model (final labels, ``label_source``) and the references on the gold test rows
 ``outputs``        the labels output: columns, one chunk's table, the writer
 ``manifest``       ``run.json``, :class:`Run` and :func:`load_run`, :func:`load_votes`
 ``folder``         the lock on the run folder, publishing a staged run, recovery
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +52,7 @@ from weaksup.pipeline.manifest import (STATUSES, Run, fingerprints, load_run, lo
 from weaksup.pipeline.outputs import LABEL_COLUMNS
 from weaksup.pipeline.plan import RunPlan, select_lfs
 from weaksup.pipeline.result import RunResult, Timer
+from weaksup.pipeline.end_stage import end_stage, final_chunks, reference_stage, test_positions
 from weaksup.pipeline.stages import fit_stage, report_stage, write_stage
 from weaksup.pipeline.vote_store import VoteStore
 from weaksup.pipeline.voting import AppliedVotes, apply_stage
@@ -198,17 +202,31 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
 
     config = plan.config
     t = time.perf_counter()
-    written = write_stage(staged, applied, model, store, progress=progress)
-    timer.add("predict+route+write", t)
+    end = end_stage(plan, applied)
+    result.end_model = end.info
+    if end.labeler is not None:
+        timer.add("end model fit", t)
+    t = time.perf_counter()
+    watch = test_positions(plan, applied)
+    final = final_chunks(plan, applied, end, model) if end.labeler is not None else None
+    written = write_stage(staged, applied, model, store, progress=progress, final=final, watch=watch)
+    timer.add("predict+route+write" if final is None else "end model predict+route+write", t)
     result.label_counts, result.status_counts = written.label_counts, written.status_counts
-    result.conflicts = written.conflicts
+    result.conflicts, result.source_counts = written.conflicts, written.source_counts
+
+    t = time.perf_counter()
+    outcome = reference_stage(plan, applied, model, end, written.watched_labels, written.watched_proba)
+    result.references, result.references_note = outcome.references, outcome.note
+    result.metrics.update({k: v for k, v in outcome.metrics.items() if math.isfinite(v)})
+    if outcome.references is not None:
+        timer.add("references", t)
 
     report = None
     if config.output.report or plan.gold is not None:
         t = time.perf_counter()
-        report = report_stage(plan, applied, model, store.key)
+        report = report_stage(plan, applied, model, store.key, references=outcome.references)
         if report.evaluation is not None and plan.gold is not None:
-            result.metrics = {k: float(v) for k, v in report.evaluation.model.as_dict().items()}
+            result.metrics.update({k: float(v) for k, v in report.evaluation.model.as_dict().items()})
             result.metrics.update({f"majority_vote.{k}": float(v)
                                    for k, v in report.evaluation.baseline.as_dict().items()})
             result.gold = {"task": plan.gold.task, "version": plan.gold.version, "hash": plan.gold.hash,
@@ -227,10 +245,13 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
             total = max(result.n_rows, 1)
             summary = {"rows": result.n_rows, "coverage": result.coverage,
                        "needs_review_share": result.status_counts["needs_review"] / total,
-                       "reviewed_rows": result.status_counts["reviewed"], "conflict_share": result.conflicts / total}
+                       "reviewed_rows": result.status_counts["reviewed"], "conflict_share": result.conflicts / total,
+                       **{f"label_source_share/{name.strip('()')}": n / total
+                          for name, n in result.source_counts.items()}}
             doc = manifest_text(run_manifest(result, plan, files))  # logged as it is before the MLflow run id
             result.mlflow_uri, result.mlflow_run_id = uri, log_run(
-                config, report, plan.gold, summary, doc, run_name=f"{config.task.name}-{result.rule_version}")
+                config, report, plan.gold, summary, doc, run_name=f"{config.task.name}-{result.rule_version}",
+                references=outcome.references)
             timer.add("mlflow", t)
     finally:
         report.close()

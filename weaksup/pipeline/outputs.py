@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -10,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.review.routing import Routed, RoutingPolicy, route
+from weaksup.review.routing import REASONS, Routed, RoutingPolicy, route
 from weaksup.votes import distinct_rows
 from weaksup.spreadsheet import escape_formulas
 
@@ -18,8 +19,12 @@ if TYPE_CHECKING:
     from weaksup.models.base import BaseLabelModel
 
 #: The fixed columns of the labels output, in order; ``prob_<class>`` columns follow ``confidence``.
+#: ``label_source`` says where a row's label came from: ``label_model``, ``end_model`` or ``human`` (dev gold
+#: rows), null when the row is abstained.
 LABEL_COLUMNS = ["row_id", "label", "confidence", "sources", "n_votes", "conflict", "review_status",
-                 "rule_version", "label_model"]
+                 "rule_version", "label_model", "label_source"]
+#: The values of ``label_source`` (null: no label).
+LABEL_SOURCES = ("label_model", "end_model", "human")
 
 
 def label_columns(label_space: LabelSpace) -> list[str]:
@@ -33,15 +38,17 @@ def label_columns(label_space: LabelSpace) -> list[str]:
     return [*LABEL_COLUMNS[:3], *(f"prob_{name}" for name in label_space), *LABEL_COLUMNS[3:]]
 
 
-def label_table(routed: Routed, label_space: LabelSpace, rule_version: str, model_name: str) -> pa.Table:
+def label_table(routed: Routed, label_space: LabelSpace, rule_version: str, model_name: str,
+                label_source: np.ndarray | None = None) -> pa.Table:
     """The label columns after ``row_id`` as an Arrow table (one row per routed row).
 
     Examples
     --------
     >>> space = LabelSpace(["ham", "spam"])
     >>> routed = route(np.array([[1, -1]]), np.array([[0.2, 0.8]]), label_space=space, lf_names=["a", "b"])
-    >>> label_table(routed, space, "r1", "MajorityVote").to_pylist()[0]["sources"]
-    'a'
+    >>> row = label_table(routed, space, "r1", "MajorityVote").to_pylist()[0]
+    >>> row["sources"], row["label_source"]
+    ('a', 'label_model')
     """
     names = np.asarray([*label_space, None], dtype=object)
     label = routed.label
@@ -59,14 +66,28 @@ def label_table(routed: Routed, label_space: LabelSpace, rule_version: str, mode
         "review_status": pa.array(routed.review_status, type=pa.string()),
         "rule_version": pa.repeat(pa.scalar(rule_version, pa.string()), n),
         "label_model": pa.repeat(pa.scalar(model_name, pa.string()), n),
+        "label_source": pa.array(sources_of(routed, label_source), type=pa.string()),
     })
     return pa.table(arrays)
 
 
+def sources_of(routed: Routed, label_source: np.ndarray | None = None) -> np.ndarray:
+    """Each routed row's ``label_source``: ``"human"`` for reviewed rows, None for abstained ones, else
+    ``label_source`` (default ``"label_model"``)."""
+    source = np.full(len(routed.label), "label_model", dtype=object) if label_source is None \
+        else np.array(label_source, dtype=object)
+    source[routed.label == ABSTAIN] = None
+    source[routed.review_status == "reviewed"] = "human"
+    return source
+
+
 def chunk_labels(model: BaseLabelModel, L: np.ndarray, reviewed: Mapping[int, int], *, policy: RoutingPolicy,
                  label_space: LabelSpace, lf_names: Sequence[str], rule_version: str, tie_break: str = "abstain",
-                 seed: int = 0) -> pa.Table:
+                 seed: int = 0, no_votes: str = "predict") -> pa.Table:
     """A chunk's label table, without ``row_id``: predicted by ``model``, routed by ``policy``.
+
+    With ``no_votes="abstain"`` the rows no LF voted on are not labeled (uniform probabilities, routed
+    to review) instead of being guessed from the model's prior.
 
     ``reviewed`` maps a row's position in the chunk to its human (dev gold) label. Label models
     score a row from its votes alone, so with ``tie_break = "abstain"`` each distinct vote pattern
@@ -85,11 +106,48 @@ def chunk_labels(model: BaseLabelModel, L: np.ndarray, reviewed: Mapping[int, in
             inverse[rows] = len(patterns) + np.arange(len(rows))
             routed_reviewed = {len(patterns) + k: label for k, label in enumerate(reviewed.values())}
             patterns = np.concatenate([patterns, L[rows]])
-    routed = route(patterns, model.predict_proba(patterns), policy,
-                   predictions=model.predict(patterns, tie_break=tie_break), label_space=label_space,
+    proba = model.predict_proba(patterns)
+    predictions = model.predict(patterns, tie_break=tie_break)
+    if no_votes == "abstain":
+        silent = (patterns == ABSTAIN).all(axis=1)
+        proba = np.where(silent[:, None], 1.0 / len(label_space), proba)
+        predictions = np.where(silent, ABSTAIN, predictions)
+    routed = route(patterns, proba, policy, predictions=predictions, label_space=label_space,
                    lf_names=lf_names, tie_break=tie_break, seed=seed, reviewed=routed_reviewed)
     table = label_table(routed, label_space, rule_version, type(model).__name__)
     return table if inverse is None else table.take(pa.array(inverse))
+
+
+def final_chunk_labels(L: np.ndarray, proba: np.ndarray, label_source: np.ndarray, reviewed: Mapping[int, int], *,
+                       policy: RoutingPolicy, label_space: LabelSpace, lf_names: Sequence[str], rule_version: str,
+                       model_name: str, tie_break: str = "abstain", seed: int = 0) -> pa.Table:
+    """A chunk's label table, without ``row_id``, from the final (end-stage) probabilities.
+
+    Routed by ``policy`` on those probabilities; a row no LF voted on that the end model labeled
+    (``label_source == "end_model"``) needs review only for low confidence, not for its lack of votes.
+
+    Examples
+    --------
+    >>> space = LabelSpace(["ham", "spam"])
+    >>> table = final_chunk_labels(np.array([[1], [-1]]), np.array([[0.1, 0.9], [0.95, 0.05]]),
+    ...                            np.array(["label_model", "end_model"]), {}, policy=RoutingPolicy(),
+    ...                            label_space=space, lf_names=["a"], rule_version="r1", model_name="MV")
+    >>> table.select(["label", "review_status", "label_source"]).to_pylist()[1]
+    {'label': 'ham', 'review_status': 'auto', 'label_source': 'end_model'}
+    """
+    from weaksup.models.base import break_ties
+
+    predictions = break_ties(np.asarray(proba, dtype=np.float64), tie_break, seed)
+    routed = route(L, proba, policy, predictions=predictions, label_space=label_space, lf_names=lf_names,
+                   tie_break=tie_break, seed=seed, reviewed=reviewed)
+    by_end = (np.asarray(label_source) == "end_model") & (routed.n_votes == 0) & (routed.review_status != "reviewed")
+    if by_end.any():
+        reasons = routed.reasons.copy()
+        reasons[by_end, REASONS.index("no_votes")] = False  # no_votes: the end model labeled the row from its text
+        status = np.where(reasons.any(axis=1), "needs_review", "auto").astype(object)
+        status[routed.review_status == "reviewed"] = "reviewed"
+        routed = dataclasses.replace(routed, reasons=reasons, review_status=status)
+    return label_table(routed, label_space, rule_version, model_name, label_source)
 
 
 class LabelWriter:

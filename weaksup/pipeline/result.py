@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from weaksup.config import RunConfig
 
 if TYPE_CHECKING:
+    from weaksup.references import References
     from weaksup.report import QualityReport
 
 
@@ -45,6 +48,14 @@ class RunResult:
     mlflow_run_id: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     report: QualityReport | None = field(default=None, repr=False, compare=False)
+    #: Rows per ``label_source`` (``"(none)"``: abstained rows).
+    source_counts: dict[str, int] = field(default_factory=dict)
+    #: What the end-model stage used (``run.json``'s ``end_model``), or why it was skipped.
+    end_model: dict[str, Any] = field(default_factory=dict)
+    #: Majority vote, the label model, supervised-on-dev and the final labels on the gold test rows.
+    references: References | None = field(default=None, repr=False, compare=False)
+    #: Why there are no references (or what they lack), in words.
+    references_note: str = ""
 
     def summary(self) -> str:
         """A short human-readable account of the run."""
@@ -55,6 +66,7 @@ class RunResult:
             f"rows with at least one vote: {self.coverage:.1%}; rows with conflicting votes: {self.conflicts:,}",
             "labels: " + ", ".join(f"{name} {n:,} ({n / total:.1%})" for name, n in self.label_counts.items()),
             "review: " + ", ".join(f"{name} {n:,}" for name, n in self.status_counts.items()),
+            *self._end_lines(total),
             f"chunks: {self.chunks.get('computed', 0)} computed, {self.chunks.get('reused', 0)} reused "
             f"from saved votes ({self.chunks.get('columns_reused', 0)} LF columns reused)",
         ]
@@ -73,8 +85,9 @@ class RunResult:
             lines.append(f"LFs past lfs.lf_timeout (rows abstained): {slow}")
         if self.metrics and self.gold is not None:
             shown = ["accuracy", "accuracy_covered", "coverage", "macro_f1", "brier", "ece"]
-            lines.append(f"on the gold {self.gold['split']} split ({self.gold['describe']}): "
+            lines.append(f"label model on the gold {self.gold['split']} split ({self.gold['describe']}): "
                          + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics))
+        lines += self._reference_lines()
         lines.append(f"labels: {self.labels_path}")
         lines.append(f"run folder: {self.run_dir} (votes/, label_model.json, run.json"
                      + (", report.html)" if self.report_path else ")"))
@@ -82,6 +95,44 @@ class RunResult:
             lines.append(f"MLflow run {self.mlflow_run_id} at {self.mlflow_uri}")
         lines.append("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in self.timings.items()))
         return "\n".join(lines)
+
+
+    def _end_lines(self, total: int) -> list[str]:
+        """Where the labels came from, and what the end model used."""
+        lines = []
+        if self.source_counts:
+            names = {"(none)": "none (abstained)"}
+            lines.append("label source: " + ", ".join(f"{names.get(name, name)} {n:,} ({n / total:.1%})"
+                                                      for name, n in self.source_counts.items()))
+        if self.end_model:
+            lines.append(_end_note(self.end_model))
+        return lines
+
+    def _reference_lines(self) -> list[str]:
+        """The references table on the gold test rows with the verdict and the coverage split, or why not."""
+        if self.references is None:
+            return [self.references_note] if self.references_note else []
+        refs = self.references
+        lines = [f"on the gold {refs.split} split: {refs.verdict or 'no verdict: ' + str(refs.missing)}"]
+        lines += [f"  {line}" for line in refs.lines()[1:]]
+        if self.references_note:
+            lines.append(f"  ({self.references_note})")
+        frame = pd.DataFrame({name: score.as_dict() for name, score in refs.scores.items()}).T
+        frame = frame.rename(columns={"accuracy": "accuracy", "accuracy_voted": "acc. voted rows",
+                                      "accuracy_no_votes": "acc. no-vote rows", "labelled": "labelled"})
+        table = frame.rename_axis("reference").to_string(float_format=lambda v: f"{v:.3f}")
+        lines += [f"  {line}" for line in table.splitlines()]
+        return lines
+
+
+def _end_note(info: dict[str, Any]) -> str:
+    """The summary line of the end model (``run.json``'s ``end_model``): what it used, or why it did not run."""
+    if "skipped" in info:
+        return f"end model: off ({info['skipped']})"
+    calibrated = (f"calibrated on the dev gold (temperature {info['temperature']:.2f})"
+                  if info.get("temperature") is not None else "not calibrated")
+    return (f"end model: trained on {info['train_rows']:,} rows ({info['dev_rows']:,} dev gold), "
+            f"{info['folds']} folds cross-fitted, {calibrated}")
 
 
 class Timer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,8 +15,10 @@ import pyarrow as pa
 
 from weaksup._io import atomic_path
 from weaksup.config import OUTPUT_FORMATS
+from weaksup.errors import DataError
+from weaksup.labels import LabelSpace
 from weaksup.pipeline.inputs import clean_frame, read_chunks
-from weaksup.pipeline.outputs import LabelWriter
+from weaksup.pipeline.outputs import LABEL_SOURCES, LabelWriter
 from weaksup.pipeline.plan import RunPlan
 from weaksup.pipeline.vote_store import VoteStore
 from weaksup.pipeline.voting import AppliedVotes
@@ -25,6 +28,7 @@ from weaksup.votes import VoteMatrix
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
     from weaksup.models.base import BaseLabelModel
+    from weaksup.references import References
     from weaksup.report import QualityReport
 
 logger = logging.getLogger(__name__)
@@ -52,11 +56,15 @@ def fit_stage(plan: RunPlan, applied: AppliedVotes) -> BaseLabelModel:
 
 @dataclass(frozen=True)
 class Written:
-    """What :func:`write_stage` counted in the labels it wrote."""
+    """What :func:`write_stage` counted in the labels it wrote, and the labels (class ids, ``-1`` abstain) and
+    probabilities it wrote for the ``watch`` rows (in the order of ``watch``)."""
 
     label_counts: dict[str, int]
     status_counts: dict[str, int]
     conflicts: int
+    source_counts: dict[str, int]
+    watched_labels: np.ndarray
+    watched_proba: np.ndarray
 
 
 def reviewed_rows(plan: RunPlan, applied: AppliedVotes) -> dict[int, int]:
@@ -68,10 +76,15 @@ def reviewed_rows(plan: RunPlan, applied: AppliedVotes) -> dict[int, int]:
 
 
 def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, store: VoteStore, *,
-                progress: bool | None = None) -> Written:
+                progress: bool | None = None, final: Iterator[tuple[np.ndarray, np.ndarray]] | None = None,
+                watch: np.ndarray | None = None) -> Written:
     """Predict chunk by chunk, route, and write the labels atomically; returns counts for the summary.
 
-    Each chunk is written on a second thread while the next one is predicted.
+    ``final`` yields each chunk's final probabilities and ``label_source`` (the end stage,
+    :func:`weaksup.pipeline.end_stage.final_chunks`); without it the label model labels the rows, and
+    ``label_model.no_votes`` says what it does on rows no LF voted on. ``watch``: sorted row positions whose
+    written labels and probabilities are returned (the gold test rows). Each chunk is written on a second
+    thread while the next one is predicted.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -86,6 +99,10 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
     label_counts = dict.fromkeys([*space, "(abstain)"], 0)
     status_counts = dict.fromkeys(REVIEW_STATUSES, 0)
     conflicts = 0
+    source_counts = dict.fromkeys([*LABEL_SOURCES, "(none)"], 0)
+    watch = np.zeros(0, dtype=np.int64) if watch is None else watch
+    watched_labels = np.full(len(watch), -1, dtype=np.int64)
+    watched_proba = np.zeros((len(watch), len(space)))
     start = 0
     with atomic_path(path) as tmp, ThreadPoolExecutor(max_workers=1, thread_name_prefix="weaksup-write") as pool, \
             tqdm(total=len(applied.values), desc="predicting, writing labels", unit="rows", unit_scale=True,
@@ -100,11 +117,20 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
                                               policy=plan.policy, label_space=space, lf_names=lf_names,
                                               rule_version=plan.registry.rule_version,
                                               tie_break=config.label_model.tie_break,
-                                              seed=config.label_model.seed + i)
+                                              seed=config.label_model.seed + i, no_votes=config.label_model.no_votes,
+                                              final=None if final is None else next(final))
+                if table.num_rows != stop - start:
+                    raise DataError(f"chunk {i}: {table.num_rows} labels for {stop - start} rows; the input changed "
+                                    "during the run: run again")
                 table = table.add_column(0, "row_id", store.row_ids(i).cast(pa.string()))
-                for column, counts in (("label", label_counts), ("review_status", status_counts)):
+                lo, hi = np.searchsorted(watch, [start, stop])
+                if hi > lo:
+                    watched_labels[lo:hi], watched_proba[lo:hi] = _labels_at(table, watch[lo:hi] - start, space)
+                for column, counts in (("label", label_counts), ("review_status", status_counts),
+                                       ("label_source", source_counts)):
                     for entry in pc.value_counts(table.column(column)).to_pylist():
-                        counts[entry["values"] if entry["values"] is not None else "(abstain)"] += entry["counts"]
+                        none = "(none)" if column == "label_source" else "(abstain)"
+                        counts[entry["values"] if entry["values"] is not None else none] += entry["counts"]
                 conflicts += int(pc.sum(table.column("conflict")).as_py() or 0)
                 if writing is not None:
                     writing.result()
@@ -117,7 +143,16 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
             if writing is not None:
                 writing.exception()  # let a pending write finish before the file is closed
             writer.close()
-    return Written(label_counts, status_counts, conflicts)
+    return Written(label_counts, status_counts, conflicts, source_counts, watched_labels, watched_proba)
+
+
+def _labels_at(table: pa.Table, rows: np.ndarray, space: LabelSpace) -> tuple[np.ndarray, np.ndarray]:
+    """The class ids (``-1``: abstain) and probabilities a chunk's label table holds at ``rows``."""
+    taken = table.take(pa.array(rows))
+    names = taken.column("label").to_pylist()
+    labels = np.array([-1 if name is None else space.id(name) for name in names], dtype=np.int64)
+    proba = np.column_stack([taken.column(f"prob_{c}").to_numpy() for c in space])
+    return labels, proba
 
 
 def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
@@ -127,8 +162,10 @@ def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
     return dataclasses.replace(gold, frame=frame)
 
 
-def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, identity_key: str) -> QualityReport:
-    """The label-quality report over every row (metrics on the gold split when a gold set is given)."""
+def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, identity_key: str, *,
+                 references: References | None = None) -> QualityReport:
+    """The label-quality report over every row (metrics on the gold split when a gold set is given; the
+    ``references`` on the gold test rows, from :func:`weaksup.pipeline.end_stage.reference_stage`)."""
     config = plan.config
     n = len(applied.values)
     rows = np.arange(n)
@@ -154,10 +191,11 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
         gold = positional_gold(plan.gold, applied.gold_positions)
         if config.input.text_column:
             data = gold_texts(plan, applied.gold_positions)
+    extra = {} if references is None else {"references": references}
     report = plan.task.build_report(votes, lfs=plan.registry, gold=gold, model=model, data=data,
                                     split=config.gold.split, tie_break=config.label_model.tie_break,
                                     text_column=config.input.text_column or "text", id_column="row_id",
-                                    title=f"Label quality: {config.task.name}")
+                                    title=f"Label quality: {config.task.name}", **extra)
     if report.errors is not None and "row_id" in report.errors:
         by_position = {p: r for r, p in applied.gold_positions.items()}
         report.errors["row_id"] = report.errors["row_id"].map(by_position)

@@ -1,0 +1,155 @@
+"""The end-model stage of `weaksup run`: final labels with ``label_source``, honest no-vote rows, the references on
+the gold test rows (majority vote, label model, supervised-on-dev, final), the verdict, and MLflow."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.pipeline.helpers import run_config
+from tests.pipeline_project import make_project, write_config
+from weaksup.config import load_config
+from weaksup.gold import write_gold
+from weaksup.pipeline import run
+
+SOURCES = {"label_model", "end_model", "human"}
+
+
+def add_gold(folder, youtube) -> None:
+    """The comments' dev and test gold rows as a gold set in ``folder/gold``."""
+    rows = youtube.loc[youtube["split"] != "unlabeled", ["row_id", "label", "split"]]
+    write_gold(rows, folder / "gold", task="yt", label_space=["ham", "spam"])
+
+
+@pytest.fixture(scope="module")
+def end_run(tmp_path_factory, youtube):
+    """One run with the end model on, a gold set and MLflow (SQLite in the project folder)."""
+    folder = tmp_path_factory.mktemp("end_run")
+    make_project(folder, youtube)
+    add_gold(folder, youtube)
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    config = write_config(folder, label_model={"name": "DawidSkene"}, end_model={"enabled": True, "folds": 3},
+                          gold={"path": "gold"}, mlflow={"enabled": True, "tracking_uri": uri})
+    result = run(load_config(config, project=folder), progress=False)
+    return result, pd.read_parquet(result.labels_path), uri
+
+
+@pytest.mark.slow
+def test_every_row_once_in_order_with_where_its_label_came_from(end_run, youtube):
+    result, labels, _ = end_run
+    assert labels["row_id"].tolist() == youtube["row_id"].tolist()
+    assert set(labels["label_source"].dropna()) == SOURCES
+    counts = labels["label_source"].fillna("(none)").value_counts().to_dict()
+    assert {k: v for k, v in result.source_counts.items() if v} == counts
+    dev = youtube["split"].eq("dev").to_numpy()
+    human = labels["label_source"].eq("human").to_numpy()
+    assert (human == dev).all() and (labels.loc[dev, "label"].to_numpy() == youtube.loc[dev, "label"].to_numpy()).all()
+    assert (labels.loc[dev, "review_status"] == "reviewed").all()
+    no_votes = labels["n_votes"].eq(0).to_numpy() & ~dev
+    # rows no LF voted on are labeled by the end model from their text, and routed by its calibrated confidence
+    assert no_votes.any() and (labels.loc[no_votes, "label_source"] == "end_model").all()
+    assert labels.loc[no_votes, "label"].notna().all()
+    routed = labels.loc[no_votes, "review_status"].eq("needs_review").to_numpy()
+    assert (routed == (labels.loc[no_votes, "confidence"] < 0.7).to_numpy()).all() and not routed.all()
+    voted = ~no_votes & ~dev
+    assert labels.loc[voted, "label_source"].nunique() == 1  # one source for voted rows: the chosen combination
+    np.testing.assert_allclose(labels[["prob_ham", "prob_spam"]].sum(axis=1), 1.0)
+    assert (labels["confidence"] == labels[["prob_ham", "prob_spam"]].max(axis=1)).all()
+
+
+@pytest.mark.slow
+def test_the_references_are_those_of_the_written_labels_and_the_summary_says_the_verdict(end_run, youtube):
+    result, labels, _ = end_run
+    refs = result.references
+    assert refs is not None and refs.split == "test" and refs.n_gold == 286
+    assert list(refs.scores) == ["majority_vote", "label_model", "supervised_on_dev", "final"]
+    test = youtube["split"].eq("test").to_numpy()
+    written = labels.loc[test, "label"].fillna("").to_numpy() == youtube.loc[test, "label"].to_numpy()
+    assert refs["final"].accuracy == pytest.approx(written.mean())
+    covered = labels.loc[test, "n_votes"].gt(0).to_numpy()
+    assert refs["final"].accuracy_no_votes == pytest.approx(written[~covered].mean())
+    assert refs["label_model"].accuracy_no_votes == 0.0  # abstains there (label_model.no_votes = "abstain")
+    assert refs["majority_vote"].labelled < 1.0 and refs["final"].labelled == 1.0
+    summary = result.summary()
+    assert refs.verdict in summary and "training on your 286 gold rows" in summary
+    for line in ["label source: label_model", "end model: trained on", "majority_vote", "supervised_on_dev",
+                 "acc. no-vote rows", f"{int(covered.sum())} of 290 test gold rows have at least one LF vote",
+                 "end model fit", "end model predict+route+write"]:
+        assert line in summary, line
+    manifest = json.loads((result.run_dir / "run.json").read_text())
+    assert manifest["end_model"]["folds"] == 3 and manifest["end_model"]["dev_rows"] == 286
+    assert manifest["counts"]["label_source"]["human"] == 286
+    assert manifest["metrics"]["final/accuracy"] == pytest.approx(refs["final"].accuracy)
+
+
+@pytest.mark.slow
+@pytest.mark.mlflow
+def test_mlflow_holds_the_reference_metrics(end_run):
+    import mlflow
+
+    result, _, uri = end_run
+    logged = mlflow.MlflowClient(uri).get_run(result.mlflow_run_id).data.metrics
+    for key, value in result.references.as_metrics().items():
+        if np.isfinite(value):
+            assert logged[key] == pytest.approx(value), key
+    assert "reference/supervised_on_dev/accuracy" in logged and "final/ece" in logged
+    assert logged["label_source_share/human"] == pytest.approx(286 / 1956)
+
+
+def test_no_votes_predict_keeps_the_old_behaviour_abstain_sends_them_to_review(project):
+    config = write_config(project, label_model={"name": "DawidSkene"})
+    guessed = pd.read_parquet(run_config(config, 'label_model.no_votes="predict"').labels_path)
+    honest = pd.read_parquet(run_config(config, "output.path=out2/labels.parquet").labels_path)
+    silent = guessed["n_votes"].eq(0)
+    assert silent.any() and guessed.loc[silent, "label"].notna().all()  # from the prior
+    assert (guessed.loc[silent, "label_source"] == "label_model").all()
+    assert honest.loc[silent, "label"].isna().all() and honest.loc[silent, "label_source"].isna().all()
+    assert (honest.loc[silent, "review_status"] == "needs_review").all()
+    pd.testing.assert_frame_equal(honest[~silent], guessed[~silent])  # rows with votes: unchanged
+
+
+def test_end_model_off_says_so_and_still_compares_with_the_gold_only_classifier(project, youtube):
+    add_gold(project, youtube)
+    result = run_config(write_config(project, gold={"path": "gold"}))
+    summary = result.summary()
+    assert "end model: off (end_model.enabled = false: rows without votes are abstained and sent to review)" \
+        in summary
+    refs = result.references
+    assert refs is not None and refs.verdict in summary and "the final labels are the label model's" in summary
+    assert refs["final"].accuracy == refs["label_model"].accuracy  # majority vote, no-vote rows abstained
+    assert refs["final"].accuracy_no_votes == 0.0 and 0.8 < refs["supervised_on_dev"].accuracy <= 1.0
+    assert "label source: label_model" in summary and "none (abstained)" in summary
+
+
+def test_without_a_gold_set_the_summary_says_there_is_nothing_to_compare(project):
+    summary = run_config(write_config(project)).summary()
+    assert "references: no gold set (gold.path)" in summary
+
+
+def test_without_a_text_column_the_end_model_is_skipped(project, youtube):
+    youtube[["row_id", "text"]].rename(columns={"text": "body"}).to_csv(project / "bodies.csv", index=False)
+    (project / "body_lfs.py").write_text(
+        "from weaksup import LabelSpace, keyword_lf\nLABELS = LabelSpace(['ham', 'spam'])\n"
+        "kw = keyword_lf('kw', ['subscribe'], 1, field='body')\n", encoding="utf-8")
+    config = write_config(project, input={"path": "bodies.csv", "text_column": ""}, lfs={"modules": ["body_lfs.py"]},
+                          end_model={"enabled": True})
+    result = run_config(config)
+    assert "end model: off (the input has no text column" in result.summary()
+    assert result.source_counts["end_model"] == 0
+
+
+@pytest.mark.parametrize(("override", "key"), [
+    ("end_model.folds=1", "end_model.folds"), ('label_model.no_votes="guess"', "label_model.no_votes"),
+    ('end_model.enabled="yes"', "end_model.enabled"), ("end_model.train_rows=-5", "end_model.train_rows"),
+    ("end_model.calibrat=true", "end_model.calibrat"),
+])
+def test_bad_end_model_keys_exit_2_naming_the_key(project, capsys, override, key):
+    from weaksup.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(write_config(project)), "--set", override, "--no-progress"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and key in err, err

@@ -1,0 +1,235 @@
+"""The end-model stage of a run: the final labels, and the references they are measured against.
+
+After the label model is fitted, :func:`end_stage` fits a :class:`weaksup.final_labels.FinalLabeler`
+(``[end_model]``) on a seeded sample of at most ``end_model.train_rows`` rows plus every dev gold row,
+reading their cleaned texts again chunk by chunk. :func:`final_chunks` then yields the calibrated final
+probabilities and each row's ``label_source``, chunk by chunk in input order (the texts read again), for
+:func:`weaksup.pipeline.stages.write_stage`. The end model is refitted on every run (it is not cached);
+``run.json`` records what was used (:attr:`EndModel.info`).
+
+:func:`reference_stage` measures, on the gold test rows, majority vote, the label model, the classifier
+trained on the dev gold alone (``supervised_on_dev``) and the final labels as written
+(:func:`weaksup.references.compare_references`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.labels import ABSTAIN
+from weaksup.pipeline.inputs import clean_frame, read_chunks
+from weaksup.pipeline.plan import RunPlan
+from weaksup.pipeline.voting import AppliedVotes
+
+if TYPE_CHECKING:
+    from weaksup.final_labels import FinalLabeler
+    from weaksup.models.base import BaseLabelModel
+    from weaksup.references import References
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EndModel:
+    """What the end-model stage did: the fitted labeler (None when the stage did not run) and, for
+    ``run.json`` and the summary, ``info`` (enabled, why skipped, rows trained on, folds, calibration)."""
+
+    labeler: FinalLabeler | None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+
+def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
+    """Fit the final labeler on a seeded sample of rows plus every dev gold row (``[end_model]``).
+
+    Skipped (an :class:`EndModel` without labeler, the reason logged) when ``end_model.enabled`` is false
+    or the input has no text column.
+    """
+    from weaksup.final_labels import FinalLabeler
+
+    config = plan.config
+    settings = config.end_model
+    info: dict[str, Any] = {"enabled": settings.enabled, "folds": settings.folds, "calibrate": settings.calibrate,
+                            "train_rows_limit": settings.train_rows, "refitted": "on every run (not cached)"}
+    if not settings.enabled:
+        info["skipped"] = "end_model.enabled = false: rows without votes are " + (
+            "labeled by the label model from its prior" if config.label_model.no_votes == "predict"
+            else "abstained and sent to review")
+        return EndModel(None, info)
+    if not config.input.text_column:
+        info["skipped"] = "the input has no text column (input.text_column), so there is no text to learn from"
+        logger.info("end model skipped: %s", info["skipped"])
+        return EndModel(None, info)
+    started = time.perf_counter()
+    positions, y = training_rows(plan, applied)
+    texts = texts_at(plan, positions)
+    labeler = FinalLabeler(label_model_template(plan), n_folds=settings.folds, seed=config.label_model.seed,
+                           calibrate=settings.calibrate)
+    logger.info("fitting the end model on %d rows (%d dev gold)", len(positions), int((y >= 0).sum()))
+    labeler.fit(texts, applied.values[positions], positions, y)
+    temperature = getattr(labeler, "temperature_", None)
+    info.update({"train_rows": int(getattr(labeler, "n_train_rows_", len(positions))), "dev_rows": int((y >= 0).sum()),
+                 "temperature": None if temperature is None or not settings.calibrate else float(temperature),
+                 "model": "TF-IDF (words 1-2, chars 2-5) + logistic regression (weaksup.end_model)",
+                 "fit_seconds": time.perf_counter() - started})
+    return EndModel(labeler, info)
+
+
+def label_model_template(plan: RunPlan) -> BaseLabelModel:
+    """An unfitted label model as ``[label_model]`` configures it."""
+    settings = plan.config.label_model
+    return plan.model_cls(cardinality=len(plan.label_space), seed=settings.seed, **settings.params)
+
+
+def dev_rows(plan: RunPlan, applied: AppliedVotes, split: str = "dev") -> tuple[np.ndarray, np.ndarray]:
+    """The row positions of a gold split (sorted) and their class ids."""
+    if plan.gold is None or split not in plan.gold.counts():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    labels = plan.gold.labels(split)
+    positions = np.array([applied.gold_positions[r] for r in labels.index], dtype=np.int64)
+    classes = labels.map(plan.label_space.id).to_numpy(dtype=np.int64)
+    order = np.argsort(positions, kind="stable")
+    return positions[order], classes[order]
+
+
+def training_rows(plan: RunPlan, applied: AppliedVotes) -> tuple[np.ndarray, np.ndarray]:
+    """The positions the end model learns from (a seeded sample of ``end_model.train_rows`` rows, every dev gold
+    row added) in input order, and their gold class (``-1`` for rows without a dev gold label)."""
+    config = plan.config
+    n = len(applied.values)
+    dev, classes = dev_rows(plan, applied)
+    limit = config.end_model.train_rows
+    if 0 < limit < n:
+        sample = np.random.default_rng(config.label_model.seed).choice(n, limit, replace=False)
+        positions = np.union1d(sample, dev)
+    else:
+        positions = np.arange(n, dtype=np.int64)
+    y = np.full(len(positions), ABSTAIN, dtype=np.int64)
+    y[np.searchsorted(positions, dev)] = classes
+    return positions.astype(np.int64), y
+
+
+def _texts(chunk: pd.DataFrame, plan: RunPlan) -> np.ndarray:
+    """The cleaned texts of a chunk (rows without text as ``""``), in its order."""
+    config = plan.config
+    id_col, text = config.input.id_column, config.input.text_column
+    clean, _ = clean_frame(config, chunk.assign(**{id_col: chunk[id_col].astype(str)}))
+    return np.asarray(clean[text].fillna("").astype(str).to_numpy(), dtype=object)
+
+
+def texts_at(plan: RunPlan, positions: np.ndarray) -> np.ndarray:
+    """The cleaned texts of the rows at sorted ``positions``, read again chunk by chunk."""
+    config = plan.config
+    out = np.empty(len(positions), dtype=object)
+    start = filled = 0
+    for chunk in read_chunks(config, [config.input.id_column, config.input.text_column]):
+        stop = start + len(chunk)
+        lo, hi = np.searchsorted(positions, [start, stop])
+        if hi > lo:
+            out[lo:hi] = _texts(chunk.iloc[positions[lo:hi] - start], plan)
+            filled += hi - lo
+        start = stop
+    if filled != len(positions):  # the input changed under the run
+        from weaksup.errors import DataError
+
+        raise DataError(f"the input has {start} rows now but the run voted on more (row {positions[-1]}); it changed "
+                        f"during the run: run again")
+    return out
+
+
+def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: BaseLabelModel
+                 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each chunk's final probabilities ``(rows, k)`` and ``label_source`` (``"label_model"`` or
+    ``"end_model"``; the write stage sets ``"human"`` and nulls), in input order, the texts read again.
+
+    With ``label_model.no_votes = "predict"`` the rows no LF voted on keep the label model's guess
+    (``"label_model"``), as before the end model existed.
+    """
+    labeler = end.labeler
+    assert labeler is not None
+    config = plan.config
+    start = 0
+    for chunk in read_chunks(config, [config.input.id_column, config.input.text_column]):
+        stop = start + len(chunk)
+        L = applied.values[start:stop]
+        proba = np.asarray(labeler.predict_proba(_texts(chunk, plan), L, np.arange(start, stop, dtype=np.int64)))
+        source = np.asarray(labeler.label_source(L), dtype=object)
+        if config.label_model.no_votes == "predict":
+            guessed = (L == ABSTAIN).all(axis=1)
+            if guessed.any():
+                proba[guessed] = model.predict_proba(L[guessed])
+                source[guessed] = "label_model"
+        yield proba, source
+        start = stop
+
+
+# ---------------------------------------------------------------------- references on the gold test rows
+@dataclass
+class ReferenceOutcome:
+    """The references on the gold test rows, or why there are none (``note``)."""
+
+    references: References | None
+    note: str
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def reference_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, end: EndModel,
+                    final_labels: np.ndarray, final_proba: np.ndarray) -> ReferenceOutcome:
+    """Majority vote, the label model, supervised-on-dev and the final labels on the gold test rows.
+
+    ``final_labels`` / ``final_proba`` are the written labels (class ids, ``-1`` abstain) and probabilities
+    of the test rows in input order (see :func:`test_positions`).
+    """
+    from weaksup.models import MajorityVote
+    from weaksup.references import compare_references
+
+    config = plan.config
+    if plan.gold is None:
+        return ReferenceOutcome(None, "references: no gold set (gold.path), so nothing is measured; import a gold "
+                                      "set with dev and test splits to compare against training on the gold rows")
+    test, y = dev_rows(plan, applied, "test")
+    dev, y_dev = dev_rows(plan, applied, "dev")
+    if not len(test):
+        return ReferenceOutcome(None, "references: the gold set has no test split, so weak supervision is not "
+                                      "compared with anything; label some test rows")
+    if not len(dev):
+        return ReferenceOutcome(None, "references: the gold set has no dev split, so there is no classifier "
+                                      "trained on gold rows to compare with (and nothing to calibrate on)")
+    if not config.input.text_column:
+        return ReferenceOutcome(None, "references: the input has no text column, so there is no classifier trained "
+                                      "on the gold rows to compare with")
+    tie_break = config.label_model.tie_break
+    L = applied.values[test]
+    covered = (L != ABSTAIN).any(axis=1)
+    k = len(plan.label_space)
+    majority = MajorityVote(cardinality=k).fit(L).predict(L, tie_break=tie_break)
+    label_model = np.asarray(model.predict(L, tie_break=tie_break), dtype=np.int64)
+    if config.label_model.no_votes == "abstain":
+        label_model = np.where(covered, label_model, ABSTAIN)
+    texts = texts_at(plan, test)
+    baseline = None if end.labeler is None else end.labeler.baseline_
+    if baseline is None:  # the same gold-only classifier the end model would build, for the verdict
+        from weaksup.baseline import supervised_on_dev
+
+        baseline = supervised_on_dev(texts_at(plan, dev), y_dev, n_folds=config.end_model.folds,
+                                     seed=config.label_model.seed, cardinality=k)
+    predictions = {"majority_vote": majority, "label_model": label_model,
+                   "supervised_on_dev": np.asarray(baseline.predict(texts), dtype=np.int64),
+                   "final": final_labels}
+    references = compare_references(y, predictions, covered=covered, final_proba=final_proba,
+                                    label_space=plan.label_space, n_gold=len(dev), split="test")
+    note = "" if end.labeler is not None else (
+        "the end model is off (end_model.enabled = false): the final labels are the label model's")
+    return ReferenceOutcome(references, note, {k: float(v) for k, v in references.as_metrics().items()})
+
+
+def test_positions(plan: RunPlan, applied: AppliedVotes) -> np.ndarray:
+    """The sorted row positions of the gold test rows (empty without a gold set or test split)."""
+    return dev_rows(plan, applied, "test")[0]
