@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from scipy import sparse
 
 from weaksup.errors import ParameterError
 from weaksup.models import DawidSkene, fit_label_model
@@ -253,9 +254,10 @@ def _dependence(agree: np.ndarray, n: np.ndarray, expected: np.ndarray) -> tuple
     return observed, measure, lower
 
 
-def _class_votes(votes: np.ndarray, k: int) -> np.ndarray:
-    """``(k, n, m)`` float32 indicators: LF j voted class c on row i."""
-    return np.stack([(votes == c).astype(np.float32) for c in range(k)])
+def _class_votes(votes: np.ndarray, k: int) -> list[sparse.csr_array]:
+    """For each class c, the sparse ``(n, m)`` indicator of LF j voting c on row i (sparse products: no BLAS threads
+    to fight over, and little memory when LFs abstain a lot)."""
+    return [sparse.csr_array((votes == c).astype(np.float64)) for c in range(k)]
 
 
 def _findings(source: _Source, names: list[str], min_dependence: float, min_support: int) -> list[DependentLFs]:
@@ -265,11 +267,13 @@ def _findings(source: _Source, names: list[str], min_dependence: float, min_supp
     if m < 2 or n == 0:
         return []
     V = _class_votes(votes, k)
-    same = sum((V[c].T @ V[c]).astype(np.float64) for c in range(k))  # rows both vote the same class
-    voted_c = V.sum(axis=1).T.astype(np.float64)                       # (m, k) votes of each LF per class
+    same = np.zeros((m, m))
+    for c in range(k):
+        same += (V[c].T @ V[c]).toarray()  # rows where both vote the same class
+    voted_c = np.column_stack([V[c].sum(axis=0) for c in range(k)])  # (m, k) votes of each LF per class
     n_votes = voted_c.sum(axis=1)
     if source.y_onehot is not None:  # P(a votes c, y | a votes) counted with the gold class
-        joint = np.stack([V[c].T.astype(np.float64) @ source.y_onehot for c in range(k)], axis=1)  # (m, k, k)
+        joint = np.stack([V[c].T @ source.y_onehot for c in range(k)], axis=1)  # (m, k, k)
     else:  # P(a votes c | a votes) observed, P(y | a votes c) from the label model's tables
         post = source.prior[None, None, :] * theta[:, :, 1:].transpose(0, 2, 1)  # (m, c, y)
         post = post / post.sum(axis=2, keepdims=True)
@@ -300,7 +304,7 @@ def _pair(source: _Source, names: list[str], a: int, b: int, observed: float, ex
     return DependentLFs((names[a], names[b]), "correlated", measure, message, observed, expected, n, source.name, lower)
 
 
-def _derived(source: _Source, V: np.ndarray, names: list[str], measure: np.ndarray, lower: np.ndarray,
+def _derived(source: _Source, V: list[sparse.csr_array], names: list[str], measure: np.ndarray, lower: np.ndarray,
              min_dependence: float, min_support: int) -> list[DependentLFs]:
     """LFs that cast the majority vote of >= 2 LFs they each look dependent on, far beyond what the class explains."""
     votes, theta = source.L, source.theta
@@ -309,7 +313,7 @@ def _derived(source: _Source, V: np.ndarray, names: list[str], measure: np.ndarr
     targets = np.flatnonzero(parents.sum(axis=0) >= 2)
     if not len(targets):
         return []
-    mask = parents[:, targets].astype(np.float32)  # (m, t)
+    mask = parents[:, targets].astype(np.float64)  # (m, t)
     counts = np.stack([V[c] @ mask for c in range(k)])  # (k, n, t) parents' votes per class
     top = counts.max(axis=0)
     majority = counts.argmax(axis=0)
