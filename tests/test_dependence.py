@@ -55,7 +55,7 @@ def test_planted_copy_in_the_youtube_votes_is_found(youtube_votes):
     copy = [f for f in found if set(f.lfs) == {"kw_subscribe", "kw_subscribe_2"}]
     assert len(copy) == 1 and copy[0].kind == "correlated"
     assert copy[0].measure == pytest.approx(1.0) and copy[0].observed == 1.0 and copy[0].expected < 0.5
-    assert "'kw_subscribe'" in copy[0].message and "twice" in copy[0].message and "Keep one" in copy[0].message
+    assert "'kw_subscribe'" in copy[0].message and "twice" in copy[0].message and "keep one" in copy[0].message
     without = {frozenset(f.lfs) for f in find_dependent_lfs(L, L_dev=L[dev], y_dev=y[dev], lf_names=names)}
     assert frozenset(("kw_subscribe", "kw_subscribe_2")) not in without and len(found) == len(without) + 1
 
@@ -80,7 +80,7 @@ def test_model_trained_on_other_lfs_labels_is_found_derived(youtube, youtube_vot
     assert [f.lfs[0] for f in derived] == ["kw_model"]
     assert set(derived[0].lfs[1:]) <= {names[j] for j in keyword} and len(derived[0].lfs) >= 3
     assert derived[0].observed > 0.9 and derived[0].observed - derived[0].expected > 0.15
-    assert "looks derived from" in derived[0].message and "Drop 'kw_model'" in derived[0].message
+    assert "looks derived from" in derived[0].message and "drop 'kw_model'" in derived[0].message
     assert not any(f.kind == "correlated" and "kw_model" in f.lfs[:1] + f.lfs[1:] and set(f.lfs) <= set(derived[0].lfs)
                    for f in found)  # the pairs inside the group are not repeated
 
@@ -120,6 +120,8 @@ def test_names_come_from_a_vote_matrix_and_findings_are_json_ready():
     ({"L_dev": [[0, 1, -1]]}, "pass L_dev and y_dev together"),
     ({"L_dev": [[0, 1]], "y_dev": [0]}, "L_dev must have the 3 columns of L"),
     ({"L_dev": [[0, 1, 1]], "y_dev": [0.5]}, "one integer class id per dev row"),
+    ({"L_dev": [[0, 1, 1]], "y_dev": [-2]}, "y_dev must hold -1 or a class id"),
+    ({"L_dev": [[0, 1, 1]], "y_dev": [2], "cardinality": 2}, "y_dev must hold -1..1"),
     ({"min_dependence": 0}, "min_dependence must be in (0, 1]"),
     ({"min_support": 0}, "min_support must be an integer >= 1"),
     ({"max_rows": -5}, "max_rows must be a positive integer"),

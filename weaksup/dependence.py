@@ -66,7 +66,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["DependentLFs", "find_dependent_lfs"]
 
 _SMOOTHING = 0.5  # pseudo-count per vote-table cell on dev gold rows
-_FIX = ("the label model counts that evidence twice and grows overconfident")
+_HARM = "The label model counts that evidence twice and grows overconfident"
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,8 @@ def _dev_rows(L_dev: Any, y_dev: Any, m: int, cardinality: int | None) -> tuple[
         raise ParameterError(f"L_dev must have the {m} columns of L and y_dev one integer class id per dev row; got "
                              f"L_dev {votes.shape}, y_dev {y.shape} {y.dtype}")
     if y.size and (y.min() < -1 or (cardinality is not None and y.max() >= cardinality)):
-        raise ParameterError(f"y_dev holds class ids outside -1..{(cardinality or 0) - 1}: {sorted(set(y.tolist()))[:5]}")
+        allowed = "-1 or a class id" if cardinality is None else f"-1..{cardinality - 1}"
+        raise ParameterError(f"y_dev must hold {allowed} (-1: no gold label); got {sorted(set(y.tolist()))[:5]}")
     keep = y >= 0
     return votes[keep], y[keep].astype(np.int64)
 
@@ -297,10 +298,10 @@ def _findings(source: _Source, names: list[str], min_dependence: float, min_supp
 def _pair(source: _Source, names: list[str], a: int, b: int, observed: float, expected: float, measure: float,
           lower: float, n: int) -> DependentLFs:
     where = "dev gold rows" if source.name == "dev" else "sampled rows (classes from the label model)"
-    message = (f"LFs {names[a]!r} and {names[b]!r} look correlated: {names[b]!r} casts {names[a]!r}'s vote on "
-               f"{observed:.0%} of the {n} {where} {names[a]!r} votes on, where LFs independent given the class, "
-               f"with their accuracy and coverage, would on {expected:.0%}; {_FIX}. Keep one of them, merge them "
-               f"into one LF, or make {names[b]!r} vote only where {names[a]!r} does not.")
+    message = (f"LFs {names[a]!r} and {names[b]!r} look correlated: {names[b]!r} casts the same vote as "
+               f"{names[a]!r} on {observed:.0%} of the {n} {where} where {names[a]!r} votes; LFs independent given "
+               f"the class would on {expected:.0%} (their accuracy and coverage alone). {_HARM}: keep one of them, "
+               f"merge them into one LF, or make {names[b]!r} vote only where {names[a]!r} does not.")
     return DependentLFs((names[a], names[b]), "correlated", measure, message, observed, expected, n, source.name, lower)
 
 
@@ -342,10 +343,10 @@ def _derived(source: _Source, V: list[sparse.csr_array], names: list[str], measu
         group = [names[a] for a in np.flatnonzero(parents[:, b])]
         shown = ", ".join(repr(g) for g in group[:5]) + (f" and {len(group) - 5} more" if len(group) > 5 else "")
         message = (f"LF {names[b]!r} looks derived from LFs {shown}: it casts their majority vote on "
-                   f"{observed[t]:.0%} of the {int(n[t])} {where} where they have one, where the class and its "
-                   f"accuracy and coverage alone explain {expected[t]:.0%}; {_FIX}. Drop {names[b]!r}, or keep it and drop "
-                   f"the LFs it was built from (a model trained on other LFs' labels belongs in the end model, "
-                   f"not among the LFs).")
+                   f"{observed[t]:.0%} of the {int(n[t])} {where} where they have one; their accuracy and coverage "
+                   f"alone explain {expected[t]:.0%}. {_HARM}: drop {names[b]!r}, or keep it and drop the LFs it "
+                   f"was built from (a model trained on other LFs' labels belongs in the end model, not among the "
+                   f"LFs).")
         findings.append(DependentLFs((names[b], *group), "derived", float(dep[t]), message, float(observed[t]),
                                      float(expected[t]), int(n[t]), source.name, float(low[t])))
     return findings
