@@ -32,6 +32,8 @@ PACKAGE_DATA = [
       for i, video in enumerate(["Psy", "KatyPerry", "LMFAO", "Eminem", "Shakira"], start=1)),
     "weaksup/datasets/youtube_spam/sms_spam/SMSSpamCollection",
     "weaksup/datasets/youtube_spam/sms_spam/SOURCE.md",
+    "weaksup/datasets/youtube_spam/sms_spam/sms_spam_model.joblib",
+    "weaksup/datasets/youtube_spam/build_sms_model.py",
     "weaksup/datasets/youtube_spam/resources/youtube_lexicon.csv",
     "weaksup/datasets/youtube_spam/resources/youtube_spam_accounts.csv",
     "weaksup/datasets/youtube_spam/gold/manifest.json",

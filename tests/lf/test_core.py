@@ -136,6 +136,8 @@ def test_kind_is_a_class_attribute_and_construction_is_the_only_writer():
 
 def test_name_and_label_checks_are_public():
     assert check_name("ok") == "ok" and check_label(np.int64(2), "lf") == 2
-    for bad in (True, -1, 1.0, "1"):
+    for bad in (True, -1, 1.0):
         with pytest.raises(LFDefinitionError, match="label must be a class id"):
             check_label(bad, "lf")
+    with pytest.raises(LFDefinitionError, match="'1' is a class name, but no label space is known here"):
+        check_label("1", "lf")  # a name, and this module defines no LABELS

@@ -163,10 +163,10 @@ def test_export_refuses_what_it_cannot_write_and_writes_nothing(tmp_path):
     with pytest.raises(LFDefinitionError) as info:
         export_module(lfs, tmp_path / "out.py", label_space=LABELS)
     message = str(info.value)
-    assert "'clf' (model_score) holds a fitted model" in message and "model_score_lf(...)" in message
+    assert "'clf'" not in message  # a fitted model is written as a file beside the module, but not here:
     assert "'lam'" in message and "lambda" in message
     assert "'odd'" in message and "global 'THING' (Thing)" in message
-    assert not (tmp_path / "out.py").exists()
+    assert not (tmp_path / "out.py").exists() and not (tmp_path / "out_models").exists()  # nothing at all
 
 
 def test_two_lfs_reading_one_global_name_defined_differently_are_refused(tmp_path):
@@ -176,3 +176,80 @@ def test_two_lfs_reading_one_global_name_defined_differently_are_refused(tmp_pat
                          "def b(x):\n    return K\n", str(tmp_path / "c5.py"))
     with pytest.raises(LFDefinitionError, match=r"LF 'b' reads \['K'\], which another LF's module defined"):
         write_module([one["a"], two["b"]])
+
+
+def test_export_writes_a_fitted_model_beside_the_module_which_loads_it_from_there(tmp_path):
+    import shutil
+
+    import joblib
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from weaksup.lf.artefacts import file_sha256
+
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression(C=10)).fit(TEXTS, [1, 0, 1, 0, 1, 1, 0, 0])
+    joblib.dump(model, tmp_path / "pinned.joblib")
+    lfs = [model_score_lf("clf", model, thresholds={SPAM: 0.6, HAM: 0.6}),
+           model_score_lf("pinned", tmp_path / "pinned.joblib", thresholds={SPAM: 0.7},
+                          model_sha256=file_sha256(tmp_path / "pinned.joblib")),
+           keyword_lf("kw", ["sub"], SPAM)]
+    path = export_module(lfs, tmp_path / "out" / "mine.py", label_space=LABELS)
+    source = path.read_text()
+    assert "MODELS = Path(__file__).resolve().parent / 'mine_models'" in source
+    assert "model_score_lf('clf', MODELS / 'clf.skops', thresholds={LABELS['spam']: 0.6, LABELS['ham']: 0.6}" \
+        in source and "model_score_lf('pinned', MODELS / 'pinned.joblib'" in source
+    assert sorted(p.name for p in (path.parent / "mine_models").iterdir()) == ["clf.skops", "pinned.joblib"]
+    moved = tmp_path / "elsewhere"  # the module finds its models relative to its own file, wherever it is
+    shutil.copytree(path.parent, moved)
+    shutil.rmtree(path.parent)
+    registry = Registry.from_modules(moved / "mine.py")
+    assert np.array_equal(apply_lfs(registry, frame()).values, apply_lfs(lfs, frame()).values)
+    assert registry["pinned"].version == lfs[1].version  # a model file is copied: the same bytes, the same version
+    assert registry["kw"].version == lfs[2].version
+    assert registry["clf"].model_file == moved / "mine_models" / "clf.skops"
+    (moved / "mine.py").unlink()
+    with pytest.raises(FileExistsError, match="clf.skops"):  # a model file is not overwritten silently either
+        export_module(lfs, moved / "mine.py", label_space=LABELS)
+    assert not (moved / "mine.py").exists()
+    export_module(lfs, moved / "mine.py", label_space=LABELS, overwrite=True)
+
+
+def test_class_names_as_labels_in_a_module_with_labels_export_as_labels_lookups(tmp_path):
+    module = tmp_path / "tickets.py"
+    module.write_text("from weaksup import LabelSpace, keyword_lf, threshold_lf, model_score_lf, labeling_function\n"
+                      "LABELS = LabelSpace(['Billing', 'Hardware', 'Login'])\n"
+                      "kw_refund = keyword_lf('kw_refund', ['refund'], 'Billing')\n"
+                      "kw_broken = keyword_lf('kw_broken', ['broken'], label='Hardware')\n"
+                      "short = threshold_lf('short', 'n_words < 3', 'Login')\n"
+                      "@labeling_function(labels=['Login'])\n"
+                      "def asks_password(x):\n"
+                      "    return LABELS['Login'] if 'password' in x.text else -1\n")
+    registry = Registry.from_modules(module)
+    ids = {"kw_refund": 0, "kw_broken": 1, "short": 2, "asks_password": 2}
+    assert {lf.name: lf.labels for lf in registry.lfs} == {k: (v,) for k, v in ids.items()}
+    assert registry["kw_broken"].version == keyword_lf("kw_broken", ["broken"], 1).version  # a name is its id
+    source = write_module(registry.lfs, registry.label_space)
+    assert "keyword_lf('kw_broken', ['broken'], LABELS['Hardware'])" in source and "'Hardware')" not in source
+
+
+def test_class_names_in_a_notebook_with_a_workbench_and_unknown_names_refused(tmp_path):
+    from weaksup import Workbench
+
+    data = pd.DataFrame({"row_id": ["a", "b"], "text": ["my screen is broken", "refund please"]})
+    cell = ("from weaksup import keyword_lf\n"
+            "wb = Workbench(data, label_space=['Billing', 'Hardware'])\n"
+            "lf = keyword_lf('kw_broken', ['broken'], 'Hardware')\n")
+    scope = {"Workbench": Workbench, "data": data}
+    exec(compile(cell, str(tmp_path / "cell.py"), "exec"), scope)
+    assert scope["lf"].labels == (1,) and scope["wb"].add(scope["lf"]).votes.values[:, 0].tolist() == [1, -1]
+    assert "LABELS['Hardware']" in write_module([scope["lf"]], scope["wb"].label_space)
+    with pytest.raises(LFDefinitionError, match=r"unknown class 'Hardwear' \(did you mean 'Hardware'\?\); the "
+                                                r"classes are \['Billing', 'Hardware'\] \(from the label space of "
+                                                r"Workbench 'wb'"):
+        exec(compile("keyword_lf('kw', ['x'], 'Hardwear')", str(tmp_path / "cell2.py"), "exec"), scope)
+    with pytest.raises(LFDefinitionError, match=r"'Billing' is a class name, but no label space is known here: "
+                                                r"define LABELS = LabelSpace"):
+        exec(compile("keyword_lf('kw', ['x'], 'Billing')", str(tmp_path / "cell3.py"), "exec"),
+             {"keyword_lf": keyword_lf})
+    assert keyword_lf("kw", ["x"], "spam").labels == (1,)  # this test module's own LABELS

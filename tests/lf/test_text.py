@@ -100,7 +100,7 @@ def test_regex_flags_and_errors():
     assert regex_lf("r", r"^hello", 1, flags=re.I | re.M)({"text": "x\nHello"}) == 1
     with pytest.raises(LFDefinitionError, match=r"'bad'.*invalid regular expression"):
         regex_lf("bad", r"(unclosed", 1)
-    with pytest.raises(LFDefinitionError, match="label must be a class id"):
+    with pytest.raises(LFDefinitionError, match="'spam' is a class name, but no label space is known here"):
         keyword_lf("bad", "x", "spam")
     with pytest.raises(LFDefinitionError, match="mode must be"):
         keyword_lf("bad", "x", 1, mode="some")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from weaksup._io import atomic_path
@@ -19,18 +19,21 @@ from weaksup.lf.core import LabelingFunction
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["export_module", "write_module"]
+__all__ = ["assemble_module", "export_module", "write_module"]
 
 _DOC = ('"""Labeling functions exported from weaksup.\n\nLoad them with '
         "weaksup.Registry.from_modules(<this module>); edit them freely.\n\"\"\"\n")
 
 
-def write_module(lfs: Iterable[LabelingFunction], label_space: LabelSpace | None = None) -> str:
+def write_module(lfs: Iterable[LabelingFunction], label_space: LabelSpace | None = None, *,
+                 model_dir: str = "models") -> str:
     """The source of a module defining ``lfs`` (same votes, same versions).
 
     Keyword, regex, threshold and lookup LFs are written as calls of their factories with the
     parameters that differ from the defaults; decorated LFs as their source code with the imports,
-    constants and helper functions they read. Nothing is written when any LF cannot be: the
+    constants and helper functions they read; a model-score LF holding a fitted model as a call loading
+    it from ``MODELS``, the folder ``model_dir`` beside the module (:func:`export_module` writes the files
+    there). Nothing is written when any LF cannot be: the
     :class:`~weaksup.errors.LFDefinitionError` lists every such LF with why and how to fix it.
 
     Parameters
@@ -38,6 +41,8 @@ def write_module(lfs: Iterable[LabelingFunction], label_space: LabelSpace | None
     lfs : iterable of LabelingFunction
     label_space : LabelSpace, optional
         Written as ``LABELS``; class ids are then written ``LABELS['name']``.
+    model_dir : str, default "models"
+        The folder, relative to the module's file, that fitted models are loaded from.
 
     Returns
     -------
@@ -65,8 +70,23 @@ def write_module(lfs: Iterable[LabelingFunction], label_space: LabelSpace | None
     short = threshold_lf('short', 'n_words < 3', LABELS['ham'])
     <BLANKLINE>
     """
+    return assemble_module(lfs, label_space, model_dir=model_dir)[0]
+
+
+def assemble_module(lfs: Iterable[LabelingFunction], label_space: LabelSpace | None = None, *,
+                    model_dir: str = "models") -> tuple[str, dict[str, Callable[[Path], None]]]:
+    """:func:`write_module`'s source, and the files it reads from ``model_dir`` (file name -> writer).
+
+    Examples
+    --------
+    >>> from weaksup import keyword_lf
+    >>> source, files = assemble_module([keyword_lf("kw_sub", "subscribe", 1)])
+    >>> "kw_sub = keyword_lf('kw_sub', ['subscribe'], 1)" in source, files
+    (True, {})
+    """
     imports: dict[str, None] = {}
     definitions: dict[str, str] = {}
+    artefacts: dict[str, Callable[[Path], None]] = {}
     helpers: dict[str, str] = {}
     blocks: list[str] = []
     names: dict[str, str] = {}
@@ -90,6 +110,10 @@ def write_module(lfs: Iterable[LabelingFunction], label_space: LabelSpace | None
             problems.append(f"LFs {names[source.var]!r} and {lf.name!r} would both be written as {source.var!r}; "
                             "rename one of them")
         names[source.var] = lf.name
+        if source.artefacts:
+            imports["from pathlib import Path"] = None
+            definitions.setdefault("MODELS", f"MODELS = Path(__file__).resolve().parent / {model_dir!r}")
+            artefacts.update(source.artefacts)
         imports.update(dict.fromkeys(source.imports))
         definitions.update(source.definitions)
         helpers.update(source.helpers)
@@ -105,7 +129,7 @@ def write_module(lfs: Iterable[LabelingFunction], label_space: LabelSpace | None
     parts += ["\n\n" + block.rstrip() for block in blocks]
     module = "\n".join(parts).rstrip() + "\n"
     compile(module, "<exported LFs>", "exec")  # a bug here must not write a broken module
-    return module
+    return module, artefacts
 
 
 def export_module(
@@ -117,8 +141,12 @@ def export_module(
 ) -> Path:
     """Write :func:`write_module` of ``lfs`` to a ``.py`` file (atomically), and return its path.
 
+    The fitted models of model-score LFs are written first, to ``<module name>_models/<LF name>.skops``
+    beside the module (a model loaded from a file is copied, joblib files keeping their pinned hash), and
+    the module loads them by a path relative to its own file, so the folder can move with it.
+
     Raises :class:`~weaksup.errors.LFDefinitionError` for a path that is not a ``.py`` file and
-    ``FileExistsError`` for an existing file unless ``overwrite``.
+    ``FileExistsError`` for an existing file (module or model) unless ``overwrite``.
 
     Examples
     --------
@@ -133,7 +161,16 @@ def export_module(
         raise LFDefinitionError(f"export writes a Python module: give a .py path, not {str(path)!r}")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-    source = write_module(lfs, label_space)
+    model_dir = f"{path.stem}_models"
+    source, artefacts = assemble_module(lfs, label_space, model_dir=model_dir)
+    targets = {name: path.parent / model_dir / name for name in artefacts}
+    existing = [str(t) for t in targets.values() if t.exists()]
+    if existing and not overwrite:
+        raise FileExistsError(f"{existing} exist; pass overwrite=True to replace them")
+    for name, write in artefacts.items():
+        with atomic_path(targets[name]) as tmp:
+            write(tmp)
+        logger.info("wrote model file %s", targets[name])
     with atomic_path(path) as tmp:
         tmp.write_text(source, encoding="utf-8")
     logger.info("wrote %d LFs to %s", len(lfs), path)

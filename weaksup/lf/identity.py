@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import inspect
 import json
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import LFDefinitionError
+from weaksup.labels import LabelSpace
 
 _WEAKSUP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # The shipped examples' LF modules live in the package as data: their frames are the user's, not the library's.
@@ -101,20 +103,77 @@ def check_name(name: object) -> str:
     return name
 
 
-def check_label(label: object, lf_name: str) -> int:
-    """``label`` as an ``int`` if it is a class id (an int >= 0, not a bool), else :class:`LFDefinitionError`.
+def check_label(label: object, lf_name: str, label_space: LabelSpace | None = None) -> int:
+    """``label`` as a class id: an int >= 0 (not a bool), or a class name of the known label space.
+
+    A class name (``"spam"``) is looked up in ``label_space`` when given, else in the label space in use
+    (:func:`label_space_in_use`: the ``LABELS`` of the module or notebook defining the LF, else the label
+    space of its :class:`~weaksup.Workbench`). Anything else is an :class:`LFDefinitionError` naming the
+    LF, the label and the known class names.
 
     Examples
     --------
-    >>> check_label(np.int64(1), "kw_sub")
-    1
+    >>> from weaksup.labels import LabelSpace
+    >>> check_label(np.int64(1), "kw_sub"), check_label("spam", "kw_sub", LabelSpace(["ham", "spam"]))
+    (1, 1)
+    >>> check_label("spma", "kw_sub", LabelSpace(["ham", "spam"]))
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.LFDefinitionError: LF 'kw_sub': unknown class 'spma' (did you mean 'spam'?); the classes are ['ham', 'spam'] (from the label_space given)
     """
+    if isinstance(label, str):
+        space, where = (label_space, "the label_space given") if label_space is not None else label_space_in_use()
+        if space is None:
+            raise LFDefinitionError(
+                f"LF {lf_name!r}: label {label!r} is a class name, but no label space is known here: define "
+                f"LABELS = LabelSpace([...]) in the module or notebook that builds the LF (or build a Workbench "
+                f"there with label_space=[...]), or pass the class id, e.g. LABELS[{label!r}]")
+        if label not in space:
+            close = difflib.get_close_matches(label, list(space), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise LFDefinitionError(f"LF {lf_name!r}: unknown class {label!r}{hint}; the classes are {list(space)} "
+                                    f"(from {where})")
+        return space.id(label)
     if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or label < 0:
         raise LFDefinitionError(
-            f"LF {lf_name!r}: label must be a class id (an int >= 0, e.g. LabelSpace(...)['spam']); "
-            f"got {label!r}"
+            f"LF {lf_name!r}: label must be a class id (an int >= 0, e.g. LabelSpace(...)['spam']) or a class "
+            f"name of the task's label space; got {label!r}"
         )
     return int(label)
+
+
+def label_space_in_use() -> tuple[LabelSpace | None, str]:
+    """The label space LF class names resolve in here, and where it comes from.
+
+    Looked up in the globals of the first caller outside the library (the module or notebook defining the
+    LF): its ``LABELS`` (a :class:`~weaksup.labels.LabelSpace`), else the label space of the
+    :class:`~weaksup.Workbench` objects there (when they all have the same one); else ``(None, "")``.
+
+    Examples
+    --------
+    >>> from weaksup.labels import LabelSpace
+    >>> LABELS = LabelSpace(["ham", "spam"])
+    >>> label_space_in_use()
+    (LabelSpace(['ham', 'spam']), 'LABELS in weaksup.lf.identity')
+    """
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None and _in_library(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:  # pragma: no cover
+        return None, ""
+    scope = frame.f_globals
+    where = scope.get("__name__", frame.f_code.co_filename)
+    found = scope.get("LABELS")
+    if isinstance(found, LabelSpace):
+        return found, f"LABELS in {where}"
+    workbench = sys.modules.get("weaksup.workbench")  # no Workbench exists unless its module was imported
+    if workbench is not None:
+        spaces = {name: value.label_space for name, value in list(scope.items())
+                  if isinstance(value, workbench.Workbench) and isinstance(value.label_space, LabelSpace)}
+        if len(set(spaces.values())) == 1:
+            name, space = next(iter(spaces.items()))
+            return space, f"the label space of Workbench {name!r} in {where}"
+    return None, ""
 
 
 class FrozenDict(dict[Any, Any]):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
+import os
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -14,9 +18,10 @@ import pandas as pd
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction, field_value, is_missing
-from weaksup.lf.identity import check_label, check_name, normalised_source
+from weaksup.lf.artefacts import SKOPS_SUFFIX, LoadedModel, file_sha256, load_model, model_bytes
 from weaksup.lf.dependencies import dependencies
-from weaksup.lf.source import Code, LFSource, call_source, function_source, label_code
+from weaksup.lf.identity import check_label, check_name, label_space_in_use, normalised_source
+from weaksup.lf.source import Code, LFSource, call_source, function_source, identifier, label_code
 
 
 def _canonical(obj: Any, depth: int = 0) -> Any:
@@ -87,8 +92,11 @@ class ModelScoreLF(LabelingFunction):
     ----------
     name : str
         The LF's name.
-    model : estimator or callable
-        The scorer; it is used, never refitted.
+    model : estimator, callable or path
+        The scorer; it is used, never refitted. A path is a saved fitted model: a ``.skops`` file (the safe
+        format: only types skops trusts are built, plus ``trusted=``), or a joblib/pickle file loaded only when
+        its SHA-256 equals ``model_sha256`` (checked before unpickling). The LF version then hashes the
+        file's content, so a changed model file changes the version (and invalidates saved votes).
     field : str or sequence of str, default "text"
         The input column(s).
     thresholds : mapping of label to float, optional
@@ -100,7 +108,12 @@ class ModelScoreLF(LabelingFunction):
     classes : sequence, optional
         The label of each score column; defaults to the model's ``classes_``.
     label_space : LabelSpace, optional
-        Maps class names in ``classes``/``classes_`` to ids.
+        Maps class names (in ``thresholds``, ``classes``/``classes_``) to ids; defaults to the label space in
+        use (:func:`~weaksup.lf.identity.label_space_in_use`: the module's ``LABELS``).
+    model_sha256 : str, optional
+        The SHA-256 a model file must have (required for joblib/pickle files).
+    trusted : sequence of str, optional
+        Types a ``.skops`` file may hold beyond the ones skops trusts; name only code you trust.
     tags, description, version : optional
         Metadata (see :class:`~weaksup.lf.core.LabelingFunction`).
 
@@ -119,6 +132,16 @@ class ModelScoreLF(LabelingFunction):
     (1, -1)
     >>> print(shouting.to_source().code, end="")
     shouting = model_score_lf('shouting', caps_ratio, above={1: 0.5})
+
+    A saved model: the version follows the file's content.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from weaksup.lf.artefacts import save_model
+    >>> path = save_model(clf, Path(tempfile.mkdtemp()) / "lr.skops")
+    >>> saved = model_score_lf("lr", path, field=["x"], thresholds={0: 0.7, 1: 0.7})
+    >>> saved({"x": 3.0}), saved.model_file == path
+    (1, True)
     """
 
     kind = "model_score"
@@ -137,16 +160,24 @@ class ModelScoreLF(LabelingFunction):
         model: Any,
         *,
         field: str | Sequence[str] = "text",
-        thresholds: Mapping[int, float] | None = None,
-        above: Mapping[int, float] | None = None,
-        below: Mapping[int, float] | None = None,
+        thresholds: Mapping[int | str, float] | None = None,
+        above: Mapping[int | str, float] | None = None,
+        below: Mapping[int | str, float] | None = None,
         classes: Sequence[int | str] | None = None,
         label_space: LabelSpace | None = None,
+        model_sha256: str | None = None,
+        trusted: Sequence[str] = (),
         tags: Iterable[str] = (),
         description: str = "",
         version: str | None = None,
     ) -> None:
         check_name(name)
+        loaded: LoadedModel | None = None
+        if isinstance(model, (str, os.PathLike)):
+            loaded = load_model(model, model_sha256=model_sha256, trusted=trusted, lf_name=name)
+            model = loaded.model
+        elif model_sha256 is not None or trusted:
+            raise LFDefinitionError(f"LF {name!r}: model_sha256= and trusted= are for a model given as a file path")
         score = _score_fn(model)
         if thresholds is None and above is None and below is None:
             raise LFDefinitionError(
@@ -155,8 +186,9 @@ class ModelScoreLF(LabelingFunction):
         if thresholds is not None and (above is not None or below is not None):
             raise LFDefinitionError(f"LF {name!r}: use either thresholds= or above=/below=, not both")
         columns: tuple[int, ...] = ()
+        by_id: dict[int, float] | None = None
         if thresholds is not None:
-            thresholds = {check_label(k, name): float(v) for k, v in thresholds.items()}
+            by_id = {check_label(k, name, label_space): float(v) for k, v in thresholds.items()}
             if classes is None:
                 classes = getattr(model, "classes_", None)
             if classes is None:
@@ -164,36 +196,36 @@ class ModelScoreLF(LabelingFunction):
                     f"LF {name!r}: cannot tell which score column is which class; pass classes=[...]"
                 )
             resolved = []
+            space = label_space if label_space is not None else label_space_in_use()[0]
             for c in list(classes):
-                if isinstance(c, str):
-                    if label_space is None:
-                        raise LFDefinitionError(
-                            f"LF {name!r}: the model's classes are names ({list(classes)!r}); pass label_space="
-                        )
-                    c = label_space.id(c)
-                resolved.append(check_label(c, name))
+                if isinstance(c, str) and space is None:
+                    raise LFDefinitionError(
+                        f"LF {name!r}: the model's classes are names ({list(classes)!r}); pass label_space="
+                    )
+                resolved.append(check_label(c, name, space))
             columns = tuple(resolved)
-            unknown = set(thresholds) - set(columns)
+            unknown = set(by_id) - set(columns)
             if unknown:
                 raise LFDefinitionError(f"LF {name!r}: thresholds for {sorted(unknown)} but the model scores classes {list(columns)}")
-        above_t = _single_threshold(above, "above", name)
-        below_t = _single_threshold(below, "below", name)
+        above_t = _single_threshold(above, "above", name, label_space)
+        below_t = _single_threshold(below, "below", name, label_space)
         if above_t and below_t and below_t[1] >= above_t[1]:
             raise LFDefinitionError(
                 f"LF {name!r}: below={below_t[1]} must be lower than above={above_t[1]}, or a row could get both labels"
             )
-        labels = set(thresholds or ()) | {t[0] for t in (above_t, below_t) if t}
-        fingerprint: Any = _model_fingerprint(model)
+        labels = set(by_id or ()) | {t[0] for t in (above_t, below_t) if t}
+        # A saved model is its file: the version hashes the file's bytes (read once, no walk over the model).
+        fingerprint: Any = {"model_sha256": loaded.sha256} if loaded is not None else _model_fingerprint(model)
         found = dependencies(model) if inspect.isfunction(model) else None
         if found is not None and found.values:  # a scorer function: also what it reads (helpers, constants, files)
             fingerprint = [fingerprint, found.values]
         self._set(field=field if isinstance(field, str) else tuple(field), model=model, _score=score,
-                  thresholds=thresholds, above=above_t, below=below_t, columns=columns,
+                  thresholds=by_id, above=above_t, below=below_t, columns=columns, _loaded=loaded,
                   _cache_note="; ".join(found.unprovable) if found is not None else "")
         super().__init__(
             name,
             params={"field": field if isinstance(field, str) else list(field), "model": type(model).__name__,
-                    "thresholds": thresholds, "above": list(above_t) if above_t else None,
+                    "thresholds": by_id, "above": list(above_t) if above_t else None,
                     "below": list(below_t) if below_t else None, "classes": list(columns)},
             fields=(field,) if isinstance(field, str) else tuple(field), labels=labels, tags=tags,
             description=description or self.default_description(), version=version,
@@ -213,13 +245,24 @@ class ModelScoreLF(LabelingFunction):
     def default_description(self) -> str:
         return f"{type(self.model).__name__} scores on {self.field if isinstance(self.field, str) else list(self.field)}"
 
-    def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
-        """A ``model_score_lf(...)`` call when the model is a plain function; a fitted model is refused."""
-        if not inspect.isfunction(self.model):
-            raise LFDefinitionError(
-                f"LF {self.name!r} (model_score) holds a fitted model, which cannot be written as source: "
-                "save the model (e.g. joblib/skops) and build it in the module with model_score_lf(...)")
-        scorer = function_source(self.model, f"LF {self.name!r} (defined at {self.source})", label_space)
+    @property
+    def model_file(self) -> Path | None:
+        """The file the model was loaded from (``None`` for a model or function given in memory)."""
+        loaded = self.__dict__.get("_loaded")
+        return loaded.path if loaded is not None else None
+
+    @property
+    def model_sha256(self) -> str | None:
+        """The SHA-256 of :attr:`model_file` (hashed into the version), or ``None``."""
+        loaded = self.__dict__.get("_loaded")
+        return loaded.sha256 if loaded is not None else None
+
+    def manifest(self) -> dict[str, Any]:
+        """The LF's description, with the model file and its hash for a saved model."""
+        extra = {"model_file": str(self.model_file), "model_sha256": self.model_sha256} if self.model_file else {}
+        return {**super().manifest(), **extra}
+
+    def _options(self, label_space: LabelSpace | None) -> dict[str, Any]:
         options: dict[str, Any] = {"field": self.field if isinstance(self.field, str) else list(self.field)}
         if self.thresholds is not None:
             options["thresholds"] = Code("{" + ", ".join(f"{label_code(k, label_space)}: {v!r}"
@@ -228,9 +271,41 @@ class ModelScoreLF(LabelingFunction):
         for which, spec in (("above", self.above), ("below", self.below)):
             if spec is not None:
                 options[which] = Code(f"{{{label_code(spec[0], label_space)}: {spec[1]!r}}}")
+        return options
+
+    def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
+        """A ``model_score_lf(...)`` call: with the scorer's source for a plain function, else with the model as a
+        file in the exported module's ``MODELS`` folder (:attr:`LFSource.artefacts` says what to write there).
+
+        A model loaded from a file is copied (same bytes, so the same version); a fitted model in memory is saved
+        as a ``.skops`` file, and the exported LF's version becomes that file's hash (same votes).
+        """
+        options = self._options(label_space)
+        if not inspect.isfunction(self.model):
+            return self._saved_model_source(options)
+        scorer = function_source(self.model, f"LF {self.name!r} (defined at {self.source})", label_space)
         call = call_source(self, "model_score_lf", [repr(self.name), scorer.var], options)
         return LFSource(call.var, call.code, (*scorer.imports, *call.imports), scorer.definitions,
                         {**scorer.helpers})
+
+    def _saved_model_source(self, options: dict[str, Any]) -> LFSource:
+        loaded: LoadedModel | None = self.__dict__.get("_loaded")
+        writer: Callable[[Path], None]
+        if loaded is not None:
+            filename = identifier(self.name) + loaded.path.suffix.lower()
+            if loaded.path.suffix.lower() != SKOPS_SUFFIX:
+                options["model_sha256"] = loaded.sha256
+            if loaded.trusted:
+                options["trusted"] = list(loaded.trusted)
+            writer = functools.partial(_copy_model, loaded, self.name)
+        else:
+            filename = identifier(self.name) + SKOPS_SUFFIX
+            data, untrusted = model_bytes(self.model, self.name)
+            if untrusted:  # the user's own fitted model: its types are trusted by the module written from it
+                options["trusted"] = untrusted
+            writer = functools.partial(_write_bytes, data)
+        call = call_source(self, "model_score_lf", [repr(self.name), f"MODELS / {filename!r}"], options)
+        return LFSource(call.var, call.code, call.imports, artefacts={filename: writer})
 
     def _inputs(self, getter: Callable[[str], Any], n: int) -> tuple[Any, np.ndarray]:
         if isinstance(self.field, str):
@@ -297,13 +372,25 @@ class ModelScoreLF(LabelingFunction):
         return self._votes(self._score(inputs), missing, batch.n)
 
 
-def _single_threshold(spec: Mapping[int, float] | None, which: str, name: str) -> tuple[int, float] | None:
+def _copy_model(loaded: LoadedModel, name: str, dest: Path) -> None:
+    shutil.copyfile(loaded.path, dest)
+    if file_sha256(dest) != loaded.sha256:
+        raise LFDefinitionError(f"LF {name!r}: model file {str(loaded.path)!r} changed since the LF was built (its "
+                                "hash differs); build the LF again from the file, then export")
+
+
+def _write_bytes(data: bytes, dest: Path) -> None:
+    dest.write_bytes(data)
+
+
+def _single_threshold(spec: Mapping[int | str, float] | None, which: str, name: str,
+                      label_space: LabelSpace | None) -> tuple[int, float] | None:
     if spec is None:
         return None
     if not isinstance(spec, Mapping) or len(spec) != 1:
         raise LFDefinitionError(f"LF {name!r}: {which}= takes one {{label: score}} pair; got {spec!r}")
     (label, value), = spec.items()
-    return check_label(label, name), float(value)
+    return check_label(label, name, label_space), float(value)
 
 
 #: Build a :class:`ModelScoreLF` (the factory is the class: one signature, one docstring).

@@ -18,6 +18,7 @@ import textwrap
 import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,9 @@ class LFSource:
         Global name -> the line defining it (constants the code reads).
     helpers : dict
         Helper function name -> its source (plain functions the code calls).
+    artefacts : dict
+        File name -> a function writing that file to a given path: files the code reads from the module's
+        ``MODELS`` folder (a model-score LF's fitted model), which :func:`~weaksup.lf.export.export_module` writes.
     """
 
     var: str
@@ -53,6 +57,7 @@ class LFSource:
     imports: tuple[str, ...] = ()
     definitions: Mapping[str, str] = field(default_factory=dict)
     helpers: Mapping[str, str] = field(default_factory=dict)
+    artefacts: Mapping[str, Callable[[Path], None]] = field(default_factory=dict)
 
 
 def identifier(name: str) -> str:

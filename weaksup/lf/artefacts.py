@@ -1,0 +1,202 @@
+"""Fitted models as files: load one safely for a model-score LF, and save one beside an exported module.
+
+Two formats. ``.skops`` (the safe one): :func:`skops.io.load` builds only the types skops trusts
+(scikit-learn, numpy, scipy and Python built-ins); a file naming any other type is refused with the
+types listed, unless the caller trusts them by name. ``.joblib``/``.pkl``/``.pickle``: unpickling runs
+whatever code the file holds, so it is loaded only when the caller pins the file's SHA-256 and the file
+matches it; the hash is checked *before* anything is unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from weaksup._io import atomic_path
+from weaksup.errors import LFDefinitionError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["PICKLE_SUFFIXES", "SKOPS_SUFFIX", "LoadedModel", "file_sha256", "load_model", "model_bytes", "save_model",
+           "untrusted_types"]
+
+#: The safe format: loading it never runs code from the file.
+SKOPS_SUFFIX = ".skops"
+#: Pickle-based formats: loaded only with a pinned ``model_sha256``.
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model read from a file, with the file's path and content hash (the LF version hashes ``sha256``)."""
+
+    model: Any
+    path: Path
+    sha256: str
+    trusted: tuple[str, ...] = ()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file's bytes, as 64 hex digits.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "m.bin"
+    >>> _ = p.write_bytes(b"abc")
+    >>> file_sha256(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _skops() -> Any:
+    try:
+        import skops.io as sio
+    except ImportError as exc:  # pragma: no cover - skops is a dependency
+        raise LFDefinitionError("reading or writing a .skops model needs skops: pip install 'skops>=0.10'") from exc
+    return sio
+
+
+def load_model(
+    path: str | os.PathLike[str],
+    *,
+    model_sha256: str | None = None,
+    trusted: Sequence[str] = (),
+    lf_name: str = "",
+) -> LoadedModel:
+    """Read a fitted model from a ``.skops`` file, or from a joblib/pickle file whose SHA-256 is pinned.
+
+    Parameters
+    ----------
+    path : path-like
+        The model file (a relative path is relative to the working folder).
+    model_sha256 : str, optional
+        The SHA-256 the file must have. Required for pickle-based files (checked before unpickling);
+        checked too for ``.skops`` files when given.
+    trusted : sequence of str, optional
+        For ``.skops`` files: type names (e.g. ``"mypkg.MyScaler"``) to build besides the ones skops
+        trusts by default. Name only types whose code you trust.
+    lf_name : str, optional
+        The LF the model is for, named in errors.
+
+    Returns
+    -------
+    LoadedModel
+
+    Raises
+    ------
+    LFDefinitionError
+        A missing file, an unknown suffix, a hash that does not match, a pickle without a pinned hash, a
+        ``.skops`` file holding types not trusted (listed, with how to trust them), or an unreadable file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> path = save_model(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), Path(tempfile.mkdtemp()) / "lr.skops")
+    >>> loaded = load_model(path)
+    >>> loaded.model.predict([[1.0]]).tolist(), loaded.sha256 == file_sha256(path)
+    ([1], True)
+    """
+    path = Path(path)
+    who = f"LF {lf_name!r}: model file {str(path)!r}" if lf_name else f"model file {str(path)!r}"
+    suffix = path.suffix.lower()
+    if suffix != SKOPS_SUFFIX and suffix not in PICKLE_SUFFIXES:
+        raise LFDefinitionError(f"{who}: unknown model format {path.suffix!r}; save the model with skops "
+                                f"(skops.io.dump(model, 'model.skops')), or give a joblib file ({', '.join(PICKLE_SUFFIXES)}) "
+                                "with model_sha256=")
+    if not path.is_file():
+        raise LFDefinitionError(f"{who} does not exist (relative paths are relative to the working folder "
+                                f"{os.getcwd()!r}); give the path of the saved model")
+    digest = file_sha256(path)
+    if model_sha256 is not None and model_sha256.strip().lower() != digest:
+        raise LFDefinitionError(f"{who}: its SHA-256 is {digest}, not the pinned model_sha256={model_sha256!r}: the "
+                                "file changed since the hash was pinned (or is not the file you meant). Nothing was "
+                                "loaded. Put back the right file, or pin the new hash once you trust the new file")
+    if suffix in PICKLE_SUFFIXES:
+        if model_sha256 is None:
+            raise LFDefinitionError(f"{who} is a pickle: loading it runs any code it holds, so weaksup loads it only "
+                                    "with its content hash pinned: pass model_sha256='<sha256>' (pin it only for a "
+                                    f"file you made or trust; this file's is {digest}), or save the model with skops "
+                                    "(skops.io.dump(model, 'model.skops')) and give that file")
+        import joblib
+
+        return LoadedModel(joblib.load(path), path, digest)
+    sio = _skops()
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    trusted = tuple(trusted)
+    try:
+        model = sio.load(path, trusted=list(trusted))
+    except UntrustedTypesFoundException:
+        extra = sorted(set(sio.get_untrusted_types(file=path)) - set(trusted))
+        raise LFDefinitionError(f"{who} holds types skops does not trust: {extra}. Building them could run their "
+                                f"code, so nothing was loaded. If you made this file or trust these types, pass "
+                                f"trusted={extra!r}; otherwise rebuild the model from data") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, ImportError) as exc:
+        raise LFDefinitionError(f"{who} is not a readable skops file ({type(exc).__name__}: {exc}); save the model "
+                                "again with skops.io.dump(model, path)") from None
+    return LoadedModel(model, path, digest, trusted)
+
+
+def model_bytes(model: Any, lf_name: str = "") -> tuple[bytes, list[str]]:
+    """A fitted model as the bytes of a compressed ``.skops`` file, and the types in it skops does not trust.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> data, untrusted = model_bytes(LogisticRegression().fit([[0.0], [1.0]], [0, 1]))
+    >>> data[:2], untrusted
+    (b'PK', [])
+    """
+    sio = _skops()
+    try:
+        data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    except (TypeError, NotImplementedError, ValueError, AttributeError) as exc:
+        who = f"LF {lf_name!r}: " if lf_name else ""
+        raise LFDefinitionError(f"{who}cannot save the model {type(model).__name__} with skops ({exc}): save it "
+                                "yourself and build the LF from the file with model_score_lf(name, path, ...)") from None
+    return bytes(data), list(sio.get_untrusted_types(data=data))
+
+
+def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
+    """Save a fitted model as a compressed ``.skops`` file (written atomically) and return its path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> save_model(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), Path(tempfile.mkdtemp()) / "lr.skops").suffix
+    '.skops'
+    """
+    path = Path(path)
+    if path.suffix.lower() != SKOPS_SUFFIX:
+        raise LFDefinitionError(f"save_model writes skops files: give a {SKOPS_SUFFIX} path, not {str(path)!r}")
+    data, _ = model_bytes(model)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return path
+
+
+def untrusted_types(path: str | os.PathLike[str]) -> list[str]:
+    """The types in a ``.skops`` file that skops does not trust by default (loading needs ``trusted=`` them).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> untrusted_types(save_model(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), Path(tempfile.mkdtemp()) / "m.skops"))
+    []
+    """
+    return list(_skops().get_untrusted_types(file=Path(path)))
