@@ -99,3 +99,118 @@ def test_top_lfs_keeps_every_lf_up_to_the_limit():
     scores = pd.Series([0.3, 0.1, 0.2])
     assert plots.top_lfs(scores, 3) == ([0, 1, 2], "")
     assert plots.top_lfs(scores, 2) == ([0, 2], " (the 2 of 3 LFs with the most conflicts)")
+
+
+# ---------------------------------------------------------------- many classes, long names
+
+TICKET_CLASSES = ["Hardware and peripherals", "Billing and invoices", "Account access", "Network connectivity",
+                  "Software installation", "Email and calendar", "Security incidents", "Onboarding tasks",
+                  "Printing and scanning", "Mobile devices"]
+
+
+def _long_names(k: int) -> list[str]:
+    """``k`` class names of exactly 30 characters."""
+    names = [f"{base} problems and requests"[:30].rstrip() for base in TICKET_CLASSES[:k]]
+    return [name.ljust(30, "s") for name in names]
+
+
+def _many_class_evaluation(tmp_path, names, n=400, m=12, seed=0):
+    k = len(names)
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    right = rng.random((n, m)) < 0.7
+    L = np.where(rng.random((n, m)) < 0.4, np.where(right, y[:, None], rng.integers(0, k, (n, m))), -1)
+    ids = [f"r{i}" for i in range(n)]
+    votes = VoteMatrix(L, row_ids=ids, lf_names=[f"lf_{j}_keyword" for j in range(m)])
+    rows = pd.DataFrame({"row_id": ids, "label": [names[v] for v in y], "split": "test"})
+    gold = write_gold(rows, tmp_path / f"gold{k}", task="tickets", label_space=names)
+    return votes, evaluate(votes, gold, MajorityVote(cardinality=k).fit(votes), tie_break="random")
+
+
+def _label_boxes(fig):
+    """The window extents of every tick label drawn (ticks within the axes' view limits), by axes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = []
+    for ax in fig.axes:
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        shown = [t for t in ax.get_xticklabels() if x0 - 1e-9 <= t.get_position()[0] <= x1 + 1e-9]
+        shown += [t for t in ax.get_yticklabels() if y0 - 1e-9 <= t.get_position()[1] <= y1 + 1e-9]
+        boxes += [(ax, t.get_text(), t.get_window_extent(renderer)) for t in shown if t.get_visible() and t.get_text()]
+    return boxes, renderer
+
+
+def assert_labels_fit(fig):
+    """No two tick labels overlap, none leaves the figure, none lies over another axes (e.g. the next panel)."""
+    boxes, renderer = _label_boxes(fig)
+    page = fig.bbox
+    for i, (ax, text, box) in enumerate(boxes):
+        assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1 and page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1, \
+            f"{text!r} is cut by the figure's edge"
+        for _, other, other_box in boxes[i + 1:]:
+            assert not box.overlaps(other_box), f"{text!r} overlaps {other!r}"
+        for other_ax in fig.axes:
+            if other_ax is not ax:
+                assert not box.overlaps(other_ax.get_window_extent(renderer)), f"{text!r} lies over another axes"
+    return boxes
+
+
+def _shown_names(boxes, ax):
+    return [" ".join(text.split()) for a, text, _ in boxes if a is ax]
+
+
+@pytest.mark.parametrize("k", [8, 10])
+def test_many_long_class_names_fit_in_the_class_figures(tmp_path, k):
+    names = _long_names(k)
+    assert all(len(name) == 30 for name in names)
+    _, ev = _many_class_evaluation(tmp_path, names)
+    _, few = _many_class_evaluation(tmp_path, ["ham", "spam"])
+    confusion = plots.confusion_matrices(ev)
+    boxes = assert_labels_fit(confusion)
+    shown = _shown_names(boxes, confusion.axes[0])
+    assert len(shown) == 2 * k + 1  # every gold class, every predicted class and abstain
+    for name in names:  # each name is shown whole or as its beginning, cut with "…"
+        assert any(name.startswith(text.rstrip("…")) and len(text.rstrip("…")) >= 15 for text in shown), name
+    small = plots.confusion_matrices(few)
+    assert confusion.get_size_inches().prod() > 3 * small.get_size_inches().prod()  # grows with the classes
+    assert_labels_fit(small)
+    shares = pd.Series(np.full(k, 1 / k), index=names)
+    distribution = plots.label_distribution({"model": shares, "MajorityVote": shares, "gold (test)": shares})
+    boxes = assert_labels_fit(distribution)
+    assert len(_shown_names(boxes, distribution.axes[0])) >= k
+    assert distribution.get_size_inches()[1] > 0.5 * k  # taller with every class
+    ticks = distribution.axes[0].get_yticklabels()
+    top_to_bottom = [t.get_text() for t in sorted(ticks, key=lambda t: -t.get_position()[1])]
+    assert [" ".join(t.split()) for t in top_to_bottom] == [" ".join(plots.tick_label(n).split()) for n in names]
+
+
+def test_long_lf_names_fit_in_the_lf_figures(tmp_path):
+    votes, _ = _many_class_evaluation(tmp_path, _long_names(8), m=14)
+    long = VoteMatrix(votes.values, row_ids=votes.row_ids,
+                      lf_names=[f"lf_{j:02d}_matches_the_keywords_of_the_hardware_class_and_more" for j in range(14)])
+    rates = plots.lf_rates(lf_summary(long))
+    heatmap = plots.lf_pair_heatmap(lf_pair_matrix(long, "conflict"))
+    for fig in (rates, heatmap):
+        boxes = assert_labels_fit(fig)
+        names = _shown_names(boxes, fig.axes[0])
+        assert len({n for n in names if n.startswith("lf_")}) == 14  # still tell the LFs apart
+        assert all(len(n) <= plots.LF_NAME_WIDTH for n in names)
+
+
+def test_youtube_figures_fit(youtube, tmp_path):
+    from weaksup import apply_lfs, keyword_lf, load_gold
+
+    gold = load_gold("gold_sets/youtube_spam")
+    spam, ham = gold.label_space["spam"], gold.label_space["ham"]
+    lfs = [keyword_lf("kw_subscribe", "subscribe", spam), keyword_lf("kw_check", "check out", spam),
+           keyword_lf("kw_song", "song", ham), keyword_lf("kw_love", "love", ham)]
+    votes = apply_lfs(lfs, youtube.drop(columns=["label", "split"]), id_column="row_id", label_space=gold.label_space)
+    ev = evaluate(votes, gold, MajorityVote(cardinality=2).fit(votes), tie_break="random")
+    for fig in (plots.confusion_matrices(ev), plots.lf_rates(lf_summary(votes)),
+                plots.lf_pair_heatmap(lf_pair_matrix(votes, "conflict")),
+                plots.label_distribution({"gold": gold.labels("test").value_counts(normalize=True)})):
+        boxes = assert_labels_fit(fig)
+        assert {"ham", "spam"} <= {text for _, text, _ in boxes} or fig.axes[0].get_yticklabels()

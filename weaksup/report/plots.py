@@ -4,11 +4,16 @@ Figures are built with the object-oriented API (``Figure()``, never ``pyplot``),
 with the Agg canvas on any machine, leave the user's pyplot state and backend alone, and are
 freed when dropped. Each function takes plain tables (the LF summary, an
 :class:`~weaksup.evaluate.Evaluation`) so a notebook can call it directly.
+
+Class and LF names of any length and number fit: long names are wrapped and cut (:func:`tick_label`),
+figures grow with the number of classes and LFs and with the length of their names, and with many classes
+the label distribution turns to horizontal bars and the two confusion matrices stack.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -24,6 +29,38 @@ RATES_LFS = 60
 #: Beyond this many LFs, the LF-by-LF heatmap shows only the LFs with the most pair conflicts (the title says so):
 #: its size, and the memory of drawing it, grow with the square of the LFs shown.
 HEATMAP_LFS = 40
+#: Class names are wrapped at this many characters per line, over at most two lines (then cut with "…").
+LABEL_WIDTH = 20
+#: LF names (one line) are cut beyond this many characters.
+LF_NAME_WIDTH = 32
+#: Inches per character of an 8-point tick label (a generous average, so estimates err on the roomy side).
+CHAR_INCHES = 0.075
+#: From this many classes on, the label distribution is drawn as horizontal bars and the confusion matrices stack.
+MANY_CLASSES = 7
+
+
+def tick_label(name: object, width: int = LABEL_WIDTH, lines: int = 2) -> str:
+    """``name`` wrapped at ``width`` characters per line, on at most ``lines`` lines (the rest cut with "…").
+
+    Examples
+    --------
+    >>> tick_label("Hardware and peripherals problems")
+    'Hardware and\\nperipherals problems'
+    >>> tick_label("Hardware and peripherals problems, all of them")
+    'Hardware and\\nperipherals…'
+    >>> tick_label("spam"), tick_label("a_very_long_labeling_function_name", width=20, lines=1)
+    ('spam', 'a_very_long_labelin…')
+    """
+    parts = textwrap.wrap(str(name), width) or [""]
+    if len(parts) > lines:
+        parts = parts[:lines]
+        parts[-1] = parts[-1][: width - 1] + "…"
+    return "\n".join(parts)
+
+
+def _text_inches(labels: Sequence[str]) -> float:
+    """About how wide the longest line of ``labels`` is, in inches, at 8 points."""
+    return CHAR_INCHES * max((len(line) for label in labels for line in label.split("\n")), default=0)
 
 
 def to_png(fig: Figure, dpi: int = 100) -> bytes:
@@ -71,8 +108,8 @@ def lf_rates(summary: pd.DataFrame) -> Figure:
     beyond, those with the most conflicts, then the most coverage)."""
     shown, note = top_lfs(summary[["Conflicts", "Coverage"]], RATES_LFS)
     summary = summary.iloc[shown]
-    names = list(summary.index)[::-1]
-    fig = Figure(figsize=(7, _lf_height(len(names))), layout="constrained")
+    names = [tick_label(name, LF_NAME_WIDTH, 1) for name in summary.index][::-1]
+    fig = Figure(figsize=(max(7.0, 5.5 + _text_inches(names)), _lf_height(len(names))), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(names))
     for offset, column, color in ((0.27, "Coverage", MODEL_COLOR), (0.0, "Overlaps", NEUTRAL),
@@ -94,13 +131,16 @@ def lf_pair_heatmap(matrix: pd.DataFrame, what: str = "conflict") -> Figure:
     shown, note = top_lfs(matrix.sum(axis=1), HEATMAP_LFS)
     matrix = matrix.iloc[shown, shown]
     m = len(matrix)
+    names = [tick_label(name, LF_NAME_WIDTH, 1) for name in matrix.index]
     size = max(4.0, 0.42 * m + 2.0)
-    fig = Figure(figsize=(size + 1, size), layout="constrained")
+    room = max(0.0, _text_inches(names) * 7 / 8 - 0.8)  # 7-point tick labels; short names fit in the margin
+    fig = Figure(figsize=(size + 1 + room, size + room), layout="constrained")
     ax = fig.subplots()
     values = matrix.to_numpy() * 100
     image = ax.imshow(values, cmap="Reds" if what == "conflict" else "Blues", vmin=0)
-    ax.set_xticks(range(m), matrix.columns, rotation=90, fontsize=7)
-    ax.set_yticks(range(m), matrix.index, fontsize=7)
+    ax.set_xticks(range(m), [tick_label(name, LF_NAME_WIDTH, 1) for name in matrix.columns], rotation=90,
+                  fontsize=7)
+    ax.set_yticks(range(m), names, fontsize=7)
     if m <= 25:
         threshold = values.max() / 2 if values.size and values.max() > 0 else 1
         for i, j in np.ndindex(values.shape):
@@ -137,35 +177,62 @@ def label_distribution(distributions: Mapping[str, pd.Series]) -> Figure:
     """
     order = list(dict.fromkeys(label for shares in distributions.values() for label in shares.index))
     frame = pd.DataFrame(dict(distributions)).reindex(order).fillna(0.0)
-    fig = Figure(figsize=(6.5, 3.5), layout="constrained")
+    names = [tick_label(label) for label in frame.index]
+    k, series = len(frame), max(len(frame.columns), 1)
+    horizontal = k >= MANY_CLASSES or any("\n" in name or len(name) > 12 for name in names)
+    if horizontal:  # class names read across, the first class on top; the figure grows with the classes
+        fig = Figure(figsize=(5.0 + _text_inches(names), max(3.5, (0.16 * series + 0.14) * k + 1.6)),
+                     layout="constrained")
+    else:
+        fig = Figure(figsize=(max(6.5, 0.3 * k * series + 1.5), 3.5), layout="constrained")
     ax = fig.subplots()
-    x = np.arange(len(frame))
-    width = 0.8 / max(len(frame.columns), 1)
+    x = np.arange(k)[::-1] if horizontal else np.arange(k)
+    width = 0.8 / series
     colors = [MODEL_COLOR, BASELINE_COLOR, NEUTRAL, "#2ca02c", "#9467bd"]
     for i, column in enumerate(frame.columns):
-        ax.bar(x + (i - (len(frame.columns) - 1) / 2) * width, frame[column], width=width, label=column,
-               color=colors[i % len(colors)])
-    ax.set_xticks(x, frame.index)
-    ax.set_ylabel("fraction of rows")
+        offset = (i - (series - 1) / 2) * width
+        if horizontal:
+            ax.barh(x - offset, frame[column], height=width, label=column, color=colors[i % len(colors)])
+        else:
+            ax.bar(x + offset, frame[column], width=width, label=column, color=colors[i % len(colors)])
+    if horizontal:
+        ax.set_yticks(x, names, fontsize=8)
+        ax.set_xlabel("fraction of rows")
+        fig.legend(loc="outside lower center", ncols=min(series, 3), fontsize=8)
+    else:
+        ax.set_xticks(x, names)
+        ax.set_ylabel("fraction of rows")
+        ax.legend(fontsize=8)
     ax.set_title("Label distribution")
-    ax.legend(fontsize=8)
     return fig
 
 
 def confusion_matrices(evaluation: Evaluation) -> Figure:
     """Confusion matrices (gold rows x predicted class or abstain) of the label model and majority vote."""
     panels: Sequence[Metrics] = (evaluation.model, evaluation.baseline)
-    k = len(evaluation.model.confusion)
-    fig = Figure(figsize=(4.2 * len(panels) + 0.5, max(3.2, 0.6 * k + 2)), layout="constrained")
-    axes = fig.subplots(1, len(panels))
+    table = evaluation.model.confusion
+    k, columns = table.shape
+    gold_names = [tick_label(name) for name in table.index]
+    predicted_names = [tick_label(name) for name in table.columns]
+    many = k >= MANY_CLASSES or any("\n" in name or len(name) > 10 for name in predicted_names)
+    cell = 0.45 if many else 0.6
+    panel_w = cell * columns + _text_inches(gold_names) + 1.2
+    panel_h = cell * k + (_text_inches(predicted_names) if many else 0.6) + 1.3
+    stacked = k >= MANY_CLASSES
+    size = (max(5.0, panel_w), 2 * panel_h + 0.4) if stacked else (2 * panel_w + 0.5, max(3.2, panel_h))
+    fig = Figure(figsize=size, layout="constrained")
+    axes = fig.subplots(2, 1) if stacked else fig.subplots(1, len(panels))
     for ax, metrics in zip(np.atleast_1d(axes), panels):
         table = metrics.confusion
         values = table.to_numpy()
         ax.imshow(values, cmap="Blues", vmin=0)
-        ax.set_xticks(range(table.shape[1]), table.columns, rotation=45, ha="right")
-        ax.set_yticks(range(table.shape[0]), table.index)
+        if many:  # upright columns: each name stays within its own column
+            ax.set_xticks(range(columns), predicted_names, rotation=90, fontsize=8)
+        else:
+            ax.set_xticks(range(columns), predicted_names, rotation=45, ha="right")
+        ax.set_yticks(range(k), gold_names, fontsize=8 if many else None)
         for i, j in np.ndindex(values.shape):
-            ax.text(j, i, str(values[i, j]), ha="center", va="center",
+            ax.text(j, i, str(values[i, j]), ha="center", va="center", fontsize=7 if many else None,
                     color="white" if values[i, j] > values.max() / 2 else "black")
         ax.set_xlabel("predicted")
         ax.set_ylabel("gold")
