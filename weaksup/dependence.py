@@ -140,7 +140,7 @@ def find_dependent_lfs(
     lf_names : sequence of str, optional
         One name per column; a VoteMatrix's names by default, else ``lf0, lf1, ...``.
     cardinality : int, optional
-        The number of classes; inferred from the votes (and ``y_dev``) otherwise.
+        The number of classes; a VoteMatrix's label space, else inferred from the votes (and ``y_dev``).
     min_dependence : float, default 0.6
         Report when the lower confidence bound of the dependence reaches this (in ``(0, 1]``).
     min_support : int, default 10
@@ -174,6 +174,8 @@ def find_dependent_lfs(
     if not isinstance(min_support, int) or min_support < 1:
         raise ParameterError(f"min_support must be an integer >= 1; got {min_support!r}")
     names = list(lf_names) if lf_names is not None else list(L.lf_names) if isinstance(L, VoteMatrix) else None
+    if cardinality is None and isinstance(L, VoteMatrix) and L.label_space is not None:
+        cardinality = len(L.label_space)
     votes = as_votes(L, cardinality, where="L")  # a small int dtype, no copy: rows are sampled before widening
     n, m = votes.shape
     names = names if names is not None else [f"lf{j}" for j in range(m)]
