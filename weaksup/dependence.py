@@ -89,6 +89,9 @@ class DependentLFs:
         The rows the observed rate is measured on.
     source : {"dev", "unlabeled"}
         Measured on dev gold rows, or on (a sample of) the rows of ``L`` with the label model's classes.
+    certainty : float
+        A lower confidence bound of ``measure`` (Wilson's bound on the observed non-repeat rate): what is reported
+        must reach ``min_dependence``.
     """
 
     lfs: tuple[str, ...]
@@ -99,7 +102,7 @@ class DependentLFs:
     expected: float
     n_rows: int
     source: Literal["dev", "unlabeled"]
-    certainty: float = 0.0  # the lower confidence bound of the measure, used to rank and merge findings
+    certainty: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for reports and run summaries)."""
@@ -196,8 +199,9 @@ def find_dependent_lfs(
     found: dict[tuple[str, frozenset[str]], DependentLFs] = {}
     for source in sources:
         for finding in _findings(source, names, min_dependence, min_support):
-            key = (finding.kind, frozenset(finding.lfs))
-            if key not in found:  # dev gold rows first: their expectation uses the true class
+            # one finding per pair, and per derived LF; dev gold rows first: their expectation uses the true class
+            key = (finding.kind, frozenset(finding.lfs) if finding.kind == "correlated" else frozenset(finding.lfs[:1]))
+            if key not in found:
                 found[key] = finding
     derived = [f for f in found.values() if f.kind == "derived"]
     inside = {frozenset((f.lfs[0], p)) for f in derived for p in f.lfs[1:]}
