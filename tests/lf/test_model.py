@@ -41,6 +41,11 @@ def test_class_names_and_label_space():
     assert lf({"text": "subscribe to my channel"}) == 1 and lf.labels == (1,)
     with pytest.raises(LFDefinitionError, match="pass label_space"):
         model_score_lf("clf", named, thresholds={1: 0.5})
+    by_name = model_score_lf("clf", named, thresholds={"spam": 0.5}, label_space=space)
+    assert by_name.version == lf.version and by_name.thresholds == {1: 0.5}  # a class name is its id
+    with pytest.raises(LFDefinitionError, match=r"unknown class 'spma' \(did you mean 'spam'\?\); the classes are "
+                                                r"\['ham', 'spam'\]"):
+        model_score_lf("clf", named, thresholds={"spma": 0.5}, label_space=space)
 
 
 def test_callable_scorer_above_below_on_columns():
