@@ -8,6 +8,12 @@ RSS of the run process. Snorkel's pipeline (pandas read, PandasLFApplier, LabelM
 write) runs on ``--snorkel-rows`` of the same rows in the same session, and the ratio of rates is
 printed.
 
+The measured run has ``[end_model] enabled = false`` (the label model's labels, as this benchmark has
+always measured). The end-model stage's cost is then measured on its own: the same config run again with
+the end model on (the votes reused), and its ``end model fit`` (``--end-train-rows`` rows, 5 folds, no dev
+gold in synthetic data) and ``end model predict+route+write`` seconds printed as a separate line
+(``--no-end-model`` skips it).
+
     python benchmarks/pipeline_scale.py --rows 1000000 [--json results.json]
 """
 
@@ -54,6 +60,10 @@ modules = ["{lfs}"]
 name = "{model}"
 sample_rows = 200000
 
+[end_model]
+enabled = {end_model}
+train_rows = {end_train_rows}
+
 [review]
 threshold = 0.7
 
@@ -77,13 +87,16 @@ def write_parts(folder: Path, rows: int, seed: int = 0) -> float:
     return sum(p.stat().st_size for p in folder.glob("*.parquet")) / 1e6
 
 
-def run_weaksup(project: Path, chunk_rows: int, model: str, report: bool) -> dict:
+def run_weaksup(project: Path, chunk_rows: int, model: str, report: bool, *, end_model: bool = False,
+                end_train_rows: int = 100_000) -> dict:
+    """One ``weaksup run`` as a separate process: ``--fresh`` without the end model, reusing the votes with it."""
     config = project / "run.toml"
     config.write_text(CONFIG.format(chunk_rows=chunk_rows, lfs=HERE / "scale_lfs.py", model=model,
-                                    report=str(report).lower()))
+                                    report=str(report).lower(), end_model=str(end_model).lower(),
+                                    end_train_rows=end_train_rows))
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "weaksup", "run", str(config), "--no-progress", "--fresh"],
-                          cwd=project, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "weaksup", "run", str(config), "--no-progress",
+                           *([] if end_model else ["--fresh"])], cwd=project, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"weaksup run failed:\n{proc.stderr}")
@@ -117,6 +130,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--model", default="DawidSkene", help="label model of the run (default DawidSkene)")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML report stage")
     parser.add_argument("--snorkel-rows", type=int, default=100_000, help="rows for Snorkel's pipeline (0: skip)")
+    parser.add_argument("--no-end-model", action="store_true", help="skip measuring the end-model stage")
+    parser.add_argument("--end-train-rows", type=int, default=100_000, help="end_model.train_rows of that run")
     parser.add_argument("--workdir", help="where to write the data (default: a temporary folder)")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args(argv)
@@ -131,6 +146,11 @@ def main(argv: list[str] | None = None) -> dict:
             if args.snorkel_rows else None
         labels = pd.read_parquet(project / "run" / "labels.parquet", columns=["row_id"])
         assert len(labels) == args.rows and labels["row_id"].iloc[-1] == f"c{args.rows - 1}", "rows lost or reordered"
+        end = None if args.no_end_model else run_weaksup(project, args.chunk_rows, args.model, not args.no_report,
+                                                          end_model=True, end_train_rows=args.end_train_rows)
+        if end is not None:
+            labels = pd.read_parquet(project / "run" / "labels.parquet", columns=["row_id", "label_source"])
+            assert labels["row_id"].tolist() == [f"c{i}" for i in range(args.rows)], "rows lost or reordered"
     timings = ours["timings"]
     rate = args.rows / ours["wall_s"]
     result = {"rows": args.rows, "chunk_rows": args.chunk_rows, "model": args.model, "wall_s": ours["wall_s"],
@@ -142,6 +162,15 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  {stage:22} {seconds:8.2f} s {per_s}")
     print(f"  {'whole command':22} {ours['wall_s']:8.2f} s {rate:>14,.0f} rows/s   (target >= 300,000)")
     print(f"  peak RSS of the run process: {ours['peak_rss_mb']:,.0f} MB   (target < 2,000 MB)")
+    if end is not None:
+        fit_s, predict_s = end["timings"].get("end model fit", 0.0), end["timings"].get("end model predict+route+write", 0.0)
+        extra = fit_s + predict_s - timings.get("predict+route+write", 0.0)
+        result["end_model"] = {"train_rows": args.end_train_rows, "fit_s": fit_s, "predict_route_write_s": predict_s,
+                               "extra_s": extra, "wall_s": end["wall_s"], "peak_rss_mb": end["peak_rss_mb"],
+                               "label_source": end["counts"].get("label_source", {})}
+        print(f"  end-model stage (a separate run, votes reused; end_model.train_rows {args.end_train_rows:,}, 5 folds): "
+              f"fit {fit_s:.1f} s, predict+route+write {predict_s:.1f} s ({args.rows / max(predict_s, 1e-9):,.0f} rows/s)"
+              f"; {extra:+.1f} s over the label model's predict+route+write")
     if snorkel_s is not None:
         n = min(args.snorkel_rows, args.rows)
         theirs = n / snorkel_s

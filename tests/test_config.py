@@ -54,6 +54,11 @@ def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     ({"input": {"encoding": "klingon"}}, "input.encoding = 'klingon' is not a text encoding"),
     ({"input": {"encoding": "base64"}}, "input.encoding = 'base64' is not a text encoding"),
     ({"lfs": {"import_timeout": -5}}, "lfs.import_timeout must be 0 (no budget) or a number of seconds"),
+    ({"label_model": {"no_votes": "prior"}}, "label_model.no_votes must be one of ['abstain', 'predict']"),
+    ({"end_model": {"folds": 1}}, "end_model.folds must be at least 2 (cross-fitting); got 1"),
+    ({"end_model": {"train_rows": -1}}, "end_model.train_rows must be 0 (all rows) or positive; got -1"),
+    ({"end_model": {"calibrate": "yes"}}, "end_model.calibrate must be true or false"),
+    ({"end_model": {"enabeld": False}}, "unknown key end_model.enabeld (did you mean 'enabled'?)"),
 ])
 def test_bad_values(tmp_path, sections, expected):
     with pytest.raises(ConfigError, match=re.escape(expected)):
@@ -112,3 +117,12 @@ def test_the_import_budget_has_a_default_and_zero_turns_it_off(tmp_path):
 
     assert load_config(write_config(tmp_path), project=tmp_path).lfs.import_timeout == IMPORT_TIMEOUT > 0
     assert load_config(write_config(tmp_path, lfs={"import_timeout": 0}), project=tmp_path).lfs.import_timeout == 0
+
+
+def test_no_vote_rows_are_not_guessed_and_the_end_model_is_on_by_default():
+    cfg = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "x.csv"}, "lfs": {"modules": ["m"]},
+                               "output": {"path": "out/labels.csv"}}, project=".")
+    assert cfg.label_model.no_votes == "abstain"
+    assert (cfg.end_model.enabled, cfg.end_model.folds, cfg.end_model.train_rows, cfg.end_model.calibrate) == \
+        (True, 5, 100_000, True)
+    assert cfg.to_dict()["end_model"]["folds"] == 5

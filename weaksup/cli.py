@@ -52,7 +52,8 @@ def demo(
     experiment: str = _EXPERIMENT,
 ) -> None:
     """Run the main job on the shipped example (YouTube Spam Collection): LF summary, label model vs
-    majority vote on the test gold split, HTML report, MLflow run."""
+    majority vote, the end model's final labels beside a classifier trained on the dev gold alone (the
+    verdict) on the test gold split, HTML report, MLflow run."""
     import pandas as pd
 
     config = _report_config(lf_module, None, "row_id", "text", None, "default", "test", out, 0,
@@ -131,7 +132,8 @@ def _run(config: RunConfig) -> RunResult:
 
 
 def _print_outcome(result: RunResult) -> None:
-    """The metrics table (label model vs majority vote), where the report is, and the MLflow run."""
+    """The metrics table (label model vs majority vote), the label sources, the end model, the references on
+    the gold test rows with the verdict, where the report is, and the MLflow run."""
     report = result.report
     ev = report.evaluation if report is not None else None
     if report is not None and ev is not None:
@@ -140,6 +142,7 @@ def _print_outcome(result: RunResult) -> None:
                    f"hash {report.params['gold_hash']}):\n")
         typer.echo(ev.formatted().to_string())
         typer.echo(f"\n{ev.summary()}")
+    typer.echo("\n" + "\n".join([*result.end_lines(), *result.reference_lines()]))
     typer.echo(f"\nreport: {result.report_path}")
     typer.echo(f"run folder: {result.run_dir}")
     if result.mlflow_run_id is not None:

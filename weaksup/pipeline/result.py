@@ -66,7 +66,7 @@ class RunResult:
             f"rows with at least one vote: {self.coverage:.1%}; rows with conflicting votes: {self.conflicts:,}",
             "labels: " + ", ".join(f"{name} {n:,} ({n / total:.1%})" for name, n in self.label_counts.items()),
             "review: " + ", ".join(f"{name} {n:,}" for name, n in self.status_counts.items()),
-            *self._end_lines(total),
+            *self.end_lines(),
             f"chunks: {self.chunks.get('computed', 0)} computed, {self.chunks.get('reused', 0)} reused "
             f"from saved votes ({self.chunks.get('columns_reused', 0)} LF columns reused)",
         ]
@@ -87,7 +87,7 @@ class RunResult:
             shown = ["accuracy", "accuracy_covered", "coverage", "macro_f1", "brier", "ece"]
             lines.append(f"label model on the gold {self.gold['split']} split ({self.gold['describe']}): "
                          + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics))
-        lines += self._reference_lines()
+        lines += self.reference_lines()
         lines.append(f"labels: {self.labels_path}")
         lines.append(f"run folder: {self.run_dir} (votes/, label_model.json, run.json"
                      + (", report.html)" if self.report_path else ")"))
@@ -97,8 +97,9 @@ class RunResult:
         return "\n".join(lines)
 
 
-    def _end_lines(self, total: int) -> list[str]:
-        """Where the labels came from, and what the end model used."""
+    def end_lines(self) -> list[str]:
+        """Where the labels came from (rows per ``label_source``), and what the end model used."""
+        total = max(self.n_rows, 1)
         lines = []
         if self.source_counts:
             names = {"(none)": "none (abstained)"}
@@ -108,7 +109,7 @@ class RunResult:
             lines.append(_end_note(self.end_model))
         return lines
 
-    def _reference_lines(self) -> list[str]:
+    def reference_lines(self) -> list[str]:
         """The references table on the gold test rows with the verdict and the coverage split, or why not."""
         if self.references is None:
             return [self.references_note] if self.references_note else []
