@@ -1,10 +1,19 @@
-"""dev_evaluation: the label model against majority vote on dev gold, out of fold when it learns from dev."""
+"""The workbench summary: the label model against majority vote on dev (out of fold when it learns from dev), the
+references (supervised-on-dev, final labels) with the verdict, and why they are missing when they are."""
 
 from __future__ import annotations
 
-import numpy as np
+import html
+import re
 
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import ABSTAIN, keyword_lf
+from weaksup.errors import DataError
 from weaksup.models import DevNaiveBayes, MajorityVote
+from weaksup.workbench import Workbench
 from weaksup.models.fitting import out_of_fold_predict
 from weaksup.workbench.summary import dev_evaluation
 
@@ -28,3 +37,68 @@ def test_a_model_without_dev_gold_and_no_gold_at_all():
     assert ev.model.name == "MajorityVote" and ev.model.accuracy == ev.baseline.accuracy
     assert dev_evaluation(MajorityVote(cardinality=2), L, np.full(200, -1), ["ham", "spam"]) is None
     assert dev_evaluation(MajorityVote(cardinality=2), L[:, :0], Y_DEV, ["ham", "spam"]) is None
+
+
+@pytest.mark.slow
+def test_youtube_summary_has_the_supervised_baseline_the_final_labels_and_a_verdict(youtube, youtube_registry,
+                                                                                     caplog):
+    import logging
+
+    data = youtube.drop(columns=["label", "split"])
+    wb = Workbench(data, gold="gold_sets/youtube_spam", lfs=youtube_registry)
+    with caplog.at_level(logging.INFO, logger="weaksup.workbench"):
+        s = wb.summary()
+    assert "fitting the final labels" in caplog.text and "fitted the final labels in" in caplog.text
+    refs = s.references
+    assert s.missing is None and list(refs.scores) == ["majority_vote", "label_model", "supervised_on_dev", "final"]
+    assert refs.split == "dev" and refs.n_rows == refs.n_gold == 286
+    voted = (wb.votes.values[wb.y_dev != ABSTAIN] != ABSTAIN).any(axis=1)
+    assert refs.n_voted == voted.sum() < 286                   # the coverage split: some dev rows have no vote
+    labeler = wb.final_labeler()
+    y = labeler.dev_y_
+    # out of fold: each reference is the argmax of the FinalLabeler's dev probabilities
+    assert refs["supervised_on_dev"].accuracy == pytest.approx(labeler.baseline_.dev_accuracy)
+    assert refs["final"].accuracy == pytest.approx(np.mean(labeler.dev_proba_["final"].argmax(axis=1) == y))
+    assert refs["label_model"].accuracy_no_votes == 0.0 == refs["majority_vote"].accuracy_no_votes  # they abstain
+    assert refs["final"].labelled == 1.0 and refs["final"].accuracy_no_votes > 0.5  # the end model labels them
+    assert re.fullmatch(r"weak supervision (adds \+\d+\.\d points over|does not beat) training on your 286 gold "
+                        r"rows .*", s.verdict)
+    assert s.verdict == refs.verdict and s.verdict in repr(s) and html.escape(s.verdict) in s._repr_html_()
+    assert "supervised_on_dev" in repr(s) and "<td>supervised_on_dev</td>" in s._repr_html_()
+    # cached: no refit until an LF changes
+    assert wb.final_labeler() is labeler and wb.summary().references.as_metrics() == refs.as_metrics()
+
+
+def small_workbench(**kwargs):
+    texts = ["subscribe to my channel", "nice song", "sub 4 sub", "great song", "free money", "love it"] * 2
+    data = pd.DataFrame({"row_id": [f"r{i}" for i in range(12)], "text": texts})
+    lfs = [keyword_lf("kw_sub", ["subscribe", "sub", "money"], 1), keyword_lf("kw_song", "song", 0)]
+    return Workbench(data, lfs=lfs, label_space=["ham", "spam"], **kwargs)
+
+
+def test_without_dev_gold_or_text_the_summary_says_why_the_baseline_is_missing():
+    no_gold = small_workbench()
+    s = no_gold.summary()
+    assert s.references is None and s.evaluation is None
+    assert s.verdict.startswith("no supervised baseline: no dev gold rows: label some rows")
+    assert s.verdict in repr(s) and html.escape(s.verdict) in s._repr_html_()
+    with pytest.raises(DataError, match="Workbench.final_labeler: no dev gold rows"):
+        no_gold.final_labeler()
+    gold = pd.Series({"r0": "spam", "r1": "ham", "r2": "spam", "r3": "ham", "r4": "spam", "r5": "ham"})
+    no_text = small_workbench(gold=gold, text_column=None)
+    assert no_text.summary().missing.startswith("no text column (text_column=None)")
+    few = small_workbench(gold=gold.iloc[:3])
+    assert few.summary().missing.startswith("only 3 dev gold rows: label at least 5")
+    assert small_workbench(gold=gold).final_labels_missing() is None
+
+
+def test_the_final_labels_are_fitted_once_per_lf_set():
+    gold = pd.Series({"r0": "spam", "r1": "ham", "r2": "spam", "r3": "ham", "r4": "spam", "r5": "ham"})
+    wb = small_workbench(gold=gold)
+    labeler = wb.final_labeler()
+    assert wb.summary().references.n_rows == 6 and wb.final_labeler() is labeler
+    wb.add(keyword_lf("kw_love", "love", 0))
+    edited = wb.final_labeler()
+    assert edited is not labeler and edited.label_model_.cardinality == 2
+    wb.remove("kw_love")
+    assert wb.final_labeler() is labeler  # back to the first LF set: still cached

@@ -4,8 +4,10 @@ A workbench keeps the data, the **dev** gold split and the current LFs. It cache
 ``name@version`` (:mod:`~weaksup.workbench.cache`), so adding or editing one LF computes only that LF's column.
 :meth:`Workbench.preview` shows an LF's coverage, dev accuracy, overlaps and conflicts with the others, and
 sample rows with the matching keyword or regex span highlighted (:mod:`~weaksup.workbench.preview`);
-:meth:`Workbench.summary` the LF summary, the label model against majority vote on dev and uncovered rows
-(:mod:`~weaksup.workbench.summary`); :meth:`Workbench.clusters` groups of similar rows with their votes;
+:meth:`Workbench.summary` the LF summary, the label model against majority vote on dev, a classifier trained on the
+dev gold alone (``supervised_on_dev``) and the final labels (:meth:`Workbench.final_labeler`, cached per LF set) with
+the verdict "weak supervision adds +X points over training on your N gold rows" (or that it does not), dependent LFs
+and uncovered rows (:mod:`~weaksup.workbench.summary`); :meth:`Workbench.clusters` groups of similar rows with their votes;
 :meth:`Workbench.export` writes the LFs into a module for ``labeling_functions/`` (:mod:`weaksup.lf.export`).
 
 The test gold split is never used here: LFs are written on dev, test is for measuring.
@@ -13,18 +15,20 @@ The test gold split is never used here: LFs are written on dev, test is for meas
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from weaksup.analysis import VoteStats, lf_summary
 from weaksup.clusters import ClusterView, cluster_view
-from weaksup.errors import DataError, MissingColumnError, ParameterError
+from weaksup.dependence import find_dependent_lfs
+from weaksup.errors import DataError, MissingColumnError, ParameterError, WeakSupError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.export import export_module
@@ -34,12 +38,19 @@ from weaksup.registry import Registry
 from weaksup.render import highlight
 from weaksup.validation import as_label_space, check_row_ids
 from weaksup.votes import VoteMatrix
-from weaksup.workbench.cache import CacheInfo, VoteCache
+from weaksup.workbench.cache import CacheInfo, FitCache, VoteCache
 from weaksup.workbench.inputs import as_registry, dev_labels, load_gold_set
 from weaksup.workbench.preview import LFPreview, RowSample, preview_lf
-from weaksup.workbench.summary import WorkbenchSummary, dev_evaluation
+from weaksup.workbench.summary import (WorkbenchSummary, dev_evaluation, dev_references, fit_final_labeler,
+                                       references_missing)
+
+if TYPE_CHECKING:
+    from weaksup.final_labels import FinalLabeler
 
 logger = logging.getLogger(__name__)
+
+#: Folds of the final labels' cross-fitting (and of the out-of-fold dev scores) in the workbench.
+FINAL_FOLDS = 5
 
 __all__ = ["CacheInfo", "LFPreview", "Workbench", "WorkbenchSummary", "highlight"]
 
@@ -129,6 +140,7 @@ class Workbench:
         self.y_dev = dev_labels(gold if gold_set is None else gold_set, self.row_ids, space, id_column=id_column)
         self._lfs: dict[str, LabelingFunction] = {}
         self._cache = VoteCache(data, space, id_column, fault_tolerant)
+        self._fits = FitCache()
         self._rows = RowSample(self.row_ids, data[text_column].to_numpy() if text_column is not None else None,
                                id_column, text_column, seed)
         self.add(*registry.lfs)
@@ -257,20 +269,57 @@ class Workbench:
         return fit_label_model(self._make_label_model(), L, L_dev=L[dev] if dev.any() else None,
                                y_dev=self.y_dev[dev] if dev.any() else None, distinct=False)
 
+    # ------------------------------------------------------------------ final labels and the references
+    def final_labels_missing(self) -> str | None:
+        """Why the supervised baseline and the final labels cannot be fitted here; None when they can."""
+        return references_missing(self.text_column, self.y_dev, len(self), FINAL_FOLDS)
+
+    def final_labeler(self) -> FinalLabeler:
+        """The final labels' model (:class:`~weaksup.final_labels.FinalLabeler`: the label model and the end model,
+        cross-fitted on every row and the dev gold, combined and calibrated on dev).
+
+        Cached per LF versions, dev gold and label model: a second call (or :meth:`summary`) without an edit
+        costs nothing. Raises :class:`~weaksup.errors.DataError` saying why when it cannot be fitted
+        (:meth:`final_labels_missing`).
+        """
+        reason = self.final_labels_missing()
+        if reason is not None:
+            raise DataError(f"Workbench.final_labeler: {reason}")
+        template = self._make_label_model()
+        key = (tuple(lf.lf_id for lf in self.lfs), hashlib.sha256(self.y_dev.tobytes()).hexdigest(),
+               type(template).__name__, repr(sorted(template.get_params().items())), self.seed)
+
+        texts = self.data[self.text_column]
+        return self._fits.get(key, lambda: fit_final_labeler(template, texts, self.votes.values, self.y_dev,
+                                                             n_folds=FINAL_FOLDS, seed=self.seed))
+
     def summary(self, *, n_uncovered: int = 10) -> WorkbenchSummary:
         """The LF summary (``lf_summary`` columns, accuracy on dev gold), label model vs majority vote on dev,
-        and ``n_uncovered`` sample rows no LF covers."""
+        the references on dev (majority vote, the label model, ``supervised_on_dev``, the final labels; out of
+        fold) with the verdict (or why it is missing), dependent LFs, and ``n_uncovered`` sample rows no LF
+        covers."""
         vm = self.votes
         stats = VoteStats.of(vm)  # once: the LF table, the rates and the uncovered rows all read it
-        has_dev = bool((self.y_dev != ABSTAIN).any())
+        dev = self.y_dev != ABSTAIN
+        has_dev = bool(dev.any())
         table = lf_summary(stats, self.lfs, gold=self.y_dev if has_dev else None)
         uncovered = np.flatnonzero(stats.n_voting == 0)
         evaluation = dev_evaluation(self._make_label_model(), vm.values, self.y_dev, self.class_names,
                                     gold_hash=self.gold_hash, seed=self.seed) if self._lfs else None
+        references, missing = None, self.final_labels_missing()
+        if missing is None:
+            try:
+                references = dev_references(self.final_labeler(), vm.values, self.y_dev, self.class_names)
+            except WeakSupError as exc:  # say why in the summary rather than lose the rest of it
+                missing = f"the final labels could not be fitted: {exc}"
+                logger.warning("Workbench.summary: %s", missing)
+        dependence = find_dependent_lfs(vm.values, L_dev=vm.values[dev] if has_dev else None,
+                                        y_dev=self.y_dev[dev] if has_dev else None, lf_names=list(vm.lf_names),
+                                        cardinality=self.cardinality) if len(self) > 1 else []
         return WorkbenchSummary(
             lfs=table, evaluation=evaluation, stats=stats.rates(),
             uncovered=self._rows.frame(self._rows.sample(uncovered, n_uncovered)), n_uncovered=len(uncovered),
-            text_column=self.text_column,
+            text_column=self.text_column, references=references, missing=missing, dependence=list(dependence),
         )
 
     # ------------------------------------------------------------------ clusters

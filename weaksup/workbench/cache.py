@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,9 @@ from weaksup.validation import check_lf_labels
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CacheInfo", "CachedVotes", "VoteCache"]
+__all__ = ["CacheInfo", "CachedVotes", "FitCache", "VoteCache"]
+
+T = TypeVar("T")
 
 
 class CacheInfo(NamedTuple):
@@ -125,3 +128,49 @@ class VoteCache:
     def info(self) -> CacheInfo:
         """Hits, misses and the number of cached columns."""
         return CacheInfo(self._hits, self._misses, len(self._votes))
+
+
+class FitCache:
+    """Fitted models keyed by what they were fitted on (LF versions, gold, settings); the last ``size`` are kept.
+
+    The workbench fits its final labels (cross-fitted label model and end model) once per LF set and dev gold:
+    calling :meth:`Workbench.summary` again without an edit reuses them.
+
+    Examples
+    --------
+    >>> cache = FitCache(size=1)
+    >>> cache.get(("a",), lambda: "model a"), cache.get(("a",), lambda: "refit"), cache.info()
+    ('model a', 'model a', CacheInfo(hits=1, misses=1, size=1))
+    >>> cache.get(("b",), lambda: "model b"), ("a",) in cache
+    ('model b', False)
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._hits = 0
+        self._misses = 0
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The object stored under ``key``, or ``build()`` stored there (the oldest entry leaves past ``size``)."""
+        if key in self._items:
+            self._hits += 1
+            self._items.move_to_end(key)
+            return self._items[key]  # type: ignore[no-any-return]
+        value = build()
+        self._misses += 1
+        self._items[key] = value
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget every fitted object."""
+        self._items.clear()
+
+    def info(self) -> CacheInfo:
+        """Hits, misses (fits) and the number of objects kept."""
+        return CacheInfo(self._hits, self._misses, len(self._items))

@@ -1,22 +1,33 @@
-"""The workbench summary: the LF table, the label model against majority vote on dev, uncovered rows."""
+"""The workbench summary: the LF table, the label model against majority vote on dev, the references (a classifier
+trained on the dev gold alone, the final labels) with the verdict, dependent LFs, uncovered rows."""
 
 from __future__ import annotations
 
 import html
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from weaksup.errors import ParameterError
 from weaksup.evaluate import Evaluation, label_metrics, model_name
 from weaksup.labels import ABSTAIN
 from weaksup.models import MajorityVote
 from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import out_of_fold_predict
+from weaksup.references import References, compare_references
 from weaksup.render import NOTEBOOK_STYLE, clip, html_table
 
-__all__ = ["WorkbenchSummary", "dev_evaluation"]
+if TYPE_CHECKING:
+    from weaksup.final_labels import FinalLabeler
+
+__all__ = ["WorkbenchSummary", "dev_evaluation", "dev_references", "fit_final_labeler", "references_missing"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,13 @@ class WorkbenchSummary:
         Sample rows on which no LF votes.
     n_uncovered : int
         All rows on which no LF votes.
+    references : References or None
+        Majority vote, the label model, ``supervised_on_dev`` (the end model's classifier trained on the dev gold
+        alone) and the final labels, all out of fold on the dev gold rows, with the verdict and the coverage split.
+    missing : str or None
+        Why ``references`` is None (no dev gold, no text column, no LF...).
+    dependence : list
+        Dependent LFs (:class:`~weaksup.dependence.DependentLFs`, each with a ``message``).
     """
 
     lfs: pd.DataFrame
@@ -44,6 +62,25 @@ class WorkbenchSummary:
     uncovered: pd.DataFrame = field(repr=False)
     n_uncovered: int = 0
     text_column: str | None = field(default=None, repr=False)
+    references: References | None = field(default=None, repr=False)
+    missing: str | None = None
+    dependence: list[Any] = field(default_factory=list, repr=False)
+
+    @property
+    def verdict(self) -> str:
+        """Does weak supervision beat training on the dev gold rows? Or why that is not known."""
+        if self.references is not None and self.references.verdict:
+            return self.references.verdict
+        reason = self.missing or (self.references.missing if self.references is not None else None)
+        return f"no supervised baseline: {reason}"
+
+    def _reference_lines(self) -> list[str]:
+        lines = ["", self.verdict]
+        if self.references is not None:
+            lines += self.references.lines()[1:]
+            lines.append(self.references.table().to_string(float_format=lambda v: f"{v:.3f}"))
+        lines += [f"dependent LFs: {finding.message}" for finding in self.dependence]
+        return lines
 
     @property
     def metrics(self) -> pd.DataFrame | None:
@@ -57,6 +94,7 @@ class WorkbenchSummary:
                  shown.to_string(float_format=lambda v: f"{v:.3f}")]
         if self.evaluation is not None:
             lines += ["", self.evaluation.summary(), self.evaluation.formatted().to_string()]
+        lines += self._reference_lines()
         if len(self.uncovered):
             lines += ["", "uncovered rows (sample):"]
             lines += [f"  {row.iloc[0]!s}: {clip(row.get(self.text_column, ''), 90)}"
@@ -73,6 +111,12 @@ class WorkbenchSummary:
             parts += [f"<h4>Label model vs majority vote ({self.evaluation.model.n_gold} dev gold rows)</h4>",
                       f"<p>{html.escape(self.evaluation.summary())}</p>",
                       html_table(self.evaluation.formatted().reset_index().rename(columns={"index": "metric"}))]
+        refs = self.references
+        parts += [f"<h4>Does weak supervision beat training on the dev gold?</h4><p><b>{html.escape(self.verdict)}</b></p>"]
+        if refs is not None:
+            parts += [f"<p>{html.escape(line)}</p>" for line in refs.lines()[1:]]
+            parts.append(html_table(refs.table().map(lambda v: f"{v:.3f}").reset_index()))
+        parts += [f"<p>dependent LFs: {html.escape(str(finding.message))}</p>" for finding in self.dependence]
         parts += ["<h4>Rows no LF covers (sample)</h4>", html_table(self.uncovered, text_column=self.text_column),
                   "</div>"]
         return "".join(parts)
@@ -116,3 +160,106 @@ def dev_evaluation(model: BaseLabelModel, L: np.ndarray, y_dev: np.ndarray, name
         label_metrics(y, mv.predict_proba(L[dev]), mv.predict(L[dev], tie_break="abstain"),
                       label_space=list(names), name="MajorityVote"),
         "dev", gold_hash, "abstain")
+
+
+def dev_references(labeler: FinalLabeler, L: np.ndarray, y_dev: np.ndarray, names: Sequence[str]) -> References:
+    """The references on the dev gold rows, out of fold, from a fitted :class:`~weaksup.final_labels.FinalLabeler`.
+
+    Majority vote abstains on ties and on rows without a vote; the label model abstains on rows without a
+    vote (a run's default, ``[label_model] no_votes = "abstain"``); ``supervised_on_dev`` and the final labels
+    label every row with their most probable class. Every dev row's label comes from models that did not see
+    its gold label (:attr:`FinalLabeler.dev_proba_`).
+
+    Parameters
+    ----------
+    labeler : FinalLabeler
+        Fitted on all rows (positions ``0..n-1``) with ``y_dev``.
+    L : int array (n, m)
+        The votes of every row.
+    y_dev : int array (n,)
+        Dev gold class ids, ``ABSTAIN`` where none.
+    names : sequence of str
+        The class names.
+
+    Examples
+    --------
+    >>> from weaksup.final_labels import FinalLabeler
+    >>> from weaksup.models import DevNaiveBayes
+    >>> texts = ["buy cheap pills", "free money now", "subscribe to my channel", "nice song",
+    ...          "love this video", "great tune"] * 5
+    >>> L = np.array([[1, -1], [1, -1], [-1, 1], [0, -1], [0, -1], [-1, -1]] * 5)
+    >>> y = np.array([1, 1, 1, 0, 0, 0] * 2 + [-1] * 18)
+    >>> labeler = FinalLabeler(DevNaiveBayes(2), n_folds=3).fit(texts, L, np.arange(30), y)
+    >>> refs = dev_references(labeler, L, y, ["ham", "spam"])
+    >>> list(refs.scores), refs.n_rows, refs.n_voted
+    (['majority_vote', 'label_model', 'supervised_on_dev', 'final'], 12, 10)
+    """
+    dev = np.flatnonzero(y_dev != ABSTAIN)
+    y = y_dev[dev]
+    proba = labeler.dev_proba_
+    if not np.array_equal(np.asarray(labeler.dev_y_), y):
+        raise ParameterError("dev_references: the labeler was not fitted on these dev gold labels; fit it with "
+                             "positions np.arange(n) and this y_dev")
+    L_dev = L[dev]
+    covered = (L_dev != ABSTAIN).any(axis=1)
+    k = len(names)
+    predictions = {
+        "majority_vote": MajorityVote(cardinality=k).fit(L).predict(L_dev, tie_break="abstain"),
+        "label_model": np.where(covered, proba["label_model"].argmax(axis=1), ABSTAIN),
+        "supervised_on_dev": proba["supervised_on_dev"].argmax(axis=1),
+        "final": proba["final"].argmax(axis=1),
+    }
+    return compare_references(y, predictions, covered=covered, final_proba=proba["final"], label_space=list(names),
+                              n_gold=len(dev), split="dev")
+
+
+def references_missing(text_column: str | None, y_dev: np.ndarray, n_lfs: int, n_folds: int) -> str | None:
+    """Why the supervised baseline and the final labels cannot be fitted; None when they can.
+
+    Examples
+    --------
+    >>> references_missing(None, np.array([0, 1]), 3, 5)[:14]
+    'no text column'
+    >>> references_missing("text", np.array([-1, -1]), 3, 5)[:17]
+    'no dev gold rows:'
+    >>> references_missing("text", np.array([0, 1, 0, 1, 1, 0]), 2, 5) is None
+    True
+    """
+    n_dev = int((y_dev != ABSTAIN).sum())
+    if text_column is None:
+        return ("no text column (text_column=None): the classifier trained on the dev gold and the end model "
+                "read the text; pass text_column= naming it")
+    if n_dev == 0:
+        return ("no dev gold rows: label some rows (gold=...) to compare weak supervision with a classifier "
+                "trained on them")
+    if n_dev < n_folds:
+        return (f"only {n_dev} dev gold rows: label at least {n_folds} (the references are scored out of fold, "
+                f"in {n_folds} folds)")
+    if not n_lfs:
+        return "no LFs yet: add some"
+    return None
+
+
+def fit_final_labeler(label_model: BaseLabelModel, texts: pd.Series, L: np.ndarray, y_dev: np.ndarray, *,
+                      n_folds: int = 5, seed: int = 0) -> FinalLabeler:
+    """A :class:`~weaksup.final_labels.FinalLabeler` fitted on every row (positions ``0..n-1``) and the dev gold,
+    logged at INFO with the time it took (missing texts are empty strings).
+
+    Examples
+    --------
+    >>> from weaksup.models import DevNaiveBayes
+    >>> texts = pd.Series(["buy cheap pills", "free money now", None, "nice song", "love this video", "tune"] * 5)
+    >>> L = np.array([[1, -1], [1, -1], [-1, 1], [0, -1], [0, -1], [-1, -1]] * 5)
+    >>> labeler = fit_final_labeler(DevNaiveBayes(2), texts, L, np.array([1, 1, 1, 0, 0, 0] * 5), n_folds=3)
+    >>> sorted(labeler.dev_proba_)
+    ['final', 'label_model', 'majority_vote', 'supervised_on_dev']
+    """
+    from weaksup.final_labels import FinalLabeler
+
+    started = time.perf_counter()
+    logger.info("fitting the final labels: label model and end model, %d folds, on %d rows (%d dev gold)",
+                n_folds, len(L), int((y_dev != ABSTAIN).sum()))
+    features = texts.fillna("").astype(str).to_numpy()
+    labeler = FinalLabeler(label_model, n_folds=n_folds, seed=seed).fit(features, L, np.arange(len(L)), y_dev)
+    logger.info("fitted the final labels in %.1f s", time.perf_counter() - started)
+    return labeler
