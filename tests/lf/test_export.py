@@ -148,6 +148,7 @@ def test_an_undecorated_function_is_wrapped_in_a_call(tmp_path):
     source = lf.to_source()
     assert source.var == "has_sub_lf" and "labeling_function(name='has_sub', fields=['text'], labels=[1])" in source.code
     assert "from weaksup import ABSTAIN" in source.imports
+    assert "labels=[LABELS['spam']])(has_sub)" in lf.to_source(LABELS).code  # class names where the task has them
 
 
 def test_export_refuses_what_it_cannot_write_and_writes_nothing(tmp_path):

@@ -164,9 +164,11 @@ def function_lf_source(lf: FunctionLF, label_space: LabelSpace | None) -> LFSour
         raise LFDefinitionError(f"{where} has resources=; write it with a decorator @labeling_function(resources=...)")
     if lf.kind == "spacy":
         raise LFDefinitionError(f"{where}: write it with the decorator @spacy_lf(pipeline=...) so it can be exported")
-    options = {"name": lf.name, "fields": list(lf.fields), "labels": list(lf.labels), "tags": list(lf.tags)}
+    options = {"name": repr(lf.name), "fields": repr(list(lf.fields)) if lf.fields else "",
+               "labels": f"[{', '.join(label_code(c, label_space) for c in lf.labels)}]" if lf.labels else "",
+               "tags": repr(list(lf.tags)) if lf.tags else ""}
     scope.imports["from weaksup import labeling_function"] = None
-    opts = ", ".join(f"{k}={v!r}" for k, v in options.items() if v)
+    opts = ", ".join(f"{k}={v}" for k, v in options.items() if v)
     var = identifier(lf.name) if identifier(lf.name) != func.__name__ else f"{func.__name__}_lf"
     return scope.source(var, f"{source}\n\n{var} = labeling_function({opts})({func.__name__})\n")
 
