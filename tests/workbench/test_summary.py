@@ -28,6 +28,7 @@ def test_a_model_learning_from_dev_is_judged_out_of_fold():
     ev = dev_evaluation(model, L, Y_DEV, ["ham", "spam"], gold_hash="h", seed=0)
     assert ev.model.name.endswith("(out-of-fold)") and ev.baseline.name == "MajorityVote"
     assert ev.model.n_gold == 60 and ev.split == "dev" and ev.gold_hash == "h"
+    assert ev.model.coverage == ev.baseline.coverage == 1.0 and ev.model.n_no_votes == 0  # every row has votes
     oof = out_of_fold_predict(model, L[:60], Y[:60], L=L, seed=0)
     assert ev.model.accuracy == np.mean(oof.pred == Y[:60])
 
@@ -54,6 +55,7 @@ def test_youtube_summary_has_the_supervised_baseline_the_final_labels_and_a_verd
     assert refs.split == "dev" and refs.n_rows == refs.n_gold == 286
     voted = (wb.votes.values[wb.y_dev != ABSTAIN] != ABSTAIN).any(axis=1)
     assert refs.n_voted == voted.sum() < 286                   # the coverage split: some dev rows have no vote
+    assert (s.evaluation.model.n_voted, s.evaluation.baseline.coverage) == (voted.sum(), pytest.approx(voted.mean()))
     labeler = wb.final_labeler()
     y = labeler.dev_y_
     # out of fold: each reference is the argmax of the FinalLabeler's dev probabilities

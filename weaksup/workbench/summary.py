@@ -145,8 +145,8 @@ def dev_evaluation(model: BaseLabelModel, L: np.ndarray, y_dev: np.ndarray, name
     --------
     >>> L = np.array([[1, 1], [0, -1], [1, 0], [0, 0]])
     >>> ev = dev_evaluation(MajorityVote(cardinality=2), L, np.array([1, 0, -1, 0]), ["ham", "spam"])
-    >>> ev.model.n_gold, ev.model.name
-    (3, 'MajorityVote')
+    >>> ev.model.n_gold, ev.model.name, ev.model.coverage
+    (3, 'MajorityVote', 1.0)
     """
     dev = np.flatnonzero(y_dev != ABSTAIN)
     if len(dev) == 0 or L.shape[1] == 0:
@@ -155,10 +155,11 @@ def dev_evaluation(model: BaseLabelModel, L: np.ndarray, y_dev: np.ndarray, name
     oof = out_of_fold_predict(model, L[dev], y, L=L, n_splits=n_splits, seed=seed, tie_break="abstain")
     label = model_name(model) + (" (out-of-fold)" if type(model).uses_dev_gold else "")
     mv = MajorityVote(cardinality=len(names)).fit(L)
+    covered = (L[dev] != ABSTAIN).any(axis=1)
     return Evaluation(
-        label_metrics(y, oof.proba, oof.pred, label_space=list(names), name=label),
+        label_metrics(y, oof.proba, oof.pred, label_space=list(names), name=label, covered=covered),
         label_metrics(y, mv.predict_proba(L[dev]), mv.predict(L[dev], tie_break="abstain"),
-                      label_space=list(names), name="MajorityVote"),
+                      label_space=list(names), name="MajorityVote", covered=covered),
         "dev", gold_hash, "abstain")
 
 
