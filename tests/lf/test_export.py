@@ -254,3 +254,12 @@ def test_class_names_in_a_notebook_with_a_workbench_and_unknown_names_refused(tm
         exec(compile("keyword_lf('kw', ['x'], 'Billing')", str(tmp_path / "cell3.py"), "exec"),
              {"keyword_lf": keyword_lf})
     assert keyword_lf("kw", ["x"], "spam").labels == (1,)  # this test module's own LABELS
+
+
+def test_export_of_a_fitted_model_of_a_custom_type_trusts_that_type_by_name(tmp_path):
+    from tests.lf.test_artefacts import Shouting
+
+    lf = model_score_lf("loud", Shouting().fit(TEXTS, None), thresholds={SPAM: 0.5})
+    path = export_module([lf], tmp_path / "loud.py")
+    assert "trusted=['tests.lf.test_artefacts.Shouting']" in path.read_text()  # visible in the module, reviewable
+    assert np.array_equal(apply_lfs(Registry.from_modules(path), frame()).values, apply_lfs([lf], frame()).values)
