@@ -243,10 +243,8 @@ def _provenance(vm: VoteMatrix, model: Any, gold_set: GoldSet | None, counts: di
 
 def _dependence(vm: VoteMatrix, aligned: AlignedGold | None, lf_split: str, k: int) -> list[Any]:
     """Dependent LFs of the votes, measured on the dev gold rows too when there are some."""
-    try:
-        from weaksup.dependence import find_dependent_lfs
-    except ImportError:  # the module arrives with issue 15
-        return []
+    from weaksup.dependence import find_dependent_lfs
+
     if vm.shape[1] < 2:
         return []
     dev: dict[str, Any] = {}
