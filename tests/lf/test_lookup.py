@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from weaksup import ABSTAIN, LabelSpace, lookup_lf
-from weaksup.errors import LabelSpaceError, LFDefinitionError
+from weaksup.errors import LFDefinitionError
 from weaksup.lf.batch import Batch
 from tests.lf.test_text import shared_literals  # noqa: E402
 
@@ -77,7 +77,7 @@ def test_table_files(tmp_path):
         lookup_lf("lex", good)
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("key,label\nx,eggs\n")
-    with pytest.raises(LabelSpaceError, match="unknown label 'eggs'"):
+    with pytest.raises(LFDefinitionError, match=r"LF 'lex': unknown class 'eggs'; the classes are \['ham', 'spam'\]"):
         lookup_lf("lex", unknown, label_space=SPACE)
 
 
@@ -108,3 +108,17 @@ def test_a_table_file_gives_the_same_version_wherever_the_project_sits(tmp_path)
     assert versions[0] == versions[1]
     path.write_text("key,label\nfree,0\n")
     assert lookup_lf("lex", path, by="tokens").version != versions[0]
+
+
+def test_class_names_in_a_table_resolve_through_the_modules_labels(tmp_path):
+    module = tmp_path / "names.py"
+    module.write_text("from weaksup import LabelSpace, lookup_lf\n"
+                      "LABELS = LabelSpace(['ham', 'spam'])\n"
+                      "authors = lookup_lf('authors', {'bot': 'spam', 'ann': 'ham'}, field='author')\n")
+    from weaksup import Registry
+
+    lf = Registry.from_modules(module)["authors"]
+    assert lf({"author": "bot"}) == 1 and lf({"author": "ann"}) == 0
+    assert lf.version == lookup_lf("authors", {"bot": 1, "ann": 0}, field="author").version
+    with pytest.raises(LFDefinitionError, match=r"unknown class 'spma'.*\['ham', 'spam'\]"):
+        lookup_lf("authors", {"bot": "spma"}, field="author", label_space=LabelSpace(["ham", "spam"]))

@@ -18,7 +18,7 @@ from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf._re2 import Translation, word_translation
 from weaksup.lf.core import LabelingFunction, field_value
-from weaksup.lf.identity import FrozenDict, check_label, check_name, short_hash
+from weaksup.lf.identity import FrozenDict, check_label, check_name, label_space_in_use, short_hash
 from weaksup.lf.source import Code, LFSource, call_source
 
 _TOKEN = re.compile(r"\w+")
@@ -66,14 +66,14 @@ def _read_table(path: Path, lf_name: str) -> dict[Any, Any]:
 def _resolve_labels(table: Mapping[Any, Any], label_space: LabelSpace | None, lf_name: str) -> dict[Any, int]:
     out = {}
     for key, label in table.items():
-        if isinstance(label, str):
+        if isinstance(label, str) and label_space is None:
+            label_space = label_space_in_use()[0]  # the module's LABELS (or its Workbench's label space)
             if label_space is None:
                 raise LFDefinitionError(
                     f"LF {lf_name!r}: the lookup table gives class name {label!r} for key {key!r}; "
                     "pass label_space=LabelSpace([...]) to map names to ids"
                 )
-            label = label_space.id(label)
-        out[key] = check_label(label, lf_name)
+        out[key] = check_label(label, lf_name, label_space)
     return out
 
 
