@@ -249,8 +249,8 @@ def test_class_names_in_a_notebook_with_a_workbench_and_unknown_names_refused(tm
                                                 r"classes are \['Billing', 'Hardware'\] \(from the label space of "
                                                 r"Workbench 'wb'"):
         exec(compile("keyword_lf('kw', ['x'], 'Hardwear')", str(tmp_path / "cell2.py"), "exec"), scope)
-    with pytest.raises(LFDefinitionError, match=r"'Billing' is a class name, but no label space is known here: "
-                                                r"define LABELS = LabelSpace"):
+    with pytest.raises(LFDefinitionError, match=r"'Billing' is a class name, but no label space is known here to map "
+                                                r"it to a class id: define LABELS = LabelSpace"):
         exec(compile("keyword_lf('kw', ['x'], 'Billing')", str(tmp_path / "cell3.py"), "exec"),
              {"keyword_lf": keyword_lf})
     assert keyword_lf("kw", ["x"], "spam").labels == (1,)  # this test module's own LABELS

@@ -125,9 +125,9 @@ def check_label(label: object, lf_name: str, label_space: LabelSpace | None = No
         space, where = (label_space, "the label_space given") if label_space is not None else label_space_in_use()
         if space is None:
             raise LFDefinitionError(
-                f"LF {lf_name!r}: label {label!r} is a class name, but no label space is known here: define "
-                f"LABELS = LabelSpace([...]) in the module or notebook that builds the LF (or build a Workbench "
-                f"there with label_space=[...]), or pass the class id, e.g. LABELS[{label!r}]")
+                f"LF {lf_name!r}: label {label!r} is a class name, but no label space is known here to map it to a "
+                f"class id: define LABELS = LabelSpace([...]) in the module or notebook that builds the LF (or build "
+                f"a Workbench there with label_space=[...]), or pass the id, e.g. LABELS[{label!r}]")
         if label not in space:
             close = difflib.get_close_matches(label, list(space), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
