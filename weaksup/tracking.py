@@ -14,7 +14,7 @@ What one run holds (see :func:`log_report`):
 - metrics (one batch): ``coverage``, ``overlap``, ``conflict``, ``abstain_rate``, ``mean_votes``, a run's
   references on the gold test rows (``final/<metric>``, ``reference/<name>/<metric>``: :func:`log_run`),
   ``lf/<name>/coverage|conflicts|emp_acc``, ``<split>/label_model/<metric>`` and
-  ``<split>/majority_vote/<metric>`` (accuracy, accuracy_covered, coverage, macro P/R/F1, Brier,
+  ``<split>/majority_vote/<metric>`` (accuracy, accuracy_voted, accuracy_no_votes, labelled, macro P/R/F1, Brier,
   ECE, per-class P/R/F1);
 - artifacts: ``lf_summary.json`` and ``metrics.json`` (MLflow tables), ``lf_manifest.json``,
   ``figures/*.png``, ``report.html``; the gold set as an evaluation dataset input with its hash as digest;

@@ -77,6 +77,7 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     temperature = getattr(labeler, "temperature_", None)
     info.update({"train_rows": int(getattr(labeler, "n_train_rows_", len(positions))), "dev_rows": int((y >= 0).sum()),
                  "temperature": None if temperature is None or not settings.calibrate else float(temperature),
+                 "label_model_weight": float(getattr(labeler, "lm_weight_", float("nan"))),
                  "model": "TF-IDF (words 1-2, chars 2-5) + logistic regression (weaksup.end_model)",
                  "fit_seconds": time.perf_counter() - started})
     return EndModel(labeler, info)

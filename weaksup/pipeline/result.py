@@ -84,7 +84,7 @@ class RunResult:
         if slow:
             lines.append(f"LFs past lfs.lf_timeout (rows abstained): {slow}")
         if self.metrics and self.gold is not None:
-            shown = ["accuracy", "accuracy_covered", "coverage", "macro_f1", "brier", "ece"]
+            shown = ["accuracy", "accuracy_voted", "accuracy_no_votes", "labelled", "macro_f1", "brier", "ece"]
             lines.append(f"label model on the gold {self.gold['split']} split ({self.gold['describe']}): "
                          + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics))
         lines += self.reference_lines()
@@ -132,8 +132,11 @@ def _end_note(info: dict[str, Any]) -> str:
         return f"end model: off ({info['skipped']})"
     calibrated = (f"calibrated on the dev gold (temperature {info['temperature']:.2f})"
                   if info.get("temperature") is not None else "not calibrated")
+    weight = info.get("label_model_weight")
+    combined = "" if weight is None else (f", label model weight {weight:.2f} on rows with votes" if weight > 0
+                                          else ", the end model alone labels every row (label model weight 0)")
     return (f"end model: trained on {info['train_rows']:,} rows ({info['dev_rows']:,} dev gold), "
-            f"{info['folds']} folds cross-fitted, {calibrated}")
+            f"{info['folds']} folds cross-fitted, {calibrated}{combined}")
 
 
 class Timer:

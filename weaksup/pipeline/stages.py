@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import pyarrow as pa
 from weaksup._io import atomic_path
 from weaksup.config import OUTPUT_FORMATS
 from weaksup.errors import DataError
-from weaksup.labels import LabelSpace
+from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.outputs import LABEL_SOURCES, LabelWriter
 from weaksup.pipeline.plan import RunPlan
@@ -155,6 +156,45 @@ def _labels_at(table: pa.Table, rows: np.ndarray, space: LabelSpace) -> tuple[np
     return labels, proba
 
 
+class NoVoteAbstention:
+    """Mixed into a fitted label model's class by :func:`abstaining`: no label on rows no LF voted on."""
+
+    def predict_proba(self, L: Any) -> np.ndarray:
+        proba = np.array(super().predict_proba(L), dtype=np.float64)  # type: ignore[misc]
+        proba[_silent(L)] = 1.0 / proba.shape[1]
+        return proba
+
+    def predict(self, L: Any, *, tie_break: str = "abstain") -> np.ndarray:
+        labels = np.array(super().predict(L, tie_break=tie_break), dtype=np.int64)  # type: ignore[misc]
+        labels[_silent(L)] = ABSTAIN
+        return labels
+
+
+def _silent(L: Any) -> np.ndarray:
+    votes = np.asarray(getattr(L, "values", L))
+    return np.asarray((votes == ABSTAIN).all(axis=1)) if votes.ndim == 2 and votes.shape[1] else np.ones(len(votes), bool)
+
+
+def abstaining(model: BaseLabelModel) -> BaseLabelModel:
+    """A copy of fitted ``model`` that labels only rows with a vote (``label_model.no_votes = "abstain"``): rows no
+    LF voted on get uniform probabilities and no label, as in the run's labels. Its class keeps the model's name
+    and settings, so the report names and describes the same model.
+
+    Examples
+    --------
+    >>> from weaksup.models import DawidSkene
+    >>> L = np.array([[0, 0], [1, -1], [-1, -1], [1, 1]] * 5)
+    >>> model = abstaining(DawidSkene(cardinality=2).fit(L))
+    >>> type(model).__name__, model.predict(L[:4]).tolist(), model.predict_proba(L[2:3]).tolist()
+    ('DawidSkene', [0, 1, -1, 1], [[0.5, 0.5]])
+    """
+    cls = type(model)
+    mixed = type(cls.__name__, (NoVoteAbstention, cls), {"__module__": cls.__module__, "__doc__": cls.__doc__})
+    clone: BaseLabelModel = object.__new__(mixed)
+    clone.__dict__.update(copy.copy(model.__dict__))
+    return clone
+
+
 def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
     """The gold set keyed by row position instead of row id (so millions of ids need not be held)."""
     frame = gold.frame.copy()
@@ -192,6 +232,8 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
         if config.input.text_column:
             data = gold_texts(plan, applied.gold_positions)
     extra = {} if references is None else {"references": references}
+    if config.label_model.no_votes == "abstain":  # scored as the run labels: no guess on rows without a vote
+        model = abstaining(model)
     report = plan.task.build_report(votes, lfs=plan.registry, gold=gold, model=model, data=data,
                                     split=config.gold.split, tie_break=config.label_model.tie_break,
                                     text_column=config.input.text_column or "text", id_column="row_id",
