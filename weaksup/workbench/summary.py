@@ -29,6 +29,11 @@ __all__ = ["WorkbenchSummary", "dev_evaluation", "dev_references", "fit_final_la
 
 logger = logging.getLogger(__name__)
 
+#: How to read the references table of the summary.
+REFERENCES_NOTE = ("references out of fold on the dev gold rows; label_model abstains on rows without a vote, as a run "
+                   "does by default (label_model.no_votes = \"abstain\"), and the final labels take those from the end "
+                   "model; supervised_on_dev is the end model's classifier trained on the dev gold alone")
+
 
 @dataclass(frozen=True)
 class WorkbenchSummary:
@@ -79,6 +84,7 @@ class WorkbenchSummary:
         if self.references is not None:
             lines += self.references.lines()[1:]
             lines.append(self.references.table().to_string(float_format=lambda v: f"{v:.3f}"))
+            lines.append(REFERENCES_NOTE)
         lines += [f"dependent LFs: {finding.message}" for finding in self.dependence]
         return lines
 
@@ -116,6 +122,7 @@ class WorkbenchSummary:
         if refs is not None:
             parts += [f"<p>{html.escape(line)}</p>" for line in refs.lines()[1:]]
             parts.append(html_table(refs.table().map(lambda v: f"{v:.3f}").reset_index()))
+            parts.append(f"<p>{html.escape(REFERENCES_NOTE)}</p>")
         parts += [f"<p>dependent LFs: {html.escape(str(finding.message))}</p>" for finding in self.dependence]
         parts += ["<h4>Rows no LF covers (sample)</h4>", html_table(self.uncovered, text_column=self.text_column),
                   "</div>"]
