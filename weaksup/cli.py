@@ -163,8 +163,10 @@ def run(
     fresh: bool = typer.Option(False, "--fresh", help="Ignore saved votes: recompute every chunk and LF."),
     progress: bool = _PROGRESS,
 ) -> None:
-    """Label a dataset: load, clean, apply the LFs, fit the label model, write one labeled row per input row,
-    route uncertain rows to review, evaluate on gold, write the report and log the run to MLflow."""
+    """Label a dataset: load, clean, apply the LFs, fit the label model and the end model, write one labeled row
+    per input row (with its label_source), route uncertain rows to review, compare the final labels with
+    majority vote, the label model and a classifier trained on the dev gold alone on the gold test rows, write
+    the report and log the run to MLflow."""
     from weaksup.config import load_config
     from weaksup.pipeline import run as run_pipeline
 

@@ -72,8 +72,10 @@ def run(config: RunConfig, *, resume: bool = False, fresh: bool = False, progres
 
     Set-up (:class:`RunPlan`: LFs, label space, gold set, label model, output folder) and the MLflow
     store are checked before any row is read. Then the stages: apply (votes saved chunk by chunk),
-    fit the label model, predict, route and write the labels, build the report (metrics on the gold
-    split), log the run to MLflow (``[mlflow]``), and write ``run.json``. MLflow's process-wide
+    fit the label model, fit the end model (``[end_model]``, :mod:`weaksup.pipeline.end_stage`), predict,
+    route and write the labels (with ``label_source``), compare the final labels with the references on
+    the gold test rows, build the report (metrics on the gold split), log the run to MLflow
+    (``[mlflow]``), and write ``run.json``. MLflow's process-wide
     tracking URI is left as it was.
 
     Parameters

@@ -120,7 +120,8 @@ class RunResult:
             lines.append(f"  ({self.references_note})")
         frame = pd.DataFrame({name: score.as_dict() for name, score in refs.scores.items()}).T
         frame = frame.rename(columns={"accuracy": "accuracy", "accuracy_voted": "acc. voted rows",
-                                      "accuracy_no_votes": "acc. no-vote rows", "labelled": "labelled"})
+                                      "accuracy_no_votes": "acc. no-vote rows", "labelled": "labelled",
+                                      "macro_recall": "macro recall"})
         table = frame.rename_axis("reference").to_string(float_format=lambda v: f"{v:.3f}")
         lines += [f"  {line}" for line in table.splitlines()]
         return lines
