@@ -92,6 +92,8 @@ def test_without_dev_gold_or_text_the_summary_says_why_the_baseline_is_missing()
     few = small_workbench(gold=gold.iloc[:3])
     assert few.summary().missing.startswith("only 3 dev gold rows: label at least 5")
     assert small_workbench(gold=gold).final_labels_missing() is None
+    quick = small_workbench(gold=gold).summary(references=False)
+    assert quick.references is None and quick.verdict.endswith("not computed (summary(references=False))")
 
 
 def test_the_final_labels_are_fitted_once_per_lf_set():

@@ -293,11 +293,11 @@ class Workbench:
         return self._fits.get(key, lambda: fit_final_labeler(template, texts, self.votes.values, self.y_dev,
                                                              n_folds=FINAL_FOLDS, seed=self.seed))
 
-    def summary(self, *, n_uncovered: int = 10) -> WorkbenchSummary:
+    def summary(self, *, n_uncovered: int = 10, references: bool = True) -> WorkbenchSummary:
         """The LF summary (``lf_summary`` columns, accuracy on dev gold), label model vs majority vote on dev,
         the references on dev (majority vote, the label model, ``supervised_on_dev``, the final labels; out of
         fold) with the verdict (or why it is missing), dependent LFs, and ``n_uncovered`` sample rows no LF
-        covers."""
+        covers. ``references=False`` skips fitting the final labels (seconds on a few thousand rows; cached)."""
         vm = self.votes
         stats = VoteStats.of(vm)  # once: the LF table, the rates and the uncovered rows all read it
         dev = self.y_dev != ABSTAIN
@@ -306,10 +306,12 @@ class Workbench:
         uncovered = np.flatnonzero(stats.n_voting == 0)
         evaluation = dev_evaluation(self._make_label_model(), vm.values, self.y_dev, self.class_names,
                                     gold_hash=self.gold_hash, seed=self.seed) if self._lfs else None
-        references, missing = None, self.final_labels_missing()
-        if missing is None:
+        refs, missing = None, self.final_labels_missing()
+        if not references:
+            missing = "not computed (summary(references=False))"
+        elif missing is None:
             try:
-                references = dev_references(self.final_labeler(), vm.values, self.y_dev, self.class_names)
+                refs = dev_references(self.final_labeler(), vm.values, self.y_dev, self.class_names)
             except WeakSupError as exc:  # say why in the summary rather than lose the rest of it
                 missing = f"the final labels could not be fitted: {exc}"
                 logger.warning("Workbench.summary: %s", missing)
@@ -319,7 +321,7 @@ class Workbench:
         return WorkbenchSummary(
             lfs=table, evaluation=evaluation, stats=stats.rates(),
             uncovered=self._rows.frame(self._rows.sample(uncovered, n_uncovered)), n_uncovered=len(uncovered),
-            text_column=self.text_column, references=references, missing=missing, dependence=list(dependence),
+            text_column=self.text_column, references=refs, missing=missing, dependence=list(dependence),
         )
 
     # ------------------------------------------------------------------ clusters
