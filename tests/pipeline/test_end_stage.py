@@ -155,3 +155,28 @@ def test_bad_end_model_keys_exit_2_naming_the_key(project, capsys, override, key
         main(["run", str(write_config(project)), "--set", override, "--no-progress"])
     err = capsys.readouterr().err
     assert info.value.code == 2 and key in err, err
+
+
+@pytest.mark.slow
+def test_a_sample_of_rows_without_gold_trains_the_end_model_and_every_row_is_labeled(project, youtube):
+    result = run_config(write_config(project, label_model={"name": "DawidSkene"},
+                                     end_model={"enabled": True, "folds": 2, "train_rows": 400}))
+    labels = pd.read_parquet(result.labels_path)
+    assert labels["row_id"].tolist() == youtube["row_id"].tolist()
+    assert labels["label"].notna().all() and labels["label_source"].notna().all()
+    assert (labels.loc[labels["n_votes"] == 0, "label_source"] == "end_model").all()
+    assert result.end_model["dev_rows"] == 0 and result.end_model["train_rows"] <= 400
+    assert "not calibrated" in result.summary() and "references: no gold set (gold.path)" in result.summary()
+
+
+def test_fewer_dev_gold_rows_than_folds_is_a_config_error_naming_the_key(project, youtube, capsys):
+    from weaksup.cli import main
+
+    rows = youtube.loc[youtube["split"] != "unlabeled", ["row_id", "label", "split"]]
+    rows = pd.concat([rows[rows["split"] == "test"], rows[rows["split"] == "dev"].head(2)])
+    write_gold(rows, project / "gold", task="yt", label_space=["ham", "spam"])
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(write_config(project, gold={"path": "gold"}, end_model={"enabled": True})), "--no-progress"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "end_model.folds" in err and "2 dev gold rows" in err, err
+    assert not (project / "out" / "labels.parquet").exists()  # nothing half-written

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from weaksup.errors import ConfigError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.plan import RunPlan
@@ -73,8 +74,13 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     labeler = FinalLabeler(label_model_template(plan), n_folds=settings.folds, seed=config.label_model.seed,
                            calibrate=settings.calibrate)
     logger.info("fitting the end model on %d rows (%d dev gold)", len(positions), int((y >= 0).sum()))
-    labeler.fit(texts, applied.values[positions], positions, y)
-    temperature = getattr(labeler, "temperature_", None)
+    try:
+        labeler.fit(texts, applied.values[positions], positions, y)
+    except ParameterError as exc:  # e.g. fewer dev gold rows than folds: the config's keys are the fix
+        raise ConfigError(f"{config.source}: [end_model] (folds = {settings.folds}, train_rows = "
+                          f"{settings.train_rows}): {exc}; change end_model.folds, or set end_model.enabled = false"
+                          ) from None
+    temperature = getattr(labeler, "temperature_", None) if (y >= 0).any() else None  # (nothing to calibrate on)
     info.update({"train_rows": int(getattr(labeler, "n_train_rows_", len(positions))), "dev_rows": int((y >= 0).sum()),
                  "temperature": None if temperature is None or not settings.calibrate else float(temperature),
                  "label_model_weight": float(getattr(labeler, "lm_weight_", float("nan"))),

@@ -132,7 +132,8 @@ def _end_note(info: dict[str, Any]) -> str:
     if "skipped" in info:
         return f"end model: off ({info['skipped']})"
     calibrated = (f"calibrated on the dev gold (temperature {info['temperature']:.2f})"
-                  if info.get("temperature") is not None else "not calibrated")
+                  if info.get("temperature") is not None else
+                  "not calibrated (no dev gold)" if not info.get("dev_rows") else "not calibrated (end_model.calibrate)")
     weight = info.get("label_model_weight")
     combined = "" if weight is None else (f", label model weight {weight:.2f} on rows with votes" if weight > 0
                                           else ", the end model alone labels every row (label model weight 0)")
