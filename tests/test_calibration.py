@@ -57,3 +57,14 @@ def test_bad_input_is_refused_with_the_fix():
         fit_temperature([[0.5, 0.5]], [2])
     with pytest.raises(ParameterError, match="NaN"):
         fit_temperature([[np.nan, 0.5]], [0])
+
+
+def test_a_small_all_right_sample_does_not_drive_the_temperature_to_zero():
+    proba = np.array([[0.8, 0.2], [0.3, 0.7], [0.9, 0.1], [0.25, 0.75]] * 5)
+    y = np.array([0, 1, 0, 1] * 5)
+    plain = fit_temperature(proba, y, smooth=False)
+    smoothed = fit_temperature(proba, y)
+    assert plain < 0.05  # the plain likelihood sharpens without limit
+    assert 0.2 < smoothed < 1.0
+    top = apply_temperature(proba, smoothed).max(axis=1)
+    assert 0.93 < top.mean() < 0.97  # about Platt's 21 / 22: 20 right answers out of 20 do not mean certainty

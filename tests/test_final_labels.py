@@ -142,3 +142,29 @@ def test_youtube_final_labels_beat_both_references_at_50_dev_rows(youtube, youtu
            "supervised_on_dev": final.baseline_.predict(texts[test])}
     acc = {name: float((pred == label[test]).mean()) for name, pred in acc.items()}
     assert acc["final"] > max(acc["label_model"], acc["supervised_on_dev"]), acc
+
+
+def test_the_label_model_counts_only_when_dev_shows_it_helps_beyond_noise():
+    from weaksup.final import choose_lm_weight
+
+    y = np.array([0, 1, 0, 1] * 10)
+    end = np.array([[0.6, 0.4], [0.4, 0.6], [0.45, 0.55], [0.5, 0.5]] * 10)
+    good_lm = np.array([[0.9, 0.1], [0.1, 0.9], [0.8, 0.2], [0.2, 0.8]] * 10)
+    weight, scores = choose_lm_weight(good_lm, end, np.ones(40, bool), y, (0.0, 0.5, 1.0))
+    assert weight > 0 and scores[weight] < scores[0.0]
+    # a label model barely different from the end model: the difference is noise, the end model alone is kept
+    close_lm = np.clip(end + np.array([[0.01, -0.01], [-0.02, 0.02], [-0.01, 0.01], [0.01, -0.01]] * 10), 0, 1)
+    weight, scores = choose_lm_weight(close_lm, end, np.ones(40, bool), y, (0.0, 0.5, 1.0))
+    assert weight == 0.0 and min(scores.values()) <= scores[0.0]
+    # rows without a vote never take the label model
+    assert weight == choose_lm_weight(good_lm, end, np.zeros(40, bool), y, (0.0, 1.0))[0]
+
+
+def test_self_training_learns_the_rows_no_lf_votes_on():
+    texts, L, y, y_true = synthetic(seed=5, n=300)
+    pos = np.arange(300)
+    once = FinalLabeler(DevNaiveBayes(3), n_folds=3, self_train=False).fit(texts, L, pos, y)
+    twice = FinalLabeler(DevNaiveBayes(3), n_folds=3).fit(texts, L, pos, y)
+    unvoted = (L == ABSTAIN).all(axis=1) & (y < 0)
+    assert unvoted.sum() > 10 and twice.n_train_rows_ > once.n_train_rows_
+    assert not np.allclose(twice.predict_proba(texts, L, pos)[unvoted], once.predict_proba(texts, L, pos)[unvoted])

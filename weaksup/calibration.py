@@ -3,7 +3,10 @@
 A model's probabilities ``p`` become ``softmax(log(p) / T)``: ``T > 1`` flattens them (an overconfident model),
 ``T < 1`` sharpens them, and the ranking of the classes in each row never changes (so neither does accuracy).
 ``T`` is fitted by minimising the negative log-likelihood of gold labels the model did not learn from (the
-out-of-fold dev predictions of :class:`weaksup.final_labels.FinalLabeler`). The expected calibration error
+out-of-fold dev predictions of :class:`weaksup.final_labels.FinalLabeler`), against Platt's smoothed targets
+(the gold class ``(n + 1) / (n + 2)``, the others share ``1 / (n + 2)``): with a few dozen gold rows all predicted
+right, the plain likelihood would sharpen without limit (``T -> 0``, every confidence 1.0); the smoothed one
+stops where ``n`` right answers out of ``n`` stop being evidence of anything sharper. The expected calibration error
 stays :func:`weaksup.evaluate.expected_calibration_error`.
 """
 
@@ -68,7 +71,7 @@ def apply_temperature(proba: object, temperature: float) -> np.ndarray:
     return _scaled(np.log(np.clip(arr, EPS, 1.0)), float(temperature))
 
 
-def fit_temperature(proba: object, y: object) -> float:
+def fit_temperature(proba: object, y: object, *, smooth: bool = True) -> float:
     """The temperature ``T`` minimising the negative log-likelihood of ``softmax(log(proba) / T)`` on ``y``.
 
     Parameters
@@ -77,6 +80,10 @@ def fit_temperature(proba: object, y: object) -> float:
         Probabilities from a model that never learned from these rows' labels (out-of-fold).
     y : array of int, shape (n,)
         Gold class ids; rows with ``y < 0`` (no gold) are ignored.
+    smooth : bool, default True
+        Platt's targets: the gold class counts ``(n + 1) / (n + 2)`` and the other classes share ``1 / (n + 2)``
+        (``n`` rows with gold), so that a small, all-right sample cannot drive ``T`` to 0. ``False``: the plain
+        likelihood of the gold class.
 
     Returns
     -------
@@ -109,13 +116,16 @@ def fit_temperature(proba: object, y: object) -> float:
         return 1.0
     log_p = np.log(np.clip(arr[keep], EPS, 1.0))
     target = labels[keep]
-    rows = np.arange(len(target))
+    n, k = len(target), arr.shape[1]
+    other = 1.0 / (n + 2) / (k - 1) if smooth else 0.0
+    weights = np.full((n, k), other)
+    weights[np.arange(n), target] = 1.0 - other * (k - 1)
 
     def nll(log_t: float) -> float:
         z = log_p / np.exp(log_t)
         z -= z.max(axis=1, keepdims=True)
-        log_norm = np.log(np.exp(z).sum(axis=1))
-        return float((log_norm - z[rows, target]).mean())
+        log_q = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-(weights * log_q).sum(axis=1).mean())
 
     result = minimize_scalar(nll, bounds=LOG_T_BOUNDS, method="bounded", options={"xatol": 1e-4})
     return float(np.exp(result.x))

@@ -20,7 +20,7 @@ from weaksup.labels import ABSTAIN
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["class_proba", "default_end_model", "end_model_rows", "take_rows", "train_end_model"]
+__all__ = ["class_proba", "default_end_model", "end_model_rows", "n_rows", "take_rows", "train_end_model"]
 
 #: ``sample_weight`` policies of :func:`train_end_model`.
 WEIGHTS = ("confidence", "proba", None)
@@ -46,8 +46,22 @@ def default_end_model(seed: int = 0, *, C: float = 10.0) -> Any:
                      ("classifier", LogisticRegression(C=C, max_iter=3000, random_state=seed))])
 
 
+def n_rows(features: Any) -> int:
+    """The number of rows of ``features``: a sequence, array, Series, DataFrame or sparse matrix.
+
+    Examples
+    --------
+    >>> from scipy.sparse import csr_matrix
+    >>> n_rows(csr_matrix((3, 5))), n_rows(["a", "b"])
+    (3, 2)
+    """
+    shape = getattr(features, "shape", None)
+    return int(shape[0]) if shape is not None and len(shape) else len(features)
+
+
 def take_rows(features: Any, rows: np.ndarray) -> Any:
-    """The ``rows`` (integer positions or a boolean mask) of ``features``: a sequence, array, Series or DataFrame.
+    """The ``rows`` (integer positions or a boolean mask) of ``features``: a sequence, array, Series, DataFrame or
+    sparse matrix.
 
     Examples
     --------
@@ -56,6 +70,8 @@ def take_rows(features: Any, rows: np.ndarray) -> Any:
     """
     if isinstance(features, (pd.DataFrame, pd.Series)):
         return features.iloc[rows]
+    if hasattr(features, "tocsr"):  # a scipy sparse matrix
+        return features.tocsr()[rows]
     if isinstance(features, np.ndarray):
         return features[rows]
     return np.asarray(features, dtype=object)[rows]
@@ -193,8 +209,8 @@ def train_end_model(
             raise EndModelError(f"the default end model reads one text column; got a DataFrame with columns "
                              f"{list(X.columns)}: pass features=df['text'], or your own model=")
         X = X.iloc[:, 0].to_numpy() if model is None else X
-    if len(X) != n:
-        raise EndModelError(f"features has {len(X)} rows but probabilistic_labels has {n}; they must be aligned")
+    if n_rows(X) != n:
+        raise EndModelError(f"features has {n_rows(X)} rows but probabilistic_labels has {n}; they must be aligned")
     confidence = proba.max(axis=1)
     if min_confidence is not None:
         keep &= confidence >= min_confidence
@@ -230,7 +246,7 @@ def train_end_model(
         raise EndModelError(f"the end model needs training rows of at least two classes; the {len(rows)} labelled rows "
                          f"are all of class {classes.tolist()}: write LFs for the other classes first")
     estimator = clone(model) if model is not None else default_end_model(seed)
-    X_train = X.iloc[rows_x] if isinstance(X, pd.DataFrame) else np.asarray(X, dtype=object)[rows_x]
+    X_train = take_rows(X, rows_x)
     fit_params = {}
     if w is not None:
         last = estimator.steps[-1][0] if hasattr(estimator, "steps") else None

@@ -5,14 +5,16 @@ Every row belongs to one of ``n_folds`` folds, a stable function of its position
 fold never depends on its label). For fold ``f`` a copy of the label model is fitted on the other folds' votes
 (and their dev gold, when it learns from gold), and an end model (:func:`weaksup.end_model.default_end_model`
 unless told otherwise) is trained on the other folds' rows: the label model's weak labels of the rows some LF
-voted on (weighted by confidence) and the dev gold rows (weighted so that they are not drowned). Fold ``f``'s
+voted on (weighted by confidence) and the dev gold rows (weighted so that they are not drowned); then trained
+again with its own labels of the other folds' rows no LF votes on (self-training). Fold ``f``'s
 rows are labeled by those two models only: no row's label comes from a model that saw it, neither its weak
 label nor its gold label. So the dev rows get honest out-of-fold probabilities from the label model, the end model, the supervised-on-dev reference
 (:func:`weaksup.baseline.supervised_on_dev`) and majority vote, and everything left to choose is chosen on them:
 
 * on rows with at least one vote, how much the label model counts beside the end model (``lm_weight_``: the
   final log-probabilities are ``(1 - w) log p_end + w log p_label_model``; ``w = 0`` is the end model alone),
-  the grid value with the smallest dev log-loss;
+  the smallest grid value whose dev log-loss is within one standard error of the best (the one-standard-error
+  rule: the label model counts only when dev shows it helps beyond the noise of a few dozen rows);
 * rows without a vote are labeled by the end model;
 * a temperature (:func:`weaksup.calibration.fit_temperature`) fitted on the dev out-of-fold final probabilities.
 
@@ -28,9 +30,10 @@ from typing import Any, Self
 import numpy as np
 
 from weaksup.baseline import SupervisedBaseline, supervised_on_dev
-from weaksup.calibration import EPS, apply_temperature, fit_temperature
-from weaksup.end_model import class_proba, take_rows, train_end_model
+from weaksup.calibration import apply_temperature, fit_temperature
+from weaksup.end_model import class_proba, default_end_model, n_rows, take_rows, train_end_model
 from weaksup.errors import EndModelError, ParameterError
+from weaksup.final.folds import choose_lm_weight, combine, dealt_folds, row_folds
 from weaksup.labels import ABSTAIN
 from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import fit_label_model
@@ -48,74 +51,6 @@ LM_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 LM_WEIGHT_WITHOUT_DEV = 0.5
 #: Rows predicted at a time by :meth:`FinalLabeler.predict_proba`.
 CHUNK_ROWS = 50_000
-
-_GOLDEN = 0x9E3779B97F4A7C15
-
-
-def row_folds(positions: Any, n_folds: int, seed: int = 0) -> np.ndarray:
-    """The fold ``0..n_folds-1`` of each row: a hash (splitmix64) of its position and the seed.
-
-    Examples
-    --------
-    >>> row_folds([0, 1, 2, 3, 4, 5], 3, seed=0).tolist() == row_folds([0, 1, 2, 3, 4, 5], 3, seed=0).tolist()
-    True
-    >>> round(row_folds(np.arange(30000), 3).tolist().count(0) / 1000)
-    10
-    """
-    x = np.asarray(positions, dtype=np.int64).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        z = x + np.uint64((seed + 1) * _GOLDEN % 2**64)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    folds: np.ndarray = (z % np.uint64(n_folds)).astype(np.int64)
-    return folds
-
-
-def dealt_folds(positions: Any, n_folds: int, seed: int = 0) -> np.ndarray:
-    """Folds of a few rows (the dev gold rows): in the order of their position hash, dealt out in turn.
-
-    Every fold gets ``len // n_folds`` or one more row, and a row's fold never depends on its label.
-
-    Examples
-    --------
-    >>> np.bincount(dealt_folds(np.arange(100, 120), 5)).tolist()
-    [4, 4, 4, 4, 4]
-    """
-    pos = np.asarray(positions, dtype=np.int64)
-    z = row_folds(pos, 2**62, seed)  # the hash itself, folded into 0..2^62-1
-    folds = np.empty(len(pos), dtype=np.int64)
-    folds[np.lexsort((pos, z))] = np.arange(len(pos)) % n_folds
-    return folds
-
-
-def combine(lm_proba: np.ndarray, end_proba: np.ndarray, covered: np.ndarray, lm_weight: float) -> np.ndarray:
-    """``(1 - w) log p_end + w log p_lm`` on covered rows, ``p_end`` elsewhere, renormalised.
-
-    Examples
-    --------
-    >>> combine(np.array([[0.9, 0.1]]), np.array([[0.5, 0.5]]), np.array([True]), 0.5).round(2).tolist()
-    [[0.75, 0.25]]
-    """
-    log_end = np.log(np.clip(end_proba, EPS, 1.0))
-    log_lm = np.log(np.clip(lm_proba, EPS, 1.0))
-    z = np.where(covered[:, None], (1.0 - lm_weight) * log_end + lm_weight * log_lm, log_end)
-    z -= z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    out: np.ndarray = e / e.sum(axis=1, keepdims=True)
-    return out
-
-
-def log_loss(proba: np.ndarray, y: np.ndarray) -> float:
-    """Mean negative log-likelihood of the gold class ids ``y``.
-
-    Examples
-    --------
-    >>> round(log_loss(np.array([[0.5, 0.5]]), np.array([1])), 3)
-    0.693
-    """
-    return float(-np.log(np.clip(proba[np.arange(len(y)), y], EPS, 1.0)).mean())
-
 
 class FinalLabeler:
     """Cross-fitted final labels from a label model and an end model, combined and calibrated on dev.
@@ -136,6 +71,10 @@ class FinalLabeler:
     dev_weight : float, optional
         The sample weight of a dev gold row in the end model's training; by default
         ``max(1, n_weak / (4 n_dev))`` so that the gold rows count for at least a fifth of the training.
+    self_train : bool, default True
+        Train each fold's end model twice: the second time also on its own labels of the rows no LF votes on
+        (weighted by confidence above chance, like the weak labels), so that it learns the part of the data the
+        LFs miss.
 
     Examples
     --------
@@ -153,7 +92,7 @@ class FinalLabeler:
 
     def __init__(self, label_model: BaseLabelModel, *, end_model: Any = None, n_folds: int = 5, seed: int = 0,
                  calibrate: bool = True, lm_weights: tuple[float, ...] = LM_WEIGHTS,
-                 dev_weight: float | None = None) -> None:
+                 dev_weight: float | None = None, self_train: bool = True) -> None:
         self.label_model = label_model
         self.end_model = end_model
         self.n_folds = n_folds
@@ -161,6 +100,7 @@ class FinalLabeler:
         self.calibrate = calibrate
         self.lm_weights = lm_weights
         self.dev_weight = dev_weight
+        self.self_train = self_train
 
     # -- checks ---------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -187,10 +127,34 @@ class FinalLabeler:
         if pos.shape != (len(votes),) or (len(pos) and not np.issubdtype(pos.dtype, np.integer)):
             raise EndModelError(f"FinalLabeler.{where}: positions must be one int row position per row of L "
                                 f"({len(votes)}); got dtype {pos.dtype} and shape {pos.shape}")
-        if len(features) != len(votes):
-            raise EndModelError(f"FinalLabeler.{where}: features has {len(features)} rows but L has {len(votes)}; "
+        if n_rows(features) != len(votes):
+            raise EndModelError(f"FinalLabeler.{where}: features has {n_rows(features)} rows but L has {len(votes)}; "
                                 "pass the features and votes of the same rows, in the same order")
         return votes, pos.astype(np.int64)
+
+    def _shared_features(self, features: Any) -> tuple[Any, Any, Any]:
+        """``(inputs, classifier, vectorizer)``: the default end model's TF-IDF is fitted once on every row's text
+        (it learns no label) and only its classifier per fold; a custom end model is trained whole per fold."""
+        if self.end_model is not None:
+            return features, self.end_model, None
+        template = default_end_model(int(self.seed))
+        vectorizer = template.steps[0][1]
+        return vectorizer.fit_transform(take_rows(features, np.arange(n_rows(features)))), template.steps[-1][1], \
+            vectorizer
+
+    def _training_labels(self, weak: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The end model's training labels and weights: the label model's most probable class weighted by its
+        confidence above chance on rows without gold, the gold class weighted by the dev weight on the others."""
+        k = self.cardinality_
+        proba = weak.copy()
+        conf = proba.max(axis=1) if len(proba) else np.zeros(0)
+        weight = (conf - 1.0 / k) / (1.0 - 1.0 / k)
+        is_gold = gold >= 0
+        n_dev, n_weak = int(is_gold.sum()), int((~is_gold & (weight > 0)).sum())
+        dev_w = float(self.dev_weight) if self.dev_weight is not None else max(1.0, n_weak / (4.0 * max(n_dev, 1)))
+        proba[is_gold] = np.eye(k)[gold[is_gold]]
+        weight[is_gold] = dev_w
+        return proba, weight
 
     def _fresh_label_model(self) -> BaseLabelModel:
         return type(self.label_model)(**self.label_model.get_params(deep=False))
@@ -250,35 +214,39 @@ class FinalLabeler:
         covered = (votes != ABSTAIN).any(axis=1)
         is_gold = gold >= 0
         self.fold_models_: list[tuple[BaseLabelModel, Any]] = []
+        inputs, classifier, vectorizer = self._shared_features(features)
         lm_oof = np.zeros((len(votes), k))
         end_oof = np.zeros((len(votes), k))
         n_train = 0
         for f in tqdm(range(n_folds), desc="final labels: folds", leave=False):
             train = folds != f
-            held = ~train
+            held = np.flatnonzero(~train)
             lm = fit_label_model(self._fresh_label_model(), votes[train], L_dev=votes[train & is_gold],
                                  y_dev=gold[train & is_gold])
-            weak = train & covered & ~is_gold
-            rows = np.flatnonzero(weak | (train & is_gold))
-            proba = np.zeros((len(rows), k))
-            proba[:, :] = lm.predict_proba(votes[rows]) if len(rows) else proba
-            conf = proba.max(axis=1)
-            weight = (conf - 1.0 / k) / (1.0 - 1.0 / k)
-            row_gold = is_gold[rows]
-            n_dev, n_weak = int(row_gold.sum()), int((~row_gold & (weight > 0)).sum())
-            dev_w = float(self.dev_weight) if self.dev_weight is not None else max(1.0, n_weak / (4.0 * max(n_dev, 1)))
-            proba[row_gold] = np.eye(k)[gold[rows][row_gold]]
-            weight[row_gold] = dev_w
+            rows = np.flatnonzero((train & covered & ~is_gold) | (train & is_gold))
+            proba, weight = self._training_labels(lm.predict_proba(votes[rows]), gold[rows])
             try:
-                end = train_end_model(take_rows(features, rows), proba, sample_weight=weight, model=self.end_model,
+                end = train_end_model(take_rows(inputs, rows), proba, sample_weight=weight, model=classifier,
                                       seed=int(self.seed))
+                unvoted = np.flatnonzero(train & ~covered & ~is_gold)
+                if self.self_train and len(unvoted):  # a second round: the end model's own labels of no-vote rows
+                    pseudo, pseudo_w = self._training_labels(class_proba(end, take_rows(inputs, unvoted), k),
+                                                             gold[unvoted])
+                    rows = np.concatenate([rows, unvoted])
+                    proba, weight = np.vstack([proba, pseudo]), np.concatenate([weight, pseudo_w])
+                    end = train_end_model(take_rows(inputs, rows), proba, sample_weight=weight, model=classifier,
+                                          seed=int(self.seed))
             except EndModelError as exc:
                 raise EndModelError(f"FinalLabeler.fit, fold {f} of {n_folds}: {exc}") from exc
             n_train = max(n_train, len(rows))
-            self.fold_models_.append((lm, end))
-            if held.any():
+            if len(held):
                 lm_oof[held] = lm.predict_proba(votes[held])
-                end_oof[held] = class_proba(end, take_rows(features, np.flatnonzero(held)), k)
+                end_oof[held] = class_proba(end, take_rows(inputs, held), k)
+            if vectorizer is not None:
+                from sklearn.pipeline import Pipeline
+
+                end = Pipeline([("tfidf", vectorizer), ("classifier", end)])
+            self.fold_models_.append((lm, end))
         self.n_train_rows_ = n_train
         self.label_model_ = fit_label_model(self._fresh_label_model(), votes, L_dev=votes[dev], y_dev=gold[dev])
         self._choose(votes, gold, dev, covered, lm_oof, end_oof, features)
@@ -297,14 +265,9 @@ class FinalLabeler:
             self.dev_scores_: dict[float, float] = {}
             return
         y_dev = self.dev_y_
-        scores: dict[float, float] = {}
-        for w in self.lm_weights:
-            p = combine(lm_oof[dev], end_oof[dev], covered[dev], float(w))
-            if self.calibrate:
-                p = apply_temperature(p, fit_temperature(p, y_dev))
-            scores[float(w)] = log_loss(p, y_dev)
-        self.dev_scores_ = scores
-        self.lm_weight_ = min(scores, key=lambda w: (scores[w], w))
+        self.lm_weight_, self.dev_scores_ = choose_lm_weight(lm_oof[dev], end_oof[dev], covered[dev], y_dev,
+                                                             self.lm_weights, calibrate=self.calibrate)
+        scores = self.dev_scores_
         final = combine(lm_oof[dev], end_oof[dev], covered[dev], self.lm_weight_)
         if self.calibrate:
             self.temperature_ = fit_temperature(final, y_dev)

@@ -1,0 +1,171 @@
+"""Earn its keep: do the final labels beat both the label model and a classifier trained on the dev gold alone?
+
+For the shipped YouTube example and the raw UCI SMS Spam Collection (``benchmarks/tasks/sms.py``, LFs written on
+dev only), at dev sizes 20, 50, 100 and all, the user's dev gold is a seeded random subsample of the dev split
+(``numpy.random.default_rng(repeat)``; "all" is the whole split, once). Side by side on the test gold split, which
+nothing here is fitted, tuned or chosen on:
+
+* ``majority_vote``: the LFs' majority vote (ties and rows without a vote abstain; abstain counts as wrong);
+* ``label_model``: weaksup's default label model fitted on every row's votes with the dev subsample's gold;
+* ``supervised_on_dev``: the end model's classifier (TF-IDF words 1-2 + chars 2-5, logistic regression) trained
+  on the dev subsample alone (:func:`weaksup.supervised_on_dev`);
+* ``final``: :class:`weaksup.FinalLabeler` with its defaults (cross-fitted label model + end model trained on the
+  weak labels of the voted rows and the dev subsample, combined and temperature-calibrated on the dev rows'
+  out-of-fold predictions), fitted on every row (test rows carry no gold); ``final_ece`` is its test ECE.
+
+Every value is test accuracy (a fraction), the mean over the repeats. Targets (issue 15): final >= max(supervised,
+label model) + 1 point at every dev size on both tasks; final >= supervised + 5 points at 50 dev rows; final ECE
+<= 0.05.
+
+    python benchmarks/earn_its_keep.py [--tasks youtube sms] [--repeats 5] [--sizes 20 50 100 all] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # small fits: threads only fight each other (before numpy loads)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, NamedTuple  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from weaksup import FinalLabeler, Registry, apply_lfs, default_label_model, load_gold  # noqa: E402
+from weaksup.evaluate import expected_calibration_error  # noqa: E402
+from weaksup.labels import ABSTAIN  # noqa: E402
+from weaksup.models import MajorityVote  # noqa: E402
+
+SIZES = ("20", "50", "100", "all")
+METHODS = ("majority_vote", "label_model", "supervised_on_dev", "final")
+
+
+class Task(NamedTuple):
+    """A text task: texts, votes, and the gold class ids of the dev and test splits (-1 elsewhere)."""
+
+    texts: np.ndarray
+    L: np.ndarray
+    y_dev: np.ndarray
+    y_test: np.ndarray
+    k: int
+
+
+def load_youtube() -> Task:
+    """The shipped example: 1,956 comments, its LF module, the gold set's dev (286) and test (290) splits."""
+    from weaksup.datasets.examples import load_youtube_spam
+
+    data = load_youtube_spam()
+    registry = Registry.from_modules("labeling_functions.youtube_spam")
+    gold = load_gold(REPO / "gold_sets" / "youtube_spam", row_ids=data["row_id"], label_space=registry.label_space)
+    votes = apply_lfs(registry, data, id_column="row_id")
+    return Task(data["text"].to_numpy(dtype=object), votes.values, gold.y(votes.row_ids, split="dev"),
+                gold.y(votes.row_ids, split="test"), len(registry.label_space))
+
+
+def load_sms() -> Task:
+    """The raw UCI SMS collection (benchmarks/tasks/sms.py): 5,574 messages, LFs written on dev only."""
+    from benchmarks.tasks.sms import load
+
+    data, gold, space = load()
+    registry = Registry.from_modules("benchmarks.tasks.sms_lfs")
+    votes = apply_lfs(registry, data, id_column="row_id")
+    return Task(data["text"].to_numpy(dtype=object), votes.values, gold.y(votes.row_ids, split="dev"),
+                gold.y(votes.row_ids, split="test"), len(space))
+
+
+LOADERS = {"youtube": load_youtube, "sms": load_sms}
+
+
+def one_run(task: Task, dev: np.ndarray, test: np.ndarray, **final_kwargs: Any) -> dict[str, float]:
+    """Test accuracy of the four label sources, and the final labels' test ECE, for one dev subsample."""
+    y = np.full(len(task.L), -1, dtype=np.int64)
+    y[dev] = task.y_dev[dev]
+    positions = np.arange(len(task.L))
+    final = FinalLabeler(default_label_model(task.k), **final_kwargs).fit(task.texts, task.L, positions, y)
+    truth = task.y_test[test]
+    proba = final.predict_proba(task.texts[test], task.L[test], positions[test])
+    majority = MajorityVote(cardinality=task.k).fit(task.L).predict(task.L[test], tie_break="abstain")
+    assert final.baseline_ is not None
+    preds = {"majority_vote": majority, "label_model": final.label_model_.predict(task.L[test]),
+             "supervised_on_dev": final.baseline_.predict(task.texts[test]), "final": proba.argmax(axis=1)}
+    out = {name: float((pred == truth).mean()) for name, pred in preds.items()}
+    out["final_ece"] = expected_calibration_error(truth, proba)
+    out["lm_weight"], out["temperature"] = final.lm_weight_, final.temperature_
+    return out
+
+
+def run_task(task: Task, sizes: tuple[str, ...], repeats: int, **final_kwargs: Any) -> dict[str, dict[str, Any]]:
+    """``{size: {method: mean test accuracy, "final_ece": ..., "runs": [...]}}``."""
+    dev_all = np.flatnonzero(task.y_dev != ABSTAIN)
+    test = np.flatnonzero(task.y_test != ABSTAIN)
+    results: dict[str, dict[str, Any]] = {}
+    for size in sizes:
+        runs = []
+        for rep in range(1 if size == "all" else repeats):
+            dev = dev_all if size == "all" else np.sort(np.random.default_rng(rep).choice(dev_all, int(size),
+                                                                                            replace=False))
+            runs.append(one_run(task, dev, test, **final_kwargs))
+        results[size] = {key: float(np.mean([r[key] for r in runs])) for key in (*METHODS, "final_ece")}
+        results[size]["runs"] = runs
+    return results
+
+
+def print_table(name: str, results: dict[str, dict[str, Any]]) -> list[str]:
+    """Print one task's table and margins; returns the targets it misses."""
+    missed = []
+    print(f"\n{name}: test accuracy (mean over repeats; min-max of final), final ECE, margins in points")
+    print(f"{'dev':>5} {'majority':>9} {'label_m':>8} {'sup_dev':>8} {'final':>7} {'(min-max)':>13} {'ECE':>6} "
+          f"{'vs max':>7} {'vs sup':>7}  lm_w / T")
+    for size, r in results.items():
+        finals = [run["final"] for run in r["runs"]]
+        vs_max = 100 * (r["final"] - max(r["supervised_on_dev"], r["label_model"]))
+        vs_sup = 100 * (r["final"] - r["supervised_on_dev"])
+        choices = " ".join(f"{run['lm_weight']:.2g}/{run['temperature']:.2f}" for run in r["runs"])
+        print(f"{size:>5} {r['majority_vote']:>9.3f} {r['label_model']:>8.3f} {r['supervised_on_dev']:>8.3f} "
+              f"{r['final']:>7.3f} {min(finals):>6.3f}-{max(finals):.3f} {r['final_ece']:>6.3f} {vs_max:>+7.1f} "
+              f"{vs_sup:>+7.1f}  {choices}")
+        if vs_max < 1.0:
+            missed.append(f"{name} dev {size}: final only {vs_max:+.1f} points over max(supervised, label model)")
+        if size == "50" and vs_sup < 5.0:
+            missed.append(f"{name} dev 50: final only {vs_sup:+.1f} points over supervised-on-dev (target +5)")
+        if r["final_ece"] > 0.05:
+            missed.append(f"{name} dev {size}: final ECE {r['final_ece']:.3f} > 0.05")
+    return missed
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", nargs="+", default=list(LOADERS), choices=list(LOADERS))
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--repeats", type=int, default=5, help="dev subsamples per size (default 5)")
+    parser.add_argument("--json", help="also write {task: {dev_size: {method: accuracy, final_ece}}} here")
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)
+    os.chdir(REPO)
+    start = time.perf_counter()
+    report: dict[str, dict[str, dict[str, float]]] = {}
+    missed: list[str] = []
+    for name in args.tasks:
+        task = LOADERS[name]()
+        print(f"{name}: {len(task.L)} rows, {int((task.y_dev >= 0).sum())} dev and {int((task.y_test >= 0).sum())} "
+              f"test gold rows, {task.L.shape[1]} LFs, {task.k} classes", flush=True)
+        results = run_task(task, tuple(args.sizes), args.repeats)
+        missed += print_table(name, results)
+        report[name] = {size: {key: r[key] for key in (*METHODS, "final_ece")} for size, r in results.items()}
+    print("\ntargets: " + ("all met" if not missed else "MISSED:\n  " + "\n  ".join(missed)))
+    print(f"{time.perf_counter() - start:.0f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()
