@@ -4,6 +4,9 @@
 with the square of the LFs (50 LFs 0.44 GB, 100 LFs 0.99 GB, 200 LFs 3.07 GB), and the LF statistics
 held several float copies of the whole vote matrix. Now the figures show at most a fixed number of
 LFs (those with the most conflicts, and say so) and the statistics go block by block over the rows.
+The apply stage holds one vote block per chunk: the LFs of a batch write their columns in place
+(no finished column waits in a future, no per-LF row mask stays cached), so what it allocates beyond
+the votes grows with the rows of a batch, not with the number of LFs.
 The end-to-end figures (1,000 LFs on 1M rows) come from ``benchmarks/many_lfs.py``.
 """
 
@@ -14,9 +17,12 @@ import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from weaksup import LabelSpace, apply_lfs, keyword_lf
 from weaksup.analysis import lf_pair_matrix, lf_summary, vote_stats
+from weaksup.errors import ParameterError
 from weaksup.votes import VoteMatrix
 
 pytest.importorskip("matplotlib")  # the `report` extra
@@ -64,3 +70,40 @@ def test_lf_statistics_of_many_lfs_take_a_fraction_of_the_votes_memory():
 
     peak = _peak(statistics)  # before: 13 times the votes (float32 copies of the whole matrix)
     assert peak < 2 * votes.values.nbytes, f"{peak / votes.values.nbytes:.1f} x the votes' {votes.values.nbytes} bytes"
+
+
+def _zipf_texts(n: int, seed: int = 0) -> pd.DataFrame:
+    """Texts of 4-20 words drawn from 2,000 words by a Zipf law (like comments)."""
+    rng = np.random.default_rng(seed)
+    vocab = np.array([f"w{i}" for i in range(2000)])
+    p = 1 / np.arange(1, 2001)
+    words = rng.choice(vocab, size=(n, 20), p=p / p.sum())
+    lengths = rng.integers(4, 21, size=n)
+    return pd.DataFrame({"text": [" ".join(row[:k]) for row, k in zip(words, lengths)]})
+
+
+def test_applying_many_lfs_takes_the_votes_and_a_batch_worth_of_memory_whatever_the_number_of_lfs():
+    data, space = _zipf_texts(20_000), LabelSpace(["ham", "spam"])
+    apply_lfs([keyword_lf("warm", "w1", 0)], data.head(10), label_space=space)  # imports, caches
+
+    def beyond_the_votes(m: int) -> float:
+        lfs = [keyword_lf(f"kw_{j:04d}", [f"w{j}"], j % 2) for j in range(m)]
+        out: list[VoteMatrix] = []
+        peak = _peak(lambda: out.append(apply_lfs(lfs, data, label_space=space, n_threads=2)))
+        return peak - out[0].values.nbytes
+
+    few, many = beyond_the_votes(100), beyond_the_votes(900)
+    # before: every finished column waited in its future and every LF's row mask stayed cached, 2 bytes
+    # a vote beyond the votes (36 MB more for 900 LFs than for 100)
+    assert many < 2 * few, f"beyond the votes: {many / 1e6:.1f} MB for 900 LFs, {few / 1e6:.1f} MB for 100"
+
+
+def test_apply_lfs_writes_into_the_callers_array_so_a_chunk_block_is_not_copied():
+    data, space = _zipf_texts(2_000), LabelSpace(["ham", "spam"])
+    lfs = [keyword_lf(f"kw_{j}", [f"w{j}"], j % 2) for j in range(30)]
+    block = np.full((len(data), len(lfs)), -1, dtype=np.int8, order="F")  # each LF's column contiguous
+    votes = apply_lfs(lfs, data, label_space=space, out=block)
+    assert votes.values is block
+    assert np.array_equal(block, apply_lfs(lfs, data, label_space=space).values)
+    with pytest.raises(ParameterError, match="out must be an array of shape"):
+        apply_lfs(lfs, data, label_space=space, out=np.zeros((len(data), len(lfs)), dtype=np.int64))

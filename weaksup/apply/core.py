@@ -17,7 +17,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from weaksup.data.chunks import CHUNK_ROWS
-from weaksup.errors import DataError, LFApplyError, LFDefinitionError, MissingColumnError
+from weaksup.errors import DataError, LFApplyError, LFDefinitionError, MissingColumnError, ParameterError
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction, Row
@@ -232,9 +232,8 @@ class _Application:
             )
         space_ = self.label_space
         k = space_.cardinality if space_ is not None else None
-        bad_mask = (arr < ABSTAIN) | ((arr >= k) if k is not None else False)
-        if bad_mask.any():
-            i = int(np.flatnonzero(bad_mask)[0])
+        if arr.size and (arr.min() < ABSTAIN or (k is not None and arr.max() >= k)):  # no mask unless out of range
+            i = int(np.flatnonzero((arr < ABSTAIN) | ((arr >= k) if k is not None else False))[0])
             space = f"the label space {list(space_)} (ids 0..{space_.cardinality - 1})" if space_ else "class ids >= 0"
             raise LFApplyError(
                 f"labeling function {lf.name!r} (defined at {lf.source}) returned {int(arr[i])} on row id "
@@ -254,6 +253,7 @@ def apply_lfs(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     n_threads: int | None = None,
     lf_timeout: float | None = None,
+    out: np.ndarray | None = None,
 ) -> VoteMatrix:
     """Apply labeling functions to every row of a DataFrame.
 
@@ -291,6 +291,11 @@ def apply_lfs(
         hangs the run: give such calls their own timeout inside the LF. Vectorised LFs (keyword,
         regex, lookup, model-score, threshold) run whole columns at once and have no budget.
         With :func:`~weaksup.apply.dask.apply_lfs_dask` the budget holds per partition.
+    out : numpy.ndarray, optional
+        An ``n_rows x n_lfs`` array of the votes' dtype (that of ``label_space``, see
+        :func:`~weaksup.labels.smallest_vote_dtype`) to write the votes into, in place of a new
+        one: e.g. in Fortran order, so that each LF's column is contiguous. The result's
+        ``values`` is ``out``. Needs ``label_space``.
 
     Returns
     -------
@@ -330,7 +335,14 @@ def apply_lfs(
     n, m = len(data), len(lf_list)
     interrupt = UserInterrupt()
     run = _Application(lf_list, label_space, fault_tolerant, columns, lf_timeout, interrupt)
-    values = np.full((n, m), ABSTAIN, dtype=run.dtype)
+    if out is None:
+        values = np.full((n, m), ABSTAIN, dtype=run.dtype)
+    elif label_space is None or out.shape != (n, m) or out.dtype != run.dtype:
+        raise ParameterError(f"apply_lfs: out must be an array of shape {(n, m)} and dtype {run.dtype} (that of "
+                             f"the label space), with a label_space; got shape {out.shape}, dtype {out.dtype}, "
+                             f"label_space {label_space!r}")
+    else:
+        values = out
     literals: dict[tuple[str, bool], set[str]] = {}
     for lf in lf_list:
         for field, lowered, words in lf.literal_needs():
@@ -341,9 +353,13 @@ def apply_lfs(
     show = progress if progress is not None else n >= 100_000
     pending: deque[tuple[int, int, dict[int, Any]]] = deque()
 
+    def vote(j: int, batch: Batch, start: int, stop: int) -> None:
+        # written in place by the worker: a finished LF's column never waits in a future's result
+        values[start:stop, j] = run.vectorised(lf_list[j], batch, row_ids[start:stop])
+
     def collect(start: int, stop: int, futures: dict[int, Any]) -> None:
-        for j, future in futures.items():
-            values[start:stop, j] = future.result()
+        for future in futures.values():
+            future.result()
             bar.update(stop - start)
 
     with interrupt, ThreadPoolExecutor(max_workers=threads) as pool, \
@@ -353,7 +369,7 @@ def apply_lfs(
             batch = Batch(data.iloc[start:stop], literals)
             ids = row_ids[start:stop]
             # Two batches in flight: threads start on this one while the last one finishes.
-            pending.append((start, stop, {j: pool.submit(run.vectorised, lf_list[j], batch, ids) for j in vector_jobs}))
+            pending.append((start, stop, {j: pool.submit(vote, j, batch, start, stop) for j in vector_jobs}))
             for j in row_jobs:
                 values[start:stop, j] = run.rowwise(lf_list[j], batch, ids)
                 bar.update(stop - start)
@@ -361,7 +377,7 @@ def apply_lfs(
                 collect(*pending.popleft())
         while pending:
             collect(*pending.popleft())
-    if label_space is None and values.size:
+    if label_space is None and values.size and out is None:
         values = values.astype(smallest_vote_dtype(int(values.max()) + 1))
     faults = dict(run.faults)
     if any(faults.values()):

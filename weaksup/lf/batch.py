@@ -51,6 +51,7 @@ class Batch:
     def __init__(self, frame: pd.DataFrame, literals: Mapping[tuple[str, bool], Iterable[str]] | None = None) -> None:
         self.frame = frame
         self.shared_literals = {key: tuple(sorted(set(words))) for key, words in (literals or {}).items()}
+        self._shared_sets = {key: frozenset(words) for key, words in self.shared_literals.items()}
         self.n = len(frame)
         self.columns: list[str] = [str(c) for c in frame.columns]
         self._cache: dict[Any, Any] = {}
@@ -174,8 +175,8 @@ class Batch:
         return out
 
     def _has_shared(self, field: str, translation: Any) -> bool:
-        words = self.shared_literals.get((field, translation.prefilter_lowered), ())
-        return _polars is not None and set(translation.literals) <= set(words)
+        words = self._shared_sets.get((field, translation.prefilter_lowered), frozenset())
+        return _polars is not None and words.issuperset(translation.literals)
 
     def _literal_rows(self, field: str, lowered: bool) -> dict[str, np.ndarray]:
         """Rows holding each shared literal of a field: one Aho-Corasick pass for all of them."""
@@ -199,15 +200,19 @@ class Batch:
         return self.cached(("literal_rows", field, lowered), compute)
 
     def literal_mask(self, field: str, literals: Sequence[str], lowered: bool) -> np.ndarray:
-        """Rows holding any of some literals (ASCII case-insensitively when ``lowered``)."""
+        """Rows holding any of some literals (ASCII case-insensitively when ``lowered``).
+
+        From the shared pass a mask is a few scatters, built again on each call rather than kept: a
+        batch of a thousand keyword LFs would otherwise hold a thousand row masks until it is done.
+        """
+        if _polars is not None and self._shared_sets.get((field, lowered), frozenset()).issuperset(literals):
+            mask = np.zeros(self.n, dtype=bool)
+            rows = self._literal_rows(field, lowered)
+            for word in literals:
+                mask[rows[word]] = True
+            return mask
 
         def compute() -> np.ndarray:
-            if _polars is not None and set(literals) <= set(self.shared_literals.get((field, lowered), ())):
-                mask = np.zeros(self.n, dtype=bool)
-                rows = self._literal_rows(field, lowered)
-                for word in literals:
-                    mask[rows[word]] = True
-                return mask
             source = self.lowered(field) if lowered else self.arrow(field)
             return _regex(source, literal_alternation(literals, lowered))
 

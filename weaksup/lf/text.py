@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from weaksup.errors import LFDefinitionError
-from weaksup.labels import ABSTAIN
+from weaksup.labels import ABSTAIN, smallest_vote_dtype
 from weaksup.lf._re2 import Translation, translate, word_translation
 from weaksup.lf.core import LabelingFunction, field_value
 from weaksup.lf.identity import check_label, check_name
@@ -99,7 +99,9 @@ class PatternLF(LabelingFunction):
                 values = batch.values_at(self.field, unsure)
                 part[unsure] = [isinstance(v, str) and compiled.search(v) is not None for v in values]
             hit &= part
-        return np.where(hit, self.label, ABSTAIN)
+        dtype = smallest_vote_dtype(self.label + 1)  # int8 for most tasks: no int64 column per LF and batch
+        votes: np.ndarray = np.where(hit, dtype.type(self.label), dtype.type(ABSTAIN))
+        return votes
 
 
 class RegexLF(PatternLF):

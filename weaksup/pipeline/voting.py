@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from weaksup.config import RunConfig
 from weaksup.errors import DataError, GoldSetError
-from weaksup.labels import ABSTAIN
+from weaksup.labels import ABSTAIN, smallest_vote_dtype
 from weaksup.pipeline.inputs import (check_fields, check_unique_ids, chunk_ids, clean_frame, duplicate_counts,
                                      read_chunks)
 from weaksup.pipeline.plan import RunPlan
@@ -80,7 +80,10 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
     saved = store.get(i, ids, plan.label_space)
     saved_columns = saved.columns if saved is not None else {}
     todo = [lf for lf in lfs if lf.lf_id not in saved_columns or not lf.cacheable]  # not cacheable: recompute
-    block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=plan.task.vote_dtype(plan.label_space))
+    # Fortran order: each LF's column is contiguous, so LFs write their votes in place and the part is
+    # saved without copying them (Arrow takes contiguous columns as they are); the run stacks the
+    # chunks in row order (stack_blocks)
+    block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=plan.task.vote_dtype(plan.label_space), order="F")
     faults: dict[str, int] = {}
     timeouts: dict[str, int] = {}
     for j, lf in enumerate(lfs):
@@ -101,11 +104,14 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
             th, lh = duplicate_keys(pa.array(clean[text], from_pandas=True, type=pa.large_string()),
                                     near=config.clean.duplicates == "near")
         if todo:
+            into = block if len(todo) == len(lfs) and block.dtype == smallest_vote_dtype(len(plan.label_space)) \
+                else None  # every column computed: written straight into the block
             fresh = apply_lfs(todo, clean, id_column=config.input.id_column, label_space=plan.label_space,
                               fault_tolerant=config.lfs.fault_tolerant, progress=False,
-                              lf_timeout=config.lfs.lf_timeout or None)
+                              lf_timeout=config.lfs.lf_timeout or None, out=into)
             for lf, column in zip(todo, fresh.values.T):
-                block[:, lfs.index(lf)] = column
+                if into is None:
+                    block[:, lfs.index(lf)] = column
                 faults[lf.name] = int(fresh.faults.get(lf.name, 0))
                 timeouts[lf.name] = int(fresh.timeouts.get(lf.name, 0))
         if config.output.write_clean:
@@ -176,7 +182,7 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
         if gold_ids is not None:
             hits = np.flatnonzero(pc.is_in(ids, value_set=gold_ids).to_numpy(zero_copy_only=False))
             gold_positions.update(zip(ids.take(pa.array(hits)).to_pylist(), (position + hits).tolist()))
-        values.append(result.block)
+        values.append(np.ascontiguousarray(result.block))  # in row order, while the workers vote the next chunks
         text_hashes.append(result.text_hash)
         loose_hashes.append(result.loose_hash)
         position += n
