@@ -44,14 +44,18 @@ def test_pipeline_scale_runs_weaksup_and_snorkel_side_by_side(tmp_path):
 
 @pytest.mark.slow
 def test_review_budget_runs_and_review_helps(tmp_path, capsys):
-    results = _load("review_budget").main(["--datasets", "youtube", "--rounds", "2", "--budget", "10", "--seeds", "2",
-                                           "--target", "0.9", "--json", str(tmp_path / "r.json")])
+    results = _load("review_budget").main(["--datasets", "youtube", "--labels", "label_model", "--rounds", "2",
+                                           "--budget", "10", "--seeds", "2", "--json", str(tmp_path / "r.json")])
     runs = results["youtube"]["runs"]
+    assert list(runs) == ["weaksup", "entropy only", "random (mean)"]
     assert [h["reviewed"] for h in runs["weaksup"]] == [0, 10, 20]
-    assert runs["weaksup"][0]["pool_accuracy"] == runs["random (mean)"][0]["pool_accuracy"]  # same start
-    assert runs["weaksup"][-1]["pool_accuracy"] >= runs["weaksup"][0]["pool_accuracy"]
-    assert "reviews to reach pool label accuracy 0.90" in capsys.readouterr().out
-    assert (tmp_path / "r.json").is_file()
+    assert runs["weaksup"][0]["test_accuracy"] == runs["random (mean)"][0]["test_accuracy"]  # same start
+    assert runs["weaksup"][-1]["pool_accuracy"] > runs["weaksup"][0]["pool_accuracy"]  # reviewed rows are right
+    assert sum(runs["weaksup"][0]["next_batch"]["reasons"].values()) == 10
+    assert runs["entropy only"][0]["next_batch"]["no_votes"] == 10  # entropy alone: only rows without votes
+    out = capsys.readouterr().out
+    assert "test accuracy (abstain = wrong):" in out and "weaksup batches by reason:" in out
+    assert json.loads((tmp_path / "r.json").read_text())["labels"] == "label_model"
 
 
 @pytest.mark.slow

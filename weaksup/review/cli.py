@@ -43,6 +43,12 @@ def export(
     conflict_threshold: float = typer.Option(None, help="Route rows where more than this share of votes disagree "
                                                         "with the label (default: the run's)."),
     method: str = typer.Option("entropy", help="Uncertainty: entropy, margin or least_confidence."),
+    order: str = typer.Option("mixed", help="mixed (share the budget between rows without votes by text cluster, "
+                                            "LF conflicts and low-margin rows) or uncertainty (by uncertainty "
+                                            "alone)."),
+    weights: str = typer.Option("sqrt", help="How the mixed order splits the budget between reasons: sqrt, count "
+                                             "or equal (of each reason's number of rows)."),
+    clusters: int = typer.Option(8, min=1, help="Text clusters of the rows without votes (mixed order)."),
     diversity: float = typer.Option(0.3, help="Weight of novelty against uncertainty in the order (0 to 1)."),
     seed: int = typer.Option(0, help="Breaks ties in the order."),
     field: list[str] = typer.Option([], "--field", help="Another input column to show reviewers (repeatable)."),
@@ -69,14 +75,14 @@ def export(
     queue = review_queue(
         labels, data, run.label_space, text_column=text_column, budget=budget, policy=review.policy,
         threshold=threshold, class_thresholds=_class_thresholds(class_threshold) or None,
-        conflict_threshold=conflict_threshold, method=method, diversity=diversity, seed=seed, gold=run.gold,
-        fields=field)
+        conflict_threshold=conflict_threshold, method=method, order=order, weights=weights, n_clusters=clusters,
+        diversity=diversity, seed=seed, gold=run.gold, fields=field)
     rule_version = str(labels["rule_version"].iloc[0]) if "rule_version" in labels and len(labels) else ""
     out = out or Path(run_dir) / "review" / ("tasks.json" if format == "labelstudio" else "review.csv")
     exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,
                             text_column=text_column, fields=field, sensitive_fields=review.sensitive_fields, mask=mask,
                             escape_formulas=cfg.output.escape_formulas)
-    reasons = queue["review_reason"].str.split(",").explode().value_counts().to_dict() if len(queue) else {}
+    reasons = queue["review_reason"].value_counts().to_dict() if len(queue) else {}
     typer.echo(f"{len(queue)} row(s) in the review queue of {run_dir} (of {len(labels):,}); reasons: "
                + (", ".join(f"{k} {v}" for k, v in reasons.items()) or "none"))
     typer.echo(exported.summary())

@@ -25,7 +25,7 @@ MMR_LIMIT = 2000
 
 def review_order(
     scores: Any,
-    texts: Sequence[Any] | None = None,
+    texts: Sequence[Any] | np.ndarray | None = None,
     *,
     budget: int | None = None,
     diversity: float = 0.3,

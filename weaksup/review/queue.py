@@ -13,16 +13,20 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import ReviewError
-from weaksup.labels import LabelSpace
+from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.review import labelstudio, plain_csv
+from weaksup.review.mixing import mixed_review_order, row_reasons
 from weaksup.review.priority import review_order
 from weaksup.review.privacy import mask_frame
-from weaksup.review.routing import RoutingPolicy, review_issues
+from weaksup.review.routing import RoutingPolicy, probabilities, review_issues
+from weaksup.validation import as_label_space
 
 logger = logging.getLogger(__name__)
 
 #: Export formats of :func:`export_queue`.
 EXPORT_FORMATS = ("labelstudio", "csv")
+#: Review orders of :func:`review_queue`.
+ORDERS = ("mixed", "uncertainty")
 
 
 def review_queue(
@@ -38,6 +42,10 @@ def review_queue(
     class_thresholds: Mapping[str, float] | None = None,
     conflict_threshold: float | None = None,
     method: str = "entropy",
+    order: str = "mixed",
+    compare: Any = None,
+    weights: str = "sqrt",
+    n_clusters: int = 8,
     diversity: float = 0.3,
     near_duplicate: float = 0.9,
     seed: int = 0,
@@ -45,19 +53,35 @@ def review_queue(
     gold: Any = None,
     fields: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """The rows that need review, most informative first (at most ``budget``), with their text.
+    """The rows that need review, most informative first (at most ``budget``), with their text and why.
 
     Routing is :func:`~weaksup.review.routing.review_issues` (same parameters: a
     :class:`~weaksup.review.routing.RoutingPolicy`, whose fields ``threshold``, ``class_thresholds``
-    and ``conflict_threshold`` override); the order is
-    :func:`~weaksup.review.priority.review_order` over ``uncertainty_score`` (the label model's own
-    uncertainty, also for rows no LF voted on) with the diversity step on the text.
+    and ``conflict_threshold`` override). The order (``order="mixed"``, the default) is
+    :func:`~weaksup.review.mixing.mixed_review_order`: the budget is shared between rows no LF voted on
+    (by text cluster), LF conflicts, low-margin rows with votes and, with ``compare``, rows where a
+    second model names another class, each with the MMR diversity step; ``order="uncertainty"`` ranks
+    every routed row by ``uncertainty_score`` alone (:func:`~weaksup.review.priority.review_order`).
+
+    Parameters
+    ----------
+    order : {"mixed", "uncertainty"}, default "mixed"
+    compare : array (n, k) of probabilities, or (n,) class names or ids, optional
+        A second opinion aligned with ``labels`` (e.g. the label model's probabilities when the labels are
+        the end model's): rows where it names another class are queued as ``model_disagreement``, even
+        when routing let them through.
+    weights : {"sqrt", "count", "equal"}, default "sqrt"
+        How the budget is split between the reasons (:func:`~weaksup.review.mixing.divisor_split`).
+    n_clusters : int, default 8
+        Text clusters of the rows without votes.
 
     Returns
     -------
     DataFrame
         ``priority`` (1 = first), ``row_id``, ``text_column``, ``label`` (the draft), ``confidence``,
-        ``review_reason``, ``uncertainty_score``, ``conflict_score``, ``sources``, and ``fields``.
+        ``review_reason`` (why the row is in the queue: one of
+        :data:`~weaksup.review.mixing.QUEUE_REASONS`), ``routed_for`` (the routing reasons, e.g.
+        ``"low_confidence,no_votes"``), ``uncertainty_score``, ``conflict_score``, ``sources``, and ``fields``.
 
     Examples
     --------
@@ -65,33 +89,73 @@ def review_queue(
     ...     "confidence": [0.99, 0.6, 0.5], "prob_ham": [0.01, 0.6, 0.5], "prob_spam": [0.99, 0.4, 0.5],
     ...     "n_votes": [2, 1, 0], "sources": ["x,y", "w", ""]})
     >>> data = pd.DataFrame({"row_id": ["a", "b", "c"], "text": ["sub 4 sub", "nice", "wow"]})
-    >>> review_queue(labels, data, ["ham", "spam"])[["priority", "row_id", "review_reason"]].to_dict("list")
-    {'priority': [1, 2], 'row_id': ['c', 'b'], 'review_reason': ['low_confidence,no_votes', 'low_confidence']}
+    >>> queue = review_queue(labels, data, ["ham", "spam"])
+    >>> queue[["priority", "row_id", "review_reason", "routed_for"]].to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
+    {'priority': [1, 2], 'row_id': ['b', 'c'], 'review_reason': ['low_margin', 'uncovered'],
+     'routed_for': ['low_confidence', 'low_confidence,no_votes']}
+    >>> review_queue(labels, data, ["ham", "spam"], compare=["ham", "ham", ""])["review_reason"].tolist()
+    ['model_disagreement', 'low_margin', 'uncovered']
     """
+    if order not in ORDERS:
+        raise ReviewError(f"unknown review order {order!r}; choose one of {list(ORDERS)}")
+    space = as_label_space(label_space)
     fields = [f for f in dict.fromkeys(fields) if f not in (id_column, text_column)]
-    issues = review_issues(labels, label_space, policy=policy, threshold=threshold, class_thresholds=class_thresholds,
+    issues = review_issues(labels, space, policy=policy, threshold=threshold, class_thresholds=class_thresholds,
                            conflict_threshold=conflict_threshold, method=method, votes=votes, gold=gold)
     texts = _texts(labels, data, id_column, text_column, fields)
-    candidates = np.flatnonzero(issues["needs_review"].to_numpy())
-    score = issues["uncertainty_score"].to_numpy()
-    order = review_order(score[candidates], texts[text_column].to_numpy()[candidates], budget=budget,
-                         diversity=diversity, near_duplicate=near_duplicate, seed=seed)
-    rows = candidates[order]
+    text = texts[text_column].to_numpy()
+    proba = probabilities(labels, space)
+    other = _second_opinion(compare, len(labels), space)
+    n_votes = labels["n_votes"].fillna(0).to_numpy(dtype=np.int64)
+    conflict = np.where(issues["is_conflict"].to_numpy(), np.maximum(issues["conflict_score"].to_numpy(), 1e-9), 0.0)
+    reasons = row_reasons(proba, n_votes, conflict=conflict, other=other)
+    wanted = issues["needs_review"].to_numpy() | ((reasons == "model_disagreement") & ~issues["is_reviewed"].to_numpy())
+    if order == "mixed":
+        mixed = mixed_review_order(proba, n_votes, texts=text, conflict=conflict, other=other, candidates=wanted,
+                                   budget=budget, weights=weights, n_clusters=n_clusters, diversity=diversity,
+                                   near_duplicate=near_duplicate, seed=seed)
+        rows = mixed.positions
+    else:
+        candidates = np.flatnonzero(wanted)
+        score = issues["uncertainty_score"].to_numpy()
+        rows = candidates[review_order(score[candidates], text[candidates], budget=budget, diversity=diversity,
+                                       near_duplicate=near_duplicate, seed=seed)]
     out = pd.DataFrame({
         "priority": np.arange(1, len(rows) + 1),
         "row_id": issues["row_id"].to_numpy()[rows],
-        text_column: texts[text_column].to_numpy()[rows],
+        text_column: text[rows],
         "label": issues["label"].to_numpy()[rows],
         "confidence": issues["confidence"].to_numpy()[rows],
-        "review_reason": issues["review_reason"].to_numpy()[rows],
+        "review_reason": reasons[rows],
+        "routed_for": issues["review_reason"].to_numpy()[rows],
         "uncertainty_score": issues["uncertainty_score"].to_numpy()[rows],
         "conflict_score": issues["conflict_score"].to_numpy()[rows],
         "sources": labels["sources"].fillna("").astype(str).to_numpy()[rows] if "sources" in labels else "",
     })
     for name in fields:
         out[name] = texts[name].to_numpy()[rows]
-    logger.info("%d of %d rows need review; queue of %d", len(candidates), len(labels), len(out))
+    logger.info("%d of %d rows need review; queue of %d (%s)", int(wanted.sum()), len(labels), len(out),
+                ", ".join(f"{k} {v}" for k, v in out["review_reason"].value_counts().items()) or "empty")
     return out
+
+
+def _second_opinion(compare: Any, n: int, space: LabelSpace) -> np.ndarray | None:
+    """``compare`` as (n, k) probabilities or (n,) class ids (-1: none)."""
+    if compare is None:
+        return None
+    values = np.asarray(compare.to_numpy() if isinstance(compare, (pd.Series, pd.DataFrame)) else compare)
+    if len(values) != n:
+        raise ReviewError(f"compare has {len(values)} row(s) but the labels have {n}; pass the second model's "
+                          "output in the labels' row order")
+    if values.ndim == 2:
+        return np.asarray(values, dtype=np.float64)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    names = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
+    unknown = sorted(set(names) - set(space) - {""})
+    if unknown:
+        raise ReviewError(f"compare names class(es) {unknown[:5]} outside the label space {list(space)}")
+    return np.array([space.id(v) if v else ABSTAIN for v in names], dtype=np.int64)
 
 
 def _texts(labels: pd.DataFrame, data: pd.DataFrame | None, id_column: str, text_column: str,

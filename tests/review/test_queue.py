@@ -1,0 +1,72 @@
+"""review_queue: the mixed order on a run's labels table, each queued row with its reason, exported as a sheet."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup.review import ReviewError, export_queue, read_sheet, review_queue
+from weaksup.review.mixing import QUEUE_REASONS
+
+
+def run_labels(n_uncovered=30, n_voted=30, seed=0):
+    """A run's labels: uncovered rows abstained at uniform probabilities, voted rows with the label model's."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_uncovered):
+        rows.append({"row_id": f"u{i}", "label": "", "confidence": 0.5, "prob_ham": 0.5, "prob_spam": 0.5,
+                     "n_votes": 0, "sources": "", "conflict": False, "review_status": "needs_review",
+                     "text": f"{['great song', 'minecraft game', 'pizza recipe'][i % 3]} number {i}"})
+    for i in range(n_voted):
+        p = float(rng.uniform(0.5, 0.69))
+        rows.append({"row_id": f"v{i}", "label": "ham", "confidence": p, "prob_ham": p, "prob_spam": 1 - p,
+                     "n_votes": 2, "sources": "a" if i % 3 == 0 else "a,b", "conflict": i % 3 == 0,
+                     "review_status": "needs_review", "text": f"subscribe to channel {i} for free gifts {i * 3}"})
+    rows.append({"row_id": "sure", "label": "spam", "confidence": 0.99, "prob_ham": 0.01, "prob_spam": 0.99,
+                 "n_votes": 3, "sources": "a,b,c", "conflict": False, "review_status": "auto", "text": "buy now"})
+    return pd.DataFrame(rows)
+
+
+def test_the_default_order_mixes_reasons_and_records_them():
+    labels = run_labels()
+    queue = review_queue(labels, None, ["ham", "spam"], budget=12)
+    assert len(queue) == 12 and queue["priority"].tolist() == list(range(1, 13))
+    assert set(queue["review_reason"]) == {"uncovered", "lf_conflict", "low_margin"}
+    assert set(queue["review_reason"]) <= set(QUEUE_REASONS)
+    assert "sure" not in set(queue["row_id"])  # routing still decides who may be queued
+    by_id = labels.set_index("row_id")
+    for _, row in queue.iterrows():
+        voted = by_id.loc[row["row_id"], "n_votes"] > 0
+        assert (row["review_reason"] == "uncovered") == (not voted)
+        assert "low_confidence" in row["routed_for"] and ("no_votes" in row["routed_for"]) == (not voted)
+    plain = review_queue(labels, None, ["ham", "spam"], budget=12, order="uncertainty", diversity=0.0)
+    assert (plain["review_reason"] == "uncovered").all()  # entropy alone: only the abstained rows
+
+
+def test_a_second_opinion_queues_confident_rows_it_disagrees_with():
+    labels = run_labels()
+    other = np.where(labels["row_id"] == "sure", "ham", labels["label"].replace("", None))
+    queue = review_queue(labels, None, ["ham", "spam"], compare=other, budget=10)
+    assert queue.loc[queue["row_id"] == "sure", "review_reason"].tolist() == ["model_disagreement"]
+    assert queue.loc[queue["row_id"] == "sure", "routed_for"].tolist() == [""]  # routing let it through
+    proba = labels[["prob_ham", "prob_spam"]].to_numpy()[:, ::-1]  # probabilities work too
+    flipped = review_queue(labels, None, ["ham", "spam"], compare=proba, budget=10)
+    assert "model_disagreement" in set(flipped["review_reason"])
+
+
+def test_export_carries_the_reason_to_the_review_sheet(tmp_path):
+    queue = review_queue(run_labels(), None, ["ham", "spam"], budget=6)
+    exported = export_queue(queue, tmp_path / "review.csv", format="csv", label_space=["ham", "spam"])
+    sheet = pd.read_csv(exported.path, dtype=str, keep_default_na=False)
+    assert sheet["review_reason"].tolist() == queue["review_reason"].tolist()
+    assert read_sheet(exported.path, ["ham", "spam"], annotator="x").unanswered == 6  # nothing answered yet
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"order": "random"}, "unknown review order 'random'; choose one of"),
+    ({"compare": ["ham"]}, r"compare has 1 row\(s\) but the labels have 61"),
+    ({"compare": ["maybe"] * 61}, r"compare names class\(es\) \['maybe'\] outside the label space"),
+    ({"weights": "log"}, "unknown budget split weights"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ReviewError, match=match):
+        review_queue(run_labels(), None, ["ham", "spam"], **kwargs)
