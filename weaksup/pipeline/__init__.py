@@ -210,7 +210,8 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
         timer.add("end model fit", t)
     t = time.perf_counter()
     watch = test_positions(plan, applied)
-    final = final_chunks(plan, applied, end, model) if end.labeler is not None else None
+    sizes = [int(part["rows"]) for part in store.parts]
+    final = final_chunks(plan, applied, end, model, sizes) if end.labeler is not None else None
     written = write_stage(staged, applied, model, store, progress=progress, final=final, watch=watch)
     timer.add("predict+route+write" if final is None else "end model predict+route+write", t)
     result.label_counts, result.status_counts = written.label_counts, written.status_counts

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import ConfigError, ParameterError
+from weaksup.errors import ConfigError, DataError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.plan import RunPlan
@@ -144,17 +144,16 @@ def texts_at(plan: RunPlan, positions: np.ndarray) -> np.ndarray:
             filled += hi - lo
         start = stop
     if filled != len(positions):  # the input changed under the run
-        from weaksup.errors import DataError
-
         raise DataError(f"the input has {start} rows now but the run voted on more (row {positions[-1]}); it changed "
                         f"during the run: run again")
     return out
 
 
-def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: BaseLabelModel
+def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: BaseLabelModel, sizes: list[int]
                  ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Each chunk's final probabilities ``(rows, k)`` and ``label_source`` (``"label_model"`` or
-    ``"end_model"``; the write stage sets ``"human"`` and nulls), in input order, the texts read again.
+    """The final probabilities ``(rows, k)`` and ``label_source`` (``"label_model"`` or ``"end_model"``; the write
+    stage sets ``"human"`` and nulls) of consecutive blocks of ``sizes`` rows (the vote parts), in input order,
+    the texts read again chunk by chunk.
 
     With ``label_model.no_votes = "predict"`` the rows no LF voted on keep the label model's guess
     (``"label_model"``), as before the end model existed.
@@ -162,11 +161,12 @@ def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: Bas
     labeler = end.labeler
     assert labeler is not None
     config = plan.config
+    texts = _text_blocks(plan, sizes)
     start = 0
-    for chunk in read_chunks(config, [config.input.id_column, config.input.text_column]):
-        stop = start + len(chunk)
+    for size in sizes:
+        stop = start + size
         L = applied.values[start:stop]
-        proba = np.asarray(labeler.predict_proba(_texts(chunk, plan), L, np.arange(start, stop, dtype=np.int64)))
+        proba = np.asarray(labeler.predict_proba(next(texts), L, np.arange(start, stop, dtype=np.int64)))
         source = np.asarray(labeler.label_source(L), dtype=object)
         if config.label_model.no_votes == "predict":
             guessed = (L == ABSTAIN).all(axis=1)
@@ -175,6 +175,26 @@ def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: Bas
                 source[guessed] = "label_model"
         yield proba, source
         start = stop
+
+
+def _text_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[np.ndarray]:
+    """The cleaned texts of the input in consecutive blocks of ``sizes`` rows, whatever the chunks it is read in."""
+    config = plan.config
+    chunks = (_texts(chunk, plan) for chunk in read_chunks(config, [config.input.id_column, config.input.text_column]))
+    held: list[np.ndarray] = []
+    n_held = 0
+    for size in sizes:
+        while n_held < size:
+            block = next(chunks, None)
+            if block is None:
+                raise DataError(f"the input has fewer rows now than the run voted on ({sum(sizes)}); it changed "
+                                "during the run: run again")
+            held.append(block)
+            n_held += len(block)
+        joined = held[0] if len(held) == 1 else np.concatenate(held)
+        yield joined[:size]
+        held = [joined[size:]] if len(joined) > size else []
+        n_held = len(joined) - size
 
 
 # ---------------------------------------------------------------------- references on the gold test rows
