@@ -180,3 +180,12 @@ def test_fewer_dev_gold_rows_than_folds_is_a_config_error_naming_the_key(project
     err = capsys.readouterr().err
     assert info.value.code == 2 and "end_model.folds" in err and "2 dev gold rows" in err, err
     assert not (project / "out" / "labels.parquet").exists()  # nothing half-written
+
+
+def test_a_gold_set_without_dev_rows_is_said_plainly(project, youtube):
+    rows = youtube.loc[youtube["split"] == "test", ["row_id", "label", "split"]]
+    write_gold(rows, project / "gold", task="yt", label_space=["ham", "spam"])
+    result = run_config(write_config(project, gold={"path": "gold"}))
+    assert result.references is None
+    assert "references: the gold set has no dev split, so there is no classifier trained on gold rows" \
+        in result.summary()
