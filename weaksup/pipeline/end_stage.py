@@ -27,6 +27,7 @@ from weaksup.errors import ConfigError, DataError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.plan import RunPlan
+from weaksup.pipeline.stages import label_model_template
 from weaksup.pipeline.voting import AppliedVotes
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ class EndModel:
 
     labeler: FinalLabeler | None
     info: dict[str, Any] = field(default_factory=dict)
-
 
 
 def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
@@ -81,18 +81,13 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
                           f"{settings.train_rows}): {exc}; change end_model.folds, or set end_model.enabled = false"
                           ) from None
     temperature = getattr(labeler, "temperature_", None) if (y >= 0).any() else None  # (nothing to calibrate on)
-    info.update({"train_rows": int(getattr(labeler, "n_train_rows_", len(positions))), "dev_rows": int((y >= 0).sum()),
+    info.update({"sampled_rows": len(positions), "dev_rows": int((y >= 0).sum()),
+                 "train_rows": int(getattr(labeler, "n_train_rows_", len(positions))),
                  "temperature": None if temperature is None or not settings.calibrate else float(temperature),
                  "label_model_weight": float(getattr(labeler, "lm_weight_", float("nan"))),
                  "model": "TF-IDF (words 1-2, chars 2-5) + logistic regression (weaksup.end_model)",
                  "fit_seconds": time.perf_counter() - started})
     return EndModel(labeler, info)
-
-
-def label_model_template(plan: RunPlan) -> BaseLabelModel:
-    """An unfitted label model as ``[label_model]`` configures it."""
-    settings = plan.config.label_model
-    return plan.model_cls(cardinality=len(plan.label_space), seed=settings.seed, **settings.params)
 
 
 def dev_rows(plan: RunPlan, applied: AppliedVotes, split: str = "dev") -> tuple[np.ndarray, np.ndarray]:

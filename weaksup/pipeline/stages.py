@@ -41,7 +41,7 @@ def fit_stage(plan: RunPlan, applied: AppliedVotes) -> BaseLabelModel:
     from weaksup.models.fitting import fit_label_model
 
     settings = plan.config.label_model
-    model = plan.model_cls(cardinality=len(plan.label_space), seed=settings.seed, **settings.params)
+    model = label_model_template(plan)
     L = applied.values
     if 0 < settings.sample_rows < len(L):
         rows = np.sort(np.random.default_rng(settings.seed).choice(len(L), settings.sample_rows, replace=False))
@@ -53,6 +53,12 @@ def fit_stage(plan: RunPlan, applied: AppliedVotes) -> BaseLabelModel:
         L_dev = applied.values[positions]
         y_dev = dev.map(plan.label_space.id).to_numpy(dtype=np.int64)
     return fit_label_model(model, L, L_dev=L_dev, y_dev=y_dev)
+
+
+def label_model_template(plan: RunPlan) -> BaseLabelModel:
+    """An unfitted label model as ``[label_model]`` configures it (name, seed, params)."""
+    settings = plan.config.label_model
+    return plan.model_cls(cardinality=len(plan.label_space), seed=settings.seed, **settings.params)
 
 
 @dataclass(frozen=True)
