@@ -85,3 +85,23 @@ def test_youtube_end_model_beats_the_label_model_on_test(tmp_path):
     assert 0 < result["n_end_model_train_rows"] < 1956 - 290  # the test rows and the rows without votes are out
     assert result["end_model_acc"] > result["label_model_acc"]
     assert result["label_model_acc"] > result["snorkel_label_model_acc"]
+
+
+def test_rows_of_any_feature_container_and_probabilities_for_every_class_id():
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    from weaksup.end_model import class_proba, n_rows, take_rows
+
+    sparse = csr_matrix(np.eye(4))
+    assert n_rows(sparse) == 4 and take_rows(sparse, np.array([3, 0])).toarray()[0, 3] == 1.0
+    assert take_rows(pd.Series(TEXTS), np.array([1])).tolist() == [TEXTS[1]]
+    assert take_rows(TEXTS, np.array([True] + [False] * 9)).tolist() == [TEXTS[0]]
+    # trained on a sparse matrix: train_end_model takes any features its model takes
+    end = train_end_model(csr_matrix(np.eye(10)), PROBA, votes=VOTES, model=LogisticRegression())
+    assert end.n_train_rows_ == 8
+    clf = LogisticRegression().fit([[0.0], [1.0], [2.0]], [0, 2, 2])  # class 1 never seen
+    proba = class_proba(clf, [[0.0], [2.0]], 3)
+    assert proba.shape == (2, 3) and np.all(proba[:, 1] == 0) and np.allclose(proba.sum(axis=1), 1)
+    with pytest.raises(EndModelError, match="not class ids 0..1"):
+        class_proba(clf, [[0.0]], 2)

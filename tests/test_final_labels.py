@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from weaksup import ABSTAIN, default_label_model
+from weaksup import ABSTAIN
 from weaksup.errors import EndModelError, ParameterError
 from weaksup.final_labels import LABEL_SOURCES, FinalLabeler, row_folds
 from weaksup.models import DevNaiveBayes, MajorityVote
@@ -121,27 +121,24 @@ def test_bad_input_names_the_fix():
 
 
 @pytest.mark.slow
-def test_youtube_final_labels_beat_both_references_at_50_dev_rows(youtube, youtube_registry):
-    from weaksup import apply_lfs
+def test_youtube_final_labels_beat_both_references_at_50_dev_rows(tmp_path):
+    """benchmarks/earn_its_keep.py on one dev subsample of the shipped example: its JSON, and the final labels
+    ahead of the label model and of the classifier trained on the 50 dev gold rows alone (on test)."""
+    import importlib.util
+    import json
 
-    votes = apply_lfs(youtube_registry, youtube, id_column="row_id")
-    L = votes.values
-    texts = youtube["text"].to_numpy(dtype=object)
-    space = youtube_registry.label_space
-    label = np.array([space.id(name) for name in youtube["label"]])
-    split = youtube["split"].to_numpy()
-    dev_all = np.flatnonzero(split == "dev")
-    test = np.flatnonzero(split == "test")
-    dev = np.sort(np.random.default_rng(0).choice(dev_all, 50, replace=False))
-    y = np.full(len(L), -1)
-    y[dev] = label[dev]
-    pos = np.arange(len(L))
-    final = FinalLabeler(default_label_model(2)).fit(texts, L, pos, y)
-    acc = {"final": final.predict(texts[test], L[test], pos[test]),
-           "label_model": final.label_model_.predict(L[test]),
-           "supervised_on_dev": final.baseline_.predict(texts[test])}
-    acc = {name: float((pred == label[test]).mean()) for name, pred in acc.items()}
-    assert acc["final"] > max(acc["label_model"], acc["supervised_on_dev"]), acc
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("earn_its_keep", REPO / "benchmarks" / "earn_its_keep.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "earn.json"
+    bench.main(["--tasks", "youtube", "--sizes", "50", "--repeats", "1", "--json", str(out)])
+    result = json.loads(out.read_text())
+    row = result["youtube"]["50"]
+    assert set(row) == {"majority_vote", "label_model", "supervised_on_dev", "final", "final_ece"}
+    assert row["final"] > max(row["label_model"], row["supervised_on_dev"]) > row["majority_vote"], row
+    assert row["final_ece"] < 0.1
 
 
 def test_the_label_model_counts_only_when_dev_shows_it_helps_beyond_noise():
@@ -168,3 +165,22 @@ def test_self_training_learns_the_rows_no_lf_votes_on():
     unvoted = (L == ABSTAIN).all(axis=1) & (y < 0)
     assert unvoted.sum() > 10 and twice.n_train_rows_ > once.n_train_rows_
     assert not np.allclose(twice.predict_proba(texts, L, pos)[unvoted], once.predict_proba(texts, L, pos)[unvoted])
+
+
+def test_a_custom_end_model_and_a_text_column_frame():
+    import pandas as pd
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.pipeline import make_pipeline
+
+    texts, L, y, y_true = synthetic(seed=6)
+    pos = np.arange(len(texts))
+    custom = FinalLabeler(DevNaiveBayes(3), n_folds=3, end_model=make_pipeline(CountVectorizer(), MultinomialNB()))
+    pred = custom.fit(texts, L, pos, y).predict(texts, L, pos)
+    assert float((pred == y_true).mean()) > 0.8
+    assert custom.baseline_ is not None and hasattr(custom.baseline_.model[-1], "feature_log_prob_")
+    frame = pd.DataFrame({"text": texts})
+    default = FinalLabeler(DevNaiveBayes(3), n_folds=3).fit(frame, L, pos, y)
+    assert np.allclose(default.predict_proba(frame, L, pos), default.predict_proba(texts, L, pos))
+    with pytest.raises(EndModelError, match="reads one text column"):
+        default.predict_proba(frame.assign(other=1), L, pos)

@@ -71,6 +71,9 @@ class FinalLabeler:
     dev_weight : float, optional
         The sample weight of a dev gold row in the end model's training; by default
         ``max(1, n_weak / (4 n_dev))`` so that the gold rows count for at least a fifth of the training.
+    weak_labels : {"confidence", "proba"}, default "confidence"
+        How the end model learns a weak label: its most probable class weighted by the confidence above chance,
+        or every class weighted by its probability (soft labels).
     self_train : bool, default True
         Train each fold's end model twice: the second time also on its own labels of the rows no LF votes on
         (weighted by confidence above chance, like the weak labels), so that it learns the part of the data the
@@ -92,7 +95,7 @@ class FinalLabeler:
 
     def __init__(self, label_model: BaseLabelModel, *, end_model: Any = None, n_folds: int = 5, seed: int = 0,
                  calibrate: bool = True, lm_weights: tuple[float, ...] = LM_WEIGHTS,
-                 dev_weight: float | None = None, self_train: bool = True) -> None:
+                 dev_weight: float | None = None, self_train: bool = True, weak_labels: str = "confidence") -> None:
         self.label_model = label_model
         self.end_model = end_model
         self.n_folds = n_folds
@@ -101,6 +104,7 @@ class FinalLabeler:
         self.lm_weights = lm_weights
         self.dev_weight = dev_weight
         self.self_train = self_train
+        self.weak_labels = weak_labels
 
     # -- checks ---------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -114,6 +118,8 @@ class FinalLabeler:
         if not weights or any(not 0.0 <= float(w) <= 1.0 for w in weights):
             raise ParameterError(f"FinalLabeler: lm_weights must be a non-empty list of numbers in [0, 1]; got "
                                  f"{self.lm_weights!r}")
+        if self.weak_labels not in ("confidence", "proba"):
+            raise ParameterError(f"FinalLabeler: weak_labels must be 'confidence' or 'proba'; got {self.weak_labels!r}")
         if self.dev_weight is not None and not float(self.dev_weight) > 0:
             raise ParameterError(f"FinalLabeler: dev_weight must be a number > 0 or None; got {self.dev_weight!r}")
 
@@ -132,6 +138,18 @@ class FinalLabeler:
                                 "pass the features and votes of the same rows, in the same order")
         return votes, pos.astype(np.int64)
 
+    def _inputs(self, features: Any, where: str) -> Any:
+        """``features`` as the end model reads them: the default model takes one text column."""
+        import pandas as pd
+
+        if self.end_model is None and isinstance(features, pd.DataFrame):
+            if features.shape[1] != 1:
+                raise EndModelError(f"FinalLabeler.{where}: the default end model reads one text column; got a "
+                                    f"DataFrame with columns {list(features.columns)}: pass features=df['text'], "
+                                    "or your own end_model=")
+            return features.iloc[:, 0]
+        return features
+
     def _shared_features(self, features: Any) -> tuple[Any, Any, Any]:
         """``(inputs, classifier, vectorizer)``: the default end model's TF-IDF is fitted once on every row's text
         (it learns no label) and only its classifier per fold; a custom end model is trained whole per fold."""
@@ -142,9 +160,10 @@ class FinalLabeler:
         return vectorizer.fit_transform(take_rows(features, np.arange(n_rows(features)))), template.steps[-1][1], \
             vectorizer
 
-    def _training_labels(self, weak: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The end model's training labels and weights: the label model's most probable class weighted by its
-        confidence above chance on rows without gold, the gold class weighted by the dev weight on the others."""
+    def _training_labels(self, weak: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, Any]:
+        """The end model's training labels and ``sample_weight``: on rows without gold the label model's most
+        probable class weighted by its confidence above chance (``weak_labels="confidence"``) or every class
+        weighted by its probability (``"proba"``); on gold rows the gold class weighted by the dev weight."""
         k = self.cardinality_
         proba = weak.copy()
         conf = proba.max(axis=1) if len(proba) else np.zeros(0)
@@ -153,6 +172,9 @@ class FinalLabeler:
         n_dev, n_weak = int(is_gold.sum()), int((~is_gold & (weight > 0)).sum())
         dev_w = float(self.dev_weight) if self.dev_weight is not None else max(1.0, n_weak / (4.0 * max(n_dev, 1)))
         proba[is_gold] = np.eye(k)[gold[is_gold]]
+        if self.weak_labels == "proba":
+            proba[is_gold] *= dev_w
+            return proba, "proba"
         weight[is_gold] = dev_w
         return proba, weight
 
@@ -183,6 +205,7 @@ class FinalLabeler:
         from tqdm.auto import tqdm
 
         self._check_params()
+        features = self._inputs(features, "fit")
         votes, pos = self._arrays(features, L, positions, "fit")
         gold = np.asarray(y)
         if gold.shape != (len(votes),):
@@ -233,7 +256,8 @@ class FinalLabeler:
                     pseudo, pseudo_w = self._training_labels(class_proba(end, take_rows(inputs, unvoted), k),
                                                              gold[unvoted])
                     rows = np.concatenate([rows, unvoted])
-                    proba, weight = np.vstack([proba, pseudo]), np.concatenate([weight, pseudo_w])
+                    proba = np.vstack([proba, pseudo])
+                    weight = weight if isinstance(weight, str) else np.concatenate([weight, pseudo_w])
                     end = train_end_model(take_rows(inputs, rows), proba, sample_weight=weight, model=classifier,
                                           seed=int(self.seed))
             except EndModelError as exc:
@@ -304,6 +328,7 @@ class FinalLabeler:
         new rows get the models of the fold their position falls in.
         """
         self._check_fitted("predict_proba")
+        features = self._inputs(features, "predict_proba")
         votes, pos = self._arrays(features, L, positions, "predict_proba")
         k = self.cardinality_
         out = np.zeros((len(votes), k))
