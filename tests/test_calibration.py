@@ -55,6 +55,8 @@ def test_bad_input_is_refused_with_the_fix():
         fit_temperature([[0.5, 0.5]], [0, 1])
     with pytest.raises(ParameterError, match="only 2 columns"):
         fit_temperature([[0.5, 0.5]], [2])
+    with pytest.raises(ParameterError, match="smooth must be"):
+        fit_temperature([[0.5, 0.5]], [0], smooth="yes")
     with pytest.raises(ParameterError, match="NaN"):
         fit_temperature([[np.nan, 0.5]], [0])
 
@@ -63,8 +65,12 @@ def test_a_small_all_right_sample_does_not_drive_the_temperature_to_zero():
     proba = np.array([[0.8, 0.2], [0.3, 0.7], [0.9, 0.1], [0.25, 0.75]] * 5)
     y = np.array([0, 1, 0, 1] * 5)
     plain = fit_temperature(proba, y, smooth=False)
-    smoothed = fit_temperature(proba, y)
+    smoothed = fit_temperature(proba, y, smooth=True)
     assert plain < 0.05  # the plain likelihood sharpens without limit
     assert 0.2 < smoothed < 1.0
+    assert fit_temperature(proba, y) == smoothed  # "auto" falls back to Platt's targets
+    wrong_once = y.copy()
+    wrong_once[0] = 1
+    assert fit_temperature(proba, wrong_once) == fit_temperature(proba, wrong_once, smooth=False)
     top = apply_temperature(proba, smoothed).max(axis=1)
     assert 0.93 < top.mean() < 0.97  # about Platt's 21 / 22: 20 right answers out of 20 do not mean certainty

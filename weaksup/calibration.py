@@ -3,10 +3,10 @@
 A model's probabilities ``p`` become ``softmax(log(p) / T)``: ``T > 1`` flattens them (an overconfident model),
 ``T < 1`` sharpens them, and the ranking of the classes in each row never changes (so neither does accuracy).
 ``T`` is fitted by minimising the negative log-likelihood of gold labels the model did not learn from (the
-out-of-fold dev predictions of :class:`weaksup.final_labels.FinalLabeler`), against Platt's smoothed targets
-(the gold class ``(n + 1) / (n + 2)``, the others share ``1 / (n + 2)``): with a few dozen gold rows all predicted
-right, the plain likelihood would sharpen without limit (``T -> 0``, every confidence 1.0); the smoothed one
-stops where ``n`` right answers out of ``n`` stop being evidence of anything sharper. The expected calibration error
+out-of-fold dev predictions of :class:`weaksup.final_labels.FinalLabeler`). When a few dozen gold rows are all
+predicted right, the plain likelihood sharpens without limit (``T -> 0``, every confidence 1.0); then Platt's
+smoothed targets are used instead (the gold class ``(n + 1) / (n + 2)``, the others share ``1 / (n + 2)``), which
+stop where ``n`` right answers out of ``n`` stop being evidence of anything sharper. The expected calibration error
 stays :func:`weaksup.evaluate.expected_calibration_error`.
 """
 
@@ -71,7 +71,7 @@ def apply_temperature(proba: object, temperature: float) -> np.ndarray:
     return _scaled(np.log(np.clip(arr, EPS, 1.0)), float(temperature))
 
 
-def fit_temperature(proba: object, y: object, *, smooth: bool = True) -> float:
+def fit_temperature(proba: object, y: object, *, smooth: bool | str = "auto") -> float:
     """The temperature ``T`` minimising the negative log-likelihood of ``softmax(log(proba) / T)`` on ``y``.
 
     Parameters
@@ -80,10 +80,11 @@ def fit_temperature(proba: object, y: object, *, smooth: bool = True) -> float:
         Probabilities from a model that never learned from these rows' labels (out-of-fold).
     y : array of int, shape (n,)
         Gold class ids; rows with ``y < 0`` (no gold) are ignored.
-    smooth : bool, default True
-        Platt's targets: the gold class counts ``(n + 1) / (n + 2)`` and the other classes share ``1 / (n + 2)``
-        (``n`` rows with gold), so that a small, all-right sample cannot drive ``T`` to 0. ``False``: the plain
-        likelihood of the gold class.
+    smooth : {"auto", True, False}, default "auto"
+        ``True``: Platt's targets, the gold class counts ``(n + 1) / (n + 2)`` and the other classes share
+        ``1 / (n + 2)`` (``n`` rows with gold), so that a small, all-right sample cannot drive ``T`` to 0.
+        ``False``: the plain likelihood of the gold class. ``"auto"``: the plain likelihood, unless it has no
+        minimum (every row's most probable class is its gold class: ``T`` would run to 0), then Platt's.
 
     Returns
     -------
@@ -117,15 +118,22 @@ def fit_temperature(proba: object, y: object, *, smooth: bool = True) -> float:
     log_p = np.log(np.clip(arr[keep], EPS, 1.0))
     target = labels[keep]
     n, k = len(target), arr.shape[1]
-    other = 1.0 / (n + 2) / (k - 1) if smooth else 0.0
-    weights = np.full((n, k), other)
-    weights[np.arange(n), target] = 1.0 - other * (k - 1)
 
-    def nll(log_t: float) -> float:
-        z = log_p / np.exp(log_t)
-        z -= z.max(axis=1, keepdims=True)
-        log_q = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return float(-(weights * log_q).sum(axis=1).mean())
+    def fit(platt: bool) -> float:
+        other = 1.0 / (n + 2) / (k - 1) if platt else 0.0
+        weights = np.full((n, k), other)
+        weights[np.arange(n), target] = 1.0 - other * (k - 1)
 
-    result = minimize_scalar(nll, bounds=LOG_T_BOUNDS, method="bounded", options={"xatol": 1e-4})
-    return float(np.exp(result.x))
+        def nll(log_t: float) -> float:
+            z = log_p / np.exp(log_t)
+            z -= z.max(axis=1, keepdims=True)
+            log_q = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            return float(-(weights * log_q).sum(axis=1).mean())
+
+        result = minimize_scalar(nll, bounds=LOG_T_BOUNDS, method="bounded", options={"xatol": 1e-4})
+        return float(result.x)
+
+    if smooth not in ("auto", True, False):
+        raise ParameterError(f"fit_temperature: smooth must be 'auto', True or False; got {smooth!r}")
+    all_right = bool((log_p.argmax(axis=1) == target).all())  # then the plain likelihood falls as T -> 0
+    return float(np.exp(fit(smooth is True or (smooth == "auto" and all_right))))
