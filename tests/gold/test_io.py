@@ -47,7 +47,8 @@ def test_the_message_lists_the_problems_and_the_fix(tmp_path):
     message = str(info.value)
     assert "has 2 problems" in message
     assert "labels.csv:2: column 'label': unknown label 'spma'" in message
-    assert "labels.csv:3" in message and "add the class to manifest.json" in message
+    assert "labels.csv:3" in message and "add the classes to manifest.json" in message
+    assert message.count("'ham', 'spam'") == 1  # the label space once, not on every bad line
 
 
 def test_csv_line_numbers_count_quoted_newlines(tmp_path):

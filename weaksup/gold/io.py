@@ -82,9 +82,8 @@ def load_gold(
     for file in files:
         records.extend(_read_file(file, id_column, problems, escaped=file.name in escaped))
     frame = pd.DataFrame.from_records(records) if records else empty_frame()
-    if space is not None and records:
-        _validate(frame, space, row_ids, problems)
-    problems.raise_if_any(GoldSetError)
+    fix = _validate(frame, space, row_ids, problems) if space is not None and records else None
+    problems.raise_if_any(GoldSetError, fix=fix or "")
     assert space is not None  # (no label space in the manifest is one of the problems raised above)
     first = ["row_id", *REQUIRED, *OPTIONAL]
     frame = frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
@@ -148,8 +147,7 @@ def write_gold(
     checked = out.assign(_file="<frame>", _line=np.arange(len(out)))
     for col in OPTIONAL:
         checked[col] = checked[col] if col in checked else ""
-    _validate(checked, space, row_ids, problems)
-    problems.raise_if_any(GoldSetError)
+    problems.raise_if_any(GoldSetError, fix=_validate(checked, space, row_ids, problems) or "")
     digest = content_hash(out, space, task)
     previous = _previous_manifest(folder)
     name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=file_name)
@@ -300,8 +298,9 @@ def _read_file(file: Path, id_column: str, problems: Problems, *, escaped: bool 
 
 
 def _validate(frame: pd.DataFrame, space: LabelSpace, row_ids: Iterable[Any] | None,
-              problems: Problems) -> None:
-    """Add one problem per bad cell, duplicate or conflict in ``frame`` (all rows, all files)."""
+              problems: Problems) -> str | None:
+    """Add one problem per bad cell, duplicate or conflict in ``frame`` (all rows, all files); returns the fix
+    to print once (the label space, when labels are unknown), or None."""
     known = set(space)
     wanted = None if row_ids is None else {str(r) for r in row_ids}
     where = list(zip(frame["_file"], frame["_line"]))
@@ -313,8 +312,7 @@ def _validate(frame: pd.DataFrame, space: LabelSpace, row_ids: Iterable[Any] | N
             problems.add("unknown_row_id", f"id {rid!r} is not in the dataset; check the id column, or drop the row "
                          "from the gold set", where=location(file, line, "row_id"))
         if label not in known:
-            problems.add("unknown_label", f"unknown label {label!r}; the label space is {list(space)} (fix the label, "
-                         "or add the class to manifest.json)", where=location(file, line, "label"))
+            problems.add("unknown_label", f"unknown label {label!r}", where=location(file, line, "label"))
         if split not in SPLITS:
             problems.add("unknown_split", f"unknown split {split!r}; use one of {list(SPLITS)}",
                          where=location(file, line, "split"))
@@ -339,4 +337,8 @@ def _validate(frame: pd.DataFrame, space: LabelSpace, row_ids: Iterable[Any] | N
             if prev[0] != split:
                 problems.add("split_conflict", f"id {rid!r} is in {split!r} here but in {prev[0]!r} at "
                              f"{prev[1]}:{prev[2]}; a row belongs to one split", where=location(file, line, "split"))
-
+    unknown = sorted({str(label) for label in frame["label"] if label not in known})
+    if unknown:  # the label space once, not on every bad line
+        return (f"labels {unknown[:10]} are not in the label space {list(space)}: fix them, or add the classes "
+                "to manifest.json")
+    return None
