@@ -370,7 +370,9 @@ class Workbench:
 
         See :func:`weaksup.lf.export.write_module`: factory kinds are written as calls with their parameters
         (so the module's LFs have the same versions), decorated LFs as their source code with the imports and
-        constants they use. An LF whose source cannot be written (a fitted model, a lambda, a function without
+        constants they use. A model-score LF's fitted model is saved beside the module, in
+        ``<module name>_models/<LF name>.skops`` (a model loaded from a file is copied with its pinned hash),
+        and the module loads it from there. An LF whose source cannot be written (a lambda, a function without
         source, a global that is not a constant or an import) is refused with its name and how to move it by
         hand; nothing is written then.
 
