@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from weaksup.errors import ReviewError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
 
 review_app = typer.Typer(add_completion=False, no_args_is_help=True,
                          help="Human review: send uncertain rows to Label Studio (or a CSV sheet), take answers back "
@@ -25,6 +33,34 @@ def _class_thresholds(values: list[str]) -> dict[str, float]:
             sep = ""
         if not sep or not name.strip():
             raise ReviewError(f"--class-threshold takes CLASS=NUMBER, e.g. --class-threshold spam=0.95; got {item!r}")
+    return out
+
+
+def _label_model_opinion(run: Any, labels: pd.DataFrame) -> np.ndarray | None:
+    """The run's label model's class probabilities, aligned with ``labels``, when an end model labelled rows.
+
+    None when every label is the label model's (nothing to disagree with) or the run kept no votes or model.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from weaksup.errors import WeakSupError
+
+    if "label_source" not in labels or not (labels["label_source"] == "end_model").any():
+        return None
+    try:
+        votes = run.votes()
+        proba = run.model().predict_proba(votes.values)
+    except (WeakSupError, OSError) as exc:
+        logger.warning("no label model vs end model disagreement in the queue: %s", exc)
+        return None
+    index = pd.Index(np.asarray(votes.row_ids).astype(str))
+    where = index.get_indexer(labels["row_id"].astype(str))
+    if (where < 0).any():
+        logger.warning("the run's votes lack %d labelled row(s); no disagreement reason in the queue",
+                       int((where < 0).sum()))
+        return None
+    out: np.ndarray = np.asarray(proba, dtype=np.float64)[where]
     return out
 
 
@@ -49,6 +85,9 @@ def export(
     weights: str = typer.Option("sqrt", help="How the mixed order splits the budget between reasons: sqrt, count "
                                              "or equal (of each reason's number of rows)."),
     clusters: int = typer.Option(8, min=1, help="Text clusters of the rows without votes (mixed order)."),
+    disagreement: bool = typer.Option(True, "--disagreement/--no-disagreement",
+                                      help="Queue rows where the run's label model names another class than the "
+                                           "final label (when an end model labels rows; needs the run's votes)."),
     diversity: float = typer.Option(0.3, help="Weight of novelty against uncertainty in the order (0 to 1)."),
     seed: int = typer.Option(0, help="Breaks ties in the order."),
     field: list[str] = typer.Option([], "--field", help="Another input column to show reviewers (repeatable)."),
@@ -76,7 +115,8 @@ def export(
         labels, data, run.label_space, text_column=text_column, budget=budget, policy=review.policy,
         threshold=threshold, class_thresholds=_class_thresholds(class_threshold) or None,
         conflict_threshold=conflict_threshold, method=method, order=order, weights=weights, n_clusters=clusters,
-        diversity=diversity, seed=seed, gold=run.gold, fields=field)
+        compare=_label_model_opinion(run, labels) if disagreement else None, diversity=diversity, seed=seed,
+        gold=run.gold, fields=field)
     rule_version = str(labels["rule_version"].iloc[0]) if "rule_version" in labels and len(labels) else ""
     out = out or Path(run_dir) / "review" / ("tasks.json" if format == "labelstudio" else "review.csv")
     exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,
