@@ -116,6 +116,10 @@ def test_bad_input_names_the_fix():
         FinalLabeler(DevNaiveBayes(3)).fit(texts, L, pos[:5], y)
     with pytest.raises(EndModelError, match="not fitted"):
         FinalLabeler(DevNaiveBayes(3)).predict_proba(texts, L, pos)
+    with pytest.raises(ParameterError, match="self_train must be a number of rounds"):
+        FinalLabeler(DevNaiveBayes(3), self_train=-1).fit(texts, L, pos, y)
+    with pytest.raises(ParameterError, match="weak_labels must be 'confidence' or 'proba'"):
+        FinalLabeler(DevNaiveBayes(3), weak_labels="soft").fit(texts, L, pos, y)
     with pytest.raises(ParameterError, match="lm_weights must be"):
         FinalLabeler(DevNaiveBayes(3), lm_weights=(2.0,)).fit(texts, L, pos, y)
 

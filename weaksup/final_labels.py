@@ -74,10 +74,10 @@ class FinalLabeler:
     weak_labels : {"confidence", "proba"}, default "confidence"
         How the end model learns a weak label: its most probable class weighted by the confidence above chance,
         or every class weighted by its probability (soft labels).
-    self_train : bool, default True
-        Train each fold's end model twice: the second time also on its own labels of the rows no LF votes on
-        (weighted by confidence above chance, like the weak labels), so that it learns the part of the data the
-        LFs miss.
+    self_train : int, default 1
+        Rounds of self-training: each fold's end model is trained again, also on its own labels of the rows no
+        LF votes on (weighted by confidence above chance, like the weak labels), so that it learns the part of
+        the data the LFs miss (``0`` or ``False``: none).
 
     Examples
     --------
@@ -95,7 +95,7 @@ class FinalLabeler:
 
     def __init__(self, label_model: BaseLabelModel, *, end_model: Any = None, n_folds: int = 5, seed: int = 0,
                  calibrate: bool = True, lm_weights: tuple[float, ...] = LM_WEIGHTS,
-                 dev_weight: float | None = None, self_train: bool = True, weak_labels: str = "confidence") -> None:
+                 dev_weight: float | None = None, self_train: int = 1, weak_labels: str = "confidence") -> None:
         self.label_model = label_model
         self.end_model = end_model
         self.n_folds = n_folds
@@ -118,6 +118,9 @@ class FinalLabeler:
         if not weights or any(not 0.0 <= float(w) <= 1.0 for w in weights):
             raise ParameterError(f"FinalLabeler: lm_weights must be a non-empty list of numbers in [0, 1]; got "
                                  f"{self.lm_weights!r}")
+        if isinstance(self.self_train, float) or not 0 <= int(self.self_train) <= 10:
+            raise ParameterError(f"FinalLabeler: self_train must be a number of rounds 0..10 (or a bool); got "
+                                 f"{self.self_train!r}")
         if self.weak_labels not in ("confidence", "proba"):
             raise ParameterError(f"FinalLabeler: weak_labels must be 'confidence' or 'proba'; got {self.weak_labels!r}")
         if self.dev_weight is not None and not float(self.dev_weight) > 0:
@@ -252,12 +255,13 @@ class FinalLabeler:
                 end = train_end_model(take_rows(inputs, rows), proba, sample_weight=weight, model=classifier,
                                       seed=int(self.seed))
                 unvoted = np.flatnonzero(train & ~covered & ~is_gold)
-                if self.self_train and len(unvoted):  # a second round: the end model's own labels of no-vote rows
+                base_rows, base_proba, base_weight = rows, proba, weight
+                for _ in range(int(self.self_train) if len(unvoted) else 0):  # its own labels of no-vote rows
                     pseudo, pseudo_w = self._training_labels(class_proba(end, take_rows(inputs, unvoted), k),
                                                              gold[unvoted])
-                    rows = np.concatenate([rows, unvoted])
-                    proba = np.vstack([proba, pseudo])
-                    weight = weight if isinstance(weight, str) else np.concatenate([weight, pseudo_w])
+                    rows = np.concatenate([base_rows, unvoted])
+                    proba = np.vstack([base_proba, pseudo])
+                    weight = base_weight if isinstance(base_weight, str) else np.concatenate([base_weight, pseudo_w])
                     end = train_end_model(take_rows(inputs, rows), proba, sample_weight=weight, model=classifier,
                                           seed=int(self.seed))
             except EndModelError as exc:
