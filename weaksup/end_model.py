@@ -251,7 +251,7 @@ def train_end_model(
     if w is not None:
         last = estimator.steps[-1][0] if hasattr(estimator, "steps") else None
         fit_params = {f"{last}__sample_weight" if last else "sample_weight": w}
-    logger.info("training the end model on %d of %d rows (the others: no vote, abstained, at chance or below "
+    logger.info("training the end model on %d of %d rows (%d others: no vote, abstained, at chance or below "
                 "min_confidence)",
                 len(np.unique(rows_x)), n, n - len(np.unique(rows_x)))
     estimator.fit(X_train, y, **fit_params)

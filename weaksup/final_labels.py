@@ -244,7 +244,7 @@ class FinalLabeler:
         lm_oof = np.zeros((len(votes), k))
         end_oof = np.zeros((len(votes), k))
         n_train = 0
-        for f in tqdm(range(n_folds), desc="final labels: folds", leave=False):
+        for f in tqdm(range(n_folds), desc="final labels: folds", leave=False, disable=None):
             train = folds != f
             held = np.flatnonzero(~train)
             lm = fit_label_model(self._fresh_label_model(), votes[train], L_dev=votes[train & is_gold],
