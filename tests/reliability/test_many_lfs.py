@@ -107,3 +107,14 @@ def test_apply_lfs_writes_into_the_callers_array_so_a_chunk_block_is_not_copied(
     assert np.array_equal(block, apply_lfs(lfs, data, label_space=space).values)
     with pytest.raises(ParameterError, match="out must be an array of shape"):
         apply_lfs(lfs, data, label_space=space, out=np.zeros((len(data), len(lfs)), dtype=np.int64))
+
+
+def test_the_shared_literal_pass_over_slices_of_rows_gives_the_same_votes(monkeypatch):
+    import weaksup.lf.batch as batch
+
+    data, space = _zipf_texts(12_000), LabelSpace(["ham", "spam"])
+    lfs = [keyword_lf(f"kw_{j}", [f"w{j}", f"w{j + 50}"], j % 2) for j in range(40)]
+    whole = apply_lfs(lfs, data, label_space=space).values
+    monkeypatch.setattr(batch, "LITERAL_CELLS", 1)  # slices of 4,096 rows: three of them
+    assert np.array_equal(apply_lfs(lfs, data, label_space=space).values, whole)
+    assert (whole != -1).any(axis=0).all()

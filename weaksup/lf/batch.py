@@ -35,6 +35,16 @@ def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
     return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+#: Rows x shared literals per slice of the one-pass literal search (a slice of 16,384 rows at 1,000 literals).
+LITERAL_CELLS = 1 << 24
+
+
+def _slices(arr: pa.Array, size: int) -> Iterator[tuple[int, pa.Array]]:
+    """``(start, arr[start:start + size])`` over the array (zero-copy slices)."""
+    for start in range(0, len(arr), size):
+        yield start, arr.slice(start, size)
+
+
 class Batch:
     """Rows ``0..n-1`` of a DataFrame, with per-column caches.
 
@@ -179,23 +189,29 @@ class Batch:
         return _polars is not None and words.issuperset(translation.literals)
 
     def _literal_rows(self, field: str, lowered: bool) -> dict[str, np.ndarray]:
-        """Rows holding each shared literal of a field: one Aho-Corasick pass for all of them."""
+        """Rows holding each shared literal of a field: one Aho-Corasick pass for all of them.
+
+        The pass goes over slices of the rows (fewer rows when there are many literals), so the
+        matched strings Polars holds for a slice stay small; each literal's rows are a view into one
+        array of the batch's hits, in row order.
+        """
 
         def compute() -> dict[str, np.ndarray]:
             words = list(self.shared_literals[(field, lowered)])
             hit = _polars.col("text").str.extract_many(words, ascii_case_insensitive=lowered, overlapping=True)
-            found = (
-                _polars.DataFrame({"text": _polars.Series(self.arrow(field))}).lazy()
-                .select(hit.alias("hit")).with_row_index("row").explode("hit").drop_nulls("hit")
-                .select("row", (_polars.col("hit").str.to_lowercase() if lowered else _polars.col("hit"))
-                        .cast(_polars.Enum(words)).to_physical().alias("id"))
-                .collect()
-            )
-            ids = found["id"].to_numpy()
-            rows = found["row"].to_numpy()
+            found = [_polars.DataFrame({"text": _polars.Series(part)}).lazy()
+                     .select(hit.alias("hit")).with_row_index("row", offset=start).explode("hit").drop_nulls("hit")
+                     .select("row", (_polars.col("hit").str.to_lowercase() if lowered else _polars.col("hit"))
+                             .cast(_polars.Enum(words)).to_physical().alias("id"))
+                     .collect()
+                     for start, part in _slices(self.arrow(field), max(LITERAL_CELLS // max(len(words), 1), 4096))]
+            ids = np.concatenate([f["id"].to_numpy() for f in found]) if found else np.zeros(0, np.uint32)
+            rows = np.concatenate([f["row"].to_numpy() for f in found]) if found else np.zeros(0, np.uint32)
+            del found
             order = np.argsort(ids, kind="stable")  # a radix sort on these small integers
             bounds = np.searchsorted(ids[order], np.arange(len(words) + 1))
-            return {w: rows[order[bounds[i]:bounds[i + 1]]] for i, w in enumerate(words)}
+            rows = rows[order]
+            return {w: rows[bounds[i]:bounds[i + 1]] for i, w in enumerate(words)}
 
         return self.cached(("literal_rows", field, lowered), compute)
 
