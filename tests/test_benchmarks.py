@@ -35,11 +35,13 @@ def test_apply_speed_runs_and_checks_votes(tmp_path):
 @pytest.mark.snorkel
 def test_pipeline_scale_runs_weaksup_and_snorkel_side_by_side(tmp_path):
     result = _load("pipeline_scale").main(["--rows", "30000", "--chunk-rows", "7000", "--snorkel-rows", "3000",
-                                           "--workdir", str(tmp_path), "--json", str(tmp_path / "scale.json")])
+                                           "--end-train-rows", "3000", "--workdir", str(tmp_path),
+                                           "--json", str(tmp_path / "scale.json")])
     assert json.loads((tmp_path / "scale.json").read_text()) == result
     assert result["rows"] == 30000 and result["snorkel_rows"] == 3000 and result["ratio"] > 0
     assert set(result["timings"]) >= {"read+clean+apply", "fit", "predict+route+write", "evaluate+report"}
     assert 0 < result["coverage"] < 1 and result["peak_rss_mb"] > 0
+    assert result["end_model"]["train_rows"] == 3000 and result["end_model"]["fit_s"] > 0
 
 
 @pytest.mark.slow

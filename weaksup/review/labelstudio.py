@@ -47,7 +47,7 @@ def labeling_config(label_space: LabelSpace | Sequence[str], *, from_name: str =
     --------
     >>> print(labeling_config(["ham", "spam"]))
     <View>
-      <Header value="Suggested: $suggested_label ($confidence), routed for: $review_reason"/>
+      <Header value="Suggested: $suggested_label ($confidence), queued for: $review_reason"/>
       <Text name="text" value="$text"/>
       <Choices name="label" toName="text" choice="single" showInline="true">
         <Choice value="ham"/>
@@ -58,7 +58,7 @@ def labeling_config(label_space: LabelSpace | Sequence[str], *, from_name: str =
     choices = "\n".join(f"    <Choice value={quoteattr(name)}/>" for name in label_space)
     return (
         "<View>\n"
-        '  <Header value="Suggested: $suggested_label ($confidence), routed for: $review_reason"/>\n'
+        '  <Header value="Suggested: $suggested_label ($confidence), queued for: $review_reason"/>\n'
         f"  <Text name={quoteattr(to_name)} value=\"$text\"/>\n"
         f"  <Choices name={quoteattr(from_name)} toName={quoteattr(to_name)} choice=\"single\" showInline=\"true\">\n"
         f"{choices}\n"
