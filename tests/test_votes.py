@@ -101,6 +101,22 @@ def test_distinct_rows_rebuild_the_matrix_from_each_rows_first_occurrence(shape,
         np.testing.assert_array_equal(L[firsts], rows)
 
 
+@pytest.mark.parametrize("cells", [1, 97, 1 << 22])
+def test_distinct_wide_rows_are_np_unique_of_the_row_bytes_without_its_copies(monkeypatch, cells):
+    """Rows too wide for one integer key: the same rows, order and inverse as ``np.unique`` of their bytes,
+    the sorted rows compared block by block (blocks of one row, of a few rows, and all at once)."""
+    import weaksup.votes as votes_module
+
+    rng = np.random.default_rng(7)
+    L = np.where(rng.random((3000, 70)) < 0.03, rng.integers(0, 3, (3000, 70)), -1).astype(np.int8)
+    L[1500:] = L[rng.integers(0, 1500, 1500)]  # duplicates, out of order
+    monkeypatch.setattr(votes_module, "_COMPARE_CELLS", cells)
+    rows, inverse = votes_module.distinct_rows(L)
+    _, first, expected = np.unique(L.view(np.dtype((np.void, 70))).ravel(), return_index=True, return_inverse=True)
+    np.testing.assert_array_equal(rows, L[first])
+    np.testing.assert_array_equal(inverse, expected.ravel())
+
+
 @pytest.mark.parametrize("suffix", [".npz", ".parquet"])
 def test_a_saved_vote_out_of_range_names_the_file(tmp_path, suffix):
     """A file whose votes no longer fit its label space (edited, or the classes changed) names the file."""

@@ -39,9 +39,7 @@ def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return L[:min(n, 1)], np.zeros(n, dtype=np.int64)
     base = int(L.max()) + 2  # votes -1..max as digits 0..max+1
     if m * np.log2(base) >= 62:  # too many LFs for one integer key: sort the rows' bytes
-        row_bytes = np.ascontiguousarray(L).view(np.dtype((np.void, L.dtype.itemsize * m))).ravel()
-        _, first, inverse = np.unique(row_bytes, return_index=True, return_inverse=True)
-        return L[first], inverse.ravel()
+        return _distinct_wide_rows(np.ascontiguousarray(L))
     keys = np.zeros(n, dtype=np.int64)
     for j in range(m):  # column by column: no n x m int64 copy
         keys *= base
@@ -57,6 +55,27 @@ def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return L[first], inverse
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return L[first], inverse.ravel()
+
+
+#: Vote cells compared at a time when telling wide rows apart (a few MB of temporaries).
+_COMPARE_CELLS = 1 << 22
+
+
+def _distinct_wide_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique`` of the rows' bytes (the same rows, order and inverse) without its copies of the votes:
+    a stable argsort of the rows, then each row compared with the one before it block by block."""
+    n, m = L.shape
+    row_bytes = L.view(np.dtype((np.void, L.dtype.itemsize * m))).ravel()
+    perm = np.argsort(row_bytes, kind="stable")
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    step = max(1, _COMPARE_CELLS // m)
+    for start in range(1, n, step):  # a block of sorted rows and the row before it
+        block = row_bytes[perm[start - 1:min(start + step, n)]]
+        new[start:start + len(block) - 1] = block[1:] != block[:-1]
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[perm] = np.cumsum(new) - 1
+    return L[perm[new]], inverse
 
 
 class VoteMatrix:
