@@ -199,12 +199,17 @@ class Batch:
         def compute() -> dict[str, np.ndarray]:
             words = list(self.shared_literals[(field, lowered)])
             hit = _polars.col("text").str.extract_many(words, ascii_case_insensitive=lowered, overlapping=True)
-            found = [_polars.DataFrame({"text": _polars.Series(part)}).lazy()
-                     .select(hit.alias("hit")).with_row_index("row", offset=start).explode("hit").drop_nulls("hit")
-                     .select("row", (_polars.col("hit").str.to_lowercase() if lowered else _polars.col("hit"))
-                             .cast(_polars.Enum(words)).to_physical().alias("id"))
-                     .collect()
-                     for start, part in _slices(self.arrow(field), max(LITERAL_CELLS // max(len(words), 1), 4096))]
+            size = max(LITERAL_CELLS // max(len(words), 1), 4096)
+            found = []
+            for start, part in _slices(self.arrow(field), size):
+                pairs = (_polars.DataFrame({"text": _polars.Series(part)}).lazy()
+                         .select(hit.alias("hit")).with_row_index("row", offset=start).explode("hit").drop_nulls("hit")
+                         .select("row", (_polars.col("hit").str.to_lowercase() if lowered else _polars.col("hit"))
+                                 .cast(_polars.Enum(words)).to_physical().alias("id"))
+                         .collect())
+                if pairs.height > 4 * len(part):  # short literals inside every word: each (row, literal) once
+                    pairs = pairs.unique(maintain_order=True)
+                found.append(pairs)
             ids = np.concatenate([f["id"].to_numpy() for f in found]) if found else np.zeros(0, np.uint32)
             rows = np.concatenate([f["row"].to_numpy() for f in found]) if found else np.zeros(0, np.uint32)
             del found
