@@ -119,3 +119,13 @@ def test_the_shared_literal_pass_over_slices_of_rows_gives_the_same_votes(monkey
     monkeypatch.setattr(batch, "LITERAL_CELLS", 1)  # slices of 4,096 rows: three of them
     assert np.array_equal(apply_lfs(lfs, data, label_space=space).values, whole)
     assert (whole[:, :40] != -1).any(axis=0).all() and (whole[:, 40] == -1).all()
+
+
+def test_the_runs_coverage_takes_no_rows_by_lfs_mask():
+    from weaksup.pipeline.voting import AppliedVotes
+
+    L = _keyword_votes(20_000, 500, 0.002).values  # some rows without a vote
+    applied = AppliedVotes(L, {}, {}, {}, {}, {})
+    peak = _peak(lambda: applied.coverage)  # before: a bool mask as large as the votes
+    assert applied.coverage == float((L != -1).any(axis=1).mean()) < 1.0
+    assert peak < L.nbytes / 10, f"{peak} bytes for votes of {L.nbytes}"
