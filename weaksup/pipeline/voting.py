@@ -8,7 +8,7 @@ import os
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from weaksup.lf.core import LabelingFunction
 
 logger = logging.getLogger(__name__)
+
+#: Beyond this many LFs a chunk's votes are kept column by column while it is voted (see vote_chunk).
+WIDE_LFS = 64
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,11 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
     saved = store.get(i, ids, plan.label_space)
     saved_columns = saved.columns if saved is not None else {}
     todo = [lf for lf in lfs if lf.lf_id not in saved_columns or not lf.cacheable]  # not cacheable: recompute
-    # Fortran order: each LF's column is contiguous, so LFs write their votes in place and the part is
-    # saved without copying them (Arrow takes contiguous columns as they are); the run stacks the
-    # chunks in row order (stack_blocks)
-    block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=plan.task.vote_dtype(plan.label_space), order="F")
+    # Many LFs: Fortran order, each LF's column contiguous, so LFs write their votes in place and the part
+    # is saved without copying them (Arrow takes contiguous columns as they are; a strided column of rows
+    # wider than a cache line costs a cache miss a vote); the run puts the chunk in row order when it takes it
+    order: Literal["C", "F"] = "F" if len(lfs) > WIDE_LFS else "C"
+    block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=plan.task.vote_dtype(plan.label_space), order=order)
     faults: dict[str, int] = {}
     timeouts: dict[str, int] = {}
     for j, lf in enumerate(lfs):
