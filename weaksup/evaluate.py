@@ -24,7 +24,7 @@ from weaksup.errors import GoldSetError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.metrics import (COUNTS, METRIC_NAMES, Metrics, calibration_bins, expected_calibration_error,
                              label_metrics)
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, has_vote
 
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
@@ -195,7 +195,7 @@ def evaluate(
     L = vm.values[rows]
     k = len(space) if space is not None else int(max(L.max(initial=0), y.max())) + 1
     mv = baseline if baseline is not None else MajorityVote(cardinality=k).fit(vm.values)
-    covered = (L != ABSTAIN).any(axis=1)
+    covered = has_vote(L)
     results = []
     for name, fitted in ((model_name(model), model), (BASELINE, mv)):
         results.append(label_metrics(y, fitted.predict_proba(L), fitted.predict(L, tie_break=tie_break),

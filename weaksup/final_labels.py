@@ -34,10 +34,10 @@ from weaksup.calibration import apply_temperature, fit_temperature
 from weaksup.end_model import class_proba, default_end_model, n_rows, take_rows, train_end_model
 from weaksup.errors import EndModelError, ParameterError
 from weaksup.final.folds import choose_lm_weight, combine, dealt_folds, row_folds
-from weaksup.labels import ABSTAIN
 from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import fit_label_model
 from weaksup.models.majority import MajorityVote
+from weaksup.votes import has_vote
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ class FinalLabeler:
         self.dev_positions_ = pos[dev]
         self.dev_folds_ = dealt_folds(pos[dev], n_folds, int(self.seed))
         folds = self._folds_of(pos)
-        covered = (votes != ABSTAIN).any(axis=1)
+        covered = has_vote(votes)
         is_gold = gold >= 0
         self.fold_models_: list[tuple[BaseLabelModel, Any]] = []
         inputs, classifier, vectorizer = self._shared_features(features)
@@ -345,7 +345,7 @@ class FinalLabeler:
                     continue
                 part = votes[rows]
                 out[rows] = combine(lm.predict_proba(part), class_proba(end, take_rows(features, rows), k),
-                                    (part != ABSTAIN).any(axis=1), self.lm_weight_)
+                                    has_vote(part), self.lm_weight_)
         if self.temperature_ != 1.0 and len(out):
             out = apply_temperature(out, self.temperature_)
         return out
@@ -360,6 +360,6 @@ class FinalLabeler:
         counts in the final label (``lm_weight_ > 0``), else ``"end_model"`` (the caller sets ``"human"``)."""
         self._check_fitted("label_source")
         votes = np.asarray(getattr(L, "values", L))
-        covered = (votes != ABSTAIN).any(axis=1) if votes.ndim == 2 else np.zeros(len(votes), dtype=bool)
+        covered = has_vote(votes)
         source = LABEL_SOURCES[0] if self.lm_weight_ > 0 else LABEL_SOURCES[1]
         return np.where(covered, source, LABEL_SOURCES[1])

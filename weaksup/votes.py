@@ -22,6 +22,20 @@ if TYPE_CHECKING:
 _FORMAT_VERSION = 1
 
 
+def has_vote(L: np.ndarray) -> np.ndarray:
+    """Which rows some LF voted on: a row maximum, not an ``n x m`` mask (1 GB at 1,000 LFs x 1M rows).
+
+    Examples
+    --------
+    >>> has_vote(np.array([[-1, -1], [0, -1], [-1, 1]], dtype=np.int8)).tolist()
+    [False, True, True]
+    """
+    arr = np.asarray(L)
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        return np.zeros(len(arr), dtype=bool)
+    return np.asarray(arr.max(axis=1) != ABSTAIN)
+
+
 def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a vote matrix (in a fixed order) and, for each row, the index of its distinct row.
 

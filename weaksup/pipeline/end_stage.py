@@ -29,6 +29,7 @@ from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.plan import RunPlan
 from weaksup.pipeline.stages import label_model_template
 from weaksup.pipeline.voting import AppliedVotes
+from weaksup.votes import has_vote
 
 if TYPE_CHECKING:
     from weaksup.final_labels import FinalLabeler
@@ -229,7 +230,7 @@ def reference_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel,
                                       "on the gold rows to compare with")
     tie_break = config.label_model.tie_break
     L = applied.values[test]
-    covered = (L != ABSTAIN).any(axis=1)
+    covered = has_vote(L)
     k = len(plan.label_space)
     majority = MajorityVote(cardinality=k).fit(L).predict(L, tie_break=tie_break)
     label_model = np.asarray(model.predict(L, tie_break=tie_break), dtype=np.int64)

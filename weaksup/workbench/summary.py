@@ -21,6 +21,7 @@ from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import out_of_fold_predict
 from weaksup.references import References, compare_references
 from weaksup.render import NOTEBOOK_STYLE, clip, html_table
+from weaksup.votes import has_vote
 
 if TYPE_CHECKING:
     from weaksup.final_labels import FinalLabeler
@@ -162,7 +163,7 @@ def dev_evaluation(model: BaseLabelModel, L: np.ndarray, y_dev: np.ndarray, name
     oof = out_of_fold_predict(model, L[dev], y, L=L, n_splits=n_splits, seed=seed, tie_break="abstain")
     label = model_name(model) + (" (out-of-fold)" if type(model).uses_dev_gold else "")
     mv = MajorityVote(cardinality=len(names)).fit(L)
-    covered = (L[dev] != ABSTAIN).any(axis=1)
+    covered = has_vote(L[dev])
     return Evaluation(
         label_metrics(y, oof.proba, oof.pred, label_space=list(names), name=label, covered=covered),
         label_metrics(y, mv.predict_proba(L[dev]), mv.predict(L[dev], tie_break="abstain"),
@@ -209,7 +210,7 @@ def dev_references(labeler: FinalLabeler, L: np.ndarray, y_dev: np.ndarray, name
         raise ParameterError("dev_references: the labeler was not fitted on these dev gold labels; fit it with "
                              "positions np.arange(n) and this y_dev")
     L_dev = L[dev]
-    covered = (L_dev != ABSTAIN).any(axis=1)
+    covered = has_vote(L_dev)
     k = len(names)
     predictions = {
         "majority_vote": MajorityVote(cardinality=k).fit(L).predict(L_dev, tie_break="abstain"),
