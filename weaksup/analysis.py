@@ -293,7 +293,8 @@ def lf_summary(
     Returns
     -------
     pandas.DataFrame
-        Indexed by LF name: ``j``, ``Polarity``, ``Coverage``, ``Overlaps``, ``Conflicts`` (fractions
+        Indexed by LF name: ``j``, ``Polarity`` (the classes an LF votes, as class names when the votes have a
+        label space), ``Coverage``, ``Overlaps``, ``Conflicts`` (fractions
         of all rows) [, ``Correct``, ``Incorrect``, ``Emp. Acc.``] [, ``Learned Weight``], ``kind``,
         ``version``, ``faults``.
 
@@ -317,7 +318,9 @@ def lf_summary(
     denom = max(len(vm), 1)
     frame = pd.DataFrame(index=pd.Index(vm.lf_names, name=None))
     frame["j"] = np.arange(m)
-    frame["Polarity"] = stats.polarity
+    space = vm.label_space
+    frame["Polarity"] = (stats.polarity if space is None  # class names when the label space is known
+                         else [[space.name(c) for c in p] for p in stats.polarity])
     frame["Coverage"] = stats.lf_votes / denom
     frame["Overlaps"] = stats.lf_overlaps / denom
     frame["Conflicts"] = stats.lf_conflicts / denom
