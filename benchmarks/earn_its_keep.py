@@ -148,7 +148,6 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
     parser.add_argument("--repeats", type=int, default=5, help="dev subsamples per size (default 5)")
     parser.add_argument("--json", help="also write {task: {dev_size: {method: accuracy, final_ece}}} here")
     args = parser.parse_args(argv)
-    logging.disable(logging.WARNING)
     os.chdir(REPO)
     start = time.perf_counter()
     report: dict[str, dict[str, dict[str, float]]] = {}
@@ -168,4 +167,5 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
 
 
 if __name__ == "__main__":
+    logging.disable(logging.WARNING)  # the command line only: a caller (a test) keeps its logging
     main()
