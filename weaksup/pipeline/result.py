@@ -90,8 +90,10 @@ class RunResult:
         lines += self.reference_lines()
         found = list(getattr(self.report, "dependence", None) or [])
         if found:  # (the report measures them: weaksup.dependence.find_dependent_lfs)
-            lines.append(f"dependent LFs ({len(found)}; they make a label model overconfident): "
-                         + " | ".join(str(f.message) for f in found[:3]) + (" | ..." if len(found) > 3 else ""))
+            lines.append(f"dependent LFs ({len(found)}; they make a label model overconfident):")
+            lines += [f"  - {f.message}" for f in found[:3]]
+            if len(found) > 3:
+                lines.append(f"  ... and {len(found) - 3} more in the report")
         lines.append(f"labels: {self.labels_path}")
         lines.append(f"run folder: {self.run_dir} (votes/, label_model.json, run.json"
                      + (", report.html)" if self.report_path else ")"))
