@@ -188,3 +188,20 @@ def test_route_follows_the_stated_rule_on_random_votes(policy, seed):
     assert out.label.tolist() == expected_label.tolist()
     assert out.review_status.tolist() == _expected_status(L, proba, expected_label, policy, list(space), reviewed)
     assert set(out.review_status) == {"auto", "needs_review", "reviewed"}  # every case is exercised
+
+
+def test_routing_in_row_blocks_is_routing_at_once(monkeypatch):
+    """route() bounds its rows x LFs temporaries by working on blocks of rows; the result is the same."""
+    import weaksup.review.routing as routing
+
+    rng = np.random.default_rng(3)
+    L = rng.integers(-1, 3, size=(500, 40)).astype(np.int8)
+    proba = rng.dirichlet(np.ones(3), size=500)
+    space = LabelSpace(["a", "b", "c"])
+    names = [f"lf{j}" for j in range(40)]
+    whole = routing.route(L, proba, label_space=space, lf_names=names, reviewed={7: 2})
+    monkeypatch.setattr(routing, "ROUTE_CELLS", 40 * 37)  # blocks of 37 rows
+    blocks = routing.route(L, proba, label_space=space, lf_names=names, reviewed={7: 2})
+    for field in ("label", "confidence", "sources", "n_votes", "conflict", "against", "reasons", "review_status"):
+        np.testing.assert_array_equal(getattr(blocks, field), getattr(whole, field), err_msg=field)
+    assert whole.conflict.any() and (whole.sources != "").any()

@@ -110,6 +110,9 @@ class Routed:
     review_status: np.ndarray
 
 
+ROUTE_CELLS = 8_000_000  #: vote cells route() works on at a time (rows x LFs temporaries of ~8 MB, whatever the LFs)
+
+
 def route(L: np.ndarray, proba: np.ndarray, policy: RoutingPolicy | None = None, *, label_space: LabelSpace,
           lf_names: Sequence[str], predictions: np.ndarray | None = None, tie_break: str = "abstain", seed: int = 0,
           reviewed: Mapping[int, int] | None = None) -> Routed:
@@ -147,8 +150,6 @@ def route(L: np.ndarray, proba: np.ndarray, policy: RoutingPolicy | None = None,
     L = np.asarray(L)
     proba = np.array(proba, dtype=np.float64)
     k = len(label_space)
-    voted = L != ABSTAIN
-    n_votes = voted.sum(axis=1)
     label = np.array(predictions, dtype=np.int64) if predictions is not None else break_ties(proba, tie_break, seed)
     rows = np.zeros(0, dtype=np.int64)
     if reviewed:
@@ -156,15 +157,23 @@ def route(L: np.ndarray, proba: np.ndarray, policy: RoutingPolicy | None = None,
         label[rows] = np.fromiter(reviewed.values(), dtype=np.int64, count=len(reviewed))
         proba[rows] = np.eye(k)[label[rows]]
     confidence = proba.max(axis=1)
-    low = np.where(voted, L, k).min(axis=1)
-    high = L.max(axis=1) if L.shape[1] else np.full(len(L), ABSTAIN)
-    conflict = (n_votes > 0) & (low < high)
-    agree = voted & (L == label[:, None]) & (label[:, None] >= 0)
-    against = np.where(n_votes > 0, 1.0 - agree.sum(axis=1) / np.maximum(n_votes, 1), 0.0)
+    n_votes, n_agree, conflict, sources = (np.zeros(len(L), dtype=np.int64), np.zeros(len(L), dtype=np.int64),
+                                           np.zeros(len(L), dtype=bool), np.empty(len(L), dtype=object))
+    step = max(1, ROUTE_CELLS // max(L.shape[1], 1))  # rows x LFs temporaries bounded, whatever the LFs
+    for part in (slice(start, start + step) for start in range(0, len(L), step)):
+        block, lab = L[part], label[part]
+        voted = block != ABSTAIN
+        n_votes[part] = voted.sum(axis=1)
+        low = np.where(voted, block, k).min(axis=1)
+        high = block.max(axis=1) if block.shape[1] else np.full(len(block), ABSTAIN)
+        conflict[part] = (n_votes[part] > 0) & (low < high)
+        agree = voted & (block == lab[:, None]) & (lab[:, None] >= 0)
+        n_agree[part], sources[part] = agree.sum(axis=1), _sources(agree, list(lf_names))
+    against = np.where(n_votes > 0, 1.0 - n_agree / np.maximum(n_votes, 1), 0.0)
     reasons = policy.reasons(label, confidence, n_votes, against, label_space)
     status = np.where(reasons.any(axis=1), 1, 0)
     status[rows] = 2
-    return Routed(label=label, confidence=confidence, proba=proba, sources=_sources(agree, list(lf_names)),
+    return Routed(label=label, confidence=confidence, proba=proba, sources=sources,
                   n_votes=n_votes.astype(np.int32), conflict=conflict, against=against, reasons=reasons,
                   review_status=np.asarray(REVIEW_STATUSES, dtype=object)[status])
 
