@@ -40,7 +40,7 @@ def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     ({"output": {"path": "out/labels.xlsx"}}, "the extension picks the format"),
     ({"clean": {"mask": ["phone"]}}, "unknown mask 'phone'"),
     ({"clean": {"duplicates": True}}, "clean.duplicates must be a string"),
-    ({"label_model": {"tie_break": "coin"}}, "label_model.tie_break must be one of"),
+    ({"label_model": {"tie_break": "coin"}}, "unknown label_model.tie_break 'coin'; choose one of"),
     ({"gold": {"split": "train"}}, "gold.split must be 'dev' or 'test'"),
     ({"review": {"threshold": 1.5}}, "review.threshold must be between 0 and 1; got 1.5"),
     ({"review": {"class_thresholds": {"eggs": 0.5}}}, "'eggs' is not a class of the task"),

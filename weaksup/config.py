@@ -347,7 +347,7 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
         problems.append("lfs.modules is empty: name at least one LF module (dotted name or .py path)")
     clean = sections.get("clean", CleanConfig())
     from weaksup.data import MASKS
-    from weaksup.models.base import TIE_BREAKS
+    from weaksup.models.base import tie_break_problem
 
     if clean.duplicates not in ("near", "exact", "off"):
         problems.append(f"clean.duplicates must be 'near', 'exact' or 'off'; got {clean.duplicates!r}")
@@ -355,8 +355,8 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
         if item not in MASKS:
             problems.append(f"clean.mask: unknown mask {item!r}; choose from {sorted(MASKS)}")
     model = sections.get("label_model", LabelModelConfig())
-    if model.tie_break not in TIE_BREAKS:
-        problems.append(f"label_model.tie_break must be one of {list(TIE_BREAKS)}; got {model.tie_break!r}")
+    if (tie_problem := tie_break_problem(model.tie_break, "label_model.tie_break")) is not None:
+        problems.append(tie_problem)
     if model.sample_rows < 0:
         problems.append(f"label_model.sample_rows must be 0 (all rows) or positive; got {model.sample_rows}")
     if model.no_votes not in NO_VOTES:

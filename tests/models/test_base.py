@@ -25,7 +25,7 @@ def test_hash_tie_break_is_snorkels_random_policy(k):
 def test_abstain_and_seeded_random_policies():
     proba = np.array([[0.5, 0.5, 0.0], [0.2, 0.7, 0.1], [1 / 3, 1 / 3, 1 / 3]] * 200)
     assert break_ties(proba[:3], "abstain").tolist() == [-1, 1, -1]
-    a, b, c = (break_ties(proba, "random", seed) for seed in (4, 4, 5))
+    a, b, c = (break_ties(proba, "seeded_random", seed) for seed in (4, 4, 5))
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert set(a[0::3]) == {0, 1} and set(a[1::3]) == {1} and set(a[2::3]) == {0, 1, 2}  # only tied classes
 

@@ -39,7 +39,7 @@ def test_tie_break_policies():
     assert mv.predict(L).tolist() == [-1, 1, -1]
     hashed = mv.predict(L, tie_break="hash").tolist()
     assert hashed == mv.predict(L, tie_break="hash").tolist() and hashed[1] == 1 and -1 not in hashed
-    rand = [MajorityVote(cardinality=2, seed=s).fit(L).predict(np.repeat(L[:1], 50, axis=0), tie_break="random")
+    rand = [MajorityVote(cardinality=2, seed=s).fit(L).predict(np.repeat(L[:1], 50, axis=0), tie_break="seeded_random")
             for s in (0, 0, 1)]
     assert rand[0].tolist() == rand[1].tolist() and rand[0].tolist() != rand[2].tolist()
     assert set(rand[0]) == {0, 1}

@@ -66,7 +66,7 @@ def test_same_seed_same_result(cls):
     a = fit(cls, L, cardinality=3, seed=7)
     b = fit(cls, L, cardinality=3, seed=7)
     assert np.array_equal(a.predict_proba(L), b.predict_proba(L))
-    assert np.array_equal(a.predict(L, tie_break="random"), b.predict(L, tie_break="random"))
+    assert np.array_equal(a.predict(L, tie_break="seeded_random"), b.predict(L, tie_break="seeded_random"))
 
 
 @pytest.mark.parametrize("cls", NUMPY_ONLY, ids=lambda c: c.__name__)
@@ -133,5 +133,5 @@ def test_any_vote_matrix_gives_valid_probabilities(votes, seed):
         proba = model.predict_proba(votes)
         assert proba.shape == (len(votes), 3) and np.isfinite(proba).all() and (proba >= 0).all()
         assert np.allclose(proba.sum(axis=1), 1)
-        for policy in ("abstain", "random", "hash"):
+        for policy in ("abstain", "seeded_random", "hash"):
             assert set(model.predict(votes, tie_break=policy).tolist()) <= {-1, 0, 1, 2}

@@ -38,7 +38,7 @@ CASES = {
                               ["label_model.params.tol must be a finite number"]),
     "seed -1 with sample_rows": ({"label_model": {"seed": -1, "sample_rows": 10}},
                                  ["label_model.seed must be a whole number from 0 to 4294967295", "got -1"]),
-    "seed -1 with random ties": ({"label_model": {"seed": -1, "tie_break": "random"}},
+    "seed -1 with random ties": ({"label_model": {"seed": -1, "tie_break": "seeded_random"}},
                                  ["label_model.seed must be a whole number from 0"]),
     "seed too large": ({"label_model": {"seed": 2**40}}, ["label_model.seed must be a whole number from 0"]),
     "unknown encoding": ({"input": {"encoding": "klingon"}},
@@ -82,7 +82,7 @@ def test_a_symlink_loop_as_input_path_is_exit_2(project, capsys, absolute):
 
 def test_good_values_still_run(project, capsys):
     config = write_config(project, input={"encoding": "utf-8-sig"}, lfs={"lf_timeout": 30.0, "import_timeout": 5},
-                          label_model={"name": "DawidSkene", "seed": 2**32 - 1, "tie_break": "random",
+                          label_model={"name": "DawidSkene", "seed": 2**32 - 1, "tie_break": "seeded_random",
                                        "params": {"n_iter": 20, "tol": 0.001}})
     with pytest.raises(SystemExit) as info:
         main(["run", str(config), "--no-progress"])

@@ -110,7 +110,7 @@ def test_high_ece_and_dependent_lfs_are_warned_about_in_plain_words(tmp_path):
     L = np.where(rng.random((3000, 4)) < 0.4, np.where(rng.random((3000, 4)) < 0.85, y[:, None], 1 - y[:, None]), -1)
     L[:, 3] = L[:, 0]  # a copy of LF a: a label model counts its evidence twice
     votes = VoteMatrix(L, lf_names=["a", "b", "c", "a_copy"])
-    pred = MajorityVote(cardinality=2).fit(votes).predict(L, tie_break="random")
+    pred = MajorityVote(cardinality=2).fit(votes).predict(L, tie_break="seeded_random")
     refs = compare_references(y, {"final": pred}, covered=(L >= 0).any(axis=1), final_proba=np.eye(2)[pred] * 0.98
                               + 0.01)
     report = build_report(votes, references=refs)

@@ -25,7 +25,7 @@ VOTES = VoteMatrix([[0, 0, -1], [1, 0, 1], [-1, -1, -1], [1, 1, 1], [0, -1, 1]],
 def _evaluation(tmp_path):
     rows = pd.DataFrame({"row_id": list("abcde"), "label": ["x", "y", "x", "y", "x"], "split": "test"})
     gold = write_gold(rows, tmp_path / "g", task="t", label_space=["x", "y"])
-    return evaluate(VOTES, gold, MajorityVote(cardinality=2).fit(VOTES), tie_break="random")
+    return evaluate(VOTES, gold, MajorityVote(cardinality=2).fit(VOTES), tie_break="seeded_random")
 
 
 def test_lf_rates_draws_three_bars_per_lf_in_lf_order():
@@ -124,7 +124,7 @@ def _many_class_evaluation(tmp_path, names, n=400, m=12, seed=0):
     votes = VoteMatrix(L, row_ids=ids, lf_names=[f"lf_{j}_keyword" for j in range(m)])
     rows = pd.DataFrame({"row_id": ids, "label": [names[v] for v in y], "split": "test"})
     gold = write_gold(rows, tmp_path / f"gold{k}", task="tickets", label_space=names)
-    return votes, evaluate(votes, gold, MajorityVote(cardinality=k).fit(votes), tie_break="random")
+    return votes, evaluate(votes, gold, MajorityVote(cardinality=k).fit(votes), tie_break="seeded_random")
 
 
 def _label_boxes(fig):
@@ -208,7 +208,7 @@ def test_youtube_figures_fit(youtube, tmp_path):
     lfs = [keyword_lf("kw_subscribe", "subscribe", spam), keyword_lf("kw_check", "check out", spam),
            keyword_lf("kw_song", "song", ham), keyword_lf("kw_love", "love", ham)]
     votes = apply_lfs(lfs, youtube.drop(columns=["label", "split"]), id_column="row_id", label_space=gold.label_space)
-    ev = evaluate(votes, gold, MajorityVote(cardinality=2).fit(votes), tie_break="random")
+    ev = evaluate(votes, gold, MajorityVote(cardinality=2).fit(votes), tie_break="seeded_random")
     for fig in (plots.confusion_matrices(ev), plots.lf_rates(lf_summary(votes)),
                 plots.lf_pair_heatmap(lf_pair_matrix(votes, "conflict")),
                 plots.label_distribution({"gold": gold.labels("test").value_counts(normalize=True)})):

@@ -19,7 +19,16 @@ from weaksup.labels import ABSTAIN, smallest_vote_dtype
 from weaksup.validation import check_choice, check_number, check_votes
 from weaksup.votes import VoteMatrix
 
-TIE_BREAKS = ("abstain", "random", "hash")
+#: weaksup's tie-break policies (``predict(L, tie_break=...)``, ``label_model.tie_break``): see :func:`break_ties`.
+#: None shares a name with a different Snorkel meaning (Snorkel's ``tie_break_policy`` names live in
+#: :mod:`weaksup.compat.snorkel`).
+TIE_BREAKS = ("abstain", "seeded_random", "hash")
+#: Names that are not weaksup policies but that users bring (weaksup's old name, Snorkel's names), with the fix.
+TIE_BREAK_RENAMED = {
+    "random": "weaksup's seeded draw is now 'seeded_random'; Snorkel's tie_break_policy='random' (its deterministic "
+              "hash) is 'hash'",
+    "true-random": "Snorkel's 'true-random' is weaksup's 'seeded_random' (a seeded draw)",
+}
 _FORMAT = "weaksup.LabelModel"
 #: Version of the saved-model layout; bumped when a saved file would be read differently.
 FORMAT_VERSION = 1
@@ -60,21 +69,57 @@ def row_max(a: np.ndarray) -> np.ndarray:
     return top
 
 
-def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0) -> np.ndarray:
+def tie_break_problem(policy: Any, name: str = "tie_break") -> str | None:
+    """What is wrong with a ``tie_break`` value, or None if it is one of :data:`TIE_BREAKS`.
+
+    ``name`` is what the message calls the setting. An old or Snorkel name (``"random"``,
+    ``"true-random"``) says which policy has that meaning now.
+
+    Examples
+    --------
+    >>> tie_break_problem("hash") is None
+    True
+    >>> print(tie_break_problem("random"))
+    tie_break 'random' is not a weaksup policy: weaksup's seeded draw is now 'seeded_random'; Snorkel's \
+tie_break_policy='random' (its deterministic hash) is 'hash'; choose one of ['abstain', 'seeded_random', 'hash']
+    """
+    if isinstance(policy, str) and policy in TIE_BREAKS:
+        return None
+    hint = TIE_BREAK_RENAMED.get(policy) if isinstance(policy, str) else None
+    what = f"{name} {policy!r} is not a weaksup policy: {hint}" if hint else f"unknown {name} {policy!r}"
+    return f"{what}; choose one of {list(TIE_BREAKS)}"
+
+
+def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0, *, tol: float = 1e-5) -> np.ndarray:
     """Class ids from probabilities; ``policy`` decides rows whose maximum is shared.
 
-    ``"abstain"`` gives ``ABSTAIN``; ``"random"`` picks uniformly with ``seed``; ``"hash"`` is
-    Snorkel's deterministic policy (``sha1(str(row))`` picks among the tied classes), which
-    WRENCH's published majority-vote numbers use.
+    A class is tied with the row's maximum when it is less than ``tol`` below it (Snorkel's rule).
+    ``"abstain"`` gives ``ABSTAIN``; ``"seeded_random"`` picks uniformly among the tied classes with
+    ``seed`` (None: fresh entropy); ``"hash"`` is Snorkel's deterministic policy (its
+    ``tie_break_policy="random"``: ``sha1(str(row))`` picks among the tied classes), which WRENCH's
+    published majority-vote numbers use.
+
+    Examples
+    --------
+    >>> proba = np.array([[0.5, 0.5], [0.9, 0.1], [0.5, 0.5], [0.5, 0.5]])
+    >>> break_ties(proba, "abstain").tolist(), break_ties(proba, "hash").tolist()
+    ([-1, 0, -1, -1], [0, 0, 0, 1])
+    >>> break_ties(proba, "random")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.LabelModelError: tie_break 'random' is not a weaksup policy: weaksup's seeded draw is now \
+'seeded_random'; Snorkel's tie_break_policy='random' (its deterministic hash) is 'hash'; choose one of \
+['abstain', 'seeded_random', 'hash']
     """
-    if policy not in TIE_BREAKS:
-        raise LabelModelError(f"unknown tie_break {policy!r}; choose one of {list(TIE_BREAKS)}")
-    tied = proba >= row_max(proba)[:, None] - 1e-5  # Snorkel's tolerance
+    problem = tie_break_problem(policy)
+    if problem is not None:
+        raise LabelModelError(problem)
+    tied = np.abs(proba - row_max(proba)[:, None]) < tol  # Snorkel's tolerance and comparison
     preds: np.ndarray = proba.argmax(axis=1)
     rows = np.flatnonzero(np.count_nonzero(tied, axis=1) > 1)
     if policy == "abstain":
         preds[rows] = ABSTAIN
-    elif policy == "random":  # a uniform draw among the tied classes: the largest random key wins
+    elif policy == "seeded_random":  # a uniform draw among the tied classes: the largest random key wins
         keys = np.random.default_rng(seed).random((len(rows), proba.shape[1]))
         preds[rows] = np.where(tied[rows], keys, -1.0).argmax(axis=1)
     else:  # the i-th tied class in id order, i = sha1(str(row)) mod the number of tied classes

@@ -106,7 +106,7 @@ def out_of_fold_predict(model: BaseLabelModel, L_dev: Any, y_dev: Any, *, L: Any
         The votes the model is fitted on (every row to label); ``L_dev`` if omitted.
     n_splits : int, default 5
     seed : int, default 0
-    tie_break : {"abstain", "random", "hash"}, default "abstain"
+    tie_break : {"abstain", "seeded_random", "hash"}, default "abstain"
         Passed to each copy's ``predict``.
 
     Examples
