@@ -5,10 +5,29 @@ split's votes, never their labels); dev-aware models also get the valid split's 
 All are scored on the test split with WRENCH's metric: accuracy, or binary F1 (positive class 1)
 for WRENCH's F1 datasets, for sets whose ``label.json`` has ``"metric": "f1"``, and for ``--f1``.
 Ties are broken with Snorkel's deterministic hash, as WRENCH did. The test split is never
-used for fitting or for choosing anything.
+used for fitting or for choosing anything. Which split does what is
+:meth:`weaksup.datasets.WrenchDataset.roles`: a folder with only a ``test`` split is fitted
+transductively on its test votes; a folder without a test split (FlyingSquid's tennis: unlabeled
+train, labeled dev) is scored on its valid split. Without dev gold, every dev-aware model (and
+``default``) falls back to the unsupervised default, ``default_label_model(dev_gold=False)``, and
+its entry says so in ``"note"``.
 
     python benchmarks/label_models.py --data ../shared/data [--datasets a,b] [--f1 a,b] [--json FILE]
+                                      [--dev-sizes 10,20,50,100,all --repeats 5] [--jobs 2]
     python benchmarks/label_models.py --scale [--rows 1000000 --lfs 20]
+
+JSON (``--json``): ``{dataset: {model: entry}}`` with the recommended model under ``"default"``;
+``entry`` is ``{"metric", "test", "valid", "fit_s", "ece", "brier"}`` (``valid``: in-sample score
+on the dev gold, only when there is one; ``ece``, ``brier``: of ``predict_proba`` on the scored
+split; ``model``: the class that answered, ``selected``: its pick when it selects among candidates;
+``note``: how the model was fitted when not as usual; ``scored_on``: the scored split when
+it is not ``test``; ``error`` instead of the scores when the model raised). Beside the datasets,
+reserved top-level keys: ``"averages"`` ``{"WRENCH-7" | "all": {model: {"test", "ece", "brier",
+"n"}}}``, ``"targets"`` ``{dataset: {"default_minus_mv", "best_other", "default_minus_best_other",
+"ece_default", "ece_mv", "ok"}}``, with ``--dev-sizes`` ``"learning_curve"`` ``{dataset: {size:
+{model: {"test": mean, "std", "ece", "brier", "n_dev", "repeats"}}}}`` (size ``"10"``... or
+``"all"``; dev-free models have ``std`` 0), and with ``--scale`` beside ``--data`` ``"scale"``
+(``--scale`` alone writes the scale dict itself).
 """
 
 from __future__ import annotations
@@ -17,27 +36,34 @@ import argparse
 import json
 import sys
 import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from weaksup.datasets import find_datasets, load_wrench  # noqa: E402
-from weaksup.models import (  # noqa: E402
-    DEFAULT_MODEL, MODELS, DevSelector, DevWeightedVote, default_label_model,
+from benchmarks.label_model_tables import (  # noqa: E402
+    PUBLISHED, WRENCH_7, averages, curve_table, table, targets, targets_table,
 )
+from weaksup.datasets import Split, find_datasets, load_wrench  # noqa: E402
+from weaksup.evaluate import label_metrics  # noqa: E402
+from weaksup.models import DEFAULT_MODEL, MODELS, default_label_model  # noqa: E402
 
-#: WRENCH's published label-model-only test results (JieyuZ2/wrench, images/bench_class1.png).
-PUBLISHED = {
-    "youtube": {"MV": 84.00, "MeTaL": 84.00, "best": 84.00}, "sms": {"MV": 23.97, "MeTaL": 7.06, "best": 23.97},
-    "trec": {"MV": 60.80, "MeTaL": 57.60, "best": 64.20}, "chemprot": {"MV": 49.04, "MeTaL": 51.96, "best": 52.08},
-    "imdb": {"MV": 71.04, "MeTaL": 70.96, "best": 71.04}, "yelp": {"MV": 70.21, "MeTaL": 68.30, "best": 71.45},
-    "basketball": {"MV": 16.33, "MeTaL": 13.13, "best": 17.39},
-}
-UNSUPERVISED = ["MajorityVote", "DawidSkene", "SnorkelLabelModel"]
-DEV_AWARE = ["DevWeightedVote", "DevSelector", "default"]
-MODEL_NAMES = UNSUPERVISED + DEV_AWARE
+__all__ = ["PUBLISHED", "WRENCH_7", "learning_curve", "main", "model_names", "run_dataset", "scale", "score"]
+
+
+def model_names() -> list[str]:
+    """Every model in :data:`weaksup.models.MODELS` (unsupervised first, MajorityVote first), then ``default``."""
+    unsupervised = [n for n, cls in MODELS.items() if not cls.uses_dev_gold]
+    unsupervised.sort(key=lambda n: n != "MajorityVote")
+    return unsupervised + [n for n, cls in MODELS.items() if cls.uses_dev_gold] + ["default"]
+
+
+def is_dev_aware(name: str) -> bool:
+    return name == "default" or MODELS[name].uses_dev_gold
 
 
 def score(metric: str, y: np.ndarray, pred: np.ndarray) -> float:
@@ -48,74 +74,103 @@ def score(metric: str, y: np.ndarray, pred: np.ndarray) -> float:
     return 100 * float((pred == y).mean())
 
 
-def make_model(name: str, k: int, metric: str):
-    if name == "default":
-        return default_label_model(k, metric=metric)
-    if name in ("DevWeightedVote", "DevSelector"):
-        return {"DevWeightedVote": DevWeightedVote, "DevSelector": DevSelector}[name](k, metric=metric)
-    return MODELS[name](k)
+def make_model(name: str, k: int, metric: str, *, dev_gold: bool = True) -> Any:
+    """A fresh model; ``default`` is :func:`default_label_model`. A dev-aware model without dev gold is
+    the unsupervised default in its place."""
+    if name == "default" or (not dev_gold and is_dev_aware(name)):
+        return default_label_model(k, metric=metric, dev_gold=dev_gold)
+    model = MODELS[name](k)
+    return model.set_params(metric=metric) if "metric" in model.get_params(deep=False) else model
 
 
-def run_dataset(path: Path, f1_sets: set[str]) -> dict[str, dict]:
-    """Fit and score every model on one dataset."""
+def fit_and_score(name: str, k: int, metric: str, fit_votes: Any, dev: Split | None, scored: Split) -> dict:
+    """Fit one model, score it (metric, ECE, Brier) on ``scored``; an exception becomes ``{"error": ...}``."""
+    entry: dict[str, Any] = {"metric": metric}
+    try:
+        model = make_model(name, k, metric, dev_gold=dev is not None)
+        start = time.perf_counter()
+        dev_kwargs = {"L_dev": dev.votes, "y_dev": dev.y} if dev is not None and type(model).uses_dev_gold else {}
+        model.fit(fit_votes, **dev_kwargs)
+        entry["fit_s"] = round(time.perf_counter() - start, 3)
+        gold = scored.y != -1
+        entry["test"] = round(score(metric, scored.y[gold], model.predict(scored.votes, tie_break="hash")[gold]), 2)
+        calibration = label_metrics(scored.y[gold], model.predict_proba(scored.votes)[gold])
+        entry["ece"], entry["brier"] = round(calibration.ece, 4), round(calibration.brier, 4)
+        if dev is not None:  # in-sample for the dev-aware models
+            entry["valid"] = round(score(metric, dev.y, model.predict(dev.votes, tie_break="hash")), 2)
+        entry["model"] = type(model).__name__
+        if isinstance(getattr(model, "selected_", None), str):
+            entry["selected"] = model.selected_
+    except Exception as exc:  # noqa: BLE001 -- one failing model must not hide the others' results
+        entry["error"] = f"{type(exc).__name__}: {exc}"
+    return entry
+
+
+def run_dataset(path: Path, f1_sets: set[str], *, dev_sizes: list[str] | None = None, repeats: int = 5,
+                curve_models: tuple[str, ...] = ("default",)) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Fit and score every model on one dataset; with ``dev_sizes``, also its learning curve."""
     ds = load_wrench(path)
     metric = "f1" if ds.name in f1_sets and ds.label_space.cardinality == 2 else ds.metric
     k = ds.label_space.cardinality
-    valid, test = ds.splits.get("valid"), ds.splits.get("test")
-    fit_split = ds.splits.get("train") or valid  # never the test split
-    if test is None or fit_split is None:
-        return {}
-    fit_votes = fit_split.votes
+    roles = ds.roles()
+    fit_votes, scored = ds.splits[roles.fit].votes, ds.splits[roles.evaluation]
+    dev = ds.splits[roles.dev] if roles.dev is not None else None
     results: dict[str, dict] = {}
-    for name in MODEL_NAMES:
-        dev_aware = name in DEV_AWARE
-        if dev_aware and valid is None:
-            continue
+    warm_imports()
+    fallback = type(default_label_model(k, dev_gold=False)).__name__
+    how = "fitted transductively" if roles.transductive else f"fitted on the {roles.fit} votes"
+    for name in model_names():
         if name == "SnorkelLabelModel" and fit_votes.shape[1] < 3:
             continue
-        model = make_model(name, k, metric)
-        start = time.perf_counter()
-        model.fit(fit_votes, **({"L_dev": valid.votes, "y_dev": valid.y} if dev_aware else {}))
-        entry = {"metric": metric, "fit_s": round(time.perf_counter() - start, 3),
-                 "test": round(score(metric, test.y, model.predict(test.votes, tie_break="hash")), 2)}
-        if valid is not None:  # in-sample for the dev-aware models
-            entry["valid"] = round(score(metric, valid.y, model.predict(valid.votes, tie_break="hash")), 2)
+        entry = fit_and_score(name, k, metric, fit_votes, dev, scored)
+        if dev is None:
+            entry["note"] = f"no dev split: {how}" + (f", unsupervised ({fallback})" if is_dev_aware(name) else "")
+        if roles.evaluation != "test":
+            entry["scored_on"] = roles.evaluation
         results[name] = entry
-    return results
+    curve = {}
+    if dev_sizes and dev is not None:
+        curve = learning_curve(results, k, metric, fit_votes, dev, scored, dev_sizes, repeats, curve_models,
+                               seed=zlib.crc32(ds.name.encode()))
+    return results, curve
 
 
-def table(all_results: dict[str, dict]) -> str:
-    """One row per dataset, one column per model and published number; averages at the bottom."""
-    published = [("published MV", "MV"), ("published MeTaL", "MeTaL")]
-    cols = MODEL_NAMES + [label for label, _ in published]
-    width = max(len(c) for c in cols) + 1
-    lines = [f"{'dataset':12s} {'metric':6s}" + "".join(f"{c:>{width}s}" for c in cols)]
-    columns: dict[str, dict[str, float]] = {c: {} for c in cols}
-    for name, res in all_results.items():
-        for c in MODEL_NAMES:
-            if c in res:
-                columns[c][name] = res[c]["test"]
-        for label, key in published:
-            if name in PUBLISHED:
-                columns[label][name] = PUBLISHED[name][key]
-        metric = next(iter(res.values()))["metric"] if res else "-"
-        lines.append(f"{name:12s} {metric:6s}" + "".join(
-            f"{columns[c][name]:{width}.2f}" if name in columns[c] else f"{'-':>{width}s}" for c in cols))
-    for label, names in (("avg WRENCH-7", [d for d in PUBLISHED if d in all_results]), ("avg all", list(all_results))):
-        if not names:
-            continue
-        cells = []
-        for c in cols:
-            values = [columns[c].get(d) for d in names]
-            cells.append(f"{np.mean(values):{width}.2f}" if None not in values else f"{'-':>{width}s}")
-        lines.append(f"{label + f' ({len(names)})':19s}" + "".join(cells))
-    return "\n".join(lines)
+def warm_imports() -> None:
+    """Import Snorkel (and torch) before any clock starts: its fit time is then the fit, not the import."""
+    try:
+        import snorkel.labeling.model  # noqa: F401
+    except ImportError:
+        pass  # SnorkelLabelModel's entries will say so
 
 
-def below_majority(all_results: dict[str, dict], model: str = "default") -> dict[str, float]:
-    """Datasets where ``model`` falls more than 1 point below majority vote (the issue's guard)."""
-    return {name: round(res[model]["test"] - res["MajorityVote"]["test"], 2) for name, res in all_results.items()
-            if model in res and res[model]["test"] < res["MajorityVote"]["test"] - 1}
+def learning_curve(results: dict[str, dict], k: int, metric: str, fit_votes: Any, dev: Split, scored: Split,
+                   sizes: list[str], repeats: int, models: tuple[str, ...] = ("default",),
+                   seed: int = 0) -> dict[str, dict]:
+    """Each dev-aware model in ``models`` refitted on ``repeats`` seeded, stratified draws of ``size`` dev
+    rows (:meth:`Split.sample`), scored on ``scored``: mean and spread. The unsupervised models' entries
+    from ``results`` (they never see dev gold) are repeated at every size with ``std`` 0."""
+    curve: dict[str, dict] = {}
+    n_dev = int((dev.y != -1).sum())
+    for size in sizes:
+        rows = n_dev if size == "all" else min(int(size), n_dev)
+        draws = [dev.sample(rows, seed=seed + r) for r in (range(repeats) if rows < n_dev else [0])]
+        at_size: dict[str, dict] = {}
+        for name in models:
+            runs = [fit_and_score(name, k, metric, fit_votes, draw, scored) for draw in draws]
+            errors = [run["error"] for run in runs if "error" in run]
+            if errors:
+                at_size[name] = {"error": errors[0], "n_dev": rows, "repeats": len(draws)}
+                continue
+            at_size[name] = {key: round(float(np.mean([run[key] for run in runs])), 4 if key != "test" else 2)
+                             for key in ("test", "ece", "brier")}
+            at_size[name].update(std=round(float(np.std([run["test"] for run in runs])), 2), n_dev=rows,
+                                 repeats=len(draws))
+        for name, entry in results.items():
+            if not is_dev_aware(name) and "error" not in entry:
+                at_size[name] = {"test": entry["test"], "std": 0.0, "ece": entry["ece"], "brier": entry["brier"],
+                                 "n_dev": 0, "repeats": 1}
+        curve[size] = at_size
+    return curve
 
 
 def synthetic_votes(rows: int, lfs: int, rng: np.random.Generator, coverage: np.ndarray,
@@ -134,6 +189,8 @@ def scale(rows: int, lfs: int, dev_rows: int = 2000, seed: int = 0) -> dict:
     Both are timed warm (one small fit first, so imports and lazy set-up are not counted) and
     predict with a seeded random tie-break. The default also gets ``dev_rows`` gold rows drawn
     from the same model; Snorkel is fitted on the unlabeled matrix only, as it would be used.
+    The targets: at least as many rows right as Snorkel (``rows_right_difference >= 0``) in at most
+    half its time (``time_ratio_default_over_snorkel <= 0.5``).
     """
     from snorkel.labeling.model import LabelModel as Snorkel
 
@@ -149,23 +206,96 @@ def scale(rows: int, lfs: int, dev_rows: int = 2000, seed: int = 0) -> dict:
 
     start = time.perf_counter()
     ours = default_label_model(2, seed=seed).fit(L, L_dev=L_dev, y_dev=y_dev)
-    pred = ours.predict(L, tie_break="random")
+    pred = ours.predict(L, tie_break="seeded_random")
     default_s = time.perf_counter() - start
     start = time.perf_counter()
     snorkel = Snorkel(cardinality=2, verbose=False)
     snorkel.fit(L64, n_epochs=500, seed=seed, progress_bar=False)
-    snorkel_pred = break_ties(snorkel.predict_proba(L64), "random", seed)
+    snorkel_pred = break_ties(snorkel.predict_proba(L64), "seeded_random", seed)
     snorkel_s = time.perf_counter() - start
     # the best any label model can do: the posterior under the true coverages and accuracies
     weight = np.log(accuracy / (1 - accuracy))
     log_odds = ((L == 1) * weight).sum(axis=1) - ((L == 0) * weight).sum(axis=1)
-    bayes_pred = break_ties(np.stack([-log_odds, log_odds], axis=1), "random", seed)
+    bayes_pred = break_ties(np.stack([-log_odds, log_odds], axis=1), "seeded_random", seed)
+    right = {"default": int((pred == y).sum()), "snorkel": int((snorkel_pred == y).sum()),
+             "bayes": int((bayes_pred == y).sum())}
+    ratio = default_s / snorkel_s
     return {"rows": rows, "lfs": lfs, "dev_rows": dev_rows, "default_model": type(ours).__name__,
-            "default_tables": ours.source_, "default_s": round(default_s, 3),
-            "default_acc": round(float((pred == y).mean()), 6), "snorkel_s": round(snorkel_s, 3),
-            "snorkel_acc": round(float((snorkel_pred == y).mean()), 6),
-            "bayes_optimal_acc": round(float((bayes_pred == y).mean()), 6),
-            "time_ratio_default_over_snorkel": round(default_s / snorkel_s, 3)}
+            "default_tables": getattr(ours, "source_", None), "default_s": round(default_s, 3),
+            "default_acc": round(right["default"] / rows, 6), "snorkel_s": round(snorkel_s, 3),
+            "snorkel_acc": round(right["snorkel"] / rows, 6), "bayes_optimal_acc": round(right["bayes"] / rows, 6),
+            "time_ratio_default_over_snorkel": round(ratio, 3),
+            "default_rows_right": right["default"], "snorkel_rows_right": right["snorkel"],
+            "bayes_optimal_rows_right": right["bayes"], "rows_right_difference": right["default"] - right["snorkel"],
+            "targets_met": {"rows_right": right["default"] >= right["snorkel"], "half_time": ratio <= 0.5}}
+
+
+def print_scale(result: dict) -> None:
+    print(f"{result['rows']:,} rows x {result['lfs']} LFs, 2 classes, known generative model; "
+          f"default also gets {result['dev_rows']} dev gold rows")
+    rows = [(f"weaksup default ({result['default_model']}, tables from {result['default_tables']})",
+             result["default_s"], result["default_acc"], result["default_rows_right"]),
+            ("Snorkel LabelModel (500 epochs)", result["snorkel_s"], result["snorkel_acc"], result["snorkel_rows_right"]),
+            ("Bayes-optimal (the true LF parameters)", None, result["bayes_optimal_acc"],
+             result["bayes_optimal_rows_right"])]
+    for label, seconds, acc, right in rows:
+        clock = f"fit+predict {seconds:7.3f} s" if seconds is not None else ""
+        print(f"{label:55s} {clock:21s}  accuracy {acc:.6f}  rows right {right:,}")
+    met = result["targets_met"]
+    print(f"rows right, default - Snorkel: {result['rows_right_difference']:+,} "
+          f"({'ok' if met['rows_right'] else 'MISSED'}: target >= 0); default - Bayes-optimal: "
+          f"{result['default_rows_right'] - result['bayes_optimal_rows_right']:+,}")
+    print(f"time ratio default / Snorkel (both warm): {result['time_ratio_default_over_snorkel']:.3f} "
+          f"({'ok' if met['half_time'] else 'MISSED'}: target <= 0.5)")
+
+
+def run_all(paths: list[Path], f1_sets: set[str], dev_sizes: list[str] | None, repeats: int,
+            curve_models: tuple[str, ...], jobs: int) -> tuple[dict, dict]:
+    """Every dataset (``jobs`` processes in parallel), in ``paths`` order; progress on stderr."""
+    results, curves = {}, {}
+    kwargs = {"dev_sizes": dev_sizes, "repeats": repeats, "curve_models": curve_models}
+    with ProcessPoolExecutor(jobs) if jobs > 1 else _Serial() as pool:
+        futures = [(path, pool.submit(_timed_run, path, f1_sets, kwargs)) for path in paths]
+        for path, future in futures:
+            (res, curve), seconds = future.result()
+            results[path.name] = res
+            if curve:
+                curves[path.name] = curve
+            print(f"  {path.name}: {seconds:.1f} s", file=sys.stderr, flush=True)
+    return results, curves
+
+
+def _timed_run(path: Path, f1_sets: set[str], kwargs: dict) -> tuple[tuple[dict, dict], float]:
+    start = time.perf_counter()
+    return run_dataset(path, f1_sets, **kwargs), time.perf_counter() - start
+
+
+class _Serial:
+    """``submit`` runs at once (a pool of one, without processes)."""
+
+    def __enter__(self) -> _Serial:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Any, *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        future.set_result(fn(*args))
+        return future
+
+
+def parse_sizes(text: str | None) -> list[str] | None:
+    """``"10,20,all"`` -> ``["10", "20", "all"]``; each a positive whole number or ``all``."""
+    if not text:
+        return None
+    sizes = [s.strip() for s in text.split(",") if s.strip()]
+    bad = [s for s in sizes if s != "all" and not (s.isdigit() and int(s) > 0)]
+    if bad or not sizes:
+        raise SystemExit(f"--dev-sizes: {bad or text!r} are not positive row counts or 'all' (e.g. 10,20,50,all)")
+    return sizes
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -174,38 +304,62 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--datasets", help="comma-separated names to run (default: all found)")
     parser.add_argument("--f1", help="comma-separated extra binary datasets scored with F1 (positive class 1)")
     parser.add_argument("--json", type=Path, help="write the results here")
-    parser.add_argument("--scale", action="store_true", help="time fit+predict on a synthetic matrix instead")
+    parser.add_argument("--dev-sizes", help="learning curve: comma-separated dev sizes, e.g. 10,20,50,100,all")
+    parser.add_argument("--repeats", type=int, default=5, help="seeded dev draws per size (default 5)")
+    parser.add_argument("--curve-models", default="default",
+                        help="dev-aware models refitted for the learning curve (default: default)")
+    parser.add_argument("--jobs", type=int, default=1, help="datasets run in parallel processes (default 1)")
+    parser.add_argument("--scale", action="store_true", help="time fit+predict on a synthetic matrix")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--lfs", type=int, default=20)
     args = parser.parse_args(argv)
-    if args.scale:
-        result = scale(args.rows, args.lfs)
-        print(f"{result['rows']:,} rows x {result['lfs']} LFs, 2 classes, known generative model; "
-              f"default also gets {result['dev_rows']} dev gold rows")
-        rows = [(f"weaksup default ({result['default_model']}, tables from {result['default_tables']})",
-                 f"{result['default_s']:7.3f} s", result["default_acc"]),
-                ("Snorkel LabelModel (500 epochs)", f"{result['snorkel_s']:7.3f} s", result["snorkel_acc"]),
-                ("Bayes-optimal (the true LF parameters)", "", result["bayes_optimal_acc"])]
-        for label, seconds, acc in rows:
-            clock = f"fit+predict {seconds}" if seconds else ""
-            print(f"{label:55s} {clock:21s}  accuracy {acc:.6f}")
-        print(f"time ratio default / Snorkel (both warm): {result['time_ratio_default_over_snorkel']:.3f}; "
-              f"accuracy difference {100 * (result['default_acc'] - result['snorkel_acc']):+.4f} points")
-    else:
-        if args.data is None:
-            parser.error("--data is required (or --scale)")
+    if args.data is None and not args.scale:
+        parser.error("--data is required (or --scale)")
+    dev_sizes = parse_sizes(args.dev_sizes)
+    curve_models = tuple(filter(None, args.curve_models.split(",")))
+    unknown = [m for m in curve_models if m != "default" and (m not in MODELS or not MODELS[m].uses_dev_gold)]
+    if unknown:
+        parser.error(f"--curve-models: {unknown} are not dev-aware models; choose from default, "
+                     f"{', '.join(n for n, c in MODELS.items() if c.uses_dev_gold)}")
+    result: dict[str, Any] = {}
+    if args.data is not None:
         f1_sets = set(filter(None, (args.f1 or "").split(",")))
         wanted = set(filter(None, (args.datasets or "").split(",")))
-        result = {}
+        paths = [p for p in find_datasets(args.data) if not wanted or p.name in wanted]
+        missing = wanted - {p.name for p in paths}
+        if missing:
+            parser.error(f"--datasets: {sorted(missing)} not found under {args.data}")
         start = time.perf_counter()
-        for path in find_datasets(args.data):
-            if not wanted or path.name in wanted:
-                result[path.name] = run_dataset(path, f1_sets)
-        print(f"test split, WRENCH metric; 'default' is {DEFAULT_MODEL} (dev-aware models use the valid split's gold)")
-        print(table(result))
-        bad = below_majority(result)
-        print(f"default more than 1 point below MajorityVote on: {bad or 'none'}; "
-              f"total time {time.perf_counter() - start:.1f} s")
+        results, curves = run_all(paths, f1_sets, dev_sizes, args.repeats, curve_models, max(args.jobs, 1))
+        names = model_names()
+        print(f"scored split (test unless marked *), WRENCH metric; 'default' is {DEFAULT_MODEL} "
+              f"(dev-aware models use the valid split's gold)")
+        print(table(results, names, "test"))
+        print("\nECE of predict_proba on the scored split (lower is better)")
+        print(table(results, names, "ece"))
+        print("\nBrier score on the scored split (lower is better)")
+        print(table(results, names, "brier"))
+        for name, res in results.items():
+            for model, entry in res.items():
+                if "error" in entry:
+                    print(f"ERROR {name}/{model}: {entry['error']}")
+            notes = {entry["note"] for entry in res.values() if "note" in entry}
+            if notes:
+                print(f"note {name}: " + "; ".join(sorted(notes)))
+        checks = targets(results)
+        print("\ntargets: default >= MV - 0.5, default >= best other - 1.5, default ECE <= MV ECE")
+        print(targets_table(checks))
+        result = {**results, "averages": averages(results, names), "targets": checks}
+        if curves:
+            print(f"\nlearning curve: {', '.join(curve_models)} refitted on {args.repeats} seeded stratified draws "
+                  "of the valid split per size; scored split as above, mean ± std")
+            print(curve_table(curves, curve_models))
+            result["learning_curve"] = curves
+        print(f"total time {time.perf_counter() - start:.1f} s ({len(paths)} datasets, jobs={args.jobs})")
+    if args.scale:
+        scaled = scale(args.rows, args.lfs)
+        print_scale(scaled)
+        result = {**result, "scale": scaled} if args.data is not None else scaled
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return result

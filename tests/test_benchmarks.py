@@ -68,3 +68,90 @@ def test_many_lfs_runs_with_the_report_on_and_off(tmp_path):
     assert [run["lfs"] for run in result["runs"]] == [20, 60]
     for run in result["runs"]:
         assert run["report"]["peak_rss_mb"] > 0 and run["no_report"]["peak_rss_mb"] > 0 and run["wall_ratio"] > 0
+
+
+# -- label_models.py: the label-model harness ----------------------------------------------------------------------
+def _label_model_folders(tmp_path):
+    """crowd_bird (108 rows: train 76, valid 11, test 21) and a test-only folder made from its test split."""
+    from tests.conftest import SHARED_DATA
+
+    source = SHARED_DATA / "crowd_bird"
+    if not source.exists():
+        pytest.skip(f"shared data 'crowd_bird' not found under {SHARED_DATA} (set WEAKSUP_SHARED_DATA)")
+    for folder, files in (("bird", ("label.json", "train.json", "valid.json", "test.json")),
+                          ("bird_test_only", ("label.json", "test.json"))):
+        (tmp_path / folder).mkdir()
+        for name in files:
+            (tmp_path / folder / name).write_bytes((source / name).read_bytes())
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_label_models_harness_json_learning_curve_and_test_only_folder(tmp_path, capsys):
+    data = _label_model_folders(tmp_path)
+    bench = _load("label_models")
+    out = tmp_path / "r.json"
+    result = bench.main(["--data", str(data), "--dev-sizes", "5,10,all", "--repeats", "3", "--json", str(out)])
+    saved = json.loads(out.read_text())
+    assert saved == json.loads(json.dumps(result))
+    names = bench.model_names()
+    assert names[0] == "MajorityVote" and names[-1] == "default"
+    for dataset in ("bird", "bird_test_only"):
+        assert set(saved[dataset]) == set(names)
+        for model, entry in saved[dataset].items():
+            if "error" not in entry:  # e.g. Snorkel not installed
+                assert {"metric", "test", "fit_s", "ece", "brier"} <= set(entry), (dataset, model)
+                assert 0 <= entry["ece"] <= 1 and 0 <= entry["brier"] <= 2 and 0 <= entry["test"] <= 100
+    assert "valid" in saved["bird"]["default"] and saved["bird"]["default"]["model"] != "MajorityVote"
+    # the test-only folder: fitted on its test votes; every dev-aware model falls back to the unsupervised default
+    for model, entry in saved["bird_test_only"].items():
+        assert entry["note"].startswith("no dev split: fitted transductively") and "valid" not in entry
+        if bench.is_dev_aware(model):
+            assert entry["model"] == "MajorityVote" and entry["note"].endswith("unsupervised (MajorityVote)")
+            assert entry["test"] == saved["bird_test_only"]["MajorityVote"]["test"]
+    assert saved["bird_test_only"]["MajorityVote"]["test"] == saved["bird"]["MajorityVote"]["test"]  # same rows
+    # the learning curve: sizes drawn from the 11 valid rows, repeated; 'all' once; dev-free models constant
+    curve = saved["learning_curve"]
+    assert list(curve) == ["bird"] and list(curve["bird"]) == ["5", "10", "all"]
+    assert [(curve["bird"][s]["default"]["n_dev"], curve["bird"][s]["default"]["repeats"]) for s in curve["bird"]] \
+        == [(5, 3), (10, 3), (11, 1)]
+    assert curve["bird"]["all"]["default"]["test"] == saved["bird"]["default"]["test"]
+    assert curve["bird"]["all"]["default"]["std"] == 0
+    assert curve["bird"]["5"]["MajorityVote"] == {**{k: saved["bird"]["MajorityVote"][k] for k in
+                                                     ("test", "ece", "brier")}, "std": 0.0, "n_dev": 0, "repeats": 1}
+    assert set(saved["averages"]) == {"WRENCH-7", "all"} and saved["averages"]["all"]["default"]["n"] == 2
+    assert set(saved["targets"]) == {"bird", "bird_test_only"}
+    assert saved["targets"]["bird_test_only"]["default_minus_mv"] == 0 and saved["targets"]["bird_test_only"]["ok_ece"]
+    printed = capsys.readouterr().out
+    assert "ECE of predict_proba" in printed and "Brier score" in printed and "check bird_test_only" in printed
+    assert "learning curve" in printed and "avg all (2)" in printed
+
+
+def test_label_models_learning_curve_draws_are_deterministic(tmp_path):
+    from weaksup.datasets import load_wrench
+
+    data = _label_model_folders(tmp_path)
+    bench = _load("label_models")
+    ds = load_wrench(data / "bird")
+    valid, test, votes = ds.splits["valid"], ds.splits["test"], ds.splits["train"].votes
+    results, _ = bench.run_dataset(data / "bird", set())
+    args = (results, 2, "acc", votes, valid, test, ["4", "all"], 4)
+    first, again = bench.learning_curve(*args, seed=7), bench.learning_curve(*args, seed=7)
+    assert first == again and first["4"]["default"]["repeats"] == 4
+    assert valid.sample(4, seed=7).votes.row_ids.tolist() != valid.sample(4, seed=8).votes.row_ids.tolist()
+    with pytest.raises(SystemExit, match="--dev-sizes"):
+        bench.parse_sizes("10,x,-2")
+    assert bench.parse_sizes("10, 20,all") == ["10", "20", "all"] and bench.parse_sizes(None) is None
+
+
+@pytest.mark.snorkel
+def test_label_models_scale_reports_rows_right_and_time_ratio(capsys):
+    bench = _load("label_models")
+    result = bench.scale(rows=20000, lfs=8, dev_rows=300)
+    assert result["rows_right_difference"] == result["default_rows_right"] - result["snorkel_rows_right"]
+    assert result["default_acc"] == round(result["default_rows_right"] / 20000, 6)
+    assert result["targets_met"] == {"rows_right": result["rows_right_difference"] >= 0,
+                                     "half_time": result["time_ratio_default_over_snorkel"] <= 0.5}
+    bench.print_scale(result)
+    printed = capsys.readouterr().out
+    assert "rows right, default - Snorkel:" in printed and "Bayes-optimal" in printed and "target <= 0.5" in printed

@@ -10,8 +10,10 @@ import pytest
 
 from tests.conftest import SHARED_DATA
 from weaksup.datasets import find_datasets, load_wrench
-from weaksup.errors import DatasetError
+from weaksup.datasets.wrench import Roles, Split
+from weaksup.errors import DatasetError, ParameterError
 from weaksup.labels import LabelSpace
+from weaksup.votes import VoteMatrix
 
 
 def shared(name: str):
@@ -58,7 +60,7 @@ def test_reads_npz_vote_files_and_marks_f1_sets():
 def test_finds_every_dataset_folder():
     names = [p.name for p in find_datasets(shared("youtube").parent)]
     assert {"youtube", "sms", "trec", "chemprot", "imdb", "yelp", "basketball", "domainnet", "hausa"} <= set(names)
-    assert "youtube_uci" not in names and "tennis_flyingsquid" not in names
+    assert "youtube_uci" not in names and "spans" not in names and "tennis_flyingsquid" in names
 
 
 def test_small_folder_any_split_missing_and_metric_mark(tiny):
@@ -117,3 +119,94 @@ def test_bad_npz_files_name_file_and_key(tmp_path):
         load_wrench(tmp_path / "broken.npz")
     with pytest.raises(DatasetError, match="does not exist"):
         load_wrench(tmp_path / "absent")
+
+
+# -- transductive folders: which split is fitted, which gives dev gold, which is scored ---------------------------
+def test_a_test_only_folder_is_fitted_transductively(tmp_path):
+    source = shared("youtube")
+    for name in ("label.json", "test.json"):
+        (tmp_path / name).write_bytes((source / name).read_bytes())
+    ds = load_wrench(tmp_path)
+    assert set(ds.splits) == {"test"} and ds.splits["test"].votes.shape == (250, 10)
+    assert ds.roles() == Roles(fit="test", dev=None, evaluation="test") and ds.roles().transductive
+
+
+def test_roles_of_the_shared_layouts():
+    assert load_wrench(shared("youtube")).roles() == Roles("train", "valid", "test")
+    roles = load_wrench(shared("chemprot")).roles()  # no train split: fitted on the valid votes, not test's
+    assert roles == Roles("valid", "valid", "test") and not roles.transductive
+
+
+def test_roles_need_a_split_with_gold(tiny):
+    ds = load_wrench(tiny)
+    ds.splits["test"].y[:] = -1
+    assert ds.splits["train"].has_gold  # train is never scored
+    with pytest.raises(DatasetError, match=r"dataset '.*': no test or valid split with gold labels .*'train'"):
+        ds.roles()
+
+
+def test_reads_the_flyingsquid_tennis_folder():
+    ds = load_wrench(shared("tennis_flyingsquid"))
+    assert {s: split.votes.shape for s, split in ds.splits.items()} == {"train": (6959, 6), "valid": (746, 6)}
+    assert ds.metric == "f1" and ds.label_space.names == ("-1", "+1")  # WRENCH's tennis is scored by F1
+    assert not ds.splits["train"].has_gold and (ds.splits["train"].y == -1).all()
+    assert np.bincount(ds.splits["valid"].y).tolist() == [437, 309]  # FlyingSquid's -1/+1 labels
+    assert ds.roles() == Roles("train", None, "valid")  # no test split: the labeled dev split is scored
+    raw = np.load(shared("tennis_flyingsquid") / "L_dev_video.npy")
+    assert ((ds.splits["valid"].votes.values == -1) == (raw == 0)).all()  # 0 abstains
+
+
+def test_flyingsquid_convention_and_errors(tmp_path):
+    np.save(tmp_path / "L_train_x.npy", np.array([[1.0, 0.0], [-1.0, 1.0]]))
+    np.save(tmp_path / "L_dev_x.npy", np.array([[0, -1], [1, 1], [-1, 0]]))
+    np.save(tmp_path / "Y_dev_x.npy", np.array([-1, 1, -1]))
+    ds = load_wrench(tmp_path)
+    assert ds.splits["train"].votes.values.tolist() == [[1, -1], [0, 1]]
+    assert ds.splits["valid"].votes.values.tolist() == [[-1, 0], [1, 1], [0, -1]]
+    assert ds.splits["valid"].y.tolist() == [0, 1, 0] and ds.splits["train"].y.tolist() == [-1, -1]
+    assert [p.name for p in find_datasets(tmp_path.parent) if p == tmp_path] == [tmp_path.name]
+    np.save(tmp_path / "Y_dev_x.npy", np.array([0, 1, 2]))
+    with pytest.raises(DatasetError, match=r"Y_dev_x.npy: FlyingSquid arrays hold \[-1, 1\].*found \[0, 2\]"):
+        load_wrench(tmp_path)
+    np.save(tmp_path / "Y_dev_x.npy", np.array([1, 1]))
+    with pytest.raises(DatasetError, match=r"Y_dev_x.npy: 2 labels for the \(3, 2\) votes"):
+        load_wrench(tmp_path)
+    np.save(tmp_path / "L_test_x.npy", np.array([[1, 1, 1]]))
+    np.save(tmp_path / "Y_dev_x.npy", np.array([1, 1, 1]))
+    with pytest.raises(DatasetError, match=r"L_test_x.npy: votes of shape \(1, 3\); expected .* same LFs"):
+        load_wrench(tmp_path)
+
+
+# -- dev subsamples for the learning curve ------------------------------------------------------------------------
+def _split(y):
+    y = np.asarray(y)
+    return Split(VoteMatrix(np.zeros((len(y), 1), dtype=int), row_ids=np.arange(len(y))), y)
+
+
+def test_sample_is_stratified_seeded_and_deterministic():
+    split = _split([0] * 60 + [1] * 30 + [2] * 9 + [-1] * 5)
+    small = split.sample(10, seed=3)
+    assert np.bincount(small.y).tolist() == [6, 3, 1]  # shares of 60/30/9, every class present
+    assert small.votes.row_ids.tolist() == split.sample(10, seed=3).votes.row_ids.tolist()  # deterministic
+    assert small.votes.row_ids.tolist() != split.sample(10, seed=4).votes.row_ids.tolist()
+    assert sorted(small.votes.row_ids.tolist()) == small.votes.row_ids.tolist()  # the split's order
+    assert np.bincount(split.sample(3, seed=0).y).tolist() == [1, 1, 1]  # a rare class still gets a row
+    assert len(split.sample(2, seed=0).y) == 2  # fewer rows than classes: plain random draw
+    everything = split.sample(1000)
+    assert len(everything.y) == 99 and (everything.y != -1).all()  # rows without gold are never drawn
+
+
+def test_sample_keeps_records_aligned():
+    ds = load_wrench(shared("youtube"))
+    valid = ds.splits["valid"]
+    part = valid.sample(20, seed=0)
+    assert len(part.y) == 20 and len(part.data) == 20 and len(set(part.y.tolist())) == 2
+    assert part.data.index.tolist() == part.votes.row_ids.tolist()
+    rows = [valid.votes.row_ids.tolist().index(r) for r in part.votes.row_ids]
+    assert (valid.y[rows] == part.y).all() and (valid.votes.values[rows] == part.votes.values).all()
+
+
+@pytest.mark.parametrize("size", [0, -3, 2.5, True])
+def test_sample_refuses_a_bad_size(size):
+    with pytest.raises(ParameterError, match="sample size must be a positive number of rows"):
+        _split([0, 1]).sample(size)
