@@ -162,6 +162,8 @@ def run(
     resume: bool = typer.Option(False, "--resume", help="Continue a stopped run from its last finished chunk."),
     fresh: bool = typer.Option(False, "--fresh", help="Ignore saved votes: recompute every chunk and LF."),
     progress: bool = _PROGRESS,
+    tracking: bool = typer.Option(None, "--tracking/--no-tracking",
+                                  help="Log the run to MLflow (default: the config's mlflow.enabled)."),
 ) -> None:
     """Label a dataset: load, clean, apply the LFs, fit the label model and the end model, write one labeled row
     per input row (with its label_source), route uncertain rows to review, compare the final labels with
@@ -170,7 +172,8 @@ def run(
     from weaksup.config import load_config
     from weaksup.pipeline import run as run_pipeline
 
-    result = run_pipeline(load_config(config, set_), resume=resume, fresh=fresh, progress=progress)
+    overrides = [*set_, *([f"mlflow.enabled={str(tracking).lower()}"] if tracking is not None else [])]
+    result = run_pipeline(load_config(config, overrides), resume=resume, fresh=fresh, progress=progress)
     typer.echo(result.summary())
 
 

@@ -22,7 +22,8 @@ def test_prepare_normalises_on_a_copy_and_keeps_every_row():
     assert clean.loc[0, "text_lower"] == "check out"
     assert clean["duplicate_of"].tolist() == ["", "", "", "", ""]
     assert clean["near_duplicate_of"].tolist() == ["", "a", "", "a", ""]
-    assert report.to_dict() == {"rows": 5, "missing_text": 1, "exact_duplicates": 0, "near_duplicates": 2}
+    assert report.to_dict() == {"rows": 5, "missing_text": 1, "exact_duplicates": 0, "near_duplicates": 2,
+                                "text_changed": 3}
 
 
 def test_exact_duplicates_after_normalisation(youtube):

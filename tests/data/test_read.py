@@ -21,7 +21,7 @@ def test_input_files_skips_hidden_parts_and_refuses_unknown_formats(tmp_path):
     (tmp_path / "rows.xlsx").write_text("")
     with pytest.raises(DataError, match=r"rows\.xlsx: unsupported input format"):
         input_files(tmp_path / "rows.xlsx")
-    with pytest.raises(DataError, match="holds no .parquet files"):
+    with pytest.raises(DataError, match=r"holds no \.csv, \.tsv, \.jsonl or \.parquet files"):
         input_files((tmp_path / "empty").mkdir() or tmp_path / "empty")
 
 

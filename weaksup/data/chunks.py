@@ -62,7 +62,7 @@ def iter_chunks(
     except LookupError:
         raise DataError(f"input.encoding = {encoding!r} is not an encoding Python knows; use e.g. 'utf-8', "
                         "'latin-1' or 'cp1252'") from None
-    files = input_files(path)
+    files = input_files(path, encoding=encoding)
     wanted = list(columns) if columns is not None else None
     strings = set(string_columns)
     start = 0

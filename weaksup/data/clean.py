@@ -32,6 +32,9 @@ class PrepReport:
     missing_text: int
     exact_duplicates: int
     near_duplicates: int
+    #: Rows whose text cleaning changed (normalised, masked, or blank made missing): what the LFs see differs
+    #: from the file. Rows without text in the file are not counted.
+    text_changed: int = 0
 
     def to_dict(self) -> dict[str, int]:
         """The counts as a plain dict (for ``run.json`` and MLflow)."""
@@ -134,8 +137,8 @@ def prepare(
     >>> clean, report = prepare(df)
     >>> clean["text"].tolist()[:2], clean["text"].isna().tolist(), clean["near_duplicate_of"].tolist()
     (['Check it out!', 'check it out'], [False, False, True], ['', 'a', ''])
-    >>> report.missing_text, report.near_duplicates
-    (1, 1)
+    >>> report.missing_text, report.near_duplicates, report.text_changed
+    (1, 1, 1)
     """
     if text not in frame.columns:
         raise DataError(f"text column {text!r} is not in the data; its columns are {list(map(str, frame.columns))}")
@@ -151,6 +154,7 @@ def prepare(
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_null(arr.type)):
         raise DataError(f"column {text!r} must hold text; it holds {arr.type}")
     arr = arr.cast(pa.large_string())
+    raw = arr
     if normalize:
         arr = _normalise(arr)
     arr = _blank_to_missing(arr, trimmed=normalize)
@@ -170,9 +174,23 @@ def prepare(
     out[text] = as_text_series(arr, out.index)
     if lowercase_into:
         out[lowercase_into] = as_text_series(pc.utf8_lower(arr), out.index)
-    report = PrepReport(rows=len(out), missing_text=missing, exact_duplicates=exact, near_duplicates=near)
+    report = PrepReport(rows=len(out), missing_text=missing, exact_duplicates=exact, near_duplicates=near,
+                        text_changed=changed_rows(raw, arr))
     logger.info("prepared %d rows: %s", len(out), report.to_dict())
     return out, report
+
+
+def changed_rows(before: pa.Array, after: pa.Array) -> int:
+    """How many rows' text differs between ``before`` and ``after`` (a text made missing counts; a row
+    missing in ``before`` does not).
+
+    Examples
+    --------
+    >>> changed_rows(pa.array(["a ", "b", None, " "]), pa.array(["a", "b", None, None]))
+    2
+    """
+    same = pc.fill_null(pc.equal(before, after), False)
+    return int(pc.sum(pc.and_(pc.invert(same), pc.is_valid(before))).as_py() or 0)
 
 
 def _blank_to_missing(arr: pa.Array, *, trimmed: bool) -> pa.Array:

@@ -1,57 +1,17 @@
-"""Reading inputs whole (:func:`read_table`) and finding the files behind an input path (:func:`input_files`)."""
+"""Reading inputs whole (:func:`read_table`); the files behind an input path are found by
+:func:`weaksup.data.files.input_files` (re-exported here)."""
 
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from weaksup.data.files import INPUT_SUFFIXES, check_file, input_files
+from weaksup.data.files import is_pattern
 from weaksup.errors import DataError
-
-#: The file suffixes an input may have (a folder input is a Parquet dataset of part files).
-INPUT_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet")
-
-#: The first bytes of data a text input cannot be: compressed or binary formats, and how to fix each.
-MAGIC = {
-    b"\x1f\x8b": ("gzip-compressed", "gunzip it (gunzip -k FILE)"),
-    b"BZh": ("bzip2-compressed", "decompress it (bunzip2 -k FILE)"),
-    b"\xfd7zXZ\x00": ("xz-compressed", "decompress it (unxz -k FILE)"),
-    b"\x28\xb5\x2f\xfd": ("zstd-compressed", "decompress it (zstd -d FILE)"),
-    b"PK\x03\x04": ("a zip archive", "extract the file from it (unzip FILE)"),
-    b"PAR1": ("a Parquet file", "give it the .parquet suffix"),
-}
-
-_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-
-
-def check_file(path: Path) -> None:
-    """Refuse an input that is not a regular file (a FIFO or a device would block or never end) or whose
-    first bytes show compressed or binary data under a text suffix (``.csv``, ``.tsv``, ``.jsonl``).
-
-    Compressed data is refused rather than decompressed on the fly: the suffix says text, so another tool
-    reading the same path would fail too, and one command fixes it for all of them.
-    """
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        raise DataError(f"input {str(path)!r} cannot be read ({exc.strerror or exc}); check input.path "
-                        "(a symlink loop, or a folder without permission?)") from None
-    if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-        raise DataError(f"input {str(path)!r} is {kind}, not a regular file; weaksup reads inputs from files "
-                        "(it would wait forever on a pipe or never reach the end of a device): save the data "
-                        "to a file and point input.path at it")
-    if path.suffix.lower() in (".csv", ".tsv", ".jsonl", ".ndjson"):
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-        for magic, (kind, fix) in MAGIC.items():
-            if head.startswith(magic):
-                raise DataError(f"{path}: the file holds {kind} data, not {path.suffix} text; "
-                                f"{fix.replace('FILE', str(path))} and point input.path at the result")
 
 
 def read_table(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
@@ -71,6 +31,9 @@ def read_table(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
     ['hi']
     """
     path = Path(path)
+    if is_pattern(path) or (path.is_dir() and (set(kwargs) <= {"dtype"}
+                                               or any(f.suffix.lower() != ".parquet" for f in input_files(path)))):
+        return _several(path, kwargs)
     if not path.exists():
         raise DataError(f"input file {str(path)!r} does not exist")
     if not path.is_dir():
@@ -92,6 +55,21 @@ def read_table(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
     raise DataError(f"{path}: unsupported input format {suffix!r}; use .csv, .tsv, .jsonl or .parquet")
 
 
+def _several(path: Path, kwargs: dict[str, Any]) -> pd.DataFrame:
+    """A glob pattern or a folder of CSV/JSON Lines files, whole, through the strict chunked readers."""
+    from weaksup.data.chunks import iter_chunks
+
+    dtype = kwargs.get("dtype")
+    if set(kwargs) - {"dtype"} or not (dtype is None or (isinstance(dtype, dict)
+                                                          and all(v is str for v in dtype.values()))):
+        raise DataError(f"{path}: a folder or pattern of files is read with no pandas options (only dtype={{column: "
+                        f"str}}); got {sorted(kwargs)}: read the files one by one instead")
+    frames = list(iter_chunks(path, chunk_rows=1 << 62, string_columns=list(dtype or ())))
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
 def _strict_csv(path: Path, strings: set[str]) -> pd.DataFrame:
     """A whole CSV/TSV file through the strict reader; its errors as ``<file>: cannot read as .csv: ...``."""
     import sys
@@ -108,34 +86,4 @@ def _strict_csv(path: Path, strings: set[str]) -> pd.DataFrame:
     return frames[0]
 
 
-def input_files(path: str | os.PathLike[str]) -> list[Path]:
-    """The files behind an input path: the file itself, or the Parquet parts of a folder in name order.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> for name in ["part-1.parquet", "part-0.parquet"]:
-    ...     pd.DataFrame({"row_id": [name], "text": ["hi"]}).to_parquet(folder / name)
-    >>> [p.name for p in input_files(folder)]
-    ['part-0.parquet', 'part-1.parquet']
-    """
-    path = Path(path)
-    if not path.exists() and path.is_symlink():
-        check_file(path)  # a dangling link or a loop: say so
-    if not path.exists():
-        raise DataError(f"input {str(path)!r} does not exist; check input.path (relative paths start at the "
-                        "project folder)")
-    if path.is_dir():
-        parts = sorted(p for p in path.rglob("*.parquet") if not p.is_dir() and not p.name.startswith((".", "_")))
-        if not parts:
-            raise DataError(f"input folder {str(path)!r} holds no .parquet files; a folder input is a Parquet "
-                            "dataset (part files); give a file path for CSV or JSON Lines")
-        for part in parts:
-            check_file(part)
-        return parts
-    check_file(path)
-    if path.suffix.lower() not in INPUT_SUFFIXES:
-        raise DataError(f"{path}: unsupported input format {path.suffix!r}; use .csv, .tsv, .jsonl, .parquet "
-                        "or a folder of .parquet parts")
-    return [path]
+__all__ = ["INPUT_SUFFIXES", "check_file", "input_files", "read_table"]

@@ -42,7 +42,7 @@ def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any]]:
     if config.input.example:
         files = list(example_of(config).files)
     else:
-        files = input_files(config.resolve(config.input.path, "input.path"))
+        files = input_files(config.resolve(config.input.path, "input.path"), encoding=config.input.encoding)
     identity = {
         "files": [[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in files],
         "example": config.input.example, "id_column": config.input.id_column,
@@ -51,6 +51,46 @@ def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any]]:
         "versions": {"pandas": pd.__version__, "pyarrow": pa.__version__},
     }
     return files, identity
+
+
+def input_read_paths(config: RunConfig) -> list[Path]:
+    """What ``input.path`` reads, for the check that inputs are never outputs: the file, the folder, or every
+    file a glob pattern matches; an output a pattern would match once written (the next run would read the
+    run's own outputs) is refused here.
+
+    Raises
+    ------
+    ConfigError
+        When ``output.path``, the report or a file of the run folder matches the pattern.
+    """
+    from weaksup.data import input_files, is_pattern, matches_pattern
+
+    path = config.resolve(config.input.path, "input.path")
+    if not is_pattern(path):
+        return [path]
+    written = [("output.path", config.output_path), ("the report", config.report_path),
+               *((f"the run folder's {name}", config.output_dir / name)
+                 for name in ("run.json", "label_model.json", "votes/part-00000.parquet", "votes/index.json",
+                              "clean/part-00000.parquet", "report.html"))]
+    for key, target in written:
+        if matches_pattern(target.resolve(), path):
+            raise ConfigError(f"{config.source}: {key} {target} matches input.path {config.input.path!r}: a later "
+                              "run would read the run's own output as input; give output.path a folder the pattern "
+                              "does not match (e.g. runs/<task>/labels.parquet), or narrow the pattern")
+    return input_files(path, encoding=config.input.encoding)
+
+
+def several_files(config: RunConfig) -> bool:
+    """Whether ``input.path`` is a folder or a glob pattern (its rows come from several files)."""
+    from weaksup.data import is_pattern
+
+    if config.input.example:
+        return False
+    try:
+        path = config.resolve(config.input.path, "input.path")
+    except Exception:  # noqa: BLE001 - a message helper never fails
+        return False
+    return path.is_dir() or is_pattern(path)
 
 
 def read_chunks(config: RunConfig, columns: list[str] | None) -> Iterator[pd.DataFrame]:
@@ -71,14 +111,58 @@ def clean_frame(config: RunConfig, frame: pd.DataFrame) -> tuple[pd.DataFrame, i
 
     Unchanged (and 0) when the input has no text column.
     """
+    clean, missing, _ = clean_chunk(config, frame)
+    return clean, missing
+
+
+def clean_chunk(config: RunConfig, frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """:func:`clean_frame`, and also how many rows' text the cleaning changed (for the run summary)."""
     from weaksup.data import prepare
 
     if not config.input.text_column:
-        return frame, 0
+        return frame, 0, 0
     clean, report = prepare(frame, text=config.input.text_column, id_column=config.input.id_column,
                             normalize=config.clean.normalize, lowercase_into=config.clean.lowercase_into or None,
                             mask=config.clean.mask, duplicates=False)
-    return clean, int(report.missing_text)
+    return clean, int(report.missing_text), int(report.text_changed)
+
+
+def changed_by_cleaning(config: RunConfig, chunk: pd.DataFrame, text_hash: np.ndarray) -> int:
+    """How many rows of a raw ``chunk`` cleaning changes, given the saved hashes of its cleaned texts
+    (:func:`weaksup.data.duplicate_keys`; all 0 when duplicates are off): a row changed when the hash of
+    its raw text differs. Without hashes the chunk is cleaned again to count."""
+    from weaksup.data import duplicate_keys
+
+    text = config.input.text_column
+    if not text:
+        return 0
+    if config.clean.duplicates == "off":
+        return clean_chunk(config, chunk)[2]
+    raw, _ = duplicate_keys(pa.array(chunk[text], from_pandas=True, type=pa.large_string()), near=False)
+    return int(((raw != 0) & (raw != text_hash)).sum())
+
+
+def cleaning_note(config: RunConfig, prep: dict[str, int]) -> str:
+    """The run summary's line on text cleaning: how many rows it changed and the key that turns it off.
+
+    Examples
+    --------
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "comments.csv"},
+    ...                               "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.csv"}})
+    >>> cleaning_note(config, {"rows": 1956, "text_changed": 1674})
+    'text cleaning (Unicode NFKC, zero-width characters, whitespace) changed 1,674 of 1,956 rows before the LFs saw them (clean.normalize = false turns it off)'
+    """
+    if not config.input.text_column:
+        return ""
+    changed, rows = prep.get("text_changed", 0), prep.get("rows", 0)
+    steps = (["Unicode NFKC, zero-width characters, whitespace"] if config.clean.normalize else []) + \
+        [f"masks {list(config.clean.mask)}"] * bool(config.clean.mask)
+    if not steps:
+        return (f"text cleaning: off (clean.normalize = false); {changed:,} blank text(s) read as missing"
+                if changed else "text cleaning: off (clean.normalize = false): the LFs see the text as in the file")
+    off = "clean.normalize = false turns it off" if not config.clean.mask else \
+        "clean.normalize = false and clean.mask = [] turn it off"
+    return f"text cleaning ({'; '.join(steps)}) changed {changed:,} of {rows:,} rows before the LFs saw them ({off})"
 
 
 def where(config: RunConfig, position: int) -> str:
@@ -124,9 +208,11 @@ def chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:
     if series.n_unique() != len(series):  # (several times cheaper than is_duplicated on unique ids)
         repeated = series.is_duplicated()
         rows = [int(chunk.index[r]) for r in repeated.arg_true()[:6]]
+        same = (series == series[int(repeated.arg_true()[0])]).fill_null(False).arg_true()
+        also = f", also at {where(config, int(chunk.index[int(same[1])]))}" if several_files(config) else ""
         raise DataError(f"{where(config, rows[0])}: id {series[int(repeated.arg_true()[0])]!r} is not unique "
-                        f"(rows {rows}); {column!r} must identify each row once: deduplicate the input or choose "
-                        "another id column")
+                        f"(rows {rows}{also}); {column!r} must identify each row once: deduplicate the input or "
+                        f"choose another id column{_ACROSS if several_files(config) else ''}")
     return ids
 
 
@@ -165,8 +251,17 @@ def check_unique_ids(config: RunConfig, hashes: np.ndarray, part_rows: list[int]
         found.append(part_ids(part)[int(row - bounds[part])].as_py())
     if found[0] != found[1]:  # a 64-bit hash collision between different ids: harmless
         return
+    if several_files(config):
+        raise DataError(f"{where(config, int(rows[1]))}: id {found[0]!r} is not unique (also "
+                        f"{where(config, int(rows[0]))}); {config.input.id_column!r} must identify each row once"
+                        f"{_ACROSS}")
     raise DataError(f"{where(config, int(rows[1]))}: id {found[0]!r} is not unique (also row {int(rows[0])}); "
                     f"{config.input.id_column!r} must identify each row once")
+
+
+#: The fix for an id repeated across the files of a folder or pattern.
+_ACROSS = (" across all the files of input.path (ids are taken from input.id_column as they are, never generated): "
+           "make them unique across the files, e.g. prefix each file's ids with its name")
 
 
 def duplicate_counts(text_hash: np.ndarray, loose_hash: np.ndarray) -> tuple[int, int]:

@@ -227,8 +227,10 @@ def run_reads(config: RunConfig) -> list[RunPath]:
         reads = [RunPath("input.example", real_path(f, "input.example", config), False)
                  for f in example_of(config).files]
     else:
-        path = real_path(config.resolve(config.input.path, "input.path"), "input.path", config)
-        reads = [RunPath("input.path", path, path.is_dir())]
+        from weaksup.pipeline.inputs import input_read_paths  # (a glob pattern: each file it matches)
+
+        paths = [real_path(p, "input.path", config) for p in input_read_paths(config)]
+        reads = [RunPath("input.path", path, path.is_dir()) for path in paths]
     if config.gold.path:
         path = real_path(config.resolve(config.gold.path, "gold.path"), "gold.path", config)
         folder = path.parent if path.name == "manifest.json" else path

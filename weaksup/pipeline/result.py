@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from weaksup.config import RunConfig
+from weaksup.pipeline.inputs import cleaning_note
 
 if TYPE_CHECKING:
     from weaksup.references import References
@@ -77,6 +78,9 @@ class RunResult:
             lines.append(f"cleaning: {self.prep.get('missing_text', 0):,} rows without text (abstained on), "
                          f"{self.prep.get('exact_duplicates', 0):,} exact and "
                          f"{self.prep.get('near_duplicates', 0):,} near duplicates")
+        cleaning = cleaning_note(self.config, self.prep)
+        if cleaning:
+            lines.append(cleaning)
         faulty = {k: v for k, v in self.faults.items() if v}
         if faulty:
             lines.append(f"LF faults (rows abstained): {faulty}")

@@ -17,8 +17,8 @@ import pyarrow as pa
 from weaksup.config import RunConfig
 from weaksup.errors import DataError, GoldSetError
 from weaksup.labels import ABSTAIN, smallest_vote_dtype
-from weaksup.pipeline.inputs import (check_fields, check_unique_ids, chunk_ids, clean_frame, duplicate_counts,
-                                     read_chunks)
+from weaksup.pipeline.inputs import (changed_by_cleaning, check_fields, check_unique_ids, chunk_ids, clean_chunk,
+                                     duplicate_counts, read_chunks)
 from weaksup.pipeline.plan import RunPlan
 from weaksup.pipeline.vote_store import VoteStore, write_file
 
@@ -67,6 +67,7 @@ class ChunkVotes:
     computed: bool
     columns_computed: int
     entry: dict[str, Any] | None  # the store's new index entry; None when the saved part is unchanged
+    text_changed: int = 0  # rows whose text cleaning changed
 
 
 def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> ChunkVotes:
@@ -96,15 +97,16 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
             block[:, j] = saved_columns[lf.lf_id]
             faults[lf.name] = int(saved.faults.get(lf.name, 0))
             timeouts[lf.name] = int(saved.timeouts.get(lf.name, 0))
-    missing_text = 0
+    missing_text = text_changed = 0
     if saved is not None and not todo:
         th, lh = saved.text_hash, saved.loose_hash
         if text:
             missing_text = int((th == 0).sum())
+            text_changed = changed_by_cleaning(config, chunk, th)
     else:
         clean = chunk.assign(**{config.input.id_column: as_text_series(ids, chunk.index)})
         th = lh = np.zeros(len(clean), np.uint64)
-        clean, missing_text = clean_frame(config, clean)
+        clean, missing_text, text_changed = clean_chunk(config, clean)
         if text and config.clean.duplicates != "off":
             th, lh = duplicate_keys(pa.array(clean[text], from_pandas=True, type=pa.large_string()),
                                     near=config.clean.duplicates == "near")
@@ -125,7 +127,7 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
     if todo or saved is None or list(saved_columns) != [lf.lf_id for lf in lfs]:
         entry = store.write_part(i, ids, block, lfs, plan.label_space, faults, timeouts, th, lh)
     return ChunkVotes(ids, block, th, lh, faults, timeouts, missing_text, computed=saved is None or bool(todo),
-                      columns_computed=len(todo), entry=entry)
+                      columns_computed=len(todo), entry=entry, text_changed=text_changed)
 
 
 def chunk_workers(config: RunConfig, lfs: list[LabelingFunction]) -> int:
@@ -163,7 +165,7 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
     gold_positions: dict[str, int] = {}
     faults = {lf.name: 0 for lf in lfs}
     timeouts = {lf.name: 0 for lf in lfs}
-    missing_text = 0
+    missing_text = text_changed = 0
     stats = {"computed": 0, "reused": 0, "columns_reused": 0, "columns_computed": 0}
     position = 0
     workers = chunk_workers(config, lfs)
@@ -171,7 +173,7 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
     pending: deque[Future[ChunkVotes]] = deque()
 
     def take(result: ChunkVotes) -> None:
-        nonlocal missing_text, position
+        nonlocal missing_text, text_changed, position
         if result.entry is not None:
             store.record(len(values), result.entry)
         ids, n = result.ids, len(result.ids)
@@ -184,6 +186,7 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
         for name, count in result.timeouts.items():
             timeouts[name] += count
         missing_text += result.missing_text
+        text_changed += result.text_changed
         if gold_ids is not None:
             hits = np.flatnonzero(pc.is_in(ids, value_set=gold_ids).to_numpy(zero_copy_only=False))
             gold_positions.update(zip(ids.take(pa.array(hits)).to_pylist(), (position + hits).tolist()))
@@ -212,7 +215,8 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
     store.truncate(len(values))
     check_unique_ids(config, np.concatenate(id_hashes), store.part_rows, store.row_ids)
     exact, near = duplicate_counts(np.concatenate(text_hashes), np.concatenate(loose_hashes))
-    prep = {"rows": position, "missing_text": missing_text, "exact_duplicates": exact, "near_duplicates": near}
+    prep = {"rows": position, "missing_text": missing_text, "exact_duplicates": exact, "near_duplicates": near,
+            "text_changed": text_changed}
     if plan.gold is not None and gold_ids is not None:
         absent = [g for g in gold_ids.to_pylist() if g not in gold_positions]
         if absent:

@@ -1,0 +1,114 @@
+"""A run's input (weaksup/pipeline/inputs.py): globs and folders of CSV/JSON Lines files, ids across files, outputs
+a pattern would read, and the text cleaning count of the run summary."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.pipeline.helpers import run_config
+from tests.pipeline_project import write_config
+from weaksup.cli import main
+from weaksup.data import prepare
+from weaksup.errors import DataError
+
+
+def _split(project, youtube, suffix: str, sizes=(700, 700, 556)) -> None:
+    """The comments in files part-0, part-1, ... of ``data/`` (row order kept), in the format ``suffix``."""
+    (project / "data").mkdir()
+    start = 0
+    for i, size in enumerate(sizes):
+        rows = youtube[["row_id", "text"]].iloc[start:start + size]
+        start += size
+        if suffix == "csv":
+            rows.to_csv(project / "data" / f"part-{i}.csv", index=False)
+        else:
+            rows.to_json(project / "data" / f"part-{i}.jsonl", orient="records", lines=True)
+
+
+@pytest.mark.parametrize(("suffix", "path"), [("csv", "data/*.csv"), ("jsonl", "data")])
+def test_a_glob_or_a_folder_labels_like_the_single_file(project, youtube, suffix, path):
+    whole = run_config(write_config(project))
+    _split(project, youtube, suffix)
+    parts = run_config(write_config(project, "parts.toml", input={"path": path}, output={"path": "out2/labels.parquet"}))
+    pd.testing.assert_frame_equal(pd.read_parquet(whole.labels_path), pd.read_parquet(parts.labels_path))
+    assert parts.prep == whole.prep and parts.n_rows == len(youtube)
+
+
+def test_resume_and_reuse_cover_every_matched_file(project, youtube):
+    _split(project, youtube, "csv")
+    config = write_config(project, input={"path": "data/*.csv"})
+    first = run_config(config)
+    again = run_config(config)
+    assert again.chunks["reused"] == again.chunks["computed"] + again.chunks["reused"] > 0
+    assert again.prep == first.prep  # the cleaning count of reused chunks (from their saved text hashes)
+    extra = youtube[["row_id", "text"]].iloc[:2].assign(row_id=["new-1", "new-2"])
+    extra.to_csv(project / "data" / "part-3.csv", index=False)  # a new file the pattern matches
+    third = run_config(config)
+    assert third.n_rows == len(youtube) + 2 and third.chunks["computed"] > 0
+
+
+def test_an_id_repeated_across_files_names_both_files(project, youtube):
+    _split(project, youtube, "csv")
+    first = youtube["row_id"].iloc[3]
+    later = pd.read_csv(project / "data" / "part-2.csv", dtype=str)
+    later.loc[5, "row_id"] = first
+    later.to_csv(project / "data" / "part-2.csv", index=False)
+    for chunk_rows in (100_000, 500):  # one chunk (ids checked in it), and several (ids checked across them)
+        config = write_config(project, input={"path": "data/*.csv", "chunk_rows": chunk_rows})
+        with pytest.raises(DataError, match=r"data/\*\.csv row 1405 \(file part-2\.csv row 5, line 7\).*"
+                                            r"|file part-0\.csv row 3, line 5.*also at data/\*\.csv row 1405 "
+                                            r"\(file part-2\.csv row 5, line 7\)") as info:
+            run_config(config)
+        message = str(info.value)
+        assert "part-0.csv row 3" in message and "part-2.csv row 5" in message and repr(first) in message
+        assert "prefix each file's ids with its name" in message
+
+
+@pytest.mark.parametrize("output", ["data/labels.csv", "data/out/labels.csv"])
+def test_an_output_the_pattern_would_read_is_refused(project, youtube, capsys, output):
+    _split(project, youtube, "csv")
+    pattern = "data/**/*.csv" if "/out/" in output else "data/*.csv"
+    config = write_config(project, input={"path": pattern}, output={"path": output})
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(config), "--no-progress"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert f"output.path {project / output} matches input.path '{pattern}': a later run would read" in err
+    config = write_config(project, input={"path": pattern}, output={"path": output.replace(".csv", ".parquet")})
+    with pytest.raises(SystemExit) as info:  # the pattern would not read it; refused only when the folder holds inputs
+        main(["run", str(config), "--no-progress"])
+    err = capsys.readouterr().err
+    if output == "data/labels.csv":
+        assert info.value.code == 2 and "the run folder (the folder of output.path)" in err and "holds input.path" in err
+    else:
+        assert info.value.code == 0, err
+    assert not (project / output).exists()
+
+
+def test_an_empty_pattern_is_an_error_naming_it(project):
+    with pytest.raises(DataError, match=r"pattern '.*comments/\*\.csv' matches no files"):
+        run_config(write_config(project, input={"path": "comments/*.csv"}))
+    (project / "comments").mkdir()
+    with pytest.raises(DataError, match=r"pattern '.*comments/\*\.csv' matches no files \(.* holds no input files\)"):
+        run_config(write_config(project, input={"path": "comments/*.csv"}))
+
+
+def test_the_summary_says_how_many_rows_cleaning_changed_and_how_to_turn_it_off(project, youtube):
+    raw = youtube[["row_id", "text"]]
+    changed = int((prepare(raw, duplicates=False)[0]["text"] != raw["text"]).sum())
+    assert 0 < changed < len(raw)  # (most YouTube comments end in a byte-order mark)
+    result = run_config(write_config(project))
+    assert result.prep["text_changed"] == changed
+    assert (f"text cleaning (Unicode NFKC, zero-width characters, whitespace) changed {changed:,} of {len(raw):,} "
+            "rows before the LFs saw them (clean.normalize = false turns it off)") in result.summary()
+    off = run_config(write_config(project, clean={"normalize": False}, output={"path": "off/labels.parquet"}))
+    assert off.prep["text_changed"] == 0
+    assert "text cleaning: off (clean.normalize = false): the LFs see the text as in the file" in off.summary()
+    masked = run_config(write_config(project, clean={"mask": ["url"], "duplicates": "off"},
+                                     output={"path": "mask/labels.parquet"}))
+    again = run_config(write_config(project, clean={"mask": ["url"], "duplicates": "off"},
+                                    output={"path": "mask/labels.parquet"}))
+    assert masked.prep["text_changed"] == again.prep["text_changed"] >= changed  # reused chunks: cleaned to count
+    assert again.chunks["reused"] > 0
+    assert "clean.normalize = false and clean.mask = [] turn it off" in masked.summary()

@@ -1,0 +1,83 @@
+"""The `weaksup` command: every command that logs to MLflow takes --no-tracking (and --tracking)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.conftest import REPO
+from tests.pipeline_project import make_project, write_config
+from weaksup.cli import app, main
+
+#: The commands that log a run to MLflow (``apply`` and ``fit`` stop before the run is logged).
+TRACKED = ["demo", "report", "run"]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def project(tmp_path, youtube, monkeypatch):
+    make_project(tmp_path, youtube.iloc[:400])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{_port()}")  # nobody listens there
+    return tmp_path
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    out = capsys.readouterr()
+    return int(info.value.code or 0), out.out, out.err
+
+
+def test_every_command_that_logs_to_mlflow_takes_no_tracking():
+    import typer.main
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    with_option = sorted(name for name, command in commands.items()
+                         if any("--no-tracking" in getattr(p, "secondary_opts", []) for p in command.params))
+    assert with_option == TRACKED
+
+
+def test_run_no_tracking_turns_off_the_configs_mlflow(project, capsys):
+    config = write_config(project, mlflow={"enabled": True})
+    code, out, err = _cli(capsys, "run", str(config), "--no-progress")
+    assert code == 0 and "is unreachable" in err and "this run will NOT be logged to MLflow" in err
+    code, out, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
+    assert code == 0 and "MLflow" not in err and "MLflow run" not in out and "400 rows" in out
+    off = write_config(project, "off.toml", mlflow={"enabled": False})
+    code, out, err = _cli(capsys, "run", str(off), "--no-progress", "--tracking")  # the other way round
+    assert code == 0 and "is unreachable" in err
+    code, out, err = _cli(capsys, "run", str(config), "--no-tracking", "--set", "mlflow.require=true")
+    assert code == 2 and "mlflow.require = true but mlflow.enabled = false" in err
+
+
+@pytest.mark.parametrize("command", ["apply", "fit"])
+def test_apply_and_fit_never_log(project, capsys, command):
+    code, out, err = _cli(capsys, command, str(write_config(project, mlflow={"enabled": True})), "--no-progress")
+    assert code == 0 and "MLflow" not in err
+    code, _, err = _cli(capsys, command, str(write_config(project)), "--no-tracking")
+    assert code == 2 and "No such option: --no-tracking" in err
+
+
+@pytest.mark.slow  # (a whole report on the shipped example: about a minute on a busy machine)
+def test_report_no_tracking(youtube_registry, project, capsys):
+    out_file = project / "r.html"
+    argv = ["report", "--gold", str(REPO / "gold_sets" / "youtube_spam"), "--out", str(out_file)]
+    code, out, err = _cli(capsys, *argv, "--no-tracking")
+    assert code == 0 and "MLflow" not in err and out_file.exists() and "MLflow run" not in out
+    code, _, err = _cli(capsys, *argv, "--no-tracking", "--require-tracking")
+    assert code == 2 and "contradict each other" in err
+
+
+def test_the_run_summary_prints_the_cleaning_count(project, capsys):
+    code, out, _ = _cli(capsys, "run", str(write_config(project)), "--no-progress")
+    assert code == 0 and "text cleaning (Unicode NFKC, zero-width characters, whitespace) changed " in out
+    assert "of 400 rows before the LFs saw them (clean.normalize = false turns it off)" in out
+    code, out, _ = _cli(capsys, "run", str(write_config(project)), "--no-progress", "--set", "clean.normalize=false")
+    assert code == 0 and "text cleaning: off (clean.normalize = false)" in out
