@@ -73,7 +73,8 @@ def demo(
 @app.command()
 def report(
     lf_module: str = typer.Option(None, help="LF module (dotted name or .py path); default: the shipped example's."),
-    data: str = typer.Option(None, help="Data file (.csv, .jsonl, .parquet); default: the shipped YouTube example."),
+    data: str = typer.Option(None, help="Data: a .csv, .tsv, .jsonl or .parquet file, a folder of such files or a "
+                                        "quoted glob pattern ('data/*.csv'); default: the shipped YouTube example."),
     gold: str = typer.Option(None, help="Gold-set folder (gold_sets/<task>); default: the shipped example's."),
     id_column: str = typer.Option("row_id", help="Row id column of the data (gold ids refer to it)."),
     text_column: str = typer.Option("text", help="Text column shown with the LF error examples."),
