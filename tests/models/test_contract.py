@@ -36,7 +36,8 @@ DEV = slice(0, 200)
 MAKERS = {
     "DawidSkene": lambda: DawidSkene(3, n_iter=50, smoothing=0.1, seed=2),
     "DevNaiveBayes": lambda: DevNaiveBayes(3, smoothing=2.0, unlabeled="ignore", seed=2),
-    "DevSelector": lambda: DevSelector(3, candidates=("MajorityVote", "DevWeightedVote"), margin=0.5, seed=2),
+    "DevSelector": lambda: DevSelector(3, candidates=("MajorityVote", "DevWeightedVote"), n_se=1.0, margin=0.5,
+                                       n_repeats=2, calibrate=False, seed=2),
     "DevWeightedVote": lambda: DevWeightedVote(3, prior_strength=2.0, seed=2),
     "MajorityVote": lambda: MajorityVote(3, seed=2),
     "SnorkelLabelModel": lambda: SnorkelLabelModel(3, n_epochs=50, class_balance=[0.4, 0.3, 0.3], seed=2),
@@ -195,7 +196,7 @@ def test_out_of_fold_folds_are_stratified_and_seeded():
 
 
 def test_resolve_label_model():
-    assert resolve_label_model("default", has_dev_gold=True) is MODELS["DevNaiveBayes"]
+    assert resolve_label_model("default", has_dev_gold=True) is MODELS["DevSelector"]
     assert resolve_label_model("default", has_dev_gold=False) is MajorityVote
     assert resolve_label_model("DawidSkene", has_dev_gold=False) is DawidSkene
     with pytest.raises(LabelModelError, match=r"unknown label model 'Nope'; choose 'default' or one of \["):

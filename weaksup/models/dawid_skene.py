@@ -74,7 +74,7 @@ class DawidSkene(BaseLabelModel):
         The number of classes (inferred from the votes otherwise).
     n_iter : int, default 100
         EM iterations at most.
-    tol : float, default 1e-6
+    tol : float, default 1e-5
         Stop when the class prior and confusion matrices move less than this.
     smoothing : float, default 0.01
         Pseudo-count added to every confusion cell, so unseen votes are not impossible.
@@ -98,7 +98,7 @@ class DawidSkene(BaseLabelModel):
     confusion_: np.ndarray
     n_iter_: int
 
-    def __init__(self, cardinality: int | None = None, *, n_iter: int = 100, tol: float = 1e-6,
+    def __init__(self, cardinality: int | None = None, *, n_iter: int = 100, tol: float = 1e-5,
                  smoothing: float = 0.01, seed: int = 0) -> None:
         super().__init__(cardinality, seed=seed)
         self.n_iter = n_iter

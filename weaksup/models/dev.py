@@ -121,6 +121,11 @@ class DevAwareModel(BaseLabelModel):
         """Dev probabilities from models that did not see those rows' labels."""
         return refit_out_of_fold(self, L, dev, y, self.n_folds)
 
+    def honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
+        """``(n_dev, k)`` out-of-fold dev probabilities of this fitted model's settings, folds drawn with ``seed``
+        (one repeat of a repeated cross-validation; :class:`~weaksup.models.DevSelector` scores candidates so)."""
+        return refit_out_of_fold(self, L, dev, y, self.n_folds, {"seed": seed})
+
     def _tune_threshold(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> None:
         self.threshold_ = None
         if self.metric == "f1" and len(y):
@@ -237,13 +242,13 @@ class DevNaiveBayes(DevAwareModel):
     unlabeled : {"auto", "ignore"}, default "auto"
         Whether to try tables learned from ``L`` without labels (see above).
     max_unlabeled : int, default 100_000
-        At most this many rows of ``L`` (a seeded sample) are used for the smoothing and the EM.
+        At most this many rows of ``L`` (a seeded sample) are used for the smoothing (the EM sees every row).
     metric : {"acc", "f1"}, default "acc"
         ``"f1"`` (two classes) tunes the threshold on ``P(class 1)`` for binary F1 on dev.
     n_folds : int, default 5
         Folds of the out-of-fold dev predictions the F1 threshold is tuned on.
     seed : int, default 0
-        Seeds the folds, the EM sample and ``predict(tie_break="random")``.
+        Seeds the folds, the EM sample and ``predict(tie_break="seeded_random")``.
 
     Examples
     --------
@@ -281,14 +286,15 @@ class DevNaiveBayes(DevAwareModel):
 
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Count each LF's outcomes per class on the dev gold rows (and, with ``unlabeled="auto"``, try EM on ``L``)."""
-        arr, dev, y = check_dev(self, L, L_dev, y_dev)
-        if len(arr) > self.max_unlabeled:  # a seeded sample of L is plenty for (m, k, k + 1) numbers
+        full, dev, y = check_dev(self, L, L_dev, y_dev)
+        arr = full
+        if len(arr) > self.max_unlabeled:  # a seeded sample of L is plenty for the smoothing's spread
             rows = np.random.default_rng(self.seed).choice(len(arr), self.max_unlabeled, replace=False)
             arr = arr[np.sort(rows)]
         self.log_conditional_, self.class_prior_ = self._dev_tables(arr, dev, y)
         self.source_, self.dev_brier_ = "dev", None
         if self.unlabeled == "auto" and len(arr) and len(y):
-            self._try_unlabeled(arr, dev, y)
+            self._try_unlabeled(full, arr, dev, y)
         self._tune_threshold(arr, dev, y)
         return self
 
@@ -306,11 +312,13 @@ class DevNaiveBayes(DevAwareModel):
         table = (counts + self.smoothing * spread) / (counts.sum(axis=2, keepdims=True) + self.smoothing)
         return np.log(table), (np.bincount(y, minlength=k) + 1.0) / (len(y) + k)
 
-    def _try_unlabeled(self, arr: np.ndarray, dev: np.ndarray, y: np.ndarray) -> None:
-        """Replace the dev tables by EM tables from ``arr`` if those predict the dev gold better (Brier)."""
+    def _try_unlabeled(self, full: np.ndarray, arr: np.ndarray, dev: np.ndarray, y: np.ndarray) -> None:
+        """Replace the dev tables by EM tables from all of ``L`` (``full``, fitted on its distinct rows with their
+        counts) if those predict the dev gold better (Brier); ``arr`` is the sample the dev tables were smoothed on."""
         from weaksup.models.dawid_skene import DawidSkene, naive_bayes_proba
+        from weaksup.models.fitting import fit_label_model
 
-        em = DawidSkene(self.cardinality_, tol=1e-4, seed=self.seed).fit(arr)  # tables to ~1e-4 suffice
+        em = fit_label_model(DawidSkene(self.cardinality_, seed=self.seed), full)
         em_log_conditional, em_prior = np.log(em.confusion_), em.class_prior_
         from_dev = refit_out_of_fold(self, arr, dev, y, self.n_folds, {"restrict_to_voted": False, "unlabeled": "ignore"})
         from_em = naive_bayes_proba(dev, em_log_conditional, np.log(em_prior))
@@ -320,9 +328,12 @@ class DevNaiveBayes(DevAwareModel):
         logger.info("DevNaiveBayes dev Brier %s: tables from %s", self.dev_brier_, self.source_)
 
     def _honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self.honest_dev_proba(L, dev, y, self.seed)
+
+    def honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
         if self.source_ == "unlabeled":  # EM never saw the dev labels
             return self.predict_proba(dev)
-        return refit_out_of_fold(self, L, dev, y, self.n_folds, {"unlabeled": "ignore"})
+        return refit_out_of_fold(self, L, dev, y, self.n_folds, {"unlabeled": "ignore", "seed": seed})
 
     def predict_proba(self, L: Any) -> np.ndarray:
         from weaksup.models.dawid_skene import naive_bayes_scores, outcome_matrix, softmax_rows, vote_counts

@@ -1,4 +1,4 @@
-"""Choosing the label model by its dev score: :class:`DevSelector`."""
+"""Choosing the label model by repeated cross-validation on dev gold: :class:`DevSelector`, weaksup's default."""
 
 from __future__ import annotations
 
@@ -10,56 +10,84 @@ import numpy as np
 
 from weaksup.errors import LabelModelError
 from weaksup.models.base import BaseLabelModel, break_ties
-from weaksup.models.dev import DevAwareModel, check_dev, f1_threshold, refit_out_of_fold
+from weaksup.models.dev import DevAwareModel, check_dev, f1_threshold
+from weaksup.models.fitting import fit_label_model
 
 logger = logging.getLogger(__name__)
 
+#: Resamples of the dev rows behind each standard error of a score difference.
+N_BOOTSTRAP = 200
+
 
 class DevSelector(DevAwareModel):
-    """Pick the candidate label model with the best dev score; majority vote unless another beats it.
+    """Pick the label model that predicts the dev gold best, the simplest one unless another is clearly better.
 
-    Unsupervised candidates are fitted on ``L`` and scored on the dev rows; dev-aware ones
-    are scored on out-of-fold dev predictions (never on rows they were fitted on). A candidate
-    replaces the first one (majority vote by default) only if it beats it by more than
-    ``margin`` points; among the others, the best score wins (earlier on ties). The winner is
-    refitted with all dev rows and answers ``predict_proba``/``predict``.
+    Every candidate gets honest dev predictions: an unsupervised one is fitted on ``L`` and never
+    sees a dev label; a dev-aware one is refitted ``n_repeats`` times ``n_folds``-fold (stratified,
+    each repeat with other folds) and predicts each dev row from the fits without it. Its score is
+    the mean over repeats of the metric on those predictions. The rule is "one standard error":
+    ``candidates`` run from the simplest (majority vote by default) to the most complex, and the
+    first whose score is within ``n_se`` standard errors plus ``margin`` points of the best score
+    wins (the standard error of the paired difference, from bootstrap resamples of the dev rows).
+    So a richer model replaces a simpler one only when the dev rows show more than noise, which on
+    a small dev split keeps majority vote.
+
+    The winner, fitted on ``L`` and all dev rows, answers ``predict_proba``, its probabilities
+    sharpened or flattened by the temperature that fits its out-of-fold dev predictions best
+    (``calibrate=True``; :func:`weaksup.calibration.fit_temperature`) if that temperature also
+    lowers their expected calibration error; it never changes a row's most probable class. With ``metric="f1"`` the threshold on ``P(class 1)`` is tuned on the same
+    out-of-fold predictions.
 
     Parameters
     ----------
     cardinality : int, optional
     candidates : sequence of str
-        Names in :data:`weaksup.models.MODELS`; the first is the fallback.
-    margin : float, default 1.0
-        Dev points (accuracy or F1, in %) a candidate must gain over the fallback.
+        Names in :data:`weaksup.models.MODELS`, simplest first: by default majority vote (learns nothing),
+        Dawid-Skene (learns from ``L`` only), then the models that learn more and more from the dev gold.
+    n_se : float, default 0.5
+        How many standard errors a more complex candidate must gain to be preferred (0.5 predicted held-out
+        dev rows better than 0 or 1 in repeated half/half splits of the WRENCH-format dev sets).
+    margin : float, default 0.0
+        Dev points (accuracy or F1, in %) a more complex candidate must gain beyond ``n_se`` standard errors.
+    n_repeats : int, default 3
+        Repeats of the cross-validation of the dev-aware candidates.
+    calibrate : bool, default True
+        Fit a temperature to the winner's out-of-fold dev probabilities.
     metric : {"acc", "f1"}, default "acc"
     n_folds : int, default 5
     seed : int, default 0
 
     Examples
     --------
-    >>> L_dev = [[0, 0, 1], [1, 1, 0], [0, 1, -1], [1, 0, 1], [0, -1, 0], [1, 1, -1], [-1, 0, 1], [0, 1, 1]] * 4
-    >>> y_dev = [0, 1, 0, 1, 0, 1, 0, 0] * 4
+    >>> L_dev = [[0, 0, 1], [1, 1, 0], [0, 1, -1], [1, 0, 1], [0, -1, 0], [1, 1, -1], [-1, 0, 1], [0, 1, 1]] * 8
+    >>> y_dev = [0, 1, 0, 1, 0, 1, 0, 0] * 8  # LF 0 is always right, LFs 1 and 2 are noisy
     >>> model = DevSelector(cardinality=2).fit(L_dev, L_dev=L_dev, y_dev=y_dev)
     >>> model.selected_, model.dev_scores_["MajorityVote"], model.predict([[0, 1, 1]]).tolist()
-    ('DevNaiveBayes', 71.875, [0])
+    ('DevWeightedVote', 71.875, [0])
     """
 
     name = "DevSelector"
     uses_dev_gold = True
     supports_sample_weight = False
-    _fitted = ("selected_", "dev_scores_", "best_estimator_", "threshold_")
-    parameter_constraints = {**DevAwareModel.parameter_constraints, "margin": {}}
+    _fitted = ("selected_", "dev_scores_", "dev_se_", "best_estimator_", "temperature_", "threshold_")
+    parameter_constraints = {**DevAwareModel.parameter_constraints, "n_se": {"low": 0}, "margin": {},
+                             "n_repeats": {"low": 1, "integer": True}, "calibrate": (True, False)}
     selected_: str
     dev_scores_: dict[str, float]
+    dev_se_: dict[str, float]
     best_estimator_: BaseLabelModel
+    temperature_: float
 
     def __init__(self, cardinality: int | None = None, *,
-                 candidates: Sequence[str] = ("MajorityVote", "DevNaiveBayes", "DevWeightedVote",
-                                                            "DawidSkene"),
-                 margin: float = 1.0, metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
+                 candidates: Sequence[str] = ("MajorityVote", "DawidSkene", "DevWeightedVote", "DevNaiveBayes"),
+                 n_se: float = 0.5, margin: float = 0.0, n_repeats: int = 3, calibrate: bool = True,
+                 metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
         super().__init__(cardinality, seed=seed)
         self.candidates = candidates
+        self.n_se = n_se
         self.margin = margin
+        self.n_repeats = n_repeats
+        self.calibrate = calibrate
         self.metric = metric
         self.n_folds = n_folds
 
@@ -70,8 +98,10 @@ class DevSelector(DevAwareModel):
             raise LabelModelError(f"unknown candidate {name!r}; choose from {sorted(set(MODELS) - {'DevSelector'})}")
         model = MODELS[name](cardinality=self.cardinality_, seed=self.seed)
         accepted = model.get_params(deep=False)
-        return model.set_params(**{key: value for key, value in (("metric", self.metric), ("n_folds", self.n_folds))
-                                   if key in accepted})
+        # the candidates' own thresholds stay off (the selector tunes one), and DevNaiveBayes does not try EM
+        # tables of its own (Dawid-Skene is a candidate beside it)
+        return model.set_params(**{key: value for key, value in (("metric", "acc"), ("n_folds", self.n_folds),
+                                                                 ("unlabeled", "ignore")) if key in accepted})
 
     def check_params(self) -> Self:
         """The declared constraints, and ``candidates``: a non-empty list of names of label models."""
@@ -84,42 +114,81 @@ class DevSelector(DevAwareModel):
         return self
 
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
-        """Score every candidate on dev, keep the winner refitted on all dev rows."""
+        """Score every candidate on dev (repeated cross-validation), keep the winner fitted on all dev rows."""
         arr, dev, y = check_dev(self, L, L_dev, y_dev)
         candidates = tuple(self.candidates)
-        if not candidates:
-            raise LabelModelError("DevSelector needs at least one candidate model name")
-        scores: dict[str, float] = {}
-        dev_proba: dict[str, np.ndarray] = {}
+        seeds = [self.seed + 7919 * r for r in range(self.n_repeats)]
         fitted: dict[str, BaseLabelModel] = {}
+        oof: dict[str, list[np.ndarray]] = {}
         for name in candidates:
             model = self._make(name)
-            if type(model).uses_dev_gold:
-                fit_with_dev: Callable[..., BaseLabelModel] = model.fit  # its class declares L_dev, y_dev
+            if isinstance(model, DevAwareModel):
+                fit_with_dev: Callable[..., BaseLabelModel] = model.fit
                 fitted[name] = fit_with_dev(arr, L_dev=dev, y_dev=y)
-                dev_proba[name] = refit_out_of_fold(model, arr, dev, y, self.n_folds)
-            else:
-                fitted[name] = model.fit(arr)
-                dev_proba[name] = model.predict_proba(dev)
-            scores[name] = _dev_score(dev_proba[name], y, self.metric)
-        fallback = candidates[0]
-        best = max(candidates, key=lambda name: (scores[name], -candidates.index(name)))
-        if scores[best] - scores[fallback] <= self.margin:
-            best = fallback
-        logger.info("DevSelector dev scores %s; selected %s", scores, best)
-        self.selected_, self.dev_scores_, self.best_estimator_ = best, scores, fitted[best]
-        self.threshold_ = f1_threshold(dev_proba[best][:, 1], y) if self.metric == "f1" else None
+                oof[name] = [model.honest_dev_proba(arr, dev, y, seed) if len(y) > 1 else model.predict_proba(dev)
+                             for seed in seeds]
+            else:  # fitted on the distinct vote rows with their counts when it takes them (the same fit)
+                fitted[name] = fit_label_model(model, arr)
+                oof[name] = [model.predict_proba(dev)] * len(seeds)
+        preds = {name: [_predict(proba, y, self.metric) for proba in oof[name]] for name in candidates}
+        self.dev_scores_ = {name: _mean_score(preds[name], y, self.metric) for name in candidates}
+        best = max(candidates, key=lambda name: (self.dev_scores_[name], -candidates.index(name)))
+        self.dev_se_ = _paired_se(preds, best, y, self.metric, self.seed)
+        self.selected_ = next(name for name in candidates if self.dev_scores_[name]
+                              >= self.dev_scores_[best] - self.n_se * self.dev_se_[name] - self.margin)
+        logger.info("DevSelector dev scores %s (standard errors against %s: %s); selected %s",
+                    self.dev_scores_, best, self.dev_se_, self.selected_)
+        self.best_estimator_ = fitted[self.selected_]
+        stacked = np.concatenate(oof[self.selected_]) if len(y) else np.zeros((0, self.cardinality_))
+        y_stacked = np.tile(y, len(seeds))
+        self.temperature_ = 1.0
+        if self.calibrate and len(y) >= 2:
+            from weaksup.calibration import apply_temperature, fit_temperature
+            from weaksup.metrics import expected_calibration_error
+
+            temperature = fit_temperature(stacked, y_stacked)
+            scaled = apply_temperature(stacked, temperature)
+            # a temperature fits the likelihood; kept only if it also brings confidence closer to accuracy
+            if expected_calibration_error(y_stacked, scaled) < expected_calibration_error(y_stacked, stacked):
+                self.temperature_, stacked = temperature, scaled
+        self.threshold_ = f1_threshold(stacked[:, 1], y_stacked) if self.metric == "f1" else None
         return self
 
     def predict_proba(self, L: Any) -> np.ndarray:
-        """The probabilities of the selected model (``best_estimator_``)."""
-        return self.best_estimator_.predict_proba(self._check_L(L))
+        """The probabilities of the selected model (``best_estimator_``) at the fitted ``temperature_``."""
+        proba = self.best_estimator_.predict_proba(self._check_L(L))
+        if self.temperature_ == 1.0:
+            return proba
+        from weaksup.calibration import apply_temperature
+
+        return apply_temperature(proba, self.temperature_)
 
 
-def _dev_score(proba: np.ndarray, y: np.ndarray, metric: str) -> float:
-    """Dev accuracy (ties broken by hash), or the best binary F1 over thresholds, in %."""
+def _predict(proba: np.ndarray, y: np.ndarray, metric: str) -> np.ndarray:
+    """Class ids from dev probabilities: ties broken by hash, or the best binary-F1 threshold on ``y``."""
     if metric == "f1":
-        pred = (proba[:, 1] >= f1_threshold(proba[:, 1], y)).astype(np.int64)
+        return (proba[:, 1] >= f1_threshold(proba[:, 1], y)).astype(np.int64)
+    preds: np.ndarray = break_ties(proba, "hash")
+    return preds
+
+
+def _score(pred: np.ndarray, y: np.ndarray, metric: str) -> float:
+    """Accuracy or binary F1 (positive class 1), in %."""
+    if metric == "f1":
         tp = int(((pred == 1) & (y == 1)).sum())
-        return 100 * 2 * tp / max(int(pred.sum()) + int((y == 1).sum()), 1)
-    return 100 * float((break_ties(proba, "hash") == y).mean()) if len(y) else 0.0
+        return 100 * 2 * tp / max(int((pred == 1).sum()) + int((y == 1).sum()), 1)
+    return 100 * float((pred == y).mean()) if len(y) else 0.0
+
+
+def _mean_score(preds: list[np.ndarray], y: np.ndarray, metric: str) -> float:
+    return float(np.mean([_score(pred, y, metric) for pred in preds]))
+
+
+def _paired_se(preds: dict[str, list[np.ndarray]], best: str, y: np.ndarray, metric: str, seed: int) -> dict[str, float]:
+    """Standard error of each candidate's score minus ``best``'s: bootstrap resamples of the dev rows, shared by all."""
+    if len(y) < 2:
+        return {name: float("inf") for name in preds}
+    rows = np.random.default_rng(seed).integers(0, len(y), (N_BOOTSTRAP, len(y)))
+    boot = {name: np.array([_mean_score([pred[idx] for pred in preds[name]], y[idx], metric) for idx in rows])
+            for name in preds}
+    return {name: float(np.std(boot[name] - boot[best], ddof=1)) for name in preds}
