@@ -57,7 +57,7 @@ from benchmarks.label_model_tables import (  # noqa: E402
 )
 from weaksup.datasets import Split, find_datasets, load_wrench  # noqa: E402
 from weaksup.evaluate import label_metrics  # noqa: E402
-from weaksup.models import DEFAULT_MODEL, MODELS, default_label_model  # noqa: E402
+from weaksup.models import DEFAULT_MODEL, MODELS, default_label_model, fit_label_model  # noqa: E402
 
 __all__ = ["PUBLISHED", "WRENCH_7", "learning_curve", "main", "model_names", "run_dataset", "scale", "score"]
 
@@ -96,8 +96,7 @@ def fit_and_score(name: str, k: int, metric: str, fit_votes: Any, dev: Split | N
     try:
         model = make_model(name, k, metric, dev_gold=dev is not None)
         start = time.perf_counter()
-        dev_kwargs = {"L_dev": dev.votes, "y_dev": dev.y} if dev is not None and type(model).uses_dev_gold else {}
-        model.fit(fit_votes, **dev_kwargs)
+        fit_label_model(model, fit_votes, **({"L_dev": dev.votes, "y_dev": dev.y} if dev is not None else {}))
         entry["fit_s"] = round(time.perf_counter() - start, 3)
         gold = scored.y != -1
         entry["test"] = round(score(metric, scored.y[gold], model.predict(scored.votes, tie_break="hash")[gold]), 2)
@@ -190,36 +189,40 @@ def synthetic_votes(rows: int, lfs: int, rng: np.random.Generator, coverage: np.
     return np.where(fires, np.where(right, y[:, None], 1 - y[:, None]), -1).astype(np.int8), y
 
 
-def scale(rows: int, lfs: int, dev_rows: int = 2000, seed: int = 0) -> dict:
+def scale(rows: int, lfs: int, dev_rows: int = 2000, seed: int = 0, timing_repeats: int = 3) -> dict:
     """Fit + predict on a synthetic matrix from a known model: weaksup's default against Snorkel's LabelModel.
 
-    Both are timed warm (one small fit first, so imports and lazy set-up are not counted) and
-    predict with a seeded random tie-break. The default also gets ``dev_rows`` gold rows drawn
-    from the same model; Snorkel is fitted on the unlabeled matrix only, as it would be used.
-    The targets: at least as many rows right as Snorkel (``rows_right_difference >= 0``) in at most
-    half its time (``time_ratio_default_over_snorkel <= 0.5``).
+    Both are timed warm (one small fit first, so imports and lazy set-up are not counted), each
+    ``timing_repeats`` times in turn (the fastest counts: the least disturbed by a shared machine),
+    and predict with a seeded random tie-break. The default is fitted the way the pipeline fits it
+    (:func:`weaksup.models.fit_label_model`) and also gets ``dev_rows`` gold rows drawn from the same
+    model; Snorkel is fitted on the unlabeled matrix only, as it would be used. The targets: at least
+    as many rows right as Snorkel (``rows_right_difference >= 0``) in at most half its time
+    (``time_ratio_default_over_snorkel <= 0.5``).
     """
     from snorkel.labeling.model import LabelModel as Snorkel
 
-    from weaksup.models import break_ties
+    from weaksup.models import break_ties, fit_label_model
 
     rng = np.random.default_rng(seed)
     coverage, accuracy = rng.uniform(0.05, 0.4, lfs), rng.uniform(0.55, 0.95, lfs)
     L, y = synthetic_votes(rows, lfs, rng, coverage, accuracy)
     L_dev, y_dev = synthetic_votes(dev_rows, lfs, rng, coverage, accuracy)
     L64 = L.astype(np.int64)  # Snorkel's input type, converted outside its clock
-    default_label_model(2).fit(L[:5000], L_dev=L_dev, y_dev=y_dev).predict(L[:5000])  # warm-up
+    fit_label_model(default_label_model(2), L[:5000], L_dev=L_dev, y_dev=y_dev).predict(L[:5000])  # warm-up
     Snorkel(cardinality=2, verbose=False).fit(L64[:5000], n_epochs=10, seed=seed, progress_bar=False)
-
-    start = time.perf_counter()
-    ours = default_label_model(2, seed=seed).fit(L, L_dev=L_dev, y_dev=y_dev)
-    pred = ours.predict(L, tie_break="seeded_random")
-    default_s = time.perf_counter() - start
-    start = time.perf_counter()
-    snorkel = Snorkel(cardinality=2, verbose=False)
-    snorkel.fit(L64, n_epochs=500, seed=seed, progress_bar=False)
-    snorkel_pred = break_ties(snorkel.predict_proba(L64), "seeded_random", seed)
-    snorkel_s = time.perf_counter() - start
+    default_times, snorkel_times = [], []
+    for _ in range(max(timing_repeats, 1)):
+        start = time.perf_counter()
+        ours = fit_label_model(default_label_model(2, seed=seed), L, L_dev=L_dev, y_dev=y_dev)
+        pred = ours.predict(L, tie_break="seeded_random")
+        default_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        snorkel = Snorkel(cardinality=2, verbose=False)
+        snorkel.fit(L64, n_epochs=500, seed=seed, progress_bar=False)
+        snorkel_pred = break_ties(snorkel.predict_proba(L64), "seeded_random", seed)
+        snorkel_times.append(time.perf_counter() - start)
+    default_s, snorkel_s = min(default_times), min(snorkel_times)
     # the best any label model can do: the posterior under the true coverages and accuracies
     weight = np.log(accuracy / (1 - accuracy))
     log_odds = ((L == 1) * weight).sum(axis=1) - ((L == 0) * weight).sum(axis=1)
@@ -227,11 +230,14 @@ def scale(rows: int, lfs: int, dev_rows: int = 2000, seed: int = 0) -> dict:
     right = {"default": int((pred == y).sum()), "snorkel": int((snorkel_pred == y).sum()),
              "bayes": int((bayes_pred == y).sum())}
     ratio = default_s / snorkel_s
+    inner = getattr(ours, "best_estimator_", ours)
     return {"rows": rows, "lfs": lfs, "dev_rows": dev_rows, "default_model": type(ours).__name__,
-            "default_tables": getattr(ours, "source_", None), "default_s": round(default_s, 3),
-            "default_acc": round(right["default"] / rows, 6), "snorkel_s": round(snorkel_s, 3),
-            "snorkel_acc": round(right["snorkel"] / rows, 6), "bayes_optimal_acc": round(right["bayes"] / rows, 6),
-            "time_ratio_default_over_snorkel": round(ratio, 3),
+            "default_selected": getattr(ours, "selected_", None), "default_tables": getattr(inner, "source_", None),
+            "default_s": round(default_s, 3), "default_acc": round(right["default"] / rows, 6),
+            "snorkel_s": round(snorkel_s, 3), "snorkel_acc": round(right["snorkel"] / rows, 6),
+            "bayes_optimal_acc": round(right["bayes"] / rows, 6), "time_ratio_default_over_snorkel": round(ratio, 3),
+            "timing_repeats": len(default_times), "default_times_s": [round(t, 3) for t in default_times],
+            "snorkel_times_s": [round(t, 3) for t in snorkel_times],
             "default_rows_right": right["default"], "snorkel_rows_right": right["snorkel"],
             "bayes_optimal_rows_right": right["bayes"], "rows_right_difference": right["default"] - right["snorkel"],
             "targets_met": {"rows_right": right["default"] >= right["snorkel"], "half_time": ratio <= 0.5}}
@@ -240,7 +246,9 @@ def scale(rows: int, lfs: int, dev_rows: int = 2000, seed: int = 0) -> dict:
 def print_scale(result: dict) -> None:
     print(f"{result['rows']:,} rows x {result['lfs']} LFs, 2 classes, known generative model; "
           f"default also gets {result['dev_rows']} dev gold rows")
-    rows = [(f"weaksup default ({result['default_model']}, tables from {result['default_tables']})",
+    picked = f" -> {result['default_selected']}" if result.get("default_selected") else ""
+    tables = f", tables from {result['default_tables']}" if result.get("default_tables") else ""
+    rows = [(f"weaksup default ({result['default_model']}{picked}{tables})",
              result["default_s"], result["default_acc"], result["default_rows_right"]),
             ("Snorkel LabelModel (500 epochs)", result["snorkel_s"], result["snorkel_acc"], result["snorkel_rows_right"]),
             ("Bayes-optimal (the true LF parameters)", None, result["bayes_optimal_acc"],
@@ -252,7 +260,9 @@ def print_scale(result: dict) -> None:
     print(f"rows right, default - Snorkel: {result['rows_right_difference']:+,} "
           f"({'ok' if met['rows_right'] else 'MISSED'}: target >= 0); default - Bayes-optimal: "
           f"{result['default_rows_right'] - result['bayes_optimal_rows_right']:+,}")
-    print(f"time ratio default / Snorkel (both warm): {result['time_ratio_default_over_snorkel']:.3f} "
+    print(f"time ratio default / Snorkel (both warm, fastest of {result['timing_repeats']}; all: default "
+          f"{result['default_times_s']} s, Snorkel {result['snorkel_times_s']} s): "
+          f"{result['time_ratio_default_over_snorkel']:.3f} "
           f"({'ok' if met['half_time'] else 'MISSED'}: target <= 0.5)")
 
 
@@ -319,6 +329,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--scale", action="store_true", help="time fit+predict on a synthetic matrix")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--lfs", type=int, default=20)
+    parser.add_argument("--timing-repeats", type=int, default=3, help="--scale: timed runs each, fastest counts")
     args = parser.parse_args(argv)
     if args.data is None and not args.scale:
         parser.error("--data is required (or --scale)")
@@ -369,7 +380,7 @@ def main(argv: list[str] | None = None) -> dict:
             result["learning_curve"] = curves
         print(f"total time {time.perf_counter() - start:.1f} s ({len(paths)} datasets, jobs={args.jobs})")
     if args.scale:
-        scaled = scale(args.rows, args.lfs)
+        scaled = scale(args.rows, args.lfs, timing_repeats=args.timing_repeats)
         print_scale(scaled)
         result = {**result, "scale": scaled} if args.data is not None else scaled
     if args.json:
