@@ -14,10 +14,12 @@ from weaksup.gold import GoldSet, agreement, load_gold, write_gold
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf import (
     LabelingFunction,
+    from_snorkel,
     keyword_lf,
     labeling_function,
     lookup_lf,
     model_score_lf,
+    preprocessor,
     regex_lf,
     threshold_lf,
 )
@@ -118,6 +120,7 @@ __all__ = [
     "evaluate",
     "export_queue",
     "fit_temperature",
+    "from_snorkel",
     "import_answers",
     "keyword_lf",
     "label_metrics",
@@ -131,6 +134,7 @@ __all__ = [
     "log_report",
     "lookup_lf",
     "model_score_lf",
+    "preprocessor",
     "read_export",
     "regex_lf",
     "review_issues",

@@ -23,6 +23,7 @@ from weaksup.errors import LFDefinitionError, UnknownLFError
 from weaksup.labels import LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.identity import short_hash
+from weaksup.lf.snorkel import as_weaksup_lf, is_snorkel_lf
 from weaksup.validation import as_label_space, check_lf_labels, check_lf_names
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,13 @@ class Registry(Mapping[str, LabelingFunction]):
             self.register(lf)
 
     def register(self, lf: LabelingFunction) -> LabelingFunction:
-        """Add an LF; the same object twice is a no-op, another LF of the same name an error."""
+        """Add an LF (a Snorkel LF is taken as it is, see :func:`~weaksup.lf.from_snorkel`); the same object twice
+        is a no-op, another LF of the same name an error."""
+        lf = as_weaksup_lf(lf)
         if not isinstance(lf, LabelingFunction):
             raise LFDefinitionError(
-                f"only LabelingFunction objects can be registered; got {type(lf).__name__} {lf!r}. "
+                f"only labeling functions can be registered (weaksup's, or Snorkel's "
+                f"snorkel.labeling.LabelingFunction); got {type(lf).__module__}.{type(lf).__qualname__} {lf!r}. "
                 "Decorate functions with @labeling_function or build them with a *_lf factory."
             )
         existing = self._lfs.get(lf.name)
@@ -117,7 +121,7 @@ class Registry(Mapping[str, LabelingFunction]):
             chosen = [lf for lf in chosen if tag_set & set(lf.tags)]
         if kind is not None:
             kinds = {kind} if isinstance(kind, str) else set(kind)
-            known = {"keyword", "regex", "lookup", "model_score", "threshold", "generic", "spacy"}
+            known = {"keyword", "regex", "lookup", "model_score", "threshold", "generic", "spacy", "snorkel"}
             unknown = kinds - known
             if unknown:
                 raise LFDefinitionError(f"unknown LF kind(s) {sorted(unknown)}; kinds are {sorted(known)}")
@@ -134,7 +138,8 @@ class Registry(Mapping[str, LabelingFunction]):
         """Import modules (dotted names, ``.py`` paths or packages) and collect their LFs.
 
         Module-level LabelingFunction objects, and lists/tuples of them, are collected in
-        definition order; submodules of a package are walked. A module-level
+        definition order, Snorkel's (``snorkel.labeling.LabelingFunction``, e.g. a module of
+        ``@labeling_function()``s and ``nlp_labeling_function``s) as weaksup's; submodules of a package are walked. A module-level
         :class:`LabelSpace` becomes the registry's label space. Dotted names are imported
         with the current folder on ``sys.path``, like ``python -m``.
 
@@ -157,9 +162,8 @@ class Registry(Mapping[str, LabelingFunction]):
                 for attr, value in list(vars(module).items()):
                     if isinstance(value, LabelSpace) and not attr.startswith("_"):
                         spaces[f"{module.__name__}.{attr}"] = value
-                    found = [value] if isinstance(value, LabelingFunction) else (
-                        [v for v in value if isinstance(v, LabelingFunction)]
-                        if isinstance(value, (list, tuple)) else []
+                    found = [value] if _is_lf(value) else (
+                        [v for v in value if _is_lf(v)] if isinstance(value, (list, tuple)) else []
                     )
                     for lf in found:
                         registry.register(lf)
@@ -179,6 +183,10 @@ class Registry(Mapping[str, LabelingFunction]):
             raise LFDefinitionError(f"no labeling functions found in {[str(m) for m in modules]}")
         logger.info("registry: %d LFs from %s", len(registry), [str(m) for m in modules])
         return registry
+
+
+def _is_lf(value: Any) -> bool:
+    return isinstance(value, LabelingFunction) or is_snorkel_lf(value)
 
 
 def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - depends on the install
     _polars = None  # type: ignore[assignment]
 
 from weaksup.lf._re2 import CASE_FOLD_GUARD, literal_alternation
-from weaksup.lf.core import Row
+from weaksup.lf.rows import NeedsSeries, Row, SeriesRow, series_row_type
 
 T = TypeVar("T")
 
@@ -58,8 +58,12 @@ class Batch:
         (Polars' Aho-Corasick) instead of one pass per LF.
     """
 
-    def __init__(self, frame: pd.DataFrame, literals: Mapping[tuple[str, bool], Iterable[str]] | None = None) -> None:
+    def __init__(self, frame: pd.DataFrame, literals: Mapping[tuple[str, bool], Iterable[str]] | None = None,
+                 memo: dict[Any, Any] | None = None) -> None:
         self.frame = frame
+        #: Memoised preprocessor results by content, shared by the batches of one application (``memoize=True``).
+        self.memo: dict[Any, Any] = memo if memo is not None else {}
+        self.series_class: type[SeriesRow] | None = None
         self.shared_literals = {key: tuple(sorted(set(words))) for key, words in (literals or {}).items()}
         self._shared_sets = {key: frozenset(words) for key, words in self.shared_literals.items()}
         self.n = len(frame)
@@ -273,6 +277,52 @@ class Batch:
             cols = [self.values(c) for c in self.frame.columns]
             self._rows = [Row(zip(names, vals)) for vals in zip(*cols)] if cols else [Row() for _ in range(self.n)]
         return self._rows
+
+    def series_rows(self) -> Sequence[SeriesRow]:
+        """Every row as a :class:`~weaksup.lf.rows.SeriesRow`: the fields and values of the ``pd.Series`` rows
+        Snorkel's ``PandasLFApplier`` builds (``DataFrame.to_numpy()``), built once and shared by Snorkel LFs.
+
+        Raises :class:`~weaksup.lf.rows.NeedsSeries` for frames whose Series rows a light row cannot mimic: a column
+        named like a Series attribute, or one dtype shared by every column that is not object, text or numpy numeric.
+        """
+        def compute() -> list[SeriesRow]:
+            made = series_row_type(list(self.frame.columns))
+            if made is None:
+                raise NeedsSeries(f"a column name shadows a pandas.Series attribute: {self.columns}")
+            self.series_class, build = made
+            values = self.frame.to_numpy()
+            if values.dtype == object:
+                dtypes = set(map(str, self.frame.dtypes))
+                if len(dtypes) == 1 and not (dtypes <= {"object", "str", "string", "category"}):
+                    raise NeedsSeries(f"rows of one dtype {dtypes.pop()}: Series rows hold that dtype's scalars")
+                return [build(v) for v in values.tolist()]
+            if values.dtype.kind in "biufc":  # one numpy dtype: the Series rows hold numpy scalars
+                return [build(v) for v in values]
+            raise NeedsSeries(f"rows of one dtype {values.dtype}: Series rows hold that dtype's scalars")
+
+        return self.cached("series_rows", compute)
+
+    def series_keys(self) -> list[tuple[Any, ...]]:
+        """Each row's column values as a tuple: the key memoised preprocessors look their results up by."""
+        return self.cached("series_keys", lambda: [row.content_key() for row in self.series_rows()])
+
+    def series_wanted(self) -> list[str]:
+        """The Series attributes LFs asked of this batch's light rows since the last call (then forgotten)."""
+        if self.series_class is None or not self.series_class.wanted:
+            return []
+        wanted = list(dict.fromkeys(self.series_class.wanted))
+        self.series_class.wanted.clear()
+        return wanted
+
+    def pandas_rows(self) -> list[pd.Series]:
+        """Every row as the ``pandas.Series`` that ``DataFrame.apply(..., axis=1)`` (Snorkel's applier) gives."""
+        def compute() -> list[pd.Series]:
+            out: list[pd.Series] = []
+            if self.n:  # apply reuses one Series object for every row: keep copies
+                self.frame.apply(lambda row: out.append(row.copy()), axis=1)
+            return out
+
+        return self.cached("pandas_rows", compute)
 
     def iter_rows(self, positions: Sequence[int] | np.ndarray) -> Iterator[Row]:
         """The rows at the given positions."""

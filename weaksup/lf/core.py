@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
-import math
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from weaksup.errors import LFDefinitionError, MissingColumnError
+from weaksup.errors import LFDefinitionError
 from weaksup.lf.identity import (
     FrozenDict,
     caller_location,
@@ -21,6 +21,8 @@ from weaksup.lf.identity import (
     short_hash,
 )
 from weaksup.lf.options import LFOptions, check_options
+from weaksup.lf.preprocess import apply_preprocessors, check_preprocessors, preprocessor_functions, preprocessor_parts
+from weaksup.lf.rows import Row, field_value, is_missing
 
 if TYPE_CHECKING:
     import re
@@ -33,48 +35,6 @@ if TYPE_CHECKING:
     from weaksup.lf.source import LFSource
 
 __all__ = ["FunctionLF", "LabelingFunction", "Row", "field_value", "is_missing", "labeling_function"]
-
-
-class Row(dict[str, Any]):
-    """One data row handed to row-wise LFs: ``row.text`` and ``row["text"]`` both work.
-
-    It is far cheaper to build than a ``pandas.Series`` (Snorkel's row type), and LFs
-    written for Snorkel's attribute/item access run unchanged on it.
-    """
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(
-                f"row has no field {name!r}; its fields are {list(self)}", name=name, obj=self
-            ) from None
-
-
-def is_missing(value: Any) -> bool:
-    """True for ``None``, ``NaN`` and ``pandas.NA``: values LFs abstain on."""
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    try:
-        import pandas as pd
-
-        return value is pd.NA or value is pd.NaT
-    except ImportError:  # pragma: no cover
-        return False
-
-
-def field_value(x: Any, field: str) -> Any:
-    """``x[field]`` for mappings and Series, ``getattr(x, field)`` for other rows."""
-    try:
-        return x[field]
-    except (KeyError, IndexError, TypeError):
-        if hasattr(x, field):
-            return getattr(x, field)
-        raise MissingColumnError(field) from None
 
 
 class LabelingFunction:
@@ -253,14 +213,21 @@ class LabelingFunction:
                                 f"write; copy its definition (at {self.source}) into the module by hand")
 
     def to_snorkel(self) -> SnorkelLF:
-        """A ``snorkel.labeling.LabelingFunction`` giving the same votes, for Snorkel's own tools."""
-        try:
-            from snorkel.labeling import LabelingFunction as SnorkelLF
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ImportError(
-                "to_snorkel() needs Snorkel: pip install torch==2.13.0 'weaksup[snorkel]'"
-            ) from exc
-        return SnorkelLF(name=self.name, f=self.__call__)
+        """A ``snorkel.labeling.LabelingFunction`` giving the same votes, for Snorkel's own tools;
+        :func:`~weaksup.lf.snorkel.from_snorkel` turns it back into this LF."""
+        from weaksup.lf.snorkel import to_snorkel
+
+        return to_snorkel(self)
+
+    #: Preprocessors run on a row before the LF reads it (empty for most kinds).
+    pre: tuple[Any, ...] = ()
+
+    def row_plan(self) -> tuple[str, tuple[Any, ...], Callable[[Any], int]]:
+        """How row-wise application calls the LF: ``(rows, chain, call)``. ``rows`` is ``"native"``
+        (:class:`Row`), ``"series"`` (:class:`~weaksup.lf.rows.SeriesRow`) or ``"pandas"`` (``pd.Series``);
+        ``call`` votes on a row already through the preprocessors ``chain``, which the batch computes once per
+        row for every LF sharing it."""
+        return "native", (), self.__call__
 
 
 def _import_attribute(module: str, name: str) -> Any:
@@ -299,17 +266,18 @@ class FunctionLF(LabelingFunction):
         code = getattr(func, "__code__", None)
         resources = dict(options.get("resources") or {})
         description = options.get("description")
-        hash_extra = [normalised_source(func), extra_hash]
+        pre = check_preprocessors(options.get("pre"), f"LF {name!r}")
+        hash_extra = [normalised_source(func), extra_hash, *([[preprocessor_parts(p) for p in pre]] if pre else [])]
         super().__init__(
             name,  # type: ignore[arg-type]  # checked by check_name
             params={"function": getattr(func, "__qualname__", repr(func)), "resources": resources,
-                    **(extra_params or {})},
+                    **({"pre": [getattr(p, "name", repr(p)) for p in pre]} if pre else {}), **(extra_params or {})},
             fields=options.get("fields", ()), labels=options.get("labels", ()), tags=options.get("tags", ()),
             description=description if description is not None else doc.split("\n", 1)[0],
             version=options.get("version"), source=f"{code.co_filename}:{code.co_firstlineno}" if code else None,
             hash_extra=hash_extra,
         )
-        self._set(func=func, resources=FrozenDict(resources), _hash_extra=hash_extra)
+        self._set(func=func, resources=FrozenDict(resources), _hash_extra=hash_extra, pre=pre)
         # The version also hashes what the code reads (helpers, constants, files), known once the module has
         # run (a helper may be defined below the LF): computed on first use, by _complete_version.
         del self.__dict__["_computed_version"]
@@ -320,6 +288,9 @@ class FunctionLF(LabelingFunction):
         from weaksup.lf.dependencies import dependencies
 
         found = dependencies(self.func)
+        for f in (g for p in self.pre for g in preprocessor_functions(p)):  # what the preprocessors read, too
+            more = dependencies(f)
+            found = type(found)({**found.values, **more.values}, (*found.unprovable, *more.unprovable))
         # Folded in only when the code reads something beyond what the source already covers, so an LF that
         # reads only builtins, imports, weaksup's names and its label constants keeps the version it had.
         computed = short_hash(self.kind, self.params, self.__dict__["_hash_extra"],
@@ -341,7 +312,15 @@ class FunctionLF(LabelingFunction):
     def __call__(self, x: Any) -> int:
         if type(x) is dict:  # give plain dicts the attribute access rows have
             x = Row(x)
+        if self.pre:
+            x = apply_preprocessors(self.pre, x)
         return self.func(x, **self.resources)
+
+    def row_plan(self) -> tuple[str, tuple[Any, ...], Callable[[Any], int]]:
+        """``func(row, **resources)`` on rows through :attr:`pre` (a kind overriding the call keeps its own)."""
+        if type(self).__call__ is not FunctionLF.__call__:
+            return "native", (), self.__call__
+        return "native", self.pre, functools.partial(self.func, **self.resources) if self.resources else self.func
 
     def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
         """The function's own source (decorated, or wrapped in ``labeling_function(...)``) and the globals it reads."""

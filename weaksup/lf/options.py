@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
 from weaksup.errors import ParameterTypeError
@@ -23,6 +23,9 @@ class LFOptions(TypedDict, total=False):
         Class ids the function may return.
     tags, description, version : optional
         Metadata; ``description`` defaults to the docstring's first line.
+    pre : sequence of preprocessors, optional
+        Run on the row before the function (:func:`weaksup.lf.preprocessor`, or Snorkel's preprocessors), each
+        once per row however many LFs list it; their code is part of the version.
     """
 
     name: str | None
@@ -32,6 +35,7 @@ class LFOptions(TypedDict, total=False):
     tags: Iterable[str]
     description: str | None
     version: str | None
+    pre: Sequence[Any] | None
 
 
 def check_options(options: Mapping[str, Any], where: str) -> None:

@@ -31,6 +31,7 @@ from weaksup.dependence import find_dependent_lfs
 from weaksup.errors import DataError, MissingColumnError, ParameterError, WeakSupError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
+from weaksup.lf.snorkel import as_weaksup_lf
 from weaksup.lf.export import export_module
 from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import fit_label_model
@@ -175,8 +176,10 @@ class Workbench:
     def add(self, *lfs: LabelingFunction) -> Workbench:
         """Add LFs (an LF with a name already present replaces it: re-running an edited cell just works).
 
-        Only the columns of new versions are computed. Returns the workbench, so calls chain.
+        Only the columns of new versions are computed. Returns the workbench, so calls chain. Snorkel LFs are
+        taken as they are (:func:`~weaksup.lf.from_snorkel`).
         """
+        lfs = tuple(as_weaksup_lf(lf) for lf in lfs)
         self._cache.compute(lfs)
         for lf in lfs:
             old = self._lfs.get(lf.name)
@@ -240,6 +243,7 @@ class Workbench:
         n_samples : int, default 5
             Sample rows shown in each of ``fires``, ``wrong`` and ``conflicts``.
         """
+        lf = as_weaksup_lf(lf)
         column = self._cache.votes(lf).column
         others = {o.name: self._cache.stored(o).column for o in self._lfs.values() if o.name != lf.name}
         frame = pd.DataFrame(others) if others else pd.DataFrame(index=range(len(column)))

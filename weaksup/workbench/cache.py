@@ -14,6 +14,7 @@ from weaksup.apply import apply_lfs
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import LabelSpace
 from weaksup.lf.core import LabelingFunction
+from weaksup.lf.snorkel import as_weaksup_lf
 from weaksup.validation import check_lf_labels
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class VoteCache:
     def compute(self, lfs: Iterable[LabelingFunction]) -> None:
         """Cache the columns of ``lfs``: the missing ones are applied in one pass (a hit per cached one)."""
         missing: dict[str, LabelingFunction] = {}
-        for lf in lfs:
+        for lf in map(as_weaksup_lf, lfs):
             if not isinstance(lf, LabelingFunction):
                 raise LFDefinitionError(
                     f"expected a LabelingFunction; got {type(lf).__name__} {lf!r}. Decorate the function with "

@@ -14,6 +14,7 @@ import pandas as pd
 from weaksup.errors import DataError, LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
+from weaksup.lf.snorkel import as_weaksup_lf
 from weaksup.registry import Registry
 from weaksup.validation import is_gold_set
 
@@ -36,6 +37,7 @@ def as_registry(lfs: Any) -> Registry:
     """
     if lfs is None:
         return Registry()
+    lfs = as_weaksup_lf(lfs)
     if isinstance(lfs, Registry):
         return lfs
     if isinstance(lfs, (str, os.PathLike, types.ModuleType)):

@@ -1,0 +1,293 @@
+"""Row-wise LF application: one call of :func:`~weaksup.apply_lfs`, its checks, faults and time budgets.
+
+Row-wise LFs run on the batch's light rows, through their preprocessor chains computed once per batch and shared
+(:func:`~weaksup.lf.preprocess.chain_rows`). A Snorkel LF votes on :class:`~weaksup.lf.rows.SeriesRow` rows; one
+that needs ``pandas.Series`` behaviour (or whose preprocessor does) runs on real Series rows instead, said in a
+log line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from weaksup.errors import LFApplyError, MissingColumnError
+from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
+from weaksup.lf.batch import Batch
+from weaksup.lf.core import LabelingFunction
+from weaksup.lf.preprocess import chain_rows
+from weaksup.lf.rows import Failed, NeedsSeries, Row
+
+__all__ = ["Application", "UserInterrupt", "exit_error", "paused_gc", "show_id"]
+
+logger = logging.getLogger(__name__)
+
+
+def show_id(row_id: Any) -> Any:
+    """A row id as users wrote it (``7``, not ``np.int64(7)``)."""
+    return row_id.item() if isinstance(row_id, np.generic) else row_id
+
+
+def _missing_column_in(exc: BaseException, columns: list[str]) -> str | None:
+    if isinstance(exc, AttributeError) and isinstance(getattr(exc, "obj", None), Row):
+        return exc.name if exc.name not in columns else None
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str) and exc.args[0] not in columns:
+        return exc.args[0]
+    return None
+
+
+@contextlib.contextmanager
+def paused_gc(pause: bool = True) -> Iterator[None]:
+    """The cyclic garbage collector paused while row-wise LFs run (restored after).
+
+    Row-wise application makes millions of small objects (rows, preprocessed rows, spaCy tokens) that live as
+    long as their batch; each full collection walks all of them, a quarter of the time on a million rows. They hold
+    no reference cycles: reference counting frees them with their batch.
+    """
+    was = gc.isenabled()
+    if pause and was:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if pause and was:
+            gc.enable()
+
+
+class UserInterrupt:
+    """Tells a Ctrl-C of the user from a ``KeyboardInterrupt`` that LF code raises itself.
+
+    Python delivers SIGINT to the main thread only, as a ``KeyboardInterrupt`` raised wherever that
+    thread is, often inside an LF. While entered on the main thread, SIGINT goes through a handler
+    that records it (``fired``) and then calls the handler that was there (which raises as before).
+    A ``KeyboardInterrupt`` caught from LF code is the user's when ``fired`` is set; any other one
+    (raised by the LF, or on a worker thread, where no signal is ever delivered) is the LF's.
+    """
+
+    def __init__(self) -> None:
+        self.fired = False
+        self._previous: Any = None
+
+    def __enter__(self) -> UserInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                self._previous = previous
+                signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def _handler(self, signum: int, frame: Any) -> Any:
+        self.fired = True
+        return self._previous(signum, frame)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None and signal.getsignal(signal.SIGINT) == self._handler:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def exit_error(lf: LabelingFunction, exc: BaseException, where: str) -> LFApplyError:
+    """The error for LF code that raised ``SystemExit``, ``KeyboardInterrupt`` or another non-``Exception``."""
+    what = f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else type(exc).__name__
+    return LFApplyError(
+        f"labeling function {lf.name!r} (defined at {lf.source}) raised {what} {where}: an LF must not exit or "
+        "interrupt the run; return a class id or ABSTAIN (-1), or raise an ordinary exception (which "
+        "fault_tolerant=True turns into an abstain)"
+    )
+
+
+class Application:
+    """One call of :func:`apply_lfs`: the LFs, the checks, the fault counts."""
+
+    def __init__(self, lfs: list[LabelingFunction], label_space: LabelSpace | None,
+                 fault_tolerant: bool, columns: list[str], lf_timeout: float | None = None,
+                 interrupt: UserInterrupt | None = None) -> None:
+        self.lfs = lfs
+        self.interrupt = interrupt or UserInterrupt()
+        self.label_space = label_space
+        # the votes of a finished batch wait in this type (int8 for most tasks), not int64: at a thousand
+        # LFs the results in flight would otherwise take eight times the vote matrix
+        self.dtype = smallest_vote_dtype(label_space.cardinality) if label_space is not None else np.dtype(np.int64)
+        self.fault_tolerant = fault_tolerant
+        self.columns = columns
+        self.faults = {lf.name: 0 for lf in lfs}
+        self.lf_timeout = lf_timeout
+        self.spent = {lf.name: 0.0 for lf in lfs}  # seconds of row-wise calls, against lf_timeout
+        self.timeouts = {lf.name: 0 for lf in lfs}  # rows abstained for want of time
+        self._lock = threading.Lock()  # two batches of one LF can run at once on the pool
+        self.on_series_rows: set[str] = set()  # Snorkel LFs run on pandas.Series rows (said once each)
+
+    def rowwise(self, lf: LabelingFunction, batch: Batch, row_ids: np.ndarray) -> np.ndarray:
+        """The LF's votes on every row of the batch (faults counted, time budget kept)."""
+        style, chain, call = lf.row_plan()
+        try:
+            rows = batch.pandas_rows() if style == "pandas" else chain_rows(batch, chain, style)
+        except NeedsSeries as why:
+            return self.on_series(lf, batch, row_ids, why)
+        try:
+            votes = self.vote_rows(lf, call, rows, row_ids, native=style == "native", chained=bool(chain))
+        except NeedsSeries as why:
+            batch.series_wanted()
+            return self.on_series(lf, batch, row_ids, why)
+        wanted = batch.series_wanted() if style == "series" else []
+        if wanted:  # the LF caught the NeedsSeries of its row: its votes may differ from Snorkel's
+            return self.on_series(lf, batch, row_ids, f"it used {wanted}")
+        return self.check(lf, votes, row_ids)
+
+    def on_series(self, lf: LabelingFunction, batch: Batch, row_ids: np.ndarray, why: Any) -> np.ndarray:
+        """Run a Snorkel LF as Snorkel does, on ``pandas.Series`` rows (slower), when light rows will not do."""
+        with self._lock:
+            first = lf.name not in self.on_series_rows
+            self.on_series_rows.add(lf.name)
+        if first:
+            logger.info("LF %r runs on pandas.Series rows (as Snorkel's applier), not light rows: %s", lf.name, why)
+        votes = self.vote_rows(lf, getattr(lf, "snorkel", lf), batch.pandas_rows(), row_ids, native=False)
+        return self.check(lf, votes, row_ids)
+
+    def vote_rows(self, lf: LabelingFunction, call: Callable[[Any], int], rows: Sequence[Any], row_ids: np.ndarray,
+                  *, native: bool, chained: bool = False) -> list[Any]:
+        """``call(row)`` on every row; a raising row is an error or (fault-tolerant) a counted abstain."""
+        votes: list[Any] = []
+        append = votes.append
+        n = len(rows)
+        deadline = None
+        if self.lf_timeout is not None:
+            with self._lock:
+                left = self.lf_timeout - self.spent[lf.name]
+                if left <= 0:  # out of time in an earlier batch: abstain on every row
+                    self.timeouts[lf.name] += n
+                    return [ABSTAIN] * n
+            start = time.perf_counter()
+            deadline = start + left
+        handled: set[int] = set()
+        it = iter(rows)
+        while True:
+            try:
+                if deadline is None:
+                    for row in it:  # the fast path: no per-row bookkeeping
+                        append(call(row))
+                else:
+                    for row in it:
+                        append(call(row))
+                        if time.perf_counter() > deadline:
+                            i = len(votes) - 1
+                            self.out_of_time(lf, i, n, row_ids, time.perf_counter() - start)
+                            votes.extend([ABSTAIN] * (n - i - 1))
+                            break
+                break
+            except NeedsSeries:
+                raise
+            except Exception as exc:
+                i = len(votes)
+                handled.add(i)
+                self.fault(lf, exc, rows, i, row_ids, native)
+                append(ABSTAIN)
+            except BaseException as exc:  # SystemExit, KeyboardInterrupt from LF code: never a silent exit
+                i = len(votes)
+                if isinstance(exc, KeyboardInterrupt) and self.interrupt.fired:
+                    raise  # the user's Ctrl-C: stop
+                raise exit_error(lf, exc, f"on row id {show_id(row_ids[i])!r} (row {i} of this batch)") from exc
+        if deadline is not None:
+            with self._lock:
+                self.spent[lf.name] += time.perf_counter() - start
+        for i in self.failed_positions(rows) if chained else ():  # the chain raised there; the LF did not read it
+            if i not in handled and i < len(votes):
+                self.fault(lf, rows[i].exc, rows, i, row_ids, native)
+                votes[i] = ABSTAIN
+        return votes
+
+    @staticmethod
+    def failed_positions(rows: Sequence[Any]) -> list[int]:
+        """Positions of the rows a preprocessor chain failed on."""
+        return [i for i, row in enumerate(rows) if type(row) is Failed]
+
+    def fault(self, lf: LabelingFunction, exc: BaseException, rows: Sequence[Any], i: int, row_ids: np.ndarray,
+              native: bool) -> None:
+        """LF ``lf`` raised ``exc`` on row ``i``: raise the error naming it, or count an abstain (fault-tolerant)."""
+        row = rows[i]
+        what = "its preprocessor raised" if type(row) is Failed else "raised"
+        if type(row) is Failed:
+            exc = row.exc
+        column = _missing_column_in(exc, self.columns) if native else None
+        if column is not None:
+            raise MissingColumnError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) reads column {column!r}, "
+                f"which the data does not have; its columns are {self.columns}"
+            ) from exc
+        if not self.fault_tolerant:
+            raise LFApplyError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) {what} "
+                f"{type(exc).__name__}: {exc} on row id {show_id(row_ids[i])!r} (row {i} of this batch). "
+                "Fix the LF, or pass fault_tolerant=True to abstain on such rows and count them."
+            ) from exc
+        with self._lock:
+            first = self.faults[lf.name] == 0
+            self.faults[lf.name] += 1
+        if first:
+            logger.warning("LF %r %s %s: %s on row id %r; abstaining (fault-tolerant)",
+                           lf.name, what, type(exc).__name__, exc, show_id(row_ids[i]))
+
+    def out_of_time(self, lf: LabelingFunction, i: int, n: int, row_ids: np.ndarray, elapsed: float) -> None:
+        """LF ``lf`` used up ``lf_timeout`` on row ``i`` of a batch of ``n``: raise, or count the rows it skips."""
+        where = f"on row id {show_id(row_ids[i])!r} (row {i} of this batch of {n})"
+        if not self.fault_tolerant:
+            raise LFApplyError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) ran out of its time budget "
+                f"lf_timeout={self.lf_timeout:g} s {where}, after {elapsed:.2f} s in this batch. Make it faster, "
+                "raise lf_timeout, or pass fault_tolerant=True to abstain on the rows it has no time for"
+            )
+        with self._lock:
+            self.timeouts[lf.name] += n - i - 1
+        logger.warning("LF %r ran out of its time budget lf_timeout=%g s %s; it abstains on the rest of the rows "
+                       "(counted in VoteMatrix.timeouts)", lf.name, self.lf_timeout, where)
+
+    def vectorised(self, lf: LabelingFunction, batch: Batch, row_ids: np.ndarray) -> np.ndarray:
+        try:
+            votes = lf.vote_batch(batch)
+        except Exception as exc:  # find the row that breaks it, or count faults row by row
+            logger.debug("vectorised form of %r failed (%s); retrying row by row", lf.name, exc)
+            votes = self.rowwise(lf, batch, row_ids)
+            if not self.fault_tolerant:
+                raise LFApplyError(
+                    f"labeling function {lf.name!r} (defined at {lf.source}) failed on this batch of "
+                    f"{batch.n} rows ({type(exc).__name__}: {exc}), though no single row fails alone"
+                ) from exc
+            return votes
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt from LF code
+            if isinstance(exc, KeyboardInterrupt) and self.interrupt.fired:
+                raise
+            self.rowwise(lf, batch, row_ids)  # names the row, when one row alone exits
+            raise exit_error(lf, exc, f"on a batch of {batch.n} rows (row ids {show_id(row_ids[0])!r} to "
+                                      f"{show_id(row_ids[-1])!r})") from exc
+        return self.check(lf, votes, row_ids)
+
+    def check(self, lf: LabelingFunction, votes: Any, row_ids: np.ndarray) -> np.ndarray:
+        arr = np.asarray(votes)
+        if arr.dtype.kind not in "iu" and len(arr):
+            bad = next((i for i, v in enumerate(votes)
+                        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))), 0)
+            value = votes[bad]
+            raise LFApplyError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) returned {value!r} "
+                f"({type(value).__name__}) on row id {show_id(row_ids[bad])!r}; an LF must return a class id (int) "
+                f"or ABSTAIN (-1)"
+            )
+        space_ = self.label_space
+        k = space_.cardinality if space_ is not None else None
+        if arr.size and (arr.min() < ABSTAIN or (k is not None and arr.max() >= k)):  # no mask unless out of range
+            i = int(np.flatnonzero((arr < ABSTAIN) | ((arr >= k) if k is not None else False))[0])
+            space = f"the label space {list(space_)} (ids 0..{space_.cardinality - 1})" if space_ else "class ids >= 0"
+            raise LFApplyError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) returned {int(arr[i])} on row id "
+                f"{show_id(row_ids[i])!r}, outside {space} or ABSTAIN (-1)"
+            )
+        return arr.astype(self.dtype, copy=False)
+
+
