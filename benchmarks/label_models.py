@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.label_model_tables import (  # noqa: E402
     PUBLISHED, WRENCH_7, averages, curve_table, table, targets, targets_table,
 )
-from weaksup.datasets import Split, find_datasets, load_wrench  # noqa: E402
+from weaksup.datasets import Split, find_datasets, is_dataset_folder, load_wrench  # noqa: E402
 from weaksup.evaluate import label_metrics  # noqa: E402
 from weaksup.models import DEFAULT_MODEL, MODELS, default_label_model, fit_label_model  # noqa: E402
 
@@ -317,7 +317,7 @@ def parse_sizes(text: str | None) -> list[str] | None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, help="a folder of WRENCH-format dataset folders")
+    parser.add_argument("--data", type=Path, help="a folder of WRENCH-format dataset folders (or one dataset)")
     parser.add_argument("--datasets", help="comma-separated names to run (default: all found)")
     parser.add_argument("--f1", help="comma-separated extra binary datasets scored with F1 (positive class 1)")
     parser.add_argument("--json", type=Path, help="write the results here")
@@ -343,7 +343,8 @@ def main(argv: list[str] | None = None) -> dict:
     if args.data is not None:
         f1_sets = set(filter(None, (args.f1 or "").split(",")))
         wanted = set(filter(None, (args.datasets or "").split(",")))
-        paths = [p for p in find_datasets(args.data) if not wanted or p.name in wanted]
+        found = [args.data] if is_dataset_folder(args.data) else find_datasets(args.data)
+        paths = [p for p in found if not wanted or p.name in wanted]
         missing = wanted - {p.name for p in paths}
         if missing:
             parser.error(f"--datasets: {sorted(missing)} not found under {args.data}")

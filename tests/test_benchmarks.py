@@ -139,6 +139,8 @@ def test_label_models_learning_curve_draws_are_deterministic(tmp_path):
     first, again = bench.learning_curve(*args, seed=7), bench.learning_curve(*args, seed=7)
     assert first == again and first["4"]["default"]["repeats"] == 4
     assert valid.sample(4, seed=7).votes.row_ids.tolist() != valid.sample(4, seed=8).votes.row_ids.tolist()
+    single = bench.main(["--data", str(data / "bird_test_only")])  # --data may name one dataset folder
+    assert list(single)[:1] == ["bird_test_only"] and single["bird_test_only"]["default"]["model"] == "MajorityVote"
     with pytest.raises(SystemExit, match="--dev-sizes"):
         bench.parse_sizes("10,x,-2")
     assert bench.parse_sizes("10, 20,all") == ["10", "20", "all"] and bench.parse_sizes(None) is None

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import SHARED_DATA
-from weaksup.datasets import find_datasets, load_wrench
+from weaksup.datasets import find_datasets, is_dataset_folder, load_wrench
 from weaksup.datasets.wrench import Roles, Split
 from weaksup.errors import DatasetError, ParameterError
 from weaksup.labels import LabelSpace
@@ -129,6 +129,16 @@ def test_a_test_only_folder_is_fitted_transductively(tmp_path):
     ds = load_wrench(tmp_path)
     assert set(ds.splits) == {"test"} and ds.splits["test"].votes.shape == (250, 10)
     assert ds.roles() == Roles(fit="test", dev=None, evaluation="test") and ds.roles().transductive
+
+
+def test_a_folder_without_label_json_names_classes_by_id(tmp_path):
+    write_split(tmp_path, "test", {"0": {"label": 2, "weak_labels": [0, -1]}, "1": {"label": 0, "weak_labels": [1, 1]}})
+    assert is_dataset_folder(tmp_path) and not is_dataset_folder(tmp_path / "absent")
+    ds = load_wrench(tmp_path)
+    assert ds.label_space.names == ("0", "1", "2") and ds.metric == "acc"
+    assert ds.splits["test"].y.tolist() == [2, 0] and ds.roles().transductive
+    write_split(tmp_path, "test", {"0": {"label": 0, "weak_labels": [-1, 0]}})
+    assert load_wrench(tmp_path).label_space.cardinality == 2  # at least two classes
 
 
 def test_roles_of_the_shared_layouts():

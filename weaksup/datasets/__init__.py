@@ -11,7 +11,16 @@ from weaksup.datasets.examples import (
     load_youtube_spam,
     youtube_split,
 )
-from weaksup.datasets.wrench import SPLITS, WRENCH_F1, Split, WrenchDataset, find_datasets, load_wrench
+from weaksup.datasets.wrench import (
+    SPLITS,
+    WRENCH_F1,
+    Roles,
+    Split,
+    WrenchDataset,
+    find_datasets,
+    is_dataset_folder,
+    load_wrench,
+)
 
 __all__ = [
     "EXAMPLES",
@@ -19,10 +28,12 @@ __all__ = [
     "WRENCH_F1",
     "YOUTUBE_LABELS",
     "Example",
+    "Roles",
     "Split",
     "WrenchDataset",
     "find_datasets",
     "get_example",
+    "is_dataset_folder",
     "load_wrench",
     "load_youtube_spam",
     "youtube_split",
