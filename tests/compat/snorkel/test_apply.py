@@ -1,0 +1,73 @@
+"""PandasLFApplier: the votes, faults and errors of Snorkel's applier, computed by weaksup.apply_lfs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup.compat.snorkel import ApplierMetadata, PandasLFApplier
+from weaksup.errors import DataError, DuplicateLFError
+
+pytestmark = pytest.mark.snorkel
+
+
+def test_votes_equal_snorkels_on_a_snorkel_lf_module(comments, snorkel_lfs, snorkel_L):
+    # keyword factory with resources, regexes, a memoised preprocessor used by two LFs, a spaCy LF, a field heuristic
+    L = PandasLFApplier(snorkel_lfs).apply(comments[0], progress_bar=False)
+    assert L.dtype == np.int64 and L.shape == snorkel_L.shape == (len(comments[0]), len(snorkel_lfs))
+    assert np.array_equal(L, snorkel_L)
+    assert (L != -1).any(axis=0).all()  # every LF votes somewhere: the comparison is not of empty columns
+
+
+def test_weaksup_lfs_give_the_votes_snorkel_gives_on_their_snorkel_form(comments, youtube_registry):
+    from snorkel.labeling import PandasLFApplier as SnorkelApplier
+
+    lfs = youtube_registry.lfs
+    L = PandasLFApplier(lfs).apply(comments[0], progress_bar=False)
+    assert np.array_equal(L, SnorkelApplier([lf.to_snorkel() for lf in lfs]).apply(comments[0], progress_bar=False))
+
+
+def test_a_repeated_index_is_fine_as_in_snorkel(comments, snorkel_lfs, snorkel_L):
+    df = pd.concat([comments[0].iloc[:50], comments[0].iloc[50:100]]).set_axis([0] * 100, axis=0)
+    assert np.array_equal(PandasLFApplier(snorkel_lfs).apply(df, progress_bar=False), snorkel_L[:100])
+
+
+def test_fault_tolerant_counts_the_faults_snorkel_counts():
+    from snorkel.labeling import PandasLFApplier as SnorkelApplier
+    from snorkel.labeling import labeling_function
+
+    @labeling_function()
+    def fragile(x):
+        return 1 if 10 // int(x.num) > 1 else 0  # ZeroDivisionError where num == 0
+
+    @labeling_function()
+    def steady(x):
+        return 0 if x.num > 5 else -1
+
+    df = pd.DataFrame({"num": [0, 3, 0, 9, 0]})
+    ours, meta = PandasLFApplier([fragile, steady]).apply(df, progress_bar=False, fault_tolerant=True,
+                                                          return_meta=True)
+    theirs, their_meta = SnorkelApplier([fragile, steady]).apply(df, progress_bar=False, fault_tolerant=True,
+                                                                 return_meta=True)
+    assert np.array_equal(ours, theirs) and isinstance(meta, ApplierMetadata)
+    assert meta.faults == dict(their_meta.faults) == {"fragile": 3}
+    with pytest.raises(Exception, match="fragile"):  # not tolerant: the error names the LF
+        PandasLFApplier([fragile, steady]).apply(df, progress_bar=False)
+
+
+def test_bad_input_is_named():
+    from snorkel.labeling import labeling_function
+
+    @labeling_function(name="same")
+    def one(x):
+        return -1
+
+    @labeling_function(name="same")
+    def two(x):
+        return -1
+
+    with pytest.raises(DuplicateLFError, match=r"non-unique LF names: \['same'\]"):
+        PandasLFApplier([one, two])
+    with pytest.raises(DataError, match="takes a pandas DataFrame; got list"):
+        PandasLFApplier([one]).apply([{"text": "a"}])
