@@ -81,6 +81,10 @@ def __getattr__(name: str) -> _Any:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "compat":  # Snorkel's names over weaksup (weaksup.compat.snorkel), loaded on first use
+        import importlib
+
+        return importlib.import_module("weaksup.compat")
     if name == "LabelModel":  # the deprecated name of BaseLabelModel (weaksup.models warns)
         from weaksup import models
 
