@@ -15,14 +15,18 @@ PUBLISHED = {
 #: The seven WRENCH sets the default was designed on (their average is a target).
 WRENCH_7 = ("youtube", "sms", "trec", "chemprot", "imdb", "yelp", "basketball")
 SHORT = {"MajorityVote": "MV", "DawidSkene": "DS", "SnorkelLabelModel": "Snorkel", "DevWeightedVote": "DevWV",
-         "DevNaiveBayes": "DevNB", "DevSelector": "DevSel"}
+         "DevNaiveBayes": "DevNB", "DevSelector": "DevSel", "DevLogisticRegression": "DevLR"}
 #: The issue's margins: default >= MV - 0.5, >= best other - 1.5; at the smallest dev size >= best unsupervised - 1.
 MV_MARGIN, OTHER_MARGIN, CURVE_MARGIN = 0.5, 1.5, 1.0
 
 
 def short(name: str) -> str:
-    """A column label for a model name (the first 10 characters of an unknown one)."""
-    return SHORT.get(name, name[:10])
+    """A column label for a model name: its abbreviation, or a long unknown name's capitals (``GladModel`` stays,
+    ``DevCrowdDawidSkene`` is ``DevCDS``, ``DawidSkenePrior`` ``DSP``)."""
+    if name in SHORT or len(name) <= 9:
+        return SHORT.get(name, name)
+    head = "Dev" if name.startswith("Dev") else ""
+    return head + "".join(c for c in name[len(head):] if c.isupper() or c.isdigit())
 
 
 def _groups(results: dict[str, dict]) -> list[tuple[str, list[str]]]:
@@ -35,26 +39,27 @@ def table(results: dict[str, dict], names: list[str], key: str = "test") -> str:
     WRENCH's published MV and MeTaL); averages over the WRENCH-7 sets and over all sets at the bottom
     (``-`` when a model has no value on one of them)."""
     published = [("pub MV", "MV"), ("pub MeTaL", "MeTaL")] if key == "test" else []
-    labels = [short(n) for n in names] + [label for label, _ in published]
-    width = max(8, *(len(label) + 1 for label in labels))
+    columns: dict[str, dict[str, float | str]] = {}  # column label -> dataset -> value
+    for model in names:
+        label = short(model)
+        while label in columns:  # two models with one abbreviation: keep both columns
+            label += "'"
+        columns[label] = {name: res[model].get(key, "err" if "error" in res[model] else "-")
+                          for name, res in results.items() if model in res}
+    for label, pub in published:
+        columns[label] = {name: PUBLISHED[name][pub] for name in results if name in PUBLISHED}
+    width = max(8, *(len(label) + 1 for label in columns))
     digits = 2 if key == "test" else 4
-    lines = [f"{'dataset':19s} {'metric':6s}" + "".join(f"{label:>{width}s}" for label in labels)]
-    columns: dict[str, dict[str, float | str]] = {label: {} for label in labels}
+    lines = [f"{'dataset':19s} {'metric':6s}" + "".join(f"{label:>{width}s}" for label in columns)]
     for name, res in results.items():
-        for model in names:
-            if model in res:
-                columns[short(model)][name] = res[model].get(key, "err" if "error" in res[model] else "-")
-        for label, pub in published:
-            if name in PUBLISHED:
-                columns[label][name] = PUBLISHED[name][pub]
         metric = next(iter(res.values()))["metric"] if res else "-"
         star = "*" if any(e.get("scored_on") for e in res.values()) else ""
-        lines.append(f"{name + star:19s} {metric:6s}" + "".join(_cell(columns[label].get(name), width, digits)
-                                                               for label in labels))
+        lines.append(f"{name + star:19s} {metric:6s}" + "".join(_cell(values.get(name), width, digits)
+                                                               for values in columns.values()))
     for label_row, group in _groups(results):
         if group:
             lines.append(f"{label_row:26s}" + "".join(
-                _cell(_mean([columns[label].get(d) for d in group]), width, digits) for label in labels))
+                _cell(_mean([values.get(d) for d in group]), width, digits) for values in columns.values()))
     return "\n".join(lines)
 
 

@@ -365,6 +365,8 @@ def main(argv: list[str] | None = None) -> dict:
             notes = {entry["note"] for entry in res.values() if "note" in entry}
             if notes:
                 print(f"note {name}: " + "; ".join(sorted(notes)))
+        fit_time = {m: sum(res[m].get("fit_s", 0.0) for res in results.values() if m in res) for m in names}
+        print("fit time, sum over the sets: " + ", ".join(f"{m} {t:.1f} s" for m, t in fit_time.items()))
         picks = {name: res["default"].get("selected", res["default"].get("model")) for name, res in results.items()
                  if "default" in res}
         print("default's model per set: " + ", ".join(f"{name} {pick}" for name, pick in picks.items()))
