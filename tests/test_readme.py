@@ -1,0 +1,102 @@
+"""The README's "Coming from Snorkel" guide names only what exists: every `weaksup.` name resolves, every drop-in
+name is in weaksup.compat.snorkel, the tie-break table matches the code, and the README's commands stay true."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    start = README.index(f"\n## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start:end if end != -1 else None]
+
+
+GUIDE = _section("Coming from Snorkel")
+
+#: What the guide's table says weaksup.compat.snorkel has: names, and the methods of its classes.
+DROP_IN = ["PandasLFApplier", "ApplierMetadata", "LFAnalysis", "LabelModel", "MajorityLabelVoter", "MajorityClassVoter",
+           "RandomVoter", "probs_to_preds", "preds_to_probs", "filter_unlabeled_dataframe", "get_label_buckets",
+           "metric_score", "Scorer"]
+SNORKEL_CLASSES = ["LabelingFunction", "labeling_function", "preprocessor", "Preprocessor", "LambdaPreprocessor",
+                   "nlp_labeling_function", "NLPLabelingFunction", "SpacyPreprocessor"]
+METHODS = {"LFAnalysis": ["lf_summary", "label_coverage", "label_overlap", "label_conflict", "lf_polarities",
+                          "lf_coverages", "lf_overlaps", "lf_conflicts", "lf_empirical_accuracies"],
+           "LabelModel": ["fit", "predict", "predict_proba", "score", "save", "load"],
+           "PandasLFApplier": ["apply"]}
+
+
+def _resolve(dotted: str) -> object:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            obj = getattr(obj, name)
+        return obj
+    raise ImportError(dotted)
+
+
+def test_every_weaksup_name_in_the_guide_exists():
+    names = sorted(set(re.findall(r"`(weaksup(?:\.\w+)+)", GUIDE)))
+    assert len(names) > 10
+    missing = []
+    for name in names:
+        try:
+            _resolve(name)
+        except (ImportError, AttributeError):
+            missing.append(name)
+    assert not missing, f"the README names what does not exist: {missing}"
+
+
+def test_the_drop_in_names_exist_with_their_methods():
+    compat = importlib.import_module("weaksup.compat.snorkel")
+    for name in DROP_IN + list(METHODS):
+        assert f"`{name}" in GUIDE, name
+        assert hasattr(compat, name), name
+    for cls, methods in METHODS.items():
+        for method in methods:
+            assert re.search(rf"\b{method}\b", GUIDE), method
+            assert callable(getattr(getattr(compat, cls), method)), f"{cls}.{method}"
+    assert set(SNORKEL_CLASSES) <= set(getattr(compat, "SNORKEL_CLASSES", {}))
+    assert all(f"`{name}" in GUIDE or f"@{name}" in GUIDE for name in SNORKEL_CLASSES)
+
+
+def test_the_tie_break_table_matches_both_vocabularies():
+    import numpy as np
+
+    from weaksup.compat.snorkel import probs_to_preds
+    from weaksup.errors import WeakSupError
+    from weaksup.models.base import TIE_BREAKS, break_ties
+
+    rows = [line for line in GUIDE.splitlines() if line.startswith("| ") and "tie" not in line.lower()
+            and line.count("`") >= 4 and ("abstain" in line or "random" in line or "hash" in line)]
+    pairs = [re.findall(r'`"([\w-]+)"`', line) for line in rows]
+    pairs = [p for p in pairs if len(p) == 2]
+    assert sorted(weaksup for _, weaksup in pairs) == sorted(TIE_BREAKS)
+    probs = np.array([[0.5, 0.5], [0.2, 0.8]])
+    for snorkel, weaksup in pairs:
+        ours = break_ties(probs, weaksup, seed=0)
+        theirs = probs_to_preds(probs, tie_break_policy=snorkel)
+        assert ours[1] == theirs[1] == 1
+        if weaksup in ("abstain", "hash"):  # the deterministic policies agree row for row
+            assert ours.tolist() == theirs.tolist()
+    with pytest.raises(WeakSupError, match="seeded_random"):
+        break_ties(probs, "random")
+
+
+def test_the_readme_keeps_its_two_commands_and_documents_the_cli_and_input_changes():
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "make demo" in README and "make test" in README
+    assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    for text in ["--no-tracking", "clean.normalize = false", '"data/*.csv"', "word_boundary=False"]:
+        assert text in README, text
