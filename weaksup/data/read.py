@@ -15,7 +15,8 @@ from weaksup.errors import DataError
 
 
 def read_table(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
-    """Read a CSV, JSON Lines or Parquet file (by extension) into a DataFrame.
+    """Read a CSV, JSON Lines or Parquet file (by extension), a folder of such files or a glob pattern
+    (:func:`input_files`: sorted, one format, the same columns) into one DataFrame.
 
     Errors name the file and say what was expected. A CSV read with no options, or with ``dtype``
     naming columns kept as text (``{"id": str}``), goes through the strict reader of
@@ -31,7 +32,8 @@ def read_table(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
     ['hi']
     """
     path = Path(path)
-    if is_pattern(path) or (path.is_dir() and (set(kwargs) <= {"dtype"}
+    # a folder of Parquet parts without dtype= is read by pandas, as ever; other folders and patterns file by file
+    if is_pattern(path) or (path.is_dir() and ("dtype" in kwargs
                                                or any(f.suffix.lower() != ".parquet" for f in input_files(path)))):
         return _several(path, kwargs)
     if not path.exists():
