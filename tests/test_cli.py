@@ -46,15 +46,22 @@ def test_every_command_that_logs_to_mlflow_takes_no_tracking():
 
 def test_run_no_tracking_turns_off_the_configs_mlflow(project, capsys):
     config = write_config(project, mlflow={"enabled": True})
-    code, out, err = _cli(capsys, "run", str(config), "--no-progress")
-    assert code == 0 and "is unreachable" in err and "this run will NOT be logged to MLflow" in err
     code, out, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
     assert code == 0 and "MLflow" not in err and "MLflow run" not in out and "400 rows" in out
-    off = write_config(project, "off.toml", mlflow={"enabled": False})
-    code, out, err = _cli(capsys, "run", str(off), "--no-progress", "--tracking")  # the other way round
-    assert code == 0 and "is unreachable" in err
     code, out, err = _cli(capsys, "run", str(config), "--no-tracking", "--set", "mlflow.require=true")
     assert code == 2 and "mlflow.require = true but mlflow.enabled = false" in err
+
+
+@pytest.mark.mlflow
+def test_run_tracking_follows_the_config_unless_a_flag_says_otherwise(project, capsys):
+    config = write_config(project, mlflow={"enabled": True})
+    code, out, err = _cli(capsys, "run", str(config), "--no-progress")
+    assert code == 0 and "is unreachable" in err and "this run will NOT be logged to MLflow" in err
+    off = write_config(project, "off.toml", mlflow={"enabled": False})
+    code, out, err = _cli(capsys, "run", str(off), "--no-progress")
+    assert code == 0 and "MLflow" not in err
+    code, out, err = _cli(capsys, "run", str(off), "--no-progress", "--tracking")  # the other way round
+    assert code == 0 and "is unreachable" in err
 
 
 @pytest.mark.parametrize("command", ["apply", "fit"])
