@@ -124,3 +124,23 @@ def test_an_import_that_runs_past_its_budget_is_stopped(tmp_path):
     fast.write_text("from weaksup import keyword_lf\nkw = keyword_lf('kw', 'x', 1)\n")
     assert list(Registry.from_modules(fast, import_timeout=5)) == ["kw"]
     assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
+@pytest.mark.snorkel
+def test_a_module_of_snorkel_lfs_is_discovered_with_names_and_versions():
+    from snorkel.labeling import LabelingFunction as SnorkelLF
+
+    import labeling_functions.snorkel_spam as spam
+
+    by_name = Registry.from_modules("labeling_functions.snorkel_spam")
+    by_path = Registry.from_modules(spam.__file__)
+    names = [v.name for v in vars(spam).values() if isinstance(v, SnorkelLF)]
+    assert list(by_name) == list(by_path) == names
+    assert {lf.kind for lf in by_name.lfs} == {"snorkel"}
+    assert [lf.version for lf in by_name.lfs] == [lf.version for lf in by_path.lfs]  # content, not module name
+    assert by_name["nlp_mentions_the_music"].to_snorkel() is spam.nlp_mentions_the_music
+    assert list(by_name.select(kind="snorkel")) == names
+    mixed = Registry([spam.keyword_please, by_name["regex_link"]])
+    assert list(mixed) == ["keyword_please", "regex_link"]
+    with pytest.raises(LFDefinitionError, match="snorkel.labeling.LabelingFunction"):
+        Registry([object()])

@@ -51,3 +51,18 @@ def test_repeated_ids_across_partitions_are_refused():
     ddf = dd.from_pandas(pd.DataFrame({"text": ["a", "b", "c", "d"]}, index=[0, 1, 0, 1]), npartitions=2, sort=False)
     with pytest.raises(DataError, match=r"across partitions: row ids must be unique; repeated: \[0, 1\].*id_column="):
         apply_lfs_dask([keyword_lf("kw", "a", 1)], ddf)
+
+
+@pytest.mark.slow  # a local Dask cluster
+@pytest.mark.snorkel
+def test_snorkel_lfs_vote_as_pandas_lf_applier_on_dask(client, youtube):
+    from snorkel.labeling import LabelingFunction as SnorkelLF
+    from snorkel.labeling import PandasLFApplier
+
+    import labeling_functions.snorkel_spam as spam
+
+    lfs = [v for v in vars(spam).values() if isinstance(v, SnorkelLF)]
+    data = youtube[["row_id", "author", "date", "text", "video"]]
+    ours = apply_lfs_dask(lfs, dd.from_pandas(data, npartitions=3, sort=False), id_column="row_id", client=client)
+    np.testing.assert_array_equal(ours.values, PandasLFApplier(lfs).apply(data, progress_bar=False))
+    assert ours.row_ids.tolist() == data["row_id"].tolist()

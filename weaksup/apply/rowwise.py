@@ -212,7 +212,7 @@ class Application:
               native: bool) -> None:
         """LF ``lf`` raised ``exc`` on row ``i``: raise the error naming it, or count an abstain (fault-tolerant)."""
         row = rows[i]
-        what = "its preprocessor raised" if type(row) is Failed else "raised"
+        what = "failed: its preprocessor raised" if type(row) is Failed else "raised"
         if type(row) is Failed:
             exc = row.exc
         column = _missing_column_in(exc, self.columns) if native else None
