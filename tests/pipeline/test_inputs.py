@@ -112,3 +112,49 @@ def test_the_summary_says_how_many_rows_cleaning_changed_and_how_to_turn_it_off(
     assert masked.prep["text_changed"] == again.prep["text_changed"] >= changed  # reused chunks: cleaned to count
     assert again.chunks["reused"] > 0
     assert "clean.normalize = false and clean.mask = [] turn it off" in masked.summary()
+
+
+@pytest.mark.slow
+def test_a_killed_run_over_a_pattern_resumes_only_while_every_matched_file_is_unchanged(project, youtube):
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+    from tests.pipeline.helpers import SLOW_LF
+
+    _split(project, youtube, "csv", sizes=(600, 600, 756))
+    (project / "slow_lfs.py").write_text(SLOW_LF)
+    config = write_config(project, lfs={"modules": ["quick_lfs.py", "slow_lfs.py"]},
+                          input={"path": "data/*.csv", "chunk_rows": 150})
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "weaksup", "run", str(config), "--no-progress"]
+
+    def killed_after(parts: int) -> int:
+        proc = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline, index = time.monotonic() + 120, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            index = next((project / "out").glob(".weaksup-stage-*/votes/index.json"), None)
+            if index is not None and len(json.loads(index.read_text())["parts"]) >= parts:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return len(json.loads(index.read_text())["parts"])
+
+    killed_after(2)
+    with open(project / "data" / "part-2.csv", "a", encoding="utf-8") as fh:  # one matched file changes
+        fh.write("late-row,a comment added after the run stopped\n")
+    changed = subprocess.run([*command, "--resume"], cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert changed.returncode == 2 and "holds no saved votes of an earlier run" in changed.stderr
+    done = killed_after(4)  # (the changed input: a new run, killed again)
+    resumed = subprocess.run([*command, "--resume"], cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    chunks = 4 + 4 + 6  # 600, 600 and 757 rows in chunks of 150, file by file
+    assert f"{chunks - done} computed, {done} reused" in resumed.stdout
+    labels = pd.read_parquet(project / "out" / "labels.parquet")
+    assert labels["row_id"].tolist() == [*youtube["row_id"], "late-row"]
