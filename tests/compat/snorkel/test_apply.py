@@ -20,6 +20,7 @@ def test_votes_equal_snorkels_on_a_snorkel_lf_module(comments, snorkel_lfs, snor
     assert (L != -1).any(axis=0).all()  # every LF votes somewhere: the comparison is not of empty columns
 
 
+@pytest.mark.slow
 def test_weaksup_lfs_give_the_votes_snorkel_gives_on_their_snorkel_form(comments, youtube_registry):
     from snorkel.labeling import PandasLFApplier as SnorkelApplier
 
