@@ -285,7 +285,7 @@ class Batch:
         Raises :class:`~weaksup.lf.rows.NeedsSeries` for frames whose Series rows a light row cannot mimic: a column
         named like a Series attribute, or one dtype shared by every column that is not object, text or numpy numeric.
         """
-        def compute() -> list[SeriesRow]:
+        def compute() -> tuple[list[SeriesRow], list[tuple[Any, ...]]]:
             made = series_row_type(list(self.frame.columns))
             if made is None:
                 raise NeedsSeries(f"a column name shadows a pandas.Series attribute: {self.columns}")
@@ -295,16 +295,19 @@ class Batch:
                 dtypes = set(map(str, self.frame.dtypes))
                 if len(dtypes) == 1 and not (dtypes <= {"object", "str", "string", "category"}):
                     raise NeedsSeries(f"rows of one dtype {dtypes.pop()}: Series rows hold that dtype's scalars")
-                return [build(v) for v in values.tolist()]
+                lists = values.tolist()
+                return list(map(build, lists)), list(map(tuple, lists))
             if values.dtype.kind in "biufc":  # one numpy dtype: the Series rows hold numpy scalars
-                return [build(v) for v in values]
+                rows = list(map(build, values))
+                return rows, [row.content_key() for row in rows]
             raise NeedsSeries(f"rows of one dtype {values.dtype}: Series rows hold that dtype's scalars")
 
-        return self.cached("series_rows", compute)
+        return self.cached("series_rows", compute)[0]
 
     def series_keys(self) -> list[tuple[Any, ...]]:
         """Each row's column values as a tuple: the key memoised preprocessors look their results up by."""
-        return self.cached("series_keys", lambda: [row.content_key() for row in self.series_rows()])
+        self.series_rows()
+        return cast(list[tuple[Any, ...]], self._cache["series_rows"][1])
 
     def series_wanted(self) -> list[str]:
         """The Series attributes LFs asked of this batch's light rows since the last call (then forgotten)."""

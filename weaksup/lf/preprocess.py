@@ -214,15 +214,15 @@ def _run_step(batch: Batch, p: Any, rows: Sequence[Any], style: str) -> list[Any
         out = _spacy_rows(p, rows, memo, keys)
     else:
         one = _mapped if not isinstance(p, Preprocessor) else _native
-        out = []
-        append = out.append
-        for i, x in enumerate(rows):
+        out, todo = _unknown(memo, keys, rows)
+        for i in todo:
+            x = rows[i]
             if type(x) is Failed:
-                append(x)
+                out[i] = x
                 continue
             key, hit = _recall(memo, keys, i, p, x)
             if hit is not _MISS:
-                append(hit)
+                out[i] = hit
                 continue
             try:
                 y = one(p, x, batch.memo, style)
@@ -231,11 +231,11 @@ def _run_step(batch: Batch, p: Any, rows: Sequence[Any], style: str) -> list[Any
             except NeedsSeries:
                 raise
             except Exception as exc:
-                append(Failed(exc))
+                out[i] = Failed(exc)
                 continue
             if key is not None:
                 memo[key] = y  # type: ignore[index]
-            append(y)
+            out[i] = y
     wanted = batch.series_wanted() if style == "series" else []
     if wanted:  # the preprocessor caught the NeedsSeries its row raised: it still needs Series rows
         raise NeedsSeries(f"preprocessor {getattr(p, 'name', p)!r} uses pandas.Series behaviour {wanted}")
@@ -243,6 +243,14 @@ def _run_step(batch: Batch, p: Any, rows: Sequence[Any], style: str) -> list[Any
 
 
 _MISS = object()
+
+
+def _unknown(memo: dict[Any, Any] | None, keys: Sequence[Any] | None, rows: Sequence[Any]) -> tuple[list[Any], Any]:
+    """The step's output so far (memo hits looked up at C speed when the keys are known) and the positions left."""
+    if memo is None or keys is None:
+        return list(rows), range(len(rows))
+    out = list(map(memo.get, keys))  # a memoised row is never None
+    return out, [i for i, y in enumerate(out) if y is None]
 
 
 def _recall(memo: dict[Any, Any] | None, keys: Sequence[Any] | None, i: int, p: Any, x: Any) -> tuple[Any, Any]:
@@ -302,12 +310,14 @@ def _spacy_rows(p: Any, rows: Sequence[Any], memo: dict[Any, Any] | None, keys: 
     (memoised: a row of equal content gets the row made before, as in Snorkel; each distinct text is parsed once)."""
     text_field = p.field_names["text"]
     doc_field = (p.mapped_field_names or {"doc": "doc"})["doc"]
-    out: list[Any] = list(rows)
+    out, unknown = _unknown(memo, keys, rows)
     todo: list[tuple[int, Any, Any]] = []  # (position, memo key, text)
     first: dict[Any, int] = {}  # memo key -> the position making its row, in this batch
     again: list[tuple[int, int]] = []  # (position, the position whose row it shares)
-    for i, x in enumerate(rows):
+    for i in unknown:
+        x = rows[i]
         if type(x) is Failed:
+            out[i] = x
             continue
         key, hit = _recall(memo, keys, i, p, x)
         if hit is not _MISS:
