@@ -13,7 +13,7 @@ train, labeled dev) is scored on its valid split. Without dev gold, every dev-aw
 its entry says so in ``"note"``.
 
     python benchmarks/label_models.py --data ../shared/data [--datasets a,b] [--f1 a,b] [--json FILE]
-                                      [--dev-sizes 10,20,50,100,all --repeats 5] [--jobs 2]
+                                      [--dev-sizes 10,20,50,100,all --repeats 5] [--jobs 2] [--models a,b]
     python benchmarks/label_models.py --scale [--rows 1000000 --lfs 20]
 
 JSON (``--json``): ``{dataset: {model: entry}}`` with the recommended model under ``"default"``;
@@ -113,19 +113,24 @@ def fit_and_score(name: str, k: int, metric: str, fit_votes: Any, dev: Split | N
 
 
 def run_dataset(path: Path, f1_sets: set[str], *, dev_sizes: list[str] | None = None, repeats: int = 5,
-                curve_models: tuple[str, ...] = ("default",)) -> tuple[dict[str, dict], dict[str, dict]]:
-    """Fit and score every model on one dataset; with ``dev_sizes``, also its learning curve."""
+                curve_models: tuple[str, ...] = ("default",), models: list[str] | None = None,
+                ) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Fit and score every model (or those in ``models``) on one dataset; with ``dev_sizes``, also its
+    learning curve."""
     ds = load_wrench(path)
     metric = "f1" if ds.name in f1_sets and ds.label_space.cardinality == 2 else ds.metric
     k = ds.label_space.cardinality
     roles = ds.roles()
     fit_votes, scored = ds.splits[roles.fit].votes, ds.splits[roles.evaluation]
     dev = ds.splits[roles.dev] if roles.dev is not None else None
+    if dev is not None and not dev.y.min(initial=0) >= 0:
+        dev = dev.take(np.flatnonzero(dev.y != -1))  # dev gold: only the rows that have a label
     results: dict[str, dict] = {}
-    warm_imports()
+    names = models or model_names()
+    warm_imports(snorkel="SnorkelLabelModel" in names)
     fallback = type(default_label_model(k, dev_gold=False)).__name__
     how = "fitted transductively" if roles.transductive else f"fitted on the {roles.fit} votes"
-    for name in model_names():
+    for name in names:
         if name == "SnorkelLabelModel" and fit_votes.shape[1] < 3:
             continue
         entry = fit_and_score(name, k, metric, fit_votes, dev, scored)
@@ -141,12 +146,17 @@ def run_dataset(path: Path, f1_sets: set[str], *, dev_sizes: list[str] | None = 
     return results, curve
 
 
-def warm_imports() -> None:
-    """Import Snorkel (and torch) before any clock starts: its fit time is then the fit, not the import."""
-    try:
-        import snorkel.labeling.model  # noqa: F401
-    except ImportError:
-        pass  # SnorkelLabelModel's entries will say so
+def warm_imports(snorkel: bool = True) -> None:
+    """Import scikit-learn (and Snorkel with torch) before any clock starts: a fit time is then the fit, not
+    the first import of a library."""
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+
+    if snorkel:
+        try:
+            import snorkel.labeling.model  # noqa: F401
+        except ImportError:
+            pass  # SnorkelLabelModel's entries will say so
 
 
 def learning_curve(results: dict[str, dict], k: int, metric: str, fit_votes: Any, dev: Split, scored: Split,
@@ -267,10 +277,10 @@ def print_scale(result: dict) -> None:
 
 
 def run_all(paths: list[Path], f1_sets: set[str], dev_sizes: list[str] | None, repeats: int,
-            curve_models: tuple[str, ...], jobs: int) -> tuple[dict, dict]:
+            curve_models: tuple[str, ...], jobs: int, models: list[str] | None = None) -> tuple[dict, dict]:
     """Every dataset (``jobs`` processes in parallel), in ``paths`` order; progress on stderr."""
     results, curves = {}, {}
-    kwargs = {"dev_sizes": dev_sizes, "repeats": repeats, "curve_models": curve_models}
+    kwargs = {"dev_sizes": dev_sizes, "repeats": repeats, "curve_models": curve_models, "models": models}
     with ProcessPoolExecutor(jobs) if jobs > 1 else _Serial() as pool:
         futures = [(path, pool.submit(_timed_run, path, f1_sets, kwargs)) for path in paths]
         for path, future in futures:
@@ -325,6 +335,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeats", type=int, default=5, help="seeded dev draws per size (default 5)")
     parser.add_argument("--curve-models", default="default",
                         help="dev-aware models refitted for the learning curve (default: default)")
+    parser.add_argument("--models", help="comma-separated models to run (default: every model in MODELS, and "
+                                         "default; MajorityVote and default are always run)")
     parser.add_argument("--jobs", type=int, default=1, help="datasets run in parallel processes (default 1)")
     parser.add_argument("--scale", action="store_true", help="time fit+predict on a synthetic matrix")
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -339,6 +351,12 @@ def main(argv: list[str] | None = None) -> dict:
     if unknown:
         parser.error(f"--curve-models: {unknown} are not dev-aware models; choose from default, "
                      f"{', '.join(n for n, c in MODELS.items() if c.uses_dev_gold)}")
+    models = None
+    if args.models:
+        unknown = sorted(set(args.models.split(",")) - set(model_names()) - {""})
+        if unknown:
+            parser.error(f"--models: unknown {unknown}; choose from {', '.join(model_names())}")
+        models = [m for m in model_names() if m in {"MajorityVote", "default", *args.models.split(",")}]
     result: dict[str, Any] = {}
     if args.data is not None:
         f1_sets = set(filter(None, (args.f1 or "").split(",")))
@@ -349,8 +367,8 @@ def main(argv: list[str] | None = None) -> dict:
         if missing:
             parser.error(f"--datasets: {sorted(missing)} not found under {args.data}")
         start = time.perf_counter()
-        results, curves = run_all(paths, f1_sets, dev_sizes, args.repeats, curve_models, max(args.jobs, 1))
-        names = model_names()
+        results, curves = run_all(paths, f1_sets, dev_sizes, args.repeats, curve_models, max(args.jobs, 1), models)
+        names = models or model_names()
         print(f"scored split (test unless marked *), WRENCH metric; 'default' is {DEFAULT_MODEL} "
               f"(dev-aware models use the valid split's gold)")
         print(table(results, names, "test"))

@@ -132,20 +132,30 @@ def test_label_models_learning_curve_draws_are_deterministic(tmp_path):
 
     data = _label_model_folders(tmp_path)
     bench = _load("label_models")
+    valid_file = data / "bird" / "valid.json"
+    rows = json.loads(valid_file.read_text())
+    rows[next(iter(rows))]["label"] = -1  # one dev row without gold: left out of every dev fit and draw
+    valid_file.write_text(json.dumps(rows))
     ds = load_wrench(data / "bird")
     valid, test, votes = ds.splits["valid"], ds.splits["test"], ds.splits["train"].votes
-    results, _ = bench.run_dataset(data / "bird", set())
+    results, curve = bench.run_dataset(data / "bird", set(), dev_sizes=["all"], models=["MajorityVote", "default"])
+    assert not [model for model, entry in results.items() if "error" in entry]
+    assert curve["all"]["default"]["n_dev"] == 10 and curve["all"]["default"]["test"] == results["default"]["test"]
     args = (results, 2, "acc", votes, valid, test, ["4", "all"], 4)
     first, again = bench.learning_curve(*args, seed=7), bench.learning_curve(*args, seed=7)
     assert first == again and first["4"]["default"]["repeats"] == 4
     assert valid.sample(4, seed=7).votes.row_ids.tolist() != valid.sample(4, seed=8).votes.row_ids.tolist()
-    single = bench.main(["--data", str(data / "bird_test_only")])  # --data may name one dataset folder
+    single = bench.main(["--data", str(data / "bird_test_only"), "--models", "DawidSkene"])  # one dataset folder
     assert list(single)[:1] == ["bird_test_only"] and single["bird_test_only"]["default"]["model"] == "MajorityVote"
+    assert list(single["bird_test_only"]) == ["MajorityVote", "DawidSkene", "default"]
+    with pytest.raises(SystemExit):
+        bench.main(["--data", str(data), "--models", "NoSuchModel"])
     with pytest.raises(SystemExit, match="--dev-sizes"):
         bench.parse_sizes("10,x,-2")
     assert bench.parse_sizes("10, 20,all") == ["10", "20", "all"] and bench.parse_sizes(None) is None
 
 
+@pytest.mark.slow
 @pytest.mark.snorkel
 def test_label_models_scale_reports_rows_right_and_time_ratio(capsys):
     bench = _load("label_models")
