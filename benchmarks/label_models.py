@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import time
 import zlib
@@ -366,7 +368,7 @@ def main(argv: list[str] | None = None) -> dict:
         missing = wanted - {p.name for p in paths}
         if missing:
             parser.error(f"--datasets: {sorted(missing)} not found under {args.data}")
-        start = time.perf_counter()
+        start, load_start = time.perf_counter(), os.getloadavg()[0]
         results, curves = run_all(paths, f1_sets, dev_sizes, args.repeats, curve_models, max(args.jobs, 1), models)
         names = models or model_names()
         print(f"scored split (test unless marked *), WRENCH metric; 'default' is {DEFAULT_MODEL} "
@@ -399,7 +401,11 @@ def main(argv: list[str] | None = None) -> dict:
         result = {**results, "averages": averages(results, names), "targets": checks}
         if curves:
             result["learning_curve"] = curves
-        print(f"total time {time.perf_counter() - start:.1f} s ({len(paths)} datasets, jobs={args.jobs})")
+        cpu = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                  for field in ("ru_utime", "ru_stime"))
+        print(f"total time {time.perf_counter() - start:.1f} s wall, {cpu:.1f} s CPU in this process and its workers "
+              f"({len(paths)} datasets, jobs={args.jobs}, {os.cpu_count()} cores; load average "
+              f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end)")
     if args.scale:
         scaled = scale(args.rows, args.lfs, timing_repeats=args.timing_repeats)
         print_scale(scaled)
