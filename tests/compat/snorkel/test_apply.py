@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from weaksup.compat.snorkel import ApplierMetadata, PandasLFApplier
-from weaksup.errors import DataError, DuplicateLFError
+from weaksup.compat.snorkel import ApplierMetadata, DaskLFApplier, PandasLFApplier, PandasParallelLFApplier
+from weaksup.errors import DataError, DuplicateLFError, ParameterError
 
 pytestmark = pytest.mark.snorkel
 
@@ -72,3 +72,26 @@ def test_bad_input_is_named():
         PandasLFApplier([one, two])
     with pytest.raises(DataError, match="takes a pandas DataFrame; got list"):
         PandasLFApplier([one]).apply([{"text": "a"}])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheduler", ["processes", "threads"])
+def test_the_parallel_applier_gives_the_same_votes_in_row_order(comments, snorkel_lfs, snorkel_L, scheduler):
+    shuffled = comments[0].sample(frac=1.0, random_state=0)  # an unsorted index: Snorkel's would reorder the rows
+    L = PandasParallelLFApplier(snorkel_lfs).apply(shuffled, n_parallel=2, scheduler=scheduler)
+    order = comments[0].index.get_indexer(shuffled.index)
+    assert L.dtype == np.int64 and np.array_equal(L, snorkel_L[order])
+    with pytest.raises(ParameterError, match="n_parallel should be >= 2"):
+        PandasParallelLFApplier(snorkel_lfs).apply(shuffled, n_parallel=1)
+    with pytest.raises(ParameterError, match="scheduler='gpu'"):
+        PandasParallelLFApplier(snorkel_lfs).apply(shuffled, scheduler="gpu")
+
+
+def test_the_dask_applier_equals_snorkels(comments, youtube_registry):
+    import dask.dataframe as dd
+    from snorkel.labeling.apply.dask import DaskLFApplier as SnorkelDaskApplier
+
+    lfs = [lf.to_snorkel() for lf in youtube_registry.lfs[:4]]
+    df = dd.from_pandas(comments[0].iloc[:300], npartitions=3)
+    ours = DaskLFApplier(lfs).apply(df, scheduler="synchronous")
+    assert np.array_equal(ours, SnorkelDaskApplier(lfs).apply(df, scheduler="synchronous"))

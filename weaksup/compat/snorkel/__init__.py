@@ -5,7 +5,8 @@ Change every ``from snorkel.<module> import X`` (``snorkel.labeling``, ``snorkel
 ``from weaksup.compat.snorkel import X``:
 
 - :class:`PandasLFApplier` (``apply(df, progress_bar, fault_tolerant, return_meta)`` -> int64 ``L``) runs
-  :func:`weaksup.apply_lfs`; :class:`ApplierMetadata`.
+  :func:`weaksup.apply_lfs`; :class:`ApplierMetadata`; :class:`PandasParallelLFApplier` (processes or threads,
+  rows in order) and :class:`DaskLFApplier` (:func:`weaksup.apply.dask.apply_lfs_dask`).
 - :class:`LFAnalysis` (``lf_summary`` and the per-LF and dataset rates) reads :class:`weaksup.analysis.VoteStats`.
 - :class:`LabelModel` is backed by :class:`weaksup.models.SnorkelLabelModel` (Snorkel's algorithm, same predictions
   for the same seed); :class:`MajorityLabelVoter`, :class:`MajorityClassVoter`, :class:`RandomVoter`.
@@ -26,7 +27,7 @@ import importlib
 from typing import Any
 
 from weaksup.compat.snorkel.analysis import LFAnalysis
-from weaksup.compat.snorkel.apply import ApplierMetadata, PandasLFApplier
+from weaksup.compat.snorkel.apply import ApplierMetadata, DaskLFApplier, PandasLFApplier, PandasParallelLFApplier
 from weaksup.compat.snorkel.model import LabelModel, MajorityClassVoter, MajorityLabelVoter, RandomVoter
 from weaksup.compat.snorkel.utils import (
     Scorer,
@@ -71,7 +72,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "ApplierMetadata", "LFAnalysis", "LabelModel", "MajorityClassVoter", "MajorityLabelVoter", "PandasLFApplier",
-    "RandomVoter", "SNORKEL_CLASSES", "Scorer", "filter_unlabeled_dataframe", "get_label_buckets", "metric_score",
+    "ApplierMetadata", "DaskLFApplier", "LFAnalysis", "LabelModel", "MajorityClassVoter", "MajorityLabelVoter",
+    "PandasLFApplier", "PandasParallelLFApplier", "RandomVoter", "SNORKEL_CLASSES", "Scorer", "filter_unlabeled_dataframe", "get_label_buckets", "metric_score",
     "preds_to_probs", "probs_to_preds", "to_int_label_array", *SNORKEL_CLASSES,
 ]

@@ -1,4 +1,11 @@
-"""Snorkel's ``PandasLFApplier`` over :func:`weaksup.apply_lfs`: the same ``L``, computed by weaksup's engine."""
+"""Snorkel's LF appliers over weaksup's engine: the same ``L``.
+
+``PandasLFApplier`` and ``PandasParallelLFApplier`` run :func:`weaksup.apply_lfs` (the parallel one with
+``n_jobs=n_parallel`` processes for ``scheduler="processes"``, threads for ``"threads"``); ``DaskLFApplier`` runs
+:func:`weaksup.apply.dask.apply_lfs_dask` under the given Dask scheduler or ``Client``. One deliberate difference:
+``PandasParallelLFApplier`` returns the rows in the DataFrame's order, where Snorkel's sorts them by the index
+(Snorkel issue #1589).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,20 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply import apply_lfs
-from weaksup.errors import DataError, DuplicateLFError
+from weaksup.errors import DataError, DuplicateLFError, ParameterError
 
-__all__ = ["ApplierMetadata", "PandasLFApplier"]
+__all__ = ["ApplierMetadata", "DaskLFApplier", "PandasLFApplier", "PandasParallelLFApplier"]
+
+#: ``PandasParallelLFApplier(scheduler=...)``: Dask's local scheduler names and how weaksup runs each.
+SCHEDULERS = {"processes": "processes", "multiprocessing": "processes", "threads": "threads",
+              "threading": "threads", "synchronous": "one", "sync": "one", "single-threaded": "one"}
+
+
+def _rows(df: Any, who: str) -> pd.DataFrame:
+    """``df``, checked, with a 0..n-1 index if its own repeats (weaksup keys rows by the index; Snorkel ignores it)."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{who}.apply takes a pandas DataFrame; got {type(df).__name__}")
+    return df if df.index.is_unique else df.set_axis(pd.RangeIndex(len(df)), axis=0)
 
 
 class ApplierMetadata(NamedTuple):
@@ -46,6 +64,9 @@ class PandasLFApplier:
 
     def __init__(self, lfs: Sequence[Any]) -> None:
         self._lfs = list(lfs)
+        self._check_names()
+
+    def _check_names(self) -> None:
         names = [lf.name for lf in self._lfs]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
@@ -65,12 +86,53 @@ class PandasLFApplier:
         return_meta : bool, default False
             Also return an :class:`ApplierMetadata` with the fault counts.
         """
-        if not isinstance(df, pd.DataFrame):
-            raise DataError(f"PandasLFApplier.apply takes a pandas DataFrame; got {type(df).__name__}")
-        if not df.index.is_unique:  # weaksup keys rows by their index; Snorkel does not look at it
-            df = df.set_axis(pd.RangeIndex(len(df)), axis=0)
-        votes = apply_lfs(self._lfs, df, fault_tolerant=fault_tolerant, progress=progress_bar)
+        votes = apply_lfs(self._lfs, _rows(df, type(self).__name__), fault_tolerant=fault_tolerant,
+                          progress=progress_bar)
         L = votes.values.astype(np.int64)
         if return_meta:
             return L, ApplierMetadata({name: count for name, count in votes.faults.items() if count})
         return L
+
+
+class PandasParallelLFApplier(PandasLFApplier):
+    """Apply LFs with ``n_parallel`` workers (Snorkel's ``PandasParallelLFApplier``; rows keep their order).
+
+    Examples
+    --------
+    >>> from weaksup.lf import keyword_lf
+    >>> df = pd.DataFrame({"text": ["subscribe now", "nice song", "sub please"]}, index=[2, 0, 1])
+    >>> PandasParallelLFApplier([keyword_lf("sub", "subscribe", 1)]).apply(df, scheduler="threads").ravel()
+    array([ 1, -1, -1])
+    """
+
+    def apply(self, df: pd.DataFrame, n_parallel: int = 2, scheduler: Any = "processes",  # type: ignore[override]
+              fault_tolerant: bool = False) -> np.ndarray:
+        """The vote matrix ``L``; ``scheduler`` is one of Dask's local schedulers (:data:`SCHEDULERS`)."""
+        if n_parallel < 2:
+            raise ParameterError("n_parallel should be >= 2. For single process Pandas, use PandasLFApplier.")
+        how = SCHEDULERS.get(scheduler) if isinstance(scheduler, str) else None
+        if how is None:
+            raise ParameterError(f"PandasParallelLFApplier: scheduler={scheduler!r}; weaksup runs one of "
+                                 f"{sorted(SCHEDULERS)} (for a Dask Client, use DaskLFApplier on a Dask DataFrame)")
+        votes = apply_lfs(self._lfs, _rows(df, type(self).__name__), fault_tolerant=fault_tolerant, progress=False,
+                          n_jobs=n_parallel if how == "processes" else None,
+                          n_threads=n_parallel if how == "threads" else None)
+        return votes.values.astype(np.int64)
+
+
+class DaskLFApplier(PandasLFApplier):
+    """Apply LFs to a Dask DataFrame's partitions (Snorkel's ``DaskLFApplier``); its index must be unique."""
+
+    def apply(self, df: Any, scheduler: Any = "processes",  # type: ignore[override]
+              fault_tolerant: bool = False) -> np.ndarray:
+        """The vote matrix ``L`` of the partitions in order; ``scheduler`` is a Dask scheduler name or a Client."""
+        import dask
+
+        from weaksup.apply.dask import apply_lfs_dask
+
+        if isinstance(scheduler, str):
+            with dask.config.set(scheduler=scheduler):
+                votes = apply_lfs_dask(self._lfs, df, fault_tolerant=fault_tolerant)
+        else:
+            votes = apply_lfs_dask(self._lfs, df, fault_tolerant=fault_tolerant, client=scheduler)
+        return votes.values.astype(np.int64)
