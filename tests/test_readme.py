@@ -22,7 +22,7 @@ def _section(title: str) -> str:
 GUIDE = _section("Coming from Snorkel")
 
 #: What the guide's table says weaksup.compat.snorkel has: names, and the methods of its classes.
-DROP_IN = ["PandasLFApplier", "ApplierMetadata", "LFAnalysis", "LabelModel", "MajorityLabelVoter", "MajorityClassVoter",
+DROP_IN = ["PandasLFApplier", "PandasParallelLFApplier", "DaskLFApplier", "ApplierMetadata", "LFAnalysis", "LabelModel", "MajorityLabelVoter", "MajorityClassVoter",
            "RandomVoter", "probs_to_preds", "preds_to_probs", "filter_unlabeled_dataframe", "get_label_buckets",
            "metric_score", "Scorer"]
 SNORKEL_CLASSES = ["LabelingFunction", "labeling_function", "preprocessor", "Preprocessor", "LambdaPreprocessor",
@@ -30,7 +30,7 @@ SNORKEL_CLASSES = ["LabelingFunction", "labeling_function", "preprocessor", "Pre
 METHODS = {"LFAnalysis": ["lf_summary", "label_coverage", "label_overlap", "label_conflict", "lf_polarities",
                           "lf_coverages", "lf_overlaps", "lf_conflicts", "lf_empirical_accuracies"],
            "LabelModel": ["fit", "predict", "predict_proba", "score", "save", "load"],
-           "PandasLFApplier": ["apply"]}
+           "PandasLFApplier": ["apply"], "PandasParallelLFApplier": ["apply"], "DaskLFApplier": ["apply"]}
 
 
 def _resolve(dotted: str) -> object:
