@@ -71,6 +71,7 @@ def test_snorkel_settings_weaksup_cannot_honour_are_errors_never_ignored(snorkel
         LabelModel(cardinality=2, device="cuda:0")
 
 
+@pytest.mark.slow
 def test_y_dev_and_class_balance_checks(snorkel_L, caplog):
     model = LabelModel(cardinality=2, verbose=False)
     with pytest.raises(LabelModelError, match=r"Y_dev has 1 class\(es\) \[1\]. Does not match LabelModel cardinality 2"):
