@@ -10,7 +10,7 @@ from tests.pipeline.helpers import run_config
 from tests.pipeline_project import write_config
 from weaksup.cli import main
 from weaksup.data import prepare
-from weaksup.errors import DataError
+from weaksup.errors import ConfigError, DataError
 
 
 def _split(project, youtube, suffix: str, sizes=(700, 700, 556)) -> None:
@@ -84,6 +84,17 @@ def test_an_output_the_pattern_would_read_is_refused(project, youtube, capsys, o
     else:
         assert info.value.code == 0, err
     assert not (project / output).exists()
+
+
+@pytest.mark.parametrize("absolute", [False, True])
+def test_an_output_the_pattern_reaches_through_a_symbolic_link_is_refused(project, youtube, absolute):
+    _split(project, youtube, "csv")
+    (project / "data").rename(project / "real")
+    (project / "data").symlink_to(project / "real", target_is_directory=True)
+    pattern = str(project / "data" / "**" / "*.csv") if absolute else "data/**/*.csv"
+    config = write_config(project, input={"path": pattern}, output={"path": "real/out/labels.csv"})
+    with pytest.raises(ConfigError, match=r"output\.path .*real/out/labels\.csv matches input\.path '.*data/\*\*/\*\.csv'"):
+        run_config(config)
 
 
 def test_an_empty_pattern_is_an_error_naming_it(project):

@@ -62,18 +62,29 @@ def input_read_paths(config: RunConfig) -> list[Path]:
     ------
     ConfigError
         When ``output.path``, the report or a file of the run folder matches the pattern.
+
+    Examples
+    --------
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "data/*.csv"},
+    ...                               "lfs": {"modules": ["m"]}, "output": {"path": "data/labels.csv"}})
+    >>> input_read_paths(config)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ConfigError: <dict>: output.path .../data/labels.csv matches input.path 'data/*.csv': a later run ...
     """
-    from weaksup.data import input_files, is_pattern, matches_pattern
+    from weaksup.data import input_files, is_pattern, matches_pattern, pattern_base
 
     path = config.resolve(config.input.path, "input.path")
     if not is_pattern(path):
         return [path]
+    base = pattern_base(path)
+    real = base.resolve() / path.relative_to(base)  # (the pattern with its folder's symbolic links followed)
     written = [("output.path", config.output_path), ("the report", config.report_path),
                *((f"the run folder's {name}", config.output_dir / name)
                  for name in ("run.json", "label_model.json", "votes/part-00000.parquet", "votes/index.json",
                               "clean/part-00000.parquet", "report.html"))]
     for key, target in written:
-        if matches_pattern(target.resolve(), path):
+        if matches_pattern(target, path) or matches_pattern(target.resolve(), real):
             raise ConfigError(f"{config.source}: {key} {target} matches input.path {config.input.path!r}: a later "
                               "run would read the run's own output as input; give output.path a folder the pattern "
                               "does not match (e.g. runs/<task>/labels.parquet), or narrow the pattern")
@@ -81,7 +92,15 @@ def input_read_paths(config: RunConfig) -> list[Path]:
 
 
 def several_files(config: RunConfig) -> bool:
-    """Whether ``input.path`` is a folder or a glob pattern (its rows come from several files)."""
+    """Whether ``input.path`` is a folder or a glob pattern (its rows come from several files).
+
+    Examples
+    --------
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "data/*.csv"},
+    ...                               "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.csv"}})
+    >>> several_files(config)
+    True
+    """
     from weaksup.data import is_pattern
 
     if config.input.example:
