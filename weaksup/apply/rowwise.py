@@ -1,7 +1,7 @@
 """Row-wise LF application: one call of :func:`~weaksup.apply_lfs`, its checks, faults and time budgets.
 
 Row-wise LFs run on the batch's light rows, through their preprocessor chains computed once per batch and shared
-(:func:`~weaksup.lf.preprocess.chain_rows`). A Snorkel LF votes on :class:`~weaksup.lf.rows.SeriesRow` rows; one
+(:func:`~weaksup.lf.chains.chain_rows`). A Snorkel LF votes on :class:`~weaksup.lf.rows.SeriesRow` rows; one
 that needs ``pandas.Series`` behaviour (or whose preprocessor does) runs on real Series rows instead, said in a
 log line.
 """
@@ -23,7 +23,7 @@ from weaksup.errors import LFApplyError, MissingColumnError
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction
-from weaksup.lf.preprocess import chain_rows
+from weaksup.lf.chains import chain_rows
 from weaksup.lf.rows import Failed, NeedsSeries, Row
 
 __all__ = ["Application", "UserInterrupt", "exit_error", "paused_gc", "show_id"]
@@ -32,7 +32,13 @@ logger = logging.getLogger(__name__)
 
 
 def show_id(row_id: Any) -> Any:
-    """A row id as users wrote it (``7``, not ``np.int64(7)``)."""
+    """A row id as users wrote it (``7``, not ``np.int64(7)``).
+
+    Examples
+    --------
+    >>> show_id(np.int64(7)), show_id("a")
+    (7, 'a')
+    """
     return row_id.item() if isinstance(row_id, np.generic) else row_id
 
 
@@ -51,6 +57,14 @@ def paused_gc(pause: bool = True) -> Iterator[None]:
     Row-wise application makes millions of small objects (rows, preprocessed rows, spaCy tokens) that live as
     long as their batch; each full collection walks all of them, a quarter of the time on a million rows. They hold
     no reference cycles: reference counting frees them with their batch.
+
+    Examples
+    --------
+    >>> import gc
+    >>> with paused_gc():
+    ...     paused = not gc.isenabled()
+    >>> paused, gc.isenabled()
+    (True, True)
     """
     was = gc.isenabled()
     if pause and was:

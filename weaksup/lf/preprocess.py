@@ -10,25 +10,19 @@ result for rows of equal content, as Snorkel's memoisation does. A vectorised pr
 
 from __future__ import annotations
 
-import logging
 import pickle
 from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 import pandas as pd
 
 from weaksup.errors import LFDefinitionError
 from weaksup.lf.identity import normalised_source
-from weaksup.lf.rows import Failed, NeedsSeries, Row, SeriesRow
+from weaksup.lf.rows import Row, SeriesRow
 
-if TYPE_CHECKING:
-    from weaksup.lf.batch import Batch
-
-__all__ = ["Preprocessor", "apply_preprocessors", "chain_rows", "check_preprocessors", "preprocessor",
-           "preprocessor_functions", "preprocessor_parts"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["NONE_RETURNED", "Preprocessor", "apply_preprocessors", "check_preprocessors", "copy_row", "preprocessor",
+           "preprocessor_functions", "preprocessor_parts", "row_fields"]
 
 NONE_RETURNED = "Preprocessor should not return None"
 
@@ -72,7 +66,7 @@ class Preprocessor:
         """The row ``x`` preprocessed (a copy; ``x`` is left as it is)."""
         y = copy_row(x)
         if self.vectorized:
-            for key, values in self.new_columns(pd.DataFrame([dict(_fields(y))])).items():
+            for key, values in self.new_columns(pd.DataFrame([dict(row_fields(y))])).items():
                 setattr(y, key, values[0])
             return y
         out = self.func(y)
@@ -119,7 +113,14 @@ def _snorkel_mapper_type() -> type | None:
 
 
 def check_preprocessors(pre: Any, where: str) -> tuple[Any, ...]:
-    """``pre`` as a tuple of :class:`Preprocessor` or Snorkel preprocessor objects, else an LFDefinitionError."""
+    """``pre`` as a tuple of :class:`Preprocessor` or Snorkel preprocessor objects, else an LFDefinitionError.
+
+    Examples
+    --------
+    >>> step = Preprocessor(lambda x: x, name="same")
+    >>> check_preprocessors([step], "LF 'a'") == (step,), check_preprocessors(None, "LF 'a'")
+    (True, ())
+    """
     if pre is None:
         return ()
     items = (pre,) if isinstance(pre, Preprocessor) or not isinstance(pre, Sequence) else tuple(pre)
@@ -132,7 +133,15 @@ def check_preprocessors(pre: Any, where: str) -> tuple[Any, ...]:
 
 
 def preprocessor_functions(p: Any) -> list[Callable[..., Any]]:
-    """The user functions behind a preprocessor (and its nested ``pre``), whose code the LF version hashes."""
+    """The user functions behind a preprocessor (and its nested ``pre``), whose code the LF version hashes.
+
+    Examples
+    --------
+    >>> def tag(x):
+    ...     return x
+    >>> [f.__name__ for f in preprocessor_functions(Preprocessor(tag))]
+    ['tag']
+    """
     if isinstance(p, Preprocessor):
         return [p.func]
     found = [f for f in (getattr(p, "_f", None),) if callable(f)]
@@ -156,7 +165,15 @@ def _pipeline_parts(nlp: Any) -> list[Any]:
 
 
 def preprocessor_parts(p: Any) -> list[Any]:
-    """What a preprocessor contributes to the version of an LF using it: sources, flags, fields, pipeline."""
+    """What a preprocessor contributes to the version of an LF using it: sources, flags, fields, pipeline.
+
+    Examples
+    --------
+    >>> def tag(x):
+    ...     return x
+    >>> preprocessor_parts(Preprocessor(tag, memoize=True))[0::2]
+    ['tag', True]
+    """
     if isinstance(p, Preprocessor):
         return [p.name, normalised_source(p.func), p.memoize, p.vectorized]
     parts: list[Any] = [type(p).__name__, p.name, bool(getattr(p, "memoize", False)),
@@ -168,12 +185,28 @@ def preprocessor_parts(p: Any) -> list[Any]:
     return parts
 
 
-def _fields(x: Any) -> Mapping[str, Any]:
+def row_fields(x: Any) -> Mapping[str, Any]:
+    """The fields of a row as a mapping (a :class:`Row` itself, or a namespace's ``vars``).
+
+    Examples
+    --------
+    >>> dict(row_fields(SimpleNamespace(text="hi")))
+    {'text': 'hi'}
+    """
     return x if isinstance(x, Mapping) else vars(x)
 
 
 def copy_row(x: Any) -> Any:
-    """The copy of a row a preprocessor works on (Snorkel copies rows by a pickle round trip)."""
+    """The copy of a row a preprocessor works on (Snorkel copies rows by a pickle round trip).
+
+    Examples
+    --------
+    >>> row = Row(text="hi")
+    >>> copy = copy_row(row)
+    >>> copy.extra = 1
+    >>> sorted(copy), sorted(row)
+    (['extra', 'text'], ['text'])
+    """
     if isinstance(x, SeriesRow):
         return x.copy_columns()
     if isinstance(x, dict):
@@ -184,191 +217,19 @@ def copy_row(x: Any) -> Any:
 
 
 def apply_preprocessors(pre: Sequence[Any], x: Any) -> Any:
-    """Run an LF's preprocessors on one row (a row-at-a-time call; batches share :func:`chain_rows`)."""
+    """Run an LF's preprocessors on one row (a row-at-a-time call; batches share :func:`~weaksup.lf.chains.chain_rows`).
+
+    Examples
+    --------
+    >>> @preprocessor
+    ... def shout(x):
+    ...     x.loud = x.text.upper()
+    ...     return x
+    >>> apply_preprocessors([shout], Row(text="hi")).loud
+    'HI'
+    """
     for p in pre:
         x = p(x)
         if x is None:
             raise ValueError(NONE_RETURNED)
     return x
-
-
-# --- batches ------------------------------------------------------------------------------------------------------
-
-def chain_rows(batch: Batch, chain: tuple[Any, ...], style: str) -> Sequence[Any]:
-    """The batch's rows after the preprocessors ``chain`` (a :class:`Failed` where the chain raised), computed
-    once per batch and shared by every LF with that chain (and prefix). ``style`` is ``"native"`` (:class:`Row`)
-    or ``"series"`` (:class:`SeriesRow`, for Snorkel LFs). Raises :class:`NeedsSeries` when a Snorkel
-    preprocessor needs real Series rows."""
-    if not chain:
-        return batch.rows() if style == "native" else batch.series_rows()
-    return batch.cached(("chain", style, chain), lambda: _run_step(batch, chain[-1], chain_rows(batch, chain[:-1],
-                                                                                                  style), style))
-
-
-def _run_step(batch: Batch, p: Any, rows: Sequence[Any], style: str) -> list[Any]:
-    memo = batch.memo.setdefault((style, p), {}) if getattr(p, "memoize", False) else None
-    if isinstance(p, Preprocessor) and p.vectorized:
-        return _vectorised(batch, p, rows, style)
-    keys = batch.series_keys() if memo is not None and style == "series" and rows is batch.series_rows() else None
-    if _is_spacy(p):
-        out = _spacy_rows(p, rows, memo, keys)
-    else:
-        one = _mapped if not isinstance(p, Preprocessor) else _native
-        out, todo = _unknown(memo, keys, rows)
-        for i in todo:
-            x = rows[i]
-            if type(x) is Failed:
-                out[i] = x
-                continue
-            key, hit = _recall(memo, keys, i, p, x)
-            if hit is not _MISS:
-                out[i] = hit
-                continue
-            try:
-                y = one(p, x, batch.memo, style)
-                if y is None:
-                    raise ValueError(NONE_RETURNED)
-            except NeedsSeries:
-                raise
-            except Exception as exc:
-                out[i] = Failed(exc)
-                continue
-            if key is not None:
-                memo[key] = y  # type: ignore[index]
-            out[i] = y
-    wanted = batch.series_wanted() if style == "series" else []
-    if wanted:  # the preprocessor caught the NeedsSeries its row raised: it still needs Series rows
-        raise NeedsSeries(f"preprocessor {getattr(p, 'name', p)!r} uses pandas.Series behaviour {wanted}")
-    return out
-
-
-_MISS = object()
-
-
-def _unknown(memo: dict[Any, Any] | None, keys: Sequence[Any] | None, rows: Sequence[Any]) -> tuple[list[Any], Any]:
-    """The step's output so far (memo hits looked up at C speed when the keys are known) and the positions left."""
-    if memo is None or keys is None:
-        return list(rows), range(len(rows))
-    out = list(map(memo.get, keys))  # a memoised row is never None
-    return out, [i for i, y in enumerate(out) if y is None]
-
-
-def _recall(memo: dict[Any, Any] | None, keys: Sequence[Any] | None, i: int, p: Any, x: Any) -> tuple[Any, Any]:
-    """``(key, row)`` of row ``i`` in a preprocessor's memo: ``(None, _MISS)`` unmemoised, ``(key, _MISS)`` unseen."""
-    if memo is None:
-        return None, _MISS
-    key = keys[i] if keys is not None else _key(p, x)
-    return key, (memo.get(key, _MISS) if key is not None else _MISS)
-
-
-def _key(p: Any, x: Any) -> Any:
-    custom = getattr(p, "_memoize_key", None)
-    if custom is not None and getattr(custom, "__name__", "") != "get_hashable":
-        key = custom(x)
-    elif isinstance(x, SeriesRow):
-        key = x.content_key()
-    else:
-        key = tuple(_fields(x).items())
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
-
-
-def _native(p: Preprocessor, x: Any, memo: dict[Any, Any], style: str) -> Any:
-    return p.func(copy_row(x))
-
-
-def _mapped(p: Any, x: Any, memo: dict[Any, Any], style: str) -> Any:
-    """Snorkel's ``BaseMapper.__call__`` on a light row: copy, nested ``pre`` (memoised), map."""
-    y = copy_row(x)
-    for q in getattr(p, "_pre", ()):
-        inner = memo.setdefault((style, q), {}) if getattr(q, "memoize", False) else None
-        key = _key(q, y) if inner is not None else None
-        if key is not None and key in inner:  # type: ignore[operator]
-            y = inner[key]  # type: ignore[index]
-            continue
-        mapped = _mapped(q, y, memo, style) if not isinstance(q, Preprocessor) else q(y)
-        if key is not None:
-            inner[key] = mapped  # type: ignore[index]
-        y = mapped
-    return p._generate_mapped_data_point(y)
-
-
-def _is_spacy(p: Any) -> bool:
-    import sys
-
-    module = sys.modules.get("snorkel.preprocess.nlp")
-    spacy_type = getattr(module, "SpacyPreprocessor", None)
-    return (spacy_type is not None and isinstance(p, spacy_type) and type(p).run is spacy_type.run
-            and not getattr(p, "_pre", None) and getattr(p, "_nlp", None) is not None)
-
-
-def _spacy_rows(p: Any, rows: Sequence[Any], memo: dict[Any, Any] | None, keys: Sequence[Any] | None) -> list[Any]:
-    """Snorkel's ``SpacyPreprocessor`` over a batch: one ``nlp.pipe`` over the texts of the rows it has not seen
-    (memoised: a row of equal content gets the row made before, as in Snorkel; each distinct text is parsed once)."""
-    text_field = p.field_names["text"]
-    doc_field = (p.mapped_field_names or {"doc": "doc"})["doc"]
-    out, unknown = _unknown(memo, keys, rows)
-    todo: list[tuple[int, Any, Any]] = []  # (position, memo key, text)
-    first: dict[Any, int] = {}  # memo key -> the position making its row, in this batch
-    again: list[tuple[int, int]] = []  # (position, the position whose row it shares)
-    for i in unknown:
-        x = rows[i]
-        if type(x) is Failed:
-            out[i] = x
-            continue
-        key, hit = _recall(memo, keys, i, p, x)
-        if hit is not _MISS:
-            out[i] = hit
-            continue
-        if key is not None:
-            if key in first:
-                again.append((i, first[key]))
-                continue
-            first[key] = i
-        try:
-            todo.append((i, key, getattr(x, text_field)))
-        except Exception as exc:  # noqa: BLE001 - the row faults, as it would in Snorkel
-            out[i] = Failed(exc)
-    texts = list(dict.fromkeys(t for _, _, t in todo if type(t) is str))
-    docs = dict(zip(texts, p._nlp.pipe(texts)))
-    for i, key, text in todo:
-        try:
-            doc = docs[text] if type(text) is str else p._nlp(text)  # raises for what is not text, as in Snorkel
-        except Exception as exc:  # noqa: BLE001
-            out[i] = Failed(exc)
-            continue
-        y = copy_row(rows[i])
-        setattr(y, doc_field, doc)
-        if memo is not None and key is not None:
-            memo[key] = y
-        out[i] = y
-    for i, j in again:
-        out[i] = out[j]
-    return out
-
-
-def _vectorised(batch: Batch, p: Preprocessor, rows: Sequence[Any], style: str) -> list[Any]:
-    live = [i for i, x in enumerate(rows) if type(x) is not Failed]
-    at_base = rows is batch.rows() or rows is batch.series_rows()
-    frame = batch.frame.reset_index(drop=True) if at_base else pd.DataFrame([dict(_fields(rows[i])) for i in live])
-    out: list[Any] = list(rows)
-    try:
-        columns = p.new_columns(frame)
-    except Exception as exc:  # noqa: BLE001 - find the rows that fail, one at a time
-        logger.debug("vectorised preprocessor %r failed on the batch (%s); running it row by row", p.name, exc)
-        for i in live:
-            try:
-                out[i] = p(rows[i])
-            except Exception as row_exc:  # noqa: BLE001
-                out[i] = Failed(row_exc)
-        return out
-    for j, i in enumerate(live):
-        y = copy_row(rows[i])
-        for key, values in columns.items():
-            setattr(y, key, values[j])
-        out[i] = y
-    return out
-

@@ -143,7 +143,13 @@ def from_snorkel(lf: Any) -> LabelingFunction:
 
 
 def as_weaksup_lf(obj: Any) -> Any:
-    """``obj`` as a weaksup LF when it is a Snorkel LF; anything else unchanged (for the callers' own checks)."""
+    """``obj`` as a weaksup LF when it is a Snorkel LF; anything else unchanged (for the callers' own checks).
+
+    Examples
+    --------
+    >>> as_weaksup_lf("not an LF")
+    'not an LF'
+    """
     return from_snorkel(obj) if is_snorkel_lf(obj) else obj
 
 
