@@ -23,6 +23,44 @@ def outcome_matrix(L: np.ndarray, k: int) -> sparse.csr_array:
     return sparse.csr_array((np.ones(n * m), cols.ravel(), indptr), shape=(n, m * (k + 1)))
 
 
+def vote_matrix(L: np.ndarray, k: int) -> sparse.csr_array:
+    """:func:`outcome_matrix` without its abstain entries: a one only where LF ``j`` voted (column
+    ``j * (k + 1) + vote + 1``). Sparse LFs abstain on most rows, so it holds a fraction of the entries.
+
+    Examples
+    --------
+    >>> vote_matrix(np.array([[0, -1], [-1, 1]]), 2).toarray().tolist()
+    [[0.0, 1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 1.0]]
+    """
+    n, m = L.shape
+    voted = L >= 0
+    rows, cols = np.nonzero(voted)  # row-major: each row's columns in order, as CSR wants them
+    index: type[np.signedinteger[Any]] = np.int64 if len(rows) >= 2**31 else np.int32
+    indptr = np.zeros(n + 1, dtype=index)
+    np.cumsum(voted.sum(axis=1), out=indptr[1:])
+    columns: np.ndarray = L[rows, cols].astype(index) + 1
+    columns += cols.astype(index) * (k + 1)
+    return sparse.csr_array((np.ones(len(rows)), columns, indptr), shape=(n, m * (k + 1)))
+
+
+def vote_scores(votes: sparse.csr_array, log_conf: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+    """:func:`naive_bayes_scores` from :func:`vote_matrix`: every LF's abstain term, plus for each vote the
+    difference between voting and abstaining (the same numbers, from the votes only)."""
+    m, k, width = log_conf.shape
+    gain = log_conf - log_conf[:, :, :1]
+    scores: np.ndarray = votes @ gain.transpose(0, 2, 1).reshape(m * width, k) + (log_conf[:, :, 0].sum(axis=0)
+                                                                                   + log_prior)
+    return scores
+
+
+def vote_confusion_counts(votes: sparse.csr_array, q: np.ndarray, m: int) -> np.ndarray:
+    """:func:`confusion_counts` from :func:`vote_matrix`: a row of class ``y`` that no vote of LF ``j`` accounts
+    for is an abstain of LF ``j``."""
+    counts = confusion_counts(votes, q, m)
+    counts[:, :, 0] = np.maximum(q.sum(axis=0)[None, :] - counts[:, :, 1:].sum(axis=2), 0.0)
+    return counts
+
+
 def naive_bayes_scores(outcomes: sparse.csr_array, log_conf: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
     """``log P(y) + sum_j log P(outcome of LF j | y)`` for every row, ``(n, k)``, up to a row constant.
 
@@ -45,8 +83,26 @@ def softmax_rows(scores: np.ndarray) -> np.ndarray:
 
 
 def naive_bayes_proba(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
-    """Posterior over classes with LFs independent given the class (see :func:`naive_bayes_scores`)."""
-    return softmax_rows(naive_bayes_scores(outcome_matrix(L, log_conf.shape[1]), log_conf, log_prior))
+    """Posterior over classes with LFs independent given the class (see :func:`naive_bayes_scores`).
+
+    Computed from the votes directly, one table look-up per LF and class (no one-hot matrix: a
+    quarter of the time on a million rows).
+
+    Examples
+    --------
+    >>> log_conf = np.log(np.array([[[0.2, 0.7, 0.1], [0.2, 0.1, 0.7]]]))  # one LF, right 7 times in 8 when it votes
+    >>> naive_bayes_proba(np.array([[0], [1], [-1]]), log_conf, np.log([0.5, 0.5])).round(3).tolist()
+    [[0.875, 0.125], [0.125, 0.875], [0.5, 0.5]]
+    """
+    k = log_conf.shape[1]
+    columns = np.empty((k, len(L)))  # one row per class: contiguous sums
+    columns[:] = np.asarray(log_prior, dtype=np.float64)[:, None]
+    for j in range(L.shape[1]):
+        outcome = L[:, j].astype(np.intp)
+        outcome += 1
+        for c in range(k):
+            columns[c] += np.take(log_conf[j, c], outcome)
+    return softmax_rows(columns.T)
 
 
 def vote_counts(outcomes: sparse.csr_array, m: int, k: int) -> np.ndarray:
@@ -133,20 +189,20 @@ class DawidSkene(BaseLabelModel):
         counts = class_counts(arr, k)
         counts[counts.sum(axis=1) == 0] = 1.0
         q = counts / counts.sum(axis=1, keepdims=True)  # start from majority vote
-        outcomes = outcome_matrix(arr, k)
+        votes = vote_matrix(arr, k)  # abstains are implied: EM costs what the votes cost
         prior: np.ndarray | None = None
         conf: np.ndarray | None = None
         for iteration in range(1, self.n_iter + 1):
             self.n_iter_ = iteration
             new_prior = (weight @ q + 1.0) / (weight.sum() + k)
-            raw = confusion_counts(outcomes, q * weight[:, None], self.n_lfs_) + self.smoothing
+            raw = vote_confusion_counts(votes, q * weight[:, None], self.n_lfs_) + self.smoothing
             new_conf = raw / raw.sum(axis=2, keepdims=True)
             converged = (prior is not None and conf is not None
                          and max(np.abs(new_prior - prior).max(), np.abs(new_conf - conf).max(initial=0.0)) < self.tol)
             prior, conf = new_prior, new_conf
             if converged:
                 break
-            q = softmax_rows(naive_bayes_scores(outcomes, np.log(conf), np.log(prior)))
+            q = softmax_rows(vote_scores(votes, np.log(conf), np.log(prior)))
         assert prior is not None and conf is not None  # n_iter >= 1
         self.class_prior_, self.confusion_ = prior, conf
         return self

@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 #: Resamples of the dev rows behind each standard error of a score difference.
 N_BOOTSTRAP = 200
+#: At most this many rows of ``L`` (a seeded sample) are given to the cross-validation refits of the dev-aware
+#: candidates (which learn from the dev rows; ``L`` only smooths their tables).
+CV_ROWS = 20_000
 
 
 class DevSelector(DevAwareModel):
@@ -24,7 +27,8 @@ class DevSelector(DevAwareModel):
 
     Every candidate gets honest dev predictions: an unsupervised one is fitted on ``L`` and never
     sees a dev label; a dev-aware one is refitted ``n_repeats`` times ``n_folds``-fold (stratified,
-    each repeat with other folds) and predicts each dev row from the fits without it. Its score is
+    each repeat with other folds; with at most :data:`CV_ROWS` rows of ``L``) and predicts each dev
+    row from the fits without it. Its score is
     the mean over repeats of the metric on those predictions. The rule is "one standard error":
     ``candidates`` run from the simplest (majority vote by default) to the most complex, and the
     first whose score is within ``n_se`` standard errors plus ``margin`` points of the best score
@@ -120,12 +124,15 @@ class DevSelector(DevAwareModel):
         seeds = [self.seed + 7919 * r for r in range(self.n_repeats)]
         fitted: dict[str, BaseLabelModel] = {}
         oof: dict[str, list[np.ndarray]] = {}
+        sample = arr  # the cross-validation refits learn from dev; L only smooths them: a seeded sample will do
+        if len(arr) > CV_ROWS:
+            sample = arr[np.sort(np.random.default_rng(self.seed).choice(len(arr), CV_ROWS, replace=False))]
         for name in candidates:
             model = self._make(name)
             if isinstance(model, DevAwareModel):
                 fit_with_dev: Callable[..., BaseLabelModel] = model.fit
                 fitted[name] = fit_with_dev(arr, L_dev=dev, y_dev=y)
-                oof[name] = [model.honest_dev_proba(arr, dev, y, seed) if len(y) > 1 else model.predict_proba(dev)
+                oof[name] = [model.honest_dev_proba(sample, dev, y, seed) if len(y) > 1 else model.predict_proba(dev)
                              for seed in seeds]
             else:  # fitted on the distinct vote rows with their counts when it takes them (the same fit)
                 fitted[name] = fit_label_model(model, arr)
