@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -62,16 +62,8 @@ def _run_step(batch: Batch, p: Any, rows: Sequence[Any], style: str) -> list[Any
         out = _spacy_rows(p, rows, memo, keys)
     else:
         one = _mapped if not isinstance(p, Preprocessor) else _native
-        out, todo = _unknown(memo, keys, rows)
-        for i in todo:
-            x = rows[i]
-            if type(x) is Failed:
-                out[i] = x
-                continue
-            key, hit = _recall(memo, keys, i, p, x)
-            if hit is not _MISS:
-                out[i] = hit
-                continue
+        out, pending = _pending(memo, keys, rows, p)
+        for i, x, key in pending:
             try:
                 y = one(p, x, batch.memo, style)
                 if y is None:
@@ -99,6 +91,27 @@ def _unknown(memo: dict[Any, Any] | None, keys: Sequence[Any] | None, rows: Sequ
         return list(rows), range(len(rows))
     out = list(map(memo.get, keys))  # a memoised row is never None
     return out, [i for i, y in enumerate(out) if y is None]
+
+
+def _pending(memo: dict[Any, Any] | None, keys: Sequence[Any] | None, rows: Sequence[Any],
+             p: Any) -> tuple[list[Any], Iterator[tuple[int, Any, Any]]]:
+    """The step's output, with failed rows and memo hits filled in as the iterator walks, and ``(position, row,
+    memo key)`` of each row left to compute (a key is looked up when it is reached: earlier rows may have made it)."""
+    out, todo = _unknown(memo, keys, rows)
+
+    def walk() -> Iterator[tuple[int, Any, Any]]:
+        for i in todo:
+            x = rows[i]
+            if type(x) is Failed:
+                out[i] = x
+                continue
+            key, hit = _recall(memo, keys, i, p, x)
+            if hit is not _MISS:
+                out[i] = hit
+                continue
+            yield i, x, key
+
+    return out, walk()
 
 
 def _recall(memo: dict[Any, Any] | None, keys: Sequence[Any] | None, i: int, p: Any, x: Any) -> tuple[Any, Any]:
@@ -156,19 +169,11 @@ def _spacy_rows(p: Any, rows: Sequence[Any], memo: dict[Any, Any] | None, keys: 
     (memoised: a row of equal content gets the row made before, as in Snorkel; each distinct text is parsed once)."""
     text_field = p.field_names["text"]
     doc_field = (p.mapped_field_names or {"doc": "doc"})["doc"]
-    out, unknown = _unknown(memo, keys, rows)
+    out, pending = _pending(memo, keys, rows, p)
     todo: list[tuple[int, Any, Any]] = []  # (position, memo key, text)
     first: dict[Any, int] = {}  # memo key -> the position making its row, in this batch
     again: list[tuple[int, int]] = []  # (position, the position whose row it shares)
-    for i in unknown:
-        x = rows[i]
-        if type(x) is Failed:
-            out[i] = x
-            continue
-        key, hit = _recall(memo, keys, i, p, x)
-        if hit is not _MISS:
-            out[i] = hit
-            continue
+    for i, x, key in pending:
         if key is not None:
             if key in first:
                 again.append((i, first[key]))
