@@ -62,7 +62,7 @@ def test_an_id_repeated_across_files_names_both_files(project, youtube):
             run_config(config)
         message = str(info.value)
         assert "part-0.csv row 3" in message and "part-2.csv row 5" in message and repr(first) in message
-        assert "prefix each file's ids with its name" in message
+        assert "prefixing each file's ids with its name" in message and "make_row_ids" in message
 
 
 @pytest.mark.parametrize("output", ["data/labels.csv", "data/out/labels.csv"])

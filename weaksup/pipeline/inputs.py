@@ -229,9 +229,9 @@ def chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:
         rows = [int(chunk.index[r]) for r in repeated.arg_true()[:6]]
         same = (series == series[int(repeated.arg_true()[0])]).fill_null(False).arg_true()
         also = f", also at {where(config, int(chunk.index[int(same[1])]))}" if several_files(config) else ""
+        fix = _ACROSS if several_files(config) else ": deduplicate the input or choose another id column"
         raise DataError(f"{where(config, rows[0])}: id {series[int(repeated.arg_true()[0])]!r} is not unique "
-                        f"(rows {rows}{also}); {column!r} must identify each row once: deduplicate the input or "
-                        f"choose another id column{_ACROSS if several_files(config) else ''}")
+                        f"(rows {rows}{also}); {column!r} must identify each row once{fix}")
     return ids
 
 
@@ -279,8 +279,10 @@ def check_unique_ids(config: RunConfig, hashes: np.ndarray, part_rows: list[int]
 
 
 #: The fix for an id repeated across the files of a folder or pattern.
-_ACROSS = (" across all the files of input.path (ids are taken from input.id_column as they are, never generated): "
-           "make them unique across the files, e.g. prefix each file's ids with its name")
+_ACROSS = (" across all the files of input.path (ids are read from input.id_column as they are, never generated): "
+           "deduplicate the rows, choose another id column, or write unique ids into the files "
+           "(weaksup.data.make_row_ids gives the n-th repeat of an id k the id 'k#n'; prefixing each file's ids with "
+           "its name keeps files apart)")
 
 
 def duplicate_counts(text_hash: np.ndarray, loose_hash: np.ndarray) -> tuple[int, int]:
