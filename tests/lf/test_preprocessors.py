@@ -164,3 +164,13 @@ def test_bad_preprocessors_are_refused_and_rows_take_new_fields():
     del row.polarity
     assert "polarity" not in row
     assert np.array_equal(apply_lfs(FIVE[:1], pd.DataFrame({"text": []}, dtype=str)).values.shape, (0, 1))
+
+
+def _three_words(x):
+    return 1 if len(x.words) >= 3 else -1
+
+
+def test_export_refuses_to_drop_preprocessors():
+    wrapped = labeling_function(name="three_words", pre=[words])(_three_words)
+    with pytest.raises(LFDefinitionError, match=r"'three_words'.*has preprocessors.*@labeling_function\(pre=\[...\]\)"):
+        wrapped.to_source()

@@ -162,6 +162,8 @@ def function_lf_source(lf: FunctionLF, label_space: LabelSpace | None) -> LFSour
         return scope.source(func.__name__, source)
     if lf.resources:
         raise LFDefinitionError(f"{where} has resources=; write it with a decorator @labeling_function(resources=...)")
+    if lf.pre:
+        raise LFDefinitionError(f"{where} has preprocessors; write it with a decorator @labeling_function(pre=[...])")
     if lf.kind == "spacy":
         raise LFDefinitionError(f"{where}: write it with the decorator @spacy_lf(pipeline=...) so it can be exported")
     options = {"name": repr(lf.name), "fields": repr(list(lf.fields)) if lf.fields else "",
