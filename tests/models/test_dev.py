@@ -17,6 +17,12 @@ from weaksup.models import (
 )
 
 
+def calibrated(model: DevSelector, proba: np.ndarray) -> np.ndarray:
+    """``proba`` mixed with the uniform distribution (``mix_``), then at the selector's ``temperature_``."""
+    k = proba.shape[1]
+    return apply_temperature((1 - model.mix_) * proba + model.mix_ / k, model.temperature_)
+
+
 def synthetic(n: int, seed: int, accuracy=(0.9, 0.8, 0.75, 0.7, 0.65, 0.85), coverage=0.5, positive=0.5):
     """Binary votes from the conditionally independent model."""
     rng = np.random.default_rng(seed)
@@ -117,8 +123,7 @@ def test_f1_metric_tunes_the_binary_threshold_on_dev(cls, tmp_path):
     assert f1(model.predict(votes[:2000])) > f1(plain.predict(votes[:2000], tie_break="hash")) + 0.04
     # the threshold changes decisions, not probabilities (the selector answers with the model it chose)
     if cls is DevSelector:  # the selector answers with the model it chose, at its fitted temperature
-        assert np.allclose(model.predict_proba(votes),
-                           apply_temperature(model.best_estimator_.predict_proba(votes), model.temperature_))
+        assert np.allclose(model.predict_proba(votes), calibrated(model, model.best_estimator_.predict_proba(votes)))
     else:
         assert np.array_equal(model.predict_proba(votes), plain.predict_proba(votes))
     back = BaseLabelModel.load(model.save(tmp_path / "m.json"))
@@ -152,7 +157,7 @@ def test_selector_keeps_majority_vote_unless_another_model_clearly_wins():
     assert chosen.selected_ != "MajorityVote"
     assert chosen.dev_scores_[chosen.selected_] > chosen.dev_scores_["MajorityVote"] + 1
     raw = chosen.best_estimator_.predict_proba(votes)
-    assert np.allclose(chosen.predict_proba(votes), apply_temperature(raw, chosen.temperature_))
+    assert np.allclose(chosen.predict_proba(votes), calibrated(chosen, raw))
     assert np.array_equal(chosen.predict(votes), break_ties(raw, "abstain"))  # calibration keeps each row's class
     cautious = DevSelector(cardinality=2, margin=100.0).fit(votes, L_dev=votes[:500], y_dev=y[:500])
     assert cautious.selected_ == "MajorityVote" and isinstance(cautious.best_estimator_, MajorityVote)
@@ -195,7 +200,7 @@ def test_selector_keeps_majority_vote_on_a_tiny_dev_split():
     votes, y = synthetic(500, seed=10)
     for n_dev in (0, 1, 3):
         model = DevSelector(cardinality=2).fit(votes, L_dev=votes[:n_dev], y_dev=y[:n_dev])
-        assert model.selected_ == "MajorityVote" and model.temperature_ == 1.0
+        assert model.selected_ == "MajorityVote" and model.temperature_ == 1.0 and model.mix_ == 0.0
         assert model.predict_proba(votes).shape == (500, 2)
 
 
@@ -209,7 +214,8 @@ def test_selector_calibrates_an_overconfident_winner():
                                                                        y_dev=y[3000:3500])
     calibrated = DevSelector(cardinality=2, n_se=0.0).fit(flipped[:3000], L_dev=flipped[3000:3500],
                                                            y_dev=y[3000:3500])
-    assert plain.temperature_ == 1.0 and calibrated.temperature_ != 1.0 and calibrated.selected_ == plain.selected_
+    assert plain.temperature_ == 1.0 and plain.mix_ == 0.0 and calibrated.selected_ == plain.selected_
+    assert (calibrated.temperature_, calibrated.mix_) != (1.0, 0.0)
     held, y_held = flipped[3500:], y[3500:]
     ece_plain = expected_calibration_error(y_held, plain.predict_proba(held))
     ece_calibrated = expected_calibration_error(y_held, calibrated.predict_proba(held))

@@ -56,9 +56,25 @@ def as_votes(L: Any, cardinality: int | None = None, *, where: str = "L") -> np.
     return arr
 
 
+#: Vote cells compared at once by :func:`class_counts` (its ``L == c`` masks stay ~4 MB at any number of LFs).
+COUNT_CELLS = 1 << 22
+
+
 def class_counts(L: np.ndarray, k: int) -> np.ndarray:
-    """``(n, k)`` number of votes for each class in each row."""
-    return np.stack([(L == c).sum(axis=1) for c in range(k)], axis=1).astype(np.float64)
+    """``(n, k)`` number of votes for each class in each row, counted over blocks of rows.
+
+    Examples
+    --------
+    >>> class_counts(np.array([[0, 1, 1], [-1, -1, 0]], dtype=np.int8), 2).tolist()
+    [[1.0, 2.0], [1.0, 0.0]]
+    """
+    counts = np.zeros((len(L), k), dtype=np.float64)
+    step = max(COUNT_CELLS // max(L.shape[1] if L.ndim == 2 else 1, 1), 1)
+    for start in range(0, len(L), step):
+        block = L[start:start + step]
+        for c in range(k):
+            counts[start:start + step, c] = np.count_nonzero(block == c, axis=1)
+    return counts
 
 
 def row_max(a: np.ndarray) -> np.ndarray:

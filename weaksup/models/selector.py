@@ -11,7 +11,7 @@ import numpy as np
 from weaksup.errors import LabelModelError
 from weaksup.models.base import BaseLabelModel, break_ties
 from weaksup.models.dev import DevAwareModel, check_dev, f1_threshold
-from weaksup.models.fitting import fit_label_model
+from weaksup.models.fitting import dev_folds, fit_label_model
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,9 @@ N_BOOTSTRAP = 200
 #: At most this many rows of ``L`` (a seeded sample) are given to the cross-validation refits of the dev-aware
 #: candidates (which learn from the dev rows; ``L`` only smooths their tables).
 CV_ROWS = 20_000
+#: The weights of the uniform distribution tried when calibrating (a model that gives the gold class of some
+#: dev rows probability ~0 is mixed with it before its temperature is fitted).
+MIXES = (0.0, 0.01, 0.03, 0.1, 0.3)
 
 
 class DevSelector(DevAwareModel):
@@ -36,11 +39,13 @@ class DevSelector(DevAwareModel):
     So a richer model replaces a simpler one only when the dev rows show more than noise, which on
     a small dev split keeps majority vote.
 
-    The winner, fitted on ``L`` and all dev rows, answers ``predict_proba``, its probabilities
-    sharpened or flattened by the temperature that fits its out-of-fold dev predictions best
-    (``calibrate=True``; :func:`weaksup.calibration.fit_temperature`) if that temperature also
-    lowers their expected calibration error; it never changes a row's most probable class. With ``metric="f1"`` the threshold on ``P(class 1)`` is tuned on the same
-    out-of-fold predictions.
+    The winner, fitted on ``L`` and all dev rows, answers ``predict_proba``, calibrated on its
+    out-of-fold dev predictions (``calibrate=True``): mixed with the uniform distribution (a weight
+    from :data:`MIXES`) and at the temperature of :func:`weaksup.calibration.fit_temperature`,
+    whichever pair fits the dev gold best (likelihood). The calibration is kept only if, fitted on
+    one half of the dev rows and applied to the other (both ways), it lowers their expected
+    calibration error. It never changes a row's most probable class. With ``metric="f1"`` the
+    threshold on ``P(class 1)`` is tuned on the same (calibrated) out-of-fold predictions.
 
     Parameters
     ----------
@@ -56,7 +61,7 @@ class DevSelector(DevAwareModel):
     n_repeats : int, default 3
         Repeats of the cross-validation of the dev-aware candidates.
     calibrate : bool, default True
-        Fit a temperature to the winner's out-of-fold dev probabilities.
+        Calibrate the winner's probabilities on its out-of-fold dev predictions (see above).
     metric : {"acc", "f1"}, default "acc"
     n_folds : int, default 5
     seed : int, default 0
@@ -73,7 +78,7 @@ class DevSelector(DevAwareModel):
     name = "DevSelector"
     uses_dev_gold = True
     supports_sample_weight = False
-    _fitted = ("selected_", "dev_scores_", "dev_se_", "best_estimator_", "temperature_", "threshold_")
+    _fitted = ("selected_", "dev_scores_", "dev_se_", "best_estimator_", "mix_", "temperature_", "threshold_")
     parameter_constraints = {**DevAwareModel.parameter_constraints, "n_se": {"low": 0}, "margin": {},
                              "n_repeats": {"low": 1, "integer": True}, "calibrate": (True, False)}
     selected_: str
@@ -81,6 +86,7 @@ class DevSelector(DevAwareModel):
     dev_se_: dict[str, float]
     best_estimator_: BaseLabelModel
     temperature_: float
+    mix_: float
 
     def __init__(self, cardinality: int | None = None, *,
                  candidates: Sequence[str] = ("MajorityVote", "DawidSkene", "DevWeightedVote", "DevNaiveBayes"),
@@ -148,27 +154,53 @@ class DevSelector(DevAwareModel):
         self.best_estimator_ = fitted[self.selected_]
         stacked = np.concatenate(oof[self.selected_]) if len(y) else np.zeros((0, self.cardinality_))
         y_stacked = np.tile(y, len(seeds))
-        self.temperature_ = 1.0
+        self.mix_, self.temperature_ = 0.0, 1.0
         if self.calibrate and len(y) >= 2:
-            from weaksup.calibration import apply_temperature, fit_temperature
             from weaksup.metrics import expected_calibration_error
 
-            temperature = fit_temperature(stacked, y_stacked)
-            scaled = apply_temperature(stacked, temperature)
-            # a temperature fits the likelihood; kept only if it also brings confidence closer to accuracy
-            if expected_calibration_error(y_stacked, scaled) < expected_calibration_error(y_stacked, stacked):
-                self.temperature_, stacked = temperature, scaled
+            # fitted to the likelihood; kept only if, cross-fitted (each half of the dev rows calibrated by the
+            # other half), it also brings confidence closer to accuracy
+            halves = np.tile(dev_folds(y, 2, self.seed), len(seeds))
+            crossed = stacked.copy()
+            for half in (0, 1):
+                mix, temperature = _fit_calibration(stacked[halves != half], y_stacked[halves != half])
+                crossed[halves == half] = _calibrated(stacked[halves == half], mix, temperature)
+            if expected_calibration_error(y_stacked, crossed) < expected_calibration_error(y_stacked, stacked):
+                self.mix_, self.temperature_ = _fit_calibration(stacked, y_stacked)
+                stacked = _calibrated(stacked, self.mix_, self.temperature_)
         self.threshold_ = f1_threshold(stacked[:, 1], y_stacked) if self.metric == "f1" else None
         return self
 
     def predict_proba(self, L: Any) -> np.ndarray:
-        """The probabilities of the selected model (``best_estimator_``) at the fitted ``temperature_``."""
+        """The probabilities of the selected model (``best_estimator_``), calibrated (``mix_``, ``temperature_``)."""
         proba = self.best_estimator_.predict_proba(self._check_L(L))
-        if self.temperature_ == 1.0:
+        if self.mix_ == 0.0 and self.temperature_ == 1.0:
             return proba
-        from weaksup.calibration import apply_temperature
+        return _calibrated(proba, self.mix_, self.temperature_)
 
-        return apply_temperature(proba, self.temperature_)
+
+def _calibrated(proba: np.ndarray, mix: float, temperature: float) -> np.ndarray:
+    """``proba`` mixed with the uniform distribution (weight ``mix``), then at ``temperature``."""
+    from weaksup.calibration import apply_temperature
+
+    mixed = proba if mix == 0.0 else (1 - mix) * proba + mix / proba.shape[1]
+    return mixed if temperature == 1.0 else apply_temperature(mixed, temperature)
+
+
+def _fit_calibration(proba: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The mix with the uniform distribution (from :data:`MIXES`) and the temperature, each mix's fitted by
+    :func:`weaksup.calibration.fit_temperature`, with the lowest negative log-likelihood of ``y``."""
+    from weaksup.calibration import fit_temperature
+
+    best: tuple[float, float, float] | None = None
+    for mix in MIXES:
+        temperature = fit_temperature(_calibrated(proba, mix, 1.0), y)
+        picked = np.clip(_calibrated(proba, mix, temperature)[np.arange(len(y)), y], 1e-12, 1.0)
+        nll = float(-np.log(picked).mean())
+        if best is None or nll < best[0] - 1e-12:
+            best = (nll, mix, temperature)
+    assert best is not None
+    return best[1], best[2]
 
 
 def _predict(proba: np.ndarray, y: np.ndarray, metric: str) -> np.ndarray:
