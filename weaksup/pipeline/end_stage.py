@@ -165,7 +165,7 @@ def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: Bas
         proba = np.asarray(labeler.predict_proba(next(texts), L, np.arange(start, stop, dtype=np.int64)))
         source = np.asarray(labeler.label_source(L), dtype=object)
         if config.label_model.no_votes == "predict":
-            guessed = (L == ABSTAIN).all(axis=1)
+            guessed = ~has_vote(L)
             if guessed.any():
                 proba[guessed] = model.predict_proba(L[guessed])
                 source[guessed] = "label_model"

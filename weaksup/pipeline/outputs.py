@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.review.routing import REASONS, Routed, RoutingPolicy, route
-from weaksup.votes import distinct_rows
+from weaksup.votes import distinct_rows, has_vote
 from weaksup.spreadsheet import escape_formulas
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def chunk_labels(model: BaseLabelModel, L: np.ndarray, reviewed: Mapping[int, in
     proba = model.predict_proba(patterns)
     predictions = model.predict(patterns, tie_break=tie_break)
     if no_votes == "abstain":
-        silent = (patterns == ABSTAIN).all(axis=1)
+        silent = ~has_vote(patterns)
         proba = np.where(silent[:, None], 1.0 / len(label_space), proba)
         predictions = np.where(silent, ABSTAIN, predictions)
     routed = route(patterns, proba, policy, predictions=predictions, label_space=label_space,

@@ -24,7 +24,7 @@ from weaksup.pipeline.plan import RunPlan
 from weaksup.pipeline.vote_store import VoteStore
 from weaksup.pipeline.voting import AppliedVotes
 from weaksup.review.routing import REVIEW_STATUSES
-from weaksup.votes import VoteMatrix
+from weaksup.votes import VoteMatrix, has_vote
 
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
@@ -178,7 +178,7 @@ class NoVoteAbstention:
 
 def _silent(L: Any) -> np.ndarray:
     votes = np.asarray(getattr(L, "values", L))
-    return np.asarray((votes == ABSTAIN).all(axis=1)) if votes.ndim == 2 and votes.shape[1] else np.ones(len(votes), bool)
+    return ~has_vote(votes) if votes.ndim == 2 and votes.shape[1] else np.ones(len(votes), bool)
 
 
 def abstaining(model: BaseLabelModel) -> BaseLabelModel:

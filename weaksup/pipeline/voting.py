@@ -190,7 +190,7 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
         if gold_ids is not None:
             hits = np.flatnonzero(pc.is_in(ids, value_set=gold_ids).to_numpy(zero_copy_only=False))
             gold_positions.update(zip(ids.take(pa.array(hits)).to_pylist(), (position + hits).tolist()))
-        values.append(np.ascontiguousarray(result.block))  # in row order, while the workers vote the next chunks
+        values.append(result.block)  # as voted (column order when wide): stack_blocks copies it once, in row order
         text_hashes.append(result.text_hash)
         loose_hashes.append(result.loose_hash)
         position += n
