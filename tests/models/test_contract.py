@@ -16,7 +16,6 @@ from weaksup.models import (
     MODELS,
     BaseLabelModel,
     DawidSkene,
-    DevLogisticRegression,
     DevNaiveBayes,
     DevSelector,
     DevWeightedVote,
@@ -36,7 +35,6 @@ DEV = slice(0, 200)
 #: A maker of one instance of every model (non-default parameters where it has them), and of the default model.
 MAKERS = {
     "DawidSkene": lambda: DawidSkene(3, n_iter=50, smoothing=0.1, seed=2),
-    "DevLogisticRegression": lambda: DevLogisticRegression(3, C=0.5, max_iter=500, seed=2),
     "DevNaiveBayes": lambda: DevNaiveBayes(3, smoothing=2.0, unlabeled="ignore", seed=2),
     "DevSelector": lambda: DevSelector(3, candidates=("MajorityVote", "DevWeightedVote"), n_se=1.0, margin=0.5,
                                        n_repeats=2, calibrate=False, seed=2),

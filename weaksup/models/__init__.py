@@ -17,7 +17,6 @@ from weaksup.models.base import BaseLabelModel, break_ties
 from weaksup.models.dawid_skene import DawidSkene
 from weaksup.models.dev import DevAwareModel, DevNaiveBayes, DevWeightedVote, f1_threshold
 from weaksup.models.fitting import OutOfFold, dev_folds, fit_label_model, out_of_fold_predict, out_of_fold_proba
-from weaksup.models.logistic import DevLogisticRegression
 from weaksup.models.majority import MajorityVote
 from weaksup.models.selector import DevSelector
 from weaksup.models.snorkel import SnorkelLabelModel
@@ -25,8 +24,7 @@ from weaksup.models.snorkel import SnorkelLabelModel
 #: Every model class by name (for loading saved models and for configs).
 MODELS: dict[str, type[BaseLabelModel]] = {
     cls.__name__: cls
-    for cls in (MajorityVote, DawidSkene, SnorkelLabelModel, DevWeightedVote, DevNaiveBayes, DevLogisticRegression,
-                DevSelector)
+    for cls in (MajorityVote, DawidSkene, SnorkelLabelModel, DevWeightedVote, DevNaiveBayes, DevSelector)
 }
 #: The model weaksup recommends when a dev gold split exists (MajorityVote without one).
 DEFAULT_MODEL = "DevSelector"
@@ -94,8 +92,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DEFAULT_MODEL", "MODELS", "BaseLabelModel", "DawidSkene", "DevAwareModel", "DevLogisticRegression",
-    "DevNaiveBayes", "DevSelector",
+    "DEFAULT_MODEL", "MODELS", "BaseLabelModel", "DawidSkene", "DevAwareModel", "DevNaiveBayes", "DevSelector",
     "DevWeightedVote", "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties", "default_label_model",
     "dev_folds", "f1_threshold", "fit_label_model", "out_of_fold_predict", "out_of_fold_proba", "resolve_label_model",
 ]
