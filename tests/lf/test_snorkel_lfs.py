@@ -165,10 +165,20 @@ def test_an_lf_needing_series_behaviour_runs_on_series_rows(caplog):
     def by_dict(x):
         return 1 if len(x.to_dict()) == 2 else 0
 
+    @snorkel_labeling_function()
+    def faults_then_index(x):
+        if x.n == 1:
+            raise ValueError("first row")
+        return 1 if x.name > 5 else 0  # faults on a light row first, then needs the Series: counted once
+
     frame = pd.DataFrame({"text": ["a", "b", "c"], "n": [1, 2, 3]}, index=[4, 7, 9])
+    lfs = [by_index, by_dict, spam.short_comment, faults_then_index]
     with caplog.at_level(logging.INFO, logger="weaksup.apply.rowwise"):
-        ours = apply_lfs([by_index, by_dict, spam.short_comment], frame)
-    np.testing.assert_array_equal(ours.values, snorkel_votes([by_index, by_dict, spam.short_comment], frame))
+        ours = apply_lfs(lfs, frame, fault_tolerant=True)
+    expected, meta = snorkel_votes(lfs, frame, fault_tolerant=True, return_meta=True)
+    np.testing.assert_array_equal(ours.values, expected)
+    assert ours.faults == {"by_index": 0, "by_dict": 0, "short_comment": 0, "faults_then_index": 1} \
+        == {lf.name: meta.faults.get(lf.name, 0) for lf in lfs}
     assert "'by_index' runs on pandas.Series rows" in caplog.text and "'short_comment'" not in caplog.text
     # a column named like a Series attribute: x.name is the Series' name in Snorkel
     named = pd.DataFrame({"name": ["ann", "bob"], "text": ["hi there", "spam spam spam spam spam"]})

@@ -145,13 +145,19 @@ class Application:
             rows = batch.pandas_rows() if style == "pandas" else chain_rows(batch, chain, style)
         except NeedsSeries as why:
             return self.on_series(lf, batch, row_ids, why)
+        with self._lock:
+            faults = self.faults[lf.name]  # the light rows' faults are forgotten if the LF moves to Series rows
         try:
             votes = self.vote_rows(lf, call, rows, row_ids, native=style == "native", chained=bool(chain))
         except NeedsSeries as why:
             batch.series_wanted()
+            with self._lock:
+                self.faults[lf.name] = faults
             return self.on_series(lf, batch, row_ids, why)
         wanted = batch.series_wanted() if style == "series" else []
         if wanted:  # the LF caught the NeedsSeries of its row: its votes may differ from Snorkel's
+            with self._lock:
+                self.faults[lf.name] = faults
             return self.on_series(lf, batch, row_ids, f"it used {wanted}")
         return self.check(lf, votes, row_ids)
 
@@ -266,6 +272,8 @@ class Application:
         try:
             votes = lf.vote_batch(batch)
         except Exception as exc:  # find the row that breaks it, or count faults row by row
+            if getattr(exc, "stops_run", False):  # e.g. a prompted LF's budget stop: the run stops, no abstains
+                raise
             logger.debug("vectorised form of %r failed (%s); retrying row by row", lf.name, exc)
             votes = self.rowwise(lf, batch, row_ids)
             if not self.fault_tolerant:
