@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from weaksup.models import DawidSkene
-from weaksup.models.dawid_skene import confusion_counts, outcome_matrix
+from weaksup.models.dawid_skene import (
+    confusion_counts, naive_bayes_proba, naive_bayes_scores, outcome_matrix, softmax_rows, vote_confusion_counts,
+    vote_matrix, vote_scores,
+)
 
 
 def test_confusion_counts_match_a_plain_loop():
@@ -70,3 +73,20 @@ def test_parameters_are_checked_in_fit_not_in_init():
     model = DawidSkene(cardinality=2, n_iter=0)  # __init__ only stores it
     with pytest.raises(LabelModelError, match=r"DawidSkene: n_iter must be a whole number >= 1; got 0"):
         model.fit([[0, 1], [1, 1]])
+
+
+def test_votes_only_give_the_numbers_of_every_outcome():
+    # EM and prediction skip the abstain entries (most of a sparse matrix): the same scores and counts
+    rng = np.random.default_rng(3)
+    L = rng.integers(-1, 4, (500, 7))
+    L[rng.random(L.shape) < 0.7] = -1
+    L[0] = -1  # a row without any vote
+    log_conf = np.log(rng.dirichlet(np.ones(5), (7, 4)))
+    log_prior = np.log([0.1, 0.2, 0.3, 0.4])
+    q = rng.dirichlet(np.ones(4), 500)
+    outcomes, votes = outcome_matrix(L, 4), vote_matrix(L, 4)
+    assert votes.nnz == (L >= 0).sum() < outcomes.nnz
+    scores = naive_bayes_scores(outcomes, log_conf, log_prior)
+    assert np.allclose(vote_scores(votes, log_conf, log_prior), scores)
+    assert np.allclose(naive_bayes_proba(L, log_conf, log_prior), softmax_rows(scores))
+    assert np.allclose(vote_confusion_counts(votes, q, 7), confusion_counts(outcomes, q, 7))
