@@ -20,6 +20,7 @@ from weaksup.lf import (
     lookup_lf,
     model_score_lf,
     preprocessor,
+    prompt_lf,
     regex_lf,
     threshold_lf,
 )
@@ -42,6 +43,7 @@ __version__ = "0.1.0"
 # Reports (matplotlib), MLflow logging, the workbench, the end model (scikit-learn), the run and the review loop
 # load on first use, so `import weaksup` stays light.
 _LAZY = {
+    "ChatClient": "weaksup.prompt",
     "FinalLabeler": "weaksup.final_labels",
     "QualityReport": "weaksup.report",
     "RunConfig": "weaksup.config",
@@ -70,6 +72,7 @@ if _TYPE_CHECKING:
     from weaksup.end_model import train_end_model
     from weaksup.final_labels import FinalLabeler
     from weaksup.pipeline import load_run, run
+    from weaksup.prompt import ChatClient
     from weaksup.report import QualityReport, build_report
     from weaksup.review import export_queue, import_answers, read_export, review_issues, review_queue
     from weaksup.tracking import log_report
@@ -99,6 +102,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "ABSTAIN",
     "BaseLabelModel",
+    "ChatClient",
     "DawidSkene",
     "DevNaiveBayes",
     "DevSelector",
@@ -139,6 +143,7 @@ __all__ = [
     "lookup_lf",
     "model_score_lf",
     "preprocessor",
+    "prompt_lf",
     "read_export",
     "regex_lf",
     "review_issues",

@@ -129,7 +129,7 @@ def test_the_token_budget_stops_before_sending(server, rows, tmp_path):
 
 
 def test_plan_counts_uncached_prompts_and_tokens_without_sending(server, rows, tmp_path):
-    data = pd.concat([rows.head(4), rows.head(2)]).assign(row_id=[str(i) for i in range(6)])
+    data = pd.concat([rows.head(4), rows.head(2)], ignore_index=True).assign(row_id=[str(i) for i in range(6)])
     data.loc[5, "text"] = None
     lf = make_lf(server, tmp_path / "c.sqlite3")
     plan = lf.plan(data)

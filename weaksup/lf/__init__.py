@@ -7,14 +7,15 @@ from weaksup.lf.lookup import LookupLF, lookup_lf
 from weaksup.lf.model import ModelScoreLF, model_score_lf
 from weaksup.lf.nlp import SpacyLF, SpacyPipeline, spacy_lf
 from weaksup.lf.preprocess import Preprocessor, preprocessor
+from weaksup.lf.prompt import PromptLF, prompt_lf
 from weaksup.lf.snorkel import SnorkelLF, from_snorkel
 from weaksup.lf.source import LFSource
 from weaksup.lf.text import KeywordLF, RegexLF, keyword_lf, regex_lf
 from weaksup.lf.threshold import ThresholdLF, threshold_lf
 
 __all__ = [
-    "FunctionLF", "KeywordLF", "LFOptions", "LFSource", "LabelingFunction", "LookupLF", "ModelScoreLF", "Preprocessor",
-    "RegexLF", "Row", "SnorkelLF", "SpacyLF", "SpacyPipeline", "ThresholdLF", "export_module", "from_snorkel",
-    "keyword_lf", "labeling_function", "lookup_lf", "model_score_lf", "preprocessor", "regex_lf", "spacy_lf",
-    "threshold_lf", "write_module",
+    "FunctionLF", "KeywordLF", "LFOptions", "LFSource", "LabelingFunction", "LookupLF", "ModelScoreLF",
+    "Preprocessor", "PromptLF", "RegexLF", "Row", "SnorkelLF", "SpacyLF", "SpacyPipeline", "ThresholdLF",
+    "export_module", "from_snorkel", "keyword_lf", "labeling_function", "lookup_lf", "model_score_lf",
+    "preprocessor", "prompt_lf", "regex_lf", "spacy_lf", "threshold_lf", "write_module",
 ]

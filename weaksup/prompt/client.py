@@ -1,0 +1,305 @@
+"""A client of the OpenAI-compatible chat-completions protocol (OpenAI, vLLM, Ollama, llama.cpp, LM Studio).
+
+:class:`ChatClient` holds the server (base URL, model, API key from the environment), the prompt cache, the
+concurrency bound, the retry policy and the run's budget. It asks many prompts at once (:meth:`ChatClient.ask_many`)
+on a bounded thread pool, saving each answer in the cache as it arrives.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tqdm.auto import tqdm
+
+from weaksup.errors import LFApplyError, ParameterError, WeakSupError
+from weaksup.prompt.cache import PromptCache
+
+if TYPE_CHECKING:  # httpx loads with the first request, so `import weaksup` stays light
+    import httpx
+
+__all__ = ["ChatClient", "Reply", "estimate_tokens", "replay_from_env", "stops_run"]
+
+logger = logging.getLogger(__name__)
+
+#: Statuses retried with back-off: rate limits, timeouts and server errors.
+RETRIED = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+
+def stops_run(exc: WeakSupError) -> WeakSupError:
+    """Mark an error as one that stops the whole run even when LFs are fault-tolerant (a budget stop, a replay
+    miss, a server that keeps failing): abstaining on such rows would save wrong votes under the LF's version."""
+    exc.stops_run = True  # type: ignore[attr-defined]
+    return exc
+
+
+def replay_from_env() -> bool:
+    """True when ``WEAKSUP_PROMPT_REPLAY`` is set to a true value (``1``, ``true``, ``yes``, ``on``).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("WEAKSUP_PROMPT_REPLAY", None) and None
+    >>> replay_from_env()
+    False
+    """
+    return os.environ.get("WEAKSUP_PROMPT_REPLAY", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def estimate_tokens(messages: Sequence[Mapping[str, str]], max_tokens: int) -> int:
+    """A rough token count of a request: 4 characters a token plus 4 a message, plus the answer's ``max_tokens``.
+
+    Examples
+    --------
+    >>> estimate_tokens([{"role": "user", "content": "x" * 40}], 5)
+    19
+    """
+    return sum(len(m.get("content", "")) // 4 + 4 for m in messages) + max_tokens
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A chat model's answer: its text and the first answer tokens' ``top_logprobs`` (``None`` without)."""
+
+    text: str
+    logprobs: list[dict[str, Any]] | None
+
+
+def _reply(data: Any, url: str) -> Reply:
+    try:
+        choice = data["choices"][0]
+        text = choice["message"]["content"]
+        if not isinstance(text, str):
+            raise TypeError("content is not a string")
+    except (KeyError, IndexError, TypeError) as exc:
+        raise stops_run(LFApplyError(f"{url} answered without choices[0].message.content ({exc}): it does not "
+                                     "speak the chat-completions protocol; check base_url")) from exc
+    content = (choice.get("logprobs") or {}).get("content") or []
+    tokens = [{"token": str(t.get("token", "")), "logprob": float(t.get("logprob", 0.0)),
+               "top_logprobs": [{"token": str(a.get("token", "")), "logprob": float(a.get("logprob", 0.0))}
+                                for a in (t.get("top_logprobs") or [])]}
+              for t in content[:8] if isinstance(t, dict)]
+    return Reply(text, tokens or None)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the server asks to wait: ``retry-after-ms`` (OpenAI), else ``Retry-After`` (seconds or a date)."""
+    ms = response.headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(float(ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value) if value else None
+        return max(when.timestamp() - time.time(), 0.0) if when is not None else None
+
+
+class ChatClient:
+    """An OpenAI-compatible chat-completions server, with a prompt cache, bounded concurrency, retries and a budget.
+
+    Parameters
+    ----------
+    base_url : str
+        The API root, e.g. ``https://api.openai.com/v1`` or ``http://127.0.0.1:8000/v1``; requests go to
+        ``{base_url}/chat/completions``.
+    model : str
+        The model name the server knows.
+    api_key_env : str, default "OPENAI_API_KEY"
+        The environment variable holding the API key (never a config file). When it is unset no key is sent,
+        as local servers need none.
+    cache : str, path-like or PromptCache, optional
+        Where answers are kept (:func:`~weaksup.prompt.cache.default_cache_path` by default).
+    concurrency : int, default 8
+        Requests in flight at once, over every LF using this client.
+    max_retries : int, default 6
+        Retries of a request answered 408/409/429/5xx or failing to connect, after waiting the server's
+        ``retry-after-ms``/``Retry-After``, else ``backoff * 2**attempt`` seconds (with jitter, at most
+        ``max_backoff``).
+    max_calls, max_tokens : int, optional
+        The run's budget: prompts sent (a retry of one prompt is not counted again) and estimated tokens
+        (:func:`estimate_tokens`). A batch that would pass it sends what fits, waits for the answers (they are
+        cached) and stops with an :class:`~weaksup.errors.LFApplyError`; a rerun asks only the rest.
+    replay : bool, optional
+        Answer only from the cache (a miss is an error naming the LF and the row); by default when the
+        environment variable ``WEAKSUP_PROMPT_REPLAY`` is true.
+    timeout : float, default 60
+        Seconds per request.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> client = ChatClient("http://127.0.0.1:9/v1", "tiny", cache=tempfile.mkdtemp() + "/c.sqlite3", max_calls=10)
+    >>> client.url, client.spent
+    ('http://127.0.0.1:9/v1/chat/completions', {'calls': 0, 'tokens': 0, 'requests': 0, 'retries': 0})
+    """
+
+    def __init__(self, base_url: str, model: str, *, api_key_env: str = "OPENAI_API_KEY",
+                 cache: str | os.PathLike[str] | PromptCache | None = None, concurrency: int = 8,
+                 max_retries: int = 6, backoff: float = 0.5, max_backoff: float = 30.0,
+                 max_calls: int | None = None, max_tokens: int | None = None, replay: bool | None = None,
+                 timeout: float = 60.0) -> None:
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ParameterError(f"ChatClient: base_url must be an http(s) URL such as 'http://127.0.0.1:8000/v1'; "
+                                 f"got {base_url!r}")
+        if not isinstance(model, str) or not model.strip():
+            raise ParameterError(f"ChatClient: model must be the model name the server serves; got {model!r}")
+        for label, value in (("concurrency", concurrency), ("max_calls", max_calls), ("max_tokens", max_tokens)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise ParameterError(f"ChatClient: {label} must be a whole number >= 1 (or None); got {value!r}")
+        if not isinstance(max_retries, int) or max_retries < 0 or backoff < 0 or max_backoff < 0:
+            raise ParameterError(f"ChatClient: max_retries, backoff and max_backoff must be >= 0; got "
+                                 f"{max_retries!r}, {backoff!r}, {max_backoff!r}")
+        self.base_url = base_url.rstrip("/")
+        self.url = f"{self.base_url}/chat/completions"
+        self.model = model
+        self.api_key_env = api_key_env
+        self.cache = cache if isinstance(cache, PromptCache) else PromptCache(cache)
+        self.concurrency = concurrency
+        self.max_retries, self.backoff, self.max_backoff = max_retries, float(backoff), float(max_backoff)
+        self.max_calls, self.max_tokens = max_calls, max_tokens
+        self._replay = replay
+        self.timeout = float(timeout)
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._spent = {"calls": 0, "tokens": 0, "requests": 0, "retries": 0}
+        self._http: httpx.Client | None = None
+
+    def __repr__(self) -> str:
+        return f"ChatClient({self.base_url!r}, {self.model!r}, cache={str(self.cache.path)!r})"
+
+    @property
+    def replay(self) -> bool:
+        """True when answers come only from the cache (``replay=True``, or ``WEAKSUP_PROMPT_REPLAY=1``)."""
+        return self._replay if self._replay is not None else replay_from_env()
+
+    @property
+    def spent(self) -> dict[str, int]:
+        """What this client has used: prompts sent (``calls``), estimated ``tokens``, HTTP ``requests``
+        (retries included) and ``retries``."""
+        with self._lock:
+            return dict(self._spent)
+
+    def reset_budget(self) -> None:
+        """Start a new run's budget (the counts of :attr:`spent` go back to 0)."""
+        with self._lock:
+            self._spent = dict.fromkeys(self._spent, 0)
+
+    def _client(self) -> httpx.Client:
+        import httpx
+
+        with self._lock:
+            if self._http is None:
+                key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+                headers = {"Authorization": f"Bearer {key}"} if key else {}
+                limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+                self._http = httpx.Client(headers=headers, timeout=self.timeout, limits=limits)
+            return self._http
+
+    def close(self) -> None:
+        """Close the HTTP connections (the cache stays open)."""
+        with self._lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
+
+    def _reserve(self, tokens: int) -> str:
+        """Count one prompt against the budget; ``""`` when it fits, else what it would pass."""
+        with self._lock:
+            calls, used = self._spent["calls"] + 1, self._spent["tokens"] + tokens
+            if self.max_calls is not None and calls > self.max_calls:
+                return f"max_calls={self.max_calls} prompts"
+            if self.max_tokens is not None and used > self.max_tokens:
+                return f"max_tokens={self.max_tokens} estimated tokens (this prompt ~{tokens})"
+            self._spent["calls"], self._spent["tokens"] = calls, used
+            return ""
+
+    def complete(self, body: Mapping[str, Any], who: str = "prompt LF") -> Reply:
+        """POST one chat-completions request (``body`` without ``model``), retrying rate limits and server errors."""
+        import httpx
+
+        payload = {"model": self.model, **body}
+        http = self._client()
+        problem = ""
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                with self._lock:
+                    self._spent["retries"] += 1
+            wait_s: float | None = None
+            with self._slots:
+                with self._lock:
+                    self._spent["requests"] += 1
+                try:
+                    response = http.post(self.url, json=payload)
+                except httpx.TransportError as exc:
+                    problem = f"{type(exc).__name__}: {exc}"
+                else:
+                    if response.status_code == 200:
+                        try:
+                            return _reply(response.json(), self.url)
+                        except ValueError as exc:
+                            raise stops_run(LFApplyError(f"{who}: {self.url} answered with invalid JSON ({exc})")) \
+                                from exc
+                    problem = f"HTTP {response.status_code}: {response.text[:200]!r}"
+                    if response.status_code not in RETRIED:
+                        hint = (f"; set the environment variable {self.api_key_env} to the API key"
+                                if response.status_code in (401, 403) else "")
+                        raise stops_run(LFApplyError(f"{who}: {self.url} refused the request ({problem}){hint}"))
+                    wait_s = _retry_after(response)
+            if attempt == self.max_retries:
+                break
+            if wait_s is None:
+                wait_s = self.backoff * (2 ** attempt) * random.uniform(0.5, 1.0)
+            time.sleep(min(wait_s, self.max_backoff))
+        raise stops_run(LFApplyError(
+            f"{who}: {self.url} kept failing after {self.max_retries} retries (last: {problem}); answers so far are "
+            "cached, so rerun once the server is back (or raise max_retries/backoff)"))
+
+    def ask_many(self, requests: Sequence[tuple[str, Mapping[str, Any], int]],
+                 on_answer: Callable[[str, Reply], None], who: str = "prompt LF") -> None:
+        """Send ``(key, body, estimated_tokens)`` requests on ``concurrency`` threads; ``on_answer(key, reply)``
+        runs as each answer arrives. Stops at the budget: what was sent is answered, then an error is raised."""
+        if not requests:
+            return
+        futures: list[Future[None]] = []
+        over = ""
+        show = len(requests) >= 200
+
+        def one(key: str, body: Mapping[str, Any]) -> None:
+            on_answer(key, self.complete(body, who))
+            bar.update(1)
+
+        with tqdm(total=len(requests), desc=f"asking {who}", unit="prompt", disable=not show) as bar, \
+                ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="weaksup-prompt") as pool:
+            for key, body, tokens in requests:
+                over = self._reserve(tokens)
+                if over:
+                    break
+                futures.append(pool.submit(one, key, body))
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in done if f.exception() is not None), None)
+            if failed is not None:
+                for f in futures:
+                    f.cancel()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise failed.exception()  # type: ignore[misc]
+        if over:
+            spent = self.spent
+            raise stops_run(LFApplyError(
+                f"{who}: the run's budget of {over} is used up ({spent['calls']} prompts sent, ~{spent['tokens']} "
+                f"tokens); {len(futures)} of this batch's {len(requests)} uncached prompts were sent and their "
+                "answers are cached. Raise max_calls/max_tokens of the ChatClient, or rerun: the cached answers are "
+                "not asked again (see plan() for what is left)"))

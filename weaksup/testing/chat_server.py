@@ -1,0 +1,216 @@
+"""A real HTTP server on 127.0.0.1 speaking the OpenAI chat-completions protocol, answering from a local classifier.
+
+:class:`ChatServer` serves ``POST /v1/chat/completions`` (any path ending in ``/chat/completions``) on a free
+loopback port with a thread per connection (HTTP/1.1 keep-alive). It reads the row's text from the last user
+message (between ``<text>`` and ``</text>`` when present, else the whole message), scores it with a classifier
+(:func:`youtube_classifier`: TF-IDF + logistic regression fitted on the YouTube example's dev gold rows) and answers
+the best label, ``"unsure"`` below ``unsure_below``, as JSON with ``response_format={"type": "json_object"}`` and
+with ``top_logprobs`` when asked. Latency, 429s (with ``retry-after-ms``) and 500s can be injected; it counts
+every request and the answers given per prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["ChatServer", "youtube_classifier"]
+
+Classifier = Callable[[Sequence[str]], list[dict[str, float]]]
+_TEXT = re.compile(r"<text>(.*)</text>", re.S)
+
+
+def youtube_classifier() -> Classifier:
+    """A classifier of texts into ``{"ham": p, "spam": p}``: TF-IDF (words 1-2) + logistic regression fitted on the
+    YouTube example's dev gold rows (never the test rows).
+
+    Examples
+    --------
+    >>> clf = youtube_classifier()
+    >>> scores = clf(["Subscribe to my channel and check out my videos!!", "I love this song"])
+    >>> [max(s, key=s.get) for s in scores]
+    ['spam', 'ham']
+    """
+    import pandas as pd
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from weaksup.datasets.examples import get_example, load_youtube_spam
+
+    rows = load_youtube_spam()
+    gold = pd.read_csv(get_example("youtube_spam").gold_dir / "labels.csv", dtype=str)
+    dev = gold[gold["split"] == "dev"].merge(rows[["row_id", "text"]], on="row_id")
+    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+                          LogisticRegression(C=10.0, max_iter=1000))
+    model.fit(dev["text"].fillna(""), dev["label"])
+    classes = [str(c) for c in model.classes_]
+
+    def classify(texts: Sequence[str]) -> list[dict[str, float]]:
+        return [dict(zip(classes, map(float, p))) for p in model.predict_proba(list(texts))]
+
+    return classify
+
+
+class ChatServer:
+    """A chat-completions server on a free 127.0.0.1 port; use it as a context manager (stopped on exit).
+
+    Parameters
+    ----------
+    classifier : callable
+        ``texts -> [{answer: probability}]``; :func:`youtube_classifier` by default.
+    latency : float, default 0
+        Seconds each request waits before it is answered.
+    rate_429, rate_500 : float, default 0
+        Share of requests answered 429 (with ``retry-after-ms: retry_after_ms``) or 500 instead.
+    unsure_below : float, default 0
+        Answer ``"unsure"`` when the best probability is below this.
+    seed : int, default 0
+        Seeds the injected failures.
+    api_key : str, optional
+        When given, a request without ``Authorization: Bearer <api_key>`` is answered 401.
+
+    Attributes
+    ----------
+    base_url : str
+        ``http://127.0.0.1:PORT/v1``.
+    requests : int
+        Requests received (every status).
+    answered : collections.Counter
+        200 answers given, by the text of the last user message.
+
+    Examples
+    --------
+    >>> import httpx
+    >>> with ChatServer(lambda texts: [{"spam": 0.9, "ham": 0.1} for _ in texts]) as server:
+    ...     body = {"model": "m", "messages": [{"role": "user", "content": "<text>buy now</text>"}]}
+    ...     reply = httpx.post(server.base_url + "/chat/completions", json=body).json()
+    >>> reply["choices"][0]["message"]["content"], server.requests
+    ('spam', 1)
+    """
+
+    def __init__(self, classifier: Classifier | None = None, *, latency: float = 0.0, rate_429: float = 0.0,
+                 rate_500: float = 0.0, retry_after_ms: int = 50, unsure_below: float = 0.0, seed: int = 0,
+                 api_key: str | None = None) -> None:
+        self.api_key = api_key
+        self.classifier = classifier if classifier is not None else youtube_classifier()
+        self.latency, self.rate_429, self.rate_500 = float(latency), float(rate_429), float(rate_500)
+        self.retry_after_ms, self.unsure_below = int(retry_after_ms), float(unsure_below)
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.failures = Counter[int]()
+        self.answered = Counter[str]()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    def reset_counts(self) -> None:
+        """Set the request and answer counts back to zero."""
+        with self._lock:
+            self.requests = 0
+            self.failures.clear()
+            self.answered.clear()
+
+    @property
+    def calls(self) -> int:
+        """Prompts answered (200s), over every prompt."""
+        with self._lock:
+            return sum(self.answered.values())
+
+    def start(self) -> ChatServer:
+        """Listen on a free loopback port, serving on a background thread."""
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                return
+
+            def do_POST(self) -> None:  # noqa: N802 - the http.server name
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                status, headers, payload = server.handle(self.path, raw, self.headers.get("Authorization", ""))
+                data = json.dumps(payload).encode("utf-8")
+                self.send_response(status)
+                for key, value in {**headers, "Content-Type": "application/json",
+                                   "Content-Length": str(len(data))}.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="chat-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> ChatServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def handle(self, path: str, raw: bytes, authorization: str = "") -> tuple[int, dict[str, str], Any]:
+        """``(status, headers, JSON body)`` for one request."""
+        with self._lock:
+            self.requests += 1
+            draw = self._random.random()
+        if self.latency:
+            time.sleep(self.latency)
+        if self.api_key is not None and authorization != f"Bearer {self.api_key}":
+            return 401, {}, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}
+        if not path.rstrip("/").endswith("/chat/completions"):
+            return 404, {}, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}}
+        if draw < self.rate_429:
+            with self._lock:
+                self.failures[429] += 1
+            return 429, {"retry-after-ms": str(self.retry_after_ms),
+                         "Retry-After": str(max(1, math.ceil(self.retry_after_ms / 1000)))}, \
+                {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}
+        if draw < self.rate_429 + self.rate_500:
+            with self._lock:
+                self.failures[500] += 1
+            return 500, {}, {"error": {"message": "injected server error", "type": "server_error"}}
+        try:
+            body = json.loads(raw)
+            user = [m["content"] for m in body["messages"] if m.get("role") == "user"][-1]
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            return 400, {}, {"error": {"message": f"bad request: {exc}", "type": "invalid_request_error"}}
+        found = _TEXT.search(user)
+        scores = self.classifier([found.group(1) if found else user])[0]
+        best = max(scores, key=lambda k: scores[k])
+        answer = best if scores[best] >= self.unsure_below else "unsure"
+        content = json.dumps({"label": answer}) if (body.get("response_format") or {}).get("type") == "json_object" \
+            else answer
+        choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": content},
+                                  "finish_reason": "stop"}
+        if body.get("logprobs"):
+            top = [{"token": k, "logprob": math.log(max(p, 1e-12))} for k, p in
+                   sorted(scores.items(), key=lambda kv: -kv[1])][: int(body.get("top_logprobs") or 1)]
+            choice["logprobs"] = {"content": [{"token": answer, "logprob": math.log(max(scores.get(answer, 1.0),
+                                                                                          1e-12)),
+                                               "top_logprobs": top}]}
+        with self._lock:
+            self.answered[user] += 1
+        words = sum(len(str(m.get("content", "")).split()) for m in body["messages"])
+        return 200, {}, {"id": f"chatcmpl-{self.requests}", "object": "chat.completion", "created": int(time.time()),
+                         "model": body.get("model", ""), "choices": [choice],
+                         "usage": {"prompt_tokens": words, "completion_tokens": 1, "total_tokens": words + 1}}
