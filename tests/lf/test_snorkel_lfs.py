@@ -204,6 +204,17 @@ def test_from_snorkel_and_to_snorkel_round_trip(comments):
         np.testing.assert_array_equal(snorkel_votes([theirs], comments), apply_lfs([ours], comments).values)
 
 
+def test_a_constant_read_by_a_preprocessor_helper_is_in_the_version(tmp_path):
+    source = open(spam.__file__, encoding="utf-8").read()
+    assert '"love": 0.8,' in source
+    versions = []
+    for weight in ("0.8", "0.9"):
+        path = tmp_path / f"spam_{weight.replace('.', '')}.py"
+        path.write_text(source.replace('"love": 0.8,', f'"love": {weight},'), encoding="utf-8")
+        versions.append({lf.name: lf.version for lf in Registry.from_modules(path).lfs})
+    assert [n for n in versions[0] if versions[0][n] != versions[1][n]] == ["tone_very_positive", "tone_emotional"]
+
+
 def test_versions_hash_the_function_resources_and_preprocessors():
     lfs = {lf.name: from_snorkel(lf) for lf in module_lfs()}
     assert len({lf.version for lf in lfs.values()}) == len(lfs)
