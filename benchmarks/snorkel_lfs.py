@@ -4,8 +4,9 @@ The LFs are a Snorkel project's module, unchanged: ``labeling_functions/snorkel_
 a keyword factory with resources, regular expressions, a memoised preprocessor read by two LFs, an
 ``nlp_labeling_function`` on a blank spaCy pipeline with an entity ruler, heuristics). The rows are the 1,956
 YouTube comments repeated to N rows. Both appliers start cold (Snorkel's memo caches are emptied; weaksup's memo
-lives for one call). The votes are checked equal; both rates (wall clock), their ratio and the peak memory are
-printed, and written with --json.
+lives for one call). The votes are checked equal; both rates (wall clock), their ratio, the CPU seconds each used
+(with the forked workers') and the peak memory are printed, and written with --json. On a shared machine the
+wall-clock rates follow the load (printed); the CPU seconds do not.
 
     python benchmarks/snorkel_lfs.py --rows 1000000 [--jobs 2] [--json results.json] [--snorkel-rows 100000]
 
@@ -57,6 +58,12 @@ def reset_snorkel_caches(lfs: list[LabelingFunction]) -> None:
         todo.extend(getattr(p, "_pre", []))
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the forked workers of ``--jobs``)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000, help="rows to label (default 200,000)")
@@ -75,20 +82,22 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
 
     apply_lfs(lfs, data.iloc[:200], progress=False)  # warm-up: imports, the spaCy pipeline's first call
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     ours = apply_lfs(lfs, data, progress=False, n_jobs=args.jobs).values
-    weaksup_s = time.perf_counter() - start
+    weaksup_s, weaksup_cpu = time.perf_counter() - start, cpu_seconds() - cpu
     weaksup_rate = n / weaksup_s
-    print(f"weaksup apply_lfs:           {weaksup_s:8.2f} s  {weaksup_rate:12,.0f} rows/s")
+    print(f"weaksup apply_lfs:           {weaksup_s:8.2f} s  {weaksup_rate:12,.0f} rows/s  "
+          f"({weaksup_cpu:.1f} CPU s, {n / weaksup_cpu:,.0f} rows per CPU second)")
 
     reset_snorkel_caches(lfs)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     theirs = PandasLFApplier(lfs).apply(data.iloc[:n_snorkel], progress_bar=False)
-    snorkel_s = time.perf_counter() - start
+    snorkel_s, snorkel_cpu = time.perf_counter() - start, cpu_seconds() - cpu
     snorkel_rate = n_snorkel / snorkel_s
     extrapolated = n_snorkel < n
-    note = f" (measured on the first {n_snorkel:,} rows, extrapolated to {n:,})" if extrapolated else ""
-    print(f"Snorkel PandasLFApplier:     {snorkel_s:8.2f} s  {snorkel_rate:12,.0f} rows/s{note}")
+    note = f"; measured on the first {n_snorkel:,} rows, extrapolated to {n:,}" if extrapolated else ""
+    print(f"Snorkel PandasLFApplier:     {snorkel_s:8.2f} s  {snorkel_rate:12,.0f} rows/s  "
+          f"({snorkel_cpu:.1f} CPU s, {n_snorkel / snorkel_cpu:,.0f} rows per CPU second{note})")
 
     equal = bool(np.array_equal(ours[:n_snorkel].astype(np.int64), theirs))
     ratio = weaksup_rate / snorkel_rate
@@ -101,7 +110,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "rows": n, "jobs": args.jobs, "weaksup_rows_per_s": round(weaksup_rate, 1),
         "snorkel_rows_per_s": round(snorkel_rate, 1), "ratio": round(ratio, 2), "votes_equal": equal,
         "snorkel_rows": n_snorkel, "snorkel_extrapolated": extrapolated, "weaksup_seconds": round(weaksup_s, 3),
-        "snorkel_seconds": round(snorkel_s, 3), "lfs": len(lfs), "cpus": os.cpu_count(),
+        "snorkel_seconds": round(snorkel_s, 3), "weaksup_cpu_seconds": round(weaksup_cpu, 3),
+        "snorkel_cpu_seconds": round(snorkel_cpu, 3), "lfs": len(lfs), "cpus": os.cpu_count(),
+        "load_average": round(os.getloadavg()[0], 2),
         "peak_memory_mb": round(peak_mb, 1),
     }
     if args.json is not None:
