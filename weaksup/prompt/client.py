@@ -282,7 +282,7 @@ class ChatClient:
             on_answer(key, self.complete(body, who))
             bar.update(1)
 
-        with tqdm(total=len(requests), desc=f"asking {who}", unit="prompt", disable=not show) as bar, \
+        with tqdm(total=len(requests), desc=f"asking {who}", unit="prompt", disable=None if show else True) as bar, \
                 ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="weaksup-prompt") as pool:
             for key, body, tokens in requests:
                 over = self._reserve(tokens)

@@ -99,8 +99,8 @@ class ChatServer:
 
     def __init__(self, classifier: Classifier | None = None, *, latency: float = 0.0, rate_429: float = 0.0,
                  rate_500: float = 0.0, retry_after_ms: int = 50, unsure_below: float = 0.0, seed: int = 0,
-                 api_key: str | None = None) -> None:
-        self.api_key = api_key
+                 api_key: str | None = None, port: int = 0) -> None:
+        self.api_key, self.port = api_key, int(port)
         self.classifier = classifier if classifier is not None else youtube_classifier()
         self.latency, self.rate_429, self.rate_500 = float(latency), float(rate_429), float(rate_500)
         self.retry_after_ms, self.unsure_below = int(retry_after_ms), float(unsure_below)
@@ -120,6 +120,14 @@ class ChatServer:
             self.failures.clear()
             self.answered.clear()
 
+    def stats(self) -> dict[str, Any]:
+        """The counts: ``requests``, ``failures`` by status, ``calls`` (200 answers), ``prompts`` (distinct
+        prompts answered) and ``max_per_prompt``; also served at ``GET {base_url}/stats``."""
+        with self._lock:
+            return {"requests": self.requests, "failures": {str(k): v for k, v in self.failures.items()},
+                    "calls": sum(self.answered.values()), "prompts": len(self.answered),
+                    "max_per_prompt": max(self.answered.values(), default=0)}
+
     @property
     def calls(self) -> int:
         """Prompts answered (200s), over every prompt."""
@@ -132,14 +140,25 @@ class ChatServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return
 
+            def do_GET(self) -> None:  # noqa: N802 - the http.server name
+                found = self.path.rstrip("/").endswith("/stats")
+                self._send(200 if found else 404, {}, server.stats() if found else {"error": "no route"})
+
             def do_POST(self) -> None:  # noqa: N802 - the http.server name
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
-                status, headers, payload = server.handle(self.path, raw, self.headers.get("Authorization", ""))
+                if self.path.rstrip("/").endswith("/stats/reset"):
+                    server.reset_counts()
+                    self._send(200, {}, server.stats())
+                    return
+                self._send(*server.handle(self.path, raw, self.headers.get("Authorization", "")))
+
+            def _send(self, status: int, headers: dict[str, str], payload: Any) -> None:
                 data = json.dumps(payload).encode("utf-8")
                 self.send_response(status)
                 for key, value in {**headers, "Content-Type": "application/json",
@@ -148,7 +167,14 @@ class ChatServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:  # a client gone (killed): quiet
+                import sys
+
+                if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                    super().handle_error(request, client_address)
+
+        self._httpd = Server(("127.0.0.1", self.port), Handler)
         self._httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="chat-server", daemon=True)
@@ -214,3 +240,29 @@ class ChatServer:
         return 200, {}, {"id": f"chatcmpl-{self.requests}", "object": "chat.completion", "created": int(time.time()),
                          "model": body.get("model", ""), "choices": [choice],
                          "usage": {"prompt_tokens": words, "completion_tokens": 1, "total_tokens": words + 1}}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m weaksup.testing.chat_server [--latency S] [--rate-429 P] [--rate-500 P] [--port N]``: serve the
+    YouTube classifier in this process until killed; the first line printed is the base URL."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A local chat-completions server answering from a classifier.")
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--rate-429", type=float, default=0.0)
+    parser.add_argument("--rate-500", type=float, default=0.0)
+    parser.add_argument("--retry-after-ms", type=int, default=50)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    server = ChatServer(latency=args.latency, rate_429=args.rate_429, rate_500=args.rate_500,
+                        retry_after_ms=args.retry_after_ms, port=args.port, seed=args.seed).start()
+    print(server.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
