@@ -180,6 +180,13 @@ def test_an_lf_needing_series_behaviour_runs_on_series_rows(caplog):
     assert ours.faults == {"by_index": 0, "by_dict": 0, "short_comment": 0, "faults_then_index": 1} \
         == {lf.name: meta.faults.get(lf.name, 0) for lf in lfs}
     assert "'by_index' runs on pandas.Series rows" in caplog.text and "'short_comment'" not in caplog.text
+    def add_length(x):  # Snorkel runs any callable in pre=[...]
+        x.length = len(x.text)
+        return x
+
+    plain_pre = SnorkelLF("plain_pre", f=lambda x: 1 if x.length > 0 else 0, pre=[add_length])
+    np.testing.assert_array_equal(apply_lfs([plain_pre], frame).values, snorkel_votes([plain_pre], frame))
+    assert from_snorkel(plain_pre).params["pre"] == ["add_length"]
     # a column named like a Series attribute: x.name is the Series' name in Snorkel
     named = pd.DataFrame({"name": ["ann", "bob"], "text": ["hi there", "spam spam spam spam spam"]})
     np.testing.assert_array_equal(apply_lfs([by_index, spam.short_comment], named).values,

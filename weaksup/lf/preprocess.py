@@ -21,8 +21,8 @@ from weaksup.errors import LFDefinitionError
 from weaksup.lf.identity import normalised_source
 from weaksup.lf.rows import Row, SeriesRow
 
-__all__ = ["NONE_RETURNED", "Preprocessor", "apply_preprocessors", "check_preprocessors", "copy_row", "preprocessor",
-           "preprocessor_functions", "preprocessor_parts", "row_fields"]
+__all__ = ["NONE_RETURNED", "Preprocessor", "apply_preprocessors", "check_preprocessors", "copy_row", "is_preprocessor",
+           "preprocessor", "preprocessor_functions", "preprocessor_parts", "row_fields"]
 
 NONE_RETURNED = "Preprocessor should not return None"
 
@@ -112,6 +112,18 @@ def _snorkel_mapper_type() -> type | None:
     return getattr(module, "BaseMapper", None) if module is not None else None
 
 
+def is_preprocessor(p: Any) -> bool:
+    """True for a :class:`Preprocessor` or a Snorkel preprocessor (``snorkel.map.core.BaseMapper``).
+
+    Examples
+    --------
+    >>> is_preprocessor(Preprocessor(lambda x: x, name="same")), is_preprocessor(len)
+    (True, False)
+    """
+    mapper = _snorkel_mapper_type()
+    return isinstance(p, Preprocessor) or (mapper is not None and isinstance(p, mapper))
+
+
 def check_preprocessors(pre: Any, where: str) -> tuple[Any, ...]:
     """``pre`` as a tuple of :class:`Preprocessor` or Snorkel preprocessor objects, else an LFDefinitionError.
 
@@ -124,9 +136,8 @@ def check_preprocessors(pre: Any, where: str) -> tuple[Any, ...]:
     if pre is None:
         return ()
     items = (pre,) if isinstance(pre, Preprocessor) or not isinstance(pre, Sequence) else tuple(pre)
-    mapper = _snorkel_mapper_type()
     for p in items:
-        if not isinstance(p, Preprocessor) and not (mapper is not None and isinstance(p, mapper)):
+        if not is_preprocessor(p):
             raise LFDefinitionError(f"{where}: pre=[...] takes preprocessors (@weaksup.lf.preprocessor, or Snorkel's "
                                     f"@preprocessor / Preprocessor objects); got {type(p).__name__} {p!r}")
     return items

@@ -60,9 +60,15 @@ class SnorkelLF(FunctionLF):
     def __init__(self, lf: SnorkelLabelingFunction) -> None:
         if not is_snorkel_lf(lf):
             raise LFDefinitionError(f"from_snorkel needs a snorkel.labeling.LabelingFunction; got {type(lf).__name__}")
-        super().__init__(lf._f, name=lf.name, resources=dict(lf._resources or {}), pre=list(lf._pre or []),
+        from weaksup.lf.preprocess import Preprocessor, is_preprocessor
+
+        # Snorkel runs any callable in pre=[...]: a plain function is hashed as a preprocessor and the LF runs
+        # as Snorkel runs it (Series rows, its own call)
+        pre = [p if is_preprocessor(p) else Preprocessor(p) for p in (lf._pre or [])]
+        super().__init__(lf._f, name=lf.name, resources=dict(lf._resources or {}), pre=pre,
                          extra_params={"snorkel_type": type(lf).__name__})
-        self._set(snorkel=lf, _plain=_plain_call(lf))
+        plain = _plain_call(lf) and all(is_preprocessor(p) for p in (lf._pre or []))
+        self._set(snorkel=lf, _plain=plain)
 
     def __call__(self, x: Any) -> int:
         """Snorkel's own call on one row (its preprocessors, memoisation and copies)."""
