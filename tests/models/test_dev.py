@@ -151,33 +151,44 @@ def test_dev_models_need_dev_gold_and_say_so():
 
 
 # -- DevSelector and the default --------------------------------------------------------------------------------
-def test_selector_keeps_majority_vote_unless_another_model_clearly_wins():
+def test_selector_keeps_its_fallback_unless_another_model_clearly_wins():
     votes, y = synthetic(2000, seed=7, accuracy=(0.95, 0.6, 0.55, 0.55, 0.6))  # one good LF among weak ones
-    chosen = DevSelector(cardinality=2).fit(votes, L_dev=votes[:500], y_dev=y[:500])
+    mv_first = ("MajorityVote", "DawidSkene", "DevWeightedVote", "DevNaiveBayes")
+    chosen = DevSelector(cardinality=2, candidates=mv_first).fit(votes, L_dev=votes[:500], y_dev=y[:500])
     assert chosen.selected_ != "MajorityVote"
     assert chosen.dev_scores_[chosen.selected_] > chosen.dev_scores_["MajorityVote"] + 1
     raw = chosen.best_estimator_.predict_proba(votes)
     assert np.allclose(chosen.predict_proba(votes), calibrated(chosen, raw))
     assert np.array_equal(chosen.predict(votes), break_ties(raw, "abstain"))  # calibration keeps each row's class
-    cautious = DevSelector(cardinality=2, margin=100.0).fit(votes, L_dev=votes[:500], y_dev=y[:500])
+    cautious = DevSelector(cardinality=2, candidates=mv_first, margin=100.0).fit(votes, L_dev=votes[:500],
+                                                                               y_dev=y[:500])
     assert cautious.selected_ == "MajorityVote" and isinstance(cautious.best_estimator_, MajorityVote)
+
+
+def test_auto_candidates_fall_back_to_dawid_skene_for_two_classes_and_to_majority_vote_for_more():
+    votes, y = synthetic(600, seed=12)
+    two = DevSelector(cardinality=2, margin=100.0).fit(votes, L_dev=votes[:100], y_dev=y[:100])
+    assert two.candidate_names()[:2] == ("DawidSkene", "MajorityVote") and two.selected_ == "DawidSkene"
+    three = DevSelector(cardinality=3, margin=100.0).fit(L, L_dev=L[:100], y_dev=Y[:100])
+    assert three.candidate_names()[:2] == ("MajorityVote", "DawidSkene") and three.selected_ == "MajorityVote"
+    assert set(two.candidate_names()) == set(three.candidate_names()) and "MajorityVote" in two.dev_scores_
 
 
 def test_selector_rule_is_the_simplest_candidate_within_noise_of_the_best():
     votes, y = synthetic(3000, seed=8, accuracy=(0.9, 0.7, 0.65, 0.6, 0.6))
     for n_se in (0.0, 0.5, 3.0):
         model = DevSelector(cardinality=2, n_se=n_se).fit(votes[:2000], L_dev=votes[2000:], y_dev=y[2000:])
-        scores, se, names = model.dev_scores_, model.dev_se_, list(model.candidates)
+        scores, se, names = model.dev_scores_, model.dev_se_, list(model.candidate_names())
         best = max(scores.values())
         within = [name for name in names if scores[name] >= best - n_se * se[name]]
         assert model.selected_ == within[0]  # the first (simplest) candidate within n_se standard errors
         assert se[max(names, key=lambda name: (scores[name], -names.index(name)))] == 0.0
         assert all(0 <= value < 10 for value in se.values())
-    # with zero standard errors allowed the best dev score wins; a huge allowance keeps majority vote
+    # with zero standard errors allowed the best dev score wins; a huge allowance keeps the fallback
     greedy = DevSelector(cardinality=2, n_se=0.0).fit(votes[:2000], L_dev=votes[2000:], y_dev=y[2000:])
     assert greedy.dev_scores_[greedy.selected_] == max(greedy.dev_scores_.values())
     assert DevSelector(cardinality=2, n_se=100.0).fit(votes[:2000], L_dev=votes[2000:],
-                                                      y_dev=y[2000:]).selected_ == "MajorityVote"
+                                                      y_dev=y[2000:]).selected_ == "DawidSkene"  # the fallback
 
 
 def test_selector_scores_dev_aware_candidates_by_repeated_cross_validation():
@@ -196,12 +207,13 @@ def test_selector_scores_dev_aware_candidates_by_repeated_cross_validation():
     assert once.dev_scores_["DevWeightedVote"] == pytest.approx(100 * accs[0])
 
 
-def test_selector_keeps_majority_vote_on_a_tiny_dev_split():
+def test_selector_keeps_its_fallback_on_a_tiny_dev_split():
     votes, y = synthetic(500, seed=10)
     for n_dev in (0, 1, 3):
         model = DevSelector(cardinality=2).fit(votes, L_dev=votes[:n_dev], y_dev=y[:n_dev])
-        assert model.selected_ == "MajorityVote" and model.temperature_ == 1.0 and model.mix_ == 0.0
+        assert model.selected_ == "DawidSkene" and model.temperature_ == 1.0 and model.mix_ == 0.0
         assert model.predict_proba(votes).shape == (500, 2)
+    assert DevSelector(cardinality=3).fit(L, L_dev=L[:3], y_dev=Y[:3]).selected_ == "MajorityVote"
 
 
 def test_selector_calibrates_an_overconfident_winner():

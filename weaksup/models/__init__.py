@@ -34,7 +34,7 @@ def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True
                         seed: int = 0) -> BaseLabelModel:
     """weaksup's recommended label model: :class:`DevSelector` with a dev gold split, else :class:`MajorityVote`.
 
-    With dev gold, the candidates (majority vote, Dawid-Skene, :class:`DevWeightedVote`, :class:`DevNaiveBayes`)
+    With dev gold, the candidates (Dawid-Skene or majority vote first, then :class:`DevWeightedVote`, :class:`DevNaiveBayes`)
     are scored by repeated cross-validation on the dev rows; the simplest one within noise of the best is kept,
     and its probabilities are calibrated (a temperature fitted on its out-of-fold dev predictions).
 
@@ -52,8 +52,8 @@ def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True
     Examples
     --------
     >>> default_label_model(2, metric="f1")  # doctest: +NORMALIZE_WHITESPACE
-    DevSelector(cardinality=2, candidates=('MajorityVote', 'DawidSkene', 'DevWeightedVote', 'DevNaiveBayes'),
-                n_se=0.5, margin=0.0, n_repeats=3, calibrate=True, metric='f1', n_folds=5, seed=0)
+    DevSelector(cardinality=2, candidates='auto', n_se=0.5, margin=0.0, n_repeats=3, calibrate=True, metric='f1',
+                n_folds=5, seed=0)
     >>> default_label_model(3, dev_gold=False)
     MajorityVote(cardinality=3, seed=0)
     """

@@ -364,9 +364,12 @@ def _encode(value: Any) -> Any:
 
 
 def _tuples_back(model_cls: type[BaseLabelModel], params: dict[str, Any]) -> dict[str, Any]:
-    """JSON has no tuples: a parameter whose default is a tuple comes back as one (so ``get_params`` round-trips)."""
-    defaults = {name: p.default for name, p in inspect.signature(model_cls.__init__).parameters.items()}
-    return {key: tuple(value) if isinstance(value, list) and isinstance(defaults.get(key), tuple) else value
+    """JSON has no tuples: a parameter whose default is a tuple, or that is declared a ``Sequence``, comes back as
+    one (so ``get_params`` round-trips)."""
+    signature = inspect.signature(model_cls.__init__).parameters
+    as_tuple = {name for name, p in signature.items()
+                if isinstance(p.default, tuple) or str(p.annotation).startswith("Sequence[")}
+    return {key: tuple(value) if isinstance(value, list) and key in as_tuple else value
             for key, value in params.items()}
 
 

@@ -20,24 +20,30 @@ N_BOOTSTRAP = 200
 #: At most this many rows of ``L`` (a seeded sample) are given to the cross-validation refits of the dev-aware
 #: candidates (which learn from the dev rows; ``L`` only smooths their tables).
 CV_ROWS = 20_000
+#: ``candidates="auto"`` with two classes: Dawid-Skene is the fallback. Its two-class tables (how often each LF
+#: votes each way, or abstains, on each class) are well determined by the votes, and in repeated half/half splits
+#: of the WRENCH-format dev sets it predicted held-out rows better than majority vote on most two-class sets.
+AUTO_BINARY = ("DawidSkene", "MajorityVote", "DevWeightedVote", "DevNaiveBayes")
+#: ``candidates="auto"`` with more classes: majority vote is the fallback. With ``k`` classes EM must find
+#: ``k (k + 1)`` numbers per LF; from LFs that each vote one class it overrules them (TREC, ChemProt, DomainNet).
+AUTO_MULTICLASS = ("MajorityVote", "DawidSkene", "DevWeightedVote", "DevNaiveBayes")
 #: The weights of the uniform distribution tried when calibrating (a model that gives the gold class of some
 #: dev rows probability ~0 is mixed with it before its temperature is fitted).
 MIXES = (0.0, 0.01, 0.03, 0.1, 0.3)
 
 
 class DevSelector(DevAwareModel):
-    """Pick the label model that predicts the dev gold best, the simplest one unless another is clearly better.
+    """Pick the label model that predicts the dev gold best: the fallback unless another is clearly better.
 
     Every candidate gets honest dev predictions: an unsupervised one is fitted on ``L`` and never
     sees a dev label; a dev-aware one is refitted ``n_repeats`` times ``n_folds``-fold (stratified,
     each repeat with other folds; with at most :data:`CV_ROWS` rows of ``L``) and predicts each dev
-    row from the fits without it. Its score is
-    the mean over repeats of the metric on those predictions. The rule is "one standard error":
-    ``candidates`` run from the simplest (majority vote by default) to the most complex, and the
-    first whose score is within ``n_se`` standard errors plus ``margin`` points of the best score
-    wins (the standard error of the paired difference, from bootstrap resamples of the dev rows).
-    So a richer model replaces a simpler one only when the dev rows show more than noise, which on
-    a small dev split keeps majority vote.
+    row from the fits without it. Its score is the mean over repeats of the metric on those
+    predictions. The rule is "within noise, the simpler": ``candidates`` run from the fallback
+    (Dawid-Skene or majority vote) to the most complex, and the first whose score is within
+    ``n_se`` standard errors plus ``margin`` points of the best score wins (the standard error of
+    the paired difference, from bootstrap resamples of the dev rows). So a richer model replaces
+    the fallback only when the dev rows show more than noise, which a small dev split seldom does.
 
     The winner, fitted on ``L`` and all dev rows, answers ``predict_proba``, calibrated on its
     out-of-fold dev predictions (``calibrate=True``): mixed with the uniform distribution (a weight
@@ -50,9 +56,11 @@ class DevSelector(DevAwareModel):
     Parameters
     ----------
     cardinality : int, optional
-    candidates : sequence of str
-        Names in :data:`weaksup.models.MODELS`, simplest first: by default majority vote (learns nothing),
-        Dawid-Skene (learns from ``L`` only), then the models that learn more and more from the dev gold.
+    candidates : "auto" or sequence of str
+        Names in :data:`weaksup.models.MODELS`, the fallback first, then the others from the simplest:
+        ``"auto"`` is Dawid-Skene (learns from ``L`` only) then majority vote (learns nothing) for two
+        classes, the other way round for more, then :class:`DevWeightedVote` and :class:`DevNaiveBayes`
+        (which learn more and more from the dev gold). Majority vote is always among them.
     n_se : float, default 0.5
         How many standard errors a more complex candidate must gain to be preferred (0.5 predicted held-out
         dev rows better than 0 or 1 in repeated half/half splits of the WRENCH-format dev sets).
@@ -89,7 +97,7 @@ class DevSelector(DevAwareModel):
     mix_: float
 
     def __init__(self, cardinality: int | None = None, *,
-                 candidates: Sequence[str] = ("MajorityVote", "DawidSkene", "DevWeightedVote", "DevNaiveBayes"),
+                 candidates: Sequence[str] | str = "auto",
                  n_se: float = 0.5, margin: float = 0.0, n_repeats: int = 3, calibrate: bool = True,
                  metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
         super().__init__(cardinality, seed=seed)
@@ -113,20 +121,29 @@ class DevSelector(DevAwareModel):
         return model.set_params(**{key: value for key, value in (("metric", "acc"), ("n_folds", self.n_folds),
                                                                  ("unlabeled", "ignore")) if key in accepted})
 
+    def candidate_names(self) -> tuple[str, ...]:
+        """The candidates in order, the fallback first (``"auto"``: :data:`AUTO_BINARY` for two classes, else
+        :data:`AUTO_MULTICLASS`); needs ``cardinality_`` (set by ``fit``) when ``candidates="auto"``."""
+        if self.candidates == "auto":
+            return AUTO_BINARY if self.cardinality_ == 2 else AUTO_MULTICLASS
+        return tuple(self.candidates)
+
     def check_params(self) -> Self:
         """The declared constraints, and ``candidates``: a non-empty list of names of label models."""
         super().check_params()
         names = self.candidates
+        if names == "auto":
+            return self
         if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names \
                 or not all(isinstance(name, str) for name in names):
-            raise LabelModelError(f"DevSelector: candidates must be a list of label model names, e.g. "
+            raise LabelModelError(f"DevSelector: candidates must be a list of label model names (or 'auto'), e.g. "
                                   f"['MajorityVote', 'DevNaiveBayes']; got {names!r}")
         return self
 
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Score every candidate on dev (repeated cross-validation), keep the winner fitted on all dev rows."""
         arr, dev, y = check_dev(self, L, L_dev, y_dev)
-        candidates = tuple(self.candidates)
+        candidates = self.candidate_names()
         seeds = [self.seed + 7919 * r for r in range(self.n_repeats)]
         fitted: dict[str, BaseLabelModel] = {}
         oof: dict[str, list[np.ndarray]] = {}
