@@ -88,3 +88,39 @@ def test_the_run_summary_prints_the_cleaning_count(project, capsys):
     assert "of 400 rows before the LFs saw them (clean.normalize = false turns it off)" in out
     code, out, _ = _cli(capsys, "run", str(write_config(project)), "--no-progress", "--set", "clean.normalize=false")
     assert code == 0 and "text cleaning: off (clean.normalize = false)" in out
+
+
+@pytest.mark.slow
+@pytest.mark.snorkel
+def test_a_snorkel_users_run_five_csvs_by_a_glob_their_lf_module_as_is(tmp_path, youtube, monkeypatch, capsys):
+    """The Snorkel tutorial's shape: one CSV per video, a module of Snorkel LFs; with clean.normalize = false the
+    run's votes are PandasLFApplier's on the concatenated files, and by default the summary says what cleaning did."""
+    import shutil
+
+    import numpy as np
+    import pandas as pd
+    from snorkel.labeling import LabelingFunction, PandasLFApplier
+
+    from weaksup.pipeline import load_run
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    for i, (_, part) in enumerate(youtube.groupby("video", sort=False)):
+        part[["row_id", "author", "date", "text", "video"]].to_csv(tmp_path / "data" / f"Youtube0{i + 1}.csv",
+                                                                   index=False)
+    shutil.copy(REPO / "labeling_functions" / "snorkel_spam.py", tmp_path / "snorkel_spam.py")
+    config = write_config(tmp_path, input={"path": "data/*.csv", "chunk_rows": 250_000},
+                          lfs={"modules": ["snorkel_spam.py"]})
+    code, out, err = _cli(capsys, "run", str(config), "--no-tracking", "--no-progress", "--set", "clean.normalize=false")
+    assert code == 0, err
+    assert "1,956 rows, 13 LFs" in out and "text cleaning: off (clean.normalize = false)" in out
+    votes = load_run(tmp_path / "out").votes()
+    import runpy
+
+    lfs = [v for v in runpy.run_path(str(tmp_path / "snorkel_spam.py")).values() if isinstance(v, LabelingFunction)]
+    frame = pd.concat([pd.read_csv(f) for f in sorted((tmp_path / "data").glob("*.csv"))], ignore_index=True)
+    L = PandasLFApplier(lfs).apply(frame, progress_bar=False)
+    order = [votes.lf_names.index(lf.name) for lf in lfs]
+    np.testing.assert_array_equal(votes.values[:, order], L)
+    code, out, _ = _cli(capsys, "run", str(config), "--no-tracking", "--no-progress")
+    assert code == 0 and "text cleaning (Unicode NFKC, zero-width characters, whitespace) changed 1,674 of 1,956" in out
