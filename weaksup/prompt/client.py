@@ -26,7 +26,7 @@ from weaksup.prompt.cache import PromptCache
 if TYPE_CHECKING:  # httpx loads with the first request, so `import weaksup` stays light
     import httpx
 
-__all__ = ["ChatClient", "Reply", "estimate_tokens", "replay_from_env", "stops_run"]
+__all__ = ["ChatClient", "Reply", "estimate_tokens", "replay_from_env", "retry_after", "stops_run"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +90,15 @@ def _reply(data: Any, url: str) -> Reply:
     return Reply(text, tokens or None)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds the server asks to wait: ``retry-after-ms`` (OpenAI), else ``Retry-After`` (seconds or a date)."""
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the server asks to wait: ``retry-after-ms`` (OpenAI), else ``Retry-After`` (seconds or a date).
+
+    Examples
+    --------
+    >>> import httpx
+    >>> retry_after(httpx.Response(429, headers={"retry-after-ms": "250", "Retry-After": "1"}))
+    0.25
+    """
     ms = response.headers.get("retry-after-ms")
     if ms is not None:
         try:
@@ -258,7 +265,7 @@ class ChatClient:
                         hint = (f"; set the environment variable {self.api_key_env} to the API key"
                                 if response.status_code in (401, 403) else "")
                         raise stops_run(LFApplyError(f"{who}: {self.url} refused the request ({problem}){hint}"))
-                    wait_s = _retry_after(response)
+                    wait_s = retry_after(response)
             if attempt == self.max_retries:
                 break
             if wait_s is None:

@@ -63,7 +63,7 @@ def _json_choice(text: str, key: str) -> tuple[bool, str | None]:
     body = text.strip()
     if body.startswith("```"):
         body = body.strip("`")
-        body = body[4:] if body.lower().startswith("json") else body
+        body = (body[4:] if body.lower().startswith("json") else body).strip()
     if not body.startswith("{"):
         return False, None
     try:

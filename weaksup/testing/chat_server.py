@@ -218,7 +218,7 @@ class ChatServer:
         try:
             body = json.loads(raw)
             user = [m["content"] for m in body["messages"] if m.get("role") == "user"][-1]
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
             return 400, {}, {"error": {"message": f"bad request: {exc}", "type": "invalid_request_error"}}
         found = _TEXT.search(user)
         scores = self.classifier([found.group(1) if found else user])[0]

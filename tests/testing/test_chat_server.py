@@ -1,0 +1,58 @@
+"""The local chat-completions server: protocol, injected failures, counts, its own process."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import httpx
+import pytest
+
+from weaksup.testing import ChatServer, ChatServerProcess
+
+HTTP = httpx.Client(timeout=10)  # one client: building one costs ~50 ms (its SSL context)
+
+
+def fixed(texts):
+    return [{"spam": 0.7, "ham": 0.3} for _ in texts]
+
+
+def ask(server, **extra):
+    body = {"model": "m", "messages": [{"role": "system", "content": "one word"},
+                                       {"role": "user", "content": "Spam?\n<text>buy now</text>"}], **extra}
+    return HTTP.post(server.base_url + "/chat/completions", json=body)
+
+
+def test_answers_json_mode_logprobs_and_counts():
+    with ChatServer(fixed) as server:
+        assert ask(server).json()["choices"][0]["message"]["content"] == "spam"
+        reply = ask(server, response_format={"type": "json_object"}, logprobs=True, top_logprobs=2).json()
+        choice = reply["choices"][0]
+        assert json.loads(choice["message"]["content"]) == {"label": "spam"}
+        top = choice["logprobs"]["content"][0]["top_logprobs"]
+        assert [t["token"] for t in top] == ["spam", "ham"] and top[1]["logprob"] == pytest.approx(math.log(0.3))
+        assert server.stats() == {"requests": 2, "failures": {}, "calls": 2, "prompts": 1, "max_per_prompt": 2}
+        assert httpx.get(server.base_url + "/stats").json()["calls"] == 2
+    with pytest.raises(httpx.ConnectError):  # stopped: the port is closed
+        ask(server)
+
+
+def test_injected_failures_and_unsure():
+    with ChatServer(fixed, rate_429=0.5, rate_500=0.25, retry_after_ms=120, seed=0, unsure_below=0.8) as server:
+        statuses = [ask(server) for _ in range(40)]
+    codes = [r.status_code for r in statuses]
+    assert 10 < codes.count(429) < 30 and 3 < codes.count(500) < 18
+    limited = next(r for r in statuses if r.status_code == 429)
+    assert limited.headers["retry-after-ms"] == "120" and limited.headers["retry-after"] == "1"
+    assert {r.json()["choices"][0]["message"]["content"] for r in statuses if r.status_code == 200} == {"unsure"}
+    assert server.failures[429] == codes.count(429)
+
+
+@pytest.mark.slow
+def test_in_its_own_process():
+    with ChatServerProcess(latency=0.0) as server:
+        assert server.stats()["requests"] == 0
+        reply = ask(server).json()["choices"][0]["message"]["content"]
+        assert reply in ("spam", "ham") and server.stats()["calls"] == 1
+        server.reset()
+        assert server.stats()["calls"] == 0
