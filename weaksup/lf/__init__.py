@@ -12,10 +12,12 @@ from weaksup.lf.snorkel import SnorkelLF, from_snorkel
 from weaksup.lf.source import LFSource
 from weaksup.lf.text import KeywordLF, RegexLF, keyword_lf, regex_lf
 from weaksup.lf.threshold import ThresholdLF, threshold_lf
+from weaksup.embed.lfs import KNNLF, EmbeddingLF, ZeroShotLF, embedding_lf, knn_lf, zero_shot_lf
 
 __all__ = [
-    "FunctionLF", "KeywordLF", "LFOptions", "LFSource", "LabelingFunction", "LookupLF", "ModelScoreLF",
-    "Preprocessor", "PromptLF", "RegexLF", "Row", "SnorkelLF", "SpacyLF", "SpacyPipeline", "ThresholdLF",
-    "export_module", "from_snorkel", "keyword_lf", "labeling_function", "lookup_lf", "model_score_lf",
-    "preprocessor", "prompt_lf", "regex_lf", "spacy_lf", "threshold_lf", "write_module",
+    "EmbeddingLF", "FunctionLF", "KNNLF", "KeywordLF", "LFOptions", "LFSource", "LabelingFunction", "LookupLF",
+    "ModelScoreLF", "Preprocessor", "PromptLF", "RegexLF", "Row", "SnorkelLF", "SpacyLF", "SpacyPipeline",
+    "ThresholdLF", "ZeroShotLF", "embedding_lf", "export_module", "from_snorkel", "keyword_lf", "knn_lf",
+    "labeling_function", "lookup_lf", "model_score_lf", "preprocessor", "prompt_lf", "regex_lf", "spacy_lf",
+    "threshold_lf", "write_module", "zero_shot_lf",
 ]

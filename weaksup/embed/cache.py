@@ -1,0 +1,222 @@
+"""The embedding cache: vectors on disk keyed by (model id, hash of the normalised text), shared by every consumer.
+
+:func:`embed` is the one entry point: it normalises the texts (Unicode NFC, whitespace runs to one space, stripped),
+looks each distinct text up in the cache, computes only the missing ones in batches (with a progress bar) and stores
+them. Embedding the same texts twice -- in one call, in two LFs, in two runs -- computes them once.
+
+The cache is one SQLite file (``$WEAKSUP_EMBED_CACHE``, else ``~/.cache/weaksup/embeddings.sqlite``): a row per
+(model id, 16-byte text hash) holding the float32 vector. 100k MiniLM vectors take about 160 MB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from weaksup.embed.embedder import Embedder, get_embedder
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["EmbeddingCache", "default_cache", "embed", "normalise_text", "text_key"]
+
+_SPACES = re.compile(r"\s+")
+#: Texts per call of the embedder (and per progress-bar step).
+BATCH = 1024
+#: Keys per SQLite query (below SQLite's variable limit).
+_QUERY = 900
+
+
+def normalise_text(text: Any) -> str:
+    """The text an embedding is computed from: NFC, whitespace runs as one space, stripped; missing is "".
+
+    Examples
+    --------
+    >>> normalise_text("  Buy\\n now  "), normalise_text(None)
+    ('Buy now', '')
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+def text_key(normalised: str) -> bytes:
+    """The 16-byte cache key of a normalised text (BLAKE2b).
+
+    Examples
+    --------
+    >>> len(text_key("hello")), text_key("hello") == text_key("hello")
+    (16, True)
+    """
+    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).digest()
+
+
+class EmbeddingCache:
+    """Vectors on disk by (model id, text key); safe across threads and processes (SQLite, WAL).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The SQLite file; ``":memory:"`` keeps vectors for this object only. Default: ``$WEAKSUP_EMBED_CACHE``,
+        else ``~/.cache/weaksup/embeddings.sqlite``.
+
+    Examples
+    --------
+    >>> cache = EmbeddingCache(":memory:")
+    >>> cache.put("m", [text_key("a")], np.ones((1, 3), dtype=np.float32))
+    >>> found = cache.get("m", [text_key("a"), text_key("b")])
+    >>> len(found), found[text_key("a")].tolist()
+    (1, [1.0, 1.0, 1.0])
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        if path is None:
+            env = os.environ.get("WEAKSUP_EMBED_CACHE")
+            base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "weaksup" / "embeddings.sqlite"
+            path = env or base
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+        if self.path != ":memory:":
+            self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, "
+                           "dim INTEGER NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (model, key)) WITHOUT ROWID")
+        self._conn.commit()
+
+    def get(self, model_id: str, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        """The stored vectors of the keys that have one."""
+        found: dict[bytes, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(keys), _QUERY):
+                chunk = list(keys[start:start + _QUERY])
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(f"SELECT key, dim, vec FROM vectors WHERE model = ? AND key IN ({marks})",
+                                          [model_id, *chunk])
+                for key, dim, blob in rows:
+                    found[bytes(key)] = np.frombuffer(blob, dtype=np.float32, count=dim)
+        return found
+
+    def put(self, model_id: str, keys: Iterable[bytes], vectors: np.ndarray) -> None:
+        """Store vectors (one row per key); keys already stored are left as they are."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dim = int(vectors.shape[1])
+        with self._lock:
+            self._conn.executemany("INSERT OR IGNORE INTO vectors (model, key, dim, vec) VALUES (?, ?, ?, ?)",
+                                   ((model_id, key, dim, vec.tobytes()) for key, vec in zip(keys, vectors)))
+            self._conn.commit()
+
+    def count(self, model_id: str | None = None) -> int:
+        """How many vectors are stored (for one model, or all)."""
+        with self._lock:
+            if model_id is None:
+                return int(self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+            return int(self._conn.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (model_id,)).fetchone()[0])
+
+    def __repr__(self) -> str:
+        return f"EmbeddingCache({self.path!r})"
+
+
+_DEFAULT: dict[str, EmbeddingCache] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_cache() -> EmbeddingCache:
+    """The process's shared cache at the default path (re-read when ``$WEAKSUP_EMBED_CACHE`` changes).
+
+    Examples
+    --------
+    >>> default_cache() is default_cache()
+    True
+    """
+    key = os.environ.get("WEAKSUP_EMBED_CACHE", "")
+    with _DEFAULT_LOCK:
+        if key not in _DEFAULT:
+            _DEFAULT[key] = EmbeddingCache(key or None)
+        return _DEFAULT[key]
+
+
+def embed(texts: Sequence[Any] | np.ndarray, embedder: Any = None, *, cache: EmbeddingCache | None | bool = None,
+          batch_size: int = BATCH, progress: bool | None = None) -> np.ndarray:
+    """``(len(texts), d)`` float32 embeddings, computed only for distinct texts the cache lacks.
+
+    Parameters
+    ----------
+    texts : sequence
+        Texts (missing values embed as "").
+    embedder : None, str, callable or Embedder
+        See :func:`~weaksup.embed.get_embedder` (``None``: the bundled all-MiniLM-L6-v2).
+    cache : EmbeddingCache, optional
+        Default: :func:`default_cache`; ``False``: no disk cache (each distinct text still computed once per call).
+    batch_size : int, default 1024
+        Texts per call of the embedder.
+    progress : bool, optional
+        Show a progress bar; default: when more than one batch is computed.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> def count_chars(texts):
+    ...     calls.append(len(texts))
+    ...     return [[len(t), t.count("a")] for t in texts]
+    >>> cache = EmbeddingCache(":memory:")
+    >>> embed(["banana", " banana ", "kiwi"], count_chars, cache=cache).tolist()
+    [[6.0, 3.0], [6.0, 3.0], [4.0, 0.0]]
+    >>> _ = embed(["kiwi", "banana"], count_chars, cache=cache)
+    >>> calls  # two distinct texts computed once; the second call computed nothing
+    [2]
+    """
+    model = get_embedder(embedder)
+    store = default_cache() if cache is None or cache is True else (None if cache is False else cache)
+    normalised = [normalise_text(t) for t in texts]
+    keys = [text_key(t) for t in normalised]
+    distinct: dict[bytes, str] = dict(zip(keys, normalised))
+    with _model_lock(model.model_id):  # two LFs of one batch asking at once: the second finds the first's vectors
+        found = store.get(model.model_id, list(distinct)) if store is not None else {}
+        missing = [k for k in distinct if k not in found]
+        if missing:
+            _compute(model, missing, distinct, found, store, batch_size, progress)
+    if not keys:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+
+_MODEL_LOCKS: dict[str, threading.RLock] = {}
+
+
+def _model_lock(model_id: str) -> threading.RLock:
+    with _DEFAULT_LOCK:
+        return _MODEL_LOCKS.setdefault(model_id, threading.RLock())
+
+
+def _compute(model: Embedder, missing: list[bytes], distinct: dict[bytes, str], found: dict[bytes, np.ndarray],
+             store: EmbeddingCache | None, batch_size: int, progress: bool | None) -> None:
+    from tqdm.auto import tqdm
+
+    show = progress if progress is not None else len(missing) > batch_size
+    logger.info("embedding %d texts with %s (%d found in the cache)", len(missing), model.model_id,
+                len(distinct) - len(missing))
+    with tqdm(total=len(missing), desc=f"embedding ({model.model_id.split('@')[0]})", unit="text",
+              disable=not show) as bar:
+        for start in range(0, len(missing), batch_size):
+            chunk = missing[start:start + batch_size]
+            vectors = np.asarray(model.encode([distinct[k] for k in chunk]), dtype=np.float32)
+            if vectors.ndim != 2 or len(vectors) != len(chunk):
+                from weaksup.errors import ParameterError
+
+                raise ParameterError(f"embedder {model.model_id!r} returned shape {vectors.shape} for {len(chunk)} "
+                                     f"texts; it must return one vector per text, (n, d)")
+            if store is not None:
+                store.put(model.model_id, chunk, vectors)
+            found.update(zip(chunk, vectors))
+            bar.update(len(chunk))
