@@ -15,6 +15,7 @@ import json
 import math
 import random
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -111,6 +112,7 @@ class ChatServer:
         self.answered = Counter[str]()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
         self.base_url = ""
 
     def reset_counts(self) -> None:
@@ -144,6 +146,16 @@ class ChatServer:
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with server._lock:
+                    server._connections.discard(self.connection)
+                super().finish()
 
             def do_GET(self) -> None:  # noqa: N802 - the http.server name
                 found = self.path.rstrip("/").endswith("/stats")
@@ -182,11 +194,17 @@ class ChatServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and free the port."""
+        """Stop serving, free the port and close the open connections."""
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+            with self._lock:  # kept-alive connections too: nothing is served once stopped
+                for connection in list(self._connections):
+                    try:
+                        connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
 
     def __enter__(self) -> ChatServer:
         return self.start()
