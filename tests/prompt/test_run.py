@@ -1,0 +1,73 @@
+"""A prompted LF in `weaksup run`: the prompt cache, the vote store, replay mode and the budget through the CLI."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tests.pipeline_project import make_project, write_config
+from weaksup.cli import main
+from weaksup.config import load_config
+from weaksup.pipeline import run
+from weaksup.testing import ChatServer, youtube_classifier
+
+PROMPT_LFS = '''
+"""A prompted LF: the server and the budget from the environment (the key, if any, too: never in a file)."""
+import os
+
+from weaksup import LabelSpace, prompt_lf
+from weaksup.prompt import ChatClient
+
+LABELS = LabelSpace(["ham", "spam"])
+client = ChatClient(os.environ["TEST_CHAT_URL"], "tfidf-lr", backoff=0.01,
+                    max_calls=int(os.environ["TEST_MAX_CALLS"]) if os.environ.get("TEST_MAX_CALLS") else None)
+llm_spam = prompt_lf("llm_spam", os.environ.get("TEST_TEMPLATE", "Spam or ham?\\n<text>{text}</text>"),
+                     labels=["ham", "spam"], client=client)
+'''
+
+
+@pytest.fixture()
+def project(tmp_path, youtube, monkeypatch):
+    comments = youtube.drop_duplicates("text").head(150)
+    make_project(tmp_path, comments)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prompt_lfs.py").write_text(textwrap.dedent(PROMPT_LFS), encoding="utf-8")
+    monkeypatch.setenv("WEAKSUP_PROMPT_CACHE", str(tmp_path / "prompts.sqlite3"))
+    monkeypatch.delenv("WEAKSUP_PROMPT_REPLAY", raising=False)
+    with ChatServer(youtube_classifier()) as server:
+        monkeypatch.setenv("TEST_CHAT_URL", server.base_url)
+        yield tmp_path, server, write_config(tmp_path, lfs={"modules": ["quick_lfs.py", "prompt_lfs.py"]})
+
+
+@pytest.mark.slow
+def test_a_prompt_lf_in_a_run_edited_prompt_recomputes_only_its_column(project, monkeypatch, capsys):
+    folder, server, config = project
+    first = run(load_config(config))
+    assert server.calls == 150 and first.n_lfs == 6 and first.coverage > 0.9
+    server.reset_counts()
+    monkeypatch.setenv("TEST_TEMPLATE", "Is this YouTube comment spam or ham?\n<text>{text}</text>")
+    second = run(load_config(config))
+    assert server.calls == 150  # the new prompt asked once per row
+    assert second.chunks["columns_computed"] == 1 and second.chunks["columns_reused"] == 5
+    server.reset_counts()
+    monkeypatch.setenv("WEAKSUP_PROMPT_REPLAY", "1")  # CI: answers only from the cache
+    monkeypatch.setenv("WEAKSUP_PROMPT_CACHE", str(folder / "empty.sqlite3"))
+    monkeypatch.setenv("TEST_TEMPLATE", "A third prompt: {text}")
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(config)])
+    assert stop.value.code == 2 and server.requests == 0
+    assert "replay-only mode" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_budget_stop_in_a_run_then_a_resume(project, monkeypatch, capsys):
+    folder, server, config = project
+    monkeypatch.setenv("TEST_MAX_CALLS", "100")
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(config)])
+    assert stop.value.code == 2 and "max_calls=100 prompts is used up" in capsys.readouterr().err
+    assert server.calls == 100
+    monkeypatch.delenv("TEST_MAX_CALLS")
+    run(load_config(config))
+    assert server.calls == 150 and max(server.answered.values()) == 1
