@@ -218,6 +218,9 @@ def fit(
 def lfs(
     source: list[str] = typer.Argument(..., help="A run config (.toml), or LF modules (dotted names or .py paths)."),
     set_: list[str] = _SET,
+    plan: bool = typer.Option(False, "--plan", help="With a run config: for each prompted LF, the prompts not yet "
+                              "in the prompt cache and their estimated tokens, over the config's input (nothing "
+                              "is sent)."),
 ) -> None:
     """List the labeling functions (of a run config, with its selection, or of some modules) with kind,
     version and tags."""
@@ -231,9 +234,22 @@ def lfs(
         registry = select_lfs(cfg)
         typer.echo(f"{len(registry)} LFs of {cfg.task.name} (rule_version {registry.rule_version})")
     else:
+        if plan:
+            from weaksup.errors import ParameterError
+
+            raise ParameterError("weaksup lfs --plan needs a run config (.toml): the plan reads its input rows")
         registry = Registry.from_modules(*source)
     for lf in registry.lfs:
         typer.echo(f"{lf.name:24} {lf.kind:12} {lf.version}  [{', '.join(lf.tags)}]  {lf.description}")
+    if plan:
+        from weaksup.lf.prompt import plan_prompts
+        from weaksup.pipeline.inputs import clean_frame, read_chunks
+
+        plans = plan_prompts(registry.lfs, (clean_frame(cfg, chunk)[0] for chunk in read_chunks(cfg, None)))
+        for found in plans:
+            typer.echo(f"plan: {found}")
+        typer.echo(f"plan: {sum(p.uncached for p in plans):,} prompts to send, ~{sum(p.tokens for p in plans):,} "
+                   f"tokens" if plans else "plan: no prompted LFs")
 
 from weaksup.review.cli import review_app  # noqa: E402
 

@@ -27,6 +27,12 @@ llm_spam = prompt_lf("llm_spam", os.environ.get("TEST_TEMPLATE", "Spam or ham?\\
 '''
 
 
+def cli(argv):
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 0
+
+
 @pytest.fixture()
 def project(tmp_path, youtube, monkeypatch):
     comments = youtube.drop_duplicates("text").head(150)
@@ -71,3 +77,14 @@ def test_a_budget_stop_in_a_run_then_a_resume(project, monkeypatch, capsys):
     monkeypatch.delenv("TEST_MAX_CALLS")
     run(load_config(config))
     assert server.calls == 150 and max(server.answered.values()) == 1
+
+
+@pytest.mark.slow
+def test_lfs_plan_counts_what_a_run_would_send(project, capsys):
+    folder, server, config = project
+    cli(["lfs", str(config), "--plan"])
+    out = capsys.readouterr().out
+    assert "plan: llm_spam: 150 rows, 150 distinct prompts, 0 cached, 150 to send" in out and server.requests == 0
+    run(load_config(config))
+    cli(["lfs", str(config), "--plan"])
+    assert "plan: 0 prompts to send, ~0 tokens" in capsys.readouterr().out

@@ -25,7 +25,7 @@ from weaksup.prompt.cache import cache_key
 from weaksup.prompt.client import ChatClient, Reply, estimate_tokens, stops_run
 from weaksup.prompt.parse import PARSER_VERSION, Parsed, choice_prefix, parse_answer
 
-__all__ = ["PromptLF", "PromptPlan", "prompt_lf"]
+__all__ = ["PromptLF", "PromptPlan", "plan_prompts", "prompt_lf"]
 
 
 @dataclass(frozen=True)
@@ -218,12 +218,42 @@ class PromptLF(LabelingFunction):
         >>> print(lf.plan(pd.DataFrame({"text": ["buy now", "nice song", "buy now", None]})))
         llm: 4 rows, 2 distinct prompts, 0 cached, 2 to send (~90 tokens)
         """
-        columns = {f: Batch(data).values(f) for f in self.fields}
-        keys, bodies = self._requests(columns, len(data))
-        cached = self.client.cache.get_many(bodies)
-        todo = [k for k in bodies if k not in cached]
-        return PromptPlan(self.name, len(data), len(bodies), len(cached), len(todo),
-                          sum(int(bodies[k][1]) for k in todo))
+        return plan_prompts([self], [data])[0]
+
+
+def plan_prompts(lfs: Iterable[LabelingFunction], frames: Iterable[pd.DataFrame]) -> list[PromptPlan]:
+    """A :class:`PromptPlan` for each prompted LF among ``lfs`` over the rows of ``frames`` (e.g. a run's chunks);
+    prompts repeated across frames count once. Nothing is sent.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from weaksup.prompt import ChatClient
+    >>> from weaksup.lf import keyword_lf
+    >>> client = ChatClient("http://127.0.0.1:9/v1", "m", cache=tempfile.mkdtemp() + "/c.sqlite3")
+    >>> lfs = [keyword_lf("kw", "buy", 1), prompt_lf("llm", "Spam? {text}", labels=["ham", "spam"],
+    ...                                             label_space=LabelSpace(["ham", "spam"]), client=client)]
+    >>> frames = [pd.DataFrame({"text": ["buy now", "hi"]}), pd.DataFrame({"text": ["hi", "yo"]})]
+    >>> [(p.lf, p.rows, p.prompts, p.uncached) for p in plan_prompts(lfs, frames)]
+    [('llm', 4, 3, 3)]
+    """
+    prompted = [lf for lf in lfs if isinstance(lf, PromptLF)]
+    rows = dict.fromkeys((lf.name for lf in prompted), 0)
+    bodies: dict[str, dict[str, Any]] = {lf.name: {} for lf in prompted}
+    for frame in frames:
+        batch = Batch(frame)
+        for lf in prompted:
+            _, found = lf._requests({f: batch.values(f) for f in lf.fields}, batch.n)
+            rows[lf.name] += batch.n
+            bodies[lf.name].update(found)
+    plans = []
+    for lf in prompted:
+        wanted = bodies[lf.name]
+        cached = lf.client.cache.get_many(wanted)
+        todo = [k for k in wanted if k not in cached]
+        plans.append(PromptPlan(lf.name, rows[lf.name], len(wanted), len(cached), len(todo),
+                                sum(int(wanted[k][1]) for k in todo)))
+    return plans
 
 
 def prompt_lf(name: str, template: str, *, labels: Mapping[str, int | str] | Sequence[str], client: ChatClient,
