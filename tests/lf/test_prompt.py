@@ -187,3 +187,15 @@ def test_bad_definitions_are_refused(tmp_path, template, labels, match):
     client = ChatClient("http://127.0.0.1:9/v1", "a", cache=tmp_path / "c.sqlite3")
     with pytest.raises(LFDefinitionError, match=match):
         prompt_lf("p", template, labels=labels, client=client)
+
+
+def test_a_pickled_lf_opens_the_same_cache(server, rows, tmp_path):
+    import pickle
+
+    lf = make_lf(server, tmp_path / "c.sqlite3", max_calls=50)
+    votes = apply_lfs([lf], rows.head(20), id_column="row_id").values[:, 0]
+    copy = pickle.loads(pickle.dumps(lf))
+    assert copy.version == lf.version and copy.client.spent["calls"] == 0 and copy.client.max_calls == 50
+    server.reset_counts()
+    assert (apply_lfs([copy], rows.head(20), id_column="row_id").values[:, 0] == votes).all()
+    assert server.requests == 0

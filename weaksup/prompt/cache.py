@@ -74,7 +74,13 @@ class PromptCache:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = Path(path) if path is not None else default_cache_path()
+        self._open(Path(path) if path is not None else default_cache_path())
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as its path: the copy opens the same file
+        return (PromptCache, (str(self.path),))
+
+    def _open(self, path: Path) -> None:
+        self.path = path
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30.0,

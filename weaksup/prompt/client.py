@@ -185,6 +185,17 @@ class ChatClient:
         self._spent = {"calls": 0, "tokens": 0, "requests": 0, "retries": 0}
         self._http: httpx.Client | None = None
 
+    def __getstate__(self) -> dict[str, Any]:  # pickled (to other processes): no locks, connections or counts
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_slots", "_http")}
+        state["_spent"] = dict.fromkeys(self._spent, 0)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._http = None
+
     def __repr__(self) -> str:
         return f"ChatClient({self.base_url!r}, {self.model!r}, cache={str(self.cache.path)!r})"
 
@@ -291,12 +302,16 @@ class ChatClient:
 
         with tqdm(total=len(requests), desc=f"asking {who}", unit="prompt", disable=None if show else True) as bar, \
                 ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="weaksup-prompt") as pool:
-            for key, body, tokens in requests:
-                over = self._reserve(tokens)
-                if over:
-                    break
-                futures.append(pool.submit(one, key, body))
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            try:
+                for key, body, tokens in requests:
+                    over = self._reserve(tokens)
+                    if over:
+                        break
+                    futures.append(pool.submit(one, key, body))
+                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            except BaseException:  # Ctrl-C: the prompts in flight finish (and are cached), no new one starts
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
             failed = next((f for f in done if f.exception() is not None), None)
             if failed is not None:
                 for f in futures:
