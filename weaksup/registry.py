@@ -121,7 +121,8 @@ class Registry(Mapping[str, LabelingFunction]):
             chosen = [lf for lf in chosen if tag_set & set(lf.tags)]
         if kind is not None:
             kinds = {kind} if isinstance(kind, str) else set(kind)
-            known = {"keyword", "regex", "lookup", "model_score", "threshold", "generic", "spacy", "snorkel"}
+            known = {"keyword", "regex", "lookup", "model_score", "threshold", "generic", "spacy", "snorkel",
+                     "prompt"}
             unknown = kinds - known
             if unknown:
                 raise LFDefinitionError(f"unknown LF kind(s) {sorted(unknown)}; kinds are {sorted(known)}")
