@@ -50,7 +50,7 @@ def rows(n: int) -> pd.DataFrame:
 
 
 def make_lf(base_url: str, cache: Path, **options: Any) -> PromptLF:
-    client = ChatClient(base_url, MODEL, cache=cache, concurrency=8, **options)
+    client = ChatClient(base_url, MODEL, cache=cache, concurrency=8, replay=False, **options)
     return prompt_lf("llm_spam", TEMPLATE, labels={"ham": 0, "spam": 1}, client=client)
 
 
