@@ -7,10 +7,12 @@ embedded once per model, whichever LF, end model or cluster view asks.
 - :func:`embedding_lf`: nearest labeled examples (a few per class, or the dev gold: :func:`examples_from_gold`);
 - :func:`zero_shot_lf`: similarity to label descriptions (no labeled row);
 - :func:`knn_lf`: the majority of the k nearest labeled examples;
+- :func:`semantic_duplicates` (embeddings + a USearch ANN index) and :func:`surface_duplicates` (MinHash-LSH);
 - :class:`~weaksup.embed.features.EmbeddingFeatures`: embeddings as scikit-learn features
   (``train_end_model(..., model="embeddings")``).
 """
 
+from weaksup.embed.duplicates import ann_recall, semantic_duplicates, surface_duplicates
 from weaksup.embed.cache import EmbeddingCache, default_cache, embed, normalise_text, text_key
 from weaksup.embed.embedder import (
     DEFAULT_MODEL,
@@ -30,7 +32,8 @@ from weaksup.embed.lfs import (
 )
 
 __all__ = [
-    "DEFAULT_MODEL", "KNNLF", "CallableEmbedder", "Embedder", "EmbeddingCache", "EmbeddingLF",
-    "SentenceTransformerEmbedder", "ZeroShotLF", "default_cache", "embed", "embedding_lf", "examples_from_gold",
-    "get_embedder", "knn_lf", "normalise_text", "text_key", "zero_shot_lf",
+    "CallableEmbedder", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "EmbeddingLF", "KNNLF",
+    "SentenceTransformerEmbedder", "ZeroShotLF", "ann_recall", "default_cache", "embed", "embedding_lf",
+    "examples_from_gold", "get_embedder", "knn_lf", "normalise_text", "semantic_duplicates", "surface_duplicates",
+    "text_key", "zero_shot_lf",
 ]
