@@ -204,3 +204,25 @@ def test_a_pickled_lf_opens_the_same_cache(server, rows, tmp_path):
     server.reset_counts()
     assert (apply_lfs([copy], rows.head(20), id_column="row_id").values[:, 0] == votes).all()
     assert server.requests == 0
+
+
+def test_export_writes_a_module_giving_the_same_lf(tmp_path):
+    from weaksup.labels import LabelSpace
+    from weaksup.lf import export_module
+    from weaksup.registry import Registry
+
+    client = ChatClient("http://127.0.0.1:9/v1", "tfidf-lr", cache=tmp_path / "c.sqlite3", max_calls=100,
+                        api_key_env="MY_KEY")
+    space = LabelSpace(["ham", "spam"])
+    lfs = [prompt_lf("llm_spam", TEMPLATE, labels=LABELS, client=client, json_mode=True, tags=["llm"]),
+           prompt_lf("llm_2", "Spam? {text}", labels={"ham": 0, "spam": 1, "ad": 1}, client=client,
+                     system="You label comments.", logprobs=True, min_margin=0.2)]
+    path = tmp_path / "exported_prompt_lfs.py"
+    export_module(lfs, path, label_space=space)
+    source = path.read_text()
+    assert "MY_KEY" in source and "sk-" not in source and "LABELS['spam']" in source and "description" not in source
+    again = Registry.from_modules(str(path))
+    for lf in lfs:
+        copy = again[lf.name]
+        assert copy.version == lf.version and copy.client.max_calls == 100
+        assert copy.client.cache.path == lf.client.cache.path and copy.tags == lf.tags

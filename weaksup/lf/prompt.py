@@ -21,7 +21,8 @@ from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.identity import check_label, check_name
 from weaksup.lf.rows import field_value, is_missing
-from weaksup.prompt.cache import cache_key
+from weaksup.lf.source import Code, LFSource, call_source, label_code
+from weaksup.prompt.cache import cache_key, default_cache_path
 from weaksup.prompt.client import ChatClient, Reply, estimate_tokens, stops_run
 from weaksup.prompt.parse import PARSER_VERSION, Parsed, choice_prefix, parse_answer
 
@@ -85,6 +86,26 @@ def _choices(labels: Mapping[str, int | str] | Sequence[str], name: str,
     return choices
 
 
+def _default_system(choices: Mapping[str, int], json_mode: bool) -> str:
+    words = ", ".join(repr(c) for c in choices)
+    return (f'Answer with a JSON object {{"label": <one of {words}, or "unsure">}} and nothing else.'
+            if json_mode else f"Answer with exactly one of {words}, or 'unsure' if you cannot tell.")
+
+
+def _client_source(client: ChatClient) -> str:
+    """``ChatClient(...)`` rebuilding the client (the key stays in the environment; the cache file is named only
+    when it is not the default one)."""
+    defaults = {"api_key_env": "OPENAI_API_KEY", "concurrency": 8, "max_retries": 6, "backoff": 0.5,
+                "max_backoff": 30.0, "max_calls": None, "max_tokens": None, "timeout": 60.0}
+    values = {"api_key_env": client.api_key_env, "concurrency": client.concurrency,
+              "max_retries": client.max_retries, "backoff": client.backoff, "max_backoff": client.max_backoff,
+              "max_calls": client.max_calls, "max_tokens": client.max_tokens, "timeout": client.timeout}
+    options = [f"{k}={v!r}" for k, v in values.items() if v != defaults[k]]
+    if client.cache.path != default_cache_path():
+        options.append(f"cache={str(client.cache.path)!r}")
+    return f"ChatClient({', '.join([repr(client.base_url), repr(client.model), *options])})"
+
+
 class PromptLF(LabelingFunction):
     """A labeling function that asks a chat model about each row and reads its answer as a label.
 
@@ -115,10 +136,8 @@ class PromptLF(LabelingFunction):
         if not 0.0 <= float(min_margin) < 1.0 or not 0.0 <= float(temperature) <= 2.0 or int(max_tokens) < 1:
             raise LFDefinitionError(f"LF {name!r}: need 0 <= min_margin < 1, 0 <= temperature <= 2 and "
                                     f"max_tokens >= 1; got {min_margin!r}, {temperature!r}, {max_tokens!r}")
-        words = ", ".join(repr(c) for c in choices)
         if system is None:
-            system = (f'Answer with a JSON object {{"label": <one of {words}, or "unsure">}} and nothing else.'
-                      if json_mode else f"Answer with exactly one of {words}, or 'unsure' if you cannot tell.")
+            system = _default_system(choices, json_mode)
         sampling: dict[str, Any] = {"temperature": float(temperature), "max_tokens": int(max_tokens)}
         if json_mode:
             sampling["response_format"] = {"type": "json_object"}
@@ -133,6 +152,23 @@ class PromptLF(LabelingFunction):
             fields=fields, labels=choices.values(), tags=tags, version=version,
             description=description or f"asks {client.model} ({len(choices)} answers) about {', '.join(fields)}",
         )
+
+    def default_description(self) -> str:
+        return f"asks {self.client.model} ({len(self.choices)} answers) about {', '.join(self.fields)}"
+
+    def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
+        """A ``prompt_lf(...)`` call with its ``ChatClient(...)`` (same prompts, same version)."""
+        json_mode = "response_format" in self.sampling
+        options: dict[str, Any] = {
+            "labels": Code("{" + ", ".join(f"{w!r}: {label_code(i, label_space)}" for w, i in self.choices.items())
+                           + "}"),
+            "client": Code(_client_source(self.client)),
+            "temperature": self.sampling["temperature"], "max_tokens": self.sampling["max_tokens"],
+            "json_mode": json_mode, "logprobs": bool(self.sampling.get("logprobs")), "min_margin": self.min_margin}
+        if self.system != _default_system(self.choices, json_mode):
+            options["system"] = self.system
+        return call_source(self, "prompt_lf", [repr(self.name), repr(self.template)], options,
+                           imports=("from weaksup.prompt import ChatClient",))
 
     def manifest(self) -> dict[str, Any]:
         """The LF's description, with the server's base URL (not part of the version)."""
