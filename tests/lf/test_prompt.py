@@ -226,3 +226,20 @@ def test_export_writes_a_module_giving_the_same_lf(tmp_path):
         copy = again[lf.name]
         assert copy.version == lf.version and copy.client.max_calls == 100
         assert copy.client.cache.path == lf.client.cache.path and copy.tags == lf.tags
+
+
+def test_in_a_workbench_beside_rules_with_answers_to_review(server, classifier, rows, tmp_path):
+    from weaksup import Workbench, keyword_lf, lf_summary
+
+    lf = prompt_lf("llm_spam", TEMPLATE, labels=LABELS, client=ChatClient(server.base_url, "tfidf-lr",
+                   cache=tmp_path / "c.sqlite3"), logprobs=True, min_margin=0.3)
+    wb = Workbench(rows.head(50), label_space=["ham", "spam"]).add(keyword_lf("kw_sub", "subscribe", 1), lf)
+    summary = lf_summary(wb.votes, wb.lfs)
+    assert summary.loc["llm_spam", "kind"] == "prompt" and summary.loc["kw_sub", "kind"] == "keyword"
+    assert 0.3 < summary.loc["llm_spam", "Coverage"] < 1.0 and summary.loc["llm_spam", "version"] == lf.version
+    assert server.calls == 50
+    answers = lf.answers(rows.head(50))
+    margins = np.array([abs(s["spam"] - s["ham"]) for s in classifier(list(rows.head(50)["text"]))])
+    assert (answers["reason"].eq("margin") == (margins < 0.3)).all()
+    assert (answers["label"].to_numpy() == wb.votes.values[:, 1]).all()
+    assert answers["confidence"].between(0.5, 1.0).all()

@@ -41,7 +41,7 @@ def test_budget_counts_prompts_not_retries(tmp_path):
         with pytest.raises(LFApplyError, match="max_calls=5 prompts is used up.*5 of this batch's 8"):
             client.ask_many(requests, lambda key, reply: answers.append((key, reply.text)))
     spent = client.spent
-    assert len(answers) == 5 and spent["calls"] == 5 and spent["tokens"] == 50
+    assert len(answers) == 5 and spent["calls"] == 5 and spent["tokens"] == 50 and spent["used_tokens"] == 5 * 2
     assert spent["requests"] == server.requests == 5 + spent["retries"] and spent["retries"] > 0
     client.reset_budget()
     assert client.spent["calls"] == 0

@@ -235,6 +235,33 @@ class PromptLF(LabelingFunction):
         parsed = {k: self.parse(*answers[k]).label for k in bodies}
         return np.fromiter((ABSTAIN if k is None else parsed[k] for k in keys), dtype=np.int64, count=n)
 
+    def answers(self, data: pd.DataFrame) -> pd.DataFrame:
+        """The cached answers for the rows of ``data`` (nothing is sent), as read by the LF: columns ``answer``
+        (the model's text; missing when not cached or a field is missing), ``label``, ``confidence`` (from
+        the logprobs, when asked) and ``reason`` (see :class:`~weaksup.prompt.Parsed`), indexed as ``data``.
+        Sorting by ``confidence`` puts the answers to review first.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from weaksup.prompt import ChatClient
+        >>> client = ChatClient("http://127.0.0.1:9/v1", "m", cache=tempfile.mkdtemp() + "/c.sqlite3")
+        >>> lf = prompt_lf("llm", "Spam? {text}", labels={"spam": 1, "ham": 0}, client=client)
+        >>> lf.answers(pd.DataFrame({"text": ["buy now"]}))["reason"].tolist()
+        ['not cached']
+        """
+        batch = Batch(data)
+        keys, bodies = self._requests({f: batch.values(f) for f in self.fields}, batch.n)
+        found = self.client.cache.get_many(bodies)
+        records: list[tuple[Any, int, float | None, str]] = []
+        for key in keys:
+            if key is None or key not in found:
+                records.append((None, ABSTAIN, None, "missing field" if key is None else "not cached"))
+                continue
+            parsed = self.parse(*found[key])
+            records.append((found[key][0], parsed.label, parsed.confidence, parsed.reason))
+        return pd.DataFrame(records, columns=["answer", "label", "confidence", "reason"], index=data.index)
+
     def vote_batch(self, batch: Batch) -> np.ndarray:
         """Votes on a batch: its uncached prompts are sent at once (``client.concurrency`` in flight)."""
         return self._votes({f: batch.values(f) for f in self.fields}, batch.n, list(batch.frame.index))

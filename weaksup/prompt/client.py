@@ -65,10 +65,12 @@ def estimate_tokens(messages: Sequence[Mapping[str, str]], max_tokens: int) -> i
 
 @dataclass(frozen=True)
 class Reply:
-    """A chat model's answer: its text and the first answer tokens' ``top_logprobs`` (``None`` without)."""
+    """A chat model's answer: its text, the first answer tokens' ``top_logprobs`` (``None`` without) and the
+    ``usage.total_tokens`` the server reported (0 without)."""
 
     text: str
     logprobs: list[dict[str, Any]] | None
+    used_tokens: int = 0
 
 
 def _reply(data: Any, url: str) -> Reply:
@@ -85,7 +87,9 @@ def _reply(data: Any, url: str) -> Reply:
                "top_logprobs": [{"token": str(a.get("token", "")), "logprob": float(a.get("logprob", 0.0))}
                                 for a in (t.get("top_logprobs") or [])]}
               for t in content[:8] if isinstance(t, dict)]
-    return Reply(text, tokens or None)
+    usage = data.get("usage") if isinstance(data, dict) else None
+    used = usage.get("total_tokens") if isinstance(usage, dict) else None
+    return Reply(text, tokens or None, int(used) if isinstance(used, (int, float)) else 0)
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -149,7 +153,7 @@ class ChatClient:
     >>> import tempfile
     >>> client = ChatClient("http://127.0.0.1:9/v1", "tiny", cache=tempfile.mkdtemp() + "/c.sqlite3", max_calls=10)
     >>> client.url, client.spent
-    ('http://127.0.0.1:9/v1/chat/completions', {'calls': 0, 'tokens': 0, 'requests': 0, 'retries': 0})
+    ('http://127.0.0.1:9/v1/chat/completions', {'calls': 0, 'tokens': 0, 'requests': 0, 'retries': 0, 'used_tokens': 0})
     """
 
     def __init__(self, base_url: str, model: str, *, api_key_env: str = "OPENAI_API_KEY",
@@ -180,7 +184,7 @@ class ChatClient:
         self.timeout = float(timeout)
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(concurrency)
-        self._spent = {"calls": 0, "tokens": 0, "requests": 0, "retries": 0}
+        self._spent = {"calls": 0, "tokens": 0, "requests": 0, "retries": 0, "used_tokens": 0}
         self._http: httpx.Client | None = None
 
     def __getstate__(self) -> dict[str, Any]:  # pickled (to other processes): no locks, connections or counts
@@ -205,7 +209,7 @@ class ChatClient:
     @property
     def spent(self) -> dict[str, int]:
         """What this client has used: prompts sent (``calls``), estimated ``tokens``, HTTP ``requests``
-        (retries included) and ``retries``."""
+        (retries included), ``retries`` and the tokens the server reported using (``used_tokens``)."""
         with self._lock:
             return dict(self._spent)
 
@@ -265,10 +269,13 @@ class ChatClient:
                 else:
                     if response.status_code == 200:
                         try:
-                            return _reply(response.json(), self.url)
+                            reply = _reply(response.json(), self.url)
                         except ValueError as exc:
                             raise stops_run(LFApplyError(f"{who}: {self.url} answered with invalid JSON ({exc})")) \
                                 from exc
+                        with self._lock:
+                            self._spent["used_tokens"] += reply.used_tokens
+                        return reply
                     problem = f"HTTP {response.status_code}: {response.text[:200]!r}"
                     if response.status_code not in RETRIED:
                         hint = (f"; set the environment variable {self.api_key_env} to the API key"
