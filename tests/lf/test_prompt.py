@@ -117,7 +117,7 @@ def test_replay_only_mode_answers_from_the_cache_and_names_a_missing_row(server,
     monkeypatch.setenv("WEAKSUP_PROMPT_REPLAY", "1")
     assert make_lf(server, path).client.replay
     assert apply_lfs([make_lf(server, path)], part.head(6)).values.min() >= 0
-    with pytest.raises(NotFoundError, match=rf"'llm_spam'.*replay-only.*row {part.index[6]!r}") as miss:
+    with pytest.raises(NotFoundError, match=rf"'llm_spam'.*replay-only.*index {part.index[6]!r}") as miss:
         apply_lfs([make_lf(server, path)], part, fault_tolerant=True)
     assert getattr(miss.value, "stops_run", False)
     assert server.requests == 0

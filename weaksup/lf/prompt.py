@@ -205,9 +205,11 @@ class PromptLF(LabelingFunction):
         if self.client.replay:
             first = keys.index(missing[0])
             label = where[first] if where is not None else first
+            user = bodies[missing[0]][0][-1]["content"]
             raise stops_run(NotFoundError(
                 f"prompt LF {self.name!r} (defined at {self.source}) is in replay-only mode and the cache "
-                f"{str(self.client.cache.path)!r} has no answer for row {label!r} (position {first} of this batch; "
+                f"{str(self.client.cache.path)!r} has no answer for the row at index {label!r} (position {first} of this batch, "
+                f"prompt {user[:80] + ('...' if len(user) > 80 else '')!r}; "
                 f"{len(missing)} prompt(s) of the batch missing). Run once without WEAKSUP_PROMPT_REPLAY (or "
                 "replay=False) to ask the model, or use the cache file that run wrote"))
 
