@@ -43,3 +43,13 @@ def test_train_end_model_embeddings_by_name_uses_the_bundled_model():
     end = train_end_model(texts, proba, model="embeddings")
     assert [name for name, _ in end.steps] == ["embeddings", "classifier"]
     assert end.predict(["subscribe to my youtube channel", "what a beautiful song"]).tolist() == [1, 0]
+
+
+def test_tfidf_and_embeddings_side_by_side():
+    model = default_end_model(features="tfidf+embeddings", embedder=spam_axis)
+    model.steps[0][1].transformer_list[1][1].set_params(cache=":memory:")
+    texts = ["sub to my channel", "my channel sub", "channel channel", "love this song", "song love", "great song"]
+    end = train_end_model(texts, np.array([[0, 1]] * 3 + [[1, 0]] * 3, dtype=float), model=model,
+                          sample_weight=None)
+    assert end.predict(["channel sub", "love song"]).tolist() == [1, 0]
+    assert end.steps[0][1].transform(["channel"]).shape[1] > 3  # TF-IDF columns and the 3 embedding columns
