@@ -15,7 +15,7 @@ all-MiniLM-L6-v2 (``weaksup.embed``), on the test gold split, which nothing here
   TF-IDF + embeddings side by side (``end_model_tfidf_acc``, ``end_model_tfidf_embeddings_acc``).
 * ``zero_shot_acc``: ``zero_shot_lf`` alone: similarity to two one-line label descriptions written from the task's
   definition (no LF, no gold row); it always votes.
-* ``duplicates`` (per task): near-duplicate pairs by meaning (cosine >= 0.9 of the embeddings, USearch HNSW) and by
+* ``duplicates`` (per task, over the distinct texts): near-duplicate pairs by meaning (cosine >= 0.9 of the embeddings, USearch HNSW) and by
   surface (character 5-gram Jaccard >= 0.8, MinHash-LSH), the HNSW pairs' recall against exact search, and the
   index's recall@10 on 1,000 sampled queries.
 * ``embed``: rows/s embedding distinct texts on this machine's cores (the texts not in the cache: a fresh
@@ -57,6 +57,7 @@ from weaksup.embed import (  # noqa: E402
     embedding_lf,
     examples_from_gold,
     knn_lf,
+    normalise_text,
     semantic_duplicates,
     surface_duplicates,
     zero_shot_lf,
@@ -177,14 +178,16 @@ def throughput(rows: int) -> dict[str, Any]:
 def duplicate_figures(name: str, task: Task) -> dict[str, Any]:
     """Near-duplicate pairs by meaning (cosine >= 0.9, HNSW) and by surface (5-gram Jaccard >= 0.8, MinHash-LSH),
     and the HNSW index's recall@10 against exact search on 1,000 sampled queries."""
-    vectors = embed(task.texts)
+    _, first = np.unique([normalise_text(t) for t in task.texts], return_index=True)
+    texts = task.texts[np.sort(first)]  # each distinct text once: exact copies tie, and ties make recall ambiguous
+    vectors = embed(texts)
     start = time.perf_counter()
-    semantic = semantic_duplicates(task.texts, vectors=vectors, threshold=0.9)
-    exact = semantic_duplicates(task.texts, vectors=vectors, threshold=0.9, exact=True)
-    surface = surface_duplicates(task.texts, threshold=0.8)
+    semantic = semantic_duplicates(texts, vectors=vectors, threshold=0.9)
+    exact = semantic_duplicates(texts, vectors=vectors, threshold=0.9, exact=True)
+    surface = surface_duplicates(texts, threshold=0.8)
     found = set(zip(semantic["left"], semantic["right"]))
     truth = set(zip(exact["left"], exact["right"]))
-    return {"semantic_pairs": len(semantic), "semantic_pairs_exact": len(exact),
+    return {"distinct_texts": len(texts), "semantic_pairs": len(semantic), "semantic_pairs_exact": len(exact),
             "semantic_pair_recall": round(len(found & truth) / max(len(truth), 1), 4),
             "ann_recall_at_10": round(ann_recall(vectors, k=10, sample=1000), 4), "surface_pairs": len(surface),
             "seconds": round(time.perf_counter() - start, 2)}

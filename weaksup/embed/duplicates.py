@@ -56,7 +56,9 @@ def semantic_duplicates(texts: Sequence[Any] | np.ndarray, *, threshold: float =
         The rows (embedded through the shared cache unless ``vectors`` is given).
     threshold : float, default 0.9
     k : int, default 10
-        Neighbours looked at per row: a row with more than ``k - 1`` near-duplicates lists only ``k - 1``.
+        Neighbours looked at per row: a row with more than ``k - 1`` near-duplicates lists only ``k - 1``. Exact
+        copies tie at similarity 1 and use up those places: pass each distinct text once (group copies by
+        :func:`~weaksup.embed.normalise_text`) to find paraphrases among many copies.
     embedder : optional
         See :func:`~weaksup.embed.get_embedder`.
     vectors : array (n, d), optional
