@@ -243,3 +243,13 @@ def test_in_a_workbench_beside_rules_with_answers_to_review(server, classifier, 
     assert (answers["reason"].eq("margin") == (margins < 0.3)).all()
     assert (answers["label"].to_numpy() == wb.votes.values[:, 1]).all()
     assert answers["confidence"].between(0.5, 1.0).all()
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_concurrency_is_bounded_over_lfs_sharing_a_client(classifier, rows, tmp_path, concurrency):
+    with ChatServer(classifier, latency=0.02) as server:
+        client = ChatClient(server.base_url, "tfidf-lr", cache=tmp_path / "c.sqlite3", concurrency=concurrency)
+        lfs = [prompt_lf(f"p{i}", f"Prompt {i}: <text>{{text}}</text>", labels=LABELS, client=client) for i in range(3)]
+        apply_lfs(lfs, rows.head(16), id_column="row_id", n_threads=3)
+    assert server.calls == 48 and server.max_in_flight <= concurrency
+    assert concurrency == 1 or server.max_in_flight > 1  # and requests did run at once

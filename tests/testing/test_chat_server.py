@@ -31,7 +31,8 @@ def test_answers_json_mode_logprobs_and_counts():
         assert json.loads(choice["message"]["content"]) == {"label": "spam"}
         top = choice["logprobs"]["content"][0]["top_logprobs"]
         assert [t["token"] for t in top] == ["spam", "ham"] and top[1]["logprob"] == pytest.approx(math.log(0.3))
-        assert server.stats() == {"requests": 2, "failures": {}, "calls": 2, "prompts": 1, "max_per_prompt": 2}
+        assert server.stats() == {"requests": 2, "failures": {}, "calls": 2, "prompts": 1, "max_per_prompt": 2,
+                                  "max_in_flight": 1}
         assert httpx.get(server.base_url + "/stats").json()["calls"] == 2
     with pytest.raises(httpx.TransportError):  # stopped: the port and the kept-alive connection are closed
         ask(server)

@@ -87,6 +87,8 @@ class ChatServer:
         Requests received (every status).
     answered : collections.Counter
         200 answers given, by the text of the last user message.
+    max_in_flight : int
+        The most requests it was answering at once (during their latency).
 
     Examples
     --------
@@ -108,6 +110,7 @@ class ChatServer:
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.requests = 0
+        self._in_flight = self.max_in_flight = 0
         self.failures = Counter[int]()
         self.answered = Counter[str]()
         self._httpd: ThreadingHTTPServer | None = None
@@ -118,17 +121,17 @@ class ChatServer:
     def reset_counts(self) -> None:
         """Set the request and answer counts back to zero."""
         with self._lock:
-            self.requests = 0
+            self.requests = self.max_in_flight = 0
             self.failures.clear()
             self.answered.clear()
 
     def stats(self) -> dict[str, Any]:
         """The counts: ``requests``, ``failures`` by status, ``calls`` (200 answers), ``prompts`` (distinct
-        prompts answered) and ``max_per_prompt``; also served at ``GET {base_url}/stats``."""
+        prompts answered), ``max_per_prompt`` and ``max_in_flight``; also served at ``GET {base_url}/stats``."""
         with self._lock:
             return {"requests": self.requests, "failures": {str(k): v for k, v in self.failures.items()},
                     "calls": sum(self.answered.values()), "prompts": len(self.answered),
-                    "max_per_prompt": max(self.answered.values(), default=0)}
+                    "max_per_prompt": max(self.answered.values(), default=0), "max_in_flight": self.max_in_flight}
 
     @property
     def calls(self) -> int:
@@ -217,8 +220,14 @@ class ChatServer:
         with self._lock:
             self.requests += 1
             draw = self._random.random()
-        if self.latency:
-            time.sleep(self.latency)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
         if self.api_key is not None and authorization != f"Bearer {self.api_key}":
             return 401, {}, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}
         if not path.rstrip("/").endswith("/chat/completions"):
