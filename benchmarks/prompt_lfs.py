@@ -92,6 +92,7 @@ def prompt_benchmark(n_prompts: int = 1000, *, kill: bool = True) -> dict[str, A
         out["calls_first_run"] = stats["calls"]
         out["requests_first_run"] = stats["requests"]
         out["rate_limited_first_run"] = stats["failures"].get("429", 0)
+        out["max_in_flight_first_run"] = stats["max_in_flight"]
         out["every_prompt_answered_once"] = stats["prompts"] == len(data) and stats["max_per_prompt"] == 1
         server.reset()
         second = apply_lfs([make_lf(server.base_url, cache)], data, id_column="row_id").values[:, 0]
