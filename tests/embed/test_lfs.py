@@ -149,3 +149,20 @@ def test_real_minilm_lfs_on_youtube_slice(youtube):
     assert 150 < stored <= 150 + 40 + 2  # rows, examples and descriptions, each once
     apply_lfs([proto, zs], gold.iloc[other], progress=False)
     assert cache.count() == stored
+
+
+def letters_module_level(texts):
+    return [[t.count(c) + 0.05 for c in VOWELS] for t in texts]
+
+
+def test_lfs_pickle_for_worker_processes(tmp_path):
+    import pickle
+
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    lf = embedding_lf("proto", EXAMPLES, embedder=letters_module_level, cache=cache)
+    assert lf({"text": "aaaa"}) == 0
+    copy = pickle.loads(pickle.dumps(lf))
+    assert copy.version == lf.version and copy({"text": "aaaa"}) == 0 and copy({"text": "ooo o"}) == 1
+    data = pd.DataFrame({"id": range(40), "text": ["aaaa", "oooo"] * 20})
+    votes = apply_lfs([lf], data, id_column="id", progress=False, n_jobs=2, chunk_rows=10)
+    assert votes.values[:, 0].tolist() == [0, 1] * 20

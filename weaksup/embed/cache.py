@@ -41,10 +41,11 @@ def normalise_text(text: Any) -> str:
 
     Examples
     --------
-    >>> normalise_text("  Buy\\n now  "), normalise_text(None)
-    ('Buy now', '')
+    >>> import pandas as pd
+    >>> normalise_text("  Buy\\n now  "), normalise_text(None), normalise_text(pd.NA)
+    ('Buy now', '', '')
     """
-    if text is None or (isinstance(text, float) and text != text):
+    if text is None or (isinstance(text, float) and text != text) or type(text).__name__ in ("NAType", "NaTType"):
         return ""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
 
@@ -122,6 +123,9 @@ class EmbeddingCache:
             if model_id is None:
                 return int(self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
             return int(self._conn.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (model_id,)).fetchone()[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:  # to a worker process: the same file, opened there
+        return (EmbeddingCache, (self.path,))
 
     def __repr__(self) -> str:
         return f"EmbeddingCache({self.path!r})"

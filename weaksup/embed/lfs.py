@@ -103,6 +103,12 @@ class _EmbeddingKind(LabelingFunction):
     def default_description(self) -> str:
         return f"{self.kind} on {self.field} with {self.embedder.model_id}"
 
+    def __getstate__(self) -> dict[str, Any]:  # to worker processes: no lock, vectors recomputed from the cache
+        return {k: v for k, v in self.__dict__.items() if k not in ("_proto_lock", "_proto_vectors")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _proto_lock=threading.Lock(), _proto_vectors=None)
+
     def prototype_vectors(self) -> np.ndarray:
         """The embedded examples/descriptions, ``(n_texts, d)`` (computed once, through the cache)."""
         with self.__dict__["_proto_lock"]:
