@@ -14,7 +14,7 @@ embedded once per model, whichever LF, end model or cluster view asks.
 Cost at scale (measured with ``benchmarks/model_assisted.py`` on a shared 2-core machine, torch on CPU): 29-68
 short texts/s (68 with one torch thread while other jobs ran), so 10M rows take ~40-95 hours of CPU once, and
 ~16 GB of cache (384 float32 + a 16-byte key per distinct text). The cache makes that a one-time cost: every later
-LF, margin, end model or run reads vectors back (SQLite, ~100k vectors/s). Keep it affordable by embedding a sample
+LF, margin, end model or run reads vectors back (SQLite, ~10k rows/s measured, normalising and hashing included). Keep it affordable by embedding a sample
 (e.g. 100k rows) while writing and tuning LFs, taking prototypes from a sample per class
 (``examples_from_gold(..., per_class=200)``: voting cost grows with rows x prototypes, not with the gold size), and
 embedding the full table once for the final run (a GPU or more cores divide the hours).
