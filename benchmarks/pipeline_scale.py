@@ -88,7 +88,7 @@ def write_parts(folder: Path, rows: int, seed: int = 0) -> float:
 
 
 def run_weaksup(project: Path, chunk_rows: int, model: str, report: bool, *, end_model: bool = False,
-                end_train_rows: int = 100_000) -> dict:
+                end_train_rows: int = 30_000) -> dict:
     """One ``weaksup run`` as a separate process: ``--fresh`` without the end model, reusing the votes with it."""
     config = project / "run.toml"
     config.write_text(CONFIG.format(chunk_rows=chunk_rows, lfs=HERE / "scale_lfs.py", model=model,
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-report", action="store_true", help="skip the HTML report stage")
     parser.add_argument("--snorkel-rows", type=int, default=100_000, help="rows for Snorkel's pipeline (0: skip)")
     parser.add_argument("--no-end-model", action="store_true", help="skip measuring the end-model stage")
-    parser.add_argument("--end-train-rows", type=int, default=100_000, help="end_model.train_rows of that run")
+    parser.add_argument("--end-train-rows", type=int, default=30_000, help="end_model.train_rows of that run")
     parser.add_argument("--workdir", help="where to write the data (default: a temporary folder)")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args(argv)

@@ -124,5 +124,5 @@ def test_no_vote_rows_are_not_guessed_and_the_end_model_is_on_by_default():
                                "output": {"path": "out/labels.csv"}}, project=".")
     assert cfg.label_model.no_votes == "abstain"
     assert (cfg.end_model.enabled, cfg.end_model.folds, cfg.end_model.train_rows, cfg.end_model.calibrate) == \
-        (True, 5, 100_000, True)
+        (True, 5, 30_000, True)
     assert cfg.to_dict()["end_model"]["folds"] == 5

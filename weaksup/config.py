@@ -32,7 +32,7 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     [end_model]                       # the final labels: a text classifier on the weak labels and the dev gold
     enabled = true                    # (skipped, with a log line, when the input has no text column)
     folds = 5                         # cross-fitting: no row is labeled by a model that saw it
-    train_rows = 100000               # a seeded sample of rows to train on (plus every dev gold row; 0: all)
+    train_rows = 30000                # a seeded sample of rows to train on (plus every dev gold row; 0: all)
     calibrate = true                  # temperature-scale the final probabilities on the dev gold rows
 
     [gold]
@@ -133,7 +133,7 @@ NO_VOTES = ("abstain", "predict")
 class EndModelConfig:
     enabled: bool = True
     folds: int = 5
-    train_rows: int = 100_000
+    train_rows: int = 30_000
     calibrate: bool = True
 
 

@@ -196,7 +196,7 @@ def test_out_of_fold_folds_are_stratified_and_seeded():
 
 
 def test_resolve_label_model():
-    assert resolve_label_model("default", has_dev_gold=True) is MODELS["DevSelector"]
+    assert resolve_label_model("default", has_dev_gold=True) is MODELS["DevNaiveBayes"]
     assert resolve_label_model("default", has_dev_gold=False) is MajorityVote
     assert resolve_label_model("DawidSkene", has_dev_gold=False) is DawidSkene
     with pytest.raises(LabelModelError, match=r"unknown label model 'Nope'; choose 'default' or one of \["):

@@ -72,7 +72,6 @@ def apply_lfs_dask(
     VoteMatrix
     """
     try:
-        import dask
         import dask.dataframe as dd
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError("Dask application needs Dask: pip install 'weaksup[dask]'") from exc
@@ -81,11 +80,15 @@ def apply_lfs_dask(
     lf_list, registry_space = as_lf_list(lfs)
     label_space = label_space if label_space is not None else registry_space
     run = f"weaksup-apply-{uuid.uuid4().hex[:12]}"  # keys of this call only: never another call's cached votes
-    parts = [dask.delayed(_partition_votes)(part, lf_list, label_space, id_column, fault_tolerant, lf_timeout,
-                                            dask_key_name=f"{run}-{i}")
-             for i, part in enumerate(data.to_delayed())]
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    parts = [delayed(_partition_votes)(part, lf_list, label_space, id_column, fault_tolerant, lf_timeout,
+                                       dask_key_name=f"{run}-{i}")
+             for i, part in enumerate(data.to_delayed())]  # type: ignore[no-untyped-call]
     try:
-        results = client.gather(client.compute(parts)) if client is not None else dask.compute(*parts)
+        results = client.gather(client.compute(parts)) if client is not None \
+            else compute(*parts)  # type: ignore[no-untyped-call]
     except Exception as exc:
         if type(exc).__name__ != "KilledWorker":
             raise

@@ -27,16 +27,17 @@ MODELS: dict[str, type[BaseLabelModel]] = {
     for cls in (MajorityVote, DawidSkene, SnorkelLabelModel, DevWeightedVote, DevNaiveBayes, DevSelector)
 }
 #: The model weaksup recommends when a dev gold split exists (MajorityVote without one).
-DEFAULT_MODEL = "DevSelector"
+DEFAULT_MODEL = "DevNaiveBayes"
 
 
 def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True, metric: str = "acc",
                         seed: int = 0) -> BaseLabelModel:
-    """weaksup's recommended label model: :class:`DevSelector` with a dev gold split, else :class:`MajorityVote`.
+    """weaksup's recommended label model: :class:`DevNaiveBayes` with a dev gold split, else :class:`MajorityVote`.
 
-    With dev gold, the candidates (Dawid-Skene or majority vote first, then :class:`DevWeightedVote`, :class:`DevNaiveBayes`)
-    are scored by repeated cross-validation on the dev rows; the simplest one within noise of the best is kept,
-    and its probabilities are calibrated (a temperature fitted on its out-of-fold dev predictions).
+    :class:`DevSelector` (candidates scored by repeated cross-validation on the dev rows, the simplest within
+    noise of the best kept, then calibrated) is better calibrated on the WRENCH sets, but on the shipped example
+    with 20-100 dev rows it picks simpler models that label 4-6 points worse (``benchmarks/earn_its_keep.py``),
+    so it is not the default: name it in ``[label_model]`` to use it.
 
     Parameters
     ----------
@@ -52,8 +53,8 @@ def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True
     Examples
     --------
     >>> default_label_model(2, metric="f1")  # doctest: +NORMALIZE_WHITESPACE
-    DevSelector(cardinality=2, candidates='auto', n_se=0.5, margin=0.0, n_repeats=3, calibrate=True, metric='f1',
-                n_folds=5, seed=0)
+    DevNaiveBayes(cardinality=2, smoothing=3.0, restrict_to_voted=True, unlabeled='auto', max_unlabeled=100000,
+                  metric='f1', n_folds=5, seed=0)
     >>> default_label_model(3, dev_gold=False)
     MajorityVote(cardinality=3, seed=0)
     """
