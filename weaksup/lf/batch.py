@@ -35,8 +35,9 @@ def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
     return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-#: Rows x shared literals per slice of the one-pass literal search (a slice of 16,384 rows at 1,000 literals).
-LITERAL_CELLS = 1 << 24
+#: Rows x shared literals per slice of the one-pass literal search (a slice of 4,096 rows at 1,000 literals: its
+#: matches, one string per hit, stay ~50 MB per thread even with one-letter literals that hit every word).
+LITERAL_CELLS = 1 << 22
 
 
 def _slices(arr: pa.Array, size: int) -> Iterator[tuple[int, pa.Array]]:

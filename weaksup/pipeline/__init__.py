@@ -55,7 +55,7 @@ from weaksup.pipeline.result import RunResult, Timer
 from weaksup.pipeline.end_stage import end_stage, final_chunks, reference_stage, test_positions
 from weaksup.pipeline.stages import fit_stage, report_stage, write_stage
 from weaksup.pipeline.vote_store import VoteStore
-from weaksup.pipeline.voting import AppliedVotes, apply_stage
+from weaksup.pipeline.voting import AppliedVotes, apply_stage, release_freed_memory
 
 if TYPE_CHECKING:
     from weaksup.models.base import BaseLabelModel
@@ -174,6 +174,7 @@ def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], iden
 
     t = time.perf_counter()
     applied = apply_stage(staged, store, progress=progress)
+    release_freed_memory()  # the chunks' text and temporaries: the later stages peak on top of the votes alone
     timer.add("read+clean+apply", t)
     result = RunResult(config=config, run_dir=run_dir, labels_path=config.output_path, n_rows=len(applied.values),
                        n_lfs=len(plan.registry.lfs), rule_version=plan.registry.rule_version, label_model="",
@@ -205,6 +206,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     config = plan.config
     t = time.perf_counter()
     end = end_stage(plan, applied)
+    release_freed_memory()
     result.end_model = end.info
     if end.labeler is not None:
         timer.add("end model fit", t)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
 import logging
 import os
@@ -246,6 +247,24 @@ def stack_blocks(blocks: list[np.ndarray]) -> np.ndarray:
         start += len(block)
         del block
     return out
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by a stage back to the system: Arrow's pool keeps freed blocks for reuse and glibc's
+    allocator keeps freed heap pages, so the peak of the next stage would stack on pages nobody uses.
+
+    Examples
+    --------
+    >>> release_freed_memory()
+    """
+    pa.default_memory_pool().release_unused()
+    try:
+        libc = ctypes.CDLL(None)
+        trim = getattr(libc, "malloc_trim", None)  # glibc only
+        if trim is not None:
+            trim(0)
+    except OSError:  # pragma: no cover - no C library to load
+        pass
 
 
 def write_clean_part(config: RunConfig, i: int, clean: pd.DataFrame) -> None:
