@@ -91,10 +91,10 @@ def __getattr__(name: str) -> _Any:
         import importlib
 
         return importlib.import_module("weaksup.compat")
-    if name == "LabelModel":  # the deprecated name of BaseLabelModel (weaksup.models warns)
-        from weaksup import models
+    if name == "LabelModel":  # Snorkel's LabelModel, with Snorkel's meaning (weaksup.compat.snorkel.LabelModel)
+        from weaksup.compat.snorkel import LabelModel
 
-        return models.LabelModel
+        return LabelModel
     raise AttributeError(f"module 'weaksup' has no attribute {name!r}")
 
 
