@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from weaksup.errors import LFDefinitionError
 from weaksup.lf.preprocess import NONE_RETURNED, Preprocessor, copy_row, row_fields
 from weaksup.lf.rows import Failed, NeedsSeries, SeriesRow
 
@@ -67,7 +68,7 @@ def _run_step(batch: Batch, p: Any, rows: Sequence[Any], style: str) -> list[Any
             try:
                 y = one(p, x, batch.memo, style)
                 if y is None:
-                    raise ValueError(NONE_RETURNED)
+                    raise LFDefinitionError(NONE_RETURNED)
             except NeedsSeries:
                 raise
             except Exception as exc:

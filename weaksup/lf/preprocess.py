@@ -71,7 +71,7 @@ class Preprocessor:
             return y
         out = self.func(y)
         if out is None:
-            raise ValueError(f"{NONE_RETURNED}: {self.name!r} must return the row (x.new_field = ...; return x)")
+            raise LFDefinitionError(f"{NONE_RETURNED}: {self.name!r} must return the row (x.new_field = ...; return x)")
         return out
 
 
@@ -242,5 +242,5 @@ def apply_preprocessors(pre: Sequence[Any], x: Any) -> Any:
     for p in pre:
         x = p(x)
         if x is None:
-            raise ValueError(NONE_RETURNED)
+            raise LFDefinitionError(NONE_RETURNED)
     return x

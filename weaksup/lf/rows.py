@@ -124,7 +124,7 @@ class SeriesRow(SimpleNamespace):
         if not isinstance(key, str):  # positions, slices, masks: Series behaviour
             self.wanted.append(f"[{key!r}]")
             raise NeedsSeries(f"row[{key!r}] needs a pandas.Series row")
-        raise KeyError(key)
+        raise MissingColumnError(key)  # a KeyError, as a pandas.Series row raises
 
     def __contains__(self, key: Any) -> bool:
         return key in self.column_set

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from weaksup.errors import LFApplyError, ParameterError, WeakSupError
+from weaksup.errors import LFApplyError, ParameterError, ParameterTypeError, WeakSupError
 from weaksup.prompt.cache import PromptCache
 
 if TYPE_CHECKING:  # httpx loads with the first request, so `import weaksup` stays light
@@ -78,7 +78,7 @@ def _reply(data: Any, url: str) -> Reply:
         choice = data["choices"][0]
         text = choice["message"]["content"]
         if not isinstance(text, str):
-            raise TypeError("content is not a string")
+            raise ParameterTypeError("content is not a string")
     except (KeyError, IndexError, TypeError) as exc:
         raise stops_run(LFApplyError(f"{url} answered without choices[0].message.content ({exc}): it does not "
                                      "speak the chat-completions protocol; check base_url")) from exc

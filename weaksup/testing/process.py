@@ -6,6 +6,8 @@ import subprocess
 import sys
 from typing import Any
 
+from weaksup.errors import LFApplyError
+
 __all__ = ["ChatServerProcess"]
 
 
@@ -38,7 +40,7 @@ class ChatServerProcess:
         line = self._process.stdout.readline().strip()
         if not line.startswith("http://127.0.0.1:"):
             self.__exit__()
-            raise RuntimeError(f"the chat server process did not start (it printed {line!r})")
+            raise LFApplyError(f"the chat server process did not start (it printed {line!r})")
         self.base_url = line
         return self
 
