@@ -8,10 +8,10 @@ For each m it runs ``weaksup run`` as a separate process twice, with ``output.re
 with ``wait4``) and their ratios. The contract (README, "Reliability"): memory bounded in the
 number of LFs, 1,000 LFs on 1M rows under 2 GB peak RSS with the report on.
 
-Measured (1M rows, MajorityVote, chunks of 100,000, report on, end model off, 2 shared cores):
-100 LFs 1,287-1,431 MB, 500 LFs 1,808 MB, 1,000 LFs 1,928 and 1,939 MB (before: 1,311 / 2,124 /
-3,405 MB). Below a few hundred LFs the peak is the reading of the first 1M-row Parquet part, not the
-votes. The end model (on by default) adds its own memory, which does not grow with the LFs.
+Measured (1M rows, MajorityVote, chunks of 100,000, report on, end model on as by default, 2 shared cores):
+100 LFs 1,202 MB, 500 LFs 1,522 MB, 1,000 LFs 1,816 and 1,818 MB (1,928 MB in an idle run under an RSS
+sampler); the votes alone are 1 GB at 1,000 LFs. The largest remaining step is the end model's fit (TF-IDF on
+end_model.train_rows = 30,000 texts), which does not grow with the LFs.
 
     python benchmarks/many_lfs.py [--rows 1000000] [--lfs 100 500 1000] [--report both|on|off]
                                   [--end-model on|off] [--json results.json]

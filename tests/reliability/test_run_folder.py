@@ -107,6 +107,17 @@ def part_written_since(run_dir: Path, start: float) -> bool:
     return any(p.stat().st_mtime > start for p in run_dir.rglob("part-*.parquet") if p.is_file())
 
 
+def part_indexed_since(run_dir: Path, start: float) -> bool:
+    """Whether a run recorded a finished vote part in an index since ``start`` (what ``--resume`` reuses)."""
+    for index in run_dir.rglob("index.json"):
+        try:
+            if index.stat().st_mtime > start and json.loads(index.read_text(encoding="utf-8")).get("parts"):
+                return True
+        except (OSError, ValueError):  # being replaced at this moment
+            continue
+    return False
+
+
 def wait_until(condition, proc: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None and not condition():
@@ -199,7 +210,7 @@ def test_a_killed_run_leaves_the_previous_run_whole_and_resume_reuses_its_chunks
     before = snapshot(project / "out")
     start = time.time()
     proc = weaksup(project, "run", "other.toml", wait=False)
-    wait_until(lambda: part_written_since(project / "out", start), proc)
+    wait_until(lambda: part_indexed_since(project / "out", start), proc)  # a part written and indexed: reusable
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert snapshot(project / "out") == before
