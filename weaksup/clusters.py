@@ -271,7 +271,7 @@ def cluster_view(
     *,
     n: int = 10,
     gold: np.ndarray | None = None,
-    embeddings: np.ndarray | None = None,
+    embeddings: np.ndarray | str | Any = None,
     n_examples: int = 3,
     seed: int = 0,
 ) -> ClusterView:
@@ -289,8 +289,8 @@ def cluster_view(
         The number of clusters.
     gold : int array (n_rows,), optional
         Gold class ids (``ABSTAIN`` for none).
-    embeddings : array (n_rows, d), optional
-        Vectors to cluster instead of TF-IDF.
+    embeddings : array (n_rows, d), str or callable, optional
+        Vectors to cluster instead of TF-IDF, or an embedder to compute them (see :func:`cluster_texts`).
     n_examples : int, default 3
         Example texts per cluster (sampled with ``seed``).
     seed : int, default 0

@@ -134,6 +134,23 @@ def test_clusters_show_sizes_examples_and_vote_profile(wb):
     assert wb.clusters(n=2, embeddings=vectors).table["size"].sum() == 10
 
 
+def test_clusters_embed_the_clustered_rows_with_any_embedder(wb, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", str(tmp_path / "embeddings.sqlite"))
+    seen: list[str] = []
+
+    def by_channel(texts):  # a callable embedder: rows about a channel one way, the rest the other
+        seen.extend(texts)
+        return np.array([[1.0, 0.0] if "channel" in t else [0.0, 1.0] for t in texts])
+
+    view = wb.clusters(n=2, rows="uncovered", embeddings=by_channel)
+    assert set(view.assignments.index) == {"r2", "r5", "r8"}
+    assert sorted(seen) == sorted(TEXTS[i] for i in (2, 5, 8))  # only the clustered rows are embedded, once each
+    assert view.assignments["r5"] == view.assignments["r8"] != view.assignments["r2"]
+    wb.clusters(n=2, rows="uncovered", embeddings=by_channel)
+    assert len(seen) == 3  # the second call reads the shared embedding cache
+
+
+
 def test_errors_name_the_culprit_and_the_fix(wb):
     with pytest.raises(MissingColumnError, match=r"text column 'body' .* Pass text_column="):
         Workbench(frame(), text_column="body")

