@@ -6,5 +6,6 @@ See ``/work/notes/multilabel_contract.md`` for the contract (space, votes, model
 from __future__ import annotations
 
 from weaksup.multilabel.space import MultiLabelSpace
+from weaksup.multilabel.votes import MultiLabelVotes
 
-__all__ = ["MultiLabelSpace"]
+__all__ = ["MultiLabelSpace", "MultiLabelVotes"]
