@@ -1,0 +1,106 @@
+"""Reading and checking the label files of a multi-label gold set (see :mod:`weaksup.multilabel.gold`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.errors import Problems, location
+from weaksup.gold.core import FORMATS, OPTIONAL, SPLITS
+from weaksup.multilabel.space import MultiLabelSpace
+from weaksup.spreadsheet import unescape_cell
+
+#: What joins a row's labels in a gold file's ``labels`` cell.
+SEPARATOR = ";"
+
+
+def split_labels(cell: Any) -> tuple[str, ...]:
+    """The label names of a ``;``-joined cell (empty or missing: none).
+
+    Examples
+    --------
+    >>> split_labels("joy; love"), split_labels(""), split_labels(None)
+    (('joy', 'love'), (), ())
+    """
+    text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
+    return tuple(x.strip() for x in text.split(SEPARATOR) if x.strip())
+
+
+def read_label_file(file: Path, id_column: str, column: str, sep: str, problems: Problems, *, escaped: bool
+          ) -> list[dict[str, Any]]:
+    """The records of one label file (``labels`` cells normalised to ``;``-joined), tagged ``_file``/``_line``;
+    a missing column is added to ``problems``."""
+    name = str(file)
+    raw: list[tuple[int, dict[str, Any]]] = []
+    if FORMATS[file.suffix.lower()] == "csv":
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            line = 1
+            for row in reader:
+                raw.append((line + 1, row))
+                line = reader.line_num
+            header = set(reader.fieldnames or [])
+    else:
+        header = set()
+        with open(file, encoding="utf-8") as handle:
+            for line_no, text in enumerate(handle, start=1):
+                if text.strip():
+                    try:
+                        obj = json.loads(text)
+                    except ValueError as exc:
+                        problems.add("bad_json", f"not valid JSON ({exc})", where=location(name, line_no))
+                        continue
+                    if isinstance(obj, dict):
+                        if isinstance(obj.get(column), list):
+                            obj[column] = sep.join(str(x) for x in obj[column])
+                        header |= set(obj)
+                        raw.append((line_no, obj))
+    missing = [c for c in (id_column, column, "split") if c not in header]
+    if missing:
+        problems.add("missing_column", f"missing column(s) {missing}; multi-label gold files need "
+                     f"{[id_column, column, 'split']} (optional {list(OPTIONAL)})", where=location(name, 1))
+        return []
+    records = []
+    for line, row in raw:
+        rec: dict[str, Any] = {k: ("" if v is None else str(unescape_cell(v) if escaped else v).strip())
+               for k, v in row.items() if k is not None}
+        rec["row_id"] = rec.pop(id_column)
+        rec["labels"] = SEPARATOR.join(x.strip() for x in rec.pop(column).split(sep) if x.strip())
+        for col in OPTIONAL:
+            rec.setdefault(col, "")
+        rec["_file"], rec["_line"] = name, line
+        records.append(rec)
+    return records
+
+
+def validate_rows(frame: pd.DataFrame, space: MultiLabelSpace, problems: Problems) -> None:
+    """Add a problem for each blank id, unknown label, bad split, row in two splits or duplicate id."""
+    known = set(space.labels)
+    split_of: dict[str, tuple[str, str, int]] = {}
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    for file, line, rid, labels, split, annotator in zip(frame["_file"], frame["_line"], frame["row_id"],
+                                                        frame["labels"], frame["split"], frame["annotator"]):
+        if not rid:
+            problems.add("blank_id", "blank row id", where=location(file, line, "row_id"))
+            continue
+        unknown = [x for x in split_labels(labels) if x not in known]
+        if unknown:
+            problems.add("unknown_label", f"unknown label(s) {unknown}", where=location(file, line, "labels"))
+        if split not in SPLITS:
+            problems.add("unknown_split", f"unknown split {split!r}; use one of {list(SPLITS)}",
+                         where=location(file, line, "split"))
+        elif split_of.setdefault(rid, (split, file, line))[0] != split:
+            prev = split_of[rid]
+            problems.add("split_conflict", f"id {rid!r} is in {split!r} here but in {prev[0]!r} at {prev[1]}:"
+                         f"{prev[2]}; a row belongs to one split", where=location(file, line, "split"))
+        if (rid, annotator) in seen:
+            f0, l0 = seen[(rid, annotator)]
+            problems.add("duplicate_id", f"duplicate id {rid!r}: first at {f0}:{l0}; keep one row per annotator",
+                         where=location(file, line, "row_id"))
+        else:
+            seen[(rid, annotator)] = (file, line)
