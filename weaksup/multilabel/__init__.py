@@ -5,7 +5,29 @@ See ``/work/notes/multilabel_contract.md`` for the contract (space, votes, model
 
 from __future__ import annotations
 
+from weaksup.multilabel.apply import apply_multilabel_lfs
+from weaksup.multilabel.lfs import (
+    MultiLabelLF,
+    multilabel_keyword_lf,
+    multilabel_labeling_function,
+    multilabel_lf,
+    multilabel_regex_lf,
+)
+from weaksup.multilabel.models import (
+    DEFAULT_MULTILABEL_MODEL,
+    MULTILABEL_MODELS,
+    resolve_multilabel_model,
+)
+from weaksup.multilabel.models_base import MultiLabelModel
+from weaksup.multilabel.models_joint import VoteLogistic
+from weaksup.multilabel.models_perlabel import MultiLabelMajority, PerLabelDawidSkene, PerLabelDevNaiveBayes
 from weaksup.multilabel.space import MultiLabelSpace
+from weaksup.multilabel.thresholds import decide, tune_thresholds
 from weaksup.multilabel.votes import MultiLabelVotes
 
-__all__ = ["MultiLabelSpace", "MultiLabelVotes"]
+__all__ = [
+    "DEFAULT_MULTILABEL_MODEL", "MULTILABEL_MODELS", "MultiLabelLF", "MultiLabelMajority", "MultiLabelModel",
+    "MultiLabelSpace", "MultiLabelVotes", "PerLabelDawidSkene", "PerLabelDevNaiveBayes", "VoteLogistic",
+    "apply_multilabel_lfs", "decide", "multilabel_keyword_lf", "multilabel_labeling_function", "multilabel_lf",
+    "multilabel_regex_lf", "resolve_multilabel_model", "tune_thresholds",
+]

@@ -1,0 +1,194 @@
+"""The multi-label label-model contract: ``fit(votes, *, dev=(dev_votes, Y_dev), seed)``, ``predict_proba``,
+per-label ``thresholds_`` tuned on honest (cross-fitted) dev probabilities, and ``predict`` with exclusivity."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from weaksup.errors import LabelModelError, NotFittedError
+from weaksup.multilabel.space import MultiLabelSpace
+from weaksup.multilabel.thresholds import decide, tune_thresholds
+from weaksup.multilabel.votes import MultiLabelVotes
+
+logger = logging.getLogger(__name__)
+
+Dev = tuple[MultiLabelVotes, np.ndarray]
+
+
+def check_gold(Y: Any, n: int, space: MultiLabelSpace, where: str = "Y_dev") -> np.ndarray:
+    """``Y`` as an ``(n, k)`` bool array, or a :class:`~weaksup.errors.LabelModelError` naming the mismatch.
+
+    Examples
+    --------
+    >>> check_gold([[1, 0]], 1, MultiLabelSpace(["a", "b"])).tolist()
+    [[True, False]]
+    """
+    arr = np.asarray(Y)
+    if arr.shape != (n, space.k):
+        raise LabelModelError(f"{where} has shape {arr.shape}; expected ({n}, {space.k}): one row per dev vote row, "
+                              f"one column per label {list(space.labels)}")
+    if arr.dtype != bool and arr.size and not np.isin(arr, (0, 1)).all():
+        raise LabelModelError(f"{where} must be bool (or 0/1): True where the row carries the label")
+    return arr.astype(bool)
+
+
+def fold_ids(n: int, n_folds: int, seed: int) -> np.ndarray:
+    """A seeded fold number ``0..n_folds-1`` for each of ``n`` rows (equal sizes, shuffled).
+
+    Examples
+    --------
+    >>> np.bincount(fold_ids(10, 3, seed=0)).tolist()
+    [4, 3, 3]
+    """
+    folds = np.empty(n, dtype=np.int64)
+    folds[np.random.default_rng(seed).permutation(n)] = np.arange(n) % max(n_folds, 1)
+    return folds
+
+
+class MultiLabelModel(ABC):
+    """Base of the multi-label label models (scikit-learn style: ``__init__`` stores parameters).
+
+    Parameters (shared by every model)
+    ----------------------------------
+    n_folds : int
+        Folds of the cross-fitting that gives honest dev probabilities for the thresholds (dev-aware models).
+    min_positives, threshold_strength :
+        Threshold shrinkage (:func:`~weaksup.multilabel.thresholds.tune_thresholds`).
+    """
+
+    name: ClassVar[str] = "multilabel_model"
+    #: ``fit`` learns from the dev gold (else the dev gold only tunes the thresholds).
+    uses_dev_gold: ClassVar[bool] = False
+    #: Thresholds are tuned on dev when it is given (else they stay at :attr:`base_threshold`).
+    tunes_thresholds: ClassVar[bool] = True
+    #: The threshold without dev gold.
+    base_threshold: ClassVar[float] = 0.5
+    space_: MultiLabelSpace
+    lf_ids_: list[str]
+    thresholds_: np.ndarray
+    seed_: int
+
+    def __init__(self, *, n_folds: int = 5, min_positives: int = 5, threshold_strength: float = 10.0) -> None:
+        self.n_folds = n_folds
+        self.min_positives = min_positives
+        self.threshold_strength = threshold_strength
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """The constructor parameters, in signature order."""
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """The constructor parameters: ``type(m)(**m.get_params())`` is an unfitted copy.
+
+        Examples
+        --------
+        >>> from weaksup.multilabel.models import MultiLabelMajority
+        >>> MultiLabelMajority().get_params()
+        {'n_folds': 5, 'min_positives': 5, 'threshold_strength': 10.0}
+        """
+        return {name: getattr(self, name) for name in self.param_names()}
+
+    def set_params(self, **params: Any) -> Self:
+        """Set constructor parameters; an unknown name is a :class:`~weaksup.errors.LabelModelError`."""
+        for key, value in params.items():
+            if key not in self.param_names():
+                raise LabelModelError(f"{type(self).__name__} has no parameter {key!r}; its parameters are "
+                                      f"{self.param_names()}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+
+    def clone(self) -> Self:
+        """An unfitted copy with the same parameters."""
+        return type(self)(**self.get_params())
+
+    # ------------------------------------------------------------------ the contract
+    def fit(self, votes: MultiLabelVotes, *, dev: Dev | None = None, seed: int = 0) -> Self:
+        """Fit on ``votes`` (and the dev gold ``(dev_votes, Y_dev)`` when given); tune per-label thresholds on dev.
+
+        Dev-aware models learn from the dev gold and their thresholds are tuned on cross-fitted dev
+        probabilities (each dev row scored by a copy that did not see its labels); the others only use
+        the dev gold for the thresholds.
+        """
+        self._check_params()
+        if not isinstance(votes, MultiLabelVotes):
+            raise LabelModelError(f"fit expects MultiLabelVotes; got {type(votes).__name__}")
+        self.space_, self.lf_ids_, self.seed_ = votes.space, list(votes.lf_ids), int(seed)
+        dev_votes, Y = self._check_dev(votes, dev)
+        if self.uses_dev_gold and dev_votes is None:
+            raise LabelModelError(f"{type(self).__name__} learns from dev gold: fit(votes, dev=(dev_votes, Y_dev)); "
+                                  "without dev gold use 'majority' or 'dawid_skene'")
+        self._fit(votes, dev_votes, Y)
+        self.thresholds_ = np.full(votes.k, self.base_threshold)
+        if dev_votes is not None and Y is not None and self.tunes_thresholds and len(Y):
+            honest = self.dev_proba(votes, dev_votes, Y)
+            self.thresholds_ = tune_thresholds(honest, Y, min_positives=self.min_positives,
+                                               strength=self.threshold_strength)
+        return self
+
+    def dev_proba(self, votes: MultiLabelVotes, dev_votes: MultiLabelVotes, Y: np.ndarray) -> np.ndarray:
+        """Honest ``(n_dev, k)`` dev probabilities: cross-fitted for a dev-aware model, else its own."""
+        if not self.uses_dev_gold:
+            return self.predict_proba(dev_votes)
+        n_folds = min(self.n_folds, len(Y))
+        proba = np.zeros((len(Y), votes.k))
+        if n_folds < 2:
+            return self.predict_proba(dev_votes)
+        folds = fold_ids(len(Y), n_folds, self.seed_)
+        for f in range(n_folds):
+            held = folds == f
+            copy = self.clone()
+            copy.space_, copy.lf_ids_, copy.seed_ = self.space_, self.lf_ids_, self.seed_
+            copy._fit(votes, dev_votes.take(np.flatnonzero(~held)), Y[~held])
+            proba[held] = copy.predict_proba(dev_votes.take(np.flatnonzero(held)))
+        return proba
+
+    @abstractmethod
+    def _fit(self, votes: MultiLabelVotes, dev_votes: MultiLabelVotes | None, Y: np.ndarray | None) -> None:
+        """Learn the model's state (the thresholds are the base class's business)."""
+
+    @abstractmethod
+    def predict_proba(self, votes: MultiLabelVotes) -> np.ndarray:
+        """``(n, k)`` probability that each row carries each label."""
+
+    def predict(self, votes: MultiLabelVotes) -> np.ndarray:
+        """``(n, k)`` bool label sets: probabilities at or above the thresholds, exclusivity and the none label."""
+        return decide(self.predict_proba(votes), self.thresholds_, self.space_)
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        name = type(self).__name__
+        if not isinstance(self.n_folds, int) or self.n_folds < 1:
+            raise LabelModelError(f"{name}: n_folds must be a whole number >= 1; got {self.n_folds!r}")
+        if not isinstance(self.min_positives, int) or self.min_positives < 0:
+            raise LabelModelError(f"{name}: min_positives must be a whole number >= 0; got {self.min_positives!r}")
+        if not isinstance(self.threshold_strength, (int, float)) or self.threshold_strength < 0:
+            raise LabelModelError(f"{name}: threshold_strength must be >= 0; got {self.threshold_strength!r}")
+
+    def _check_dev(self, votes: MultiLabelVotes, dev: Dev | None) -> tuple[MultiLabelVotes | None, np.ndarray | None]:
+        if dev is None:
+            return None, None
+        if not isinstance(dev, tuple) or len(dev) != 2 or not isinstance(dev[0], MultiLabelVotes):
+            raise LabelModelError("dev must be a tuple (dev_votes: MultiLabelVotes, Y_dev: (n_dev, k) bool)")
+        dev_votes, Y = dev
+        if dev_votes.lf_ids != votes.lf_ids or dev_votes.space != votes.space:
+            raise LabelModelError("dev votes must have the same LFs (in order) and label space as the votes; "
+                                  f"got {dev_votes.lf_ids[:3]}... vs {votes.lf_ids[:3]}...")
+        return dev_votes, check_gold(Y, dev_votes.n, votes.space)
+
+    def _check_votes(self, votes: MultiLabelVotes) -> MultiLabelVotes:
+        if not hasattr(self, "space_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(votes) first")
+        if not isinstance(votes, MultiLabelVotes) or votes.lf_ids != self.lf_ids_ or votes.space != self.space_:
+            got = votes.lf_ids[:3] if isinstance(votes, MultiLabelVotes) else type(votes).__name__
+            raise LabelModelError(f"{type(self).__name__} was fitted on the LFs {self.lf_ids_[:3]}... and labels "
+                                  f"{list(self.space_.labels)[:3]}...; predict got {got}")
+        return votes

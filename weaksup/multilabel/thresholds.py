@@ -1,0 +1,106 @@
+"""Per-label decision thresholds tuned on (honest) dev probabilities, and turning probabilities into label sets."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from weaksup.errors import ParameterError
+from weaksup.models import f1_threshold
+from weaksup.multilabel.space import MultiLabelSpace
+
+
+def pooled_threshold(proba: np.ndarray, Y: np.ndarray) -> float:
+    """The one threshold with the best micro F1 over every (row, label) cell: the fallback of rare labels.
+
+    Examples
+    --------
+    >>> pooled_threshold(np.array([[0.9, 0.2], [0.4, 0.7]]), np.array([[True, False], [False, True]]))
+    0.55
+    """
+    return f1_threshold(np.asarray(proba, dtype=np.float64).ravel(), np.asarray(Y).ravel().astype(np.int64))
+
+
+def tune_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_positives: int = 5, strength: float = 10.0,
+                    default: float | None = None) -> np.ndarray:
+    """``(k,)`` thresholds: each label's best-F1 threshold on the dev probabilities, shrunk toward a pooled one.
+
+    ``proba`` must be honest (from models that did not learn from these dev rows' labels). A label with
+    ``p`` dev positives gets ``w * own + (1 - w) * pooled`` with ``w = p / (p + strength)``; below
+    ``min_positives`` it gets the pooled threshold (:func:`pooled_threshold`, or ``default`` if given).
+
+    Parameters
+    ----------
+    proba : array of float, shape (n_dev, k)
+    Y : array of bool, shape (n_dev, k)
+        The dev gold label sets.
+    min_positives : int, default 5
+    strength : float, default 10.0
+        Pseudo-positives of the shrinkage (0: each label's own threshold).
+    default : float, optional
+        The fallback threshold instead of the pooled one.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> Y = rng.random((200, 2)) < [0.3, 0.01]
+    >>> proba = np.clip(Y * 0.3 + rng.random((200, 2)) * 0.5, 0, 1)
+    >>> t = tune_thresholds(proba, Y)
+    >>> bool(0.2 < t[0] < 0.6), bool(t[1] == pooled_threshold(proba, Y))  # label 1 has 2 positives: pooled
+    (True, True)
+    """
+    P = np.asarray(proba, dtype=np.float64)
+    G = np.asarray(Y, dtype=bool)
+    if P.shape != G.shape or P.ndim != 2:
+        raise ParameterError(f"dev probabilities {P.shape} and gold {G.shape} must both be (n_dev, k)")
+    if min_positives < 0 or strength < 0:
+        raise ParameterError(f"min_positives ({min_positives}) and strength ({strength}) must be >= 0")
+    pooled = float(default) if default is not None else (pooled_threshold(P, G) if G.any() else 0.5)
+    pooled = min(pooled, 1.0)
+    out = np.full(P.shape[1], pooled)
+    for c in range(P.shape[1]):
+        positives = int(G[:, c].sum())
+        if positives < max(min_positives, 1):
+            continue
+        own = min(f1_threshold(P[:, c], G[:, c].astype(np.int64)), 1.0)
+        w = positives / (positives + strength)
+        out[c] = w * own + (1 - w) * pooled
+    return out
+
+
+def decide(proba: np.ndarray, thresholds: np.ndarray, space: MultiLabelSpace) -> np.ndarray:
+    """``(n, k)`` bool label sets: ``proba >= thresholds``, then exclusivity and the none label.
+
+    In each exclusive group only the label furthest above its threshold is kept. The none label
+    (exclusive with every other label) is kept only when it is further above its threshold than
+    every other label kept, and is set on rows where no label is kept.
+
+    Examples
+    --------
+    >>> space = MultiLabelSpace(["pos", "neg", "other", "none"], exclusive=[["pos", "neg"]], none_label="none")
+    >>> proba = np.array([[0.9, 0.7, 0.6, 0.1], [0.1, 0.2, 0.1, 0.3], [0.1, 0.2, 0.55, 0.99]])
+    >>> decide(proba, np.full(4, 0.5), space).astype(int).tolist()
+    [[1, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1]]
+    """
+    P = np.asarray(proba, dtype=np.float64)
+    t = np.asarray(thresholds, dtype=np.float64)
+    if P.ndim != 2 or P.shape[1] != space.k or t.shape != (space.k,):
+        raise ParameterError(f"probabilities {P.shape} and thresholds {t.shape} do not fit the {space.k} labels "
+                             f"{list(space.labels)}")
+    margin = P - t
+    on = margin >= 0
+    rows = np.arange(len(P))
+    for group in space.exclusive_indices():
+        sub = on[:, group]
+        clash = sub.sum(axis=1) > 1
+        if clash.any():
+            best = group[np.argmax(np.where(sub, margin[:, group], -np.inf), axis=1)]
+            on[np.ix_(clash, group)] = False
+            on[rows[clash], best[clash]] = True
+    none = space.none_index
+    if none is not None:
+        others = np.delete(np.arange(space.k), none)
+        best_other = np.where(on[:, others], margin[:, others], -np.inf).max(axis=1, initial=-np.inf)
+        keep_none = on[:, none] & (margin[:, none] > best_other)
+        on[:, others] &= ~keep_none[:, None]
+        on[:, none] = keep_none | ~on[:, others].any(axis=1)
+    return on
