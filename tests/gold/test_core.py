@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pandas as pd
 
@@ -53,3 +54,20 @@ def test_several_annotators_give_a_majority_and_ties_are_left_out(tmp_path, capl
     assert gold.labels().to_dict() == {"a": "ham", "c": "spam"}
     assert "1 row(s) have tied annotations" in caplog.text
     assert gold.counts() == {"dev": 2, "test": 1}
+
+
+def test_tie_warning_is_logged_once_per_gold_set(tmp_path, caplog):
+    folder = make_gold(tmp_path / "g", "row_id,label,split,annotator\na,ham,dev,x\na,spam,dev,y\nb,ham,dev,x\n"
+                                       "b,ham,dev,y\nc,spam,test,x\nc,ham,test,y\nd,spam,test,x\n")
+    gold = load_gold(folder)
+    with caplog.at_level(logging.WARNING, logger="weaksup.gold"):
+        for _ in range(4):  # a run asks for the labels again and again (fit, routing, end model, report)
+            assert gold.labels("dev").to_dict() == {"b": "ham"}
+            gold.labels(), gold.split("test").labels(), gold.y(["a", "c"], split="test")
+    ties = [r.getMessage() for r in caplog.records if "tied annotations" in r.getMessage()]
+    assert ties == ["gold set t: 2 row(s) have tied annotations (1 dev, 1 test) and are left out of the labels; "
+                    "resolve them (e.g. a third annotator), see weaksup.gold.agreement"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="weaksup.gold"):
+        load_gold(folder).labels("test")  # another run loads it again: told again
+    assert len([r for r in caplog.records if "tied annotations" in r.getMessage()]) == 1

@@ -82,3 +82,20 @@ def queue() -> pd.DataFrame:
         "label": ["spam", "ham", ""], "confidence": [0.61, 0.55, 0.5],
         "review_reason": ["low_confidence", "conflict", "no_votes"], "author": ["Ann", "Bob", "Cy"],
     })
+
+
+#: A Label Studio 1.23-shaped JSON export (numeric user ids, ``origin`` per result, predictions as ids, drafts,
+#: the task's HTML text as YouTube gives it): 10 tasks answered by users 4 and 5 (2 disagreements: raw agreement
+#: 0.800, Cohen's kappa 0.600), one answered by user 4 and skipped by user 5, one unanswered. User 4 submits
+#: every pre-fill unchanged; user 5 edits two (``prediction-changed``), picks two by hand (``manual``).
+LS_EXPORT = Path(__file__).with_name("data") / "labelstudio_export.json"
+
+
+def ls_flat(path: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The JSON-MIN and CSV exports of a JSON export (as Label Studio writes them: user ids as strings)."""
+    tasks = json.loads(path.read_text(encoding="utf-8"))
+    for task in tasks:
+        for ann in task["annotations"]:
+            ann["completed_by"] = str(ann["completed_by"])
+    records = json_min(tasks)
+    return write_json(records, tmp_path / "export-min.json"), write_ls_csv(records, tmp_path / "export.csv")

@@ -15,7 +15,9 @@ Label files are CSV (``.csv``) or JSON Lines (``.jsonl``), one annotation per ro
 - ``annotator`` and ``timestamp`` (ISO 8601), optional. Several annotators may label the same row:
   :meth:`GoldSet.labels` takes their majority, :func:`agreement` measures how much they agree.
 
-Other columns are kept in :attr:`GoldSet.frame` but are not part of the gold set's identity.
+Other columns are kept in :attr:`GoldSet.frame` but are not part of the gold set's identity; ``write_gold``
+writes ``origin`` (Label Studio's: ``prediction`` when the pre-filled suggestion was accepted unchanged,
+``prediction-changed``, ``manual``), which :func:`prefill_report` summarises.
 
 Loading (:func:`load_gold`) checks everything and reports every problem at once, each with its
 file and line, in one :class:`~weaksup.errors.GoldSetError`. :attr:`GoldSet.hash` identifies the
@@ -33,8 +35,9 @@ weaksup writes, cells a spreadsheet would run as formulas start with a ``'`` (li
 from weaksup.gold.agreement import Agreement, agreement
 from weaksup.gold.core import MANIFEST, OPTIONAL, REQUIRED, SPLITS, GoldSet, content_hash
 from weaksup.gold.io import load_gold, write_gold
+from weaksup.gold.provenance import PrefillReport, prefill_report
 
 __all__ = [
-    "MANIFEST", "OPTIONAL", "REQUIRED", "SPLITS", "Agreement", "GoldSet", "agreement", "content_hash", "load_gold",
-    "write_gold",
+    "MANIFEST", "OPTIONAL", "REQUIRED", "SPLITS", "Agreement", "GoldSet", "PrefillReport", "agreement", "content_hash",
+    "load_gold", "prefill_report", "write_gold",
 ]

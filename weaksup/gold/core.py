@@ -24,6 +24,9 @@ SPLITS = ("dev", "test")
 REQUIRED = ("label", "split")
 #: Optional columns that are part of a gold set's identity.
 OPTIONAL = ("annotator", "timestamp")
+#: Per-annotation columns :func:`~weaksup.gold.write_gold` keeps, outside the identity (the hash): ``origin`` is
+#: Label Studio's ``prediction`` (a pre-filled suggestion accepted unchanged), ``prediction-changed`` or ``manual``.
+KEPT = ("origin",)
 #: The file that describes a gold set folder.
 MANIFEST = "manifest.json"
 #: Label file suffixes and their formats.
@@ -67,6 +70,8 @@ class GoldSet:
     hash: str
     path: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: What this gold set has logged already (shared with its :meth:`split` subsets): a warning once per run.
+    logged: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -79,19 +84,22 @@ class GoldSet:
     def labels(self, split: str | None = None) -> pd.Series:
         """One class name per labelled row (the annotators' majority), indexed by row id.
 
-        Rows whose annotators tie are left out, with a logged warning naming how many.
+        Rows whose annotators tie are left out, with a warning naming how many, logged once per gold set
+        (a run asks for its labels several times).
         """
         frame = self.frame if split is None else self.frame[self.frame["split"] == check_split(split)]
         if frame["row_id"].is_unique:
             return pd.Series(frame["label"].to_numpy(), index=pd.Index(frame["row_id"], name="row_id"), name="label")
-        counts = frame.groupby(["row_id", "label"], sort=False).size().rename("n").reset_index()
-        top = counts.groupby("row_id", sort=False)["n"].transform("max")
-        winners = counts[counts["n"] == top]
-        tied = winners["row_id"].duplicated(keep=False)
-        if tied.any():
+        winners, tied = _majority(frame)
+        if tied.any() and "ties" not in self.logged:
+            self.logged.add("ties")
+            every, every_tied = _majority(self.frame)  # named once for the whole gold set, every split
+            per_split = self.frame.drop_duplicates("row_id").set_index("row_id")["split"]
+            rows = per_split.reindex(pd.unique(every.loc[every_tied, "row_id"])).value_counts()
             logger.warning(
-                "gold set %s: %d row(s) have tied annotations and are left out of the labels; resolve them "
-                "(e.g. a third annotator), see weaksup.gold.agreement", self.task, winners.loc[tied, "row_id"].nunique(),
+                "gold set %s: %d row(s) have tied annotations (%s) and are left out of the labels; resolve them "
+                "(e.g. a third annotator), see weaksup.gold.agreement", self.task, int(rows.sum()),
+                ", ".join(f"{n} {s}" for s, n in rows.items()),
             )
         winners = winners[~tied]
         return pd.Series(winners["label"].to_numpy(), index=pd.Index(winners["row_id"], name="row_id"), name="label")
@@ -117,12 +125,20 @@ class GoldSet:
         """The gold set restricted to one split (its hash is that of the subset)."""
         frame = self.frame[self.frame["split"] == check_split(name)].reset_index(drop=True)
         return GoldSet(self.task, self.version, self.label_space, frame,
-                       content_hash(frame, self.label_space, self.task), self.path, self.manifest)
+                       content_hash(frame, self.label_space, self.task), self.path, self.manifest, self.logged)
 
     def describe(self) -> str:
         """A one-line provenance string, e.g. ``youtube_spam v1 (sha 1a2b..., 286 dev + 290 test)``."""
         counts = " + ".join(f"{n} {s}" for s, n in self.counts().items())
         return f"{self.task} v{self.version} (hash {self.hash}; {counts})"
+
+
+def _majority(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Each row's most frequent labels (``row_id``, ``label``, ``n``) and whether each is tied with another."""
+    counts = frame.groupby(["row_id", "label"], sort=False).size().rename("n").reset_index()
+    top = counts.groupby("row_id", sort=False)["n"].transform("max")
+    winners = counts[counts["n"] == top]
+    return winners, winners["row_id"].duplicated(keep=False)
 
 
 def content_hash(frame: pd.DataFrame, label_space: LabelSpace, task: str = "") -> str:

@@ -16,6 +16,7 @@ from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError, LabelSpaceError, Problems, location
 from weaksup.gold.core import (
     FORMATS,
+    KEPT,
     MANIFEST,
     OPTIONAL,
     REQUIRED,
@@ -114,7 +115,8 @@ def write_gold(
     """Validate ``frame`` as a gold set and write it as ``version`` (label file, then manifest, each atomically).
 
     ``frame`` needs ``row_id``, ``label`` and ``split`` columns, and may have ``annotator`` and
-    ``timestamp``. Nothing is written when it has problems (the :class:`GoldSetError` lists them
+    ``timestamp`` (part of the content hash) and ``origin`` (:data:`~weaksup.gold.core.KEPT`: kept, outside the
+    hash); other columns are not written. Nothing is written when it has problems (the :class:`GoldSetError` lists them
     with the frame's row positions as lines). The manifest records the content hash.
 
     A folder that holds a gold set already gets a new version: earlier versions' files are never
@@ -141,9 +143,9 @@ def write_gold(
     missing = [c for c in ("row_id", *REQUIRED) if c not in frame.columns]
     if missing:
         raise GoldSetError(f"gold frame: missing column(s) {missing}; it has {list(frame.columns)}")
-    out = frame[[c for c in ("row_id", *REQUIRED, *OPTIONAL) if c in frame.columns]].copy()
+    out = frame[[c for c in ("row_id", *REQUIRED, *OPTIONAL, *KEPT) if c in frame.columns]].copy()
     out = as_text(out)
-    out = out.drop(columns=[c for c in OPTIONAL if c in out and not (out[c] != "").any()])
+    out = out.drop(columns=[c for c in (*OPTIONAL, *KEPT) if c in out and not (out[c] != "").any()])
     checked = out.assign(_file="<frame>", _line=np.arange(len(out)))
     for col in OPTIONAL:
         checked[col] = checked[col] if col in checked else ""

@@ -13,7 +13,8 @@ from weaksup.errors import Problems, ReviewImportError, location
 from weaksup.labels import LabelSpace
 
 #: The columns of :attr:`Answers.frame`.
-COLUMNS = ("row_id", "label", "annotator", "timestamp", "task_id", "annotation_id", "lead_time", "origin")
+COLUMNS = ("row_id", "label", "annotator", "timestamp", "task_id", "annotation_id", "lead_time", "origin",
+           "annotator_id")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class Answers:
     ----------
     frame : DataFrame
         One row per kept annotation, with :data:`COLUMNS` (strings; ``lead_time`` a float or NaN).
+        ``origin`` is Label Studio's (``prediction``: the pre-filled suggestion accepted unchanged,
+        ``prediction-changed``, ``manual``; empty when the export does not say), ``annotator_id`` its user
+        id (``annotator`` is the e-mail when known, else ``user-<id>``).
     file : str
         The file read.
     format : str

@@ -24,7 +24,19 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import ReviewError, ReviewImportError, location
-from weaksup.gold import MANIFEST, SPLITS, Agreement, GoldSet, agreement, content_hash, load_gold, write_gold
+from weaksup.gold import (
+    MANIFEST,
+    SPLITS,
+    Agreement,
+    GoldSet,
+    PrefillReport,
+    agreement,
+    content_hash,
+    load_gold,
+    prefill_report,
+    write_gold,
+)
+from weaksup.gold.core import KEPT
 from weaksup.labels import LabelSpace
 from weaksup.review.answers import Answers, export_problems
 from weaksup.validation import as_label_space, check_choice
@@ -59,6 +71,12 @@ class ReviewImport:
     changed : bool
         False when the gold set held these answers already: nothing was written, no new version
         (:attr:`gold` is the current one).
+    prefill : PrefillReport or None
+        How many answers accepted the pre-filled suggestion unchanged (per annotator), and how accepted and
+        edited answers agree with the other annotators and the final label (every answer of the import).
+    renamed : dict
+        Annotators the gold set named ``user-<id>`` and this export names by e-mail (old -> new): their
+        earlier annotations now carry the e-mail too.
     """
 
     gold: GoldSet
@@ -70,6 +88,8 @@ class ReviewImport:
     agreement: Agreement | None = field(repr=False)
     answers: Answers = field(repr=False)
     changed: bool = True
+    prefill: PrefillReport | None = field(default=None, repr=False)
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         before = f"v{self.previous_version} -> " if self.previous_version is not None else "new, "
@@ -82,10 +102,16 @@ class ReviewImport:
             f"gold set {self.gold.task}: unchanged at v{self.gold.version} (hash {self.gold.hash}; {counts}): it "
             f"holds these {self.annotations} annotation(s) already; no new version written",
         ]
+        if self.renamed:
+            lines.append("annotators now recorded by e-mail (their earlier annotations too): "
+                         + ", ".join(f"{a} -> {b}" for a, b in self.renamed.items()))
         if self.agreement is not None:
             a = self.agreement
-            lines.append(f"agreement over {a.n_items} row(s) with 2+ annotators ({a.n_annotators} annotators): "
-                         f"raw {a.raw_agreement:.3f}, Cohen's kappa {a.cohen_kappa:.3f}, Fleiss' kappa {a.fleiss_kappa:.3f}")
+            lines.append(f"agreement over {a.n_items} row(s) with 2+ annotators ({a.n_annotators} annotators; every "
+                         f"answer, before the conflict policy): raw {a.raw_agreement:.3f}, Cohen's kappa "
+                         f"{a.cohen_kappa:.3f}, Fleiss' kappa {a.fleiss_kappa:.3f}")
+        if self.prefill is not None:
+            lines += self.prefill.lines()
         if len(self.conflicts):
             lines.append(f"{len(self.conflicts)} row(s) with disagreeing labels:")
             for rec in self.conflicts.head(20).to_dict("records"):
@@ -146,8 +172,19 @@ def import_answers(
     new = _latest_per_annotator(answers.frame)
     old = previous.frame if previous is not None else pd.DataFrame(columns=["row_id", "label", "split", "annotator",
                                                                              "timestamp"])
+    old, renamed = _by_email(old, new)
     previous_labels = previous.labels() if previous is not None else pd.Series(dtype=str)
     conflicts = _conflicts(new, old, previous_labels)
+    # agreement and the pre-fill account: over every answer of this import (and the gold set's other
+    # annotations of those rows), before any conflict policy drops some
+    answered = set(zip(new["row_id"], new["annotator"]))
+    others = old[np.array([(r, a) not in answered for r, a in zip(old["row_id"], old["annotator"])], dtype=bool)
+                 & old["row_id"].isin(set(new["row_id"])).to_numpy()]
+    pool = pd.concat([others[["row_id", "label", "annotator"]], new[["row_id", "label", "annotator"]]],
+                     ignore_index=True)
+    multi = pool[pool.groupby("row_id")["row_id"].transform("size") >= 2]
+    agree = agreement(multi, space) if len(multi) else None
+    all_answers = new
     if len(conflicts) and on_conflict == "error":
         problems = export_problems(answers.file)
         for c in conflicts.to_dict("records"):
@@ -168,7 +205,8 @@ def import_answers(
     new_keys = set(zip(new["row_id"], new["annotator"]))
     kept_old = old[np.array([(r, a) not in new_keys for r, a in zip(old["row_id"], old["annotator"])], dtype=bool)]
     cols = ["row_id", "label", "split", "annotator", "timestamp"]
-    merged = pd.concat([kept_old[cols], new[cols]], ignore_index=True)
+    merged = pd.concat([kept_old.reindex(columns=[*cols, *KEPT]), new.reindex(columns=[*cols, *KEPT])],
+                       ignore_index=True)
     prev_ids = set(old["row_id"])
     added = len(set(new["row_id"]) - prev_ids)
     if previous is not None and content_hash(merged, space, task) == previous.hash:
@@ -185,11 +223,9 @@ def import_answers(
         gold = write_gold(merged, folder, task=task, label_space=space, version=version, description=base,
                           row_ids=row_ids, history=history)
         changed = True
-    multi = gold.frame[gold.frame["row_id"].isin(set(new["row_id"]))]
-    multi = multi[multi.groupby("row_id")["row_id"].transform("size") >= 2]
-    agree = agreement(multi, space) if len(multi) else None
+    prefill = prefill_report(all_answers, final=gold.labels(), context=others)
     return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
-                        conflicts.reset_index(drop=True), agree, answers, changed)
+                        conflicts.reset_index(drop=True), agree, answers, changed, prefill, renamed)
 
 
 def _label_space(previous: GoldSet | None, label_space: Any, folder: Path) -> LabelSpace:
@@ -257,6 +293,23 @@ def _conflicts(new: pd.DataFrame, old: pd.DataFrame, previous_labels: pd.Series)
             out.append({"row_id": row_id, "task_id": ",".join(sorted(set(group["task_id"]) - {""})),
                         "labels": pairs, "previous_gold": before if before and labels != {before} else ""})
     return pd.DataFrame(out, columns=["row_id", "task_id", "labels", "previous_gold"])
+
+
+def _by_email(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``old`` with ``user-<id>`` annotators renamed to the e-mail ``new`` names that user id by, and the renames.
+
+    A gold set imported from an export with numeric user ids, then from one with e-mails (or through the
+    API, which looks users up), would otherwise count each such annotator twice.
+    """
+    if not len(old) or "annotator_id" not in new:
+        return old, {}
+    known = new[(new["annotator_id"] != "") & (new["annotator"] != "user-" + new["annotator_id"])]
+    renames = {f"user-{uid}": name for uid, name in zip(known["annotator_id"], known["annotator"])}
+    renames = {a: b for a, b in renames.items() if a in set(old["annotator"])}
+    if not renames:
+        return old, {}
+    renamed = old.assign(annotator=old["annotator"].replace(renames))
+    return renamed.drop_duplicates(["row_id", "annotator"], keep="last"), renames
 
 
 def _next_version(previous: GoldSet | None) -> int:

@@ -15,11 +15,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from weaksup.errors import Problems, ReviewError, ReviewImportError, location
+from weaksup.gold.provenance import ACCEPTED
 from weaksup.labels import LabelSpace
 from weaksup.review.answers import Answers, build_answers, export_problems, read_csv_rows, text
 from weaksup.validation import as_label_space, check_choice
@@ -53,6 +55,7 @@ def read_export(
     format: str | None = None,
     from_name: str = FROM_NAME,
     id_key: str = "row_id",
+    annotators: Mapping[Any, str] | None = None,
 ) -> Answers:
     """Read a Label Studio export (JSON, JSON-MIN or CSV) into checked :class:`~weaksup.review.answers.Answers`.
 
@@ -60,20 +63,32 @@ def read_export(
     Every problem (malformed tasks, missing row ids, several choices, labels outside the label space,
     bad timestamps) is collected, and one :class:`~weaksup.errors.ReviewImportError` names
     each with the file and the task id.
+
+    Annotators are recorded by e-mail when the export carries it (``completed_by`` as a user object, or
+    ``created_username``) or ``annotators`` maps their user id to it (e.g. from the server's user list),
+    else as ``user-<id>``. An answer's ``origin`` is ``prediction`` when the pre-filled suggestion was
+    submitted unchanged (a ``prediction`` result whose class is not the task's ``suggested_label`` counts as
+    ``prediction-changed``).
+
+    Parameters
+    ----------
+    annotators : mapping, optional
+        Label Studio user id (int or str) -> e-mail.
     """
     space = as_label_space(label_space, where="read_export(label_space=)")
     fmt = format or detect_format(path)
     check_choice(fmt, FORMATS, name="the Label Studio export format", error=ReviewError)
     file = str(path)
+    emails = {text(k): text(v) for k, v in (annotators or {}).items() if text(v)}
     if fmt == "labelstudio":
-        return _read_json(Path(file), space, from_name, id_key)
+        return _read_json(Path(file), space, from_name, id_key, emails)
     if fmt == "labelstudio-min":
         items = _load_json(Path(file))
         if isinstance(items, dict):
             items = [items]
         rows = [(f"record {i}", item) for i, item in enumerate(items)]
-        return _read_flat(rows, space, file, fmt, from_name, id_key)
-    return _read_flat(_csv_rows(Path(file), id_key), space, file, fmt, from_name, id_key)
+        return _read_flat(rows, space, file, fmt, from_name, id_key, emails)
+    return _read_flat(_csv_rows(Path(file), id_key), space, file, fmt, from_name, id_key, emails)
 
 
 def _load_json(file: Path) -> Any:
@@ -92,7 +107,7 @@ def _load_json(file: Path) -> Any:
     return items
 
 
-def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str) -> Answers:
+def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str, emails: dict[str, str]) -> Answers:
     items = _load_json(file)
     if isinstance(items, dict):
         items = [items]
@@ -139,12 +154,15 @@ def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str) -> An
             unanswered += label is None
             if label is None or label is _BAD:
                 continue
+            by = ann.get("completed_by")
             records.append({
-                "where": at, "row_id": row_id, "label": label, "annotator": annotator_name(ann.get("completed_by")),
-                "timestamp": text(ann.get("updated_at") or ann.get("created_at")), "task_id": task_id,
-                "annotation_id": text(ann.get("id")), "lead_time": ann.get("lead_time"),
-                "origin": ",".join(sorted({text(r.get("origin")) for r in result
-                                           if isinstance(r, dict) and r.get("origin")})),
+                "where": at, "row_id": row_id, "label": label,
+                "annotator": annotator_name(by, emails=emails, username=ann.get("created_username")),
+                "annotator_id": user_id(by), "timestamp": text(ann.get("updated_at") or ann.get("created_at")),
+                "task_id": task_id, "annotation_id": text(ann.get("id")), "lead_time": ann.get("lead_time"),
+                "origin": answer_origin([r.get("origin") for r in result
+                                         if isinstance(r, dict) and r.get("from_name") == from_name],
+                                        label, text(data.get("suggested_label"))),
             })
     return build_answers(records, problems, space, file=name, fmt="labelstudio", cancelled=cancelled,
                          unanswered=unanswered)
@@ -211,7 +229,7 @@ def _csv_rows(file: Path, id_key: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _read_flat(rows: list[tuple[str, Any]], space: LabelSpace, file: str, fmt: str, from_name: str,
-               id_key: str) -> Answers:
+               id_key: str, emails: dict[str, str]) -> Answers:
     """JSON-MIN records or CSV rows: one per annotation (cancelled ones are not exported in these formats)."""
     problems = export_problems(file)
     records: list[dict[str, Any]] = []
@@ -247,7 +265,8 @@ def _read_flat(rows: list[tuple[str, Any]], space: LabelSpace, file: str, fmt: s
             continue
         records.append({
             "where": at, "row_id": text(item.get(id_key)), "label": label,
-            "annotator": annotator_name(item.get("annotator")),
+            "annotator": annotator_name(item.get("annotator"), emails=emails),
+            "annotator_id": user_id(item.get("annotator")),
             "timestamp": text(item.get("updated_at") or item.get("created_at")), "task_id": task_id,
             "annotation_id": text(item.get("annotation_id")), "lead_time": _float(item.get("lead_time")),
             "origin": "",
@@ -255,21 +274,69 @@ def _read_flat(rows: list[tuple[str, Any]], space: LabelSpace, file: str, fmt: s
     return build_answers(records, problems, space, file=file, fmt=fmt, cancelled=0, unanswered=unanswered)
 
 
-def annotator_name(completed_by: Any) -> str:
+def annotator_name(completed_by: Any, *, emails: Mapping[str, str] | None = None, username: Any = None) -> str:
     """A stable annotator name from Label Studio's ``completed_by``/``annotator``: the e-mail, else ``user-<id>``.
+
+    The e-mail comes from a user object, from ``emails`` (user id -> e-mail, e.g. looked up on the server) or
+    from the annotation's ``created_username`` (``"First Last ann@lab.org, 4"``).
 
     Examples
     --------
     >>> annotator_name(3), annotator_name("3"), annotator_name({"id": 3, "email": "ann@lab.org"})
     ('user-3', 'user-3', 'ann@lab.org')
+    >>> annotator_name(4, emails={"4": "bo@lab.org"}), annotator_name(5, username=" cy@lab.org, 5")
+    ('bo@lab.org', 'cy@lab.org')
     """
     if isinstance(completed_by, dict):
         email = text(completed_by.get("email"))
-        return email or (f"user-{text(completed_by.get('id'))}" if text(completed_by.get("id")) else "")
-    value = text(completed_by)
+        if email:
+            return email
+    uid = user_id(completed_by)
+    if uid and emails and emails.get(uid):
+        return emails[uid]
+    found = _EMAIL.search(text(username))
+    if found and (not uid or text(username).endswith(f", {uid}") or "," not in text(username)):
+        return found.group(0)
+    if uid:
+        return f"user-{uid}"
+    return "" if isinstance(completed_by, dict) else text(completed_by)
+
+
+_EMAIL = re.compile(r"[^\s,<>]+@[^\s,<>]+")
+
+
+def user_id(completed_by: Any) -> str:
+    """Label Studio's user id in ``completed_by``/``annotator`` (a number, a user object, a CSV float), or ``""``.
+
+    Examples
+    --------
+    >>> user_id(4), user_id("4.0"), user_id({"id": 4, "email": "a@b.c"}), user_id("ann@lab.org")
+    ('4', '4', '4', '')
+    """
+    value = text(completed_by.get("id")) if isinstance(completed_by, dict) else text(completed_by)
     if value.endswith(".0") and value[:-2].isdigit():  # a CSV number read as float
         value = value[:-2]
-    return f"user-{value}" if value.isdigit() else value
+    return value if value.isdigit() else ""
+
+
+def answer_origin(origins: Sequence[Any], label: str, suggested: str = "") -> str:
+    """One answer's origin from its result items': ``prediction`` only when the suggestion was kept unchanged.
+
+    Examples
+    --------
+    >>> answer_origin(["prediction"], "spam", "spam"), answer_origin(["prediction"], "ham", "spam")
+    ('prediction', 'prediction-changed')
+    >>> answer_origin(["manual"], "ham"), answer_origin([], "ham")
+    ('manual', '')
+    """
+    found = sorted({text(o) for o in origins if text(o)})
+    if not found:
+        return ""
+    if found == [ACCEPTED]:
+        return ACCEPTED if not suggested or suggested == "(none)" or suggested == label else "prediction-changed"
+    if "prediction-changed" in found or ACCEPTED in found:
+        return "prediction-changed"
+    return ",".join(found)
 
 
 def _float(value: Any) -> float:

@@ -15,6 +15,7 @@ import pandas as pd
 from weaksup.errors import ReviewError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.review import labelstudio, plain_csv
+from weaksup.review.display import display_column, display_text
 from weaksup.review.mixing import mixed_review_order, row_reasons
 from weaksup.review.priority import review_order
 from weaksup.review.privacy import mask_frame
@@ -237,24 +238,60 @@ def export_queue(
         In the CSV sheet, give text cells a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``,
         tab, CR first) a leading ``'`` (:func:`weaksup.spreadsheet.escape_formulas`); the run config's
         ``output.escape_formulas``. Label Studio tasks are JSON and need no escaping.
+
+    Reviewers see display text (:func:`reviewer_view`): HTML entities unescaped, ``<br>`` as newlines, tags
+    and scripts removed; rows are matched back by ``row_id``, so the answers import the same.
     """
     if format not in EXPORT_FORMATS:
         raise ReviewError(f"unknown review export format {format!r}; choose one of {list(EXPORT_FORMATS)}")
     fields = [f for f in dict.fromkeys(fields) if f not in ("row_id", text_column)]
+    shown, counts = reviewer_view(queue, text_column=text_column, fields=fields, sensitive_fields=sensitive_fields,
+                                  mask=mask)
+    if format == "labelstudio":
+        tasks = labelstudio.to_tasks(shown, model_version=model_version, text_column=text_column,
+                                     extra_fields=fields)
+        target, config = labelstudio.write_tasks(tasks, path, config=labelstudio.labeling_config(label_space))
+        return Exported(target, format, len(tasks), config, counts)
+    target = plain_csv.write_sheet(shown, path, text_column=text_column, extra_fields=fields,
+                                   escape_formulas=escape_formulas)
+    return Exported(target, format, len(shown), None, counts)
+
+
+def reviewer_view(
+    queue: pd.DataFrame,
+    *,
+    text_column: str = "text",
+    fields: Iterable[str] = (),
+    sensitive_fields: Iterable[str] = (),
+    mask: bool | None = None,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The queue as reviewers see it: display text (:func:`~weaksup.review.display.display_text`), then masked.
+
+    The text column and the extra ``fields`` holding text lose their HTML (entities unescaped, ``<br>`` as
+    newlines, tags and scripts removed) before masking, so an e-mail written ``jo&#64;example.com`` is
+    masked too. Masking is that of :func:`export_queue` (``sensitive_fields``, ``mask``); the counts of masked
+    values per column come back with the frame. Use it to send tasks another way (e.g. Label Studio's API):
+    ``to_tasks(reviewer_view(queue)[0], ...)``.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"row_id": ["a"], "text": ["i&#39;m jo&#64;example.com<br/>hi"], "label": ["ham"],
+    ...                   "confidence": [0.6]})
+    >>> shown, masked = reviewer_view(q, sensitive_fields=["text"])
+    >>> shown["text"].tolist(), masked
+    (["i'm <EMAIL>\\nhi"], {'text': 1})
+    """
+    fields = [f for f in dict.fromkeys(fields) if f not in ("row_id", text_column)]
+    shown = queue.copy()
+    for name in [text_column, *fields]:
+        if name in shown and (name == text_column or shown[name].map(lambda v: isinstance(v, str)).any()):
+            shown[name] = display_column(shown[name]) if name == text_column else shown[name].map(
+                lambda v: display_text(v) if isinstance(v, str) else v)
     sensitive = set(sensitive_fields)
     if mask is False:
         if sensitive & {text_column, *fields}:
             logger.warning("exporting sensitive field(s) %s unmasked (mask=False)", sorted(sensitive & {text_column,
                                                                                                        *fields}))
-        masked, counts = queue, dict[str, int]()
-    else:
-        text_cols = [text_column] if (mask or text_column in sensitive) else []
-        masked, counts = mask_frame(queue, text_cols, redact=[f for f in fields if f in sensitive])
-    if format == "labelstudio":
-        tasks = labelstudio.to_tasks(masked, model_version=model_version, text_column=text_column,
-                                     extra_fields=fields)
-        target, config = labelstudio.write_tasks(tasks, path, config=labelstudio.labeling_config(label_space))
-        return Exported(target, format, len(tasks), config, counts)
-    target = plain_csv.write_sheet(masked, path, text_column=text_column, extra_fields=fields,
-                                   escape_formulas=escape_formulas)
-    return Exported(target, format, len(masked), None, counts)
+        return shown, {}
+    text_cols = [text_column] if (mask or text_column in sensitive) else []
+    return mask_frame(shown, text_cols, redact=[f for f in fields if f in sensitive])
