@@ -1,5 +1,8 @@
 """The notebooks run top to bottom (executed with a real Jupyter kernel) and each shows what it is for.
 
+Every notebook in notebooks/ runs, each with its own folder as the working directory (as Jupyter and nbclient
+do when a notebook is opened): a notebook that needs the project folder finds it from there.
+
 A notebook ends with a cell printing ``RESULT {json}``; each notebook's check reads that line and its outputs.
 """
 
@@ -71,7 +74,9 @@ def test_notebook_runs(path):
     notebook = nbformat.read(path, as_version=4)
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), \
         f"{path.name}: outputs must be stripped before commit"
-    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}).execute()
+    # the notebook's own folder as the working directory, as Jupyter opens it (never the repository root)
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = _outputs(notebook)
     errors = [f"{o['ename']}: {o['evalue']}" for o in outputs if o.get("output_type") == "error"]
     assert not errors, errors

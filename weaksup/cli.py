@@ -71,6 +71,27 @@ def demo(
 
 
 @app.command()
+def init(
+    directory: Path = typer.Argument(..., help="The project folder (new or empty)."),
+    example: str = typer.Option(_EXAMPLE, help="The shipped example the project starts from."),
+    force: bool = typer.Option(False, "--force", help="Write into a folder that holds files; files that exist "
+                                                      "are kept, never overwritten."),
+) -> None:
+    """Start a project from a shipped example: configs/, labeling_functions/, gold_sets/, data/, notebooks/ and
+    a README; `cd DIRECTORY && weaksup run configs/<example>.toml` runs at once."""
+    from weaksup.scaffold import init_project
+
+    done = init_project(directory, example, force=force)
+    typer.echo(f"wrote {len(done.written)} files to {done.root}"
+               + (f" (kept {len(done.skipped)} that existed)" if done.skipped else ""))
+    for path in done.written:
+        typer.echo(f"  {path.relative_to(done.root).as_posix()}")
+    for path in done.skipped:
+        typer.echo(f"  {path.relative_to(done.root).as_posix()} (kept as it was)")
+    typer.echo(f"\nnext:\n  cd {directory}\n  weaksup run {done.config.relative_to(done.root).as_posix()}")
+
+
+@app.command()
 def report(
     lf_module: str = typer.Option(None, help="LF module (dotted name or .py path); default: the shipped example's."),
     data: str = typer.Option(None, help="Data: a .csv, .tsv, .jsonl or .parquet file, a folder of such files or a "
@@ -270,8 +291,9 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except Exception as exc:
-        if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):  # click/typer usage errors
-            exc.show()
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):  # click/typer usage errors
+            show()
             sys.exit(exc.exit_code)
         raise
     sys.exit(result if isinstance(result, int) else 0)
