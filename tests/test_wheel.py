@@ -1,5 +1,6 @@
 """The product installs: the wheel built from this checkout, installed into a fresh venv outside the
-repository, runs ``weaksup demo`` in an empty folder (the shipped example is package data).
+repository, runs ``weaksup demo`` in an empty folder (the shipped example is package data), and
+``weaksup init`` there starts a project that ``weaksup run`` labels at once.
 
 The venv sees the dependencies of the test environment without downloading them: a ``.pth`` file in its
 site-packages lists the test environment's site-packages folders. ``.pth`` files inside those folders are not
@@ -8,6 +9,7 @@ processed, so an editable install of weaksup there does not leak into the venv.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import site
@@ -108,3 +110,22 @@ def test_demo_runs_in_an_empty_folder(venv: Path, tmp_path: Path) -> None:
     out = _run([weaksup, "demo"], cwd=tmp_path, timeout=600)
     assert out.returncode == 0, out.stderr
     assert "kw_subscribe" in out.stdout and "Emp. Acc." in out.stdout and "Coverage" in out.stdout
+
+
+def test_init_then_run_in_an_empty_folder(venv: Path, tmp_path: Path) -> None:
+    """``weaksup init spam && cd spam && weaksup run configs/youtube_spam.toml``, all from the installed wheel."""
+    weaksup = venv / ("Scripts" if os.name == "nt" else "bin") / "weaksup"
+    out = _run([weaksup, "init", "spam"], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "weaksup run configs/youtube_spam.toml" in out.stdout
+    project = tmp_path / "spam"
+    out = _run([weaksup, "run", "configs/youtube_spam.toml", "--no-tracking", "--no-progress"], cwd=project,
+               timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "1,956 rows, 16 LFs (rule_version c1d9e4f3)" in out.stdout  # the shipped LFs' versions, from the copy
+    run_dir = project / "runs" / "youtube_spam"
+    assert {"labels.parquet", "report.html", "run.json", "label_model.json"} <= {p.name for p in run_dir.iterdir()}
+    manifest = json.loads((run_dir / "run.json").read_text())
+    assert manifest["metrics"]["final/accuracy"] > 0.9  # on the 290 test gold rows
+    out = _run([weaksup, "init", "spam"], cwd=tmp_path)  # the project is there now: refused, exit 2
+    assert out.returncode == 2 and "is not empty" in out.stderr and "--force" in out.stderr
