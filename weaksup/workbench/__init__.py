@@ -53,7 +53,16 @@ logger = logging.getLogger(__name__)
 #: Folds of the final labels' cross-fitting (and of the out-of-fold dev scores) in the workbench.
 FINAL_FOLDS = 5
 
-__all__ = ["CacheInfo", "LFPreview", "Workbench", "WorkbenchSummary", "highlight"]
+__all__ = ["CacheInfo", "LFPreview", "MultiLabelWorkbench", "Workbench", "WorkbenchSummary", "highlight"]
+
+
+def __getattr__(name: str) -> Any:
+    """``MultiLabelWorkbench`` (:mod:`weaksup.multilabel.workbench`), imported on first use (it builds on this package)."""
+    if name == "MultiLabelWorkbench":
+        from weaksup.multilabel.workbench import MultiLabelWorkbench
+
+        return MultiLabelWorkbench
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Workbench:
