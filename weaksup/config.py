@@ -6,6 +6,8 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     name = "youtube_spam"
     type = "classification"           # the task type (weaksup.tasks.TASK_TYPES)
     labels = ["ham", "spam"]          # optional: defaults to the LF modules' LabelSpace
+    # type = "multilabel" also takes: exclusive = [["joy", "grief"]], none_label = "neutral",
+    # review_margin = 0.1 (a label this near its threshold sends the row to review)
 
     [input]
     path = "data/comments.parquet"    # .csv, .tsv, .jsonl, .parquet, or a folder of Parquet parts
@@ -83,6 +85,9 @@ class TaskConfig:
     name: str
     labels: list[str] = field(default_factory=list)
     type: str = DEFAULT_TASK_TYPE
+    exclusive: list[list[str]] = field(default_factory=list)  # multilabel: groups of labels a row carries one of
+    none_label: str = ""  # multilabel: the label meaning "none of the others"
+    review_margin: float = 0.1  # multilabel: a label whose probability is this near its threshold needs review
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,7 @@ def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], iden
     if stop_after != "apply":
         t = time.perf_counter()
         model = fit_stage(plan, applied)
-        model.save(stage / "label_model.json")
+        plan.task.save_model(model, stage / "label_model.json")
         timer.add("fit", t)
         result.label_model = type(model).__name__
         if stop_after is None:
@@ -230,10 +230,9 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     if config.output.report or plan.gold is not None:
         t = time.perf_counter()
         report = report_stage(plan, applied, model, store.key, references=outcome.references)
-        if report.evaluation is not None and plan.gold is not None:
-            result.metrics.update({k: float(v) for k, v in report.evaluation.model.as_dict().items()})
-            result.metrics.update({f"majority_vote.{k}": float(v)
-                                   for k, v in report.evaluation.baseline.as_dict().items()})
+        metrics = plan.task.report_metrics(report) if plan.gold is not None else {}
+        if metrics and plan.gold is not None:
+            result.metrics.update(metrics)
             result.gold = {"task": plan.gold.task, "version": plan.gold.version, "hash": plan.gold.hash,
                            "split": config.gold.split, "counts": plan.gold.counts(),
                            "describe": plan.gold.describe()}

@@ -60,6 +60,11 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     settings = config.end_model
     info: dict[str, Any] = {"enabled": settings.enabled, "folds": settings.folds, "calibrate": settings.calibrate,
                             "train_rows_limit": settings.train_rows, "refitted": "on every run (not cached)"}
+    unsupported = plan.task.end_model_skip()
+    if settings.enabled and unsupported:
+        info["skipped"] = unsupported
+        logger.info("end model skipped: %s", unsupported)
+        return EndModel(None, info)
     if not settings.enabled:
         info["skipped"] = "end_model.enabled = false: rows without votes are " + (
             "labeled by the label model from its prior" if config.label_model.no_votes == "predict"
@@ -92,12 +97,11 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
 
 
 def dev_rows(plan: RunPlan, applied: AppliedVotes, split: str = "dev") -> tuple[np.ndarray, np.ndarray]:
-    """The row positions of a gold split (sorted) and their class ids."""
+    """The row positions of a gold split (sorted) and their targets (class ids; multilabel: ``(n, k)`` bool)."""
     if plan.gold is None or split not in plan.gold.counts():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    labels = plan.gold.labels(split)
-    positions = np.array([applied.gold_positions[r] for r in labels.index], dtype=np.int64)
-    classes = labels.map(plan.label_space.id).to_numpy(dtype=np.int64)
+    ids, classes = plan.task.gold_targets(plan.gold, split, plan.label_space)
+    positions = np.array([applied.gold_positions[r] for r in ids], dtype=np.int64)
     order = np.argsort(positions, kind="stable")
     return positions[order], classes[order]
 
@@ -205,11 +209,19 @@ class ReferenceOutcome:
 
 def reference_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, end: EndModel,
                     final_labels: np.ndarray, final_proba: np.ndarray) -> ReferenceOutcome:
-    """Majority vote, the label model, supervised-on-dev and the final labels on the gold test rows.
+    """The references on the gold test rows, as the task type measures them (:meth:`TaskType.references`).
 
-    ``final_labels`` / ``final_proba`` are the written labels (class ids, ``-1`` abstain) and probabilities
-    of the test rows in input order (see :func:`test_positions`).
+    ``final_labels`` / ``final_proba`` are the written labels and probabilities of the test rows in input
+    order (see :func:`test_positions`).
     """
+    outcome: ReferenceOutcome = plan.task.references(plan, applied, model, end, final_labels, final_proba)
+    return outcome
+
+
+def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, end: EndModel,
+                     final_labels: np.ndarray, final_proba: np.ndarray) -> ReferenceOutcome:
+    """Classification: majority vote, the label model, supervised-on-dev and the final labels on the gold
+    test rows (``final_labels``: class ids, ``-1`` abstain)."""
     from weaksup.models import MajorityVote
     from weaksup.references import compare_references
 

@@ -43,7 +43,7 @@ def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status:
     """
     return {
         "format": RUN_FORMAT, "format_version": 1, "status": status,
-        "task": result.config.task.name, "task_type": plan.task.name, "label_space": list(plan.label_space),
+        "task": result.config.task.name, "task_type": plan.task.name, "label_space": plan.task.space_json(plan.label_space),
         "project": result.config.project, "config_source": result.config.source,
         "config": result.config.to_dict(),
         "input_files": [str(f) for f in files],

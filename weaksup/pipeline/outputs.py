@@ -150,6 +150,24 @@ def final_chunk_labels(L: np.ndarray, proba: np.ndarray, label_source: np.ndarra
     return label_table(routed, label_space, rule_version, model_name, label_source)
 
 
+def joined_lists(table: pa.Table, sep: str = ";") -> pa.Table:
+    """``table`` with each list column as text, its items joined by ``sep`` (a null list stays null).
+
+    Examples
+    --------
+    >>> t = pa.table({"labels": pa.array([["a", "b"], [], None], type=pa.list_(pa.string()))})
+    >>> joined_lists(t).column("labels").to_pylist()
+    ['a;b', '', None]
+    """
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+            joined = pc.binary_join(table.column(i).cast(pa.list_(pa.string())), sep)
+            table = table.set_column(i, field.name, joined)
+    return table
+
+
 class LabelWriter:
     """Writes label tables chunk by chunk to a temporary file (``tmp``) in ``fmt`` (parquet, csv, jsonl);
     the caller moves it into place once :meth:`close` returns (see :func:`weaksup._io.atomic_path`)."""
@@ -170,6 +188,7 @@ class LabelWriter:
         elif self.fmt == "csv":
             import pyarrow.csv as pacsv
 
+            table = joined_lists(table)  # (a multi-label run's labels: CSV cells hold text)
             if self.escape_formulas:  # a CSV is opened in spreadsheets: no cell may start a formula
                 table = escape_formulas(table)
             if self._writer is None:

@@ -38,9 +38,10 @@ class RunPlan:
         The ``[task] type``: it chooses the vote storage, the label models, the outputs and the metrics.
     registry : Registry
         The selected LFs, with the task's label space.
-    label_space : LabelSpace
+    label_space : LabelSpace or MultiLabelSpace
+        The task's label space (:meth:`TaskType.resolve_space`).
     gold : GoldSet or None
-        The gold set of ``gold.path``.
+        The gold set of ``gold.path`` (:meth:`TaskType.load_gold`: a ``MultiLabelGoldSet`` for multilabel).
     model_cls : type
         The label model class ``label_model.name`` resolves to.
     columns : list of str or None
@@ -52,11 +53,28 @@ class RunPlan:
     config: RunConfig
     task: TaskType
     registry: Registry
-    label_space: LabelSpace
-    gold: GoldSet | None
-    model_cls: type[BaseLabelModel]
+    label_space: Any
+    gold: GoldSet | Any | None
+    model_cls: type[Any]
     columns: list[str] | None
     policy: RoutingPolicy
+
+    @property
+    def vote_columns(self) -> list[Any]:
+        """The columns of the vote matrix (``name``, ``version``, ``lf_id``): one per LF for classification, one
+        per (LF, label) for multilabel (:meth:`TaskType.vote_columns`)."""
+        return self.task.vote_columns(self.registry.lfs, self.label_space)[0]
+
+    @property
+    def column_owners(self) -> list[int]:
+        """For each vote column, the position of its LF in ``registry.lfs``."""
+        return self.task.vote_columns(self.registry.lfs, self.label_space)[1]
+
+    @property
+    def vote_space(self) -> LabelSpace:
+        """The classes of one stored vote column (the label space itself for classification; no/yes for
+        multilabel)."""
+        return self.task.vote_space(self.label_space)
 
     @property
     def has_dev_gold(self) -> bool:
@@ -69,35 +87,19 @@ class RunPlan:
 
         Raises a :class:`~weaksup.errors.WeakSupError` naming the config key at the first problem.
         """
-        from weaksup.registry import Registry
-
         task = task_type(config.task.type)
         check_run_paths(config)
-        registry = select_lfs(config)
-        space = registry.label_space
-        if config.task.labels:
-            wanted = task.label_space(config.task.labels)
-            if space is not None and space != wanted:
-                raise ConfigError(f"{config.source}: task.labels = {list(wanted)} differs from the label space of "
-                                  f"the LF modules {list(space)}; make them equal (or drop task.labels)")
-            space = wanted
-        if space is None:
-            raise ConfigError(f"{config.source}: the label space is unknown: set task.labels = [...] or define a "
-                              "LabelSpace in the LF module")
-        if registry.label_space is None:
-            registry = Registry(registry.lfs, label_space=space)
+        registry, space = task.resolve_space(config, select_lfs(config))
         policy = config.review.policy
         try:  # a class with its own threshold must be a class of the task (known only now when no task.labels)
-            policy.check_classes(space)
+            policy.check_classes(task.space_names(space))  # type: ignore[arg-type]
         except WeakSupError as exc:
             raise ConfigError(f"{config.source}: review.{exc}") from None
         gold = None
         if config.gold.path:
-            from weaksup.gold import load_gold
-
-            gold = load_gold(config.resolve(config.gold.path, "gold.path"), label_space=space)
+            gold = task.load_gold(config.resolve(config.gold.path, "gold.path"), space)
         model_cls = task.resolve_model(config.label_model.name, has_dev_gold=gold is not None and "dev" in gold.counts())
-        check_model_params(config, model_cls)
+        task.check_model_params(config, model_cls)
         check_writable(config.output_dir, config)
         columns: list[str] | None = None
         if all(lf.fields for lf in registry.lfs):

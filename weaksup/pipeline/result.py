@@ -88,7 +88,9 @@ class RunResult:
         if slow:
             lines.append(f"LFs past lfs.lf_timeout (rows abstained): {slow}")
         if self.metrics and self.gold is not None:
-            shown = ["accuracy", "accuracy_voted", "accuracy_no_votes", "labelled", "macro_f1", "brier", "ece"]
+            from weaksup.tasks import task_type
+
+            shown = task_type(self.config.task.type).summary_metrics
             lines.append(f"label model on the gold {self.gold['split']} split ({self.gold['describe']}): "
                          + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics))
         lines += self.reference_lines()

@@ -17,7 +17,7 @@ import pyarrow as pa
 from weaksup._io import atomic_path
 from weaksup.config import OUTPUT_FORMATS
 from weaksup.errors import DataError
-from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.outputs import LABEL_SOURCES, LabelWriter
 from weaksup.pipeline.plan import RunPlan
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from weaksup.gold import GoldSet
     from weaksup.models.base import BaseLabelModel
     from weaksup.references import References
+    from weaksup.multilabel.report import MultiLabelReport
     from weaksup.report import QualityReport
 
 logger = logging.getLogger(__name__)
@@ -37,9 +38,8 @@ logger = logging.getLogger(__name__)
 
 def fit_stage(plan: RunPlan, applied: AppliedVotes) -> BaseLabelModel:
     """Fit the label model on every row's votes (or a ``label_model.sample_rows`` sample), with the dev
-    gold split when the model learns from it (:func:`weaksup.models.fitting.fit_label_model`)."""
-    from weaksup.models.fitting import fit_label_model
-
+    gold split when the model learns from it (:meth:`TaskType.fit`; classification:
+    :func:`weaksup.models.fitting.fit_label_model`)."""
     settings = plan.config.label_model
     model = label_model_template(plan)
     L = applied.values
@@ -48,17 +48,19 @@ def fit_stage(plan: RunPlan, applied: AppliedVotes) -> BaseLabelModel:
         L = L[rows]
     L_dev = y_dev = None
     if plan.gold is not None and plan.has_dev_gold:
-        dev = plan.gold.labels("dev")
-        positions = np.array([applied.gold_positions[r] for r in dev.index], dtype=np.int64)
+        dev, y_dev = plan.task.gold_targets(plan.gold, "dev", plan.label_space)
+        positions = np.array([applied.gold_positions[r] for r in dev], dtype=np.int64)
         L_dev = applied.values[positions]
-        y_dev = dev.map(plan.label_space.id).to_numpy(dtype=np.int64)
-    return fit_label_model(model, L, L_dev=L_dev, y_dev=y_dev)
+    fitted: BaseLabelModel = plan.task.fit(model, L, lf_names=[c.name for c in plan.vote_columns],
+                                           label_space=plan.label_space, seed=settings.seed, L_dev=L_dev, y_dev=y_dev)
+    return fitted
 
 
 def label_model_template(plan: RunPlan) -> BaseLabelModel:
     """An unfitted label model as ``[label_model]`` configures it (name, seed, params)."""
     settings = plan.config.label_model
-    return plan.model_cls(cardinality=len(plan.label_space), seed=settings.seed, **settings.params)
+    model: BaseLabelModel = plan.task.new_model(plan.model_cls, plan.label_space, settings.seed, settings.params)
+    return model
 
 
 @dataclass(frozen=True)
@@ -74,12 +76,13 @@ class Written:
     watched_proba: np.ndarray
 
 
-def reviewed_rows(plan: RunPlan, applied: AppliedVotes) -> dict[int, int]:
-    """The rows with a human label (the dev gold split): row position -> class id."""
+def reviewed_rows(plan: RunPlan, applied: AppliedVotes) -> dict[int, Any]:
+    """The rows with a human label (the dev gold split): row position -> its target (a class id; for multilabel
+    the row's ``(k,)`` bool label set)."""
     if plan.gold is None or not plan.has_dev_gold:
         return {}
-    dev = plan.gold.labels("dev")
-    return {applied.gold_positions[r]: plan.label_space.id(lbl) for r, lbl in dev.items()}
+    dev, targets = plan.task.gold_targets(plan.gold, "dev", plan.label_space)
+    return {applied.gold_positions[r]: target for r, target in zip(dev, targets)}
 
 
 def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, store: VoteStore, *,
@@ -100,16 +103,15 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
 
     config, space = plan.config, plan.label_space
     reviewed = reviewed_rows(plan, applied)
-    lf_names = [lf.name for lf in plan.registry.lfs]
+    lf_names = [column.name for column in plan.vote_columns]
     path = config.output_path
     fmt = OUTPUT_FORMATS[path.suffix.lower()]
-    label_counts = dict.fromkeys([*space, "(abstain)"], 0)
+    label_counts: dict[str, int] = {}
     status_counts = dict.fromkeys(REVIEW_STATUSES, 0)
     conflicts = 0
     source_counts = dict.fromkeys([*LABEL_SOURCES, "(none)"], 0)
     watch = np.zeros(0, dtype=np.int64) if watch is None else watch
-    watched_labels = np.full(len(watch), -1, dtype=np.int64)
-    watched_proba = np.zeros((len(watch), len(space)))
+    watched_labels, watched_proba = plan.task.watch_arrays(space, len(watch))
     start = 0
     with atomic_path(path) as tmp, ThreadPoolExecutor(max_workers=1, thread_name_prefix="weaksup-write") as pool, \
             tqdm(total=len(applied.values), desc="predicting, writing labels", unit="rows", unit_scale=True,
@@ -132,12 +134,12 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
                 table = table.add_column(0, "row_id", store.row_ids(i).cast(pa.string()))
                 lo, hi = np.searchsorted(watch, [start, stop])
                 if hi > lo:
-                    watched_labels[lo:hi], watched_proba[lo:hi] = _labels_at(table, watch[lo:hi] - start, space)
-                for column, counts in (("label", label_counts), ("review_status", status_counts),
-                                       ("label_source", source_counts)):
+                    watched_labels[lo:hi], watched_proba[lo:hi] = plan.task.watched(table, watch[lo:hi] - start, space)
+                for name, n in plan.task.count_labels(table, space).items():
+                    label_counts[name] = label_counts.get(name, 0) + n
+                for column, counts in (("review_status", status_counts), ("label_source", source_counts)):
                     for entry in pc.value_counts(table.column(column)).to_pylist():
-                        none = "(none)" if column == "label_source" else "(abstain)"
-                        counts[entry["values"] if entry["values"] is not None else none] += entry["counts"]
+                        counts[entry["values"] if entry["values"] is not None else "(none)"] += entry["counts"]
                 conflicts += int(pc.sum(table.column("conflict")).as_py() or 0)
                 if writing is not None:
                     writing.result()
@@ -151,15 +153,6 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
                 writing.exception()  # let a pending write finish before the file is closed
             writer.close()
     return Written(label_counts, status_counts, conflicts, source_counts, watched_labels, watched_proba)
-
-
-def _labels_at(table: pa.Table, rows: np.ndarray, space: LabelSpace) -> tuple[np.ndarray, np.ndarray]:
-    """The class ids (``-1``: abstain) and probabilities a chunk's label table holds at ``rows``."""
-    taken = table.take(pa.array(rows))
-    names = taken.column("label").to_pylist()
-    labels = np.array([-1 if name is None else space.id(name) for name in names], dtype=np.int64)
-    proba = np.column_stack([taken.column(f"prob_{c}").to_numpy() for c in space])
-    return labels, proba
 
 
 class NoVoteAbstention:
@@ -209,9 +202,10 @@ def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
 
 
 def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, identity_key: str, *,
-                 references: References | None = None) -> QualityReport:
+                 references: References | None = None) -> QualityReport | MultiLabelReport:
     """The label-quality report over every row (metrics on the gold split when a gold set is given; the
-    ``references`` on the gold test rows, from :func:`weaksup.pipeline.end_stage.reference_stage`)."""
+    ``references`` on the gold test rows, from :func:`weaksup.pipeline.end_stage.reference_stage`), as the
+    task type builds it (:meth:`TaskType.build_report`)."""
     config = plan.config
     n = len(applied.values)
     rows = np.arange(n)
@@ -225,10 +219,10 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
                                                                        replace=False)
         rows = np.sort(np.concatenate([gold_rows, drawn]))
         logger.info("report: LF statistics on a sample of %d of the %d rows (output.report_rows)", len(rows), n)
-    lfs = plan.registry.lfs
+    columns = plan.vote_columns
     values = applied.values if len(rows) == n else applied.values[rows]  # every row: no copy of the votes
-    votes = VoteMatrix(values, row_ids=rows, lf_names=[lf.name for lf in lfs],
-                       lf_versions=[lf.version for lf in lfs], label_space=plan.label_space, faults=applied.faults)
+    votes = VoteMatrix(values, row_ids=rows, lf_names=[c.name for c in columns],
+                       lf_versions=[c.version for c in columns], label_space=plan.vote_space, faults=applied.faults)
     gold = data = None
     if plan.gold is not None:
         if config.gold.split == "dev" and plan.has_dev_gold:
@@ -238,9 +232,8 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
         if config.input.text_column:
             data = gold_texts(plan, applied.gold_positions)
     extra = {} if references is None else {"references": references}
-    if config.label_model.no_votes == "abstain":  # scored as the run labels: no guess on rows without a vote
-        model = abstaining(model)
-    report = plan.task.build_report(votes, lfs=plan.registry, gold=gold, model=model, data=data,
+    report: QualityReport | MultiLabelReport = plan.task.build_report(votes, lfs=plan.registry, gold=gold, model=model, data=data,
+                                    no_votes=config.label_model.no_votes,  # scored as the run labels
                                     split=config.gold.split, tie_break=config.label_model.tie_break,
                                     text_column=config.input.text_column or "text", id_column="row_id",
                                     title=f"Label quality: {config.task.name}", **extra)

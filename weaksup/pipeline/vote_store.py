@@ -18,7 +18,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -29,7 +29,7 @@ from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.votes import VoteMatrix
 
 if TYPE_CHECKING:
-    from weaksup.lf.core import LabelingFunction
+    from collections.abc import Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,19 @@ INDEX_FORMAT = "weaksup.VoteParts"
 PART_NAME = re.compile(r"part-[0-9]{5,}\.parquet")
 #: The suffix of a part's duplicate-key file, beside its Parquet file.
 KEYS_SUFFIX = ".keys.npy"
+
+
+class VoteColumn(Protocol):
+    """A column of the vote matrix: an LF (classification), or one label of a multi-label LF."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def lf_id(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -257,10 +270,11 @@ class VoteStore:
                            self.folder / entry["file"], exc)
             return None
 
-    def write_part(self, i: int, ids: pa.Array, values: np.ndarray, lfs: list[LabelingFunction], label_space: LabelSpace,
+    def write_part(self, i: int, ids: pa.Array, values: np.ndarray, lfs: Sequence[VoteColumn], label_space: LabelSpace,
                    faults: dict[str, int], timeouts: dict[str, int], text_hash: np.ndarray,
                    loose_hash: np.ndarray) -> dict[str, Any]:
-        """Save part ``i`` atomically as a VoteMatrix Parquet file (plus its duplicate keys); returns its
+        """Save part ``i`` atomically as a VoteMatrix Parquet file (plus its duplicate keys): a column per vote
+        column of ``lfs`` (an LF, or a multi-label LF's column for one label); returns its
         index entry for :meth:`record`, with the sha256 of the bytes written. Safe to call for different
         parts from different threads. An ``OSError`` (a full disk) names the part, never a temporary file."""
         import pyarrow.parquet as pq

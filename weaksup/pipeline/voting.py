@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from weaksup.config import RunConfig
 from weaksup.errors import DataError, GoldSetError
-from weaksup.labels import ABSTAIN, smallest_vote_dtype
+from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import (changed_by_cleaning, check_fields, check_unique_ids, chunk_ids, clean_chunk,
                                      duplicate_counts, read_chunks)
 from weaksup.pipeline.plan import RunPlan
@@ -76,26 +76,30 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
 
     Only reads ``plan`` and writes chunk ``i``'s own files, so chunks can be voted on several threads.
     """
-    from weaksup.apply import apply_lfs
     from weaksup.data import as_text_series, duplicate_keys
 
     config = plan.config
     lfs = plan.registry.lfs
+    columns, owners = plan.task.vote_columns(lfs, plan.label_space)  # classification: one column per LF
     text = config.input.text_column
     ids = chunk_ids(config, chunk)
-    saved = store.get(i, ids, plan.label_space)
+    saved = store.get(i, ids, plan.vote_space)
     saved_columns = saved.columns if saved is not None else {}
-    todo = [lf for lf in lfs if lf.lf_id not in saved_columns or not lf.cacheable]  # not cacheable: recompute
+    stale = {owners[j] for j, column in enumerate(columns) if column.lf_id not in saved_columns}
+    todo = [lf for j, lf in enumerate(lfs) if j in stale or not lf.cacheable]  # not cacheable: recompute
     # Many LFs: Fortran order, each LF's column contiguous, so LFs write their votes in place and the part
     # is saved without copying them (Arrow takes contiguous columns as they are; a strided column of rows
     # wider than a cache line costs a cache miss a vote); the run puts the chunk in row order when it takes it
-    order: Literal["C", "F"] = "F" if len(lfs) > WIDE_LFS else "C"
-    block = np.full((len(chunk), len(lfs)), ABSTAIN, dtype=plan.task.vote_dtype(plan.label_space), order=order)
+    order: Literal["C", "F"] = "F" if len(columns) > WIDE_LFS else "C"
+    block = np.full((len(chunk), len(columns)), ABSTAIN, dtype=plan.task.vote_dtype(plan.label_space), order=order)
     faults: dict[str, int] = {}
     timeouts: dict[str, int] = {}
-    for j, lf in enumerate(lfs):
-        if saved is not None and lf.lf_id in saved_columns:
-            block[:, j] = saved_columns[lf.lf_id]
+    recomputed = {id(lf) for lf in todo}
+    for j, column in enumerate(columns):
+        if saved is not None and id(lfs[owners[j]]) not in recomputed:
+            block[:, j] = saved_columns[column.lf_id]
+    for lf in lfs:
+        if saved is not None and id(lf) not in recomputed:
             faults[lf.name] = int(saved.faults.get(lf.name, 0))
             timeouts[lf.name] = int(saved.timeouts.get(lf.name, 0))
     missing_text = text_changed = 0
@@ -112,21 +116,22 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
             th, lh = duplicate_keys(pa.array(clean[text], from_pandas=True, type=pa.large_string()),
                                     near=config.clean.duplicates == "near")
         if todo:
-            into = block if len(todo) == len(lfs) and block.dtype == smallest_vote_dtype(len(plan.label_space)) \
-                else None  # every column computed: written straight into the block
-            fresh = apply_lfs(todo, clean, id_column=config.input.id_column, label_space=plan.label_space,
-                              fault_tolerant=config.lfs.fault_tolerant, progress=False,
-                              lf_timeout=config.lfs.lf_timeout or None, out=into)
-            for lf, column in zip(todo, fresh.values.T):
-                if into is None:
-                    block[:, lfs.index(lf)] = column
-                faults[lf.name] = int(fresh.faults.get(lf.name, 0))
-                timeouts[lf.name] = int(fresh.timeouts.get(lf.name, 0))
+            into = block if len(todo) == len(lfs) else None  # every column computed: written straight into the block
+            values, fresh_faults, fresh_timeouts = plan.task.apply(
+                todo, clean, label_space=plan.label_space, id_column=config.input.id_column,
+                fault_tolerant=config.lfs.fault_tolerant, lf_timeout=config.lfs.lf_timeout or None, out=into)
+            if values is not block:
+                targets = [j for j, owner in enumerate(owners) if id(lfs[owner]) in recomputed]
+                for j, column in zip(targets, values.T):
+                    block[:, j] = column
+            for lf in todo:
+                faults[lf.name] = int(fresh_faults.get(lf.name, 0))
+                timeouts[lf.name] = int(fresh_timeouts.get(lf.name, 0))
         if config.output.write_clean:
             write_clean_part(config, i, clean)
     entry = None
-    if todo or saved is None or list(saved_columns) != [lf.lf_id for lf in lfs]:
-        entry = store.write_part(i, ids, block, lfs, plan.label_space, faults, timeouts, th, lh)
+    if todo or saved is None or list(saved_columns) != [column.lf_id for column in columns]:
+        entry = store.write_part(i, ids, block, columns, plan.vote_space, faults, timeouts, th, lh)
     return ChunkVotes(ids, block, th, lh, faults, timeouts, missing_text, computed=saved is None or bool(todo),
                       columns_computed=len(todo), entry=entry, text_changed=text_changed)
 

@@ -1,0 +1,289 @@
+"""The label-quality report of a multi-label run: the label model beside per-label majority vote on the gold
+split (micro/macro F1, Hamming loss, subset accuracy, per-label precision/recall/F1 and calibration, label-set
+sizes) and the LF summary per (LF, label) (coverage, overlaps, conflicts, precision on the dev gold).
+
+:class:`MultiLabelReport` has what the run and MLflow logging use of a
+:class:`~weaksup.report.QualityReport` (``params``, ``metrics()``, ``summary``, ``metrics_table()``,
+``manifest``, ``build_figures()``, ``to_html()``, ``write_html()``, ``close()``), and ``to_markdown()``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup._io import atomic_path
+from weaksup.multilabel.metrics import multilabel_metrics
+from weaksup.multilabel.summary import multilabel_lf_summary
+from weaksup.render import data_table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from weaksup.multilabel.gold import MultiLabelGoldSet
+    from weaksup.multilabel.models_base import MultiLabelModel
+    from weaksup.votes import VoteMatrix
+
+logger = logging.getLogger(__name__)
+
+#: The headline metrics, in the order they are shown.
+HEADLINE = ("micro_f1", "macro_f1", "micro_precision", "micro_recall", "hamming", "subset_acc", "ece")
+
+
+@dataclass
+class MultiLabelReport:
+    """A multi-label run's quality report (see the module docstring); build it with :func:`build_multilabel_report`.
+
+    Attributes
+    ----------
+    title : str
+    summary : DataFrame
+        The LF summary per (LF, label) (:func:`~weaksup.multilabel.summary.multilabel_lf_summary`), with the
+        precision columns measured on the dev gold rows.
+    stats : dict
+        Over all rows: ``coverage`` (some LF voted), ``overlap`` (two or more LFs voted), ``conflict`` (a label got
+        a yes and a no vote), ``mean_votes`` (LFs voting per row).
+    scores : dict of str to dict
+        ``{"label_model": multilabel_metrics(...), "majority_vote": ...}`` on the gold split (empty without gold).
+    params : dict of str to str
+    manifest : list of dict
+    """
+
+    title: str
+    summary: pd.DataFrame
+    stats: dict[str, float]
+    scores: dict[str, dict[str, Any]]
+    params: dict[str, str]
+    manifest: list[dict[str, Any]]
+    split: str = "test"
+    evaluation: None = None
+    errors: pd.DataFrame | None = None
+    references: Any = None
+    dependence: list[Any] = field(default_factory=list)
+    figures: dict[str, Figure] = field(default_factory=dict, repr=False)
+
+    def run_metrics(self) -> dict[str, float]:
+        """The label model's headline metrics on the gold split and majority vote's (``majority_vote.<name>``)."""
+        out: dict[str, float] = {}
+        for name, prefix in (("label_model", ""), ("majority_vote", "majority_vote.")):
+            scores = self.scores.get(name)
+            if scores:
+                out.update({f"{prefix}{key}": float(scores[key]) for key in HEADLINE if np.isfinite(scores[key])})
+        return out
+
+    def metrics(self) -> dict[str, float]:
+        """Every scalar metric for MLflow: dataset rates, LF coverage and conflicts per (LF, label), headline
+        and per-label metrics of the label model and majority vote."""
+        out = {key: float(value) for key, value in self.stats.items()}
+        for row in self.summary.itertuples(index=False):
+            out[f"lf/{row.lf}/{row.label}/coverage"] = float(row.coverage)
+            out[f"lf/{row.lf}/{row.label}/conflicts"] = float(row.conflicts)
+        out.update(self.run_metrics())
+        for name, scores in self.scores.items():
+            for row in scores["per_label"].itertuples(index=False):
+                for key in ("precision", "recall", "f1", "ece"):
+                    value = float(getattr(row, key))
+                    if np.isfinite(value):
+                        out[f"{name}/label/{row.label}/{key}"] = value
+        return out
+
+    def metrics_table(self) -> pd.DataFrame | None:
+        """The headline metrics, one column per model (None without gold)."""
+        if not self.scores:
+            return None
+        return pd.DataFrame({name: {key: s[key] for key in HEADLINE} for name, s in self.scores.items()})
+
+    def per_label(self) -> pd.DataFrame | None:
+        """Per label: gold support, the label model's precision/recall/F1/ECE and predicted count, majority
+        vote's F1 beside."""
+        if "label_model" not in self.scores:
+            return None
+        table = self.scores["label_model"]["per_label"].set_index("label")
+        if "majority_vote" in self.scores:
+            table["majority_vote_f1"] = self.scores["majority_vote"]["per_label"].set_index("label")["f1"]
+        return table
+
+    def set_sizes(self) -> pd.DataFrame | None:
+        """Rows per label-set size: gold, the label model, majority vote."""
+        if not self.scores:
+            return None
+        first = next(iter(self.scores.values()))["set_sizes"]
+        columns = {"gold": first["true"], **{name: s["set_sizes"]["pred"] for name, s in self.scores.items()}}
+        return pd.DataFrame(columns).fillna(0).astype(int).sort_index().rename_axis("labels per row")
+
+    def build_figures(self) -> dict[str, Figure]:
+        """Per-label F1 of the label model and majority vote (drawn once)."""
+        table = self.per_label()
+        if not self.figures and table is not None:
+            import matplotlib.pyplot as plt
+
+            fig, ax = plt.subplots(figsize=(8, max(2.5, 0.25 * len(table) + 1)))
+            y = np.arange(len(table))
+            ax.barh(y - 0.2, table["f1"], height=0.4, label="label model")
+            if "majority_vote_f1" in table:
+                ax.barh(y + 0.2, table["majority_vote_f1"], height=0.4, label="majority vote")
+            ax.set_yticks(y, [str(x) for x in table.index])
+            ax.invert_yaxis()
+            ax.set_xlabel(f"F1 on the {self.split} gold rows")
+            ax.legend(loc="lower right")
+            fig.tight_layout()
+            self.figures["per_label_f1"] = fig
+        return self.figures
+
+    def to_markdown(self) -> str:
+        """The report's tables as Markdown text."""
+        lines = [f"# {self.title}", "", _params_line(self.params), ""]
+        for heading, frame in self._tables():
+            lines += [f"## {heading}", "", _markdown(frame), ""]
+        return "\n".join(lines)
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML page."""
+        from weaksup.render import png_image
+        from weaksup.report.plots import to_png
+
+        e = html.escape
+        parts = ["<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+                 f"<title>{e(self.title)}</title><style>{_STYLE}</style></head><body><h1>{e(self.title)}</h1>",
+                 f"<p class=\"note\">{e(_params_line(self.params))}</p>"]
+        verdict = _verdict(self.scores)
+        if verdict:
+            parts.append(f"<p class=\"verdict\">{e(verdict)}</p>")
+        for heading, frame in self._tables():
+            parts += [f"<h2>{e(heading)}</h2>", data_table(frame)]
+        for name, fig in self.build_figures().items():
+            parts.append(png_image(name, to_png(fig)))
+        parts.append("</body></html>\n")
+        return "\n".join(parts)
+
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        tables = []
+        headline = self.metrics_table()
+        if headline is not None:
+            n = self.params.get("gold_rows", "")
+            tables.append((f"Label model vs per-label majority vote ({n} {self.split} gold rows)", headline))
+            tables.append(("Per label (label model; majority vote's F1 beside; ECE: calibration)", self.per_label()))
+            tables.append(("Label-set sizes", self.set_sizes()))
+        tables.append(("Over all rows", pd.DataFrame({"value": self.stats})))
+        summary = self.summary.set_index(["lf", "label"])
+        tables.append(("Labeling functions per label (precision on the dev gold rows)", summary))
+        return [(h, f) for h, f in tables if f is not None]
+
+    def write_html(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_html` to ``path`` atomically (and the Markdown beside it as ``.md``); return the path."""
+        path = Path(path)
+        with atomic_path(path) as tmp:
+            tmp.write_text(self.to_html(), encoding="utf-8")
+        with atomic_path(path.with_suffix(".md")) as tmp:
+            tmp.write_text(self.to_markdown(), encoding="utf-8")
+        logger.info("wrote the multi-label report to %s", path)
+        return path
+
+    def close(self) -> None:
+        """Release the figures' memory."""
+        import matplotlib.pyplot as plt
+
+        for fig in self.figures.values():
+            plt.close(fig)
+        self.figures.clear()
+
+
+_STYLE = ("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}"
+          "table{border-collapse:collapse;font-size:.85em;margin:.6em 0}th,td{border:1px solid #ddd;padding:3px 8px;"
+          "text-align:right}th{background:#f4f4f4}.note{color:#555;font-size:.9em}.verdict{padding:.6em 1em;"
+          "background:#eef5ee}img{max-width:100%}")
+
+
+def _params_line(p: dict[str, str]) -> str:
+    gold = f"gold set {p['gold_task']} v{p['gold_version']} (hash {p['gold_hash']})" if "gold_hash" in p \
+        else "no gold set"
+    return (f"{p.get('n_rows', '?')} rows, {p.get('n_lfs', '?')} LFs (rule version {p.get('rule_version', '')}), "
+            f"label model {p.get('label_model', '')}, {p.get('n_labels', '?')} labels, {gold}.")
+
+
+def _verdict(scores: dict[str, dict[str, Any]]) -> str:
+    if "label_model" not in scores or "majority_vote" not in scores:
+        return ""
+    lm, mv = scores["label_model"]["macro_f1"], scores["majority_vote"]["macro_f1"]
+    return (f"macro F1 {lm:.3f} (label model) vs {mv:.3f} (per-label majority vote): "
+            f"{'+' if lm >= mv else ''}{100 * (lm - mv):.1f} points")
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    flat = frame.reset_index()
+    cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in flat.itertuples(index=False)]
+    header = [str(c) for c in flat.columns]
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                     + ["| " + " | ".join(row) + " |" for row in cells])
+
+
+def build_multilabel_report(votes: VoteMatrix, *, model: MultiLabelModel, lfs: Any = None,
+                            gold: MultiLabelGoldSet | None = None, split: str = "test", no_votes: str = "abstain",
+                            title: str = "Label quality", **_: Any) -> MultiLabelReport:
+    """The report of a multi-label run from its flattened votes (columns ``lf_id::label``, row ids = positions
+    the gold set is keyed by), its fitted label model and the gold set.
+
+    The label model and per-label majority vote are scored on the gold ``split`` as the run labels rows
+    (``no_votes="abstain"``: a row no LF voted on gets the empty set); the LF precision on the dev gold rows.
+
+    Examples
+    --------
+    >>> from weaksup.multilabel import MultiLabelSpace
+    >>> from weaksup.multilabel.models import MultiLabelMajority
+    >>> from weaksup.multilabel.task import as_votes
+    >>> from weaksup.votes import VoteMatrix
+    >>> space = MultiLabelSpace(["joy", "anger"])
+    >>> vm = VoteMatrix(np.array([[1, -1], [-1, 1], [1, 0]], dtype=np.int8), lf_names=["a@1::joy", "b@1::anger"])
+    >>> model = MultiLabelMajority().fit(as_votes(vm.values, vm.lf_names, space))
+    >>> report = build_multilabel_report(vm, model=model)
+    >>> report.stats["coverage"], len(report.summary), report.metrics_table() is None
+    (1.0, 2, True)
+    """
+    from weaksup.multilabel.models import MultiLabelMajority
+    from weaksup.multilabel.task import as_votes
+
+    space = model.space_
+    mvotes = as_votes(votes.values, votes.lf_ids, space, votes.row_ids)
+    V = mvotes.values
+    voted_lfs = (V != -1).any(axis=2)
+    yes, no = mvotes.counts()
+    n = max(mvotes.n, 1)
+    stats = {"coverage": float(voted_lfs.any(axis=1).sum() / n), "overlap": float((voted_lfs.sum(axis=1) > 1).sum() / n),
+             "conflict": float(((yes > 0) & (no > 0)).any(axis=1).sum() / n),
+             "mean_votes": float(voted_lfs.sum(axis=1).mean()) if mvotes.n else 0.0}
+    summary = multilabel_lf_summary(mvotes)
+    params = {"rule_version": getattr(lfs, "rule_version", ""), "label_model": type(model).__name__,
+              "n_lfs": str(mvotes.m), "n_labels": str(space.k), "n_rows": str(mvotes.n),
+              "thresholds": ", ".join(f"{x}={t:.2f}" for x, t in zip(space.labels, model.thresholds_))}
+    scores: dict[str, dict[str, Any]] = {}
+    if gold is not None:
+        params.update({"gold_task": gold.task, "gold_version": str(gold.version), "gold_hash": gold.hash,
+                       "gold_split": split})
+        where = {int(r): i for i, r in enumerate(np.asarray(mvotes.row_ids))}
+        if "dev" in gold.counts():  # the LFs' precision on the dev rows (where they were written)
+            ids, Y_dev = gold.matrix("dev")
+            rows = np.array([where[int(r)] for r in ids], dtype=np.int64)
+            on_dev = multilabel_lf_summary(mvotes.take(rows), Y_dev)
+            keys = ["lf", "label"]
+            gold_columns = ["precision", "no_precision", "gold_rows"]
+            summary = summary.drop(columns=gold_columns).merge(on_dev[keys + gold_columns], on=keys, how="left")
+        if split in gold.counts():
+            ids, Y = gold.matrix(split)
+            rows = np.array([where[int(r)] for r in ids], dtype=np.int64)
+            test = mvotes.take(rows)
+            silent = ~(test.values != -1).any(axis=(1, 2)) if no_votes == "abstain" else np.zeros(len(rows), bool)
+            majority = MultiLabelMajority().fit(mvotes)
+            for name, scorer in (("label_model", model), ("majority_vote", majority)):
+                P = np.asarray(scorer.predict(test), dtype=bool)
+                P[silent] = False
+                scores[name] = multilabel_metrics(Y, P, labels=space.labels, probs=scorer.predict_proba(test))
+            params["gold_rows"] = str(len(rows))
+    manifest = lfs.manifest() if lfs is not None and hasattr(lfs, "manifest") else []
+    return MultiLabelReport(title, summary, stats, scores, params, manifest, split=split)
