@@ -183,6 +183,15 @@ class LabelView:
     n_yes_rows: int
     missed: pd.DataFrame = field(repr=False)
 
+    def __repr__(self) -> str:
+        head = (f"LabelView {self.label}: {self.n_gold} dev gold rows, yes-vote recall {_fmt(self.recall)}, "
+                f"{self.n_yes_rows} rows with a yes vote")
+        lfs = [f"  {r.lf}: yes {r.yes}, no {r.no}, dev precision {_fmt(r.precision)}, no-precision "
+               f"{_fmt(r.no_precision)}" for r in self.lfs.itertuples()]
+        missed = [f"  missed {rec[str(self.missed.columns[0])]}: {clip(rec.get('text', ''), 80)}"
+                  for rec in self.missed.to_dict("records")]
+        return "\n".join([head, *lfs, *missed])
+
     def _repr_html_(self) -> str:
         return (f"{NOTEBOOK_STYLE}<div class='weaksup-wb'><h4>{html.escape(self.label)}</h4><p>{self.n_gold} dev "
                 f"gold rows, yes-vote recall {_fmt(self.recall)}, {self.n_yes_rows} rows with a yes vote</p>"
