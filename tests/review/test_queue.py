@@ -70,3 +70,29 @@ def test_export_carries_the_reason_to_the_review_sheet(tmp_path):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ReviewError, match=match):
         review_queue(run_labels(), None, ["ham", "spam"], **kwargs)
+
+
+def test_run_summary_and_export_queue_counts_agree(tmp_path, youtube, monkeypatch):
+    """The run counts gold test rows among those needing review; the export never queues them: both say so."""
+    from tests.pipeline_project import make_project, write_config
+    from weaksup.config import load_config
+    from weaksup.gold import write_gold
+    from weaksup.pipeline import load_run, run
+    from weaksup.review.queue import queue_summary
+
+    make_project(tmp_path, youtube)
+    monkeypatch.chdir(tmp_path)
+    labelled = youtube[youtube["split"].isin(["dev", "test"])].groupby("split").head(150)
+    write_gold(labelled[["row_id", "label", "split"]], tmp_path / "gold", task="yt", label_space=["ham", "spam"])
+    result = run(load_config(write_config(tmp_path, gold={"path": "gold", "split": "test"})), progress=False)
+    held, needs = result.review_held_out, result.status_counts["needs_review"]
+    assert 0 < held < 150 and result.status_counts["reviewed"] == 150  # the dev gold rows are reviewed in the run
+    assert f"needs_review {needs:,} ({held} of them gold test rows, never exported: they measure the labels; " \
+           f"{needs - held:,} to review), reviewed 150" in result.summary()
+    finished = load_run(tmp_path / "out")
+    queue = review_queue(finished.labels, finished.read_input(), finished.label_space, gold=finished.gold,
+                         policy=finished.config.review.policy)
+    assert len(queue) == needs - held
+    assert not set(queue["row_id"]) & set(labelled["row_id"])
+    assert queue_summary(queue) == (f"{needs - held} row(s) in the review queue: the run counts {needs} needing "
+                                    f"review; {held} of them have a gold label (test {held}), never exported")

@@ -205,3 +205,13 @@ def test_routing_in_row_blocks_is_routing_at_once(monkeypatch):
     for field in ("label", "confidence", "sources", "n_votes", "conflict", "against", "reasons", "review_status"):
         np.testing.assert_array_equal(getattr(blocks, field), getattr(whole, field), err_msg=field)
     assert whole.conflict.any() and (whole.sources != "").any()
+
+
+def test_end_model_rows_without_votes_are_routed_as_the_run_routes_them():
+    """A row no LF voted on that the end model labeled needs review for low confidence only (as in the run)."""
+    labels = pd.DataFrame({"row_id": ["a", "b", "c"], "label": ["spam", "ham", "ham"], "confidence": [0.95, 0.6, 0.9],
+                           "prob_ham": [0.05, 0.6, 0.9], "prob_spam": [0.95, 0.4, 0.1], "n_votes": [0, 0, 0],
+                           "sources": ["", "", ""], "label_source": ["end_model", "end_model", "label_model"]})
+    issues = review_issues(labels, SPACE)
+    assert issues["needs_review"].tolist() == [False, True, True]
+    assert issues["review_reason"].tolist() == ["", "low_confidence", "no_votes"]

@@ -40,7 +40,7 @@ import numpy as np
 
 from weaksup.errors import ReviewError
 from weaksup.review.priority import review_order
-from weaksup.review.routing import uncertainty_score
+from weaksup.review.scores import uncertainty_score
 from weaksup.validation import check_number
 
 logger = logging.getLogger(__name__)

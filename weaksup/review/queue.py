@@ -20,7 +20,7 @@ from weaksup.review.mixing import mixed_review_order, row_reasons
 from weaksup.review.priority import review_order
 from weaksup.review.privacy import mask_frame
 from weaksup.review.routing import RoutingPolicy, probabilities, review_issues
-from weaksup.validation import as_label_space
+from weaksup.validation import as_label_space, is_gold_set
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +135,63 @@ def review_queue(
     })
     for name in fields:
         out[name] = texts[name].to_numpy()[rows]
+    out.attrs["review_counts"] = _counts(labels, issues, wanted, len(out), budget, gold)
     logger.info("%d of %d rows need review; queue of %d (%s)", int(wanted.sum()), len(labels), len(out),
                 ", ".join(f"{k} {v}" for k, v in out["review_reason"].value_counts().items()) or "empty")
     return out
+
+
+def _counts(labels: pd.DataFrame, issues: pd.DataFrame, wanted: np.ndarray, queued: int, budget: int | None,
+            gold: Any) -> dict[str, Any]:
+    """How the run's count of rows needing review becomes the queue's (see :func:`queue_summary`)."""
+    run = (labels["review_status"].astype(str) == "needs_review").to_numpy() if "review_status" in labels else None
+    has_gold = (issues["gold_label"] != "").to_numpy() if "gold_label" in issues else np.zeros(len(issues), bool)
+    split_of = (dict(zip(gold.frame["row_id"].astype(str), gold.frame["split"].astype(str))) if is_gold_set(gold)
+                else {})
+    held = has_gold & run if run is not None else np.zeros(len(issues), dtype=bool)
+    splits = pd.Series([split_of.get(r, "gold") for r in issues.loc[held, "row_id"]], dtype=object).value_counts()
+    return {"run_needs_review": None if run is None else int(run.sum()), "in_gold": int(held.sum()),
+            "in_gold_splits": {str(k): int(v) for k, v in splits.items()},
+            "routed": int(issues["needs_review"].sum()), "candidates": int(wanted.sum()),
+            "model_disagreement": int((wanted & ~issues["needs_review"].to_numpy()).sum()), "queued": queued,
+            "budget": budget}
+
+
+def queue_summary(queue: pd.DataFrame) -> str:
+    """Why the queue has as many rows as it has, against the run's count of rows needing review.
+
+    The run counts every row routed for review, gold test rows included (they must not take the human label,
+    or the test split would no longer measure the labels); the queue leaves out every row with a gold label,
+    adds rows where a second model disagrees, and stops at the budget.
+
+    Examples
+    --------
+    >>> labels = pd.DataFrame({"row_id": ["a", "b", "c"], "label": ["spam", "ham", "ham"],
+    ...     "confidence": [0.99, 0.6, 0.55], "prob_ham": [0.01, 0.6, 0.55], "prob_spam": [0.99, 0.4, 0.45],
+    ...     "n_votes": [2, 1, 1], "sources": ["x,y", "w", "w"], "review_status": ["auto", "needs_review",
+    ...     "needs_review"]})
+    >>> data = pd.DataFrame({"row_id": ["a", "b", "c"], "text": ["sub 4 sub", "nice", "cool"]})
+    >>> queue = review_queue(labels, data, ["ham", "spam"], gold=pd.Series({"c": "ham"}))
+    >>> queue_summary(queue)
+    '1 row(s) in the review queue: the run counts 2 needing review; 1 of them have a gold label (gold 1), never exported'
+    """
+    counts = queue.attrs.get("review_counts")
+    if not counts:
+        return f"{len(queue)} row(s) in the review queue"
+    parts = []
+    if counts["run_needs_review"] is not None:
+        parts.append(f"the run counts {counts['run_needs_review']} needing review")
+    if counts["in_gold"]:
+        where = ", ".join(f"{split} {n}" for split, n in counts["in_gold_splits"].items())
+        parts.append(f"{counts['in_gold']} of them have a gold label ({where}), never exported")
+    expected = None if counts["run_needs_review"] is None else counts["run_needs_review"] - counts["in_gold"]
+    if expected is not None and counts["routed"] != expected:
+        parts.append(f"{counts['routed']} routed by this export's thresholds (not {expected})")
+    if counts["model_disagreement"]:
+        parts.append(f"+{counts['model_disagreement']} where the label model names another class")
+    if counts["budget"] is not None and counts["candidates"] > counts["queued"]:
+        parts.append(f"the budget keeps {counts['queued']} of {counts['candidates']}")
+    return f"{counts['queued']} row(s) in the review queue" + (": " + "; ".join(parts) if parts else "")
 
 
 def _second_opinion(compare: Any, n: int, space: LabelSpace) -> np.ndarray | None:
