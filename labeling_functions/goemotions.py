@@ -49,11 +49,11 @@ anger_weak = multilabel_regex_lf("anger_weak", r"\b(?:fuck\w*|f\*ck\w*|moron\w*|
 annoyance = multilabel_keyword_lf(
     "kw_annoyance", ["annoying", "annoyed", "annoys", "annoy", "irritating", "irritated", "sick of", "tired of",
                      "fed up", "stupid", "idiot", "bullshit", "so done", "ffs", "for fuck's sake", "the worst",
-                     "get over it", "ugh", "smh", "sucks", "dumb", "ridiculous"], "annoyance")
+                     "get over it", "ugh", "smh", "sucks", "dumb", "ridiculous", "dumbest", "selfish", "who cares", "damnit", "dammit", "can't stand", "cant stand", "put off", "frustrating", "frustrated", "pisses me off", "sick and tired", "so annoying", "bloody"], "annoyance")
 approval = multilabel_keyword_lf(
     "kw_approval", ["i agree", "agree", "agreed", "fair enough", "good point", "well said", "this is true",
                     "so true", "very true", "you're right", "you are right", "good idea", "i support", "+1",
-                    "i approve", "approve"], "approval")
+                    "i approve", "approve", "for sure", "fair point", "good call", "same here", "relatable", "not bad", "well played", "i think so"], "approval")
 approval_weak = multilabel_regex_lf(
     "approval_weak", r"^\W*(?:yes|yeah|yep|yup|true|right|correct|definitely|absolutely|indeed|exactly|of course"
                      r"|ok(?:ay)?)\b|\b(?:definitely|absolutely|totally|true)\b", "approval", flags=I)
@@ -61,7 +61,7 @@ caring = multilabel_keyword_lf(
     "kw_caring", ["take care", "be careful", "stay safe", "be safe", "hang in there", "feel better", "get well",
                   "you'll be fine", "you will be fine", "don't worry", "here for you", "sending love",
                   "hope you're ok", "hope you are ok", "hope you're okay", "are you ok", "are you okay",
-                  "you got this", "look after", "hugs", "i hope you", "hope you feel"], "caring")
+                  "you got this", "look after", "hugs", "i hope you", "hope you feel", "stay strong", "you'll be alright", "it'll be alright", "you are not alone", "you're not alone", "you've got this", "keep yourself safe", "sorry for your loss", "i feel you", "take care of yourself", "get some sleep", "drink water", "be strong"], "caring")
 caring_weak = multilabel_keyword_lf("caring_weak", ["please", "you should", "you need to", "make sure", "try to",
                                                     "advice", "help"], "caring")
 confusion = multilabel_keyword_lf(
@@ -82,7 +82,7 @@ disappointment = multilabel_keyword_lf(
     "kw_disappointment", ["disappointed", "disappointing", "disappointment", "unfortunately", "let down", "letdown",
                           "underwhelming", "expected more", "was hoping", "what a shame", "such a shame",
                           "a shame", "sadly", "i feel bad", "it sucks", "that sucks", "bummer",
-                          "not as good"], "disappointment")
+                          "not as good", "unlucky", "unfortunate", "bad day", ":/", "kills me", "oh well", "feel so bad", "feel so badly", "we lost", "not very good"], "disappointment")
 disapproval = multilabel_keyword_lf(
     "kw_disapproval", ["i disagree", "disagree", "not true", "that's not", "thats not", "bad idea", "not cool",
                        "not okay", "not ok", "don't think so", "dont think so", "i doubt", "doesn't mean",
@@ -135,7 +135,7 @@ realization = multilabel_keyword_lf(
     "kw_realization", ["realize", "realized", "realise", "realised", "realizing", "realising", "just noticed",
                        "turns out", "til", "now i know", "makes sense now", "just learned", "it dawned on",
                        "never realized", "i just realized", "oh i see", "figured out", "i forgot",
-                       "just remembered"], "realization")
+                       "just remembered", "didn't notice", "did not know", "didn't realize", "didnt realize", "i thought it was", "i thought they", "reminds me", "come to think of it", "now that i think"], "realization")
 relief = multilabel_keyword_lf(
     "kw_relief", ["relief", "relieved", "thank god", "thank goodness", "thankfully", "phew", "whew", "glad i",
                   "glad it", "what a relief", "close call"], "relief")
