@@ -23,18 +23,9 @@ def cli(capsys, *args):
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    """One run of the shipped config on a copy of the gold set (shared by the tests of this module)."""
-    from weaksup.config import load_config
-    from weaksup.pipeline import run
-
-    base = tmp_path_factory.mktemp("loop")
-    shutil.copytree(REPO / "gold_sets" / "youtube_spam", base / "gold")
-    config = load_config(REPO / "configs" / "youtube_spam.toml",
-                         [f"output.path={base / 'run' / 'labels.parquet'}", f"gold.path={base / 'gold'}",
-                          "mlflow.enabled=false"], project=REPO)
-    run(config, progress=False)
-    return base
+def first_run(shipped_run):
+    """One run of the shipped config on a copy of the gold set (shared by the session: copy what you change)."""
+    return shipped_run
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from weaksup.errors import ReviewError
+from weaksup.review.labelstudio_api import TOKEN_ENV
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,6 +65,51 @@ def _label_model_opinion(run: Any, labels: pd.DataFrame) -> np.ndarray | None:
     return out
 
 
+def _queue_options(budget: int | None, threshold: float | None, class_threshold: list[str],
+                   conflict_threshold: float | None, method: str, order: str, weights: str, clusters: int,
+                   disagreement: bool, diversity: float, seed: int, field: list[str]) -> dict[str, Any]:
+    return {"budget": budget, "threshold": threshold, "class_thresholds": _class_thresholds(class_threshold) or None,
+            "conflict_threshold": conflict_threshold, "method": method, "order": order, "weights": weights,
+            "n_clusters": clusters, "disagreement": disagreement, "diversity": diversity, "seed": seed,
+            "fields": field}
+
+
+def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None,
+                 options: dict[str, Any]) -> tuple[Any, str, Path]:
+    """Build the review queue of a run and write it; returns the run, its rule version and the file written."""
+    from weaksup.pipeline import load_run
+    from weaksup.review.queue import EXPORT_FORMATS, export_queue, review_queue
+
+    if format not in EXPORT_FORMATS:
+        raise ReviewError(f"unknown --format {format!r}; choose one of {list(EXPORT_FORMATS)}")
+    run = load_run(run_dir)
+    cfg = run.config
+    review = cfg.review
+    id_column, text_column = cfg.input.id_column, cfg.input.text_column
+    if not text_column:
+        raise ReviewError(f"the run's config has no input.text_column; review tasks show each row's text "
+                          f"(set input.text_column in {run_dir}/run.json's config and re-run)")
+    labels = run.labels
+    data = run.read_input()
+    data = data.rename(columns={id_column: "row_id"}) if id_column != "row_id" else data
+    options = dict(options)
+    disagreement = options.pop("disagreement")
+    queue = review_queue(labels, data, run.label_space, text_column=text_column, policy=review.policy,
+                         compare=_label_model_opinion(run, labels) if disagreement else None, gold=run.gold,
+                         **options)
+    rule_version = str(labels["rule_version"].iloc[0]) if "rule_version" in labels and len(labels) else ""
+    out = out or Path(run_dir) / "review" / ("tasks.json" if format == "labelstudio" else "review.csv")
+    exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,
+                            text_column=text_column, fields=options["fields"],
+                            sensitive_fields=review.sensitive_fields, mask=mask,
+                            escape_formulas=cfg.output.escape_formulas)
+    reasons = queue["review_reason"].value_counts().to_dict() if len(queue) else {}
+    typer.echo(f"{len(queue)} row(s) in the review queue of {run_dir} (of {len(labels):,}); reasons: "
+               + (", ".join(f"{k} {v}" for k, v in reasons.items()) or "none"))
+    typer.echo(exported.summary())
+    return run, rule_version, out
+
+
 @review_app.command("export")
 def export(
     run_dir: Path = typer.Argument(..., help="A run folder written by `weaksup run` (the folder of its output path)."),
@@ -96,64 +142,18 @@ def export(
                                                              "the config's review.sensitive_fields."),
 ) -> None:
     """Write the review queue of a run: routed rows, most informative first, as Label Studio tasks or a CSV sheet."""
-    from weaksup.pipeline import load_run
-    from weaksup.review.queue import EXPORT_FORMATS, export_queue, review_queue
-
-    if format not in EXPORT_FORMATS:
-        raise ReviewError(f"unknown --format {format!r}; choose one of {list(EXPORT_FORMATS)}")
-    run = load_run(run_dir)
-    cfg = run.config
-    review = cfg.review
-    id_column, text_column = cfg.input.id_column, cfg.input.text_column
-    if not text_column:
-        raise ReviewError(f"the run's config has no input.text_column; review tasks show each row's text "
-                          f"(set input.text_column in {run_dir}/run.json's config and re-run)")
-    labels = run.labels
-    data = run.read_input()
-    data = data.rename(columns={id_column: "row_id"}) if id_column != "row_id" else data
-    queue = review_queue(
-        labels, data, run.label_space, text_column=text_column, budget=budget, policy=review.policy,
-        threshold=threshold, class_thresholds=_class_thresholds(class_threshold) or None,
-        conflict_threshold=conflict_threshold, method=method, order=order, weights=weights, n_clusters=clusters,
-        compare=_label_model_opinion(run, labels) if disagreement else None, diversity=diversity, seed=seed,
-        gold=run.gold, fields=field)
-    rule_version = str(labels["rule_version"].iloc[0]) if "rule_version" in labels and len(labels) else ""
-    out = out or Path(run_dir) / "review" / ("tasks.json" if format == "labelstudio" else "review.csv")
-    exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,
-                            text_column=text_column, fields=field, sensitive_fields=review.sensitive_fields, mask=mask,
-                            escape_formulas=cfg.output.escape_formulas)
-    reasons = queue["review_reason"].value_counts().to_dict() if len(queue) else {}
-    typer.echo(f"{len(queue)} row(s) in the review queue of {run_dir} (of {len(labels):,}); reasons: "
-               + (", ".join(f"{k} {v}" for k, v in reasons.items()) or "none"))
-    typer.echo(exported.summary())
+    _write_queue(run_dir, format, out, mask, _queue_options(budget, threshold, class_threshold, conflict_threshold,
+                                                            method, order, weights, clusters, disagreement,
+                                                            diversity, seed, field))
 
 
-@review_app.command("import")
-def import_(
-    export_file: Path = typer.Argument(..., metavar="EXPORT", help="Label Studio export (JSON, JSON-MIN, CSV) or a "
-                                                                   "filled-in review sheet (CSV)."),
-    task: str = typer.Option(..., "--task", "-t", help="The task name (the gold set's)."),
-    gold_dir: Path = typer.Option(None, "--gold-dir", help="The gold set folder; default gold_sets/TASK."),
-    format: str = typer.Option("auto", "--format", "-f", help="auto, labelstudio, labelstudio-min, labelstudio-csv "
-                                                              "or csv (the review sheet)."),
-    split: str = typer.Option("dev", help="Split of rows new to the gold set: dev or test."),
-    on_conflict: str = typer.Option("keep", help="Rows whose annotators disagree: keep (gold majority decides), "
-                                                 "skip, or error."),
-    annotator: str = typer.Option("", help="Annotator name for sheet rows that leave it blank."),
-    run_dir: Path = typer.Option(None, "--run", help="The run the tasks came from: checks row ids and gives the label "
-                                                     "space of a new gold set."),
-    from_name: str = typer.Option("label", help="The name of the <Choices> tag in the labeling config."),
-) -> None:
-    """Read review answers and write them as a new version of the task's gold set (version + 1)."""
+def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None,
+                 space: Any = None) -> tuple[Path, Any, list[str] | None]:
+    """The gold set folder, its label space (``--run``'s, else the gold set's, else ``space``) and the run's row ids."""
     from weaksup.gold import MANIFEST, load_gold
-    from weaksup.review.importing import import_answers
-    from weaksup.review.labelstudio import detect_format, read_export
-    from weaksup.review.plain_csv import read_sheet
 
-    if format not in _IMPORT_FORMATS:
-        raise ReviewError(f"unknown --format {format!r}; choose one of {list(_IMPORT_FORMATS)}")
     gold_dir = gold_dir or Path("gold_sets") / task
-    space, row_ids = None, None
+    row_ids = None
     if run_dir is not None:
         from weaksup.pipeline import load_run
 
@@ -170,14 +170,148 @@ def import_(
     elif space is None:
         raise ReviewError(f"no gold set in {gold_dir} to take the label space from; pass --run RUN_DIR (or "
                           "--gold-dir of the task's gold set)")
-    fmt = detect_format(export_file) if format == "auto" else format
-    if fmt == "csv":
-        answers = read_sheet(export_file, space, annotator=annotator)
-    else:
-        answers = read_export(export_file, space, format=fmt, from_name=from_name)
+    return gold_dir, space, row_ids
+
+
+def _import(answers: Any, gold_dir: Path, task: str, space: Any, split: str, on_conflict: str,
+            row_ids: list[str] | None) -> None:
+    from weaksup.review.importing import import_answers
+
     result = import_answers(answers, gold_dir, task=task, label_space=space, split=split, on_conflict=on_conflict,
                             row_ids=row_ids)
     typer.echo(result.summary())
     if result.changed:
         typer.echo(f"re-run to use it: weaksup run CONFIG (gold set {gold_dir} is now version {result.gold.version}; "
                    "earlier versions stay in their files, see its manifest.json)")
+
+
+_SPLIT_HELP = "Split of rows new to the gold set: dev or test."
+_CONFLICT_HELP = "Rows whose annotators disagree: keep (gold majority decides), skip, or error."
+_URL_HELP = f"The Label Studio server, e.g. http://localhost:8080 (the token is read from ${TOKEN_ENV})."
+
+
+@review_app.command("import")
+def import_(
+    export_file: Path = typer.Argument(..., metavar="EXPORT", help="Label Studio export (JSON, JSON-MIN, CSV, TSV) or "
+                                                                   "a filled-in review sheet (CSV)."),
+    task: str = typer.Option(..., "--task", "-t", help="The task name (the gold set's)."),
+    gold_dir: Path = typer.Option(None, "--gold-dir", help="The gold set folder; default gold_sets/TASK."),
+    format: str = typer.Option("auto", "--format", "-f", help="auto, labelstudio, labelstudio-min, labelstudio-csv "
+                                                              "or csv (the review sheet)."),
+    split: str = typer.Option("dev", help=_SPLIT_HELP),
+    on_conflict: str = typer.Option("keep", help=_CONFLICT_HELP),
+    annotator: str = typer.Option("", help="Annotator name for sheet rows that leave it blank."),
+    run_dir: Path = typer.Option(None, "--run", help="The run the tasks came from: checks row ids and gives the label "
+                                                     "space of a new gold set."),
+    from_name: str = typer.Option("label", help="The name of the <Choices> tag in the labeling config."),
+) -> None:
+    """Read review answers and write them as a new version of the task's gold set (version + 1)."""
+    from weaksup.review.labelstudio import detect_format, read_export
+    from weaksup.review.plain_csv import read_sheet
+
+    if format not in _IMPORT_FORMATS:
+        raise ReviewError(f"unknown --format {format!r}; choose one of {list(_IMPORT_FORMATS)}")
+    gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir)
+    fmt = detect_format(export_file) if format == "auto" else format
+    if fmt == "csv":
+        answers = read_sheet(export_file, space, annotator=annotator)
+    else:
+        answers = read_export(export_file, space, format=fmt, from_name=from_name)
+    _import(answers, gold_dir, task, space, split, on_conflict, row_ids)
+
+
+@review_app.command("push")
+def push(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `weaksup run`."),
+    url: str = typer.Option(..., "--url", help=_URL_HELP),
+    project: str = typer.Option(None, "--project", "-p", help="Project id or title; a title not found is created. "
+                                                              "Default: the title 'TASK review'."),
+    budget: int = typer.Option(None, "--budget", "-n", min=0, help="Push the N most informative rows (default: all "
+                                                                   "routed rows)."),
+    order: str = typer.Option("mixed", help="mixed or uncertainty (as `weaksup review export`)."),
+    field: list[str] = typer.Option([], "--field", help="Another input column to show reviewers (repeatable)."),
+    mask: bool = typer.Option(None, "--mask/--no-mask", help="Mask e-mails, phone and card numbers (default: the "
+                                                             "config's review.sensitive_fields)."),
+    seed: int = typer.Option(0, help="Breaks ties in the order."),
+) -> None:
+    """Send a run's review queue to a Label Studio project over its API (tasks with the draft labels as predictions).
+
+    Writes RUN_DIR/review/tasks.json as `weaksup review export` does, creates the project from weaksup's labeling
+    config when it does not exist, and imports the tasks whose row is not in the project yet.
+    """
+    import json
+
+    from weaksup.pipeline import load_run
+    from weaksup.review.labelstudio import labeling_config
+    from weaksup.review.labelstudio_api import LabelStudioAPI, project_labels
+
+    run = load_run(run_dir)
+    task = run.config.task.name
+    with LabelStudioAPI(url) as api:
+        title = project or f"{task} review"
+        found = api.project(title) if title.strip().isdigit() else api.find_project(title)
+        created = found is None
+        if found is not None and project_labels(found) != list(run.label_space):
+            raise ReviewError(f"project {found['id']} {found.get('title')!r} at {api.url} labels "
+                              f"{project_labels(found)}, but the run's classes are {list(run.label_space)}; push to "
+                              "another --project (a new title creates one)")
+        run, rule_version, out = _write_queue(run_dir, "labelstudio", None, mask, _queue_options(
+            budget, None, [], None, "entropy", order, "sqrt", 8, True, 0.3, seed, field))
+        if found is None:
+            found = api.create_project(title, labeling_config(run.label_space), description=(
+                f"weaksup task: {task}; review queue of run {Path(run_dir).resolve()} (rules {rule_version})"))
+        tasks = json.loads(out.read_text(encoding="utf-8"))
+        there = {str(d.get("row_id")) for d in api.task_data(int(found["id"]))}
+        new = [t for t in tasks if str(t["data"].get("row_id")) not in there]
+        sent = api.import_tasks(int(found["id"]), new) if new else 0
+    typer.echo(f"{'created' if created else 'project'} {found['id']} {found.get('title')!r}: {sent} task(s) pushed, "
+               f"{len(tasks) - len(new)} already there; annotate at {api.url}/projects/{found['id']}/data, then "
+               f"`weaksup review pull {found['id']} --url {api.url}`")
+
+
+@review_app.command("pull")
+def pull(
+    project: str = typer.Argument(..., help="The Label Studio project id or title."),
+    url: str = typer.Option(..., "--url", help=_URL_HELP),
+    task: str = typer.Option(None, "--task", "-t", help="The task name (default: the one `weaksup review push` wrote "
+                                                        "in the project's description)."),
+    gold_dir: Path = typer.Option(None, "--gold-dir", help="The gold set folder; default gold_sets/TASK."),
+    split: str = typer.Option("dev", help=_SPLIT_HELP),
+    on_conflict: str = typer.Option("keep", help=_CONFLICT_HELP),
+    run_dir: Path = typer.Option(None, "--run", help="The run the tasks came from: checks row ids."),
+    from_name: str = typer.Option("label", help="The name of the <Choices> tag in the labeling config."),
+    save: Path = typer.Option(None, "--save", help="Also keep the pulled export (Label Studio JSON, annotators as "
+                                                   "e-mails) in this file."),
+) -> None:
+    """Take a Label Studio project's answers over its API into a new version of the task's gold set.
+
+    Annotators are recorded by e-mail (looked up through /api/users); skipped tasks are left out and counted.
+    """
+    import json
+    import tempfile
+
+    from weaksup.review.labelstudio import read_export
+    from weaksup.review.labelstudio_api import LabelStudioAPI, project_labels, task_of_project, with_emails
+
+    with LabelStudioAPI(url) as api:
+        found = api.project(project)
+        pid = int(found["id"])
+        task = task or task_of_project(found)
+        if not task:
+            raise ReviewError(f"project {pid} {found.get('title')!r} at {api.url} does not name its weaksup task "
+                              "(it was not made by `weaksup review push`); pass --task TASK")
+        space = project_labels(found, from_name)
+        export = json.loads(api.export(pid, "JSON"))
+        try:
+            emails = api.users()
+        except ReviewError as exc:
+            logger.warning("annotators kept as user ids: %s", exc)
+            emails = {}
+    gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir, space)
+    body = json.dumps(with_emails(export, emails), indent=1, ensure_ascii=False)
+    with tempfile.TemporaryDirectory(prefix="weaksup-pull-") as tmp:
+        file = save or Path(tmp) / f"labelstudio-project-{pid}.json"
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(body + "\n", encoding="utf-8")
+        answers = read_export(file, space, format="labelstudio", from_name=from_name)
+        _import(answers, gold_dir, task, space, split, on_conflict, row_ids)
