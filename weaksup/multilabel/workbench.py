@@ -19,7 +19,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,9 @@ from weaksup.multilabel.summary import multilabel_lf_summary
 from weaksup.multilabel.votes import MultiLabelVotes
 from weaksup.render import NOTEBOOK_STYLE, clip, html_table
 from weaksup.validation import check_row_ids
-from weaksup.workbench.preview import RowSample
+
+if TYPE_CHECKING:
+    from weaksup.workbench.preview import RowSample
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +249,9 @@ class MultiLabelWorkbench:
         self.data, self.space, self.id_column, self.text_column = data, space, id_column, text_column
         self.row_ids = ids.to_numpy()
         self.Y, self.has_gold = dev_gold(gold, self.row_ids, space)
-        self._rows = RowSample(self.row_ids, data[text_column].to_numpy() if text_column else None, id_column,
+        from weaksup.workbench.preview import RowSample  # (weaksup.workbench imports this module)
+
+        self._rows: RowSample = RowSample(self.row_ids, data[text_column].to_numpy() if text_column else None, id_column,
                                text_column, seed)
         self._cache: dict[str, np.ndarray] = {}  # lf_id -> (n, k) int8 votes
         self._lfs: dict[str, LabelingFunction] = {}

@@ -35,6 +35,7 @@ from weaksup.lf.snorkel import as_weaksup_lf
 from weaksup.lf.export import export_module
 from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import fit_label_model
+from weaksup.multilabel.workbench import MultiLabelWorkbench
 from weaksup.registry import Registry
 from weaksup.render import highlight
 from weaksup.validation import as_label_space, check_row_ids
@@ -54,15 +55,6 @@ logger = logging.getLogger(__name__)
 FINAL_FOLDS = 5
 
 __all__ = ["CacheInfo", "LFPreview", "MultiLabelWorkbench", "Workbench", "WorkbenchSummary", "highlight"]
-
-
-def __getattr__(name: str) -> Any:
-    """``MultiLabelWorkbench`` (:mod:`weaksup.multilabel.workbench`), imported on first use (it builds on this package)."""
-    if name == "MultiLabelWorkbench":
-        from weaksup.multilabel.workbench import MultiLabelWorkbench
-
-        return MultiLabelWorkbench
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Workbench:
