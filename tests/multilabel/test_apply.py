@@ -98,10 +98,9 @@ def test_errors_name_the_lf_and_the_label():
 def test_the_shipped_goemotions_lfs_on_their_write_part():
     """The example's LFs vote only labels of its space, cover most rows and keep their precision on the rows they
     were written on (the write part of dev; the other part and test are not looked at here)."""
-    registry = Registry.from_modules(str(REPO / "labeling_functions" / "goemotions.py"))
-    module = next(m for m in __import__("sys").modules.values()
-                  if getattr(m, "__file__", None) == str(REPO / "labeling_functions" / "goemotions.py"))
-    space = module.SPACE
+    from labeling_functions.goemotions import SPACE as space
+
+    registry = Registry.from_modules("labeling_functions.goemotions")
     text = pd.read_csv(REPO / "data" / "goemotions" / "comments.csv", dtype=str, keep_default_na=False)
     gold = pd.read_csv(REPO / "gold_sets" / "goemotions" / "labels.csv", dtype=str, keep_default_na=False)
     rows = text.merge(gold, on="row_id")
