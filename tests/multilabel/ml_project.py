@@ -20,7 +20,7 @@ from weaksup.multilabel.lfs import multilabel_keyword_lf, multilabel_labeling_fu
 
 kw_refund = multilabel_keyword_lf("kw_refund", ["refund", "chargeback", "invoice"], "billing")
 kw_charged = multilabel_keyword_lf("kw_charged", ["charged twice", "overcharged"], "billing", no=["praise"])
-re_crash = multilabel_regex_lf("re_crash", r"crash(es|ed)?|error \\\\d+", "bug")
+re_crash = multilabel_regex_lf("re_crash", r"crash(es|ed)?|error [0-9]+", "bug")
 kw_broken = multilabel_keyword_lf("kw_broken", ["broken", "does not work"], "bug", no=["praise"])
 kw_thanks = multilabel_keyword_lf("kw_thanks", ["thanks", "love it", "great"], "praise")
 

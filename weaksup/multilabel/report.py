@@ -177,12 +177,10 @@ class MultiLabelReport:
         return [(h, f) for h, f in tables if f is not None]
 
     def write_html(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`to_html` to ``path`` atomically (and the Markdown beside it as ``.md``); return the path."""
+        """Write :meth:`to_html` to ``path`` atomically and return the path."""
         path = Path(path)
         with atomic_path(path) as tmp:
             tmp.write_text(self.to_html(), encoding="utf-8")
-        with atomic_path(path.with_suffix(".md")) as tmp:
-            tmp.write_text(self.to_markdown(), encoding="utf-8")
         logger.info("wrote the multi-label report to %s", path)
         return path
 

@@ -57,15 +57,20 @@ VOTE_SPACE = LabelSpace(["no", "yes"])
 
 @dataclass(frozen=True)
 class LabelColumn:
-    """One column of a multi-label run's vote matrix: an LF's votes on one label."""
+    """One column of a multi-label run's vote matrix: an LF's (``name@version``) votes on one label."""
 
-    lf_id: str
+    lf: str
     label: str
 
     @property
     def name(self) -> str:
-        """``"{lf_id}::{label}"`` (the column name of :meth:`MultiLabelVotes.to_vote_matrix`)."""
-        return f"{self.lf_id}::{self.label}"
+        """``"{lf}::{label}"`` (the column name of :meth:`MultiLabelVotes.to_vote_matrix`)."""
+        return f"{self.lf}::{self.label}"
+
+    @property
+    def lf_id(self) -> str:
+        """The column's id in the vote store: its :attr:`name` (the LF's version is part of it)."""
+        return self.name
 
     @property
     def version(self) -> str:

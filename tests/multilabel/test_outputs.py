@@ -1,0 +1,66 @@
+"""The multi-label labels table: routing near thresholds, reviewed rows, abstention, counts, CSV lists."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from weaksup.multilabel import MultiLabelSpace
+from weaksup.multilabel.models import MultiLabelMajority
+from weaksup.multilabel.outputs import chunk_table, count_labels, decision_confidence, multilabel_columns, sets_at
+from weaksup.multilabel.task import as_votes
+from weaksup.pipeline.outputs import joined_lists
+from weaksup.review.routing import RoutingPolicy
+
+SPACE = MultiLabelSpace(["joy", "anger", "neutral"], none_label="neutral")
+NAMES = ["a@1::joy", "b@1::joy", "c@1::anger"]
+
+
+def _table(L, reviewed=None, policy=RoutingPolicy(), no_votes="abstain"):
+    L = np.asarray(L, dtype=np.int8)
+    model = MultiLabelMajority().fit(as_votes(L, NAMES, SPACE))
+    return chunk_table(model, L, reviewed or {}, policy=policy, space=SPACE, lf_names=NAMES, rule_version="r1",
+                       no_votes=no_votes), model
+
+
+def test_decision_confidence_is_half_at_the_threshold_and_one_at_the_ends():
+    conf = decision_confidence(np.array([[0.2, 0.2, 0.0, 1.0, 0.6]]), np.array([0.2, 0.4, 0.4, 0.4, 0.4]))
+    assert conf.tolist()[0] == pytest.approx([0.5, 0.75, 1.0, 1.0, 0.5 + 0.5 * 0.2 / 0.6])
+
+
+def test_rows_are_routed_when_a_label_sits_near_its_threshold():
+    L = [[1, 1, -1], [1, 0, -1], [-1, -1, 1], [-1, -1, -1]]
+    table, model = _table(L)
+    rows = table.to_pylist()
+    assert [r["labels"] for r in rows] == [["joy"], rows[1]["labels"], ["anger"], None]
+    assert rows[0]["review_status"] == "auto" and rows[0]["conflict"] is False
+    assert rows[1]["conflict"] is True and rows[1]["review_status"] == "needs_review"  # 1 yes vs 1 no: p = 0.5
+    assert rows[3]["review_status"] == "needs_review" and rows[3]["label_source"] is None and rows[3]["n_votes"] == 0
+    assert rows[0]["sources"] == "joy: a, b" and rows[0]["label_model"] == "MultiLabelMajority"
+    assert table.column_names == multilabel_columns(SPACE)[1:]
+    # a looser threshold (0.5: every decision is at least 0.5 sure) routes only the rows without votes
+    loose, _ = _table(L, policy=RoutingPolicy(threshold=0.5))
+    assert loose.column("review_status").to_pylist() == ["auto", "auto", "auto", "needs_review"]
+    # a per-label threshold applies to its label only
+    strict, _ = _table(L, policy=RoutingPolicy(threshold=0.5, class_thresholds={"joy": 0.99}))
+    assert strict.column("review_status").to_pylist() == ["auto", "needs_review", "auto", "needs_review"]
+
+
+def test_reviewed_rows_keep_their_human_label_sets_and_predict_fills_silent_rows():
+    L = [[1, -1, -1], [1, -1, -1], [-1, -1, -1]]
+    table, _ = _table(L, reviewed={1: np.array([False, True, False])}, no_votes="predict")
+    rows = table.to_pylist()
+    assert rows[0]["labels"] == ["joy"] and rows[1]["labels"] == ["anger"]
+    assert rows[1]["review_status"] == "reviewed" and rows[1]["label_source"] == "human"
+    assert rows[1]["prob_anger"] == 1.0 and rows[1]["confidence"] == 1.0
+    assert rows[2]["labels"] == ["neutral"] and rows[2]["label_source"] == "label_model"
+
+
+def test_counts_sets_and_csv_lists():
+    table = pa.table({"labels": pa.array([["joy", "anger"], [], None, ["joy"]], type=pa.list_(pa.string())),
+                      **{f"prob_{x}": [0.1, 0.2, 0.3, 0.4] for x in SPACE.labels}})
+    assert count_labels(table, SPACE) == {"joy": 2, "anger": 1, "neutral": 0, "(none)": 1, "(abstain)": 1}
+    Y, proba = sets_at(table, np.array([0, 2]), SPACE)
+    assert Y.tolist() == [[True, True, False], [False, False, False]] and proba.shape == (2, 3)
+    assert joined_lists(table).column("labels").to_pylist() == ["joy;anger", "", None, "joy"]

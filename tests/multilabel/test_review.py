@@ -1,0 +1,77 @@
+"""Label Studio review of a multi-label run: multi-choice tasks out, label sets in as a new gold version."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.multilabel.ml_project import SPACE, make_ml_project
+from weaksup.config import load_config
+from weaksup.errors import ReviewImportError
+from weaksup.multilabel.gold import load_multilabel_gold
+from weaksup.multilabel.review import (export_multilabel_review, import_multilabel_answers, is_multilabel_run,
+                                       read_multilabel_export)
+from weaksup.pipeline import run
+
+
+def _annotated(tasks, answers):
+    """A Label Studio JSON export of ``tasks`` with one annotation each (``answers[row_id]``: the choices, or
+    "skip" for a cancelled one)."""
+    out = []
+    for i, task in enumerate(tasks):
+        chosen = answers[task["data"]["row_id"]]
+        result = [] if chosen == "skip" else [{"from_name": "label", "to_name": "text", "type": "choices",
+                                               "value": {"choices": chosen}}]
+        out.append({"id": 100 + i, "data": task["data"], "predictions": task.get("predictions", []),
+                    "annotations": [{"id": 500 + i, "completed_by": {"email": "ann@example.org"}, "result": result,
+                                     "was_cancelled": chosen == "skip", "updated_at": "2026-12-01T12:00:00Z"}]})
+    return out
+
+
+def test_export_review_import_round_trip(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = make_ml_project(tmp_path)
+    run(load_config(config), progress=False)
+    assert is_multilabel_run(tmp_path / "out") and not is_multilabel_run(tmp_path)
+    n, path = export_multilabel_review(tmp_path / "out", budget=6)
+    tasks = json.loads(path.read_text())
+    assert n == len(tasks) == 6
+    xml = path.with_name("tasks.labeling_config.xml").read_text()
+    assert 'choice="multiple"' in xml and all(f'<Choice value="{x}"/>' in xml for x in SPACE.labels)
+    gold_ids = set(pd.read_csv(tmp_path / "gold_sets" / "tickets" / "labels.csv")["row_id"])
+    assert not {t["data"]["row_id"] for t in tasks} & gold_ids  # gold rows are never exported
+    labels = pd.read_parquet(tmp_path / "out" / "labels.parquet").set_index("row_id")
+    confidences = [t["data"]["confidence"] for t in tasks]
+    assert confidences == sorted(confidences)  # least sure first
+    with_prediction = [t for t in tasks if "predictions" in t]
+    for task in with_prediction:
+        assert task["predictions"][0]["result"][0]["value"]["choices"] == list(labels.loc[task["data"]["row_id"],
+                                                                                           "labels"])
+    ids = [t["data"]["row_id"] for t in tasks]
+    answers = {ids[0]: ["billing", "bug"], ids[1]: [], ids[2]: "skip", **{r: ["praise"] for r in ids[3:]}}
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(_annotated(tasks, answers)))
+    read = read_multilabel_export(export, SPACE)
+    assert len(read) == 5 and read.set_index("row_id").loc[ids[0], "labels"] == ("billing", "bug")
+    assert read.set_index("row_id").loc[ids[1], "labels"] == () and read["annotator"].iloc[0] == "ann@example.org"
+    gold = import_multilabel_answers(read, tmp_path / "gold_sets" / "tickets", task="tickets", space=SPACE)
+    assert gold.version == 2 and gold.counts() == {"dev": 85, "test": 80}
+    assert gold.label_sets("dev")[ids[0]] == ("billing", "bug")
+    assert len(load_multilabel_gold(tmp_path / "gold_sets" / "tickets", version=1)) == 160  # version 1 kept
+    # the next run uses the new dev rows as reviewed rows
+    again = run(load_config(config), progress=False)
+    assert again.status_counts["reviewed"] == 85
+
+
+def test_json_min_exports_and_errors(tmp_path):
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps([{"id": 1, "row_id": "r1", "label": {"choices": ["bug", "praise"]}, "annotator": 3},
+                                {"id": 2, "row_id": "r2", "label": "billing"}]))
+    read = read_multilabel_export(path, SPACE)
+    assert read["labels"].tolist() == [("bug", "praise"), ("billing",)]
+    path.write_text(json.dumps([{"id": 1, "row_id": "r1", "label": ["bugs"]}, {"id": 2, "label": ["bug"]}]))
+    with pytest.raises(ReviewImportError) as info:
+        read_multilabel_export(path, SPACE)
+    assert "['bugs'] are not in" in str(info.value) and "no 'row_id'" in str(info.value)

@@ -1,0 +1,126 @@
+"""`weaksup run` on a multi-label config: outputs, stored votes, reuse, metrics, errors (a synthetic ticket task)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.multilabel.ml_project import SPACE, make_ml_project, tickets
+from weaksup.config import load_config
+from weaksup.errors import ConfigError, GoldSetError, LFDefinitionError
+from weaksup.multilabel import MultiLabelVotes
+from weaksup.pipeline import RunPlan, load_run, load_votes, run
+from weaksup.tasks import task_type
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _run(path, *overrides):
+    return run(load_config(path, list(overrides)), progress=False)
+
+
+def test_a_multilabel_run_writes_one_row_per_input_row_with_label_sets(project):
+    result = _run(make_ml_project(project))
+    labels = pd.read_parquet(project / "out" / "labels.parquet")
+    data, Y = tickets()
+    assert list(labels.columns) == task_type("multilabel").label_columns(SPACE)
+    assert labels["row_id"].tolist() == data["row_id"].tolist()  # input order
+    assert labels["labels"].map(lambda v: v is None or all(x in SPACE.labels for x in v)).all()
+    # the dev gold rows carry their human label sets
+    gold = pd.read_csv(project / "gold_sets" / "tickets" / "labels.csv", keep_default_na=False)
+    dev = gold[gold["split"] == "dev"].set_index("row_id")["labels"]
+    reviewed = labels.set_index("row_id").loc[dev.index]
+    assert (reviewed["review_status"] == "reviewed").all() and (reviewed["label_source"] == "human").all()
+    assert [";".join(v) for v in reviewed["labels"]] == dev.tolist()
+    # probabilities, confidence in [0.5, 1], needs_review when no LF voted
+    probs = labels[[f"prob_{x}" for x in SPACE.labels]].to_numpy()
+    assert ((probs >= 0) & (probs <= 1)).all()
+    assert labels["confidence"].between(0.5, 1).all()
+    silent = (labels["n_votes"] == 0) & (labels["review_status"] != "reviewed")
+    assert silent.any() and (labels.loc[silent, "review_status"] == "needs_review").all()
+    assert labels.loc[silent, "labels"].isna().all() and labels.loc[silent, "label_source"].isna().all()
+    # a row's sources name the LFs that said yes to each of its labels
+    row = labels[labels["sources"].str.contains("kw_refund")].iloc[0]
+    assert "billing" in row["labels"] and row["sources"].startswith("billing: ")
+    # the summary and run.json carry the multi-label metrics, majority vote beside
+    assert {"micro_f1", "macro_f1", "hamming", "subset_acc", "majority_vote.macro_f1"} <= set(result.metrics)
+    assert result.metrics["macro_f1"] > 0.7 and 0 <= result.metrics["hamming"] < 0.2
+    assert "macro_f1" in result.summary() and "label model on the gold test split" in result.summary()
+    assert sum(result.label_counts[x] for x in SPACE.labels) == sum(len(v) for v in labels["labels"] if v is not None)
+    doc = json.loads((project / "out" / "run.json").read_text())
+    assert doc["task_type"] == "multilabel" and doc["label_space"] == list(SPACE.labels)
+    model = json.loads((project / "out" / "label_model.json").read_text())
+    assert model["class"] == result.label_model and set(model["thresholds"]) == set(SPACE.labels)
+    page = (project / "out" / "report.html").read_text()
+    assert "per-label majority vote" in page and "Per label" in page and "kw_refund" in page
+
+
+def test_votes_are_stored_as_lf_label_columns_and_reused(project):
+    config = make_ml_project(project)
+    first = _run(config)
+    vm = load_votes(project / "out")
+    assert all("::" in name for name in vm.lf_names)
+    assert "kw_charged@" in vm.lf_names[1] and vm.lf_names[1].endswith("::billing")
+    votes = MultiLabelVotes.from_vote_matrix(vm, SPACE)
+    assert votes.m == 6 and votes.n == 240
+    from weaksup.multilabel.apply import apply_multilabel_lfs
+    from weaksup.registry import Registry
+
+    data = pd.read_csv(project / "tickets.csv")
+    direct = apply_multilabel_lfs(data, Registry.from_modules(str(project / "ticket_lfs.py")), SPACE, progress=False,
+                                  id_column="row_id")
+    assert np.array_equal(votes.values, direct.values) and votes.lf_ids == direct.lf_ids
+    again = _run(config)
+    assert again.chunks["computed"] == 0 and again.chunks["reused"] == first.chunks["computed"] == 3
+    lfs = (project / "ticket_lfs.py").read_text().replace('"love it", "great"', '"love it", "great", "awesome"')
+    (project / "ticket_lfs.py").write_text(lfs)
+    edited = _run(config)
+    assert edited.chunks["columns_computed"] == 3 and edited.chunks["columns_reused"] == 15  # one LF of six
+    assert edited.rule_version != first.rule_version
+
+
+def test_csv_labels_join_the_set_with_semicolons(project):
+    _run(make_ml_project(project, output={"path": "out/labels.csv"}))
+    frame = pd.read_csv(project / "out" / "labels.csv", keep_default_na=False, dtype=str)
+    parquet_free = frame["labels"]
+    assert parquet_free.str.contains(";").any()
+    assert all(x in SPACE.labels for cell in parquet_free for x in cell.split(";") if x)
+
+
+def test_no_votes_predict_labels_every_row(project):
+    _run(make_ml_project(project, gold_rows=0), "label_model.no_votes=predict")
+    labels = pd.read_parquet(project / "out" / "labels.parquet")
+    assert labels["labels"].notna().all() and (labels["label_model"] == "MultiLabelMajority").all()
+    silent = labels.loc[labels["n_votes"] == 0, "labels"].map(list).tolist()
+    assert silent and all(v == ["none"] for v in silent)  # no votes: nothing else, so the none label
+
+
+def test_load_run_reads_a_multilabel_run(project):
+    _run(make_ml_project(project))
+    loaded = load_run(project / "out")
+    assert loaded.manifest["task_type"] == "multilabel" and len(loaded.labels) == 240
+
+
+def test_multilabel_config_errors_name_the_fix(project):
+    config = make_ml_project(project)
+    with pytest.raises(ConfigError, match="a multilabel task needs its labels"):
+        RunPlan.from_config(load_config(config, ["task.labels=[]"]))
+    with pytest.raises(ConfigError, match="none_label 'nothing' is not one of the labels"):
+        RunPlan.from_config(load_config(config, ["task.none_label=nothing"]))
+    with pytest.raises(ConfigError, match="settings of multi-label tasks"):
+        RunPlan.from_config(load_config(config, ["task.type=classification"]))
+    with pytest.raises(LFDefinitionError, match="votes on label 'praise'"):
+        RunPlan.from_config(load_config(config, ['task.labels=["billing", "bug", "none"]']))
+    with pytest.raises(ConfigError, match="not parameters of"):
+        RunPlan.from_config(load_config(config, ["label_model.params={ cardinality = 2 }"]))
+    (project / "gold_sets" / "tickets" / "manifest.json").write_text(json.dumps(
+        {**json.loads((project / "gold_sets" / "tickets" / "manifest.json").read_text()), "type": "classification"}))
+    with pytest.raises(GoldSetError, match="not \"multilabel\""):
+        RunPlan.from_config(load_config(config))
