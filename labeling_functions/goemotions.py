@@ -157,17 +157,11 @@ surprise = multilabel_keyword_lf(
 
 
 # ---------------------------------------------------------------- generic LFs: punctuation, length, and "no"
-@multilabel_labeling_function(labels=["neutral"], fields=["text"])
-def exclaims(x):
-    "Two or more '!' in a row is an emotion: not neutral."
-    return {"neutral": False} if "!!" in x.text else None
-
-
 POSITIVE = re.compile(r"\b(?:love|loved|thanks?|thank you|awesome|amazing|lol|lmao|haha\w*|great|glad|happy|"
                       r"beautiful|congrat\w*)\b|😂|❤|😍|😊", I)
 
 
-@multilabel_labeling_function(labels=["anger", "annoyance", "disgust", "sadness", "fear", "neutral"], fields=["text"])
+@multilabel_labeling_function(labels=["anger", "annoyance", "disgust", "neutral"], fields=["text"])
 def positive_is_not_negative(x):
     "A row with strong positive words (love, thanks, lol, awesome...) is not anger, annoyance, disgust or neutral."
     if POSITIVE.search(x.text):
