@@ -75,3 +75,24 @@ def test_json_min_exports_and_errors(tmp_path):
     with pytest.raises(ReviewImportError) as info:
         read_multilabel_export(path, SPACE)
     assert "['bugs'] are not in" in str(info.value) and "no 'row_id'" in str(info.value)
+
+
+def test_weaksup_review_export_and_import_take_multilabel_runs(tmp_path, monkeypatch, capsys):
+    from weaksup.cli import main
+
+    def cli(*args):
+        with pytest.raises(SystemExit) as done:
+            main([str(a) for a in args])
+        assert done.value.code in (0, None), capsys.readouterr()
+        return capsys.readouterr().out
+
+    monkeypatch.chdir(tmp_path)
+    run(load_config(make_ml_project(tmp_path)), progress=False)
+    said = cli("review", "export", tmp_path / "out", "--budget", "3")
+    assert "3 row(s) of the multi-label run" in said
+    tasks = json.loads((tmp_path / "out" / "review" / "tasks.json").read_text())
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(_annotated(tasks, {t["data"]["row_id"]: ["bug"] for t in tasks})))
+    said = cli("review", "import", export, "--task", "tickets", "--run", tmp_path / "out")
+    assert "is now version 2" in said
+    assert load_multilabel_gold(tmp_path / "gold_sets" / "tickets").counts()["dev"] == 83

@@ -233,3 +233,47 @@ def import_multilabel_answers(answers: pd.DataFrame, gold_dir: str | os.PathLike
     history = list((previous.manifest.get("history") if previous is not None else None) or [])
     history.append({"version": version, "imported_rows": len(new), "source": "label studio"})
     return write_multilabel_gold(frame, folder, task=task, space=space, version=version, history=history)
+
+
+def export_if_multilabel(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
+                         budget: int | None = None, fields: Iterable[str] = (), mask: bool | None = None,
+                         format: str = "labelstudio") -> str:
+    """``weaksup review export`` of a multi-label run: writes its tasks and returns what to print (``""`` when
+    ``run_dir`` is not a multi-label run: the caller exports it as usual)."""
+    from weaksup.errors import ReviewError
+
+    if not is_multilabel_run(run_dir):
+        return ""
+    if format != "labelstudio":
+        raise ReviewError(f"--format {format!r}: a multi-label run's review goes to Label Studio (--format "
+                          "labelstudio: tasks with one checkbox per label)")
+    n, path = export_multilabel_review(run_dir, out=out, budget=budget, fields=fields, mask=mask)
+    return (f"{n} row(s) of the multi-label run {run_dir} to review: {path} (Label Studio tasks, the run's label "
+            f"sets as predictions) and its labeling config {path.with_name(path.stem + '.labeling_config.xml')}")
+
+
+def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir: str | os.PathLike[str] | None,
+                         run_dir: str | os.PathLike[str] | None, split: str = "dev", from_name: str = FROM_NAME
+                         ) -> str:
+    """``weaksup review import`` into a multi-label gold set (the task's gold set, or ``--run``'s task, is
+    multi-label): writes the next version and returns what to print (``""`` otherwise)."""
+    from weaksup.errors import ReviewError
+    from weaksup.multilabel.gold import is_multilabel_gold
+
+    folder = Path(gold_dir) if gold_dir is not None else Path("gold_sets") / task
+    multilabel_run = run_dir is not None and is_multilabel_run(run_dir)
+    if not multilabel_run and not is_multilabel_gold(folder):
+        return ""
+    if multilabel_run:
+        from weaksup.pipeline import load_run
+
+        cfg = load_run(run_dir).config  # type: ignore[arg-type]
+        if cfg.task.name != task:
+            raise ReviewError(f"--run {run_dir} is a run of task {cfg.task.name!r}, not {task!r}")
+        space = MultiLabelSpace(cfg.task.labels, exclusive=cfg.task.exclusive, none_label=cfg.task.none_label or None)
+    else:
+        space = load_multilabel_gold(folder).space
+    gold = import_multilabel_answers(read_multilabel_export(export, space, from_name=from_name), folder, task=task,
+                                     space=space, split=split)
+    return (f"gold set {folder} is now version {gold.version} ({gold.describe()}); earlier versions stay in their "
+            "files. Re-run to use it: weaksup run CONFIG")

@@ -142,6 +142,10 @@ def export(
                                                              "the config's review.sensitive_fields."),
 ) -> None:
     """Write the review queue of a run: routed rows, most informative first, as Label Studio tasks or a CSV sheet."""
+    from weaksup.multilabel.review import export_if_multilabel  # a multi-label run: multi-choice tasks
+
+    if message := export_if_multilabel(run_dir, out=out, budget=budget, fields=field, mask=mask, format=format):
+        return typer.echo(message)
     _write_queue(run_dir, format, out, mask, _queue_options(budget, threshold, class_threshold, conflict_threshold,
                                                             method, order, weights, clusters, disagreement,
                                                             diversity, seed, field))
@@ -211,6 +215,11 @@ def import_(
 
     if format not in _IMPORT_FORMATS:
         raise ReviewError(f"unknown --format {format!r}; choose one of {list(_IMPORT_FORMATS)}")
+    from weaksup.multilabel.review import import_if_multilabel  # a multi-label gold set: label sets
+
+    if message := import_if_multilabel(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
+                                       from_name=from_name):
+        return typer.echo(message)
     gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir)
     fmt = detect_format(export_file) if format == "auto" else format
     if fmt == "csv":
