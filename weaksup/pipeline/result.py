@@ -57,6 +57,8 @@ class RunResult:
     references: References | None = field(default=None, repr=False, compare=False)
     #: Why there are no references (or what they lack), in words.
     references_note: str = ""
+    #: Gold test rows among those needing review: `weaksup review export` never queues a row with a gold label.
+    review_held_out: int = 0
 
     def summary(self) -> str:
         """A short human-readable account of the run."""
@@ -66,7 +68,8 @@ class RunResult:
             f"label model {self.label_model}",
             f"rows with at least one vote: {self.coverage:.1%}; rows with conflicting votes: {self.conflicts:,}",
             "labels: " + ", ".join(f"{name} {n:,} ({n / total:.1%})" for name, n in self.label_counts.items()),
-            "review: " + ", ".join(f"{name} {n:,}" for name, n in self.status_counts.items()),
+            "review: " + ", ".join(f"{name} {n:,}" + (self.held_out_note() if name == "needs_review" else "")
+                                   for name, n in self.status_counts.items()),
             *self.end_lines(),
             f"chunks: {self.chunks.get('computed', 0)} computed, {self.chunks.get('reused', 0)} reused "
             f"from saved votes ({self.chunks.get('columns_reused', 0)} LF columns reused)",
@@ -108,6 +111,14 @@ class RunResult:
         lines.append("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in self.timings.items()))
         return "\n".join(lines)
 
+
+    def held_out_note(self) -> str:
+        """Why ``weaksup review export`` queues fewer rows than ``needs_review`` (the gold test rows), or ``""``."""
+        if not self.review_held_out:
+            return ""
+        left = self.status_counts.get("needs_review", 0) - self.review_held_out
+        return (f" ({self.review_held_out:,} of them gold test rows, never exported: they measure the labels; "
+                f"{left:,} to review)")
 
     def end_lines(self) -> list[str]:
         """Where the labels came from (rows per ``label_source``), and what the end model used."""

@@ -74,6 +74,8 @@ class Written:
     source_counts: dict[str, int]
     watched_labels: np.ndarray
     watched_proba: np.ndarray
+    #: ``watch`` rows (the gold test rows) the run routed for review: never exported, they measure the labels.
+    watched_needs_review: int = 0
 
 
 def reviewed_rows(plan: RunPlan, applied: AppliedVotes) -> dict[int, Any]:
@@ -112,7 +114,7 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
     source_counts = dict.fromkeys([*LABEL_SOURCES, "(none)"], 0)
     watch = np.zeros(0, dtype=np.int64) if watch is None else watch
     watched_labels, watched_proba = plan.task.watch_arrays(space, len(watch))
-    start = 0
+    start = held_out = 0
     with atomic_path(path) as tmp, ThreadPoolExecutor(max_workers=1, thread_name_prefix="weaksup-write") as pool, \
             tqdm(total=len(applied.values), desc="predicting, writing labels", unit="rows", unit_scale=True,
                  disable=None if progress is None else not progress) as bar:
@@ -135,6 +137,8 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
                 lo, hi = np.searchsorted(watch, [start, stop])
                 if hi > lo:
                     watched_labels[lo:hi], watched_proba[lo:hi] = plan.task.watched(table, watch[lo:hi] - start, space)
+                    held_out += int(pc.sum(pc.equal(table.column("review_status").take(pa.array(watch[lo:hi] - start)),
+                                                    "needs_review")).as_py() or 0)
                 for name, n in plan.task.count_labels(table, space).items():
                     label_counts[name] = label_counts.get(name, 0) + n
                 for column, counts in (("review_status", status_counts), ("label_source", source_counts)):
@@ -152,7 +156,7 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
             if writing is not None:
                 writing.exception()  # let a pending write finish before the file is closed
             writer.close()
-    return Written(label_counts, status_counts, conflicts, source_counts, watched_labels, watched_proba)
+    return Written(label_counts, status_counts, conflicts, source_counts, watched_labels, watched_proba, held_out)
 
 
 class NoVoteAbstention:
