@@ -32,6 +32,9 @@ from weaksup.lf.text import KeywordLF, RegexLF
 if TYPE_CHECKING:
     import re
 
+    from weaksup.labels import LabelSpace
+    from weaksup.lf.source import LFSource
+
 __all__ = ["MAX_FUNCTION_LABELS", "MultiLabelLF", "multilabel_keyword_lf", "multilabel_labeling_function",
            "multilabel_lf", "multilabel_regex_lf"]
 
@@ -109,6 +112,12 @@ class MultiLabelLF(LabelingFunction):
         """The LF's votes on one row: ``{label: True (yes) / False (no)}``, empty when it abstains."""
         row = self.decode(np.asarray([self.inner(x)], dtype=np.int64))[0]
         return {label: bool(v) for label, v in zip(self.vote_labels, row) if v != ABSTAIN}
+
+    def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
+        """Python source rebuilding this LF (:func:`~weaksup.multilabel.export.multilabel_lf_source`)."""
+        from weaksup.multilabel.export import multilabel_lf_source
+
+        return multilabel_lf_source(self)
 
     def manifest(self) -> dict[str, Any]:
         """A JSON-safe description: the classification one, with the labels it votes on."""

@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -341,6 +342,13 @@ class MultiLabelWorkbench:
         gold = self.has_gold & self.Y[:, c]
         missed = self._samples(np.flatnonzero(gold & ~any_yes), n_samples)
         return LabelView(label, table, int(gold.sum()), _rate(gold & any_yes, gold), int(any_yes.sum()), missed)
+
+    def export(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the current LFs into a module that ``Registry.from_modules`` loads with the same votes and
+        versions (:func:`weaksup.lf.export.export_module`; a generic LF must be a decorated ``def``)."""
+        from weaksup.lf.export import export_module
+
+        return export_module(self.lfs, path, overwrite=overwrite)
 
     def summary(self) -> pd.DataFrame:
         """One row per (LF, label): coverage, overlaps, conflicts on every row
