@@ -142,6 +142,24 @@ def test_every_export_imports_into_gold_v2(source, kind, exports, annotated, shi
     new = gold.frame[gold.frame["row_id"].isin(annotated["rows"])]
     assert gold.version == 2 and set(zip(new["row_id"], new["annotator"], new["label"])) == annotated["expected"]
     assert (new["split"] == "dev").all() and gold.counts() == {"dev": 286 + 4, "test": 290}
+    if kind == "JSON":  # the gold set keeps which answer was the accepted pre-fill
+        kept = dict(zip(zip(new["row_id"], new["annotator"]), new["origin"]))
+        assert kept[(annotated["rows"][0], "user-1")] == "prediction"
+        assert kept[(annotated["rows"][1], "user-1")] != "prediction"
+
+
+def test_import_with_url_records_annotators_by_email(label_studio, exports, annotated, shipped_run, tmp_path, capsys,
+                                                     monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, label_studio.token)
+    gold_dir = shutil.copytree(shipped_run / "gold", tmp_path / "gold")
+    code, out, err = cli(capsys, "review", "import", exports[1]["snapshot-CSV"], "--task", "youtube_spam",
+                         "--gold-dir", gold_dir, "--url", label_studio.url)
+    assert code == 0, err
+    by_user = {"user-1": label_studio.username, "user-2": BO}
+    expected = {(r, by_user[a], lab) for r, a, lab in annotated["expected"]}
+    new = load_gold(gold_dir).frame
+    new = new[new["row_id"].isin(annotated["rows"])]
+    assert set(zip(new["row_id"], new["annotator"], new["label"])) == expected
 
 
 def test_skip_policy_leaves_the_disagreement_out(exports, annotated, shipped_run, tmp_path, capsys):
@@ -175,6 +193,8 @@ def test_push_then_pull_round_trip(label_studio, bo_token, shipped_run, tmp_path
     for client, task, label in ((admin, tasks[0], "spam"), (bo, tasks[0], "spam"), (bo, tasks[1], "ham")):
         reply = client.post(f"/api/tasks/{task['id']}/annotations", json={"result": _choice(label)})
         assert reply.status_code == 201, reply.text
+    pat = admin.post("/api/token/").json()["token"]  # a personal access token (a JWT refresh token) works too
+    monkeypatch.setenv(TOKEN_ENV, pat)
     code, out, err = cli(capsys, "review", "pull", "yt round trip", "--url", url, "--gold-dir", gold_dir, "--run",
                          run_dir, "--save", tmp_path / "pulled.json")
     assert code == 0, err
@@ -221,3 +241,18 @@ def test_api_errors_exit_2_naming_the_url_and_the_fix(label_studio, shipped_run,
     code, _, err = cli(capsys, "review", "pull", "1", "--url", "localhost:8080", "--gold-dir", gold_dir)
     assert code == 2 and "give it as http://HOST:PORT" in err
     assert load_gold(gold_dir).version == 1
+
+
+@pytest.mark.xfail(reason="Label Studio names its TSV export '<project>.csv'; weaksup's reader takes the delimiter from "
+                          "the suffix (read_csv_rows in weaksup/review/answers.py should sniff a tab header)",
+                   strict=False)
+def test_tsv_export_under_the_name_the_server_gives_it(label_studio, annotated, shipped_run, tmp_path, capsys):
+    reply = httpx.get(f"{label_studio.url}/api/projects/{annotated['project']}/export", params={"exportType": "TSV"},
+                      headers=label_studio.headers, timeout=60)
+    name = reply.headers["content-disposition"].split("filename=")[1].strip('"')
+    assert name.endswith(".csv")  # the server's own name for a tab-separated file
+    (tmp_path / name).write_bytes(reply.content)
+    gold_dir = shutil.copytree(shipped_run / "gold", tmp_path / "gold")
+    code, out, err = cli(capsys, "review", "import", tmp_path / name, "--task", "youtube_spam", "--gold-dir", gold_dir)
+    assert code == 0, err
+    assert load_gold(gold_dir).version == 2

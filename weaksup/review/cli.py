@@ -208,6 +208,8 @@ def import_(
     run_dir: Path = typer.Option(None, "--run", help="The run the tasks came from: checks row ids and gives the label "
                                                      "space of a new gold set."),
     from_name: str = typer.Option("label", help="The name of the <Choices> tag in the labeling config."),
+    url: str = typer.Option(None, "--url", help="The Label Studio server the export came from: annotators are "
+                                                f"recorded by e-mail, looked up in its users (token: ${TOKEN_ENV})."),
 ) -> None:
     """Read review answers and write them as a new version of the task's gold set (version + 1)."""
     from weaksup.review.labelstudio import detect_format, read_export
@@ -225,7 +227,13 @@ def import_(
     if fmt == "csv":
         answers = read_sheet(export_file, space, annotator=annotator)
     else:
-        answers = read_export(export_file, space, format=fmt, from_name=from_name)
+        emails = None
+        if url:
+            from weaksup.review.labelstudio_api import LabelStudioAPI
+
+            with LabelStudioAPI(url) as api:
+                emails = _emails(api)
+        answers = read_export(export_file, space, format=fmt, from_name=from_name, annotators=emails)
     _import(answers, gold_dir, task, space, split, on_conflict, row_ids)
 
 
@@ -289,18 +297,16 @@ def pull(
     on_conflict: str = typer.Option("keep", help=_CONFLICT_HELP),
     run_dir: Path = typer.Option(None, "--run", help="The run the tasks came from: checks row ids."),
     from_name: str = typer.Option("label", help="The name of the <Choices> tag in the labeling config."),
-    save: Path = typer.Option(None, "--save", help="Also keep the pulled export (Label Studio JSON, annotators as "
-                                                   "e-mails) in this file."),
+    save: Path = typer.Option(None, "--save", help="Also keep the pulled export (Label Studio's JSON) in this file."),
 ) -> None:
     """Take a Label Studio project's answers over its API into a new version of the task's gold set.
 
     Annotators are recorded by e-mail (looked up through /api/users); skipped tasks are left out and counted.
     """
-    import json
     import tempfile
 
     from weaksup.review.labelstudio import read_export
-    from weaksup.review.labelstudio_api import LabelStudioAPI, project_labels, task_of_project, with_emails
+    from weaksup.review.labelstudio_api import LabelStudioAPI, project_labels, task_of_project
 
     with LabelStudioAPI(url) as api:
         found = api.project(project)
@@ -310,17 +316,22 @@ def pull(
             raise ReviewError(f"project {pid} {found.get('title')!r} at {api.url} does not name its weaksup task "
                               "(it was not made by `weaksup review push`); pass --task TASK")
         space = project_labels(found, from_name)
-        export = json.loads(api.export(pid, "JSON"))
-        try:
-            emails = api.users()
-        except ReviewError as exc:
-            logger.warning("annotators kept as user ids: %s", exc)
-            emails = {}
+        export = api.export(pid, "JSON")
+        emails = _emails(api)
     gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir, space)
-    body = json.dumps(with_emails(export, emails), indent=1, ensure_ascii=False)
     with tempfile.TemporaryDirectory(prefix="weaksup-pull-") as tmp:
         file = save or Path(tmp) / f"labelstudio-project-{pid}.json"
         file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(body + "\n", encoding="utf-8")
-        answers = read_export(file, space, format="labelstudio", from_name=from_name)
+        file.write_bytes(export)
+        answers = read_export(file, space, format="labelstudio", from_name=from_name, annotators=emails)
         _import(answers, gold_dir, task, space, split, on_conflict, row_ids)
+
+
+def _emails(api: Any) -> dict[int, str]:
+    """The server's ``{user id: e-mail}``; empty (annotators stay ``user-<id>``) when the token may not list users."""
+    try:
+        emails: dict[int, str] = api.users()
+    except ReviewError as exc:
+        logger.warning("annotators recorded as user-<id>: %s", exc)
+        return {}
+    return emails

@@ -23,7 +23,7 @@ from weaksup.errors import ReviewError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["EXPORT_TYPES", "TOKEN_ENV", "LabelStudioAPI", "project_labels", "task_of_project", "with_emails"]
+__all__ = ["EXPORT_TYPES", "TOKEN_ENV", "LabelStudioAPI", "project_labels", "task_of_project"]
 
 #: The environment variable holding the Label Studio API token.
 TOKEN_ENV = "LABEL_STUDIO_API_KEY"
@@ -276,23 +276,3 @@ def task_of_project(project: dict[str, Any]) -> str:
     """
     found = _TASK_MARK.search(str(project.get("description") or ""))
     return found.group(1) if found else ""
-
-
-def with_emails(export: list[dict[str, Any]], emails: dict[int, str]) -> list[dict[str, Any]]:
-    """A JSON export whose annotations' ``completed_by`` ids are ``{"id": ..., "email": ...}`` (read as the e-mail).
-
-    Examples
-    --------
-    >>> with_emails([{"annotations": [{"completed_by": 2}]}], {2: "bo@lab.org"})[0]["annotations"][0]["completed_by"]
-    {'id': 2, 'email': 'bo@lab.org'}
-    """
-    out = []
-    for task in export:
-        anns = []
-        for ann in task.get("annotations") or []:
-            who = ann.get("completed_by")
-            if isinstance(who, int | str) and str(who).isdigit() and emails.get(int(who)):
-                ann = {**ann, "completed_by": {"id": int(who), "email": emails[int(who)]}}
-            anns.append(ann)
-        out.append({**task, "annotations": anns} if "annotations" in task else task)
-    return out
