@@ -69,6 +69,9 @@ confusion = multilabel_keyword_lf(
                      "what do you mean", "idk", "i don't get it", "i dont get it", "makes no sense",
                      "doesn't make sense", "wut", "wtf is", "what is this", "i'm lost", "puzzled", "unclear",
                      "no idea", "hmm", "hmmm", "huh", "i don't know", "i dont know", "weird"], "confusion")
+confusion_weak = multilabel_regex_lf(
+    "confusion_weak", r"\bnot (?:really|at all|sure)\b|\bi (?:don.?t|do not) (?:get|understand)\b|\?\?", "confusion",
+    flags=I)
 curiosity = multilabel_regex_lf(
     "rx_curiosity", r"^\W*(?:why|how|what|who|where|when|which|is|are|do|does|did|can|could|would|have|has)\b.*\?"
                     r"|\b(?:curious|i wonder|wondering|anyone know|does anyone|any idea|why (?:do|does|did|would|is|"
