@@ -87,7 +87,7 @@ class TaskConfig:
     type: str = DEFAULT_TASK_TYPE
     exclusive: list[list[str]] = field(default_factory=list)  # multilabel: groups of labels a row carries one of
     none_label: str = ""  # multilabel: the label meaning "none of the others"
-    review_margin: float = 0.1  # multilabel: a label whose probability is this near its threshold needs review
+    review_margin: float = 0.1  # multilabel: a label this near its threshold (on its scale) sends its row to review
 
 
 @dataclass(frozen=True)

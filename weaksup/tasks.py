@@ -7,8 +7,9 @@ kind of label; the stages (apply, fit, write, report) never test the task type t
 The contract (:class:`TaskType`) a task type must provide (``label_space`` below is the task's own space:
 a :class:`~weaksup.labels.LabelSpace`, a :class:`~weaksup.multilabel.MultiLabelSpace`):
 
-``name``, ``summary_metrics``
-    The value of ``[task] type``; the metric names the run summary shows.
+``name``, ``summary_metrics``, ``configured(config)``
+    The value of ``[task] type``; the metric names the run summary shows; the task type with the config's
+    settings of it (the plan holds that one).
 ``label_space(names, exclusive=, none_label=)`` / ``resolve_space(config, registry)``
     Parse ``[task]`` into the task's label space; the space of a run (from ``[task]`` and the LF
     modules) and the registry carrying it. ``space_names`` / ``space_json``: its names, its ``run.json`` form.
@@ -90,6 +91,8 @@ class TaskType(Protocol):
     @property
     def name(self) -> str: ...
 
+    def configured(self, config: RunConfig) -> TaskType: ...
+
     def label_space(self, names: Sequence[str], *, exclusive: Sequence[Sequence[str]] = (),
                     none_label: str = "") -> Any: ...
 
@@ -160,6 +163,9 @@ class Classification:
     #: The metrics the run summary shows (those the run has).
     summary_metrics: tuple[str, ...] = ("accuracy", "accuracy_voted", "accuracy_no_votes", "labelled", "macro_f1",
                                         "brier", "ece")
+
+    def configured(self, config: RunConfig) -> Classification:
+        return self
 
     def label_space(self, names: Sequence[str], *, exclusive: Sequence[Sequence[str]] = (),
                     none_label: str = "") -> LabelSpace:

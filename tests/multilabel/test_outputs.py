@@ -11,20 +11,20 @@ from weaksup.multilabel.models import MultiLabelMajority
 from weaksup.multilabel.outputs import chunk_table, count_labels, decision_confidence, multilabel_columns, sets_at
 from weaksup.multilabel.task import as_votes
 from weaksup.pipeline.outputs import joined_lists
-from weaksup.review.routing import RoutingPolicy
 
 SPACE = MultiLabelSpace(["joy", "anger", "neutral"], none_label="neutral")
 NAMES = ["a@1::joy", "b@1::joy", "c@1::anger"]
 
 
-def _table(L, reviewed=None, policy=RoutingPolicy(), no_votes="abstain"):
+def _table(L, reviewed=None, margin=0.1, no_votes="abstain"):
     L = np.asarray(L, dtype=np.int8)
     model = MultiLabelMajority().fit(as_votes(L, NAMES, SPACE))
-    return chunk_table(model, L, reviewed or {}, policy=policy, space=SPACE, lf_names=NAMES, rule_version="r1",
+    return chunk_table(model, L, reviewed or {}, margin=margin, space=SPACE, lf_names=NAMES, rule_version="r1",
                        no_votes=no_votes), model
 
 
 def test_decision_confidence_is_half_at_the_threshold_and_one_at_the_ends():
+    """(a row needs review when some label's 2 * confidence - 1 is under the margin: near its threshold)"""
     conf = decision_confidence(np.array([[0.2, 0.2, 0.0, 1.0, 0.6]]), np.array([0.2, 0.4, 0.4, 0.4, 0.4]))
     assert conf.tolist()[0] == pytest.approx([0.5, 0.75, 1.0, 1.0, 0.5 + 0.5 * 0.2 / 0.6])
 
@@ -39,12 +39,8 @@ def test_rows_are_routed_when_a_label_sits_near_its_threshold():
     assert rows[3]["review_status"] == "needs_review" and rows[3]["label_source"] is None and rows[3]["n_votes"] == 0
     assert rows[0]["sources"] == "joy: a, b" and rows[0]["label_model"] == "MultiLabelMajority"
     assert table.column_names == multilabel_columns(SPACE)[1:]
-    # a looser threshold (0.5: every decision is at least 0.5 sure) routes only the rows without votes
-    loose, _ = _table(L, policy=RoutingPolicy(threshold=0.5))
-    assert loose.column("review_status").to_pylist() == ["auto", "auto", "auto", "needs_review"]
-    # a per-label threshold applies to its label only
-    strict, _ = _table(L, policy=RoutingPolicy(threshold=0.5, class_thresholds={"joy": 0.99}))
-    assert strict.column("review_status").to_pylist() == ["auto", "needs_review", "auto", "needs_review"]
+    # no margin: only the rows without votes need review
+    assert _table(L, margin=0.0)[0].column("review_status").to_pylist() == ["auto", "auto", "auto", "needs_review"]
 
 
 def test_reviewed_rows_keep_their_human_label_sets_and_predict_fills_silent_rows():

@@ -10,9 +10,10 @@
 ``sources``        for each label in the set, the LFs that voted yes on it: ``"joy: kw_joy, re_yay; love: kw_love"``
 ``n_votes``        the LFs that voted (yes or no, on any label)
 ``conflict``       some label got both a yes and a no vote
-``review_status``  ``needs_review`` when a label's decision is less sure than ``review.threshold`` (its
-                   probability sits near its threshold; ``review.class_thresholds`` per label) or no LF voted;
-                   ``reviewed`` for the dev gold rows (their labels are the human ones); else ``auto``
+``review_status``  ``needs_review`` when some label's probability sits near its threshold (within
+                   ``[task] review_margin``, 0.1, of the way from the threshold to 0 below it or to 1 above it:
+                   tuned thresholds of rare labels are low, so distances are on each threshold's scale), or no LF
+                   voted; ``reviewed`` for the dev gold rows (their labels are the human ones); else ``auto``
 ``rule_version``   the LF set's version; ``label_model``: the model's class; ``label_source``: ``label_model``,
                    ``human`` (dev gold rows) or null (abstained)
 =================  ==========================================================================================
@@ -31,7 +32,6 @@ from weaksup.votes import distinct_rows
 
 if TYPE_CHECKING:
     from weaksup.multilabel.models_base import MultiLabelModel
-    from weaksup.review.routing import RoutingPolicy
 
 #: The fixed columns around the ``prob_<label>`` ones (which follow ``confidence``).
 FIXED_COLUMNS = ["row_id", "labels", "confidence", "sources", "n_votes", "conflict", "review_status",
@@ -78,11 +78,12 @@ def sources_text(values: np.ndarray, Y: np.ndarray, names: Sequence[str], space:
     return out
 
 
-def chunk_table(model: MultiLabelModel, L: np.ndarray, reviewed: Mapping[int, Any], *, policy: RoutingPolicy,
+def chunk_table(model: MultiLabelModel, L: np.ndarray, reviewed: Mapping[int, Any], *, margin: float = 0.1,
                 space: MultiLabelSpace, lf_names: Sequence[str], rule_version: str, no_votes: str = "abstain"
                 ) -> pa.Table:
     """A chunk's labels table (without ``row_id``): predicted by ``model`` from the chunk's flattened
-    ``(rows, columns)`` votes, routed by ``policy`` (see the module docstring).
+    ``(rows, columns)`` votes; a row needs review when a label's probability is within ``margin`` of its
+    threshold (on the threshold's scale) or no LF voted (see the module docstring).
 
     Each distinct vote pattern is predicted once (a label model scores a row from its votes alone); the rows
     in ``reviewed`` (chunk position -> ``(k,)`` bool gold label set) keep their human labels.
@@ -91,12 +92,11 @@ def chunk_table(model: MultiLabelModel, L: np.ndarray, reviewed: Mapping[int, An
     --------
     >>> from weaksup.multilabel.models import MultiLabelMajority
     >>> from weaksup.multilabel.task import as_votes
-    >>> from weaksup.review.routing import RoutingPolicy
     >>> space = MultiLabelSpace(["joy", "anger"])
     >>> L = np.array([[1, -1], [-1, 1], [-1, -1]], dtype=np.int8)
     >>> names = ["kw_joy@1::joy", "kw_mad@1::anger"]
     >>> model = MultiLabelMajority().fit(as_votes(L, names, space))
-    >>> table = chunk_table(model, L, {}, policy=RoutingPolicy(), space=space, lf_names=names, rule_version="r1")
+    >>> table = chunk_table(model, L, {}, space=space, lf_names=names, rule_version="r1")
     >>> table.column("labels").to_pylist(), table.column("sources").to_pylist()
     ([['joy'], ['anger'], None], ['joy: kw_joy', 'anger: kw_mad', ''])
     """
@@ -119,8 +119,7 @@ def chunk_table(model: MultiLabelModel, L: np.ndarray, reviewed: Mapping[int, An
     yes, no = votes.counts()
     conflict = ((yes > 0) & (no > 0)).any(axis=1)
     confidence_per_label = decision_confidence(proba, thresholds)
-    limits = np.array([float(policy.class_thresholds.get(label, policy.threshold)) for label in space.labels])
-    uncertain = (confidence_per_label < limits).any(axis=1)
+    uncertain = (2 * confidence_per_label - 1 < margin).any(axis=1)  # near a threshold, on the threshold's scale
     silent = n_votes == 0
     status = np.where(uncertain | silent, "needs_review", "auto").astype(object)
     abstained = silent if no_votes == "abstain" else np.zeros(len(Y), dtype=bool)

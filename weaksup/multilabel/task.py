@@ -128,6 +128,17 @@ class MultiLabel:
     name: str = "multilabel"
     summary_metrics: tuple[str, ...] = ("micro_f1", "macro_f1", "hamming", "subset_acc",
                                         "majority_vote.macro_f1")
+    #: ``[task] review_margin``: a label whose probability is this near its threshold sends the row to review.
+    review_margin: float = 0.1
+
+    def configured(self, config: RunConfig) -> MultiLabel:
+        """The task type with ``[task] review_margin``."""
+        import dataclasses
+
+        margin = float(config.task.review_margin)
+        if not 0 <= margin < 1:
+            raise ConfigError(f"{config.source}: task.review_margin must be in [0, 1); got {margin}")
+        return dataclasses.replace(self, review_margin=margin)
 
     # ------------------------------------------------------------------ label space and gold
     def label_space(self, names: Sequence[str], *, exclusive: Sequence[Sequence[str]] = (),
@@ -268,7 +279,7 @@ class MultiLabel:
                     final: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Table:
         from weaksup.multilabel.outputs import chunk_table
 
-        return chunk_table(model, L, reviewed, policy=policy, space=label_space, lf_names=lf_names,
+        return chunk_table(model, L, reviewed, margin=self.review_margin, space=label_space, lf_names=lf_names,
                            rule_version=rule_version, no_votes=no_votes)
 
     def count_labels(self, table: pa.Table, label_space: MultiLabelSpace) -> dict[str, int]:

@@ -87,7 +87,7 @@ class RunPlan:
 
         Raises a :class:`~weaksup.errors.WeakSupError` naming the config key at the first problem.
         """
-        task = task_type(config.task.type)
+        task = task_type(config.task.type).configured(config)
         check_run_paths(config)
         registry, space = task.resolve_space(config, select_lfs(config))
         policy = config.review.policy
