@@ -48,3 +48,10 @@ def test_bad_sheets(tmp_path):
         read_sheet(tmp_path / "c.csv", SPACE)
     with pytest.raises(ReviewImportError, match="does not exist"):
         read_sheet(tmp_path / "none.csv", SPACE)
+
+
+def test_sheet_import_has_no_prefill_account(tmp_path):
+    path = tmp_path / "review.csv"
+    path.write_text("row_id,text,suggested_label,confidence,label,annotator\nr1,hi,spam,0.6,ham,ann\n")
+    result = import_answers(read_sheet(path, SPACE), tmp_path / "gold", task="demo", label_space=SPACE)
+    assert result.prefill is None and "pre-fills" not in result.summary()

@@ -223,7 +223,8 @@ def import_answers(
         gold = write_gold(merged, folder, task=task, label_space=space, version=version, description=base,
                           row_ids=row_ids, history=history)
         changed = True
-    prefill = prefill_report(all_answers, final=gold.labels(), context=others)
+    # (a review sheet has no pre-fill to accept: its reviewers type the label)
+    prefill = prefill_report(all_answers, final=gold.labels(), context=others) if answers.format != "csv" else None
     return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
                         conflicts.reset_index(drop=True), agree, answers, changed, prefill, renamed)
 
