@@ -8,7 +8,13 @@
   previous gold label of the row when it differs. They are not resolved silently: ``keep`` writes
   every annotation (the gold set's majority decides when it is used; ties are left out, with a
   warning), ``skip`` leaves those rows out, ``error`` refuses the import.
-- Agreement (raw, Cohen's and Fleiss' kappa) is measured over the rows with two or more annotators.
+- Agreement (raw, Cohen's and Fleiss' kappa) is measured over the rows with two or more annotators, on
+  every answer of the export (and the gold set's other annotations of those rows) before the conflict
+  policy acts: ``skip`` leaves rows out of the gold set, not out of the measure.
+- Each answer's Label Studio ``origin`` (``prediction``: the pre-fill accepted unchanged) is kept in the
+  gold set's ``origin`` column and summarised (:func:`weaksup.gold.prefill_report`).
+- Annotators the gold set holds as ``user-<id>`` are renamed to their e-mail once an export names it.
+- Importing answers the gold set holds already writes nothing (same content hash: no new version).
 """
 
 from __future__ import annotations
