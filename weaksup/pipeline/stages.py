@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from weaksup.gold import GoldSet
     from weaksup.models.base import BaseLabelModel
     from weaksup.references import References
-    from weaksup.multilabel.report import MultiLabelReport
     from weaksup.report import QualityReport
 
 logger = logging.getLogger(__name__)
@@ -206,7 +205,7 @@ def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
 
 
 def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, identity_key: str, *,
-                 references: References | None = None) -> QualityReport | MultiLabelReport:
+                 references: References | None = None) -> QualityReport:
     """The label-quality report over every row (metrics on the gold split when a gold set is given; the
     ``references`` on the gold test rows, from :func:`weaksup.pipeline.end_stage.reference_stage`), as the
     task type builds it (:meth:`TaskType.build_report`)."""
@@ -236,11 +235,12 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
         if config.input.text_column:
             data = gold_texts(plan, applied.gold_positions)
     extra = {} if references is None else {"references": references}
-    report: QualityReport | MultiLabelReport = plan.task.build_report(votes, lfs=plan.registry, gold=gold, model=model, data=data,
+    # (a multilabel run's report is a MultiLabelReport: it has what the run and MLflow logging use of one)
+    report = cast("QualityReport", plan.task.build_report(votes, lfs=plan.registry, gold=gold, model=model, data=data,
                                     no_votes=config.label_model.no_votes,  # scored as the run labels
                                     split=config.gold.split, tie_break=config.label_model.tie_break,
                                     text_column=config.input.text_column or "text", id_column="row_id",
-                                    title=f"Label quality: {config.task.name}", **extra)
+                                    title=f"Label quality: {config.task.name}", **extra))
     if report.errors is not None and "row_id" in report.errors:
         by_position = {p: r for r, p in applied.gold_positions.items()}
         report.errors["row_id"] = report.errors["row_id"].map(by_position)
