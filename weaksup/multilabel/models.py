@@ -10,6 +10,7 @@ from weaksup.errors import LabelModelError
 from weaksup.multilabel.models_base import MultiLabelModel
 from weaksup.multilabel.models_joint import VoteLogistic
 from weaksup.multilabel.models_perlabel import MultiLabelMajority, PerLabelDawidSkene, PerLabelDevNaiveBayes
+from weaksup.multilabel.models_select import LabelwiseSelector
 
 #: Every multi-label model by name.
 MULTILABEL_MODELS: dict[str, type[MultiLabelModel]] = {
@@ -17,9 +18,10 @@ MULTILABEL_MODELS: dict[str, type[MultiLabelModel]] = {
     "dev_naive_bayes": PerLabelDevNaiveBayes,
     "dawid_skene": PerLabelDawidSkene,
     "vote_logistic": VoteLogistic,
+    "labelwise_selector": LabelwiseSelector,
 }
 #: The recommendation with dev gold (without it: "majority").
-DEFAULT_MULTILABEL_MODEL = "vote_logistic"
+DEFAULT_MULTILABEL_MODEL = "labelwise_selector"
 
 
 def resolve_multilabel_model(name: str, has_dev_gold: bool) -> type[MultiLabelModel]:
@@ -28,7 +30,7 @@ def resolve_multilabel_model(name: str, has_dev_gold: bool) -> type[MultiLabelMo
     Examples
     --------
     >>> resolve_multilabel_model("default", has_dev_gold=True).__name__
-    'VoteLogistic'
+    'LabelwiseSelector'
     >>> resolve_multilabel_model("default", has_dev_gold=False).__name__
     'MultiLabelMajority'
     >>> resolve_multilabel_model("dev_naive_bayes", has_dev_gold=False)
@@ -50,5 +52,5 @@ add a dev gold set or choose 'dawid_skene' or 'majority'
     return cls
 
 
-__all__ = ["DEFAULT_MULTILABEL_MODEL", "MULTILABEL_MODELS", "MultiLabelMajority", "MultiLabelModel",
+__all__ = ["DEFAULT_MULTILABEL_MODEL", "MULTILABEL_MODELS", "LabelwiseSelector", "MultiLabelMajority", "MultiLabelModel",
            "PerLabelDawidSkene", "PerLabelDevNaiveBayes", "VoteLogistic", "resolve_multilabel_model"]

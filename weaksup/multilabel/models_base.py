@@ -12,7 +12,7 @@ import numpy as np
 
 from weaksup.errors import LabelModelError, NotFittedError
 from weaksup.multilabel.space import MultiLabelSpace
-from weaksup.multilabel.thresholds import decide, tune_thresholds
+from weaksup.multilabel.thresholds import agreement_thresholds, decide, tune_thresholds
 from weaksup.multilabel.votes import MultiLabelVotes
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,20 @@ def check_gold(Y: Any, n: int, space: MultiLabelSpace, where: str = "Y_dev") -> 
     return arr.astype(bool)
 
 
+def f1_per_label(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """``(k,)`` F1 of each label's decisions ``P`` against the gold ``Y`` (0 when neither has a positive).
+
+    Examples
+    --------
+    >>> f1_per_label(np.array([[1, 0], [1, 0]], bool), np.array([[1, 0], [0, 1]], bool)).round(2).tolist()
+    [0.67, 0.0]
+    """
+    tp = (Y & P).sum(axis=0)
+    denominator = Y.sum(axis=0) + P.sum(axis=0)
+    f1: np.ndarray = np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
+    return f1
+
+
 def fold_ids(n: int, n_folds: int, seed: int) -> np.ndarray:
     """A seeded fold number ``0..n_folds-1`` for each of ``n`` rows (equal sizes, shuffled).
 
@@ -59,6 +73,10 @@ class MultiLabelModel(ABC):
         Folds of the cross-fitting that gives honest dev probabilities for the thresholds (dev-aware models).
     min_positives, threshold_strength :
         Threshold shrinkage (:func:`~weaksup.multilabel.thresholds.tune_thresholds`).
+    backoff : bool
+        With dev gold, a label whose model decisions (thresholds cross-fitted too) are no better on dev than
+        its majority vote, or that has fewer than ``min_positives`` dev positives, is decided by its majority
+        vote instead, with the probabilities that decision has on dev (:attr:`backoff_`).
     """
 
     name: ClassVar[str] = "multilabel_model"
@@ -72,11 +90,19 @@ class MultiLabelModel(ABC):
     lf_ids_: list[str]
     thresholds_: np.ndarray
     seed_: int
+    #: ``(k,)`` the labels decided by their majority vote (see ``backoff``).
+    backoff_: np.ndarray
+    #: ``(k, 2)`` a backed-off label's probability on rows its majority says no / yes to.
+    backoff_proba_: np.ndarray
+    #: ``(k,)`` each label's dev F1 of its final decisions, cross-fitted (with backoff and dev gold; else unset).
+    cv_f1_: np.ndarray
 
-    def __init__(self, *, n_folds: int = 5, min_positives: int = 5, threshold_strength: float = 10.0) -> None:
+    def __init__(self, *, n_folds: int = 5, min_positives: int = 5, threshold_strength: float = 10.0,
+                 backoff: bool = True) -> None:
         self.n_folds = n_folds
         self.min_positives = min_positives
         self.threshold_strength = threshold_strength
+        self.backoff = backoff
 
     @classmethod
     def param_names(cls) -> list[str]:
@@ -90,7 +116,7 @@ class MultiLabelModel(ABC):
         --------
         >>> from weaksup.multilabel.models import MultiLabelMajority
         >>> MultiLabelMajority().get_params()
-        {'n_folds': 5, 'min_positives': 5, 'threshold_strength': 10.0}
+        {'n_folds': 5, 'min_positives': 5, 'threshold_strength': 10.0, 'backoff': True}
         """
         return {name: getattr(self, name) for name in self.param_names()}
 
@@ -128,36 +154,82 @@ class MultiLabelModel(ABC):
                                   "without dev gold use 'majority' or 'dawid_skene'")
         self._fit(votes, dev_votes, Y)
         self.thresholds_ = np.full(votes.k, self.base_threshold)
+        self.backoff_, self.backoff_proba_ = np.zeros(votes.k, dtype=bool), np.zeros((votes.k, 2))
         if dev_votes is not None and Y is not None and self.tunes_thresholds and len(Y):
             honest = self.dev_proba(votes, dev_votes, Y)
-            self.thresholds_ = tune_thresholds(honest, Y, min_positives=self.min_positives,
-                                               strength=self.threshold_strength)
+            yes, no = votes.counts()  # few dev positives: decide as the label's majority vote does
+            fallback = agreement_thresholds(self._proba(votes), yes > no)
+            self.thresholds_ = self._thresholds(honest, Y, fallback)
+            if self.backoff:
+                self._back_off(honest, dev_votes, Y, fallback)
         return self
+
+    def _thresholds(self, proba: np.ndarray, Y: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        return tune_thresholds(proba, Y, min_positives=self.min_positives, strength=self.threshold_strength,
+                               default=fallback)
+
+    def _back_off(self, honest: np.ndarray, dev_votes: MultiLabelVotes, Y: np.ndarray, fallback: np.ndarray) -> None:
+        """Compare each label's cross-fitted model decisions with its majority vote on dev; back off where no better."""
+        n_folds = max(min(self.n_folds, len(Y)), 2)
+        folds = fold_ids(len(Y), n_folds, self.seed_ + 1)
+        decided = np.zeros(Y.shape, dtype=bool)
+        for f in range(n_folds):  # each fold's decisions from thresholds tuned on the other folds
+            held = folds == f
+            decided[held] = honest[held] >= self._thresholds(honest[~held], Y[~held], fallback)
+        yes, no = dev_votes.counts()
+        majority = yes > no
+        model_f1, majority_f1 = f1_per_label(Y, decided), f1_per_label(Y, majority)
+        self.backoff_ = (model_f1 <= majority_f1) | (Y.sum(axis=0) < self.min_positives)
+        self.cv_f1_ = np.where(self.backoff_, majority_f1, model_f1)
+        rate = (Y.sum(axis=0) + 0.5) / (len(Y) + 1.0)
+        for c in np.flatnonzero(self.backoff_):
+            on = majority[:, c]
+            p_yes = (Y[on, c].sum() + rate[c]) / (on.sum() + 1.0)
+            p_no = (Y[~on, c].sum() + rate[c]) / ((~on).sum() + 1.0)
+            self.backoff_proba_[c] = p_no, max(p_yes, p_no + 1e-6)
+            self.thresholds_[c] = self.backoff_proba_[c].mean()
+        logger.info("%s: %d of %d labels back off to their majority vote: %s", type(self).__name__,
+                    int(self.backoff_.sum()), len(self.backoff_),
+                    [self.space_.labels[c] for c in np.flatnonzero(self.backoff_)])
 
     def dev_proba(self, votes: MultiLabelVotes, dev_votes: MultiLabelVotes, Y: np.ndarray) -> np.ndarray:
         """Honest ``(n_dev, k)`` dev probabilities: cross-fitted for a dev-aware model, else its own."""
-        if not self.uses_dev_gold:
-            return self.predict_proba(dev_votes)
         n_folds = min(self.n_folds, len(Y))
+        if not self.uses_dev_gold or n_folds < 2:
+            return self._proba(dev_votes)
         proba = np.zeros((len(Y), votes.k))
-        if n_folds < 2:
-            return self.predict_proba(dev_votes)
         folds = fold_ids(len(Y), n_folds, self.seed_)
         for f in range(n_folds):
             held = folds == f
             copy = self.clone()
             copy.space_, copy.lf_ids_, copy.seed_ = self.space_, self.lf_ids_, self.seed_
+            self._share(copy)
             copy._fit(votes, dev_votes.take(np.flatnonzero(~held)), Y[~held])
-            proba[held] = copy.predict_proba(dev_votes.take(np.flatnonzero(held)))
+            proba[held] = copy._proba(dev_votes.take(np.flatnonzero(held)))
         return proba
+
+    def _share(self, copy: MultiLabelModel) -> None:
+        """Hand a cross-fitting copy the state that does not depend on the dev labels (nothing by default)."""
+        return None
 
     @abstractmethod
     def _fit(self, votes: MultiLabelVotes, dev_votes: MultiLabelVotes | None, Y: np.ndarray | None) -> None:
         """Learn the model's state (the thresholds are the base class's business)."""
 
     @abstractmethod
+    def _proba(self, votes: MultiLabelVotes) -> np.ndarray:
+        """``(n, k)`` the model's own probabilities (before any back-off)."""
+
     def predict_proba(self, votes: MultiLabelVotes) -> np.ndarray:
         """``(n, k)`` probability that each row carries each label."""
+        proba = self._proba(votes)
+        backoff = getattr(self, "backoff_", None)
+        if backoff is not None and backoff.any():
+            yes, no = votes.counts()
+            cols = np.flatnonzero(backoff)
+            proba[:, cols] = np.where(yes[:, cols] > no[:, cols], self.backoff_proba_[cols, 1],
+                                      self.backoff_proba_[cols, 0])
+        return proba
 
     def predict(self, votes: MultiLabelVotes) -> np.ndarray:
         """``(n, k)`` bool label sets: probabilities at or above the thresholds, exclusivity and the none label."""
@@ -170,6 +242,8 @@ class MultiLabelModel(ABC):
             raise LabelModelError(f"{name}: n_folds must be a whole number >= 1; got {self.n_folds!r}")
         if not isinstance(self.min_positives, int) or self.min_positives < 0:
             raise LabelModelError(f"{name}: min_positives must be a whole number >= 0; got {self.min_positives!r}")
+        if not isinstance(self.backoff, bool):
+            raise LabelModelError(f"{name}: backoff must be True or False; got {self.backoff!r}")
         if not isinstance(self.threshold_strength, (int, float)) or self.threshold_strength < 0:
             raise LabelModelError(f"{name}: threshold_strength must be >= 0; got {self.threshold_strength!r}")
 

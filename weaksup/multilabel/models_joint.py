@@ -34,6 +34,22 @@ def vote_features(votes: MultiLabelVotes, cells: np.ndarray) -> sparse.csr_matri
                           sparse.csr_matrix(dense)], format="csr")
 
 
+def own_features(votes: MultiLabelVotes, c: int) -> np.ndarray:
+    """``(n, 3)`` the label's own evidence: whether any LF says yes, the majority-vote decision, and
+    ``log1p(yes) - log1p(no)``.
+
+    Examples
+    --------
+    >>> from weaksup.multilabel import MultiLabelSpace
+    >>> votes = MultiLabelVotes([[[1, -1], [0, 1]]], ["x", "y"], MultiLabelSpace(["a", "b"]))
+    >>> own_features(votes, 1).tolist()
+    [[1.0, 1.0, 0.6931471805599453]]
+    """
+    yes = np.count_nonzero(votes.values[:, :, c] == 1, axis=1)
+    no = np.count_nonzero(votes.values[:, :, c] == 0, axis=1)
+    return np.column_stack([yes > 0, yes > no, np.log1p(yes) - np.log1p(no)]).astype(np.float64)
+
+
 class VoteLogistic(MultiLabelModel):
     """Per-label logistic regression on all labels' votes, fitted on dev gold (a stacked / second-stage model).
 
@@ -48,6 +64,10 @@ class VoteLogistic(MultiLabelModel):
     ----------
     C : float, default 1.0
         Inverse L2 strength of each label's regression.
+    own_scale : float, default 3.0
+        The label's own evidence (:func:`own_features`) is scaled by this before the regression, so its
+        weights are regularised ``own_scale**2`` times less than the other labels' votes: a label with few dev
+        positives leans on its own LFs (as majority vote does) rather than on co-occurrence.
     class_weight : {None, "balanced"}, default None
     n_folds, min_positives, threshold_strength :
         See :class:`~weaksup.multilabel.models_base.MultiLabelModel`.
@@ -71,14 +91,33 @@ class VoteLogistic(MultiLabelModel):
     name = "vote_logistic"
     uses_dev_gold = True
     cells_: np.ndarray
+    #: The per-label Dawid-Skene fitted on the votes without labels (its log-odds are features), or None.
+    unsupervised_: MultiLabelModel | None
     coef_: np.ndarray
     intercept_: np.ndarray
 
-    def __init__(self, *, C: float = 1.0, class_weight: str | None = None, n_folds: int = 5, min_positives: int = 5,
-                 threshold_strength: float = 10.0) -> None:
-        super().__init__(n_folds=n_folds, min_positives=min_positives, threshold_strength=threshold_strength)
+    def __init__(self, *, C: float = 1.0, own_scale: float = 3.0, class_weight: str | None = None,
+                 unsupervised: bool = True, n_folds: int = 5, min_positives: int = 5, threshold_strength: float = 10.0,
+                 backoff: bool = True) -> None:
+        super().__init__(n_folds=n_folds, min_positives=min_positives, threshold_strength=threshold_strength,
+                         backoff=backoff)
         self.C = C
+        self.own_scale = own_scale
         self.class_weight = class_weight
+        self.unsupervised = unsupervised
+
+    def _share(self, copy: MultiLabelModel) -> None:
+        if isinstance(copy, VoteLogistic) and getattr(self, "unsupervised_", None) is not None:
+            copy.unsupervised_ = self.unsupervised_  # fitted without labels: the same for every fold
+
+    def _dense(self, votes: MultiLabelVotes) -> tuple[np.ndarray, np.ndarray]:
+        """The features of every label's unsupervised (Dawid-Skene) log-odds, and each label's own evidence."""
+        own = np.stack([own_features(votes, c) for c in range(votes.k)], axis=1)  # (n, k, 3)
+        if self.unsupervised_ is None:
+            return np.empty((votes.n, 0)), own
+        p = np.clip(self.unsupervised_._proba(votes), 1e-4, 1 - 1e-4)
+        logit = np.log(p) - np.log1p(-p)
+        return logit, np.concatenate([own, logit[:, :, None]], axis=2)
 
     def _fit(self, votes: MultiLabelVotes, dev_votes: MultiLabelVotes | None, Y: np.ndarray | None) -> None:
         from sklearn.linear_model import LogisticRegression
@@ -90,8 +129,15 @@ class VoteLogistic(MultiLabelModel):
         assert dev_votes is not None and Y is not None
         voted = (votes.values != -1).any(axis=0) | (dev_votes.values != -1).any(axis=0)
         self.cells_ = np.argwhere(voted)
-        X = vote_features(dev_votes, self.cells_)
-        self.coef_ = np.zeros((votes.k, X.shape[1]))
+        if not self.unsupervised:
+            self.unsupervised_ = None
+        elif getattr(self, "unsupervised_", None) is None:
+            from weaksup.multilabel.models_perlabel import PerLabelDawidSkene
+
+            self.unsupervised_ = PerLabelDawidSkene(backoff=False).fit(votes, seed=self.seed_)
+        shared, own = self._dense(dev_votes)
+        X = sparse.hstack([vote_features(dev_votes, self.cells_), sparse.csr_matrix(shared)], format="csr")
+        self.coef_ = np.zeros((votes.k, X.shape[1] + own.shape[2]))
         self.intercept_ = np.zeros(votes.k)
         for c in range(votes.k):
             y = Y[:, c]
@@ -101,11 +147,16 @@ class VoteLogistic(MultiLabelModel):
                 self.intercept_[c] = np.log(rate / (1 - rate))
                 continue
             lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000, solver="liblinear")
-            lr.fit(X, y)
+            lr.fit(sparse.hstack([X, self.own_scale * own[:, c]], format="csr"), y)
             self.coef_[c], self.intercept_[c] = lr.coef_[0], lr.intercept_[0]
 
-    def predict_proba(self, votes: MultiLabelVotes) -> np.ndarray:
+    def _proba(self, votes: MultiLabelVotes) -> np.ndarray:
         self._check_votes(votes)
-        scores: Any = vote_features(votes, self.cells_) @ self.coef_.T + self.intercept_
+        shared, own = self._dense(votes)
+        X = sparse.hstack([vote_features(votes, self.cells_), sparse.csr_matrix(shared)], format="csr")
+        width = own.shape[2]
+        scores: Any = X @ self.coef_[:, :-width].T + self.intercept_
+        for c in range(votes.k):
+            scores[:, c] += self.own_scale * own[:, c] @ self.coef_[c, -width:]
         proba: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(np.asarray(scores), -50, 50)))
         return proba

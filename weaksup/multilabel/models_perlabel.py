@@ -40,7 +40,7 @@ class MultiLabelMajority(MultiLabelModel):
     def _fit(self, votes: MultiLabelVotes, dev_votes: MultiLabelVotes | None, Y: np.ndarray | None) -> None:
         pass
 
-    def predict_proba(self, votes: MultiLabelVotes) -> np.ndarray:
+    def _proba(self, votes: MultiLabelVotes) -> np.ndarray:
         yes, no = self._check_votes(votes).counts()
         total = yes + no
         proba: np.ndarray = np.divide(yes, total, out=np.zeros(yes.shape), where=total > 0)
@@ -81,7 +81,7 @@ class PerLabelBinary(MultiLabelModel):
                 model = fit_label_model(self.binary_model(), L)
             self.models_.append(model)
 
-    def predict_proba(self, votes: MultiLabelVotes) -> np.ndarray:
+    def _proba(self, votes: MultiLabelVotes) -> np.ndarray:
         self._check_votes(votes)
         proba = np.tile(self.base_rate_, (votes.n, 1))
         for c, (cols, model) in enumerate(zip(self.columns_, self.models_)):
@@ -113,8 +113,9 @@ class PerLabelDevNaiveBayes(PerLabelBinary):
     uses_dev_gold = True
 
     def __init__(self, *, smoothing: float = 3.0, unlabeled: str = "ignore", n_folds: int = 5,
-                 min_positives: int = 5, threshold_strength: float = 10.0) -> None:
-        super().__init__(n_folds=n_folds, min_positives=min_positives, threshold_strength=threshold_strength)
+                 min_positives: int = 5, threshold_strength: float = 10.0, backoff: bool = True) -> None:
+        super().__init__(n_folds=n_folds, min_positives=min_positives, threshold_strength=threshold_strength,
+                         backoff=backoff)
         self.smoothing = smoothing
         self.unlabeled = unlabeled
 

@@ -1,0 +1,145 @@
+"""Multi-label label models: majority-vote semantics, thresholds tuned on honest dev, back-off, co-occurrence,
+exclusivity and the none label in predict, the registry and its errors."""
+
+import numpy as np
+import pytest
+
+from weaksup.errors import LabelModelError, LabelSpaceError, NotFittedError, ParameterError
+from weaksup.multilabel import (
+    DEFAULT_MULTILABEL_MODEL,
+    MULTILABEL_MODELS,
+    LabelwiseSelector,
+    MultiLabelMajority,
+    MultiLabelSpace,
+    MultiLabelVotes,
+    PerLabelDevNaiveBayes,
+    VoteLogistic,
+    decide,
+    resolve_multilabel_model,
+    tune_thresholds,
+)
+from weaksup.multilabel.models_base import f1_per_label
+
+SPACE = MultiLabelSpace(["a", "b", "c", "none"], exclusive=[["a", "c"]], none_label="none")
+
+
+def synthetic(n=1200, seed=0):
+    """Labels a (30%), b (= a on 90% of a's rows, never otherwise: no LF of its own), c (20%, not with a),
+    none when nothing else. LF 0: good for a; LF 1: says yes to a on half of all rows (noise); LF 2: good for c."""
+    rng = np.random.default_rng(seed)
+    Y = np.zeros((n, 4), dtype=bool)
+    Y[:, 0] = rng.random(n) < 0.3
+    Y[:, 1] = Y[:, 0] & (rng.random(n) < 0.9)
+    Y[:, 2] = ~Y[:, 0] & (rng.random(n) < 0.3)
+    Y[:, 3] = ~Y[:, :3].any(axis=1)
+    V = np.full((n, 3, 4), -1, dtype=np.int8)
+    V[:, 0, 0] = np.where(Y[:, 0] & (rng.random(n) < 0.8), 1, -1)
+    V[:, 1, 0] = np.where(rng.random(n) < 0.5, 1, -1)
+    V[:, 1, 2] = np.where(Y[:, 0] & (rng.random(n) < 0.5), 0, -1)
+    V[:, 2, 2] = np.where(Y[:, 2] & (rng.random(n) < 0.8), 1, np.where(rng.random(n) < 0.05, 1, -1))
+    return MultiLabelVotes(V, ["good_a", "noisy_a", "good_c"], SPACE), Y
+
+
+def test_majority_semantics():
+    votes = MultiLabelVotes(
+        [[[1, -1, -1, -1], [1, -1, -1, -1]],   # yes, yes -> a
+         [[1, -1, -1, -1], [0, -1, -1, -1]],   # tie -> no -> none
+         [[-1, -1, -1, -1], [-1, -1, -1, -1]],  # nothing -> none
+         [[1, 1, 1, -1], [1, -1, 1, 1]]],      # a and c both yes (exclusive): a tie on margin keeps one
+        ["x", "y"], SPACE)
+    mv = MultiLabelMajority().fit(votes)
+    pred = mv.predict(votes)
+    assert pred[0].tolist() == [True, False, False, False]
+    assert pred[1].tolist() == [False, False, False, True]
+    assert pred[2].tolist() == [False, False, False, True]
+    assert pred[3, 1] and pred[3, :3:2].sum() == 1 and not pred[3, 3]  # exclusivity; 'none' loses to b
+    assert mv.predict_proba(votes)[1, 0] == 0.5 and mv.predict_proba(votes)[2].tolist() == [0, 0, 0, 0]
+    # dev gold does not change majority vote
+    assert np.array_equal(MultiLabelMajority().fit(votes, dev=(votes, np.zeros((4, 4), bool))).predict(votes), pred)
+
+
+@pytest.mark.parametrize("name", sorted(MULTILABEL_MODELS))
+def test_every_model_keeps_the_contract(name):
+    votes, Y = synthetic()
+    dev, rest = np.arange(600), np.arange(600, 1200)
+    model = MULTILABEL_MODELS[name]().fit(votes.take(rest), dev=(votes.take(dev), Y[dev]), seed=1)
+    proba = model.predict_proba(votes.take(rest))
+    pred = model.predict(votes.take(rest))
+    assert proba.shape == (600, 4) and pred.shape == (600, 4) and pred.dtype == bool
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert model.thresholds_.shape == (4,)
+    assert not (pred[:, 0] & pred[:, 2]).any()  # exclusive group
+    assert np.array_equal(pred[:, 3], ~pred[:, :3].any(axis=1))  # none exactly when nothing else
+    clone = type(model)(**model.get_params())
+    assert clone.get_params() == model.get_params()
+
+
+def test_dev_aware_models_beat_majority_where_an_lf_is_noisy():
+    votes, Y = synthetic()
+    dev, rest = np.arange(600), np.arange(600, 1200)
+    mv = f1_per_label(Y[rest], MultiLabelMajority().fit(votes).predict(votes.take(rest)))
+    for cls in (PerLabelDevNaiveBayes, VoteLogistic, LabelwiseSelector):
+        f1 = f1_per_label(Y[rest], cls().fit(votes.take(rest), dev=(votes.take(dev), Y[dev])).predict(votes.take(rest)))
+        assert f1[0] > mv[0] + 0.05, (cls.__name__, f1, mv)  # the noisy LF is down-weighted on 'a'
+
+
+def test_vote_logistic_reads_co_occurrence():
+    """'b' has no LF of its own: only a model reading the other labels' votes can find it."""
+    votes, Y = synthetic()
+    dev, rest = np.arange(600), np.arange(600, 1200)
+    vl = VoteLogistic().fit(votes.take(rest), dev=(votes.take(dev), Y[dev]))
+    nb = PerLabelDevNaiveBayes().fit(votes.take(rest), dev=(votes.take(dev), Y[dev]))
+    f1_vl = f1_per_label(Y[rest], vl.predict(votes.take(rest)))
+    f1_nb = f1_per_label(Y[rest], nb.predict(votes.take(rest)))
+    assert f1_vl[1] > 0.7 and f1_nb[1] < 0.5, (f1_vl, f1_nb)
+    assert not vl.backoff_[1]
+
+
+def test_rare_label_backs_off_to_majority_vote():
+    votes, Y = synthetic()
+    Y_dev = Y[:600].copy()
+    Y_dev[:, 2] &= np.cumsum(Y_dev[:, 2]) <= 3  # only 3 dev positives of 'c' (min_positives 5)
+    model = VoteLogistic().fit(votes.take(np.arange(600, 1200)), dev=(votes.take(np.arange(600)), Y_dev))
+    assert model.backoff_[2]
+    yes, no = votes.take(np.arange(600, 1200)).counts()
+    proba = model.predict_proba(votes.take(np.arange(600, 1200)))[:, 2]
+    assert np.array_equal(proba >= model.thresholds_[2], yes[:, 2] > no[:, 2])  # decided as its majority vote
+    assert len(np.unique(proba)) == 2  # with the two dev-calibrated probabilities of that decision
+
+
+def test_thresholds_shrink_rare_labels_to_the_fallback():
+    rng = np.random.default_rng(0)
+    Y = rng.random((500, 2)) < [0.3, 0.004]
+    P = np.clip(Y * 0.4 + rng.random((500, 2)) * 0.5, 0, 1)
+    t = tune_thresholds(P, Y, default=np.array([0.2, 0.77]))
+    assert 0.3 < t[0] < 0.6 and t[1] == 0.77
+    assert tune_thresholds(P, Y, strength=0.0, min_positives=0)[1] != 0.77
+    with pytest.raises(ParameterError, match="must both be"):
+        tune_thresholds(P, Y[:, :1])
+    with pytest.raises(ParameterError, match="do not fit"):
+        decide(P, np.array([0.5, 0.5]), SPACE)
+
+
+def test_registry_and_errors():
+    assert resolve_multilabel_model("default", has_dev_gold=True) is MULTILABEL_MODELS[DEFAULT_MULTILABEL_MODEL]
+    assert resolve_multilabel_model("default", has_dev_gold=False) is MultiLabelMajority
+    with pytest.raises(LabelModelError, match="unknown multi-label model 'snorkel'"):
+        resolve_multilabel_model("snorkel", has_dev_gold=True)
+    votes, Y = synthetic(200)
+    with pytest.raises(LabelModelError, match="learns from dev gold"):
+        VoteLogistic().fit(votes)
+    with pytest.raises(LabelModelError, match=r"Y_dev has shape \(200, 3\)"):
+        VoteLogistic().fit(votes, dev=(votes, Y[:, :3]))
+    with pytest.raises(LabelModelError, match="C must be"):
+        VoteLogistic(C=0).fit(votes, dev=(votes, Y))
+    with pytest.raises(LabelModelError, match="n_folds"):
+        MultiLabelMajority(n_folds=0).fit(votes)
+    with pytest.raises(LabelModelError, match="no parameter 'alpha'"):
+        MultiLabelMajority().set_params(alpha=1)
+    with pytest.raises(NotFittedError):
+        MultiLabelMajority().predict(votes)
+    other = MultiLabelVotes(votes.values[:, :2], ["good_a", "noisy_a"], SPACE)
+    with pytest.raises(LabelModelError, match="was fitted on the LFs"):
+        MultiLabelMajority().fit(votes).predict(other)
+    with pytest.raises(LabelSpaceError):
+        SPACE.index("zzz")
