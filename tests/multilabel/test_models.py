@@ -143,3 +143,27 @@ def test_registry_and_errors():
         MultiLabelMajority().fit(votes).predict(other)
     with pytest.raises(LabelSpaceError):
         SPACE.index("zzz")
+
+
+def test_thresholds_come_from_cross_fitted_dev_probabilities():
+    votes, Y = synthetic()
+    dev = votes.take(np.arange(600))
+    model = VoteLogistic().fit(votes, dev=(dev, Y[:600]))
+    honest = model.dev_proba(votes, dev, Y[:600])
+    in_sample = model.predict_proba(dev)
+    assert honest.shape == in_sample.shape and not np.allclose(honest, in_sample)  # not the final model's fit
+    assert np.array_equal(VoteLogistic().fit(votes, dev=(dev, Y[:600])).thresholds_, model.thresholds_)  # seeded
+
+
+def test_selector_picks_per_label_by_cross_fitted_dev_f1():
+    votes, Y = synthetic()
+    dev, rest = np.arange(600), np.arange(600, 1200)
+    model = LabelwiseSelector().fit(votes.take(rest), dev=(votes.take(dev), Y[dev]))
+    assert len(model.choice_) == 4 and set(model.choice_) <= set(model.candidates())
+    for c, name in enumerate(model.choice_):
+        candidate = model.candidates_[name]
+        assert model.cv_f1_[c] == max(m.cv_f1_[c] for m in model.candidates_.values())
+        assert model.thresholds_[c] == candidate.thresholds_[c]
+    assert model.choice_[1] == "vote_logistic"  # only it can see 'b' (no LF of its own)
+    with pytest.raises(LabelModelError, match="backoff=True"):
+        LabelwiseSelector(backoff=False).fit(votes, dev=(votes, Y))
