@@ -141,3 +141,12 @@ def test_json_min_and_csv_problems(tmp_path, export):
 def test_missing_file(tmp_path):
     with pytest.raises(ReviewImportError, match="does not exist"):
         read_export(tmp_path / "nope.json", SPACE)
+
+
+def test_tsv_export_under_a_csv_name(tmp_path, export):
+    """Label Studio names its TSV export ``<project>.csv``: the tab header decides, not the suffix."""
+    path = write_ls_csv(json_min(export), tmp_path / "export.csv")
+    tabbed = tmp_path / "project-3-at-2026-11-23.csv"
+    tabbed.write_text(path.read_text().replace(",", "\t"), encoding="utf-8")  # (no comma inside these cells)
+    assert detect_format(tabbed) == "labelstudio-csv"
+    check_answers(read_export(tabbed, SPACE))

@@ -110,11 +110,33 @@ def text(value: Any) -> str:
     return str(value).strip()
 
 
+def delimiter(file: Path) -> str:
+    """A tab for a ``.tsv`` file or one whose header has more tabs than commas (Label Studio names its TSV export
+    ``<project>.csv``), else a comma.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "project-3.csv"
+    >>> _ = path.write_text("annotator\\tid\\tlabel\\n4\\t101\\tspam\\n")
+    >>> delimiter(path) == "\\t"
+    True
+    """
+    if file.suffix.lower() == ".tsv":
+        return "\t"
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            header = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return ","
+    return "\t" if header.count("\t") > header.count(",") else ","
+
+
 def read_csv_rows(file: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     """The header and the ``(line number, row)`` pairs of a CSV (or ``.tsv``) file; line numbers count from 1."""
     if not file.is_file():
         raise ReviewImportError(f"review export {str(file)!r} does not exist")
-    sep = "\t" if file.suffix.lower() == ".tsv" else ","
+    sep = delimiter(file)
     try:
         with open(file, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle, delimiter=sep)

@@ -23,7 +23,7 @@ from typing import Any
 from weaksup.errors import Problems, ReviewError, ReviewImportError, location
 from weaksup.gold.provenance import ACCEPTED
 from weaksup.labels import LabelSpace
-from weaksup.review.answers import Answers, build_answers, export_problems, read_csv_rows, text
+from weaksup.review.answers import Answers, build_answers, delimiter, export_problems, read_csv_rows, text
 from weaksup.validation import as_label_space, check_choice
 
 #: The ``name`` of the ``<Choices>`` tag (``from_name`` of results) and of the ``<Text>`` tag (``to_name``).
@@ -39,7 +39,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         raise ReviewImportError(f"review export {str(file)!r} does not exist")
     if file.suffix.lower() in (".csv", ".tsv"):
         with open(file, encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle, delimiter="\t" if file.suffix.lower() == ".tsv" else ","), [])
+            header = next(csv.reader(handle, delimiter=delimiter(file)), [])
         return "csv" if "suggested_label" in header and "annotation_id" not in header else "labelstudio-csv"
     items = _load_json(file)
     if isinstance(items, dict) or any(isinstance(t, dict) and ("annotations" in t or "completions" in t)
