@@ -114,3 +114,10 @@ def test_the_shipped_goemotions_lfs_on_their_write_part():
     precision = {label: Y[yes[:, c], c].mean() for c, label in enumerate(space.labels)}
     assert precision["gratitude"] > 0.85 and precision["love"] > 0.55 and precision["amusement"] > 0.55
     assert all(yes[:, c].any() for c in range(space.k))  # every label has a yes vote somewhere
+
+
+def test_generic_lfs_vote_the_same_in_forked_processes():
+    df = pd.DataFrame({"text": [t or "x" for t in TEXTS] * 1300})  # 10,400 rows: enough for two processes
+    one = apply_multilabel_lfs(df, lfs(), SPACE, progress=False)
+    two = apply_multilabel_lfs(df, lfs(), SPACE, progress=False, n_jobs=2, chunk_rows=2500)
+    assert one == two and (one.values[:, 3] != -1).any()
