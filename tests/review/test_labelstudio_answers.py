@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.review.helpers import json_min, ls_export, queue, write_json, write_ls_csv
-from weaksup.review import ReviewImportError, read_export
+from weaksup.review import ReviewError, ReviewImportError, read_export
 from weaksup.review.labelstudio import to_tasks
 from weaksup.review.labelstudio_answers import detect_format
 
@@ -150,3 +150,11 @@ def test_tsv_export_under_a_csv_name(tmp_path, export):
     tabbed.write_text(path.read_text().replace(",", "\t"), encoding="utf-8")  # (no comma inside these cells)
     assert detect_format(tabbed) == "labelstudio-csv"
     check_answers(read_export(tabbed, SPACE))
+
+
+def test_annotators_must_be_a_mapping(tmp_path, export):
+    path = write_json(export, tmp_path / "e.json")
+    with pytest.raises(ReviewError, match="annotators must map Label Studio user ids to e-mails"):
+        read_export(path, SPACE, annotators=["ann@lab.org"])
+    assert set(read_export(path, SPACE, annotators={"1.0": "ann@lab.org"}).frame["annotator"]) == {"ann@lab.org",
+                                                                                                 "user-2"}

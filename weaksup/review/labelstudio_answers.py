@@ -79,7 +79,10 @@ def read_export(
     fmt = format or detect_format(path)
     check_choice(fmt, FORMATS, name="the Label Studio export format", error=ReviewError)
     file = str(path)
-    emails = {text(k): text(v) for k, v in (annotators or {}).items() if text(v)}
+    if annotators is not None and not isinstance(annotators, Mapping):
+        raise ReviewError(f"annotators must map Label Studio user ids to e-mails, e.g. {{4: 'ann@lab.org'}}; got "
+                          f"{type(annotators).__name__}")
+    emails = {user_id(k) or text(k): text(v) for k, v in (annotators or {}).items() if text(v)}
     if fmt == "labelstudio":
         return _read_json(Path(file), space, from_name, id_key, emails)
     if fmt == "labelstudio-min":
