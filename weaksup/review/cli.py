@@ -191,7 +191,8 @@ def _import(answers: Any, gold_dir: Path, task: str, space: Any, split: str, on_
 
 _SPLIT_HELP = "Split of rows new to the gold set: dev or test."
 _CONFLICT_HELP = "Rows whose annotators disagree: keep (gold majority decides), skip, or error."
-_URL_HELP = f"The Label Studio server, e.g. http://localhost:8080 (the token is read from ${TOKEN_ENV})."
+_URL_HELP = (f"The Label Studio server, e.g. http://localhost:8080 (or $LABEL_STUDIO_URL); the token is read from "
+             f"${TOKEN_ENV}.")
 
 
 @review_app.command("import")
@@ -240,7 +241,7 @@ def import_(
 @review_app.command("push")
 def push(
     run_dir: Path = typer.Argument(..., help="A run folder written by `weaksup run`."),
-    url: str = typer.Option(..., "--url", help=_URL_HELP),
+    url: str = typer.Option(..., "--url", envvar="LABEL_STUDIO_URL", help=_URL_HELP),
     project: str = typer.Option(None, "--project", "-p", help="Project id or title; a title not found is created. "
                                                               "Default: the title 'TASK review'."),
     budget: int = typer.Option(None, "--budget", "-n", min=0, help="Push the N most informative rows (default: all "
@@ -289,7 +290,7 @@ def push(
 @review_app.command("pull")
 def pull(
     project: str = typer.Argument(..., help="The Label Studio project id or title."),
-    url: str = typer.Option(..., "--url", help=_URL_HELP),
+    url: str = typer.Option(..., "--url", envvar="LABEL_STUDIO_URL", help=_URL_HELP),
     task: str = typer.Option(None, "--task", "-t", help="The task name (default: the one `weaksup review push` wrote "
                                                         "in the project's description)."),
     gold_dir: Path = typer.Option(None, "--gold-dir", help="The gold set folder; default gold_sets/TASK."),
