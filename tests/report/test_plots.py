@@ -16,6 +16,13 @@ pytest.importorskip("matplotlib")  # the `report` extra
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from tests.report.layout import (  # noqa: E402
+    assert_labels_fit,
+    assert_text_fits,
+    long_names,
+    many_class_evaluation,
+    many_class_votes,
+)
 from weaksup.report import plots  # noqa: E402
 
 VOTES = VoteMatrix([[0, 0, -1], [1, 0, 1], [-1, -1, -1], [1, 1, 1], [0, -1, 1]], row_ids=list("abcde"),
@@ -103,71 +110,16 @@ def test_top_lfs_keeps_every_lf_up_to_the_limit():
 
 # ---------------------------------------------------------------- many classes, long names
 
-TICKET_CLASSES = ["Hardware and peripherals", "Billing and invoices", "Account access", "Network connectivity",
-                  "Software installation", "Email and calendar", "Security incidents", "Onboarding tasks",
-                  "Printing and scanning", "Mobile devices"]
-
-
-def _long_names(k: int) -> list[str]:
-    """``k`` class names of exactly 30 characters."""
-    names = [f"{base} problems and requests"[:30].rstrip() for base in TICKET_CLASSES[:k]]
-    return [name.ljust(30, "s") for name in names]
-
-
-def _many_class_evaluation(tmp_path, names, n=400, m=12, seed=0):
-    k = len(names)
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, k, n)
-    right = rng.random((n, m)) < 0.7
-    L = np.where(rng.random((n, m)) < 0.4, np.where(right, y[:, None], rng.integers(0, k, (n, m))), -1)
-    ids = [f"r{i}" for i in range(n)]
-    votes = VoteMatrix(L, row_ids=ids, lf_names=[f"lf_{j}_keyword" for j in range(m)])
-    rows = pd.DataFrame({"row_id": ids, "label": [names[v] for v in y], "split": "test"})
-    gold = write_gold(rows, tmp_path / f"gold{k}", task="tickets", label_space=names)
-    return votes, evaluate(votes, gold, MajorityVote(cardinality=k).fit(votes), tie_break="seeded_random")
-
-
-def _label_boxes(fig):
-    """The window extents of every tick label drawn (ticks within the axes' view limits), by axes."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    boxes = []
-    for ax in fig.axes:
-        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
-        shown = [t for t in ax.get_xticklabels() if x0 - 1e-9 <= t.get_position()[0] <= x1 + 1e-9]
-        shown += [t for t in ax.get_yticklabels() if y0 - 1e-9 <= t.get_position()[1] <= y1 + 1e-9]
-        boxes += [(ax, t.get_text(), t.get_window_extent(renderer)) for t in shown if t.get_visible() and t.get_text()]
-    return boxes, renderer
-
-
-def assert_labels_fit(fig):
-    """No two tick labels overlap, none leaves the figure, none lies over another axes (e.g. the next panel)."""
-    boxes, renderer = _label_boxes(fig)
-    page = fig.bbox
-    for i, (ax, text, box) in enumerate(boxes):
-        assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1 and page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1, \
-            f"{text!r} is cut by the figure's edge"
-        for _, other, other_box in boxes[i + 1:]:
-            assert not box.overlaps(other_box), f"{text!r} overlaps {other!r}"
-        for other_ax in fig.axes:
-            if other_ax is not ax:
-                assert not box.overlaps(other_ax.get_window_extent(renderer)), f"{text!r} lies over another axes"
-    return boxes
-
-
 def _shown_names(boxes, ax):
     return [" ".join(text.split()) for a, text, _ in boxes if a is ax]
 
 
 @pytest.mark.parametrize("k", [8, 10])
 def test_many_long_class_names_fit_in_the_class_figures(tmp_path, k):
-    names = _long_names(k)
+    names = long_names(k)
     assert all(len(name) == 30 for name in names)
-    _, ev = _many_class_evaluation(tmp_path, names)
-    _, few = _many_class_evaluation(tmp_path, ["ham", "spam"])
+    _, ev = many_class_evaluation(tmp_path, names)
+    _, few = many_class_evaluation(tmp_path, ["ham", "spam"])
     confusion = plots.confusion_matrices(ev)
     boxes = assert_labels_fit(confusion)
     shown = _shown_names(boxes, confusion.axes[0])
@@ -188,7 +140,7 @@ def test_many_long_class_names_fit_in_the_class_figures(tmp_path, k):
 
 
 def test_long_lf_names_fit_in_the_lf_figures(tmp_path):
-    votes, _ = _many_class_evaluation(tmp_path, _long_names(8), m=14)
+    votes, _ = many_class_evaluation(tmp_path, long_names(8), m=14)
     long = VoteMatrix(votes.values, row_ids=votes.row_ids,
                       lf_names=[f"lf_{j:02d}_matches_the_keywords_of_the_hardware_class_and_more" for j in range(14)])
     rates = plots.lf_rates(lf_summary(long))
@@ -213,4 +165,39 @@ def test_youtube_figures_fit(youtube, tmp_path):
                 plots.lf_pair_heatmap(lf_pair_matrix(votes, "conflict")),
                 plots.label_distribution({"gold": gold.labels("test").value_counts(normalize=True)})):
         boxes = assert_labels_fit(fig)
+        assert_text_fits(fig)
         assert {"ham", "spam"} <= {text for _, text, _ in boxes} or fig.axes[0].get_yticklabels()
+
+
+def test_every_figure_of_a_nine_class_report_with_long_names_fits(tmp_path):
+    """Legends, titles, axis labels and tick labels of all six report figures: inside the figure, apart from
+    each other, and no legend over a bar or a line."""
+    from weaksup.report import build_report
+
+    votes, gold = many_class_votes(tmp_path, long_names(9), n=600, splits=("dev", "test"))
+    report = build_report(votes, gold=gold, model=MajorityVote(cardinality=9).fit(votes))
+    figures = report.build_figures()
+    assert sorted(figures) == ["calibration", "confusion_matrix", "label_distribution", "lf_conflicts", "lf_rates",
+                               "votes_per_row"]
+    for fig in figures.values():
+        assert_text_fits(fig)
+
+
+def test_the_layout_check_catches_a_legend_over_bars_and_cut_text():
+    fig = Figure(figsize=(3, 2), layout="constrained")
+    ax = fig.subplots()
+    ax.barh([0, 1], [1.0, 1.0], label="bars")
+    ax.legend(loc="lower right")
+    with pytest.raises(AssertionError, match="covers data"):
+        assert_text_fits(fig)
+    fig = Figure(figsize=(2, 2))
+    ax = fig.subplots()
+    ax.set_yticks([0, 1], ["a very long class name indeed", "b"])
+    with pytest.raises(AssertionError, match="cut by the figure's edge"):
+        assert_text_fits(fig)
+    fig = Figure(figsize=(3, 2), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.annotate("99", (1, 0), xytext=(3, -8), textcoords="offset points")
+    with pytest.raises(AssertionError, match="the number '99'.*is cut"):
+        assert_text_fits(fig)

@@ -15,6 +15,7 @@ import pandas as pd
 from weaksup.evaluate import METRIC_NAMES
 from weaksup.render import data_table, png_image
 from weaksup.report.plots import HEATMAP_LFS, RATES_LFS, to_png
+from weaksup.review.display import display_column
 
 if TYPE_CHECKING:
     from weaksup.report import QualityReport
@@ -32,7 +33,7 @@ th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 .warning { padding: 0.4em 1em; border-left: 4px solid #c0392b; background: #fbeaea; margin: 0.4em 0; }
 .figures img { max-width: 100%; margin: 0.8em 0; border: 1px solid #eee; }
 .side { display: flex; gap: 2em; flex-wrap: wrap; }
-td.text { text-align: left; max-width: 560px; }
+td.text { text-align: left; max-width: 560px; white-space: pre-line; }
 """
 
 
@@ -80,6 +81,19 @@ def _dependence(report: QualityReport) -> list[str]:
             *(f"<p class=\"warning\">{e(str(finding.message))}</p>" for finding in report.dependence)]
 
 
+def _errors_table(errors: pd.DataFrame) -> str:
+    """The LF error examples as a table; the text as a reader sees it (HTML entities unescaped, tags removed,
+    line breaks kept), escaped once for the page."""
+    e = html.escape
+    text = display_column(errors["text"]) if "text" in errors.columns else None
+    rows = []
+    for i, (_, row) in enumerate(errors.iterrows()):
+        cells = [text.iloc[i] if text is not None and column == "text" else row[column] for column in errors.columns]
+        rows.append("<tr>" + "".join(f"<td class=\"text\">{e(str(v))}</td>" for v in cells) + "</tr>")
+    head = "".join(f"<th>{e(str(c))}</th>" for c in errors.columns)
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+
+
 def render(report: QualityReport) -> str:
     """The HTML page of ``report``."""
     e = html.escape
@@ -124,8 +138,7 @@ def render(report: QualityReport) -> str:
         if report.errors.empty:
             parts.append("<p>No LF vote disagrees with gold.</p>")
         else:
-            parts.append(report.errors.to_html(index=False, border=0, escape=True)
-                         .replace("<td>", "<td class=\"text\">"))
+            parts.append(_errors_table(report.errors))
     parts.append("<h2>Provenance</h2>")
     shown = {k: v for k, v in p.items() if not k.startswith("lf.")}
     parts.append(data_table(pd.DataFrame({"value": shown}).rename_axis("param")))

@@ -77,6 +77,33 @@ def to_png(fig: Figure, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
+def grow_to_fit(fig: Figure, rounds: int = 3) -> Figure:
+    """Enlarge ``fig`` until all it draws lies inside it, and return it.
+
+    The sizes above are estimates; where the text needs more room than they give (constrained layout then
+    gives up and pushes labels off the page), the figure grows by what overflows, measured on a drawn canvas.
+
+    Examples
+    --------
+    >>> fig = Figure(figsize=(1, 1), layout="constrained")
+    >>> ax = fig.subplots()
+    >>> _ = ax.set_xlabel("a label far wider than the figure"), ax.set_ylabel("and tall")
+    >>> bool(grow_to_fit(fig).get_size_inches()[0] > 2)
+    True
+    """
+    for _ in range(rounds):
+        fig.draw_without_rendering()  # lays the figure out (constrained layout) as a save would
+        box = fig.get_tightbbox()
+        width, height = fig.get_size_inches()
+        grow_x = max(0.0, -box.x0) + max(0.0, box.x1 - width)
+        grow_y = max(0.0, -box.y0) + max(0.0, box.y1 - height)
+        if grow_x < 0.01 and grow_y < 0.01:
+            break
+        fig.set_size_inches(width + grow_x + 0.1 if grow_x >= 0.01 else width,
+                            height + grow_y + 0.1 if grow_y >= 0.01 else height)
+    return fig
+
+
 def _lf_height(m: int) -> float:
     return max(2.5, 0.32 * m + 1.2)
 
@@ -109,7 +136,7 @@ def lf_rates(summary: pd.DataFrame) -> Figure:
     shown, note = top_lfs(summary[["Conflicts", "Coverage"]], RATES_LFS)
     summary = summary.iloc[shown]
     names = [tick_label(name, LF_NAME_WIDTH, 1) for name in summary.index][::-1]
-    fig = Figure(figsize=(max(7.0, 5.5 + _text_inches(names)), _lf_height(len(names))), layout="constrained")
+    fig = Figure(figsize=(max(7.0, 5.5 + _text_inches(names)), _lf_height(len(names)) + 0.3), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(names))
     for offset, column, color in ((0.27, "Coverage", MODEL_COLOR), (0.0, "Overlaps", NEUTRAL),
@@ -118,7 +145,7 @@ def lf_rates(summary: pd.DataFrame) -> Figure:
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlabel("fraction of all rows")
     ax.set_title(f"Coverage, overlaps and conflicts per LF{note}")
-    ax.legend(loc="lower right", fontsize=8)
+    fig.legend(loc="outside lower center", ncols=3, fontsize=8)  # below the axes: it never hides a bar
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -217,7 +244,8 @@ def confusion_matrices(evaluation: Evaluation) -> Figure:
     many = k >= MANY_CLASSES or any("\n" in name or len(name) > 10 for name in predicted_names)
     cell = 0.45 if many else 0.6
     panel_w = cell * columns + _text_inches(gold_names) + 1.2
-    panel_h = cell * k + (_text_inches(predicted_names) if many else 0.6) + 1.3
+    # below the cells: upright names (many) or names at 45 degrees, then "predicted"; above: the two titles
+    panel_h = cell * k + (_text_inches(predicted_names) if many else 0.75 * _text_inches(predicted_names) + 0.4) + 1.5
     stacked = k >= MANY_CLASSES
     size = (max(5.0, panel_w), 2 * panel_h + 0.4) if stacked else (2 * panel_w + 0.5, max(3.2, panel_h))
     fig = Figure(figsize=size, layout="constrained")
@@ -238,25 +266,27 @@ def confusion_matrices(evaluation: Evaluation) -> Figure:
         ax.set_ylabel("gold")
         ax.set_title(f"{metrics.name}\naccuracy {metrics.accuracy:.3f} (abstain = wrong)", fontsize=9)
     fig.suptitle(f"Confusion matrices on the {evaluation.split} gold rows")
-    return fig
+    return grow_to_fit(fig)
 
 
 def reliability(evaluation: Evaluation) -> Figure:
     """Reliability diagram: accuracy against confidence per bin, for both models, with ECE and Brier."""
-    fig = Figure(figsize=(5.5, 5), layout="constrained")
+    fig = Figure(figsize=(5.5, 5.6), layout="constrained")
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], linestyle="--", color=NEUTRAL, label="perfectly calibrated")
     for metrics, color in ((evaluation.model, MODEL_COLOR), (evaluation.baseline, BASELINE_COLOR)):
         bins = metrics.calibration
         ax.plot(bins["confidence"], bins["accuracy"], marker="o", color=color,
                 label=f"{metrics.name} (ECE {metrics.ece:.3f}, Brier {metrics.brier:.3f})")
-        for _, row in bins.iterrows():
+        for _, row in bins.iterrows():  # the row count beside its point, kept inside the axes at the edges
+            right, low = row["confidence"] > 0.9, row["accuracy"] < 0.1
             ax.annotate(str(int(row["n"])), (row["confidence"], row["accuracy"]), fontsize=6, color=color,
-                        textcoords="offset points", xytext=(3, -8))
+                        textcoords="offset points", xytext=(-3 if right else 3, 3 if low else -3),
+                        ha="right" if right else "left", va="bottom" if low else "top")
     ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(-0.03, 1.03)  # markers at 0 and 1 drawn whole
     ax.set_xlabel("confidence (top class probability)")
     ax.set_ylabel("accuracy in bin")
     ax.set_title(f"Calibration on the {evaluation.split} gold rows (numbers: rows per bin)", fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
+    fig.legend(loc="outside lower center", fontsize=7)  # below the axes: it never hides a point
     return fig
