@@ -124,3 +124,20 @@ def test_multilabel_config_errors_name_the_fix(project):
         {**json.loads((project / "gold_sets" / "tickets" / "manifest.json").read_text()), "type": "classification"}))
     with pytest.raises(GoldSetError, match="not \"multilabel\""):
         RunPlan.from_config(load_config(config))
+
+
+def test_apply_and_fit_stop_early_and_classification_lfs_say_yes_to_their_label(project):
+    config = make_ml_project(project)
+    lfs = (project / "ticket_lfs.py").read_text() + (
+        "\nfrom weaksup import keyword_lf\nkw_invoice = keyword_lf('kw_invoice', 'invoice', 0)  # class 0: billing\n")
+    (project / "ticket_lfs.py").write_text(lfs)
+    applied = run(load_config(config), progress=False, stop_after="apply")
+    assert applied.n_lfs == 7 and not (project / "out" / "label_model.json").exists()
+    vm = load_votes(project / "out")
+    column = vm.lf_names.index(next(n for n in vm.lf_names if n.startswith("kw_invoice@")))
+    assert vm.lf_names[column].endswith("::billing")  # one column: the label it votes
+    data = pd.read_csv(project / "tickets.csv")
+    assert (vm.values[:, column] == 1).tolist() == data["text"].str.contains("invoice").tolist()
+    fitted = run(load_config(config), progress=False, stop_after="fit")
+    assert fitted.chunks["computed"] == 0 and json.loads((project / "out" / "run.json").read_text())["status"] == "fitted"
+    assert json.loads((project / "out" / "label_model.json").read_text())["lf_ids"][-1].startswith("kw_invoice@")
