@@ -44,6 +44,10 @@ def test_the_report_scores_the_model_and_majority_vote_on_the_gold_split(report)
     metrics = report.metrics()
     assert metrics["macro_f1"] == report.scores["label_model"]["macro_f1"]
     assert "majority_vote.macro_f1" in metrics and "label_model/label/joy/f1" in metrics
+    assert metrics["lf/c/anger/conflicts"] == pytest.approx(1 / 6)
+    import re
+
+    assert all(re.fullmatch(r"[\w\-. /]+", key) for key in metrics)  # names MLflow accepts
     assert metrics["coverage"] == pytest.approx(5 / 6) and metrics["conflict"] == pytest.approx(1 / 6)
     assert report.run_metrics().keys() >= {"micro_f1", "subset_acc", "majority_vote.hamming"}
 
@@ -63,3 +67,22 @@ def test_html_and_markdown_show_the_tables(report):
     assert "| label |" in text and "| micro_f1 |" in text or "micro_f1" in text
     report.close()
     assert report.figures == {}
+
+
+@pytest.mark.slow
+def test_the_report_logs_to_mlflow_like_a_classification_report(report, tmp_path):
+    import mlflow
+
+    from weaksup.tracking import log_report
+
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
+    try:
+        run_id = log_report(report, strict=True)
+        logged = mlflow.get_run(run_id)
+        artifacts = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run_id)}
+    finally:
+        mlflow.set_tracking_uri(previous)
+    assert logged.data.metrics["macro_f1"] == pytest.approx(report.scores["label_model"]["macro_f1"])
+    assert "majority_vote.subset_acc" in logged.data.metrics and "lf/a/joy/coverage" in logged.data.metrics
+    assert {"report.html", "lf_summary.json", "metrics.json"} <= artifacts

@@ -83,8 +83,9 @@ class MultiLabelReport:
         and per-label metrics of the label model and majority vote."""
         out = {key: float(value) for key, value in self.stats.items()}
         for row in self.summary.itertuples(index=False):
-            out[f"lf/{row.lf}/{row.label}/coverage"] = float(row.coverage)
-            out[f"lf/{row.lf}/{row.label}/conflicts"] = float(row.conflicts)
+            name = str(row.lf).rpartition("@")[0] or str(row.lf)  # (MLflow metric names take no "@")
+            out[f"lf/{name}/{row.label}/coverage"] = float(row.coverage)
+            out[f"lf/{name}/{row.label}/conflicts"] = float(row.conflicts)
         out.update(self.run_metrics())
         for name, scores in self.scores.items():
             for row in scores["per_label"].itertuples(index=False):
