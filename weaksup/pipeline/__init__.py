@@ -201,7 +201,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
                       store: VoteStore, result: RunResult, files: list[Path], *, uri: str | None,
                       progress: bool | None, timer: Timer) -> None:
     """Predict, route and write the labels; build the report; log to MLflow (all into the stage)."""
-    from weaksup.tracking import log_run
+    from weaksup.tracking import RunRecord, log_run, run_name
 
     config = plan.config
     t = time.perf_counter()
@@ -217,6 +217,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     written = write_stage(staged, applied, model, store, progress=progress, final=final, watch=watch)
     timer.add("predict+route+write" if final is None else "end model predict+route+write", t)
     result.label_counts, result.status_counts = written.label_counts, written.status_counts
+    result.review_held_out = written.watched_needs_review
     result.conflicts, result.source_counts = written.conflicts, written.source_counts
 
     t = time.perf_counter()
@@ -253,9 +254,10 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
                        **{f"label_source_share/{name.strip('()')}": n / total
                           for name, n in result.source_counts.items()}}
             doc = manifest_text(run_manifest(result, plan, files))  # logged as it is before the MLflow run id
+            record = RunRecord.of_run(plan, staged, applied, model, files, result, store.key)
             result.mlflow_uri, result.mlflow_run_id = uri, log_run(
-                config, report, plan.gold, summary, doc, run_name=f"{config.task.name}-{result.rule_version}",
-                references=outcome.references)
+                config, report, plan.gold, summary, doc, references=outcome.references, record=record,
+                run_name=run_name(config.task.name, result.rule_version, record.gold_version))
             timer.add("mlflow", t)
     finally:
         report.close()

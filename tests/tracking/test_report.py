@@ -1,70 +1,21 @@
-"""MLflow logging: a round trip through a real ``mlflow server``, and an unreachable server."""
+"""Logging a report to MLflow: a round trip through a real ``mlflow server``, an unreachable server, local stores,
+the tracking scope."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
 from tests.report.helpers import youtube_quality_report
+from tests.tracking.conftest import free_port
 from weaksup.errors import TrackingError
 from weaksup.tracking import check_tracking, local_store_uri, log_report
 
 pytestmark = pytest.mark.mlflow
-SERVER_START_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory):
-    """A real ``mlflow server`` on 127.0.0.1 with a SQLite backend; stopped (with its children) afterwards."""
-    folder = tmp_path_factory.mktemp("mlflow_server")
-    port = free_port()
-    log = open(folder / "server.log", "w")
-    command = [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
-               "--backend-store-uri", f"sqlite:///{folder / 'server.db'}", "--artifacts-destination",
-               str(folder / "artifacts"), "--workers", "1"]
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True)
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{uri}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"mlflow server did not start (exit {proc.poll()}):\n{(folder / 'server.log').read_text()}")
-            time.sleep(0.25)
-        yield uri
-    finally:
-        proc.terminate()  # SIGTERM to the server stops its uvicorn and job-runner children too
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # any child left in the group this fixture started
-        except ProcessLookupError:
-            pass
-        log.close()
 
 
 @pytest.fixture(scope="module")

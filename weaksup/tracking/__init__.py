@@ -1,48 +1,49 @@
-"""Log a label-quality report to MLflow: one run with params, metrics, tables, figures and the HTML report.
+"""MLflow tracking: where runs go, and what a run logs (the only package that imports MLflow).
 
-This is the only module that imports MLflow. The library never sets the tracking URI or the
-experiment for good: :func:`log_report` logs wherever MLflow is pointed (``MLFLOW_TRACKING_URI``,
-``mlflow.set_tracking_uri``, ``MLFLOW_EXPERIMENT_NAME``), into the active run if there is one and
-into a new run otherwise. A run (:func:`weaksup.pipeline.run`) points MLflow at its configured store
-(:func:`start_run_tracking`, default :func:`default_tracking_uri`) inside :func:`tracking_scope`,
-which puts the process-wide URI back afterwards, and logs itself with :func:`log_run`.
+The library never sets the tracking URI or the experiment for good: :func:`log_report` logs wherever
+MLflow is pointed (``MLFLOW_TRACKING_URI``, ``mlflow.set_tracking_uri``, ``MLFLOW_EXPERIMENT_NAME``), into
+the active run if there is one and into a new run otherwise. A run (:func:`weaksup.pipeline.run`) points
+MLflow at its configured store (:func:`start_run_tracking`, default :func:`default_tracking_uri`) inside
+:func:`tracking_scope`, which puts the process-wide URI back afterwards, and logs itself with :func:`log_run`.
+An experiment weaksup creates in a SQLite store keeps its artifacts beside the database
+(``<folder>/mlruns/<experiment>``), wherever the process runs (:func:`use_experiment`).
 
-What one run holds (see :func:`log_report`):
+What one run holds (:func:`log_report`, :func:`log_run`):
 
+- name ``<task>-<rule_version>-gold<version>`` (:func:`run_name`), description (``mlflow.note.content``) = the
+  run summary (:func:`run_description`);
 - params: ``lf.<name>`` = LF version for every LF, ``rule_version``, label-model name and settings,
-  ``gold_hash``/``gold_task``/``gold_version``, ``data_hash``, row and gold counts, splits;
+  ``gold_hash``/``gold_task``/``gold_version``, ``data_hash``, row and gold counts, splits, the config
+  (``config.<section>.<key>``);
 - metrics (one batch): ``coverage``, ``overlap``, ``conflict``, ``abstain_rate``, ``mean_votes``, a run's
-  references on the gold test rows (``final/<metric>``, ``reference/<name>/<metric>``: :func:`log_run`),
+  references on the gold test rows (``final/<metric>``, ``reference/<name>/<metric>``),
   ``lf/<name>/coverage|conflicts|emp_acc``, ``<split>/label_model/<metric>`` and
   ``<split>/majority_vote/<metric>`` (accuracy, accuracy_voted, accuracy_no_votes, labelled, macro P/R/F1, Brier,
-  ECE, per-class P/R/F1);
+  ECE, per-class P/R/F1), the run's counts (``rows``, ``needs_review_share``, ...);
+- the fitted label model as an MLflow model ``label_model`` (pyfunc: :mod:`weaksup.tracking.model`);
+- datasets: the gold set (context ``evaluation``, digest = its hash), the input (``input``) and the labels
+  (``labels``) (:mod:`weaksup.tracking.datasets`);
 - artifacts: ``lf_summary.json`` and ``metrics.json`` (MLflow tables), ``lf_manifest.json``,
-  ``figures/*.png``, ``report.html``; the gold set as an evaluation dataset input with its hash as digest;
-- tags: ``weaksup.version``, ``weaksup.stage``, ``weaksup.rule_version``, ``weaksup.gold_hash``.
+  ``figures/*.png``, ``report.html``, ``run.json``, ``references.txt``, ``labels/<file>`` when small;
+- tags: ``weaksup.version``, ``weaksup.stage``, ``weaksup.task``, ``weaksup.rule_version``,
+  ``weaksup.gold_hash``, ``weaksup.gold_version``, ``mlflow.source.git.commit`` and ``weaksup.git.dirty`` of the
+  project folder (:mod:`weaksup.tracking.git`), ``weaksup.failure`` on a run that failed while logging.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import math
+import re
 import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 
-import pandas as pd
-
 from weaksup.errors import TrackingError
-
-if TYPE_CHECKING:
-    from weaksup.config import RunConfig
-    from weaksup.gold import GoldSet
-    from weaksup.references import References
-    from weaksup.report import QualityReport
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def start_tracking(
         mlflow.set_tracking_uri(uri)
     try:
         check_tracking(uri)
-        mlflow.set_experiment(experiment)
+        use_experiment(experiment, uri)
     except Exception as exc:  # TrackingError, or MLflow failing to open the store
         if require:
             raise TrackingError(f"{exc} (nothing was run: {require_option})") from None
@@ -163,57 +164,6 @@ def tracking_scope(enabled: bool = True) -> Iterator[None]:
             os.environ.pop("MLFLOW_TRACKING_URI", None)
         else:
             os.environ["MLFLOW_TRACKING_URI"] = env
-
-
-def start_run_tracking(config: RunConfig) -> str | None:
-    """For a run: point MLflow at the configured store (``mlflow.tracking_uri``, else
-    ``MLFLOW_TRACKING_URI``, else ``./mlflow.db``) and check that it answers, before any work.
-
-    Returns the URI, or None when the run will not be logged (disabled, not installed, or
-    unreachable: a warning says so, or a :class:`TrackingError` with ``mlflow.require``).
-    """
-    from weaksup.errors import ConfigError
-
-    settings = config.mlflow
-    if not settings.enabled:
-        if settings.require:
-            raise ConfigError(f"{config.source}: mlflow.require = true but mlflow.enabled = false")
-        return None
-    return start_tracking(settings.experiment, uri=settings.tracking_uri or None, require=settings.require,
-                          require_option="mlflow.require = true", warn=logger.warning)
-
-
-def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summary: Mapping[str, float],
-            manifest: str, *, run_name: str, references: References | None = None) -> str | None:
-    """Log a run as one MLflow run: its config (``config.<section>.<key>`` params), ``summary`` metrics,
-    the ``references`` on the gold test rows (:meth:`References.as_metrics`: ``final/accuracy``,
-    ``final/accuracy_no_votes``, ``final/ece``, ``reference/supervised_on_dev/accuracy``, ...), its
-    ``run.json`` text (``manifest``) and the report (:func:`log_report`). Returns the run id.
-
-    The labels are written by then, so a failure is a warning and None (a :class:`TrackingError` with
-    ``mlflow.require``).
-    """
-    import mlflow
-
-    try:
-        with mlflow.start_run(run_name=run_name) as active:
-            mlflow.log_params({f"config.{k}": str(v)[:500] for k, v in flatten(config.to_dict()).items()})
-            metrics = {k: float(v) for k, v in summary.items()}
-            if references is not None:  # (those the report carries are logged with it, once)
-                logged = report.metrics()
-                metrics.update({k: float(v) for k, v in references.as_metrics().items()
-                                if math.isfinite(v) and k not in logged})
-            mlflow.log_metrics(metrics)
-            if references is not None:
-                mlflow.log_text(references.text(), "references.txt")
-            mlflow.log_text(manifest, "run.json")
-            run_id = log_report(report, gold=gold, tags={"weaksup.stage": "run", "weaksup.task": config.task.name})
-            return run_id or active.info.run_id
-    except Exception as exc:  # the labels are written; tracking must not fail the run
-        if config.mlflow.require:
-            raise TrackingError(f"logging the run to MLflow failed: {exc}") from exc
-        logger.warning("the run was NOT logged to MLflow: %s", exc)
-        return None
 
 
 def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -272,80 +222,8 @@ def check_tracking(uri: str | None = None, timeout: float = PING_TIMEOUT) -> str
     return uri
 
 
-def _table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A DataFrame MLflow's ``log_table`` stores: index as a column, lists as strings."""
-    out = frame.reset_index()
-    out.columns = [str(c) for c in out.columns]
-    for col in out.columns:
-        if out[col].map(lambda v: isinstance(v, (list, tuple))).any():
-            out[col] = out[col].map(str)
-        if pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].astype(object)  # MLflow selects text columns as "object"
-    return out
-
-
-def log_report(
-    report: QualityReport,
-    *,
-    gold: GoldSet | None = None,
-    run_name: str | None = None,
-    tags: Mapping[str, str] | None = None,
-    strict: bool = False,
-) -> str | None:
-    """Log ``report`` to MLflow as one run (the active one, or a new one); return the run id.
-
-    Parameters
-    ----------
-    report : QualityReport
-        From :func:`weaksup.report.build_report`.
-    gold : GoldSet, optional
-        Also logged as the run's evaluation dataset, with its content hash as the digest.
-    run_name : str, optional
-        The new run's name (ignored when a run is active).
-    tags : mapping, optional
-        Extra run tags.
-    strict : bool
-        When False (default), a store that is unreachable or fails gives a logged warning and
-        ``None`` (the labeling's own outputs are not affected); when True, a :class:`TrackingError`.
-    """
-    try:
-        import mlflow
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError("MLflow logging needs mlflow: pip install 'weaksup[mlflow]'") from exc
-    import weaksup
-
-    uri = mlflow.get_tracking_uri()
-    try:
-        check_tracking(uri)
-    except TrackingError as exc:
-        if strict:
-            raise
-        logger.warning("the run was NOT logged to MLflow: %s", exc)
-        return None
-    all_tags = {"weaksup.version": weaksup.__version__, "weaksup.stage": "evaluate",
-                "weaksup.rule_version": report.params.get("rule_version", ""), **dict(tags or {})}
-    if "gold_hash" in report.params:
-        all_tags["weaksup.gold_hash"] = report.params["gold_hash"]
-    active = mlflow.active_run()
-    try:
-        with _bounded_requests():
-            run = active or mlflow.start_run(run_name=run_name)
-            try:
-                _log_contents(mlflow, report, gold, all_tags)
-            finally:
-                if active is None:
-                    mlflow.end_run()
-    except Exception as exc:  # MLflow raises MlflowException, requests and OS errors alike
-        if strict:
-            raise TrackingError(f"logging the run to MLflow at {uri} failed: {exc}") from exc
-        logger.warning("the run was NOT logged to MLflow at %s: %s", uri, exc)
-        return None
-    logger.info("logged MLflow run %s to %s", run.info.run_id, uri)
-    return str(run.info.run_id)
-
-
 @contextlib.contextmanager
-def _bounded_requests() -> Iterator[None]:
+def bounded_requests() -> Iterator[None]:
     """MLflow's HTTP timeout and retries bounded by :data:`REQUEST_TIMEOUT` and :data:`REQUEST_RETRIES`
     (unless the user set them), for the duration of the block."""
     wanted = {"MLFLOW_HTTP_REQUEST_TIMEOUT": f"{REQUEST_TIMEOUT:g}", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(REQUEST_RETRIES)}
@@ -358,23 +236,38 @@ def _bounded_requests() -> Iterator[None]:
             os.environ.pop(key, None)
 
 
-def _log_contents(mlflow: Any, report: QualityReport, gold: GoldSet | None, tags: Mapping[str, str]) -> None:
-    mlflow.set_tags(dict(tags))
-    mlflow.log_params(report.params)
-    mlflow.log_metrics(report.metrics())  # one batch, not one request per metric
-    mlflow.log_table(_table(report.summary), artifact_file="lf_summary.json")
-    table = report.metrics_table()
-    if table is not None:
-        mlflow.log_table(_table(table.rename_axis("metric")), artifact_file="metrics.json")
-    mlflow.log_dict({"lfs": report.manifest, "rule_version": report.params.get("rule_version", "")},
-                    "lf_manifest.json")
-    for name, fig in report.build_figures().items():
-        mlflow.log_figure(fig, f"figures/{name}.png")
-    mlflow.log_text(report.to_html(), "report.html")
-    if gold is not None:
-        from mlflow.data.sources import LocalArtifactDatasetSource  # type: ignore[attr-defined]
 
-        source = LocalArtifactDatasetSource(str(gold.path.resolve() if gold.path else gold.task))
-        dataset = mlflow.data.from_pandas(gold.frame.drop(columns=["_file", "_line"]), source=source,
-                                          targets="label", name=f"gold:{gold.task}@v{gold.version}", digest=gold.hash)
-        mlflow.log_input(dataset, context="evaluation")
+def use_experiment(name: str, uri: str | None = None) -> str:
+    """Select the experiment ``name`` (``mlflow.set_experiment``), creating it if needed; returns its id.
+
+    In a SQLite store MLflow would put a new experiment's artifacts under ``./mlruns`` of whatever folder
+    the process runs in (so runs of different stores share, and orphan, one folder): an experiment
+    created here keeps them beside the database, in ``<database folder>/mlruns/<name>``.
+
+    Examples
+    --------
+    >>> import tempfile, mlflow
+    >>> folder = tempfile.mkdtemp()
+    >>> with tracking_scope():
+    ...     mlflow.set_tracking_uri(local_store_uri(folder))
+    ...     experiment = mlflow.get_experiment(use_experiment("demo"))
+    >>> experiment.artifact_location == (Path(folder).resolve() / "mlruns" / "demo").as_uri()
+    True
+    """
+    import mlflow
+
+    uri = uri or mlflow.get_tracking_uri()
+    if urlparse(uri).scheme == "sqlite" and mlflow.get_experiment_by_name(name) is None:
+        database = Path(uri.split("://", 1)[1].removeprefix("/")).resolve()
+        folder = re.sub(r"[^\w.-]+", "_", name).strip("._") or "experiment"
+        mlflow.create_experiment(name, artifact_location=(database.parent / "mlruns" / folder).as_uri())
+    return str(mlflow.set_experiment(name).experiment_id)
+
+
+# The run's logging, in modules of their own (they import the helpers above).
+from weaksup.tracking.report import log_report, mlflow_table  # noqa: E402
+from weaksup.tracking.run import RunRecord, log_run, run_description, run_name, start_run_tracking  # noqa: E402
+
+__all__ = ["PING_TIMEOUT", "REQUEST_RETRIES", "REQUEST_TIMEOUT", "RunRecord", "bounded_requests", "check_tracking",
+           "default_tracking_uri", "flatten", "local_store_uri", "log_report", "log_run", "mlflow_table",
+           "run_description", "run_name", "start_run_tracking", "start_tracking", "tracking_scope", "use_experiment"]

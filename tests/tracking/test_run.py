@@ -1,0 +1,175 @@
+"""A labeling run as one MLflow run: the shipped example logged to a real ``mlflow server`` (its label model loaded
+back as a pyfunc, its datasets, git tags, name and description), and a run whose logging fails part-way."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO
+from tests.pipeline_project import make_project, write_config
+from tests.tracking.conftest import orphan_folders
+from weaksup.config import load_config
+from weaksup.errors import TrackingError
+from weaksup.pipeline import load_run, load_votes, run
+from weaksup.pipeline.manifest import fingerprint
+from weaksup.tracking import local_store_uri, run_description, run_name
+
+pytestmark = pytest.mark.mlflow
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.slow
+def test_the_shipped_example_logged_to_a_real_server_loads_back_as_a_pyfunc_model(mlflow_server, mlflow_server_folder,
+                                                                                     youtube_registry, tmp_path,
+                                                                                     monkeypatch):
+    """The example's run (end model off, so the labels' probabilities are the label model's) logged to a real
+    ``mlflow server``; ``runs:/<id>/label_model`` loaded back predicts the probabilities the labels file holds.
+    (``youtube_registry`` has imported the example's LF module already: the run reuses it.)"""
+    import mlflow
+    from mlflow import MlflowClient
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    config = load_config(REPO / "configs" / "youtube_spam.toml",
+                         [f"output.path={tmp_path / 'yt' / 'labels.parquet'}", "end_model.enabled=false",
+                          f"mlflow.tracking_uri={mlflow_server}", "mlflow.experiment=weaksup-model",
+                          "mlflow.require=true"], project=REPO)
+    dirty_before = bool(_git("status", "--porcelain", "--", "."))
+    result = run(config, progress=False)
+    assert result.mlflow_run_id is not None
+    client = MlflowClient(mlflow_server)
+    logged = client.get_run(result.mlflow_run_id)
+    gold = load_run(result.run_dir).manifest["gold"]
+    assert logged.info.status == "FINISHED"
+    assert logged.info.run_name == f"youtube_spam-{result.rule_version}-gold{gold['version']}"
+    note = logged.data.tags["mlflow.note.content"]
+    assert "1,956 rows" in note and "label model on the gold test split" in note and "seconds:" not in note
+
+    # the project's git commit and dirty flag
+    tags = logged.data.tags
+    assert tags["mlflow.source.git.commit"] == _git("rev-parse", "HEAD").strip()
+    if dirty_before == bool(_git("status", "--porcelain", "--", ".")):  # (other work may change it meanwhile)
+        assert tags["weaksup.git.dirty"] == ("true" if dirty_before else "false")
+
+    # the label model: loaded back from the server, predicting the labels' probabilities from the saved votes
+    uri = f"runs:/{result.mlflow_run_id}/label_model"
+    with _tracking_uri(mlflow_server):
+        model = mlflow.pyfunc.load_model(uri)
+        votes = load_votes(result.run_dir).to_frame()
+        predicted = model.predict(votes)
+        shuffled = model.predict(votes[votes.columns[::-1]].astype("int8"))
+        info = mlflow.models.get_model_info(uri)
+    labels = pd.read_parquet(result.labels_path).set_index("row_id")
+    assert list(predicted.columns) == ["ham", "spam"] and predicted.index.equals(labels.index)
+    machine = (labels["review_status"] != "reviewed").to_numpy()  # reviewed rows hold the human label (one-hot)
+    assert machine.sum() > 1000
+    np.testing.assert_allclose(predicted.to_numpy()[machine], labels[["prob_ham", "prob_spam"]].to_numpy()[machine],
+                               atol=1e-12)
+    silent = machine & (labels["n_votes"] == 0).to_numpy()
+    assert silent.any() and (predicted.to_numpy()[silent] == 0.5).all()  # no votes: uniform, as in the labels
+    pd.testing.assert_frame_equal(shuffled, predicted)
+    assert info.signature.inputs.input_names() == list(votes.columns)
+    assert info.signature.outputs.input_names() == ["ham", "spam"]
+    assert info.saved_input_example_info is not None and info.flavors["python_function"]["loader_module"] == \
+        "weaksup.tracking.model"
+
+    # the datasets: the gold set (evaluation), the input, the labels (with their digests); the labels artifact
+    inputs = {i.tags[0].value: i.dataset for i in logged.inputs.dataset_inputs}
+    assert set(inputs) == {"evaluation", "input", "labels"}
+    assert inputs["evaluation"].digest == gold["hash"]
+    assert inputs["input"].digest == logged.data.params["data_hash"] and '"num_rows": 1956' in inputs["input"].profile
+    assert inputs["labels"].digest == fingerprint(result.labels_path)["sha256_sample"][:16]
+    assert str(result.labels_path) in inputs["labels"].source and '"num_rows": 1956' in inputs["labels"].profile
+    copy = Path(client.download_artifacts(result.mlflow_run_id, "labels/labels.parquet", str(tmp_path)))
+    assert copy.read_bytes() == result.labels_path.read_bytes()
+    experiment = logged.info.experiment_id
+    assert orphan_folders(client, mlflow_server_folder / "artifacts" / experiment) == []
+
+
+@contextlib.contextmanager
+def _tracking_uri(uri: str) -> Iterator[None]:
+    """MLflow pointed at ``uri`` for a block (``runs:/`` URIs resolve against the tracking store)."""
+    import mlflow
+
+    from weaksup.tracking import tracking_scope
+
+    with tracking_scope():
+        mlflow.set_tracking_uri(uri)
+        yield
+
+
+def _quick_run(project: Path, db: Path, experiment: str, **mlflow_settings):
+    config = write_config(project, output={"path": "out/labels.parquet", "report": True},
+                          mlflow={"enabled": True, "tracking_uri": local_store_uri(db), "experiment": experiment,
+                                  **mlflow_settings})
+    return run(load_config(config), progress=False)
+
+
+@pytest.fixture
+def quick_project(tmp_path, youtube, monkeypatch):
+    (tmp_path / "project").mkdir()
+    project = make_project(tmp_path / "project", youtube)
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (tmp_path / "db").mkdir()
+    return project
+
+
+def test_a_sqlite_store_keeps_its_artifacts_beside_the_database_not_in_the_working_folder(quick_project, tmp_path):
+    from mlflow import MlflowClient
+
+    result = _quick_run(quick_project, tmp_path / "db", "weaksup-quick")
+    client = MlflowClient(local_store_uri(tmp_path / "db"))
+    logged = client.get_run(result.mlflow_run_id)
+    assert logged.info.status == "FINISHED" and logged.info.run_name == f"yt-{result.rule_version}"  # no gold set
+    artifacts = tmp_path / "db" / "mlruns" / "weaksup-quick"
+    assert (artifacts / result.mlflow_run_id / "artifacts" / "labels" / "labels.parquet").is_file()
+    assert len(list((artifacts / "models").iterdir())) == 1
+    assert not (quick_project / "mlruns").exists()  # MLflow's own default: ./mlruns of the working folder
+    assert orphan_folders(client, artifacts) == []
+
+
+@pytest.mark.parametrize("require", [False, True])
+def test_a_run_whose_logging_fails_part_way_is_failed_and_owns_what_it_logged(quick_project, tmp_path, require,
+                                                                             caplog):
+    """The experiment's ``models`` folder is a file, so logging the label model fails (an OS error, as on a full
+    or broken disk) after the run has logged its params and ``run.json``: the MLflow run is FAILED, says why, and
+    owns its artefact folder; the labels are published (a warning), or not with ``mlflow.require``."""
+    from mlflow import MlflowClient
+
+    uri = local_store_uri(tmp_path / "db")
+    client = MlflowClient(uri)
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    (artifacts / "models").write_text("not a folder")
+    client.create_experiment("broken", artifact_location=artifacts.as_uri())
+    if require:
+        with pytest.raises(TrackingError, match="logging the run to MLflow failed"):
+            _quick_run(quick_project, tmp_path / "db", "broken", require=True)
+        assert not (quick_project / "out" / "labels.parquet").exists()
+    else:
+        with caplog.at_level(logging.WARNING, logger="weaksup"):
+            result = _quick_run(quick_project, tmp_path / "db", "broken")
+        assert result.mlflow_run_id is None and result.labels_path.exists()
+        assert "the run was NOT logged to MLflow (its MLflow run, if started, is FAILED)" in caplog.text
+    (failed,) = client.search_runs([client.get_experiment_by_name("broken").experiment_id])
+    assert failed.info.status == "FAILED"
+    assert "weaksup.failure" in failed.data.tags and failed.data.params["config.task.name"] == "yt"
+    assert (artifacts / failed.info.run_id / "artifacts" / "run.json").is_file()  # logged before the model failed
+    assert orphan_folders(client, artifacts) == ["models"]  # (the file this test planted)
+
+
+def test_run_names_change_with_the_gold_version_and_the_description_is_the_summary():
+    assert run_name("spam", "abc", 1) != run_name("spam", "abc", 2) == "spam-abc-gold2"
+    text = run_description("spam", "10 rows\nlabels: a.csv\nseconds: setup 1.0")
+    assert "10 rows" in text and "labels: a.csv" in text and "seconds" not in text

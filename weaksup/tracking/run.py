@@ -1,0 +1,197 @@
+"""A labeling run (:func:`weaksup.pipeline.run`) as one MLflow run: :func:`start_run_tracking` before any work,
+:func:`log_run` once the labels are written (see :mod:`weaksup.tracking` for what it holds)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from weaksup.errors import TrackingError
+from weaksup.tracking import bounded_requests, flatten, start_tracking
+from weaksup.tracking.report import log_report
+
+if TYPE_CHECKING:
+    from weaksup.config import RunConfig
+    from weaksup.gold import GoldSet
+    from weaksup.models.base import BaseLabelModel
+    from weaksup.pipeline.plan import RunPlan
+    from weaksup.pipeline.result import RunResult
+    from weaksup.pipeline.voting import AppliedVotes
+    from weaksup.references import References
+    from weaksup.report import QualityReport
+
+logger = logging.getLogger(__name__)
+
+#: The tag a run that failed while logging gets: what went wrong (the run is FAILED, with what it logged).
+FAILURE_TAG = "weaksup.failure"
+
+
+def start_run_tracking(config: RunConfig) -> str | None:
+    """For a run: point MLflow at the configured store (``mlflow.tracking_uri``, else
+    ``MLFLOW_TRACKING_URI``, else ``./mlflow.db``) and check that it answers, before any work.
+
+    Returns the URI, or None when the run will not be logged (disabled, not installed, or
+    unreachable: a warning says so, or a :class:`TrackingError` with ``mlflow.require``).
+    """
+    from weaksup.errors import ConfigError
+
+    settings = config.mlflow
+    if not settings.enabled:
+        if settings.require:
+            raise ConfigError(f"{config.source}: mlflow.require = true but mlflow.enabled = false")
+        return None
+    return start_tracking(settings.experiment, uri=settings.tracking_uri or None, require=settings.require,
+                          require_option="mlflow.require = true", warn=logger.warning)
+
+
+def run_name(task: str, rule_version: str, gold_version: int | str | None = None) -> str:
+    """The MLflow run name of a run: task, rule version and, with a gold set, its version (so runs before and
+    after a gold change have different names).
+
+    Examples
+    --------
+    >>> run_name("youtube_spam", "3f2a9c1e", 2)
+    'youtube_spam-3f2a9c1e-gold2'
+    >>> run_name("youtube_spam", "3f2a9c1e")
+    'youtube_spam-3f2a9c1e'
+    """
+    return f"{task}-{rule_version}" + (f"-gold{gold_version}" if gold_version is not None else "")
+
+
+def run_description(task: str, summary: str) -> str:
+    """The run's MLflow description (``mlflow.note.content``, Markdown): the run summary, without its timings.
+
+    Examples
+    --------
+    >>> print(run_description("spam", "1,956 rows\\nseconds: fit 0.1"))
+    weaksup run of **spam**
+    <BLANKLINE>
+    ```
+    1,956 rows
+    ```
+    """
+    lines = [line for line in summary.splitlines() if not line.startswith("seconds:")]
+    return f"weaksup run of **{task}**\n\n```\n" + "\n".join(lines) + "\n```"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a run logs beside its report: the fitted label model (with the settings that shape its
+    probabilities), the labels file, the input files, the project folder and the summary.
+
+    ``labels`` is the file to read (in the staging folder while the run logs), ``published`` the path it is
+    published at (what the labels dataset records).
+    """
+
+    model: BaseLabelModel | None
+    classes: Sequence[str]
+    lf_names: Sequence[str]
+    lf_versions: Sequence[str]
+    votes: np.ndarray
+    labels: Path
+    published: Path
+    files: Sequence[Path]
+    project: Path
+    summary: str
+    no_votes: str = "abstain"
+    data_hash: str = ""
+    rows: int = 0
+    gold_version: int | str | None = field(default=None)
+
+    @classmethod
+    def of_run(cls, plan: RunPlan, staged: RunPlan, applied: AppliedVotes, model: BaseLabelModel,
+               files: Sequence[Path], result: RunResult, data_hash: str) -> RunRecord:
+        """The record of a run from its stages' values (``staged``: the plan writing into the staging folder)."""
+        from weaksup.models.base import BaseLabelModel
+
+        config = plan.config
+        lfs = plan.registry.lfs
+        return cls(model=model if isinstance(model, BaseLabelModel) else None,
+                   classes=list(plan.label_space), lf_names=[lf.name for lf in lfs],
+                   lf_versions=[lf.version for lf in lfs], votes=applied.values[:8],
+                   labels=staged.config.output_path, published=config.output_path, files=list(files),
+                   project=Path(config.project), summary=result.summary(), no_votes=config.label_model.no_votes,
+                   data_hash=data_hash, rows=result.n_rows,
+                   gold_version=None if plan.gold is None else plan.gold.version)
+
+
+def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summary: Mapping[str, float],
+            manifest: str, *, run_name: str, references: References | None = None,
+            record: RunRecord | None = None) -> str | None:
+    """Log a run as one MLflow run: its config (``config.<section>.<key>`` params), ``summary`` metrics,
+    the ``references`` on the gold test rows (:meth:`References.as_metrics`: ``final/accuracy``,
+    ``final/accuracy_no_votes``, ``final/ece``, ``reference/supervised_on_dev/accuracy``, ...), its
+    ``run.json`` text (``manifest``), the report (:func:`log_report`) and, with a ``record``, the label model,
+    the input and labels datasets, the git tags and the description. Returns the run id.
+
+    A run that fails part-way is ended FAILED with what it logged and a ``weaksup.failure`` tag (MLflow ends it
+    so; nothing is left that no run owns). The labels are written by then, so a failure is a warning and None
+    (a :class:`TrackingError` with ``mlflow.require``).
+    """
+    import mlflow
+
+    from weaksup.tracking.git import git_tags
+
+    tags = {"weaksup.task": config.task.name}
+    description = None
+    if record is not None:
+        tags.update(git_tags(record.project))
+        description = run_description(config.task.name, record.summary)
+        if record.gold_version is not None:
+            tags["weaksup.gold_version"] = str(record.gold_version)
+    try:
+        with bounded_requests(), mlflow.start_run(run_name=run_name, description=description, tags=tags) as active:
+            try:
+                _log_contents(config, report, gold, summary, manifest, references, record)
+            except BaseException as exc:
+                _mark_failure(mlflow, exc)
+                raise
+            return str(active.info.run_id)
+    except Exception as exc:  # the labels are written; tracking must not fail the run
+        if config.mlflow.require:
+            raise TrackingError(f"logging the run to MLflow failed: {exc}") from exc
+        logger.warning("the run was NOT logged to MLflow (its MLflow run, if started, is FAILED): %s", exc)
+        return None
+
+
+def _log_contents(config: RunConfig, report: QualityReport, gold: GoldSet | None, summary: Mapping[str, float],
+                  manifest: str, references: References | None, record: RunRecord | None) -> None:
+    import mlflow
+
+    mlflow.log_params({f"config.{k}": str(v)[:500] for k, v in flatten(config.to_dict()).items()})
+    mlflow.log_text(manifest, "run.json")
+    if references is not None:
+        mlflow.log_text(references.text(), "references.txt")
+    if record is not None and record.model is not None:  # before the metrics: MLflow copies each one to the model
+        from weaksup.tracking.model import LabelModelPyfunc, log_label_model
+
+        pyfunc = LabelModelPyfunc(record.model, record.classes, record.lf_names, record.lf_versions, record.no_votes)
+        log_label_model(pyfunc, record.votes, tags={"weaksup.task": config.task.name})
+    metrics = {k: float(v) for k, v in summary.items()}
+    if references is not None:  # (those the report carries are logged with it, once)
+        logged = report.metrics()
+        metrics.update({k: float(v) for k, v in references.as_metrics().items()
+                        if math.isfinite(v) and k not in logged})
+    mlflow.log_metrics(metrics)
+    if record is not None:
+        from weaksup.pipeline.manifest import fingerprint
+        from weaksup.tracking.datasets import log_datasets
+
+        digest = str(fingerprint(record.labels)["sha256_sample"])[:16]
+        log_datasets(files=record.files, labels=record.labels, published=record.published, task=config.task.name,
+                     data_hash=record.data_hash, labels_digest=digest, rows=record.rows)
+    log_report(report, gold=gold, tags={"weaksup.stage": "run", "weaksup.task": config.task.name}, strict=True)
+
+
+def _mark_failure(mlflow: Any, exc: BaseException) -> None:
+    """Say on the active run why it failed (best effort: the store may be what failed)."""
+    try:
+        mlflow.set_tag(FAILURE_TAG, f"{type(exc).__name__}: {exc}"[:5000])
+    except Exception as tag_exc:  # the original error is what matters
+        logger.debug("could not tag the failed MLflow run: %s", tag_exc)
