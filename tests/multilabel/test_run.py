@@ -118,6 +118,10 @@ def test_multilabel_config_errors_name_the_fix(project):
         RunPlan.from_config(load_config(config, ["task.type=classification"]))
     with pytest.raises(LFDefinitionError, match="votes on label 'praise'"):
         RunPlan.from_config(load_config(config, ['task.labels=["billing", "bug", "none"]']))
+    with pytest.raises(ConfigError, match="drop review.class_thresholds"):
+        RunPlan.from_config(load_config(config, ["review.class_thresholds={ bug = 0.9 }"]))
+    with pytest.raises(ConfigError, match=r"review_margin must be in \[0, 1\)"):
+        RunPlan.from_config(load_config(config, ["task.review_margin=1.5"]))
     with pytest.raises(ConfigError, match="not parameters of"):
         RunPlan.from_config(load_config(config, ["label_model.params={ cardinality = 2 }"]))
     (project / "gold_sets" / "tickets" / "manifest.json").write_text(json.dumps(

@@ -138,6 +138,10 @@ class MultiLabel:
         margin = float(config.task.review_margin)
         if not 0 <= margin < 1:
             raise ConfigError(f"{config.source}: task.review_margin must be in [0, 1); got {margin}")
+        if config.review.class_thresholds:
+            raise ConfigError(f"{config.source}: review.class_thresholds route classification runs; a multilabel "
+                              "run sends a row to review when a label sits near its own tuned threshold (task."
+                              "review_margin): drop review.class_thresholds")
         return dataclasses.replace(self, review_margin=margin)
 
     # ------------------------------------------------------------------ label space and gold
