@@ -55,8 +55,8 @@ class LabelStudioAPI:
         try:
             import httpx
         except ImportError:
-            raise ReviewError("talking to Label Studio needs httpx: pip install httpx (it comes with "
-                              "weaksup[llm])") from None
+            raise ReviewError("talking to Label Studio needs httpx: pip install 'weaksup[labelstudio]' "
+                              "(or pip install httpx)") from None
         self._httpx = httpx
         self._token = token
         self._client = httpx.Client(base_url=url, timeout=timeout)
