@@ -3,9 +3,10 @@
 * **GoEmotions** (``<data>/goemotions``): 27 emotions + neutral on Reddit comments, votes of the LFs of
   ``labeling_functions/goemotions.py`` (written on the dev "write" part). The models are fitted on the test
   votes (no labels) with the dev "select" part as dev gold (thresholds, model choice); scored on test.
-  The end model (one-vs-rest TF-IDF logistic regression on the default model's probabilities, the features of
-  :func:`weaksup.end_model.default_end_model`) is trained on the test + dev "write" rows' probabilistic labels
-  (no gold), its thresholds tuned on dev "select", and scored on test beside the supervised anchor 0.46.
+  The end model (one-vs-rest TF-IDF logistic regression, the features of
+  :func:`weaksup.end_model.default_end_model`) is trained on the default model's label sets of the test + dev
+  "write" rows (no gold), its thresholds tuned on dev "select", and scored on test beside the supervised anchor
+  0.46, alone and averaged with the default's probabilities ("end_model+default").
 * **BC5CDR** (``<data>/spans/bc5cdr``): "which entity types (Chemical, Disease) occur in this sentence",
   votes derived from the 30 real LFs' spans (:func:`weaksup.datasets.multilabel.load_span_multilabel`); dev
   gold = the ``valid`` split, scored on ``test``. ``--spans-all`` adds NCBI-Disease and laptop reviews.
@@ -75,30 +76,34 @@ def goemotions_lfs(space: MultiLabelSpace) -> tuple[list[Any], MultiLabelSpace, 
     return list(module.LFS), module.SPACE, "labeling_functions/goemotions.py"
 
 
-def end_model_scores(texts_train: list[str], proba_train: np.ndarray, texts_dev: list[str], Y_dev: np.ndarray,
-                     texts_test: list[str], Y_test: np.ndarray, space: MultiLabelSpace,
-                     seed: int = 0) -> dict[str, float]:
-    """One-vs-rest TF-IDF logistic regression on probabilistic labels (soft: each row once per outcome,
-    weighted by its probability); thresholds tuned on the dev gold; scored on test."""
+def end_model_proba(texts_train: list[str], sets_train: np.ndarray, texts_dev: list[str], texts_test: list[str],
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """One-vs-rest logistic regression on the TF-IDF features of :func:`weaksup.end_model.default_end_model`,
+    trained on the label model's label sets (hard labels: on dev-select halves they scored 0.418 macro F1 against
+    0.390 for soft labels weighted by the probabilities); ``(P_dev, P_test)``."""
     from sklearn.linear_model import LogisticRegression
 
     from weaksup.end_model import default_end_model
 
-    start = time.perf_counter()
     features = default_end_model(seed).steps[0][1]
     X = features.fit_transform(texts_train)
-    X2 = __import__("scipy.sparse", fromlist=["vstack"]).vstack([X, X])
     Xd, Xt = features.transform(texts_dev), features.transform(texts_test)
-    P_dev, P_test = np.zeros(Y_dev.shape), np.zeros(Y_test.shape)
-    for c in range(space.k):
-        p = np.clip(proba_train[:, c], 0.0, 1.0)
-        y = np.r_[np.ones(len(p)), np.zeros(len(p))]
-        clf = LogisticRegression(C=10.0, max_iter=2000, random_state=seed)
-        clf.fit(X2, y, sample_weight=np.r_[p, 1 - p] + 1e-6)
+    P_dev, P_test = np.zeros((len(texts_dev), sets_train.shape[1])), np.zeros((len(texts_test), sets_train.shape[1]))
+    for c in range(sets_train.shape[1]):
+        if sets_train[:, c].all() or not sets_train[:, c].any():
+            P_dev[:, c] = P_test[:, c] = float(sets_train[0, c])
+            continue
+        clf = LogisticRegression(C=10.0, max_iter=2000, random_state=seed).fit(X, sets_train[:, c])
         P_dev[:, c], P_test[:, c] = clf.predict_proba(Xd)[:, 1], clf.predict_proba(Xt)[:, 1]
-    thresholds = tune_thresholds(P_dev, Y_dev)
-    scores = multilabel_metrics(Y_test, decide(P_test, thresholds, space), labels=space.labels, probs=P_test)
-    return {**headline(scores), "fit_s": round(time.perf_counter() - start, 3)}
+    return P_dev, P_test
+
+
+def scored(P_dev: np.ndarray, Y_dev: np.ndarray, P_test: np.ndarray, Y_test: np.ndarray,
+           space: MultiLabelSpace, fit_s: float) -> dict[str, float]:
+    """Thresholds tuned on the dev gold, label sets decided on test and scored."""
+    scores = multilabel_metrics(Y_test, decide(P_test, tune_thresholds(P_dev, Y_dev), space), labels=space.labels,
+                                probs=P_test)
+    return {**headline(scores), "fit_s": round(fit_s, 3)}
 
 
 def goemotions(data: Path, *, end_model: bool, seed: int = 0) -> dict[str, dict[str, float]]:
@@ -116,13 +121,20 @@ def goemotions(data: Path, *, end_model: bool, seed: int = 0) -> dict[str, dict[
     print(f"GoEmotions: {len(lfs)} LFs from {source}; dev select {len(select)} rows (dev gold), test "
           f"{test_votes.n} rows (fitted on their votes, scored on their gold)")
     results, fitted = run_models(test_votes, dev_votes.take(select), dev.Y[select], test_votes, test.Y, seed=seed)
-    if end_model:
+    if end_model:  # trained on the default's label sets of the test + dev-write comments (no gold)
         default = fitted[DEFAULT_MULTILABEL_MODEL]
-        train_votes = np.concatenate([test_votes.values, dev_votes.values[write]])
+        start = time.perf_counter()
+        train_votes = MultiLabelVotes(np.concatenate([test_votes.values, dev_votes.values[write]]),
+                                      test_votes.lf_ids, space)
         texts = [*test.frame["text"], *dev.frame["text"].iloc[write]]
-        proba = default.predict_proba(MultiLabelVotes(train_votes, test_votes.lf_ids, space))
-        results["end_model"] = end_model_scores(texts, proba, list(dev.frame["text"].iloc[select]), dev.Y[select],
-                                                list(test.frame["text"]), test.Y, space, seed)
+        P_dev, P_test = end_model_proba(texts, default.predict(train_votes), list(dev.frame["text"].iloc[select]),
+                                        list(test.frame["text"]), seed)
+        fit_s = time.perf_counter() - start
+        Y_sel = dev.Y[select]
+        results["end_model"] = scored(P_dev, Y_sel, P_test, test.Y, space, fit_s)
+        # the mean of the end model's and the default's probabilities (the latter in-sample on dev-select)
+        results["end_model+default"] = scored((P_dev + default.predict_proba(dev_votes.take(select))) / 2, Y_sel,
+                                              (P_test + default.predict_proba(test_votes)) / 2, test.Y, space, fit_s)
     return results
 
 
