@@ -1,4 +1,5 @@
-"""Fixtures of the MLflow tests: a real ``mlflow server`` on 127.0.0.1, and a check that no artefact folder is orphaned."""
+"""Fixtures of the MLflow tests: a real ``mlflow server`` on 127.0.0.1; a check that no artefact folder is
+orphaned."""
 
 from __future__ import annotations
 

@@ -38,7 +38,8 @@ def test_small_labels_are_a_whole_dataset_and_large_ones_metadata_with_their_sch
     labels.to_parquet(path)
     dataset, small = labels_dataset(path, tmp_path / "published.parquet", task="t", digest="abc123")
     assert small and dataset.name == "labels:t" and dataset.digest == "abc123"
-    assert dataset.profile["num_rows"] == 3 and json.loads(dataset.source.to_json())["uri"].endswith("published.parquet")
+    assert dataset.profile["num_rows"] == 3
+    assert json.loads(dataset.source.to_json())["uri"].endswith("published.parquet")
     monkeypatch.setattr(datasets, "LABELS_ARTIFACT_BYTES", 10)  # (a 10-byte threshold: every file is large)
     dataset, small = labels_dataset(path, tmp_path / "published.parquet", task="t", digest="abc123")
     assert not small and dataset.digest == "abc123" and dataset.profile == {"bytes": path.stat().st_size}

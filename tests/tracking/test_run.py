@@ -136,6 +136,8 @@ def test_a_sqlite_store_keeps_its_artifacts_beside_the_database_not_in_the_worki
     assert (artifacts / result.mlflow_run_id / "artifacts" / "labels" / "labels.parquet").is_file()
     assert len(list((artifacts / "models").iterdir())) == 1
     assert not (quick_project / "mlruns").exists()  # MLflow's own default: ./mlruns of the working folder
+    experiment = client.get_experiment_by_name("weaksup-quick")
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"  # the UI's runs table, not GenAI
     assert orphan_folders(client, artifacts) == []
 
 

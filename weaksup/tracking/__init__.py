@@ -226,7 +226,8 @@ def check_tracking(uri: str | None = None, timeout: float = PING_TIMEOUT) -> str
 def bounded_requests() -> Iterator[None]:
     """MLflow's HTTP timeout and retries bounded by :data:`REQUEST_TIMEOUT` and :data:`REQUEST_RETRIES`
     (unless the user set them), for the duration of the block."""
-    wanted = {"MLFLOW_HTTP_REQUEST_TIMEOUT": f"{REQUEST_TIMEOUT:g}", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(REQUEST_RETRIES)}
+    wanted = {"MLFLOW_HTTP_REQUEST_TIMEOUT": f"{REQUEST_TIMEOUT:g}",
+              "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(REQUEST_RETRIES)}
     added = [key for key in wanted if key not in os.environ]
     os.environ.update({key: wanted[key] for key in added})
     try:
@@ -237,12 +238,18 @@ def bounded_requests() -> Iterator[None]:
 
 
 
+#: Tags of an experiment weaksup creates: MLflow's UI opens it as a "Machine learning" experiment (its runs
+#: table) rather than a GenAI one, where the UI itself does not decide by its sidebar's workflow switch.
+EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}
+
+
 def use_experiment(name: str, uri: str | None = None) -> str:
     """Select the experiment ``name`` (``mlflow.set_experiment``), creating it if needed; returns its id.
 
     In a SQLite store MLflow would put a new experiment's artifacts under ``./mlruns`` of whatever folder
     the process runs in (so runs of different stores share, and orphan, one folder): an experiment
-    created here keeps them beside the database, in ``<database folder>/mlruns/<name>``.
+    created here keeps them beside the database, in ``<database folder>/mlruns/<name>``, and gets
+    :data:`EXPERIMENT_TAGS`.
 
     Examples
     --------
@@ -257,10 +264,17 @@ def use_experiment(name: str, uri: str | None = None) -> str:
     import mlflow
 
     uri = uri or mlflow.get_tracking_uri()
-    if urlparse(uri).scheme == "sqlite" and mlflow.get_experiment_by_name(name) is None:
-        database = Path(uri.split("://", 1)[1].removeprefix("/")).resolve()
-        folder = re.sub(r"[^\w.-]+", "_", name).strip("._") or "experiment"
-        mlflow.create_experiment(name, artifact_location=(database.parent / "mlruns" / folder).as_uri())
+    if mlflow.get_experiment_by_name(name) is None:
+        location = None
+        if urlparse(uri).scheme == "sqlite":
+            database = Path(uri.split("://", 1)[1].removeprefix("/")).resolve()
+            folder = re.sub(r"[^\w.-]+", "_", name).strip("._") or "experiment"
+            location = (database.parent / "mlruns" / folder).as_uri()
+        try:
+            mlflow.create_experiment(name, artifact_location=location, tags=dict(EXPERIMENT_TAGS))
+        except Exception:  # created meanwhile by another process: set_experiment below selects it
+            if mlflow.get_experiment_by_name(name) is None:
+                raise
     return str(mlflow.set_experiment(name).experiment_id)
 
 
@@ -268,6 +282,7 @@ def use_experiment(name: str, uri: str | None = None) -> str:
 from weaksup.tracking.report import log_report, mlflow_table  # noqa: E402
 from weaksup.tracking.run import RunRecord, log_run, run_description, run_name, start_run_tracking  # noqa: E402
 
-__all__ = ["PING_TIMEOUT", "REQUEST_RETRIES", "REQUEST_TIMEOUT", "RunRecord", "bounded_requests", "check_tracking",
-           "default_tracking_uri", "flatten", "local_store_uri", "log_report", "log_run", "mlflow_table",
-           "run_description", "run_name", "start_run_tracking", "start_tracking", "tracking_scope", "use_experiment"]
+__all__ = ["EXPERIMENT_TAGS", "PING_TIMEOUT", "REQUEST_RETRIES", "REQUEST_TIMEOUT", "RunRecord", "bounded_requests",
+           "check_tracking", "default_tracking_uri", "flatten", "local_store_uri", "log_report", "log_run",
+           "mlflow_table", "run_description", "run_name", "start_run_tracking", "start_tracking", "tracking_scope",
+           "use_experiment"]

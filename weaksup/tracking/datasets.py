@@ -98,18 +98,21 @@ def labels_dataset(staged: Path, published: Path, *, task: str, digest: str) -> 
     small enough (:data:`LABELS_ARTIFACT_BYTES`) to be logged as an artifact too."""
     import mlflow
 
-    size = staged.stat().st_size
-    source = local_source(published)
-    if size <= LABELS_ARTIFACT_BYTES:
-        frame = read_labels(staged)
-        from_pandas = mlflow.data.from_pandas  # type: ignore[attr-defined]
-        with _quiet_schema():
-            return from_pandas(frame, source=source, name=f"labels:{task}", digest=digest), True
     from mlflow.models import infer_signature
 
-    with _quiet_schema():
-        schema = infer_signature(read_labels(staged, SCHEMA_SAMPLE_ROWS)).inputs
-    return profiled_dataset(source, f"labels:{task}", digest, {"bytes": size}, schema), False
+    size = staged.stat().st_size
+    source = local_source(published)
+    small = size <= LABELS_ARTIFACT_BYTES
+    try:
+        with _quiet_schema():
+            if small:
+                from_pandas = mlflow.data.from_pandas  # type: ignore[attr-defined]
+                return from_pandas(read_labels(staged), source=source, name=f"labels:{task}", digest=digest), True
+            schema = infer_signature(read_labels(staged, SCHEMA_SAMPLE_ROWS)).inputs
+    except Exception as exc:  # a column type MLflow's schema cannot express: the dataset without a schema
+        logger.info("labels dataset logged without its schema (%s: %s)", type(exc).__name__, exc)
+        schema = None
+    return profiled_dataset(source, f"labels:{task}", digest, {"bytes": size}, schema), small
 
 
 @contextlib.contextmanager

@@ -112,8 +112,9 @@ class RunRecord:
 
         config = plan.config
         lfs = plan.registry.lfs
-        return cls(model=model if isinstance(model, BaseLabelModel) else None,
-                   classes=list(plan.label_space), lf_names=[lf.name for lf in lfs],
+        classes = list(getattr(plan.label_space, "labels", plan.label_space))  # (a multi-label space lists .labels)
+        return cls(model=model if isinstance(model, BaseLabelModel) else None, classes=classes,
+                   lf_names=[lf.name for lf in lfs],
                    lf_versions=[lf.version for lf in lfs], votes=applied.values[:8],
                    labels=staged.config.output_path, published=config.output_path, files=list(files),
                    project=Path(config.project), summary=result.summary(), no_votes=config.label_model.no_votes,
