@@ -238,8 +238,9 @@ def bounded_requests() -> Iterator[None]:
 
 
 
-#: Tags of an experiment weaksup creates: MLflow's UI opens it as a "Machine learning" experiment (its runs
-#: table) rather than a GenAI one, where the UI itself does not decide by its sidebar's workflow switch.
+#: Tags of an experiment weaksup creates: its kind, "Machine learning" (runs), not GenAI. (MLflow 3.17's UI opens
+#: every experiment in the view its sidebar switch selects, GenAI by default, whatever the tag: checked in
+#: headless Chromium; the runs are on the experiment's "Training runs" page there.)
 EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}
 
 
