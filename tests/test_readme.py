@@ -100,3 +100,36 @@ def test_the_readme_keeps_its_two_commands_and_documents_the_cli_and_input_chang
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
     for text in ["--no-tracking", "clean.normalize = false", '"data/*.csv"', "word_boundary=False"]:
         assert text in README, text
+
+
+def _weaksup(*args: str, cwd=None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "weaksup", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("command", ["push", "pull"])
+def test_the_review_round_trip_commands_exist_as_the_readme_shows_them(command):
+    assert f"weaksup review {command}" in README
+    done = _weaksup("review", command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "--url" in done.stdout
+    assert "LABEL_STUDIO_API_KEY" in README
+
+
+def test_make_labelstudio_builds_the_separate_venv_the_readme_names():
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^labelstudio: \$\(LS_VENV\)/.installed", makefile, re.M)
+    assert re.search(r"^LS_VENV \?= \.venv-labelstudio$", makefile, re.M)
+    assert re.search(r"^LS_VERSION \?= 1\.23\.\*$", makefile, re.M)
+    assert re.search(r"^test: install labelstudio$", makefile, re.M)  # make test builds it on a fresh machine
+    assert "make labelstudio" in README and "make test-labelstudio" in README and ".venv-labelstudio" in README
+
+
+def test_init_refuses_a_folder_that_is_not_empty_as_the_readme_says(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    done = _weaksup("init", str(tmp_path))
+    assert done.returncode == 2 and "is not empty" in (done.stdout + done.stderr)
+    assert "weaksup init" in README and "--force" in README
