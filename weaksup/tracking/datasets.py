@@ -104,7 +104,7 @@ def labels_dataset(staged: Path, published: Path, *, task: str, digest: str) -> 
     source = local_source(published)
     small = size <= LABELS_ARTIFACT_BYTES
     try:
-        with _quiet_schema():
+        with quiet_schema_hints():
             if small:
                 from_pandas = mlflow.data.from_pandas  # type: ignore[attr-defined]
                 return from_pandas(read_labels(staged), source=source, name=f"labels:{task}", digest=digest), True
@@ -116,8 +116,8 @@ def labels_dataset(staged: Path, published: Path, *, task: str, digest: str) -> 
 
 
 @contextlib.contextmanager
-def _quiet_schema() -> Iterator[None]:
-    """Without MLflow's hint that integer columns cannot hold missing values (``n_votes`` never misses one)."""
+def quiet_schema_hints() -> Iterator[None]:
+    """Without MLflow's hint that integer columns cannot hold missing values (weaksup's counts never miss one)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer column", category=UserWarning)
         yield

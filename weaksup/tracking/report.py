@@ -11,6 +11,7 @@ import pandas as pd
 
 from weaksup.errors import TrackingError
 from weaksup.tracking import bounded_requests, check_tracking
+from weaksup.tracking.datasets import quiet_schema_hints
 
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
@@ -95,10 +96,11 @@ def _log_contents(mlflow: Any, report: QualityReport, gold: GoldSet | None, tags
     mlflow.set_tags(dict(tags))
     mlflow.log_params(report.params)
     mlflow.log_metrics(report.metrics())  # one batch, not one request per metric
-    mlflow.log_table(mlflow_table(report.summary), artifact_file="lf_summary.json")
-    table = report.metrics_table()
-    if table is not None:
-        mlflow.log_table(mlflow_table(table.rename_axis("metric")), artifact_file="metrics.json")
+    with quiet_schema_hints():
+        mlflow.log_table(mlflow_table(report.summary), artifact_file="lf_summary.json")
+        table = report.metrics_table()
+        if table is not None:
+            mlflow.log_table(mlflow_table(table.rename_axis("metric")), artifact_file="metrics.json")
     mlflow.log_dict({"lfs": report.manifest, "rule_version": report.params.get("rule_version", "")},
                     "lf_manifest.json")
     for name, fig in report.build_figures().items():
