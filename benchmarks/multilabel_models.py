@@ -13,7 +13,10 @@
 
 Nothing is chosen on test: thresholds, back-off and the default's per-label choices use dev only.
 
-    python benchmarks/multilabel_models.py [--json FILE] [--data ../shared/data] [--no-end-model]
+    python benchmarks/multilabel_models.py [--json FILE] [--data ../shared/data] [--no-end-model] [--lfs all|lexicon]
+
+``--lfs lexicon`` leaves out the GoEmotions model-score LFs (a TF-IDF one-vs-rest model fitted on the dev
+"write" part's gold, ``labeling_functions/goemotions_models/``), for the lexicon-only figures.
 """
 
 from __future__ import annotations
@@ -62,8 +65,9 @@ def run_models(votes: MultiLabelVotes, dev_votes: MultiLabelVotes, Y_dev: np.nda
     return results, fitted
 
 
-def goemotions_lfs(space: MultiLabelSpace) -> tuple[list[Any], MultiLabelSpace, str]:
-    """The team's GoEmotions LFs and their space (a few lexicon LFs of this file if they are missing)."""
+def goemotions_lfs(space: MultiLabelSpace, which: str = "all") -> tuple[list[Any], MultiLabelSpace, str]:
+    """The team's GoEmotions LFs and their space (a few lexicon LFs of this file if they are missing):
+    ``which="all"`` every LF, ``"lexicon"`` without the model-score LFs (the emotion model of the write part)."""
     try:
         import labeling_functions.goemotions as module
     except ImportError:
@@ -73,6 +77,8 @@ def goemotions_lfs(space: MultiLabelSpace) -> tuple[list[Any], MultiLabelSpace, 
                  "curiosity": ["?"], "admiration": ["great", "awesome", "amazing"], "sadness": ["sad"],
                  "anger": ["hate", "angry"], "optimism": ["hope"], "remorse": ["sorry"]}
         return [multilabel_keyword_lf(f"kw_{k}", v, k) for k, v in words.items()], space, "fallback lexicon"
+    if which == "lexicon":
+        return list(module.LEXICON_LFS), module.SPACE, "labeling_functions/goemotions.py (lexicon LFs only)"
     return list(module.LFS), module.SPACE, "labeling_functions/goemotions.py"
 
 
@@ -106,19 +112,19 @@ def scored(P_dev: np.ndarray, Y_dev: np.ndarray, P_test: np.ndarray, Y_test: np.
     return {**headline(scores), "fit_s": round(fit_s, 3)}
 
 
-def goemotions(data: Path, *, end_model: bool, seed: int = 0) -> dict[str, dict[str, float]]:
+def goemotions(data: Path, *, end_model: bool, seed: int = 0, lfs: str = "all") -> dict[str, dict[str, float]]:
     ds = load_goemotions(data / "goemotions")
-    lfs, space, source = goemotions_lfs(ds.space)
+    lf_list, space, source = goemotions_lfs(ds.space, lfs)
     if list(space.labels) != list(ds.space.labels):
         raise SystemExit(f"the LFs' labels {space.labels} differ from emotions.txt {ds.space.labels}")
     from weaksup.multilabel import apply_multilabel_lfs
 
     dev, test = ds.splits["dev"], ds.splits["test"]
-    dev_votes = apply_multilabel_lfs(dev.frame, lfs, space, progress=False, id_column="row_id")
-    test_votes = apply_multilabel_lfs(test.frame, lfs, space, progress=False, id_column="row_id")
+    dev_votes = apply_multilabel_lfs(dev.frame, lf_list, space, progress=False, id_column="row_id")
+    test_votes = apply_multilabel_lfs(test.frame, lf_list, space, progress=False, id_column="row_id")
     select = np.flatnonzero(dev.frame["part"].to_numpy() == "select")
     write = np.flatnonzero(dev.frame["part"].to_numpy() == "write")
-    print(f"GoEmotions: {len(lfs)} LFs from {source}; dev select {len(select)} rows (dev gold), test "
+    print(f"GoEmotions: {len(lf_list)} LFs from {source}; dev select {len(select)} rows (dev gold), test "
           f"{test_votes.n} rows (fitted on their votes, scored on their gold)")
     results, fitted = run_models(test_votes, dev_votes.take(select), dev.Y[select], test_votes, test.Y, seed=seed)
     if end_model:  # trained on the default's label sets of the test + dev-write comments (no gold)
@@ -164,6 +170,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
     parser.add_argument("--spans-all", action="store_true", help="also NCBI-Disease and laptop reviews")
     parser.add_argument("--datasets", default="goemotions,bc5cdr",
                         help="comma-separated: goemotions, bc5cdr (default both)")
+    parser.add_argument("--lfs", choices=["all", "lexicon"], default="all",
+                        help="GoEmotions LFs: all (lexicons + the write-part emotion model) or lexicon only")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -173,7 +181,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
         parser.error(f"unknown datasets {unknown}; choose from goemotions, bc5cdr")
     out: dict[str, dict[str, dict[str, float]]] = {}
     if "goemotions" in chosen:
-        out["goemotions"] = goemotions(args.data, end_model=not args.no_end_model, seed=args.seed)
+        out["goemotions"] = goemotions(args.data, end_model=not args.no_end_model, seed=args.seed,
+                                       lfs=args.lfs)
     if "bc5cdr" in chosen:
         out["bc5cdr"] = spans(args.data / "spans" / "bc5cdr", args.seed)
     if args.spans_all:

@@ -53,3 +53,34 @@ def test_the_example_runs(tmp_path):
     metrics = json.loads((tmp_path / "run.json").read_text())["metrics"]
     # measured 0.434 (majority vote 0.428); the fine-tuned BERT of the dataset paper: 0.46
     assert metrics["macro_f1"] > 0.40 and metrics["macro_f1"] >= metrics["majority_vote.macro_f1"] - 0.01
+
+
+def test_the_model_lf_ships_its_small_model_and_thresholds():
+    from labeling_functions.goemotions import LABELS, LEXICON_LFS, LFS, MODELS, emotion_model
+
+    assert emotion_model in LFS and emotion_model not in LEXICON_LFS and len(LFS) == len(LEXICON_LFS) + 1
+    model_file = MODELS / "emotion_model.skops"
+    assert emotion_model.model_file == model_file and model_file.stat().st_size < 2_000_000
+    thresholds = json.loads((MODELS / "thresholds.json").read_text(encoding="utf-8"))
+    assert thresholds["labels"] == LABELS and thresholds["rows"] == 2656  # the dev write part only
+    assert set(emotion_model.vote_labels) <= set(thresholds["precise"]) | set(thresholds["no"])
+    votes = emotion_model({"text": "Thank you so much, this is wonderful!"})
+    assert votes.get("gratitude") is True and votes.get("neutral") is not True
+
+
+@pytest.mark.slow  # refits the TF-IDF + one-vs-rest model on the 2,656 write rows (~5 s)
+def test_the_shipped_model_is_the_write_part_fit():
+    import importlib.util
+
+    import numpy as np
+
+    from labeling_functions.goemotions import MODELS, emotion_model
+
+    spec = importlib.util.spec_from_file_location("goemotions_build", MODELS / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    texts, Y, labels = build.write_part(REPO)
+    assert len(texts) == 2656 and Y.shape == (2656, 28)
+    refit = build.fitted(texts, Y)
+    probe = ["thanks so much!", "I hate this so much", "what do you mean?", "that is a car"]
+    assert np.allclose(refit.predict_proba(probe), emotion_model.model.predict_proba(probe), atol=1e-6)
