@@ -129,9 +129,10 @@ def log_datasets(*, files: Sequence[Path], labels: Path, published: Path, task: 
     labels file as ``labels/<name>`` when small."""
     import mlflow
 
-    mlflow.log_input(input_dataset(files, task=task, digest=data_hash, rows=rows), context="input")
-    dataset, small = labels_dataset(labels, published, task=task, digest=labels_digest)
-    mlflow.log_input(dataset, context="labels", tags={"rows": str(rows)})
+    with quiet_schema_hints():  # MLflow computes a dataset's schema lazily, when it is logged
+        mlflow.log_input(input_dataset(files, task=task, digest=data_hash, rows=rows), context="input")
+        dataset, small = labels_dataset(labels, published, task=task, digest=labels_digest)
+        mlflow.log_input(dataset, context="labels", tags={"rows": str(rows)})
     if small:
         mlflow.log_artifact(str(labels), artifact_path="labels")
     else:

@@ -110,6 +110,8 @@ def _log_contents(mlflow: Any, report: QualityReport, gold: GoldSet | None, tags
         from mlflow.data.sources import LocalArtifactDatasetSource  # type: ignore[attr-defined]
 
         source = LocalArtifactDatasetSource(str(gold.path.resolve() if gold.path else gold.task))
-        dataset = mlflow.data.from_pandas(gold.frame.drop(columns=["_file", "_line"]), source=source,
-                                          targets="label", name=f"gold:{gold.task}@v{gold.version}", digest=gold.hash)
+        frame = gold.frame.drop(columns=["_file", "_line"])
+        with quiet_schema_hints():  # a multi-label gold set's targets are its `labels` column
+            dataset = mlflow.data.from_pandas(frame, source=source, targets="labels" if "labels" in frame else "label",
+                                              name=f"gold:{gold.task}@v{gold.version}", digest=gold.hash)
         mlflow.log_input(dataset, context="evaluation")
