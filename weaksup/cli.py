@@ -169,7 +169,8 @@ def _print_outcome(result: RunResult) -> None:
     typer.echo(f"run folder: {result.run_dir}")
     if result.mlflow_run_id is not None:
         typer.echo(f"MLflow run {result.mlflow_run_id} at {result.mlflow_uri} "
-                   f"(browse: mlflow ui --backend-store-uri {result.mlflow_uri})")
+                   f"(browse: mlflow ui --backend-store-uri {result.mlflow_uri}; the runs are the experiment's "
+                   f"'Training runs' page, or the 'Model training' view)")
 
 
 _SET = typer.Option([], "--set", "-s", metavar="SECTION.KEY=VALUE",
