@@ -133,3 +133,14 @@ def test_init_refuses_a_folder_that_is_not_empty_as_the_readme_says(tmp_path):
     done = _weaksup("init", str(tmp_path))
     assert done.returncode == 2 and "is not empty" in (done.stdout + done.stderr)
     assert "weaksup init" in README and "--force" in README
+
+
+def test_the_multilabel_example_block_runs_as_printed(capsys):
+    section = _section("Multi-label tasks: several labels per row (the GoEmotions example)")
+    block = re.search(r"```python\n(.*?)```", section, re.S)
+    assert block, "the multi-label section lost its Python example"
+    exec(compile(block.group(1), "README multi-label example", "exec"), {})
+    out = capsys.readouterr().out
+    assert "MultiLabelVotes(n=3, m=3, k=4" in out
+    # bug: the crash regex says yes on the first ticket, the short greeting says no on "hello", nothing else votes
+    assert "[[-1  1 -1]\n [-1 -1  0]\n [-1 -1 -1]]" in out
