@@ -40,8 +40,13 @@ def test_bc5cdr_default_beats_majority_vote(tmp_path, capsys):
 
 
 @pytest.mark.slow  # applies the GoEmotions LFs to 10,853 comments and fits every model (~1 min on 2 cores)
-def test_goemotions_runs_with_the_team_lfs(capsys):
-    rows = _bench().main(["--datasets", "goemotions", "--data", str(SHARED_DATA), "--no-end-model"])["goemotions"]
+@pytest.mark.parametrize("lfs", ["all", "lexicon"])
+def test_goemotions_runs_with_the_team_lfs(capsys, lfs):
+    rows = _bench().main(["--datasets", "goemotions", "--data", str(SHARED_DATA), "--no-end-model",
+                          "--lfs", lfs])["goemotions"]
     assert rows["default"]["macro_f1"] >= rows["majority"]["macro_f1"]
     assert 0.3 < rows["majority"]["macro_f1"] < 0.6  # the LFs vote: majority vote is far above chance
-    assert "labeling_functions/goemotions.py" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "labeling_functions/goemotions.py" in out
+    assert ("lexicon LFs only" in out) == (lfs == "lexicon")
+    assert ("GoEmotions: 41 LFs" in out) == (lfs == "lexicon")  # all: the 41 lexicon LFs + emotion_model

@@ -1,8 +1,9 @@
 """Fit the GoEmotions emotion model of ``labeling_functions/goemotions.py`` and choose its thresholds.
 
 Reproducible from the repository alone: ``python labeling_functions/goemotions_models/build.py`` (a minute)
-writes ``emotion_model.skops`` (TF-IDF word 1-2 grams + one-vs-rest logistic regression) and
-``thresholds.json`` beside this file.
+writes ``emotion_model.skops`` (TF-IDF word 1-2 grams + one-vs-rest logistic regression), ``thresholds.json``
+and ``emotion_model_held_out.npz`` (the out-of-fold probabilities on the write texts: the LF votes from them on
+those rows, so the label model, whose dev gold holds them, sees the votes the model casts on unseen text).
 
 Only the dev **write** part's gold is used (the 2,656 rows the LF writers read: ``sha256(row_id)[0] < 128``,
 :func:`weaksup.datasets.multilabel.goemotions_part`); the select part (label-model dev gold) and test are
@@ -27,6 +28,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 MODEL_FILE = HERE / "emotion_model.skops"
 THRESHOLDS_FILE = HERE / "thresholds.json"
+#: The out-of-fold probabilities on the write texts: the LF votes from them there (no in-sample votes).
+HELD_OUT_FILE = HERE / "emotion_model_held_out.npz"
 #: Vocabulary size (keeps the saved model under 2 MB).
 MAX_FEATURES = 4000
 MIN_POSITIVES = 10
@@ -111,11 +114,13 @@ def choose_thresholds(P: np.ndarray, Y: np.ndarray, labels: list[str]) -> dict[s
 
 def main() -> None:
     from weaksup.lf.artefacts import save_model
+    from weaksup.multilabel.model_lf import save_held_out
 
     texts, Y, labels = write_part()
     P = out_of_fold(texts, Y)
     thresholds = choose_thresholds(P, Y, labels)
     save_model(fitted(texts, Y), MODEL_FILE)
+    save_held_out(HELD_OUT_FILE, texts, P)
     THRESHOLDS_FILE.write_text(json.dumps({"labels": labels, "rows": len(texts), **thresholds}, indent=1) + "\n",
                                encoding="utf-8")
     print(f"{MODEL_FILE.name}: {MODEL_FILE.stat().st_size / 1e6:.2f} MB, fitted on {len(texts)} write rows; "

@@ -109,3 +109,26 @@ def test_a_model_whose_outputs_do_not_match_the_labels_is_named_at_apply():
         lf.inner.codes(np.zeros((9, 2)), np.zeros(9, dtype=bool))
     with pytest.raises(LFDefinitionError, match="predict_proba"):
         multilabel_model_lf("bad", object(), LABELS)
+
+
+def test_training_texts_vote_from_their_held_out_probabilities(clf, tmp_path):
+    from weaksup.multilabel.model_lf import save_held_out
+
+    held = np.zeros((2, 3))
+    held[0, 1] = 0.95  # out of fold, "thanks a lot" looked like anger
+    path = save_held_out(tmp_path / "oof.npz", ["thanks a lot", "i hate this"], held)
+    plain = multilabel_model_lf("emo", clf, LABELS, yes_threshold=0.5)
+    lf = multilabel_model_lf("emo", clf, LABELS, yes_threshold=0.5, held_out=path)
+    assert plain({"text": "thanks a lot"}) == {"gratitude": True}
+    # the training text (also as a run's cleaning leaves it: NFKC, spaces) votes from its held-out row
+    assert lf({"text": "thanks a lot"}) == {"anger": True} == lf({"text": " thanks\u200b  a lot"})
+    assert lf({"text": "i hate this"}) == {} and lf({"text": "thanks friend"}) == plain({"text": "thanks friend"})
+    assert lf.version != plain.version and lf.manifest()["held_out_file"] == str(path)
+    df = pd.DataFrame({"text": TEXTS})
+    batch = apply_multilabel_lfs(df, [lf], SPACE, progress=False).values[:, 0]
+    assert batch[0].tolist() == [-1, 1, -1] and batch[3].tolist() == [-1, -1, -1]
+    four = save_held_out(tmp_path / "four.npz", ["x", "y"], np.zeros((2, 4)))
+    with pytest.raises(LFDefinitionError, match=r"shape \(2, 4\) for 2 texts; the LF's 3 labels"):
+        multilabel_model_lf("emo", clf, LABELS, held_out=four, yes_threshold=0.5)
+    with pytest.raises(LFDefinitionError, match="does not exist"):
+        multilabel_model_lf("emo", clf, LABELS, held_out=tmp_path / "nope.npz")

@@ -13,6 +13,7 @@ from weaksup.multilabel.lfs import (
     multilabel_lf,
     multilabel_regex_lf,
 )
+from weaksup.multilabel.model_lf import MultiLabelModelLF, multilabel_model_lf
 from weaksup.multilabel.models import (
     DEFAULT_MULTILABEL_MODEL,
     MULTILABEL_MODELS,
@@ -28,7 +29,7 @@ from weaksup.multilabel.votes import MultiLabelVotes
 
 __all__ = [
     "DEFAULT_MULTILABEL_MODEL", "LabelwiseSelector", "MULTILABEL_MODELS", "MultiLabelLF", "MultiLabelMajority",
-    "MultiLabelModel", "MultiLabelSpace", "MultiLabelVotes", "PerLabelDawidSkene", "PerLabelDevNaiveBayes",
+    "MultiLabelModel", "MultiLabelModelLF", "MultiLabelSpace", "MultiLabelVotes", "PerLabelDawidSkene", "PerLabelDevNaiveBayes",
     "VoteLogistic", "apply_multilabel_lfs", "decide", "multilabel_keyword_lf", "multilabel_labeling_function",
-    "multilabel_lf", "multilabel_regex_lf", "resolve_multilabel_model", "tune_thresholds",
+    "multilabel_lf", "multilabel_model_lf", "multilabel_regex_lf", "resolve_multilabel_model", "tune_thresholds",
 ]
