@@ -15,6 +15,7 @@ Nothing is chosen on test: thresholds, back-off and the default's per-label choi
 
     python benchmarks/multilabel_models.py [--json FILE] [--data ../shared/data] [--no-end-model] [--lfs all|lexicon]
 
+``--dev-gold all`` gives the label models every dev row's gold (the run's protocol) instead of the select part.
 ``--lfs lexicon`` leaves out the GoEmotions model-score LFs (a TF-IDF one-vs-rest model fitted on the dev
 "write" part's gold, ``labeling_functions/goemotions_models/``), for the lexicon-only figures.
 """
@@ -112,7 +113,8 @@ def scored(P_dev: np.ndarray, Y_dev: np.ndarray, P_test: np.ndarray, Y_test: np.
     return {**headline(scores), "fit_s": round(fit_s, 3)}
 
 
-def goemotions(data: Path, *, end_model: bool, seed: int = 0, lfs: str = "all") -> dict[str, dict[str, float]]:
+def goemotions(data: Path, *, end_model: bool, seed: int = 0, lfs: str = "all",
+               dev_gold: str = "select") -> dict[str, dict[str, float]]:
     ds = load_goemotions(data / "goemotions")
     lf_list, space, source = goemotions_lfs(ds.space, lfs)
     if list(space.labels) != list(ds.space.labels):
@@ -124,9 +126,11 @@ def goemotions(data: Path, *, end_model: bool, seed: int = 0, lfs: str = "all") 
     test_votes = apply_multilabel_lfs(test.frame, lf_list, space, progress=False, id_column="row_id")
     select = np.flatnonzero(dev.frame["part"].to_numpy() == "select")
     write = np.flatnonzero(dev.frame["part"].to_numpy() == "write")
-    print(f"GoEmotions: {len(lf_list)} LFs from {source}; dev select {len(select)} rows (dev gold), test "
+    gold_rows = select if dev_gold == "select" else np.arange(dev_votes.n)
+    print(f"GoEmotions: {len(lf_list)} LFs from {source}; dev {dev_gold} {len(gold_rows)} rows (dev gold), test "
           f"{test_votes.n} rows (fitted on their votes, scored on their gold)")
-    results, fitted = run_models(test_votes, dev_votes.take(select), dev.Y[select], test_votes, test.Y, seed=seed)
+    results, fitted = run_models(test_votes, dev_votes.take(gold_rows), dev.Y[gold_rows], test_votes, test.Y,
+                                 seed=seed)
     if end_model:  # trained on the default's label sets of the test + dev-write comments (no gold)
         default = fitted[DEFAULT_MULTILABEL_MODEL]
         start = time.perf_counter()
@@ -172,6 +176,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
                         help="comma-separated: goemotions, bc5cdr (default both)")
     parser.add_argument("--lfs", choices=["all", "lexicon"], default="all",
                         help="GoEmotions LFs: all (lexicons + the write-part emotion model) or lexicon only")
+    parser.add_argument("--dev-gold", choices=["select", "all"], default="select",
+                        help="GoEmotions dev gold of the label models: the select part (default) or all dev rows "
+                             "(as `weaksup run configs/goemotions.toml` does; the model LF votes held-out there)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -182,7 +189,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
     out: dict[str, dict[str, dict[str, float]]] = {}
     if "goemotions" in chosen:
         out["goemotions"] = goemotions(args.data, end_model=not args.no_end_model, seed=args.seed,
-                                       lfs=args.lfs)
+                                       lfs=args.lfs, dev_gold=args.dev_gold)
     if "bc5cdr" in chosen:
         out["bc5cdr"] = spans(args.data / "spans" / "bc5cdr", args.seed)
     if args.spans_all:
