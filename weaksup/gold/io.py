@@ -27,7 +27,7 @@ from weaksup.gold.core import (
     empty_frame,
     logger,
 )
-from weaksup.gold.versions import ESCAPED_FILES, VERSIONS, plan_version, select_version
+from weaksup.gold.versions import ESCAPED_FILES, VERSIONS, plan_version, publish_manifest, select_version
 from weaksup.labels import LabelSpace
 from weaksup.spreadsheet import unescape_cell, write_csv
 from weaksup.validation import as_label_space
@@ -169,13 +169,7 @@ def write_gold(
         "id_column": "row_id", "splits": splits, "content_hash": digest, "description": description,
         VERSIONS: versions,
     }
-    if escaped:
-        manifest[ESCAPED_FILES] = sorted(set(escaped))
-    kept_history = history if history is not None else (previous or {}).get("history")
-    if kept_history:
-        manifest["history"] = list(kept_history)
-    with atomic_path(folder / MANIFEST) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous)
     return load_gold(folder)
 
 

@@ -18,9 +18,12 @@ already holds writes no file. Files written with spreadsheet formulas escaped ar
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError
 from weaksup.gold.core import FORMATS, MANIFEST
 
@@ -133,6 +136,19 @@ def plan_version(
     else:
         name, write = file_name or _default(previous, digest), True
     return name, write, [*entries, {**entry, "files": [name]}]
+
+
+def publish_manifest(folder: Path, manifest: dict[str, Any], *, escaped: Sequence[str],
+                     history: Sequence[Any] | None, previous: dict[str, Any] | None) -> None:
+    """Write a gold set's manifest atomically: ``manifest`` plus the files written with escaped cells (if any) and
+    the history (``history``, else the previous manifest's)."""
+    if escaped:
+        manifest[ESCAPED_FILES] = sorted(set(escaped))
+    kept = history if history is not None else (previous or {}).get("history")
+    if kept:
+        manifest["history"] = list(kept)
+    with atomic_path(folder / MANIFEST) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _default(previous: dict[str, Any], digest: str) -> str:

@@ -23,7 +23,7 @@ from weaksup.errors import LFDefinitionError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PICKLE_SUFFIXES", "SKOPS_SUFFIX", "LoadedModel", "file_sha256", "load_model", "model_bytes", "save_model",
+__all__ = ["PICKLE_SUFFIXES", "SKOPS_SUFFIX", "LoadedModel", "SavedModelFile", "file_sha256", "load_model", "model_bytes", "save_model",
            "untrusted_types"]
 
 #: The safe format: loading it never runs code from the file.
@@ -41,6 +41,27 @@ class LoadedModel:
     sha256: str
     trusted: tuple[str, ...] = ()
 
+
+
+class SavedModelFile:
+    """What an LF built on a model knows of the file it was loaded from (kept as ``_loaded``: a
+    :class:`LoadedModel`, or absent for a model given in memory)."""
+
+    @property
+    def model_file(self) -> Path | None:
+        """The file the model was loaded from (``None`` for a model given in memory)."""
+        loaded = self.__dict__.get("_loaded")
+        return loaded.path if loaded is not None else None
+
+    @property
+    def model_sha256(self) -> str | None:
+        """The SHA-256 of :attr:`model_file` (hashed into the version), or ``None``."""
+        loaded = self.__dict__.get("_loaded")
+        return loaded.sha256 if loaded is not None else None
+
+    def model_file_manifest(self) -> dict[str, Any]:
+        """``model_file`` and ``model_sha256`` for the LF manifest (empty for a model given in memory)."""
+        return {"model_file": str(self.model_file), "model_sha256": self.model_sha256} if self.model_file else {}
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
     """The SHA-256 of a file's bytes, as 64 hex digits.

@@ -18,7 +18,7 @@ import pandas as pd
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction, field_value, is_missing
-from weaksup.lf.artefacts import SKOPS_SUFFIX, LoadedModel, file_sha256, load_model, model_bytes
+from weaksup.lf.artefacts import SKOPS_SUFFIX, LoadedModel, SavedModelFile, file_sha256, load_model, model_bytes
 from weaksup.lf.dependencies import dependencies
 from weaksup.lf.identity import check_label, check_name, label_space_in_use, normalised_source
 from weaksup.lf.source import Code, LFSource, call_source, function_source, identifier, label_code
@@ -80,7 +80,7 @@ def _score_fn(model: Any) -> Callable[[Any], np.ndarray]:
     )
 
 
-class ModelScoreLF(LabelingFunction):
+class ModelScoreLF(SavedModelFile, LabelingFunction):
     """An LF voting from a model's scores, abstaining where the model is unsure. :func:`model_score_lf` is this class.
 
     The model scores a whole batch at once: ``predict_proba`` (or ``decision_function``)
@@ -245,22 +245,9 @@ class ModelScoreLF(LabelingFunction):
     def default_description(self) -> str:
         return f"{type(self.model).__name__} scores on {self.field if isinstance(self.field, str) else list(self.field)}"
 
-    @property
-    def model_file(self) -> Path | None:
-        """The file the model was loaded from (``None`` for a model or function given in memory)."""
-        loaded = self.__dict__.get("_loaded")
-        return loaded.path if loaded is not None else None
-
-    @property
-    def model_sha256(self) -> str | None:
-        """The SHA-256 of :attr:`model_file` (hashed into the version), or ``None``."""
-        loaded = self.__dict__.get("_loaded")
-        return loaded.sha256 if loaded is not None else None
-
     def manifest(self) -> dict[str, Any]:
         """The LF's description, with the model file and its hash for a saved model."""
-        extra = {"model_file": str(self.model_file), "model_sha256": self.model_sha256} if self.model_file else {}
-        return {**super().manifest(), **extra}
+        return {**super().manifest(), **self.model_file_manifest()}
 
     def _options(self, label_space: LabelSpace | None) -> dict[str, Any]:
         options: dict[str, Any] = {"field": self.field if isinstance(self.field, str) else list(self.field)}

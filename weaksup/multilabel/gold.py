@@ -34,7 +34,7 @@ import pandas as pd
 from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError, LabelSpaceError, Problems, location
 from weaksup.gold.core import FORMATS, MANIFEST, OPTIONAL, SPLITS, as_text, check_split
-from weaksup.gold.versions import ESCAPED_FILES, VERSIONS, plan_version, select_version
+from weaksup.gold.versions import ESCAPED_FILES, VERSIONS, plan_version, publish_manifest, select_version
 from weaksup.multilabel.gold_files import SEPARATOR, read_label_file, split_labels, validate_rows
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.spreadsheet import write_csv
@@ -321,11 +321,5 @@ def write_multilabel_gold(frame: pd.DataFrame, folder: str | os.PathLike[str], *
         "content_hash": digest, "description": description or (previous or {}).get("description", ""),
         VERSIONS: versions,
     }
-    if escaped:
-        manifest[ESCAPED_FILES] = sorted(set(escaped))
-    kept = history if history is not None else (previous or {}).get("history")
-    if kept:
-        manifest["history"] = list(kept)
-    with atomic_path(folder / MANIFEST) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous)
     return load_multilabel_gold(folder, space=space)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN
-from weaksup.lf.artefacts import SKOPS_SUFFIX, LoadedModel, file_sha256, load_model, model_bytes
+from weaksup.lf.artefacts import SKOPS_SUFFIX, LoadedModel, SavedModelFile, file_sha256, load_model, model_bytes
 from weaksup.lf.core import LabelingFunction, field_value, is_missing
 from weaksup.lf.identity import normalised_source
 from weaksup.lf.source import LFSource, identifier
@@ -186,7 +186,7 @@ class ModelScoresLF(LabelingFunction):
         return int(self.codes(self.scores([value]), np.zeros(1, dtype=bool))[0])
 
 
-class MultiLabelModelLF(MultiLabelLF):
+class MultiLabelModelLF(SavedModelFile, MultiLabelLF):
     """A fitted one-vs-rest model as a multi-label LF (see :func:`multilabel_model_lf`).
 
     Attributes
@@ -251,23 +251,10 @@ class MultiLabelModelLF(MultiLabelLF):
 
     decode = FunctionMultiLabelLF.decode
 
-    @property
-    def model_file(self) -> Path | None:
-        """The file the model was loaded from (``None`` for a model given in memory)."""
-        loaded = self.__dict__.get("_loaded")
-        return loaded.path if loaded is not None else None
-
-    @property
-    def model_sha256(self) -> str | None:
-        """The SHA-256 of :attr:`model_file` (hashed into the version), or ``None``."""
-        loaded = self.__dict__.get("_loaded")
-        return loaded.sha256 if loaded is not None else None
-
     def manifest(self) -> dict[str, Any]:
         """The multi-label LF's description, with the model file and its hash for a saved model."""
-        extra = {"model_file": str(self.model_file), "model_sha256": self.model_sha256} if self.model_file else {}
         held = {"held_out_file": str(self.held_out_file)} if self.held_out_file else {}
-        return {**super().manifest(), **extra, **held}
+        return {**super().manifest(), **self.model_file_manifest(), **held}
 
     def to_source(self, label_space: LabelSpace | None = None) -> LFSource:
         """A ``multilabel_model_lf(...)`` call reading the model from the exported module's ``MODELS`` folder
