@@ -1,0 +1,14 @@
+"""Span labeling (issue 20): documents, spans, span votes, span label models and metrics.
+
+A document is text plus tokens (:class:`SpanDoc`); a span is ``(start, end, label)`` in
+token offsets with ``end`` exclusive (:class:`Span`). Per labeling function the spans it
+tagged per document are kept in :class:`SpanVotes`, which converts to a token-level vote
+matrix (BIO or IO tag ids of a :class:`SpanSpace`) so storage and summaries reuse
+:class:`weaksup.votes.VoteMatrix`.
+
+Each owner adds its exports here; keep ``__all__`` sorted.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
