@@ -1,0 +1,364 @@
+"""Span gold sets: hand-labelled entity spans per document, versioned like the other gold sets.
+
+A span gold set is a folder holding a ``manifest.json`` (``"type": "spans"``) and a JSON Lines file::
+
+    gold_sets/bc5cdr/
+        manifest.json   {"task": "bc5cdr", "type": "spans", "version": 1, "label_space": ["Chemical", "Disease"],
+                         "files": ["spans.jsonl"], "splits": {...}, "content_hash": "...", "versions": [...]}
+        spans.jsonl     {"row_id": "d1", "split": "dev", "spans": [{"start": 0, "end": 7, "label": "Chemical"}]}
+
+Spans are CHAR offsets into the row's text (end exclusive), so a gold set does not depend on a tokenizer;
+a run aligns them to its tokens (:func:`token_spans`) and says which span does not fall on token boundaries.
+Versions work as in :mod:`weaksup.gold.versions`: a later version goes to ``spans-<content hash>.jsonl`` and
+earlier files stay; ``load_span_gold(folder, version=N)`` reads any of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from weaksup._io import atomic_path
+from weaksup.errors import GoldSetError, Problems, location
+from weaksup.gold.core import MANIFEST, SPLITS
+from weaksup.gold.versions import VERSIONS, plan_version, publish_manifest, select_version
+
+if TYPE_CHECKING:
+    from weaksup.spans.doc import Span, SpanDoc
+
+logger = logging.getLogger("weaksup.gold")
+
+#: The manifest's ``type`` of a span gold set.
+GOLD_TYPE = "spans"
+#: The file of a span gold set's first version.
+SPANS_FILE = "spans.jsonl"
+
+#: A gold span in char offsets: ``(start, end, label)``.
+CharSpan = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class SpanGoldSet:
+    """A validated span gold set: one row per labelled document in :attr:`frame`.
+
+    Attributes
+    ----------
+    task : str
+    version : int or str
+    types : tuple of str
+        The entity types (the manifest's ``label_space``).
+    frame : pandas.DataFrame
+        ``row_id``, ``split``, ``spans`` (a list of ``(start, end, label)`` char spans), ``annotator``.
+    hash : str
+    path : pathlib.Path or None
+    manifest : dict
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> rows = [{"row_id": "a", "split": "dev", "spans": [{"start": 0, "end": 7, "label": "Chemical"}]},
+    ...         {"row_id": "b", "split": "test", "spans": []}]
+    >>> gold = write_span_gold(rows, tempfile.mkdtemp(), task="demo", types=["Chemical"])
+    >>> gold.counts(), gold.spans("dev").to_dict()
+    ({'dev': 1, 'test': 1}, {'a': [(0, 7, 'Chemical')]})
+    """
+
+    task: str
+    version: int | str
+    types: tuple[str, ...]
+    frame: pd.DataFrame = field(repr=False)
+    hash: str
+    path: Path | None = None
+    manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def counts(self) -> dict[str, int]:
+        """The number of labelled documents per split."""
+        return {s: int((self.frame["split"] == s).sum()) for s in SPLITS if (self.frame["split"] == s).any()}
+
+    def spans(self, split: str | None = None) -> pd.Series:
+        """Each labelled document's char spans (a list of ``(start, end, label)``), indexed by row id."""
+        frame = self.frame if split is None else self.frame[self.frame["split"] == split]
+        return pd.Series(list(frame["spans"]), index=pd.Index(frame["row_id"], name="row_id"), name="spans",
+                         dtype=object)
+
+    def describe(self) -> str:
+        """A one-line provenance string, e.g. ``bc5cdr v1 (hash 0e5e...; 100 dev + 100 test)``."""
+        counts = " + ".join(f"{n} {s}" for s, n in self.counts().items())
+        return f"{self.task} v{self.version} (hash {self.hash}; {counts})"
+
+
+def token_spans(doc: SpanDoc, spans: Iterable[CharSpan], *, row_id: str, where: str = "gold set") -> list[Span]:
+    """Gold char spans as token spans of ``doc``.
+
+    Raises
+    ------
+    GoldSetError
+        For a span whose start or end is not a token boundary of ``doc`` (naming the row, the span, the text
+        and the tokens it falls in, and the fix).
+
+    Examples
+    --------
+    >>> from weaksup.spans.doc import SpanDoc
+    >>> doc = SpanDoc.from_text("Aspirin causes pain")
+    >>> token_spans(doc, [(15, 19, "Disease")], row_id="d1")
+    [Span(start=2, end=3, label='Disease')]
+    >>> token_spans(doc, [(0, 3, "Chemical")], row_id="d1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.GoldSetError: gold set: row 'd1': the span 0..3 'Asp' (Chemical) does not fall on token ...
+    """
+    from weaksup.spans.doc import Span
+
+    starts = {s: i for i, s in enumerate(doc.starts)}
+    ends = {e: i + 1 for i, e in enumerate(doc.ends)}
+    out = []
+    for start, end, label in spans:
+        if start in starts and end in ends and starts[start] < ends[end]:
+            out.append(Span(starts[start], ends[end], label))
+            continue
+        near = doc.token_span(start, end)
+        tokens = list(doc.tokens[near[0]:near[1]]) if near else []
+        raise GoldSetError(f"{where}: row {row_id!r}: the span {start}..{end} {doc.text[start:end]!r} ({label}) does "
+                           f"not fall on token boundaries (it cuts the tokens {tokens}); set [task] tokenizer to one "
+                           "that splits there (\"regex\" splits punctuation off words, \"spacy\" as spaCy does), or "
+                           "move the span's ends to token boundaries in the gold set")
+    return sorted(out)
+
+
+def char_spans(doc: SpanDoc, spans: Iterable[Span | tuple[int, int, str]]) -> list[CharSpan]:
+    """Token spans of ``doc`` as char spans ``(start, end, label)``."""
+    return [(int(doc.starts[s[0]]), int(doc.ends[s[1] - 1]), str(s[2])) for s in spans]
+
+
+def _check_rows(rows: Sequence[Mapping[str, Any]], types: Sequence[str], where: str, problems: Problems
+                ) -> list[dict[str, Any]]:
+    """The rows as ``{row_id, split, spans: [(s, e, label)], annotator}``, every problem recorded."""
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    known = set(types)
+    for i, row in enumerate(rows, start=1):
+        at = location(where, i)
+        if not isinstance(row, Mapping):
+            problems.add("bad_row", f"not a JSON object: {str(row)[:60]!r}", where=at)
+            continue
+        row_id = row.get("row_id")
+        if row_id is None or str(row_id).strip() == "":
+            problems.add("blank_id", "row_id is missing or blank", where=location(where, i, "row_id"))
+            continue
+        row_id = str(row_id)
+        if row_id in seen:
+            problems.add("duplicate_id", f"row id {row_id!r} is also on line {seen[row_id]}; one line per "
+                         "document", where=location(where, i, "row_id"))
+        seen[row_id] = i
+        split = row.get("split")
+        if split not in SPLITS:
+            problems.add("bad_split", f"split is {split!r}; use one of {list(SPLITS)}", where=location(where, i, "split"))
+        spans = row.get("spans")
+        if not isinstance(spans, list):
+            problems.add("bad_spans", f"spans must be a list of {{start, end, label}}; got {str(spans)[:60]!r}",
+                         where=location(where, i, "spans"))
+            continue
+        parsed: list[CharSpan] = []
+        for span in spans:
+            try:
+                start, end, label = int(span["start"]), int(span["end"]), str(span["label"])
+            except (TypeError, KeyError, ValueError):
+                problems.add("bad_span", f"row {row_id!r}: a span must be {{\"start\": c, \"end\": c, \"label\": "
+                             f"T}} (char offsets); got {str(span)[:80]!r}", where=location(where, i, "spans"))
+                continue
+            if label not in known:
+                problems.add("unknown_label", f"row {row_id!r}: unknown entity type {label!r} (the types are "
+                             f"{list(types)})", where=location(where, i, "spans"))
+            if not 0 <= start < end:
+                problems.add("bad_offsets", f"row {row_id!r}: span {start}..{end} is empty or negative; end is "
+                             "exclusive and after start", where=location(where, i, "spans"))
+            parsed.append((start, end, label))
+        out.append({"row_id": row_id, "split": split, "spans": sorted(parsed),
+                    "annotator": str(row.get("annotator") or "")})
+    return out
+
+
+def span_hash(frame: pd.DataFrame, types: Sequence[str], task: str = "") -> str:
+    """A 16-hex-digit sha256 of the rows (ids, splits, spans, annotators) and the types, independent of row order."""
+    rows = sorted([str(r), str(s), [list(x) for x in sp], str(a)]
+                  for r, s, sp, a in zip(frame["row_id"], frame["split"], frame["spans"], frame["annotator"]))
+    blob = json.dumps({"task": task, "types": list(types), "rows": rows}, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def is_span_gold(path: str | os.PathLike[str]) -> bool:
+    """Whether the gold set folder (or its ``manifest.json``) is a span gold set (manifest ``type``)."""
+    folder = Path(path)
+    folder = folder.parent if folder.name == MANIFEST else folder
+    try:
+        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and doc.get("type") == GOLD_TYPE
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    where = str(folder / MANIFEST)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GoldSetError(f"{where}: missing; a span gold set needs a manifest with task, type = \"spans\", version, "
+                           "label_space and files (write one with weaksup.spans.gold.write_span_gold)") from None
+    except ValueError as exc:
+        raise GoldSetError(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise GoldSetError(f"{where}: must hold a JSON object; got {type(manifest).__name__}")
+    return manifest
+
+
+def load_span_gold(path: str | os.PathLike[str], *, types: Sequence[str] | None = None,
+                   version: int | str | None = None) -> SpanGoldSet:
+    """Load and validate a span gold set folder (or its ``manifest.json``).
+
+    Parameters
+    ----------
+    path : path-like
+    types : sequence of str, optional
+        The run's entity types: the manifest's ``label_space`` must hold the same types.
+    version : int or str, optional
+        An earlier version (default: the current one).
+
+    Raises
+    ------
+    GoldSetError
+        Every problem at once, each naming its file, line and field: a missing or malformed manifest or file,
+        a blank or repeated row id, a bad split, a malformed span, an unknown entity type.
+
+    Examples
+    --------
+    >>> load_span_gold("no/such/gold")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.GoldSetError: span gold set folder 'no/such/gold' does not exist; ...
+    """
+    folder = Path(path)
+    folder = folder.parent if folder.name == MANIFEST else folder
+    if not folder.is_dir():
+        raise GoldSetError(f"span gold set folder {str(folder)!r} does not exist; gold sets live in "
+                           "gold_sets/<task>/ (set gold.path)")
+    manifest = _read_manifest(folder)
+    where = str(folder / MANIFEST)
+    if version is not None and str(version) != str(manifest.get("version")):
+        manifest = select_version(manifest, version, folder)
+    problems = Problems(f"span gold set {folder}")
+    if manifest.get("type") != GOLD_TYPE:
+        problems.add("not_spans", f"type is {manifest.get('type')!r}, not \"spans\": this gold set labels another "
+                     "kind of task; point gold.path at a span gold set", where=location(where, column="type"))
+    gold_types = [str(t) for t in manifest.get("label_space") or []]
+    if not gold_types:
+        problems.add("missing_key", "label_space (the entity types) is missing or empty",
+                     where=location(where, column="label_space"))
+    if types is not None and gold_types and sorted(gold_types) != sorted(types):
+        problems.add("label_space_differs", f"the gold set's entity types {gold_types} differ from the task's "
+                     f"{list(types)}; make task.labels and the gold set's label_space the same types",
+                     where=location(where, column="label_space"))
+    names = manifest.get("files")
+    if not isinstance(names, list) or not names:
+        problems.add("bad_files", f"files must be a non-empty list of .jsonl file names; got {names!r}",
+                     where=location(where, column="files"))
+        names = []
+    problems.raise_if_any(GoldSetError)
+    rows: list[Any] = []
+    for name in names:
+        file = folder / str(name)
+        if not file.is_file():
+            problems.add("missing_file", "listed in manifest.json but missing", where=location(str(file)))
+            continue
+        for i, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except ValueError as exc:
+                    problems.add("bad_json", f"not valid JSON ({exc})", where=location(str(file), i))
+                    rows.append(None)
+    checked = _check_rows(rows, list(types) if types is not None else gold_types, str(folder / str(names[0])) if
+                          names else where, problems)
+    problems.raise_if_any(GoldSetError, fix="each line is {\"row_id\": ..., \"split\": \"dev\"|\"test\", \"spans\": "
+                          f"[{{\"start\": c, \"end\": c, \"label\": T}}]}} with T one of {gold_types}")
+    frame = pd.DataFrame(checked, columns=["row_id", "split", "spans", "annotator"])
+    task = str(manifest.get("task") or folder.name)
+    digest = span_hash(frame, gold_types, task)
+    gold = SpanGoldSet(task, manifest.get("version", 1), tuple(gold_types), frame, digest, folder, manifest)
+    logger.info("loaded span gold set %s", gold.describe())
+    return gold
+
+
+def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: str | os.PathLike[str], *, task: str,
+                    types: Sequence[str], version: int | str = 1, description: str = "",
+                    history: Sequence[dict[str, Any]] | None = None) -> SpanGoldSet:
+    """Validate ``rows`` (``row_id``, ``split``, ``spans``: ``{start, end, label}`` dicts or ``(start, end,
+    label)`` tuples, char offsets; optional ``annotator``) and write them as ``version`` of the span gold set in
+    ``folder``. Earlier versions' files are never overwritten; nothing is written when a row has a problem.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> rows = [{"row_id": "a", "split": "dev", "spans": [(0, 7, "Chemical")]}]
+    >>> write_span_gold(rows, folder, task="t", types=["Chemical"]).spans().to_dict()
+    {'a': [(0, 7, 'Chemical')]}
+    >>> write_span_gold([{**rows[0], "spans": []}], folder, task="t", types=["Chemical"], version=2).spans().to_dict()
+    {'a': []}
+    >>> load_span_gold(folder, version=1).spans().to_dict()
+    {'a': [(0, 7, 'Chemical')]}
+    """
+    folder = Path(folder)
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
+    normal = [{**r, "spans": [s if isinstance(s, Mapping) else {"start": s[0], "end": s[1], "label": s[2]}
+                              for s in r.get("spans") or []]} if isinstance(r, Mapping) else r for r in records]
+    problems = Problems(f"span gold rows for {folder}")
+    checked = _check_rows(normal, list(types), "<rows>", problems)
+    problems.raise_if_any(GoldSetError, fix=f"the entity types are {list(types)}; spans are char offsets")
+    frame = pd.DataFrame(checked, columns=["row_id", "split", "spans", "annotator"])
+    digest = span_hash(frame, list(types), task)
+    previous = _read_manifest(folder) if (folder / MANIFEST).is_file() else None
+    if previous is not None and previous.get("type") != GOLD_TYPE:
+        raise GoldSetError(f"{folder} holds a gold set of type {previous.get('type')!r}; write the span gold set to "
+                           "its own folder")
+    wanted = SPANS_FILE if previous is None else f"spans-{digest}.jsonl"
+    name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=wanted)
+    if write:
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [json.dumps({"row_id": r["row_id"], "split": r["split"],
+                             "spans": [{"start": s, "end": e, "label": t} for s, e, t in r["spans"]],
+                             **({"annotator": r["annotator"]} if r["annotator"] else {})}, ensure_ascii=False)
+                 for r in checked]
+        with atomic_path(folder / name) as tmp:
+            tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    manifest: dict[str, Any] = {
+        "task": task, "type": GOLD_TYPE, "version": version, "label_space": list(types), "files": [name],
+        "offsets": "char", "splits": {s: int((frame["split"] == s).sum()) for s in SPLITS},
+        "content_hash": digest, "description": description or (previous or {}).get("description", ""),
+        VERSIONS: versions,
+    }
+    publish_manifest(folder, manifest, escaped=[], history=history, previous=previous)
+    return load_span_gold(folder, types=types)
+
+
+def next_version(folder: str | os.PathLike[str]) -> int:
+    """The version number after the gold set's latest (1 for a new gold set)."""
+    path = Path(folder)
+    if not (path / MANIFEST).is_file():
+        return 1
+    version = _read_manifest(path).get("version", 0)
+    try:
+        return int(version) + 1
+    except (TypeError, ValueError):
+        raise GoldSetError(f"{path / MANIFEST}: version {version!r} is not a number; give the new version "
+                           "explicitly") from None
