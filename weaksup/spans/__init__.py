@@ -11,4 +11,13 @@ Each owner adds its exports here; keep ``__all__`` sorted.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from weaksup.spans.doc import TOKENIZERS, SpanDoc, tokenize
+from weaksup.spans.space import SCHEMES, SpanSpace
+from weaksup.spans.span import ScoredSpan, Span
+from weaksup.spans.tags import spans_from_tags, tags_from_spans
+from weaksup.spans.votes import SpanVotes, TokenVotes
+
+__all__ = [
+    "SCHEMES", "ScoredSpan", "Span", "SpanDoc", "SpanSpace", "SpanVotes", "TOKENIZERS", "TokenVotes",
+    "spans_from_tags", "tags_from_spans", "tokenize",
+]
