@@ -1,0 +1,84 @@
+"""The map steps every engine runs on one input part (the engines only distribute them):
+
+- :func:`part_votes`: the part's votes, from the vote cache where saved, voting only the missing LF columns;
+- :func:`count_part`: its pattern counts and gold rows (the map of the fit's reduce);
+- :func:`label_part`: its labels written to the staging folder (skipped when already finished: resume).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from weaksup.engines.batch import BatchSpec, InputPart, read_part, vote_frame
+from weaksup.engines.cache import VoteCache
+from weaksup.engines.commit import PartResult, StagedRun
+from weaksup.engines.predict import PredictionTable, label_arrow
+from weaksup.engines.stats import gold_patterns, pattern_counts
+
+
+@dataclass(frozen=True)
+class PartStats:
+    """What :func:`count_part` sends back to the driver: ``counts`` (patterns), ``gold`` (the gold rows' id and
+    votes), ``computed`` (LF columns voted here rather than read from the cache), ``rows``."""
+
+    counts: pd.DataFrame
+    gold: pd.DataFrame
+    computed: int
+    rows: int
+
+
+def vote_dir(spec: BatchSpec) -> Path:
+    """The vote cache folder of a run: ``<output folder>/votes``."""
+    return spec.config.output_dir / "votes"
+
+
+def part_votes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None) -> tuple[pd.DataFrame, int]:
+    """``[id_column] + lf_ids`` of a part and how many LF columns were voted (the rest came from the cache)."""
+    cache = VoteCache.of(spec, votes_at if votes_at is not None else vote_dir(spec))
+    todo = cache.missing(part, spec.lf_ids, spec.uncacheable)
+    if todo:
+        frame = read_part(part, spec.columns, strings=spec.strings)
+        fresh = vote_frame(spec, frame, part=part.path, only=todo)
+        for lf_id in todo:
+            cache.put(part, lf_id, fresh[lf_id].to_numpy())
+        ids = fresh[spec.id_column]
+    else:
+        ids = read_part(part, [spec.id_column], strings=[spec.id_column])[spec.id_column]
+        fresh = pd.DataFrame(index=pd.RangeIndex(len(ids)))
+    columns: dict[str, object] = {spec.id_column: ids.to_numpy(dtype=object)}
+    for lf_id in spec.lf_ids:
+        if lf_id in fresh.columns:
+            columns[lf_id] = fresh[lf_id].to_numpy(dtype=np.int8)
+        else:
+            saved = cache.get(part, lf_id)
+            if saved is None:  # removed between the check and the read: vote it now
+                frame = read_part(part, spec.columns, strings=spec.strings)
+                saved = vote_frame(spec, frame, part=part.path, only=[lf_id])[lf_id].to_numpy(dtype=np.int8)
+                cache.put(part, lf_id, saved)
+                todo.append(lf_id)
+            columns[lf_id] = saved
+    return pd.DataFrame(columns), len(todo)
+
+
+def count_part(spec: BatchSpec, part: InputPart, votes_at: Path | None, gold_ids: frozenset[str]) -> PartStats:
+    """The map of the fit: a part's pattern counts and gold rows."""
+    votes, computed = part_votes(spec, part, votes_at)
+    if len(votes) != part.rows:
+        from weaksup.errors import DataError
+
+        raise DataError(f"{part.path}: {len(votes)} rows read, its metadata says {part.rows}; the part changed during "
+                        "the run: run again")
+    return PartStats(pattern_counts(votes, spec.lf_ids), gold_patterns(votes, gold_ids), computed, len(votes))
+
+
+def label_part(spec: BatchSpec, table: PredictionTable, part: InputPart, staged: StagedRun,
+               votes_at: Path | None = None) -> PartResult:
+    """The map of the write: a part's labels into the staging folder (a finished part is kept as it is)."""
+    if staged.done(part):
+        return staged.result(part)
+    votes, _ = part_votes(spec, part, votes_at)
+    return staged.write_part(part, label_arrow(table, votes))
