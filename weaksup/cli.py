@@ -187,6 +187,9 @@ def run(
     progress: bool = _PROGRESS,
     tracking: bool = typer.Option(None, "--tracking/--no-tracking",
                                   help="Log the run to MLflow (default: the config's mlflow.enabled)."),
+    engine: str = typer.Option(None, "--engine", help="Run on an engine: local, dask or spark (Parquet input; "
+                               "[engine] in the config sets its options). Default: the config's [engine], else "
+                               "the streaming run."),
 ) -> None:
     """Label a dataset: load, clean, apply the LFs, fit the label model and the end model, write one labeled row
     per input row (with its label_source), route uncertain rows to review, compare the final labels with
@@ -196,7 +199,13 @@ def run(
     from weaksup.pipeline import run as run_pipeline
 
     overrides = [*set_, *([f"mlflow.enabled={str(tracking).lower()}"] if tracking is not None else [])]
-    result = run_pipeline(load_config(config, overrides), resume=resume, fresh=fresh, progress=progress)
+    cfg = load_config(config, overrides)
+    if engine is not None or cfg.engine is not None:  # weaksup.engines (resume is per part, always on)
+        from weaksup.engines.driver import run_engine
+
+        typer.echo(run_engine(cfg, engine=engine, fresh=fresh).summary())
+        return
+    result = run_pipeline(cfg, resume=resume, fresh=fresh, progress=progress)
     typer.echo(result.summary())
 
 

@@ -68,6 +68,7 @@ from typing import Any
 
 from weaksup.config_tables import build_table, did_you_mean
 from weaksup.data.chunks import CHUNK_ROWS
+from weaksup.engines.config import EngineConfig
 from weaksup.errors import ConfigError as ConfigError  # (its home is weaksup.errors; kept importable here)
 from weaksup.review.routing import RoutingPolicy
 from weaksup.tasks import DEFAULT_TASK_TYPE, TASK_TYPES
@@ -183,10 +184,9 @@ class MlflowConfig:
 _SECTIONS: dict[str, type] = {
     "task": TaskConfig, "input": InputConfig, "clean": CleanConfig, "lfs": LFsConfig,
     "label_model": LabelModelConfig, "end_model": EndModelConfig, "gold": GoldConfig, "review": ReviewConfig,
-    "output": OutputConfig, "mlflow": MlflowConfig,
+    "output": OutputConfig, "mlflow": MlflowConfig, "engine": EngineConfig,
 }
 _REQUIRED_SECTIONS = ("task", "input", "lfs", "output")
-
 
 @dataclass(frozen=True)
 class RunConfig:
@@ -212,6 +212,7 @@ class RunConfig:
     gold: GoldConfig = GoldConfig()
     review: ReviewConfig = ReviewConfig()
     mlflow: MlflowConfig = MlflowConfig()
+    engine: EngineConfig | None = None  # [engine] (weaksup.engines); None: the streaming run
     source: str = "<dict>"
     project: str = "."
 
@@ -242,7 +243,7 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain data (what ``run.json`` records); ``from_dict`` reads it back."""
-        return {name: dataclasses.asdict(getattr(self, name)) for name in _SECTIONS}
+        return {name: dataclasses.asdict(value) for name in _SECTIONS if (value := getattr(self, name)) is not None}
 
     # ------------------------------------------------------------------ paths
     def resolve(self, value: str, key: str) -> Path:
@@ -353,7 +354,6 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
     clean = sections.get("clean", CleanConfig())
     from weaksup.data import MASKS
     from weaksup.models.base import tie_break_problem
-
     if clean.duplicates not in ("near", "exact", "off"):
         problems.append(f"clean.duplicates must be 'near', 'exact' or 'off'; got {clean.duplicates!r}")
     for item in clean.mask:

@@ -20,20 +20,34 @@ rows' votes) and ``write_labels`` (each part's labels into the staging folder). 
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
-
-from weaksup.engines.batch import BatchSpec, InputPart, list_input_parts, read_part, vote_frame
-from weaksup.engines.commit import PartResult, StagedRun
 from weaksup.engines.config import ENGINE_NAMES, EngineConfig, check_engine_config
-from weaksup.engines.predict import PredictionTable, label_arrow, label_frame
-from weaksup.engines.stats import DevGold, FitResult, fit_on_counts, gold_patterns, merge_pattern_counts, \
-    pattern_counts
 from weaksup.errors import ConfigError
+
+if TYPE_CHECKING:  # (imported lazily: weaksup.config imports this package for EngineConfig)
+    import pandas as pd
+
+    from weaksup.engines.batch import BatchSpec, InputPart
+    from weaksup.engines.commit import PartResult, StagedRun
+    from weaksup.engines.predict import PredictionTable
+
+#: Where each public name of the package lives (imported on first use).
+_LAZY = {"BatchSpec": "batch", "InputPart": "batch", "list_input_parts": "batch", "read_part": "batch",
+         "vote_frame": "batch", "PartResult": "commit", "StagedRun": "commit", "PredictionTable": "predict",
+         "label_arrow": "predict", "label_frame": "predict", "DevGold": "stats", "FitResult": "stats",
+         "fit_on_counts": "stats", "gold_patterns": "stats", "merge_pattern_counts": "stats",
+         "pattern_counts": "stats", "run_engine": "driver", "EngineResult": "driver"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"weaksup.engines.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'weaksup.engines' has no attribute {name!r}")
 
 
 class Engine(Protocol):
@@ -93,7 +107,4 @@ def get_engine(name: str, options: EngineConfig | None = None) -> Engine:
     return engine
 
 
-__all__ = ["ENGINE_NAMES", "BatchSpec", "DevGold", "Engine", "EngineConfig", "FitResult", "InputPart", "PartResult",
-           "PredictionTable", "StagedRun", "check_engine_config", "fit_on_counts", "get_engine", "gold_patterns",
-           "label_arrow", "label_frame", "list_input_parts", "merge_pattern_counts", "pattern_counts", "read_part",
-           "vote_frame"]
+__all__ = ["ENGINE_NAMES", "Engine", "EngineConfig", "check_engine_config", "get_engine", *_LAZY]

@@ -1,0 +1,54 @@
+"""The local engine equals today's streaming run row for row (same columns, dtypes, values)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.engines.engine_data import (run_labels, streaming_labels, synthetic_config, write_part,
+                                       youtube_config)
+from weaksup.engines import get_engine
+from weaksup.engines.driver import run_engine
+from weaksup.engines.local import LocalEngine
+
+
+@pytest.mark.slow
+def test_shipped_example_equals_the_streaming_run(tmp_path):
+    config = youtube_config(tmp_path, rows_per_part=500)
+    result = run_engine(config, engine="local")
+    engine_labels = run_labels(result.run_dir)
+    pd.testing.assert_frame_equal(engine_labels, streaming_labels(config), check_exact=True)
+    assert result.parts == 4 and result.rows == 1956
+    assert result.label_model == "DevNaiveBayes"
+    assert 0.75 < result.metrics["accuracy"] < 0.9  # the test split, from the written labels joined on gold
+
+
+def test_synthetic_parts_equal_the_streaming_run(tmp_path):
+    for i in range(3):
+        write_part(tmp_path / "input", i, 4000, start=i * 4000)
+    config = synthetic_config(tmp_path, label_model={"name": "DawidSkene"})
+    result = run_engine(config, engine=LocalEngine(workers=2))
+    pd.testing.assert_frame_equal(run_labels(result.run_dir), streaming_labels(config), check_exact=True)
+    assert result.rows == 12_000 and result.parts_voted == 3 and result.columns_computed == 30
+
+
+@pytest.mark.slow
+def test_300k_rows_in_several_parts_equal_the_streaming_run(tmp_path):
+    for i in range(6):
+        write_part(tmp_path / "input", i, 50_000, start=i * 50_000)
+    config = synthetic_config(tmp_path, label_model={"name": "DawidSkene"}, engine={"partitions": 0})
+    result = run_engine(config, engine="local")
+    pd.testing.assert_frame_equal(run_labels(result.run_dir), streaming_labels(config), check_exact=True)
+    assert result.rows == 300_000 and result.parts == 6
+
+
+def test_a_file_is_split_by_row_groups_when_partitions_ask(tmp_path):
+    write_part(tmp_path / "input", 0, 8000)
+    config = synthetic_config(tmp_path, engine={"partitions": 4})
+    result = run_engine(config)
+    assert result.parts == 4
+    pd.testing.assert_frame_equal(run_labels(result.run_dir), streaming_labels(config), check_exact=True)
+
+
+def test_get_engine_local():
+    assert get_engine("local").name == "local"

@@ -1,0 +1,53 @@
+"""Convert a run config's input (CSV, JSON Lines, a shipped example) to a folder of Parquet parts for an engine.
+
+Run ``python -m weaksup.engines.convert CONFIG FOLDER [--rows N]``; then set ``[input] path = "FOLDER"``. The rows
+are read as the streaming run reads them (:func:`weaksup.pipeline.inputs.read_chunks`), ids and texts as text.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from weaksup.config import RunConfig, load_config
+
+
+def convert_input(config: RunConfig, folder: Path, *, rows: int = 1_000_000) -> list[Path]:
+    """Write the config's input as ``folder/part-00000.parquet`` ... of at most ``rows`` rows each, in order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"example": "youtube_spam"},
+    ...     "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.parquet"}})
+    >>> [p.name for p in convert_input(config, Path(tempfile.mkdtemp()), rows=1000)]
+    ['part-00000.parquet', 'part-00001.parquet']
+    """
+    import dataclasses
+
+    from weaksup.pipeline.inputs import read_chunks
+
+    folder.mkdir(parents=True, exist_ok=True)
+    chunked = dataclasses.replace(config, input=dataclasses.replace(config.input, chunk_rows=rows))
+    written = []
+    for i, chunk in enumerate(read_chunks(chunked, None)):
+        path = folder / f"part-{i:05d}.parquet"
+        chunk.reset_index(drop=True).to_parquet(path, index=False)
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m weaksup.engines.convert", description=__doc__)
+    parser.add_argument("config")
+    parser.add_argument("folder")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows per part (default 1,000,000)")
+    args = parser.parse_args(argv)
+    written = convert_input(load_config(args.config), Path(args.folder), rows=args.rows)
+    print(f"wrote {len(written)} Parquet part(s) to {args.folder}; set [input] path = {args.folder!r}")  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

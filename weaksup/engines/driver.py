@@ -1,0 +1,233 @@
+"""The driver of an engine run (:func:`run_engine`): input parts -> pattern counts (map/reduce on the engine) ->
+label model fitted on the counts -> labels written by the engine into a staging folder -> commit (a versioned
+run with ``latest``) -> gold metrics by a join on the gold rows -> the summary.
+
+The driver never holds a vote matrix: only the distinct vote patterns with their counts and the gold rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.config import RunConfig
+from weaksup.engines.batch import BatchSpec, InputPart, list_input_parts
+from weaksup.engines.cache import VoteCache
+from weaksup.engines.commit import StagedRun
+from weaksup.engines.config import EngineConfig, check_engine_config
+from weaksup.engines.parts import vote_dir
+from weaksup.engines.predict import PredictionTable, label_arrow
+from weaksup.engines.stats import DevGold, fit_on_counts
+from weaksup.errors import ConfigError, GoldSetError
+
+if TYPE_CHECKING:
+    from weaksup.engines import Engine
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EngineResult:
+    """What an engine run did: where its labels are, the work it did and reused, the model and the metrics."""
+
+    engine: str
+    run_id: str
+    run_dir: Path
+    rows: int
+    parts: int
+    parts_voted: int
+    columns_computed: int
+    columns_reused: int
+    patterns: int
+    label_model: str
+    fit_note: str = ""
+    label_counts: dict[str, int] = field(default_factory=dict)
+    status_counts: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """The run summary (what ``weaksup run --engine`` prints)."""
+        lines = [f"engine {self.engine}: {self.rows:,} rows in {self.parts} part(s) -> {self.run_dir}",
+                 f"votes: {self.parts_voted} part(s) voted, {self.columns_computed} LF column(s) computed, "
+                 f"{self.columns_reused} reused from the vote cache",
+                 f"label model {self.label_model} fitted on {self.patterns:,} vote patterns"]
+        if self.fit_note:
+            lines.append(f"NOTE: {self.fit_note}")
+        if self.label_counts:
+            lines.append("labels: " + ", ".join(f"{k} {v:,}" for k, v in self.label_counts.items()))
+        if self.status_counts:
+            lines.append("review: " + ", ".join(f"{k} {v:,}" for k, v in self.status_counts.items()))
+        if self.metrics:
+            lines.append("gold: " + ", ".join(f"{k} {v:.3f}" for k, v in self.metrics.items()))
+        lines.append("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
+        return "\n".join(lines)
+
+
+def engine_settings(config: RunConfig, name: str | None = None) -> EngineConfig:
+    """``[engine]`` with ``--engine name`` applied, checked."""
+    engine = config.engine or EngineConfig()
+    if name is not None:
+        engine = dataclasses.replace(engine, name=name)
+    check_engine_config(engine, config.source)
+    return engine
+
+
+def check_supported(config: RunConfig) -> None:
+    """What engines do not run yet, refused before any work (each with the fix)."""
+    if config.end_model.enabled and config.input.text_column:
+        raise ConfigError(f"{config.source}: end_model.enabled = true: the engines do not run the end model yet; "
+                          "set [end_model] enabled = false (or --set end_model.enabled=false), or drop --engine")
+
+
+def run_fingerprint(spec: BatchSpec, parts: list[InputPart]) -> str:
+    """The run id: a hash of the config (without ``[engine]``), the LFs and the parts (a rerun of the same inputs
+    resumes the same staging folder; a new part or a changed LF is a new run)."""
+    doc = {k: v for k, v in spec.config.to_dict().items() if k != "engine"}
+    text = json.dumps([doc, spec.lf_ids, [p.key for p in parts]], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: bool = False) -> EngineResult:
+    """Run the config on an engine and commit a versioned run ``<output folder>/runs/<task>/<run id>/``.
+
+    Parameters
+    ----------
+    config : RunConfig
+    engine : Engine or str, optional
+        An engine object, or its name (default: ``[engine] name``, else ``local``).
+    fresh : bool
+        Drop a staging folder left by an earlier attempt of this run (no partition-level resume).
+
+    Returns
+    -------
+    EngineResult
+
+    Examples
+    --------
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"example": "youtube_spam"},
+    ...     "lfs": {"modules": ["m"]}, "end_model": {"enabled": False}, "output": {"path": "out/labels.parquet"}})
+    >>> run_engine(config)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ConfigError: <dict>: input.example = 'youtube_spam': engines read Parquet parts; ...
+    """
+    from weaksup.engines import get_engine
+    from weaksup.pipeline.plan import check_run_paths
+    from weaksup.tasks import task_type
+
+    timings: dict[str, float] = {}
+    started = t = time.perf_counter()
+    settings = engine_settings(config, engine if isinstance(engine, str) else None)
+    check_supported(config)
+    parts = list_input_parts(config, settings.partitions)
+    spec = BatchSpec.from_config(config)
+    check_run_paths(config)
+    task = task_type(config.task.type)
+    space = spec.label_space()
+    gold = task.load_gold(config.resolve(config.gold.path, "gold.path"), space) if config.gold.path else None
+    gold_ids = frozenset(gold.frame["row_id"].astype(str)) if gold is not None else frozenset()
+    runner: Engine = get_engine(settings.name, settings) if engine is None or isinstance(engine, str) else engine
+    votes_at = vote_dir(spec)
+    cache = VoteCache.of(spec, votes_at)
+    todo = [cache.missing(p, spec.lf_ids, spec.uncacheable) for p in parts]
+    computed = sum(len(x) for x in todo)
+    timings["setup"] = time.perf_counter() - t
+    try:
+        t = time.perf_counter()
+        counts, gold_votes = runner.vote_counts(spec, parts, votes_at, gold_ids)
+        timings["read+clean+apply+count"] = time.perf_counter() - t
+        t = time.perf_counter()
+        dev = dev_gold(config, spec, gold, gold_votes)
+        fit = fit_on_counts(spec, config, counts, dev)
+        reviewed = {} if dev is None or gold is None else dict(zip(task.gold_targets(gold, "dev", space)[0],
+                                                                  dev.targets.tolist()))
+        table = PredictionTable.of(spec, fit.model, reviewed)
+        timings["fit"] = time.perf_counter() - t
+        t = time.perf_counter()
+        staged = StagedRun(config.output_dir, run_fingerprint(spec, parts), task=config.task.name)
+        if fresh:
+            staged.abandon()
+            staged = StagedRun(config.output_dir, staged.run_id, task=config.task.name)
+        runner.write_labels(spec, table, parts, staged)
+        task.save_model(fit.model, staged.path / "label_model.json")
+        timings["predict+route+write"] = time.perf_counter() - t
+    finally:
+        runner.close()
+    t = time.perf_counter()
+    label_counts, status_counts = pattern_label_counts(table, counts)
+    metrics = gold_metrics(config, spec, gold, staged) if gold is not None else {}
+    info = {"engine": runner.name, "lf_ids": list(spec.lf_ids), "rule_version": spec.rule_version,
+            "label_model": type(fit.model).__name__, "patterns": fit.patterns, "fit_note": fit.note,
+            "metrics": metrics, "config": {k: v for k, v in config.to_dict().items()},
+            "input_parts": [{"path": p.path, "key": p.key, "rows": p.rows} for p in parts]}
+    run_dir = staged.commit(parts, info)
+    timings["evaluate+commit"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - started
+    result = EngineResult(runner.name, staged.run_id, run_dir, int(counts["count"].sum()), len(parts),
+                          sum(1 for x in todo if len(x) == len(spec.lf_ids)), computed,
+                          len(parts) * len(spec.lf_ids) - computed, fit.patterns, type(fit.model).__name__, fit.note,
+                          label_counts, status_counts, metrics, timings)
+    logger.info("engine run finished:\n%s", result.summary())
+    return result
+
+
+def dev_gold(config: RunConfig, spec: BatchSpec, gold: Any, gold_votes: pd.DataFrame) -> DevGold | None:
+    """The dev gold rows' votes (joined on the row id) and class ids; a gold id absent from the input is a
+    :class:`GoldSetError` (as in the streaming run)."""
+    if gold is None:
+        return None
+    from weaksup.tasks import task_type
+
+    found = set(gold_votes[spec.id_column].astype(str)) if len(gold_votes) else set()
+    absent = sorted(set(gold.frame["row_id"].astype(str)) - found)
+    if absent:
+        raise GoldSetError(f"gold set {gold.task} ({gold.path}): {len(absent)} row id(s) are not in the input, e.g. "
+                           f"{absent[:5]}; the gold set labels another dataset, or input.id_column is wrong")
+    if "dev" not in gold.counts():
+        return None
+    ids, targets = task_type(config.task.type).gold_targets(gold, "dev", spec.label_space())
+    by_id = gold_votes.set_index(gold_votes[spec.id_column].astype(str))
+    votes = by_id.loc[ids, list(spec.lf_ids)].to_numpy(dtype=np.int8)
+    return DevGold(votes, np.asarray(targets, dtype=np.int64))
+
+
+def pattern_label_counts(table: PredictionTable, counts: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+    """Rows per label and per review status, from the patterns' labels weighted by their counts (the dev gold rows
+    are counted by their votes' label here)."""
+    votes = counts.drop(columns="count").assign(**{"row_id": [str(i) for i in range(len(counts))]})
+    votes = votes[["row_id", *table.lf_ids]]
+    labels = label_arrow(dataclasses.replace(table, reviewed={}), votes).to_pandas()
+    weight = counts["count"].to_numpy()
+    by_label = pd.Series(weight).groupby(labels["label"].fillna("(abstain)").to_numpy()).sum()
+    by_status = pd.Series(weight).groupby(labels["review_status"].to_numpy()).sum()
+    return ({str(k): int(v) for k, v in by_label.items()}, {str(k): int(v) for k, v in by_status.items()})
+
+
+def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRun) -> dict[str, float]:
+    """The written labels' metrics on the ``gold.split`` rows, joined on the row id from the staged part files."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    from weaksup.metrics import label_metrics
+    from weaksup.tasks import task_type
+
+    space = spec.label_space()
+    ids, targets = task_type(config.task.type).gold_targets(gold, config.gold.split, space)
+    if not ids:
+        return {}
+    data = ds.dataset(sorted(str(p) for p in (staged.path / "labels").glob("*.parquet")), format="parquet")
+    found = data.to_table(filter=pc.field("row_id").isin(list(ids))).to_pandas().set_index("row_id").loc[ids]
+    proba = found[[f"prob_{c}" for c in space]].to_numpy(dtype=np.float64)
+    pred = np.array([-1 if pd.isna(v) else space.id(v) for v in found["label"]], dtype=np.int64)
+    metrics = label_metrics(targets, proba, pred, label_space=space, covered=(found["n_votes"] > 0).to_numpy())
+    return {k: float(v) for k, v in metrics.as_dict().items() if isinstance(v, (int, float)) and np.isfinite(v)}
