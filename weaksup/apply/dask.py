@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,31 @@ def _partition_votes(frame: pd.DataFrame, lfs: list[LabelingFunction], label_spa
     votes = apply_lfs(lfs, frame, label_space=label_space, id_column=id_column,
                       fault_tolerant=fault_tolerant, progress=False, n_threads=1, lf_timeout=lf_timeout)
     return votes.row_ids, votes.values, votes.faults, votes.timeouts
+
+
+def killed_worker_error(exc: BaseException, *, what: str, parts: Sequence[str]) -> LFApplyError | None:
+    """The error to raise for Dask's ``KilledWorker`` (workers died ``allowed-failures + 1`` times running one
+    task), naming the part of the task (its key ends in ``part<i>`` or ``-<i>``); None for any other error.
+
+    Examples
+    --------
+    >>> class KilledWorker(Exception): pass
+    >>> str(killed_worker_error(KilledWorker("weaksup-votes-ab12-part00001"), what="votes", parts=["a", "b"]))[:70]
+    'Dask workers died 1 time(s) running the votes task of part b (number 1'
+    >>> killed_worker_error(ValueError("x"), what="votes", parts=["a"]) is None
+    True
+    """
+    if type(exc).__name__ != "KilledWorker":
+        return None
+    key = str(getattr(exc, "task", exc.args[0] if exc.args else ""))
+    tail = key.rsplit("-", 1)[-1].removeprefix("part")
+    index = int(tail) if tail.isdigit() else -1
+    name = parts[index] if 0 <= index < len(parts) else "?"
+    return LFApplyError(
+        f"Dask workers died {getattr(exc, 'allowed_failures', 0) + 1} time(s) running the {what} task of part {name} "
+        f"(number {index} of {len(parts)}, task {key!r}); nothing was returned. An LF may crash or exhaust its worker "
+        "(memory, a C extension): check the worker logs, use smaller parts or more worker memory, or raise "
+        "distributed.scheduler.allowed-failures")
 
 
 def apply_lfs_dask(
@@ -90,16 +116,10 @@ def apply_lfs_dask(
         results = client.gather(client.compute(parts)) if client is not None \
             else compute(*parts)  # type: ignore[no-untyped-call]
     except Exception as exc:
-        if type(exc).__name__ != "KilledWorker":
+        error = killed_worker_error(exc, what="LF application", parts=[str(i) for i in range(len(parts))])
+        if error is None:
             raise
-        key = str(getattr(exc, "task", exc.args[0] if exc.args else ""))
-        partition = key.rsplit("-", 1)[-1]
-        raise LFApplyError(
-            f"Dask workers died {getattr(exc, 'allowed_failures', 0) + 1} times while applying the LFs to "
-            f"partition {partition} of {len(parts)} (task {key!r}); nothing was returned. An LF may crash or exhaust "
-            "its worker (memory, a C extension): check the worker logs, use smaller partitions or more worker "
-            "memory, or raise distributed.scheduler.allowed-failures"
-        ) from exc
+        raise error from exc
     row_ids = np.concatenate([r[0] for r in results]) if results else np.zeros(0)
     values = np.concatenate([r[1] for r in results]) if results else np.zeros((0, len(lf_list)), dtype=np.int8)
     faults = {lf.name: sum(r[2][lf.name] for r in results) for lf in lf_list}

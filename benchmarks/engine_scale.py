@@ -1,0 +1,248 @@
+"""Engine scale: ``run_engine`` with ``--engine local|dask|spark`` on N synthetic rows in Parquet parts.
+
+The input (ids ``c0..c{N-1}`` and comment-like texts drawn from the YouTube Spam vocabulary, seeded) is
+generated once into a cache folder (``--cache``, default ``~/.cache/weaksup/engine_scale``) as ``--parts``
+Parquet parts (default one per million rows) and reused by later runs. The run is the engines' driver
+(:func:`weaksup.engines.run_engine`) in a child process: the 10 keyword/regex LFs of ``scale_lfs.py``, votes
+reduced to (pattern, count) per part, the label model (Dawid-Skene) fitted on the merged pattern counts,
+labels written per part, committed. The parent samples with psutil, every 0.1 s, the resident memory of
+the driver (the child) and of each of its worker processes (the local engine's pool processes, Dask's worker
+processes, Spark's Python workers; Spark's JVM is printed on its own line) and prints rows/s, the stage times
+and the peaks.
+
+    python benchmarks/engine_scale.py --engine dask --rows 10000000 [--parts 10] [--json result.json]
+
+JSON keys: ``engine``, ``rows``, ``parts``, ``rows_per_s`` (rows over the run's wall time, process start
+excluded), ``wall_s``, ``driver_peak_rss_mb``, ``worker_peak_rss_mb`` (one peak per worker process, largest
+first), ``jvm_peak_rss_mb`` (Spark), ``stages`` (seconds per stage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+PART_ROWS = 1_000_000
+POOL_ROWS = 1_000_000  # distinct texts; each part draws its rows from them (seeded), so generation is fast
+DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "weaksup" / "engine_scale"
+
+CONFIG = """
+[task]
+name = "synthetic_comments"
+labels = ["ham", "spam"]
+
+[input]
+path = "{input}"
+id_column = "row_id"
+text_column = "text"
+
+[clean]
+normalize = true
+duplicates = "off"
+
+[lfs]
+modules = ["{lfs}"]
+
+[label_model]
+name = "DawidSkene"
+seed = 0
+
+[end_model]
+enabled = false
+
+[output]
+path = "out/labels.parquet"
+report = false
+
+[mlflow]
+enabled = false
+
+[engine]
+name = "{engine}"
+workers = {workers}
+"""
+
+
+def input_folder(cache: Path, rows: int, parts: int, seed: int = 0) -> Path:
+    """The cached Parquet parts of ``rows`` rows in ``parts`` parts; generated on the first call."""
+    folder = cache / f"rows{rows}-parts{parts}-seed{seed}"
+    if (folder / "_DONE").exists():
+        return folder
+    from apply_speed import synthetic_texts
+
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    pool = pa.array(synthetic_texts(min(POOL_ROWS, rows), seed=seed), type=pa.string())
+    bounds = np.linspace(0, rows, parts + 1).astype(np.int64)
+    for i in range(parts):
+        start, stop = int(bounds[i]), int(bounds[i + 1])
+        rng = np.random.default_rng([seed, i])
+        texts = pool.take(pa.array(rng.integers(0, len(pool), stop - start)))
+        ids = pa.array(np.char.add("c", np.arange(start, stop).astype(str)), type=pa.string())
+        pq.write_table(pa.table({"row_id": ids, "text": texts}), folder / f"part-{i:05d}.parquet")
+    (folder / "_DONE").write_text(json.dumps({"rows": rows, "parts": parts, "seed": seed}))
+    size = sum(p.stat().st_size for p in folder.glob("*.parquet")) / 1e6
+    print(f"wrote {rows:,} rows in {parts} Parquet parts ({size:,.0f} MB) in {time.perf_counter() - started:.0f} s"
+          f" to {folder}", flush=True)
+    return folder
+
+
+class RssSampler(threading.Thread):
+    """Peak RSS (MB) of a process and of each of its descendants, sampled every ``every`` seconds."""
+
+    SKIP = ("resource_tracker", "semaphore_tracker", "forkserver")
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.driver_mb = 0.0
+        self.workers: dict[int, dict[str, Any]] = {}
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self.stopped.is_set():
+            try:
+                self.driver_mb = max(self.driver_mb, root.memory_info().rss / 2**20)
+                children = root.children(recursive=True)
+            except psutil.NoSuchProcess:
+                return
+            for child in children:
+                try:
+                    seen = self.workers.get(child.pid)
+                    if seen is None:
+                        cmd = " ".join(child.cmdline())
+                        kind = "jvm" if "java" in child.name() else "python"
+                        seen = self.workers[child.pid] = {"kind": kind, "cmd": cmd[:200], "mb": 0.0}
+                    seen["mb"] = max(seen["mb"], child.memory_info().rss / 2**20)
+                except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                    continue
+            self.stopped.wait(self.every)
+
+    def peaks(self) -> tuple[list[float], list[float]]:
+        """(python worker peaks, JVM peaks), largest first; helper processes are left out."""
+        python = [w["mb"] for w in self.workers.values()
+                  if w["kind"] == "python" and not any(s in w["cmd"] for s in self.SKIP)]
+        jvm = [w["mb"] for w in self.workers.values() if w["kind"] == "jvm"]
+        return sorted(python, reverse=True), sorted(jvm, reverse=True)
+
+
+def child(config_path: str, engine: str, out: str) -> None:
+    """The measured run (in its own process): the engines' driver on the config; its result as JSON."""
+    from weaksup.config import load_config
+    from weaksup.engines import get_engine, run_engine
+
+    config = load_config(config_path)
+    started = time.perf_counter()
+    result = run_engine(config, engine=get_engine(engine, config.engine))
+    wall = time.perf_counter() - started
+    stages = dict(getattr(result, "timings", {}) or {})
+    Path(out).write_text(json.dumps({
+        "wall_s": wall, "stages": stages, "rows": int(getattr(result, "rows", 0)),
+        "output": str(getattr(result, "run_dir", "")),
+        "self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+def measure(engine: str, folder: Path, workers: int, workdir: Path) -> dict[str, Any]:
+    """One run of ``engine`` on the parts in ``folder`` in a child process, sampled; its figures."""
+    config = workdir / "run.toml"
+    config.write_text(CONFIG.format(input=folder, lfs=HERE / "scale_lfs.py", engine=engine, workers=workers))
+    out = workdir / "child.json"
+    proc = subprocess.Popen([sys.executable, __file__, "--child", str(config), "--engine", engine,
+                             "--out", str(out)], cwd=workdir, stderr=subprocess.PIPE, text=True)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    _, stderr = proc.communicate()
+    sampler.stopped.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"the {engine} run failed:\n{stderr[-5000:]}")
+    ran = json.loads(out.read_text())
+    python, jvm = sampler.peaks()
+    ran["driver_peak_rss_mb"] = max(sampler.driver_mb, ran.pop("self_peak_rss_mb"))
+    ran["worker_peak_rss_mb"], ran["jvm_peak_rss_mb"] = python, jvm
+    return ran
+
+
+def check_output(run_dir: Path, rows: int) -> None:
+    """Every input row once, in order, in the committed parts."""
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    expected, seen = 0, 0
+    for part in manifest["parts"]:
+        ids = pq.read_table(run_dir / part["file"], columns=["row_id"]).column(0).to_pandas()
+        want = pd.Series(np.char.add("c", np.arange(expected, expected + len(ids)).astype(str)))
+        assert (ids.to_numpy() == want.to_numpy()).all(), f"{part['file']}: rows lost or reordered"
+        expected += len(ids)
+        seen += 1
+    assert expected == rows, f"{expected:,} rows written, {rows:,} in the input"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", choices=["local", "dask", "spark"], default="local")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--parts", type=int, default=0, help="input parts (default: one per million rows)")
+    parser.add_argument("--workers", type=int, default=2, help="[engine] workers (default 2)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache", default=str(DEFAULT_CACHE), help="where the generated input is kept")
+    parser.add_argument("--workdir", help="where the run writes (default: a temporary folder)")
+    parser.add_argument("--no-check", action="store_true", help="skip reading the output back")
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.engine, args.out)
+        return {}
+    parts = args.parts or max(1, -(-args.rows // PART_ROWS))
+    folder = input_folder(Path(args.cache), args.rows, parts, args.seed)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        ran = measure(args.engine, folder, args.workers, Path(tmp))
+        if not args.no_check:
+            check_output(Path(ran["output"]), args.rows)
+    rate = args.rows / ran["wall_s"]
+    result = {"engine": args.engine, "rows": args.rows, "parts": parts, "workers": args.workers,
+              "rows_per_s": rate, "wall_s": ran["wall_s"], "driver_peak_rss_mb": ran["driver_peak_rss_mb"],
+              "worker_peak_rss_mb": ran["worker_peak_rss_mb"], "jvm_peak_rss_mb": ran["jvm_peak_rss_mb"],
+              "stages": ran["stages"], "cpus": os.cpu_count()}
+    print(f"\n{args.engine} engine: {args.rows:,} rows in {parts} parts, 10 LFs, Dawid-Skene on pattern counts, "
+          f"{args.workers} workers, {os.cpu_count()} CPUs (shared with whatever else runs)")
+    for stage, seconds in ran["stages"].items():
+        per_s = f"{args.rows / seconds:>14,.0f} rows/s" if seconds > 0 else ""
+        print(f"  {stage:22} {seconds:8.2f} s {per_s}")
+    print(f"  {'run':22} {ran['wall_s']:8.2f} s {rate:>14,.0f} rows/s")
+    print(f"  driver peak RSS: {ran['driver_peak_rss_mb']:,.0f} MB")
+    print("  worker peak RSS: " + (", ".join(f"{mb:,.0f} MB" for mb in ran["worker_peak_rss_mb"]) or "(no workers)"))
+    if ran["jvm_peak_rss_mb"]:
+        print("  JVM peak RSS: " + ", ".join(f"{mb:,.0f} MB" for mb in ran["jvm_peak_rss_mb"]))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1))
+    return result
+
+
+if __name__ == "__main__":
+    main()
