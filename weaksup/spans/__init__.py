@@ -11,13 +11,36 @@ Each owner adds its exports here; keep ``__all__`` sorted.
 
 from __future__ import annotations
 
+from weaksup.spans.apply import apply_span_lfs
 from weaksup.spans.doc import TOKENIZERS, SpanDoc, tokenize
+from weaksup.spans.lfs import SPAN_LF_KINDS, SpanLF, is_span_lf
+from weaksup.spans.lfs_gazetteer import GazetteerLF, gazetteer_lf
+from weaksup.spans.lfs_generic import FunctionSpanLF, span_labeling_function
+from weaksup.spans.lfs_regex import SpanRegexLF, span_regex_lf
+from weaksup.spans.lfs_spacy import SpanModelLF, TokenPatternLF, span_model_lf, token_pattern_lf
+from weaksup.spans.metrics import span_metrics
+from weaksup.spans.models import (
+    SPAN_MODELS,
+    SpanDawidSkene,
+    SpanDevClassifier,
+    SpanDevSelector,
+    SpanHMM,
+    SpanMajorityVote,
+    resolve_span_model,
+)
+from weaksup.spans.models_base import SpanLabelModel
 from weaksup.spans.space import SCHEMES, SpanSpace
 from weaksup.spans.span import ScoredSpan, Span
+from weaksup.spans.summary import span_lf_summary
 from weaksup.spans.tags import spans_from_tags, tags_from_spans
 from weaksup.spans.votes import SpanVotes, TokenVotes
+from weaksup.spans.workbench import SpanPreview, SpanWorkbench, render_spans
 
 __all__ = [
-    "SCHEMES", "ScoredSpan", "Span", "SpanDoc", "SpanSpace", "SpanVotes", "TOKENIZERS", "TokenVotes",
-    "spans_from_tags", "tags_from_spans", "tokenize",
+    "FunctionSpanLF", "GazetteerLF", "SCHEMES", "SPAN_LF_KINDS", "SPAN_MODELS", "ScoredSpan", "Span",
+    "SpanDawidSkene", "SpanDevClassifier", "SpanDevSelector", "SpanDoc", "SpanHMM", "SpanLF", "SpanLabelModel",
+    "SpanMajorityVote", "SpanModelLF", "SpanPreview", "SpanRegexLF", "SpanSpace", "SpanVotes", "SpanWorkbench",
+    "TOKENIZERS", "TokenPatternLF", "TokenVotes", "apply_span_lfs", "gazetteer_lf", "is_span_lf", "render_spans",
+    "resolve_span_model", "span_labeling_function", "span_lf_summary", "span_metrics", "span_model_lf",
+    "span_regex_lf", "spans_from_tags", "tags_from_spans", "token_pattern_lf", "tokenize",
 ]

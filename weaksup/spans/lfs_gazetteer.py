@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from weaksup.errors import LFDefinitionError
 from weaksup.lf.identity import check_name, short_hash
@@ -21,6 +20,7 @@ __all__ = ["GazetteerLF", "gazetteer_lf", "read_terms"]
 
 _END = "\x00end"  # the trie key holding a term's label (never a token: tokens hold no NUL)
 _CASES = ("exact", "lower")
+_SEP = "\x1f"  # joins all tokens for one lower() call (a control character no token of real text holds)
 
 
 def read_terms(path: str | os.PathLike[str], *, label: str | None = None, lf_name: str = "gazetteer") -> dict[str, str]:
@@ -180,16 +180,17 @@ class GazetteerLF(SpanLF):
         return out
 
     def spans_batch(self, docs: Sequence[SpanDoc]) -> list[list[Span]]:
-        """The same spans as :meth:`spans`, in one pass: a vectorised look-up of every token of every document
-        among the terms' first tokens, then the trie walked only from those candidates."""
-        lengths = np.fromiter((d.n_tokens for d in docs), dtype=np.int64, count=len(docs))
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        """The same spans as :meth:`spans`, in one pass: every token of every document lower-cased in one call
+        and looked up among the terms' first tokens in one ``map``, then the trie walked only from those
+        candidates."""
         flat = [t for d in docs for t in d.tokens]
-        toks = pd.Series(flat, dtype=object)
-        if self.case == "lower":
-            toks = toks.str.lower()
-        candidates = np.flatnonzero(toks.isin(list(self.trie)).to_numpy())
-        norm = toks.tolist()
+        joined = _SEP.join(flat)
+        norm = joined.lower().split(_SEP) if self.case == "lower" else flat
+        if len(norm) != len(flat):  # a token holding the separator: document by document
+            return super().spans_batch(docs)
+        offsets = np.concatenate([[0], np.cumsum(np.fromiter((d.n_tokens for d in docs), dtype=np.int64,
+                                                                 count=len(docs)))])
+        candidates = np.flatnonzero(np.fromiter(map(self.trie.__contains__, norm), dtype=bool, count=len(norm)))
         out: list[list[Span]] = [[] for _ in docs]
         doc_of = np.searchsorted(offsets, candidates, side="right") - 1
         next_free = -1  # the first token a new match may start at (matches do not overlap)
