@@ -4,7 +4,6 @@ a temporary project, and a committed run's labels read back."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +72,9 @@ def synthetic_config(tmp_path: Path, *, modules: list[str] | None = None, **tabl
 
 def run_labels(run_dir: Path) -> pd.DataFrame:
     """A committed run's labels, its parts in the manifest's order."""
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    return pd.concat([pd.read_parquet(run_dir / p["file"]) for p in manifest["parts"]], ignore_index=True)
+    from weaksup.engines.runs import read_labels
+
+    return read_labels(run_dir)
 
 
 def streaming_labels(config: RunConfig) -> pd.DataFrame:
