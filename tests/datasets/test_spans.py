@@ -25,6 +25,7 @@ DOCS = {
 
 
 def _folder(tmp_path: Path, docs=None, meta=None, split="valid") -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "meta.json").write_text(json.dumps(META if meta is None else meta))
     (tmp_path / f"{split}.json").write_text(json.dumps(DOCS if docs is None else docs))
     return tmp_path
@@ -83,7 +84,6 @@ def test_bad_folders(tmp_path):
 
 def test_find_span_folders(tmp_path):
     for name in ("a", "b/c"):
-        (tmp_path / name).mkdir(parents=True, exist_ok=True)
         _folder(tmp_path / name)
     (tmp_path / "empty").mkdir()
     assert find_span_folders(tmp_path) == [tmp_path / "a", tmp_path / "b" / "c"]
@@ -108,3 +108,48 @@ def test_the_shared_sets(name, n_docs, m, types):
         assert ncbi_first == Span(4, 6, "Disease")
         assert part.docs[0].text[slice(*part.docs[0].char_span(ncbi_first))] == "copper toxicosis"
     assert np.all(np.diff(part.votes.doc_offsets) == part.votes.n_tokens)
+
+
+def _as_wrench_tags(docs: dict, types) -> dict:
+    """The same documents in WRENCH's own format: one BIO tag per token, one tag per token and LF."""
+    from weaksup.spans.space import SpanSpace
+    from weaksup.spans.tags import tags_from_spans
+
+    space = SpanSpace(types)
+    out = {}
+    for key, item in docs.items():
+        n = len(item["data"]["text"])
+        gold = [space.tags[t] for t in tags_from_spans([Span(*s) for s in item["label"]], n, space).tolist()]
+        per_lf = [[space.tags[t] for t in tags_from_spans([Span(*s) for s in lf], n, space).tolist()]
+                  for lf in item["weak_labels"]]
+        out[key] = {"data": item["data"], "label": gold, "weak_labels": [list(x) for x in zip(*per_lf)]}
+    return out
+
+
+def test_wrench_tag_format_loads_the_same(tmp_path):
+    spans = load_span_split(_folder(tmp_path / "spans"), "valid", lfs="rec")
+    tags = load_span_split(_folder(tmp_path / "tags", _as_wrench_tags(DOCS, META["entity_types"])), "valid",
+                           lfs="rec")
+    assert tags.gold == spans.gold and tags.votes == spans.votes and tags.row_ids == spans.row_ids
+    bad = _as_wrench_tags(DOCS, META["entity_types"])
+    bad["1"]["weak_labels"][0][2] = "B-Gene"
+    with pytest.raises(LabelSpaceError, match="B-Gene"):
+        load_span_split(_folder(tmp_path / "bad", bad), "valid")
+    bad["1"]["weak_labels"][0] = ["O", "O"]
+    with pytest.raises(DatasetError, match="one tag per token"):
+        load_span_split(_folder(tmp_path / "bad", bad), "valid")
+    mixed = dict(_as_wrench_tags(DOCS, META["entity_types"]))
+    mixed["9"] = DOCS["0"]
+    with pytest.raises(DatasetError, match="one format"):
+        load_span_split(_folder(tmp_path / "mixed", mixed), "valid")
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/data/spans")
+def test_a_shared_set_in_wrench_tags_loads_the_same(tmp_path):
+    folder = SHARED / "ncbi_disease"
+    meta = json.loads((folder / "meta.json").read_text())
+    docs = json.loads((folder / "test.json").read_text())
+    (tmp_path / "meta.json").write_text(json.dumps(meta))
+    (tmp_path / "test.json").write_text(json.dumps(_as_wrench_tags(docs, meta["entity_types"])))
+    a, b = load_span_split(folder, "test"), load_span_split(tmp_path, "test")
+    assert a.gold == b.gold and a.votes == b.votes

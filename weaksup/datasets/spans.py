@@ -4,6 +4,9 @@ A folder holds ``meta.json`` (``lf``: the LF names in the order of ``weak_labels
 ``lf_rec``: the LFs WRENCH recommends) and any of ``train.json``, ``valid.json``, ``test.json``: an
 object from a string id to ``{"data": {"text": [token, ...]}, "label": [[start, end, "TYPE"], ...],
 "weak_labels": [[[start, end, "TYPE"], ...] for each LF]}`` (token offsets, ``end`` exclusive).
+WRENCH's own sequence format loads too: ``label`` one tag per token (``"O"``, ``"B-TYPE"``,
+``"I-TYPE"``) and ``weak_labels`` one list per token of one tag per LF (names or BIO ids, ``"O"`` =
+no span; spans decoded with BIO repair).
 
 Documents are rebuilt with :meth:`SpanDoc.from_tokens` (text = tokens joined by one space); row ids
 are ``"<split>-<id>"``, unique across the splits of a folder.
@@ -24,6 +27,7 @@ import pandas as pd
 from weaksup.errors import DatasetError, LabelSpaceError, ParameterError, UnknownLFError
 from weaksup.spans.doc import Span, SpanDoc
 from weaksup.spans.space import SpanSpace
+from weaksup.spans.tags import span_arrays_from_tags, spans_from_tags
 from weaksup.spans.votes import SpanVotes
 
 logger = logging.getLogger(__name__)
@@ -147,6 +151,85 @@ def _spans(raw: Any, where: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def _span_gold(raw: Any, n_tokens: int, space: SpanSpace, where: str) -> list[Span]:
+    out = []
+    for s, e, t in _spans(raw, f"{where} 'label'"):
+        if t not in space.types:
+            raise LabelSpaceError(f"{where}: gold span [{s}, {e}, {t!r}] has a type outside meta.json's "
+                                  f"entity_types {list(space.types)}")
+        if not 0 <= s < e <= n_tokens:
+            raise DatasetError(f"{where}: gold span [{s}, {e}, {t!r}] is outside its {n_tokens} tokens")
+        out.append(Span(s, e, t))
+    return out
+
+
+def _same_format(seen: str, fmt: str, where: str) -> str:
+    if seen and seen != fmt:
+        raise DatasetError(f"{where}: {'one tag per token' if fmt == 'tags' else 'span lists'} after documents in "
+                           f"the other format; use one format (span lists or WRENCH tags) in a file")
+    return fmt
+
+
+def _is_tag_format(item: dict[str, Any]) -> bool:
+    """WRENCH's own sequence format: ``label`` one tag per token, ``weak_labels`` one tag per token and LF."""
+    label, weak = item.get("label"), item.get("weak_labels")
+    if isinstance(label, list) and label and isinstance(label[0], str):
+        return True
+    return (isinstance(weak, list) and bool(weak) and isinstance(weak[0], list) and bool(weak[0])
+            and isinstance(weak[0][0], (str, int)) and not isinstance(weak[0][0], bool))
+
+
+def _tag_array(raw: Any, tag_ids: dict[str, int], where: str) -> np.ndarray:
+    try:
+        arr = np.asarray(raw)
+    except ValueError:
+        raise DatasetError(f"{where}: ragged tag lists; expected one tag per token (and per LF)") from None
+    if arr.dtype.kind in "iu":
+        ids = arr.astype(np.int64)
+        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= len(tag_ids)):
+            raise LabelSpaceError(f"{where}: tag ids must be in 0..{len(tag_ids) - 1} ({list(tag_ids)})")
+        return ids
+    if arr.size and arr.dtype.kind != "U":
+        raise DatasetError(f"{where}: expected tag names such as 'B-X' or tag ids; got dtype {arr.dtype}")
+    flat = [tag_ids.get(t, -1) for t in arr.ravel().tolist()]
+    ids = np.asarray(flat, dtype=np.int64).reshape(arr.shape)
+    if (ids < 0).any():
+        bad = arr.ravel()[int(np.flatnonzero(ids.ravel() < 0)[0])]
+        raise LabelSpaceError(f"{where}: unknown tag {bad!r}; the tags of meta.json's entity_types are "
+                              f"{list(tag_ids)}")
+    return ids
+
+
+def _tag_gold(raw: Any, n_tokens: int, bio: SpanSpace, tag_ids: dict[str, int], where: str) -> list[Span]:
+    ids = _tag_array(raw, tag_ids, f"{where} 'label'")
+    if ids.shape != (n_tokens,):
+        raise DatasetError(f"{where}: 'label' has {ids.shape} tags for {n_tokens} tokens (one tag per token)")
+    return spans_from_tags(ids, bio)
+
+
+def _tag_votes(raw: Any, n_tokens: int, m: int, tag_ids: dict[str, int], where: str) -> np.ndarray:
+    ids = _tag_array(raw, tag_ids, f"{where} 'weak_labels'") if n_tokens else np.zeros((0, m), dtype=np.int64)
+    if ids.shape != (n_tokens, m):
+        raise DatasetError(f"{where}: 'weak_labels' has shape {ids.shape}; one tag per token and LF of meta.json "
+                           f"is ({n_tokens}, {m})")
+    return ids
+
+
+def _frame_from_tags(tags: np.ndarray, n_tokens: list[int], bio: SpanSpace) -> pd.DataFrame:
+    """The span rows of token-tag votes (``O`` = no span; BIO repair), every LF column decoded at once."""
+    offsets = np.r_[np.int64(0), np.cumsum(np.asarray(n_tokens, dtype=np.int64))]
+    parts = []
+    for j in range(tags.shape[1]):
+        starts, ends, types = span_arrays_from_tags(tags[:, j], offsets, bio)
+        doc = np.searchsorted(offsets, starts, side="right") - 1
+        parts.append(pd.DataFrame({"doc": doc, "lf": np.full(len(doc), j, dtype=np.int32),
+                                   "start": starts - offsets[doc], "end": ends - offsets[doc],
+                                   "label": np.asarray(bio.types, dtype=object)[types]}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"doc": [], "lf": [], "start": [], "end": [], "label": []}).astype({"doc": np.int64, "lf": np.int32,
+                                                                              "start": np.int64, "end": np.int64})
+
+
 def load_span_split(folder: str | Path, split: str, *, lfs: str | Sequence[str] = "all",
                     scheme: str = "BIO") -> SpanSplit:
     """Load one split of a span folder.
@@ -196,12 +279,16 @@ def load_span_split(folder: str | Path, split: str, *, lfs: str | Sequence[str] 
     file = path / f"{split}.json"
     if not isinstance(raw, dict):
         raise DatasetError(f"{file}: expected a JSON object {{id: {{data, label, weak_labels}}}}")
+    bio = SpanSpace(space.types)
+    tag_ids = {t: i for i, t in enumerate(bio.tags)}
     docs: list[SpanDoc] = []
     gold: list[list[Span]] = []
     row_ids: list[str] = []
     doc_col: list[int] = []
     lf_col: list[int] = []
     triples: list[tuple[int, int, str]] = []
+    tag_votes: list[np.ndarray] = []  # documents in WRENCH's token-tag format: (n_tokens, len(chosen)) tag ids
+    fmt = ""
     for d, (key, item) in enumerate(raw.items()):
         where = f"{file}: document {key!r}"
         if not isinstance(item, dict) or not isinstance(item.get("data"), dict) or "text" not in item["data"]:
@@ -209,30 +296,34 @@ def load_span_split(folder: str | Path, split: str, *, lfs: str | Sequence[str] 
                                f"'weak_labels': [...]}}")
         doc = SpanDoc.from_tokens(item["data"]["text"])
         weak = item.get("weak_labels", [])
-        if not isinstance(weak, list) or len(weak) != len(all_names):
-            raise DatasetError(f"{where}: 'weak_labels' must hold one span list per LF of meta.json "
-                               f"({len(all_names)}); got {len(weak) if isinstance(weak, list) else weak!r}")
-        labelled = []
-        for s, e, t in _spans(item.get("label", []), f"{where} 'label'"):
-            if t not in space.types:
-                raise LabelSpaceError(f"{where}: gold span [{s}, {e}, {t!r}] has a type outside meta.json's "
-                                      f"entity_types {list(space.types)}")
-            if not 0 <= s < e <= doc.n_tokens:
-                raise DatasetError(f"{where}: gold span [{s}, {e}, {t!r}] is outside its {doc.n_tokens} tokens")
-            labelled.append(Span(s, e, t))
-        for j in columns.tolist():
-            spans = _spans(weak[j], f"{where} LF {all_names[j]!r}")
-            triples.extend(spans)
-            doc_col.extend([d] * len(spans))
-            lf_col.extend([int(new_col[j])] * len(spans))
+        if doc.n_tokens == 0 and not weak and not item.get("label"):
+            gold.append([])  # an empty document: nothing to vote on in either format
+            tag_votes.append(np.zeros((0, len(columns)), dtype=np.int64))
+        elif _is_tag_format(item):
+            fmt = _same_format(fmt, "tags", where)
+            gold.append(_tag_gold(item.get("label", []), doc.n_tokens, bio, tag_ids, where))
+            tag_votes.append(_tag_votes(weak, doc.n_tokens, len(all_names), tag_ids, where)[:, columns])
+        else:
+            fmt = _same_format(fmt, "spans", where)
+            gold.append(_span_gold(item.get("label", []), doc.n_tokens, space, where))
+            if not isinstance(weak, list) or len(weak) != len(all_names):
+                raise DatasetError(f"{where}: 'weak_labels' must hold one span list per LF of meta.json "
+                                   f"({len(all_names)}); got {len(weak) if isinstance(weak, list) else weak!r}")
+            for j in columns.tolist():
+                spans = _spans(weak[j], f"{where} LF {all_names[j]!r}")
+                triples.extend(spans)
+                doc_col.extend([d] * len(spans))
+                lf_col.extend([int(new_col[j])] * len(spans))
         docs.append(doc)
-        gold.append(labelled)
         row_ids.append(f"{split}-{key}")
-    frame = pd.DataFrame({
-        "doc": np.asarray(doc_col, dtype=np.int64), "lf": np.asarray(lf_col, dtype=np.int32),
-        "start": np.asarray([t[0] for t in triples], dtype=np.int64),
-        "end": np.asarray([t[1] for t in triples], dtype=np.int64),
-        "label": np.asarray([t[2] for t in triples], dtype=object)})
+    if fmt == "tags":
+        frame = _frame_from_tags(np.concatenate(tag_votes), [doc.n_tokens for doc in docs], bio)
+    else:
+        frame = pd.DataFrame({
+            "doc": np.asarray(doc_col, dtype=np.int64), "lf": np.asarray(lf_col, dtype=np.int32),
+            "start": np.asarray([t[0] for t in triples], dtype=np.int64),
+            "end": np.asarray([t[1] for t in triples], dtype=np.int64),
+            "label": np.asarray([t[2] for t in triples], dtype=object)})
     n_tokens = np.fromiter((doc.n_tokens for doc in docs), dtype=np.int64, count=len(docs))
     votes = SpanVotes(n_tokens, chosen, space, frame, row_ids)
     logger.info("loaded %s/%s: %d documents, %d tokens, %d LFs, %d LF spans", path.name, split, len(docs),
