@@ -8,6 +8,8 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     labels = ["ham", "spam"]          # optional: defaults to the LF modules' LabelSpace
     # type = "multilabel" also takes: exclusive = [["joy", "grief"]], none_label = "neutral",
     # review_margin = 0.1 (a label this near its threshold sends the row to review)
+    # type = "spans" (entity types as labels) also takes: tokenizer = "whitespace" | "regex" | "spacy",
+    # scheme = "BIO" | "IO"
 
     [input]
     path = "data/comments.parquet"    # .csv, .tsv, .jsonl, .parquet, or a folder of Parquet parts
@@ -89,6 +91,8 @@ class TaskConfig:
     exclusive: list[list[str]] = field(default_factory=list)  # multilabel: groups of labels a row carries one of
     none_label: str = ""  # multilabel: the label meaning "none of the others"
     review_margin: float = 0.1  # multilabel: a label this near its threshold (on its scale) sends its row to review
+    tokenizer: str = "whitespace"  # spans: how text is cut into tokens ("whitespace", "regex", "spacy")
+    scheme: str = "BIO"  # spans: the tag scheme of the token-level votes ("BIO" or "IO")
 
 
 @dataclass(frozen=True)

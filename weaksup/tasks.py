@@ -43,12 +43,14 @@ column per (LF, label) (:meth:`~weaksup.multilabel.MultiLabelVotes.to_vote_matri
 per-label thresholds tuned on dev; a labels output with a ``labels`` list, one ``prob_<label>`` per label;
 metrics per label and micro/macro F1, Hamming loss, subset accuracy.
 
-Planned beside them:
-
-- ``spans`` (NER): a label space of entity types; votes as spans (``row, start, end, type, LF``) in
-  an Arrow table rather than an ``n x m`` matrix; label models over token-level votes (BIO tags)
-  aggregated back to spans; a labels output of one list-of-spans column per row with confidences;
-  metrics on exact and partial span matches (precision, recall, F1 per type).
+The ``spans`` type (:mod:`weaksup.spans.task`): a label space of entity types (``[task] labels``, a tag
+``scheme`` and a ``tokenizer``); its vote columns hold text cells rather than class ids (``vote_space`` is
+:data:`~weaksup.pipeline.vote_store.ENCODED_VOTES`): one per LF with the spans it tagged in each document,
+and the document itself (text and token offsets) last (:mod:`weaksup.spans.codec`), so the vote store
+saves, reuses and resumes them per input row; label models over the token-level votes those give, decoded
+to spans with confidences; a labels output (``spans.jsonl``) of one list of spans per row, and, through the
+optional hook ``write_outputs(labels_path, values, label_space) -> {key: file name}``, further files beside it
+(``spans.spacy``, ``spans.conll``); entity-level precision, recall and F1 per type beside majority vote.
 
 Examples
 --------
@@ -58,7 +60,7 @@ Examples
 >>> task_type("regression")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-weaksup.errors.ConfigError: task.type = 'regression' is not a task type; choose one of ['classification', 'multilabel']
+weaksup.errors.ConfigError: task.type = 'regression' is not a task type; choose one of ['classification', 'multilabel', 'spans']
 """
 
 from __future__ import annotations
@@ -147,7 +149,7 @@ class TaskType(Protocol):
     def references(self, plan: Any, applied: Any, model: Any, end: Any, final_labels: np.ndarray,
                    final_proba: np.ndarray) -> Any: ...
 
-    def build_report(self, votes: VoteMatrix, **options: Any) -> Any: ...
+    def build_report(self, votes: Any, **options: Any) -> Any: ...
 
     def report_metrics(self, report: Any) -> dict[str, float]: ...
 
@@ -335,8 +337,15 @@ def _multilabel() -> TaskType:
     return MultiLabel()
 
 
+def _spans() -> TaskType:
+    from weaksup.spans.task import Spans
+
+    return Spans()
+
+
 #: The task types a run config may name in ``[task] type``.
-TASK_TYPES: dict[str, TaskType] = {"classification": Classification(), "multilabel": _multilabel()}
+TASK_TYPES: dict[str, TaskType] = {"classification": Classification(), "multilabel": _multilabel(),
+                                   "spans": _spans()}
 #: The task type of a config that names none.
 DEFAULT_TASK_TYPE = "classification"
 

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.review.conftest import label_studio  # noqa: F401  (the session's real Label Studio server)
+
 TYPES = ["Chemical", "Disease"]
 CHEMICALS = ["lithium carbonate", "aspirin", "cocaine", "haloperidol", "heparin", "cisplatin", "morphine",
              "ketamine", "tamoxifen", "warfarin", "dopamine", "caffeine"]

@@ -215,6 +215,9 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     sizes = [int(part["rows"]) for part in store.parts]
     final = final_chunks(plan, applied, end, model, sizes) if end.labeler is not None else None
     written = write_stage(staged, applied, model, store, progress=progress, final=final, watch=watch)
+    write_outputs = getattr(plan.task, "write_outputs", None)  # (optional: the task type's further files)
+    if write_outputs is not None:
+        result.outputs = write_outputs(staged.config.output_path, applied.values, plan.label_space)
     timer.add("predict+route+write" if final is None else "end model predict+route+write", t)
     result.label_counts, result.status_counts = written.label_counts, written.status_counts
     result.review_held_out = written.watched_needs_review

@@ -25,6 +25,7 @@ from weaksup.votes import VoteMatrix
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
     from weaksup.models.base import BaseLabelModel
+    from weaksup.multilabel.models_base import MultiLabelModel
     from weaksup.pipeline.plan import RunPlan
 
 #: The ``format`` of ``run.json``.
@@ -72,7 +73,8 @@ def run_outputs(result: RunResult, status: str) -> dict[str, str | None]:
             "votes": "votes/",
             "label_model": "label_model.json" if status != "applied" else None,
             "report": None if report is None else report.name if report.parent == result.run_dir else str(report),
-            "clean": "clean/" if result.config.output.write_clean else None}
+            "clean": "clean/" if result.config.output.write_clean else None,
+            **(result.outputs if status == "finished" else {})}
 
 
 def fingerprint(path: Path) -> dict[str, Any]:
@@ -166,8 +168,12 @@ class Run:
         """The whole vote matrix (all chunks)."""
         return load_votes(self.run_dir)
 
-    def model(self) -> BaseLabelModel:
-        """The fitted label model."""
+    def model(self) -> BaseLabelModel | MultiLabelModel:
+        """The fitted label model (a multi-label run's: :func:`weaksup.multilabel.persist.load_multilabel_model`)."""
+        if self.config.task.type == "multilabel":
+            from weaksup.multilabel.persist import load_multilabel_model
+
+            return load_multilabel_model(self.run_dir / "label_model.json")
         from weaksup.models.base import BaseLabelModel
 
         return BaseLabelModel.load(self.run_dir / "label_model.json")

@@ -59,6 +59,9 @@ class RunResult:
     references_note: str = ""
     #: Gold test rows among those needing review: `weaksup review export` never queues a row with a gold label.
     review_held_out: int = 0
+    #: Further files the task type wrote in the run folder beside the labels (``run.json``'s ``outputs``: key ->
+    #: name), e.g. a spans run's ``spans.spacy`` and ``spans.conll``.
+    outputs: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         """A short human-readable account of the run."""

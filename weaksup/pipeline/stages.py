@@ -197,6 +197,17 @@ def abstaining(model: BaseLabelModel) -> BaseLabelModel:
     return clone
 
 
+@dataclass(frozen=True)
+class EncodedVotes:
+    """The votes a report gets when the task type stores text cells (a spans run, :mod:`weaksup.spans.codec`):
+    the cells of the reported rows, their row positions, the column names and the LFs' fault counts."""
+
+    values: np.ndarray
+    row_ids: np.ndarray
+    lf_names: list[str]
+    faults: dict[str, int]
+
+
 def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
     """The gold set keyed by row position instead of row id (so millions of ids need not be held)."""
     frame = gold.frame.copy()
@@ -224,8 +235,12 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
         logger.info("report: LF statistics on a sample of %d of the %d rows (output.report_rows)", len(rows), n)
     columns = plan.vote_columns
     values = applied.values if len(rows) == n else applied.values[rows]  # every row: no copy of the votes
-    votes = VoteMatrix(values, row_ids=rows, lf_names=[c.name for c in columns],
-                       lf_versions=[c.version for c in columns], label_space=plan.vote_space, faults=applied.faults)
+    votes: VoteMatrix | EncodedVotes
+    if values.dtype == object:  # text cells (a spans run): the task type's report decodes them
+        votes = EncodedVotes(values, rows, [c.name for c in columns], dict(applied.faults))
+    else:
+        votes = VoteMatrix(values, row_ids=rows, lf_names=[c.name for c in columns],
+                           lf_versions=[c.version for c in columns], label_space=plan.vote_space, faults=applied.faults)
     gold = data = None
     if plan.gold is not None:
         if config.gold.split == "dev" and plan.has_dev_gold:

@@ -39,6 +39,9 @@ INDEX_FORMAT = "weaksup.VoteParts"
 PART_NAME = re.compile(r"part-[0-9]{5,}\.parquet")
 #: The suffix of a part's duplicate-key file, beside its Parquet file.
 KEYS_SUFFIX = ".keys.npy"
+#: The vote space of a task type whose vote columns hold text cells, not class ids (a spans run: each LF's spans
+#: per document, see :mod:`weaksup.spans.codec`); the task type decodes and checks them.
+ENCODED_VOTES = LabelSpace(["(encoded)"])
 
 
 class VoteColumn(Protocol):
@@ -346,7 +349,8 @@ def write_file(path: Path, data: Any) -> None:
 
 
 def check_saved_votes(columns: dict[str, np.ndarray], label_space: LabelSpace) -> None:
-    """Raise ``ValueError`` naming the first LF column that is not integer votes in ``-1..len(label_space) - 1``.
+    """Raise ``ValueError`` naming the first LF column that is not integer votes in ``-1..len(label_space) - 1``
+    (text cells when ``label_space`` is :data:`ENCODED_VOTES`).
 
     Examples
     --------
@@ -357,6 +361,10 @@ def check_saved_votes(columns: dict[str, np.ndarray], label_space: LabelSpace) -
     weaksup.errors.VoteMatrixError: LF column 'a@1' holds votes 0..7, outside the label space (ids 0..1, or -1 to abstain)
     """
     for lf_id, column in columns.items():
+        if label_space == ENCODED_VOTES:
+            if column.dtype != object or not all(isinstance(cell, str) for cell in column):
+                raise VoteMatrixError(f"LF column {lf_id!r} holds {column.dtype} values, not text cells")
+            continue
         if not np.issubdtype(column.dtype, np.integer):
             raise VoteMatrixError(f"LF column {lf_id!r} holds {column.dtype} values, not integer votes")
         if len(column) and (int(column.min()) < ABSTAIN or int(column.max()) >= len(label_space)):

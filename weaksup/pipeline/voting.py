@@ -50,8 +50,13 @@ class AppliedVotes:
     @property
     def coverage(self) -> float:
         """The share of rows with at least one vote (a row's largest vote is not ABSTAIN: no rows x LFs mask,
-        which at a thousand LFs would take as much memory as the votes)."""
-        return float((self.values.max(axis=1) != ABSTAIN).mean()) if self.values.size else 0.0
+        which at a thousand LFs would take as much memory as the votes). Text cells (a spans run's: the
+        document last) count a row whose LF cells hold some span."""
+        if not self.values.size:
+            return 0.0
+        if self.values.dtype == object:
+            return float(np.mean([any(cell != "[]" for cell in row[:-1]) for row in self.values]))
+        return float((self.values.max(axis=1) != ABSTAIN).mean())
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ def spacy_doc(vocab: Any, doc: SpanDoc, spans: Sequence[dict[str, Any]], *, row_
     ([('Aspirin', 'Chemical')], [0.9])
     """
     from spacy.tokens import Doc
+    from spacy.tokens import Span as SpacySpan
 
     n = doc.n_tokens
     spaces = [doc.ends[i] < doc.starts[i + 1] for i in range(n - 1)] + ([False] if n else [])
@@ -85,8 +86,7 @@ def spacy_doc(vocab: Any, doc: SpanDoc, spans: Sequence[dict[str, Any]], *, row_
     sdoc.spans[SPAN_GROUP] = group
     sdoc.spans[SPAN_GROUP].attrs["confidence"] = [float(s.get("confidence", 1.0)) for s in ordered]
     sdoc.spans[SPAN_GROUP].attrs["sources"] = [list(s.get("sources") or []) for s in ordered]
-    sdoc.ents = [sdoc.char_span(sdoc[s["token_start"]].idx, sdoc[s["token_end"] - 1].idx
-                                + len(sdoc[s["token_end"] - 1]), label=s["label"]) for s in non_overlapping(ordered)]
+    sdoc.ents = [SpacySpan(sdoc, s["token_start"], s["token_end"], label=s["label"]) for s in non_overlapping(ordered)]
     sdoc.user_data["row_id"] = row_id
     sdoc.user_data["review_status"] = review_status
     return sdoc

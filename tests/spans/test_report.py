@@ -1,0 +1,81 @@
+"""The spans report: its figures are those of the written spans (label model) and of span majority vote on the
+gold test documents; the LF summary; the HTML page; the run summary."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from tests.spans.conftest import TYPES
+from weaksup.config import load_config
+from weaksup.pipeline import run
+from weaksup.pipeline.stages import EncodedVotes
+from weaksup.spans.codec import decode_block
+from weaksup.spans.doc import ScoredSpan, SpanDoc
+from weaksup.spans.gold import load_span_gold, token_spans
+from weaksup.spans.metrics import span_metrics
+from weaksup.spans.models import SpanMajorityVote
+from weaksup.spans.models_base import SpanLabelModel
+from weaksup.spans.report import build_span_report
+from weaksup.spans.space import SpanSpace
+
+
+def _stored_votes(folder):
+    index = json.loads((folder / "votes" / "index.json").read_text())
+    parts = [pq.read_table(folder / "votes" / p["file"]) for p in index["parts"]]
+    names = [c for c in parts[0].column_names if c != "row_id"]
+    L = np.concatenate([np.column_stack([t.column(c).to_numpy() for c in names]) for t in parts])
+    ids = [r for t in parts for r in t.column("row_id").to_pylist()]
+    return L, names, ids
+
+
+def test_report_figures_are_those_of_the_written_spans_and_of_majority_vote(span_project):
+    result = run(load_config(span_project), progress=False)
+    out = span_project.parent / "out"
+    space = SpanSpace(TYPES)
+    rows = {r["row_id"]: r for r in map(json.loads, (out / "spans.jsonl").read_text().splitlines())}
+    gold = load_span_gold(span_project.parent / "gold_sets" / "toy")
+    test = gold.spans("test")
+    docs = {r: SpanDoc.from_text(rows[r]["text"]) for r in test.index}
+    truth = [token_spans(docs[r], spans, row_id=r) for r, spans in test.items()]
+    written = [[ScoredSpan(s["token_start"], s["token_end"], s["label"], s["confidence"]) for s in rows[r]["spans"]]
+               for r in test.index]
+    # the label model's figures: its spans on the test documents (those written, but for ties of two types at
+    # confidence 0.5, which a model may break differently in another batch of documents)
+    L, names, ids = _stored_votes(out)
+    _, votes = decode_block(L, [n.partition("@")[0] for n in names[:-1]], space)
+    where = {r: i for i, r in enumerate(ids)}
+    model = SpanLabelModel.from_json(json.loads((out / "label_model.json").read_text()))
+    expected = span_metrics(truth, model.predict(votes.take([where[r] for r in test.index])), types=TYPES)
+    assert math.isclose(result.metrics["f1"], expected["f1"]) and math.isclose(result.metrics["ece"], expected["ece"])
+    assert math.isclose(result.metrics["token_f1"], expected["token"]["f1"])
+    assert abs(span_metrics(truth, written, types=TYPES)["f1"] - expected["f1"]) < 0.03
+    # majority vote: fitted on every document's stored votes, scored on the same test documents
+    majority = SpanMajorityVote().fit(votes).predict(votes.take([where[r] for r in test.index]))
+    assert math.isclose(result.metrics["majority_vote.f1"], span_metrics(truth, majority, types=TYPES)["f1"])
+    # the report: per-type table beside majority vote, the LF summary with dev precision, the HTML page
+    report = result.report
+    table = report.per_type()
+    assert list(table.index) == TYPES and "majority_vote_f1" in table
+    assert len(report.summary) == 4 and "chem_dict" in set(report.summary["lf"])
+    assert report.summary["precision"].notna().all()  # measured on the 40 dev gold documents
+    metrics = report.metrics()
+    assert "label_model/type/Chemical/f1" in metrics and "coverage" in metrics
+    assert 0 < report.stats["coverage"] <= 1 and report.params["gold_rows"] == "40"
+    page = (out / "report.html").read_text()
+    assert "entity F1" in page and "Per entity type" in page
+
+
+def test_a_report_without_gold_has_the_lf_summary_only():
+    docs = [SpanDoc.from_text("Aspirin hurts"), SpanDoc.from_text("Nothing")]
+    L = np.array([['[[0,1,"Chemical"]]', '["Aspirin hurts",[0,7,8,13]]'], ["[]", '["Nothing",[0,7]]']], dtype=object)
+    space = SpanSpace(["Chemical"])
+    _, votes = decode_block(L, ["chem"], space)
+    model = SpanMajorityVote().fit(votes)
+    report = build_span_report(EncodedVotes(L, np.arange(2), ["chem", "__doc__"], {}), model=model, space=space)
+    assert report.scores == {} and report.metrics_table() is None and report.run_metrics() == {}
+    assert report.stats["coverage"] == 0.5 and len(report.summary) == 1 and len(docs) == 2
+    assert "no gold set" in report.to_html()

@@ -1,0 +1,145 @@
+"""Span review: Label Studio NER tasks out, span annotations back into a new span gold version (a REAL server in
+the slow test: tasks pushed, annotated through the API by two users, exported as JSON, imported into gold v2)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import httpx
+import pytest
+
+from tests.spans.conftest import TYPES
+from weaksup.errors import GoldSetError, ReviewImportError
+from weaksup.spans.gold import load_span_gold, write_span_gold
+from weaksup.spans.review import (SpanAnswers, export_span_review, import_span_answers, read_span_export,
+                                  span_agreement, span_labeling_config, span_task)
+
+
+def _region(start, end, label, text):
+    return {"from_name": "label", "to_name": "text", "type": "labels",
+            "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]}}
+
+
+def test_tasks_carry_the_spans_as_scored_predictions():
+    row = {"row_id": "d1", "text": "Aspirin caused renal failure .",
+           "spans": [{"start": 0, "end": 7, "label": "Chemical", "confidence": 0.9},
+                     {"start": 15, "end": 28, "label": "Disease", "confidence": 0.4}]}
+    task = span_task(row, model_version="r1")
+    assert task["data"] == {"row_id": "d1", "text": row["text"], "confidence": 0.4}
+    result = task["predictions"][0]["result"]
+    assert [r["value"]["text"] for r in result] == ["Aspirin", "renal failure"]
+    assert [r["score"] for r in result] == [0.9, 0.4] and task["predictions"][0]["score"] == 0.4
+    config = span_labeling_config(TYPES)
+    assert '<Labels name="label" toName="text">' in config and '<Text name="text" value="$text"/>' in config
+
+
+def test_a_json_export_imports_into_the_next_gold_version(tmp_path):
+    text = "Aspirin caused renal failure ."
+    tasks = [{"id": 1, "data": {"row_id": "d1", "text": text}, "annotations": [
+        {"completed_by": 1, "result": [_region(0, 7, "Chemical", text), _region(15, 28, "Disease", text)]},
+        {"completed_by": 2, "result": [_region(0, 7, "Chemical", text)]},
+        {"completed_by": 3, "result": [_region(0, 7, "Chemical", text), _region(15, 28, "Disease", text)]},
+        {"completed_by": 4, "result": [], "was_cancelled": True}]},
+        {"id": 2, "data": {"row_id": "d9", "text": "Nothing ."}, "annotations": [{"completed_by": 1, "result": []}]}]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    answers = read_span_export(path, TYPES)
+    assert answers.cancelled == 1 and len(answers.frame) == 4
+    assert 0 < span_agreement(answers) < 1
+    write_span_gold([{"row_id": "d1", "split": "test", "spans": []}, {"row_id": "d2", "split": "dev", "spans": []}],
+                    tmp_path / "gold", task="toy", types=TYPES)
+    gold = import_span_answers(answers, tmp_path / "gold", task="toy", types=TYPES)
+    assert gold.version == 2 and gold.counts() == {"dev": 2, "test": 1}
+    spans = gold.spans()
+    assert spans["d1"] == [(0, 7, "Chemical"), (15, 28, "Disease")]  # 2 of 3 annotators marked the disease
+    assert spans["d9"] == [] and spans["d2"] == []
+    assert gold.frame.set_index("row_id").loc["d1", "split"] == "test"  # a row keeps its split
+    assert load_span_gold(tmp_path / "gold", version=1).spans()["d1"] == []
+    bad = [{"id": 3, "data": {"row_id": "d1", "text": text}, "annotations": [
+        {"completed_by": 1, "result": [_region(0, 7, "Drug", text)]}]}]
+    path.write_text(json.dumps(bad))
+    with pytest.raises(ReviewImportError, match="entity type 'Drug' is not one of"):
+        read_span_export(path, TYPES)
+    path.write_text(json.dumps({"not": "a list"}))
+    with pytest.raises(ReviewImportError, match="export the project as JSON"):
+        read_span_export(path, TYPES)
+
+
+@pytest.fixture(scope="module")
+def span_run(tmp_path_factory):
+    """A finished spans run of the synthetic project (its gold set copied beside): ``BASE``."""
+    from tests.spans.conftest import make_span_project
+    from weaksup.config import load_config
+    from weaksup.pipeline import run
+
+    base = tmp_path_factory.mktemp("span_run")
+    config = make_span_project(base)
+    run(load_config(config, project=base), progress=False)
+    return base
+
+
+def test_answers_for_rows_or_tokens_the_run_does_not_have_are_refused(span_run, tmp_path):
+    gold_dir = shutil.copytree(span_run / "gold_sets" / "toy", tmp_path / "gold")
+    rows = [json.loads(line) for line in (span_run / "out" / "spans.jsonl").read_text().splitlines()]
+    text = rows[100]["text"]
+    import pandas as pd
+
+    unknown = SpanAnswers(pd.DataFrame({"row_id": ["nope"], "annotator": ["a"], "text": [""], "spans": [[]]}))
+    with pytest.raises(GoldSetError, match="not documents of the run"):
+        import_span_answers(unknown, gold_dir, task="toy", types=TYPES, run_dir=span_run / "out")
+    cut = SpanAnswers(pd.DataFrame({"row_id": [rows[100]["row_id"]], "annotator": ["a"], "text": [text],
+                                    "spans": [[(0, 3, "Chemical")]]}))
+    with pytest.raises(GoldSetError, match="does not fall on token boundaries"):
+        import_span_answers(cut, gold_dir, task="toy", types=TYPES, run_dir=span_run / "out")
+
+
+@pytest.mark.slow
+def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path):
+    n, tasks_path = export_span_review(span_run / "out", budget=4, out=tmp_path / "tasks.json")
+    assert n == 4
+    tasks = json.loads(tasks_path.read_text())
+    gold_ids = set(load_span_gold(span_run / "gold_sets" / "toy").frame["row_id"])
+    assert not {t["data"]["row_id"] for t in tasks} & gold_ids  # gold documents are never queued
+    scores = [t["predictions"][0]["score"] for t in tasks]
+    assert scores == sorted(scores)  # least sure first
+    config = (tmp_path / "tasks.labeling_config.xml").read_text()
+    admin = httpx.Client(base_url=label_studio.url, headers=label_studio.headers, timeout=60)
+    project = admin.post("/api/projects", json={"title": "weaksup spans", "label_config": config})
+    assert project.status_code == 201, project.text
+    pid = project.json()["id"]
+    imported = admin.post(f"/api/projects/{pid}/import", json=tasks).json()
+    assert imported["task_count"] == 4 and imported["prediction_count"] == 4
+    listed = admin.get("/api/tasks", params={"project": pid, "page_size": 100}).json()["tasks"]
+    full = [admin.get(f"/api/tasks/{t['id']}").json() for t in listed]
+    expected = {}
+    for k, task in enumerate(full):
+        text, prediction = task["data"]["text"], task["predictions"][0]
+        regions = [r for r in prediction["result"]]
+        if k == 0:  # the prediction accepted unchanged
+            result = [{**r, "origin": "prediction"} for r in regions]
+        elif k == 1:  # one span dropped, a new one drawn on the first token
+            first = text.split()[0]
+            result = regions[1:] + [_region(0, len(first), "Chemical", text)]
+        elif k == 2:  # no entity in the document
+            result = []
+        else:
+            result = regions
+        reply = admin.post(f"/api/tasks/{task['id']}/annotations", json={"result": result, "lead_time": 2.0})
+        assert reply.status_code == 201, reply.text
+        expected[task["data"]["row_id"]] = sorted({(r["value"]["start"], r["value"]["end"], r["value"]["labels"][0])
+                                                   for r in result})
+    export = tmp_path / "export.json"
+    from weaksup.review.labelstudio_api import LabelStudioAPI
+
+    with LabelStudioAPI(label_studio.url, token=label_studio.token) as api:
+        export.write_bytes(api.export(pid, "JSON"))
+    answers = read_span_export(export, TYPES)
+    assert set(answers.frame["row_id"]) == set(expected)
+    gold_dir = shutil.copytree(span_run / "gold_sets" / "toy", tmp_path / "gold")
+    gold = import_span_answers(answers, gold_dir, task="toy", types=TYPES, run_dir=span_run / "out")
+    assert gold.version == 2 and gold.counts()["dev"] == 40 + 4
+    spans = gold.spans()
+    for row_id, want in expected.items():
+        assert spans[row_id] == want
+    assert load_span_gold(gold_dir, version=1).counts() == {"dev": 40, "test": 40}

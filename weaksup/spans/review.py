@@ -1,0 +1,267 @@
+"""Human review of a spans run in Label Studio: NER tasks with the run's spans as predictions out, the annotated
+spans back in as a new version of the span gold set.
+
+Out (:func:`export_span_review`): the run's ``needs_review`` documents, least sure first (gold documents are
+never exported: dev ones are reviewed already, test ones measure the spans), as Label Studio tasks (``data``:
+``row_id``, ``text``, ``confidence``) whose prediction holds one ``labels`` region per span (char offsets into
+the text, ``score`` the span's confidence; the prediction's ``score`` the least sure span's), beside a labeling
+config with ``<Labels>`` on ``<Text>`` (:func:`span_labeling_config`).
+
+In (:func:`read_span_export`, :func:`import_span_answers`): Label Studio's JSON export (each annotation's
+``result`` holds ``labels`` regions with ``start``/``end``/``labels``); a cancelled annotation is left out; a
+document annotated with no region has no entity. The answers become the next version of the span gold set
+(earlier versions stay on disk): a document answered by several annotators keeps the spans more than half of
+them marked, and :func:`span_agreement` measures how often they agreed (exact-match F1 between pairs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import pandas as pd
+
+from weaksup.errors import GoldSetError, Problems, ReviewImportError, location
+from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name
+from weaksup.spans.gold import SpanGoldSet, load_span_gold, next_version, token_spans, write_span_gold
+
+#: A char span ``(start, end, label)``.
+CharSpan = tuple[int, int, str]
+
+
+def span_labeling_config(types: Sequence[str], *, from_name: str = FROM_NAME, to_name: str = TO_NAME) -> str:
+    """The Label Studio labeling config (XML) of an NER task: one label per entity type, on the text.
+
+    Examples
+    --------
+    >>> print(span_labeling_config(["Chemical", "Disease"]))
+    <View>
+      <Header value="Least sure span: $confidence"/>
+      <Labels name="label" toName="text">
+        <Label value="Chemical"/>
+        <Label value="Disease"/>
+      </Labels>
+      <Text name="text" value="$text"/>
+    </View>
+    """
+    labels = "\n".join(f"    <Label value={quoteattr(t)}/>" for t in types)
+    return (f"<View>\n  <Header value=\"Least sure span: $confidence\"/>\n"
+            f"  <Labels name={quoteattr(from_name)} toName={quoteattr(to_name)}>\n{labels}\n  </Labels>\n"
+            f"  <Text name={quoteattr(to_name)} value=\"$text\"/>\n</View>")
+
+
+def span_task(row: dict[str, Any], *, model_version: str, from_name: str = FROM_NAME, to_name: str = TO_NAME
+              ) -> dict[str, Any]:
+    """One Label Studio task of an output row (``row_id``, ``text``, ``spans``), its spans as the prediction.
+
+    Examples
+    --------
+    >>> task = span_task({"row_id": "d1", "text": "Aspirin hurts", "spans": [
+    ...     {"start": 0, "end": 7, "label": "Chemical", "confidence": 0.62}]}, model_version="r1")
+    >>> task["predictions"][0]["result"][0]["value"], task["predictions"][0]["score"]
+    ({'start': 0, 'end': 7, 'text': 'Aspirin', 'labels': ['Chemical']}, 0.62)
+    """
+    text = str(row["text"])
+    spans = list(row.get("spans") or [])
+    least = min((float(s["confidence"]) for s in spans), default=1.0)
+    result = [{"id": f"s{k}", "from_name": from_name, "to_name": to_name, "type": "labels",
+               "value": {"start": int(s["start"]), "end": int(s["end"]), "text": text[int(s["start"]):int(s["end"])],
+                         "labels": [str(s["label"])]}, "score": round(float(s["confidence"]), 6)}
+              for k, s in enumerate(spans)]
+    return {"data": {"row_id": str(row["row_id"]), "text": text, "confidence": round(least, 4)},
+            "predictions": [{"model_version": model_version, "score": round(least, 6), "result": result}]}
+
+
+def _run_manifest(run_dir: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReviewImportError(f"{run_dir}: no readable run.json ({exc}); give the folder of a finished spans "
+                                "run") from None
+    if not isinstance(doc, dict) or doc.get("task_type") != "spans":
+        raise ReviewImportError(f"{run_dir}: run.json is not a spans run's; give the folder of a `weaksup run` "
+                                "with [task] type = \"spans\"")
+    return doc
+
+
+def run_rows(run_dir: str | os.PathLike[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A finished spans run's ``run.json`` and the rows of its labels output (``spans.jsonl``), in order."""
+    from weaksup.spans.task import read_rows
+
+    folder = Path(run_dir)
+    doc = _run_manifest(folder)
+    return doc, read_rows(folder / str(doc["outputs"]["labels"]))
+
+
+def _gold_ids(doc: dict[str, Any]) -> set[str]:
+    """The row ids of the run's gold set (none without one)."""
+    path = (doc.get("config") or {}).get("gold", {}).get("path")
+    if not path:
+        return set()
+    folder = Path(path) if Path(path).is_absolute() else Path(str(doc.get("project") or ".")) / path
+    gold = load_span_gold(folder)
+    return set(gold.frame["row_id"].astype(str))
+
+
+def export_span_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
+                       budget: int | None = None) -> tuple[int, Path]:
+    """Write the review tasks of a spans run (``RUN_DIR/review/tasks.json`` by default) and the labeling config
+    beside them; returns the number of tasks and the tasks file."""
+    from weaksup.review.labelstudio import write_tasks
+
+    doc, rows = run_rows(run_dir)
+    held = _gold_ids(doc)
+    queue = [r for r in rows if r.get("review_status") == "needs_review" and str(r["row_id"]) not in held]
+    queue.sort(key=lambda r: min((float(s["confidence"]) for s in r.get("spans") or []), default=1.0))
+    if budget is not None:
+        queue = queue[:budget]
+    tasks = [span_task(r, model_version=str(doc.get("rule_version", ""))) for r in queue]
+    target = Path(out) if out is not None else Path(run_dir) / "review" / "tasks.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_tasks(tasks, target, config=span_labeling_config(doc.get("label_space") or []))
+    return len(tasks), target
+
+
+@dataclass(frozen=True)
+class SpanAnswers:
+    """The span annotations of a Label Studio export: one row per (document, annotator) in :attr:`frame`
+    (``row_id``, ``annotator``, ``text``, ``spans``: a sorted list of char spans), and the cancelled count."""
+
+    frame: pd.DataFrame
+    cancelled: int = 0
+
+
+def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from_name: str = FROM_NAME
+                     ) -> SpanAnswers:
+    """The span annotations of a Label Studio JSON export.
+
+    Raises
+    ------
+    ReviewImportError
+        Every problem at once, each naming the task: not a JSON list, a task without ``row_id``, a region with
+        an unknown entity type, bad offsets, or offsets whose text is not the region's ``text``.
+    """
+    file = Path(path)
+    try:
+        tasks = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReviewImportError(f"{file}: not a readable Label Studio JSON export ({exc}); export the project as "
+                                "JSON") from None
+    if not isinstance(tasks, list):
+        raise ReviewImportError(f"{file}: a Label Studio JSON export is a list of tasks; got "
+                                f"{type(tasks).__name__}; export the project as JSON (not JSON-MIN)")
+    problems = Problems(f"Label Studio export {file}")
+    known = set(types)
+    records, cancelled = [], 0
+    for i, task in enumerate(tasks):
+        data = task.get("data") or {} if isinstance(task, dict) else {}
+        row_id, text = data.get("row_id"), str(data.get("text") or "")
+        where = location(str(file), at=f"task {task.get('id', i) if isinstance(task, dict) else i}")
+        if row_id in (None, ""):
+            problems.add("missing_row_id", "the task's data has no row_id (tasks come from weaksup review export)",
+                         where=where)
+            continue
+        for annotation in task.get("annotations") or []:
+            if annotation.get("was_cancelled"):
+                cancelled += 1
+                continue
+            spans: list[CharSpan] = []
+            for region in annotation.get("result") or []:
+                if region.get("type") != "labels" or region.get("from_name") != from_name:
+                    continue
+                value = region.get("value") or {}
+                try:
+                    start, end, labels = int(value["start"]), int(value["end"]), list(value["labels"])
+                except (KeyError, TypeError, ValueError):
+                    problems.add("bad_region", f"a region without start/end/labels: {str(value)[:80]}", where=where)
+                    continue
+                for label in labels:
+                    if label not in known:
+                        problems.add("unknown_label", f"row {row_id!r}: entity type {label!r} is not one of "
+                                     f"{list(types)}", where=where)
+                    elif not 0 <= start < end <= len(text):
+                        problems.add("bad_offsets", f"row {row_id!r}: region {start}..{end} is outside the text "
+                                     f"({len(text)} characters)", where=where)
+                    else:
+                        spans.append((start, end, str(label)))
+            records.append({"row_id": str(row_id), "annotator": annotator_name(annotation.get("completed_by")),
+                            "text": text, "spans": sorted(set(spans))})
+    problems.raise_if_any(ReviewImportError, fix=f"the entity types are {list(types)}; regions are char offsets "
+                          "into the task's text")
+    frame = pd.DataFrame(records, columns=["row_id", "annotator", "text", "spans"])
+    return SpanAnswers(frame, cancelled)
+
+
+def span_agreement(answers: SpanAnswers) -> float:
+    """Mean exact-match F1 between pairs of annotators of the same document (nan when no document has two).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"row_id": ["a", "a"], "annotator": ["x", "y"], "text": ["", ""],
+    ...                       "spans": [[(0, 3, "C"), (5, 9, "D")], [(0, 3, "C")]]})
+    >>> round(span_agreement(SpanAnswers(frame)), 3)
+    0.667
+    """
+    scores = []
+    for _, group in answers.frame.groupby("row_id", sort=False):
+        for a, b in combinations([set(s) for s in group["spans"]], 2):
+            scores.append(1.0 if not a and not b else 2 * len(a & b) / (len(a) + len(b)))
+    return float(sum(scores) / len(scores)) if scores else float("nan")
+
+
+def majority_spans(answers: SpanAnswers) -> pd.DataFrame:
+    """One row per document: the spans more than half of its annotators marked, annotators joined by ``+``."""
+    rows = []
+    for row_id, group in answers.frame.groupby("row_id", sort=False):
+        votes = Counter(span for spans in group["spans"] for span in set(spans))
+        kept = sorted(span for span, n in votes.items() if n > len(group) / 2)
+        rows.append({"row_id": str(row_id), "annotator": "+".join(sorted(set(group["annotator"]))),
+                     "text": group["text"].iloc[0], "spans": kept})
+    return pd.DataFrame(rows, columns=["row_id", "annotator", "text", "spans"])
+
+
+def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], *, task: str, types: Sequence[str],
+                        split: str = "dev", run_dir: str | os.PathLike[str] | None = None,
+                        tokenizer: str | None = None) -> SpanGoldSet:
+    """Write the answers as the next version of the span gold set in ``gold_dir`` (its rows kept, answered
+    documents replaced or added in ``split``).
+
+    With ``run_dir`` (a finished spans run), every answered row id must be one of its documents, with the same
+    text, and every span must fall on the run's token boundaries (its ``[task] tokenizer``, or ``tokenizer``):
+    a :class:`~weaksup.errors.GoldSetError` names the row and the fix otherwise.
+    """
+    from weaksup.spans.doc import SpanDoc
+
+    decided = majority_spans(answers)
+    if run_dir is not None:
+        doc, rows = run_rows(run_dir)
+        texts = {str(r["row_id"]): str(r["text"]) for r in rows}
+        tokenizer = tokenizer or str((doc.get("config") or {}).get("task", {}).get("tokenizer") or "whitespace")
+        unknown = sorted(set(decided["row_id"]) - set(texts))
+        if unknown:
+            raise GoldSetError(f"{len(unknown)} answered row id(s) are not documents of the run {run_dir}, e.g. "
+                               f"{unknown[:5]}; import the export of the tasks this run's review export wrote")
+        for row in decided.itertuples(index=False):
+            if row.text and row.text != texts[row.row_id]:
+                raise GoldSetError(f"row {row.row_id!r}: the task's text differs from the run's document; the tasks "
+                                   "come from another run (or the text was masked): import against that run")
+            token_spans(SpanDoc.from_text(texts[row.row_id], tokenizer), row.spans, row_id=row.row_id,
+                        where="Label Studio answers")
+    folder = Path(gold_dir)
+    previous = load_span_gold(folder, types=types).frame if (folder / "manifest.json").is_file() else None
+    new = {r.row_id: r for r in decided.itertuples(index=False)}
+    kept = [] if previous is None else [
+        {"row_id": r.row_id, "split": r.split, "spans": list(r.spans), "annotator": r.annotator}
+        for r in previous.itertuples(index=False) if r.row_id not in new]
+    split_of = {} if previous is None else dict(zip(previous["row_id"], previous["split"]))
+    answered = [{"row_id": r.row_id, "split": split_of.get(r.row_id, split), "spans": list(r.spans),
+                 "annotator": r.annotator} for r in new.values()]
+    return write_span_gold(kept + answered, folder, task=task, types=types, version=next_version(folder),
+                           description=f"span answers imported from Label Studio ({len(answered)} document(s))")
