@@ -1,0 +1,383 @@
+"""The Spark engine (``weaksup[spark]``): one Spark task per input part, the map steps of
+:mod:`weaksup.engines.parts` inside ``mapInPandas``, counts merged and labels committed on the driver.
+
+Why a DataFrame of part descriptors rather than ``spark.read.parquet(...)``: Spark plans its own input splits
+(``spark.sql.files.maxPartitionBytes`` cuts a large file into several splits and packs small files into one),
+so a Spark partition is not an input part, while resume (a part's ``.ok`` sidecar), the vote cache (keyed by the
+part's content key) and the per-part label files are. Here the driver makes ``spark.range(n, numPartitions=n)``:
+partition ``i`` holds the one number ``i``, and its task reads part ``i`` with pyarrow
+(:func:`~weaksup.engines.batch.read_part`, the reader of every engine: the same dtypes and text as the local
+run), votes it, and sends back its result. So every row is in exactly one task, in its part's order; the driver
+orders the results by part index; a task that dies (its Python worker killed, its executor lost) is run again by
+Spark (``spark.task.maxFailures``; for a ``local[N]`` master the engine asks for ``local[N,4]``, since local mode
+otherwise never retries) and, a part's votes and labels being pure functions of its rows written by atomic
+renames, every row is written once. Finished parts are skipped on the driver (partition-level resume).
+
+What goes back to the driver per part is small: its pattern counts and gold rows (:class:`PartStats`) or its
+:class:`~weaksup.engines.commit.PartResult`, pickled in one binary cell. A :class:`~weaksup.errors.WeakSupError`
+raised by a part (a repeated id, an LF module missing on the executor) comes back the same way and is raised on
+the driver as it was, at once: such errors are not transient, so Spark does not retry them.
+
+``[engine] ship_modules`` (the default): the project's LF modules go to the executors with
+``SparkContext.addPyFile``, each as a zip named by its content hash (a package is zipped whole; a ``.py`` path
+becomes a module of its file's name). The executors need weaksup installed, and read the input and write the
+staging folder and the vote cache by the same paths as the driver (a shared file system, or local mode).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import logging
+import os
+import pickle
+import re
+import sys
+import tempfile
+import uuid
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from weaksup.engines.batch import BatchSpec, InputPart
+from weaksup.engines.commit import PartResult, StagedRun
+from weaksup.engines.config import EngineConfig
+from weaksup.engines.dask import package_to_ship
+from weaksup.engines.parts import PartStats, count_part, label_part
+from weaksup.engines.predict import PredictionTable
+from weaksup.engines.stats import merge_pattern_counts
+from weaksup.errors import LFApplyError, WeakSupError
+
+logger = logging.getLogger(__name__)
+
+#: Attempts of a task before Spark gives up on it (Spark's own default on a cluster; asked of local masters too).
+TASK_ATTEMPTS = 4
+#: The columns a part's task sends back: its index, its pickled result, or its pickled error.
+RESULT_SCHEMA = "index long, result binary, error binary"
+#: Where shipped module archives are kept (named by content: the same code is the same file).
+SHIP_DIR = Path(tempfile.gettempdir()) / "weaksup-spark-ship"
+
+
+def local_master(master: str, attempts: int = TASK_ATTEMPTS) -> str:
+    """``master`` with task retries: ``local[N]`` becomes ``local[N,attempts]`` (local mode runs a failed task
+    once unless its master says otherwise); other masters are returned as they are.
+
+    Examples
+    --------
+    >>> local_master("local[2]"), local_master("local"), local_master("local[*,2]"), local_master("yarn")
+    ('local[2,4]', 'local[1,4]', 'local[*,2]', 'yarn')
+    """
+    if master == "local":
+        return f"local[1,{attempts}]"
+    found = re.fullmatch(r"local\[(\d+|\*)\]", master)
+    return f"local[{found.group(1)},{attempts}]" if found else master
+
+
+def is_local(master: str) -> bool:
+    """Whether ``master`` runs Spark in this process's JVM (``local``, ``local[...]``).
+
+    Examples
+    --------
+    >>> is_local("local[2]"), is_local("spark://host:7077")
+    (True, False)
+    """
+    return master == "local" or master.startswith("local[")
+
+
+def session_conf(options: EngineConfig) -> dict[str, str]:
+    """The Spark settings of a session the engine starts: for a local master, bound to 127.0.0.1, no web UI,
+    few shuffle partitions and the driver's memory from ``executor_memory``; otherwise the executors' memory.
+
+    Examples
+    --------
+    >>> session_conf(EngineConfig(name="spark"))["spark.driver.host"]
+    '127.0.0.1'
+    >>> session_conf(EngineConfig(name="spark", master="yarn", executor_memory="4g"))
+    {'spark.task.maxFailures': '4', 'spark.executor.memory': '4g'}
+    """
+    conf = {"spark.task.maxFailures": str(TASK_ATTEMPTS)}
+    if is_local(options.master):
+        conf.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1",
+                     "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": str(max(2, options.workers)),
+                     "spark.ui.showConsoleProgress": "false"})
+        if options.executor_memory:
+            conf["spark.driver.memory"] = options.executor_memory
+    elif options.executor_memory:
+        conf["spark.executor.memory"] = options.executor_memory
+    return conf
+
+
+def start_session(options: EngineConfig, conf: dict[str, str] | None = None) -> Any:
+    """A ``SparkSession`` for ``options.master`` (:func:`local_master`) with :func:`session_conf` and ``conf``.
+
+    For a local master the Python workers run this interpreter (``PYSPARK_PYTHON``, unless set) and Spark binds
+    to 127.0.0.1 (``SPARK_LOCAL_IP``, unless set). An active session is returned as it is (its settings win).
+
+    Examples
+    --------
+    >>> session = start_session(EngineConfig(name="spark"))  # doctest: +SKIP
+    >>> session.sparkContext.master  # doctest: +SKIP
+    'local[2,4]'
+    """
+    from pyspark.sql import SparkSession
+
+    if is_local(options.master):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.master(local_master(options.master)).appName("weaksup")
+    for key, value in {**session_conf(options), **(conf or {})}.items():
+        builder = builder.config(key, value)
+    with quiet_pandas_warning():
+        return builder.getOrCreate()
+
+
+@contextmanager
+def quiet_pandas_warning() -> Iterator[None]:
+    """PySpark 4 warns that it does not fully support pandas 3 on every pandas call; the engine's tasks exchange
+    only integers and bytes with Spark, so the warning says nothing about them."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        yield
+
+
+class SparkEngine:
+    """Parts voted, counted and labeled by Spark tasks, one task per part (see the module docstring).
+
+    Parameters
+    ----------
+    options : EngineConfig, optional
+        ``[engine]``: ``master`` (``local[2]`` by default), ``executor_memory``, ``ship_modules``.
+    session : pyspark.sql.SparkSession, optional
+        A session to use as it is (not stopped here). By default the active session, or a new one
+        (:func:`start_session`) stopped by :meth:`close`.
+
+    Examples
+    --------
+    >>> engine = SparkEngine(EngineConfig(name="spark"))
+    >>> engine.name, engine.session_started
+    ('spark', False)
+    >>> engine.close()  # nothing was started
+    """
+
+    name = "spark"
+
+    def __init__(self, options: EngineConfig | None = None, *, session: Any = None) -> None:
+        self.options = options if options is not None else EngineConfig(name="spark")
+        self._session: Any = session
+        self._owned = False
+        self._shipped: dict[str, str] = {}  # module spec -> the name the executors import it by
+        #: LF columns voted by the last :meth:`vote_counts` (the rest came from the vote cache).
+        self.computed = 0
+
+    @property
+    def session_started(self) -> bool:
+        """Whether a session is attached (found or started lazily by the first map)."""
+        return self._session is not None
+
+    @property
+    def session(self) -> Any:
+        """The ``SparkSession``: the one passed in, the active one, or a new one this engine stops."""
+        if self._session is None:
+            from pyspark.sql import SparkSession
+
+            active = SparkSession.getActiveSession()
+            if active is not None:
+                self._session = active
+            else:
+                self._session = start_session(self.options)
+                self._owned = True
+                logger.info("started a Spark session on %s", self._session.sparkContext.master)
+        return self._session
+
+    def worker_spec(self, spec: BatchSpec) -> BatchSpec:
+        """``spec`` as the executors import it: with ``ship_modules`` each LF module is shipped
+        (``SparkContext.addPyFile``) once and a ``.py`` path becomes the shipped module's name."""
+        if not self.options.ship_modules:
+            return spec
+        modules = []
+        for module in spec.modules:
+            if module not in self._shipped:
+                self._shipped[module] = self._ship(module, spec.config.project)
+            modules.append(self._shipped[module])
+        return dataclasses.replace(spec, modules=tuple(modules))
+
+    def _ship(self, module: str, project: str) -> str:
+        if module.endswith(".py") or os.sep in module or "/" in module:
+            path = Path(module)
+            self.session.sparkContext.addPyFile(str(archive([path], path.stem)))
+            logger.info("shipped %s to the Spark executors", module)
+            return path.stem
+        found = package_to_ship(module.split(".")[0], project)
+        if found is not None:
+            self.session.sparkContext.addPyFile(str(archive([found], found.stem)))
+            logger.info("shipped %s (for %s) to the Spark executors", found, module)
+        return module
+
+    def _map(self, what: str, step: Callable[[InputPart, Any], Any], parts: Sequence[InputPart],
+             shared: Any) -> list[Any]:
+        """``step(part, shared)`` in one Spark task per part (``shared`` broadcast once); results in part order.
+
+        Raises
+        ------
+        WeakSupError
+            The first error a part raised (by part order), as the part raised it.
+        LFApplyError
+            When Spark gave up on a task (it failed on every attempt), naming the stage and Spark's reason.
+        """
+        if not parts:
+            return []
+        session = self.session
+        context = session.sparkContext
+        board = context.broadcast(shared)
+        group = f"weaksup-{what}-{uuid.uuid4().hex[:12]}"
+        context.setJobGroup(group, f"weaksup {what}: {len(parts)} part(s)", True)
+        task = functools.partial(_run_parts, step, tuple(parts), board)
+        try:
+            with quiet_pandas_warning():
+                rows = session.range(0, len(parts), 1, len(parts)).mapInPandas(task, RESULT_SCHEMA).collect()
+        except KeyboardInterrupt:
+            context.cancelJobGroup(group)
+            raise
+        except Exception as exc:
+            if not type(exc).__module__.startswith(("pyspark", "py4j")):
+                raise
+            raise LFApplyError(
+                f"Spark gave up on the {what} stage ({len(parts)} part(s)): a task failed {task_attempts(context)} "
+                f"times ({spark_reason(exc)}); nothing was committed and finished parts are kept for a rerun. "
+                "A Python worker that dies (an LF's C extension, memory) says only that it crashed: check the "
+                "executor logs, use smaller parts or more executor memory"
+            ) from None
+        finally:
+            board.unpersist()
+        found = sorted(((int(r["index"]), r["result"], r["error"]) for r in rows), key=lambda r: r[0])
+        for _, _, error in found:
+            if error is not None:
+                raise pickle.loads(bytes(error))
+        return [pickle.loads(bytes(result)) for _, result, _ in found]
+
+    def vote_counts(self, spec: BatchSpec, parts: Sequence[InputPart], vote_dir: Path | None,
+                    gold_ids: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Map (a Spark task per part): votes -> pattern counts and gold rows; reduce on the driver: their exact
+        sum (a part sends back at most one row per distinct vote pattern, never its votes)."""
+        stats: list[PartStats] = self._map("votes", _count_step, parts, (self.worker_spec(spec), vote_dir, gold_ids))
+        self.computed = sum(s.computed for s in stats)
+        counts = merge_pattern_counts([s.counts for s in stats])
+        gold = pd.concat([s.gold for s in stats], ignore_index=True)
+        return counts, gold
+
+    def write_labels(self, spec: BatchSpec, table: PredictionTable, parts: Sequence[InputPart],
+                     staged: StagedRun) -> list[PartResult]:
+        """Map (a Spark task per unfinished part): its labels into the staging folder; the prediction table and
+        spec are broadcast once. Finished parts (resume) are taken from their sidecars without a task."""
+        todo = [p for p in parts if not staged.done(p)]
+        written = self._map("labels", _label_step, todo, (self.worker_spec(spec), table, staged))
+        by_index = {r.index: r for r in written}
+        return [by_index[p.index] if p.index in by_index else staged.result(p) for p in parts]
+
+    def close(self) -> None:
+        """Stop the session this engine started (a session passed in or found active is left running)."""
+        if self._owned and self._session is not None:
+            self._session.stop()
+        self._session, self._owned = None, False
+        self._shipped.clear()
+
+    def __enter__(self) -> SparkEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _count_step(part: InputPart, shared: tuple[BatchSpec, Path | None, frozenset[str]]) -> PartStats:
+    """The map of the fit on an executor (:func:`~weaksup.engines.parts.count_part`)."""
+    spec, vote_dir, gold_ids = shared
+    return count_part(spec, part, vote_dir, gold_ids)
+
+
+def _label_step(part: InputPart, shared: tuple[BatchSpec, PredictionTable, StagedRun]) -> PartResult:
+    """The map of the write on an executor (:func:`~weaksup.engines.parts.label_part`)."""
+    spec, table, staged = shared
+    return label_part(spec, table, part, staged)
+
+
+def _run_parts(step: Callable[[InputPart, Any], Any], parts: tuple[InputPart, ...], board: Any,
+              batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The ``mapInPandas`` function: for each part number in the batches, ``step(part, board.value)`` pickled,
+    or the :class:`~weaksup.errors.WeakSupError` it raised (any other exception fails the task: Spark retries)."""
+    for batch in batches:
+        rows = []
+        for number in batch["id"].tolist():
+            part = parts[int(number)]
+            try:
+                result, error = pickle.dumps(step(part, board.value)), None
+            except WeakSupError as exc:
+                result, error = None, pickle.dumps(exc)
+            except Exception as exc:
+                raise RuntimeError(f"part {part.index} ({part.path}): {type(exc).__name__}: {exc}") from exc
+            rows.append({"index": part.index, "result": result, "error": error})
+        yield pd.DataFrame(rows, columns=["index", "result", "error"])
+
+
+def task_attempts(context: Any) -> int:
+    """How many times Spark runs a task before giving up: ``F`` of a ``local[N,F]`` master, 1 for another local
+    master, else ``spark.task.maxFailures``."""
+    master = str(context.master)
+    found = re.fullmatch(r"local\[[^,\]]+,(\d+)\]", master)
+    if found:
+        return int(found.group(1))
+    if is_local(master):
+        return 1
+    return int(context.getConf().get("spark.task.maxFailures", str(TASK_ATTEMPTS)))
+
+
+def spark_reason(exc: BaseException) -> str:
+    """The last line of a Spark error that says why (the Python exception of the failed task, when there is one).
+
+    Examples
+    --------
+    >>> spark_reason(RuntimeError("Job aborted\\nTraceback ...\\nRuntimeError: part 3 (p.parquet): boom\\n\\tat x"))
+    'RuntimeError: part 3 (p.parquet): boom'
+    """
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    python = [line for line in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*:", line)]
+    if python:
+        return python[-1][:500]
+    return (lines[0] if lines else type(exc).__name__)[:500]
+
+
+def archive(paths: Sequence[Path], name: str) -> Path:
+    """``paths`` (files and package folders) as a zip with each at its root, byte code left out, named by
+    ``name`` and the content's hash under :data:`SHIP_DIR` (Spark ships a path once per session: changed code is
+    a new name).
+
+    Examples
+    --------
+    >>> root = Path(tempfile.mkdtemp()); (root / "pkg").mkdir(); _ = (root / "pkg" / "__init__.py").write_text("")
+    >>> zipfile.ZipFile(archive([root / "pkg"], "pkg")).namelist()
+    ['pkg/__init__.py']
+    """
+    members: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            members += [(p, str(Path(path.name) / p.relative_to(path))) for p in sorted(path.rglob("*"))
+                        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+        else:
+            members.append((path, path.name))
+    digest = hashlib.sha256()
+    for file, member in members:
+        digest.update(member.encode() + b"\x00" + file.read_bytes() + b"\x00")
+    target = SHIP_DIR / f"{name}-{digest.hexdigest()[:16]}.zip"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as handle:
+            for file, member in members:
+                handle.write(file, member)
+        os.replace(tmp, target)
+    return target
