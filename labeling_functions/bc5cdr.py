@@ -6,7 +6,8 @@ The documents (``data/bc5cdr/documents.csv``) are tokens joined by one space, so
 
 - gazetteers of the dev gold's terms (``bc5cdr_terms/``: each term kept when most of its dev matches are gold);
 - suffix regexes: diseases end in -itis, -osis, -emia, -pathy ...; chemicals in -amine, -olol, -mycin, -caine ...;
-- spaCy token patterns: "<drug>-induced" tokens, "<organ> failure/damage/toxicity" phrases, "... acid";
+- a regex of whole "<drug>-induced" tokens; spaCy token patterns: "<organ> failure/damage/toxicity" phrases,
+  "...ic acid";
 - a generic LF: an acronym in parentheses after a span the other LFs tag takes its type ("( PD )");
 - none of them reads the test split.
 
@@ -55,11 +56,10 @@ chemical_suffix = span_regex_lf(
 )
 
 # ---------------------------------------------------------------- spaCy token patterns (on the documents' tokens)
-induced = token_pattern_lf(
+induced = span_regex_lf(  # a whole token: "<chemical>-induced", "L-dopa-associated", "heparin-treated"
     "induced_chemical",
-    [{"label": "Chemical", "pattern": [{"TEXT": {"REGEX": r"^[A-Za-z][A-Za-z0-9,()'-]*[a-z]-(?:induced|associated|"
-                                                          r"related|treated|evoked|dependent)$"}}]}],
-    tags=["pattern"],
+    r"(?<!\S)[A-Za-z][^\s]*[a-z]-(?:induced|associated|related|treated|evoked|dependent)(?!\S)",
+    label="Chemical", tags=["pattern"],
 )
 organ_damage = token_pattern_lf(
     "organ_damage",

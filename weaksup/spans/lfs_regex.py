@@ -17,7 +17,7 @@ __all__ = ["ALIGNMENTS", "SpanRegexLF", "align_chars", "span_regex_lf"]
 #: token), ``"contract"`` the tokens wholly inside it, ``"strict"`` only a match starting and ending on token edges.
 ALIGNMENTS = ("expand", "contract", "strict")
 _SEP = "\x00"  # joins the corpus for the one-pass search; behaves as a string edge for \b and \B
-_UNSAFE = re.compile(r"\(\?<?[=!]|\\[AZz]|(?<!\\)[\^$]")  # anchors and lookarounds see across documents
+_UNSAFE = re.compile(r"\(\?<?[=!]|\\[AZz]|(?<![\\[])\^|(?<!\\)\$")  # anchors and lookarounds see across documents
 
 
 def align_chars(cstart: np.ndarray, cend: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -174,11 +174,12 @@ class SpanRegexLF(SpanLF):
             w, p = np.array(whole, dtype=np.int64), np.array(part, dtype=np.int64)
             d_first = np.searchsorted(char_off, w[:, 0], side="right") - 1
             d_last = np.searchsorted(char_off, w[:, 1] - 1, side="right") - 1
-            for a, b in zip(d_first[d_first != d_last].tolist(), d_last[d_first != d_last].tolist()):
-                redo.update(range(a, b + 1))  # a match crossing documents: search those documents alone
+            crossing = w[:, 1] > char_off[d_first + 1] - 1  # the match holds the separator after its document
+            for a, b in zip(d_first[crossing].tolist(), d_last[crossing].tolist()):
+                redo.update(range(a, min(max(b, a + 1), len(docs) - 1) + 1))  # search those documents alone
             first, stop, ok = align_chars(p[:, 0], p[:, 1], starts, ends, self.align)
             lo, hi = tok_off[d_first], tok_off[d_first + 1]
-            ok &= (d_first == d_last) & (first >= lo) & (stop <= hi)
+            ok &= ~crossing & (first >= lo) & (stop <= hi)
             for d, a, b in zip(d_first[ok].tolist(), (first - lo)[ok].tolist(), (stop - lo)[ok].tolist()):
                 out[d].add(Span(a, b, kind))
         result = [sorted(s) for s in out]

@@ -40,7 +40,9 @@ def blank_pipeline() -> Any:
     return spacy.blank("en")
 
 
+@functools.lru_cache(maxsize=2048)
 def _spacy_doc(doc: SpanDoc) -> Any:
+    """A spaCy ``Doc`` of the document's own tokens (cached: the pattern LFs of a run share it; nothing alters it)."""
     from spacy.tokens import Doc
 
     spaces = [e < s for e, s in zip(doc.ends, doc.starts[1:])] + [False] if doc.n_tokens else []
@@ -158,7 +160,8 @@ class TokenPatternLF(SpanLF):
         matcher, phrases = self._matchers()
         sdoc = _spacy_doc(doc)
         strings = sdoc.vocab.strings
-        found = [(s, e, strings[m]) for m, s, e in [*matcher(sdoc), *phrases(sdoc)]]
+        hits = [*(matcher(sdoc) if len(matcher) else []), *(phrases(sdoc) if len(phrases) else [])]
+        found = [(s, e, strings[m]) for m, s, e in hits]
         kept = sorted(set(found)) if self.overlapping else _longest_first(found)
         return [Span(s, e, k) for s, e, k in kept]
 

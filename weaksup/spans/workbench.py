@@ -106,6 +106,15 @@ def _token_ranges(doc: SpanDoc, marks: Sequence[tuple[int, int, str, str]]) -> l
     return [r for r in ranges if r is not None]
 
 
+def _per_lf(votes: SpanVotes) -> dict[str, list[list[Span]]]:
+    """Each LF's spans per document, from the votes' span table in one pass."""
+    out = {lf_id: [[] for _ in range(votes.n_docs)] for lf_id in votes.lf_ids}
+    columns = [votes.spans[c].tolist() for c in ("doc", "lf", "start", "end", "label")]
+    for doc, lf, start, end, label in zip(*columns):
+        out[votes.lf_ids[lf]][doc].append(Span(start, end, label))
+    return out
+
+
 @dataclass(frozen=True)
 class SpanPreview:
     """What one span LF tags on the workbench's documents, and how well on the dev gold.
@@ -242,8 +251,7 @@ class SpanWorkbench:
         """The spans ``lf`` tags in each document (applied once per LF version)."""
         lf = self._lookup(lf)
         if lf.lf_id not in self._spans:
-            votes = apply_span_lfs(self.docs, [lf], self.space, row_ids=self.row_ids)
-            self._spans[lf.lf_id] = [votes.lf_spans(d, lf.lf_id) for d in range(votes.n_docs)]
+            self._spans.update(_per_lf(apply_span_lfs(self.docs, [lf], self.space, row_ids=self.row_ids)))
         return self._spans[lf.lf_id]
 
     def _lookup(self, lf: SpanLF | str) -> SpanLF:
@@ -290,9 +298,8 @@ class SpanWorkbench:
         spans of LFs already previewed)."""
         missing = [lf for lf in self.lfs if lf.lf_id not in self._spans]
         if missing:
-            votes = apply_span_lfs(self.docs, missing, self.space, row_ids=self.row_ids, progress=progress)
-            for lf in missing:
-                self._spans[lf.lf_id] = [votes.lf_spans(d, lf.lf_id) for d in range(votes.n_docs)]
+            self._spans.update(_per_lf(apply_span_lfs(self.docs, missing, self.space, row_ids=self.row_ids,
+                                                      progress=progress)))
         rows = [(d, j, s.start, s.end, s.label) for j, lf in enumerate(self.lfs)
                 for d, spans in enumerate(self._spans[lf.lf_id]) for s in spans]
         frame = pd.DataFrame(rows, columns=["doc", "lf", "start", "end", "label"]).astype(

@@ -1,0 +1,101 @@
+"""The span Workbench: previews (text and HTML), dev precision/recall, error views, the LF summary, the votes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaksup.errors import DataError, ParameterError, UnknownLFError
+from weaksup.spans import (
+    Span,
+    SpanDoc,
+    SpanSpace,
+    SpanWorkbench,
+    apply_span_lfs,
+    gazetteer_lf,
+    render_spans,
+    span_regex_lf,
+)
+
+SPACE = SpanSpace(["Chemical", "Disease"])
+TEXTS = ["lithium causes tremor", "heart failure after cocaine", "no drug here", "lithium carbonate and gout"]
+GOLD = [[Span(0, 1, "Chemical"), Span(2, 3, "Disease")], [Span(0, 2, "Disease"), Span(3, 4, "Chemical")],
+        None, [Span(0, 2, "Chemical"), Span(3, 4, "Disease")]]
+DRUGS = gazetteer_lf("drugs", ["lithium", "cocaine"], label="Chemical")
+ITIS = span_regex_lf("failure", r"\w+ failure|tremor", label="Disease")
+
+
+def _bench(**kw):
+    return SpanWorkbench(TEXTS, SPACE, row_ids=["a", "b", "c", "d"], gold=GOLD, lfs=[DRUGS, ITIS], **kw)
+
+
+def test_preview_figures_on_all_docs_and_dev_gold():
+    p = _bench().preview("drugs")
+    assert (p.n_docs, p.docs_covered, p.n_spans, p.n_dev) == (4, 3, 3, 3)
+    assert p.coverage == 0.75 and p.per_type == {"Chemical": 3}
+    assert p.token_coverage == pytest.approx(3 / 14)
+    # dev: lithium (a) right, cocaine (b) right, lithium in d wrong (gold: "lithium carbonate"); 3 Chemical gold
+    assert p.precision == pytest.approx(2 / 3) and p.recall == pytest.approx(2 / 3)
+    assert [row for row, *_ in p.examples] == ["a", "b", "d"]
+    assert p.stats()[["lf", "spans", "dev_docs"]].values.tolist() == [[DRUGS.lf_id, 3, 3]]
+
+
+def test_preview_text_and_html_mark_each_span():
+    wb = _bench()
+    text = str(wb.preview(DRUGS, show="errors"))
+    assert "d: [lithium|Chemical✗] {carbonate|" not in text  # the missed gold span is the longer one
+    assert "d: [lithium|Chemical✗] carbonate and gout" in text
+    missed = str(wb.preview(DRUGS, show="missed"))
+    assert "d: [lithium|Chemical✗] carbonate and gout" in missed and "a:" not in missed
+    html = wb.preview(ITIS)._repr_html_()
+    assert html.count("<mark") == 2 and "heart failure<sub>Disease</sub>" in html
+    assert "SpanPreview of failure@" in html
+    assert wb.preview(ITIS, n=1).examples[0][0] in {"a", "b"}  # n documents sampled among those it tags
+
+
+def test_render_spans_windows_and_overlaps():
+    doc = SpanDoc.from_text(" ".join(["filler"] * 40 + ["lithium"] + ["filler"] * 40))
+    text = render_spans(doc, [Span(40, 41, "Chemical")], context=20)
+    assert text.startswith("…") and text.endswith("…") and "[lithium|Chemical]" in text and len(text) < 80
+    short = SpanDoc.from_text("heart failure here")
+    assert render_spans(short, [Span(0, 2, "Disease"), Span(1, 2, "Disease")]) == "[heart failure|Disease] here"
+    assert render_spans(short, []) == "heart failure here"
+    html = render_spans(SpanDoc.from_text("a <b> c"), [Span(1, 2, "X")], as_html=True)
+    assert "&lt;b&gt;<sub>X</sub></mark>" in html
+
+
+def test_summary_and_votes_match_apply():
+    wb = _bench()
+    votes = wb.votes()
+    direct = apply_span_lfs([SpanDoc.from_text(t) for t in TEXTS], [DRUGS, ITIS], SPACE, row_ids=list("abcd"))
+    assert votes.spans.equals(direct.spans) and votes.lf_ids == direct.lf_ids
+    summary = wb.summary()
+    assert summary["lf"].tolist() == [DRUGS.lf_id, ITIS.lf_id]
+    assert {"spans", "docs_covered", "token_coverage", "overlaps", "conflicts", "precision", "recall",
+            "f1"} <= set(summary.columns)
+    assert summary["precision"].tolist() == pytest.approx([2 / 3, 1.0])
+    dev_votes, gold = wb.dev_votes()
+    assert dev_votes.row_ids == ["a", "b", "d"] and gold[2] == GOLD[3]
+
+
+def test_adding_an_lf_of_the_same_name_replaces_it():
+    wb = _bench()
+    wb.add(gazetteer_lf("drugs", ["lithium carbonate", "cocaine", "lithium"], label="Chemical"))
+    assert len(wb.lfs) == 2 and wb.preview("drugs").precision == 1.0
+    assert wb.votes().m == 2
+
+
+def test_bad_workbench_inputs():
+    with pytest.raises(DataError, match="gold for 2 documents"):
+        SpanWorkbench(TEXTS, SPACE, gold=GOLD[:2])
+    with pytest.raises(DataError, match="not documents"):
+        SpanWorkbench(TEXTS, SPACE, gold={"zzz": []})
+    with pytest.raises(ParameterError, match="show must be"):
+        _bench().preview("drugs", show="some")
+    with pytest.raises(UnknownLFError, match="no span LF 'nope'"):
+        _bench().preview("nope")
+    no_gold = SpanWorkbench(TEXTS, SPACE, lfs=[DRUGS])
+    assert np.isnan(no_gold.preview("drugs").precision) and "no dev gold" in str(no_gold.preview("drugs"))
+    assert np.isnan(no_gold.summary()["f1"]).all()
+    by_id = SpanWorkbench(TEXTS, SPACE, row_ids=list("abcd"), gold={"b": GOLD[1]}, lfs=[DRUGS])
+    assert by_id.preview("drugs").n_dev == 1
