@@ -14,13 +14,20 @@ from weaksup.engines.local import LocalEngine
 
 @pytest.mark.slow
 def test_shipped_example_equals_the_streaming_run(tmp_path):
-    config = youtube_config(tmp_path, rows_per_part=500)
+    config = youtube_config(tmp_path, rows_per_part=500, output={"report": True})
     result = run_engine(config, engine="local")
     engine_labels = run_labels(result.run_dir)
-    pd.testing.assert_frame_equal(engine_labels, streaming_labels(config), check_exact=True)
+    streaming = streaming_labels(config)
+    pd.testing.assert_frame_equal(engine_labels, streaming, check_exact=True)
     assert result.parts == 4 and result.rows == 1956
     assert result.label_model == "DevNaiveBayes"
+    assert result.status_counts == streaming["review_status"].value_counts().to_dict()  # from the pattern counts
+    assert result.label_counts == streaming["label"].fillna("(abstain)").value_counts().to_dict()
     assert 0.75 < result.metrics["accuracy"] < 0.9  # the test split, from the written labels joined on gold
+    assert result.metrics["label_model.accuracy"] == result.metrics["accuracy"]  # the report's, built as locally
+    assert result.metrics["label_model.majority_vote.accuracy"] < result.metrics["accuracy"]
+    assert (result.run_dir / "report.html").stat().st_size > 10_000
+    assert "gold (test): accuracy 0.8" in result.summary()
 
 
 def test_synthetic_parts_equal_the_streaming_run(tmp_path):

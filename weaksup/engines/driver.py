@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+#: The gold metrics the summary shows (``label_model.majority_vote.*``: majority vote on the same rows).
+SUMMARY_METRICS = ("accuracy", "coverage", "macro_f1", "brier", "ece", "label_model.majority_vote.accuracy",
+                   "label_model.majority_vote.macro_f1")
+
+
 @dataclass
 class EngineResult:
     """What an engine run did: where its labels are, the work it did and reused, the model and the metrics."""
@@ -54,6 +59,7 @@ class EngineResult:
     status_counts: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    gold_split: str = "test"
 
     def summary(self) -> str:
         """The run summary (what ``weaksup run --engine`` prints)."""
@@ -67,8 +73,9 @@ class EngineResult:
             lines.append("labels: " + ", ".join(f"{k} {v:,}" for k, v in self.label_counts.items()))
         if self.status_counts:
             lines.append("review: " + ", ".join(f"{k} {v:,}" for k, v in self.status_counts.items()))
-        if self.metrics:
-            lines.append("gold: " + ", ".join(f"{k} {v:.3f}" for k, v in self.metrics.items()))
+        shown = {k: v for k, v in self.metrics.items() if k in SUMMARY_METRICS}
+        if shown:
+            lines.append(f"gold ({self.gold_split}): " + ", ".join(f"{k} {v:.3f}" for k, v in shown.items()))
         lines.append("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
         return "\n".join(lines)
 
@@ -164,8 +171,15 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     finally:
         runner.close()
     t = time.perf_counter()
-    label_counts, status_counts = pattern_label_counts(table, counts)
+    dev_rows = gold_votes[gold_votes[spec.id_column].astype(str).isin(set(reviewed))] if reviewed else None
+    label_counts, status_counts = pattern_label_counts(table, counts, dev_rows)
     metrics = gold_metrics(config, spec, gold, staged) if gold is not None else {}
+    if config.output.report:
+        from weaksup.engines.report import engine_report
+
+        report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, staged.path / "report.html")
+        report.close()
+        metrics.update({f"label_model.{k}": v for k, v in model_metrics.items()})
     info = {"engine": runner.name, "lf_ids": list(spec.lf_ids), "rule_version": spec.rule_version,
             "label_model": type(fit.model).__name__, "patterns": fit.patterns, "fit_note": fit.note,
             "metrics": metrics, "config": {k: v for k, v in config.to_dict().items()},
@@ -176,7 +190,7 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     result = EngineResult(runner.name, staged.run_id, run_dir, int(counts["count"].sum()), len(parts),
                           sum(1 for x in todo if len(x) == len(spec.lf_ids)), computed,
                           len(parts) * len(spec.lf_ids) - computed, fit.patterns, type(fit.model).__name__, fit.note,
-                          label_counts, status_counts, metrics, timings)
+                          label_counts, status_counts, metrics, timings, config.gold.split)
     logger.info("engine run finished:\n%s", result.summary())
     return result
 
@@ -201,16 +215,25 @@ def dev_gold(config: RunConfig, spec: BatchSpec, gold: Any, gold_votes: pd.DataF
     return DevGold(votes, np.asarray(targets, dtype=np.int64))
 
 
-def pattern_label_counts(table: PredictionTable, counts: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
-    """Rows per label and per review status, from the patterns' labels weighted by their counts (the dev gold rows
-    are counted by their votes' label here)."""
-    votes = counts.drop(columns="count").assign(**{"row_id": [str(i) for i in range(len(counts))]})
-    votes = votes[["row_id", *table.lf_ids]]
-    labels = label_arrow(dataclasses.replace(table, reviewed={}), votes).to_pandas()
-    weight = counts["count"].to_numpy()
-    by_label = pd.Series(weight).groupby(labels["label"].fillna("(abstain)").to_numpy()).sum()
-    by_status = pd.Series(weight).groupby(labels["review_status"].to_numpy()).sum()
-    return ({str(k): int(v) for k, v in by_label.items()}, {str(k): int(v) for k, v in by_status.items()})
+def pattern_label_counts(table: PredictionTable, counts: pd.DataFrame, dev_votes: pd.DataFrame | None = None
+                         ) -> tuple[dict[str, int], dict[str, int]]:
+    """Rows per label and per review status: the patterns' labels weighted by their counts, with the dev gold rows
+    (``dev_votes``: their id and votes) moved from their pattern's label to their human one (``reviewed``)."""
+    votes = counts.drop(columns="count").assign(row_id=[str(i) for i in range(len(counts))])
+    tallies: list[dict[str, int]] = [{}, {}]
+
+    def add(labels: pd.DataFrame, weight: np.ndarray) -> None:
+        for tally, column in zip(tallies, (labels["label"].fillna("(abstain)"), labels["review_status"])):
+            for key, value in pd.Series(weight).groupby(column.to_numpy()).sum().items():
+                tally[str(key)] = tally.get(str(key), 0) + int(value)
+
+    plain = dataclasses.replace(table, reviewed={})
+    add(label_arrow(plain, votes[["row_id", *table.lf_ids]]).to_pandas(), counts["count"].to_numpy())
+    if dev_votes is not None and len(dev_votes):
+        dev = dev_votes[[dev_votes.columns[0], *table.lf_ids]]
+        add(label_arrow(plain, dev).to_pandas(), -np.ones(len(dev), dtype=np.int64))
+        add(label_arrow(table, dev).to_pandas(), np.ones(len(dev), dtype=np.int64))
+    return ({k: v for k, v in tallies[0].items() if v}, {k: v for k, v in tallies[1].items() if v})
 
 
 def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRun) -> dict[str, float]:

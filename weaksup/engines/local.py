@@ -11,9 +11,8 @@ import pandas as pd
 
 from weaksup.engines.batch import BatchSpec, InputPart
 from weaksup.engines.commit import PartResult, StagedRun
-from weaksup.engines.parts import PartStats, count_part, label_part
+from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats
 from weaksup.engines.predict import PredictionTable
-from weaksup.engines.stats import merge_pattern_counts
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,9 +48,7 @@ class LocalEngine:
         """Map: votes -> pattern counts per part; reduce: their exact sum, and the gold rows' votes."""
         stats: list[PartStats] = list(ordered_map(lambda p: count_part(spec, p, vote_dir, gold_ids), parts,
                                                   self.workers))
-        self.computed = sum(s.computed for s in stats)
-        counts = merge_pattern_counts([s.counts for s in stats])
-        gold = pd.concat([s.gold for s in stats], ignore_index=True)
+        counts, gold, self.computed = merge_part_stats(stats)
         return counts, gold
 
     def write_labels(self, spec: BatchSpec, table: PredictionTable, parts: Sequence[InputPart],

@@ -17,7 +17,7 @@ from weaksup.engines.batch import BatchSpec, InputPart, read_part, vote_frame
 from weaksup.engines.cache import VoteCache
 from weaksup.engines.commit import PartResult, StagedRun
 from weaksup.engines.predict import PredictionTable, label_arrow
-from weaksup.engines.stats import gold_patterns, pattern_counts
+from weaksup.engines.stats import gold_patterns, merge_pattern_counts, pattern_counts
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,12 @@ class PartStats:
     gold: pd.DataFrame
     computed: int
     rows: int
+
+
+def merge_part_stats(stats: list[PartStats]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The reduce of the fit: the parts' pattern counts summed exactly, their gold rows, the LF columns voted."""
+    counts = merge_pattern_counts([s.counts for s in stats])
+    return counts, pd.concat([s.gold for s in stats], ignore_index=True), sum(s.computed for s in stats)
 
 
 def vote_dir(spec: BatchSpec) -> Path:

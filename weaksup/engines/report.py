@@ -1,0 +1,61 @@
+"""The label-quality report of an engine run, built by the streaming run's own report stage
+(:func:`weaksup.pipeline.stages.report_stage`) on rows drawn from the pattern counts: every gold row with its
+votes, plus the other rows (all of them when they fit in ``output.report_rows``, else a seeded stratified sample
+of that many; LF statistics are then estimates, the gold metrics stay exact). The driver never reads the input
+for it: the LF error examples carry no text on an engine run."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.config import RunConfig
+from weaksup.engines.stats import merge_pattern_counts, pattern_counts, stratified_sample
+
+if TYPE_CHECKING:
+    from weaksup.engines.batch import BatchSpec
+    from weaksup.models.base import BaseLabelModel
+
+
+def report_rows(config: RunConfig, spec: BatchSpec, counts: pd.DataFrame, gold_votes: pd.DataFrame
+                ) -> tuple[np.ndarray, dict[str, int]]:
+    """The votes the report is built on: the gold rows first (their positions by id), then the other rows."""
+    lf_ids = list(spec.lf_ids)
+    gold_values = gold_votes[lf_ids].to_numpy(dtype=np.int8)
+    rest = counts.copy()
+    if len(gold_votes):
+        minus = pattern_counts(gold_votes, lf_ids)
+        minus["count"] = -minus["count"]
+        rest = merge_pattern_counts([counts, minus])
+        rest = rest[rest["count"] > 0]
+    patterns, weights = rest[lf_ids].to_numpy(dtype=np.int8), rest["count"].to_numpy(dtype=np.int64)
+    room = max(config.output.report_rows - len(gold_values), 0) if config.output.report_rows else int(weights.sum())
+    if weights.sum() > room:
+        patterns, weights = stratified_sample(patterns, weights, room, config.label_model.seed)
+    values = np.concatenate([gold_values, np.repeat(patterns, weights, axis=0)]).astype(np.int8)
+    positions = {str(i): p for p, i in enumerate(gold_votes[spec.id_column].astype(str))}
+    return values, positions
+
+
+def engine_report(config: RunConfig, spec: BatchSpec, model: BaseLabelModel, counts: pd.DataFrame,
+                  gold_votes: pd.DataFrame, html: Path | None) -> tuple[Any, dict[str, float]]:
+    """The report (written to ``html`` when given) and the task's report metrics (the label model and majority
+    vote on the gold split, as the streaming run records them)."""
+    from weaksup.pipeline.plan import RunPlan
+    from weaksup.pipeline.stages import report_stage
+    from weaksup.pipeline.voting import AppliedVotes
+
+    values, positions = report_rows(config, spec, counts, gold_votes)
+    no_text = dataclasses.replace(config, input=dataclasses.replace(config.input, text_column=""))
+    plan = dataclasses.replace(RunPlan.from_config(config), config=no_text)
+    applied = AppliedVotes(values, positions, {}, {}, {}, {})
+    report = report_stage(plan, applied, model, "engine")
+    report.params["n_rows"] = str(int(counts["count"].sum()))
+    metrics = plan.task.report_metrics(report) if plan.gold is not None else {}
+    if html is not None:
+        report.write_html(html)
+    return report, metrics
