@@ -26,18 +26,21 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from weaksup.datasets.spans import find_span_folders, load_span_split, span_splits  # noqa: E402
-from weaksup.metrics import expected_calibration_error  # noqa: E402
-from weaksup.spans import SPAN_MODELS, ScoredSpan, Span, SpanLabelModel, resolve_span_model  # noqa: E402
-from weaksup.spans.models_select import SpanDevSelector, doc_counts, f1_from_counts  # noqa: E402
+from weaksup.spans import (  # noqa: E402
+    SPAN_MODELS,
+    ScoredSpan,
+    Span,
+    SpanDevSelector,
+    SpanLabelModel,
+    resolve_span_model,
+    span_metrics,
+)
 from weaksup.spans.votes import SpanVotes  # noqa: E402
 
 #: WRENCH's published test entity F1 (label model alone), from ../shared/data/spans/SOURCE.md.
@@ -48,26 +51,6 @@ PUBLISHED = {
 }
 
 logger = logging.getLogger("span_models")
-
-
-def span_ece(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[ScoredSpan]]) -> float:
-    """ECE of the predicted spans' confidences against exact match (nan without predictions)."""
-    conf: list[float] = []
-    hit: list[int] = []
-    for g, p in zip(gold, pred):
-        keys = {tuple(s[:3]) for s in g}
-        for s in p:
-            conf.append(float(s.confidence))
-            hit.append(int(tuple(s[:3]) in keys))
-    if not conf:
-        return float("nan")
-    c = np.asarray(conf)
-    return float(expected_calibration_error(np.asarray(hit), np.c_[1.0 - c, c]))
-
-
-def f1(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[ScoredSpan]]) -> float:
-    """Entity-level micro F1 (exact match)."""
-    return float(f1_from_counts(doc_counts(gold, pred).sum(axis=0)))
 
 
 def honest(model: SpanLabelModel, fit_votes: SpanVotes, dev: tuple[SpanVotes, list[list[Span]]] | None,
@@ -97,12 +80,13 @@ def run_folder(folder: Path, lfs: str, seed: int) -> dict[str, dict[str, Any]]:
         model.fit(fit_votes, dev=dev if klass.uses_dev_gold else None, seed=seed)
         pred = honest(model, fit_votes, dev, data[scored].votes, scored == "valid", seed)
         fit_s = time.perf_counter() - start
+        scores = span_metrics(data[scored].gold, pred, types=fit_votes.space)
         row: dict[str, Any] = {"metric": "f1", "scored_on": scored, "fitted_on": fit_split,
-                               scored: round(100 * f1(data[scored].gold, pred), 2),
-                               "ece": round(span_ece(data[scored].gold, pred), 4), "fit_s": round(fit_s, 2)}
+                               scored: round(100 * scores["f1"], 2), "ece": round(scores["ece"], 4),
+                               "fit_s": round(fit_s, 2)}
         if scored == "test" and dev is not None:
             valid_pred = honest(model, fit_votes, dev, dev[0], True, seed)
-            row["valid"] = round(100 * f1(dev[1], valid_pred), 2)
+            row["valid"] = round(100 * span_metrics(dev[1], valid_pred, types=fit_votes.space)["f1"], 2)
         if name == "default":
             row["model"] = klass.name
             if isinstance(model, SpanDevSelector):
@@ -117,11 +101,11 @@ def print_table(name: str, rows: dict[str, dict[str, Any]]) -> None:
     scored = next(iter(rows.values()))["scored_on"] if rows else "test"
     fitted = next(iter(rows.values()))["fitted_on"] if rows else "train"
     print(f"\n{name} (fitted on {fitted}, scored on {scored}; entity F1 x100, exact match)")
-    print(f"{'model':<14}{scored:>8}{'valid':>8}{'ece':>8}{'fit_s':>8}")
+    print(f"{'model':<24}{scored:>8}{'valid':>8}{'ece':>8}{'fit_s':>8}")
     for model, row in rows.items():
         label = f"default ({row.get('chosen', row.get('model'))})" if model == "default" else model
         valid = f"{row['valid']:>8.2f}" if "valid" in row else f"{'-':>8}"
-        print(f"{label:<14}{row[scored]:>8.2f}{valid}{row['ece']:>8.4f}{row['fit_s']:>8.2f}")
+        print(f"{label:<24}{row[scored]:>8.2f}{valid}{row['ece']:>8.4f}{row['fit_s']:>8.2f}")
     if name in PUBLISHED:
         print("published (WRENCH, test): " + ", ".join(f"{k} {v:.2f}" for k, v in PUBLISHED[name].items()))
 
