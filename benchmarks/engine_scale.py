@@ -3,8 +3,8 @@
 The input (ids ``c0..c{N-1}`` and comment-like texts drawn from the YouTube Spam vocabulary, seeded) is
 generated once into a cache folder (``--cache``, default ``~/.cache/weaksup/engine_scale``) as ``--parts``
 Parquet parts (default one per million rows) and reused by later runs. The run is the engines' driver
-(:func:`weaksup.engines.run_engine`) in a child process: the 10 keyword/regex LFs of ``scale_lfs.py``, votes
-reduced to (pattern, count) per part, the label model (Dawid-Skene) fitted on the merged pattern counts,
+steps (:mod:`weaksup.engines`, each timed) in a child process: the 10 keyword/regex LFs of ``scale_lfs.py``, votes
+reduced to (pattern, count) per part (the vote columns cached per part), the label model (Dawid-Skene) fitted on the merged pattern counts,
 labels written per part, committed. The parent samples with psutil, every 0.1 s, the resident memory of
 the driver (the child) and of each of its worker processes (the local engine's pool processes, Dask's worker
 processes, Spark's Python workers; Spark's JVM is printed on its own line) and prints rows/s, the stage times
@@ -74,10 +74,6 @@ report = false
 
 [mlflow]
 enabled = false
-
-[engine]
-name = "{engine}"
-workers = {workers}
 """
 
 
@@ -150,30 +146,55 @@ class RssSampler(threading.Thread):
         return sorted(python, reverse=True), sorted(jvm, reverse=True)
 
 
-def child(config_path: str, engine: str, out: str) -> None:
-    """The measured run (in its own process): the engines' driver on the config; its result as JSON."""
+def child(config_path: str, engine_name: str, workers: int, out: str) -> None:
+    """The measured run (in its own process): the engines' driver steps on the config, each timed (plan, engine
+    start, votes -> pattern counts, fit, labels, commit, close); the figures as JSON in ``out``."""
     from weaksup.config import load_config
-    from weaksup.engines import get_engine, run_engine
+    from weaksup.engines import BatchSpec, EngineConfig, PredictionTable, StagedRun, fit_on_counts, get_engine, \
+        list_input_parts
 
+    stages: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        stages[stage] = stages.get(stage, 0.0) + now - clock[0]
+        clock[0] = now
+
+    started = clock[0]
     config = load_config(config_path)
-    started = time.perf_counter()
-    result = run_engine(config, engine=get_engine(engine, config.engine))
-    wall = time.perf_counter() - started
-    stages = dict(getattr(result, "timings", {}) or {})
+    spec = BatchSpec.from_config(config)
+    parts = list_input_parts(config)
+    engine = get_engine(engine_name, EngineConfig(name=engine_name, workers=workers))
+    lap("plan")
+    for attribute in ("client", "session"):  # start the cluster / session now, to time it on its own
+        getattr(engine, attribute, None)
+    lap("engine start")
+    counts, _ = engine.vote_counts(spec, parts, config.output_dir / "votes", frozenset())
+    lap("votes+counts")
+    fit = fit_on_counts(spec, config, counts, None)
+    table = PredictionTable.of(spec, fit.model)
+    lap("fit")
+    staged = StagedRun(config.output_dir, "bench", task=config.task.name)
+    engine.write_labels(spec, table, parts, staged)
+    lap("labels")
+    run_dir = staged.commit(parts, {"engine": engine_name})
+    lap("commit")
+    engine.close()
+    lap("engine close")
     Path(out).write_text(json.dumps({
-        "wall_s": wall, "stages": stages, "rows": int(getattr(result, "rows", 0)),
-        "output": str(getattr(result, "run_dir", "")),
-        "self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "wall_s": time.perf_counter() - started, "stages": stages, "output": str(run_dir),
+        "patterns": len(counts), "self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
 
 
 def measure(engine: str, folder: Path, workers: int, workdir: Path) -> dict[str, Any]:
     """One run of ``engine`` on the parts in ``folder`` in a child process, sampled; its figures."""
     config = workdir / "run.toml"
-    config.write_text(CONFIG.format(input=folder, lfs=HERE / "scale_lfs.py", engine=engine, workers=workers))
+    config.write_text(CONFIG.format(input=folder, lfs=HERE / "scale_lfs.py"))
     out = workdir / "child.json"
-    proc = subprocess.Popen([sys.executable, __file__, "--child", str(config), "--engine", engine,
-                             "--out", str(out)], cwd=workdir, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, __file__, "--child", str(config), "--engine", engine, "--workers",
+                             str(workers), "--out", str(out)], cwd=workdir, stderr=subprocess.PIPE, text=True)
     sampler = RssSampler(proc.pid)
     sampler.start()
     _, stderr = proc.communicate()
@@ -216,7 +237,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child, args.engine, args.out)
+        child(args.child, args.engine, args.workers, args.out)
         return {}
     parts = args.parts or max(1, -(-args.rows // PART_ROWS))
     folder = input_folder(Path(args.cache), args.rows, parts, args.seed)
@@ -226,13 +247,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             check_output(Path(ran["output"]), args.rows)
     rate = args.rows / ran["wall_s"]
     result = {"engine": args.engine, "rows": args.rows, "parts": parts, "workers": args.workers,
+              "patterns": ran["patterns"],
               "rows_per_s": rate, "wall_s": ran["wall_s"], "driver_peak_rss_mb": ran["driver_peak_rss_mb"],
               "worker_peak_rss_mb": ran["worker_peak_rss_mb"], "jvm_peak_rss_mb": ran["jvm_peak_rss_mb"],
               "stages": ran["stages"], "cpus": os.cpu_count()}
     print(f"\n{args.engine} engine: {args.rows:,} rows in {parts} parts, 10 LFs, Dawid-Skene on pattern counts, "
           f"{args.workers} workers, {os.cpu_count()} CPUs (shared with whatever else runs)")
     for stage, seconds in ran["stages"].items():
-        per_s = f"{args.rows / seconds:>14,.0f} rows/s" if seconds > 0 else ""
+        per_s = f"{args.rows / seconds:>14,.0f} rows/s" if seconds > 0 and stage in ("votes+counts", "labels") else ""
         print(f"  {stage:22} {seconds:8.2f} s {per_s}")
     print(f"  {'run':22} {ran['wall_s']:8.2f} s {rate:>14,.0f} rows/s")
     print(f"  driver peak RSS: {ran['driver_peak_rss_mb']:,.0f} MB")

@@ -195,3 +195,33 @@ def test_an_lf_module_missing_on_the_workers_is_a_clear_error_and_shipping_fixes
     local = run(LocalEngine(), make_config(tmp_path / "local", data, ["driver_only_lfs"]))
     pd.testing.assert_frame_equal(shipped, local)
     sys.modules.pop("driver_only_lfs", None)
+
+
+@pytest.mark.slow  # the shipped example through the driver on the local engine and a new LocalCluster
+def test_the_shipped_example_through_run_engine_equals_the_local_engine(tmp_path):
+    from weaksup.config import load_config
+    from weaksup.engines.convert import convert_input
+    from weaksup.engines.driver import run_engine
+
+    shipped = load_config(REPO / "configs" / "youtube_spam.toml")
+    parts = convert_input(shipped, tmp_path / "input", rows=500)
+    assert len(parts) == 4
+
+    def config(name: str) -> RunConfig:
+        doc = shipped.to_dict()
+        doc["input"] = {**doc["input"], "example": "", "path": str(tmp_path / "input")}
+        doc["end_model"] = {**doc["end_model"], "enabled": False}
+        doc["mlflow"] = {**doc["mlflow"], "enabled": False}
+        doc["output"] = {**doc["output"], "path": str(tmp_path / name / "labels.parquet")}
+        doc["engine"] = {"name": name, "workers": 2}
+        return RunConfig.from_dict(doc, source=shipped.source, project=shipped.project)
+
+    ours = run_engine(config("dask"))  # [engine] scheduler empty: a LocalCluster started and closed by the engine
+    local = run_engine(config("local"))
+    assert ours.engine == "dask" and ours.rows == 1956 and ours.columns_computed == 4 * len(BatchSpec.from_config(
+        config("local")).lf_ids)
+    labels = committed(ours.run_dir)
+    pd.testing.assert_frame_equal(labels, committed(local.run_dir))
+    assert labels["row_id"].tolist() == pd.concat([pd.read_parquet(p) for p in parts])["row_id"].tolist()
+    assert ours.metrics == local.metrics and ours.metrics["accuracy"] > 0.8  # the test split, joined on row ids
+    assert ours.label_model == local.label_model == "DevNaiveBayes"
