@@ -93,3 +93,10 @@ def test_only_classification_runs_on_an_engine(tmp_path):
     config = dataclasses.replace(config, task=dataclasses.replace(config.task, type="multilabel"))
     with pytest.raises(ConfigError, match="classification tasks only"):
         BatchSpec.from_config(config)
+
+
+def test_an_id_repeated_across_parts_names_both_files_and_the_id(tmp_path):
+    write_part(tmp_path / "input", 0, 50)
+    write_part(tmp_path / "input", 1, 50, start=49)  # r49 again
+    with pytest.raises(DataError, match=r"part-0001\.parquet.*id 'r49' is not unique.*part-0000\.parquet"):
+        run_engine(synthetic_config(tmp_path))

@@ -98,3 +98,11 @@ def test_a_corrupted_finished_part_is_rewritten(tmp_path):
     part.write_bytes(b"half a file")
     result = run_engine(config)
     assert len(run_labels(result.run_dir)) == 2000
+
+
+def test_fresh_recomputes_every_column(tmp_path):
+    write_part(tmp_path / "input", 0, 1000)
+    config = lf_config(tmp_path)
+    run_engine(config)
+    again = run_engine(config, fresh=True)
+    assert (again.parts_voted, again.columns_computed, again.columns_reused) == (1, 3, 0)

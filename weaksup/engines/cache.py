@@ -58,6 +58,10 @@ class VoteCache:
         np.save(tmp, np.asarray(column, dtype=np.int8), allow_pickle=False)
         os.replace(tmp, path)
 
+    def ids_file(self, part: InputPart) -> Path:
+        """Where the 64-bit hashes of a part's row ids are saved (for the check that ids are unique across parts)."""
+        return self.root / part.key[:32] / "ids.npy"
+
     def missing(self, part: InputPart, lf_ids: Sequence[str], uncacheable: Sequence[str]) -> list[str]:
         """The LF ids of ``part`` to compute: not saved, or not cacheable."""
         never = set(uncacheable)

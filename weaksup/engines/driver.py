@@ -146,12 +146,17 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     runner: Engine = get_engine(settings.name, settings) if engine is None or isinstance(engine, str) else engine
     votes_at = vote_dir(spec)
     cache = VoteCache.of(spec, votes_at)
+    if fresh:
+        import shutil
+
+        shutil.rmtree(cache.root, ignore_errors=True)
     todo = [cache.missing(p, spec.lf_ids, spec.uncacheable) for p in parts]
     computed = sum(len(x) for x in todo)
     timings["setup"] = time.perf_counter() - t
     try:
         t = time.perf_counter()
         counts, gold_votes = runner.vote_counts(spec, parts, votes_at, gold_ids)
+        check_ids_across_parts(spec, parts, votes_at)
         timings["read+clean+apply+count"] = time.perf_counter() - t
         t = time.perf_counter()
         dev = dev_gold(config, spec, gold, gold_votes)
@@ -162,7 +167,7 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         timings["fit"] = time.perf_counter() - t
         t = time.perf_counter()
         staged = StagedRun(config.output_dir, run_fingerprint(spec, parts), task=config.task.name)
-        if fresh:
+        if fresh:  # (the votes were recomputed too: the cache was dropped before voting)
             staged.abandon()
             staged = StagedRun(config.output_dir, staged.run_id, task=config.task.name)
         runner.write_labels(spec, table, parts, staged)
@@ -193,6 +198,33 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
                           label_counts, status_counts, metrics, timings, config.gold.split)
     logger.info("engine run finished:\n%s", result.summary())
     return result
+
+
+#: Ids are checked unique across parts up to this many rows (8 bytes a row on the driver); beyond, within parts only.
+ID_CHECK_ROWS = 20_000_000
+
+
+def check_ids_across_parts(spec: BatchSpec, parts: list[InputPart], votes_at: Path) -> None:
+    """Row ids are unique across parts (within a part the part's step checks them), with the streaming run's check
+    (:func:`weaksup.pipeline.inputs.check_unique_ids`: the error names both files, the rows and the id)."""
+    import pyarrow as pa
+
+    from weaksup.engines.batch import read_part
+    from weaksup.engines.parts import id_hashes
+    from weaksup.pipeline.inputs import check_unique_ids
+
+    total = sum(p.rows for p in parts)
+    if len(parts) < 2:
+        return
+    if total > ID_CHECK_ROWS:
+        logger.info("ids are checked unique within each part; across parts only up to %d rows", ID_CHECK_ROWS)
+        return
+
+    def ids_of(i: int) -> pa.Array:
+        return pa.array(read_part(parts[i], [spec.id_column], strings=[spec.id_column])[spec.id_column])
+
+    hashes = np.concatenate([id_hashes(spec, p, votes_at) for p in parts])
+    check_unique_ids(spec.config, hashes, [p.rows for p in parts], ids_of)
 
 
 def dev_gold(config: RunConfig, spec: BatchSpec, gold: Any, gold_votes: pd.DataFrame) -> DevGold | None:

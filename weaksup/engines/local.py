@@ -46,8 +46,8 @@ class LocalEngine:
     def vote_counts(self, spec: BatchSpec, parts: Sequence[InputPart], vote_dir: Path | None,
                     gold_ids: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Map: votes -> pattern counts per part; reduce: their exact sum, and the gold rows' votes."""
-        stats: list[PartStats] = list(ordered_map(lambda p: count_part(spec, p, vote_dir, gold_ids), parts,
-                                                  self.workers))
+        workers = self.workers if all(lf.thread_safe for lf in spec.lfs()) else 1  # user code: one at a time
+        stats: list[PartStats] = list(ordered_map(lambda p: count_part(spec, p, vote_dir, gold_ids), parts, workers))
         counts, gold, self.computed = merge_part_stats(stats)
         return counts, gold
 

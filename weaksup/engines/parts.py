@@ -70,6 +70,32 @@ def part_votes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None) -
     return pd.DataFrame(columns), len(todo)
 
 
+def id_hashes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None,
+              ids: pd.Series | None = None) -> np.ndarray:
+    """The 64-bit hashes of a part's row ids (as the streaming run hashes them), saved beside its votes."""
+    import os
+
+    import polars as pl
+    import pyarrow as pa
+
+    cache = VoteCache.of(spec, votes_at if votes_at is not None else vote_dir(spec))
+    path = cache.ids_file(part)
+    try:
+        saved: np.ndarray = np.load(path, allow_pickle=False)
+        if len(saved) == part.rows:
+            return saved
+    except (OSError, ValueError):
+        pass
+    if ids is None:
+        ids = read_part(part, [spec.id_column], strings=[spec.id_column])[spec.id_column]
+    hashes: np.ndarray = pl.Series(pa.array(ids.to_numpy(dtype=object), type=pa.large_string())).hash(seed=0).to_numpy()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".ids.{os.getpid()}.tmp.npy")
+    np.save(tmp, hashes, allow_pickle=False)
+    os.replace(tmp, path)
+    return hashes
+
+
 def count_part(spec: BatchSpec, part: InputPart, votes_at: Path | None, gold_ids: frozenset[str]) -> PartStats:
     """The map of the fit: a part's pattern counts and gold rows."""
     votes, computed = part_votes(spec, part, votes_at)
@@ -78,6 +104,7 @@ def count_part(spec: BatchSpec, part: InputPart, votes_at: Path | None, gold_ids
 
         raise DataError(f"{part.path}: {len(votes)} rows read, its metadata says {part.rows}; the part changed during "
                         "the run: run again")
+    id_hashes(spec, part, votes_at, votes[spec.id_column])
     return PartStats(pattern_counts(votes, spec.lf_ids), gold_patterns(votes, gold_ids), computed, len(votes))
 
 
