@@ -145,3 +145,19 @@ def test_apply_and_fit_stop_early_and_classification_lfs_say_yes_to_their_label(
     fitted = run(load_config(config), progress=False, stop_after="fit")
     assert fitted.chunks["computed"] == 0 and json.loads((project / "out" / "run.json").read_text())["status"] == "fitted"
     assert json.loads((project / "out" / "label_model.json").read_text())["lf_ids"][-1].startswith("kw_invoice@")
+
+
+def test_the_saved_label_model_loads_back_and_predicts_what_the_run_wrote(project):
+    result = _run(make_ml_project(project))
+    saved = load_run(project / "out")
+    model = saved.model()
+    assert type(model).__name__ == result.label_model and hasattr(model, "candidates_")
+    votes = MultiLabelVotes.from_vote_matrix(saved.votes(), SPACE)
+    labels = saved.labels
+    probs = labels[[f"prob_{x}" for x in SPACE.labels]].to_numpy()
+    machine = (labels["review_status"] != "reviewed").to_numpy()
+    assert machine.sum() > 100
+    np.testing.assert_allclose(model.predict_proba(votes)[machine], probs[machine], atol=1e-6)
+    predicted = model.predict(votes)[machine & (labels["n_votes"] > 0).to_numpy()]
+    written = labels.loc[machine & (labels["n_votes"] > 0), "labels"]
+    assert [list(np.asarray(SPACE.labels)[row]) for row in predicted] == [list(v) for v in written]

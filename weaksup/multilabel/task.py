@@ -23,7 +23,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -261,15 +260,11 @@ class MultiLabel:
         return model.fit(votes, dev=dev, seed=seed)
 
     def save_model(self, model: MultiLabelModel, path: Path) -> None:
-        """``label_model.json``: the model's class, parameters, labels, LFs and per-label thresholds."""
-        from weaksup._io import atomic_path
+        """``label_model.json``: the model's class, parameters, labels, LFs, per-label thresholds and fitted state
+        (:func:`weaksup.multilabel.persist.load_multilabel_model` reads it back)."""
+        from weaksup.multilabel.persist import save_multilabel_model
 
-        doc = {"format": "weaksup.MultiLabelModel", "class": type(model).__name__,
-               "module": type(model).__module__, "params": model.get_params(),
-               "space": model.space_.to_json(), "lf_ids": list(model.lf_ids_),
-               "thresholds": dict(zip(model.space_.labels, map(float, model.thresholds_)))}
-        with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
+        save_multilabel_model(model, path)
 
     # ------------------------------------------------------------------ outputs
     def label_columns(self, label_space: MultiLabelSpace) -> list[str]:
