@@ -109,3 +109,18 @@ def test_round_trip_of_non_overlapping_spans():
         cuts = np.sort(rng.choice(np.arange(n + 1), size=min(n + 1, 8), replace=False))
         spans = [Span(int(a), int(b), str(rng.choice(SPACE.types))) for a, b in zip(cuts[:-1:2], cuts[1::2])]
         assert spans_from_tags(tags_from_spans(spans, n, SPACE), SPACE) == spans
+
+
+def test_span_rows_from_votes_match_each_column_decoded_alone():
+    from weaksup.spans.tags import span_arrays_from_tags, span_rows_from_votes
+
+    rng = np.random.default_rng(3)
+    offsets = np.r_[0, np.cumsum(rng.integers(0, 12, size=40))]
+    values = rng.integers(-1, SPACE.n_tags, size=(int(offsets[-1]), 4))
+    doc, lf, start, end, types = span_rows_from_votes(values, offsets, SPACE)
+    for j in range(4):
+        s, e, t = span_arrays_from_tags(np.where(values[:, j] < 0, 0, values[:, j]), offsets, SPACE)
+        mine = lf == j
+        assert (offsets[doc[mine]] + start[mine]).tolist() == s.tolist()
+        assert (offsets[doc[mine]] + end[mine]).tolist() == e.tolist() and types[mine].tolist() == t.tolist()
+    assert all(0 <= a < b <= offsets[d + 1] - offsets[d] for d, a, b in zip(doc, start, end))

@@ -70,6 +70,8 @@ def test_token_votes_match_a_per_token_loop_on_random_votes():
                     rows.append((d, lf, s, int(rng.integers(s + 1, min(n, s + 4) + 1)), str(rng.choice(SPACE.types))))
     votes = SpanVotes(n_tokens, [f"lf{j}" for j in range(5)], SPACE, pd.DataFrame(rows, columns=list(SPAN_COLUMNS)))
     values = votes.token_votes().values
+    back = SpanVotes.from_vote_matrix(votes.to_vote_matrix(), SPACE, n_tokens)
+    assert np.array_equal(back.token_votes().values, values)  # overlaps resolved once, then stable
     for d in range(votes.n_docs):
         block = values[votes.doc_offsets[d]:votes.doc_offsets[d + 1]]
         for j in range(5):
@@ -124,3 +126,12 @@ def test_empty_votes():
     votes = _votes([], n_tokens=[0, 0], row_ids=None)
     assert votes.row_ids == ["0", "1"] and votes.token_votes().values.shape == (0, 2)
     assert votes.to_vote_matrix().shape == (0, 2)
+
+
+def test_concat_and_type_values():
+    votes = _votes(ROWS)
+    both = SpanVotes.concat([votes.take([0]), votes.take([1, 2])])
+    assert both == votes
+    assert votes.token_votes().type_values()[:, 1].tolist() == [-1, 1, 1, -1, 0, -1, -1]
+    with pytest.raises(Exception, match="same LFs"):
+        SpanVotes.concat([votes, votes.select(["dict@1"])])

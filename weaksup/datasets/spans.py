@@ -27,7 +27,7 @@ import pandas as pd
 from weaksup.errors import DatasetError, LabelSpaceError, ParameterError, UnknownLFError
 from weaksup.spans.doc import Span, SpanDoc
 from weaksup.spans.space import SpanSpace
-from weaksup.spans.tags import span_arrays_from_tags, spans_from_tags
+from weaksup.spans.tags import span_rows_from_votes, spans_from_tags
 from weaksup.spans.votes import SpanVotes
 
 logger = logging.getLogger(__name__)
@@ -218,17 +218,9 @@ def _tag_votes(raw: Any, n_tokens: int, m: int, tag_ids: dict[str, int], where: 
 def _frame_from_tags(tags: np.ndarray, n_tokens: list[int], bio: SpanSpace) -> pd.DataFrame:
     """The span rows of token-tag votes (``O`` = no span; BIO repair), every LF column decoded at once."""
     offsets = np.r_[np.int64(0), np.cumsum(np.asarray(n_tokens, dtype=np.int64))]
-    parts = []
-    for j in range(tags.shape[1]):
-        starts, ends, types = span_arrays_from_tags(tags[:, j], offsets, bio)
-        doc = np.searchsorted(offsets, starts, side="right") - 1
-        parts.append(pd.DataFrame({"doc": doc, "lf": np.full(len(doc), j, dtype=np.int32),
-                                   "start": starts - offsets[doc], "end": ends - offsets[doc],
-                                   "label": np.asarray(bio.types, dtype=object)[types]}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {"doc": [], "lf": [], "start": [], "end": [], "label": []}).astype({"doc": np.int64, "lf": np.int32,
-                                                                              "start": np.int64, "end": np.int64})
-
+    doc, lf, start, end, types = span_rows_from_votes(tags, offsets, bio)
+    return pd.DataFrame({"doc": doc, "lf": lf, "start": start, "end": end,
+                         "label": pd.Categorical.from_codes(types, categories=list(bio.types))})
 
 def load_span_split(folder: str | Path, split: str, *, lfs: str | Sequence[str] = "all",
                     scheme: str = "BIO") -> SpanSplit:

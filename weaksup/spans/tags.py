@@ -15,7 +15,8 @@ from weaksup.errors import DataError, LabelSpaceError
 from weaksup.spans.space import SpanSpace
 from weaksup.spans.span import Span
 
-__all__ = ["keep_longest", "paint_tags", "span_arrays_from_tags", "spans_from_tags", "tags_from_spans"]
+__all__ = ["keep_longest", "paint_tags", "span_arrays_from_tags", "span_rows_from_votes", "spans_from_tags",
+           "tags_from_spans"]
 
 
 def keep_longest(groups: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -143,6 +144,40 @@ def span_arrays_from_tags(tags: np.ndarray, doc_offsets: np.ndarray | None,
     last = tagged & ~np.r_[cont[1:], False]
     starts = np.flatnonzero(start)
     return starts, np.flatnonzero(last) + 1, typ[starts]
+
+
+def span_rows_from_votes(values: np.ndarray, doc_offsets: np.ndarray,
+                         space: SpanSpace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The spans of every LF column of token votes: ``(doc, lf, start, end, type_ids)``, sorted by (lf, position).
+
+    Works on the tagged cells only (``values > 0``; ``0`` = ``"O"`` and ``-1`` = no tag are no span), so the
+    cost follows the number of tagged cells, not tokens x LFs. The rules are those of
+    :func:`span_arrays_from_tags` (BIO repair; spans never cross a document border); ``start``/``end`` are
+    token offsets within the document.
+
+    Examples
+    --------
+    >>> space = SpanSpace(["A", "B"])
+    >>> votes = np.array([[1, -1], [2, 3], [2, 4], [-1, 2]])
+    >>> [a.tolist() for a in span_rows_from_votes(votes, np.array([0, 2, 4]), space)]
+    [[0, 1, 0, 1, 1], [0, 0, 1, 1, 1], [0, 0, 1, 0, 1], [2, 1, 2, 1, 2], [0, 0, 1, 1, 0]]
+    """
+    values = np.asarray(values)
+    if values.ndim != 2:
+        raise DataError(f"token votes must be (tokens, LFs); got shape {values.shape}")
+    if values.size and (int(values.min()) < -1 or int(values.max()) >= space.n_tags):
+        raise LabelSpaceError(f"token votes hold tag ids outside -1..{space.n_tags - 1} ({list(space.tags)})")
+    offsets = np.asarray(doc_offsets, dtype=np.int64)
+    lf, pos = np.nonzero(values.T > 0)
+    tag = values[pos, lf].astype(np.int64)
+    typ = space.tag_type_ids[tag]
+    doc = np.searchsorted(offsets, pos, side="right") - 1
+    joined = (lf[1:] == lf[:-1]) & (pos[1:] == pos[:-1] + 1) & (doc[1:] == doc[:-1]) & (typ[1:] == typ[:-1])
+    start = np.r_[True, ~joined] | space.tag_is_begin[tag]
+    last = np.r_[start[1:], True]
+    first_at, last_at = np.flatnonzero(start), np.flatnonzero(last)
+    d = doc[first_at]
+    return d, lf[first_at], pos[first_at] - offsets[d], pos[last_at] + 1 - offsets[d], typ[first_at]
 
 
 def _check_spans(spans: Sequence[Span], n_tokens: int, space: SpanSpace) -> tuple[np.ndarray, np.ndarray,

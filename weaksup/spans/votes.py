@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,43 +11,14 @@ from weaksup.errors import DataError, LabelSpaceError, UnknownLFError, VoteMatri
 from weaksup.labels import LabelSpace
 from weaksup.spans.space import SpanSpace
 from weaksup.spans.span import Span
-from weaksup.spans.tags import keep_longest, paint_tags, span_arrays_from_tags
+from weaksup.spans.tags import keep_longest, paint_tags, span_rows_from_votes
+from weaksup.spans.token_votes import TokenVotes
 from weaksup.votes import VoteMatrix
 
 __all__ = ["SPAN_COLUMNS", "SpanVotes", "TokenVotes"]
 
 #: The columns of :attr:`SpanVotes.spans`, with their dtypes.
 SPAN_COLUMNS = {"doc": np.int64, "lf": np.int32, "start": np.int32, "end": np.int32, "label": object}
-
-
-@dataclass(frozen=True)
-class TokenVotes:
-    """Token-level span votes: one row per token (documents end to end), one column per LF.
-
-    ``values[t, j]`` is the tag id (of ``space``) of LF ``j``'s span on token ``t``, ``-1`` where the
-    LF tagged no span on that token. Document ``d`` is ``values[doc_offsets[d]:doc_offsets[d + 1]]``.
-
-    Examples
-    --------
-    >>> votes = SpanVotes([3], ["g@1"], SpanSpace(["A"]), pd.DataFrame(
-    ...     {"doc": [0], "lf": [0], "start": [1], "end": [3], "label": ["A"]}))
-    >>> votes.token_votes().values[:, 0].tolist()
-    [-1, 1, 2]
-    """
-
-    values: np.ndarray
-    doc_offsets: np.ndarray
-    lf_ids: list[str]
-    space: SpanSpace
-
-    @property
-    def n_docs(self) -> int:
-        """The number of documents."""
-        return len(self.doc_offsets) - 1
-
-    def doc(self, d: int) -> np.ndarray:
-        """The ``(n_tokens, m)`` votes of document ``d``."""
-        return self.values[self.doc_offsets[d]:self.doc_offsets[d + 1]]
 
 
 def _split_lf_id(lf_id: str) -> tuple[str, str]:
@@ -127,7 +96,6 @@ class SpanVotes:
             if len(raw) and not np.issubdtype(raw.dtype, np.integer):
                 raise DataError(f"SpanVotes spans column {col!r} must hold integers; got dtype {raw.dtype}")
             cols[col] = raw.astype(np.int64)
-        labels = spans["label"].astype(str).to_numpy(dtype=object)
         doc, lf, start, end = cols["doc"], cols["lf"], cols["start"], cols["end"]
         bad = np.flatnonzero((doc < 0) | (doc >= len(self.n_tokens)) | (lf < 0) | (lf >= len(self.lf_ids)))
         if len(bad):
@@ -140,23 +108,48 @@ class SpanVotes:
             raise DataError(f"LF {self.lf_ids[lf[i]]!r} tagged tokens [{start[i]}, {end[i]}) in document "
                             f"{self.row_ids[doc[i]]!r} (index {doc[i]}), which has {self.n_tokens[doc[i]]} tokens; "
                             f"spans are non-empty token ranges, end exclusive (fix the LF or the tokenizer)")
-        type_ids = pd.Index(list(self.space.types)).get_indexer(labels).astype(np.int64)
+        type_ids = self._label_type_ids(spans["label"])
         bad = np.flatnonzero(type_ids < 0)
         if len(bad):
             i = int(bad[0])
-            raise LabelSpaceError(f"LF {self.lf_ids[lf[i]]!r} tagged the unknown entity type {labels[i]!r} in "
-                                  f"document {self.row_ids[doc[i]]!r}; the types are {list(self.space.types)}")
-        order = np.lexsort((type_ids, end, start, lf, doc))
-        key = np.stack([doc, lf, start, end, type_ids])[:, order]
-        fresh = np.r_[True, (key[:, 1:] != key[:, :-1]).any(axis=0)] if len(order) else np.zeros(0, dtype=bool)
-        keep = order[fresh]
+            raise LabelSpaceError(f"LF {self.lf_ids[lf[i]]!r} tagged the unknown entity type "
+                                  f"{spans['label'].iloc[i]!r} in document {self.row_ids[doc[i]]!r}; the types are "
+                                  f"{list(self.space.types)}")
+        keep = self._sorted_distinct(doc, lf, start, end, type_ids)
         self._type_ids: np.ndarray = type_ids[keep]
         return pd.DataFrame({
             "doc": doc[keep], "lf": lf[keep].astype(np.int32), "start": start[keep].astype(np.int32),
             "end": end[keep].astype(np.int32),
-            "label": np.asarray(self.space.types, dtype=object)[self._type_ids] if len(keep)
-            else np.array([], dtype=object),
+            "label": pd.Categorical.from_codes(self._type_ids, categories=list(self.space.types)),
         })
+
+    def _label_type_ids(self, labels: pd.Series) -> np.ndarray:
+        """The type index of each label (-1 when unknown): by category or by distinct value, not per row."""
+        if isinstance(labels.dtype, pd.CategoricalDtype):
+            codes, uniques = labels.cat.codes.to_numpy(), labels.cat.categories
+        else:
+            codes, uniques = pd.factorize(labels.to_numpy(dtype=object), use_na_sentinel=True)
+        table = np.r_[pd.Index(list(self.space.types)).get_indexer([str(u) for u in uniques]), -1]
+        return np.asarray(table[np.where(np.asarray(codes) < 0, len(uniques), codes)], dtype=np.int64)
+
+    def _sorted_distinct(self, doc: np.ndarray, lf: np.ndarray, start: np.ndarray, end: np.ndarray,
+                         type_ids: np.ndarray) -> np.ndarray:
+        """Row positions sorted by (doc, lf, start, end, type) without exact repeats: one int64 key when it fits."""
+        if len(doc) == 0:
+            return np.zeros(0, dtype=np.int64)
+        width = int(self.n_tokens.max()) + 1
+        sizes = [max(self.n_docs, 1), max(self.m, 1), width, width, self.space.n_types]
+        if float(np.prod(np.asarray(sizes, dtype=np.float64))) < 2.0 ** 62:
+            key = doc.copy()
+            for col, size in zip((lf, start, end, type_ids), sizes[1:]):
+                key *= size
+                key += col
+            order = np.arange(len(key)) if bool((key[1:] >= key[:-1]).all()) else np.argsort(key, kind="stable")
+            key = key[order]
+            return order[np.r_[True, key[1:] != key[:-1]]]
+        order = np.lexsort((type_ids, end, start, lf, doc))
+        stacked = np.stack([doc, lf, start, end, type_ids])[:, order]
+        return order[np.r_[True, (stacked[:, 1:] != stacked[:, :-1]).any(axis=0)]]
 
     # ------------------------------------------------------------------ basics
     @property
@@ -269,6 +262,32 @@ class SpanVotes:
         return SpanVotes(self.n_tokens[idx], self.lf_ids, self.space, part,
                          [self.row_ids[i] for i in idx.tolist()], faults=self.faults)
 
+    @classmethod
+    def concat(cls, parts: Sequence[SpanVotes]) -> SpanVotes:
+        """The documents of several span votes one after the other (same LFs and space).
+
+        Examples
+        --------
+        >>> a = SpanVotes([2], ["x"], SpanSpace(["A"]), pd.DataFrame(
+        ...     {"doc": [0], "lf": [0], "start": [0], "end": [1], "label": ["A"]}), ["a"])
+        >>> both = SpanVotes.concat([a, a.take([0])])
+        >>> both.row_ids, both.spans["doc"].tolist()
+        (['a', 'a'], [0, 1])
+        """
+        if not parts:
+            raise DataError("SpanVotes.concat needs at least one SpanVotes")
+        first = parts[0]
+        for p in parts[1:]:
+            if p.lf_ids != first.lf_ids or p.space != first.space:
+                raise VoteMatrixError(f"SpanVotes.concat needs the same LFs and space; got {p.lf_ids} / "
+                                      f"{p.space.types} after {first.lf_ids} / {first.space.types}")
+        shift = np.cumsum([0] + [p.n_docs for p in parts[:-1]])
+        frame = pd.concat([p.spans.assign(doc=p.spans["doc"].to_numpy() + k) for p, k in zip(parts, shift.tolist())],
+                          ignore_index=True)
+        faults = {k: sum(p.faults.get(k, 0) for p in parts) for k in first.faults}
+        return cls(np.concatenate([p.n_tokens for p in parts]), first.lf_ids, first.space, frame,
+                   [r for p in parts for r in p.row_ids], faults=faults)
+
     def select(self, lf_ids: Sequence[str | int]) -> SpanVotes:
         """The votes of the given LFs (ids, names or indices), in that order."""
         cols = [self.lf_index(x) for x in lf_ids]
@@ -303,9 +322,17 @@ class SpanVotes:
             self._token_votes = TokenVotes(values, offsets, list(self.lf_ids), self.space)
         return self._token_votes
 
-    def token_row_ids(self) -> list[str]:
-        """The id of each token row: ``f"{row_id}#{i}"`` with ``i`` the token's index in its document."""
-        return [f"{r}#{i}" for r, n in zip(self.row_ids, self.n_tokens.tolist()) for i in range(n)]
+    def token_row_ids(self) -> np.ndarray:
+        """The id of each token row (an object array): ``f"{row_id}#{i}"``, ``i`` the token's index in its document.
+
+        Examples
+        --------
+        >>> SpanVotes([2, 1], ["a"], SpanSpace(["X"]), pd.DataFrame(columns=list(SPAN_COLUMNS)),
+        ...           ["p", "q"]).token_row_ids().tolist()
+        ['p#0', 'p#1', 'q#0']
+        """
+        return np.array([f"{r}#{i}" for r, n in zip(self.row_ids, self.n_tokens.tolist()) for i in range(n)],
+                        dtype=object)
 
     def to_vote_matrix(self) -> VoteMatrix:
         """The token-level votes as a :class:`~weaksup.votes.VoteMatrix` (label space: the tags).
@@ -333,12 +360,7 @@ class SpanVotes:
         if len(vm) != int(n_tok.sum()):
             raise DataError(f"the vote matrix has {len(vm)} token rows but n_tokens sums to {int(n_tok.sum())}")
         offsets = np.r_[np.int64(0), np.cumsum(n_tok)]
-        parts: list[dict[str, Any]] = []
-        for j in range(vm.shape[1]):
-            starts, ends, types = span_arrays_from_tags(vm.values[:, j], offsets, space)
-            doc = np.searchsorted(offsets, starts, side="right") - 1
-            parts.append({"doc": doc, "lf": np.full(len(doc), j), "start": starts - offsets[doc],
-                          "end": ends - offsets[doc], "label": np.asarray(space.types, dtype=object)[types]})
-        frame = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) if parts else np.zeros(0, dtype=t)
-                              for c, t in SPAN_COLUMNS.items()})
+        doc, lf, start, end, types = span_rows_from_votes(vm.values, offsets, space)
+        frame = pd.DataFrame({"doc": doc, "lf": lf, "start": start, "end": end,
+                              "label": pd.Categorical.from_codes(types, categories=list(space.types))})
         return cls(n_tok, vm.lf_ids, space, frame, row_ids, faults=vm.faults)
