@@ -10,10 +10,18 @@ import httpx
 import pytest
 
 from tests.spans.conftest import TYPES
+from weaksup.cli import main
 from weaksup.errors import GoldSetError, ReviewImportError
 from weaksup.spans.gold import load_span_gold, write_span_gold
-from weaksup.spans.review import (SpanAnswers, export_span_review, import_span_answers, read_span_export,
+from weaksup.spans.review import (SpanAnswers, import_span_answers, read_span_export,
                                   span_agreement, span_labeling_config, span_task)
+
+
+def cli(capsys, *args):
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
 
 
 def _region(start, end, label, text):
@@ -74,7 +82,7 @@ def span_run(tmp_path_factory):
     from weaksup.pipeline import run
 
     base = tmp_path_factory.mktemp("span_run")
-    config = make_span_project(base)
+    config = make_span_project(base, extra="[review]\nthreshold = 0.95\n")  # more documents to review
     run(load_config(config, project=base), progress=False)
     return base
 
@@ -95,9 +103,11 @@ def test_answers_for_rows_or_tokens_the_run_does_not_have_are_refused(span_run, 
 
 
 @pytest.mark.slow
-def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path):
-    n, tasks_path = export_span_review(span_run / "out", budget=4, out=tmp_path / "tasks.json")
-    assert n == 4
+def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path, capsys):
+    code, out, err = cli(capsys, "review", "export", span_run / "out", "--budget", 4, "--out", tmp_path / "tasks.json")
+    assert code == 0, err
+    assert "4 document(s) of the spans run" in out
+    tasks_path = tmp_path / "tasks.json"
     tasks = json.loads(tasks_path.read_text())
     gold_ids = set(load_span_gold(span_run / "gold_sets" / "toy").frame["row_id"])
     assert not {t["data"]["row_id"] for t in tasks} & gold_ids  # gold documents are never queued
@@ -137,7 +147,11 @@ def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path):
     answers = read_span_export(export, TYPES)
     assert set(answers.frame["row_id"]) == set(expected)
     gold_dir = shutil.copytree(span_run / "gold_sets" / "toy", tmp_path / "gold")
-    gold = import_span_answers(answers, gold_dir, task="toy", types=TYPES, run_dir=span_run / "out")
+    code, out, err = cli(capsys, "review", "import", export, "--task", "toy", "--gold-dir", gold_dir, "--run",
+                         span_run / "out")
+    assert code == 0, err
+    assert "is now version 2" in out and "4 annotation(s), 0 cancelled" in out
+    gold = load_span_gold(gold_dir)
     assert gold.version == 2 and gold.counts()["dev"] == 40 + 4
     spans = gold.spans()
     for row_id, want in expected.items():

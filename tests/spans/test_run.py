@@ -152,3 +152,14 @@ def test_the_shipped_bc5cdr_config_runs(tmp_path, capsys, monkeypatch):
     manifest = json.loads((tmp_path / "run" / "run.json").read_text())
     print(out)
     assert manifest["metrics"]["f1"] > 0.5 and (tmp_path / "run" / "spans.spacy").is_file()
+
+
+def test_a_span_run_logs_its_span_metrics_to_mlflow(span_project):
+    import mlflow
+
+    uri = f"sqlite:///{span_project.parent / 'mlflow.db'}"
+    result = _run(span_project, "mlflow.enabled=true", f"mlflow.tracking_uri={uri}", "mlflow.require=true")
+    logged = mlflow.MlflowClient(uri).get_run(result.mlflow_run_id).data.metrics
+    assert logged["f1"] == pytest.approx(result.metrics["f1"])
+    assert logged["majority_vote.f1"] == pytest.approx(result.metrics["majority_vote.f1"])
+    assert {"label_model/type/Chemical/f1", "lf/chem_dict/precision", "coverage"} <= set(logged)

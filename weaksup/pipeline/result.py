@@ -70,7 +70,10 @@ class RunResult:
             f"{self.n_rows:,} rows, {self.n_lfs} LFs (rule_version {self.rule_version}), "
             f"label model {self.label_model}",
             f"rows with at least one vote: {self.coverage:.1%}; rows with conflicting votes: {self.conflicts:,}",
-            "labels: " + ", ".join(f"{name} {n:,} ({n / total:.1%})" for name, n in self.label_counts.items()),
+            ("labels: " + ", ".join(f"{name} {n:,} ({n / total:.1%})" for name, n in self.label_counts.items()))
+            if self.config.task.type != "spans" else  # (a spans run counts spans per type, and empty documents)
+            ("spans: " + ", ".join(f"{name} {n:,}" for name, n in self.label_counts.items() if name != "(none)")
+             + f"; documents without spans {self.label_counts.get('(none)', 0):,}"),
             "review: " + ", ".join(f"{name} {n:,}" + (self.held_out_note() if name == "needs_review" else "")
                                    for name, n in self.status_counts.items()),
             *self.end_lines(),
@@ -108,6 +111,7 @@ class RunResult:
                 lines.append(f"  ... and {len(found) - 3} more in the report")
         lines.append(f"labels: {self.labels_path}")
         lines.append(f"run folder: {self.run_dir} (votes/, label_model.json, run.json"
+                     + "".join(f", {name}" for name in self.outputs.values())
                      + (", report.html)" if self.report_path else ")"))
         if self.mlflow_run_id:
             lines.append(f"MLflow run {self.mlflow_run_id} at {self.mlflow_uri}")

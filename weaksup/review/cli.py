@@ -146,6 +146,10 @@ def export(
 
     if message := export_if_multilabel(run_dir, out=out, budget=budget, fields=field, mask=mask, format=format):
         return typer.echo(message)
+    from weaksup.spans.review import export_if_spans  # a spans run: NER tasks
+
+    if message := export_if_spans(run_dir, out=out, budget=budget, format=format):
+        return typer.echo(message)
     _write_queue(run_dir, format, out, mask, _queue_options(budget, threshold, class_threshold, conflict_threshold,
                                                             method, order, weights, clusters, disagreement,
                                                             diversity, seed, field))
@@ -222,6 +226,11 @@ def import_(
 
     if message := import_if_multilabel(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
                                        from_name=from_name):
+        return typer.echo(message)
+    from weaksup.spans.review import import_if_spans  # a span gold set: entity spans
+
+    if message := import_if_spans(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
+                                  from_name=from_name):
         return typer.echo(message)
     gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir)
     fmt = detect_format(export_file) if format == "auto" else format

@@ -265,3 +265,42 @@ def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], 
                  "annotator": r.annotator} for r in new.values()]
     return write_span_gold(kept + answered, folder, task=task, types=types, version=next_version(folder),
                            description=f"span answers imported from Label Studio ({len(answered)} document(s))")
+
+
+def export_if_spans(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
+                    budget: int | None = None, format: str = "labelstudio") -> str:
+    """``weaksup review export`` of a spans run: writes its NER tasks and returns what to print (``""`` when
+    ``run_dir`` is not a spans run: the caller exports it as usual)."""
+    from weaksup.errors import ReviewError
+
+    try:
+        doc = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(doc, dict) or doc.get("task_type") != "spans":
+        return ""
+    if format != "labelstudio":
+        raise ReviewError(f"--format {format!r}: a spans run's review goes to Label Studio (--format labelstudio: "
+                          "NER tasks, <Labels> on <Text>)")
+    n, path = export_span_review(run_dir, out=out, budget=budget)
+    return (f"{n} document(s) of the spans run {run_dir} to review: {path} (Label Studio NER tasks, the run's spans "
+            f"as scored predictions) and its labeling config {path.with_name(path.stem + '.labeling_config.xml')}")
+
+
+def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str | os.PathLike[str] | None,
+                    run_dir: str | os.PathLike[str] | None, split: str = "dev", from_name: str = FROM_NAME) -> str:
+    """``weaksup review import`` into a span gold set (the task's gold set, or ``--run``'s, is a span one): writes
+    the next version and returns what to print (``""`` otherwise)."""
+    from weaksup.spans.gold import is_span_gold
+
+    folder = Path(gold_dir) if gold_dir is not None else Path("gold_sets") / task
+    if not is_span_gold(folder):
+        return ""
+    types = list(load_span_gold(folder).types)
+    answers = read_span_export(export, types, from_name=from_name)
+    gold = import_span_answers(answers, folder, task=task, types=types, split=split, run_dir=run_dir)
+    agreement = span_agreement(answers)
+    agreed = "" if agreement != agreement else f"; annotators agree on {agreement:.0%} of spans (exact-match F1)"
+    return (f"gold set {folder} is now version {gold.version} ({gold.describe()}); {len(answers.frame)} annotation(s), "
+            f"{answers.cancelled} cancelled{agreed}; earlier versions stay in their files. Re-run to use it: "
+            "weaksup run CONFIG")

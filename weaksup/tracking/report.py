@@ -3,6 +3,8 @@ and the gold set as an evaluation dataset (see :mod:`weaksup.tracking`)."""
 
 from __future__ import annotations
 
+import json
+
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -110,8 +112,11 @@ def _log_contents(mlflow: Any, report: QualityReport, gold: GoldSet | None, tags
         from mlflow.data.sources import LocalArtifactDatasetSource  # type: ignore[attr-defined]
 
         source = LocalArtifactDatasetSource(str(gold.path.resolve() if gold.path else gold.task))
-        frame = gold.frame.drop(columns=["_file", "_line"])
+        frame = gold.frame.drop(columns=["_file", "_line"], errors="ignore")
+        if "spans" in frame:  # a span gold set: its char-offset spans as JSON text
+            frame = frame.assign(spans=[json.dumps([list(x) for x in v]) for v in frame["spans"]])
+        target = next(c for c in ("labels", "spans", "label") if c in frame)
         with quiet_schema_hints():  # a multi-label gold set's targets are its `labels` column
-            dataset = mlflow.data.from_pandas(frame, source=source, targets="labels" if "labels" in frame else "label",
+            dataset = mlflow.data.from_pandas(frame, source=source, targets=target,
                                               name=f"gold:{gold.task}@v{gold.version}", digest=gold.hash)
         mlflow.log_input(dataset, context="evaluation")

@@ -112,7 +112,7 @@ class RunRecord:
 
         config = plan.config
         lfs = plan.registry.lfs
-        classes = list(getattr(plan.label_space, "labels", plan.label_space))  # (a multi-label space lists .labels)
+        classes = plan.task.space_names(plan.label_space)  # (a multi-label space's labels, a span space's types)
         return cls(model=model if isinstance(model, BaseLabelModel) else None, classes=classes,
                    lf_names=[lf.name for lf in lfs],
                    lf_versions=[lf.version for lf in lfs], votes=applied.values[:8],
