@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from weaksup.spans.apply import apply_span_lfs
 from weaksup.spans.doc import TOKENIZERS, SpanDoc, tokenize
+from weaksup.spans.export import read_conll, write_conll, write_docbin
+from weaksup.spans.gold import SpanGoldSet, load_span_gold, write_span_gold
 from weaksup.spans.lfs import SPAN_LF_KINDS, SpanLF, is_span_lf
 from weaksup.spans.lfs_gazetteer import GazetteerLF, gazetteer_lf
 from weaksup.spans.lfs_generic import FunctionSpanLF, span_labeling_function
@@ -29,6 +31,8 @@ from weaksup.spans.models import (
     resolve_span_model,
 )
 from weaksup.spans.models_base import SpanLabelModel
+from weaksup.spans.report import SpanReport, build_span_report
+from weaksup.spans.review import export_span_review, import_span_answers, read_span_export, span_labeling_config
 from weaksup.spans.space import SCHEMES, SpanSpace
 from weaksup.spans.span import ScoredSpan, Span
 from weaksup.spans.summary import span_lf_summary
@@ -38,9 +42,12 @@ from weaksup.spans.workbench import SpanPreview, SpanWorkbench, render_spans
 
 __all__ = [
     "FunctionSpanLF", "GazetteerLF", "SCHEMES", "SPAN_LF_KINDS", "SPAN_MODELS", "ScoredSpan", "Span",
-    "SpanDawidSkene", "SpanDevClassifier", "SpanDevSelector", "SpanDoc", "SpanHMM", "SpanLF", "SpanLabelModel",
-    "SpanMajorityVote", "SpanModelLF", "SpanPreview", "SpanRegexLF", "SpanSpace", "SpanVotes", "SpanWorkbench",
-    "TOKENIZERS", "TokenPatternLF", "TokenVotes", "apply_span_lfs", "gazetteer_lf", "is_span_lf", "render_spans",
-    "resolve_span_model", "span_labeling_function", "span_lf_summary", "span_metrics", "span_model_lf",
-    "span_regex_lf", "spans_from_tags", "tags_from_spans", "token_pattern_lf", "tokenize",
+    "SpanDawidSkene", "SpanDevClassifier", "SpanDevSelector", "SpanDoc", "SpanGoldSet", "SpanHMM", "SpanLF",
+    "SpanLabelModel", "SpanMajorityVote", "SpanModelLF", "SpanPreview", "SpanRegexLF", "SpanReport", "SpanSpace",
+    "SpanVotes", "SpanWorkbench", "TOKENIZERS", "TokenPatternLF", "TokenVotes", "apply_span_lfs",
+    "build_span_report", "export_span_review", "gazetteer_lf", "import_span_answers", "is_span_lf",
+    "load_span_gold", "read_conll", "read_span_export", "render_spans", "resolve_span_model",
+    "span_labeling_config", "span_labeling_function", "span_lf_summary", "span_metrics", "span_model_lf",
+    "span_regex_lf", "spans_from_tags", "tags_from_spans", "token_pattern_lf", "tokenize", "write_conll",
+    "write_docbin", "write_span_gold",
 ]
