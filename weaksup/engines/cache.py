@@ -1,4 +1,4 @@
-"""The vote cache of recurring runs: one file per (part key, LF id) under ``<out_dir>/votes/<settings>/``, so a
+"""The vote cache of recurring runs: one file per (part key, LF id) under ``<out_dir>/engine_votes/<settings>/``, so a
 rerun votes only the new parts and the changed LFs' columns (and an LF that is not cacheable every time)."""
 
 from __future__ import annotations

@@ -128,6 +128,18 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     ...
     weaksup.errors.ConfigError: <dict>: input.example = 'youtube_spam': engines read Parquet parts; ...
     """
+    from weaksup.pipeline.folder import FolderLock
+
+    engine_settings(config, engine if isinstance(engine, str) else None)
+    check_supported(config)
+    list_input_parts(config)  # (Parquet input) before anything is written
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    with FolderLock(config.output_dir):  # one run at a time in an output folder (as the streaming run)
+        return run_locked(config, engine=engine, fresh=fresh)
+
+
+def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: bool = False) -> EngineResult:
+    """:func:`run_engine` holding the lock on the output folder."""
     from weaksup.engines import get_engine
     from weaksup.pipeline.plan import check_run_paths
     from weaksup.tasks import task_type

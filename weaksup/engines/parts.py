@@ -38,8 +38,8 @@ def merge_part_stats(stats: list[PartStats]) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def vote_dir(spec: BatchSpec) -> Path:
-    """The vote cache folder of a run: ``<output folder>/votes``."""
-    return spec.config.output_dir / "votes"
+    """The vote cache folder of an engine run: ``<output folder>/engine_votes`` (``votes/`` is the streaming run's)."""
+    return spec.config.output_dir / "engine_votes"
 
 
 def part_votes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None) -> tuple[pd.DataFrame, int]:
