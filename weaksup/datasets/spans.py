@@ -41,7 +41,15 @@ SPAN_SPLITS = ("train", "valid", "test")
 
 @dataclass(frozen=True)
 class SpanSplit:
-    """One split of a span dataset: documents, LF span votes and gold spans (one list per document)."""
+    """One split of a span dataset: documents, LF span votes and gold spans (one list per document).
+
+    Examples
+    --------
+    >>> part = SpanSplit([SpanDoc.from_tokens(["a"])], SpanVotes([1], ["f"], SpanSpace(["X"]), pd.DataFrame(
+    ...     {"doc": [0], "lf": [0], "start": [0], "end": [1], "label": ["X"]})), [[]], SpanSpace(["X"]), ["0"])
+    >>> part.n_docs
+    1
+    """
 
     docs: list[SpanDoc]
     votes: SpanVotes
@@ -120,7 +128,16 @@ def _meta(folder: Path) -> dict[str, Any]:
 
 
 def span_lf_names(folder: str | Path, lfs: str | Sequence[str] = "all") -> list[str]:
-    """The LF names ``lfs`` selects: ``"all"`` (meta's ``lf``), ``"rec"`` (meta's ``lf_rec``) or a list of names."""
+    """The LF names ``lfs`` selects: ``"all"`` (meta's ``lf``), ``"rec"`` (meta's ``lf_rec``) or a list of names.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "meta.json").write_text(json.dumps({"lf": ["a", "b"], "lf_rec": ["b"], "entity_types": ["X"]}))
+    >>> span_lf_names(folder), span_lf_names(folder, "rec")
+    (['a', 'b'], ['b'])
+    """
     meta = _meta(Path(folder))
     names = [str(x) for x in meta["lf"]]
     if isinstance(lfs, str):

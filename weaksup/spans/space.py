@@ -87,7 +87,13 @@ class SpanSpace:
         return len(self.types)
 
     def tag_id(self, tag: str) -> int:
-        """The id of a tag such as ``"B-Disease"`` (LabelSpaceError for a tag outside the space)."""
+        """The id of a tag such as ``"B-Disease"`` (LabelSpaceError for a tag outside the space).
+
+        Examples
+        --------
+        >>> SpanSpace(["A", "B"]).tag_id("B-B")
+        3
+        """
         try:
             return self._tag_ids[tag]
         except (KeyError, TypeError):
@@ -113,12 +119,24 @@ class SpanSpace:
         return int(tag_id)
 
     def type_of(self, tag_id: int) -> str | None:
-        """The entity type of a tag id; ``None`` for ``"O"``."""
+        """The entity type of a tag id; ``None`` for ``"O"``.
+
+        Examples
+        --------
+        >>> SpanSpace(["A", "B"]).type_of(4), SpanSpace(["A", "B"]).type_of(0)
+        ('B', None)
+        """
         idx = int(self.tag_type_ids[self._check_tag(tag_id)])
         return None if idx < 0 else self.types[idx]
 
     def is_begin(self, tag_id: int) -> bool:
-        """Whether a tag id is a ``"B-"`` tag (always False in the IO scheme)."""
+        """Whether a tag id is a ``"B-"`` tag (always False in the IO scheme).
+
+        Examples
+        --------
+        >>> SpanSpace(["A"]).is_begin(1), SpanSpace(["A"], scheme="IO").is_begin(1)
+        (True, False)
+        """
         return self.tags[self._check_tag(tag_id)].startswith("B-")
 
     def begin_id(self, type_id: int) -> int:
@@ -182,7 +200,13 @@ class SpanSpace:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SpanSpace:
-        """A space from :meth:`to_json`'s data."""
+        """A space from :meth:`to_json`'s data.
+
+        Examples
+        --------
+        >>> SpanSpace.from_json({"types": ["Term"]}).tags
+        ('O', 'B-Term', 'I-Term')
+        """
         if not isinstance(data, Mapping) or "types" not in data:
             raise LabelSpaceError(f"a saved SpanSpace is an object with 'types' (and 'scheme'); got {data!r}")
         return cls(list(data["types"]), scheme=str(data.get("scheme", "BIO")))

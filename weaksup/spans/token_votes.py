@@ -36,10 +36,24 @@ class TokenVotes:
         return len(self.doc_offsets) - 1
 
     def doc(self, d: int) -> np.ndarray:
-        """The ``(n_tokens, m)`` votes of document ``d``."""
+        """The ``(n_tokens, m)`` votes of document ``d``.
+
+        Examples
+        --------
+        >>> TokenVotes(np.array([[1], [-1]], dtype=np.int8), np.array([0, 1, 2]), ["a"], SpanSpace(["A"])).doc(1)
+        array([[-1]], dtype=int8)
+        """
         return self.values[self.doc_offsets[d]:self.doc_offsets[d + 1]]
 
     def type_values(self) -> np.ndarray:
-        """``(T, m)`` int8: the entity type index of each vote (B/I merged), ``-1`` where the LF tagged nothing."""
+        """``(T, m)`` int8: the entity type index of each vote (B/I merged), ``-1`` where the LF tagged nothing.
+
+        Examples
+        --------
+        >>> space = SpanSpace(["A", "B"])
+        >>> TokenVotes(np.array([[3, -1], [4, 1]], dtype=np.int8), np.array([0, 2]), ["x", "y"], space).type_values()
+        array([[ 1, -1],
+               [ 1,  0]], dtype=int8)
+        """
         table = np.r_[-1, self.space.tag_type_ids].astype(np.int8)
         return np.asarray(table[self.values.astype(np.int64) + 1])

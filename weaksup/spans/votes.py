@@ -212,7 +212,15 @@ class SpanVotes:
         raise UnknownLFError(f"no LF {lf!r} in these span votes; the LFs are {self.lf_ids}")
 
     def lf_spans(self, doc: int, lf: int | str) -> list[Span]:
-        """The spans LF ``lf`` tagged in document ``doc`` (sorted by start, end)."""
+        """The spans LF ``lf`` (index, id or name) tagged in document ``doc`` (sorted by start, end).
+
+        Examples
+        --------
+        >>> votes = SpanVotes([3], ["a@1"], SpanSpace(["X"]), pd.DataFrame(
+        ...     {"doc": [0, 0], "lf": [0, 0], "start": [2, 0], "end": [3, 1], "label": ["X", "X"]}))
+        >>> votes.lf_spans(0, "a")
+        [Span(start=0, end=1, label='X'), Span(start=2, end=3, label='X')]
+        """
         if not 0 <= int(doc) < self.n_docs:
             raise DataError(f"document index {doc} is outside 0..{self.n_docs - 1}")
         j = self.lf_index(lf)
@@ -224,7 +232,15 @@ class SpanVotes:
                 zip(part["start"].to_numpy(), part["end"].to_numpy(), part["label"].to_numpy())]
 
     def lf_doc_spans(self, lf: int | str) -> list[list[Span]]:
-        """The spans of one LF, one list per document (the shape of gold)."""
+        """The spans of one LF, one list per document (the shape of gold).
+
+        Examples
+        --------
+        >>> votes = SpanVotes([3, 1], ["a@1"], SpanSpace(["X"]), pd.DataFrame(
+        ...     {"doc": [1], "lf": [0], "start": [0], "end": [1], "label": ["X"]}))
+        >>> votes.lf_doc_spans("a@1")
+        [[], [Span(start=0, end=1, label='X')]]
+        """
         j = self.lf_index(lf)
         part = self.spans[self.spans["lf"].to_numpy() == j]
         out: list[list[Span]] = [[] for _ in range(self.n_docs)]
@@ -289,7 +305,15 @@ class SpanVotes:
                    [r for p in parts for r in p.row_ids], faults=faults)
 
     def select(self, lf_ids: Sequence[str | int]) -> SpanVotes:
-        """The votes of the given LFs (ids, names or indices), in that order."""
+        """The votes of the given LFs (ids, names or indices), in that order.
+
+        Examples
+        --------
+        >>> votes = SpanVotes([1], ["a@1", "b@1"], SpanSpace(["X"]), pd.DataFrame(
+        ...     {"doc": [0], "lf": [1], "start": [0], "end": [1], "label": ["X"]}))
+        >>> votes.select(["b", "a@1"]).lf_ids, votes.select(["b"]).spans["lf"].tolist()
+        (['b@1', 'a@1'], [0])
+        """
         cols = [self.lf_index(x) for x in lf_ids]
         if len(set(cols)) != len(cols):
             raise VoteMatrixError(f"select() got an LF twice: {list(lf_ids)}")
@@ -308,6 +332,13 @@ class SpanVotes:
         """The token-level votes (computed once, then cached read-only).
 
         Where one LF tagged overlapping spans in one document, the longest wins, then the earliest.
+
+        Examples
+        --------
+        >>> votes = SpanVotes([4], ["a"], SpanSpace(["X", "Y"]), pd.DataFrame(
+        ...     {"doc": [0, 0], "lf": [0, 0], "start": [0, 1], "end": [2, 4], "label": ["X", "Y"]}))
+        >>> votes.token_votes().values[:, 0].tolist()
+        [-1, 3, 4, 4]
         """
         if self._token_votes is None:
             offsets = self.doc_offsets
@@ -355,7 +386,17 @@ class SpanVotes:
     @classmethod
     def from_vote_matrix(cls, vm: VoteMatrix, space: SpanSpace, n_tokens: Sequence[int] | np.ndarray,
                          row_ids: Sequence[str] | None = None) -> SpanVotes:
-        """Span votes from token-level votes (each LF column's spans by :func:`spans_from_tags`, BIO repair)."""
+        """Span votes from token-level votes (each LF column's spans as :func:`spans_from_tags` finds them).
+
+        ``0`` (``"O"``) and ``-1`` are no span; an ``I-`` tag after another type or no tag starts a
+        span (BIO repair); spans never cross documents.
+
+        Examples
+        --------
+        >>> vm = VoteMatrix([[2], [2], [0], [1]], lf_names=["a"])
+        >>> SpanVotes.from_vote_matrix(vm, SpanSpace(["X"]), [3, 1]).spans[["doc", "start", "end"]].values.tolist()
+        [[0, 0, 2], [1, 0, 1]]
+        """
         n_tok = np.asarray(n_tokens, dtype=np.int64).reshape(-1)
         if len(vm) != int(n_tok.sum()):
             raise DataError(f"the vote matrix has {len(vm)} token rows but n_tokens sums to {int(n_tok.sum())}")
