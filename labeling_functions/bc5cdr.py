@@ -43,7 +43,8 @@ disease_terms = gazetteer_lf("disease_terms", TERMS / "diseases.txt", label="Dis
 disease_suffix = span_regex_lf(
     "disease_suffix",
     r"\b[A-Za-z]{3,}(?:itis|osis|emia|aemia|pathy|algia|plegia|trophy|penia|uria|oma|omas|rrhea|rrhoea"
-    r"|toxicity|ataxia|spasm|cardia|kinesia|kinesias|tension|thermia)\b",
+    r"|toxicity|icity|ataxia|spasm|cardia|kinesia|kinesias|tension|nsion|thermia|enia|nesia|cemia|idism|iasis|xia"
+    r"|tonia|toma)\b",
     label="Disease", case_sensitive=False, tags=["suffix"],
 )
 chemical_suffix = span_regex_lf(
@@ -51,8 +52,13 @@ chemical_suffix = span_regex_lf(
     r"\b[A-Za-z]{3,}(?:amine|azole|olol|pril|sartan|mycin|micin|cillin|statin|caine|azepam|azolam|oxacin|profen"
     r"|tidine|prazole|barbital|phylline|platin|rubicin|semide|thiazide|triptyline|pramine|oxetine|dipine|zosin"
     r"|parin|vudine|virin|lukast|mab|steron|sterone|olone|asone|idone|peridol|azine|dopa|oxide|chloride|sulfate"
-    r"|sulphate|ium)\b",
+    r"|sulphate|ium|pam|nil|tol|imus|dol|nol|zole|xol|mol|urane|erin|atin|fen|onin|done|sone|acin|pride|hrine"
+    r"|oline|phine)\b",
     label="Chemical", case_sensitive=False, tags=["suffix"],
+)
+chemical_suffix_broad = span_regex_lf(  # weaker cues (dev precision ~0.75-0.9): the label model weighs them apart
+    "chemical_suffix_broad", r"\b[A-Za-z]{3,}(?:ine|ines|one|cin|rin|ane)\b", label="Chemical",
+    case_sensitive=False, tags=["suffix"],
 )
 
 # ---------------------------------------------------------------- spaCy token patterns (on the documents' tokens)
@@ -98,4 +104,4 @@ def acronym(doc: SpanDoc) -> Iterator[Span]:
 
 
 #: The LFs in the order of the votes.
-LFS = [chemical_terms, disease_terms, disease_suffix, chemical_suffix, induced, organ_damage, acids, acronym]
+LFS = [chemical_terms, disease_terms, disease_suffix, chemical_suffix, chemical_suffix_broad, induced, organ_damage, acids, acronym]

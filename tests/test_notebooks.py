@@ -61,10 +61,23 @@ def _check_batch_labeling(outputs: list[dict]) -> None:
     assert result["test_accuracy"] > 0.86 and result["queue"] == result["tasks"] == 10
 
 
+def _check_spans(outputs: list[dict]) -> None:
+    result = _result(outputs)
+    assert result["n_docs"] == 1500 and result["n_lfs"] >= 8
+    assert set(result["kinds"]) >= {"gazetteer", "span_regex", "token_pattern", "span_generic"}
+    assert result["dev_lf_precision_min"] > 0.6  # every example LF, on the dev split it was written on
+    assert result["test_mv_f1"] > 0.7 and result["test_label_model_f1"] > 0.7  # exact-match entity F1 on test
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("SpanPreview of drugs@" in page and "<mark" in page for page in html)  # spans highlighted
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "|Disease]" in text and "|Chemical]" in text  # the text view marks [spans|Type]
+
+
 CHECKS = {
     "01_write_labeling_functions.ipynb": _check_write_labeling_functions,
     "02_batch_labeling.ipynb": _check_batch_labeling,
     "03_label_quality_report.ipynb": _check_label_quality_report,
+    "05_spans.ipynb": _check_spans,
 }
 
 

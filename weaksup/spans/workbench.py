@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,7 @@ def _windows(doc: SpanDoc, spans: Sequence[Span], context: int) -> list[tuple[in
     return [(a, b) for a, b in merged]
 
 
-def render_spans(doc: SpanDoc, spans: Iterable[Span], *, gold: Iterable[Span] | None = None, as_html: bool = False,
+def render_spans(doc: SpanDoc, spans: Iterable[Sequence[Any]], *, gold: Iterable[Sequence[Any]] | None = None, as_html: bool = False,
                  context: int = 60, types: Sequence[str] = ()) -> str:
     """``doc``'s text with ``spans`` marked: ``[heart failure|Disease]`` in text, ``<mark>`` in HTML.
 
@@ -63,8 +64,8 @@ def render_spans(doc: SpanDoc, spans: Iterable[Span], *, gold: Iterable[Span] | 
     >>> render_spans(doc, [Span(4, 5, "Chemical")], as_html=True).count("<mark")
     1
     """
-    pred = sorted(set(spans), key=lambda s: (s.start, -s.end))
-    gold_set = None if gold is None else set(gold)
+    pred = sorted({Span(int(s[0]), int(s[1]), str(s[2])) for s in spans}, key=lambda s: (s.start, -s.end))
+    gold_set = None if gold is None else {Span(int(s[0]), int(s[1]), str(s[2])) for s in gold}
     missed = [] if gold_set is None else sorted(gold_set - set(pred))
     colour = {t: _COLOURS[i % len(_COLOURS)] for i, t in enumerate(dict.fromkeys([*types, *(s.label for s in pred)]))}
     marks: list[tuple[int, int, str, str]] = []  # (cstart, cend, label, state) non-overlapping
@@ -108,14 +109,14 @@ def _token_ranges(doc: SpanDoc, marks: Sequence[tuple[int, int, str, str]]) -> l
 
 def _per_lf(votes: SpanVotes) -> dict[str, list[list[Span]]]:
     """Each LF's spans per document, from the votes' span table in one pass."""
-    out = {lf_id: [[] for _ in range(votes.n_docs)] for lf_id in votes.lf_ids}
+    out: dict[str, list[list[Span]]] = {lf_id: [[] for _ in range(votes.n_docs)] for lf_id in votes.lf_ids}
     columns = [votes.spans[c].tolist() for c in ("doc", "lf", "start", "end", "label")]
     for doc, lf, start, end, label in zip(*columns):
         out[votes.lf_ids[lf]][doc].append(Span(start, end, label))
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SpanPreview:
     """What one span LF tags on the workbench's documents, and how well on the dev gold.
 
@@ -163,6 +164,9 @@ class SpanPreview:
                               "coverage": self.coverage, "token_coverage": self.token_coverage,
                               "dev_docs": self.n_dev, "precision": self.precision, "recall": self.recall,
                               "f1": self.f1}])
+
+    def __repr__(self) -> str:
+        return self.__str__()
 
     def __str__(self) -> str:
         head = (f"{self.lf.lf_id} ({self.lf.kind}): {self.n_spans} spans in {self.docs_covered}/{self.n_docs} docs "
