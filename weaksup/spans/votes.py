@@ -13,12 +13,11 @@ from weaksup.spans.space import SpanSpace
 from weaksup.spans.span import Span
 from weaksup.spans.tags import keep_longest, paint_tags, span_rows_from_votes
 from weaksup.spans.token_votes import TokenVotes
+from weaksup.spans.votes_check import SPAN_COLUMNS, check_span_rows
 from weaksup.votes import VoteMatrix
 
 __all__ = ["SPAN_COLUMNS", "SpanVotes", "TokenVotes"]
 
-#: The columns of :attr:`SpanVotes.spans`, with their dtypes.
-SPAN_COLUMNS = {"doc": np.int64, "lf": np.int32, "start": np.int32, "end": np.int32, "label": object}
 
 
 def _split_lf_id(lf_id: str) -> tuple[str, str]:
@@ -79,77 +78,8 @@ class SpanVotes:
             raise DataError(f"{len(self.row_ids)} row_ids for {n} documents (one id per document)")
         self.faults = {_split_lf_id(x)[0]: 0 for x in self.lf_ids}
         self.faults.update({str(k): int(v) for k, v in (faults or {}).items()})
-        self.spans = self._checked(spans)
+        self.spans, self._type_ids = check_span_rows(spans, self.n_tokens, self.lf_ids, self.row_ids, space)
         self._token_votes: TokenVotes | None = None
-
-    # ------------------------------------------------------------------ checks
-    def _checked(self, spans: pd.DataFrame) -> pd.DataFrame:
-        if not isinstance(spans, pd.DataFrame):
-            raise DataError(f"SpanVotes spans must be a DataFrame with columns {list(SPAN_COLUMNS)}; "
-                            f"got {type(spans).__name__}")
-        missing = [c for c in SPAN_COLUMNS if c not in spans.columns]
-        if missing:
-            raise DataError(f"SpanVotes spans lack the columns {missing}; they need {list(SPAN_COLUMNS)}")
-        cols = {}
-        for col in ("doc", "lf", "start", "end"):
-            raw = spans[col].to_numpy()
-            if len(raw) and not np.issubdtype(raw.dtype, np.integer):
-                raise DataError(f"SpanVotes spans column {col!r} must hold integers; got dtype {raw.dtype}")
-            cols[col] = raw.astype(np.int64)
-        doc, lf, start, end = cols["doc"], cols["lf"], cols["start"], cols["end"]
-        bad = np.flatnonzero((doc < 0) | (doc >= len(self.n_tokens)) | (lf < 0) | (lf >= len(self.lf_ids)))
-        if len(bad):
-            i = int(bad[0])
-            raise DataError(f"span row {i}: doc {doc[i]} / lf {lf[i]} is outside the {len(self.n_tokens)} documents"
-                            f" / {len(self.lf_ids)} LFs of these votes")
-        bad = np.flatnonzero((start < 0) | (start >= end) | (end > self.n_tokens[doc]))
-        if len(bad):
-            i = int(bad[0])
-            raise DataError(f"LF {self.lf_ids[lf[i]]!r} tagged tokens [{start[i]}, {end[i]}) in document "
-                            f"{self.row_ids[doc[i]]!r} (index {doc[i]}), which has {self.n_tokens[doc[i]]} tokens; "
-                            f"spans are non-empty token ranges, end exclusive (fix the LF or the tokenizer)")
-        type_ids = self._label_type_ids(spans["label"])
-        bad = np.flatnonzero(type_ids < 0)
-        if len(bad):
-            i = int(bad[0])
-            raise LabelSpaceError(f"LF {self.lf_ids[lf[i]]!r} tagged the unknown entity type "
-                                  f"{spans['label'].iloc[i]!r} in document {self.row_ids[doc[i]]!r}; the types are "
-                                  f"{list(self.space.types)}")
-        keep = self._sorted_distinct(doc, lf, start, end, type_ids)
-        self._type_ids: np.ndarray = type_ids[keep]
-        return pd.DataFrame({
-            "doc": doc[keep], "lf": lf[keep].astype(np.int32), "start": start[keep].astype(np.int32),
-            "end": end[keep].astype(np.int32),
-            "label": pd.Categorical.from_codes(self._type_ids, categories=list(self.space.types)),
-        })
-
-    def _label_type_ids(self, labels: pd.Series) -> np.ndarray:
-        """The type index of each label (-1 when unknown): by category or by distinct value, not per row."""
-        if isinstance(labels.dtype, pd.CategoricalDtype):
-            codes, uniques = labels.cat.codes.to_numpy(), labels.cat.categories
-        else:
-            codes, uniques = pd.factorize(labels.to_numpy(dtype=object), use_na_sentinel=True)
-        table = np.r_[pd.Index(list(self.space.types)).get_indexer([str(u) for u in uniques]), -1]
-        return np.asarray(table[np.where(np.asarray(codes) < 0, len(uniques), codes)], dtype=np.int64)
-
-    def _sorted_distinct(self, doc: np.ndarray, lf: np.ndarray, start: np.ndarray, end: np.ndarray,
-                         type_ids: np.ndarray) -> np.ndarray:
-        """Row positions sorted by (doc, lf, start, end, type) without exact repeats: one int64 key when it fits."""
-        if len(doc) == 0:
-            return np.zeros(0, dtype=np.int64)
-        width = int(self.n_tokens.max()) + 1
-        sizes = [max(self.n_docs, 1), max(self.m, 1), width, width, self.space.n_types]
-        if float(np.prod(np.asarray(sizes, dtype=np.float64))) < 2.0 ** 62:
-            key = doc.copy()
-            for col, size in zip((lf, start, end, type_ids), sizes[1:]):
-                key *= size
-                key += col
-            order = np.arange(len(key)) if bool((key[1:] >= key[:-1]).all()) else np.argsort(key, kind="stable")
-            key = key[order]
-            return order[np.r_[True, key[1:] != key[:-1]]]
-        order = np.lexsort((type_ids, end, start, lf, doc))
-        stacked = np.stack([doc, lf, start, end, type_ids])[:, order]
-        return order[np.r_[True, (stacked[:, 1:] != stacked[:, :-1]).any(axis=0)]]
 
     # ------------------------------------------------------------------ basics
     @property
