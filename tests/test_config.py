@@ -45,7 +45,8 @@ def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     ({"review": {"threshold": 1.5}}, "review.threshold must be between 0 and 1; got 1.5"),
     ({"review": {"class_thresholds": {"eggs": 0.5}}}, "'eggs' is not a class of the task"),
     ({"mlflow": {"enabled": "yes"}}, "mlflow.enabled must be true or false"),
-    ({"task": {"type": "spans"}}, "task.type = 'spans' is not a task type; choose one of ['classification', 'multilabel']"),
+    ({"task": {"type": "ner"}}, "task.type = 'ner' is not a task type; choose one of ['classification', 'multilabel', "
+                                "'spans']"),
     ({"lfs": {"lf_timeout": float("nan")}}, "lfs.lf_timeout must be a finite number; got nan"),
     ({"review": {"threshold": float("-inf")}}, "review.threshold must be a finite number; got -inf"),
     ({"label_model": {"params": {"weights": [1.0, float("inf")]}}},
