@@ -28,7 +28,7 @@ def spark_session() -> Iterator[Any]:
     if not java_available():
         pytest.skip("the Spark engine needs Java 17 (JAVA_HOME or java on the path)")
     from weaksup.engines.config import EngineConfig
-    from weaksup.engines.spark import start_session
+    from weaksup.engines.spark_setup import start_session
 
     session = start_session(EngineConfig(name="spark", master="local[2]"), {"spark.sql.shuffle.partitions": "2"})
     session.sparkContext.setLogLevel("ERROR")

@@ -17,7 +17,8 @@ from tests.engines.spark_session import spark_session
 from weaksup.config import RunConfig
 from weaksup.engines import BatchSpec, EngineConfig, StagedRun, list_input_parts
 from weaksup.engines.driver import EngineResult, run_engine, run_fingerprint
-from weaksup.engines.spark import SparkEngine, local_master, spark_reason
+from weaksup.engines.spark import SparkEngine
+from weaksup.engines.spark_setup import local_master, spark_reason, task_progress
 from weaksup.errors import DataError, LFApplyError, LFDefinitionError
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
@@ -46,6 +47,24 @@ def test_local_masters_retry_failed_tasks():
     assert local_master("local[2]") == "local[2,4]" and local_master("local[3,2]") == "local[3,2]"
     assert spark_reason(RuntimeError("Job aborted.\nTraceback\nOSError: part 1 (a.parquet): gone\n\tat o.a.s")) \
         == "OSError: part 1 (a.parquet): gone"
+
+
+def _sleepy(batches):
+    import time
+
+    for batch in batches:
+        time.sleep(0.3)
+        yield batch
+
+
+@pytest.mark.slow  # the first job of the session starts its Python workers
+def test_progress_counts_the_finished_tasks_of_a_job_group(spark, capsys):
+    context = spark.sparkContext
+    context.setJobGroup("progress-test", "three slow tasks", True)
+    with task_progress(context, "progress-test", 3, "test", disable=False):
+        assert spark.range(0, 3, 1, 3).mapInPandas(_sleepy, "id long").count() == 3
+    err = capsys.readouterr().err
+    assert "spark test" in err and "3/3" in err  # counted by Spark's status tracker
 
 
 @pytest.mark.slow  # Spark local[2]

@@ -32,14 +32,10 @@ import hashlib
 import logging
 import os
 import pickle
-import re
-import sys
 import tempfile
 import uuid
-import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,99 +47,17 @@ from weaksup.engines.config import EngineConfig
 from weaksup.engines.dask import package_to_ship
 from weaksup.engines.parts import PartStats, count_part, label_part
 from weaksup.engines.predict import PredictionTable
+from weaksup.engines.spark_setup import quiet_pandas_warning, spark_reason, start_session, task_attempts, \
+    task_progress
 from weaksup.engines.stats import merge_pattern_counts
 from weaksup.errors import LFApplyError, WeakSupError
 
 logger = logging.getLogger(__name__)
 
-#: Attempts of a task before Spark gives up on it (Spark's own default on a cluster; asked of local masters too).
-TASK_ATTEMPTS = 4
 #: The columns a part's task sends back: its index, its pickled result, or its pickled error.
 RESULT_SCHEMA = "index long, result binary, error binary"
 #: Where shipped module archives are kept (named by content: the same code is the same file).
 SHIP_DIR = Path(tempfile.gettempdir()) / "weaksup-spark-ship"
-
-
-def local_master(master: str, attempts: int = TASK_ATTEMPTS) -> str:
-    """``master`` with task retries: ``local[N]`` becomes ``local[N,attempts]`` (local mode runs a failed task
-    once unless its master says otherwise); other masters are returned as they are.
-
-    Examples
-    --------
-    >>> local_master("local[2]"), local_master("local"), local_master("local[*,2]"), local_master("yarn")
-    ('local[2,4]', 'local[1,4]', 'local[*,2]', 'yarn')
-    """
-    if master == "local":
-        return f"local[1,{attempts}]"
-    found = re.fullmatch(r"local\[(\d+|\*)\]", master)
-    return f"local[{found.group(1)},{attempts}]" if found else master
-
-
-def is_local(master: str) -> bool:
-    """Whether ``master`` runs Spark in this process's JVM (``local``, ``local[...]``).
-
-    Examples
-    --------
-    >>> is_local("local[2]"), is_local("spark://host:7077")
-    (True, False)
-    """
-    return master == "local" or master.startswith("local[")
-
-
-def session_conf(options: EngineConfig) -> dict[str, str]:
-    """The Spark settings of a session the engine starts: for a local master, bound to 127.0.0.1, no web UI,
-    few shuffle partitions and the driver's memory from ``executor_memory``; otherwise the executors' memory.
-
-    Examples
-    --------
-    >>> session_conf(EngineConfig(name="spark"))["spark.driver.host"]
-    '127.0.0.1'
-    >>> session_conf(EngineConfig(name="spark", master="yarn", executor_memory="4g"))
-    {'spark.task.maxFailures': '4', 'spark.executor.memory': '4g'}
-    """
-    conf = {"spark.task.maxFailures": str(TASK_ATTEMPTS)}
-    if is_local(options.master):
-        conf.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1",
-                     "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": str(max(2, options.workers)),
-                     "spark.ui.showConsoleProgress": "false"})
-        if options.executor_memory:
-            conf["spark.driver.memory"] = options.executor_memory
-    elif options.executor_memory:
-        conf["spark.executor.memory"] = options.executor_memory
-    return conf
-
-
-def start_session(options: EngineConfig, conf: dict[str, str] | None = None) -> Any:
-    """A ``SparkSession`` for ``options.master`` (:func:`local_master`) with :func:`session_conf` and ``conf``.
-
-    For a local master the Python workers run this interpreter (``PYSPARK_PYTHON``, unless set) and Spark binds
-    to 127.0.0.1 (``SPARK_LOCAL_IP``, unless set). An active session is returned as it is (its settings win).
-
-    Examples
-    --------
-    >>> session = start_session(EngineConfig(name="spark"))  # doctest: +SKIP
-    >>> session.sparkContext.master  # doctest: +SKIP
-    'local[2,4]'
-    """
-    from pyspark.sql import SparkSession
-
-    if is_local(options.master):
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    builder = SparkSession.builder.master(local_master(options.master)).appName("weaksup")
-    for key, value in {**session_conf(options), **(conf or {})}.items():
-        builder = builder.config(key, value)
-    with quiet_pandas_warning():
-        return builder.getOrCreate()
-
-
-@contextmanager
-def quiet_pandas_warning() -> Iterator[None]:
-    """PySpark 4 warns that it does not fully support pandas 3 on every pandas call; the engine's tasks exchange
-    only integers and bytes with Spark, so the warning says nothing about them."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
-        yield
 
 
 class SparkEngine:
@@ -239,7 +153,7 @@ class SparkEngine:
         context.setJobGroup(group, f"weaksup {what}: {len(parts)} part(s)", True)
         task = functools.partial(_run_parts, step, tuple(parts), board)
         try:
-            with quiet_pandas_warning():
+            with quiet_pandas_warning(), task_progress(context, group, len(parts), what):
                 rows = session.range(0, len(parts), 1, len(parts)).mapInPandas(task, RESULT_SCHEMA).collect()
         except KeyboardInterrupt:
             context.cancelJobGroup(group)
@@ -322,33 +236,6 @@ def _run_parts(step: Callable[[InputPart, Any], Any], parts: tuple[InputPart, ..
                 raise RuntimeError(f"part {part.index} ({part.path}): {type(exc).__name__}: {exc}") from exc
             rows.append({"index": part.index, "result": result, "error": error})
         yield pd.DataFrame(rows, columns=["index", "result", "error"])
-
-
-def task_attempts(context: Any) -> int:
-    """How many times Spark runs a task before giving up: ``F`` of a ``local[N,F]`` master, 1 for another local
-    master, else ``spark.task.maxFailures``."""
-    master = str(context.master)
-    found = re.fullmatch(r"local\[[^,\]]+,(\d+)\]", master)
-    if found:
-        return int(found.group(1))
-    if is_local(master):
-        return 1
-    return int(context.getConf().get("spark.task.maxFailures", str(TASK_ATTEMPTS)))
-
-
-def spark_reason(exc: BaseException) -> str:
-    """The last line of a Spark error that says why (the Python exception of the failed task, when there is one).
-
-    Examples
-    --------
-    >>> spark_reason(RuntimeError("Job aborted\\nTraceback ...\\nRuntimeError: part 3 (p.parquet): boom\\n\\tat x"))
-    'RuntimeError: part 3 (p.parquet): boom'
-    """
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    python = [line for line in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*:", line)]
-    if python:
-        return python[-1][:500]
-    return (lines[0] if lines else type(exc).__name__)[:500]
 
 
 def archive(paths: Sequence[Path], name: str) -> Path:
