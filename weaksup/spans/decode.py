@@ -21,8 +21,8 @@ from weaksup.calibration import apply_temperature, fit_temperature
 from weaksup.spans.span import ScoredSpan
 from weaksup.spans.space import SpanSpace
 
-__all__ = ["allowed_transitions", "doc_chunks", "span_temperature", "spans_with_confidence", "types_to_tags",
-           "viterbi_tags"]
+__all__ = ["allowed_transitions", "doc_chunks", "span_temperature", "spans_with_confidence", "tempered",
+           "types_to_tags", "viterbi_tags"]
 
 #: Documents decoded (or run through forward-backward) at once, padded to the longest of them.
 CHUNK_TOKENS = 1 << 18
@@ -158,12 +158,24 @@ def spans_with_confidence(tags: np.ndarray, proba: np.ndarray, offsets: np.ndarr
             log_conf = float(tag_p[lo + s:lo + e].sum())
             if e < len(t):
                 log_conf += float(np.log(max(1.0 - proba[lo + e, inside[t[s]]], EPS)))
-            conf = float(np.exp(log_conf))
-            if temperature != 1.0:
-                conf = float(apply_temperature(np.array([[1.0 - conf, conf]]), temperature)[0, 1])
+            conf = tempered(float(np.exp(log_conf)), temperature)
             doc.append(ScoredSpan(int(s), int(e), space.types[ty[s]], round(conf, 6)))
         out.append(doc)
     return out
+
+
+def tempered(confidence: float, temperature: float) -> float:
+    """A span confidence at ``temperature`` (the two outcomes "right" and "wrong" through
+    :func:`weaksup.calibration.apply_temperature`).
+
+    Examples
+    --------
+    >>> round(tempered(0.9, 2.0), 3), tempered(0.9, 1.0)
+    (0.75, 0.9)
+    """
+    if temperature == 1.0:
+        return confidence
+    return float(apply_temperature(np.array([[1.0 - confidence, confidence]]), temperature)[0, 1])
 
 
 def span_temperature(pred: Sequence[Sequence[ScoredSpan]], gold: Sequence[Sequence[tuple[int, int, str]]]) -> float:

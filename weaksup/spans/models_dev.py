@@ -7,7 +7,7 @@ type and its length; a logistic regression fitted on the dev candidates (target:
 the gold, exactly) gives each candidate its probability of being right -- in effect every LF's
 span-level precision, and how it changes when other LFs agree or disagree. Decoding keeps the most
 probable candidates at or above ``threshold`` that overlap no kept span, so the spans are
-BIO-valid; a span's confidence is its probability.
+BIO-valid; a span's confidence is its probability (at ``temperature_``, 1 unless the selector set one).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import LabelModelError, ParameterError
+from weaksup.spans.decode import tempered
 from weaksup.spans.models_base import DevGold, SpanLabelModel
 from weaksup.spans.models_majority import SpanMajorityVote
 from weaksup.spans.span import ScoredSpan
@@ -147,7 +148,7 @@ class SpanDevClassifier(SpanLabelModel):
             d, s, e = int(docs[i]), int(starts[i]), int(ends[i])
             if not taken[d][s:e].any():
                 taken[d][s:e] = True
-                out[d].append(ScoredSpan(s, e, str(labels[i]), round(float(p[i]), 6)))
+                out[d].append(ScoredSpan(s, e, str(labels[i]), round(tempered(float(p[i]), self.temperature_), 6)))
         return [sorted(doc) for doc in out]
 
     def token_proba(self, votes: SpanVotes) -> np.ndarray:

@@ -62,9 +62,16 @@ def f1_from_counts(counts: np.ndarray) -> np.ndarray:
     return np.asarray(2.0 * tp / np.maximum(n_pred + n_gold, 1))
 
 
-def candidates() -> list[SpanLabelModel]:
-    """The default candidates, simplest first."""
-    return [SpanMajorityVote(), SpanMajorityVote(vote_on="types"), SpanHMM(), SpanDevClassifier()]
+def candidates() -> list[tuple[str, SpanLabelModel]]:
+    """The default candidates and their names, simplest first.
+
+    Examples
+    --------
+    >>> [name for name, _ in candidates()]
+    ['majority', 'majority_types', 'hmm', 'span_dev']
+    """
+    return [("majority", SpanMajorityVote()), ("majority_types", SpanMajorityVote(vote_on="types")),
+            ("hmm", SpanHMM()), ("span_dev", SpanDevClassifier())]
 
 
 class SpanDevSelector(SpanLabelModel):
@@ -124,8 +131,8 @@ class SpanDevSelector(SpanLabelModel):
         self.remember(votes)
         dev_votes = self.check_votes(dev[0])
         gold = list(dev[1])
-        models = candidates()
-        labels = [m.name if i != 1 else "majority_types" for i, m in enumerate(models)]
+        labels = [name for name, _ in candidates()]
+        models = [model for _, model in candidates()]
         preds = [self.honest_predictions(m, votes, (dev_votes, gold), seed) for m in models]
         counts = np.stack([doc_counts(gold, p) for p in preds])  # (candidates, docs, 3)
         scores = f1_from_counts(counts.sum(axis=1))
