@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,7 @@ def test_whitespace_and_regex_tokenizers_keep_char_offsets():
     assert all(text[s:e] == t for t, s, e in zip(doc.tokens, doc.starts, doc.ends))
 
 
+@pytest.mark.slow  # importing spaCy takes seconds
 def test_spacy_tokenizer_is_the_blank_english_one():
     spacy = pytest.importorskip("spacy")
     text = "The laptop's  battery isn't great."
@@ -28,6 +31,19 @@ def test_spacy_tokenizer_is_the_blank_english_one():
     expected = [t.text for t in spacy.blank("en")(text) if not t.is_space]
     assert list(doc.tokens) == expected and "'s" in doc.tokens and "n't" in doc.tokens
     assert all(text[s:e] == t for t, s, e in zip(doc.tokens, doc.starts, doc.ends))
+
+
+def test_spacy_tokenizer_without_spacy_names_the_extra(monkeypatch):
+    from weaksup.errors import ConfigError
+    from weaksup.spans.doc import spacy_tokenizer
+
+    spacy_tokenizer.cache_clear()
+    monkeypatch.setitem(sys.modules, "spacy", None)  # what an environment without spaCy shows the import
+    try:
+        with pytest.raises(ConfigError, match=r"pip install weaksup\[spacy\]"):
+            SpanDoc.from_text("a b", tokenizer="spacy")
+    finally:
+        spacy_tokenizer.cache_clear()
 
 
 def test_callable_tokenizer_and_its_bad_offsets():
