@@ -59,3 +59,16 @@ def test_a_file_is_split_by_row_groups_when_partitions_ask(tmp_path):
 
 def test_get_engine_local():
     assert get_engine("local").name == "local"
+
+
+@pytest.mark.slow
+def test_the_run_is_logged_to_mlflow_with_its_report(tmp_path):
+    import mlflow
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    config = youtube_config(tmp_path, mlflow={"enabled": True, "tracking_uri": uri, "experiment": "engines"})
+    result = run_engine(config)
+    assert result.mlflow_run_id and f"MLflow run {result.mlflow_run_id}" in result.summary()
+    run = mlflow.MlflowClient(tracking_uri=uri).get_run(result.mlflow_run_id)
+    assert run.data.metrics["accuracy"] == pytest.approx(result.metrics["accuracy"])
+    assert run.data.params["config.task.name"] == "youtube_spam"

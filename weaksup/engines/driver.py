@@ -60,6 +60,7 @@ class EngineResult:
     metrics: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     gold_split: str = "test"
+    mlflow_run_id: str | None = None
 
     def summary(self) -> str:
         """The run summary (what ``weaksup run --engine`` prints)."""
@@ -76,6 +77,8 @@ class EngineResult:
         shown = {k: v for k, v in self.metrics.items() if k in SUMMARY_METRICS}
         if shown:
             lines.append(f"gold ({self.gold_split}): " + ", ".join(f"{k} {v:.3f}" for k, v in shown.items()))
+        if self.mlflow_run_id:
+            lines.append(f"MLflow run {self.mlflow_run_id}")
         lines.append("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
         return "\n".join(lines)
 
@@ -191,11 +194,12 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     dev_rows = gold_votes[gold_votes[spec.id_column].astype(str).isin(set(reviewed))] if reviewed else None
     label_counts, status_counts = pattern_label_counts(table, counts, dev_rows)
     metrics = gold_metrics(config, spec, gold, staged) if gold is not None else {}
-    if config.output.report:
+    report = None
+    if config.output.report or config.mlflow.enabled:
         from weaksup.engines.report import engine_report
 
-        report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, staged.path / "report.html")
-        report.close()
+        html = staged.path / "report.html" if config.output.report else None
+        report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, html)
         metrics.update({f"label_model.{k}": v for k, v in model_metrics.items()})
     info = {"engine": runner.name, "lf_ids": list(spec.lf_ids), "rule_version": spec.rule_version,
             "label_model": type(fit.model).__name__, "patterns": fit.patterns, "fit_note": fit.note,
@@ -203,11 +207,27 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
             "input_parts": [{"path": p.path, "key": p.key, "rows": p.rows} for p in parts]}
     run_dir = staged.commit(parts, info)
     timings["evaluate+commit"] = time.perf_counter() - t
+    mlflow_run = None
+    if report is not None:
+        try:
+            if config.mlflow.enabled:
+                from weaksup.engines.report import log_engine_run
+
+                t = time.perf_counter()
+                total = max(int(counts["count"].sum()), 1)
+                summary = {"rows": float(total), "needs_review_share": status_counts.get("needs_review", 0) / total,
+                           "reviewed_rows": float(status_counts.get("reviewed", 0)),
+                           **{k: v for k, v in metrics.items() if k in SUMMARY_METRICS}}
+                mlflow_run = log_engine_run(config, report, gold, summary, json.loads(
+                    (run_dir / "manifest.json").read_text(encoding="utf-8")), spec.rule_version)[1]
+                timings["mlflow"] = time.perf_counter() - t
+        finally:
+            report.close()
     timings["total"] = time.perf_counter() - started
     result = EngineResult(runner.name, staged.run_id, run_dir, int(counts["count"].sum()), len(parts),
                           sum(1 for x in todo if len(x) == len(spec.lf_ids)), computed,
                           len(parts) * len(spec.lf_ids) - computed, fit.patterns, type(fit.model).__name__, fit.note,
-                          label_counts, status_counts, metrics, timings, config.gold.split)
+                          label_counts, status_counts, metrics, timings, config.gold.split, mlflow_run)
     logger.info("engine run finished:\n%s", result.summary())
     return result
 

@@ -59,3 +59,21 @@ def engine_report(config: RunConfig, spec: BatchSpec, model: BaseLabelModel, cou
     if html is not None:
         report.write_html(html)
     return report, metrics
+
+
+def log_engine_run(config: RunConfig, report: Any, gold: Any, summary: dict[str, float], manifest: dict[str, Any],
+                   rule_version: str) -> tuple[str | None, str | None]:
+    """Log the engine run to MLflow as the streaming run does (:func:`weaksup.tracking.log_run`: the config, the
+    ``summary`` metrics, the manifest, the report); returns the tracking URI and the MLflow run id (None, None
+    when tracking is off or the store does not answer: a warning says so)."""
+    import json
+
+    from weaksup.tracking import log_run, run_name, start_run_tracking, tracking_scope
+
+    with tracking_scope(config.mlflow.enabled):
+        uri = start_run_tracking(config)
+        if uri is None:
+            return None, None
+        name = run_name(config.task.name, rule_version, None if gold is None else gold.version)
+        run_id = log_run(config, report, gold, summary, json.dumps(manifest, indent=2, default=str), run_name=name)
+        return uri, run_id
