@@ -69,7 +69,8 @@ def _check_spans(outputs: list[dict]) -> None:
     assert result["test_mv_f1"] > 0.7 and result["test_label_model_f1"] > 0.7  # exact-match entity F1 on test
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert any("SpanPreview of drugs@" in page and "<mark" in page for page in html)  # spans highlighted
-    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    text = "".join(o.get("text", "") if o.get("output_type") == "stream" else o.get("data", {}).get("text/plain", "")
+                   for o in outputs)
     assert "|Disease]" in text and "|Chemical]" in text  # the text view marks [spans|Type]
 
 

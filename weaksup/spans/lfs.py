@@ -8,9 +8,9 @@ exclusive, an entity type as the label. The kinds:
 ========================  ===============================================================  ==================
 kind                      built with                                                       fast path
 ========================  ===============================================================  ==================
-``"gazetteer"``           :func:`~weaksup.spans.lfs_gazetteer.gazetteer_lf`                one token pass
+``"gazetteer"``           :func:`~weaksup.spans.lfs_gazetteer.gazetteer_lf`                --
 ``"span_regex"``          :func:`~weaksup.spans.lfs_regex.span_regex_lf`                   joined corpus
-``"token_pattern"``       :func:`~weaksup.spans.lfs_spacy.token_pattern_lf`                --
+``"token_pattern"``       :func:`~weaksup.spans.lfs_spacy.token_pattern_lf`                shared spaCy Doc
 ``"span_model"``          :func:`~weaksup.spans.lfs_spacy.span_model_lf`                   ``nlp.pipe``
 ``"span_generic"``        :func:`~weaksup.spans.lfs_generic.span_labeling_function`        --
 ========================  ===============================================================  ==================
