@@ -7,13 +7,12 @@ import json
 import math
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from tests.spans.conftest import TYPES
 from weaksup.config import load_config
 from weaksup.pipeline import run
 from weaksup.pipeline.stages import EncodedVotes
-from weaksup.spans.codec import decode_block
+from weaksup.spans.codec import decode_block, load_span_votes
 from weaksup.spans.doc import ScoredSpan, SpanDoc
 from weaksup.spans.gold import load_span_gold, token_spans
 from weaksup.spans.metrics import span_metrics
@@ -23,19 +22,9 @@ from weaksup.spans.report import build_span_report
 from weaksup.spans.space import SpanSpace
 
 
-def _stored_votes(folder):
-    index = json.loads((folder / "votes" / "index.json").read_text())
-    parts = [pq.read_table(folder / "votes" / p["file"]) for p in index["parts"]]
-    names = [c for c in parts[0].column_names if c != "row_id"]
-    L = np.concatenate([np.column_stack([t.column(c).to_numpy() for c in names]) for t in parts])
-    ids = [r for t in parts for r in t.column("row_id").to_pylist()]
-    return L, names, ids
-
-
 def test_report_figures_are_those_of_the_written_spans_and_of_majority_vote(span_project):
     result = run(load_config(span_project), progress=False)
     out = span_project.parent / "out"
-    space = SpanSpace(TYPES)
     rows = {r["row_id"]: r for r in map(json.loads, (out / "spans.jsonl").read_text().splitlines())}
     gold = load_span_gold(span_project.parent / "gold_sets" / "toy")
     test = gold.spans("test")
@@ -45,9 +34,8 @@ def test_report_figures_are_those_of_the_written_spans_and_of_majority_vote(span
                for r in test.index]
     # the label model's figures: its spans on the test documents (those written, but for ties of two types at
     # confidence 0.5, which a model may break differently in another batch of documents)
-    L, names, ids = _stored_votes(out)
-    _, votes = decode_block(L, [n.partition("@")[0] for n in names[:-1]], space)
-    where = {r: i for i, r in enumerate(ids)}
+    _, votes = load_span_votes(out)
+    where = {r: i for i, r in enumerate(votes.row_ids)}
     model = SpanLabelModel.from_json(json.loads((out / "label_model.json").read_text()))
     expected = span_metrics(truth, model.predict(votes.take([where[r] for r in test.index])), types=TYPES)
     assert math.isclose(result.metrics["f1"], expected["f1"]) and math.isclose(result.metrics["ece"], expected["ece"])

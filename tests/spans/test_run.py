@@ -14,9 +14,12 @@ from tests.conftest import REPO
 from tests.spans.conftest import TYPES, documents
 from weaksup.cli import main
 from weaksup.config import load_config
-from weaksup.errors import ConfigError, GoldSetError
-from weaksup.pipeline import run
-from weaksup.spans.doc import Span
+from weaksup.errors import ConfigError, DataError, GoldSetError
+from weaksup.pipeline import load_votes, run
+from weaksup.registry import Registry
+from weaksup.spans.apply import apply_span_lfs
+from weaksup.spans.codec import load_span_votes
+from weaksup.spans.doc import Span, SpanDoc
 from weaksup.spans.export import read_conll
 from weaksup.spans.space import SpanSpace
 from weaksup.tasks import task_type
@@ -89,6 +92,14 @@ def test_span_votes_are_stored_reused_and_recomputed_per_lf(span_project):
     index = json.loads((span_project.parent / "out" / "votes" / "index.json").read_text())
     assert index["parts"][0]["lf_ids"][-1] == "__doc__@whitespace"
     assert all(lf_id.endswith("#whitespace") for lf_id in index["parts"][0]["lf_ids"][:-1])
+    docs, votes = load_span_votes(span_project.parent / "out")  # the stored votes are those of the LFs
+    data, _ = documents()
+    direct = apply_span_lfs([SpanDoc.from_text(t) for t in data["text"]],
+                            Registry.from_modules(str(span_project.parent / "span_lfs.py")).lfs, SpanSpace(TYPES))
+    assert votes.row_ids == data["row_id"].tolist() and [d.text for d in docs] == data["text"].tolist()
+    assert votes.spans.equals(direct.spans) and votes.lf_ids == [x.partition("@")[0] for x in direct.lf_ids]
+    with pytest.raises(DataError, match="load_span_votes"):
+        load_votes(span_project.parent / "out")
     again = _run(span_project)
     assert again.chunks["reused"] == 4 and again.chunks["columns_computed"] == 0
     assert again.metrics == first.metrics

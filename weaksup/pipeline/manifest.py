@@ -202,6 +202,11 @@ def load_votes(run_dir: str | os.PathLike[str]) -> VoteMatrix:
     index = folder / "index.json"
     if not index.is_file():
         raise DataError(f"{run_dir}: no saved votes ({index} is missing); run `weaksup apply CONFIG` first")
+    from weaksup.pipeline.folder import read_manifest
+
+    if read_manifest(Path(run_dir) / "run.json").get("task_type") == "spans":
+        raise DataError(f"{run_dir} is a spans run: its votes are each LF's spans per document; read them with "
+                        "weaksup.spans.codec.load_span_votes(run_dir) (documents and SpanVotes)")
     parts = [load_part(folder, p) for p in json.loads(index.read_text(encoding="utf-8"))["parts"]]
     first = parts[0]
     return VoteMatrix(np.concatenate([p.values for p in parts]), row_ids=np.concatenate([p.row_ids for p in parts]),

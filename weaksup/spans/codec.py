@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -198,3 +199,40 @@ def decode_block(L: np.ndarray, lf_ids: Sequence[str], space: SpanSpace, row_ids
     n_tokens = np.array([doc.n_tokens for doc in docs], dtype=np.int64)
     votes = SpanVotes(n_tokens, list(lf_ids), space, frame, row_ids=row_ids)
     return docs, votes
+
+
+def load_span_votes(run_dir: str | Path) -> tuple[list[SpanDoc], SpanVotes]:
+    """The documents and span votes a spans run saved in ``run_dir/votes/`` (every chunk, in row order; each part
+    verified against the sha256 its index entry recorded), LFs named as the run's label model knows them.
+
+    Raises
+    ------
+    DataError
+        When the folder holds no saved votes, or not a spans run's (its ``run.json``).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from weaksup.errors import DataError
+    from weaksup.pipeline.vote_store import read_verified
+    from weaksup.spans.space import SpanSpace
+
+    folder = Path(run_dir)
+    try:
+        doc = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        index = json.loads((folder / "votes" / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{folder}: no saved votes of a finished run ({exc}); run `weaksup apply CONFIG` first"
+                        ) from None
+    if doc.get("task_type") != "spans":
+        raise DataError(f"{folder} is a {doc.get('task_type')!r} run, not a spans run: use weaksup.pipeline.load_votes")
+    space = SpanSpace(doc["label_space"], scheme=str(doc["config"]["task"].get("scheme") or "BIO"))
+    blocks, ids, names = [], [], []
+    for entry in index["parts"]:
+        _, data, _ = read_verified(folder / "votes", entry, require_hash=False)
+        table = pq.read_table(pa.BufferReader(data))
+        names = [c for c in table.column_names if c != "row_id"]
+        blocks.append(np.column_stack([table.column(c).to_numpy(zero_copy_only=False) for c in names]))
+        ids += [str(r) for r in table.column("row_id").to_pylist()]
+    lf_names = [name.partition("@")[0] for name in names[:-1]]
+    return decode_block(np.concatenate(blocks), lf_names, space, row_ids=ids)

@@ -13,6 +13,9 @@
 ``conflict``       two LFs tagged a token of the document with different types
 ``label_source``   ``label_model``, or ``human`` for the dev gold documents
 =================  ==========================================================================================
+
+A document no LF tagged anything in gets the label model's spans like any other (usually none): a span task
+never abstains on a document, so ``label_model.no_votes`` does not apply.
 """
 
 from __future__ import annotations
