@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -154,12 +155,13 @@ class SpanDoc:
         if isinstance(tokens, str):
             raise DataError("SpanDoc.from_tokens takes a list of tokens, not a string; use SpanDoc.from_text")
         toks = tuple(tokens)
-        bad = [i for i, t in enumerate(toks) if not isinstance(t, str)]
-        if bad:
-            raise DataError(f"tokens must be strings; token {bad[0]} is {toks[bad[0]]!r}")
-        ends = tuple(accumulate(len(t) + 1 for t in toks))
-        starts = tuple(e - len(t) - 1 for e, t in zip(ends, toks))
-        return cls(" ".join(toks), toks, starts, tuple(e - 1 for e in ends))
+        if not set(map(type, toks)) <= {str}:
+            bad = next(i for i, t in enumerate(toks) if not isinstance(t, str))
+            raise DataError(f"tokens must be strings; token {bad} is {toks[bad]!r}")
+        lengths = list(map(len, toks))
+        ends = list(accumulate(n + 1 for n in lengths))  # each token's end + 1 (the space after it)
+        return cls(" ".join(toks), toks, tuple(map(operator.sub, ends, [n + 1 for n in lengths])),
+                   tuple(e - 1 for e in ends))
 
     def char_span(self, span: Span | ScoredSpan | tuple[int, int, str]) -> tuple[int, int]:
         """The char offsets ``(start, end)`` of a token span (end exclusive).
