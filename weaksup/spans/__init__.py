@@ -12,6 +12,7 @@ Each owner adds its exports here; keep ``__all__`` sorted.
 from __future__ import annotations
 
 from weaksup.spans.apply import apply_span_lfs
+from weaksup.spans.codec import load_span_votes
 from weaksup.spans.doc import TOKENIZERS, SpanDoc, tokenize
 from weaksup.spans.export import read_conll, write_conll, write_docbin
 from weaksup.spans.gold import SpanGoldSet, load_span_gold, write_span_gold
@@ -46,7 +47,7 @@ __all__ = [
     "SpanLabelModel", "SpanMajorityVote", "SpanModelLF", "SpanPreview", "SpanRegexLF", "SpanReport", "SpanSpace",
     "SpanVotes", "SpanWorkbench", "TOKENIZERS", "TokenPatternLF", "TokenVotes", "apply_span_lfs",
     "build_span_report", "export_span_review", "gazetteer_lf", "import_span_answers", "is_span_lf",
-    "load_span_gold", "read_conll", "read_span_export", "render_spans", "resolve_span_model",
+    "load_span_gold", "load_span_votes", "read_conll", "read_span_export", "render_spans", "resolve_span_model",
     "span_labeling_config", "span_labeling_function", "span_lf_summary", "span_metrics", "span_model_lf",
     "span_regex_lf", "spans_from_tags", "tags_from_spans", "token_pattern_lf", "tokenize", "write_conll",
     "write_docbin", "write_span_gold",
