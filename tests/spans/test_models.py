@@ -94,11 +94,14 @@ def test_hmm_recovers_the_planted_accurate_lf():
     assert hmm > 0.9 and hmm > mv + 0.05, (hmm, mv)
 
 
-def test_dawid_skene_beats_majority_on_the_planted_lf():
+def test_dawid_skene_hears_silence_only_when_told():
     votes, gold = corpus(300, PLANTED)
     mv = f1(gold, SpanMajorityVote(vote_on="types").fit(votes).predict(votes))
-    ds = f1(gold, SPAN_MODELS["dawid_skene"]().fit(votes).predict(votes))
-    assert ds > mv + 0.05, (ds, mv)
+    # "abstain": the accurate LF's silence where the noisy ones fire is evidence of O
+    heard = f1(gold, SPAN_MODELS["dawid_skene"](untagged="abstain").fit(votes).predict(votes))
+    # "wrench": an LF silent where another tags abstains, so the noisy spans can only be outvoted
+    wrench = f1(gold, SPAN_MODELS["dawid_skene"]().fit(votes).predict(votes))
+    assert heard > 0.9 and heard > wrench + 0.1 and wrench >= mv - 0.02, (heard, wrench, mv)
 
 
 def test_dev_classifier_learns_which_boundary_is_right():
@@ -204,6 +207,8 @@ def test_resolve_and_errors():
         SpanDevSelector().fit(votes)
     with pytest.raises(ParameterError, match="n_iter"):
         SpanHMM(n_iter=0).fit(votes)
+    with pytest.raises(ParameterError, match="untagged"):
+        SPAN_MODELS["dawid_skene"](untagged="o").fit(votes)
     with pytest.raises(ParameterError, match="vote_on"):
         SpanMajorityVote(vote_on="spans").fit(votes)
     fitted = SpanHMM().fit(votes)
