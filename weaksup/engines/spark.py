@@ -26,15 +26,10 @@ staging folder and the vote cache by the same paths as the driver (a shared file
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import hashlib
 import logging
-import os
 import pickle
-import tempfile
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,9 +39,9 @@ import pandas as pd
 from weaksup.engines.batch import BatchSpec, InputPart
 from weaksup.engines.commit import PartResult, StagedRun
 from weaksup.engines.config import EngineConfig
-from weaksup.engines.dask import package_to_ship
 from weaksup.engines.parts import PartStats, count_part, label_part
 from weaksup.engines.predict import PredictionTable
+from weaksup.engines.ship import archive, ship_modules
 from weaksup.engines.spark_setup import quiet_pandas_warning, spark_reason, start_session, task_attempts, \
     task_progress
 from weaksup.engines.stats import merge_pattern_counts
@@ -56,8 +51,6 @@ logger = logging.getLogger(__name__)
 
 #: The columns a part's task sends back: its index, its pickled result, or its pickled error.
 RESULT_SCHEMA = "index long, result binary, error binary"
-#: Where shipped module archives are kept (named by content: the same code is the same file).
-SHIP_DIR = Path(tempfile.gettempdir()) / "weaksup-spark-ship"
 
 
 class SparkEngine:
@@ -110,28 +103,12 @@ class SparkEngine:
         return self._session
 
     def worker_spec(self, spec: BatchSpec) -> BatchSpec:
-        """``spec`` as the executors import it: with ``ship_modules`` each LF module is shipped
-        (``SparkContext.addPyFile``) once and a ``.py`` path becomes the shipped module's name."""
+        """``spec`` as the executors import it: with ``ship_modules`` each LF module is shipped once, as a
+        content-named zip (:func:`~weaksup.engines.ship.archive`) added by ``SparkContext.addPyFile``."""
         if not self.options.ship_modules:
             return spec
-        modules = []
-        for module in spec.modules:
-            if module not in self._shipped:
-                self._shipped[module] = self._ship(module, spec.config.project)
-            modules.append(self._shipped[module])
-        return dataclasses.replace(spec, modules=tuple(modules))
-
-    def _ship(self, module: str, project: str) -> str:
-        if module.endswith(".py") or os.sep in module or "/" in module:
-            path = Path(module)
-            self.session.sparkContext.addPyFile(str(archive([path], path.stem)))
-            logger.info("shipped %s to the Spark executors", module)
-            return path.stem
-        found = package_to_ship(module.split(".")[0], project)
-        if found is not None:
-            self.session.sparkContext.addPyFile(str(archive([found], found.stem)))
-            logger.info("shipped %s (for %s) to the Spark executors", found, module)
-        return module
+        return ship_modules(spec, self._shipped, lambda path: self.session.sparkContext.addPyFile(
+            str(archive([path], path.stem))), where="the Spark executors")
 
     def _map(self, what: str, step: Callable[[InputPart, Any], Any], parts: Sequence[InputPart],
              shared: Any) -> list[Any]:
@@ -236,35 +213,3 @@ def _run_parts(step: Callable[[InputPart, Any], Any], parts: tuple[InputPart, ..
                 raise RuntimeError(f"part {part.index} ({part.path}): {type(exc).__name__}: {exc}") from exc
             rows.append({"index": part.index, "result": result, "error": error})
         yield pd.DataFrame(rows, columns=["index", "result", "error"])
-
-
-def archive(paths: Sequence[Path], name: str) -> Path:
-    """``paths`` (files and package folders) as a zip with each at its root, byte code left out, named by
-    ``name`` and the content's hash under :data:`SHIP_DIR` (Spark ships a path once per session: changed code is
-    a new name).
-
-    Examples
-    --------
-    >>> root = Path(tempfile.mkdtemp()); (root / "pkg").mkdir(); _ = (root / "pkg" / "__init__.py").write_text("")
-    >>> zipfile.ZipFile(archive([root / "pkg"], "pkg")).namelist()
-    ['pkg/__init__.py']
-    """
-    members: list[tuple[Path, str]] = []
-    for path in paths:
-        if path.is_dir():
-            members += [(p, str(Path(path.name) / p.relative_to(path))) for p in sorted(path.rglob("*"))
-                        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
-        else:
-            members.append((path, path.name))
-    digest = hashlib.sha256()
-    for file, member in members:
-        digest.update(member.encode() + b"\x00" + file.read_bytes() + b"\x00")
-    target = SHIP_DIR / f"{name}-{digest.hexdigest()[:16]}.zip"
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as handle:
-            for file, member in members:
-                handle.write(file, member)
-        os.replace(tmp, target)
-    return target
