@@ -24,7 +24,7 @@ from weaksup.spans.models_majority import SpanMajorityVote
 from weaksup.spans.span import ScoredSpan
 from weaksup.spans.votes import SpanVotes
 
-__all__ = ["SpanDevClassifier", "candidate_features"]
+__all__ = ["SpanDevClassifier", "candidate_features", "fit_logistic"]
 
 #: Span lengths told apart by the features (longer spans share the last one).
 LENGTHS = 4
@@ -72,6 +72,43 @@ def candidate_features(votes: SpanVotes) -> tuple[pd.DataFrame, np.ndarray]:
     return cands.drop(columns="row"), x
 
 
+def fit_logistic(x: np.ndarray, y: np.ndarray, C: float = 1.0, n_iter: int = 50) -> tuple[np.ndarray, float]:
+    """L2-penalised logistic regression by Newton's method: minimises ``||w||^2 / 2 + C * sum(log loss)``
+    (the intercept unpenalised, scikit-learn's objective); returns ``(w, b)``.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0], [0.0], [1.0], [1.0]])
+    >>> w, b = fit_logistic(x, np.array([0, 0, 1, 1]), C=10.0)
+    >>> bool(w[0] > 2 and b < -1)
+    True
+    """
+    n, d = x.shape
+    xb = np.c_[x, np.ones(n)]
+    reg = np.r_[np.ones(d), 0.0] / C
+    theta = np.zeros(d + 1)
+
+    def loss(t: np.ndarray) -> float:
+        z = xb @ t
+        return float(np.logaddexp(0.0, z).sum() - z @ y + 0.5 * (reg * t * t).sum())
+
+    current = loss(theta)
+    for _ in range(n_iter):
+        p = 1.0 / (1.0 + np.exp(-(xb @ theta)))
+        grad = xb.T @ (p - y) + reg * theta
+        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        size = 1.0
+        while size > 1e-4 and loss(theta - size * step) > current:
+            size /= 2
+        new = loss(theta - size * step)
+        theta = theta - size * step
+        if current - new < 1e-10 * max(1.0, abs(current)):
+            break
+        current = new
+    return theta[:d].copy(), float(theta[d])
+
+
 class SpanDevClassifier(SpanLabelModel):
     """Candidate spans scored by a logistic regression fitted on dev gold (see the module doc).
 
@@ -108,8 +145,6 @@ class SpanDevClassifier(SpanLabelModel):
 
     def fit(self, votes: SpanVotes, *, dev: DevGold | None = None, seed: int = 0) -> Self:
         """Fit the logistic regression on the dev candidates (exact match with the dev gold as the target)."""
-        from sklearn.linear_model import LogisticRegression
-
         if not (isinstance(self.C, (int, float)) and self.C > 0):
             raise ParameterError(f"SpanDevClassifier C must be a number > 0; got {self.C!r}")
         if not (isinstance(self.threshold, (int, float)) and 0 < self.threshold < 1):
@@ -127,8 +162,7 @@ class SpanDevClassifier(SpanLabelModel):
             self.coef_ = np.zeros(x.shape[1])
             self.intercept_ = float(np.log((y.mean() + 0.01) / (1.01 - y.mean()))) if len(y) else 0.0
             return self
-        lr = LogisticRegression(C=self.C, max_iter=2000, random_state=seed).fit(x, y)
-        self.coef_, self.intercept_ = lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
+        self.coef_, self.intercept_ = fit_logistic(x, y, self.C)
         return self
 
     def span_proba(self, votes: SpanVotes) -> tuple[pd.DataFrame, np.ndarray]:
