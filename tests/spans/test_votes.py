@@ -135,3 +135,13 @@ def test_concat_and_type_values():
     assert votes.token_votes().type_values()[:, 1].tolist() == [-1, 1, 1, -1, 0, -1, -1]
     with pytest.raises(Exception, match="same LFs"):
         SpanVotes.concat([votes, votes.select(["dict@1"])])
+
+
+def test_votes_pickle_for_worker_processes():
+    import pickle
+
+    votes = _votes(ROWS)
+    votes.token_votes()
+    back = pickle.loads(pickle.dumps(votes))
+    assert back == votes and back.space.tag_id("I-Disease") == 4
+    assert np.array_equal(back.token_votes().values, votes.token_votes().values)
