@@ -1,15 +1,18 @@
 """Span LFs for the shipped span example: BC5CDR (Chemical and Disease mentions in PubMed abstracts).
 
-Written by reading only the **dev** split of ``gold_sets/bc5cdr`` (500 abstracts; the test split is only scored).
-The documents (``data/bc5cdr/documents.csv``) are tokens joined by one space, so the task's tokenizer is
-``"whitespace"``. Five kinds of span LF:
+Written on the dev split only (the test split is only scored). The dev split has two parts by a seeded rule on
+the row id: **write** (``sha256(row_id)[0] < 128``, 251 abstracts) gave the gazetteers' terms (``bc5cdr_terms/``),
+**select** (the other 249, the dev gold of ``gold_sets/bc5cdr``) is left to the label model, so the model never
+learns how far to trust a gazetteer from the rows its terms came from. The suffix lists were read off the whole
+dev split. The documents (``data/bc5cdr/documents.csv``) are tokens joined by one space: the task's tokenizer is
+``"whitespace"``. The LFs:
 
-- gazetteers of the dev gold's terms (``bc5cdr_terms/``: each term kept when most of its dev matches are gold);
-- suffix regexes: diseases end in -itis, -osis, -emia, -pathy ...; chemicals in -amine, -olol, -mycin, -caine ...;
+- gazetteers of the write part's gold terms (each kept when most of its matches there are gold);
+- suffix regexes: diseases end in -itis, -osis, -emia, -pathy ...; chemicals in -amine, -olol, -mycin, -caine ...
+  (a strict list, and a broad one: -ine, -one, -cin ... that the label model can weigh apart);
 - a regex of whole "<drug>-induced" tokens; spaCy token patterns: "<organ> failure/damage/toxicity" phrases,
   "...ic acid";
-- a generic LF: an acronym in parentheses after a span the other LFs tag takes its type ("( PD )");
-- none of them reads the test split.
+- a generic LF: an acronym in parentheses after a span the other LFs tag takes its type ("( PD )").
 
 Load with ``Registry.from_modules("labeling_functions.bc5cdr")`` (or ``[lfs] modules`` in ``configs/bc5cdr.toml``).
 """

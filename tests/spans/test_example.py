@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pytest
 
@@ -25,14 +27,16 @@ def test_documents_and_gold_set(example):
     frame, gold = example
     assert list(frame.columns) == ["row_id", "text"] and frame["row_id"].is_unique
     assert frame["row_id"].str.split("-").str[0].value_counts().to_dict() == {"train": 500, "dev": 500, "test": 500}
-    assert gold.counts() == {"dev": 500, "test": 500}
+    assert gold.counts() == {"dev": 249, "test": 500}
+    # the dev gold is the 'select' part only: the 'write' part, whose gold the term lists come from, is left out
+    assert all(hashlib.sha256(r.encode()).digest()[0] >= 128 for r in gold.frame["row_id"] if r.startswith("dev-"))
     texts = dict(zip(frame["row_id"], frame["text"]))
     n_spans = 0
     for row in gold.frame.itertuples(index=False):
         assert row.row_id.startswith(f"{row.split}-")  # dev gold is the release's valid split, test its test split
         doc = SpanDoc.from_text(texts[row.row_id])  # the whitespace tokenizer gives back the corpus' tokens
         n_spans += len(token_spans(doc, row.spans, row_id=row.row_id))  # every span on token boundaries
-    assert n_spans > 18_000
+    assert n_spans > 14_000
     assert (REPO / "data" / "bc5cdr" / "SOURCE.md").read_text().count("BC5CDR") >= 1
 
 
@@ -56,12 +60,12 @@ def test_example_lfs_load_and_tag_the_dev_documents(dev):
     docs, gold, row_ids = dev
     wb = SpanWorkbench(docs, SPACE, row_ids=row_ids, gold=gold, lfs=LFS)
     summary = wb.summary().set_index("lf")
-    assert (summary["docs_covered"] > 0).all() and (summary["spans"] >= 40).all()
-    assert (summary["precision"] > 0.6).all()  # on dev, where they were written
+    assert (summary["docs_covered"] > 0).all() and (summary["spans"] >= 20).all()
+    assert (summary["precision"] > 0.6).all()  # on the dev rows they were not written on
     votes, dev_gold = wb.dev_votes()
     pred = SpanMajorityVote().fit(votes).predict(votes)
     scores = span_metrics(dev_gold, pred, types=SPACE)
-    assert scores["f1"] > 0.85 and scores["n_gold"] == sum(map(len, gold))
+    assert scores["f1"] > 0.7 and scores["n_gold"] == sum(map(len, gold))
 
 
 def test_config_is_a_spans_task():
