@@ -121,8 +121,10 @@ class Registry(Mapping[str, LabelingFunction]):
             chosen = [lf for lf in chosen if tag_set & set(lf.tags)]
         if kind is not None:
             kinds = {kind} if isinstance(kind, str) else set(kind)
+            from weaksup.spans.lfs import SPAN_LF_KINDS  # spans import the LF core: load them only when asked
+
             known = {"keyword", "regex", "lookup", "model_score", "threshold", "generic", "spacy", "snorkel",
-                     "prompt"}
+                     "prompt", *SPAN_LF_KINDS, *(lf.kind for lf in self.lfs)}
             unknown = kinds - known
             if unknown:
                 raise LFDefinitionError(f"unknown LF kind(s) {sorted(unknown)}; kinds are {sorted(known)}")
