@@ -76,8 +76,9 @@ def test_bad_engine_options_exit_2_naming_the_keys(tmp_path, capsys, monkeypatch
     assert code == 2 and "engine.workers must be at least 1" in err and "'2g'" in err
 
 
-def test_the_end_model_is_refused_on_an_engine_with_the_fix(tmp_path, capsys, monkeypatch):
+def test_seeded_random_ties_with_the_end_model_are_refused_with_the_fix(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = write_config(tmp_path)
-    code, _, err = cli(capsys, "run", str(config), "--engine", "local", "--set", "end_model.enabled=true")
-    assert code == 2 and "end_model.enabled=false" in err
+    code, _, err = cli(capsys, "run", str(config), "--engine", "local", "--set", "end_model.enabled=true",
+                       "--set", "label_model.tie_break=seeded_random")
+    assert code == 2 and 'use tie_break = "abstain"' in err

@@ -62,6 +62,17 @@ def test_get_engine_local():
 
 
 @pytest.mark.slow
+def test_the_end_model_on_an_engine_gives_the_streaming_runs_final_labels(tmp_path):
+    config = youtube_config(tmp_path, rows_per_part=500, end_model={"enabled": True})
+    result = run_engine(config)
+    labels, streaming = run_labels(result.run_dir), streaming_labels(config)
+    pd.testing.assert_frame_equal(labels, streaming, check_exact=True)
+    assert (labels["label_source"] == "end_model").sum() > 1000  # the end model labeled most rows
+    assert result.label_counts == streaming["label"].fillna("(abstain)").value_counts().to_dict()
+    assert result.metrics["accuracy"] > 0.9  # the final labels on the test split (label model alone: ~0.82)
+
+
+@pytest.mark.slow
 def test_the_run_is_logged_to_mlflow_with_its_report(tmp_path):
     import mlflow
 

@@ -26,7 +26,7 @@ from weaksup.engines.commit import StagedRun
 from weaksup.engines.config import EngineConfig, check_engine_config
 from weaksup.engines.parts import vote_dir
 from weaksup.engines.predict import PredictionTable, label_arrow
-from weaksup.engines.stats import DevGold, fit_on_counts
+from weaksup.engines.stats import DevGold, fit_on_counts, new_label_model
 from weaksup.errors import ConfigError, GoldSetError
 
 if TYPE_CHECKING:
@@ -94,9 +94,10 @@ def engine_settings(config: RunConfig, name: str | None = None) -> EngineConfig:
 
 def check_supported(config: RunConfig) -> None:
     """What engines do not run yet, refused before any work (each with the fix)."""
-    if config.end_model.enabled and config.input.text_column:
-        raise ConfigError(f"{config.source}: end_model.enabled = true: the engines do not run the end model yet; "
-                          "set [end_model] enabled = false (or --set end_model.enabled=false), or drop --engine")
+    if config.end_model.enabled and config.input.text_column and config.label_model.tie_break != "abstain":
+        raise ConfigError(f"{config.source}: end_model with label_model.tie_break = "
+                          f"{config.label_model.tie_break!r}: the streaming run seeds its ties per chunk, an engine "
+                          "cannot give the same labels; use tie_break = \"abstain\" or drop --engine")
 
 
 def run_fingerprint(spec: BatchSpec, parts: list[InputPart]) -> str:
@@ -179,6 +180,12 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         reviewed = {} if dev is None or gold is None else dict(zip(task.gold_targets(gold, "dev", space)[0],
                                                                   dev.targets.tolist()))
         table = PredictionTable.of(spec, fit.model, reviewed)
+        if config.end_model.enabled and config.input.text_column:
+            from weaksup.engines.endmodel import fit_end_model, part_starts
+
+            template = new_label_model(spec, config, dev is not None)
+            labeler, _ = fit_end_model(config, spec, parts, votes_at, template, reviewed)
+            table = dataclasses.replace(table, labeler=labeler, starts=part_starts(parts))
         timings["fit"] = time.perf_counter() - t
         t = time.perf_counter()
         staged = StagedRun(config.output_dir, run_fingerprint(spec, parts), task=config.task.name)
@@ -191,8 +198,11 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     finally:
         runner.close()
     t = time.perf_counter()
-    dev_rows = gold_votes[gold_votes[spec.id_column].astype(str).isin(set(reviewed))] if reviewed else None
-    label_counts, status_counts = pattern_label_counts(table, counts, dev_rows)
+    if table.labeler is None:  # labels follow the vote patterns: counted from the patterns
+        dev_rows = gold_votes[gold_votes[spec.id_column].astype(str).isin(set(reviewed))] if reviewed else None
+        label_counts, status_counts = pattern_label_counts(table, counts, dev_rows)
+    else:  # the end model labels from the text: counted in the written parts
+        label_counts, status_counts = written_counts(staged)
     metrics = gold_metrics(config, spec, gold, staged) if gold is not None else {}
     report = None
     if config.output.report or config.mlflow.enabled:
@@ -298,6 +308,21 @@ def pattern_label_counts(table: PredictionTable, counts: pd.DataFrame, dev_votes
         add(label_arrow(plain, dev).to_pandas(), -np.ones(len(dev), dtype=np.int64))
         add(label_arrow(table, dev).to_pandas(), np.ones(len(dev), dtype=np.int64))
     return ({k: v for k, v in tallies[0].items() if v}, {k: v for k, v in tallies[1].items() if v})
+
+
+def written_counts(staged: StagedRun) -> tuple[dict[str, int], dict[str, int]]:
+    """Rows per label and per review status in the staged part files (two columns read a file at a time)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    tallies: list[dict[str, int]] = [{}, {}]
+    for path in sorted((staged.path / "labels").glob("*.parquet")):
+        table = pq.read_table(path, columns=["label", "review_status"])
+        for tally, column in zip(tallies, ("label", "review_status")):
+            for entry in pc.value_counts(table.column(column)).to_pylist():
+                key = entry["values"] if entry["values"] is not None else "(abstain)"
+                tally[key] = tally.get(key, 0) + int(entry["counts"])
+    return tallies[0], tallies[1]
 
 
 def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRun) -> dict[str, float]:

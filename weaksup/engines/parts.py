@@ -114,4 +114,11 @@ def label_part(spec: BatchSpec, table: PredictionTable, part: InputPart, staged:
     if staged.done(part):
         return staged.result(part)
     votes, _ = part_votes(spec, part, votes_at)
-    return staged.write_part(part, label_arrow(table, votes))
+    final = None
+    if table.labeler is not None:
+        from weaksup.engines.endmodel import final_proba
+
+        frame = read_part(part, [spec.id_column, spec.config.input.text_column], strings=spec.strings)
+        L = votes[list(spec.lf_ids)].to_numpy(dtype=np.int8)
+        final = final_proba(spec.config, table.labeler, table.model, frame, L, table.starts[part.index])
+    return staged.write_part(part, label_arrow(table, votes, final))

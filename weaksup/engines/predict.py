@@ -33,6 +33,9 @@ class PredictionTable:
     rule_version: str
     config: RunConfig
     reviewed: dict[str, int] = field(default_factory=dict)
+    #: The fitted end model (:mod:`weaksup.engines.endmodel`) and each part's first row position, or None.
+    labeler: Any = None
+    starts: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, spec: BatchSpec, model: BaseLabelModel, reviewed: dict[str, int] | None = None) -> PredictionTable:
@@ -41,9 +44,10 @@ class PredictionTable:
                    dict(reviewed or {}))
 
 
-def label_arrow(table: PredictionTable, votes: pd.DataFrame) -> pa.Table:
+def label_arrow(table: PredictionTable, votes: pd.DataFrame,
+                final: tuple[np.ndarray, np.ndarray] | None = None) -> pa.Table:
     """A part's labels as Arrow: ``row_id`` (text) then the task's label columns, rows in the order of ``votes``
-    (``[id_column] + lf_ids``)."""
+    (``[id_column] + lf_ids``); ``final``: the end model's probabilities and ``label_source`` of those rows."""
     from weaksup.tasks import task_type
 
     config = table.config
@@ -58,7 +62,8 @@ def label_arrow(table: PredictionTable, votes: pd.DataFrame) -> pa.Table:
     settings = config.label_model
     labels = task.label_table(table.model, L, reviewed=reviewed, policy=config.review.policy, label_space=space,
                               lf_names=list(table.lf_names), rule_version=table.rule_version,
-                              tie_break=settings.tie_break, seed=settings.seed, no_votes=settings.no_votes)
+                              tie_break=settings.tie_break, seed=settings.seed, no_votes=settings.no_votes,
+                              final=final)
     return labels.add_column(0, "row_id", pa.array(ids.to_numpy(dtype=object), type=pa.string()))
 
 

@@ -89,6 +89,17 @@ class FitResult:
     note: str = ""
 
 
+def new_label_model(spec: BatchSpec, config: RunConfig, has_dev_gold: bool) -> BaseLabelModel:
+    """An unfitted label model as ``[label_model]`` configures it (name, seed, params)."""
+    from weaksup.tasks import task_type
+
+    task = task_type(config.task.type)
+    settings = config.label_model
+    model_cls = task.resolve_model(settings.name, has_dev_gold=has_dev_gold)
+    model: BaseLabelModel = task.new_model(model_cls, spec.label_space(), settings.seed, settings.params)
+    return model
+
+
 def fit_on_counts(spec: BatchSpec, config: RunConfig, counts: pd.DataFrame, dev: DevGold | None) -> FitResult:
     """The configured label model fitted on the merged pattern counts.
 
@@ -98,13 +109,9 @@ def fit_on_counts(spec: BatchSpec, config: RunConfig, counts: pd.DataFrame, dev:
     """
     from weaksup.engines.config import EngineConfig
     from weaksup.models.fitting import fit_label_model
-    from weaksup.tasks import task_type
 
-    task = task_type(config.task.type)
-    space = spec.label_space()
     settings = config.label_model
-    model_cls = task.resolve_model(settings.name, has_dev_gold=dev is not None)
-    model: BaseLabelModel = task.new_model(model_cls, space, settings.seed, settings.params)
+    model = new_label_model(spec, config, dev is not None)
     lf_ids = [c for c in counts.columns if c != "count"]
     patterns = counts[lf_ids].to_numpy(dtype=np.int8)
     weights = counts["count"].to_numpy(dtype=np.int64)
