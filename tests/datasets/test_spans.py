@@ -82,6 +82,14 @@ def test_bad_folders(tmp_path):
         load_span_split(tmp_path, "valid")
 
 
+def test_unnamed_lfs_from_num_lf(tmp_path):
+    meta = {"num_lf": 3, "entity_types": ["Chemical", "Disease"]}
+    part = load_span_split(_folder(tmp_path, meta=meta), "valid")
+    assert part.votes.lf_ids == ["lf0", "lf1", "lf2"] and part.votes.lf_spans(0, "lf1") == [Span(2, 4, "Disease")]
+    with pytest.raises(DatasetError, match="num_lf"):
+        load_span_split(_folder(tmp_path, meta={"entity_types": ["Chemical"]}), "valid")
+
+
 def test_find_span_folders(tmp_path):
     for name in ("a", "b/c"):
         _folder(tmp_path / name)

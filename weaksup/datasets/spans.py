@@ -89,7 +89,7 @@ def is_span_folder(folder: str | Path) -> bool:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(meta, dict) and "entity_types" in meta and "lf" in meta
+    return isinstance(meta, dict) and "entity_types" in meta and ("lf" in meta or "num_lf" in meta)
 
 
 def find_span_folders(root: str | Path) -> list[Path]:
@@ -122,8 +122,11 @@ def span_splits(folder: str | Path) -> list[str]:
 
 def _meta(folder: Path) -> dict[str, Any]:
     meta = _read_json(folder / "meta.json")
+    if isinstance(meta, dict) and "lf" not in meta and isinstance(meta.get("num_lf"), int) and meta["num_lf"] >= 0:
+        meta["lf"] = [f"lf{j}" for j in range(meta["num_lf"])]  # unnamed LFs: lf0, lf1, ...
     if not isinstance(meta, dict) or not isinstance(meta.get("lf"), list) or "entity_types" not in meta:
-        raise DatasetError(f"{folder / 'meta.json'}: expected an object with 'lf' (LF names) and 'entity_types'")
+        raise DatasetError(f"{folder / 'meta.json'}: expected an object with 'entity_types' and 'lf' (LF names) "
+                           f"or 'num_lf'")
     return meta
 
 
