@@ -39,12 +39,11 @@ import pandas as pd
 from weaksup.engines.batch import BatchSpec, InputPart
 from weaksup.engines.commit import PartResult, StagedRun
 from weaksup.engines.config import EngineConfig
-from weaksup.engines.parts import PartStats, count_part, label_part
+from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats
 from weaksup.engines.predict import PredictionTable
 from weaksup.engines.ship import archive, ship_modules
 from weaksup.engines.spark_setup import quiet_pandas_warning, spark_reason, start_session, task_attempts, \
     task_progress
-from weaksup.engines.stats import merge_pattern_counts
 from weaksup.errors import LFApplyError, WeakSupError
 
 logger = logging.getLogger(__name__)
@@ -157,9 +156,7 @@ class SparkEngine:
         """Map (a Spark task per part): votes -> pattern counts and gold rows; reduce on the driver: their exact
         sum (a part sends back at most one row per distinct vote pattern, never its votes)."""
         stats: list[PartStats] = self._map("votes", _count_step, parts, (self.worker_spec(spec), vote_dir, gold_ids))
-        self.computed = sum(s.computed for s in stats)
-        counts = merge_pattern_counts([s.counts for s in stats])
-        gold = pd.concat([s.gold for s in stats], ignore_index=True)
+        counts, gold, self.computed = merge_part_stats(stats)
         return counts, gold
 
     def write_labels(self, spec: BatchSpec, table: PredictionTable, parts: Sequence[InputPart],
