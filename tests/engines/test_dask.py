@@ -19,7 +19,8 @@ from tests.conftest import REPO
 from weaksup.config import RunConfig
 from weaksup.engines import BatchSpec, EngineConfig, PredictionTable, StagedRun, fit_on_counts, list_input_parts
 from weaksup.engines.local import LocalEngine
-from weaksup.errors import DataError, LFDefinitionError
+from weaksup.engines.parts import vote_dir
+from weaksup.errors import DataError, LFApplyError, LFDefinitionError
 
 distributed = pytest.importorskip("distributed")
 
@@ -32,7 +33,7 @@ PART_ROWS = 10_000
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as local:
+                                  dashboard_address=":0") as local:
         yield local
 
 
@@ -61,7 +62,7 @@ def run(engine, config: RunConfig, run_id: str = "r1", parts=None) -> pd.DataFra
     """vote counts -> fit -> write -> commit through ``engine``; the committed labels in part order."""
     spec = BatchSpec.from_config(config)
     parts = parts if parts is not None else list_input_parts(config)
-    counts, _ = engine.vote_counts(spec, parts, config.output_dir / "votes", frozenset())
+    counts, _ = engine.vote_counts(spec, parts, vote_dir(spec), frozenset())
     table = PredictionTable.of(spec, fit_on_counts(spec, config, counts, None).model)
     staged = StagedRun(config.output_dir, run_id, task=config.task.name)
     engine.write_labels(spec, table, parts, staged)
@@ -132,7 +133,7 @@ def test_resume_keeps_finished_parts_and_a_daily_part_votes_only_itself(cluster,
     config = make_config(tmp_path / "dask", data, [str(SCALE_LFS)])
     spec, parts = BatchSpec.from_config(config), list_input_parts(config)
     with dask_engine(cluster) as engine:
-        counts, _ = engine.vote_counts(spec, parts, config.output_dir / "votes", frozenset())
+        counts, _ = engine.vote_counts(spec, parts, vote_dir(spec), frozenset())
         table = PredictionTable.of(spec, fit_on_counts(spec, config, counts, None).model)
         staged = StagedRun(config.output_dir, "r1", task="synthetic")
         engine.write_labels(spec, table, parts[:2], staged)  # the job dies after two parts
@@ -225,3 +226,33 @@ def test_the_shipped_example_through_run_engine_equals_the_local_engine(tmp_path
     assert labels["row_id"].tolist() == pd.concat([pd.read_parquet(p) for p in parts])["row_id"].tolist()
     assert ours.metrics == local.metrics and ours.metrics["accuracy"] > 0.8  # the test split, joined on row ids
     assert ours.label_model == local.label_model == "DevNaiveBayes"
+
+
+ALWAYS_DIES = '''
+import os
+from weaksup import LabelSpace, labeling_function
+
+LABELS = LabelSpace(["ham", "spam"])
+
+
+@labeling_function(fields=["row_id"])
+def always_dies(x):
+    """Kills its worker on row c1500 of part 1, every time."""
+    if x.row_id == "c1500":
+        os._exit(1)
+    return 1
+'''
+
+
+@pytest.mark.slow  # a LocalCluster of the engine's own, one worker death allowed
+def test_a_part_that_always_kills_its_worker_is_an_error_naming_the_part(tmp_path):
+    dask = pytest.importorskip("dask")
+    data = synthetic(tmp_path / "cache", 2_000, 2)
+    module = tmp_path / "always_dies_lfs.py"
+    module.write_text(ALWAYS_DIES)
+    config = make_config(tmp_path / "project", data, [str(module)])
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            DaskEngine(EngineConfig(name="dask", workers=2)) as engine, \
+            pytest.raises(LFApplyError, match=r"died 1 time\(s\) running the votes task of part .*part-00001\.parquet"):
+        run(engine, config)
+    assert not engine.client_started  # closed: the LocalCluster is gone

@@ -35,9 +35,8 @@ from weaksup.apply.dask import killed_worker_error
 from weaksup.engines.batch import BatchSpec, InputPart
 from weaksup.engines.commit import PartResult, StagedRun
 from weaksup.engines.config import EngineConfig
-from weaksup.engines.parts import PartStats, count_part, label_part
+from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats
 from weaksup.engines.predict import PredictionTable
-from weaksup.engines.stats import merge_pattern_counts
 from weaksup.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -103,7 +102,7 @@ class DaskEngine:
             logger.info("connected to the Dask scheduler at %s", address)
             return client
         cluster = LocalCluster(n_workers=self.options.workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None,
+                               host="127.0.0.1", dashboard_address=":0",
                                silence_logs=logging.ERROR)  # type: ignore[no-untyped-call]
         self._owned.append(cluster)
         client = Client(cluster)  # type: ignore[no-untyped-call]
@@ -165,9 +164,7 @@ class DaskEngine:
         """Map (a task per part): votes -> pattern counts and gold rows; reduce on the driver: their exact sum."""
         remote = self.client.scatter(self.worker_spec(spec), broadcast=True, hash=False)
         stats: list[PartStats] = self._map("votes", _count, parts, tuple(self._zips), remote, vote_dir, gold_ids)
-        self.computed = sum(s.computed for s in stats)
-        counts = merge_pattern_counts([s.counts for s in stats])
-        gold = pd.concat([s.gold for s in stats], ignore_index=True)
+        counts, gold, self.computed = merge_part_stats(stats)
         return counts, gold
 
     def write_labels(self, spec: BatchSpec, table: PredictionTable, parts: Sequence[InputPart],
