@@ -152,6 +152,7 @@ def child(config_path: str, engine_name: str, workers: int, out: str) -> None:
     from weaksup.config import load_config
     from weaksup.engines import BatchSpec, EngineConfig, PredictionTable, StagedRun, fit_on_counts, get_engine, \
         list_input_parts
+    from weaksup.engines.parts import vote_dir
 
     stages: dict[str, float] = {}
     clock = [time.perf_counter()]
@@ -170,7 +171,7 @@ def child(config_path: str, engine_name: str, workers: int, out: str) -> None:
     for attribute in ("client", "session"):  # start the cluster / session now, to time it on its own
         getattr(engine, attribute, None)
     lap("engine start")
-    counts, _ = engine.vote_counts(spec, parts, config.output_dir / "votes", frozenset())
+    counts, _ = engine.vote_counts(spec, parts, vote_dir(spec), frozenset())  # where label_part reads them
     lap("votes+counts")
     fit = fit_on_counts(spec, config, counts, None)
     table = PredictionTable.of(spec, fit.model)
