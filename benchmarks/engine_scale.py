@@ -128,11 +128,10 @@ class RssSampler(threading.Thread):
                 return
             for child in children:
                 try:
-                    seen = self.workers.get(child.pid)
-                    if seen is None:
-                        cmd = " ".join(child.cmdline())
-                        kind = "jvm" if "java" in child.name() else "python"
-                        seen = self.workers[child.pid] = {"kind": kind, "cmd": cmd[:200], "mb": 0.0}
+                    seen = self.workers.setdefault(child.pid, {"kind": "", "cmd": "", "mb": 0.0})
+                    if seen["kind"] != "jvm":  # a launcher script exec()s java under the same pid: look again
+                        seen["kind"] = "jvm" if "java" in child.name() else "python"
+                        seen["cmd"] = " ".join(child.cmdline())[:200]
                     seen["mb"] = max(seen["mb"], child.memory_info().rss / 2**20)
                 except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                     continue
@@ -140,8 +139,8 @@ class RssSampler(threading.Thread):
 
     def peaks(self) -> tuple[list[float], list[float]]:
         """(python worker peaks, JVM peaks), largest first; helper processes are left out."""
-        python = [w["mb"] for w in self.workers.values()
-                  if w["kind"] == "python" and not any(s in w["cmd"] for s in self.SKIP)]
+        python = [w["mb"] for w in self.workers.values() if w["kind"] == "python" and w["mb"] >= 20
+                  and not any(s in w["cmd"] for s in self.SKIP)]  # under 20 MB: a shell, not a worker
         jvm = [w["mb"] for w in self.workers.values() if w["kind"] == "jvm"]
         return sorted(python, reverse=True), sorted(jvm, reverse=True)
 
