@@ -144,3 +144,50 @@ def test_the_multilabel_example_block_runs_as_printed(capsys):
     assert "MultiLabelVotes(n=3, m=3, k=4" in out
     # bug: the crash regex says yes on the first ticket, the short greeting says no on "hello", nothing else votes
     assert "[[-1  1 -1]\n [-1 -1  0]\n [-1 -1 -1]]" in out
+
+
+def _names_resolve(section: str) -> list[str]:
+    names = sorted(set(re.findall(r"`(weaksup(?:\.\w+)+)", section)))
+    missing = []
+    for name in names:
+        try:
+            _resolve(name)
+        except (ImportError, AttributeError):
+            missing.append(name)
+    return missing
+
+
+def test_the_span_section_names_only_what_exists_and_its_example_runs_as_printed(capsys):
+    from weaksup.config import TaskConfig
+    from weaksup.spans import SPAN_MODELS, TOKENIZERS, resolve_span_model
+
+    section = _section("Span tasks: named entities and other spans (the BC5CDR example)")
+    assert not _names_resolve(section)
+    block = re.search(r"```python\n(.*?)```", section, re.S)
+    assert block, "the span section lost its Python example"
+    exec(compile(block.group(1), "README span example", "exec"), {})
+    assert "[[0, 0, 4, 6, 'Chemical'], [0, 2, 1, 3, 'Disease']]" in capsys.readouterr().out
+    for name in SPAN_MODELS:
+        assert f"| `{name}` |" in section, name
+    assert resolve_span_model("default", has_dev_gold=True).name == "dev_select"
+    for tokenizer in TOKENIZERS:
+        assert f'"{tokenizer}"' in section, tokenizer
+    assert {"tokenizer", "scheme"} <= set(TaskConfig.__dataclass_fields__)
+    for output in ("spans.jsonl", "spans.spacy", "spans.conll"):
+        assert output in section
+
+
+def test_the_engine_section_names_only_what_exists_and_every_engine_config_key():
+    from weaksup.engines.config import EngineConfig
+
+    section = _section("Past one machine: Dask and Spark engines, and a daily drop")
+    assert not _names_resolve(section)
+    for text in ("--engine local", "--engine dask", "--engine spark", "_SUCCESS", "engine_votes", "latest",
+                 "pip install 'weaksup[spark]'", "python -m weaksup.engines.convert"):
+        assert text in section, text
+    table = re.search(r"\[engine\]\n(.*?)```", section, re.S)
+    assert table
+    keys = re.findall(r"^(\w+) = ", table.group(1), re.M)
+    assert sorted(keys) == sorted(EngineConfig.__dataclass_fields__), keys
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^spark = \["pyspark>=4', pyproject, re.M)
