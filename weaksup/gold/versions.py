@@ -19,6 +19,7 @@ already holds writes no file. Files written with spreadsheet formulas escaped ar
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,50 @@ from weaksup.gold.core import FORMATS, MANIFEST
 VERSIONS = "versions"
 #: The manifest key listing the label files written with formula-looking cells escaped.
 ESCAPED_FILES = "escaped_files"
+
+
+def manifest_type(path: str | os.PathLike[str]) -> str | None:
+    """The ``type`` a gold set folder's (or its ``manifest.json``'s) manifest declares; None when unreadable.
+
+    Examples
+    --------
+    >>> manifest_type("no/such/gold") is None
+    True
+    """
+    folder = Path(path)
+    folder = folder.parent if folder.name == MANIFEST else folder
+    try:
+        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    kind = doc.get("type", doc.get("task_type"))
+    return str(kind) if kind is not None else None
+
+
+def read_manifest(folder: Path, *, kind: str, writer: str) -> dict[str, Any]:
+    """A gold set folder's manifest as a dict: a missing, broken or non-object file is a GoldSetError naming
+    the file and the fix (``kind``: e.g. ``"span"``; ``writer``: the function that writes one).
+
+    Examples
+    --------
+    >>> read_manifest(Path("no/such/gold"), kind="span", writer="write_span_gold")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.GoldSetError: no/such/gold/manifest.json: missing; a span gold set needs a manifest ...
+    """
+    where = str(folder / MANIFEST)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GoldSetError(f"{where}: missing; a {kind} gold set needs a manifest with task, type, version, "
+                           f"label_space and files (write one with {writer})") from None
+    except ValueError as exc:
+        raise GoldSetError(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise GoldSetError(f"{where}: must hold a JSON object; got {type(manifest).__name__}")
+    return manifest
 
 
 def version_entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:

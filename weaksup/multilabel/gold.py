@@ -34,7 +34,8 @@ import pandas as pd
 from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError, LabelSpaceError, Problems, location
 from weaksup.gold.core import FORMATS, MANIFEST, OPTIONAL, SPLITS, as_text, check_split
-from weaksup.gold.versions import ESCAPED_FILES, VERSIONS, plan_version, publish_manifest, select_version
+from weaksup.gold.versions import (ESCAPED_FILES, VERSIONS, manifest_type, plan_version, publish_manifest,
+                                   read_manifest, select_version)
 from weaksup.multilabel.gold_files import SEPARATOR, read_label_file, split_labels, validate_rows
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.spreadsheet import write_csv
@@ -130,13 +131,7 @@ class MultiLabelGoldSet:
 
 def is_multilabel_gold(path: str | os.PathLike[str]) -> bool:
     """Whether the gold set folder (or its ``manifest.json``) is a multi-label one (manifest ``type``)."""
-    folder = Path(path)
-    folder = folder.parent if folder.name == MANIFEST else folder
-    try:
-        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(doc, dict) and GOLD_TYPE in (doc.get("type"), doc.get("task_type"))
+    return manifest_type(path) == GOLD_TYPE
 
 
 def multilabel_hash(frame: pd.DataFrame, space: MultiLabelSpace, task: str = "") -> str:
@@ -186,15 +181,7 @@ def load_multilabel_gold(path: str | os.PathLike[str], *, space: MultiLabelSpace
     if not folder.is_dir():
         raise GoldSetError(f"gold set folder {str(folder)!r} does not exist; gold sets live in gold_sets/<task>/")
     where = str(folder / MANIFEST)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GoldSetError(f"{where}: missing; a multi-label gold set needs a manifest with task, type = "
-                           "\"multilabel\", version, label_space and files (see write_multilabel_gold)") from None
-    except ValueError as exc:
-        raise GoldSetError(f"{where}: not valid JSON ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise GoldSetError(f"{where}: must hold a JSON object; got {type(manifest).__name__}")
+    manifest = read_manifest(folder, kind="multi-label", writer="weaksup.multilabel.gold.write_multilabel_gold")
     if version is not None and str(version) != str(manifest.get("version")):
         manifest = select_version(manifest, version, folder)
     problems = Problems(f"gold set {folder}")

@@ -29,7 +29,8 @@ import pandas as pd
 from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError, Problems, location
 from weaksup.gold.core import MANIFEST, SPLITS
-from weaksup.gold.versions import VERSIONS, plan_version, publish_manifest, select_version
+from weaksup.gold.versions import (VERSIONS, manifest_type, plan_version, publish_manifest, read_manifest,
+                                   select_version)
 
 if TYPE_CHECKING:
     from weaksup.spans.doc import Span, SpanDoc
@@ -199,27 +200,7 @@ def span_hash(frame: pd.DataFrame, types: Sequence[str], task: str = "") -> str:
 
 def is_span_gold(path: str | os.PathLike[str]) -> bool:
     """Whether the gold set folder (or its ``manifest.json``) is a span gold set (manifest ``type``)."""
-    folder = Path(path)
-    folder = folder.parent if folder.name == MANIFEST else folder
-    try:
-        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(doc, dict) and doc.get("type") == GOLD_TYPE
-
-
-def _read_manifest(folder: Path) -> dict[str, Any]:
-    where = str(folder / MANIFEST)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GoldSetError(f"{where}: missing; a span gold set needs a manifest with task, type = \"spans\", version, "
-                           "label_space and files (write one with weaksup.spans.gold.write_span_gold)") from None
-    except ValueError as exc:
-        raise GoldSetError(f"{where}: not valid JSON ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise GoldSetError(f"{where}: must hold a JSON object; got {type(manifest).__name__}")
-    return manifest
+    return manifest_type(path) == GOLD_TYPE
 
 
 def load_span_gold(path: str | os.PathLike[str], *, types: Sequence[str] | None = None,
@@ -252,7 +233,7 @@ def load_span_gold(path: str | os.PathLike[str], *, types: Sequence[str] | None 
     if not folder.is_dir():
         raise GoldSetError(f"span gold set folder {str(folder)!r} does not exist; gold sets live in "
                            "gold_sets/<task>/ (set gold.path)")
-    manifest = _read_manifest(folder)
+    manifest = read_manifest(folder, kind="span", writer="weaksup.spans.gold.write_span_gold")
     where = str(folder / MANIFEST)
     if version is not None and str(version) != str(manifest.get("version")):
         manifest = select_version(manifest, version, folder)
@@ -327,7 +308,7 @@ def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: st
     problems.raise_if_any(GoldSetError, fix=f"the entity types are {list(types)}; spans are char offsets")
     frame = pd.DataFrame(checked, columns=["row_id", "split", "spans", "annotator"])
     digest = span_hash(frame, list(types), task)
-    previous = _read_manifest(folder) if (folder / MANIFEST).is_file() else None
+    previous = read_manifest(folder, kind="span", writer="weaksup.spans.gold.write_span_gold") if (folder / MANIFEST).is_file() else None
     if previous is not None and previous.get("type") != GOLD_TYPE:
         raise GoldSetError(f"{folder} holds a gold set of type {previous.get('type')!r}; write the span gold set to "
                            "its own folder")
@@ -356,7 +337,7 @@ def next_version(folder: str | os.PathLike[str]) -> int:
     path = Path(folder)
     if not (path / MANIFEST).is_file():
         return 1
-    version = _read_manifest(path).get("version", 0)
+    version = read_manifest(path, kind="span", writer="weaksup.spans.gold.write_span_gold").get("version", 0)
     try:
         return int(version) + 1
     except (TypeError, ValueError):
