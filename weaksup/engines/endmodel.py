@@ -20,19 +20,10 @@ from weaksup.engines.batch import BatchSpec, InputPart, read_part
 from weaksup.engines.cache import VoteCache
 from weaksup.errors import ConfigError, ParameterError
 from weaksup.labels import ABSTAIN
-from weaksup.votes import has_vote
+from weaksup.pipeline.end_stage import clean_texts, final_block
 
 if TYPE_CHECKING:
     from weaksup.final_labels import FinalLabeler
-
-
-def clean_texts(config: RunConfig, frame: pd.DataFrame) -> np.ndarray:
-    """The cleaned texts of a frame (rows without text as ``""``), as the streaming run's end stage reads them."""
-    from weaksup.pipeline.inputs import clean_frame
-
-    id_col, text = config.input.id_column, config.input.text_column
-    clean, _ = clean_frame(config, frame.assign(**{id_col: frame[id_col].astype(str)}))
-    return np.asarray(clean[text].fillna("").astype(str).to_numpy(), dtype=object)
 
 
 def part_starts(parts: Sequence[InputPart]) -> dict[int, int]:
@@ -86,12 +77,5 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
 
 def final_proba(config: RunConfig, labeler: Any, model: Any, frame: pd.DataFrame, L: np.ndarray,
                 start: int) -> tuple[np.ndarray, np.ndarray]:
-    """A part's final probabilities and ``label_source`` (as the streaming run's ``final_chunks``)."""
-    proba = np.asarray(labeler.predict_proba(clean_texts(config, frame), L, np.arange(start, start + len(L))))
-    source = np.asarray(labeler.label_source(L), dtype=object)
-    if config.label_model.no_votes == "predict":
-        guessed = ~has_vote(L)
-        if guessed.any():
-            proba[guessed] = model.predict_proba(L[guessed])
-            source[guessed] = "label_model"
-    return proba, source
+    """A part's final probabilities and ``label_source`` (the streaming run's ``final_block`` on the part)."""
+    return final_block(config, labeler, model, clean_texts(config, frame), L, start)

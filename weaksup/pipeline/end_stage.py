@@ -32,6 +32,7 @@ from weaksup.pipeline.voting import AppliedVotes
 from weaksup.votes import has_vote
 
 if TYPE_CHECKING:
+    from weaksup.config import RunConfig
     from weaksup.final_labels import FinalLabeler
     from weaksup.models.base import BaseLabelModel
     from weaksup.references import References
@@ -123,12 +124,25 @@ def training_rows(plan: RunPlan, applied: AppliedVotes) -> tuple[np.ndarray, np.
     return positions.astype(np.int64), y
 
 
-def _texts(chunk: pd.DataFrame, plan: RunPlan) -> np.ndarray:
-    """The cleaned texts of a chunk (rows without text as ``""``), in its order."""
-    config = plan.config
+def clean_texts(config: RunConfig, chunk: pd.DataFrame) -> np.ndarray:
+    """The cleaned texts of a chunk (rows without text as ``""``), in its order: what the end model reads."""
     id_col, text = config.input.id_column, config.input.text_column
     clean, _ = clean_frame(config, chunk.assign(**{id_col: chunk[id_col].astype(str)}))
     return np.asarray(clean[text].fillna("").astype(str).to_numpy(), dtype=object)
+
+
+def final_block(config: RunConfig, labeler: FinalLabeler, model: Any, texts: np.ndarray, L: np.ndarray,
+                start: int) -> tuple[np.ndarray, np.ndarray]:
+    """One block of rows' final probabilities and ``label_source`` (rows ``start ..`` of the input): the end
+    model's, or the label model's guess on rows no LF voted on when ``label_model.no_votes = "predict"``."""
+    proba = np.asarray(labeler.predict_proba(texts, L, np.arange(start, start + len(L), dtype=np.int64)))
+    source = np.asarray(labeler.label_source(L), dtype=object)
+    if config.label_model.no_votes == "predict":
+        guessed = ~has_vote(L)
+        if guessed.any():
+            proba[guessed] = model.predict_proba(L[guessed])
+            source[guessed] = "label_model"
+    return proba, source
 
 
 def texts_at(plan: RunPlan, positions: np.ndarray) -> np.ndarray:
@@ -140,7 +154,7 @@ def texts_at(plan: RunPlan, positions: np.ndarray) -> np.ndarray:
         stop = start + len(chunk)
         lo, hi = np.searchsorted(positions, [start, stop])
         if hi > lo:
-            out[lo:hi] = _texts(chunk.iloc[positions[lo:hi] - start], plan)
+            out[lo:hi] = clean_texts(plan.config, chunk.iloc[positions[lo:hi] - start])
             filled += hi - lo
         start = stop
     if filled != len(positions):  # the input changed under the run
@@ -165,22 +179,14 @@ def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: Bas
     start = 0
     for size in sizes:
         stop = start + size
-        L = applied.values[start:stop]
-        proba = np.asarray(labeler.predict_proba(next(texts), L, np.arange(start, stop, dtype=np.int64)))
-        source = np.asarray(labeler.label_source(L), dtype=object)
-        if config.label_model.no_votes == "predict":
-            guessed = ~has_vote(L)
-            if guessed.any():
-                proba[guessed] = model.predict_proba(L[guessed])
-                source[guessed] = "label_model"
-        yield proba, source
+        yield final_block(config, labeler, model, next(texts), applied.values[start:stop], start)
         start = stop
 
 
 def _text_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[np.ndarray]:
     """The cleaned texts of the input in consecutive blocks of ``sizes`` rows, whatever the chunks it is read in."""
     config = plan.config
-    chunks = (_texts(chunk, plan) for chunk in read_chunks(config, [config.input.id_column, config.input.text_column]))
+    chunks = (clean_texts(config, chunk) for chunk in read_chunks(config, [config.input.id_column, config.input.text_column]))
     held: list[np.ndarray] = []
     n_held = 0
     for size in sizes:
