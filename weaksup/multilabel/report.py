@@ -9,20 +9,16 @@ sizes) and the LF summary per (LF, label) (coverage, overlaps, conflicts, precis
 
 from __future__ import annotations
 
-import html
 import logging
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from weaksup._io import atomic_path
 from weaksup.multilabel.metrics import multilabel_metrics
 from weaksup.multilabel.summary import multilabel_lf_summary
-from weaksup.render import data_table
+from weaksup.report.tables import TableReport
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -38,7 +34,7 @@ HEADLINE = ("micro_f1", "macro_f1", "micro_precision", "micro_recall", "hamming"
 
 
 @dataclass
-class MultiLabelReport:
+class MultiLabelReport(TableReport):
     """A multi-label run's quality report (see the module docstring); build it with :func:`build_multilabel_report`.
 
     Attributes
@@ -55,19 +51,6 @@ class MultiLabelReport:
     params : dict of str to str
     manifest : list of dict
     """
-
-    title: str
-    summary: pd.DataFrame
-    stats: dict[str, float]
-    scores: dict[str, dict[str, Any]]
-    params: dict[str, str]
-    manifest: list[dict[str, Any]]
-    split: str = "test"
-    evaluation: None = None
-    errors: pd.DataFrame | None = None
-    references: Any = None
-    dependence: list[Any] = field(default_factory=list)
-    figures: dict[str, Figure] = field(default_factory=dict, repr=False)
 
     def run_metrics(self) -> dict[str, float]:
         """The label model's headline metrics on the gold split and majority vote's (``majority_vote.<name>``)."""
@@ -138,33 +121,20 @@ class MultiLabelReport:
             self.figures["per_label_f1"] = fig
         return self.figures
 
-    def to_markdown(self) -> str:
-        """The report's tables as Markdown text."""
-        lines = [f"# {self.title}", "", _params_line(self.params), ""]
-        for heading, frame in self._tables():
-            lines += [f"## {heading}", "", _markdown(frame), ""]
-        return "\n".join(lines)
+    def space_note(self) -> str:
+        """How many labels, for the params line."""
+        return f"{self.params.get('n_labels', '?')} labels"
 
-    def to_html(self) -> str:
-        """The report as one self-contained HTML page."""
-        from weaksup.render import png_image
-        from weaksup.report.plots import to_png
+    def verdict(self) -> str:
+        """Macro F1 of the label model against per-label majority vote, in words (empty without both)."""
+        if "label_model" not in self.scores or "majority_vote" not in self.scores:
+            return ""
+        lm, mv = self.scores["label_model"]["macro_f1"], self.scores["majority_vote"]["macro_f1"]
+        return (f"macro F1 {lm:.3f} (label model) vs {mv:.3f} (per-label majority vote): "
+                f"{'+' if lm >= mv else ''}{100 * (lm - mv):.1f} points")
 
-        e = html.escape
-        parts = ["<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
-                 f"<title>{e(self.title)}</title><style>{_STYLE}</style></head><body><h1>{e(self.title)}</h1>",
-                 f"<p class=\"note\">{e(_params_line(self.params))}</p>"]
-        verdict = _verdict(self.scores)
-        if verdict:
-            parts.append(f"<p class=\"verdict\">{e(verdict)}</p>")
-        for heading, frame in self._tables():
-            parts += [f"<h2>{e(heading)}</h2>", data_table(frame)]
-        for name, fig in self.build_figures().items():
-            parts.append(png_image(name, to_png(fig)))
-        parts.append("</body></html>\n")
-        return "\n".join(parts)
-
-    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+    def tables(self) -> list[tuple[str, pd.DataFrame]]:
+        """The report's tables with their headings: headline, per label, set sizes, rates, the LF summary."""
         tables = []
         headline = self.metrics_table()
         if headline is not None:
@@ -176,51 +146,6 @@ class MultiLabelReport:
         summary = self.summary.set_index(["lf", "label"])
         tables.append(("Labeling functions per label (precision on the dev gold rows)", summary))
         return [(h, f) for h, f in tables if f is not None]
-
-    def write_html(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`to_html` to ``path`` atomically and return the path."""
-        path = Path(path)
-        with atomic_path(path) as tmp:
-            tmp.write_text(self.to_html(), encoding="utf-8")
-        logger.info("wrote the multi-label report to %s", path)
-        return path
-
-    def close(self) -> None:
-        """Release the figures' memory."""
-        import matplotlib.pyplot as plt
-
-        for fig in self.figures.values():
-            plt.close(fig)
-        self.figures.clear()
-
-
-_STYLE = ("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}"
-          "table{border-collapse:collapse;font-size:.85em;margin:.6em 0}th,td{border:1px solid #ddd;padding:3px 8px;"
-          "text-align:right}th{background:#f4f4f4}.note{color:#555;font-size:.9em}.verdict{padding:.6em 1em;"
-          "background:#eef5ee}img{max-width:100%}")
-
-
-def _params_line(p: dict[str, str]) -> str:
-    gold = f"gold set {p['gold_task']} v{p['gold_version']} (hash {p['gold_hash']})" if "gold_hash" in p \
-        else "no gold set"
-    return (f"{p.get('n_rows', '?')} rows, {p.get('n_lfs', '?')} LFs (rule version {p.get('rule_version', '')}), "
-            f"label model {p.get('label_model', '')}, {p.get('n_labels', '?')} labels, {gold}.")
-
-
-def _verdict(scores: dict[str, dict[str, Any]]) -> str:
-    if "label_model" not in scores or "majority_vote" not in scores:
-        return ""
-    lm, mv = scores["label_model"]["macro_f1"], scores["majority_vote"]["macro_f1"]
-    return (f"macro F1 {lm:.3f} (label model) vs {mv:.3f} (per-label majority vote): "
-            f"{'+' if lm >= mv else ''}{100 * (lm - mv):.1f} points")
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    flat = frame.reset_index()
-    cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in flat.itertuples(index=False)]
-    header = [str(c) for c in flat.columns]
-    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-                     + ["| " + " | ".join(row) + " |" for row in cells])
 
 
 def build_multilabel_report(votes: VoteMatrix, *, model: MultiLabelModel, lfs: Any = None,

@@ -9,22 +9,17 @@ summary (spans, coverage, overlaps, conflicts, precision/recall/F1 on the dev go
 
 from __future__ import annotations
 
-import html
 import logging
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from weaksup._io import atomic_path
-from weaksup.render import data_table
+from weaksup.report.tables import TableReport
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
     from weaksup.spans.doc import Span, SpanDoc
     from weaksup.spans.gold import SpanGoldSet
@@ -37,7 +32,7 @@ HEADLINE = ("f1", "precision", "recall", "token_f1", "ece", "n_pred", "n_gold")
 
 
 @dataclass
-class SpanReport:
+class SpanReport(TableReport):
     """A spans run's quality report (see the module docstring); build it with :func:`build_span_report`.
 
     Attributes
@@ -55,18 +50,8 @@ class SpanReport:
     manifest : list of dict
     """
 
-    title: str
-    summary: pd.DataFrame
-    stats: dict[str, float]
-    scores: dict[str, dict[str, Any]]
-    params: dict[str, str]
-    manifest: list[dict[str, Any]]
-    split: str = "test"
-    evaluation: None = None
-    errors: pd.DataFrame | None = None
-    references: Any = None
-    dependence: list[Any] = field(default_factory=list)
-    figures: dict[str, Figure] = field(default_factory=dict, repr=False)
+    rows_noun = "documents"
+    lfs_noun = "span LFs"
 
     def run_metrics(self) -> dict[str, float]:
         """The label model's headline metrics on the gold split and majority vote's (``majority_vote.<name>``)."""
@@ -113,24 +98,6 @@ class SpanReport:
             table["majority_vote_f1"] = self.scores["majority_vote"]["per_type"].set_index("type")["f1"]
         return table
 
-    def build_figures(self) -> dict[str, Figure]:
-        """No figures: the tables say it (kept for the QualityReport interface)."""
-        return self.figures
-
-    def to_html(self) -> str:
-        """The report as one self-contained HTML page."""
-        e = html.escape
-        parts = ["<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
-                 f"<title>{e(self.title)}</title><style>{_STYLE}</style></head><body><h1>{e(self.title)}</h1>",
-                 f"<p class=\"note\">{e(_params_line(self.params))}</p>"]
-        verdict = self.verdict()
-        if verdict:
-            parts.append(f"<p class=\"verdict\">{e(verdict)}</p>")
-        for heading, frame in self._tables():
-            parts += [f"<h2>{e(heading)}</h2>", data_table(frame)]
-        parts.append("</body></html>\n")
-        return "\n".join(parts)
-
     def verdict(self) -> str:
         """The label model's entity F1 against majority vote's, in words (empty without both)."""
         if "label_model" not in self.scores or "majority_vote" not in self.scores:
@@ -139,7 +106,12 @@ class SpanReport:
         return (f"entity F1 {lm:.3f} (label model) vs {mv:.3f} (span majority vote) on the {self.split} gold "
                 f"documents: {'+' if lm >= mv else ''}{100 * (lm - mv):.1f} points")
 
-    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+    def space_note(self) -> str:
+        """The entity types, for the params line."""
+        return f"entity types {self.params.get('types', '')}"
+
+    def tables(self) -> list[tuple[str, pd.DataFrame]]:
+        """The report's tables with their headings: headline, per type, rates, the span LF summary."""
         tables: list[tuple[str, pd.DataFrame | None]] = []
         table = self.metrics_table()
         if table is not None:
@@ -151,19 +123,6 @@ class SpanReport:
         tables.append(("Span labeling functions (precision/recall/F1 on the dev gold documents)",
                        self.summary.set_index("lf")))
         return [(h, f) for h, f in tables if f is not None]
-
-    def write_html(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`to_html` to ``path`` atomically and return the path."""
-        path = Path(path)
-        with atomic_path(path) as tmp:
-            tmp.write_text(self.to_html(), encoding="utf-8")
-        logger.info("wrote the spans report to %s", path)
-        return path
-
-    def close(self) -> None:
-        """Nothing to release (no figures)."""
-        self.figures.clear()
-
 
 def headline(scores: dict[str, Any]) -> dict[str, float]:
     """The headline numbers of one :func:`~weaksup.spans.metrics.span_metrics` result.
@@ -177,20 +136,6 @@ def headline(scores: dict[str, Any]) -> dict[str, float]:
     return {"f1": float(scores["f1"]), "precision": float(scores["precision"]), "recall": float(scores["recall"]),
             "token_f1": float(scores["token"]["f1"]), "ece": float(scores["ece"]),
             "n_pred": float(scores["n_pred"]), "n_gold": float(scores["n_gold"])}
-
-
-_STYLE = ("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}"
-          "table{border-collapse:collapse;font-size:.85em;margin:.6em 0}th,td{border:1px solid #ddd;padding:3px 8px;"
-          "text-align:right}th{background:#f4f4f4}.note{color:#555;font-size:.9em}.verdict{padding:.6em 1em;"
-          "background:#eef5ee}")
-
-
-def _params_line(p: dict[str, str]) -> str:
-    gold = f"gold set {p['gold_task']} v{p['gold_version']} (hash {p['gold_hash']})" if "gold_hash" in p \
-        else "no gold set"
-    return (f"{p.get('n_rows', '?')} documents, {p.get('n_lfs', '?')} span LFs (rule version "
-            f"{p.get('rule_version', '')}), label model {p.get('label_model', '')}, entity types "
-            f"{p.get('types', '')}, {gold}.")
 
 
 def gold_token_spans(docs: Sequence[SpanDoc], where: dict[int, int], gold: SpanGoldSet, split: str
