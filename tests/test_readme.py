@@ -191,3 +191,13 @@ def test_the_engine_section_names_only_what_exists_and_every_engine_config_key()
     assert sorted(keys) == sorted(EngineConfig.__dataclass_fields__), keys
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'^spark = \["pyspark>=4', pyproject, re.M)
+
+
+def test_the_engine_benchmark_the_readme_quotes_has_its_flags_and_json_keys():
+    section = _section("Past one machine: Dask and Spark engines, and a daily drop")
+    bench = (REPO / "benchmarks" / "engine_scale.py").read_text(encoding="utf-8")
+    assert "benchmarks/engine_scale.py" in section
+    for flag in ("--engine", "--rows", "--parts", "--json"):
+        assert flag in section and f'"{flag}"' in bench, flag
+    for key in ("engine", "rows", "rows_per_s", "driver_peak_rss_mb", "worker_peak_rss_mb", "stages"):
+        assert f'"{key}"' in bench, key
