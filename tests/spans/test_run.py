@@ -153,8 +153,6 @@ def test_a_spans_task_needs_span_lfs_and_labels(span_project):
 @pytest.mark.slow
 def test_the_shipped_bc5cdr_config_runs(tmp_path, capsys, monkeypatch):
     config = REPO / "configs" / "bc5cdr.toml"
-    if not config.is_file():
-        pytest.skip("configs/bc5cdr.toml is not in the repo yet")
     monkeypatch.chdir(REPO)
     gold = shutil.copytree(REPO / "gold_sets" / "bc5cdr", tmp_path / "gold")
     code, out, err = cli(capsys, "run", config, "--set", f"output.path={tmp_path / 'run' / 'spans.jsonl'}",
