@@ -414,7 +414,8 @@ def test_an_lf_that_keeps_killing_its_worker_is_a_clear_error(cluster_client):
     cluster_client.wait_for_workers(2, timeout=60)
     frame = pd.DataFrame({"n": np.arange(40)})
     ddf = dd.from_pandas(frame, npartitions=4, sort=False)  # row 13 is in partition 1
-    with pytest.raises(LFApplyError, match=r"Dask workers died 2 times while applying the LFs to partition 1 of 4 "
-                                           r"\(task 'weaksup-apply-\w+-1'\); nothing was returned.*worker logs"):
+    with pytest.raises(LFApplyError, match=r"Dask workers died 2 time\(s\) running the LF application task of part 1 "
+                                           r"\(number 1 of 4, task 'weaksup-apply-\w+-1'\); nothing was returned"
+                                           r".*worker logs"):
         apply_lfs_dask([kills_its_worker], ddf, client=cluster_client)
     cluster_client.wait_for_workers(2, timeout=60)

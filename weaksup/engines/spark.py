@@ -207,6 +207,6 @@ def _run_parts(step: Callable[[InputPart, Any], Any], parts: tuple[InputPart, ..
             except WeakSupError as exc:
                 result, error = None, pickle.dumps(exc)
             except Exception as exc:
-                raise RuntimeError(f"part {part.index} ({part.path}): {type(exc).__name__}: {exc}") from exc
+                raise LFApplyError(f"part {part.index} ({part.path}): {type(exc).__name__}: {exc}") from exc
             rows.append({"index": part.index, "result": result, "error": error})
         yield pd.DataFrame(rows, columns=["index", "result", "error"])

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from weaksup.errors import ParameterError
 from weaksup.votes import distinct_rows
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def merge_pattern_counts(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """The exact sum of pattern counts, in a fixed order (:func:`weaksup.votes.distinct_rows`: sorted by pattern)."""
     frames = [f for f in frames]
     if not frames:
-        raise ValueError("merge_pattern_counts needs at least one frame")
+        raise ParameterError("merge_pattern_counts needs at least one frame of pattern counts; got none")
     lf_ids = [c for c in frames[0].columns if c != "count"]
     both = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     values = both[lf_ids].to_numpy(dtype=np.int8)

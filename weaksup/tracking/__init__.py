@@ -122,8 +122,8 @@ def start_tracking(
 
 @contextlib.contextmanager
 def tracking_scope(enabled: bool = True) -> Iterator[None]:
-    """Leave MLflow's process-wide tracking URI (and ``MLFLOW_TRACKING_URI``) and its loggers' levels as they
-    were before the block.
+    """Leave MLflow's process-wide tracking URI (and ``MLFLOW_TRACKING_URI``), its selected experiment (and
+    ``MLFLOW_EXPERIMENT_ID``) and its loggers' levels as they were before the block.
 
     Uses only MLflow's public API (``get_tracking_uri``/``set_tracking_uri``). When ``enabled`` is
     False, MLflow is not touched (nor imported: that alone takes seconds).
@@ -150,6 +150,10 @@ def tracking_scope(enabled: bool = True) -> Iterator[None]:
         for log in chatty:
             log.setLevel(logging.WARNING)
     previous = mlflow.get_tracking_uri()
+    # mlflow.set_experiment selects an experiment for the whole process (a module global and
+    # MLFLOW_EXPERIMENT_ID): put both back, or a later run on another store would look for that id there.
+    fluent = mlflow.tracking.fluent
+    active, experiment_env = getattr(fluent, "_active_experiment_id", None), os.environ.get("MLFLOW_EXPERIMENT_ID")
     # MLflow's set_tracking_uri also sets MLFLOW_TRACKING_URI, so only a URI that differs from the variable
     # was pinned in this process; otherwise it came from the variable or MLflow's default, and is unset
     # again (None), not pinned, so that later changes of the variable still count.
@@ -160,6 +164,12 @@ def tracking_scope(enabled: bool = True) -> Iterator[None]:
         for log, level in zip(chatty, levels, strict=True):
             log.setLevel(level)
         mlflow.set_tracking_uri(pinned)  # type: ignore[arg-type]  # (None unsets it)
+        if hasattr(fluent, "_active_experiment_id"):
+            fluent._active_experiment_id = active
+        if experiment_env is None:
+            os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+        else:
+            os.environ["MLFLOW_EXPERIMENT_ID"] = experiment_env
         if env is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)
         else:
