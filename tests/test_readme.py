@@ -46,15 +46,20 @@ def _resolve(dotted: str) -> object:
     raise ImportError(dotted)
 
 
-def test_every_weaksup_name_in_the_guide_exists():
-    names = sorted(set(re.findall(r"`(weaksup(?:\.\w+)+)", GUIDE)))
-    assert len(names) > 10
+def _names_resolve(section: str) -> list[str]:
+    names = sorted(set(re.findall(r"`(weaksup(?:\.\w+)+)", section)))
     missing = []
     for name in names:
         try:
             _resolve(name)
         except (ImportError, AttributeError):
             missing.append(name)
+    return missing
+
+
+def test_every_weaksup_name_in_the_guide_exists():
+    assert len(set(re.findall(r"`(weaksup(?:\.\w+)+)", GUIDE))) > 10
+    missing = _names_resolve(GUIDE)
     assert not missing, f"the README names what does not exist: {missing}"
 
 
@@ -144,17 +149,6 @@ def test_the_multilabel_example_block_runs_as_printed(capsys):
     assert "MultiLabelVotes(n=3, m=3, k=4" in out
     # bug: the crash regex says yes on the first ticket, the short greeting says no on "hello", nothing else votes
     assert "[[-1  1 -1]\n [-1 -1  0]\n [-1 -1 -1]]" in out
-
-
-def _names_resolve(section: str) -> list[str]:
-    names = sorted(set(re.findall(r"`(weaksup(?:\.\w+)+)", section)))
-    missing = []
-    for name in names:
-        try:
-            _resolve(name)
-        except (ImportError, AttributeError):
-            missing.append(name)
-    return missing
 
 
 def test_the_span_section_names_only_what_exists_and_its_example_runs_as_printed(capsys):
