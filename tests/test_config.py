@@ -114,7 +114,7 @@ def test_a_symlink_loop_is_named_not_a_traceback(tmp_path):
 
 
 def test_the_import_budget_has_a_default_and_zero_turns_it_off(tmp_path):
-    from weaksup.config import IMPORT_TIMEOUT
+    from weaksup.config_sections import IMPORT_TIMEOUT
 
     assert load_config(write_config(tmp_path), project=tmp_path).lfs.import_timeout == IMPORT_TIMEOUT > 0
     assert load_config(write_config(tmp_path, lfs={"import_timeout": 0}), project=tmp_path).lfs.import_timeout == 0

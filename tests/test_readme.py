@@ -152,7 +152,7 @@ def test_the_multilabel_example_block_runs_as_printed(capsys):
 
 
 def test_the_span_section_names_only_what_exists_and_its_example_runs_as_printed(capsys):
-    from weaksup.config import TaskConfig
+    from weaksup.config_sections import TaskConfig
     from weaksup.spans import SPAN_MODELS, TOKENIZERS, resolve_span_model
 
     section = _section("Span tasks: named entities and other spans (the BC5CDR example)")
