@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from weaksup.lf.batch import Batch
     from weaksup.lf.source import LFSource
 
-__all__ = ["FunctionLF", "LabelingFunction", "Row", "field_value", "is_missing", "labeling_function"]
+__all__ = ["CodeVersionedLF", "FunctionLF", "LabelingFunction", "Row", "field_value", "is_missing", "labeling_function"]
 
 
 class LabelingFunction:
@@ -236,7 +236,55 @@ def _import_attribute(module: str, name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-class FunctionLF(LabelingFunction):
+class CodeVersionedLF(LabelingFunction):
+    """An LF whose version hashes a function's code and what it reads (:func:`~weaksup.lf.dependencies.dependencies`
+    of :meth:`version_functions`), computed on first use: a helper may be defined below the LF in its module.
+
+    Generic LFs and function-backed span LFs share this rule; a kind that never sets ``func`` keeps the version its
+    constructor hashed, and a ``version=`` given explicitly is kept.
+    """
+
+    def defer_version(self, func: Callable[..., Any], hash_extra: Any, version: str | None) -> None:
+        """Version the LF by ``func``'s code and what it reads (on first use); ``version`` kept when given."""
+        self._set(func=func, _hash_extra=hash_extra)
+        del self.__dict__["_computed_version"]
+        if version is None:
+            del self.__dict__["version"]
+
+    def version_functions(self) -> list[Callable[..., Any]]:
+        """The functions whose code and reads the version hashes (``func``; kinds may add more)."""
+        return [self.__dict__["func"]]
+
+    def _complete_version(self) -> None:
+        from weaksup.lf.dependencies import dependencies
+
+        if "func" not in self.__dict__:
+            raise AttributeError(f"LF {self.__dict__.get('name')!r} has no version")
+        first, *rest = [dependencies(f) for f in self.version_functions()]
+        found = type(first)({k: v for d in (first, *rest) for k, v in d.values.items()},
+                            tuple(u for d in (first, *rest) for u in d.unprovable))
+        # Folded in only when the code reads something beyond what the source already covers, so an LF that
+        # reads only builtins, imports, weaksup's names and its label constants keeps the version it had.
+        computed = short_hash(self.kind, self.params, self.__dict__["_hash_extra"],
+                              *([found.values] if found.values else []))
+        self._set(_dependencies=found, _computed_version=computed, version=self.__dict__.get("version") or computed)
+
+    @property
+    def cacheable(self) -> bool:
+        """False when the function reads state that cannot be hashed (see :attr:`cache_note`)."""
+        return not self.cache_note
+
+    @property
+    def cache_note(self) -> str:
+        """What the function reads whose state cannot be hashed ("" when it is cacheable)."""
+        if "func" not in self.__dict__:
+            return ""
+        if "_dependencies" not in self.__dict__:
+            self._complete_version()
+        return "; ".join(self.__dict__["_dependencies"].unprovable)
+
+
+class FunctionLF(CodeVersionedLF):
     """A generic LF wrapping a plain Python function ``f(row, **resources) -> int``.
 
     ``options`` are :class:`LFOptions`. ``extra_params`` and ``extra_hash`` let a kind built on
@@ -277,37 +325,12 @@ class FunctionLF(LabelingFunction):
             version=options.get("version"), source=f"{code.co_filename}:{code.co_firstlineno}" if code else None,
             hash_extra=hash_extra,
         )
-        self._set(func=func, resources=FrozenDict(resources), _hash_extra=hash_extra, pre=pre)
-        # The version also hashes what the code reads (helpers, constants, files), known once the module has
-        # run (a helper may be defined below the LF): computed on first use, by _complete_version.
-        del self.__dict__["_computed_version"]
-        if options.get("version") is None:
-            del self.__dict__["version"]
+        self._set(resources=FrozenDict(resources), pre=pre)
+        self.defer_version(func, hash_extra, options.get("version"))
 
-    def _complete_version(self) -> None:
-        from weaksup.lf.dependencies import dependencies
-
-        found = dependencies(self.func)
-        for f in (g for p in self.pre for g in preprocessor_functions(p)):  # what the preprocessors read, too
-            more = dependencies(f)
-            found = type(found)({**found.values, **more.values}, (*found.unprovable, *more.unprovable))
-        # Folded in only when the code reads something beyond what the source already covers, so an LF that
-        # reads only builtins, imports, weaksup's names and its label constants keeps the version it had.
-        computed = short_hash(self.kind, self.params, self.__dict__["_hash_extra"],
-                              *([found.values] if found.values else []))
-        self._set(_dependencies=found, _computed_version=computed, version=self.__dict__.get("version") or computed)
-
-    @property
-    def cacheable(self) -> bool:
-        """False when the function reads state that cannot be hashed (see :attr:`cache_note`)."""
-        return not self.cache_note
-
-    @property
-    def cache_note(self) -> str:
-        """What the function reads whose state cannot be hashed ("" when it is cacheable)."""
-        if "_dependencies" not in self.__dict__:
-            self._complete_version()
-        return "; ".join(self.__dict__["_dependencies"].unprovable)
+    def version_functions(self) -> list[Callable[..., Any]]:
+        """The function and what its preprocessors run: the version hashes what each of them reads."""
+        return [self.func, *(g for p in self.pre for g in preprocessor_functions(p))]
 
     def __call__(self, x: Any) -> int:
         if type(x) is dict:  # give plain dicts the attribute access rows have

@@ -18,12 +18,11 @@ kind                      built with                                            
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from weaksup.errors import LFDefinitionError
-from weaksup.lf.core import LabelingFunction
-from weaksup.lf.identity import short_hash
+from weaksup.lf.core import CodeVersionedLF
 from weaksup.spans.doc import Span, SpanDoc, Tokenizer
 
 __all__ = ["SPAN_LF_KINDS", "SpanLF", "check_span_labels", "is_span_lf", "to_span"]
@@ -79,7 +78,7 @@ def to_span(item: object, doc: SpanDoc, lf_name: str) -> Span:
     return Span(int(start), int(end), label)
 
 
-class SpanLF(LabelingFunction):
+class SpanLF(CodeVersionedLF):
     """A labeling function from a :class:`~weaksup.spans.doc.SpanDoc` to the spans it tags.
 
     Subclasses are the span LF kinds (:data:`SPAN_LF_KINDS`); each implements :meth:`spans`, and
@@ -131,42 +130,6 @@ class SpanLF(LabelingFunction):
             f"LF {self.name!r} is a span LF (kind {self.kind!r}); it cannot vote in a classification run. "
             "Use it in a [task] type = \"spans\" config, or apply it with weaksup.spans.apply_span_lfs"
         )
-
-    def defer_version(self, func: Callable[..., Any], hash_extra: Any, version: str | None) -> None:
-        """Version the LF by ``func``'s code and what it reads (as a generic LF), computed on first use.
-
-        The functions a module defines below the LF exist only once the module has run, so the version (a hash
-        of the parameters, ``hash_extra`` and :func:`~weaksup.lf.dependencies.dependencies` of ``func``) is
-        completed lazily; ``version=`` given explicitly is kept.
-        """
-        self._set(func=func, _hash_extra=hash_extra)
-        del self.__dict__["_computed_version"]
-        if version is None:
-            del self.__dict__["version"]
-
-    def _complete_version(self) -> None:
-        from weaksup.lf.dependencies import dependencies
-
-        if "func" not in self.__dict__:
-            raise AttributeError(f"span LF {self.__dict__.get('name')!r} has no version")
-        found = dependencies(self.__dict__["func"])
-        computed = short_hash(self.kind, self.params, self.__dict__["_hash_extra"],
-                              *([found.values] if found.values else []))
-        self._set(_dependencies=found, _computed_version=computed, version=self.__dict__.get("version") or computed)
-
-    @property
-    def cacheable(self) -> bool:
-        """False when the LF's function reads state that cannot be hashed (see :attr:`cache_note`)."""
-        return not self.cache_note
-
-    @property
-    def cache_note(self) -> str:
-        """What the LF's function reads whose state cannot be hashed ("" when it is cacheable)."""
-        if "func" not in self.__dict__:
-            return ""
-        if "_dependencies" not in self.__dict__:
-            self._complete_version()
-        return "; ".join(self.__dict__["_dependencies"].unprovable)
 
     def manifest(self) -> dict[str, Any]:
         """A JSON-safe description: the base manifest with ``labels`` the entity types and ``task`` "spans"."""
