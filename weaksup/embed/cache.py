@@ -1,4 +1,7 @@
-"""The embedding cache: vectors on disk keyed by (model id, hash of the normalised text), shared by every consumer.
+"""The vector cache: vectors on disk keyed by (model id, content key), shared by every consumer.
+
+Texts (:func:`embed`: the key hashes the normalised text) and media (:func:`weaksup.media.extract`: the key hashes
+the file's or array's content) share one rule, :func:`cached_vectors`, and one store, :class:`EmbeddingCache`.
 
 :func:`embed` is the one entry point: it normalises the texts (Unicode NFC, whitespace runs to one space, stripped),
 looks each distinct text up in the cache, computes only the missing ones in batches (with a progress bar) and stores
@@ -17,17 +20,17 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from weaksup.embed.embedder import Embedder, get_embedder
+from weaksup.embed.embedder import get_embedder
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EmbeddingCache", "default_cache", "embed", "normalise_text", "text_key"]
+__all__ = ["EmbeddingCache", "cached_vectors", "default_cache", "embed", "normalise_text", "resolve_cache", "text_key"]
 
 _SPACES = re.compile(r"\s+")
 #: Texts per call of the embedder (and per progress-bar step).
@@ -150,6 +153,79 @@ def default_cache() -> EmbeddingCache:
         return _DEFAULT[key]
 
 
+def resolve_cache(cache: EmbeddingCache | None | bool) -> EmbeddingCache | None:
+    """The store a ``cache=`` argument names: ``None``/``True`` the :func:`default_cache`, ``False`` none.
+
+    Examples
+    --------
+    >>> resolve_cache(False) is None, resolve_cache(None) is default_cache()
+    (True, True)
+    """
+    if cache is None or cache is True:
+        return default_cache()
+    if cache is False:
+        return None
+    if not isinstance(cache, EmbeddingCache):
+        from weaksup.errors import ParameterError
+
+        raise ParameterError(f"cache must be an EmbeddingCache, None (the default cache) or False (no disk cache); "
+                             f"got {type(cache).__name__}")
+    return cache
+
+
+def cached_vectors(model_id: str, keys: Sequence[bytes], sources: Mapping[bytes, Any],
+                   compute: Callable[[list[Any]], np.ndarray], *, cache: EmbeddingCache | None | bool = None,
+                   batch_size: int = BATCH, progress: bool | None = None, desc: str = "vectors",
+                   unit: str = "item") -> np.ndarray:
+    """``(len(keys), d)`` float32 vectors by content key, computing only the distinct keys the cache lacks.
+
+    The one rule behind :func:`embed` (texts) and :func:`weaksup.media.extract` (images, recordings): look every
+    distinct key up under ``model_id``, compute the missing ones in batches of ``batch_size`` with a progress bar,
+    store them, and return one row per key (keys repeat: each distinct one is computed once).
+
+    Parameters
+    ----------
+    model_id : str
+        What computed the vectors (changes when the model, its parameters or its code change).
+    keys : sequence of bytes
+        One content key per output row.
+    sources : mapping of key to item
+        For each distinct key, the item ``compute`` receives.
+    compute : callable
+        ``list of items -> (n, d)`` array; raise a WeakSupError to report a bad item.
+    cache, batch_size, progress
+        As for :func:`embed` (``progress=None``: a bar when more than one batch is computed).
+    desc, unit : str
+        The progress bar's text.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> def lengths(items):
+    ...     calls.append(len(items))
+    ...     return np.array([[len(i)] for i in items])
+    >>> store = EmbeddingCache(":memory:")
+    >>> keys = [text_key(t) for t in ["ab", "abc", "ab"]]
+    >>> cached_vectors("len", keys, dict(zip(keys, ["ab", "abc", "ab"])), lengths, cache=store).ravel().tolist()
+    [2.0, 3.0, 2.0]
+    >>> _ = cached_vectors("len", keys, dict(zip(keys, ["ab", "abc", "ab"])), lengths, cache=store)
+    >>> calls  # two distinct items, computed once; the second call read them back
+    [2]
+    """
+    store = resolve_cache(cache)
+    found: dict[bytes, np.ndarray] = {}
+    with _model_lock(model_id):  # two LFs of one batch asking at once: the second finds the first's vectors
+        distinct = list(dict.fromkeys(keys))
+        if store is not None:
+            found = store.get(model_id, distinct)
+        missing = [k for k in distinct if k not in found]
+        if missing:
+            _compute(model_id, missing, sources, compute, found, store, batch_size, progress, desc, unit)
+    if not keys:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+
 def embed(texts: Sequence[Any] | np.ndarray, embedder: Any = None, *, cache: EmbeddingCache | None | bool = None,
           batch_size: int = BATCH, progress: bool | None = None) -> np.ndarray:
     """``(len(texts), d)`` float32 embeddings, computed only for distinct texts the cache lacks.
@@ -181,18 +257,21 @@ def embed(texts: Sequence[Any] | np.ndarray, embedder: Any = None, *, cache: Emb
     [2]
     """
     model = get_embedder(embedder)
-    store = default_cache() if cache is None or cache is True else (None if cache is False else cache)
     normalised = [normalise_text(t) for t in texts]
     keys = [text_key(t) for t in normalised]
     distinct: dict[bytes, str] = dict(zip(keys, normalised))
-    with _model_lock(model.model_id):  # two LFs of one batch asking at once: the second finds the first's vectors
-        found = store.get(model.model_id, list(distinct)) if store is not None else {}
-        missing = [k for k in distinct if k not in found]
-        if missing:
-            _compute(model, missing, distinct, found, store, batch_size, progress)
-    if not keys:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+    def encode(chunk: list[Any]) -> np.ndarray:
+        vectors = np.asarray(model.encode(chunk), dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(chunk):
+            from weaksup.errors import ParameterError
+
+            raise ParameterError(f"embedder {model.model_id!r} returned shape {vectors.shape} for {len(chunk)} "
+                                 f"texts; it must return one vector per text, (n, d)")
+        return vectors
+
+    return cached_vectors(model.model_id, keys, distinct, encode, cache=cache, batch_size=batch_size,
+                          progress=progress, desc=f"embedding ({model.model_id.split('@')[0]})", unit="text")
 
 
 _MODEL_LOCKS: dict[str, threading.RLock] = {}
@@ -203,24 +282,24 @@ def _model_lock(model_id: str) -> threading.RLock:
         return _MODEL_LOCKS.setdefault(model_id, threading.RLock())
 
 
-def _compute(model: Embedder, missing: list[bytes], distinct: dict[bytes, str], found: dict[bytes, np.ndarray],
-             store: EmbeddingCache | None, batch_size: int, progress: bool | None) -> None:
+def _compute(model_id: str, missing: list[bytes], sources: Mapping[bytes, Any],
+             compute: Callable[[list[Any]], np.ndarray], found: dict[bytes, np.ndarray], store: EmbeddingCache | None,
+             batch_size: int, progress: bool | None, desc: str, unit: str) -> None:
     from tqdm.auto import tqdm
 
     show = progress if progress is not None else len(missing) > batch_size
-    logger.info("embedding %d texts with %s (%d found in the cache)", len(missing), model.model_id,
-                len(distinct) - len(missing))
-    with tqdm(total=len(missing), desc=f"embedding ({model.model_id.split('@')[0]})", unit="text",
-              disable=not show) as bar:
+    logger.info("computing %d %s vectors with %s (%d found in the cache)", len(missing), unit, model_id,
+                len(found))
+    with tqdm(total=len(missing), desc=desc, unit=unit, disable=not show) as bar:
         for start in range(0, len(missing), batch_size):
             chunk = missing[start:start + batch_size]
-            vectors = np.asarray(model.encode([distinct[k] for k in chunk]), dtype=np.float32)
+            vectors = np.asarray(compute([sources[k] for k in chunk]), dtype=np.float32)
             if vectors.ndim != 2 or len(vectors) != len(chunk):
                 from weaksup.errors import ParameterError
 
-                raise ParameterError(f"embedder {model.model_id!r} returned shape {vectors.shape} for {len(chunk)} "
-                                     f"texts; it must return one vector per text, (n, d)")
+                raise ParameterError(f"{model_id!r} returned shape {vectors.shape} for {len(chunk)} items; it must "
+                                     f"return one vector per item, (n, d)")
             if store is not None:
-                store.put(model.model_id, chunk, vectors)
+                store.put(model_id, chunk, vectors)
             found.update(zip(chunk, vectors))
             bar.update(len(chunk))

@@ -2,7 +2,8 @@
 (:func:`zero_shot_lf`) and nearest neighbours (:func:`knn_lf`).
 
 Each kind scores every class for a row from cosine similarities, votes the best class when it leads the second by
-at least ``margin`` (and reaches ``min_similarity``), and abstains otherwise. A batch is embedded once through the
+at least ``margin`` (and reaches ``min_similarity``), and abstains otherwise: the rule of the affinity LFs
+(:func:`weaksup.lf.affinity.margin_votes`, :func:`~weaksup.lf.affinity.top_k_scores`), which work on any vectors. A batch is embedded once through the
 shared cache (:func:`~weaksup.embed.embed`), whichever and however many embedding LFs read it. The version hashes
 the model id, the examples or descriptions (their normalised texts) and the parameters: editing any of them changes
 the version; the cache location does not.
@@ -22,7 +23,8 @@ import numpy as np
 from weaksup.embed.cache import EmbeddingCache, embed, normalise_text, text_key
 from weaksup.embed.embedder import Embedder, get_embedder
 from weaksup.errors import LFDefinitionError
-from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.labels import LabelSpace
+from weaksup.lf.affinity import margin_votes, prototypes_from_gold, top_k_scores, unit_rows
 from weaksup.lf.core import LabelingFunction, field_value, is_missing
 from weaksup.lf.identity import check_label, check_name
 
@@ -40,17 +42,11 @@ def examples_from_gold(texts: Sequence[Any], y: Sequence[int] | np.ndarray, *, p
     >>> examples_from_gold(["a", "b", "c", "d"], [0, 1, -1, 1])
     {0: ['a'], 1: ['b', 'd']}
     """
-    y = np.asarray(y)
-    if len(y) != len(texts):
-        raise LFDefinitionError(f"examples_from_gold: {len(texts)} texts but {len(y)} labels; pass one label per text")
-    rng = np.random.default_rng(seed)
-    out: dict[int, list[str]] = {}
-    for label in sorted(int(c) for c in np.unique(y) if c >= 0):
-        rows = np.flatnonzero(y == label)
-        if per_class is not None and len(rows) > per_class:
-            rows = np.sort(rng.choice(rows, per_class, replace=False))
-        out[label] = [str(texts[int(i)]) for i in rows]
-    return out
+    if len(np.asarray(y)) != len(texts):
+        raise LFDefinitionError(f"examples_from_gold: {len(texts)} texts but {len(np.asarray(y))} labels; pass one "
+                                f"label per text")
+    picked = prototypes_from_gold(texts, y, per_class=per_class, seed=seed)
+    return {label: [str(t) for t in items] for label, items in picked.items()}
 
 
 class _EmbeddingKind(LabelingFunction):
@@ -113,7 +109,7 @@ class _EmbeddingKind(LabelingFunction):
         """The embedded examples/descriptions, ``(n_texts, d)`` (computed once, through the cache)."""
         with self.__dict__["_proto_lock"]:
             if self.__dict__["_proto_vectors"] is None:
-                self.__dict__["_proto_vectors"] = _unit(embed(self.__dict__["_protos"], self.embedder,
+                self.__dict__["_proto_vectors"] = unit_rows(embed(self.__dict__["_protos"], self.embedder,
                                                               cache=self.__dict__["_cache"]))
         return np.asarray(self.__dict__["_proto_vectors"])
 
@@ -122,25 +118,12 @@ class _EmbeddingKind(LabelingFunction):
         raise NotImplementedError  # pragma: no cover - every kind overrides it
 
     def _vote(self, scores: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        n = len(scores)
-        votes = np.full(n, ABSTAIN, dtype=np.int64)
-        if n == 0:
-            return votes
-        order = np.sort(scores, axis=1)
-        best = scores.argmax(axis=1)
-        top = order[:, -1]
-        with np.errstate(invalid="ignore"):  # -inf - -inf: no class scored; the row abstains below
-            lead = top - order[:, -2] if scores.shape[1] > 1 else np.full(n, np.inf)
-        ok = np.isfinite(top) & (lead >= self.margin) & (lead > 0) & ~missing
-        if self.min_similarity is not None:
-            ok &= top >= self.min_similarity
-        votes[ok] = np.asarray(self.classes)[best[ok]]
-        return votes
+        return margin_votes(scores, self.classes, self.margin, min_score=self.min_similarity, missing=missing)
 
     def _votes_on(self, values: Sequence[Any], vectors: np.ndarray | None = None) -> np.ndarray:
         missing = np.array([is_missing(v) or not normalise_text(v) for v in values], dtype=bool)
         if vectors is None:
-            vectors = _unit(embed(values, self.embedder, cache=self.__dict__["_cache"], progress=False))
+            vectors = unit_rows(embed(values, self.embedder, cache=self.__dict__["_cache"], progress=False))
         keys = [text_key(normalise_text(v)) for v in values]
         return self._vote(self.class_scores(vectors, keys), missing)
 
@@ -149,19 +132,11 @@ class _EmbeddingKind(LabelingFunction):
             return np.zeros(0, dtype=np.int64)
         values = batch.values(self.field)
         vectors = batch.cached(("embedding", self.field, self.embedder.model_id),
-                               lambda: _unit(embed(values, self.embedder, cache=self.__dict__["_cache"])))
+                               lambda: unit_rows(embed(values, self.embedder, cache=self.__dict__["_cache"])))
         return self._votes_on(values, vectors)
 
     def __call__(self, x: Any) -> int:
         return int(self._votes_on([field_value(x, self.field)])[0])
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    if vectors.size == 0:
-        return vectors
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.asarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
 def _similarities(self: _EmbeddingKind, vectors: np.ndarray, keys: Sequence[bytes] | None,
@@ -227,15 +202,7 @@ class EmbeddingLF(_EmbeddingKind):
 
     def class_scores(self, vectors: np.ndarray, keys: Sequence[bytes] | None = None) -> np.ndarray:
         sims = _similarities(self, vectors, keys, self.__dict__["exclude_identical"])
-        owner = self.__dict__["_owner"]
-        out = np.full((len(vectors), len(self.classes)), -np.inf, dtype=np.float64)
-        for j in range(len(self.classes)):
-            part = sims[:, owner == j]
-            k = min(self.__dict__["k"], part.shape[1])
-            top = -np.sort(-part, axis=1)[:, :k]
-            with np.errstate(invalid="ignore"):
-                out[:, j] = top.mean(axis=1)
-        return np.nan_to_num(out, nan=-np.inf)
+        return top_k_scores(sims, self.__dict__["_owner"], len(self.classes), self.__dict__["k"])
 
 
 class ZeroShotLF(_EmbeddingKind):
@@ -274,8 +241,7 @@ class ZeroShotLF(_EmbeddingKind):
 
     def class_scores(self, vectors: np.ndarray, keys: Sequence[bytes] | None = None) -> np.ndarray:
         sims = _similarities(self, vectors, None, False)
-        owner = self.__dict__["_owner"]
-        return np.stack([sims[:, owner == j].max(axis=1) for j in range(len(self.classes))], axis=1)
+        return top_k_scores(sims, self.__dict__["_owner"], len(self.classes), 1)  # the most similar description
 
 
 class KNNLF(_EmbeddingKind):

@@ -1,0 +1,157 @@
+"""Media features: content keys, the cached extract, the media preprocessor in pre=[...], the import guard."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from weaksup import apply_lfs
+from weaksup.embed import EmbeddingCache
+from weaksup.errors import DataError, ParameterError
+from weaksup.labels import ABSTAIN
+from weaksup.lf import labeling_function
+from weaksup.media.features import (
+    FeatureExtractor,
+    content_key,
+    extract,
+    extract_rows,
+    media_preprocessor,
+    require,
+)
+
+
+class Brightness:
+    """A real image extractor (Pillow): mean and max grey level of a PNG file or an array; counts its calls."""
+
+    names = ("mean", "max")
+
+    def __init__(self, version: int = 1) -> None:
+        self.id = f"test-brightness@{version}"
+        self.calls = 0
+
+    def __call__(self, item: object) -> np.ndarray:
+        self.calls += 1
+        pixels = np.asarray(item) if isinstance(item, np.ndarray) else np.asarray(Image.open(item).convert("L"))
+        return np.array([pixels.mean() / 255, pixels.max() / 255], dtype=np.float32)
+
+
+def _png(path, level: int) -> str:
+    Image.fromarray(np.full((6, 6), level, dtype=np.uint8)).save(path)
+    return str(path)
+
+
+@pytest.fixture
+def images(tmp_path):
+    folder = tmp_path / "img"
+    folder.mkdir()
+    return [_png(folder / f"{name}.png", level) for name, level in [("dark", 10), ("light", 240), ("mid", 128)]]
+
+
+def test_the_key_hashes_content_not_the_path(tmp_path, images):
+    moved = tmp_path / "elsewhere.png"
+    shutil.copy(images[0], moved)
+    assert content_key(images[0]) == content_key(moved) == content_key(moved.read_bytes())
+    assert content_key(images[0]) != content_key(images[1])
+    _png(moved, 11)  # edited: a new key
+    assert content_key(moved) != content_key(images[0])
+    a = np.arange(6, dtype=np.int16).reshape(2, 3)
+    assert content_key(a) != content_key(a.reshape(3, 2)) and content_key(a) != content_key(a.astype(np.int32))
+    assert content_key(a) == content_key(np.asfortranarray(a))  # same values, another memory layout
+
+
+def test_missing_and_unreadable_items_name_the_field_the_item_and_the_fix(tmp_path):
+    with pytest.raises(DataError, match=r"image_path 'nope.png': cannot read the file .*fix the path"):
+        extract(["nope.png"], Brightness(), field="image_path", cache=False)
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    with pytest.raises(DataError, match=r"image_path '.*bad.png': test-brightness@1 cannot read it .*drop the row"):
+        extract([str(bad)], Brightness(), field="image_path", cache=False)
+    with pytest.raises(DataError, match="missing"):
+        extract([None], Brightness(), cache=False)
+    with pytest.raises(DataError, match="type dict"):
+        content_key({"a": 1})
+
+
+def test_extract_computes_each_content_once_and_reuses_the_disk_cache(tmp_path, images):
+    db = tmp_path / "cache.sqlite"
+    first = Brightness()
+    items = [images[0], images[1], images[0], np.full((2, 2), 255, dtype=np.uint8)]
+    out = extract(items, first, cache=EmbeddingCache(db), progress=False)
+    assert out.dtype == np.float32 and out.shape == (4, 2) and first.calls == 3
+    assert out[0, 0] == pytest.approx(10 / 255) and out[1, 1] == pytest.approx(240 / 255)
+    again = Brightness()
+    reopened = EmbeddingCache(db)  # another process would open the same file
+    assert np.array_equal(extract(items, again, cache=reopened, progress=False), out) and again.calls == 0
+    newer = Brightness(version=2)  # a new id (code version): computed again
+    extract(items, newer, cache=reopened, progress=False)
+    assert newer.calls == 3
+    assert extract([], Brightness(), cache=False).shape == (0, 2)
+
+
+def test_relative_paths_are_read_from_root(images, tmp_path):
+    vectors, keys = extract_rows(["img/dark.png", None, ""], Brightness(), root=tmp_path, cache=False)
+    assert vectors[0, 0] == pytest.approx(10 / 255) and np.isnan(vectors[1:]).all() and keys[1:] == [None, None]
+
+
+def test_a_bad_extractor_is_a_parameter_error(images):
+    class Wrong(Brightness):
+        def __call__(self, item: object) -> np.ndarray:
+            return np.zeros(3, dtype=np.float32)
+
+    with pytest.raises(ParameterError, match="returned shape \\(3,\\).*2 values"):
+        extract(images[:1], Wrong(), cache=False)
+    with pytest.raises(ParameterError, match="needs an 'id'"):
+        extract(images, lambda item: np.zeros(2), cache=False)  # type: ignore[arg-type]
+    assert isinstance(Brightness(), FeatureExtractor)
+
+
+def test_the_preprocessor_adds_feature_columns_once_per_batch_for_every_lf(tmp_path, images):
+    extractor = Brightness()
+    pre = media_preprocessor(extractor, "path", cache=EmbeddingCache(tmp_path / "c.sqlite"))
+
+    @labeling_function(pre=[pre])
+    def light(x):
+        return 1 if x.test_brightness_mean > 0.5 else ABSTAIN
+
+    @labeling_function(pre=[pre])
+    def dark(x):
+        return 0 if x.test_brightness_max < 0.2 else ABSTAIN
+
+    @labeling_function(pre=[pre])
+    def has_vector(x):
+        return 1 if x.test_brightness.shape == (2,) else 0
+
+    data = pd.DataFrame({"id": range(5), "path": [images[0], images[1], images[2], None, images[1]]})
+    votes = apply_lfs([light, dark, has_vector], data, id_column="id", progress=False).values
+    assert votes[:, 0].tolist() == [ABSTAIN, 1, 1, ABSTAIN, 1]
+    assert votes[:, 1].tolist() == [0, ABSTAIN, ABSTAIN, ABSTAIN, ABSTAIN]  # the missing row's features are NaN
+    assert votes[:, 2].tolist() == [1] * 5
+    assert extractor.calls == 3  # three distinct files, three LFs, one batch
+    assert light({"path": images[1]}) == 1  # row by row, too
+    other = media_preprocessor(Brightness(version=2), "path", cache=False)
+
+    @labeling_function(name="light", pre=[other])
+    def light2(x):
+        return 1 if x.test_brightness_mean > 0.5 else ABSTAIN
+
+    assert light2.version != light.version  # the extractor id is part of the LFs' versions
+    assert pickle.loads(pickle.dumps(pre)).name == pre.name == "test_brightness:test-brightness@1"
+
+
+def test_the_preprocessor_checks_its_arguments(images):
+    with pytest.raises(ParameterError, match="prefix must be an identifier"):
+        media_preprocessor(Brightness(), "path", prefix="1 bad")
+    pre = media_preprocessor(Brightness(), "image", cache=False)
+    with pytest.raises(DataError, match="no column 'image'"):
+        pre.new_columns(pd.DataFrame({"path": images}))
+
+
+def test_require_names_the_extra_to_install():
+    with pytest.raises(ImportError, match=r'pip install "weaksup\[audio\]"'):
+        require("no_such_audio_module", "audio")
+    assert require("numpy", "image") is np

@@ -1,0 +1,360 @@
+"""Feature extractors for media and the shared machinery around them: content keys, the cached :func:`extract`,
+the :func:`media_preprocessor` for ``pre=[...]`` and the :func:`require` import guard.
+
+A :class:`FeatureExtractor` turns one item -- whatever sits in a row's field: a path, an array, bytes -- into a 1-D
+float32 vector with one value per name in ``names``. Its ``id`` names the extractor, its parameters and its code
+version ("image-hog@1:size=64,orient=9"), so editing any of them recomputes its vectors.
+
+Vectors are cached on disk by ``(extractor.id, content key)`` in the store of the text embeddings
+(:class:`~weaksup.embed.EmbeddingCache`, one SQLite file, ``$WEAKSUP_EMBED_CACHE``). The content key hashes the
+file's bytes, not its path: a moved or copied file reuses its vectors, an edited one gets new ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from weaksup.embed.cache import EmbeddingCache, cached_vectors
+from weaksup.errors import DataError, ParameterError, WeakSupError
+from weaksup.lf.preprocess import Preprocessor
+from weaksup.lf.rows import is_missing
+
+__all__ = ["FeatureExtractor", "MediaColumns", "check_extractor", "content_key", "extract", "extract_rows",
+           "media_preprocessor", "require", "resolve_item"]
+
+#: Items per call of the extractor loop (and per progress-bar step and cache write).
+BATCH = 256
+_CHUNK = 1 << 20
+
+
+@runtime_checkable
+class FeatureExtractor(Protocol):
+    """One item -> a 1-D float32 vector of ``len(names)`` values.
+
+    Attributes
+    ----------
+    id : str
+        Stable; changes when a parameter or the code version changes (the cache key of its vectors).
+    names : tuple of str
+        One name per output value (the preprocessor's column names end with them).
+    """
+
+    id: str
+    names: tuple[str, ...]
+
+    def __call__(self, item: Any) -> np.ndarray:
+        """The item's feature vector, shape ``(len(names),)``."""
+        ...
+
+
+def require(module: str, extra: str, what: str | None = None) -> Any:
+    """Import an optional module, or raise ``ImportError`` saying which extra installs it.
+
+    Parameters
+    ----------
+    module : str
+        The module to import (``"skimage.feature"``, ``"librosa"``).
+    extra : str
+        The weaksup extra that installs it (``"image"``, ``"audio"``).
+    what : str, optional
+        What needs it, for the message (default: "weaksup[<extra>] features").
+
+    Examples
+    --------
+    >>> require("numpy", "image").__name__
+    'numpy'
+    >>> require("no_such_module_xyz", "image")
+    Traceback (most recent call last):
+    ...
+    ImportError: weaksup[image] features need the Python package 'no_such_module_xyz', which is not installed: pip install "weaksup[image]"
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        need = what or f"weaksup[{extra}] features"
+        raise ImportError(f"{need} need the Python package {module!r}, which is not installed: "
+                          f'pip install "weaksup[{extra}]"') from exc
+
+
+def resolve_item(item: Any, root: str | os.PathLike[str] | None = None) -> Any:
+    """The item an extractor reads: a relative path joined to ``root`` (when given); anything else as it is.
+
+    Examples
+    --------
+    >>> str(resolve_item("a/b.png", "/data")), resolve_item(b"raw", "/data")
+    ('/data/a/b.png', b'raw')
+    """
+    if root is not None and isinstance(item, (str, os.PathLike)) and not Path(item).is_absolute():
+        return Path(root) / item
+    return item
+
+
+def content_key(item: Any, *, field: str = "item", root: str | os.PathLike[str] | None = None) -> bytes:
+    """The 16-byte key of an item's content (BLAKE2b): a file's bytes, raw bytes, or an array's dtype, shape and data.
+
+    A path and the bytes of its file share a key; the path string itself is never hashed, so a moved file keeps
+    its key and an edited one gets a new key. A missing file or an item of another type is a ``DataError``.
+
+    Examples
+    --------
+    >>> a = np.zeros((2, 2), dtype=np.uint8)
+    >>> content_key(a) == content_key(a.copy()), content_key(a) == content_key(a.astype(np.float32))
+    (True, False)
+    >>> content_key(b"abc") == content_key(bytearray(b"abc")), len(content_key(b"abc"))
+    (True, 16)
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    item = resolve_item(item, root)
+    if isinstance(item, (str, os.PathLike)):
+        path = Path(item)
+        try:
+            with path.open("rb") as handle:
+                digest.update(b"bytes:")
+                for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                    digest.update(chunk)
+        except OSError as exc:
+            where = "" if path.is_absolute() else f" (relative paths are read from {Path.cwd()})"
+            raise DataError(f"{field} {str(item)!r}: cannot read the file{where}: {exc.strerror or exc}; fix the path "
+                            f"or drop the row") from exc
+        return digest.digest()
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        digest.update(b"bytes:")
+        digest.update(bytes(item))
+        return digest.digest()
+    if is_missing(item):
+        raise DataError(f"{field}: an item is missing (None/NaN); give a path, an array or bytes, or drop the row")
+    try:
+        array = np.ascontiguousarray(np.asarray(item))
+    except Exception as exc:  # noqa: BLE001 - anything that is not array-like: say what it is
+        raise DataError(f"{field}: cannot read an item of type {type(item).__name__}; give a file path, bytes or an "
+                        f"array") from exc
+    if array.dtype == object:
+        raise DataError(f"{field}: cannot read an item of type {type(item).__name__} ({str(item)[:60]!r}); give a "
+                        f"file path, bytes or a numeric array")
+    digest.update(f"array:{array.dtype.str}:{array.shape}:".encode())
+    digest.update(array.tobytes())
+    return digest.digest()
+
+
+def check_extractor(extractor: Any) -> FeatureExtractor:
+    """``extractor`` if it has a non-empty ``id``, non-empty ``names`` and is callable, else a ``ParameterError``.
+
+    Examples
+    --------
+    >>> check_extractor(len)
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ParameterError: a feature extractor needs an 'id' (a non-empty string), 'names' (a non-empty tuple of column names) and a call item -> vector; got builtin_function_or_method
+    """
+    ok = (callable(extractor) and isinstance(getattr(extractor, "id", None), str) and extractor.id
+          and isinstance(getattr(extractor, "names", None), tuple) and len(extractor.names) > 0)
+    if not ok:
+        raise ParameterError(f"a feature extractor needs an 'id' (a non-empty string), 'names' (a non-empty tuple of "
+                             f"column names) and a call item -> vector; got {type(extractor).__name__}")
+    return extractor  # type: ignore[no-any-return]
+
+
+def _vectors(extractor: FeatureExtractor, items: list[Any], field: str) -> np.ndarray:
+    d = len(extractor.names)
+    out = np.empty((len(items), d), dtype=np.float32)
+    for i, item in enumerate(items):
+        try:
+            vector = np.asarray(extractor(item), dtype=np.float32)
+        except WeakSupError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an unreadable item: name it and the fix
+            shown = str(item) if isinstance(item, (str, os.PathLike)) else f"a {type(item).__name__}"
+            raise DataError(f"{field} {shown!r}: {extractor.id} cannot read it ({type(exc).__name__}: {exc}); check "
+                            f"that it is a valid file of the right kind, or drop the row") from exc
+        if vector.shape != (d,):
+            raise ParameterError(f"feature extractor {extractor.id!r} returned shape {vector.shape}; it must return "
+                                 f"a 1-D vector of {d} values (one per name)")
+        out[i] = vector
+    return out
+
+
+def extract_rows(items: Sequence[Any], extractor: FeatureExtractor, *, field: str = "item",
+                 cache: EmbeddingCache | None | bool = None, root: str | os.PathLike[str] | None = None,
+                 progress: bool | None = None) -> tuple[np.ndarray, list[bytes | None]]:
+    """Like :func:`extract`, but a missing item (``None``, NaN, ``""``) gives a row of NaN and a ``None`` key.
+
+    Returns ``(vectors, keys)``: the ``(n, d)`` float32 vectors and each item's content key.
+
+    Examples
+    --------
+    >>> class Stats:
+    ...     id, names = "stats@1", ("mean", "max")
+    ...     def __call__(self, item):
+    ...         return np.array([np.mean(item), np.max(item)], dtype=np.float32)
+    >>> vectors, keys = extract_rows([np.ones(3), None], Stats(), cache=False)
+    >>> vectors.tolist(), keys[1]
+    ([[1.0, 1.0], [nan, nan]], None)
+    """
+    extractor = check_extractor(extractor)
+    present = [i for i, item in enumerate(items) if not (is_missing(item) or (isinstance(item, str) and not item))]
+    resolved = {i: resolve_item(items[i], root) for i in present}
+    keys: list[bytes | None] = [None] * len(items)
+    sources: dict[bytes, Any] = {}
+    for i in present:
+        key = content_key(resolved[i], field=field)
+        keys[i] = key
+        sources.setdefault(key, resolved[i])
+    out = np.full((len(items), len(extractor.names)), np.nan, dtype=np.float32)
+    if present:
+        found = cached_vectors(extractor.id, [k for k in keys if k is not None], sources,
+                               lambda chunk: _vectors(extractor, chunk, field), cache=cache, batch_size=BATCH,
+                               progress=progress, desc=f"features ({extractor.id.split('@')[0]})", unit="item")
+        out[present] = found
+    return out, keys
+
+
+def extract(items: Sequence[Any], extractor: FeatureExtractor, *, cache: EmbeddingCache | None | bool = None,
+            progress: bool | None = True, field: str = "item",
+            root: str | os.PathLike[str] | None = None) -> np.ndarray:
+    """``(len(items), len(extractor.names))`` float32 features, computed once per distinct content.
+
+    Parameters
+    ----------
+    items : sequence
+        Paths (str or Path), arrays or bytes; relative paths are read from ``root`` (default: the working folder).
+    extractor : FeatureExtractor
+    cache : EmbeddingCache, optional
+        Default: the shared disk cache (:func:`~weaksup.embed.default_cache`); ``False``: none (each distinct
+        content is still computed once per call).
+    progress : bool, default True
+        A progress bar while computing (``None``: only for more than one batch of 256).
+    field : str, default "item"
+        The row field the items come from, named in error messages.
+    root : str or Path, optional
+
+    Raises
+    ------
+    DataError
+        A missing item, a file that cannot be read or that the extractor cannot decode (naming the field, the item
+        and the fix).
+
+    Examples
+    --------
+    >>> calls = []
+    >>> class Stats:
+    ...     id, names = "stats@1", ("mean", "max")
+    ...     def __call__(self, item):
+    ...         calls.append(1)
+    ...         return np.array([np.mean(item), np.max(item)], dtype=np.float32)
+    >>> a = np.arange(4.0)
+    >>> extract([a, a.copy(), np.ones(2)], Stats(), cache=EmbeddingCache(":memory:")).tolist()
+    [[1.5, 3.0], [1.5, 3.0], [1.0, 1.0]]
+    >>> len(calls)  # two distinct contents
+    2
+    """
+    for item in items:
+        if is_missing(item) or (isinstance(item, str) and not item):
+            raise DataError(f"{field}: an item is missing (None/NaN/empty); give a path, an array or bytes, or drop "
+                            f"the row")
+    vectors, _ = extract_rows(items, extractor, field=field, cache=cache, root=root, progress=progress)
+    return vectors
+
+
+def default_prefix(extractor: FeatureExtractor) -> str:
+    """The column prefix of an extractor: its id before ``@``, as an identifier ("image-hog@1:..." -> "image_hog").
+
+    Examples
+    --------
+    >>> class E:
+    ...     id, names = "image-hog@1:size=64", ("h0",)
+    >>> default_prefix(E())
+    'image_hog'
+    """
+    return re.sub(r"\W+", "_", extractor.id.split("@")[0]).strip("_") or "features"
+
+
+class MediaColumns:
+    """The vectorised function of :func:`media_preprocessor`: a batch (DataFrame) -> its feature columns.
+
+    Its ``repr`` (hashed into the version of every LF using the preprocessor) names the extractor id, the field,
+    the prefix and the root, so changing any of them changes those LFs' versions.
+    """
+
+    def __init__(self, extractor: FeatureExtractor, field: str, prefix: str,
+                 cache: EmbeddingCache | None | bool, root: str | os.PathLike[str] | None) -> None:
+        self.extractor = extractor
+        self.field = field
+        self.prefix = prefix
+        self.cache = cache
+        self.root = None if root is None else str(root)
+
+    def columns(self) -> list[str]:
+        """The new column names: ``<prefix>_<name>`` per feature, then ``<prefix>`` (the vector)."""
+        return [f"{self.prefix}_{name}" for name in self.extractor.names] + [self.prefix]
+
+    def __call__(self, frame: pd.DataFrame) -> Mapping[str, Sequence[Any]]:
+        if self.field not in frame.columns:
+            raise DataError(f"media preprocessor {self.prefix!r}: the rows have no column {self.field!r} (columns: "
+                            f"{list(map(str, frame.columns))[:20]}); pass field= the column holding the paths")
+        vectors, _ = extract_rows(frame[self.field].tolist(), self.extractor, field=self.field, cache=self.cache,
+                                  root=self.root, progress=None)
+        out: dict[str, Sequence[Any]] = {f"{self.prefix}_{name}": vectors[:, j].astype(float).tolist()
+                                         for j, name in enumerate(self.extractor.names)}
+        out[self.prefix] = list(vectors)
+        return out
+
+    def __repr__(self) -> str:
+        return (f"MediaColumns(extractor={self.extractor.id!r}, field={self.field!r}, prefix={self.prefix!r}, "
+                f"root={self.root!r})")
+
+
+def media_preprocessor(extractor: FeatureExtractor, field: str = "path", *, prefix: str | None = None,
+                       cache: EmbeddingCache | None | bool = None,
+                       root: str | os.PathLike[str] | None = None) -> Preprocessor:
+    """A vectorised preprocessor adding an extractor's features to each row, for LFs' ``pre=[...]``.
+
+    It adds one column per feature name, ``<prefix>_<name>`` (a float a threshold or generic LF can read), and one
+    column ``<prefix>`` holding the whole vector (float32). Each batch runs it once, however many LFs list it, and
+    each distinct content is computed once ever (the disk cache). A row whose field is missing gets NaN features.
+
+    Parameters
+    ----------
+    extractor : FeatureExtractor
+    field : str, default "path"
+        The column holding the items (paths, arrays or bytes).
+    prefix : str, optional
+        Default: the extractor id before ``@`` as an identifier (``"image-hog@1:..."`` -> ``"image_hog"``).
+    cache : EmbeddingCache, optional
+        As for :func:`extract`.
+    root : str or Path, optional
+        The folder relative paths are read from (default: the working folder).
+
+    Examples
+    --------
+    >>> from weaksup.lf import labeling_function
+    >>> class Stats:
+    ...     id, names = "stats@1", ("mean", "max")
+    ...     def __call__(self, item):
+    ...         return np.array([np.mean(item), np.max(item)], dtype=np.float32)
+    >>> stats = media_preprocessor(Stats(), "pixels", cache=False)
+    >>> @labeling_function(pre=[stats])
+    ... def bright(x):
+    ...     return 1 if x.stats_mean > 0.5 else -1
+    >>> bright({"pixels": np.ones((2, 2))}), bright({"pixels": np.zeros((2, 2))}), stats.name
+    (1, -1, 'stats:stats@1')
+    """
+    extractor = check_extractor(extractor)
+    if not isinstance(field, str) or not field:
+        raise ParameterError(f"media_preprocessor: field must be the name of the column holding the items; got "
+                             f"{field!r}")
+    prefix = default_prefix(extractor) if prefix is None else prefix
+    if not isinstance(prefix, str) or not prefix.isidentifier():
+        raise ParameterError(f"media_preprocessor: prefix must be an identifier (it starts column names); got "
+                             f"{prefix!r}")
+    func = MediaColumns(extractor, field, prefix, cache, root)
+    return Preprocessor(func, name=f"{prefix}:{extractor.id}", vectorized=True)
