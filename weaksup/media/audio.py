@@ -1,0 +1,273 @@
+"""Recordings as rows: :func:`load_audio` (a path, bytes or an array -> mono float32 samples and their rate) and
+:class:`AudioFeatures` (a recording -> one float32 vector an LF reads: duration, RMS energy, zero-crossing rate,
+spectral centroid, an MFCC summary and a fixed-length, time-pooled MFCC vector).
+
+:class:`AudioFeatures` follows :class:`weaksup.media.features.FeatureExtractor`: a stable ``id`` (kinds, parameters
+and the code version, never a path), one name per output column, and ``extractor(item)`` -> a 1-D float32 vector.
+Give it to :func:`weaksup.media.features.extract` or ``media_preprocessor`` to compute each distinct recording once
+(cached by content), or to ``weaksup.lf.affinity.affinity_lf`` to vote by similarity to a few labeled prototypes.
+Needs ``pip install "weaksup[audio]"`` (soundfile, librosa).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from weaksup.errors import DataError, ParameterError
+from weaksup.media.features import require
+
+__all__ = ["AUDIO_KINDS", "AudioFeatures", "load_audio", "pool_frames"]
+
+#: The feature groups :class:`AudioFeatures` computes, in output order.
+AUDIO_KINDS = ("duration", "energy", "zcr", "centroid", "mfcc", "pooled")
+_VERSION = 1
+_STATS: dict[str, tuple[str, ...]] = {"duration": ("duration",), "energy": ("rms_mean", "rms_std", "rms_max"),
+                                      "zcr": ("zcr_mean", "zcr_std", "zcr_max"),
+                                      "centroid": ("centroid_mean", "centroid_std")}
+
+
+def _librosa() -> Any:
+    return require("librosa", "audio", "Audio features")
+
+
+def _mono(samples: np.ndarray, what: str, channels_first: bool = False) -> np.ndarray:
+    """Samples as mono float32: integers scaled to [-1, 1], channels averaged, checked finite and non-empty."""
+    if samples.ndim == 2:
+        samples = samples.mean(axis=0 if channels_first else 1)
+    if samples.ndim != 1:
+        raise DataError(f"{what}: audio of shape {samples.shape} is not a recording; give 1-D samples or "
+                        "(samples, channels)")
+    if np.issubdtype(samples.dtype, np.integer):
+        samples = samples.astype(np.float32) / float(np.iinfo(samples.dtype).max)
+    elif not np.issubdtype(samples.dtype, np.floating):
+        raise DataError(f"{what}: audio samples of dtype {samples.dtype} are not numeric; give floats or ints")
+    out = np.asarray(samples, dtype=np.float32)
+    if out.size == 0:
+        raise DataError(f"{what}: the recording has no samples; drop the row or give a non-empty recording")
+    if not np.isfinite(out).all():
+        raise DataError(f"{what}: the recording holds NaN or infinite samples; clean or drop it")
+    return out
+
+
+def load_audio(item: Any, *, sr: int | None = None, root: str | os.PathLike[str] | None = None
+               ) -> tuple[np.ndarray, int]:
+    """A recording as mono float32 samples and their sampling rate.
+
+    Parameters
+    ----------
+    item : str, Path, bytes or numpy.ndarray
+        A sound file path (WAV, FLAC, OGG: anything ``soundfile`` reads), a file's bytes, or an array of samples
+        (``(n,)`` or ``(n, channels)``; integers are scaled to [-1, 1]; needs ``sr``).
+    sr : int, optional
+        Resample to this rate (``librosa.resample``); for an array, the rate its samples are at.
+    root : str or Path, optional
+        The folder relative paths are taken from (default: the working directory).
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        The samples (1-D float32; channels averaged) and the rate.
+
+    Raises
+    ------
+    DataError
+        A missing or unreadable file, an empty recording, or an array without ``sr``, named with the fix.
+
+    Examples
+    --------
+    >>> samples, rate = load_audio(np.array([0, 16384, -16384], dtype=np.int16), sr=8000)
+    >>> samples.round(2).tolist(), rate
+    ([0.0, 0.5, -0.5], 8000)
+    """
+    if sr is not None and (not isinstance(sr, (int, np.integer)) or isinstance(sr, bool) or sr < 1):
+        raise ParameterError(f"load_audio(sr={sr!r}): give a positive int (samples per second) or None")
+    if isinstance(item, np.ndarray):
+        if sr is None:
+            raise DataError("load_audio: an array of samples needs its sampling rate; pass sr= (e.g. sr=16000)")
+        return _mono(item, "load_audio(array)"), int(sr)
+    soundfile = require("soundfile", "audio", "Audio features")
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        what = f"load_audio({len(bytes(item)):,} bytes)"
+        try:
+            samples, rate = soundfile.read(io.BytesIO(bytes(item)), dtype="float32", always_2d=False)
+        except (RuntimeError, ValueError, TypeError) as exc:  # soundfile.LibsndfileError is a RuntimeError
+            raise DataError(f"{what}: not a sound file soundfile can read ({exc}); give the bytes of a WAV/FLAC/OGG "
+                            "file") from None
+    elif isinstance(item, (str, os.PathLike)):
+        path = Path(item)
+        full = Path(root) / path if root is not None and not path.is_absolute() else path
+        what = f"audio file {str(full)!r}"
+        if not full.is_file():
+            where = f" (from {Path.cwd()})" if not full.is_absolute() else ""
+            raise DataError(f"{what}{where} does not exist; fix the path in the row, or give root= (the folder the "
+                            "paths are relative to)")
+        try:
+            samples, rate = soundfile.read(str(full), dtype="float32", always_2d=False)
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise DataError(f"{what} cannot be read as audio ({exc}); replace or remove it (soundfile reads WAV, "
+                            "FLAC, OGG; convert other formats first)") from None
+    else:
+        raise DataError(f"load_audio: cannot read audio from {type(item).__name__} {item!r:.80}; give a file path, "
+                        "its bytes or a numpy array of samples (with sr=)")
+    samples = _mono(np.asarray(samples), what)
+    if sr is not None and int(rate) != int(sr):
+        samples = np.asarray(_librosa().resample(samples, orig_sr=int(rate), target_sr=int(sr)), dtype=np.float32)
+        rate = sr
+    return samples, int(rate)
+
+
+def pool_frames(frames: np.ndarray, segments: int) -> np.ndarray:
+    """Mean of each of ``segments`` equal stretches of the frame axis: ``(d, t)`` -> ``(d, segments)``.
+
+    A recording of any length gives one fixed-length matrix (its frames are shared out in time order; a stretch
+    shorter than one frame takes the frame it falls in).
+
+    Examples
+    --------
+    >>> pool_frames(np.arange(8.0).reshape(1, 8), 4).tolist()
+    [[0.5, 2.5, 4.5, 6.5]]
+    >>> pool_frames(np.array([[1.0, 3.0]]), 4).tolist()
+    [[1.0, 1.0, 3.0, 3.0]]
+    """
+    if segments < 1:
+        raise ParameterError(f"pool_frames(segments={segments!r}): give a positive int")
+    d, t = frames.shape
+    if t == 0:
+        raise DataError("pool_frames: no frames to pool; the recording is empty")
+    bounds = np.linspace(0.0, float(t), segments + 1)
+    out = np.empty((d, segments), dtype=np.float64)
+    for j in range(segments):
+        start = min(int(np.floor(bounds[j])), t - 1)
+        stop = max(int(np.ceil(bounds[j + 1])), start + 1)
+        out[:, j] = frames[:, start:stop].mean(axis=1)
+    return out
+
+
+class AudioFeatures:
+    """A feature extractor for recordings: a recording (see :func:`load_audio`) -> one float32 vector.
+
+    Frames are ``window`` seconds long (FFT size: the next power of two) every ``hop`` seconds.
+
+    Parameters
+    ----------
+    kinds : sequence of str, default ("duration", "energy", "zcr", "centroid", "mfcc")
+        Groups of features, any of :data:`AUDIO_KINDS`: ``duration`` (seconds), ``energy`` (frame RMS: mean, std,
+        max), ``zcr`` (frame zero-crossing rate: mean, std, max), ``centroid`` (spectral centroid in Hz: mean,
+        std), ``mfcc`` (each of ``n_mfcc`` MFCCs' mean over the frames, then each one's std) and ``pooled`` (the
+        MFCCs averaged over ``segments`` equal stretches of the recording, ``mfcc<i>_t<j>``: a fixed-length
+        summary that keeps the order of the sounds, for similarity to prototypes).
+    sr : int, optional
+        Resample every recording to this rate first (default: keep each file's rate; arrays need it).
+    n_mfcc : int, default 13
+    n_mels : int, default 40
+        Mel bands the MFCCs are computed from.
+    segments : int, default 6
+        Stretches of ``pooled``.
+    centre : bool, default False
+        ``pooled`` minus each MFCC's mean over the recording (cepstral mean normalisation): the shape of the sound
+        over time without the speaker's and the microphone's average spectrum.
+    window, hop : float, default 0.032, 0.010
+        Frame length and step in seconds.
+    root : str or Path, optional
+        The folder relative paths are read from; not part of ``id`` (features are cached by content).
+
+    Examples
+    --------
+    >>> tone = np.sin(2 * np.pi * 440 * np.arange(8000) / 8000).astype(np.float32)
+    >>> features = AudioFeatures(["duration", "zcr", "centroid"], sr=8000)
+    >>> features.id
+    'audio@1:kinds=duration+zcr+centroid,sr=8000,win=0.032,hop=0.01'
+    >>> vector = features(tone)
+    >>> float(vector[0]), round(float(vector[1]), 2), 400 < float(vector[4]) < 500
+    (1.0, 0.11, True)
+    >>> AudioFeatures(["mfcc", "pooled"], n_mfcc=2, segments=3).names
+    ('mfcc0_mean', 'mfcc1_mean', 'mfcc0_std', 'mfcc1_std', 'mfcc0_t0', 'mfcc0_t1', 'mfcc0_t2', 'mfcc1_t0', 'mfcc1_t1', 'mfcc1_t2')
+    """
+
+    def __init__(self, kinds: Sequence[str] = ("duration", "energy", "zcr", "centroid", "mfcc"), *,
+                 sr: int | None = None, n_mfcc: int = 13, n_mels: int = 40, segments: int = 6, centre: bool = False,
+                 window: float = 0.032, hop: float = 0.010, root: str | os.PathLike[str] | None = None) -> None:
+        chosen = [kinds] if isinstance(kinds, str) else list(kinds)
+        unknown = [k for k in chosen if k not in AUDIO_KINDS]
+        if not chosen or unknown or len(set(chosen)) != len(chosen):
+            raise ParameterError(f"AudioFeatures(kinds={kinds!r}): give distinct kinds out of {list(AUDIO_KINDS)}"
+                                 + (f" ({unknown} unknown)" if unknown else ""))
+        self.kinds = tuple(k for k in AUDIO_KINDS if k in chosen)
+        for name, value in (("sr", sr), ("n_mfcc", n_mfcc), ("n_mels", n_mels), ("segments", segments)):
+            if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)
+                                      or value < 1):
+                raise ParameterError(f"AudioFeatures({name}={value!r}): give a positive int")
+        if not (0 < hop <= window < 10):
+            raise ParameterError(f"AudioFeatures(window={window!r}, hop={hop!r}): give seconds with "
+                                 "0 < hop <= window < 10 (e.g. window=0.032, hop=0.010)")
+        if n_mfcc > n_mels:
+            raise ParameterError(f"AudioFeatures(n_mfcc={n_mfcc}, n_mels={n_mels}): n_mfcc cannot exceed n_mels")
+        self.sr = None if sr is None else int(sr)
+        self.n_mfcc, self.n_mels, self.segments = int(n_mfcc), int(n_mels), int(segments)
+        self.window, self.hop = float(window), float(hop)
+        self.centre = bool(centre)
+        self.root = root
+        names: list[str] = [n for k in self.kinds if k in _STATS for n in _STATS[k]]
+        if "mfcc" in self.kinds:
+            names += [f"mfcc{i}_mean" for i in range(self.n_mfcc)] + [f"mfcc{i}_std" for i in range(self.n_mfcc)]
+        if "pooled" in self.kinds:
+            names += [f"mfcc{i}_t{j}" for i in range(self.n_mfcc) for j in range(self.segments)]
+        self.names: tuple[str, ...] = tuple(names)
+        parts = [f"kinds={'+'.join(self.kinds)}", f"sr={self.sr or 'native'}", f"win={self.window:g}",
+                 f"hop={self.hop:g}"]
+        if "mfcc" in self.kinds or "pooled" in self.kinds:
+            parts.append(f"mfcc={self.n_mfcc}/{self.n_mels}")
+        if "pooled" in self.kinds:
+            parts.append(f"segments={self.segments}" + (",centre" if self.centre else ""))
+        self.id = f"audio@{_VERSION}:" + ",".join(parts)
+
+    def __repr__(self) -> str:
+        return f"AudioFeatures({self.id!r})"
+
+    def frames(self, rate: int) -> tuple[int, int]:
+        """``(n_fft, hop_length)`` in samples at ``rate``: the window rounded up to a power of two, and the hop.
+
+        Examples
+        --------
+        >>> AudioFeatures().frames(8000), AudioFeatures().frames(16000)
+        ((256, 80), (512, 160))
+        """
+        n_fft = 1 << max(int(np.ceil(np.log2(max(self.window * rate, 2.0)))), 1)
+        return n_fft, max(int(round(self.hop * rate)), 1)
+
+    def __call__(self, item: Any) -> np.ndarray:
+        """The feature vector of one recording (float32, ``len(self.names)`` values)."""
+        samples, rate = load_audio(item, sr=self.sr, root=self.root)
+        librosa = _librosa()
+        n_fft, hop = self.frames(rate)
+        out: list[np.ndarray] = []
+        if "duration" in self.kinds:
+            out.append(np.array([len(samples) / rate]))
+        if "energy" in self.kinds:
+            rms = librosa.feature.rms(y=samples, frame_length=n_fft, hop_length=hop)[0]
+            out.append(np.array([rms.mean(), rms.std(), rms.max()]))
+        if "zcr" in self.kinds:
+            zcr = librosa.feature.zero_crossing_rate(samples, frame_length=n_fft, hop_length=hop)[0]
+            out.append(np.array([zcr.mean(), zcr.std(), zcr.max()]))
+        if "centroid" in self.kinds:
+            centroid = librosa.feature.spectral_centroid(y=samples, sr=rate, n_fft=n_fft, hop_length=hop)[0]
+            out.append(np.array([centroid.mean(), centroid.std()]))
+        if "mfcc" in self.kinds or "pooled" in self.kinds:
+            mfcc = librosa.feature.mfcc(y=samples, sr=rate, n_mfcc=self.n_mfcc, n_fft=n_fft, hop_length=hop,
+                                        n_mels=self.n_mels)
+            if "mfcc" in self.kinds:
+                out.extend([mfcc.mean(axis=1), mfcc.std(axis=1)])
+            if "pooled" in self.kinds:
+                pooled = pool_frames(mfcc, self.segments)
+                if self.centre:
+                    pooled -= mfcc.mean(axis=1, keepdims=True)
+                out.append(pooled.reshape(-1))
+        vector: np.ndarray = np.nan_to_num(np.concatenate(out)).astype(np.float32)
+        assert vector.shape == (len(self.names),)
+        return vector
