@@ -34,6 +34,9 @@ class TaskConfig:
     review_margin: float = 0.1  # multilabel: a label this near its threshold (on its scale) sends its row to review
     tokenizer: str = "whitespace"  # spans: how text is cut into tokens ("whitespace", "regex", "spacy")
     scheme: str = "BIO"  # spans: the tag scheme of the token-level votes ("BIO" or "IO")
+    unit: str = "row"  # what one labeled item is: an input "row", or a "window" (weaksup.media.series.windows)
+    window_length: int = 0  # unit = "window": samples per window
+    window_step: int = 0  # unit = "window": samples between window starts (0: the length)
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,14 @@ from weaksup.models.fitting import OutOfFold, dev_folds, fit_label_model, out_of
 from weaksup.models.majority import MajorityVote
 from weaksup.models.selector import DevSelector
 from weaksup.models.snorkel import SnorkelLabelModel
+from weaksup.models.temporal import TemporalLabelModel
 
 #: Every model class by name (for loading saved models and for configs).
 MODELS: dict[str, type[BaseLabelModel]] = {
     cls.__name__: cls
     for cls in (MajorityVote, DawidSkene, SnorkelLabelModel, DevWeightedVote, DevNaiveBayes, DevSelector)
 }
+MODELS["TemporalLabelModel"] = TemporalLabelModel  # ordered items (frames, windows); config name "temporal"
 #: The model weaksup recommends when a dev gold split exists (MajorityVote without one).
 DEFAULT_MODEL = "DevNaiveBayes"
 
@@ -76,6 +78,7 @@ def resolve_label_model(name: str, *, has_dev_gold: bool) -> type[BaseLabelModel
     """
     if name == "default":
         name = DEFAULT_MODEL if has_dev_gold else "MajorityVote"
+    name = "TemporalLabelModel" if name == "temporal" else name  # the config name of the model for ordered items
     if name not in MODELS:
         raise LabelModelError(f"unknown label model {name!r}; choose 'default' or one of {sorted(MODELS)} "
                               "(label_model.name)")

@@ -53,6 +53,7 @@ from weaksup.pipeline.outputs import LABEL_COLUMNS
 from weaksup.pipeline.plan import RunPlan, select_lfs
 from weaksup.pipeline.result import RunResult, Timer
 from weaksup.pipeline.end_stage import end_stage, final_chunks, reference_stage, test_positions
+from weaksup.pipeline.sequences import order_stage, sequence_chunks
 from weaksup.pipeline.stages import fit_stage, report_stage, write_stage
 from weaksup.pipeline.vote_store import VoteStore
 from weaksup.pipeline.voting import AppliedVotes, apply_stage, release_freed_memory
@@ -185,6 +186,7 @@ def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], iden
     if stop_after != "apply":
         t = time.perf_counter()
         model = fit_stage(plan, applied)
+        model = order_stage(plan, applied, model)  # a temporal model's chain on the (sequence, order) order
         plan.task.save_model(model, stage / "label_model.json")
         timer.add("fit", t)
         result.label_model = type(model).__name__
@@ -213,7 +215,8 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     t = time.perf_counter()
     watch = test_positions(plan, applied)
     sizes = [int(part["rows"]) for part in store.parts]
-    final = final_chunks(plan, applied, end, model, sizes) if end.labeler is not None else None
+    final = final_chunks(plan, applied, end, model, sizes) if end.labeler is not None else \
+        sequence_chunks(plan, applied, model, sizes)  # (None unless a temporal model: whole sequences at once)
     written = write_stage(staged, applied, model, store, progress=progress, final=final, watch=watch)
     write_outputs = getattr(plan.task, "write_outputs", None)  # (optional: the task type's further files)
     if write_outputs is not None:

@@ -45,6 +45,7 @@ def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status:
     return {
         "format": RUN_FORMAT, "format_version": 1, "status": status,
         "task": result.config.task.name, "task_type": plan.task.name, "label_space": plan.task.space_json(plan.label_space),
+        "unit": result.config.task.unit,  # what one labeled item is: "row" or "window" (weaksup.pipeline.sequences)
         "project": result.config.project, "config_source": result.config.source,
         "config": result.config.to_dict(),
         "input_files": [str(f) for f in files],

@@ -18,6 +18,7 @@ from weaksup._io import atomic_path
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError, DataError, LabelModelError, WeakSupError
 from weaksup.labels import LabelSpace
+from weaksup.pipeline.sequences import check_unit
 from weaksup.tasks import TaskType, task_type
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class RunPlan:
         gold = None
         if config.gold.path:
             gold = task.load_gold(config.resolve(config.gold.path, "gold.path"), space)
+        check_unit(config, gold)  # task.unit: rows or windows, the gold set in the same unit
         model_cls = task.resolve_model(config.label_model.name, has_dev_gold=gold is not None and "dev" in gold.counts())
         task.check_model_params(config, model_cls)
         check_writable(config.output_dir, config)

@@ -1,0 +1,189 @@
+"""Ordered items in a run: the task's unit (rows or windows) and the temporal label model's sequences.
+
+``[task] unit`` says what one labeled item is: an input ``"row"`` or a ``"window"`` of consecutive samples (the
+input is then a window table, :func:`weaksup.media.series.windows`, one row per window). A gold set says its unit
+in its manifest (``"unit"``, default ``"row"``; :func:`set_gold_unit`); one in another unit than the task is
+refused before any row is read, so row labels and window labels never mix. ``run.json`` records the unit.
+
+The temporal label model (``[label_model] name = "temporal"``) needs the items of a sequence together and in
+order, which the chunked run does not give: the run reads the two columns ``label_model.params.sequence_column``
+and ``order_column`` of every row (only those), sorts the row positions by (sequence, order), refits the chain
+on that order after the base model is fitted (:func:`order_stage`), then smooths the whole vote matrix (it is in
+memory) once and hands each chunk its slice of the posteriors (:func:`sequence_chunks`), so chunk boundaries
+never cut a sequence. Without those columns the input order is the order and the whole input one sequence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from weaksup.errors import ConfigError, DataError, GoldSetError
+
+if TYPE_CHECKING:
+    from weaksup.config import RunConfig
+    from weaksup.models.base import BaseLabelModel
+    from weaksup.pipeline.plan import RunPlan
+    from weaksup.pipeline.voting import AppliedVotes
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["RunOrder", "check_unit", "gold_unit", "order_stage", "run_order", "sequence_chunks", "set_gold_unit"]
+
+UNITS = ("row", "window")
+
+
+def check_unit(config: RunConfig, gold: Any = None) -> str:
+    """The task's unit, checked: ``task.unit`` is ``"row"`` or ``"window"``; a window task names its window
+    length (``task.window_length`` >= 1; ``window_step`` 0 means the length); the gold set is in the same unit.
+
+    Examples
+    --------
+    >>> from weaksup.config import RunConfig
+    >>> doc = {"task": {"name": "x", "unit": "window"}, "input": {"path": "w.csv", "id_column": "window_id"},
+    ...        "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.csv"}}
+    >>> check_unit(RunConfig.from_dict(doc))
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ConfigError: <dict>: task.unit = 'window' needs task.window_length (samples per window, >= 1, \
+as the input's windows were made with weaksup.media.series.windows)
+    """
+    task = config.task
+    if task.unit not in UNITS:
+        raise ConfigError(f"{config.source}: task.unit = {task.unit!r}; choose 'row' (each input row is an item) or "
+                          "'window' (each input row is a window made by weaksup.media.series.windows)")
+    if task.unit == "window" and task.window_length < 1:
+        raise ConfigError(f"{config.source}: task.unit = 'window' needs task.window_length (samples per window, >= 1, "
+                          "as the input's windows were made with weaksup.media.series.windows)")
+    if task.unit == "row" and (task.window_length or task.window_step):
+        raise ConfigError(f"{config.source}: task.window_length/window_step are for task.unit = 'window'; set the "
+                          "unit or drop them")
+    if task.window_step < 0:
+        raise ConfigError(f"{config.source}: task.window_step = {task.window_step}; give samples between window "
+                          "starts (>= 1), or 0 for the window length")
+    if gold is not None:
+        unit = gold_unit(getattr(gold, "manifest", None) or {})
+        if unit != task.unit:
+            fix = ("label windows (ids from weaksup.media.series.windows) and mark the gold set with "
+                   "weaksup.pipeline.sequences.set_gold_unit(folder, 'window')" if task.unit == "window" else
+                   "use a gold set of row labels, or set task.unit = 'window' for a window table")
+            raise GoldSetError(f"{config.source}: gold set {config.gold.path!r} labels {unit}s but task.unit = "
+                               f"{task.unit!r}: row labels and window labels never mix; {fix}")
+    return str(task.unit)
+
+
+def gold_unit(manifest: dict[str, Any]) -> str:
+    """The unit a gold set's manifest declares (``"row"`` when it says none).
+
+    Examples
+    --------
+    >>> gold_unit({}), gold_unit({"unit": "window"})
+    ('row', 'window')
+    """
+    return str(manifest.get("unit", "row"))
+
+
+def set_gold_unit(folder: str | Path, unit: str) -> None:
+    """Record in a gold set's manifest that its labels are for ``unit`` items (``"row"`` or ``"window"``)."""
+    if unit not in UNITS:
+        raise GoldSetError(f"unit {unit!r}: choose one of {list(UNITS)}")
+    path = Path(folder) / "manifest.json"
+    if not path.exists():
+        raise GoldSetError(f"{path}: missing; write the gold set first (weaksup.gold.write_gold)")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["unit"] = unit
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+class RunOrder:
+    """The run's rows in (sequence, order) order: ``order`` (row positions, sorted) and ``sequences`` (the
+    sequence id of each sorted row)."""
+
+    def __init__(self, order: np.ndarray, sequences: np.ndarray) -> None:
+        self.order = order
+        self.sequences = sequences
+
+
+def _temporal(model: Any) -> bool:
+    from weaksup.models.temporal import TemporalLabelModel
+
+    return isinstance(model, TemporalLabelModel)
+
+
+def run_order(plan: RunPlan, model: BaseLabelModel, n_rows: int) -> RunOrder:
+    """Read the sequence and order columns the temporal model names (all rows, those columns only) and sort."""
+    from weaksup.pipeline.inputs import read_chunks
+
+    seq_col, order_col = getattr(model, "sequence_column", ""), getattr(model, "order_column", "")
+    if not seq_col and not order_col:
+        return RunOrder(np.arange(n_rows), np.zeros(n_rows, dtype=np.int64))
+    columns = [c for c in (seq_col, order_col) if c]
+    seqs: list[np.ndarray] = []
+    orders: list[np.ndarray] = []
+    try:
+        for chunk in read_chunks(plan.config, columns):
+            seqs.append(chunk[seq_col].astype(str).to_numpy() if seq_col else np.zeros(len(chunk), dtype=object))
+            orders.append(chunk[order_col].to_numpy() if order_col else np.arange(len(chunk)))
+    except KeyError as exc:
+        raise DataError(f"{plan.config.source}: label_model.params names column {exc} that the input does not "
+                        "have; fix sequence_column / order_column") from None
+    seq = np.concatenate(seqs) if seqs else np.zeros(0, dtype=object)
+    pos = np.concatenate(orders) if orders else np.zeros(0)
+    if len(seq) != n_rows:
+        raise DataError(f"{plan.config.source}: read {len(seq)} rows of {columns} for {n_rows} voted rows; the input "
+                        "changed during the run: run again")
+    if not order_col:
+        pos = np.arange(n_rows)
+    codes = np.unique(seq, return_inverse=True)[1]
+    order = np.lexsort((np.arange(n_rows), pos, codes))  # sequence, then order, then input order
+    return RunOrder(order.astype(np.int64), codes[order])
+
+
+def order_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel) -> BaseLabelModel:
+    """A fitted temporal model with its chain refitted on the run's (sequence, order) order (the base model as
+    fitted); any other model unchanged."""
+    if not _temporal(model):
+        return model
+    values = applied.values
+    ro = run_order(plan, model, len(values))
+    y_dev = dev_sequences = None
+    if plan.gold is not None and plan.has_dev_gold:
+        dev, y = plan.task.gold_targets(plan.gold, "dev", plan.label_space)
+        positions = np.array([applied.gold_positions[r] for r in dev], dtype=np.int64)
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[ro.order] = np.arange(len(values))
+        by = np.argsort(rank[positions], kind="stable")
+        y_dev = np.asarray(y)[by]
+        sorted_rank = rank[positions][by]
+        dev_sequences = ro.sequences[sorted_rank]
+        dev_sequences = np.cumsum(np.r_[1, (np.diff(sorted_rank) != 1) | (np.diff(dev_sequences) != 0)])
+    refit: BaseLabelModel = model.fit_chain(model.base_, values[ro.order], y_dev=y_dev,  # type: ignore[attr-defined]
+                                            sequences=ro.sequences, dev_sequences=dev_sequences)
+    return refit
+
+
+def sequence_chunks(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sizes: list[int]
+                    ) -> Iterator[tuple[np.ndarray, np.ndarray]] | None:
+    """Each chunk's smoothed probabilities and ``label_source`` (``"label_model"``) for the write stage, from one
+    pass of the temporal model over every row in (sequence, order) order; None for any other model."""
+    if not _temporal(model):
+        return None
+    values = applied.values
+    ro = run_order(plan, model, len(values))
+    proba = np.empty((len(values), model.cardinality_))
+    proba[ro.order] = model.predict_proba(values[ro.order], sequences=ro.sequences)  # type: ignore[call-arg]
+    logger.info("temporal label model: %d rows smoothed over %d sequence(s)", len(values),
+                len(np.unique(ro.sequences)))
+
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        start = 0
+        for size in sizes:
+            yield proba[start:start + size], np.full(size, "label_model", dtype=object)
+            start += size
+
+    return chunks()
