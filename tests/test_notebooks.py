@@ -74,11 +74,21 @@ def _check_spans(outputs: list[dict]) -> None:
     assert "|Disease]" in text and "|Chemical]" in text  # the text view marks [spans|Type]
 
 
+def _check_images(outputs: list[dict]) -> None:
+    result = _result(outputs)
+    assert result["n_images"] == 200 and result["n_dev"] == 100 and set(result["kinds"]) == {"affinity", "generic"}
+    assert result["prototypes_per_class"] <= 10 and result["dev_lf_acc_min"] > 0.85  # every LF, on dev
+    assert result["test_accuracy"] >= 0.9 and result["test_accuracy"] >= result["test_majority_vote"]
+    assert result["review_tasks"] > 0 and result["task_image"] == "data:image/png;base64,"  # the image inline
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # the images shown
+
+
 CHECKS = {
     "01_write_labeling_functions.ipynb": _check_write_labeling_functions,
     "02_batch_labeling.ipynb": _check_batch_labeling,
     "03_label_quality_report.ipynb": _check_label_quality_report,
     "05_spans.ipynb": _check_spans,
+    "06_images.ipynb": _check_images,
 }
 
 
