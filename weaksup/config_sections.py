@@ -103,6 +103,11 @@ class ReviewConfig:
     class_thresholds: dict[str, float] = field(default_factory=dict)
     conflict_threshold: float = _ROUTING.conflict_threshold
     sensitive_fields: list[str] = field(default_factory=list)
+    media: str = ""                 # "image" or "audio": tasks show / play the file at media_column (else the text)
+    media_column: str = "path"      # the input column holding the media files' paths
+    media_url: str = "data"         # "data" (bytes inline: offline, no setup) or "local-files" (the server serves)
+    media_root: str = ""            # folder relative paths are read from (default: the input file's, then the project)
+    media_document_root: str = ""   # local-files: the server's LOCAL_FILES_DOCUMENT_ROOT
 
     @property
     def policy(self) -> RoutingPolicy:

@@ -85,10 +85,11 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
     run = load_run(run_dir)
     cfg = run.config
     review = cfg.review
-    id_column, text_column = cfg.input.id_column, cfg.input.text_column
+    id_column, text_column = cfg.input.id_column, review.media_column if review.media else cfg.input.text_column
     if not text_column:
-        raise ReviewError(f"the run's config has no input.text_column; review tasks show each row's text "
-                          f"(set input.text_column in {run_dir}/run.json's config and re-run)")
+        raise ReviewError(f"the run's config ({run_dir}/run.json) has no input.text_column; review tasks show each "
+                          "row's text (set input.text_column, or [review] media = \"image\"/\"audio\" and "
+                          "media_column for files, in the config and re-run)")
     labels = run.labels
     data = run.read_input()
     data = data.rename(columns={id_column: "row_id"}) if id_column != "row_id" else data
@@ -99,10 +100,15 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
                          **options)
     rule_version = str(labels["rule_version"].iloc[0]) if "rule_version" in labels and len(labels) else ""
     out = out or Path(run_dir) / "review" / ("tasks.json" if format == "labelstudio" else "review.csv")
-    exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,
-                            text_column=text_column, fields=options["fields"],
-                            sensitive_fields=review.sensitive_fields, mask=mask,
-                            escape_formulas=cfg.output.escape_formulas)
+    if review.media and format == "labelstudio":  # <Image>/<Audio> tasks (weaksup.review.labelstudio_media)
+        from weaksup.review.labelstudio_media import export_run_media
+
+        exported = export_run_media(cfg, queue, out, run.label_space, rule_version, options["fields"])
+    else:
+        exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,
+                                text_column=text_column, fields=options["fields"],
+                                sensitive_fields=review.sensitive_fields, mask=mask,
+                                escape_formulas=cfg.output.escape_formulas)
     reasons = queue["review_reason"].value_counts().to_dict() if len(queue) else {}
     typer.echo(f"{len(queue)} row(s) in the review queue of {run_dir} (of {len(labels):,}); reasons: "
                + (", ".join(f"{k} {v}" for k, v in reasons.items()) or "none"))
@@ -285,7 +291,8 @@ def push(
         run, rule_version, out = _write_queue(run_dir, "labelstudio", None, mask, _queue_options(
             budget, None, [], None, "entropy", order, "sqrt", 8, True, 0.3, seed, field))
         if found is None:
-            found = api.create_project(title, labeling_config(run.label_space), description=(
+            config = labeling_config(run.label_space, media=run.config.review.media)
+            found = api.create_project(title, config, description=(
                 f"weaksup task: {task}; review queue of run {Path(run_dir).resolve()} (rules {rule_version})"))
         tasks = json.loads(out.read_text(encoding="utf-8"))
         there = {str(d.get("row_id")) for d in api.task_data(int(found["id"]))}

@@ -40,8 +40,12 @@ __all__ = ["FORMATS", "FROM_NAME", "TO_NAME", "annotator_name", "detect_format",
 
 
 def labeling_config(label_space: LabelSpace | Sequence[str], *, from_name: str = FROM_NAME,
-                    to_name: str = TO_NAME) -> str:
-    """The Label Studio labeling config (XML) of a text classification task over ``label_space``.
+                    to_name: str | None = None, media: str = "") -> str:
+    """The Label Studio labeling config (XML) of a classification task over ``label_space``.
+
+    ``media=""`` shows the task's ``$text``; ``"image"`` / ``"audio"`` show its ``$image`` (``<Image>``) or play its
+    ``$audio`` (``<Audio>``) instead (:mod:`weaksup.review.labelstudio_media` writes those tasks). ``to_name``
+    defaults to the object's name (``"text"``, ``"image"``, ``"audio"``).
 
     Examples
     --------
@@ -54,12 +58,20 @@ def labeling_config(label_space: LabelSpace | Sequence[str], *, from_name: str =
         <Choice value="spam"/>
       </Choices>
     </View>
+    >>> print(labeling_config(["zero", "one"], media="audio").splitlines()[2])
+      <Audio name="audio" value="$audio"/>
     """
+    objects = {"": ("Text", "text", ""), "image": ("Image", "image", ' zoom="true" zoomControl="true"'),
+               "audio": ("Audio", "audio", "")}
+    if media not in objects:
+        raise ReviewError(f"review media must be \"image\", \"audio\" or empty (text); got {media!r}")
+    tag, field, extra = objects[media]
+    to_name = to_name or (TO_NAME if not media else field)
     choices = "\n".join(f"    <Choice value={quoteattr(name)}/>" for name in label_space)
     return (
         "<View>\n"
         '  <Header value="Suggested: $suggested_label ($confidence), queued for: $review_reason"/>\n'
-        f"  <Text name={quoteattr(to_name)} value=\"$text\"/>\n"
+        f"  <{tag} name={quoteattr(to_name)} value=\"${field}\"{extra}/>\n"
         f"  <Choices name={quoteattr(from_name)} toName={quoteattr(to_name)} choice=\"single\" showInline=\"true\">\n"
         f"{choices}\n"
         "  </Choices>\n"

@@ -1,0 +1,198 @@
+"""Media review against a REAL Label Studio server: an image run and an audio run exported as <Image>/<Audio> tasks
+(data URLs, the draft label as a prediction), answered through the API, exported back and imported as gold; and the
+served-path alternative (local-files), which needs the server's settings and a Local Files storage.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import textwrap
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile
+from PIL import Image
+
+from weaksup.cli import main
+from weaksup.gold import load_gold
+from weaksup.review.labelstudio_media import local_files_url
+
+pytestmark = pytest.mark.slow
+
+LFS = '''
+from pathlib import Path
+
+import numpy as np
+import soundfile
+from PIL import Image
+from weaksup import ABSTAIN, LabelSpace, labeling_function
+from weaksup.media.features import media_preprocessor
+
+LABELS = LabelSpace({labels})
+
+
+class Level:
+    id, names = "tiny-level@1", ("level",)
+
+    def __call__(self, item):
+        if str(item).endswith(".wav"):  # the dominant frequency, in kHz
+            samples, rate = soundfile.read(item)
+            spectrum = np.abs(np.fft.rfft(samples))
+            return np.array([np.argmax(spectrum) * rate / len(samples) / 1000], dtype=np.float32)
+        return np.array([np.asarray(Image.open(item).convert("L")).mean() / 255], dtype=np.float32)
+
+
+level = media_preprocessor(Level(), "path", prefix="m", cache=False, root=Path(__file__).parent / "data")
+
+
+@labeling_function(pre=[level])
+def high(x):
+    return 1 if x.m_level > {high} else ABSTAIN
+
+
+@labeling_function(pre=[level])
+def low(x):
+    return 0 if x.m_level < {low} else ABSTAIN
+'''
+
+
+def _project(base, kind):
+    """A tiny media project: 6 files (2 clear per class, 2 in between that no LF votes on), LFs, a config."""
+    folder = base / kind
+    (folder / "data" / "files").mkdir(parents=True)
+    rows = []
+    levels = [(30, "dark"), (50, "dark"), (220, "light"), (240, "light"), (120, "dark"), (140, "light")]
+    if kind == "audio":
+        levels = [(300, "low"), (400, "low"), (2500, "high"), (3000, "high"), (1200, "low"), (1500, "high")]
+    for i, (level, truth) in enumerate(levels):
+        name = f"files/{kind}{i}." + ("png" if kind == "image" else "wav")
+        if kind == "image":
+            rng = np.random.default_rng(i)
+            pixels = np.clip(level + rng.normal(0, 5, (12, 12)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(folder / "data" / name)
+        else:
+            t = np.arange(2000) / 8000
+            soundfile.write(folder / "data" / name, 0.3 * np.sin(2 * np.pi * level * t), 8000, subtype="PCM_16")
+        rows.append({"row_id": f"{kind[0]}{i}", "path": name, "truth": truth})
+    pd.DataFrame(rows).to_csv(folder / "data" / "items.csv", index=False)
+    labels = ["dark", "light"] if kind == "image" else ["low", "high"]
+    high, low = (0.6, 0.3) if kind == "image" else (2.0, 1.0)
+    (folder / "lfs.py").write_text(LFS.format(labels=labels, high=high, low=low), encoding="utf-8")
+    (folder / "config.toml").write_text(textwrap.dedent(f"""
+        [task]
+        name = "tiny_{kind}"
+        type = "classification"
+        labels = {json.dumps(labels)}
+        [input]
+        path = "data/items.csv"
+        id_column = "row_id"
+        text_column = ""
+        [lfs]
+        modules = ["lfs.py"]
+        [end_model]
+        enabled = false
+        [review]
+        threshold = 0.9
+        media = "{kind}"
+        [output]
+        path = "runs/tiny/labels.parquet"
+        [mlflow]
+        enabled = false
+        """), encoding="utf-8")
+    return folder, pd.DataFrame(rows)
+
+
+def _cli(*args):
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in args])
+    assert info.value.code == 0
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A real Label Studio server that may serve local files under a temp document root."""
+    from weaksup.testing.labelstudio import LabelStudioServer, find_label_studio
+
+    executable = find_label_studio()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("Label Studio is not installed: run `make labelstudio`")
+        pytest.skip("Label Studio is not installed: run `make labelstudio` (it builds .venv-labelstudio)")
+    root = tmp_path_factory.mktemp("media_root")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LOCAL_FILES_SERVING_ENABLED", "true")
+        env.setenv("LOCAL_FILES_DOCUMENT_ROOT", str(root))
+        server = LabelStudioServer(executable)
+        server.start(wait=False)
+    try:
+        yield server, root
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("kind", ["image", "audio"])
+def test_media_tasks_go_through_label_studio_and_back_as_gold(served, kind, monkeypatch):
+    server, root = served
+    folder, truth = _project(root, kind)
+    monkeypatch.chdir(folder)
+    _cli("run", "config.toml")
+    _cli("review", "export", "runs/tiny", "--out", "review/tasks.json")
+    tasks = json.loads((folder / "review" / "tasks.json").read_text(encoding="utf-8"))
+    config = (folder / "review" / "tasks.labeling_config.xml").read_text(encoding="utf-8")
+    assert f'<{kind.capitalize()} name="{kind}" value="${kind}"' in config
+    by_row = {t["data"]["row_id"]: t for t in tasks}
+    assert {"image": {"i4", "i5"}, "audio": {"a4", "a5"}}[kind] <= set(by_row)  # no LF voted on them: routed
+    for row_id, task in by_row.items():
+        path = folder / "data" / truth.set_index("row_id").loc[row_id, "path"]
+        head, payload = task["data"][kind].split(",", 1)
+        assert head == ("data:image/png;base64" if kind == "image" else "data:audio/wav;base64")
+        assert base64.b64decode(payload) == path.read_bytes()  # the file itself, inline: no server needed
+        if task.get("predictions"):
+            assert task["predictions"][0]["result"][0]["to_name"] == kind
+
+    api = httpx.Client(base_url=server.url, headers=server.headers, timeout=60)
+    project = api.post("/api/projects", json={"title": f"tiny {kind}", "label_config": config})
+    assert project.status_code == 201, project.text
+    pid = project.json()["id"]
+    imported = api.post(f"/api/projects/{pid}/import", json=tasks)
+    assert imported.status_code == 201, imported.text  # the server checked the tasks against the config's $kind
+    assert imported.json()["task_count"] == len(tasks)
+    listed = api.get("/api/tasks", params={"project": pid, "page_size": 100}).json()["tasks"]
+    answers = truth.set_index("row_id")["truth"]
+    for task in listed:
+        full = api.get(f"/api/tasks/{task['id']}").json()
+        assert full["data"][kind] == by_row[full["data"]["row_id"]]["data"][kind]  # stored as sent
+        label = answers[full["data"]["row_id"]]
+        result = [{"from_name": "label", "to_name": kind, "type": "choices", "value": {"choices": [label]}}]
+        done = api.post(f"/api/tasks/{task['id']}/annotations", json={"result": result})
+        assert done.status_code == 201, done.text
+    export = api.get(f"/api/projects/{pid}/export", params={"exportType": "JSON"})
+    assert export.status_code == 200
+    (folder / "export.json").write_bytes(export.content)
+    _cli("review", "import", "export.json", "--task", f"tiny_{kind}", "--run", "runs/tiny", "--gold-dir", "gold")
+    gold = load_gold(folder / "gold")
+    got = gold.frame.set_index("row_id")["label"].astype(str)
+    assert len(got) == len(tasks) and (got == answers[got.index]).all()
+
+
+def test_served_paths_need_the_servers_settings_and_a_local_files_storage(served):
+    server, root = served
+    media = root / "served"
+    media.mkdir()
+    Image.fromarray(np.full((4, 4), 200, dtype=np.uint8)).save(media / "one.png")
+    url = local_files_url(media / "one.png", root)
+    assert url == "/data/local-files/?d=served/one.png"
+    api = httpx.Client(base_url=server.url, headers=server.headers, timeout=60)
+    config = '<View><Image name="image" value="$image"/><Choices name="label" toName="image"><Choice value="a"/>' \
+             '</Choices></View>'
+    pid = api.post("/api/projects", json={"title": "served", "label_config": config}).json()["id"]
+    assert api.get(url).status_code == 404  # enabled, but no project's Local Files storage holds the file
+    storage = api.post("/api/storages/localfiles", json={"project": pid, "path": str(media), "title": "media",
+                                                         "use_blob_urls": True})
+    assert storage.status_code == 201, storage.text
+    served_file = api.get(url)
+    assert served_file.status_code == 200 and served_file.content == (media / "one.png").read_bytes()
