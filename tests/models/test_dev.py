@@ -71,10 +71,10 @@ def test_naive_bayes_never_overrules_every_vote_unless_told():
     free = DevNaiveBayes(cardinality=2, restrict_to_voted=False, unlabeled="ignore").fit(dev, L_dev=dev, y_dev=y)
     kept = DevNaiveBayes(cardinality=2, unlabeled="ignore").fit(dev, L_dev=dev, y_dev=y)
     assert free.predict([[0, -1]]).tolist() == [1]
-    assert kept.predict([[0, -1]]).tolist() == [0] and kept.predict_proba([[0, -1]])[0, 1] == 0.0
+    assert kept.predict([[0, -1]]).tolist() == [0] and kept.raw_proba([[0, -1]])[0, 1] == 0.0
     # no vote: the class balance and each LF's abstaining decide (LF 0 abstains mostly on class 0)
     expected = kept.class_prior_ * np.exp(kept.log_conditional_[:, :, 0].sum(axis=0))
-    assert np.allclose(kept.predict_proba([[-1, -1]])[0], expected / expected.sum())
+    assert np.allclose(kept.raw_proba([[-1, -1]])[0], expected / expected.sum())
     assert kept.predict([[-1, -1]]).tolist() == [0]
 
 
@@ -233,6 +233,27 @@ def test_selector_calibrates_an_overconfident_winner():
     ece_calibrated = expected_calibration_error(y_held, calibrated.predict_proba(held))
     assert ece_calibrated < ece_plain
     assert np.array_equal(calibrated.predict(held), plain.predict(held))  # the classes never change
+
+
+def test_naive_bayes_calibrates_its_overconfident_posterior(tmp_path):
+    # correlated LFs (three copies of each): naive Bayes counts the same evidence three times, so it is
+    # overconfident; the calibration fitted on its out-of-fold dev predictions lowers the ECE on unseen rows
+    votes, y = synthetic(4000, seed=12, accuracy=(0.75, 0.7, 0.65), coverage=0.7)
+    tripled = np.repeat(votes, 3, axis=1)
+    fit = {"L_dev": tripled[3000:3500], "y_dev": y[3000:3500]}
+    plain = DevNaiveBayes(cardinality=2, calibrate=False).fit(tripled[:3000], **fit)
+    model = DevNaiveBayes(cardinality=2).fit(tripled[:3000], **fit)
+    assert (plain.mix_, plain.temperature_) == (0.0, 1.0) and model.temperature_ > 1.0
+    held, y_held = tripled[3500:], y[3500:]
+    assert np.allclose(model.raw_proba(held), plain.predict_proba(held))
+    assert expected_calibration_error(y_held, model.predict_proba(held)) \
+        < expected_calibration_error(y_held, plain.predict_proba(held)) - 0.02
+    assert np.array_equal(model.predict(held), plain.predict(held))  # the classes never change
+    loaded = BaseLabelModel.load(model.save(tmp_path / "nb.json"))
+    assert np.allclose(loaded.predict_proba(held), model.predict_proba(held))
+    # a dev split too small to show anything keeps the posterior as it is
+    tiny = DevNaiveBayes(cardinality=2).fit(tripled[:3000], L_dev=tripled[3000:3001], y_dev=y[3000:3001])
+    assert (tiny.mix_, tiny.temperature_) == (0.0, 1.0)
 
 
 def test_default_label_model():

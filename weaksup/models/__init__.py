@@ -15,9 +15,10 @@ from typing import Any
 from weaksup.errors import LabelModelError
 from weaksup.models.base import BaseLabelModel, break_ties
 from weaksup.models.dawid_skene import DawidSkene
-from weaksup.models.dev import DevAwareModel, DevNaiveBayes, DevWeightedVote, f1_threshold
+from weaksup.models.dev import DevAwareModel, DevWeightedVote, f1_threshold
 from weaksup.models.fitting import OutOfFold, dev_folds, fit_label_model, out_of_fold_predict, out_of_fold_proba
 from weaksup.models.majority import MajorityVote
+from weaksup.models.naive_bayes import DevNaiveBayes
 from weaksup.models.selector import DevSelector
 from weaksup.models.snorkel import SnorkelLabelModel
 from weaksup.models.temporal import TemporalLabelModel
@@ -56,7 +57,7 @@ def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True
     --------
     >>> default_label_model(2, metric="f1")  # doctest: +NORMALIZE_WHITESPACE
     DevNaiveBayes(cardinality=2, smoothing=3.0, restrict_to_voted=True, unlabeled='auto', max_unlabeled=100000,
-                  metric='f1', n_folds=5, seed=0)
+                  calibrate=True, metric='f1', n_folds=5, seed=0)
     >>> default_label_model(3, dev_gold=False)
     MajorityVote(cardinality=3, seed=0)
     """

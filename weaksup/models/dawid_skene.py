@@ -94,15 +94,27 @@ def naive_bayes_proba(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarray
     >>> naive_bayes_proba(np.array([[0], [1], [-1]]), log_conf, np.log([0.5, 0.5])).round(3).tolist()
     [[0.875, 0.125], [0.125, 0.875], [0.5, 0.5]]
     """
+    return softmax_rows(naive_bayes_columns(L, log_conf, log_prior).T)
+
+
+def naive_bayes_columns(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+    """``(k, n)`` naive Bayes log-scores (:func:`naive_bayes_scores`, transposed), by table look-ups on the votes.
+
+    Examples
+    --------
+    >>> log_conf = np.log(np.array([[[0.5, 0.4, 0.1], [0.5, 0.1, 0.4]]]))
+    >>> np.exp(naive_bayes_columns(np.array([[0], [-1]]), log_conf, np.log([0.5, 0.5]))).round(2).tolist()
+    [[0.2, 0.25], [0.05, 0.25]]
+    """
     k = log_conf.shape[1]
     columns = np.empty((k, len(L)))  # one row per class: contiguous sums
     columns[:] = np.asarray(log_prior, dtype=np.float64)[:, None]
+    outcome = np.empty(len(L), dtype=np.intp)
     for j in range(L.shape[1]):
-        outcome = L[:, j].astype(np.intp)
-        outcome += 1
+        np.add(L[:, j], 1, out=outcome, casting="unsafe")
         for c in range(k):
             columns[c] += np.take(log_conf[j, c], outcome)
-    return softmax_rows(columns.T)
+    return columns
 
 
 def vote_counts(outcomes: sparse.csr_array, m: int, k: int) -> np.ndarray:

@@ -16,7 +16,6 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from weaksup.errors import LabelModelError
-from weaksup.labels import ABSTAIN
 from weaksup.models.base import BaseLabelModel, as_votes, break_ties
 from weaksup.models.fitting import out_of_fold_predict
 
@@ -68,7 +67,7 @@ def refit_out_of_fold(model: BaseLabelModel, L: np.ndarray, dev: np.ndarray, y: 
     if min(n_folds, len(y)) < 2:  # too few dev rows to hold any out: in-sample
         fit: Callable[..., BaseLabelModel] = copy.fit  # a dev-aware class: takes L_dev, y_dev
         return fit(L, L_dev=dev, y_dev=y).predict_proba(dev)
-    return out_of_fold_predict(copy, dev, y, L=L, n_splits=n_folds, seed=model.seed).proba
+    return out_of_fold_predict(copy, dev, y, L=L, n_splits=n_folds, seed=copy.seed).proba  # overrides' seed
 
 
 def brier_score(proba: np.ndarray, y: np.ndarray) -> float:
@@ -210,139 +209,3 @@ class DevWeightedVote(DevAwareModel):
         proba: np.ndarray = np.exp(scores)
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
-
-
-class DevNaiveBayes(DevAwareModel):
-    """Naive Bayes over each LF's outcome (its vote, or abstaining), counted on dev gold; weaksup's default.
-
-    For every LF ``j``, class ``y`` and outcome ``o`` (abstain or a class), ``P(o | y)`` is the
-    dev count of rows of class ``y`` where LF ``j`` had outcome ``o``, plus ``smoothing``
-    pseudo-rows spread as LF ``j``'s outcomes are over all rows (dev and ``L``, labels unused):
-    an LF seen on few dev rows says little, an LF that fires more on one class says so even if
-    it never votes for it, and a vote never seen on dev is not impossible. The class prior is
-    the dev class balance (plus one per class). The posterior multiplies the prior and each LF's
-    ``P(o | y)``. With ``restrict_to_voted`` (default), a row with votes gets probability 0 for
-    classes no LF voted for: the model reweights the LFs but never overrules all of them, which
-    keeps it close to majority vote when the dev split is small or differs from the data.
-
-    With ``unlabeled="auto"`` the same tables are also learned without labels from ``L`` by EM
-    (:class:`DawidSkene`); they replace the dev-counted ones
-    only if they predict the dev gold better (lower Brier score than the out-of-fold dev
-    predictions, before any restriction). That wins when ``L`` is large and the LFs behave
-    as the model assumes; the dev counts win when they do not (the usual case on WRENCH).
-
-    Parameters
-    ----------
-    cardinality : int, optional
-        The number of classes (else inferred from the votes and ``y_dev``).
-    smoothing : float, default 3.0
-        Pseudo-rows of the shrinkage toward "the LF fires the same on every class"; must be > 0.
-    restrict_to_voted : bool, default True
-        Only voted-for classes can be predicted on rows with votes.
-    unlabeled : {"auto", "ignore"}, default "auto"
-        Whether to try tables learned from ``L`` without labels (see above).
-    max_unlabeled : int, default 100_000
-        At most this many rows of ``L`` (a seeded sample) are used for the smoothing (the EM sees every row).
-    metric : {"acc", "f1"}, default "acc"
-        ``"f1"`` (two classes) tunes the threshold on ``P(class 1)`` for binary F1 on dev.
-    n_folds : int, default 5
-        Folds of the out-of-fold dev predictions the F1 threshold is tuned on.
-    seed : int, default 0
-        Seeds the folds, the EM sample and ``predict(tie_break="seeded_random")``.
-
-    Examples
-    --------
-    >>> L_dev = [[0, 0, 1], [1, 1, 0], [0, 1, -1], [1, 0, 1], [0, -1, 0], [1, 1, -1], [-1, 0, 1], [0, 1, 1]] * 4
-    >>> y_dev = [0, 1, 0, 1, 0, 1, 0, 0] * 4  # LF 0 is right whenever it votes, LFs 1 and 2 are noisy
-    >>> model = DevNaiveBayes(cardinality=2).fit([[0, 1, 1], [1, -1, 0]] * 10, L_dev=L_dev, y_dev=y_dev)
-    >>> model.source_, model.predict_proba([[0, 1, 1], [-1, -1, -1]]).round(2).tolist()
-    ('dev', [[0.93, 0.07], [0.98, 0.02]])
-    >>> model.predict([[0, 1, 1], [1, 0, 0]]).tolist()  # LF 0 outweighs the two others
-    [0, 1]
-    """
-
-    name = "DevNaiveBayes"
-    uses_dev_gold = True
-    supports_sample_weight = False
-    _fitted = ("class_prior_", "log_conditional_", "source_", "dev_brier_", "threshold_")
-    parameter_constraints = {**DevAwareModel.parameter_constraints, "smoothing": {"low": 0, "low_open": True},
-                             "restrict_to_voted": (True, False), "unlabeled": ("auto", "ignore"),
-                             "max_unlabeled": {"low": 1, "integer": True}}
-    class_prior_: np.ndarray
-    log_conditional_: np.ndarray
-    source_: str
-    dev_brier_: dict[str, float] | None
-
-    def __init__(self, cardinality: int | None = None, *, smoothing: float = 3.0, restrict_to_voted: bool = True,
-                 unlabeled: str = "auto", max_unlabeled: int = 100_000, metric: str = "acc", n_folds: int = 5,
-                 seed: int = 0) -> None:
-        super().__init__(cardinality, seed=seed)
-        self.smoothing = smoothing
-        self.restrict_to_voted = restrict_to_voted
-        self.unlabeled = unlabeled
-        self.max_unlabeled = max_unlabeled
-        self.metric = metric
-        self.n_folds = n_folds
-
-    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
-        """Count each LF's outcomes per class on the dev gold rows (and, with ``unlabeled="auto"``, try EM on ``L``)."""
-        full, dev, y = check_dev(self, L, L_dev, y_dev)
-        arr = full
-        if len(arr) > self.max_unlabeled:  # a seeded sample of L is plenty for the smoothing's spread
-            rows = np.random.default_rng(self.seed).choice(len(arr), self.max_unlabeled, replace=False)
-            arr = arr[np.sort(rows)]
-        self.log_conditional_, self.class_prior_ = self._dev_tables(arr, dev, y)
-        self.source_, self.dev_brier_ = "dev", None
-        if self.unlabeled == "auto" and len(arr) and len(y):
-            self._try_unlabeled(full, arr, dev, y)
-        self._tune_threshold(arr, dev, y)
-        return self
-
-    def _dev_tables(self, arr: np.ndarray, dev: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``log P(outcome o of LF j | class y)`` as ``(m, k, k + 1)`` and the class prior, from dev counts."""
-        k, m = self.cardinality_, self.n_lfs_
-        width = k + 1  # outcome o = vote + 1: 0 is abstain
-        # how each LF's outcomes are spread over all rows, with half a row per outcome so none is impossible
-        seen, seen_dev = (np.stack([(part == o - 1).sum(axis=0) for o in range(width)], axis=1) for part in (arr, dev))
-        spread = 0.5 + (seen + seen_dev)
-        spread = (spread / spread.sum(axis=1, keepdims=True))[:, None, :]
-        # dev counts[j, y, o], one bincount over all (row, LF) pairs
-        cells = (np.arange(m) * width + y[:, None] * (m * width)) + dev + 1
-        counts = np.bincount(cells.ravel(), minlength=k * m * width).reshape(k, m, width).transpose(1, 0, 2)
-        table = (counts + self.smoothing * spread) / (counts.sum(axis=2, keepdims=True) + self.smoothing)
-        return np.log(table), (np.bincount(y, minlength=k) + 1.0) / (len(y) + k)
-
-    def _try_unlabeled(self, full: np.ndarray, arr: np.ndarray, dev: np.ndarray, y: np.ndarray) -> None:
-        """Replace the dev tables by EM tables from all of ``L`` (``full``, fitted on its distinct rows with their
-        counts) if those predict the dev gold better (Brier); ``arr`` is the sample the dev tables were smoothed on."""
-        from weaksup.models.dawid_skene import DawidSkene, naive_bayes_proba
-        from weaksup.models.fitting import fit_label_model
-
-        em = fit_label_model(DawidSkene(self.cardinality_, seed=self.seed), full)
-        em_log_conditional, em_prior = np.log(em.confusion_), em.class_prior_
-        from_dev = refit_out_of_fold(self, arr, dev, y, self.n_folds, {"restrict_to_voted": False, "unlabeled": "ignore"})
-        from_em = naive_bayes_proba(dev, em_log_conditional, np.log(em_prior))
-        brier = self.dev_brier_ = {"dev": brier_score(from_dev, y), "unlabeled": brier_score(from_em, y)}
-        if brier["unlabeled"] < brier["dev"]:
-            self.log_conditional_, self.class_prior_, self.source_ = em_log_conditional, em_prior, "unlabeled"
-        logger.info("DevNaiveBayes dev Brier %s: tables from %s", self.dev_brier_, self.source_)
-
-    def _honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return self.honest_dev_proba(L, dev, y, self.seed)
-
-    def honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
-        if self.source_ == "unlabeled":  # EM never saw the dev labels
-            return self.predict_proba(dev)
-        return refit_out_of_fold(self, L, dev, y, self.n_folds, {"unlabeled": "ignore", "seed": seed})
-
-    def predict_proba(self, L: Any) -> np.ndarray:
-        from weaksup.models.dawid_skene import naive_bayes_scores, outcome_matrix, softmax_rows, vote_counts
-
-        arr = self._check_L(L)
-        outcomes = outcome_matrix(arr, self.cardinality_)
-        log_prior = np.log(np.asarray(self.class_prior_, dtype=np.float64))
-        scores = naive_bayes_scores(outcomes, np.asarray(self.log_conditional_, dtype=np.float64), log_prior)
-        if self.restrict_to_voted:
-            votes = vote_counts(outcomes, self.n_lfs_, self.cardinality_)
-            scores[(votes == 0) & (arr != ABSTAIN).any(axis=1)[:, None]] = -np.inf
-        return softmax_rows(scores)

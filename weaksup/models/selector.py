@@ -11,7 +11,8 @@ import numpy as np
 from weaksup.errors import LabelModelError
 from weaksup.models.base import BaseLabelModel, break_ties
 from weaksup.models.dev import DevAwareModel, check_dev, f1_threshold
-from weaksup.models.fitting import dev_folds, fit_label_model
+from weaksup.models.calibrate import IDENTITY, calibrated, cross_fitted_calibration
+from weaksup.models.fitting import fit_label_model
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +28,6 @@ AUTO_BINARY = ("DawidSkene", "MajorityVote", "DevWeightedVote", "DevNaiveBayes")
 #: ``candidates="auto"`` with more classes: majority vote is the fallback. With ``k`` classes EM must find
 #: ``k (k + 1)`` numbers per LF; from LFs that each vote one class it overrules them (TREC, ChemProt, DomainNet).
 AUTO_MULTICLASS = ("MajorityVote", "DawidSkene", "DevWeightedVote", "DevNaiveBayes")
-#: The weights of the uniform distribution tried when calibrating (a model that gives the gold class of some
-#: dev rows probability ~0 is mixed with it before its temperature is fitted).
-MIXES = (0.0, 0.01, 0.03, 0.1, 0.3)
 
 
 class DevSelector(DevAwareModel):
@@ -47,7 +45,7 @@ class DevSelector(DevAwareModel):
 
     The winner, fitted on ``L`` and all dev rows, answers ``predict_proba``, calibrated on its
     out-of-fold dev predictions (``calibrate=True``): mixed with the uniform distribution (a weight
-    from :data:`MIXES`) and at the temperature of :func:`weaksup.calibration.fit_temperature`,
+    from :data:`weaksup.models.calibrate.MIXES`) and at the temperature of :func:`weaksup.calibration.fit_temperature`,
     whichever pair fits the dev gold best (likelihood). The calibration is kept only if, fitted on
     one half of the dev rows and applied to the other (both ways), it lowers their expected
     calibration error. It never changes a row's most probable class. With ``metric="f1"`` the
@@ -118,8 +116,10 @@ class DevSelector(DevAwareModel):
         accepted = model.get_params(deep=False)
         # the candidates' own thresholds stay off (the selector tunes one), and DevNaiveBayes does not try EM
         # tables of its own (Dawid-Skene is a candidate beside it)
+        # (nor calibrates itself: the selector calibrates the winner)
         return model.set_params(**{key: value for key, value in (("metric", "acc"), ("n_folds", self.n_folds),
-                                                                 ("unlabeled", "ignore")) if key in accepted})
+                                                                 ("unlabeled", "ignore"), ("calibrate", False))
+                                   if key in accepted})
 
     def candidate_names(self) -> tuple[str, ...]:
         """The candidates in order, the fallback first (``"auto"``: :data:`AUTO_BINARY` for two classes, else
@@ -171,20 +171,10 @@ class DevSelector(DevAwareModel):
         self.best_estimator_ = fitted[self.selected_]
         stacked = np.concatenate(oof[self.selected_]) if len(y) else np.zeros((0, self.cardinality_))
         y_stacked = np.tile(y, len(seeds))
-        self.mix_, self.temperature_ = 0.0, 1.0
+        self.mix_, self.temperature_ = IDENTITY
         if self.calibrate and len(y) >= 2:
-            from weaksup.metrics import expected_calibration_error
-
-            # fitted to the likelihood; kept only if, cross-fitted (each half of the dev rows calibrated by the
-            # other half), it also brings confidence closer to accuracy
-            halves = np.tile(dev_folds(y, 2, self.seed), len(seeds))
-            crossed = stacked.copy()
-            for half in (0, 1):
-                mix, temperature = _fit_calibration(stacked[halves != half], y_stacked[halves != half])
-                crossed[halves == half] = _calibrated(stacked[halves == half], mix, temperature)
-            if expected_calibration_error(y_stacked, crossed) < expected_calibration_error(y_stacked, stacked):
-                self.mix_, self.temperature_ = _fit_calibration(stacked, y_stacked)
-                stacked = _calibrated(stacked, self.mix_, self.temperature_)
+            self.mix_, self.temperature_ = cross_fitted_calibration(stacked, y_stacked, len(y), self.seed)
+            stacked = calibrated(stacked, self.mix_, self.temperature_)
         self.threshold_ = f1_threshold(stacked[:, 1], y_stacked) if self.metric == "f1" else None
         return self
 
@@ -193,31 +183,7 @@ class DevSelector(DevAwareModel):
         proba = self.best_estimator_.predict_proba(self._check_L(L))
         if self.mix_ == 0.0 and self.temperature_ == 1.0:
             return proba
-        return _calibrated(proba, self.mix_, self.temperature_)
-
-
-def _calibrated(proba: np.ndarray, mix: float, temperature: float) -> np.ndarray:
-    """``proba`` mixed with the uniform distribution (weight ``mix``), then at ``temperature``."""
-    from weaksup.calibration import apply_temperature
-
-    mixed = proba if mix == 0.0 else (1 - mix) * proba + mix / proba.shape[1]
-    return mixed if temperature == 1.0 else apply_temperature(mixed, temperature)
-
-
-def _fit_calibration(proba: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """The mix with the uniform distribution (from :data:`MIXES`) and the temperature, each mix's fitted by
-    :func:`weaksup.calibration.fit_temperature`, with the lowest negative log-likelihood of ``y``."""
-    from weaksup.calibration import fit_temperature
-
-    best: tuple[float, float, float] | None = None
-    for mix in MIXES:
-        temperature = fit_temperature(_calibrated(proba, mix, 1.0), y)
-        picked = np.clip(_calibrated(proba, mix, temperature)[np.arange(len(y)), y], 1e-12, 1.0)
-        nll = float(-np.log(picked).mean())
-        if best is None or nll < best[0] - 1e-12:
-            best = (nll, mix, temperature)
-    assert best is not None
-    return best[1], best[2]
+        return calibrated(proba, self.mix_, self.temperature_)
 
 
 def _predict(proba: np.ndarray, y: np.ndarray, metric: str) -> np.ndarray:

@@ -1,0 +1,224 @@
+"""Naive Bayes over each LF's outcome, counted on dev gold: :class:`DevNaiveBayes`, weaksup's default label model."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Self
+
+import numpy as np
+
+from weaksup.models.calibrate import IDENTITY, calibrated, cross_fitted_calibration
+from weaksup.models.dev import DevAwareModel, brier_score, check_dev, f1_threshold
+from weaksup.models.fitting import dev_folds
+
+logger = logging.getLogger(__name__)
+
+
+def outcome_counts(votes: np.ndarray, k: int) -> np.ndarray:
+    """``(m, k + 1)`` how often each LF had each outcome (``o = vote + 1``; 0 is abstain) over the rows.
+
+    Examples
+    --------
+    >>> outcome_counts(np.array([[0, -1], [1, -1], [1, 0]]), 2).tolist()
+    [[0, 1, 2], [2, 1, 0]]
+    """
+    return np.stack([np.count_nonzero(votes == o - 1, axis=0) for o in range(k + 1)], axis=1)
+
+
+def posterior(votes: np.ndarray, log_conditional: np.ndarray, class_prior: np.ndarray,
+              restrict_to_voted: bool) -> np.ndarray:
+    """``(n, k)`` naive Bayes posterior of the rows ``votes`` from ``log P(outcome | class)`` tables and a class
+    prior; with ``restrict_to_voted``, a row with votes gets probability 0 for the classes nobody voted for.
+
+    Examples
+    --------
+    >>> table = np.log(np.array([[[0.5, 0.4, 0.1], [0.5, 0.1, 0.4]]] * 2))
+    >>> posterior(np.array([[0, 1], [0, -1]]), table, np.array([0.5, 0.5]), True).round(2).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
+    from weaksup.models.dawid_skene import naive_bayes_columns, softmax_rows
+
+    columns = naive_bayes_columns(votes, np.asarray(log_conditional, dtype=np.float64),
+                                  np.log(np.asarray(class_prior, dtype=np.float64)))
+    if restrict_to_voted and votes.shape[1]:
+        voted = [(votes == c).any(axis=1) for c in range(columns.shape[0])]
+        some_vote = np.logical_or.reduce(voted)
+        for c, column in enumerate(columns):  # a class nobody voted for, on a row with votes: impossible
+            column[some_vote & ~voted[c]] = -np.inf
+    return softmax_rows(columns.T)
+
+
+class DevNaiveBayes(DevAwareModel):
+    """Naive Bayes over each LF's outcome (its vote, or abstaining), counted on dev gold; weaksup's default.
+
+    For every LF ``j``, class ``y`` and outcome ``o`` (abstain or a class), ``P(o | y)`` is the
+    dev count of rows of class ``y`` where LF ``j`` had outcome ``o``, plus ``smoothing``
+    pseudo-rows spread as LF ``j``'s outcomes are over all rows (dev and ``L``, labels unused):
+    an LF seen on few dev rows says little, an LF that fires more on one class says so even if
+    it never votes for it, and a vote never seen on dev is not impossible. The class prior is
+    the dev class balance (plus one per class). The posterior multiplies the prior and each LF's
+    ``P(o | y)``. With ``restrict_to_voted`` (default), a row with votes gets probability 0 for
+    classes no LF voted for: the model reweights the LFs but never overrules all of them, which
+    keeps it close to majority vote when the dev split is small or differs from the data.
+
+    With ``unlabeled="auto"`` the same tables are also learned without labels from ``L`` by EM
+    (:class:`DawidSkene`); they replace the dev-counted ones
+    only if they predict the dev gold better (lower Brier score than the out-of-fold dev
+    predictions, before any restriction). That wins when ``L`` is large and the LFs behave
+    as the model assumes; the dev counts win when they do not (the usual case on WRENCH).
+
+    With ``calibrate`` (default), the probabilities are calibrated on the out-of-fold dev
+    predictions (:func:`weaksup.models.calibrate.cross_fitted_calibration`: mixed with the uniform
+    distribution and tempered, kept only if that lowers the held-out dev calibration error). A
+    naive Bayes posterior multiplies evidence the LFs share, so it is overconfident; calibrating
+    never changes a row's most probable class.
+
+    Parameters
+    ----------
+    cardinality : int, optional
+        The number of classes (else inferred from the votes and ``y_dev``).
+    smoothing : float, default 3.0
+        Pseudo-rows of the shrinkage toward "the LF fires the same on every class"; must be > 0.
+    restrict_to_voted : bool, default True
+        Only voted-for classes can be predicted on rows with votes.
+    unlabeled : {"auto", "ignore"}, default "auto"
+        Whether to try tables learned from ``L`` without labels (see above).
+    max_unlabeled : int, default 100_000
+        At most this many rows of ``L`` (a seeded sample) are used for the smoothing (the EM sees every row).
+    calibrate : bool, default True
+        Calibrate the probabilities on the out-of-fold dev predictions (see above).
+    metric : {"acc", "f1"}, default "acc"
+        ``"f1"`` (two classes) tunes the threshold on ``P(class 1)`` for binary F1 on dev.
+    n_folds : int, default 5
+        Folds of the out-of-fold dev predictions the F1 threshold is tuned on.
+    seed : int, default 0
+        Seeds the folds, the EM sample and ``predict(tie_break="seeded_random")``.
+
+    Examples
+    --------
+    >>> L_dev = [[0, 0, 1], [1, 1, 0], [0, 1, -1], [1, 0, 1], [0, -1, 0], [1, 1, -1], [-1, 0, 1], [0, 1, 1]] * 4
+    >>> y_dev = [0, 1, 0, 1, 0, 1, 0, 0] * 4  # LF 0 is right whenever it votes, LFs 1 and 2 are noisy
+    >>> model = DevNaiveBayes(cardinality=2).fit([[0, 1, 1], [1, -1, 0]] * 10, L_dev=L_dev, y_dev=y_dev)
+    >>> model.source_, model.raw_proba([[0, 1, 1], [-1, -1, -1]]).round(2).tolist()
+    ('dev', [[0.93, 0.07], [0.98, 0.02]])
+    >>> model.mix_, round(model.temperature_, 2)  # calibrated on the out-of-fold dev predictions
+    (0.3, 0.37)
+    >>> model.predict([[0, 1, 1], [1, 0, 0]]).tolist()  # LF 0 outweighs the two others
+    [0, 1]
+    """
+
+    name = "DevNaiveBayes"
+    uses_dev_gold = True
+    supports_sample_weight = False
+    _fitted = ("class_prior_", "log_conditional_", "source_", "dev_brier_", "mix_", "temperature_", "threshold_")
+    parameter_constraints = {**DevAwareModel.parameter_constraints, "smoothing": {"low": 0, "low_open": True},
+                             "restrict_to_voted": (True, False), "unlabeled": ("auto", "ignore"),
+                             "max_unlabeled": {"low": 1, "integer": True}, "calibrate": (True, False)}
+    class_prior_: np.ndarray
+    log_conditional_: np.ndarray
+    source_: str
+    dev_brier_: dict[str, float] | None
+    #: The calibration (:func:`weaksup.models.calibrate.calibrated`): ``0.0`` and ``1.0`` when none.
+    mix_: float
+    temperature_: float
+
+    def __init__(self, cardinality: int | None = None, *, smoothing: float = 3.0, restrict_to_voted: bool = True,
+                 unlabeled: str = "auto", max_unlabeled: int = 100_000, calibrate: bool = True, metric: str = "acc",
+                 n_folds: int = 5, seed: int = 0) -> None:
+        super().__init__(cardinality, seed=seed)
+        self.smoothing = smoothing
+        self.restrict_to_voted = restrict_to_voted
+        self.unlabeled = unlabeled
+        self.max_unlabeled = max_unlabeled
+        self.calibrate = calibrate
+        self.metric = metric
+        self.n_folds = n_folds
+
+    def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
+        """Count each LF's outcomes per class on the dev gold rows (and, with ``unlabeled="auto"``, try EM on ``L``)."""
+        full, dev, y = check_dev(self, L, L_dev, y_dev)
+        arr = full
+        if len(arr) > self.max_unlabeled:  # a seeded sample of L is plenty for the smoothing's spread
+            rows = np.random.default_rng(self.seed).choice(len(arr), self.max_unlabeled, replace=False)
+            arr = arr[np.sort(rows)]
+        self.log_conditional_, self.class_prior_ = self._dev_tables(arr, dev, y)
+        self.source_, self.dev_brier_ = "dev", None
+        self.mix_, self.temperature_ = IDENTITY
+        if self.unlabeled == "auto" and len(arr) and len(y):
+            self._try_unlabeled(full, arr, dev, y)
+        self.threshold_ = None
+        if (self.calibrate or self.metric == "f1") and len(y):
+            honest = self._honest_dev_proba(arr, dev, y)
+            if self.calibrate:
+                self.mix_, self.temperature_ = cross_fitted_calibration(honest, y, len(y), self.seed)
+                honest = calibrated(honest, self.mix_, self.temperature_)
+            if self.metric == "f1":
+                self.threshold_ = f1_threshold(honest[:, 1], y)
+        return self
+
+    def _dev_tables(self, arr: np.ndarray, dev: np.ndarray, y: np.ndarray,
+                    seen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``log P(outcome o of LF j | class y)`` as ``(m, k, k + 1)`` and the class prior, from dev counts
+        (``seen``: :func:`outcome_counts` of ``arr``, when already counted)."""
+        k, m = self.cardinality_, self.n_lfs_
+        width = k + 1  # outcome o = vote + 1: 0 is abstain
+        # how each LF's outcomes are spread over all rows, with half a row per outcome so none is impossible
+        seen = outcome_counts(arr, k) if seen is None else seen
+        spread = 0.5 + (seen + outcome_counts(dev, k))
+        spread = (spread / spread.sum(axis=1, keepdims=True))[:, None, :]
+        # dev counts[j, y, o], one bincount over all (row, LF) pairs
+        cells = (np.arange(m) * width + y[:, None] * (m * width)) + dev + 1
+        counts = np.bincount(cells.ravel(), minlength=k * m * width).reshape(k, m, width).transpose(1, 0, 2)
+        table = (counts + self.smoothing * spread) / (counts.sum(axis=2, keepdims=True) + self.smoothing)
+        return np.log(table), (np.bincount(y, minlength=k) + 1.0) / (len(y) + k)
+
+    def _try_unlabeled(self, full: np.ndarray, arr: np.ndarray, dev: np.ndarray, y: np.ndarray) -> None:
+        """Replace the dev tables by EM tables from all of ``L`` (``full``, fitted on its distinct rows with their
+        counts) if those predict the dev gold better (Brier); ``arr`` is the sample the dev tables were smoothed on."""
+        from weaksup.models.dawid_skene import DawidSkene, naive_bayes_proba
+        from weaksup.models.fitting import fit_label_model
+
+        em = fit_label_model(DawidSkene(self.cardinality_, seed=self.seed), full)
+        em_log_conditional, em_prior = np.log(em.confusion_), em.class_prior_
+        from_dev = self.out_of_fold(arr, dev, y, self.seed, restrict_to_voted=False)
+        from_em = naive_bayes_proba(dev, em_log_conditional, np.log(em_prior))
+        brier = self.dev_brier_ = {"dev": brier_score(from_dev, y), "unlabeled": brier_score(from_em, y)}
+        if brier["unlabeled"] < brier["dev"]:
+            self.log_conditional_, self.class_prior_, self.source_ = em_log_conditional, em_prior, "unlabeled"
+        logger.info("DevNaiveBayes dev Brier %s: tables from %s", self.dev_brier_, self.source_)
+
+    def _honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self.honest_dev_proba(L, dev, y, self.seed)
+
+    def honest_dev_proba(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
+        """Out-of-fold dev probabilities, uncalibrated (EM tables never saw the dev labels: in-sample then)."""
+        if self.source_ == "unlabeled":
+            return self.raw_proba(dev)
+        return self.out_of_fold(L, dev, y, seed, restrict_to_voted=self.restrict_to_voted)
+
+    def out_of_fold(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray, seed: int, *,
+                    restrict_to_voted: bool) -> np.ndarray:
+        """``(n_dev, k)`` posterior of each dev row from dev-counted tables without the row's fold (folds of
+        :func:`~weaksup.models.dev_folds` with ``seed``; in-sample with fewer than 2 dev rows): what refitting
+        with ``unlabeled="ignore"`` on ``L`` and the other folds gives, from the counts, without refitting."""
+        n_folds = min(self.n_folds, len(y))
+        seen = outcome_counts(L, self.cardinality_)
+        if n_folds < 2:
+            return posterior(dev, *self._dev_tables(L, dev, y, seen), restrict_to_voted)
+        folds = dev_folds(y, n_folds, seed)
+        proba = np.zeros((len(y), self.cardinality_))
+        for f in range(n_folds):
+            held = folds == f
+            tables = self._dev_tables(L, dev[~held], y[~held], seen)
+            proba[held] = posterior(dev[held], *tables, restrict_to_voted)
+        return proba
+
+    def predict_proba(self, L: Any) -> np.ndarray:
+        """The naive Bayes posterior (:meth:`raw_proba`), calibrated (``mix_``, ``temperature_``)."""
+        proba = self.raw_proba(L)
+        mix, temperature = getattr(self, "mix_", 0.0), getattr(self, "temperature_", 1.0)
+        return proba if (mix, temperature) == IDENTITY else calibrated(proba, mix, temperature)
+
+    def raw_proba(self, L: Any) -> np.ndarray:
+        """``(n, k)`` naive Bayes posterior of each row of ``L``, before any calibration."""
+        return posterior(self._check_L(L), self.log_conditional_, self.class_prior_, self.restrict_to_voted)
