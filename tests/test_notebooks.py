@@ -74,6 +74,13 @@ def _check_spans(outputs: list[dict]) -> None:
     assert "|Disease]" in text and "|Chemical]" in text  # the text view marks [spans|Type]
 
 
+def _check_timeseries(outputs: list[dict]) -> None:
+    result = _result(outputs)
+    assert result["n_frames"] == 7705 and result["window_ids_unique"] and result["refused_other_unit"]
+    assert result["unit"] == "row" and result["label_model"] == "TemporalLabelModel"
+    assert result["temporal_test_f1"] > 0.8 and result["relabeled_test_frames"] > 0  # the order changed labels
+
+
 def _check_images(outputs: list[dict]) -> None:
     result = _result(outputs)
     assert result["n_images"] == 200 and result["n_dev"] == 100 and set(result["kinds"]) == {"affinity", "generic"}
@@ -89,6 +96,7 @@ CHECKS = {
     "03_label_quality_report.ipynb": _check_label_quality_report,
     "05_spans.ipynb": _check_spans,
     "06_images.ipynb": _check_images,
+    "08_timeseries.ipynb": _check_timeseries,
 }
 
 

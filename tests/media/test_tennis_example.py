@@ -1,0 +1,105 @@
+"""The shipped time-series example hangs together (frames, gold, LFs, config) and its run uses the order."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import f1_score
+
+from tests.conftest import REPO, SHARED_DATA
+from weaksup.errors import GoldSetError
+from weaksup.gold import load_gold
+
+CONFIG = REPO / "configs" / "tennis.toml"
+
+
+def _frames() -> pd.DataFrame:
+    return pd.read_csv(REPO / "data" / "tennis" / "frames.csv")
+
+
+def test_frames_gold_module_and_config_agree():
+    from labeling_functions.tennis import LABELS, LFS
+
+    config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    assert config["task"]["labels"] == list(LABELS.names) and config["task"]["unit"] == "row"
+    assert config["label_model"]["name"] == "temporal"
+    frames = _frames()
+    assert len(frames) == 7705 and frames["row_id"].is_unique
+    assert frames.groupby("video")["frame"].apply(lambda f: (np.diff(f) == 1).all()).all()  # in order, no gaps
+    gold = load_gold(REPO / config["gold"]["path"])
+    assert gold.counts() == {"dev": 488, "test": 258}
+    assert set(gold.frame["row_id"]) == set(frames.loc[frames.video == "dev", "row_id"])
+    assert [lf.name for lf in LFS] == [f"det_{j}" for j in range(6)]
+    row = frames.iloc[0]
+    assert [lf(row) for lf in LFS] == [LABELS["not_rally"], LABELS["rally"], -1, LABELS["rally"], LABELS["rally"],
+                                       LABELS["rally"]]
+
+
+def test_the_frames_are_flyingsquids_votes():
+    source = SHARED_DATA / "tennis_flyingsquid"
+    if not (source / "L_dev_video.npy").is_file():
+        pytest.skip(f"no FlyingSquid tennis copy at {source}")
+    frames = _frames()
+    det = [f"det_{j}" for j in range(6)]
+    assert np.array_equal(frames.loc[frames.video == "train", det].to_numpy(), np.load(source / "L_train_video.npy"))
+    assert np.array_equal(frames.loc[frames.video == "dev", det].to_numpy(), np.load(source / "L_dev_video.npy"))
+    gold = load_gold(REPO / "gold_sets" / "tennis").frame.set_index("row_id")
+    y = np.where(gold.loc[frames.loc[frames.video == "dev", "row_id"], "label"] == "rally", 1, -1)
+    assert np.array_equal(y, np.load(source / "Y_dev_video.npy"))
+
+
+def test_a_window_task_refuses_the_frame_gold_set(tmp_path):
+    from weaksup.config import load_config
+    from weaksup.pipeline import RunPlan
+
+    config = load_config(CONFIG, [f"output.path={tmp_path}/labels.parquet", "task.unit=window",
+                                  "task.window_length=10"])
+    with pytest.raises(GoldSetError, match="labels rows but task.unit = 'window'"):
+        RunPlan.from_config(config)
+
+
+def _test_f1(labels: pd.DataFrame) -> float:
+    gold = load_gold(REPO / "gold_sets" / "tennis").frame
+    test = gold[gold.split == "test"].merge(labels[["row_id", "label"]], on="row_id", suffixes=("", "_run"))
+    return float(f1_score(test["label"], test["label_run"], pos_label="rally"))
+
+
+@pytest.mark.slow
+def test_the_example_runs_over_whole_sequences_in_order(tmp_path):
+    from weaksup.config import load_config
+    from weaksup.models import BaseLabelModel, DevNaiveBayes
+    from weaksup.pipeline import run
+
+    run(load_config(CONFIG, [f"output.path={tmp_path}/a/labels.parquet"]), progress=False)
+    labels = pd.read_parquet(tmp_path / "a" / "labels.parquet")
+    manifest = json.loads((tmp_path / "a" / "run.json").read_text(encoding="utf-8"))
+    assert manifest["unit"] == "row" and manifest["label_model"] == "TemporalLabelModel"
+    frames = _frames()
+    assert labels["row_id"].tolist() == frames["row_id"].tolist()  # every input row once, in order
+
+    # the written labels are the saved model's, smoothed over each whole video (frames are in order in the file)
+    det = frames[[f"det_{j}" for j in range(6)]].to_numpy()
+    L = np.where(det == 0, -1, (det > 0).astype(int))
+    model = BaseLabelModel.load(tmp_path / "a" / "label_model.json")
+    names = np.array(["not_rally", "rally"])
+    smoothed = names[model.predict(L, sequences=frames["video"].to_numpy())]
+    machine = (labels["label_source"] == "label_model").to_numpy()
+    assert machine.sum() == 7705 - 488 and (labels["label"].to_numpy()[machine] == smoothed[machine]).all()
+    assert (labels.loc[~machine, "review_status"] == "reviewed").all()  # the dev gold frames
+
+    # the order changes labels: the same base model labeling each frame alone differs on some frames
+    alone = names[model.plain_predict(L, tie_break="hash")]
+    assert 0 < (alone[machine] != smoothed[machine]).sum() < 0.2 * machine.sum()
+    assert isinstance(model.base_, DevNaiveBayes) and model.transition_[0, 0] > 0.8 and model.transition_[1, 1] > 0.8
+    assert _test_f1(labels) > 0.8
+
+    # shuffled input rows: the run sorts by (video, frame), so every frame gets the same label
+    shuffled = tmp_path / "shuffled.csv"
+    frames.sample(frac=1.0, random_state=0).to_csv(shuffled, index=False)
+    run(load_config(CONFIG, [f"output.path={tmp_path}/b/labels.parquet", f"input.path={shuffled}"]), progress=False)
+    again = pd.read_parquet(tmp_path / "b" / "labels.parquet").set_index("row_id")
+    assert (again.loc[labels["row_id"], "label"].to_numpy() == labels["label"].to_numpy()).all()
