@@ -11,10 +11,16 @@ processes, Spark's Python workers; Spark's JVM is printed on its own line) and p
 and the peaks.
 
     python benchmarks/engine_scale.py --engine dask --rows 10000000 [--parts 10] [--json result.json]
+    python benchmarks/engine_scale.py --engine spark --rows 10000000 --compare --repeat 3
+
+``--compare`` runs the local engine and ``--engine`` back to back (``--repeat`` pairs, the order alternating) and
+prints each pair's ratio of rows/s and the median: on a shared machine only engines measured side by side compare.
+Each run also prints the CPU seconds of the driver, of the worker processes and of Spark's JVM.
 
 JSON keys: ``engine``, ``rows``, ``parts``, ``rows_per_s`` (rows over the run's wall time, process start
 excluded), ``wall_s``, ``driver_peak_rss_mb``, ``worker_peak_rss_mb`` (one peak per worker process, largest
-first), ``jvm_peak_rss_mb`` (Spark), ``stages`` (seconds per stage).
+first), ``jvm_peak_rss_mb`` (Spark), ``cpu_s`` (driver, workers, jvm), ``load`` (1-minute load average at the
+end), ``stages`` (seconds per stage). With ``--compare``: ``ratios``, ``median_ratio``, ``median_rows_per_s``, ``runs``.
 """
 
 from __future__ import annotations
@@ -110,6 +116,7 @@ class RssSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
         self.driver_mb = 0.0
+        self.driver_cpu = 0.0
         self.workers: dict[int, dict[str, Any]] = {}
         self.stopped = threading.Event()
 
@@ -123,16 +130,20 @@ class RssSampler(threading.Thread):
         while not self.stopped.is_set():
             try:
                 self.driver_mb = max(self.driver_mb, root.memory_info().rss / 2**20)
+                times = root.cpu_times()
+                self.driver_cpu = max(self.driver_cpu, times.user + times.system)
                 children = root.children(recursive=True)
             except psutil.NoSuchProcess:
                 return
             for child in children:
                 try:
-                    seen = self.workers.setdefault(child.pid, {"kind": "", "cmd": "", "mb": 0.0})
+                    seen = self.workers.setdefault(child.pid, {"kind": "", "cmd": "", "mb": 0.0, "cpu": 0.0})
                     if seen["kind"] != "jvm":  # a launcher script exec()s java under the same pid: look again
                         seen["kind"] = "jvm" if "java" in child.name() else "python"
                         seen["cmd"] = " ".join(child.cmdline())[:200]
                     seen["mb"] = max(seen["mb"], child.memory_info().rss / 2**20)
+                    times = child.cpu_times()
+                    seen["cpu"] = max(seen["cpu"], times.user + times.system)
                 except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                     continue
             self.stopped.wait(self.every)
@@ -143,6 +154,12 @@ class RssSampler(threading.Thread):
                   and not any(s in w["cmd"] for s in self.SKIP)]  # under 20 MB: a shell, not a worker
         jvm = [w["mb"] for w in self.workers.values() if w["kind"] == "jvm"]
         return sorted(python, reverse=True), sorted(jvm, reverse=True)
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds (user + system) of the driver, its Python worker processes and the JVM (last sample)."""
+        python = sum(w["cpu"] for w in self.workers.values() if w["kind"] == "python")
+        jvm = sum(w["cpu"] for w in self.workers.values() if w["kind"] == "jvm")
+        return {"driver": self.driver_cpu, "workers": python, "jvm": jvm}
 
 
 def child(config_path: str, engine_name: str, workers: int, out: str) -> None:
@@ -206,6 +223,7 @@ def measure(engine: str, folder: Path, workers: int, workdir: Path) -> dict[str,
     python, jvm = sampler.peaks()
     ran["driver_peak_rss_mb"] = max(sampler.driver_mb, ran.pop("self_peak_rss_mb"))
     ran["worker_peak_rss_mb"], ran["jvm_peak_rss_mb"] = python, jvm
+    ran["cpu_s"] = sampler.cpu()
     return ran
 
 
@@ -222,6 +240,52 @@ def check_output(run_dir: Path, rows: int) -> None:
     assert expected == rows, f"{expected:,} rows written, {rows:,} in the input"
 
 
+def run_once(engine: str, args: argparse.Namespace, folder: Path, parts: int) -> dict[str, Any]:
+    """One measured run of ``engine`` (its output read back unless ``--no-check``), printed; its figures."""
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        ran = measure(engine, folder, args.workers, Path(tmp))
+        if not args.no_check:
+            check_output(Path(ran["output"]), args.rows)
+    rate = args.rows / ran["wall_s"]
+    result = {"engine": engine, "rows": args.rows, "parts": parts, "workers": args.workers,
+              "patterns": ran["patterns"],
+              "rows_per_s": rate, "wall_s": ran["wall_s"], "driver_peak_rss_mb": ran["driver_peak_rss_mb"],
+              "worker_peak_rss_mb": ran["worker_peak_rss_mb"], "jvm_peak_rss_mb": ran["jvm_peak_rss_mb"],
+              "cpu_s": ran["cpu_s"], "stages": ran["stages"], "cpus": os.cpu_count(), "load": os.getloadavg()[0]}
+    print(f"\n{engine} engine: {args.rows:,} rows in {parts} parts, 10 LFs, Dawid-Skene on pattern counts, "
+          f"{args.workers} workers, {os.cpu_count()} CPUs (shared with whatever else runs; load {result['load']:.1f})")
+    for stage, seconds in ran["stages"].items():
+        per_s = f"{args.rows / seconds:>14,.0f} rows/s" if seconds > 0 and stage in ("votes+counts", "labels") else ""
+        print(f"  {stage:22} {seconds:8.2f} s {per_s}")
+    print(f"  {'run':22} {ran['wall_s']:8.2f} s {rate:>14,.0f} rows/s")
+    print(f"  driver peak RSS: {ran['driver_peak_rss_mb']:,.0f} MB")
+    print("  worker peak RSS: " + (", ".join(f"{mb:,.0f} MB" for mb in ran["worker_peak_rss_mb"]) or "(no workers)"))
+    if ran["jvm_peak_rss_mb"]:
+        print("  JVM peak RSS: " + ", ".join(f"{mb:,.0f} MB" for mb in ran["jvm_peak_rss_mb"]))
+    print("  CPU: " + ", ".join(f"{who} {seconds:,.1f} s" for who, seconds in ran["cpu_s"].items()), flush=True)
+    return result
+
+
+def compare(engine: str, args: argparse.Namespace, folder: Path, parts: int) -> dict[str, Any]:
+    """``--compare``: the local engine and ``engine`` back to back, ``--repeat`` times (the order alternating, so
+    neither always runs first), each pair's ratio of rows/s and the median ratio."""
+    runs: list[dict[str, Any]] = []
+    ratios: list[float] = []
+    for i in range(args.repeat):
+        order = ["local", engine] if i % 2 == 0 else [engine, "local"]
+        pair = {name: run_once(name, args, folder, parts) for name in order}
+        runs.extend(pair[name] for name in order)
+        ratios.append(pair[engine]["rows_per_s"] / pair["local"]["rows_per_s"])
+        print(f"\npair {i + 1}/{args.repeat}: {engine} {pair[engine]['rows_per_s']:,.0f} rows/s, local "
+              f"{pair['local']['rows_per_s']:,.0f} rows/s: ratio {ratios[-1]:.2f}", flush=True)
+    median = {name: float(np.median([r["rows_per_s"] for r in runs if r["engine"] == name])) for name in ("local", engine)}
+    print(f"\n{engine} / local over {args.repeat} pair(s): ratios {', '.join(f'{r:.2f}' for r in ratios)}; "
+          f"median ratio {np.median(ratios):.2f}; median rows/s: {engine} {median[engine]:,.0f}, "
+          f"local {median['local']:,.0f}")
+    return {"engine": engine, "baseline": "local", "rows": args.rows, "parts": parts, "ratios": ratios,
+            "median_ratio": float(np.median(ratios)), "median_rows_per_s": median, "runs": runs}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", choices=["local", "dask", "spark"], default="local")
@@ -232,6 +296,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cache", default=str(DEFAULT_CACHE), help="where the generated input is kept")
     parser.add_argument("--workdir", help="where the run writes (default: a temporary folder)")
     parser.add_argument("--no-check", action="store_true", help="skip reading the output back")
+    parser.add_argument("--compare", action="store_true",
+                        help="run the local engine and --engine back to back and print the ratio of their rows/s")
+    parser.add_argument("--repeat", type=int, default=1, help="pairs of runs with --compare (default 1)")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -241,26 +308,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return {}
     parts = args.parts or max(1, -(-args.rows // PART_ROWS))
     folder = input_folder(Path(args.cache), args.rows, parts, args.seed)
-    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        ran = measure(args.engine, folder, args.workers, Path(tmp))
-        if not args.no_check:
-            check_output(Path(ran["output"]), args.rows)
-    rate = args.rows / ran["wall_s"]
-    result = {"engine": args.engine, "rows": args.rows, "parts": parts, "workers": args.workers,
-              "patterns": ran["patterns"],
-              "rows_per_s": rate, "wall_s": ran["wall_s"], "driver_peak_rss_mb": ran["driver_peak_rss_mb"],
-              "worker_peak_rss_mb": ran["worker_peak_rss_mb"], "jvm_peak_rss_mb": ran["jvm_peak_rss_mb"],
-              "stages": ran["stages"], "cpus": os.cpu_count()}
-    print(f"\n{args.engine} engine: {args.rows:,} rows in {parts} parts, 10 LFs, Dawid-Skene on pattern counts, "
-          f"{args.workers} workers, {os.cpu_count()} CPUs (shared with whatever else runs)")
-    for stage, seconds in ran["stages"].items():
-        per_s = f"{args.rows / seconds:>14,.0f} rows/s" if seconds > 0 and stage in ("votes+counts", "labels") else ""
-        print(f"  {stage:22} {seconds:8.2f} s {per_s}")
-    print(f"  {'run':22} {ran['wall_s']:8.2f} s {rate:>14,.0f} rows/s")
-    print(f"  driver peak RSS: {ran['driver_peak_rss_mb']:,.0f} MB")
-    print("  worker peak RSS: " + (", ".join(f"{mb:,.0f} MB" for mb in ran["worker_peak_rss_mb"]) or "(no workers)"))
-    if ran["jvm_peak_rss_mb"]:
-        print("  JVM peak RSS: " + ", ".join(f"{mb:,.0f} MB" for mb in ran["jvm_peak_rss_mb"]))
+    if args.compare:
+        if args.engine == "local":
+            parser.error("--compare runs the local engine against another: give --engine dask or spark")
+        result = compare(args.engine, args, folder, parts)
+    else:
+        result = run_once(args.engine, args, folder, parts)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
     return result

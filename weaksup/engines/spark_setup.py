@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from weaksup.engines.config import EngineConfig
+from weaksup.engines.spark_jvm import driver_options
 
 #: Attempts of a task before Spark gives up on it (Spark's own default on a cluster; asked of local masters too).
 TASK_ATTEMPTS = 4
@@ -73,8 +74,10 @@ def session_conf(options: EngineConfig) -> dict[str, str]:
 def start_session(options: EngineConfig, conf: dict[str, str] | None = None) -> Any:
     """A ``SparkSession`` for ``options.master`` (:func:`local_master`) with :func:`session_conf` and ``conf``.
 
-    For a local master the Python workers run this interpreter (``PYSPARK_PYTHON``, unless set) and Spark binds
-    to 127.0.0.1 (``SPARK_LOCAL_IP``, unless set). An active session is returned as it is (its settings win).
+    For a local master the Python workers run this interpreter (``PYSPARK_PYTHON``, unless set), Spark binds
+    to 127.0.0.1 (``SPARK_LOCAL_IP``, unless set) and a JVM started here gets the quick-start options of
+    :func:`weaksup.engines.spark_jvm.driver_options` (unless ``conf`` sets ``spark.driver.extraJavaOptions``).
+    An active session is returned as it is (its settings win).
 
     Examples
     --------
@@ -82,16 +85,26 @@ def start_session(options: EngineConfig, conf: dict[str, str] | None = None) -> 
     >>> session.sparkContext.master  # doctest: +SKIP
     'local[2,4]'
     """
+    from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
+    settings = {**session_conf(options), **(conf or {})}
+    jvm = None
     if is_local(options.master):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        if "spark.driver.extraJavaOptions" not in settings and getattr(SparkContext, "_gateway", None) is None:
+            jvm = driver_options()  # this start launches the JVM: a quick JIT and the class-data archive
+            if jvm.options:
+                settings["spark.driver.extraJavaOptions"] = jvm.java_options
     builder = SparkSession.builder.master(local_master(options.master)).appName("weaksup")
-    for key, value in {**session_conf(options), **(conf or {})}.items():
+    for key, value in settings.items():
         builder = builder.config(key, value)
     with quiet_pandas_warning():
-        return builder.getOrCreate()
+        session = builder.getOrCreate()
+    if jvm is not None:
+        jvm.started(getattr(getattr(getattr(SparkContext, "_gateway", None), "proc", None), "pid", None))
+    return session
 
 
 @contextmanager
