@@ -90,12 +90,22 @@ def _check_images(outputs: list[dict]) -> None:
     assert any("image/png" in o.get("data", {}) for o in outputs)  # the images shown
 
 
+def _check_audio(outputs: list[dict]) -> None:
+    result = _result(outputs)
+    assert result["n_rows"] == 430 and result["n_lfs"] >= 7 and set(result["kinds"]) == {"affinity", "generic"}
+    assert result["dev_label_model"] > result["dev_majority_vote"]  # out of fold on the dev speaker
+    assert result["test_end_model"] > result["test_label_model"] > result["test_majority_vote"] > 0.3  # chance 0.1
+    assert set(result["per_speaker"]) == {"theo", "yweweler", "george", "lucas"}
+    assert result["review_tasks"] == 10 and result["task_audio"] == "data:audio/wav;base64,"  # the WAV inline
+
+
 CHECKS = {
     "01_write_labeling_functions.ipynb": _check_write_labeling_functions,
     "02_batch_labeling.ipynb": _check_batch_labeling,
     "03_label_quality_report.ipynb": _check_label_quality_report,
     "05_spans.ipynb": _check_spans,
     "06_images.ipynb": _check_images,
+    "07_audio.ipynb": _check_audio,
     "08_timeseries.ipynb": _check_timeseries,
 }
 
