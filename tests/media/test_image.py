@@ -163,6 +163,20 @@ def test_a_missing_scikit_image_says_what_to_install(monkeypatch):
         ImageFeatures(["edges"])(np.zeros((4, 4), dtype=np.uint8))
 
 
+def test_a_photo_is_read_upright_and_grey_with_alpha_stays_grey(tmp_path):
+    pixels = np.zeros((4, 6, 3), dtype=np.uint8)
+    pixels[0, :, 0] = 255  # a red top row
+    photo = Image.fromarray(pixels)
+    exif = photo.getexif()
+    exif[0x0112] = 6  # EXIF orientation: the camera was turned; viewers rotate 90 degrees clockwise
+    photo.save(tmp_path / "turned.jpg", exif=exif, quality=100)
+    upright = load_image(tmp_path / "turned.jpg")
+    assert upright.shape == (6, 4, 3)  # the red row is now the right column (blurred by JPEG's chroma)
+    assert upright[:, -1, 0].mean() > upright[:, 0, 0].mean() + 0.3
+    grey_alpha = Image.fromarray(np.full((3, 3, 2), 128, dtype=np.uint8), mode="LA")
+    assert load_image(grey_alpha).shape == (3, 3)
+
+
 def test_a_jpeg_in_memory_is_read_like_its_file(tmp_path):
     rgb = np.random.default_rng(4).integers(0, 256, (16, 16, 3), dtype=np.uint8)
     buffer = io.BytesIO()

@@ -38,15 +38,19 @@ def _require(module: str) -> Any:
 
 
 def _from_pillow(image: Any, what: str) -> np.ndarray:
-    """A Pillow image as float32 in [0, 1]: (h, w) for grey modes, (h, w, 3) for colour (alpha dropped)."""
+    """A Pillow image as float32 in [0, 1], upright (EXIF orientation applied): (h, w) for grey modes, (h, w, 3)
+    for colour (alpha dropped)."""
+    image = _require("PIL.ImageOps").exif_transpose(image) or image
+    if image.mode == "LA":
+        image = image.convert("L")
     if image.mode in ("1", "L", "I;16", "I;16B", "I;16L", "I", "F"):
         array = np.asarray(image)
         if image.mode == "1":
             return array.astype(np.float32)
         if image.mode == "L":
             return array.astype(np.float32) / 255.0
-        if image.mode.startswith("I;16"):
-            return array.astype(np.float32) / 65535.0
+        if image.mode.startswith("I;16") or (image.mode == "I" and array.min() >= 0 and array.max() <= 65535):
+            return array.astype(np.float32) / 65535.0  # (16-bit files may open as mode "I")
         return _from_array(array.astype(np.float64), what)
     if image.mode != "RGB":
         image = image.convert("RGBA" if "A" in image.mode or "transparency" in image.info else "RGB")
