@@ -10,7 +10,10 @@ The settings were chosen on dev only, by repeated stratified 5-fold cross-valida
 prototypes drawn from the training folds, the label model fitted on their gold, the held-out fold scored), printed
 with ``--cv``.
 
-    python benchmarks/modality_image.py [--cv] [--json FILE]
+    python benchmarks/modality_image.py [--cv] [--curve] [--json FILE]
+
+``--curve`` also reports test accuracy with 1, 3, 5 and 10 prototypes per class (5 seeded draws each; a report:
+nothing is chosen on it).
 
 ``measure()`` returns ``{"dataset", "accuracy", "prototypes_per_class", "majority_vote", "label_model_no_gold",
 "affinity_only", "affinity_coverage", "n_lfs", "n_test", "labels_used", "seconds"}`` (fractions): ``accuracy`` is
@@ -85,6 +88,32 @@ def measure() -> dict[str, Any]:
             "labels_used": int(dev.sum()), "seconds": round(time.perf_counter() - start, 2)}
 
 
+def prototype_curve(counts: tuple[int, ...] = (1, 3, 5, 10), seeds: int = 5) -> dict[int, dict[str, float]]:
+    """Test accuracy with fewer prototypes per class (a report, nothing is chosen on it): for each count, the mean
+    over ``seeds`` draws of dev prototypes of the label model's and the affinity LF's accuracy (same rules)."""
+    module = __import__(MODULE, fromlist=["prototype_lf"])
+    rows, y, split = load()
+    dev, test = split == "dev", split == "test"
+    rules = [lf for lf in Registry.from_modules(MODULE).lfs if lf.kind != "affinity"]
+    L_rules = np.asarray(apply_lfs(rules, rows, id_column="row_id"))
+    paths = rows["path"].tolist()
+    out: dict[int, dict[str, float]] = {}
+    for count in counts:
+        label_model, affinity = [], []
+        for seed in range(seeds):
+            protos = prototypes_from_gold(paths, np.where(dev, y, -1), per_class=count, seed=seed)
+            L = np.concatenate([module.prototype_lf(protos).votes_on(paths)[:, None], L_rules], 1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = fit_label_model(default_label_model(2, seed=0), L, L_dev=L[dev], y_dev=y[dev])
+            voted = (L[test] >= 0).any(axis=1)
+            label_model.append(_accuracy(np.where(voted, model.predict(L[test]), -1), y[test]))
+            affinity.append(_accuracy(L[test, 0], y[test]))
+        out[count] = {"label_model": round(float(np.mean(label_model)), 4),
+                      "affinity_only": round(float(np.mean(affinity)), 4)}
+    return out
+
+
 def dev_cross_validation(variants: dict[str, Callable[[dict[int, list[Any]]], list[Any]]] | None = None, *,
                          repeats: int = 4, folds: int = 5, seed: int = 1) -> dict[str, dict[str, float]]:
     """Out-of-fold accuracy on the dev images only, per LF-set variant (how the example's settings were chosen).
@@ -141,6 +170,7 @@ def dev_cross_validation(variants: dict[str, Callable[[dict[int, list[Any]]], li
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", action="store_true", help="also print the dev cross-validation of the settings")
+    parser.add_argument("--curve", action="store_true", help="also print test accuracy for 1, 3, 5, 10 prototypes")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args(argv)
     result = measure()
@@ -150,6 +180,11 @@ def main(argv: list[str] | None = None) -> None:
         result["dev_cross_validation"] = dev_cross_validation()
         for name, row in result["dev_cross_validation"].items():
             print(f"dev CV  {name:28s} " + "  ".join(f"{k} {v:.3f}" for k, v in row.items()))
+    if args.curve:
+        result["prototype_curve"] = prototype_curve()
+        for count, row in result["prototype_curve"].items():
+            print(f"{count:2d} prototypes/class (mean of 5 draws)  label_model {row['label_model']:.3f}  "
+                  f"affinity_only {row['affinity_only']:.3f}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
 
