@@ -139,3 +139,14 @@ def test_the_shared_scoring_rule():
     assert margin_votes(scores, [4, 9], 0.2).tolist() == [9, 4]
     assert margin_votes(scores, [4, 9], 0.3).tolist() == [ABSTAIN, 4]
     assert margin_votes(scores, [4, 9], 0.0, missing=np.array([True, False])).tolist() == [ABSTAIN, 4]
+
+
+def test_affinity_lfs_of_one_batch_share_the_rows_vectors(stripes):
+    paths, y = stripes
+    extractor = Texture()
+    protos = prototypes_from_gold(paths[:10], y[:10], per_class=3, seed=1)
+    lfs = [affinity_lf("k2", protos, features=extractor, k=2, cache=False),
+           affinity_lf("k3", protos, features=extractor, k=3, cache=False)]
+    votes = apply_lfs(lfs, pd.DataFrame({"path": paths[10:]}), progress=False).values
+    assert (votes[:, 0] == y[10:]).all() and (votes[:, 1] >= 0).mean() >= 0.8
+    assert extractor.calls == 10 + 2 * 6  # the ten rows once for both LFs; each LF's six prototypes (no disk cache)

@@ -245,12 +245,20 @@ class AffinityLF(LabelingFunction):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, _space_lock=threading.Lock(), _space=None)
 
-    def _row_vectors(self, values: Sequence[Any]) -> tuple[np.ndarray, list[bytes | None]]:
-        from weaksup.media.features import content_key, extract_rows
+    def _row_vectors(self, values: Sequence[Any], batch: Batch | None = None) -> tuple[np.ndarray, list[bytes | None]]:
+        from weaksup.media.features import content_key, content_keys, extract_rows
 
         if self.extractor is not None:
-            return extract_rows(values, self.extractor, field=self.field, cache=self.__dict__["_cache"],
-                                root=self.__dict__["_root"], progress=None)
+            root, cache = self.__dict__["_root"], self.__dict__["_cache"]
+            if batch is None:
+                return extract_rows(values, self.extractor, field=self.field, cache=cache, root=root, progress=None)
+            # every affinity LF of the batch reading this field shares its content keys (each file read once),
+            # and those with the same extractor share its vectors
+            known = batch.cached(("media_keys", self.field, root), lambda: content_keys(values, field=self.field,
+                                                                                        root=root))
+            return batch.cached(("media_vectors", self.field, root, self.extractor.id),
+                                lambda: extract_rows(values, self.extractor, field=self.field, cache=cache,
+                                                     root=root, progress=None, keys=known))
         d = len(self.__dict__["_protos"][0])
         out = np.full((len(values), d), np.nan, dtype=np.float32)
         keys: list[bytes | None] = [None] * len(values)
@@ -307,9 +315,9 @@ class AffinityLF(LabelingFunction):
                     sims[i, j] = -np.inf
         return top_k_scores(sims, self.__dict__["_owner"], len(self.classes), self.k)
 
-    def votes_on(self, values: Sequence[Any]) -> np.ndarray:
-        """The votes on a list of the rows' field values."""
-        vectors, keys = self._row_vectors(values)
+    def votes_on(self, values: Sequence[Any], batch: Batch | None = None) -> np.ndarray:
+        """The votes on a list of the rows' field values (``batch``: the batch they are, to share its vectors)."""
+        vectors, keys = self._row_vectors(values, batch)
         missing = np.array([k is None for k in keys], dtype=bool) | ~np.isfinite(vectors).all(axis=1)
         return margin_votes(self.class_scores(vectors, keys), self.classes, self.margin,
                             min_score=self.min_similarity, missing=missing)
@@ -317,7 +325,7 @@ class AffinityLF(LabelingFunction):
     def vote_batch(self, batch: Batch) -> np.ndarray:
         if batch.n == 0:
             return np.zeros(0, dtype=np.int64)
-        return self.votes_on(batch.values(self.field))
+        return self.votes_on(batch.values(self.field), batch)
 
     def __call__(self, x: Any) -> int:
         return int(self.votes_on([field_value(x, self.field)])[0])

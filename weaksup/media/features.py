@@ -27,8 +27,8 @@ from weaksup.errors import DataError, ParameterError, WeakSupError
 from weaksup.lf.preprocess import Preprocessor
 from weaksup.lf.rows import is_missing
 
-__all__ = ["FeatureExtractor", "MediaColumns", "check_extractor", "content_key", "extract", "extract_rows",
-           "media_preprocessor", "require", "resolve_item"]
+__all__ = ["FeatureExtractor", "MediaColumns", "check_extractor", "content_key", "content_keys", "default_prefix",
+           "extract", "extract_rows", "is_absent", "media_preprocessor", "require", "resolve_item"]
 
 #: Items per call of the extractor loop (and per progress-bar step and cache write).
 BATCH = 256
@@ -183,12 +183,38 @@ def _vectors(extractor: FeatureExtractor, items: list[Any], field: str) -> np.nd
     return out
 
 
+def is_absent(item: Any) -> bool:
+    """True for an item a row does not have: ``None``, NaN, ``pandas.NA`` or ``""``.
+
+    Examples
+    --------
+    >>> is_absent(None), is_absent(""), is_absent("a.png"), is_absent(np.zeros(2))
+    (True, True, False, False)
+    """
+    return (not isinstance(item, np.ndarray) and is_missing(item)) or (isinstance(item, str) and not item)
+
+
+def content_keys(items: Sequence[Any], *, field: str = "item",
+                 root: str | os.PathLike[str] | None = None) -> list[bytes | None]:
+    """The :func:`content_key` of each item (``None`` for an absent one: see :func:`is_absent`).
+
+    Examples
+    --------
+    >>> keys = content_keys([b"a", None, b"a"])
+    >>> keys[0] == keys[2], keys[1]
+    (True, None)
+    """
+    return [None if is_absent(item) else content_key(item, field=field, root=root) for item in items]
+
+
 def extract_rows(items: Sequence[Any], extractor: FeatureExtractor, *, field: str = "item",
                  cache: EmbeddingCache | None | bool = None, root: str | os.PathLike[str] | None = None,
-                 progress: bool | None = None) -> tuple[np.ndarray, list[bytes | None]]:
+                 progress: bool | None = None,
+                 keys: Sequence[bytes | None] | None = None) -> tuple[np.ndarray, list[bytes | None]]:
     """Like :func:`extract`, but a missing item (``None``, NaN, ``""``) gives a row of NaN and a ``None`` key.
 
-    Returns ``(vectors, keys)``: the ``(n, d)`` float32 vectors and each item's content key.
+    Returns ``(vectors, keys)``: the ``(n, d)`` float32 vectors and each item's content key. ``keys`` (from
+    :func:`content_keys`) saves reading the files again when they are known.
 
     Examples
     --------
@@ -201,21 +227,23 @@ def extract_rows(items: Sequence[Any], extractor: FeatureExtractor, *, field: st
     ([[1.0, 1.0], [nan, nan]], None)
     """
     extractor = check_extractor(extractor)
-    present = [i for i, item in enumerate(items) if not (is_missing(item) or (isinstance(item, str) and not item))]
-    resolved = {i: resolve_item(items[i], root) for i in present}
-    keys: list[bytes | None] = [None] * len(items)
+    if keys is None:
+        keys = content_keys(items, field=field, root=root)
+    elif len(keys) != len(items):
+        raise ParameterError(f"extract_rows: {len(keys)} keys for {len(items)} items; pass one key per item")
+    listed: list[bytes | None] = list(keys)
+    present = [i for i, key in enumerate(listed) if key is not None]
+    present_keys = [key for key in listed if key is not None]
     sources: dict[bytes, Any] = {}
-    for i in present:
-        key = content_key(resolved[i], field=field)
-        keys[i] = key
-        sources.setdefault(key, resolved[i])
+    for i, key in zip(present, present_keys):
+        sources.setdefault(key, resolve_item(items[i], root))
     out = np.full((len(items), len(extractor.names)), np.nan, dtype=np.float32)
     if present:
-        found = cached_vectors(extractor.id, [k for k in keys if k is not None], sources,
+        found = cached_vectors(extractor.id, present_keys, sources,
                                lambda chunk: _vectors(extractor, chunk, field), cache=cache, batch_size=BATCH,
                                progress=progress, desc=f"features ({extractor.id.split('@')[0]})", unit="item")
         out[present] = found
-    return out, keys
+    return out, listed
 
 
 def extract(items: Sequence[Any], extractor: FeatureExtractor, *, cache: EmbeddingCache | None | bool = None,
@@ -258,7 +286,7 @@ def extract(items: Sequence[Any], extractor: FeatureExtractor, *, cache: Embeddi
     2
     """
     for item in items:
-        if is_missing(item) or (isinstance(item, str) and not item):
+        if is_absent(item):
             raise DataError(f"{field}: an item is missing (None/NaN/empty); give a path, an array or bytes, or drop "
                             f"the row")
     vectors, _ = extract_rows(items, extractor, field=field, cache=cache, root=root, progress=progress)
