@@ -103,3 +103,15 @@ def test_the_example_runs_over_whole_sequences_in_order(tmp_path):
     run(load_config(CONFIG, [f"output.path={tmp_path}/b/labels.parquet", f"input.path={shuffled}"]), progress=False)
     again = pd.read_parquet(tmp_path / "b" / "labels.parquet").set_index("row_id")
     assert (again.loc[labels["row_id"], "label"].to_numpy() == labels["label"].to_numpy()).all()
+
+
+@pytest.mark.slow
+def test_the_benchmark_quick_form_scores_both_models_on_contiguous_folds():
+    import importlib
+
+    bench = importlib.import_module("benchmarks.modality_timeseries")
+    assert bench.blocks(10, 3).tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]  # contiguous blocks, in order
+    result = bench.measure(quick=True)
+    assert result["n_labeled"] == 746 and result["folds"] == 5 and result["quick"] is True
+    assert result["temporal_f1"] > result["plain_f1"] > 0.8 and result["majority_vote_f1"] > 0.8
+    assert result["gap_to_published"] == pytest.approx(result["temporal_f1"] - 0.8255)
