@@ -19,9 +19,8 @@ from PIL import Image
 
 from weaksup.cli import main
 from weaksup.gold import load_gold
-from weaksup.review.labelstudio_media import local_files_url
-
-pytestmark = pytest.mark.slow
+from weaksup.errors import ReviewError
+from weaksup.review.labelstudio_media import data_url, local_files_url, to_media_tasks
 
 LFS = '''
 from pathlib import Path
@@ -134,6 +133,7 @@ def served(tmp_path_factory):
         server.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["image", "audio"])
 def test_media_tasks_go_through_label_studio_and_back_as_gold(served, kind, monkeypatch):
     server, root = served
@@ -179,6 +179,7 @@ def test_media_tasks_go_through_label_studio_and_back_as_gold(served, kind, monk
     assert len(got) == len(tasks) and (got == answers[got.index]).all()
 
 
+@pytest.mark.slow
 def test_served_paths_need_the_servers_settings_and_a_local_files_storage(served):
     server, root = served
     media = root / "served"
@@ -196,3 +197,28 @@ def test_served_paths_need_the_servers_settings_and_a_local_files_storage(served
     assert storage.status_code == 201, storage.text
     served_file = api.get(url)
     assert served_file.status_code == 200 and served_file.content == (media / "one.png").read_bytes()
+
+
+def test_data_urls_name_the_media_type_from_the_bytes(tmp_path):
+    wav = tmp_path / "tone.bin"  # no telling extension: the RIFF/WAVE header decides
+    soundfile.write(wav, np.zeros(80), 8000, format="WAV", subtype="PCM_16")
+    assert data_url(wav).startswith("data:audio/wav;base64,")
+    jpeg = tmp_path / "x.jpg"
+    Image.fromarray(np.zeros((3, 3), dtype=np.uint8)).save(jpeg)
+    assert data_url(jpeg).startswith("data:image/jpeg;base64,")
+    with pytest.raises(ReviewError, match="cannot read the file"):
+        data_url(tmp_path / "absent.png")
+
+
+def test_bad_media_settings_say_what_to_set(tmp_path):
+    queue = pd.DataFrame({"row_id": ["r"], "path": ["a.png"], "label": ["x"], "confidence": [0.5]})
+    with pytest.raises(ReviewError, match="media must be one of"):
+        to_media_tasks(queue, kind="video", media_column="path", model_version="v")
+    with pytest.raises(ReviewError, match="no media column 'file'"):
+        to_media_tasks(queue, kind="image", media_column="file", model_version="v")
+    with pytest.raises(ReviewError, match="needs media_document_root"):
+        to_media_tasks(queue, kind="image", media_column="path", model_version="v", media_url="local-files")
+    with pytest.raises(ReviewError, match="not under the local-files document root"):
+        local_files_url(tmp_path / "a.png", tmp_path / "elsewhere")
+    with pytest.raises(ReviewError, match="cannot read the file"):
+        to_media_tasks(queue, kind="image", media_column="path", model_version="v", roots=[tmp_path])
