@@ -25,6 +25,7 @@ renames, ``run.json`` last (:mod:`weaksup.pipeline.folder`); :func:`load_run` ch
 ``vote_store``     :class:`VoteStore`: saved vote parts, reuse and resume
 ``stages``         the fit, write (predict + route) and report stages
 ``end_stage``      the end model (final labels, ``label_source``) and the references on the gold test rows
+``sequences``      ``task.unit`` (rows or windows) and a temporal label model over whole sequences, in order
 ``outputs``        the labels output: columns, one chunk's table, the writer
 ``manifest``       ``run.json``, :class:`Run` and :func:`load_run`, :func:`load_votes`
 ``folder``         the lock on the run folder, publishing a staged run, recovery
