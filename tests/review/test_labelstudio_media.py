@@ -20,6 +20,7 @@ from PIL import Image
 from weaksup.cli import main
 from weaksup.gold import load_gold
 from weaksup.errors import ReviewError
+from weaksup.review.labelstudio_api import TOKEN_ENV, LabelStudioAPI
 from weaksup.review.labelstudio_media import data_url, local_files_url, to_media_tasks
 
 LFS = '''
@@ -177,6 +178,20 @@ def test_media_tasks_go_through_label_studio_and_back_as_gold(served, kind, monk
     gold = load_gold(folder / "gold")
     got = gold.frame.set_index("row_id")["label"].astype(str)
     assert len(got) == len(tasks) and (got == answers[got.index]).all()
+    if kind == "audio":  # the API route: push creates the project with the <Audio> config, pull takes the answers
+        monkeypatch.setenv(TOKEN_ENV, server.token)
+        _cli("review", "push", "runs/tiny", "--url", server.url, "--project", "tiny audio push")
+        with LabelStudioAPI(server.url) as ls:
+            pushed = ls.find_project("tiny audio push")
+        assert '<Audio name="audio" value="$audio"/>' in pushed["label_config"]
+        for task in api.get("/api/tasks", params={"project": pushed["id"], "page_size": 100}).json()["tasks"]:
+            assert task["data"]["audio"].startswith("data:audio/wav;base64,")
+            result = [{"from_name": "label", "to_name": "audio", "type": "choices",
+                       "value": {"choices": [answers[task["data"]["row_id"]]]}}]
+            assert api.post(f"/api/tasks/{task['id']}/annotations", json={"result": result}).status_code == 201
+        _cli("review", "pull", "tiny audio push", "--url", server.url, "--gold-dir", "gold_pulled", "--run", "runs/tiny")
+        pulled = load_gold(folder / "gold_pulled").frame.set_index("row_id")["label"].astype(str)
+        assert len(pulled) == len(tasks) and (pulled == answers[pulled.index]).all()
 
 
 @pytest.mark.slow
