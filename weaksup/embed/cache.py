@@ -3,7 +3,7 @@
 Texts (:func:`embed`: the key hashes the normalised text) and media (:func:`weaksup.media.extract`: the key hashes
 the file's or array's content) share one rule, :func:`cached_vectors`, and one store, :class:`EmbeddingCache`.
 
-:func:`embed` is the one entry point: it normalises the texts (Unicode NFC, whitespace runs to one space, stripped),
+:func:`embed` is the entry point for texts: it normalises them (Unicode NFC, whitespace runs to one space, stripped),
 looks each distinct text up in the cache, computes only the missing ones in batches (with a progress bar) and stores
 them. Embedding the same texts twice -- in one call, in two LFs, in two runs -- computes them once.
 
