@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = ["BASELINE", "COUNTS", "METRIC_NAMES", "Evaluation", "Metrics", "calibration_bins", "evaluate",
-           "expected_calibration_error", "gold_rows", "label_metrics", "lf_errors", "model_name"]
+           "expected_calibration_error", "gold_rows", "label_metrics", "lf_errors", "model_name", "predictions_at"]
 
 #: Name of the baseline column in :meth:`Evaluation.table`.
 BASELINE = "MajorityVote"
@@ -140,6 +140,26 @@ def model_name(model: Any) -> str:
     return name if isinstance(name, str) and name else type(model).__name__
 
 
+def predictions_at(model: Any, L: np.ndarray, positions: Any, tie_break: str) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted model's ``(probabilities, labels)`` of the vote rows ``L``, which sit at ``positions`` of the run.
+
+    A model whose prediction of a row depends on its place among the others (a run's temporal model, whose
+    smoothed posteriors :class:`~weaksup.pipeline.sequences.RunPosteriors` holds by position) is read by
+    position (``proba_at`` / ``predict_at``); any other model predicts from ``L``.
+
+    Examples
+    --------
+    >>> from weaksup.models import MajorityVote
+    >>> L = np.array([[0, 0], [1, -1]])
+    >>> proba, labels = predictions_at(MajorityVote(2).fit(L), L, [0, 1], "abstain")
+    >>> labels.tolist()
+    [0, 1]
+    """
+    if callable(getattr(model, "proba_at", None)):
+        return np.asarray(model.proba_at(positions)), np.asarray(model.predict_at(positions, tie_break=tie_break))
+    return np.asarray(model.predict_proba(L)), np.asarray(model.predict(L, tie_break=tie_break))
+
+
 def evaluate(
     votes: VoteMatrix | VoteStats | np.ndarray,
     gold: GoldSet | AlignedGold | np.ndarray,
@@ -198,8 +218,8 @@ def evaluate(
     covered = has_vote(L)
     results = []
     for name, fitted in ((model_name(model), model), (BASELINE, mv)):
-        results.append(label_metrics(y, fitted.predict_proba(L), fitted.predict(L, tie_break=tie_break),
-                                     label_space=space, name=name, n_bins=n_bins, covered=covered))
+        proba, labels = predictions_at(fitted, L, vm.row_ids[rows], tie_break)
+        results.append(label_metrics(y, proba, labels, label_space=space, name=name, n_bins=n_bins, covered=covered))
     # The whole gold set's hash identifies its version; the split is recorded beside it.
     evaluation = Evaluation(results[0], results[1], split or "all", aligned.hash, tie_break)
     logger.info("%s (gold hash %s)", evaluation.summary(), evaluation.gold_hash or "n/a")

@@ -74,7 +74,7 @@ def test_the_example_runs_over_whole_sequences_in_order(tmp_path):
     from weaksup.models import BaseLabelModel, DevNaiveBayes
     from weaksup.pipeline import run
 
-    run(load_config(CONFIG, [f"output.path={tmp_path}/a/labels.parquet"]), progress=False)
+    first = run(load_config(CONFIG, [f"output.path={tmp_path}/a/labels.parquet"]), progress=False)
     labels = pd.read_parquet(tmp_path / "a" / "labels.parquet")
     manifest = json.loads((tmp_path / "a" / "run.json").read_text(encoding="utf-8"))
     assert manifest["unit"] == "row" and manifest["label_model"] == "TemporalLabelModel"
@@ -100,9 +100,19 @@ def test_the_example_runs_over_whole_sequences_in_order(tmp_path):
     # shuffled input rows: the run sorts by (video, frame), so every frame gets the same label
     shuffled = tmp_path / "shuffled.csv"
     frames.sample(frac=1.0, random_state=0).to_csv(shuffled, index=False)
-    run(load_config(CONFIG, [f"output.path={tmp_path}/b/labels.parquet", f"input.path={shuffled}"]), progress=False)
+    second = run(load_config(CONFIG, [f"output.path={tmp_path}/b/labels.parquet", f"input.path={shuffled}"]),
+                 progress=False)
     again = pd.read_parquet(tmp_path / "b" / "labels.parquet").set_index("row_id")
     assert (again.loc[labels["row_id"], "label"].to_numpy() == labels["label"].to_numpy()).all()
+
+    # the summary and the report score the smoothed labels the run wrote (read by row position), not the test
+    # rows smoothed as if they were one sequence in file order: the shuffled run measures what the first does
+    gold = load_gold(REPO / "gold_sets" / "tennis").frame
+    test = gold[gold.split == "test"].merge(labels[["row_id", "label"]], on="row_id", suffixes=("", "_run"))
+    written = float((test["label"] == test["label_run"]).mean())
+    assert first.metrics["accuracy"] == pytest.approx(written)
+    assert second.metrics["accuracy"] == pytest.approx(written)
+    assert second.metrics["ece"] == pytest.approx(first.metrics["ece"])
 
 
 @pytest.mark.slow

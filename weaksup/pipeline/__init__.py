@@ -41,7 +41,7 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError
@@ -54,7 +54,7 @@ from weaksup.pipeline.outputs import LABEL_COLUMNS
 from weaksup.pipeline.plan import RunPlan, select_lfs
 from weaksup.pipeline.result import RunResult, Timer
 from weaksup.pipeline.end_stage import end_stage, final_chunks, reference_stage, test_positions
-from weaksup.pipeline.sequences import order_stage, sequence_chunks
+from weaksup.pipeline.sequences import order_stage, smooth_stage
 from weaksup.pipeline.stages import fit_stage, report_stage, write_stage
 from weaksup.pipeline.vote_store import VoteStore
 from weaksup.pipeline.voting import AppliedVotes, apply_stage, release_freed_memory
@@ -216,8 +216,11 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     t = time.perf_counter()
     watch = test_positions(plan, applied)
     sizes = [int(part["rows"]) for part in store.parts]
+    smoothed = smooth_stage(plan, applied, model)  # (None unless a temporal model: whole sequences at once)
     final = final_chunks(plan, applied, end, model, sizes) if end.labeler is not None else \
-        sequence_chunks(plan, applied, model, sizes)  # (None unless a temporal model: whole sequences at once)
+        None if smoothed is None else smoothed.chunks(sizes)
+    # what the references and the report read of the model (a temporal model's posteriors: by row position)
+    model_view = model if smoothed is None else cast("BaseLabelModel", smoothed)
     written = write_stage(staged, applied, model, store, progress=progress, final=final, watch=watch)
     write_outputs = getattr(plan.task, "write_outputs", None)  # (optional: the task type's further files)
     if write_outputs is not None:
@@ -228,7 +231,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     result.conflicts, result.source_counts = written.conflicts, written.source_counts
 
     t = time.perf_counter()
-    outcome = reference_stage(plan, applied, model, end, written.watched_labels, written.watched_proba)
+    outcome = reference_stage(plan, applied, model_view, end, written.watched_labels, written.watched_proba)
     result.references, result.references_note = outcome.references, outcome.note
     result.metrics.update({k: v for k, v in outcome.metrics.items() if math.isfinite(v)})
     if outcome.references is not None:
@@ -237,7 +240,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     report = None
     if config.output.report or plan.gold is not None:
         t = time.perf_counter()
-        report = report_stage(plan, applied, model, store.key, references=outcome.references)
+        report = report_stage(plan, applied, model_view, store.key, references=outcome.references)
         metrics = plan.task.report_metrics(report) if plan.gold is not None else {}
         if metrics and plan.gold is not None:
             result.metrics.update(metrics)

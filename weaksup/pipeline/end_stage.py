@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import ConfigError, DataError, ParameterError
+from weaksup.evaluate import predictions_at
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.plan import RunPlan
@@ -251,7 +252,7 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
     covered = has_vote(L)
     k = len(plan.label_space)
     majority = MajorityVote(cardinality=k).fit(L).predict(L, tie_break=tie_break)
-    label_model = np.asarray(model.predict(L, tie_break=tie_break), dtype=np.int64)
+    label_model = predictions_at(model, L, test, tie_break)[1].astype(np.int64)
     if config.label_model.no_votes == "abstain":
         label_model = np.where(covered, label_model, ABSTAIN)
     texts = texts_at(plan, test)

@@ -9,8 +9,8 @@ The temporal label model (``[label_model] name = "temporal"``) needs the items o
 order, which the chunked run does not give: the run reads the two columns ``label_model.params.sequence_column``
 and ``order_column`` of every row (only those), sorts the row positions by (sequence, order), refits the chain
 on that order after the base model is fitted (:func:`order_stage`), then smooths the whole vote matrix (it is in
-memory) once and hands each chunk its slice of the posteriors (:func:`sequence_chunks`), so chunk boundaries
-never cut a sequence. Without those columns the input order is the order and the whole input one sequence.
+memory) once (:func:`smooth_stage`) and hands each chunk its slice of the posteriors, so chunk boundaries never
+cut a sequence; the references and the report read the same posteriors by row position (:class:`RunPosteriors`). Without those columns the input order is the order and the whole input one sequence.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RunOrder", "check_unit", "gold_unit", "order_stage", "run_order", "sequence_chunks", "set_gold_unit"]
+__all__ = ["RunOrder", "RunPosteriors", "check_unit", "gold_unit", "order_stage", "run_order", "set_gold_unit",
+           "smooth_stage"]
 
 UNITS = ("row", "window")
 
@@ -167,10 +168,44 @@ def order_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel) -> 
     return refit
 
 
-def sequence_chunks(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sizes: list[int]
-                    ) -> Iterator[tuple[np.ndarray, np.ndarray]] | None:
-    """Each chunk's smoothed probabilities and ``label_source`` (``"label_model"``) for the write stage, from one
-    pass of the temporal model over every row in (sequence, order) order; None for any other model."""
+class RunPosteriors:
+    """A run's temporal model with its smoothed posteriors of every row, by row position.
+
+    What the writer, the references and the report read of a temporal model: a row's probabilities depend on
+    its neighbours, so they are looked up by the row's position in the run (:meth:`proba_at`), never predicted
+    from a vote row alone (see :func:`weaksup.evaluate.predictions_at`). Other attributes are the model's.
+    """
+
+    def __init__(self, model: BaseLabelModel, proba: np.ndarray) -> None:
+        self.model = model
+        self.proba = proba
+        self.name = type(model).__name__
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self.__dict__["model"], item)
+
+    def proba_at(self, positions: Any) -> np.ndarray:
+        """The smoothed ``(n, k)`` probabilities of the rows at ``positions``."""
+        return np.asarray(self.proba[np.asarray(positions, dtype=np.int64)])
+
+    def predict_at(self, positions: Any, *, tie_break: str = "abstain") -> np.ndarray:
+        """The class ids of the rows at ``positions`` (``-1`` on ties with ``tie_break="abstain"``)."""
+        from weaksup.models.base import break_ties
+
+        labels: np.ndarray = break_ties(self.proba_at(positions), tie_break, self.model.seed)
+        return labels
+
+    def chunks(self, sizes: list[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Each chunk's probabilities and ``label_source`` (``"label_model"``), for the write stage."""
+        start = 0
+        for size in sizes:
+            yield self.proba[start:start + size], np.full(size, "label_model", dtype=object)
+            start += size
+
+
+def smooth_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel) -> RunPosteriors | None:
+    """One pass of a temporal model over every row in (sequence, order) order: its :class:`RunPosteriors`;
+    None for any other model."""
     if not _temporal(model):
         return None
     values = applied.values
@@ -179,11 +214,4 @@ def sequence_chunks(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel,
     proba[ro.order] = model.predict_proba(values[ro.order], sequences=ro.sequences)  # type: ignore[call-arg]
     logger.info("temporal label model: %d rows smoothed over %d sequence(s)", len(values),
                 len(np.unique(ro.sequences)))
-
-    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        start = 0
-        for size in sizes:
-            yield proba[start:start + size], np.full(size, "label_model", dtype=object)
-            start += size
-
-    return chunks()
+    return RunPosteriors(model, proba)

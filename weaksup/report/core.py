@@ -201,7 +201,10 @@ class QualityReport:
 
 def _predict(model: Any, stats: VoteStats, tie_break: str) -> np.ndarray:
     """``model.predict(L)``; with ``tie_break="abstain"`` (which does not depend on row positions) on the
-    distinct rows only, or block by block over the rows when there are too many LFs for shared patterns."""
+    distinct rows only, or block by block over the rows when there are too many LFs for shared patterns; a model
+    read by row position (a run's temporal model) on the rows' positions."""
+    if callable(getattr(model, "predict_at", None)):
+        return np.asarray(model.predict_at(stats.votes.row_ids, tie_break=tie_break))
     if tie_break != "abstain":
         return np.asarray(model.predict(stats.votes.values, tie_break=tie_break))
     if not stats.shares_patterns:
