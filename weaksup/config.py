@@ -10,6 +10,8 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     # review_margin = 0.1 (a label this near its threshold sends the row to review)
     # type = "spans" (entity types as labels) also takes: tokenizer = "whitespace" | "regex" | "spacy",
     # scheme = "BIO" | "IO"
+    # unit = "row"                    # what one labeled item is: "row", or "window" (the input is a window table from
+                                      # weaksup.media.series.windows; window_length = 60, window_step = 30, 0: the length)
 
     [input]
     path = "data/comments.parquet"    # .csv, .tsv, .jsonl, .parquet, or a folder of Parquet parts
@@ -32,6 +34,8 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     name = "default"
     seed = 0
     no_votes = "abstain"              # rows no LF voted on: "abstain" (the end model labels them) or "predict"
+    # name = "temporal" for ordered items (frames, windows), with params = {sequence_column = "video",
+    # order_column = "frame", base = "DevNaiveBayes"}: each item's posterior smoothed over its sequence
 
     [end_model]                       # the final labels: a text classifier on the weak labels and the dev gold
     enabled = true                    # (skipped, with a log line, when the input has no text column)
