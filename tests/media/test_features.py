@@ -155,3 +155,16 @@ def test_require_names_the_extra_to_install():
     with pytest.raises(ImportError, match=r'pip install "weaksup\[audio\]"'):
         require("no_such_audio_module", "audio")
     assert require("numpy", "image") is np
+
+
+def test_the_package_exports_every_modalitys_public_names():
+    import importlib
+
+    import weaksup.media as media
+
+    for module in ("weaksup.media.image", "weaksup.media.audio", "weaksup.media.series"):
+        for name in importlib.import_module(module).__all__:
+            assert name in media.__all__ and getattr(media, name) is getattr(importlib.import_module(module), name)
+    assert media.affinity_lf.__name__ == "AffinityLF" and media.extract is extract
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        media.nothing_here  # noqa: B018
