@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import numpy as np
 import pytest
@@ -109,3 +110,9 @@ def test_extract_caches_by_content_and_names_a_broken_file(tmp_path):
     broken.write_bytes(b"RIFF....WAVEfmt garbage")
     with pytest.raises(DataError, match="broken.wav"):
         extract([broken], features, cache=False, progress=False)
+
+
+def test_without_librosa_the_error_says_which_extra_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "librosa", None)  # as if not installed: import raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "weaksup\[audio\]"'):
+        AudioFeatures(["zcr"], sr=RATE)(_tone(440))
