@@ -237,3 +237,17 @@ def test_bad_media_settings_say_what_to_set(tmp_path):
         local_files_url(tmp_path / "a.png", tmp_path / "elsewhere")
     with pytest.raises(ReviewError, match="cannot read the file"):
         to_media_tasks(queue, kind="image", media_column="path", model_version="v", roots=[tmp_path])
+
+
+def test_extra_fields_are_redacted_as_in_text_review_and_the_media_kept(tmp_path):
+    from weaksup.review.labelstudio_media import export_media_queue
+
+    Image.fromarray(np.zeros((3, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    queue = pd.DataFrame({"row_id": ["r"], "path": ["a.png"], "label": ["x"], "confidence": [0.5],
+                          "owner": ["jo@example.com"], "camera": ["<b>north</b>"]})
+    done = export_media_queue(queue, tmp_path / "tasks.json", kind="image", media_column="path", label_space=["x", "y"],
+                              roots=[tmp_path], fields=["owner", "camera"], sensitive_fields=["owner", "path"])
+    data = json.loads(done.path.read_text())[0]["data"]
+    assert data["owner"] != "jo@example.com" and "jo@example.com" not in done.path.read_text()
+    assert data["camera"] == "north" and data["image"].startswith("data:image/png;base64,")
+    assert done.masked.get("owner") == 1

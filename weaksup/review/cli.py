@@ -103,7 +103,7 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
     if review.media and format == "labelstudio":  # <Image>/<Audio> tasks (weaksup.review.labelstudio_media)
         from weaksup.review.labelstudio_media import export_run_media
 
-        exported = export_run_media(cfg, queue, out, run.label_space, rule_version, options["fields"])
+        exported = export_run_media(cfg, queue, out, run.label_space, rule_version, options["fields"], mask)
     else:
         exported = export_queue(queue, out, format=format, label_space=run.label_space, model_version=rule_version,
                                 text_column=text_column, fields=options["fields"],

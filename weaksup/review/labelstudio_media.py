@@ -35,7 +35,7 @@ from weaksup.errors import ReviewError
 from weaksup.labels import LabelSpace
 from weaksup.review import labelstudio
 from weaksup.review.labelstudio_answers import FROM_NAME
-from weaksup.review.queue import Exported
+from weaksup.review.queue import Exported, reviewer_view
 
 logger = logging.getLogger(__name__)
 
@@ -199,8 +199,13 @@ def to_media_tasks(queue: pd.DataFrame, *, kind: str, media_column: str, model_v
 def export_media_queue(queue: pd.DataFrame, path: str | os.PathLike[str], *, kind: str, media_column: str,
                        label_space: LabelSpace | Sequence[str], model_version: str = "", media_url: str = "data",
                        roots: Sequence[str | os.PathLike[str]] = (),
-                       document_root: str | os.PathLike[str] | None = None, fields: Iterable[str] = ()) -> Exported:
+                       document_root: str | os.PathLike[str] | None = None, fields: Iterable[str] = (),
+                       sensitive_fields: Iterable[str] = (), mask: bool | None = None) -> Exported:
     """Write a review queue as image/audio Label Studio tasks plus the labeling config beside them.
+
+    Extra ``fields`` shown to reviewers are cleaned and redacted as in text review
+    (:func:`~weaksup.review.queue.reviewer_view`: sensitive ones redacted whole unless ``mask=False``); the media
+    themselves are shown as they are.
 
     Examples
     --------
@@ -214,13 +219,20 @@ def export_media_queue(queue: pd.DataFrame, path: str | os.PathLike[str], *, kin
     (1, 'tasks.labeling_config.xml')
     """
     fields = [f for f in dict.fromkeys(fields) if f not in ("row_id", media_column)]
+    sensitive = [f for f in sensitive_fields if f != media_column]
+    if media_column in set(sensitive_fields):
+        logger.warning("[review] sensitive_fields lists the media column %r: review tasks show the media as they are",
+                       media_column)
+    shown, counts = reviewer_view(queue, text_column=media_column, fields=fields, sensitive_fields=sensitive,
+                                  mask=False if mask is False else None)
+    queue = shown.assign(**{media_column: queue[media_column].to_numpy()})
     tasks = to_media_tasks(queue, kind=kind, media_column=media_column, model_version=model_version,
                            media_url=media_url, roots=roots, document_root=document_root, extra_fields=fields)
     target, config = labelstudio.write_tasks(tasks, path, config=media_labeling_config(label_space, kind))
     size = target.stat().st_size
     logger.info("wrote %d %s review task(s) to %s (%.1f MB, media as %s URLs)", len(tasks), kind, target, size / 1e6,
                 media_url)
-    return Exported(target, "labelstudio", len(tasks), config, {})
+    return Exported(target, "labelstudio", len(tasks), config, counts)
 
 
 def media_roots(config: Any) -> list[Path]:
@@ -234,7 +246,8 @@ def media_roots(config: Any) -> list[Path]:
 
 
 def export_run_media(config: Any, queue: pd.DataFrame, path: str | os.PathLike[str],
-                     label_space: LabelSpace | Sequence[str], model_version: str, fields: Iterable[str]) -> Exported:
+                     label_space: LabelSpace | Sequence[str], model_version: str, fields: Iterable[str],
+                     mask: bool | None = None) -> Exported:
     """``weaksup review export`` of a run whose ``[review] media`` is set: :func:`export_media_queue` with the
     run config's media settings."""
     review = config.review
@@ -242,4 +255,5 @@ def export_run_media(config: Any, queue: pd.DataFrame, path: str | os.PathLike[s
                      if review.media_document_root else None)
     return export_media_queue(queue, path, kind=review.media, media_column=review.media_column,
                               label_space=label_space, model_version=model_version, media_url=review.media_url,
-                              roots=media_roots(config), document_root=document_root, fields=fields)
+                              roots=media_roots(config), document_root=document_root, fields=fields,
+                              sensitive_fields=review.sensitive_fields, mask=mask)
