@@ -256,6 +256,23 @@ def test_naive_bayes_calibrates_its_overconfident_posterior(tmp_path):
     assert (tiny.mix_, tiny.temperature_) == (0.0, 1.0)
 
 
+def test_naive_bayes_out_of_fold_from_counts_is_the_refitted_one():
+    # the out-of-fold dev posteriors come from fold counts, without refitting: the same numbers as refitting a
+    # copy on the other folds; each repeat's seed draws other folds
+    from weaksup.models.dev import refit_out_of_fold
+
+    votes, y = synthetic(600, seed=13)
+    model = DevNaiveBayes(cardinality=2, unlabeled="ignore", calibrate=False).fit(votes[:400], L_dev=votes[400:],
+                                                                                   y_dev=y[400:])
+    for seed, restrict in ((0, True), (5, False)):
+        fast = model.out_of_fold(votes[:400], votes[400:], y[400:], seed, restrict_to_voted=restrict)
+        refitted = refit_out_of_fold(model, votes[:400], votes[400:], y[400:], 5,
+                                     {"seed": seed, "restrict_to_voted": restrict})
+        assert np.allclose(fast, refitted)
+    assert not np.allclose(model.honest_dev_proba(votes[:400], votes[400:], y[400:], 0),
+                           model.honest_dev_proba(votes[:400], votes[400:], y[400:], 1))
+
+
 def test_default_label_model():
     assert DEFAULT_MODEL in MODELS and isinstance(default_label_model(2), MODELS[DEFAULT_MODEL])
     assert default_label_model(2, metric="f1").metric == "f1"

@@ -13,6 +13,9 @@ from weaksup.models.fitting import dev_folds
 
 logger = logging.getLogger(__name__)
 
+#: Repeats of the out-of-fold dev predictions (each with other folds) the calibration is fitted on.
+CALIBRATION_REPEATS = 3
+
 
 def outcome_counts(votes: np.ndarray, k: int) -> np.ndarray:
     """``(m, k + 1)`` how often each LF had each outcome (``o = vote + 1``; 0 is abstain) over the rows.
@@ -148,12 +151,15 @@ class DevNaiveBayes(DevAwareModel):
             self._try_unlabeled(full, arr, dev, y)
         self.threshold_ = None
         if (self.calibrate or self.metric == "f1") and len(y):
-            honest = self._honest_dev_proba(arr, dev, y)
+            # repeats of the out-of-fold predictions (other folds each time): a steadier calibration
+            honest = np.concatenate([self.honest_dev_proba(arr, dev, y, self.seed + 7919 * r)
+                                     for r in range(CALIBRATION_REPEATS if self.calibrate else 1)])
             if self.calibrate:
-                self.mix_, self.temperature_ = cross_fitted_calibration(honest, y, len(y), self.seed)
+                stacked_y = np.tile(y, len(honest) // len(y))
+                self.mix_, self.temperature_ = cross_fitted_calibration(honest, stacked_y, len(y), self.seed)
                 honest = calibrated(honest, self.mix_, self.temperature_)
-            if self.metric == "f1":
-                self.threshold_ = f1_threshold(honest[:, 1], y)
+            if self.metric == "f1":  # on the first repeat's predictions
+                self.threshold_ = f1_threshold(honest[:len(y), 1], y)
         return self
 
     def _dev_tables(self, arr: np.ndarray, dev: np.ndarray, y: np.ndarray,
