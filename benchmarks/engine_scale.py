@@ -162,6 +162,19 @@ class RssSampler(threading.Thread):
         return {"driver": self.driver_cpu, "workers": python, "jvm": jvm}
 
 
+def own_peak_rss_mb() -> float:
+    """This process's peak RSS since it started: ``VmHWM`` (Linux; reset by exec, unlike ``ru_maxrss``, which a
+    child inherits from the parent it was forked from, so a parent that read back a large output once would
+    inflate the next run's driver figure), else ``ru_maxrss``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(config_path: str, engine_name: str, workers: int, out: str) -> None:
     """The measured run (in its own process): the engines' driver steps on the config, each timed (plan, engine
     start, votes -> pattern counts, fit, labels, commit, close); the figures as JSON in ``out``."""
@@ -201,7 +214,7 @@ def child(config_path: str, engine_name: str, workers: int, out: str) -> None:
     lap("engine close")
     Path(out).write_text(json.dumps({
         "wall_s": time.perf_counter() - started, "stages": stages, "output": str(run_dir),
-        "patterns": len(counts), "self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "patterns": len(counts), "self_peak_rss_mb": own_peak_rss_mb(),
     }))
 
 
