@@ -1,0 +1,67 @@
+"""benchmarks/model_assisted.py: the nested dev cross-validation that picks the embedding LFs and the end model's C
+never lets a held-out dev row's gold reach the LFs or the label model that predict it (a toy embedder; no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.earn_its_keep import Task
+from benchmarks.model_assisted import C_GRID, FOLDS, SEEDS, candidates, choose_C, nested_cv, votes_of
+from weaksup import default_label_model
+from weaksup.embed import CallableEmbedder
+from weaksup.labels import ABSTAIN
+from weaksup.models.fitting import fit_label_model
+
+pytestmark = pytest.mark.slow  # ~20 candidate LF sets x 10 folds of label-model fits
+
+HAM = ["song", "love", "music", "great", "video", "voice"]
+SPAM = ["subscribe", "channel", "check", "free", "link", "visit"]
+VOCAB = HAM + SPAM
+
+
+def bag_of_words(texts: list[str]) -> np.ndarray:
+    return np.array([[t.split().count(w) + 0.01 for w in VOCAB] for t in texts], dtype=float)
+
+
+@pytest.fixture
+def task(tmp_path, monkeypatch) -> Task:
+    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", str(tmp_path / "embeddings.sqlite"))
+    rng = np.random.default_rng(0)
+    n = 120
+    y = rng.integers(0, 2, n)
+    texts = np.array([" ".join(rng.choice(SPAM if c else HAM, 3)) + f" r{i}" for i, c in enumerate(y)], dtype=object)
+    L = np.stack([np.where(["subscribe" in t for t in texts], 1, ABSTAIN),
+                  np.where(["song" in t for t in texts], 0, ABSTAIN)], axis=1)
+    y_dev = np.where(np.arange(n) < 60, y, ABSTAIN)
+    y_test = np.where(np.arange(n) >= 60, y, ABSTAIN)
+    return Task(texts, L, y_dev, y_test, 2)
+
+
+def test_nested_cv_predicts_each_fold_from_the_other_folds_gold_only(task):
+    embedder = CallableEmbedder(bag_of_words, model_id="toy-bow")
+    dev = np.flatnonzero(task.y_dev != ABSTAIN)
+    scores, folds_of = nested_cv(task, dev, embedder)
+    assert set(scores) == set(candidates(task.texts, task.y_dev, embedder)) and "rules only" in scores
+    assert scores["proto k=3 margin=0.0"] > scores["rules only"]  # the toy embedding separates the classes
+    for folds in folds_of.values():
+        assert len(folds) == len(SEEDS) * FOLDS
+        for fold in folds[:FOLDS]:
+            assert not set(fold.train) & set(fold.held) and sorted([*fold.train, *fold.held]) == dev.tolist()
+    fold = folds_of["proto k=3 margin=0.02"][0]
+    y = np.full(len(task.texts), ABSTAIN)
+    y[fold.train] = task.y_dev[fold.train]  # only the training folds' gold
+    L = np.concatenate([task.L, votes_of(candidates(task.texts, y, embedder)["proto k=3 margin=0.02"], task.texts)],
+                       axis=1)
+    model = fit_label_model(default_label_model(2), L, L_dev=L[fold.train], y_dev=task.y_dev[fold.train])
+    voted = (L != ABSTAIN).any(axis=1)
+    np.testing.assert_allclose(fold.proba[voted], model.predict_proba(L)[voted])
+    assert np.isnan(fold.proba[~voted]).all()
+
+
+def test_choose_C_picks_from_the_grid_on_dev_folds(task):
+    dev = np.flatnonzero(task.y_dev != ABSTAIN)
+    _, folds_of = nested_cv(task, dev, CallableEmbedder(bag_of_words, model_id="toy-bow"))
+    C, scores = choose_C(task, folds_of["rules only"][:FOLDS], "tfidf")
+    assert C in C_GRID and set(scores) == set(C_GRID) and scores[C] == max(scores.values())
+    assert all(0.0 <= s <= 1.0 for s in scores.values())
