@@ -21,6 +21,7 @@ from weaksup.models import (
     DevWeightedVote,
     MajorityVote,
     SnorkelLabelModel,
+    TemporalLabelModel,
     default_label_model,
     dev_folds,
     fit_label_model,
@@ -41,6 +42,8 @@ MAKERS = {
     "DevWeightedVote": lambda: DevWeightedVote(3, prior_strength=2.0, seed=2),
     "MajorityVote": lambda: MajorityVote(3, seed=2),
     "SnorkelLabelModel": lambda: SnorkelLabelModel(3, n_epochs=50, class_balance=[0.4, 0.3, 0.3], seed=2),
+    "TemporalLabelModel": lambda: TemporalLabelModel(3, base="DevWeightedVote", transitions="both", strength=0.8,
+                                                     floor=0.05, seed=2),
     "default_label_model": lambda: default_label_model(3),
 }
 
@@ -108,7 +111,9 @@ def test_capabilities_are_declared_on_the_class(model):
     keywords = {name for name, p in inspect.signature(cls.fit).parameters.items() if p.kind is p.KEYWORD_ONLY}
     assert cls.uses_dev_gold == ({"L_dev", "y_dev"} <= keywords)
     assert cls.supports_sample_weight == ("sample_weight" in keywords)
-    assert keywords <= {"L_dev", "y_dev", "sample_weight"}
+    # (a model for ordered items also takes which sequence each row of L and L_dev belongs to)
+    assert keywords <= {"L_dev", "y_dev", "sample_weight", "sequences", "dev_sequences"}
+    assert ({"sequences", "dev_sequences"} <= keywords) == (cls is TemporalLabelModel)
     assert not any(p.kind is p.VAR_KEYWORD for p in inspect.signature(cls.fit).parameters.values())
 
 
