@@ -195,3 +195,22 @@ def test_the_engine_benchmark_the_readme_quotes_has_its_flags_and_json_keys():
         assert flag in section and f'"{flag}"' in bench, flag
     for key in ("engine", "rows", "rows_per_s", "driver_peak_rss_mb", "worker_peak_rss_mb", "stages"):
         assert f'"{key}"' in bench, key
+
+
+def test_the_media_section_names_only_what_exists_and_its_files_configs_and_keys():
+    from weaksup.config import load_config
+    from weaksup.config_sections import ReviewConfig, TaskConfig
+    from weaksup.media.audio import AudioFeatures
+    from weaksup.media.image import ImageFeatures
+
+    section = _section("Images, audio and time series")
+    assert not _names_resolve(section)
+    for path in re.findall(r"`((?:configs|benchmarks|notebooks|labeling_functions|gold_sets)/[\w./]+)`", section):
+        assert (REPO / path).exists(), path
+    for name in ("lfw_faces", "fsdd", "tennis"):
+        assert f"configs/{name}.toml" in section
+        load_config(REPO / "configs" / f"{name}.toml")  # every shipped media config loads
+    assert {"unit", "window_length", "window_step"} <= set(TaskConfig.__dataclass_fields__)
+    for key in re.findall(r"^(media\w*) = ", section, re.M):  # the [review] keys the section shows
+        assert key in ReviewConfig.__dataclass_fields__, key
+    assert ImageFeatures(["hog"], size=25).id.startswith("image@") and AudioFeatures(["pooled"]).id.startswith("audio@")
