@@ -78,6 +78,9 @@ def test_bad_inputs_say_what_to_fix():
     with pytest.raises(ParameterError, match="limit names no value"):
         windows(frame, values="temp", length=5, limit={"other": 1.0})
     assert len(windows(frame.iloc[:3], values="temp", length=5)) == 0  # too short: no windows
+    empty = windows(frame.iloc[:0], values="temp", length=5, group="machine", limit=20.0)
+    assert len(empty) == 0 and list(empty.columns) == list(windows(frame, values="temp", length=5, group="machine",
+                                                                   limit=20.0).columns)
 
 
 def _config(**task) -> RunConfig:

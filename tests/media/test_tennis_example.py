@@ -125,3 +125,13 @@ def test_the_benchmark_quick_form_scores_both_models_on_contiguous_folds():
     assert result["n_labeled"] == 746 and result["folds"] == 5 and result["quick"] is True
     assert result["temporal_f1"] > result["plain_f1"] > 0.8 and result["majority_vote_f1"] > 0.8
     assert result["gap_to_published"] == pytest.approx(result["temporal_f1"] - 0.8255)
+
+
+@pytest.mark.slow
+def test_the_config_chain_settings_are_chosen_on_the_dev_split_only():
+    import importlib
+
+    bench = importlib.import_module("benchmarks.modality_timeseries")
+    chosen = bench.choose_on_dev()
+    params = tomllib.loads(CONFIG.read_text())["label_model"]["params"]
+    assert chosen == bench.QUICK_SETTINGS == {k: params[k] for k in ("strength", "floor", "transitions")}

@@ -175,7 +175,10 @@ class AudioFeatures:
     window, hop : float, default 0.032, 0.010
         Frame length and step in seconds.
     root : str or Path, optional
-        The folder relative paths are read from; not part of ``id`` (features are cached by content).
+        The folder relative paths are read from when the extractor is called on one item
+        (``features("recordings/a.wav")``); not part of ``id`` (features are cached by content).
+        :func:`~weaksup.media.features.extract`, ``media_preprocessor`` and ``affinity_lf`` hash the file before
+        calling the extractor, so give them their own ``root=``: this one does not reach them.
 
     Examples
     --------

@@ -174,6 +174,8 @@ def windows(frame: pd.DataFrame, *, values: str | Sequence[str], length: int, st
     limits = _per_column(limit, columns, "limit")
     parts = []
     groups = [(None, frame)] if group is None else list(frame.groupby(group, sort=True, dropna=False))
+    if not groups:  # an empty frame: no windows, the usual columns
+        groups = [("", frame)]
     for key, part in groups:
         if time is not None:
             part = part.sort_values(time, kind="stable")
@@ -193,7 +195,7 @@ def windows(frame: pd.DataFrame, *, values: str | Sequence[str], length: int, st
         for c in columns:
             x = part[c].to_numpy(dtype=np.float64)
             b = baselines[c]
-            base = np.median(x) if b is None else part[b].to_numpy(dtype=np.float64) if isinstance(b, str) else b
+            base = (np.median(x) if len(x) else 0.0) if b is None else part[b].to_numpy(dtype=np.float64) if isinstance(b, str) else b
             if n_windows == 0:
                 feats = {f: np.zeros(0) for f in ("mean", "std", "slope", "max_dev", "above")[:5 if limits[c] is not None
                                                                                              else 4]}
