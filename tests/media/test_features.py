@@ -143,6 +143,28 @@ def test_the_preprocessor_adds_feature_columns_once_per_batch_for_every_lf(tmp_p
     assert pickle.loads(pickle.dumps(pre)).name == pre.name == "test_brightness:test-brightness@1"
 
 
+def test_lfs_over_the_preprocessor_are_cacheable_and_keep_their_version_in_a_moved_project(tmp_path, monkeypatch):
+    def rule_lf(project):
+        pre = media_preprocessor(Brightness(), "path", cache=False, root=project / "img")
+
+        @labeling_function(name="light", pre=[pre])
+        def light(x):
+            return 1 if x.test_brightness_mean > 0.5 else ABSTAIN
+
+        return light
+
+    versions = []
+    for project in (tmp_path / "a", tmp_path / "b"):  # the same project cloned in two places, each run from its folder
+        project.mkdir()
+        monkeypatch.chdir(project)
+        lf = rule_lf(project)
+        assert lf.cacheable, lf.cache_note  # the run may reuse its saved votes
+        versions.append(lf.version)
+    assert versions[0] == versions[1]
+    monkeypatch.chdir(tmp_path / "a")
+    assert rule_lf(tmp_path / "a" / "other").version != versions[0]  # another image folder: another version
+
+
 def test_the_preprocessor_checks_its_arguments(images):
     with pytest.raises(ParameterError, match="prefix must be an identifier"):
         media_preprocessor(Brightness(), "path", prefix="1 bad")

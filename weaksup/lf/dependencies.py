@@ -195,6 +195,8 @@ class _Walk:
             func = func.func
         if inspect.isfunction(func):
             self.function(func, skip=func.__name__)
+        elif callable(getattr(func, "version_state", None)):  # an object that describes its own state (JSON-able)
+            self.found[f"<{type(func).__qualname__} state>"] = func.version_state()
         elif not (inspect.isbuiltin(func) or _is_library(func) and inspect.isclass(func)):
             self.reasons.append(f"it calls a {type(func).__name__} object, whose state cannot be hashed")
 

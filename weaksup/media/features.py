@@ -309,8 +309,8 @@ def default_prefix(extractor: FeatureExtractor) -> str:
 class MediaColumns:
     """The vectorised function of :func:`media_preprocessor`: a batch (DataFrame) -> its feature columns.
 
-    Its ``repr`` (hashed into the version of every LF using the preprocessor) names the extractor id, the field,
-    the prefix and the root, so changing any of them changes those LFs' versions.
+    Its :meth:`version_state` (hashed into the version of every LF using the preprocessor, which stays cacheable)
+    names the extractor id, the field, the prefix and the root, so changing any of them changes those LFs' versions.
     """
 
     def __init__(self, extractor: FeatureExtractor, field: str, prefix: str,
@@ -336,9 +336,21 @@ class MediaColumns:
         out[self.prefix] = list(vectors)
         return out
 
+    def version_state(self) -> dict[str, Any]:
+        """What the LFs using this preprocessor hash of it (:mod:`weaksup.lf.dependencies`): the extractor id, the
+        field, the prefix and the root -- relative to the current folder when inside it, so a clone of the project
+        elsewhere keeps its versions (the cache is keyed by the files' content, never their paths)."""
+        root = self.root
+        if root is not None:
+            path = Path(root).resolve()
+            here = Path.cwd().resolve()
+            root = path.relative_to(here).as_posix() if path.is_relative_to(here) else path.as_posix()
+        return {"extractor": self.extractor.id, "field": self.field, "prefix": self.prefix, "root": root}
+
     def __repr__(self) -> str:
-        return (f"MediaColumns(extractor={self.extractor.id!r}, field={self.field!r}, prefix={self.prefix!r}, "
-                f"root={self.root!r})")
+        state = self.version_state()
+        return (f"MediaColumns(extractor={state['extractor']!r}, field={self.field!r}, prefix={self.prefix!r}, "
+                f"root={state['root']!r})")
 
 
 def media_preprocessor(extractor: FeatureExtractor, field: str = "path", *, prefix: str | None = None,
