@@ -44,6 +44,8 @@ def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     ({"gold": {"split": "train"}}, "gold.split must be 'dev' or 'test'"),
     ({"review": {"threshold": 1.5}}, "review.threshold must be between 0 and 1; got 1.5"),
     ({"review": {"class_thresholds": {"eggs": 0.5}}}, "'eggs' is not a class of the task"),
+    ({"review": {"media": "video"}}, "review.media = 'video': choose 'image' or 'audio'"),
+    ({"review": {"media": "image", "media_url": "http"}}, "review.media_url = 'http': choose 'data'"),
     ({"mlflow": {"enabled": "yes"}}, "mlflow.enabled must be true or false"),
     ({"task": {"type": "ner"}}, "task.type = 'ner' is not a task type; choose one of ['classification', 'multilabel', "
                                 "'spans']"),

@@ -281,6 +281,13 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
                        *((f"review.class_thresholds.{k}", v) for k, v in review.class_thresholds.items())]:
         if not 0.0 <= value <= 1.0:
             problems.append(f"{key} must be between 0 and 1; got {value}")
+    from weaksup.review.labelstudio_media import MEDIA_KINDS, MEDIA_URLS
+    if review.media not in ("", *MEDIA_KINDS):
+        problems.append(f"review.media = {review.media!r}: choose {' or '.join(map(repr, MEDIA_KINDS))} (review tasks "
+                        "show the file at review.media_column), or leave it out to review the text")
+    if review.media_url not in MEDIA_URLS:
+        problems.append(f"review.media_url = {review.media_url!r}: choose 'data' (the file's bytes inline: offline, no "
+                        "setup) or 'local-files' (Label Studio serves the files from its document root)")
     labels = sections["task"].labels
     for name in review.class_thresholds:
         if labels and name not in labels:
