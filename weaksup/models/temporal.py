@@ -179,7 +179,16 @@ class TemporalLabelModel(BaseLabelModel):
         return np.asarray(ratio ** self.strength)
 
     def predict_proba(self, L: Any, *, sequences: Any = None) -> np.ndarray:
-        """``(n, k)`` class probabilities of each item given every item of its sequence (rows in order)."""
+        """``(n, k)`` class probabilities of each item given every item of its sequence (rows in order).
+
+        Examples
+        --------
+        >>> L = np.array([[0, 0], [0, -1], [-1, -1], [1, 1], [1, -1], [-1, -1]] * 5)
+        >>> model = TemporalLabelModel(2, base="MajorityVote").fit(L)
+        >>> p = model.predict_proba(L[:6], sequences=["a"] * 3 + ["b"] * 3)  # rows 2 and 5: no votes
+        >>> model.predict(L[:6], sequences=["a"] * 3 + ["b"] * 3).tolist(), bool(p[2, 0] > 0.5 > p[5, 0])
+        ([0, 0, 0, 1, 1, 1], True)
+        """
         arr = self._check_L(L)
         if len(arr) == 0:
             return np.zeros((0, self.cardinality_))

@@ -90,7 +90,21 @@ def gold_unit(manifest: dict[str, Any]) -> str:
 
 
 def set_gold_unit(folder: str | Path, unit: str) -> None:
-    """Record in a gold set's manifest that its labels are for ``unit`` items (``"row"`` or ``"window"``)."""
+    """Record in a gold set's manifest that its labels are for ``unit`` items (``"row"`` or ``"window"``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "manifest.json").write_text('{"task": "machine_anomaly"}')
+    >>> set_gold_unit(folder, "window")
+    >>> gold_unit(json.loads((folder / "manifest.json").read_text()))
+    'window'
+    >>> set_gold_unit(folder, "frame")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.GoldSetError: unit 'frame': choose one of ['row', 'window']
+    """
     if unit not in UNITS:
         raise GoldSetError(f"unit {unit!r}: choose one of {list(UNITS)}")
     path = Path(folder) / "manifest.json"
@@ -174,6 +188,16 @@ class RunPosteriors:
     What the writer, the references and the report read of a temporal model: a row's probabilities depend on
     its neighbours, so they are looked up by the row's position in the run (:meth:`proba_at`), never predicted
     from a vote row alone (see :func:`weaksup.evaluate.predictions_at`). Other attributes are the model's.
+
+    Examples
+    --------
+    >>> from weaksup.models import MajorityVote
+    >>> model = MajorityVote(2).fit(np.array([[0, 0], [1, 1]]))
+    >>> posteriors = RunPosteriors(model, np.array([[0.9, 0.1], [0.5, 0.5], [0.2, 0.8]]))
+    >>> posteriors.name, posteriors.predict_at([2, 1, 0]).tolist(), posteriors.cardinality_
+    ('MajorityVote', [1, -1, 0], 2)
+    >>> [(p.shape, list(s)) for p, s in posteriors.chunks([2, 1])]
+    [((2, 2), ['label_model', 'label_model']), ((1, 2), ['label_model'])]
     """
 
     def __init__(self, model: BaseLabelModel, proba: np.ndarray) -> None:
