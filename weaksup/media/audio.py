@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import DataError, ParameterError
-from weaksup.media.features import require
+from weaksup.media.features import check_kinds, require
 
 __all__ = ["AUDIO_KINDS", "AudioFeatures", "load_audio", "pool_frames"]
 
@@ -196,12 +196,7 @@ class AudioFeatures:
     def __init__(self, kinds: Sequence[str] = ("duration", "energy", "zcr", "centroid", "mfcc"), *,
                  sr: int | None = None, n_mfcc: int = 13, n_mels: int = 40, segments: int = 6, centre: bool = False,
                  window: float = 0.032, hop: float = 0.010, root: str | os.PathLike[str] | None = None) -> None:
-        chosen = [kinds] if isinstance(kinds, str) else list(kinds)
-        unknown = [k for k in chosen if k not in AUDIO_KINDS]
-        if not chosen or unknown or len(set(chosen)) != len(chosen):
-            raise ParameterError(f"AudioFeatures(kinds={kinds!r}): give distinct kinds out of {list(AUDIO_KINDS)}"
-                                 + (f" ({unknown} unknown)" if unknown else ""))
-        self.kinds = tuple(k for k in AUDIO_KINDS if k in chosen)
+        self.kinds = check_kinds(kinds, AUDIO_KINDS, "AudioFeatures")
         for name, value in (("sr", sr), ("n_mfcc", n_mfcc), ("n_mels", n_mels), ("segments", segments)):
             if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)
                                       or value < 1):

@@ -27,7 +27,7 @@ from weaksup.errors import DataError, ParameterError, WeakSupError
 from weaksup.lf.preprocess import Preprocessor
 from weaksup.lf.rows import is_missing
 
-__all__ = ["FeatureExtractor", "MediaColumns", "check_extractor", "content_key", "content_keys", "default_prefix",
+__all__ = ["FeatureExtractor", "MediaColumns", "check_extractor", "check_kinds", "content_key", "content_keys", "default_prefix",
            "extract", "extract_rows", "is_absent", "media_preprocessor", "require", "resolve_item"]
 
 #: Items per call of the extractor loop (and per progress-bar step and cache write).
@@ -304,6 +304,26 @@ def default_prefix(extractor: FeatureExtractor) -> str:
     'image_hog'
     """
     return re.sub(r"\W+", "_", extractor.id.split("@")[0]).strip("_") or "features"
+
+
+def check_kinds(kinds: str | Sequence[str], known: Sequence[str], owner: str) -> tuple[str, ...]:
+    """The feature groups an extractor computes, checked (distinct, known, at least one), in ``known``'s order.
+
+    Examples
+    --------
+    >>> check_kinds(["b", "a"], ("a", "b", "c"), "Features")
+    ('a', 'b')
+    >>> check_kinds("d", ("a", "b"), "Features")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ParameterError: Features(kinds='d'): give distinct kinds out of ['a', 'b'] (['d'] unknown)
+    """
+    chosen = [kinds] if isinstance(kinds, str) else list(kinds)
+    unknown = [k for k in chosen if k not in known]
+    if not chosen or unknown or len(set(chosen)) != len(chosen):
+        raise ParameterError(f"{owner}(kinds={kinds!r}): give distinct kinds out of {list(known)}"
+                             + (f" ({unknown} unknown)" if unknown else ""))
+    return tuple(k for k in known if k in chosen)
 
 
 class MediaColumns:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import DataError, ParameterError
-from weaksup.media.features import require, resolve_item
+from weaksup.media.features import check_kinds, require, resolve_item
 
 __all__ = ["IMAGE_KINDS", "ImageFeatures", "load_image"]
 
@@ -195,12 +195,7 @@ class ImageFeatures:
     def __init__(self, kinds: Sequence[str] = ("size", "intensity", "edges"), *,
                  size: int | Sequence[int] | None = None, edge_sigma: float = 1.0, hog_orientations: int = 9,
                  hog_cell: int = 8, hog_block: int = 2) -> None:
-        chosen = [kinds] if isinstance(kinds, str) else list(kinds)
-        unknown = [k for k in chosen if k not in IMAGE_KINDS]
-        if not chosen or unknown or len(set(chosen)) != len(chosen):
-            raise ParameterError(f"ImageFeatures(kinds={kinds!r}): give distinct kinds out of {list(IMAGE_KINDS)}"
-                                 + (f" ({unknown} unknown)" if unknown else ""))
-        self.kinds = tuple(k for k in IMAGE_KINDS if k in chosen)
+        self.kinds = check_kinds(kinds, IMAGE_KINDS, "ImageFeatures")
         self.size = _pair(size, "size")
         if not edge_sigma > 0:
             raise ParameterError(f"ImageFeatures(edge_sigma={edge_sigma!r}): give a positive float")
