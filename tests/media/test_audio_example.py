@@ -22,11 +22,6 @@ GOLD = REPO / "gold_sets" / "fsdd"
 TEST_SPEAKERS = {"theo", "yweweler", "george", "lucas"}
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
-
-
 @pytest.fixture(scope="module")
 def rows() -> pd.DataFrame:
     recordings = pd.read_csv(DATA / "recordings.csv", dtype=str)

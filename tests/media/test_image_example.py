@@ -21,11 +21,6 @@ DATA = REPO / "data" / "lfw_faces"
 GOLD = REPO / "gold_sets" / "lfw_faces"
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
-
-
 @pytest.fixture(scope="module")
 def rows() -> pd.DataFrame:
     images = pd.read_csv(DATA / "images.csv", dtype=str)
