@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from weaksup.errors import ConfigError, DataError, GoldSetError
+from weaksup.media.series import UNITS
 
 if TYPE_CHECKING:
     from weaksup.config import RunConfig
@@ -35,8 +36,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["RunOrder", "RunPosteriors", "check_unit", "gold_unit", "order_stage", "run_order", "set_gold_unit",
            "smooth_stage"]
-
-UNITS = ("row", "window")
 
 
 def check_unit(config: RunConfig, gold: Any = None) -> str:
