@@ -22,7 +22,7 @@ import pandas as pd
 from weaksup import ABSTAIN, LabelSpace, labeling_function
 from weaksup.lf.affinity import affinity_lf
 from weaksup.media.audio import AudioFeatures
-from weaksup.media.features import media_preprocessor
+from weaksup.media.columns import media_preprocessor
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "fsdd"
 LABELS = LabelSpace(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])

@@ -30,7 +30,7 @@ from weaksup import ABSTAIN
 from weaksup.labels import LabelSpace
 from weaksup.lf import labeling_function
 from weaksup.lf.affinity import AffinityLF, affinity_lf
-from weaksup.media.features import media_preprocessor
+from weaksup.media.columns import media_preprocessor
 from weaksup.media.image import ImageFeatures
 
 #: The folder the rows' relative paths are read from.

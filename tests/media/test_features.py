@@ -15,12 +15,12 @@ from weaksup.embed import EmbeddingCache
 from weaksup.errors import DataError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.lf import labeling_function
+from weaksup.media.columns import media_preprocessor
 from weaksup.media.features import (
     FeatureExtractor,
     content_key,
     extract,
     extract_rows,
-    media_preprocessor,
     require,
 )
 
@@ -143,7 +143,8 @@ def test_the_preprocessor_adds_feature_columns_once_per_batch_for_every_lf(tmp_p
     assert pickle.loads(pickle.dumps(pre)).name == pre.name == "test_brightness:test-brightness@1"
 
 
-def test_lfs_over_the_preprocessor_are_cacheable_and_keep_their_version_in_a_moved_project(tmp_path, monkeypatch):
+def test_lfs_over_the_preprocessor_are_recomputed_each_run_and_keep_their_version_in_a_moved_project(
+        tmp_path, monkeypatch):
     def rule_lf(project):
         pre = media_preprocessor(Brightness(), "path", cache=False, root=project / "img")
 
@@ -154,15 +155,16 @@ def test_lfs_over_the_preprocessor_are_cacheable_and_keep_their_version_in_a_mov
         return light
 
     versions = []
-    for project in (tmp_path / "a", tmp_path / "b"):  # the same project cloned in two places, each run from its folder
+    for project in (tmp_path / "a", tmp_path / "b"):  # the same project cloned in two places
         project.mkdir()
         monkeypatch.chdir(project)
         lf = rule_lf(project)
-        assert lf.cacheable, lf.cache_note  # the run may reuse its saved votes
+        # a row holds the file's path, not its content: saved votes could outlive an edited file
+        assert not lf.cacheable and "recomputed on every run" in lf.cache_note and "'path'" in lf.cache_note
         versions.append(lf.version)
-    assert versions[0] == versions[1]
-    monkeypatch.chdir(tmp_path / "a")
-    assert rule_lf(tmp_path / "a" / "other").version != versions[0]  # another image folder: another version
+    monkeypatch.chdir(tmp_path)
+    versions.append(rule_lf(tmp_path / "a").version)  # run from another folder
+    assert len(set(versions)) == 1
 
 
 def test_the_preprocessor_checks_its_arguments(images):
@@ -190,3 +192,39 @@ def test_the_package_exports_every_modalitys_public_names():
     assert media.affinity_lf.__name__ == "AffinityLF" and media.extract is extract
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         media.nothing_here  # noqa: B018
+
+
+@pytest.mark.slow
+def test_a_run_votes_again_on_an_edited_file_with_the_same_path(tmp_path, monkeypatch):
+    from weaksup.config import load_config
+    from weaksup.pipeline import run
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "img").mkdir()
+    for i, level in enumerate([10, 240, 20]):
+        _png(tmp_path / "img" / f"{i}.png", level)
+    protos = [_png(tmp_path / f"proto{i}.png", level) for i, level in enumerate([0, 255])]  # not rows
+    pd.DataFrame({"row_id": ["a", "b", "c"], "path": [f"img/{i}.png" for i in range(3)]}).to_csv("rows.csv",
+                                                                                                 index=False)
+    (tmp_path / "media_lfs.py").write_text(
+        "from tests.media.test_features import Brightness\n"
+        "from weaksup import LabelSpace, labeling_function\n"
+        "from weaksup.lf.affinity import affinity_lf\n"
+        "from weaksup.media.columns import media_preprocessor\n"
+        "LABELS = LabelSpace(['dark', 'light'])\n"
+        "img = media_preprocessor(Brightness(), 'path', root='.')\n"
+        "@labeling_function(pre=[img])\n"
+        "def bright(x):\n"
+        "    return LABELS['light'] if x.test_brightness_mean > 0.5 else LABELS['dark']\n"
+        f"near = affinity_lf('near', {{0: [{protos[0]!r}], 1: [{protos[1]!r}]}}, features=Brightness(), root='.',\n"
+        "                   metric='euclidean', standardize=False, margin=0.0)\n", encoding="utf-8")
+    (tmp_path / "run.toml").write_text(
+        '[task]\nname = "media"\nlabels = ["dark", "light"]\n[input]\npath = "rows.csv"\ntext_column = ""\n'
+        '[lfs]\nmodules = ["media_lfs.py"]\n[label_model]\nname = "MajorityVote"\n[end_model]\nenabled = false\n'
+        '[output]\npath = "out/labels.csv"\nreport = false\n[mlflow]\nenabled = false\n', encoding="utf-8")
+    first = run(load_config("run.toml"), progress=False)
+    assert pd.read_csv("out/labels.csv")["label"].tolist() == ["dark", "light", "dark"]
+    assert set(first.not_cacheable) == {"bright", "near"}
+    _png(tmp_path / "img" / "2.png", 250)  # the same path, another picture
+    run(load_config("run.toml"), progress=False)
+    assert pd.read_csv("out/labels.csv")["label"].tolist() == ["dark", "light", "light"]  # no stale votes

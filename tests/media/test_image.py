@@ -16,7 +16,8 @@ from weaksup.embed import EmbeddingCache
 from weaksup.errors import DataError, ParameterError
 from weaksup.lf import labeling_function
 from weaksup.media import ImageFeatures as Exported
-from weaksup.media.features import FeatureExtractor, content_key, extract, media_preprocessor
+from weaksup.media.columns import media_preprocessor
+from weaksup.media.features import FeatureExtractor, content_key, extract
 from weaksup.media.image import IMAGE_KINDS, ImageFeatures, load_image
 
 

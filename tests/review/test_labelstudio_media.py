@@ -30,7 +30,7 @@ import numpy as np
 import soundfile
 from PIL import Image
 from weaksup import ABSTAIN, LabelSpace, labeling_function
-from weaksup.media.features import media_preprocessor
+from weaksup.media.columns import media_preprocessor
 
 LABELS = LabelSpace({labels})
 

@@ -235,6 +235,19 @@ class AffinityLF(LabelingFunction):
             fields=(read,), labels=classes, tags=tags, description=description or self.default_description(),
             version=version, hash_extra=digest)
 
+    @property
+    def cacheable(self) -> bool:
+        """False when the LF reads files (an extractor over paths): a row holds a file's path, not its content."""
+        return self.extractor is None
+
+    @property
+    def cache_note(self) -> str:
+        """Why the LF is recomputed on every run ("" for one reading vectors held in the rows)."""
+        if self.extractor is None:
+            return ""
+        return (f"it reads the files named in column {self.field!r}: a file's content is not part of its row, so its "
+                "votes are recomputed on every run (the features come back from the content-keyed cache)")
+
     def default_description(self) -> str:
         what = self.extractor.id if self.extractor is not None else f"the vectors in {self.field!r}"
         return f"affinity to labeled prototypes ({self.metric}, k={self.k}) of {what}"

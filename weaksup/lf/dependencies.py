@@ -197,6 +197,8 @@ class _Walk:
             self.function(func, skip=func.__name__)
         elif callable(getattr(func, "version_state", None)):  # an object that describes its own state (JSON-able)
             self.found[f"<{type(func).__qualname__} state>"] = func.version_state()
+            if getattr(func, "cache_note", ""):  # and, if it reads what the row does not hold, says so
+                self.reasons.append(str(func.cache_note))
         elif not (inspect.isbuiltin(func) or _is_library(func) and inspect.isclass(func)):
             self.reasons.append(f"it calls a {type(func).__name__} object, whose state cannot be hashed")
 

@@ -20,7 +20,8 @@ import importlib
 from typing import Any
 
 from weaksup.lf.affinity import AffinityLF, affinity_lf, prototypes_from_gold
-from weaksup.media.features import FeatureExtractor, content_key, extract, media_preprocessor, require
+from weaksup.media.columns import media_preprocessor
+from weaksup.media.features import FeatureExtractor, content_key, extract, require
 
 #: Names of the modality modules, imported when first asked for (their optional packages load only then).
 _LAZY = {

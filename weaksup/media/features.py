@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-import pandas as pd
 
 from weaksup.embed.cache import EmbeddingCache, cached_vectors
 from weaksup.errors import DataError, ParameterError, WeakSupError
-from weaksup.lf.preprocess import Preprocessor
 from weaksup.lf.rows import is_missing
 
-__all__ = ["FeatureExtractor", "MediaColumns", "check_extractor", "check_kinds", "content_key", "content_keys", "default_prefix",
-           "extract", "extract_rows", "is_absent", "media_preprocessor", "require", "resolve_item"]
+__all__ = ["FeatureExtractor", "check_extractor", "check_kinds", "content_key", "content_keys", "extract",
+           "extract_rows", "is_absent", "require", "resolve_item"]
 
 #: Items per call of the extractor loop (and per progress-bar step and cache write).
 BATCH = 256
@@ -124,7 +121,8 @@ def content_key(item: Any, *, field: str = "item", root: str | os.PathLike[str] 
                     digest.update(chunk)
         except OSError as exc:
             where = "" if path.is_absolute() else f" (relative paths are read from {Path.cwd()})"
-            raise DataError(f"{field} {str(item)!r}: cannot read the file{where}: {exc.strerror or exc}; fix the path "
+            fix = "fix the path" if path.is_absolute() else "pass root= the folder the paths are relative to, fix the path"
+            raise DataError(f"{field} {str(item)!r}: cannot read the file{where}: {exc.strerror or exc}; {fix} "
                             f"or drop the row") from exc
         return digest.digest()
     if isinstance(item, (bytes, bytearray, memoryview)):
@@ -293,19 +291,6 @@ def extract(items: Sequence[Any], extractor: FeatureExtractor, *, cache: Embeddi
     return vectors
 
 
-def default_prefix(extractor: FeatureExtractor) -> str:
-    """The column prefix of an extractor: its id before ``@``, as an identifier ("image-hog@1:..." -> "image_hog").
-
-    Examples
-    --------
-    >>> class E:
-    ...     id, names = "image-hog@1:size=64", ("h0",)
-    >>> default_prefix(E())
-    'image_hog'
-    """
-    return re.sub(r"\W+", "_", extractor.id.split("@")[0]).strip("_") or "features"
-
-
 def check_kinds(kinds: str | Sequence[str], known: Sequence[str], owner: str) -> tuple[str, ...]:
     """The feature groups an extractor computes, checked (distinct, known, at least one), in ``known``'s order.
 
@@ -324,97 +309,3 @@ def check_kinds(kinds: str | Sequence[str], known: Sequence[str], owner: str) ->
         raise ParameterError(f"{owner}(kinds={kinds!r}): give distinct kinds out of {list(known)}"
                              + (f" ({unknown} unknown)" if unknown else ""))
     return tuple(k for k in known if k in chosen)
-
-
-class MediaColumns:
-    """The vectorised function of :func:`media_preprocessor`: a batch (DataFrame) -> its feature columns.
-
-    Its :meth:`version_state` (hashed into the version of every LF using the preprocessor, which stays cacheable)
-    names the extractor id, the field, the prefix and the root, so changing any of them changes those LFs' versions.
-    """
-
-    def __init__(self, extractor: FeatureExtractor, field: str, prefix: str,
-                 cache: EmbeddingCache | None | bool, root: str | os.PathLike[str] | None) -> None:
-        self.extractor = extractor
-        self.field = field
-        self.prefix = prefix
-        self.cache = cache
-        self.root = None if root is None else str(root)
-
-    def columns(self) -> list[str]:
-        """The new column names: ``<prefix>_<name>`` per feature, then ``<prefix>`` (the vector)."""
-        return [f"{self.prefix}_{name}" for name in self.extractor.names] + [self.prefix]
-
-    def __call__(self, frame: pd.DataFrame) -> Mapping[str, Sequence[Any]]:
-        if self.field not in frame.columns:
-            raise DataError(f"media preprocessor {self.prefix!r}: the rows have no column {self.field!r} (columns: "
-                            f"{list(map(str, frame.columns))[:20]}); pass field= the column holding the paths")
-        vectors, _ = extract_rows(frame[self.field].tolist(), self.extractor, field=self.field, cache=self.cache,
-                                  root=self.root, progress=None)
-        out: dict[str, Sequence[Any]] = {f"{self.prefix}_{name}": vectors[:, j].astype(float).tolist()
-                                         for j, name in enumerate(self.extractor.names)}
-        out[self.prefix] = list(vectors)
-        return out
-
-    def version_state(self) -> dict[str, Any]:
-        """What the LFs using this preprocessor hash of it (:mod:`weaksup.lf.dependencies`): the extractor id, the
-        field, the prefix and the root -- relative to the current folder when inside it, so a clone of the project
-        elsewhere keeps its versions (the cache is keyed by the files' content, never their paths)."""
-        root = self.root
-        if root is not None:
-            path = Path(root).resolve()
-            here = Path.cwd().resolve()
-            root = path.relative_to(here).as_posix() if path.is_relative_to(here) else path.as_posix()
-        return {"extractor": self.extractor.id, "field": self.field, "prefix": self.prefix, "root": root}
-
-    def __repr__(self) -> str:
-        state = self.version_state()
-        return (f"MediaColumns(extractor={state['extractor']!r}, field={self.field!r}, prefix={self.prefix!r}, "
-                f"root={state['root']!r})")
-
-
-def media_preprocessor(extractor: FeatureExtractor, field: str = "path", *, prefix: str | None = None,
-                       cache: EmbeddingCache | None | bool = None,
-                       root: str | os.PathLike[str] | None = None) -> Preprocessor:
-    """A vectorised preprocessor adding an extractor's features to each row, for LFs' ``pre=[...]``.
-
-    It adds one column per feature name, ``<prefix>_<name>`` (a float a threshold or generic LF can read), and one
-    column ``<prefix>`` holding the whole vector (float32). Each batch runs it once, however many LFs list it, and
-    each distinct content is computed once ever (the disk cache). A row whose field is missing gets NaN features.
-
-    Parameters
-    ----------
-    extractor : FeatureExtractor
-    field : str, default "path"
-        The column holding the items (paths, arrays or bytes).
-    prefix : str, optional
-        Default: the extractor id before ``@`` as an identifier (``"image-hog@1:..."`` -> ``"image_hog"``).
-    cache : EmbeddingCache, optional
-        As for :func:`extract`.
-    root : str or Path, optional
-        The folder relative paths are read from (default: the working folder).
-
-    Examples
-    --------
-    >>> from weaksup.lf import labeling_function
-    >>> class Stats:
-    ...     id, names = "stats@1", ("mean", "max")
-    ...     def __call__(self, item):
-    ...         return np.array([np.mean(item), np.max(item)], dtype=np.float32)
-    >>> stats = media_preprocessor(Stats(), "pixels", cache=False)
-    >>> @labeling_function(pre=[stats])
-    ... def bright(x):
-    ...     return 1 if x.stats_mean > 0.5 else -1
-    >>> bright({"pixels": np.ones((2, 2))}), bright({"pixels": np.zeros((2, 2))}), stats.name
-    (1, -1, 'stats:stats@1')
-    """
-    extractor = check_extractor(extractor)
-    if not isinstance(field, str) or not field:
-        raise ParameterError(f"media_preprocessor: field must be the name of the column holding the items; got "
-                             f"{field!r}")
-    prefix = default_prefix(extractor) if prefix is None else prefix
-    if not isinstance(prefix, str) or not prefix.isidentifier():
-        raise ParameterError(f"media_preprocessor: prefix must be an identifier (it starts column names); got "
-                             f"{prefix!r}")
-    func = MediaColumns(extractor, field, prefix, cache, root)
-    return Preprocessor(func, name=f"{prefix}:{extractor.id}", vectorized=True)

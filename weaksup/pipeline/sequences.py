@@ -205,7 +205,9 @@ class RunPosteriors:
         self.name = type(model).__name__
 
     def __getattr__(self, item: str) -> Any:
-        return getattr(self.__dict__["model"], item)
+        if item == "model":  # (not set yet: copy and pickle build the object without __init__)
+            raise AttributeError(item)
+        return getattr(self.model, item)
 
     def proba_at(self, positions: Any) -> np.ndarray:
         """The smoothed ``(n, k)`` probabilities of the rows at ``positions``."""
