@@ -284,7 +284,11 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
     from weaksup.review.labelstudio_media import MEDIA_KINDS, MEDIA_URLS
     if review.media not in ("", *MEDIA_KINDS):
         problems.append(f"review.media = {review.media!r}: choose {' or '.join(map(repr, MEDIA_KINDS))} (review tasks "
-                        "show the file at review.media_column), or leave it out to review the text")
+                        "show the file at review.media_column, or plot the series ordered by it), or leave it out to "
+                        "review the text")
+    if review.media_context < 0:
+        problems.append(f"review.media_context must be 0 or more rows (shown before and after the item); got "
+                        f"{review.media_context}")
     if review.media_url not in MEDIA_URLS:
         problems.append(f"review.media_url = {review.media_url!r}: choose 'data' (the file's bytes inline: offline, no "
                         "setup) or 'local-files' (Label Studio serves the files from its document root)")

@@ -103,8 +103,12 @@ class ReviewConfig:
     class_thresholds: dict[str, float] = field(default_factory=dict)
     conflict_threshold: float = _ROUTING.conflict_threshold
     sensitive_fields: list[str] = field(default_factory=list)
-    media: str = ""                 # "image" or "audio": tasks show / play the file at media_column (else the text)
-    media_column: str = "path"      # the input column holding the media files' paths
+    media: str = ""                 # "image" or "audio": tasks show / play the file at media_column (else the text);
+    #                                 "series": tasks plot the row's neighbourhood (weaksup.review.labelstudio_series)
+    media_column: str = "path"      # the input column holding the media files' paths (series: the order column)
+    media_group: str = ""           # series: the sequence column (e.g. "video"); empty: the input is one sequence
+    media_channels: list[str] = field(default_factory=list)  # series: columns to plot (default: all numeric ones)
+    media_context: int = 50         # series: rows shown before and after the item
     media_url: str = "data"         # "data" (bytes inline: offline, no setup) or "local-files" (the server serves)
     media_root: str = ""            # folder relative paths are read from (default: the input file's, then the project)
     media_document_root: str = ""   # local-files: the server's LOCAL_FILES_DOCUMENT_ROOT

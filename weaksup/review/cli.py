@@ -100,7 +100,11 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
                          **options)
     rule_version = str(labels["rule_version"].iloc[0]) if "rule_version" in labels and len(labels) else ""
     out = out or Path(run_dir) / "review" / ("tasks.json" if format == "labelstudio" else "review.csv")
-    if review.media and format == "labelstudio":  # <Image>/<Audio> tasks (weaksup.review.labelstudio_media)
+    if review.media == "series" and format == "labelstudio":  # <TimeSeries> tasks (weaksup.review.labelstudio_series)
+        from weaksup.review.labelstudio_series import export_run_series
+
+        exported = export_run_series(cfg, queue, data, out, run.label_space, rule_version, options["fields"], mask)
+    elif review.media and format == "labelstudio":  # <Image>/<Audio> tasks (weaksup.review.labelstudio_media)
         from weaksup.review.labelstudio_media import export_run_media
 
         exported = export_run_media(cfg, queue, out, run.label_space, rule_version, options["fields"], mask)

@@ -39,11 +39,13 @@ from weaksup.review.queue import Exported, reviewer_view
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MEDIA_KINDS", "MEDIA_URLS", "data_url", "export_media_queue", "export_run_media", "find_media",
+__all__ = ["FILE_KINDS", "MEDIA_KINDS", "MEDIA_URLS", "data_url", "export_media_queue", "export_run_media", "find_media",
            "local_files_url", "media_labeling_config", "media_roots", "to_media_tasks"]
 
-#: The media a review task can show: ``<Image>`` or ``<Audio>`` (the ``$image`` / ``$audio`` task field).
-MEDIA_KINDS = ("image", "audio")
+#: The media a review task can show: ``<Image>`` or ``<Audio>`` (the ``$image`` / ``$audio`` task field), or a
+#: ``<TimeSeries>`` of the row's neighbourhood (``"series"``: :mod:`weaksup.review.labelstudio_series`).
+MEDIA_KINDS = ("image", "audio", "series")
+FILE_KINDS = ("image", "audio")
 #: How a task carries its media: inline bytes (``data:`` URLs) or a path the server serves (``local-files``).
 MEDIA_URLS = ("data", "local-files")
 _SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
@@ -70,8 +72,9 @@ def media_labeling_config(label_space: LabelSpace | Sequence[str], kind: str, *,
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in MEDIA_KINDS:
-        raise ReviewError(f"review media must be one of {list(MEDIA_KINDS)} (or empty for text); got {kind!r}")
+    if kind not in FILE_KINDS:
+        raise ReviewError(f"review media must be one of {list(FILE_KINDS)} (or empty for text; \"series\": "
+                          f"weaksup.review.labelstudio_series); got {kind!r}")
 
 
 def _sniff(head: bytes, name: str = "") -> str:
