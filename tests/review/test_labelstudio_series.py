@@ -19,6 +19,7 @@ from tests.conftest import REPO
 from weaksup.cli import main
 from weaksup.errors import ReviewError
 from weaksup.gold import load_gold
+from weaksup.review.labelstudio_api import TOKEN_ENV, LabelStudioAPI
 from weaksup.review.labelstudio_series import ITEM_CHANNEL, series_channels, to_series_tasks
 
 LFS = '''
@@ -145,6 +146,13 @@ def test_series_tasks_go_through_label_studio_and_back_as_gold(label_studio, tmp
     _cli("review", "import", "export.json", "--task", "tiny_series", "--run", "runs/tiny", "--gold-dir", "gold")
     gold = load_gold(folder / "gold").frame
     assert gold["row_id"].astype(str).tolist() == [row_id] and gold["label"].astype(str).tolist() == [truth]
+    monkeypatch.setenv(TOKEN_ENV, label_studio.token)  # the API route: push creates the <TimeSeries> project
+    _cli("review", "push", "runs/tiny", "--url", label_studio.url, "--project", "tiny series push")
+    with LabelStudioAPI(label_studio.url) as ls:
+        pushed = ls.find_project("tiny series push")
+    assert pushed["label_config"].strip() == config.strip()
+    stored = api.get("/api/tasks", params={"project": pushed["id"], "page_size": 100}).json()["tasks"]
+    assert sorted(t["data"]["row_id"] for t in stored) == sorted(t["data"]["row_id"] for t in tasks)
 
 
 @pytest.mark.slow

@@ -279,7 +279,6 @@ def push(
     import json
 
     from weaksup.pipeline import load_run
-    from weaksup.review.labelstudio import labeling_config
     from weaksup.review.labelstudio_api import LabelStudioAPI, project_labels
 
     run = load_run(run_dir)
@@ -295,7 +294,7 @@ def push(
         run, rule_version, out = _write_queue(run_dir, "labelstudio", None, mask, _queue_options(
             budget, None, [], None, "entropy", order, "sqrt", 8, True, 0.3, seed, field))
         if found is None:
-            config = labeling_config(run.label_space, media=run.config.review.media)
+            config = out.with_name(f"{out.stem}.labeling_config.xml").read_text(encoding="utf-8")  # as exported
             found = api.create_project(title, config, description=(
                 f"weaksup task: {task}; review queue of run {Path(run_dir).resolve()} (rules {rule_version})"))
         tasks = json.loads(out.read_text(encoding="utf-8"))
