@@ -214,3 +214,4 @@ def test_the_media_section_names_only_what_exists_and_its_files_configs_and_keys
     for key in re.findall(r"^(media\w*) = ", section, re.M):  # the [review] keys the section shows
         assert key in ReviewConfig.__dataclass_fields__, key
     assert ImageFeatures(["hog"], size=25).id.startswith("image@") and AudioFeatures(["pooled"]).id.startswith("audio@")
+    assert 'media = "series"' in section and load_config(REPO / "configs" / "tennis.toml").review.media == "series"
