@@ -88,8 +88,8 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
     id_column, text_column = cfg.input.id_column, review.media_column if review.media else cfg.input.text_column
     if not text_column:
         raise ReviewError(f"the run's config ({run_dir}/run.json) has no input.text_column; review tasks show each "
-                          "row's text (set input.text_column, or [review] media = \"image\"/\"audio\" and "
-                          "media_column for files, in the config and re-run)")
+                          "row's text (set input.text_column; or [review] media = \"image\"/\"audio\" and media_column "
+                          "for files, or media = \"series\" to plot each item's neighbourhood; in the config and re-run)")
     labels = run.labels
     data = run.read_input()
     data = data.rename(columns={id_column: "row_id"}) if id_column != "row_id" else data
