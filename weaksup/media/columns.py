@@ -101,6 +101,7 @@ def media_preprocessor(extractor: FeatureExtractor, field: str = "path", *, pref
 
     Examples
     --------
+    >>> import numpy as np
     >>> from weaksup.lf import labeling_function
     >>> class Stats:
     ...     id, names = "stats@1", ("mean", "max")
