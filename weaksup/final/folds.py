@@ -11,8 +11,10 @@ from typing import Any
 import numpy as np
 
 from weaksup.calibration import EPS, apply_temperature, fit_temperature
+from weaksup.end_model import n_rows
+from weaksup.errors import EndModelError
 
-__all__ = ["choose_lm_weight", "combine", "dealt_folds", "row_folds"]
+__all__ = ["choose_lm_weight", "combine", "dealt_folds", "row_folds", "vote_arrays"]
 
 _GOLDEN = 0x9E3779B97F4A7C15
 
@@ -117,3 +119,26 @@ def choose_lm_weight(lm: np.ndarray, end: np.ndarray, covered: np.ndarray, y: np
         if diff.mean() <= diff.std(ddof=1) / np.sqrt(len(diff)):
             return w, scores
     return best, scores  # pragma: no cover - best itself always qualifies
+
+
+def vote_arrays(features: Any, L: Any, positions: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(votes, positions)`` of :class:`weaksup.FinalLabeler`'s input, checked against ``features``' rows.
+
+    Examples
+    --------
+    >>> votes, pos = vote_arrays(["a", "b"], np.array([[0], [-1]]), [3, 4], "fit")
+    >>> votes.shape, pos.tolist()
+    ((2, 1), [3, 4])
+    """
+    votes = np.asarray(getattr(L, "values", L))
+    if votes.ndim != 2 or not np.issubdtype(votes.dtype, np.integer):
+        raise EndModelError(f"FinalLabeler.{where}: L must be an int vote matrix (n_rows, n_lfs), -1 = abstain; "
+                            f"got dtype {votes.dtype} and shape {votes.shape}")
+    pos = np.asarray(positions)
+    if pos.shape != (len(votes),) or (len(pos) and not np.issubdtype(pos.dtype, np.integer)):
+        raise EndModelError(f"FinalLabeler.{where}: positions must be one int row position per row of L "
+                            f"({len(votes)}); got dtype {pos.dtype} and shape {pos.shape}")
+    if n_rows(features) != len(votes):
+        raise EndModelError(f"FinalLabeler.{where}: features has {n_rows(features)} rows but L has {len(votes)}; "
+                            "pass the features and votes of the same rows, in the same order")
+    return votes, pos.astype(np.int64)
