@@ -11,6 +11,7 @@ from tests.models.test_models import L, Y
 from weaksup.calibration import apply_temperature
 from weaksup.errors import LabelModelError
 from weaksup.metrics import expected_calibration_error
+from weaksup.models.naive_bayes import outcome_counts
 from weaksup.models import (
     DEFAULT_MODEL, MODELS, DevNaiveBayes, DevSelector, DevWeightedVote, BaseLabelModel, MajorityVote, break_ties,
     default_label_model, f1_threshold,
@@ -82,14 +83,45 @@ def test_naive_bayes_uses_unlabeled_em_only_when_it_predicts_dev_better():
     L_big, _ = synthetic(40000, seed=1)
     dev, y_dev = synthetic(60, seed=2)
     model = DevNaiveBayes(cardinality=2).fit(L_big, L_dev=dev, y_dev=y_dev)
-    assert model.source_ == "unlabeled" and model.dev_brier_["unlabeled"] < model.dev_brier_["dev"]
+    # EM fits these rows (the model's own assumptions): its tables, alone or as the centre of the dev counts'
+    # shrinkage, and the lower dev Brier of the two wins
+    assert model.source_ == min(model.dev_brier_, key=model.dev_brier_.get)
+    assert abs(model.dev_brier_["unlabeled"] - model.dev_brier_["dev+unlabeled"]) < 0.02
     # the two best LFs mean the opposite on the unlabeled rows: EM's tables fit those rows, not the dev gold
     flipped = L_big.copy()
     flipped[:, :2] = np.where(L_big[:, :2] >= 0, 1 - L_big[:, :2], -1)
     dev, y_dev = synthetic(400, seed=3)
     model = DevNaiveBayes(cardinality=2).fit(flipped, L_dev=dev, y_dev=y_dev)
-    assert model.source_ == "dev" and model.dev_brier_["unlabeled"] > model.dev_brier_["dev"]
+    assert model.source_ == "dev+unlabeled" and model.dev_brier_["unlabeled"] > model.dev_brier_["dev+unlabeled"]
     assert (model.predict(dev, tie_break="hash") == y_dev).mean() > 0.8
+
+
+def test_naive_bayes_shrinks_lfs_voting_several_classes_toward_em_tables():
+    from weaksup.models import DawidSkene
+
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 3, 3000)
+    # LFs 0-3 vote all three classes (crowd workers, 80%/70%/60%/55% right); LF 4 only ever votes class 2
+    votes = np.full((3000, 8), -1, dtype=np.int64)
+    for j, accuracy in enumerate((0.8, 0.7, 0.6, 0.55)):
+        fires = rng.random(3000) < 0.6
+        wrong = (y + rng.integers(1, 3, 3000)) % 3
+        votes[fires, j] = np.where(rng.random(3000) < accuracy, y, wrong)[fires]
+    votes[(y == 2) & (rng.random(3000) < 0.5), 4] = 2
+    votes[:, 5:] = votes[:, [1]]  # three copies of LF 1: EM's tables alone count it 4 times over (dev Brier worse)
+    L, dev, y_dev = votes[:2990], votes[2990:], y[2990:]  # 10 dev rows: the dev counts say little
+    model = DevNaiveBayes(cardinality=3, smoothing=3.0).fit(L, L_dev=dev, y_dev=y_dev)
+    plain = DevNaiveBayes(cardinality=3, smoothing=3.0, unlabeled="ignore").fit(L, L_dev=dev, y_dev=y_dev)
+    assert model.source_ == "dev+unlabeled" and plain.source_ == "dev"
+    em = DawidSkene(3).fit(L).confusion_
+    table, old = np.exp(model.log_conditional_), np.exp(plain.log_conditional_)
+    seen = outcome_counts(L, 3) + outcome_counts(dev, 3) + 0.5
+    spread = (seen / seen.sum(axis=1, keepdims=True))[:, None, :]
+    # the same dev counts; only the centre of the 3 pseudo-rows moved: to EM's table for LFs 0-3, not for LF 4
+    centre = spread + (table - old) * (np.bincount(y_dev, minlength=3)[None, :, None] + 3.0) / 3.0
+    assert np.allclose(centre[:4], em[:4]) and np.allclose(centre[5:], em[5:]) and np.allclose(centre[4], spread[4])
+    assert (model.predict(L, tie_break="hash") == y[:2990]).mean() > (plain.predict(L, tie_break="hash")
+                                                                       == y[:2990]).mean() + 0.01
 
 
 def test_naive_bayes_samples_large_unlabeled_matrices():
