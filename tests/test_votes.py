@@ -136,3 +136,46 @@ def test_a_saved_vote_out_of_range_names_the_file(tmp_path, suffix):
                        path)
     with pytest.raises(VoteMatrixError, match=rf"{path.name}.*vote 7 .* outside the label space"):
         VoteMatrix.load(path)
+
+
+@pytest.mark.parametrize("shape, k", [
+    ((5000, 3), 2),      # few possible keys: counted
+    ((20000, 20), 2),    # packed keys hashed (exact in float64)
+    ((3000, 16), 10),    # 12 ** 16 > 2 ** 53: packed column by column in int64
+    ((4000, 12), 6),
+    ((2000, 40), 10),    # too wide for one key: the rows' bytes are sorted
+    ((1, 5), 3), ((3, 1), 9),
+])
+def test_distinct_rows_are_np_uniques_rows_and_inverse(shape, k):
+    """Packed rows (counted or hashed) give ``np.unique(L, axis=0)``'s rows, order and inverse; rows too wide to pack
+    give the same set of rows, each row's inverse pointing at its own votes."""
+    from weaksup.votes import distinct_rows
+
+    rng = np.random.default_rng(shape[0] + k)
+    n, m = shape
+    L = np.where(rng.random(shape) < rng.uniform(0.1, 0.9, m), rng.integers(0, k, shape), -1).astype(np.int8)
+    L[n // 2:] = L[rng.integers(0, max(n // 2, 1), n - n // 2)]  # repeats, out of order
+    rows, inverse = distinct_rows(L)
+    expected, expected_inverse = np.unique(L, axis=0, return_inverse=True)
+    assert inverse.shape == (n,) and inverse.dtype == np.int64
+    np.testing.assert_array_equal(rows[inverse], L)
+    if m * np.log2(int(L.max()) + 2) < 62:
+        np.testing.assert_array_equal(rows, expected)
+        np.testing.assert_array_equal(inverse, expected_inverse.ravel())
+    else:
+        assert len(rows) == len(expected) and len(np.unique(rows, axis=0)) == len(rows)
+
+
+@pytest.mark.parametrize("m, base", [(6, 3), (20, 3), (16, 12), (17, 12)])
+def test_row_keys_sort_and_tell_apart_as_the_rows_do(m, base):
+    """Keys exact in float64 (base ** m < 2 ** 53) and keys built in int64 alike: the same order as the rows'."""
+    from weaksup.votes import row_keys
+
+    rng = np.random.default_rng(m * base)
+    L = rng.integers(-1, base - 1, (3000, m)).astype(np.int8)
+    L[0], L[1] = -1, base - 2  # the smallest and largest keys
+    keys = row_keys(L, base)
+    assert keys[0] == 0 and keys[1] == base ** m - 1
+    order = np.lexsort(L.T[::-1])  # rows sorted by the first LF, then the next ...
+    assert np.all(np.diff(keys[order]) >= 0)
+    assert len(np.unique(keys)) == len(np.unique(L, axis=0))

@@ -90,3 +90,37 @@ def test_votes_only_give_the_numbers_of_every_outcome():
     assert np.allclose(vote_scores(votes, log_conf, log_prior), scores)
     assert np.allclose(naive_bayes_proba(L, log_conf, log_prior), softmax_rows(scores))
     assert np.allclose(vote_confusion_counts(votes, q, 7), confusion_counts(outcomes, q, 7))
+
+
+def test_vote_matrix_is_the_outcome_matrix_without_its_abstains():
+    """Built from the flat positions of the votes: the same sparse matrix, for any shape (no LFs, no rows)."""
+    rng = np.random.default_rng(5)
+    for n, m, k in [(400, 9, 3), (50, 1, 2), (0, 4, 2), (6, 0, 2), (300, 25, 7)]:
+        L = np.where(rng.random((n, m)) < 0.3, rng.integers(0, k, (n, m)), -1).astype(np.int8)
+        dense = outcome_matrix(L, k).toarray()
+        dense[:, ::k + 1] = 0.0  # outcome 0 of every LF: abstained
+        votes = vote_matrix(L, k)
+        assert votes.shape == dense.shape and votes.nnz == (L >= 0).sum()
+        np.testing.assert_array_equal(votes.toarray(), dense)
+        assert np.all(np.diff(votes.indptr) == (L >= 0).sum(axis=1))
+
+
+def test_naive_bayes_columns_restricted_to_the_voted_classes_block_by_block(monkeypatch):
+    """Scored a block of rows at a time (blocks of 1, 7 and all rows): the same sums; with ``restrict_to_voted``
+    a row with votes scores -inf for every class nobody voted for, a row without votes keeps its scores."""
+    from weaksup.models import dawid_skene
+
+    rng = np.random.default_rng(6)
+    L = np.where(rng.random((200, 6)) < 0.3, rng.integers(0, 4, (200, 6)), -1).astype(np.int8)
+    L[:3] = -1
+    log_conf, log_prior = np.log(rng.dirichlet(np.ones(5), (6, 4))), np.log([0.1, 0.2, 0.3, 0.4])
+    expected = naive_bayes_scores(outcome_matrix(L, 4), log_conf, log_prior).T
+    voted = np.stack([(L == c).any(axis=1) for c in range(4)])
+    for block in (1, 7, 1 << 14):
+        monkeypatch.setattr(dawid_skene, "_SCORE_ROWS", block)
+        assert np.allclose(dawid_skene.naive_bayes_columns(L, log_conf, log_prior), expected)
+        restricted = dawid_skene.naive_bayes_columns(L, log_conf, log_prior, restrict_to_voted=True)
+        impossible = voted.any(axis=0) & ~voted
+        assert np.all(np.isneginf(restricted[impossible])) and impossible[:, 3:].sum() > 100
+        assert np.allclose(restricted[~impossible], expected[~impossible])
+        assert np.allclose(restricted[:, :3], expected[:, :3])  # no votes: nothing ruled out

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from weaksup.errors import LabelModelError
-from weaksup.models.base import BaseLabelModel, as_votes, class_counts, row_max
+from weaksup.models.base import BaseLabelModel, as_votes, row_max
 
 
 def outcome_matrix(L: np.ndarray, k: int) -> sparse.csr_array:
@@ -33,14 +33,17 @@ def vote_matrix(L: np.ndarray, k: int) -> sparse.csr_array:
     [[0.0, 1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 1.0]]
     """
     n, m = L.shape
-    voted = L >= 0
-    rows, cols = np.nonzero(voted)  # row-major: each row's columns in order, as CSR wants them
-    index: type[np.signedinteger[Any]] = np.int64 if len(rows) >= 2**31 else np.int32
+    flat = L.reshape(-1)  # row-major: each row's columns in order, as CSR wants them
+    cells = np.flatnonzero(flat >= 0)
+    index: type[np.signedinteger[Any]] = np.int64 if len(cells) >= 2**31 else np.int32
     indptr = np.zeros(n + 1, dtype=index)
-    np.cumsum(voted.sum(axis=1), out=indptr[1:])
-    columns: np.ndarray = L[rows, cols].astype(index) + 1
-    columns += cols.astype(index) * (k + 1)
-    return sparse.csr_array((np.ones(len(rows)), columns, indptr), shape=(n, m * (k + 1)))
+    if m:
+        np.cumsum(np.bincount(cells // m, minlength=n), out=indptr[1:])
+    columns: np.ndarray = (cells % max(m, 1)).astype(index)
+    columns *= k + 1
+    columns += flat[cells]
+    columns += 1
+    return sparse.csr_array((np.ones(len(cells)), columns, indptr), shape=(n, m * (k + 1)))
 
 
 def vote_scores(votes: sparse.csr_array, log_conf: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
@@ -48,16 +51,18 @@ def vote_scores(votes: sparse.csr_array, log_conf: np.ndarray, log_prior: np.nda
     difference between voting and abstaining (the same numbers, from the votes only)."""
     m, k, width = log_conf.shape
     gain = log_conf - log_conf[:, :, :1]
-    scores: np.ndarray = votes @ gain.transpose(0, 2, 1).reshape(m * width, k) + (log_conf[:, :, 0].sum(axis=0)
-                                                                                   + log_prior)
+    scores: np.ndarray = votes @ gain.transpose(0, 2, 1).reshape(m * width, k)
+    scores += log_conf[:, :, 0].sum(axis=0) + log_prior
     return scores
 
 
-def vote_confusion_counts(votes: sparse.csr_array, q: np.ndarray, m: int) -> np.ndarray:
+def vote_confusion_counts(votes: sparse.csr_array, q: np.ndarray, m: int,
+                          class_totals: np.ndarray | None = None) -> np.ndarray:
     """:func:`confusion_counts` from :func:`vote_matrix`: a row of class ``y`` that no vote of LF ``j`` accounts
-    for is an abstain of LF ``j``."""
+    for is an abstain of LF ``j`` (``class_totals``: ``q.sum(axis=0)``, when the caller has it)."""
     counts = confusion_counts(votes, q, m)
-    counts[:, :, 0] = np.maximum(q.sum(axis=0)[None, :] - counts[:, :, 1:].sum(axis=2), 0.0)
+    totals = np.ones(len(q)) @ q if class_totals is None else class_totals  # a column sum (faster than axis=0)
+    counts[:, :, 0] = np.maximum(totals[None, :] - counts[:, :, 1:].sum(axis=2), 0.0)
     return counts
 
 
@@ -74,7 +79,8 @@ def naive_bayes_scores(outcomes: sparse.csr_array, log_conf: np.ndarray, log_pri
 
 def softmax_rows(scores: np.ndarray) -> np.ndarray:
     """Row-wise ``exp(s) / sum(exp(s))``, safe for large and ``-inf`` scores (not all ``-inf``)."""
-    proba: np.ndarray = np.exp(scores - row_max(scores)[:, None])
+    proba: np.ndarray = scores - row_max(scores)[:, None]
+    np.exp(proba, out=proba)
     total = proba[:, 0].copy()
     for c in range(1, proba.shape[1]):
         total += proba[:, c]
@@ -97,23 +103,47 @@ def naive_bayes_proba(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarray
     return softmax_rows(naive_bayes_columns(L, log_conf, log_prior).T)
 
 
-def naive_bayes_columns(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+#: Rows scored at a time by :func:`naive_bayes_columns` (a block's votes and scores stay in the CPU cache).
+_SCORE_ROWS = 1 << 14
+
+
+def naive_bayes_columns(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarray, *,
+                        restrict_to_voted: bool = False) -> np.ndarray:
     """``(k, n)`` naive Bayes log-scores (:func:`naive_bayes_scores`, transposed), by table look-ups on the votes.
+
+    With ``restrict_to_voted``, a row with votes scores ``-inf`` for every class no LF voted for.
+    Rows are scored a block at a time (the same sums, in the same order).
 
     Examples
     --------
     >>> log_conf = np.log(np.array([[[0.5, 0.4, 0.1], [0.5, 0.1, 0.4]]]))
     >>> np.exp(naive_bayes_columns(np.array([[0], [-1]]), log_conf, np.log([0.5, 0.5]))).round(2).tolist()
     [[0.2, 0.25], [0.05, 0.25]]
+    >>> naive_bayes_columns(np.array([[0], [-1]]), log_conf, np.log([0.5, 0.5]), restrict_to_voted=True)[1].tolist()
+    [-inf, -1.3862943611198906]
     """
+    n, m = L.shape
     k = log_conf.shape[1]
-    columns = np.empty((k, len(L)))  # one row per class: contiguous sums
+    columns = np.empty((k, n))  # one row per class: contiguous sums
     columns[:] = np.asarray(log_prior, dtype=np.float64)[:, None]
-    outcome = np.empty(len(L), dtype=np.intp)
-    for j in range(L.shape[1]):
-        np.add(L[:, j], 1, out=outcome, casting="unsafe")
-        for c in range(k):
-            columns[c] += np.take(log_conf[j, c], outcome)
+    size = min(n, _SCORE_ROWS)
+    outcome, term = np.empty(size, dtype=np.intp), np.empty(size)
+    voted = np.empty((k, size), dtype=bool)  # voted[c]: some LF of the row voted c
+    for start in range(0, n, _SCORE_ROWS):
+        block = L[start:start + _SCORE_ROWS]
+        size = len(block)
+        out, o, t, seen = columns[:, start:start + size], outcome[:size], term[:size], voted[:, :size]
+        seen[:] = False
+        for j in range(m):
+            np.add(block[:, j], 1, out=o, casting="unsafe")
+            for c in range(k):
+                out[c] += np.take(log_conf[j, c], o, out=t)
+                if restrict_to_voted:
+                    seen[c] |= o == c + 1
+        if restrict_to_voted and m:
+            some_vote = np.logical_or.reduce(seen, axis=0)
+            for c in range(k):  # a class nobody voted for, on a row with votes: impossible
+                out[c][some_vote & ~seen[c]] = -np.inf
     return columns
 
 
@@ -198,16 +228,19 @@ class DawidSkene(BaseLabelModel):
         bad = np.flatnonzero(~np.isfinite(weight) | (weight < 0))
         if len(bad):
             raise LabelModelError(f"sample_weight must be finite and >= 0; row {int(bad[0])} has {weight[bad[0]]}")
-        counts = class_counts(arr, k)
+        votes = vote_matrix(arr, k)  # abstains are implied: EM costs what the votes cost
+        counts = vote_counts(votes, self.n_lfs_, k)  # class_counts(arr, k), from the votes
         counts[counts.sum(axis=1) == 0] = 1.0
         q = counts / counts.sum(axis=1, keepdims=True)  # start from majority vote
-        votes = vote_matrix(arr, k)  # abstains are implied: EM costs what the votes cost
         prior: np.ndarray | None = None
         conf: np.ndarray | None = None
+        total_weight = weight.sum()
         for iteration in range(1, self.n_iter + 1):
             self.n_iter_ = iteration
-            new_prior = (weight @ q + 1.0) / (weight.sum() + k)
-            raw = vote_confusion_counts(votes, q * weight[:, None], self.n_lfs_) + self.smoothing
+            totals = weight @ q
+            new_prior = (totals + 1.0) / (total_weight + k)
+            q *= weight[:, None]  # (q is recomputed below)
+            raw = vote_confusion_counts(votes, q, self.n_lfs_, totals) + self.smoothing
             new_conf = raw / raw.sum(axis=2, keepdims=True)
             converged = (prior is not None and conf is not None
                          and max(np.abs(new_prior - prior).max(), np.abs(new_conf - conf).max(initial=0.0)) < self.tol)
