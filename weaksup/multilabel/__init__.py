@@ -23,6 +23,7 @@ from weaksup.multilabel.models_base import MultiLabelModel
 from weaksup.multilabel.models_joint import VoteLogistic
 from weaksup.multilabel.models_perlabel import MultiLabelMajority, PerLabelDawidSkene, PerLabelDevNaiveBayes
 from weaksup.multilabel.models_select import LabelwiseSelector
+from weaksup.multilabel.models_stack import VoteStacker
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.multilabel.thresholds import decide, tune_thresholds
 from weaksup.multilabel.votes import MultiLabelVotes
@@ -30,6 +31,6 @@ from weaksup.multilabel.votes import MultiLabelVotes
 __all__ = [
     "DEFAULT_MULTILABEL_MODEL", "LabelwiseSelector", "MULTILABEL_MODELS", "MultiLabelLF", "MultiLabelMajority",
     "MultiLabelModel", "MultiLabelModelLF", "MultiLabelSpace", "MultiLabelVotes", "PerLabelDawidSkene", "PerLabelDevNaiveBayes",
-    "VoteLogistic", "apply_multilabel_lfs", "decide", "multilabel_keyword_lf", "multilabel_labeling_function",
+    "VoteLogistic", "VoteStacker", "apply_multilabel_lfs", "decide", "multilabel_keyword_lf", "multilabel_labeling_function",
     "multilabel_lf", "multilabel_model_lf", "multilabel_regex_lf", "resolve_multilabel_model", "tune_thresholds",
 ]

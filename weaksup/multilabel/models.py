@@ -11,6 +11,7 @@ from weaksup.multilabel.models_base import MultiLabelModel
 from weaksup.multilabel.models_joint import VoteLogistic
 from weaksup.multilabel.models_perlabel import MultiLabelMajority, PerLabelDawidSkene, PerLabelDevNaiveBayes
 from weaksup.multilabel.models_select import LabelwiseSelector
+from weaksup.multilabel.models_stack import VoteStacker
 
 #: Every multi-label model by name.
 MULTILABEL_MODELS: dict[str, type[MultiLabelModel]] = {
@@ -18,6 +19,7 @@ MULTILABEL_MODELS: dict[str, type[MultiLabelModel]] = {
     "dev_naive_bayes": PerLabelDevNaiveBayes,
     "dawid_skene": PerLabelDawidSkene,
     "vote_logistic": VoteLogistic,
+    "vote_stacker": VoteStacker,
     "labelwise_selector": LabelwiseSelector,
 }
 #: The recommendation with dev gold (without it: "majority").
@@ -53,4 +55,4 @@ add a dev gold set or choose 'dawid_skene' or 'majority'
 
 
 __all__ = ["DEFAULT_MULTILABEL_MODEL", "MULTILABEL_MODELS", "LabelwiseSelector", "MultiLabelMajority", "MultiLabelModel",
-           "PerLabelDawidSkene", "PerLabelDevNaiveBayes", "VoteLogistic", "resolve_multilabel_model"]
+           "PerLabelDawidSkene", "PerLabelDevNaiveBayes", "VoteLogistic", "VoteStacker", "resolve_multilabel_model"]

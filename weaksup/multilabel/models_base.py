@@ -168,14 +168,23 @@ class MultiLabelModel(ABC):
         return tune_thresholds(proba, Y, min_positives=self.min_positives, strength=self.threshold_strength,
                                default=fallback)
 
-    def _back_off(self, honest: np.ndarray, dev_votes: MultiLabelVotes, Y: np.ndarray, fallback: np.ndarray) -> None:
-        """Compare each label's cross-fitted model decisions with its majority vote on dev; back off where no better."""
+    def cross_fitted_decisions(self, honest: np.ndarray, Y: np.ndarray, fallback: np.ndarray | None) -> np.ndarray:
+        """``(n_dev, k)`` dev decisions, each fold's from thresholds tuned on the other folds (seeded folds)."""
         n_folds = max(min(self.n_folds, len(Y)), 2)
         folds = fold_ids(len(Y), n_folds, self.seed_ + 1)
         decided = np.zeros(Y.shape, dtype=bool)
-        for f in range(n_folds):  # each fold's decisions from thresholds tuned on the other folds
+        for f in range(n_folds):
             held = folds == f
-            decided[held] = honest[held] >= self._thresholds(honest[~held], Y[~held], fallback)
+            if fallback is None:
+                decided[held] = honest[held] >= tune_thresholds(honest[~held], Y[~held],
+                                                                strength=self.threshold_strength)
+            else:
+                decided[held] = honest[held] >= self._thresholds(honest[~held], Y[~held], fallback)
+        return decided
+
+    def _back_off(self, honest: np.ndarray, dev_votes: MultiLabelVotes, Y: np.ndarray, fallback: np.ndarray) -> None:
+        """Compare each label's cross-fitted model decisions with its majority vote on dev; back off where no better."""
+        decided = self.cross_fitted_decisions(honest, Y, fallback)
         yes, no = dev_votes.counts()
         majority = yes > no
         model_f1, majority_f1 = f1_per_label(Y, decided), f1_per_label(Y, majority)

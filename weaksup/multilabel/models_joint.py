@@ -50,6 +50,26 @@ def own_features(votes: MultiLabelVotes, c: int) -> np.ndarray:
     return np.column_stack([yes > 0, yes > no, np.log1p(yes) - np.log1p(no)]).astype(np.float64)
 
 
+def label_logistic(X: Any, y: np.ndarray, C: float, class_weight: str | None = None) -> tuple[np.ndarray | None, float]:
+    """One label's L2 logistic regression on features ``X``: ``(coef, intercept)``; with fewer than two positives
+    (or negatives) ``(None, log-odds of the smoothed rate)``.
+
+    Examples
+    --------
+    >>> coef, b = label_logistic(np.array([[0.0], [1.0], [0.0], [1.0]]), np.array([False, True, False, True]), 1.0)
+    >>> bool(coef[0] > 0), label_logistic(np.ones((3, 1)), np.array([True, False, False]), 1.0)[0] is None
+    (True, True)
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    positives = int(y.sum())
+    if positives < 2 or len(y) - positives < 2:
+        rate = (positives + 0.5) / (len(y) + 1.0)
+        return None, float(np.log(rate / (1 - rate)))
+    lr = LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, solver="liblinear").fit(X, y)
+    return lr.coef_[0], float(lr.intercept_[0])
+
+
 class VoteLogistic(MultiLabelModel):
     """Per-label logistic regression on all labels' votes, fitted on dev gold (a stacked / second-stage model).
 
@@ -120,8 +140,6 @@ class VoteLogistic(MultiLabelModel):
         return logit, np.concatenate([own, logit[:, :, None]], axis=2)
 
     def _fit(self, votes: MultiLabelVotes, dev_votes: MultiLabelVotes | None, Y: np.ndarray | None) -> None:
-        from sklearn.linear_model import LogisticRegression
-
         if not isinstance(self.C, (int, float)) or self.C <= 0:
             raise LabelModelError(f"VoteLogistic: C must be a number > 0; got {self.C!r}")
         if self.class_weight not in (None, "balanced"):
@@ -140,15 +158,10 @@ class VoteLogistic(MultiLabelModel):
         self.coef_ = np.zeros((votes.k, X.shape[1] + own.shape[2]))
         self.intercept_ = np.zeros(votes.k)
         for c in range(votes.k):
-            y = Y[:, c]
-            positives = int(y.sum())
-            if positives < 2 or len(y) - positives < 2:
-                rate = (positives + 0.5) / (len(y) + 1.0)
-                self.intercept_[c] = np.log(rate / (1 - rate))
-                continue
-            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000, solver="liblinear")
-            lr.fit(sparse.hstack([X, self.own_scale * own[:, c]], format="csr"), y)
-            self.coef_[c], self.intercept_[c] = lr.coef_[0], lr.intercept_[0]
+            coef, self.intercept_[c] = label_logistic(sparse.hstack([X, self.own_scale * own[:, c]], format="csr"),
+                                                      Y[:, c], self.C, self.class_weight)
+            if coef is not None:
+                self.coef_[c] = coef
 
     def _proba(self, votes: MultiLabelVotes) -> np.ndarray:
         self._check_votes(votes)
