@@ -5,8 +5,11 @@ all-MiniLM-L6-v2 (``weaksup.embed``), on the test gold split, which nothing here
 
 * ``label_model_acc``: weaksup's default label model (fitted on every row's votes and the dev gold) over the
   shipped LFs plus embedding LFs whose examples are the dev gold (``embedding_lf`` nearest prototypes or ``knn_lf``;
-  a row never votes from its own text). Which embedding LF, ``k`` and margin: the candidate (``PROTO_GRID``,
-  ``KNN_GRID``, or none) with the best *nested* dev accuracy -- ``SEEDS`` x ``FOLDS`` stratified folds of the dev
+  a row never votes from its own text), or a self-training LF (``weak_model_lf``: an end model on embeddings, or
+  TF-IDF + embeddings, trained on the rules-only label model's weak labels of every voted row -- the ~1,400
+  unlabeled train rows too -- and the dev gold, cross-fitted so that it votes on a text it learned from with a
+  fold model that never saw it). Which LF and its parameters: the candidate (``PROTO_GRID``, ``KNN_GRID``,
+  ``SELF_GRID``, or none) with the best *nested* dev accuracy -- ``SEEDS`` x ``FOLDS`` stratified folds of the dev
   rows, each held-out fold predicted by LFs whose examples and a label model whose dev gold are the other folds
   only. Abstains count as wrong.
 * ``end_model_acc``: ``train_end_model(texts, proba, model=default_end_model(C=C, features="embeddings"))`` --
@@ -14,7 +17,8 @@ all-MiniLM-L6-v2 (``weaksup.embed``), on the test gold split, which nothing here
   (dev rows: their gold), predicting every test row. ``C`` in ``C_GRID``: the best nested dev accuracy on the
   first seed's folds (each held-out fold left out of training: weak labels of rows the rules were written on
   flatter them, so training on them rewards memorising). For reference, the same with TF-IDF, with TF-IDF + embeddings side by side
-  (``end_model_tfidf_acc``, ``end_model_tfidf_embeddings_acc``), and the gold-only classifier on embeddings (the
+  (``end_model_tfidf_acc``, ``end_model_tfidf_embeddings_acc``), the soft vote of a TF-IDF and an embedding
+  classifier (``features="ensemble"``, ``end_model_ensemble_acc``; its C is the TF-IDF part's), and the gold-only classifier on embeddings (the
   dev rows alone, ``gold_only_embeddings_acc``).
 * ``zero_shot_acc``: ``zero_shot_lf`` alone: similarity to two one-line label descriptions written from the task's
   definition (no LF, no gold row); it always votes.
@@ -63,6 +67,7 @@ from weaksup.embed import (  # noqa: E402
     normalise_text,
     semantic_duplicates,
     surface_duplicates,
+    weak_model_lf,
     zero_shot_lf,
 )
 from weaksup.labels import ABSTAIN  # noqa: E402
@@ -86,22 +91,48 @@ TARGETS = {"youtube": {"label_model_acc": 0.95, "end_model_acc": 0.96}}
 #: The embedding LF sets the dev gold chooses among: nearest prototypes (k, margin) and kNN (k, min_share).
 PROTO_GRID = tuple((k, margin) for k in (3, 5, 10) for margin in (0.0, 0.02, 0.05, 0.1))
 KNN_GRID = tuple((10, share) for share in (0.7, 0.8, 0.9))
+#: Self-training LFs (``weak_model_lf``): features, C (the end model's: 1 on embeddings, the default 10 with
+#: TF-IDF), probability threshold.
+SELF_GRID = tuple((features, C, threshold) for features, C in (("embeddings", 1.0), ("tfidf+embeddings", 10.0))
+                  for threshold in (0.6, 0.7, 0.8))
 #: Repeats (fold seeds) x folds of the nested dev cross-validation.
 SEEDS, FOLDS = (0, 1), 5
 #: The end model's ``C`` grid.
 C_GRID = (1.0, 10.0, 100.0)
 
 
-def candidates(texts: np.ndarray, y: np.ndarray, embedder: Any = None) -> dict[str, list[Any]]:
-    """The embedding LF sets the dev gold chooses among (examples: the rows with gold in ``y``)."""
-    examples = examples_from_gold(list(texts), y)
+def candidates(task: Task, y: np.ndarray, embedder: Any = None, only: str | None = None) -> dict[str, list[Any]]:
+    """The embedding LF sets the dev gold chooses among (examples and gold: the rows with a label in ``y``;
+    ``only``: build just that one).
+
+    The self-training LFs (``weak_model_lf``) learn from the rules-only label model's probabilities of every voted
+    row (fitted with ``y`` as its dev gold; the rows of ``y``: their gold)."""
+    examples = examples_from_gold(list(task.texts), y)
     out: dict[str, list[Any]] = {"rules only": []}
     for k, margin in PROTO_GRID:
-        out[f"proto k={k} margin={margin}"] = [embedding_lf(f"emb_proto_k{k}", examples, k=k, margin=margin,
-                                                            embedder=embedder)]
+        if only in (None, f"proto k={k} margin={margin}"):
+            out[f"proto k={k} margin={margin}"] = [embedding_lf(f"emb_proto_k{k}", examples, k=k, margin=margin,
+                                                                embedder=embedder)]
     for k, share in KNN_GRID:
-        out[f"knn k={k} min_share={share}"] = [knn_lf(f"emb_knn_k{k}", examples, k=k, min_share=share,
-                                                      embedder=embedder)]
+        if only in (None, f"knn k={k} min_share={share}"):
+            out[f"knn k={k} min_share={share}"] = [knn_lf(f"emb_knn_k{k}", examples, k=k, min_share=share,
+                                                          embedder=embedder)]
+    if only is not None and not only.startswith("self-training"):
+        return out
+    gold = np.flatnonzero(y != ABSTAIN)
+    rules = fit_label_model(default_label_model(task.k), task.L, L_dev=task.L[gold], y_dev=y[gold])
+    proba = rules.predict_proba(task.L)
+    proba[(task.L == ABSTAIN).all(axis=1)] = np.nan  # no vote: nothing to learn from
+    proba[gold] = np.eye(task.k)[y[gold]]
+    fitted: dict[tuple[str, float], Any] = {}  # one fitted LF per (features, C); thresholds share its models
+    for features, C, threshold in SELF_GRID:
+        label = f"self-training {features} C={C} threshold={threshold}"
+        if only not in (None, label):
+            continue
+        if (features, C) not in fitted:
+            fitted[features, C] = weak_model_lf("self_trained", task.texts, proba, features=features, C=C,
+                                                threshold=threshold, embedder=embedder)
+        out[label] = [fitted[features, C].with_threshold(threshold)]
     return out
 
 
@@ -128,7 +159,7 @@ def nested_cv(task: Task, dev: np.ndarray, embedder: Any = None) -> tuple[dict[s
             y = np.full(len(task.texts), ABSTAIN, dtype=np.int64)
             y[train] = task.y_dev[train]
             total += len(held)
-            for label, lfs in candidates(task.texts, y, embedder).items():
+            for label, lfs in candidates(task, y, embedder).items():
                 L = np.concatenate([task.L, votes_of(lfs, task.texts)], axis=1)
                 model = fit_label_model(default_label_model(task.k), L, L_dev=L[train], y_dev=task.y_dev[train])
                 right[label] = right.get(label, 0) + int((model.predict(L[held]) == task.y_dev[held]).sum())
@@ -160,6 +191,14 @@ def choose_C(task: Task, folds: list[Fold], features: str) -> tuple[float, dict[
     return max(C_GRID, key=lambda c: (scores[c], -c)), scores
 
 
+def with_candidate(task: Task, label: str) -> tuple[Any, np.ndarray]:
+    """The default label model over the shipped LFs plus candidate ``label`` built on the whole dev gold, fitted
+    with it, and the vote matrix."""
+    dev = np.flatnonzero(task.y_dev != ABSTAIN)
+    L = np.concatenate([task.L, votes_of(candidates(task, task.y_dev, only=label)[label], task.texts)], axis=1)
+    return fit_label_model(default_label_model(task.k), L, L_dev=L[dev], y_dev=task.y_dev[dev]), L
+
+
 def votes_of(lfs: list[Any], texts: np.ndarray) -> np.ndarray:
     """The LFs' votes on every row, ``(n, len(lfs))``, through one shared batch (one embedding pass)."""
     import pandas as pd
@@ -177,9 +216,12 @@ def run_task(name: str, task: Task) -> dict[str, Any]:
     for label, score in scores.items():
         print(f"  {name} {label}: nested dev accuracy {score:.4f}", flush=True)
     chosen = max(scores, key=lambda key: scores[key])  # ties: the first (simplest) candidate
-    L = np.concatenate([task.L, votes_of(candidates(task.texts, task.y_dev)[chosen], task.texts)], axis=1)
-    model = fit_label_model(default_label_model(task.k), L, L_dev=L[dev], y_dev=task.y_dev[dev])
+    model, L = with_candidate(task, chosen)
     label_model_acc = float((model.predict(L[test]) == task.y_test[test]).mean())
+    # the choice without self-training LFs (the previous candidate set), for reference
+    chosen_before = max((c for c in scores if not c.startswith("self-training")), key=lambda key: scores[key])
+    before, L_before = with_candidate(task, chosen_before) if chosen_before != chosen else (model, L)
+    before_acc = float((before.predict(L_before[test]) == task.y_test[test]).mean())
     rules = task.L
     rules_model = fit_label_model(default_label_model(task.k), rules, L_dev=rules[dev], y_dev=task.y_dev[dev])
     rules_acc = float((rules_model.predict(rules[test]) == task.y_test[test]).mean())
@@ -189,7 +231,7 @@ def run_task(name: str, task: Task) -> dict[str, Any]:
     end_acc: dict[str, float] = {}
     end_cv: dict[str, dict[float, float]] = {}
     end_C: dict[str, float] = {}
-    for features in ("embeddings", "tfidf", "tfidf+embeddings"):
+    for features in ("embeddings", "tfidf", "tfidf+embeddings", "ensemble"):
         end_C[features], end_cv[features] = choose_C(task, folds_of[chosen][:FOLDS], features)  # the first seed
         print(f"  {name} end model {features}: nested dev accuracy by C {end_cv[features]}", flush=True)
         fitted = train_end_model(task.texts, proba, model=default_end_model(C=end_C[features], features=features))
@@ -201,9 +243,11 @@ def run_task(name: str, task: Task) -> dict[str, Any]:
     zero_shot_acc = float((zero_votes == task.y_test[test]).mean())
     return {"label_model_acc": label_model_acc, "end_model_acc": end_acc["embeddings"],
             "zero_shot_acc": zero_shot_acc, "rules_only_label_model_acc": rules_acc, "chosen_on_dev": chosen,
-            "label_model_dev_cv_acc": scores[chosen], "rules_only_dev_cv_acc": scores["rules only"],
+            "label_model_dev_cv_acc": scores[chosen], "chosen_without_self_training": chosen_before,
+            "label_model_without_self_training_acc": before_acc, "rules_only_dev_cv_acc": scores["rules only"],
             "end_model_C": end_C["embeddings"], "end_model_dev_cv_acc": end_cv["embeddings"][end_C["embeddings"]],
             "end_model_tfidf_acc": end_acc["tfidf"], "end_model_tfidf_embeddings_acc": end_acc["tfidf+embeddings"],
+            "end_model_ensemble_acc": end_acc["ensemble"],
             "end_model_dev_cv": {f: {str(c): round(a, 4) for c, a in cv.items()} for f, cv in end_cv.items()},
             "gold_only_embeddings_acc": float((gold_only.predict(task.texts[test]) == task.y_test[test]).mean()),
             "test_rows": int(len(test)), "dev_rows": int(len(dev))}
@@ -270,9 +314,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         report[name] = result = run_task(name, task)
         result["duplicates"] = duplicate_figures(name, task)
         print(f"{name}: label model {result['label_model_acc']:.3f} (rules only {result['rules_only_label_model_acc']:.3f};"
-              f" chosen on dev: {result['chosen_on_dev']}), end model on embeddings {result['end_model_acc']:.3f}, "
+              f" chosen on dev: {result['chosen_on_dev']}; without self-training LFs "
+              f"{result['label_model_without_self_training_acc']:.3f}, {result['chosen_without_self_training']}), end model on embeddings {result['end_model_acc']:.3f}, "
               f"zero-shot alone {result['zero_shot_acc']:.3f} ({result['test_rows']} test rows); end model TF-IDF "
-              f"{result['end_model_tfidf_acc']:.3f}, TF-IDF+embeddings {result['end_model_tfidf_embeddings_acc']:.3f}; "
+              f"{result['end_model_tfidf_acc']:.3f}, TF-IDF+embeddings {result['end_model_tfidf_embeddings_acc']:.3f}, "
+              f"ensemble {result['end_model_ensemble_acc']:.3f}; "
               f"near-duplicates {result['duplicates']}", flush=True)
         for key, target in TARGETS.get(name, {}).items():
             if result[key] < target:

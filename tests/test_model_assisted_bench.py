@@ -42,7 +42,7 @@ def test_nested_cv_predicts_each_fold_from_the_other_folds_gold_only(task):
     embedder = CallableEmbedder(bag_of_words, model_id="toy-bow")
     dev = np.flatnonzero(task.y_dev != ABSTAIN)
     scores, folds_of = nested_cv(task, dev, embedder)
-    assert set(scores) == set(candidates(task.texts, task.y_dev, embedder)) and "rules only" in scores
+    assert set(scores) == set(candidates(task, task.y_dev, embedder)) and "rules only" in scores
     assert scores["proto k=3 margin=0.0"] > scores["rules only"]  # the toy embedding separates the classes
     for folds in folds_of.values():
         assert len(folds) == len(SEEDS) * FOLDS
@@ -51,12 +51,29 @@ def test_nested_cv_predicts_each_fold_from_the_other_folds_gold_only(task):
     fold = folds_of["proto k=3 margin=0.02"][0]
     y = np.full(len(task.texts), ABSTAIN)
     y[fold.train] = task.y_dev[fold.train]  # only the training folds' gold
-    L = np.concatenate([task.L, votes_of(candidates(task.texts, y, embedder)["proto k=3 margin=0.02"], task.texts)],
+    L = np.concatenate([task.L, votes_of(candidates(task, y, embedder, only="proto k=3 margin=0.02")["proto k=3 margin=0.02"],
+                                        task.texts)],
                        axis=1)
     model = fit_label_model(default_label_model(2), L, L_dev=L[fold.train], y_dev=task.y_dev[fold.train])
     voted = (L != ABSTAIN).any(axis=1)
     np.testing.assert_allclose(fold.proba[voted], model.predict_proba(L)[voted])
     assert np.isnan(fold.proba[~voted]).all()
+
+
+def test_self_training_candidates_learn_no_held_out_gold(task):
+    """A self-training LF of a fold is trained on the other folds' gold and weak labels of the rest: changing the
+    held-out rows' gold changes none of its votes."""
+    embedder = CallableEmbedder(bag_of_words, model_id="toy-bow")
+    label = next(c for c in candidates(task, task.y_dev, embedder) if c.startswith("self-training"))
+    dev = np.flatnonzero(task.y_dev != ABSTAIN)
+    held, train = dev[:12], dev[12:]
+    y = np.full(len(task.texts), ABSTAIN)
+    y[train] = task.y_dev[train]
+    votes = votes_of(candidates(task, y, embedder, only=label)[label], task.texts)
+    flipped = task._replace(y_dev=np.where(np.isin(np.arange(len(y)), held), 1 - task.y_dev, task.y_dev))
+    again = votes_of(candidates(flipped, y, embedder, only=label)[label], task.texts)
+    np.testing.assert_array_equal(votes, again)
+    assert (votes != ABSTAIN).mean() > 0.5
 
 
 def test_choose_C_picks_from_the_grid_on_dev_folds(task):

@@ -53,3 +53,22 @@ def test_tfidf_and_embeddings_side_by_side():
                           sample_weight=None)
     assert end.predict(["channel sub", "love song"]).tolist() == [1, 0]
     assert end.steps[0][1].transform(["channel"]).shape[1] > 3  # TF-IDF columns and the 3 embedding columns
+
+
+def test_ensemble_averages_a_tfidf_and_an_embedding_classifier_with_weights():
+    from weaksup.end_model import SoftVote
+
+    model = default_end_model(features="ensemble", embedder=spam_axis, C=10.0, embeddings_C=0.5)
+    assert isinstance(model, SoftVote) and [name for name, _ in model.estimators] == ["tfidf", "embeddings"]
+    model.estimators[1][1].steps[0][1].set_params(cache=":memory:")
+    texts = ["sub to my channel", "my channel sub", "channel channel", "love this song", "song love", "great song",
+             "unsure row"]
+    proba = np.array([[0, 1]] * 3 + [[1, 0]] * 3 + [[0.5, 0.5]], dtype=float)
+    end = train_end_model(texts, proba, model=model)
+    assert end.n_train_rows_ == 6  # the row at chance has weight 0 and is left out
+    assert end.predict(["channel sub", "love song"]).tolist() == [1, 0]
+    parts = [fitted.predict_proba(["channel sub", "love song"]) for fitted in end.estimators_]
+    np.testing.assert_allclose(end.predict_proba(["channel sub", "love song"]), (parts[0] + parts[1]) / 2)
+    assert end.estimators_[1].steps[-1][1].C == 0.5 and end.estimators_[0].steps[-1][1].C == 10.0
+    weighted = train_end_model(texts, proba, model=model, sample_weight=np.array([1, 1, 1, 1, 1, 1, 0.0]))
+    np.testing.assert_allclose(weighted.predict_proba(texts), end.predict_proba(texts))  # same rows, same weights

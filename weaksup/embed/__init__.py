@@ -9,7 +9,9 @@ embedded once per model, whichever LF, end model or cluster view asks.
 - :func:`knn_lf`: the majority of the k nearest labeled examples;
 - :func:`semantic_duplicates` (embeddings + a USearch ANN index) and :func:`surface_duplicates` (MinHash-LSH);
 - :class:`~weaksup.embed.features.EmbeddingFeatures`: embeddings as scikit-learn features
-  (``train_end_model(..., model="embeddings")``).
+  (``train_end_model(..., model="embeddings")``);
+- :func:`weak_model_lf`: self-training: an end model trained on the label model's weak labels of the unlabeled
+  rows votes as one more LF (cross-fitted, so its dev accuracy is an out-of-fold estimate).
 
 Cost at scale (measured with ``benchmarks/model_assisted.py`` on a shared 2-core machine, torch on CPU): 29-68
 short texts/s (68 with one torch thread while other jobs ran), so 10M rows take ~40-95 hours of CPU once, and
@@ -38,10 +40,11 @@ from weaksup.embed.lfs import (
     knn_lf,
     zero_shot_lf,
 )
+from weaksup.embed.self_training import WeakModelLF, weak_model_lf
 
 __all__ = [
     "CallableEmbedder", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "EmbeddingLF", "KNNLF",
     "SentenceTransformerEmbedder", "ZeroShotLF", "ann_recall", "default_cache", "embed", "embedding_lf",
     "examples_from_gold", "get_embedder", "knn_lf", "normalise_text", "semantic_duplicates", "surface_duplicates",
-    "text_key", "zero_shot_lf",
+    "text_key", "WeakModelLF", "weak_model_lf", "zero_shot_lf",
 ]
