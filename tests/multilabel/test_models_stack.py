@@ -87,3 +87,25 @@ def test_round_trip_through_json(tmp_path):
 
     loaded = load_multilabel_model(save_multilabel_model(model, tmp_path / "label_model.json"))
     np.testing.assert_array_equal(loaded.predict(votes), model.predict(votes))
+
+
+def test_weaksup_run_with_vote_stacker_saves_a_model_that_reloads(tmp_path, monkeypatch):
+    from tests.multilabel.ml_project import SPACE, make_ml_project
+    from weaksup.config import load_config
+    from weaksup.pipeline import load_run, run
+
+    monkeypatch.chdir(tmp_path)
+    config = make_ml_project(tmp_path, n=400, gold_rows=300, label_model={"name": "vote_stacker", "seed": 0})
+    result = run(load_config(config), progress=False)
+    assert result.label_model == "VoteStacker" and result.metrics["macro_f1"] > 0.7
+    doc = json.loads((tmp_path / "out" / "label_model.json").read_text())
+    assert doc["class"] == "VoteStacker" and "C_" in doc["state"] and "coef_" in doc["state"]
+    saved = load_run(tmp_path / "out")
+    loaded = saved.model()
+    assert isinstance(loaded, VoteStacker) and loaded.C_ == doc["state"]["C_"]
+    labels = saved.labels
+    machine = (labels["review_status"] != "reviewed").to_numpy()
+    votes = MultiLabelVotes.from_vote_matrix(saved.votes(), SPACE)
+    probs = labels[[f"prob_{x}" for x in SPACE.labels]].to_numpy()
+    assert machine.sum() > 50
+    np.testing.assert_allclose(loaded.predict_proba(votes)[machine], probs[machine], atol=1e-6)
