@@ -179,3 +179,20 @@ def test_row_keys_sort_and_tell_apart_as_the_rows_do(m, base):
     order = np.lexsort(L.T[::-1])  # rows sorted by the first LF, then the next ...
     assert np.all(np.diff(keys[order]) >= 0)
     assert len(np.unique(keys)) == len(np.unique(L, axis=0))
+
+
+def test_distinct_rows_unsorted_are_the_same_rows_in_order_of_first_occurrence():
+    from weaksup.votes import distinct_rows
+
+    rng = np.random.default_rng(11)
+    L = np.where(rng.random((30000, 20)) < 0.2, rng.integers(0, 2, (30000, 20)), -1).astype(np.int8)
+    L[15000:] = L[rng.integers(0, 15000, 15000)]
+    rows, inverse = distinct_rows(L, sort=False)
+    sorted_rows, _ = distinct_rows(L)
+    np.testing.assert_array_equal(rows[inverse], L)
+    assert len(rows) == len(sorted_rows) and inverse.dtype == np.int64
+    firsts = np.unique(inverse, return_index=True)[1]
+    assert np.all(np.diff(firsts) > 0)  # distinct row i first occurs before distinct row i + 1
+    np.testing.assert_array_equal(rows, L[firsts])
+    small = np.array([[1, 0], [0, 0], [1, 0]])  # few possible rows: counted, so sorted anyway
+    assert distinct_rows(small, sort=False)[0].tolist() == [[0, 0], [1, 0]]

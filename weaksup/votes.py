@@ -36,7 +36,7 @@ def has_vote(L: np.ndarray) -> np.ndarray:
     return np.asarray(arr.max(axis=1) != ABSTAIN)
 
 
-def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct_rows(L: np.ndarray, *, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a vote matrix (in a fixed order) and, for each row, the index of its distinct row.
 
     Label models score a row from its votes alone, so scoring the distinct rows and taking
@@ -47,6 +47,8 @@ def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     as digits, base ``max vote + 2``) when the keys fit in 62 bits, and the keys are counted (few
     possible keys) or hashed (:func:`pandas.factorize`, then only the distinct keys are sorted).
     Wider rows are sorted by their bytes (``np.unique`` of the row bytes: another fixed order).
+    ``sort=False`` (for callers the order does not matter to, such as a weighted fit) may leave the
+    hashed rows in the order they first occur, which saves sorting them.
 
     Examples
     --------
@@ -72,6 +74,11 @@ def distinct_rows(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
     codes, uniques = pd.factorize(keys, size_hint=n // 2)  # a hash table (it grows if need be): no sort of n keys
+    if not sort:  # in order of first occurrence: each row's code is a new one or an earlier one
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=new[1:])
+        return L[new], codes.astype(np.int64, copy=False)
     order = np.argsort(uniques)  # sort only the distinct keys
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))

@@ -58,7 +58,8 @@ def fit_label_model(model: ModelT, L: Any, *, L_dev: Any = None, y_dev: Any = No
         kwargs = {"L_dev": L_dev, "y_dev": y_dev}
         logger.info("fitting %s with the %d dev gold rows", type(model).__name__, len(y_dev))
     if distinct and type(model).supports_sample_weight:
-        L, inverse = distinct_rows(L.values if isinstance(L, VoteMatrix) else np.asarray(L))
+        # (in any order: a weighted fit does not depend on it)
+        L, inverse = distinct_rows(L.values if isinstance(L, VoteMatrix) else np.asarray(L), sort=False)
         kwargs["sample_weight"] = np.bincount(inverse, minlength=len(L))
     return model.fit(L, **kwargs)
 
