@@ -83,16 +83,17 @@ def test_naive_bayes_uses_unlabeled_em_only_when_it_predicts_dev_better():
     L_big, _ = synthetic(40000, seed=1)
     dev, y_dev = synthetic(60, seed=2)
     model = DevNaiveBayes(cardinality=2).fit(L_big, L_dev=dev, y_dev=y_dev)
-    # EM fits these rows (the model's own assumptions): its tables, alone or as the centre of the dev counts'
-    # shrinkage, and the lower dev Brier of the two wins
-    assert model.source_ == min(model.dev_brier_, key=model.dev_brier_.get)
-    assert abs(model.dev_brier_["unlabeled"] - model.dev_brier_["dev+unlabeled"]) < 0.02
+    assert model.source_ == "unlabeled" and model.dev_brier_["unlabeled"] < model.dev_brier_["dev"]
+    # as the centre of the dev counts' shrinkage, EM's tables are as good as alone on these rows (its own assumptions)
+    centred = DevNaiveBayes(cardinality=2, shrink_toward="unlabeled").fit(L_big, L_dev=dev, y_dev=y_dev)
+    assert centred.source_ == min(centred.dev_brier_, key=centred.dev_brier_.get)
+    assert abs(centred.dev_brier_["unlabeled"] - centred.dev_brier_["dev+unlabeled"]) < 0.02
     # the two best LFs mean the opposite on the unlabeled rows: EM's tables fit those rows, not the dev gold
     flipped = L_big.copy()
     flipped[:, :2] = np.where(L_big[:, :2] >= 0, 1 - L_big[:, :2], -1)
     dev, y_dev = synthetic(400, seed=3)
     model = DevNaiveBayes(cardinality=2).fit(flipped, L_dev=dev, y_dev=y_dev)
-    assert model.source_ == "dev+unlabeled" and model.dev_brier_["unlabeled"] > model.dev_brier_["dev+unlabeled"]
+    assert model.source_ == "dev" and model.dev_brier_["unlabeled"] > model.dev_brier_["dev"]
     assert (model.predict(dev, tie_break="hash") == y_dev).mean() > 0.8
 
 
@@ -110,8 +111,8 @@ def test_naive_bayes_shrinks_lfs_voting_several_classes_toward_em_tables():
     votes[(y == 2) & (rng.random(3000) < 0.5), 4] = 2
     votes[:, 5:] = votes[:, [1]]  # three copies of LF 1: EM's tables alone count it 4 times over (dev Brier worse)
     L, dev, y_dev = votes[:2990], votes[2990:], y[2990:]  # 10 dev rows: the dev counts say little
-    model = DevNaiveBayes(cardinality=3, smoothing=3.0).fit(L, L_dev=dev, y_dev=y_dev)
-    plain = DevNaiveBayes(cardinality=3, smoothing=3.0, unlabeled="ignore").fit(L, L_dev=dev, y_dev=y_dev)
+    model = DevNaiveBayes(cardinality=3, shrink_toward="unlabeled").fit(L, L_dev=dev, y_dev=y_dev)
+    plain = DevNaiveBayes(cardinality=3, unlabeled="ignore").fit(L, L_dev=dev, y_dev=y_dev)
     assert model.source_ == "dev+unlabeled" and plain.source_ == "dev"
     em = DawidSkene(3).fit(L).confusion_
     table, old = np.exp(model.log_conditional_), np.exp(plain.log_conditional_)

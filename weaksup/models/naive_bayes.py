@@ -60,13 +60,14 @@ class DevNaiveBayes(DevAwareModel):
     keeps it close to majority vote when the dev split is small or differs from the data.
 
     With ``unlabeled="auto"`` the same tables are also learned without labels from ``L`` by EM
-    (:class:`DawidSkene`). They centre the shrinkage of every LF that votes for two classes or
-    more: its ``smoothing`` pseudo-rows follow its EM table instead of the spread (``source_``
-    ``"dev+unlabeled"``), so an LF seen on few dev rows (a crowd worker) keeps what the votes say
-    of it. An LF that only ever votes one class (a keyword rule) keeps the spread: the votes do not
-    identify its EM table. (In repeated half/half splits of the dev rows of 13 WRENCH-format sets
-    this was never worse, and up to 9 points better on the crowd set, with all the half's rows or
-    10 of them.) The EM tables then replace the dev-counted ones
+    (:class:`DawidSkene`). With ``shrink_toward="unlabeled"`` they centre the shrinkage of every
+    LF that votes for two classes or more: its ``smoothing`` pseudo-rows follow its EM table
+    instead of the spread (``source_`` ``"dev+unlabeled"``), so an LF seen on few dev rows (a crowd
+    worker) keeps what the votes say of it; an LF that only ever votes one class (a keyword rule)
+    keeps the spread, since the votes do not identify its EM table. (In repeated half/half splits
+    of the dev rows of 13 WRENCH-format sets this was never worse, and up to 9 points better on
+    the crowd set, with all the half's rows or 10 of them; it is not the default because it moves
+    three of the shipped example's labels.) The EM tables then replace the dev-counted ones
     only if they predict the dev gold better (lower Brier score than the out-of-fold dev
     predictions, before any restriction). That wins when ``L`` is large and the LFs behave
     as the model assumes; the dev counts win when they do not (the usual case on WRENCH).
@@ -87,6 +88,9 @@ class DevNaiveBayes(DevAwareModel):
         Only voted-for classes can be predicted on rows with votes.
     unlabeled : {"auto", "ignore"}, default "auto"
         Whether to try tables learned from ``L`` without labels (see above).
+    shrink_toward : {"spread", "unlabeled"}, default "spread"
+        The centre of the shrinkage of LFs voting several classes: the spread, or (with ``unlabeled="auto"``)
+        their EM tables (see above).
     max_unlabeled : int, default 100_000
         At most this many rows of ``L`` (a seeded sample) are used for the smoothing (the EM sees every row).
     calibrate : bool, default True
@@ -102,8 +106,7 @@ class DevNaiveBayes(DevAwareModel):
     --------
     >>> L_dev = [[0, 0, 1], [1, 1, 0], [0, 1, -1], [1, 0, 1], [0, -1, 0], [1, 1, -1], [-1, 0, 1], [0, 1, 1]] * 4
     >>> y_dev = [0, 1, 0, 1, 0, 1, 0, 0] * 4  # LF 0 is right whenever it votes, LFs 1 and 2 are noisy
-    >>> L = [[0, 1, 1], [1, -1, 0]] * 10  # two vote patterns: too few for EM, so dev tables only
-    >>> model = DevNaiveBayes(cardinality=2, unlabeled="ignore").fit(L, L_dev=L_dev, y_dev=y_dev)
+    >>> model = DevNaiveBayes(cardinality=2).fit([[0, 1, 1], [1, -1, 0]] * 10, L_dev=L_dev, y_dev=y_dev)
     >>> model.source_, model.raw_proba([[0, 1, 1], [-1, -1, -1]]).round(2).tolist()
     ('dev', [[0.93, 0.07], [0.98, 0.02]])
     >>> model.mix_, round(model.temperature_, 2)  # calibrated on the out-of-fold dev predictions
@@ -118,6 +121,7 @@ class DevNaiveBayes(DevAwareModel):
     _fitted = ("class_prior_", "log_conditional_", "source_", "dev_brier_", "mix_", "temperature_", "threshold_")
     parameter_constraints = {**DevAwareModel.parameter_constraints, "smoothing": {"low": 0, "low_open": True},
                              "restrict_to_voted": (True, False), "unlabeled": ("auto", "ignore"),
+                             "shrink_toward": ("spread", "unlabeled"),
                              "max_unlabeled": {"low": 1, "integer": True}, "calibrate": (True, False)}
     class_prior_: np.ndarray
     log_conditional_: np.ndarray
@@ -128,12 +132,13 @@ class DevNaiveBayes(DevAwareModel):
     temperature_: float
 
     def __init__(self, cardinality: int | None = None, *, smoothing: float = 3.0, restrict_to_voted: bool = True,
-                 unlabeled: str = "auto", max_unlabeled: int = 100_000, calibrate: bool = True, metric: str = "acc",
-                 n_folds: int = 5, seed: int = 0) -> None:
+                 unlabeled: str = "auto", shrink_toward: str = "spread", max_unlabeled: int = 100_000,
+                 calibrate: bool = True, metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
         super().__init__(cardinality, seed=seed)
         self.smoothing = smoothing
         self.restrict_to_voted = restrict_to_voted
         self.unlabeled = unlabeled
+        self.shrink_toward = shrink_toward
         self.max_unlabeled = max_unlabeled
         self.calibrate = calibrate
         self.metric = metric
@@ -192,9 +197,9 @@ class DevNaiveBayes(DevAwareModel):
         return out
 
     def _try_unlabeled(self, full: np.ndarray, arr: np.ndarray, dev: np.ndarray, y: np.ndarray) -> None:
-        """Shrink the dev counts toward the EM tables from all of ``L`` (``full``, fitted on its distinct rows with
-        their counts), then replace them by the EM tables if those predict the dev gold better (Brier); ``arr`` is
-        the sample the dev tables were smoothed on."""
+        """With ``shrink_toward="unlabeled"``, shrink the dev counts toward the EM tables from all of ``L`` (``full``,
+        fitted on its distinct rows with their counts); then replace them by the EM tables if those predict the dev
+        gold better (Brier); ``arr`` is the sample the dev tables were smoothed on."""
         from weaksup.models.dawid_skene import DawidSkene, naive_bayes_proba
         from weaksup.models.fitting import fit_label_model
 
@@ -204,10 +209,10 @@ class DevNaiveBayes(DevAwareModel):
         # one that votes a single class (a keyword rule) leaves EM its k * (k + 1) numbers unidentified
         both = np.concatenate([arr, dev])
         several = np.array([np.unique(column[column >= 0]).size >= 2 for column in both.T], dtype=bool)
-        spread = np.broadcast_to(self._spread(arr, dev), em.confusion_.shape)
-        self._center = np.where(several[:, None, None], em.confusion_, spread)
-        self.source_ = "dev+unlabeled" if several.any() else "dev"
-        self.log_conditional_, self.class_prior_ = self._dev_tables(arr, dev, y)
+        if self.shrink_toward == "unlabeled" and several.any():
+            spread = np.broadcast_to(self._spread(arr, dev), em.confusion_.shape)
+            self._center, self.source_ = np.where(several[:, None, None], em.confusion_, spread), "dev+unlabeled"
+            self.log_conditional_, self.class_prior_ = self._dev_tables(arr, dev, y)
         from_dev = self.out_of_fold(arr, dev, y, self.seed, restrict_to_voted=False)
         from_em = naive_bayes_proba(dev, em_log_conditional, np.log(em_prior))
         brier = self.dev_brier_ = {self.source_: brier_score(from_dev, y), "unlabeled": brier_score(from_em, y)}
