@@ -176,8 +176,10 @@ class FinalLabeler:
         """Unit-norm sentence embeddings of the texts (the shared cache), for ``neighbours``."""
         from weaksup.embed import embed
 
-        vectors = np.asarray(embed(list(take_rows(features, np.arange(n_rows(features)))), self.embedder), dtype=np.float32)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        texts = list(take_rows(features, np.arange(n_rows(features))))
+        vectors = np.asarray(embed(texts, self.embedder), dtype=np.float32)
+        unit: np.ndarray = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return unit
 
     def _template(self) -> Any:
         """The unfitted end model: the user's, or the default one with :attr:`features`."""
