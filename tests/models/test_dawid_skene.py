@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from weaksup.models import DawidSkene
 from weaksup.models.dawid_skene import (
@@ -105,10 +106,15 @@ def test_vote_matrix_is_the_outcome_matrix_without_its_abstains():
         assert np.all(np.diff(votes.indptr) == (L >= 0).sum(axis=1))
 
 
-def test_naive_bayes_columns_restricted_to_the_voted_classes_block_by_block(monkeypatch):
-    """Scored a block of rows at a time (blocks of 1, 7 and all rows): the same sums; with ``restrict_to_voted``
-    a row with votes scores -inf for every class nobody voted for, a row without votes keeps its scores."""
+@pytest.mark.parametrize("outcomes", [1, 25, 1024])
+def test_naive_bayes_columns_restricted_to_the_voted_classes_block_by_block(monkeypatch, outcomes):
+    """Scored a block of rows at a time (blocks of 1, 7 and all rows) and one LF at a time, or 2 or 5 LFs per
+    look-up (``outcomes``): the same sums; with ``restrict_to_voted`` a row with votes scores -inf for every class
+    nobody voted for, a row without votes keeps its scores."""
     from weaksup.models import dawid_skene
+
+    monkeypatch.setattr(dawid_skene, "_GROUP_OUTCOMES", outcomes)
+    assert dawid_skene._group_size(4) == {1: 1, 25: 2, 1024: 4}[outcomes]
 
     rng = np.random.default_rng(6)
     L = np.where(rng.random((200, 6)) < 0.3, rng.integers(0, 4, (200, 6)), -1).astype(np.int8)

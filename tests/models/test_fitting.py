@@ -1,0 +1,40 @@
+"""fit_label_model on distinct vote rows, and scoring distinct vote patterns: the same as row by row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaksup.models import DawidSkene, default_label_model, fit_label_model
+from weaksup.votes import distinct_rows
+
+
+def _votes(n: int, m: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    right = rng.random((n, m)) < rng.uniform(0.55, 0.9, m)
+    wrong = (y[:, None] + rng.integers(1, k, (n, m))) % k
+    fires = rng.random((n, m)) < rng.uniform(0.1, 0.5, m)
+    return np.where(fires, np.where(right, y[:, None], wrong), -1).astype(np.int8), y
+
+
+@pytest.mark.parametrize("k, m", [(2, 20), (3, 8), (5, 13)])
+@pytest.mark.parametrize("sort", [True, False])
+def test_the_probabilities_of_the_distinct_rows_taken_back_by_the_inverse_are_every_rows(k, m, sort):
+    L, y = _votes(30000, m, k, seed=k * m)
+    dev, y_dev = _votes(300, m, k, seed=k * m + 1)
+    for model in (fit_label_model(DawidSkene(cardinality=k), L),
+                  fit_label_model(default_label_model(k), L, L_dev=dev, y_dev=y_dev)):
+        rows, inverse = distinct_rows(L, sort=sort)
+        assert len(rows) < len(L)
+        np.testing.assert_allclose(model.predict_proba(rows)[inverse], model.predict_proba(L), rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(model.predict(rows)[inverse], model.predict(L))  # (ties abstain)
+
+
+def test_a_fit_on_the_distinct_rows_unsorted_is_the_fit_on_every_row():
+    L, _ = _votes(40000, 20, 2, seed=3)  # 3 ** 20 possible rows: hashed, in order of first occurrence
+    weighted = fit_label_model(DawidSkene(cardinality=2), L)
+    full = fit_label_model(DawidSkene(cardinality=2), L, distinct=False)
+    assert weighted.n_iter_ == full.n_iter_
+    np.testing.assert_allclose(weighted.confusion_, full.confusion_, rtol=1e-9)
+    np.testing.assert_array_equal(weighted.predict(L), full.predict(L))
