@@ -37,6 +37,7 @@ DEV = slice(0, 200)
 MAKERS = {
     "DawidSkene": lambda: DawidSkene(3, n_iter=50, smoothing=0.1, seed=2),
     "DevNaiveBayes": lambda: DevNaiveBayes(3, smoothing=2.0, unlabeled="ignore", seed=2),
+    "DevNaiveBayes-em-centre": lambda: DevNaiveBayes(3, shrink_toward="unlabeled", seed=2),
     "DevSelector": lambda: DevSelector(3, candidates=("MajorityVote", "DevWeightedVote"), n_se=1.0, margin=0.5,
                                        n_repeats=2, calibrate=False, seed=2),
     "DevWeightedVote": lambda: DevWeightedVote(3, prior_strength=2.0, seed=2),
