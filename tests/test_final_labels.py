@@ -206,3 +206,15 @@ def test_a_custom_end_model_and_a_text_column_frame():
     assert np.allclose(default.predict_proba(frame, L, pos), default.predict_proba(texts, L, pos))
     with pytest.raises(EndModelError, match="reads one text column"):
         default.predict_proba(frame.assign(other=1), L, pos)
+
+
+def test_label_propagation_moves_the_self_training_labels_of_no_vote_rows(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", str(tmp_path / "embeddings.sqlite"))
+    texts, L, y, y_true = synthetic(seed=5, n=300)
+    pos = np.arange(300)
+    plain = FinalLabeler(DevNaiveBayes(3), n_folds=3).fit(texts, L, pos, y)
+    spread = FinalLabeler(DevNaiveBayes(3), n_folds=3, neighbours=5, embedder=hashed_words).fit(texts, L, pos, y)
+    unvoted = (L == ABSTAIN).all(axis=1) & (y < 0)
+    p_plain, p_spread = plain.predict_proba(texts, L, pos), spread.predict_proba(texts, L, pos)
+    assert not np.allclose(p_spread[unvoted], p_plain[unvoted])
+    assert float((p_spread.argmax(axis=1) == y_true).mean()) > 0.8
