@@ -3,6 +3,7 @@ synthetic vote matrix from a known generative model (rows right, and fit+predict
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -44,6 +45,7 @@ def scale(rows: int, lfs: int, dev_rows: int = 2000, seed: int = 0, timing_repea
     L64 = L.astype(np.int64)  # Snorkel's input type, converted outside its clock
     fit_label_model(default_label_model(2), L[:5000], L_dev=L_dev, y_dev=y_dev).predict(L[:5000])  # warm-up
     Snorkel(cardinality=2, verbose=False).fit(L64[:5000], n_epochs=10, seed=seed, progress_bar=False)
+    load_start = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     default_times, snorkel_times, default_cpu, snorkel_cpu = [], [], [], []
     for _ in range(max(timing_repeats, 1)):
         start, cpu = time.perf_counter(), time.process_time()
@@ -78,6 +80,7 @@ def scale(rows: int, lfs: int, dev_rows: int = 2000, seed: int = 0, timing_repea
             "snorkel_times_s": [round(t, 3) for t in snorkel_times],
             "default_rows_right": right["default"], "snorkel_rows_right": right["snorkel"],
             "bayes_optimal_rows_right": right["bayes"], "rows_right_difference": right["default"] - right["snorkel"],
+            "load_average": [round(load_start, 2), round(os.getloadavg()[0], 2)],
             "targets_met": {"rows_right": right["default"] >= right["snorkel"], "half_time": ratio <= 0.5}}
 
 
@@ -102,4 +105,6 @@ def print_scale(result: dict) -> None:
           f"{result['default_times_s']} s, Snorkel {result['snorkel_times_s']} s): "
           f"{result['time_ratio_default_over_snorkel']:.3f} "
           f"({'ok' if met['half_time'] else 'MISSED'}: target <= 0.5); CPU time ratio (fastest of each) "
-          f"{result['cpu_ratio_default_over_snorkel']:.3f} ({result['default_cpu_s']} s / {result['snorkel_cpu_s']} s)")
+          f"{result['cpu_ratio_default_over_snorkel']:.3f} ({result['default_cpu_s']} s / {result['snorkel_cpu_s']} s); "
+          f"1-minute load average {result['load_average'][0]} at the start, {result['load_average'][1]} at the end "
+          f"({os.cpu_count()} CPUs)")
