@@ -140,8 +140,8 @@ def test_a_saved_vote_out_of_range_names_the_file(tmp_path, suffix):
 
 @pytest.mark.parametrize("shape, k", [
     ((5000, 3), 2),      # few possible keys: counted
-    ((20000, 20), 2),    # packed keys hashed (exact in float64)
-    ((3000, 16), 10),    # 12 ** 16 > 2 ** 53: packed column by column in int64
+    ((20000, 20), 2),    # packed keys hashed
+    ((3000, 16), 10),    # 12 ** 16 keys: near the 62-bit limit
     ((4000, 12), 6),
     ((2000, 40), 10),    # too wide for one key: the rows' bytes are sorted
     ((1, 5), 3), ((3, 1), 9),
@@ -168,7 +168,7 @@ def test_distinct_rows_are_np_uniques_rows_and_inverse(shape, k):
 
 @pytest.mark.parametrize("m, base", [(6, 3), (20, 3), (16, 12), (17, 12)])
 def test_row_keys_sort_and_tell_apart_as_the_rows_do(m, base):
-    """Keys exact in float64 (base ** m < 2 ** 53) and keys built in int64 alike: the same order as the rows'."""
+    """Small and near-limit bases and widths alike: keys sort and tell rows apart as the rows do."""
     from weaksup.votes import row_keys
 
     rng = np.random.default_rng(m * base)

@@ -104,17 +104,12 @@ def row_keys(L: np.ndarray, base: int) -> np.ndarray:
     n, m = L.shape
     keys = np.empty(n, dtype=np.int64)
     offset = sum(base ** j for j in range(m))  # the +1 of every digit
-    if base ** m < 1 << 53:  # exact in float64: one matrix-vector product per block of rows
-        powers = float(base) ** np.arange(m - 1, -1, -1)
-        for start in range(0, n, _KEY_ROWS):
-            keys[start:start + _KEY_ROWS] = L[start:start + _KEY_ROWS].astype(np.float64) @ powers
-    else:
-        for start in range(0, n, _KEY_ROWS):  # column by column within the block
-            block, out = L[start:start + _KEY_ROWS], keys[start:start + _KEY_ROWS]
-            out[:] = block[:, 0]
-            for j in range(1, m):
-                out *= base
-                out += block[:, j]
+    for start in range(0, n, _KEY_ROWS):  # column by column within the block (integers: no BLAS threads)
+        block, out = L[start:start + _KEY_ROWS], keys[start:start + _KEY_ROWS]
+        out[:] = block[:, 0]
+        for j in range(1, m):
+            out *= base
+            out += block[:, j]
     keys += offset
     return keys
 

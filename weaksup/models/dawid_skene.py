@@ -113,8 +113,8 @@ def naive_bayes_columns(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarr
 
     With ``restrict_to_voted``, a row with votes scores ``-inf`` for every class no LF voted for.
     Rows are scored a block at a time, and the LFs a group at a time: each group's outcomes are one
-    number (a matrix product with the block) that indexes a table of the summed log-terms of every
-    combination of them (for two classes, 6 LFs per look-up instead of one).
+    number that indexes a table of the summed log-terms of every combination of them (for two
+    classes, 6 LFs per look-up instead of one).
 
     Examples
     --------
@@ -134,33 +134,34 @@ def naive_bayes_columns(L: np.ndarray, log_conf: np.ndarray, log_prior: np.ndarr
         _columns_by_lf(L, log_conf, columns, restrict_to_voted)
         return columns
     width = k + 1
-    digits = np.zeros((m, len(groups)))  # a group's outcomes as one number: first LF most significant
     tables, masks = [], []
     bit = np.array([0] + [1 << c for c in range(k)], dtype=np.int64)  # outcome o = vote + 1 -> its class bit
-    for g, group in enumerate(groups):
-        digits[list(group), g] = float(width) ** np.arange(len(group) - 1, -1, -1)
+    for group in groups:
         table, mask = log_conf[group[0]], bit
         for j in group[1:]:  # every combination of the group's outcomes: the sum of its LFs' log-terms
             table = (table[:, :, None] + log_conf[j][:, None, :]).reshape(k, -1)
             mask = (mask[:, None] | bit[None, :]).reshape(-1)
         tables.append(np.ascontiguousarray(table))
         masks.append(mask)
-    offset = digits.sum(axis=0)  # the + 1 of every outcome
+    offsets = [sum(width ** i for i in range(len(group))) for group in groups]  # the + 1 of every outcome
     size = min(n, _SCORE_ROWS)
-    term, voted = np.empty(size), np.empty(size, dtype=np.int64)  # voted: a bit per class some LF voted for
+    term, key = np.empty(size), np.empty(size, dtype=np.intp)
+    voted = np.empty(size, dtype=np.int64)  # a bit per class some LF voted for
     for start in range(0, n, _SCORE_ROWS):
         block = L[start:start + _SCORE_ROWS]
         size = len(block)
-        out, t, seen = columns[:, start:start + size], term[:size], voted[:size]
-        keys = block.astype(np.float64) @ digits  # exact: below (k + 1) ** group size
-        keys += offset
-        index = keys.T.astype(np.intp, order="C")
+        out, t, index, seen = columns[:, start:start + size], term[:size], key[:size], voted[:size]
         seen[:] = 0
-        for g, table in enumerate(tables):
+        for g, (group, table) in enumerate(zip(groups, tables)):
+            index[:] = block[:, group[0]]  # the group's outcomes as one number, first LF most significant
+            for j in group[1:]:  # (integer arithmetic: no BLAS threads for a small product)
+                index *= width
+                index += block[:, j]
+            index += offsets[g]
             for c in range(k):
-                out[c] += np.take(table[c], index[g], out=t)
+                out[c] += np.take(table[c], index, out=t)
             if restrict_to_voted:
-                seen |= np.take(masks[g], index[g])
+                seen |= np.take(masks[g], index)
         if restrict_to_voted:
             some_vote = seen != 0
             for c in range(k):  # a class nobody voted for, on a row with votes: impossible
