@@ -60,6 +60,8 @@ def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     ({"label_model": {"no_votes": "prior"}}, "label_model.no_votes must be one of ['abstain', 'predict']"),
     ({"end_model": {"folds": 1}}, "end_model.folds must be at least 2 (cross-fitting); got 1"),
     ({"end_model": {"train_rows": -1}}, "end_model.train_rows must be 0 (all rows) or positive; got -1"),
+    ({"end_model": {"self_train": -1}}, "end_model.self_train must be a whole number from 0 to 10; got -1"),
+    ({"end_model": {"neighbours": -3}}, "end_model.neighbours must be 0 (off) or a positive number"),
     ({"end_model": {"calibrate": "yes"}}, "end_model.calibrate must be true or false"),
     ({"end_model": {"enabeld": False}}, "unknown key end_model.enabeld (did you mean 'enabled'?)"),
 ])

@@ -42,6 +42,8 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     folds = 5                         # cross-fitting: no row is labeled by a model that saw it
     train_rows = 30000                # a seeded sample of rows to train on (plus every dev gold row; 0: all)
     calibrate = true                  # temperature-scale the final probabilities on the dev gold rows
+    self_train = 1                    # self-training rounds on the rows no LF votes on (0 to 10)
+    neighbours = 0                    # > 0: those rows also learn their k nearest labeled rows' labels (weaksup[embed])
 
     [gold]
     path = "gold_sets/youtube_spam"
@@ -271,6 +273,10 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
         problems.append(f"end_model.folds must be at least 2 (cross-fitting); got {end.folds}")
     if end.train_rows < 0:
         problems.append(f"end_model.train_rows must be 0 (all rows) or positive; got {end.train_rows}")
+    if not 0 <= end.self_train <= 10:
+        problems.append(f"end_model.self_train must be a whole number from 0 to 10; got {end.self_train}")
+    if end.neighbours < 0:
+        problems.append(f"end_model.neighbours must be 0 (off) or a positive number of neighbours; got {end.neighbours}")
     if not 0 <= model.seed <= SEED_MAX:
         problems.append(f"label_model.seed must be a whole number from 0 to {SEED_MAX} (2**32 - 1); got {model.seed}")
     gold = sections.get("gold", GoldConfig())

@@ -89,6 +89,8 @@ class EndModelConfig:
     folds: int = 5
     train_rows: int = 30_000
     calibrate: bool = True
+    self_train: int = 1             # self-training rounds on the rows no LF votes on
+    neighbours: int = 0             # label propagation over sentence-embedding neighbours (weaksup[embed]); 0: off
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ def test_the_references_are_those_of_the_written_labels_and_the_summary_says_the
         assert line in summary, line
     manifest = json.loads((result.run_dir / "run.json").read_text())
     assert manifest["end_model"]["folds"] == 3 and manifest["end_model"]["dev_rows"] == 286
+    assert (manifest["end_model"]["self_train"], manifest["end_model"]["neighbours"]) == (1, 0)  # the defaults
     assert manifest["counts"]["label_source"]["human"] == 286
     assert manifest["metrics"]["final/accuracy"] == pytest.approx(refs["final"].accuracy)
 
@@ -146,7 +147,8 @@ def test_without_a_text_column_the_end_model_is_skipped(project, youtube):
 @pytest.mark.parametrize(("override", "key"), [
     ("end_model.folds=1", "end_model.folds"), ('label_model.no_votes="guess"', "label_model.no_votes"),
     ('end_model.enabled="yes"', "end_model.enabled"), ("end_model.train_rows=-5", "end_model.train_rows"),
-    ("end_model.calibrat=true", "end_model.calibrat"),
+    ("end_model.calibrat=true", "end_model.calibrat"), ("end_model.neighbours=-1", "end_model.neighbours"),
+    ("end_model.self_train=11", "end_model.self_train"),
 ])
 def test_bad_end_model_keys_exit_2_naming_the_key(project, capsys, override, key):
     from weaksup.cli import main

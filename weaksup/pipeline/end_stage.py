@@ -61,6 +61,7 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     config = plan.config
     settings = config.end_model
     info: dict[str, Any] = {"enabled": settings.enabled, "folds": settings.folds, "calibrate": settings.calibrate,
+                            "self_train": settings.self_train, "neighbours": settings.neighbours,
                             "train_rows_limit": settings.train_rows, "refitted": "on every run (not cached)"}
     unsupported = plan.task.end_model_skip()
     if settings.enabled and unsupported:
@@ -80,7 +81,8 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     positions, y = training_rows(plan, applied)
     texts = texts_at(plan, positions)
     labeler = FinalLabeler(label_model_template(plan), n_folds=settings.folds, seed=config.label_model.seed,
-                           calibrate=settings.calibrate)
+                           calibrate=settings.calibrate, self_train=settings.self_train,
+                           neighbours=settings.neighbours)
     logger.info("fitting the end model on %d rows (%d dev gold)", len(positions), int((y >= 0).sum()))
     try:
         labeler.fit(texts, applied.values[positions], positions, y)
