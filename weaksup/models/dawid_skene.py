@@ -295,7 +295,7 @@ class DawidSkene(BaseLabelModel):
         total_weight = weight.sum()
         for iteration in range(1, self.n_iter + 1):
             self.n_iter_ = iteration
-            totals = weight @ q
+            totals = np.einsum("i,ij->j", weight, q)  # (not BLAS: its threads spin on between the EM steps)
             new_prior = (totals + 1.0) / (total_weight + k)
             q *= weight[:, None]  # (q is recomputed below)
             raw = vote_confusion_counts(votes, q, self.n_lfs_, totals) + self.smoothing
