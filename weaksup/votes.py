@@ -68,22 +68,20 @@ def distinct_rows(L: np.ndarray, *, sort: bool = True) -> tuple[np.ndarray, np.n
         slot = np.empty(base ** m, dtype=np.int64)
         slot[present] = np.arange(len(present))
         inverse = slot[keys]
-        first = np.empty(len(present), dtype=np.int64)
-        first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each key
-        return L[first], inverse
-    import pandas as pd
+    else:
+        import pandas as pd
 
-    codes, uniques = pd.factorize(keys, size_hint=n // 2)  # a hash table (it grows if need be): no sort of n keys
-    if not sort:  # in order of first occurrence: each row's code is a new one or an earlier one
-        new = np.empty(n, dtype=bool)
-        new[0] = True
-        np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=new[1:])
-        return L[new], codes.astype(np.int64, copy=False)
-    order = np.argsort(uniques)  # sort only the distinct keys
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    inverse = rank[codes]
-    first = np.empty(len(order), dtype=np.int64)
+        codes, uniques = pd.factorize(keys, size_hint=n // 2)  # a hash table (it grows if need be): no sort of n keys
+        if not sort:  # in order of first occurrence: each row's code is a new one or an earlier one
+            new = np.empty(n, dtype=bool)
+            new[0] = True
+            np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=new[1:])
+            return L[new], codes.astype(np.int64, copy=False)
+        present = np.argsort(uniques)  # sort only the distinct keys
+        slot = np.empty(len(present), dtype=np.int64)
+        slot[present] = np.arange(len(present))
+        inverse = slot[codes]
+    first = np.empty(len(present), dtype=np.int64)
     first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each key
     return L[first], inverse
 
