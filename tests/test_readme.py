@@ -215,3 +215,20 @@ def test_the_media_section_names_only_what_exists_and_its_files_configs_and_keys
         assert key in ReviewConfig.__dataclass_fields__, key
     assert ImageFeatures(["hog"], size=25).id.startswith("image@") and AudioFeatures(["pooled"]).id.startswith("audio@")
     assert 'media = "series"' in section and load_config(REPO / "configs" / "tennis.toml").review.media == "series"
+
+
+def test_this_stops_names_exist_as_the_readme_shows_them():
+    from weaksup.config_sections import EndModelConfig
+    from weaksup.embed import weak_model_lf
+    from weaksup.end_model import END_MODELS
+    from weaksup.models import DevNaiveBayes
+    from weaksup.multilabel import MULTILABEL_MODELS
+
+    section = _section("Model-assisted labeling: embeddings and prompted LFs")
+    assert "weak_model_lf(" in section and callable(weak_model_lf) and 'model="ensemble"' in section
+    assert "ensemble" in END_MODELS
+    assert "**vote_stacker**" in README and "vote_stacker" in MULTILABEL_MODELS
+    assert 'shrink_toward="unlabeled"' in README and DevNaiveBayes().get_params()["shrink_toward"] == "spread"
+    keys = re.search(r"`\[end_model\]` \(([^)]*)\)", README)
+    assert keys and sorted(re.findall(r"`(\w+)`", keys.group(1))) == sorted(EndModelConfig.__dataclass_fields__)
+    assert "more rows right than\nSnorkel" in README  # the --scale figures
