@@ -167,7 +167,7 @@ class FinalLabeler:
         (it learns no label) and only its classifier per fold; a custom end model is trained whole per fold."""
         if self.end_model is not None:
             return features, self.end_model, None
-        template = default_end_model(int(self.seed), features=self.features)
+        template = self._template()
         vectorizer = template.steps[0][1]
         return vectorizer.fit_transform(take_rows(features, np.arange(n_rows(features)))), template.steps[-1][1], \
             vectorizer
