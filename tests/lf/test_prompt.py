@@ -81,7 +81,8 @@ def test_a_budget_stop_half_way_then_a_rerun_asks_only_the_rest(server, rows, tm
 
 
 def test_429s_and_500s_are_retried_with_back_off(classifier, rows, tmp_path):
-    with ChatServer(classifier, rate_429=0.3, rate_500=0.15, retry_after_ms=5, seed=3) as server:
+    with ChatServer(classifier, rate_429=0.3, rate_500=0.15, retry_after_ms=5, seed=3,
+                    max_failures_per_prompt=3) as server:
         lf = make_lf(server, tmp_path / "c.sqlite3", concurrency=4)
         votes = apply_lfs([lf], rows.head(60), id_column="row_id").values[:, 0]
         assert server.failures[429] > 5 and server.failures[500] > 2

@@ -49,6 +49,33 @@ def test_injected_failures_and_unsure():
     assert server.failures[429] == codes.count(429)
 
 
+
+def statuses_by_prompt(server, texts, rounds):
+    seen = {}
+    for _ in range(rounds):
+        for text in texts:
+            body = {"model": "m", "messages": [{"role": "user", "content": f"<text>{text}</text>"}]}
+            seen.setdefault(text, []).append(HTTP.post(server.base_url + "/chat/completions", json=body).status_code)
+    return seen
+
+
+def test_which_requests_fail_does_not_depend_on_the_order_they_arrive_in():
+    texts = [f"row {i}" for i in range(12)]
+    with ChatServer(fixed, rate_429=0.4, rate_500=0.2, seed=5) as server:
+        forward = statuses_by_prompt(server, texts, rounds=3)
+    with ChatServer(fixed, rate_429=0.4, rate_500=0.2, seed=5) as server:
+        backward = statuses_by_prompt(server, texts[::-1], rounds=3)
+    with ChatServer(fixed, rate_429=0.4, rate_500=0.2, seed=6) as server:
+        other_seed = statuses_by_prompt(server, texts, rounds=3)
+    assert forward == backward and forward != other_seed
+    assert {429, 500, 200} <= {code for codes in forward.values() for code in codes}
+
+
+def test_max_failures_per_prompt_answers_the_next_attempt():
+    with ChatServer(fixed, rate_500=1.0, max_failures_per_prompt=2) as server:
+        seen = statuses_by_prompt(server, ["a", "b"], rounds=4)
+    assert seen == {"a": [500, 500, 200, 200], "b": [500, 500, 200, 200]} and server.failures[500] == 4
+
 @pytest.mark.slow
 def test_in_its_own_process():
     with ChatServerProcess(latency=0.0) as server:

@@ -6,14 +6,16 @@ message (between ``<text>`` and ``</text>`` when present, else the whole message
 (:func:`youtube_classifier`: TF-IDF + logistic regression fitted on the YouTube example's dev gold rows) and answers
 the best label, ``"unsure"`` below ``unsure_below``, as JSON with ``response_format={"type": "json_object"}`` and
 with ``top_logprobs`` when asked. Latency, 429s (with ``retry-after-ms``) and 500s can be injected; it counts
-every request and the answers given per prompt.
+every request and the answers given per prompt. Which requests fail depends only on the seed, the request body and
+how many times that body was sent before, never on the order concurrent requests arrive in, so a test with
+injected failures gives the same counts on every machine.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-import random
 import re
 import socket
 import threading
@@ -75,7 +77,9 @@ class ChatServer:
     unsure_below : float, default 0
         Answer ``"unsure"`` when the best probability is below this.
     seed : int, default 0
-        Seeds the injected failures.
+        Seeds the injected failures (drawn from the seed, the request body and its attempt number).
+    max_failures_per_prompt : int, optional
+        At most this many injected failures for one request body; its next attempt is answered. ``None``: no limit.
     api_key : str, optional
         When given, a request without ``Authorization: Bearer <api_key>`` is answered 401.
 
@@ -102,12 +106,14 @@ class ChatServer:
 
     def __init__(self, classifier: Classifier | None = None, *, latency: float = 0.0, rate_429: float = 0.0,
                  rate_500: float = 0.0, retry_after_ms: int = 50, unsure_below: float = 0.0, seed: int = 0,
-                 api_key: str | None = None, port: int = 0) -> None:
+                 max_failures_per_prompt: int | None = None, api_key: str | None = None, port: int = 0) -> None:
         self.api_key, self.port = api_key, int(port)
         self.classifier = classifier if classifier is not None else youtube_classifier()
         self.latency, self.rate_429, self.rate_500 = float(latency), float(rate_429), float(rate_500)
         self.retry_after_ms, self.unsure_below = int(retry_after_ms), float(unsure_below)
-        self._random = random.Random(seed)
+        self.seed, self.max_failures_per_prompt = int(seed), max_failures_per_prompt
+        self._attempts = Counter[bytes]()
+        self._failed = Counter[bytes]()
         self._lock = threading.Lock()
         self.requests = 0
         self._in_flight = self.max_in_flight = 0
@@ -219,7 +225,14 @@ class ChatServer:
         """``(status, headers, JSON body)`` for one request."""
         with self._lock:
             self.requests += 1
-            draw = self._random.random()
+            key = hashlib.sha256(raw).digest()
+            draw = int.from_bytes(hashlib.sha256(b"%d|%d|" % (self.seed, self._attempts[key]) + key).digest()[:8],
+                                  "big") / 2.0 ** 64
+            self._attempts[key] += 1
+            if self.max_failures_per_prompt is not None and self._failed[key] >= self.max_failures_per_prompt:
+                draw = 1.0
+            elif draw < self.rate_429 + self.rate_500:
+                self._failed[key] += 1
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
