@@ -28,9 +28,9 @@ WEIGHTS = ("confidence", "proba", None)
 #: ``features`` of :func:`default_end_model` whose pipeline is (features, classifier) (also accepted as ``model=``
 #: by :func:`train_end_model`).
 FEATURES = ("tfidf", "embeddings", "tfidf+embeddings")
-#: Every ``features`` of :func:`default_end_model`: :data:`FEATURES` and ``"ensemble"`` (a soft vote of a TF-IDF and
-#: an embedding classifier, not a single pipeline).
-END_MODELS = (*FEATURES, "ensemble")
+#: Every ``features`` of :func:`default_end_model`: :data:`FEATURES`, ``"ensemble"`` (a soft vote of a TF-IDF and
+#: an embedding classifier, not a single pipeline) and ``"finetuned"`` (the encoder fine-tuned with a linear head).
+END_MODELS = (*FEATURES, "ensemble", "finetuned")
 
 
 def default_end_model(seed: int = 0, *, C: float = 10.0, features: str = "tfidf", embedder: Any = None,
@@ -43,6 +43,9 @@ def default_end_model(seed: int = 0, *, C: float = 10.0, features: str = "tfidf"
     'weaksup[embed]'``). ``"tfidf+embeddings"``: both, side by side. ``"ensemble"``: a soft vote (the mean of the
     probabilities) of the TF-IDF pipeline (``C``) and the embedding pipeline (``embeddings_C``: sentence embeddings
     are dense and few, so they want stronger regularisation than TF-IDF; 1.0 was best by nested dev CV on YouTube).
+    ``"finetuned"``: :class:`weaksup.embed.FineTunedClassifier`, the sentence-transformers model (``embedder``: a
+    model name or path; default the bundled all-MiniLM-L6-v2) fine-tuned end to end with a linear head that starts
+    as a logistic regression (``embeddings_C``) on its frozen embeddings (minutes on a CPU, not seconds).
 
     Examples
     --------
@@ -52,6 +55,8 @@ def default_end_model(seed: int = 0, *, C: float = 10.0, features: str = "tfidf"
     ['embeddings', 'classifier']
     >>> [name for name, _ in default_end_model(features="ensemble").estimators]
     ['tfidf', 'embeddings']
+    >>> type(default_end_model(features="finetuned")).__name__
+    'FineTunedClassifier'
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -67,6 +72,13 @@ def default_end_model(seed: int = 0, *, C: float = 10.0, features: str = "tfidf"
     ])
     if features == "tfidf":
         return Pipeline([("tfidf", tfidf), classifier])
+    if features == "finetuned":
+        from weaksup.embed.finetune import FineTunedClassifier
+
+        if embedder is not None and not isinstance(embedder, str):
+            raise EndModelError(f"features='finetuned' fine-tunes a sentence-transformers model: pass embedder= as its "
+                                f"name or path (or None for the bundled all-MiniLM-L6-v2); got {type(embedder).__name__}")
+        return FineTunedClassifier(embedder or "default", head_C=embeddings_C, seed=seed)
     from weaksup.embed.features import EmbeddingFeatures
 
     if features == "embeddings":
@@ -255,7 +267,7 @@ def train_end_model(
         An unfitted estimator or pipeline to use instead of :func:`default_end_model` (it is cloned), or the
         default pipeline's features by name: ``"tfidf"`` (the default), ``"embeddings"`` (sentence embeddings
         through the shared cache; ``pip install 'weaksup[embed]'``), ``"tfidf+embeddings"`` or ``"ensemble"`` (see
-        :func:`default_end_model`).
+        :func:`default_end_model`), or ``"finetuned"`` (the encoder itself fine-tuned; minutes on a CPU).
     seed : int, default 0
 
     Returns

@@ -10,6 +10,8 @@ embedded once per model, whichever LF, end model or cluster view asks.
 - :func:`semantic_duplicates` (embeddings + a USearch ANN index) and :func:`surface_duplicates` (MinHash-LSH);
 - :class:`~weaksup.embed.features.EmbeddingFeatures`: embeddings as scikit-learn features
   (``train_end_model(..., model="embeddings")``);
+- :class:`~weaksup.embed.finetune.FineTunedClassifier`: the encoder fine-tuned with a linear head, a scikit-learn
+  classifier on texts (``train_end_model(..., model="finetuned")``);
 - :func:`weak_model_lf`: self-training: an end model trained on the label model's weak labels of the unlabeled
   rows votes as one more LF (cross-fitted, so its dev accuracy is an out-of-fold estimate).
 
@@ -40,10 +42,11 @@ from weaksup.embed.lfs import (
     knn_lf,
     zero_shot_lf,
 )
+from weaksup.embed.finetune import FineTunedClassifier
 from weaksup.embed.self_training import WeakModelLF, weak_model_lf
 
 __all__ = [
-    "CallableEmbedder", "DEFAULT_MODEL", "Embedder", "EmbeddingCache", "EmbeddingLF", "KNNLF",
+    "CallableEmbedder", "DEFAULT_MODEL", "FineTunedClassifier", "Embedder", "EmbeddingCache", "EmbeddingLF", "KNNLF",
     "SentenceTransformerEmbedder", "ZeroShotLF", "ann_recall", "default_cache", "embed", "embedding_lf",
     "examples_from_gold", "get_embedder", "knn_lf", "normalise_text", "semantic_duplicates", "surface_duplicates",
     "text_key", "WeakModelLF", "weak_model_lf", "zero_shot_lf",
