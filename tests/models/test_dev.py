@@ -125,6 +125,33 @@ def test_naive_bayes_shrinks_lfs_voting_several_classes_toward_em_tables():
                                                                        == y[:2990]).mean() + 0.01
 
 
+def test_naive_bayes_centres_a_thin_dev_split_on_em_tables_by_default():
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 3, 3100)
+    votes = np.full((3100, 5), -1, dtype=np.int64)
+    for j, accuracy in enumerate((0.8, 0.7, 0.6, 0.55)):  # crowd workers voting all three classes
+        fires = rng.random(3100) < 0.6
+        wrong = (y + rng.integers(1, 3, 3100)) % 3
+        votes[fires, j] = np.where(rng.random(3100) < accuracy, y, wrong)[fires]
+    votes[(y == 2) & (rng.random(3100) < 0.5), 4] = 2
+    L = votes[:3000]
+    # 12 dev rows for 3 classes (< thin_dev=10 per class): centred as with shrink_toward="unlabeled"
+    thin = DevNaiveBayes(cardinality=3, calibrate=False).fit(L, L_dev=votes[3000:3012], y_dev=y[3000:3012])
+    centred = DevNaiveBayes(cardinality=3, calibrate=False, shrink_toward="unlabeled").fit(
+        L, L_dev=votes[3000:3012], y_dev=y[3000:3012])
+    off = DevNaiveBayes(cardinality=3, calibrate=False, thin_dev=0).fit(L, L_dev=votes[3000:3012], y_dev=y[3000:3012])
+    assert thin.source_ in ("dev+unlabeled", "unlabeled") and off.source_ in ("dev", "unlabeled")
+    assert np.allclose(thin.log_conditional_, centred.log_conditional_)
+    if off.source_ == "dev" and thin.source_ == "dev+unlabeled":
+        assert not np.allclose(thin.log_conditional_, off.log_conditional_)
+    # 100 dev rows (33 per class): the dev counts are trusted, the centre stays the spread
+    wide = DevNaiveBayes(cardinality=3, calibrate=False).fit(L, L_dev=votes[3000:], y_dev=y[3000:])
+    assert wide.source_ in ("dev", "unlabeled")
+    assert DevNaiveBayes().get_params()["thin_dev"] == 10.0
+    with pytest.raises(LabelModelError, match="thin_dev"):
+        DevNaiveBayes(thin_dev=-1).fit(L, L_dev=votes[3000:], y_dev=y[3000:])
+
+
 def test_naive_bayes_samples_large_unlabeled_matrices():
     L_big, y_big = synthetic(30000, seed=4)
     dev, y_dev = synthetic(300, seed=5)
