@@ -190,6 +190,22 @@ def test_f1_metric_tunes_the_binary_threshold_on_dev(cls, tmp_path):
     assert back.threshold_ == model.threshold_ and np.array_equal(back.predict(votes), model.predict(votes))
 
 
+def test_coarse_f1_threshold_with_few_dev_rows_of_a_class():
+    from weaksup.models.dev import coarse_f1_threshold
+
+    assert coarse_f1_threshold(np.array([0.9, 0.6, 0.2, 0.1]), np.array([1, 1, 0, 0])) == 0.5
+    assert coarse_f1_threshold(np.array([0.3, 0.2, 0.1]), np.array([1, 0, 0])) == 0.0  # 0.5 finds no positive
+    # rare positives, weak LFs: with 3 dev positives (< thin_dev=10) the threshold is 0.5 or 0, never a cut fitted to
+    # those 3 rows; with 30 of them it is tuned as before; thin_dev=0 always tunes it
+    votes, y = synthetic(3000, seed=6, accuracy=(0.7, 0.7, 0.65, 0.6, 0.6), coverage=1.0, positive=0.1)
+    few = np.concatenate([np.flatnonzero(y[2000:] == 1)[:3], np.flatnonzero(y[2000:] == 0)[:27]]) + 2000
+    thin = DevNaiveBayes(cardinality=2, metric="f1").fit(votes[:2000], L_dev=votes[few], y_dev=y[few])
+    tuned = DevNaiveBayes(cardinality=2, metric="f1", thin_dev=0).fit(votes[:2000], L_dev=votes[few], y_dev=y[few])
+    assert thin.threshold_ in (0.0, 0.5) and tuned.threshold_ not in (0.0, 0.5)
+    wide = DevNaiveBayes(cardinality=2, metric="f1").fit(votes[:2000], L_dev=votes[2000:], y_dev=y[2000:])
+    assert (y[2000:] == 1).sum() >= 10 and wide.threshold_ not in (0.0, 0.5)
+
+
 def test_dev_models_need_dev_gold_and_say_so():
     for cls in (DevWeightedVote, DevNaiveBayes, DevSelector):
         with pytest.raises(LabelModelError, match=f"{cls.__name__} needs dev gold labels.*L_dev=.*MajorityVote"):

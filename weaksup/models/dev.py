@@ -100,6 +100,24 @@ def f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     return float(-(distinct[best] + distinct[best + 1]) / 2)
 
 
+def coarse_f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
+    """``0.5`` (the most probable class) or ``0.0`` (every row positive), whichever has the better binary F1 on
+    ``(scores, y)`` (``0.5`` on a tie): the threshold for a dev split with too few rows of a class to place a
+    finer one (:func:`f1_threshold` then fits the few rows it has).
+
+    Examples
+    --------
+    >>> coarse_f1_threshold(np.array([0.9, 0.2, 0.1, 0.1]), np.array([1, 0, 0, 0]))
+    0.5
+    >>> coarse_f1_threshold(np.array([0.1, 0.2, 0.1, 0.1]), np.array([1, 0, 0, 0]))  # argmax finds no positive
+    0.0
+    """
+    def f1(pred: np.ndarray) -> float:
+        return 2 * int((pred & (y == 1)).sum()) / max(int(pred.sum()) + int((y == 1).sum()), 1)
+
+    return 0.5 if f1(scores >= 0.5) >= f1(np.ones(len(y), dtype=bool)) else 0.0
+
+
 class DevAwareModel(BaseLabelModel):
     """Base of the models that learn from dev gold: ``fit(L, *, L_dev, y_dev)``, and the ``metric``/``threshold_``
     handling they share."""

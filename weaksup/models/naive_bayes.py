@@ -8,7 +8,7 @@ from typing import Any, Self
 import numpy as np
 
 from weaksup.models.calibrate import IDENTITY, calibrated, cross_fitted_calibration
-from weaksup.models.dev import DevAwareModel, brier_score, check_dev, f1_threshold
+from weaksup.models.dev import DevAwareModel, brier_score, check_dev, coarse_f1_threshold, f1_threshold
 from weaksup.models.fitting import dev_folds
 
 logger = logging.getLogger(__name__)
@@ -96,13 +96,17 @@ class DevNaiveBayes(DevAwareModel):
         their EM tables (see above).
     thin_dev : float, default 10.0
         Dev rows per class (on average) below which the shrinkage is centred as with
-        ``shrink_toward="unlabeled"`` (needs ``unlabeled="auto"``); 0 never.
+        ``shrink_toward="unlabeled"`` (needs ``unlabeled="auto"``); 0 never. With ``metric="f1"``, fewer dev
+        rows of a class than this give the coarse threshold (see ``metric``).
     max_unlabeled : int, default 100_000
         At most this many rows of ``L`` (a seeded sample) are used for the smoothing (the EM sees every row).
     calibrate : bool, default True
         Calibrate the probabilities on the out-of-fold dev predictions (see above).
     metric : {"acc", "f1"}, default "acc"
-        ``"f1"`` (two classes) tunes the threshold on ``P(class 1)`` for binary F1 on dev.
+        ``"f1"`` (two classes) tunes the threshold on ``P(class 1)`` for binary F1 on dev; with fewer than
+        ``thin_dev`` dev rows of a class it is 0.5 or 0 (every row positive), whichever has the better
+        out-of-fold dev F1 (:func:`weaksup.models.dev.coarse_f1_threshold`; on 10-50-row draws of three F1
+        sets' dev splits, scored on their other dev rows, up to 3.8 points better, at worst 0.04 worse).
     n_folds : int, default 5
         Folds of the out-of-fold dev predictions the F1 threshold is tuned on.
     seed : int, default 0
@@ -174,7 +178,9 @@ class DevNaiveBayes(DevAwareModel):
                 stacked_y = np.tile(y, len(honest) // len(y))
                 self.mix_, self.temperature_ = cross_fitted_calibration(honest, stacked_y, len(y), self.seed)
                 honest = calibrated(honest, self.mix_, self.temperature_)
-            if self.metric == "f1":  # on the first repeat's predictions
+            if self.metric == "f1" and np.bincount(y, minlength=2).min() < self.thin_dev:  # too few of a class
+                self.threshold_ = coarse_f1_threshold(honest[:, 1], np.tile(y, len(honest) // len(y)))
+            elif self.metric == "f1":  # on the first repeat's predictions
                 self.threshold_ = f1_threshold(honest[:len(y), 1], y)
         del self._center
         return self
