@@ -167,3 +167,27 @@ def test_label_models_scale_reports_rows_right_and_time_ratio(capsys):
     bench.print_scale(result)
     printed = capsys.readouterr().out
     assert "rows right, default - Snorkel:" in printed and "Bayes-optimal" in printed and "target <= 0.5" in printed
+
+
+def test_label_model_devcheck_scores_each_model_on_dev_rows_it_did_not_fit():
+    import numpy as np
+
+    from weaksup.datasets import Split
+    from weaksup.votes import VoteMatrix
+
+    devcheck = _load("label_model_devcheck")
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    votes = np.where(rng.random((400, 4)) < 0.6, np.where(rng.random((400, 4)) < 0.8, y[:, None], 1 - y[:, None]), -1)
+    dev = Split(VoteMatrix(votes[300:]), y[300:])
+    pairs = devcheck.held_out_draws(dev, 10, 3)
+    assert len(pairs) == 3 and all(len(a) == 10 and len(b) == 90 and not set(a) & set(b) for a, b in pairs)
+    assert [a.tolist() for a, _ in pairs] == [a.tolist() for a, _ in devcheck.held_out_draws(dev, 10, 3)]
+    assert devcheck.held_out_draws(dev, 100, 3) == []  # nothing left to score on
+    models = dict(devcheck.parse_model(s) for s in ("default", "default:thin_dev=0"))
+    result = devcheck.dev_check(votes[:300], dev, 2, "acc", models, 10, 3)
+    assert set(result) == {"MajorityVote", "DawidSkene", "default", "default:thin_dev=0"}
+    assert all(entry["draws"] == 3 and 50 < entry["score"] <= 100 and 0 <= entry["ece"] <= 1
+               for entry in result.values())
+    with pytest.raises(SystemExit, match="unknown model"):
+        devcheck.parse_model("NoSuchModel")
