@@ -19,7 +19,7 @@ Nothing is chosen on test: thresholds, back-off and the default's per-label choi
     python benchmarks/multilabel_models.py [--json FILE] [--data ../shared/data] [--no-end-model] [--lfs all|lexicon]
 
 ``--nested-dev`` adds each model's nested dev macro F1 (5 folds of the dev gold: fitted on four, scored on the
-fifth), the dev-only figure the default is chosen by.
+fifth), the dev-only figure the default is chosen by; ``--nested-repeats N`` averages N different fold splits.
 ``--dev-gold all`` gives the label models every dev row's gold (the run's protocol) instead of the select part.
 ``--lfs lexicon`` leaves out the GoEmotions model-score LFs (a TF-IDF one-vs-rest model fitted on the dev
 "write" part's gold, ``labeling_functions/goemotions_models/``), for the lexicon-only figures.
@@ -55,12 +55,12 @@ ANCHOR_SUPERVISED = 0.46
 
 def run_models(votes: MultiLabelVotes, dev_votes: MultiLabelVotes, Y_dev: np.ndarray, test_votes: MultiLabelVotes,
                Y_test: np.ndarray, *, seed: int = 0,
-               nested: bool = False) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+               nested: bool = False, repeats: int = 1) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
     """Every model fitted on ``votes`` with the dev gold, scored on the test rows; ``"default"`` repeats the
     recommended model's row. Also returns the fitted models by name. ``nested`` adds each model's
     ``"nested_dev_macro_f1"`` (:func:`nested_dev`)."""
     results: dict[str, dict[str, float]] = {}
-    inner = nested_dev(votes, dev_votes, Y_dev, seed=seed) if nested else {}
+    inner = nested_dev(votes, dev_votes, Y_dev, seed=seed, repeats=repeats) if nested else {}
     fitted: dict[str, Any] = {}
     for name, cls in MULTILABEL_MODELS.items():
         start = time.perf_counter()
@@ -77,19 +77,25 @@ def run_models(votes: MultiLabelVotes, dev_votes: MultiLabelVotes, Y_dev: np.nda
 
 
 def nested_dev(votes: MultiLabelVotes, dev_votes: MultiLabelVotes, Y_dev: np.ndarray, *, n_folds: int = 5,
-               seed: int = 0) -> dict[str, float]:
+               seed: int = 0, repeats: int = 1) -> dict[str, float]:
     """Each model's nested dev macro F1: fitted with the dev gold of ``n_folds - 1`` folds (thresholds, back-off and
-    choices inside those), scored on the held-out fold's gold; how the default is chosen without touching test."""
+    choices inside those), scored on the held-out fold's gold; how the default is chosen without touching test.
+    ``repeats`` > 1 averages that many different fold splits (seeds ``seed .. seed + repeats - 1``): differences
+    of a few tenths of a point between models are within one split's noise on GoEmotions' dev rows."""
     from weaksup.multilabel.models_base import f1_per_label, fold_ids
 
-    folds = fold_ids(len(Y_dev), n_folds, seed + 123)
-    decided = {name: np.zeros(Y_dev.shape, dtype=bool) for name in MULTILABEL_MODELS}
-    for f in range(n_folds):
-        train, held = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
-        for name, cls in MULTILABEL_MODELS.items():
-            model = cls().fit(votes, dev=(dev_votes.take(train), Y_dev[train]), seed=seed)
-            decided[name][held] = model.predict(dev_votes.take(held))
-    return {name: round(float(f1_per_label(Y_dev, d).mean()), 4) for name, d in decided.items()}
+    totals = {name: 0.0 for name in MULTILABEL_MODELS}
+    for r in range(repeats):
+        folds = fold_ids(len(Y_dev), n_folds, seed + r + 123)
+        decided = {name: np.zeros(Y_dev.shape, dtype=bool) for name in MULTILABEL_MODELS}
+        for f in range(n_folds):
+            train, held = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
+            for name, cls in MULTILABEL_MODELS.items():
+                model = cls().fit(votes, dev=(dev_votes.take(train), Y_dev[train]), seed=seed + r)
+                decided[name][held] = model.predict(dev_votes.take(held))
+        for name, d in decided.items():
+            totals[name] += float(f1_per_label(Y_dev, d).mean()) / repeats
+    return {name: round(total, 4) for name, total in totals.items()}
 
 
 def goemotions_lfs(space: MultiLabelSpace, which: str = "all") -> tuple[list[Any], MultiLabelSpace, str]:
@@ -137,7 +143,7 @@ def end_model_rows(texts_dev: list[str], Y_dev: np.ndarray, texts_test: list[str
 
 
 def goemotions(data: Path, *, end_model: bool, seed: int = 0, lfs: str = "all",
-               dev_gold: str = "select", nested: bool = False) -> dict[str, dict[str, float]]:
+               dev_gold: str = "select", nested: bool = False, repeats: int = 1) -> dict[str, dict[str, float]]:
     ds = load_goemotions(data / "goemotions")
     lf_list, space, source = goemotions_lfs(ds.space, lfs)
     if list(space.labels) != list(ds.space.labels):
@@ -152,20 +158,20 @@ def goemotions(data: Path, *, end_model: bool, seed: int = 0, lfs: str = "all",
     print(f"GoEmotions: {len(lf_list)} LFs from {source}; dev {dev_gold} {len(gold_rows)} rows (dev gold), test "
           f"{test_votes.n} rows (fitted on their votes, scored on their gold)")
     results, fitted = run_models(test_votes, dev_votes.take(gold_rows), dev.Y[gold_rows], test_votes, test.Y,
-                                 seed=seed, nested=nested)
+                                 seed=seed, nested=nested, repeats=repeats)
     if end_model:
         results.update(end_model_rows(list(dev.frame["text"]), dev.Y, list(test.frame["text"]), test.Y,
                                       fitted[DEFAULT_MULTILABEL_MODEL].predict(test_votes), space, seed))
     return results
 
 
-def spans(folder: Path, seed: int = 0, nested: bool = False) -> dict[str, dict[str, float]]:
+def spans(folder: Path, seed: int = 0, nested: bool = False, repeats: int = 1) -> dict[str, dict[str, float]]:
     ds = load_span_multilabel(folder)
     dev, test = ds.splits["dev"], ds.splits["test"]
     assert dev.votes is not None and test.votes is not None
     print(f"{folder.name}: {test.votes.m} LFs, labels {list(ds.space.labels)}, sentences: dev {dev.votes.n}, "
           f"test {test.votes.n}")
-    return run_models(test.votes, dev.votes, dev.Y, test.votes, test.Y, seed=seed, nested=nested)[0]
+    return run_models(test.votes, dev.votes, dev.Y, test.votes, test.Y, seed=seed, nested=nested, repeats=repeats)[0]
 
 
 def print_table(name: str, rows: dict[str, dict[str, float]]) -> None:
@@ -195,6 +201,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
                              "(as `weaksup run configs/goemotions.toml` does; the model LF votes held-out there)")
     parser.add_argument("--nested-dev", action="store_true",
                         help="also each model's nested dev macro F1 (5 folds of the dev gold; slow: 5 extra fits each)")
+    parser.add_argument("--nested-repeats", type=int, default=1,
+                        help="with --nested-dev: average this many different 5-fold splits (lower variance)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -205,9 +213,10 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
     out: dict[str, dict[str, dict[str, float]]] = {}
     if "goemotions" in chosen:
         out["goemotions"] = goemotions(args.data, end_model=not args.no_end_model, seed=args.seed,
-                                       lfs=args.lfs, dev_gold=args.dev_gold, nested=args.nested_dev)
+                                       lfs=args.lfs, dev_gold=args.dev_gold, nested=args.nested_dev,
+                                       repeats=args.nested_repeats)
     if "bc5cdr" in chosen:
-        out["bc5cdr"] = spans(args.data / "spans" / "bc5cdr", args.seed, args.nested_dev)
+        out["bc5cdr"] = spans(args.data / "spans" / "bc5cdr", args.seed, args.nested_dev, args.nested_repeats)
     if args.spans_all:
         for name in ("ncbi_disease", "laptop_review"):
             out[name] = spans(args.data / "spans" / name, args.seed)

@@ -20,6 +20,7 @@ from weaksup.multilabel.models import (
     resolve_multilabel_model,
 )
 from weaksup.multilabel.models_base import MultiLabelModel
+from weaksup.multilabel.models_blend import VoteBlend
 from weaksup.multilabel.models_joint import VoteLogistic
 from weaksup.multilabel.models_perlabel import MultiLabelMajority, PerLabelDawidSkene, PerLabelDevNaiveBayes
 from weaksup.multilabel.models_select import LabelwiseSelector
@@ -31,6 +32,6 @@ from weaksup.multilabel.votes import MultiLabelVotes
 __all__ = [
     "DEFAULT_MULTILABEL_MODEL", "LabelwiseSelector", "MULTILABEL_MODELS", "MultiLabelLF", "MultiLabelMajority",
     "MultiLabelModel", "MultiLabelModelLF", "MultiLabelSpace", "MultiLabelVotes", "PerLabelDawidSkene", "PerLabelDevNaiveBayes",
-    "VoteLogistic", "VoteStacker", "apply_multilabel_lfs", "decide", "multilabel_keyword_lf", "multilabel_labeling_function",
+    "VoteBlend", "VoteLogistic", "VoteStacker", "apply_multilabel_lfs", "decide", "multilabel_keyword_lf", "multilabel_labeling_function",
     "multilabel_lf", "multilabel_model_lf", "multilabel_regex_lf", "resolve_multilabel_model", "tune_thresholds",
 ]

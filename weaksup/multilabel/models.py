@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from weaksup.errors import LabelModelError
 from weaksup.multilabel.models_base import MultiLabelModel
+from weaksup.multilabel.models_blend import VoteBlend
 from weaksup.multilabel.models_joint import VoteLogistic
 from weaksup.multilabel.models_perlabel import MultiLabelMajority, PerLabelDawidSkene, PerLabelDevNaiveBayes
 from weaksup.multilabel.models_select import LabelwiseSelector
@@ -21,6 +22,7 @@ MULTILABEL_MODELS: dict[str, type[MultiLabelModel]] = {
     "vote_logistic": VoteLogistic,
     "vote_stacker": VoteStacker,
     "labelwise_selector": LabelwiseSelector,
+    "vote_blend": VoteBlend,
 }
 #: The recommendation with dev gold (without it: "majority").
 DEFAULT_MULTILABEL_MODEL = "labelwise_selector"
@@ -55,4 +57,5 @@ add a dev gold set or choose 'dawid_skene' or 'majority'
 
 
 __all__ = ["DEFAULT_MULTILABEL_MODEL", "MULTILABEL_MODELS", "LabelwiseSelector", "MultiLabelMajority", "MultiLabelModel",
-           "PerLabelDawidSkene", "PerLabelDevNaiveBayes", "VoteLogistic", "VoteStacker", "resolve_multilabel_model"]
+           "PerLabelDawidSkene", "PerLabelDevNaiveBayes", "VoteBlend", "VoteLogistic", "VoteStacker",
+           "resolve_multilabel_model"]

@@ -96,6 +96,9 @@ class MultiLabelModel(ABC):
     backoff_proba_: np.ndarray
     #: ``(k,)`` each label's dev F1 of its final decisions, cross-fitted (with backoff and dev gold; else unset).
     cv_f1_: np.ndarray
+    #: ``(n_dev, k)`` the honest dev probabilities the thresholds were tuned on (before back-off; with dev gold
+    #: only). In memory only: a saved model does not carry it.
+    honest_dev_proba: np.ndarray
 
     def __init__(self, *, n_folds: int = 5, min_positives: int = 5, threshold_strength: float = 10.0,
                  backoff: bool = True) -> None:
@@ -157,6 +160,7 @@ class MultiLabelModel(ABC):
         self.backoff_, self.backoff_proba_ = np.zeros(votes.k, dtype=bool), np.zeros((votes.k, 2))
         if dev_votes is not None and Y is not None and self.tunes_thresholds and len(Y):
             honest = self.dev_proba(votes, dev_votes, Y)
+            self.honest_dev_proba = honest  # no trailing underscore: kept in memory, not in label_model.json
             yes, no = votes.counts()  # few dev positives: decide as the label's majority vote does
             fallback = agreement_thresholds(self._proba(votes), yes > no)
             self.thresholds_ = self._thresholds(honest, Y, fallback)
