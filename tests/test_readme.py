@@ -229,6 +229,11 @@ def test_this_stops_names_exist_as_the_readme_shows_them():
     assert "ensemble" in END_MODELS
     assert "**vote_stacker**" in README and "vote_stacker" in MULTILABEL_MODELS
     assert 'shrink_toward="unlabeled"' in README and DevNaiveBayes().get_params()["shrink_toward"] == "spread"
+    assert "`thin_dev=10`" in README and DevNaiveBayes().get_params()["thin_dev"] == 10.0
+    from weaksup.models.dev import coarse_f1_threshold
+
+    assert "`weaksup.models.dev.coarse_f1_threshold`" in README and callable(coarse_f1_threshold)
+    assert (REPO / "benchmarks" / "label_model_devcheck.py").exists() and "label_model_devcheck.py --data" in README
     keys = re.search(r"`\[end_model\]` \(([^)]*)\)", README)
     assert keys and sorted(re.findall(r"`(\w+)`", keys.group(1))) == sorted(EndModelConfig.__dataclass_fields__)
     assert "more rows right than\nSnorkel" in README  # the --scale figures
