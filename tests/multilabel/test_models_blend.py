@@ -8,8 +8,9 @@ import pytest
 
 from tests.multilabel.test_models import synthetic
 from weaksup.errors import LabelModelError
-from weaksup.multilabel import MULTILABEL_MODELS, MultiLabelMajority, VoteBlend
+from weaksup.multilabel import DEFAULT_MULTILABEL_MODEL, MULTILABEL_MODELS, MultiLabelMajority, VoteBlend
 from weaksup.multilabel.models_base import f1_per_label
+from weaksup.multilabel.models_blend import BLEND_MEMBERS
 from weaksup.multilabel.persist import multilabel_model_from_dict, multilabel_model_to_dict
 
 MEMBERS = ["dev_naive_bayes", "vote_logistic"]
@@ -21,8 +22,9 @@ def fitted(members=MEMBERS, **params):
     return model, votes, Y
 
 
-def test_is_registered_and_averages_its_members():
-    assert MULTILABEL_MODELS["vote_blend"] is VoteBlend
+def test_is_registered_the_default_and_averages_its_members():
+    assert MULTILABEL_MODELS["vote_blend"] is VoteBlend and DEFAULT_MULTILABEL_MODEL == "vote_blend"
+    assert VoteBlend().members == list(BLEND_MEMBERS) == ["vote_stacker", "dev_naive_bayes"]
     model, votes, Y = fitted(backoff=False)
     rest = votes.take(range(600, 1200))
     members = [m.predict_proba(rest) for m in model.members_.values()]  # no member backs off with backoff=False

@@ -151,7 +151,7 @@ def test_the_saved_label_model_loads_back_and_predicts_what_the_run_wrote(projec
     result = _run(make_ml_project(project))
     saved = load_run(project / "out")
     model = saved.model()
-    assert type(model).__name__ == result.label_model and hasattr(model, "candidates_")
+    assert type(model).__name__ == result.label_model and hasattr(model, "members_")  # the default: a VoteBlend
     votes = MultiLabelVotes.from_vote_matrix(saved.votes(), SPACE)
     labels = saved.labels
     probs = labels[[f"prob_{x}" for x in SPACE.labels]].to_numpy()

@@ -24,8 +24,9 @@ MULTILABEL_MODELS: dict[str, type[MultiLabelModel]] = {
     "labelwise_selector": LabelwiseSelector,
     "vote_blend": VoteBlend,
 }
-#: The recommendation with dev gold (without it: "majority").
-DEFAULT_MULTILABEL_MODEL = "labelwise_selector"
+#: The recommendation with dev gold (without it: "majority"); chosen by nested dev macro F1 (see
+#: :data:`~weaksup.multilabel.models_blend.BLEND_MEMBERS`).
+DEFAULT_MULTILABEL_MODEL = "vote_blend"
 
 
 def resolve_multilabel_model(name: str, has_dev_gold: bool) -> type[MultiLabelModel]:
@@ -34,7 +35,7 @@ def resolve_multilabel_model(name: str, has_dev_gold: bool) -> type[MultiLabelMo
     Examples
     --------
     >>> resolve_multilabel_model("default", has_dev_gold=True).__name__
-    'LabelwiseSelector'
+    'VoteBlend'
     >>> resolve_multilabel_model("default", has_dev_gold=False).__name__
     'MultiLabelMajority'
     >>> resolve_multilabel_model("dev_naive_bayes", has_dev_gold=False)
