@@ -167,3 +167,19 @@ def test_selector_picks_per_label_by_cross_fitted_dev_f1():
     assert model.choice_[1] == "vote_logistic"  # only it can see 'b' (no LF of its own)
     with pytest.raises(LabelModelError, match="backoff=True"):
         LabelwiseSelector(backoff=False).fit(votes, dev=(votes, Y))
+
+
+def test_plateau_thresholds_take_the_middle_of_the_near_best_cuts():
+    from weaksup.models import f1_threshold
+    from weaksup.multilabel.thresholds import plateau_threshold
+
+    rng = np.random.default_rng(0)
+    y = rng.random(400) < 0.1
+    scores = np.clip(y * 0.25 + rng.random(400) * 0.6, 0, 1)
+    assert plateau_threshold(scores, y.astype(int), 1.0) == f1_threshold(scores, y.astype(int))
+    wide = plateau_threshold(scores, y.astype(int), 0.8)
+    assert 0 < wide < 1 and wide != f1_threshold(scores, y.astype(int))
+    P, G = scores[:, None], y[:, None]
+    assert tune_thresholds(P, G, strength=0, plateau=0.8)[0] == pytest.approx(wide)
+    with pytest.raises(ParameterError, match="plateau"):
+        tune_thresholds(P, G, plateau=0)
