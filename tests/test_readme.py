@@ -227,6 +227,11 @@ def test_this_stops_names_exist_as_the_readme_shows_them():
     section = _section("Model-assisted labeling: embeddings and prompted LFs")
     assert "weak_model_lf(" in section and callable(weak_model_lf) and 'model="ensemble"' in section
     assert "ensemble" in END_MODELS
+    assert 'model="finetuned"' in section and "`weaksup.embed.FineTunedClassifier`" in section
+    from weaksup.embed import FineTunedClassifier
+    from weaksup.end_model import default_end_model
+
+    assert isinstance(default_end_model(features="finetuned"), FineTunedClassifier)  # builds; loads nothing yet
     assert "**vote_stacker**" in README and "vote_stacker" in MULTILABEL_MODELS
     assert 'shrink_toward="unlabeled"' in README and DevNaiveBayes().get_params()["shrink_toward"] == "spread"
     assert "`thin_dev=10`" in README and DevNaiveBayes().get_params()["thin_dev"] == 10.0
