@@ -233,6 +233,7 @@ def test_this_stops_names_exist_as_the_readme_shows_them():
 
     assert isinstance(default_end_model(features="finetuned"), FineTunedClassifier)  # builds; loads nothing yet
     assert "**vote_stacker**" in README and "vote_stacker" in MULTILABEL_MODELS
+    assert "**vote_blend**" in README and "`VoteBlend`" in README and "vote_blend" in MULTILABEL_MODELS
     assert 'shrink_toward="unlabeled"' in README and DevNaiveBayes().get_params()["shrink_toward"] == "spread"
     assert "`thin_dev=10`" in README and DevNaiveBayes().get_params()["thin_dev"] == 10.0
     from weaksup.models.dev import coarse_f1_threshold
