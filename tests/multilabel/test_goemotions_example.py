@@ -51,7 +51,7 @@ def test_the_example_runs(tmp_path):
     labels = pd.read_parquet(tmp_path / "labels.parquet")
     assert len(labels) == 10853 and "prob_gratitude" in labels and "prob_neutral" in labels
     metrics = json.loads((tmp_path / "run.json").read_text())["metrics"]
-    # measured 0.440 (majority vote 0.427; lexicon LFs only: 0.434); the fine-tuned BERT of the dataset paper: 0.46
+    # measured 0.443 with vote_blend (majority vote 0.427); the fine-tuned BERT of the dataset paper: 0.46
     assert metrics["macro_f1"] > 0.40 and metrics["macro_f1"] >= metrics["majority_vote.macro_f1"] - 0.01
 
 
