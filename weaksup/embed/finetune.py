@@ -195,13 +195,15 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _encode(self, texts: list[str], *, progress: bool) -> np.ndarray:
         """Sentence embeddings without gradients, in batches sorted by length (less padding)."""
         torch = require("torch", "Fine-tuned end models")
+        from tqdm.auto import tqdm
+
         order = np.argsort([len(t) for t in texts], kind="stable")
         dimension = getattr(self.encoder_, "get_embedding_dimension", None) or \
             self.encoder_.get_sentence_embedding_dimension
         out = np.zeros((len(texts), dimension()), dtype=np.float32)
         step = 64
         with torch.no_grad():
-            for b in range(0, len(texts), step):
+            for b in tqdm(range(0, len(texts), step), desc="encoding", unit="batch", disable=not progress):
                 rows = order[b:b + step]
                 out[rows] = self._embed([texts[i] for i in rows]).cpu().numpy()
         return out
