@@ -9,6 +9,12 @@ unsupervised models (majority vote, Dawid-Skene) are scored on the same held-out
     python benchmarks/label_model_devcheck.py --data ../shared/data --size 10 \\
         --models "default,default:thin_dev=0,default:shrink_toward=unlabeled"
 
+and how a thin dev split with three classes or more came to be centred on one-coin tables (``thin_toward="auto"``;
+``--size`` 10, 20 and 40, ``--repeats 10``):
+
+    python benchmarks/label_model_devcheck.py --data ../shared/data --size 10 --repeats 10 \\
+        --models "default,default:thin_toward=unlabeled"
+
 A model is ``default`` (weaksup's default label model) or a name in :data:`weaksup.models.MODELS`, optionally
 with ``:key=value`` parameters (numbers, ``true``/``false`` or strings).
 """
