@@ -7,7 +7,7 @@ import pytest
 
 from weaksup.models import DawidSkene
 from weaksup.models.dawid_skene import (
-    confusion_counts, naive_bayes_proba, naive_bayes_scores, outcome_matrix, softmax_rows, vote_confusion_counts,
+    confusion_counts, dawid_skene_em, naive_bayes_proba, naive_bayes_scores, outcome_matrix, softmax_rows, vote_confusion_counts,
     vote_matrix, vote_scores,
 )
 
@@ -53,6 +53,27 @@ def test_a_fit_on_the_distinct_rows_weighted_by_their_counts_is_the_fit_on_every
     assert len(distinct) == 256 and full.n_iter_ == weighted.n_iter_
     assert np.allclose(full.confusion_, weighted.confusion_, atol=1e-10)
     assert np.allclose(full.predict_proba(L), weighted.predict_proba(L), atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_two_class_em_on_the_log_odds_is_the_general_em(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 4000)
+    fires = rng.random((4000, 6)) < rng.uniform(0.1, 0.9, 6)
+    right = rng.random((4000, 6)) < rng.uniform(0.5, 0.95, 6)
+    L = np.where(fires, np.where(right, y[:, None], 1 - y[:, None]), -1)
+    weight, votes = rng.integers(1, 4, 4000).astype(float), vote_matrix(L, 2)
+    start = rng.dirichlet([1.0, 1.0], 4000)
+    general = dawid_skene_em(votes, weight, start.copy(), 6, binary=False)
+    fast = dawid_skene_em(votes, weight, start.copy(), 6, binary=True)
+    assert general[2] == fast[2] > 1  # the same iterations
+    assert np.allclose(general[0], fast[0], atol=1e-12) and np.allclose(general[1], fast[1], atol=1e-12)
+    # DawidSkene takes the fast path with two classes: its fit is the general EM's from majority vote
+    model = DawidSkene(cardinality=2).fit(L, sample_weight=weight)
+    counts = np.stack([(L == 0).sum(axis=1), (L == 1).sum(axis=1)], axis=1).astype(float)
+    counts[counts.sum(axis=1) == 0] = 1.0
+    reference = dawid_skene_em(votes, weight, counts / counts.sum(axis=1, keepdims=True), 6, binary=False)
+    assert model.n_iter_ == reference[2] and np.allclose(model.confusion_, reference[1], atol=1e-12)
 
 
 def test_sample_weight_must_fit_the_rows():

@@ -218,6 +218,68 @@ def confusion_counts(outcomes: sparse.csr_array, q: np.ndarray, m: int) -> np.nd
     return counts
 
 
+def dawid_skene_em(votes: sparse.csr_array, weight: np.ndarray, q: np.ndarray, m: int, *, n_iter: int = 100,
+                   tol: float = 1e-5, smoothing: float = 0.01,
+                   binary: bool | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Dawid-Skene EM from the class probabilities ``q`` (``(n, k)``, overwritten) of the rows of ``votes``
+    (:func:`vote_matrix` of ``m`` LFs, each row counted ``weight`` times): ``(class prior, confusion, iterations)``.
+    It stops when the prior and the confusion tables move less than ``tol``.
+
+    With ``binary`` (default: two classes and ``smoothing > 0``) it runs on ``P(class 1)`` alone, at half the
+    sparse products: class 0's counts are the weighted vote totals minus class 1's, and the E-step needs only
+    the log-odds; the same numbers up to rounding (the same iterations and predictions on the shared sets).
+
+    Examples
+    --------
+    >>> L = np.array([[0, 0, 1], [1, 1, 1], [0, 0, -1], [1, 1, 1]])
+    >>> q = np.array([[0.7, 0.3], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    >>> prior, confusion, _ = dawid_skene_em(vote_matrix(L, 2), np.ones(4), q, 3)
+    >>> prior.round(2).tolist(), confusion[0].round(2).tolist()
+    ([0.5, 0.5], [[0.0, 0.99, 0.0], [0.0, 0.0, 0.99]])
+    """
+    from scipy.special import expit
+
+    k = q.shape[1]
+    binary = k == 2 and smoothing > 0 if binary is None else binary
+    state = q[:, 1].copy() if binary else q  # P(class 1), or every class's probability
+    vote_totals = votes.T @ weight if binary else None  # each LF-outcome column's weighted count over both classes
+    prior: np.ndarray | None = None
+    conf: np.ndarray | None = None
+    total_weight = float(weight.sum())
+    iteration = 0
+    for _ in range(n_iter):
+        iteration += 1
+        if vote_totals is not None:
+            total1 = float(np.einsum("i,i->", weight, state))
+            totals = np.array([total_weight - total1, total1])
+            state *= weight
+            ones = votes.T @ state
+            counts = np.stack([vote_totals - ones, ones]).reshape(2, m, 3).transpose(1, 0, 2)
+            counts[:, :, 0] = np.maximum(totals[None, :] - counts[:, :, 1:].sum(axis=2), 0.0)
+        else:
+            totals = np.einsum("i,ij->j", weight, state)  # (not BLAS: its threads spin on between the EM steps)
+            state *= weight[:, None]  # (recomputed below)
+            counts = vote_confusion_counts(votes, state, m, totals)
+        new_prior = (totals + 1.0) / (total_weight + k)
+        raw = counts + smoothing
+        new_conf = raw / raw.sum(axis=2, keepdims=True)
+        converged = (prior is not None and conf is not None
+                     and max(np.abs(new_prior - prior).max(), np.abs(new_conf - conf).max(initial=0.0)) < tol)
+        prior, conf = new_prior, new_conf
+        if converged:
+            break
+        log_conf, log_prior = np.log(conf), np.log(prior)
+        if vote_totals is not None:
+            gain = log_conf - log_conf[:, :, :1]
+            log_odds = votes @ (gain[:, 1, :] - gain[:, 0, :]).reshape(m * 3)
+            log_odds += (log_conf[:, 1, 0].sum() - log_conf[:, 0, 0].sum()) + (log_prior[1] - log_prior[0])
+            state = expit(log_odds)
+        else:
+            state = softmax_rows(vote_scores(votes, log_conf, log_prior))
+    assert prior is not None and conf is not None  # n_iter >= 1
+    return prior, conf, iteration
+
+
 class DawidSkene(BaseLabelModel):
     """Dawid & Skene (1979): per-LF confusion matrices and a class prior, fitted by EM.
 
@@ -290,24 +352,8 @@ class DawidSkene(BaseLabelModel):
         counts = vote_counts(votes, self.n_lfs_, k)  # class_counts(arr, k), from the votes
         counts[counts.sum(axis=1) == 0] = 1.0
         q = counts / counts.sum(axis=1, keepdims=True)  # start from majority vote
-        prior: np.ndarray | None = None
-        conf: np.ndarray | None = None
-        total_weight = weight.sum()
-        for iteration in range(1, self.n_iter + 1):
-            self.n_iter_ = iteration
-            totals = np.einsum("i,ij->j", weight, q)  # (not BLAS: its threads spin on between the EM steps)
-            new_prior = (totals + 1.0) / (total_weight + k)
-            q *= weight[:, None]  # (q is recomputed below)
-            raw = vote_confusion_counts(votes, q, self.n_lfs_, totals) + self.smoothing
-            new_conf = raw / raw.sum(axis=2, keepdims=True)
-            converged = (prior is not None and conf is not None
-                         and max(np.abs(new_prior - prior).max(), np.abs(new_conf - conf).max(initial=0.0)) < self.tol)
-            prior, conf = new_prior, new_conf
-            if converged:
-                break
-            q = softmax_rows(vote_scores(votes, np.log(conf), np.log(prior)))
-        assert prior is not None and conf is not None  # n_iter >= 1
-        self.class_prior_, self.confusion_ = prior, conf
+        self.class_prior_, self.confusion_, self.n_iter_ = dawid_skene_em(
+            votes, weight, q, self.n_lfs_, n_iter=self.n_iter, tol=self.tol, smoothing=self.smoothing)
         return self
 
     def predict_proba(self, L: Any) -> np.ndarray:
