@@ -218,3 +218,37 @@ def test_label_propagation_moves_the_self_training_labels_of_no_vote_rows(tmp_pa
     p_plain, p_spread = plain.predict_proba(texts, L, pos), spread.predict_proba(texts, L, pos)
     assert not np.allclose(p_spread[unvoted], p_plain[unvoted])
     assert float((p_spread.argmax(axis=1) == y_true).mean()) > 0.8
+
+
+
+def test_the_earn_its_keep_dev_check_never_reads_the_test_labels():
+    """benchmarks/earn_its_keep.py --dev-check (how the defaults are chosen): scored on the dev rows outside each
+    subsample, out of fold for "all"; scrambling every test label changes nothing."""
+    import importlib.util
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("earn_its_keep", REPO / "benchmarks" / "earn_its_keep.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    texts, L, y, y_true = synthetic(n=200, seed=7)
+    y_dev = np.where(np.arange(200) < 80, y_true, -1)
+    y_test = np.where(np.arange(200) >= 150, y_true, -1)
+    kwargs = dict(n_folds=3, self_train=1)
+    runs = [bench.dev_check(bench.Task(texts, L, y_dev, test_labels, 3), ("20", "all"), 2, **kwargs)
+            for test_labels in (y_test, np.where(y_test >= 0, (y_test + 1) % 3, -1))]
+    for size in ("20", "all"):
+        assert runs[0][size]["final"] == runs[1][size]["final"] > 0.7
+        assert set(runs[0][size]) >= {"label_model", "supervised_on_dev", "final", "final_ece", "runs"}
+    assert len(runs[0]["20"]["runs"]) == 2 and len(runs[0]["all"]["runs"]) == 1
+
+
+def test_the_ensemble_end_model_is_trained_whole_in_every_fold(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", str(tmp_path / "embeddings.sqlite"))
+    texts, L, y, y_true = synthetic(seed=8)
+    pos = np.arange(len(texts))
+    final = FinalLabeler(DevNaiveBayes(3), n_folds=3, features="ensemble", embedder=hashed_words)
+    pred = final.fit(texts, L, pos, y).predict(texts, L, pos)
+    assert float((pred == y_true).mean()) > 0.8
+    assert type(final.baseline_.model).__name__ == "SoftVote"
+    assert [name for name, _ in final.fold_models_[0][1].estimators] == ["tfidf", "embeddings"]

