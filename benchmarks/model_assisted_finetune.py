@@ -64,6 +64,28 @@ def finetune_cv(task: Any, folds: list[Any], learning_rate: float, epochs: int =
     return {e: r / total for e, r in right.items()}
 
 
+def held_out_proba(task: Any, folds: list[Any], learning_rate: float, epochs: int = FT_EPOCHS,
+                   **params: Any) -> dict[int, np.ndarray]:
+    """``{epoch: (n, k)}``: each held-out dev row's probabilities from the fine-tuned model of its fold after each
+    epoch (folds as in :func:`finetune_cv`; ``nan`` on the rows no fold holds out). Saved, they let other end
+    models be combined with the fine-tuned one (a soft vote) by nested dev CV without fine-tuning again."""
+    out = {e: np.full((len(task.texts), task.k), np.nan) for e in range(1, epochs + 1)}
+    for fold in folds:
+        proba = fold.proba.copy()
+        proba[fold.held] = np.nan
+        proba[fold.train] = np.eye(task.k)[task.y_dev[fold.train]]
+
+        def keep(epoch: int, fitted: Any, held: Any = fold.held) -> None:
+            out[epoch][held] = 0.0
+            out[epoch][np.ix_(held, fitted.classes_)] = fitted.predict_proba(task.texts[held])
+            print(f"    fold of {len(held)} rows, epoch {epoch}: done ({time.strftime('%H:%M:%S')})", flush=True)
+
+        model = default_end_model(features="finetuned").set_params(learning_rate=learning_rate, epochs=epochs,
+                                                                    callback=keep, **params)
+        train_end_model(task.texts, proba, model=model)
+    return out
+
+
 def choose_finetune(task: Any, folds: list[Any], rates: tuple[float, ...] = FT_LR,
                     **params: Any) -> tuple[tuple[float, int], dict[str, float]]:
     """The ``(learning_rate, epochs)`` with the best nested dev accuracy, and every pair's accuracy."""
@@ -126,12 +148,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cv-only", action="store_true", help="only the nested dev CV (no test figure)")
     parser.add_argument("--choice", nargs=2, type=float, metavar=("LR", "EPOCHS"),
                         help="skip the CV: fit the final model with this choice (made by --cv-only runs)")
+    parser.add_argument("--save-folds", metavar="NPZ",
+                        help="only save the held-out dev rows' fine-tuned probabilities per epoch at the first --lr "
+                             "(held_out_proba; for a soft vote in model_assisted_extra.py) and exit")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
     os.chdir(REPO)
     task = LOADERS[args.task]()
     folds, proba = candidate_folds(task, args.candidate)
     test = np.flatnonzero(task.y_test != ABSTAIN)
+    if args.save_folds:
+        found = held_out_proba(task, folds, args.lr[0], progress=False)
+        np.savez(args.save_folds, **{f"proba_e{e}": p for e, p in found.items()})
+        return {"saved": args.save_folds}
     if args.cv_only:
         best, cv = choose_finetune(task, folds, tuple(args.lr))
         result: dict[str, Any] = {"best": list(best), "end_model_finetuned_dev_cv": cv}

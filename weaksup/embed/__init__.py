@@ -13,7 +13,9 @@ embedded once per model, whichever LF, end model or cluster view asks.
 - :class:`~weaksup.embed.finetune.FineTunedClassifier`: the encoder fine-tuned with a linear head, a scikit-learn
   classifier on texts (``train_end_model(..., model="finetuned")``);
 - :func:`weak_model_lf`: self-training: an end model trained on the label model's weak labels of the unlabeled
-  rows votes as one more LF (cross-fitted, so its dev accuracy is an out-of-fold estimate).
+  rows votes as one more LF (cross-fitted, so its dev accuracy is an out-of-fold estimate);
+- :func:`co_train_labels`: co-training: a TF-IDF and an embedding end model fill in the rows no LF covers for
+  each other.
 
 Cost at scale (measured with ``benchmarks/model_assisted.py`` on a shared 2-core machine, torch on CPU): 29-68
 short texts/s (68 with one torch thread while other jobs ran), so 10M rows take ~40-95 hours of CPU once, and
@@ -42,12 +44,13 @@ from weaksup.embed.lfs import (
     knn_lf,
     zero_shot_lf,
 )
+from weaksup.embed.cotrain import co_train_labels
 from weaksup.embed.finetune import FineTunedClassifier
 from weaksup.embed.self_training import WeakModelLF, weak_model_lf
 
 __all__ = [
     "CallableEmbedder", "DEFAULT_MODEL", "FineTunedClassifier", "Embedder", "EmbeddingCache", "EmbeddingLF", "KNNLF",
-    "SentenceTransformerEmbedder", "ZeroShotLF", "ann_recall", "default_cache", "embed", "embedding_lf",
+    "SentenceTransformerEmbedder", "ZeroShotLF", "ann_recall", "co_train_labels", "default_cache", "embed", "embedding_lf",
     "examples_from_gold", "get_embedder", "knn_lf", "normalise_text", "semantic_duplicates", "surface_duplicates",
     "text_key", "WeakModelLF", "weak_model_lf", "zero_shot_lf",
 ]
