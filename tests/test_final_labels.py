@@ -136,6 +136,8 @@ def test_bad_input_names_the_fix():
         FinalLabeler(DevNaiveBayes(3), features="bert").fit(texts, L, pos, y)
     with pytest.raises(ParameterError, match="weak_labels must be 'confidence' or 'proba'"):
         FinalLabeler(DevNaiveBayes(3), weak_labels="soft").fit(texts, L, pos, y)
+    with pytest.raises(ParameterError, match="lm_weight_rule must be 'one_se' or 'best'"):
+        FinalLabeler(DevNaiveBayes(3), lm_weight_rule="min").fit(texts, L, pos, y)
     with pytest.raises(ParameterError, match="lm_weights must be"):
         FinalLabeler(DevNaiveBayes(3), lm_weights=(2.0,)).fit(texts, L, pos, y)
 
@@ -175,6 +177,11 @@ def test_the_label_model_counts_only_when_dev_shows_it_helps_beyond_noise():
     close_lm = np.clip(end + np.array([[0.01, -0.01], [-0.02, 0.02], [-0.01, 0.01], [0.01, -0.01]] * 10), 0, 1)
     weight, scores = choose_lm_weight(close_lm, end, np.ones(40, bool), y, (0.0, 0.5, 1.0))
     assert weight == 0.0 and min(scores.values()) <= scores[0.0]
+    # rule="best": the lowest dev log-loss, noise or not
+    noisy_lm = np.clip(end + np.array([[0.05, -0.05], [-0.05, 0.05], [0.05, -0.05], [0.05, -0.05]] * 10), 0, 1)
+    one_se, _ = choose_lm_weight(noisy_lm, end, np.ones(40, bool), y, (0.0, 0.5, 1.0))
+    best, scores = choose_lm_weight(noisy_lm, end, np.ones(40, bool), y, (0.0, 0.5, 1.0), rule="best")
+    assert scores[best] == min(scores.values()) and best == 1.0 > one_se
     # rows without a vote never take the label model
     assert weight == choose_lm_weight(good_lm, end, np.zeros(40, bool), y, (0.0, 1.0))[0]
 

@@ -70,6 +70,9 @@ class FinalLabeler:
         Fit a temperature on the dev out-of-fold final probabilities.
     lm_weights : sequence of float, default :data:`LM_WEIGHTS`
         The label model weights to choose from on dev.
+    lm_weight_rule : {"one_se", "best"}, default "one_se"
+        How: the smallest weight within one standard error of the best dev log-loss, or the best itself
+        (:func:`weaksup.final.choose_lm_weight`).
     dev_weight : float, optional
         The sample weight of a dev gold row in the end model's training; by default
         ``max(1, n_weak / (4 n_dev))`` so that the gold rows count for at least a fifth of the training.
@@ -112,7 +115,8 @@ class FinalLabeler:
     def __init__(self, label_model: BaseLabelModel, *, end_model: Any = None, n_folds: int = 5, seed: int = 0,
                  calibrate: bool = True, lm_weights: tuple[float, ...] = LM_WEIGHTS,
                  dev_weight: float | None = None, self_train: int = 1, weak_labels: str = "confidence",
-                 features: str = "tfidf", neighbours: int = 0, embedder: Any = None) -> None:
+                 features: str = "tfidf", neighbours: int = 0, embedder: Any = None,
+                 lm_weight_rule: str = "one_se") -> None:
         self.label_model = label_model
         self.end_model = end_model
         self.n_folds = n_folds
@@ -125,6 +129,7 @@ class FinalLabeler:
         self.features = features
         self.neighbours = neighbours
         self.embedder = embedder
+        self.lm_weight_rule = lm_weight_rule
 
     # -- checks ---------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -149,6 +154,8 @@ class FinalLabeler:
                                  f"got {self.neighbours!r}")
         if self.features not in END_MODELS:
             raise ParameterError(f"FinalLabeler: features must be one of {list(END_MODELS)}; got {self.features!r}")
+        if self.lm_weight_rule not in ("one_se", "best"):
+            raise ParameterError(f"FinalLabeler: lm_weight_rule must be 'one_se' or 'best'; got {self.lm_weight_rule!r}")
         if self.dev_weight is not None and not float(self.dev_weight) > 0:
             raise ParameterError(f"FinalLabeler: dev_weight must be a number > 0 or None; got {self.dev_weight!r}")
 
@@ -290,7 +297,8 @@ class FinalLabeler:
             return
         y_dev = self.dev_y_
         self.lm_weight_, self.dev_scores_ = choose_lm_weight(lm_oof[dev], end_oof[dev], covered[dev], y_dev,
-                                                             self.lm_weights, calibrate=self.calibrate)
+                                                             self.lm_weights, calibrate=self.calibrate,
+                                                             rule=self.lm_weight_rule)
         scores = self.dev_scores_
         final = combine(lm_oof[dev], end_oof[dev], covered[dev], self.lm_weight_)
         if self.calibrate:

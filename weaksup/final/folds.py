@@ -74,7 +74,7 @@ def combine(lm_proba: np.ndarray, end_proba: np.ndarray, covered: np.ndarray, lm
 
 
 def choose_lm_weight(lm: np.ndarray, end: np.ndarray, covered: np.ndarray, y: np.ndarray,
-                     weights: Any, *, calibrate: bool = True) -> tuple[float, dict[float, float]]:
+                     weights: Any, *, calibrate: bool = True, rule: str = "one_se") -> tuple[float, dict[float, float]]:
     """The smallest label model weight whose dev log-loss is within one standard error of the best one's.
 
     The one-standard-error rule of cross-validation: a few dozen dev rows rank close candidates by chance, so
@@ -91,6 +91,8 @@ def choose_lm_weight(lm: np.ndarray, end: np.ndarray, covered: np.ndarray, y: np
         Their gold class ids.
     weights : sequence of float
         The candidate label model weights, in [0, 1].
+    rule : {"one_se", "best"}, default "one_se"
+        ``"best"``: the weight with the lowest dev log-loss, without the one-standard-error rule.
 
     Returns
     -------
@@ -112,7 +114,7 @@ def choose_lm_weight(lm: np.ndarray, end: np.ndarray, covered: np.ndarray, y: np
         losses[w] = -np.log(np.clip(p[np.arange(len(y)), y], EPS, 1.0))
     scores = {w: float(loss.mean()) for w, loss in losses.items()}
     best = min(scores, key=lambda w: (scores[w], w))
-    if len(y) < 2:
+    if len(y) < 2 or rule == "best":
         return best, scores
     for w, loss in losses.items():  # smallest first
         diff = loss - losses[best]
