@@ -21,8 +21,10 @@ Nothing is chosen on test: thresholds, back-off and the default's per-label choi
 ``--nested-dev`` adds each model's nested dev macro F1 (5 folds of the dev gold: fitted on four, scored on the
 fifth), the dev-only figure the default is chosen by; ``--nested-repeats N`` averages N different fold splits.
 ``--dev-gold all`` gives the label models every dev row's gold (the run's protocol) instead of the select part.
-``--lfs lexicon`` leaves out the GoEmotions model-score LFs (a TF-IDF one-vs-rest model fitted on the dev
-"write" part's gold, ``labeling_functions/goemotions_models/``), for the lexicon-only figures.
+``--lfs lexicon`` leaves out the GoEmotions model-score LF (the mean of a TF-IDF one-vs-rest model and a logistic
+head on all-MiniLM-L6-v2 sentence embeddings, both fitted on the dev "write" part's gold,
+``labeling_functions/goemotions_models/``; it embeds each text once, cached by :mod:`weaksup.embed`), for the
+lexicon-only figures.
 """
 
 from __future__ import annotations
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
     parser.add_argument("--datasets", default="goemotions,bc5cdr",
                         help="comma-separated: goemotions, bc5cdr (default both)")
     parser.add_argument("--lfs", choices=["all", "lexicon"], default="all",
-                        help="GoEmotions LFs: all (lexicons + the write-part emotion model) or lexicon only")
+                        help="GoEmotions LFs: all (lexicons + the write-part emotion model LF) or lexicon only")
     parser.add_argument("--dev-gold", choices=["select", "all"], default="select",
                         help="GoEmotions dev gold of the label models: the select part (default) or all dev rows "
                              "(as `weaksup run configs/goemotions.toml` does; the model LF votes held-out there)")

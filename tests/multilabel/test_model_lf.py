@@ -127,6 +127,18 @@ def test_training_texts_vote_from_their_held_out_probabilities(clf, tmp_path):
     df = pd.DataFrame({"text": TEXTS})
     batch = apply_multilabel_lfs(df, [lf], SPACE, progress=False).values[:, 0]
     assert batch[0].tolist() == [-1, 1, -1] and batch[3].tolist() == [-1, -1, -1]
+    scored: list[list[str]] = []
+
+    def spy(texts):
+        scored.append(list(texts))
+        return clf.predict_proba(texts)
+
+    spied = multilabel_model_lf("emo", spy, LABELS, yes_threshold=0.5, held_out=path)
+    assert (apply_multilabel_lfs(df, [spied], SPACE, progress=False).values[:, 0] == batch).all()
+    # the model scores only the texts without held-out probabilities (an expensive scorer skips the training rows)
+    assert sum(scored, []) == [t for t in TEXTS if t not in ("thanks a lot", "i hate this")]
+    calls = len(scored)
+    assert spied({"text": "thanks a lot"}) == {"anger": True} and len(scored) == calls  # no call at all
     four = save_held_out(tmp_path / "four.npz", ["x", "y"], np.zeros((2, 4)))
     with pytest.raises(LFDefinitionError, match=r"shape \(2, 4\) for 2 texts; the LF's 3 labels"):
         multilabel_model_lf("emo", clf, LABELS, held_out=four, yes_threshold=0.5)

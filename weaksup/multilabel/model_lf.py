@@ -145,17 +145,22 @@ class ModelScoresLF(LabelingFunction):
                          hash_extra={"model": fingerprint, "held_out": held_out[2] if held_out else None})
 
     def scores(self, texts: list[Any]) -> Any:
-        """The model's probabilities on ``texts``; a text of the held-out file gets its out-of-fold ones."""
-        proba = self._score(texts)
+        """The model's probabilities on ``texts``; a text of the held-out file gets its out-of-fold ones (the
+        model scores only the other texts)."""
         if self.held_out is None:
-            return proba
+            return self._score(texts)
         index, held = self.held_out[0], self.held_out[1]
         rows = [(i, index.get(text_key(t))) for i, t in enumerate(texts) if isinstance(t, str)]
         found = [(i, j) for i, j in rows if j is not None]
-        if found:
-            proba = probabilities(proba, len(texts), len(self.model_labels), self.name).copy()
-            at, src = np.array(found).T
-            proba[at] = held[src]
+        if not found:
+            return self._score(texts)
+        at, src = np.array(found).T
+        proba = np.zeros((len(texts), len(self.model_labels)))
+        rest = np.setdiff1d(np.arange(len(texts)), at)
+        if len(rest):
+            proba[rest] = probabilities(self._score([texts[i] for i in rest]), len(rest), len(self.model_labels),
+                                        self.name)
+        proba[at] = held[src]
         return proba
 
     def codes(self, scores: Any, missing: np.ndarray) -> np.ndarray:
