@@ -13,7 +13,7 @@ and sees no gold at all:
   only reach the label model's training rows, never a gold row).
 
 ``weak_model_lf(name, texts, proba, features="finetuned", folds=1)`` with ``nan`` probabilities on the gold rows
-builds the same LF in one call; here the probabilities of every text after each epoch (1..``EPOCHS``) are saved to
+builds the equivalent LF in one call; here the probabilities of every text after each epoch (1..``EPOCHS``) are saved to
 an ``.npz`` (``texts``, ``proba_e<epoch>``), so ``model_assisted.py --finetuned-lf FILE`` chooses the epoch and
 threshold by nested dev CV without fine-tuning again (the learning rate is constant after warm-up: the model after
 epoch ``e`` is the ``epochs=e`` model).
