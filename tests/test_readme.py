@@ -243,3 +243,19 @@ def test_this_stops_names_exist_as_the_readme_shows_them():
     keys = re.search(r"`\[end_model\]` \(([^)]*)\)", README)
     assert keys and sorted(re.findall(r"`(\w+)`", keys.group(1))) == sorted(EndModelConfig.__dataclass_fields__)
     assert "more rows right than\nSnorkel" in README  # the --scale figures
+
+
+def test_session_31_names_exist_as_the_readme_shows_them():
+    import inspect
+
+    from weaksup.embed import co_train_labels
+    from weaksup.final_labels import FinalLabeler
+    from weaksup.models import DevNaiveBayes
+
+    assert 'thin_toward="auto"' in README and DevNaiveBayes().get_params()["thin_toward"] == "auto"
+    assert 'shrink_toward="onecoin"' in README and DevNaiveBayes(shrink_toward="onecoin").shrink_toward == "onecoin"
+    assert "`weaksup.embed.co_train_labels`" in README and callable(co_train_labels)
+    assert "earn_its_keep.py --dev-check" in README and "--dev-check" in (REPO / "benchmarks" / "earn_its_keep.py").read_text()
+    assert 'lm_weight_rule="best"' in README and "lm_weight_rule" in inspect.signature(FinalLabeler).parameters
+    assert "model_assisted.py --tasks youtube --extra" in README
+    assert (REPO / "labeling_functions" / "goemotions_models" / "embedding_head.npz").exists()
