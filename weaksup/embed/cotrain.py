@@ -102,6 +102,6 @@ def co_train_labels(texts: Sequence[Any], probabilistic_labels: Any, *, votes: A
     out = np.where(labeled[:, None], proba, np.nan)
     both = np.stack(given)[:, pool]  # (2, n_pool, k): nan where that view was not given the row
     have = np.isfinite(both).all(axis=2)
-    mean = np.nansum(np.where(have[..., None], both, 0.0), axis=0) / np.maximum(have.sum(axis=0), 1)[:, None]
+    mean = np.where(have[..., None], both, 0.0).sum(axis=0) / np.maximum(have.sum(axis=0), 1)[:, None]
     out[pool[have.any(axis=0)]] = mean[have.any(axis=0)]
     return out
