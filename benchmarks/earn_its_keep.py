@@ -71,6 +71,9 @@ METHODS = ("majority_vote", "label_model", "supervised_on_dev", "final")
 #: where ``--self-train 2`` changes nothing); ``--set n_folds=10`` (0.958/0.964/0.975/0.967/0.976).
 NEIGHBOURS = 0
 SELF_TRAIN = 1
+#: The YouTube task's LF modules: the shipped example's, plus any ``--youtube-lfs`` adds (e.g.
+#: ``weaksup.datasets.youtube_spam.lfs_unlabeled``, LFs written from the unlabeled rows only).
+YOUTUBE_LFS: list[str] = ["labeling_functions.youtube_spam"]
 
 
 class Task(NamedTuple):
@@ -84,11 +87,12 @@ class Task(NamedTuple):
 
 
 def load_youtube() -> Task:
-    """The shipped example: 1,956 comments, its LF module, the gold set's dev (286) and test (290) splits."""
+    """The shipped example: 1,956 comments, its LF modules (:data:`YOUTUBE_LFS`), the gold set's dev (286) and
+    test (290) splits."""
     from weaksup.datasets.examples import load_youtube_spam
 
     data = load_youtube_spam()
-    registry = Registry.from_modules("labeling_functions.youtube_spam")
+    registry = Registry.from_modules(*YOUTUBE_LFS)
     gold = load_gold(REPO / "gold_sets" / "youtube_spam", row_ids=data["row_id"], label_space=registry.label_space)
     votes = apply_lfs(registry, data, id_column="row_id")
     return Task(data["text"].to_numpy(dtype=object), votes.values, gold.y(votes.row_ids, split="dev"),
@@ -236,6 +240,18 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def add_youtube_lfs_flag(parser: argparse.ArgumentParser) -> None:
+    """``--youtube-lfs MODULE ...``: more LF modules for the YouTube task (shared with ``model_assisted.py``)."""
+    parser.add_argument("--youtube-lfs", nargs="+", default=[], metavar="MODULE",
+                        help="more LF modules for the YouTube task, beside the shipped example's (e.g. "
+                             "weaksup.datasets.youtube_spam.lfs_unlabeled: written from the unlabeled rows only)")
+
+
+def use_youtube_lfs(modules: list[str]) -> None:
+    """The YouTube task's LF modules: the shipped example's, then ``modules`` (each once, in order)."""
+    YOUTUBE_LFS[1:] = [m for m in dict.fromkeys(modules) if m != YOUTUBE_LFS[0]]
+
+
 def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", nargs="+", default=list(LOADERS), choices=list(LOADERS))
@@ -255,7 +271,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
                              "tfidf; on dev the embeddings lowered the final labels by 1-3 points on YouTube)")
     parser.add_argument("--self-train", type=int, default=SELF_TRAIN,
                         help=f"FinalLabeler(self_train=) rounds (default {SELF_TRAIN}, chosen on dev)")
+    add_youtube_lfs_flag(parser)
     args = parser.parse_args(argv)
+    use_youtube_lfs(args.youtube_lfs)
     extra = {key: parse_value(value) for key, _, value in (item.partition("=") for item in args.set)}
     os.chdir(REPO)
     start = time.perf_counter()

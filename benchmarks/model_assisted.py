@@ -59,7 +59,7 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.earn_its_keep import LOADERS, Task  # noqa: E402
+from benchmarks.earn_its_keep import LOADERS, Task, add_youtube_lfs_flag, use_youtube_lfs  # noqa: E402
 from weaksup import default_label_model, train_end_model  # noqa: E402
 from weaksup.end_model import default_end_model  # noqa: E402
 from weaksup.embed import (  # noqa: E402
@@ -341,7 +341,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--nested-cache", metavar="PICKLE", help="keep the nested dev CV here (reused if present)")
     parser.add_argument("--no-test", action="store_true", help="nested dev figures only: stop before any test figure")
     parser.add_argument("--json", help="also write the figures here")
+    add_youtube_lfs_flag(parser)
     args = parser.parse_args(argv)
+    use_youtube_lfs(args.youtube_lfs)
     os.chdir(REPO)
     global EXTRA
     EXTRA = args.extra
