@@ -21,12 +21,14 @@ from weaksup.models.majority import MajorityVote
 from weaksup.models.naive_bayes import DevNaiveBayes
 from weaksup.models.selector import DevSelector
 from weaksup.models.snorkel import SnorkelLabelModel
+from weaksup.models.stacker import DevStacker
 from weaksup.models.temporal import TemporalLabelModel
 
 #: Every model class by name (for loading saved models and for configs).
 MODELS: dict[str, type[BaseLabelModel]] = {
     cls.__name__: cls
-    for cls in (MajorityVote, DawidSkene, SnorkelLabelModel, DevWeightedVote, DevNaiveBayes, DevSelector)
+    for cls in (MajorityVote, DawidSkene, SnorkelLabelModel, DevWeightedVote, DevNaiveBayes, DevSelector,
+                DevStacker)
 }
 MODELS["TemporalLabelModel"] = TemporalLabelModel  # ordered items (frames, windows); config name "temporal"
 #: The model weaksup recommends when a dev gold split exists (MajorityVote without one).
@@ -57,8 +59,8 @@ def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True
     --------
     >>> default_label_model(2, metric="f1")  # doctest: +NORMALIZE_WHITESPACE
     DevNaiveBayes(cardinality=2, smoothing=3.0, restrict_to_voted=True, unlabeled='auto', shrink_toward='spread',
-                  thin_dev=10.0, thin_toward='auto', max_unlabeled=100000, calibrate=True, metric='f1', n_folds=5,
-                  seed=0)
+                  thin_dev=10.0, thin_toward='auto', max_unlabeled=100000, calibrate=True, stack=True, metric='f1',
+                  n_folds=5, seed=0)
     >>> default_label_model(3, dev_gold=False)
     MajorityVote(cardinality=3, seed=0)
     """
@@ -99,6 +101,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_MODEL", "MODELS", "BaseLabelModel", "DawidSkene", "DevAwareModel", "DevNaiveBayes", "DevSelector",
-    "DevWeightedVote", "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties", "default_label_model",
-    "dev_folds", "f1_threshold", "fit_label_model", "out_of_fold_predict", "out_of_fold_proba", "resolve_label_model",
+    "DevStacker", "DevWeightedVote", "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties",
+    "default_label_model", "dev_folds", "f1_threshold", "fit_label_model", "out_of_fold_predict", "out_of_fold_proba",
+    "resolve_label_model",
 ]

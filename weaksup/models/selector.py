@@ -116,9 +116,10 @@ class DevSelector(DevAwareModel):
         accepted = model.get_params(deep=False)
         # the candidates' own thresholds stay off (the selector tunes one), and DevNaiveBayes does not try EM
         # tables of its own (Dawid-Skene is a candidate beside it)
-        # (nor calibrates itself: the selector calibrates the winner)
+        # (nor calibrates itself: the selector calibrates the winner), nor stacks a head on its votes
         return model.set_params(**{key: value for key, value in (("metric", "acc"), ("n_folds", self.n_folds),
-                                                                 ("unlabeled", "ignore"), ("calibrate", False))
+                                                                 ("unlabeled", "ignore"), ("calibrate", False),
+                                                                 ("stack", False))
                                    if key in accepted})
 
     def candidate_names(self) -> tuple[str, ...]:
