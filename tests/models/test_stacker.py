@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from tests.models.test_dev import synthetic
 from weaksup.errors import LabelModelError
-from weaksup.models import BaseLabelModel, DevNaiveBayes, DevStacker
+from weaksup.models import BaseLabelModel, DevNaiveBayes, DevSelector, DevStacker
 from weaksup.models.stacker import fit_offset_logistic, offset_logistic_proba
 
 
@@ -101,3 +101,11 @@ def test_cs_must_be_positive_numbers():
     for bad in ((), (0.1, -1.0), "many"):
         with pytest.raises(LabelModelError, match="DevStacker: Cs must be a non-empty list of positive numbers"):
             DevStacker(cardinality=2, Cs=bad).fit(votes, L_dev=votes, y_dev=y)
+
+
+def test_the_selectors_naive_bayes_candidate_never_stacks():
+    votes, y = copied_lfs(1500, seed=7)
+    model = DevSelector(cardinality=2, candidates=("MajorityVote", "DevNaiveBayes"), n_se=0.0).fit(
+        votes[:1000], L_dev=votes[1000:], y_dev=y[1000:])
+    assert model.selected_ == "DevNaiveBayes"
+    assert model.best_estimator_.stack is False and model.best_estimator_.stack_note_ == "not tried (stack=False)"
