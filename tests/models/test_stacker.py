@@ -105,7 +105,7 @@ def test_cs_must_be_positive_numbers():
 
 def test_the_selectors_naive_bayes_candidate_never_stacks():
     votes, y = copied_lfs(1500, seed=7)
-    model = DevSelector(cardinality=2, candidates=("MajorityVote", "DevNaiveBayes"), n_se=0.0).fit(
+    model = DevSelector(cardinality=2, candidates=("DevNaiveBayes",)).fit(
         votes[:1000], L_dev=votes[1000:], y_dev=y[1000:])
     assert model.selected_ == "DevNaiveBayes"
     assert model.best_estimator_.stack is False and model.best_estimator_.stack_note_ == "not tried (stack=False)"
