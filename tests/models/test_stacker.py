@@ -32,8 +32,8 @@ def test_the_stacker_undoes_what_naive_bayes_double_counts():
     stacker = DevStacker(cardinality=2).fit(votes[fit], L_dev=votes[dev], y_dev=y[dev])
     bayes = DevNaiveBayes(cardinality=2, stack=False).fit(votes[fit], L_dev=votes[dev], y_dev=y[dev])
     assert stacker.stack_C_ > 0 and stacker.stack_note_.endswith(": stacked")
-    # the default is the same model at the same knobs
-    default = DevNaiveBayes(cardinality=2).fit(votes[fit], L_dev=votes[dev], y_dev=y[dev])
+    # DevNaiveBayes(stack=True) is the same model at the same knobs
+    default = DevNaiveBayes(cardinality=2, stack=True).fit(votes[fit], L_dev=votes[dev], y_dev=y[dev])
     assert np.array_equal(default.predict_proba(votes), stacker.predict_proba(votes))
     right = (stacker.predict(votes[new]) == y[new]).mean()
     assert right > (bayes.predict(votes[new], tie_break="hash") == y[new]).mean() + 0.05

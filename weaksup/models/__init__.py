@@ -59,7 +59,7 @@ def default_label_model(cardinality: int | None = None, *, dev_gold: bool = True
     --------
     >>> default_label_model(2, metric="f1")  # doctest: +NORMALIZE_WHITESPACE
     DevNaiveBayes(cardinality=2, smoothing=3.0, restrict_to_voted=True, unlabeled='auto', shrink_toward='spread',
-                  thin_dev=10.0, thin_toward='auto', max_unlabeled=100000, calibrate=True, stack=True, metric='f1',
+                  thin_dev=10.0, thin_toward='auto', max_unlabeled=100000, calibrate=True, stack=False, metric='f1',
                   n_folds=5, seed=0)
     >>> default_label_model(3, dev_gold=False)
     MajorityVote(cardinality=3, seed=0)

@@ -237,7 +237,7 @@ class DevStacker(DevNaiveBayes):
     naive Bayes' out-of-fold predictions, as on new rows it predicts without their labels. ``C`` and whether to
     stack at all are chosen on the dev rows (:func:`fit_stack_head`); with fewer than ``min_dev`` dev rows, or
     fewer than ``n_folds`` of a class, it is not tried. ``stack_note_`` says what was chosen and why (logged).
-    ``DevNaiveBayes(stack=True)`` (the default) is this model at its default knobs.
+    ``DevNaiveBayes(stack=True)`` is this model at its default knobs (not the default: see :class:`DevNaiveBayes`).
 
     Parameters
     ----------
