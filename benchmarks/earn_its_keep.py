@@ -71,8 +71,11 @@ METHODS = ("majority_vote", "label_model", "supervised_on_dev", "final")
 #: where ``--self-train 2`` changes nothing); ``--set n_folds=10`` (0.958/0.964/0.975/0.967/0.976).
 NEIGHBOURS = 0
 SELF_TRAIN = 1
-#: The YouTube task's LF modules: the shipped example's, plus any ``--youtube-lfs`` adds (e.g.
-#: ``weaksup.datasets.youtube_spam.lfs_unlabeled``, LFs written from the unlabeled rows only).
+#: The YouTube task's LF modules: the shipped example's, plus any ``--youtube-lfs`` adds (LFs under trial: a module
+#: name or a ``.py`` path). ``--youtube-lfs weaksup.datasets.youtube_spam.lfs_unlabeled`` (12 LFs written from the
+#: unlabeled rows only) with ``--dev-check --repeats 10``: YouTube final at 20/50/100/200/all dev rows
+#: 0.981/0.982/0.982/0.985/0.986 vs 0.960/0.967/0.974/0.970/0.976 without them; label model
+#: 0.975/0.974/0.978/0.970/0.976 vs 0.947/0.958/0.965/0.960/0.962; final ECE 0.061 at 20 rows (0.044 without).
 YOUTUBE_LFS: list[str] = ["labeling_functions.youtube_spam"]
 
 
@@ -243,8 +246,7 @@ def parse_value(text: str) -> Any:
 def add_youtube_lfs_flag(parser: argparse.ArgumentParser) -> None:
     """``--youtube-lfs MODULE ...``: more LF modules for the YouTube task (shared with ``model_assisted.py``)."""
     parser.add_argument("--youtube-lfs", nargs="+", default=[], metavar="MODULE",
-                        help="more LF modules for the YouTube task, beside the shipped example's (e.g. "
-                             "weaksup.datasets.youtube_spam.lfs_unlabeled: written from the unlabeled rows only)")
+                        help="more LF modules (names or .py paths) for the YouTube task, beside the shipped example's")
 
 
 def use_youtube_lfs(modules: list[str]) -> None:

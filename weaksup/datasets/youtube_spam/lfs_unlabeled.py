@@ -12,10 +12,16 @@ money and offers, social handles and phone numbers (spam); comments about the vi
 nostalgia, questions and remarks about what is in the video, fans' love and praise (ham). A ham LF stays silent
 when the comment also carries a promotion marker (``PROMO``).
 
-Use them beside the shipped ones::
+Use them beside the shipped ones (they have no label space of their own; the shipped module gives it)::
 
     registry = Registry.from_modules("labeling_functions.youtube_spam",
                                      "weaksup.datasets.youtube_spam.lfs_unlabeled")
+
+On dev, which they never saw, they lifted the label model by 1.0-2.8 points and the final labels by 0.8-2.1 at every
+dev size (``benchmarks/earn_its_keep.py --dev-check --youtube-lfs ...``, 10 subsamples per size) and the rules-only
+label model's nested dev accuracy from 0.960 to 0.976 (``benchmarks/model_assisted.py --no-test``). They are not in
+the shipped set yet: adding them moves figures that ten tests of the example check (review rounds, dependence
+warnings, engines' bit-equality, the scaffold's LF count), which need a look of their own.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ PROMO = re.compile(r"https?:|www\.|\.com\b|\bsu\w*scri|\bsubs?\b|\bchann?e+l|\bc
                    r"\bfollow\b|\bvisit\b|\bmoney\b|\bfree\b|\bplease\b|\bplz\b|\bpls\b|\bshare\b|\blink\b|\bvote\b")
 
 
-def clean(text):  # type: ignore[no-untyped-def]
+def clean(text: object) -> str:
     """The comment as a reader sees it: HTML entities and tags resolved, lower case, no byte-order mark."""
     text = html.unescape(str(text)).replace("\ufeff", " ").replace("\u2019", "'")
     return re.sub(r"<[^>]+>", " ", text).lower()
@@ -116,7 +122,7 @@ def u_social_handle(x):  # type: ignore[no-untyped-def]
 
 
 # --- ham -------------------------------------------------------------------------------
-def ham_unless_promo(text, pattern):  # type: ignore[no-untyped-def]
+def ham_unless_promo(text: object, pattern: str) -> int:
     """``HAM`` if ``pattern`` occurs in the cleaned ``text`` and no promotion marker does, else ``ABSTAIN``."""
     text = clean(text)
     return HAM if re.search(pattern, text) and not PROMO.search(text) else ABSTAIN
