@@ -259,3 +259,18 @@ def test_session_31_names_exist_as_the_readme_shows_them():
     assert 'lm_weight_rule="best"' in README and "lm_weight_rule" in inspect.signature(FinalLabeler).parameters
     assert "model_assisted.py --tasks youtube --extra" in README
     assert (REPO / "labeling_functions" / "goemotions_models" / "embedding_head.npz").exists()
+
+
+def test_session_32_names_exist_as_the_readme_shows_them():
+    from weaksup import DevStacker, Registry
+    from weaksup.models import MODELS, DevNaiveBayes
+
+    assert "`DevStacker`" in README and MODELS["DevStacker"] is DevStacker
+    # the stacking head is opt-in, as the README says
+    assert "opt-in, not the default" in README and DevNaiveBayes().get_params()["stack"] is False
+    assert '"default,default:stack=true"' in README
+    module = "weaksup.datasets.youtube_spam.lfs_unlabeled"
+    assert f"`--youtube-lfs {module}`" in README
+    assert "--youtube-lfs" in (REPO / "benchmarks" / "earn_its_keep.py").read_text()
+    assert "add_youtube_lfs_flag(parser)" in (REPO / "benchmarks" / "model_assisted.py").read_text()
+    assert len(Registry.from_modules(module)) == 12
