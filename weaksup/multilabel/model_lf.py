@@ -256,6 +256,29 @@ class MultiLabelModelLF(SavedModelFile, MultiLabelLF):
 
     decode = FunctionMultiLabelLF.decode
 
+    @property
+    def field(self) -> str:
+        """The column the model reads."""
+        return str(self.inner.field)  # type: ignore[attr-defined]
+
+    def label_probabilities(self, texts: Sequence[Any]) -> np.ndarray:
+        """``(n, len(model_labels))`` the model's probabilities on ``texts``, the ones the votes come from: a text of
+        the held-out file gets its out-of-fold probabilities (:mod:`weaksup.multilabel.scored` hands them to a
+        label model beside the votes).
+
+        Examples
+        --------
+        >>> from sklearn.dummy import DummyClassifier
+        >>> lf = multilabel_model_lf("m", DummyClassifier(strategy="prior").fit([[0], [1], [1]], [0, 1, 1]), ["a", "b"])
+        >>> lf.label_probabilities(["x", "y"]).round(2).tolist()
+        [[0.33, 0.67], [0.33, 0.67]]
+        """
+        values = list(texts)
+        if not values:
+            return np.zeros((0, len(self.model_labels)))
+        return probabilities(self.inner.scores(values), len(values), len(self.model_labels),  # type: ignore[attr-defined]
+                             self.name)
+
     def manifest(self) -> dict[str, Any]:
         """The multi-label LF's description, with the model file and its hash for a saved model."""
         held = {"held_out_file": str(self.held_out_file)} if self.held_out_file else {}
@@ -305,8 +328,8 @@ class MultiLabelModelLF(SavedModelFile, MultiLabelLF):
             held_name = identifier(self.name) + "_held_out.npz"
             options.append(f"held_out=MODELS / {held_name!r}")
             artefacts[held_name] = functools.partial(shutil.copyfile, self.held_out_file)
-        if self.inner.field != "text":  # type: ignore[attr-defined]
-            options.append(f"field={self.inner.field!r}")  # type: ignore[attr-defined]
+        if self.field != "text":
+            options.append(f"field={self.field!r}")
         if self.tags:
             options.append(f"tags={list(self.tags)!r}")
         if self.explicit_version:

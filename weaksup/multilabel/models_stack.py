@@ -12,6 +12,7 @@ from scipy import sparse
 from weaksup.errors import LabelModelError
 from weaksup.multilabel.models_base import MultiLabelModel, f1_per_label
 from weaksup.multilabel.models_joint import label_logistic
+from weaksup.multilabel.scored import score_logits, scores_of
 from weaksup.multilabel.votes import MultiLabelVotes
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ class VoteStacker(MultiLabelModel):
     (ii) every label's majority-vote decision, any-yes and yes/no log ratio, and how many labels the majority
     turns on (:func:`label_evidence`), and (iii) its own evidence (:func:`own_votes`) scaled by ``own_scale``
     (regularised ``own_scale**2`` times less, so a label with few dev positives leans on its own LFs).
+    With ``scores=True`` and votes that carry the model LFs' probabilities
+    (:class:`~weaksup.multilabel.scored.ScoredVotes`), each label's own evidence also holds each model's log-odds
+    of that label (times ``score_scale``), so the stacker learns the label's own curve of the model's score, which
+    the yes/no votes (and majority vote) throw away.
     So co-occurrence and cross-label evidence are learned from dev: "grief" from sadness and remorse votes,
     "annoyance" against "anger", any emotion against "neutral"; a label with no LF of its own can still be
     predicted from the others' votes. Unlike :class:`~weaksup.multilabel.VoteLogistic` it uses no unsupervised
@@ -79,6 +84,11 @@ class VoteStacker(MultiLabelModel):
         Also include the per-(LF, label) yes/no indicators of every label (not only each label's summaries);
         off by default (GoEmotions' dev rows, cross-fitted: 0.4597 macro F1 without, 0.4588 with).
     own_scale : float, default 10.0
+    scores : bool, default False
+        Read the model LFs' probabilities the votes carry (plain votes carry none: no change). The fitted model
+        then needs votes with the same score sources (:attr:`score_ids_`) to predict.
+    score_scale : float, default 1.0
+        The scale of the log-odds features (inside ``own_scale``).
     backoff_margin : float, default 0.02
     min_positives : int, default 10
     threshold_strength : float, default 30.0
@@ -113,15 +123,19 @@ class VoteStacker(MultiLabelModel):
     C_: float
     #: ``{C: cross-fitted dev macro F1}`` when ``C`` was chosen.
     C_scores_: dict[str, float]
+    #: The score sources read (``scores=True`` and scored votes; else empty).
+    score_ids_: list[str]
 
     def __init__(self, *, C: float | None = None, cells: bool = False, own_scale: float = 10.0,
-                 backoff_margin: float = 0.02, n_folds: int = 5, min_positives: int = 10,
-                 threshold_strength: float = 30.0, backoff: bool = True) -> None:
+                 scores: bool = False, score_scale: float = 1.0, backoff_margin: float = 0.02, n_folds: int = 5,
+                 min_positives: int = 10, threshold_strength: float = 30.0, backoff: bool = True) -> None:
         super().__init__(n_folds=n_folds, min_positives=min_positives, threshold_strength=threshold_strength,
                          backoff=backoff)
         self.C = C
         self.cells = cells
         self.own_scale = own_scale
+        self.scores = scores
+        self.score_scale = score_scale
         self.backoff_margin = backoff_margin
 
     def _check_stacker(self) -> None:
@@ -131,12 +145,18 @@ class VoteStacker(MultiLabelModel):
             raise LabelModelError(f"VoteStacker: own_scale must be a number > 0; got {self.own_scale!r}")
         if not isinstance(self.backoff_margin, (int, float)) or self.backoff_margin < 0:
             raise LabelModelError(f"VoteStacker: backoff_margin must be a number >= 0; got {self.backoff_margin!r}")
+        if not isinstance(self.scores, bool):
+            raise LabelModelError(f"VoteStacker: scores must be True or False; got {self.scores!r}")
+        if not isinstance(self.score_scale, (int, float)) or self.score_scale <= 0:
+            raise LabelModelError(f"VoteStacker: score_scale must be a number > 0; got {self.score_scale!r}")
 
     def fit(self, votes: MultiLabelVotes, *, dev: tuple[MultiLabelVotes, np.ndarray] | None = None,
             seed: int = 0) -> VoteStacker:
         """Choose ``C`` by cross-fitted dev macro F1 (when ``C is None``), then fit as every model does."""
         self._check_stacker()
         self.C_scores_ = {}
+        dev_ok = dev is not None and isinstance(dev, tuple) and len(dev) == 2 and isinstance(dev[0], MultiLabelVotes)
+        self.score_ids_ = scores_of(dev[0])[1] if self.scores and dev_ok else []  # type: ignore[index]
         if self.C is None and dev is not None and isinstance(dev, tuple) and len(dev) == 2:
             self._choose_C(votes, dev, seed)
         elif self.C is not None:
@@ -162,6 +182,7 @@ class VoteStacker(MultiLabelModel):
     def _share(self, copy: MultiLabelModel) -> None:
         if isinstance(copy, VoteStacker):
             copy.C_ = self.C_
+            copy.score_ids_ = self.score_ids_
 
     def _features(self, votes: MultiLabelVotes) -> sparse.csr_matrix:
         parts: list[Any] = []
@@ -175,15 +196,28 @@ class VoteStacker(MultiLabelModel):
     def _own_lfs(self, c: int) -> np.ndarray:
         return np.asarray(self.cells_[self.cells_[:, 1] == c, 0], dtype=np.int64)
 
+    def _own(self, votes: MultiLabelVotes, c: int) -> np.ndarray:
+        """Label ``c``'s own evidence (:func:`own_votes`), then the read sources' log-odds of it."""
+        own = own_votes(votes, c, self._own_lfs(c))
+        read = getattr(self, "score_ids_", [])  # a model saved before scores existed reads none
+        if not read:
+            return own
+        if scores_of(votes)[1] != read:
+            raise LabelModelError(f"VoteStacker was fitted on the model scores {read}; these votes carry "
+                                  f"{scores_of(votes)[1]} (weaksup.multilabel.scored.with_model_scores)")
+        return np.hstack([own, self.score_scale * score_logits(votes, c)])
+
     def _fit(self, votes: MultiLabelVotes, dev_votes: MultiLabelVotes | None, Y: np.ndarray | None) -> None:
         assert dev_votes is not None and Y is not None
+        if not hasattr(self, "score_ids_"):
+            self.score_ids_ = []
         self.cells_ = np.argwhere((votes.values != -1).any(axis=0) | (dev_votes.values != -1).any(axis=0))
         X = self._features(dev_votes)
-        width = max(3 + 2 * len(self._own_lfs(c)) for c in range(votes.k))
+        width = max(3 + 2 * len(self._own_lfs(c)) for c in range(votes.k)) + len(self.score_ids_)
         self.coef_ = np.zeros((votes.k, X.shape[1] + width))
         self.intercept_ = np.zeros(votes.k)
         for c in range(votes.k):
-            own = self.own_scale * own_votes(dev_votes, c, self._own_lfs(c))
+            own = self.own_scale * self._own(dev_votes, c)
             coef, self.intercept_[c] = label_logistic(sparse.hstack([X, own], format="csr"), Y[:, c], self.C_)
             if coef is not None:
                 self.coef_[c, :len(coef)] = coef
@@ -194,7 +228,7 @@ class VoteStacker(MultiLabelModel):
         d = X.shape[1]
         scores: Any = np.asarray(X @ self.coef_[:, :d].T) + self.intercept_
         for c in range(votes.k):
-            own = own_votes(votes, c, self._own_lfs(c))
+            own = self._own(votes, c)
             scores[:, c] += self.own_scale * own @ self.coef_[c, d:d + own.shape[1]]
         proba: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(np.asarray(scores), -50, 50)))
         return proba
