@@ -238,7 +238,7 @@ class DevNaiveBayes(DevAwareModel):
         self._center: np.ndarray | None = None
         self._onecoin: np.ndarray | None = None
         self.source_, self.dev_brier_ = "dev", None
-        toward, thin = self.shrink_toward, len(y) < self.thin_dev * self.cardinality_  # too few dev rows per class
+        toward, thin = self.shrink_toward, self._thin_dev(y)
         thin_toward = self.thin_toward
         if thin_toward == "auto":  # EM tables are identified from two classes' votes, seldom from more
             thin_toward = "unlabeled" if self.cardinality_ == 2 else "onecoin"
@@ -271,6 +271,10 @@ class DevNaiveBayes(DevAwareModel):
                 self._stack(dev, y, np.split(honest, repeats), settings)
         del self._center, self._onecoin
         return self
+
+    def _thin_dev(self, y: np.ndarray) -> bool:
+        """Whether the dev gold ``y`` is thin: fewer than ``thin_dev`` rows per class on average."""
+        return bool(len(y) < self.thin_dev * self.cardinality_)
 
     def stack_settings(self) -> dict[str, Any] | None:
         """The knobs of the stacking head (:data:`weaksup.models.stacker.STACK_DEFAULTS`), or None with
@@ -337,7 +341,7 @@ class DevNaiveBayes(DevAwareModel):
         # an LF that votes for two or more classes: EM tells its behaviour on each class apart (a crowd worker);
         # one that votes a single class (a keyword rule) leaves EM its k * (k + 1) numbers unidentified
         several = several_classes(arr, dev)
-        thin = len(y) < self.thin_dev * self.cardinality_ and self.thin_toward in ("unlabeled", "auto")
+        thin = self._thin_dev(y) and self.thin_toward in ("unlabeled", "auto")
         if (self.shrink_toward == "unlabeled" or (thin and self.shrink_toward == "spread")) and several.any():
             spread = np.broadcast_to(self._spread(arr, dev), em.confusion_.shape)
             self._center, self.source_ = np.where(several[:, None, None], em.confusion_, spread), "dev+unlabeled"

@@ -77,8 +77,8 @@ class VoteBlend(MultiLabelModel):
     members_: dict[str, MultiLabelModel]
 
     def __init__(self, *, members: Any = BLEND_MEMBERS, scored: bool = False, threshold_plateau: float = 1.0,
-                 n_folds: int = 5,
-                 min_positives: int = 5, threshold_strength: float = 10.0, backoff: bool = True) -> None:
+                 n_folds: int = 5, min_positives: int = 5, threshold_strength: float = 10.0,
+                 backoff: bool = True) -> None:
         super().__init__(n_folds=n_folds, min_positives=min_positives, threshold_strength=threshold_strength,
                          backoff=backoff)
         self.members = list(members) if isinstance(members, (list, tuple)) else members
