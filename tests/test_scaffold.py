@@ -104,7 +104,7 @@ def test_the_project_runs_and_its_notebook_runs_from_its_own_folder(tmp_path, mo
     monkeypatch.chdir(root)
     code, out, err = _cli(capsys, "run", "configs/youtube_spam.toml", "--no-tracking", "--no-progress")
     assert code == 0, err
-    assert "1,956 rows, 16 LFs (rule_version c1d9e4f3)" in out and "final " in out
+    assert "1,956 rows, 28 LFs (rule_version 9ae02223)" in out and "final " in out
     labels = pd.read_parquet(root / "runs" / "youtube_spam" / "labels.parquet")
     assert len(labels) == 1956 and (root / "runs" / "youtube_spam" / "report.html").is_file()
     path = root / "notebooks" / "01_label_youtube_spam.ipynb"
@@ -114,5 +114,5 @@ def test_the_project_runs_and_its_notebook_runs_from_its_own_folder(tmp_path, mo
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(o.get("text", "") for o in outputs)
-    assert "1,956 rows, 16 LFs (rule_version c1d9e4f3)" in text
+    assert "1,956 rows, 28 LFs (rule_version 9ae02223)" in text
     assert any("kw_subscribe" in o.get("data", {}).get("text/html", "") for o in outputs)  # the LF summary

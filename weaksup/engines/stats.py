@@ -116,6 +116,8 @@ def fit_on_counts(spec: BatchSpec, config: RunConfig, counts: pd.DataFrame, dev:
     lf_ids = [c for c in counts.columns if c != "count"]
     patterns = counts[lf_ids].to_numpy(dtype=np.int8)
     weights = counts["count"].to_numpy(dtype=np.int64)
+    order = np.lexsort(patterns.T[::-1])  # first LF first: the order of the streaming fit's distinct rows
+    patterns, weights = patterns[order], weights[order]
     rows = int(weights.sum())
     engine = getattr(config, "engine", None) or EngineConfig()
     note = ""

@@ -58,8 +58,9 @@ def fit_label_model(model: ModelT, L: Any, *, L_dev: Any = None, y_dev: Any = No
         kwargs = {"L_dev": L_dev, "y_dev": y_dev}
         logger.info("fitting %s with the %d dev gold rows", type(model).__name__, len(y_dev))
     if distinct and type(model).supports_sample_weight:
-        # (in any order: a weighted fit does not depend on it)
-        L, inverse = distinct_rows(L.values if isinstance(L, VoteMatrix) else np.asarray(L), sort=False)
+        # sorted: a weighted fit depends on the order only through its floating-point sums, and the engines fit
+        # on the same patterns in the same order (weaksup.engines.stats.fit_on_counts), so the fits are bit-equal
+        L, inverse = distinct_rows(L.values if isinstance(L, VoteMatrix) else np.asarray(L))
         kwargs["sample_weight"] = np.bincount(inverse, minlength=len(L))
     return model.fit(L, **kwargs)
 
