@@ -47,7 +47,8 @@ def test_pipeline_scale_runs_weaksup_and_snorkel_side_by_side(tmp_path):
 @pytest.mark.slow
 def test_review_budget_runs_and_review_helps(tmp_path, capsys):
     results = _load("review_budget").main(["--datasets", "youtube", "--labels", "label_model", "--rounds", "2",
-                                           "--budget", "10", "--seeds", "2", "--json", str(tmp_path / "r.json")])
+                                           "--budget", "10", "--seeds", "2", "--youtube-lfs", "dev-written",
+                                           "--json", str(tmp_path / "r.json")])
     runs = results["youtube"]["runs"]
     assert list(runs) == ["weaksup", "entropy only", "random (mean)"]
     assert [h["reviewed"] for h in runs["weaksup"]] == [0, 10, 20]

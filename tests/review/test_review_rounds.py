@@ -2,7 +2,9 @@
 label model's accuracy on held-out rows, where ranking by entropy alone spends every review on rows no LF voted
 on (all at the maximal entropy when the label model abstains on them) and leaves the accuracy where it was.
 
-The set-up of a new user: 20 dev gold rows (a seeded sample of the dev split), the unlabeled split as the pool
+The set-up of a new user with the 16 LFs written on dev (the shipped example's other 12, written from the unlabeled
+rows, leave few rows without a vote: with all 28 the label model starts at 0.903 and three rounds move it to 0.879 /
+0.900 either way, so the mix-against-entropy contrast issue 15 measured is tested where it arises): 20 dev gold rows (a seeded sample of the dev split), the unlabeled split as the pool
 the run labels, the test split held out (never reviewed). Each round the reviewed rows join the dev gold and the
 default label model is refitted; it abstains on rows without votes (a run's ``no_votes = "abstain"``: uniform
 probabilities), and abstaining counts as wrong.
@@ -26,7 +28,8 @@ ROUNDS, BATCH, N_DEV = 3, 20, 20
 def task(youtube, youtube_registry):
     from weaksup.apply import apply_lfs
 
-    L = apply_lfs(youtube_registry, youtube, id_column="row_id").values.astype(np.int64)
+    dev_written = youtube_registry.select(names=[lf.name for lf in youtube_registry.lfs if not lf.name.startswith("u_")])
+    L = apply_lfs(dev_written, youtube, id_column="row_id").values.astype(np.int64)
     y = youtube["label"].map({"ham": 0, "spam": 1}).to_numpy()
     split = youtube["split"].to_numpy()
     dev = np.random.default_rng(0).choice(np.flatnonzero(split == "dev"), N_DEV, replace=False)
