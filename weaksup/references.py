@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ from weaksup.labels import ABSTAIN, LabelSpace
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ECE_WARNING", "FINAL", "SUPERVISED", "ReferenceScore", "References", "compare_references"]
+__all__ = ["ECE_WARNING", "FINAL", "SUPERVISED", "GoldReferences", "ReferenceScore", "References", "compare_references"]
 
 #: The name of the final labels among the predictions.
 FINAL = "final"
@@ -78,6 +79,30 @@ class ReferenceScore:
     def as_dict(self) -> dict[str, float]:
         """The scalar scores by key (the keys of :data:`COLUMNS`)."""
         return {key: float(getattr(self, key)) for key in COLUMNS}
+
+
+class GoldReferences(Protocol):
+    """What a run reads of a task type's references on the gold test rows (:class:`References` for
+    classification, :class:`weaksup.multilabel.references.MultiLabelReferences` for multi-label runs): the
+    summary's verdict and table, MLflow's metrics and ``references.txt``."""
+
+    @property
+    def split(self) -> str | None: ...
+
+    @property
+    def verdict(self) -> str | None: ...
+
+    @property
+    def missing(self) -> str | None: ...
+
+    @property
+    def scores(self) -> Mapping[str, Any]: ...
+
+    def lines(self) -> list[str]: ...
+
+    def text(self) -> str: ...
+
+    def as_metrics(self) -> dict[str, float]: ...
 
 
 @dataclass(frozen=True)

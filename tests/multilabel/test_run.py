@@ -12,6 +12,7 @@ from tests.multilabel.ml_project import SPACE, make_ml_project, tickets
 from weaksup.config import load_config
 from weaksup.errors import ConfigError, GoldSetError, LFDefinitionError
 from weaksup.multilabel import MultiLabelVotes
+from weaksup.multilabel.gold import write_multilabel_gold
 from weaksup.pipeline import RunPlan, load_run, load_votes, run
 from weaksup.tasks import task_type
 
@@ -60,6 +61,33 @@ def test_a_multilabel_run_writes_one_row_per_input_row_with_label_sets(project):
     assert model["class"] == result.label_model and set(model["thresholds"]) == set(SPACE.labels)
     page = (project / "out" / "report.html").read_text()
     assert "per-label majority vote" in page and "Per label" in page and "kw_refund" in page
+
+
+def test_the_run_compares_its_label_sets_with_a_classifier_trained_on_the_dev_gold(project):
+    result = _run(make_ml_project(project))
+    refs = result.references
+    assert refs is not None and refs.n_gold == 80 and refs.n_rows == 80  # the dev and test halves of 160 gold rows
+    # the run's label sets are the label model's (no end model yet): the same figure as the report's
+    assert result.metrics["final/macro_f1"] == pytest.approx(result.metrics["macro_f1"], abs=1e-4)
+    assert result.metrics["reference/supervised_on_dev/macro_f1"] == pytest.approx(
+        result.metrics["supervised_on_dev.macro_f1"], abs=1e-4)
+    gain = result.metrics["final/gain_over_supervised"]
+    assert gain == pytest.approx(result.metrics["macro_f1"] - result.metrics["supervised_on_dev.macro_f1"], abs=1e-4)
+    summary = result.summary()
+    said = "adds" if gain > 0 else "does not beat"
+    assert f"on the gold test split: weak supervision {said}" in summary and "supervised_on_dev" in summary
+    page = (project / "out" / "report.html").read_text()
+    assert "a classifier trained on the dev gold alone" in page and "supervised_on_dev_f1" in page
+
+
+def test_without_a_dev_split_the_run_says_there_is_nothing_to_compare_with(project):
+    config = make_ml_project(project)
+    gold = project / "gold_sets" / "tickets"
+    frame = pd.read_csv(gold / "labels.csv", keep_default_na=False)
+    write_multilabel_gold(frame[frame["split"] == "test"], project / "gold_test_only", task="tickets", space=SPACE)
+    result = _run(config, "gold.path=gold_test_only")
+    assert result.references is None and "the gold set has no dev split to train on" in result.summary()
+    assert "macro_f1" in result.metrics and "supervised_on_dev.macro_f1" not in result.metrics
 
 
 def test_votes_are_stored_as_lf_label_columns_and_reused(project):

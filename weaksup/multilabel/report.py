@@ -1,6 +1,6 @@
 """The label-quality report of a multi-label run: the label model beside per-label majority vote on the gold
-split (micro/macro F1, Hamming loss, subset accuracy, per-label precision/recall/F1 and calibration, label-set
-sizes) and the LF summary per (LF, label) (coverage, overlaps, conflicts, precision on the dev gold).
+split, and a classifier trained on the dev gold alone when the run passes it (micro/macro F1, Hamming loss, subset
+accuracy, per-label precision/recall/F1 and calibration, label-set sizes) and the LF summary per (LF, label) (coverage, overlaps, conflicts, precision on the dev gold).
 
 :class:`MultiLabelReport` has what the run and MLflow logging use of a
 :class:`~weaksup.report.QualityReport` (``params``, ``metrics()``, ``summary``, ``metrics_table()``,
@@ -47,15 +47,18 @@ class MultiLabelReport(TableReport):
         Over all rows: ``coverage`` (some LF voted), ``overlap`` (two or more LFs voted), ``conflict`` (a label got
         a yes and a no vote), ``mean_votes`` (LFs voting per row).
     scores : dict of str to dict
-        ``{"label_model": multilabel_metrics(...), "majority_vote": ...}`` on the gold split (empty without gold).
+        ``{"label_model": multilabel_metrics(...), "majority_vote": ..., "supervised_on_dev": ...}`` on the gold
+        split (empty without gold; ``supervised_on_dev`` when the run passes its references).
     params : dict of str to str
     manifest : list of dict
     """
 
     def run_metrics(self) -> dict[str, float]:
-        """The label model's headline metrics on the gold split and majority vote's (``majority_vote.<name>``)."""
+        """The label model's headline metrics on the gold split, majority vote's (``majority_vote.<name>``) and, in
+        a run, the supervised-on-dev classifier's (``supervised_on_dev.<name>``)."""
         out: dict[str, float] = {}
-        for name, prefix in (("label_model", ""), ("majority_vote", "majority_vote.")):
+        for name, prefix in (("label_model", ""), ("majority_vote", "majority_vote."),
+                             ("supervised_on_dev", "supervised_on_dev.")):
             scores = self.scores.get(name)
             if scores:
                 out.update({f"{prefix}{key}": float(scores[key]) for key in HEADLINE if np.isfinite(scores[key])})
@@ -92,6 +95,8 @@ class MultiLabelReport(TableReport):
         table = self.scores["label_model"]["per_label"].set_index("label")
         if "majority_vote" in self.scores:
             table["majority_vote_f1"] = self.scores["majority_vote"]["per_label"].set_index("label")["f1"]
+        if "supervised_on_dev" in self.scores:
+            table["supervised_on_dev_f1"] = self.scores["supervised_on_dev"]["per_label"].set_index("label")["f1"]
         return table
 
     def set_sizes(self) -> pd.DataFrame | None:
@@ -139,8 +144,10 @@ class MultiLabelReport(TableReport):
         headline = self.metrics_table()
         if headline is not None:
             n = self.params.get("gold_rows", "")
-            tables.append((f"Label model vs per-label majority vote ({n} {self.split} gold rows)", headline))
-            tables.append(("Per label (label model; majority vote's F1 beside; ECE: calibration)", self.per_label()))
+            versus = ("per-label majority vote and a classifier trained on the dev gold alone"
+                      if "supervised_on_dev" in self.scores else "per-label majority vote")
+            tables.append((f"Label model vs {versus} ({n} {self.split} gold rows)", headline))
+            tables.append(("Per label (label model; the others' F1 beside; ECE: calibration)", self.per_label()))
             tables.append(("Label-set sizes", self.set_sizes()))
         tables.append(("Over all rows", pd.DataFrame({"value": self.stats})))
         summary = self.summary.set_index(["lf", "label"])
@@ -150,12 +157,14 @@ class MultiLabelReport(TableReport):
 
 def build_multilabel_report(votes: VoteMatrix, *, model: MultiLabelModel, lfs: Any = None,
                             gold: MultiLabelGoldSet | None = None, split: str = "test", no_votes: str = "abstain",
-                            title: str = "Label quality", **_: Any) -> MultiLabelReport:
+                            title: str = "Label quality", references: Any = None, **_: Any) -> MultiLabelReport:
     """The report of a multi-label run from its flattened votes (columns ``lf_id::label``, row ids = positions
     the gold set is keyed by), its fitted label model and the gold set.
 
     The label model and per-label majority vote are scored on the gold ``split`` as the run labels rows
     (``no_votes="abstain"``: a row no LF voted on gets the empty set); the LF precision on the dev gold rows.
+    ``references`` (:class:`~weaksup.multilabel.references.MultiLabelReferences`, on the test split) adds the
+    classifier trained on the dev gold alone as ``supervised_on_dev``.
 
     Examples
     --------
@@ -209,5 +218,7 @@ def build_multilabel_report(votes: VoteMatrix, *, model: MultiLabelModel, lfs: A
                 P[silent] = False
                 scores[name] = multilabel_metrics(Y, P, labels=space.labels, probs=scorer.predict_proba(test))
             params["gold_rows"] = str(len(rows))
+            if references is not None and references.split == split:
+                scores["supervised_on_dev"] = references.metrics["supervised_on_dev"]
     manifest = lfs.manifest() if lfs is not None and hasattr(lfs, "manifest") else []
     return MultiLabelReport(title, summary, stats, scores, params, manifest, split=split)

@@ -301,10 +301,22 @@ class MultiLabel:
 
     def references(self, plan: Any, applied: Any, model: Any, end: Any, final_labels: np.ndarray,
                    final_proba: np.ndarray) -> Any:
-        from weaksup.pipeline.end_stage import ReferenceOutcome
+        from weaksup.multilabel.references import compare_multilabel_references
+        from weaksup.pipeline.end_stage import ReferenceOutcome, dev_rows, texts_at
 
-        return ReferenceOutcome(None, "references: the multilabel report compares the label model with per-label "
-                                      "majority vote on the gold split (no end model, no supervised-on-dev yet)")
+        config = plan.config
+        test, Y_test = dev_rows(plan, applied, "test")
+        dev, Y_dev = dev_rows(plan, applied, "dev")
+        why = ("no gold set (gold.path)" if plan.gold is None else "the gold set has no test split" if not len(test)
+               else "the gold set has no dev split to train on" if not len(dev)
+               else "the input has no text column" if not config.input.text_column else "")
+        if why:
+            return ReferenceOutcome(None, f"references: {why}, so the run's label sets are not compared with a "
+                                          "classifier trained on the gold rows")
+        refs = compare_multilabel_references(texts_at(plan, dev), Y_dev, texts_at(plan, test), Y_test,
+                                             final_labels, plan.label_space, n_folds=config.end_model.folds,
+                                             seed=config.label_model.seed)
+        return ReferenceOutcome(refs, "", refs.as_metrics())
 
     # ------------------------------------------------------------------ report
     def build_report(self, votes: VoteMatrix, **options: Any) -> MultiLabelReport:

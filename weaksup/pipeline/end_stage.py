@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from weaksup.config import RunConfig
     from weaksup.final_labels import FinalLabeler
     from weaksup.models.base import BaseLabelModel
-    from weaksup.references import References
+    from weaksup.references import GoldReferences
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ def _text_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[np.ndarray]:
 class ReferenceOutcome:
     """The references on the gold test rows, or why there are none (``note``)."""
 
-    references: References | None
+    references: GoldReferences | None
     note: str
     metrics: dict[str, float] = field(default_factory=dict)
 

@@ -13,7 +13,7 @@ from weaksup.config import RunConfig
 from weaksup.pipeline.inputs import cleaning_note
 
 if TYPE_CHECKING:
-    from weaksup.references import References
+    from weaksup.references import GoldReferences
     from weaksup.report import QualityReport
 
 
@@ -54,7 +54,7 @@ class RunResult:
     #: What the end-model stage used (``run.json``'s ``end_model``), or why it was skipped.
     end_model: dict[str, Any] = field(default_factory=dict)
     #: Majority vote, the label model, supervised-on-dev and the final labels on the gold test rows.
-    references: References | None = field(default=None, repr=False, compare=False)
+    references: GoldReferences | None = field(default=None, repr=False, compare=False)
     #: Why there are no references (or what they lack), in words.
     references_note: str = ""
     #: Gold test rows among those needing review: `weaksup review export` never queues a row with a gold label.

@@ -29,7 +29,7 @@ from weaksup.votes import VoteMatrix, has_vote
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
     from weaksup.models.base import BaseLabelModel
-    from weaksup.references import References
+    from weaksup.references import GoldReferences
     from weaksup.report import QualityReport
 
 logger = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
 
 
 def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, identity_key: str, *,
-                 references: References | None = None) -> QualityReport:
+                 references: GoldReferences | None = None) -> QualityReport:
     """The label-quality report over every row (metrics on the gold split when a gold set is given; the
     ``references`` on the gold test rows, from :func:`weaksup.pipeline.end_stage.reference_stage`), as the
     task type builds it (:meth:`TaskType.build_report`)."""

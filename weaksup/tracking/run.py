@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from weaksup.pipeline.plan import RunPlan
     from weaksup.pipeline.result import RunResult
     from weaksup.pipeline.voting import AppliedVotes
-    from weaksup.references import References
+    from weaksup.references import GoldReferences
     from weaksup.report import QualityReport
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ class RunRecord:
 
 
 def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summary: Mapping[str, float],
-            manifest: str, *, run_name: str, references: References | None = None,
+            manifest: str, *, run_name: str, references: GoldReferences | None = None,
             record: RunRecord | None = None) -> str | None:
     """Log a run as one MLflow run: its config (``config.<section>.<key>`` params), ``summary`` metrics,
     the ``references`` on the gold test rows (:meth:`References.as_metrics`: ``final/accuracy``,
@@ -162,7 +162,7 @@ def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summ
 
 
 def _log_contents(config: RunConfig, report: QualityReport, gold: GoldSet | None, summary: Mapping[str, float],
-                  manifest: str, references: References | None, record: RunRecord | None) -> None:
+                  manifest: str, references: GoldReferences | None, record: RunRecord | None) -> None:
     import mlflow
 
     mlflow.log_params({f"config.{k}": str(v)[:500] for k, v in flatten(config.to_dict()).items()})
