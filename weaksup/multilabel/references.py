@@ -52,6 +52,8 @@ class MultiLabelReferences:
     n_rows : int
         The gold test rows scored.
     split : str
+    missing : None
+        Always None: with dev and test gold rows there is always a verdict (the run says why before building these).
     """
 
     metrics: dict[str, dict[str, Any]]

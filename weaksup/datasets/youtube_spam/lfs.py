@@ -116,7 +116,6 @@ def url_or_email_token(x):  # type: ignore[no-untyped-def]
     return SPAM if any(token.like_url or token.like_email for token in x.doc) else ABSTAIN
 
 
-
 # --- generic, written from the *unlabeled* rows only ------------------------------------
 # Written the way Snorkel's spam tutorial writes LFs: by reading the 1,380 comments in neither gold split (their
 # text only, with the LFs above voting beside them to find the rows with no vote or a tie). No gold label and no
