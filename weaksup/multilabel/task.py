@@ -313,7 +313,11 @@ class MultiLabel:
         if why:
             return ReferenceOutcome(None, f"references: {why}, so the run's label sets are not compared with a "
                                           "classifier trained on the gold rows")
-        refs = compare_multilabel_references(texts_at(plan, dev), Y_dev, texts_at(plan, test), Y_test,
+        both = np.concatenate([dev, test])
+        order = np.argsort(both, kind="stable")
+        texts = np.empty(len(both), dtype=object)
+        texts[order] = texts_at(plan, both[order])  # one read of the input for both splits
+        refs = compare_multilabel_references(texts[:len(dev)], Y_dev, texts[len(dev):], Y_test,
                                              final_labels, plan.label_space, n_folds=config.end_model.folds,
                                              seed=config.label_model.seed)
         return ReferenceOutcome(refs, "", refs.as_metrics())
