@@ -191,3 +191,16 @@ def test_a_gold_set_without_dev_rows_is_said_plainly(project, youtube):
     assert result.references is None
     assert "references: the gold set has no dev split, so there is no classifier trained on gold rows" \
         in result.summary()
+
+
+def test_the_texts_of_several_row_sets_come_back_in_their_own_orders_from_one_read(project, youtube):
+    from weaksup.pipeline import RunPlan
+    from weaksup.pipeline.end_stage import clean_texts, texts_at, texts_at_each
+
+    plan = RunPlan.from_config(load_config(write_config(project), project=project))  # 500-row chunks
+    test, dev = np.array([1700, 3, 501, 499]), np.array([0, 1200, 2])
+    test_texts, dev_texts = texts_at_each(plan, test, dev)
+    every = clean_texts(plan.config, pd.read_csv(project / "comments.csv"))  # the whole input at once
+    assert len(every) == len(youtube) and texts_at(plan, np.arange(len(youtube))).tolist() == every.tolist()
+    assert test_texts.tolist() == every[test].tolist() and dev_texts.tolist() == every[dev].tolist()
+    assert [len(part) for part in texts_at_each(plan, test[:0], dev)] == [0, 3]

@@ -302,7 +302,7 @@ class MultiLabel:
     def references(self, plan: Any, applied: Any, model: Any, end: Any, final_labels: np.ndarray,
                    final_proba: np.ndarray) -> Any:
         from weaksup.multilabel.references import compare_multilabel_references
-        from weaksup.pipeline.end_stage import ReferenceOutcome, dev_rows, texts_at
+        from weaksup.pipeline.end_stage import ReferenceOutcome, dev_rows, texts_at_each
 
         config = plan.config
         test, Y_test = dev_rows(plan, applied, "test")
@@ -313,11 +313,8 @@ class MultiLabel:
         if why:
             return ReferenceOutcome(None, f"references: {why}, so the run's label sets are not compared with a "
                                           "classifier trained on the gold rows")
-        both = np.concatenate([dev, test])
-        order = np.argsort(both, kind="stable")
-        texts = np.empty(len(both), dtype=object)
-        texts[order] = texts_at(plan, both[order])  # one read of the input for both splits
-        refs = compare_multilabel_references(texts[:len(dev)], Y_dev, texts[len(dev):], Y_test,
+        dev_texts, test_texts = texts_at_each(plan, dev, test)  # one read of the input for both splits
+        refs = compare_multilabel_references(dev_texts, Y_dev, test_texts, Y_test,
                                              final_labels, plan.label_space, n_folds=config.end_model.folds,
                                              seed=config.label_model.seed)
         return ReferenceOutcome(refs, "", refs.as_metrics())

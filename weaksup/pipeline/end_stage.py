@@ -166,6 +166,16 @@ def texts_at(plan: RunPlan, positions: np.ndarray) -> np.ndarray:
     return out
 
 
+def texts_at_each(plan: RunPlan, *positions: np.ndarray) -> list[np.ndarray]:
+    """The cleaned texts of each array of row ``positions`` (any order, no row in two arrays), in one read of
+    the input: the arrays are merged, read sorted by :func:`texts_at`, and split back in their own orders."""
+    both = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+    order = np.argsort(both, kind="stable")
+    texts = np.empty(len(both), dtype=object)
+    texts[order] = texts_at(plan, both[order])
+    return np.split(texts, np.cumsum([len(p) for p in positions])[:-1])
+
+
 def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: BaseLabelModel, sizes: list[int]
                  ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The final probabilities ``(rows, k)`` and ``label_source`` (``"label_model"`` or ``"end_model"``; the write
@@ -257,13 +267,15 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
     label_model = predictions_at(model, L, test, tie_break)[1].astype(np.int64)
     if config.label_model.no_votes == "abstain":
         label_model = np.where(covered, label_model, ABSTAIN)
-    texts = texts_at(plan, test)
     baseline = None if end.labeler is None else end.labeler.baseline_
     if baseline is None:  # the same gold-only classifier the end model would build, for the verdict
         from weaksup.baseline import supervised_on_dev
 
-        baseline = supervised_on_dev(texts_at(plan, dev), y_dev, n_folds=config.end_model.folds,
+        texts, dev_texts = texts_at_each(plan, test, dev)  # one read of the input for both splits
+        baseline = supervised_on_dev(dev_texts, y_dev, n_folds=config.end_model.folds,
                                      seed=config.label_model.seed, cardinality=k)
+    else:
+        texts = texts_at(plan, test)
     predictions = {"majority_vote": majority, "label_model": label_model,
                    "supervised_on_dev": np.asarray(baseline.predict(texts), dtype=np.int64),
                    "final": final_labels}
