@@ -66,6 +66,14 @@ def test_same_coverage_overlaps_conflicts_as_snorkel_on_all_rows(votes):
     assert stats["conflict"] == pytest.approx(analysis.label_conflict())
 
 
+def test_the_lfs_may_be_a_registry_and_anything_else_is_named(youtube_registry, votes):
+    by_registry = lf_summary(votes, youtube_registry)
+    assert by_registry.equals(lf_summary(votes, youtube_registry.lfs))
+    assert by_registry["kind"].tolist() == [lf.kind for lf in youtube_registry.lfs]
+    with pytest.raises(ParameterError, match="expected labeling functions .or a Registry.; got str 'kw_check'"):
+        lf_summary(votes, ["kw_check"])
+
+
 def test_hand_computed_summary_with_rows_without_gold():
     # rows: gold 0, gold 1, no gold, gold 0
     votes = VoteMatrix([[0, 0, -1], [0, 1, -1], [1, 1, -1], [-1, 0, -1]], lf_names=["a", "b", "never"])

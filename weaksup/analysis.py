@@ -280,8 +280,8 @@ def lf_summary(
     ----------
     votes : VoteMatrix, VoteStats or int array (n, m)
         The votes (``ABSTAIN = -1``), or their precomputed :class:`VoteStats`.
-    lfs : sequence of LabelingFunction, optional
-        The LFs (or a Registry's ``.lfs``), for the ``kind`` column.
+    lfs : sequence of LabelingFunction or Registry, optional
+        The LFs, for the ``kind`` column.
     gold : GoldSet, AlignedGold or array of int, optional
         Gold labels: a GoldSet (matched on row ids; pass ``gold.split("dev")`` to use one split), one
         class id per row (``ABSTAIN`` for rows without gold), or an :class:`AlignedGold` (use its
@@ -344,11 +344,21 @@ def lf_summary(
             frame["Emp. Acc."] = correct / (correct + incorrect)
     if model is not None:
         frame["Learned Weight"] = learned_weights(model, m)
-    by_name: dict[str, Any] = {lf.name: lf for lf in lfs} if lfs is not None else {}
-    frame["kind"] = [by_name[nm].kind if nm in by_name else "" for nm in vm.lf_names]
+    by_name = {lf.name: lf for lf in _named_lfs(lfs)}
+    frame["kind"] = [getattr(by_name[nm], "kind", "") if nm in by_name else "" for nm in vm.lf_names]
     frame["version"] = vm.lf_versions
     frame["faults"] = [vm.faults.get(nm, 0) for nm in vm.lf_names]
     return frame
+
+
+def _named_lfs(lfs: Any) -> list[Any]:
+    """The LFs of ``lfs`` (a sequence of LFs, Snorkel's included, or a Registry), each with a ``name``."""
+    items = [] if lfs is None else list(getattr(lfs, "lfs", lfs))
+    bad = [x for x in items if not isinstance(getattr(x, "name", None), str)]
+    if bad:
+        raise ParameterError(f"lf_summary(lfs=...): expected labeling functions (or a Registry); got "
+                             f"{type(bad[0]).__name__} {bad[0]!r}")
+    return items
 
 
 def vote_stats(votes: VoteMatrix | VoteStats | np.ndarray) -> dict[str, float]:

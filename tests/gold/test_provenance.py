@@ -19,6 +19,7 @@ def test_report_of_a_gold_set_with_origins(tmp_path):
     gold = load_gold(write_gold(rows, tmp_path / "g", task="t", label_space=["ham", "spam"]).path)
     assert gold.frame["origin"].tolist().count("prediction") == 5  # kept by write_gold, read back by load_gold
     report = prefill_report(gold)
+    assert str(report) == "\n".join(report.lines()) and str(report).startswith("pre-fills: 5 of 8 answer(s) accepted")
     table = report.per_annotator.set_index("annotator")
     assert table.loc["x"].drop("acceptance_rate").tolist() == [4, 4, 0, 0] and table.loc["x", "acceptance_rate"] == 1
     assert table.loc["y", ["accepted", "edited"]].tolist() == [1, 2] and table.loc["z", "unknown"] == 1

@@ -96,3 +96,8 @@ def test_weaksup_review_export_and_import_take_multilabel_runs(tmp_path, monkeyp
     said = cli("review", "import", export, "--task", "tickets", "--run", tmp_path / "out")
     assert "is now version 2" in said
     assert load_multilabel_gold(tmp_path / "gold_sets" / "tickets").counts()["dev"] == 83
+    files = sorted(p.name for p in (tmp_path / "gold_sets" / "tickets").iterdir())
+    said = cli("review", "import", export, "--task", "tickets", "--run", tmp_path / "out")  # the same answers again
+    assert "unchanged at version 2" in said and "no new version written" in said
+    assert sorted(p.name for p in (tmp_path / "gold_sets" / "tickets").iterdir()) == files
+    assert load_multilabel_gold(tmp_path / "gold_sets" / "tickets").version == 2

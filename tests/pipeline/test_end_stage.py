@@ -204,3 +204,17 @@ def test_the_texts_of_several_row_sets_come_back_in_their_own_orders_from_one_re
     assert len(every) == len(youtube) and texts_at(plan, np.arange(len(youtube))).tolist() == every.tolist()
     assert test_texts.tolist() == every[test].tolist() and dev_texts.tolist() == every[dev].tolist()
     assert [len(part) for part in texts_at_each(plan, test[:0], dev)] == [0, 3]
+
+
+def test_a_class_the_dev_gold_lacks_is_named_in_the_summary_and_run_json(project, youtube):
+    rows = youtube.loc[youtube["split"] != "unlabeled", ["row_id", "label", "split"]]
+    write_gold(rows[(rows["split"] == "test") | (rows["label"] == "ham")], project / "gold",
+               task="yt", label_space=["ham", "spam"])
+    config = write_config(project, gold={"path": "gold"})
+    result = run(load_config(config, project=project), progress=False)
+    assert result.gold_gaps == {"dev": ["spam"]}
+    assert "dev split has no row of 1 class ('spam')" in result.summary()
+    assert json.loads((result.run_dir / "run.json").read_text())["gold_gaps"] == {"dev": ["spam"]}
+    add_gold(project / "every", youtube)  # every class in both splits: nothing to say
+    whole = run(load_config(config, ["gold.path=every/gold"], project=project), progress=False)
+    assert whole.gold_gaps == {} and "has no row of" not in whole.summary()

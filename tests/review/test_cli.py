@@ -40,7 +40,7 @@ def test_full_review_loop_on_youtube(first_run, tmp_path, capsys, monkeypatch, y
     code, out, err = cli(capsys, "review", "export", run_dir, "--budget", 60, "--out", base / "tasks.json",
                          "--field", "author")
     assert code == 0, err
-    assert "60 row(s) in the review queue" in out and "masked: 60 value(s) in 'author'" in out
+    assert "60 row(s) in the review queue: the run counts" in out and "masked: 60 value(s) in 'author'" in out
     tasks = json.loads((base / "tasks.json").read_text())
     assert len(tasks) == 60 and all(t["data"]["author"] == "<REDACTED>" for t in tasks)
     assert (base / "tasks.labeling_config.xml").is_file()

@@ -64,6 +64,10 @@ def test_a_json_export_imports_into_the_next_gold_version(tmp_path):
     assert spans["d9"] == [] and spans["d2"] == []
     assert gold.frame.set_index("row_id").loc["d1", "split"] == "test"  # a row keeps its split
     assert load_span_gold(tmp_path / "gold", version=1).spans()["d1"] == []
+    files = sorted(p.name for p in (tmp_path / "gold").iterdir())
+    again = import_span_answers(answers, tmp_path / "gold", task="toy", types=TYPES)  # the same answers again
+    assert again.version == 2 and again.hash == gold.hash
+    assert sorted(p.name for p in (tmp_path / "gold").iterdir()) == files
     bad = [{"id": 3, "data": {"row_id": "d1", "text": text}, "annotations": [
         {"completed_by": 1, "result": [_region(0, 7, "Drug", text)]}]}]
     path.write_text(json.dumps(bad))

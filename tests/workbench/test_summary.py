@@ -106,3 +106,17 @@ def test_the_final_labels_are_fitted_once_per_lf_set():
     assert edited is not labeler and edited.label_model_.cardinality == 2
     wb.remove("kw_love")
     assert wb.final_labeler() is labeler  # back to the first LF set: still cached
+
+
+def test_a_class_the_dev_gold_lacks_is_named_with_the_fix():
+    frame = pd.DataFrame({"row_id": list("abcdef"), "text": ["buy now", "hi", "buy it", "hello", "so buy", "ok"]})
+    wb = Workbench(frame, gold=pd.Series({"a": 1, "c": 1, "e": 1}), label_space=["ham", "spam"], seed=0)
+    wb.add(keyword_lf("buy", ["buy"], label=1))
+    summary = wb.summary(references=False)
+    assert summary.missing_classes == ["ham"]
+    line = "the gold set's dev split has no row of 1 class ('ham')"
+    assert line in repr(summary) and html.escape(line) in summary._repr_html_()
+    wb_both = Workbench(frame, gold=pd.Series({"a": 1, "b": 0}), label_space=["ham", "spam"], seed=0)
+    wb_both.add(keyword_lf("buy", ["buy"], label=1))
+    assert wb_both.summary(references=False).missing_classes == []
+    assert "has no row of" not in repr(wb_both.summary(references=False))

@@ -12,6 +12,7 @@ of the same row and with the row's final (majority) label.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -41,6 +42,12 @@ class PrefillReport:
 
     per_annotator: pd.DataFrame = field(repr=False)
     by_origin: pd.DataFrame = field(repr=False)
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython shows the account, not the class name
+        printer.text(str(self))
 
     @property
     def known(self) -> int:

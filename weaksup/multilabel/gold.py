@@ -240,13 +240,14 @@ def load_multilabel_gold(path: str | os.PathLike[str], *, space: MultiLabelSpace
 
 def write_multilabel_gold(frame: pd.DataFrame, folder: str | os.PathLike[str], *, task: str, space: MultiLabelSpace,
                           version: int | str = 1, description: str = "", history: Sequence[dict[str, Any]] | None = None,
-                          escape_formulas: bool = True) -> MultiLabelGoldSet:
+                          escape_formulas: bool = True, skip_if_unchanged: bool = False) -> MultiLabelGoldSet:
     """Validate ``frame`` and write it as ``version`` of the multi-label gold set in ``folder``.
 
     ``frame`` needs ``row_id``, ``labels`` (``;``-joined strings, or lists/tuples of names) and ``split``,
     and may have ``annotator`` and ``timestamp``. A folder that holds a gold set gets a new version: earlier
     files are never overwritten (:func:`weaksup.gold.versions.plan_version`); nothing is written when the rows
-    have problems.
+    have problems, nor (``skip_if_unchanged``, what a review import asks) when they are the latest version's
+    content: that version is returned.
 
     Examples
     --------
@@ -292,6 +293,8 @@ def write_multilabel_gold(frame: pd.DataFrame, folder: str | os.PathLike[str], *
         if not is_multilabel_gold(folder):
             raise GoldSetError(f"{folder} holds a classification gold set; write the multi-label one to its own "
                                "folder")
+        if skip_if_unchanged and previous.get("content_hash") == digest:
+            return load_multilabel_gold(folder, space=space)
     name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=None)
     escaped = [str(f) for f in (previous or {}).get(ESCAPED_FILES) or [] if str(f) != name or not write]
     if write:

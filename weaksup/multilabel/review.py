@@ -202,7 +202,8 @@ def import_multilabel_answers(answers: pd.DataFrame, gold_dir: str | os.PathLike
                               space: MultiLabelSpace, split: str = "dev") -> MultiLabelGoldSet:
     """Write ``answers`` (from :func:`read_multilabel_export`) as the next version of the multi-label gold set in
     ``gold_dir`` (version 1 when there is none); rows new to the gold set go to ``split``, answered rows keep
-    theirs. Earlier versions' files are never changed.
+    theirs. Earlier versions' files are never changed; answers the gold set holds already write nothing (the
+    latest version is returned).
 
     Examples
     --------
@@ -232,7 +233,8 @@ def import_multilabel_answers(answers: pd.DataFrame, gold_dir: str | os.PathLike
         version = previous.version + 1 if isinstance(previous.version, int) else f"{previous.version}+1"
     history = list((previous.manifest.get("history") if previous is not None else None) or [])
     history.append({"version": version, "imported_rows": len(new), "source": "label studio"})
-    return write_multilabel_gold(frame, folder, task=task, space=space, version=version, history=history)
+    return write_multilabel_gold(frame, folder, task=task, space=space, version=version, history=history,
+                                 skip_if_unchanged=True)
 
 
 def export_if_multilabel(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
@@ -273,7 +275,11 @@ def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir:
         space = MultiLabelSpace(cfg.task.labels, exclusive=cfg.task.exclusive, none_label=cfg.task.none_label or None)
     else:
         space = load_multilabel_gold(folder).space
+    before = load_multilabel_gold(folder).version if is_multilabel_gold(folder) else None
     gold = import_multilabel_answers(read_multilabel_export(export, space, from_name=from_name), folder, task=task,
                                      space=space, split=split)
+    if gold.version == before:
+        return (f"gold set {folder} unchanged at version {gold.version} ({gold.describe()}): it holds these answers "
+                "already; no new version written")
     return (f"gold set {folder} is now version {gold.version} ({gold.describe()}); earlier versions stay in their "
             "files. Re-run to use it: weaksup run CONFIG")

@@ -183,7 +183,7 @@ def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], iden
                        coverage=applied.coverage, label_counts={}, status_counts={}, conflicts=0,
                        faults=applied.faults, timeouts=applied.timeouts, prep=applied.prep, chunks=applied.chunks,
                        not_cacheable={lf.name: lf.cache_note for lf in plan.registry.lfs if not lf.cacheable},
-                       timings=timer.seconds)
+                       timings=timer.seconds, gold_gaps=plan.gold_gaps())
     if stop_after != "apply":
         t = time.perf_counter()
         model = fit_stage(plan, applied)

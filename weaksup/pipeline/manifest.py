@@ -54,6 +54,7 @@ def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status:
         "label_model": result.label_model,
         "end_model": result.end_model,
         "gold": result.gold,
+        "gold_gaps": result.gold_gaps,
         "counts": {"rows": result.n_rows, "coverage": result.coverage, "labels": result.label_counts,
                    "review_status": result.status_counts, "label_source": result.source_counts,
                    "conflicts": result.conflicts, "faults": result.faults,

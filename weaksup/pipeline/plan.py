@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
 from weaksup._io import atomic_path
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError, DataError, LabelModelError, WeakSupError
@@ -81,6 +83,30 @@ class RunPlan:
     def has_dev_gold(self) -> bool:
         """Whether the gold set has a dev split (the label model may fit on it; those rows are ``reviewed``)."""
         return self.gold is not None and "dev" in self.gold.counts()
+
+    def gold_gaps(self) -> dict[str, list[str]]:
+        """Per gold split (``dev``, ``test``), the classes (multilabel: labels) it has no row of.
+
+        A class missing from the dev split is one the label model cannot learn the LFs' behaviour on (its
+        tables stay at their prior) and the classifier trained on the gold rows never predicts; one missing
+        from the test split is one the metrics say nothing about. Spans runs are not checked (their gold is
+        spans, not rows).
+        """
+        if self.gold is None:
+            return {}
+        from weaksup.gold.gaps import missing_classes
+
+        names = self.task.space_names(self.label_space)
+        gaps = {}
+        for split in ("dev", "test"):
+            if split not in self.gold.counts():
+                continue
+            targets = np.asarray(self.task.gold_targets(self.gold, split, self.label_space)[1])
+            if targets.dtype == object:  # spans
+                return {}
+            if missing := missing_classes(targets, names):
+                gaps[split] = missing
+        return gaps
 
     @classmethod
     def from_config(cls, config: RunConfig) -> RunPlan:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from weaksup.config import RunConfig
+from weaksup.gold.gaps import gap_lines
 from weaksup.pipeline.inputs import cleaning_note
 
 if TYPE_CHECKING:
@@ -62,6 +63,9 @@ class RunResult:
     #: Further files the task type wrote in the run folder beside the labels (``run.json``'s ``outputs``: key ->
     #: name), e.g. a spans run's ``spans.spacy`` and ``spans.conll``.
     outputs: dict[str, str] = field(default_factory=dict)
+    #: Per gold split, the classes it has no row of (:meth:`weaksup.pipeline.RunPlan.gold_gaps`; shown by
+    #: :func:`weaksup.gold.gaps.gap_lines`).
+    gold_gaps: dict[str, list[str]] = field(default_factory=dict)
 
     def summary(self) -> str:
         """A short human-readable account of the run."""
@@ -103,6 +107,7 @@ class RunResult:
             lines.append(f"label model on the gold {self.gold['split']} split ({self.gold['describe']}): "
                          + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics))
         lines += self.reference_lines()
+        lines += gap_lines(self.gold_gaps, "label" if self.config.task.type == "multilabel" else "class")
         found = list(getattr(self.report, "dependence", None) or [])
         if found:  # (the report measures them: weaksup.dependence.find_dependent_lfs)
             lines.append(f"dependent LFs ({len(found)}; they make a label model overconfident):")
@@ -179,3 +184,4 @@ class Timer:
 
     def add(self, stage: str, started: float) -> None:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+

@@ -78,7 +78,7 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
                  options: dict[str, Any]) -> tuple[Any, str, Path]:
     """Build the review queue of a run and write it; returns the run, its rule version and the file written."""
     from weaksup.pipeline import load_run
-    from weaksup.review.queue import EXPORT_FORMATS, export_queue, review_queue
+    from weaksup.review.queue import EXPORT_FORMATS, export_queue, queue_summary, review_queue
 
     if format not in EXPORT_FORMATS:
         raise ReviewError(f"unknown --format {format!r}; choose one of {list(EXPORT_FORMATS)}")
@@ -114,7 +114,7 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
                                 sensitive_fields=review.sensitive_fields, mask=mask,
                                 escape_formulas=cfg.output.escape_formulas)
     reasons = queue["review_reason"].value_counts().to_dict() if len(queue) else {}
-    typer.echo(f"{len(queue)} row(s) in the review queue of {run_dir} (of {len(labels):,}); reasons: "
+    typer.echo(f"{queue_summary(queue)} (run {run_dir}, {len(labels):,} rows); reasons: "
                + (", ".join(f"{k} {v}" for k, v in reasons.items()) or "none"))
     typer.echo(exported.summary())
     return run, rule_version, out

@@ -282,10 +282,12 @@ def load_span_gold(path: str | os.PathLike[str], *, types: Sequence[str] | None 
 
 def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: str | os.PathLike[str], *, task: str,
                     types: Sequence[str], version: int | str = 1, description: str = "",
-                    history: Sequence[dict[str, Any]] | None = None) -> SpanGoldSet:
+                    history: Sequence[dict[str, Any]] | None = None, skip_if_unchanged: bool = False) -> SpanGoldSet:
     """Validate ``rows`` (``row_id``, ``split``, ``spans``: ``{start, end, label}`` dicts or ``(start, end,
     label)`` tuples, char offsets; optional ``annotator``) and write them as ``version`` of the span gold set in
-    ``folder``. Earlier versions' files are never overwritten; nothing is written when a row has a problem.
+    ``folder``. Earlier versions' files are never overwritten; nothing is written when a row has a problem, nor
+    (``skip_if_unchanged``, what a review import asks) when the rows are the latest version's content: that
+    version is returned.
 
     Examples
     --------
@@ -312,6 +314,8 @@ def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: st
     if previous is not None and previous.get("type") != GOLD_TYPE:
         raise GoldSetError(f"{folder} holds a gold set of type {previous.get('type')!r}; write the span gold set to "
                            "its own folder")
+    if skip_if_unchanged and previous is not None and previous.get("content_hash") == digest:
+        return load_span_gold(folder, types=types)
     wanted = SPANS_FILE if previous is None else f"spans-{digest}.jsonl"
     name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=wanted)
     if write:

@@ -231,7 +231,8 @@ def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], 
                         split: str = "dev", run_dir: str | os.PathLike[str] | None = None,
                         tokenizer: str | None = None) -> SpanGoldSet:
     """Write the answers as the next version of the span gold set in ``gold_dir`` (its rows kept, answered
-    documents replaced or added in ``split``).
+    documents replaced or added in ``split``); answers the gold set holds already write nothing (the latest
+    version is returned).
 
     With ``run_dir`` (a finished spans run), every answered row id must be one of its documents, with the same
     text, and every span must fall on the run's token boundaries (its ``[task] tokenizer``, or ``tokenizer``):
@@ -264,7 +265,8 @@ def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], 
     answered = [{"row_id": r.row_id, "split": split_of.get(r.row_id, split), "spans": list(r.spans),
                  "annotator": r.annotator} for r in new.values()]
     return write_span_gold(kept + answered, folder, task=task, types=types, version=next_version(folder),
-                           description=f"span answers imported from Label Studio ({len(answered)} document(s))")
+                           description=f"span answers imported from Label Studio ({len(answered)} document(s))",
+                           skip_if_unchanged=True)
 
 
 def export_if_spans(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
@@ -298,9 +300,13 @@ def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str 
         return ""
     types = list(load_span_gold(folder).types)
     answers = read_span_export(export, types, from_name=from_name)
+    before = load_span_gold(folder, types=types).version
     gold = import_span_answers(answers, folder, task=task, types=types, split=split, run_dir=run_dir)
     agreement = span_agreement(answers)
     agreed = "" if agreement != agreement else f"; annotators agree on {agreement:.0%} of spans (exact-match F1)"
+    if gold.version == before:
+        return (f"gold set {folder} unchanged at version {gold.version} ({gold.describe()}): it holds these "
+                f"{len(answers.frame)} annotation(s) already{agreed}; no new version written")
     return (f"gold set {folder} is now version {gold.version} ({gold.describe()}); {len(answers.frame)} annotation(s), "
             f"{answers.cancelled} cancelled{agreed}; earlier versions stay in their files. Re-run to use it: "
             "weaksup run CONFIG")

@@ -29,6 +29,7 @@ from weaksup.analysis import VoteStats, lf_summary
 from weaksup.clusters import ClusterView, cluster_view
 from weaksup.dependence import find_dependent_lfs
 from weaksup.errors import DataError, MissingColumnError, ParameterError, WeakSupError
+from weaksup.gold.gaps import missing_classes
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.snorkel import as_weaksup_lf
@@ -327,7 +328,7 @@ class Workbench:
             lfs=table, evaluation=evaluation, stats=stats.rates(),
             uncovered=self._rows.frame(self._rows.sample(uncovered, n_uncovered)), n_uncovered=len(uncovered),
             text_column=self.text_column, references=refs, missing=missing, dependence=list(dependence),
-        )
+            missing_classes=missing_classes(self.y_dev, self.class_names) if has_dev else [])
 
     # ------------------------------------------------------------------ clusters
     def clusters(self, n: int = 10, *, rows: str | np.ndarray = "all", n_examples: int = 3,

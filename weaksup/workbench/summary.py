@@ -15,6 +15,7 @@ import pandas as pd
 
 from weaksup.errors import ParameterError
 from weaksup.evaluate import Evaluation, label_metrics, model_name
+from weaksup.gold.gaps import gap_lines
 from weaksup.labels import ABSTAIN
 from weaksup.models import MajorityVote
 from weaksup.models.base import BaseLabelModel
@@ -60,6 +61,8 @@ class WorkbenchSummary:
         Why ``references`` is None (no dev gold, no text column, no LF...).
     dependence : list
         Dependent LFs (:class:`~weaksup.dependence.DependentLFs`, each with a ``message``).
+    missing_classes : list of str
+        The classes the dev gold has no row of (:func:`weaksup.gold.gaps.missing_classes`; empty without dev gold).
     """
 
     lfs: pd.DataFrame
@@ -71,6 +74,7 @@ class WorkbenchSummary:
     references: References | None = field(default=None, repr=False)
     missing: str | None = None
     dependence: list[Any] = field(default_factory=list, repr=False)
+    missing_classes: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -87,7 +91,7 @@ class WorkbenchSummary:
             lines.append(self.references.table().to_string(float_format=lambda v: f"{v:.3f}"))
             lines.append(REFERENCES_NOTE)
         lines += [f"dependent LFs: {finding.message}" for finding in self.dependence]
-        return lines
+        return lines + gap_lines({"dev": self.missing_classes})
 
     @property
     def metrics(self) -> pd.DataFrame | None:
@@ -125,6 +129,7 @@ class WorkbenchSummary:
             parts.append(html_table(refs.table().map(lambda v: f"{v:.3f}").reset_index()))
             parts.append(f"<p>{html.escape(REFERENCES_NOTE)}</p>")
         parts += [f"<p>dependent LFs: {html.escape(str(finding.message))}</p>" for finding in self.dependence]
+        parts += [f"<p><b>{html.escape(line)}</b></p>" for line in gap_lines({"dev": self.missing_classes})]
         parts += ["<h4>Rows no LF covers (sample)</h4>", html_table(self.uncovered, text_column=self.text_column),
                   "</div>"]
         return "".join(parts)
