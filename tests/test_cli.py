@@ -82,6 +82,15 @@ def test_report_no_tracking(youtube_registry, project, capsys):
     assert code == 2 and "contradict each other" in err
 
 
+def test_the_report_is_never_written_over_a_data_gold_or_config_file(project, capsys):
+    for name in ("comments.csv", "run.toml", "gold/manifest.json"):
+        target = project / name
+        before = target.read_bytes() if target.exists() else None
+        code, _, err = _cli(capsys, "report", "--no-tracking", "--out", str(target))
+        assert code == 2 and "the report is an HTML file; give a path ending in .html" in err
+        assert (target.read_bytes() if target.exists() else None) == before
+
+
 def test_the_run_summary_prints_the_cleaning_count(project, capsys):
     code, out, _ = _cli(capsys, "run", str(write_config(project)), "--no-progress")
     assert code == 0 and "text cleaning (Unicode NFKC, zero-width characters, whitespace) changed " in out

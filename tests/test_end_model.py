@@ -34,6 +34,15 @@ def test_rows_without_votes_abstains_and_nan_are_left_out():
     assert not end_model_rows(with_nan)[0]
 
 
+def test_rows_without_text_are_kept_as_empty_texts_in_training_and_prediction():
+    texts = pd.Series(TEXTS).astype(object)
+    texts[[1, 6]] = [None, np.nan]
+    end = train_end_model(texts, PROBA, votes=VOTES)
+    assert end.n_train_rows_ == 8
+    proba = end.predict_proba(pd.Series([np.nan, "free money click here", None, 3], dtype=object))
+    assert proba.shape == (4, 2) and np.allclose(proba[0], proba[2]) and proba[1, 1] > proba[0, 1]
+
+
 def test_weights_policies_and_errors():
     for policy in ("confidence", "proba", None, np.linspace(0.1, 1, len(TEXTS))):
         end = train_end_model(TEXTS, PROBA, votes=VOTES, sample_weight=policy)

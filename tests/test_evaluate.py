@@ -57,9 +57,12 @@ def test_ece_is_zero_when_calibrated_and_the_gap_when_overconfident():
     assert expected_calibration_error(np.array([0, 1]), np.array([[0.9, 0.1], [0.9, 0.1]])) == pytest.approx(0.4)
 
 
-def test_without_predictions_the_most_probable_class_is_used():
+def test_without_predictions_the_most_probable_class_is_used_and_a_tie_is_an_abstain():
     m = label_metrics([1, 0], np.array([[0.3, 0.7], [0.2, 0.8]]))
     assert (m.accuracy, m.labelled) == (0.5, 1.0)
+    no_votes = np.full((4, 2), -1)  # majority vote's rows without a vote are uniform: not a guess of class 0
+    m = label_metrics([0, 0, 1, 0], MajorityVote(cardinality=2).fit(no_votes).predict_proba(no_votes))
+    assert (m.accuracy, m.labelled) == (0.0, 0.0)
 
 
 def test_coverage_means_some_lf_voted_not_that_the_model_gave_a_class():
@@ -86,6 +89,12 @@ def test_coverage_means_some_lf_voted_not_that_the_model_gave_a_class():
      r"proba has 2 columns but the label space has 3 classes"),
     (([0, 1], np.ones((2, 2)) / 2), {"covered": [True]}, ParameterError, "covered has 1 flags but y_true has 2"),
     (([0, 1], np.ones((2, 2)) / 2, [0]), {}, ParameterError, "y_pred has 1 labels but y_true has 2"),
+    ((["ham", "spam"], np.ones((2, 2)) / 2), {}, ParameterError,
+     r"y_true holds 'ham' \(str\), not class ids: pass class ids \(e.g. LABELS.id\(\"ham\"\)"),
+    (([0, 1.5], np.ones((2, 2)) / 2), {}, ParameterError, r"y_true holds 1.5 \(float\), not class ids"),
+    (([0, 5], np.ones((2, 2)) / 2), {}, ParameterError, r"y_true holds class id 5, outside 0..1"),
+    (([0, 1], np.ones((2, 2)) / 2, [0, 7]), {}, ParameterError, r"y_pred holds class id 7, outside 0..1"),
+    (([0, 1], np.array([[0.5, np.nan], [1.5, 0.0]])), {}, ParameterError, r"proba must hold probabilities"),
 ])
 def test_bad_metric_inputs_say_what_is_wrong(args, kwargs, error, message):
     with pytest.raises(error, match=message) as caught:
@@ -145,6 +154,19 @@ def test_tie_break_policy_applies_to_both_models(small):
     votes, gold = small
     ev = evaluate(votes, gold, MajorityVote(cardinality=2).fit(votes), tie_break="seeded_random")
     assert ev.baseline.labelled == 1.0 and ev.baseline.coverage == 0.75 and ev.tie_break == "seeded_random"
+
+
+def test_gold_may_be_the_gold_set_folder_but_not_a_frame_or_class_names(small):
+    votes, gold = small
+    by_folder = evaluate(votes, gold.path, ConstantModel())
+    assert by_folder.model.accuracy == evaluate(votes, gold, ConstantModel()).model.accuracy
+    with pytest.raises(GoldSetError, match=r"gold is a DataFrame: pass a GoldSet \(weaksup.gold.load_gold"):
+        evaluate(votes, gold.frame, ConstantModel())
+    with pytest.raises(GoldSetError, match=r"gold holds 'y' \(str\), not class ids"):
+        evaluate(votes, ["y", "y", "y", "x", "x"], ConstantModel())
+    for model in (MajorityVote, "MajorityVote"):
+        with pytest.raises(ParameterError, match=r"pass a fitted label model .* not a class or a name"):
+            evaluate(votes, gold, model)
 
 
 def test_no_gold_row_among_the_votes_is_an_error(small):

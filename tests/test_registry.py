@@ -73,6 +73,11 @@ def test_import_errors_name_the_module(tmp_path):
     empty.write_text("x = 1\n")
     with pytest.raises(LFDefinitionError, match="no labeling functions found"):
         Registry.from_modules(empty)
+    (tmp_path / "data.csv").write_text("row_id,text\n")
+    with pytest.raises(LFDefinitionError, match=r"'.*data.csv' is not a Python module \(.py\)"):
+        Registry.from_modules(tmp_path / "data.csv")
+    with pytest.raises(LFDefinitionError, match=r"LF module '.*empty.py' holds no labeling functions.*remove it"):
+        Registry.from_modules("labeling_functions.youtube_spam", empty)  # not hidden by the other module's LFs
 
 
 def test_rule_version_changes_with_the_lf_set():

@@ -87,6 +87,8 @@ def test_init_refuses_a_folder_holding_files_and_force_never_overwrites(tmp_path
     assert (tmp_path / "notes.txt").read_text() == "mine"
     code, out, err = _cli(capsys, "init", str(tmp_path / "notes.txt"))
     assert code == 2 and "is a file" in err
+    code, out, err = _cli(capsys, "init", str(tmp_path / "notes.txt" / "sub"))
+    assert code == 2 and "notes.txt is a file, not a folder" in err and "Traceback" not in err
     code, out, err = _cli(capsys, "init", str(tmp_path / "new"), "--example", "imdb")
     assert code == 2 and "'imdb' is not a shipped example" in err and not (tmp_path / "new").exists()
 
@@ -104,7 +106,7 @@ def test_the_project_runs_and_its_notebook_runs_from_its_own_folder(tmp_path, mo
     monkeypatch.chdir(root)
     code, out, err = _cli(capsys, "run", "configs/youtube_spam.toml", "--no-tracking", "--no-progress")
     assert code == 0, err
-    assert "1,956 rows, 28 LFs (rule_version 9ae02223)" in out and "final " in out
+    assert "1,956 rows, 28 LFs (rule_version a35148b6)" in out and "final " in out
     labels = pd.read_parquet(root / "runs" / "youtube_spam" / "labels.parquet")
     assert len(labels) == 1956 and (root / "runs" / "youtube_spam" / "report.html").is_file()
     path = root / "notebooks" / "01_label_youtube_spam.ipynb"
@@ -114,5 +116,5 @@ def test_the_project_runs_and_its_notebook_runs_from_its_own_folder(tmp_path, mo
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(o.get("text", "") for o in outputs)
-    assert "1,956 rows, 28 LFs (rule_version 9ae02223)" in text
+    assert "1,956 rows, 28 LFs (rule_version a35148b6)" in text
     assert any("kw_subscribe" in o.get("data", {}).get("text/html", "") for o in outputs)  # the LF summary

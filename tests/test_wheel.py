@@ -122,7 +122,7 @@ def test_init_then_run_in_an_empty_folder(venv: Path, tmp_path: Path) -> None:
     out = _run([weaksup, "run", "configs/youtube_spam.toml", "--no-tracking", "--no-progress"], cwd=project,
                timeout=600)
     assert out.returncode == 0, out.stderr
-    assert "1,956 rows, 28 LFs (rule_version 9ae02223)" in out.stdout  # the shipped LFs' versions, from the copy
+    assert "1,956 rows, 28 LFs (rule_version a35148b6)" in out.stdout  # the shipped LFs' versions, from the copy
     run_dir = project / "runs" / "youtube_spam"
     assert {"labels.parquet", "report.html", "run.json", "label_model.json"} <= {p.name for p in run_dir.iterdir()}
     manifest = json.loads((run_dir / "run.json").read_text())

@@ -7,6 +7,7 @@ object is handed down (see :mod:`weaksup.analysis`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
@@ -16,7 +17,7 @@ import pandas as pd
 
 from weaksup.errors import GoldSetError
 from weaksup.gold import SPLITS
-from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.labels import ABSTAIN, LabelSpace, check_class_ids
 from weaksup.validation import is_gold_set
 from weaksup.votes import VoteMatrix
 
@@ -65,15 +66,23 @@ class AlignedGold:
     counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, gold: GoldSet | AlignedGold | np.ndarray | Sequence[int], votes: VoteMatrix) -> AlignedGold:
-        """``gold`` aligned with the rows of ``votes``: a GoldSet is matched on ``votes.row_ids``; an
-        array must hold one class id per row (``ABSTAIN`` for rows without gold); an AlignedGold is
-        returned as is (after checking its length)."""
+    def of(cls, gold: GoldSet | AlignedGold | np.ndarray | Sequence[int] | str | os.PathLike[str],
+           votes: VoteMatrix) -> AlignedGold:
+        """``gold`` aligned with the rows of ``votes``: a GoldSet (or its folder) is matched on
+        ``votes.row_ids``; an array must hold one class id per row (``ABSTAIN`` for rows without gold); an
+        AlignedGold is returned as is (after checking its length)."""
         if isinstance(gold, AlignedGold):
             if len(gold.y) != len(votes):
                 raise GoldSetError(f"the aligned gold has {len(gold.y)} rows but the vote matrix has {len(votes)}; "
                                    "align the gold set to these votes (AlignedGold.of(gold, votes))")
             return gold
+        if isinstance(gold, (str, os.PathLike)):  # a gold set folder
+            from weaksup.gold import load_gold
+
+            gold = load_gold(gold)
+        if isinstance(gold, pd.DataFrame):
+            raise GoldSetError("gold is a DataFrame: pass a GoldSet (weaksup.gold.load_gold(folder)), the gold set "
+                               f"folder, or one class id per row ({ABSTAIN} for rows without gold)")
         if is_gold_set(gold):
             gold_set = cast("GoldSet", gold)
             ids = pd.Index(votes.row_ids)
@@ -81,7 +90,7 @@ class AlignedGold:
             aligned_split = split_of.reindex(ids).to_numpy()
             return cls(y=gold_set.y(ids), splits={s: aligned_split == s for s in SPLITS},
                        label_space=gold_set.label_space, hash=gold_set.hash, source=gold_set, counts=gold_set.counts())
-        y = np.asarray(gold).reshape(-1).astype(np.int64)
+        y = check_class_ids(gold, name="gold", error=GoldSetError)
         if len(y) != len(votes):
             raise GoldSetError(f"gold has {len(y)} labels but the vote matrix has {len(votes)} rows; "
                                f"pass one class id per row ({ABSTAIN} for rows without gold), or a GoldSet")

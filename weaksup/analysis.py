@@ -27,7 +27,8 @@ from weaksup.errors import LabelModelError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import LabelingFunction
 from weaksup.pairs import BLOCK_CELLS, PAIR_BLOCK, PAIR_WORK, add_pair_counts, pair_work, row_blocks
-from weaksup.votes import VoteMatrix, distinct_rows
+from weaksup.vote_patterns import distinct_rows
+from weaksup.votes import VoteMatrix
 
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet

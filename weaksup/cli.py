@@ -124,10 +124,14 @@ def _report_config(lf_module: str | None, data: str | None, id_column: str, text
     gold set unless given); the report at ``out``, the run folder beside it (``<out without suffix>/``)."""
     from weaksup.config import RunConfig
     from weaksup.datasets import get_example
+    from weaksup.errors import ConfigError
 
     example = get_example(_EXAMPLE)
     task = Path(gold).name if gold else example.name
     out = out or f"reports/{task}.html"
+    if Path(out).suffix.lower() not in (".html", ".htm"):  # never over a data, gold or config file
+        raise ConfigError(f"--out {out}: the report is an HTML file; give a path ending in .html (its run folder "
+                          "goes beside it, without the suffix)")
     enabled, require, experiment = tracking
     if require and not enabled:
         raise typer.BadParameter("--require-tracking and --no-tracking contradict each other; drop one")

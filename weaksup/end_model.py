@@ -64,12 +64,15 @@ def default_end_model(seed: int = 0, *, C: float = 10.0, features: str = "tfidf"
 
     if features not in END_MODELS:
         raise EndModelError(f"features must be one of {list(END_MODELS)}; got {features!r}")
+    from sklearn.preprocessing import FunctionTransformer
+
     classifier = ("classifier", LogisticRegression(C=C, max_iter=3000, random_state=seed))
-    tfidf = FeatureUnion([  # float32: half the memory of the n-gram matrix; logistic regression keeps it
+    tfidf = Pipeline([("texts", FunctionTransformer(as_texts)), ("ngrams", FeatureUnion([
+        # float32: half the memory of the n-gram matrix; logistic regression keeps it
         ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
                                   dtype=np.float32)),
-    ])
+    ]))])
     if features == "tfidf":
         return Pipeline([("tfidf", tfidf), classifier])
     if features == "finetuned":
@@ -90,6 +93,26 @@ def default_end_model(seed: int = 0, *, C: float = 10.0, features: str = "tfidf"
                                                   ("classifier", embedding_classifier)]))])
     return Pipeline([("features", FeatureUnion([("tfidf", tfidf), ("embeddings", EmbeddingFeatures(embedder))])),
                      classifier])
+
+
+def as_texts(texts: Any) -> np.ndarray:
+    """``texts`` as an object array of strings: a missing text (None, NaN) is ``""``, any other value its
+    ``str``. The default end model reads texts through it, so rows without text are kept, as everywhere.
+
+    Examples
+    --------
+    >>> as_texts(["a", None, float("nan"), 7]).tolist()
+    ['a', '', '', '7']
+    """
+    from weaksup.lf.rows import is_missing
+
+    arr = np.asarray(texts, dtype=object).reshape(-1)
+    odd = [i for i, text in enumerate(arr.tolist()) if type(text) is not str]
+    if odd:
+        arr = arr.copy()
+        for i in odd:
+            arr[i] = "" if is_missing(arr[i]) else str(arr[i])
+    return arr
 
 
 class SoftVote(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -338,8 +361,10 @@ def train_end_model(
             w = weights[rows]
     classes = np.unique(y)
     if len(classes) < 2:
-        raise EndModelError(f"the end model needs training rows of at least two classes; the {len(rows)} labelled rows "
-                         f"are all of class {classes.tolist()}: write LFs for the other classes first")
+        got = (f"the {len(rows)} labelled rows are all of class {classes.tolist()}" if len(rows_x)
+               else "no training row has a label (no LF voted on them, or every label was at chance)")
+        raise EndModelError(f"the end model needs training rows of at least two classes; {got}: write LFs for the "
+                            "other classes first")
     estimator = clone(model) if model is not None else default_end_model(seed)
     X_train = take_rows(X, rows_x)
     fit_params = {}

@@ -20,7 +20,7 @@ import pandas as pd
 
 from weaksup.alignment import AlignedGold
 from weaksup.analysis import VoteStats, as_vote_matrix
-from weaksup.errors import GoldSetError
+from weaksup.errors import GoldSetError, ParameterError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.metrics import (COUNTS, METRIC_NAMES, Metrics, calibration_bins, expected_calibration_error,
                              label_metrics)
@@ -205,6 +205,9 @@ def evaluate(
     """
     from weaksup.models import MajorityVote
 
+    if isinstance(model, type) or not callable(getattr(model, "predict_proba", None)):
+        raise ParameterError(f"evaluate(model={model!r}): pass a fitted label model (e.g. "
+                             "fit_label_model(DawidSkene(cardinality=2), L)), not a class or a name")
     vm = as_vote_matrix(votes)
     aligned = AlignedGold.of(gold, vm)
     space = label_space if label_space is not None else aligned.label_space or vm.label_space

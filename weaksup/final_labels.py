@@ -179,8 +179,11 @@ class FinalLabeler:
         if self.end_model is not None or not hasattr(template, "steps"):  # e.g. a soft vote: trained whole per fold
             return features, template, None
         vectorizer = template.steps[0][1]
-        return vectorizer.fit_transform(take_rows(features, np.arange(n_rows(features)))), template.steps[-1][1], \
-            vectorizer
+        try:
+            inputs = vectorizer.fit_transform(take_rows(features, np.arange(n_rows(features))))
+        except ValueError as exc:  # e.g. too few texts for the vocabulary's document-frequency limits
+            raise EndModelError(f"its text features cannot be built from {n_rows(features)} text(s): {exc}") from None
+        return inputs, template.steps[-1][1], vectorizer
 
     def _vectors(self, features: Any) -> np.ndarray:
         """Unit-norm sentence embeddings of the texts (the shared cache), for ``neighbours``."""

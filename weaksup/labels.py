@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
-from weaksup.errors import LabelSpaceError
+from weaksup.errors import LabelSpaceError, ParameterError, WeakSupError
 
 #: The vote of a labeling function that does not label a row.
 ABSTAIN: int = -1
@@ -25,6 +25,31 @@ def smallest_vote_dtype(cardinality: int) -> np.dtype:
         if cardinality - 1 <= np.iinfo(dtype).max:
             return np.dtype(dtype)
     return np.dtype(np.int64)
+
+
+def check_class_ids(values: Any, *, name: str, error: type[WeakSupError] = ParameterError) -> np.ndarray:
+    """``values`` as an int64 array of class ids (``ABSTAIN`` for none), or an ``error`` naming ``name``, what it
+    holds instead (class names, fractions, missing values) and the fix.
+
+    Examples
+    --------
+    >>> check_class_ids([1, 0, -1], name="y_true").tolist()
+    [1, 0, -1]
+    >>> check_class_ids(["ham", "spam"], name="y_true")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ParameterError: y_true holds 'ham' (str), not class ids: pass class ids (e.g. LABELS.id("ham"), or GoldSet.y(row_ids) for a gold set's), -1 for none
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.int64).reshape(-1)
+    flat = arr.reshape(-1)
+    bad = next((v for v in flat.tolist() if not (isinstance(v, (int, float)) and float(v).is_integer())), None)
+    if bad is None:
+        return arr.astype(np.int64).reshape(-1)
+    hint = f'LABELS.id("{bad}")' if isinstance(bad, str) else "LABELS.id(name)"
+    raise error(f"{name} holds {bad!r} ({type(bad).__name__}), not class ids: pass class ids (e.g. {hint}, or "
+                f"GoldSet.y(row_ids) for a gold set's), {ABSTAIN} for none")
 
 
 class LabelSpace(Sequence[str]):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import LabelSpaceError, ParameterError
-from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.labels import ABSTAIN, LabelSpace, check_class_ids
 
 __all__ = ["COUNTS", "METRIC_NAMES", "Metrics", "calibration_bins", "expected_calibration_error", "label_metrics"]
 
@@ -140,7 +140,9 @@ def label_metrics(
     proba : array of float, shape (n, k)
         Predicted class probabilities.
     y_pred : array of int, shape (n,), optional
-        Predicted class ids, ``ABSTAIN`` where the model abstains; the most probable class otherwise.
+        Predicted class ids, ``ABSTAIN`` where the model abstains. Without it: the most probable class, and
+        ``ABSTAIN`` where the top probability is shared (a row a model knows nothing about, such as majority
+        vote's uniform row without votes, is not a guess that counts as labelled).
     label_space : LabelSpace or sequence of str, optional
         Class names for the tables; ``0..k-1`` otherwise.
     covered : array of bool, shape (n,), optional
@@ -155,10 +157,12 @@ def label_metrics(
     (0.5, 0.75, 0.6666666666666666)
     >>> m.coverage, m.accuracy_voted, m.accuracy_no_votes, m.n_no_votes
     (0.75, 0.6666666666666666, 0.0, 1)
+    >>> label_metrics([0, 1], np.array([[.9, .1], [.5, .5]])).labelled  # the tied row is an abstain
+    0.5
     """
     from sklearn.metrics import brier_score_loss, confusion_matrix, precision_recall_fscore_support
 
-    y_true = np.asarray(y_true, dtype=np.int64)
+    y_true = check_class_ids(y_true, name="y_true")
     proba = np.asarray(proba, dtype=float)
     if proba.ndim != 2 or len(proba) != len(y_true):
         raise ParameterError(f"proba must have shape ({len(y_true)}, k); got {proba.shape}")
@@ -168,10 +172,21 @@ def label_metrics(
     names = list(label_space) if label_space is not None else [str(c) for c in range(k)]
     if len(names) != k:
         raise LabelSpaceError(f"proba has {k} columns but the label space has {len(names)} classes {names}")
-    y_pred = proba.argmax(axis=1) if y_pred is None else np.asarray(y_pred, dtype=np.int64)
+    if y_pred is None:
+        from weaksup.models.base import break_ties
+
+        y_pred = break_ties(proba, "abstain")
+    y_pred = check_class_ids(y_pred, name="y_pred")
     n = len(y_true)
     if len(y_pred) != n:
         raise ParameterError(f"y_pred has {len(y_pred)} labels but y_true has {n} rows")
+    for what, ids, low in (("y_true", y_true, 0), ("y_pred", y_pred, ABSTAIN)):
+        outside = ids[(ids < low) | (ids >= k)]
+        if len(outside):
+            raise ParameterError(f"{what} holds class id {int(outside[0])}, outside 0..{k - 1} (the {k} columns of "
+                                 f"proba{', or ABSTAIN' if low < 0 else ''}); fix the ids or the label space")
+    if n and not (np.isfinite(proba).all() and (proba >= -1e-9).all() and (proba <= 1 + 1e-9).all()):
+        raise ParameterError("proba must hold probabilities in [0, 1] (no NaN): pass predict_proba's output")
     voted = None if covered is None else np.asarray(covered, dtype=bool).reshape(-1)
     if voted is not None and len(voted) != n:
         raise ParameterError(f"covered has {len(voted)} flags but y_true has {n} rows: pass one per gold row "

@@ -161,6 +161,7 @@ class Registry(Mapping[str, LabelingFunction]):
         for spec in modules:
             with import_budget(import_timeout, spec):
                 imported = _import_all(spec)
+            before = len(registry)
             for module in imported:
                 for attr, value in list(vars(module).items()):
                     if isinstance(value, LabelSpace) and not attr.startswith("_"):
@@ -170,6 +171,10 @@ class Registry(Mapping[str, LabelingFunction]):
                     )
                     for lf in found:
                         registry.register(lf)
+            if len(registry) == before and len(modules) > 1:  # (one module alone: the error below names it)
+                raise LFDefinitionError(f"LF module {str(spec)!r} holds no labeling functions (none of its own, "
+                                        "and none the other modules did not hold already); define LFs in it, or "
+                                        "remove it from the list (lfs.modules in a run config)")
         distinct = set(spaces.values())
         if len(distinct) > 1:
             raise LFDefinitionError(
@@ -201,7 +206,10 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
             raise LFDefinitionError(f"LF module file {str(spec)!r} does not exist")
         name = f"weaksup_user_lfs.{path.stem}_{short_hash(str(path))}"
         module_spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
+        if module_spec is None or module_spec.loader is None:  # e.g. a .csv or .toml given as an LF module
+            raise LFDefinitionError(f"LF module file {str(spec)!r} is not a Python module (.py); give the .py file "
+                                    "(or the dotted name) of your LFs")
+        module = importlib.util.module_from_spec(module_spec)
         sys.modules[name] = module
         try:
             _importing(repr(str(path)), lambda: module_spec.loader.exec_module(module))  # type: ignore[union-attr]

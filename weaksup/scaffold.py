@@ -198,6 +198,15 @@ def init_project(dest: str | Path, example: str = "youtube_spam", *, force: bool
         shown = ", ".join(present[:3]) + (", ..." if len(present) > 3 else "")
         raise ParameterError(f"weaksup init: {root} is not empty ({shown}); give an empty or new folder, or "
                              "--force to add the project's files beside them (existing files are kept)")
+    blocker = next((p for p in root.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ParameterError(f"weaksup init: {root} cannot be made: {blocker} is a file, not a folder; give a "
+                             "folder path")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"weaksup init: cannot make the folder {root} ({exc.strerror or exc}); give a folder "
+                             "you can write to") from None
     done = Scaffold(root=root, config=root / "configs" / f"{spec.name}.toml")
     for relative, content in _files(spec):
         path = root / relative

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from weaksup import ABSTAIN, LabelSpace, apply_lfs, keyword_lf, labeling_function, regex_lf, threshold_lf
-from weaksup.errors import DataError, DuplicateLFError, LFApplyError, MissingColumnError
+from weaksup.errors import DataError, DuplicateLFError, LabelSpaceError, LFApplyError, MissingColumnError
 
 
 @pytest.mark.snorkel
@@ -75,6 +75,14 @@ def test_out_of_label_space_and_non_int_returns_are_errors():
     with pytest.raises(LFApplyError, match=r"'says_name'.*returned 'spam' \(str\) on row id 7"):
         apply_lfs([says_name], df)
 
+    @labeling_function
+    def says_list(x):
+        return [1] if x.text == "a" else 1
+
+    for rows in (df, pd.DataFrame({"text": ["a", "b"]}, index=[7, 8])):  # every row a list, or some (ragged)
+        with pytest.raises(LFApplyError, match=r"'says_list'.*returned \[1\] \(list\) on row id 7"):
+            apply_lfs([says_list], rows)
+
 
 def test_missing_columns_name_the_lf_the_column_and_the_columns_present():
     df = pd.DataFrame({"body": ["x"]})
@@ -87,6 +95,27 @@ def test_missing_columns_name_the_lf_the_column_and_the_columns_present():
 
     with pytest.raises(MissingColumnError, match=r"'undeclared'.*reads column 'title'.*columns are \['body'\]"):
         apply_lfs([undeclared], df, fault_tolerant=True)  # not a row fault: every row would fail
+
+    @labeling_function
+    def by_item(x):
+        return 1 if x["title"] else -1
+
+    with pytest.raises(MissingColumnError, match=r"'by_item'.*reads column 'title'"):
+        apply_lfs([by_item], df)
+
+
+def test_a_key_error_of_the_lfs_own_lookup_is_a_row_fault_not_a_missing_column():
+    known = {"alice": 1}
+    df = pd.DataFrame({"author": ["alice", "bob", "alice"]})
+
+    @labeling_function
+    def known_author(x):
+        return known[x.author]
+
+    with pytest.raises(LFApplyError, match=r"'known_author'.*raised KeyError: 'bob' on row id 1.*fault_tolerant"):
+        apply_lfs([known_author], df)
+    votes = apply_lfs([known_author], df, fault_tolerant=True)
+    assert votes.values[:, 0].tolist() == [1, -1, 1] and votes.faults == {"known_author": 1}
 
 
 def test_row_ids_and_inputs_are_validated():
@@ -107,3 +136,11 @@ def test_empty_frame_and_dtypes():
     many = LabelSpace([f"c{i}" for i in range(300)])
     wide = apply_lfs([regex_lf("r", "x", 299)], pd.DataFrame({"text": ["x", "y"]}), label_space=many)
     assert wide.values.dtype == np.int16 and wide.values.tolist() == [[299], [-1]]
+
+
+def test_the_label_space_may_be_class_names():
+    df = pd.DataFrame({"text": ["buy now", "hi"]})
+    votes = apply_lfs([keyword_lf("kw", "buy", 1)], df, label_space=["ham", "spam"])
+    assert list(votes.label_space) == ["ham", "spam"] and votes.values[:, 0].tolist() == [1, -1]
+    with pytest.raises(LabelSpaceError, match="apply_lfs.label_space=....: expected a sequence of class names"):
+        apply_lfs([keyword_lf("kw", "buy", 1)], df, label_space="hamspam")

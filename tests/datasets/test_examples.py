@@ -81,3 +81,12 @@ def test_demo_command_prints_the_lf_summary(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "kw_subscribe" in out.stdout and "Emp. Acc." in out.stdout and "Coverage" in out.stdout
     assert (tmp_path / "reports" / "youtube_spam.html").exists()  # written where it runs, not into the checkout
+
+
+def test_the_shipped_lfs_abstain_on_rows_without_text(youtube, youtube_registry):
+    from weaksup.apply import apply_lfs
+
+    rows = youtube.head(3).assign(text=[None, "", "check out my new video"])
+    votes = apply_lfs(youtube_registry.lfs, rows)  # not fault-tolerant: an LF that fails on None raises
+    assert (votes.values[:2] == -1).all() and (votes.values[2] != -1).any()
+    assert not any(votes.faults.values())

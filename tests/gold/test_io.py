@@ -103,6 +103,11 @@ def test_write_gold_writes_nothing_when_the_frame_is_bad(tmp_path):
         write_gold(rows, tmp_path / "g", task="t", label_space=["ham", "spam"])
     assert len(info.value.problems) == 2
     assert not (tmp_path / "g").exists() or not any((tmp_path / "g").iterdir())
+    (tmp_path / "labels.py").write_text("x = 1\n")
+    good = rows.assign(row_id=["a", "b"], label="ham")
+    with pytest.raises(GoldSetError, match=r"labels.py is a file; a gold set is a folder"):
+        write_gold(good, tmp_path / "labels.py", task="t", label_space=["ham", "spam"])
+    assert (tmp_path / "labels.py").read_text() == "x = 1\n"
 
 
 def test_edited_labels_are_flagged_against_the_manifest_hash(tmp_path, caplog):

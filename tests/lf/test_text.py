@@ -104,6 +104,9 @@ def test_regex_flags_and_errors():
         keyword_lf("bad", "x", "spam")
     with pytest.raises(LFDefinitionError, match="mode must be"):
         keyword_lf("bad", "x", 1, mode="some")
+    for keywords in (None, [], [""], 5):
+        with pytest.raises(LFDefinitionError, match=r"'bad': keywords must be non-empty strings"):
+            keyword_lf("bad", keywords, 1)
 
 
 def test_text_lfs_pickle_and_keep_votes():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from weaksup.models import DawidSkene, default_label_model, fit_label_model
-from weaksup.votes import distinct_rows
+from weaksup.vote_patterns import distinct_rows
 
 
 def _votes(n: int, m: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -38,3 +38,16 @@ def test_a_fit_on_the_distinct_rows_unsorted_is_the_fit_on_every_row():
     assert weighted.n_iter_ == full.n_iter_
     np.testing.assert_allclose(weighted.confusion_, full.confusion_, rtol=1e-9)
     np.testing.assert_array_equal(weighted.predict(L), full.predict(L))
+
+
+@pytest.mark.parametrize(("L", "message"), [
+    (np.array([[0.0, 1.0], [1.0, -1.0]]), r"fit_label_model\(L\): votes must be integers"),
+    (np.array([[0, -2], [1, 1]]), r"fit_label_model\(L\): vote -2 at row 0, column 1 is below -1"),
+    (np.array([[0, 2], [1, 1]]), r"fit_label_model\(L\): vote 2 at row 0, column 1 is outside the label space"),
+])
+def test_bad_votes_are_named_before_the_distinct_rows_are_counted(L, message):
+    from weaksup.errors import LabelModelError
+    from weaksup.models import DawidSkene
+
+    with pytest.raises(LabelModelError, match=message):
+        fit_label_model(DawidSkene(cardinality=2), L)

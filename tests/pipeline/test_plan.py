@@ -49,18 +49,6 @@ def test_the_plan_refuses_outputs_that_overlap_inputs_before_importing_anything(
     assert not marker.exists(), "an LF module was imported before the paths were checked"
 
 
-def test_what_a_run_reads_and_writes(project):
-    from weaksup.pipeline.plan import run_reads, run_writes
-
-    config = load_config(write_config(project, output={"report": True}), project=project)
-    assert [(r.key, r.path.name, r.folder) for r in run_reads(config)] == [
-        ("input.path", "comments.csv", False), ("lfs.modules ('quick_lfs.py')", "quick_lfs.py", False),
-        ("the config", "run.toml", False)]
-    assert [(w.key, w.path.relative_to(project).as_posix(), w.folder) for w in run_writes(config)] == [
-        ("output.path", "out/labels.parquet", False), ("the run folder (the folder of output.path)", "out", True),
-        ("the report (report.html in the run folder)", "out/report.html", False)]
-
-
 @pytest.mark.parametrize(("model", "params", "expected"), [
     ("DawidSkene", {"n_iter": 0},
      "label_model.params.n_iter = 0: DawidSkene: n_iter must be a whole number >= 1; got 0 (its default is 100)"),

@@ -59,7 +59,8 @@ CASES = {
     "field an LF needs is absent": (lambda p: (p / "author_lfs.py").write_text(
         "from weaksup import keyword_lf\nkw = keyword_lf('kw_author', ['bot'], 1, field='author')\n")
         and write_config(p, lfs={"modules": ["author_lfs.py"]}),
-        ["missing column(s) ['author']", "the LFs' fields"]),
+        ["labeling function 'kw_author' (defined at ", "author_lfs.py:2) reads column(s) ['author']",
+         "its columns are"]),
     "non-UTF-8 bytes": (lambda p: _csv(p, b"row_id,text\na,hello\nb,caf\xe9 au lait\n"),
                         ["bad.csv line 3: bytes b'\\xe9' are not valid utf-8", "input.encoding"]),
     "LF module that fails to import": (lambda p: (p / "broken_lfs.py").write_text(
@@ -74,7 +75,8 @@ CASES = {
                                                ["label_model.params ['epochs'] are not parameters of MajorityVote"]),
     "output folder that is a file": (lambda p: (p / "taken").write_text("x")
                                      and write_config(p, output={"path": "taken/labels.parquet"}),
-                                     ["cannot write to the output folder", "change output.path"]),
+                                     ["cannot write to the output folder", "taken is a file, not a folder",
+                                      "change output.path"]),
     "output path outside the project": (lambda p: write_config(p, output={"path": "../elsewhere/labels.parquet"}),
                                         ["points outside the project folder", "give an absolute path"]),
     "gold set of another dataset": (lambda p: write_config(p, gold={"path": str(pytest.REPO / "gold_sets" /
@@ -86,6 +88,15 @@ CASES = {
         and write_config(p, lfs={"modules": ["raising_lfs.py"]}),
         ["labeling function 'boom'", "ZeroDivisionError", "on row id", "fault_tolerant"]),
     "resume without an earlier run": (lambda p: write_config(p), ["--resume:", "holds no saved votes"]),
+    "input too small for the end model": (lambda p: _csv(p, "row_id,text\na,hello\n")
+                                          and write_config(p, input={"path": "bad.csv"}, end_model={"enabled": True}),
+                                          ["the end model cannot be trained on this input (1 rows",
+                                           "set end_model.enabled = false"]),
+    "weak labels of one class for the end model": (
+        lambda p: _csv(p, "row_id,text\n" + "".join(f"r{i},{'short' if i % 2 else 'a much longer comment here'}\n"
+                                                     for i in range(12)))
+        and write_config(p, input={"path": "bad.csv"}, end_model={"enabled": True}),
+        ["classes 0 = 'ham', 1 = 'spam'", "at least two classes", "set end_model.enabled = false"]),
 }
 
 

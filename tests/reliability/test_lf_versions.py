@@ -203,7 +203,7 @@ def test_a_run_recomputes_an_lf_that_is_not_cacheable(project):
 def test_the_shipped_generic_lfs_keep_their_versions(youtube_registry):
     versions = {lf.name: lf.version for lf in youtube_registry.lfs}
     assert {k: versions[k] for k in ("asks_for_views", "short_about_artist", "url_or_email_token")} == {
-        "asks_for_views": "95426090", "short_about_artist": "487fbe13", "url_or_email_token": "03ee9de7"}
+        "asks_for_views": "796391ed", "short_about_artist": "38413814", "url_or_email_token": "03ee9de7"}
     assert all(lf.cacheable for lf in youtube_registry.lfs)
 
 

@@ -143,6 +143,15 @@ def test_bad_input_exits_2_naming_the_culprit(first_run, tmp_path, capsys, monke
     code, _, err = cli(capsys, "review", "export", first_run / "run", "--class-threshold", "spam", "--out",
                        tmp_path / "t.json")
     assert code == 2 and "--class-threshold takes CLASS=NUMBER" in err and not (tmp_path / "t.json").exists()
+    from weaksup.pipeline import load_run
+    from weaksup.pipeline.paths import run_reads
+
+    finished = load_run(first_run / "run")
+    for target in [run_reads(finished.config)[0].path, finished.labels_path, first_run / "gold" / "labels.csv"]:
+        before = target.read_bytes()
+        code, _, err = cli(capsys, "review", "export", first_run / "run", "--format", "csv", "--out", target)
+        assert code == 2 and "writing it would destroy what the run" in err and str(target) in err
+        assert target.read_bytes() == before  # never overwritten by an export
     from weaksup.gold import load_gold
 
     assert load_gold(gold_dir).version == 1  # nothing was written by the failed imports

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -115,3 +116,13 @@ def test_repo_gold_set_copy_grows(tmp_path):
     result = import_answers(answers, folder, task="youtube_spam")
     assert result.gold.version == before.version + 1 and len(result.gold) == len(before) + 1
     assert result.gold.counts()["dev"] == before.counts()["dev"] + 1
+
+
+def test_one_annotator_answering_a_row_twice_is_told_which_answer_is_kept(tmp_path, gold_dir, caplog):
+    answers = answers_file(tmp_path, {"n1": [(1, "spam")], "n2": [(1, "ham")]})
+    twice = answers.frame.iloc[[0, 0, 1]].reset_index(drop=True)
+    twice.loc[1, "label"], twice["timestamp"] = "ham", ""  # the same annotator, another label, later in the file
+    result = import_answers(dataclasses.replace(answers, frame=twice), gold_dir, task="demo")
+    assert result.gold.labels()["n1"] == "ham" and result.annotations == 2
+    assert "1 row(s) were answered more than once by the same annotator with different labels" in caplog.text
+    assert "'n1' by 'user-1': 'ham'" in caplog.text

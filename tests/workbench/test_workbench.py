@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from weaksup import ABSTAIN, Registry, apply_lfs, keyword_lf, labeling_function, lf_summary, regex_lf
-from weaksup.errors import DataError, LFDefinitionError, MissingColumnError, UnknownLFError
+from weaksup.errors import DataError, LabelModelError, LFDefinitionError, MissingColumnError, UnknownLFError
 from weaksup.lf import threshold_lf
 from weaksup.models import DawidSkene, MajorityVote
 from weaksup.workbench import Workbench
@@ -111,11 +111,12 @@ def test_label_model_and_probabilities(wb):
     assert proba.shape == (10, 2) and np.allclose(proba.sum(axis=1), 1)
 
 
-@pytest.mark.parametrize("model", [DawidSkene(cardinality=2), MajorityVote(cardinality=2), DawidSkene])
-def test_label_model_instance_or_class(model):
+@pytest.mark.parametrize("model", [DawidSkene(cardinality=2), MajorityVote(cardinality=2), DawidSkene, "DawidSkene"])
+def test_label_model_instance_class_or_name(model):
     wb = Workbench(frame(), gold=GOLD, lfs=[kw_sub(), mentions_song], label_space=LABELS, label_model=model)
     fitted = wb.fit_label_model()
-    assert fitted is not model and type(fitted) is (model if isinstance(model, type) else type(model))
+    expected = DawidSkene if model == "DawidSkene" else model if isinstance(model, type) else type(model)
+    assert fitted is not model and type(fitted) is expected
     assert fitted.predict_proba(wb.votes).shape == (10, 2)
     evaluation = wb.summary().evaluation
     assert evaluation is not None and evaluation.model.name == fitted.__class__.__name__
@@ -156,6 +157,12 @@ def test_errors_name_the_culprit_and_the_fix(wb):
         Workbench(frame(), text_column="body")
     with pytest.raises(UnknownLFError, match="did you mean 'kw_sub'"):
         wb.remove("kw_subs")
+    assert "kw_sub" not in wb.remove(wb["kw_sub"])  # an LF object is removed by its name
+    with pytest.raises(LabelModelError, match="unknown label model 'Snorkle'"):
+        Workbench(frame(), label_model="Snorkle")
+    for bad in (5, 0.5, -2):
+        with pytest.raises(DataError, match=rf"gold label {bad}.* is not a class id of the label space"):
+            Workbench(frame(), gold=pd.Series({"r0": bad}), label_space=LABELS)
     with pytest.raises(LFDefinitionError, match=r"votes \[2\], outside the label space \['ham', 'spam'\]"):
         wb.add(keyword_lf("kw_three", "hello", 2))
     with pytest.raises(LFDefinitionError, match="Decorate the function with @labeling_function"):

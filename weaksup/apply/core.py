@@ -21,7 +21,7 @@ from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.snorkel import as_weaksup_lf, is_snorkel_lf
 from weaksup.registry import Registry
-from weaksup.validation import check_columns, check_lf_names, check_number, check_row_ids
+from weaksup.validation import as_label_space, check_columns, check_lf_names, check_number, check_row_ids
 from weaksup.votes import VoteMatrix
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def apply_lfs(
         The LFs; a registry also supplies its label space.
     data : pandas.DataFrame
         The rows. The result keeps their order.
-    label_space : LabelSpace, optional
+    label_space : LabelSpace or sequence of str, optional
         Votes must be ids of this space (or ``ABSTAIN``); defaults to the registry's.
     id_column : str, optional
         A column of unique row ids; the DataFrame index by default.
@@ -152,7 +152,8 @@ def apply_lfs(
     ([[1, -1], [-1, 0], [-1, -1]], ['a', 'b', 'c'])
     """
     lf_list, registry_space = as_lf_list(lfs)
-    label_space = label_space if label_space is not None else registry_space
+    label_space = as_label_space(label_space, where="apply_lfs(label_space=...)") if label_space is not None \
+        else registry_space
     if isinstance(data, dict):
         data = pd.DataFrame(data)
     if not isinstance(data, pd.DataFrame):

@@ -45,8 +45,8 @@ def show_id(row_id: Any) -> Any:
 def _missing_column_in(exc: BaseException, columns: list[str]) -> str | None:
     if isinstance(exc, AttributeError) and isinstance(getattr(exc, "obj", None), Row):
         return exc.name if exc.name not in columns else None
-    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str) and exc.args[0] not in columns:
-        return exc.args[0]
+    if isinstance(exc, MissingColumnError) and exc.args and isinstance(exc.args[0], str) and exc.args[0] not in columns:
+        return exc.args[0]  # row["name"] (a KeyError of the LF's own dict lookups is the LF's fault)
     return None
 
 
@@ -245,7 +245,8 @@ class Application:
             raise LFApplyError(
                 f"labeling function {lf.name!r} (defined at {lf.source}) {what} "
                 f"{type(exc).__name__}: {exc} on row id {show_id(row_ids[i])!r} (row {i} of this batch). "
-                "Fix the LF, or pass fault_tolerant=True to abstain on such rows and count them."
+                "Fix the LF, or pass fault_tolerant=True to abstain on such rows and count them (in a run: "
+                "lfs.fault_tolerant = true in the config, or --set lfs.fault_tolerant=true)."
             ) from exc
         with self._lock:
             first = self.faults[lf.name] == 0
@@ -261,7 +262,8 @@ class Application:
             raise LFApplyError(
                 f"labeling function {lf.name!r} (defined at {lf.source}) ran out of its time budget "
                 f"lf_timeout={self.lf_timeout:g} s {where}, after {elapsed:.2f} s in this batch. Make it faster, "
-                "raise lf_timeout, or pass fault_tolerant=True to abstain on the rows it has no time for"
+                "raise lf_timeout, or pass fault_tolerant=True to abstain on the rows it has no time for (in a run: "
+                "lfs.lf_timeout and lfs.fault_tolerant = true, or --set lfs.fault_tolerant=true)"
             )
         with self._lock:
             self.timeouts[lf.name] += n - i - 1
@@ -291,8 +293,11 @@ class Application:
         return self.check(lf, votes, row_ids)
 
     def check(self, lf: LabelingFunction, votes: Any, row_ids: np.ndarray) -> np.ndarray:
-        arr = np.asarray(votes)
-        if arr.dtype.kind not in "iu" and len(arr):
+        try:
+            arr = np.asarray(votes)
+        except ValueError:  # ragged: some LF results are sequences
+            arr = np.asarray(votes, dtype=object)
+        if (arr.dtype.kind not in "iu" or arr.ndim != 1) and len(arr):
             bad = next((i for i, v in enumerate(votes)
                         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))), 0)
             value = votes[bad]

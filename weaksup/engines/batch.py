@@ -148,7 +148,8 @@ class BatchSpec:
     @classmethod
     def from_config(cls, config: RunConfig, registry: Registry | None = None) -> BatchSpec:
         """Import the LF modules on the driver (checked as the streaming run checks them) and describe them."""
-        from weaksup.pipeline.plan import lf_module_paths, module_spec, select_lfs
+        from weaksup.pipeline.paths import lf_module_paths
+        from weaksup.pipeline.plan import module_spec, select_lfs
         from weaksup.tasks import task_type
 
         if config.task.type != "classification":

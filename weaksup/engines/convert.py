@@ -7,9 +7,11 @@ are read as the streaming run reads them (:func:`weaksup.pipeline.inputs.read_ch
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from weaksup.config import RunConfig, load_config
+from weaksup.errors import WeakSupError
 
 
 def convert_input(config: RunConfig, folder: Path, *, rows: int = 1_000_000) -> list[Path]:
@@ -44,7 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per part (default 1,000,000)")
     args = parser.parse_args(argv)
-    written = convert_input(load_config(args.config), Path(args.folder), rows=args.rows)
+    if args.rows < 1:
+        parser.error(f"--rows must be a whole number >= 1; got {args.rows}")  # exits 2
+    try:
+        written = convert_input(load_config(args.config), Path(args.folder), rows=args.rows)
+    except WeakSupError as exc:  # bad input: the message and the fix, no traceback
+        print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
     print(f"wrote {len(written)} Parquet part(s) to {args.folder}; set [input] path = {args.folder!r}")  # noqa: T201
     return 0
 

@@ -145,7 +145,7 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
 def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: bool = False) -> EngineResult:
     """:func:`run_engine` holding the lock on the output folder."""
     from weaksup.engines import get_engine
-    from weaksup.pipeline.plan import check_run_paths
+    from weaksup.pipeline.paths import check_run_paths
     from weaksup.tasks import task_type
 
     timings: dict[str, float] = {}

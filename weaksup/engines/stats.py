@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import ParameterError
-from weaksup.votes import distinct_rows
+from weaksup.vote_patterns import distinct_rows
 
 if TYPE_CHECKING:
     from weaksup.config import RunConfig

@@ -136,6 +136,9 @@ def write_gold(
     """
     space = as_label_space(label_space, where="write_gold(label_space=)")
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise GoldSetError(f"write_gold: {folder} is a file; a gold set is a folder (gold_sets/<task>): pass a "
+                           "folder path")
     fmt = FORMATS.get(Path(file_name).suffix.lower()) if file_name is not None else None
     problems = Problems(f"gold frame for {folder}")
     if file_name is not None and fmt is None:

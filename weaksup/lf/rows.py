@@ -37,6 +37,9 @@ class Row(dict[str, Any]):
 
     __slots__ = ()
 
+    def __missing__(self, key: str) -> Any:  # a missing column, told apart from a KeyError of an LF's own lookups
+        raise MissingColumnError(key)
+
     def __getattr__(self, name: str) -> Any:
         try:
             return self[name]

@@ -217,7 +217,7 @@ class KeywordLF(PatternLF):
                  tags: Iterable[str] = (), description: str = "", version: str | None = None) -> None:
         check_name(name)
         label = check_label(label, name)
-        given = [keywords] if isinstance(keywords, str) else list(keywords)
+        given = [keywords] if isinstance(keywords, str) else list(keywords) if isinstance(keywords, Iterable) else []
         if not given or not all(isinstance(w, str) and w for w in given):
             raise LFDefinitionError(f"LF {name!r}: keywords must be non-empty strings; got {keywords!r}")
         if mode not in ("any", "all"):

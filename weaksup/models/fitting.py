@@ -14,7 +14,10 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 
 from weaksup.models.base import BaseLabelModel
-from weaksup.votes import VoteMatrix, distinct_rows
+from weaksup.errors import LabelModelError
+from weaksup.validation import check_votes
+from weaksup.vote_patterns import distinct_rows
+from weaksup.votes import VoteMatrix
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,8 @@ def fit_label_model(model: ModelT, L: Any, *, L_dev: Any = None, y_dev: Any = No
     if distinct and type(model).supports_sample_weight:
         # sorted: a weighted fit depends on the order only through its floating-point sums, and the engines fit
         # on the same patterns in the same order (weaksup.engines.stats.fit_on_counts), so the fits are bit-equal
-        L, inverse = distinct_rows(L.values if isinstance(L, VoteMatrix) else np.asarray(L))
+        L, inverse = distinct_rows(L.values if isinstance(L, VoteMatrix) else check_votes(
+            L, getattr(model, "cardinality", None), where="fit_label_model(L)", error=LabelModelError))
         kwargs["sample_weight"] = np.bincount(inverse, minlength=len(L))
     return model.fit(L, **kwargs)
 

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from weaksup.multilabel.space import MultiLabelSpace
-from weaksup.votes import distinct_rows
+from weaksup.vote_patterns import distinct_rows
 
 if TYPE_CHECKING:
     from weaksup.multilabel.models_base import MultiLabelModel

@@ -20,6 +20,7 @@ renames, ``run.json`` last (:mod:`weaksup.pipeline.folder`); :func:`load_run` ch
 
 =================  ==================================================================================
 ``plan``           :class:`RunPlan`: LFs, label space, gold set, label model, task type, checked once
+``paths``          what a run reads and writes; inputs are never outputs (nor a review export's target)
 ``inputs``         the config's input: identity, chunks, row positions in messages, id checks
 ``voting``         the apply stage (chunks voted on worker threads)
 ``vote_store``     :class:`VoteStore`: saved vote parts, reuse and resume

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import ConfigError, DataError, ParameterError
+from weaksup.errors import ConfigError, DataError, EndModelError, ParameterError
 from weaksup.evaluate import predictions_at
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import clean_frame, read_chunks
@@ -90,6 +90,12 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
         raise ConfigError(f"{config.source}: [end_model] (folds = {settings.folds}, train_rows = "
                           f"{settings.train_rows}): {exc}; change end_model.folds, or set end_model.enabled = false"
                           ) from None
+    except EndModelError as exc:  # e.g. a tiny input, or weak labels of one class only
+        classes = ", ".join(f"{i} = {name!r}" for i, name in enumerate(plan.label_space))
+        raise ConfigError(f"{config.source}: [end_model]: the end model cannot be trained on this input "
+                          f"({len(positions)} rows, {int((y >= 0).sum())} with dev gold; classes {classes}): {exc}; "
+                          "label more rows or write LFs for the missing classes, or set end_model.enabled = false "
+                          "(--set end_model.enabled=false)") from None
     temperature = getattr(labeler, "temperature_", None) if (y >= 0).any() else None  # (nothing to calibrate on)
     info.update({"sampled_rows": len(positions), "dev_rows": int((y >= 0).sum()),
                  "train_rows": int(getattr(labeler, "n_train_rows_", len(positions))),

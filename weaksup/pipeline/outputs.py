@@ -12,7 +12,8 @@ import pyarrow as pa
 
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.review.routing import REASONS, Routed, RoutingPolicy, route
-from weaksup.votes import distinct_rows, has_vote
+from weaksup.vote_patterns import distinct_rows
+from weaksup.votes import has_vote
 from weaksup.spreadsheet import escape_formulas
 
 if TYPE_CHECKING:

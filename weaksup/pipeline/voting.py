@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from weaksup.config import RunConfig
-from weaksup.errors import DataError, GoldSetError
+from weaksup.errors import DataError, GoldSetError, MissingColumnError
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import (changed_by_cleaning, check_fields, check_unique_ids, chunk_ids, clean_chunk,
                                      duplicate_counts, read_chunks)
@@ -218,6 +218,11 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
                     take(pending.popleft().result())
             while pending:
                 take(pending.popleft().result())
+        except MissingColumnError:
+            first = next(read_chunks(config, None), None) if position == 0 and plan.columns is not None else None
+            if first is not None:  # a column an LF declares: name the LF that reads it
+                check_fields(config, plan.registry, first)
+            raise
         finally:
             for future in pending:
                 future.cancel()

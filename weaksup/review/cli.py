@@ -152,6 +152,12 @@ def export(
                                                              "the config's review.sensitive_fields."),
 ) -> None:
     """Write the review queue of a run: routed rows, most informative first, as Label Studio tasks or a CSV sheet."""
+    if out is not None:  # never over the input, a gold file, an LF module or the run's own outputs
+        from weaksup.pipeline import load_run
+        from weaksup.pipeline.paths import check_export_path
+
+        finished = load_run(run_dir)
+        check_export_path(finished.config, out, config_file=finished.manifest.get("config_source"))
     from weaksup.multilabel.review import export_if_multilabel  # a multi-label run: multi-choice tasks
 
     if message := export_if_multilabel(run_dir, out=out, budget=budget, fields=field, mask=mask, format=format):

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from weaksup.gold.core import KEPT
 from weaksup.labels import LabelSpace
 from weaksup.review.answers import Answers, export_problems
 from weaksup.validation import as_label_space, check_choice
+
+logger = logging.getLogger(__name__)
 
 #: What to do with rows whose annotators disagree.
 ON_CONFLICT = ("keep", "skip", "error")
@@ -268,6 +271,12 @@ def _latest_per_annotator(frame: pd.DataFrame) -> pd.DataFrame:
     ordered = frame.assign(_t=pd.to_datetime(frame["timestamp"].replace("", None), errors="coerce", utc=True,
                                              format="ISO8601"), _pos=range(len(frame)))
     ordered = ordered.sort_values(["_t", "_pos"], na_position="first", kind="stable")
+    changed = ordered.groupby(["row_id", "annotator"], sort=False)["label"].transform("nunique") > 1
+    if changed.any():  # one annotator, two labels for a row: say which answer is kept
+        kept = ordered[changed].drop_duplicates(["row_id", "annotator"], keep="last")
+        logger.warning("%d row(s) were answered more than once by the same annotator with different labels; the "
+                       "latest answer (by timestamp, then by place in the file) is kept: %s", len(kept),
+                       "; ".join(f"{r.row_id!r} by {r.annotator!r}: {r.label!r}" for r in kept.head(5).itertuples()))
     return ordered.drop_duplicates(["row_id", "annotator"], keep="last").sort_values("_pos").drop(columns=["_t", "_pos"])
 
 

@@ -63,7 +63,8 @@ def span_lfs_of(lfs: Any, space: SpanSpace | None = None) -> list[SpanLF]:
 def _failure(lf: SpanLF, row_id: str, exc: BaseException) -> LFApplyError:
     return LFApplyError(
         f"span LF {lf.name!r} (defined at {lf.source}) failed on row {row_id!r}: {type(exc).__name__}: {exc}. "
-        "Fix the LF, or pass fault_tolerant=True to count such documents as faults (the LF tags nothing there)"
+        "Fix the LF, or pass fault_tolerant=True to count such documents as faults (the LF tags nothing there; in a "
+        "run: lfs.fault_tolerant = true, or --set lfs.fault_tolerant=true)"
     )
 
 

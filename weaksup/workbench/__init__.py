@@ -42,7 +42,7 @@ from weaksup.render import highlight
 from weaksup.validation import as_label_space, check_row_ids
 from weaksup.votes import VoteMatrix
 from weaksup.workbench.cache import CacheInfo, FitCache, VoteCache
-from weaksup.workbench.inputs import as_registry, dev_labels, load_gold_set
+from weaksup.workbench.inputs import as_label_model, as_registry, dev_labels, load_gold_set
 from weaksup.workbench.preview import LFPreview, RowSample, preview_lf
 from weaksup.workbench.summary import (WorkbenchSummary, dev_evaluation, dev_references, fit_final_labeler,
                                        references_missing)
@@ -77,7 +77,7 @@ class Workbench:
         The text shown in samples, highlighted, and clustered.
     label_space : LabelSpace or sequence of str, optional
         The classes; defaults to the registry's, then the gold set's.
-    label_model : label model instance or class, optional
+    label_model : label model instance, class or name (as ``[label_model] name``), optional
         The model :meth:`summary` compares with majority vote; default :func:`~weaksup.default_label_model`.
         An instance is copied with ``sklearn.base.clone`` (e.g. ``DawidSkene(cardinality=2)``).
     fault_tolerant : bool, default False
@@ -110,7 +110,7 @@ class Workbench:
         id_column: str | None = "row_id",
         text_column: str | None = "text",
         label_space: LabelSpace | Sequence[str] | None = None,
-        label_model: BaseLabelModel | type[BaseLabelModel] | None = None,
+        label_model: BaseLabelModel | type[BaseLabelModel] | str | None = None,
         fault_tolerant: bool = False,
         seed: int = 0,
     ) -> None:
@@ -131,7 +131,7 @@ class Workbench:
         self.row_ids = ids.to_numpy()
         self.fault_tolerant = fault_tolerant
         self.seed = seed
-        self._label_model = label_model
+        self._label_model = as_label_model(label_model)
         registry = as_registry(lfs)
         given = label_space if label_space is not None else registry.label_space
         space = None if given is None else as_label_space(given, where="Workbench(label_space=...)")
@@ -190,9 +190,9 @@ class Workbench:
             self._lfs[lf.name] = lf
         return self
 
-    def remove(self, name: str) -> Workbench:
-        """Remove the LF of that name (its votes stay cached, so adding it back costs nothing)."""
-        del self._lfs[self[name].name]
+    def remove(self, name: str | LabelingFunction) -> Workbench:
+        """Remove the LF of that name, or that LF (its votes stay cached, so adding it back costs nothing)."""
+        del self._lfs[self[name if isinstance(name, str) else name.name].name]
         return self
 
     def __getitem__(self, name: str) -> LabelingFunction:

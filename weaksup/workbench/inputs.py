@@ -6,7 +6,7 @@ import logging
 import os
 import types
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -20,10 +20,11 @@ from weaksup.validation import is_gold_set
 
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
+    from weaksup.models.base import BaseLabelModel
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["as_registry", "dev_labels", "load_gold_set"]
+__all__ = ["as_label_model", "as_registry", "dev_labels", "load_gold_set"]
 
 
 def as_registry(lfs: Any) -> Registry:
@@ -106,4 +107,28 @@ def _class_id(value: Any, label_space: LabelSpace | None) -> int:
         if label_space is None:
             raise DataError(f"Workbench: gold label {value!r} is a class name; pass label_space=[...] too")
         return label_space.id(value)
+    try:
+        whole = float(value).is_integer() and not isinstance(value, (bool, np.bool_))
+    except (TypeError, ValueError):
+        whole = False
+    k = len(label_space) if label_space is not None else None
+    if not whole or int(value) < ABSTAIN or (k is not None and int(value) >= k):
+        of = "" if label_space is None else f" of the label space {list(label_space)} (0..{len(label_space) - 1})"
+        raise DataError(f"Workbench: gold label {value!r} is not a class id{of}; pass class ids, class names, or "
+                        f"{ABSTAIN} (or None) for rows without gold")
     return int(value)
+
+
+def as_label_model(model: Any) -> BaseLabelModel | type[BaseLabelModel] | None:
+    """A Workbench's ``label_model=``: None (the default), a label model instance or class, or a name as a run
+    config's ``[label_model] name`` (``"default"``, ``"DawidSkene"``...), resolved to its class."""
+    if model is None or (isinstance(model, str) and model == "default"):
+        return None
+    if isinstance(model, str):
+        from weaksup.models import resolve_label_model
+
+        return resolve_label_model(model, has_dev_gold=True)
+    if isinstance(model, type) or callable(getattr(model, "fit", None)):
+        return cast("BaseLabelModel | type[BaseLabelModel]", model)
+    raise DataError(f"Workbench(label_model={model!r}): expected a label model (e.g. DawidSkene(cardinality=2)), "
+                    "its class, or its name ('default', 'DawidSkene', ...)")

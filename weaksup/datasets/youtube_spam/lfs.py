@@ -91,7 +91,7 @@ long_shouting = threshold_lf("long_shouting", "n_words >= 15 and n_upper / n_cha
 @labeling_function(fields=["text"], labels=[SPAM], tags=["self_promotion"])
 def asks_for_views(x):  # type: ignore[no-untyped-def]
     """First-person requests to visit, watch or share the author's own stuff."""
-    text = x.text.lower()
+    text = (x.text or "").lower()  # a row without text is None
     return SPAM if re.search(r"\b(?:my|our)\s+(?:new\s+)?(?:video|videos|music|song|page|vid|cover|band)\b", text) \
         else ABSTAIN
 
@@ -107,7 +107,7 @@ _ARTISTS = SpacyPipeline("blank:en", entity_patterns=[
 def short_about_artist(x):  # type: ignore[no-untyped-def]
     """Short comments naming the video's artist are fans talking, not ads (Snorkel's has_person_nlp)."""
     names_artist = any(ent.label_ == "ARTIST" for ent in x.doc.ents)
-    return HAM if len(x.doc) < 20 and names_artist and "subscribe" not in x.text.lower() else ABSTAIN
+    return HAM if len(x.doc) < 20 and names_artist and "subscribe" not in (x.text or "").lower() else ABSTAIN
 
 
 @spacy_lf(pipeline=_ARTISTS, labels=[SPAM], tags=["self_promotion"])
@@ -132,7 +132,7 @@ PROMO = re.compile(r"https?:|www\.|\.com\b|\bsu\w*scri|\bsubs?\b|\bchann?e+l|\bc
 
 def clean(text: object) -> str:
     """The comment as a reader sees it: HTML entities and tags resolved, lower case, no byte-order mark."""
-    text = html.unescape(str(text)).replace("\ufeff", " ").replace("\u2019", "'")
+    text = html.unescape("" if text is None else str(text)).replace("\ufeff", " ").replace("\u2019", "'")
     return re.sub(r"<[^>]+>", " ", text).lower()
 
 
