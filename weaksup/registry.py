@@ -161,7 +161,7 @@ class Registry(Mapping[str, LabelingFunction]):
         for spec in modules:
             with import_budget(import_timeout, spec):
                 imported = _import_all(spec)
-            before = len(registry)
+            held = 0
             for module in imported:
                 for attr, value in list(vars(module).items()):
                     if isinstance(value, LabelSpace) and not attr.startswith("_"):
@@ -171,9 +171,9 @@ class Registry(Mapping[str, LabelingFunction]):
                     )
                     for lf in found:
                         registry.register(lf)
-            if len(registry) == before and len(modules) > 1:  # (one module alone: the error below names it)
-                raise LFDefinitionError(f"LF module {str(spec)!r} holds no labeling functions (none of its own, "
-                                        "and none the other modules did not hold already); define LFs in it, or "
+                    held += len(found)
+            if not held and len(modules) > 1:  # (one module alone: the error below names it)
+                raise LFDefinitionError(f"LF module {str(spec)!r} holds no labeling functions; define LFs in it, or "
                                         "remove it from the list (lfs.modules in a run config)")
         distinct = set(spaces.values())
         if len(distinct) > 1:
