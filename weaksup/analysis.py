@@ -183,7 +183,7 @@ class VoteStats:
 
     @cached_property
     def patterns(self) -> tuple[np.ndarray, np.ndarray]:
-        """The distinct vote rows and, per row, the index of its pattern (:func:`weaksup.votes.distinct_rows`)."""
+        """The distinct vote rows and, per row, the index of its pattern (:func:`weaksup.vote_patterns.distinct_rows`)."""
         return distinct_rows(self.votes.values)
 
     @cached_property

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.report.helpers import YOUTUBE_GOLD, youtube_references, youtube_report_inputs
-from weaksup import analysis, votes as votes_module
+from weaksup import analysis, vote_patterns
 from weaksup.alignment import AlignedGold
 from weaksup.analysis import VoteStats
 from weaksup.errors import GoldSetError, WeakSupError
@@ -228,7 +228,7 @@ def test_a_report_computes_the_vote_statistics_and_aligns_gold_once(youtube_inpu
         return wrapper
 
     monkeypatch.setattr(analysis, "row_conflict", counted("row_conflict", analysis.row_conflict))
-    monkeypatch.setattr(analysis, "distinct_rows", counted("distinct_rows", votes_module.distinct_rows))
+    monkeypatch.setattr(analysis, "distinct_rows", counted("distinct_rows", vote_patterns.distinct_rows))
     monkeypatch.setattr(GoldSet, "y", counted("GoldSet.y", GoldSet.y))
     build_report(votes, lfs=youtube_registry, gold=gold, model=model, data=data)
     # the LF summary, the rates, the metrics, the error examples and the figures share one VoteStats and one

@@ -42,7 +42,7 @@ def pattern_counts(votes: pd.DataFrame, lf_ids: Sequence[str]) -> pd.DataFrame:
 
 
 def merge_pattern_counts(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """The exact sum of pattern counts, in a fixed order (:func:`weaksup.votes.distinct_rows`: sorted by pattern)."""
+    """The exact sum of pattern counts, in a fixed order (:func:`weaksup.vote_patterns.distinct_rows`: sorted by pattern)."""
     frames = [f for f in frames]
     if not frames:
         raise ParameterError("merge_pattern_counts needs at least one frame of pattern counts; got none")
