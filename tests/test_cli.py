@@ -53,6 +53,15 @@ def test_run_no_tracking_turns_off_the_configs_mlflow(project, capsys):
 
 
 @pytest.mark.mlflow
+def test_run_require_tracking_fails_before_any_work_when_mlflow_is_unreachable(project, capsys):
+    config = write_config(project, mlflow={"enabled": False})
+    code, _, err = _cli(capsys, "run", str(config), "--no-progress", "--require-tracking")
+    assert code == 2 and "unreachable" in err and not (project / "out" / "labels.parquet").exists()
+    code, _, err = _cli(capsys, "run", str(config), "--require-tracking", "--no-tracking")
+    assert code == 2 and "contradict each other" in err
+
+
+@pytest.mark.mlflow
 def test_run_tracking_follows_the_config_unless_a_flag_says_otherwise(project, capsys):
     config = write_config(project, mlflow={"enabled": True})
     code, out, err = _cli(capsys, "run", str(config), "--no-progress")
@@ -89,6 +98,19 @@ def test_the_report_is_never_written_over_a_data_gold_or_config_file(project, ca
         code, _, err = _cli(capsys, "report", "--no-tracking", "--out", str(target))
         assert code == 2 and "the report is an HTML file; give a path ending in .html" in err
         assert (target.read_bytes() if target.exists() else None) == before
+
+
+def test_a_report_path_that_is_a_folder_exits_2_naming_the_flag_and_writes_nothing(project, capsys):
+    (project / "taken.html").mkdir()
+    code, _, err = _cli(capsys, "report", "--no-tracking", "--out", str(project / "taken.html"))
+    assert code == 2 and f"--out {project / 'taken.html'} is a folder; give the path of a file" in err
+    assert "output.report_path" not in err and not (project / "taken").exists()
+
+
+def test_a_run_whose_output_path_is_a_folder_exits_2(project, capsys):
+    (project / "out" / "labels.parquet").mkdir(parents=True)
+    code, _, err = _cli(capsys, "run", str(write_config(project)), "--no-progress")
+    assert code == 2 and "output.path" in err and "labels.parquet is a folder" in err
 
 
 def test_the_run_summary_prints_the_cleaning_count(project, capsys):

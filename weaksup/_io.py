@@ -63,6 +63,21 @@ _TEMP_IN_TEXT = re.compile(r"\.weaksup-tmp-\d+-[0-9a-f]{8}-")
 _STAGE_IN_TEXT = re.compile(r"[/\\]\.weaksup-stage-\d+-[0-9a-f]{8}(?=[/\\'\"\s:]|$)")
 
 
+def file_in_the_way(folder: Path) -> Path | None:
+    """The first of ``folder`` and its ancestors that exists and is not a folder (so ``folder`` cannot be made).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> base = Path(tempfile.mkdtemp())
+    >>> (base / "f").write_text("x")
+    1
+    >>> file_in_the_way(base / "f" / "sub") == base / "f", file_in_the_way(base / "new")
+    (True, None)
+    """
+    return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+
+
 def user_path(text: str | os.PathLike[str]) -> str:
     """``text`` (a path, or a message holding paths) with weaksup's temporary and staging names mapped back
     to the user's paths they stand for.

@@ -112,9 +112,32 @@ def report(
     """Label-quality report: LF summary, label model vs majority vote on gold, figures; HTML and MLflow run."""
     if split not in ("dev", "test"):
         raise typer.BadParameter(f"--split must be 'dev' or 'test'; got {split!r}")
+    from weaksup.errors import WeakSupError
+
     config = _report_config(lf_module, data, id_column, text_column, gold, label_model, split, out, seed,
                             (tracking, require_tracking, experiment))
-    _print_outcome(_run(config))
+    try:
+        result = _run(config)
+    except WeakSupError as exc:  # the config is built from the flags: name them, not its keys
+        exc.args = tuple(_flag_names(a) if isinstance(a, str) else a for a in exc.args)
+        raise
+    _print_outcome(result)
+
+
+def _flag_names(message: str) -> str:
+    """A message about the config :func:`_report_config` builds, naming ``weaksup report``'s flags.
+
+    Examples
+    --------
+    >>> _flag_names("weaksup report: output.report_path /x.html is a folder; change output.path in weaksup report")
+    'weaksup report: --out /x.html is a folder; change --out'
+    """
+    for key, flag in (("change output.path in weaksup report", "change --out"), ("output.report_path", "--out"),
+                      ("output.path", "--out (the run folder beside it)"), ("gold.split", "--split"),
+                      ("gold.path", "--gold"), ("input.path", "--data"), ("input.id_column", "--id-column"),
+                      ("input.text_column", "--text-column"), ("label_model.name", "--label-model")):
+        message = message.replace(key, flag)
+    return message
 
 
 def _report_config(lf_module: str | None, data: str | None, id_column: str, text_column: str, gold: str | None,
@@ -191,9 +214,11 @@ def run(
     progress: bool = _PROGRESS,
     tracking: bool = typer.Option(None, "--tracking/--no-tracking",
                                   help="Log the run to MLflow (default: the config's mlflow.enabled)."),
+    require_tracking: bool = typer.Option(False, "--require-tracking", help="Log the run to MLflow and fail "
+                                          "before any work when it is unreachable (mlflow.require = true)."),
     engine: str = typer.Option(None, "--engine", help="Run on an engine: local, dask or spark (Parquet input; "
-                               "[engine] in the config sets its options). Default: the config's [engine], else "
-                               "the streaming run."),
+                               "the config's \\[engine] table sets its options). Default: the config's "
+                               "\\[engine], else the streaming run."),
 ) -> None:
     """Label a dataset: load, clean, apply the LFs, fit the label model and the end model, write one labeled row
     per input row (with its label_source), route uncertain rows to review, compare the final labels with
@@ -202,7 +227,12 @@ def run(
     from weaksup.config import load_config
     from weaksup.pipeline import run as run_pipeline
 
-    overrides = [*set_, *([f"mlflow.enabled={str(tracking).lower()}"] if tracking is not None else [])]
+    if require_tracking and tracking is False:
+        raise typer.BadParameter("--require-tracking and --no-tracking contradict each other; drop one")
+    if require_tracking:
+        tracking = True
+    overrides = [*set_, *([f"mlflow.enabled={str(tracking).lower()}"] if tracking is not None else []),
+                 *(["mlflow.require=true"] if require_tracking else [])]
     cfg = load_config(config, overrides)
     if engine is not None or cfg.engine is not None:  # weaksup.engines (resume is per part, always on)
         from weaksup.engines.driver import run_engine
@@ -229,8 +259,15 @@ def apply(
 
     cfg = load_config(config, set_)
     result = run_pipeline(cfg, fresh=fresh, progress=progress, stop_after="apply")
+    if cfg.task.type == "spans":
+        from weaksup.spans.codec import load_span_votes
+        from weaksup.spans.summary import span_lf_summary
+
+        table = span_lf_summary(load_span_votes(cfg.output_dir)[1])
+    else:
+        table = lf_summary(load_votes(cfg.output_dir))
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
-        typer.echo(lf_summary(load_votes(cfg.output_dir)).to_string())
+        typer.echo(table.to_string())
     typer.echo(f"\n{result.n_rows:,} rows, coverage {result.coverage:.1%}; votes in {cfg.output_dir / 'votes'}")
 
 

@@ -25,6 +25,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from weaksup._io import file_in_the_way
 from weaksup.datasets import Example, get_example
 from weaksup.errors import ParameterError
 
@@ -198,7 +199,7 @@ def init_project(dest: str | Path, example: str = "youtube_spam", *, force: bool
         shown = ", ".join(present[:3]) + (", ..." if len(present) > 3 else "")
         raise ParameterError(f"weaksup init: {root} is not empty ({shown}); give an empty or new folder, or "
                              "--force to add the project's files beside them (existing files are kept)")
-    blocker = next((p for p in root.parents if p.exists() and not p.is_dir()), None)
+    blocker = file_in_the_way(root)
     if blocker is not None:
         raise ParameterError(f"weaksup init: {root} cannot be made: {blocker} is a file, not a folder; give a "
                              "folder path")

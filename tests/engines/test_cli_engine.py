@@ -76,6 +76,13 @@ def test_bad_engine_options_exit_2_naming_the_keys(tmp_path, capsys, monkeypatch
     assert code == 2 and "engine.workers must be at least 1" in err and "'2g'" in err
 
 
+def test_a_bad_spark_master_exits_2_before_spark_starts(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(capsys, "run", str(write_config(tmp_path)), "--engine", "spark",
+                       "--set", "engine.master=nonsense://x")
+    assert code == 2 and "engine.master = 'nonsense://x' is not a Spark master URL; give local[N]" in err
+
+
 def test_seeded_random_ties_with_the_end_model_are_refused_with_the_fix(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = write_config(tmp_path)

@@ -68,6 +68,20 @@ def test_resume_without_an_earlier_run_is_an_error(project):
         run_config(write_config(project), resume=True)
 
 
+def test_resume_after_the_chunking_changed_names_the_setting_and_keeps_the_votes(project):
+    from weaksup.config import ConfigError
+
+    config = write_config(project, input={"chunk_rows": 500})
+    run_config(config)
+    index = project / "out" / "votes" / "index.json"
+    saved = index.read_bytes()
+    with pytest.raises(ConfigError, match=r"input\.chunk_rows \(was 500, now 300\).*run without --resume"):
+        run_config(config, "input.chunk_rows=300", resume=True)
+    assert index.read_bytes() == saved
+    resumed = run_config(config, resume=True)  # the old setting: every chunk reused
+    assert resumed.chunks["computed"] == 0
+
+
 
 
 def _store_with_a_part(folder):

@@ -113,6 +113,13 @@ def test_span_votes_are_stored_reused_and_recomputed_per_lf(span_project):
     assert edited.chunks["columns_computed"] == 4  # one LF column in each of the 4 chunks
 
 
+def test_weaksup_apply_on_a_span_config_prints_the_span_lf_summary(span_project, capsys):
+    code, out, err = cli(capsys, "apply", span_project, "--no-progress")
+    assert code == 0, err
+    assert "token_coverage" in out and "chem_dict" in out and "votes in" in out
+    assert (span_project.parent / "out" / "votes" / "index.json").is_file()
+
+
 @pytest.mark.parametrize(("override", "needle"), [
     ("task.tokenizer=bert", "task.tokenizer = 'bert' is not a tokenizer; choose one of"),
     ("task.scheme=BILOU", "choose \"BIO\" or \"IO\""),

@@ -8,17 +8,26 @@ Examples
 Traceback (most recent call last):
 ...
 weaksup.errors.ConfigError: run.toml: engine.name = 'spork' is not an engine; choose one of ['dask', 'local', 'spark'] ...
+>>> check_engine_config(EngineConfig(name="spark", master="localhost"), "run.toml")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+weaksup.errors.ConfigError: run.toml: engine.master = 'localhost' is not a Spark master URL; give local[N] ...
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from weaksup.errors import ConfigError
 
 #: The engines ``weaksup run --engine`` and ``[engine] name`` accept.
 ENGINE_NAMES = ("local", "dask", "spark")
+
+#: The Spark master URLs Spark accepts (``local``, ``local[N]``, ``local[N,F]``, ``local-cluster[...]``, ``yarn``,
+#: ``spark://``, ``k8s://``).
+SPARK_MASTER = re.compile(r"local(\[[^\]]+\])?|local-cluster\[[^\]]+\]|yarn|(spark|k8s)://\S+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,9 @@ def check_engine_config(engine: EngineConfig, source: str) -> None:
     if engine.name not in ENGINE_NAMES:
         problems.append(f"engine.name = {engine.name!r} is not an engine; choose one of {sorted(ENGINE_NAMES)} "
                         "(or drop [engine] and --engine for the streaming run)")
+    if engine.name == "spark" and not SPARK_MASTER.fullmatch(engine.master):
+        problems.append(f"engine.master = {engine.master!r} is not a Spark master URL; give local[N] (this machine, N "
+                        "cores), yarn, spark://HOST:PORT or k8s://HOST:PORT")
     if engine.workers < 1:
         problems.append(f"engine.workers must be at least 1; got {engine.workers}")
     if engine.partitions < 0:

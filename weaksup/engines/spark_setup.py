@@ -101,7 +101,14 @@ def start_session(options: EngineConfig, conf: dict[str, str] | None = None) -> 
     for key, value in settings.items():
         builder = builder.config(key, value)
     with quiet_pandas_warning():
-        session = builder.getOrCreate()
+        try:
+            session = builder.getOrCreate()
+        except Exception as exc:  # noqa: BLE001 - PySpark raises its own classes, and Py4J's, for a failed start
+            from weaksup.errors import ConfigError
+
+            raise ConfigError(f"engine.master = {options.master!r}: Spark could not start a session ({exc}); check "
+                              "engine.master, that Java 17+ is installed (java -version, JAVA_HOME) and that the "
+                              "cluster is reachable, or run without --engine spark") from exc
     if jvm is not None:
         jvm.started(getattr(getattr(getattr(SparkContext, "_gateway", None), "proc", None), "pid", None))
     return session

@@ -48,7 +48,7 @@ from weaksup.config import RunConfig
 from weaksup.errors import ConfigError
 from weaksup.pipeline.inputs import input_identity
 from weaksup.pipeline.folder import FolderLock
-from weaksup.pipeline.staging import Stage, user_paths
+from weaksup.pipeline.staging import Stage, check_resumable, user_paths
 from weaksup.pipeline.manifest import (STATUSES, Run, fingerprints, load_run, load_votes, manifest_text,
                                        run_manifest)
 from weaksup.pipeline.outputs import LABEL_COLUMNS
@@ -131,6 +131,8 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
     reuse = config.output.reuse_votes and not fresh
     key = VoteStore(run_dir / "votes", identity, reuse=False).key
     with user_paths(run_dir, config.source), FolderLock(run_dir):
+        if resume:
+            check_resumable(run_dir, key, identity)
         stage = Stage.open(run_dir, config_source=config.source, votes_key=key, reuse=reuse,
                            clean=config.output.write_clean)
         published = False

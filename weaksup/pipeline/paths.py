@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from weaksup._io import atomic_path
+from weaksup._io import atomic_path, file_in_the_way
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError, DataError
 
@@ -191,6 +191,10 @@ def check_run_paths(config: RunConfig) -> None:
                        "give output.path a folder of its own that holds none of the run's inputs "
                        "(e.g. runs/<task>/labels.parquet)")
                 raise ConfigError(f"{config.source}: {w.key} {w.path} {relation} {r.key} {r.path}: {why}; {fix}")
+    for w in writes:
+        if not w.folder and w.path.is_dir():
+            raise ConfigError(f"{config.source}: {w.key} {w.path} is a folder; give the path of a file to write "
+                              "(the folder is left as it is)")
     labels, folder = writes[0].path, writes[1].path
     if len(writes) > 2:
         report = writes[2]
@@ -220,7 +224,7 @@ def check_writable(folder: Path, config: RunConfig) -> None:
             tmp.write_bytes(b"")
         (folder / ".weaksup-write-check").unlink(missing_ok=True)  # a concurrent run may have removed it
     except OSError as exc:
-        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        blocker = file_in_the_way(folder)
         fix = (f"{blocker} is a file, not a folder: move it, or change output.path in {config.source}"
                if blocker is not None else f"fix its permissions or change output.path in {config.source}")
         raise DataError(f"cannot write to the output folder {folder} ({exc.strerror or exc}); {fix}") from None

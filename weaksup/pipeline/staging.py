@@ -14,9 +14,10 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from weaksup._io import TEMP_PATTERN, remove_stale_temporaries, stage_name
-from weaksup.errors import DataError
+from weaksup.errors import ConfigError, DataError
 from weaksup.pipeline.folder import HOLDER, MANIFEST, is_committed, outputs_of, publish, read_manifest, recover, stages
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,40 @@ def check_owned(folder: Path, name: str, claimed: bool) -> None:
     if foreign:
         raise DataError(f"{path} exists and was not written by weaksup; a run would replace it with its {name}/. "
                         "Move it away, or give output.path a folder of its own")
+
+
+#: What a vote store's identity (:func:`weaksup.pipeline.inputs.input_identity`) records, by the config key that
+#: sets it.
+_IDENTITY_KEYS = {"files": "input files (input.path)", "example": "input.example", "id_column": "input.id_column",
+                  "text_column": "input.text_column", "chunk_rows": "input.chunk_rows",
+                  "encoding": "input.encoding", "clean": "[clean] settings", "versions": "pandas/pyarrow versions"}
+
+
+def check_resumable(folder: Path, key: str, identity: dict[str, Any]) -> None:
+    """For ``--resume``: saved votes in ``folder`` (a stopped run's, else the published run's) must have been
+    computed from the rows this run reads (vote-store ``key``); else a ConfigError naming what changed, with
+    nothing removed. No saved votes at all is the caller's to report.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_resumable(Path(tempfile.mkdtemp()), "k", {})  # nothing saved: nothing to check
+    """
+    indexes = [old / "votes" / "index.json" for old in reversed(stages(folder))] + [folder / "votes" / "index.json"]
+    saved = [doc for doc in map(read_manifest, indexes) if isinstance(doc.get("key"), str)]
+    if not saved or any(doc["key"] == key for doc in saved):
+        return
+    before = saved[0].get("identity")
+    changed = []
+    for field, name in _IDENTITY_KEYS.items():
+        if isinstance(before, dict) and before.get(field) != identity.get(field):
+            old, new = before.get(field), identity.get(field)
+            plain = all(v is None or isinstance(v, str | int) for v in (old, new))
+            changed.append(f"{name} (was {old!r}, now {new!r})" if plain else name)
+    what = ", ".join(changed) if changed else "input or input settings"
+    raise ConfigError(f"--resume: the saved votes in {folder / 'votes'} were computed with a different {what}; "
+                      "resume with the settings of the stopped run, or run without --resume to recompute the votes "
+                      "(the saved ones are kept until then)")
 
 
 class Stage:

@@ -212,7 +212,7 @@ class VoteStore:
     """
 
     def __init__(self, folder: Path, identity: dict[str, Any], *, reuse: bool = True) -> None:
-        self.folder = folder
+        self.folder, self.identity = folder, identity
         self.key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
         self.parts: list[dict[str, Any]] = []
         index = folder / "index.json"
@@ -329,7 +329,8 @@ class VoteStore:
 
     def _write_index(self) -> None:
         with atomic_path(self.folder / "index.json") as tmp:
-            tmp.write_text(json.dumps({"format": INDEX_FORMAT, "key": self.key, "parts": self.parts},
+            tmp.write_text(json.dumps({"format": INDEX_FORMAT, "key": self.key, "identity": self.identity,
+                                       "parts": self.parts},
                                       indent=1), encoding="utf-8")
 
 
