@@ -122,3 +122,6 @@ def test_take_by_position_mask_or_id_and_what_it_refuses():
         votes.take(np.array([True, False]))
     with pytest.raises(VoteMatrixError, match=r"1 id\(s\) are not rows of the vote matrix, e.g. \['z'\]"):
         votes.take_ids(["a", "z"])
+    repeated = VoteMatrix([[0], [1], [-1]], row_ids=["a", "b", "a"], lf_names=["f"])
+    with pytest.raises(VoteMatrixError, match=r"row ids repeat \(e.g. \['a'\]\), so an id does not name one row"):
+        repeated.take_ids(["a"])

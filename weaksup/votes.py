@@ -185,8 +185,13 @@ class VoteMatrix:
         """
         import pandas as pd
 
-        wanted = pd.Index(np.asarray(ids, dtype=object).reshape(-1))
-        positions = pd.Index(self.row_ids).get_indexer(wanted)
+        wanted, index = pd.Index(np.asarray(ids, dtype=object).reshape(-1)), pd.Index(self.row_ids)
+        if not index.is_unique:
+            repeated = list(index[index.duplicated()].unique()[:5])
+            raise VoteMatrixError(f"take_ids: the vote matrix's row ids repeat (e.g. {repeated}), so an id does not "
+                                  "name one row; give each row its own id (row_ids=...), or select by position "
+                                  "with take()")
+        positions = index.get_indexer(wanted)
         if (positions < 0).any():
             missing = wanted[positions < 0]
             raise VoteMatrixError(f"take_ids: {len(missing)} id(s) are not rows of the vote matrix, e.g. "

@@ -69,6 +69,10 @@ def test_definition_errors(text_model):
         model_score_lf("m", text_model, thresholds={3: 0.5})
     with pytest.raises(LFDefinitionError, match="fitted estimator"):
         model_score_lf("m", object(), above={1: 0.5})
+    with pytest.raises(LFDefinitionError, match=r"the model is not fitted \(it has no classes_\); fit it first"):
+        model_score_lf("m", make_pipeline(TfidfVectorizer(), LogisticRegression()), thresholds={1: 0.5})
+    with pytest.raises(LFDefinitionError, match=r"cannot tell which score column is which class; pass classes="):
+        model_score_lf("m", lambda b: np.zeros((len(b), 2)), thresholds={1: 0.5})
 
 
 def test_version_tracks_the_fitted_model(text_model):

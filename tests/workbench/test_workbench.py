@@ -163,6 +163,10 @@ def test_errors_name_the_culprit_and_the_fix(wb):
     for bad in (5, 0.5, -2):
         with pytest.raises(DataError, match=rf"gold label {bad}.* is not a class id of the label space"):
             Workbench(frame(), gold=pd.Series({"r0": bad}), label_space=LABELS)
+    with pytest.raises(DataError, match=r"1 row id\(s\) have two different gold labels, e.g. \['r0'\]"):
+        Workbench(frame(), gold=pd.Series(["ham", "spam"], index=["r0", "r0"]), label_space=LABELS)
+    agreeing = Workbench(frame(), gold=pd.Series(["spam", "spam"], index=["r0", "r0"]), label_space=LABELS)
+    assert agreeing.y_dev.tolist().count(SPAM) == 1
     with pytest.raises(LFDefinitionError, match=r"votes \[2\], outside the label space \['ham', 'spam'\]"):
         wb.add(keyword_lf("kw_three", "hello", 2))
     with pytest.raises(LFDefinitionError, match="Decorate the function with @labeling_function"):

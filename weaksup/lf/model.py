@@ -192,7 +192,10 @@ class ModelScoreLF(SavedModelFile, LabelingFunction):
             if classes is None:
                 classes = getattr(model, "classes_", None)
             if classes is None:
+                unfitted = hasattr(model, "fit") and hasattr(model, "get_params")  # a scikit-learn estimator
                 raise LFDefinitionError(
+                    f"LF {name!r}: the model is not fitted (it has no classes_); fit it first "
+                    "(model.fit(X, y)), or pass a saved model's path" if unfitted else
                     f"LF {name!r}: cannot tell which score column is which class; pass classes=[...]"
                 )
             resolved = []

@@ -85,7 +85,13 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
     if is_gold_set(gold):
         y = gold.y(row_ids, split="dev")
     elif isinstance(gold, (pd.Series, Mapping)):
-        mapped = pd.Index(row_ids).map(pd.Series(gold).to_dict().get)
+        series = pd.Series(gold)
+        clashing = series.groupby(level=0).nunique() > 1
+        if clashing.any():
+            raise DataError(f"Workbench(gold=...): {int(clashing.sum())} row id(s) have two different gold labels, "
+                            f"e.g. {list(clashing.index[clashing][:5])}; keep one label per row id "
+                            "(gold[~gold.index.duplicated(keep='last')])")
+        mapped = pd.Index(row_ids).map(series[~series.index.duplicated()].to_dict().get)
         y = np.array([_class_id(v, label_space) for v in mapped], dtype=np.int64)
     else:
         y = np.asarray(gold).reshape(-1)
