@@ -21,7 +21,7 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     chunk_rows = 250000               # rows read, cleaned and voted on at a time
 
     [clean]
-    normalize = true                  # NFKC, zero-width characters, whitespace
+    normalize = true                  # NFKC, zero-width characters, whitespace (a spans task: false, and true is refused)
     mask = []                         # any of "url", "email", "number"
     duplicates = "near"               # count duplicates: "near" (letters and digits), "exact" or "off"
 
@@ -131,6 +131,10 @@ class RunConfig:
         for name in _REQUIRED_SECTIONS:
             if name not in doc:
                 problems.append(f"missing table [{name}]")
+        task, clean = doc.get("task"), doc.get("clean", {})
+        if isinstance(task, dict) and task.get("type") == "spans" and isinstance(clean, dict) \
+                and "normalize" not in clean:  # spans are offsets into the text as given: not cleaned by default
+            doc = {**doc, "clean": {**clean, "normalize": False}}
         sections: dict[str, Any] = {}
         for name, section_cls in _SECTIONS.items():
             if name in doc:

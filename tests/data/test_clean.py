@@ -26,6 +26,19 @@ def test_prepare_normalises_on_a_copy_and_keeps_every_row():
                                 "text_changed": 3}
 
 
+def test_nfkc_composes_accents_so_an_accented_keyword_still_matches():
+    import unicodedata
+
+    from weaksup import apply_lfs, keyword_lf
+
+    texts = ["cafe\u0301 au lait", "caf\u00e9", "\ufb01ne", "plain"]  # decomposed é, composed é, the "fi" ligature
+    clean, _ = prepare(pd.DataFrame({"row_id": list("abcd"), "text": texts}))
+    assert clean["text"].tolist() == [unicodedata.normalize("NFKC", t) for t in texts]
+    assert clean["text"].tolist()[:3] == ["caf\u00e9 au lait", "caf\u00e9", "fine"]
+    votes = apply_lfs([keyword_lf("cafe", "caf\u00e9", 1)], clean).column("cafe").tolist()
+    assert votes == [1, 1, -1, -1]
+
+
 def test_exact_duplicates_after_normalisation(youtube):
     clean, report = prepare(youtube.drop(columns=["label", "split"]))
     assert report.rows == 1956 and report.exact_duplicates >= 3  # at least the three repeated comment ids

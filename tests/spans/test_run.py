@@ -113,6 +113,10 @@ def test_span_votes_are_stored_reused_and_recomputed_per_lf(span_project):
     assert edited.chunks["columns_computed"] == 4  # one LF column in each of the 4 chunks
 
 
+def test_a_span_config_does_not_clean_the_text_by_default(span_project):
+    assert load_config(span_project).clean.normalize is False
+
+
 def test_weaksup_apply_on_a_span_config_prints_the_span_lf_summary(span_project, capsys):
     code, out, err = cli(capsys, "apply", span_project, "--no-progress")
     assert code == 0, err
@@ -126,6 +130,8 @@ def test_weaksup_apply_on_a_span_config_prints_the_span_lf_summary(span_project,
     ("output.path=out/labels.csv", "set output.path to e.g. runs/<task>/spans.jsonl"),
     ("label_model.name=snorkel", "unknown span label model 'snorkel'"),
     ("task.labels=['Chemical']", "add them to task.labels or fix the LF"),
+    ("clean.normalize=true", "text cleaning (clean.normalize, clean.mask) would move them off the input"),
+    ("clean.mask=['url']", "set clean.normalize = false and clean.mask = []"),
 ])
 def test_bad_span_configs_exit_2_naming_the_fix(span_project, capsys, override, needle):
     code, _, err = cli(capsys, "run", span_project, "--set", override)

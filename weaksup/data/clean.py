@@ -16,6 +16,11 @@ from weaksup.errors import DataError
 logger = logging.getLogger(__name__)
 
 
+#: The version of the cleaning rules, part of what identifies saved votes: a change to what cleaning does to a
+#: text recomputes them. 2: NFKC composes (pyarrow 25's ``utf8_normalize`` left "é" decomposed, so an accented
+#: keyword missed).
+CLEANING_VERSION = 2
+
 #: Masks applied by :func:`prepare` (``mask=``): an RE2 pattern and its replacement token.
 MASKS = {
     "url": (r"(?i)\b(?:https?://|www\.)[^\s<>\"']+", "<URL>"),
@@ -54,7 +59,7 @@ def _normalise(arr: pa.Array) -> pa.Array:
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     mask = pl.Series(arr).str.contains(r"[^\x20-\x7e]|  ").fill_null(False).to_numpy()
     if mask.any():
-        rows = pl.Series(pc.utf8_normalize(arr.filter(pa.array(mask)), form="NFKC"))
+        rows = pl.Series(arr.filter(pa.array(mask))).str.normalize("NFKC")
         rows = rows.str.replace_all(r"[\x{200b}-\x{200d}\x{2060}\x{feff}]", "")
         # runs of ASCII whitespace (RE2's \s: tab, newline, form feed, return, space) to one space
         rows = rows.str.replace_all(r"[\t\n\f\r ]{2,}|[\t\n\f\r]", " ")

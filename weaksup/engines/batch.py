@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from weaksup.data.clean import CLEANING_VERSION
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError, DataError, LFDefinitionError, WeakSupError
 
@@ -291,7 +292,8 @@ def vote_frame(spec: BatchSpec, frame: pd.DataFrame, *, part: str = "",
 def settings_key(spec: BatchSpec) -> str:
     """What the votes of a part depend on besides its content and the LF: id and text columns, cleaning."""
     config = spec.config
-    doc = (config.input.id_column, config.input.text_column, dataclasses.asdict(config.clean), spec.label_names)
+    doc = (config.input.id_column, config.input.text_column, dataclasses.asdict(config.clean), spec.label_names,
+           CLEANING_VERSION)
     return hashlib.sha256(repr(doc).encode()).hexdigest()[:16]
 
 

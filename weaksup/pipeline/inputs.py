@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from weaksup.data.clean import CLEANING_VERSION
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError, DataError, MissingColumnError
 from weaksup.validation import check_columns
@@ -48,6 +49,7 @@ def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any]]:
         "example": config.input.example, "id_column": config.input.id_column,
         "text_column": config.input.text_column, "chunk_rows": config.input.chunk_rows,
         "encoding": config.input.encoding, "clean": dataclasses.asdict(config.clean),
+        "cleaning_version": CLEANING_VERSION,
         "versions": {"pandas": pd.__version__, "pyarrow": pa.__version__},
     }
     return files, identity

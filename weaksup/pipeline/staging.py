@@ -47,7 +47,8 @@ def check_owned(folder: Path, name: str, claimed: bool) -> None:
 #: sets it.
 _IDENTITY_KEYS = {"files": "input files (input.path)", "example": "input.example", "id_column": "input.id_column",
                   "text_column": "input.text_column", "chunk_rows": "input.chunk_rows",
-                  "encoding": "input.encoding", "clean": "[clean] settings", "versions": "pandas/pyarrow versions"}
+                  "encoding": "input.encoding", "clean": "[clean] settings", "cleaning_version": "text cleaning (a new weaksup version)",
+                  "versions": "pandas/pyarrow versions"}
 
 
 def check_resumable(folder: Path, key: str, identity: dict[str, Any]) -> None:

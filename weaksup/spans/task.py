@@ -115,6 +115,11 @@ class Spans:
         if config.output_path.suffix.lower() not in SPAN_OUTPUT_SUFFIXES:
             raise ConfigError(f"{where}: output.path = {config.output.path!r}: a spans run writes its spans as JSON "
                               "Lines (or Parquet): set output.path to e.g. runs/<task>/spans.jsonl")
+        if config.clean.normalize or config.clean.mask:
+            raise ConfigError(f"{where}: a spans run tags character offsets into each row's text as given, and text "
+                              "cleaning (clean.normalize, clean.mask) would move them off the input and the gold: "
+                              "set clean.normalize = false and clean.mask = [] in [clean] (clean the file itself "
+                              "first if its text needs it)")
         if config.review.class_thresholds:
             raise ConfigError(f"{where}: review.class_thresholds route classification runs; a spans run sends a "
                               "document to review when a span's confidence is below review.threshold: drop "
