@@ -170,8 +170,8 @@ def cleaning_note(config: RunConfig, prep: dict[str, int]) -> str:
     --------
     >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "comments.csv"},
     ...                               "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.csv"}})
-    >>> cleaning_note(config, {"rows": 1956, "text_changed": 1674})
-    'text cleaning (Unicode NFKC, zero-width characters, whitespace) changed 1,674 of 1,956 rows before the LFs saw them (clean.normalize = false turns it off)'
+    >>> cleaning_note(config, {"rows": 1956, "text_changed": 1672})
+    'text cleaning (Unicode NFKC, zero-width characters, whitespace) changed 1,672 of 1,956 rows before the LFs saw them (clean.normalize = false turns it off)'
     """
     if not config.input.text_column:
         return ""
