@@ -264,6 +264,13 @@ def apply(
         from weaksup.spans.summary import span_lf_summary
 
         table = span_lf_summary(load_span_votes(cfg.output_dir)[1])
+    elif cfg.task.type == "multilabel":  # per (LF, label): yes votes of two labels are no conflict
+        from weaksup.multilabel import MultiLabelSpace, MultiLabelVotes
+        from weaksup.multilabel.summary import multilabel_lf_summary
+        from weaksup.pipeline.folder import read_manifest
+
+        space = MultiLabelSpace(read_manifest(cfg.output_dir / "run.json")["label_space"])
+        table = multilabel_lf_summary(MultiLabelVotes.from_vote_matrix(load_votes(cfg.output_dir), space))
     else:
         table = lf_summary(load_votes(cfg.output_dir))
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):

@@ -77,6 +77,23 @@ def test_json_min_exports_and_errors(tmp_path):
     assert "['bugs'] are not in" in str(info.value) and "no 'row_id'" in str(info.value)
 
 
+
+def test_answers_under_another_choices_name_are_refused_not_imported_as_empty_sets(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"id": 1, "data": {"row_id": "r1"}, "annotations": [{"completed_by": 1, "result": [
+        {"from_name": "topics", "to_name": "text", "type": "choices", "value": {"choices": ["billing"]}}]}]}]))
+    with pytest.raises(ReviewImportError, match=r"but choices from \['topics'\]; pass the <Choices> name as "
+                                                r"from_name \(--from-name topics\)"):
+        read_multilabel_export(path, SPACE)
+    assert read_multilabel_export(path, SPACE, from_name="topics")["labels"].tolist() == [("billing",)]
+    path.write_text(json.dumps([{"id": 1, "row_id": "r1", "topics": ["billing"]}]))  # JSON-MIN
+    with pytest.raises(ReviewImportError, match=r"no task holds an answer under the control tag 'label' \(JSON-MIN "
+                                                r"keys: \['topics'\]\); pass the <Choices> name as --from-name"):
+        read_multilabel_export(path, SPACE)
+    path.write_text(json.dumps([{"id": 1, "row_id": "r1", "label": ["bug"]}, {"id": 2, "row_id": "r2"}]))
+    assert read_multilabel_export(path, SPACE)["row_id"].tolist() == ["r1"]  # r2 unanswered: not an empty set
+
+
 def test_weaksup_review_export_and_import_take_multilabel_runs(tmp_path, monkeypatch, capsys):
     from weaksup.cli import main
 

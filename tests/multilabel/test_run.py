@@ -158,6 +158,20 @@ def test_multilabel_config_errors_name_the_fix(project):
         RunPlan.from_config(load_config(config))
 
 
+def test_weaksup_apply_prints_the_multilabel_lf_summary(project, capsys):
+    from weaksup.cli import main
+    from weaksup.multilabel.summary import multilabel_lf_summary
+
+    config = make_ml_project(project)
+    with pytest.raises(SystemExit) as info:
+        main(["apply", str(config), "--no-progress"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0 and "no_precision" in out  # one row per (LF, label), not per vote column
+    table = multilabel_lf_summary(MultiLabelVotes.from_vote_matrix(load_votes(project / "out"), SPACE))
+    first = table.iloc[0]
+    assert f"{first['conflicts']:.3e}" in out or f"{first['conflicts']:.3f}" in out
+
+
 def test_apply_and_fit_stop_early_and_classification_lfs_say_yes_to_their_label(project):
     config = make_ml_project(project)
     lfs = (project / "ticket_lfs.py").read_text() + (

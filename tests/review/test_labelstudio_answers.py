@@ -108,7 +108,7 @@ def test_several_choices_and_wrong_control_tag(tmp_path, export):
         r["from_name"] = "sentiment"
     message, _ = bad(tmp_path, export)
     assert "task 1, annotation 101: 2 classes chosen ['ham', 'spam']" in message
-    assert "no choice from the control tag 'label', but choices from ['sentiment']" in message
+    assert "no answer from the control tag 'label', but choices from ['sentiment']; pass the <Choices> name as from_name (--from-name sentiment)" in message
     assert "--from-name" in message
 
 

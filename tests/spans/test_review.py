@@ -78,6 +78,30 @@ def test_a_json_export_imports_into_the_next_gold_version(tmp_path):
         read_span_export(path, TYPES)
 
 
+
+def test_answers_that_are_not_span_regions_under_the_tag_are_refused_not_imported_as_no_entities(tmp_path):
+    text = "ASA and IBU reduced pain ."
+    path = tmp_path / "export.json"
+
+    def refused(result, needle):
+        path.write_text(json.dumps([{"id": 7, "data": {"row_id": "d6", "text": text},
+                                     "annotations": [{"completed_by": 1, "result": result}]}]))
+        with pytest.raises(ReviewImportError) as info:
+            read_span_export(path, TYPES)
+        assert needle in str(info.value)
+
+    region = _region(0, 3, "Chemical", text)
+    refused([{**region, "from_name": "ner"}], "no answer from the control tag 'label', but labels from ['ner']; "
+            "pass the <Labels> name as from_name (--from-name ner)")
+    refused([{"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": ["spam"]}}],
+            "holds ['choices'] results and no <Labels> regions: this is not the export of a span review project")
+    shifted = {**region, "value": {**region["value"], "start": 4, "end": 7}}  # says "ASA", points at "and"
+    refused([shifted], "region 4..7 says its text is 'ASA' but the task's text there is 'and'")
+    path.write_text(json.dumps([{"id": 1, "row_id": "d6", "label": [{"start": 0, "end": 3, "labels": ["Chemical"]}]}]))
+    with pytest.raises(ReviewImportError, match=r"JSON-MIN export; export the project as JSON \(not JSON-MIN\)"):
+        read_span_export(path, TYPES)
+
+
 @pytest.fixture(scope="module")
 def span_run(tmp_path_factory):
     """A finished spans run of the synthetic project (its gold set copied beside): ``BASE``."""

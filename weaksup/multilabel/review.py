@@ -30,7 +30,7 @@ from weaksup.multilabel.gold import MultiLabelGoldSet, load_multilabel_gold, wri
 from weaksup.multilabel.gold_files import SEPARATOR
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.review.answers import text
-from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name
+from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls
 
 
 def is_multilabel_run(run_dir: str | os.PathLike[str]) -> bool:
@@ -166,9 +166,16 @@ def read_multilabel_export(path: str | os.PathLike[str], space: MultiLabelSpace,
     except (OSError, ValueError) as exc:
         raise ReviewImportError(f"{file}: not a readable Label Studio JSON export ({exc})") from None
     items = [items] if isinstance(items, dict) else items
+    items = items if isinstance(items, list) else []
     problems = Problems(f"Label Studio export {file}")
     records: list[dict[str, Any]] = []
-    for i, task in enumerate(items if isinstance(items, list) else []):
+    minimal = [t for t in items if isinstance(t, dict) and not ("annotations" in t or "completions" in t)]
+    if minimal and not any(from_name in t for t in minimal):
+        keys = sorted({k for t in minimal for k in t} - {"id", "annotator", "annotation_id", "created_at",
+                                                         "updated_at", "lead_time", id_key})
+        raise ReviewImportError(f"{file}: no task holds an answer under the control tag {from_name!r} (JSON-MIN "
+                                f"keys: {keys[:12]}); pass the <Choices> name as --from-name")
+    for i, task in enumerate(items):
         data = task.get("data", task) if isinstance(task, dict) else None
         row_id = text(data.get(id_key)) if isinstance(data, dict) else ""
         where = location(str(file), at=f"task {text(task.get('id')) if isinstance(task, dict) else i}")
@@ -179,8 +186,12 @@ def read_multilabel_export(path: str | os.PathLike[str], space: MultiLabelSpace,
         if "annotations" in task or "completions" in task:
             answers = [(a.get("result") or [], a) for a in task.get("annotations", task.get("completions")) or []
                        if isinstance(a, dict) and not (a.get("was_cancelled") or a.get("skipped"))]
+            answers = [(result, a) for result, a in answers
+                       if not other_controls(result, from_name, "choices", problems, where=where)]
             chosen = [([c for r in result if isinstance(r, dict) and r.get("from_name") == from_name
                         for c in (r.get("value") or {}).get("choices", [])], a) for result, a in answers]
+        elif from_name not in task:  # JSON-MIN leaves out a control nobody answered: not an empty label set
+            continue
         else:  # JSON-MIN: the control's key holds the choices
             value = task.get(from_name)
             value = value.get("choices", []) if isinstance(value, dict) else value

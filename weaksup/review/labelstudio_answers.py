@@ -179,14 +179,33 @@ def _choice_of_result(result: list[Any], from_name: str, file: str, where: str,
     """The one class chosen in an annotation's ``result``; None when it has none; ``_BAD`` when malformed."""
     items = [r for r in result if isinstance(r, dict) and r.get("from_name") == from_name]
     if not items:
-        others = sorted({text(r.get("from_name")) for r in result if isinstance(r, dict) and r.get("type") == "choices"})
-        if others:
-            problems.add("wrong_control_tag", f"no choice from the control tag {from_name!r}, but choices from "
-                         f"{others}; pass the <Choices> name as from_name (--from-name)",
-                         where=location(file, at=where))
+        if other_controls(result, from_name, "choices", problems, where=location(file, at=where)):
             return _BAD
         return None
     return _single_choice([r.get("value") for r in items], file, where, problems)
+
+
+def other_controls(result: list[Any], from_name: str, kind: str, problems: Problems, *, where: str) -> bool:
+    """Whether an annotation's ``result`` answered under another control tag of type ``kind`` (``"choices"``,
+    ``"labels"``) and none under ``from_name``: the answer is not "nothing chosen" but under a name the import
+    was not told, so a problem naming the tags found and ``--from-name`` is recorded.
+
+    Examples
+    --------
+    >>> problems = Problems("export.json")
+    >>> other_controls([{"from_name": "topics", "type": "choices"}], "label", "choices", problems, where="task 1")
+    True
+    >>> other_controls([], "label", "choices", problems, where="task 2"), len(problems)
+    (False, 1)
+    """
+    if any(isinstance(r, dict) and r.get("from_name") == from_name for r in result):
+        return False
+    others = sorted({text(r.get("from_name")) for r in result if isinstance(r, dict) and r.get("type") == kind})
+    if others:
+        tag = "<Choices>" if kind == "choices" else "<Labels>"
+        problems.add("wrong_control_tag", f"no answer from the control tag {from_name!r}, but {kind} from {others}; "
+                     f"pass the {tag} name as from_name (--from-name {others[0]})", where=where)
+    return bool(others)
 
 
 def _single_choice(values: list[Any], file: str, where: str, problems: Problems) -> Any:

@@ -29,7 +29,7 @@ from xml.sax.saxutils import quoteattr
 import pandas as pd
 
 from weaksup.errors import GoldSetError, Problems, ReviewImportError, location
-from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name
+from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls
 from weaksup.spans.gold import SpanGoldSet, load_span_gold, next_version, token_spans, write_span_gold
 
 #: A char span ``(start, end, label)``.
@@ -164,6 +164,10 @@ def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from
         data = task.get("data") or {} if isinstance(task, dict) else {}
         row_id, text = data.get("row_id"), str(data.get("text") or "")
         where = location(str(file), at=f"task {task.get('id', i) if isinstance(task, dict) else i}")
+        if isinstance(task, dict) and "annotations" not in task and "completions" not in task and "data" not in task:
+            problems.add("json_min", "a task without data or annotations: this looks like a JSON-MIN export; export "
+                         "the project as JSON (not JSON-MIN)", where=where)
+            continue
         if row_id in (None, ""):
             problems.add("missing_row_id", "the task's data has no row_id (tasks come from weaksup review export)",
                          where=where)
@@ -172,8 +176,16 @@ def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from
             if annotation.get("was_cancelled"):
                 cancelled += 1
                 continue
+            result = [r for r in annotation.get("result") or [] if isinstance(r, dict)]
+            if other_controls(result, from_name, "labels", problems, where=where):
+                continue
+            kinds = sorted({str(r.get("type")) for r in result} - {"labels", "relation"})
+            if kinds and not any(r.get("type") == "labels" for r in result):
+                problems.add("not_spans", f"row {row_id!r}: the answer holds {kinds} results and no <Labels> "
+                             "regions: this is not the export of a span review project", where=where)
+                continue
             spans: list[CharSpan] = []
-            for region in annotation.get("result") or []:
+            for region in result:
                 if region.get("type") != "labels" or region.get("from_name") != from_name:
                     continue
                 value = region.get("value") or {}
@@ -189,6 +201,11 @@ def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from
                     elif not 0 <= start < end <= len(text):
                         problems.add("bad_offsets", f"row {row_id!r}: region {start}..{end} is outside the text "
                                      f"({len(text)} characters)", where=where)
+                    elif isinstance(value.get("text"), str) and text[start:end] != value["text"]:
+                        problems.add("bad_offsets", f"row {row_id!r}: region {start}..{end} says its text is "
+                                     f"{value['text']!r} but the task's text there is {text[start:end]!r} (offsets "
+                                     "counted in another unit, e.g. UTF-16 around emoji, or a task text edited "
+                                     "after export); fix the region or re-annotate it", where=where)
                     else:
                         spans.append((start, end, str(label)))
             records.append({"row_id": str(row_id), "annotator": annotator_name(annotation.get("completed_by")),
