@@ -39,6 +39,7 @@ __all__ = [
     "LabelModelError", "LabelSpaceError", "LFApplyError", "LFDefinitionError", "MissingColumnError",
     "NotFittedError", "NotFoundError", "ParameterError", "ParameterTypeError", "Problem", "Problems", "ReviewError",
     "ReviewImportError", "TrackingError", "UnknownLFError", "VoteMatrixError", "WeakSupError", "location",
+    "stops_run",
 ]
 
 
@@ -316,3 +317,17 @@ class ReviewImportError(ReviewError):
 
     code = "bad_review_export"
     MAX_LISTED = 30
+
+
+def stops_run(exc: WeakSupError) -> WeakSupError:
+    """Mark an error as one that stops the whole run even when LFs are fault-tolerant (a budget stop, a replay
+    miss, a server that keeps failing, a model that cannot be loaded): abstaining on such rows would save wrong
+    votes under the LF's version.
+
+    Examples
+    --------
+    >>> getattr(stops_run(LFApplyError("the server is gone")), "stops_run")
+    True
+    """
+    exc.stops_run = True  # type: ignore[attr-defined]
+    return exc

@@ -68,3 +68,14 @@ def test_a_wrong_shape_is_a_clear_error():
 
     with pytest.raises(ParameterError, match="one vector per text"):
         embed(["a", "b"], lambda texts: [1.0, 2.0], cache=False)
+
+
+def test_nan_vectors_are_an_error_and_never_cached():
+    from weaksup.errors import ParameterError
+
+    cache = EmbeddingCache(":memory:")
+    broken = CallableEmbedder(lambda texts: [[float("nan"), 1.0] if t == "b" else [1.0, 0.0] for t in texts],
+                              model_id="broken")
+    with pytest.raises(ParameterError, match=r"returned NaN or infinite values for 1 of 2 items") as info:
+        embed(["a", "b"], broken, cache=cache)
+    assert getattr(info.value, "stops_run", False) and cache.count("broken") == 0

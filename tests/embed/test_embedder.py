@@ -35,6 +35,19 @@ def test_names_and_paths_share_one_instance_and_load_lazily(tmp_path):
     assert saved._loaded is None  # nothing loaded until something is embedded
 
 
+def test_a_model_that_cannot_be_loaded_stops_even_a_fault_tolerant_run(tmp_path):
+    import pandas as pd
+
+    from weaksup import LabelSpace, apply_lfs
+    from weaksup.embed import zero_shot_lf
+
+    lf = zero_shot_lf("zs", {"ham": "a comment about the song", "spam": "an advert"},
+                      embedder=str(tmp_path / "no-such-model"), label_space=LabelSpace(["ham", "spam"]),
+                      cache=False)
+    with pytest.raises(ParameterError, match="is neither a folder holding a saved sentence-transformers model"):
+        apply_lfs([lf], pd.DataFrame({"text": ["nice song", "buy now"]}), fault_tolerant=True)  # not abstains
+
+
 def test_bad_embedders_are_refused():
     with pytest.raises(ParameterError, match="callable texts -> array"):
         get_embedder(42)

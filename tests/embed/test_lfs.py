@@ -103,6 +103,8 @@ def test_zero_shot_lf_and_bad_definitions(toy):
         embedding_lf("e", {0: ["  "], 1: ["o"]}, embedder=embedder)
     with pytest.raises(LFDefinitionError, match="margin"):
         embedding_lf("e", EXAMPLES, embedder=embedder, margin=-1)
+    with pytest.raises(LFDefinitionError, match=r"cache must be an EmbeddingCache.*got str"):
+        embedding_lf("e", EXAMPLES, embedder=embedder, cache=":memory:")  # refused when written, not when voting
 
 
 def test_apply_lfs_embeds_each_batch_once_for_every_lf(toy):

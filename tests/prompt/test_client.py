@@ -4,7 +4,11 @@ tests/lf/test_prompt.py against a real local server)."""
 from __future__ import annotations
 
 import email.utils
+import json
+import threading
 import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -57,3 +61,71 @@ def test_a_server_not_speaking_the_protocol(tmp_path):
 
 def test_estimate_tokens():
     assert estimate_tokens([{"role": "system", "content": "a" * 8}, {"role": "user", "content": "b" * 4}], 16) == 27
+
+
+@contextmanager
+def _answering(body: bytes, headers: dict[str, str] | None = None):
+    """A real HTTP server on 127.0.0.1 that answers every POST with ``body`` (status 200), and the keys it saw."""
+    keys: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            keys.append(self.headers.get("authorization", ""))
+            self.send_response(200)
+            for name, value in {"content-type": "application/json", **(headers or {})}.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", keys
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _choice(**extra):
+    return {"choices": [{"message": {"content": "spam"}, **extra}]}
+
+
+@pytest.mark.parametrize("answer, match", [
+    (_choice(logprobs={"content": [{"token": "spam", "logprob": None}]}), "logprobs or usage weaksup cannot read"),
+    (_choice(logprobs={"content": [{"token": "spam", "logprob": "x"}]}), "logprobs or usage weaksup cannot read"),
+    (_choice(logprobs={"content": [{"token": "s", "logprob": -1, "top_logprobs": [["a", 1]]}]}), "cannot read"),
+    ({"choices": [{"message": {"content": None}, "finish_reason": "length"}]},
+     "answered with no text .*finish_reason 'length'.*raise the LF's max_tokens"),
+    ({"choices": [{"message": {"content": None, "refusal": "I can't"}, "finish_reason": "stop"}]}, "refusal"),
+])
+def test_an_answer_the_client_cannot_read_stops_the_run(tmp_path, answer, match):
+    with _answering(json.dumps(answer).encode()) as (url, _):
+        client = ChatClient(url, "m", cache=tmp_path / "c.sqlite3", max_retries=0)
+        with pytest.raises(LFApplyError, match=match) as info:
+            client.complete({"messages": [{"role": "user", "content": "t"}]}, who="LF 'llm'")
+    assert getattr(info.value, "stops_run", False) and str(info.value).startswith("LF 'llm': ")
+
+
+def test_a_body_that_cannot_be_decoded_stops_the_run(tmp_path):
+    with _answering(b"not gzip at all", {"content-encoding": "gzip"}) as (url, _):
+        client = ChatClient(url, "m", cache=tmp_path / "c.sqlite3", max_retries=0)
+        with pytest.raises(LFApplyError, match="sent an answer that cannot be read") as info:
+            client.complete({"messages": [{"role": "user", "content": "t"}]})
+    assert getattr(info.value, "stops_run", False)
+
+
+def test_infinite_usage_is_read_as_unknown_and_the_api_key_is_read_at_each_request(tmp_path, monkeypatch):
+    body = json.dumps({**_choice(), "usage": {"total_tokens": float("inf")}}).encode()  # Python writes Infinity
+    monkeypatch.delenv("WEAKSUP_TEST_KEY", raising=False)
+    with _answering(body) as (url, keys):
+        client = ChatClient(url, "m", cache=tmp_path / "c.sqlite3", api_key_env="WEAKSUP_TEST_KEY")
+        assert client.complete({"messages": []}).text == "spam" and client.spent["used_tokens"] == 0
+        monkeypatch.setenv("WEAKSUP_TEST_KEY", "sk-later")  # set after the first call, as after a 401
+        client.complete({"messages": []})
+    assert keys == ["", "Bearer sk-later"]

@@ -295,10 +295,16 @@ def _compute(model_id: str, missing: list[bytes], sources: Mapping[bytes, Any],
             chunk = missing[start:start + batch_size]
             vectors = np.asarray(compute([sources[k] for k in chunk]), dtype=np.float32)
             if vectors.ndim != 2 or len(vectors) != len(chunk):
-                from weaksup.errors import ParameterError
+                from weaksup.errors import ParameterError, stops_run
 
-                raise ParameterError(f"{model_id!r} returned shape {vectors.shape} for {len(chunk)} items; it must "
-                                     f"return one vector per item, (n, d)")
+                raise stops_run(ParameterError(f"{model_id!r} returned shape {vectors.shape} for {len(chunk)} items; "
+                                               "it must return one vector per item, (n, d)"))
+            if not np.isfinite(vectors).all():
+                from weaksup.errors import ParameterError, stops_run
+
+                bad = int((~np.isfinite(vectors)).any(axis=1).sum())
+                raise stops_run(ParameterError(f"{model_id!r} returned NaN or infinite values for {bad} of {len(chunk)} "
+                                               "items (nothing of this batch was cached); fix the embedder"))
             if store is not None:
                 store.put(model_id, chunk, vectors)
             found.update(zip(chunk, vectors))

@@ -24,7 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from weaksup.errors import ParameterError
+from weaksup.errors import ParameterError, stops_run
 from weaksup.lf.identity import normalised_source
 
 logger = logging.getLogger(__name__)
@@ -113,11 +113,11 @@ class SentenceTransformerEmbedder:
                     try:
                         self._loaded = st.SentenceTransformer(self.model, device=self.device)
                     except OSError as exc:
-                        raise ParameterError(
+                        raise stops_run(ParameterError(
                             f"embedding model {self.model!r} is neither a folder holding a saved sentence-transformers "
                             f"model nor a model in the local Hugging Face cache (nothing is downloaded: "
                             f"HF_HUB_OFFLINE=1); pass a path, or embedder=None for the bundled all-MiniLM-L6-v2"
-                        ) from exc
+                        )) from exc
                 logger.info("loaded embedding model %s", self.model_id)
         return self._loaded
 

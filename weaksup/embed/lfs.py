@@ -70,6 +70,10 @@ class _EmbeddingKind(LabelingFunction):
             raise LFDefinitionError(f"LF {name!r}: field must be one text column name; got {field!r}")
         if margin < 0 or not np.isfinite(margin):
             raise LFDefinitionError(f"LF {name!r}: margin must be a number >= 0; got {margin!r}")
+        if not (cache is None or isinstance(cache, (bool, EmbeddingCache))):
+            raise LFDefinitionError(f"LF {name!r}: cache must be an EmbeddingCache, None (the default cache) or False "
+                                    f"(no disk cache); got {type(cache).__name__} (for a file: "
+                                    "cache=EmbeddingCache(path))")
         by_class: dict[int, list[str]] = {}
         for label, value in texts.items():
             items = [value] if isinstance(value, str) else list(value)

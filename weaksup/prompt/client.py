@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import os
 import random
 import threading
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from weaksup.errors import LFApplyError, ParameterError, ParameterTypeError, WeakSupError
+from weaksup.errors import LFApplyError, ParameterError, WeakSupError, stops_run
 from weaksup.prompt.cache import PromptCache
 
 if TYPE_CHECKING:  # httpx loads with the first request, so `import weaksup` stays light
@@ -32,13 +33,6 @@ logger = logging.getLogger(__name__)
 
 #: Statuses retried with back-off: rate limits, timeouts and server errors.
 RETRIED = frozenset({408, 409, 429, 500, 502, 503, 504})
-
-
-def stops_run(exc: WeakSupError) -> WeakSupError:
-    """Mark an error as one that stops the whole run even when LFs are fault-tolerant (a budget stop, a replay
-    miss, a server that keeps failing): abstaining on such rows would save wrong votes under the LF's version."""
-    exc.stops_run = True  # type: ignore[attr-defined]
-    return exc
 
 
 def replay_from_env() -> bool:
@@ -74,22 +68,34 @@ class Reply:
 
 
 def _reply(data: Any, url: str) -> Reply:
+    """The :class:`Reply` in a chat-completions answer; any answer it cannot read stops the run (a
+    :func:`stops_run` error: abstaining would save wrong votes under the LF's version)."""
     try:
         choice = data["choices"][0]
-        text = choice["message"]["content"]
-        if not isinstance(text, str):
-            raise ParameterTypeError("content is not a string")
+        message = choice["message"]
+        text = message["content"]
     except (KeyError, IndexError, TypeError) as exc:
         raise stops_run(LFApplyError(f"{url} answered without choices[0].message.content ({exc}): it does not "
                                      "speak the chat-completions protocol; check base_url")) from exc
-    content = (choice.get("logprobs") or {}).get("content") or []
-    tokens = [{"token": str(t.get("token", "")), "logprob": float(t.get("logprob", 0.0)),
-               "top_logprobs": [{"token": str(a.get("token", "")), "logprob": float(a.get("logprob", 0.0))}
-                                for a in (t.get("top_logprobs") or [])]}
-              for t in content[:8] if isinstance(t, dict)]
-    usage = data.get("usage") if isinstance(data, dict) else None
-    used = usage.get("total_tokens") if isinstance(usage, dict) else None
-    return Reply(text, tokens or None, int(used) if isinstance(used, (int, float)) else 0)
+    if not isinstance(text, str):
+        refusal = message.get("refusal") if isinstance(message, dict) else None
+        raise stops_run(LFApplyError(
+            f"{url} answered with no text (content {text!r}, finish_reason {choice.get('finish_reason')!r}"
+            + (f", refusal {str(refusal)[:100]!r}" if refusal else "") + "): a refusal, a tool call, or a model that "
+            "spent max_tokens before answering (reasoning models do); raise the LF's max_tokens or check the model"))
+    try:
+        content = (choice.get("logprobs") or {}).get("content") or []
+        tokens = [{"token": str(t.get("token", "")), "logprob": float(t.get("logprob", 0.0)),
+                   "top_logprobs": [{"token": str(a.get("token", "")), "logprob": float(a.get("logprob", 0.0))}
+                                    for a in (t.get("top_logprobs") or [])]}
+                  for t in content[:8] if isinstance(t, dict)]
+        usage = data.get("usage")
+        used = usage.get("total_tokens") if isinstance(usage, dict) else None
+        used_tokens = int(used) if isinstance(used, (int, float)) and math.isfinite(used) else 0
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise stops_run(LFApplyError(f"{url} answered with logprobs or usage weaksup cannot read ({type(exc).__name__}: "
+                                     f"{exc}); ask without logprobs (logprobs=False) or fix the server")) from exc
+    return Reply(text, tokens or None, used_tokens)
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -223,11 +229,15 @@ class ChatClient:
 
         with self._lock:
             if self._http is None:
-                key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
-                headers = {"Authorization": f"Bearer {key}"} if key else {}
                 limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-                self._http = httpx.Client(headers=headers, timeout=self.timeout, limits=limits)
+                self._http = httpx.Client(timeout=self.timeout, limits=limits)
             return self._http
+
+    def _headers(self) -> dict[str, str]:
+        """The request's headers: the API key read from the environment at each request (a key set after a 401,
+        in a notebook, is used by the next call)."""
+        key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+        return {"Authorization": f"Bearer {key}"} if key else {}
 
     def close(self) -> None:
         """Close the HTTP connections (the cache stays open)."""
@@ -263,16 +273,25 @@ class ChatClient:
                 with self._lock:
                     self._spent["requests"] += 1
                 try:
-                    response = http.post(self.url, json=payload)
+                    response = http.post(self.url, json=payload, headers=self._headers())
                 except httpx.TransportError as exc:
                     problem = f"{type(exc).__name__}: {exc}"
+                except httpx.HTTPError as exc:  # a body it cannot decode, too many redirects: not worth a retry
+                    raise stops_run(LFApplyError(f"{who}: {self.url} sent an answer that cannot be read "
+                                                 f"({type(exc).__name__}: {exc}); check base_url and the server")) \
+                        from exc
                 else:
                     if response.status_code == 200:
                         try:
-                            reply = _reply(response.json(), self.url)
+                            data = response.json()
                         except ValueError as exc:
                             raise stops_run(LFApplyError(f"{who}: {self.url} answered with invalid JSON ({exc})")) \
                                 from exc
+                        try:
+                            reply = _reply(data, self.url)
+                        except WeakSupError as exc:
+                            exc.args = (f"{who}: {exc.args[0]}", *exc.args[1:])
+                            raise
                         with self._lock:
                             self._spent["used_tokens"] += reply.used_tokens
                         return reply
