@@ -118,3 +118,45 @@ def test_weaksup_review_export_and_import_take_multilabel_runs(tmp_path, monkeyp
     assert "unchanged at version 2" in said and "no new version written" in said
     assert sorted(p.name for p in (tmp_path / "gold_sets" / "tickets").iterdir()) == files
     assert load_multilabel_gold(tmp_path / "gold_sets" / "tickets").version == 2
+
+
+def test_review_flags_a_multilabel_run_cannot_honour_exit_2(tmp_path, monkeypatch, capsys):
+    from weaksup.cli import main
+
+    def cli(*args):
+        with pytest.raises(SystemExit) as done:
+            main([str(a) for a in args])
+        out = capsys.readouterr()
+        return done.value.code, out.out + out.err
+
+    monkeypatch.chdir(tmp_path)
+    run(load_config(make_ml_project(tmp_path)), progress=False)
+    code, said = cli("review", "export", tmp_path / "out", "--threshold", "0.99", "--method", "margin")
+    assert code == 2 and "--threshold, --method: options of a classification review queue" in said
+    assert cli("review", "export", tmp_path / "out", "--budget", "3")[0] == 0
+    tasks = json.loads((tmp_path / "out" / "review" / "tasks.json").read_text())
+    first, second = tasks[0]["data"]["row_id"], tasks[1]["data"]["row_id"]
+    export = _annotated(tasks[:2], {first: ["bug"], second: ["billing"]})
+    export[0]["annotations"].append({**export[0]["annotations"][0], "id": 999, "completed_by": 7,
+                                     "result": [{"from_name": "label", "to_name": "text", "type": "choices",
+                                                 "value": {"choices": ["praise"]}}]})
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export))
+    gold = tmp_path / "gold_sets" / "tickets"
+    before = sorted(p.name for p in gold.iterdir())
+    code, said = cli("review", "import", path, "--task", "tickets", "--on-conflict", "error")
+    assert code == 2 and f"annotators chose different label sets for 1 row(s), e.g. ['{first}']" in said
+    code, said = cli("review", "import", path, "--task", "tickets", "--format", "csv")
+    assert code == 2 and "--format csv: a multi-label import reads Label Studio's JSON or JSON-MIN export only" in said
+    code, said = cli("review", "import", path, "--task", "other", "--gold-dir", gold)
+    assert code == 2 and "is for task 'tickets', not 'other'" in said
+    stray = _annotated([{"data": {"row_id": "not-a-row", "text": "x"}}], {"not-a-row": ["bug"]})
+    path.write_text(json.dumps(stray))
+    code, said = cli("review", "import", path, "--task", "tickets", "--run", tmp_path / "out")
+    assert code == 2 and "1 answered row(s) are not rows of the run" in said and "not-a-row" in said
+    assert sorted(p.name for p in gold.iterdir()) == before  # nothing written
+    path.write_text(json.dumps(export))
+    code, said = cli("review", "import", path, "--task", "tickets", "--on-conflict", "skip")
+    now, then = load_multilabel_gold(gold), load_multilabel_gold(gold, version=1)
+    assert code == 0 and now.label_sets("dev")[second] == ("billing",)
+    assert now.label_sets("dev").get(first) == then.label_sets("dev").get(first)  # the disputed row: not imported

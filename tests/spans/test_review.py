@@ -130,6 +130,36 @@ def test_answers_for_rows_or_tokens_the_run_does_not_have_are_refused(span_run, 
         import_span_answers(cut, gold_dir, task="toy", types=TYPES, run_dir=span_run / "out")
 
 
+def test_review_flags_a_spans_run_cannot_honour_exit_2_and_its_text_is_never_exported_unmasked(span_run, tmp_path,
+                                                                                                capsys):
+    out = tmp_path / "tasks.json"
+    code, _, err = cli(capsys, "review", "export", span_run / "out", "--threshold", "0.1", "--out", out)
+    assert code == 2 and "--threshold: options of a classification review queue; a spans run's queue" in err
+    code, _, err = cli(capsys, "review", "export", span_run / "out", "--mask", "--out", out)
+    assert code == 2 and "--mask: a spans review cannot mask the text, since its spans are character offsets" in err
+    assert not out.exists()
+    manifest = span_run / "out" / "run.json"
+    saved = manifest.read_text()
+    doc = json.loads(saved)
+    doc["config"]["review"]["sensitive_fields"] = ["text"]
+    try:
+        manifest.write_text(json.dumps(doc))
+        code, _, err = cli(capsys, "review", "export", span_run / "out", "--out", out)
+        assert code == 2 and "review.sensitive_fields holds the text column 'text'" in err and not out.exists()
+        code, said, err = cli(capsys, "review", "export", span_run / "out", "--no-mask", "--out", out)
+        assert code == 0 and out.exists(), err  # the user's explicit choice
+    finally:
+        manifest.write_text(saved)
+    gold_dir = shutil.copytree(span_run / "gold_sets" / "toy", tmp_path / "gold")
+    export = tmp_path / "export.json"
+    export.write_text("[]")
+    code, _, err = cli(capsys, "review", "import", export, "--task", "other", "--gold-dir", gold_dir)
+    assert code == 2 and "is for task 'toy', not 'other'" in err
+    code, _, err = cli(capsys, "review", "import", export, "--task", "toy", "--gold-dir", gold_dir, "--format", "csv")
+    assert code == 2 and "--format csv: a span import reads Label Studio's JSON export only" in err
+    assert json.loads((gold_dir / "manifest.json").read_text())["task"] == "toy"
+
+
 @pytest.mark.slow
 def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path, capsys):
     code, out, err = cli(capsys, "review", "export", span_run / "out", "--budget", 4, "--out", tmp_path / "tasks.json")

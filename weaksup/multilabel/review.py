@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -266,10 +266,13 @@ def export_if_multilabel(run_dir: str | os.PathLike[str], *, out: str | os.PathL
 
 
 def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir: str | os.PathLike[str] | None,
-                         run_dir: str | os.PathLike[str] | None, split: str = "dev", from_name: str = FROM_NAME
-                         ) -> str:
+                         run_dir: str | os.PathLike[str] | None, split: str = "dev", from_name: str = FROM_NAME,
+                         on_conflict: str = "keep", format: str = "auto", others: Sequence[str] = ()) -> str:
     """``weaksup review import`` into a multi-label gold set (the task's gold set, or ``--run``'s task, is
-    multi-label): writes the next version and returns what to print (``""`` otherwise)."""
+    multi-label): writes the next version and returns what to print (``""`` otherwise). With ``run_dir`` every
+    answered row must be a row of the run; ``on_conflict``: rows whose annotators chose different label sets
+    are kept (more than half of the annotators decide each label), skipped, or an ``error``. ``format`` and
+    ``others`` (flags given that a multi-label import does not read) are checked."""
     from weaksup.errors import ReviewError
     from weaksup.multilabel.gold import is_multilabel_gold
 
@@ -277,18 +280,38 @@ def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir:
     multilabel_run = run_dir is not None and is_multilabel_run(run_dir)
     if not multilabel_run and not is_multilabel_gold(folder):
         return ""
-    if multilabel_run:
+    if format not in ("auto", "labelstudio", "labelstudio-min") or others:
+        flags = [f"--format {format}"] if format not in ("auto", "labelstudio", "labelstudio-min") else []
+        raise ReviewError(f"{', '.join([*flags, *others])}: a multi-label import reads Label Studio's JSON or JSON-MIN "
+                          "export only; drop it")
+    if on_conflict not in ("keep", "skip", "error"):
+        raise ReviewError(f"--on-conflict {on_conflict!r}: choose keep, skip or error")
+    run_ids = None
+    if run_dir is not None:
         from weaksup.pipeline import load_run
 
-        cfg = load_run(run_dir).config  # type: ignore[arg-type]
-        if cfg.task.name != task:
-            raise ReviewError(f"--run {run_dir} is a run of task {cfg.task.name!r}, not {task!r}")
+        run = load_run(run_dir)
+        run_ids = set(run.labels["row_id"].astype(str))
+    if multilabel_run:
+        cfg = run.config
         space = MultiLabelSpace(cfg.task.labels, exclusive=cfg.task.exclusive, none_label=cfg.task.none_label or None)
     else:
         space = load_multilabel_gold(folder).space
+    answers = read_multilabel_export(export, space, from_name=from_name)
+    if run_ids is not None and not answers["row_id"].astype(str).isin(run_ids).all():
+        stray = sorted(set(answers["row_id"].astype(str)) - run_ids)
+        raise ReviewImportError(f"{export}: {len(stray)} answered row(s) are not rows of the run {run_dir}, e.g. "
+                                f"{stray[:5]}; import the export of this run's review, or check --run")
+    disagree = answers.groupby("row_id")["labels"].nunique() > 1
+    if disagree.any() and on_conflict != "keep":
+        rows = list(disagree.index[disagree])
+        if on_conflict == "error":
+            raise ReviewImportError(f"{export}: annotators chose different label sets for {len(rows)} row(s), e.g. "
+                                    f"{rows[:5]}; settle them in Label Studio, or --on-conflict keep (more than half "
+                                    "of the annotators decide each label) or skip")
+        answers = answers[~answers["row_id"].isin(rows)]
     before = load_multilabel_gold(folder).version if is_multilabel_gold(folder) else None
-    gold = import_multilabel_answers(read_multilabel_export(export, space, from_name=from_name), folder, task=task,
-                                     space=space, split=split)
+    gold = import_multilabel_answers(answers, folder, task=task, space=space, split=split)
     if gold.version == before:
         return (f"gold set {folder} unchanged at version {gold.version} ({gold.describe()}): it holds these answers "
                 "already; no new version written")

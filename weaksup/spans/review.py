@@ -307,14 +307,21 @@ def export_if_spans(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[s
 
 
 def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str | os.PathLike[str] | None,
-                    run_dir: str | os.PathLike[str] | None, split: str = "dev", from_name: str = FROM_NAME) -> str:
+                    run_dir: str | os.PathLike[str] | None, split: str = "dev", from_name: str = FROM_NAME,
+                    format: str = "auto", others: Sequence[str] = ()) -> str:
     """``weaksup review import`` into a span gold set (the task's gold set, or ``--run``'s, is a span one): writes
-    the next version and returns what to print (``""`` otherwise)."""
+    the next version and returns what to print (``""`` otherwise). ``format`` and ``others`` (flags given that a
+    span import does not read) are checked."""
+    from weaksup.errors import ReviewError
     from weaksup.spans.gold import is_span_gold
 
     folder = Path(gold_dir) if gold_dir is not None else Path("gold_sets") / task
     if not is_span_gold(folder):
         return ""
+    if format not in ("auto", "labelstudio") or others:
+        flags = [f"--format {format}"] if format not in ("auto", "labelstudio") else []
+        raise ReviewError(f"{', '.join([*flags, *others])}: a span import reads Label Studio's JSON export only; "
+                          "drop it")
     types = list(load_span_gold(folder).types)
     answers = read_span_export(export, types, from_name=from_name)
     before = load_span_gold(folder, types=types).version
