@@ -57,3 +57,16 @@ def test_every_problem_is_reported_with_its_place(tmp_path):
         write_multilabel_gold(pd.DataFrame({"row_id": ["a"], "labels": [["joyy"]], "split": ["dev"]}),
                               tmp_path / "new", task="t", space=SPACE)
     assert not (tmp_path / "new").exists()
+
+
+def test_a_json_lines_gold_line_without_a_key_is_named(tmp_path):
+    write_multilabel_gold(pd.DataFrame({"row_id": ["a"], "labels": ["joy"], "split": ["dev"]}), tmp_path, task="t",
+                          space=SPACE)
+    (tmp_path / "labels.jsonl").write_text('{"row_id": "a", "labels": ["joy"], "split": "dev"}\n'
+                                          '{"labels": ["anger"], "split": "test"}\n{"row_id": "c", "split": "dev"}\n')
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "files": ["labels.jsonl"], "versions": []}))
+    with pytest.raises(GoldSetError) as info:
+        load_multilabel_gold(tmp_path)
+    assert "labels.jsonl:2: no ['row_id'] on this line" in str(info.value)
+    assert "labels.jsonl:3: no ['labels'] on this line" in str(info.value)

@@ -133,6 +133,8 @@ def test_review_flags_a_multilabel_run_cannot_honour_exit_2(tmp_path, monkeypatc
     run(load_config(make_ml_project(tmp_path)), progress=False)
     code, said = cli("review", "export", tmp_path / "out", "--threshold", "0.99", "--method", "margin")
     assert code == 2 and "--threshold, --method: options of a classification review queue" in said
+    code, said = cli("review", "export", tmp_path / "out", "--field", "nosuch")
+    assert code == 2 and "--field column" in said and "nosuch" in said
     assert cli("review", "export", tmp_path / "out", "--budget", "3")[0] == 0
     tasks = json.loads((tmp_path / "out" / "review" / "tasks.json").read_text())
     first, second = tasks[0]["data"]["row_id"], tasks[1]["data"]["row_id"]

@@ -92,11 +92,16 @@ def test_generic_lf_and_gold_forms():
     assert table.loc["gratitude", "yes"] == 0  # a declared label it never votes is listed
     Yd, has = dev_gold({"r1": ["anger"]}, DATA["row_id"].to_numpy(), SPACE)
     assert has.sum() == 1 and Yd[1].tolist() == [False, True, False, False]
+    read = pd.Series(["gratitude; anger", float("nan")], index=["r1", "r2"])  # pd.read_csv: a space, an empty cell
+    Yd, has = dev_gold(read, DATA["row_id"].to_numpy(), SPACE)
+    assert has.sum() == 2 and Yd[1].tolist() == [True, True, False, False] and not Yd[2].any()
 
 
 def test_errors():
     with pytest.raises(DataError, match="none of the 1 gold row ids"):
         MultiLabelWorkbench(DATA, SPACE, gold=pd.Series({"x9": "anger"}))
+    with pytest.raises(DataError, match=r"row id 'r1' has two different label sets, \['anger'\] and \['gratitude'\]"):
+        MultiLabelWorkbench(DATA, SPACE, gold=pd.Series(["anger", "gratitude"], index=["r1", "r1"]))
     with pytest.raises(ParameterError, match="shape \\(8, 4\\)"):
         MultiLabelWorkbench(DATA, SPACE, gold=np.zeros((8, 3), dtype=bool))
     with pytest.raises(MissingColumnError, match="text column 'body'"):

@@ -51,6 +51,8 @@ CASES = {
     "empty id": (lambda p: _csv(p, "row_id,text\na,hello\n,hi\n"), ["row 1 (line 3)", "every row needs an id"]),
     "duplicate ids in a chunk": (lambda p: _csv(p, "row_id,text\na,hello\nb,x\na,hi\n"),
                                  ["id 'a' is not unique (rows [0, 2])", "deduplicate the input"]),
+    "two ids repeated in a chunk": (lambda p: _csv(p, "row_id,text\na,hello\nb,x\na,hi\nb,y\n"),
+                                    ["id 'a' is not unique (rows [0, 2]; 1 other id(s) repeat too)"]),
     "duplicate ids across chunks": (lambda p: _csv(p, "row_id,text\na,hello\nb,x\nc,y\na,hi\n")
                                     and write_config(p, input={"path": "bad.csv", "chunk_rows": 2}),
                                     ["row 3 (line 5): id 'a' is not unique (also row 0)"]),

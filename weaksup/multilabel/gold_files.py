@@ -67,6 +67,11 @@ def read_label_file(file: Path, id_column: str, column: str, sep: str, problems:
         return []
     records = []
     for line, row in raw:
+        lacking = [c for c in (id_column, column) if c not in row]
+        if lacking:  # a JSON Lines line may lack a key the other lines have
+            problems.add("missing_key", f"no {lacking} on this line; every line needs {[id_column, column, 'split']}",
+                         where=location(name, line))
+            continue
         rec: dict[str, Any] = {k: ("" if v is None else str(unescape_cell(v) if escaped else v).strip())
                for k, v in row.items() if k is not None}
         rec["row_id"] = rec.pop(id_column)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import Problems, ReviewImportError, location
+from weaksup.validation import check_columns
 from weaksup.multilabel.gold import MultiLabelGoldSet, load_multilabel_gold, write_multilabel_gold
 from weaksup.multilabel.gold_files import SEPARATOR
 from weaksup.multilabel.space import MultiLabelSpace
@@ -127,6 +128,8 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
     data = run.read_input()
     data = data.assign(row_id=data[cfg.input.id_column].astype(str))
     fields = list(fields)
+    check_columns(data.columns, fields, where=str(run.config.input.example or run.config.input.path),
+                  what="--field column", fix="Give a column of the input (repeat --field for several)")
     columns = list(dict.fromkeys(["row_id", text_column, *fields]))
     queue = queue[["row_id", "labels", "confidence"]].assign(row_id=queue["row_id"].astype(str)).merge(
         data[columns].rename(columns={text_column: "text"}), on="row_id", how="left")

@@ -74,11 +74,19 @@ def dev_gold(gold: Any, row_ids: np.ndarray, space: MultiLabelSpace) -> tuple[np
         where = {str(r): i for i, r in enumerate(row_ids)}
         Y = np.zeros((n, space.k), dtype=bool)
         has = np.zeros(n, dtype=bool)
+        seen: dict[str, frozenset[str]] = {}
         for row_id, labels in gold.items():
             i = where.get(str(row_id))
             if i is None:
                 continue
-            names = [x for x in labels.split(";") if x] if isinstance(labels, str) else list(labels)
+            if labels is None or (isinstance(labels, float) and labels != labels):  # an empty cell: no label
+                names = []
+            else:
+                names = [x.strip() for x in labels.split(";") if x.strip()] if isinstance(labels, str) \
+                    else list(labels)
+            if seen.setdefault(str(row_id), frozenset(names)) != frozenset(names):
+                raise DataError(f"MultiLabelWorkbench(gold=...): row id {row_id!r} has two different label sets, "
+                                f"{sorted(seen[str(row_id)])} and {sorted(names)}; keep one per row id")
             Y[i] = space.encode([names], where=f"gold of row {row_id!r}")[0]
             has[i] = True
         if not has.any() and len(gold):

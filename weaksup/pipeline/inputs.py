@@ -228,12 +228,15 @@ def chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:
                         f"({int(missing.sum())} row(s) in this chunk lack one)")
     if series.n_unique() != len(series):  # (several times cheaper than is_duplicated on unique ids)
         repeated = series.is_duplicated()
-        rows = [int(chunk.index[r]) for r in repeated.arg_true()[:6]]
-        same = (series == series[int(repeated.arg_true()[0])]).fill_null(False).arg_true()
-        also = f", also at {where(config, int(chunk.index[int(same[1])]))}" if several_files(config) else ""
+        first = series[int(repeated.arg_true()[0])]
+        same = (series == first).fill_null(False).arg_true()  # the rows of that one id, not of every repeated id
+        rows = [int(chunk.index[int(r)]) for r in same[:6]]
+        others = series.filter(repeated).n_unique() - 1
+        more = f"; {others} other id(s) repeat too" if others else ""
+        also = f", also at {where(config, rows[1])}" if several_files(config) else ""
         fix = _ACROSS if several_files(config) else ": deduplicate the input or choose another id column"
-        raise DataError(f"{where(config, rows[0])}: id {series[int(repeated.arg_true()[0])]!r} is not unique "
-                        f"(rows {rows}{also}); {column!r} must identify each row once{fix}")
+        raise DataError(f"{where(config, rows[0])}: id {first!r} is not unique (rows {rows}{also}{more}); "
+                        f"{column!r} must identify each row once{fix}")
     return ids
 
 
