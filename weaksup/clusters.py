@@ -302,6 +302,13 @@ def cluster_view(
     >>> view.table["size"].tolist(), len(view.assignments)
     ([2, 2], 4)
     """
+    if len(texts) == 0:  # e.g. rows="uncovered" once every row has a vote: nothing left to group
+        logger.info("no rows to cluster: the view is empty")
+        m = votes.shape[1] if np.ndim(votes) == 2 else 1
+        empty = vote_profile(np.zeros(1, dtype=np.int64), np.full((1, m), -1, dtype=np.int64), class_names,
+                             gold=None if gold is None else np.full(1, -1, dtype=np.int64)).iloc[:0]
+        return ClusterView(empty.assign(terms=[], examples=[]),
+                           pd.Series([], index=pd.Index([], name="row_id"), name="cluster", dtype=np.int64))
     found = cluster_texts(texts, n, seed=seed, embeddings=embeddings)
     table = vote_profile(found.labels, votes, class_names, gold=gold)
     rng = np.random.default_rng(seed)

@@ -141,3 +141,7 @@ def test_name_and_label_checks_are_public():
             check_label(bad, "lf")
     with pytest.raises(LFDefinitionError, match="'1' is a class name, but no label space is known here"):
         check_label("1", "lf")  # a name, and this module defines no LABELS
+    from weaksup import LabelSpace
+
+    with pytest.raises(LFDefinitionError, match=r"class id 5 is not a class of the label_space given \['ham', 'spam'\]"):
+        check_label(5, "lf", LabelSpace(["ham", "spam"]))  # refused when written, not at the first vote

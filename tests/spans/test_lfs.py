@@ -242,3 +242,27 @@ def test_spacy_tokenizer_of_an_lf_is_used_on_strings():
         assert lf("Parkinson's disease") == [Span(0, 3, "Disease")]
     except ConfigError:  # pragma: no cover - spaCy missing
         pytest.skip("spaCy is not installed")
+
+
+def test_token_offsets_of_any_integer_type_are_spans_and_floats_are_named():
+    import numpy as np
+
+    from weaksup.errors import LFDefinitionError
+    from weaksup.spans.doc import Span, SpanDoc
+    from weaksup.spans.lfs import to_span
+
+    doc = SpanDoc.from_text("aspirin helps a lot")
+    assert to_span((np.int64(0), np.int32(1), "Chemical"), doc, "lf") == Span(0, 1, "Chemical")
+    with pytest.raises(LFDefinitionError, match=r"start and end must be whole numbers \(token offsets\)"):
+        to_span((0.0, 1.0, "Chemical"), doc, "lf")
+    with pytest.raises(LFDefinitionError, match="0 <= start < end <= 4"):
+        to_span((np.int64(3), np.int64(9), "Chemical"), doc, "lf")
+
+
+def test_a_span_model_returning_characters_outside_the_text_is_an_error_not_clipped():
+    lf = span_model_lf("bytes", lambda text: [(0, 500, "CHEM")], labels=["Chemical"], label_map={"CHEM": "Chemical"})
+    with pytest.raises(LFDefinitionError, match=r"returned the characters 0\.\.500 on a text of 13 characters"):
+        lf("aspirin helps")
+    negative = span_model_lf("neg", lambda text: [(-5, 3, "CHEM")], labels=["Chemical"], label_map={"CHEM": "Chemical"})
+    with pytest.raises(LFDefinitionError, match="character offsets into the text"):
+        negative("aspirin helps")

@@ -133,6 +133,8 @@ def test_clusters_show_sizes_examples_and_vote_profile(wb):
     assert (uncovered.table["coverage"] == 0).all()
     vectors = np.eye(10)[:, :4] + 0.01
     assert wb.clusters(n=2, embeddings=vectors).table["size"].sum() == 10
+    none_left = wb.clusters(n=2, rows=np.zeros(10, dtype=bool))  # e.g. "uncovered" once every row has a vote
+    assert len(none_left.table) == 0 and len(none_left.assignments) == 0 and "0 clusters of 0 rows" in repr(none_left)
 
 
 def test_clusters_embed_the_clustered_rows_with_any_embedder(wb, tmp_path, monkeypatch):

@@ -139,6 +139,9 @@ def check_label(label: object, lf_name: str, label_space: LabelSpace | None = No
             f"LF {lf_name!r}: label must be a class id (an int >= 0, e.g. LabelSpace(...)['spam']) or a class "
             f"name of the task's label space; got {label!r}"
         )
+    if label_space is not None and label >= len(label_space):
+        raise LFDefinitionError(f"LF {lf_name!r}: class id {int(label)} is not a class of the label_space given "
+                                f"{list(label_space)} (ids 0..{len(label_space) - 1})")
     return int(label)
 
 

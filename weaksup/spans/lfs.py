@@ -18,6 +18,7 @@ kind                      built with                                            
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -67,7 +68,14 @@ def to_span(item: object, doc: SpanDoc, lf_name: str) -> Span:
             f"span LF {lf_name!r} returned {item!r}; a span is Span(start, end, label) or a (start, end, label) "
             "tuple in token offsets"
         ) from None
-    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= doc.n_tokens):
+    try:  # any integer type (numpy's too), never a float or a bool
+        if isinstance(start, bool) or isinstance(end, bool):
+            raise TypeError
+        start, end = operator.index(start), operator.index(end)
+    except TypeError:
+        raise LFDefinitionError(f"span LF {lf_name!r} returned the span {item!r}: start and end must be whole "
+                                "numbers (token offsets)") from None
+    if not 0 <= start < end <= doc.n_tokens:
         raise LFDefinitionError(
             f"span LF {lf_name!r} returned the span {item!r} on a document of {doc.n_tokens} tokens; start and end "
             f"are token offsets with 0 <= start < end <= {doc.n_tokens} (end exclusive)"

@@ -240,6 +240,10 @@ class SpanModelLF(SpanLF):
                 raise LFDefinitionError(f"span model LF {self.name!r}: the model returned {item!r}; expected "
                                         "(char_start, char_end, label) or a dict with start, end, label") from None
             kind = self.label_map.get(str(raw), str(raw))
+            if not 0 <= int(cstart) <= int(cend) <= len(doc.text):
+                raise LFDefinitionError(f"span model LF {self.name!r}: the model returned the characters "
+                                        f"{cstart}..{cend} on a text of {len(doc.text)} characters; spans are "
+                                        "character offsets into the text (not bytes, not tokens)")
             if kind in self.span_labels and int(cend) > int(cstart):
                 rows.append((int(cstart), int(cend), kind))
         if not rows:
