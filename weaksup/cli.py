@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -322,9 +323,15 @@ def lfs(
         typer.echo(f"{lf.name:24} {lf.kind:12} {lf.version}  [{', '.join(lf.tags)}]  {lf.description}")
     if plan:
         from weaksup.lf.prompt import plan_prompts
-        from weaksup.pipeline.inputs import clean_frame, read_chunks
+        from weaksup.pipeline.inputs import check_fields, clean_frame, read_chunks
 
-        plans = plan_prompts(registry.lfs, (clean_frame(cfg, chunk)[0] for chunk in read_chunks(cfg, None)))
+        def frames() -> Iterator[Any]:
+            for i, chunk in enumerate(read_chunks(cfg, None)):
+                if i == 0:  # as the run does: a column an LF reads is missing -> named, exit 2
+                    check_fields(cfg, registry, chunk)
+                yield clean_frame(cfg, chunk)[0]
+
+        plans = plan_prompts(registry.lfs, frames())
         for found in plans:
             typer.echo(f"plan: {found}")
         typer.echo(f"plan: {sum(p.uncached for p in plans):,} prompts to send, ~{sum(p.tokens for p in plans):,} "

@@ -88,3 +88,12 @@ def test_lfs_plan_counts_what_a_run_would_send(project, capsys):
     run(load_config(config))
     cli(["lfs", str(config), "--plan"])
     assert "plan: 0 prompts to send, ~0 tokens" in capsys.readouterr().out
+
+
+def test_lfs_plan_names_a_column_the_template_reads_that_the_input_lacks(project, monkeypatch, capsys):
+    folder, server, config = project
+    monkeypatch.setenv("TEST_TEMPLATE", "Spam? {title}")
+    with pytest.raises(SystemExit) as done:
+        main(["lfs", str(config), "--plan"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "'llm_spam'" in err and "['title']" in err and server.requests == 0
