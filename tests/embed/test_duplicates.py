@@ -38,3 +38,21 @@ def test_surface_duplicates_find_edited_copies_only():
     assert {(0, 2), (0, 4)} <= found <= {(0, 2), (0, 4), (2, 4)}  # (2, 4) differ twice: near the threshold
     assert (pairs["jaccard"] >= 0.7).all()
     assert surface_duplicates(["", "", "a"]).empty  # empty texts are not duplicates of each other
+
+
+def test_rows_without_text_pair_with_nobody_and_bad_k_or_vectors_are_named():
+    import pytest
+
+    from weaksup.errors import ParameterError
+
+    v = np.array([[1, 0], [0.99, 0.1], [0, 1], [0, 1], [0, 1]], dtype=np.float32)
+    pairs = semantic_duplicates(["a", "b", None, "", "  "], vectors=v, threshold=0.95, exact=True)
+    assert pairs[["left", "right"]].values.tolist() == [[0, 1]]  # the three empty rows are not each other's copies
+    texts = ["x", "y", "z"]
+    moved = semantic_duplicates([None, *texts], vectors=np.vstack([[0, 1], v[:3]]), threshold=0.95, exact=True)
+    assert moved[["left", "right"]].values.tolist() == [[1, 2]]  # positions are the input's
+    for k in (0, -1, 1, 2.5):
+        with pytest.raises(ParameterError, match="k must be a whole number >= 2"):
+            semantic_duplicates(texts, vectors=v[:3], k=k)
+    with pytest.raises(ParameterError, match="vectors must be a 2-D array"):
+        semantic_duplicates(texts, vectors=np.ones(3))

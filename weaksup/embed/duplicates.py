@@ -70,7 +70,8 @@ def semantic_duplicates(texts: Sequence[Any] | np.ndarray, *, threshold: float =
     -------
     DataFrame
         ``left``, ``right`` (row positions, ``left < right``, exact copies included), ``similarity``; sorted by
-        similarity, highest first.
+        similarity, highest first. Rows without text (missing, empty or blank) are in no pair, as in
+        :func:`surface_duplicates`.
 
     Examples
     --------
@@ -80,17 +81,23 @@ def semantic_duplicates(texts: Sequence[Any] | np.ndarray, *, threshold: float =
     """
     if not 0.0 < threshold <= 1.0:
         raise ParameterError(f"threshold must be a cosine similarity in (0, 1]; got {threshold!r}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise ParameterError(f"k must be a whole number >= 2 (a row and at least one neighbour); got {k!r}")
     data = np.asarray(vectors if vectors is not None else embed(texts, embedder), dtype=np.float32)
+    if data.ndim != 2:
+        raise ParameterError(f"vectors must be a 2-D array (rows x dimensions); got shape {data.shape}")
     if len(data) != len(texts):
         raise ParameterError(f"vectors has {len(data)} rows but there are {len(texts)} texts")
-    if len(data) < 2:
+    rows = np.flatnonzero([bool(normalise_text(t)) for t in texts])  # rows without text are no one's duplicate
+    if len(rows) < 2:
         return pd.DataFrame({"left": [], "right": [], "similarity": []})
-    data = data / np.maximum(np.linalg.norm(data, axis=1, keepdims=True), 1e-12)
-    keys, sims = _neighbours(data, k, exact)
+    data = data[rows] / np.maximum(np.linalg.norm(data[rows], axis=1, keepdims=True), 1e-12)
+    keys, sims = _neighbours(data, int(k), exact)
     left = np.repeat(np.arange(len(data)), keys.shape[1])
     right, sim = keys.reshape(-1), sims.reshape(-1)
     keep = (sim >= threshold - 1e-6) & (left != right) & (right >= 0)
-    pairs = pd.DataFrame({"left": np.minimum(left, right)[keep], "right": np.maximum(left, right)[keep],
+    left, right = rows[left[keep]], rows[right[keep]]
+    pairs = pd.DataFrame({"left": np.minimum(left, right), "right": np.maximum(left, right),
                           "similarity": np.minimum(sim[keep], 1.0)})
     pairs = pairs.drop_duplicates(["left", "right"]).sort_values(["similarity", "left", "right"],
                                                                  ascending=[False, True, True])
