@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+import pandas as pd
 import pytest
 
 from tests.pipeline_project import make_project, write_config
@@ -63,7 +64,9 @@ def test_a_prompt_lf_in_a_run_edited_prompt_recomputes_only_its_column(project, 
     with pytest.raises(SystemExit) as stop:
         main(["run", str(config)])
     assert stop.value.code == 2 and server.requests == 0
-    assert "replay-only mode" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    first_id = str(pd.read_csv(folder / "comments.csv")["row_id"].iloc[0])
+    assert "replay-only mode" in err and f"[row id {first_id!r}]" in err  # the row named as every row error does
 
 
 @pytest.mark.slow

@@ -275,6 +275,9 @@ class Application:
             votes = lf.vote_batch(batch)
         except Exception as exc:  # find the row that breaks it, or count faults row by row
             if getattr(exc, "stops_run", False):  # e.g. a prompted LF's budget stop: the run stops, no abstains
+                position = getattr(exc, "batch_position", None)
+                if isinstance(position, int) and 0 <= position < len(row_ids) and exc.args:
+                    exc.args = (f"{exc.args[0]} [row id {row_ids[position]!r}]", *exc.args[1:])
                 raise
             logger.debug("vectorised form of %r failed (%s); retrying row by row", lf.name, exc)
             votes = self.rowwise(lf, batch, row_ids)

@@ -206,12 +206,14 @@ class PromptLF(LabelingFunction):
             first = keys.index(missing[0])
             label = where[first] if where is not None else first
             user = bodies[missing[0]][0][-1]["content"]
-            raise stops_run(NotFoundError(
+            error = stops_run(NotFoundError(
                 f"prompt LF {self.name!r} (defined at {self.source}) is in replay-only mode and the cache "
-                f"{str(self.client.cache.path)!r} has no answer for the row at index {label!r} (position {first} of this batch, "
-                f"prompt {user[:80] + ('...' if len(user) > 80 else '')!r}; "
+                f"{str(self.client.cache.path)!r} has no answer for the row at index {label!r} (position {first} of "
+                f"this batch, prompt {user[:80] + ('...' if len(user) > 80 else '')!r}; "
                 f"{len(missing)} prompt(s) of the batch missing). Run once without WEAKSUP_PROMPT_REPLAY (or "
                 "replay=False) to ask the model, or use the cache file that run wrote"))
+            error.batch_position = first  # type: ignore[attr-defined]  # apply_lfs adds the row id
+            raise error
 
         def keep(key: str, reply: Reply) -> None:
             self.client.cache.put(key, self.client.model, reply.text, reply.logprobs)
