@@ -113,6 +113,11 @@ def test_span_votes_are_stored_reused_and_recomputed_per_lf(span_project):
     assert edited.chunks["columns_computed"] == 4  # one LF column in each of the 4 chunks
 
 
+def test_a_span_run_summary_never_says_empty_rows_go_to_review(span_project):
+    summary = _run(span_project, "end_model.enabled=false").summary()
+    assert "a spans run has no end model yet" in summary and "sent to review" not in summary
+
+
 def test_a_span_config_does_not_clean_the_text_by_default(span_project):
     assert load_config(span_project).clean.normalize is False
 

@@ -64,7 +64,7 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
                             "self_train": settings.self_train, "neighbours": settings.neighbours,
                             "train_rows_limit": settings.train_rows, "refitted": "on every run (not cached)"}
     unsupported = plan.task.end_model_skip()
-    if settings.enabled and unsupported:
+    if unsupported:  # the task's own words, end model on or off (a spans run does not route empty rows)
         info["skipped"] = unsupported
         logger.info("end model skipped: %s", unsupported)
         return EndModel(None, info)
