@@ -125,9 +125,12 @@ class SpanDevSelector(SpanLabelModel):
     def fit(self, votes: SpanVotes, *, dev: DevGold | None = None, seed: int = 0) -> Self:
         """Score every candidate on the dev documents, keep the simplest within noise of the best, refit it."""
         if dev is None or dev[0].n_docs < 2:
-            raise LabelModelError("SpanDevSelector chooses on dev gold: fit(votes, dev=(dev_votes, dev_gold)) with "
-                                  "at least 2 dev documents; without dev gold use resolve_span_model('default', "
-                                  "has_dev_gold=False)")
+            got = 0 if dev is None else dev[0].n_docs
+            raise LabelModelError(f"the span label model 'default' (SpanDevSelector) chooses on dev gold and needs at "
+                                  f"least 2 dev documents; got {got}: add dev documents to the gold set, or set "
+                                  "label_model.name = \"hmm\" (needs no dev gold) in [label_model] (in Python: "
+                                  "fit(votes, dev=(dev_votes, dev_gold)), or resolve_span_model('default', "
+                                  "has_dev_gold=False))")
         self.remember(votes)
         dev_votes = self.check_votes(dev[0])
         gold = list(dev[1])
