@@ -100,3 +100,33 @@ def test_lfs_plan_names_a_column_the_template_reads_that_the_input_lacks(project
         main(["lfs", str(config), "--plan"])
     err = capsys.readouterr().err
     assert done.value.code == 2 and "'llm_spam'" in err and "['title']" in err and server.requests == 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_run_from_sending_the_rest_of_its_prompts(tmp_path, youtube, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    make_project(tmp_path, youtube.drop_duplicates("text").head(300))
+    (tmp_path / "prompt_lfs.py").write_text(textwrap.dedent(PROMPT_LFS), encoding="utf-8")
+    config = write_config(tmp_path, lfs={"modules": ["quick_lfs.py", "prompt_lfs.py"]})
+    with ChatServer(youtube_classifier(), latency=0.2) as server:  # 300 prompts, 8 at a time: about 8 s
+        env = {**os.environ, "PYTHONPATH": str(REPO), "TEST_CHAT_URL": server.base_url,
+               "WEAKSUP_PROMPT_CACHE": str(tmp_path / "prompts.sqlite3")}
+        env.pop("WEAKSUP_PROMPT_REPLAY", None)
+        proc = subprocess.Popen([sys.executable, "-m", "weaksup", "run", str(config), "--no-progress"], cwd=tmp_path,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while server.requests < 16 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        sent = server.requests
+    assert proc.returncode != 0 and sent < 100  # the prompts in flight finish; the other ~200 are never sent
+    assert not (tmp_path / "out" / "labels.parquet").exists()

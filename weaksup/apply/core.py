@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from weaksup.data.chunks import CHUNK_ROWS
 from weaksup.apply.rowwise import Application, UserInterrupt, paused_gc
 from weaksup.errors import DataError, LFDefinitionError, MissingColumnError, ParameterError
+from weaksup.interrupt import result_of
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction
@@ -214,7 +215,7 @@ def apply_lfs(
 
     def collect(start: int, stop: int, futures: dict[int, Any]) -> None:
         for future in futures.values():
-            future.result()
+            result_of(future)  # (in short waits: Ctrl-C gets through)
             bar.update(stop - start)
 
     with interrupt, paused_gc(bool(row_jobs)), ThreadPoolExecutor(max_workers=threads) as pool, \

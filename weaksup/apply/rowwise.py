@@ -91,7 +91,10 @@ class UserInterrupt:
         self._previous: Any = None
 
     def __enter__(self) -> UserInterrupt:
+        from weaksup.interrupt import STOP_REQUESTED
+
         if threading.current_thread() is threading.main_thread():
+            STOP_REQUESTED.clear()
             previous = signal.getsignal(signal.SIGINT)
             if callable(previous):
                 self._previous = previous
@@ -99,12 +102,19 @@ class UserInterrupt:
         return self
 
     def _handler(self, signum: int, frame: Any) -> Any:
+        from weaksup.interrupt import STOP_REQUESTED
+
         self.fired = True
+        STOP_REQUESTED.set()  # threads that no signal reaches (a prompted LF's requests) start nothing new
         return self._previous(signum, frame)
 
     def __exit__(self, *exc: object) -> None:
+        from weaksup.interrupt import STOP_REQUESTED
+
         if self._previous is not None and signal.getsignal(signal.SIGINT) == self._handler:
             signal.signal(signal.SIGINT, self._previous)
+        if threading.current_thread() is threading.main_thread():
+            STOP_REQUESTED.clear()  # (the worker threads have finished: apply_lfs leaves its pool first)
 
 
 def exit_error(lf: LabelingFunction, exc: BaseException, where: str) -> LFApplyError:

@@ -165,6 +165,8 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
     import pyarrow.compute as pc
     from tqdm.auto import tqdm
 
+    from weaksup.interrupt import result_of, stop_on_interrupt, stop_scope
+
     config = plan.config
     lfs = plan.registry.lfs
     gold_ids = pa.array(plan.gold.frame["row_id"].astype(str).unique(), type=pa.large_string()) \
@@ -207,17 +209,18 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
         position += n
         bar.update(n)
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="weaksup-chunk") as pool, \
-            tqdm(desc="reading, cleaning, applying LFs", unit="rows", unit_scale=True, disable=disable) as bar:
+    with stop_scope(), ThreadPoolExecutor(max_workers=workers, thread_name_prefix="weaksup-chunk") as pool, \
+            tqdm(desc="reading, cleaning, applying LFs", unit="rows", unit_scale=True, disable=disable) as bar, \
+            stop_on_interrupt():  # Ctrl-C: the chunk threads send no new prompt before the pool waits for them
         try:
             for i, chunk in enumerate(read_chunks(config, plan.columns)):
                 if i == 0:
                     check_fields(config, plan.registry, chunk)
                 pending.append(pool.submit(vote_chunk, plan, store, i, chunk))
                 while len(pending) > workers:  # at most one chunk read ahead of the workers
-                    take(pending.popleft().result())
+                    take(result_of(pending.popleft()))
             while pending:
-                take(pending.popleft().result())
+                take(result_of(pending.popleft()))
         except MissingColumnError:
             first = next(read_chunks(config, None), None) if position == 0 and plan.columns is not None else None
             if first is not None:  # a column an LF declares: name the LF that reads it

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm.auto import tqdm
 
 from weaksup.errors import LFApplyError, ParameterError, WeakSupError, stops_run
+from weaksup.interrupt import STOP_REQUESTED
 from weaksup.prompt.cache import PromptCache
 
 if TYPE_CHECKING:  # httpx loads with the first request, so `import weaksup` stays light
@@ -321,6 +322,8 @@ class ChatClient:
         show = len(requests) >= 200
 
         def one(key: str, body: Mapping[str, Any]) -> None:
+            if STOP_REQUESTED.is_set():  # the user pressed Ctrl-C: nothing new is sent (what was answered is cached)
+                raise stops_run(LFApplyError(f"{who}: stopped by the user (Ctrl-C); the answers so far are cached"))
             on_answer(key, self.complete(body, who))
             bar.update(1)
 

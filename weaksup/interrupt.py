@@ -1,0 +1,75 @@
+"""The user's stop request (Ctrl-C), seen by work running on threads that no signal reaches.
+
+Python delivers SIGINT to the main thread only, as a ``KeyboardInterrupt``. Code that waits on worker threads sets
+:data:`STOP_REQUESTED` when it sees one (:func:`stop_on_interrupt`; :class:`weaksup.apply.rowwise.UserInterrupt`
+in :func:`weaksup.apply_lfs`) before it waits for them to finish; work that spends money or time on those threads
+(a prompted LF's requests, :meth:`weaksup.prompt.ChatClient.ask_many`) checks it and starts nothing new: the
+requests in flight finish (and are cached), the rest are not sent.
+
+Examples
+--------
+>>> with stop_scope():
+...     try:
+...         with stop_on_interrupt():
+...             raise KeyboardInterrupt
+...     except KeyboardInterrupt:
+...         print(STOP_REQUESTED.is_set())
+True
+>>> STOP_REQUESTED.is_set()  # cleared when the scope ends
+False
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from typing import TypeVar
+
+__all__ = ["STOP_REQUESTED", "result_of", "stop_on_interrupt", "stop_scope"]
+
+T = TypeVar("T")
+
+#: Set by a Ctrl-C of the user while work runs on threads; cleared when that work starts and ends.
+STOP_REQUESTED = threading.Event()
+
+
+@contextmanager
+def stop_scope() -> Iterator[None]:
+    """Clears :data:`STOP_REQUESTED` on entry and on exit (put it outside the thread pool, whose exit waits)."""
+    STOP_REQUESTED.clear()
+    try:
+        yield
+    finally:
+        STOP_REQUESTED.clear()
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[None]:
+    """A ``KeyboardInterrupt`` leaving the block sets :data:`STOP_REQUESTED` (put it inside the thread pool, so
+    that the workers see it before the pool waits for them)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        STOP_REQUESTED.set()
+        raise
+
+
+def result_of(future: Future[T], poll: float = 0.2) -> T:
+    """``future.result()``, waiting in short steps: a wait without a timeout is not interrupted by Ctrl-C (the
+    ``KeyboardInterrupt`` would come only when the future is done), a short one lets it through.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(1) as pool:
+    ...     result_of(pool.submit(sum, [1, 2]))
+    3
+    """
+    while True:
+        try:
+            return future.result(timeout=poll)
+        except FutureTimeout:
+            continue
