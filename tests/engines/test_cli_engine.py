@@ -89,3 +89,10 @@ def test_seeded_random_ties_with_the_end_model_are_refused_with_the_fix(tmp_path
     code, _, err = cli(capsys, "run", str(config), "--engine", "local", "--set", "end_model.enabled=true",
                        "--set", "label_model.tie_break=seeded_random")
     assert code == 2 and 'use tie_break = "abstain"' in err
+
+
+def test_a_csv_output_path_on_an_engine_exits_2_instead_of_writing_parquet_parts_only(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(capsys, "run", str(write_config(tmp_path)), "--engine", "local",
+                       "--set", "output.path=out/labels.csv")
+    assert code == 2 and "an engine writes its labels as Parquet parts" in err and not (tmp_path / "out").exists()

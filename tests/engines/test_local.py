@@ -83,3 +83,62 @@ def test_the_run_is_logged_to_mlflow_with_its_report(tmp_path):
     run = mlflow.MlflowClient(tracking_uri=uri).get_run(result.mlflow_run_id)
     assert run.data.metrics["accuracy"] == pytest.approx(result.metrics["accuracy"])
     assert run.data.params["config.task.name"] == "youtube_spam"
+
+
+def test_a_new_gold_version_or_max_patterns_is_a_new_run_never_a_resumed_one(tmp_path):
+    import dataclasses
+
+    from weaksup.engines.batch import BatchSpec
+    from weaksup.engines.driver import run_fingerprint
+    from weaksup.engines.batch import list_input_parts
+
+    write_part(tmp_path / "input", 0, 1_000)
+    config = synthetic_config(tmp_path)
+    spec, parts = BatchSpec.from_config(config), list_input_parts(config)
+    base = run_fingerprint(spec, parts, "gold-v1")
+    assert run_fingerprint(spec, parts, "gold-v1") == base  # the same inputs: the same run (resumed)
+    assert run_fingerprint(spec, parts, "gold-v2") != base  # another gold version fits another label model
+    from weaksup.engines.config import EngineConfig
+
+    config = dataclasses.replace(config, engine=EngineConfig(name="local"))
+    base = run_fingerprint(BatchSpec.from_config(config), parts, "gold-v1")
+    fewer = dataclasses.replace(config, engine=dataclasses.replace(config.engine, max_patterns=10))
+    assert run_fingerprint(BatchSpec.from_config(fewer), parts, "gold-v1") != base
+    more_workers = dataclasses.replace(config, engine=dataclasses.replace(config.engine, workers=7))
+    assert run_fingerprint(BatchSpec.from_config(more_workers), parts, "gold-v1") == base  # labels unchanged
+
+
+COUNTING_LF = '''
+"""An LF of user code that records how many of its calls overlap (user code may not be thread-safe)."""
+import threading
+import time
+
+from weaksup import labeling_function
+
+LOCK = threading.Lock()
+STATE = {"now": 0, "most": 0}
+
+
+@labeling_function()
+def counts_overlap(x):
+    with LOCK:
+        STATE["now"] += 1
+        STATE["most"] = max(STATE["most"], STATE["now"])
+    time.sleep(0.0005)
+    with LOCK:
+        STATE["now"] -= 1
+    return 1 if "spam" in str(x.text) else -1
+'''
+
+
+def test_lfs_of_user_code_run_on_one_thread_in_every_stage_of_the_local_engine(tmp_path):
+    import sys
+
+    for i in range(3):
+        write_part(tmp_path / "input", i, 300, start=i * 300)
+    (tmp_path / "mods").mkdir()
+    (tmp_path / "mods" / "overlap_lfs.py").write_text(COUNTING_LF)
+    config = synthetic_config(tmp_path, modules=[str(tmp_path / "mods" / "overlap_lfs.py")])
+    run_engine(config, engine=LocalEngine(workers=2))
+    loaded = [m for name, m in list(sys.modules.items()) if "overlap_lfs" in name and hasattr(m, "STATE")]
+    assert loaded and all(m.STATE["most"] == 1 for m in loaded)  # never two calls at once, voting nor labeling

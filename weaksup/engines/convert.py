@@ -7,6 +7,7 @@ are read as the streaming run reads them (:func:`weaksup.pipeline.inputs.read_ch
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -26,17 +27,32 @@ def convert_input(config: RunConfig, folder: Path, *, rows: int = 1_000_000) -> 
     ['part-00000.parquet', 'part-00001.parquet']
     """
     import dataclasses
+    import shutil
 
+    from weaksup._io import stage_name
+    from weaksup.errors import DataError
     from weaksup.pipeline.inputs import read_chunks
 
-    folder.mkdir(parents=True, exist_ok=True)
+    present = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    if present or (folder.exists() and not folder.is_dir()):
+        shown = ", ".join(present[:3]) + (", ..." if len(present) > 3 else "")
+        raise DataError(f"{folder} is not empty ({shown or 'a file'}): the parts of an earlier conversion would be "
+                        "read as input too; give a new or empty folder, or remove it first")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / stage_name()  # the parts appear all at once, or not at all
+    staging.mkdir()
     chunked = dataclasses.replace(config, input=dataclasses.replace(config.input, chunk_rows=rows))
-    written = []
-    for i, chunk in enumerate(read_chunks(chunked, None)):
-        path = folder / f"part-{i:05d}.parquet"
-        chunk.reset_index(drop=True).to_parquet(path, index=False)
-        written.append(path)
-    return written
+    try:
+        names = []
+        for i, chunk in enumerate(read_chunks(chunked, None)):
+            names.append(f"part-{i:05d}.parquet")
+            chunk.reset_index(drop=True).to_parquet(staging / names[-1], index=False)
+        if folder.is_dir():
+            folder.rmdir()  # (empty: checked above)
+        os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in names]
 
 
 def main(argv: list[str] | None = None) -> int:

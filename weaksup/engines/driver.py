@@ -98,13 +98,21 @@ def check_supported(config: RunConfig) -> None:
         raise ConfigError(f"{config.source}: end_model with label_model.tie_break = "
                           f"{config.label_model.tie_break!r}: the streaming run seeds its ties per chunk, an engine "
                           "cannot give the same labels; use tie_break = \"abstain\" or drop --engine")
+    if config.output_path.suffix.lower() != ".parquet":
+        raise ConfigError(f"{config.source}: output.path = {config.output.path!r}: an engine writes its labels as "
+                          "Parquet parts (runs/<task>/<run id>/labels/); set output.path to a .parquet path, or drop "
+                          "--engine for one labels file in another format")
 
 
-def run_fingerprint(spec: BatchSpec, parts: list[InputPart]) -> str:
-    """The run id: a hash of the config (without ``[engine]``), the LFs and the parts (a rerun of the same inputs
-    resumes the same staging folder; a new part or a changed LF is a new run)."""
+def run_fingerprint(spec: BatchSpec, parts: list[InputPart], gold_hash: str | None = None) -> str:
+    """The run id: a hash of the config (without the ``[engine]`` settings that leave the labels as they are),
+    the LFs, the parts and the gold set's content (a rerun of the same inputs resumes the same staging folder; a
+    new part, a changed LF, a new gold version or another ``engine.max_patterns`` is a new run, so that no run
+    mixes parts labeled by two label models)."""
     doc = {k: v for k, v in spec.config.to_dict().items() if k != "engine"}
-    text = json.dumps([doc, spec.lf_ids, [p.key for p in parts]], sort_keys=True, default=str)
+    engine = spec.config.engine
+    labels_from = {"max_patterns": engine.max_patterns if engine is not None else None, "gold_hash": gold_hash}
+    text = json.dumps([doc, spec.lf_ids, [p.key for p in parts], labels_from], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -188,7 +196,8 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
             table = dataclasses.replace(table, labeler=labeler, starts=part_starts(parts))
         timings["fit"] = time.perf_counter() - t
         t = time.perf_counter()
-        staged = StagedRun(config.output_dir, run_fingerprint(spec, parts), task=config.task.name)
+        staged = StagedRun(config.output_dir, run_fingerprint(spec, parts, getattr(gold, "hash", None)),
+                           task=config.task.name)
         if fresh:  # (the votes were recomputed too: the cache was dropped before voting)
             staged.abandon()
             staged = StagedRun(config.output_dir, staged.run_id, task=config.task.name)

@@ -46,15 +46,20 @@ class LocalEngine:
     def vote_counts(self, spec: BatchSpec, parts: Sequence[InputPart], vote_dir: Path | None,
                     gold_ids: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Map: votes -> pattern counts per part; reduce: their exact sum, and the gold rows' votes."""
-        workers = self.workers if all(lf.thread_safe for lf in spec.lfs()) else 1  # user code: one at a time
-        stats: list[PartStats] = list(ordered_map(lambda p: count_part(spec, p, vote_dir, gold_ids), parts, workers))
+        stats: list[PartStats] = list(ordered_map(lambda p: count_part(spec, p, vote_dir, gold_ids), parts,
+                                                  self._workers(spec)))
         counts, gold, self.computed = merge_part_stats(stats)
         return counts, gold
 
     def write_labels(self, spec: BatchSpec, table: PredictionTable, parts: Sequence[InputPart],
                      staged: StagedRun) -> list[PartResult]:
         """Map: each unfinished part's labels into the staging folder."""
-        return list(ordered_map(lambda p: label_part(spec, table, p, staged), parts, self.workers))
+        return list(ordered_map(lambda p: label_part(spec, table, p, staged), parts, self._workers(spec)))
+
+    def _workers(self, spec: BatchSpec) -> int:
+        """Threads for the parts: ``workers``, or one when an LF runs user code that may not be thread-safe
+        (labeling a part votes again with the LFs whose votes are not cached)."""
+        return self.workers if all(lf.thread_safe for lf in spec.lfs()) else 1
 
     def close(self) -> None:
         """Nothing to release."""
