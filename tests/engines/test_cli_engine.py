@@ -96,3 +96,31 @@ def test_a_csv_output_path_on_an_engine_exits_2_instead_of_writing_parquet_parts
     code, _, err = cli(capsys, "run", str(write_config(tmp_path)), "--engine", "local",
                        "--set", "output.path=out/labels.csv")
     assert code == 2 and "an engine writes its labels as Parquet parts" in err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["localhost", "http://localhost:8787"])
+def test_a_scheduler_that_is_not_a_dask_address_exits_2(tmp_path, capsys, monkeypatch, address):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(capsys, "run", str(write_config(tmp_path)), "--engine", "dask",
+                       "--set", f"engine.scheduler={address}")
+    assert code == 2 and f"engine.scheduler = {address!r} is not a Dask scheduler address; give tcp://HOST:PORT" in err
+
+
+BUDGETED = '''
+from weaksup import LabelSpace, prompt_lf
+from weaksup.prompt import ChatClient
+
+LABELS = LabelSpace(["ham", "spam"])
+client = ChatClient("http://127.0.0.1:9/v1", "m", max_calls=60)  # never asked: the run is refused first
+llm = prompt_lf("llm", "Spam? {text}", labels=["ham", "spam"], client=client)
+'''
+
+
+def test_a_prompted_lf_budget_is_refused_on_dask_where_each_worker_would_count_its_own(tmp_path, capsys,
+                                                                                       monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEAKSUP_PROMPT_CACHE", str(tmp_path / "prompts.sqlite3"))
+    (tmp_path / "budget_lfs.py").write_text(BUDGETED, encoding="utf-8")
+    config = write_config(tmp_path)
+    code, _, err = cli(capsys, "run", str(config), "--engine", "dask", "--set", "lfs.modules=['budget_lfs.py']")
+    assert code == 2 and "prompted LF(s) ['llm'] have a budget (max_calls/max_tokens), which each dask worker" in err

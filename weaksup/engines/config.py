@@ -28,6 +28,8 @@ ENGINE_NAMES = ("local", "dask", "spark")
 #: The Spark master URLs Spark accepts (``local``, ``local[N]``, ``local[N,F]``, ``local-cluster[...]``, ``yarn``,
 #: ``spark://``, ``k8s://``).
 SPARK_MASTER = re.compile(r"local(\[[^\]]+\])?|local-cluster\[[^\]]+\]|yarn|(spark|k8s)://\S+")
+#: A Dask scheduler address: ``tcp://HOST:PORT`` (or ``tls://``, ``ucx://``, ``ws://``, ``wss://``), or ``HOST:PORT``.
+DASK_SCHEDULER = re.compile(r"((tcp|tls|ucx|ws|wss)://)?[\w.\-\[\]:]+:\d+")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ def check_engine_config(engine: EngineConfig, source: str) -> None:
     if engine.name == "spark" and not SPARK_MASTER.fullmatch(engine.master):
         problems.append(f"engine.master = {engine.master!r} is not a Spark master URL; give local[N] (this machine, N "
                         "cores), yarn, spark://HOST:PORT or k8s://HOST:PORT")
+    if engine.name == "dask" and engine.scheduler and not DASK_SCHEDULER.fullmatch(engine.scheduler):
+        problems.append(f"engine.scheduler = {engine.scheduler!r} is not a Dask scheduler address; give "
+                        "tcp://HOST:PORT (the address `dask scheduler` prints, port 8786 by default), or leave it "
+                        "empty for a local cluster")
     if engine.workers < 1:
         problems.append(f"engine.workers must be at least 1; got {engine.workers}")
     if engine.partitions < 0:

@@ -104,6 +104,20 @@ def check_supported(config: RunConfig) -> None:
                           "--engine for one labels file in another format")
 
 
+def check_budgets(spec: BatchSpec, engine: str) -> None:
+    """A prompted LF's budget (``max_calls``, ``max_tokens`` of its ChatClient) is counted in one process: on Dask
+    or Spark each worker process would count its own, and the run could spend a multiple of it, so it is refused
+    there (the local engine and the streaming run keep it)."""
+    if engine not in ("dask", "spark"):
+        return
+    capped = [lf.name for lf in spec.lfs() if getattr(getattr(lf, "client", None), "max_calls", None) is not None
+              or getattr(getattr(lf, "client", None), "max_tokens", None) is not None]
+    if capped:
+        raise ConfigError(f"{spec.config.source}: prompted LF(s) {capped} have a budget (max_calls/max_tokens), "
+                          f"which each {engine} worker process would count on its own; run them with --engine local "
+                          "or without --engine (the budget then holds), or drop the cap")
+
+
 def run_fingerprint(spec: BatchSpec, parts: list[InputPart], gold_hash: str | None = None) -> str:
     """The run id: a hash of the config (without the ``[engine]`` settings that leave the labels as they are),
     the LFs, the parts and the gold set's content (a rerun of the same inputs resumes the same staging folder; a
@@ -168,6 +182,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     gold = task.load_gold(config.resolve(config.gold.path, "gold.path"), space) if config.gold.path else None
     gold_ids = frozenset(gold.frame["row_id"].astype(str)) if gold is not None else frozenset()
     runner: Engine = get_engine(settings.name, settings) if engine is None or isinstance(engine, str) else engine
+    check_budgets(spec, runner.name)
     votes_at = vote_dir(spec)
     cache = VoteCache.of(spec, votes_at)
     if fresh:
