@@ -118,6 +118,14 @@ def test_a_span_run_summary_never_says_empty_rows_go_to_review(span_project):
     assert "a spans run has no end model yet" in summary and "sent to review" not in summary
 
 
+def test_a_gazetteer_whose_terms_the_task_tokenizer_splits_otherwise_is_refused(span_project, capsys):
+    module = span_project.parent / "span_lfs.py"
+    module.write_text(module.read_text() + "\nhyphen = gazetteer_lf('hyphen', ['L-dopa'], label='Chemical')\n")
+    code, _, err = cli(capsys, "run", span_project, "--set", "task.tokenizer=regex")
+    assert code == 2 and "gazetteer LF 'hyphen' splits its terms with the 'whitespace' tokenizer" in err
+    assert "tokenizer='regex'" in err
+
+
 def test_a_span_config_does_not_clean_the_text_by_default(span_project):
     assert load_config(span_project).clean.normalize is False
 

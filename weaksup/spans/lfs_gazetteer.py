@@ -15,7 +15,7 @@ from weaksup.lf.identity import check_name, short_hash
 from weaksup.spans.doc import Span, SpanDoc, Tokenizer
 from weaksup.spans.lfs import SpanLF
 
-__all__ = ["GazetteerLF", "gazetteer_lf", "read_terms"]
+__all__ = ["GazetteerLF", "check_gazetteer_tokens", "gazetteer_lf", "read_terms"]
 
 _END = "\x00end"  # the trie key holding a term's label (never a token: tokens hold no NUL)
 _CASES = ("exact", "lower")
@@ -216,3 +216,35 @@ def gazetteer_lf(name: str, terms: Mapping[str, str] | Iterable[str] | str | os.
     """
     return GazetteerLF(name, terms, label=label, case=case, tokenizer=tokenizer, tags=tags,
                        description=description, version=version)
+
+
+def check_gazetteer_tokens(lf: GazetteerLF, tokenizer: str, source: str) -> None:
+    """A spans run splits its documents with ``tokenizer`` (``task.tokenizer``); a gazetteer whose terms its own
+    tokenizer split otherwise would never match them (``L-dopa`` is one whitespace token, three regex tokens):
+    refused, naming a term and the fix. Terms that both split alike pass.
+
+    Examples
+    --------
+    >>> check_gazetteer_tokens(gazetteer_lf("g", ["aspirin"], label="Chemical"), "regex", "run.toml")
+    >>> check_gazetteer_tokens(gazetteer_lf("g", ["L-dopa"], label="Chemical"), "regex", "run.toml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ConfigError: run.toml: gazetteer LF 'g' splits its terms with the 'whitespace' tokenizer...
+    """
+    from weaksup.errors import ConfigError
+
+    own = lf.tokenizer
+    if not isinstance(own, str) or own == tokenizer:
+        return
+    split = [key.split("\x1f") for key in lf.terms]
+    if own == "whitespace":  # the terms as written (case aside): what the task's tokenizer makes of them
+        split_apart = [tokens for tokens in split
+                       if [t.lower() if lf.case == "lower" else t
+                           for t in SpanDoc.from_text(" ".join(tokens), tokenizer=tokenizer).tokens] != tokens]
+    else:
+        split_apart = split
+    if split_apart:
+        raise ConfigError(f"{source}: gazetteer LF {lf.name!r} splits its terms with the {own!r} tokenizer, but "
+                          f"task.tokenizer = {tokenizer!r} splits the documents, so a term such as "
+                          f"{' '.join(split_apart[0])!r} would never match; build it with gazetteer_lf(..., "
+                          f"tokenizer={tokenizer!r})")

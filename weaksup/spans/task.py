@@ -140,6 +140,7 @@ class Spans:
     def resolve_space(self, config: RunConfig, registry: Registry) -> tuple[Registry, SpanSpace]:
         """``[task] labels`` (required): the entity types; every LF must be a span LF tagging some of them."""
         from weaksup.spans.lfs import is_span_lf
+        from weaksup.spans.lfs_gazetteer import GazetteerLF, check_gazetteer_tokens
 
         if not config.task.labels:
             raise ConfigError(f"{config.source}: a spans task needs its entity types: set task.labels = "
@@ -155,6 +156,8 @@ class Spans:
             if unknown:
                 raise ConfigError(f"{config.source}: span LF {lf.name!r} tags {unknown}, which are not in "
                                   f"task.labels = {list(space.types)}; add them to task.labels or fix the LF")
+            if isinstance(lf, GazetteerLF):
+                check_gazetteer_tokens(lf, config.task.tokenizer, config.source)
         return registry, space
 
     def space_names(self, label_space: SpanSpace) -> list[str]:
