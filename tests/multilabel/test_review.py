@@ -162,3 +162,16 @@ def test_review_flags_a_multilabel_run_cannot_honour_exit_2(tmp_path, monkeypatc
     now, then = load_multilabel_gold(gold), load_multilabel_gold(gold, version=1)
     assert code == 0 and now.label_sets("dev")[second] == ("billing",)
     assert now.label_sets("dev").get(first) == then.label_sets("dev").get(first)  # the disputed row: not imported
+
+
+def test_csv_and_parquet_runs_export_the_same_review_tasks(tmp_path, monkeypatch):
+    from weaksup.multilabel.review import export_multilabel_review
+
+    monkeypatch.chdir(tmp_path)
+    config = make_ml_project(tmp_path)
+    tasks = {}
+    for suffix in ("csv", "parquet"):
+        run(load_config(config, [f"output.path=out_{suffix}/labels.{suffix}"]), progress=False)
+        _, path = export_multilabel_review(tmp_path / f"out_{suffix}")
+        tasks[suffix] = {t["data"]["row_id"]: t.get("predictions") for t in json.loads(path.read_text())}
+    assert tasks["csv"] == tasks["parquet"] and len(tasks["csv"]) > 0

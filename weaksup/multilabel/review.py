@@ -145,12 +145,13 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
 
 
 def _as_list(value: Any) -> list[str] | None:
-    """A labels cell as read back (a list, an array, a ``;``-joined string, or null)."""
+    """A labels cell as read back (a list, an array, a ``;``-joined string, or null); None when it names no
+    label: an empty set and an abstain are one empty cell in CSV, so neither pre-fills a review task (a CSV run
+    and a Parquet run export the same tasks)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    if isinstance(value, str):
-        return [x for x in value.split(SEPARATOR) if x]
-    return [str(x) for x in value]
+    labels = [x for x in value.split(SEPARATOR) if x] if isinstance(value, str) else [str(x) for x in value]
+    return labels or None
 
 
 def read_multilabel_export(path: str | os.PathLike[str], space: MultiLabelSpace, *, from_name: str = FROM_NAME,
