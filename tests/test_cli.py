@@ -155,3 +155,10 @@ def test_a_snorkel_users_run_five_csvs_by_a_glob_their_lf_module_as_is(tmp_path,
     np.testing.assert_array_equal(votes.values[:, order], L)
     code, out, _ = _cli(capsys, "run", str(config), "--no-tracking", "--no-progress")
     assert code == 0 and "text cleaning (Unicode NFKC, zero-width characters, whitespace) changed 1,672 of 1,956" in out
+
+
+def test_a_report_on_multilabel_lfs_points_to_a_multilabel_config(project, capsys):
+    code, _, err = _cli(capsys, "report", "--no-tracking", "--lf-module", "labeling_functions.goemotions",
+                        "--out", str(project / "g.html"))  # (the repository is on sys.path)
+    assert code == 2 and 'the LFs are multilabel LFs, not classification ones: run them with [task] type = ' \
+                          '"multilabel"' in err

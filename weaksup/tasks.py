@@ -191,6 +191,15 @@ class Classification:
                 raise ConfigError(f"{config.source}: task.labels = {list(wanted)} differs from the label space of "
                                   f"the LF modules {list(space)}; make them equal (or drop task.labels)")
             space = wanted
+        from weaksup.multilabel.lfs import MultiLabelLF
+        from weaksup.spans.lfs import is_span_lf
+
+        other = next(("multilabel" if isinstance(lf, MultiLabelLF) else "spans" for lf in registry.lfs
+                      if isinstance(lf, MultiLabelLF) or is_span_lf(lf)), None)
+        if other is not None:  # LFs of another task type: a classification run (or `weaksup report`) cannot take them
+            raise ConfigError(f"{config.source}: the LFs are {other} LFs, not classification ones: run them with "
+                              f"[task] type = \"{other}\" in a config (weaksup run CONFIG; e.g. "
+                              f"configs/{'goemotions' if other == 'multilabel' else 'bc5cdr'}.toml)")
         if space is None:
             raise ConfigError(f"{config.source}: the label space is unknown: set task.labels = [...] or define a "
                               "LabelSpace in the LF module")
