@@ -118,6 +118,10 @@ def token_spans(doc: SpanDoc, spans: Iterable[CharSpan], *, row_id: str, where: 
     Traceback (most recent call last):
     ...
     weaksup.errors.GoldSetError: gold set: row 'd1': the span 0..3 'Asp' (Chemical) does not fall on token ...
+    >>> token_spans(doc, [(15, 40, "Disease")], row_id="d1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.GoldSetError: gold set: row 'd1': the span 15..40 (Disease) runs past the text (19 characters: ...
     """
     from weaksup.spans.doc import Span
 
@@ -125,6 +129,11 @@ def token_spans(doc: SpanDoc, spans: Iterable[CharSpan], *, row_id: str, where: 
     ends = {e: i + 1 for i, e in enumerate(doc.ends)}
     out = []
     for start, end, label in spans:
+        if not 0 <= start < end <= len(doc.text):
+            raise GoldSetError(f"{where}: row {row_id!r}: the span {start}..{end} ({label}) runs past the text "
+                               f"({len(doc.text)} characters: {doc.text[:60]!r}); gold spans are character offsets "
+                               "into the row's text as given: fix the span, or check that the gold set belongs to "
+                               "this input")
         if start in starts and end in ends and starts[start] < ends[end]:
             out.append(Span(starts[start], ends[end], label))
             continue
