@@ -45,3 +45,24 @@ def test_a_token_counts_for_the_one_choice_it_starts():
     assert choice_prefix(" Sp", {"ham": 0, "spam": 1}) == "spam"
     assert choice_prefix("s", {"spam": 1, "sport": 0}) is None
     assert choice_prefix("", {"spam": 1}) is None
+
+
+def test_a_choice_spelled_like_an_unsure_word_is_a_choice():
+    choices = {"billing": 0, "none": 1}
+    assert parse_answer("None", choices).label == 1 and parse_answer('{"label": "none"}', choices).label == 1
+    assert parse_answer("Answer: none", choices).label == 1
+    assert parse_answer("unsure", choices).label == ABSTAIN  # the other unsure words still abstain
+    assert parse_answer("none", {"ham": 0, "spam": 1}).label == ABSTAIN  # where "none" is no choice
+
+
+def test_an_lf_with_such_a_choice_gets_a_new_version_and_others_keep_theirs(tmp_path):
+    from weaksup import LabelSpace, prompt_lf
+    from weaksup.prompt import ChatClient
+
+    client = ChatClient("http://127.0.0.1:9/v1", "m", cache=tmp_path / "c.sqlite3")
+    plain = prompt_lf("p", "Spam? {text}", labels=["ham", "spam"], label_space=LabelSpace(["ham", "spam"]),
+                      client=client)
+    assert "choice_words" not in plain.params
+    none = prompt_lf("n", "Topic? {text}", labels=["billing", "none"], label_space=LabelSpace(["billing", "none"]),
+                     client=client)
+    assert none.params["choice_words"] == "before unsure"

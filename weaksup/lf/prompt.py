@@ -24,7 +24,7 @@ from weaksup.lf.rows import field_value, is_missing
 from weaksup.lf.source import Code, LFSource, call_source, label_code
 from weaksup.prompt.cache import cache_key, default_cache_path
 from weaksup.prompt.client import ChatClient, Reply, estimate_tokens, stops_run
-from weaksup.prompt.parse import PARSER_VERSION, Parsed, choice_prefix, parse_answer
+from weaksup.prompt.parse import PARSER_VERSION, UNSURE_WORDS, Parsed, choice_prefix, parse_answer
 
 __all__ = ["PromptLF", "PromptPlan", "plan_prompts", "prompt_lf"]
 
@@ -148,7 +148,9 @@ class PromptLF(LabelingFunction):
         super().__init__(
             name,
             params={"template": template, "labels": choices, "model": client.model, "system": system,
-                    "sampling": sampling, "min_margin": float(min_margin), "parser": PARSER_VERSION},
+                    "sampling": sampling, "min_margin": float(min_margin), "parser": PARSER_VERSION,
+                    # answers like "none" read as the choice since stop 37: such LFs get a new version (votes redone)
+                    **({"choice_words": "before unsure"} if set(choices) & UNSURE_WORDS else {})},
             fields=fields, labels=choices.values(), tags=tags, version=version,
             description=description or f"asks {client.model} ({len(choices)} answers) about {', '.join(fields)}",
         )

@@ -123,6 +123,8 @@ def parse_answer(text: str, choices: Mapping[str, int], *, logprobs: Sequence[Ma
     'json'
     >>> parse_answer("unsure", {"ham": 0, "spam": 1}).label
     -1
+    >>> parse_answer("None", {"billing": 0, "none": 1}).label  # a class of its own: not "unsure"
+    1
     >>> top = [{"token": "spam", "logprob": -0.9}, {"token": "ham", "logprob": -0.6}]
     >>> p = parse_answer("spam", {"ham": 0, "spam": 1}, logprobs=top, min_margin=0.2)
     >>> p.label, p.reason
@@ -133,7 +135,8 @@ def parse_answer(text: str, choices: Mapping[str, int], *, logprobs: Sequence[Ma
     source = value if is_json else text
     if source is None:
         return Parsed(ABSTAIN, "", None, "unparseable")
-    if _norm(source) in UNSURE_WORDS or _norm(_PREFIX.sub("", _norm(source))) in UNSURE_WORDS:
+    said = (_norm(source), _norm(_PREFIX.sub("", _norm(source))))
+    if any(word in UNSURE_WORDS and word not in choices for word in said):  # a choice named "none" is a choice
         return Parsed(ABSTAIN, "", None, "unsure")
     choice = _choice_in(source, choices)
     if choice is None:
