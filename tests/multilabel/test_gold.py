@@ -39,16 +39,21 @@ def test_annotators_are_combined_per_label_and_versions_kept(tmp_path):
         write_multilabel_gold(rows.iloc[:1], tmp_path, task="t", space=SPACE, version=2)
 
 
-def test_every_problem_is_reported_with_its_place(tmp_path):
-    write_multilabel_gold(pd.DataFrame({"row_id": ["a"], "labels": ["joy"], "split": ["dev"]}), tmp_path, task="t",
+def _hand_edited(folder, name, text, **manifest_keys):
+    """A gold set whose file ``name`` was then written by hand as ``text`` (its checks off); its load error."""
+    write_multilabel_gold(pd.DataFrame({"row_id": ["a"], "labels": ["joy"], "split": ["dev"]}), folder, task="t",
                           space=SPACE)
-    (tmp_path / "labels.csv").write_text("row_id,labels,split\na,joy;sadness,dev\n,joy,test\nc,anger,train\n"
-                                         "d,joy,dev\nd,anger,test\n")
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "versions": [], "escaped_files": []}))
+    (folder / name).write_text(text)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "versions": [], **manifest_keys}))
     with pytest.raises(GoldSetError) as info:
-        load_multilabel_gold(tmp_path)
-    message = str(info.value)
+        load_multilabel_gold(folder)
+    return str(info.value)
+
+
+def test_every_problem_is_reported_with_its_place(tmp_path):
+    message = _hand_edited(tmp_path, "labels.csv", "row_id,labels,split\na,joy;sadness,dev\n,joy,test\n"
+                           "c,anger,train\nd,joy,dev\nd,anger,test\n", escaped_files=[])
     for part in ("labels.csv:2", "['sadness']", "blank row id", "unknown split 'train'", "in 'test' here but in 'dev'"):
         assert part in message
     with pytest.raises(GoldSetError, match="differ from the task's"):
@@ -60,13 +65,8 @@ def test_every_problem_is_reported_with_its_place(tmp_path):
 
 
 def test_a_json_lines_gold_line_without_a_key_is_named(tmp_path):
-    write_multilabel_gold(pd.DataFrame({"row_id": ["a"], "labels": ["joy"], "split": ["dev"]}), tmp_path, task="t",
-                          space=SPACE)
-    (tmp_path / "labels.jsonl").write_text('{"row_id": "a", "labels": ["joy"], "split": "dev"}\n'
-                                          '{"labels": ["anger"], "split": "test"}\n{"row_id": "c", "split": "dev"}\n')
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "files": ["labels.jsonl"], "versions": []}))
-    with pytest.raises(GoldSetError) as info:
-        load_multilabel_gold(tmp_path)
-    assert "labels.jsonl:2: no ['row_id'] on this line" in str(info.value)
-    assert "labels.jsonl:3: no ['labels'] on this line" in str(info.value)
+    message = _hand_edited(tmp_path, "labels.jsonl", '{"row_id": "a", "labels": ["joy"], "split": "dev"}\n'
+                           '{"labels": ["anger"], "split": "test"}\n{"row_id": "c", "split": "dev"}\n',
+                           files=["labels.jsonl"])
+    assert "labels.jsonl:2: no ['row_id'] on this line" in message
+    assert "labels.jsonl:3: no ['labels'] on this line" in message
