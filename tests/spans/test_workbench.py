@@ -99,3 +99,21 @@ def test_bad_workbench_inputs():
     assert np.isnan(no_gold.summary()["f1"]).all()
     by_id = SpanWorkbench(TEXTS, SPACE, row_ids=list("abcd"), gold={"b": GOLD[1]}, lfs=[DRUGS])
     assert by_id.preview("drugs").n_dev == 1
+
+
+@pytest.mark.parametrize(("gold", "needle"), [
+    ({"a": [{"start": 0, "end": 1, "label": "Chemical"}]}, "is not a span; give Span(start, end, label)"),
+    ({"a": [Span(0, 1, "Drug")]}, "entity type 'Drug' is not one of ['Chemical', 'Disease']"),
+    ({"a": [Span(0, 9, "Chemical")]}, "is outside its 3 tokens"),
+    ({"a": [(0.0, 1.0, "Chemical")]}, "is not a span"),
+])
+def test_dev_gold_spans_are_checked(gold, needle):
+    with pytest.raises(DataError) as info:
+        SpanWorkbench(TEXTS, SPACE, row_ids=list("abcd"), gold=gold)
+    assert needle in str(info.value) and "row 'a'" in str(info.value)
+    with pytest.raises(DataError, match=r"row_ids repeat \(e.g. \['a'\]\)"):
+        SpanWorkbench(TEXTS, SPACE, row_ids=list("aacd"))
+    import numpy as np
+
+    ok = SpanWorkbench(TEXTS, SPACE, row_ids=list("abcd"), gold={"a": [(np.int64(0), np.int64(1), "Chemical")]})
+    assert ok.gold[0] == [Span(0, 1, "Chemical")]

@@ -8,6 +8,7 @@ returns a :class:`SpanPreview`, shown as HTML in a notebook and as text with ``[
 from __future__ import annotations
 
 import html
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -233,13 +234,35 @@ class SpanWorkbench:
         elif gold is not None and len(gold) != len(self.docs):
             raise DataError(f"SpanWorkbench got gold for {len(gold)} documents; pass one entry per document "
                             f"({len(self.docs)}; None where a document has none) or a mapping row id -> spans")
-        self.gold: list[list[Span] | None] = [None if g is None else [Span(*s) for s in g]
-                                              for g in (gold or [None] * len(self.docs))]
+        if len(set(self.row_ids)) != len(self.row_ids):
+            repeated = sorted({r for r in self.row_ids if self.row_ids.count(r) > 1})
+            raise DataError(f"SpanWorkbench: row_ids repeat (e.g. {repeated[:3]}); give each document its own id")
+        self.gold: list[list[Span] | None] = [None if g is None else [self._gold_span(s, i) for s in g]
+                                              for i, g in enumerate(gold or [None] * len(self.docs))]
         self.dev = np.array([i for i, g in enumerate(self.gold) if g is not None], dtype=np.int64)
         self.seed = seed
         self._lfs: dict[str, SpanLF] = {}
         self._spans: dict[str, list[list[Span]]] = {}
         self.add(*lfs)
+
+    def _gold_span(self, item: Any, i: int) -> Span:
+        """A dev gold span of document ``i``, checked: token offsets inside it, an entity type of the space."""
+        try:
+            start, end, label = item
+            if isinstance(start, bool) or isinstance(end, bool):
+                raise TypeError
+            span = Span(operator.index(start), operator.index(end), str(label))
+        except (TypeError, ValueError):
+            raise DataError(f"SpanWorkbench gold of row {self.row_ids[i]!r}: {item!r} is not a span; give "
+                            "Span(start, end, label) or (start, end, label) in token offsets") from None
+        n = self.docs[i].n_tokens
+        if not 0 <= span.start < span.end <= n:
+            raise DataError(f"SpanWorkbench gold of row {self.row_ids[i]!r}: {span} is outside its {n} tokens "
+                            "(gold spans here are token offsets; char offsets are for gold sets)")
+        if span.label not in self.space.types:
+            raise DataError(f"SpanWorkbench gold of row {self.row_ids[i]!r}: entity type {span.label!r} is not one "
+                            f"of {list(self.space.types)}")
+        return span
 
     @property
     def lfs(self) -> list[SpanLF]:
