@@ -65,7 +65,9 @@ def check_resumable(folder: Path, key: str, identity: dict[str, Any]) -> None:
     saved = [doc for doc in map(read_manifest, indexes) if isinstance(doc.get("key"), str)]
     if not saved or any(doc["key"] == key for doc in saved):
         return
-    before = saved[0].get("identity")
+    from weaksup.pipeline.vote_store import portable_identity
+
+    before, identity = saved[0].get("identity"), portable_identity(identity)
     changed = []
     for field, name in _IDENTITY_KEYS.items():
         if isinstance(before, dict) and before.get(field) != identity.get(field):

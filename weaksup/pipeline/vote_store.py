@@ -196,6 +196,19 @@ def load_part(folder: Path, entry: dict[str, Any]) -> VoteMatrix:
         raise VoteMatrixError(f"{exc}; run again with --fresh to recompute the votes") from exc
 
 
+def portable_identity(identity: dict[str, Any]) -> dict[str, Any]:
+    """``identity`` as ``votes/index.json`` records it (to name what changed on ``--resume``): the input files by
+    name, size and mtime, no absolute path (a run folder moved elsewhere keeps its votes).
+
+    Examples
+    --------
+    >>> portable_identity({"files": [["/data/a.csv", 10, 5]], "chunk_rows": 100})
+    {'files': [['a.csv', 10, 5]], 'chunk_rows': 100}
+    """
+    files = [[Path(str(f[0])).name, *f[1:]] for f in identity.get("files", []) if isinstance(f, (list, tuple)) and f]
+    return {**identity, "files": files} if "files" in identity else dict(identity)
+
+
 class VoteStore:
     """The votes of a run, one file per chunk in ``<run dir>/votes/`` plus ``index.json``.
 
@@ -329,7 +342,7 @@ class VoteStore:
 
     def _write_index(self) -> None:
         with atomic_path(self.folder / "index.json") as tmp:
-            tmp.write_text(json.dumps({"format": INDEX_FORMAT, "key": self.key, "identity": self.identity,
+            tmp.write_text(json.dumps({"format": INDEX_FORMAT, "key": self.key, "identity": portable_identity(self.identity),
                                        "parts": self.parts},
                                       indent=1), encoding="utf-8")
 
