@@ -26,7 +26,7 @@ from weaksup.errors import LFDefinitionError
 from weaksup.lf.core import CodeVersionedLF
 from weaksup.spans.doc import Span, SpanDoc, Tokenizer
 
-__all__ = ["SPAN_LF_KINDS", "SpanLF", "check_span_labels", "is_span_lf", "to_span"]
+__all__ = ["SPAN_LF_KINDS", "SpanLF", "check_span_labels", "is_span_lf", "is_whole", "to_span"]
 
 #: The ``kind`` of every span LF.
 SPAN_LF_KINDS = ("gazetteer", "span_regex", "token_pattern", "span_model", "span_generic")
@@ -52,6 +52,18 @@ def check_span_labels(labels: Iterable[object], lf_name: str) -> tuple[str, ...]
     return tuple(out)
 
 
+def is_whole(value: object) -> bool:
+    """Whether ``value`` is an integer of any type (``int``, numpy's), not a bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_whole(3), is_whole(np.int64(3)), is_whole(3.0), is_whole(True)
+    (True, True, False, False)
+    """
+    return not isinstance(value, bool) and hasattr(type(value), "__index__")
+
+
 def to_span(item: object, doc: SpanDoc, lf_name: str) -> Span:
     """``item`` (a :class:`Span` or a ``(start, end, label)`` tuple) as a :class:`Span` inside ``doc``.
 
@@ -68,13 +80,10 @@ def to_span(item: object, doc: SpanDoc, lf_name: str) -> Span:
             f"span LF {lf_name!r} returned {item!r}; a span is Span(start, end, label) or a (start, end, label) "
             "tuple in token offsets"
         ) from None
-    try:  # any integer type (numpy's too), never a float or a bool
-        if isinstance(start, bool) or isinstance(end, bool):
-            raise TypeError
-        start, end = operator.index(start), operator.index(end)
-    except TypeError:
+    if not (is_whole(start) and is_whole(end)):  # any integer type (numpy's too), never a float or a bool
         raise LFDefinitionError(f"span LF {lf_name!r} returned the span {item!r}: start and end must be whole "
-                                "numbers (token offsets)") from None
+                                "numbers (token offsets)")
+    start, end = operator.index(start), operator.index(end)
     if not 0 <= start < end <= doc.n_tokens:
         raise LFDefinitionError(
             f"span LF {lf_name!r} returned the span {item!r} on a document of {doc.n_tokens} tokens; start and end "

@@ -20,7 +20,7 @@ from weaksup.errors import DataError, ParameterError, UnknownLFError
 from weaksup.render import NOTEBOOK_STYLE, html_table
 from weaksup.spans.apply import apply_span_lfs, span_lfs_of
 from weaksup.spans.doc import Span, SpanDoc, Tokenizer
-from weaksup.spans.lfs import SpanLF
+from weaksup.spans.lfs import SpanLF, is_whole
 from weaksup.spans.metrics import span_metrics
 from weaksup.spans.space import SpanSpace
 from weaksup.spans.summary import span_lf_summary
@@ -247,14 +247,11 @@ class SpanWorkbench:
 
     def _gold_span(self, item: Any, i: int) -> Span:
         """A dev gold span of document ``i``, checked: token offsets inside it, an entity type of the space."""
-        try:
-            start, end, label = item
-            if isinstance(start, bool) or isinstance(end, bool):
-                raise TypeError
-            span = Span(operator.index(start), operator.index(end), str(label))
-        except (TypeError, ValueError):
+        parts = list(item) if isinstance(item, (tuple, list)) else None
+        if parts is None or len(parts) != 3 or not (is_whole(parts[0]) and is_whole(parts[1])):
             raise DataError(f"SpanWorkbench gold of row {self.row_ids[i]!r}: {item!r} is not a span; give "
-                            "Span(start, end, label) or (start, end, label) in token offsets") from None
+                            "Span(start, end, label) or (start, end, label) in token offsets")
+        span = Span(operator.index(parts[0]), operator.index(parts[1]), str(parts[2]))
         n = self.docs[i].n_tokens
         if not 0 <= span.start < span.end <= n:
             raise DataError(f"SpanWorkbench gold of row {self.row_ids[i]!r}: {span} is outside its {n} tokens "

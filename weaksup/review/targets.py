@@ -1,0 +1,55 @@
+"""What a review export or import may do for the task type of the run or gold set it works on (classification,
+multi-label, spans): the checks ``weaksup review export`` and ``weaksup review import`` run before anything is
+read or written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from weaksup.errors import ReviewError
+
+__all__ = ["check_export_options", "check_import_target"]
+
+
+def check_export_options(run_dir: Path, field: list[str], mask: bool | None, given: dict[str, bool]) -> None:
+    """The queue options of a classification review are refused for a multi-label or spans run (its queue is
+    the rows the run routed to review), and a spans run's text, which its spans are offsets into, is never
+    masked: an export that would show text marked sensitive is refused."""
+    from weaksup.pipeline.folder import read_manifest
+
+    manifest = read_manifest(run_dir / "run.json")
+    kind = manifest.get("task_type")
+    if kind not in ("multilabel", "spans"):
+        return
+    flags = [flag for flag, used in given.items() if used]
+    if flags:
+        raise ReviewError(f"{', '.join(flags)}: options of a classification review queue; a {kind} run's queue is "
+                          "the rows it routed to review (change review.threshold in the config and run again); drop "
+                          "them, or keep --budget and --out")
+    if kind != "spans":
+        return
+    text_column = ((manifest.get("config") or {}).get("input") or {}).get("text_column") or "text"
+    sensitive = ((manifest.get("config") or {}).get("review") or {}).get("sensitive_fields") or []
+    if field:
+        raise ReviewError(f"--field {' '.join(field)}: a spans review shows the document text only; drop --field")
+    if mask or (mask is None and text_column in sensitive):
+        why = "--mask" if mask else f"review.sensitive_fields holds the text column {text_column!r}"
+        raise ReviewError(f"{why}: a spans review cannot mask the text, since its spans are character offsets into "
+                          "it; export to a Label Studio you trust with the text with --no-mask, or remove the text "
+                          "column from review.sensitive_fields")
+
+
+def check_import_target(task: str, gold_dir: Path | None, run_dir: Path | None) -> None:
+    """``--task`` names the task of the gold set (when it exists) and of ``--run``: answers never go into
+    another task's gold set, which would also be renamed."""
+    from weaksup.pipeline.folder import read_manifest
+
+    folder = gold_dir or Path("gold_sets") / task
+    gold_task = read_manifest(folder / "manifest.json").get("task")
+    if gold_task not in (None, task):
+        raise ReviewError(f"the gold set in {folder} is for task {gold_task!r}, not {task!r}; check --task and "
+                          "--gold-dir")
+    if run_dir is not None:
+        run_task = ((read_manifest(run_dir / "run.json").get("config") or {}).get("task") or {}).get("name")
+        if run_task not in (None, task):
+            raise ReviewError(f"--run {run_dir} is a run of task {run_task!r}, not {task!r}")
