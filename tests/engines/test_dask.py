@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import socket
 import sys
 import textwrap
 import time
@@ -20,10 +21,11 @@ from weaksup.config import RunConfig
 from weaksup.engines import BatchSpec, EngineConfig, PredictionTable, StagedRun, fit_on_counts, list_input_parts
 from weaksup.engines.local import LocalEngine
 from weaksup.engines.parts import vote_dir
-from weaksup.errors import DataError, LFApplyError, LFDefinitionError
+from weaksup.errors import ConfigError, DataError, LFApplyError, LFDefinitionError
 
 distributed = pytest.importorskip("distributed")
 
+import weaksup.engines.dask as dask_module  # noqa: E402
 from weaksup.engines.dask import DaskEngine  # noqa: E402
 
 SCALE_LFS = REPO / "benchmarks" / "scale_lfs.py"
@@ -198,6 +200,22 @@ def test_an_lf_module_missing_on_the_workers_is_a_clear_error_and_shipping_fixes
     sys.modules.pop("driver_only_lfs", None)
 
 
+@pytest.mark.slow  # a local Dask cluster kept running between two runs
+def test_an_lf_module_edited_between_runs_on_a_running_cluster_votes_with_the_new_code(cluster, tmp_path):
+    # the workers imported the first version; the second run ships the edited file under the same name
+    module = tmp_path / "mods" / "edited_between_runs_lfs.py"
+    module.parent.mkdir()
+    module.write_text(textwrap.dedent(MODULE))
+    data = synthetic(tmp_path / "cache", 2_000, 2)
+    with dask_engine(cluster) as engine:
+        run(engine, make_config(tmp_path / "first", data, [str(module)]))
+    module.write_text(textwrap.dedent(MODULE).replace('["song"], 0', '["guitar"], 0'))
+    with dask_engine(cluster) as engine:
+        edited = run(engine, make_config(tmp_path / "second", data, [str(module)]), run_id="r2")
+    local = run(LocalEngine(), make_config(tmp_path / "local", data, [str(module)]))
+    pd.testing.assert_frame_equal(edited, local)
+
+
 @pytest.mark.slow  # the shipped example through the driver on the local engine and a new LocalCluster
 def test_the_shipped_example_through_run_engine_equals_the_local_engine(tmp_path):
     from weaksup.config import load_config
@@ -256,3 +274,17 @@ def test_a_part_that_always_kills_its_worker_is_an_error_naming_the_part(tmp_pat
             pytest.raises(LFApplyError, match=r"died 1 time\(s\) running the votes task of part .*part-00001\.parquet"):
         run(engine, config)
     assert not engine.client_started  # closed: the LocalCluster is gone
+
+
+def test_a_scheduler_address_where_another_service_listens_is_an_error_not_a_hang(monkeypatch):
+    # a server that accepts connections and never speaks (another service on the port)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        monkeypatch.setattr(dask_module, "CONNECT_TIMEOUT", 2)
+        started = time.monotonic()
+        with pytest.raises(ConfigError, match=r"engine.scheduler = 'tcp://127.0.0.1:\d+': no Dask scheduler answered "
+                                              r"within 2 s \(the address accepted the connection but never answered\)"):
+            _ = DaskEngine(EngineConfig(name="dask", scheduler=address)).client
+        assert time.monotonic() - started < 30

@@ -254,3 +254,17 @@ def test_concurrency_is_bounded_over_lfs_sharing_a_client(classifier, rows, tmp_
         apply_lfs(lfs, rows.head(16), id_column="row_id", n_threads=3)
     assert server.calls == 48 and server.max_in_flight <= concurrency
     assert concurrency == 1 or server.max_in_flight > 1  # and requests did run at once
+
+
+def test_a_prompt_asked_by_two_batches_at_once_is_sent_once(classifier, rows, tmp_path):
+    # two chunks voted in parallel that share rows (the same comment twice in the input) ask the model once
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ChatServer(classifier, latency=0.05) as server:
+        lf = make_lf(server, tmp_path / "c.sqlite3", concurrency=4)
+        shared = rows.head(12)
+        with ThreadPoolExecutor(2) as pool:
+            votes = list(pool.map(lambda _: apply_lfs([lf], shared, id_column="row_id").values[:, 0], range(2)))
+    assert server.calls == len(shared) and max(server.answered.values()) == 1
+    assert (votes[0] == votes[1]).all() and (votes[0] == expected_votes(classifier, shared["text"])).all()
+    assert lf.client.spent["calls"] == len(shared)  # the budget counts prompts sent, not prompts waited for

@@ -198,10 +198,25 @@ class BatchSpec:
         cache_key = (self.modules, tuple(self.config.lfs.tags), tuple(self.config.lfs.names), self.lf_ids)
         if cache_key in _LOADED:
             return _LOADED[cache_key]
-        from weaksup.registry import Registry
-
         if os.path.isdir(self.config.project) and self.config.project not in sys.path:
             sys.path.insert(0, self.config.project)
+        lfs = self._import_lfs()
+        if tuple(lf.lf_id for lf in lfs) != self.lf_ids:
+            # a long-lived worker imported an earlier version of these modules (the user edited them between runs
+            # on a running cluster): forget it and import the version just shipped, once
+            forget_modules(self.modules)
+            lfs = self._import_lfs()
+        found = tuple(lf.lf_id for lf in lfs)
+        if found != self.lf_ids:
+            raise LFDefinitionError(f"the LF modules on this worker define {list(found)[:5]}..., the driver's "
+                                    f"{list(self.lf_ids)[:5]}...: the workers run other code; ship the same modules "
+                                    "([engine] ship_modules = true) or install the same version on every worker")
+        _LOADED[cache_key] = lfs
+        return lfs
+
+    def _import_lfs(self) -> list[LabelingFunction]:
+        from weaksup.registry import Registry
+
         try:
             registry = Registry.from_modules(*self.modules)
         except (ImportError, WeakSupError) as exc:
@@ -211,13 +226,27 @@ class BatchSpec:
                 "the workers (pip install your LF package there)") from None
         if self.config.lfs.tags or self.config.lfs.names:
             registry = registry.select(tags=self.config.lfs.tags or None, names=self.config.lfs.names or None)
-        found = tuple(lf.lf_id for lf in registry.lfs)
-        if found != self.lf_ids:
-            raise LFDefinitionError(f"the LF modules on this worker define {list(found)[:5]}..., the driver's "
-                                    f"{list(self.lf_ids)[:5]}...: the workers run other code; ship the same modules "
-                                    "([engine] ship_modules = true) or install the same version on every worker")
-        _LOADED[cache_key] = list(registry.lfs)
-        return _LOADED[cache_key]
+        return list(registry.lfs)
+
+
+def forget_modules(modules: Sequence[str]) -> None:
+    """Drop the LF modules (their whole top-level package) from this process's import caches, so the next
+    import reads them from disk again; weaksup and the standard library are never dropped.
+
+    Examples
+    --------
+    >>> import json
+    >>> forget_modules(["json", "weaksup.lf"]); "json" in sys.modules and "weaksup.lf" in sys.modules
+    True
+    """
+    import importlib
+
+    tops = {Path(m).stem if m.endswith(".py") else m.split(".")[0] for m in modules}
+    tops -= {"weaksup", *sys.stdlib_module_names}
+    for name in list(sys.modules):
+        if name.split(".")[0] in tops:
+            del sys.modules[name]
+    importlib.invalidate_caches()
 
 
 def check_ids(spec: BatchSpec, ids: pd.Series, part: str) -> None:

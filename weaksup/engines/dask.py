@@ -92,12 +92,7 @@ class DaskEngine:
 
         address = self.options.scheduler
         if address:
-            try:
-                client = Client(address, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
-            except (OSError, TimeoutError) as exc:
-                raise ConfigError(f"engine.scheduler = {address!r}: no Dask scheduler answered within "
-                                  f"{CONNECT_TIMEOUT} s ({exc}); start one (dask scheduler; dask worker ADDRESS) or "
-                                  "leave engine.scheduler empty for a local cluster") from None
+            client = _connect_within(address, CONNECT_TIMEOUT)
             self._owned.append(client)
             logger.info("connected to the Dask scheduler at %s", address)
             return client
@@ -196,6 +191,35 @@ class DaskEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _connect_within(address: str, seconds: float) -> Any:
+    """A ``distributed.Client`` connected to ``address``, or a :class:`ConfigError` after ``seconds``.
+
+    The client is made on a daemon thread and waited for: a server at that address that accepts the connection
+    but never speaks Dask's protocol (another service on the port) would otherwise block ``Client`` forever.
+    """
+    import threading
+
+    from distributed import Client
+
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=seconds)  # type: ignore[no-untyped-call]
+        except Exception as exc:  # noqa: BLE001 - handed to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="weaksup-dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 5)
+    if "client" in outcome:
+        return outcome["client"]
+    why = f"{outcome['error']}" if "error" in outcome else "the address accepted the connection but never answered"
+    raise ConfigError(f"engine.scheduler = {address!r}: no Dask scheduler answered within {seconds} s ({why}); "
+                      "start one (dask scheduler; dask worker ADDRESS), check the address and port, or leave "
+                      "engine.scheduler empty for a local cluster")
 
 
 def _count(part: InputPart, zips: tuple[str, ...], spec: BatchSpec, vote_dir: Path | None,

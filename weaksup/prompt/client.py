@@ -14,8 +14,9 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -193,9 +194,10 @@ class ChatClient:
         self._slots = threading.BoundedSemaphore(concurrency)
         self._spent = {"calls": 0, "tokens": 0, "requests": 0, "retries": 0, "used_tokens": 0}
         self._http: httpx.Client | None = None
+        self._asked: dict[str, list[Any]] = {}  # prompt key -> [its lock, the threads holding or awaiting it]
 
     def __getstate__(self) -> dict[str, Any]:  # pickled (to other processes): no locks, connections or counts
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_slots", "_http")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_slots", "_http", "_asked")}
         state["_spent"] = dict.fromkeys(self._spent, 0)
         return state
 
@@ -204,6 +206,7 @@ class ChatClient:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._http = None
+        self._asked = {}
 
     def __repr__(self) -> str:
         return f"ChatClient({self.base_url!r}, {self.model!r}, cache={str(self.cache.path)!r})"
@@ -257,6 +260,31 @@ class ChatClient:
                 return f"max_tokens={self.max_tokens} estimated tokens (this prompt ~{tokens})"
             self._spent["calls"], self._spent["tokens"] = calls, used
             return ""
+
+    def _refund(self, tokens: int) -> None:
+        """Give back a prompt counted by :meth:`_reserve` that was answered without being sent."""
+        with self._lock:
+            self._spent["calls"] -= 1
+            self._spent["tokens"] -= tokens
+
+    @contextmanager
+    def _asking(self, key: str) -> Iterator[bool]:
+        """Hold prompt ``key`` while it is asked, so that two batches voted at once (the same text in two
+        chunks) send it once; yields whether another batch held it first (its answer is then in the cache)."""
+        with self._lock:
+            held = self._asked.setdefault(key, [threading.Lock(), 0])
+            held[1] += 1
+        waited = not held[0].acquire(blocking=False)
+        if waited:
+            held[0].acquire()
+        try:
+            yield waited
+        finally:
+            held[0].release()
+            with self._lock:
+                held[1] -= 1
+                if held[1] == 0:
+                    del self._asked[key]
 
     def complete(self, body: Mapping[str, Any], who: str = "prompt LF") -> Reply:
         """POST one chat-completions request (``body`` without ``model``), retrying rate limits and server errors."""
@@ -314,17 +342,24 @@ class ChatClient:
     def ask_many(self, requests: Sequence[tuple[str, Mapping[str, Any], int]],
                  on_answer: Callable[[str, Reply], None], who: str = "prompt LF") -> None:
         """Send ``(key, body, estimated_tokens)`` requests on ``concurrency`` threads; ``on_answer(key, reply)``
-        runs as each answer arrives. Stops at the budget: what was sent is answered, then an error is raised."""
+        runs as each answer arrives. Stops at the budget: what was sent is answered, then an error is raised.
+        A key another call of this client is asking at the same time is waited for and read from the cache."""
         if not requests:
             return
         futures: list[Future[None]] = []
         over = ""
         show = len(requests) >= 200
 
-        def one(key: str, body: Mapping[str, Any]) -> None:
+        def one(key: str, body: Mapping[str, Any], tokens: int) -> None:
             if STOP_REQUESTED.is_set():  # the user pressed Ctrl-C: nothing new is sent (what was answered is cached)
                 raise stops_run(LFApplyError(f"{who}: stopped by the user (Ctrl-C); the answers so far are cached"))
-            on_answer(key, self.complete(body, who))
+            with self._asking(key) as waited:
+                cached = self.cache.get_many([key]) if waited else {}
+                if key in cached:
+                    self._refund(tokens)
+                    on_answer(key, Reply(*cached[key]))
+                else:
+                    on_answer(key, self.complete(body, who))
             bar.update(1)
 
         with tqdm(total=len(requests), desc=f"asking {who}", unit="prompt", disable=None if show else True) as bar, \
@@ -334,7 +369,7 @@ class ChatClient:
                     over = self._reserve(tokens)
                     if over:
                         break
-                    futures.append(pool.submit(one, key, body))
+                    futures.append(pool.submit(one, key, body, tokens))
                 done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             except BaseException:  # Ctrl-C: the prompts in flight finish (and are cached), no new one starts
                 pool.shutdown(wait=True, cancel_futures=True)
