@@ -108,6 +108,9 @@ class TaskType(Protocol):
 
     def gold_targets(self, gold: Any, split: str, label_space: Any) -> tuple[list[str], np.ndarray]: ...
 
+    def check_gold_rows(self, split: str, ids: Sequence[str], targets: np.ndarray, L: np.ndarray, *,
+                        lf_names: list[str], label_space: Any) -> None: ...
+
     def vote_dtype(self, label_space: Any) -> np.dtype[Any]: ...
 
     def vote_space(self, label_space: Any) -> LabelSpace: ...
@@ -222,6 +225,10 @@ class Classification:
         """The row ids of a gold split and their class ids."""
         labels = gold.labels(split)
         return list(labels.index), labels.map(label_space.id).to_numpy(dtype=np.int64)
+
+    def check_gold_rows(self, split: str, ids: Sequence[str], targets: np.ndarray, L: np.ndarray, *,
+                        lf_names: list[str], label_space: LabelSpace) -> None:
+        """Nothing to check: a class id reads the same against any row's votes."""
 
     def vote_dtype(self, label_space: LabelSpace) -> np.dtype[Any]:
         return np.dtype(smallest_vote_dtype(len(label_space)))

@@ -160,6 +160,15 @@ def test_gold_spans_off_the_tokens_or_unknown_rows_exit_2(span_project, capsys):
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     code, _, err = cli(capsys, "run", span_project)
     assert code == 2 and "does not fall on token boundaries" in err and "tokenizer" in err
+    assert f"span gold set (dev split): row {first['row_id']!r}" in err  # the row id, not its position
+    # a test-split span off the tokens stops the run before any labels are written
+    lines[0] = json.loads(path.read_text().splitlines()[0]) | {"spans": []}
+    test_row = next(line for line in lines if line["split"] == "test" and line["spans"])
+    test_row["spans"] = [{**test_row["spans"][0], "start": test_row["spans"][0]["start"] + 1}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    code, _, err = cli(capsys, "run", span_project)
+    assert code == 2 and f"span gold set (test split): row {test_row['row_id']!r}" in err
+    assert not (root / "out" / "spans.jsonl").exists()
     lines[0] = {**lines[0], "row_id": "nope", "spans": []}
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     with pytest.raises(GoldSetError, match="not in the input"):

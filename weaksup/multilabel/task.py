@@ -181,6 +181,10 @@ class MultiLabel:
         """The row ids of a gold split and their ``(n, k)`` bool label sets."""
         return gold.matrix(split)
 
+    def check_gold_rows(self, split: str, ids: Sequence[str], targets: np.ndarray, L: np.ndarray, *,
+                        lf_names: list[str], label_space: MultiLabelSpace) -> None:
+        """Nothing to check: a label set reads the same against any row's votes."""
+
     # ------------------------------------------------------------------ votes
     def vote_dtype(self, label_space: MultiLabelSpace) -> np.dtype[Any]:
         return np.dtype(np.int8)

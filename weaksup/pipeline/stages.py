@@ -38,8 +38,16 @@ logger = logging.getLogger(__name__)
 def fit_stage(plan: RunPlan, applied: AppliedVotes) -> BaseLabelModel:
     """Fit the label model on every row's votes (or a ``label_model.sample_rows`` sample), with the dev
     gold split when the model learns from it (:meth:`TaskType.fit`; classification:
-    :func:`weaksup.models.fitting.fit_label_model`)."""
+    :func:`weaksup.models.fitting.fit_label_model`). Every gold split is first checked against its rows' votes
+    (:meth:`TaskType.check_gold_rows`), so a gold row the run cannot score stops it before anything is written."""
     settings = plan.config.label_model
+    lf_names = [c.name for c in plan.vote_columns]
+    if plan.gold is not None:
+        for split in plan.gold.counts():
+            ids, targets = plan.task.gold_targets(plan.gold, split, plan.label_space)
+            at = np.array([applied.gold_positions[r] for r in ids], dtype=np.int64)
+            plan.task.check_gold_rows(split, ids, targets, applied.values[at], lf_names=lf_names,
+                                      label_space=plan.label_space)
     model = label_model_template(plan)
     L = applied.values
     if 0 < settings.sample_rows < len(L):
@@ -50,7 +58,7 @@ def fit_stage(plan: RunPlan, applied: AppliedVotes) -> BaseLabelModel:
         dev, y_dev = plan.task.gold_targets(plan.gold, "dev", plan.label_space)
         positions = np.array([applied.gold_positions[r] for r in dev], dtype=np.int64)
         L_dev = applied.values[positions]
-    fitted: BaseLabelModel = plan.task.fit(model, L, lf_names=[c.name for c in plan.vote_columns],
+    fitted: BaseLabelModel = plan.task.fit(model, L, lf_names=lf_names,
                                            label_space=plan.label_space, seed=settings.seed, L_dev=L_dev, y_dev=y_dev)
     return fitted
 

@@ -178,6 +178,16 @@ class Spans:
         targets[:] = list(spans)
         return [str(r) for r in spans.index], targets
 
+    def check_gold_rows(self, split: str, ids: Sequence[str], targets: np.ndarray, L: np.ndarray, *,
+                        lf_names: list[str], label_space: SpanSpace) -> None:
+        """Every gold span of the split on token boundaries of its row's document, before anything is fitted or
+        written (a :class:`~weaksup.errors.GoldSetError` names the row id, the span and the fix)."""
+        from weaksup.spans.gold import token_spans
+
+        docs, _ = split_block(L, lf_names, label_space)
+        for doc, spans, row_id in zip(docs, targets, ids):
+            token_spans(doc, spans, row_id=row_id, where=f"span gold set ({split} split)")
+
     # ------------------------------------------------------------------ votes
     def vote_dtype(self, label_space: SpanSpace) -> np.dtype[Any]:
         return np.dtype(object)
