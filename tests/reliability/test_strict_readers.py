@@ -102,8 +102,28 @@ def test_other_columns_are_typed_as_pandas_types_them(tmp_path):
     path.write_text("row_id,text,n,f,b,s,e,nan,big\n1,x,1,1.5,True,a,,nan,18446744073709551615\n"
                     "2,,+2,,false,NA,,1.0, 7\n")
     (chunk,) = iter_chunks(path, string_columns=["row_id", "text"])
-    expected = pd.read_csv(path, dtype={"row_id": str, "text": str}, keep_default_na=False, na_values=[""])
+    expected = pd.read_csv(path, dtype={"row_id": str, "text": str})  # pandas' missing values: NA, nan, ...
     pd.testing.assert_frame_equal(chunk, expected)
+
+
+def test_a_columns_type_and_missing_values_do_not_depend_on_the_chunk_size(tmp_path):
+    # 'amount' is numbers with an NA in the last chunk, 'grade' numbers until an 'A', 'flag' bools with a blank:
+    # read whole or a row at a time, every row has the same value (was: 5000 text in one chunk, a number in another)
+    from weaksup.data import iter_chunks
+
+    path = tmp_path / "mixed.csv"
+    path.write_text("row_id,text,amount,grade,flag\na,x,5000,1,true\nb,NA,50,2,False\nc,y,N/A,1,\n"
+                    "d,z,2000,A,TRUE\ne,w,null,3,false\n")
+    whole = pd.concat(list(iter_chunks(path, string_columns=["row_id", "text"])))
+    for size in (1, 2, 3):
+        pieces = list(iter_chunks(path, chunk_rows=size, string_columns=["row_id", "text"]))
+        assert all((p.dtypes == whole.dtypes).all() for p in pieces)
+        pd.testing.assert_frame_equal(pd.concat(pieces), whole)
+    assert whole["amount"].tolist()[:2] == [5000.0, 50.0] and whole["amount"].isna().tolist()[2:] == [True, False, True]
+    assert whole["grade"].tolist() == ["1", "2", "1", "A", "3"] and whole["text"].tolist()[1] == "NA"  # text as given
+    assert whole["flag"].tolist()[:2] == [True, False] and pd.isna(whole["flag"][2])
+    pd.testing.assert_frame_equal(whole.drop(columns="text"),
+                                  pd.read_csv(path, dtype={"row_id": str}).drop(columns="text"))
 
 
 # ---- JSON Lines: absent keys and values that are not text -----------------------------------------------------

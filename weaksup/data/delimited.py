@@ -3,8 +3,11 @@
 The rows are parsed by the Arrow CSV reader (C++, no Python per row); a line with more or fewer fields
 than the header stops the read through Arrow's invalid-row hook, which fires on bad lines only. The
 real line number (quoted fields may span lines) is then found by a second, slower scan of the file with
-Python's :mod:`csv` module, on the error path only. Columns named in ``strings`` are kept as text; the
-others are converted per chunk the way pandas' reader infers them (integers, floats, booleans, else text).
+Python's :mod:`csv` module, on the error path only. Columns named in ``strings`` are kept as text (only an
+empty field is missing). The others are typed the way pandas' reader types them: pandas' missing-value
+spellings (``NA``, ``N/A``, ``null``, ``NaN``, ...) are missing, and the column is int64, uint64, float64 or
+bool when every other value is one, else text. The type is decided over the whole file, by a first pass over
+those columns, so a column's values never depend on how the file is cut into chunks.
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ from weaksup.errors import DataError
 
 _TRUE = ["True", "TRUE", "true"]
 _FALSE = ["False", "FALSE", "false"]
+#: The fields pandas' CSV reader reads as missing (its default ``na_values``; an empty field too).
+NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+             "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+#: The types a column may take, narrowest first (text when none holds every value).
+_KINDS = ("int64", "uint64", "float64", "bool")
 _QUOTE_FIX = "close the quote, or double quotes inside a quoted field (\"\")"
 
 
@@ -78,75 +86,115 @@ def csv_chunks(file: Path, rows: int, wanted: list[str] | None, strings: set[str
     read = pacsv.ReadOptions(block_size=1 << 24, encoding=_arrow_encoding(encoding), column_names=header,
                              use_threads=False)
     parse = pacsv.ParseOptions(delimiter=separator(file), newlines_in_values=True, invalid_row_handler=on_bad_row)
-    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.large_string()), null_values=[""],
-                                   strings_can_be_null=True, include_columns=wanted)
+
+    def batches(columns: list[str] | None) -> Iterator[pa.RecordBatch]:
+        first = True
+        options = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.large_string()), null_values=[""],
+                                       strings_can_be_null=True, include_columns=columns)
+        try:
+            with pacsv.open_csv(file, read_options=read, parse_options=parse, convert_options=options) as reader:
+                for batch in reader:
+                    if first:  # the header line, read as a row of its own names
+                        batch, first = batch.slice(1), False
+                    yield batch
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            if bad:
+                raise _field_count_error(file, encoding, len(header), bad[0]) from None
+            if isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc):
+                raise bad_encoding(file, encoding) from None
+            raise DataError(f"{file}: malformed CSV ({exc}); {_QUOTE_FIX}") from None
+
+    typed = [name for name in (wanted if wanted is not None else header) if name not in strings]
+    kinds = _column_kinds(batches(typed), typed) if typed else {}
     pending: list[pa.RecordBatch] = []
     size = 0
-    first = True
-    try:
-        with pacsv.open_csv(file, read_options=read, parse_options=parse, convert_options=convert) as reader:
-            for batch in reader:
-                if first:  # the header line, read as a row of its own names
-                    batch, first = batch.slice(1), False
-                pending.append(batch)
-                size += batch.num_rows
-                while size >= rows:
-                    table = pa.Table.from_batches(pending)
-                    yield _frame(table.slice(0, rows), strings)
-                    rest = table.slice(rows)
-                    pending, size = rest.to_batches(), rest.num_rows
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        if bad:
-            raise _field_count_error(file, encoding, len(header), bad[0]) from None
-        if isinstance(exc, UnicodeDecodeError) or "UTF8" in str(exc):
-            raise bad_encoding(file, encoding) from None
-        raise DataError(f"{file}: malformed CSV ({exc}); {_QUOTE_FIX}") from None
+    for batch in batches(wanted):
+        pending.append(batch)
+        size += batch.num_rows
+        while size >= rows:
+            table = pa.Table.from_batches(pending)
+            yield _frame(table.slice(0, rows), kinds, file)
+            rest = table.slice(rows)
+            pending, size = rest.to_batches(), rest.num_rows
     if size:
-        yield _frame(pa.Table.from_batches(pending), strings)
+        yield _frame(pa.Table.from_batches(pending), kinds, file)
 
 
-def _frame(table: pa.Table, strings: set[str]) -> pd.DataFrame:
-    columns = {name: (table.column(name).to_pandas() if name in strings else _like_pandas(table.column(name)))
-               for name in table.column_names}
-    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+def _column_kinds(batches: Iterator[pa.RecordBatch], columns: list[str]) -> dict[str, str]:
+    """Each column's type over every batch: the first of :data:`_KINDS` holding all its values that are not
+    missing (all missing: float64, as pandas reads it), else ``"text"``; with a missing value anywhere, an integer
+    column is float64 and a bool column ``"bool+missing"`` (objects), in every chunk."""
+    fits = {name: set(_KINDS) for name in columns}
+    missing = dict.fromkeys(columns, False)
+    for batch in batches:
+        for name in columns:
+            values = _missing_as_null(batch.column(name))
+            missing[name] = missing[name] or values.null_count > 0
+            present = values.drop_null()
+            if fits[name] and len(present):
+                fits[name] = {kind for kind in fits[name] if _cast(present, kind) is not None}
+    kinds = {}
+    for name in columns:
+        kind = next((kind for kind in _KINDS if kind in fits[name]), "text")
+        if missing[name] and kind in ("int64", "uint64"):
+            kind = "float64"  # an integer column with a missing value is float64 in every chunk, as pandas reads it
+        kinds[name] = "bool+missing" if missing[name] and kind == "bool" else kind
+    return kinds
 
 
-def _like_pandas(column: pa.ChunkedArray) -> pd.Series:
-    """A text column converted as pandas' CSV reader infers it: int64, uint64, float64 (int with blanks),
-    bool, else text (``nan`` stays text, as pandas keeps it when only empty fields are missing)."""
-    values = column.combine_chunks()
-    present = values.drop_null()
-    if len(present) == 0:
-        return pd.Series(pa.array([None] * len(values), pa.float64()).to_pandas())
-    converted = _numbers(values)
-    if converted is not None:
-        return converted
-    if pc.all(pc.is_in(present, pa.array(_TRUE + _FALSE, pa.large_string()))).as_py():
-        flags = pc.is_in(values, pa.array(_TRUE, pa.large_string()))
-        series = pd.Series(flags.to_numpy(zero_copy_only=False))
-        return series if values.null_count == 0 else series.astype(object).where(values.is_valid().to_numpy(
-            zero_copy_only=False), float("nan"))
-    return pd.Series(values.to_pandas())
+def _missing_as_null(values: pa.Array) -> pa.Array:
+    """``values`` with pandas' missing-value spellings (:data:`NA_VALUES`) as nulls."""
+    missing = pc.is_in(values, value_set=pa.array(NA_VALUES, pa.large_string()))
+    return pc.if_else(missing, pa.scalar(None, pa.large_string()), values)
 
 
-def _numbers(values: pa.Array) -> pd.Series | None:
-    """``values`` as int64, uint64 or float64 (the first that holds them all), else None. Like pandas,
-    surrounding whitespace and a leading ``+`` are allowed (tried only when the plain cast fails)."""
-    trimmed: pa.Array | None = None
-    for target in (pa.int64(), pa.uint64(), pa.float64()):
-        for plain in (True, False):
-            if not plain and trimmed is None:
-                trimmed = pc.replace_substring_regex(values, r"^[\t\n\v\f\r ]*\+?|[\t\n\v\f\r ]+$", "")
-            candidate = values if plain else trimmed
-            try:
-                converted = pc.cast(candidate, target)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                continue
-            if target == pa.float64() and pc.any(pc.match_substring_regex(candidate, r"^[+-]?nan$",
-                                                                          ignore_case=True)).as_py():
-                return None  # pandas keeps a column holding "nan" as text
-            return pd.Series(converted.to_pandas())
+def _cast(values: pa.Array, kind: str) -> pa.Array | None:
+    """``values`` (text, nulls for missing) as ``kind``, or None when one of them is not of that kind. Like
+    pandas, numbers may have surrounding whitespace and a leading ``+``."""
+    if kind == "bool":
+        present = values.drop_null()
+        if len(present) and not pc.all(pc.is_in(present, value_set=pa.array(_TRUE + _FALSE, pa.large_string()))).as_py():
+            return None
+        flags = pc.is_in(values, value_set=pa.array(_TRUE, pa.large_string()))
+        return pc.if_else(values.is_valid(), flags, pa.scalar(None, pa.bool_()))
+    target = {"int64": pa.int64(), "uint64": pa.uint64(), "float64": pa.float64()}[kind]
+    for candidate in (values, None):
+        if candidate is None:
+            candidate = pc.replace_substring_regex(values, r"^[\t\n\v\f\r ]*\+?|[\t\n\v\f\r ]+$", "")
+        try:
+            return pc.cast(candidate, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
     return None
+
+
+def _frame(table: pa.Table, kinds: dict[str, str], file: Path) -> pd.DataFrame:
+    """A chunk as pandas: the columns in ``kinds`` as their type (missing: NaN; an int column with a missing value
+    is float64, as pandas makes it), the others as text."""
+    columns = {}
+    for name in table.column_names:
+        values = table.column(name).combine_chunks()
+        kind = kinds.get(name)
+        if kind is None:
+            columns[name] = values.to_pandas()
+            continue
+        values = _missing_as_null(values)
+        if kind == "text":
+            columns[name] = pd.Series(values.to_pandas()).where(values.is_valid().to_numpy(zero_copy_only=False),
+                                                                float("nan"))
+            continue
+        cast = _cast(values, kind.removesuffix("+missing"))
+        if cast is None:  # every value fitted in the first pass: the file was written to while it was read
+            raise DataError(f"{file}: column {name!r} changed while the file was read (a value that is not {kind} "
+                            "appeared); read it again once nothing writes to it")
+        if kind == "bool":
+            columns[name] = pd.Series(cast.to_numpy(zero_copy_only=False))
+        elif kind == "bool+missing":
+            columns[name] = pd.Series(cast.fill_null(False).to_numpy(zero_copy_only=False)).astype(object).where(
+                cast.is_valid().to_numpy(zero_copy_only=False), float("nan"))
+        else:
+            columns[name] = pd.Series(cast.to_pandas())
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
 
 
 def _check_quotes(file: Path, encoding: str) -> None:
