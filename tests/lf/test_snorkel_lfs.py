@@ -292,3 +292,20 @@ def test_a_run_config_with_a_snorkel_lf_module(tmp_path, comments, monkeypatch):
     assert labels["n_votes"].tolist() == (expected != -1).sum(axis=1).tolist()
     fired = set(labels["sources"].dropna().str.split(",").sum()) - {""}
     assert fired <= {lf.name for lf in module_lfs()} and "nlp_mentions_the_music" in fired
+
+
+def test_the_version_covers_default_arguments_so_an_edited_keyword_list_is_recomputed():
+    # Snorkel's loop idiom binds each keyword as a default argument; editing the list must change the version
+    # (the vote caches key on name@version: an unchanged version would reuse the old keyword's votes)
+    def make(words):
+        return [SnorkelLF(f"kw_{i}", lambda x, w=w: 1 if w in x.text else -1) for i, w in enumerate(words)]
+
+    def native(words):
+        @labeling_function(name="kw_native")
+        def kw(x, keywords=tuple(words)):
+            return 1 if any(k in x.text for k in keywords) else -1
+        return kw
+
+    assert from_snorkel(make(["check"])[0]).version != from_snorkel(make(["subscribe"])[0]).version
+    assert from_snorkel(make(["check"])[0]).version == from_snorkel(make(["check"])[0]).version
+    assert native(["check"]).version != native(["song"]).version == native(["song"]).version

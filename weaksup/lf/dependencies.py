@@ -168,6 +168,23 @@ def _file_digest(path: str) -> str:
     return digest.hexdigest()
 
 
+def _defaults(func: Any) -> list[tuple[str, Any]]:
+    """The parameters of ``func`` that have a default, with their default values (positional, then keyword-only).
+
+    Examples
+    --------
+    >>> _defaults(lambda x, w="check", *, n=2: None)
+    [('w', 'check'), ('n', 2)]
+    """
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return []
+    positional = code.co_varnames[:code.co_argcount]
+    defaults = tuple(getattr(func, "__defaults__", None) or ())
+    found = list(zip(positional[len(positional) - len(defaults):], defaults))
+    return found + sorted((getattr(func, "__kwdefaults__", None) or {}).items())
+
+
 class _Walk:
     """One LF's dependency walk: the descriptions found, the reasons it cannot be cached, what was visited."""
 
@@ -220,6 +237,8 @@ class _Walk:
             except ValueError:  # an empty cell
                 continue
             self.name(scope, f"{getattr(func, '__qualname__', '?')}.{var}", value, closure=True)
+        for var, value in _defaults(func):  # lambda x, w=w: ... (Snorkel's loop idiom) reads w as a default
+            self.name(scope, f"{getattr(func, '__qualname__', '?')}.{var}=", value, closure=True)
         for text in _string_constants(code) if code is not None else ():  # open("words.txt") in the body
             if "\n" not in text and len(text) < 4096 and ("/" in text or "." in text):
                 try:
