@@ -169,3 +169,47 @@ def test_a_killed_run_over_a_pattern_resumes_only_while_every_matched_file_is_un
     assert f"{chunks - done} computed, {done} reused" in resumed.stdout
     labels = pd.read_parquet(project / "out" / "labels.parquet")
     assert labels["row_id"].tolist() == [*youtube["row_id"], "late-row"]
+
+
+def test_an_edited_file_with_its_old_size_and_time_is_voted_again(project):
+    # an edit copied back with its old modification time (cp -p, rsync -a, tar x): the content identifies the input
+    import os
+
+    path = project / "comments.csv"
+    config = write_config(project)
+    first = run_config(config)
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("subscribe", "subscrixe")
+    assert len(edited) == len(text) and edited != text
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    again = run_config(config)
+    assert again.chunks["reused"] == 0 and again.chunks["computed"] == first.chunks["computed"]
+    fresh = run_config(config, fresh=True)
+    labels = pd.read_parquet(project / "out" / "labels.parquet")
+    assert again.label_counts == fresh.label_counts and labels["sources"].astype(str).str.contains("kw_subscribe").any()
+
+
+def test_an_input_replaced_while_the_run_reads_it_publishes_nothing(project, monkeypatch):
+    # the votes come from one read of the file and later stages read it again: a file replaced in between is an
+    # error, and the output folder keeps what it had
+    from weaksup.pipeline import stages
+
+    config = write_config(project)
+    run_config(config)
+    before = (project / "out" / "labels.parquet").read_bytes()
+    path = project / "comments.csv"
+    fit = stages.fit_stage
+
+    def replace_then_fit(plan, applied):
+        replacement = path.with_suffix(".new")
+        replacement.write_text(path.read_text(encoding="utf-8").replace("song", "sang"), encoding="utf-8")
+        replacement.replace(path)  # mv: what an upstream job landing a new file does
+        return fit(plan, applied)
+
+    monkeypatch.setattr("weaksup.pipeline.fit_stage", replace_then_fit)
+    with pytest.raises(DataError, match=r"comments.csv changed while the run read it .* nothing was published"):
+        run_config(config)
+    assert (project / "out" / "labels.parquet").read_bytes() == before

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError
-from weaksup.pipeline.inputs import input_identity
+from weaksup.pipeline.inputs import check_inputs_unchanged, input_identity
 from weaksup.pipeline.folder import FolderLock
 from weaksup.pipeline.staging import Stage, check_resumable, user_paths
 from weaksup.pipeline.manifest import (STATUSES, Run, fingerprints, load_run, load_votes, manifest_text,
@@ -127,7 +127,7 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
     started = time.perf_counter()
     plan = RunPlan.from_config(config)
     run_dir = config.output_dir
-    files, identity = input_identity(config)
+    files, identity, stamps = input_identity(config)
     reuse = config.output.reuse_votes and not fresh
     key = VoteStore(run_dir / "votes", identity, reuse=False).key
     with user_paths(run_dir, config.source), FolderLock(run_dir):
@@ -143,6 +143,7 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
             result, doc = _stages(plan, staged_plan(plan, stage.path), stage.path, files, identity,
                                   resume=resume, reuse=reuse, progress=progress, stop_after=stop_after,
                                   timer=timer, started=started)
+            check_inputs_unchanged(files, stamps)  # the stages read the input more than once
             stage.commit_and_publish(manifest_text(doc))
             published = True
         finally:

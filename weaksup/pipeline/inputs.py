@@ -35,24 +35,68 @@ def example_of(config: RunConfig) -> Example:
     return get_example(config.input.example)
 
 
-def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any]]:
-    """The input files, and what identifies the rows the LFs see (files, cleaning, chunking): saved votes
-    are reused only when it is unchanged."""
+def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any], list[tuple[int, int, int]]]:
+    """The input files, what identifies the rows the LFs see (the files' size and sha256, cleaning, chunking),
+    and the files' :func:`file_stamps` taken before they were hashed (for :func:`check_inputs_unchanged`).
+
+    Saved votes are reused only when the identity is unchanged. A file's content, not its modification time,
+    identifies it: a file copied back with its old time (``cp -p``, ``rsync -a``) after an edit is a new input."""
     from weaksup.data import input_files
 
     if config.input.example:
         files = list(example_of(config).files)
     else:
         files = input_files(config.resolve(config.input.path, "input.path"), encoding=config.input.encoding)
+    stamps = file_stamps(files)
     identity = {
-        "files": [[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in files],
+        "files": [[str(f), size, file_sha256(f)] for f, (size, _, _) in zip(files, stamps)],
         "example": config.input.example, "id_column": config.input.id_column,
         "text_column": config.input.text_column, "chunk_rows": config.input.chunk_rows,
         "encoding": config.input.encoding, "clean": dataclasses.asdict(config.clean),
         "cleaning_version": CLEANING_VERSION,
         "versions": {"pandas": pd.__version__, "pyarrow": pa.__version__},
     }
-    return files, identity
+    return files, identity, stamps
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes (hex), read in blocks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "a.csv"; _ = path.write_bytes(b"id")
+    >>> file_sha256(path)[:12]
+    'a56145270ce6'
+    """
+    import hashlib
+
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def file_stamps(files: list[Path]) -> list[tuple[int, int, int]]:
+    """Each file's (size, modification time, inode): what changes when a file is written or replaced."""
+    stamps = []
+    for f in files:
+        st = f.stat()
+        stamps.append((st.st_size, st.st_mtime_ns, st.st_ino))
+    return stamps
+
+
+def check_inputs_unchanged(files: list[Path], stamps: list[tuple[int, int, int]]) -> None:
+    """A DataError when an input file was written or replaced since ``stamps`` were taken (the run read it
+    more than once: its labels would mix two inputs)."""
+    for f, before in zip(files, stamps):
+        try:
+            st = f.stat()
+            now = (st.st_size, st.st_mtime_ns, st.st_ino)
+        except OSError:
+            now = None
+        if now != before:
+            raise DataError(f"{f} changed while the run read it (it was written, replaced or removed during the "
+                            "run): the labels would mix the old and the new input, so nothing was published; run "
+                            "again once the file is in place")
 
 
 def input_read_paths(config: RunConfig) -> list[Path]:

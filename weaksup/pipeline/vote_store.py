@@ -198,7 +198,7 @@ def load_part(folder: Path, entry: dict[str, Any]) -> VoteMatrix:
 
 def portable_identity(identity: dict[str, Any]) -> dict[str, Any]:
     """``identity`` as ``votes/index.json`` records it (to name what changed on ``--resume``): the input files by
-    name, size and mtime, no absolute path (a run folder moved elsewhere keeps its votes).
+    name, size and sha256, no absolute path (a run folder moved elsewhere keeps its votes).
 
     Examples
     --------
