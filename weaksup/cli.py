@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import sys
-from pathlib import Path
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -348,20 +351,55 @@ def main(argv: list[str] | None = None) -> None:
     Exit status: 0 on success, 2 for bad input (a weaksup error or a usage error, with a
     message naming what is wrong), 1 for an unexpected failure (with its traceback).
     """
+    import click
+
     from weaksup.errors import WeakSupError
 
-    try:
-        result = app(args=argv, standalone_mode=False)
-    except WeakSupError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:
-        show = getattr(exc, "show", None)
-        if callable(show) and hasattr(exc, "exit_code"):  # click/typer usage errors
-            show()
-            sys.exit(exc.exit_code)
-        raise
+    with stop_on_sigterm() as terminated:
+        try:
+            result = app(args=argv, standalone_mode=False)  # a KeyboardInterrupt in a command: 130, from typer
+        except WeakSupError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            result = STOPPED
+        except Exception as exc:
+            show = getattr(exc, "show", None)
+            if callable(show) and hasattr(exc, "exit_code"):  # click/typer usage errors
+                show()
+                sys.exit(exc.exit_code)
+            raise
+    if result == STOPPED or terminated:
+        why = "SIGTERM" if terminated else "Ctrl-C"
+        typer.echo(f"stopped ({why}): a stopped run publishes nothing and keeps the votes it saved (weaksup run "
+                   "CONFIG --resume goes on from them)", err=True)
+        sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
     sys.exit(result if isinstance(result, int) else 0)
+
+
+#: The exit status of a command stopped by Ctrl-C (128 + SIGINT; SIGTERM gives 143).
+STOPPED = 130
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[list[int]]:
+    """SIGTERM (what cron, Airflow, systemd and Kubernetes send to stop a job) stops the command as Ctrl-C does:
+    a ``KeyboardInterrupt``, so the run folder is tidied and an MLflow run is ended FAILED. Yields a list that holds
+    the signal once it came (empty: it did not)."""
+    came: list[int] = []
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        came.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield came
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -201,6 +201,24 @@ def test_a_stale_lock_of_a_killed_run_is_taken_over(project):
     assert not list((project / "out").glob(".weaksup-*"))
 
 
+@pytest.mark.slow
+def test_sigterm_stops_a_run_as_ctrl_c_does(project):
+    """SIGTERM is how cron, Airflow, systemd and Kubernetes stop a job: it is a KeyboardInterrupt, as Ctrl-C is (so
+    an MLflow run being logged ends FAILED, not RUNNING forever); the run publishes nothing, says why, exits 143,
+    and --resume goes on from its saved votes."""
+    run_ok(project, "run.toml")
+    before = snapshot(project / "out")
+    start = time.time()
+    proc = weaksup(project, "run", "other.toml", wait=False)
+    wait_until(lambda: part_indexed_since(project / "out", start), proc)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and "stopped (SIGTERM)" in err and "Traceback" not in err, err
+    assert snapshot(project / "out") == before
+    resumed = run_ok(project, "other.toml", "--resume")
+    assert "reused from saved votes" in resumed.stdout + resumed.stderr
+
+
 # ---------------------------------------------------------------------------------------------- case 13
 @pytest.mark.slow
 def test_a_killed_run_leaves_the_previous_run_whole_and_resume_reuses_its_chunks(project):
