@@ -184,6 +184,33 @@ def test_state_that_cannot_be_hashed_makes_the_lf_not_cacheable(tmp_path):
     assert "cacheable" not in registry["plain"].manifest()
 
 
+def test_an_lf_reading_environment_variables_is_not_cacheable(tmp_path):
+    # SPAM_WORD=pills weaksup run ... reused the votes of the run made without it
+    module = tmp_path / "env_lfs.py"
+    _write(module, '''
+        import os
+        from os import getenv
+        from weaksup import ABSTAIN, labeling_function
+
+        def _word():
+            return os.environ.get("SPAM_WORD", "subscribe")
+
+        @labeling_function()
+        def env_word(x):
+            return 1 if _word() in x.text else ABSTAIN
+
+        @labeling_function()
+        def env_getenv(x):
+            return 1 if getenv("SPAM_WORD", "x") in x.text else ABSTAIN
+
+        @labeling_function()
+        def reads_a_path(x):
+            return 1 if os.path.exists(x.text) else ABSTAIN
+        ''')
+    found = _versions(module)
+    assert found["env_word"][1] is False and found["env_getenv"][1] is False and found["reads_a_path"][1] is True
+
+
 @pytest.mark.slow
 def test_a_run_recomputes_an_lf_that_is_not_cacheable(project):
     (project / "limit.txt").write_text("3", encoding="utf-8")

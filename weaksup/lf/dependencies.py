@@ -168,6 +168,23 @@ def _file_digest(path: str) -> str:
     return digest.hexdigest()
 
 
+def _reads_environment(func: Any, scope: Mapping[str, Any], names: set[str]) -> bool:
+    """Whether ``func`` reads the process environment: ``os.environ``/``os.getenv`` (or either imported by name).
+
+    Examples
+    --------
+    >>> import os
+    >>> def word(x): return os.environ.get("WORD", "subscribe") in x
+    >>> _reads_environment(word, {"os": os}, {"os"}), _reads_environment(len, {}, set())
+    (True, False)
+    """
+    if any(scope.get(n) is os.environ or scope.get(n) is os.getenv for n in names):
+        return True
+    code = getattr(func, "__code__", None)
+    loaded = _code_names(code) if code is not None else set()
+    return bool({"environ", "getenv"} & loaded) and any(scope.get(n) is os for n in names)
+
+
 def _defaults(func: Any) -> list[tuple[str, Any]]:
     """The parameters of ``func`` that have a default, with their default values (positional, then keyword-only).
 
@@ -225,6 +242,9 @@ class _Walk:
         self.visited.add(id(func))
         scope: Mapping[str, Any] = getattr(func, "__globals__", {})
         names, exact = _read_names(func)
+        if _reads_environment(func, scope, names):
+            self.reasons.append(f"{getattr(func, '__qualname__', 'it')} reads environment variables (os.environ, "
+                                "os.getenv), which its version cannot cover")
         for name in sorted(names - {skip}):
             if name in scope:
                 self.name(scope, name, scope[name])
