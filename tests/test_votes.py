@@ -125,3 +125,19 @@ def test_take_by_position_mask_or_id_and_what_it_refuses():
     repeated = VoteMatrix([[0], [1], [-1]], row_ids=["a", "b", "a"], lf_names=["f"])
     with pytest.raises(VoteMatrixError, match=r"row ids repeat \(e.g. \['a'\]\), so an id does not name one row"):
         repeated.take_ids(["a"])
+
+
+@pytest.mark.slow  # eight interpreters
+def test_loading_verified_parquet_bytes_never_aborts_the_interpreter_at_exit(tmp_path):
+    # load_run(...).votes() reads each part's verified bytes: pq.read_table on an in-memory buffer made pyarrow 25
+    # abort at interpreter exit ("terminate called without an active exception", status 134) in about half the runs
+    import subprocess
+    import sys
+
+    path = tmp_path / "votes.parquet"
+    VoteMatrix(np.zeros((50, 2), dtype=np.int8), row_ids=[f"r{i}" for i in range(50)], lf_names=["a", "b"]).save(path)
+    code = ("import sys; from pathlib import Path; from weaksup import VoteMatrix; p = Path(sys.argv[1]); "
+            "print(VoteMatrix.load(p, content=p.read_bytes()).values.shape)")
+    statuses = [subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"}).returncode for _ in range(8)]
+    assert statuses == [0] * 8

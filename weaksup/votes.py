@@ -283,8 +283,9 @@ class VoteMatrix:
     def load(cls, path: str | os.PathLike[str], *, content: bytes | None = None) -> VoteMatrix:
         """Read a matrix written by :meth:`save` (nothing is unpickled).
 
-        ``content``: the file's bytes, already read (and verified) by the caller; ``path`` then only
-        names the file in errors and gives its format.
+        ``content``: the file's bytes, already read (and verified) by the caller: an ``.npz`` matrix is read
+        from them; a Parquet one from ``path`` again (Parquet read from bytes in memory makes pyarrow 25 abort at
+        interpreter exit now and then).
         """
         import io
 
@@ -307,7 +308,9 @@ class VoteMatrix:
             elif suffix == ".parquet":
                 import pyarrow.parquet as pq
 
-                table = pq.read_table(source)
+                # from the file even when its bytes were read and verified: Parquet read from bytes in memory
+                # makes pyarrow 25 abort at interpreter exit now and then
+                table = pq.read_table(path)
                 raw = (table.schema.metadata or {}).get(b"weaksup")
                 if raw is None:
                     raise VoteMatrixError(f"{path}: Parquet file has no weaksup metadata; it was not written by VoteMatrix.save")

@@ -172,7 +172,7 @@ def read_part(folder: Path, entry: dict[str, Any]) -> tuple[pa.Table, np.ndarray
 
     path, data, keys_data = read_verified(folder, entry)
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        table = pq.read_table(path)  # verified above; Parquet read from bytes in memory may abort at exit (pyarrow 25)
         keys = np.load(io.BytesIO(keys_data), allow_pickle=False)
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise VoteMatrixError(f"saved votes {path} are unreadable ({exc})") from exc

@@ -210,7 +210,6 @@ def load_span_votes(run_dir: str | Path) -> tuple[list[SpanDoc], SpanVotes]:
     DataError
         When the folder holds no saved votes, or not a spans run's (its ``run.json``).
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from weaksup.errors import DataError
@@ -229,8 +228,8 @@ def load_span_votes(run_dir: str | Path) -> tuple[list[SpanDoc], SpanVotes]:
     space = SpanSpace(doc["label_space"], scheme=str(doc["config"]["task"].get("scheme") or "BIO"))
     blocks, ids, names = [], [], []
     for entry in index["parts"]:
-        _, data, _ = read_verified(folder / "votes", entry, require_hash=False)
-        table = pq.read_table(pa.BufferReader(data))
+        path, _, _ = read_verified(folder / "votes", entry, require_hash=False)
+        table = pq.read_table(path)  # verified above; Parquet read from bytes in memory may abort at exit (pyarrow 25)
         names = [c for c in table.column_names if c != "row_id"]
         blocks.append(np.column_stack([table.column(c).to_numpy(zero_copy_only=False) for c in names]))
         ids += [str(r) for r in table.column("row_id").to_pylist()]
