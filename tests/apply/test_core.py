@@ -144,3 +144,13 @@ def test_the_label_space_may_be_class_names():
     assert list(votes.label_space) == ["ham", "spam"] and votes.values[:, 0].tolist() == [1, -1]
     with pytest.raises(LabelSpaceError, match="apply_lfs.label_space=....: expected a sequence of class names"):
         apply_lfs([keyword_lf("kw", "buy", 1)], df, label_space="hamspam")
+
+
+def test_an_lf_listed_twice_is_an_error_not_a_column_fewer():
+    # Snorkel refuses it; keeping it once gave fewer columns than LFs listed, so columns lined up with the list were
+    # off by one from there on
+    frame = pd.DataFrame({"text": ["buy now", "nice song"]})
+    a, b = keyword_lf("a", ["buy"], 1), keyword_lf("b", ["song"], 0)
+    with pytest.raises(DuplicateLFError, match=r"LF 'a' is listed 2 times \(positions \[0, 2\]\).*list each LF once"):
+        apply_lfs([a, b, a], frame)
+    assert apply_lfs([a, b], frame).values.tolist() == [[1, -1], [-1, 0]]

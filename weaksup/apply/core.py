@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from weaksup.data.chunks import CHUNK_ROWS
 from weaksup.apply.rowwise import Application, UserInterrupt, paused_gc
-from weaksup.errors import DataError, LFDefinitionError, MissingColumnError, ParameterError
+from weaksup.errors import DataError, DuplicateLFError, LFDefinitionError, MissingColumnError, ParameterError
 from weaksup.interrupt import result_of
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
@@ -35,7 +35,7 @@ MIN_ROWS_PER_JOB = 5_000
 
 
 def as_lf_list(lfs: Any) -> tuple[list[LabelingFunction], LabelSpace | None]:
-    """The LFs of a registry, one LF or an iterable of LFs (distinct names), and the registry's label space.
+    """The LFs of a registry, one LF or an iterable of distinct LFs (distinct names), and the registry's label space.
 
     Snorkel LFs (``snorkel.labeling.LabelingFunction``) are taken as they are (:func:`~weaksup.lf.from_snorkel`).
 
@@ -60,7 +60,13 @@ def as_lf_list(lfs: Any) -> tuple[list[LabelingFunction], LabelSpace | None]:
             f"{type(bad[0]).__module__}.{type(bad[0]).__qualname__} {bad[0]!r}. "
             "Decorate functions with @labeling_function or build them with a *_lf factory."
         )
-    return check_lf_names(out), None
+    unique = check_lf_names(out)
+    if len(unique) < len(out):
+        twice = next(lf for i, lf in enumerate(out) if any(lf is other for other in out[:i]))
+        where = [i for i, lf in enumerate(out) if lf is twice]
+        raise DuplicateLFError(f"LF {twice.name!r} is listed {len(where)} times (positions {where}); the vote matrix "
+                               "has one column per LF, in the order given: list each LF once")
+    return unique, None
 
 
 def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
