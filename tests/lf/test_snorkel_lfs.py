@@ -309,3 +309,30 @@ def test_the_version_covers_default_arguments_so_an_edited_keyword_list_is_recom
     assert from_snorkel(make(["check"])[0]).version != from_snorkel(make(["subscribe"])[0]).version
     assert from_snorkel(make(["check"])[0]).version == from_snorkel(make(["check"])[0]).version
     assert native(["check"]).version != native(["song"]).version == native(["song"]).version
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")
+def test_series_only_behaviour_runs_on_series_rows_and_votes_as_snorkel():
+    # x["col"] = ... in a preprocessor, len(x), comparisons of the whole row: a light row raised TypeError, so every
+    # row faulted (0 votes with fault_tolerant); they now run on pandas Series rows, as PandasLFApplier does
+    import warnings
+
+    @snorkel_preprocessor()
+    def add_words(x):
+        x["words"] = x.text.lower().split()
+        return x
+
+    @snorkel_labeling_function(pre=[add_words])
+    def many_words(x):
+        return 1 if len(x.words) > 3 else -1
+
+    two_fields = SnorkelLF("two_fields", lambda x: 1 if len(x) == 2 and "check" in x.text else -1)
+    text = pd.DataFrame({"text": ["check out my channel now", "great song", "check this"] * 5, "author": ["a"] * 15})
+    numbers = pd.DataFrame({"a": np.linspace(0, 1, 20), "b": np.linspace(1, 0, 20)})
+    both_high = SnorkelLF("both_high", lambda x: 1 if (x > 0.4).sum() == 2 else -1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lfs, frame in (([many_words, two_fields], text), ([both_high], numbers)):
+            expected = PandasLFApplier(lfs).apply(frame, progress_bar=False)
+            got = apply_lfs(lfs, frame).values
+            assert (got == expected).all() and (got != -1).any()

@@ -142,6 +142,65 @@ class SeriesRow(SimpleNamespace):
             raise NeedsSeries(f"'Series' attribute {name!r} needs a pandas.Series row")
         raise AttributeError(f"'Series' object has no attribute {name!r}")
 
+    def _series_only(self, what: str) -> Any:
+        self.wanted.append(what)
+        raise NeedsSeries(f"{what} needs a pandas.Series row")
+
+    # What a Series row does that a namespace does not: the LF (or preprocessor) runs on Series rows instead.
+    def __len__(self) -> int:
+        return int(self._series_only("len(row)"))
+
+    def __iter__(self) -> Any:
+        return self._series_only("iter(row)")
+
+    def __setitem__(self, key: Any, value: Any) -> None:  # x["words"] = ...: a Series adds the entry
+        self._series_only(f"row[{key!r}] = ...")
+
+    def __delitem__(self, key: Any) -> None:
+        self._series_only(f"del row[{key!r}]")
+
+    def __lt__(self, other: Any) -> Any:
+        return self._series_only("row < ...")
+
+    def __le__(self, other: Any) -> Any:
+        return self._series_only("row <= ...")
+
+    def __gt__(self, other: Any) -> Any:
+        return self._series_only("row > ...")
+
+    def __ge__(self, other: Any) -> Any:
+        return self._series_only("row >= ...")
+
+    def __add__(self, other: Any) -> Any:
+        return self._series_only("row + ...")
+
+    def __sub__(self, other: Any) -> Any:
+        return self._series_only("row - ...")
+
+    def __mul__(self, other: Any) -> Any:
+        return self._series_only("row * ...")
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._series_only("row / ...")
+
+    def __and__(self, other: Any) -> Any:
+        return self._series_only("row & ...")
+
+    def __or__(self, other: Any) -> Any:
+        return self._series_only("row | ...")
+
+    def __invert__(self) -> Any:
+        return self._series_only("~row")
+
+    def __abs__(self) -> Any:
+        return self._series_only("abs(row)")
+
+    def __neg__(self) -> Any:
+        return self._series_only("-row")
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._series_only("np.asarray(row)")
+
     def copy_columns(self) -> SeriesRow:
         """A new row with the column fields only (what ``pickle`` keeps of a Series, which Snorkel's mappers copy)."""
         out = SimpleNamespace.__new__(type(self))
