@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -355,6 +353,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from weaksup.errors import WeakSupError
 
+    from weaksup.interrupt import stop_on_sigterm
+
     with stop_on_sigterm() as terminated:
         try:
             result = app(args=argv, standalone_mode=False)  # a KeyboardInterrupt in a command: 130, from typer
@@ -379,27 +379,6 @@ def main(argv: list[str] | None = None) -> None:
 
 #: The exit status of a command stopped by Ctrl-C (128 + SIGINT; SIGTERM gives 143).
 STOPPED = 130
-
-
-@contextlib.contextmanager
-def stop_on_sigterm() -> Iterator[list[int]]:
-    """SIGTERM (what cron, Airflow, systemd and Kubernetes send to stop a job) stops the command as Ctrl-C does:
-    a ``KeyboardInterrupt``, so the run folder is tidied and an MLflow run is ended FAILED. Yields a list that holds
-    the signal once it came (empty: it did not)."""
-    came: list[int] = []
-
-    def on_sigterm(signum: int, frame: object) -> None:
-        came.append(signum)
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield came
-        return
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        yield came
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,4 @@
-"""The user's stop request (Ctrl-C), seen by work running on threads that no signal reaches.
+"""The user's stop request (Ctrl-C; SIGTERM from a scheduler), seen by work on threads that no signal reaches.
 
 Python delivers SIGINT to the main thread only, as a ``KeyboardInterrupt``. Code that waits on worker threads sets
 :data:`STOP_REQUESTED` when it sees one (:func:`stop_on_interrupt`; :class:`weaksup.apply.rowwise.UserInterrupt`
@@ -21,6 +21,7 @@ False
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -28,7 +29,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import TypeVar
 
-__all__ = ["STOP_REQUESTED", "result_of", "stop_on_interrupt", "stop_scope"]
+__all__ = ["STOP_REQUESTED", "result_of", "stop_on_interrupt", "stop_on_sigterm", "stop_scope"]
 
 T = TypeVar("T")
 
@@ -73,3 +74,24 @@ def result_of(future: Future[T], poll: float = 0.2) -> T:
             return future.result(timeout=poll)
         except FutureTimeout:
             continue
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[list[int]]:
+    """SIGTERM (what cron, Airflow, systemd and Kubernetes send to stop a job) stops the command as Ctrl-C does:
+    a ``KeyboardInterrupt``, so the run folder is tidied and an MLflow run is ended FAILED. Yields a list that holds
+    the signal once it came (empty: it did not)."""
+    came: list[int] = []
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        came.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield came
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -336,3 +336,10 @@ def test_series_only_behaviour_runs_on_series_rows_and_votes_as_snorkel():
             expected = PandasLFApplier(lfs).apply(frame, progress_bar=False)
             got = apply_lfs(lfs, frame).values
             assert (got == expected).all() and (got != -1).any()
+
+
+def test_a_snorkel_lf_reading_a_column_the_data_lacks_names_it_and_the_columns():
+    reads_content = SnorkelLF("reads_content", lambda x: 1 if "check" in x["CONTENT"] else -1)
+    with pytest.raises(Exception, match=r"reads column 'CONTENT', which the data does not have; its columns are "
+                                        r"\['text'\]"):
+        apply_lfs([reads_content], pd.DataFrame({"text": ["check it"]}))

@@ -8,10 +8,11 @@ import sys
 import numpy as np
 import pytest
 import soundfile
+from scipy.io import wavfile
 
 from tests.conftest import REPO
 from weaksup.errors import DataError, ParameterError
-from weaksup.media.audio import AUDIO_KINDS, AudioFeatures, load_audio, pool_frames
+from weaksup.media.audio import AUDIO_KINDS, MAX_CHANNELS, AudioFeatures, load_audio, pool_frames
 from weaksup.media.features import FeatureExtractor, extract
 
 RATE = 8000
@@ -116,3 +117,66 @@ def test_without_librosa_the_error_says_which_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "librosa", None)  # as if not installed: import raises ImportError
     with pytest.raises(ImportError, match=r'pip install "weaksup\[audio\]"'):
         AudioFeatures(["zcr"], sr=RATE)(_tone(440))
+
+
+def test_without_librosa_the_extractor_is_refused_when_made_and_extract_never_blames_the_row(hide):
+    made = AudioFeatures(["zcr"], sr=RATE)  # before: librosa is imported only on the first recording
+    hide("librosa")
+    with pytest.raises(ImportError, match=r'pip install "weaksup\[audio\]"'):
+        AudioFeatures(["zcr"], sr=RATE)  # an LF module making it fails to import: the run stops before any row
+    with pytest.raises(ImportError, match=r'pip install "weaksup\[audio\]"') as info:
+        extract([_tone(440)], made, cache=False, progress=False)
+    assert not isinstance(info.value, DataError) and getattr(info.value, "stops_run", False)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_integer_pcm_arrays_read_as_their_wav_file_does(tmp_path, channels):
+    """scipy.io.wavfile.read gives 8-bit WAV as uint8 (unsigned, silence at 128) and 16/32-bit as signed ints."""
+    wave = 0.5 * np.sin(2 * np.pi * 440 * np.arange(800) / RATE)
+    for pcm in (np.rint(128 + 127 * wave).astype(np.uint8), np.rint(32767 * wave).astype(np.int16),
+                np.rint(2**31 * 0.9 * wave).astype(np.int32)):
+        array = np.stack([pcm] * channels, axis=1) if channels == 2 else pcm
+        path = tmp_path / f"{pcm.dtype}.wav"
+        wavfile.write(path, RATE, array)
+        from_file, _ = load_audio(path)
+        from_array, _ = load_audio(wavfile.read(path)[1], sr=RATE)
+        assert np.allclose(from_array, from_file, atol=1e-6), pcm.dtype
+        assert abs(float(from_array.mean())) < 0.01 and 0.44 < float(from_array.max()) <= 0.51, pcm.dtype
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.int8, np.int16, np.int32])
+def test_every_integer_width_spans_minus_one_to_one_with_silence_at_zero(dtype):
+    info = np.iinfo(dtype)
+    silence = (int(info.min) + int(info.max) + 1) // 2  # 128 for uint8, 0 for signed
+    samples, _ = load_audio(np.array([info.min, silence, info.max], dtype=dtype), sr=RATE)
+    assert samples[0] == -1.0 and samples[1] == 0.0 and 0.99 <= samples[2] <= 1.0
+
+
+def test_features_of_8_bit_pcm_are_those_of_its_centred_floats():
+    pcm = np.rint(128 + 100 * np.sin(2 * np.pi * 440 * np.arange(4000) / RATE)).astype(np.uint8)
+    features = AudioFeatures(["energy", "zcr"], sr=RATE)
+    assert features.id.startswith("audio@2:")  # a new version: vectors cached from the old scaling are not reused
+    expected = features(((pcm.astype(np.float64) - 128) / 128).astype(np.float32))
+    assert np.allclose(features(pcm), expected, atol=1e-5)
+    assert features(pcm)[features.names.index("zcr_mean")] > 0.05  # uncentred samples never cross zero
+
+
+def test_a_channels_first_array_is_refused_with_the_fix():
+    stereo = np.stack([_tone(440, 0.8), _tone(440, 0.8)])  # librosa.load(..., mono=False): (channels, samples)
+    assert stereo.shape == (2, 6400)
+    with pytest.raises(DataError, match=r"shape \(2, 6400\).*2 channel\(s\) of 6400 samples.*array\.T"):
+        load_audio(stereo, sr=RATE)
+    with pytest.raises(DataError, match=r"array\.T"):
+        AudioFeatures(["duration"], sr=RATE)(stereo)
+    assert load_audio(stereo.T, sr=RATE)[0].shape == (6400,)  # (samples, channels), as documented
+    assert load_audio(np.zeros((3, 3), dtype=np.float32), sr=RATE)[0].shape == (3,)  # square: samples first
+    with pytest.raises(DataError, match=f"{MAX_CHANNELS} channel"):
+        load_audio(np.zeros((MAX_CHANNELS, 100), dtype=np.float32), sr=RATE)
+
+
+def test_a_folder_is_named_a_folder_not_a_missing_file(tmp_path):
+    (tmp_path / "recordings").mkdir()
+    for item, root in ((tmp_path / "recordings", None), ("recordings", tmp_path)):
+        with pytest.raises(DataError, match="is a folder, not a file") as info:
+            load_audio(item, root=root)
+        assert "does not exist" not in str(info.value)

@@ -181,6 +181,74 @@ def test_require_names_the_extra_to_install():
     assert require("numpy", "image") is np
 
 
+class NeedsExtra(Brightness):
+    """An extractor whose optional package is not installed: each call raises require()'s ImportError."""
+
+    def __call__(self, item: object) -> np.ndarray:
+        self.calls += 1
+        require("weaksup_test_no_such_package", "image")
+        return super().__call__(item)
+
+
+def test_a_missing_extra_is_raised_as_it_is_and_stops_a_fault_tolerant_apply():
+    with pytest.raises(ImportError, match=r'pip install "weaksup\[image\]"') as info:
+        extract([np.zeros((2, 2))], NeedsExtra(), cache=False, progress=False)
+    assert not isinstance(info.value, DataError) and "cannot read it" not in str(info.value)
+    assert getattr(info.value, "stops_run", False)  # a run stops on it, fault-tolerant or not
+    from weaksup.lf.affinity import affinity_lf
+
+    near = affinity_lf("near", {0: [np.zeros((2, 2))], 1: [np.ones((2, 2))]}, features=NeedsExtra(), field="pixels",
+                       cache=False)
+    rows = pd.DataFrame({"pixels": [np.zeros((2, 2)), np.ones((2, 2))]})
+    with pytest.raises(ImportError, match=r'pip install "weaksup\[image\]"'):  # not every row abstained
+        apply_lfs([near], rows, fault_tolerant=True)
+
+
+def test_a_missing_extra_in_a_preprocessor_stops_a_fault_tolerant_apply():
+    # a third-party extractor importing its package lazily, read through media_preprocessor: the ImportError is
+    # not a fault of each row (every row abstained, exit 0)
+    from weaksup import labeling_function
+    from weaksup.media.columns import media_preprocessor
+
+    pixels = media_preprocessor(NeedsExtra(), "pixels", prefix="img")
+
+    @labeling_function(pre=[pixels])
+    def bright(x):
+        return 1 if x.img_0 > 0.5 else -1
+
+    rows = pd.DataFrame({"pixels": [np.zeros((2, 2)), np.ones((2, 2))]})
+    with pytest.raises(ImportError, match=r'pip install "weaksup\[image\]"'):
+        apply_lfs([bright], rows, fault_tolerant=True)
+
+
+@pytest.mark.parametrize("tolerant", ["false", "true"])
+def test_a_run_without_the_image_extra_stops_with_the_install_hint(tmp_path, monkeypatch, capsys, hide, tolerant):
+    from weaksup.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    _png(tmp_path / "a.png", 10)
+    pd.DataFrame({"row_id": ["a"], "path": ["a.png"]}).to_csv("rows.csv", index=False)
+    (tmp_path / f"no_extra_lfs_{tolerant}.py").write_text(
+        "from weaksup import labeling_function\n"
+        "from weaksup.media.columns import media_preprocessor\n"
+        "from weaksup.media.image import ImageFeatures\n"
+        "img = media_preprocessor(ImageFeatures(['intensity', 'edges']), 'path', prefix='img', root='.')\n"
+        "@labeling_function(pre=[img])\n"
+        "def flat(x):\n"
+        "    return 0 if x.img_std < 0.05 else -1\n", encoding="utf-8")
+    (tmp_path / "run.toml").write_text(
+        '[task]\nname = "media"\nlabels = ["dark", "light"]\n[input]\npath = "rows.csv"\ntext_column = ""\n'
+        f'[lfs]\nmodules = ["no_extra_lfs_{tolerant}.py"]\nfault_tolerant = {tolerant}\n[label_model]\n'
+        'name = "MajorityVote"\n[end_model]\nenabled = false\n[output]\npath = "out/labels.csv"\nreport = false\n'
+        '[mlflow]\nenabled = false\n', encoding="utf-8")
+    hide("skimage")
+    with pytest.raises(SystemExit) as info:
+        main(["run", "run.toml"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and 'pip install "weaksup[image]"' in err, err  # not a run of abstains
+    assert not (tmp_path / "out" / "labels.csv").exists()
+
+
 def test_the_package_exports_every_modalitys_public_names():
     import importlib
 

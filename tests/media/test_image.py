@@ -164,6 +164,22 @@ def test_a_missing_scikit_image_says_what_to_install(monkeypatch):
         ImageFeatures(["edges"])(np.zeros((4, 4), dtype=np.uint8))
 
 
+def test_without_scikit_image_the_extractor_is_refused_when_made_and_extract_never_blames_the_row(hide):
+    made = ImageFeatures(["edges"])
+    hide("skimage")
+    with pytest.raises(ImportError, match=r'pip install "weaksup\[image\]"'):
+        ImageFeatures(["size"])  # an LF module making it fails to import: the run stops before any row
+    with pytest.raises(ImportError, match=r'pip install "weaksup\[image\]"') as info:
+        extract([np.zeros((4, 4), dtype=np.uint8)], made, cache=False, progress=False)
+    assert not isinstance(info.value, DataError) and getattr(info.value, "stops_run", False)
+
+
+def test_a_folder_is_named_a_folder_not_a_missing_file(tmp_path):
+    (tmp_path / "images").mkdir()
+    with pytest.raises(DataError, match="is a folder, not a file"):
+        load_image("images", root=tmp_path)
+
+
 def test_a_photo_is_read_upright_and_grey_with_alpha_stays_grey(tmp_path):
     pixels = np.zeros((4, 6, 3), dtype=np.uint8)
     pixels[0, :, 0] = 255  # a red top row

@@ -83,6 +83,33 @@ def test_bad_inputs_say_what_to_fix():
                                                                    limit=20.0).columns)
 
 
+def test_missing_times_and_group_ids_are_refused_naming_the_column():
+    frame = _series()
+    seconds = frame.assign(t=np.arange(60.0))
+    for bad in (seconds.assign(t=seconds.t.where(seconds.index != 7)),  # a number NaN, as a datetime NaT
+                frame.assign(t=frame.t.where(frame.index != 7))):
+        with pytest.raises(DataError, match=r"time column 't' has missing times \(1 NaN/NaT/None, first at index "
+                                            r"\[7\]\); .*drop or fill"):
+            windows(bad, values="temp", length=5, time="t")
+    no_machine = frame.assign(machine=frame.machine.where(~frame.index.isin([3, 50])))
+    with pytest.raises(DataError, match=r"group column 'machine' has missing group ids \(2 NaN/NaT/None, first at "
+                                        r"index \[3, 50\]\); .*fill the ids or drop"):
+        windows(no_machine, values="temp", length=5, group="machine")  # never a series named "nan"
+
+
+def test_group_values_rendering_alike_are_named_not_blamed_on_times():
+    frame = pd.DataFrame({"sensor": [1] * 4 + ["1"] * 4, "temp": np.arange(8.0)})
+    with pytest.raises(DataError, match=r"group values 1 and '1' of column 'sensor' both render to the group id "
+                                        r"'1'.*astype\(str\)") as info:
+        windows(frame, values="temp", length=2, group="sensor")
+    assert "share a time" not in str(info.value)
+    ids = windows(frame.assign(sensor=frame.sensor.astype(str)), values="temp", length=2, group="sensor")["window_id"]
+    assert ids.tolist() == ["1:0", "1:2", "1:4", "1:6"]  # one series once the values are one type
+    timed = pd.DataFrame({"sensor": ["a"] * 4, "t": [0, 1, 1, 2], "temp": np.arange(4.0)})
+    with pytest.raises(DataError, match="two samples share a time"):
+        windows(timed, values="temp", length=1, time="t", group="sensor")
+
+
 def _config(**task) -> RunConfig:
     return RunConfig.from_dict({"task": {"name": "x", **task}, "input": {"path": "w.csv"}, "lfs": {"modules": ["m"]},
                                 "output": {"path": "out/labels.csv"}})

@@ -62,6 +62,49 @@ def test_a_window_task_refuses_the_frame_gold_set(tmp_path):
         RunPlan.from_config(config)
 
 
+def _blanked(tmp_path, column: str, rows: list[int], n: int | None = None):
+    """The tennis config reading a copy of the frames (the first ``n``) with ``column`` blank on ``rows``."""
+    from weaksup.config import load_config
+
+    frames = _frames() if n is None else _frames().head(n)
+    frames[column] = frames[column].astype(object)
+    frames.loc[rows, column] = None  # a blank cell in the CSV
+    path = tmp_path / "frames.csv"
+    frames.to_csv(path, index=False)
+    return load_config(CONFIG, [f"input.path={path}", f"output.path={tmp_path}/out/labels.parquet"])
+
+
+@pytest.mark.parametrize(("column", "key"), [("video", "sequence_column"), ("frame", "order_column")])
+def test_a_row_without_its_sequence_or_order_is_refused_naming_the_column_and_rows(tmp_path, column, key):
+    from types import SimpleNamespace
+
+    from weaksup.errors import DataError
+    from weaksup.pipeline.sequences import run_order
+
+    model = SimpleNamespace(sequence_column="video", order_column="frame")
+    plan = SimpleNamespace(config=_blanked(tmp_path, column, [4, 8, 20, 21, 22, 23, 24], n=40))
+    with pytest.raises(DataError, match=rf"label_model.params.{key} = '{column}' is blank on 7 row\(s\) \(row ids "
+                                        r"\['train:00004', 'train:00008', 'train:00020', 'train:00021', "
+                                        r"'train:00022'\] and 2 more\): .*Fill those cells in the input, or drop "
+                                        r"the rows"):
+        run_order(plan, model, 40)  # never sorted to the end, never a TypeError from mixed NaN and str
+    clean = run_order(SimpleNamespace(config=_blanked(tmp_path, column, [], n=40)), model, 40)
+    assert clean.order.tolist() == list(range(40))
+
+
+def test_a_run_with_blank_sequence_ids_exits_2_with_the_message(tmp_path, capsys, monkeypatch):
+    from weaksup.cli import main
+
+    monkeypatch.chdir(REPO)
+    config = _blanked(tmp_path, "video", [4, 8])
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(CONFIG), "--set", f"input.path={config.input.path}", "--set",
+              f"output.path={tmp_path}/out/labels.parquet"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2, err
+    assert "sequence_column = 'video' is blank on 2 row(s) (row ids ['train:00004', 'train:00008'])" in err
+
+
 def _test_f1(labels: pd.DataFrame) -> float:
     gold = load_gold(REPO / "gold_sets" / "tennis").frame
     test = gold[gold.split == "test"].merge(labels[["row_id", "label"]], on="row_id", suffixes=("", "_run"))

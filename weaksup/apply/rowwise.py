@@ -245,7 +245,10 @@ class Application:
         what = "failed: its preprocessor raised" if type(row) is Failed else "raised"
         if type(row) is Failed:
             exc = row.exc
-        column = _missing_column_in(exc, self.columns) if native else None
+        if getattr(exc, "stops_run", False):  # a missing extra, a budget stop: the run stops, fault-tolerant or not
+            raise exc
+        # a Snorkel LF's row[...] of a column the data lacks is the same mistake (its own KeyErrors are its faults)
+        column = _missing_column_in(exc, self.columns) if native or type(exc) is MissingColumnError else None
         if column is not None:
             raise MissingColumnError(
                 f"labeling function {lf.name!r} (defined at {lf.source}) reads column {column!r}, "

@@ -178,11 +178,9 @@ def _reads_environment(func: Any, scope: Mapping[str, Any], names: set[str]) -> 
     >>> _reads_environment(word, {"os": os}, {"os"}), _reads_environment(len, {}, set())
     (True, False)
     """
-    if any(scope.get(n) is os.environ or scope.get(n) is os.getenv for n in names):
-        return True
     code = getattr(func, "__code__", None)
-    loaded = _code_names(code) if code is not None else set()
-    return bool({"environ", "getenv"} & loaded) and any(scope.get(n) is os for n in names)
+    return any(scope.get(n) is os.environ or scope.get(n) is os.getenv for n in names) or any(
+        scope.get(n) is os for n in names) and bool({"environ", "getenv"} & _code_names(code) if code else False)
 
 
 def _defaults(func: Any) -> list[tuple[str, Any]]:
@@ -257,7 +255,7 @@ class _Walk:
             except ValueError:  # an empty cell
                 continue
             self.name(scope, f"{getattr(func, '__qualname__', '?')}.{var}", value, closure=True)
-        for var, value in _defaults(func):  # lambda x, w=w: ... (Snorkel's loop idiom) reads w as a default
+        for var, value in _defaults(func):  # lambda x, w=w: ... (Snorkel's loop idiom): w is a default
             self.name(scope, f"{getattr(func, '__qualname__', '?')}.{var}=", value, closure=True)
         for text in _string_constants(code) if code is not None else ():  # open("words.txt") in the body
             if "\n" not in text and len(text) < 4096 and ("/" in text or "." in text):

@@ -27,7 +27,7 @@ from weaksup.media.features import FeatureExtractor, content_key, extract, requi
 _LAZY = {
     "IMAGE_KINDS": "weaksup.media.image", "ImageFeatures": "weaksup.media.image", "load_image": "weaksup.media.image",
     "AUDIO_KINDS": "weaksup.media.audio", "AudioFeatures": "weaksup.media.audio", "load_audio": "weaksup.media.audio",
-    "pool_frames": "weaksup.media.audio",
+    "MAX_CHANNELS": "weaksup.media.audio", "pool_frames": "weaksup.media.audio",
     "UNITS": "weaksup.media.series", "WINDOW_COLUMNS": "weaksup.media.series",
     "window_features": "weaksup.media.series", "windows": "weaksup.media.series",
 }

@@ -22,11 +22,14 @@ import numpy as np
 from weaksup.errors import DataError, ParameterError
 from weaksup.media.features import check_kinds, require
 
-__all__ = ["AUDIO_KINDS", "AudioFeatures", "load_audio", "pool_frames"]
+__all__ = ["AUDIO_KINDS", "MAX_CHANNELS", "AudioFeatures", "load_audio", "pool_frames"]
 
 #: The feature groups :class:`AudioFeatures` computes, in output order.
 AUDIO_KINDS = ("duration", "energy", "zcr", "centroid", "mfcc", "pooled")
-_VERSION = 1
+#: A 2-D array of samples with at most this many rows and more columns than rows is refused as
+#: ``(channels, samples)``: see :func:`load_audio`.
+MAX_CHANNELS = 8
+_VERSION = 2  # 2: unsigned integer samples centred, integers scaled by 2**(bits-1) before channels are averaged
 _STATS: dict[str, tuple[str, ...]] = {"duration": ("duration",), "energy": ("rms_mean", "rms_std", "rms_max"),
                                       "zcr": ("zcr_mean", "zcr_std", "zcr_max"),
                                       "centroid": ("centroid_mean", "centroid_std")}
@@ -36,17 +39,37 @@ def _librosa() -> Any:
     return require("librosa", "audio", "Audio features")
 
 
-def _mono(samples: np.ndarray, what: str, channels_first: bool = False) -> np.ndarray:
+def _scaled(samples: np.ndarray, what: str) -> np.ndarray:
+    """Samples as floats: PCM integers scaled to [-1, 1] as soundfile reads them (signed ``x / 2**(bits-1)``,
+    unsigned centred ``(x - 2**(bits-1)) / 2**(bits-1)``: 8-bit WAV is unsigned), floats as they are."""
+    if np.issubdtype(samples.dtype, np.integer):
+        half = float(2 ** (np.iinfo(samples.dtype).bits - 1))
+        centre = half if np.issubdtype(samples.dtype, np.unsignedinteger) else 0.0
+        return (samples.astype(np.float64) - centre) / half
+    if not np.issubdtype(samples.dtype, np.floating):
+        raise DataError(f"{what}: audio samples of dtype {samples.dtype} are not numeric; give floats or ints")
+    return samples
+
+
+def _check_layout(samples: np.ndarray, what: str) -> None:
+    """Refuse an array that reads as ``(channels, samples)`` (librosa's layout) where ``(samples, channels)`` is
+    expected: at most :data:`MAX_CHANNELS` rows and more columns than rows."""
+    if samples.ndim == 2 and samples.shape[0] <= MAX_CHANNELS and samples.shape[1] > samples.shape[0]:
+        rows, cols = samples.shape
+        raise DataError(f"{what}: an array of shape {samples.shape} looks like {rows} channel(s) of {cols} samples "
+                        f"(channels first, as librosa.load(..., mono=False) gives), but a 2-D array is read as "
+                        f"(samples, channels), which would make it {cols} channels of {rows} samples; pass array.T, "
+                        "or a mono 1-D array (array.mean(axis=0), or librosa.load(..., mono=True))")
+
+
+def _mono(samples: np.ndarray, what: str) -> np.ndarray:
     """Samples as mono float32: integers scaled to [-1, 1], channels averaged, checked finite and non-empty."""
-    if samples.ndim == 2:
-        samples = samples.mean(axis=0 if channels_first else 1)
-    if samples.ndim != 1:
+    if samples.ndim not in (1, 2):
         raise DataError(f"{what}: audio of shape {samples.shape} is not a recording; give 1-D samples or "
                         "(samples, channels)")
-    if np.issubdtype(samples.dtype, np.integer):
-        samples = samples.astype(np.float32) / float(np.iinfo(samples.dtype).max)
-    elif not np.issubdtype(samples.dtype, np.floating):
-        raise DataError(f"{what}: audio samples of dtype {samples.dtype} are not numeric; give floats or ints")
+    samples = _scaled(samples, what)
+    if samples.ndim == 2:
+        samples = samples.mean(axis=1)
     out = np.asarray(samples, dtype=np.float32)
     if out.size == 0:
         raise DataError(f"{what}: the recording has no samples; drop the row or give a non-empty recording")
@@ -63,7 +86,11 @@ def load_audio(item: Any, *, sr: int | None = None, root: str | os.PathLike[str]
     ----------
     item : str, Path, bytes or numpy.ndarray
         A sound file path (WAV, FLAC, OGG: anything ``soundfile`` reads), a file's bytes, or an array of samples
-        (``(n,)`` or ``(n, channels)``; integers are scaled to [-1, 1]; needs ``sr``).
+        (``(n,)`` or ``(n, channels)``; needs ``sr``). Integer samples are PCM, scaled to [-1, 1] as soundfile
+        reads a file: signed ``x / 2**(bits-1)``, unsigned (8-bit WAV, as ``scipy.io.wavfile.read`` returns it)
+        centred, ``(x - 2**(bits-1)) / 2**(bits-1)``. An array of at most :data:`MAX_CHANNELS` rows and more
+        columns than rows is refused: it is ``(channels, n)`` (librosa's layout with ``mono=False``), which would
+        be read as ``n`` channels of a few samples; pass its transpose ``array.T``.
     sr : int, optional
         Resample to this rate (``librosa.resample``); for an array, the rate its samples are at.
     root : str or Path, optional
@@ -77,19 +104,23 @@ def load_audio(item: Any, *, sr: int | None = None, root: str | os.PathLike[str]
     Raises
     ------
     DataError
-        A missing or unreadable file, an empty recording, or an array without ``sr``, named with the fix.
+        A missing or unreadable file, a folder, an empty recording, an array without ``sr`` or in
+        ``(channels, n)`` layout, named with the fix.
 
     Examples
     --------
     >>> samples, rate = load_audio(np.array([0, 16384, -16384], dtype=np.int16), sr=8000)
-    >>> samples.round(2).tolist(), rate
+    >>> samples.tolist(), rate
     ([0.0, 0.5, -0.5], 8000)
+    >>> load_audio(np.array([128, 192, 64], dtype=np.uint8), sr=8000)[0].tolist()  # 8-bit PCM: unsigned
+    [0.0, 0.5, -0.5]
     """
     if sr is not None and (not isinstance(sr, (int, np.integer)) or isinstance(sr, bool) or sr < 1):
         raise ParameterError(f"load_audio(sr={sr!r}): give a positive int (samples per second) or None")
     if isinstance(item, np.ndarray):
         if sr is None:
             raise DataError("load_audio: an array of samples needs its sampling rate; pass sr= (e.g. sr=16000)")
+        _check_layout(item, "load_audio(array)")
         return _mono(item, "load_audio(array)"), int(sr)
     soundfile = require("soundfile", "audio", "Audio features")
     if isinstance(item, (bytes, bytearray, memoryview)):
@@ -105,6 +136,8 @@ def load_audio(item: Any, *, sr: int | None = None, root: str | os.PathLike[str]
         what = f"audio file {str(full)!r}"
         if not full.is_file():
             where = f" (from {Path.cwd()})" if not full.is_absolute() else ""
+            if full.is_dir():
+                raise DataError(f"{what}{where} is a folder, not a file; give the path of one sound file in the row")
             raise DataError(f"{what}{where} does not exist; fix the path in the row, or give root= (the folder the "
                             "paths are relative to)")
         try:
@@ -180,12 +213,18 @@ class AudioFeatures:
         :func:`~weaksup.media.features.extract`, ``media_preprocessor`` and ``affinity_lf`` hash the file before
         calling the extractor, so give them their own ``root=``: this one does not reach them.
 
+    Raises
+    ------
+    ImportError
+        soundfile or librosa is not installed (``pip install "weaksup[audio]"``): said when the extractor is made
+        (an LF module defining it fails to import, so a run stops before any row), never as a fault of a row.
+
     Examples
     --------
     >>> tone = np.sin(2 * np.pi * 440 * np.arange(8000) / 8000).astype(np.float32)
     >>> features = AudioFeatures(["duration", "zcr", "centroid"], sr=8000)
     >>> features.id
-    'audio@1:kinds=duration+zcr+centroid,sr=8000,win=0.032,hop=0.01'
+    'audio@2:kinds=duration+zcr+centroid,sr=8000,win=0.032,hop=0.01'
     >>> vector = features(tone)
     >>> float(vector[0]), round(float(vector[1]), 2), 400 < float(vector[4]) < 500
     (1.0, 0.11, True)
@@ -197,6 +236,8 @@ class AudioFeatures:
                  sr: int | None = None, n_mfcc: int = 13, n_mels: int = 40, segments: int = 6, centre: bool = False,
                  window: float = 0.032, hop: float = 0.010, root: str | os.PathLike[str] | None = None) -> None:
         self.kinds = check_kinds(kinds, AUDIO_KINDS, "AudioFeatures")
+        for module in ("soundfile", "librosa"):  # the extra, checked now: not one fault per row later
+            require(module, "audio", "Audio features")
         for name, value in (("sr", sr), ("n_mfcc", n_mfcc), ("n_mels", n_mels), ("segments", segments)):
             if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool)
                                       or value < 1):

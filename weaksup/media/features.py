@@ -170,6 +170,9 @@ def _vectors(extractor: FeatureExtractor, items: list[Any], field: str) -> np.nd
             vector = np.asarray(extractor(item), dtype=np.float32)
         except WeakSupError:
             raise
+        except ImportError as exc:  # a missing extra is no fault of the row: it stops the run, fault-tolerant or not
+            exc.stops_run = True  # type: ignore[attr-defined]
+            raise
         except Exception as exc:  # noqa: BLE001 - an unreadable item: name it and the fix
             shown = str(item) if isinstance(item, (str, os.PathLike)) else f"a {type(item).__name__}"
             raise DataError(f"{field} {shown!r}: {extractor.id} cannot read it ({type(exc).__name__}: {exc}); check "
@@ -268,6 +271,10 @@ def extract(items: Sequence[Any], extractor: FeatureExtractor, *, cache: Embeddi
     DataError
         A missing item, a file that cannot be read or that the extractor cannot decode (naming the field, the item
         and the fix).
+    ImportError
+        The extractor needs a package that is not installed (its message names the extra to install). It is raised
+        as it is, never turned into a fault of the row, and marked ``stops_run``: a run stops on it even with
+        ``lfs.fault_tolerant = true``.
 
     Examples
     --------

@@ -141,6 +141,9 @@ def _read_file(path: Path, root: str | os.PathLike[str] | None) -> np.ndarray:
     if not full.is_file():
         where = f" (under {Path(root).resolve()})" if root is not None and not path.is_absolute() else \
             f" (from {Path.cwd()})" if not path.is_absolute() else ""
+        if full.is_dir():
+            raise DataError(f"image file {str(path)!r}{where} is a folder, not a file; give the path of one image "
+                            "file in the row")
         raise DataError(f"image file {str(path)!r}{where} does not exist; fix the path in the row, or give "
                         "root= (the folder the paths are relative to)")
     try:
@@ -179,6 +182,12 @@ class ImageFeatures:
     hog_orientations, hog_cell, hog_block : int, default 9, 8, 2
         HOG orientation bins, pixels per cell side and cells per block side.
 
+    Raises
+    ------
+    ImportError
+        Pillow or scikit-image is not installed (``pip install "weaksup[image]"``): said when the extractor is
+        made (an LF module defining it fails to import, so a run stops before any row), never as a fault of a row.
+
     Examples
     --------
     >>> import numpy as np
@@ -196,6 +205,8 @@ class ImageFeatures:
                  size: int | Sequence[int] | None = None, edge_sigma: float = 1.0, hog_orientations: int = 9,
                  hog_cell: int = 8, hog_block: int = 2) -> None:
         self.kinds = check_kinds(kinds, IMAGE_KINDS, "ImageFeatures")
+        for module in ("PIL", "skimage"):  # the extra, checked now: not one fault per row later
+            _require(module)
         self.size = _pair(size, "size")
         if not edge_sigma > 0:
             raise ParameterError(f"ImageFeatures(edge_sigma={edge_sigma!r}): give a positive float")

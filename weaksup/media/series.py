@@ -88,14 +88,36 @@ def window_features(x: np.ndarray, t: np.ndarray, *, length: int, step: int, bas
     return out
 
 
+def _refuse_missing(frame: pd.DataFrame, column: str, what: str, values: str, fix: str) -> None:
+    """A ``DataError`` naming the column, how many values are missing and the first rows (index labels)."""
+    missing = frame[column].isna()
+    if missing.any():
+        first = frame.index[missing.to_numpy()][:5].tolist()
+        raise DataError(f"windows: {what} column {column!r} has missing {values} ({int(missing.sum())} NaN/NaT/None, "
+                        f"first at index {first}); {fix}")
+
+
+def _group_labels(keys: list[Any], group: str) -> list[str]:
+    """The id of each group in window ids (``str`` of its value); two values rendering alike are refused."""
+    labels = [str(key[0] if isinstance(key, tuple) else key) for key in keys]
+    seen: dict[str, Any] = {}
+    for key, label in zip(keys, labels):
+        value = key[0] if isinstance(key, tuple) else key
+        if label in seen:
+            raise DataError(f"windows: group values {seen[label]!r} and {value!r} of column {group!r} both render "
+                            f"to the group id {label!r}, so their window ids ('{label}:<start>') would collide; give "
+                            f"the group column one type (e.g. frame[{group!r}].astype(str) if they are one series, "
+                            "or rename one of them)")
+        seen[label] = value
+    return labels
+
+
 def _times(frame: pd.DataFrame, time: str | None) -> tuple[np.ndarray, bool]:
     """Sample times as floats (seconds for datetimes), and whether they are datetimes."""
     if time is None:
         return np.arange(len(frame), dtype=np.float64), False
     col = frame[time]
     if pd.api.types.is_datetime64_any_dtype(col):
-        if col.isna().any():
-            raise DataError(f"windows: time column {time!r} has missing times; drop or fill those rows first")
         return (col - col.iloc[0]).dt.total_seconds().to_numpy(dtype=np.float64), True
     if not pd.api.types.is_numeric_dtype(col):
         raise DataError(f"windows: time column {time!r} holds {col.dtype}, not numbers or datetimes; convert it "
@@ -119,10 +141,12 @@ def windows(frame: pd.DataFrame, *, values: str | Sequence[str], length: int, st
     step : int, optional
         Samples from one window's start to the next (default ``length``: windows that do not overlap).
     time : str, optional
-        A column of sample times (numbers or datetimes): samples are ordered by it, ``start``/``end`` are times,
-        slopes are per time unit (per second for datetimes). Without it the row order is the time order.
+        A column of sample times (numbers or datetimes, none missing): samples are ordered by it,
+        ``start``/``end`` are times, slopes are per time unit (per second for datetimes). Without it the row order
+        is the time order.
     group : str, optional
-        A column naming the series each sample belongs to: windows never cross series.
+        A column naming the series each sample belongs to (none missing): windows never cross series. A group's
+        id in ``window_id`` is ``str`` of its value, so two values rendering alike (``1`` and ``"1"``) are refused.
     baseline : float, str or mapping, optional
         What ``<v>_max_dev`` is measured from: a number, a column of per-sample baselines, a mapping from value
         column to either; default: the median of the series (per group).
@@ -172,17 +196,23 @@ def windows(frame: pd.DataFrame, *, values: str | Sequence[str], length: int, st
                             f"{int(frame[c].isna().sum())} missing); fill or drop the missing samples first")
     baselines = _per_column(baseline, columns, "baseline")
     limits = _per_column(limit, columns, "limit")
+    if time is not None:
+        _refuse_missing(frame, time, "time", "times", "a sample without a time has no place in its series: drop "
+                        "or fill those rows first")
+    if group is not None:
+        _refuse_missing(frame, group, "group", "group ids", "a sample without a group id belongs to no series: "
+                        "fill the ids or drop those rows first")
     parts = []
-    groups = [(None, frame)] if group is None else list(frame.groupby(group, sort=True, dropna=False))
+    groups = [(None, frame)] if group is None else list(frame.groupby(group, sort=True))
+    labels = ["series"] if group is None else _group_labels([key for key, _ in groups], group)
     if not groups:  # an empty frame: no windows, the usual columns
-        groups = [("", frame)]
-    for key, part in groups:
+        groups, labels = [("", frame)], [""]
+    for (_, part), label in zip(groups, labels):
         if time is not None:
             part = part.sort_values(time, kind="stable")
         t, is_datetime = _times(part, time)
         n_windows = max((len(part) - length) // step + 1, 0)
         starts = np.arange(n_windows) * step
-        label = "series" if group is None else str(key[0] if isinstance(key, tuple) else key)
         if time is None:
             first, last = starts, starts + length - 1
         else:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from weaksup.errors import ConfigError, DataError, GoldSetError
 from weaksup.media.series import UNITS
@@ -129,23 +130,61 @@ def _temporal(model: Any) -> bool:
     return isinstance(model, TemporalLabelModel)
 
 
+#: Row ids named in the error about rows without a sequence id or an order value.
+_SHOWN_IDS = 5
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """Where a column has no value: NaN/None/NA, or a string of only spaces (a blank CSV cell)."""
+    blank: np.ndarray = values.isna().to_numpy(dtype=bool)
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        blank = blank | np.array([isinstance(v, str) and not v.strip() for v in values], dtype=bool)
+    return blank
+
+
+def _refuse_blanks(plan: RunPlan, blanks: dict[str, tuple[str, int, list[Any]]]) -> None:
+    """A ``DataError`` naming each ``label_model.params`` column with rows lacking a value, and their first ids."""
+    found = [(key, column, n, ids) for key, (column, n, ids) in blanks.items() if n]
+    if not found:
+        return
+    what = {"sequence_column": "a row without its sequence id belongs to no sequence",
+            "order_column": "a row without its order value has no place in its sequence"}
+    parts = [f"label_model.params.{key} = {column!r} is blank on {n} row(s) (row ids {ids}"
+             f"{f' and {n - len(ids)} more' if n > len(ids) else ''}): {what[key]}" for key, column, n, ids in found]
+    raise DataError(f"{plan.config.source}: the temporal label model reads every row's sequence and order; "
+                    + "; ".join(parts) + ". Fill those cells in the input, or drop the rows")
+
+
 def run_order(plan: RunPlan, model: BaseLabelModel, n_rows: int) -> RunOrder:
-    """Read the sequence and order columns the temporal model names (all rows, those columns only) and sort."""
+    """Read the sequence and order columns the temporal model names (all rows, those columns only) and sort.
+
+    A row without a sequence id or an order value (NaN, None, a blank cell) is a ``DataError`` naming the column
+    and the first row ids: such a row has no place in any sequence.
+    """
     from weaksup.pipeline.inputs import read_chunks
 
     seq_col, order_col = getattr(model, "sequence_column", ""), getattr(model, "order_column", "")
     if not seq_col and not order_col:
         return RunOrder(np.arange(n_rows), np.zeros(n_rows, dtype=np.int64))
+    id_col = plan.config.input.id_column
     columns = [c for c in (seq_col, order_col) if c]
+    named = {"sequence_column": seq_col, "order_column": order_col}
+    blanks: dict[str, tuple[str, int, list[Any]]] = {k: (c, 0, []) for k, c in named.items() if c}
     seqs: list[np.ndarray] = []
     orders: list[np.ndarray] = []
     try:
-        for chunk in read_chunks(plan.config, columns):
+        for chunk in read_chunks(plan.config, list(dict.fromkeys([*columns, id_col]))):
+            for key, (column, n, ids) in blanks.items():
+                blank = _blank(chunk[column])
+                if blank.any():
+                    ids += chunk[id_col][blank].head(_SHOWN_IDS - len(ids)).tolist()
+                    blanks[key] = (column, n + int(blank.sum()), ids)
             seqs.append(chunk[seq_col].astype(str).to_numpy() if seq_col else np.zeros(len(chunk), dtype=object))
             orders.append(chunk[order_col].to_numpy() if order_col else np.arange(len(chunk)))
     except KeyError as exc:
         raise DataError(f"{plan.config.source}: label_model.params names column {exc} that the input does not "
                         "have; fix sequence_column / order_column") from None
+    _refuse_blanks(plan, blanks)
     seq = np.concatenate(seqs) if seqs else np.zeros(0, dtype=object)
     pos = np.concatenate(orders) if orders else np.zeros(0)
     if len(seq) != n_rows:
