@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from weaksup import ABSTAIN, threshold_lf
+from weaksup import ABSTAIN, apply_lfs, threshold_lf
 from weaksup.errors import LFDefinitionError
 from weaksup.lf.batch import Batch
 
@@ -59,3 +59,15 @@ def test_time_series_window_features():
     frame = pd.DataFrame({"temp": temps, "temp_lag1": temps.shift(1)})
     spike = threshold_lf("spike", "temp - temp_lag1 > 5", 1)
     assert spike.vote_batch(Batch(frame)).tolist() == [-1, -1, 1, -1, -1, -1]
+
+
+@pytest.mark.parametrize("rule", ["b == True", 's == "NL"', 's != "NL"', "i > 3", 'o == "NL"', 'o != "NL"'])
+def test_pandas_nullable_columns_vote_as_row_by_row_and_missing_cells_abstain(rule):
+    # apply_lfs on boolean/string/Int64 columns with <NA> raised "boolean value of NA is ambiguous"
+    frame = pd.DataFrame({"row_id": list("abcd"), "b": pd.array([True, None, False, True], dtype="boolean"),
+                          "s": pd.array(["NL", None, "BE", "FR"], dtype="string"),
+                          "i": pd.array([1, None, 5, 7], dtype="Int64"),
+                          "o": np.array(["NL", pd.NA, "BE", "FR"], dtype=object)})
+    lf = threshold_lf("rule", rule, 1)
+    votes = apply_lfs([lf], frame, id_column="row_id").values[:, 0].tolist()
+    assert votes == [lf(row) for row in frame.to_dict("records")] and votes[1] == -1 and 1 in votes

@@ -112,6 +112,36 @@ def _compile(rule: str, lf_name: str) -> tuple[Any, tuple[str, ...]]:
     return program, tuple(fields)
 
 
+def _comparable(series: Any, missing: np.ndarray) -> np.ndarray:
+    """A column as numpy values a rule compares: numbers and booleans as such (pandas' nullable ``Int64``,
+    ``boolean`` and ``string`` columns too), others as objects; missing cells hold a value that compares without
+    error (NaN, ``False``, ``""``), as their rows abstain anyway (``pd.NA`` has no truth value).
+
+    Examples
+    --------
+    >>> _comparable(pd.Series([True, None], dtype="boolean"), np.array([False, True])).tolist()
+    [True, False]
+    >>> _comparable(pd.Series(["NL", None], dtype="string"), np.array([False, True])).tolist()
+    ['NL', '']
+    """
+    if isinstance(series, pd.Series) and not isinstance(series.dtype, np.dtype):  # a pandas extension dtype
+        if pd.api.types.is_bool_dtype(series.dtype):
+            return series.to_numpy(dtype=bool, na_value=False)
+        if pd.api.types.is_numeric_dtype(series.dtype):
+            return series.to_numpy(dtype=float, na_value=np.nan)
+        values = series.to_numpy(dtype=object, na_value=None)
+    else:
+        values = series.to_numpy() if isinstance(series, pd.Series) else np.asarray(series)
+    if values.dtype.kind in "biuf":
+        return values
+    values = values.astype(object)
+    if missing.any():
+        present = values[~missing]
+        values = values.copy()
+        values[missing] = "" if len(present) and all(isinstance(v, str) for v in present) else np.nan
+    return values
+
+
 def _evaluate(program: Any, columns: dict[str, np.ndarray]) -> Any:
     tag = program[0]
     if tag == "field":
@@ -203,10 +233,7 @@ class ThresholdLF(LabelingFunction):
         for f in self.fields:
             series = getter(f)
             miss = pd.isna(series).to_numpy(dtype=bool) if isinstance(series, pd.Series) else np.asarray(pd.isna(series), dtype=bool)
-            values = series.to_numpy() if isinstance(series, pd.Series) else np.asarray(series)
-            if values.dtype.kind not in "biuf":
-                values = values.astype(object)
-            columns[f] = values
+            columns[f] = _comparable(series, miss)
             missing = miss if missing is None else missing | miss
         assert missing is not None  # a rule reads at least one field
         return columns, missing
@@ -217,9 +244,15 @@ class ThresholdLF(LabelingFunction):
                 hit = np.asarray(_evaluate(self._program, columns), dtype=bool)
             except TypeError as exc:
                 kinds = {f: str(v.dtype) for f, v in columns.items()}
+                text = {f: next(v for v in values if isinstance(v, str)) for f, values in columns.items()
+                        if values.dtype == object and any(isinstance(v, str) for v in values)}
+                hint = "".join(f"; field {f!r} holds text (e.g. {v!r})" for f, v in text.items())
+                if text:
+                    hint += (": one value that is not a number (a typo, 'n/a', a unit) makes a CSV column text; fix "
+                             "it in the input, or compare with text (x == '5')")
                 raise DataError(
                     f"threshold rule {self.params['rule']!r} of LF {self.name!r} cannot be evaluated "
-                    f"on fields with dtypes {kinds}: {exc}"
+                    f"on fields with dtypes {kinds}: {exc}{hint}"
                 ) from None
         hit = np.broadcast_to(hit, (n,)) & ~missing
         return np.where(hit, self.label, ABSTAIN)
