@@ -345,8 +345,11 @@ def lf_summary(
             frame["Emp. Acc."] = correct / (correct + incorrect)
     if model is not None:
         frame["Learned Weight"] = learned_weights(model, m)
+    from weaksup.lf.snorkel import is_snorkel_lf
+
     by_name = {lf.name: lf for lf in _named_lfs(lfs)}
-    frame["kind"] = [getattr(by_name[nm], "kind", "") if nm in by_name else "" for nm in vm.lf_names]
+    frame["kind"] = [getattr(by_name[nm], "kind", "snorkel" if is_snorkel_lf(by_name[nm]) else "")
+                     if nm in by_name else "" for nm in vm.lf_names]
     frame["version"] = vm.lf_versions
     frame["faults"] = [vm.faults.get(nm, 0) for nm in vm.lf_names]
     return frame

@@ -274,7 +274,9 @@ def apply(
         space = MultiLabelSpace(read_manifest(cfg.output_dir / "run.json")["label_space"])
         table = multilabel_lf_summary(MultiLabelVotes.from_vote_matrix(load_votes(cfg.output_dir), space))
     else:
-        table = lf_summary(load_votes(cfg.output_dir))
+        from weaksup.pipeline.plan import select_lfs
+
+        table = lf_summary(load_votes(cfg.output_dir), select_lfs(cfg))  # (the LFs give the kind column)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
         typer.echo(table.to_string())
     typer.echo(f"\n{result.n_rows:,} rows, coverage {result.coverage:.1%}; votes in {cfg.output_dir / 'votes'}")

@@ -15,7 +15,7 @@ from snorkel.labeling import labeling_function as snorkel_labeling_function
 from snorkel.preprocess import preprocessor as snorkel_preprocessor
 
 import labeling_functions.snorkel_spam as spam
-from weaksup import Registry, apply_lfs, from_snorkel
+from weaksup import Registry, apply_lfs, from_snorkel, lf_summary
 from weaksup.errors import LFApplyError, LFDefinitionError
 from weaksup.lf import SnorkelLF as WeaksupSnorkelLF
 from weaksup.lf import keyword_lf, labeling_function
@@ -343,3 +343,9 @@ def test_a_snorkel_lf_reading_a_column_the_data_lacks_names_it_and_the_columns()
     with pytest.raises(Exception, match=r"reads column 'CONTENT', which the data does not have; its columns are "
                                         r"\['text'\]"):
         apply_lfs([reads_content], pd.DataFrame({"text": ["check it"]}))
+
+
+def test_the_lf_summary_of_snorkel_lfs_says_their_kind():
+    reads = SnorkelLF("reads", lambda x: 1 if "x" in x.text else -1)
+    votes = apply_lfs([reads], pd.DataFrame({"text": ["x", "y"]}))
+    assert lf_summary(votes, [reads])["kind"].tolist() == ["snorkel"]
