@@ -123,10 +123,15 @@ def test_check_fraction_refuses_the_rest_naming_the_parameter(value):
 
 
 def test_lf_names_are_distinct_and_lf_votes_inside_the_label_space():
-    a, b = keyword_lf("kw", "x", 1), keyword_lf("kw", "y", 1)
+    a = keyword_lf("kw", "x", 1)
+    b = keyword_lf("kw", "y", 1)
     assert check_lf_names([a, a]) == [a]
     with pytest.raises(DuplicateLFError, match=r"two labeling functions are named 'kw': one defined at .*rename one"):
         check_lf_names([a, b])
+    made = [keyword_lf(f"keyword_{words[0]}", words, 1) for words in (["check", "out"], ["check", "this"])]
+    with pytest.raises(DuplicateLFError, match=r"named 'keyword_check': both made at .*test_validation.py:\d+ \(a "
+                                               r"loop or a factory giving its LFs one name"):
+        check_lf_names(made)
     check_lf_labels(a, SPACE)
     check_lf_labels(keyword_lf("kw3", "x", 3), None)
     with pytest.raises(LFDefinitionError, match=r"LF 'kw3' \(defined at .*\) votes \[3\], outside the label space"):

@@ -337,10 +337,10 @@ def check_lf_names(lfs: Iterable[Any]) -> list[Any]:
     for lf in lfs:
         earlier = seen.get(lf.name)
         if earlier is not None and earlier is not lf:
-            raise DuplicateLFError(
-                f"two labeling functions are named {lf.name!r}: one defined at {earlier.source}, "
-                f"the other at {lf.source}; rename one of them"
-            )
+            where = (f"both made at {lf.source} (a loop or a factory giving its LFs one name? derive each name "
+                     "from all the arguments, e.g. keyword_check_out and keyword_check_this)"
+                     if earlier.source == lf.source else f"one defined at {earlier.source}, the other at {lf.source}")
+            raise DuplicateLFError(f"two labeling functions are named {lf.name!r}: {where}; rename one of them")
         seen[lf.name] = lf
     return list(seen.values())
 
