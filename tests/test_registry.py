@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import textwrap
+
 import pytest
 
 from weaksup import LabelSpace, Registry, keyword_lf, regex_lf
@@ -149,3 +152,26 @@ def test_a_module_of_snorkel_lfs_is_discovered_with_names_and_versions():
     assert list(mixed) == ["keyword_please", "regex_link"]
     with pytest.raises(LFDefinitionError, match="snorkel.labeling.LabelingFunction"):
         Registry([object()])
+
+
+def test_a_module_loaded_by_path_can_pickle_its_own_classes(tmp_path):
+    # labeling_functions/goemotions.py given by path failed to import: hashing its model (joblib.hash pickles it)
+    # could not find the module's class by name
+    import pickle
+
+    path = tmp_path / "pickling_lfs.py"
+    path.write_text(textwrap.dedent('''
+        import pickle
+        from weaksup import keyword_lf
+
+        class Scorer:
+            def __init__(self, weight):
+                self.weight = weight
+
+        SAVED = pickle.dumps(Scorer(2))  # at import, as a model LF's fingerprint does
+        kw = keyword_lf("kw", ["x"], 1)
+        '''), encoding="utf-8")
+    registry = Registry.from_modules(str(path))
+    assert [lf.name for lf in registry.lfs] == ["kw"]
+    loaded = [m for name, m in sys.modules.items() if name.startswith("weaksup_user_lfs.pickling_lfs_")]
+    assert len(loaded) == 1 and pickle.loads(loaded[0].SAVED).weight == 2

@@ -210,7 +210,10 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
             raise LFDefinitionError(f"LF module file {str(spec)!r} is not a Python module (.py); give the .py file "
                                     "(or the dotted name) of your LFs")
         module = importlib.util.module_from_spec(module_spec)
+        parent = sys.modules.setdefault("weaksup_user_lfs", ModuleType("weaksup_user_lfs"))  # so that pickle (and
+        parent.__path__ = getattr(parent, "__path__", [])  # joblib.hash) find the module's classes by their name
         sys.modules[name] = module
+        setattr(parent, name.rpartition(".")[2], module)
         try:
             _importing(repr(str(path)), lambda: module_spec.loader.exec_module(module))  # type: ignore[union-attr]
         except BaseException:

@@ -124,12 +124,14 @@ def _comparable(series: Any, missing: np.ndarray) -> np.ndarray:
     >>> _comparable(pd.Series(["NL", None], dtype="string"), np.array([False, True])).tolist()
     ['NL', '']
     """
+    values: np.ndarray
     if isinstance(series, pd.Series) and not isinstance(series.dtype, np.dtype):  # a pandas extension dtype
         if pd.api.types.is_bool_dtype(series.dtype):
-            return series.to_numpy(dtype=bool, na_value=False)
-        if pd.api.types.is_numeric_dtype(series.dtype):
-            return series.to_numpy(dtype=float, na_value=np.nan)
-        values = series.to_numpy(dtype=object, na_value=None)
+            values = series.to_numpy(dtype=bool, na_value=False)
+        elif pd.api.types.is_numeric_dtype(series.dtype):
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            values = series.to_numpy(dtype=object, na_value=None)
     else:
         values = series.to_numpy() if isinstance(series, pd.Series) else np.asarray(series)
     if values.dtype.kind in "biuf":
