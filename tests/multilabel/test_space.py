@@ -36,6 +36,7 @@ def test_encode_decode_round_trip():
     ({"labels": ["a", "b"], "exclusive": [["a", "z"]]}, r"exclusive group 0 names \['z'\]"),
     ({"labels": ["a", "b"], "exclusive": [["a", "a"]]}, "at least two different"),
     ({"labels": ["a", "b"], "none_label": "none"}, "none_label 'none' is not one of the labels"),
+    ({"labels": ["a", "b;c"]}, r"label 'b;c' contains ';', which joins a row's labels"),  # read back as b and c
 ])
 def test_bad_spaces_name_the_problem(kwargs, message):
     labels = kwargs.pop("labels")

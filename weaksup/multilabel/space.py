@@ -18,6 +18,10 @@ def _names(value: Any, what: str) -> tuple[str, ...]:
     bad = [x for x in names if not isinstance(x, str) or not x.strip()]
     if bad:
         raise LabelSpaceError(f"{what}: every label must be a non-empty string; got {bad[0]!r}")
+    joined = [x for x in names if ";" in x]
+    if joined:  # CSV outputs and gold files join a row's labels with ';'
+        raise LabelSpaceError(f"{what}: label {joined[0]!r} contains ';', which joins a row's labels in CSV outputs "
+                              "and gold files (it would read back as two labels); rename it, e.g. with '/' or '_'")
     return names
 
 
