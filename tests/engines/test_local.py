@@ -142,3 +142,25 @@ def test_lfs_of_user_code_run_on_one_thread_in_every_stage_of_the_local_engine(t
     run_engine(config, engine=LocalEngine(workers=2))
     loaded = [m for name, m in list(sys.modules.items()) if "overlap_lfs" in name and hasattr(m, "STATE")]
     assert loaded and all(m.STATE["most"] == 1 for m in loaded)  # never two calls at once, voting nor labeling
+
+
+def test_a_part_edited_with_its_old_size_and_time_is_voted_again(tmp_path):
+    # its votes were reused (the part's key was its size and modification time): an edit copied back with cp -p or
+    # rsync -a kept the old labels
+    import os
+
+    folder = tmp_path / "input"
+    folder.mkdir()
+    texts = ["check out my channel", "great song love it"] * 50
+    path = folder / "part-0000.parquet"
+    pd.DataFrame({"row_id": [f"r{i}" for i in range(100)], "text": texts}).to_parquet(path, compression="none")
+    config = synthetic_config(tmp_path)
+    first = run_engine(config, engine=LocalEngine(workers=1))
+    stat = path.stat()
+    edited = ["check out my channel", "great sang love it"] * 50  # one letter, same length
+    pd.DataFrame({"row_id": [f"r{i}" for i in range(100)], "text": edited}).to_parquet(path, compression="none")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    again = run_engine(config, engine=LocalEngine(workers=1))
+    assert first.parts_voted == again.parts_voted == 1
+    pd.testing.assert_frame_equal(run_labels(again.run_dir), streaming_labels(config), check_exact=True)

@@ -12,6 +12,7 @@ import hashlib
 import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,15 +46,16 @@ class InputPart:
     row_groups: tuple[int, ...] = ()
 
 
-def part_key(relative: str, size: int, mtime_ns: int, row_groups: Sequence[int] = ()) -> str:
-    """The content key of a part (hex sha256).
+def part_key(relative: str, size: int, digest: str, row_groups: Sequence[int] = ()) -> str:
+    """The content key of a part (hex sha256): its path under the input folder, its size, the sha256 of its bytes
+    (``digest``: a file copied back with its old modification time after an edit is a new part) and row groups.
 
     Examples
     --------
-    >>> part_key("a.parquet", 10, 5)[:12]
+    >>> part_key("a.parquet", 10, "5")[:12]
     'a8099ca9dd2d'
     """
-    text = f"{relative}\x00{size}\x00{mtime_ns}\x00{','.join(map(str, row_groups))}"
+    text = f"{relative}\x00{size}\x00{digest}\x00{','.join(map(str, row_groups))}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -69,6 +71,7 @@ def list_input_parts(config: RunConfig, partitions: int = 0) -> list[InputPart]:
     import pyarrow.parquet as pq
 
     from weaksup.data import input_files
+    from weaksup.pipeline.inputs import file_sha256
 
     if config.input.example:
         raise ConfigError(f"{config.source}: input.example = {config.input.example!r}: engines read Parquet parts; "
@@ -81,8 +84,10 @@ def list_input_parts(config: RunConfig, partitions: int = 0) -> list[InputPart]:
                           "read_csv(...).to_parquet(...)) and point input.path at the folder")
     base = root if root.is_dir() else root.parent
     parts: list[InputPart] = []
-    for file in files:
-        stat = file.stat()
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # hashlib reads without the GIL
+        digests = list(pool.map(file_sha256, files))
+    for file, digest in zip(files, digests):
+        size = file.stat().st_size
         relative = str(file.relative_to(base))
         meta = pq.ParquetFile(file).metadata
         groups: list[tuple[int, ...]] = [()]
@@ -91,7 +96,7 @@ def list_input_parts(config: RunConfig, partitions: int = 0) -> list[InputPart]:
                                                                            min(partitions, meta.num_row_groups))]
         for group in groups:
             rows = sum(meta.row_group(g).num_rows for g in group) if group else meta.num_rows
-            parts.append(InputPart(len(parts), str(file), part_key(relative, stat.st_size, stat.st_mtime_ns, group),
+            parts.append(InputPart(len(parts), str(file), part_key(relative, size, digest, group),
                                    int(rows), group))
     return parts
 
