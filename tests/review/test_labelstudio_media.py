@@ -251,3 +251,17 @@ def test_extra_fields_are_redacted_as_in_text_review_and_the_media_kept(tmp_path
     assert data["owner"] != "jo@example.com" and "jo@example.com" not in done.path.read_text()
     assert data["camera"] == "north" and data["image"].startswith("data:image/png;base64,")
     assert done.masked.get("owner") == 1
+
+
+def test_rows_without_a_file_are_left_out_of_the_export_and_named(tmp_path):
+    # a row without a path gets missing features, abstains and is routed to review: the whole export failed on it
+    from weaksup.review.labelstudio_media import export_media_queue
+
+    Image.fromarray(np.zeros((3, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    queue = pd.DataFrame({"row_id": ["r1", "nopath", "r2"], "path": ["a.png", None, "a.png"], "label": ["x", "", "y"],
+                          "confidence": [0.5, 0.5, 0.6]})
+    done = export_media_queue(queue, tmp_path / "tasks.json", kind="image", media_column="path",
+                              label_space=["x", "y"], roots=[tmp_path])
+    tasks = json.loads(done.path.read_text())
+    assert [t["data"]["row_id"] for t in tasks] == ["r1", "r2"] and done.n_tasks == 2
+    assert done.left_out == ["nopath"] and "left out: 1 row(s) without a file to show (['nopath'])" in done.summary()

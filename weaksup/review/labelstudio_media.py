@@ -184,7 +184,7 @@ def to_media_tasks(queue: pd.DataFrame, *, kind: str, media_column: str, model_v
                                  extra_fields=extra_fields, from_name=from_name, to_name=kind)
     for task, item in zip(tasks, queue[media_column].tolist()):
         task["data"].pop("text", None)
-        if item is None or (isinstance(item, float) and np.isnan(item)) or (isinstance(item, str) and not item):
+        if _no_media(item):
             raise ReviewError(f"row {task['data']['row_id']!r} has no {media_column}; a media review task needs a "
                               f"file to show")
         found = find_media(item, roots)
@@ -197,6 +197,11 @@ def to_media_tasks(queue: pd.DataFrame, *, kind: str, media_column: str, model_v
                                   f"on the Label Studio server's disk")
             task["data"][kind] = local_files_url(found, document_root)  # type: ignore[arg-type]
     return tasks
+
+
+def _no_media(item: Any) -> bool:
+    """A queued row's media cell that names no file: empty, None or NaN."""
+    return item is None or (isinstance(item, float) and np.isnan(item)) or (isinstance(item, str) and not item.strip())
 
 
 def export_media_queue(queue: pd.DataFrame, path: str | os.PathLike[str], *, kind: str, media_column: str,
@@ -229,13 +234,19 @@ def export_media_queue(queue: pd.DataFrame, path: str | os.PathLike[str], *, kin
     shown, counts = reviewer_view(queue, text_column=media_column, fields=fields, sensitive_fields=sensitive,
                                   mask=False if mask is False else None)
     queue = shown.assign(**{media_column: queue[media_column].to_numpy()})
+    blank = [_no_media(item) for item in queue[media_column].tolist()] if media_column in queue.columns else []
+    left_out = [str(r) for r, b in zip(queue["row_id"].tolist(), blank) if b]
+    if left_out:  # a row without a file (its features are missing, so it was routed): nothing to show
+        logger.warning("%d queued row(s) have no %s and are left out of the review tasks: %s", len(left_out),
+                       media_column, left_out[:5])
+        queue = queue[[not b for b in blank]]
     tasks = to_media_tasks(queue, kind=kind, media_column=media_column, model_version=model_version,
                            media_url=media_url, roots=roots, document_root=document_root, extra_fields=fields)
     target, config = labelstudio.write_tasks(tasks, path, config=media_labeling_config(label_space, kind))
     size = target.stat().st_size
     logger.info("wrote %d %s review task(s) to %s (%.1f MB, media as %s URLs)", len(tasks), kind, target, size / 1e6,
                 media_url)
-    return Exported(target, "labelstudio", len(tasks), config, counts)
+    return Exported(target, "labelstudio", len(tasks), config, counts, left_out)
 
 
 def media_roots(config: Any) -> list[Path]:

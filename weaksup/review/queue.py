@@ -247,6 +247,8 @@ class Exported:
     n_tasks: int
     config_path: Path | None = None
     masked: dict[str, int] = field(default_factory=dict)
+    #: Row ids of the queue not written: media rows without a file to show (they stay ``needs_review``).
+    left_out: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f"wrote {self.n_tasks} review task(s) to {self.path} ({self.format})"]
@@ -256,6 +258,9 @@ class Exported:
         masked = {k: v for k, v in self.masked.items() if v}
         lines.append("masked: " + (", ".join(f"{n} value(s) in {c!r}" for c, n in masked.items()) if masked
                                    else "nothing (no sensitive values found, or masking off)"))
+        if self.left_out:
+            lines.append(f"left out: {len(self.left_out)} row(s) without a file to show ({self.left_out[:5]}"
+                         f"{' ...' if len(self.left_out) > 5 else ''}); give them a path in the input to review them")
         return "\n".join(lines)
 
 
