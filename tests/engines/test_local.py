@@ -164,3 +164,37 @@ def test_a_part_edited_with_its_old_size_and_time_is_voted_again(tmp_path):
     again = run_engine(config, engine=LocalEngine(workers=1))
     assert first.parts_voted == again.parts_voted == 1
     pd.testing.assert_frame_equal(run_labels(again.run_dir), streaming_labels(config), check_exact=True)
+
+
+FAULTY = '''
+from weaksup import ABSTAIN, LabelSpace, labeling_function
+
+LABELS = LabelSpace(["ham", "spam"])
+
+
+@labeling_function(fields=["text"])
+def breaks_on_song(x):
+    if "song" in x.text:
+        raise ValueError("no songs here")
+    return 1 if "check" in x.text else ABSTAIN
+'''
+
+
+def test_lf_faults_are_counted_as_the_streaming_run_counts_them_and_kept_with_cached_votes(tmp_path):
+    # the engine summary said nothing of the rows a fault-tolerant LF abstained on
+    import dataclasses
+
+    from weaksup.pipeline import run
+
+    for i in range(2):
+        write_part(tmp_path / "input", i, 2000, start=i * 2000)
+    module = tmp_path / "faulty_lfs.py"
+    module.write_text(FAULTY, encoding="utf-8")
+    config = synthetic_config(tmp_path, modules=[str(module)], lfs={"fault_tolerant": True})
+    first = run_engine(config, engine=LocalEngine(workers=2))
+    elsewhere = dataclasses.replace(config.output, path=str(tmp_path / "streaming" / "labels.parquet"))
+    streamed = run(dataclasses.replace(config, output=elsewhere, engine=None), progress=False)
+    assert first.faults == {"breaks_on_song": streamed.faults["breaks_on_song"]} and first.faults["breaks_on_song"] > 0
+    assert "LF faults (rows abstained): breaks_on_song " in first.summary()
+    again = run_engine(config, engine=LocalEngine(workers=2))  # every column from the vote cache
+    assert again.columns_computed == 0 and again.faults == first.faults

@@ -56,6 +56,9 @@ class Engine(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def faults(self) -> dict[str, int]: ...
+
     def vote_counts(self, spec: BatchSpec, parts: Sequence[InputPart], vote_dir: Path | None,
                     gold_ids: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 

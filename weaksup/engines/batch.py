@@ -277,11 +277,12 @@ def check_ids(spec: BatchSpec, ids: pd.Series, part: str) -> None:
                         f"{column!r} must identify each row once: deduplicate the part or choose another id column")
 
 
-def vote_frame(spec: BatchSpec, frame: pd.DataFrame, *, part: str = "",
-               only: Sequence[str] | None = None) -> pd.DataFrame:
+def vote_frame(spec: BatchSpec, frame: pd.DataFrame, *, part: str = "", only: Sequence[str] | None = None,
+               faults: dict[str, int] | None = None) -> pd.DataFrame:
     """Clean a batch, apply the LFs: ``[id_column] + lf_ids`` (int8, ``-1`` abstain), rows in order.
 
-    ``only``: the LF ids to compute (default: all). ``part`` names the batch in errors (its path).
+    ``only``: the LF ids to compute (default: all). ``part`` names the batch in errors (its path). ``faults``, when
+    given, gets each computed LF id's count of rows it faulted on (abstained, ``lfs.fault_tolerant``).
 
     Examples
     --------
@@ -316,10 +317,13 @@ def vote_frame(spec: BatchSpec, frame: pd.DataFrame, *, part: str = "",
     space = spec.label_space()
     if lfs:
         clean, _, _ = clean_chunk(config, frame.assign(**{column: ids}))
-        values, _, _ = task.apply(lfs, clean, label_space=space, id_column=column,
-                                  fault_tolerant=config.lfs.fault_tolerant, lf_timeout=config.lfs.lf_timeout or None)
+        values, by_name, _ = task.apply(lfs, clean, label_space=space, id_column=column,
+                                        fault_tolerant=config.lfs.fault_tolerant,
+                                        lf_timeout=config.lfs.lf_timeout or None)
         for j, lf in enumerate(lfs):
             out[lf.lf_id] = np.asarray(values[:, j], dtype=np.int8)
+            if faults is not None:
+                faults[lf.lf_id] = int(by_name.get(lf.name, 0))
     return out[[column, *(i for i in wanted if i in out.columns)]]
 
 

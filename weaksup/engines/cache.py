@@ -50,13 +50,24 @@ class VoteCache:
             return None
         return column if len(column) == part.rows else None
 
-    def put(self, part: InputPart, lf_id: str, column: np.ndarray) -> None:
-        """Save a column atomically."""
+    def put(self, part: InputPart, lf_id: str, column: np.ndarray, faults: int = 0) -> None:
+        """Save a column atomically (its LF's fault count first: the column's file is what marks it saved)."""
         path = self.file(part, lf_id)
         path.parent.mkdir(parents=True, exist_ok=True)
+        count = path.with_suffix(".faults")
+        tmp_count = path.with_name(f".{path.stem}.{os.getpid()}.tmp.faults")
+        tmp_count.write_text(str(int(faults)), encoding="utf-8")
+        os.replace(tmp_count, count)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npy")
         np.save(tmp, np.asarray(column, dtype=np.int8), allow_pickle=False)
         os.replace(tmp, path)
+
+    def faults(self, part: InputPart, lf_id: str) -> int:
+        """The rows of ``part`` the LF faulted on (abstained, fault-tolerant) when its column was saved; 0 unknown."""
+        try:
+            return int(self.file(part, lf_id).with_suffix(".faults").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 0
 
     def ids_file(self, part: InputPart) -> Path:
         """Where the 64-bit hashes of a part's row ids are saved (for the check that ids are unique across parts)."""

@@ -35,7 +35,7 @@ from weaksup.apply.dask import killed_worker_error
 from weaksup.engines.batch import BatchSpec, InputPart
 from weaksup.engines.commit import PartResult, StagedRun
 from weaksup.engines.config import EngineConfig
-from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats
+from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats, part_faults
 from weaksup.engines.predict import PredictionTable
 from weaksup.errors import ConfigError
 
@@ -74,6 +74,8 @@ class DaskEngine:
         self._tmp = tempfile.TemporaryDirectory(prefix="weaksup-dask-ship-")
         #: LF columns voted by the last :meth:`vote_counts` (the rest came from the vote cache).
         self.computed = 0
+        #: Rows each LF faulted on in the last :meth:`vote_counts` (abstained under ``lfs.fault_tolerant``).
+        self.faults: dict[str, int] = {}
 
     @property
     def client_started(self) -> bool:
@@ -160,6 +162,7 @@ class DaskEngine:
         remote = self.client.scatter(self.worker_spec(spec), broadcast=True, hash=False)
         stats: list[PartStats] = self._map("votes", _count, parts, tuple(self._zips), remote, vote_dir, gold_ids)
         counts, gold, self.computed = merge_part_stats(stats)
+        self.faults = part_faults(stats)
         return counts, gold
 
     def write_labels(self, spec: BatchSpec, table: PredictionTable, parts: Sequence[InputPart],

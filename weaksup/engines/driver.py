@@ -61,6 +61,8 @@ class EngineResult:
     timings: dict[str, float] = field(default_factory=dict)
     gold_split: str = "test"
     mlflow_run_id: str | None = None
+    #: Rows each LF faulted on (abstained under ``lfs.fault_tolerant``), by LF name; LFs with none left out.
+    faults: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         """The run summary (what ``weaksup run --engine`` prints)."""
@@ -68,6 +70,8 @@ class EngineResult:
                  f"votes: {self.parts_voted} part(s) voted, {self.columns_computed} LF column(s) computed, "
                  f"{self.columns_reused} reused from the vote cache",
                  f"label model {self.label_model} fitted on {self.patterns:,} vote patterns"]
+        if self.faults:
+            lines.append("LF faults (rows abstained): " + ", ".join(f"{k} {v:,}" for k, v in self.faults.items()))
         if self.fit_note:
             lines.append(f"NOTE: {self.fit_note}")
         if self.label_counts:
@@ -261,7 +265,8 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     result = EngineResult(runner.name, staged.run_id, run_dir, int(counts["count"].sum()), len(parts),
                           sum(1 for x in todo if len(x) == len(spec.lf_ids)), computed,
                           len(parts) * len(spec.lf_ids) - computed, fit.patterns, type(fit.model).__name__, fit.note,
-                          label_counts, status_counts, metrics, timings, config.gold.split, mlflow_run)
+                          label_counts, status_counts, metrics, timings, config.gold.split, mlflow_run,
+                          dict(runner.faults))
     logger.info("engine run finished:\n%s", result.summary())
     return result
 

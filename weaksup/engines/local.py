@@ -11,7 +11,7 @@ import pandas as pd
 
 from weaksup.engines.batch import BatchSpec, InputPart
 from weaksup.engines.commit import PartResult, StagedRun
-from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats
+from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats, part_faults
 from weaksup.engines.predict import PredictionTable
 
 T = TypeVar("T")
@@ -42,6 +42,8 @@ class LocalEngine:
         self.workers = workers
         #: LF columns voted by the last :meth:`vote_counts` (the rest came from the vote cache).
         self.computed = 0
+        #: Rows each LF faulted on in the last :meth:`vote_counts` (abstained under ``lfs.fault_tolerant``).
+        self.faults: dict[str, int] = {}
 
     def vote_counts(self, spec: BatchSpec, parts: Sequence[InputPart], vote_dir: Path | None,
                     gold_ids: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -49,6 +51,7 @@ class LocalEngine:
         stats: list[PartStats] = list(ordered_map(lambda p: count_part(spec, p, vote_dir, gold_ids), parts,
                                                   self._workers(spec)))
         counts, gold, self.computed = merge_part_stats(stats)
+        self.faults = part_faults(stats)
         return counts, gold
 
     def write_labels(self, spec: BatchSpec, table: PredictionTable, parts: Sequence[InputPart],

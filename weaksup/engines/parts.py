@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,8 @@ class PartStats:
     gold: pd.DataFrame
     computed: int
     rows: int
+    #: Rows each LF (by name) faulted on in this part (abstained under ``lfs.fault_tolerant``).
+    faults: dict[str, int] = field(default_factory=dict)
 
 
 def merge_part_stats(stats: list[PartStats]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
@@ -37,20 +39,32 @@ def merge_part_stats(stats: list[PartStats]) -> tuple[pd.DataFrame, pd.DataFrame
     return counts, pd.concat([s.gold for s in stats], ignore_index=True), sum(s.computed for s in stats)
 
 
+def part_faults(stats: list[PartStats]) -> dict[str, int]:
+    """The rows each LF faulted on, summed over the parts (LFs with none left out)."""
+    total: dict[str, int] = {}
+    for s in stats:
+        for name, n in s.faults.items():
+            total[name] = total.get(name, 0) + n
+    return {name: n for name, n in total.items() if n}
+
+
 def vote_dir(spec: BatchSpec) -> Path:
     """The vote cache folder of an engine run: ``<output folder>/engine_votes`` (``votes/`` is the streaming run's)."""
     return spec.config.output_dir / "engine_votes"
 
 
-def part_votes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None) -> tuple[pd.DataFrame, int]:
-    """``[id_column] + lf_ids`` of a part and how many LF columns were voted (the rest came from the cache)."""
+def part_votes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None,
+               faults: dict[str, int] | None = None) -> tuple[pd.DataFrame, int]:
+    """``[id_column] + lf_ids`` of a part and how many LF columns were voted (the rest came from the cache);
+    ``faults`` (when given) gets each LF name's count of rows it faulted on, voted now or when it was cached."""
     cache = VoteCache.of(spec, votes_at if votes_at is not None else vote_dir(spec))
     todo = cache.missing(part, spec.lf_ids, spec.uncacheable)
+    found: dict[str, int] = {}
     if todo:
         frame = read_part(part, spec.columns, strings=spec.strings)
-        fresh = vote_frame(spec, frame, part=part.path, only=todo)
+        fresh = vote_frame(spec, frame, part=part.path, only=todo, faults=found)
         for lf_id in todo:
-            cache.put(part, lf_id, fresh[lf_id].to_numpy())
+            cache.put(part, lf_id, fresh[lf_id].to_numpy(), found.get(lf_id, 0))
         ids = fresh[spec.id_column]
     else:
         ids = read_part(part, [spec.id_column], strings=[spec.id_column])[spec.id_column]
@@ -63,10 +77,16 @@ def part_votes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None) -
             saved = cache.get(part, lf_id)
             if saved is None:  # removed between the check and the read: vote it now
                 frame = read_part(part, spec.columns, strings=spec.strings)
-                saved = vote_frame(spec, frame, part=part.path, only=[lf_id])[lf_id].to_numpy(dtype=np.int8)
-                cache.put(part, lf_id, saved)
+                saved = vote_frame(spec, frame, part=part.path, only=[lf_id], faults=found)[lf_id].to_numpy(
+                    dtype=np.int8)
+                cache.put(part, lf_id, saved, found.get(lf_id, 0))
                 todo.append(lf_id)
+            else:
+                found[lf_id] = cache.faults(part, lf_id)
             columns[lf_id] = saved
+    if faults is not None:
+        for lf_id, n in found.items():
+            faults[lf_id.partition("@")[0]] = faults.get(lf_id.partition("@")[0], 0) + n
     return pd.DataFrame(columns), len(todo)
 
 
@@ -98,14 +118,16 @@ def id_hashes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None,
 
 def count_part(spec: BatchSpec, part: InputPart, votes_at: Path | None, gold_ids: frozenset[str]) -> PartStats:
     """The map of the fit: a part's pattern counts and gold rows."""
-    votes, computed = part_votes(spec, part, votes_at)
+    faults: dict[str, int] = {}
+    votes, computed = part_votes(spec, part, votes_at, faults)
     if len(votes) != part.rows:
         from weaksup.errors import DataError
 
         raise DataError(f"{part.path}: {len(votes)} rows read, its metadata says {part.rows}; the part changed during "
                         "the run: run again")
     id_hashes(spec, part, votes_at, votes[spec.id_column])
-    return PartStats(pattern_counts(votes, spec.lf_ids), gold_patterns(votes, gold_ids), computed, len(votes))
+    return PartStats(pattern_counts(votes, spec.lf_ids), gold_patterns(votes, gold_ids), computed, len(votes),
+                     faults)
 
 
 def label_part(spec: BatchSpec, table: PredictionTable, part: InputPart, staged: StagedRun,

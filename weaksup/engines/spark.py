@@ -39,7 +39,7 @@ import pandas as pd
 from weaksup.engines.batch import BatchSpec, InputPart
 from weaksup.engines.commit import PartResult, StagedRun
 from weaksup.engines.config import EngineConfig
-from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats
+from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats, part_faults
 from weaksup.engines.predict import PredictionTable
 from weaksup.engines.ship import archive, ship_modules
 from weaksup.engines.spark_setup import quiet_pandas_warning, spark_reason, start_session, task_attempts, \
@@ -80,6 +80,8 @@ class SparkEngine:
         self._shipped: dict[str, str] = {}  # module spec -> the name the executors import it by
         #: LF columns voted by the last :meth:`vote_counts` (the rest came from the vote cache).
         self.computed = 0
+        #: Rows each LF faulted on in the last :meth:`vote_counts` (abstained under ``lfs.fault_tolerant``).
+        self.faults: dict[str, int] = {}
 
     @property
     def session_started(self) -> bool:
@@ -157,6 +159,7 @@ class SparkEngine:
         sum (a part sends back at most one row per distinct vote pattern, never its votes)."""
         stats: list[PartStats] = self._map("votes", _count_step, parts, (self.worker_spec(spec), vote_dir, gold_ids))
         counts, gold, self.computed = merge_part_stats(stats)
+        self.faults = part_faults(stats)
         return counts, gold
 
     def write_labels(self, spec: BatchSpec, table: PredictionTable, parts: Sequence[InputPart],
