@@ -74,6 +74,10 @@ def test_summary_and_votes_match_apply():
     assert {"spans", "docs_covered", "token_coverage", "overlaps", "conflicts", "precision", "recall",
             "f1"} <= set(summary.columns)
     assert summary["precision"].tolist() == pytest.approx([2 / 3, 1.0])
+    # recall over the gold spans of the LF's own types, in the summary as in the preview (it was over all gold spans:
+    # the Chemical LF's 2 of 6 instead of 2 of 3)
+    assert summary["recall"].tolist() == pytest.approx([wb.preview(DRUGS).recall, wb.preview(ITIS).recall])
+    assert summary["recall"].tolist() == pytest.approx([2 / 3, 2 / 3])
     dev_votes, gold = wb.dev_votes()
     assert dev_votes.row_ids == ["a", "b", "d"] and gold[2] == GOLD[3]
 

@@ -36,7 +36,8 @@ def span_lf_summary(votes: SpanVotes, gold: Sequence[Sequence[Any]] | None = Non
         (share of all tokens it tags), ``overlaps`` (share of all tokens it tags that another LF
         tags too), ``conflicts`` (share of all tokens it tags that another LF tags with another
         type); with gold, ``precision``, ``recall``, ``f1`` of its spans by exact match
-        (:func:`~weaksup.spans.metrics.span_metrics`, 0.0 when it tags nothing). Token shares are
+        (:func:`~weaksup.spans.metrics.span_metrics`, 0.0 when it tags nothing), recall over the gold spans of
+        the types it tags (a Chemical LF is not blamed for the Disease mentions). Token shares are
         over the LF's token votes (overlapping spans of one LF resolved longest first).
 
     Examples
@@ -77,8 +78,10 @@ def span_lf_summary(votes: SpanVotes, gold: Sequence[Sequence[Any]] | None = Non
             "overlaps": float((n_voting[on] > 1).sum() / n_tokens),
             "conflicts": float((n_voting[on] > own_type_count).sum() / n_tokens),
         }
-        if gold is not None:
-            scores = span_metrics(gold, votes.lf_doc_spans(j), types=votes.space)
+        if gold is not None:  # recall over the gold spans of the types it tags (as the Workbench's preview)
+            own = set(labels[mine].tolist())
+            scores = span_metrics([[s for s in doc if s[2] in own] for doc in gold], votes.lf_doc_spans(j),
+                                  types=votes.space)
             row.update(precision=scores["precision"], recall=scores["recall"], f1=scores["f1"])
         rows.append(row)
     columns = SUMMARY_COLUMNS if gold is not None else SUMMARY_COLUMNS[:-3]
