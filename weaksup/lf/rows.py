@@ -146,61 +146,6 @@ class SeriesRow(SimpleNamespace):
         self.wanted.append(what)
         raise NeedsSeries(f"{what} needs a pandas.Series row")
 
-    # What a Series row does that a namespace does not: the LF (or preprocessor) runs on Series rows instead.
-    def __len__(self) -> int:
-        return int(self._series_only("len(row)"))
-
-    def __iter__(self) -> Any:
-        return self._series_only("iter(row)")
-
-    def __setitem__(self, key: Any, value: Any) -> None:  # x["words"] = ...: a Series adds the entry
-        self._series_only(f"row[{key!r}] = ...")
-
-    def __delitem__(self, key: Any) -> None:
-        self._series_only(f"del row[{key!r}]")
-
-    def __lt__(self, other: Any) -> Any:
-        return self._series_only("row < ...")
-
-    def __le__(self, other: Any) -> Any:
-        return self._series_only("row <= ...")
-
-    def __gt__(self, other: Any) -> Any:
-        return self._series_only("row > ...")
-
-    def __ge__(self, other: Any) -> Any:
-        return self._series_only("row >= ...")
-
-    def __add__(self, other: Any) -> Any:
-        return self._series_only("row + ...")
-
-    def __sub__(self, other: Any) -> Any:
-        return self._series_only("row - ...")
-
-    def __mul__(self, other: Any) -> Any:
-        return self._series_only("row * ...")
-
-    def __truediv__(self, other: Any) -> Any:
-        return self._series_only("row / ...")
-
-    def __and__(self, other: Any) -> Any:
-        return self._series_only("row & ...")
-
-    def __or__(self, other: Any) -> Any:
-        return self._series_only("row | ...")
-
-    def __invert__(self) -> Any:
-        return self._series_only("~row")
-
-    def __abs__(self) -> Any:
-        return self._series_only("abs(row)")
-
-    def __neg__(self) -> Any:
-        return self._series_only("-row")
-
-    def __array__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._series_only("np.asarray(row)")
-
     def copy_columns(self) -> SeriesRow:
         """A new row with the column fields only (what ``pickle`` keeps of a Series, which Snorkel's mappers copy)."""
         out = SimpleNamespace.__new__(type(self))
@@ -212,6 +157,26 @@ class SeriesRow(SimpleNamespace):
         """The column values, for memoisation keyed by content (Snorkel keys on the Series' items)."""
         d = self.__dict__
         return tuple([d[c] for c in self.columns])
+
+
+#: What a Series row does and a namespace does not, by special method: the LF (or preprocessor) using one runs on
+#: pandas Series rows instead (``len(row)``, ``row["words"] = ...`` in a preprocessor, ``row > 0.4``...).
+_SERIES_ONLY = {"__len__": "len(row)", "__iter__": "iter(row)", "__setitem__": "row[...] = ...",
+                "__delitem__": "del row[...]", "__lt__": "row < ...", "__le__": "row <= ...", "__gt__": "row > ...",
+                "__ge__": "row >= ...", "__add__": "row + ...", "__sub__": "row - ...", "__mul__": "row * ...",
+                "__truediv__": "row / ...", "__and__": "row & ...", "__or__": "row | ...", "__invert__": "~row",
+                "__abs__": "abs(row)", "__neg__": "-row", "__array__": "np.asarray(row)"}
+
+
+def _series_only_method(what: str) -> Callable[..., Any]:
+    def method(self: SeriesRow, *args: Any, **kwargs: Any) -> Any:
+        return self._series_only(what)
+    return method
+
+
+for _name, _what in _SERIES_ONLY.items():
+    setattr(SeriesRow, _name, _series_only_method(_what))
+del _name, _what
 
 
 def series_row_type(columns: Sequence[Any]) -> tuple[type[SeriesRow], Callable[[Iterable[Any]], SeriesRow]] | None:
