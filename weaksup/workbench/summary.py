@@ -141,7 +141,8 @@ def dev_evaluation(model: BaseLabelModel, L: np.ndarray, y_dev: np.ndarray, name
 
     A model that learns from dev gold is judged out of fold
     (:func:`~weaksup.models.fitting.out_of_fold_predict`): each dev row is predicted by a copy that
-    did not learn from it. Ties abstain.
+    did not learn from it. Ties abstain, and so do rows no LF voted on, as in a run (``[label_model] no_votes =
+    "abstain"``): a class-prior guess on them is not the LFs' work, and counting it would flatter the label model.
 
     Parameters
     ----------
@@ -169,8 +170,9 @@ def dev_evaluation(model: BaseLabelModel, L: np.ndarray, y_dev: np.ndarray, name
     label = model_name(model) + (" (out-of-fold)" if type(model).uses_dev_gold else "")
     mv = MajorityVote(cardinality=len(names)).fit(L)
     covered = has_vote(L[dev])
+    pred = np.where(covered, oof.pred, ABSTAIN)
     return Evaluation(
-        label_metrics(y, oof.proba, oof.pred, label_space=list(names), name=label, covered=covered),
+        label_metrics(y, oof.proba, pred, label_space=list(names), name=label, covered=covered),
         label_metrics(y, mv.predict_proba(L[dev]), mv.predict(L[dev], tie_break="abstain"),
                       label_space=list(names), name="MajorityVote", covered=covered),
         "dev", gold_hash, "abstain")
