@@ -53,6 +53,14 @@ def test_verdict_when_it_does_not_beat_names_the_classes_behind_the_baseline():
     assert "write LFs for hardware, login, or" in tie.verdict   # none behind: the lowest recalls (2/3, 3/4)
 
 
+def test_verdict_with_a_class_the_gold_rows_lack_asks_for_rows_of_it():
+    # every gold row is billing or hardware: it advised "write LFs for billing" (recall 1.0) instead
+    y = np.array([0, 0, 1, 1, 0, 1])
+    refs = compare_references(y, {"supervised_on_dev": y, "final": y}, covered=np.ones(6, bool), label_space=NAMES,
+                              n_gold=6)
+    assert refs.verdict.endswith("label gold rows of login: the gold rows have none, so neither is judged there")
+
+
 def test_as_metrics_and_table():
     proba = np.eye(3)[np.where(Y == 2, 2, Y)] * 0.7 + 0.1
     refs = compare_references(Y, {"majority_vote": MAJORITY, "supervised_on_dev": SUPERVISED, "final": Y},

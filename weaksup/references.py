@@ -235,9 +235,15 @@ def _verdict(final: ReferenceScore, supervised: ReferenceScore, n_gold: int) -> 
         return (f"weak supervision adds {100 * gain:+.1f} points over training on your {n_gold} gold rows "
                 f"(final {final.accuracy:.3f} vs {supervised.accuracy:.3f})"), True
     behind = (final.recall - supervised.recall).dropna().sort_values(kind="stable")
-    weak = list(behind[behind < 0].index[:3]) or list(final.recall.dropna().sort_values(kind="stable").index[:2])
+    weak = list(behind[behind < 0].index[:3])
+    unseen = list(final.recall[final.recall.isna()].index)  # classes the gold rows have none of
+    if weak or not unseen:
+        weak = weak or list(final.recall.dropna().sort_values(kind="stable").index[:2])
+        advice = f"write LFs for {', '.join(map(str, weak))}, or label more"
+    else:
+        advice = f"label gold rows of {', '.join(map(str, unseen))}: the gold rows have none, so neither is judged there"
     return (f"weak supervision does not beat training on your {n_gold} gold rows (final {final.accuracy:.3f} vs "
-            f"{supervised.accuracy:.3f}): write LFs for {', '.join(map(str, weak))}, or label more"), False
+            f"{supervised.accuracy:.3f}): {advice}"), False
 
 
 def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float) -> str | None:
