@@ -133,6 +133,10 @@ def test_bad_input_exits_2_naming_the_culprit(first_run, tmp_path, capsys, monke
     assert code == 2 and "for task 'youtube_spam', not 'other'" in err
     code, _, err = cli(capsys, "review", "import", tmp_path / "bad.json", "--task", "new")
     assert code == 2 and "pass --run RUN_DIR" in err
+    shipped = (REPO / "gold_sets" / "youtube_spam" / "manifest.json").read_bytes()
+    code, _, err = cli(capsys, "review", "import", tmp_path / "ids.json", "--task", "youtube_spam")  # the repo's own
+    assert code == 2 and "is a shipped example's, inside the weaksup package" in err and "weaksup init DIR" in err
+    assert (REPO / "gold_sets" / "youtube_spam" / "manifest.json").read_bytes() == shipped
     code, _, err = cli(capsys, "review", "import", tmp_path / "bad.json", "--task", "youtube_spam", "--gold-dir",
                        gold_dir, "--format", "xml")
     assert code == 2 and "unknown --format 'xml'" in err

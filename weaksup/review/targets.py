@@ -45,6 +45,12 @@ def check_import_target(task: str, gold_dir: Path | None, run_dir: Path | None) 
     from weaksup.pipeline.folder import read_manifest
 
     folder = gold_dir or Path("gold_sets") / task
+    package = Path(__file__).resolve().parent.parent
+    if folder.resolve().is_relative_to(package):  # the repository's gold_sets/ links to the shipped examples'
+        raise ReviewError(f"the gold set {folder} is a shipped example's, inside the weaksup package "
+                          f"({folder.resolve()}): answers imported there would change what `weaksup init` and "
+                          "`weaksup demo` copy. Start a project (weaksup init DIR) and import there, or give "
+                          "--gold-dir a folder of your own")
     gold_task = read_manifest(folder / "manifest.json").get("task")
     if gold_task not in (None, task):
         raise ReviewError(f"the gold set in {folder} is for task {gold_task!r}, not {task!r}; check --task and "
