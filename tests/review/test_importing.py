@@ -61,6 +61,23 @@ def test_reimport_replaces_same_annotator_and_bumps_again(tmp_path, gold_dir):
     assert [h["version"] for h in json.loads((gold_dir / "manifest.json").read_text())["history"]] == [2, 3]
 
 
+def test_an_older_export_imported_after_a_newer_one_keeps_the_newer_answer(tmp_path, gold_dir):
+    # the same annotator said ham at 11:00 (imported first) and spam at 10:00 (an older export, imported second):
+    # the stale spam replaced the gold label
+    def export(label, stamp, name):
+        queue = pd.DataFrame({"row_id": ["n1"], "text": ["text n1"], "label": "spam", "confidence": 0.5})
+        tasks = ls_export(to_tasks(queue, model_version="v"), {"n1": [(4, label)]})
+        tasks[0]["annotations"][0]["updated_at"] = tasks[0]["annotations"][0]["created_at"] = stamp
+        return read_export(write_json(tasks, tmp_path / name), SPACE)
+
+    import_answers(export("ham", "2024-06-01T11:00:00Z", "new.json"), gold_dir, task="demo")
+    result = import_answers(export("spam", "2024-06-01T10:00:00Z", "old.json"), gold_dir, task="demo")
+    assert result.gold.labels()["n1"] == "ham" and result.stale == 1 and result.replaced == 0
+    assert "1 answer(s) not imported: the gold set holds a later answer" in result.summary()
+    later = import_answers(export("spam", "2024-06-01T12:00:00Z", "later.json"), gold_dir, task="demo")
+    assert later.gold.labels()["n1"] == "spam" and later.replaced == 1  # a newer answer still replaces it
+
+
 def test_conflicting_annotators_listed_not_resolved(tmp_path, gold_dir):
     answers = answers_file(tmp_path, {"n1": [(1, "spam"), (2, "ham")], "n2": [(1, "ham"), (2, "ham"), (3, "spam")]})
     kept = import_answers(answers, gold_dir, task="demo", on_conflict="keep")

@@ -86,6 +86,9 @@ class ReviewImport:
     renamed : dict
         Annotators the gold set named ``user-<id>`` and this export names by e-mail (old -> new): their
         earlier annotations now carry the e-mail too.
+    stale : int
+        Answers not imported because the gold set holds a later answer of the same annotator for the row (an
+        older export imported after a newer one).
     """
 
     gold: GoldSet
@@ -99,6 +102,7 @@ class ReviewImport:
     changed: bool = True
     prefill: PrefillReport | None = field(default=None, repr=False)
     renamed: dict[str, str] = field(default_factory=dict)
+    stale: int = 0
 
     def summary(self) -> str:
         before = f"v{self.previous_version} -> " if self.previous_version is not None else "new, "
@@ -111,6 +115,9 @@ class ReviewImport:
             f"gold set {self.gold.task}: unchanged at v{self.gold.version} (hash {self.gold.hash}; {counts}): it "
             f"holds these {self.annotations} annotation(s) already; no new version written",
         ]
+        if self.stale:
+            lines.append(f"{self.stale} answer(s) not imported: the gold set holds a later answer of the same "
+                         "annotator for those rows (an older export imported after a newer one)")
         if self.renamed:
             lines.append("annotators now recorded by e-mail (their earlier annotations too): "
                          + ", ".join(f"{a} -> {b}" for a, b in self.renamed.items()))
@@ -209,6 +216,12 @@ def import_answers(
     split_of = dict(zip(old["row_id"], old["split"]))
     new = new.assign(split=[split_of.get(r, split) for r in new["row_id"]])
     new, same = _keep_unchanged_answers(new, old)
+    stale = _older_than_gold(new, old) & ~same
+    if stale.any():  # an older export imported after a newer one: the gold set keeps the newer answers
+        logger.warning("%d answer(s) of %s are older than the same annotators' answers in the gold set and are not "
+                       "imported (e.g. row %r)", int(stale.sum()), Path(answers.file).name,
+                       new["row_id"].to_numpy()[stale][0])
+        new, same = new[~stale], same[~stale]
     old_keys = set(zip(old["row_id"], old["annotator"]))
     replaced = sum((r, a) in old_keys and not kept for r, a, kept in zip(new["row_id"], new["annotator"], same))
     new_keys = set(zip(new["row_id"], new["annotator"]))
@@ -235,7 +248,8 @@ def import_answers(
     # (a review sheet has no pre-fill to accept: its reviewers type the label)
     prefill = prefill_report(all_answers, final=gold.labels(), context=others) if answers.format != "csv" else None
     return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
-                        conflicts.reset_index(drop=True), agree, answers, changed, prefill, renamed)
+                        conflicts.reset_index(drop=True), agree, answers, changed, prefill, renamed,
+                        int(stale.sum()))
 
 
 def _label_space(previous: GoldSet | None, label_space: Any, folder: Path) -> LabelSpace:
@@ -278,6 +292,17 @@ def _latest_per_annotator(frame: pd.DataFrame) -> pd.DataFrame:
                        "latest answer (by timestamp, then by place in the file) is kept: %s", len(kept),
                        "; ".join(f"{r.row_id!r} by {r.annotator!r}: {r.label!r}" for r in kept.head(5).itertuples()))
     return ordered.drop_duplicates(["row_id", "annotator"], keep="last").sort_values("_pos").drop(columns=["_t", "_pos"])
+
+
+def _older_than_gold(new: pd.DataFrame, old: pd.DataFrame) -> np.ndarray:
+    """Where the gold set holds the same annotator's answer for the row with a later timestamp (both readable)."""
+    if not len(old) or not len(new):
+        return np.zeros(len(new), dtype=bool)
+    before = old.drop_duplicates(["row_id", "annotator"], keep="last").set_index(["row_id", "annotator"])
+    keys = pd.MultiIndex.from_arrays([new["row_id"], new["annotator"]])
+    then = pd.to_datetime(before["timestamp"].reindex(keys), utc=True, errors="coerce", format="ISO8601").to_numpy()
+    now = pd.to_datetime(new["timestamp"], utc=True, errors="coerce", format="ISO8601").to_numpy()
+    return np.asarray(pd.notna(then) & pd.notna(now) & (then > now), dtype=bool)
 
 
 def _keep_unchanged_answers(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
