@@ -55,3 +55,15 @@ def test_sheet_import_has_no_prefill_account(tmp_path):
     path.write_text("row_id,text,suggested_label,confidence,label,annotator\nr1,hi,spam,0.6,ham,ann\n")
     result = import_answers(read_sheet(path, SPACE), tmp_path / "gold", task="demo", label_space=SPACE)
     assert result.prefill is None and "pre-fills" not in result.summary()
+
+
+def test_two_unsigned_sheets_are_two_annotators_and_a_sheet_imported_again_changes_nothing(tmp_path):
+    # two reviewers left `annotator` blank: the second sheet replaced the first one's answer
+    for name, label in (("a.csv", "spam"), ("b.csv", "ham")):
+        (tmp_path / name).write_text(f"row_id,label,annotator\nr1,{label},\n")
+    import_answers(read_sheet(tmp_path / "a.csv", SPACE), tmp_path / "gold", task="demo", label_space=SPACE)
+    second = import_answers(read_sheet(tmp_path / "b.csv", SPACE), tmp_path / "gold", task="demo", label_space=SPACE)
+    kept = second.gold.frame.sort_values("annotator")[["annotator", "label"]].values.tolist()
+    assert kept == [["sheet:a.csv", "spam"], ["sheet:b.csv", "ham"]] and second.replaced == 0
+    again = import_answers(read_sheet(tmp_path / "b.csv", SPACE), tmp_path / "gold", task="demo", label_space=SPACE)
+    assert again.changed is False

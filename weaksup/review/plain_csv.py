@@ -70,8 +70,9 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
     """Read a filled-in review sheet into checked :class:`~weaksup.review.answers.Answers`.
 
     Blank ``label`` cells are not answers (counted in ``unanswered``); a blank ``annotator`` takes
-    ``annotator``; a missing ``timestamp`` takes the import time. Every bad cell is reported at once
-    with its line and row id.
+    ``annotator``, else ``sheet:<file name>`` (two reviewers' unsigned sheets are two annotators, never one
+    replacing the other; the same sheet imported again changes nothing); a missing ``timestamp`` takes the
+    import time. Every bad cell is reported at once with its line and row id.
     """
     space = as_label_space(label_space, where="read_sheet(label_space=)")
     file = Path(path)
@@ -91,7 +92,8 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
             continue
         records.append({
             "where": f"line {line}", "row_id": text(row.get("row_id")), "label": label,
-            "annotator": text(row.get("annotator")) or annotator, "timestamp": text(row.get("timestamp")) or stamp,
+            "annotator": text(row.get("annotator")) or annotator or f"sheet:{file.name}",
+            "timestamp": text(row.get("timestamp")) or stamp,
             "task_id": f"line {line}", "annotation_id": "", "lead_time": None, "origin": "",
         })
     return build_answers(records, None, space, file=str(file), fmt="csv", cancelled=0, unanswered=unanswered)
