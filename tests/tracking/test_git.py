@@ -51,3 +51,26 @@ def test_no_git_work_tree_or_no_commit_gives_no_tags(tmp_path):
 def test_no_git_program_gives_no_tags(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no git on the PATH
     assert git_tags(tmp_path) == {}
+
+
+@needs_git
+@pytest.mark.slow  # a run in a subprocess
+def test_a_run_of_a_project_outside_git_records_no_git_tags_of_weaksups_own_checkout(tmp_path, youtube):
+    # `python -m weaksup` from a clone: MLflow took the weaksup checkout's commit, URL and branch for the project's
+    import os
+    import sys
+
+    import mlflow
+
+    from tests.conftest import REPO
+    from tests.pipeline_project import make_project, write_config
+
+    make_project(tmp_path, youtube)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    config = write_config(tmp_path, mlflow={"enabled": True, "tracking_uri": uri})
+    done = subprocess.run([sys.executable, "-m", "weaksup", "run", str(config), "--no-progress"], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    mlflow.set_tracking_uri(uri)
+    (run,) = mlflow.search_runs(search_all_experiments=True, output_format="list")
+    assert not [t for t in run.data.tags if t.startswith("mlflow.source.git")], run.data.tags

@@ -242,7 +242,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
         timer.add("references", t)
 
     report = None
-    if config.output.report or plan.gold is not None:
+    if config.output.report or plan.gold is not None or uri is not None:  # (MLflow logs the report's figures)
         t = time.perf_counter()
         report = report_stage(plan, applied, model_view, store.key, references=outcome.references)
         metrics = plan.task.report_metrics(report) if plan.gold is not None else {}

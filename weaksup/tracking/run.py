@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Git tags MLflow sets from the entry point's folder (the weaksup checkout when run as ``python -m weaksup``):
+#: a run keeps only the project folder's (:func:`weaksup.tracking.git.git_tags`), never weaksup's own.
+FOREIGN_GIT_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.repoURL", "mlflow.source.git.branch")
 #: The tag a run that failed while logging gets: what went wrong (the run is FAILED, with what it logged).
 FAILURE_TAG = "weaksup.failure"
 
@@ -149,6 +152,9 @@ def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summ
     try:
         with bounded_requests(), mlflow.start_run(run_name=run_name, description=description, tags=tags) as active:
             try:
+                for tag in FOREIGN_GIT_TAGS:  # MLflow's guess from the entry point (weaksup's own checkout)
+                    if tag in active.data.tags and tag not in tags:
+                        mlflow.delete_tag(tag)
                 _log_contents(config, report, gold, summary, manifest, references, record)
             except BaseException as exc:
                 _mark_failure(mlflow, exc)
