@@ -114,3 +114,16 @@ def test_bad_inputs_say_what_is_wrong(kwargs, message):
     args = {"y_true": Y, "predictions": {"final": Y}, "covered": COVERED, "label_space": NAMES, **kwargs}
     with pytest.raises(ParameterError, match=message):
         compare_references(args.pop("y_true"), args.pop("predictions"), **args)
+
+
+def test_the_final_ece_and_its_warning_leave_abstained_rows_out():
+    # abstained rows carry uniform probabilities: their argmax read as confident guesses of class 0, and the warning
+    # said "mean confidence 62% but 96% of the rows are right" with the final labels 24% right
+    y = np.array([0] * 9 + [1])
+    final = np.array([0, 1, -1, -1, -1, -1, -1, -1, -1, -1])
+    proba = np.full((10, 3), 1 / 3)
+    proba[0], proba[1] = [0.9, 0.05, 0.05], [0.05, 0.9, 0.05]
+    refs = compare_references(y, {"final": final}, covered=np.ones(10, bool), final_proba=proba, label_space=NAMES)
+    assert refs.ece == pytest.approx(expected_calibration_error(y[:2], proba[:2]))  # row 1 is wrong at 0.9
+    assert refs.ece_warning is not None and "of the 2 rows labelled with >= 0.9 confidence only 50% are right" in \
+        refs.ece_warning

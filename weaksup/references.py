@@ -120,7 +120,8 @@ class References:
     split : str or None
         Where the rows come from (``"dev"`` out of fold, ``"test"``), when told.
     ece : float or None
-        Expected calibration error of the final probabilities (None without them).
+        Expected calibration error of the final probabilities over the rows the final labels label (abstains left
+        out); None without them.
     ece_warning : str or None
         A plain-language warning when ``ece`` is above :data:`ECE_WARNING`.
     verdict : str or None
@@ -298,7 +299,8 @@ def compare_references(
     covered : array of bool, shape (n,)
         True where at least one LF voted on the row.
     final_proba : array of float, shape (n, k), optional
-        The final labels' probabilities: their ECE, and a warning when it is above :data:`ECE_WARNING`.
+        The final labels' probabilities: their ECE over the rows ``final`` labels (its abstains left out), and a
+        warning when it is above :data:`ECE_WARNING`.
     label_space : LabelSpace or sequence of str, optional
         Class names (for the verdict and the recall); ``0..k-1`` otherwise.
     n_gold : int, optional
@@ -361,8 +363,11 @@ def compare_references(
         proba = np.asarray(final_proba, dtype=float)
         if proba.shape != (n, k):
             raise ParameterError(f"final_proba must have shape ({n}, {k}), one row per gold row; got {proba.shape}")
-        ece = expected_calibration_error(y, proba) if n else float("nan")
-        warning = calibration_warning(y, proba, ece)
+        # over the rows the final labels label: an abstain (a tie, uniform probabilities) makes no claim to be
+        # calibrated, and its argmax would read as a confident guess of the first class
+        made = preds[FINAL] != ABSTAIN if FINAL in preds else np.ones(n, dtype=bool)
+        ece = expected_calibration_error(y[made], proba[made]) if made.any() else float("nan")
+        warning = calibration_warning(y[made], proba[made], ece)
     n_gold = n if n_gold is None else int(n_gold)
     verdict = beats = missing = None
     if FINAL in scores and SUPERVISED in scores:
