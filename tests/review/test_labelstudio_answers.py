@@ -158,3 +158,11 @@ def test_annotators_must_be_a_mapping(tmp_path, export):
         read_export(path, SPACE, annotators=["ann@lab.org"])
     assert set(read_export(path, SPACE, annotators={"1.0": "ann@lab.org"}).frame["annotator"]) == {"ann@lab.org",
                                                                                                  "user-2"}
+
+
+def test_the_tasks_file_weaksup_wrote_is_named_as_such_not_as_records_without_row_ids(tmp_path):
+    # importing the unannotated tasks file gave ten "no 'row_id': ... (export the tasks with `weaksup review export`)"
+    path = write_json(to_tasks(queue(), model_version="v1"), tmp_path / "tasks.json")
+    with pytest.raises(ReviewImportError, match=r"holds review tasks without answers \(what `weaksup review export` "
+                                                r"writes for Label Studio to import\)"):
+        read_export(path, SPACE)

@@ -89,6 +89,12 @@ def read_export(
         items = _load_json(Path(file))
         if isinstance(items, dict):
             items = [items]
+        if items and all(isinstance(t, dict) and isinstance(t.get("data"), dict) and "annotations" not in t
+                         for t in items):  # tasks to import into Label Studio, as `weaksup review export` writes them
+            raise ReviewImportError(f"{file} holds review tasks without answers (what `weaksup review export` writes "
+                                    "for Label Studio to import), not an export of answers: import it into a Label "
+                                    "Studio project, annotate, then export the project (JSON, JSON-MIN or CSV) and "
+                                    "import that")
         rows = [(f"record {i}", item) for i, item in enumerate(items)]
         return _read_flat(rows, space, file, fmt, from_name, id_key, emails)
     return _read_flat(_csv_rows(Path(file), id_key), space, file, fmt, from_name, id_key, emails)
