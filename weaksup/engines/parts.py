@@ -86,7 +86,8 @@ def part_votes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None,
             columns[lf_id] = saved
     if faults is not None:
         for lf_id, n in found.items():
-            faults[lf_id.partition("@")[0]] = faults.get(lf_id.partition("@")[0], 0) + n
+            name = lf_id.partition("@")[0]
+            faults[name] = faults.get(name, 0) + n
     return pd.DataFrame(columns), len(todo)
 
 

@@ -89,8 +89,7 @@ def check_inputs_unchanged(files: list[Path], stamps: list[tuple[int, int, int]]
     more than once: its labels would mix two inputs)."""
     for f, before in zip(files, stamps):
         try:
-            st = f.stat()
-            now = (st.st_size, st.st_mtime_ns, st.st_ino)
+            now = file_stamps([f])[0]
         except OSError:
             now = None
         if now != before:
