@@ -1,0 +1,124 @@
+"""``weaksup gold``: show a gold set and its versions, create one from a labels file, add rows as the next
+version, record a hand edit (:mod:`weaksup.gold.edits`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+gold_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                       help="Gold sets: show one and its versions, create one from a file of labelled rows, add rows "
+                            "as its next version, record a hand edit as its next version.")
+
+_FOLDER = typer.Argument(..., help="The gold set's folder (gold_sets/<task>).")
+_FROM = typer.Option(..., "--from", help="A CSV, TSV, JSON Lines or Parquet file of labelled rows.")
+_ID = typer.Option("row_id", "--id-column", help="The file's column of row ids (the input's id column values).")
+_LABEL = typer.Option("label", "--label-column",
+                      help="The file's column of labels (multi-label: ';'-joined label sets).")
+_SPLIT_COLUMN = typer.Option("split", "--split-column", help="The file's column of splits (dev or test).")
+_SPLIT = typer.Option(None, "--split", help="Put every row in this split (dev or test): for a file without a split "
+                                            "column.")
+
+
+def _rows(from_file: Path, id_column: str, label_column: str, split_column: str, split: str | None,
+          labels_column: str = "label") -> Any:
+    from weaksup.gold.edits import read_label_file
+
+    return read_label_file(from_file, id_column=id_column, label_column=label_column, split_column=split_column,
+                           split=split, labels_column=labels_column)
+
+
+@gold_app.command("show")
+def show(folder: Path = _FOLDER,
+         version: str = typer.Option(None, "--version", help="An earlier version (default: the current one).")
+         ) -> None:
+    """The gold set's classes per split, its annotators and every version, with what is on disk."""
+    from weaksup.gold.edits import load_any_gold, version_table
+
+    gold = load_any_gold(folder, version=version)
+    typer.echo(gold.describe())
+    typer.echo(_class_table(gold).to_string())
+    annotators = sorted({a for a in gold.frame.get("annotator", []) if a})
+    typer.echo(f"annotators: {len(annotators)}" + (f" ({', '.join(annotators[:8])}" +
+                                                     (", ..." if len(annotators) > 8 else "") + ")" if annotators else ""))
+    from weaksup.gold import GoldSet, agreement
+
+    if isinstance(gold, GoldSet) and not gold.frame["row_id"].is_unique:
+        a = agreement(gold)
+        typer.echo(f"agreement on {a.n_items} rows with 2+ annotations: raw {a.raw_agreement:.3f}, "
+                   f"Fleiss' kappa {a.fleiss_kappa:.3f}")
+    table = version_table(folder)
+    typer.echo("versions:\n" + table.to_string(index=False))
+    edited = table[table["on_disk"].str.startswith("edited")]
+    if len(edited) and str(edited["version"].iloc[-1]) == str(table["version"].iloc[-1]):
+        typer.echo(f"the current version's file was edited after it was written: record the edit as the next "
+                   f"version with `weaksup gold record {folder}`")
+
+
+def _class_table(gold: Any) -> Any:
+    """Labelled rows per class (label, entity type) and split."""
+    import pandas as pd
+
+    from weaksup.gold import GoldSet
+
+    if isinstance(gold, GoldSet):
+        per = {s: gold.labels(s).value_counts() for s in gold.counts()}
+        names = list(gold.label_space)
+    elif "labels" in gold.frame.columns:
+        per = {s: pd.Series([x for labels in gold.label_sets(s) for x in labels]).value_counts() for s in gold.counts()}
+        names = list(gold.space.labels)
+    else:
+        per = {s: pd.Series([span[2] for spans in gold.spans(s) for span in spans]).value_counts()
+               for s in gold.counts()}
+        names = list(gold.types)
+    return pd.DataFrame({s: counts.reindex(names, fill_value=0) for s, counts in per.items()},
+                        index=pd.Index(names, name="class")).fillna(0).astype(int)
+
+
+@gold_app.command("create")
+def create(folder: Path = _FOLDER, from_file: Path = _FROM,
+           labels: str = typer.Option(..., "--labels", help="The label space, comma-separated, in its order."),
+           task: str = typer.Option(None, "--task", help="The task name (default: the folder's name)."),
+           id_column: str = _ID, label_column: str = _LABEL, split_column: str = _SPLIT_COLUMN, split: str = _SPLIT,
+           multilabel: bool = typer.Option(False, "--multilabel", help="Rows carry label sets (';'-joined)."),
+           none_label: str = typer.Option(None, "--none-label", help="Multi-label: the 'none of them' label."),
+           description: str = typer.Option("", "--description", help="Where the labels come from (kept in the "
+                                                                       "manifest)."),
+           ) -> None:
+    """Create version 1 of a gold set from a file of labelled rows."""
+    from weaksup.gold.edits import create_gold
+
+    space = [name.strip() for name in labels.split(",") if name.strip()]
+    rows = _rows(from_file, id_column, label_column, split_column, split, "labels" if multilabel else "label")
+    gold = create_gold(folder, rows, task=task or folder.name, labels=space, multilabel=multilabel,
+                       none_label=none_label, description=description or f"created from {from_file.name}")
+    typer.echo(f"gold set {gold.describe()} written to {folder}")
+
+
+@gold_app.command("add")
+def add(folder: Path = _FOLDER, from_file: Path = _FROM, id_column: str = _ID, label_column: str = _LABEL,
+        split_column: str = _SPLIT_COLUMN, split: str = _SPLIT) -> None:
+    """Write a file's labelled rows as the gold set's next version (they replace the annotations of their row
+    ids; earlier versions stay on disk)."""
+    from weaksup.gold.edits import add_rows
+
+    gold, change = add_rows(folder, _rows(from_file, id_column, label_column, split_column, split))
+    counts = f"{change['added']} row(s) added, {change['changed']} changed, {change['unchanged']} unchanged"
+    if not change["added"] and not change["changed"]:
+        return typer.echo(f"gold set {gold.task}: unchanged at v{gold.version} ({counts})")
+    typer.echo(f"gold set {gold.describe()}: {counts}")
+
+
+@gold_app.command("record")
+def record(folder: Path = _FOLDER) -> None:
+    """Record the current version's label file, edited in place, as the next version."""
+    from weaksup.gold.edits import record_edit
+
+    recorded = record_edit(folder)
+    if recorded is None:
+        return typer.echo(f"gold set {folder}: its files hold what its manifest recorded; nothing to record")
+    gold, edited = recorded
+    typer.echo(f"gold set {gold.describe()}: the edit of v{edited} recorded (v{edited}'s own labels were "
+               "overwritten by the edit and are not on disk)")
