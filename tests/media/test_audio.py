@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import shutil
 import sys
+import wave as stdlib_wave
 
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile
 from scipy.io import wavfile
@@ -13,6 +16,7 @@ from scipy.io import wavfile
 from tests.conftest import REPO
 from weaksup.errors import DataError, ParameterError
 from weaksup.media.audio import AUDIO_KINDS, MAX_CHANNELS, AudioFeatures, load_audio, pool_frames
+from weaksup.media.columns import MediaColumns
 from weaksup.media.features import FeatureExtractor, extract
 
 RATE = 8000
@@ -180,3 +184,100 @@ def test_a_folder_is_named_a_folder_not_a_missing_file(tmp_path):
         with pytest.raises(DataError, match="is a folder, not a file") as info:
             load_audio(item, root=root)
         assert "does not exist" not in str(info.value)
+
+
+def _two_rates(folder):
+    """The same 440 Hz tone, half a second, as a 16-bit WAV at 8 kHz (the standard library's wave module) and at
+    16 kHz (soundfile)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with stdlib_wave.open(str(folder / "tone-8k.wav"), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(np.rint(32767 * _tone(440, rate=8000)).astype("<i2").tobytes())
+    soundfile.write(folder / "tone-16k.wav", _tone(440, rate=16000), 16000, subtype="PCM_16")
+    return ["tone-8k.wav", "tone-16k.wav"]
+
+
+def _warnings(caplog):
+    return [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and r.name == "weaksup.media.audio"]
+
+
+def test_recordings_at_two_rates_are_named_with_the_fix_and_sr_reads_them_at_one(tmp_path, caplog):
+    from weaksup.embed.cache import EmbeddingCache
+
+    files = _two_rates(tmp_path / "a")
+    cache = EmbeddingCache(tmp_path / "features.sqlite")
+    native = AudioFeatures(["zcr", "mfcc"])
+    with caplog.at_level("WARNING"):
+        X = extract(files, native, root=tmp_path / "a", cache=cache, progress=False)
+    zcr = native.names.index("zcr_mean")
+    assert X[0, zcr] == pytest.approx(2 * X[1, zcr], rel=0.1)  # the same tone: at its own rate, twice the crossings
+    [warning] = _warnings(caplog)
+    for part in ("2 sampling rates", "8000 Hz: 1 file(s)", "16000 Hz: 1 file(s)", "tone-8k.wav", "tone-16k.wav",
+                 "cannot be compared", "AudioFeatures(..., sr=8000)", native.id):
+        assert part in warning
+    # declared: every recording is resampled to 8 kHz first, the id says so, and nothing is to warn about
+    caplog.clear()
+    one_rate = AudioFeatures(["zcr", "mfcc"], sr=8000)
+    assert "sr=8000" in one_rate.id and "sr=native" in native.id
+    with caplog.at_level("WARNING"):
+        Y = extract(files, one_rate, root=tmp_path / "a", cache=cache, progress=False)
+    assert not _warnings(caplog)
+    assert Y[0, zcr] == pytest.approx(Y[1, zcr], rel=0.05)  # comparable now
+    assert np.allclose(Y[0], X[0]) and not np.allclose(Y[1], X[1])  # the 8 kHz file is as it was, the 16 kHz one not
+    assert np.allclose(Y[1], one_rate(tmp_path / "a" / "tone-16k.wav"), atol=1e-4)  # not the native-rate vector
+    # only the duration and the energy: alike at any rate, nothing to warn about
+    with caplog.at_level("WARNING"):
+        extract(files, AudioFeatures(["duration", "energy"]), root=tmp_path / "a", cache=False, progress=False)
+    assert not _warnings(caplog)
+
+
+class _Counting(AudioFeatures):
+    """AudioFeatures that count the recordings they compute (a vector read from the cache is not one)."""
+
+    calls = 0
+
+    def __call__(self, item):
+        type(self).calls += 1
+        return super().__call__(item)
+
+
+def test_the_rates_are_checked_for_cached_vectors_and_across_batches(tmp_path, caplog):
+    from weaksup.embed.cache import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path / "features.sqlite")
+    files = _two_rates(tmp_path / "a")
+    extract(files, AudioFeatures(["pooled"], segments=4), root=tmp_path / "a", cache=cache, progress=False)
+    shutil.copytree(tmp_path / "a", tmp_path / "b")  # the same recordings in another folder: their vectors cached
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        extract(files, _Counting(["pooled"], segments=4), root=tmp_path / "b", cache=cache, progress=False)
+    assert _Counting.calls == 0 and len(_warnings(caplog)) == 1 and str(tmp_path / "b") in _warnings(caplog)[0]
+    # a run's batches: the 8 kHz file in one, the 16 kHz one in the next; the second one warns
+    _two_rates(tmp_path / "c")
+    columns = MediaColumns(AudioFeatures(["zcr"]), "path", "audio", False, tmp_path / "c")
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        first = columns(pd.DataFrame({"path": ["tone-8k.wav"]}))
+        assert not _warnings(caplog) and len(first["audio_zcr_mean"]) == 1
+        columns(pd.DataFrame({"path": ["tone-16k.wav"]}))
+    [warning] = _warnings(caplog)
+    assert "8000 Hz: 1 file(s)" in warning and "16000 Hz: 1 file(s)" in warning and "sr=8000" in warning
+
+
+def test_an_affinity_lf_with_prototypes_at_another_rate_than_its_rows_warns(tmp_path, caplog):
+    from weaksup import LabelSpace
+    from weaksup.media import affinity_lf
+
+    _two_rates(tmp_path)
+    noise = np.random.default_rng(0).uniform(-0.3, 0.3, 8000).astype(np.float32)
+    soundfile.write(tmp_path / "noise-16k.wav", noise, 16000, subtype="PCM_16")
+    with caplog.at_level("WARNING"):
+        near = affinity_lf("near", {"tone": ["tone-16k.wav"], "noise": ["noise-16k.wav"]},
+                           features=AudioFeatures(["pooled"], segments=4), field="path", root=tmp_path,
+                           label_space=LabelSpace(["tone", "noise"]), margin=0.0)
+        assert not _warnings(caplog)  # the prototypes alone: one rate
+        near({"path": "tone-8k.wav"})  # a row at 8 kHz compared with the 16 kHz prototypes
+    [warning] = _warnings(caplog)
+    assert "8000 Hz: 1 file(s)" in warning and "16000 Hz: 2 file(s)" in warning and "sr=8000" in warning

@@ -74,6 +74,32 @@ def test_every_model_keeps_the_contract(name):
     assert clone.get_params() == model.get_params()
 
 
+@pytest.mark.parametrize("name", sorted(MULTILABEL_MODELS))
+def test_no_model_predicts_the_none_label_beside_another_even_from_gold_and_votes_that_do(name, tmp_path):
+    """Dev gold as GoEmotions' raters give it (a fifth of the rows carry 'none' with another label) and an LF that
+    says yes to 'none' on rows that carry a: the label sets still keep the space's rules, and so does the model
+    saved and loaded back."""
+    from weaksup.multilabel.persist import load_multilabel_model, save_multilabel_model
+
+    votes, Y = synthetic(600)
+    rng = np.random.default_rng(3)
+    Y = Y.copy()
+    Y[:, 3] |= Y[:, :3].any(axis=1) & (rng.random(len(Y)) < 0.2)
+    Y[::30, 0] = Y[::30, 2] = True  # and a few rows with both labels of the exclusive group
+    assert SPACE.broken_rules(Y)
+    V = np.concatenate([votes.values, np.full((votes.n, 1, 4), -1, dtype=np.int8)], axis=1)
+    V[:, 3, 3] = np.where(Y[:, 3], 1, -1)  # yes to 'none' wherever the gold has it, a's rows included
+    votes = MultiLabelVotes(V, [*votes.lf_ids, "says_none"], SPACE)
+    dev, rest = np.arange(300), np.arange(300, 600)
+    model = MULTILABEL_MODELS[name]().fit(votes.take(rest), dev=(votes.take(dev), Y[dev]), seed=1)
+    save_multilabel_model(model, tmp_path / "label_model.json")
+    for fitted in (model, load_multilabel_model(tmp_path / "label_model.json")):
+        pred = fitted.predict(votes)
+        assert not SPACE.broken_rules(pred)
+        assert np.array_equal(pred[:, 3], ~pred[:, :3].any(axis=1))  # none exactly when nothing else
+    assert (pred[:, :3].any(axis=1) & (V[:, 3, 3] == 1)).any()  # rows where the none LF said yes got other labels
+
+
 def test_dev_aware_models_beat_majority_where_an_lf_is_noisy():
     votes, Y = synthetic()
     dev, rest = np.arange(600), np.arange(600, 1200)

@@ -203,3 +203,40 @@ def test_the_saved_label_model_loads_back_and_predicts_what_the_run_wrote(projec
     predicted = model.predict(votes)[machine & (labels["n_votes"] > 0).to_numpy()]
     written = labels.loc[machine & (labels["n_votes"] > 0), "labels"]
     assert [list(np.asarray(SPACE.labels)[row]) for row in predicted] == [list(v) for v in written]
+
+
+def test_gold_rows_with_the_none_label_beside_another_are_warned_about_kept_and_scored_as_labelled(project, caplog):
+    """Some gold rows carry 'none' with another label (as 355 GoEmotions rows carry 'neutral'): the run warns
+    (the gold set names them), the report lists them, the label model's sets still keep the rule, dev rows keep
+    their human sets, and the metrics score the test rows against the gold as labelled."""
+    from weaksup.multilabel.metrics import multilabel_metrics
+
+    config = make_ml_project(project)
+    folder = project / "gold_sets" / "tickets"
+    gold = pd.read_csv(folder / "labels.csv", keep_default_na=False, dtype=str)
+    odd = gold.index[gold["labels"].str.contains("billing")][:12]
+    gold.loc[odd, "labels"] = gold.loc[odd, "labels"] + ";none"
+    write_multilabel_gold(gold, folder, task="tickets", space=SPACE, version=2)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="weaksup"):
+        result = _run(config)
+    warning = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert "12 of 160 gold rows break the label space's rules" in warning and "leave none_label unset" in warning
+    assert "12 against the label space's rules, kept as labelled" in result.summary()
+    per_split = gold.loc[odd, "split"].value_counts()
+    assert (f"| the none label 'none' with another label | {per_split['dev']} | {per_split['test']} | "
+            in result.report.to_markdown())  # the report's table of them, per split
+    assert result.report.params["gold_contradictions"] == "12"
+    labels = pd.read_parquet(project / "out" / "labels.parquet").set_index("row_id")
+    machine = labels[labels["label_source"] == "label_model"]["labels"].map(list)
+    assert len(machine) and not machine.map(lambda v: "none" in v and len(v) > 1).any()
+    broken_dev = gold.loc[odd][gold.loc[odd, "split"] == "dev"]
+    assert len(broken_dev) and all(list(labels.loc[r, "labels"]) == v.split(";")  # the human sets, as labelled
+                                   for r, v in zip(broken_dev["row_id"], broken_dev["labels"]))
+    test = gold[gold["split"] == "test"]
+    Y = SPACE.encode([v.split(";") if v else [] for v in test["labels"]])
+    P = SPACE.encode([list(v) if v is not None else [] for v in labels.loc[test["row_id"], "labels"]])
+    scored = multilabel_metrics(Y, P, labels=SPACE.labels)
+    assert result.metrics["subset_acc"] == pytest.approx(scored["subset_acc"])
+    assert result.metrics["macro_f1"] == pytest.approx(scored["macro_f1"])
+    assert not (P == Y).all(axis=1)[SPACE.broken_rules(Y)[next(iter(SPACE.broken_rules(Y)))]].any()

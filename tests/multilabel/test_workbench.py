@@ -97,6 +97,17 @@ def test_generic_lf_and_gold_forms():
     assert has.sum() == 2 and Yd[1].tolist() == [True, True, False, False] and not Yd[2].any()
 
 
+def test_dev_gold_rows_with_the_none_label_beside_another_are_kept_and_warned_about(caplog):
+    gold = pd.concat([GOLD, pd.Series({"r6": "amusement;neutral"})])  # as GoEmotions' raters label some rows
+    with caplog.at_level("WARNING", logger="weaksup"):
+        wb = MultiLabelWorkbench(DATA, SPACE, gold=gold)
+    assert "1 of 7 gold rows breaks the label space's rules" in wb.gold_note and "r6 [amusement;neutral]" in wb.gold_note
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [wb.gold_note]
+    assert wb.label("neutral").n_gold == 3  # kept as labelled: r6 is a neutral row and an amusing one
+    assert wb.label("amusement").n_gold == 2
+    assert MultiLabelWorkbench(DATA, SPACE, gold=GOLD).gold_note == ""
+
+
 def test_errors():
     with pytest.raises(DataError, match="none of the 1 gold row ids"):
         MultiLabelWorkbench(DATA, SPACE, gold=pd.Series({"x9": "anger"}))

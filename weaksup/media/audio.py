@@ -12,8 +12,9 @@ Needs ``pip install "weaksup[audio]"`` (soundfile, librosa).
 from __future__ import annotations
 
 import io
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,11 @@ AUDIO_KINDS = ("duration", "energy", "zcr", "centroid", "mfcc", "pooled")
 #: ``(channels, samples)``: see :func:`load_audio`.
 MAX_CHANNELS = 8
 _VERSION = 2  # 2: unsigned integer samples centred, integers scaled by 2**(bits-1) before channels are averaged
+#: Feature groups that read alike at any sampling rate (the others compare recordings at one rate only).
+_RATE_FREE = frozenset({"duration", "energy"})
+#: Sets of rates (with their first files) already warned about: once per process, however many extractors.
+_WARNED: set[tuple[tuple[int, str], ...]] = set()
+logger = logging.getLogger(__name__)
 _STATS: dict[str, tuple[str, ...]] = {"duration": ("duration",), "energy": ("rms_mean", "rms_std", "rms_max"),
                                       "zcr": ("zcr_mean", "zcr_std", "zcr_max"),
                                       "centroid": ("centroid_mean", "centroid_std")}
@@ -155,6 +161,19 @@ def load_audio(item: Any, *, sr: int | None = None, root: str | os.PathLike[str]
     return samples, int(rate)
 
 
+def _declared_rate(item: Any) -> int | None:
+    """The sampling rate a sound file (a path or its bytes) declares in its header; None for anything else or a
+    file soundfile cannot read (reading it for its features names that)."""
+    if not isinstance(item, (str, os.PathLike, bytes, bytearray, memoryview)):
+        return None
+    soundfile = require("soundfile", "audio", "Audio features")
+    source = str(item) if isinstance(item, (str, os.PathLike)) else io.BytesIO(bytes(item))
+    try:
+        return int(soundfile.info(source).samplerate)
+    except (RuntimeError, ValueError, TypeError, OSError):  # soundfile.LibsndfileError is a RuntimeError
+        return None
+
+
 def pool_frames(frames: np.ndarray, segments: int) -> np.ndarray:
     """Mean of each of ``segments`` equal stretches of the frame axis: ``(d, t)`` -> ``(d, segments)``.
 
@@ -196,7 +215,9 @@ class AudioFeatures:
         MFCCs averaged over ``segments`` equal stretches of the recording, ``mfcc<i>_t<j>``: a fixed-length
         summary that keeps the order of the sounds, for similarity to prototypes).
     sr : int, optional
-        Resample every recording to this rate first (default: keep each file's rate; arrays need it).
+        Resample every recording to this rate first (default: keep each file's rate; arrays need it). Features of
+        recordings at different rates cannot be compared: with ``sr`` unset, :meth:`check_items` warns when the
+        recordings' rates differ.
     n_mfcc : int, default 13
     n_mels : int, default 40
         Mel bands the MFCCs are computed from.
@@ -265,6 +286,57 @@ class AudioFeatures:
         if "pooled" in self.kinds:
             parts.append(f"segments={self.segments}" + (",centre" if self.centre else ""))
         self.id = f"audio@{_VERSION}:" + ",".join(parts)
+        self._rate_of: dict[bytes, tuple[int, str]] = {}  # content key -> (declared rate, how it is named)
+
+    def check_items(self, items: Mapping[bytes, Any]) -> None:
+        """Warn when recordings at different sampling rates meet in these features while ``sr`` is unset.
+
+        :func:`~weaksup.media.features.extract_rows` (``extract``, ``media_preprocessor``, ``affinity_lf``) calls
+        it with every distinct item (content key -> file path or bytes) before any vector is computed or read from
+        the cache; the rates seen add up over the calls (the rows of every batch, an affinity LF's prototypes).
+        Read at its own rate, an 8 kHz and a 16 kHz recording of the same sound get different MFCCs (their mel
+        bands span 0 to half the rate), zero-crossing rates (counted per sample) and centroids: they cannot be
+        compared. The warning names the rates, a few files of each and the fix (``sr=``: every recording is
+        resampled to that rate, which the ``id`` records); once per process for a set of rates. With ``sr`` set,
+        or only ``duration`` and ``energy`` (alike at any rate), there is nothing to check.
+
+        Examples
+        --------
+        >>> import tempfile, soundfile
+        >>> folder = tempfile.mkdtemp()
+        >>> for name, rate in (("low.wav", 8000), ("high.wav", 16000)):
+        ...     soundfile.write(f"{folder}/{name}", np.zeros(rate // 10, dtype=np.float32), rate)
+        >>> from weaksup.media.features import extract
+        >>> native = extract(["low.wav", "high.wav"], AudioFeatures(["zcr"]), root=folder, cache=False,
+        ...                  progress=False)  # logs the warning: 8000 Hz and 16000 Hz, the fix sr=8000
+        >>> one_rate = AudioFeatures(["zcr"], sr=8000)  # every recording resampled to 8 kHz: nothing to warn about
+        >>> one_rate.id, extract(["low.wav", "high.wav"], one_rate, root=folder, cache=False, progress=False).shape
+        ('audio@2:kinds=zcr,sr=8000,win=0.032,hop=0.01', (2, 3))
+        """
+        if self.sr is not None or set(self.kinds) <= _RATE_FREE:
+            return
+        for key, item in items.items():
+            if key not in self._rate_of:
+                rate = _declared_rate(item)
+                if rate is not None:
+                    shown = str(item) if isinstance(item, (str, os.PathLike)) else f"<{len(bytes(item)):,} bytes>"
+                    self._rate_of[key] = (rate, shown)
+        files: dict[int, list[str]] = {}
+        for rate, shown in self._rate_of.values():
+            files.setdefault(rate, []).append(shown)
+        seen = tuple(sorted((rate, names[0]) for rate, names in files.items()))
+        if len(files) < 2 or seen in _WARNED:
+            return
+        _WARNED.add(seen)
+        each = "; ".join(f"{rate} Hz: {len(names):,} file(s), e.g. " + ", ".join(repr(x) for x in names[:3])
+                         for rate, names in sorted(files.items()))
+        logger.warning(
+            "AudioFeatures %s reads recordings at %d sampling rates (%s). With sr unset each one is read at its own "
+            "rate, and the features of different rates cannot be compared (the MFCCs' mel bands span 0 to half the "
+            "rate, the zero-crossing rate counts per sample): LFs, prototypes and end models would compare unlike "
+            "things. Fix: AudioFeatures(..., sr=%d) resamples every recording to one rate first (its id records "
+            "the rate, so vectors cached at the native rates are not reused), or convert the files to one rate",
+            self.id, len(files), each, min(files))
 
     def __repr__(self) -> str:
         return f"AudioFeatures({self.id!r})"

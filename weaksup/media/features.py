@@ -42,6 +42,13 @@ class FeatureExtractor(Protocol):
         Stable; changes when a parameter or the code version changes (the cache key of its vectors).
     names : tuple of str
         One name per output value (the preprocessor's column names end with them).
+
+    Notes
+    -----
+    An extractor may also have ``check_items(items)``: :func:`extract_rows` (so :func:`extract`,
+    ``media_preprocessor`` and ``affinity_lf``) calls it with every distinct item of a call (content key -> item)
+    before any vector is computed or read from the cache, e.g. to warn about items whose features cannot be
+    compared (:meth:`weaksup.media.audio.AudioFeatures.check_items`: recordings at different sampling rates).
     """
 
     id: str
@@ -238,6 +245,9 @@ def extract_rows(items: Sequence[Any], extractor: FeatureExtractor, *, field: st
     sources: dict[bytes, Any] = {}
     for i, key in zip(present, present_keys):
         sources.setdefault(key, resolve_item(items[i], root))
+    check = getattr(extractor, "check_items", None)
+    if sources and callable(check):  # (cached items too: what they are compared with may be new)
+        check(sources)
     out = np.full((len(items), len(extractor.names)), np.nan, dtype=np.float32)
     if present:
         found = cached_vectors(extractor.id, present_keys, sources,

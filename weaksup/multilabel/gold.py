@@ -25,6 +25,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from weaksup.gold.core import FORMATS, MANIFEST, OPTIONAL, SPLITS, as_text, chec
 from weaksup.gold.versions import (ESCAPED_FILES, VERSIONS, manifest_type, plan_version, publish_manifest,
                                    read_manifest, select_version)
 from weaksup.multilabel.gold_files import SEPARATOR, read_label_file, split_labels, validate_rows
-from weaksup.multilabel.space import MultiLabelSpace
+from weaksup.multilabel.space import MultiLabelSpace, broken_rules_note
 from weaksup.spreadsheet import write_csv
 
 logger = logging.getLogger("weaksup.gold")
@@ -123,10 +124,57 @@ class MultiLabelGoldSet:
         sets = self.label_sets(split)
         return [str(r) for r in sets.index], self.space.encode(list(sets), where=f"gold set {self.task}")
 
+    def contradictions(self) -> pd.DataFrame:
+        """The labelled rows whose set breaks a rule of :attr:`space` (the none label beside another label, two
+        labels of an exclusive group): ``row_id``, ``split``, ``labels`` (``;``-joined), ``breaks`` (the rules) and
+        ``where`` (``file:line`` of the row's first annotation).
+
+        They are kept as labelled (a dataset's own annotations; GoEmotions has 355 ``neutral`` + emotion rows) and
+        scored as such; :func:`load_multilabel_gold` warns about them (:meth:`contradiction_note`).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> rows = pd.DataFrame({"row_id": ["a", "b"], "labels": ["joy;neutral", "joy"], "split": ["dev", "test"]})
+        >>> space = MultiLabelSpace(["joy", "neutral"], none_label="neutral")
+        >>> gold = write_multilabel_gold(rows, tempfile.mkdtemp(), task="t", space=space)
+        >>> gold.contradictions().drop(columns="where").to_dict("records")
+        [{'row_id': 'a', 'split': 'dev', 'labels': 'joy;neutral', 'breaks': "the none label 'neutral' with another label"}]
+        """
+        ids, Y, splits, where = self._every_row
+        broken = self.space.broken_rules(Y)
+        at = np.flatnonzero(np.logical_or.reduce(list(broken.values()))) if broken else np.zeros(0, dtype=np.int64)
+        return pd.DataFrame({
+            "row_id": [ids[i] for i in at], "split": [splits[i] for i in at],
+            "labels": [SEPARATOR.join(x) for x in self.space.decode(Y[at])],
+            "breaks": ["; ".join(rule for rule, hit in broken.items() if hit[i]) for i in at],
+            "where": [where[i] for i in at]}, columns=["row_id", "split", "labels", "breaks", "where"])
+
+    def contradiction_note(self) -> str:
+        """The warning about :meth:`contradictions` (how many per rule and split, a few ids, the fix), or ``""``."""
+        ids, Y, splits, _ = self._every_row
+        return broken_rules_note(self.space, ids, Y, what=f"gold set {self.task} v{self.version}", splits=splits,
+                                 listed="in a new gold version; MultiLabelGoldSet.contradictions() lists them all")
+
+    @cached_property
+    def _every_row(self) -> tuple[list[str], np.ndarray, list[str], list[str]]:
+        """Every labelled row's id, label set (``(n, k)``), split and first ``file:line`` (computed once: the set
+        is frozen; a run's copy keyed by row position is another set)."""
+        ids, Y = self.matrix()
+        first = self.frame.drop_duplicates("row_id")
+        keys = first["row_id"].astype(str)
+        split_of = dict(zip(keys, first["split"].astype(str)))
+        where_of = dict(zip(keys, (f"{Path(str(f)).name}:{line}" for f, line in zip(first["_file"], first["_line"])))
+                        ) if {"_file", "_line"} <= set(first.columns) else {}
+        return ids, Y, [split_of[i] for i in ids], [where_of.get(i, "") for i in ids]
+
     def describe(self) -> str:
-        """A one-line provenance string, e.g. ``goemotions v1 (hash 0e5e...; 5426 dev + 5427 test)``."""
+        """A one-line provenance string, e.g. ``goemotions v1 (hash 0e5e...; 5426 dev + 5427 test)``, naming the
+        rows that break the label space's rules (:meth:`contradictions`) when there are any."""
         counts = " + ".join(f"{n} {s}" for s, n in self.counts().items())
-        return f"{self.task} v{self.version} (hash {self.hash}; {counts})"
+        broken = len(self.contradictions())
+        against = f"; {broken} against the label space's rules, kept as labelled" if broken else ""
+        return f"{self.task} v{self.version} (hash {self.hash}; {counts}{against})"
 
 
 def is_multilabel_gold(path: str | os.PathLike[str]) -> bool:
@@ -235,6 +283,9 @@ def load_multilabel_gold(path: str | os.PathLike[str], *, space: MultiLabelSpace
         logger.info("gold set %s: content hash %s (the manifest says %s)", folder, digest, manifest["content_hash"])
     gold = MultiLabelGoldSet(task, manifest["version"], space or gold_space, frame, digest, folder, manifest)
     logger.info("loaded multi-label gold set %s", gold.describe())
+    note = gold.contradiction_note()
+    if note:
+        logger.warning("%s", note)
     return gold
 
 

@@ -51,7 +51,12 @@ class MultiLabelReport(TableReport):
         split (empty without gold; ``supervised_on_dev`` when the run passes its references).
     params : dict of str to str
     manifest : list of dict
+    contradictions : DataFrame, optional
+        The gold rows whose set breaks the label space's rules
+        (:meth:`~weaksup.multilabel.gold.MultiLabelGoldSet.contradictions`), scored as labelled.
     """
+
+    contradictions: pd.DataFrame | None = None
 
     def run_metrics(self) -> dict[str, float]:
         """The label model's headline metrics on the gold split, majority vote's (``majority_vote.<name>``) and, in
@@ -107,6 +112,21 @@ class MultiLabelReport(TableReport):
         columns = {"gold": first["true"], **{name: s["set_sizes"]["pred"] for name, s in self.scores.items()}}
         return pd.DataFrame(columns).fillna(0).astype(int).sort_index().rename_axis("labels per row")
 
+    def broken_table(self) -> pd.DataFrame | None:
+        """Per rule of the label space the gold set breaks: its rows per split and a few of them, as ``file:line
+        [labels]`` in the gold set's files (a run's report holds the gold rows by position); None when none."""
+        frame = self.contradictions
+        if frame is None or not len(frame):
+            return None
+        rows = frame.assign(breaks=frame["breaks"].str.split("; ")).explode("breaks")
+        splits = sorted(set(rows["split"]))
+        out = {}
+        for rule, group in rows.groupby("breaks", sort=False):
+            counts = group["split"].value_counts()
+            out[rule] = {**{s: int(counts.get(s, 0)) for s in splits},
+                         "examples": ", ".join(f"{w} [{x}]" for w, x in zip(group["where"][:3], group["labels"][:3]))}
+        return pd.DataFrame.from_dict(out, orient="index").rename_axis("rule")
+
     def build_figures(self) -> dict[str, Figure]:
         """Per-label F1 of the label model and majority vote (drawn once)."""
         table = self.per_label()
@@ -149,6 +169,11 @@ class MultiLabelReport(TableReport):
             tables.append((f"Label model vs {versus} ({n} {self.split} gold rows)", headline))
             tables.append(("Per label (label model; the others' F1 beside; ECE: calibration)", self.per_label()))
             tables.append(("Label-set sizes", self.set_sizes()))
+        broken = self.broken_table()
+        if broken is not None:
+            tables.append(("Gold rows against the label space's rules (kept and scored as labelled: the label model "
+                           "never predicts such a set; if the labels do go together, leave [task] none_label unset "
+                           "or take the group out of [task] exclusive, else correct the rows)", broken))
         tables.append(("Over all rows", pd.DataFrame({"value": self.stats})))
         summary = self.summary.set_index(["lf", "label"])
         tables.append(("Labeling functions per label (precision on the dev gold rows)", summary))
@@ -196,9 +221,13 @@ def build_multilabel_report(votes: VoteMatrix, *, model: MultiLabelModel, lfs: A
               "n_lfs": str(mvotes.m), "n_labels": str(space.k), "n_rows": str(mvotes.n),
               "thresholds": ", ".join(f"{x}={t:.2f}" for x, t in zip(space.labels, model.thresholds_))}
     scores: dict[str, dict[str, Any]] = {}
+    broken = None
     if gold is not None:
         params.update({"gold_task": gold.task, "gold_version": str(gold.version), "gold_hash": gold.hash,
                        "gold_split": split})
+        broken = gold.contradictions()
+        if len(broken):
+            params["gold_contradictions"] = str(len(broken))
         where = {int(r): i for i, r in enumerate(np.asarray(mvotes.row_ids))}
         if "dev" in gold.counts():  # the LFs' precision on the dev rows (where they were written)
             ids, Y_dev = gold.matrix("dev")
@@ -221,4 +250,4 @@ def build_multilabel_report(votes: VoteMatrix, *, model: MultiLabelModel, lfs: A
             if references is not None and references.split == split:
                 scores["supervised_on_dev"] = references.metrics["supervised_on_dev"]
     manifest = lfs.manifest() if lfs is not None and hasattr(lfs, "manifest") else []
-    return MultiLabelReport(title, summary, stats, scores, params, manifest, split=split)
+    return MultiLabelReport(title, summary, stats, scores, params, manifest, split=split, contradictions=broken)

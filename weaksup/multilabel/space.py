@@ -115,6 +115,35 @@ class MultiLabelSpace:
         """
         return [np.array([self._index[x] for x in group], dtype=np.int64) for group in self.exclusive]
 
+    def broken_rules(self, Y: np.ndarray) -> dict[str, np.ndarray]:
+        """The rows of an ``(n, k)`` bool label matrix that break a rule of the space, per rule some row breaks.
+
+        The rules: the none label goes with no other label, and a row carries at most one label of each
+        exclusive group. The label model's sets keep them (:func:`~weaksup.multilabel.thresholds.decide`); a
+        gold set may not (GoEmotions' raters gave 355 comments ``neutral`` beside another emotion).
+
+        Examples
+        --------
+        >>> space = MultiLabelSpace(["pos", "neg", "none"], exclusive=[["pos", "neg"]], none_label="none")
+        >>> Y = np.array([[1, 0, 1], [1, 1, 0], [0, 0, 1]], dtype=bool)
+        >>> {rule: rows.tolist() for rule, rows in space.broken_rules(Y).items()}
+        {"the none label 'none' with another label": [True, False, False], "two labels of the exclusive group ['pos', 'neg']": [False, True, False]}
+        """
+        arr = np.asarray(Y, dtype=bool)
+        if arr.ndim != 2 or arr.shape[1] != self.k:
+            raise LabelSpaceError(f"expected an (n, {self.k}) label matrix; got shape {arr.shape}")
+        out: dict[str, np.ndarray] = {}
+        none = self.none_index
+        if none is not None:
+            rows = arr[:, none] & np.delete(arr, none, axis=1).any(axis=1)
+            if rows.any():
+                out[f"the none label {self.none_label!r} with another label"] = rows
+        for group, cols in zip(self.exclusive, self.exclusive_indices()):
+            rows = arr[:, cols].sum(axis=1) > 1
+            if rows.any():
+                out[f"two labels of the exclusive group {list(group)}"] = rows
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """The space as JSON-safe data (:meth:`from_json` reads it back).
 
@@ -162,3 +191,49 @@ class MultiLabelSpace:
         if arr.ndim != 2 or arr.shape[1] != self.k:
             raise LabelSpaceError(f"expected an (n, {self.k}) label matrix; got shape {arr.shape}")
         return [[self.labels[j] for j in np.flatnonzero(row)] for row in arr]
+
+
+def broken_rules_note(space: MultiLabelSpace, row_ids: Sequence[Any], Y: np.ndarray, *, what: str,
+                      splits: Sequence[str] | None = None, examples: int = 3, listed: str = "") -> str:
+    """A warning naming the gold rows of ``Y`` that break the space's rules (:meth:`MultiLabelSpace.broken_rules`):
+    how many per rule (per split when ``splits`` is given), a few row ids with their labels, what it costs and the
+    fix (``listed``: where to find them all); ``""`` when no row breaks one.
+
+    Examples
+    --------
+    >>> space = MultiLabelSpace(["joy", "anger", "neutral"], none_label="neutral")
+    >>> Y = np.array([[1, 0, 1], [0, 1, 0]], dtype=bool)
+    >>> print(broken_rules_note(space, ["r1", "r2"], Y, what="gold set demo", splits=["dev", "test"]))
+    ... # doctest: +ELLIPSIS
+    gold set demo: 1 of 2 gold rows breaks the label space's rules: 1 carries the none label 'neutral' with another label (1 dev; e.g. r1 [joy;neutral]). They are kept and scored as labelled, ... leave none_label unset ...
+    >>> broken_rules_note(space, ["r2"], Y[1:], what="gold set demo")
+    ''
+    """
+    broken = space.broken_rules(Y)
+    if not broken:
+        return ""
+    arr = np.asarray(Y, dtype=bool)
+    parts = []
+    for rule, rows in broken.items():
+        at = [int(i) for i in np.flatnonzero(rows)]
+        per_split = ""
+        if splits is not None:
+            counts: dict[str, int] = {}
+            for i in at:
+                counts[str(splits[i])] = counts.get(str(splits[i]), 0) + 1
+            per_split = ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())) + "; "
+        shown = ", ".join(f"{row_ids[i]} [{';'.join(space.decode(arr[[i]])[0])}]" for i in at[:examples])
+        parts.append(f"{len(at):,} {'carries' if len(at) == 1 else 'carry'} {rule} ({per_split}e.g. {shown})")
+    n = int(np.logical_or.reduce(list(broken.values())).sum())
+    fixes = []
+    if any(rule.startswith("the none label") for rule in broken):
+        fixes.append(f"leave none_label unset ([task] none_label, MultiLabelSpace(none_label=): {space.none_label!r} "
+                     "becomes a label like the others, decided by its own threshold)")
+    if any(rule.startswith("two labels") for rule in broken):
+        fixes.append("take the group out of exclusive ([task] exclusive, MultiLabelSpace(exclusive=))")
+    return (f"{what}: {n:,} of {len(arr):,} gold rows {'breaks' if n == 1 else 'break'} the label space's rules: "
+            + "; ".join(parts) + ". "
+            "They are kept and scored as labelled, but the label model never predicts such a set (the none label "
+            "only when no other label is on, at most one label of an exclusive group), so each of them costs "
+            "recall or exact-set accuracy. If these labels do go together, " + " and ".join(fixes) + "; else "
+            "correct the rows" + (f" ({listed})" if listed else ""))

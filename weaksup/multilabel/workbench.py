@@ -28,7 +28,7 @@ import pandas as pd
 from weaksup.errors import DataError, MissingColumnError, ParameterError
 from weaksup.lf.core import LabelingFunction
 from weaksup.multilabel.apply import apply_multilabel_lfs, as_multilabel_lf_list, check_lf_labels
-from weaksup.multilabel.space import MultiLabelSpace
+from weaksup.multilabel.space import MultiLabelSpace, broken_rules_note
 from weaksup.multilabel.summary import multilabel_lf_summary
 from weaksup.multilabel.votes import MultiLabelVotes
 from weaksup.render import NOTEBOOK_STYLE, clip, html_table
@@ -258,6 +258,12 @@ class MultiLabelWorkbench:
         self.data, self.space, self.id_column, self.text_column = data, space, id_column, text_column
         self.row_ids = ids.to_numpy()
         self.Y, self.has_gold = dev_gold(gold, self.row_ids, space)
+        #: The warning about dev gold rows whose set breaks the space's rules (the none label with another
+        #: label, two labels of an exclusive group), or "" (a gold set folder warns as it loads).
+        self.gold_note = broken_rules_note(space, self.row_ids[self.has_gold].tolist(), self.Y[self.has_gold],
+                                           what="MultiLabelWorkbench: the dev gold")
+        if self.gold_note and not isinstance(gold, (str, os.PathLike)):
+            logger.warning("%s", self.gold_note)
         from weaksup.workbench.preview import RowSample  # (weaksup.workbench imports this module)
 
         self._rows: RowSample = RowSample(self.row_ids, data[text_column].to_numpy() if text_column else None, id_column,
