@@ -6,6 +6,7 @@ import json
 import logging
 
 import pandas as pd
+import pytest
 
 from tests.gold.helpers import YOUTUBE_GOLD, make_gold
 from weaksup.datasets import youtube_split
@@ -53,7 +54,9 @@ def test_several_annotators_give_a_majority_and_ties_are_left_out(tmp_path, capl
     gold = load_gold(folder)
     assert gold.labels().to_dict() == {"a": "ham", "c": "spam"}
     assert "1 row(s) have tied annotations" in caplog.text
-    assert gold.counts() == {"dev": 2, "test": 1}
+    # the counts are the rows the labels use: the tied row b is in no split's count (run.json, MLflow's gold_n_*)
+    assert gold.counts() == {"dev": 1, "test": 1} and gold.tied() == {"dev": 1}
+    assert gold.describe().endswith("; 1 dev + 1 test; 1 dev tied, left out)")
 
 
 def test_tie_warning_is_logged_once_per_gold_set(tmp_path, caplog):
@@ -71,3 +74,28 @@ def test_tie_warning_is_logged_once_per_gold_set(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="weaksup.gold"):
         load_gold(folder).labels("test")  # another run loads it again: told again
     assert len([r for r in caplog.records if "tied annotations" in r.getMessage()]) == 1
+
+
+def test_counts_are_the_rows_the_evaluation_uses_when_a_test_row_ties(tmp_path):
+    # one reviewer disagreed with the only earlier answer of test row t2: it is left out of the test labels, so
+    # the test count (run.json's gold counts, MLflow's gold_n_test) is the 2 rows the metrics are computed on
+    pytest.importorskip("matplotlib")
+    from weaksup.alignment import AlignedGold
+    from weaksup.models import MajorityVote
+    from weaksup.report import build_report
+    from weaksup.votes import VoteMatrix
+
+    folder = make_gold(tmp_path / "g", "row_id,label,split,annotator\nd1,ham,dev,uci\nt1,ham,test,uci\n"
+                                       "t2,spam,test,uci\nt2,ham,test,user-4\nt3,spam,test,uci\n")
+    gold = load_gold(folder)
+    assert gold.counts() == {"dev": 1, "test": 2} and gold.tied() == {"test": 1}
+    votes = VoteMatrix([[0, -1], [0, 0], [1, 1], [1, -1]], row_ids=["d1", "t1", "t2", "t3"])
+    aligned = AlignedGold.of(gold, votes)
+    assert len(aligned.rows("test")[0]) == aligned.counts["test"] == 2
+    report = build_report(votes, gold=gold, model=MajorityVote(cardinality=2).fit(votes))
+    try:
+        assert report.evaluation.model.n_gold == 2
+        assert (report.params["gold_n_dev"], report.params["gold_n_test"]) == ("1", "2")
+    finally:
+        report.close()
+    assert "1 test tied, left out" in gold.describe()

@@ -70,6 +70,9 @@ def test_a_hand_edit_is_recorded_as_the_next_version_and_the_edited_version_says
     labels = folder / "labels.csv"
     labels.write_text(labels.read_text(encoding="utf-8").replace("2,spam", "2,ham"), encoding="utf-8")
     assert version_table(folder)["on_disk"].tolist()[0].startswith("edited in place (hash now ")
+    caplog.clear()
+    load_gold(folder)
+    assert f"edited in place; record the edit as the next version with `weaksup gold record {folder}`" in caplog.text
     gold, edited = record_edit(folder)
     assert (gold.version, edited) == (2, 1)
     assert gold.labels()["2"] == "ham" and gold.hash == gold.manifest["content_hash"]
@@ -78,6 +81,28 @@ def test_a_hand_edit_is_recorded_as_the_next_version_and_the_edited_version_says
     assert entries[0]["edited_in_place"] == {"hash_now": gold.hash, "recorded_as": 2}
     assert version_table(folder)["on_disk"].tolist()[1] == "ok"
     assert record_edit(folder) is None
+    caplog.clear()
+    load_gold(folder, version=1)
+    assert "the edit was recorded as v2; this version's own labels are not on disk" in caplog.text
+
+
+def test_an_edited_multilabel_or_span_gold_file_is_named_with_the_fix(tmp_path, caplog):
+    from weaksup.spans.gold import load_span_gold, write_span_gold
+
+    folder = tmp_path / "ml"
+    rows = pd.DataFrame({"row_id": ["a", "b"], "labels": ["joy;love", ""], "split": ["dev", "test"]})
+    create_gold(folder, rows, task="emo", labels=["joy", "love"], multilabel=True)
+    (folder / "labels.csv").write_text("row_id,labels,split\na,joy,dev\nb,,test\n", encoding="utf-8")
+    load_multilabel_gold(folder)
+    assert "weaksup gold record" in caplog.text
+    assert record_edit(folder)[0].label_sets().to_dict() == {"a": ("joy",), "b": ()}
+    spans = tmp_path / "spans"
+    write_span_gold([{"row_id": "a", "split": "dev", "spans": [{"start": 0, "end": 3, "label": "X"}]}], spans,
+                    task="s", types=["X"])
+    (spans / "spans.jsonl").write_text('{"row_id": "a", "split": "dev", "spans": []}\n', encoding="utf-8")
+    caplog.clear()
+    load_span_gold(spans)
+    assert "the labels changed since the manifest was written" in caplog.text
 
 
 def test_a_multilabel_gold_set_is_created_added_to_and_shown(tmp_path):

@@ -95,3 +95,55 @@ def test_emails_from_the_export_or_a_user_lookup(gold_dir, tmp_path):
     assert len(result.gold) == 2 + 21 and result.agreement.n_items == 10
     assert "user-4 -> ann@lab.org" in result.summary()
 
+
+
+def _by_email(tmp_path, name, emails=None):
+    """LS_EXPORT with ``completed_by`` as the user object (id and e-mail) for the users in ``emails``."""
+    emails = emails if emails is not None else {4: "ann@lab.org", 5: "bo@lab.org"}
+    tasks = json.loads(LS_EXPORT.read_text())
+    for task in tasks:
+        for ann in task["annotations"]:
+            if ann["completed_by"] in emails:
+                ann["completed_by"] = {"id": ann["completed_by"], "email": emails[ann["completed_by"]]}
+    (tmp_path / name).write_text(json.dumps(tasks))
+    return tmp_path / name
+
+
+def test_one_project_imported_by_email_then_by_user_id_counts_each_annotator_once(gold_dir, tmp_path):
+    # the JSON export names users by e-mail; JSON-MIN and CSV of the same project by id: the same 21 answers
+    first = import_answers(read_export(_by_email(tmp_path, "named.json"), SPACE), gold_dir, task="yt")
+    assert first.gold.version == 2 and len(first.gold) == 2 + 21
+    for path in ls_flat(LS_EXPORT, tmp_path):
+        again = import_answers(read_export(path, SPACE), gold_dir, task="yt")
+        assert not again.changed and again.gold.version == 2 and len(again.gold) == 2 + 21
+        assert set(again.gold.frame["annotator"]) == {"uci", "ann@lab.org", "bo@lab.org"}
+        assert again.agreement.n_annotators == 2 and again.agreement.n_items == 10
+        assert again.renamed == {"user-4": "ann@lab.org", "user-5": "bo@lab.org"}
+    frame = load_gold(gold_dir).frame.set_index(["row_id", "annotator"])
+    assert frame.loc[("yt-000", "ann@lab.org"), "origin"] == "prediction"  # JSON-MIN's blank origin kept it
+    assert frame.loc[("yt-000", "ann@lab.org"), "annotator_id"] == "4"
+
+
+def test_a_user_named_by_id_and_by_email_in_one_export_is_one_annotator(gold_dir, tmp_path):
+    tasks = json.loads(_by_email(tmp_path, "mixed.json").read_text())
+    for task in tasks[::2]:  # every other task carries completed_by as the bare id
+        for ann in task["annotations"]:
+            if isinstance(ann["completed_by"], dict):
+                ann["completed_by"] = ann["completed_by"]["id"]
+    (tmp_path / "mixed.json").write_text(json.dumps(tasks))
+    answers = read_export(tmp_path / "mixed.json", SPACE)
+    assert set(answers.frame["annotator"]) == {"ann@lab.org", "bo@lab.org"}
+    result = import_answers(answers, gold_dir, task="yt")
+    assert result.agreement.n_annotators == 2 and len(result.gold) == 2 + 21
+
+
+def test_a_gold_set_without_annotation_ids_still_knows_its_answers(gold_dir, tmp_path):
+    # a gold set written before weaksup kept Label Studio's ids: the same row, label and time is the same answer
+    answers = read_export(_by_email(tmp_path, "named.json"), SPACE)
+    old = load_gold(gold_dir).frame[["row_id", "label", "split", "annotator", "timestamp"]]
+    new = answers.frame.assign(split="dev")[["row_id", "label", "split", "annotator", "timestamp"]]
+    write_gold(pd.concat([old, new]), gold_dir, task="yt", label_space=SPACE, version=2)
+    assert "annotation_id" not in load_gold(gold_dir).frame
+    json_min, _ = ls_flat(LS_EXPORT, tmp_path)
+    again = import_answers(read_export(json_min, SPACE), gold_dir, task="yt")
+    assert not again.changed and set(again.gold.frame["annotator"]) == {"uci", "ann@lab.org", "bo@lab.org"}

@@ -143,3 +143,41 @@ def test_one_annotator_answering_a_row_twice_is_told_which_answer_is_kept(tmp_pa
     assert result.gold.labels()["n1"] == "ham" and result.annotations == 2
     assert "1 row(s) were answered more than once by the same annotator with different labels" in caplog.text
     assert "'n1' by 'user-1': 'ham'" in caplog.text
+
+
+def test_without_the_data_the_summary_says_the_new_row_ids_were_not_checked(tmp_path, gold_dir):
+    answers = answers_file(tmp_path, {"n1": [(1, "spam")], "t1": [(1, "ham")]})
+    unchecked = import_answers(answers, gold_dir, task="demo")
+    assert unchecked.unchecked == ("n1",)  # t1 is a gold row already
+    assert "1 new row id(s) not checked against the data (e.g. 'n1'): no data given" in unchecked.summary()
+    checked = import_answers(answers_file(tmp_path, {"n2": [(1, "spam")]}), gold_dir, task="demo",
+                             row_ids=["g1", "g2", "t1", "n1", "n2"])
+    assert checked.unchecked == () and "not checked" not in checked.summary()
+
+
+def test_every_problem_of_an_import_is_reported_in_one_error(tmp_path, gold_dir):
+    # an answer outside the label space (on a row the data lacks, too), another row the data lacks, a disagreement,
+    # and a gold row the data lacks (added by an earlier import without the data): all at once, nothing written
+    queue = pd.DataFrame({"row_id": ["n1", "n2", "n3", "x9"], "text": "t", "label": "spam", "confidence": 0.5})
+    tasks = ls_export(to_tasks(queue, model_version="v"), {"n1": [(1, "Spam")], "n2": [(1, "ham"), (2, "spam")],
+                                                           "n3": [(1, "ham")], "x9": [(1, "ham")]})
+    tasks.append({"id": 9, "data": {"row_id": "x8", "text": "t"}, "annotations": [
+        {"id": 900, "completed_by": 1, "result": [{"from_name": "label", "to_name": "text", "type": "choices",
+                                                  "value": {"choices": ["SPAM"]}}]}]})
+    answers = read_export(write_json(tasks, tmp_path / "e.json"), SPACE, collect=True)
+    assert [p.code for p in answers.problems] == ["unknown_label", "unknown_label"] and len(answers.frame) == 4
+    before = (gold_dir / "manifest.json").read_text()
+    with pytest.raises(ReviewImportError) as info:
+        import_answers(answers, gold_dir, task="demo", on_conflict="error", row_ids=["g1", "g2", "n1", "n2", "n3"])
+    found = {(p.code, p.message.split(":")[0]) for p in info.value.problems}
+    assert found == {("unknown_label", "row_id 'n1'"), ("unknown_label", "row_id 'x8'"),
+                     ("unknown_row_id", "row_id 'x9' is not a row of the dataset"),
+                     ("unknown_row_id", "row_id 'x8' is not a row of the dataset"),
+                     ("annotators_disagree", "row_id 'n2'"),
+                     ("gold_row_not_in_data", "gold row 't1' (already in the gold set) is not a row of the dataset")}
+    message = str(info.value)
+    assert message.startswith("review export ") and "has 6 problems" in message
+    assert "fix every problem listed" in message and "--on-conflict keep" in message and "--run" in message
+    assert (gold_dir / "manifest.json").read_text() == before
+    with pytest.raises(ReviewImportError, match="label 'Spam' by 'user-1' is not in the label space"):
+        read_export(tmp_path / "e.json", SPACE)  # read alone, the export's problems are raised as before

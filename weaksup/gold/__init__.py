@@ -17,7 +17,11 @@ Label files are CSV (``.csv``) or JSON Lines (``.jsonl``), one annotation per ro
 
 Other columns are kept in :attr:`GoldSet.frame` but are not part of the gold set's identity; ``write_gold``
 writes ``origin`` (Label Studio's: ``prediction`` when the pre-filled suggestion was accepted unchanged,
-``prediction-changed``, ``manual``), which :func:`prefill_report` summarises.
+``prediction-changed``, ``manual``), which :func:`prefill_report` summarises, and Label Studio's ``annotator_id``
+and ``annotation_id`` (so a later import knows ``user-4`` is ``ann@lab.org`` and an answer it holds already).
+
+:meth:`GoldSet.counts` counts the rows the labels use: a row whose annotators tie is left out of the labels,
+so of the count too (:meth:`GoldSet.tied` counts those).
 
 Loading (:func:`load_gold`) checks everything and reports every problem at once, each with its
 file and line, in one :class:`~weaksup.errors.GoldSetError`. :attr:`GoldSet.hash` identifies the

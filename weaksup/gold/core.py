@@ -25,8 +25,10 @@ REQUIRED = ("label", "split")
 #: Optional columns that are part of a gold set's identity.
 OPTIONAL = ("annotator", "timestamp")
 #: Per-annotation columns :func:`~weaksup.gold.write_gold` keeps, outside the identity (the hash): ``origin`` is
-#: Label Studio's ``prediction`` (a pre-filled suggestion accepted unchanged), ``prediction-changed`` or ``manual``.
-KEPT = ("origin",)
+#: Label Studio's ``prediction`` (a pre-filled suggestion accepted unchanged), ``prediction-changed`` or ``manual``;
+#: ``annotator_id`` and ``annotation_id`` are Label Studio's user and annotation ids (one name per annotator across
+#: exports that name a user by e-mail or by id, see :mod:`weaksup.review.annotators`).
+KEPT = ("origin", "annotator_id", "annotation_id")
 #: The file that describes a gold set folder.
 MANIFEST = "manifest.json"
 #: Label file suffixes and their formats.
@@ -77,9 +79,32 @@ class GoldSet:
         return len(self.frame)
 
     def counts(self) -> dict[str, int]:
-        """The number of labelled rows per split."""
+        """The number of labelled rows per split that the labels use (:meth:`labels`), so the rows evaluated on.
+
+        A row whose annotators tie has no label, so it is not counted (see :meth:`tied`).
+
+        Examples
+        --------
+        >>> rows = pd.DataFrame({"row_id": ["a", "b", "b"], "label": ["ham", "ham", "spam"],
+        ...                      "split": ["test", "test", "test"], "annotator": ["x", "x", "y"]})
+        >>> gold = GoldSet("t", 1, LabelSpace(["ham", "spam"]), rows, "0")
+        >>> gold.counts(), gold.tied()
+        ({'test': 1}, {'test': 1})
+        """
         per_row = self.frame.drop_duplicates("row_id")
+        if not self.frame["row_id"].is_unique:
+            winners, tied = _majority(self.frame)
+            per_row = per_row[per_row["row_id"].isin(set(winners.loc[~tied, "row_id"]))]
         return {s: int((per_row["split"] == s).sum()) for s in SPLITS if (per_row["split"] == s).any()}
+
+    def tied(self) -> dict[str, int]:
+        """The number of rows per split whose annotators tie: left out of :meth:`labels` and :meth:`counts`."""
+        if self.frame["row_id"].is_unique:
+            return {}
+        winners, tied = _majority(self.frame)
+        split_of = self.frame.drop_duplicates("row_id").set_index("row_id")["split"]
+        rows = split_of.reindex(pd.unique(winners.loc[tied, "row_id"]))
+        return {s: int((rows == s).sum()) for s in SPLITS if (rows == s).any()}
 
     def labels(self, split: str | None = None) -> pd.Series:
         """One class name per labelled row (the annotators' majority), indexed by row id.
@@ -129,8 +154,10 @@ class GoldSet:
 
     def describe(self) -> str:
         """A one-line provenance string, e.g. ``youtube_spam v1 (sha 1a2b..., 286 dev + 290 test)``."""
-        counts = " + ".join(f"{n} {s}" for s, n in self.counts().items())
-        return f"{self.task} v{self.version} (hash {self.hash}; {counts})"
+        counts = " + ".join(f"{n} {s}" for s, n in self.counts().items()) or "no labelled row"
+        tied = " + ".join(f"{n} {s}" for s, n in self.tied().items())
+        return f"{self.task} v{self.version} (hash {self.hash}; {counts}" + (
+            f"; {tied} tied, left out" if tied else "") + ")"
 
 
 def _majority(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Union
 import pandas as pd
 
 from weaksup.errors import GoldSetError, WeakSupError
-from weaksup.gold.core import MANIFEST, OPTIONAL, SPLITS, GoldSet, as_text
+from weaksup.gold.core import KEPT, MANIFEST, OPTIONAL, SPLITS, GoldSet, as_text
 from weaksup.gold.io import load_gold, write_gold
 from weaksup.gold.versions import ESCAPED_FILES, VERSIONS, manifest_type, publish_manifest, version_entries
 
@@ -163,11 +163,11 @@ def add_rows(folder: str | os.PathLike[str], rows: pd.DataFrame) -> tuple[AnyGol
     current = load_any_gold(target)
     column = _label_column(current)
     rows = _renamed(rows, column)
-    keep = [c for c in ("row_id", column, "split", *OPTIONAL) if c in current.frame.columns]
-    before = as_text(current.frame[keep])
-    mine = as_text(rows[[c for c in keep if c in rows.columns]]).reindex(columns=keep, fill_value="")
-    old = {rid: _identity(group) for rid, group in before.groupby("row_id", sort=False)}
-    new = {rid: _identity(group) for rid, group in mine.groupby("row_id", sort=False)}
+    identity = [c for c in ("row_id", column, "split", *OPTIONAL) if c in current.frame.columns]
+    before = as_text(current.frame[_written(current.frame, column)])
+    mine = as_text(rows[[c for c in _written(rows, column)]]).reindex(columns=identity, fill_value="")
+    old = {rid: _identity(group[identity]) for rid, group in before.groupby("row_id", sort=False)}
+    new = {rid: _identity(group[identity]) for rid, group in mine.groupby("row_id", sort=False)}
     change = {"added": sum(rid not in old for rid in new),
               "changed": sum(rid in old and old[rid] != ids for rid, ids in new.items()),
               "unchanged": sum(old.get(rid) == ids for rid, ids in new.items())}
@@ -190,10 +190,8 @@ def record_edit(folder: str | os.PathLike[str]) -> tuple[AnyGold, int | str] | N
     recorded = current.manifest.get("content_hash")
     if recorded in (None, current.hash):
         return None
-    column = _label_column(current)
-    keep = [c for c in ("row_id", column, "split", *OPTIONAL) if c in current.frame.columns]
     edited = current.version
-    gold = _write_next(current, current.frame[keep])
+    gold = _write_next(current, current.frame[_written(current.frame, _label_column(current))])
     manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
     manifest[VERSIONS] = [{**e, EDITED: {"hash_now": current.hash, "recorded_as": gold.version}}
                           if str(e.get("version")) == str(edited) else e for e in version_entries(manifest)]
@@ -253,6 +251,11 @@ def _label_column(gold: AnyGold) -> str:
         return "labels"
     raise GoldSetError(f"gold set {gold.task}: a span gold set takes rows from Label Studio (`weaksup review import`) "
                        "or weaksup.spans.gold.write_span_gold, not from a labels file")
+
+
+def _written(frame: pd.DataFrame, column: str) -> list[str]:
+    """The columns of ``frame`` a gold set file keeps: its identity, then what is kept outside the hash."""
+    return [c for c in ("row_id", column, "split", *OPTIONAL, *KEPT) if c in frame.columns]
 
 
 def _identity(group: pd.DataFrame) -> list[tuple[str, ...]]:

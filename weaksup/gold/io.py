@@ -27,7 +27,14 @@ from weaksup.gold.core import (
     empty_frame,
     logger,
 )
-from weaksup.gold.versions import ESCAPED_FILES, VERSIONS, plan_version, publish_manifest, select_version
+from weaksup.gold.versions import (
+    ESCAPED_FILES,
+    VERSIONS,
+    plan_version,
+    publish_manifest,
+    select_version,
+    warn_if_edited,
+)
 from weaksup.labels import LabelSpace
 from weaksup.spreadsheet import unescape_cell, write_csv
 from weaksup.validation import as_label_space
@@ -89,11 +96,7 @@ def load_gold(
     first = ["row_id", *REQUIRED, *OPTIONAL]
     frame = frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
     digest = content_hash(frame, space, manifest["task"])
-    if manifest.get("content_hash") not in (None, digest):
-        logger.warning(
-            "gold set %s: the labels changed since the manifest was written (content_hash %s, now %s); "
-            "bump its version and rewrite it with weaksup.gold.write_gold", folder, manifest["content_hash"], digest,
-        )
+    warn_if_edited(folder, manifest, digest, logger)
     gold = GoldSet(manifest["task"], manifest["version"], space, frame, digest, folder, manifest)
     logger.info("loaded gold set %s", gold.describe())
     return gold
@@ -115,9 +118,10 @@ def write_gold(
     """Validate ``frame`` as a gold set and write it as ``version`` (label file, then manifest, each atomically).
 
     ``frame`` needs ``row_id``, ``label`` and ``split`` columns, and may have ``annotator`` and
-    ``timestamp`` (part of the content hash) and ``origin`` (:data:`~weaksup.gold.core.KEPT`: kept, outside the
-    hash); other columns are not written. Nothing is written when it has problems (the :class:`GoldSetError` lists them
-    with the frame's row positions as lines). The manifest records the content hash.
+    ``timestamp`` (part of the content hash) and ``origin``, ``annotator_id``, ``annotation_id``
+    (:data:`~weaksup.gold.core.KEPT`: kept, outside the hash); other columns are not written. Nothing is written
+    when it has problems (the :class:`GoldSetError` lists them with the frame's row positions as lines). The
+    manifest records the content hash.
 
     A folder that holds a gold set already gets a new version: earlier versions' files are never
     overwritten, the new rows go to ``labels-<content hash>.csv`` (``file_name`` by default) and the

@@ -19,6 +19,7 @@ already holds writes no file. Files written with spreadsheet formulas escaped ar
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -181,6 +182,35 @@ def plan_version(
     else:
         name, write = file_name or _default(previous, digest), True
     return name, write, [*entries, {**entry, "files": [name]}]
+
+
+def warn_if_edited(folder: Path, manifest: dict[str, Any], digest: str, log: logging.Logger) -> None:
+    """Warn when the files of the gold set version ``manifest`` describes no longer hold what it recorded (a label
+    file edited in place): ``digest`` is the content hash of what they hold now. The fix depends on the version:
+    the current one's edit can be recorded as the next version (``weaksup gold record``); an earlier one's labels
+    are gone unless a copy of its file is kept elsewhere.
+
+    Examples
+    --------
+    >>> warn_if_edited(Path("g"), {"version": 1, "content_hash": "ab"}, "ab", logging.getLogger("x"))  # no warning
+    """
+    recorded = manifest.get("content_hash")
+    if recorded in (None, digest):
+        return
+    version = manifest.get("version")
+    entries = version_entries(manifest)
+    entry = next((e for e in entries if str(e.get("version")) == str(version)), {})
+    edited = entry.get("edited_in_place")
+    if isinstance(edited, dict):
+        fix = (f"the edit was recorded as v{edited.get('recorded_as')}; this version's own labels are not on disk "
+               "(load the current version)")
+    elif entry is entries[-1] or not entry:
+        fix = f"record the edit as the next version with `weaksup gold record {folder}`"
+    else:
+        fix = ("this is an earlier version: its own labels are lost unless a copy of its file is kept elsewhere "
+               "(restore it from version control)")
+    log.warning("gold set %s v%s: the labels changed since the manifest was written (content_hash %s, now %s): a "
+                "label file was edited in place; %s", folder, version, recorded, digest, fix)
 
 
 def publish_manifest(folder: Path, manifest: dict[str, Any], *, escaped: Sequence[str],

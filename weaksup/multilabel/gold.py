@@ -36,7 +36,7 @@ from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError, LabelSpaceError, Problems, location
 from weaksup.gold.core import FORMATS, MANIFEST, OPTIONAL, SPLITS, as_text, check_split
 from weaksup.gold.versions import (ESCAPED_FILES, VERSIONS, manifest_type, plan_version, publish_manifest,
-                                   read_manifest, select_version)
+                                   read_manifest, select_version, warn_if_edited)
 from weaksup.multilabel.gold_files import SEPARATOR, read_label_file, split_labels, validate_rows
 from weaksup.multilabel.space import MultiLabelSpace, broken_rules_note
 from weaksup.spreadsheet import write_csv
@@ -279,8 +279,7 @@ def load_multilabel_gold(path: str | os.PathLike[str], *, space: MultiLabelSpace
     frame = frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
     task = str(manifest.get("task") or folder.name)
     digest = multilabel_hash(frame, gold_space, task)
-    if manifest.get("content_hash") not in (None, digest):
-        logger.info("gold set %s: content hash %s (the manifest says %s)", folder, digest, manifest["content_hash"])
+    warn_if_edited(folder, manifest, digest, logger)
     gold = MultiLabelGoldSet(task, manifest["version"], space or gold_space, frame, digest, folder, manifest)
     logger.info("loaded multi-label gold set %s", gold.describe())
     note = gold.contradiction_note()

@@ -9,8 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from weaksup.errors import Problems, ReviewImportError, location
+from weaksup.errors import Problem, Problems, ReviewImportError, location
 from weaksup.labels import LabelSpace
+from weaksup.review.annotators import one_name_per_user
 
 #: The columns of :attr:`Answers.frame`.
 COLUMNS = ("row_id", "label", "annotator", "timestamp", "task_id", "annotation_id", "lead_time", "origin",
@@ -27,7 +28,8 @@ class Answers:
         One row per kept annotation, with :data:`COLUMNS` (strings; ``lead_time`` a float or NaN).
         ``origin`` is Label Studio's (``prediction``: the pre-filled suggestion accepted unchanged,
         ``prediction-changed``, ``manual``; empty when the export does not say), ``annotator_id`` its user
-        id (``annotator`` is the e-mail when known, else ``user-<id>``).
+        id (``annotator`` is the e-mail when known, else ``user-<id>``: a user id that one answer of the export names
+        by e-mail is that e-mail in all of them, see :mod:`weaksup.review.annotators`).
     file : str
         The file read.
     format : str
@@ -36,6 +38,12 @@ class Answers:
         Annotations skipped because the annotator cancelled (skipped) the task.
     unanswered : int
         Tasks or annotations without a choice for the label (left out).
+    problems : tuple of Problem
+        What is wrong with the export, when it was read with ``collect=True`` (else a reader raises them): the
+        answers with a problem are not in :attr:`frame`; :func:`~weaksup.review.importing.import_answers` reports
+        them in one error with its own (row ids not in the data, disagreements) and imports nothing.
+    rejected : tuple of (str, str)
+        ``(row_id, where)`` of the answers left out for those problems (their row ids are checked too).
     """
 
     frame: pd.DataFrame = field(repr=False)
@@ -43,6 +51,8 @@ class Answers:
     format: str
     cancelled: int = 0
     unanswered: int = 0
+    problems: tuple[Problem, ...] = field(default=(), repr=False)
+    rejected: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -57,15 +67,20 @@ class Answers:
 
 
 def build_answers(records: list[dict[str, Any]], problems: Problems | None, label_space: LabelSpace, *,
-                  file: str, fmt: str, cancelled: int, unanswered: int) -> Answers:
-    """Check the records (label in the label space, row id present, ISO timestamps) and raise every problem at once.
+                  file: str, fmt: str, cancelled: int, unanswered: int, collect: bool = False) -> Answers:
+    """Check the records (label in the label space, row id present, ISO timestamps) and raise every problem at once
+    (``collect=True``: keep them in :attr:`Answers.problems` instead, with the good records in the frame).
 
     Each record has :data:`COLUMNS` and ``where`` (e.g. ``"task 17"`` or ``"line 5"``) for messages;
-    ``problems`` holds those the reader found already (see :func:`export_problems`).
+    ``problems`` holds those the reader found already (see :func:`export_problems`). Each Label Studio user gets
+    one name (:func:`~weaksup.review.annotators.one_name_per_user`).
     """
     problems = problems if problems is not None else export_problems(file)
     space = list(label_space)
+    good: list[dict[str, Any]] = []
+    rejected: list[tuple[str, str]] = []
     for rec in records:
+        found = len(problems)
         where, label = rec["where"], rec["label"]
         if not rec["row_id"]:
             problems.add("missing_row_id", "no row id: the task's data has no 'row_id' (export the tasks with "
@@ -80,14 +95,25 @@ def build_answers(records: list[dict[str, Any]], problems: Problems | None, labe
         if stamp and pd.isna(pd.to_datetime(stamp, errors="coerce", format="ISO8601", utc=True)):
             problems.add("bad_timestamp", f"timestamp {stamp!r} is not an ISO 8601 time (e.g. 2024-05-01T12:00:00Z)",
                          where=location(file, at=where))
-    problems.raise_if_any(ReviewImportError,
-                          fix="Nothing was imported; fix the export (or the labeling config) and import it again.")
-    frame = pd.DataFrame.from_records([{c: rec.get(c) for c in COLUMNS} for rec in records], columns=list(COLUMNS))
+        if len(problems) > found:
+            rejected.append((text(rec["row_id"]), location(file, at=where)))
+        else:
+            good.append(rec)
+    if not collect:
+        problems.raise_if_any(ReviewImportError, fix=FIX_EXPORT)
+    frame = pd.DataFrame.from_records([{c: rec.get(c) for c in COLUMNS} for rec in good], columns=list(COLUMNS))
     for col in COLUMNS:
         if col != "lead_time":
             frame[col] = frame[col].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
     frame["lead_time"] = pd.to_numeric(frame["lead_time"], errors="coerce")
-    return Answers(frame, file, fmt, cancelled, unanswered)
+    renames = one_name_per_user([frame])
+    if renames:
+        frame["annotator"] = frame["annotator"].replace(renames)
+    return Answers(frame, file, fmt, cancelled, unanswered, tuple(problems), tuple(rejected))
+
+
+#: How to fix the problems of an export's answers.
+FIX_EXPORT = "Nothing was imported; fix the export (or the labeling config) and import it again."
 
 
 def export_problems(file: str) -> Problems:

@@ -10,7 +10,7 @@ import typer
 
 from weaksup.errors import ReviewError
 from weaksup.review.labelstudio_api import TOKEN_ENV
-from weaksup.review.targets import check_export_options, check_import_target
+from weaksup.review.targets import check_export_options, check_import_target, config_row_ids
 
 if TYPE_CHECKING:
     import numpy as np
@@ -177,19 +177,26 @@ def export(
                                                             diversity, seed, field))
 
 
-def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None,
-                 space: Any = None) -> tuple[Path, Any, list[str] | None]:
-    """The gold set folder, its label space (``--run``'s, else the gold set's, else ``space``) and the run's row ids."""
+def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: Any = None,
+                 config: Path | None = None) -> tuple[Path, Any, list[str] | None]:
+    """The gold set folder, its label space (``--run``'s or ``--config``'s, else the gold set's, else ``space``) and
+    the data's row ids (``--run``'s rows or ``--config``'s input; None when neither is given: not checked)."""
     from weaksup.gold import MANIFEST, load_gold
 
     check_import_target(task, gold_dir, run_dir)
     gold_dir = gold_dir or Path("gold_sets") / task
     row_ids = None
+    if run_dir is not None and config is not None:
+        raise ReviewError("--run and --config both name the data; give one (--run reads the run's rows, --config "
+                          "the config's input)")
     if run_dir is not None:
         from weaksup.pipeline import load_run
 
         run = load_run(run_dir)
         space, row_ids = run.label_space, run.labels["row_id"].astype(str).tolist()
+    elif config is not None:
+        row_ids, labels = config_row_ids(config, task)
+        space = labels or space
     if (gold_dir / MANIFEST).is_file():
         space = space or load_gold(gold_dir).label_space
     elif space is None:
@@ -229,6 +236,8 @@ def import_(
     annotator: str = typer.Option("", help="Annotator name for sheet rows that leave it blank."),
     run_dir: Path = typer.Option(None, "--run", help="The run the tasks came from: checks row ids and gives the label "
                                                      "space of a new gold set."),
+    config: Path = typer.Option(None, "--config", help="Or the run config: checks row ids against its input (without "
+                                                       "--run or --config they are not checked)."),
     from_name: str = typer.Option("label", help="The name of the <Choices> tag in the labeling config."),
     url: str = typer.Option(None, "--url", help="The Label Studio server the export came from: annotators are "
                                                 f"recorded by e-mail, looked up in its users (token: ${TOKEN_ENV})."),
@@ -243,17 +252,18 @@ def import_(
     from weaksup.multilabel.review import import_if_multilabel  # a multi-label gold set: label sets
     from weaksup.spans.review import import_if_spans  # a span gold set: entity spans
 
-    others = [flag for flag, used in (("--annotator", bool(annotator)), ("--url", bool(url))) if used]
+    others = [flag for flag, used in (("--annotator", bool(annotator)), ("--url", bool(url)),
+                                      ("--config", config is not None)) if used]
     if message := import_if_multilabel(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
                                        from_name=from_name, on_conflict=on_conflict, format=format, others=others):
         return typer.echo(message)
     if message := import_if_spans(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
                                   from_name=from_name, format=format, others=others):
         return typer.echo(message)
-    gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir)
+    gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir, config=config)
     fmt = detect_format(export_file) if format == "auto" else format
-    if fmt == "csv":
-        answers = read_sheet(export_file, space, annotator=annotator)
+    if fmt == "csv":  # collect=True: the export's problems are raised with the import's, in one error
+        answers = read_sheet(export_file, space, annotator=annotator, collect=True)
     else:
         emails = None
         if url:
@@ -261,7 +271,7 @@ def import_(
 
             with LabelStudioAPI(url) as api:
                 emails = _emails(api)
-        answers = read_export(export_file, space, format=fmt, from_name=from_name, annotators=emails)
+        answers = read_export(export_file, space, format=fmt, from_name=from_name, annotators=emails, collect=True)
     _import(answers, gold_dir, task, space, split, on_conflict, row_ids)
 
 
@@ -324,6 +334,7 @@ def pull(
     split: str = typer.Option("dev", help=_SPLIT_HELP),
     on_conflict: str = typer.Option("keep", help=_CONFLICT_HELP),
     run_dir: Path = typer.Option(None, "--run", help="The run the tasks came from: checks row ids."),
+    config: Path = typer.Option(None, "--config", help="Or the run config: checks row ids against its input."),
     from_name: str = typer.Option("label", help="The name of the <Choices> tag in the labeling config."),
     save: Path = typer.Option(None, "--save", help="Also keep the pulled export (Label Studio's JSON) in this file."),
 ) -> None:
@@ -346,12 +357,13 @@ def pull(
         space = project_labels(found, from_name)
         export = api.export(pid, "JSON")
         emails = _emails(api)
-    gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir, space)
+    gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir, space, config)
     with tempfile.TemporaryDirectory(prefix="weaksup-pull-") as tmp:
         file = save or Path(tmp) / f"labelstudio-project-{pid}.json"
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(export)
-        answers = read_export(file, space, format="labelstudio", from_name=from_name, annotators=emails)
+        answers = read_export(file, space, format="labelstudio", from_name=from_name, annotators=emails,
+                              collect=True)
         _import(answers, gold_dir, task, space, split, on_conflict, row_ids)
 
 

@@ -13,7 +13,12 @@
   policy acts: ``skip`` leaves rows out of the gold set, not out of the measure.
 - Each answer's Label Studio ``origin`` (``prediction``: the pre-fill accepted unchanged) is kept in the
   gold set's ``origin`` column and summarised (:func:`weaksup.gold.prefill_report`).
-- Annotators the gold set holds as ``user-<id>`` are renamed to their e-mail once an export names it.
+- One name per annotator (:mod:`weaksup.review.annotators`): a Label Studio user named by id (``user-<id>``) in
+  the gold set or the export, and by e-mail elsewhere (the same user id, or the same answer: row and annotation
+  id), is recorded by e-mail everywhere; an answer the gold set holds already is not counted again.
+- Every problem of an import (the export's, answers or gold rows the data lacks when ``row_ids`` are given,
+  disagreements with ``on_conflict="error"``) is raised in one error (:mod:`weaksup.review.import_checks`);
+  nothing is written then. Without ``row_ids`` the summary says the new rows' ids were not checked.
 - Importing answers the gold set holds already writes nothing (same content hash: no new version).
 """
 
@@ -30,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import ReviewError, ReviewImportError, location
+from weaksup.errors import ReviewError, ReviewImportError
 from weaksup.gold import (
     MANIFEST,
     SPLITS,
@@ -45,7 +50,9 @@ from weaksup.gold import (
 )
 from weaksup.gold.core import KEPT
 from weaksup.labels import LabelSpace
-from weaksup.review.answers import Answers, export_problems
+from weaksup.review.annotators import one_name_per_user
+from weaksup.review.answers import Answers
+from weaksup.review.import_checks import check_import, conflicts as find_conflicts
 from weaksup.validation import as_label_space, check_choice
 
 logger = logging.getLogger(__name__)
@@ -84,11 +91,13 @@ class ReviewImport:
         How many answers accepted the pre-filled suggestion unchanged (per annotator), and how accepted and
         edited answers agree with the other annotators and the final label (every answer of the import).
     renamed : dict
-        Annotators the gold set named ``user-<id>`` and this export names by e-mail (old -> new): their
-        earlier annotations now carry the e-mail too.
+        Annotator names given one name (old -> new): a Label Studio user named ``user-<id>`` in the gold set or
+        the export and by e-mail elsewhere; their earlier annotations now carry the e-mail too.
     stale : int
         Answers not imported because the gold set holds a later answer of the same annotator for the row (an
         older export imported after a newer one).
+    unchecked : tuple of str
+        Row ids new to the gold set that were not checked against the data (no ``row_ids`` given).
     """
 
     gold: GoldSet
@@ -103,6 +112,7 @@ class ReviewImport:
     prefill: PrefillReport | None = field(default=None, repr=False)
     renamed: dict[str, str] = field(default_factory=dict)
     stale: int = 0
+    unchecked: tuple[str, ...] = field(default=(), repr=False)
 
     def summary(self) -> str:
         before = f"v{self.previous_version} -> " if self.previous_version is not None else "new, "
@@ -118,9 +128,13 @@ class ReviewImport:
         if self.stale:
             lines.append(f"{self.stale} answer(s) not imported: the gold set holds a later answer of the same "
                          "annotator for those rows (an older export imported after a newer one)")
+        if self.unchecked:
+            lines.append(f"{len(self.unchecked)} new row id(s) not checked against the data (e.g. "
+                         f"{', '.join(map(repr, self.unchecked[:3]))}): no data given (--run RUN_DIR or --config "
+                         "CONFIG checks them); a run whose data lacks one of them stops, naming it")
         if self.renamed:
-            lines.append("annotators now recorded by e-mail (their earlier annotations too): "
-                         + ", ".join(f"{a} -> {b}" for a, b in self.renamed.items()))
+            lines.append("one name per Label Studio user (named by id in the gold set or this export, by e-mail "
+                         "elsewhere): " + ", ".join(f"{a} -> {b}" for a, b in self.renamed.items()))
         if self.agreement is not None:
             a = self.agreement
             lines.append(f"agreement over {a.n_items} row(s) with 2+ annotators ({a.n_annotators} annotators; every "
@@ -169,7 +183,14 @@ def import_answers(
         The split of rows new to the gold set.
     on_conflict : {"keep", "skip", "error"}, default "keep"
     row_ids : iterable, optional
-        The dataset's row ids; an answer for another id is an error.
+        The dataset's row ids; an answer (or a gold row) for another id is an error. Without them the summary
+        names the new rows' ids as not checked.
+
+    Raises
+    ------
+    ReviewImportError
+        With every problem of the import at once (:func:`~weaksup.review.import_checks.check_import`); nothing is
+        written then.
     """
     check_choice(split, SPLITS, name="split", error=ReviewError)
     check_choice(on_conflict, ON_CONFLICT, name="on_conflict", error=ReviewError)
@@ -182,15 +203,16 @@ def import_answers(
     if previous is not None and previous.task != task:
         raise ReviewError(f"the gold set in {folder} is for task {previous.task!r}, not {task!r}; check --task and "
                           "--gold-dir")
-    if len(answers.frame) == 0:
-        raise ReviewImportError(f"{answers.summary()}; nothing to import (no answered annotation)")
-    _check_ids(answers, row_ids)
-    new = _latest_per_annotator(answers.frame)
     old = previous.frame if previous is not None else pd.DataFrame(columns=["row_id", "label", "split", "annotator",
                                                                              "timestamp"])
-    old, renamed = _by_email(old, new)
+    if len(answers.frame) == 0:
+        check_import(answers, row_ids=row_ids, old=old, disagreements=None)
+        raise ReviewImportError(f"{answers.summary()}; nothing to import (no answered annotation)")
+    new, old, renamed = _one_name_per_user(answers.frame, old)
+    new = _latest_per_annotator(new)
     previous_labels = previous.labels() if previous is not None else pd.Series(dtype=str)
-    conflicts = _conflicts(new, old, previous_labels)
+    conflicts = find_conflicts(new, previous_labels)
+    check_import(answers, row_ids=row_ids, old=old, disagreements=conflicts if on_conflict == "error" else None)
     # agreement and the pre-fill account: over every answer of this import (and the gold set's other
     # annotations of those rows), before any conflict policy drops some
     answered = set(zip(new["row_id"], new["annotator"]))
@@ -201,15 +223,6 @@ def import_answers(
     multi = pool[pool.groupby("row_id")["row_id"].transform("size") >= 2]
     agree = agreement(multi, space) if len(multi) else None
     all_answers = new
-    if len(conflicts) and on_conflict == "error":
-        problems = export_problems(answers.file)
-        for c in conflicts.to_dict("records"):
-            problems.add("annotators_disagree", f"row_id {c['row_id']!r}: annotators disagree: {c['labels']}",
-                         where=location(answers.file, at=f"task {c['task_id']}" if c["task_id"] else None))
-        problems.raise_if_any(
-            ReviewImportError,
-            fix="Resolve them (e.g. a third annotator, or the project lead's call) and export again, or import "
-                "with --on-conflict keep (the gold set's majority decides) or skip.")
     conflicts["resolution"] = "left out" if on_conflict == "skip" else "kept (gold majority; ties left out)"
     if on_conflict == "skip":
         new = new[~new["row_id"].isin(set(conflicts["row_id"]))]
@@ -230,7 +243,8 @@ def import_answers(
     merged = pd.concat([kept_old.reindex(columns=[*cols, *KEPT]), new.reindex(columns=[*cols, *KEPT])],
                        ignore_index=True)
     prev_ids = set(old["row_id"])
-    added = len(set(new["row_id"]) - prev_ids)
+    added_ids = list(dict.fromkeys(r for r in new["row_id"] if r not in prev_ids))
+    added = len(added_ids)
     if previous is not None and content_hash(merged, space, task) == previous.hash:
         gold, changed = previous, False  # the gold set holds these answers already: no new version
     else:
@@ -249,7 +263,7 @@ def import_answers(
     prefill = prefill_report(all_answers, final=gold.labels(), context=others) if answers.format != "csv" else None
     return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
                         conflicts.reset_index(drop=True), agree, answers, changed, prefill, renamed,
-                        int(stale.sum()))
+                        int(stale.sum()), tuple(added_ids) if row_ids is None else ())
 
 
 def _label_space(previous: GoldSet | None, label_space: Any, folder: Path) -> LabelSpace:
@@ -265,19 +279,6 @@ def _label_space(previous: GoldSet | None, label_space: Any, folder: Path) -> La
         raise ReviewError(f"the gold set's label space {list(previous.label_space)} differs from the task's "
                           f"{list(given)}; the review and the gold set must use the same classes, in order")
     return previous.label_space
-
-
-def _check_ids(answers: Answers, row_ids: Iterable[Any] | None) -> None:
-    if row_ids is None:
-        return
-    known = {str(r) for r in row_ids}
-    bad = answers.frame[~answers.frame["row_id"].isin(known)]
-    if len(bad):
-        problems = export_problems(answers.file)
-        for r, t in zip(bad["row_id"], bad["task_id"]):
-            problems.add("unknown_row_id", f"row_id {r!r} is not a row of the dataset",
-                         where=location(answers.file, at=f"task {t}" if t else None))
-        problems.raise_if_any(ReviewImportError, fix="Were the tasks exported from another run or dataset?")
 
 
 def _latest_per_annotator(frame: pd.DataFrame) -> pd.DataFrame:
@@ -319,38 +320,29 @@ def _keep_unchanged_answers(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.Da
     old_label = before["label"].reindex(keys).to_numpy()
     old_stamp = before["timestamp"].reindex(keys).to_numpy()
     same = np.asarray(old_label == new["label"].to_numpy(), dtype=bool)
-    return new.assign(timestamp=np.where(same, old_stamp, new["timestamp"].to_numpy())), same
+    kept = {"timestamp": np.where(same, old_stamp, new["timestamp"].to_numpy())}
+    for col in (c for c in KEPT if c in before):  # what this export does not say (JSON-MIN: no origin) stays
+        mine = new[col].fillna("").astype(str).to_numpy() if col in new else np.full(len(new), "", dtype=object)
+        theirs = before[col].reindex(keys).fillna("").astype(str).to_numpy()
+        kept[col] = np.where(same & (mine == ""), theirs, mine)
+    return new.assign(**kept), same
 
 
-def _conflicts(new: pd.DataFrame, old: pd.DataFrame, previous_labels: pd.Series) -> pd.DataFrame:
-    """Rows whose new annotations disagree with each other or with the previous gold label."""
-    out = []
-    prev = previous_labels.to_dict()
-    for row_id, group in new.groupby("row_id", sort=False):
-        labels = set(group["label"])
-        before = prev.get(row_id, "")
-        if len(labels) > 1 or (before and labels != {before}):
-            pairs = "; ".join(f"{a or '(anonymous)'}={lab}" for a, lab in zip(group["annotator"], group["label"]))
-            out.append({"row_id": row_id, "task_id": ",".join(sorted(set(group["task_id"]) - {""})),
-                        "labels": pairs, "previous_gold": before if before and labels != {before} else ""})
-    return pd.DataFrame(out, columns=["row_id", "task_id", "labels", "previous_gold"])
+def _one_name_per_user(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """``new`` and ``old`` with one name per Label Studio user (:func:`~weaksup.review.annotators.one_name_per_user`),
+    ``old`` then with one annotation per (row, annotator), and the renames made.
 
-
-def _by_email(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """``old`` with ``user-<id>`` annotators renamed to the e-mail ``new`` names that user id by, and the renames.
-
-    A gold set imported from an export with numeric user ids, then from one with e-mails (or through the
-    API, which looks users up), would otherwise count each such annotator twice.
+    A gold set imported from an export with e-mails, then from one with numeric user ids (or the other way round),
+    or holding the same answer under both names, would otherwise count each such annotator twice.
     """
-    if not len(old) or "annotator_id" not in new:
-        return old, {}
-    known = new[(new["annotator_id"] != "") & (new["annotator"] != "user-" + new["annotator_id"])]
-    renames = {f"user-{uid}": name for uid, name in zip(known["annotator_id"], known["annotator"])}
-    renames = {a: b for a, b in renames.items() if a in set(old["annotator"])}
+    renames = one_name_per_user([new, old], same_answer_without_id=True)
+    present = set(new["annotator"]) | set(old["annotator"])
+    renames = {a: b for a, b in renames.items() if a in present}
     if not renames:
-        return old, {}
+        return new, old, {}
+    new = new.assign(annotator=new["annotator"].replace(renames))
     renamed = old.assign(annotator=old["annotator"].replace(renames))
-    return renamed.drop_duplicates(["row_id", "annotator"], keep="last"), renames
+    return new, renamed.drop_duplicates(["row_id", "annotator"], keep="last"), renames
 
 
 def _next_version(previous: GoldSet | None) -> int:

@@ -56,6 +56,7 @@ def read_export(
     from_name: str = FROM_NAME,
     id_key: str = "row_id",
     annotators: Mapping[Any, str] | None = None,
+    collect: bool = False,
 ) -> Answers:
     """Read a Label Studio export (JSON, JSON-MIN or CSV) into checked :class:`~weaksup.review.answers.Answers`.
 
@@ -66,7 +67,8 @@ def read_export(
 
     Annotators are recorded by e-mail when the export carries it (``completed_by`` as a user object, or
     ``created_username``) or ``annotators`` maps their user id to it (e.g. from the server's user list),
-    else as ``user-<id>``. An answer's ``origin`` is ``prediction`` when the pre-filled suggestion was
+    else as ``user-<id>``; a user id that one answer names by e-mail is that e-mail in every answer of the export.
+    An answer's ``origin`` is ``prediction`` when the pre-filled suggestion was
     submitted unchanged (a ``prediction`` result whose class is not the task's ``suggested_label`` counts as
     ``prediction-changed``).
 
@@ -74,6 +76,9 @@ def read_export(
     ----------
     annotators : mapping, optional
         Label Studio user id (int or str) -> e-mail.
+    collect : bool, default False
+        Keep the answers' problems in :attr:`Answers.problems <weaksup.review.answers.Answers.problems>` instead of
+        raising them, for :func:`~weaksup.review.importing.import_answers` to report with its own in one error.
     """
     space = as_label_space(label_space, where="read_export(label_space=)")
     fmt = format or detect_format(path)
@@ -84,7 +89,7 @@ def read_export(
                           f"{type(annotators).__name__}")
     emails = {user_id(k) or text(k): text(v) for k, v in (annotators or {}).items() if text(v)}
     if fmt == "labelstudio":
-        return _read_json(Path(file), space, from_name, id_key, emails)
+        return _read_json(Path(file), space, from_name, id_key, emails, collect)
     if fmt == "labelstudio-min":
         items = _load_json(Path(file))
         if isinstance(items, dict):
@@ -96,8 +101,8 @@ def read_export(
                                     "Studio project, annotate, then export the project (JSON, JSON-MIN or CSV) and "
                                     "import that")
         rows = [(f"record {i}", item) for i, item in enumerate(items)]
-        return _read_flat(rows, space, file, fmt, from_name, id_key, emails)
-    return _read_flat(_csv_rows(Path(file), id_key), space, file, fmt, from_name, id_key, emails)
+        return _read_flat(rows, space, file, fmt, from_name, id_key, emails, collect)
+    return _read_flat(_csv_rows(Path(file), id_key), space, file, fmt, from_name, id_key, emails, collect)
 
 
 def _load_json(file: Path) -> Any:
@@ -116,7 +121,8 @@ def _load_json(file: Path) -> Any:
     return items
 
 
-def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str, emails: dict[str, str]) -> Answers:
+def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str, emails: dict[str, str],
+               collect: bool) -> Answers:
     items = _load_json(file)
     if isinstance(items, dict):
         items = [items]
@@ -174,7 +180,7 @@ def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str, email
                                         label, text(data.get("suggested_label"))),
             })
     return build_answers(records, problems, space, file=name, fmt="labelstudio", cancelled=cancelled,
-                         unanswered=unanswered)
+                         unanswered=unanswered, collect=collect)
 
 
 _BAD = object()  # a malformed answer (its problem is recorded)
@@ -257,7 +263,7 @@ def _csv_rows(file: Path, id_key: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _read_flat(rows: list[tuple[str, Any]], space: LabelSpace, file: str, fmt: str, from_name: str,
-               id_key: str, emails: dict[str, str]) -> Answers:
+               id_key: str, emails: dict[str, str], collect: bool) -> Answers:
     """JSON-MIN records or CSV rows: one per annotation (cancelled ones are not exported in these formats)."""
     problems = export_problems(file)
     records: list[dict[str, Any]] = []
@@ -299,7 +305,8 @@ def _read_flat(rows: list[tuple[str, Any]], space: LabelSpace, file: str, fmt: s
             "annotation_id": text(item.get("annotation_id")), "lead_time": _float(item.get("lead_time")),
             "origin": "",
         })
-    return build_answers(records, problems, space, file=file, fmt=fmt, cancelled=0, unanswered=unanswered)
+    return build_answers(records, problems, space, file=file, fmt=fmt, cancelled=0, unanswered=unanswered,
+                         collect=collect)
 
 
 def annotator_name(completed_by: Any, *, emails: Mapping[str, str] | None = None, username: Any = None) -> str:

@@ -66,13 +66,15 @@ def write_sheet(queue: pd.DataFrame, path: str | os.PathLike[str], *, text_colum
 
 
 def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[str], *,
-               annotator: str = "", now: datetime | None = None) -> Answers:
+               annotator: str = "", now: datetime | None = None, collect: bool = False) -> Answers:
     """Read a filled-in review sheet into checked :class:`~weaksup.review.answers.Answers`.
 
     Blank ``label`` cells are not answers (counted in ``unanswered``); a blank ``annotator`` takes
     ``annotator``, else ``sheet:<file name>`` (two reviewers' unsigned sheets are two annotators, never one
     replacing the other; the same sheet imported again changes nothing); a missing ``timestamp`` takes the
-    import time. Every bad cell is reported at once with its line and row id.
+    import time. Every bad cell is reported at once with its line and row id (``collect=True``: kept in
+    :attr:`Answers.problems <weaksup.review.answers.Answers.problems>` for
+    :func:`~weaksup.review.importing.import_answers` to report with its own).
     """
     space = as_label_space(label_space, where="read_sheet(label_space=)")
     file = Path(path)
@@ -96,4 +98,5 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
             "timestamp": text(row.get("timestamp")) or stamp,
             "task_id": f"line {line}", "annotation_id": "", "lead_time": None, "origin": "",
         })
-    return build_answers(records, None, space, file=str(file), fmt="csv", cancelled=0, unanswered=unanswered)
+    return build_answers(records, None, space, file=str(file), fmt="csv", cancelled=0, unanswered=unanswered,
+                         collect=collect)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from weaksup.errors import ReviewError
 
-__all__ = ["check_export_options", "check_import_target"]
+__all__ = ["check_export_options", "check_import_target", "config_row_ids"]
 
 
 def check_export_options(run_dir: Path, field: list[str], mask: bool | None, given: dict[str, bool]) -> None:
@@ -59,3 +59,20 @@ def check_import_target(task: str, gold_dir: Path | None, run_dir: Path | None) 
         run_task = ((read_manifest(run_dir / "run.json").get("config") or {}).get("task") or {}).get("name")
         if run_task not in (None, task):
             raise ReviewError(f"--run {run_dir} is a run of task {run_task!r}, not {task!r}")
+
+
+def config_row_ids(config_file: Path, task: str) -> tuple[list[str], list[str]]:
+    """The row ids of the data a run config reads (``weaksup review import --config``), and its classes (empty when
+    the config leaves them to the LF modules): what an import checks the answers' row ids against without a run."""
+    from weaksup.config import load_config
+    from weaksup.pipeline.inputs import read_chunks
+
+    config = load_config(config_file)
+    if config.task.name != task:
+        raise ReviewError(f"--config {config_file} is the config of task {config.task.name!r}, not {task!r}")
+    if config.task.unit != "row":
+        raise ReviewError(f"--config {config_file} labels {config.task.unit}s, not input rows: give --run RUN_DIR (the "
+                          "run's labelled items) to check the row ids")
+    column = config.input.id_column
+    ids = [str(v) for chunk in read_chunks(config, [column]) for v in chunk[column].tolist()]
+    return ids, list(config.task.labels)

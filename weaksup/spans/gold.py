@@ -30,7 +30,7 @@ from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError, Problems, location
 from weaksup.gold.core import MANIFEST, SPLITS
 from weaksup.gold.versions import (VERSIONS, manifest_type, plan_version, publish_manifest, read_manifest,
-                                   select_version)
+                                   select_version, warn_if_edited)
 
 if TYPE_CHECKING:
     from weaksup.spans.doc import Span, SpanDoc
@@ -284,6 +284,7 @@ def load_span_gold(path: str | os.PathLike[str], *, types: Sequence[str] | None 
     frame = pd.DataFrame(checked, columns=["row_id", "split", "spans", "annotator"])
     task = str(manifest.get("task") or folder.name)
     digest = span_hash(frame, gold_types, task)
+    warn_if_edited(folder, manifest, digest, logger)
     gold = SpanGoldSet(task, manifest.get("version", 1), tuple(gold_types), frame, digest, folder, manifest)
     logger.info("loaded span gold set %s", gold.describe())
     return gold
