@@ -336,6 +336,12 @@ class Classification:
 
         if options.pop("no_votes", "predict") == "abstain" and options.get("model") is not None:
             options["model"] = abstaining(options["model"])  # scored as the run labels: no guess without a vote
+        written = options.pop("written", None)  # a run's Written (weaksup.pipeline.stages.write_stage)
+        if written is not None:
+            from weaksup.report import WrittenLabels
+
+            options["written"] = WrittenLabels(written.label_counts, row_ids=written.watched_rows,
+                                               labels=written.watched_labels, sources=written.source_counts)
         return build_report(votes, **options)
 
     def report_metrics(self, report: Any) -> dict[str, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -123,6 +124,14 @@ def test_the_shipped_example_config_with_gold_and_mlflow(tmp_path):
     assert result.status_counts["reviewed"] == len(dev)
     assert result.metrics["accuracy"] > result.metrics["majority_vote.accuracy"]
     assert result.gold["hash"] == gold.hash and result.report_path.exists()
+    # the report shows the labels the run wrote (end model, reviewers) beside the label model's
+    text = " ".join(re.sub(r"<[^>]+>", " ", result.report_path.read_text(encoding="utf-8")).split())
+    sources = labels["label_source"].value_counts()
+    assert "Written labels (the labels file)" in text
+    assert (f"end_model {sources['end_model']}, human {sources['human']}" in text) and sources["end_model"] > 0
+    test = gold.labels("test")
+    right = (labels.set_index("row_id").loc[test.index, "label"] == test).mean()
+    assert f"Written labels on the {len(test)} test gold rows Accuracy {right:.3f}" in text
     assert (os.environ.get("MLFLOW_TRACKING_URI"), mlflow.get_tracking_uri()) == before  # the run left them as they were
     run_info = mlflow.MlflowClient(uri).get_run(result.mlflow_run_id)
     assert run_info.data.metrics["rows"] == 1956

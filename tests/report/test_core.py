@@ -17,7 +17,7 @@ from weaksup.analysis import VoteStats
 from weaksup.errors import GoldSetError, WeakSupError
 from weaksup.gold import load_gold
 from weaksup.models import MajorityVote
-from weaksup.report import QualityReport, build_report, data_hash
+from weaksup.report import QualityReport, WrittenLabels, build_report, data_hash
 from weaksup.votes import VoteMatrix
 
 pytest.importorskip("matplotlib")  # the report's figures and HTML page need the `report` extra
@@ -132,6 +132,72 @@ def test_label_distribution_includes_abstain_and_gold(report):
     assert dist["MajorityVote"]["abstain"] > 0
     for shares in dist.values():
         assert shares.sum() == pytest.approx(1.0)
+
+
+def test_the_written_labels_are_shown_beside_the_label_model_and_scored_by_the_references(
+        youtube_inputs, youtube_registry, references):
+    """As a run without the end model writes them: the dev gold rows their gold label (reviewed), the others the
+    label model's with no-vote rows abstained. The report shows those shares and that confusion."""
+    from weaksup.evaluate import gold_rows
+
+    votes, gold, model, data = youtube_inputs
+    covered = (votes.values != -1).any(axis=1)
+    final = np.where(covered, model.predict(votes.values), -1)
+    dev, y_dev = gold_rows(votes, gold, "dev")
+    final[dev] = y_dev
+    names = np.array(gold.label_space)
+    written = WrittenLabels.of(np.where(final >= 0, names[final], None), label_space=gold.label_space,
+                               row_ids=votes.row_ids)
+    result = build_report(votes, lfs=youtube_registry, gold=gold, model=model, data=data, references=references,
+                          written=written)
+    shares = result.distribution["written labels"]
+    assert list(result.distribution) == ["DevWeightedVote", "MajorityVote", "gold (test)", "written labels"]
+    assert shares["abstain"] == pytest.approx((final == -1).mean()) and (final == -1).any()
+    for name in ("abstain", "spam"):  # not the label model's shares
+        assert shares[name] != pytest.approx(result.distribution["DevWeightedVote"][name], abs=1e-3)
+    ev = result.written_evaluation
+    test, y = gold_rows(votes, gold, "test")
+    assert ev.split == "test" and ev.n_rows == 290 and ev.from_references and ev.score is references["final"]
+    assert ev.confusion["abstain"].sum() == (final[test] == -1).sum() == (~covered[test]).sum()
+    assert np.trace(ev.confusion.to_numpy()) == (final[test] == y).sum()
+    assert ev.score.accuracy == pytest.approx((final[test] == y).mean())  # the references scored these labels
+    fig = result.build_figures()["confusion_matrix"]
+    assert [ax.get_title().split("\n")[0] for ax in fig.axes] == ["DevWeightedVote", "MajorityVote", "written labels"]
+    page = result.to_html()
+    assert "<h2>Written labels (the labels file)</h2>" in page and "Written labels on the 290 test gold rows" in page
+    assert f"Accuracy {references['final'].accuracy:.3f} (abstain = wrong)" in page
+    assert f"<td>{(final == -1).sum()}</td>" in page  # the abstained rows, counted
+    assert page.index("Label model vs majority vote") < page.index("Written labels") < page.index("Labeling functions")
+    result.close()
+
+
+def test_a_runs_labels_file_read_back_shows_its_shares_and_confusion(tmp_path, youtube, monkeypatch):
+    """A real run (majority vote, no end model) writes labels.parquet; read back, it is what the report shows."""
+    from tests.pipeline_project import make_project, write_config
+    from weaksup.config import load_config
+    from weaksup.pipeline import load_votes, run
+
+    make_project(tmp_path, youtube)
+    monkeypatch.chdir(tmp_path)
+    done = run(load_config(write_config(tmp_path, gold={"path": str(YOUTUBE_GOLD)})), progress=False)
+    labels = pd.read_parquet(done.labels_path)
+    votes = load_votes(done.run_dir)
+    gold = load_gold(YOUTUBE_GOLD)
+    written = WrittenLabels.of(labels["label"], label_space=gold.label_space, row_ids=labels["row_id"],
+                               sources=labels["label_source"])
+    result = build_report(votes, gold=gold, model=MajorityVote(cardinality=2).fit(votes), written=written)
+    shares = result.distribution["written labels"]
+    assert shares["abstain"] == pytest.approx(labels["label"].isna().mean()) and shares["abstain"] > 0
+    assert shares["spam"] == pytest.approx((labels["label"] == "spam").mean())
+    assert written.sources["human"] == 286 and written.sources["(none)"] == labels["label"].isna().sum()
+    test = gold.labels("test")
+    on_test = labels.set_index("row_id")["label"].loc[test.index]
+    ev = result.written_evaluation
+    assert ev.n_rows == 290 and not ev.from_references  # no references passed: scored here
+    assert ev.confusion["abstain"].sum() == on_test.isna().sum() > 0
+    assert ev.score.accuracy == pytest.approx((on_test == test).mean())
+    assert f"human {written.sources['human']}" in result.to_html()
+    result.close()
 
 
 def test_html_is_self_contained_with_every_figure(report, tmp_path):

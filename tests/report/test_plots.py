@@ -68,6 +68,24 @@ def test_confusion_and_reliability_show_both_models(tmp_path):
     assert labels[0] == "perfectly calibrated" and f"ECE {ev.model.ece:.3f}" in labels[1] and len(labels) == 3
 
 
+def test_the_written_labels_confusion_is_a_third_panel_with_its_abstains(tmp_path):
+    from weaksup.alignment import AlignedGold
+    from weaksup.report.written import WRITTEN, WrittenLabels, evaluate_written
+
+    ev = _evaluation(tmp_path)
+    gold = write_gold(pd.DataFrame({"row_id": list("abcde"), "label": ["x", "y", "x", "y", "x"], "split": "test"}),
+                      tmp_path / "g2", task="t", label_space=["x", "y"])
+    written = evaluate_written(WrittenLabels({}, row_ids=list("abcde"), labels=[0, 1, -1, -1, 1]), VOTES,
+                               AlignedGold.of(gold, VOTES), "test", ["x", "y"])
+    fig = plots.confusion_matrices(ev, written)
+    assert len(fig.axes) == 3 and fig.axes[2].get_title() == f"{WRITTEN}\naccuracy 0.400 (abstain = wrong)"
+    counts = [int(t.get_text()) for t in fig.axes[2].texts]
+    # x: a right, c abstained, e as y; y: b right, d abstained
+    assert counts == [1, 1, 1, 0, 1, 1] == written.confusion.to_numpy().ravel().tolist()
+    assert fig.get_size_inches()[0] > plots.confusion_matrices(ev).get_size_inches()[0]  # room for the third
+    assert_text_fits(fig)
+
+
 def test_label_distribution_keeps_the_class_order():
     fig = plots.label_distribution({"model": pd.Series({"x": 0.5, "y": 0.3, "abstain": 0.2}),
                                     "gold": pd.Series({"x": 0.6, "y": 0.4})})
@@ -126,6 +144,17 @@ def test_many_long_class_names_fit_in_the_class_figures(tmp_path, k):
     assert len(shown) == 2 * k + 1  # every gold class, every predicted class and abstain
     for name in names:  # each name is shown whole or as its beginning, cut with "…"
         assert any(name.startswith(text.rstrip("…")) and len(text.rstrip("…")) >= 15 for text in shown), name
+    from weaksup.alignment import AlignedGold
+    from weaksup.report.written import WrittenLabels, evaluate_written
+
+    votes, gold = many_class_votes(tmp_path, names)
+    rows = np.arange(len(votes))
+    written = evaluate_written(WrittenLabels({}, row_ids=votes.row_ids, labels=np.where(rows % 5, rows % k, -1)),
+                               votes, AlignedGold.of(gold, votes), "test", names)
+    three = plots.confusion_matrices(ev, written)
+    assert len(three.axes) == 3 and three.get_size_inches()[1] > 1.4 * confusion.get_size_inches()[1]  # stacked
+    assert_labels_fit(three)
+    assert_text_fits(three)
     small = plots.confusion_matrices(few)
     assert confusion.get_size_inches().prod() > 3 * small.get_size_inches().prod()  # grows with the classes
     assert_labels_fit(small)

@@ -327,6 +327,7 @@ class MultiLabel:
     def build_report(self, votes: VoteMatrix, **options: Any) -> MultiLabelReport:
         from weaksup.multilabel.report import build_multilabel_report
 
+        options.pop("written", None)  # (no end model in a multi-label run: its label sets are the label model's)
         return build_multilabel_report(votes, **options)
 
     def report_metrics(self, report: Any) -> dict[str, float]:

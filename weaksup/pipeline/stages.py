@@ -83,6 +83,8 @@ class Written:
     watched_proba: np.ndarray
     #: ``watch`` rows (the gold test rows) the run routed for review: never exported, they measure the labels.
     watched_needs_review: int = 0
+    #: The ``watch`` row positions themselves (those of ``watched_labels``).
+    watched_rows: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def reviewed_rows(plan: RunPlan, applied: AppliedVotes) -> dict[int, Any]:
@@ -163,7 +165,8 @@ def write_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, sto
             if writing is not None:
                 writing.exception()  # let a pending write finish before the file is closed
             writer.close()
-    return Written(label_counts, status_counts, conflicts, source_counts, watched_labels, watched_proba, held_out)
+    return Written(label_counts, status_counts, conflicts, source_counts, watched_labels, watched_proba, held_out,
+                   watched_rows=watch)
 
 
 class NoVoteAbstention:
@@ -224,10 +227,10 @@ def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
 
 
 def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, identity_key: str, *,
-                 references: GoldReferences | None = None) -> QualityReport:
+                 references: GoldReferences | None = None, written: Written | None = None) -> QualityReport:
     """The label-quality report over every row (metrics on the gold split when a gold set is given; the
-    ``references`` on the gold test rows, from :func:`weaksup.pipeline.end_stage.reference_stage`), as the
-    task type builds it (:meth:`TaskType.build_report`)."""
+    ``references`` on the gold test rows, from :func:`weaksup.pipeline.end_stage.reference_stage`; the labels the
+    run ``written``, from :func:`write_stage`), as the task type builds it (:meth:`TaskType.build_report`)."""
     config = plan.config
     n = len(applied.values)
     rows = np.arange(n)
@@ -257,7 +260,9 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
         gold = positional_gold(plan.gold, applied.gold_positions)
         if config.input.text_column:
             data = gold_texts(plan, applied.gold_positions)
-    extra = {} if references is None else {"references": references}
+    extra: dict[str, Any] = {} if references is None else {"references": references}
+    if written is not None:
+        extra["written"] = written
     # (a multilabel run's report is a MultiLabelReport: it has what the run and MLflow logging use of one)
     report = cast("QualityReport", plan.task.build_report(votes, lfs=plan.registry, gold=gold, model=model, data=data,
                                     no_votes=config.label_model.no_votes,  # scored as the run labels

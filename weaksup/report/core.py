@@ -21,6 +21,9 @@ What it holds (see :class:`QualityReport`):
 - dependent LFs (:func:`weaksup.dependence.find_dependent_lfs`): correlated pairs and LFs derived from
   others, which make a label model overconfident;
 - per-LF error examples (dev rows only, so test never leaks into LF writing);
+- the labels a run wrote, when the caller passes them (:class:`~weaksup.report.written.WrittenLabels`; the end
+  model's, the label model's or a reviewer's): their class shares beside the label model's and their confusion
+  matrix on the gold split, with the references' ``final`` scores;
 - figures: coverage/overlap/conflict bars, LF-by-LF conflict heatmap, votes per row, label
   distribution, confusion matrices, reliability diagram (with many LFs, the per-LF figures show
   those with the most conflicts and the page says so: memory stays bounded in the number of LFs);
@@ -52,6 +55,7 @@ from weaksup.labels import ABSTAIN
 from weaksup.lf.identity import short_hash
 from weaksup.pairs import row_blocks
 from weaksup.registry import Registry
+from weaksup.report.written import WRITTEN, WrittenEvaluation, WrittenLabels, evaluate_written
 from weaksup.votes import VoteMatrix
 
 if TYPE_CHECKING:
@@ -99,7 +103,8 @@ class QualityReport:
     conflicts : DataFrame
         LF-by-LF conflict rates.
     distribution : dict of str to Series
-        Class shares (with ``abstain``) of the label model and majority vote over all rows, and of gold.
+        Class shares (with ``abstain``) of the label model and majority vote over all rows, of gold, and of the
+        written labels (``"written labels"``, when given).
     params : dict of str to str
         Provenance, logged as MLflow params: rule version, gold and data hashes, row counts, model settings
         (and ``pair_rows`` when the LF-by-LF rates are estimated on a sample of the rows).
@@ -112,6 +117,10 @@ class QualityReport:
         verdict (None unless the caller passed them).
     dependence : list
         Dependent LFs (:class:`~weaksup.dependence.DependentLFs`, each with a ``message``), most dependent first.
+    written : WrittenLabels or None
+        The labels the run wrote, as passed to :func:`build_report`.
+    written_evaluation : WrittenEvaluation or None
+        The written labels' confusion matrix and scores on the gold split (None without them there).
     """
 
     title: str
@@ -127,6 +136,8 @@ class QualityReport:
     figures: dict[str, Figure] = field(default_factory=dict, repr=False)
     references: References | None = field(default=None, repr=False)
     dependence: list[Any] = field(default_factory=list, repr=False)
+    written: WrittenLabels | None = field(default=None, repr=False)
+    written_evaluation: WrittenEvaluation | None = field(default=None, repr=False)
     _html: str | None = field(default=None, init=False, repr=False)
 
     def warnings(self) -> list[str]:
@@ -172,7 +183,7 @@ class QualityReport:
             self.figures["votes_per_row"] = plots.votes_per_row(self.n_votes)
             self.figures["label_distribution"] = plots.label_distribution(self.distribution)
             if self.evaluation is not None:
-                self.figures["confusion_matrix"] = plots.confusion_matrices(self.evaluation)
+                self.figures["confusion_matrix"] = plots.confusion_matrices(self.evaluation, self.written_evaluation)
                 self.figures["calibration"] = plots.reliability(self.evaluation)
         return self.figures
 
@@ -273,6 +284,7 @@ def build_report(
     errors_per_lf: int = 5,
     references: References | None = None,
     dependence: Sequence[Any] | None = None,
+    written: WrittenLabels | None = None,
 ) -> QualityReport:
     """Compute the label-quality report of a vote matrix, a fitted label model and a gold set.
 
@@ -301,6 +313,11 @@ def build_report(
     dependence : list of DependentLFs, optional
         Dependent LFs the caller has found already; found here with
         :func:`weaksup.dependence.find_dependent_lfs` otherwise (on every row, and on the ``lf_split`` gold rows).
+    written : WrittenLabels, optional
+        The labels the run wrote (its labels file: the final labels, see ``label_source``), which are not the label
+        model's: their class shares join the label distribution as ``"written labels"``, abstains included, and on
+        the ``split`` gold rows they are given for, their confusion matrix joins the label model's and majority
+        vote's (:func:`~weaksup.report.written.evaluate_written`; scored by the ``references`` on those rows).
 
     Examples
     --------
@@ -309,6 +326,9 @@ def build_report(
     >>> report = build_report(votes, model=MajorityVote(cardinality=2).fit(votes))
     >>> report.stats["coverage"], report.params["label_model"], report.evaluation is None, report.references is None
     (0.75, 'MajorityVote', True, True)
+    >>> written = WrittenLabels({"0": 2, "1": 1, "abstain": 1})  # e.g. WrittenLabels.of(labels_file["label"], ...)
+    >>> build_report(votes, written=written).distribution["written labels"].tolist()
+    [0.5, 0.25, 0.25]
     """
     from weaksup.models import MajorityVote
 
@@ -346,6 +366,10 @@ def build_report(
     distribution = _distribution(stats, model, mv, tie_break, names)
     if gold_set is not None and split in counts:
         distribution[f"gold ({split})"] = gold_set.labels(split).value_counts(normalize=True).reindex(names, fill_value=0)
+    if written is not None:
+        distribution[WRITTEN] = written.shares(names)
+    written_evaluation = None if written is None or evaluation is None or aligned is None else evaluate_written(
+        written, vm, aligned, split, names, references)
     params = {
         "n_rows": str(len(vm)), "n_lfs": str(vm.shape[1]), "cardinality": str(k), "label_space": ",".join(names),
         "rule_version": (registry.rule_version if registry is not None else None) or short_hash(sorted(vm.lf_ids)),
@@ -364,4 +388,5 @@ def build_report(
         summary=summary, stats=stats.rates(), evaluation=evaluation, errors=errors,
         conflicts=conflicts, distribution=distribution, params=params,
         manifest=manifest, n_votes=stats.n_voting, references=references, dependence=found,
+        written=written, written_evaluation=written_evaluation,
     )

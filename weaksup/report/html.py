@@ -15,6 +15,7 @@ import pandas as pd
 from weaksup.evaluate import METRIC_NAMES
 from weaksup.render import data_table, png_image
 from weaksup.report.plots import HEATMAP_LFS, RATES_LFS, to_png
+from weaksup.report.written import WRITTEN
 from weaksup.review.display import display_column
 
 if TYPE_CHECKING:
@@ -72,6 +73,39 @@ def _references(report: QualityReport) -> list[str]:
     return parts
 
 
+def _written(report: QualityReport) -> list[str]:
+    """The labels the run wrote: their rows and shares per class beside the others', where they came from, and their
+    scores and confusion matrix on the gold split."""
+    written = report.written
+    if written is None:
+        return []
+    e = html.escape
+    parts = ["<h2>Written labels (the labels file)</h2>",
+             "<p class=\"note\">The labels the run wrote, one per row: the final labels (the end model's, the label "
+             "model's or a reviewer's; see <code>label_source</code>), not the label model's predictions the rest of the "
+             "report measures. Rows per class, then the share of rows per class of each (<code>abstain</code>: no "
+             "label).</p>"]
+    order = list(dict.fromkeys(label for shares in report.distribution.values() for label in shares.index))
+    shares = pd.DataFrame(dict(report.distribution)).reindex(order).fillna(0.0)
+    shares.insert(0, f"{WRITTEN} (rows)", written.rows([label for label in order if label != "abstain"]))
+    parts.append(data_table(shares.rename_axis("class")))
+    if written.sources:
+        sources = ", ".join(f"{name} {n}" for name, n in written.sources.items())
+        parts.append(f"<p class=\"note\">Rows per <code>label_source</code>: {e(sources)}.</p>")
+    ev = report.written_evaluation
+    if ev is not None:
+        s = ev.score
+        where = f"{ev.n_rows} {ev.split} gold rows" + (f" ({ev.n_missing} more have no written label given)"
+                                                       if ev.n_missing else "")
+        parts.append(f"<h3>Written labels on the {e(where)}</h3>")
+        same = " (the references' <code>final</code> row)" if ev.from_references else ""
+        parts.append(f"<p>Accuracy {s.accuracy:.3f} (abstain = wrong), {s.accuracy_voted:.3f} on the rows with &gt;= 1 "
+                     f"LF vote and {s.accuracy_no_votes:.3f} on the rows with none; labelled {s.labelled:.3f}, "
+                     f"macro recall {s.macro_recall:.3f}{same}.</p>")
+        parts.append(data_table(ev.confusion))
+    return parts
+
+
 def _dependence(report: QualityReport) -> list[str]:
     """The dependent-LF warnings (correlated pairs, derived LFs)."""
     if not report.dependence:
@@ -120,6 +154,7 @@ def render(report: QualityReport) -> str:
         for metrics in (ev.model, ev.baseline):
             parts.append(f"<div><h3>{e(metrics.name)}: per class</h3>{data_table(metrics.per_class)}</div>")
         parts.append("</div>")
+    parts.extend(_written(report))  # what the labels file holds, beside the label model's predictions
     parts.append("<h2>Labeling functions</h2>")
     stats = ", ".join(f"{k.replace('_', ' ')} {v:.1%}" if k != "mean_votes" else f"{v:.2f} votes per row"
                       for k, v in report.stats.items())

@@ -7,7 +7,7 @@ freed when dropped. Each function takes plain tables (the LF summary, an
 
 Class and LF names of any length and number fit: long names are wrapped and cut (:func:`tick_label`),
 figures grow with the number of classes and LFs and with the length of their names, and with many classes
-the label distribution turns to horizontal bars and the two confusion matrices stack.
+the label distribution turns to horizontal bars and the confusion matrices stack.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from weaksup.evaluate import Evaluation, Metrics
+from weaksup.evaluate import Evaluation
+from weaksup.report.written import WRITTEN, WrittenEvaluation
 
 #: Colours: the label model, the majority-vote baseline, and neutral bars.
 MODEL_COLOR, BASELINE_COLOR, NEUTRAL = "#1f77b4", "#ff7f0e", "#7f7f7f"
@@ -234,9 +235,14 @@ def label_distribution(distributions: Mapping[str, pd.Series]) -> Figure:
     return fig
 
 
-def confusion_matrices(evaluation: Evaluation) -> Figure:
-    """Confusion matrices (gold rows x predicted class or abstain) of the label model and majority vote."""
-    panels: Sequence[Metrics] = (evaluation.model, evaluation.baseline)
+def confusion_matrices(evaluation: Evaluation, written: WrittenEvaluation | None = None) -> Figure:
+    """Confusion matrices (gold rows x predicted class or abstain) of the label model and majority vote, and of the
+    labels a run wrote when ``written`` (:func:`weaksup.report.written.evaluate_written`) is given."""
+    panels = [(evaluation.model.name, evaluation.model.confusion, evaluation.model.accuracy),
+              (evaluation.baseline.name, evaluation.baseline.confusion, evaluation.baseline.accuracy)]
+    if written is not None:
+        rows = f", {written.n_rows} rows" if written.n_missing else ""
+        panels.append((WRITTEN + rows, written.confusion, written.score.accuracy))
     table = evaluation.model.confusion
     k, columns = table.shape
     gold_names = [tick_label(name) for name in table.index]
@@ -247,11 +253,11 @@ def confusion_matrices(evaluation: Evaluation) -> Figure:
     # below the cells: upright names (many) or names at 45 degrees, then "predicted"; above: the two titles
     panel_h = cell * k + (_text_inches(predicted_names) if many else 0.75 * _text_inches(predicted_names) + 0.4) + 1.5
     stacked = k >= MANY_CLASSES
-    size = (max(5.0, panel_w), 2 * panel_h + 0.4) if stacked else (2 * panel_w + 0.5, max(3.2, panel_h))
+    n = len(panels)
+    size = (max(5.0, panel_w), n * panel_h + 0.4) if stacked else (n * panel_w + 0.5, max(3.2, panel_h))
     fig = Figure(figsize=size, layout="constrained")
-    axes = fig.subplots(2, 1) if stacked else fig.subplots(1, len(panels))
-    for ax, metrics in zip(np.atleast_1d(axes), panels):
-        table = metrics.confusion
+    axes = fig.subplots(n, 1) if stacked else fig.subplots(1, n)
+    for ax, (name, table, accuracy) in zip(np.atleast_1d(axes), panels):
         values = table.to_numpy()
         ax.imshow(values, cmap="Blues", vmin=0)
         if many:  # upright columns: each name stays within its own column
@@ -264,7 +270,7 @@ def confusion_matrices(evaluation: Evaluation) -> Figure:
                     color="white" if values[i, j] > values.max() / 2 else "black")
         ax.set_xlabel("predicted")
         ax.set_ylabel("gold")
-        ax.set_title(f"{metrics.name}\naccuracy {metrics.accuracy:.3f} (abstain = wrong)", fontsize=9)
+        ax.set_title(f"{name}\naccuracy {accuracy:.3f} (abstain = wrong)", fontsize=9)
     fig.suptitle(f"Confusion matrices on the {evaluation.split} gold rows")
     return grow_to_fit(fig)
 
