@@ -54,3 +54,21 @@ def test_bad_input_names_the_fix():
         supervised_on_dev(SPAM, [1, 0])
     with pytest.raises(ParameterError, match="cardinality is 2"):
         supervised_on_dev(SPAM, [1, 0, 2, 0, 1, 0], n_folds=2, cardinality=2)
+
+
+@pytest.mark.parametrize("texts", [["", " ", None] * 4, ["a", "b", "!"] * 4])
+def test_gold_texts_without_words_are_an_end_model_error_not_a_value_error_traceback(texts):
+    from weaksup.baseline import has_words
+    from weaksup.errors import EndModelError
+
+    assert not has_words(texts) and has_words(texts + ["ok"])
+    with pytest.raises(EndModelError, match=r"none of the 12 gold rows' texts has a word"):
+        supervised_on_dev(texts, [0, 1, 0, 1] * 3, n_folds=3)
+    # a model of the caller's: its own "empty vocabulary" is wrapped, naming what to check
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    with pytest.raises(EndModelError, match=r"cannot be trained on the 12 gold rows' features: empty vocabulary"):
+        supervised_on_dev([t or "" for t in texts], [0, 1, 0, 1] * 3, n_folds=3,
+                          model=make_pipeline(CountVectorizer(), LogisticRegression()))

@@ -164,3 +164,21 @@ def test_a_report_on_multilabel_lfs_points_to_a_multilabel_config(project, capsy
                         "--out", str(project / "g.html"))  # (the repository is on sys.path)
     assert code == 2 and 'the LFs are multilabel LFs, not classification ones: run them with [task] type = ' \
                           '"multilabel"' in err
+
+
+def test_demo_and_report_errors_name_their_own_flags(project, capsys):
+    from weaksup.datasets import get_example
+
+    (project / "reports").write_text("a file where the demo's report folder goes")
+    code, _, err = _cli(capsys, "demo", "--no-tracking")
+    # was "change output.path in weaksup report": the demo has neither that key nor that command
+    assert code == 2 and "change --out" in err and "output.path" not in err and "weaksup report" not in err, err
+    rows = get_example("youtube_spam").load()
+    rows.assign(text="").to_csv(project / "blank.csv", index=False)
+    code, _, err = _cli(capsys, "report", "--no-tracking", "--data", "blank.csv", "--out", "r/blank.html")
+    # report has no --set: the end model is turned off with --no-end-model, the text column is --text-column
+    assert code == 2 and "--text-column = 'text' has a word" in err and "pass --no-end-model" in err, err
+    assert "--set" not in err
+    code, out, err = _cli(capsys, "report", "--no-tracking", "--data", "blank.csv", "--out", "r/blank.html",
+                          "--no-end-model")
+    assert code == 0 and "supervised_on_dev is left out" in out, err

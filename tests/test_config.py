@@ -19,6 +19,14 @@ def test_a_valid_config_with_overrides(tmp_path):
     assert RunConfig.from_dict(cfg.to_dict(), project=tmp_path) == RunConfig.from_dict(cfg.to_dict(), project=tmp_path)
 
 
+def test_one_override_may_be_one_string_and_other_types_are_refused(tmp_path):
+    path = write_config(tmp_path)
+    # a str is one override, not one per character (which failed on "r" as a key)
+    assert load_config(path, "review.threshold=0.5", project=tmp_path).review.threshold == 0.5
+    with pytest.raises(ConfigError, match=r"overrides must be 'section.key=value' strings; got 7 \(int\)"):
+        load_config(path, [7], project=tmp_path)
+
+
 def test_every_problem_is_reported_at_once_with_the_file_and_key(tmp_path):
     path = write_config(tmp_path, label_model={"nmae": "DawidSkene", "seed": "zero"}, outptu={"x": 1})
     with pytest.raises(ConfigError) as info:

@@ -39,3 +39,16 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path):
         raise RuntimeError("writer broke")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["votes.npz"]
+
+
+def test_a_write_onto_a_folder_is_a_weaksup_error_naming_the_target_and_the_fix(tmp_path):
+    from weaksup.errors import WeakSupError
+
+    (tmp_path / "out").mkdir()
+    with pytest.raises(WeakSupError) as info, atomic_path(tmp_path / "out") as tmp:
+        tmp.write_text("rows")
+    assert isinstance(info.value, OSError)  # an OSError still (a run's writer catches those)
+    assert info.value.filename == str(tmp_path / "out")
+    assert str(info.value) == (f"cannot write {str(tmp_path / 'out')!r} (Is a directory); {str(tmp_path / 'out')!r} is "
+                               f"a folder: give a file path (e.g. {tmp_path / 'out'}/<name>), or move the folder")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary file left

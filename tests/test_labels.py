@@ -24,3 +24,11 @@ def test_unknown_labels_list_the_space():
         space.id("eggs")
     with pytest.raises(LabelSpaceError, match=r"outside 0..1"):
         space.name(2)
+
+
+@pytest.mark.parametrize("names, fix", [("pos", "LabelSpace(['pos'])"), ("ham,spam", "LabelSpace(['ham', 'spam'])")])
+def test_one_string_is_refused_with_the_list_to_pass(names, fix):
+    # a str iterates as characters: LabelSpace("pos") must not become ['p', 'o', 's']
+    with pytest.raises(LabelSpaceError, match="not one string") as caught:
+        LabelSpace(names)
+    assert fix in str(caught.value)

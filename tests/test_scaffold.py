@@ -4,6 +4,10 @@ notebook's own folder; a folder holding files is refused unless --force, which n
 from __future__ import annotations
 
 import json
+import os
+import resource
+import subprocess
+import sys
 import tomllib
 
 import pandas as pd
@@ -91,6 +95,33 @@ def test_init_refuses_a_folder_holding_files_and_force_never_overwrites(tmp_path
     assert code == 2 and "notes.txt is a file, not a folder" in err and "Traceback" not in err
     code, out, err = _cli(capsys, "init", str(tmp_path / "new"), "--example", "imdb")
     assert code == 2 and "'imdb' is not a shipped example" in err and not (tmp_path / "new").exists()
+
+
+def _init_under_a_file_size_limit(*argv: str, cwd) -> subprocess.CompletedProcess[str]:
+    """``weaksup init`` in a child process that may write files of 100 KB at most (as ``ulimit -f 100``)."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100 * 1024, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    return subprocess.run([sys.executable, "-m", "weaksup", "init", *argv], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=limit, timeout=300)
+
+
+def test_a_failed_write_leaves_no_project_and_no_partial_file(tmp_path):
+    # the 230 KB saved model is over the limit: it was left truncated (a traceback, exit 1), and kept by --force
+    done = _init_under_a_file_size_limit("newproj", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot write" in done.stderr and "sms_spam_model.joblib (File too large)" in done.stderr
+    assert "free some space" in done.stderr and not (tmp_path / "newproj").exists()
+    mine = tmp_path / "mine"
+    (mine / "configs").mkdir(parents=True)
+    (mine / "notes.txt").write_text("mine")
+    done = _init_under_a_file_size_limit(str(mine), "--force", cwd=tmp_path)
+    assert done.returncode == 2 and "the folder's own files left as they were" in done.stderr, done.stderr
+    assert sorted(p.relative_to(mine).as_posix() for p in mine.rglob("*")) == ["configs", "notes.txt"]
+    made = init_project(mine, force=True)  # with room: the whole project, the model byte for byte
+    model = "labeling_functions/sms_spam/sms_spam_model.joblib"
+    assert (mine / model).read_bytes() == (get_example("youtube_spam").root / "sms_spam/sms_spam_model.joblib"
+                                           ).read_bytes() and mine / model in made.written
 
 
 @pytest.mark.slow

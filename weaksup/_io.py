@@ -15,6 +15,8 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+from weaksup.errors import DataError, WeakSupError, WriteError
+
 #: Errors that mean "no room": a full disk, a quota, a file-size limit (``ulimit -f``).
 NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
@@ -109,17 +111,87 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
-def _naming(exc: OSError, target: Path) -> OSError:
-    """``exc`` again (same errno, so the same ``OSError`` subclass), naming ``target``, not the temporary file."""
+def _naming(exc: OSError, target: Path) -> WriteError:
+    """``exc`` again as a :class:`~weaksup.errors.WriteError` (same errno), naming ``target``, not the
+    temporary file, with the fix: its message is what the CLI prints (exit 2)."""
     reason = user_path(exc.strerror or str(exc))
+    shown = user_path(target)
     if exc.errno in NO_ROOM or (exc.errno is None and "written" in reason):
-        return OSError(exc.errno if exc.errno in NO_ROOM else errno.ENOSPC,
-                       f"cannot write {user_path(target)!r}: {reason}. The disk is full or a file-size limit "
-                       "was reached; nothing was written (a file already there is unchanged): free some "
-                       "space, or write elsewhere")
-    if exc.errno is None:
-        return OSError(f"cannot write {user_path(target)!r}: {reason}")
-    return OSError(exc.errno, reason, user_path(target))
+        code = exc.errno if exc.errno in NO_ROOM else errno.ENOSPC
+        reason = (f"cannot write {shown!r}: {reason}. The disk is full or a file-size limit was reached; nothing "
+                  "was written (a file already there is unchanged): free some space, or write elsewhere")
+        message = reason
+    else:
+        code = exc.errno
+        message = f"cannot write {shown!r} ({reason}); {write_fix(code, target)}"
+    err = WriteError(message)
+    err.errno, err.strerror, err.filename = code, reason, shown
+    return err
+
+
+def write_fix(code: int | None, target: Path) -> str:
+    """How to fix a write of ``target`` that failed with errno ``code`` (the rule a run's writes follow too).
+
+    Examples
+    --------
+    >>> write_fix(errno.EISDIR, Path("out"))
+    "'out' is a folder: give a file path (e.g. out/<name>), or move the folder"
+    """
+    if code in NO_ROOM:
+        return "the disk is full or a file-size limit was reached: free some space, or write elsewhere"
+    if code == errno.EISDIR:
+        return f"{str(target)!r} is a folder: give a file path (e.g. {target}/<name>), or move the folder"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"the folder {str(target.parent)!r} is not writable: fix its permissions, or write elsewhere"
+    blocker = file_in_the_way(target.parent)
+    if blocker is not None:
+        return f"{blocker} is a file, not a folder: move it, or write elsewhere"
+    return "fix the cause, or write elsewhere"
+
+
+@contextlib.contextmanager
+def readable(key: str, error: type[WeakSupError] = DataError) -> Iterator[None]:
+    """Turn a file or folder that cannot be read (permission denied) into ``error`` naming it, the fix and the
+    setting (``key``, e.g. ``input.path``) that points at it; the rule every reader of user files follows.
+
+    Examples
+    --------
+    >>> with readable("input.path"):  # doctest: +ELLIPSIS
+    ...     raise PermissionError(errno.EACCES, "Permission denied", "data/a.csv")
+    Traceback (most recent call last):
+    weaksup.errors.DataError: cannot read data/a.csv (permission denied): fix its permissions or change input.path
+    """
+    try:
+        yield
+    except PermissionError as exc:
+        raise error(unreadable(exc, key)) from None
+
+
+def check_readable(path: Path, key: str, error: type[WeakSupError] = DataError) -> None:
+    """``path`` (a file or a folder, when it exists) can be read; else ``error`` as :func:`readable` words it.
+
+    Examples
+    --------
+    >>> check_readable(Path("."), "input.path")
+    """
+    with readable(key, error):
+        if path.is_dir():
+            os.listdir(path)
+        elif path.is_file():  # (a FIFO or device is not opened: opening one may block; its reader refuses it)
+            with open(path, "rb"):
+                pass
+
+
+def unreadable(exc: OSError, key: str) -> str:
+    """The message for ``exc``, a file or folder that cannot be read: what, why and the fix (see :func:`readable`).
+
+    Examples
+    --------
+    >>> unreadable(PermissionError(errno.EACCES, "Permission denied", "g/labels.csv"), "gold.path")
+    'cannot read g/labels.csv (permission denied): fix its permissions or change gold.path'
+    """
+    why = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc)).lower()
+    return f"cannot read {user_path(exc.filename or '?')} ({why}): fix its permissions or change {key}"
 
 
 @contextlib.contextmanager

@@ -10,18 +10,35 @@ themselves: every gold row is predicted by a copy trained on the other folds (st
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from weaksup.end_model import class_proba, default_end_model, take_rows
-from weaksup.errors import ParameterError
+from weaksup.end_model import as_texts, class_proba, default_end_model, take_rows
+from weaksup.errors import EndModelError, ParameterError
 from weaksup.models.fitting import dev_folds
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SupervisedBaseline", "supervised_on_dev"]
+__all__ = ["SupervisedBaseline", "has_words", "supervised_on_dev"]
+
+#: A word of the default end model (scikit-learn's default ``token_pattern``): two or more letters or digits.
+WORD = re.compile(r"\w\w")
+
+
+def has_words(texts: Any) -> bool:
+    """Whether any of ``texts`` holds a word the default end model learns from (two or more letters or digits).
+
+    Blank, missing and one-character texts hold none: a classifier on texts of only those has no features.
+
+    Examples
+    --------
+    >>> has_words(["", "  ", None, "a", "!?"]), has_words(["", "ok"])
+    (False, True)
+    """
+    return any(WORD.search(text) for text in as_texts(texts).tolist())
 
 
 def prior_proba(y: np.ndarray, k: int, n_rows: int) -> np.ndarray:
@@ -129,6 +146,11 @@ def supervised_on_dev(features: Any, y: Any, *, model: Any = None, n_folds: int 
     -------
     SupervisedBaseline
 
+    Raises
+    ------
+    EndModelError
+        The classifier cannot be trained on the gold rows, e.g. their texts hold no word (:func:`has_words`).
+
     Examples
     --------
     >>> texts = ["buy now", "free money", "nice song", "love it", "cheap pills", "great video"] * 3
@@ -161,15 +183,25 @@ def supervised_on_dev(features: Any, y: Any, *, model: Any = None, n_folds: int 
         if folds.shape != (len(gold),) or (len(folds) and (folds.min() < 0 or folds.max() >= n_folds)):
             raise ParameterError(f"supervised_on_dev: folds must be one fold id 0..{n_folds - 1} per gold row "
                                  f"({len(gold)}); got shape {folds.shape}")
+    if model is None and not hasattr(X, "columns") and not has_words(X):
+        raise EndModelError(f"supervised_on_dev: none of the {len(gold)} gold rows' texts has a word (two or more "
+                            "letters or digits), so a classifier has nothing to learn from; pass the texts of the "
+                            "gold rows (blank, missing and one-character texts hold no words)")
     proba = np.zeros((len(gold), k))
-    for f in range(n_folds):
-        held = folds == f
-        if not held.any():
-            continue
-        fitted = _fit_or_prior(estimator, take_rows(X, ~held), y_gold[~held], k)
-        proba[held] = (prior_proba(y_gold[~held], k, int(held.sum())) if fitted is None
-                       else class_proba(fitted, take_rows(X, held), k))
-    final = _fit_or_prior(estimator, X, y_gold, k)
+    try:
+        for f in range(n_folds):
+            held = folds == f
+            if not held.any():
+                continue
+            fitted = _fit_or_prior(estimator, take_rows(X, ~held), y_gold[~held], k)
+            proba[held] = (prior_proba(y_gold[~held], k, int(held.sum())) if fitted is None
+                           else class_proba(fitted, take_rows(X, held), k))
+        final = _fit_or_prior(estimator, X, y_gold, k)
+    except EndModelError:
+        raise
+    except ValueError as exc:  # e.g. a fold's texts without a word ("empty vocabulary")
+        raise EndModelError(f"supervised_on_dev: the classifier cannot be trained on the {len(gold)} gold rows' "
+                            f"features: {exc}; check that features holds the gold rows' texts") from None
     accuracy = float((proba.argmax(axis=1) == y_gold).mean())
     logger.info("supervised-on-dev: %d gold rows, out-of-fold accuracy %.3f", len(gold), accuracy)
     return SupervisedBaseline(n_gold=len(gold), dev_proba=proba, dev_accuracy=accuracy, model=final,

@@ -59,8 +59,8 @@ def demo(
     import pandas as pd
 
     config = _report_config(lf_module, None, "row_id", "text", None, "default", "test", out, 0,
-                            (tracking, require_tracking, experiment))
-    result = _run(config)
+                            (tracking, require_tracking, experiment), command="demo")
+    result = _run_naming_flags(config, "demo")
     report = result.report
     assert report is not None  # a run with a gold set builds its report
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
@@ -107,6 +107,7 @@ def report(
     out: str = typer.Option(None, help="HTML report path; default reports/<task>.html (the run folder is beside it, "
                                        "named after it)."),
     seed: int = typer.Option(0, help="Seed of the label model."),
+    end_model: bool = typer.Option(True, "--end-model/--no-end-model", help="Fit the end model (the final labels)."),
     tracking: bool = _TRACKING,
     require_tracking: bool = _REQUIRE,
     experiment: str = _EXPERIMENT,
@@ -114,27 +115,35 @@ def report(
     """Label-quality report: LF summary, label model vs majority vote on gold, figures; HTML and MLflow run."""
     if split not in ("dev", "test"):
         raise typer.BadParameter(f"--split must be 'dev' or 'test'; got {split!r}")
+    config = _report_config(lf_module, data, id_column, text_column, gold, label_model, split, out, seed,
+                            (tracking, require_tracking, experiment), end_model=end_model)
+    _print_outcome(_run_naming_flags(config, "report"))
+
+
+def _run_naming_flags(config: RunConfig, command: str) -> RunResult:
+    """:func:`_run` of the config ``weaksup demo``/``report`` built from their flags: errors name the flags."""
     from weaksup.errors import WeakSupError
 
-    config = _report_config(lf_module, data, id_column, text_column, gold, label_model, split, out, seed,
-                            (tracking, require_tracking, experiment))
     try:
-        result = _run(config)
+        return _run(config)
     except WeakSupError as exc:  # the config is built from the flags: name them, not its keys
-        exc.args = tuple(_flag_names(a) if isinstance(a, str) else a for a in exc.args)
+        exc.args = tuple(_flag_names(a, command) if isinstance(a, str) else a for a in exc.args)
         raise
-    _print_outcome(result)
 
 
-def _flag_names(message: str) -> str:
-    """A message about the config :func:`_report_config` builds, naming ``weaksup report``'s flags.
+def _flag_names(message: str, command: str = "report") -> str:
+    """A message about the config :func:`_report_config` builds, naming the flags of ``weaksup <command>``.
 
     Examples
     --------
     >>> _flag_names("weaksup report: output.report_path /x.html is a folder; change output.path in weaksup report")
     'weaksup report: --out /x.html is a folder; change --out'
     """
-    for key, flag in (("change output.path in weaksup report", "change --out"), ("output.report_path", "--out"),
+    message = message.replace(f"change output.path in weaksup {command}", "change --out")
+    if command != "report":  # weaksup demo: the shipped data, LFs and gold set; --out is its one path
+        return message.replace("output.report_path", "--out").replace("output.path", "--out")
+    for key, flag in (("set end_model.enabled = false (--set end_model.enabled=false)", "pass --no-end-model"),
+                      ("output.report_path", "--out"),
                       ("output.path", "--out (the run folder beside it)"), ("gold.split", "--split"),
                       ("gold.path", "--gold"), ("input.path", "--data"), ("input.id_column", "--id-column"),
                       ("input.text_column", "--text-column"), ("label_model.name", "--label-model")):
@@ -143,8 +152,8 @@ def _flag_names(message: str) -> str:
 
 
 def _report_config(lf_module: str | None, data: str | None, id_column: str, text_column: str, gold: str | None,
-                   label_model: str, split: str, out: str | None, seed: int, tracking: tuple[bool, bool, str]
-                   ) -> RunConfig:
+                   label_model: str, split: str, out: str | None, seed: int, tracking: tuple[bool, bool, str],
+                   *, end_model: bool = True, command: str = "report") -> RunConfig:
     """The run config of ``weaksup demo``/``report``: the shipped example unless ``data`` (and its LFs and
     gold set unless given); the report at ``out``, the run folder beside it (``<out without suffix>/``)."""
     from weaksup.config import RunConfig
@@ -168,12 +177,13 @@ def _report_config(lf_module: str | None, data: str | None, id_column: str, text
         "clean": {"normalize": False, "duplicates": "off"},
         "lfs": {"modules": [lf_module or example.lfs_module]},
         "label_model": {"name": label_model, "seed": seed},
+        "end_model": {"enabled": end_model},
         "gold": {"path": str(Path(gold).resolve() if gold else example.gold_dir), "split": split},
         "output": {"path": str(Path(out).resolve().with_suffix("") / "labels.parquet"),
                    "report_path": str(Path(out).resolve())},
         "mlflow": {"enabled": enabled, "require": require, "experiment": experiment},
     }
-    return RunConfig.from_dict(doc, source="weaksup report")
+    return RunConfig.from_dict(doc, source=f"weaksup {command}")
 
 
 def _run(config: RunConfig) -> RunResult:

@@ -187,19 +187,28 @@ class RunConfig:
         return self.output_dir / "report.html"
 
 
-def load_config(path: str | os.PathLike[str], overrides: list[str] | tuple[str, ...] = (),
+def load_config(path: str | os.PathLike[str], overrides: str | list[str] | tuple[str, ...] = (),
                 *, project: str | os.PathLike[str] | None = None) -> RunConfig:
     """Read and validate a TOML run config, applying ``section.key=value`` overrides first.
 
     Override values are parsed as TOML values (``7``, ``true``, ``["a", "b"]``); anything that
-    is not a TOML value is taken as a string (``output.path=runs/x.csv``).
+    is not a TOML value is taken as a string (``output.path=runs/x.csv``). A single override may be
+    given as one string.
 
     Examples
     --------
     >>> cfg = load_config("configs/youtube_spam.toml", ["label_model.seed=7", "review.threshold=0.9"])
     >>> cfg.label_model.seed, cfg.review.threshold, cfg.task.name
     (7, 0.9, 'youtube_spam')
+    >>> load_config("configs/youtube_spam.toml", "review.threshold=0.5").review.threshold
+    0.5
     """
+    if isinstance(overrides, str):  # one override, not a sequence of one-character ones
+        overrides = (overrides,)
+    bad = [item for item in overrides if not isinstance(item, str)]
+    if bad:
+        raise ConfigError(f"load_config: overrides must be 'section.key=value' strings; got {bad[0]!r} "
+                          f"({type(bad[0]).__name__}); pass e.g. ['label_model.seed=7']")
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {str(path)!r} does not exist" if not path.exists()

@@ -38,7 +38,8 @@ __all__ = [
     "ConfigError", "DataError", "DatasetError", "DuplicateLFError", "EndModelError", "GoldSetError",
     "LabelModelError", "LabelSpaceError", "LFApplyError", "LFDefinitionError", "MissingColumnError",
     "NotFittedError", "NotFoundError", "ParameterError", "ParameterTypeError", "Problem", "Problems", "ReviewError",
-    "ReviewImportError", "TrackingError", "UnknownLFError", "VoteMatrixError", "WeakSupError", "location",
+    "ReviewImportError", "TrackingError", "UnknownLFError", "VoteMatrixError", "WeakSupError", "WriteError",
+    "location",
     "stops_run",
 ]
 
@@ -317,6 +318,20 @@ class ReviewImportError(ReviewError):
 
     code = "bad_review_export"
     MAX_LISTED = 30
+
+
+class WriteError(WeakSupError, OSError):
+    """A file could not be written (a full disk, a read-only folder, a folder where the file should go); an
+    ``OSError`` too, whose ``errno``, ``strerror`` and ``filename`` are those of the failure (set by the writer).
+
+    Examples
+    --------
+    >>> err = WriteError("cannot write 'out/a.csv': Permission denied; fix the folder's permissions")
+    >>> isinstance(err, OSError), err.code
+    (True, 'write_failed')
+    """
+
+    code = "write_failed"
 
 
 def stops_run(exc: WeakSupError) -> WeakSupError:

@@ -70,9 +70,18 @@ class LabelSpace(Sequence[str]):
     (1, 'ham', 2)
     >>> space.name(ABSTAIN)
     ''
+    >>> LabelSpace("ham,spam")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.LabelSpaceError: LabelSpace takes a list of class names, not one string 'ham,spam' (it would be read character by character); pass LabelSpace(['ham', 'spam'])
     """
 
     def __init__(self, names: Iterable[str]) -> None:
+        if isinstance(names, (str, bytes)):  # a str is an iterable of characters, never the names meant
+            text = names.decode(errors="replace") if isinstance(names, bytes) else names
+            parts = [p.strip() for p in text.split(",") if p.strip()] or [text]
+            raise LabelSpaceError(f"LabelSpace takes a list of class names, not one string {text!r} (it would be read "
+                                  f"character by character); pass LabelSpace({parts!r})")
         names = tuple(names)
         if not names:
             raise LabelSpaceError("a LabelSpace needs at least one class name; got none")

@@ -13,19 +13,22 @@ The project runs at once (``cd DIR && weaksup run configs/<example>.toml``) and 
       notebooks/01_label_<example>.ipynb  runs the config from its own folder (as Jupyter does)
 
 A folder that already holds files is refused unless ``force``: then the files that exist are kept (never
-overwritten) and reported as skipped.
+overwritten) and reported as skipped. Each file is written whole or not at all, and a failed write (a full
+disk, a file-size limit) takes away what the call wrote: the project appears whole or not at all.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from weaksup._io import file_in_the_way
+from weaksup._io import NO_ROOM, atomic_path, file_in_the_way, user_path
 from weaksup.datasets import Example, get_example
 from weaksup.errors import ParameterError
 
@@ -203,27 +206,69 @@ def init_project(dest: str | Path, example: str = "youtube_spam", *, force: bool
     if blocker is not None:
         raise ParameterError(f"weaksup init: {root} cannot be made: {blocker} is a file, not a folder; give a "
                              "folder path")
+    made = [p for p in (root, *root.parents) if not p.exists()]  # the folders this call makes (removed on failure)
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ParameterError(f"weaksup init: cannot make the folder {root} ({exc.strerror or exc}); give a folder "
                              "you can write to") from None
     done = Scaffold(root=root, config=root / "configs" / f"{spec.name}.toml")
-    for relative, content in _files(spec):
-        path = root / relative
-        if path.exists():
-            done.skipped.append(path)
-            log.info("weaksup init: kept the existing %s", path)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Path):
-            shutil.copyfile(content, path)
-        elif isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        done.written.append(path)
+    path = root
+    try:
+        for relative, content in _files(spec):
+            path = root / relative
+            if path.exists():
+                done.skipped.append(path)
+                log.info("weaksup init: kept the existing %s", path)
+                continue
+            _write(path, content, made)
+            done.written.append(path)
+    except BaseException as exc:  # the project is whole or absent: what this call wrote is taken away again
+        _undo(done.written, made)
+        if isinstance(exc, OSError):
+            raise ParameterError(_write_failure(exc, path, bool(present))) from None
+        raise
     return done
+
+
+def _write(path: Path, content: str | bytes | Path, made: list[Path]) -> None:
+    """Write one project file whole or not at all (:func:`weaksup._io.atomic_path`); the folders made for it are
+    added to ``made``."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    made.extend(missing)
+    with atomic_path(path) as tmp:
+        if isinstance(content, Path):
+            shutil.copyfile(content, tmp)
+        elif isinstance(content, bytes):
+            tmp.write_bytes(content)
+        else:
+            tmp.write_text(content, encoding="utf-8")
+
+
+def _undo(written: list[Path], made: list[Path]) -> None:
+    """Remove the files written and the folders made (the deepest first, only when left empty)."""
+    for path in written:
+        path.unlink(missing_ok=True)
+    for folder in sorted(set(made), key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (a file of the user's), or gone: left as it is
+            continue
+
+
+def _write_failure(exc: OSError, path: Path, others: bool) -> str:
+    """The message of a project file that could not be written: which file, why, what was undone, the fix."""
+    why = os.strerror(exc.errno) if exc.errno else str(exc)
+    if exc.errno in NO_ROOM:
+        fix = "free some space (or raise the file-size limit, ulimit -f), or give a folder on another disk"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "give a folder you can write to"
+    else:
+        fix = "fix the cause and run weaksup init again"
+    undone = ("the files it wrote were removed, the folder's own files left as they were" if others
+              else "nothing of the project was left")
+    return f"weaksup init: cannot write {user_path(path)} ({why}); {undone}; {fix}"
 
 
 def _files(spec: Example) -> list[tuple[str, str | bytes | Path]]:

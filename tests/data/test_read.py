@@ -47,3 +47,12 @@ def test_input_files_refuses_a_fifo_and_compressed_text(tmp_path):
     (tmp_path / "rows.jsonl").write_bytes(gzip.compress(b'{"row_id": 1}\n'))
     with pytest.raises(DataError, match=r"rows\.jsonl: the file holds gzip-compressed data"):
         input_files(tmp_path / "rows.jsonl")
+
+
+@pytest.mark.parametrize("sep, kind, fix", [("\t", "tab", "rename it rows.tsv"), (";", "semicolon", "re-save it with commas")])
+def test_a_csv_saved_with_tabs_or_semicolons_says_how_it_was_saved(tmp_path, sep, kind, fix):
+    path = tmp_path / "rows.csv"
+    path.write_text(f"row_id{sep}text\na{sep}hi\n", encoding="utf-8")
+    with pytest.raises(DataError, match=f"line 1: the header is one column .*: the file looks {kind}-separated, not "
+                                        f"comma-separated; {fix}"):
+        read_table(path)

@@ -168,3 +168,36 @@ def test_lfs_pickle_for_worker_processes(tmp_path):
     data = pd.DataFrame({"id": range(40), "text": ["aaaa", "oooo"] * 20})
     votes = apply_lfs([lf], data, id_column="id", progress=False, n_jobs=2, chunk_rows=10)
     assert votes.values[:, 0].tolist() == [0, 1] * 20
+
+
+@pytest.mark.parametrize("make", [embedding_lf, knn_lf])
+def test_examples_of_one_class_need_min_similarity(toy, make):
+    _, embedder, cache = toy
+    # before: no second class meant an infinite lead, so the class got a vote on every row
+    with pytest.raises(LFDefinitionError, match=r"'one' \(\w+\): examples of one class only \(1\).*at least two "
+                                                r"classes, or min_similarity="):
+        make("one", {1: ["ooo", "oo o"]}, embedder=embedder, cache=cache)
+    lf = make("one", {1: ["ooo", "oo o"]}, embedder=embedder, cache=cache, min_similarity=0.99)
+    assert (lf({"text": "oooo"}), lf({"text": "aaaa"})) == (1, ABSTAIN)
+
+
+NOT_TEXT = [42, True, 4.5, b"aaaa", ["aaaa"]]
+
+
+def a_like(texts):  # a toy embedder reading "4" and "T" as "a": the str() of each cell above is close to class 0
+    return np.array([[t.count("a") + t.count("4") + t.count("T") + 0.05, t.count("o") + 0.05] for t in texts])
+
+
+def test_cells_that_are_not_strings_abstain_in_every_kind():
+    # before: 42, True ... voted from their str(), while keyword, regex and spaCy LFs abstain on them
+    embedder, cache = CallableEmbedder(a_like, model_id="a-like"), EmbeddingCache(":memory:")
+    lfs = [embedding_lf("proto", EXAMPLES, embedder=embedder, cache=cache),
+           knn_lf("knn", EXAMPLES, k=2, min_share=0.5, embedder=embedder, cache=cache),
+           zero_shot_lf("zs", {0: "a", 1: "o"}, embedder=embedder, cache=cache)]
+    assert [lf({"text": str(NOT_TEXT[0])}) for lf in lfs] == [0, 0, 0]  # as a string, "42" does vote
+    data = pd.DataFrame({"text": pd.Series(["aaaa", *NOT_TEXT, None, np.nan, pd.NA], dtype=object)})
+    votes = apply_lfs(lfs, data, progress=False).values
+    assert (votes[0] == 0).all() and (votes[1:] == ABSTAIN).all()
+    for lf in lfs:  # row-wise as vectorised
+        assert [lf({"text": v}) for v in NOT_TEXT] == [ABSTAIN] * len(NOT_TEXT)
+        assert lf.params["non_text"] == "abstain"

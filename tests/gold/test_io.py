@@ -140,3 +140,25 @@ def test_each_problem_carries_a_reason_code_and_where_it_is(tmp_path):
     assert by_code["unknown_split"].where == f"{file}:3: column 'split'"
     differs = by_code["label_space_differs"]
     assert (differs.expected, differs.got) == (["spam", "ham"], ["ham", "spam"])
+
+
+def test_a_label_file_saved_as_latin1_names_the_line_and_bytes_with_the_fix(tmp_path):
+    folder = make_gold(tmp_path / "g", "row_id,label,split,annotator\na,ham,dev,x\nb,spam,dev,Ren\xe9\n")
+    (folder / "labels.csv").write_bytes((folder / "labels.csv").read_text(encoding="utf-8").encode("latin-1"))
+    with pytest.raises(GoldSetError) as info:
+        load_gold(folder)
+    assert str(info.value) == (f"{folder / 'labels.csv'} line 3: bytes b'\\xe9' are not valid utf-8; re-save as UTF-8 "
+                               "(e.g. iconv -f cp1252 -t utf-8, or Excel's 'CSV UTF-8')")
+
+
+def test_a_file_given_as_the_gold_folder_is_called_a_file(tmp_path):
+    (tmp_path / "labels.csv").write_text("row_id,label,split\na,ham,dev\n", encoding="utf-8")
+    with pytest.raises(GoldSetError, match="labels.csv' is a file; a gold set is a folder"):
+        load_gold(tmp_path / "labels.csv")
+
+
+def test_a_tab_separated_label_file_named_csv_says_so(tmp_path):
+    folder = make_gold(tmp_path / "g", "row_id\tlabel\tsplit\na\tham\tdev\n")
+    assert problems_of(folder) == [f"{folder / 'labels.csv'}:1: the header is one column 'row_id\\tlabel\\tsplit': the "
+                                   "file looks tab-separated, not comma-separated; re-save it with commas (a gold "
+                                   "file is .csv or .jsonl)"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import runpy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,3 +124,39 @@ def test_class_names_in_a_table_resolve_through_the_modules_labels(tmp_path):
     assert lf.version == lookup_lf("authors", {"bot": 1, "ann": 0}, field="author").version
     with pytest.raises(LFDefinitionError, match=r"unknown class 'spma'.*\['ham', 'spam'\]"):
         lookup_lf("authors", {"bot": "spma"}, field="author", label_space=LabelSpace(["ham", "spam"]))
+
+
+def test_a_csv_tables_number_keys_match_a_numeric_column_in_both_paths(tmp_path):
+    # a CSV's keys are text: '42' never matched the int 42 of an author_id column (coverage 0)
+    (tmp_path / "authors.csv").write_text("key,label\n42,1\n7,0\n")
+    lf = lookup_lf("lk_author", tmp_path / "authors.csv", field="author_id")
+    frame = pd.DataFrame({"author_id": [42, 7, 3]})
+    assert lf.vote_batch(Batch(frame)).tolist() == [1, 0, -1]
+    assert [lf(row) for row in frame.to_dict("records")] == [1, 0, -1]
+    assert lf.vote_batch(Batch(pd.DataFrame({"author_id": [42.0, np.nan, 7.5]}))).tolist() == [1, -1, -1]
+    nullable = pd.DataFrame({"author_id": pd.array([7, None], dtype="Int64")})
+    assert lf.vote_batch(Batch(nullable)).tolist() == [0, -1]
+    assert lf({"author_id": "42"}) == 1  # text cells still match text keys
+    with pytest.raises(LFDefinitionError, match="'42' and 42 are the same number"):
+        lookup_lf("lk", {"42": 1, 42: 0}, field="author_id")
+
+
+def test_a_long_s_token_key_votes_alike_vectorised_and_row_by_row():
+    # RE2 folds 'ſ' with 's': the vectorised path voted on 'stop' and 'STOP', str.lower does not
+    lf = lookup_lf("l", {"ſtop": 1, "go": 0}, by="tokens")
+    frame = pd.DataFrame({"text": ["stop", "ſtop now", "STOP", "go", "go ſtop"]})
+    want = [lf(row) for row in frame.to_dict("records")]
+    assert want == [-1, 1, -1, 0, -1]
+    assert lf.vote_batch(Batch(frame)).tolist() == want
+
+
+def test_an_unknown_class_name_with_no_label_space_names_label_space_and_where_classes_came_from(tmp_path):
+    # the message said "(from the label_space given)" though none was given: LABELS of the module was used
+    module = tmp_path / "lfs_module.py"
+    module.write_text("from weaksup import LabelSpace, lookup_lf\nLABELS = LabelSpace(['ham', 'spam'])\n"
+                      "lf = lookup_lf('l', {'a': 'Spam'})\n")
+    with pytest.raises(LFDefinitionError) as info:
+        runpy.run_path(str(module))
+    message = str(info.value)
+    assert "(did you mean 'spam'?)" in message and "label_space given" not in message
+    assert "LABELS in" in message and "no label_space= was given" in message and "pass label_space=" in message

@@ -100,10 +100,48 @@ def test_version_is_the_same_in_every_process():
         f"y = {Y!r} * 3 + [0]\n"
         "model = make_pipeline(TfidfVectorizer(min_df=2), LogisticRegression()).fit(texts, y)\n"
         "print(model_score_lf('clf', model, thresholds={1: 0.6}).version)\n"
+        # Cython state without __dict__ (the boosting's loss, a tree's tree_) is hashed by content, not repr
+        "from sklearn.ensemble import HistGradientBoostingClassifier\n"
+        "boost = HistGradientBoostingClassifier(max_iter=3, random_state=0).fit([[len(t)] for t in texts], y)\n"
+        "print(model_score_lf('hgb', boost, field=['n'], thresholds={1: 0.6}).version)\n"
     )
     versions = {
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                        env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
         for seed in ("1", "2", "3")
     }
-    assert len(versions) == 1 and len(versions.pop()) == 8
+    assert len(versions) == 1 and [len(v) for v in versions.pop().split()] == [8, 8]
+
+
+def test_trees_fitted_differently_have_different_versions_even_refitted_in_place():
+    # A tree's fitted state is in tree_, a Cython object without __dict__: its repr is a memory address, which
+    # a refit may reuse, so hashing it gave two different trees one version (and stale cached votes).
+    from sklearn.tree import DecisionTreeClassifier
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.rand(300), "b": rng.rand(300)})
+    tree = DecisionTreeClassifier(max_depth=1, random_state=0)
+    seen = {}
+    for cut in [0.5, 0.3, 0.8, 0.5]:
+        tree.fit(X, (X.a > cut).astype(int))
+        lf = model_score_lf("tree", tree, field=["a", "b"], thresholds={0: 0.9, 1: 0.9})
+        votes = tuple(apply_lfs([lf], X).values[:, 0].tolist())
+        seen.setdefault(lf.version, set()).add(votes)
+        assert lf.cacheable
+    assert len(seen) == 3 and all(len(v) == 1 for v in seen.values())  # same model, same version; else not
+
+
+def test_a_model_part_whose_state_cannot_be_read_makes_the_lf_not_cacheable():
+    import threading
+
+    class Scorer:
+        __slots__ = ("lock",)
+
+        def __init__(self):
+            self.lock = threading.Lock()  # cannot be pickled: its state cannot be read
+
+        def __call__(self, texts):
+            return np.array([[0.2, 0.8]] * len(texts))
+
+    lf = model_score_lf("odd", Scorer(), thresholds={1: 0.6}, classes=[0, 1])
+    assert not lf.cacheable and "lock" in lf.cache_note

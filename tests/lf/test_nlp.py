@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from weaksup import ABSTAIN, apply_lfs
-from weaksup.errors import LFDefinitionError
+from weaksup.errors import LFDefinitionError, ParameterTypeError
 from weaksup.lf import SpacyPipeline, spacy_lf
 
 ARTISTS = SpacyPipeline("blank:en", entity_patterns=[
@@ -70,3 +70,12 @@ def test_pickles_and_versions():
 def test_missing_pipeline_says_how_to_install():
     with pytest.raises(LFDefinitionError, match=r"'en_core_web_sm' is not installed.*pip install.*blank:en"):
         SpacyPipeline("en_core_web_sm")
+
+
+def test_a_loaded_language_object_is_refused_naming_what_to_pass():
+    # spacy_lf(pipeline=spacy.blank("en")) failed with "'English' object has no attribute 'startswith'"
+    spacy = pytest.importorskip("spacy")
+    with pytest.raises(ParameterTypeError, match=r"loaded spaCy Language object \(English\).*nlp.to_disk"):
+        spacy_lf(lambda x: ABSTAIN, pipeline=spacy.blank("en"))
+    with pytest.raises(ParameterTypeError, match="SpacyPipeline or a pipeline spec"):
+        SpacyPipeline(spacy.blank("en"))

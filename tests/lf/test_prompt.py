@@ -169,8 +169,10 @@ def test_the_version_hashes_template_labels_model_and_sampling(tmp_path):
     client = ChatClient("http://127.0.0.1:9/v1", "a", cache=tmp_path / "c.sqlite3")
     base = prompt_lf("p", TEMPLATE, labels=LABELS, client=client)
     assert base.version == prompt_lf("p", TEMPLATE, labels=LABELS, client=client).version
+    respelled = ChatClient("HTTP://127.0.0.1:9/v1/", "a", cache=tmp_path / "c.sqlite3")
+    assert base.version == prompt_lf("p", TEMPLATE, labels=LABELS, client=respelled).version  # one server
     moved = ChatClient("http://10.0.0.1:8000/v1", "a", cache=tmp_path / "c.sqlite3")
-    assert base.version == prompt_lf("p", TEMPLATE, labels=LABELS, client=moved).version  # the server may move
+    assert base.version != prompt_lf("p", TEMPLATE, labels=LABELS, client=moved).version  # its answers are not cached
     other = ChatClient("http://127.0.0.1:9/v1", "b", cache=tmp_path / "c.sqlite3")
     changed = [prompt_lf("p", TEMPLATE + " ", labels=LABELS, client=client),
                prompt_lf("p", TEMPLATE, labels={"ham": 0, "spam": 1, "advert": 1}, client=client),
@@ -179,6 +181,29 @@ def test_the_version_hashes_template_labels_model_and_sampling(tmp_path):
                prompt_lf("p", TEMPLATE, labels=LABELS, client=client, json_mode=True)]
     assert len({base.version, *(lf.version for lf in changed)}) == 6
     assert isinstance(base, PromptLF) and base.manifest()["base_url"] == "http://127.0.0.1:9/v1"
+
+
+def test_the_version_changes_exactly_when_the_cache_has_no_answers_for_the_server(server, rows, tmp_path):
+    # before: the version left the server out while the cache keyed answers on the URL as spelled, so localhost
+    # after 127.0.0.1 kept the version (a Workbench reused its votes) yet a run asked every prompt again
+    data = rows.head(5)
+    port = server.base_url.split(":")[2].split("/")[0]
+    first = make_lf(server, tmp_path / "c.sqlite3")
+    apply_lfs([first], data)
+    assert server.calls == 5
+    server.reset_counts()
+    for url in (f"HTTP://127.0.0.1:{port}/v1/", f"http://127.0.0.1:{port}/v1//"):  # the same server, respelled
+        same = prompt_lf("llm_spam", TEMPLATE, labels=LABELS, client=ChatClient(url, "tfidf-lr",
+                                                                                 cache=tmp_path / "c.sqlite3"))
+        assert same.version == first.version and same.plan(data).uncached == 0
+        apply_lfs([same], data)
+    assert server.requests == 0
+    local = prompt_lf("llm_spam", TEMPLATE, labels=LABELS,
+                      client=ChatClient(f"http://localhost:{port}/v1", "tfidf-lr", cache=tmp_path / "c.sqlite3"))
+    plan = local.plan(data)
+    assert local.version != first.version and plan.uncached == 5  # not provably the same server: asked again
+    assert f"5 to send to tfidf-lr at http://localhost:{port}/v1" in str(plan)
+    assert local.params["base_url"] == f"http://localhost:{port}/v1"
 
 
 @pytest.mark.parametrize("template, labels, match", [

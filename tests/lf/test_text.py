@@ -122,3 +122,30 @@ def test_version_follows_parameters():
     assert keyword_lf("kw", ["sub", "subs"], 1).version != a.version
     assert keyword_lf("kw", ["sub"], 0).version != a.version
     assert keyword_lf("kw", ["sub"], 1, version="v2").lf_id == "kw@v2"
+
+
+def test_regex_accepts_re_unicode_as_the_no_op_it_is():
+    plain = regex_lf("r", r"\w+é", 1)
+    unicode = regex_lf("r", r"\w+é", 1, flags=re.UNICODE | re.IGNORECASE)
+    assert unicode.version == regex_lf("r", r"\w+é", 1, flags=re.IGNORECASE).version
+    assert regex_lf("r", r"\w+é", 1, flags=re.UNICODE).version == plain.version
+    assert unicode({"text": "CAFÉ"}) == 1 and "UNICODE" not in unicode.to_source().code
+    with pytest.raises(LFDefinitionError, match="re.ASCII and re.UNICODE are incompatible"):
+        regex_lf("r", "a", 1, flags=re.UNICODE | re.ASCII)
+
+
+@pytest.mark.slow  # starts fresh interpreters
+def test_keywords_given_as_a_set_have_the_same_version_in_every_process():
+    import os
+    import subprocess
+    import sys
+
+    code = ("from weaksup import keyword_lf\n"
+            "print(keyword_lf('k', {'win', 'free', 'prize', 'claim', 'urgent', 'cash'}, 1).version)\n")
+    versions = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(versions) == 1
+    assert versions.pop() == keyword_lf("k", sorted({"win", "free", "prize", "claim", "urgent", "cash"}), 1).version

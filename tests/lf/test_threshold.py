@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from weaksup import ABSTAIN, apply_lfs, threshold_lf
-from weaksup.errors import LFDefinitionError
+from weaksup.errors import DataError, LFApplyError, LFDefinitionError
 from weaksup.lf.batch import Batch
 
 
@@ -71,3 +71,53 @@ def test_pandas_nullable_columns_vote_as_row_by_row_and_missing_cells_abstain(ru
     lf = threshold_lf("rule", rule, 1)
     votes = apply_lfs([lf], frame, id_column="row_id").values[:, 0].tolist()
     assert votes == [lf(row) for row in frame.to_dict("records")] and votes[1] == -1 and 1 in votes
+
+
+def _both(lf, frame):
+    """Votes through apply_lfs (vectorised) and row by row, or the errors they raise."""
+    try:
+        vectorised = apply_lfs([lf], frame).values[:, 0].tolist()
+    except LFApplyError as exc:
+        vectorised = str(exc)
+    try:
+        rowwise = [lf(row) for row in frame.to_dict("records")]
+    except DataError as exc:
+        rowwise = str(exc)
+    return vectorised, rowwise
+
+
+@pytest.mark.parametrize("rule", ["code == 5", "code != 5", "code > 5"])
+def test_a_number_against_a_text_csv_column_names_the_text_value_in_both_paths(tmp_path, rule):
+    # code == 5 never fired (a CSV column with one 'unknown' is text: '5' == 5 is False), while code > 5 raised
+    (tmp_path / "data.csv").write_text("code\n5\nunknown\n5\n7\n")
+    frame = pd.read_csv(tmp_path / "data.csv")
+    vectorised, rowwise = _both(threshold_lf("t", rule, 1), frame)
+    for message in (vectorised, rowwise):
+        assert isinstance(message, str) and "field 'code' holds text (e.g. '5')" in message, message
+        assert "compare with text (x == '5')" in message
+    assert threshold_lf("t", "code == '5'", 1).vote_batch(Batch(frame)).tolist() == [1, -1, 1, -1]
+
+
+def test_in_has_pythons_semantics_on_mixed_lists_in_both_paths():
+    # np.isin turned [1, 'x'] into strings: nothing matched an int column, nor the 1 of an object column
+    lf = threshold_lf("t", "code in [1, 'x']", 1)
+    assert _both(lf, pd.DataFrame({"code": [1, 2]})) == ([1, -1], [1, -1])
+    mixed = pd.DataFrame({"code": pd.Series([1, "a", "x", 2.0], dtype=object)})
+    assert _both(lf, mixed) == ([1, -1, 1, -1], [1, -1, 1, -1])
+    assert _both(threshold_lf("t", "code not in [1, 'x']", 1), mixed) == ([-1, 1, -1, 1], [-1, 1, -1, 1])
+
+
+def test_nullable_integers_above_2_to_53_compare_exactly_in_both_paths():
+    frame = pd.DataFrame({"x": pd.array([2**53 + 1, None, 2**53], dtype="Int64")})
+    assert _both(threshold_lf("t", f"x > {2**53}", 1), frame) == ([1, -1, -1], [1, -1, -1])
+    assert _both(threshold_lf("t", f"x == {2**53 + 1}", 1), frame) == ([1, -1, -1], [1, -1, -1])
+
+
+def test_a_date_column_against_a_number_names_its_dtype_and_the_fix():
+    stamps = pd.to_datetime(["2024-01-01 00:30", "2024-01-02 00:00"]).tz_localize("Europe/Amsterdam")
+    frame = pd.DataFrame({"ts": stamps})
+    dtype = str(frame["ts"].dtype)  # datetime64[<unit>, Europe/Amsterdam]
+    for message in _both(threshold_lf("t", "ts > 5", 1), frame):
+        assert isinstance(message, str) and f"dtypes {{'ts': {dtype!r}}}" in message, message
+        assert "holds dates" in message and "cannot be compared with numbers" in message
+        assert "df['ts'].dt.hour" in message

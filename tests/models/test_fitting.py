@@ -51,3 +51,17 @@ def test_bad_votes_are_named_before_the_distinct_rows_are_counted(L, message):
 
     with pytest.raises(LabelModelError, match=message):
         fit_label_model(DawidSkene(cardinality=2), L)
+
+
+def test_a_y_dev_class_above_the_votes_needs_a_cardinality():
+    from weaksup.errors import LabelModelError
+
+    L = np.array([[0, 0, 1], [1, 1, 1], [0, 0, -1], [1, 1, 1]])
+    # class 5 no LF can vote for made a 6-class model (predict_proba (n, 6)) without a word
+    with pytest.raises(LabelModelError, match=r"y_dev holds class id\(s\) \[5\].*DevNaiveBayes\(cardinality=6\)"):
+        fit_label_model(default_label_model(), L, L_dev=L[:2], y_dev=np.array([0, 5]))
+    # given the cardinality, a class no LF votes for is the user's call
+    fitted = fit_label_model(default_label_model(cardinality=3), L, L_dev=L[:2], y_dev=np.array([0, 2]))
+    assert fitted.predict_proba(L).shape == (4, 3)
+    with pytest.raises(LabelModelError, match=r"outside classes 0..2"):
+        fit_label_model(default_label_model(cardinality=3), L, L_dev=L[:2], y_dev=np.array([0, 5]))

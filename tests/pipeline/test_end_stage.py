@@ -218,3 +218,28 @@ def test_a_class_the_dev_gold_lacks_is_named_in_the_summary_and_run_json(project
     add_gold(project / "every", youtube)  # every class in both splits: nothing to say
     whole = run(load_config(config, ["gold.path=every/gold"], project=project), progress=False)
     assert whole.gold_gaps == {} and "has no row of" not in whole.summary()
+
+
+def test_dev_gold_texts_without_words_skip_the_reference_and_the_end_model_names_the_text_column(
+        project, youtube, capsys):
+    from weaksup.cli import main
+
+    add_gold(project, youtube)
+    comments = youtube[["row_id", "text"]].copy()
+    dev = youtube["split"].eq("dev").to_numpy()
+    comments.loc[dev, "text"] = np.where(np.arange(dev.sum()) % 2, "", "x")  # blank and one-character texts
+    comments.to_csv(project / "comments.csv", index=False)
+    # end model off: the gold-only reference was a ValueError traceback ("empty vocabulary"); missing text is no error
+    result = run_config(write_config(project, gold={"path": "gold"}))
+    refs = result.references
+    assert refs is not None and "supervised_on_dev" not in refs and "majority_vote" in refs
+    assert f"supervised_on_dev is left out: none of the {dev.sum()} dev gold rows' texts (input.text_column = " \
+           "'text') has a word" in result.summary()
+    # end model on: exit 2 naming the text column, not "label more rows or write LFs for the missing classes"
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(write_config(project, gold={"path": "gold"}, end_model={"enabled": True},
+                                      output={"path": "out2/labels.parquet"})), "--no-progress"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "input.text_column = 'text' has a word" in err, err
+    assert "dev gold rows' texts" in err and "missing classes" not in err and "Traceback" not in err
+    assert not (project / "out2" / "labels.parquet").exists()

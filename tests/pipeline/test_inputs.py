@@ -213,3 +213,51 @@ def test_an_input_replaced_while_the_run_reads_it_publishes_nothing(project, mon
     with pytest.raises(DataError, match=r"comments.csv changed while the run read it .* nothing was published"):
         run_config(config)
     assert (project / "out" / "labels.parquet").read_bytes() == before
+
+
+def _as_a_user(*args: str) -> tuple[int, str]:
+    """``python -m weaksup ARGS`` without the capability that lets root read any file (as a user runs it)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    command = [sys.executable, "-m", "weaksup", *args]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root reads unreadable files, and setpriv (to drop that) is not installed")
+        drop = "-dac_override,-dac_read_search"
+        command = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", *command]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+                          timeout=300)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.slow
+def test_an_unreadable_input_or_gold_file_or_folder_exits_2_naming_it_and_the_setting(project, youtube):
+    from weaksup.gold import write_gold
+
+    rows = youtube[["row_id", "label"]].iloc[:6].assign(split=["dev", "test"] * 3)
+    write_gold(rows, project / "gold", task="yt", label_space=["ham", "spam"])
+    config = write_config(project, gold={"path": "gold", "split": "test"})
+    for path, key in [(project / "comments.csv", "input.path"), (project / "gold" / "manifest.json", "gold.path"),
+                      (project / "gold", "gold.path")]:
+        mode = path.stat().st_mode
+        path.chmod(0)
+        try:
+            code, err = _as_a_user("run", str(config))
+        finally:
+            path.chmod(mode)
+        shown = path / "manifest.json" if path.is_dir() else path
+        assert code == 2 and "Traceback" not in err, err
+        assert f"cannot read {shown} (permission denied): fix its permissions or change {key}" in err, err
+    assert not (project / "out").exists() or not (project / "out" / "labels.parquet").exists()
+
+
+def test_a_misspelt_sensitive_field_stops_the_run_before_anything_is_written(project):
+    with pytest.raises(ConfigError, match=r"review.sensitive_fields names 'txt' \(did you mean 'text'\?\), which is "
+                                          "not a column of the input"):
+        run_config(write_config(project, review={"sensitive_fields": ["txt"]}))
+    assert not (project / "out" / "labels.parquet").exists()

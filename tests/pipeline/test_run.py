@@ -153,3 +153,13 @@ def test_cli_building_blocks_lfs_apply_fit(project, capsys):
     assert (project / "out" / "label_model.json").exists() and not (project / "out" / "labels.parquet").exists()
 
 
+
+
+def test_run_loads_a_config_path_and_names_the_fix_for_other_types(project):
+    # a path was read as a RunConfig (AttributeError: 'str' object has no attribute 'mlflow')
+    result = run(str(write_config(project)), progress=False, stop_after="apply")
+    assert (project / "out" / "votes").is_dir() and result.config.task.name == "yt"
+    from weaksup.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"got a dict: pass load_config\(path\)"):
+        run({"task": {"name": "yt"}})

@@ -169,3 +169,47 @@ def test_a_part_whose_row_ids_differ_from_its_chunk_is_not_reused(tmp_path, capl
     (tmp_path / "votes" / "index.json").write_text(json.dumps(index))
     assert VoteStore(tmp_path / "votes", {"files": ["x"]}).get(0, ids, space) is None
     assert "part-00000.parquet" in caplog.text and "row ids" in caplog.text
+
+
+LABEL_CONSTANT_LF = '''
+from weaksup import ABSTAIN, LabelSpace, labeling_function
+
+LABELS = LabelSpace(["ham", "spam"])
+HAM, SPAM = LABELS["ham"], LABELS["spam"]
+
+
+@labeling_function(fields=["text"])
+def says_subscribe(x):
+    return SPAM if x.text is not None and "subscribe" in x.text.lower() else HAM
+'''
+
+
+def test_saved_votes_are_not_reused_after_the_label_space_changes(project):
+    module = project / "label_lfs.py"
+    module.write_text(LABEL_CONSTANT_LF)
+    config = write_config(project, lfs={"modules": ["label_lfs.py"]})
+    before = run_config(config, stop_after="apply")
+    version = json.loads((project / "out" / "votes" / "index.json").read_text())["parts"][0]["lf_ids"]
+    module.write_text(LABEL_CONSTANT_LF.replace('["ham", "spam"]', '["ham", "promo", "spam"]'))
+    config = write_config(project, task={"labels": ["ham", "promo", "spam"]}, lfs={"modules": ["label_lfs.py"]})
+    again = run_config(config)
+    index = json.loads((project / "out" / "votes" / "index.json").read_text())
+    assert index["parts"][0]["lf_ids"] == version  # the LF's version is the same: its SPAM is now id 2, not 1
+    assert before.chunks["computed"] == 4 and again.chunks["reused"] == 0 and again.chunks["columns_reused"] == 0
+    assert index["identity"]["labels"] == ["ham", "promo", "spam"]
+    fresh = run_config(config, "output.path=fresh/labels.parquet", fresh=True)
+    labels = pd.read_parquet(again.labels_path)
+    pd.testing.assert_frame_equal(labels, pd.read_parquet(fresh.labels_path))
+    assert set(labels["label"]) == {"ham", "spam"}
+
+
+def test_resume_after_the_labels_changed_names_them(project):
+    from weaksup.config import ConfigError
+
+    module = project / "label_lfs.py"
+    module.write_text(LABEL_CONSTANT_LF)
+    run_config(write_config(project, lfs={"modules": ["label_lfs.py"]}))
+    module.write_text(LABEL_CONSTANT_LF.replace('["ham", "spam"]', '["ham", "promo", "spam"]'))
+    config = write_config(project, task={"labels": ["ham", "promo", "spam"]}, lfs={"modules": ["label_lfs.py"]})
+    with pytest.raises(ConfigError, match=r"task labels \(\[task\] labels\).*run without --resume"):
+        run_config(config, resume=True)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from weaksup.errors import ParameterError
-from weaksup.prompt import PromptCache, cache_key, default_cache_path
+from weaksup.prompt import PromptCache, cache_key, default_cache_path, normalise_base_url
 
 MESSAGES = [{"role": "user", "content": "spam? buy now"}]
 
@@ -21,6 +21,17 @@ def test_the_key_covers_server_model_prompt_params_and_parser():
               cache_key("http://a/v1", "m", MESSAGES, {"temperature": 0.0}, "2")]
     assert len({base, *others}) == 6
     assert base == cache_key("http://a/v1/", "m", MESSAGES, {"temperature": 0.0}, "1")
+
+
+@pytest.mark.parametrize("url, same", [
+    ("HTTP://A/v1", True), ("http://a:80/v1/", True), ("http://user@a/v1", True), ("http://a:8080/v1", False),
+    ("https://a/v1", False), ("http://a/V1", False), ("http://localhost/v1", False),
+])
+def test_the_key_names_the_server_by_its_normalised_url(url, same):
+    key = cache_key("http://a/v1", "m", MESSAGES, {}, "1")
+    assert (cache_key(url, "m", MESSAGES, {}, "1") == key) is same
+    assert (normalise_base_url(url) == "http://a/v1") is same
+    assert normalise_base_url("https://[::1]:443/v1") == "https://[::1]/v1"
 
 
 def test_answers_persist_across_connections_and_threads(tmp_path):

@@ -66,3 +66,39 @@ def test_an_lf_with_such_a_choice_gets_a_new_version_and_others_keep_theirs(tmp_
     none = prompt_lf("n", "Topic? {text}", labels=["billing", "none"], label_space=LabelSpace(["billing", "none"]),
                      client=client)
     assert none.params["choice_words"] == "before unsure"
+
+
+SPAM = {"ham": 0, "spam": 1}
+
+
+@pytest.mark.parametrize("text, choices, reason", [
+    ("Not spam", SPAM, "negated"), ("This is not spam.", SPAM, "negated"), ("No, it's not spam", SPAM, "negated"),
+    ("I don't think this is spam", SPAM, "negated"), ("I don\u2019t think this is spam", SPAM, "negated"),
+    ("It is NOT spam; it's a normal message", SPAM, "negated"), ('{"label": "not spam"}', SPAM, "negated"),
+    ("Never spam", SPAM, "negated"), ("Not negative at all", {"positive": 1, "negative": 0}, "negated"),
+    ("Unsure - maybe spam", SPAM, "unsure"), ("It's hard to say; possibly spam.", SPAM, "unsure"),
+    ("Not sure, spam?", SPAM, "unsure"), ("I can't tell, perhaps ham", SPAM, "unsure"),
+    ('{"label": "maybe spam"}', SPAM, "unsure"),
+])
+def test_a_negated_or_hedged_choice_abstains(text, choices, reason):
+    parsed = parse_answer(text, choices)
+    assert (parsed.label, parsed.reason) == (ABSTAIN, reason) and parsed.choice in choices
+
+
+@pytest.mark.parametrize("text, choices, label", [
+    ("spam", SPAM, 1), ("Spam.", SPAM, 1), ('{"label":"spam"}', SPAM, 1), ("The answer is spam", SPAM, 1),
+    ("Spam (90% sure)", SPAM, 1), ("Spam, not a normal message", SPAM, 1),  # the negation follows the choice
+    ("No. It is spam.", SPAM, 1),  # the negation is in another sentence
+    ("apparent spam", SPAM, 1),  # a word ending in "nt" is no negation
+    ("No", {"yes": 1, "no": 0}, 0), ("Maybe", {"yes": 1, "no": 0, "maybe": 2}, 2),  # choices spelled so are choices
+    ("This comment is not spam", CHOICES, 0), ("Not spam!", CHOICES, 0),  # "not spam" is a choice here
+])
+def test_plain_answers_and_choices_spelled_like_negations_still_vote(text, choices, label):
+    assert parse_answer(text, choices).label == label
+
+
+def test_the_parser_version_moved_past_the_rule_reading_negated_answers_as_the_class():
+    # version 1 read "not spam" as spam: its cached answers and LF versions must not be reused as such
+    from weaksup.prompt.parse import PARSER_VERSION
+
+    assert int(PARSER_VERSION) >= 2

@@ -52,10 +52,25 @@ def test_csv_rows_carry_their_line_numbers(tmp_path):
     with pytest.raises(ReviewImportError, match="does not exist"):
         read_csv_rows(tmp_path / "missing.csv")
     (tmp_path / "latin.csv").write_bytes("row_id,label\n\xe9\xff,ham\n".encode("latin-1"))
-    with pytest.raises(ReviewImportError, match="cannot read as CSV"):
+    with pytest.raises(ReviewImportError, match=r"latin.csv line 2: bytes b.\\xe9. are not valid utf-8; re-save it as UTF-8"):
         read_csv_rows(tmp_path / "latin.csv")
 
 
 @pytest.mark.parametrize(("value", "expected"), [(None, ""), (float("nan"), ""), ("  a ", "a"), (7, "7")])
 def test_text_trims_and_blanks_missing_values(value, expected):
     assert text(value) == expected
+
+
+def test_a_sheet_saved_by_excel_in_cp1252_or_with_semicolons_or_a_folder_names_the_fix(tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes("row_id,label,annotator\na,ham,Ren\u00e9\n".encode("cp1252"))
+    with pytest.raises(ReviewImportError) as info:
+        read_csv_rows(sheet)
+    assert str(info.value) == (f"{sheet} line 2: bytes b'\\xe9' are not valid utf-8; re-save it as UTF-8 (Excel: CSV "
+                               "UTF-8 (Comma delimited); or iconv -f cp1252 -t utf-8)")
+    sheet.write_text("row_id;label;annotator\na;ham;jo\n", encoding="utf-8")
+    with pytest.raises(ReviewImportError, match="looks semicolon-separated, not comma-separated; re-save it with "
+                                                r"commas \(Excel: CSV UTF-8 \(Comma delimited\)\)"):
+        read_csv_rows(sheet)
+    with pytest.raises(ReviewImportError, match="is a folder; give the file exported from Label Studio"):
+        read_csv_rows(tmp_path)

@@ -194,3 +194,18 @@ def test_import_checks_row_ids_against_the_config_or_says_it_could_not(tmp_path,
                        gold_dir, "--config", config)  # the gold row that import added is named, with the fix
     assert code == 2 and "gold row 'not-in-data-1' (already in the gold set) is not a row of the dataset" in err
     assert "write a version without them" in err and load_gold(gold_dir).version == 2
+
+
+@pytest.mark.slow
+def test_export_refuses_a_misspelt_sensitive_field_and_an_out_that_is_a_folder(first_run, tmp_path, capsys):
+    run_dir = shutil.copytree(first_run / "run", tmp_path / "run")
+    code, _, err = cli(capsys, "review", "export", run_dir, "--format", "csv", "--out", tmp_path)
+    assert code == 2 and "Traceback" not in err
+    assert f"cannot write {str(tmp_path)!r} (Is a directory); {str(tmp_path)!r} is a folder: give a file path" in err
+    manifest = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    manifest["config"]["review"]["sensitive_fields"] = ["autor"]  # the column is author: it would go out in clear
+    (run_dir / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    code, _, err = cli(capsys, "review", "export", run_dir, "--field", "author", "--format", "csv", "--out",
+                       tmp_path / "x.csv")
+    assert code == 2 and "review.sensitive_fields names 'autor' (did you mean 'author'?)" in err, err
+    assert not (tmp_path / "x.csv").exists()

@@ -55,3 +55,12 @@ def test_mask_frame_masks_text_redacts_columns_and_leaves_the_input():
 def test_mask_frame_unknown_column():
     with pytest.raises(ReviewError, match=r"cannot mask column\(s\) \['email'\].*sensitive fields"):
         mask_frame(pd.DataFrame({"text": ["a"]}), ["email"])
+
+
+def test_a_misspelt_sensitive_field_is_an_error_naming_the_column_it_may_mean():
+    from weaksup.review.privacy import check_sensitive_fields
+
+    check_sensitive_fields(["author", "text"], ["row_id", "text", "author"], where="c.toml")  # all columns: fine
+    with pytest.raises(ReviewError, match=r"c.toml: review.sensitive_fields names 'autor' \(did you mean 'author'\?\), "
+                                          r"which is not a column of the input"):
+        check_sensitive_fields(["autor"], ["row_id", "text", "author"], where="c.toml")

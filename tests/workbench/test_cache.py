@@ -44,3 +44,21 @@ def test_refuses_what_is_not_an_lf_and_votes_outside_the_label_space():
     with pytest.raises(LFDefinitionError, match=r"votes \[2\], outside the label space"):
         cache.compute([keyword_lf("kw", "x", 2)])
     assert cache.info().misses == 0 and np.array_equal(list(cache.columns()), [])
+
+
+def test_an_lf_that_is_not_cacheable_is_applied_again_each_time_it_is_computed():
+    import types
+
+    rules = types.SimpleNamespace(words={"sub"})  # state its version cannot hash (like a spaCy Matcher)
+
+    @labeling_function
+    def uses_rules(x):
+        return 1 if x.text is not None and any(w in x.text for w in rules.words) else -1
+
+    assert not uses_rules.cacheable
+    cache = VoteCache(DATA, LabelSpace(["ham", "spam"]), "row_id")
+    assert cache.votes(uses_rules).column.tolist() == [1, -1, -1]
+    rules.words.add("song")  # the rules changed, the version did not
+    assert cache.stored(uses_rules).column.tolist() == [1, -1, -1]  # the column computed last
+    assert cache.votes(uses_rules).column.tolist() == [1, 1, -1]
+    assert cache.info() == CacheInfo(hits=0, misses=2, size=1)

@@ -120,3 +120,21 @@ def test_a_class_the_dev_gold_lacks_is_named_with_the_fix():
     wb_both.add(keyword_lf("buy", ["buy"], label=1))
     assert wb_both.summary(references=False).missing_classes == []
     assert "has no row of" not in repr(wb_both.summary(references=False))
+
+
+def test_the_final_labels_are_fitted_again_when_an_lf_that_is_not_cacheable_votes_otherwise():
+    import types
+
+    from weaksup import labeling_function
+
+    rules = types.SimpleNamespace(word="song")  # state the LF's version cannot hash: its lf_id stays
+
+    @labeling_function
+    def uses_rules(x):
+        return 0 if rules.word in x.text else ABSTAIN
+
+    gold = pd.Series({"r0": "spam", "r1": "ham", "r2": "spam", "r3": "ham", "r4": "spam", "r5": "ham"})
+    wb = small_workbench(gold=gold).add(uses_rules)
+    labeler = wb.final_labeler()
+    rules.word = "love"
+    assert wb.add(uses_rules).final_labeler() is not labeler

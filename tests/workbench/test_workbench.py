@@ -229,3 +229,30 @@ def test_preview_benchmark_runs(tmp_path):
     result = bench.main(["--rows", "3000", "--repeats", "1", "--json", str(tmp_path / "wb.json")])
     assert result["rows"] == 3000 and 0 < result["keyword"]["coverage"] < 1
     assert result["regex"]["preview_s"] > 0 and result["keyword"]["n_dev"] > 0
+
+
+def test_an_lf_that_is_not_cacheable_is_recomputed_when_added_again():
+    spacy = pytest.importorskip("spacy")
+    from spacy.matcher import Matcher
+
+    from weaksup.lf import spacy_lf
+
+    matcher = Matcher(spacy.blank("en").vocab)
+    matcher.add("SUB", [[{"LOWER": "subscribe"}]])
+
+    def make():
+        @spacy_lf
+        def matcher_lf(x):
+            return SPAM if matcher(x.doc) else ABSTAIN
+        return matcher_lf
+
+    wb = Workbench(frame(), gold=GOLD, label_space=LABELS)
+    first = make()
+    assert not first.cacheable
+    assert wb.add(first).votes.values[:, 0].tolist().count(SPAM) == 2
+    matcher.add("WIN", [[{"LOWER": "win"}]])  # the rules are extended; the cell defining the LF runs again
+    again = make()
+    assert again.lf_id == first.lf_id
+    fresh = apply_lfs([again], frame(), id_column="row_id").values[:, 0]
+    assert wb.add(again).votes.values[:, 0].tolist() == fresh.tolist() and fresh.tolist().count(SPAM) == 3
+    assert wb.preview(again).n_fired == 3

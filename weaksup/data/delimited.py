@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from weaksup.data.columns import check_present
-from weaksup.errors import DataError
+from weaksup.errors import DataError, WeakSupError
 
 _TRUE = ["True", "TRUE", "true"]
 _FALSE = ["False", "FALSE", "false"]
@@ -38,6 +38,28 @@ _QUOTE_FIX = "close the quote, or double quotes inside a quoted field (\"\")"
 def separator(file: Path) -> str:
     """The field separator of a delimited file: tab for ``.tsv``, else comma."""
     return "\t" if file.suffix.lower() == ".tsv" else ","
+
+
+def wrong_separator(file: Path, header: list[str], fix: str = "") -> str | None:
+    """Why a comma-separated ``file`` whose ``header`` is one name holding tabs or semicolons was misread, and
+    the fix (``fix``, by default to rename it ``.tsv`` or re-save it with commas; None for any other header):
+    it was saved tab- or semicolon-separated (Excel in some locales).
+
+    Examples
+    --------
+    >>> wrong_separator(Path("data/a.csv"), ["row_id\\ttext"])
+    "data/a.csv line 1: the header is one column 'row_id\\\\ttext': the file looks tab-separated, not comma-separated; rename it a.tsv (or re-save it with commas)"
+    >>> wrong_separator(Path("data/a.csv"), ["row_id", "text"]) is None
+    True
+    """
+    if len(header) != 1 or separator(file) != "," or not ("\t" in header[0] or ";" in header[0]):
+        return None
+    if "\t" in header[0]:
+        kind, fix = "tab", fix or f"rename it {file.with_suffix('.tsv').name} (or re-save it with commas)"
+    else:
+        kind, fix = "semicolon", fix or "re-save it with commas (Excel: CSV UTF-8 (Comma delimited))"
+    return (f"{file} line 1: the header is one column {header[0][:80]!r}: the file looks {kind}-separated, not "
+            f"comma-separated; {fix}")
 
 
 def read_header(file: Path, encoding: str) -> list[str]:
@@ -57,6 +79,8 @@ def read_header(file: Path, encoding: str) -> list[str]:
         raise DataError(f"{file}: cannot read the header line ({exc}); {_QUOTE_FIX}") from None
     if not header:
         raise DataError(f"{file}: the file is empty (no header line); a CSV input needs a header and rows")
+    if message := wrong_separator(file, header):
+        raise DataError(message)
     names = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
@@ -256,21 +280,34 @@ def _first_ragged(file: Path, encoding: str, expected: int) -> tuple[int | None,
     return None, 0, ""
 
 
-def bad_encoding(file: Path, encoding: str) -> DataError:
-    """The first line of ``file`` that does not decode, for the error message."""
+def bad_encoding(file: Path, encoding: str = "utf-8", *, fix: str = "", error: type[WeakSupError] = DataError
+                 ) -> WeakSupError:
+    """The first line of ``file`` that does not decode, for the error message: ``<file> line N: bytes b'\\xe9' are
+    not valid utf-8; <fix>`` (by default: re-save as UTF-8 or set input.encoding), as ``error``. Every reader of
+    a user's text file (the input, a gold file, a review sheet) words it so.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "gold.csv"
+    >>> _ = path.write_bytes("row_id,label\\na,caf\u00e9\\n".encode("latin-1"))
+    >>> print(bad_encoding(path, fix="re-save as UTF-8"))  # doctest: +ELLIPSIS
+    /.../gold.csv line 2: bytes b'\\xe9' are not valid utf-8; re-save as UTF-8
+    """
+    utf16 = fix or "set input.encoding = 'utf-16' or re-save it as UTF-8"
+    fix = fix or "re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8) or set input.encoding"
     with open(file, "rb") as fh:
         if fh.read(2) in (b"\xff\xfe", b"\xfe\xff") and not encoding.lower().startswith("utf-16"):
-            return DataError(f"{file}: the file is UTF-16 text (it starts with a UTF-16 byte-order mark, as Excel's "
-                             "'Unicode text' writes it); set input.encoding = 'utf-16' or re-save it as UTF-8")
+            return error(f"{file}: the file is UTF-16 text (it starts with a UTF-16 byte-order mark, as Excel's "
+                         f"'Unicode text' writes it); {utf16}")
         fh.seek(0)
         for number, raw in enumerate(fh, start=1):
             try:
                 raw.decode(encoding)
             except UnicodeDecodeError as exc:
                 bad = raw[exc.start:exc.end]
-                return DataError(f"{file} line {number}: bytes {bad!r} are not valid {encoding}; re-save the file "
-                                 f"as UTF-8 (e.g. iconv -f latin1 -t utf-8) or set input.encoding")
-    return DataError(f"{file}: cannot be decoded as {encoding}; set input.encoding")
+                return error(f"{file} line {number}: bytes {bad!r} are not valid {encoding}; {fix}")
+    return error(f"{file}: cannot be decoded as {encoding}; {fix}")
 
 
 def line_of_row(file: Path, position: int, encoding: str = "utf-8") -> int | None:
@@ -300,4 +337,4 @@ def _arrow_encoding(encoding: str) -> str:
     return "utf8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
 
 
-__all__ = ["bad_encoding", "csv_chunks", "line_of_row", "read_header", "separator"]
+__all__ = ["bad_encoding", "csv_chunks", "line_of_row", "read_header", "separator", "wrong_separator"]

@@ -21,6 +21,7 @@ import os
 import stat
 from pathlib import Path
 
+from weaksup._io import readable
 from weaksup.errors import DataError
 
 #: The file suffixes an input may have.
@@ -64,7 +65,7 @@ def check_file(path: Path) -> None:
                         "(it would wait forever on a pipe or never reach the end of a device): save the data "
                         "to a file and point input.path at it")
     if path.suffix.lower() in (".csv", ".tsv", ".jsonl", ".ndjson"):
-        with open(path, "rb") as fh:
+        with readable("input.path"), open(path, "rb") as fh:
             head = fh.read(8)
         for magic, (kind, fix) in MAGIC.items():
             if head.startswith(magic):
@@ -146,7 +147,11 @@ def input_files(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> lis
     >>> [p.name for p in input_files(folder / "*.csv")], [p.name for p in input_files(folder)]
     (['a.csv', 'b.csv'], ['a.csv', 'b.csv'])
     """
-    path = Path(path)
+    with readable("input.path"):  # a file or folder without read permission: named, with the fix
+        return _input_files(Path(path), encoding)
+
+
+def _input_files(path: Path, encoding: str) -> list[Path]:
     if is_pattern(path):
         files = _matched(path)
     else:
@@ -221,9 +226,9 @@ def _check_same_columns(path: Path, files: list[Path], encoding: str) -> None:
     (no header: an absent key reads as null)."""
     if len(files) < 2 or files[0].suffix.lower() in (".jsonl", ".ndjson"):
         return
-    reference = _columns(files[0], encoding)
+    reference = file_columns(files[0], encoding)
     for file in files[1:]:
-        columns = _columns(file, encoding)
+        columns = file_columns(file, encoding)
         if set(columns) != set(reference):
             missing = [c for c in reference if c not in columns]
             extra = [c for c in columns if c not in reference]
@@ -232,7 +237,17 @@ def _check_same_columns(path: Path, files: list[Path], encoding: str) -> None:
                             "same columns: fix the file, or leave it out of input.path")
 
 
-def _columns(file: Path, encoding: str) -> list[str]:
+def file_columns(file: Path, encoding: str = "utf-8") -> list[str]:
+    """The column names of a CSV, TSV or Parquet file, from its header or schema (not its rows); a JSON Lines
+    file has no header: its columns are those of its rows.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.csv"; _ = path.write_text("row_id,text\\na,hi\\n")
+    >>> file_columns(path)
+    ['row_id', 'text']
+    """
     if file.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
@@ -246,5 +261,5 @@ def _columns(file: Path, encoding: str) -> list[str]:
     return read_header(file, encoding)
 
 
-__all__ = ["FORMATS", "INPUT_SUFFIXES", "MAGIC", "check_file", "input_files", "is_pattern", "matches_pattern",
+__all__ = ["FORMATS", "INPUT_SUFFIXES", "MAGIC", "check_file", "file_columns", "input_files", "is_pattern", "matches_pattern",
            "pattern_base"]

@@ -8,6 +8,10 @@ shared cache (:func:`~weaksup.embed.embed`), whichever and however many embeddin
 the model id, the examples or descriptions (their normalised texts) and the parameters: editing any of them changes
 the version; the cache location does not.
 
+A cell that is not a string (missing, a number, a boolean) abstains, as for the keyword, regex and spaCy LFs:
+it is not embedded as its ``str()``. Examples of one class only need ``min_similarity`` (or nothing would ever
+beat that class: every row would get its vote).
+
 Examples from the dev gold vote on dev rows too: with ``exclude_identical=True`` (the default) a row never votes
 from an example with its own text, so an LF's accuracy on dev rows is a leave-one-out estimate, not a look-up.
 """
@@ -61,7 +65,8 @@ class _EmbeddingKind(LabelingFunction):
 
     def _build(self, name: str, texts: Mapping[Any, Any], *, what: str, embedder: Any, field: str, margin: float,
                min_similarity: float | None, label_space: LabelSpace | None, cache: EmbeddingCache | None,
-               params: dict[str, Any], tags: Iterable[str], description: str, version: str | None) -> None:
+               params: dict[str, Any], tags: Iterable[str], description: str, version: str | None,
+               floor: float | None = None) -> None:
         check_name(name)
         if not isinstance(texts, Mapping) or not texts:
             raise LFDefinitionError(f"LF {name!r}: {what} must be a non-empty mapping {{label: text or [texts]}}; "
@@ -84,6 +89,11 @@ class _EmbeddingKind(LabelingFunction):
             by_class.setdefault(check_label(label, name, label_space), []).extend(cleaned)
         if len(by_class) < 2 and what != "examples":
             raise LFDefinitionError(f"LF {name!r}: give {what} for at least two classes, so that one can beat another")
+        if len(by_class) < 2 and floor is None:
+            raise LFDefinitionError(
+                f"LF {name!r} ({self.kind}): examples of one class only ({next(iter(texts))!r}) would vote it on "
+                "every row, as no other class can beat it; give examples of at least two classes, or "
+                "min_similarity= (e.g. 0.6) so that it votes only on rows at least that similar to an example")
         model = get_embedder(embedder)
         classes = tuple(sorted(by_class))
         protos = [t for c in classes for t in by_class[c]]
@@ -96,7 +106,8 @@ class _EmbeddingKind(LabelingFunction):
         super().__init__(
             name, params={"model": model.model_id, "field": field, "margin": float(margin),
                           "min_similarity": self.min_similarity, "classes": list(classes),
-                          f"n_{what}": {str(c): len(by_class[c]) for c in classes}, **params},
+                          f"n_{what}": {str(c): len(by_class[c]) for c in classes}, **params,
+                          "non_text": "abstain"},  # since stop 39: before, 42 or True was embedded as "42", "True"
             fields=(field,), labels=classes, tags=tags, description=description or self.default_description(),
             version=version, hash_extra=digest)
 
@@ -125,10 +136,11 @@ class _EmbeddingKind(LabelingFunction):
         return margin_votes(scores, self.classes, self.margin, min_score=self.min_similarity, missing=missing)
 
     def _votes_on(self, values: Sequence[Any], vectors: np.ndarray | None = None) -> np.ndarray:
-        missing = np.array([is_missing(v) or not normalise_text(v) for v in values], dtype=bool)
+        texts = _texts(values)
+        missing = np.array([not t for t in texts], dtype=bool)
         if vectors is None:
-            vectors = unit_rows(embed(values, self.embedder, cache=self.__dict__["_cache"], progress=False))
-        keys = [text_key(normalise_text(v)) for v in values]
+            vectors = unit_rows(embed(texts, self.embedder, cache=self.__dict__["_cache"], progress=False))
+        keys = [text_key(t) for t in texts]
         return self._vote(self.class_scores(vectors, keys), missing)
 
     def vote_batch(self, batch: Any) -> np.ndarray:
@@ -136,11 +148,16 @@ class _EmbeddingKind(LabelingFunction):
             return np.zeros(0, dtype=np.int64)
         values = batch.values(self.field)
         vectors = batch.cached(("embedding", self.field, self.embedder.model_id),
-                               lambda: unit_rows(embed(values, self.embedder, cache=self.__dict__["_cache"])))
+                               lambda: unit_rows(embed(_texts(values), self.embedder, cache=self.__dict__["_cache"])))
         return self._votes_on(values, vectors)
 
     def __call__(self, x: Any) -> int:
         return int(self._votes_on([field_value(x, self.field)])[0])
+
+
+def _texts(values: Sequence[Any]) -> list[str]:
+    """The normalised text of each cell; ``""`` (an abstain) for a cell that is not a string."""
+    return [normalise_text(v) if isinstance(v, str) else "" for v in values]
 
 
 def _similarities(self: _EmbeddingKind, vectors: np.ndarray, keys: Sequence[bytes] | None,
@@ -175,7 +192,7 @@ class EmbeddingLF(_EmbeddingKind):
     margin : float, default 0.02
         Abstain unless the best class's score leads the second's by this much.
     min_similarity : float, optional
-        Abstain when the best score is below this.
+        Abstain when the best score is below this. Needed when ``examples`` has one class only.
     exclude_identical : bool, default True
         A row never votes from an example with its own (normalised) text.
     label_space, cache, tags, description, version : optional
@@ -202,7 +219,7 @@ class EmbeddingLF(_EmbeddingKind):
         self._build(name, examples, what="examples", embedder=embedder, field=field, margin=margin,
                     min_similarity=min_similarity, label_space=label_space, cache=cache,
                     params={"k": k, "exclude_identical": bool(exclude_identical)}, tags=tags,
-                    description=description, version=version)
+                    description=description, version=version, floor=min_similarity)
 
     def class_scores(self, vectors: np.ndarray, keys: Sequence[bytes] | None = None) -> np.ndarray:
         sims = _similarities(self, vectors, keys, self.__dict__["exclude_identical"])
@@ -262,7 +279,8 @@ class KNNLF(_EmbeddingKind):
     min_share : float, default 0.7
     weighted : bool, default False
     embedder, field, margin, min_similarity, exclude_identical, label_space, cache, tags, description, version
-        As for :class:`EmbeddingLF` (``min_similarity`` applies to the nearest neighbour's similarity).
+        As for :class:`EmbeddingLF` (``min_similarity`` applies to the nearest neighbour's similarity; needed when
+        ``examples`` has one class only).
 
     Examples
     --------
@@ -290,7 +308,7 @@ class KNNLF(_EmbeddingKind):
                     min_similarity=None, label_space=label_space, cache=cache,
                     params={"k": k, "min_share": float(min_share), "weighted": bool(weighted),
                             "exclude_identical": bool(exclude_identical), "nearest_min_similarity": min_similarity},
-                    tags=tags, description=description, version=version)
+                    tags=tags, description=description, version=version, floor=min_similarity)
         self._set(_nearest_min=min_similarity)
 
     def class_scores(self, vectors: np.ndarray, keys: Sequence[bytes] | None = None) -> np.ndarray:

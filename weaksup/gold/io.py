@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup._io import atomic_path
+from weaksup._io import atomic_path, readable
+from weaksup.data.delimited import bad_encoding, wrong_separator
 from weaksup.errors import GoldSetError, LabelSpaceError, Problems, location
 from weaksup.gold.core import (
     FORMATS,
@@ -38,6 +39,8 @@ from weaksup.gold.versions import (
 from weaksup.labels import LabelSpace
 from weaksup.spreadsheet import unescape_cell, write_csv
 from weaksup.validation import as_label_space
+
+_UTF8_FIX = "re-save as UTF-8 (e.g. iconv -f cp1252 -t utf-8, or Excel's 'CSV UTF-8')"
 
 
 def load_gold(
@@ -73,7 +76,12 @@ def load_gold(
     >>> load_gold("gold_sets/youtube_spam").describe()  # doctest: +ELLIPSIS
     'youtube_spam v1 (hash ...; 286 dev + 290 test)'
     """
-    folder = Path(path)
+    with readable("gold.path", GoldSetError):  # a file or folder without read permission: named, with the fix
+        return _load_gold(Path(path), row_ids, label_space, version)
+
+
+def _load_gold(folder: Path, row_ids: Iterable[Any] | None, label_space: LabelSpace | Sequence[str] | None,
+               version: int | str | None) -> GoldSet:
     if folder.name == MANIFEST:
         folder = folder.parent
     problems = Problems(f"gold set {folder}")
@@ -200,6 +208,9 @@ def _previous_manifest(folder: Path) -> dict[str, Any] | None:
 def _read_manifest(folder: Path, problems: Problems,
                    version: int | str | None = None) -> tuple[dict[str, Any], LabelSpace | None, list[Path], str]:
     where = str(folder / MANIFEST)
+    if folder.is_file():
+        raise GoldSetError(f"gold set {str(folder)!r} is a file; a gold set is a folder (gold_sets/<task>/, holding "
+                           "manifest.json and the label files): point gold.path (or --gold-dir) at that folder")
     if not folder.is_dir():
         raise GoldSetError(f"gold set folder {str(folder)!r} does not exist; gold sets live in gold_sets/<task>/")
     try:
@@ -210,6 +221,8 @@ def _read_manifest(folder: Path, problems: Problems,
             "(see weaksup.gold.write_gold)") from None
     except json.JSONDecodeError as exc:
         raise GoldSetError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except UnicodeDecodeError:
+        raise bad_encoding(folder / MANIFEST, fix=_UTF8_FIX, error=GoldSetError) from None
     if not isinstance(manifest, dict):
         raise GoldSetError(f"{where}: must hold a JSON object; got {type(manifest).__name__}")
     if version is not None and str(version) != str(manifest.get("version")):
@@ -248,6 +261,13 @@ def _read_manifest(folder: Path, problems: Problems,
 def _read_file(file: Path, id_column: str, problems: Problems, *, escaped: bool = False) -> list[dict[str, Any]]:
     """The records of one label file, each tagged with ``_file`` and ``_line`` (``escaped``: cells unescaped)."""
     name = str(file)
+    try:
+        return _read_records(file, name, id_column, problems, escaped=escaped)
+    except UnicodeDecodeError:
+        raise bad_encoding(file, fix=_UTF8_FIX, error=GoldSetError) from None
+
+
+def _read_records(file: Path, name: str, id_column: str, problems: Problems, *, escaped: bool) -> list[dict[str, Any]]:
     raw: list[tuple[int, dict[str, Any]]] = []
     if FORMATS[file.suffix.lower()] == "csv":
         with open(file, encoding="utf-8-sig", newline="") as handle:
@@ -256,6 +276,9 @@ def _read_file(file: Path, id_column: str, problems: Problems, *, escaped: bool 
             if not header:
                 problems.add("empty_file", "empty file; expected a header row and labelled rows",
                              where=location(name, 1))
+                return []
+            if message := wrong_separator(file, list(header), "re-save it with commas (a gold file is .csv or .jsonl)"):
+                problems.add("wrong_separator", message.removeprefix(f"{file} line 1: "), where=location(name, 1))
                 return []
             columns = set(header)
             line = 1

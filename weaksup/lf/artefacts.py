@@ -10,6 +10,8 @@ matches it; the hash is checked *before* anything is unpickled.
 from __future__ import annotations
 
 import hashlib
+import inspect
+import json
 import logging
 import os
 import zipfile
@@ -20,10 +22,12 @@ from typing import Any
 
 from weaksup._io import atomic_path
 from weaksup.errors import LFDefinitionError
+from weaksup.lf.identity import normalised_source
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PICKLE_SUFFIXES", "SKOPS_SUFFIX", "LoadedModel", "SavedModelFile", "file_sha256", "load_model", "model_bytes", "save_model",
+__all__ = ["PICKLE_SUFFIXES", "SKOPS_SUFFIX", "LoadedModel", "SavedModelFile", "file_sha256", "load_model", "model_bytes", "model_fingerprint",
+           "save_model",
            "untrusted_types"]
 
 #: The safe format: loading it never runs code from the file.
@@ -221,3 +225,101 @@ def untrusted_types(path: str | os.PathLike[str]) -> list[str]:
     []
     """
     return list(_skops().get_untrusted_types(file=Path(path)))
+
+
+def model_fingerprint(model: Any) -> tuple[str, list[str]]:
+    """A content hash of a model held in memory (its fitted state), and the parts of it that could not be hashed.
+
+    Attributes are hashed by value, recursively: arrays by their bytes (a structured array field by field, never
+    its padding), sets and dicts sorted, functions by their normalised source. An object without ``__dict__`` (a
+    Cython type, such as a scikit-learn tree's ``tree_``) is hashed by the state it pickles (``__reduce_ex__``),
+    never by its ``repr`` (which holds a memory address). So the hash is the same in every process, and two models
+    fitted differently hash differently.
+
+    Parameters
+    ----------
+    model : object
+        A fitted model, or a function scoring a batch.
+
+    Returns
+    -------
+    (str, list of str)
+        The hash, and one line per part whose state could not be read (empty when all of it was hashed): an LF
+        built on such a model is not cacheable.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X = [[0.0], [1.0], [2.0], [3.0]]
+    >>> a = DecisionTreeClassifier(random_state=0).fit(X, [0, 0, 1, 1])
+    >>> b = DecisionTreeClassifier(random_state=0).fit(X, [0, 1, 1, 1])
+    >>> model_fingerprint(a)[0] != model_fingerprint(b)[0], model_fingerprint(a)[1]
+    (True, [])
+    """
+    unhashed: list[str] = []
+    blob = json.dumps(_state(model, 0, set(), unhashed), sort_keys=True)
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest(), sorted(set(unhashed))
+
+
+def _state(obj: Any, depth: int, open_ids: set[int], unhashed: list[str]) -> Any:
+    """A deterministic, JSON-able rendering of an object's state (see :func:`model_fingerprint`)."""
+    import numpy as np
+
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, (bytes, bytearray)):
+        return ["bytes", hashlib.sha1(bytes(obj)).hexdigest()]
+    if isinstance(obj, type):
+        return f"{obj.__module__}.{obj.__qualname__}"
+    if isinstance(obj, np.dtype):
+        return str(obj.descr) if obj.names else obj.str
+    if isinstance(obj, np.generic):
+        return _state(obj.item(), depth, open_ids, unhashed)
+    if id(obj) in open_ids:  # a reference back to an object being rendered: its state is hashed there
+        return ["cycle", type(obj).__qualname__]
+    if depth > 64:
+        unhashed.append(f"the model nests objects deeper than 64 levels (at a {type(obj).__qualname__})")
+        return type(obj).__qualname__
+    if isinstance(obj, np.ndarray) and obj.dtype != object:
+        digest = hashlib.sha1()
+        for field in obj.dtype.names or (None,):
+            digest.update(np.ascontiguousarray(obj if field is None else obj[field]).tobytes())
+        return ["ndarray", _state(obj.dtype, depth, open_ids, unhashed), list(obj.shape), digest.hexdigest()]
+    if inspect.isfunction(obj) or inspect.ismethod(obj):
+        return normalised_source(obj)
+    if inspect.isbuiltin(obj) or inspect.isroutine(obj):
+        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}"
+    open_ids.add(id(obj))
+    try:
+        return _compound(obj, depth + 1, open_ids, unhashed)
+    finally:
+        open_ids.discard(id(obj))
+
+
+def _compound(obj: Any, depth: int, open_ids: set[int], unhashed: list[str]) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):  # of objects
+        return ["ndarray", list(obj.shape), _state(obj.tolist(), depth, open_ids, unhashed)]
+    if isinstance(obj, (set, frozenset)):
+        return ["set", sorted(repr(_state(x, depth, open_ids, unhashed)) for x in obj)]
+    if isinstance(obj, dict):
+        return ["dict", sorted((repr(k), _state(v, depth, open_ids, unhashed)) for k, v in obj.items())]
+    if isinstance(obj, (list, tuple)):
+        return [_state(x, depth, open_ids, unhashed) for x in obj]
+    kind = [type(obj).__module__, type(obj).__qualname__]
+    if hasattr(obj, "__dict__"):
+        # Private integers are bookkeeping, not state (scikit-learn keeps an id() in `_stop_words_id`).
+        state = {k: v for k, v in vars(obj).items() if not (k.startswith("_") and type(v) is int)}
+        return [*kind, _state(state, depth, open_ids, unhashed)]
+    try:  # no __dict__ (a Cython or C type): the state it pickles
+        reduced = obj.__reduce_ex__(4)
+    except Exception:  # any error: the object cannot say its state
+        reduced = None
+    if isinstance(reduced, str):  # pickled by reference to a module-level name
+        return [*kind, reduced]
+    if isinstance(reduced, tuple):
+        parts = [list(p) if p is not None and hasattr(p, "__next__") else p for p in reduced[1:]]
+        return [*kind, "reduced", _state(parts, depth, open_ids, unhashed)]
+    unhashed.append(f"a {type(obj).__qualname__} object in the model, whose state cannot be read")
+    return kind

@@ -9,8 +9,8 @@ editing ``LIMIT = 3`` to ``LIMIT = 8`` in a helper's module changes the LF's ver
 Names the version already covers are left out, so an LF reading only those keeps the version it always had:
 builtins, library modules, functions and classes (the installed versions, as for weaksup itself), weaksup's own
 objects under their own name (``ABSTAIN``), label spaces and class-id constants named after their class in a
-label space of the module (``SPAM = LABELS["spam"]``): the task's label space, which saved votes are checked
-against. When the state of
+label space of the module (``SPAM = LABELS["spam"]``): the task's label space, which keys a run's saved votes
+(a run with other classes reuses none). When the state of
 something the code reads cannot be hashed (an object such as a model or a session, a folder, a network
 resource), the LF is not cacheable: a run recomputes its votes instead of reusing saved ones.
 """
@@ -288,7 +288,7 @@ class _Walk:
                 return {"module": os.path.basename(file), "sha256": _file_digest(file)}
             return _COVERED  # a library: the installed version, as for weaksup itself
         if not closure and _is_weaksup_name(name, value) or _is_label_constant(scope, name, value) \
-                or isinstance(value, LabelSpace):  # the task's label space: saved votes are checked against it
+                or isinstance(value, LabelSpace):  # the task's label space: it keys the saved votes of a run
             return _COVERED
         if isinstance(value, FunctionLF):
             self.function(value.func, skip=getattr(value.func, "__name__", ""))

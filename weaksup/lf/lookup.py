@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 import os
 import re
@@ -65,15 +66,59 @@ def _read_table(path: Path, lf_name: str) -> dict[Any, Any]:
 
 def _resolve_labels(table: Mapping[Any, Any], label_space: LabelSpace | None, lf_name: str) -> dict[Any, int]:
     out = {}
+    where = ""  # where the class names come from when no label_space was given
     for key, label in table.items():
         if isinstance(label, str) and label_space is None:
-            label_space = label_space_in_use()[0]  # the module's LABELS (or its Workbench's label space)
+            label_space, found = label_space_in_use()  # the module's LABELS (or its Workbench's label space)
             if label_space is None:
                 raise LFDefinitionError(
                     f"LF {lf_name!r}: the lookup table gives class name {label!r} for key {key!r}; "
                     "pass label_space=LabelSpace([...]) to map names to ids"
                 )
+            where = f"{found}, as no label_space= was given"
+        if isinstance(label, str) and where and label_space is not None and label not in label_space:
+            close = difflib.get_close_matches(label, list(label_space), n=1)
+            raise LFDefinitionError(
+                f"LF {lf_name!r}: the lookup table gives unknown class {label!r} for key {key!r}"
+                f"{f' (did you mean {close[0]!r}?)' if close else ''}; the classes are {list(label_space)} "
+                f"(from {where}): fix the table's label, or pass label_space=LabelSpace([...]) with its class names"
+            )
         out[key] = check_label(label, lf_name, label_space)
+    return out
+
+
+_NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def _number(value: Any) -> int | float | None:
+    """A number cell or key as one Python number (``"42"``, ``42``, ``np.int64(42)`` and ``42.0`` all give 42)."""
+    if isinstance(value, str):
+        if not _NUMBER.fullmatch(value):
+            return None
+        text = value.strip()
+        number: int | float = int(text) if text.lstrip("+-").isdigit() else float(text)
+    elif isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    else:
+        number = int(value) if isinstance(value, (int, np.integer)) else float(value)
+    return int(number) if isinstance(number, float) and number.is_integer() else number
+
+
+def _numbers(table: Mapping[Any, int], lf_name: str) -> dict[int | float, int]:
+    """The table's keys that are numbers or read as numbers (a CSV's keys are text), for numeric cells."""
+    out: dict[int | float, int] = {}
+    seen: dict[int | float, Any] = {}
+    for key, label in table.items():
+        number = _number(key)
+        if number is None:
+            continue
+        if out.get(number, label) != label:
+            raise LFDefinitionError(
+                f"LF {lf_name!r}: lookup keys {seen[number]!r} and {key!r} are the same number but map to different "
+                "labels; a numeric column would match both: keep one of them"
+            )
+        out[number] = label
+        seen.setdefault(number, key)
     return out
 
 
@@ -122,6 +167,8 @@ class LookupLF(LabelingFunction):
     _token_patterns: tuple[tuple[int, Translation], ...]
     _keys: pa.Array | None
     _key_labels: np.ndarray | None
+    _by_number: FrozenDict
+    _fold_check: Translation | None
 
     def __init__(
         self,
@@ -157,18 +204,28 @@ class LookupLF(LabelingFunction):
                 )
         items = sorted(resolved.items(), key=lambda kv: repr(kv[0]))
         shown = dict(items) if len(items) <= 50 else {"size": len(items), "sha1": short_hash(items)}
-        self._set(field=field, by=by, case_sensitive=case_sensitive, table=FrozenDict(resolved), table_source=source)
+        numbers = _numbers(resolved, name) if by == "value" else {}
+        self._set(field=field, by=by, case_sensitive=case_sensitive, table=FrozenDict(resolved), table_source=source,
+                  _by_number=FrozenDict(numbers))
+        # Text keys that read as numbers now also match numeric cells: such tables vote differently, so their
+        # version differs from the one they had before (cached votes are not reused).
+        text_numbers = any(isinstance(k, str) and _number(k) is not None for k in resolved) and by == "value"
         super().__init__(
             name, params={"field": field, "by": by, "case_sensitive": case_sensitive, "table": shown, "source": source},
-            fields=(field,), labels=set(resolved.values()), tags=tags,
-            description=description or self.default_description(), version=version, hash_extra=items,
+            fields=(field,), labels=set(resolved.values()), tags=tags, description=description or
+            self.default_description(), version=version, hash_extra=[items, "numeric cells"] if text_numbers else items,
         )
         if by == "tokens":
             patterns = [
                 (label, word_translation([k for k, v in resolved.items() if v == label], case_sensitive=case_sensitive))
                 for label in sorted(set(resolved.values()))
             ]
-            self._set(_token_patterns=tuple(patterns))
+            # RE2 folds case by Unicode's orbits, Python lower-cases: a non-ASCII key (e.g. 'ſtop', whose long s
+            # RE2 also matches 's') may match an ASCII text RE2-side but not Python-side. Rows such keys match in
+            # RE2 are judged in Python.
+            folded = sorted(k for k in resolved if not case_sensitive and not k.isascii())
+            self._set(_token_patterns=tuple(patterns),
+                      _fold_check=word_translation(folded, case_sensitive=False) if folded else None)
         elif all(isinstance(k, str) for k in resolved):
             self._set(_keys=pa.array(list(resolved), type=pa.large_string()),
                       _key_labels=np.array(list(resolved.values()), dtype=np.int64))
@@ -204,6 +261,9 @@ class LookupLF(LabelingFunction):
     def _value_label(self, value: Any) -> int:
         if isinstance(value, str) and not self.case_sensitive:
             value = value.lower()
+        number = None if isinstance(value, str) else _number(value)
+        if number is not None:  # a numeric cell matches a numeric key, or a text key that reads as that number
+            return int(self._by_number.get(number, ABSTAIN))
         try:
             return self.table.get(value, ABSTAIN)
         except TypeError:  # unhashable value
@@ -231,7 +291,9 @@ class LookupLF(LabelingFunction):
                 votes[hit] = label
                 n_labels += hit
             votes[n_labels > 1] = ABSTAIN
-            unsure = np.unique(np.concatenate([batch.unsure_rows(self.field, t) for _, t in self._token_patterns]))
+            unsure = np.unique(np.concatenate([batch.unsure_rows(self.field, t) for _, t in self._token_patterns]
+                                              + ([np.flatnonzero(batch.match(self.field, self._fold_check))]
+                                                 if self._fold_check is not None else [])))
         else:
             arr = batch.arrow(self.field) if self.case_sensitive else batch.lowered(self.field)
             idx = pc.index_in(arr, value_set=self._keys).to_numpy(zero_copy_only=False)

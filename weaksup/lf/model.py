@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,54 +16,18 @@ import pandas as pd
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction, field_value, is_missing
-from weaksup.lf.artefacts import SKOPS_SUFFIX, LoadedModel, SavedModelFile, file_sha256, load_model, model_bytes
+from weaksup.lf.artefacts import (
+    SKOPS_SUFFIX,
+    LoadedModel,
+    SavedModelFile,
+    file_sha256,
+    load_model,
+    model_bytes,
+    model_fingerprint,
+)
 from weaksup.lf.dependencies import dependencies
-from weaksup.lf.identity import check_label, check_name, label_space_in_use, normalised_source
+from weaksup.lf.identity import check_label, check_name, label_space_in_use
 from weaksup.lf.source import Code, LFSource, call_source, function_source, identifier, label_code
-
-
-def _canonical(obj: Any, depth: int = 0) -> Any:
-    """A deterministic, JSON-able rendering of an object's state (sets and dicts sorted, arrays hashed).
-
-    Unlike pickle-based hashes, it does not depend on set iteration order, which changes
-    from process to process with Python's string hash randomisation.
-    """
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if depth > 8:
-        return type(obj).__qualname__
-    if isinstance(obj, type):
-        return f"{obj.__module__}.{obj.__qualname__}"
-    if isinstance(obj, np.dtype):
-        return obj.str
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        if obj.dtype == object:
-            return ["ndarray", list(obj.shape), _canonical(obj.tolist(), depth + 1)]
-        digest = hashlib.sha1(np.ascontiguousarray(obj).tobytes()).hexdigest()
-        return ["ndarray", obj.dtype.str, list(obj.shape), digest]
-    if isinstance(obj, (set, frozenset)):
-        return ["set", sorted(repr(_canonical(x, depth + 1)) for x in obj)]
-    if isinstance(obj, dict):
-        return ["dict", sorted((repr(k), _canonical(v, depth + 1)) for k, v in obj.items())]
-    if isinstance(obj, (list, tuple)):
-        return [_canonical(x, depth + 1) for x in obj]
-    if inspect.isfunction(obj) or inspect.ismethod(obj):
-        return normalised_source(obj)
-    if inspect.isbuiltin(obj) or inspect.isroutine(obj):
-        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}"
-    if hasattr(obj, "__dict__"):
-        # Private integers are bookkeeping, not state (scikit-learn keeps an id() in `_stop_words_id`).
-        state = {k: v for k, v in vars(obj).items() if not (k.startswith("_") and type(v) is int)}
-        return [type(obj).__module__, type(obj).__qualname__, _canonical(state, depth + 1)]
-    return repr(obj)
-
-
-def _model_fingerprint(model: Any) -> str:
-    """A content hash of a model: its fitted state for estimators, its source for functions."""
-    blob = json.dumps(_canonical(model), sort_keys=True, default=repr)
-    return hashlib.sha1(blob.encode("utf-8")).hexdigest()
 
 
 def _score_fn(model: Any) -> Callable[[Any], np.ndarray]:
@@ -218,13 +180,15 @@ class ModelScoreLF(SavedModelFile, LabelingFunction):
             )
         labels = set(by_id or ()) | {t[0] for t in (above_t, below_t) if t}
         # A saved model is its file: the version hashes the file's bytes (read once, no walk over the model).
-        fingerprint: Any = {"model_sha256": loaded.sha256} if loaded is not None else _model_fingerprint(model)
+        fingerprint: Any = {"model_sha256": loaded.sha256} if loaded is not None else model_fingerprint(model)
+        unhashed = list(fingerprint[1]) if loaded is None else []  # the model's parts whose state was not hashed
+        fingerprint = fingerprint[0] if loaded is None else fingerprint
         found = dependencies(model) if inspect.isfunction(model) else None
         if found is not None and found.values:  # a scorer function: also what it reads (helpers, constants, files)
             fingerprint = [fingerprint, found.values]
         self._set(field=field if isinstance(field, str) else tuple(field), model=model, _score=score,
                   thresholds=by_id, above=above_t, below=below_t, columns=columns, _loaded=loaded,
-                  _cache_note="; ".join(found.unprovable) if found is not None else "")
+                  _cache_note="; ".join([*(found.unprovable if found is not None else ()), *unhashed]))
         super().__init__(
             name,
             params={"field": field if isinstance(field, str) else list(field), "model": type(model).__name__,

@@ -35,6 +35,19 @@ def _spacy() -> Any:
     return spacy
 
 
+def _check_spec(spec: Any, where: str) -> None:
+    """Refuse a pipeline spec that is not a string (a loaded ``Language`` object above all), naming what to pass."""
+    if isinstance(spec, str):
+        return
+    what = (f"a loaded spaCy Language object ({type(spec).__name__}), which weaksup cannot version nor load again "
+            "in worker processes" if hasattr(spec, "pipe_names") else f"{type(spec).__name__} {spec!r}")
+    raise ParameterTypeError(
+        f"{where} takes a SpacyPipeline or a pipeline spec: 'blank:en', an installed package such as "
+        f"'en_core_web_sm', or the path of a saved pipeline; got {what}. Save it with nlp.to_disk('my_pipeline') "
+        "and pass pipeline='my_pipeline', or for entity rules pass SpacyPipeline('blank:en', entity_patterns=[...])"
+    )
+
+
 def _pipeline_content(spacy: Any, name: str) -> str:
     """The installed version of a pipeline package, or a hash of a saved pipeline's ``meta.json`` and ``config.cfg``."""
     from pathlib import Path
@@ -79,6 +92,7 @@ class SpacyPipeline:
         batch_size: int = 1000,
         n_process: int = 1,
     ) -> None:
+        _check_spec(name, "SpacyPipeline(name)")
         spacy = _spacy()
         if not name.startswith("blank:") and not spacy.util.is_package(name):
             from pathlib import Path
@@ -140,6 +154,8 @@ class SpacyLF(FunctionLF):
                  **options: Unpack[LFOptions]) -> None:
         if "fields" in options:
             raise ParameterTypeError(f"spacy_lf reads one field: pass field={field!r}, not fields=")
+        if not isinstance(pipeline, SpacyPipeline):
+            _check_spec(pipeline, "spacy_lf(pipeline=...)")
         pipe = pipeline if isinstance(pipeline, SpacyPipeline) else SpacyPipeline(pipeline)
         self._set(field=field, pipeline=pipe)
         opts: LFOptions = {**options, "fields": (field,)}

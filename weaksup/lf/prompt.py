@@ -22,7 +22,7 @@ from weaksup.lf.core import LabelingFunction
 from weaksup.lf.identity import check_label, check_name
 from weaksup.lf.rows import field_value, is_missing
 from weaksup.lf.source import Code, LFSource, call_source, label_code
-from weaksup.prompt.cache import cache_key, default_cache_path
+from weaksup.prompt.cache import cache_key, default_cache_path, normalise_base_url
 from weaksup.prompt.client import ChatClient, Reply, estimate_tokens, stops_run
 from weaksup.prompt.parse import PARSER_VERSION, UNSURE_WORDS, Parsed, choice_prefix, parse_answer
 
@@ -34,7 +34,9 @@ class PromptPlan:
     """What running a prompted LF over some rows would send, before anything is sent (:meth:`PromptLF.plan`).
 
     ``rows`` rows give ``prompts`` distinct prompts (rows with a missing field abstain unasked), ``cached`` of
-    them answered already; ``uncached`` would be sent, about ``tokens`` tokens (:func:`estimate_tokens`).
+    them answered already by ``model`` at ``server`` (the normalised base URL: answers cached for another server,
+    e.g. ``localhost`` for ``127.0.0.1``, do not count); ``uncached`` would be sent, about ``tokens`` tokens
+    (:func:`estimate_tokens`).
     """
 
     lf: str
@@ -43,10 +45,13 @@ class PromptPlan:
     cached: int
     uncached: int
     tokens: int
+    model: str = ""
+    server: str = ""
 
     def __str__(self) -> str:
+        where = f" to {self.model} at {self.server}" if self.server else ""
         return (f"{self.lf}: {self.rows:,} rows, {self.prompts:,} distinct prompts, {self.cached:,} cached, "
-                f"{self.uncached:,} to send (~{self.tokens:,} tokens)")
+                f"{self.uncached:,} to send{where} (~{self.tokens:,} tokens)")
 
 
 def _template_fields(template: str, name: str) -> tuple[str, ...]:
@@ -147,7 +152,9 @@ class PromptLF(LabelingFunction):
                   min_margin=float(min_margin))
         super().__init__(
             name,
-            params={"template": template, "labels": choices, "model": client.model, "system": system,
+            params={"template": template, "labels": choices, "model": client.model,
+                    # the server, as the prompt cache keys its answers: another server, another version
+                    "base_url": normalise_base_url(client.base_url), "system": system,
                     "sampling": sampling, "min_margin": float(min_margin), "parser": PARSER_VERSION,
                     # answers like "none" read as the choice since stop 37: such LFs get a new version (votes redone)
                     **({"choice_words": "before unsure"} if set(choices) & UNSURE_WORDS else {})},
@@ -173,7 +180,7 @@ class PromptLF(LabelingFunction):
                            imports=("from weaksup.prompt import ChatClient",))
 
     def manifest(self) -> dict[str, Any]:
-        """The LF's description, with the server's base URL (not part of the version)."""
+        """The LF's description, with the server's base URL as given (its normalised form is in the version)."""
         return {**super().manifest(), "base_url": self.client.base_url}
 
     def messages(self, values: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -192,7 +199,7 @@ class PromptLF(LabelingFunction):
                 keys.append(None)
                 continue
             messages = self.messages(values)
-            key = cache_key(self.client.base_url, self.client.model, messages, params, PARSER_VERSION)
+            key = cache_key(self.params["base_url"], self.client.model, messages, params, PARSER_VERSION)
             keys.append(key)
             if key not in bodies:
                 bodies[key] = (messages, estimate_tokens(messages, int(self.sampling["max_tokens"])))
@@ -285,7 +292,7 @@ class PromptLF(LabelingFunction):
         >>> client = ChatClient("http://127.0.0.1:9/v1", "m", cache=tempfile.mkdtemp() + "/c.sqlite3")
         >>> lf = prompt_lf("llm", "Spam? {text}", labels={"spam": 1, "ham": 0}, client=client)
         >>> print(lf.plan(pd.DataFrame({"text": ["buy now", "nice song", "buy now", None]})))
-        llm: 4 rows, 2 distinct prompts, 0 cached, 2 to send (~90 tokens)
+        llm: 4 rows, 2 distinct prompts, 0 cached, 2 to send to m at http://127.0.0.1:9/v1 (~90 tokens)
         """
         return plan_prompts([self], [data])[0]
 
@@ -321,7 +328,7 @@ def plan_prompts(lfs: Iterable[LabelingFunction], frames: Iterable[pd.DataFrame]
         cached = lf.client.cache.get_many(wanted)
         todo = [k for k in wanted if k not in cached]
         plans.append(PromptPlan(lf.name, rows[lf.name], len(wanted), len(cached), len(todo),
-                                sum(int(wanted[k][1]) for k in todo)))
+                                sum(int(wanted[k][1]) for k in todo), lf.client.model, lf.params["base_url"]))
     return plans
 
 
@@ -358,8 +365,9 @@ def prompt_lf(name: str, template: str, *, labels: Mapping[str, int | str] | Seq
     label_space : LabelSpace, optional
         Resolves class names in ``labels``.
     tags, description, version : optional
-        Metadata; by default the version hashes the template, the answers, the model, the system message, the
-        sampling parameters and the parser version, so editing a prompt recomputes only this LF's column.
+        Metadata; by default the version hashes the template, the answers, the model, the server (its normalised
+        base URL, as the prompt cache does), the system message, the sampling parameters and the parser version,
+        so editing a prompt recomputes only this LF's column.
 
     Examples
     --------

@@ -122,7 +122,7 @@ class RegexLF(PatternLF):
     field : str, default "text"
         The text column to search.
     flags : int, default 0
-        ``re`` flags (IGNORECASE, MULTILINE, DOTALL, VERBOSE, ASCII).
+        ``re`` flags (IGNORECASE, MULTILINE, DOTALL, VERBOSE, ASCII; UNICODE, the default, changes nothing).
     tags, description, version : optional
         Metadata (see :class:`~weaksup.lf.core.LabelingFunction`).
 
@@ -146,10 +146,14 @@ class RegexLF(PatternLF):
         label = check_label(label, name)
         if not isinstance(pattern, str) or not pattern:
             raise LFDefinitionError(f"LF {name!r}: pattern must be a non-empty string; got {pattern!r}")
+        if isinstance(flags, int) and flags & re.UNICODE and flags & re.ASCII:
+            raise LFDefinitionError(f"LF {name!r}: flags re.ASCII and re.UNICODE are incompatible; keep one "
+                                    "(re.UNICODE is the default for text patterns, so drop it)")
+        if isinstance(flags, int):  # re.UNICODE is the default for str patterns: a no-op, and not part of the version
+            flags = int(flags) & ~re.UNICODE
         if not isinstance(flags, int) or flags & ~sum(_FLAG_NAMES.values()):
-            raise LFDefinitionError(
-                f"LF {name!r}: flags must combine re.IGNORECASE, MULTILINE, DOTALL, VERBOSE, ASCII; got {flags!r}"
-            )
+            raise LFDefinitionError(f"LF {name!r}: flags must combine re.IGNORECASE, MULTILINE, DOTALL, VERBOSE, "
+                                    f"ASCII (re.UNICODE is accepted, the default); got {flags!r}")
         self._set(pattern=pattern, flags=flags, field=field)
         super().__init__(
             name, params={"field": field, "pattern": pattern, "flags": _flag_names(flags), "label": label},
@@ -218,6 +222,8 @@ class KeywordLF(PatternLF):
         check_name(name)
         label = check_label(label, name)
         given = [keywords] if isinstance(keywords, str) else list(keywords) if isinstance(keywords, Iterable) else []
+        if isinstance(keywords, (set, frozenset)) and all(isinstance(w, str) for w in given):
+            given.sort()  # a set's order changes from process to process (PYTHONHASHSEED); the version must not
         if not given or not all(isinstance(w, str) and w for w in given):
             raise LFDefinitionError(f"LF {name!r}: keywords must be non-empty strings; got {keywords!r}")
         if mode not in ("any", "all"):

@@ -13,6 +13,7 @@ rules over them: each row is one window.
 from __future__ import annotations
 
 import ast
+import datetime
 import operator
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import DataError, LFDefinitionError
+from weaksup.errors import DataError, LFDefinitionError, ParameterTypeError
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import LabelingFunction, field_value, is_missing
 from weaksup.lf.identity import check_label, check_name
@@ -29,8 +30,6 @@ from weaksup.lf.source import LFSource, call_source, label_code
 if TYPE_CHECKING:
     from weaksup.labels import LabelSpace
 
-_COMPARE = {ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
-            ast.Eq: operator.eq, ast.NotEq: operator.ne}
 _ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
           ast.Div: operator.truediv, ast.Mod: operator.mod, ast.Pow: operator.pow}
 _FUNCTIONS = {"abs": np.abs}
@@ -114,8 +113,9 @@ def _compile(rule: str, lf_name: str) -> tuple[Any, tuple[str, ...]]:
 
 def _comparable(series: Any, missing: np.ndarray) -> np.ndarray:
     """A column as numpy values a rule compares: numbers and booleans as such (pandas' nullable ``Int64``,
-    ``boolean`` and ``string`` columns too), others as objects; missing cells hold a value that compares without
-    error (NaN, ``False``, ``""``), as their rows abstain anyway (``pd.NA`` has no truth value).
+    ``boolean`` and ``string`` columns too; integers stay exact integers), others as objects; missing cells hold
+    a value that compares without error (0, NaN, ``False``, ``""``), as their rows abstain anyway (``pd.NA`` has
+    no truth value).
 
     Examples
     --------
@@ -123,11 +123,15 @@ def _comparable(series: Any, missing: np.ndarray) -> np.ndarray:
     [True, False]
     >>> _comparable(pd.Series(["NL", None], dtype="string"), np.array([False, True])).tolist()
     ['NL', '']
+    >>> _comparable(pd.Series([2**53 + 1, None], dtype="Int64"), np.array([False, True])).tolist()
+    [9007199254740993, 0]
     """
     values: np.ndarray
     if isinstance(series, pd.Series) and not isinstance(series.dtype, np.dtype):  # a pandas extension dtype
         if pd.api.types.is_bool_dtype(series.dtype):
             values = series.to_numpy(dtype=bool, na_value=False)
+        elif pd.api.types.is_integer_dtype(series.dtype):  # exact: a float holds integers only up to 2**53
+            values = series.to_numpy(dtype=series.dtype.numpy_dtype, na_value=0)
         elif pd.api.types.is_numeric_dtype(series.dtype):
             values = series.to_numpy(dtype=float, na_value=np.nan)
         else:
@@ -142,6 +146,51 @@ def _comparable(series: Any, missing: np.ndarray) -> np.ndarray:
         values = values.copy()
         values[missing] = "" if len(present) and all(isinstance(v, str) for v in present) else np.nan
     return values
+
+
+def _has(value: Any, kind: type | tuple[type, ...]) -> bool:
+    """Whether a rule operand (a constant or a column) holds a value of some Python type."""
+    if isinstance(value, np.ndarray):
+        return value.dtype == object and any(isinstance(v, kind) for v in value.flat)
+    return isinstance(value, kind)
+
+
+def _is_number(value: Any) -> bool:
+    """Whether an operand holds a number (a bool too); the NaN standing in for a missing cell does not count."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biuf" or (value.dtype == object and any(
+            isinstance(v, (int, float, np.number, np.bool_)) and v == v for v in value.flat))
+    return isinstance(value, (int, float, np.number, np.bool_))
+
+
+def _equality(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any], Any]:
+    """``==``/``!=`` that, like ``>``, refuse to compare text with a number (``'5' == 5`` would be silently False)."""
+
+    def compare(left: Any, right: Any) -> Any:
+        for a, b in ((left, right), (right, left)):
+            if _has(a, str) and _is_number(b):
+                raise ParameterTypeError(  # a TypeError: _votes turns it into a DataError naming the field
+                    f"'{symbol}' compares text with a number, which is never equal")
+        return op(left, right)
+
+    return compare
+
+
+def _isin(values: Any, options: list[Any]) -> Any:
+    """Python's ``value in options`` for each value (``np.isin`` would turn ``[1, 'x']`` into strings)."""
+    if not isinstance(values, np.ndarray):
+        return np.bool_(values in options)
+    if values.dtype.kind in "biuf":  # text never equals a number: compare with the numbers only, exactly
+        hit = np.zeros(values.shape, dtype=bool)
+        for option in options:
+            if not isinstance(option, str):
+                hit |= values == option
+        return hit
+    return np.fromiter((v in options for v in values.flat), dtype=bool, count=values.size).reshape(values.shape)
+
+
+_COMPARE = {ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
+            ast.Eq: _equality(operator.eq, "=="), ast.NotEq: _equality(operator.ne, "!=")}
 
 
 def _evaluate(program: Any, columns: dict[str, np.ndarray]) -> Any:
@@ -167,7 +216,7 @@ def _evaluate(program: Any, columns: dict[str, np.ndarray]) -> Any:
     if tag in ("arith", "cmp"):
         return program[1](_evaluate(program[2], columns), _evaluate(program[3], columns))
     if tag == "in":
-        hit = np.isin(_evaluate(program[2], columns), program[3][1])
+        hit = _isin(_evaluate(program[2], columns), program[3][1])
         return ~hit if program[1] else hit
     if tag == "call":
         return _FUNCTIONS[program[1]](_evaluate(program[2], columns))
@@ -229,33 +278,26 @@ class ThresholdLF(LabelingFunction):
         return call_source(self, "threshold_lf", [repr(self.name), repr(self.rule), label_code(self.label, label_space)],
                            {})
 
-    def _columns(self, getter: Callable[[str], Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def _columns(self, getter: Callable[[str], Any]) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, str]]:
         columns: dict[str, np.ndarray] = {}
+        kinds: dict[str, str] = {}
         missing: np.ndarray | None = None
         for f in self.fields:
             series = getter(f)
             miss = pd.isna(series).to_numpy(dtype=bool) if isinstance(series, pd.Series) else np.asarray(pd.isna(series), dtype=bool)
             columns[f] = _comparable(series, miss)
+            kinds[f] = str(getattr(series, "dtype", columns[f].dtype))
             missing = miss if missing is None else missing | miss
         assert missing is not None  # a rule reads at least one field
-        return columns, missing
+        return columns, missing, kinds
 
-    def _votes(self, columns: dict[str, np.ndarray], missing: np.ndarray, n: int) -> np.ndarray:
+    def _votes(self, columns: dict[str, np.ndarray], missing: np.ndarray, n: int, kinds: dict[str, str]) -> np.ndarray:
         with np.errstate(all="ignore"):
             try:
                 hit = np.asarray(_evaluate(self._program, columns), dtype=bool)
             except TypeError as exc:
-                kinds = {f: str(v.dtype) for f, v in columns.items()}
-                text = {f: next(v for v in values if isinstance(v, str)) for f, values in columns.items()
-                        if values.dtype == object and any(isinstance(v, str) for v in values)}
-                hint = "".join(f"; field {f!r} holds text (e.g. {v!r})" for f, v in text.items())
-                if text:
-                    hint += (": one value that is not a number (a typo, 'n/a', a unit) makes a CSV column text; fix "
-                             "it in the input, or compare with text (x == '5')")
-                raise DataError(
-                    f"threshold rule {self.params['rule']!r} of LF {self.name!r} cannot be evaluated "
-                    f"on fields with dtypes {kinds}: {exc}{hint}"
-                ) from None
+                raise DataError(f"threshold rule {self.params['rule']!r} of LF {self.name!r} cannot be evaluated "
+                                f"on fields with dtypes {kinds}: {exc}{_hint(columns, kinds)}") from None
         hit = np.broadcast_to(hit, (n,)) & ~missing
         return np.where(hit, self.label, ABSTAIN)
 
@@ -264,11 +306,42 @@ class ThresholdLF(LabelingFunction):
         if any(is_missing(v) for v in values.values()):
             return ABSTAIN
         columns = {f: np.asarray([v], dtype=object if isinstance(v, str) else None) for f, v in values.items()}
-        return int(self._votes(columns, np.zeros(1, dtype=bool), 1)[0])
+        kinds = {f: _kind(v, columns[f]) for f, v in values.items()}
+        return int(self._votes(columns, np.zeros(1, dtype=bool), 1, kinds)[0])
 
     def vote_batch(self, batch: Any) -> np.ndarray:
-        columns, missing = self._columns(batch.series)
-        return self._votes(columns, missing, batch.n)
+        columns, missing, kinds = self._columns(batch.series)
+        return self._votes(columns, missing, batch.n, kinds)
+
+
+def _kind(value: Any, column: np.ndarray) -> str:
+    """The dtype a row's value stands for (a Timestamp's column is ``datetime64[unit, tz]``)."""
+    if isinstance(value, pd.Timestamp):
+        return f"datetime64[{value.unit}{', ' + str(value.tz) if value.tz is not None else ''}]"
+    if isinstance(value, pd.Timedelta):
+        return f"timedelta64[{value.unit}]"
+    return type(value).__name__ if column.dtype == object else str(column.dtype)
+
+
+_DATES = (pd.Timestamp, pd.Timedelta, np.datetime64, np.timedelta64, datetime.date, datetime.timedelta)
+
+
+def _hint(columns: dict[str, np.ndarray], kinds: dict[str, str]) -> str:
+    """What to do when a rule cannot compare its fields: the fields holding text or dates, and the fix."""
+    hint = ""
+    dates = [f for f, v in columns.items() if v.dtype.kind in "mM" or _has(v, _DATES)]
+    for f in dates:
+        hint += (f"; field {f!r} holds dates or durations ({kinds[f]}), which cannot be compared with numbers or "
+                 f"text: derive a numeric column first (e.g. df[{f + '_hour'!r}] = df[{f!r}].dt.hour, or days since "
+                 f"a date: (df[{f!r}] - start).dt.days; durations: df[{f!r}].dt.total_seconds()) and write the rule "
+                 "over it")
+    text = {f: next(v for v in values.flat if isinstance(v, str)) for f, values in columns.items()
+            if f not in dates and _has(values, str)}
+    hint += "".join(f"; field {f!r} holds text (e.g. {v!r})" for f, v in text.items())
+    if text:
+        hint += (": one value that is not a number (a typo, 'n/a', a unit) makes a CSV column text; fix "
+                 "it in the input, or compare with text (x == '5')")
+    return hint
 
 
 #: Build a :class:`ThresholdLF` (the factory is the class: one signature, one docstring).

@@ -44,7 +44,15 @@ def check_dev(model: DevAwareModel, L: Any, L_dev: Any, y_dev: Any) -> tuple[np.
             f"(n_dev, {arr.shape[1]}) votes and n_dev integer class ids"
         )
     y = y.astype(np.int64)
-    k = model.cardinality or max(2, int(max(arr.max(initial=0), dev.max(initial=0), y.max(initial=0))) + 1)
+    # without a cardinality the classes are those the votes reach: a y_dev id above them (a typo, another label
+    # space's ids) would silently add classes no LF can vote for, so it is refused naming the parameter to pass
+    k = model.cardinality or max(2, int(max(arr.max(initial=0), dev.max(initial=0))) + 1)
+    if model.cardinality is None and len(y) and y.max() >= k:
+        raise LabelModelError(
+            f"y_dev holds class id(s) {sorted(set(y[y >= k].tolist()))}, but the votes (L, L_dev) only reach classes "
+            f"0..{k - 1} and {name} was given no cardinality: pass the number of classes, e.g. "
+            f"{name}(cardinality={int(y.max()) + 1}), or fix y_dev"
+        )
     if len(y) and (y.min() < 0 or y.max() >= k):
         raise LabelModelError(
             f"y_dev holds {sorted(set(y.tolist()) - set(range(k)))}, outside classes 0..{k - 1}; "

@@ -140,7 +140,7 @@ class DevNaiveBayes(DevAwareModel):
     Parameters
     ----------
     cardinality : int, optional
-        The number of classes (else inferred from the votes and ``y_dev``).
+        The number of classes (else the votes' largest class id + 1; a ``y_dev`` id above it is refused).
     smoothing : float, default 3.0
         Pseudo-rows of the shrinkage toward "the LF fires the same on every class"; must be > 0.
     restrict_to_voted : bool, default True

@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -69,8 +70,8 @@ logger = logging.getLogger(__name__)
 STOP_AFTER = ("apply", "fit")
 
 
-def run(config: RunConfig, *, resume: bool = False, fresh: bool = False, progress: bool | None = None,
-        stop_after: str | None = None) -> RunResult:
+def run(config: RunConfig | str | os.PathLike[str], *, resume: bool = False, fresh: bool = False,
+        progress: bool | None = None, stop_after: str | None = None) -> RunResult:
     """Run the whole flow a config describes and write the run folder.
 
     Set-up (:class:`RunPlan`: LFs, label space, gold set, label model, output folder) and the MLflow
@@ -83,8 +84,8 @@ def run(config: RunConfig, *, resume: bool = False, fresh: bool = False, progres
 
     Parameters
     ----------
-    config : RunConfig
-        From :func:`weaksup.config.load_config`.
+    config : RunConfig, str or path
+        From :func:`weaksup.config.load_config`; a path to a TOML run config is loaded with it.
     resume : bool
         Continue a run that was stopped: an error when the run folder holds no saved votes.
         (Finished chunks and unchanged LF columns are reused by any run unless ``fresh``.)
@@ -108,9 +109,20 @@ def run(config: RunConfig, *, resume: bool = False, fresh: bool = False, progres
     Traceback (most recent call last):
     ...
     weaksup.errors.ConfigError: --resume and --fresh contradict each other; drop one
+    >>> run({"task": {"name": "x"}})
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ConfigError: run() takes a RunConfig or the path of a TOML run config; got a dict: pass load_config(path), or RunConfig.from_dict(doc)
     """
     from weaksup.tracking import tracking_scope
 
+    if isinstance(config, (str, os.PathLike)):
+        from weaksup.config import load_config
+
+        config = load_config(config)
+    elif not isinstance(config, RunConfig):
+        raise ConfigError(f"run() takes a RunConfig or the path of a TOML run config; got a "
+                          f"{type(config).__name__}: pass load_config(path), or RunConfig.from_dict(doc)")
     if resume and fresh:
         raise ConfigError("--resume and --fresh contradict each other; drop one")
     if stop_after is not None and stop_after not in STOP_AFTER:
@@ -128,6 +140,9 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
     plan = RunPlan.from_config(config)
     run_dir = config.output_dir
     files, identity, stamps = input_identity(config)
+    # Saved votes are class ids of this label space: a class added, removed or reordered changes what an id means
+    # for every LF kind (a generic LF's SPAM = LABELS["spam"] keeps its version), so it keys the whole vote store.
+    identity["labels"] = plan.task.space_json(plan.label_space)
     reuse = config.output.reuse_votes and not fresh
     key = VoteStore(run_dir / "votes", identity, reuse=False).key
     with user_paths(run_dir, config.source), FolderLock(run_dir):

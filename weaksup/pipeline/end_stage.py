@@ -56,6 +56,8 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     Skipped (an :class:`EndModel` without labeler, the reason logged) when ``end_model.enabled`` is false
     or the input has no text column.
     """
+    from weaksup.baseline import has_words
+    from weaksup.end_model import take_rows
     from weaksup.final_labels import FinalLabeler
 
     config = plan.config
@@ -84,6 +86,8 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
                            calibrate=settings.calibrate, self_train=settings.self_train,
                            neighbours=settings.neighbours)
     logger.info("fitting the end model on %d rows (%d dev gold)", len(positions), int((y >= 0).sum()))
+    if not has_words(texts):  # (the vectorizer's "empty vocabulary" is about the text column, not the classes)
+        raise ConfigError(_no_words(config, len(texts), "rows'"))
     try:
         labeler.fit(texts, applied.values[positions], positions, y)
     except ParameterError as exc:  # e.g. fewer dev gold rows than folds: the config's keys are the fix
@@ -91,6 +95,9 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
                           f"{settings.train_rows}): {exc}; change end_model.folds, or set end_model.enabled = false"
                           ) from None
     except EndModelError as exc:  # e.g. a tiny input, or weak labels of one class only
+        dev_texts = take_rows(texts, np.flatnonzero(y >= 0))
+        if len(dev_texts) and not has_words(dev_texts):  # the gold-only reference and the calibration learn on them
+            raise ConfigError(_no_words(config, len(dev_texts), "dev gold rows'")) from None
         classes = ", ".join(f"{i} = {name!r}" for i, name in enumerate(plan.label_space))
         raise ConfigError(f"{config.source}: [end_model]: the end model cannot be trained on this input "
                           f"({len(positions)} rows, {int((y >= 0).sum())} with dev gold; classes {classes}): {exc}; "
@@ -104,6 +111,14 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
                  "model": "TF-IDF (words 1-2, chars 2-5) + logistic regression (weaksup.end_model)",
                  "fit_seconds": time.perf_counter() - started})
     return EndModel(labeler, info)
+
+
+def _no_words(config: RunConfig, n: int, rows: str) -> str:
+    """The message of an end model whose texts (``n`` of the ``rows``) hold no word to learn from."""
+    return (f"{config.source}: [end_model]: none of the {n} {rows} texts in input.text_column = "
+            f"{config.input.text_column!r} has a word (two or more letters or digits), so the end model has nothing "
+            "to learn from; check that input.text_column names the column holding the text and that the texts are "
+            "filled in, or set end_model.enabled = false (--set end_model.enabled=false)")
 
 
 def dev_rows(plan: RunPlan, applied: AppliedVotes, split: str = "dev") -> tuple[np.ndarray, np.ndarray]:
@@ -247,6 +262,7 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
                      final_labels: np.ndarray, final_proba: np.ndarray) -> ReferenceOutcome:
     """Classification: majority vote, the label model, supervised-on-dev and the final labels on the gold
     test rows (``final_labels``: class ids, ``-1`` abstain)."""
+    from weaksup.baseline import has_words
     from weaksup.models import MajorityVote
     from weaksup.references import compare_references
 
@@ -274,22 +290,30 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
     if config.label_model.no_votes == "abstain":
         label_model = np.where(covered, label_model, ABSTAIN)
     baseline = None if end.labeler is None else end.labeler.baseline_
+    notes = [] if end.labeler is not None else [
+        "the end model is off (end_model.enabled = false): the final labels are the label model's"]
     if baseline is None:  # the same gold-only classifier the end model would build, for the verdict
         from weaksup.baseline import supervised_on_dev
 
         texts, dev_texts = texts_at_each(plan, test, dev)  # one read of the input for both splits
-        baseline = supervised_on_dev(dev_texts, y_dev, n_folds=config.end_model.folds,
-                                     seed=config.label_model.seed, cardinality=k)
+        try:
+            baseline = supervised_on_dev(dev_texts, y_dev, n_folds=config.end_model.folds,
+                                         seed=config.label_model.seed, cardinality=k)
+        except EndModelError as exc:  # missing text is not an error: the reference is left out, saying why
+            why = (f"none of the {len(dev)} dev gold rows' texts (input.text_column = {config.input.text_column!r}) "
+                   "has a word (two or more letters or digits)" if not has_words(dev_texts) else str(exc))
+            notes.append(f"supervised_on_dev is left out: {why}, so there is no classifier trained on the gold rows "
+                         "to compare with")
+            logger.warning("references: %s", notes[-1])
     else:
         texts = texts_at(plan, test)
-    predictions = {"majority_vote": majority, "label_model": label_model,
-                   "supervised_on_dev": np.asarray(baseline.predict(texts), dtype=np.int64),
-                   "final": final_labels}
+    predictions = {"majority_vote": majority, "label_model": label_model}
+    if baseline is not None:
+        predictions["supervised_on_dev"] = np.asarray(baseline.predict(texts), dtype=np.int64)
+    predictions["final"] = final_labels
     references = compare_references(y, predictions, covered=covered, final_proba=final_proba,
                                     label_space=plan.label_space, n_gold=len(dev), split="test")
-    note = "" if end.labeler is not None else (
-        "the end model is off (end_model.enabled = false): the final labels are the label model's")
-    return ReferenceOutcome(references, note, {k: float(v) for k, v in references.as_metrics().items()})
+    return ReferenceOutcome(references, "; ".join(notes), {k: float(v) for k, v in references.as_metrics().items()})
 
 
 def test_positions(plan: RunPlan, applied: AppliedVotes) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from weaksup._io import check_readable, readable
 from weaksup.data.clean import CLEANING_VERSION
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError, DataError, MissingColumnError
@@ -46,10 +47,14 @@ def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any], list[
     if config.input.example:
         files = list(example_of(config).files)
     else:
-        files = input_files(config.resolve(config.input.path, "input.path"), encoding=config.input.encoding)
-    stamps = file_stamps(files)
+        with readable("input.path"):
+            files = input_files(config.resolve(config.input.path, "input.path"), encoding=config.input.encoding)
+    check_sensitive(config, files)
+    with readable("input.path"):
+        stamps = file_stamps(files)
+        hashes = [file_sha256(f) for f in files]
     identity = {
-        "files": [[str(f), size, file_sha256(f)] for f, (size, _, _) in zip(files, stamps)],
+        "files": [[str(f), size, sha] for f, (size, _, _), sha in zip(files, stamps, hashes)],
         "example": config.input.example, "id_column": config.input.id_column,
         "text_column": config.input.text_column, "chunk_rows": config.input.chunk_rows,
         "encoding": config.input.encoding, "clean": dataclasses.asdict(config.clean),
@@ -57,6 +62,20 @@ def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any], list[
         "versions": {"pandas": pd.__version__, "pyarrow": pa.__version__},
     }
     return files, identity, stamps
+
+
+def check_sensitive(config: RunConfig, files: list[Path]) -> None:
+    """``review.sensitive_fields`` names columns of the input (a CSV, TSV or Parquet header), checked when the
+    run starts: a misspelt name would mask nothing in review exports."""
+    from weaksup.data.files import file_columns
+    from weaksup.review.privacy import check_sensitive_fields
+
+    if config.input.example:  # (a shipped example's files hold its raw columns: its export checks the named ones)
+        return
+    if config.review.sensitive_fields and files and files[0].suffix.lower() in (".csv", ".tsv", ".parquet"):
+        with readable("input.path"):
+            columns = file_columns(files[0], config.input.encoding)
+        check_sensitive_fields(config.review.sensitive_fields, columns, where=config.source, error=ConfigError)
 
 
 def file_sha256(path: Path) -> str:
@@ -121,6 +140,7 @@ def input_read_paths(config: RunConfig) -> list[Path]:
 
     path = config.resolve(config.input.path, "input.path")
     if not is_pattern(path):
+        check_readable(path, "input.path")
         return [path]
     base = pattern_base(path)
     real = base.resolve() / path.relative_to(base)  # (the pattern with its folder's symbolic links followed)
@@ -165,9 +185,10 @@ def read_chunks(config: RunConfig, columns: list[str] | None) -> Iterator[pd.Dat
         yield from example_of(config).iter_chunks(chunk_rows=config.input.chunk_rows, columns=columns)
         return
     strings = [config.input.id_column] + ([config.input.text_column] if config.input.text_column else [])
-    yield from iter_chunks(config.resolve(config.input.path, "input.path"), chunk_rows=config.input.chunk_rows,
-                           columns=columns, string_columns=strings, required=[config.input.id_column],
-                           encoding=config.input.encoding)
+    with readable("input.path"):
+        yield from iter_chunks(config.resolve(config.input.path, "input.path"), chunk_rows=config.input.chunk_rows,
+                               columns=columns, string_columns=strings, required=[config.input.id_column],
+                               encoding=config.input.encoding)
 
 
 def clean_frame(config: RunConfig, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:

@@ -48,7 +48,7 @@ def check_owned(folder: Path, name: str, claimed: bool) -> None:
 _IDENTITY_KEYS = {"files": "input files (input.path)", "example": "input.example", "id_column": "input.id_column",
                   "text_column": "input.text_column", "chunk_rows": "input.chunk_rows",
                   "encoding": "input.encoding", "clean": "[clean] settings", "cleaning_version": "text cleaning (a new weaksup version)",
-                  "versions": "pandas/pyarrow versions"}
+                  "versions": "pandas/pyarrow versions", "labels": "task labels ([task] labels)"}
 
 
 def check_resumable(folder: Path, key: str, identity: dict[str, Any]) -> None:

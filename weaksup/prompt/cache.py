@@ -15,10 +15,13 @@ import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from weaksup.errors import ParameterError
 
-__all__ = ["PromptCache", "cache_key", "default_cache_path"]
+__all__ = ["PromptCache", "cache_key", "default_cache_path", "normalise_base_url"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS answers (
     key TEXT PRIMARY KEY, model TEXT NOT NULL, answer TEXT NOT NULL, logprobs TEXT, created REAL NOT NULL)"""
@@ -39,17 +42,45 @@ def default_cache_path() -> Path:
     return Path(base) / "weaksup" / "prompts.sqlite3"
 
 
+def normalise_base_url(base_url: str) -> str:
+    """The server's API root as the prompt cache and the prompted LF's version name it.
+
+    Spellings of one URL are one server: the scheme and host are lower-cased, the default port (80 for http, 443
+    for https), user info and trailing slashes dropped; the path keeps its case. Different hosts stay different,
+    even ``127.0.0.1`` and ``localhost``: nothing proves they reach the same server (``localhost`` may resolve to
+    ``::1``, where another server may listen), so their answers are kept apart.
+
+    Examples
+    --------
+    >>> normalise_base_url("HTTP://LocalHost:80/v1/")
+    'http://localhost/v1'
+    >>> normalise_base_url("https://api.example.com:443/V1"), normalise_base_url("http://127.0.0.1:8000/v1")
+    ('https://api.example.com/V1', 'http://127.0.0.1:8000/v1')
+    """
+    parts = urlsplit(base_url.strip())
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:  # not a number: keep the address as written (lower-cased)
+        return base_url.strip().lower().rstrip("/")
+    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), parts.query, ""))
+
+
 def cache_key(base_url: str, model: str, messages: Any, params: Mapping[str, Any], parser_version: str) -> str:
-    """The SHA-256 naming one answer: the server, the model, the rendered messages, the sampling parameters
-    and the parser version.
+    """The SHA-256 naming one answer: the server (:func:`normalise_base_url`), the model, the rendered messages,
+    the sampling parameters and the parser version.
 
     Examples
     --------
     >>> k = cache_key("http://h/v1", "m", [{"role": "user", "content": "hi"}], {"temperature": 0}, "1")
-    >>> len(k), k == cache_key("http://h/v1/", "m", [{"role": "user", "content": "hi"}], {"temperature": 0}, "1")
+    >>> len(k), k == cache_key("HTTP://H:80/v1/", "m", [{"role": "user", "content": "hi"}], {"temperature": 0}, "1")
     (64, True)
     """
-    blob = json.dumps([base_url.rstrip("/"), model, messages, dict(params), parser_version], sort_keys=True,
+    blob = json.dumps([normalise_base_url(base_url), model, messages, dict(params), parser_version], sort_keys=True,
                       separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

@@ -169,7 +169,7 @@ class ChatClient:
                  max_retries: int = 6, backoff: float = 0.5, max_backoff: float = 30.0,
                  max_calls: int | None = None, max_tokens: int | None = None, replay: bool | None = None,
                  timeout: float = 60.0) -> None:
-        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        if not isinstance(base_url, str) or not base_url.lower().startswith(("http://", "https://")):
             raise ParameterError(f"ChatClient: base_url must be an http(s) URL such as 'http://127.0.0.1:8000/v1'; "
                                  f"got {base_url!r}")
         if not isinstance(model, str) or not model.strip():

@@ -15,15 +15,31 @@ from typing import Any
 
 from weaksup.labels import ABSTAIN
 
-__all__ = ["PARSER_VERSION", "UNSURE_WORDS", "Parsed", "choice_prefix", "parse_answer"]
+__all__ = ["HEDGE_WORDS", "NEGATION_WINDOW", "PARSER_VERSION", "UNSURE_WORDS", "Parsed", "choice_prefix",
+           "parse_answer"]
 
-#: Bumped whenever :func:`parse_answer` reads an answer differently.
-PARSER_VERSION = "1"
+#: Bumped whenever :func:`parse_answer` reads an answer differently (2: negated and hedged answers abstain).
+PARSER_VERSION = "2"
 
 #: Answers that mean "no label" (matched after normalising case, spaces and punctuation).
 UNSURE_WORDS = frozenset({"unsure", "unknown", "not sure", "abstain", "none", "n/a", "na", "unclear", "cannot tell",
                           "can't tell", "i don't know", "don't know", "neither", "undecided"})
 
+#: Words and phrases hedging an answer that names a choice ("maybe spam"): the answer abstains as ``"unsure"``.
+HEDGE_WORDS = frozenset({"unsure", "not sure", "uncertain", "not certain", "unclear", "unknown", "undecided",
+                         "ambiguous", "maybe", "perhaps", "possibly", "might be", "may be", "could be", "can't tell",
+                         "cannot tell", "can't say", "cannot say", "hard to say", "hard to tell", "difficult to say",
+                         "difficult to tell", "don't know", "do not know", "no idea", "abstain"})
+
+#: A negation this many words or fewer before the choice, in the same sentence, negates it ("I don't think this is
+#: spam"): the answer abstains as ``"negated"``.
+NEGATION_WINDOW = 6
+
+_NEGATION = re.compile(r"^(?:not|no|never|nor|neither|cannot|\w+n't|dont|doesnt|didnt|isnt|arent|wasnt|werent|cant|"
+                       r"wont|wouldnt|couldnt|shouldnt|aint|hasnt|havent)$")
+_HEDGE = re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(h) for h in sorted(HEDGE_WORDS, key=len, reverse=True))
+                    + r")(?![\w'])")
+_SENTENCE_END = re.compile(r"[.;:!?]")
 _EDGE = re.compile(r"^[\s\"'`*.,:;!?()\[\]{}<>-]+|[\s\"'`*.,:;!?()\[\]{}<>-]+$")
 _PREFIX = re.compile(r"^(?:the\s+)?(?:answer|label|class|category)\s*(?:is)?\s*[:=-]?\s*", re.IGNORECASE)
 
@@ -32,7 +48,8 @@ _PREFIX = re.compile(r"^(?:the\s+)?(?:answer|label|class|category)\s*(?:is)?\s*[
 class Parsed:
     """A parsed answer: ``label`` (a class id or ``ABSTAIN``), the matched ``choice`` (the answer word, or ``""``),
     ``confidence`` (the probability of the choice from the logprobs, normalised over the choices; ``None`` when the
-    server returned none) and ``reason`` (``"choice"``, ``"json"``, ``"unsure"``, ``"unparseable"``, ``"margin"``)."""
+    server returned none) and ``reason`` (``"choice"``, ``"json"``, ``"unsure"``, ``"negated"``, ``"unparseable"``,
+    ``"margin"``). A negated or hedged answer keeps the choice it names in ``choice``, with ``label`` ``ABSTAIN``."""
 
     label: int
     choice: str
@@ -44,6 +61,18 @@ def _norm(text: str) -> str:
     return " ".join(_EDGE.sub("", text).lower().split())
 
 
+def _spans(norm: str, choices: Mapping[str, int]) -> dict[str, list[tuple[int, int]]]:
+    """Where each choice occurs as whole words, leaving out occurrences inside a longer choice's ("spam" in
+    "not spam" when "not spam" is a choice)."""
+    found = {c: [m.span() for m in re.finditer(rf"(?<!\w){re.escape(c)}(?!\w)", norm)] for c in choices}
+    every = [(span, c) for c, spans in found.items() for span in spans]
+    kept: dict[str, list[tuple[int, int]]] = {}
+    for (start, end), choice in every:
+        if not any(s <= start and end <= e and e - s > end - start for (s, e), _ in every):
+            kept.setdefault(choice, []).append((start, end))
+    return kept
+
+
 def _choice_in(text: str, choices: Mapping[str, int]) -> str | None:
     """The one choice the text names: exactly, after an "answer:" prefix, or as the only choice word in it."""
     norm = _norm(text)
@@ -52,9 +81,29 @@ def _choice_in(text: str, choices: Mapping[str, int]) -> str | None:
     stripped = _norm(_PREFIX.sub("", norm))
     if stripped in choices:
         return stripped
-    found = {c for c in choices if re.search(rf"(?<!\w){re.escape(c)}(?!\w)", norm)}
+    found = _spans(norm, choices)
     if len(found) == 1:
-        return found.pop()
+        return next(iter(found))
+    return None
+
+
+def _doubt(text: str, choices: Mapping[str, int]) -> str | None:
+    """``"unsure"`` when the answer hedges, ``"negated"`` when a negation shortly precedes the choice in its
+    sentence, else ``None``. Choice words are masked first: a choice spelled like a hedge or a negation ("no",
+    "maybe") is a choice."""
+    norm = _norm(text.replace("\u2019", "'"))
+    spans = sorted(span for spans in _spans(norm, choices).values() for span in spans)
+    parts, last = [], 0
+    for start, end in spans:
+        parts.append(norm[last:start])
+        last = end
+    parts.append(norm[last:])
+    if any(_HEDGE.search(part) for part in parts):
+        return "unsure"
+    for before in parts[:-1]:  # the text before each occurrence of the choice, back to the sentence's start
+        words = [w.strip("\"'`*,()[]{}<>-") for w in _SENTENCE_END.split(before)[-1].split()]
+        if any(_NEGATION.match(w) for w in words[-NEGATION_WINDOW:]):
+            return "negated"
     return None
 
 
@@ -111,7 +160,10 @@ def parse_answer(text: str, choices: Mapping[str, int], *, logprobs: Sequence[Ma
 
     A JSON object answer is read by its ``json_key``; other answers match a choice exactly (case, spaces, quotes
     and punctuation aside), after an ``Answer:``-style prefix, or as the only choice word in the text. An answer
-    in :data:`UNSURE_WORDS`, or naming no choice or several, abstains. With the first token's ``top_logprobs``
+    in :data:`UNSURE_WORDS`, or naming no choice or several, abstains; so does one naming a choice but hedging
+    (a phrase of :data:`HEDGE_WORDS`: ``"maybe spam"``, reason ``"unsure"``) or negating it (not, no, never, n't ...
+    at most :data:`NEGATION_WINDOW` words before it in its sentence: ``"not spam"``, ``"I don't think it is
+    spam"``, reason ``"negated"``). With the first token's ``top_logprobs``
     (OpenAI's ``logprobs.content[0].top_logprobs``) the confidence is the choice's share of the probability
     over the choices, and the LF abstains when the best choice leads the runner-up by less than ``min_margin``.
 
@@ -123,6 +175,11 @@ def parse_answer(text: str, choices: Mapping[str, int], *, logprobs: Sequence[Ma
     'json'
     >>> parse_answer("unsure", {"ham": 0, "spam": 1}).label
     -1
+    >>> p = parse_answer("This is not spam.", {"ham": 0, "spam": 1})
+    >>> p.label, p.choice, p.reason
+    (-1, 'spam', 'negated')
+    >>> parse_answer("Unsure - maybe spam", {"ham": 0, "spam": 1}).reason
+    'unsure'
     >>> parse_answer("None", {"billing": 0, "none": 1}).label  # a class of its own: not "unsure"
     1
     >>> top = [{"token": "spam", "logprob": -0.9}, {"token": "ham", "logprob": -0.6}]
@@ -141,6 +198,9 @@ def parse_answer(text: str, choices: Mapping[str, int], *, logprobs: Sequence[Ma
     choice = _choice_in(source, choices)
     if choice is None:
         return Parsed(ABSTAIN, "", None, "unparseable")
+    doubt = _doubt(source, choices)
+    if doubt is not None:
+        return Parsed(ABSTAIN, choice, None, doubt)
     probs = _confidence(logprobs, choices) if logprobs else {}
     if not probs:
         return Parsed(choices[choice], choice, None, reason)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from weaksup._io import check_readable, readable
+from weaksup.data.delimited import bad_encoding, wrong_separator
 from weaksup.errors import Problem, Problems, ReviewImportError, location
 from weaksup.labels import LabelSpace
 from weaksup.review.annotators import one_name_per_user
@@ -113,6 +115,8 @@ def build_answers(records: list[dict[str, Any]], problems: Problems | None, labe
 
 
 #: How to fix the problems of an export's answers.
+#: How to fix an export that is not UTF-8 text (an Excel sheet saved as CSV in a Windows code page).
+UTF8_FIX = "re-save it as UTF-8 (Excel: CSV UTF-8 (Comma delimited); or iconv -f cp1252 -t utf-8)"
 FIX_EXPORT = "Nothing was imported; fix the export (or the labeling config) and import it again."
 
 
@@ -158,10 +162,36 @@ def delimiter(file: Path) -> str:
     return "\t" if header.count("\t") > header.count(",") else ","
 
 
+def check_export(file: Path) -> None:
+    """``file``, an annotation export, exists, is a file and can be read; else a :class:`ReviewImportError`
+    naming what it is instead and the fix.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_export(Path(tempfile.mkdtemp()))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    weaksup.errors.ReviewImportError: review export '...' is a folder; give the file exported from ... CSV)
+    """
+    with readable("the path given", ReviewImportError):
+        if file.is_dir():
+            raise ReviewImportError(f"review export {str(file)!r} is a folder; give the file exported from Label "
+                                    "Studio (JSON, JSON-MIN or CSV) or the review sheet (the filled-in review CSV)")
+        if not file.is_file():
+            raise ReviewImportError(f"review export {str(file)!r} does not exist")
+        check_readable(file, "the path given", ReviewImportError)
+
+
+def not_utf8(file: Path) -> ReviewImportError:
+    """The error for an export that is not UTF-8 text (``<file> line N: bytes ... are not valid utf-8; ...``)."""
+    error = bad_encoding(file, fix=UTF8_FIX, error=ReviewImportError)
+    assert isinstance(error, ReviewImportError)
+    return error
+
+
 def read_csv_rows(file: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     """The header and the ``(line number, row)`` pairs of a CSV (or ``.tsv``) file; line numbers count from 1."""
-    if not file.is_file():
-        raise ReviewImportError(f"review export {str(file)!r} does not exist")
+    check_export(file)
     sep = delimiter(file)
     try:
         with open(file, encoding="utf-8-sig", newline="") as handle:
@@ -171,6 +201,12 @@ def read_csv_rows(file: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]
             for row in reader:
                 rows.append((line + 1, row))
                 line = reader.line_num
-            return list(reader.fieldnames or []), rows
-    except (UnicodeDecodeError, csv.Error) as exc:
+            header = list(reader.fieldnames or [])
+    except UnicodeDecodeError:
+        raise not_utf8(file) from None
+    except csv.Error as exc:
         raise ReviewImportError(f"{file}: cannot read as CSV: {exc}") from None
+    if message := wrong_separator(file, header, "re-save it with commas (Excel: CSV UTF-8 (Comma delimited)) and "
+                                                "import it again"):
+        raise ReviewImportError(message)
+    return header, rows

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from weaksup._io import readable
 from weaksup.errors import ReviewError
+from weaksup.review.privacy import check_sensitive_fields
 from weaksup.review.labelstudio_api import TOKEN_ENV
 from weaksup.review.targets import check_export_options, check_import_target, config_row_ids
 
@@ -83,7 +85,8 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
 
     if format not in EXPORT_FORMATS:
         raise ReviewError(f"unknown --format {format!r}; choose one of {list(EXPORT_FORMATS)}")
-    run = load_run(run_dir)
+    with readable("RUN_DIR (or re-run into it)", ReviewError):  # a file of the run without read permission
+        run = load_run(run_dir)
     cfg = run.config
     review = cfg.review
     id_column, text_column = cfg.input.id_column, review.media_column if review.media else cfg.input.text_column
@@ -93,6 +96,9 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
                           "for files, or media = \"series\" to plot each item's neighbourhood; in the config and re-run)")
     labels = run.labels
     data = run.read_input()
+    check_sensitive_fields(review.sensitive_fields, data.columns, where=f"{run_dir}/run.json (the run's config)",
+                           fix="fix the name in the config's [review] sensitive_fields and re-run (nothing was "
+                               "exported)")
     data = data.rename(columns={id_column: "row_id"}) if id_column != "row_id" else data
     options = dict(options)
     disagreement = options.pop("disagreement")
@@ -192,7 +198,8 @@ def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: 
     if run_dir is not None:
         from weaksup.pipeline import load_run
 
-        run = load_run(run_dir)
+        with readable("RUN_DIR (or re-run into it)", ReviewError):
+            run = load_run(run_dir)
         space, row_ids = run.label_space, run.labels["row_id"].astype(str).tolist()
     elif config is not None:
         row_ids, labels = config_row_ids(config, task)

@@ -23,7 +23,16 @@ from typing import Any
 from weaksup.errors import Problems, ReviewError, ReviewImportError, location
 from weaksup.gold.provenance import ACCEPTED
 from weaksup.labels import LabelSpace
-from weaksup.review.answers import Answers, build_answers, delimiter, export_problems, read_csv_rows, text
+from weaksup.review.answers import (
+    Answers,
+    build_answers,
+    check_export,
+    delimiter,
+    export_problems,
+    not_utf8,
+    read_csv_rows,
+    text,
+)
 from weaksup.validation import as_label_space, check_choice
 
 #: The ``name`` of the ``<Choices>`` tag (``from_name`` of results) and of the ``<Text>`` tag (``to_name``).
@@ -35,11 +44,13 @@ FORMATS = ("labelstudio", "labelstudio-min", "labelstudio-csv")
 def detect_format(path: str | os.PathLike[str]) -> str:
     """``labelstudio``, ``labelstudio-min``, ``labelstudio-csv`` or ``csv`` (weaksup's plain review CSV)."""
     file = Path(path)
-    if not file.is_file():
-        raise ReviewImportError(f"review export {str(file)!r} does not exist")
+    check_export(file)
     if file.suffix.lower() in (".csv", ".tsv"):
-        with open(file, encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle, delimiter=delimiter(file)), [])
+        try:
+            with open(file, encoding="utf-8-sig", newline="") as handle:
+                header = next(csv.reader(handle, delimiter=delimiter(file)), [])
+        except UnicodeDecodeError:
+            raise not_utf8(file) from None
         return "csv" if "suggested_label" in header and "annotation_id" not in header else "labelstudio-csv"
     items = _load_json(file)
     if isinstance(items, dict) or any(isinstance(t, dict) and ("annotations" in t or "completions" in t)
@@ -106,15 +117,14 @@ def read_export(
 
 
 def _load_json(file: Path) -> Any:
-    if not file.is_file():
-        raise ReviewImportError(f"review export {str(file)!r} does not exist")
+    check_export(file)
     try:
         items = json.loads(file.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise ReviewImportError(f"{file}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); export the project "
                                 "again from Label Studio (Export > JSON, JSON-MIN or CSV)") from None
-    except UnicodeDecodeError as exc:
-        raise ReviewImportError(f"{file}: not UTF-8 text ({exc.reason}); is it a Label Studio export?") from None
+    except UnicodeDecodeError:
+        raise not_utf8(file) from None
     if not isinstance(items, list | dict):
         raise ReviewImportError(f"{file}: a Label Studio export holds a list of tasks; got a JSON "
                                 f"{type(items).__name__}")

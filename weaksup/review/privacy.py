@@ -10,13 +10,14 @@ sensitive that are not the text annotators read (an author, a customer id) are r
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
-from weaksup.errors import ReviewError
+from weaksup.errors import ReviewError, WeakSupError
 
 EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b")
 CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])")
@@ -125,6 +126,33 @@ def mask_frame(
         counts[col] = int(present.sum())
         out[col] = out[col].astype(object).where(~present, REDACTED)
     return out, counts
+
+
+def check_sensitive_fields(sensitive_fields: Iterable[str], columns: Iterable[Any], *, where: str,
+                           error: type[WeakSupError] = ReviewError,
+                           fix: str = "fix the name in [review] sensitive_fields") -> None:
+    """Every name in ``sensitive_fields`` (``review.sensitive_fields``) is a column of the input (``columns``);
+    else ``error`` naming each stray name, the close column it may mean and the fix. A misspelt name would
+    mask nothing, and the column it meant would leave the machine in clear.
+
+    Examples
+    --------
+    >>> check_sensitive_fields(["author"], ["row_id", "text", "author"], where="c.toml")
+    >>> check_sensitive_fields(["autor"], ["row_id", "text", "author"], where="c.toml")
+    Traceback (most recent call last):
+    weaksup.errors.ReviewError: c.toml: review.sensitive_fields names 'autor' (did you mean 'author'?), which is not a column of the input (its columns are ['row_id', 'text', 'author']), so the column meant would be exported in clear: fix the name in [review] sensitive_fields
+    """
+    known = [str(c) for c in columns]
+    unknown = [str(f) for f in dict.fromkeys(sensitive_fields) if str(f) not in known]
+    if not unknown:
+        return
+    named = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1)
+        named.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    which = "which is not a column" if len(unknown) == 1 else "which are not columns"
+    raise error(f"{where}: review.sensitive_fields names {', '.join(named)}, {which} of the input (its columns are "
+                f"{known[:30]}), so the column meant would be exported in clear: {fix}")
 
 
 def _check_kinds(kinds: Iterable[str]) -> tuple[str, ...]:

@@ -178,7 +178,7 @@ class Workbench:
     def add(self, *lfs: LabelingFunction) -> Workbench:
         """Add LFs (an LF with a name already present replaces it: re-running an edited cell just works).
 
-        Only the columns of new versions are computed. Returns the workbench, so calls chain. Snorkel LFs are
+        Only the columns of new versions, and of LFs that are not cacheable, are computed. Returns the workbench, so calls chain. Snorkel LFs are
         taken as they are (:func:`~weaksup.lf.from_snorkel`).
         """
         lfs = tuple(as_weaksup_lf(lf) for lf in lfs)
@@ -292,11 +292,11 @@ class Workbench:
         if reason is not None:
             raise DataError(f"Workbench.final_labeler: {reason}")
         template = self._make_label_model()
-        key = (tuple(lf.lf_id for lf in self.lfs), hashlib.sha256(self.y_dev.tobytes()).hexdigest(),
+        votes = self.votes.values  # hashed too: an LF that is not cacheable keeps its lf_id when its votes change
+        key = (tuple(lf.lf_id for lf in self.lfs), hashlib.sha256(self.y_dev.tobytes() + votes.tobytes()).digest(),
                type(template).__name__, repr(sorted(template.get_params().items())), self.seed)
-
         texts = self.data[self.text_column]
-        return self._fits.get(key, lambda: fit_final_labeler(template, texts, self.votes.values, self.y_dev,
+        return self._fits.get(key, lambda: fit_final_labeler(template, texts, votes, self.y_dev,
                                                              n_folds=FINAL_FOLDS, seed=self.seed))
 
     def summary(self, *, n_uncovered: int = 10, references: bool = True) -> WorkbenchSummary:

@@ -42,6 +42,10 @@ class CachedVotes(NamedTuple):
 class VoteCache:
     """Vote columns of LFs on one DataFrame, keyed by ``lf_id``: editing an LF computes only its column.
 
+    An LF that is not :attr:`~weaksup.lf.core.LabelingFunction.cacheable` (it reads state its version cannot
+    cover, e.g. a spaCy ``Matcher``) is applied again each time it is computed (:meth:`compute`, :meth:`votes`),
+    as ``weaksup run`` recomputes it; :meth:`stored` reads the column computed last.
+
     Parameters
     ----------
     data : DataFrame
@@ -90,7 +94,8 @@ class VoteCache:
         return cached if cached is not None else self.votes(lf)
 
     def compute(self, lfs: Iterable[LabelingFunction]) -> None:
-        """Cache the columns of ``lfs``: the missing ones are applied in one pass (a hit per cached one)."""
+        """Cache the columns of ``lfs``: the missing ones (and those not cacheable) are applied in one pass (a hit
+        per cached one)."""
         missing: dict[str, LabelingFunction] = {}
         for lf in map(as_weaksup_lf, lfs):
             if not isinstance(lf, LabelingFunction):
@@ -98,7 +103,7 @@ class VoteCache:
                     f"expected a LabelingFunction; got {type(lf).__name__} {lf!r}. Decorate the function with "
                     "@labeling_function or build it with keyword_lf/regex_lf/... first"
                 )
-            if lf.lf_id in self._votes or lf.lf_id in missing:
+            if lf.lf_id in missing or lf.lf_id in self._votes and lf.cacheable:  # not cacheable: apply again
                 self._hits += 1
                 continue
             check_lf_labels(lf, self.label_space, fix="; vote one of those ids (LABELS['name'] with LABELS = LabelSpace([...]))")
