@@ -257,6 +257,7 @@ def test_a_full_disk_keeps_the_previous_run_and_names_the_users_file(project):
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and ".weaksup-" not in done.stderr, done.stderr
     assert str(project / "out" / "labels.parquet") in done.stderr and "free some space" in done.stderr
+    assert done.stderr.count("free some space") == 1, done.stderr  # said once (the write error says it)
     assert snapshot(project / "out") == before
     assert assert_whole(project / "out")["label_model"] == "MajorityVote"
 

@@ -248,7 +248,8 @@ def user_paths(folder: Path, source: str) -> Iterator[None]:
         reason = user_path(exc.strerror or str(exc))
         ours = Path(where).is_relative_to(folder)
         if exc.errno in NO_ROOM or "written" in reason:
-            fix = "the disk is full or a file-size limit was reached: free some space, or write elsewhere (output.path)"
+            fix = ("write elsewhere (output.path)" if "disk is full" in reason.lower() else  # (a WriteError says it)
+                   "the disk is full or a file-size limit was reached: free some space, or write elsewhere (output.path)")
         elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             fix = (f"the folder is not writable: fix its permissions, or change output.path in {source}" if ours
                    else "fix its permissions")
