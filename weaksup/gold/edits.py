@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 import pandas as pd
 
+from weaksup._io import readable
+from weaksup.data.delimited import bad_encoding
 from weaksup.errors import GoldSetError, WeakSupError
 from weaksup.gold.core import KEPT, MANIFEST, OPTIONAL, SPLITS, GoldSet, as_text
 from weaksup.gold.io import load_gold, write_gold
@@ -102,8 +104,12 @@ def read_label_file(path: str | os.PathLike[str], *, id_column: str = "row_id", 
         raise GoldSetError(f"{file}: " + ("is a folder" if file.is_dir() else "no such file") +
                            "; give the file of labelled rows (--from)")
     try:
-        frame = _read(file, kind)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        with readable("--from", GoldSetError):  # the rules every reader of a user's file follows
+            frame = _read(file, kind)
+    except UnicodeDecodeError:
+        raise bad_encoding(file, fix="re-save as UTF-8 (e.g. Excel's 'CSV UTF-8')",
+                           error=GoldSetError) from None
+    except (OSError, ValueError) as exc:
         raise GoldSetError(f"{file}: cannot be read as {kind} ({exc}); save it as UTF-8 CSV with a header "
                            "row") from None
     options = {id_column: "--id-column", label_column: "--label-column"}
