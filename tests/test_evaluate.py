@@ -44,11 +44,22 @@ def test_brier_and_ece_by_hand():
     m = label_metrics(Y, PROBA, PRED)
     # squared errors per row: 0, 0.5, 0, 0.5, 0, 0.36 + 0.36
     assert m.brier == pytest.approx(1.72 / 6)
-    # bins: confidence 1.0 (3 rows, all right), 0.5 (2 rows, 1 right), 0.6 (1 row, wrong): only the last has a gap
-    assert m.ece == pytest.approx(0.6 / 6)
-    assert m.calibration["n"].tolist() == [2, 1, 3]
+    # over the 5 rows given a class (row 3 abstains), each at the probability of its given class: 1.0 (3 rows,
+    # all right), 0.5 (row 1 given b, wrong) and 0.6 (row 5 given a, wrong)
+    assert m.ece == pytest.approx((0.5 + 0.6) / 5)
+    assert m.calibration["n"].tolist() == [1, 1, 3]
+    assert m.calibration["accuracy"].tolist() == [0.0, 0.0, 1.0]
     binary = label_metrics([0, 1], np.array([[0.8, 0.2], [0.4, 0.6]]))
     assert binary.brier == pytest.approx((0.2**2 + 0.4**2) / 2)  # the usual binary Brier on the positive class
+
+
+def test_ece_and_calibration_leave_out_rows_given_no_class_like_the_final_labels_ece():
+    # majority vote's uniform row (no votes) is an abstain: before, its argmax read as a 0.5 guess of class 0
+    uniform = label_metrics([1, 1, 0], np.array([[0.5, 0.5], [0.1, 0.9], [0.8, 0.2]]))
+    assert uniform.labelled == pytest.approx(2 / 3)
+    assert uniform.calibration["n"].sum() == 2
+    assert uniform.ece == pytest.approx((0.1 + 0.2) / 2)
+    assert uniform.brier == pytest.approx((0.5**2 + 0.1**2 + 0.2**2) / 3)  # Brier still judges every row
 
 
 def test_ece_is_zero_when_calibrated_and_the_gap_when_overconfident():

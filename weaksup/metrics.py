@@ -6,7 +6,10 @@ one LF vote, ``accuracy_voted`` the accuracy on those rows and ``accuracy_no_vot
 wrong in both; ``n_voted`` and ``n_no_votes`` count them), so a model that labels no-vote rows from the class
 prior cannot pass for one that covers them. ``labelled`` is the share of gold rows the model gave a class and
 ``accuracy_labelled`` its accuracy on those. Recall and F1 count an abstain as a miss of the row's true class.
-Brier score and expected calibration error (ECE) judge the probabilities of every gold row.
+The Brier score judges the probabilities of every gold row. Expected calibration error (ECE) and the
+``calibration`` table judge the rows the model **gave a class** (``labelled`` of them): an abstain (majority
+vote's uniform row, a tie) claims no confidence, and its argmax would read as a guess of the first class. The
+same rule gives the final labels' ECE in :mod:`weaksup.references`.
 :mod:`weaksup.evaluate` puts these metrics of a label model beside majority vote's on a gold split.
 """
 
@@ -50,7 +53,7 @@ class Metrics:
 
     ``per_class`` has ``precision``, ``recall``, ``f1`` and ``support`` per class; ``confusion`` counts
     true classes (rows) against predicted classes and ``abstain`` (columns); ``calibration`` has one
-    row per confidence bin with rows: ``n``, mean ``confidence`` and ``accuracy``. The vote split
+    row per confidence bin of the rows given a class: ``n``, mean ``confidence`` and ``accuracy``. The vote split
     (``accuracy_voted``, ``accuracy_no_votes``, ``coverage``, ``n_voted``, ``n_no_votes``) is NaN / None
     when the rows' votes were not given.
     """
@@ -79,11 +82,13 @@ class Metrics:
         return {key: float("nan") if (v := getattr(self, key)) is None else float(v) for key in METRIC_NAMES}
 
 
-def calibration_bins(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
-    """Rows binned by confidence (the top probability) into ``n_bins`` equal-width bins.
+def calibration_bins(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10,
+                     y_pred: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows binned by confidence into ``n_bins`` equal-width bins.
 
-    Returns one row per non-empty bin: ``lower``, ``upper``, ``n``, mean ``confidence`` and
-    ``accuracy`` (share of rows whose most probable class is the gold class).
+    A row's confidence is the probability of the class it was given: ``y_pred`` (every row given a class)
+    or, without it, its most probable class. Returns one row per non-empty bin: ``lower``, ``upper``,
+    ``n``, mean ``confidence`` and ``accuracy`` (share of rows whose given class is the gold class).
 
     Examples
     --------
@@ -91,8 +96,9 @@ def calibration_bins(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) ->
     >>> calibration_bins(np.array([0, 1, 1]), proba, n_bins=2)[["n", "confidence", "accuracy"]].round(3).values.tolist()
     [[3.0, 0.767, 0.667]]
     """
-    confidence = proba.max(axis=1)
-    correct = proba.argmax(axis=1) == y_true
+    given = proba.argmax(axis=1) if y_pred is None else np.asarray(y_pred)
+    confidence = proba[np.arange(len(given)), given] if len(given) else np.zeros(0)
+    correct = given == y_true
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
     rows = [
@@ -157,8 +163,9 @@ def label_metrics(
     (0.5, 0.75, 0.6666666666666666)
     >>> m.coverage, m.accuracy_voted, m.accuracy_no_votes, m.n_no_votes
     (0.75, 0.6666666666666666, 0.0, 1)
-    >>> label_metrics([0, 1], np.array([[.9, .1], [.5, .5]])).labelled  # the tied row is an abstain
-    0.5
+    >>> tied = label_metrics([0, 1], np.array([[.9, .1], [.5, .5]]))
+    >>> tied.labelled, round(tied.ece, 3)  # the tied row is an abstain, outside the calibration bins
+    (0.5, 0.1)
     """
     from sklearn.metrics import brier_score_loss, confusion_matrix, precision_recall_fscore_support
 
@@ -201,7 +208,8 @@ def label_metrics(
     confusion = confusion_matrix(y_true, y_pred, labels=[*classes, ABSTAIN])[:k]
     confusion = pd.DataFrame(confusion, index=pd.Index(names, name="gold"),
                              columns=pd.Index([*names, "abstain"], name="predicted"))
-    calibration = calibration_bins(y_true, proba, n_bins)  # once: the ECE is read off the same bins
+    # over the rows given a class (module docstring); once: the ECE is read off the same bins
+    calibration = calibration_bins(y_true[labelled], proba[labelled], n_bins, y_pred=y_pred[labelled])
     with np.errstate(invalid="ignore"):
         return Metrics(
             name=name,

@@ -276,14 +276,15 @@ def confusion_matrices(evaluation: Evaluation, written: WrittenEvaluation | None
 
 
 def reliability(evaluation: Evaluation) -> Figure:
-    """Reliability diagram: accuracy against confidence per bin, for both models, with ECE and Brier."""
+    """Reliability diagram: accuracy against confidence per bin of the rows given a class, both models, ECE, Brier."""
     fig = Figure(figsize=(5.5, 5.6), layout="constrained")
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], linestyle="--", color=NEUTRAL, label="perfectly calibrated")
     for metrics, color in ((evaluation.model, MODEL_COLOR), (evaluation.baseline, BASELINE_COLOR)):
         bins = metrics.calibration
         ax.plot(bins["confidence"], bins["accuracy"], marker="o", color=color,
-                label=f"{metrics.name} (ECE {metrics.ece:.3f}, Brier {metrics.brier:.3f})")
+                label=f"{metrics.name} (ECE {metrics.ece:.3f} over the {metrics.labelled:.0%} of rows given a class, "
+                      f"Brier {metrics.brier:.3f} over all)")
         for _, row in bins.iterrows():  # the row count beside its point, kept inside the axes at the edges
             right, low = row["confidence"] > 0.9, row["accuracy"] < 0.1
             ax.annotate(str(int(row["n"])), (row["confidence"], row["accuracy"]), fontsize=6, color=color,
