@@ -78,6 +78,40 @@ def test_version_follows_the_model_file(tmp_path):
         model_score_lf("clf", path, thresholds={1: 0.6}).version
 
 
+SAVE_IN_A_PROCESS = """
+import sys
+from sklearn.ensemble import RandomForestClassifier
+from tests.lf.test_artefacts import _fit
+from weaksup.lf.artefacts import save_model
+save_model(_fit(), sys.argv[1] + "/pipeline.skops")
+save_model(RandomForestClassifier(n_estimators=3, random_state=0).fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1]),
+           sys.argv[1] + "/forest.skops")
+"""
+
+
+def test_the_same_model_saved_in_two_processes_gives_the_same_file_and_the_same_lf_version(tmp_path):
+    # skops named members by memory address and stamped the time; TF-IDF keeps id(stop_words): every export was a
+    # new file, a new LF version, and its votes were computed again
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        subprocess.run([sys.executable, "-c", SAVE_IN_A_PROCESS, str(tmp_path / run)], check=True, cwd=root)
+    for name in ("pipeline.skops", "forest.skops"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert model_score_lf("clf", tmp_path / "a" / "pipeline.skops", thresholds={1: 0.6}).version == \
+        model_score_lf("clf", tmp_path / "b" / "pipeline.skops", thresholds={1: 0.6}).version
+    saved = model_score_lf("clf", tmp_path / "a" / "pipeline.skops", thresholds={1: 0.6})
+    assert np.array_equal(apply_lfs([saved], FRAME).column("clf"),
+                          apply_lfs([model_score_lf("clf", _fit(), thresholds={1: 0.6})], FRAME).column("clf"))
+    forest = sio.load(tmp_path / "b" / "forest.skops", trusted=["sklearn.tree._tree.Tree",
+                                                              "sklearn.ensemble._forest.RandomForestClassifier",
+                                                              "sklearn.tree._classes.DecisionTreeClassifier"])
+    assert forest.predict([[0.0], [3.0]]).tolist() == [0, 1]
+
+
 def test_a_skops_file_with_an_untrusted_type_is_refused_naming_the_file_and_the_fix(tmp_path):
     path = tmp_path / "custom.skops"
     sio.dump(Shouting().fit(TEXTS, Y), path)

@@ -26,9 +26,8 @@ from weaksup.lf.identity import normalised_source
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PICKLE_SUFFIXES", "SKOPS_SUFFIX", "LoadedModel", "SavedModelFile", "file_sha256", "load_model", "model_bytes", "model_fingerprint",
-           "save_model",
-           "untrusted_types"]
+__all__ = ["ADDRESS_ATTRIBUTES", "PICKLE_SUFFIXES", "SKOPS_SUFFIX", "ZIP_EPOCH", "LoadedModel", "SavedModelFile", "canonical_skops",
+           "file_sha256", "load_model", "model_bytes", "model_fingerprint", "save_model", "untrusted_types"]
 
 #: The safe format: loading it never runs code from the file.
 SKOPS_SUFFIX = ".skops"
@@ -187,12 +186,71 @@ def model_bytes(model: Any, lf_name: str = "") -> tuple[bytes, list[str]]:
     """
     sio = _skops()
     try:
-        data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        data = canonical_skops(sio.dumps(model, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
     except (TypeError, NotImplementedError, ValueError, AttributeError) as exc:
         who = f"LF {lf_name!r}: " if lf_name else ""
         raise LFDefinitionError(f"{who}cannot save the model {type(model).__name__} with skops ({exc}): save it "
                                 "yourself and build the LF from the file with model_score_lf(name, path, ...)") from None
-    return bytes(data), list(sio.get_untrusted_types(data=data))
+    return data, list(sio.get_untrusted_types(data=data))
+
+
+#: The time stamp of every member of a saved model's zip file (the earliest a zip file can hold).
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+#: Fitted attributes holding a memory address (scikit-learn's text vectorizers remember ``id(stop_words)`` to skip
+#: checking them again; a loaded model's ``stop_words`` is a new object, so the saved address never matches).
+ADDRESS_ATTRIBUTES = frozenset({"_stop_words_id"})
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """The same ``.skops`` file with the same bytes whenever the same model is saved, in any process.
+
+    skops names objects and array files by their memory address (``id()``) and stamps each zip member with the
+    time of saving, so saving a model twice gave two files, two hashes, and two versions of the LF built on it
+    (its votes computed again). The addresses are renumbered in order of appearance in ``schema.json`` (they
+    only say which nodes are one object, which renumbering keeps), the addresses a model keeps itself
+    (:data:`ADDRESS_ATTRIBUTES`) become 0, and every member is stamped :data:`ZIP_EPOCH`.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    >>> model_bytes(model)[0] == model_bytes(LogisticRegression().fit([[0.0], [1.0]], [0, 1]))[0]
+    True
+    """
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        members = {info.filename: (info, source.read(info)) for info in source.infolist()}
+    numbers: dict[int, int] = {}
+
+    def renumber(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "__id__" and isinstance(value, int):
+                    value = numbers.setdefault(value, len(numbers))
+                elif key == "file" and isinstance(value, str) and value.endswith(".npy") and value[:-4].isdigit():
+                    value = f"{numbers.setdefault(int(value[:-4]), len(numbers))}.npy"
+                elif key in ADDRESS_ATTRIBUTES and isinstance(value, dict) and value.get("is_json"):
+                    value = {**value, "content": "0"}  # an address no loaded object can have: checked again
+                out[key] = renumber(value)
+            return out
+        if isinstance(node, list):
+            return [renumber(item) for item in node]
+        return node
+
+    schema = renumber(json.loads(members["schema.json"][1]))
+    renamed = {f"{numbers[int(name[:-4])]}.npy" if name.endswith(".npy") and name[:-4].isdigit()
+               and int(name[:-4]) in numbers else name: member for name, member in members.items()}
+    renamed["schema.json"] = (members["schema.json"][0], json.dumps(schema, indent=2).encode("utf-8"))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in sorted(renamed):
+            info, body = renamed[name]
+            stamped = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            stamped.compress_type, stamped.external_attr = info.compress_type, info.external_attr
+            target.writestr(stamped, body, compresslevel=9 if info.compress_type == zipfile.ZIP_DEFLATED else None)
+    return out.getvalue()
 
 
 def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
