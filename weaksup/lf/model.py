@@ -42,13 +42,32 @@ def _score_fn(model: Any) -> Callable[[Any], np.ndarray]:
     )
 
 
+def _reads_text(model: Any) -> bool:
+    """True when the model takes raw texts: a scikit-learn text vectoriser (it has ``build_analyzer``), or a
+    pipeline or search/calibration wrapper whose first step is one."""
+    seen = 0
+    while model is not None and seen < 10:  # a few nested wrappers at most
+        if hasattr(model, "build_analyzer"):
+            return True
+        steps = getattr(model, "steps", None)
+        if isinstance(steps, list) and steps and isinstance(steps[0], tuple) and len(steps[0]) == 2:
+            model = steps[0][1]
+        else:
+            inner = getattr(model, "best_estimator_", None)
+            model = inner if inner is not None else getattr(model, "estimator", None)
+        seen += 1
+    return False
+
+
 class ModelScoreLF(SavedModelFile, LabelingFunction):
     """An LF voting from a model's scores, abstaining where the model is unsure. :func:`model_score_lf` is this class.
 
     The model scores a whole batch at once: ``predict_proba`` (or ``decision_function``)
     of a fitted scikit-learn estimator, or any callable ``f(batch) -> scores``. The batch
     is a list of values when ``field`` is one column (e.g. texts for a text pipeline), or a
-    DataFrame of the named columns. Rows with a missing input abstain.
+    DataFrame of the named columns. Rows with a missing input abstain; so do rows whose cell is not a string when
+    the model takes raw texts (a scikit-learn text vectoriser or a pipeline starting with one), as with the other
+    text LFs (:func:`keyword_lf`, :func:`regex_lf`): a number in a text column is not a text.
 
     Parameters
     ----------
@@ -114,6 +133,7 @@ class ModelScoreLF(SavedModelFile, LabelingFunction):
     above: tuple[int, float] | None
     below: tuple[int, float] | None
     columns: tuple[int, ...]
+    reads_text: bool
     _score: Callable[[Any], Any]
 
     def __init__(
@@ -188,6 +208,7 @@ class ModelScoreLF(SavedModelFile, LabelingFunction):
             fingerprint = [fingerprint, found.values]
         self._set(field=field if isinstance(field, str) else tuple(field), model=model, _score=score,
                   thresholds=by_id, above=above_t, below=below_t, columns=columns, _loaded=loaded,
+                  reads_text=isinstance(field, str) and _reads_text(model),
                   _cache_note="; ".join([*(found.unprovable if found is not None else ()), *unhashed]))
         super().__init__(
             name,
@@ -265,6 +286,8 @@ class ModelScoreLF(SavedModelFile, LabelingFunction):
         if isinstance(self.field, str):
             series = getter(self.field)
             missing = pd.isna(series).to_numpy(dtype=bool)
+            if self.reads_text:  # a non-string cell is no text: it abstains, as with keyword and regex LFs
+                missing = missing | ~series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
             values = series.where(~missing, "").tolist() if missing.any() else series.tolist()
             return values, missing
         frame = pd.DataFrame({f: getter(f) for f in self.field})
@@ -309,7 +332,7 @@ class ModelScoreLF(SavedModelFile, LabelingFunction):
     def __call__(self, x: Any) -> int:
         if isinstance(self.field, str):
             value = field_value(x, self.field)
-            if is_missing(value):
+            if is_missing(value) or (self.reads_text and not isinstance(value, str)):
                 return ABSTAIN
             batch_input: Any = [value]
         else:
