@@ -169,6 +169,7 @@ def write_gold(
     previous = _previous_manifest(folder)
     name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=file_name)
     escaped = [str(f) for f in (previous or {}).get(ESCAPED_FILES) or [] if str(f) != name or not write]
+    fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
     if write:
         with atomic_path(folder / name) as tmp:
             if FORMATS[Path(name).suffix.lower()] == "csv":
@@ -184,7 +185,8 @@ def write_gold(
         "id_column": "row_id", "splits": splits, "content_hash": digest, "description": description,
         VERSIONS: versions,
     }
-    publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous)
+    publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous,
+                     written=folder / name if fresh else None)
     return load_gold(folder)
 
 

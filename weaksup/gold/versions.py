@@ -214,16 +214,27 @@ def warn_if_edited(folder: Path, manifest: dict[str, Any], digest: str, log: log
 
 
 def publish_manifest(folder: Path, manifest: dict[str, Any], *, escaped: Sequence[str],
-                     history: Sequence[Any] | None, previous: dict[str, Any] | None) -> None:
+                     history: Sequence[Any] | None, previous: dict[str, Any] | None,
+                     written: Path | None = None) -> None:
     """Write a gold set's manifest atomically: ``manifest`` plus the files written with escaped cells (if any) and
-    the history (``history``, else the previous manifest's)."""
+    the history (``history``, else the previous manifest's).
+
+    ``written`` is the label file the caller has just created for this version (it was not there before): when
+    the manifest cannot be written (a full disk, a file-size limit) it is removed again, so the folder is left
+    exactly as it was (still the previous version, no stray file), as the write error says.
+    """
     if escaped:
         manifest[ESCAPED_FILES] = sorted(set(escaped))
     kept = history if history is not None else (previous or {}).get("history")
     if kept:
         manifest["history"] = list(kept)
-    with atomic_path(folder / MANIFEST) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        with atomic_path(folder / MANIFEST) as tmp:
+            tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except BaseException:
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise
 
 
 def _default(previous: dict[str, Any], digest: str) -> str:

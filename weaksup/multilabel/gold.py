@@ -347,6 +347,7 @@ def write_multilabel_gold(frame: pd.DataFrame, folder: str | os.PathLike[str], *
             return load_multilabel_gold(folder, space=space)
     name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=None)
     escaped = [str(f) for f in (previous or {}).get(ESCAPED_FILES) or [] if str(f) != name or not write]
+    fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
     if write:
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(folder / name) as tmp:
@@ -361,5 +362,6 @@ def write_multilabel_gold(frame: pd.DataFrame, folder: str | os.PathLike[str], *
         "content_hash": digest, "description": description or (previous or {}).get("description", ""),
         VERSIONS: versions,
     }
-    publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous)
+    publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous,
+                     written=folder / name if fresh else None)
     return load_multilabel_gold(folder, space=space)

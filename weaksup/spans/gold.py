@@ -328,6 +328,7 @@ def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: st
         return load_span_gold(folder, types=types)
     wanted = SPANS_FILE if previous is None else f"spans-{digest}.jsonl"
     name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=wanted)
+    fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
     if write:
         folder.mkdir(parents=True, exist_ok=True)
         lines = [json.dumps({"row_id": r["row_id"], "split": r["split"],
@@ -342,7 +343,8 @@ def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: st
         "content_hash": digest, "description": description or (previous or {}).get("description", ""),
         VERSIONS: versions,
     }
-    publish_manifest(folder, manifest, escaped=[], history=history, previous=previous)
+    publish_manifest(folder, manifest, escaped=[], history=history, previous=previous,
+                     written=folder / name if fresh else None)
     return load_span_gold(folder, types=types)
 
 
