@@ -108,11 +108,13 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
     config beside them; returns the number of tasks and the tasks file.
 
     ``mask``: mask e-mails, phone and card numbers in the text (default: when the config lists
-    ``review.sensitive_fields``).
+    ``review.sensitive_fields``); ``fields`` listed there go out as ``<REDACTED>`` unless ``mask`` is False. As for
+    every review export, each name in ``review.sensitive_fields`` must be a column of the input
+    (:func:`~weaksup.review.privacy.check_run_sensitive_fields`): a misspelt one stops the export.
     """
     from weaksup.pipeline import load_run
     from weaksup.review.labelstudio import write_tasks
-    from weaksup.review.privacy import mask_text
+    from weaksup.review.privacy import check_run_sensitive_fields, mask_frame, mask_text
 
     run = load_run(run_dir)
     cfg = run.config
@@ -126,6 +128,7 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
         queue = queue.head(budget)
     text_column = cfg.input.text_column or "text"
     data = run.read_input()
+    check_run_sensitive_fields(cfg.review.sensitive_fields, data.columns, run_dir=run_dir)
     data = data.assign(row_id=data[cfg.input.id_column].astype(str))
     fields = list(fields)
     check_columns(data.columns, fields, where=str(run.config.input.example or run.config.input.path),
@@ -135,6 +138,9 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
         data[columns].rename(columns={text_column: "text"}), on="row_id", how="left")
     if mask or (mask is None and cfg.review.sensitive_fields):
         queue["text"] = queue["text"].map(mask_text)
+    if mask is not False:  # a sensitive --field column goes out as <REDACTED>, as in a classification export
+        redact = [f for f in fields if f in cfg.review.sensitive_fields and f not in ("row_id", text_column)]
+        queue = mask_frame(queue, redact=redact)[0]
     queue["labels"] = [_as_list(v) for v in queue["labels"]]
     rule_version = str(run.manifest.get("rule_version", ""))
     tasks = to_multilabel_tasks(queue, model_version=rule_version, fields=[f for f in fields if f != text_column])

@@ -10,7 +10,7 @@ import typer
 
 from weaksup._io import readable
 from weaksup.errors import ReviewError
-from weaksup.review.privacy import check_sensitive_fields
+from weaksup.review.privacy import check_run_sensitive_fields
 from weaksup.review.labelstudio_api import TOKEN_ENV
 from weaksup.review.targets import check_export_options, check_import_target, config_row_ids
 
@@ -96,9 +96,7 @@ def _write_queue(run_dir: Path, format: str, out: Path | None, mask: bool | None
                           "for files, or media = \"series\" to plot each item's neighbourhood; in the config and re-run)")
     labels = run.labels
     data = run.read_input()
-    check_sensitive_fields(review.sensitive_fields, data.columns, where=f"{run_dir}/run.json (the run's config)",
-                           fix="fix the name in the config's [review] sensitive_fields and re-run (nothing was "
-                               "exported)")
+    check_run_sensitive_fields(review.sensitive_fields, data.columns, run_dir=run_dir)
     data = data.rename(columns={id_column: "row_id"}) if id_column != "row_id" else data
     options = dict(options)
     disagreement = options.pop("disagreement")

@@ -155,6 +155,22 @@ def check_sensitive_fields(sensitive_fields: Iterable[str], columns: Iterable[An
                 f"{known[:30]}), so the column meant would be exported in clear: {fix}")
 
 
+def check_run_sensitive_fields(sensitive_fields: Iterable[str], columns: Iterable[Any], *, run_dir: Any) -> None:
+    """:func:`check_sensitive_fields` as every review export of a run runs it (classification, multi-label and
+    spans runs alike), before anything is written: the error names the run's config and the fix.
+
+    Examples
+    --------
+    >>> check_run_sensitive_fields(["author"], ["row_id", "text", "author"], run_dir="out")
+    >>> check_run_sensitive_fields(["txet"], ["row_id", "text"], run_dir="out")
+    Traceback (most recent call last):
+    weaksup.errors.ReviewError: out/run.json (the run's config): review.sensitive_fields names 'txet' (did you mean 'text'?), which is not a column of the input (its columns are ['row_id', 'text']), so the column meant would be exported in clear: fix the name in the config's [review] sensitive_fields and re-run (nothing was exported)
+    """
+    check_sensitive_fields(sensitive_fields, columns, where=f"{run_dir}/run.json (the run's config)",
+                           fix="fix the name in the config's [review] sensitive_fields and re-run (nothing was "
+                               "exported)")
+
+
 def _check_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
     kinds = tuple(kinds)
     unknown = [k for k in kinds if k not in TOKENS]

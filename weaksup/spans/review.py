@@ -110,6 +110,21 @@ def _gold_ids(doc: dict[str, Any]) -> set[str]:
     return set(gold.frame["row_id"].astype(str))
 
 
+def _check_sensitive_fields(run_dir: str | os.PathLike[str]) -> None:
+    """The run's ``review.sensitive_fields`` name columns of its input, as for every review export (a misspelt
+    text column would let the text out, where the right name refuses the export: see
+    :func:`weaksup.review.targets.check_export_options`)."""
+    from weaksup.pipeline import load_run
+    from weaksup.pipeline.inputs import read_chunks
+    from weaksup.review.privacy import check_run_sensitive_fields
+
+    config = load_run(run_dir, verify=False).config
+    if config.review.sensitive_fields:
+        first = next(iter(read_chunks(config, None)), None)
+        columns = list(first.columns) if first is not None else []
+        check_run_sensitive_fields(config.review.sensitive_fields, columns, run_dir=run_dir)
+
+
 def export_span_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
                        budget: int | None = None) -> tuple[int, Path]:
     """Write the review tasks of a spans run (``RUN_DIR/review/tasks.json`` by default) and the labeling config
@@ -117,6 +132,7 @@ def export_span_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLik
     from weaksup.review.labelstudio import write_tasks
 
     doc, rows = run_rows(run_dir)
+    _check_sensitive_fields(run_dir)
     held = _gold_ids(doc)
     queue = [r for r in rows if r.get("review_status") == "needs_review" and str(r["row_id"]) not in held]
     queue.sort(key=lambda r: min((float(s["confidence"]) for s in r.get("spans") or []), default=1.0))
