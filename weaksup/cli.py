@@ -7,13 +7,9 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
-
-if TYPE_CHECKING:
-    from weaksup.config import RunConfig
-    from weaksup.pipeline import RunResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Weak supervision: label data with labeling functions.")
 
@@ -58,9 +54,12 @@ def demo(
     verdict) on the test gold split, HTML report, MLflow run."""
     import pandas as pd
 
-    config = _report_config(lf_module, None, "row_id", "text", None, "default", "test", out, 0,
-                            (tracking, require_tracking, experiment), command="demo")
-    result = _run_naming_flags(config, "demo")
+    from weaksup.report.command import outcome_lines, report_config, run_report
+
+    _tracking(tracking, require_tracking)
+    config = report_config(lf_module=lf_module, out=out, tracking=tracking, require_tracking=require_tracking,
+                           experiment=experiment, example=_EXAMPLE, command="demo")
+    result = run_report(config, "demo")
     report = result.report
     assert report is not None  # a run with a gold set builds its report
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
@@ -69,7 +68,7 @@ def demo(
                    f"Correct/Incorrect on the {p['gold_n_dev']} dev gold rows\n")
         typer.echo(report.summary.drop(columns=["j"], errors="ignore").to_string())
     typer.echo(f"\nrows with at least one vote: {report.stats['coverage']:.1%}")
-    _print_outcome(result)
+    typer.echo("\n".join(outcome_lines(result, "demo")))
 
 
 @app.command()
@@ -108,108 +107,32 @@ def report(
                                        "named after it)."),
     seed: int = typer.Option(0, help="Seed of the label model."),
     end_model: bool = typer.Option(True, "--end-model/--no-end-model", help="Fit the end model (the final labels)."),
+    normalize: bool = typer.Option(True, "--normalize/--no-normalize",
+                                   help="Clean the text as `weaksup run` does (clean.normalize: NFKC, zero-width "
+                                        "characters, whitespace runs); --no-normalize judges the LFs on the text "
+                                        "as in the file, and the figures then differ from a run's."),
     tracking: bool = _TRACKING,
     require_tracking: bool = _REQUIRE,
     experiment: str = _EXPERIMENT,
 ) -> None:
-    """Label-quality report: LF summary, label model vs majority vote on gold, figures; HTML and MLflow run."""
+    """Label-quality report: LF summary, label model vs majority vote on gold, figures; HTML and MLflow run.
+    The data is read and cleaned as `weaksup run` does (its [clean] defaults)."""
+    from weaksup.report.command import outcome_lines, report_config, run_report
+
     if split not in ("dev", "test"):
         raise typer.BadParameter(f"--split must be 'dev' or 'test'; got {split!r}")
-    config = _report_config(lf_module, data, id_column, text_column, gold, label_model, split, out, seed,
-                            (tracking, require_tracking, experiment), end_model=end_model)
-    _print_outcome(_run_naming_flags(config, "report"))
+    _tracking(tracking, require_tracking)
+    config = report_config(lf_module=lf_module, data=data, id_column=id_column, text_column=text_column, gold=gold,
+                           label_model=label_model, split=split, out=out, seed=seed, end_model=end_model,
+                           normalize=normalize, tracking=tracking, require_tracking=require_tracking,
+                           experiment=experiment, example=_EXAMPLE)
+    typer.echo("\n".join(outcome_lines(run_report(config, "report"))))
 
 
-def _run_naming_flags(config: RunConfig, command: str) -> RunResult:
-    """:func:`_run` of the config ``weaksup demo``/``report`` built from their flags: errors name the flags."""
-    from weaksup.errors import WeakSupError
-
-    try:
-        return _run(config)
-    except WeakSupError as exc:  # the config is built from the flags: name them, not its keys
-        exc.args = tuple(_flag_names(a, command) if isinstance(a, str) else a for a in exc.args)
-        raise
-
-
-def _flag_names(message: str, command: str = "report") -> str:
-    """A message about the config :func:`_report_config` builds, naming the flags of ``weaksup <command>``.
-
-    Examples
-    --------
-    >>> _flag_names("weaksup report: output.report_path /x.html is a folder; change output.path in weaksup report")
-    'weaksup report: --out /x.html is a folder; change --out'
-    """
-    message = message.replace(f"change output.path in weaksup {command}", "change --out")
-    if command != "report":  # weaksup demo: the shipped data, LFs and gold set; --out is its one path
-        return message.replace("output.report_path", "--out").replace("output.path", "--out")
-    for key, flag in (("set end_model.enabled = false (--set end_model.enabled=false)", "pass --no-end-model"),
-                      ("output.report_path", "--out"),
-                      ("output.path", "--out (the run folder beside it)"), ("gold.split", "--split"),
-                      ("gold.path", "--gold"), ("input.path", "--data"), ("input.id_column", "--id-column"),
-                      ("input.text_column", "--text-column"), ("label_model.name", "--label-model")):
-        message = message.replace(key, flag)
-    return message
-
-
-def _report_config(lf_module: str | None, data: str | None, id_column: str, text_column: str, gold: str | None,
-                   label_model: str, split: str, out: str | None, seed: int, tracking: tuple[bool, bool, str],
-                   *, end_model: bool = True, command: str = "report") -> RunConfig:
-    """The run config of ``weaksup demo``/``report``: the shipped example unless ``data`` (and its LFs and
-    gold set unless given); the report at ``out``, the run folder beside it (``<out without suffix>/``)."""
-    from weaksup.config import RunConfig
-    from weaksup.datasets import get_example
-    from weaksup.errors import ConfigError
-
-    example = get_example(_EXAMPLE)
-    task = Path(gold).name if gold else example.name
-    out = out or f"reports/{task}.html"
-    if Path(out).suffix.lower() not in (".html", ".htm"):  # never over a data, gold or config file
-        raise ConfigError(f"--out {out}: the report is an HTML file; give a path ending in .html (its run folder "
-                          "goes beside it, without the suffix)")
-    enabled, require, experiment = tracking
-    if require and not enabled:
+def _tracking(tracking: bool, require_tracking: bool) -> None:
+    """``--require-tracking`` with ``--no-tracking``: a usage error (exit 2) naming both flags."""
+    if require_tracking and not tracking:
         raise typer.BadParameter("--require-tracking and --no-tracking contradict each other; drop one")
-    source = {"example": example.name} if data is None else {"path": str(Path(data).resolve())}
-    doc = {
-        "task": {"name": task},
-        "input": {**source, "id_column": id_column, "text_column": text_column},
-        # The report judges the LFs on the data as given (as it always has): no normalisation, no duplicate count.
-        "clean": {"normalize": False, "duplicates": "off"},
-        "lfs": {"modules": [lf_module or example.lfs_module]},
-        "label_model": {"name": label_model, "seed": seed},
-        "end_model": {"enabled": end_model},
-        "gold": {"path": str(Path(gold).resolve() if gold else example.gold_dir), "split": split},
-        "output": {"path": str(Path(out).resolve().with_suffix("") / "labels.parquet"),
-                   "report_path": str(Path(out).resolve())},
-        "mlflow": {"enabled": enabled, "require": require, "experiment": experiment},
-    }
-    return RunConfig.from_dict(doc, source=f"weaksup {command}")
-
-
-def _run(config: RunConfig) -> RunResult:
-    from weaksup.pipeline import run
-
-    return run(config, progress=False)
-
-
-def _print_outcome(result: RunResult) -> None:
-    """The metrics table (label model vs majority vote), the label sources, the end model, the references on
-    the gold test rows with the verdict, where the report is, and the MLflow run."""
-    report = result.report
-    ev = report.evaluation if report is not None else None
-    if report is not None and ev is not None:
-        typer.echo(f"\nLabel model vs majority vote on the {ev.model.n_gold} {ev.split} gold rows "
-                   f"(gold {report.params['gold_task']} v{report.params['gold_version']}, "
-                   f"hash {report.params['gold_hash']}):\n")
-        typer.echo(ev.formatted().to_string())
-        typer.echo(f"\n{ev.summary()}")
-    typer.echo("\n" + "\n".join([*result.end_lines(), *result.reference_lines()]))
-    typer.echo(f"\nreport: {result.report_path}")
-    typer.echo(f"run folder: {result.run_dir}")
-    if result.mlflow_run_id is not None:
-        typer.echo(f"MLflow run {result.mlflow_run_id} at {result.mlflow_uri} "
-                   f"(browse: mlflow ui --backend-store-uri {result.mlflow_uri}; the runs are the experiment's "
-                   f"'Training runs' page, or the 'Model training' view)")
 
 
 _SET = typer.Option([], "--set", "-s", metavar="SECTION.KEY=VALUE",
