@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> dict:
     rate = args.rows / ours["wall_s"]
     result = {"rows": args.rows, "chunk_rows": args.chunk_rows, "model": args.model, "wall_s": ours["wall_s"],
               "rows_per_s": rate, "peak_rss_mb": ours["peak_rss_mb"], "timings": timings,
-              "coverage": ours["counts"]["coverage"]}
+              # (run.json's share of all rows with a vote: counts.coverage_all_rows; "coverage" before it was renamed)
+              "coverage": ours["counts"].get("coverage_all_rows", ours["counts"].get("coverage"))}
     print(f"\nweaksup run: {args.rows:,} rows, 10 LFs, label model {args.model}, chunks of {args.chunk_rows:,}")
     for stage, seconds in timings.items():
         per_s = f"{args.rows / seconds:>14,.0f} rows/s" if seconds > 0 and stage != "total" else ""

@@ -36,7 +36,7 @@ def test_verdict_when_weak_supervision_adds_points():
     assert refs.beats_supervised is True
     assert refs.verdict == ("weak supervision adds +10.0 points over training on your 286 gold rows "
                             "(final 0.900 vs 0.800)")
-    assert refs.lines()[1] == "6 of 10 test gold rows have at least one LF vote (coverage 0.600); 4 have none"
+    assert refs.lines()[1] == "6 of 10 test gold rows have at least one LF vote (test/coverage 0.600); 4 have none"
 
 
 def test_verdict_when_it_does_not_beat_names_the_classes_behind_the_baseline():
@@ -69,7 +69,7 @@ def test_as_metrics_and_table():
     for key in ("reference/supervised_on_dev/accuracy", "reference/majority_vote/accuracy_no_votes",
                 "reference/supervised_on_dev/accuracy_voted", "final/accuracy", "final/accuracy_voted",
                 "final/accuracy_no_votes", "final/labelled", "final/ece", "final/gain_over_supervised",
-                "reference/coverage", "reference/n_gold"):
+                "reference/coverage", "reference/n_dev_gold"):
         assert key in metrics, key
     assert all(isinstance(v, float) for v in metrics.values())
     assert metrics["reference/supervised_on_dev/accuracy"] == 0.8 and metrics["final/accuracy_no_votes"] == 1.0

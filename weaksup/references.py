@@ -160,7 +160,8 @@ class References:
 
         ``final/<score>`` for the final labels (with ``final/ece`` and ``final/gain_over_supervised``, in
         accuracy points as a fraction), ``reference/<name>/<score>`` for the others, and ``reference/coverage``,
-        ``reference/n_rows``, ``reference/n_voted``, ``reference/n_gold``.
+        ``reference/n_rows``, ``reference/n_voted`` (the rows scored) and ``reference/n_dev_gold`` (the gold rows
+        ``supervised_on_dev`` was trained on, :attr:`n_gold`; not the rows scored).
 
         Examples
         --------
@@ -180,7 +181,7 @@ class References:
         if FINAL in self.scores and SUPERVISED in self.scores:
             out[f"{FINAL}/gain_over_supervised"] = self.scores[FINAL].accuracy - self.scores[SUPERVISED].accuracy
         out.update({"reference/coverage": self.coverage, "reference/n_rows": float(self.n_rows),
-                    "reference/n_voted": float(self.n_voted), "reference/n_gold": float(self.n_gold)})
+                    "reference/n_voted": float(self.n_voted), "reference/n_dev_gold": float(self.n_gold)})
         return out
 
     def table(self) -> pd.DataFrame:
@@ -200,8 +201,9 @@ class References:
         """The verdict (or why it is missing), the coverage split and the ECE warning, as sentences."""
         lines = [self.verdict or f"no verdict: {self.missing}"]
         where = f"{self.split} gold rows" if self.split else "gold rows"
+        name = f"{self.split}/coverage" if self.split else "coverage"  # (run.json's and MLflow's name of it)
         lines.append(f"{self.n_voted} of {self.n_rows} {where} have at least one LF vote "
-                     f"(coverage {self.coverage:.3f}); {self.n_rows - self.n_voted} have none")
+                     f"({name} {self.coverage:.3f}); {self.n_rows - self.n_voted} have none")
         if self.ece is not None:
             lines.append(self.ece_warning or f"final labels' expected calibration error {self.ece:.3f}")
         return lines

@@ -35,7 +35,7 @@ def test_the_verdict_says_which_side_wins_and_where_to_write_lfs():
     assert lost.gain < 0 and lost.verdict.startswith("weak supervision does not beat training on your 120 gold rows")
     assert lost.verdict.endswith("write LFs for bug, or label more")
     metrics = lost.as_metrics()
-    assert metrics["final/gain_over_supervised"] == lost.gain and metrics["reference/n_gold"] == 120
+    assert metrics["final/gain_over_supervised"] == lost.gain and metrics["reference/n_dev_gold"] == 120
     assert {"final/macro_f1", "reference/supervised_on_dev/macro_f1", "reference/supervised_on_dev/hamming"} <= set(
         metrics)
     assert "supervised_on_dev" in lost.text() and "80 gold test rows" in lost.text()

@@ -61,7 +61,8 @@ def test_report_holds_summary_metrics_and_provenance(report, youtube, youtube_re
 
 def test_metrics_are_flat_names_for_mlflow(report):
     metrics = report.metrics()
-    for key in ("coverage", "overlap", "conflict", "lf/kw_subscribe/coverage", "lf/kw_subscribe/emp_acc",
+    for key in ("coverage_all_rows", "test/coverage", "overlap", "conflict", "lf/kw_subscribe/coverage",
+                "lf/kw_subscribe/emp_acc",
                 "test/label_model/accuracy", "test/label_model/accuracy_voted", "test/majority_vote/accuracy",
                 "test/label_model/accuracy_no_votes", "test/label_model/coverage", "test/label_model/labelled",
                 "test/majority_vote/ece", "test/label_model/f1/spam", "reference/supervised_on_dev/accuracy",

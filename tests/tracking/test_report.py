@@ -43,7 +43,7 @@ def test_round_trip_through_a_real_mlflow_server(mlflow_server, youtube_report, 
     assert run.data.params["gold_hash"] == gold.hash and run.data.params["lf.kw_subscribe"]
     expected = report.metrics()
     assert set(run.data.metrics) == set(expected)
-    for key in ("coverage", "lf/re_link/coverage", "test/label_model/accuracy", "test/majority_vote/accuracy",
+    for key in ("coverage_all_rows", "test/coverage", "lf/re_link/coverage", "test/label_model/accuracy", "test/majority_vote/accuracy",
                 "test/label_model/ece", "test/majority_vote/macro_f1"):
         assert run.data.metrics[key] == pytest.approx(expected[key])
     assert run.data.tags["weaksup.gold_hash"] == gold.hash

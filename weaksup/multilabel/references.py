@@ -103,13 +103,14 @@ class MultiLabelReferences:
 
     def as_metrics(self) -> dict[str, float]:
         """Flat metric names for MLflow: ``final/<score>``, ``reference/supervised_on_dev/<score>``,
-        ``final/gain_over_supervised`` (macro-F1, a fraction) and ``reference/n_gold``."""
+        ``final/gain_over_supervised`` (macro-F1, a fraction), ``reference/n_dev_gold`` (the dev gold rows
+        ``supervised_on_dev`` was trained on) and ``reference/n_rows`` (the gold rows scored)."""
         out: dict[str, float] = {}
         for name, score in self.scores.items():
             prefix = f"{FINAL}/" if name == FINAL else f"reference/{name}/"
             out.update({prefix + key: value for key, value in score.as_dict().items()})
         out[f"{FINAL}/gain_over_supervised"] = self.gain
-        out.update({"reference/n_gold": float(self.n_gold), "reference/n_rows": float(self.n_rows)})
+        out.update({"reference/n_dev_gold": float(self.n_gold), "reference/n_rows": float(self.n_rows)})
         return out
 
 

@@ -277,7 +277,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
         if uri is not None:
             t = time.perf_counter()
             total = max(result.n_rows, 1)
-            summary = {"rows": result.n_rows, "coverage": result.coverage,
+            summary = {"rows": result.n_rows, "coverage_all_rows": result.coverage,
                        "needs_review_share": result.status_counts["needs_review"] / total,
                        "reviewed_rows": result.status_counts["reviewed"], "conflict_share": result.conflicts / total,
                        **{f"label_source_share/{name.strip('()')}": n / total

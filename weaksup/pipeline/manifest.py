@@ -55,7 +55,7 @@ def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status:
         "end_model": result.end_model,
         "gold": result.gold,
         "gold_gaps": result.gold_gaps,
-        "counts": {"rows": result.n_rows, "coverage": result.coverage, "labels": result.label_counts,
+        "counts": {"rows": result.n_rows, "coverage_all_rows": result.coverage, "labels": result.label_counts,
                    "review_status": result.status_counts, "label_source": result.source_counts,
                    "conflicts": result.conflicts, "faults": result.faults,
                    "timeouts": result.timeouts,

@@ -73,7 +73,8 @@ class RunResult:
         lines = [
             f"{self.n_rows:,} rows, {self.n_lfs} LFs (rule_version {self.rule_version}), "
             f"label model {self.label_model}",
-            f"rows with at least one vote: {self.coverage:.1%}; rows with conflicting votes: {self.conflicts:,}",
+            f"rows with at least one vote: {self.coverage:.1%} of all {self.n_rows:,} rows (coverage_all_rows); "
+            f"rows with conflicting votes: {self.conflicts:,}",
             ("labels: " + ", ".join(f"{name} {n:,} ({n / total:.1%})" for name, n in self.label_counts.items()))
             if self.config.task.type != "spans" else  # (a spans run counts spans per type, and empty documents)
             ("spans: " + ", ".join(f"{name} {n:,}" for name, n in self.label_counts.items() if name != "(none)")
@@ -111,9 +112,10 @@ class RunResult:
         found = list(getattr(self.report, "dependence", None) or [])
         if found:  # (the report measures them: weaksup.dependence.find_dependent_lfs)
             lines.append(f"dependent LFs ({len(found)}; they make a label model overconfident):")
-            lines += [f"  - {f.message}" for f in found[:3]]
-            if len(found) > 3:
-                lines.append(f"  ... and {len(found) - 3} more in the report")
+            listed = found[:3] if self.report_path is not None else found  # (no report: every one is here)
+            lines += [f"  - {f.message}" for f in listed]
+            if len(found) > len(listed):
+                lines.append(f"  ... and {len(found) - len(listed)} more in the report ({self.report_path})")
         lines.append(f"labels: {self.labels_path}")
         lines.append(f"run folder: {self.run_dir} (votes/, label_model.json, run.json"
                      + "".join(f", {name}" for name in self.outputs.values())
@@ -141,8 +143,24 @@ class RunResult:
             lines.append("label source: " + ", ".join(f"{names.get(name, name)} {n:,} ({n / total:.1%})"
                                                       for name, n in self.source_counts.items()))
         if self.end_model:
-            lines.append(_end_note(self.end_model))
+            lines.append(_end_note(self.end_model) + self.source_note())
         return lines
+
+    def source_note(self) -> str:
+        """What labeled the written rows, counted per ``label_source`` in the labels file (``""`` before they are
+        written or when the end model did not run)."""
+        counts = {name: n for name, n in self.source_counts.items() if n}
+        weight = self.end_model.get("label_model_weight")
+        if not counts or "skipped" in self.end_model or weight is None or weight != weight:  # (nan: unknown)
+            return ""
+        guess = ' (label_model.no_votes = "predict")' if self.config.label_model.no_votes == "predict" else ""
+        lm = ("no-vote rows by the label model's prior guess" + guess if weight <= 0 else
+              "rows by the label model combined with the end model (rows with votes)" if not guess else
+              "rows by the label model (combined with the end model on rows with votes, its prior guess on rows "
+              "with none" + guess + ")")
+        words = {"end_model": "rows by the end model alone", "label_model": lm,
+                 "human": "rows keep their dev gold label (human)", "(none)": "rows abstained (no label)"}
+        return "; written labels: " + ", ".join(f"{n:,} {words.get(name, name)}" for name, n in counts.items())
 
     def reference_lines(self) -> list[str]:
         """The references table on the gold test rows with the verdict and the coverage split, or why not."""
@@ -171,7 +189,7 @@ def _end_note(info: dict[str, Any]) -> str:
                   "not calibrated (no dev gold)" if not info.get("dev_rows") else "not calibrated (end_model.calibrate)")
     weight = info.get("label_model_weight")
     combined = "" if weight is None else (f", label model weight {weight:.2f} on rows with votes" if weight > 0
-                                          else ", the end model alone labels every row (label model weight 0)")
+                                          else ", label model weight 0 (the end model alone on rows with votes)")
     return (f"end model: trained on {info['train_rows']:,} rows ({info['dev_rows']:,} dev gold), "
             f"{info['folds']} folds cross-fitted, {calibrated}{combined}")
 

@@ -27,6 +27,7 @@ from weaksup.review.routing import REVIEW_STATUSES
 from weaksup.votes import VoteMatrix, has_vote
 
 if TYPE_CHECKING:
+    from weaksup.config import RunConfig
     from weaksup.gold import GoldSet
     from weaksup.models.base import BaseLabelModel
     from weaksup.references import GoldReferences
@@ -276,7 +277,27 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
     report.params["task"] = config.task.name
     report.params["n_rows"] = str(n)
     report.params["report_rows"] = str(len(rows))
+    report.params.update(run_settings(config))
     return report
+
+
+def run_settings(config: RunConfig) -> dict[str, str]:
+    """The resolved config's settings that change the written labels and what the LFs saw, as the report's
+    provenance (and MLflow) params: ``end_model.enabled``, ``label_model.no_votes`` and ``clean.*``.
+
+    Examples
+    --------
+    >>> from weaksup.config import load_config
+    >>> config = load_config("configs/youtube_spam.toml", ["label_model.no_votes=predict", 'clean.mask=["url"]'])
+    >>> settings = run_settings(config)
+    >>> settings["label_model.no_votes"], settings["end_model.enabled"], settings["clean.mask"]
+    ('predict', 'true', 'url')
+    """
+    clean = config.clean
+    return {"end_model.enabled": str(config.end_model.enabled).lower(),
+            "label_model.no_votes": config.label_model.no_votes, "clean.normalize": str(clean.normalize).lower(),
+            "clean.lowercase_into": clean.lowercase_into or "(off)", "clean.mask": ", ".join(clean.mask) or "(none)",
+            "clean.duplicates": clean.duplicates}
 
 
 def gold_texts(plan: RunPlan, positions: dict[str, int]) -> pd.DataFrame:

@@ -155,8 +155,9 @@ class QualityReport:
     def metrics(self) -> dict[str, float]:
         """Every scalar metric, named for MLflow: dataset rates, per-LF rates, model and baseline metrics,
         the references (:meth:`References.as_metrics <weaksup.references.References.as_metrics>`) and the
-        number of dependent-LF findings (``lf_dependence/findings``)."""
-        out = {key: float(value) for key, value in self.stats.items()}
+        number of dependent-LF findings (``lf_dependence/findings``). The share of all rows with a vote is
+        ``coverage_all_rows``; that of the gold split's rows ``<split>/coverage``."""
+        out = {("coverage_all_rows" if key == "coverage" else key): float(value) for key, value in self.stats.items()}
         for lf, row in self.summary.iterrows():
             out[f"lf/{lf}/coverage"] = float(row["Coverage"])
             out[f"lf/{lf}/conflicts"] = float(row["Conflicts"])
@@ -164,6 +165,7 @@ class QualityReport:
                 out[f"lf/{lf}/emp_acc"] = float(row["Emp. Acc."])
         if self.evaluation is not None:
             out.update(self.evaluation.to_metrics())
+            out[f"{self.evaluation.split}/coverage"] = float(self.evaluation.model.coverage)
         if self.references is not None:
             out.update({key: float(value) for key, value in self.references.as_metrics().items()})
         out["lf_dependence/findings"] = float(len(self.dependence))
@@ -181,7 +183,9 @@ class QualityReport:
             self.figures["lf_rates"] = plots.lf_rates(self.summary)
             self.figures["lf_conflicts"] = plots.lf_pair_heatmap(self.conflicts, "conflict")
             self.figures["votes_per_row"] = plots.votes_per_row(self.n_votes)
-            self.figures["label_distribution"] = plots.label_distribution(self.distribution)
+            named = plots.series_names(self)  # (each series says what its shares are of: all rows, gold's split)
+            self.figures["label_distribution"] = plots.label_distribution(
+                {named[key]: shares for key, shares in self.distribution.items()})
             if self.evaluation is not None:
                 self.figures["confusion_matrix"] = plots.confusion_matrices(self.evaluation, self.written_evaluation)
                 self.figures["calibration"] = plots.reliability(self.evaluation)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from weaksup.evaluate import METRIC_NAMES
 from weaksup.render import data_table, png_image
-from weaksup.report.plots import HEATMAP_LFS, RATES_LFS, to_png
+from weaksup.report.plots import HEATMAP_LFS, RATES_LFS, series_names, to_png
 from weaksup.report.written import WRITTEN
 from weaksup.review.display import display_column
 
@@ -84,9 +84,9 @@ def _written(report: QualityReport) -> list[str]:
              "<p class=\"note\">The labels the run wrote, one per row: the final labels (the end model's, the label "
              "model's or a reviewer's; see <code>label_source</code>), not the label model's predictions the rest of the "
              "report measures. Rows per class, then the share of rows per class of each (<code>abstain</code>: no "
-             "label).</p>"]
+             "label; each column is a share of the rows its name says).</p>"]
     order = list(dict.fromkeys(label for shares in report.distribution.values() for label in shares.index))
-    shares = pd.DataFrame(dict(report.distribution)).reindex(order).fillna(0.0)
+    shares = pd.DataFrame(dict(report.distribution)).reindex(order).fillna(0.0).rename(columns=series_names(report))
     shares.insert(0, f"{WRITTEN} (rows)", written.rows([label for label in order if label != "abstain"]))
     parts.append(data_table(shares.rename_axis("class")))
     if written.sources:

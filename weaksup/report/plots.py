@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from matplotlib.figure import Figure
 
 from weaksup.evaluate import Evaluation
 from weaksup.report.written import WRITTEN, WrittenEvaluation
+
+if TYPE_CHECKING:
+    from weaksup.report.core import QualityReport
 
 #: Colours: the label model, the majority-vote baseline, and neutral bars.
 MODEL_COLOR, BASELINE_COLOR, NEUTRAL = "#1f77b4", "#ff7f0e", "#7f7f7f"
@@ -194,6 +198,32 @@ def votes_per_row(n_votes: np.ndarray) -> Figure:
     return fig
 
 
+def series_names(report: QualityReport) -> dict[str, str]:
+    """Each of ``report.distribution``'s series named with the rows its shares are of: the models' predictions and
+    the written labels are shares of every row (or of the rows the report sampled), gold of its split's rows.
+
+    Examples
+    --------
+    >>> from weaksup.report import build_report
+    >>> from weaksup.votes import VoteMatrix
+    >>> series_names(build_report(VoteMatrix([[0, -1], [1, 1], [-1, -1]], lf_names=["a", "b"])))
+    {'MajorityVote': 'MajorityVote, all 3 rows', 'MajorityVote (baseline)': 'MajorityVote (baseline), all 3 rows'}
+    """
+    p = report.params
+    rows, total = len(report.n_votes), int(p.get("n_rows", len(report.n_votes)))
+    every = f"all {rows:,} rows" if rows == total else f"{rows:,} of the {total:,} rows (a sample)"
+    split = p.get("eval_split", "")
+    names = {}
+    for key in report.distribution:
+        if key == f"gold ({split})":
+            names[key] = f"gold, {int(p.get(f'gold_n_{split}', 0)):,} {split} rows"
+        elif key == WRITTEN and report.written is not None:
+            names[key] = f"{key}, all {sum(report.written.counts.values()):,} rows"
+        else:
+            names[key] = f"{key}, {every}"
+    return names
+
+
 def label_distribution(distributions: Mapping[str, pd.Series]) -> Figure:
     """Side-by-side class shares (e.g. label model, majority vote, gold), ``abstain`` included.
 
@@ -225,11 +255,11 @@ def label_distribution(distributions: Mapping[str, pd.Series]) -> Figure:
             ax.bar(x + offset, frame[column], width=width, label=column, color=colors[i % len(colors)])
     if horizontal:
         ax.set_yticks(x, names, fontsize=8)
-        ax.set_xlabel("fraction of rows")
+        ax.set_xlabel("fraction of the series' rows")
         fig.legend(loc="outside lower center", ncols=min(series, 3), fontsize=8)
     else:
         ax.set_xticks(x, names)
-        ax.set_ylabel("fraction of rows")
+        ax.set_ylabel("fraction of the series' rows")
         ax.legend(fontsize=8)
     ax.set_title("Label distribution")
     return fig
