@@ -128,3 +128,21 @@ def test_from_the_workbench_package():
     from weaksup.workbench import MultiLabelWorkbench as exposed
 
     assert exposed is MultiLabelWorkbench
+
+
+def test_preview_tells_rows_without_gold_from_gold_rows_with_an_empty_set():
+    """r7 ("thanks") has no dev gold; r8 ("thanks anyway") is a dev gold row whose label set is empty."""
+    data = pd.concat([DATA, pd.DataFrame({"row_id": ["r8"], "text": ["thanks anyway"]})], ignore_index=True)
+    gold = pd.concat([GOLD, pd.Series({"r8": []}, dtype=object)])
+    wb = MultiLabelWorkbench(data, SPACE, gold=gold)
+    p = wb.preview(thanks(), n_samples=10)
+    by_id = p.samples["gratitude"].set_index("row_id")["gold"]
+    assert pd.isna(by_id["r7"]) and by_id["r8"] == "(none)" and by_id["r0"] == "gratitude"
+    text = repr(p)
+    assert "votes on [yes; no gold] r7: thanks" in text
+    assert "votes on [yes; gold (none)] r8: thanks anyway" in text
+    assert "votes on [yes; gold gratitude] r0: thanks!" in text
+    assert "wrong on dev [yes; gold (none)] r8: thanks anyway" in text  # a yes vote on a row without the label
+    assert "gold ]" not in text
+    page = p._repr_html_()
+    assert "<td>no gold</td>" in page and "<td>(none)</td>" in page and "None" not in page

@@ -4,23 +4,37 @@
 ``row_id``         the input row's id
 ``labels``         the row's label set (Parquet: ``list<string>``; CSV: ``;``-joined; JSON Lines: a list);
                    null when the row is abstained (no LF voted and ``label_model.no_votes = "abstain"``)
-``confidence``     the least sure of the row's per-label decisions, in [0.5, 1]: a label's decision is 0.5
-                   sure at its threshold and 1 at probability 0 or 1 (:func:`decision_confidence`)
+``confidence``     the least sure of the row's per-label decisions on the labels with evidence (below), in
+                   [0.5, 1]: a label's decision is 0.5 sure at its threshold and 1 at probability 0 or 1
+                   (:func:`decision_confidence`, :func:`row_confidence`)
 ``prob_<label>``   the label model's probability that the row carries the label (one column per label)
 ``sources``        for each label in the set, the LFs that voted yes on it: ``"joy: kw_joy, re_yay; love: kw_love"``
 ``n_votes``        the LFs that voted (yes or no, on any label)
 ``conflict``       some label got both a yes and a no vote
-``review_status``  ``needs_review`` when some label's probability sits near its threshold (within
-                   ``[task] review_margin``, 0.1, of the way from the threshold to 0 below it or to 1 above it:
-                   tuned thresholds of rare labels are low, so distances are on each threshold's scale), or no LF
-                   voted; ``reviewed`` for the dev gold rows (their labels are the human ones); else ``auto``
+``review_status``  ``needs_review`` when some label with evidence has its probability near its threshold
+                   (within ``[task] review_margin``, 0.1, of the way from the threshold to 0 below it or to 1
+                   above it: tuned thresholds of rare labels are low, so distances are on each threshold's
+                   scale), i.e. when ``2 * confidence - 1 < review_margin``, or no LF voted; ``reviewed`` for
+                   the dev gold rows (their labels are the human ones); else ``auto``
 ``rule_version``   the LF set's version; ``label_model``: the model's class; ``label_source``: ``label_model``,
                    ``human`` (dev gold rows) or null (abstained)
 =================  ==========================================================================================
+
+Labels without evidence. A label whose probability the label model gives the same value whatever the votes (no LF
+votes on it, or the model learned to ignore its LFs) carries nothing about any one row: it is decided by its prior
+alone, the same way on every row, so it cannot be less sure on one row than on another. Such a label sets no row's
+``confidence`` and sends no row to review (else a prior that sits near its tuned threshold, as rare labels' do,
+would give every row the same low confidence and send every row to review); the run warns which labels they are
+(:func:`evidence_note`). The rule lives in one place, :func:`labels_with_evidence` (which labels count) and
+:func:`row_confidence` (the confidence over them, which the routing reads). It is a property of the fitted model,
+not of the rows at hand: the model is probed on the vote patterns with no vote, one vote (each LF column saying
+yes, then no) and every LF column voting yes, then no, so a chunk's routing never depends on which rows it holds.
 """
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +46,13 @@ from weaksup.vote_patterns import distinct_rows
 
 if TYPE_CHECKING:
     from weaksup.multilabel.models_base import MultiLabelModel
+
+logger = logging.getLogger(__name__)
+
+#: A label's probability must differ by more than this between vote patterns to count as evidence on a row.
+EVIDENCE_TOLERANCE = 1e-9
+#: The no-evidence warnings already given for each model (once per model and message, not once per chunk).
+_WARNED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 #: The fixed columns around the ``prob_<label>`` ones (which follow ``confidence``).
 FIXED_COLUMNS = ["row_id", "labels", "confidence", "sources", "n_votes", "conflict", "review_status",
@@ -63,6 +84,103 @@ def decision_confidence(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray
     above = 0.5 + 0.5 * (P - t) / (1 - t)
     below = 0.5 + 0.5 * (t - P) / t
     return np.clip(np.where(P >= t, above, below), 0.5, 1.0)
+
+
+def labels_with_evidence(model: MultiLabelModel, lf_names: Sequence[str], space: MultiLabelSpace) -> np.ndarray:
+    """``(k,)`` bool: the labels whose probability ``model`` makes depend on the votes (see the module docstring).
+
+    The model is probed on the vote patterns with no vote, each LF column (``lf_names``, ``lf_id::label``) alone
+    saying yes, then no, and every column saying yes, then no; a label whose probability stays within
+    :data:`EVIDENCE_TOLERANCE` on all of them has no evidence: no LF votes on it, or the model ignores its votes.
+
+    Examples
+    --------
+    >>> from weaksup.multilabel.models import MultiLabelMajority
+    >>> from weaksup.multilabel.task import as_votes
+    >>> space = MultiLabelSpace(["joy", "anger", "caring"])
+    >>> names = ["kw_joy@1::joy", "kw_mad@1::anger"]
+    >>> L = np.array([[1, -1], [-1, 1], [-1, -1]], dtype=np.int8)
+    >>> model = MultiLabelMajority().fit(as_votes(L, names, space))
+    >>> labels_with_evidence(model, names, space).tolist()
+    [True, True, False]
+    """
+    from weaksup.multilabel.task import as_votes
+
+    m = len(lf_names)
+    probes = np.full((2 * m + 3, m), -1, dtype=np.int8)
+    columns = np.arange(m)
+    probes[1 + 2 * columns, columns] = 1
+    probes[2 + 2 * columns, columns] = 0
+    probes[-2], probes[-1] = 1, 0
+    proba = np.asarray(model.predict_proba(as_votes(probes, lf_names, space)), dtype=np.float64)
+    varies: np.ndarray = np.ptp(proba, axis=0) > EVIDENCE_TOLERANCE
+    return varies
+
+
+def row_confidence(per_label: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    """``(n,)`` each row's confidence: its least sure decision (:func:`decision_confidence`) over the labels with
+    ``evidence`` (``(k,)`` bool, :func:`labels_with_evidence`); 1 when no label has any (nothing differs between
+    rows). A row needs review when ``2 * confidence - 1`` is under the review margin.
+
+    Examples
+    --------
+    >>> per_label = np.array([[0.9, 0.51], [0.6, 0.51]])
+    >>> row_confidence(per_label, np.array([True, False])).tolist()
+    [0.9, 0.6]
+    >>> row_confidence(per_label, np.array([False, False])).tolist()
+    [1.0, 1.0]
+    """
+    P = np.asarray(per_label, dtype=np.float64)
+    kept = P[:, np.asarray(evidence, dtype=bool)]
+    out: np.ndarray = kept.min(axis=1) if kept.shape[1] else np.ones(len(P))
+    return out
+
+
+def evidence_note(evidence: np.ndarray, prior: np.ndarray, thresholds: np.ndarray, space: MultiLabelSpace) -> str:
+    """The warning naming the labels without evidence (``~evidence``) and how their prior decides them, or ``""``.
+
+    ``prior``: each label's probability on a row without votes (a label without evidence has it on every row).
+
+    Examples
+    --------
+    >>> space = MultiLabelSpace(["joy", "caring", "pride", "neutral"], none_label="neutral")
+    >>> print(evidence_note(np.array([True, False, False, False]), np.array([0.2, 0.05, 0.9, 0.0]),
+    ...                     np.array([0.5, 0.051, 0.5, 0.5]), space))  # doctest: +NORMALIZE_WHITESPACE
+    3 of 4 labels have no LF evidence (no LF votes on them, or the label model gives them the same probability on
+    every row). Each is decided by its prior alone, so none of them sets a row's confidence or sends a row to
+    review: on no row (prior below the threshold): caring; on every row (prior at or above the threshold): pride;
+    the none label neutral: on where no other label is. Write LFs that vote on them to label them row by row
+    """
+    missing = np.flatnonzero(~np.asarray(evidence, dtype=bool)).tolist()
+    if not missing:
+        return ""
+    on = np.asarray(prior) >= np.asarray(thresholds)
+    grouped = {int(c) for group in space.exclusive_indices() for c in group}
+    never = [space.labels[c] for c in missing if c != space.none_index and not on[c]]
+    always = [space.labels[c] for c in missing if c != space.none_index and on[c]]
+    parts = [f"on no row (prior below the threshold): {', '.join(never)}"] if never else []
+    if always:
+        but = " but where a label exclusive with it wins" if grouped & {space.index(x) for x in always} else ""
+        parts.append(f"on every row{but} (prior at or above the threshold): {', '.join(always)}")
+    if space.none_index in missing:
+        parts.append(f"the none label {space.labels[space.none_index]}: on where no other label is")
+    return (f"{len(missing)} of {space.k} labels have no LF evidence (no LF votes on them, or the label model gives "
+            "them the same probability on every row). Each is decided by its prior alone, so none of them sets a "
+            f"row's confidence or sends a row to review: {'; '.join(parts)}. Write LFs that vote on them to label "
+            "them row by row")
+
+
+def warn_once(model: MultiLabelModel, note: str) -> None:
+    """Log ``note`` as a warning unless it was logged for ``model`` already (a run labels chunk by chunk)."""
+    if not note:
+        return
+    try:
+        seen = _WARNED.setdefault(model, set())
+    except TypeError:  # (a model that cannot be weakly referenced: warn every time)
+        seen = set()
+    if note not in seen:
+        seen.add(note)
+        logger.warning("%s", note)
 
 
 def sources_text(values: np.ndarray, Y: np.ndarray, names: Sequence[str], space: MultiLabelSpace) -> list[str]:
@@ -119,20 +237,25 @@ def chunk_table(model: MultiLabelModel, L: np.ndarray, reviewed: Mapping[int, An
     yes, no = votes.counts()
     conflict = ((yes > 0) & (no > 0)).any(axis=1)
     confidence_per_label = decision_confidence(proba, thresholds)
-    uncertain = (2 * confidence_per_label - 1 < margin).any(axis=1)  # near a threshold, on the threshold's scale
+    evidence = labels_with_evidence(model, lf_names, space)  # labels decided by their prior alone decide no routing
+    if not evidence.all():
+        prior = model.predict_proba(as_votes(np.full((1, len(lf_names)), -1, dtype=np.int8), lf_names, space))
+        warn_once(model, evidence_note(evidence, np.asarray(prior, dtype=np.float64)[0], thresholds, space))
     silent = n_votes == 0
+    confidence = row_confidence(confidence_per_label, evidence)
+    uncertain = 2 * confidence - 1 < margin  # some label with evidence near its threshold, on the threshold's scale
     status = np.where(uncertain | silent, "needs_review", "auto").astype(object)
     abstained = silent if no_votes == "abstain" else np.zeros(len(Y), dtype=bool)
     source = np.full(len(Y), "label_model", dtype=object)
     source[abstained] = None
     for i, gold in routed_reviewed.items():
         Y[i], proba[i], status[i], source[i], abstained[i] = gold, gold.astype(np.float64), "reviewed", "human", False
-        confidence_per_label[i] = 1.0
+        confidence[i] = 1.0
     names = [lf_id.rpartition("@")[0] or lf_id for lf_id in votes.lf_ids]
     sets = [None if skip else [space.labels[c] for c in np.flatnonzero(row)] for row, skip in zip(Y, abstained)]
     arrays: dict[str, pa.Array] = {
         "labels": pa.array(sets, type=pa.list_(pa.string())),
-        "confidence": pa.array(confidence_per_label.min(axis=1) if space.k else np.ones(len(Y))),
+        "confidence": pa.array(confidence),
     }
     for c, label in enumerate(space.labels):
         arrays[f"prob_{label}"] = pa.array(proba[:, c])

@@ -128,6 +128,25 @@ def _fmt(x: float) -> str:
     return "n/a" if np.isnan(x) else f"{x:.2f}"
 
 
+#: A sample's ``gold`` when the row's dev gold set is empty (a row without dev gold has it missing: ``no gold``).
+EMPTY_GOLD = "(none)"
+
+
+def gold_text(gold: Any, *, prefix: str = "gold ") -> str:
+    """A sample row's dev gold as shown: ``gold joy;love``, ``gold (none)`` (an empty set) or ``no gold`` (missing).
+
+    Examples
+    --------
+    >>> gold_text("joy;love"), gold_text(EMPTY_GOLD), gold_text(None), gold_text("joy", prefix="")
+    ('gold joy;love', 'gold (none)', 'no gold', 'joy')
+    """
+    return f"{prefix}{gold}" if isinstance(gold, str) else "no gold"  # (missing: None, NaN or NA)
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(gold=[gold_text(g, prefix="") for g in frame["gold"]])
+
+
 @dataclass(frozen=True)
 class MultiLabelPreview:
     """What one multi-label LF does, per label it votes on.
@@ -141,7 +160,8 @@ class MultiLabelPreview:
         gold rows), ``new_yes`` (rows where no other LF says yes to the label), ``conflicts`` (rows where another
         LF votes the opposite on the label).
     samples : dict of str to DataFrame
-        Per label, sample rows it votes on (``vote``, the ``gold`` labels of dev rows, the text).
+        Per label, sample rows it votes on (``vote``, ``gold``, the text). ``gold`` is a dev gold row's label set
+        (``;``-joined; ``"(none)"`` for an empty set), missing on rows without dev gold (shown as ``no gold``).
     wrong : dict of str to DataFrame
         Per label, sample dev rows where its vote disagrees with the gold.
     """
@@ -165,7 +185,7 @@ class MultiLabelPreview:
                 first = str(frame.columns[0])
                 for rec in frame.to_dict("records"):
                     text = clip(rec.get(self.text_column, ""), 80) if self.text_column else ""
-                    lines.append(f"    {title} [{rec['vote']}; gold {rec['gold']}] {rec[first]}: {text}")
+                    lines.append(f"    {title} [{rec['vote']}; {gold_text(rec['gold'])}] {rec[first]}: {text}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -174,9 +194,10 @@ class MultiLabelPreview:
                  f"{html.escape(self.lf.version)})</small></h4>", html_table(self.table.round(3))]
         for label in self.table["label"]:
             parts.append(f"<details open><summary>{html.escape(label)}: sample rows</summary>"
-                         + html_table(self.samples[label], text_column=self.text_column, patterns=self.lf.patterns)
+                         + html_table(_shown(self.samples[label]), text_column=self.text_column,
+                                      patterns=self.lf.patterns)
                          + "<b>wrong on dev</b>"
-                         + html_table(self.wrong[label], text_column=self.text_column, patterns=self.lf.patterns)
+                         + html_table(_shown(self.wrong[label]), text_column=self.text_column, patterns=self.lf.patterns)
                          + "</details>")
         return "".join(parts + ["</div>"])
 
@@ -311,9 +332,11 @@ class MultiLabelWorkbench:
         return MultiLabelVotes(values, [lf.lf_id for lf in lfs], self.space, row_ids=self.row_ids)
 
     def _samples(self, positions: np.ndarray, n: int, votes: np.ndarray | None = None) -> pd.DataFrame:
-        """At most ``n`` of the rows at ``positions``: their id, ``vote`` (yes / no by ``votes``), dev gold, text."""
+        """At most ``n`` of the rows at ``positions``: their id, ``vote`` (yes / no by ``votes``), ``gold`` (the dev
+        gold set ``;``-joined, ``"(none)"`` when empty, missing without dev gold), text."""
         at = self._rows.sample(positions, n)
-        gold = [";".join(self.space.decode(self.Y[[i]])[0]) if self.has_gold[i] else "" for i in at]
+        gold = [(";".join(self.space.decode(self.Y[[i]])[0]) or EMPTY_GOLD) if self.has_gold[i] else None
+                for i in at]
         said = ["none"] * len(at) if votes is None else ["yes" if votes[i] == 1 else "no" for i in at]
         return self._rows.frame(at, vote=said, gold=gold)
 
