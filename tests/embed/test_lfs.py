@@ -77,9 +77,43 @@ def test_a_row_never_votes_from_its_own_text(toy):
     examples = {0: ["aaa", "ae"], 1: ["ooo"]}
     lf = embedding_lf("proto", examples, embedder=embedder, cache=cache)
     assert lf({"text": "ae"}) == 0  # nearest other example of class 0 is "aaa"...
-    assert lf({"text": "ooo"}) == 0  # ...and "ooo", class 1's only example, sees class 0's examples only
+    # ...and "ooo", class 1's only example, has only class 0 left: nothing to compare with, so it abstains
+    # (it voted 0 before: class 1 scored -inf, an infinite lead for class 0)
+    assert lf({"text": "ooo"}) == ABSTAIN
     keep = embedding_lf("proto", examples, embedder=embedder, cache=cache, exclude_identical=False)
     assert keep({"text": "ooo"}) == 1
+
+
+def letters_ab(texts):
+    return [[t.count(c) + 0.1 for c in "ab"] for t in texts]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: embedding_lf("proto", {0: ["aaa"], 1: ["bbb"]}, embedder=letters_ab, cache=EmbeddingCache(":memory:")),
+    lambda: knn_lf("knn", {0: ["aaa"], 1: ["bbb"]}, k=1, embedder=letters_ab, cache=EmbeddingCache(":memory:")),
+])
+def test_a_row_that_is_its_class_only_example_never_gets_the_other_class(make):
+    lf = make()
+    votes = apply_lfs([lf], pd.DataFrame({"text": ["aaa", "bbb", "aaaa", "bbbb"]})).values[:, 0].tolist()
+    assert votes == [ABSTAIN, ABSTAIN, 0, 1]  # was [1, 0, 0, 1]: each example voted the other class
+
+
+def test_with_k_2_a_class_is_scored_from_its_other_examples():
+    examples = {0: ["aaa", "aab a"], 1: ["bbb", "bbab"]}
+    lf = embedding_lf("proto", examples, k=2, embedder=letters_ab, cache=EmbeddingCache(":memory:"))
+    rows = pd.DataFrame({"text": ["aaa", "aab a", "bbb", "bbab", "aaaa"]})
+    assert apply_lfs([lf], rows).values[:, 0].tolist() == [0, 0, 1, 1, 0]  # was [1, 0, 0, 1, 0]
+
+
+def test_one_class_left_votes_only_with_min_similarity():
+    examples = {0: ["aaa"], 1: ["bbb", "ab"]}
+    rows = pd.DataFrame({"text": ["aaa"]})
+    plain = embedding_lf("proto", examples, embedder=letters_ab, cache=EmbeddingCache(":memory:"))
+    assert apply_lfs([plain], rows).values[:, 0].tolist() == [ABSTAIN]
+    # as an LF built from class 1's examples alone: it votes where it is similar enough, abstains elsewhere
+    near = embedding_lf("near", examples, embedder=letters_ab, cache=EmbeddingCache(":memory:"), min_similarity=0.5)
+    far = embedding_lf("far", examples, embedder=letters_ab, cache=EmbeddingCache(":memory:"), min_similarity=0.9)
+    assert apply_lfs([near, far], rows).values[0].tolist() == [1, ABSTAIN]
 
 
 def test_knn_lf_needs_a_clear_majority(toy):

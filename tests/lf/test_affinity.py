@@ -82,7 +82,10 @@ def test_a_row_never_votes_from_its_own_content(stripes):
     paths, y = stripes
     protos = {0: [paths[0], paths[2]], 1: [paths[1]]}
     lf = affinity_lf("loo", protos, features=Texture(), cache=False)
-    assert lf({"path": paths[1]}) == 0  # class 1's only prototype is itself: only class 0 is left to score
+    # class 1's only prototype is itself: class 0 alone is left, with nothing to beat, so the row abstains
+    # (it voted 0 before: an infinite lead over a class without a score)
+    assert lf({"path": paths[1]}) == ABSTAIN
+    assert lf({"path": paths[0]}) == 0  # class 0 keeps another prototype: it is scored from that one
     keep = affinity_lf("loo", protos, features=Texture(), cache=False, exclude_identical=False)
     assert keep({"path": paths[1]}) == 1
 
@@ -133,12 +136,29 @@ def test_class_names_and_bad_definitions():
 
 
 def test_the_shared_scoring_rule():
-    sims = np.array([[0.9, 0.1, 0.8, 0.7], [0.2, 0.3, -np.inf, -np.inf]])
+    sims = np.array([[0.9, 0.1, 0.8, 0.7], [0.2, 0.3, -np.inf, -np.inf], [0.4, 0.3, 0.2, 0.3]])
     scores = top_k_scores(sims, np.array([0, 0, 1, 1]), 2, k=2)
     assert scores[0].tolist() == pytest.approx([0.5, 0.75]) and scores[1, 1] == -np.inf
-    assert margin_votes(scores, [4, 9], 0.2).tolist() == [9, 4]
-    assert margin_votes(scores, [4, 9], 0.3).tolist() == [ABSTAIN, 4]
-    assert margin_votes(scores, [4, 9], 0.0, missing=np.array([True, False])).tolist() == [ABSTAIN, 4]
+    assert margin_votes(scores, [4, 9], 0.2).tolist() == [9, ABSTAIN, ABSTAIN]
+    assert margin_votes(scores, [4, 9], 0.05, missing=np.array([True, False, False])).tolist() == [ABSTAIN] * 2 + [4]
+
+
+def test_a_class_is_scored_from_the_prototypes_left_to_the_row():
+    owner = np.array([0, 0, 1, 1])
+    # the row is class 1's first prototype: class 1 is its other prototype's 0.6, not a mean with -inf
+    sims = np.array([[0.5, 0.4, -np.inf, 0.6]])
+    assert top_k_scores(sims, owner, 2, k=2).tolist() == [[pytest.approx(0.45), 0.6]]
+    assert margin_votes(top_k_scores(sims, owner, 2, k=2), [4, 9], 0.1).tolist() == [9]
+    # k larger than what is left: the mean of what is left
+    assert top_k_scores(sims, owner, 2, k=5).tolist() == [[pytest.approx(0.45), 0.6]]
+
+
+def test_one_class_left_abstains_unless_a_min_score_is_reached():
+    scores = np.array([[0.3, -np.inf], [-np.inf, 0.9], [0.8, 0.1]])
+    assert margin_votes(scores, [4, 9], 0.1).tolist() == [ABSTAIN, ABSTAIN, 4]
+    assert margin_votes(scores, [4, 9], 0.1, min_score=0.5).tolist() == [ABSTAIN, 9, 4]
+    one_class = np.array([[0.3], [0.9]])  # an LF with prototypes of one class: a lead over nothing, as before
+    assert margin_votes(one_class, [4], 0.1).tolist() == [4, 4]
 
 
 def test_affinity_lfs_of_one_batch_share_the_rows_vectors(stripes):

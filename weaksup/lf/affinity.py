@@ -50,26 +50,30 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
 
 
 def top_k_scores(similarities: np.ndarray, owner: np.ndarray, n_classes: int, k: int) -> np.ndarray:
-    """``(n, n_classes)`` class scores: the mean of each class's ``k`` highest similarities (``-inf``: none finite).
+    """``(n, n_classes)`` class scores: the mean of each class's ``k`` highest finite similarities (``-inf``: none).
 
-    ``similarities`` is rows x prototypes (``-inf`` marks a prototype a row may not use); ``owner[j]`` is the
-    class position of prototype ``j``.
+    ``similarities`` is rows x prototypes (``-inf`` marks a prototype a row may not use: its own content); a class
+    is scored from the prototypes left (its ``k`` best of them, fewer when fewer are left), and has no score
+    (``-inf``) when none is left.
 
     Examples
     --------
-    >>> sims = np.array([[0.9, 0.5, 0.7, -np.inf]])
+    >>> sims = np.array([[0.9, 0.5, 0.7, -np.inf], [0.9, 0.5, -np.inf, -np.inf]])
     >>> top_k_scores(sims, np.array([0, 0, 1, 1]), 2, k=2).tolist()
-    [[0.7, -inf]]
+    [[0.7, 0.7], [0.7, -inf]]
     """
     out = np.full((len(similarities), n_classes), -np.inf, dtype=np.float64)
     for j in range(n_classes):
-        part = similarities[:, owner == j]
+        part = np.asarray(similarities[:, owner == j], dtype=np.float64)
         if part.shape[1] == 0:
             continue
+        part = np.where(np.isfinite(part), part, -np.inf)  # NaN (no vector) counts as excluded
         top = -np.sort(-part, axis=1)[:, :min(k, part.shape[1])]
-        with np.errstate(invalid="ignore"):
-            out[:, j] = top.mean(axis=1)
-    return np.nan_to_num(out, nan=-np.inf, posinf=np.inf, neginf=-np.inf)
+        usable = np.isfinite(top)
+        count = usable.sum(axis=1)
+        total = np.where(usable, top, 0.0).sum(axis=1)
+        out[:, j] = np.where(count > 0, total / np.maximum(count, 1), -np.inf)
+    return out
 
 
 def margin_votes(scores: np.ndarray, classes: Sequence[int], margin: float, *, min_score: float | None = None,
@@ -77,11 +81,18 @@ def margin_votes(scores: np.ndarray, classes: Sequence[int], margin: float, *, m
     """Votes from class scores: the best class when it leads the second by ``>= margin`` (and by more than 0, and
     reaches ``min_score``), else ``ABSTAIN``; rows flagged ``missing`` abstain.
 
+    A class without a score (``-inf``: every prototype of it is the row's own content) is left out, so the row is
+    judged as an LF built from the other prototypes would judge it (leave-one-out). When that leaves one class of
+    several, the row is voted that class only with a ``min_score`` it reaches (as an LF with prototypes of one class
+    only needs one), else it abstains: with nothing to beat, the lead would be infinite whatever the similarity.
+
     Examples
     --------
-    >>> scores = np.array([[0.9, 0.2], [0.5, 0.48], [-np.inf, -np.inf]])
+    >>> scores = np.array([[0.9, 0.2], [0.5, 0.48], [-np.inf, -np.inf], [0.3, -np.inf]])
     >>> margin_votes(scores, [3, 7], 0.1).tolist()
-    [3, -1, -1]
+    [3, -1, -1, -1]
+    >>> margin_votes(scores, [3, 7], 0.1, min_score=0.25).tolist()
+    [3, -1, -1, 3]
     """
     n = len(scores)
     votes = np.full(n, ABSTAIN, dtype=np.int64)
@@ -93,6 +104,8 @@ def margin_votes(scores: np.ndarray, classes: Sequence[int], margin: float, *, m
     with np.errstate(invalid="ignore"):  # -inf - -inf: no class scored; the row abstains below
         lead = top - order[:, -2] if scores.shape[1] > 1 else np.full(n, np.inf)
     ok = np.isfinite(top) & (lead >= margin) & (lead > 0)
+    if scores.shape[1] > 1 and min_score is None:  # one class left to score: nothing it must beat
+        ok &= np.isfinite(scores).sum(axis=1) >= 2
     if missing is not None:
         ok &= ~missing
     if min_score is not None:
@@ -151,7 +164,9 @@ class AffinityLF(LabelingFunction):
     min_similarity : float, optional
         Abstain when the best score is below this.
     exclude_identical : bool, default True
-        A row never votes from a prototype of the same content (a dev row that is a prototype: leave-one-out).
+        A row never votes from a prototype of the same content (a dev row that is a prototype: leave-one-out). A
+        class whose only prototypes are the row's content is not scored for it; with one class left the row
+        abstains, unless ``min_similarity`` is set and reached (see :func:`margin_votes`).
     label_space, cache, root, tags, description, version : optional
         ``root``: the folder relative paths are read from.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import hashlib
 import inspect
 import json
@@ -72,6 +73,43 @@ def normalised_source(func: Callable[..., Any]) -> str:
             ):
                 node.body = body[1:] or [ast.Pass()]
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+def carried_values(func: Callable[..., Any]) -> dict[str, Any]:
+    """The values a callable carries beside its code, named as :func:`weaksup.lf.dependencies.dependencies` names
+    them: a bound method's object (``"<bound to>"``), a partial's arguments (``"<partial arguments>"``), each
+    closure cell (``"qualname.var"``; empty cells left out) and each parameter default (``"qualname.var="``).
+
+    Two closures of one factory have the same source; these values are what tells them apart.
+
+    Examples
+    --------
+    >>> def scaled(factor):
+    ...     return lambda texts, bias=0.5: [[factor * len(t) + bias] for t in texts]
+    >>> carried_values(scaled(2))
+    {'scaled.<locals>.<lambda>.factor': 2, 'scaled.<locals>.<lambda>.bias=': 0.5}
+    """
+    found: dict[str, Any] = {}
+    if inspect.ismethod(func):
+        found["<bound to>"] = func.__self__
+        func = func.__func__
+    while isinstance(func, functools.partial):
+        found.setdefault("<partial arguments>", []).append([list(func.args), dict(func.keywords)])
+        func = func.func
+    code = getattr(func, "__code__", None)
+    qualname = getattr(func, "__qualname__", "?")
+    for var, cell in zip(code.co_freevars if code else (), getattr(func, "__closure__", None) or ()):
+        try:
+            found[f"{qualname}.{var}"] = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+    if code is not None:
+        positional = code.co_varnames[:code.co_argcount]
+        defaults = tuple(getattr(func, "__defaults__", None) or ())
+        pairs = [*zip(positional[len(positional) - len(defaults):], defaults),
+                 *sorted((getattr(func, "__kwdefaults__", None) or {}).items())]
+        found.update((f"{qualname}.{var}=", value) for var, value in pairs)
+    return found
 
 
 def caller_location() -> str:

@@ -22,7 +22,7 @@ from weaksup.lf.core import LabelingFunction
 from weaksup.lf.identity import check_label, check_name
 from weaksup.lf.rows import field_value, is_missing
 from weaksup.lf.source import Code, LFSource, call_source, label_code
-from weaksup.prompt.cache import cache_key, default_cache_path, normalise_base_url
+from weaksup.prompt.cache import cache_key, default_cache_path, normalise_base_url, without_user_info
 from weaksup.prompt.client import ChatClient, Reply, estimate_tokens, stops_run
 from weaksup.prompt.parse import PARSER_VERSION, UNSURE_WORDS, Parsed, choice_prefix, parse_answer
 
@@ -98,8 +98,8 @@ def _default_system(choices: Mapping[str, int], json_mode: bool) -> str:
 
 
 def _client_source(client: ChatClient) -> str:
-    """``ChatClient(...)`` rebuilding the client (the key stays in the environment; the cache file is named only
-    when it is not the default one)."""
+    """``ChatClient(...)`` rebuilding the client (the key stays in the environment, and so must a password that was
+    in the base URL, which is not written; the cache file is named only when it is not the default one)."""
     defaults = {"api_key_env": "OPENAI_API_KEY", "concurrency": 8, "max_retries": 6, "backoff": 0.5,
                 "max_backoff": 30.0, "max_calls": None, "max_tokens": None, "timeout": 60.0}
     values = {"api_key_env": client.api_key_env, "concurrency": client.concurrency,
@@ -108,7 +108,7 @@ def _client_source(client: ChatClient) -> str:
     options = [f"{k}={v!r}" for k, v in values.items() if v != defaults[k]]
     if client.cache.path != default_cache_path():
         options.append(f"cache={str(client.cache.path)!r}")
-    return f"ChatClient({', '.join([repr(client.base_url), repr(client.model), *options])})"
+    return f"ChatClient({', '.join([repr(without_user_info(client.base_url)), repr(client.model), *options])})"
 
 
 class PromptLF(LabelingFunction):
@@ -180,8 +180,9 @@ class PromptLF(LabelingFunction):
                            imports=("from weaksup.prompt import ChatClient",))
 
     def manifest(self) -> dict[str, Any]:
-        """The LF's description, with the server's base URL as given (its normalised form is in the version)."""
-        return {**super().manifest(), "base_url": self.client.base_url}
+        """The LF's description, with the server's base URL as given but without user info (``user:password@``,
+        a secret; its normalised form is in the version)."""
+        return {**super().manifest(), "base_url": without_user_info(self.client.base_url)}
 
     def messages(self, values: Mapping[str, Any]) -> list[dict[str, str]]:
         """The chat messages for one row's field values."""

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from weaksup.errors import ParameterError
 
-__all__ = ["PromptCache", "cache_key", "default_cache_path", "normalise_base_url"]
+__all__ = ["PromptCache", "cache_key", "default_cache_path", "normalise_base_url", "without_user_info"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -40,6 +40,21 @@ def default_cache_path() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "weaksup" / "prompts.sqlite3"
+
+
+def without_user_info(url: str) -> str:
+    """``url`` without its user info (``user:password@``, which may hold a secret), otherwise as written: the form
+    of a server's URL that may be shown, logged or written to a file.
+
+    Examples
+    --------
+    >>> without_user_info("http://bob:sk-secret@127.0.0.1:8000/v1"), without_user_info("https://Api.x.com/v1/")
+    ('http://127.0.0.1:8000/v1', 'https://Api.x.com/v1/')
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -64,8 +79,8 @@ def normalise_base_url(base_url: str) -> str:
         host = f"[{host}]"
     try:
         port = parts.port
-    except ValueError:  # not a number: keep the address as written (lower-cased)
-        return base_url.strip().lower().rstrip("/")
+    except ValueError:  # not a number: keep the address as written (lower-cased, user info dropped)
+        return without_user_info(base_url.strip()).lower().rstrip("/")
     netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path.rstrip("/"), parts.query, ""))
 

@@ -19,12 +19,14 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from tqdm.auto import tqdm
 
 from weaksup.errors import LFApplyError, ParameterError, WeakSupError, stops_run
 from weaksup.interrupt import STOP_REQUESTED
-from weaksup.prompt.cache import PromptCache
+from weaksup.prompt.cache import PromptCache, without_user_info
+from weaksup.prompt.hints import redact, refused_hint
 
 if TYPE_CHECKING:  # httpx loads with the first request, so `import weaksup` stays light
     import httpx
@@ -132,7 +134,8 @@ class ChatClient:
     ----------
     base_url : str
         The API root, e.g. ``https://api.openai.com/v1`` or ``http://127.0.0.1:8000/v1``; requests go to
-        ``{base_url}/chat/completions``.
+        ``{base_url}/chat/completions``. User info in it (``http://user:password@host/v1``) is sent with the
+        requests but never shown: :attr:`base_url`, :attr:`url`, messages and written files leave it out.
     model : str
         The model name the server knows.
     api_key_env : str, default "OPENAI_API_KEY"
@@ -180,8 +183,9 @@ class ChatClient:
         if not isinstance(max_retries, int) or max_retries < 0 or backoff < 0 or max_backoff < 0:
             raise ParameterError(f"ChatClient: max_retries, backoff and max_backoff must be >= 0; got "
                                  f"{max_retries!r}, {backoff!r}, {max_backoff!r}")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = without_user_info(base_url).rstrip("/")
         self.url = f"{self.base_url}/chat/completions"
+        self._post_url = f"{base_url.rstrip('/')}/chat/completions"  # with user info: only requests see it
         self.model = model
         self.api_key_env = api_key_env
         self.cache = cache if isinstance(cache, PromptCache) else PromptCache(cache)
@@ -240,8 +244,14 @@ class ChatClient:
     def _headers(self) -> dict[str, str]:
         """The request's headers: the API key read from the environment at each request (a key set after a 401,
         in a notebook, is used by the next call)."""
-        key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
-        return {"Authorization": f"Bearer {key}"} if key else {}
+        return {"Authorization": f"Bearer {key}"} if (key := self._api_key()) else {}
+
+    def _api_key(self) -> str:
+        return os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+
+    def _redacted(self, text: str) -> str:
+        """``text`` (a server's answer) with the API key and the URL's password replaced by ``***``."""
+        return redact(text, [self._api_key(), urlsplit(self._post_url).password or ""])
 
     def close(self) -> None:
         """Close the HTTP connections (the cache stays open)."""
@@ -302,13 +312,13 @@ class ChatClient:
                 with self._lock:
                     self._spent["requests"] += 1
                 try:
-                    response = http.post(self.url, json=payload, headers=self._headers())
+                    response = http.post(self._post_url, json=payload, headers=self._headers())
                 except httpx.TransportError as exc:
-                    problem = f"{type(exc).__name__}: {exc}"
+                    problem = self._redacted(f"{type(exc).__name__}: {exc}")
                 except httpx.HTTPError as exc:  # a body it cannot decode, too many redirects: not worth a retry
                     raise stops_run(LFApplyError(f"{who}: {self.url} sent an answer that cannot be read "
-                                                 f"({type(exc).__name__}: {exc}); check base_url and the server")) \
-                        from exc
+                                                 f"({self._redacted(f'{type(exc).__name__}: {exc}')}); check base_url "
+                                                 "and the server")) from None
                 else:
                     if response.status_code == 200:
                         try:
@@ -324,10 +334,11 @@ class ChatClient:
                         with self._lock:
                             self._spent["used_tokens"] += reply.used_tokens
                         return reply
-                    problem = f"HTTP {response.status_code}: {response.text[:200]!r}"
+                    problem = f"HTTP {response.status_code}: {self._redacted(response.text)[:200]!r}"
                     if response.status_code not in RETRIED:
-                        hint = (f"; set the environment variable {self.api_key_env} to the API key"
-                                if response.status_code in (401, 403) else "")
+                        hint = refused_hint(response.status_code, model=self.model, base_url=self.base_url,
+                                            api_key_env=self.api_key_env, key_set=bool(self._api_key()),
+                                            answer=response.text)
                         raise stops_run(LFApplyError(f"{who}: {self.url} refused the request ({problem}){hint}"))
                     wait_s = retry_after(response)
             if attempt == self.max_retries:
@@ -386,4 +397,4 @@ class ChatClient:
                 f"{who}: the run's budget of {over} is used up ({spent['calls']} prompts sent, ~{spent['tokens']} "
                 f"tokens); {len(futures)} of this batch's {len(requests)} uncached prompts were sent and their "
                 "answers are cached. Raise max_calls/max_tokens of the ChatClient, or rerun: the cached answers are "
-                "not asked again (see plan() for what is left)"))
+                "not asked again (see what is left with `weaksup lfs CONFIG --plan`, or the LF's plan())"))

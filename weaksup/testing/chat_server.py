@@ -81,7 +81,11 @@ class ChatServer:
     max_failures_per_prompt : int, optional
         At most this many injected failures for one request body; its next attempt is answered. ``None``: no limit.
     api_key : str, optional
-        When given, a request without ``Authorization: Bearer <api_key>`` is answered 401.
+        When given, a request without ``Authorization: Bearer <api_key>`` is answered 401, echoing the
+        ``Authorization`` it got (as some servers do: a client must not repeat it).
+    models : sequence of str, optional
+        When given, the models it serves (listed at ``GET {base_url}/models``): a request naming another is
+        answered 404 ``model_not_found``, as OpenAI does. ``None``: any model name is answered.
 
     Attributes
     ----------
@@ -106,8 +110,10 @@ class ChatServer:
 
     def __init__(self, classifier: Classifier | None = None, *, latency: float = 0.0, rate_429: float = 0.0,
                  rate_500: float = 0.0, retry_after_ms: int = 50, unsure_below: float = 0.0, seed: int = 0,
-                 max_failures_per_prompt: int | None = None, api_key: str | None = None, port: int = 0) -> None:
+                 max_failures_per_prompt: int | None = None, api_key: str | None = None, port: int = 0,
+                 models: Sequence[str] | None = None) -> None:
         self.api_key, self.port = api_key, int(port)
+        self.models = None if models is None else tuple(models)
         self.classifier = classifier if classifier is not None else youtube_classifier()
         self.latency, self.rate_429, self.rate_500 = float(latency), float(rate_429), float(rate_500)
         self.retry_after_ms, self.unsure_below = int(retry_after_ms), float(unsure_below)
@@ -167,7 +173,12 @@ class ChatServer:
                 super().finish()
 
             def do_GET(self) -> None:  # noqa: N802 - the http.server name
-                found = self.path.rstrip("/").endswith("/stats")
+                path = self.path.rstrip("/")
+                if path.endswith("/models"):
+                    listed = [{"id": m, "object": "model", "owned_by": "weaksup"} for m in server.models or ()]
+                    self._send(200, {}, {"object": "list", "data": listed})
+                    return
+                found = path.endswith("/stats")
                 self._send(200 if found else 404, {}, server.stats() if found else {"error": "no route"})
 
             def do_POST(self) -> None:  # noqa: N802 - the http.server name
@@ -242,9 +253,18 @@ class ChatServer:
             with self._lock:
                 self._in_flight -= 1
         if self.api_key is not None and authorization != f"Bearer {self.api_key}":
-            return 401, {}, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}
+            return 401, {}, {"error": {"message": f"Incorrect API key provided: {authorization}",
+                                       "type": "invalid_request_error"}}
         if not path.rstrip("/").endswith("/chat/completions"):
             return 404, {}, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}}
+        if self.models is not None:
+            try:
+                model = json.loads(raw).get("model")
+            except (ValueError, AttributeError):
+                model = None
+            if model not in self.models:
+                return 404, {}, {"error": {"message": f"The model `{model}` does not exist",
+                                           "type": "invalid_request_error", "code": "model_not_found"}}
         if draw < self.rate_429:
             with self._lock:
                 self.failures[429] += 1
@@ -283,8 +303,9 @@ class ChatServer:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m weaksup.testing.chat_server [--latency S] [--rate-429 P] [--rate-500 P] [--port N]``: serve the
-    YouTube classifier in this process until killed; the first line printed is the base URL."""
+    """``python -m weaksup.testing.chat_server [--latency S] [--rate-429 P] [--rate-500 P] [--port N]
+    [--api-key KEY] [--model NAME ...]``: serve the YouTube classifier in this process until killed; the first line
+    printed is the base URL."""
     import argparse
 
     parser = argparse.ArgumentParser(description="A local chat-completions server answering from a classifier.")
@@ -294,9 +315,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--retry-after-ms", type=int, default=50)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--api-key", default=None, help="answer 401 to requests without this bearer key")
+    parser.add_argument("--model", action="append", default=None,
+                        help="a model it serves (repeat for more); others are answered 404. Default: any")
     args = parser.parse_args(argv)
     server = ChatServer(latency=args.latency, rate_429=args.rate_429, rate_500=args.rate_500,
-                        retry_after_ms=args.retry_after_ms, port=args.port, seed=args.seed).start()
+                        retry_after_ms=args.retry_after_ms, port=args.port, seed=args.seed, api_key=args.api_key,
+                        models=args.model).start()
     print(server.base_url, flush=True)
     try:
         threading.Event().wait()
