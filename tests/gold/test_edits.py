@@ -27,8 +27,12 @@ def test_a_labels_file_of_any_format_reads_as_text_gold_rows(tmp_path, suffix):
     else:
         frame.to_csv(path, sep="\t" if suffix == ".tsv" else ",", index=False)
     rows = read_label_file(path, id_column="id", label_column="class", split="test")
-    assert rows.to_dict("records") == [{"row_id": "007", "label": "spam", "split": "test", "annotator": "ann"},
-                                       {"row_id": "8", "label": "ham", "split": "test", "annotator": "bob"}]
+    assert rows.drop(columns=["_file", "_line"]).to_dict("records") == [
+        {"row_id": "007", "label": "spam", "split": "test", "annotator": "ann"},
+        {"row_id": "8", "label": "ham", "split": "test", "annotator": "bob"}]
+    # where each row is: the file and its line (the header is line 1), the row number in a Parquet file
+    assert set(rows["_file"]) == {str(path)}
+    assert rows["_line"].tolist() == (["1", "2"] if suffix in (".jsonl", ".parquet") else ["2", "3"])
 
 
 def test_a_labels_file_missing_a_column_names_it_the_columns_it_has_and_the_option(tmp_path):
@@ -107,7 +111,7 @@ def test_an_edited_multilabel_or_span_gold_file_is_named_with_the_fix(tmp_path, 
 
 def test_a_multilabel_gold_set_is_created_added_to_and_shown(tmp_path):
     folder = tmp_path / "ml"
-    rows = pd.DataFrame({"row_id": ["a", "b"], "labels": ["joy;love", ""], "split": ["dev", "test"]})
+    rows = pd.DataFrame({"row_id": ["a", "b"], "labels": ["joy;love", "none"], "split": ["dev", "test"]})
     create_gold(folder, rows, task="emo", labels=["joy", "love", "none"], multilabel=True, none_label="none")
     gold, change = add_rows(folder, pd.DataFrame({"row_id": ["b"], "label": ["love"], "split": ["test"]}))
     assert change["changed"] == 1 and gold.version == 2

@@ -9,7 +9,7 @@ import pytest
 
 from tests.multilabel.ml_project import SPACE, make_ml_project
 from weaksup.config import load_config
-from weaksup.errors import ReviewImportError
+from weaksup.errors import GoldSetError, ReviewImportError
 from weaksup.multilabel.gold import load_multilabel_gold
 from weaksup.multilabel.review import (export_multilabel_review, import_multilabel_answers, is_multilabel_run,
                                        read_multilabel_export)
@@ -56,6 +56,11 @@ def test_export_review_import_round_trip(tmp_path, monkeypatch):
     read = read_multilabel_export(export, SPACE)
     assert len(read) == 5 and read.set_index("row_id").loc[ids[0], "labels"] == ("billing", "bug")
     assert read.set_index("row_id").loc[ids[1], "labels"] == () and read["annotator"].iloc[0] == "ann@example.org"
+    # an answer with no choice is the empty set, which the none label makes unmatchable: refused, nothing written
+    with pytest.raises(GoldSetError, match=f"row '{ids[1]}': an empty label set, and the label space has the none "
+                                           "label 'none'"):
+        import_multilabel_answers(read, tmp_path / "gold_sets" / "tickets", task="tickets", space=SPACE)
+    read["labels"] = [("none",) if r == ids[1] else v for r, v in zip(read["row_id"], read["labels"])]
     gold = import_multilabel_answers(read, tmp_path / "gold_sets" / "tickets", task="tickets", space=SPACE)
     assert gold.version == 2 and gold.counts() == {"dev": 85, "test": 80}
     assert gold.label_sets("dev")[ids[0]] == ("billing", "bug")

@@ -94,7 +94,7 @@ def create(folder: Path = _FOLDER, from_file: Path = _FROM,
     rows = _rows(from_file, id_column, label_column, split_column, split, "labels" if multilabel else "label")
     gold = create_gold(folder, rows, task=task or folder.name, labels=space, multilabel=multilabel,
                        none_label=none_label, description=description or f"created from {from_file.name}")
-    typer.echo(f"gold set {gold.describe()} written to {folder}")
+    typer.echo(f"gold set {gold.describe()} written to {folder}" + _empty_sets(gold))
 
 
 @gold_app.command("add")
@@ -108,7 +108,18 @@ def add(folder: Path = _FOLDER, from_file: Path = _FROM, id_column: str = _ID, l
     counts = f"{change['added']} row(s) added, {change['changed']} changed, {change['unchanged']} unchanged"
     if not change["added"] and not change["changed"]:
         return typer.echo(f"gold set {gold.task}: unchanged at v{gold.version} ({counts})")
-    typer.echo(f"gold set {gold.describe()}: {counts}")
+    typer.echo(f"gold set {gold.describe()}: {counts}" + _empty_sets(gold))
+
+
+def _empty_sets(gold: Any) -> str:
+    """How many rows of a multi-label gold set carry the empty label set (a blank labels cell: no label applies),
+    so a cell left blank by mistake shows; ``""`` for other gold sets or none (with a none label, an empty set
+    is refused when written and warned about when loaded)."""
+    if "labels" not in gold.frame.columns:
+        return ""
+    n = sum(not labels for labels in gold.label_sets())
+    return (f"; {n} row(s) carry the empty label set (a blank labels cell, [] in JSON Lines: no label applies; "
+            "label any left blank by mistake)") if n else ""
 
 
 @gold_app.command("record")

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
+import numpy as np
 import pandas as pd
 
 from weaksup._io import readable
@@ -52,6 +54,8 @@ __all__ = ["add_rows", "create_gold", "load_any_gold", "read_label_file", "recor
 AnyGold = Union[GoldSet, "MultiLabelGoldSet", "SpanGoldSet"]
 #: The manifest key a version gets when its file was edited in place and the edit was recorded as a later version.
 EDITED = "edited_in_place"
+#: Where ``weaksup gold create`` takes a class the rows have and the label space lacks.
+_CREATE_FIX = "the label space given (--labels of weaksup gold create)"
 _READERS = {".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 
 
@@ -78,10 +82,14 @@ def load_any_gold(folder: str | os.PathLike[str], version: int | str | None = No
 def read_label_file(path: str | os.PathLike[str], *, id_column: str = "row_id", label_column: str = "label",
                     split_column: str = "split", split: str | None = None, labels_column: str = "label") -> pd.DataFrame:
     """Gold rows (``row_id``, ``labels_column``, ``split``, and ``annotator`` / ``timestamp`` when the file has
-    them) from a CSV, TSV, JSON Lines or Parquet file of labelled rows.
+    them) from a CSV, TSV, JSON Lines or Parquet file of labelled rows, each with its ``_file`` (``path``) and
+    ``_line``: the 1-based line a gold set's rows are named by (the header is line 1 of a CSV or TSV file), the
+    row number (1 = the first row) in a Parquet file. A problem of the rows written as gold names that place.
 
     Every cell is read as text (ids keep their leading zeros). ``split`` puts every row in one split when the
-    file has no split column; given with a split column, it is an error (one or the other).
+    file has no split column; given with a split column, it is an error (one or the other). Multi-label
+    (``labels_column="labels"``): a cell holds the ``;``-joined label set (a blank cell is the empty set, as in a
+    multi-label gold file), a JSON Lines or Parquet list the set itself (``[]`` the empty set).
 
     Raises
     ------
@@ -93,8 +101,10 @@ def read_label_file(path: str | os.PathLike[str], *, id_column: str = "row_id", 
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "labels.csv"
     >>> _ = path.write_text("id,class\\n007,spam\\n008,ham\\n", encoding="utf-8")
-    >>> read_label_file(path, id_column="id", label_column="class", split="dev").to_dict("records")
-    [{'row_id': '007', 'label': 'spam', 'split': 'dev'}, {'row_id': '008', 'label': 'ham', 'split': 'dev'}]
+    >>> rows = read_label_file(path, id_column="id", label_column="class", split="dev")
+    >>> rows.drop(columns="_file").to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'row_id': '007', 'label': 'spam', 'split': 'dev', '_line': '2'},
+     {'row_id': '008', 'label': 'ham', 'split': 'dev', '_line': '3'}]
     """
     file = Path(path)
     kind = _READERS.get(file.suffix.lower())
@@ -122,12 +132,14 @@ def read_label_file(path: str | os.PathLike[str], *, id_column: str = "row_id", 
     if missing:
         raise GoldSetError(f"{file}: no column {', '.join(missing)}; it has {list(frame.columns)}: name the "
                            "columns with those options")
-    out = pd.DataFrame({"row_id": frame[id_column], labels_column: frame[label_column],
+    labels = frame[label_column].map(  # a list (JSON Lines, Parquet) is a multi-label set itself
+        lambda v: ";".join(str(x) for x in v) if isinstance(v, (list, tuple, np.ndarray)) else v)
+    out = pd.DataFrame({"row_id": frame[id_column], labels_column: labels,
                         "split": frame[split_column] if split is None else split})
     for column in OPTIONAL:
         if column in frame.columns:
             out[column] = frame[column]
-    return as_text(out)
+    return as_text(out.assign(_file=str(file), _line=_lines(file, kind, len(out))))
 
 
 def create_gold(folder: str | os.PathLike[str], rows: pd.DataFrame, *, task: str, labels: Sequence[str],
@@ -152,10 +164,12 @@ def create_gold(folder: str | os.PathLike[str], rows: pd.DataFrame, *, task: str
         from weaksup.multilabel.gold import write_multilabel_gold
 
         space = MultiLabelSpace(list(labels), none_label=none_label)
-        return write_multilabel_gold(_renamed(rows, "labels"), target, task=task, space=space, description=description)
+        return write_multilabel_gold(_renamed(rows, "labels"), target, task=task, space=space, description=description,
+                                     unknown_fix=_CREATE_FIX)
     if none_label is not None:
         raise GoldSetError("a none label is a multi-label setting: add --multilabel, or leave out --none-label")
-    return write_gold(_renamed(rows, "label"), target, task=task, label_space=list(labels), description=description)
+    return write_gold(_renamed(rows, "label"), target, task=task, label_space=list(labels), description=description,
+                      unknown_fix=_CREATE_FIX)
 
 
 def add_rows(folder: str | os.PathLike[str], rows: pd.DataFrame) -> tuple[AnyGold, dict[str, int]]:
@@ -170,8 +184,10 @@ def add_rows(folder: str | os.PathLike[str], rows: pd.DataFrame) -> tuple[AnyGol
     column = _label_column(current)
     rows = _renamed(rows, column)
     identity = [c for c in ("row_id", column, "split", *OPTIONAL) if c in current.frame.columns]
-    before = as_text(current.frame[_written(current.frame, column)])
+    before = as_text(current.frame[_written(current.frame, column, where=True)])
     mine = as_text(rows[[c for c in _written(rows, column)]]).reindex(columns=identity, fill_value="")
+    if {"_file", "_line"} <= set(rows.columns):  # where each row is in the file given, for its problems
+        mine[["_file", "_line"]] = as_text(rows[["_file", "_line"]]).to_numpy()
     old = {rid: _identity(group[identity]) for rid, group in before.groupby("row_id", sort=False)}
     new = {rid: _identity(group[identity]) for rid, group in mine.groupby("row_id", sort=False)}
     change = {"added": sum(rid not in old for rid in new),
@@ -197,7 +213,7 @@ def record_edit(folder: str | os.PathLike[str]) -> tuple[AnyGold, int | str] | N
     if recorded in (None, current.hash):
         return None
     edited = current.version
-    gold = _write_next(current, current.frame[_written(current.frame, _label_column(current))])
+    gold = _write_next(current, current.frame[_written(current.frame, _label_column(current), where=True)])
     manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
     manifest[VERSIONS] = [{**e, EDITED: {"hash_now": current.hash, "recorded_as": gold.version}}
                           if str(e.get("version")) == str(edited) else e for e in version_entries(manifest)]
@@ -259,9 +275,11 @@ def _label_column(gold: AnyGold) -> str:
                        "or weaksup.spans.gold.write_span_gold, not from a labels file")
 
 
-def _written(frame: pd.DataFrame, column: str) -> list[str]:
-    """The columns of ``frame`` a gold set file keeps: its identity, then what is kept outside the hash."""
-    return [c for c in ("row_id", column, "split", *OPTIONAL, *KEPT) if c in frame.columns]
+def _written(frame: pd.DataFrame, column: str, *, where: bool = False) -> list[str]:
+    """The columns of ``frame`` a gold set file keeps: its identity, then what is kept outside the hash (``where``:
+    and the ``_file``/``_line`` of each row, which its problems name)."""
+    return [c for c in ("row_id", column, "split", *OPTIONAL, *KEPT, *(("_file", "_line") if where else ()))
+            if c in frame.columns]
 
 
 def _identity(group: pd.DataFrame) -> list[tuple[str, ...]]:
@@ -271,11 +289,30 @@ def _identity(group: pd.DataFrame) -> list[tuple[str, ...]]:
 def _write_next(current: AnyGold, rows: pd.DataFrame) -> AnyGold:
     version = int(current.version) + 1 if str(current.version).isdigit() else f"{current.version}+1"
     assert current.path is not None
+    fix = f"the gold set's label space (label_space in {current.path / MANIFEST}), or create a new gold set"
     if isinstance(current, GoldSet):
         return write_gold(rows, current.path, task=current.task, label_space=current.label_space, version=version,
-                          description=str(current.manifest.get("description", "")))
+                          description=str(current.manifest.get("description", "")), unknown_fix=fix)
     from weaksup.multilabel.gold import MultiLabelGoldSet, write_multilabel_gold
 
     assert isinstance(current, MultiLabelGoldSet)
     return write_multilabel_gold(rows, current.path, task=current.task, space=current.space, version=version,
-                                 description=str(current.manifest.get("description", "")))
+                                 description=str(current.manifest.get("description", "")), unknown_fix=fix)
+
+
+def _lines(file: Path, kind: str, n: int) -> list[int]:
+    """The line of each of the ``n`` rows read from ``file``, numbered as a gold set's rows are (1-based, the header
+    line 1, a row whose quoted cell spans lines at its first line, blank lines skipped); Parquet: the row number."""
+    lines: list[int] = []
+    if kind in ("csv", "tsv"):
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            reader, last, header = csv.reader(handle, delimiter="\t" if kind == "tsv" else ","), 0, False
+            for record in reader:
+                if record and header:
+                    lines.append(last + 1)
+                header, last = header or bool(record), reader.line_num
+    elif kind == "jsonl":
+        with open(file, encoding="utf-8") as handle:
+            lines = [i for i, text in enumerate(handle, start=1) if text.strip()]
+    first = 2 if kind in ("csv", "tsv") else 1
+    return lines if len(lines) == n else list(range(first, first + n))

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from weaksup._io import atomic_path, readable
@@ -122,14 +121,16 @@ def write_gold(
     row_ids: Iterable[Any] | None = None,
     history: Sequence[dict[str, Any]] | None = None,
     escape_formulas: bool = True,
+    unknown_fix: str = "label_space",
 ) -> GoldSet:
     """Validate ``frame`` as a gold set and write it as ``version`` (label file, then manifest, each atomically).
 
     ``frame`` needs ``row_id``, ``label`` and ``split`` columns, and may have ``annotator`` and
     ``timestamp`` (part of the content hash) and ``origin``, ``annotator_id``, ``annotation_id``
     (:data:`~weaksup.gold.core.KEPT`: kept, outside the hash); other columns are not written. Nothing is written
-    when it has problems (the :class:`GoldSetError` lists them with the frame's row positions as lines). The
-    manifest records the content hash.
+    when it has problems: the :class:`GoldSetError` lists them at the ``_file``/``_line`` the rows carry (rows
+    read by :func:`weaksup.gold.edits.read_label_file`), else at the frame's row positions (:func:`row_locations`),
+    and says to add unknown classes to ``unknown_fix``. The manifest records the content hash.
 
     A folder that holds a gold set already gets a new version: earlier versions' files are never
     overwritten, the new rows go to ``labels-<content hash>.csv`` (``file_name`` by default) and the
@@ -161,10 +162,11 @@ def write_gold(
     out = frame[[c for c in ("row_id", *REQUIRED, *OPTIONAL, *KEPT) if c in frame.columns]].copy()
     out = as_text(out)
     out = out.drop(columns=[c for c in (*OPTIONAL, *KEPT) if c in out and not (out[c] != "").any()])
-    checked = out.assign(_file="<frame>", _line=np.arange(len(out)))
+    files, lines = row_locations(frame)
+    checked = out.assign(_file=files, _line=lines)
     for col in OPTIONAL:
         checked[col] = checked[col] if col in checked else ""
-    problems.raise_if_any(GoldSetError, fix=_validate(checked, space, row_ids, problems) or "")
+    problems.raise_if_any(GoldSetError, fix=_validate(checked, space, row_ids, problems, unknown_fix) or "")
     digest = content_hash(out, space, task)
     previous = _previous_manifest(folder)
     name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=file_name)
@@ -325,8 +327,26 @@ def _read_records(file: Path, name: str, id_column: str, problems: Problems, *, 
     return records
 
 
+def row_locations(frame: pd.DataFrame) -> tuple[list[str], list[Any]]:
+    """Where each row of a gold frame is, for its problems: the ``_file`` and ``_line`` it carries (a file's rows
+    from :func:`weaksup.gold.edits.read_label_file`: 1-based lines, the header line 1, as a gold set's own rows),
+    else ``"<frame>"`` and its position in ``frame`` (0-based, as ``frame.iloc``).
+
+    Examples
+    --------
+    >>> row_locations(pd.DataFrame({"row_id": ["a", "b"], "_file": ["g.csv", None], "_line": ["2", None]}))
+    (['g.csv', '<frame>'], ['2', 1])
+    >>> row_locations(pd.DataFrame({"row_id": ["a"]}))
+    (['<frame>'], [0])
+    """
+    n = len(frame)
+    given = zip(frame["_file"] if "_file" in frame else [""] * n, frame["_line"] if "_line" in frame else [""] * n)
+    at = [(str(f), line) if isinstance(f, str) and f else ("<frame>", i) for i, (f, line) in enumerate(given)]
+    return [f for f, _ in at], [line for _, line in at]
+
+
 def _validate(frame: pd.DataFrame, space: LabelSpace, row_ids: Iterable[Any] | None,
-              problems: Problems) -> str | None:
+              problems: Problems, unknown_fix: str = "manifest.json") -> str | None:
     """Add one problem per bad cell, duplicate or conflict in ``frame`` (all rows, all files); returns the fix
     to print once (the label space, when labels are unknown), or None."""
     known = set(space)
@@ -367,6 +387,6 @@ def _validate(frame: pd.DataFrame, space: LabelSpace, row_ids: Iterable[Any] | N
                              f"{prev[1]}:{prev[2]}; a row belongs to one split", where=location(file, line, "split"))
     unknown = sorted({str(label) for label in frame["label"] if label not in known})
     if unknown:  # the label space once, not on every bad line
-        return (f"labels {unknown[:10]} are not in the label space {list(space)}: fix them, or add the classes "
-                "to manifest.json")
+        return f"labels {unknown[:10]} are not in the label space {list(space)}: fix them, or add the classes to " \
+            + unknown_fix
     return None

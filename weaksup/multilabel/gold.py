@@ -37,7 +37,9 @@ from weaksup.errors import GoldSetError, LabelSpaceError, Problems, location
 from weaksup.gold.core import FORMATS, MANIFEST, OPTIONAL, SPLITS, as_text, check_split
 from weaksup.gold.versions import (ESCAPED_FILES, VERSIONS, manifest_type, plan_version, publish_manifest,
                                    read_manifest, select_version, warn_if_edited)
-from weaksup.multilabel.gold_files import SEPARATOR, read_label_file, split_labels, validate_rows
+from weaksup.gold.io import row_locations
+from weaksup.multilabel.gold_files import (SEPARATOR, empty_set_note, empty_set_problem, read_label_file, split_labels,
+                                           validate_rows)
 from weaksup.multilabel.space import MultiLabelSpace, broken_rules_note
 from weaksup.spreadsheet import write_csv
 
@@ -282,22 +284,29 @@ def load_multilabel_gold(path: str | os.PathLike[str], *, space: MultiLabelSpace
     warn_if_edited(folder, manifest, digest, logger)
     gold = MultiLabelGoldSet(task, manifest["version"], space or gold_space, frame, digest, folder, manifest)
     logger.info("loaded multi-label gold set %s", gold.describe())
-    note = gold.contradiction_note()
-    if note:
-        logger.warning("%s", note)
+    ids, Y, _, at = gold._every_row
+    empty = np.flatnonzero(~Y.any(axis=1) & (gold_space.none_label is not None))
+    for note in (gold.contradiction_note(), empty_set_note(f"gold set {task} v{gold.version}", str(
+            gold_space.none_label), [ids[i] for i in empty], [at[i] for i in empty])):
+        if note:
+            logger.warning("%s", note)
     return gold
 
 
 def write_multilabel_gold(frame: pd.DataFrame, folder: str | os.PathLike[str], *, task: str, space: MultiLabelSpace,
                           version: int | str = 1, description: str = "", history: Sequence[dict[str, Any]] | None = None,
-                          escape_formulas: bool = True, skip_if_unchanged: bool = False) -> MultiLabelGoldSet:
+                          escape_formulas: bool = True, skip_if_unchanged: bool = False,
+                          unknown_fix: str = "the space (MultiLabelSpace)") -> MultiLabelGoldSet:
     """Validate ``frame`` and write it as ``version`` of the multi-label gold set in ``folder``.
 
     ``frame`` needs ``row_id``, ``labels`` (``;``-joined strings, or lists/tuples of names) and ``split``,
     and may have ``annotator`` and ``timestamp``. A folder that holds a gold set gets a new version: earlier
     files are never overwritten (:func:`weaksup.gold.versions.plan_version`); nothing is written when the rows
     have problems, nor (``skip_if_unchanged``, what a review import asks) when they are the latest version's
-    content: that version is returned.
+    content: that version is returned. A problem names the ``_file``/``_line`` of its row
+    (:func:`weaksup.gold.io.row_locations`); an unknown label's fix says to add it to ``unknown_fix``. With a
+    none label, a row with an empty label set is refused (the model gives it the none label), unless the
+    gold set's current version holds it already (:func:`load_multilabel_gold` warns about those).
 
     Examples
     --------
@@ -320,18 +329,25 @@ def write_multilabel_gold(frame: pd.DataFrame, folder: str | os.PathLike[str], *
     sets = [tuple(str(x) for x in v) if isinstance(v, (list, tuple, set, np.ndarray)) else split_labels(v)
             for v in frame["labels"]]
     problems = Problems(f"gold frame for {folder}")
-    for i, names in enumerate(sets):
+    files, lines = row_locations(frame)
+    carried = _empty_sets(folder) if space.none_label is not None and not all(sets) else set()
+    annotators = as_text(frame.reindex(columns=["annotator"]))["annotator"].tolist()
+    for i, (names, rid) in enumerate(zip(sets, frame["row_id"].astype(str))):
         unknown = [x for x in names if x not in space.labels]
         if unknown:
-            problems.add("unknown_label", f"unknown label(s) {unknown}", where=location("<frame>", i, "labels"))
+            problems.add("unknown_label", f"unknown label(s) {unknown}", where=location(files[i], lines[i], "labels"))
+        if not names and space.none_label is not None and (rid, annotators[i]) not in carried:
+            problems.add("empty_label_set", empty_set_problem(rid, space.none_label),
+                         where=location(files[i], lines[i], "labels"))
     out = as_text(frame[[c for c in ("row_id", "split", *OPTIONAL) if c in frame.columns]])
     out.insert(1, "labels", [SEPARATOR.join(x for x in space.labels if x in names) for names in sets])
     out = out.drop(columns=[c for c in OPTIONAL if c in out and not (out[c] != "").any()])
-    checked = out.assign(_file="<frame>", _line=np.arange(len(out)))
+    checked = out.assign(_file=files, _line=lines)
     for col in OPTIONAL:
         checked[col] = checked[col] if col in checked else ""
     validate_rows(checked, space, problems)
-    problems.raise_if_any(GoldSetError, fix=f"the labels are {list(space.labels)}")
+    problems.raise_if_any(GoldSetError, fix=f"the labels are {list(space.labels)}" + (
+        f": fix them, or add the classes to {unknown_fix}" if any(p.code == "unknown_label" for p in problems) else ""))
     digest = multilabel_hash(out, space, task)
     previous = None
     if (folder / MANIFEST).is_file():
@@ -365,3 +381,15 @@ def write_multilabel_gold(frame: pd.DataFrame, folder: str | os.PathLike[str], *
     publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous,
                      written=folder / name if fresh else None)
     return load_multilabel_gold(folder, space=space)
+
+
+def _empty_sets(folder: Path) -> set[tuple[str, str]]:
+    """The ``(row_id, annotator)`` annotations with an empty label set in the gold set's current version (none when
+    ``folder`` holds no readable multi-label gold set)."""
+    if not is_multilabel_gold(folder):
+        return set()
+    try:
+        frame = load_multilabel_gold(folder).frame
+    except GoldSetError:
+        return set()
+    return {(str(r), str(a)) for r, a, v in zip(frame["row_id"], frame["annotator"], frame["labels"]) if not v}

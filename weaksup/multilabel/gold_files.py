@@ -109,3 +109,36 @@ def validate_rows(frame: pd.DataFrame, space: MultiLabelSpace, problems: Problem
                          where=location(file, line, "row_id"))
         else:
             seen[(rid, annotator)] = (file, line)
+
+
+def empty_set_problem(row_id: str, none_label: str) -> str:
+    """What is wrong with a gold row whose label set is empty when the space has a none label, and the fix.
+
+    Examples
+    --------
+    >>> empty_set_problem("r7", "neutral")  # doctest: +ELLIPSIS
+    "row 'r7': an empty label set, and the label space has the none label 'neutral': ..."
+    """
+    return (f"row {row_id!r}: an empty label set, and the label space has the none label {none_label!r}: the label "
+            f"model gives such a row {none_label!r}, so it could never be matched; write {none_label!r} (none of the "
+            "other labels applies), or leave the row out")
+
+
+def empty_set_note(what: str, none_label: str, ids: list[str], where: list[str]) -> str:
+    """The warning about gold rows whose (decided) label set is empty though the space has a none label, naming
+    them (``file:line``), or ``""`` when there are none.
+
+    Examples
+    --------
+    >>> empty_set_note("gold set t v1", "none", ["a", "b"], ["labels.csv:3", ""])  # doctest: +ELLIPSIS
+    "gold set t v1: 2 row(s) have an empty label set though the label space has the none label 'none' (a \
+(labels.csv:3), b): ..."
+    """
+    if not ids:
+        return ""
+    named = ", ".join(f"{r} ({w})" if w else r for r, w in list(zip(ids, where))[:10])
+    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+    return (f"{what}: {len(ids)} row(s) have an empty label set though the label space has the none label "
+            f"{none_label!r} ({named}{more}): the label model gives such a row {none_label!r}, so they can never be "
+            f"matched and each costs recall and exact-set accuracy; write {none_label!r} on them in a new gold "
+            "version (weaksup gold add), or leave them out")

@@ -195,8 +195,33 @@ def _check_rows(rows: Sequence[Mapping[str, Any]], types: Sequence[str], where: 
                              "exclusive and after start", where=location(where, i, "spans"))
             parsed.append((start, end, label))
         out.append({"row_id": row_id, "split": split, "spans": sorted(parsed),
-                    "annotator": str(row.get("annotator") or "")})
+                    "annotator": str(row.get("annotator") or ""), "_line": i})
     return out
+
+
+def overlaps(spans: Iterable[CharSpan]) -> list[tuple[CharSpan, CharSpan]]:
+    """The pairs of one row's spans that share a character (a span listed twice too): the span task is flat NER
+    (one entity type per token), so a gold row's spans must not overlap.
+
+    Examples
+    --------
+    >>> overlaps([(0, 21, "Chemical"), (0, 21, "Disease"), (22, 30, "Disease")]), overlaps([(0, 5, "A"), (5, 9, "B")])
+    ([((0, 21, 'Chemical'), (0, 21, 'Disease'))], [])
+    """
+    ordered = sorted(spans)
+    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:] if b[0] < a[1]]
+
+
+def _overlap_text(row_id: str, pairs: Sequence[tuple[CharSpan, CharSpan]]) -> str:
+    shown = "; ".join(f"{a[0]}..{a[1]} ({a[2]}) with {b[0]}..{b[1]} ({b[2]})" for a, b in pairs[:5])
+    return f"row {row_id!r} holds overlapping spans: {shown}{f' and {len(pairs) - 5} more' if len(pairs) > 5 else ''}"
+
+
+#: How a run resolves overlapping gold spans (the rule of tags_from_spans, token F1 and span_metrics), and the fix.
+OVERLAP_RULE = ("the span task is flat NER (one entity type per token): a run keeps one span of each overlapping "
+                "group for training and every score (the longest in tokens; on a tie the first in (start, end, "
+                "type) order), as tags_from_spans does")
+OVERLAP_FIX = "keep one span per stretch of text (the right type), or split the text between the spans"
 
 
 def span_hash(frame: pd.DataFrame, types: Sequence[str], task: str = "") -> str:
@@ -285,6 +310,12 @@ def load_span_gold(path: str | os.PathLike[str], *, types: Sequence[str] | None 
     task = str(manifest.get("task") or folder.name)
     digest = span_hash(frame, gold_types, task)
     warn_if_edited(folder, manifest, digest, logger)
+    clashes = [f"{_overlap_text(r['row_id'], overlaps(r['spans']))} (line {r['_line']})" for r in checked
+               if overlaps(r["spans"])]
+    if clashes:
+        logger.warning("span gold set %s: %d row(s) hold overlapping spans: %s%s. %s; fix the rows in a new gold "
+                       "version: %s", folder / str(names[0]), len(clashes), "; ".join(clashes[:10]),
+                       f"; and {len(clashes) - 10} more row(s)" if len(clashes) > 10 else "", OVERLAP_RULE, OVERLAP_FIX)
     gold = SpanGoldSet(task, manifest.get("version", 1), tuple(gold_types), frame, digest, folder, manifest)
     logger.info("loaded span gold set %s", gold.describe())
     return gold
@@ -317,10 +348,18 @@ def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: st
                               for s in r.get("spans") or []]} if isinstance(r, Mapping) else r for r in records]
     problems = Problems(f"span gold rows for {folder}")
     checked = _check_rows(normal, list(types), "<rows>", problems)
+    previous = read_manifest(folder, kind="span", writer="weaksup.spans.gold.write_span_gold") if (folder / MANIFEST).is_file() else None
+    clashes = [r for r in checked if overlaps(r["spans"])]
+    if clashes and previous is not None and previous.get("type") == GOLD_TYPE:
+        held = load_span_gold(folder).frame  # a row carried over unchanged was warned about when it loaded
+        carried = {(r, tuple(s)) for r, s in zip(held["row_id"], held["spans"])}
+        clashes = [r for r in clashes if (r["row_id"], tuple(r["spans"])) not in carried]
+    for r in clashes:
+        problems.add("overlapping_spans", f"{_overlap_text(r['row_id'], overlaps(r['spans']))}; {OVERLAP_FIX} (the "
+                     "span task is flat NER: one entity type per token)", where=location("<rows>", r["_line"], "spans"))
     problems.raise_if_any(GoldSetError, fix=f"the entity types are {list(types)}; spans are char offsets")
     frame = pd.DataFrame(checked, columns=["row_id", "split", "spans", "annotator"])
     digest = span_hash(frame, list(types), task)
-    previous = read_manifest(folder, kind="span", writer="weaksup.spans.gold.write_span_gold") if (folder / MANIFEST).is_file() else None
     if previous is not None and previous.get("type") != GOLD_TYPE:
         raise GoldSetError(f"{folder} holds a gold set of type {previous.get('type')!r}; write the span gold set to "
                            "its own folder")

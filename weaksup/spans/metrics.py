@@ -80,7 +80,10 @@ def span_metrics(gold: Sequence[Sequence[Any]], pred: Sequence[Sequence[Any]], *
       gold span a false negative;
     - precision is 0.0 (not nan) when nothing is predicted, recall 0.0 when there is no gold span,
       F1 0.0 when both are 0 (seqeval's ``zero_division=0``); the same per type;
-    - exact repeats of a span in one document count once.
+    - exact repeats of a span in one document count once;
+    - overlapping gold spans of one document (a flat-NER gold set has none; ``load_span_gold`` warns about
+      them) count as :func:`tags_from_spans` reads them, for the entity and the token scores alike: the
+      longest kept (on a tie the first), the others not gold.
 
     Parameters
     ----------
@@ -118,6 +121,7 @@ def span_metrics(gold: Sequence[Sequence[Any]], pred: Sequence[Sequence[Any]], *
         raise DataError(f"span_metrics needs one gold and one predicted span list per document; got {len(gold)} "
                         f"gold and {len(pred)} predicted documents")
     g = span_frame(gold, space, what="gold")
+    g = g[keep_longest(g["doc"].to_numpy(), g["start"].to_numpy(), g["end"].to_numpy())].reset_index(drop=True)
     p = span_frame(pred, space, what="predictions")
     hit = p.merge(g[_KEY].assign(_hit=True), on=_KEY, how="left")["_hit"].notna().to_numpy()
     n_gold, n_pred, n_correct = len(g), len(p), int(hit.sum())
