@@ -29,12 +29,51 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import TypeVar
 
-__all__ = ["STOP_REQUESTED", "result_of", "stop_on_interrupt", "stop_on_sigterm", "stop_scope"]
+__all__ = ["STOP_REQUESTED", "note_stop_signal", "result_of", "stop_on_interrupt", "stop_on_sigterm", "stop_scope",
+           "stop_signals"]
 
 T = TypeVar("T")
 
 #: Set by a Ctrl-C of the user while work runs on threads; cleared when that work starts and ends.
 STOP_REQUESTED = threading.Event()
+
+_stop_signals = [0]  # SIGINT/SIGTERM deliveries seen by weaksup's handlers in this process
+
+
+def note_stop_signal() -> None:
+    """Record that a stop signal (SIGINT, SIGTERM) came: called by weaksup's signal handlers, before they raise
+    ``KeyboardInterrupt``, so that the interrupt can be told from one that LF code raises itself; it also sets
+    :data:`STOP_REQUESTED` (threads start nothing new).
+
+    Examples
+    --------
+    >>> with stop_scope():
+    ...     before = stop_signals()
+    ...     note_stop_signal()
+    ...     stop_signals() == before + 1, STOP_REQUESTED.is_set()
+    (True, True)
+    """
+    _stop_signals[0] += 1
+    STOP_REQUESTED.set()
+
+
+def stop_signals() -> int:
+    """How many stop signals (SIGINT, SIGTERM) weaksup's handlers have seen in this process.
+
+    A ``KeyboardInterrupt`` is the user's (or the scheduler's) stop when this count grew while the code that
+    raised it ran; otherwise the code raised it itself.
+
+    Examples
+    --------
+    >>> before = stop_signals()
+    >>> with stop_scope():
+    ...     note_stop_signal()
+    ...     STOP_REQUESTED.is_set()
+    True
+    >>> stop_signals() - before
+    1
+    """
+    return _stop_signals[0]
 
 
 @contextmanager
@@ -85,6 +124,7 @@ def stop_on_sigterm() -> Iterator[list[int]]:
 
     def on_sigterm(signum: int, frame: object) -> None:
         came.append(signum)
+        note_stop_signal()  # an LF interrupted by it is not at fault (whatever SIGINT's disposition)
         raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread():

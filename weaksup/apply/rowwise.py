@@ -77,22 +77,45 @@ def paused_gc(pause: bool = True) -> Iterator[None]:
 
 
 class UserInterrupt:
-    """Tells a Ctrl-C of the user from a ``KeyboardInterrupt`` that LF code raises itself.
+    """Tells a stop of the user (Ctrl-C) or of a scheduler (SIGTERM) from a ``KeyboardInterrupt`` that LF code
+    raises itself.
 
-    Python delivers SIGINT to the main thread only, as a ``KeyboardInterrupt`` raised wherever that
-    thread is, often inside an LF. While entered on the main thread, SIGINT goes through a handler
-    that records it (``fired``) and then calls the handler that was there (which raises as before).
-    A ``KeyboardInterrupt`` caught from LF code is the user's when ``fired`` is set; any other one
-    (raised by the LF, or on a worker thread, where no signal is ever delivered) is the LF's.
+    Python delivers signals to the main thread only, as a ``KeyboardInterrupt`` raised wherever that thread is,
+    often inside an LF. While entered on the main thread, SIGINT (when it is not ignored) goes through a handler
+    that records it (:func:`weaksup.interrupt.note_stop_signal`) and then calls the handler that was there (which
+    raises as before); SIGTERM's handler (:func:`weaksup.interrupt.stop_on_sigterm`) records it too, whatever
+    SIGINT's disposition (ignored in a job that cron, ``nohup`` or ``cmd &`` started). A ``KeyboardInterrupt``
+    caught from LF code is the user's when ``fired``: a stop signal came since entry; any other one (raised by the
+    LF, or on a worker thread, where no signal is ever delivered) is the LF's.
+
+    Examples
+    --------
+    >>> from weaksup.interrupt import note_stop_signal
+    >>> with UserInterrupt() as interrupt:
+    ...     before = interrupt.fired
+    ...     note_stop_signal()  # what the SIGINT and SIGTERM handlers do
+    ...     after = interrupt.fired
+    >>> before, after
+    (False, True)
     """
 
     def __init__(self) -> None:
-        self.fired = False
+        from weaksup.interrupt import stop_signals
+
+        self._seen = stop_signals()
         self._previous: Any = None
 
-    def __enter__(self) -> UserInterrupt:
-        from weaksup.interrupt import STOP_REQUESTED
+    @property
+    def fired(self) -> bool:
+        """Whether a stop signal (SIGINT, SIGTERM) came since this was made or entered."""
+        from weaksup.interrupt import stop_signals
 
+        return stop_signals() > self._seen
+
+    def __enter__(self) -> UserInterrupt:
+        from weaksup.interrupt import STOP_REQUESTED, stop_signals
+
+        self._seen = stop_signals()
         if threading.current_thread() is threading.main_thread():
             STOP_REQUESTED.clear()
             previous = signal.getsignal(signal.SIGINT)
@@ -102,10 +125,9 @@ class UserInterrupt:
         return self
 
     def _handler(self, signum: int, frame: Any) -> Any:
-        from weaksup.interrupt import STOP_REQUESTED
+        from weaksup.interrupt import note_stop_signal
 
-        self.fired = True
-        STOP_REQUESTED.set()  # threads that no signal reaches (a prompted LF's requests) start nothing new
+        note_stop_signal()  # also: threads that no signal reaches (a prompted LF's requests) start nothing new
         return self._previous(signum, frame)
 
     def __exit__(self, *exc: object) -> None:
