@@ -25,9 +25,17 @@ from weaksup.errors import ConfigError
 #: The engines ``weaksup run --engine`` and ``[engine] name`` accept.
 ENGINE_NAMES = ("local", "dask", "spark")
 
-#: The Spark master URLs Spark accepts (``local``, ``local[N]``, ``local[N,F]``, ``local-cluster[...]``, ``yarn``,
-#: ``spark://``, ``k8s://``).
-SPARK_MASTER = re.compile(r"local(\[[^\]]+\])?|local-cluster\[[^\]]+\]|yarn|(spark|k8s)://\S+")
+#: The Spark master URLs Spark accepts (its ``SparkMasterRegex``, N threads at least 1): ``local``, ``local[N]``,
+#: ``local[*]``, ``local[N,F]``, ``local[*,F]`` (F task attempts), ``local-cluster[N,C,M]``, ``yarn``,
+#: ``spark://HOST:PORT[,HOST:PORT...]``, ``k8s://...``, ``mesos://...``.
+SPARK_MASTER = re.compile(
+    r"local"
+    r"|local\[([1-9][0-9]*|\*)(\s*,\s*[1-9][0-9]*)?\]"
+    r"|local-cluster\[\s*[1-9][0-9]*\s*,\s*[1-9][0-9]*\s*,\s*[1-9][0-9]*\s*\]"
+    r"|yarn"
+    r"|spark://([\w.\-]+|\[[0-9A-Fa-f:]+\]):[0-9]+(,([\w.\-]+|\[[0-9A-Fa-f:]+\]):[0-9]+)*"
+    r"|(k8s|mesos)://\S+"
+)
 #: A Dask scheduler address: ``tcp://HOST:PORT`` (or ``tls://``, ``ucx://``, ``ws://``, ``wss://``), or ``HOST:PORT``.
 DASK_SCHEDULER = re.compile(r"((tcp|tls|ucx|ws|wss)://)?[\w.\-\[\]:]+:\d+")
 
@@ -63,7 +71,8 @@ def check_engine_config(engine: EngineConfig, source: str) -> None:
                         "(or drop [engine] and --engine for the streaming run)")
     if engine.name == "spark" and not SPARK_MASTER.fullmatch(engine.master):
         problems.append(f"engine.master = {engine.master!r} is not a Spark master URL; give local[N] (this machine, N "
-                        "cores), yarn, spark://HOST:PORT or k8s://HOST:PORT")
+                        "cores; local[*]: all of them; local[N,F]: F task attempts), yarn, spark://HOST:PORT, "
+                        "k8s://HOST:PORT or mesos://HOST:PORT")
     if engine.name == "dask" and engine.scheduler and not DASK_SCHEDULER.fullmatch(engine.scheduler):
         problems.append(f"engine.scheduler = {engine.scheduler!r} is not a Dask scheduler address; give "
                         "tcp://HOST:PORT (the address `dask scheduler` prints, port 8786 by default), or leave it "

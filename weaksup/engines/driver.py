@@ -27,7 +27,7 @@ from weaksup.engines.config import EngineConfig, check_engine_config
 from weaksup.engines.parts import vote_dir
 from weaksup.engines.predict import PredictionTable, label_arrow
 from weaksup.engines.stats import DevGold, fit_on_counts, new_label_model
-from weaksup.errors import ConfigError, GoldSetError
+from weaksup.errors import ConfigError, DataError, GoldSetError
 
 if TYPE_CHECKING:
     from weaksup.engines import Engine
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 
 #: The gold metrics the summary shows (``label_model.majority_vote.*``: majority vote on the same rows).
-SUMMARY_METRICS = ("accuracy", "coverage", "macro_f1", "brier", "ece", "label_model.majority_vote.accuracy",
+SUMMARY_METRICS = ("accuracy", "coverage", "test/coverage", "macro_f1", "brier", "ece", "label_model.majority_vote.accuracy",
                    "label_model.majority_vote.macro_f1")
 
 
@@ -162,10 +162,26 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
 
     engine_settings(config, engine if isinstance(engine, str) else None)
     check_supported(config)
-    list_input_parts(config)  # (Parquet input) before anything is written
+    check_has_rows(config, list_input_parts(config))  # (Parquet input, some rows) before anything is written
     config.output_dir.mkdir(parents=True, exist_ok=True)
     with FolderLock(config.output_dir):  # one run at a time in an output folder (as the streaming run)
         return run_locked(config, engine=engine, fresh=fresh)
+
+
+def check_has_rows(config: RunConfig, parts: list[InputPart]) -> None:
+    """An input whose parts hold no rows is an error, as in the streaming run (not a committed 0-row run).
+
+    Examples
+    --------
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "parts"},
+    ...     "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.parquet"}})
+    >>> check_has_rows(config, [InputPart(0, "parts/a.parquet", "k", 0)])
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.DataError: input parts has no rows; nothing to label
+    """
+    if sum(p.rows for p in parts) == 0:
+        raise DataError(f"input {config.input.example or config.input.path} has no rows; nothing to label")
 
 
 def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: bool = False) -> EngineResult:
