@@ -100,7 +100,7 @@ def cluster_texts(
         return TextClusters(np.zeros(0, dtype=np.int64), [])
     n = int(min(n, rows))
     matrix = None
-    if isinstance(embeddings, str) or callable(embeddings):
+    if isinstance(embeddings, str) or callable(embeddings) or hasattr(embeddings, "encode"):  # an Embedder too
         from weaksup.embed import embed
 
         embeddings = embed(list(texts), None if embeddings == "default" else embeddings)  # as the LFs see them

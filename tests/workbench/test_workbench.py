@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from weaksup.embed.embedder import CallableEmbedder
 from weaksup import ABSTAIN, Registry, apply_lfs, keyword_lf, labeling_function, lf_summary, regex_lf
 from weaksup.errors import DataError, LabelModelError, LFDefinitionError, MissingColumnError, UnknownLFError
 from weaksup.lf import threshold_lf
@@ -145,11 +146,13 @@ def test_clusters_embed_the_clustered_rows_with_any_embedder(wb, tmp_path, monke
         seen.extend(texts)
         return np.array([[1.0, 0.0] if "channel" in t else [0.0, 1.0] for t in texts])
 
-    view = wb.clusters(n=2, rows="uncovered", embeddings=by_channel)
+    # it carries `seen`, which it changes: its derived cache id would change with it, so it is named here
+    embedder = CallableEmbedder(by_channel, model_id="by_channel")
+    view = wb.clusters(n=2, rows="uncovered", embeddings=embedder)
     assert set(view.assignments.index) == {"r2", "r5", "r8"}
     assert sorted(seen) == sorted(TEXTS[i] for i in (2, 5, 8))  # only the clustered rows are embedded, once each
     assert view.assignments["r5"] == view.assignments["r8"] != view.assignments["r2"]
-    wb.clusters(n=2, rows="uncovered", embeddings=by_channel)
+    wb.clusters(n=2, rows="uncovered", embeddings=embedder)
     assert len(seen) == 3  # the second call reads the shared embedding cache
 
 

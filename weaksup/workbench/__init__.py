@@ -371,7 +371,7 @@ class Workbench:
         return cluster_view(texts, L[at], self.class_names, self.row_ids[at], n=n,
                             gold=self.y_dev[at] if (self.y_dev != ABSTAIN).any() else None,
                             embeddings=embeddings if embeddings is None or isinstance(embeddings, str)
-                            or callable(embeddings) else np.asarray(embeddings)[at],
+                            or callable(embeddings) or hasattr(embeddings, "encode") else np.asarray(embeddings)[at],
                             n_examples=n_examples, seed=self.seed)
 
     # ------------------------------------------------------------------ export
