@@ -8,7 +8,7 @@ import pytest
 
 from tests.report.helpers import youtube_references, youtube_report_inputs
 from weaksup.report import build_report
-from weaksup.tracking import log_report
+from weaksup.tracking import log_report, tracking_scope
 
 pytestmark = pytest.mark.mlflow
 
@@ -21,7 +21,9 @@ def test_logged_coverage_and_gold_counts_say_which_rows(youtube, youtube_registr
                           references=youtube_references(votes, gold, model, data))
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    run_id = log_report(report, gold=gold, strict=True)
+    with tracking_scope():  # pinned here (an earlier test may have pinned another URI), and put back afterwards
+        mlflow.set_tracking_uri(uri)
+        run_id = log_report(report, gold=gold, strict=True)
     logged = mlflow.MlflowClient(uri).get_run(run_id).data.metrics
     report.close()
     voted = (votes.values != -1).any(axis=1)

@@ -250,9 +250,11 @@ def embed(texts: Sequence[Any] | np.ndarray, embedder: Any = None, *, cache: Emb
     ...     calls.append(len(texts))
     ...     return [[len(t), t.count("a")] for t in texts]
     >>> cache = EmbeddingCache(":memory:")
-    >>> embed(["banana", " banana ", "kiwi"], count_chars, cache=cache).tolist()
+    >>> from weaksup.embed.embedder import CallableEmbedder
+    >>> counter = CallableEmbedder(count_chars, model_id="count_chars")  # it changes `calls`: its id is given
+    >>> embed(["banana", " banana ", "kiwi"], counter, cache=cache).tolist()
     [[6.0, 3.0], [6.0, 3.0], [4.0, 0.0]]
-    >>> _ = embed(["kiwi", "banana"], count_chars, cache=cache)
+    >>> _ = embed(["kiwi", "banana"], counter, cache=cache)
     >>> calls  # two distinct texts computed once; the second call computed nothing
     [2]
     """
