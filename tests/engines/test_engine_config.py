@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engines.engine_data import SCALE_LFS, write_part
+from tests.engines.test_cli_engine import write_config
 from weaksup.cli import main
 from weaksup.engines.config import SPARK_MASTER, EngineConfig, check_engine_config
 from weaksup.errors import ConfigError
@@ -33,26 +33,7 @@ def test_spark_master_urls_spark_refuses_are_a_config_error(master):
 
 
 def test_local_two_exits_2_with_one_line_before_spark_starts(tmp_path, capsys, monkeypatch):
-    write_part(tmp_path / "input", 0, 100)
-    (tmp_path / "run.toml").write_text(f'''
-[task]
-name = "synthetic"
-labels = ["ham", "spam"]
-[input]
-path = "input"
-[lfs]
-modules = ["{SCALE_LFS}"]
-[end_model]
-enabled = false
-[mlflow]
-enabled = false
-[output]
-path = "out/labels.parquet"
-report = false
-[engine]
-name = "spark"
-master = "local[two]"
-''', encoding="utf-8")
+    write_config(tmp_path, '[engine]\nname = "spark"\nmaster = "local[two]"')
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exit_:
         main(["run", "run.toml", "--no-progress"])
