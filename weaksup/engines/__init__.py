@@ -51,7 +51,9 @@ def __getattr__(name: str) -> Any:
 
 
 class Engine(Protocol):
-    """What an engine provides to :func:`weaksup.engines.driver.run_engine`."""
+    """What an engine provides to :func:`weaksup.engines.driver.run_engine`. An engine with a cluster or session
+    to start may also have a ``start()`` method: the driver then calls it before the first map and times it, and
+    the engine's ``close()``, as their own phases (``engine start``, ``engine close``)."""
 
     @property
     def name(self) -> str: ...

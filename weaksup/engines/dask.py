@@ -107,6 +107,11 @@ class DaskEngine:
         logger.info("started a local Dask cluster of %d worker processes", self.options.workers)
         return client
 
+    def start(self) -> None:
+        """Start the LocalCluster and its client, or connect to ``options.scheduler``, now (else the first map
+        does): the driver times it apart from the maps, as its ``engine start`` phase."""
+        _ = self.client
+
     def worker_spec(self, spec: BatchSpec) -> BatchSpec:
         """``spec`` as the workers import it: with ``ship_modules``, each LF module is uploaded
         (``Client.upload_file``) once and a ``.py`` path becomes the uploaded module's name."""

@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,64 +26,13 @@ from weaksup.engines.config import EngineConfig, check_engine_config
 from weaksup.engines.parts import vote_dir
 from weaksup.engines.predict import PredictionTable, label_arrow
 from weaksup.engines.stats import DevGold, fit_on_counts, new_label_model
+from weaksup.engines.summary import MLFLOW_METRICS, EngineResult, Phases, model_metric_names, split_names
 from weaksup.errors import ConfigError, DataError, GoldSetError
 
 if TYPE_CHECKING:
     from weaksup.engines import Engine
 
 logger = logging.getLogger(__name__)
-
-
-#: The gold metrics the summary shows (``label_model.majority_vote.*``: majority vote on the same rows).
-SUMMARY_METRICS = ("accuracy", "coverage", "test/coverage", "macro_f1", "brier", "ece", "label_model.majority_vote.accuracy",
-                   "label_model.majority_vote.macro_f1")
-
-
-@dataclass
-class EngineResult:
-    """What an engine run did: where its labels are, the work it did and reused, the model and the metrics."""
-
-    engine: str
-    run_id: str
-    run_dir: Path
-    rows: int
-    parts: int
-    parts_voted: int
-    columns_computed: int
-    columns_reused: int
-    patterns: int
-    label_model: str
-    fit_note: str = ""
-    label_counts: dict[str, int] = field(default_factory=dict)
-    status_counts: dict[str, int] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    gold_split: str = "test"
-    mlflow_run_id: str | None = None
-    #: Rows each LF faulted on (abstained under ``lfs.fault_tolerant``), by LF name; LFs with none left out.
-    faults: dict[str, int] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        """The run summary (what ``weaksup run --engine`` prints)."""
-        lines = [f"engine {self.engine}: {self.rows:,} rows in {self.parts} part(s) -> {self.run_dir}",
-                 f"votes: {self.parts_voted} part(s) voted, {self.columns_computed} LF column(s) computed, "
-                 f"{self.columns_reused} reused from the vote cache",
-                 f"label model {self.label_model} fitted on {self.patterns:,} vote patterns"]
-        if self.faults:
-            lines.append("LF faults (rows abstained): " + ", ".join(f"{k} {v:,}" for k, v in self.faults.items()))
-        if self.fit_note:
-            lines.append(f"NOTE: {self.fit_note}")
-        if self.label_counts:
-            lines.append("labels: " + ", ".join(f"{k} {v:,}" for k, v in self.label_counts.items()))
-        if self.status_counts:
-            lines.append("review: " + ", ".join(f"{k} {v:,}" for k, v in self.status_counts.items()))
-        shown = {k: v for k, v in self.metrics.items() if k in SUMMARY_METRICS}
-        if shown:
-            lines.append(f"gold ({self.gold_split}): " + ", ".join(f"{k} {v:.3f}" for k, v in shown.items()))
-        if self.mlflow_run_id:
-            lines.append(f"MLflow run {self.mlflow_run_id}")
-        lines.append("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
-        return "\n".join(lines)
 
 
 def engine_settings(config: RunConfig, name: str | None = None) -> EngineConfig:
@@ -160,12 +108,13 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     """
     from weaksup.pipeline.folder import FolderLock
 
+    started = time.perf_counter()  # (the run's timings start here: the checks and the lock's wait are its setup)
     engine_settings(config, engine if isinstance(engine, str) else None)
     check_supported(config)
     check_has_rows(config, list_input_parts(config))  # (Parquet input, some rows) before anything is written
     config.output_dir.mkdir(parents=True, exist_ok=True)
     with FolderLock(config.output_dir):  # one run at a time in an output folder (as the streaming run)
-        return run_locked(config, engine=engine, fresh=fresh)
+        return run_locked(config, engine=engine, fresh=fresh, started=started)
 
 
 def check_has_rows(config: RunConfig, parts: list[InputPart]) -> None:
@@ -184,14 +133,16 @@ def check_has_rows(config: RunConfig, parts: list[InputPart]) -> None:
         raise DataError(f"input {config.input.example or config.input.path} has no rows; nothing to label")
 
 
-def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: bool = False) -> EngineResult:
-    """:func:`run_engine` holding the lock on the output folder."""
+def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: bool = False,
+               started: float | None = None) -> EngineResult:
+    """:func:`run_engine` holding the lock on the output folder; its timings (``EngineResult.timings``: the phases
+    of :data:`weaksup.engines.summary.PHASES` it went through) start at ``started`` (``time.perf_counter()``,
+    default: now) and add up to their ``total``."""
     from weaksup.engines import get_engine
     from weaksup.pipeline.paths import check_run_paths
     from weaksup.tasks import task_type
 
-    timings: dict[str, float] = {}
-    started = t = time.perf_counter()
+    phases = Phases(started)
     settings = engine_settings(config, engine if isinstance(engine, str) else None)
     check_supported(config)
     parts = list_input_parts(config, settings.partitions)
@@ -211,26 +162,28 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         shutil.rmtree(cache.root, ignore_errors=True)
     todo = [cache.missing(p, spec.lf_ids, spec.uncacheable) for p in parts]
     computed = sum(len(x) for x in todo)
-    timings["setup"] = time.perf_counter() - t
+    phases.lap("setup")
+    start = getattr(runner, "start", None)  # (Dask and Spark: the cluster or session, timed on its own)
     try:
-        t = time.perf_counter()
+        if start is not None:
+            start()
+            phases.lap("engine start")
         counts, gold_votes = runner.vote_counts(spec, parts, votes_at, gold_ids)
         check_ids_across_parts(spec, parts, votes_at)
-        timings["read+clean+apply+count"] = time.perf_counter() - t
-        t = time.perf_counter()
+        phases.lap("read+clean+apply+count")
         dev = dev_gold(config, spec, gold, gold_votes)
         fit = fit_on_counts(spec, config, counts, dev)
         reviewed = {} if dev is None or gold is None else dict(zip(task.gold_targets(gold, "dev", space)[0],
                                                                   dev.targets.tolist()))
         table = PredictionTable.of(spec, fit.model, reviewed)
+        phases.lap("fit")
         if config.end_model.enabled and config.input.text_column:
             from weaksup.engines.endmodel import fit_end_model, part_starts
 
             template = new_label_model(spec, config, dev is not None)
             labeler, _ = fit_end_model(config, spec, parts, votes_at, template, reviewed)
             table = dataclasses.replace(table, labeler=labeler, starts=part_starts(parts))
-        timings["fit"] = time.perf_counter() - t
-        t = time.perf_counter()
+            phases.lap("end model fit")
         staged = StagedRun(config.output_dir, run_fingerprint(spec, parts, getattr(gold, "hash", None)),
                            task=config.task.name)
         if fresh:  # (the votes were recomputed too: the cache was dropped before voting)
@@ -238,46 +191,46 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
             staged = StagedRun(config.output_dir, staged.run_id, task=config.task.name)
         runner.write_labels(spec, table, parts, staged)
         task.save_model(fit.model, staged.path / "label_model.json")
-        timings["predict+route+write"] = time.perf_counter() - t
+        phases.lap("predict+route+write" if table.labeler is None else "end model predict+route+write")
     finally:
         runner.close()
-    t = time.perf_counter()
+    if start is not None:
+        phases.lap("engine close")
     if table.labeler is None:  # labels follow the vote patterns: counted from the patterns
         dev_rows = gold_votes[gold_votes[spec.id_column].astype(str).isin(set(reviewed))] if reviewed else None
         label_counts, status_counts = pattern_label_counts(table, counts, dev_rows)
     else:  # the end model labels from the text: counted in the written parts
         label_counts, status_counts = written_counts(staged)
-    metrics = gold_metrics(config, spec, gold, staged) if gold is not None else {}
+    metrics = split_names(gold_metrics(config, spec, gold, staged), config.gold.split) if gold is not None else {}
     report = None
     if config.output.report or config.mlflow.enabled:
         from weaksup.engines.report import engine_report
 
         html = staged.path / "report.html" if config.output.report else None
         report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, html)
-        metrics.update({f"label_model.{k}": v for k, v in model_metrics.items()})
+        metrics.update(model_metric_names(model_metrics, config.gold.split))
     info = {"engine": runner.name, "lf_ids": list(spec.lf_ids), "rule_version": spec.rule_version,
             "label_model": type(fit.model).__name__, "patterns": fit.patterns, "fit_note": fit.note,
             "metrics": metrics, "config": {k: v for k, v in config.to_dict().items()},
             "input_parts": [{"path": p.path, "key": p.key, "rows": p.rows} for p in parts]}
     run_dir = staged.commit(parts, info)
-    timings["evaluate+commit"] = time.perf_counter() - t
+    phases.lap("evaluate+report+commit")
     mlflow_run = None
     if report is not None:
         try:
             if config.mlflow.enabled:
                 from weaksup.engines.report import log_engine_run
 
-                t = time.perf_counter()
                 total = max(int(counts["count"].sum()), 1)
                 summary = {"rows": float(total), "needs_review_share": status_counts.get("needs_review", 0) / total,
                            "reviewed_rows": float(status_counts.get("reviewed", 0)),
-                           **{k: v for k, v in metrics.items() if k in SUMMARY_METRICS}}
+                           **{k: metrics[k] for k in MLFLOW_METRICS if k in metrics}}
                 mlflow_run = log_engine_run(config, report, gold, summary, json.loads(
                     (run_dir / "manifest.json").read_text(encoding="utf-8")), spec.rule_version)[1]
-                timings["mlflow"] = time.perf_counter() - t
         finally:
             report.close()
-    timings["total"] = time.perf_counter() - started
+        phases.lap("mlflow" if config.mlflow.enabled else "evaluate+report+commit")
+    timings = phases.done()
     result = EngineResult(runner.name, staged.run_id, run_dir, int(counts["count"].sum()), len(parts),
                           sum(1 for x in todo if len(x) == len(spec.lf_ids)), computed,
                           len(parts) * len(spec.lf_ids) - computed, fit.patterns, type(fit.model).__name__, fit.note,

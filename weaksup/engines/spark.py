@@ -103,6 +103,11 @@ class SparkEngine:
                 logger.info("started a Spark session on %s", self._session.sparkContext.master)
         return self._session
 
+    def start(self) -> None:
+        """Attach the Spark session now (else the first map does: see :attr:`session`): the driver times it apart
+        from the maps, as its ``engine start`` phase."""
+        _ = self.session
+
     def worker_spec(self, spec: BatchSpec) -> BatchSpec:
         """``spec`` as the executors import it: with ``ship_modules`` each LF module is shipped once, as a
         content-named zip (:func:`~weaksup.engines.ship.archive`) added by ``SparkContext.addPyFile``."""

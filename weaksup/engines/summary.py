@@ -1,0 +1,148 @@
+"""What an engine run did (:class:`EngineResult` and its summary), the names of its gold metrics, and the timer
+of its phases (:class:`Phases`).
+
+Gold metrics carry the plain run's ``run.json`` names: the written labels' ``accuracy``, ``macro_f1``, ... on the
+``gold.split`` rows; ``<split>/coverage`` and ``<split>/n_gold`` (the same for every labeler, so once); majority
+vote's ``majority_vote.<metric>`` (the baseline, not the label model); the label model's own ``label_model.<metric>``
+(they differ from the written labels' only where the end model labeled the rows).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The written labels' gold metrics the summary shows (``{split}``: ``gold.split``).
+LABEL_METRICS = ("accuracy", "{split}/coverage", "macro_f1", "brier", "ece")
+#: Majority vote's gold metrics the summary shows, by the plain run's ``run.json`` names.
+MAJORITY_METRICS = ("majority_vote.accuracy", "majority_vote.macro_f1")
+#: The written labels' gold metrics logged to MLflow with the run's counts (the report logs ``<split>/coverage``
+#: and majority vote's, as ``<split>/majority_vote/<metric>``, as in the plain run).
+MLFLOW_METRICS = ("accuracy", "macro_f1", "brier", "ece")
+
+#: What each timing of an engine run covers, in run order (a run lists those it went through); the phases follow
+#: one another with no gap, so they add up to ``total``.
+PHASES = {
+    "setup": "config and input checks, waiting for the output folder's lock, the gold set, the vote cache lookup",
+    "engine start": "starting (or connecting to) the Dask cluster, or the Spark session (Dask and Spark only)",
+    "read+clean+apply+count": "the votes map on the engine and the pattern counts summed on the driver",
+    "fit": "the label model's fit on the vote patterns and its pattern -> label table",
+    "end model fit": "the end model's training on the driver ([end_model] only)",
+    "predict+route+write": "the labels map into the staging folder, and label_model.json",
+    "end model predict+route+write": "the labels map with the end model labeling the rows",
+    "engine close": "closing the Dask client and cluster, or stopping the Spark session, this run started",
+    "evaluate+report+commit": "label counts, gold metrics, the report, and the commit of the run folder",
+    "mlflow": "logging the run to MLflow",
+    "total": "the run from its first check to its end: the sum of the phases",
+}
+
+
+def model_metric_names(metrics: Mapping[str, float], split: str) -> dict[str, float]:
+    """The report's metrics of the label model and majority vote (:meth:`Classification.report_metrics
+    <weaksup.tasks.Classification.report_metrics>`) under the engine run's names: majority vote's keep the plain
+    run's ``majority_vote.<metric>``; the label model's become ``label_model.<metric>``; the split's coverage and
+    row count are left to the written labels' (the same numbers).
+
+    Examples
+    --------
+    >>> model_metric_names({"accuracy": 0.9, "test/coverage": 0.94, "majority_vote.accuracy": 0.87}, "test")
+    {'label_model.accuracy': 0.9, 'majority_vote.accuracy': 0.87}
+    """
+    shared = (f"{split}/coverage", f"{split}/n_gold")
+    return {(k if k.startswith("majority_vote.") else f"label_model.{k}"): float(v) for k, v in metrics.items()
+            if k not in shared}
+
+
+def split_names(metrics: Mapping[str, float], split: str) -> dict[str, float]:
+    """The written labels' gold metrics with the split's coverage and row count named for the split, as the plain
+    run names them (a bare ``coverage`` would read as the share of all rows).
+
+    Examples
+    --------
+    >>> split_names({"accuracy": 0.9, "coverage": 0.94, "n_gold": 290.0}, "test")
+    {'accuracy': 0.9, 'test/coverage': 0.94, 'test/n_gold': 290.0}
+    """
+    return {(f"{split}/{k}" if k in ("coverage", "n_gold") else k): v for k, v in metrics.items()}
+
+
+class Phases:
+    """Seconds per phase of a run, each phase from the end of the one before, so they add up to ``total``.
+
+    Examples
+    --------
+    >>> phases = Phases()
+    >>> phases.lap("setup"); phases.lap("fit")
+    >>> timings = phases.done()
+    >>> list(timings), abs(timings["setup"] + timings["fit"] - timings["total"]) < 1e-9
+    (['setup', 'fit', 'total'], True)
+    """
+
+    def __init__(self, started: float | None = None) -> None:
+        self.started = time.perf_counter() if started is None else started
+        self.last = self.started
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        """End the phase ``name`` now (a name given twice adds up)."""
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self.last
+        self.last = now
+
+    def done(self) -> dict[str, float]:
+        """The phases and their ``total`` (the time from the start to the end of the last phase)."""
+        return {**self.seconds, "total": self.last - self.started}
+
+
+@dataclass
+class EngineResult:
+    """What an engine run did: where its labels are, the work it did and reused, the model and the metrics
+    (named as in the module docstring), and the seconds per phase (:data:`PHASES`)."""
+
+    engine: str
+    run_id: str
+    run_dir: Path
+    rows: int
+    parts: int
+    parts_voted: int
+    columns_computed: int
+    columns_reused: int
+    patterns: int
+    label_model: str
+    fit_note: str = ""
+    label_counts: dict[str, int] = field(default_factory=dict)
+    status_counts: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    gold_split: str = "test"
+    mlflow_run_id: str | None = None
+    #: Rows each LF faulted on (abstained under ``lfs.fault_tolerant``), by LF name; LFs with none left out.
+    faults: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """The run summary (what ``weaksup run --engine`` prints)."""
+        lines = [f"engine {self.engine}: {self.rows:,} rows in {self.parts} part(s) -> {self.run_dir}",
+                 f"votes: {self.parts_voted} part(s) voted, {self.columns_computed} LF column(s) computed, "
+                 f"{self.columns_reused} reused from the vote cache",
+                 f"label model {self.label_model} fitted on {self.patterns:,} vote patterns"]
+        if self.faults:
+            lines.append("LF faults (rows abstained): " + ", ".join(f"{k} {v:,}" for k, v in self.faults.items()))
+        if self.fit_note:
+            lines.append(f"NOTE: {self.fit_note}")
+        if self.label_counts:
+            lines.append("labels: " + ", ".join(f"{k} {v:,}" for k, v in self.label_counts.items()))
+        if self.status_counts:
+            lines.append("review: " + ", ".join(f"{k} {v:,}" for k, v in self.status_counts.items()))
+        shown = [k.format(split=self.gold_split) for k in LABEL_METRICS]
+        if any(k in self.metrics for k in shown):
+            lines.append(f"gold ({self.gold_split}): " + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown
+                                                                 if k in self.metrics))
+        if any(k in self.metrics for k in MAJORITY_METRICS):
+            lines.append(f"majority vote (the baseline) on the gold {self.gold_split} split: " + ", ".join(
+                f"{k} {self.metrics[k]:.3f}" for k in MAJORITY_METRICS if k in self.metrics))
+        if self.mlflow_run_id:
+            lines.append(f"MLflow run {self.mlflow_run_id}")
+        lines.append("seconds (the phases add up to total): "
+                     + ", ".join(f"{k} {v:.1f}" for k, v in self.timings.items()))
+        return "\n".join(lines)
