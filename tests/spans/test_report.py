@@ -51,7 +51,8 @@ def test_report_figures_are_those_of_the_written_spans_and_of_majority_vote(span
     assert len(report.summary) == 4 and "chem_dict" in set(report.summary["lf"])
     assert report.summary["precision"].notna().all()  # measured on the 40 dev gold documents
     metrics = report.metrics()
-    assert "label_model/type/Chemical/f1" in metrics and "coverage" in metrics
+    assert "label_model/type/Chemical/f1" in metrics and "coverage" not in metrics
+    assert metrics["coverage_all_rows"] == report.stats["coverage"]
     assert 0 < report.stats["coverage"] <= 1 and report.params["gold_rows"] == "40"
     page = (out / "report.html").read_text()
     assert "entity F1" in page and "Per entity type" in page

@@ -206,4 +206,5 @@ def test_a_span_run_logs_its_span_metrics_to_mlflow(span_project):
     logged = mlflow.MlflowClient(uri).get_run(result.mlflow_run_id).data.metrics
     assert logged["f1"] == pytest.approx(result.metrics["f1"])
     assert logged["majority_vote.f1"] == pytest.approx(result.metrics["majority_vote.f1"])
-    assert {"label_model/type/Chemical/f1", "lf/chem_dict/precision", "coverage"} <= set(logged)
+    assert {"label_model/type/Chemical/f1", "lf/chem_dict/precision", "coverage_all_rows"} <= set(logged)
+    assert "coverage" not in logged

@@ -44,8 +44,8 @@ class MultiLabelReport(TableReport):
         The LF summary per (LF, label) (:func:`~weaksup.multilabel.summary.multilabel_lf_summary`), with the
         precision columns measured on the dev gold rows.
     stats : dict
-        Over all rows: ``coverage`` (some LF voted), ``overlap`` (two or more LFs voted), ``conflict`` (a label got
-        a yes and a no vote), ``mean_votes`` (LFs voting per row).
+        Over all rows: ``coverage`` (some LF voted; ``coverage_all_rows`` in :meth:`metrics`), ``overlap`` (two
+        or more LFs voted), ``conflict`` (a label got a yes and a no vote), ``mean_votes`` (LFs voting per row).
     scores : dict of str to dict
         ``{"label_model": multilabel_metrics(...), "majority_vote": ..., "supervised_on_dev": ...}`` on the gold
         split (empty without gold; ``supervised_on_dev`` when the run passes its references).
@@ -71,8 +71,9 @@ class MultiLabelReport(TableReport):
 
     def metrics(self) -> dict[str, float]:
         """Every scalar metric for MLflow: dataset rates, LF coverage and conflicts per (LF, label), headline
-        and per-label metrics of the label model and majority vote."""
-        out = {key: float(value) for key, value in self.stats.items()}
+        and per-label metrics of the label model and majority vote. The share of all rows some LF voted on is
+        ``coverage_all_rows`` (its name in a classification run's MLflow run, ``run.json`` and summary)."""
+        out = {("coverage_all_rows" if key == "coverage" else key): float(value) for key, value in self.stats.items()}
         for row in self.summary.itertuples(index=False):
             name = str(row.lf).rpartition("@")[0] or str(row.lf)  # (MLflow metric names take no "@")
             out[f"lf/{name}/{row.label}/coverage"] = float(row.coverage)

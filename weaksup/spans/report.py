@@ -42,8 +42,8 @@ class SpanReport(TableReport):
         One row per span LF (:func:`~weaksup.spans.summary.span_lf_summary`), precision/recall/F1 on the dev
         gold documents when the gold set has a dev split.
     stats : dict
-        Over all documents: ``coverage`` (some LF tagged a span), ``conflict`` (two LFs tag a token with
-        different types), ``mean_spans`` (LF spans per document).
+        Over all documents: ``coverage`` (some LF tagged a span; ``coverage_all_rows`` in :meth:`metrics`),
+        ``conflict`` (two LFs tag a token with different types), ``mean_spans`` (LF spans per document).
     scores : dict of str to dict
         ``{"label_model": span_metrics(...), "majority_vote": ...}`` on the gold split (empty without gold).
     params : dict of str to str
@@ -65,8 +65,9 @@ class SpanReport(TableReport):
 
     def metrics(self) -> dict[str, float]:
         """Every scalar metric for MLflow: document rates, LF coverage and conflicts, headline and per-type
-        metrics of the label model and majority vote."""
-        out = {key: float(value) for key, value in self.stats.items()}
+        metrics of the label model and majority vote. The share of all documents some LF tagged a span in is
+        ``coverage_all_rows`` (its name in every task type's MLflow run, ``run.json`` and summary)."""
+        out = {("coverage_all_rows" if key == "coverage" else key): float(value) for key, value in self.stats.items()}
         for row in self.summary.to_dict("records"):
             name = str(row["lf"]).rpartition("@")[0] or str(row["lf"])
             for key in ("token_coverage", "conflicts", "precision"):

@@ -15,8 +15,9 @@ What one run holds (:func:`log_report`, :func:`log_run`):
 - params: ``lf.<name>`` = LF version for every LF, ``rule_version``, label-model name and settings,
   ``gold_hash``/``gold_task``/``gold_version``, ``data_hash``, row and gold counts, splits, the config
   (``config.<section>.<key>``);
-- metrics (one batch): ``coverage``, ``overlap``, ``conflict``, ``abstain_rate``, ``mean_votes``, a run's
-  references on the gold test rows (``final/<metric>``, ``reference/<name>/<metric>``),
+- metrics (one batch): ``coverage_all_rows`` (the share of all rows with a vote, every task type), ``overlap``,
+  ``conflict``, ``abstain_rate``, ``mean_votes``, a run's references on the gold test rows (``final/<metric>``,
+  ``reference/<name>/<metric>``), ``<split>/coverage`` (the gold split's rows with a vote),
   ``lf/<name>/coverage|conflicts|emp_acc``, ``<split>/label_model/<metric>`` and
   ``<split>/majority_vote/<metric>`` (accuracy, accuracy_voted, accuracy_no_votes, labelled, macro P/R/F1, Brier,
   ECE, per-class P/R/F1), the run's counts (``rows``, ``needs_review_share``, ...);
