@@ -129,3 +129,31 @@ def test_report_out_whose_run_folder_is_a_runs_folder_exits_2_and_writes_nothing
     assert "run.toml (its labels, votes and report): the report would replace that run" in err
     assert "pick another --out path" in err and not (finished_run.parent / "out.html").exists()
     _untouched(finished_run, before)
+
+
+def _page_text(path) -> str:
+    """The HTML page as a reader sees it: tags dropped, entities unescaped, whitespace runs as one space."""
+    import html
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))).split())
+
+
+@pytest.mark.slow  # (two reports on the shipped example, without the end model: about 15 s)
+def test_the_html_report_of_no_normalize_says_near_its_top_that_the_text_was_not_cleaned(tmp_path, monkeypatch, capsys):
+    """The console said the --no-normalize figures differ from a run's; the HTML report itself did not."""
+    from weaksup.report.html import NOT_CLEANED_NOTE
+
+    monkeypatch.chdir(tmp_path)
+    pages = {}
+    for name, flags in (("raw", ["--no-normalize"]), ("cleaned", [])):
+        code, out, err = _cli(capsys, "report", "--no-tracking", "--no-end-model", "--out", f"{name}.html", *flags)
+        assert code == 0, err
+        pages[name] = _page_text(tmp_path / f"{name}.html")
+    raw = pages["raw"]
+    assert "was not cleaned" in NOT_CLEANED_NOTE and "can differ" in NOT_CLEANED_NOTE
+    assert NOT_CLEANED_NOTE in raw
+    # near the top: under the summary line (rows, LFs, label model, gold set), before the first section
+    summary = re.search(r"[0-9]+ rows, [0-9]+ LFs \(rule version", raw)
+    assert summary and summary.start() < raw.index(NOT_CLEANED_NOTE) < raw.index("Does weak supervision earn its keep?")
+    assert _html_params(tmp_path / "raw.html")["data_hash"] != _html_params(tmp_path / "cleaned.html")["data_hash"]
+    assert NOT_CLEANED_NOTE not in pages["cleaned"] and "was not cleaned" not in pages["cleaned"]

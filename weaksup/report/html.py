@@ -18,6 +18,12 @@ from weaksup.report.plots import HEATMAP_LFS, RATES_LFS, series_names, to_png
 from weaksup.report.written import WRITTEN
 from weaksup.review.display import display_column
 
+#: What a page says under its summary line when the text was read without cleaning (``clean.normalize = false``,
+#: ``weaksup report --no-normalize``).
+NOT_CLEANED_NOTE = ("The text was not cleaned (clean.normalize = false, or weaksup report --no-normalize): the LFs "
+                    "saw it as in the file, without Unicode NFKC, zero-width character removal and whitespace runs "
+                    "made one, so these figures can differ from those of a run that cleans it, the default.")
+
 if TYPE_CHECKING:
     from weaksup.report import QualityReport
 
@@ -138,6 +144,8 @@ def render(report: QualityReport) -> str:
             if "gold_hash" in p else "no gold set")
     parts.append(f"<p class=\"note\">{e(p['n_rows'])} rows, {e(p['n_lfs'])} LFs (rule version "
                  f"<code>{e(p['rule_version'])}</code>), label model <b>{e(p['label_model'])}</b>, {gold}.</p>")
+    if p.get("clean.normalize") == "false":  # how the data was read changes every figure below
+        parts.append(f"<p class=\"warning\">{e(NOT_CLEANED_NOTE)}</p>")
     parts.extend(_references(report))  # the first question: does it beat training on the gold rows?
     ev = report.evaluation
     if ev is not None:
