@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
-import functools
 import hashlib
 import inspect
 import json
@@ -39,8 +38,7 @@ import numpy as np
 
 from weaksup.labels import LabelSpace
 from weaksup.lf.core import FunctionLF, LabelingFunction
-from weaksup.lf.identity import normalised_source
-from weaksup.lf.identity import jsonable
+from weaksup.lf.identity import carried_values, inner_callable, jsonable, normalised_source
 from weaksup.lf.source import global_names
 
 __all__ = ["Dependencies", "dependencies", "is_library_file"]
@@ -183,23 +181,6 @@ def _reads_environment(func: Any, scope: Mapping[str, Any], names: set[str]) -> 
         scope.get(n) is os for n in names) and bool({"environ", "getenv"} & _code_names(code) if code else False)
 
 
-def _defaults(func: Any) -> list[tuple[str, Any]]:
-    """The parameters of ``func`` that have a default, with their default values (positional, then keyword-only).
-
-    Examples
-    --------
-    >>> _defaults(lambda x, w="check", *, n=2: None)
-    [('w', 'check'), ('n', 2)]
-    """
-    code = getattr(func, "__code__", None)
-    if code is None:
-        return []
-    positional = code.co_varnames[:code.co_argcount]
-    defaults = tuple(getattr(func, "__defaults__", None) or ())
-    found = list(zip(positional[len(positional) - len(defaults):], defaults))
-    return found + sorted((getattr(func, "__kwdefaults__", None) or {}).items())
-
-
 class _Walk:
     """One LF's dependency walk: the descriptions found, the reasons it cannot be cached, what was visited."""
 
@@ -219,12 +200,12 @@ class _Walk:
 
     def entry(self, func: Any) -> None:
         """The LF's callable: a function, a bound method (its object's state counts), a partial (its arguments)."""
-        if inspect.ismethod(func):
-            self.name(self.root, "<bound to>", func.__self__, closure=True)
-            func = func.__func__
-        while isinstance(func, functools.partial):
-            self.name(self.root, "<partial arguments>", [list(func.args), dict(func.keywords)], closure=True)
-            func = func.func
+        carried = carried_values(func)
+        if "<bound to>" in carried:
+            self.name(self.root, "<bound to>", carried["<bound to>"], closure=True)
+        for layer in carried.get("<partial arguments>", []):  # outermost first
+            self.name(self.root, "<partial arguments>", layer, closure=True)
+        func = inner_callable(func)
         if inspect.isfunction(func):
             self.function(func, skip=func.__name__)
         elif callable(getattr(func, "version_state", None)):  # an object that describes its own state (JSON-able)
@@ -249,14 +230,8 @@ class _Walk:
             elif exact and not hasattr(builtins, name):
                 self.found[self.key(scope, name)] = "<undefined>"
         code = getattr(func, "__code__", None)
-        for var, cell in zip(code.co_freevars if code else (), getattr(func, "__closure__", None) or ()):
-            try:
-                value = cell.cell_contents
-            except ValueError:  # an empty cell
-                continue
-            self.name(scope, f"{getattr(func, '__qualname__', '?')}.{var}", value, closure=True)
-        for var, value in _defaults(func):  # lambda x, w=w: ... (Snorkel's loop idiom): w is a default
-            self.name(scope, f"{getattr(func, '__qualname__', '?')}.{var}=", value, closure=True)
+        for key, value in carried_values(func).items():  # closure cells, and defaults (lambda x, w=w: Snorkel's idiom)
+            self.name(scope, key, value, closure=True)
         for text in _string_constants(code) if code is not None else ():  # open("words.txt") in the body
             if "\n" not in text and len(text) < 4096 and ("/" in text or "." in text):
                 try:

@@ -92,10 +92,14 @@ def carried_values(func: Callable[..., Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if inspect.ismethod(func):
         found["<bound to>"] = func.__self__
-        func = func.__func__
-    while isinstance(func, functools.partial):
-        found.setdefault("<partial arguments>", []).append([list(func.args), dict(func.keywords)])
-        func = func.func
+    partials = []
+    inner = func.__func__ if inspect.ismethod(func) else func
+    while isinstance(inner, functools.partial):
+        partials.append([list(inner.args), dict(inner.keywords)])
+        inner = inner.func
+    if partials:
+        found["<partial arguments>"] = partials
+    func = inner_callable(func)
     code = getattr(func, "__code__", None)
     qualname = getattr(func, "__qualname__", "?")
     for var, cell in zip(code.co_freevars if code else (), getattr(func, "__closure__", None) or ()):
@@ -110,6 +114,21 @@ def carried_values(func: Callable[..., Any]) -> dict[str, Any]:
                  *sorted((getattr(func, "__kwdefaults__", None) or {}).items())]
         found.update((f"{qualname}.{var}=", value) for var, value in pairs)
     return found
+
+
+def inner_callable(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The function a bound method or (nested) ``functools.partial`` calls in the end; ``func`` itself otherwise.
+
+    Examples
+    --------
+    >>> inner_callable(functools.partial(functools.partial(max, 1), 2)) is max
+    True
+    """
+    if inspect.ismethod(func):
+        func = func.__func__
+    while isinstance(func, functools.partial):
+        func = func.func
+    return func
 
 
 def caller_location() -> str:
