@@ -21,11 +21,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import sys
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from weaksup.engines.commit import PartResult, StagedRun
 from weaksup.engines.config import EngineConfig
 from weaksup.engines.parts import PartStats, count_part, label_part, merge_part_stats, part_faults
 from weaksup.engines.predict import PredictionTable
-from weaksup.errors import ConfigError
+from weaksup.errors import ConfigError, WeakSupError
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class DaskEngine:
         self._client: Any = client
         self._owned: list[Any] = []  # what close() shuts down: our client, then our cluster
         self._shipped: dict[str, str] = {}  # module spec -> the name the workers import it by
+        self._origins: dict[str, Path] = {}  # uploaded file name -> the driver's file or folder it came from
         self._zips: list[str] = []  # uploaded package archives: the tasks put them on sys.path
         self._tmp = tempfile.TemporaryDirectory(prefix="weaksup-dask-ship-")
         #: LF columns voted by the last :meth:`vote_counts` (the rest came from the vote cache).
@@ -100,7 +102,9 @@ class DaskEngine:
             return client
         cluster = LocalCluster(n_workers=self.options.workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=":0",
-                               silence_logs=logging.ERROR)  # type: ignore[no-untyped-call]
+                               silence_logs=logging.CRITICAL)  # type: ignore[no-untyped-call]
+        # (CRITICAL: a task's error comes back to the driver, which reports it once; the workers' own
+        # "Compute Failed" ERROR lines only repeated it with a traceback)
         self._owned.append(cluster)
         client = Client(cluster)  # type: ignore[no-untyped-call]
         self._owned.append(client)
@@ -127,12 +131,14 @@ class DaskEngine:
     def _ship(self, module: str, spec: BatchSpec) -> str:
         if module.endswith(".py") or os.sep in module or "/" in module:
             self.client.upload_file(module, load=False)
+            self._origins[Path(module).name] = Path(module).resolve()
             logger.info("shipped %s to the Dask workers", module)
             return Path(module).stem
         found = package_to_ship(module.split(".")[0], spec.config.project)
         if found is not None:
             upload = found if found.suffix == ".py" else zip_package(found, Path(self._tmp.name))
             self.client.upload_file(str(upload), load=False)
+            self._origins[upload.name] = found.resolve()
             if upload.suffix == ".zip":
                 self._zips.append(upload.name)
             logger.info("shipped %s (for %s) to the Dask workers", found, module)
@@ -152,6 +158,9 @@ class DaskEngine:
                 for _ in as_completed(futures):  # type: ignore[no-untyped-call]
                     bar.update(1)
             return list(client.gather(futures))
+        except WeakSupError as exc:  # (an LF's error: name its file as the user knows it, not the worker's copy)
+            exc.args = tuple(driver_paths(a, self._origins) if isinstance(a, str) else a for a in exc.args)
+            raise
         except Exception as exc:
             error = killed_worker_error(exc, what=what, parts=[p.path for p in parts])
             if error is None:
@@ -199,6 +208,28 @@ class DaskEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def driver_paths(message: str, origins: Mapping[str, Path]) -> str:
+    """``message`` with each path into a worker's copy of a shipped file (``origins``: the uploaded file's name ->
+    the driver's file, or package folder for a ``.zip``) replaced by the driver's path.
+
+    Examples
+    --------
+    >>> origins = {"lfs.py": Path("/home/ana/project/lfs.py"), "mylfs.zip": Path("/home/ana/project/mylfs")}
+    >>> driver_paths("'boom' (defined at /tmp/dask-scratch-space/worker-x1/lfs.py:2) raised", origins)
+    "'boom' (defined at /home/ana/project/lfs.py:2) raised"
+    >>> driver_paths("at /tmp/dask-scratch-space/worker-x1/mylfs.zip/mylfs/rules.py:9", origins)
+    'at /home/ana/project/mylfs/rules.py:9'
+    """
+    for name, origin in origins.items():
+        to = str(origin).replace("\\", "\\\\")  # (a replacement string: backslashes escaped)
+        if name.endswith(".zip"):
+            message = re.sub(r"[^\s'\"()]*/" + re.escape(name) + "/" + re.escape(origin.name) + "/",
+                             to + "/", message)
+        else:
+            message = re.sub(r"[^\s'\"()]*/" + re.escape(name) + r"(?=[:'\")\s]|$)", to, message)
+    return message
 
 
 def _connect_within(address: str, seconds: float) -> Any:
