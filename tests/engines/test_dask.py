@@ -242,7 +242,7 @@ def test_the_shipped_example_through_run_engine_equals_the_local_engine(tmp_path
     labels = committed(ours.run_dir)
     pd.testing.assert_frame_equal(labels, committed(local.run_dir))
     assert labels["row_id"].tolist() == pd.concat([pd.read_parquet(p) for p in parts])["row_id"].tolist()
-    assert ours.metrics == local.metrics and ours.metrics["accuracy"] > 0.8  # the test split, joined on row ids
+    assert ours.metrics == local.metrics and ours.metrics["final/accuracy"] > 0.8  # the test split, joined on row ids
     assert ours.label_model == local.label_model == "DevNaiveBayes"
 
 

@@ -1,5 +1,6 @@
 """The engine run's summary, its ``manifest.json`` and MLflow name majority vote's figures as the plain run does
-(``majority_vote.<metric>``; never ``label_model.``, which would read as the label model's), and its timings are
+(``majority_vote.<metric>``; never ``label_model.``), the label model's by the bare names and the final labels' as
+``final/<metric>`` (tests/engines/test_metric_names.py compares them with the plain run's), and its timings are
 phases that follow one another and add up to ``total``: the end model's fit and the engine's start and close each
 have their own."""
 
@@ -45,13 +46,21 @@ def test_majority_vote_has_the_plain_runs_names_in_the_summary_and_the_manifest(
     majority = {k for k in metrics if "majority_vote" in k}
     assert {"majority_vote.accuracy", "majority_vote.macro_f1"} <= majority
     assert all(k.startswith("majority_vote.") for k in majority)  # no label_model.majority_vote.*
-    assert metrics["majority_vote.accuracy"] < metrics["label_model.accuracy"] == metrics["accuracy"]
+    assert not any(k.startswith("label_model.") for k in metrics)  # the label model's: the bare names
+    # the end model is off: the final labels of the test rows are the label model's (as in the plain run)
+    assert metrics["majority_vote.accuracy"] < metrics["accuracy"] == metrics["final/accuracy"]
+    assert metrics["ece"] == pytest.approx(metrics["final/ece"])
     # the gold split's coverage and rows: one name each (as the plain run), not a bare coverage or a second copy
-    assert "coverage" not in metrics and "n_gold" not in metrics and "label_model.test/coverage" not in metrics
+    assert "coverage" not in metrics and "n_gold" not in metrics and "final/coverage" not in metrics
+    assert "final/n_gold" not in metrics and "final/n_voted" not in metrics
     assert 0.9 < metrics["test/coverage"] < 1 and metrics["test/n_gold"] == 290
-    gold = summary_line(result, "gold (test): ")
-    assert gold == ("gold (test): " + ", ".join(f"{k} {metrics[k]:.3f}" for k in
-                                                ("accuracy", "test/coverage", "macro_f1", "brier", "ece")))
+    label_model = summary_line(result, "label model on ")
+    assert label_model == ("label model on the gold test split: " + ", ".join(
+        f"{k} {metrics[k]:.3f}" for k in ("accuracy", "test/coverage", "macro_f1", "brier", "ece")))
+    assert summary_line(result, "final labels") == ("final labels (the written ones) on the gold test split: "
+                                                    + ", ".join(f"{k} {metrics[k]:.3f}" for k in
+                                                                ("final/accuracy", "final/macro_f1", "final/brier",
+                                                                 "final/ece")))
     assert summary_line(result, "majority vote") == (
         "majority vote (the baseline) on the gold test split: "
         f"majority_vote.accuracy {metrics['majority_vote.accuracy']:.3f}, "
@@ -86,7 +95,9 @@ def test_majority_vote_has_one_name_per_store_the_plain_runs(tmp_path):
     assert {k for k in logged if "majority_vote" in k} == {k for k in plain_logged if k.startswith("test/majority")}
     assert logged["test/majority_vote/accuracy"] == pytest.approx(majority["majority_vote.accuracy"])
     assert "coverage" not in logged and logged["test/coverage"] == pytest.approx(plain_logged["test/coverage"])
-    assert logged["accuracy"] == pytest.approx(engine_metrics["accuracy"])  # the written labels'
+    assert "accuracy" not in logged and "accuracy" not in plain_logged  # the label model's: test/label_model/*
+    assert logged["test/label_model/accuracy"] == pytest.approx(engine_metrics["accuracy"])
+    assert logged["final/accuracy"] == pytest.approx(engine_metrics["final/accuracy"])  # the written labels'
 
 
 def test_local_phases_add_up_and_the_end_model_fit_is_its_own(tmp_path):

@@ -1,6 +1,7 @@
 """The driver of an engine run (:func:`run_engine`): input parts -> pattern counts (map/reduce on the engine) ->
 label model fitted on the counts -> labels written by the engine into a staging folder -> commit (a versioned
-run with ``latest``) -> gold metrics by a join on the gold rows -> the summary.
+run with ``latest``) -> gold metrics (the label model's from the report, the final labels' by a join on the gold rows,
+named as in :mod:`weaksup.engines.summary`) -> the summary.
 
 The driver never holds a vote matrix: only the distinct vote patterns with their counts and the gold rows.
 """
@@ -26,7 +27,7 @@ from weaksup.engines.config import EngineConfig, check_engine_config
 from weaksup.engines.parts import vote_dir
 from weaksup.engines.predict import PredictionTable, label_arrow
 from weaksup.engines.stats import DevGold, fit_on_counts, new_label_model
-from weaksup.engines.summary import MLFLOW_METRICS, EngineResult, Phases, model_metric_names, split_names
+from weaksup.engines.summary import FINAL_SPLIT, EngineResult, Phases, final_metrics, final_names
 from weaksup.errors import ConfigError, DataError, GoldSetError
 
 if TYPE_CHECKING:
@@ -201,14 +202,17 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         label_counts, status_counts = pattern_label_counts(table, counts, dev_rows)
     else:  # the end model labels from the text: counted in the written parts
         label_counts, status_counts = written_counts(staged)
-    metrics = split_names(gold_metrics(config, spec, gold, staged), config.gold.split) if gold is not None else {}
+    metrics: dict[str, float] = {}
     report = None
-    if config.output.report or config.mlflow.enabled:
+    if config.output.report or config.mlflow.enabled or gold is not None:  # (the gold metrics: as in the plain run)
         from weaksup.engines.report import engine_report
 
         html = staged.path / "report.html" if config.output.report else None
         report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, html)
-        metrics.update(model_metric_names(model_metrics, config.gold.split))
+        metrics.update(model_metrics)  # the label model's and majority vote's, by the plain run's names
+    split = final_split(config, gold)
+    if split is not None:  # the final (written) labels', final/<metric>, where the plain run writes its own
+        metrics.update(final_names(gold_metrics(config, spec, gold, staged, split)))
     info = {"engine": runner.name, "lf_ids": list(spec.lf_ids), "rule_version": spec.rule_version,
             "label_model": type(fit.model).__name__, "patterns": fit.patterns, "fit_note": fit.note,
             "metrics": metrics, "config": {k: v for k, v in config.to_dict().items()},
@@ -224,7 +228,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
                 total = max(int(counts["count"].sum()), 1)
                 summary = {"rows": float(total), "needs_review_share": status_counts.get("needs_review", 0) / total,
                            "reviewed_rows": float(status_counts.get("reviewed", 0)),
-                           **{k: metrics[k] for k in MLFLOW_METRICS if k in metrics}}
+                           **final_metrics(metrics)}
                 mlflow_run = log_engine_run(config, report, gold, summary, json.loads(
                     (run_dir / "manifest.json").read_text(encoding="utf-8")), spec.rule_version)[1]
         finally:
@@ -323,8 +327,34 @@ def written_counts(staged: StagedRun) -> tuple[dict[str, int], dict[str, int]]:
     return tallies[0], tallies[1]
 
 
-def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRun) -> dict[str, float]:
-    """The written labels' metrics on the ``gold.split`` rows, joined on the row id from the staged part files."""
+def final_split(config: RunConfig, gold: Any) -> str | None:
+    """The gold split the final (written) labels are measured on as ``final/<metric>``, or None where the plain run
+    writes no ``final/*``: it measures its final labels on the gold test rows beside its references
+    (:func:`weaksup.pipeline.end_stage.class_references`), which need a gold set with dev and test rows and a text
+    column, the end model on or off.
+
+    Examples
+    --------
+    >>> from weaksup.gold import GoldSet
+    >>> from weaksup.labels import LabelSpace
+    >>> rows = pd.DataFrame({"row_id": ["a", "b"], "label": ["ham", "spam"], "split": ["dev", "test"],
+    ...                      "annotator": ["x", "x"]})
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "parts", "text_column": "text"},
+    ...     "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.parquet"}})
+    >>> final_split(config, GoldSet("t", 1, LabelSpace(["ham", "spam"]), rows, "0"))
+    'test'
+    >>> final_split(config, GoldSet("t", 1, LabelSpace(["ham", "spam"]), rows[rows["split"] == "test"], "0")) is None
+    True
+    """
+    if gold is None or not config.input.text_column:
+        return None
+    counts = gold.counts()
+    return FINAL_SPLIT if counts.get(FINAL_SPLIT) and counts.get("dev") else None
+
+
+def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRun, split: str
+                 ) -> dict[str, float]:
+    """The written labels' metrics on the gold ``split`` rows, joined on the row id from the staged part files."""
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
@@ -332,7 +362,7 @@ def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRu
     from weaksup.tasks import task_type
 
     space = spec.label_space()
-    ids, targets = task_type(config.task.type).gold_targets(gold, config.gold.split, space)
+    ids, targets = task_type(config.task.type).gold_targets(gold, split, space)
     if not ids:
         return {}
     data = ds.dataset(sorted(str(p) for p in (staged.path / "labels").glob("*.parquet")), format="parquet")

@@ -1,10 +1,13 @@
 """What an engine run did (:class:`EngineResult` and its summary), the names of its gold metrics, and the timer
 of its phases (:class:`Phases`).
 
-Gold metrics carry the plain run's ``run.json`` names: the written labels' ``accuracy``, ``macro_f1``, ... on the
-``gold.split`` rows; ``<split>/coverage`` and ``<split>/n_gold`` (the same for every labeler, so once); majority
-vote's ``majority_vote.<metric>`` (the baseline, not the label model); the label model's own ``label_model.<metric>``
-(they differ from the written labels' only where the end model labeled the rows).
+Gold metrics carry the plain run's ``run.json`` names, one name per number in both runs: the label model's
+``accuracy``, ``macro_f1``, ``brier``, ``ece``, ... on the ``gold.split`` rows, with ``<split>/coverage`` and
+``<split>/n_gold`` (the same for every labeler, so once); majority vote's ``majority_vote.<metric>`` (the baseline);
+the final labels' -- those written, the end model's where it labeled the rows -- ``final/<metric>`` on the gold test
+rows, written when the plain run writes its own (:func:`weaksup.engines.driver.final_split`). The engine adds the
+final labels' figures the plain run's references do not compute (:data:`FINAL_ONLY`) and lacks its references'
+(``reference/*``, ``final/gain_over_supervised``: it trains no classifier on the gold rows alone).
 """
 
 from __future__ import annotations
@@ -14,13 +17,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: The written labels' gold metrics the summary shows (``{split}``: ``gold.split``).
+#: The label model's gold metrics the summary shows (``{split}``: ``gold.split``), by the plain run's names.
 LABEL_METRICS = ("accuracy", "{split}/coverage", "macro_f1", "brier", "ece")
 #: Majority vote's gold metrics the summary shows, by the plain run's ``run.json`` names.
 MAJORITY_METRICS = ("majority_vote.accuracy", "majority_vote.macro_f1")
-#: The written labels' gold metrics logged to MLflow with the run's counts (the report logs ``<split>/coverage``
-#: and majority vote's, as ``<split>/majority_vote/<metric>``, as in the plain run).
-MLFLOW_METRICS = ("accuracy", "macro_f1", "brier", "ece")
+#: The prefix of the final (written) labels' gold metrics, and the split they are measured on, as in the plain run.
+FINAL, FINAL_SPLIT = "final/", "test"
+#: The final labels' gold metrics the summary shows.
+FINAL_METRICS = ("final/accuracy", "final/macro_f1", "final/brier", "final/ece")
+#: The final labels' metrics an engine run writes that the plain run's references do not compute.
+FINAL_ONLY = ("accuracy_labelled", "brier", "macro_f1", "macro_precision")
+#: Gold metrics that count the split's rows, the same for every labeler: the label model's names hold them.
+SPLIT_COUNTS = ("coverage", "n_gold", "n_voted", "n_no_votes")
 
 #: What each timing of an engine run covers, in run order (a run lists those it went through); the phases follow
 #: one another with no gap, so they add up to ``total``.
@@ -39,32 +47,29 @@ PHASES = {
 }
 
 
-def model_metric_names(metrics: Mapping[str, float], split: str) -> dict[str, float]:
-    """The report's metrics of the label model and majority vote (:meth:`Classification.report_metrics
-    <weaksup.tasks.Classification.report_metrics>`) under the engine run's names: majority vote's keep the plain
-    run's ``majority_vote.<metric>``; the label model's become ``label_model.<metric>``; the split's coverage and
-    row count are left to the written labels' (the same numbers).
+def final_names(metrics: Mapping[str, float]) -> dict[str, float]:
+    """The final (written) labels' gold metrics under the plain run's names, ``final/<metric>``; the split's row
+    counts (:data:`SPLIT_COUNTS`) are left to the label model's names (the same numbers).
 
     Examples
     --------
-    >>> model_metric_names({"accuracy": 0.9, "test/coverage": 0.94, "majority_vote.accuracy": 0.87}, "test")
-    {'label_model.accuracy': 0.9, 'majority_vote.accuracy': 0.87}
+    >>> final_names({"accuracy": 0.93, "ece": 0.04, "coverage": 0.94, "n_gold": 290.0, "n_voted": 273.0})
+    {'final/accuracy': 0.93, 'final/ece': 0.04}
     """
-    shared = (f"{split}/coverage", f"{split}/n_gold")
-    return {(k if k.startswith("majority_vote.") else f"label_model.{k}"): float(v) for k, v in metrics.items()
-            if k not in shared}
+    return {f"{FINAL}{k}": float(v) for k, v in metrics.items() if k not in SPLIT_COUNTS}
 
 
-def split_names(metrics: Mapping[str, float], split: str) -> dict[str, float]:
-    """The written labels' gold metrics with the split's coverage and row count named for the split, as the plain
-    run names them (a bare ``coverage`` would read as the share of all rows).
+def final_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
+    """The final labels' gold metrics among ``metrics`` (what an engine run logs to MLflow beside the report's
+    figures, as the plain run logs its references' ``final/*``; the label model's are the report's
+    ``<split>/label_model/<metric>`` there).
 
     Examples
     --------
-    >>> split_names({"accuracy": 0.9, "coverage": 0.94, "n_gold": 290.0}, "test")
-    {'accuracy': 0.9, 'test/coverage': 0.94, 'test/n_gold': 290.0}
+    >>> final_metrics({"accuracy": 0.9, "final/accuracy": 0.93, "majority_vote.accuracy": 0.87})
+    {'final/accuracy': 0.93}
     """
-    return {(f"{split}/{k}" if k in ("coverage", "n_gold") else k): v for k, v in metrics.items()}
+    return {k: v for k, v in metrics.items() if k.startswith(FINAL)}
 
 
 class Phases:
@@ -135,12 +140,12 @@ class EngineResult:
         if self.status_counts:
             lines.append("review: " + ", ".join(f"{k} {v:,}" for k, v in self.status_counts.items()))
         shown = [k.format(split=self.gold_split) for k in LABEL_METRICS]
-        if any(k in self.metrics for k in shown):
-            lines.append(f"gold ({self.gold_split}): " + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown
-                                                                 if k in self.metrics))
-        if any(k in self.metrics for k in MAJORITY_METRICS):
-            lines.append(f"majority vote (the baseline) on the gold {self.gold_split} split: " + ", ".join(
-                f"{k} {self.metrics[k]:.3f}" for k in MAJORITY_METRICS if k in self.metrics))
+        for what, split, names in (("label model", self.gold_split, shown),
+                                   ("final labels (the written ones)", FINAL_SPLIT, FINAL_METRICS),
+                                   ("majority vote (the baseline)", self.gold_split, MAJORITY_METRICS)):
+            if any(k in self.metrics for k in names):
+                lines.append(f"{what} on the gold {split} split: "
+                             + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in names if k in self.metrics))
         if self.mlflow_run_id:
             lines.append(f"MLflow run {self.mlflow_run_id}")
         lines.append("seconds (the phases add up to total): "
