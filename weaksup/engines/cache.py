@@ -73,7 +73,23 @@ class VoteCache:
         """Where the 64-bit hashes of a part's row ids are saved (for the check that ids are unique across parts)."""
         return self.root / part.key[:32] / "ids.npy"
 
-    def missing(self, part: InputPart, lf_ids: Sequence[str], uncacheable: Sequence[str]) -> list[str]:
-        """The LF ids of ``part`` to compute: not saved, or not cacheable."""
+    def missing(self, part: InputPart, lf_ids: Sequence[str], uncacheable: Sequence[str], *,
+                fault_tolerant: bool = True) -> list[str]:
+        """The LF ids of ``part`` to compute: not saved, or not cacheable; without ``fault_tolerant`` also those
+        saved with faults (a fault-tolerant run's abstains in place of the LF's errors: computed again, the LF's
+        error stops the run as it stops a run without saved votes).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> cache = VoteCache(Path(tempfile.mkdtemp()), "s")
+        >>> part = InputPart(0, "p.parquet", "k1", 2)
+        >>> cache.put(part, "ok@1", np.array([0, -1], dtype=np.int8))
+        >>> cache.put(part, "faulty@1", np.array([-1, 1], dtype=np.int8), faults=1)
+        >>> lf_ids = ["ok@1", "faulty@1"]
+        >>> cache.missing(part, lf_ids, ()), cache.missing(part, lf_ids, (), fault_tolerant=False)
+        ([], ['faulty@1'])
+        """
         never = set(uncacheable)
-        return [i for i in lf_ids if i in never or not self.file(part, i).is_file()]
+        return [i for i in lf_ids if i in never or not self.file(part, i).is_file()
+                or not fault_tolerant and self.faults(part, i)]

@@ -58,7 +58,7 @@ def part_votes(spec: BatchSpec, part: InputPart, votes_at: Path | None = None,
     """``[id_column] + lf_ids`` of a part and how many LF columns were voted (the rest came from the cache);
     ``faults`` (when given) gets each LF name's count of rows it faulted on, voted now or when it was cached."""
     cache = VoteCache.of(spec, votes_at if votes_at is not None else vote_dir(spec))
-    todo = cache.missing(part, spec.lf_ids, spec.uncacheable)
+    todo = cache.missing(part, spec.lf_ids, spec.uncacheable, fault_tolerant=spec.config.lfs.fault_tolerant)
     found: dict[str, int] = {}
     if todo:
         frame = read_part(part, spec.columns, strings=spec.strings)

@@ -91,6 +91,8 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
     saved = store.get(i, ids, plan.vote_space)
     saved_columns = saved.columns if saved is not None else {}
     stale = {owners[j] for j, column in enumerate(columns) if column.lf_id not in saved_columns}
+    if saved is not None and not config.lfs.fault_tolerant:  # saved by a fault-tolerant run: recomputed, so it raises
+        stale |= faulted_lfs(lfs, saved.faults, saved.timeouts)
     todo = [lf for j, lf in enumerate(lfs) if j in stale or not lf.cacheable]  # not cacheable: recompute
     # Many LFs: Fortran order, each LF's column contiguous, so LFs write their votes in place and the part
     # is saved without copying them (Arrow takes contiguous columns as they are; a strided column of rows
@@ -139,6 +141,22 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
         entry = store.write_part(i, ids, block, columns, plan.vote_space, faults, timeouts, th, lh)
     return ChunkVotes(ids, block, th, lh, faults, timeouts, missing_text, computed=saved is None or bool(todo),
                       columns_computed=len(todo), entry=entry, text_changed=text_changed)
+
+
+def faulted_lfs(lfs: list[LabelingFunction], faults: dict[str, int], timeouts: dict[str, int]) -> set[int]:
+    """The positions in ``lfs`` of the LFs whose saved column recorded faults or timeouts on some rows.
+
+    Such a column holds abstains a fault-tolerant run put in place of the LF's errors; a run without
+    ``lfs.fault_tolerant`` recomputes it rather than reuse it, so the LF's error stops it as it stops a fresh run.
+
+    Examples
+    --------
+    >>> from weaksup import keyword_lf
+    >>> lfs = [keyword_lf("a", "x", 1), keyword_lf("b", "y", 1), keyword_lf("c", "z", 1)]
+    >>> sorted(faulted_lfs(lfs, {"a": 0, "b": 3}, {"c": 1}))
+    [1, 2]
+    """
+    return {j for j, lf in enumerate(lfs) if faults.get(lf.name, 0) or timeouts.get(lf.name, 0)}
 
 
 def chunk_workers(config: RunConfig, lfs: list[LabelingFunction]) -> int:
