@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import DataError, ParameterError
-from weaksup.media.features import check_kinds, require
+from weaksup.media.features import check_kinds, missing_path_hint, require
 
 __all__ = ["AUDIO_KINDS", "MAX_CHANNELS", "AudioFeatures", "load_audio", "pool_frames"]
 
@@ -141,11 +141,11 @@ def load_audio(item: Any, *, sr: int | None = None, root: str | os.PathLike[str]
         full = Path(root) / path if root is not None and not path.is_absolute() else path
         what = f"audio file {str(full)!r}"
         if not full.is_file():
-            where = f" (from {Path.cwd()})" if not full.is_absolute() else ""
+            where, fix = missing_path_hint(path, root)
             if full.is_dir():
-                raise DataError(f"{what}{where} is a folder, not a file; give the path of one sound file in the row")
-            raise DataError(f"{what}{where} does not exist; fix the path in the row, or give root= (the folder the "
-                            "paths are relative to)")
+                raise DataError(f"audio file {str(path)!r}{where} is a folder, not a file; give the path of one "
+                                "sound file in the row")
+            raise DataError(f"audio file {str(path)!r}{where} does not exist; {fix}")
         try:
             samples, rate = soundfile.read(str(full), dtype="float32", always_2d=False)
         except (RuntimeError, ValueError, TypeError) as exc:

@@ -25,7 +25,7 @@ from weaksup.errors import DataError, ParameterError, WeakSupError
 from weaksup.lf.rows import is_missing
 
 __all__ = ["FeatureExtractor", "check_extractor", "check_kinds", "content_key", "content_keys", "extract",
-           "extract_rows", "is_absent", "require", "resolve_item"]
+           "extract_rows", "is_absent", "missing_path_hint", "require", "resolve_item"]
 
 #: Items per call of the extractor loop (and per progress-bar step and cache write).
 BATCH = 256
@@ -103,6 +103,32 @@ def resolve_item(item: Any, root: str | os.PathLike[str] | None = None) -> Any:
     return item
 
 
+def missing_path_hint(item: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> tuple[str, str]:
+    """Where a file path that was not found was looked for (`` (under ...)``, or ``""`` for an absolute path)
+    and the fix: with ``root`` given, the folder searched with root applied, and "fix the path or root=";
+    without, the working folder and "give root=".
+
+    Examples
+    --------
+    >>> where, fix = missing_path_hint("a.wav", "/data/snd")
+    >>> where
+    " (under root= '/data/snd', as '/data/snd/a.wav')"
+    >>> fix
+    'fix the path in the row, or change root= if the files are in another folder'
+    >>> missing_path_hint("/data/a.wav", "/data/snd")
+    ('', 'fix the path in the row')
+    """
+    path = Path(item)
+    if path.is_absolute():
+        return "", "fix the path in the row"
+    if root is not None:
+        base = Path(os.path.abspath(root))
+        return (f" (under root= {str(base)!r}, as {str(base / path)!r})",
+                "fix the path in the row, or change root= if the files are in another folder")
+    return (f" (relative paths are read from {Path.cwd()}: no root= given)",
+            "fix the path in the row, or give root= (the folder the paths are relative to)")
+
+
 def content_key(item: Any, *, field: str = "item", root: str | os.PathLike[str] | None = None) -> bytes:
     """The 16-byte key of an item's content (BLAKE2b): a file's bytes, raw bytes, or an array's dtype, shape and data.
 
@@ -118,7 +144,7 @@ def content_key(item: Any, *, field: str = "item", root: str | os.PathLike[str] 
     (True, 16)
     """
     digest = hashlib.blake2b(digest_size=16)
-    item = resolve_item(item, root)
+    given, item = item, resolve_item(item, root)
     if isinstance(item, (str, os.PathLike)):
         path = Path(item)
         try:
@@ -127,9 +153,8 @@ def content_key(item: Any, *, field: str = "item", root: str | os.PathLike[str] 
                 for chunk in iter(lambda: handle.read(_CHUNK), b""):
                     digest.update(chunk)
         except OSError as exc:
-            where = "" if path.is_absolute() else f" (relative paths are read from {Path.cwd()})"
-            fix = "fix the path" if path.is_absolute() else "pass root= the folder the paths are relative to, fix the path"
-            raise DataError(f"{field} {str(item)!r}: cannot read the file{where}: {exc.strerror or exc}; {fix} "
+            where, fix = missing_path_hint(given, root)
+            raise DataError(f"{field} {str(given)!r}: cannot read the file{where}: {exc.strerror or exc}; {fix}, "
                             f"or drop the row") from exc
         return digest.digest()
     if isinstance(item, (bytes, bytearray, memoryview)):

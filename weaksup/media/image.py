@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import DataError, ParameterError
-from weaksup.media.features import check_kinds, require, resolve_item
+from weaksup.media.features import check_kinds, missing_path_hint, require, resolve_item
 
 __all__ = ["IMAGE_KINDS", "ImageFeatures", "load_image"]
 
@@ -139,13 +139,11 @@ def _read_file(path: Path, root: str | os.PathLike[str] | None) -> np.ndarray:
     pil = _require("PIL.Image")
     full = Path(resolve_item(path, root))
     if not full.is_file():
-        where = f" (under {Path(root).resolve()})" if root is not None and not path.is_absolute() else \
-            f" (from {Path.cwd()})" if not path.is_absolute() else ""
+        where, fix = missing_path_hint(path, root)
         if full.is_dir():
             raise DataError(f"image file {str(path)!r}{where} is a folder, not a file; give the path of one image "
                             "file in the row")
-        raise DataError(f"image file {str(path)!r}{where} does not exist; fix the path in the row, or give "
-                        "root= (the folder the paths are relative to)")
+        raise DataError(f"image file {str(path)!r}{where} does not exist; {fix}")
     try:
         with pil.open(full) as opened:
             return _from_pillow(opened, str(full))

@@ -58,7 +58,12 @@ class TemporalLabelModel(BaseLabelModel):
         Passed on to a base model that takes it (``plain_predict``); the chain's labels are the most probable class.
     sequence_column, order_column : str, default ""
         In ``weaksup run``: the input columns naming each row's sequence and its position in it (the run sorts
-        by them; empty: the input order is the order and the whole input one sequence).
+        by them). No ``sequence_column``: the whole input is one sequence. A run refuses a temporal model
+        without ``order_column`` unless ``file_order`` is true.
+    file_order : bool, default False
+        In ``weaksup run``: the rows are already in order in the input file, so the file order is the order
+        (within each ``sequence_column`` sequence); for an input without an order column. Not with
+        ``order_column``.
     seed : int, default 0
 
     Examples
@@ -78,7 +83,7 @@ class TemporalLabelModel(BaseLabelModel):
     _fitted = ("base_", "transition_", "initial_", "prior_")
     parameter_constraints: ClassVar[Mapping[str, Mapping[str, Any] | tuple[Any, ...]]] = {
         "transitions": TRANSITIONS, "strength": {"low": 0.0, "low_open": True},
-        "floor": {"low": 0.0, "high": 1.0, "high_open": True}, "metric": ("acc", "f1")}
+        "floor": {"low": 0.0, "high": 1.0, "high_open": True}, "metric": ("acc", "f1"), "file_order": (False, True)}
     base_: BaseLabelModel
     transition_: np.ndarray
     initial_: np.ndarray
@@ -87,7 +92,7 @@ class TemporalLabelModel(BaseLabelModel):
     def __init__(self, cardinality: int | None = None, *, base: str = "DevNaiveBayes",
                  base_params: dict[str, Any] | None = None, transitions: str = "unlabeled", strength: float = 1.0,
                  floor: float = 0.01, metric: str = "acc", sequence_column: str = "", order_column: str = "",
-                 seed: int = 0) -> None:
+                 file_order: bool = False, seed: int = 0) -> None:
         super().__init__(cardinality, seed=seed)
         self.base = base
         self.base_params = base_params
@@ -97,6 +102,7 @@ class TemporalLabelModel(BaseLabelModel):
         self.metric = metric
         self.sequence_column = sequence_column
         self.order_column = order_column
+        self.file_order = file_order
 
     def _new_base(self) -> BaseLabelModel:
         from weaksup.models import MODELS

@@ -244,7 +244,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     write_outputs = getattr(plan.task, "write_outputs", None)  # (optional: the task type's further files)
     if write_outputs is not None:
         result.outputs = write_outputs(staged.config.output_path, applied.values, plan.label_space)
-    timer.add("predict+route+write" if final is None else "end model predict+route+write", t)
+    timer.add("predict+route+write" if end.labeler is None else "end model predict+route+write", t)
     result.label_counts, result.status_counts = written.label_counts, written.status_counts
     result.review_held_out = written.watched_needs_review
     result.conflicts, result.source_counts = written.conflicts, written.source_counts

@@ -10,7 +10,10 @@ order, which the chunked run does not give: the run reads the two columns ``labe
 and ``order_column`` of every row (only those), sorts the row positions by (sequence, order), refits the chain
 on that order after the base model is fitted (:func:`order_stage`), then smooths the whole vote matrix (it is in
 memory) once (:func:`smooth_stage`) and hands each chunk its slice of the posteriors, so chunk boundaries never
-cut a sequence; the references and the report read the same posteriors by row position (:class:`RunPosteriors`). Without those columns the input order is the order and the whole input one sequence.
+cut a sequence; the references and the report read the same posteriors by row position (:class:`RunPosteriors`).
+Without ``sequence_column`` the whole input is one sequence. Without ``order_column`` the run is refused before any
+row is read (:func:`check_order`: a shuffled input would be smoothed over random neighbours), unless
+``label_model.params.file_order = true`` says the rows are in order in the file.
 """
 
 from __future__ import annotations
@@ -35,13 +38,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RunOrder", "RunPosteriors", "check_unit", "gold_unit", "order_stage", "run_order", "set_gold_unit",
-           "smooth_stage"]
+__all__ = ["RunOrder", "RunPosteriors", "check_order", "check_unit", "gold_unit", "order_stage", "run_order",
+           "set_gold_unit", "smooth_stage"]
 
 
 def check_unit(config: RunConfig, gold: Any = None) -> str:
     """The task's unit, checked: ``task.unit`` is ``"row"`` or ``"window"``; a window task names its window
-    length (``task.window_length`` >= 1; ``window_step`` 0 means the length); the gold set is in the same unit.
+    length (``task.window_length`` >= 1; ``window_step`` 0 means the length); the gold set is in the same unit;
+    a temporal label model says where the order of the items comes from (:func:`check_order`).
 
     Examples
     --------
@@ -75,7 +79,63 @@ as the input's windows were made with weaksup.media.series.windows)
                    "use a gold set of row labels, or set task.unit = 'window' for a window table")
             raise GoldSetError(f"{config.source}: gold set {config.gold.path!r} labels {unit}s but task.unit = "
                                f"{task.unit!r}: row labels and window labels never mix; {fix}")
+    check_order(config)
     return str(task.unit)
+
+
+#: The ``label_model.name`` values of the temporal label model.
+_TEMPORAL_NAMES = ("temporal", "TemporalLabelModel")
+
+
+def _order_problem(params: dict[str, Any]) -> str:
+    """Why a temporal model with these parameters has no order to sort a run's rows by ("" when it has one):
+    no ``order_column`` and no ``file_order = true``, or both."""
+    seq_col, order_col = params.get("sequence_column", ""), params.get("order_column", "")
+    file_order = params.get("file_order", False) is True
+    if order_col and file_order:
+        return (f"label_model.params names order_column = {order_col!r} and sets file_order = true; choose one: "
+                "the order column (the rows are sorted by it), or file_order = true without it (the file order)")
+    if order_col or file_order:
+        return ""
+    within = (f"each {seq_col!r} sequence" if seq_col else "the whole input (no label_model.params.sequence_column: "
+              "one sequence)")
+    return ("the temporal label model smooths each item with its neighbours, but label_model.params names no "
+            f"order_column: the rows of {within} would be taken in file order, and a shuffled or re-sorted input "
+            "smoothed over wrong neighbours. Name the column giving each row's position in its sequence "
+            "(label_model.params.order_column, e.g. \"frame\") and, when the input holds several sequences "
+            "(videos, series), the column naming each row's sequence (label_model.params.sequence_column, e.g. "
+            "\"video\"); or, if the rows are already in order in the file, say so with "
+            "label_model.params.file_order = true")
+
+
+def check_order(config: RunConfig) -> None:
+    """A run config whose label model is ``"temporal"`` says where the items' order comes from: it names
+    ``label_model.params.order_column``, or sets ``file_order = true`` (the rows are in order in the file).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``label_model.params.order_column`` (and ``sequence_column``) and the fix; before any row is read.
+
+    Examples
+    --------
+    >>> from weaksup.config import RunConfig
+    >>> doc = {"task": {"name": "x"}, "input": {"path": "f.csv"}, "lfs": {"modules": ["m"]},
+    ...        "output": {"path": "out/labels.csv"}, "label_model": {"name": "temporal", "params": {}}}
+    >>> check_order(RunConfig.from_dict(doc))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ConfigError: <dict>: the temporal label model smooths each item with its neighbours, but label_model.params names no order_column: ...
+    >>> doc["label_model"]["params"] = {"sequence_column": "video", "order_column": "frame"}
+    >>> check_order(RunConfig.from_dict(doc))
+    >>> doc["label_model"]["params"] = {"file_order": True}
+    >>> check_order(RunConfig.from_dict(doc))
+    """
+    if config.label_model.name not in _TEMPORAL_NAMES:
+        return
+    problem = _order_problem(dict(config.label_model.params))
+    if problem:
+        raise ConfigError(f"{config.source}: {problem}")
 
 
 def gold_unit(manifest: dict[str, Any]) -> str:
@@ -158,13 +218,18 @@ def _refuse_blanks(plan: RunPlan, blanks: dict[str, tuple[str, int, list[Any]]])
 def run_order(plan: RunPlan, model: BaseLabelModel, n_rows: int) -> RunOrder:
     """Read the sequence and order columns the temporal model names (all rows, those columns only) and sort.
 
-    A row without a sequence id or an order value (NaN, None, a blank cell) is a ``DataError`` naming the column
+    Without ``order_column`` the model must say ``file_order = true`` (the rows of each sequence in file order),
+    else a ``ConfigError`` (:func:`check_order`). A row without a sequence id or an order value (NaN, None, a blank cell) is a ``DataError`` naming the column
     and the first row ids: such a row has no place in any sequence.
     """
     from weaksup.pipeline.inputs import read_chunks
 
     seq_col, order_col = getattr(model, "sequence_column", ""), getattr(model, "order_column", "")
-    if not seq_col and not order_col:
+    problem = _order_problem({"sequence_column": seq_col, "order_column": order_col,
+                             "file_order": getattr(model, "file_order", False)})
+    if problem:  # (a run checks it before reading a row: check_order)
+        raise ConfigError(f"{plan.config.source}: {problem}")
+    if not seq_col and not order_col:  # file_order = true, one sequence
         return RunOrder(np.arange(n_rows), np.zeros(n_rows, dtype=np.int64))
     id_col = plan.config.input.id_column
     columns = [c for c in (seq_col, order_col) if c]

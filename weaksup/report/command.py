@@ -135,7 +135,8 @@ def report_config(*, lf_module: str | None = None, data: str | None = None, id_c
     Raises
     ------
     ConfigError
-        ``out`` is not an HTML path, or it is the report (or another output) a run wrote in its run folder
+        ``label_model`` is the temporal model (its sequence and order columns have no flags: a run config names
+        them), ``out`` is not an HTML path, or it is the report (or another output) a run wrote in its run folder
         (replacing it would leave that run folder disagreeing with its ``run.json``); naming ``--out``, the
         file, the run folder and the fix.
 
@@ -156,6 +157,13 @@ def report_config(*, lf_module: str | None = None, data: str | None = None, id_c
         raise ConfigError(f"--out {out}: the report is an HTML file; give a path ending in .html (its run folder "
                           "goes beside it, without the suffix)")
     check_report_out(out, task)
+    if label_model in ("temporal", "TemporalLabelModel"):  # (its order columns are run-config keys, no flags)
+        raise ConfigError(f"--label-model {label_model}: the temporal label model needs the input columns saying "
+                          f"which sequence each row belongs to and where in it, and weaksup {command} has no flags "
+                          "for them (without them a shuffled input is smoothed over wrong neighbours); use "
+                          "`weaksup run CONFIG` with a run config naming them: [label_model] name = \"temporal\", "
+                          "params = { sequence_column = \"video\", order_column = \"frame\" } (configs/tennis.toml "
+                          "is an example), or pick another --label-model")
     source = {"example": shipped.name} if data is None else {"path": str(Path(data).resolve())}
     doc = {
         "task": {"name": task},

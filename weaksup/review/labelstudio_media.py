@@ -13,7 +13,9 @@ Two ways to put the media in a task (``[review] media_url``):
   path holds the files (Settings > Cloud Storage), and the reviewer logged in to that server.
 
 Paths in the media column are read as the run read them: relative to ``[review] media_root`` when set, else to the
-input file's folder, else to the project folder.
+input file's folder, else to the project folder. Every file is checked before anything is written
+(:func:`media_problem`): an empty file, an image Pillow cannot open, or a recording soundfile cannot read stops the
+export, naming each row and file.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import io
 import logging
 import mimetypes
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,7 +43,7 @@ from weaksup.review.queue import Exported, reviewer_view
 logger = logging.getLogger(__name__)
 
 __all__ = ["FILE_KINDS", "MEDIA_KINDS", "MEDIA_URLS", "data_url", "export_media_queue", "export_run_media", "find_media",
-           "local_files_url", "media_labeling_config", "media_roots", "to_media_tasks"]
+           "local_files_url", "media_labeling_config", "media_problem", "media_roots", "to_media_tasks"]
 
 #: The media a review task can show: ``<Image>`` or ``<Audio>`` (the ``$image`` / ``$audio`` task field), or a
 #: ``<TimeSeries>`` of the row's neighbourhood (``"series"``: :mod:`weaksup.review.labelstudio_series`).
@@ -100,28 +103,77 @@ def data_url(item: Any, *, field: str = "media") -> str:
     'data:image/png;base64,'
     """
     if isinstance(item, (str, os.PathLike)):
-        path = Path(item)
-        try:
-            payload = path.read_bytes()
-        except OSError as exc:
-            raise ReviewError(f"{field} {str(item)!r}: cannot read the file ({exc.strerror or exc}); fix the path "
-                              f"(or [review] media_root) and export again") from exc
-        mime = _sniff(payload[:16], path.name)
+        payload = _read(item, field)
+        mime = _sniff(payload[:16], Path(item).name)
     elif isinstance(item, (bytes, bytearray, memoryview)):
         payload = bytes(item)
         mime = _sniff(payload[:16])
     elif isinstance(item, np.ndarray):
-        from weaksup.media.features import require
-
-        image = require("PIL.Image", "image", "Images in review tasks")
         pixels = item if item.dtype == np.uint8 else np.clip(np.asarray(item, dtype=np.float64) * 255, 0, 255)
-        buffer = io.BytesIO()
-        image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(buffer, format="PNG")
-        payload, mime = buffer.getvalue(), "image/png"
+        payload, mime = _png(pixels), "image/png"
     else:
         raise ReviewError(f"{field}: a review task shows a file path, bytes or an image array; got "
                           f"{type(item).__name__}")
     return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
+
+
+def _read(item: str | os.PathLike[str], field: str) -> bytes:
+    try:
+        return Path(item).read_bytes()
+    except OSError as exc:
+        raise ReviewError(f"{field} {str(item)!r}: cannot read the file ({exc.strerror or exc}); fix the path "
+                          f"(or [review] media_root) and export again") from exc
+
+
+def media_problem(payload: bytes, kind: str) -> str:
+    """Why a file's bytes cannot be shown as ``kind`` media (``""`` when they can): empty, an image Pillow cannot
+    open and decode, or a recording soundfile cannot read (or one without samples). Without Pillow / soundfile
+    installed only emptiness is checked.
+
+    Examples
+    --------
+    >>> media_problem(b"", "image")
+    'the file is empty (0 bytes)'
+    >>> png = base64.b64decode(data_url(np.zeros((2, 2), np.uint8)).split(",")[1])
+    >>> media_problem(png, "image"), media_problem(png[:20], "image")
+    ('', 'not an image Pillow can read (Truncated File Read)')
+    """
+    if not payload:
+        return "the file is empty (0 bytes)"
+    try:
+        if kind == "image":
+            from PIL import Image
+
+            with Image.open(io.BytesIO(payload)) as image:
+                image.verify()  # the structure (chunks, checksums) ...
+            with Image.open(io.BytesIO(payload)) as image:
+                image.load()  # ... and the pixels: a truncated file fails here
+        elif kind == "audio":
+            import soundfile
+
+            samples, _ = soundfile.read(io.BytesIO(payload), always_2d=False)
+            if len(samples) == 0:
+                return "a recording without samples"
+    except ImportError:
+        logger.debug("no decoder for %s media installed: only empty files are refused", kind)
+    except Exception as exc:  # noqa: BLE001 -- any decoder error is a file the reviewer cannot see or hear
+        what = "an image Pillow" if kind == "image" else "a recording soundfile"
+        why = re.sub(r"(Error opening )?<_io\.BytesIO object at 0x[0-9a-fA-F]+>:?\s*", "", str(exc)).strip()
+        if why.startswith("cannot identify image file"):
+            why = "no image format recognised: truncated, or not an image file"
+        why = why or type(exc).__name__
+        return f"not {what} can read ({why})"
+    return ""
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    """An image array's PNG bytes."""
+    from weaksup.media.features import require
+
+    image = require("PIL.Image", "image", "Images in review tasks")
+    buffer = io.BytesIO()
+    image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def local_files_url(path: str | os.PathLike[str], document_root: str | os.PathLike[str]) -> str:
@@ -182,6 +234,7 @@ def to_media_tasks(queue: pd.DataFrame, *, kind: str, media_column: str, model_v
     shown = queue.assign(**{media_column: ""})  # the tasks' text: replaced by the media below
     tasks = labelstudio.to_tasks(shown, model_version=model_version, text_column=media_column,
                                  extra_fields=extra_fields, from_name=from_name, to_name=kind)
+    bad: list[str] = []  # rows whose file cannot be shown: all named at once
     for task, item in zip(tasks, queue[media_column].tolist()):
         task["data"].pop("text", None)
         if _no_media(item):
@@ -189,14 +242,30 @@ def to_media_tasks(queue: pd.DataFrame, *, kind: str, media_column: str, model_v
                               f"file to show")
         found = find_media(item, roots)
         where = f"row {task['data']['row_id']!r}: {media_column}"
-        if media_url == "data":
-            task["data"][kind] = data_url(found, field=where)
+        is_path = isinstance(found, (str, os.PathLike))
+        if media_url == "local-files" and (not is_path or not Path(found).is_file()):
+            raise ReviewError(f"{where} {str(item)[:80]!r} is not a file; local-files tasks need paths of files "
+                              f"on the Label Studio server's disk")
+        payload = _read(found, where) if is_path else bytes(found) if isinstance(found, (bytes, bytearray)) else None
+        problem = media_problem(payload, kind) if payload is not None else ""
+        if problem:
+            bad.append(f"row {task['data']['row_id']!r}: {str(found) if is_path else 'bytes'} ({problem})")
+        elif media_url == "data":
+            task["data"][kind] = (data_url(found, field=where) if payload is None else
+                                  f"data:{_sniff(payload[:16], Path(found).name if is_path else '')};base64,"
+                                  f"{base64.b64encode(payload).decode('ascii')}")
         else:
-            if not isinstance(found, (str, os.PathLike)) or not Path(found).is_file():
-                raise ReviewError(f"{where} {str(item)[:80]!r} is not a file; local-files tasks need paths of files "
-                                  f"on the Label Studio server's disk")
             task["data"][kind] = local_files_url(found, document_root)  # type: ignore[arg-type]
+    if bad:
+        shown = "; ".join(bad[:_SHOWN_BAD]) + (f"; and {len(bad) - _SHOWN_BAD} more" if len(bad) > _SHOWN_BAD else "")
+        raise ReviewError(f"{len(bad)} queued row(s) have a file ({media_column}) that cannot be shown as {kind}: "
+                          f"{shown}. Replace each file with a readable one, or drop the row from the input and run "
+                          "again; then export again (nothing was written)")
     return tasks
+
+
+#: Rows named in the error about files that cannot be shown.
+_SHOWN_BAD = 20
 
 
 def _no_media(item: Any) -> bool:
