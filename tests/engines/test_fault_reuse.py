@@ -14,7 +14,7 @@ from tests.engines.engine_data import synthetic_config, write_part
 from weaksup.config import RunConfig
 from weaksup.engines.driver import run_engine
 from weaksup.engines.local import LocalEngine
-from weaksup.errors import LFApplyError
+from weaksup.errors import LFApplyError, WeakSupError
 
 #: A clean keyword LF and a generic LF that raises on rows with "song" (the synthetic texts have some).
 LFS = '''
@@ -70,3 +70,30 @@ def test_columns_cached_without_faults_are_reused_whatever_fault_tolerant_says(t
     assert tolerant.columns_computed == 0 and not tolerant.faults
     plain_again = run_engine(_tolerant(config, False), engine=LocalEngine(workers=2))
     assert plain_again.columns_computed == 0
+
+
+SLOW_LFS = '''
+import time
+from weaksup import ABSTAIN, labeling_function
+
+
+@labeling_function(fields=["text"])
+def slow_free(x):
+    time.sleep(0.004)
+    return 1 if "free" in x.text else ABSTAIN
+'''
+
+
+def test_columns_cached_with_timeouts_count_as_faults_and_are_voted_again_without_fault_tolerant(tmp_path):
+    # the engines dropped apply's timeouts: a column cut short by lfs.lf_timeout was cached as if whole, and reused
+    for i in range(2):
+        write_part(tmp_path / "input", i, 1000, start=i * 1000)
+    (tmp_path / "slow.py").write_text(SLOW_LFS, encoding="utf-8")
+    config = synthetic_config(tmp_path, modules=[str(tmp_path / "slow.py")])
+    config = dataclasses.replace(config, lfs=dataclasses.replace(config.lfs, lf_timeout=0.05))
+    tolerant = run_engine(_tolerant(config, True), engine=LocalEngine(workers=1))
+    assert tolerant.faults.get("slow_free", 0) > 0  # the rows it did not reach within the timeout, counted
+    committed = _snapshot(tmp_path / "out")
+    with pytest.raises(WeakSupError, match="slow_free"):
+        run_engine(_tolerant(config, False), engine=LocalEngine(workers=1))
+    assert _snapshot(tmp_path / "out") == committed

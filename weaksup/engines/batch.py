@@ -282,7 +282,8 @@ def vote_frame(spec: BatchSpec, frame: pd.DataFrame, *, part: str = "", only: Se
     """Clean a batch, apply the LFs: ``[id_column] + lf_ids`` (int8, ``-1`` abstain), rows in order.
 
     ``only``: the LF ids to compute (default: all). ``part`` names the batch in errors (its path). ``faults``, when
-    given, gets each computed LF id's count of rows it faulted on (abstained, ``lfs.fault_tolerant``).
+    given, gets each computed LF id's count of rows it abstained on for a fault (``lfs.fault_tolerant``) or for
+    running out of ``lfs.lf_timeout``: a run without ``fault_tolerant`` does not reuse such a column.
 
     Examples
     --------
@@ -317,13 +318,13 @@ def vote_frame(spec: BatchSpec, frame: pd.DataFrame, *, part: str = "", only: Se
     space = spec.label_space()
     if lfs:
         clean, _, _ = clean_chunk(config, frame.assign(**{column: ids}))
-        values, by_name, _ = task.apply(lfs, clean, label_space=space, id_column=column,
+        values, by_name, timed_out = task.apply(lfs, clean, label_space=space, id_column=column,
                                         fault_tolerant=config.lfs.fault_tolerant,
                                         lf_timeout=config.lfs.lf_timeout or None)
         for j, lf in enumerate(lfs):
             out[lf.lf_id] = np.asarray(values[:, j], dtype=np.int8)
             if faults is not None:
-                faults[lf.lf_id] = int(by_name.get(lf.name, 0))
+                faults[lf.lf_id] = int(by_name.get(lf.name, 0)) + int(timed_out.get(lf.name, 0))
     return out[[column, *(i for i in wanted if i in out.columns)]]
 
 

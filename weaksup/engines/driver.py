@@ -161,7 +161,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         import shutil
 
         shutil.rmtree(cache.root, ignore_errors=True)
-    todo = [cache.missing(p, spec.lf_ids, spec.uncacheable) for p in parts]
+    todo = [cache.missing(p, spec.lf_ids, spec.uncacheable, fault_tolerant=config.lfs.fault_tolerant) for p in parts]
     computed = sum(len(x) for x in todo)
     phases.lap("setup")
     start = getattr(runner, "start", None)  # (Dask and Spark: the cluster or session, timed on its own)

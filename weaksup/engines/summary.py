@@ -132,7 +132,7 @@ class EngineResult:
                  f"{self.columns_reused} reused from the vote cache",
                  f"label model {self.label_model} fitted on {self.patterns:,} vote patterns"]
         if self.faults:
-            lines.append("LF faults (rows abstained): " + ", ".join(f"{k} {v:,}" for k, v in self.faults.items()))
+            lines.append("LF faults or timeouts (rows abstained): " + ", ".join(f"{k} {v:,}" for k, v in self.faults.items()))
         if self.fit_note:
             lines.append(f"NOTE: {self.fit_note}")
         if self.label_counts:
