@@ -36,6 +36,7 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     no_votes = "abstain"              # rows no LF voted on: "abstain" (the end model labels them) or "predict"
     # name = "temporal" for ordered items (frames, windows), with params = {sequence_column = "video",
     # order_column = "frame", base = "DevNaiveBayes"}: each item's posterior smoothed over its sequence
+    # (order_column is required; file_order = true instead says the rows are already in order in the file)
 
     [end_model]                       # the final labels: a text classifier on the weak labels and the dev gold
     enabled = true                    # (skipped, with a log line, when the input has no text column)
