@@ -1,10 +1,17 @@
-"""Preprocessor chains over a batch: each chain (and prefix) computed once per batch and shared by its LFs.
+"""Preprocessor chains over a batch: each chain run over every row of the batch at once, shared where Snorkel shares.
 
-:func:`chain_rows` runs an LF's ``pre`` list over every row of a :class:`~weaksup.lf.batch.Batch` once, whatever
-the number of LFs listing it; memoised steps (``memoize=True``) reuse the row made for an equal row (looked up by
-the row's content, as Snorkel's memo does), vectorised ones run on the batch as a DataFrame, and Snorkel's
-``SpacyPreprocessor`` runs one ``nlp.pipe`` over the distinct texts. A row a step raises on becomes a
-:class:`~weaksup.lf.rows.Failed`: every LF reading it faults with that exception, as each would in Snorkel.
+:func:`chain_rows` runs an LF's ``pre`` list over every row of a :class:`~weaksup.lf.batch.Batch`; memoised steps
+(``memoize=True``) reuse the row made for an equal row (looked up by the row's content, as Snorkel's memo does),
+vectorised ones run on the batch as a DataFrame, and Snorkel's ``SpacyPreprocessor`` runs one ``nlp.pipe`` over
+the distinct texts. A row a step raises on becomes a :class:`~weaksup.lf.rows.Failed`: every LF reading it faults
+with that exception, as each would in Snorkel.
+
+Which rows LFs share follows Snorkel's ``PandasLFApplier``: a Snorkel LF whose last preprocessor is not memoised
+gets rows of its own (Snorkel runs that step on a fresh copy of the row for each LF, so an LF changing its row,
+``x.words.pop()``, never changes what another LF sees); a memoised last step hands every LF the same rows, as
+Snorkel's memo does. The steps before the last are computed once per batch whatever their ``memoize`` (each step
+works on a copy of its input). weaksup's own LFs share every chain: a native preprocessor runs once per row for
+every LF listing it.
 """
 
 from __future__ import annotations
@@ -23,16 +30,19 @@ from weaksup.lf.rows import Failed, NeedsSeries, SeriesRow
 if TYPE_CHECKING:
     from weaksup.lf.batch import Batch
 
-__all__ = ["chain_rows"]
+__all__ = ["chain_rows", "shared_chain_rows"]
 
 logger = logging.getLogger(__name__)
 
 
 def chain_rows(batch: Batch, chain: tuple[Any, ...], style: str) -> Sequence[Any]:
-    """The batch's rows after the preprocessors ``chain`` (a :class:`Failed` where the chain raised), computed
-    once per batch and shared by every LF with that chain (and prefix). ``style`` is ``"native"`` (:class:`Row`)
-    or ``"series"`` (:class:`SeriesRow`, for Snorkel LFs). Raises :class:`NeedsSeries` when a Snorkel
-    preprocessor needs real Series rows.
+    """The rows an LF with preprocessors ``chain`` votes on (a :class:`Failed` where the chain raised). ``style``
+    is ``"native"`` (:class:`Row`) or ``"series"`` (:class:`SeriesRow`, for Snorkel LFs). Raises
+    :class:`NeedsSeries` when a Snorkel preprocessor needs real Series rows.
+
+    The rows are computed once per batch and shared by every LF with that chain when the LF is weaksup's own or the
+    chain's last step is memoised; a Snorkel LF whose last step is not memoised gets that step run anew on a copy of
+    each row (the steps before it still shared), as Snorkel's applier runs it once per LF.
 
     Examples
     --------
@@ -47,11 +57,35 @@ def chain_rows(batch: Batch, chain: tuple[Any, ...], style: str) -> Sequence[Any
     ['HI', 'YO']
     >>> chain_rows(batch, (shout,), "native") is chain_rows(batch, (shout,), "native")  # computed once
     True
+    >>> chain_rows(batch, (shout,), "series") is chain_rows(batch, (shout,), "series")  # as Snorkel: once per LF
+    False
+    """
+    if chain and style == "series" and not getattr(chain[-1], "memoize", False):
+        return _run_step(batch, chain[-1], shared_chain_rows(batch, chain[:-1], style), style)
+    return shared_chain_rows(batch, chain, style)
+
+
+def shared_chain_rows(batch: Batch, chain: tuple[Any, ...], style: str) -> Sequence[Any]:
+    """The batch's rows after the preprocessors ``chain``, computed once per batch (and prefix) and shared:
+    what a chain's next step reads (it works on a copy), and the rows of the LFs that share a chain
+    (:func:`chain_rows`).
+
+    Examples
+    --------
+    >>> from weaksup.lf.batch import Batch
+    >>> from weaksup.lf.preprocess import preprocessor
+    >>> @preprocessor
+    ... def shout(x):
+    ...     x.loud = x.text.upper()
+    ...     return x
+    >>> batch = Batch(pd.DataFrame({"text": ["hi", "yo"]}))
+    >>> shared_chain_rows(batch, (shout,), "series") is shared_chain_rows(batch, (shout,), "series")
+    True
     """
     if not chain:
         return batch.rows() if style == "native" else batch.series_rows()
-    return batch.cached(("chain", style, chain), lambda: _run_step(batch, chain[-1], chain_rows(batch, chain[:-1],
-                                                                                                  style), style))
+    return batch.cached(("chain", style, chain), lambda: _run_step(
+        batch, chain[-1], shared_chain_rows(batch, chain[:-1], style), style))
 
 
 def _run_step(batch: Batch, p: Any, rows: Sequence[Any], style: str) -> list[Any]:

@@ -213,7 +213,7 @@ class _Walk:
             if getattr(func, "cache_note", ""):  # and, if it reads what the row does not hold, says so
                 self.reasons.append(str(func.cache_note))
         elif not (inspect.isbuiltin(func) or _is_library(func) and inspect.isclass(func)):
-            self.reasons.append(f"it calls a {type(func).__name__} object, whose state cannot be hashed")
+            self.reasons.append(f"it calls {_an_object(func)}, whose state cannot be hashed")
 
     def function(self, func: Callable[..., Any], skip: str = "") -> None:
         if id(func) in self.visited:
@@ -275,7 +275,7 @@ class _Walk:
             return self.code(name, value)
         data = _data(value, self.reasons, name, top=True)
         if data is _UNHASHABLE:
-            self.reasons.append(f"it reads {name!r}, a {type(value).__name__} whose state cannot be hashed")
+            self.reasons.append(f"it reads {name!r}, {_an_object(value)} whose state cannot be hashed")
             return {"object": type(value).__qualname__}
         return data
 
@@ -297,6 +297,15 @@ class _Walk:
         if not source or source.startswith("<"):
             self.reasons.append(f"the source of the class {name!r} it uses is not available")
         return {"class": source}
+
+
+def _an_object(value: Any) -> str:
+    """``"a <module>.<Class> object"`` for a value, as a sentence names it (``"a spacy.lang.en.English object"``;
+    a builtin type by its name alone: ``"a list object"``)."""
+    cls = type(value)
+    module = str(getattr(cls, "__module__", "") or "")
+    what = cls.__qualname__ if module in ("", "builtins") else f"{module}.{cls.__qualname__}"
+    return f"{'an' if what[:1].lower() in 'aeio' else 'a'} {what} object"
 
 
 def _is_weaksup_name(name: str, value: Any) -> bool:

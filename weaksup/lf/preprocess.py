@@ -2,8 +2,10 @@
 
 A preprocessor (weaksup's :func:`preprocessor`, or Snorkel's ``@preprocessor`` / ``Preprocessor`` / spaCy
 preprocessor objects) runs once per row and chain for a whole batch: five LFs with ``pre=[p]`` see one computed
-row each, where Snorkel runs ``p`` (and copies the row) once per LF and row. ``memoize=True`` also reuses the
-result for rows of equal content, as Snorkel's memoisation does. A vectorised preprocessor
+row each, where Snorkel runs ``p`` (and copies the row) once per LF and row. A Snorkel LF whose chain ends in a
+step that is not memoised gets its own run of that step on a copy of the row, as in Snorkel, so an LF changing
+its row never changes another's (:func:`weaksup.lf.chains.chain_rows`). ``memoize=True`` also reuses the result
+for rows of equal content, as Snorkel's memoisation does. A vectorised preprocessor
 (``@preprocessor(vectorized=True)``) takes a whole batch as a DataFrame and returns its new columns; Snorkel's
 ``SpacyPreprocessor`` runs as one ``nlp.pipe`` over the batch's texts (distinct texts only when memoised).
 """

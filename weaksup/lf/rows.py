@@ -122,9 +122,9 @@ class SeriesRow(SimpleNamespace):
     series_attributes: ClassVar[frozenset[str]] = frozenset()
 
     def __getitem__(self, key: Any) -> Any:
-        if key in self.column_set:
+        if _is_column_key(self, key):
             return self.__dict__[key]
-        if not isinstance(key, str):  # positions, slices, masks: Series behaviour
+        if not isinstance(key, str):  # positions, slices, lists of labels, masks: Series behaviour
             self.wanted.append(f"[{key!r}]")
             raise NeedsSeries(f"row[{key!r}] needs a pandas.Series row")
         raise MissingColumnError(key)  # a KeyError, as a pandas.Series row raises
@@ -134,7 +134,13 @@ class SeriesRow(SimpleNamespace):
 
     def get(self, key: Any, default: Any = None) -> Any:
         """``x[key]``, or ``default`` when the row has no such column (as ``Series.get``)."""
-        return self.__dict__[key] if key in self.column_set else default
+        if _is_column_key(self, key):
+            return self.__dict__[key]
+        try:
+            hash(key)
+        except TypeError:  # x.get(["a", "b"]): a Series of those labels
+            return self._series_only(f"row.get({key!r})")
+        return default
 
     def __getattr__(self, name: str) -> Any:  # only for names that are not fields
         if name in self.series_attributes:
@@ -159,13 +165,32 @@ class SeriesRow(SimpleNamespace):
         return tuple([d[c] for c in self.columns])
 
 
+def _is_column_key(row: SeriesRow, key: Any) -> bool:
+    """True when ``key`` names one of the row's columns (False for an unhashable key: a list, an array, a mask)."""
+    try:
+        return key in row.column_set
+    except TypeError:
+        return False
+
+
+#: Python operators of a pandas Series, as ``(method, reflected method or "", symbol)``: ``row + 1`` and ``1 + row``.
+_OPERATORS = (("__add__", "__radd__", "+"), ("__sub__", "__rsub__", "-"), ("__mul__", "__rmul__", "*"),
+              ("__truediv__", "__rtruediv__", "/"), ("__floordiv__", "__rfloordiv__", "//"),
+              ("__mod__", "__rmod__", "%"), ("__pow__", "__rpow__", "**"), ("__matmul__", "__rmatmul__", "@"),
+              ("__and__", "__rand__", "&"), ("__or__", "__ror__", "|"),
+              ("__xor__", "__rxor__", "^"), ("__lt__", "", "<"), ("__le__", "", "<="), ("__gt__", "", ">"),
+              ("__ge__", "", ">="), ("__eq__", "", "=="), ("__ne__", "", "!="))
+
 #: What a Series row does and a namespace does not, by special method: the LF (or preprocessor) using one runs on
-#: pandas Series rows instead (``len(row)``, ``row["words"] = ...`` in a preprocessor, ``row > 0.4``...).
-_SERIES_ONLY = {"__len__": "len(row)", "__iter__": "iter(row)", "__setitem__": "row[...] = ...",
-                "__delitem__": "del row[...]", "__lt__": "row < ...", "__le__": "row <= ...", "__gt__": "row > ...",
-                "__ge__": "row >= ...", "__add__": "row + ...", "__sub__": "row - ...", "__mul__": "row * ...",
-                "__truediv__": "row / ...", "__and__": "row & ...", "__or__": "row | ...", "__invert__": "~row",
-                "__abs__": "abs(row)", "__neg__": "-row", "__array__": "np.asarray(row)"}
+#: pandas Series rows instead (``len(row)``, ``row["words"] = ...`` in a preprocessor, ``row > 0.4``,
+#: ``row == 0.9``, ``1 + row``, ``row ** 2``...). ``==`` and ``!=`` are there too: a Series compares element by
+#: element (a namespace would answer one bool); rows stay unhashable, as Series and namespaces are.
+_SERIES_ONLY = {"__len__": "len(row)", "__iter__": "iter(row)", "__reversed__": "reversed(row)",
+                "__setitem__": "row[...] = ...", "__delitem__": "del row[...]", "__invert__": "~row",
+                "__abs__": "abs(row)", "__neg__": "-row", "__pos__": "+row", "__round__": "round(row)",
+                "__array__": "np.asarray(row)", "__divmod__": "divmod(row, ...)", "__rdivmod__": "divmod(..., row)",
+                **{name: f"row {symbol} ..." for name, _, symbol in _OPERATORS},
+                **{reflected: f"... {symbol} row" for _, reflected, symbol in _OPERATORS if reflected}}
 
 
 def _series_only_method(what: str) -> Callable[..., Any]:

@@ -5,7 +5,8 @@ A ``snorkel.labeling.LabelingFunction`` (``@labeling_function()``, ``LabelingFun
 ``pre`` preprocessors, with a version hashing the function's source, the resources and the preprocessors' sources
 (and the helpers and constants they read), as for weaksup's own generic LFs. Applied to a batch it votes as
 ``PandasLFApplier`` does, on light rows holding the same values as Snorkel's Series rows
-(:mod:`weaksup.lf.rows`), with each preprocessor chain computed once per row (:mod:`weaksup.lf.preprocess`).
+(:mod:`weaksup.lf.rows`), with each preprocessor chain computed once per row, except a last step that is not
+memoised: as in Snorkel, each LF runs it on its own copy of the row (:mod:`weaksup.lf.preprocess`).
 """
 
 from __future__ import annotations

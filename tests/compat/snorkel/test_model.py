@@ -67,6 +67,15 @@ def test_snorkel_settings_weaksup_cannot_honour_are_errors_never_ignored(snorkel
         model.fit(snorkel_L, lr_scheduler="linear", seed=1)
     with pytest.raises(LabelModelError, match=r"fit\(mu_eps=0.05\)"):
         model.fit(snorkel_L, mu_eps=0.05, seed=1)
+    # Snorkel takes one initial precision per LF; the backing model takes one number: said so, not "in [0, 1]"
+    per_lf = np.full(snorkel_L.shape[1], 0.8)
+    with pytest.raises(LabelModelError, match=r"fit\(prec_init=array\(\[0\.8, .*does not take one prec_init per "
+                                              r"LF yet; pass one number in \[0, 1\].*fit snorkel\.labeling\.model"):
+        model.fit(snorkel_L, prec_init=per_lf, seed=1)
+    with pytest.raises(LabelModelError, match=r"fit\(prec_init=\[0\.8, 0\.8.*does not take one prec_init per LF"):
+        model.fit(snorkel_L, prec_init=per_lf.tolist(), seed=1)
+    model.fit(snorkel_L, prec_init=np.float64(0.8), n_epochs=5, seed=1, progress_bar=False)  # one number: fitted
+    assert model.train_config["prec_init"] == 0.8
     with pytest.raises(LabelModelError, match=r"device='cuda:0'.*CPU only"):
         LabelModel(cardinality=2, device="cuda:0")
 

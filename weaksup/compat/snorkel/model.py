@@ -189,6 +189,11 @@ are ['n_epochs', 'lr', 'l2', 'optimizer', 'optimizer_config', 'lr_scheduler', 'l
         accepted = SnorkelLabelModel.param_names()
         params: dict[str, Any] = {}
         for key, value in config.items():
+            if key == "prec_init" and np.ndim(value) != 0:  # Snorkel also takes one initial precision per LF
+                raise LabelModelError(f"LabelModel.fit(prec_init={value!r}): weaksup's SnorkelLabelModel does not "
+                                      "take one prec_init per LF yet; pass one number in [0, 1] for every LF "
+                                      f"(Snorkel's default {TRAIN_CONFIG[key]!r}) or fit "
+                                      "snorkel.labeling.model.LabelModel itself")
             if key in accepted:
                 params[key] = value
             elif key not in LOG_ONLY and value is not TRAIN_CONFIG[key] and value != TRAIN_CONFIG[key]:
