@@ -9,6 +9,7 @@ log line.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import gc
 import logging
 import signal
@@ -48,6 +49,16 @@ def _missing_column_in(exc: BaseException, columns: list[str]) -> str | None:
     if isinstance(exc, MissingColumnError) and exc.args and isinstance(exc.args[0], str) and exc.args[0] not in columns:
         return exc.args[0]  # row["name"] (a KeyError of the LF's own dict lookups is the LF's fault)
     return None
+
+
+def _row_fields(row: Any, exc: BaseException, columns: list[str]) -> list[str]:
+    """The fields an LF's row had when it read a missing one (after its preprocessors), else the data's columns."""
+    seen = getattr(exc, "obj", None) if isinstance(exc, AttributeError) else row
+    if isinstance(seen, dict):
+        return [str(k) for k in seen]
+    if type(seen) is not Failed and hasattr(seen, "__dict__") and vars(seen):
+        return [str(k) for k in vars(seen)]
+    return columns
 
 
 @contextlib.contextmanager
@@ -272,9 +283,15 @@ class Application:
         # a Snorkel LF's row[...] of a column the data lacks is the same mistake (its own KeyErrors are its faults)
         column = _missing_column_in(exc, self.columns) if native or type(exc) is MissingColumnError else None
         if column is not None:
+            fields = _row_fields(row, exc, self.columns)
+            added = [f for f in fields if f not in self.columns]
+            have = (f"which neither the data nor its preprocessors have; its row had the data's columns "
+                    f"{self.columns} and the ones its preprocessors added, {added}" if added else
+                    f"which the data does not have; its columns are {self.columns}")
+            close = difflib.get_close_matches(column, fields, n=1, cutoff=0.6)
             raise MissingColumnError(
-                f"labeling function {lf.name!r} (defined at {lf.source}) reads column {column!r}, "
-                f"which the data does not have; its columns are {self.columns}"
+                f"labeling function {lf.name!r} (defined at {lf.source}) reads column {column!r}, {have}"
+                + (f"; did you mean {close[0]!r}?" if close else "")
             ) from exc
         if not self.fault_tolerant:
             raise LFApplyError(
