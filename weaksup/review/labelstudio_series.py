@@ -7,6 +7,12 @@ sequence column (e.g. ``"video"``; empty: one sequence), ``media_channels`` the 
 numeric column except the id, order and sequence columns) and ``media_context`` the rows shown before and after the
 item (default 50). The item is marked twice: the header names its sequence and order value, and the channel
 ``item`` is 1 at the item and 0 elsewhere.
+
+The order column holds numbers (plotted as they are) or times: a datetime column, or ISO 8601 strings as read from a
+CSV (``"2024-03-01 00:10:00"``, an offset allowed), which are parsed (any unparseable or missing value stops the
+export, naming its rows). Times go to Label Studio as strings in :data:`TIME_FORMAT` (:data:`TIME_FORMAT_MS`, to the
+millisecond, when a time has a fraction of a second), the ``timeFormat`` of the config's ``<TimeSeries>``; times with
+a zone are written in UTC, which is how Label Studio reads them (d3's ``utcParse``), naive ones as they are.
 """
 
 from __future__ import annotations
@@ -29,19 +35,76 @@ from weaksup.review.queue import Exported, reviewer_view
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ITEM_CHANNEL", "SERIES_FIELD", "export_run_series", "export_series_queue", "series_channels",
-           "series_labeling_config", "to_series_tasks"]
+__all__ = ["ITEM_CHANNEL", "SERIES_FIELD", "TIME_FORMAT", "TIME_FORMAT_MS", "export_run_series", "export_series_queue",
+           "series_channels", "series_labeling_config", "series_order", "to_series_tasks"]
 
 #: The task field holding the plotted neighbourhood (``$series``) and the name of the ``<TimeSeries>``.
 SERIES_FIELD = "series"
 #: The channel that is 1 at the item under review and 0 at its neighbours.
 ITEM_CHANNEL = "item"
+#: The ``timeFormat`` (d3's ``strftime``) of a datetime order column's values: whole seconds...
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: ...or milliseconds when a time has a fraction of a second (d3 has no microseconds: finer digits are dropped).
+TIME_FORMAT_MS = "%Y-%m-%d %H:%M:%S.%L"
+_SHOWN_BAD = 5
+
+
+def series_order(data: pd.DataFrame, order_column: str, *, id_column: str = "row_id") -> tuple[pd.Series, str]:
+    """The order column as a series task plots it, and the ``timeFormat`` of its values (``""`` for numbers).
+
+    Numbers come back as they are. Datetimes (a datetime column, or ISO 8601 strings: parsed) come back as naive
+    datetimes, those with a zone converted to UTC, with :data:`TIME_FORMAT`, or :data:`TIME_FORMAT_MS` when one has a
+    fraction of a second. A value that is neither (an unparseable string, a missing time) raises
+    :class:`~weaksup.errors.ReviewError` naming its rows (by ``id_column``, else ``row_id``, else position).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"row_id": ["a", "b"], "start": ["2024-03-01 00:10:00", "2024-03-01T00:20:00"]})
+    >>> times, time_format = series_order(frame, "start")
+    >>> times.tolist(), time_format
+    ([Timestamp('2024-03-01 00:10:00'), Timestamp('2024-03-01 00:20:00')], '%Y-%m-%d %H:%M:%S')
+    >>> series_order(frame.assign(start=["2024-03-01", "soon"]), "start")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ReviewError: [review] media_column = 'start' (the order column) is not numeric and not datetimes ...
+    """
+    column = data[order_column]
+    if pd.api.types.is_numeric_dtype(column):
+        return column, ""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        times = column
+    else:
+        times = pd.to_datetime(column.astype(object), format="ISO8601", errors="coerce", utc=True)
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    bad = np.flatnonzero(times.isna().to_numpy())
+    if len(bad):
+        key = id_column if id_column in data.columns else "row_id" if "row_id" in data.columns else ""
+        names = data[key].to_numpy()[bad] if key else bad
+        values = column.to_numpy()[bad]
+        shown = ", ".join(f"row {str(n)!r} has " + ("nothing (missing)" if pd.isna(v) else repr(str(v)))
+                          for n, v in zip(names[:_SHOWN_BAD].tolist(), values[:_SHOWN_BAD].tolist(), strict=True))
+        more = f" and {len(bad) - _SHOWN_BAD:,} more" if len(bad) > _SHOWN_BAD else ""
+        raise ReviewError(f"[review] media_column = {order_column!r} (the order column) is not numeric and not "
+                          f"datetimes in {len(bad):,} row(s): {shown}{more}; a time series needs numbers (e.g. a "
+                          "frame index or seconds) or times (ISO 8601, e.g. '2024-03-01 00:10:00'): fix those values "
+                          "in the input (or drop the rows) and run again")
+    fraction = (times - times.dt.floor("s")) != pd.Timedelta(0)
+    return times, TIME_FORMAT_MS if bool(fraction.any()) else TIME_FORMAT
+
+
+def _time_strings(values: np.ndarray, time_format: str) -> list[str]:
+    """Datetimes as the strings ``time_format`` (:data:`TIME_FORMAT` or :data:`TIME_FORMAT_MS`) parses."""
+    if time_format == TIME_FORMAT:
+        return [str(v) for v in pd.DatetimeIndex(values).strftime(TIME_FORMAT)]
+    return [str(v)[:-3] for v in pd.DatetimeIndex(values).strftime("%Y-%m-%d %H:%M:%S.%f")]
 
 
 def series_channels(data: pd.DataFrame, *, order_column: str, group_column: str = "", id_column: str = "row_id",
                     channels: Sequence[str] = ()) -> list[str]:
     """The columns a series task plots: ``channels`` when given (each checked numeric), else every numeric column
-    except the id, order and sequence columns.
+    except the id, order and sequence columns; the order column is checked too (numbers or times:
+    :func:`series_order`).
 
     Examples
     --------
@@ -72,17 +135,16 @@ def series_channels(data: pd.DataFrame, *, order_column: str, group_column: str 
     if ITEM_CHANNEL in chosen:
         raise ReviewError(f"[review] media_channels: {ITEM_CHANNEL!r} is the channel marking the item under review; "
                           "rename that input column")
-    if not pd.api.types.is_numeric_dtype(data[order_column]):
-        raise ReviewError(f"[review] media_column = {order_column!r} (the order column) is not numeric; a time series "
-                          "needs numbers (e.g. a frame index or seconds)")
+    series_order(data, order_column, id_column=id_column)  # numbers or times, else refused naming the rows
     return chosen
 
 
 def series_labeling_config(label_space: LabelSpace | Sequence[str], *, order_column: str, channels: Sequence[str],
-                           from_name: str = FROM_NAME) -> str:
+                           from_name: str = FROM_NAME, time_format: str = "") -> str:
     """The labeling config (XML) of a time-series classification task: a ``<TimeSeries>`` of the task's ``$series``
-    (JSON, ``order_column`` as time), one ``<Channel>`` per plotted column plus the ``item`` marker, and one
-    ``<Choices>`` over the classes.
+    (JSON, ``order_column`` as time, parsed with ``timeFormat = time_format`` when given: a datetime order column, see
+    :func:`series_order`), one ``<Channel>`` per plotted column plus the ``item`` marker, and one ``<Choices>`` over
+    the classes.
 
     Examples
     --------
@@ -97,6 +159,9 @@ def series_labeling_config(label_space: LabelSpace | Sequence[str], *, order_col
       </TimeSeries>
       <Choices name="label" toName="series" choice="single" showInline="true">
     ...
+    >>> config = series_labeling_config(["a", "b"], order_column="start", channels=["v"], time_format=TIME_FORMAT)
+    >>> print(next(line for line in config.splitlines() if "<TimeSeries" in line).strip())
+    <TimeSeries name="series" value="$series" valueType="json" timeColumn="start" timeFormat="%Y-%m-%d %H:%M:%S">
     """
     lines = [f"    <Channel column={quoteattr(c)} legend={quoteattr(c)}/>" for c in channels]
     lines.append(f'    <Channel column="{ITEM_CHANNEL}" legend="item under review" strokeColor="#d62728"/>')
@@ -106,7 +171,8 @@ def series_labeling_config(label_space: LabelSpace | Sequence[str], *, order_col
         '  <Header value="Suggested: $suggested_label ($confidence), queued for: $review_reason"/>\n'
         f'  <Header value="Item under review: $series_item (channel {ITEM_CHANNEL} = 1)"/>\n'
         f'  <TimeSeries name="{SERIES_FIELD}" value="${SERIES_FIELD}" valueType="json" '
-        f"timeColumn={quoteattr(order_column)}>\n"
+        f"timeColumn={quoteattr(order_column)}" + (f" timeFormat={quoteattr(time_format)}" if time_format else "")
+        + ">\n"
         + "\n".join(lines) + "\n"
         "  </TimeSeries>\n"
         f"  <Choices name={quoteattr(from_name)} toName=\"{SERIES_FIELD}\" choice=\"single\" showInline=\"true\">\n"
@@ -137,7 +203,8 @@ def to_series_tasks(queue: pd.DataFrame, data: pd.DataFrame, *, order_column: st
     Like :func:`~weaksup.review.labelstudio.to_tasks` (``row_id``, the suggested label, its confidence and the
     reason as task data; the draft label as a prediction), with ``data["series"]``: the ``context`` rows before and
     after the item within its sequence (``group_column``), sorted by ``order_column``, as columns (order, channels,
-    ``item``), and ``data["series_item"]`` naming the item.
+    ``item``), and ``data["series_item"]`` naming the item. A datetime order column (:func:`series_order`) is written
+    as strings in its ``timeFormat``.
 
     Examples
     --------
@@ -147,6 +214,10 @@ def to_series_tasks(queue: pd.DataFrame, data: pd.DataFrame, *, order_column: st
     ...                        model_version="rules-1", context=1)[0]
     >>> task["data"]["series"], task["data"]["series_item"]
     ({'frame': [0, 1, 2], 'det_0': [1, -1, 1], 'item': [0, 1, 0]}, 'video v, frame 1')
+    >>> times = data.assign(frame=pd.to_datetime(["2024-03-01 00:00", "2024-03-01 00:01", "2024-03-01 00:02"]))
+    >>> task = to_series_tasks(q, times, order_column="frame", channels=["det_0"], model_version="rules-1")[0]
+    >>> task["data"]["series"]["frame"], task["data"]["series_item"]
+    (['2024-03-01 00:00:00', '2024-03-01 00:01:00', '2024-03-01 00:02:00'], 'frame 2024-03-01 00:01:00')
     """
     if context < 0:
         raise ReviewError(f"[review] media_context must be 0 or more rows; got {context}")
@@ -155,7 +226,12 @@ def to_series_tasks(queue: pd.DataFrame, data: pd.DataFrame, *, order_column: st
     where = pd.Series(np.arange(len(data)), index=data["row_id"].astype(str))
     where = where[~where.index.duplicated()]
     groups = (data[group_column].astype(str) if group_column else pd.Series("", index=data.index)).to_numpy()
-    order = data[order_column].to_numpy()
+    order_values, time_format = series_order(data, order_column)
+    order = order_values.to_numpy()
+
+    def shown_order(rows: np.ndarray) -> list[Any]:
+        return _time_strings(order[rows], time_format) if time_format else _numbers(order[rows])
+
     members: dict[str, np.ndarray] = {}
     for name in dict.fromkeys(groups.tolist()):
         rows = np.flatnonzero(groups == name)
@@ -173,12 +249,12 @@ def to_series_tasks(queue: pd.DataFrame, data: pd.DataFrame, *, order_column: st
         rows = members[groups[at]]
         pos = int(np.flatnonzero(rows == at)[0])
         near = rows[max(0, pos - context): pos + context + 1]
-        series: dict[str, list[Any]] = {order_column: _numbers(order[near])}
+        series: dict[str, list[Any]] = {order_column: shown_order(near)}
         for name in channels:
             series[name] = _numbers(data[name].to_numpy()[near])
         series[ITEM_CHANNEL] = [int(r == at) for r in near.tolist()]
         task["data"][SERIES_FIELD] = series
-        item = f"{order_column} {_numbers(order[[at]])[0]}"
+        item = f"{order_column} {shown_order(np.array([at]))[0]}"
         task["data"]["series_item"] = f"{group_column} {groups[at]}, {item}" if group_column else item
     return tasks
 
@@ -205,6 +281,9 @@ def export_series_queue(queue: pd.DataFrame, data: pd.DataFrame, path: str | os.
     ...     done.n_tasks, done.config_path.name
     (1, 'tasks.labeling_config.xml')
     """
+    order_values, time_format = series_order(data, order_column)  # times parsed once, here
+    if time_format:
+        data = data.assign(**{order_column: order_values})
     channels = series_channels(data, order_column=order_column, group_column=group_column, channels=channels)
     fields = [f for f in dict.fromkeys(fields) if f not in ("row_id", order_column)]
     if order_column not in queue.columns:
@@ -214,7 +293,8 @@ def export_series_queue(queue: pd.DataFrame, data: pd.DataFrame, path: str | os.
                                   mask=False if mask is False else None)
     tasks = to_series_tasks(shown, data, order_column=order_column, group_column=group_column, channels=channels,
                             context=context, model_version=model_version, extra_fields=fields)
-    config = series_labeling_config(label_space, order_column=order_column, channels=channels)
+    config = series_labeling_config(label_space, order_column=order_column, channels=channels,
+                                    time_format=time_format)
     target, config_path = labelstudio.write_tasks(tasks, path, config=config)
     logger.info("wrote %d time-series review task(s) to %s (%d channel(s), %d rows either side)", len(tasks), target,
                 len(channels), context)
