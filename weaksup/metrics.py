@@ -6,6 +6,10 @@ one LF vote, ``accuracy_voted`` the accuracy on those rows and ``accuracy_no_vot
 wrong in both; ``n_voted`` and ``n_no_votes`` count them), so a model that labels no-vote rows from the class
 prior cannot pass for one that covers them. ``labelled`` is the share of gold rows the model gave a class and
 ``accuracy_labelled`` its accuracy on those. Recall and F1 count an abstain as a miss of the row's true class.
+Macro precision, recall and F1 average over the classes that **have gold rows** in the scored split
+(:func:`macro_mean`, the one place the rule is written): a class without gold rows has no recall to average, and
+counting it as 0 would pull every macro figure down by the share of such classes. A prediction of such a class
+still costs the true class's recall, and a class with gold rows that is never predicted counts 0.
 The Brier score judges the probabilities of every gold row. Expected calibration error (ECE) and the
 ``calibration`` table judge the rows the model **gave a class** (``labelled`` of them): an abstain (majority
 vote's uniform row, a tie) claims no confidence, and its argmax would read as a guess of the first class. The
@@ -24,7 +28,8 @@ import pandas as pd
 from weaksup.errors import LabelSpaceError, ParameterError
 from weaksup.labels import ABSTAIN, LabelSpace, check_class_ids
 
-__all__ = ["COUNTS", "METRIC_NAMES", "Metrics", "calibration_bins", "expected_calibration_error", "label_metrics"]
+__all__ = ["COUNTS", "METRIC_NAMES", "Metrics", "calibration_bins", "expected_calibration_error", "label_metrics",
+           "macro_mean"]
 
 #: The metrics of :class:`Metrics`, in table order, with their display names.
 METRIC_NAMES = {
@@ -51,7 +56,9 @@ COUNTS = ("n_voted", "n_no_votes", "n_gold")
 class Metrics:
     """The metrics of one model's labels on gold rows (see the module docstring for definitions).
 
-    ``per_class`` has ``precision``, ``recall``, ``f1`` and ``support`` per class; ``confusion`` counts
+    ``per_class`` has ``precision``, ``recall``, ``f1`` and ``support`` per class, every class of the label space:
+    a class with no gold rows (``support`` 0) has NaN recall and F1, and NaN precision unless it was predicted
+    (then 0: every prediction of it is wrong); it is left out of the macro figures (:func:`macro_mean`). ``confusion`` counts
     true classes (rows) against predicted classes and ``abstain`` (columns); ``calibration`` has one
     row per confidence bin of the rows given a class: ``n``, mean ``confidence`` and ``accuracy``. The vote split
     (``accuracy_voted``, ``accuracy_no_votes``, ``coverage``, ``n_voted``, ``n_no_votes``) is NaN / None
@@ -80,6 +87,42 @@ class Metrics:
     def as_dict(self) -> dict[str, float]:
         """The scalar metrics by key (NaN for an unknown count)."""
         return {key: float("nan") if (v := getattr(self, key)) is None else float(v) for key in METRIC_NAMES}
+
+
+def macro_mean(scores: Sequence[float] | np.ndarray, support: Sequence[int] | np.ndarray) -> float:
+    """The macro average of per-class ``scores``: their mean over the classes with gold rows (``support > 0``).
+
+    The rule of every macro precision, recall and F1 of single-label classes: a class without gold rows in the
+    scored split has no recall (nothing to find), so it is left out rather than counted as 0; its score, NaN or
+    not, is ignored. A class with gold rows that was never predicted keeps its 0.
+
+    Parameters
+    ----------
+    scores : array of float, shape (k,)
+        One score per class (precision, recall or F1).
+    support : array of int, shape (k,)
+        The gold rows of each class in the scored split (``np.bincount(y_true, minlength=k)``).
+
+    Returns
+    -------
+    float
+        The mean over the classes with gold rows; NaN when no class has any.
+
+    Examples
+    --------
+    >>> macro_mean([1.0, 0.0, 0.0], [2, 2, 0])  # the third class has no gold rows: left out
+    0.5
+    >>> macro_mean([1.0, float("nan")], [4, 0])
+    1.0
+    >>> macro_mean([0.5], [0])
+    nan
+    """
+    values = np.asarray(scores, dtype=float).reshape(-1)
+    counts = np.asarray(support).reshape(-1)
+    if values.shape != counts.shape:
+        raise ParameterError(f"macro_mean: {len(values)} scores but {len(counts)} supports; pass one of each per class")
+    scored = counts > 0
+    return float(values[scored].mean()) if scored.any() else float("nan")
 
 
 def calibration_bins(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10,
@@ -203,6 +246,9 @@ def label_metrics(
     classes = list(range(k))
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=classes, zero_division=0.0)
+    absent = support == 0  # no gold rows: no recall or F1, no precision unless predicted (module docstring)
+    recall, f1 = np.where(absent, np.nan, recall), np.where(absent, np.nan, f1)
+    precision = np.where(absent & ~np.isin(classes, y_pred), np.nan, precision)
     per_class = pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support},
                              index=pd.Index(names, name="class"))
     confusion = confusion_matrix(y_true, y_pred, labels=[*classes, ABSTAIN])[:k]
@@ -221,9 +267,9 @@ def label_metrics(
             n_no_votes=None if voted is None else int((~voted).sum()),
             labelled=float(labelled.mean()) if n else float("nan"),
             accuracy_labelled=_mean(right, labelled),
-            macro_precision=float(precision.mean()),
-            macro_recall=float(recall.mean()),
-            macro_f1=float(f1.mean()),
+            macro_precision=macro_mean(precision, support),
+            macro_recall=macro_mean(recall, support),
+            macro_f1=macro_mean(f1, support),
             brier=float(brier_score_loss(y_true, proba, labels=classes)) if n else float("nan"),
             ece=_ece(calibration),
             n_gold=n,
