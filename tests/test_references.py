@@ -7,7 +7,7 @@ import pytest
 
 from weaksup.errors import ParameterError
 from weaksup.evaluate import expected_calibration_error
-from weaksup.references import ECE_WARNING, calibration_warning, compare_references
+from weaksup.references import ECE_WARNING, MACRO_MARGIN, NOISE_ALPHA, calibration_warning, compare_references
 
 NAMES = ["billing", "hardware", "login"]
 # 10 gold rows; rows 6-9 have no LF vote
@@ -35,7 +35,7 @@ def test_verdict_when_weak_supervision_adds_points():
                               label_space=NAMES, n_gold=286, split="test")
     assert refs.beats_supervised is True
     assert refs.verdict == ("weak supervision adds +10.0 points over training on your 286 gold rows "
-                            "(final 0.900 vs 0.800)")
+                            "(final 0.900 vs 0.800: 1 of 10 test rows, within noise)")
     assert refs.lines()[1] == "6 of 10 test gold rows have at least one LF vote (test/coverage 0.600); 4 have none"
 
 
@@ -45,8 +45,8 @@ def test_verdict_when_it_does_not_beat_names_the_classes_behind_the_baseline():
     refs = compare_references(Y, {"majority_vote": MAJORITY, "supervised_on_dev": SUPERVISED, "final": final},
                               covered=COVERED, label_space=NAMES, n_gold=40)
     assert refs.beats_supervised is False
-    assert refs.verdict == ("weak supervision does not beat training on your 40 gold rows (final 0.600 vs 0.800): "
-                            "write LFs for login, or label more")
+    assert refs.verdict == ("weak supervision does not beat training on your 40 gold rows (final 0.600 vs 0.800: 2 "
+                            "of 10 gold rows, within noise): write LFs for login, or label more")
     tie = compare_references(Y, {"supervised_on_dev": SUPERVISED, "final": SUPERVISED}, covered=COVERED,
                              label_space=NAMES)
     assert tie.beats_supervised is False and "does not beat training on your 10 gold rows" in tie.verdict
@@ -127,3 +127,82 @@ def test_the_final_ece_and_its_warning_leave_abstained_rows_out():
     assert refs.ece == pytest.approx(expected_calibration_error(y[:2], proba[:2]))  # row 1 is wrong at 0.9
     assert refs.ece_warning is not None and "of the 2 rows labelled with >= 0.9 confidence only 50% are right" in \
         refs.ece_warning
+
+
+# the 7-class walkthrough: 500 test rows, no LF votes for fear or disgust; the gold-only classifier says joy to all
+# but 11 amusement rows (0.462), the final labels get 229 rows right (0.458) but many more of the small classes
+EMOTIONS = ["joy", "amusement", "anger", "sadness", "surprise", "fear", "disgust"]
+Y7 = np.repeat(np.arange(7), [220, 130, 50, 40, 30, 15, 15])
+SUPERVISED7 = np.where(np.isin(np.arange(500), np.flatnonzero(Y7 == 1)[:11]), 1, 0)
+FINAL7 = np.zeros(500, dtype=int)
+for _c, _right in enumerate([120, 55, 25, 17, 12]):
+    _rows = np.flatnonzero(Y7 == _c)
+    FINAL7[_rows] = 1 if _c == 0 else 0                       # wrong ...
+    FINAL7[_rows[:_right]] = _c                                # ... but for the first `_right` rows of the class
+VOTES7 = np.tile(np.array([[0, 1, -1], [2, -1, 3], [4, -1, -1], [-1, 1, 0]]), (25, 1))  # classes 0-4; 5, 6 never
+
+
+def test_the_classes_no_lf_votes_for_lead_the_advice_and_are_warned_about():
+    # it advised "write LFs for joy, or label more" (joy has LFs) and nothing said no LF votes for fear or disgust:
+    # at recall 0 in both references they were never behind
+    refs = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": FINAL7}, covered=np.ones(500, bool),
+                              label_space=EMOTIONS, n_gold=300, split="test", votes=VOTES7)
+    assert refs["final"].recall[["fear", "disgust"]].tolist() == refs["supervised_on_dev"].recall[["fear",
+                                                                                                    "disgust"]].tolist() == [0, 0]
+    assert refs.verdict.endswith("): no LF votes for fear, disgust: write LFs for them (and for joy), or label more")
+    assert refs.unvoted_warning == ("no LF votes for fear, disgust (none of the 175 votes on the 100 rows labeled): "
+                                    "write LFs for them")
+    assert refs.lines()[-1] == refs.unvoted_warning and refs.unvoted_warning in refs.text()
+    # said when weak supervision wins too, and not at all without the votes or when every class has a vote
+    wins = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": Y7}, covered=np.ones(500, bool),
+                              label_space=EMOTIONS, votes=VOTES7)
+    assert wins.beats_supervised and wins.unvoted_warning in wins.lines() and "no LF votes" not in wins.verdict
+    blind = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": FINAL7}, covered=np.ones(500, bool),
+                               label_space=EMOTIONS)
+    assert blind.unvoted_warning is None and blind.verdict.endswith("): write LFs for joy, or label more")
+    every = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": FINAL7}, covered=np.ones(500, bool),
+                               label_space=EMOTIONS, votes=np.c_[VOTES7, np.r_[[5, 6] * 50]])
+    assert every.unvoted_warning is None and "no LF votes" not in "\n".join(every.lines())
+
+
+def test_the_verdict_says_the_difference_in_rows_whether_it_is_noise_and_a_disagreeing_macro_recall():
+    # it said "does not beat ... (final 0.458 vs 0.462)": 2 of 500 rows, with macro recall 0.328 vs 0.155 the other way
+    refs = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": FINAL7}, covered=np.ones(500, bool),
+                              label_space=EMOTIONS, n_gold=300, split="test")
+    assert refs.beats_supervised is False
+    assert refs.verdict.startswith(
+        "weak supervision does not beat training on your 300 gold rows (final 0.458 vs 0.462: 2 of 500 test rows, "
+        "within noise; macro recall 0.328 vs 0.155: the final labels find more of the small classes): ")
+
+
+@pytest.mark.parametrize(("wins", "losses", "noise"), [(15, 5, False), (14, 6, True), (0, 0, True), (5, 15, False)])
+def test_within_noise_is_an_exact_mcnemar_test_on_the_discordant_rows(wins, losses, noise):
+    from scipy.stats import binomtest
+
+    y = np.zeros(100, dtype=int)                                    # one class: macro recall = accuracy
+    supervised, final = y.copy(), y.copy()
+    final[:losses] = 1                                              # rows only the supervised model gets right
+    supervised[50:50 + wins] = 1                                    # rows only the final labels get right
+    supervised[90:], final[90:] = 1, 1                              # both wrong: not discordant, not counted
+    refs = compare_references(y, {"supervised_on_dev": supervised, "final": final}, covered=np.ones(100, bool),
+                              label_space=["a", "b"], split="test")
+    assert f": {abs(wins - losses)} of 100 test rows" in refs.verdict
+    assert ("within noise" in refs.verdict) is noise
+    if wins + losses:
+        assert bool(binomtest(wins, wins + losses).pvalue >= NOISE_ALPHA) is noise
+    assert "macro recall" not in refs.verdict                       # it agrees with accuracy
+
+
+def test_macro_recall_is_said_when_it_favours_the_other_side_by_the_margin():
+    # the final labels win on accuracy (the big class) and lose the small class the supervised model finds
+    y = np.array([0] * 90 + [1] * 10)
+    supervised = np.r_[np.ones(5, int), np.zeros(75, int), np.ones(20, int)]  # 85 right, recall 0.833 / 1.0
+    final = np.zeros(100, dtype=int)                                          # 90 right, recall 1.0 / 0.0
+    refs = compare_references(y, {"supervised_on_dev": supervised, "final": final}, covered=np.ones(100, bool),
+                              label_space=["big", "small"], split="test")
+    assert refs.beats_supervised is True
+    assert refs.verdict.endswith("(final 0.900 vs 0.850: 5 of 100 test rows, within noise; macro recall 0.500 vs "
+                                 "0.917: the gold-only classifier finds more of the small classes)")
+    close = compare_references(y, {"supervised_on_dev": final, "final": final}, covered=np.ones(100, bool))
+    assert "macro recall" not in close.verdict                       # a tie: no difference at all
+    assert MACRO_MARGIN == 0.05

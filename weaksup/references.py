@@ -10,7 +10,8 @@ trained on the gold rows alone (``supervised_on_dev``), with a verdict line and 
 
 The ``coverage`` of the rows (the share with at least one LF vote) is the same for every reference and is
 reported once. The verdict compares ``final`` with ``supervised_on_dev``: "weak supervision adds +X points over
-training on your N gold rows", or it says plainly that it does not and which classes need LFs.
+training on your N gold rows", or it says plainly that it does not and which classes need LFs (first those no LF
+votes for), with the difference in rows, whether it is noise (:data:`NOISE_ALPHA`) and a disagreeing macro recall.
 
 Examples
 --------
@@ -20,7 +21,7 @@ Examples
 ...                               "final": np.array([0, 0, 1, 1, 1])},
 ...                           covered=np.array([True, True, True, False, False]), n_gold=50)
 >>> refs.verdict
-'weak supervision adds +40.0 points over training on your 50 gold rows (final 1.000 vs 0.600)'
+'weak supervision adds +40.0 points over training on your 50 gold rows (final 1.000 vs 0.600: 2 of 5 gold rows, within noise)'
 >>> refs.as_metrics()["final/accuracy_no_votes"], refs.as_metrics()["reference/supervised_on_dev/accuracy"]
 (1.0, 0.6)
 """
@@ -34,14 +35,16 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 
 from weaksup.errors import ParameterError
-from weaksup.evaluate import expected_calibration_error
+from weaksup.metrics import expected_calibration_error, macro_mean
 from weaksup.labels import ABSTAIN, LabelSpace
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ECE_WARNING", "FINAL", "SUPERVISED", "GoldReferences", "ReferenceScore", "References", "compare_references"]
+__all__ = ["ECE_WARNING", "FINAL", "MACRO_MARGIN", "NOISE_ALPHA", "SUPERVISED", "GoldReferences", "ReferenceScore",
+           "References", "compare_references"]
 
 #: The name of the final labels among the predictions.
 FINAL = "final"
@@ -49,6 +52,11 @@ FINAL = "final"
 SUPERVISED = "supervised_on_dev"
 #: ECE above this earns a plain-language warning.
 ECE_WARNING = 0.1
+#: The verdict's noise rule: an exact McNemar test (two-sided binomial test, p = 1/2, of the rows only one of ``final``
+#: and ``supervised_on_dev`` gets right); at a p-value >= this the accuracy difference is "within noise".
+NOISE_ALPHA = 0.05
+#: Macro recall is named in the verdict when it favours the side accuracy does not by at least this much.
+MACRO_MARGIN = 0.05
 #: Confidence at and above which a row counts as "labelled with high confidence" in the warning.
 HIGH_CONFIDENCE = 0.9
 #: The per-reference columns of :meth:`References.table`, with their display names.
@@ -88,20 +96,14 @@ class GoldReferences(Protocol):
 
     @property
     def split(self) -> str | None: ...
-
     @property
     def verdict(self) -> str | None: ...
-
     @property
     def missing(self) -> str | None: ...
-
     @property
     def scores(self) -> Mapping[str, Any]: ...
-
     def lines(self) -> list[str]: ...
-
     def text(self) -> str: ...
-
     def as_metrics(self) -> dict[str, float]: ...
 
 
@@ -131,6 +133,8 @@ class References:
         The verdict as a flag.
     missing : str or None
         Why there is no verdict.
+    unvoted_warning : str or None
+        Names the classes no LF votes for on the rows labeled (given ``votes``); they lead the verdict's advice.
     """
 
     scores: dict[str, ReferenceScore]
@@ -143,6 +147,7 @@ class References:
     verdict: str | None = None
     beats_supervised: bool | None = None
     missing: str | None = None
+    unvoted_warning: str | None = None
 
     @property
     def coverage(self) -> float:
@@ -198,7 +203,7 @@ class References:
         return frame.rename(columns=COLUMNS).rename_axis("reference")
 
     def lines(self) -> list[str]:
-        """The verdict (or why it is missing), the coverage split and the ECE warning, as sentences."""
+        """The verdict (or why it is missing), the coverage split, the ECE and no-LF-votes warnings, as sentences."""
         lines = [self.verdict or f"no verdict: {self.missing}"]
         where = f"{self.split} gold rows" if self.split else "gold rows"
         name = f"{self.split}/coverage" if self.split else "coverage"  # (run.json's and MLflow's name of it)
@@ -206,7 +211,7 @@ class References:
                      f"({name} {self.coverage:.3f}); {self.n_rows - self.n_voted} have none")
         if self.ece is not None:
             lines.append(self.ece_warning or f"final labels' expected calibration error {self.ece:.3f}")
-        return lines
+        return lines + ([self.unvoted_warning] if self.unvoted_warning else [])
 
     def text(self) -> str:
         """:meth:`lines` and :meth:`table` as plain text."""
@@ -227,26 +232,32 @@ def _score(name: str, y: np.ndarray, pred: np.ndarray, covered: np.ndarray, name
         accuracy_voted=float(right[covered].mean()) if covered.any() else float("nan"),
         accuracy_no_votes=float(right[~covered].mean()) if (~covered).any() else float("nan"),
         labelled=float((pred != ABSTAIN).mean()),
-        macro_recall=float(recall.mean()),
+        macro_recall=macro_mean(recall.to_numpy(), np.bincount(y, minlength=len(names))),
         recall=recall,
     )
 
 
-def _verdict(final: ReferenceScore, supervised: ReferenceScore, n_gold: int) -> tuple[str, bool]:
-    gain = final.accuracy - supervised.accuracy
+def _verdict(right: np.ndarray, right_sup: np.ndarray, final: ReferenceScore, supervised: ReferenceScore,
+             n_gold: int, rows: str, unvoted: list[str]) -> tuple[str, bool]:
+    wins, losses = int((right & ~right_sup).sum()), int((~right & right_sup).sum())  # the discordant rows
+    noise = not wins + losses or binomtest(wins, wins + losses).pvalue >= NOISE_ALPHA
+    said = f"final {final.accuracy:.3f} vs {supervised.accuracy:.3f}: {abs(wins - losses)} of {len(right)} {rows}"
+    said += ", within noise" if noise else ""
+    gain, more = final.accuracy - supervised.accuracy, final.macro_recall - supervised.macro_recall
+    if (more if gain <= 0 else -more) >= MACRO_MARGIN:  # macro recall favours the side accuracy does not
+        who = f"{'the final labels find' if more > 0 else 'the gold-only classifier finds'} more of the small classes"
+        said += f"; macro recall {final.macro_recall:.3f} vs {supervised.macro_recall:.3f}: {who}"
     if gain > 0:
-        return (f"weak supervision adds {100 * gain:+.1f} points over training on your {n_gold} gold rows "
-                f"(final {final.accuracy:.3f} vs {supervised.accuracy:.3f})"), True
+        return f"weak supervision adds {100 * gain:+.1f} points over training on your {n_gold} gold rows ({said})", True
     behind = (final.recall - supervised.recall).dropna().sort_values(kind="stable")
-    weak = list(behind[behind < 0].index[:3])
-    unseen = list(final.recall[final.recall.isna()].index)  # classes the gold rows have none of
-    if weak or not unseen:
-        weak = weak or list(final.recall.dropna().sort_values(kind="stable").index[:2])
-        advice = f"write LFs for {', '.join(map(str, weak))}, or label more"
-    else:
-        advice = f"label gold rows of {', '.join(map(str, unseen))}: the gold rows have none, so neither is judged there"
-    return (f"weak supervision does not beat training on your {n_gold} gold rows (final {final.accuracy:.3f} vs "
-            f"{supervised.accuracy:.3f}): {advice}"), False
+    weak = [str(c) for c in behind[behind < 0].index if c not in unvoted][:3]
+    lowest = [str(c) for c in final.recall.dropna().sort_values(kind="stable").index[:2]]
+    unseen = [str(c) for c in final.recall[final.recall.isna()].index]  # classes the gold rows have none of
+    also = f" (and for {', '.join(weak)})" if weak else ""
+    advice = (f"no LF votes for {', '.join(unvoted)}: write LFs for them{also}, or label more" if unvoted
+              else f"write LFs for {', '.join(weak or lowest)}, or label more" if weak or not unseen
+              else f"label gold rows of {', '.join(unseen)}: the gold rows have none, so neither is judged there")
+    return f"weak supervision does not beat training on your {n_gold} gold rows ({said}): {advice}", False
 
 
 def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float) -> str | None:
@@ -287,6 +298,7 @@ def compare_references(
     label_space: LabelSpace | Sequence[str] | None = None,
     n_gold: int | None = None,
     split: str | None = None,
+    votes: np.ndarray | None = None,
 ) -> References:
     """Score named predictions on the same gold rows, split by LF votes, with a verdict and an ECE warning.
 
@@ -310,6 +322,8 @@ def compare_references(
         right when the references are scored out of fold on those very rows.
     split : str, optional
         Where the rows come from (``"dev"``, ``"test"``), for the text.
+    votes : int array (rows, LFs), optional
+        The votes on all the rows labeled: the classes no LF votes for lead the advice and get a warning.
 
     Returns
     -------
@@ -327,7 +341,7 @@ def compare_references(
     >>> refs = compare_references(y, {"supervised_on_dev": np.array([0, 1, 1, 0]), "final": np.array([0, 1, -1, 0])},
     ...                           covered=np.array([True, True, False, False]), label_space=["ham", "spam"])
     >>> refs.verdict
-    'weak supervision does not beat training on your 4 gold rows (final 0.750 vs 1.000): write LFs for spam, or label more'
+    'weak supervision does not beat training on your 4 gold rows (final 0.750 vs 1.000: 1 of 4 gold rows, within noise): write LFs for spam, or label more'
     >>> refs["final"].accuracy_voted, refs["final"].accuracy_no_votes, refs["final"].labelled
     (1.0, 0.5, 0.75)
     """
@@ -342,20 +356,14 @@ def compare_references(
     if len(mask) != n:
         raise ParameterError(f"covered has {len(mask)} entries but y_true has {n} rows: pass one flag per gold row "
                              "(True where at least one LF voted)")
-    preds: dict[str, np.ndarray] = {}
-    for name, pred in predictions.items():
-        p = np.asarray(pred, dtype=np.int64).reshape(-1)
+    preds = {str(name): np.asarray(pred, dtype=np.int64).reshape(-1) for name, pred in predictions.items()}
+    for name, p in preds.items():
         if len(p) != n:
             raise ParameterError(f"prediction {name!r} has {len(p)} labels but y_true has {n} rows: pass one class "
                                  f"id per gold row ({ABSTAIN} to abstain)")
-        preds[str(name)] = p
     top = max([int(y.max(initial=0))] + [int(p.max(initial=0)) for p in preds.values()])
-    if label_space is not None:
-        k = len(label_space)
-    elif final_proba is not None and np.ndim(final_proba) == 2:
-        k = int(np.shape(final_proba)[1])
-    else:
-        k = max(top + 1, 2)
+    k = (len(label_space) if label_space is not None else int(np.shape(final_proba)[1])
+         if final_proba is not None and np.ndim(final_proba) == 2 else max(top + 1, 2))
     names = [str(c) for c in label_space] if label_space is not None else [str(c) for c in range(k)]
     if top >= k:
         raise ParameterError(f"class id {top} is outside the label space {names}")
@@ -371,15 +379,22 @@ def compare_references(
         ece = expected_calibration_error(y[made], proba[made]) if made.any() else float("nan")
         warning = calibration_warning(y[made], proba[made], ece)
     n_gold = n if n_gold is None else int(n_gold)
+    L = np.asarray(votes) if votes is not None else np.zeros((0, 0), dtype=np.int64)  # each class's votes, by LF:
+    counts = sum((np.bincount(col[(col >= 0) & (col < k)], minlength=k) for col in L.T), np.zeros(k, np.int64))
+    unvoted = [names[c] for c in np.flatnonzero(counts == 0)] if votes is not None else []
+    unvoted_warning = None if not unvoted else (f"no LF votes for {', '.join(unvoted)} (none of the {int(counts.sum()):,} "
+                                                f"votes on the {len(L):,} rows labeled): write LFs for them")
     verdict = beats = missing = None
     if FINAL in scores and SUPERVISED in scores:
-        verdict, beats = _verdict(scores[FINAL], scores[SUPERVISED], n_gold)
+        verdict, beats = _verdict(preds[FINAL] == y, preds[SUPERVISED] == y, scores[FINAL], scores[SUPERVISED],
+                                  n_gold, f"{split or 'gold'} rows", unvoted)
     else:
         absent = [name for name in (FINAL, SUPERVISED) if name not in scores]
         missing = f"no {' and no '.join(absent)} prediction to compare"
     refs = References(scores=scores, n_rows=n, n_voted=int(mask.sum()), n_gold=n_gold, split=split, ece=ece,
-                      ece_warning=warning, verdict=verdict, beats_supervised=beats, missing=missing)
+                      ece_warning=warning, verdict=verdict, beats_supervised=beats, missing=missing,
+                      unvoted_warning=unvoted_warning)
     logger.info("%s", refs.lines()[0])
-    if warning:
-        logger.warning("final labels: %s", warning)
+    for line in filter(None, (warning and f"final labels: {warning}", unvoted_warning)):
+        logger.warning("%s", line)
     return refs

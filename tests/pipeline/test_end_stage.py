@@ -243,3 +243,20 @@ def test_dev_gold_texts_without_words_skip_the_reference_and_the_end_model_names
     assert info.value.code == 2 and "input.text_column = 'text' has a word" in err, err
     assert "dev gold rows' texts" in err and "missing classes" not in err and "Traceback" not in err
     assert not (project / "out2" / "labels.parquet").exists()
+
+
+def test_a_class_no_lf_votes_for_is_named_by_the_run_summary(tmp_path, youtube):
+    # the references had no votes to look at: a run whose LFs never vote ham did not say so anywhere
+    make_project(tmp_path, youtube)
+    add_gold(tmp_path, youtube)
+    (tmp_path / "spam_lfs.py").write_text('from weaksup import keyword_lf\n\n'
+                                          'kw_subscribe = keyword_lf("kw_subscribe", ["subscribe", "my channel"], 1)\n',
+                                          encoding="utf-8")
+    config = write_config(tmp_path, lfs={"modules": ["spam_lfs.py"]}, gold={"path": "gold"})
+    result = run(load_config(config, project=tmp_path), progress=False)
+    refs = result.references
+    votes = int(pd.read_parquet(result.labels_path)["n_votes"].sum())
+    warning = f"no LF votes for ham (none of the {votes:,} votes on the 1,956 rows labeled): write LFs for them"
+    assert refs.unvoted_warning == warning
+    assert result.summary().count(warning) == 1
+    assert refs.beats_supervised is False and ": no LF votes for ham: write LFs for them" in refs.verdict

@@ -325,3 +325,18 @@ def test_with_many_lfs_the_page_says_what_the_figures_leave_out(monkeypatch):
     assert f"With {m} LFs, the per-LF bars show the {m} LFs with the most conflicts and the heatmap the 40" in page
     assert f"estimated on a uniform sample of {report.params['pair_rows']} of the 3000 rows" in page
     assert "With " not in build_report(VoteMatrix(L[:, :10])).to_html()  # few LFs: no note
+
+
+def test_a_class_no_lf_votes_for_is_a_warning_of_the_report():
+    from weaksup.references import compare_references
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 300)                          # three classes; the LFs vote only 0 and 1
+    L = np.where(rng.random((300, 2)) < 0.7, np.where(y[:, None] == 2, 0, y[:, None]), -1)
+    refs = compare_references(y, {"supervised_on_dev": np.zeros(300, int), "final": np.minimum(y, 1)},
+                              covered=(L >= 0).any(axis=1), label_space=["ham", "spam", "scam"], votes=L)
+    assert refs.unvoted_warning.startswith("no LF votes for scam (none of the ")
+    report = build_report(VoteMatrix(L, lf_names=["a", "b"]), references=refs)
+    assert report.warnings().count(refs.unvoted_warning) == 1
+    assert report.to_html().count(f'<p class="warning">{html.escape(refs.unvoted_warning)}</p>') == 1
+    report.close()

@@ -138,3 +138,23 @@ def test_the_final_labels_are_fitted_again_when_an_lf_that_is_not_cacheable_vote
     labeler = wb.final_labeler()
     rules.word = "love"
     assert wb.add(uses_rules).final_labeler() is not labeler
+
+
+def test_a_class_no_lf_votes_for_is_warned_about_in_the_summary():
+    # nothing in the summary said that no LF votes for "fear"; the verdict's advice named other classes
+    texts = ["so happy today", "this is hilarious", "i am furious", "scary night", "happy happy", "lol hilarious",
+             "furious again", "what a scary film"] * 3
+    frame = pd.DataFrame({"row_id": [f"r{i}" for i in range(24)], "text": texts})
+    gold = pd.Series(dict(zip(frame["row_id"][:16], (["joy", "amusement", "anger", "fear"] * 4))))
+    wb = Workbench(frame, gold=gold, label_space=["joy", "amusement", "anger", "fear"], seed=0)
+    wb.add(keyword_lf("kw_happy", "happy", 0))
+    wb.add(keyword_lf("kw_lol", ["hilarious", "lol"], 1))
+    wb.add(keyword_lf("kw_furious", "furious", 2))
+    s = wb.summary()
+    warning = s.references.unvoted_warning
+    assert warning is not None and warning.startswith("no LF votes for fear (none of the ")
+    assert warning.endswith(" votes on the 24 rows labeled): write LFs for them")
+    assert repr(s).count(warning) == 1 and s._repr_html_().count(html.escape(warning)) == 1
+    assert s.references.beats_supervised is False  # a tie: every dev row right both ways
+    assert s.verdict.endswith("(final 1.000 vs 1.000: 0 of 16 dev rows, within noise): no LF votes for fear: write "
+                              "LFs for them, or label more")

@@ -312,7 +312,8 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
         predictions["supervised_on_dev"] = np.asarray(baseline.predict(texts), dtype=np.int64)
     predictions["final"] = final_labels
     references = compare_references(y, predictions, covered=covered, final_proba=final_proba,
-                                    label_space=plan.label_space, n_gold=len(dev), split="test")
+                                    label_space=plan.label_space, n_gold=len(dev), split="test",
+                                    votes=applied.values)  # all rows' votes: the classes no LF votes for
     return ReferenceOutcome(references, "; ".join(notes), {k: float(v) for k, v in references.as_metrics().items()})
 
 

@@ -142,13 +142,15 @@ class QualityReport:
 
     def warnings(self) -> list[str]:
         """Plain-language warnings: weak supervision not beating the gold-only classifier, overstated
-        confidences, dependent LFs."""
+        confidences, classes no LF votes for, dependent LFs."""
         out = []
         refs = self.references
         if refs is not None and refs.beats_supervised is False and refs.verdict:
             out.append(refs.verdict)
         if refs is not None and refs.ece_warning:
             out.append(f"final labels: {refs.ece_warning}")
+        if refs is not None and refs.unvoted_warning:
+            out.append(refs.unvoted_warning)
         out.extend(str(finding.message) for finding in self.dependence)
         return out
 

@@ -25,6 +25,7 @@ NOT_CLEANED_NOTE = ("The text was not cleaned (clean.normalize = false, or weaks
                     "made one, so these figures can differ from those of a run that cleans it, the default.")
 
 if TYPE_CHECKING:
+    from weaksup.metrics import Metrics
     from weaksup.report import QualityReport
 
 _STYLE = """
@@ -72,6 +73,8 @@ def _references(report: QualityReport) -> list[str]:
     parts.append(f"<p class=\"note\">{e(refs.lines()[1])}. <code>supervised_on_dev</code> is the end model's "
                  f"classifier trained on the {refs.n_gold} dev gold rows alone; accuracy counts an abstain as "
                  "wrong; \"rows with >= 1 vote\" are the rows some LF voted on.</p>")
+    if refs.unvoted_warning:
+        parts.append(f"<p class=\"warning\">{e(refs.unvoted_warning)}</p>")
     parts.append(data_table(refs.table()))
     if refs.ece is not None:
         text = refs.ece_warning or f"Final labels' expected calibration error: {refs.ece:.3f}."
@@ -110,6 +113,44 @@ def _written(report: QualityReport) -> list[str]:
                      f"macro recall {s.macro_recall:.3f}{same}.</p>")
         parts.append(data_table(ev.confusion))
     return parts
+
+
+#: What the per-class table says for a class with no gold rows in the scored split (left out of the macro figures).
+NO_GOLD_ROWS = "no gold rows"
+
+
+def per_class_table(metrics: Metrics) -> pd.DataFrame:
+    """``metrics.per_class`` as shown on the page: 3 decimals, and :data:`NO_GOLD_ROWS` for the recall and F1 (and
+    the precision, unless the class was predicted) of a class with no gold rows, which the macro figures leave out
+    (:func:`weaksup.metrics.macro_mean`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.metrics import label_metrics
+    >>> m = label_metrics([0, 0, 1], np.eye(3)[[0, 2, 1]], [0, 2, 1], label_space=["a", "b", "c"])
+    >>> per_class_table(m).astype(str).values.tolist()  # c was predicted once (wrongly) but has no gold rows
+    [['1.000', '0.500', '0.667', '2'], ['1.000', '1.000', '1.000', '1'], ['0.000', 'no gold rows', 'no gold rows', '0']]
+    """
+    frame = metrics.per_class
+    shown = frame[["precision", "recall", "f1"]].map(lambda v: "–" if pd.isna(v) else f"{v:.3f}").astype(object)
+    absent = frame["support"] == 0
+    for column in ("precision", "recall", "f1"):
+        shown.loc[absent & frame[column].isna(), column] = NO_GOLD_ROWS
+    shown["support"] = frame["support"]
+    return shown
+
+
+def _no_gold_note(metrics: Metrics, split: str) -> list[str]:
+    """Which classes the macro precision/recall/F1 leave out (no gold rows in the split), if any."""
+    absent = [str(c) for c in metrics.per_class.index[metrics.per_class["support"] == 0]]
+    if not absent:
+        return []
+    kept = len(metrics.per_class) - len(absent)
+    return [f"<p class=\"note\">Macro precision, recall and F1 average the {kept} classes with {html.escape(split)} "
+            f"gold rows; {html.escape(', '.join(absent))} {'has' if len(absent) == 1 else 'have'} none, so "
+            f"{'it is' if len(absent) == 1 else 'they are'} left out (a prediction of "
+            f"{'it' if len(absent) == 1 else 'them'} still counts as a miss of the true class).</p>"]
 
 
 def _dependence(report: QualityReport) -> list[str]:
@@ -160,8 +201,9 @@ def render(report: QualityReport) -> str:
         parts.append(ev.formatted().to_html(border=0))
         parts.append("<div class=\"side\">")
         for metrics in (ev.model, ev.baseline):
-            parts.append(f"<div><h3>{e(metrics.name)}: per class</h3>{data_table(metrics.per_class)}</div>")
+            parts.append(f"<div><h3>{e(metrics.name)}: per class</h3>{data_table(per_class_table(metrics))}</div>")
         parts.append("</div>")
+        parts.extend(_no_gold_note(ev.model, ev.split))
     parts.extend(_written(report))  # what the labels file holds, beside the label model's predictions
     parts.append("<h2>Labeling functions</h2>")
     stats = ", ".join(f"{k.replace('_', ' ')} {v:.1%}" if k != "mean_votes" else f"{v:.2f} votes per row"

@@ -226,7 +226,7 @@ def dev_references(labeler: FinalLabeler, L: np.ndarray, y_dev: np.ndarray, name
         "final": proba["final"].argmax(axis=1),
     }
     return compare_references(y, predictions, covered=covered, final_proba=proba["final"], label_space=list(names),
-                              n_gold=len(dev), split="dev")
+                              n_gold=len(dev), split="dev", votes=L)
 
 
 def references_missing(text_column: str | None, y_dev: np.ndarray, n_lfs: int, n_folds: int) -> str | None:
