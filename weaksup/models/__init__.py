@@ -22,6 +22,7 @@ from weaksup.models.naive_bayes import DevNaiveBayes
 from weaksup.models.selector import DevSelector
 from weaksup.models.snorkel import SnorkelLabelModel
 from weaksup.models.stacker import DevStacker
+from weaksup.models.temporal import CONFIG_NAMES as TEMPORAL_NAMES
 from weaksup.models.temporal import TemporalLabelModel
 
 #: Every model class by name (for loading saved models and for configs).
@@ -82,7 +83,7 @@ def resolve_label_model(name: str, *, has_dev_gold: bool) -> type[BaseLabelModel
     """
     if name == "default":
         name = DEFAULT_MODEL if has_dev_gold else "MajorityVote"
-    name = "TemporalLabelModel" if name == "temporal" else name  # the config name of the model for ordered items
+    name = "TemporalLabelModel" if name in TEMPORAL_NAMES else name  # the config name of the model for ordered items
     if name not in MODELS:
         raise LabelModelError(f"unknown label model {name!r}; choose 'default' or one of {sorted(MODELS)} "
                               "(label_model.name)")

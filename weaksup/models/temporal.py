@@ -28,7 +28,10 @@ from weaksup.models.temporal_chain import (baum_welch_transitions, count_transit
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TRANSITIONS", "TemporalLabelModel"]
+__all__ = ["CONFIG_NAMES", "TRANSITIONS", "TemporalLabelModel"]
+
+#: The ``label_model.name`` values that choose this model in a config (``resolve_label_model``).
+CONFIG_NAMES = ("temporal", "TemporalLabelModel")
 
 #: Where the transition matrix comes from: the unlabeled order (EM), the dev labels' order, or both.
 TRANSITIONS = ("unlabeled", "dev", "both")

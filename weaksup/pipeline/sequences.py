@@ -83,10 +83,6 @@ as the input's windows were made with weaksup.media.series.windows)
     return str(task.unit)
 
 
-#: The ``label_model.name`` values of the temporal label model.
-_TEMPORAL_NAMES = ("temporal", "TemporalLabelModel")
-
-
 def _order_problem(params: dict[str, Any]) -> str:
     """Why a temporal model with these parameters has no order to sort a run's rows by ("" when it has one):
     no ``order_column`` and no ``file_order = true``, or both."""
@@ -131,7 +127,9 @@ def check_order(config: RunConfig) -> None:
     >>> doc["label_model"]["params"] = {"file_order": True}
     >>> check_order(RunConfig.from_dict(doc))
     """
-    if config.label_model.name not in _TEMPORAL_NAMES:
+    from weaksup.models.temporal import CONFIG_NAMES
+
+    if config.label_model.name not in CONFIG_NAMES:
         return
     problem = _order_problem(dict(config.label_model.params))
     if problem:
@@ -219,8 +217,8 @@ def run_order(plan: RunPlan, model: BaseLabelModel, n_rows: int) -> RunOrder:
     """Read the sequence and order columns the temporal model names (all rows, those columns only) and sort.
 
     Without ``order_column`` the model must say ``file_order = true`` (the rows of each sequence in file order),
-    else a ``ConfigError`` (:func:`check_order`). A row without a sequence id or an order value (NaN, None, a blank cell) is a ``DataError`` naming the column
-    and the first row ids: such a row has no place in any sequence.
+    else a ``ConfigError`` (:func:`check_order`). A row without a sequence id or an order value (NaN, None, a blank
+    cell) is a ``DataError`` naming the column and the first row ids: such a row has no place in any sequence.
     """
     from weaksup.pipeline.inputs import read_chunks
 

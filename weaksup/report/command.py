@@ -157,7 +157,9 @@ def report_config(*, lf_module: str | None = None, data: str | None = None, id_c
         raise ConfigError(f"--out {out}: the report is an HTML file; give a path ending in .html (its run folder "
                           "goes beside it, without the suffix)")
     check_report_out(out, task)
-    if label_model in ("temporal", "TemporalLabelModel"):  # (its order columns are run-config keys, no flags)
+    from weaksup.models.temporal import CONFIG_NAMES as TEMPORAL_NAMES
+
+    if label_model in TEMPORAL_NAMES:  # (its order columns are run-config keys, no flags)
         raise ConfigError(f"--label-model {label_model}: the temporal label model needs the input columns saying "
                           f"which sequence each row belongs to and where in it, and weaksup {command} has no flags "
                           "for them (without them a shuffled input is smoothed over wrong neighbours); use "
