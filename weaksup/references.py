@@ -11,7 +11,7 @@ trained on the gold rows alone (``supervised_on_dev``), with a verdict line and 
 The ``coverage`` of the rows (the share with at least one LF vote) is the same for every reference and is
 reported once. The verdict compares ``final`` with ``supervised_on_dev``: "weak supervision adds +X points over
 training on your N gold rows", or it says plainly that it does not and which classes need LFs (first those no LF
-votes for), with the difference in rows, whether it is noise (:data:`NOISE_ALPHA`) and a disagreeing macro recall.
+votes for), with the difference in rows, whether it is noise (:data:`weaksup.verdict.NOISE_ALPHA`) and a disagreeing macro recall.
 
 Examples
 --------
@@ -35,30 +35,20 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from weaksup.errors import ParameterError
 from weaksup.metrics import expected_calibration_error, macro_mean
 from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.verdict import calibration_warning, supervised_verdict
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ECE_WARNING", "FINAL", "MACRO_MARGIN", "NOISE_ALPHA", "SUPERVISED", "GoldReferences", "ReferenceScore",
-           "References", "compare_references"]
+__all__ = ["FINAL", "SUPERVISED", "GoldReferences", "ReferenceScore", "References", "compare_references"]
 
 #: The name of the final labels among the predictions.
 FINAL = "final"
 #: The name of the classifier trained on the gold rows alone.
 SUPERVISED = "supervised_on_dev"
-#: ECE above this earns a plain-language warning.
-ECE_WARNING = 0.1
-#: The verdict's noise rule: an exact McNemar test (two-sided binomial test, p = 1/2, of the rows only one of ``final``
-#: and ``supervised_on_dev`` gets right); at a p-value >= this the accuracy difference is "within noise".
-NOISE_ALPHA = 0.05
-#: Macro recall is named in the verdict when it favours the side accuracy does not by at least this much.
-MACRO_MARGIN = 0.05
-#: Confidence at and above which a row counts as "labelled with high confidence" in the warning.
-HIGH_CONFIDENCE = 0.9
 #: The per-reference columns of :meth:`References.table`, with their display names.
 COLUMNS = {
     "accuracy": "accuracy (abstain = wrong)",
@@ -125,7 +115,7 @@ class References:
         Expected calibration error of the final probabilities over the rows the final labels label (abstains left
         out); None without them.
     ece_warning : str or None
-        A plain-language warning when ``ece`` is above :data:`ECE_WARNING`.
+        A plain-language warning when ``ece`` is above :data:`weaksup.verdict.ECE_WARNING`.
     verdict : str or None
         Does weak supervision beat training on the gold rows? None without both ``final`` and
         ``supervised_on_dev``; ``missing`` then says why.
@@ -153,6 +143,12 @@ class References:
     def coverage(self) -> float:
         """The share of the gold rows with at least one LF vote ("covered" means some LF voted)."""
         return self.n_voted / self.n_rows if self.n_rows else float("nan")
+
+    @property
+    def unvoted_note(self) -> str | None:
+        """:attr:`unvoted_warning` where the verdict does not already say it: a "does not beat" verdict's advice
+        starts with the classes no LF votes for, so the summary, the report and its warnings name them once."""
+        return None if self.beats_supervised is False else self.unvoted_warning
 
     def __getitem__(self, name: str) -> ReferenceScore:
         return self.scores[name]
@@ -203,7 +199,7 @@ class References:
         return frame.rename(columns=COLUMNS).rename_axis("reference")
 
     def lines(self) -> list[str]:
-        """The verdict (or why it is missing), the coverage split, the ECE and no-LF-votes warnings, as sentences."""
+        """The verdict (or why it is missing), the coverage split, the ECE warning and :attr:`unvoted_note`."""
         lines = [self.verdict or f"no verdict: {self.missing}"]
         where = f"{self.split} gold rows" if self.split else "gold rows"
         name = f"{self.split}/coverage" if self.split else "coverage"  # (run.json's and MLflow's name of it)
@@ -211,7 +207,7 @@ class References:
                      f"({name} {self.coverage:.3f}); {self.n_rows - self.n_voted} have none")
         if self.ece is not None:
             lines.append(self.ece_warning or f"final labels' expected calibration error {self.ece:.3f}")
-        return lines + ([self.unvoted_warning] if self.unvoted_warning else [])
+        return lines + ([self.unvoted_note] if self.unvoted_note else [])
 
     def text(self) -> str:
         """:meth:`lines` and :meth:`table` as plain text."""
@@ -235,58 +231,6 @@ def _score(name: str, y: np.ndarray, pred: np.ndarray, covered: np.ndarray, name
         macro_recall=macro_mean(recall.to_numpy(), np.bincount(y, minlength=len(names))),
         recall=recall,
     )
-
-
-def _verdict(right: np.ndarray, right_sup: np.ndarray, final: ReferenceScore, supervised: ReferenceScore,
-             n_gold: int, rows: str, unvoted: list[str]) -> tuple[str, bool]:
-    wins, losses = int((right & ~right_sup).sum()), int((~right & right_sup).sum())  # the discordant rows
-    noise = not wins + losses or binomtest(wins, wins + losses).pvalue >= NOISE_ALPHA
-    said = f"final {final.accuracy:.3f} vs {supervised.accuracy:.3f}: {abs(wins - losses)} of {len(right)} {rows}"
-    said += ", within noise" if noise else ""
-    gain, more = final.accuracy - supervised.accuracy, final.macro_recall - supervised.macro_recall
-    if (more if gain <= 0 else -more) >= MACRO_MARGIN:  # macro recall favours the side accuracy does not
-        who = f"{'the final labels find' if more > 0 else 'the gold-only classifier finds'} more of the small classes"
-        said += f"; macro recall {final.macro_recall:.3f} vs {supervised.macro_recall:.3f}: {who}"
-    if gain > 0:
-        return f"weak supervision adds {100 * gain:+.1f} points over training on your {n_gold} gold rows ({said})", True
-    behind = (final.recall - supervised.recall).dropna().sort_values(kind="stable")
-    weak = [str(c) for c in behind[behind < 0].index if c not in unvoted][:3]
-    lowest = [str(c) for c in final.recall.dropna().sort_values(kind="stable").index[:2]]
-    unseen = [str(c) for c in final.recall[final.recall.isna()].index]  # classes the gold rows have none of
-    also = f" (and for {', '.join(weak)})" if weak else ""
-    advice = (f"no LF votes for {', '.join(unvoted)}: write LFs for them{also}, or label more" if unvoted
-              else f"write LFs for {', '.join(weak or lowest)}, or label more" if weak or not unseen
-              else f"label gold rows of {', '.join(unseen)}: the gold rows have none, so neither is judged there")
-    return f"weak supervision does not beat training on your {n_gold} gold rows ({said}): {advice}", False
-
-
-def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float) -> str | None:
-    """A plain-language sentence when the ECE is above :data:`ECE_WARNING`; None otherwise.
-
-    Overconfidence is told as the accuracy of the rows labelled with at least 0.9 confidence (or, without
-    any, of all rows against their mean confidence); underconfidence as mean confidence against accuracy.
-
-    Examples
-    --------
-    >>> y = np.array([0, 1, 0, 1])
-    >>> calibration_warning(y, np.tile([0.95, 0.05], (4, 1)), 0.45)
-    'confidences are overstated (ECE 0.450): of the 4 rows labelled with >= 0.9 confidence only 50% are right'
-    >>> calibration_warning(y, np.tile([0.95, 0.05], (4, 1)), 0.05) is None
-    True
-    """
-    if not ece > ECE_WARNING:
-        return None
-    confidence = proba.max(axis=1)
-    right = proba.argmax(axis=1) == y_true
-    if confidence.mean() >= right.mean():
-        high = confidence >= HIGH_CONFIDENCE
-        if high.any():
-            return (f"confidences are overstated (ECE {ece:.3f}): of the {int(high.sum())} rows labelled with >= "
-                    f"{HIGH_CONFIDENCE} confidence only {right[high].mean():.0%} are right")
-        return (f"confidences are overstated (ECE {ece:.3f}): mean confidence {confidence.mean():.0%} but only "
-                f"{right.mean():.0%} of the rows are right")
-    return (f"confidences are understated (ECE {ece:.3f}): mean confidence {confidence.mean():.0%} but "
-            f"{right.mean():.0%} of the rows are right")
 
 
 def compare_references(
@@ -314,7 +258,7 @@ def compare_references(
         True where at least one LF voted on the row.
     final_proba : array of float, shape (n, k), optional
         The final labels' probabilities: their ECE over the rows ``final`` labels (its abstains left out), and a
-        warning when it is above :data:`ECE_WARNING`.
+        warning when it is above :data:`weaksup.verdict.ECE_WARNING`.
     label_space : LabelSpace or sequence of str, optional
         Class names (for the verdict and the recall); ``0..k-1`` otherwise.
     n_gold : int, optional
@@ -386,8 +330,8 @@ def compare_references(
                                                 f"votes on the {len(L):,} rows labeled): write LFs for them")
     verdict = beats = missing = None
     if FINAL in scores and SUPERVISED in scores:
-        verdict, beats = _verdict(preds[FINAL] == y, preds[SUPERVISED] == y, scores[FINAL], scores[SUPERVISED],
-                                  n_gold, f"{split or 'gold'} rows", unvoted)
+        verdict, beats = supervised_verdict(preds[FINAL] == y, preds[SUPERVISED] == y, scores[FINAL],
+                                            scores[SUPERVISED], n_gold, f"{split or 'gold'} rows", unvoted)
     else:
         absent = [name for name in (FINAL, SUPERVISED) if name not in scores]
         missing = f"no {' and no '.join(absent)} prediction to compare"

@@ -258,5 +258,5 @@ def test_a_class_no_lf_votes_for_is_named_by_the_run_summary(tmp_path, youtube):
     votes = int(pd.read_parquet(result.labels_path)["n_votes"].sum())
     warning = f"no LF votes for ham (none of the {votes:,} votes on the 1,956 rows labeled): write LFs for them"
     assert refs.unvoted_warning == warning
-    assert result.summary().count(warning) == 1
     assert refs.beats_supervised is False and ": no LF votes for ham: write LFs for them" in refs.verdict
+    assert result.summary().count("no LF votes for ham") == 1  # the verdict says it; the warning is not repeated

@@ -154,7 +154,8 @@ def test_a_class_no_lf_votes_for_is_warned_about_in_the_summary():
     warning = s.references.unvoted_warning
     assert warning is not None and warning.startswith("no LF votes for fear (none of the ")
     assert warning.endswith(" votes on the 24 rows labeled): write LFs for them")
-    assert repr(s).count(warning) == 1 and s._repr_html_().count(html.escape(warning)) == 1
     assert s.references.beats_supervised is False  # a tie: every dev row right both ways
     assert s.verdict.endswith("(final 1.000 vs 1.000: 0 of 16 dev rows, within noise): no LF votes for fear: write "
                               "LFs for them, or label more")
+    # the verdict's advice says it, so the warning is not said a second time (it was, in both views)
+    assert repr(s).count("no LF votes for fear") == 1 and s._repr_html_().count("no LF votes for fear") == 1

@@ -149,8 +149,8 @@ class QualityReport:
             out.append(refs.verdict)
         if refs is not None and refs.ece_warning:
             out.append(f"final labels: {refs.ece_warning}")
-        if refs is not None and refs.unvoted_warning:
-            out.append(refs.unvoted_warning)
+        if refs is not None and refs.unvoted_note:
+            out.append(refs.unvoted_note)
         out.extend(str(finding.message) for finding in self.dependence)
         return out
 

@@ -73,8 +73,8 @@ def _references(report: QualityReport) -> list[str]:
     parts.append(f"<p class=\"note\">{e(refs.lines()[1])}. <code>supervised_on_dev</code> is the end model's "
                  f"classifier trained on the {refs.n_gold} dev gold rows alone; accuracy counts an abstain as "
                  "wrong; \"rows with >= 1 vote\" are the rows some LF voted on.</p>")
-    if refs.unvoted_warning:
-        parts.append(f"<p class=\"warning\">{e(refs.unvoted_warning)}</p>")
+    if refs.unvoted_note:
+        parts.append(f"<p class=\"warning\">{e(refs.unvoted_note)}</p>")
     parts.append(data_table(refs.table()))
     if refs.ece is not None:
         text = refs.ece_warning or f"Final labels' expected calibration error: {refs.ece:.3f}."

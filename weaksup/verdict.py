@@ -1,0 +1,119 @@
+"""The sentences that judge the final labels: does weak supervision beat training on the gold rows
+(:func:`supervised_verdict`), and are its confidences honest (:func:`calibration_warning`)?
+
+:func:`weaksup.references.compare_references` scores the references and calls these; they hold the rules of the
+wording: an exact McNemar test for "within noise" (:data:`NOISE_ALPHA`), macro recall named when it favours the
+side accuracy does not (:data:`MACRO_MARGIN`), and the advice on which classes need LFs (first those no LF votes
+for).
+
+Examples
+--------
+>>> import numpy as np
+>>> calibration_warning(np.array([0, 1]), np.array([[0.5, 0.5], [0.5, 0.5]]), 0.05) is None
+True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.stats import binomtest
+
+if TYPE_CHECKING:
+    from weaksup.references import ReferenceScore
+
+__all__ = ["ECE_WARNING", "HIGH_CONFIDENCE", "MACRO_MARGIN", "NOISE_ALPHA", "calibration_warning",
+           "supervised_verdict"]
+
+#: ECE above this earns a plain-language warning.
+ECE_WARNING = 0.1
+#: The verdict's noise rule: an exact McNemar test (two-sided binomial test, p = 1/2, of the rows only one of ``final``
+#: and ``supervised_on_dev`` gets right); at a p-value >= this the accuracy difference is "within noise".
+NOISE_ALPHA = 0.05
+#: Macro recall is named in the verdict when it favours the side accuracy does not by at least this much.
+MACRO_MARGIN = 0.05
+#: Confidence at and above which a row counts as "labelled with high confidence" in the warning.
+HIGH_CONFIDENCE = 0.9
+
+
+def supervised_verdict(right: np.ndarray, right_sup: np.ndarray, final: ReferenceScore, supervised: ReferenceScore,
+                       n_gold: int, rows: str, unvoted: list[str]) -> tuple[str, bool]:
+    """The verdict line and whether the final labels beat the classifier trained on the gold rows alone.
+
+    Parameters
+    ----------
+    right, right_sup : array of bool, shape (n,)
+        Where the final labels and the gold-only classifier are right (an abstain is wrong).
+    final, supervised : ReferenceScore
+        Their scores on the same rows (accuracy, macro recall, per-class recall).
+    n_gold : int
+        The gold rows the gold-only classifier learned from (the N of the sentence).
+    rows : str
+        What the rows are, e.g. ``"test rows"``.
+    unvoted : list of str
+        The classes no LF votes for: they lead the advice.
+
+    Returns
+    -------
+    (str, bool)
+        The sentence, and True when the final labels are more accurate.
+
+    Examples
+    --------
+    >>> from weaksup.references import compare_references
+    >>> y = np.array([0, 1, 1, 0])
+    >>> refs = compare_references(y, {"supervised_on_dev": y, "final": np.array([0, 0, 0, 0])},
+    ...                           covered=np.ones(4, bool), label_space=["ham", "spam"])
+    >>> supervised_verdict(np.array([True, False, False, True]), np.ones(4, bool), refs["final"],
+    ...                    refs["supervised_on_dev"], 4, "gold rows", ["spam"])[0]
+    'weak supervision does not beat training on your 4 gold rows (final 0.500 vs 1.000: 2 of 4 gold rows, within noise): no LF votes for spam: write LFs for them, or label more'
+    """
+    wins, losses = int((right & ~right_sup).sum()), int((~right & right_sup).sum())  # the discordant rows
+    noise = not wins + losses or binomtest(wins, wins + losses).pvalue >= NOISE_ALPHA
+    said = f"final {final.accuracy:.3f} vs {supervised.accuracy:.3f}: {abs(wins - losses)} of {len(right)} {rows}"
+    said += ", within noise" if noise else ""
+    gain, more = final.accuracy - supervised.accuracy, final.macro_recall - supervised.macro_recall
+    if (more if gain <= 0 else -more) >= MACRO_MARGIN:  # macro recall favours the side accuracy does not
+        who = f"{'the final labels find' if more > 0 else 'the gold-only classifier finds'} more of the small classes"
+        said += f"; macro recall {final.macro_recall:.3f} vs {supervised.macro_recall:.3f}: {who}"
+    if gain > 0:
+        return f"weak supervision adds {100 * gain:+.1f} points over training on your {n_gold} gold rows ({said})", True
+    behind = (final.recall - supervised.recall).dropna().sort_values(kind="stable")
+    weak = [str(c) for c in behind[behind < 0].index if c not in unvoted][:3]
+    lowest = [str(c) for c in final.recall.dropna().sort_values(kind="stable").index[:2]]
+    unseen = [str(c) for c in final.recall[final.recall.isna()].index]  # classes the gold rows have none of
+    also = f" (and for {', '.join(weak)})" if weak else ""
+    advice = (f"no LF votes for {', '.join(unvoted)}: write LFs for them{also}, or label more" if unvoted
+              else f"write LFs for {', '.join(weak or lowest)}, or label more" if weak or not unseen
+              else f"label gold rows of {', '.join(unseen)}: the gold rows have none, so neither is judged there")
+    return f"weak supervision does not beat training on your {n_gold} gold rows ({said}): {advice}", False
+
+
+def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float) -> str | None:
+    """A plain-language sentence when the ECE is above :data:`ECE_WARNING`; None otherwise.
+
+    Overconfidence is told as the accuracy of the rows labelled with at least 0.9 confidence (or, without
+    any, of all rows against their mean confidence); underconfidence as mean confidence against accuracy.
+
+    Examples
+    --------
+    >>> y = np.array([0, 1, 0, 1])
+    >>> calibration_warning(y, np.tile([0.95, 0.05], (4, 1)), 0.45)
+    'confidences are overstated (ECE 0.450): of the 4 rows labelled with >= 0.9 confidence only 50% are right'
+    >>> calibration_warning(y, np.tile([0.95, 0.05], (4, 1)), 0.05) is None
+    True
+    """
+    if not ece > ECE_WARNING:
+        return None
+    confidence = proba.max(axis=1)
+    right = proba.argmax(axis=1) == y_true
+    if confidence.mean() >= right.mean():
+        high = confidence >= HIGH_CONFIDENCE
+        if high.any():
+            return (f"confidences are overstated (ECE {ece:.3f}): of the {int(high.sum())} rows labelled with >= "
+                    f"{HIGH_CONFIDENCE} confidence only {right[high].mean():.0%} are right")
+        return (f"confidences are overstated (ECE {ece:.3f}): mean confidence {confidence.mean():.0%} but only "
+                f"{right.mean():.0%} of the rows are right")
+    return (f"confidences are understated (ECE {ece:.3f}): mean confidence {confidence.mean():.0%} but "
+            f"{right.mean():.0%} of the rows are right")
