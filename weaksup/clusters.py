@@ -37,6 +37,24 @@ class TextClusters:
     terms: list[list[str]]
 
 
+def rows_to_cluster(rows: str | np.ndarray, L: np.ndarray) -> np.ndarray:
+    """The positions of the rows to cluster: ``"all"``, ``"uncovered"`` (no LF votes) or a boolean mask.
+
+    Examples
+    --------
+    >>> rows_to_cluster("uncovered", np.array([[0, -1], [-1, -1], [-1, 1]])).tolist()
+    [1]
+    """
+    if isinstance(rows, str):
+        if rows not in ("all", "uncovered"):
+            raise ParameterError(f"rows must be 'all', 'uncovered' or a boolean mask; got {rows!r}")
+        return np.flatnonzero((L == ABSTAIN).all(axis=1) if rows == "uncovered" else np.ones(len(L), dtype=bool))
+    mask = np.asarray(rows, dtype=bool)
+    if mask.shape != (len(L),):
+        raise ParameterError(f"rows mask must have one entry per data row ({len(L)}); got shape {mask.shape}")
+    return np.flatnonzero(mask)
+
+
 def cluster_texts(
     texts: Sequence[Any] | np.ndarray,
     n: int = 10,

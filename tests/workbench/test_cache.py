@@ -37,6 +37,29 @@ def test_faults_are_kept_beside_the_column():
     assert cached.column.tolist() == [1, -1, -1] and cached.faults == 1
 
 
+def test_turning_fault_tolerance_off_applies_the_faulted_columns_again():
+    # Workbench.fault_tolerant was read once, at construction: set to False later, the cached column with its
+    # fault was still served, so the LF never stopped with the row id
+    from weaksup import Workbench
+    from weaksup.errors import LFApplyError
+
+    @labeling_function
+    def fragile(x):
+        return 1 if x.text.startswith("sub") else -1
+
+    wb = Workbench(DATA, fault_tolerant=True).add(fragile, keyword_lf("kw_song", "song", 0))
+    assert wb.votes.faults == {"fragile": 1, "kw_song": 0}
+    wb.fault_tolerant = False
+    assert wb.fault_tolerant is False
+    with pytest.raises(LFApplyError, match="'c'"):
+        wb.summary(references=False)
+    with pytest.raises(LFApplyError, match="'c'"):
+        wb.add(fragile)
+    misses = wb.cache_info().misses
+    wb.fault_tolerant = True  # tolerated again: the cached columns serve, nothing is applied
+    assert wb.votes.faults == {"fragile": 1, "kw_song": 0} and wb.cache_info().misses == misses
+
+
 def test_refuses_what_is_not_an_lf_and_votes_outside_the_label_space():
     cache = VoteCache(DATA, LabelSpace(["ham", "spam"]), "row_id")
     with pytest.raises(LFDefinitionError, match="expected a LabelingFunction"):

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from weaksup.analysis import VoteStats, lf_summary
-from weaksup.clusters import ClusterView, cluster_view
+from weaksup.clusters import ClusterView, cluster_view, rows_to_cluster
 from weaksup.dependence import find_dependent_lfs
-from weaksup.errors import DataError, MissingColumnError, ParameterError, WeakSupError
+from weaksup.errors import DataError, MissingColumnError, WeakSupError
 from weaksup.gold.gaps import missing_classes
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
@@ -129,7 +129,6 @@ class Workbench:
         self.id_column = id_column
         self.text_column = text_column
         self.row_ids = ids.to_numpy()
-        self.fault_tolerant = fault_tolerant
         self.seed = seed
         self._label_model = as_label_model(label_model)
         registry = as_registry(lfs)
@@ -142,7 +141,7 @@ class Workbench:
         self.gold_hash: str = gold_set.hash if gold_set is not None else ""
         self.y_dev = dev_labels(gold if gold_set is None else gold_set, self.row_ids, space, id_column=id_column)
         self._lfs: dict[str, LabelingFunction] = {}
-        self._cache = VoteCache(data, space, id_column, fault_tolerant)
+        self._cache = VoteCache(data, space, id_column, fault_tolerant)  # holds the flag: see fault_tolerant
         self._fits = FitCache()
         self._rows = RowSample(self.row_ids, data[text_column].to_numpy() if text_column is not None else None,
                                id_column, text_column, seed)
@@ -162,6 +161,15 @@ class Workbench:
     def class_names(self) -> list[str]:
         """The class names (``"0"``, ``"1"``... without a label space)."""
         return list(self.label_space) if self.label_space is not None else [str(c) for c in range(self.cardinality)]
+
+    @property
+    def fault_tolerant(self) -> bool:
+        """Passed to :func:`~weaksup.apply_lfs`, settable: set False, LFs with faults in their cache re-apply (and stop)."""
+        return self._cache.fault_tolerant
+
+    @fault_tolerant.setter
+    def fault_tolerant(self, value: bool) -> None:
+        self._cache.fault_tolerant = bool(value)
 
     def cache_info(self) -> CacheInfo:
         """How often :meth:`add` or :meth:`preview` reused a cached vote column (``hits``) or applied the LF to
@@ -358,15 +366,7 @@ class Workbench:
         if self.text_column is None and embeddings is None:
             raise MissingColumnError("Workbench.clusters needs text_column= (or embeddings=) to compare rows")
         L = self.votes.values
-        if isinstance(rows, str):
-            if rows not in ("all", "uncovered"):
-                raise ParameterError(f"rows must be 'all', 'uncovered' or a boolean mask; got {rows!r}")
-            mask = (L == ABSTAIN).all(axis=1) if rows == "uncovered" else np.ones(len(L), dtype=bool)
-        else:
-            mask = np.asarray(rows, dtype=bool)
-            if mask.shape != (len(L),):
-                raise ParameterError(f"rows mask must have one entry per data row ({len(L)}); got shape {mask.shape}")
-        at = np.flatnonzero(mask)
+        at = rows_to_cluster(rows, L)
         texts = self.data[self.text_column].to_numpy()[at] if self.text_column else np.array([""] * len(at))
         return cluster_view(texts, L[at], self.class_names, self.row_ids[at], n=n,
                             gold=self.y_dev[at] if (self.y_dev != ABSTAIN).any() else None,

@@ -55,7 +55,8 @@ class VoteCache:
     id_column : str or None
         Passed to :func:`~weaksup.apply_lfs`.
     fault_tolerant : bool, default False
-        Passed to :func:`~weaksup.apply_lfs`.
+        Passed to :func:`~weaksup.apply_lfs`. While it is False, a cached column with faults (kept while it was
+        True) is applied again, so the LF stops with the row id as it would have.
 
     Examples
     --------
@@ -91,7 +92,7 @@ class VoteCache:
     def stored(self, lf: LabelingFunction) -> CachedVotes:
         """The votes of an LF that is expected in the cache (not counted as a hit)."""
         cached = self._votes.get(lf.lf_id)
-        return cached if cached is not None else self.votes(lf)
+        return cached if cached is not None and (self.fault_tolerant or not cached.faults) else self.votes(lf)
 
     def compute(self, lfs: Iterable[LabelingFunction]) -> None:
         """Cache the columns of ``lfs``: the missing ones (and those not cacheable) are applied in one pass (a hit
@@ -103,7 +104,8 @@ class VoteCache:
                     f"expected a LabelingFunction; got {type(lf).__name__} {lf!r}. Decorate the function with "
                     "@labeling_function or build it with keyword_lf/regex_lf/... first"
                 )
-            if lf.lf_id in missing or lf.lf_id in self._votes and lf.cacheable:  # not cacheable: apply again
+            cached = self._votes.get(lf.lf_id)  # not cacheable, or faults kept while fault tolerant: apply again
+            if lf.lf_id in missing or cached is not None and lf.cacheable and (self.fault_tolerant or not cached.faults):
                 self._hits += 1
                 continue
             check_lf_labels(lf, self.label_space, fix="; vote one of those ids (LABELS['name'] with LABELS = LabelSpace([...]))")
