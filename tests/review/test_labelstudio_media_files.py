@@ -22,9 +22,9 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
-def _wav() -> bytes:
+def _wav(n: int = 800) -> bytes:
     buffer = io.BytesIO()
-    soundfile.write(buffer, np.sin(np.arange(800) / 5).astype(np.float32), 8000, format="WAV")
+    soundfile.write(buffer, np.sin(np.arange(n) / 5).astype(np.float32), 8000, format="WAV")
     return buffer.getvalue()
 
 
@@ -58,10 +58,10 @@ def test_empty_and_truncated_images_stop_the_export_naming_each_row(tmp_path, me
 
 def test_unreadable_and_empty_recordings_stop_the_export(tmp_path):
     wav = _wav()
-    for name, payload in {"ok.wav": wav, "junk.wav": b"RIFF....WAVEjunk", "empty.wav": b"", "silent.wav": wav[:44]
-                          }.items():
+    for name, payload in {"ok.wav": wav, "junk.wav": b"RIFF....WAVEjunk", "empty.wav": b"", "silent.wav": _wav(0),
+                          "cut.wav": wav[:-1000]}.items():
         (tmp_path / name).write_bytes(payload)
-    queue = _queue({"a": "ok.wav", "b": "junk.wav", "c": "empty.wav", "d": "silent.wav"})
+    queue = _queue({"a": "ok.wav", "b": "junk.wav", "c": "empty.wav", "d": "silent.wav", "e": "cut.wav"})
     with pytest.raises(ReviewError) as info:
         export_media_queue(queue, tmp_path / "tasks.json", kind="audio", media_column="path", label_space=["a", "b"],
                            roots=[tmp_path])
@@ -69,6 +69,10 @@ def test_unreadable_and_empty_recordings_stop_the_export(tmp_path):
     assert "row 'b'" in message and "not a recording soundfile can read" in message
     assert f"row 'c': {tmp_path / 'empty.wav'} (the file is empty (0 bytes))" in message
     assert f"row 'd': {tmp_path / 'silent.wav'} (a recording without samples)" in message
+    # a WAV cut short played up to the cut, so it passed (soundfile reads it without an error)
+    assert 0 < len(soundfile.read(io.BytesIO(wav[:-1000]))[0]) < 800
+    assert (f"row 'e': {tmp_path / 'cut.wav'} (a truncated WAV: its header declares 1,600 bytes of samples but "
+            "the file holds 600)") in message
     assert "row 'a'" not in message and not (tmp_path / "tasks.json").exists()
     from weaksup.review.labelstudio_media import media_problem
 
