@@ -1,5 +1,5 @@
-"""``weaksup gold``: show a gold set and its versions, create one from a labels file, add rows as the next
-version, record a hand edit (:mod:`weaksup.gold.edits`)."""
+"""``weaksup gold``: show a gold set and its versions, create one from a labels file, add or remove rows as the
+next version, record a hand edit (:mod:`weaksup.gold.edits`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import typer
 
 gold_app = typer.Typer(add_completion=False, no_args_is_help=True,
-                       help="Gold sets: show one and its versions, create one from a file of labelled rows, add rows "
-                            "as its next version, record a hand edit as its next version.")
+                       help="Gold sets: show one and its versions, create one from a file of labelled rows, add or "
+                            "remove rows as its next version, record a hand edit as its next version.")
 
 _FOLDER = typer.Argument(..., help="The gold set's folder (gold_sets/<task>).")
 _FROM = typer.Option(..., "--from", help="A CSV, TSV, JSON Lines or Parquet file of labelled rows.")
@@ -120,6 +120,21 @@ def _empty_sets(gold: Any) -> str:
     n = sum(not labels for labels in gold.label_sets())
     return (f"; {n} row(s) carry the empty label set (a blank labels cell, [] in JSON Lines: no label applies; "
             "label any left blank by mistake)") if n else ""
+
+
+@gold_app.command("remove")
+def remove(folder: Path = _FOLDER,
+           ids: str = typer.Option(..., "--ids", help="The row ids whose annotations go, comma-separated.")) -> None:
+    """Write the gold set without some row ids' annotations as its next version (earlier versions stay on disk)."""
+    from weaksup.gold.edits import remove_rows
+
+    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+    gold, gone = remove_rows(folder, wanted)
+    if not gone:
+        return typer.echo(f"gold set {gold.task}: unchanged at v{gold.version} (it holds none of {wanted[:10]})")
+    skipped = [i for i in wanted if i not in set(gone)]
+    typer.echo(f"gold set {gold.describe()}: {len(gone)} row id(s) removed" +
+               (f"; not in it, skipped: {skipped[:10]}" if skipped else ""))
 
 
 @gold_app.command("record")

@@ -199,6 +199,26 @@ def add_rows(folder: str | os.PathLike[str], rows: pd.DataFrame) -> tuple[AnyGol
     return _write_next(current, merged), change
 
 
+def remove_rows(folder: str | os.PathLike[str], row_ids: Sequence[str]) -> tuple[AnyGold, list[str]]:
+    """Write the gold set in ``folder`` without the annotations of ``row_ids`` as its next version (earlier
+    versions stay on disk); nothing is written when it holds none of them.
+
+    Returns the gold set (the new version, or the current one when unchanged) and the ids removed, in the order
+    given. An id it does not hold is skipped (logged).
+    """
+    target = Path(folder)
+    current = load_any_gold(target)
+    column = _label_column(current)
+    held = set(current.frame["row_id"].astype(str))
+    gone = [str(rid) for rid in dict.fromkeys(map(str, row_ids)) if rid in held]
+    if len(gone) < len(set(map(str, row_ids))):
+        logger.info("gold set %s: not in it, skipped: %s", target, sorted(set(map(str, row_ids)) - held)[:10])
+    if not gone:
+        return current, []
+    before = as_text(current.frame[_written(current.frame, column, where=True)])
+    return _write_next(current, before[~before["row_id"].isin(set(gone))].reset_index(drop=True)), gone
+
+
 def record_edit(folder: str | os.PathLike[str]) -> tuple[AnyGold, int | str] | None:
     """Record a gold set whose current label file was edited in place (by hand, in a spreadsheet) as its next
     version; None when the files hold what the manifest recorded.

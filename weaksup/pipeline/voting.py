@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from weaksup.config import RunConfig
-from weaksup.errors import DataError, GoldSetError, MissingColumnError
+from weaksup.errors import DataError, MissingColumnError
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import (changed_by_cleaning, check_fields, check_unique_ids, chunk_ids, clean_chunk,
                                      duplicate_counts, read_chunks)
@@ -257,9 +257,9 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
     if plan.gold is not None and gold_ids is not None:
         absent = [g for g in gold_ids.to_pylist() if g not in gold_positions]
         if absent:
-            raise GoldSetError(f"gold set {plan.gold.task} ({plan.gold.path}): {len(absent)} row id(s) are not in "
-                               f"the input, e.g. {absent[:5]}; the gold set labels another dataset, or "
-                               f"input.id_column is wrong")
+            from weaksup.gold.origins import absent_ids_error
+
+            raise absent_ids_error(plan.gold, absent, str(config.input.example or config.input.path))
     return AppliedVotes(stack_blocks(values), gold_positions, faults, timeouts, prep, stats)
 
 
