@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import socket
 
+import pandas as pd
 import pytest
 
 from tests.conftest import REPO
 from tests.pipeline_project import make_project, write_config
 from weaksup.cli import app, main
+from weaksup.gold import write_gold
 
 #: The commands that log a run to MLflow (``apply`` and ``fit`` stop before the run is logged).
 TRACKED = ["demo", "report", "run"]
@@ -182,3 +184,19 @@ def test_demo_and_report_errors_name_their_own_flags(project, capsys):
     code, out, err = _cli(capsys, "report", "--no-tracking", "--data", "blank.csv", "--out", "r/blank.html",
                           "--no-end-model")
     assert code == 0 and "supervised_on_dev is left out" in out, err
+
+
+def test_a_report_on_data_without_text_names_the_empty_text_column(tmp_path, monkeypatch, capsys):
+    """Tabular data has no text column: the message names --text-column "" as the choice, beside naming one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "txns.csv").write_text("txn_id,amount\nt1,5\nt2,500\nt3,50\n", encoding="utf-8")
+    (tmp_path / "txn_lfs.py").write_text('from weaksup import LabelSpace\nfrom weaksup.lf import threshold_lf\n'
+                                         'LABELS = LabelSpace(["legit", "fraud"])\n'
+                                         'big = threshold_lf("big", "amount > 300", "fraud")\n', encoding="utf-8")
+    write_gold(pd.DataFrame({"row_id": ["t1", "t2", "t3"], "label": ["legit", "fraud", "legit"],
+                             "split": ["dev", "test", "test"]}), tmp_path / "gold", task="txns",
+               label_space=["legit", "fraud"])
+    code, _, err = _cli(capsys, "report", "--no-tracking", "--lf-module", "txn_lfs.py", "--data", "txns.csv",
+                        "--gold", "gold", "--id-column", "txn_id", "--out", "r/txns.html")
+    assert code == 2 and "no text column 'text'" in err and "Set --text-column to the column the LFs read" in err
+    assert '--text-column "" for data without text' in err and "input.text_column" not in err, err

@@ -139,3 +139,15 @@ def test_no_vote_rows_are_not_guessed_and_the_end_model_is_on_by_default():
     assert (cfg.end_model.enabled, cfg.end_model.folds, cfg.end_model.train_rows, cfg.end_model.calibrate) == \
         (True, 5, 30_000, True)
     assert cfg.to_dict()["end_model"]["folds"] == 5
+
+
+def test_a_list_of_numbers_where_strings_are_needed_says_to_quote_them(tmp_path):
+    path = write_config(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, ["task.labels=[0,1,2]"], project=tmp_path)
+    message = str(info.value)
+    assert 'task.labels must be a list of strings; got [0, 1, 2]: quote them, e.g. task.labels = ["0", "1", "2"]' \
+        in message, message
+    assert "a list of a string" not in message
+    with pytest.raises(ConfigError, match=re.escape("lfs.modules must be a list of strings; got str 'm.py'")):
+        load_config(path, ["lfs.modules='m.py'"], project=tmp_path)  # not a list: no quoting fix offered

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import math
 import typing
 from typing import Any
@@ -32,14 +33,44 @@ def did_you_mean(name: str, choices: typing.Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else f"; known: {sorted(choices)}"
 
 
+#: A scalar type hint in words, one value and several (``a list of strings``).
+_ONE = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+_MANY = {str: "strings", int: "integers", float: "numbers", bool: "true or false values", Any: "values"}
+
+
 def type_name(tp: Any) -> str:
-    """A type hint in words (``a list of a string``, ``a number``)."""
+    """A type hint in words (``a list of strings``, ``a number``).
+
+    Examples
+    --------
+    >>> type_name(list[str]), type_name(dict[str, float]), type_name(dict[str, Any]), type_name(int)
+    ('a list of strings', 'a table of numbers', 'a table of values', 'an integer')
+    """
     origin = typing.get_origin(tp)
-    if origin is list:
-        return f"a list of {type_name(typing.get_args(tp)[0])}"
-    if origin is dict:
-        return f"a table of {type_name(typing.get_args(tp)[1])}"
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(tp, "a value")
+    if origin in (list, dict):
+        item = typing.get_args(tp)[0 if origin is list else 1]
+        kind = "list" if origin is list else "table"
+        return f"a {kind} of {_MANY[item] if item in _MANY else type_name(item).removeprefix('a ')}"
+    return _ONE.get(tp, "a value")
+
+
+def wrong_type(key: str, value: Any, tp: Any) -> str:
+    """The problem of ``key = value`` where the type hint ``tp`` wants another type, with the fix when it is plain.
+
+    Examples
+    --------
+    >>> wrong_type("task.labels", [0, 1, 2], list[str])
+    'task.labels must be a list of strings; got [0, 1, 2]: quote them, e.g. task.labels = ["0", "1", "2"]'
+    >>> wrong_type("label_model.seed", "zero", int)
+    "label_model.seed must be an integer; got str 'zero'"
+    """
+    if not isinstance(value, list):
+        return f"{key} must be {type_name(tp)}; got {type(value).__name__} {value!r}"
+    fix = ""
+    if typing.get_args(tp) == (str,) and all(isinstance(v, (int, float)) for v in value):
+        quoted = ", ".join(json.dumps(str(v)) for v in value)
+        fix = f": quote them, e.g. {key} = [{quoted}]"
+    return f"{key} must be {type_name(tp)}; got {value!r}{fix}"
 
 
 def matches(value: Any, tp: Any) -> bool:
@@ -81,7 +112,7 @@ def build_table(name: str, table_cls: type, raw: Any, problems: list[str]) -> An
         if key not in known:
             problems.append(f"unknown key {name}.{key}{did_you_mean(key, known)}")
         elif not matches(value, hints[key]):
-            problems.append(f"{name}.{key} must be {type_name(hints[key])}; got {type(value).__name__} {value!r}")
+            problems.append(wrong_type(f"{name}.{key}", value, hints[key]))
         elif bad := non_finite(value, f"{name}.{key}"):
             problems.extend(f"{where} must be a finite number; got {number!r} (TOML's nan and inf are not "
                             "accepted: give a number)" for where, number in bad)

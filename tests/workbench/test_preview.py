@@ -120,3 +120,25 @@ def test_youtube_preview_prints_the_gold_class_of_each_wrong_dev_row(youtube):
         assert line.startswith("[voted ham, gold spam] ")
         row_id = line.split("] ")[1].split(": ")[0]
         assert dev[row_id] == "spam" and row_id not in test_ids  # the dev gold row's real class, never a test row
+
+
+def test_rows_of_data_without_text_show_their_fields():
+    """With text_column=None a sample row shows its fields (not just its id): what the LF read."""
+    from weaksup.workbench import Workbench
+
+    data = pd.DataFrame({"id": np.arange(1000, 1004), "amount": [12.5, 500.0, 40.0, 900.0],
+                         "country": pd.array(["DE", "NG", None, "FR"], dtype="string[pyarrow]"),
+                         "note": ["x" * 300] * 4})
+    wb = Workbench(data, id_column="id", text_column=None, label_space=NAMES)
+    p = wb.preview(_big())
+    lines = _section(repr(p), "fires on")
+    assert lines[0].startswith("[spam] 1001: amount=500.0, country='NG', note='xxx")
+    assert lines[1].startswith("[spam] 1003: amount=900.0, country='FR', note=")
+    assert all(len(line) < 120 for line in lines)  # clipped
+    assert "amount=500.0" in p._repr_html_() and "id=" not in lines[0]
+
+
+def _big():
+    from weaksup.lf import threshold_lf
+
+    return threshold_lf("big", "amount > 300", 1)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from weaksup import ABSTAIN, keyword_lf
+from weaksup.lf import threshold_lf
 from weaksup.errors import DataError
 from weaksup.models import DevNaiveBayes, MajorityVote
 from weaksup.workbench import Workbench
@@ -159,3 +160,13 @@ def test_a_class_no_lf_votes_for_is_warned_about_in_the_summary():
                               "LFs for them, or label more")
     # the verdict's advice says it, so the warning is not said a second time (it was, in both views)
     assert repr(s).count("no LF votes for fear") == 1 and s._repr_html_().count("no LF votes for fear") == 1
+
+
+def test_uncovered_rows_of_data_without_text_show_their_fields():
+    data = pd.DataFrame({"id": np.arange(1000, 1004), "amount": [12.5, 500.0, 40.0, 900.0],
+                         "country": ["DE", "NG", None, "FR"]})
+    wb = Workbench(data, lfs=[threshold_lf("big", "amount > 300", 1)], id_column="id", text_column=None,
+                   label_space=["ham", "spam"])
+    lines = repr(wb.summary()).split("uncovered rows (sample):\n")[1].splitlines()
+    assert lines == ["  1000: amount=12.5, country='DE'", "  1002: amount=40.0, country=None"]
+    assert "country=&#x27;DE&#x27;" in wb.summary()._repr_html_()

@@ -10,9 +10,11 @@ import pytest
 
 from weaksup.embed.embedder import CallableEmbedder
 from weaksup import ABSTAIN, Registry, apply_lfs, keyword_lf, labeling_function, lf_summary, regex_lf
-from weaksup.errors import DataError, LabelModelError, LFDefinitionError, MissingColumnError, UnknownLFError
+from weaksup.errors import (DataError, LabelModelError, LFDefinitionError, MissingColumnError, ParameterError,
+                            UnknownLFError)
 from weaksup.lf import threshold_lf
 from weaksup.models import DawidSkene, MajorityVote
+from weaksup.models.temporal import TemporalLabelModel
 from weaksup.workbench import Workbench
 
 HAM, SPAM = 0, 1
@@ -259,3 +261,51 @@ def test_an_lf_that_is_not_cacheable_is_recomputed_when_added_again():
     fresh = apply_lfs([again], frame(), id_column="row_id").values[:, 0]
     assert wb.add(again).votes.values[:, 0].tolist() == fresh.tolist() and fresh.tolist().count(SPAM) == 3
     assert wb.preview(again).n_fired == 3
+
+
+# ---------------------------------------------------------------- tabular data: integer ids, row order
+
+
+def _tabular(ids) -> pd.DataFrame:
+    return pd.DataFrame({"id": ids, "amount": [12.5, 500.0, 40.0, 900.0, 7.0, 310.0], "country": list("ABCDEF")})
+
+
+@pytest.fixture()
+def text_gold(tmp_path):
+    """A gold set whose row ids are text (as `weaksup gold create` writes them) for the ids 1000..1005."""
+    from weaksup.gold import write_gold
+
+    rows = pd.DataFrame({"row_id": ["1000", "1001", "1003", "1004"], "label": ["ham", "spam", "spam", "ham"],
+                         "split": ["dev", "dev", "dev", "test"]})
+    write_gold(rows, tmp_path / "gold", task="t", label_space=LABELS)
+    return tmp_path / "gold"
+
+
+@pytest.mark.parametrize("ids", [np.arange(1000, 1006), np.arange(1000, 1006).astype(float),
+                                 pd.array(range(1000, 1006), dtype="Int64"), [str(i) for i in range(1000, 1006)]])
+def test_integer_and_float_ids_match_the_gold_sets_text_ids(text_gold, ids, caplog):
+    """Gold ids are text: a data id 1000 (int64, Int64, or 1000.0 from a CSV read with NaNs) is gold id "1000"."""
+    big = threshold_lf("big", "amount > 300", SPAM)
+    wb = Workbench(_tabular(ids), gold=text_gold, lfs=[big], id_column="id", text_column=None, label_space=LABELS)
+    assert wb.y_dev.tolist() == [HAM, SPAM, ABSTAIN, SPAM, ABSTAIN, ABSTAIN]  # 1004 is test gold: not shown
+    assert "no data row has a dev gold label" not in caplog.text
+    assert wb.summary().evaluation is not None and wb.preview(big).n_dev == 2  # it fires on 1001 and 1003
+    by_series = Workbench(_tabular(ids), gold=pd.Series({"1000": "ham", "1003": "spam"}), id_column="id",
+                          text_column=None, label_space=LABELS)
+    assert by_series.y_dev.tolist() == [HAM, ABSTAIN, ABSTAIN, SPAM, ABSTAIN, ABSTAIN]
+
+
+def test_gold_ids_that_match_no_data_id_are_named_in_the_warning(text_gold, caplog):
+    Workbench(_tabular(np.arange(5000, 5006)), gold=text_gold, id_column="id", text_column=None, label_space=LABELS)
+    assert "no data row has a dev gold label (gold ids ['1000', '1001', '1003']" in caplog.text
+
+
+@pytest.mark.parametrize("model", ["temporal", "TemporalLabelModel", TemporalLabelModel,
+                                   TemporalLabelModel(2, base="DawidSkene")])
+def test_a_temporal_label_model_is_refused_since_rows_have_no_order(model):
+    with pytest.raises(ParameterError) as info:
+        Workbench(frame(), gold=GOLD, lfs=[kw_sub(), mentions_song], label_space=LABELS, label_model=model)
+    message = str(info.value)
+    assert "scores rows independently" in message and "order_column" in message and "weaksup run" in message
+    base = "DawidSkene" if isinstance(model, TemporalLabelModel) else "DevNaiveBayes"
+    assert f"label_model={base!r}" in message

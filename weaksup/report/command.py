@@ -31,6 +31,10 @@ def flag_names(message: str, command: str = "report") -> str:
     'weaksup report: --out /x.html is a folder; change --out'
     >>> flag_names("text cleaning (...) changed 3 of 9 rows (clean.normalize = false turns it off)")
     'text cleaning (...) changed 3 of 9 rows (--no-normalize turns it off)'
+    >>> print(flag_names("x.csv: no text column 'text'. Set input.text_column to the column the LFs read"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    x.csv: no text column 'text'. Set --text-column to the column the LFs read,
+    or --text-column "" for data without text (LFs that read other columns)
     >>> flag_names("text cleaning (...) changed 3 of 9 rows (clean.normalize = false turns it off)", "demo")
     "text cleaning (...) changed 3 of 9 rows (a run config's clean.normalize = false turns it off)"
     """
@@ -38,6 +42,9 @@ def flag_names(message: str, command: str = "report") -> str:
     if command != "report":  # weaksup demo: the shipped data, LFs and gold set; --out is its one path
         message = message.replace("clean.normalize = false", "a run config's clean.normalize = false")
         return message.replace("output.report_path", "--out").replace("output.path", "--out")
+    message = message.replace("Set input.text_column to the column the LFs read",  # tabular data has no text
+                              'Set input.text_column to the column the LFs read, or --text-column "" for data '
+                              "without text (LFs that read other columns)")
     for key, flag in (("set end_model.enabled = false (--set end_model.enabled=false)", "pass --no-end-model"),
                       ("clean.normalize = false", "--no-normalize"),
                       ("output.report_path", "--out"),

@@ -143,8 +143,7 @@ class Workbench:
         self._lfs: dict[str, LabelingFunction] = {}
         self._cache = VoteCache(data, space, id_column, fault_tolerant)  # holds the flag: see fault_tolerant
         self._fits = FitCache()
-        self._rows = RowSample(self.row_ids, data[text_column].to_numpy() if text_column is not None else None,
-                               id_column, text_column, seed)
+        self._rows = RowSample.of(data, id_column, text_column, seed)  # (the data's fields when it has no text)
         self.add(*registry.lfs)
 
     # ------------------------------------------------------------------ votes
@@ -335,7 +334,7 @@ class Workbench:
         return WorkbenchSummary(
             lfs=table, evaluation=evaluation, stats=stats.rates(),
             uncovered=self._rows.frame(self._rows.sample(uncovered, n_uncovered)), n_uncovered=len(uncovered),
-            text_column=self.text_column, references=refs, missing=missing, dependence=list(dependence),
+            text_column=self._rows.shown_column, references=refs, missing=missing, dependence=list(dependence),
             missing_classes=missing_classes(self.y_dev, self.class_names) if has_dev else [])
 
     # ------------------------------------------------------------------ clusters

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import DataError, LFDefinitionError
+from weaksup.errors import DataError, LFDefinitionError, ParameterError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.snorkel import as_weaksup_lf
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["as_label_model", "as_registry", "dev_labels", "load_gold_set"]
+__all__ = ["as_label_model", "as_registry", "dev_labels", "id_texts", "load_gold_set"]
 
 
 def as_registry(lfs: Any) -> Registry:
@@ -70,20 +70,58 @@ def load_gold_set(gold: Any, label_space: LabelSpace | None) -> GoldSet | None:
     return gold  # type: ignore[no-any-return]
 
 
+def id_texts(row_ids: Any) -> list[pd.Index]:
+    """Each row id as text, the way ``weaksup run`` reads it, for matching gold ids (which are text).
+
+    The run reads a CSV's id column as text, and turns any other column's ids into text with ``str``
+    (:func:`weaksup.pipeline.inputs.chunk_ids`): ``1000`` is ``"1000"``. A column of whole floats (``1000.0``:
+    an integer column pandas read as float, since it had a missing value) has two texts: ``"1000"`` (what the
+    CSV held, and what the run reads from it) first, then ``"1000.0"`` (its ``str``).
+
+    Examples
+    --------
+    >>> [ids.tolist() for ids in id_texts(np.array([1000, 1001]))]
+    [['1000', '1001']]
+    >>> [ids.tolist() for ids in id_texts(np.array([1000.0, 1001.0]))]
+    [['1000', '1001'], ['1000.0', '1001.0']]
+    """
+    index = pd.Index(row_ids)
+    if pd.api.types.is_string_dtype(index.dtype) and not pd.api.types.is_object_dtype(index.dtype):
+        return [index]
+    texts = [index.astype(str).where(index.notna(), None)]
+    if index.dtype.kind == "f":
+        values = index.to_numpy(dtype=float, na_value=np.nan)
+        finite = values[np.isfinite(values)]
+        if len(finite) and (finite == np.round(finite)).all() and np.abs(finite).max() < 2.0 ** 53:
+            whole = index.astype("Int64")
+            texts.insert(0, whole.astype(str).where(whole.notna(), None))
+    return texts
+
+
 def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *,
                id_column: str | None = None) -> np.ndarray:
     """The dev gold class id of every row (``ABSTAIN`` where none) from a GoldSet, a Series by row id, or an array.
+
+    A gold set's ids are text: they match the data's ids as text (:func:`id_texts`: the id ``1000`` is the gold
+    id ``"1000"``). A Series matches by its own ids first, then as text.
 
     Examples
     --------
     >>> dev_labels(pd.Series({"a": "spam"}), np.array(["a", "b"]), LabelSpace(["ham", "spam"])).tolist()
     [1, -1]
+    >>> dev_labels(pd.Series({"1000": "spam"}), np.array([999, 1000]), LabelSpace(["ham", "spam"])).tolist()
+    [-1, 1]
     """
     n = len(row_ids)
     if gold is None:
         return np.full(n, ABSTAIN, dtype=np.int64)
+    texts = id_texts(row_ids)
+    some: list[Any] = []
     if is_gold_set(gold):
-        y = gold.y(row_ids, split="dev")
+        y = np.full(n, ABSTAIN, dtype=np.int64)
+        for keys in texts:
+            y = np.where(y == ABSTAIN, gold.y(keys, split="dev"), y)
+        some = [str(i) for i in gold.labels("dev").index[:3]]
     elif isinstance(gold, (pd.Series, Mapping)):
         series = pd.Series(gold)
         clashing = series.groupby(level=0).nunique() > 1
@@ -91,8 +129,14 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
             raise DataError(f"Workbench(gold=...): {int(clashing.sum())} row id(s) have two different gold labels, "
                             f"e.g. {list(clashing.index[clashing][:5])}; keep one label per row id "
                             "(gold[~gold.index.duplicated(keep='last')])")
-        mapped = pd.Index(row_ids).map(series[~series.index.duplicated()].to_dict().get)
+        series = series[~series.index.duplicated()]
+        mapped = pd.Series(pd.Index(row_ids).map(series.to_dict().get), dtype=object)
+        by_text = pd.Series(series.to_numpy(dtype=object), index=id_texts(series.index)[0])
+        by_text = by_text[~by_text.index.duplicated()]
+        for keys in texts:
+            mapped = mapped.where(mapped.notna(), by_text.reindex(keys).to_numpy(dtype=object))
         y = np.array([_class_id(v, label_space) for v in mapped], dtype=np.int64)
+        some = list(series.index[:3])
     else:
         y = np.asarray(gold).reshape(-1)
         if len(y) != n:
@@ -100,9 +144,8 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
                             f"per row ({ABSTAIN} for rows without gold), a Series by row id, or a GoldSet")
         y = np.array([_class_id(v, label_space) for v in y], dtype=np.int64)
     if (y != ABSTAIN).sum() == 0:
-        some = list(pd.Series(gold).index[:3]) if isinstance(gold, (pd.Series, Mapping)) else []
         logger.warning("Workbench: no data row has a dev gold label (gold ids %s..., data ids %s...): check that "
-                       "the gold ids are the data's %s values", some, list(row_ids[:3]), id_column)
+                       "the gold ids are the data's %s values", some, list(texts[0][:3]), id_column)
     return np.asarray(y, dtype=np.int64)
 
 
@@ -127,14 +170,47 @@ def _class_id(value: Any, label_space: LabelSpace | None) -> int:
 
 def as_label_model(model: Any) -> BaseLabelModel | type[BaseLabelModel] | None:
     """A Workbench's ``label_model=``: None (the default), a label model instance or class, or a name as a run
-    config's ``[label_model] name`` (``"default"``, ``"DawidSkene"``...), resolved to its class."""
+    config's ``[label_model] name`` (``"default"``, ``"DawidSkene"``...), resolved to its class.
+
+    Raises :class:`~weaksup.errors.ParameterError` for the temporal label model: it smooths each row with its
+    neighbours in order, which the Workbench (one row at a time, no order) cannot give it.
+
+    Examples
+    --------
+    >>> as_label_model("DawidSkene").__name__
+    'DawidSkene'
+    >>> as_label_model("temporal")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ParameterError: Workbench(label_model='temporal'): the temporal label model smooths ...
+    """
     if model is None or (isinstance(model, str) and model == "default"):
         return None
     if isinstance(model, str):
         from weaksup.models import resolve_label_model
 
-        return resolve_label_model(model, has_dev_gold=True)
+        resolved = resolve_label_model(model, has_dev_gold=True)
+        _refuse_temporal(resolved, model)
+        return resolved
     if isinstance(model, type) or callable(getattr(model, "fit", None)):
+        _refuse_temporal(model, model)
         return cast("BaseLabelModel | type[BaseLabelModel]", model)
     raise DataError(f"Workbench(label_model={model!r}): expected a label model (e.g. DawidSkene(cardinality=2)), "
                     "its class, or its name ('default', 'DawidSkene', ...)")
+
+
+def _refuse_temporal(model: Any, given: Any) -> None:
+    """Raise if ``model`` (a class or an instance) is the temporal label model, which needs the rows' order."""
+    from weaksup.models.temporal import TemporalLabelModel
+
+    if not (isinstance(model, TemporalLabelModel) or (isinstance(model, type) and issubclass(model, TemporalLabelModel))):
+        return
+    base = model.base if isinstance(model, TemporalLabelModel) else "DevNaiveBayes"
+    shown = repr(given) if isinstance(given, str) else type(given).__name__ if not isinstance(given, type) \
+        else given.__name__
+    raise ParameterError(
+        f"Workbench(label_model={shown}): the temporal label model smooths each row with its neighbours in order, "
+        "but the Workbench scores rows independently (it takes no order_column or sequence_column), so its "
+        "figures would not be the temporal model's. Label ordered rows with `weaksup run` (label_model.name = "
+        "\"temporal\" with label_model.params.order_column, and sequence_column when the data holds several "
+        f"sequences); in the Workbench, pass the temporal model's base model instead: label_model={base!r}")

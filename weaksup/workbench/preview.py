@@ -18,15 +18,25 @@ from weaksup.render import NOTEBOOK_STYLE, clip, html_table
 __all__ = ["LFPreview", "RowSample", "preview_lf"]
 
 
+#: Clip a row's fields shown for data without text to this many characters.
+FIELDS_WIDTH = 200
+
+
 @dataclass(frozen=True)
 class RowSample:
     """Sample rows as small frames: row id, extra columns, then the text (seeded, so samples repeat).
+
+    Data without text (``text_column`` None) shows each row's other fields instead, in one ``fields`` column
+    (``amount=12.5, country='DE'``, clipped): build it with :meth:`of` to keep the data.
 
     Examples
     --------
     >>> rows = RowSample(np.array(["a", "b", "c"]), np.array(["x", "y", "z"]), "row_id", "text", seed=0)
     >>> rows.frame(rows.sample(np.arange(3), 2), vote=["spam", "ham"]).columns.tolist()
     ['row_id', 'vote', 'text']
+    >>> table = RowSample.of(pd.DataFrame({"id": [7, 8], "amount": [12.5, 3.0], "country": ["DE", None]}), "id", None)
+    >>> table.frame(np.array([0, 1]))["fields"].tolist()
+    ["amount=12.5, country='DE'", 'amount=3.0, country=None']
     """
 
     row_ids: np.ndarray
@@ -34,6 +44,22 @@ class RowSample:
     id_column: str | None
     text_column: str | None
     seed: int = 0
+    data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, data: pd.DataFrame, id_column: str | None, text_column: str | None, seed: int = 0) -> RowSample:
+        """The rows of ``data``: ids from ``id_column`` (its index when None), texts from ``text_column``;
+        without one, the data itself, whose fields the frames show."""
+        ids = pd.Index(data[id_column] if id_column is not None else data.index).to_numpy()
+        texts = data[text_column].to_numpy() if text_column is not None else None
+        return cls(ids, texts, id_column, text_column, seed, data=None if text_column is not None else data)
+
+    @property
+    def shown_column(self) -> str | None:
+        """The column of :meth:`frame` that shows what each row holds: the text, else its fields (None if neither)."""
+        if self.text_column is not None:
+            return self.text_column
+        return None if self.data is None else ("row fields" if self.id_column == "fields" else "fields")
 
     def sample(self, positions: np.ndarray, n: int) -> np.ndarray:
         """At most ``n`` of ``positions``, in row order."""
@@ -43,13 +69,30 @@ class RowSample:
         return np.sort(rng.choice(positions, size=n, replace=False))
 
     def frame(self, positions: np.ndarray, **extra: Any) -> pd.DataFrame:
-        """The rows at ``positions``: their ids, the ``extra`` columns, and their texts."""
+        """The rows at ``positions``: their ids, the ``extra`` columns, and their texts (or fields)."""
         frame = pd.DataFrame({self.id_column or "row_id": self.row_ids[positions]})
         for key, values in extra.items():
             frame[key] = values
         if self.text_column is not None and self.texts is not None:
             frame[self.text_column] = self.texts[positions]
+        elif self.data is not None and self.shown_column is not None:
+            frame[self.shown_column] = self._fields(self.data, positions)
         return frame
+
+    def _fields(self, data: pd.DataFrame, positions: np.ndarray) -> list[str]:
+        """Each row's fields but its id, as ``name=value`` (Python values: ``12.5``, ``'DE'``, ``None``), clipped."""
+        rows = data.iloc[np.asarray(positions, dtype=np.int64)]
+        if self.id_column is not None:
+            rows = rows.drop(columns=[self.id_column])
+        return [clip(", ".join(f"{name}={_plain(value)!r}" for name, value in zip(rows.columns, values)),
+                     FIELDS_WIDTH) for values in rows.itertuples(index=False, name=None)]
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a plain Python value: numpy scalars unwrapped, missing values (NaN, NA, NaT) as None."""
+    if value is None or (not isinstance(value, (list, tuple, np.ndarray, dict)) and bool(pd.isna(value))):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def class_names(values: np.ndarray, names: Sequence[str]) -> list[str]:
@@ -238,5 +281,5 @@ def preview_lf(
         fires=rows.frame(fires_at, vote=class_names(votes[fires_at], names)),
         wrong=rows.frame(wrong_at, vote=class_names(votes[wrong_at], names), gold=class_names(y_dev[wrong_at], names)),
         conflicts=rows.frame(conflict_at, vote=class_names(votes[conflict_at], names), others=against),
-        text_column=rows.text_column,
+        text_column=rows.shown_column,
     )
