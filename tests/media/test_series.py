@@ -106,7 +106,7 @@ def test_group_values_rendering_alike_are_named_not_blamed_on_times():
     ids = windows(frame.assign(sensor=frame.sensor.astype(str)), values="temp", length=2, group="sensor")["window_id"]
     assert ids.tolist() == ["1:0", "1:2", "1:4", "1:6"]  # one series once the values are one type
     timed = pd.DataFrame({"sensor": ["a"] * 4, "t": [0, 1, 1, 2], "temp": np.arange(4.0)})
-    with pytest.raises(DataError, match="two samples share a time"):
+    with pytest.raises(DataError, match="2 samples share their .t. with another sample"):  # refused up front
         windows(timed, values="temp", length=1, time="t", group="sensor")
 
 
@@ -134,3 +134,18 @@ def test_task_unit_is_checked_and_a_gold_set_in_another_unit_refused():
     with pytest.raises(GoldSetError, match="labels windows but task.unit = 'row'"):
         check_unit(_config(), _Gold({"unit": "window"}))
     assert gold_unit({}) == "row"
+
+
+def test_a_time_repeated_within_a_group_is_refused_naming_the_rows():
+    frame = _series()
+    repeated = pd.concat([frame, frame.iloc[[12]]], ignore_index=True)  # sample 12 of m1 read twice: not a start
+    with pytest.raises(DataError, match=r"windows: 2 samples share their 't' with another sample of the same "
+                                        r"'machine' series \('m1' at 2024-01-01 00:02:00: index \[12, 60\]\); .*"
+                                        r"drop or aggregate the duplicates first, e.g. "
+                                        r"frame.drop_duplicates\(\['machine', 't'\]\)"):
+        windows(repeated, values="temp", length=10, step=10, time="t", group="machine")
+    other = frame.assign(machine=np.where(frame.index < 30, "m1", "m2"), t=frame["t"].iloc[0]
+                         + pd.to_timedelta(np.r_[np.arange(30), np.arange(30)] * 10, unit="s"))
+    assert len(windows(other, values="temp", length=10, time="t", group="machine")) == 6  # same times, two series
+    with pytest.raises(DataError, match=r"share their 't' with another sample of the series \(2024-01-01 00:02:00"):
+        windows(repeated.drop(columns="machine"), values="temp", length=10, time="t")

@@ -34,6 +34,30 @@ UNITS = ("row", "window")
 WINDOW_COLUMNS = ("window_id", "start", "end", "n_samples")
 
 
+def order_times(values: pd.Series) -> pd.Series:
+    """An order column that is not numbers, read as times: the one rule of every ordered input (a temporal run's
+    ``order_column``, a series review's ``media_column``).
+
+    A datetime column is taken as it is; text is parsed as ISO 8601 (``"2024-03-01 00:10:00"``,
+    ``"2024-10-27T02:17:00+02:00"``). Times with a zone or an offset are converted to UTC, so they order by instant
+    (across a clock change too); naive times are taken as they are. Returns naive datetimes, ``NaT`` where a value is
+    missing or does not parse: the caller names those rows in its own error.
+
+    Examples
+    --------
+    >>> times = order_times(pd.Series(["2024-10-27T02:17:00+02:00", "2024-10-27T02:17:00+01:00", "noon"]))
+    >>> times.tolist()
+    [Timestamp('2024-10-27 00:17:00'), Timestamp('2024-10-27 01:17:00'), NaT]
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        times = values
+    else:
+        times = pd.to_datetime(values.astype(object), format="ISO8601", errors="coerce", utc=True)
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    return times
+
+
 def _columns(value: str | Sequence[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
@@ -97,6 +121,23 @@ def _refuse_missing(frame: pd.DataFrame, column: str, what: str, values: str, fi
                         f"first at index {first}); {fix}")
 
 
+def _refuse_duplicate_times(frame: pd.DataFrame, time: str, group: str | None) -> None:
+    """A ``DataError`` naming the samples that share a time within their series (the first few, by index label)."""
+    keys = [time] if group is None else [group, time]
+    dup = frame.duplicated(keys, keep=False).to_numpy()
+    if not dup.any():
+        return
+    shared = frame.loc[dup, keys].assign(index=frame.index[dup]).groupby(keys, sort=False)["index"].apply(list)
+    shown = "; ".join(f"{f'{k[0]!r} at {k[1]}' if isinstance(k, tuple) else k}: index {rows}"
+                      for k, rows in list(shared.items())[:3])
+    more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
+    series = f"same {group!r} series" if group is not None else "series"
+    raise DataError(f"windows: {int(dup.sum())} samples share their {time!r} with another sample of the {series} "
+                    f"({shown}{more}); a window is named by its first sample's time and counts samples, so a "
+                    f"repeated time would shift every later window by a sample: drop or aggregate the duplicates "
+                    f"first, e.g. frame.drop_duplicates({keys!r}) or frame.groupby({keys!r}).mean()")
+
+
 def _group_labels(keys: list[Any], group: str) -> list[str]:
     """The id of each group in window ids (``str`` of its value); two values rendering alike are refused."""
     labels = [str(key[0] if isinstance(key, tuple) else key) for key in keys]
@@ -141,9 +182,9 @@ def windows(frame: pd.DataFrame, *, values: str | Sequence[str], length: int, st
     step : int, optional
         Samples from one window's start to the next (default ``length``: windows that do not overlap).
     time : str, optional
-        A column of sample times (numbers or datetimes, none missing): samples are ordered by it,
-        ``start``/``end`` are times, slopes are per time unit (per second for datetimes). Without it the row order
-        is the time order.
+        A column of sample times (numbers or datetimes, none missing, none repeated within a series: drop or
+        aggregate duplicates first): samples are ordered by it, ``start``/``end`` are times, slopes are per time
+        unit (per second for datetimes). Without it the row order is the time order.
     group : str, optional
         A column naming the series each sample belongs to (none missing): windows never cross series. A group's
         id in ``window_id`` is ``str`` of its value, so two values rendering alike (``1`` and ``"1"``) are refused.
@@ -202,6 +243,8 @@ def windows(frame: pd.DataFrame, *, values: str | Sequence[str], length: int, st
     if group is not None:
         _refuse_missing(frame, group, "group", "group ids", "a sample without a group id belongs to no series: "
                         "fill the ids or drop those rows first")
+    if time is not None:
+        _refuse_duplicate_times(frame, time, group)
     parts = []
     groups = [(None, frame)] if group is None else list(frame.groupby(group, sort=True))
     labels = ["series"] if group is None else _group_labels([key for key, _ in groups], group)

@@ -50,6 +50,7 @@ def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any], list[
         with readable("input.path"):
             files = input_files(config.resolve(config.input.path, "input.path"), encoding=config.input.encoding)
     check_sensitive(config, files)
+    check_order_columns(config, files)
     with readable("input.path"):
         stamps = file_stamps(files)
         hashes = [file_sha256(f) for f in files]
@@ -76,6 +77,24 @@ def check_sensitive(config: RunConfig, files: list[Path]) -> None:
         with readable("input.path"):
             columns = file_columns(files[0], config.input.encoding)
         check_sensitive_fields(config.review.sensitive_fields, columns, where=config.source, error=ConfigError)
+
+
+def check_order_columns(config: RunConfig, files: list[Path]) -> None:
+    """A temporal model's ``sequence_column`` / ``order_column`` are columns of the input (its CSV, TSV or Parquet
+    header, else its first chunk) with a place for every row, checked when the run starts, before any LF runs
+    (:func:`weaksup.pipeline.order_columns.check_run_order`)."""
+    from weaksup.data.files import file_columns
+    from weaksup.pipeline.order_columns import check_run_order
+
+    params = config.label_model.params
+    if not (params.get("sequence_column") or params.get("order_column")):
+        return
+    if not config.input.example and files and files[0].suffix.lower() in (".csv", ".tsv", ".parquet"):
+        with readable("input.path"):
+            present = file_columns(files[0], config.input.encoding)
+    else:
+        present = [str(c) for c in next(read_chunks(config, None), pd.DataFrame()).columns]
+    check_run_order(config, present)
 
 
 def file_sha256(path: Path) -> str:

@@ -7,10 +7,12 @@ refused before any row is read, so row labels and window labels never mix. ``run
 
 The temporal label model (``[label_model] name = "temporal"``) needs the items of a sequence together and in
 order, which the chunked run does not give: the run reads the two columns ``label_model.params.sequence_column``
-and ``order_column`` of every row (only those), sorts the row positions by (sequence, order), refits the chain
-on that order after the base model is fitted (:func:`order_stage`), then smooths the whole vote matrix (it is in
-memory) once (:func:`smooth_stage`) and hands each chunk its slice of the posteriors, so chunk boundaries never
-cut a sequence; the references and the report read the same posteriors by row position (:class:`RunPosteriors`).
+and ``order_column`` of every row (only those: :mod:`weaksup.pipeline.order_columns`, which reads a text order
+column as ISO 8601 times, by instant, and checks the columns before any LF runs), sorts the row positions by
+(sequence, order; ties in file order), refits the chain on that order after the base model is fitted
+(:func:`order_stage`), then smooths the whole vote matrix (it is in memory) once (:func:`smooth_stage`) and hands
+each chunk its slice of the posteriors, so chunk boundaries never cut a sequence; the references and the report
+read the same posteriors by row position (:class:`RunPosteriors`).
 Without ``sequence_column`` the whole input is one sequence. Without ``order_column`` the run is refused before any
 row is read (:func:`check_order`: a shuffled input would be smoothed over random neighbours), unless
 ``label_model.params.file_order = true`` says the rows are in order in the file.
@@ -25,10 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from weaksup.errors import ConfigError, DataError, GoldSetError
 from weaksup.media.series import UNITS
+from weaksup.pipeline.order_columns import read_order
 
 if TYPE_CHECKING:
     from weaksup.config import RunConfig
@@ -188,40 +190,18 @@ def _temporal(model: Any) -> bool:
     return isinstance(model, TemporalLabelModel)
 
 
-#: Row ids named in the error about rows without a sequence id or an order value.
-_SHOWN_IDS = 5
-
-
-def _blank(values: pd.Series) -> np.ndarray:
-    """Where a column has no value: NaN/None/NA, or a string of only spaces (a blank CSV cell)."""
-    blank: np.ndarray = values.isna().to_numpy(dtype=bool)
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        blank = blank | np.array([isinstance(v, str) and not v.strip() for v in values], dtype=bool)
-    return blank
-
-
-def _refuse_blanks(plan: RunPlan, blanks: dict[str, tuple[str, int, list[Any]]]) -> None:
-    """A ``DataError`` naming each ``label_model.params`` column with rows lacking a value, and their first ids."""
-    found = [(key, column, n, ids) for key, (column, n, ids) in blanks.items() if n]
-    if not found:
-        return
-    what = {"sequence_column": "a row without its sequence id belongs to no sequence",
-            "order_column": "a row without its order value has no place in its sequence"}
-    parts = [f"label_model.params.{key} = {column!r} is blank on {n} row(s) (row ids {ids}"
-             f"{f' and {n - len(ids)} more' if n > len(ids) else ''}): {what[key]}" for key, column, n, ids in found]
-    raise DataError(f"{plan.config.source}: the temporal label model reads every row's sequence and order; "
-                    + "; ".join(parts) + ". Fill those cells in the input, or drop the rows")
-
-
 def run_order(plan: RunPlan, model: BaseLabelModel, n_rows: int) -> RunOrder:
     """Read the sequence and order columns the temporal model names (all rows, those columns only) and sort.
 
-    Without ``order_column`` the model must say ``file_order = true`` (the rows of each sequence in file order),
-    else a ``ConfigError`` (:func:`check_order`). A row without a sequence id or an order value (NaN, None, a blank
-    cell) is a ``DataError`` naming the column and the first row ids: such a row has no place in any sequence.
+    Numbers sort as numbers; a datetime column or a text one (ISO 8601 times, parsed) sorts by instant, times with a
+    zone or an offset converted to UTC (:func:`weaksup.media.series.order_times`), so a clock change never reorders
+    the rows. Rows of a sequence sharing an order value (ties) keep their file order. Without ``order_column`` the
+    model must say ``file_order = true`` (the rows of each sequence in file order), else a ``ConfigError``
+    (:func:`check_order`). A row without a sequence id or an order value (NaN, None, a blank cell) is a
+    ``DataError`` naming the column and the first row ids: such a row has no place in any sequence; a text order
+    value that is not a time is a ``ConfigError`` naming the rows (a run checks both before any LF runs:
+    :func:`weaksup.pipeline.order_columns.check_run_order`).
     """
-    from weaksup.pipeline.inputs import read_chunks
-
     seq_col, order_col = getattr(model, "sequence_column", ""), getattr(model, "order_column", "")
     problem = _order_problem({"sequence_column": seq_col, "order_column": order_col,
                              "file_order": getattr(model, "file_order", False)})
@@ -229,30 +209,10 @@ def run_order(plan: RunPlan, model: BaseLabelModel, n_rows: int) -> RunOrder:
         raise ConfigError(f"{plan.config.source}: {problem}")
     if not seq_col and not order_col:  # file_order = true, one sequence
         return RunOrder(np.arange(n_rows), np.zeros(n_rows, dtype=np.int64))
-    id_col = plan.config.input.id_column
-    columns = [c for c in (seq_col, order_col) if c]
-    named = {"sequence_column": seq_col, "order_column": order_col}
-    blanks: dict[str, tuple[str, int, list[Any]]] = {k: (c, 0, []) for k, c in named.items() if c}
-    seqs: list[np.ndarray] = []
-    orders: list[np.ndarray] = []
-    try:
-        for chunk in read_chunks(plan.config, list(dict.fromkeys([*columns, id_col]))):
-            for key, (column, n, ids) in blanks.items():
-                blank = _blank(chunk[column])
-                if blank.any():
-                    ids += chunk[id_col][blank].head(_SHOWN_IDS - len(ids)).tolist()
-                    blanks[key] = (column, n + int(blank.sum()), ids)
-            seqs.append(chunk[seq_col].astype(str).to_numpy() if seq_col else np.zeros(len(chunk), dtype=object))
-            orders.append(chunk[order_col].to_numpy() if order_col else np.arange(len(chunk)))
-    except KeyError as exc:
-        raise DataError(f"{plan.config.source}: label_model.params names column {exc} that the input does not "
-                        "have; fix sequence_column / order_column") from None
-    _refuse_blanks(plan, blanks)
-    seq = np.concatenate(seqs) if seqs else np.zeros(0, dtype=object)
-    pos = np.concatenate(orders) if orders else np.zeros(0)
+    seq, pos = read_order(plan.config, seq_col, order_col)
     if len(seq) != n_rows:
-        raise DataError(f"{plan.config.source}: read {len(seq)} rows of {columns} for {n_rows} voted rows; the input "
-                        "changed during the run: run again")
+        raise DataError(f"{plan.config.source}: read {len(seq)} rows of {[c for c in (seq_col, order_col) if c]} for "
+                        f"{n_rows} voted rows; the input changed during the run: run again")
     if not order_col:
         pos = np.arange(n_rows)
     codes = np.unique(seq, return_inverse=True)[1]

@@ -29,6 +29,7 @@ import pandas as pd
 
 from weaksup.errors import ReviewError
 from weaksup.labels import LabelSpace
+from weaksup.media.series import order_times
 from weaksup.review import labelstudio
 from weaksup.review.labelstudio_answers import FROM_NAME
 from weaksup.review.queue import Exported, reviewer_view
@@ -53,7 +54,7 @@ def series_order(data: pd.DataFrame, order_column: str, *, id_column: str = "row
     """The order column as a series task plots it, and the ``timeFormat`` of its values (``""`` for numbers).
 
     Numbers come back as they are. Datetimes (a datetime column, or ISO 8601 strings: parsed) come back as naive
-    datetimes, those with a zone converted to UTC, with :data:`TIME_FORMAT`, or :data:`TIME_FORMAT_MS` when one has a
+    datetimes, those with a zone converted to UTC (:func:`weaksup.media.series.order_times`), with :data:`TIME_FORMAT`, or :data:`TIME_FORMAT_MS` when one has a
     fraction of a second. A value that is neither (an unparseable string, a missing time) raises
     :class:`~weaksup.errors.ReviewError` naming its rows (by ``id_column``, else ``row_id``, else position).
 
@@ -71,12 +72,7 @@ def series_order(data: pd.DataFrame, order_column: str, *, id_column: str = "row
     column = data[order_column]
     if pd.api.types.is_numeric_dtype(column):
         return column, ""
-    if pd.api.types.is_datetime64_any_dtype(column):
-        times = column
-    else:
-        times = pd.to_datetime(column.astype(object), format="ISO8601", errors="coerce", utc=True)
-    if isinstance(times.dtype, pd.DatetimeTZDtype):
-        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    times = order_times(column)  # (the rule a temporal run orders its rows by, too)
     bad = np.flatnonzero(times.isna().to_numpy())
     if len(bad):
         key = id_column if id_column in data.columns else "row_id" if "row_id" in data.columns else ""
