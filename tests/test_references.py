@@ -169,6 +169,35 @@ def test_the_classes_no_lf_votes_for_lead_the_advice_and_are_warned_about():
     assert every.unvoted_warning is None and "no LF votes" not in "\n".join(every.lines())
 
 
+def test_vote_counts_let_distinct_vote_patterns_stand_for_their_rows():
+    # an engine run has its votes only as distinct patterns with their counts (millions of rows): given as
+    # ``vote_counts``, the warning's figures are those of the rows, as if every row's votes were passed
+    patterns, counts = np.unique(VOTES7, axis=0, return_counts=True)
+    assert len(patterns) == 4 and counts.tolist() == [25] * 4
+    kwargs = dict(covered=np.ones(500, bool), label_space=EMOTIONS, n_gold=300, split="test")
+    rows = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": FINAL7}, votes=VOTES7, **kwargs)
+    weighted = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": FINAL7}, votes=patterns,
+                                  vote_counts=counts, **kwargs)
+    assert weighted.unvoted_warning == rows.unvoted_warning == (
+        "no LF votes for fear, disgust (none of the 175 votes on the 100 rows labeled): write LFs for them")
+    assert weighted.verdict == rows.verdict
+    # the counts weigh each pattern: 1 + 1000 rows of two patterns, 1 + 2 * 1000 votes
+    two = compare_references(Y7, {"final": FINAL7}, votes=np.array([[0, -1], [1, 2]]), vote_counts=[1, 1000],
+                             **kwargs)
+    assert two.unvoted_warning == ("no LF votes for sadness, surprise, fear, disgust (none of the 2,001 votes on the 1,001 "
+                                   "rows labeled): write LFs for them")
+    # a pattern counted 0 times votes for nobody: its classes are unvoted
+    none = compare_references(Y7, {"final": FINAL7}, votes=np.array([[0, -1], [1, 2]]), vote_counts=[5, 0], **kwargs)
+    assert none.unvoted_warning == ("no LF votes for amusement, anger, sadness, surprise, fear, disgust (none of the "
+                                    "5 votes on the 5 rows labeled): write LFs for them")
+    with pytest.raises(ParameterError, match="vote_counts has 3 entries but votes has 2 rows"):
+        compare_references(Y7, {"final": FINAL7}, votes=np.array([[0, -1], [1, 2]]), vote_counts=[1, 2, 3], **kwargs)
+    with pytest.raises(ParameterError, match="vote_counts without votes"):
+        compare_references(Y7, {"final": FINAL7}, vote_counts=[1, 2], **kwargs)
+    with pytest.raises(ParameterError, match="negative"):
+        compare_references(Y7, {"final": FINAL7}, votes=np.array([[0, -1], [1, 2]]), vote_counts=[1, -2], **kwargs)
+
+
 def test_the_verdict_says_the_difference_in_rows_whether_it_is_noise_and_a_disagreeing_macro_recall():
     # it said "does not beat ... (final 0.458 vs 0.462)": 2 of 500 rows, with macro recall 0.328 vs 0.155 the other way
     refs = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": FINAL7}, covered=np.ones(500, bool),

@@ -43,7 +43,8 @@ from weaksup.verdict import calibration_warning, supervised_verdict
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FINAL", "SUPERVISED", "GoldReferences", "ReferenceScore", "References", "compare_references"]
+__all__ = ["FINAL", "SUPERVISED", "GoldReferences", "ReferenceScore", "References", "compare_references",
+           "summary_lines"]
 
 #: The name of the final labels among the predictions.
 FINAL = "final"
@@ -243,6 +244,7 @@ def compare_references(
     n_gold: int | None = None,
     split: str | None = None,
     votes: np.ndarray | None = None,
+    vote_counts: np.ndarray | Sequence[int] | None = None,
 ) -> References:
     """Score named predictions on the same gold rows, split by LF votes, with a verdict and an ECE warning.
 
@@ -268,6 +270,9 @@ def compare_references(
         Where the rows come from (``"dev"``, ``"test"``), for the text.
     votes : int array (rows, LFs), optional
         The votes on all the rows labeled: the classes no LF votes for lead the advice and get a warning.
+    vote_counts : int array, shape (rows of ``votes``,), optional
+        The rows each row of ``votes`` stands for, when ``votes`` holds distinct vote patterns with their counts
+        (an engine run's): the warning counts the votes and rows they stand for. One row each by default.
 
     Returns
     -------
@@ -324,10 +329,12 @@ def compare_references(
         warning = calibration_warning(y[made], proba[made], ece)
     n_gold = n if n_gold is None else int(n_gold)
     L = np.asarray(votes) if votes is not None else np.zeros((0, 0), dtype=np.int64)  # each class's votes, by LF:
-    counts = sum((np.bincount(col[(col >= 0) & (col < k)], minlength=k) for col in L.T), np.zeros(k, np.int64))
+    weights = _vote_weights(vote_counts, len(L), votes is not None)
+    counts = sum((np.bincount(col[ok], weights=weights[ok], minlength=k).astype(np.int64)
+                  for col in L.T for ok in [(col >= 0) & (col < k)]), np.zeros(k, np.int64))
     unvoted = [names[c] for c in np.flatnonzero(counts == 0)] if votes is not None else []
     unvoted_warning = None if not unvoted else (f"no LF votes for {', '.join(unvoted)} (none of the {int(counts.sum()):,} "
-                                                f"votes on the {len(L):,} rows labeled): write LFs for them")
+                                                f"votes on the {int(weights.sum()):,} rows labeled): write LFs for them")
     verdict = beats = missing = None
     if FINAL in scores and SUPERVISED in scores:
         verdict, beats = supervised_verdict(preds[FINAL] == y, preds[SUPERVISED] == y, scores[FINAL],
@@ -342,3 +349,48 @@ def compare_references(
     for line in filter(None, (warning and f"final labels: {warning}", unvoted_warning)):
         logger.warning("%s", line)
     return refs
+
+
+def _vote_weights(vote_counts: np.ndarray | Sequence[int] | None, n: int, has_votes: bool) -> np.ndarray:
+    """The rows each of the ``n`` rows of ``votes`` stands for (``vote_counts``, else one each), checked."""
+    if vote_counts is None:
+        return np.ones(n, dtype=np.int64)
+    if not has_votes:
+        raise ParameterError("compare_references got vote_counts without votes: pass the vote patterns as votes= "
+                             "beside their counts, or drop vote_counts")
+    weights = np.asarray(vote_counts, dtype=np.int64).reshape(-1)
+    if len(weights) != n:
+        raise ParameterError(f"vote_counts has {len(weights)} entries but votes has {n} rows: pass one count per "
+                             "row of votes (the rows that vote pattern stands for)")
+    if (weights < 0).any():
+        raise ParameterError(f"vote_counts holds {int((weights < 0).sum())} negative count(s): pass the number of "
+                             "rows each row of votes stands for (0 or more)")
+    return weights
+
+
+def summary_lines(references: GoldReferences | None, note: str = "") -> list[str]:
+    """The references on the gold test rows as a run's summary shows them (the plain run's and an engine run's):
+    the verdict, the coverage split and the warnings, ``note`` (what they lack), and the table; ``note`` alone
+    without references.
+
+    Examples
+    --------
+    >>> refs = compare_references(np.array([0, 1]), {"supervised_on_dev": np.array([0, 0]),
+    ...                           "final": np.array([0, 1])}, covered=np.array([True, False]), split="test")
+    >>> print("\\n".join(summary_lines(refs)[:2]))  # doctest: +ELLIPSIS
+    on the gold test split: weak supervision adds +50.0 points over training on your 2 gold rows (...)
+      1 of 2 test gold rows have at least one LF vote (test/coverage 0.500); 1 have none
+    """
+    if references is None:
+        return [note] if note else []
+    lines = [f"on the gold {references.split} split: "
+             f"{references.verdict or 'no verdict: ' + str(references.missing)}"]
+    lines += [f"  {line}" for line in references.lines()[1:]]
+    if note:
+        lines.append(f"  ({note})")
+    frame = pd.DataFrame({name: score.as_dict() for name, score in references.scores.items()}).T
+    frame = frame.rename(columns={"accuracy": "accuracy", "accuracy_voted": "acc. voted rows",
+                                  "accuracy_no_votes": "acc. no-vote rows", "labelled": "labelled",
+                                  "macro_recall": "macro recall"})
+    table = frame.rename_axis("reference").to_string(float_format=lambda v: f"{v:.3f}")
+    return lines + [f"  {line}" for line in table.splitlines()]

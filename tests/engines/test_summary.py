@@ -43,9 +43,11 @@ def test_majority_vote_has_the_plain_runs_names_in_the_summary_and_the_manifest(
     result = run_engine(youtube_config(tmp_path, output={"report": True}), engine="local")
     metrics = manifest_metrics(result)
     assert metrics == result.metrics
-    majority = {k for k in metrics if "majority_vote" in k}
+    majority = {k for k in metrics if "majority_vote" in k and not k.startswith("reference/")}
     assert {"majority_vote.accuracy", "majority_vote.macro_f1"} <= majority
     assert all(k.startswith("majority_vote.") for k in majority)  # no label_model.majority_vote.*
+    # (the references' majority vote on the test rows, as the plain run's: tests/engines/test_references.py)
+    assert "reference/majority_vote/accuracy" in metrics
     assert not any(k.startswith("label_model.") for k in metrics)  # the label model's: the bare names
     # the end model is off: the final labels of the test rows are the label model's (as in the plain run)
     assert metrics["majority_vote.accuracy"] < metrics["accuracy"] == metrics["final/accuracy"]
@@ -86,13 +88,15 @@ def test_majority_vote_has_one_name_per_store_the_plain_runs(tmp_path):
                 progress=False)
     plain_metrics = json.loads((plain.run_dir / "run.json").read_text(encoding="utf-8"))["metrics"]
     engine_metrics = manifest_metrics(engine)
-    majority = {k: v for k, v in engine_metrics.items() if "majority_vote" in k}
+    majority = {k: v for k, v in engine_metrics.items() if "majority_vote" in k and not k.startswith("reference/")}
     assert majority == pytest.approx({k: v for k, v in plain_metrics.items() if k.startswith("majority_vote.")})
     assert engine_metrics["test/coverage"] == pytest.approx(plain_metrics["test/coverage"])
     client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     logged = client.get_run(engine.mlflow_run_id).data.metrics
     plain_logged = client.get_run(plain.mlflow_run_id).data.metrics
-    assert {k for k in logged if "majority_vote" in k} == {k for k in plain_logged if k.startswith("test/majority")}
+    # the report's test/majority_vote/* and the references' reference/majority_vote/*, as the plain run logs them
+    assert {k for k in logged if "majority_vote" in k} == {k for k in plain_logged if "majority_vote" in k}
+    assert {k for k in logged if "majority_vote" in k} > {k for k in plain_logged if k.startswith("test/majority")}
     assert logged["test/majority_vote/accuracy"] == pytest.approx(majority["majority_vote.accuracy"])
     assert "coverage" not in logged and logged["test/coverage"] == pytest.approx(plain_logged["test/coverage"])
     assert "accuracy" not in logged and "accuracy" not in plain_logged  # the label model's: test/label_model/*

@@ -1,7 +1,8 @@
 """The driver of an engine run (:func:`run_engine`): input parts -> pattern counts (map/reduce on the engine) ->
 label model fitted on the counts -> labels written by the engine into a staging folder -> commit (a versioned
-run with ``latest``) -> gold metrics (the label model's from the report, the final labels' by a join on the gold rows,
-named as in :mod:`weaksup.engines.summary`) -> the summary.
+run with ``latest``) -> gold metrics (the label model's from the report, the final labels' by a join on the gold rows
+and the references beside them, :mod:`weaksup.engines.references`; named as in :mod:`weaksup.engines.summary`) -> the
+summary.
 
 The driver never holds a vote matrix: only the distinct vote patterns with their counts and the gold rows.
 """
@@ -27,8 +28,8 @@ from weaksup.engines.config import EngineConfig, check_engine_config
 from weaksup.engines.parts import vote_dir
 from weaksup.engines.predict import PredictionTable, label_arrow
 from weaksup.engines.stats import DevGold, fit_on_counts, new_label_model
-from weaksup.engines.summary import FINAL_SPLIT, EngineResult, Phases, final_metrics, final_names
-from weaksup.errors import ConfigError, DataError, GoldSetError
+from weaksup.engines.summary import FINAL_SPLIT, EngineResult, Phases, final_metrics
+from weaksup.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from weaksup.engines import Engine
@@ -210,9 +211,13 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         html = staged.path / "report.html" if config.output.report else None
         report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, html)
         metrics.update(model_metrics)  # the label model's and majority vote's, by the plain run's names
-    split = final_split(config, gold)
-    if split is not None:  # the final (written) labels', final/<metric>, where the plain run writes its own
-        metrics.update(final_names(gold_metrics(config, spec, gold, staged, split)))
+    split, outcome = final_split(config, gold), None
+    if split is not None:  # the final (written) labels' final/<metric> and the references, where the plain run has them
+        from weaksup.engines.references import final_references
+
+        outcome = final_references(spec, gold, staged, split, table, parts=parts, gold_votes=gold_votes, counts=counts)
+        metrics.update(outcome.metrics)
+    references = None if outcome is None else outcome.references
     info = {"engine": runner.name, "lf_ids": list(spec.lf_ids), "rule_version": spec.rule_version,
             "label_model": type(fit.model).__name__, "patterns": fit.patterns, "fit_note": fit.note,
             "metrics": metrics, "config": {k: v for k, v in config.to_dict().items()},
@@ -230,7 +235,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
                            "reviewed_rows": float(status_counts.get("reviewed", 0)),
                            **final_metrics(metrics)}
                 mlflow_run = log_engine_run(config, report, gold, summary, json.loads(
-                    (run_dir / "manifest.json").read_text(encoding="utf-8")), spec.rule_version)[1]
+                    (run_dir / "manifest.json").read_text(encoding="utf-8")), spec.rule_version, references)[1]
         finally:
             report.close()
         phases.lap("mlflow" if config.mlflow.enabled else "evaluate+report+commit")
@@ -239,7 +244,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
                           sum(1 for x in todo if len(x) == len(spec.lf_ids)), computed,
                           len(parts) * len(spec.lf_ids) - computed, fit.patterns, type(fit.model).__name__, fit.note,
                           label_counts, status_counts, metrics, timings, config.gold.split, mlflow_run,
-                          dict(runner.faults))
+                          dict(runner.faults), references, "" if outcome is None else outcome.note)
     logger.info("engine run finished:\n%s", result.summary())
     return result
 
@@ -273,7 +278,7 @@ def check_ids_across_parts(spec: BatchSpec, parts: list[InputPart], votes_at: Pa
 
 def dev_gold(config: RunConfig, spec: BatchSpec, gold: Any, gold_votes: pd.DataFrame) -> DevGold | None:
     """The dev gold rows' votes (joined on the row id) and class ids; a gold id absent from the input is a
-    :class:`GoldSetError` (as in the streaming run)."""
+    :class:`~weaksup.errors.GoldSetError` (as in the streaming run)."""
     if gold is None:
         return None
     from weaksup.tasks import task_type
@@ -281,8 +286,9 @@ def dev_gold(config: RunConfig, spec: BatchSpec, gold: Any, gold_votes: pd.DataF
     found = set(gold_votes[spec.id_column].astype(str)) if len(gold_votes) else set()
     absent = sorted(set(gold.frame["row_id"].astype(str)) - found)
     if absent:
-        raise GoldSetError(f"gold set {gold.task} ({gold.path}): {len(absent)} row id(s) are not in the input, e.g. "
-                           f"{absent[:5]}; the gold set labels another dataset, or input.id_column is wrong")
+        from weaksup.gold.origins import absent_ids_error
+
+        raise absent_ids_error(gold, absent, str(config.input.path))
     if "dev" not in gold.counts():
         return None
     ids, targets = task_type(config.task.type).gold_targets(gold, "dev", spec.label_space())
@@ -351,23 +357,3 @@ def final_split(config: RunConfig, gold: Any) -> str | None:
     counts = gold.counts()
     return FINAL_SPLIT if counts.get(FINAL_SPLIT) and counts.get("dev") else None
 
-
-def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRun, split: str
-                 ) -> dict[str, float]:
-    """The written labels' metrics on the gold ``split`` rows, joined on the row id from the staged part files."""
-    import pyarrow.compute as pc
-    import pyarrow.dataset as ds
-
-    from weaksup.metrics import label_metrics
-    from weaksup.tasks import task_type
-
-    space = spec.label_space()
-    ids, targets = task_type(config.task.type).gold_targets(gold, split, space)
-    if not ids:
-        return {}
-    data = ds.dataset(sorted(str(p) for p in (staged.path / "labels").glob("*.parquet")), format="parquet")
-    found = data.to_table(filter=pc.field("row_id").isin(list(ids))).to_pandas().set_index("row_id").loc[ids]
-    proba = found[[f"prob_{c}" for c in space]].to_numpy(dtype=np.float64)
-    pred = np.array([-1 if pd.isna(v) else space.id(v) for v in found["label"]], dtype=np.int64)
-    metrics = label_metrics(targets, proba, pred, label_space=space, covered=(found["n_votes"] > 0).to_numpy())
-    return {k: float(v) for k, v in metrics.as_dict().items() if isinstance(v, (int, float)) and np.isfinite(v)}

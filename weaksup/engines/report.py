@@ -19,6 +19,7 @@ from weaksup.engines.stats import merge_pattern_counts, pattern_counts, stratifi
 if TYPE_CHECKING:
     from weaksup.engines.batch import BatchSpec
     from weaksup.models.base import BaseLabelModel
+    from weaksup.references import GoldReferences
 
 
 def report_rows(config: RunConfig, spec: BatchSpec, counts: pd.DataFrame, gold_votes: pd.DataFrame
@@ -62,10 +63,11 @@ def engine_report(config: RunConfig, spec: BatchSpec, model: BaseLabelModel, cou
 
 
 def log_engine_run(config: RunConfig, report: Any, gold: Any, summary: dict[str, float], manifest: dict[str, Any],
-                   rule_version: str) -> tuple[str | None, str | None]:
+                   rule_version: str, references: GoldReferences | None = None) -> tuple[str | None, str | None]:
     """Log the engine run to MLflow as the streaming run does (:func:`weaksup.tracking.log_run`: the config, the
-    ``summary`` metrics, the manifest, the report); returns the tracking URI and the MLflow run id (None, None
-    when tracking is off or the store does not answer: a warning says so)."""
+    ``summary`` metrics, the manifest, the report, and the ``references`` on the gold test rows: their
+    ``references.txt`` and metrics, ``reference/*``, ``final/gain_over_supervised``, ...); returns the tracking URI
+    and the MLflow run id (None, None when tracking is off or the store does not answer: a warning says so)."""
     import json
 
     from weaksup.tracking import log_run, run_name, start_run_tracking, tracking_scope
@@ -75,5 +77,6 @@ def log_engine_run(config: RunConfig, report: Any, gold: Any, summary: dict[str,
         if uri is None:
             return None, None
         name = run_name(config.task.name, rule_version, None if gold is None else gold.version)
-        run_id = log_run(config, report, gold, summary, json.dumps(manifest, indent=2, default=str), run_name=name)
+        run_id = log_run(config, report, gold, summary, json.dumps(manifest, indent=2, default=str), run_name=name,
+                         references=references)
         return uri, run_id

@@ -5,9 +5,12 @@ Gold metrics carry the plain run's ``run.json`` names, one name per number in bo
 ``accuracy``, ``macro_f1``, ``brier``, ``ece``, ... on the ``gold.split`` rows, with ``<split>/coverage`` and
 ``<split>/n_gold`` (the same for every labeler, so once); majority vote's ``majority_vote.<metric>`` (the baseline);
 the final labels' -- those written, the end model's where it labeled the rows -- ``final/<metric>`` on the gold test
-rows, written when the plain run writes its own (:func:`weaksup.engines.driver.final_split`). The engine adds the
-final labels' figures the plain run's references do not compute (:data:`FINAL_ONLY`) and lacks its references'
-(``reference/*``, ``final/gain_over_supervised``: it trains no classifier on the gold rows alone).
+rows, written when the plain run writes its own (:func:`weaksup.engines.driver.final_split`), with the references
+the plain run measures beside them (:mod:`weaksup.engines.references`: majority vote, the label model and
+``supervised_on_dev``, a classifier trained on the dev gold rows alone, as ``reference/<name>/<metric>``, the rows
+as ``reference/coverage``, ``reference/n_rows``, ... and the verdict's ``final/gain_over_supervised``). The engine
+adds the final labels' figures the plain run's references do not compute (:data:`FINAL_ONLY`). The summary prints
+the references as the plain run's does: the verdict, the coverage split, the warnings and the table.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from weaksup.references import GoldReferences
 
 #: The label model's gold metrics the summary shows (``{split}``: ``gold.split``), by the plain run's names.
 LABEL_METRICS = ("accuracy", "{split}/coverage", "macro_f1", "brier", "ece")
@@ -41,7 +48,8 @@ PHASES = {
     "predict+route+write": "the labels map into the staging folder, and label_model.json",
     "end model predict+route+write": "the labels map with the end model labeling the rows",
     "engine close": "closing the Dask client and cluster, or stopping the Spark session, this run started",
-    "evaluate+report+commit": "label counts, gold metrics, the report, and the commit of the run folder",
+    "evaluate+report+commit": "label counts, gold metrics and the references, the report, and the commit of the "
+                              "run folder",
     "mlflow": "logging the run to MLflow",
     "total": "the run from its first check to its end: the sum of the phases",
 }
@@ -61,8 +69,9 @@ def final_names(metrics: Mapping[str, float]) -> dict[str, float]:
 
 def final_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
     """The final labels' gold metrics among ``metrics`` (what an engine run logs to MLflow beside the report's
-    figures, as the plain run logs its references' ``final/*``; the label model's are the report's
-    ``<split>/label_model/<metric>`` there).
+    figures and the references' -- ``reference/*`` and their ``final/*``, logged from the references as the plain
+    run logs them -- with the final labels' figures the references do not compute, :data:`FINAL_ONLY`; the label
+    model's are the report's ``<split>/label_model/<metric>`` there).
 
     Examples
     --------
@@ -124,6 +133,10 @@ class EngineResult:
     mlflow_run_id: str | None = None
     #: Rows each LF faulted on (abstained under ``lfs.fault_tolerant``), by LF name; LFs with none left out.
     faults: dict[str, int] = field(default_factory=dict)
+    #: Majority vote, the label model, supervised-on-dev and the final labels on the gold test rows (as the plain
+    #: run's), or None; ``references_note``: why there are none, or what they lack, in words.
+    references: GoldReferences | None = field(default=None, repr=False, compare=False)
+    references_note: str = ""
 
     def summary(self) -> str:
         """The run summary (what ``weaksup run --engine`` prints)."""
@@ -146,6 +159,9 @@ class EngineResult:
             if any(k in self.metrics for k in names):
                 lines.append(f"{what} on the gold {split} split: "
                              + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in names if k in self.metrics))
+        from weaksup.references import summary_lines
+
+        lines += summary_lines(self.references, self.references_note)
         if self.mlflow_run_id:
             lines.append(f"MLflow run {self.mlflow_run_id}")
         lines.append("seconds (the phases add up to total): "

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from weaksup.config import RunConfig
 from weaksup.gold.gaps import gap_lines
 from weaksup.pipeline.inputs import cleaning_note
@@ -163,21 +161,11 @@ class RunResult:
         return "; written labels: " + ", ".join(f"{n:,} {words.get(name, name)}" for name, n in counts.items())
 
     def reference_lines(self) -> list[str]:
-        """The references table on the gold test rows with the verdict and the coverage split, or why not."""
-        if self.references is None:
-            return [self.references_note] if self.references_note else []
-        refs = self.references
-        lines = [f"on the gold {refs.split} split: {refs.verdict or 'no verdict: ' + str(refs.missing)}"]
-        lines += [f"  {line}" for line in refs.lines()[1:]]
-        if self.references_note:
-            lines.append(f"  ({self.references_note})")
-        frame = pd.DataFrame({name: score.as_dict() for name, score in refs.scores.items()}).T
-        frame = frame.rename(columns={"accuracy": "accuracy", "accuracy_voted": "acc. voted rows",
-                                      "accuracy_no_votes": "acc. no-vote rows", "labelled": "labelled",
-                                      "macro_recall": "macro recall"})
-        table = frame.rename_axis("reference").to_string(float_format=lambda v: f"{v:.3f}")
-        lines += [f"  {line}" for line in table.splitlines()]
-        return lines
+        """The references table on the gold test rows with the verdict and the coverage split, or why not
+        (:func:`weaksup.references.summary_lines`)."""
+        from weaksup.references import summary_lines
+
+        return summary_lines(self.references, self.references_note)
 
 
 def _end_note(info: dict[str, Any]) -> str:

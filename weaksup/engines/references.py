@@ -1,0 +1,225 @@
+"""The final labels of an engine run on the gold test rows, and the references the plain run measures beside them
+(:func:`weaksup.pipeline.end_stage.class_references`): majority vote, the label model, ``supervised_on_dev`` (a
+classifier trained on the dev gold rows alone) and the final labels as written, with the verdict, the coverage
+split, the ECE warning and the no-LF-votes warning (:func:`weaksup.references.compare_references`), under the plain
+run's names (``final/<metric>``, ``final/gain_over_supervised``, ``reference/<name>/<metric>``, ...).
+
+The written labels of the gold rows are read once from the staged part files (by row id). The gold rows' votes are
+those the engine collected (every gold row's, by id); every row's votes only as vote patterns with their counts,
+which stand for their rows in the no-LF-votes warning (``vote_counts``). The gold rows' texts are read on the
+driver, part by part (the id and text columns), keeping only the gold rows; they come in input order, as in the
+plain run, so its folds, ties and sums are the engine's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from weaksup.engines.batch import BatchSpec, InputPart, read_part
+from weaksup.engines.commit import StagedRun
+from weaksup.engines.summary import final_names
+from weaksup.errors import EndModelError
+from weaksup.labels import ABSTAIN, LabelSpace
+from weaksup.pipeline.end_stage import ReferenceOutcome, clean_texts
+
+if TYPE_CHECKING:
+    from weaksup.config import RunConfig
+    from weaksup.engines.predict import PredictionTable
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WrittenGold:
+    """The written labels of a gold split's rows, read by row id from the staged part files: the rows' ids and
+    gold class ids, the written class ids (``-1``: abstain), probabilities and whether some LF voted on the row."""
+
+    ids: list[str]
+    targets: np.ndarray
+    labels: np.ndarray
+    proba: np.ndarray
+    covered: np.ndarray
+
+    @classmethod
+    def read(cls, config: RunConfig, space: LabelSpace, gold: Any, staged: StagedRun, split: str) -> WrittenGold:
+        """The gold ``split`` rows' written labels (one read of the staged part files, filtered on the ids)."""
+        import pyarrow.compute as pc
+        import pyarrow.dataset as ds
+
+        from weaksup.tasks import task_type
+
+        ids, targets = task_type(config.task.type).gold_targets(gold, split, space)
+        if not ids:
+            return cls([], np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, len(space))), np.zeros(0, bool))
+        data = ds.dataset(sorted(str(p) for p in (staged.path / "labels").glob("*.parquet")), format="parquet")
+        found = data.to_table(filter=pc.field("row_id").isin(list(ids))).to_pandas().set_index("row_id").loc[ids]
+        proba = found[[f"prob_{c}" for c in space]].to_numpy(dtype=np.float64)
+        labels = np.array([ABSTAIN if pd.isna(v) else space.id(v) for v in found["label"]], dtype=np.int64)
+        return cls(list(ids), np.asarray(targets, dtype=np.int64), labels, proba, (found["n_votes"] > 0).to_numpy())
+
+    def metrics(self, space: LabelSpace) -> dict[str, float]:
+        """The written labels' metrics (:func:`weaksup.metrics.label_metrics`, finite ones), by their bare names.
+
+        Examples
+        --------
+        >>> space = LabelSpace(["ham", "spam"])
+        >>> written = WrittenGold(["a", "b"], np.array([0, 1]), np.array([0, -1]),
+        ...                       np.array([[0.9, 0.1], [0.5, 0.5]]), np.array([True, False]))
+        >>> written.metrics(space)["accuracy"]  # (an abstain counts wrong)
+        0.5
+        """
+        from weaksup.metrics import label_metrics
+
+        if not self.ids:
+            return {}
+        metrics = label_metrics(self.targets, self.proba, self.labels, label_space=space, covered=self.covered)
+        return {k: float(v) for k, v in metrics.as_dict().items() if isinstance(v, (int, float)) and np.isfinite(v)}
+
+
+def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRun, split: str
+                 ) -> dict[str, float]:
+    """The written labels' metrics on the gold ``split`` rows, joined on the row id from the staged part files."""
+    space = spec.label_space()
+    return WrittenGold.read(config, space, gold, staged, split).metrics(space)
+
+
+def final_references(spec: BatchSpec, gold: Any, staged: StagedRun, split: str, table: PredictionTable, *,
+                     parts: Sequence[InputPart], gold_votes: pd.DataFrame, counts: pd.DataFrame
+                     ) -> ReferenceOutcome:
+    """The final labels' figures on the gold ``split`` rows and, for a classification run, the references beside
+    them, as the plain run has them.
+
+    Parameters
+    ----------
+    spec : BatchSpec
+    gold : GoldSet
+        With dev and ``split`` rows (:func:`weaksup.engines.driver.final_split`).
+    staged : StagedRun
+        The written labels.
+    split : str
+        The gold split the final labels are measured on (``"test"``).
+    table : PredictionTable
+        The fitted label model and, with the end model on, the fitted final labeler (its ``baseline_``).
+    parts : sequence of InputPart
+        The input, for the gold rows' texts.
+    gold_votes : DataFrame
+        Every gold row's id and votes.
+    counts : DataFrame
+        The vote patterns (the LF columns) and their ``count``.
+
+    Returns
+    -------
+    ReferenceOutcome
+        ``metrics``: the final labels' ``final/<metric>`` and the references' metrics
+        (:meth:`weaksup.references.References.as_metrics`, finite ones), one name per number;
+        ``references``: None when they are not measured, ``note`` then says why.
+    """
+    config = spec.config
+    space = spec.label_space()
+    written = WrittenGold.read(config, space, gold, staged, split)
+    metrics = final_names(written.metrics(space))
+    if config.task.type != "classification" or not written.ids:
+        return ReferenceOutcome(None, "", metrics)
+    outcome = class_references(spec, gold, written, table, parts=parts, gold_votes=gold_votes, counts=counts)
+    metrics.update({k: v for k, v in outcome.metrics.items() if np.isfinite(v)})  # (the plain run's numbers)
+    return ReferenceOutcome(outcome.references, outcome.note, metrics)
+
+
+def class_references(spec: BatchSpec, gold: Any, written: WrittenGold, table: PredictionTable, *,
+                     parts: Sequence[InputPart], gold_votes: pd.DataFrame, counts: pd.DataFrame
+                     ) -> ReferenceOutcome:
+    """Majority vote, the label model, supervised-on-dev and the final labels (``written``) on the gold test rows,
+    as :func:`weaksup.pipeline.end_stage.class_references` measures them in the plain run."""
+    from weaksup.baseline import has_words
+    from weaksup.evaluate import predictions_at
+    from weaksup.models import MajorityVote
+    from weaksup.references import compare_references
+    from weaksup.tasks import task_type
+    from weaksup.votes import has_vote
+
+    config = spec.config
+    space = spec.label_space()
+    k = len(space)
+    dev_ids, dev_targets = task_type(config.task.type).gold_targets(gold, "dev", space)
+    baseline = None if table.labeler is None else table.labeler.baseline_
+    texts = GoldTexts.read(config, spec, parts, set(written.ids) | (set(dev_ids) if baseline is None else set()))
+    test = np.argsort([texts.positions[i] for i in written.ids], kind="stable")  # the test rows in input order
+    ids = [written.ids[i] for i in test]
+    y = written.targets[test]
+    by_id = gold_votes.set_index(gold_votes[spec.id_column].astype(str))
+    L = by_id.loc[ids, list(spec.lf_ids)].to_numpy(dtype=np.int8)
+    covered = has_vote(L)
+    tie_break = config.label_model.tie_break
+    majority = MajorityVote(cardinality=k).fit(L).predict(L, tie_break=tie_break)
+    positions = np.array([texts.positions[i] for i in ids], dtype=np.int64)
+    label_model = predictions_at(table.model, L, positions, tie_break)[1].astype(np.int64)
+    if config.label_model.no_votes == "abstain":
+        label_model = np.where(covered, label_model, ABSTAIN)
+    notes = [] if table.labeler is not None else [
+        "the end model is off (end_model.enabled = false): the final labels are the label model's"]
+    if baseline is None:  # the same gold-only classifier the end model would build, for the verdict
+        from weaksup.baseline import supervised_on_dev
+
+        dev = np.argsort([texts.positions[i] for i in dev_ids], kind="stable")
+        dev_texts = texts.at([dev_ids[i] for i in dev])
+        try:
+            baseline = supervised_on_dev(dev_texts, np.asarray(dev_targets)[dev], n_folds=config.end_model.folds,
+                                         seed=config.label_model.seed, cardinality=k)
+        except EndModelError as exc:  # missing text is not an error: the reference is left out, saying why
+            why = (f"none of the {len(dev_ids)} dev gold rows' texts (input.text_column = "
+                   f"{config.input.text_column!r}) has a word (two or more letters or digits)"
+                   if not has_words(dev_texts) else str(exc))
+            notes.append(f"supervised_on_dev is left out: {why}, so there is no classifier trained on the gold rows "
+                         "to compare with")
+            logger.warning("references: %s", notes[-1])
+    predictions = {"majority_vote": majority, "label_model": label_model}
+    if baseline is not None:
+        predictions["supervised_on_dev"] = np.asarray(baseline.predict(texts.at(ids)), dtype=np.int64)
+    predictions["final"] = written.labels[test]
+    lf_ids = list(spec.lf_ids)
+    references = compare_references(y, predictions, covered=covered, final_proba=written.proba[test],
+                                    label_space=space, n_gold=len(dev_ids), split="test",
+                                    votes=counts[lf_ids].to_numpy(dtype=np.int8),  # every row's, as patterns
+                                    vote_counts=counts["count"].to_numpy(dtype=np.int64))
+    return ReferenceOutcome(references, "; ".join(notes), {m: float(v) for m, v in references.as_metrics().items()})
+
+
+@dataclass(frozen=True)
+class GoldTexts:
+    """The cleaned texts of some rows (the end model's: :func:`weaksup.pipeline.end_stage.clean_texts`) and their
+    positions in the input, by row id."""
+
+    texts: dict[str, str]
+    positions: dict[str, int]
+
+    @classmethod
+    def read(cls, config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart], ids: set[str]) -> GoldTexts:
+        """The rows ``ids``' texts, read part by part (the id and text columns), keeping only those rows."""
+        texts: dict[str, str] = {}
+        positions: dict[str, int] = {}
+        start = 0
+        for part in parts:
+            frame = read_part(part, [spec.id_column, config.input.text_column], strings=spec.strings)
+            rows = np.flatnonzero(frame[spec.id_column].astype(str).isin(ids).to_numpy())
+            if len(rows):
+                chosen = frame.iloc[rows]
+                texts.update(zip(chosen[spec.id_column].astype(str), clean_texts(config, chosen)))
+                positions.update(zip(chosen[spec.id_column].astype(str), (int(r) + start for r in rows)))
+            start += part.rows
+        return cls(texts, positions)
+
+    def at(self, ids: Sequence[str]) -> np.ndarray:
+        """The texts of ``ids``, in their order.
+
+        Examples
+        --------
+        >>> GoldTexts({"a": "great song", "b": "check my channel"}, {"a": 0, "b": 7}).at(["b", "a"]).tolist()
+        ['check my channel', 'great song']
+        """
+        return np.asarray([self.texts[i] for i in ids], dtype=object)
