@@ -99,3 +99,50 @@ def ls_flat(path: Path, tmp_path: Path) -> tuple[Path, Path]:
             ann["completed_by"] = str(ann["completed_by"])
     records = json_min(tasks)
     return write_json(records, tmp_path / "export-min.json"), write_ls_csv(records, tmp_path / "export.csv")
+
+
+#: The classes of the tiny tickets project (:func:`tickets_project`).
+TICKETS = ["billing", "bug", "feature", "other"]
+_TICKET_TEXTS = {"billing": "refund my invoice", "bug": "app crashes on login", "feature": "please add dark mode",
+                 "other": "what are your hours"}
+_TICKET_LFS = '''from weaksup import LabelSpace, keyword_lf
+
+LABELS = LabelSpace(["billing", "bug", "feature", "other"])
+kw_bill = keyword_lf("kw_bill", ["invoice", "refund"], LABELS["billing"])
+kw_bug = keyword_lf("kw_bug", ["crashes"], LABELS["bug"])
+kw_feat = keyword_lf("kw_feat", ["add"], LABELS["feature"])
+kw_other = keyword_lf("kw_other", ["hours"], LABELS["other"])
+'''
+
+
+def tickets_project(folder: Path, *, gold: str | None = "gold/tickets") -> Path:
+    """A tiny ticket-routing project in ``folder``: 40 rows ``T0000``..``T0039`` (four classes in turn), keyword LFs,
+    ``config.toml`` (output ``runs/tix``; ``[gold] path = gold`` unless None) and, at ``gold``, a gold set v1 of
+    ``T0000``..``T0007`` (dev) and ``T0008``..``T0015`` (test), answered by ``lead``."""
+    from weaksup.gold import write_gold
+
+    (folder / "data").mkdir(parents=True)
+    rows = [{"id": f"T{i:04d}", "text": _TICKET_TEXTS[TICKETS[i % 4]], "truth": TICKETS[i % 4]} for i in range(40)]
+    pd.DataFrame(rows)[["id", "text"]].to_csv(folder / "data" / "tickets.csv", index=False)
+    (folder / "tix_lfs.py").write_text(_TICKET_LFS, encoding="utf-8")
+    config = ['[task]', 'name = "tickets"', f"labels = {json.dumps(TICKETS)}", "[input]",
+              'path = "data/tickets.csv"', 'id_column = "id"', 'text_column = "text"', "[lfs]",
+              'modules = ["tix_lfs.py"]', "[label_model]", 'name = "MajorityVote"', "[end_model]", "enabled = false",
+              "[output]", 'path = "runs/tix/labels.csv"', "[mlflow]", "enabled = false"]
+    if gold is not None:
+        config += ["[gold]", f"path = {json.dumps(gold)}"]
+        frame = pd.DataFrame({"row_id": [r["id"] for r in rows[:16]], "label": [r["truth"] for r in rows[:16]],
+                              "split": ["dev"] * 8 + ["test"] * 8, "annotator": "lead"})
+        write_gold(frame, folder / gold, task="tickets", label_space=TICKETS)
+    (folder / "config.toml").write_text("\n".join(config) + "\n", encoding="utf-8")
+    return folder
+
+
+def repoint_gold(run_dir: Path, gold_dir: Path) -> Path:
+    """A copied run folder whose run.json names ``gold_dir`` (a copy of its gold set) as gold.path, as if the run had
+    read it: ``review import --run`` then writes the copy (and refuses another ``--gold-dir``)."""
+    path = run_dir / "run.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["config"]["gold"]["path"] = str(Path(gold_dir).resolve())
+    path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return run_dir

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import REPO
-from tests.review.helpers import ls_export, write_json
+from tests.review.helpers import ls_export, repoint_gold, write_json
 from weaksup.cli import main
 
 
@@ -33,7 +33,7 @@ def test_full_review_loop_on_youtube(first_run, tmp_path, capsys, monkeypatch, y
     monkeypatch.chdir(REPO)
     base = tmp_path / "loop"
     shutil.copytree(first_run, base)
-    run_dir, gold_dir = base / "run", base / "gold"
+    run_dir, gold_dir = repoint_gold(base / "run", base / "gold"), base / "gold"  # the run reads the copy
     before = json.loads((run_dir / "run.json").read_text())
     assert before["gold"]["version"] == 1
 
@@ -116,6 +116,7 @@ def test_export_csv_and_import_sheet(first_run, tmp_path, capsys, monkeypatch, y
 def test_bad_input_exits_2_naming_the_culprit(first_run, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(REPO)
     gold_dir = shutil.copytree(first_run / "gold", tmp_path / "gold")
+    run_dir = repoint_gold(shutil.copytree(first_run / "run", tmp_path / "run"), gold_dir)
     tasks = [{"data": {"row_id": "z13", "text": "hi"}}, {"data": {"row_id": "z14", "text": "yo"}}]
     write_json(ls_export(tasks, {"z13": [(1, "spam")], "z14": [(1, "SPAM")]}), tmp_path / "bad.json")
     code, _, err = cli(capsys, "review", "import", tmp_path / "bad.json", "--task", "youtube_spam", "--gold-dir",
@@ -124,10 +125,10 @@ def test_bad_input_exits_2_naming_the_culprit(first_run, tmp_path, capsys, monke
     assert "bad.json: task 2, annotation 102: row_id 'z14': label 'SPAM' by 'user-1' is not in the label space" in err
     write_json(ls_export(tasks, {"z13": [(1, "spam")]}), tmp_path / "ids.json")
     code, _, err = cli(capsys, "review", "import", tmp_path / "ids.json", "--task", "youtube_spam", "--gold-dir",
-                       gold_dir, "--run", first_run / "run")
+                       gold_dir, "--run", run_dir)
     assert code == 2 and "task 1: row_id 'z13' is not a row of the dataset" in err
     code, _, err = cli(capsys, "review", "import", tmp_path / "bad.json", "--task", "youtube_spam", "--gold-dir",
-                       gold_dir, "--run", first_run / "run")  # two kinds of problem: both in one error
+                       gold_dir, "--run", run_dir)  # two kinds of problem: both in one error
     assert code == 2 and "has 3 problems" in err and "label 'SPAM' by 'user-1' is not in the label space" in err
     assert "task 1: row_id 'z13' is not a row of the dataset" in err and "row_id 'z14' is not a row" in err
     (tmp_path / "broken.json").write_text("[{\"id\": 1,")
@@ -171,7 +172,9 @@ def test_import_checks_row_ids_against_the_config_or_says_it_could_not(tmp_path,
     known = youtube.loc[~youtube["row_id"].isin(pd.read_csv(gold_dir / "labels.csv")["row_id"]), "row_id"].iloc[0]
     tasks = [{"data": {"row_id": known, "text": "hi"}}, {"data": {"row_id": "not-in-data-1", "text": "yo"}}]
     write_json(ls_export(tasks, {known: [(1, "spam")], "not-in-data-1": [(1, "ham")]}), tmp_path / "e.json")
-    config = REPO / "configs" / "youtube_spam.toml"
+    config = tmp_path / "youtube_spam.toml"  # the shipped config, reading the gold set copied
+    config.write_text((REPO / "configs" / "youtube_spam.toml").read_text(encoding="utf-8").replace(
+        'path = "gold_sets/youtube_spam"', f"path = {json.dumps(str(gold_dir))}"), encoding="utf-8")
     args = ["review", "import", tmp_path / "e.json", "--task", "youtube_spam", "--gold-dir", gold_dir]
     code, _, err = cli(capsys, *args, "--config", config)
     assert code == 2 and "task 2: row_id 'not-in-data-1' is not a row of the dataset" in err

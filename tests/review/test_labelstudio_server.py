@@ -15,6 +15,7 @@ import socket
 import httpx
 import pytest
 
+from tests.review.helpers import repoint_gold
 from weaksup.cli import main
 from weaksup.gold import load_gold
 from weaksup.review.labelstudio import labeling_config, read_export
@@ -128,6 +129,7 @@ def test_the_server_offers_the_formats_weaksup_reads(exports):
 def test_every_export_imports_into_gold_v2(source, kind, exports, annotated, shipped_run, tmp_path, capsys):
     file = exports[1][f"{source}-{kind}"]
     gold_dir = shutil.copytree(shipped_run / "gold", tmp_path / "gold")
+    run_dir = repoint_gold(shutil.copytree(shipped_run / "run", tmp_path / "run"), gold_dir)  # the run reads the copy
     answers = read_export(file, ["ham", "spam"], format=FORMAT[kind])
     assert answers.cancelled == (1 if kind == "JSON" else 0)  # only JSON carries the skipped annotation
     origin = dict(zip(zip(answers.frame["row_id"], answers.frame["annotator"]), answers.frame["origin"]))
@@ -135,7 +137,7 @@ def test_every_export_imports_into_gold_v2(source, kind, exports, annotated, shi
         assert "prediction" in origin[(annotated["rows"][0], "user-1")]
         assert "prediction" not in origin[(annotated["rows"][0], "user-2")]
     code, out, err = cli(capsys, "review", "import", file, "--task", "youtube_spam", "--gold-dir", gold_dir, "--run",
-                         shipped_run / "run")
+                         run_dir)
     assert code == 0, err
     assert "v1 -> v2" in out and "4 new row(s)" in out and "1 row(s) with disagreeing labels" in out
     gold = load_gold(gold_dir)
@@ -174,8 +176,8 @@ def test_skip_policy_leaves_the_disagreement_out(exports, annotated, shipped_run
 
 def test_push_then_pull_round_trip(label_studio, bo_token, shipped_run, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv(TOKEN_ENV, label_studio.token)
-    run_dir = shutil.copytree(shipped_run / "run", tmp_path / "run")
     gold_dir = shutil.copytree(shipped_run / "gold", tmp_path / "gold")
+    run_dir = repoint_gold(shutil.copytree(shipped_run / "run", tmp_path / "run"), gold_dir)  # the run reads the copy
     url = label_studio.url
     code, out, err = cli(capsys, "review", "push", run_dir, "--url", url, "--project", "yt round trip",
                          "--budget", 6)

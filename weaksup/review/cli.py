@@ -181,15 +181,34 @@ def export(
                                                             diversity, seed, field))
 
 
+def _gold_folder(task: str, gold_dir: Path | None, cfg: Any, source: str, config_file: Any) -> tuple[Path, str]:
+    """The gold set folder an import writes, and what to tell about using it: without ``--gold-dir``, the
+    ``gold.path`` of ``cfg`` (``--run``'s config, as its run.json records it, or ``--config``'s), resolved as the
+    run resolves it; else ``gold_sets/TASK``. A ``--gold-dir`` other than that ``gold.path`` is refused."""
+    used = cfg.resolve(cfg.gold.path, "gold.path") if cfg is not None and cfg.gold.path else None
+    if used is not None and gold_dir is not None and Path(gold_dir).resolve() != used.resolve():
+        raise ReviewError(f"--gold-dir {gold_dir} is not the gold set {source} uses (gold.path = {cfg.gold.path!r}: "
+                          f"{used}); drop --gold-dir to import into {used}, or set [gold] path to {gold_dir} in the "
+                          "config and run again")
+    folder = Path(gold_dir) if gold_dir is not None else used or Path("gold_sets") / task
+    if used is not None:
+        return folder, f"re-run to use it: weaksup run {config_file or 'CONFIG'} (its gold.path is this gold set)"
+    if cfg is not None:
+        return folder, (f"{source} has no gold.path, so its runs do not read this gold set: set [gold] path = "
+                        f"\"{folder}\" in the config and run again")
+    return folder, (f"a run reads it when its config's [gold] path is {folder} (--run or --config checks that and "
+                    "imports into the run's gold set)")
+
+
 def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: Any = None,
-                 config: Path | None = None) -> tuple[Path, Any, list[str] | None]:
-    """The gold set folder, its label space (``--run``'s or ``--config``'s, else the gold set's, else ``space``) and
-    the data's row ids (``--run``'s rows or ``--config``'s input; None when neither is given: not checked)."""
+                 config: Path | None = None) -> tuple[Path, Any, list[str] | None, str]:
+    """The gold set folder (:func:`_gold_folder`), its label space (``--run``'s or ``--config``'s, else the gold
+    set's, else ``space``), the data's row ids (``--run``'s rows or ``--config``'s input; None when neither is
+    given: not checked) and what to tell about using the gold set."""
     from weaksup.gold import MANIFEST, load_gold
 
-    check_import_target(task, gold_dir, run_dir)
-    gold_dir = gold_dir or Path("gold_sets") / task
-    row_ids = None
+    row_ids, cfg, source = None, None, ""
+    classes: Any = None
     if run_dir is not None and config is not None:
         raise ReviewError("--run and --config both name the data; give one (--run reads the run's rows, --config "
                           "the config's input)")
@@ -198,30 +217,36 @@ def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: 
 
         with readable("RUN_DIR (or re-run into it)", ReviewError):
             run = load_run(run_dir)
-        space, row_ids = run.label_space, run.labels["row_id"].astype(str).tolist()
+        classes, row_ids = run.label_space, run.labels["row_id"].astype(str).tolist()
+        cfg, source, config = run.config, f"the run {run_dir} (its run.json)", run.manifest.get("config_source")
     elif config is not None:
+        from weaksup.config import load_config
+
         row_ids, labels = config_row_ids(config, task)
-        space = labels or space
+        classes, cfg, source = labels or None, load_config(config), f"--config {config}"
+    gold_dir, rerun = _gold_folder(task, gold_dir, cfg, source, config)
+    check_import_target(task, gold_dir, run_dir)
     if (gold_dir / MANIFEST).is_file():
-        space = space or load_gold(gold_dir).label_space
-    elif space is None:
+        classes = classes or load_gold(gold_dir).label_space
+    if (classes or space) is None:
         raise ReviewError(f"no gold set in {gold_dir} to take the label space from; pass --run RUN_DIR (or "
                           "--gold-dir of the task's gold set)")
-    return gold_dir, space, row_ids
+    return gold_dir, classes or space, row_ids, rerun
 
 
 def _import(answers: Any, gold_dir: Path, task: str, space: Any, split: str, on_conflict: str,
-            row_ids: list[str] | None) -> None:
+            row_ids: list[str] | None, rerun: str) -> None:
     from weaksup.review.importing import import_answers
 
     result = import_answers(answers, gold_dir, task=task, label_space=space, split=split, on_conflict=on_conflict,
                             row_ids=row_ids)
     typer.echo(result.summary())
     if result.changed:
-        typer.echo(f"re-run to use it: weaksup run CONFIG (gold set {gold_dir} is now version {result.gold.version}; "
-                   "earlier versions stay in their files, see its manifest.json)")
+        typer.echo(f"gold set {gold_dir} is now version {result.gold.version} (earlier versions stay in their files, "
+                   f"see its manifest.json); {rerun}")
 
 
+_GOLD_HELP = "The gold set folder; default: the gold.path of --run or --config, else gold_sets/TASK."
 _SPLIT_HELP = "Split of rows new to the gold set: dev or test."
 _CONFLICT_HELP = "Rows whose annotators disagree: keep (gold majority decides), skip, or error."
 _URL_HELP = (f"The Label Studio server, e.g. http://localhost:8080 (or $LABEL_STUDIO_URL); the token is read from "
@@ -233,7 +258,7 @@ def import_(
     export_file: Path = typer.Argument(..., metavar="EXPORT", help="Label Studio export (JSON, JSON-MIN, CSV, TSV) or "
                                                                    "a filled-in review sheet (CSV)."),
     task: str = typer.Option(..., "--task", "-t", help="The task name (the gold set's)."),
-    gold_dir: Path = typer.Option(None, "--gold-dir", help="The gold set folder; default gold_sets/TASK."),
+    gold_dir: Path = typer.Option(None, "--gold-dir", help=_GOLD_HELP),
     format: str = typer.Option("auto", "--format", "-f", help="auto, labelstudio, labelstudio-min, labelstudio-csv "
                                                               "or csv (the review sheet)."),
     split: str = typer.Option("dev", help=_SPLIT_HELP),
@@ -265,19 +290,19 @@ def import_(
     if message := import_if_spans(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
                                   from_name=from_name, format=format, others=others):
         return typer.echo(message)
-    gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir, config=config)
+    gold_dir, space, row_ids, rerun = _gold_target(task, gold_dir, run_dir, config=config)
     fmt = detect_format(export_file) if format == "auto" else format
     if fmt == "csv":  # collect=True: the export's problems are raised with the import's, in one error
         answers = read_sheet(export_file, space, annotator=annotator, collect=True)
     else:
         emails = None
         if url:
-            from weaksup.review.labelstudio_api import LabelStudioAPI
+            from weaksup.review.labelstudio_api import LabelStudioAPI, user_emails
 
             with LabelStudioAPI(url) as api:
-                emails = _emails(api)
+                emails = user_emails(api)
         answers = read_export(export_file, space, format=fmt, from_name=from_name, annotators=emails, collect=True)
-    _import(answers, gold_dir, task, space, split, on_conflict, row_ids)
+    _import(answers, gold_dir, task, space, split, on_conflict, row_ids, rerun)
 
 
 @review_app.command("push")
@@ -302,7 +327,7 @@ def push(
     import json
 
     from weaksup.pipeline import load_run
-    from weaksup.review.labelstudio_api import LabelStudioAPI, project_labels
+    from weaksup.review.labelstudio_api import LabelStudioAPI, check_project_classes
 
     run = load_run(run_dir)
     task = run.config.task.name
@@ -310,10 +335,9 @@ def push(
         title = project or f"{task} review"
         found = api.project(title) if title.strip().isdigit() else api.find_project(title)
         created = found is None
-        if found is not None and project_labels(found) != list(run.label_space):
-            raise ReviewError(f"project {found['id']} {found.get('title')!r} at {api.url} labels "
-                              f"{project_labels(found)}, but the run's classes are {list(run.label_space)}; push to "
-                              "another --project (a new title creates one)")
+        if found is not None:
+            check_project_classes(found, run.label_space, api.url,
+                                  fix="push to another --project (a new title creates one)")
         run, rule_version, out = _write_queue(run_dir, "labelstudio", None, mask, _queue_options(
             budget, None, [], None, "entropy", order, "sqrt", 8, True, 0.3, seed, field))
         if found is None:
@@ -335,7 +359,7 @@ def pull(
     url: str = typer.Option(..., "--url", envvar="LABEL_STUDIO_URL", help=_URL_HELP),
     task: str = typer.Option(None, "--task", "-t", help="The task name (default: the one `weaksup review push` wrote "
                                                         "in the project's description)."),
-    gold_dir: Path = typer.Option(None, "--gold-dir", help="The gold set folder; default gold_sets/TASK."),
+    gold_dir: Path = typer.Option(None, "--gold-dir", help=_GOLD_HELP),
     split: str = typer.Option("dev", help=_SPLIT_HELP),
     on_conflict: str = typer.Option("keep", help=_CONFLICT_HELP),
     run_dir: Path = typer.Option(None, "--run", help="The run the tasks came from: checks row ids."),
@@ -350,33 +374,26 @@ def pull(
     import tempfile
 
     from weaksup.review.labelstudio import read_export
-    from weaksup.review.labelstudio_api import LabelStudioAPI, project_labels, task_of_project
+    from weaksup.review.labelstudio_api import (LabelStudioAPI, check_project_classes, project_labels,
+                                                task_of_project, user_emails)
 
     with LabelStudioAPI(url) as api:
         found = api.project(project)
-        pid = int(found["id"])
+        pid, where = int(found["id"]), f"project {found['id']} at {api.url}"
         task = task or task_of_project(found)
         if not task:
             raise ReviewError(f"project {pid} {found.get('title')!r} at {api.url} does not name its weaksup task "
                               "(it was not made by `weaksup review push`); pass --task TASK")
-        space = project_labels(found, from_name)
-        export = api.export(pid, "JSON")
-        emails = _emails(api)
-    gold_dir, space, row_ids = _gold_target(task, gold_dir, run_dir, space, config)
+        gold_dir, space, row_ids, rerun = _gold_target(task, gold_dir, run_dir, project_labels(found, from_name),
+                                                       config)
+        check_project_classes(found, space, api.url, from_name=from_name, fix=(
+            f"pull the project pushed from task {task!r}'s run (`weaksup review push` names it), or check --task, "
+            "--run and --config"))
+        export, emails = api.export(pid, "JSON"), user_emails(api)
     with tempfile.TemporaryDirectory(prefix="weaksup-pull-") as tmp:
         file = save or Path(tmp) / f"labelstudio-project-{pid}.json"
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(export)
         answers = read_export(file, space, format="labelstudio", from_name=from_name, annotators=emails,
-                              collect=True)
-        _import(answers, gold_dir, task, space, split, on_conflict, row_ids)
-
-
-def _emails(api: Any) -> dict[int, str]:
-    """The server's ``{user id: e-mail}``; empty (annotators stay ``user-<id>``) when the token may not list users."""
-    try:
-        emails: dict[int, str] = api.users()
-    except ReviewError as exc:
-        logger.warning("annotators recorded as user-<id>: %s", exc)
-        return {}
-    return emails
+                              collect=True, name=where)
+        _import(answers, gold_dir, task, space, split, on_conflict, row_ids, rerun)

@@ -205,25 +205,28 @@ def import_answers(
                           "--gold-dir")
     old = previous.frame if previous is not None else pd.DataFrame(columns=["row_id", "label", "split", "annotator",
                                                                              "timestamp"])
+    _another_project(answers, space)
     if len(answers.frame) == 0:
         check_import(answers, row_ids=row_ids, old=old, disagreements=None)
         raise ReviewImportError(f"{answers.summary()}; nothing to import (no answered annotation)")
     new, old, renamed = _one_name_per_user(answers.frame, old)
     new = _latest_per_annotator(new)
-    previous_labels = previous.labels() if previous is not None else pd.Series(dtype=str)
-    conflicts = find_conflicts(new, previous_labels)
-    check_import(answers, row_ids=row_ids, old=old, disagreements=conflicts if on_conflict == "error" else None)
-    # agreement and the pre-fill account: over every answer of this import (and the gold set's other
-    # annotations of those rows), before any conflict policy drops some
+    # the gold set's other annotations of the rows answered: an annotator's newer answer replaces their own
     answered = set(zip(new["row_id"], new["annotator"]))
     others = old[np.array([(r, a) not in answered for r, a in zip(old["row_id"], old["annotator"])], dtype=bool)
                  & old["row_id"].isin(set(new["row_id"])).to_numpy()]
+    previous_labels = previous.labels() if previous is not None else pd.Series(dtype=str)
+    conflicts = find_conflicts(new, previous_labels[previous_labels.index.isin(set(others["row_id"]))])
+    shown = conflicts.assign(labels=[f"{c}; gold before: {p}" if p else c
+                                     for c, p in zip(conflicts["labels"], conflicts["previous_gold"])])
+    check_import(answers, row_ids=row_ids, old=old, disagreements=shown if on_conflict == "error" else None)
+    # agreement and the pre-fill account: over every answer of this import (and the gold set's other
+    # annotations of those rows), before any conflict policy drops some
     pool = pd.concat([others[["row_id", "label", "annotator"]], new[["row_id", "label", "annotator"]]],
                      ignore_index=True)
     multi = pool[pool.groupby("row_id")["row_id"].transform("size") >= 2]
     agree = agreement(multi, space) if len(multi) else None
     all_answers = new
-    conflicts["resolution"] = "left out" if on_conflict == "skip" else "kept (gold majority; ties left out)"
     if on_conflict == "skip":
         new = new[~new["row_id"].isin(set(conflicts["row_id"]))]
     split_of = dict(zip(old["row_id"], old["split"]))
@@ -232,7 +235,7 @@ def import_answers(
     stale = _older_than_gold(new, old) & ~same
     if stale.any():  # an older export imported after a newer one: the gold set keeps the newer answers
         logger.warning("%d answer(s) of %s are older than the same annotators' answers in the gold set and are not "
-                       "imported (e.g. row %r)", int(stale.sum()), Path(answers.file).name,
+                       "imported (e.g. row %r)", int(stale.sum()), _source(answers.file),
                        new["row_id"].to_numpy()[stale][0])
         new, same = new[~stale], same[~stale]
     old_keys = set(zip(old["row_id"], old["annotator"]))
@@ -249,21 +252,54 @@ def import_answers(
         gold, changed = previous, False  # the gold set holds these answers already: no new version
     else:
         version = _next_version(previous)
-        note = (f"v{version}: {len(new)} annotation(s) from review export {Path(answers.file).name} "
+        note = (f"v{version}: {len(new)} annotation(s) from review export {_source(answers.file)} "
                 f"({answers.format}), imported {datetime.now(UTC).isoformat(timespec='seconds')}")
         base = description if description is not None else (previous.manifest.get("description", "")
                                                             if previous else "")
         history = [*(previous.manifest.get("history", []) if previous is not None else []),
-                   {"version": version, "annotations": len(new), "source": Path(answers.file).name,
+                   {"version": version, "annotations": len(new), "source": _source(answers.file),
                     "format": answers.format, "note": note}]
         gold = write_gold(merged, folder, task=task, label_space=space, version=version, description=base,
                           row_ids=row_ids, history=history)
         changed = True
+    conflicts["resolution"] = _resolutions(conflicts, gold, on_conflict)
     # (a review sheet has no pre-fill to accept: its reviewers type the label)
     prefill = prefill_report(all_answers, final=gold.labels(), context=others) if answers.format != "csv" else None
     return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
                         conflicts.reset_index(drop=True), agree, answers, changed, prefill, renamed,
                         int(stale.sum()), tuple(added_ids) if row_ids is None else ())
+
+
+def _source(file: str) -> str:
+    """The export's name in the gold set's history: its file name; ``project N at URL`` for a pulled one."""
+    return file if "://" in file else Path(file).name
+
+
+def _another_project(answers: Answers, space: LabelSpace) -> None:
+    """One error, not one per answer, when most answers' labels are outside the label space: an export of another
+    project (its labels and the task's named)."""
+    outside = [p.got for p in answers.problems if p.code == "unknown_label"]
+    if len(outside) > len(answers.frame) + len(answers.rejected) - len(outside):
+        raise ReviewImportError(
+            f"{answers.file}: {len(outside)} of {len(answers.frame) + len(answers.rejected)} answers' labels are not "
+            f"the task's classes: the export seems to be of another project (its labels "
+            f"{sorted(set(map(str, outside)) | set(answers.frame['label']))}; the task's {list(space)}); import the "
+            "export of the project made for this task's run (`weaksup review export` or `push`), or check --task")
+
+
+def _resolutions(conflicts: pd.DataFrame, gold: GoldSet, on_conflict: str) -> list[str]:
+    """What happened to each disagreeing row: left out (``skip``), its majority label, or left out as tied."""
+    if on_conflict == "skip":
+        return ["left out"] * len(conflicts)
+    labels = gold.labels()
+    split_of = dict(zip(gold.frame["row_id"], gold.frame["split"]))
+    out = []
+    for row_id in conflicts["row_id"]:
+        split = split_of.get(row_id, "dev")
+        out.append(f"majority: gold label {labels[row_id]}" if row_id in labels.index else
+                   f"tied: {split} row {row_id} left out of "
+                   + ("dev gold" if split == "dev" else f"the {split} split") + " until another answer breaks the tie")
+    return out
 
 
 def _label_space(previous: GoldSet | None, label_space: Any, folder: Path) -> LabelSpace:

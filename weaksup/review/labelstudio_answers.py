@@ -68,6 +68,7 @@ def read_export(
     id_key: str = "row_id",
     annotators: Mapping[Any, str] | None = None,
     collect: bool = False,
+    name: str | None = None,
 ) -> Answers:
     """Read a Label Studio export (JSON, JSON-MIN or CSV) into checked :class:`~weaksup.review.answers.Answers`.
 
@@ -90,19 +91,22 @@ def read_export(
     collect : bool, default False
         Keep the answers' problems in :attr:`Answers.problems <weaksup.review.answers.Answers.problems>` instead of
         raising them, for :func:`~weaksup.review.importing.import_answers` to report with its own in one error.
+    name : str, optional
+        What messages and the gold set's history call the export (default: its path), e.g. ``project 3 at
+        http://127.0.0.1:8080`` for one pulled into a temporary file.
     """
     space = as_label_space(label_space, where="read_export(label_space=)")
     fmt = format or detect_format(path)
     check_choice(fmt, FORMATS, name="the Label Studio export format", error=ReviewError)
-    file = str(path)
+    file = name or str(path)
     if annotators is not None and not isinstance(annotators, Mapping):
         raise ReviewError(f"annotators must map Label Studio user ids to e-mails, e.g. {{4: 'ann@lab.org'}}; got "
                           f"{type(annotators).__name__}")
     emails = {user_id(k) or text(k): text(v) for k, v in (annotators or {}).items() if text(v)}
     if fmt == "labelstudio":
-        return _read_json(Path(file), space, from_name, id_key, emails, collect)
+        return _read_json(Path(path), file, space, from_name, id_key, emails, collect)
     if fmt == "labelstudio-min":
-        items = _load_json(Path(file))
+        items = _load_json(Path(path))
         if isinstance(items, dict):
             items = [items]
         if items and all(isinstance(t, dict) and isinstance(t.get("data"), dict) and "annotations" not in t
@@ -113,7 +117,7 @@ def read_export(
                                     "import that")
         rows = [(f"record {i}", item) for i, item in enumerate(items)]
         return _read_flat(rows, space, file, fmt, from_name, id_key, emails, collect)
-    return _read_flat(_csv_rows(Path(file), id_key), space, file, fmt, from_name, id_key, emails, collect)
+    return _read_flat(_csv_rows(Path(path), id_key), space, file, fmt, from_name, id_key, emails, collect)
 
 
 def _load_json(file: Path) -> Any:
@@ -131,12 +135,11 @@ def _load_json(file: Path) -> Any:
     return items
 
 
-def _read_json(file: Path, space: LabelSpace, from_name: str, id_key: str, emails: dict[str, str],
+def _read_json(file: Path, name: str, space: LabelSpace, from_name: str, id_key: str, emails: dict[str, str],
                collect: bool) -> Answers:
     items = _load_json(file)
     if isinstance(items, dict):
         items = [items]
-    name = str(file)
     problems = export_problems(name)
     records: list[dict[str, Any]] = []
     cancelled = unanswered = 0

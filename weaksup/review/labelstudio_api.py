@@ -12,6 +12,7 @@ token, an unknown project.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -23,12 +24,14 @@ from weaksup.errors import ReviewError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["EXPORT_TYPES", "TOKEN_ENV", "LabelStudioAPI", "project_labels", "task_of_project"]
+__all__ = ["EXPORT_TYPES", "TOKEN_ENV", "LabelStudioAPI", "check_project_classes", "project_labels", "task_of_project",
+           "user_emails"]
 
 #: The environment variable holding the Label Studio API token.
 TOKEN_ENV = "LABEL_STUDIO_API_KEY"
 #: The export types weaksup reads (Label Studio's names), in the order tried.
 EXPORT_TYPES = ("JSON", "JSON_MIN", "CSV", "TSV")
+logger = logging.getLogger(__name__)
 _TASK_MARK = re.compile(r"weaksup task: ([^\s;]+)")
 
 
@@ -264,6 +267,37 @@ def project_labels(project: dict[str, Any], from_name: str = "label") -> list[st
                           f"name={from_name!r}> tag in its labeling config (its control tags: {names}); pass the "
                           "<Choices> name as --from-name, or push the tasks with `weaksup review push`")
     return [str(x) for x in tag["labels"]]
+
+
+def check_project_classes(project: dict[str, Any], classes: Sequence[str], url: str, *, fix: str,
+                          from_name: str = "label") -> None:
+    """The project's ``<Choices>`` classes are ``classes`` (the run's or task's), in order; else a
+    :class:`~weaksup.errors.ReviewError` naming the project (id, title, URL), both lists and ``fix``
+    (``weaksup review push`` and ``pull`` check the same way).
+
+    Examples
+    --------
+    >>> project = {"id": 1, "title": "spam", "parsed_label_config": {"label": {"type": "Choices",
+    ...                                                                        "labels": ["ham", "spam"]}}}
+    >>> check_project_classes(project, ["ham", "spam"], "http://127.0.0.1:8080", fix="use another project")
+    >>> check_project_classes(project, ["bug", "other"], "http://127.0.0.1:8080", fix="use another project")
+    Traceback (most recent call last):
+    weaksup.errors.ReviewError: project 1 'spam' at http://127.0.0.1:8080 labels ['ham', 'spam'], but the run's \
+classes are ['bug', 'other']; use another project
+    """
+    labels = project_labels(project, from_name)
+    if labels != list(classes):
+        raise ReviewError(f"project {project.get('id')} {project.get('title')!r} at {url} labels {labels}, but the "
+                          f"run's classes are {list(classes)}; {fix}")
+
+
+def user_emails(api: LabelStudioAPI) -> dict[int, str]:
+    """The server's ``{user id: e-mail}``; empty (annotators stay ``user-<id>``) when the token may not list users."""
+    try:
+        return api.users()
+    except ReviewError as exc:
+        logger.warning("annotators recorded as user-<id>: %s", exc)
+        return {}
 
 
 def task_of_project(project: dict[str, Any]) -> str:

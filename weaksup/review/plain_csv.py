@@ -75,10 +75,15 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
     import time. Every bad cell is reported at once with its line and row id (``collect=True``: kept in
     :attr:`Answers.problems <weaksup.review.answers.Answers.problems>` for
     :func:`~weaksup.review.importing.import_answers` to report with its own).
+
+    Label Studio's CSV export is refused (a :class:`~weaksup.errors.ReviewImportError` naming the file and
+    ``--format labelstudio-csv``): read as a sheet, its user ids would name annotators a second time beside their
+    ``user-<id>`` names, and its answers would take the import time.
     """
     space = as_label_space(label_space, where="read_sheet(label_space=)")
     file = Path(path)
     header, rows = read_csv_rows(file)
+    _not_a_labelstudio_export(file, header, rows)
     missing = [c for c in ("row_id", "label") if c not in header]
     if missing:
         raise ReviewImportError(f"{file}: line 1: missing column(s) {missing}; found {header}. A review sheet has "
@@ -100,3 +105,22 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
         })
     return build_answers(records, None, space, file=str(file), fmt="csv", cancelled=0, unanswered=unanswered,
                          collect=collect)
+
+
+#: Columns of Label Studio's CSV export that a review sheet does not have.
+LABEL_STUDIO_COLUMNS = ("annotation_id", "lead_time", "created_at", "updated_at")
+
+
+def _not_a_labelstudio_export(file: Path, header: list[str], rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """Refuse Label Studio's CSV export: an ``annotation_id`` column, or two of its other columns
+    (``lead_time``, ``created_at``, ``updated_at``, an ``id`` with ``annotator`` holding user ids)."""
+    found = [c for c in LABEL_STUDIO_COLUMNS if c in header]
+    users = [text(r.get("annotator")) for _, r in rows if text(r.get("annotator"))]
+    if "id" in header and users and all(u.removesuffix(".0").isdigit() for u in users):
+        found.append("annotator (user ids)")
+    if "annotation_id" in found or len(found) >= 2:
+        raise ReviewImportError(
+            f"{file}: line 1: columns {found} are Label Studio's CSV export's, not a review sheet's: import it with "
+            "--format labelstudio-csv (or --format auto, which tells them apart). Read as a sheet, its user ids "
+            "would become annotator names beside the user-<id> names of the same people, and its answer times the "
+            "import time")
