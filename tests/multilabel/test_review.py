@@ -180,3 +180,30 @@ def test_csv_and_parquet_runs_export_the_same_review_tasks(tmp_path, monkeypatch
         _, path = export_multilabel_review(tmp_path / f"out_{suffix}")
         tasks[suffix] = {t["data"]["row_id"]: t.get("predictions") for t in json.loads(path.read_text())}
     assert tasks["csv"] == tasks["parquet"] and len(tasks["csv"]) > 0
+
+
+def test_a_multilabel_import_with_run_writes_the_gold_set_the_run_reads(tmp_path, monkeypatch, capsys):
+    # it wrote gold_sets/TASK, a second gold set the run never reads, when the run's gold.path was another folder
+    import shutil
+
+    from weaksup.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    config = make_ml_project(tmp_path, gold={"path": "gold/tix", "split": "test"})
+    shutil.move(tmp_path / "gold_sets" / "tickets", tmp_path / "gold" / "tix")
+    run(load_config(config), progress=False)
+    with pytest.raises(SystemExit):
+        main(["review", "export", str(tmp_path / "out"), "--budget", "3"])
+    tasks = json.loads((tmp_path / "out" / "review" / "tasks.json").read_text())
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(_annotated(tasks, {t["data"]["row_id"]: ["bug"] for t in tasks})))
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["review", "import", str(export), "--task", "tickets", "--run", str(tmp_path / "out")])
+    assert done.value.code in (0, None), capsys.readouterr()
+    assert load_multilabel_gold(tmp_path / "gold" / "tix").version == 2
+    assert not (tmp_path / "gold_sets" / "tickets").exists()
+    with pytest.raises(SystemExit) as done:  # a --gold-dir other than the run's is refused
+        main(["review", "import", str(export), "--task", "tickets", "--run", str(tmp_path / "out"),
+              "--gold-dir", str(tmp_path / "elsewhere")])
+    assert done.value.code == 2 and "is not the gold set the run" in capsys.readouterr().err

@@ -12,7 +12,7 @@ from weaksup._io import readable
 from weaksup.errors import ReviewError
 from weaksup.review.privacy import check_run_sensitive_fields
 from weaksup.review.labelstudio_api import TOKEN_ENV
-from weaksup.review.targets import check_export_options, check_import_target, config_row_ids
+from weaksup.review.targets import check_export_options, check_import_target, config_row_ids, gold_folder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -181,28 +181,9 @@ def export(
                                                             diversity, seed, field))
 
 
-def _gold_folder(task: str, gold_dir: Path | None, cfg: Any, source: str, config_file: Any) -> tuple[Path, str]:
-    """The gold set folder an import writes, and what to tell about using it: without ``--gold-dir``, the
-    ``gold.path`` of ``cfg`` (``--run``'s config, as its run.json records it, or ``--config``'s), resolved as the
-    run resolves it; else ``gold_sets/TASK``. A ``--gold-dir`` other than that ``gold.path`` is refused."""
-    used = cfg.resolve(cfg.gold.path, "gold.path") if cfg is not None and cfg.gold.path else None
-    if used is not None and gold_dir is not None and Path(gold_dir).resolve() != used.resolve():
-        raise ReviewError(f"--gold-dir {gold_dir} is not the gold set {source} uses (gold.path = {cfg.gold.path!r}: "
-                          f"{used}); drop --gold-dir to import into {used}, or set [gold] path to {gold_dir} in the "
-                          "config and run again")
-    folder = Path(gold_dir) if gold_dir is not None else used or Path("gold_sets") / task
-    if used is not None:
-        return folder, f"re-run to use it: weaksup run {config_file or 'CONFIG'} (its gold.path is this gold set)"
-    if cfg is not None:
-        return folder, (f"{source} has no gold.path, so its runs do not read this gold set: set [gold] path = "
-                        f"\"{folder}\" in the config and run again")
-    return folder, (f"a run reads it when its config's [gold] path is {folder} (--run or --config checks that and "
-                    "imports into the run's gold set)")
-
-
 def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: Any = None,
                  config: Path | None = None) -> tuple[Path, Any, list[str] | None, str]:
-    """The gold set folder (:func:`_gold_folder`), its label space (``--run``'s or ``--config``'s, else the gold
+    """The gold set folder (:func:`~weaksup.review.targets.gold_folder`), its label space (``--run``'s or ``--config``'s, else the gold
     set's, else ``space``), the data's row ids (``--run``'s rows or ``--config``'s input; None when neither is
     given: not checked) and what to tell about using the gold set."""
     from weaksup.gold import MANIFEST, load_gold
@@ -224,7 +205,7 @@ def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: 
 
         row_ids, labels = config_row_ids(config, task)
         classes, cfg, source = labels or None, load_config(config), f"--config {config}"
-    gold_dir, rerun = _gold_folder(task, gold_dir, cfg, source, config)
+    gold_dir, rerun = gold_folder(task, gold_dir, cfg, source, config)
     check_import_target(task, gold_dir, run_dir)
     if (gold_dir / MANIFEST).is_file():
         classes = classes or load_gold(gold_dir).label_space
@@ -284,6 +265,12 @@ def import_(
 
     others = [flag for flag, used in (("--annotator", bool(annotator)), ("--url", bool(url)),
                                       ("--config", config is not None)) if used]
+    if run_dir is not None:  # a multi-label or span import writes the gold set the run reads too
+        from weaksup.pipeline import load_run
+
+        with readable("RUN_DIR (or re-run into it)", ReviewError):
+            cfg = load_run(run_dir, verify=False).config  # (run.json only: the run is checked where it is read)
+        gold_dir = gold_folder(task, gold_dir, cfg, f"the run {run_dir} (its run.json)", None)[0]
     if message := import_if_multilabel(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
                                        from_name=from_name, on_conflict=on_conflict, format=format, others=others):
         return typer.echo(message)

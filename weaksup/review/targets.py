@@ -5,10 +5,11 @@ read or written."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from weaksup.errors import ReviewError
 
-__all__ = ["check_export_options", "check_import_target", "config_row_ids"]
+__all__ = ["check_export_options", "check_import_target", "config_row_ids", "gold_folder"]
 
 
 def check_export_options(run_dir: Path, field: list[str], mask: bool | None, given: dict[str, bool]) -> None:
@@ -76,3 +77,22 @@ def config_row_ids(config_file: Path, task: str) -> tuple[list[str], list[str]]:
     column = config.input.id_column
     ids = [str(v) for chunk in read_chunks(config, [column]) for v in chunk[column].tolist()]
     return ids, list(config.task.labels)
+
+
+def gold_folder(task: str, gold_dir: Path | None, cfg: Any, source: str, config_file: Any) -> tuple[Path, str]:
+    """The gold set folder an import writes, and what to tell about using it: without ``--gold-dir``, the
+    ``gold.path`` of ``cfg`` (``--run``'s config, as its run.json records it, or ``--config``'s), resolved as the
+    run resolves it; else ``gold_sets/TASK``. A ``--gold-dir`` other than that ``gold.path`` is refused."""
+    used = cfg.resolve(cfg.gold.path, "gold.path") if cfg is not None and cfg.gold.path else None
+    if used is not None and gold_dir is not None and Path(gold_dir).resolve() != used.resolve():
+        raise ReviewError(f"--gold-dir {gold_dir} is not the gold set {source} uses (gold.path = {cfg.gold.path!r}: "
+                          f"{used}); drop --gold-dir to import into {used}, or set [gold] path to {gold_dir} in the "
+                          "config and run again")
+    folder = Path(gold_dir) if gold_dir is not None else used or Path("gold_sets") / task
+    if used is not None:
+        return folder, f"re-run to use it: weaksup run {config_file or 'CONFIG'} (its gold.path is this gold set)"
+    if cfg is not None:
+        return folder, (f"{source} has no gold.path, so its runs do not read this gold set: set [gold] path = "
+                        f"\"{folder}\" in the config and run again")
+    return folder, (f"a run reads it when its config's [gold] path is {folder} (--run or --config checks that and "
+                    "imports into the run's gold set)")
