@@ -265,7 +265,7 @@ def import_(
 
     others = [flag for flag, used in (("--annotator", bool(annotator)), ("--url", bool(url)),
                                       ("--config", config is not None)) if used]
-    if run_dir is not None:  # a multi-label or span import writes the gold set the run reads too
+    if run_dir is not None and config is None:  # a multi-label or span import writes the run's gold set too
         from weaksup.pipeline import load_run
 
         with readable("RUN_DIR (or re-run into it)", ReviewError):
