@@ -4,6 +4,7 @@ back as a pyfunc, its datasets, git tags, name and description), and a run whose
 from __future__ import annotations
 
 import contextlib
+import os
 import logging
 import subprocess
 from collections.abc import Iterator
@@ -175,3 +176,29 @@ def test_run_names_change_with_the_gold_version_and_the_description_is_the_summa
     assert run_name("spam", "abc", 1) != run_name("spam", "abc", 2) == "spam-abc-gold2"
     text = run_description("spam", "10 rows\nlabels: a.csv\nseconds: setup 1.0")
     assert "10 rows" in text and "labels: a.csv" in text and "seconds" not in text
+
+
+def test_a_run_left_running_by_a_killed_process_is_ended_killed_by_the_next_run(quick_project, tmp_path):
+    # a SIGKILL while MLflow logged left a half-filled run RUNNING for ever: the next run ended nothing
+    import socket
+
+    from mlflow import MlflowClient
+
+    from weaksup.tracking.run import FAILURE_TAG, HOST_TAG, PID_TAG
+
+    client = MlflowClient(local_store_uri(tmp_path / "db"))
+    experiment = client.create_experiment("orphans")
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # its pid is free: the process that "logged" is dead
+    host = socket.gethostname()
+    orphan = client.create_run(experiment, tags={HOST_TAG: host, PID_TAG: str(gone.pid)}).info.run_id
+    alive = client.create_run(experiment, tags={HOST_TAG: host, PID_TAG: "1"}).info.run_id  # pid 1 runs
+    elsewhere = client.create_run(experiment, tags={HOST_TAG: host + "-other", PID_TAG: str(gone.pid)}).info.run_id
+    foreign = client.create_run(experiment).info.run_id  # no weaksup tags: another tool's run
+    result = _quick_run(quick_project, tmp_path / "db", "orphans")
+    ended = client.get_run(orphan)
+    assert ended.info.status == "KILLED" and f"pid {gone.pid} on {host}" in ended.data.tags[FAILURE_TAG]
+    assert [client.get_run(r).info.status for r in (alive, elsewhere, foreign)] == ["RUNNING"] * 3
+    logged = client.get_run(result.mlflow_run_id)
+    assert logged.info.status == "FINISHED" and logged.data.tags[HOST_TAG] == host
+    assert logged.data.tags[PID_TAG] == str(os.getpid())

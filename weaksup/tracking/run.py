@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,8 @@ logger = logging.getLogger(__name__)
 FOREIGN_GIT_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.repoURL", "mlflow.source.git.branch")
 #: The tag a run that failed while logging gets: what went wrong (the run is FAILED, with what it logged).
 FAILURE_TAG = "weaksup.failure"
+#: The tags naming the process that logs a run (host name, pid): a later run ends it KILLED if that process is gone.
+HOST_TAG, PID_TAG = "weaksup.host", "weaksup.pid"
 
 
 def start_run_tracking(config: RunConfig) -> str | None:
@@ -142,13 +146,14 @@ def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summ
 
     from weaksup.tracking.git import git_tags
 
-    tags = {"weaksup.task": config.task.name}
+    tags = {"weaksup.task": config.task.name, HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
     description = None
     if record is not None:
         tags.update(git_tags(record.project))
         description = run_description(config.task.name, record.summary)
         if record.gold_version is not None:
             tags["weaksup.gold_version"] = str(record.gold_version)
+    end_orphaned_runs(config.mlflow.experiment)
     try:
         with bounded_requests(), mlflow.start_run(run_name=run_name, description=description, tags=tags) as active:
             try:
@@ -202,3 +207,47 @@ def _mark_failure(mlflow: Any, exc: BaseException) -> None:
         mlflow.set_tag(FAILURE_TAG, f"{type(exc).__name__}: {exc}"[:5000])
     except Exception as tag_exc:  # the original error is what matters
         logger.debug("could not tag the failed MLflow run: %s", tag_exc)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this host (one we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def end_orphaned_runs(experiment: str) -> list[str]:
+    """End KILLED the experiment's RUNNING runs that a weaksup process on this host started and that is gone (a
+    SIGKILL, a power cut while it logged): each gets a :data:`FAILURE_TAG` saying so. Returns their run ids.
+
+    Runs of other hosts, of live processes, and runs without :data:`HOST_TAG` / :data:`PID_TAG` (logged by older
+    weaksup versions or other tools) are left alone. Best effort: a store that does not answer ends nothing.
+    """
+    from mlflow import MlflowClient
+
+    host = socket.gethostname()
+    ended: list[str] = []
+    try:
+        client = MlflowClient()
+        found = client.get_experiment_by_name(experiment)
+        if found is None:
+            return ended
+        running = client.search_runs([found.experiment_id], max_results=1000,
+                                     filter_string=f"attributes.status = 'RUNNING' and tags.`{HOST_TAG}` = '{host}'")
+        for orphan in running:
+            pid = int(orphan.data.tags.get(PID_TAG, "0") or 0)
+            if pid <= 0 or pid == os.getpid() or _alive(pid):
+                continue
+            client.set_tag(orphan.info.run_id, FAILURE_TAG, f"the weaksup process logging it (pid {pid} on {host}) "
+                                                            "died before it ended (killed); ended by a later run")
+            client.set_terminated(orphan.info.run_id, "KILLED")
+            ended.append(orphan.info.run_id)
+            logger.warning("MLflow run %s was left RUNNING by weaksup process %d, which is gone: ended KILLED",
+                           orphan.info.run_id, pid)
+    except Exception as exc:  # noqa: BLE001 -- tidying must never fail the run being logged
+        logger.debug("could not look for orphaned MLflow runs: %s", exc)
+    return ended
