@@ -63,3 +63,12 @@ def test_an_unknown_split_names_the_known_ones(votes_and_gold):
     votes, gold = votes_and_gold
     with pytest.raises(GoldSetError, match=r"unknown gold split 'train'; splits are \['dev', 'test'\]"):
         AlignedGold.of(gold, votes).rows("train")
+
+
+def test_integer_row_ids_align_with_a_gold_set_and_its_splits(tmp_path):
+    rows = pd.DataFrame({"row_id": [101, 102, 103], "label": ["x", "y", "y"], "split": ["dev", "test", "test"]})
+    gold = write_gold(rows, tmp_path / "g", task="t", label_space=["x", "y"])
+    votes = VoteMatrix([[0], [1], [1], [0]], row_ids=np.array([103, 101, 102, 999]))
+    aligned = AlignedGold.of(gold, votes)
+    assert aligned.y.tolist() == [1, 0, 1, -1]
+    assert aligned.y_in("dev").tolist() == [-1, 0, -1, -1] and aligned.y_in("test").tolist() == [1, -1, 1, -1]

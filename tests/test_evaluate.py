@@ -11,10 +11,10 @@ from tests.report.helpers import YOUTUBE_GOLD, fit_default
 from weaksup.alignment import AlignedGold
 from weaksup.analysis import VoteStats
 from weaksup.apply import apply_lfs
-from weaksup.errors import GoldSetError, LabelSpaceError, ParameterError
+from weaksup.errors import DataError, GoldSetError, LabelSpaceError, MissingColumnError, NotFittedError, ParameterError
 from weaksup.evaluate import BASELINE, evaluate, expected_calibration_error, gold_rows, label_metrics, lf_errors
 from weaksup.gold import load_gold, write_gold
-from weaksup.models import MajorityVote
+from weaksup.models import DawidSkene, MajorityVote
 from weaksup.votes import VoteMatrix
 
 # Three classes; the model abstains on row 3.
@@ -200,9 +200,9 @@ def test_precomputed_statistics_aligned_gold_and_baseline_give_the_same_evaluati
 def test_lf_errors_lists_wrong_dev_votes_with_their_text(small):
     votes, gold = small
     data = pd.DataFrame({"row_id": list("pqrst"), "text": ["one", "two", "three", "four", "five"]})
-    errors = lf_errors(votes, gold, data)  # dev: only row t (gold x); f, g, h all vote x there
+    errors = lf_errors(votes, gold, data, id_column="row_id")  # dev: only row t (gold x); f, g, h all vote x there
     assert errors.empty and errors.columns.tolist() == ["lf", "row_id", "vote", "gold", "text"]
-    on_test = lf_errors(votes, gold, data, split="test")
+    on_test = lf_errors(votes, gold, data, split="test", id_column="row_id")
     assert on_test.values.tolist() == [["f", "q", "x", "y", "two"]]
     assert len(lf_errors(votes, gold, split=None, per_lf=0)) == 0
 
@@ -224,6 +224,70 @@ def test_youtube_numbers_match_an_independent_computation(youtube, youtube_regis
         assert metrics.coverage == pytest.approx(voted.mean()) and metrics.n_no_votes == (~voted).sum() > 0
         assert metrics.accuracy_no_votes == pytest.approx(accuracy_score(y[~voted], pred[~voted]))
         assert metrics.macro_f1 == pytest.approx(f1_score(y, pred, labels=[0, 1], average="macro"))
-    errors = lf_errors(votes, gold, youtube)
+    errors = lf_errors(votes, gold, youtube, id_column="row_id")
     assert set(errors["row_id"]) <= set(gold.labels("dev").index)
     assert (errors["vote"] != errors["gold"]).all()
+
+
+def test_lf_errors_takes_the_ids_from_the_index_by_default_as_apply_lfs_does(small):
+    votes, gold = small
+    indexed = pd.DataFrame({"text": ["one", "two", "three", "four", "five"]}, index=list("pqrst"))
+    assert lf_errors(votes, gold, indexed, split="test")["text"].tolist() == ["two"]
+    assert lf_errors(votes, gold, indexed, split="test", id_column=None)["text"].tolist() == ["two"]
+    as_numbers = VoteMatrix(votes.values, row_ids=np.arange(5), lf_names=votes.lf_names)
+    numbered = pd.DataFrame({"text": list("ABCDE")}, index=pd.Index(["0", "1", "2", "3", "4"]))
+    assert lf_errors(as_numbers, np.array([1, 0, 1, 0, -1]), numbered, split=None)["text"].tolist() == ["B"]
+
+
+def test_lf_errors_names_a_missing_id_column_repeated_ids_and_unmatched_ids(small):
+    votes, gold = small
+    indexed = pd.DataFrame({"text": ["one", "two", "three", "four", "five"]}, index=list("pqrst"))
+    with pytest.raises(MissingColumnError, match=r"no id column 'row_id'; its columns are \['text'\].*id_column="):
+        lf_errors(votes, gold, indexed, split="test", id_column="row_id")
+    with pytest.raises(MissingColumnError, match=r"no text column 'body'.*text_column="):
+        lf_errors(votes, gold, indexed, split="test", text_column="body")
+    repeated = pd.DataFrame({"row_id": list("pqrsp"), "text": list("ABCDE")})
+    with pytest.raises(DataError, match=r"row ids in column 'row_id' repeat: \['p'\]"):
+        lf_errors(votes, gold, repeated, split="test", id_column="row_id")
+    by_column = pd.DataFrame({"row_id": list("pqrst"), "text": list("ABCDE")})
+    with pytest.raises(DataError, match=r"none of the wrong rows' ids \(e.g. \['q'\]\).*id_column='row_id'"):
+        lf_errors(votes, gold, by_column, split="test")
+
+
+def test_evaluate_takes_the_classes_from_the_model_when_a_class_is_voted_only_off_gold():
+    L = np.array([[0, 0, -1], [1, -1, 1], [0, 1, -1], [-1, -1, -1], [2, 2, 2], [1, 1, 0]])
+    votes = VoteMatrix(L)
+    gold = np.array([0, 1, 1, 0, -1, -1])
+    model = DawidSkene(cardinality=3).fit(votes)
+    ev = evaluate(votes, gold, model)
+    assert ev.model.per_class.index.tolist() == ["0", "1", "2"] and ev.model.n_gold == 4
+    assert ev.baseline.per_class.index.tolist() == ["0", "1", "2"]
+    assert ev.baseline.accuracy == pytest.approx(2 / 4)  # rows 0, 1 right; 2 ties (abstain); 3 has no vote
+    # without a model cardinality, the classes come from every row's votes, not only the gold rows'
+    assert evaluate(votes, gold, ConstantThree()).baseline.per_class.index.tolist() == ["0", "1", "2"]
+
+
+class ConstantThree:
+    """Always says class 0 of three."""
+
+    def predict_proba(self, L):
+        return np.tile([0.8, 0.1, 0.1], (len(L), 1))
+
+    def predict(self, L, *, tie_break="abstain"):
+        return np.zeros(len(L), dtype=int)
+
+
+def test_evaluate_says_an_unfitted_label_model_is_not_fitted():
+    votes = VoteMatrix([[0, 0], [1, -1], [0, 1]])
+    with pytest.raises(NotFittedError, match=r"evaluate\(model=DawidSkene\(.*\)\): the label model is not fitted"):
+        evaluate(votes, np.array([0, 1, 1]), DawidSkene(cardinality=2))
+    with pytest.raises(GoldSetError, match=r"the gold array gives no row a class id"):
+        evaluate(votes, np.array([-1, -1, -1]), MajorityVote(2).fit(votes))
+
+
+def test_evaluate_matches_integer_row_ids_to_the_gold_set(tmp_path):
+    rows = pd.DataFrame({"row_id": [101, 102, 103, 104], "label": ["y", "x", "y", "x"], "split": ["test"] * 4})
+    gold = write_gold(rows, tmp_path / "g", task="t", label_space=["x", "y"])
+    votes = VoteMatrix([[1, -1], [-1, 0], [1, -1], [-1, 0]], row_ids=np.array([101, 102, 103, 104]))
+    ev = evaluate(votes, gold, MajorityVote(2).fit(votes))
+    assert ev.model.n_gold == 4 and ev.model.accuracy == 1.0

@@ -67,3 +67,34 @@ def test_macro_mean_leaves_out_classes_without_support_and_checks_its_input():
     assert np.isnan(macro_mean([1.0, 1.0], [0, 0]))  # no gold rows at all: no macro figure
     with pytest.raises(ParameterError, match="3 scores but 2 supports"):
         macro_mean([1.0, 0.5, 0.0], [1, 1])
+
+
+def test_expected_calibration_error_leaves_out_tied_rows_as_label_metrics_does():
+    from weaksup.metrics import expected_calibration_error
+
+    y = np.array([0, 1, 1, 0, 1])
+    proba = np.array([[.9, .1], [.3, .7], [.6, .4], [.2, .8], [.5, .5]])  # the last row ties: no class given
+    # 4 rows given a class: confidences .9 .7 .6 .8, right, right, wrong, wrong
+    assert expected_calibration_error(y, proba) == pytest.approx(label_metrics(y, proba).ece) \
+        == pytest.approx((0.1 + 0.3 + 0.6 + 0.8) / 4)
+    assert np.isnan(expected_calibration_error(np.array([1]), np.array([[0.5, 0.5]])))
+    given = np.array([0, 1, 0, 1, 0])  # y_pred gives the tied row class 0 at 0.5 (wrong)
+    assert expected_calibration_error(y, proba, y_pred=given) == pytest.approx(label_metrics(y, proba, given).ece)
+
+
+@pytest.mark.parametrize(("y", "proba", "message"), [
+    ([0, 1], np.array([0.2, 0.8]), r"expected_calibration_error: proba must have shape \(2, k\).*got \(2,\)"),
+    ([0, 1, 1], np.ones((2, 2)) / 2, r"proba must have shape \(3, k\).*got \(2, 2\).*np.column_stack"),
+])
+def test_expected_calibration_error_names_a_bad_shape_and_the_fix(y, proba, message):
+    from weaksup.metrics import expected_calibration_error
+
+    with pytest.raises(ParameterError, match=message):
+        expected_calibration_error(np.array(y), proba)
+
+
+def test_no_gold_row_gives_nan_metrics_not_an_error():
+    m = label_metrics(np.array([], dtype=int), np.zeros((0, 2)), label_space=["a", "b"])
+    assert m.n_gold == 0 and all(np.isnan(m.as_dict()[key]) for key in ("accuracy", "macro_f1", "brier", "ece"))
+    assert m.per_class["support"].tolist() == [0, 0] and m.per_class["recall"].isna().all()
+    assert m.confusion.to_numpy().tolist() == [[0, 0, 0], [0, 0, 0]] and m.calibration.empty

@@ -17,6 +17,7 @@ import pandas as pd
 
 from weaksup.errors import GoldSetError
 from weaksup.gold import SPLITS
+from weaksup.gold.core import match_ids
 from weaksup.labels import ABSTAIN, LabelSpace, check_class_ids
 from weaksup.validation import is_gold_set
 from weaksup.votes import VoteMatrix
@@ -69,8 +70,9 @@ class AlignedGold:
     def of(cls, gold: GoldSet | AlignedGold | np.ndarray | Sequence[int] | str | os.PathLike[str],
            votes: VoteMatrix) -> AlignedGold:
         """``gold`` aligned with the rows of ``votes``: a GoldSet (or its folder) is matched on
-        ``votes.row_ids``; an array must hold one class id per row (``ABSTAIN`` for rows without gold); an
-        AlignedGold is returned as is (after checking its length)."""
+        ``votes.row_ids`` as text (:func:`weaksup.gold.core.match_ids`: the id ``101`` is the gold id ``"101"``);
+        an array must hold one class id per row (``ABSTAIN`` for rows without gold); an AlignedGold is returned
+        as is (after checking its length)."""
         if isinstance(gold, AlignedGold):
             if len(gold.y) != len(votes):
                 raise GoldSetError(f"the aligned gold has {len(gold.y)} rows but the vote matrix has {len(votes)}; "
@@ -87,7 +89,9 @@ class AlignedGold:
             gold_set = cast("GoldSet", gold)
             ids = pd.Index(votes.row_ids)
             split_of = gold_set.frame.drop_duplicates("row_id").set_index("row_id")["split"]  # one split per row
-            aligned_split = split_of.reindex(ids).to_numpy()
+            at = match_ids(split_of.index, ids)  # as text, as GoldSet.y matches them
+            aligned_split = np.full(len(ids), None, dtype=object)
+            aligned_split[at >= 0] = split_of.to_numpy(dtype=object)[at[at >= 0]]
             return cls(y=gold_set.y(ids), splits={s: aligned_split == s for s in SPLITS},
                        label_space=gold_set.label_space, hash=gold_set.hash, source=gold_set, counts=gold_set.counts())
         y = check_class_ids(gold, name="gold", error=GoldSetError)

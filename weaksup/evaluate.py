@@ -20,10 +20,12 @@ import pandas as pd
 
 from weaksup.alignment import AlignedGold
 from weaksup.analysis import VoteStats, as_vote_matrix
-from weaksup.errors import GoldSetError, ParameterError
+from weaksup.errors import DataError, GoldSetError, NotFittedError, ParameterError
+from weaksup.gold.core import match_ids
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.metrics import (COUNTS, METRIC_NAMES, Metrics, calibration_bins, expected_calibration_error,
                              label_metrics)
+from weaksup.validation import check_columns
 from weaksup.votes import VoteMatrix, has_vote
 
 if TYPE_CHECKING:
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = ["BASELINE", "COUNTS", "METRIC_NAMES", "Evaluation", "Metrics", "calibration_bins", "evaluate",
-           "expected_calibration_error", "gold_rows", "label_metrics", "lf_errors", "model_name", "predictions_at"]
+           "expected_calibration_error", "gold_rows", "label_count", "label_metrics", "lf_errors", "model_name",
+           "predictions_at"]
 
 #: Name of the baseline column in :meth:`Evaluation.table`.
 BASELINE = "MajorityVote"
@@ -160,6 +163,30 @@ def predictions_at(model: Any, L: np.ndarray, positions: Any, tie_break: str) ->
     return np.asarray(model.predict_proba(L)), np.asarray(model.predict(L, tie_break=tie_break))
 
 
+def label_count(space: LabelSpace | Sequence[str] | None, model: Any, L: np.ndarray, y: np.ndarray) -> int:
+    """The number of classes of an evaluation: the label space's, else the model's cardinality, else one more
+    than the largest class id among all the votes ``L`` and gold ``y`` (at least 2).
+
+    All the rows count, not only the gold ones: the majority-vote baseline is fitted on every vote row.
+
+    Examples
+    --------
+    >>> from weaksup.models import DawidSkene
+    >>> L, y = np.array([[0, 2], [1, -1]]), np.array([0, -1])
+    >>> label_count(["a", "b", "c", "d"], None, L, y), label_count(None, DawidSkene(cardinality=5), L, y)
+    (4, 5)
+    >>> label_count(None, None, L, y)
+    3
+    """
+    if space is not None:
+        return len(space)
+    for name in ("cardinality_", "cardinality"):
+        k = getattr(model, name, None)
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            return int(k)
+    return max(2, int(max(np.max(L, initial=0), np.max(y, initial=0))) + 1)
+
+
 def evaluate(
     votes: VoteMatrix | VoteStats | np.ndarray,
     gold: GoldSet | AlignedGold | np.ndarray,
@@ -204,19 +231,26 @@ def evaluate(
     (0.6666666666666666, 0.6666666666666666, 1.0, 'test')
     """
     from weaksup.models import MajorityVote
+    from weaksup.models.base import BaseLabelModel
 
     if isinstance(model, type) or not callable(getattr(model, "predict_proba", None)):
         raise ParameterError(f"evaluate(model={model!r}): pass a fitted label model (e.g. "
                              "fit_label_model(DawidSkene(cardinality=2), L)), not a class or a name")
+    if isinstance(model, BaseLabelModel) and not hasattr(model, "cardinality_"):
+        raise NotFittedError(f"evaluate(model={model!r}): the label model is not fitted; fit it on the votes first "
+                             "(model.fit(votes), or fit_label_model(model, votes)) and pass the fitted model")
     vm = as_vote_matrix(votes)
     aligned = AlignedGold.of(gold, vm)
     space = label_space if label_space is not None else aligned.label_space or vm.label_space
     rows, y = aligned.rows(split)
+    if len(rows) == 0 and aligned.source is None:
+        raise GoldSetError(f"evaluate: the gold array gives no row a class id (every one of its {len(aligned.y)} "
+                           f"labels is {ABSTAIN}); pass the gold class id of the rows that have one")
     if len(rows) == 0:
         raise GoldSetError(f"no row of the vote matrix has a gold label in split {split!r}: check that the gold "
                            f"set's row ids are the data's ids (votes.row_ids starts {list(vm.row_ids[:3])})")
     L = vm.values[rows]
-    k = len(space) if space is not None else int(max(L.max(initial=0), y.max())) + 1
+    k = label_count(space, model, vm.values, aligned.y)
     mv = baseline if baseline is not None else MajorityVote(cardinality=k).fit(vm.values)
     covered = has_vote(L)
     results = []
@@ -236,7 +270,7 @@ def lf_errors(
     *,
     split: str | None = "dev",
     text_column: str = "text",
-    id_column: str = "row_id",
+    id_column: str | None = None,
     label_space: LabelSpace | Sequence[str] | None = None,
     per_lf: int | None = None,
 ) -> pd.DataFrame:
@@ -249,7 +283,11 @@ def lf_errors(
         As in :func:`evaluate`; ``split`` defaults to ``"dev"``, where LFs are written and tuned
         (showing test errors to LF authors would leak the test split into the LFs).
     data : DataFrame, optional
-        The data rows, with ``id_column``; adds the ``text_column`` of each wrong row.
+        The data rows; adds the ``text_column`` of each wrong row, found by its row id.
+    id_column : str, optional
+        The column of ``data`` holding the row ids; None (the default, as in :func:`~weaksup.apply.apply_lfs`)
+        takes them from the index. The ids must be unique, and match the vote matrix's (as text when their types
+        differ: ``101`` is ``"101"``).
     per_lf : int, optional
         At most this many rows per LF (in row order).
 
@@ -258,6 +296,9 @@ def lf_errors(
     >>> votes = VoteMatrix([[0, 1], [1, 1], [0, -1]], row_ids=["a", "b", "c"], lf_names=["f", "g"])
     >>> lf_errors(votes, np.array([0, 0, 1]), split=None).values.tolist()
     [['f', 'b', '1', '0'], ['f', 'c', '0', '1'], ['g', 'a', '1', '0'], ['g', 'b', '1', '0']]
+    >>> data = pd.DataFrame({"text": ["one", "two", "three"]}, index=["a", "b", "c"])
+    >>> lf_errors(votes, np.array([0, 0, 1]), data, split=None, per_lf=1)["text"].tolist()
+    ['two', 'one']
     """
     vm = as_vote_matrix(votes)
     aligned = AlignedGold.of(gold, vm)
@@ -272,6 +313,27 @@ def lf_errors(
             records.append({"lf": lf, "row_id": vm.row_ids[rows[i]], "vote": name(L[i, j]), "gold": name(y[i])})
     out = pd.DataFrame(records, columns=["lf", "row_id", "vote", "gold"])
     if data is not None:
-        texts = data.set_index(id_column)[text_column]
-        out[text_column] = out["row_id"].map(texts)
+        out[text_column] = _texts_of(data, out["row_id"], text_column, id_column)
     return out
+
+
+def _texts_of(data: pd.DataFrame, row_ids: pd.Series, text_column: str, id_column: str | None) -> np.ndarray:
+    """The ``text_column`` of the ``data`` rows with these ids (see :func:`lf_errors`); NaN for an id not found."""
+    fix = "pass id_column= naming the column that holds the row ids (None: the index), as given to apply_lfs"
+    if id_column is not None:
+        check_columns(data.columns, [id_column], where="lf_errors(data=...)", fix=f"Fix: {fix}", what="id column")
+    check_columns(data.columns, [text_column], where="lf_errors(data=...)", what="text column",
+                  fix="Fix: pass text_column= naming the column that holds the text")
+    ids = pd.Index(data.index if id_column is None else data[id_column])
+    where = "the index" if id_column is None else f"column {id_column!r}"
+    if not ids.is_unique:
+        repeated = ids[ids.duplicated()].unique()[:5].tolist()
+        raise DataError(f"lf_errors(data=...): the row ids in {where} repeat: {repeated}; each row needs one id, as "
+                        f"in the vote matrix. Deduplicate the data, or {fix}")
+    at = match_ids(ids, row_ids) if len(row_ids) else np.zeros(0, dtype=np.int64)
+    if len(row_ids) and not (at >= 0).any():
+        hint = "; the data has a 'row_id' column: id_column='row_id'?" if id_column is None and "row_id" in data else ""
+        raise DataError(f"lf_errors(data=...): none of the wrong rows' ids (e.g. {row_ids.iloc[:3].tolist()}) is "
+                        f"among the data's ids in {where} (e.g. {ids[:3].tolist()}); {fix}{hint}")
+    texts = data[text_column].to_numpy(dtype=object)
+    return np.where(at >= 0, texts[np.maximum(at, 0)], np.nan)  # some id matched: texts has rows

@@ -27,9 +27,10 @@ import pandas as pd
 
 from weaksup.errors import LabelSpaceError, ParameterError
 from weaksup.labels import ABSTAIN, LabelSpace, check_class_ids
+from weaksup.validation import check_number
 
-__all__ = ["COUNTS", "METRIC_NAMES", "Metrics", "calibration_bins", "expected_calibration_error", "label_metrics",
-           "macro_mean"]
+__all__ = ["COUNTS", "METRIC_NAMES", "Metrics", "calibration_bins", "expected_calibration_error", "given_classes",
+           "label_metrics", "macro_mean"]
 
 #: The metrics of :class:`Metrics`, in table order, with their display names.
 METRIC_NAMES = {
@@ -152,15 +153,77 @@ def calibration_bins(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10,
     return pd.DataFrame(rows, columns=["lower", "upper", "n", "confidence", "accuracy"])
 
 
-def expected_calibration_error(y_true: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
+def expected_calibration_error(y_true: Sequence[int] | np.ndarray, proba: np.ndarray, n_bins: int = 10,
+                               y_pred: Sequence[int] | np.ndarray | None = None) -> float:
     """ECE: the row-weighted mean gap between confidence and accuracy over confidence bins.
+
+    Over the rows **given a class** (the module docstring's rule, the one :func:`label_metrics` reports): each
+    row's class is ``y_pred`` (``ABSTAIN`` rows are left out) or, without it, its most probable class, a row
+    whose top probability is shared (a tie) being an abstain, left out.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (n,)
+        Gold class ids.
+    proba : array of float, shape (n, k)
+        Predicted class probabilities, one column per class.
+    n_bins : int
+        The number of equal-width confidence bins.
+    y_pred : array of int, shape (n,), optional
+        The class each row was given, ``ABSTAIN`` where none.
+
+    Returns
+    -------
+    float
+        NaN when no row was given a class.
 
     Examples
     --------
     >>> round(expected_calibration_error(np.array([0, 1, 1]), np.array([[0.9, 0.1], [0.8, 0.2], [0.4, 0.6]])), 4)
     0.4333
+    >>> expected_calibration_error(np.array([1]), np.array([[0.5, 0.5]]))  # a tie claims no confidence
+    nan
     """
-    return _ece(calibration_bins(np.asarray(y_true), np.asarray(proba, dtype=float), n_bins))
+    y_true, proba = _checked(y_true, proba, "expected_calibration_error")
+    y_pred = given_classes(proba, y_pred, len(y_true), "expected_calibration_error")
+    check_number(n_bins, name="expected_calibration_error: n_bins", low=1, integer=True)
+    return _ece(_calibration(y_true, proba, y_pred, n_bins))
+
+
+def given_classes(proba: np.ndarray, y_pred: Sequence[int] | np.ndarray | None, n: int, where: str) -> np.ndarray:
+    """The class each row was given: ``y_pred`` checked, or the most probable class with a tie an ``ABSTAIN``.
+
+    Examples
+    --------
+    >>> given_classes(np.array([[0.5, 0.5], [0.2, 0.8]]), None, 2, "f").tolist()
+    [-1, 1]
+    """
+    if y_pred is None:
+        from weaksup.models.base import break_ties
+
+        return break_ties(proba, "abstain")
+    given = check_class_ids(y_pred, name="y_pred")
+    if len(given) != n:
+        raise ParameterError(f"{where}: y_pred has {len(given)} labels but y_true has {n} rows; pass one class id "
+                             f"per row ({ABSTAIN} where the model gave none)")
+    return given
+
+
+def _checked(y_true: Sequence[int] | np.ndarray, proba: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """``y_true`` as class ids and ``proba`` as a float (n, k) array with one row per id, or a ParameterError."""
+    ids = check_class_ids(y_true, name="y_true")
+    probs = np.asarray(proba, dtype=float)
+    if probs.ndim != 2 or len(probs) != len(ids):
+        raise ParameterError(f"{where}: proba must have shape ({len(ids)}, k), one row per y_true label and one "
+                             f"column per class; got {probs.shape}. Pass predict_proba's output (for a binary "
+                             "probability p of class 1: np.column_stack([1 - p, p]))")
+    return ids, probs
+
+
+def _calibration(y_true: np.ndarray, proba: np.ndarray, y_pred: np.ndarray, n_bins: int) -> pd.DataFrame:
+    """:func:`calibration_bins` of the rows given a class (``y_pred`` not ``ABSTAIN``): the ECE's rows."""
+    given = y_pred != ABSTAIN
+    return calibration_bins(y_true[given], proba[given], n_bins, y_pred=y_pred[given])
 
 
 def _ece(bins: pd.DataFrame) -> float:
@@ -185,7 +248,7 @@ def label_metrics(
     Parameters
     ----------
     y_true : array of int, shape (n,)
-        Gold class ids (every row must have one).
+        Gold class ids (every row must have one). With no row at all, every metric is NaN (the counts 0).
     proba : array of float, shape (n, k)
         Predicted class probabilities.
     y_pred : array of int, shape (n,), optional
@@ -212,24 +275,15 @@ def label_metrics(
     """
     from sklearn.metrics import brier_score_loss, confusion_matrix, precision_recall_fscore_support
 
-    y_true = check_class_ids(y_true, name="y_true")
-    proba = np.asarray(proba, dtype=float)
-    if proba.ndim != 2 or len(proba) != len(y_true):
-        raise ParameterError(f"proba must have shape ({len(y_true)}, k); got {proba.shape}")
+    y_true, proba = _checked(y_true, proba, "label_metrics")
     if (y_true == ABSTAIN).any():
         raise ParameterError("y_true holds ABSTAIN: pass only rows with a gold label")
     k = proba.shape[1]
     names = list(label_space) if label_space is not None else [str(c) for c in range(k)]
     if len(names) != k:
         raise LabelSpaceError(f"proba has {k} columns but the label space has {len(names)} classes {names}")
-    if y_pred is None:
-        from weaksup.models.base import break_ties
-
-        y_pred = break_ties(proba, "abstain")
-    y_pred = check_class_ids(y_pred, name="y_pred")
     n = len(y_true)
-    if len(y_pred) != n:
-        raise ParameterError(f"y_pred has {len(y_pred)} labels but y_true has {n} rows")
+    y_pred = given_classes(proba, y_pred, n, "label_metrics")
     for what, ids, low in (("y_true", y_true, 0), ("y_pred", y_pred, ABSTAIN)):
         outside = ids[(ids < low) | (ids >= k)]
         if len(outside):
@@ -244,18 +298,23 @@ def label_metrics(
     right = y_pred == y_true
     labelled = y_pred != ABSTAIN
     classes = list(range(k))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=classes, zero_division=0.0)
+    if n:
+        precision, recall, f1, support = precision_recall_fscore_support(
+            y_true, y_pred, labels=classes, zero_division=0.0)
+    else:  # no gold row: every figure NaN (sklearn refuses empty input)
+        precision = recall = f1 = np.zeros(k)
+        support = np.zeros(k, dtype=np.int64)
     absent = support == 0  # no gold rows: no recall or F1, no precision unless predicted (module docstring)
     recall, f1 = np.where(absent, np.nan, recall), np.where(absent, np.nan, f1)
     precision = np.where(absent & ~np.isin(classes, y_pred), np.nan, precision)
     per_class = pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support},
                              index=pd.Index(names, name="class"))
-    confusion = confusion_matrix(y_true, y_pred, labels=[*classes, ABSTAIN])[:k]
+    confusion = confusion_matrix(y_true, y_pred, labels=[*classes, ABSTAIN])[:k] if n \
+        else np.zeros((k, k + 1), dtype=np.int64)
     confusion = pd.DataFrame(confusion, index=pd.Index(names, name="gold"),
                              columns=pd.Index([*names, "abstain"], name="predicted"))
-    # over the rows given a class (module docstring); once: the ECE is read off the same bins
-    calibration = calibration_bins(y_true[labelled], proba[labelled], n_bins, y_pred=y_pred[labelled])
+    # over the rows given a class (module docstring), as expected_calibration_error; the ECE is read off these bins
+    calibration = _calibration(y_true, proba, y_pred, n_bins)
     with np.errstate(invalid="ignore"):
         return Metrics(
             name=name,

@@ -325,7 +325,8 @@ def compare_references(
         # over the rows the final labels label: an abstain (a tie, uniform probabilities) makes no claim to be
         # calibrated, and its argmax would read as a confident guess of the first class
         made = preds[FINAL] != ABSTAIN if FINAL in preds else np.ones(n, dtype=bool)
-        ece = expected_calibration_error(y[made], proba[made]) if made.any() else float("nan")
+        given = preds[FINAL][made] if FINAL in preds else None  # the classes the final labels gave (ties broken)
+        ece = expected_calibration_error(y[made], proba[made], y_pred=given) if made.any() else float("nan")
         warning = calibration_warning(y[made], proba[made], ece)
     n_gold = n if n_gold is None else int(n_gold)
     L = np.asarray(votes) if votes is not None else np.zeros((0, 0), dtype=np.int64)  # each class's votes, by LF:

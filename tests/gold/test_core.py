@@ -99,3 +99,13 @@ def test_counts_are_the_rows_the_evaluation_uses_when_a_test_row_ties(tmp_path):
     finally:
         report.close()
     assert "1 test tied, left out" in gold.describe()
+
+
+def test_y_matches_integer_and_whole_float_row_ids_to_the_text_gold_ids(tmp_path):
+    rows = pd.DataFrame({"row_id": [101, 102, 103], "label": ["spam", "ham", "spam"], "split": ["test"] * 3})
+    gold = write_gold(rows, tmp_path / "g", task="t", label_space=["ham", "spam"])
+    assert gold.labels().index.tolist() == ["101", "102", "103"]  # gold ids are text
+    assert gold.y(pd.Index([103, 101, 104])).tolist() == [1, 1, ABSTAIN]
+    assert gold.y([102.0, float("nan"), 103.0], split="test").tolist() == [0, ABSTAIN, 1]
+    assert gold.y(["102", "nope"]).tolist() == [0, ABSTAIN]
+    assert gold.y([102], split="dev").tolist() == [ABSTAIN]

@@ -132,18 +132,25 @@ class GoldSet:
     def y(self, row_ids: Iterable[Any], split: str | None = None) -> np.ndarray:
         """Gold class ids aligned with ``row_ids``; ``ABSTAIN`` where a row has no gold label.
 
+        Gold ids are text: ``row_ids`` match them as text (:func:`match_ids`), so the data id ``101`` (an
+        integer index) finds the gold id ``"101"``.
+
         Examples
         --------
         >>> from weaksup.gold import load_gold
-    >>> gold = load_gold("gold_sets/youtube_spam")
+        >>> gold = load_gold("gold_sets/youtube_spam")
         >>> y = gold.y(["LZQPQhLyRh_C2cTtd9MvFRJedxydaVW-2sNg5Diuo4A", "not-labelled"])
         >>> y.tolist()
         [1, -1]
+        >>> rows = pd.DataFrame({"row_id": ["101", "102"], "label": ["ham", "spam"], "split": ["test", "test"]})
+        >>> GoldSet("t", 1, LabelSpace(["ham", "spam"]), rows, "0").y(np.array([102, 101, 103])).tolist()
+        [1, 0, -1]
         """
-        ids = self.labels(split).map(self.label_space.id)
-        target = row_ids if isinstance(row_ids, (np.ndarray, pd.Index, pd.Series)) else list(row_ids)
-        aligned = ids.reindex(pd.Index(target))  # vectorised: fast for millions of rows
-        y: np.ndarray = aligned.fillna(ABSTAIN).to_numpy(dtype=np.int64)
+        labels = self.labels(split)
+        ids = labels.map(self.label_space.id).to_numpy(dtype=np.int64)
+        at = match_ids(labels.index, row_ids)  # vectorised: fast for millions of rows
+        y = np.full(len(at), ABSTAIN, dtype=np.int64)
+        y[at >= 0] = ids[at[at >= 0]]
         return y
 
     def split(self, name: str) -> GoldSet:
@@ -158,6 +165,62 @@ class GoldSet:
         tied = " + ".join(f"{n} {s}" for s, n in self.tied().items())
         return f"{self.task} v{self.version} (hash {self.hash}; {counts}" + (
             f"; {tied} tied, left out" if tied else "") + ")"
+
+
+def id_texts(row_ids: Any) -> list[pd.Index]:
+    """Each row id as text, the way ``weaksup run`` reads it, for matching gold ids (which are text).
+
+    The run reads a CSV's id column as text, and turns any other column's ids into text with ``str``
+    (:func:`weaksup.pipeline.inputs.chunk_ids`): ``1000`` is ``"1000"``. A column of whole floats (``1000.0``:
+    an integer column pandas read as float, since it had a missing value) has two texts: ``"1000"`` (what the
+    CSV held, and what the run reads from it) first, then ``"1000.0"`` (its ``str``).
+
+    Examples
+    --------
+    >>> [ids.tolist() for ids in id_texts(np.array([1000, 1001]))]
+    [['1000', '1001']]
+    >>> [ids.tolist() for ids in id_texts(np.array([1000.0, 1001.0]))]
+    [['1000', '1001'], ['1000.0', '1001.0']]
+    """
+    index = row_ids if isinstance(row_ids, pd.Index) else pd.Index(
+        row_ids if isinstance(row_ids, (np.ndarray, pd.Series, list)) else list(row_ids))
+    if (pd.api.types.is_string_dtype(index.dtype) and not pd.api.types.is_object_dtype(index.dtype)) \
+            or index.inferred_type == "string":  # text already (object dtype: every value a str)
+        return [index]
+    texts = [index.astype(str).where(index.notna(), None)]
+    if index.dtype.kind == "f":
+        values = index.to_numpy(dtype=float, na_value=np.nan)
+        finite = values[np.isfinite(values)]
+        if len(finite) and (finite == np.round(finite)).all() and np.abs(finite).max() < 2.0 ** 53:
+            whole = index.astype("Int64")
+            texts.insert(0, whole.astype(str).where(whole.notna(), None))
+    return texts
+
+
+def match_ids(keys: Iterable[Any], row_ids: Iterable[Any]) -> np.ndarray:
+    """The position in ``keys`` (gold ids) of each of ``row_ids``, matched as text; ``-1`` where none matches.
+
+    Both sides are read as text by :func:`id_texts` (the rule of :meth:`GoldSet.y`, of
+    :meth:`weaksup.alignment.AlignedGold.of` and of the Workbench): the id ``101`` matches the gold id ``"101"``,
+    and a whole float ``101.0`` matches ``"101"`` (else ``"101.0"``). A key whose text repeats an earlier one's
+    is not matched (the first wins).
+
+    Examples
+    --------
+    >>> match_ids(pd.Index(["101", "102"]), np.array([102, 7, 101])).tolist()
+    [1, -1, 0]
+    >>> match_ids(["101"], pd.Index([101.0, None])).tolist()
+    [0, -1]
+    """
+    key_text = id_texts(keys)[0]
+    position = pd.Series(np.arange(len(key_text)), index=key_text)
+    position = position[~position.index.duplicated() & position.index.notna()]
+    texts = id_texts(row_ids)
+    at = np.full(len(texts[0]), -1, dtype=np.int64)
+    for text in texts:
+        found = position.reindex(text).to_numpy(dtype=float, na_value=np.nan)
+        at = np.where((at < 0) & ~np.isnan(found), np.nan_to_num(found, nan=-1).astype(np.int64), at)
+    return at
 
 
 def _majority(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

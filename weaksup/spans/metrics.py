@@ -149,7 +149,8 @@ def span_metrics(gold: Sequence[Sequence[Any]], pred: Sequence[Sequence[Any]], *
         raise DataError(f"span confidences must be in [0, 1]; got {conf[has].min()}..{conf[has].max()}")
     # one column holding the confidence (the top "probability" of calibration_bins), the class 0 when right
     ece = (expected_calibration_error(np.where(hit[has], 0, 1), np.column_stack([conf[has], np.zeros(has.sum())]),
-                                      n_bins=n_bins) if has.any() else float("nan"))
+                                      n_bins=n_bins, y_pred=np.zeros(int(has.sum()), dtype=np.int64))
+           if has.any() else float("nan"))  # every span predicted is a claim (class 0), whatever its confidence
     return {"precision": precision, "recall": recall, "f1": f1, "per_type": per_type,
             "token": {"precision": t_prec, "recall": t_rec, "f1": t_f1}, "ece": ece,
             "n_gold": n_gold, "n_pred": n_pred, "n_correct": n_correct}

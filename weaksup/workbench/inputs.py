@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import DataError, LFDefinitionError, ParameterError
+from weaksup.gold.core import id_texts
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.snorkel import as_weaksup_lf
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["as_label_model", "as_registry", "dev_labels", "id_texts", "load_gold_set"]
+__all__ = ["as_label_model", "as_registry", "dev_labels", "load_gold_set"]
 
 
 def as_registry(lfs: Any) -> Registry:
@@ -70,40 +71,12 @@ def load_gold_set(gold: Any, label_space: LabelSpace | None) -> GoldSet | None:
     return gold  # type: ignore[no-any-return]
 
 
-def id_texts(row_ids: Any) -> list[pd.Index]:
-    """Each row id as text, the way ``weaksup run`` reads it, for matching gold ids (which are text).
-
-    The run reads a CSV's id column as text, and turns any other column's ids into text with ``str``
-    (:func:`weaksup.pipeline.inputs.chunk_ids`): ``1000`` is ``"1000"``. A column of whole floats (``1000.0``:
-    an integer column pandas read as float, since it had a missing value) has two texts: ``"1000"`` (what the
-    CSV held, and what the run reads from it) first, then ``"1000.0"`` (its ``str``).
-
-    Examples
-    --------
-    >>> [ids.tolist() for ids in id_texts(np.array([1000, 1001]))]
-    [['1000', '1001']]
-    >>> [ids.tolist() for ids in id_texts(np.array([1000.0, 1001.0]))]
-    [['1000', '1001'], ['1000.0', '1001.0']]
-    """
-    index = pd.Index(row_ids)
-    if pd.api.types.is_string_dtype(index.dtype) and not pd.api.types.is_object_dtype(index.dtype):
-        return [index]
-    texts = [index.astype(str).where(index.notna(), None)]
-    if index.dtype.kind == "f":
-        values = index.to_numpy(dtype=float, na_value=np.nan)
-        finite = values[np.isfinite(values)]
-        if len(finite) and (finite == np.round(finite)).all() and np.abs(finite).max() < 2.0 ** 53:
-            whole = index.astype("Int64")
-            texts.insert(0, whole.astype(str).where(whole.notna(), None))
-    return texts
-
-
 def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *,
                id_column: str | None = None) -> np.ndarray:
     """The dev gold class id of every row (``ABSTAIN`` where none) from a GoldSet, a Series by row id, or an array.
 
-    A gold set's ids are text: they match the data's ids as text (:func:`id_texts`: the id ``1000`` is the gold
-    id ``"1000"``). A Series matches by its own ids first, then as text.
+    A gold set's ids are text: they match the data's ids as text (:func:`~weaksup.gold.core.id_texts`: the id
+    ``1000`` is the gold id ``"1000"``). A Series matches by its own ids first, then as text.
 
     Examples
     --------
