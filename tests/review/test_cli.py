@@ -123,6 +123,7 @@ def test_bad_input_exits_2_naming_the_culprit(first_run, tmp_path, capsys, monke
                        gold_dir)
     assert code == 2 and "Traceback" not in err
     assert "bad.json: task 2, annotation 102: row_id 'z14': label 'SPAM' by 'user-1' is not in the label space" in err
+    assert "['ham', 'spam'] (did you mean 'spam'?)" in err
     write_json(ls_export(tasks, {"z13": [(1, "spam")]}), tmp_path / "ids.json")
     code, _, err = cli(capsys, "review", "import", tmp_path / "ids.json", "--task", "youtube_spam", "--gold-dir",
                        gold_dir, "--run", run_dir)
@@ -212,3 +213,15 @@ def test_export_refuses_a_misspelt_sensitive_field_and_an_out_that_is_a_folder(f
                        tmp_path / "x.csv")
     assert code == 2 and "review.sensitive_fields names 'autor' (did you mean 'author'?)" in err, err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_task_name_close_to_an_existing_gold_sets_is_taken_for_a_typo(first_run, tmp_path, capsys, monkeypatch):
+    # `--task youtube_spma` silently started a second, new gold set beside gold_sets/youtube_spam
+    (tmp_path / "gold_sets").mkdir()
+    shutil.copytree(first_run / "gold", tmp_path / "gold_sets" / "youtube_spam")
+    monkeypatch.chdir(tmp_path)
+    tasks = [{"data": {"row_id": "z13", "text": "hi"}}]
+    write_json(ls_export(tasks, {"z13": [(1, "spam")]}), tmp_path / "one.json")
+    code, _, err = cli(capsys, "review", "import", tmp_path / "one.json", "--task", "youtube_spma")
+    assert code == 2 and "did you mean --task youtube_spam?" in err
+    assert "give --gold-dir gold_sets/youtube_spma" in err and not (tmp_path / "gold_sets" / "youtube_spma").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,8 +90,11 @@ def build_answers(records: list[dict[str, Any]], problems: Problems | None, labe
                          "`weaksup review export`, which puts it in data.row_id)", where=location(file, at=where))
         if label not in label_space:
             who = f" by {rec['annotator']!r}" if rec["annotator"] else ""
+            lowered = {str(c).lower(): c for c in space}  # 'SPAM' and 'Billing' are spam and billing misspelt
+            close = difflib.get_close_matches(str(label).lower(), list(lowered), n=1, cutoff=0.6)
+            meant = f" (did you mean {lowered[close[0]]!r}?)" if close else ""
             problems.add("unknown_label", f"row_id {rec['row_id']!r}: label {label!r}{who} is not in the label space "
-                         f"{space}; correct the answer, or make the labeling config's <Choice> values the task's "
+                         f"{space}{meant}; correct the answer, or make the labeling config's <Choice> values the task's "
                          "classes (`weaksup review export` writes that config)", where=location(file, at=where),
                          expected=space, got=label)
         stamp = rec["timestamp"]

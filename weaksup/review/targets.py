@@ -4,6 +4,8 @@ read or written."""
 
 from __future__ import annotations
 
+import difflib
+
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,12 @@ def check_import_target(task: str, gold_dir: Path | None, run_dir: Path | None) 
                           f"({folder.resolve()}): answers imported there would change what `weaksup init` and "
                           "`weaksup demo` copy. Start a project (weaksup init DIR) and import there, or give "
                           "--gold-dir a folder of your own")
+    if gold_dir is None and not folder.exists() and folder.parent.is_dir():  # a new gold set, or a typo?
+        close = difflib.get_close_matches(task, [p.name for p in folder.parent.iterdir() if p.is_dir()], n=1)
+        if close:
+            raise ReviewError(f"--task {task!r}: there is no gold set {folder}, but there is {folder.parent / close[0]}; "
+                              f"did you mean --task {close[0]}? To start a new gold set for {task!r}, give "
+                              f"--gold-dir {folder}")
     gold_task = read_manifest(folder / "manifest.json").get("task")
     if gold_task not in (None, task):
         raise ReviewError(f"the gold set in {folder} is for task {gold_task!r}, not {task!r}; check --task and "
