@@ -58,3 +58,16 @@ def test_public_api_is_sorted_and_complete():
     assert not missing, f"names in __all__ but not in dir(weaksup): {missing}"
     for name in names:
         assert getattr(weaksup, name) is not None, name
+
+
+@pytest.mark.parametrize("name", ["weaksup.compat.snorkel", "weaksup.errors", "weaksup.evaluate", "weaksup.labels",
+                                  "weaksup.models", "weaksup.votes"])
+def test_a_modules_all_is_sorted_and_names_what_it_has(name):
+    import importlib
+
+    module = importlib.import_module(name)
+    names = list(module.__all__)
+    assert names == sorted(names) and len(names) == len(set(names)), f"keep {name}.__all__ sorted, each name once"
+    missing = [n for n in names if n not in dir(module)]
+    assert not missing, f"names in {name}.__all__ but not in the module: {missing}"
+    assert set(getattr(module, "SNORKEL_CLASSES", {})) <= set(names)

@@ -141,3 +141,87 @@ def test_loading_verified_parquet_bytes_never_aborts_the_interpreter_at_exit(tmp
     statuses = [subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                                env={**os.environ, "OMP_NUM_THREADS": "1"}).returncode for _ in range(8)]
     assert statuses == [0] * 8
+
+
+def test_a_frame_gives_its_columns_and_index_as_lf_names_and_row_ids():
+    import pandas as pd
+
+    frame = pd.DataFrame([[0, -1, 1], [1, 1, -1]], columns=["x", "y", "z"], index=["r1", "r2"])
+    votes = VoteMatrix(frame)
+    assert votes.lf_names == ["x", "y", "z"] and votes.row_ids.tolist() == ["r1", "r2"]
+    assert VoteMatrix(votes.to_frame()) == votes
+    assert VoteMatrix(frame, lf_names=["a", "b", "c"], row_ids=[5, 6]).lf_names == ["a", "b", "c"]
+    plain = VoteMatrix(pd.DataFrame([[0, 1]]))  # pandas' default 0..m-1 columns name nothing: lf0, lf1
+    assert plain.lf_names == ["lf0", "lf1"] and plain.row_ids.tolist() == [0]
+
+
+def test_nullable_integer_votes_convert_and_missing_ones_are_named():
+    import pandas as pd
+
+    frame = pd.DataFrame([[0, -1, 1], [1, 1, -1]], columns=["x", "y", "z"]).astype("Int8")
+    votes = VoteMatrix(frame)
+    assert votes.values.dtype == np.int8 and votes.values.tolist() == [[0, -1, 1], [1, 1, -1]]
+    with pytest.raises(VoteMatrixError, match=r"3 votes are missing \(NA\), e\.g\. at row 0 column 'z', row 1 "
+                                              r"column 'x'.*fillna\(-1\)"):
+        VoteMatrix(frame.mask(frame == 1))
+
+
+def test_sparse_and_ragged_votes_are_refused_with_the_fix():
+    import scipy.sparse as sp
+
+    with pytest.raises(VoteMatrixError, match=r"csr_matrix.*\.toarray\(\).*implicit zeros .* class 0"):
+        VoteMatrix(sp.csr_matrix(np.array([[0, -1], [1, 1]])))
+    with pytest.raises(VoteMatrixError, match=r"rows of different lengths: row 0 has 2 votes, row 1 has 1"):
+        VoteMatrix([[0, 1], [1]])
+
+
+def test_a_label_space_may_be_a_list_of_class_names():
+    votes = VoteMatrix([[0, 1]], label_space=["ham", "spam"])
+    assert votes.label_space == LabelSpace(["ham", "spam"])
+    with pytest.raises(VoteMatrixError, match="outside the label space"):
+        VoteMatrix([[0, 2]], label_space=["ham", "spam"])
+
+
+def test_ids_of_mixed_types_are_saved_as_text_with_a_warning(tmp_path, caplog):
+    votes = VoteMatrix([[0], [1]], row_ids=np.array([1, "b"], dtype=object))
+    with caplog.at_level("WARNING", logger="weaksup.votes"):
+        back = VoteMatrix.load(votes.save(tmp_path / "v.npz"))
+    assert back.row_ids.tolist() == ["1", "b"] and back != votes  # == compares ids with their types
+    assert "saved as text" in caplog.text and "astype(str)" in caplog.text
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".parquet"])
+def test_tuple_row_ids_cannot_be_saved(tmp_path, suffix):
+    ids = np.empty(2, dtype=object)
+    ids[:] = [("a", 1), ("b", 1)]
+    with pytest.raises(VoteMatrixError, match=r"row id \('a', 1\) at row 0 is a tuple.*one id"):
+        VoteMatrix([[0], [1]], row_ids=ids).save(tmp_path / f"v{suffix}")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("names", "versions", "clash"), [
+    (["row_id", "y"], None, r"LF 'row_id' \(column 0\) would be saved as the Parquet column 'row_id', which holds "
+                            r"the row ids"),
+    (["a@1", "a"], ["", "1"], r"LFs 'a@1' \(column 0\) and 'a' at version '1' \(column 1\) would both be saved as "
+                              r"the Parquet column 'a@1'"),
+])
+def test_parquet_refuses_column_names_that_clash(tmp_path, names, versions, clash):
+    votes = VoteMatrix([[0, -1], [1, 1]], lf_names=names, lf_versions=versions)
+    with pytest.raises(VoteMatrixError, match=clash + r".*rename the LF, or save as \.npz"):
+        votes.save(tmp_path / "v.parquet")
+    assert list(tmp_path.iterdir()) == []
+    assert VoteMatrix.load(votes.save(tmp_path / "v.npz")) == votes
+    renamed = VoteMatrix([[0, -1], [1, 1]], lf_names=["row_id", "y"], lf_versions=["2", ""])  # 'row_id@2': no clash
+    assert VoteMatrix.load(renamed.save(tmp_path / "ok.parquet")) == renamed
+
+
+def test_star_import_gives_only_the_public_names():
+    import weaksup.labels
+    import weaksup.votes
+
+    assert {"VoteMatrix", "has_vote"} <= set(weaksup.votes.__all__)  # (sorted: tests/test_layout.py)
+    assert {"ABSTAIN", "LabelSpace"} <= set(weaksup.labels.__all__)
+    for module in (weaksup.votes, weaksup.labels):
+        namespace: dict = {}
+        exec(f"from {module.__name__} import *", namespace)
+        assert not {"np", "json", "os", "Any"} & set(namespace), module.__name__

@@ -35,12 +35,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 __all__ = [
-    "ConfigError", "DataError", "DatasetError", "DuplicateLFError", "EndModelError", "GoldSetError",
-    "LabelModelError", "LabelSpaceError", "LFApplyError", "LFDefinitionError", "MissingColumnError",
-    "NotFittedError", "NotFoundError", "ParameterError", "ParameterTypeError", "Problem", "Problems", "ReviewError",
-    "ReviewImportError", "TrackingError", "UnknownLFError", "VoteMatrixError", "WeakSupError", "WriteError",
-    "location",
-    "stops_run",
+    "ConfigError", "DataError", "DatasetError", "DuplicateLFError", "EndModelError", "GoldSetError", "LFApplyError",
+    "LFDefinitionError", "LabelModelError", "LabelSpaceError", "MissingColumnError", "NotFittedError", "NotFoundError",
+    "ParameterError", "ParameterTypeError", "Problem", "Problems", "ReviewError", "ReviewImportError", "TrackingError",
+    "UnknownLFError", "VoteMatrixError", "WeakSupError", "WriteError", "location", "stops_run",
 ]
 
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BASELINE", "COUNTS", "METRIC_NAMES", "Evaluation", "Metrics", "calibration_bins", "evaluate",
+__all__ = ["BASELINE", "COUNTS", "Evaluation", "METRIC_NAMES", "Metrics", "calibration_bins", "evaluate",
            "expected_calibration_error", "gold_rows", "label_count", "label_metrics", "lf_errors", "model_name",
            "predictions_at"]
 

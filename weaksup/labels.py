@@ -9,6 +9,8 @@ import numpy as np
 
 from weaksup.errors import LabelSpaceError, ParameterError, WeakSupError
 
+__all__ = ["ABSTAIN", "LabelSpace", "check_class_ids", "smallest_vote_dtype"]
+
 #: The vote of a labeling function that does not label a row.
 ABSTAIN: int = -1
 

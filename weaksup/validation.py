@@ -101,7 +101,8 @@ def check_votes(L: Any, cardinality: int | None, *, where: str, label_space: Lab
     Parameters
     ----------
     L : array-like of shape (n_rows, n_lfs)
-        The votes: class ids, or ``ABSTAIN`` (-1).
+        The votes: class ids, or ``ABSTAIN`` (-1). Not a scipy sparse matrix: its implicit zeros would be votes
+        for class 0, not abstentions; ``.toarray()`` densifies it knowingly.
     cardinality : int or None
         The number of classes; ``None`` checks only the lower bound.
     where : str
@@ -127,7 +128,16 @@ def check_votes(L: Any, cardinality: int | None, *, where: str, label_space: Lab
     ...
     weaksup.errors.VoteMatrixError: L: vote 2 at row 0, column 1 is outside the label space (ids 0..1, or -1 to abstain)
     """
-    arr = np.asarray(L)
+    if hasattr(L, "toarray") and hasattr(L, "nnz"):  # scipy.sparse: abstain is -1, so its zeros are not "no vote"
+        raise error(f"{where}: got a scipy sparse {type(L).__name__}; densify it with .toarray() if its implicit "
+                    f"zeros are meant as votes for class 0 (abstain is {ABSTAIN}, not 0)")
+    try:
+        arr = np.asarray(L)
+    except ValueError:  # rows of different lengths
+        sizes = [len(row) if hasattr(row, "__len__") else 1 for row in L]
+        rows = [f"row {i} has {k} vote{'s' * (k != 1)}" for i, k in enumerate(sizes) if i == 0 or k != sizes[0]]
+        raise error(f"{where}: rows of different lengths: {', '.join(rows[:3])}; every row needs one vote per "
+                    f"labeling function ({ABSTAIN} where it abstains)") from None
     if arr.ndim != 2:
         raise error(f"{where} must be a 2-D array (rows x labeling functions); got shape {arr.shape}")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):

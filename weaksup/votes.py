@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,12 +16,27 @@ from weaksup._io import atomic_path
 from weaksup.errors import VoteMatrixError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.labels import smallest_vote_dtype as smallest_vote_dtype  # (its home is labels; kept importable)
-from weaksup.validation import check_votes
+from weaksup.validation import as_label_space, check_votes
 
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["VoteMatrix", "has_vote", "smallest_vote_dtype"]
+
+logger = logging.getLogger(__name__)
 _FORMAT_VERSION = 1
+
+
+def _frame_votes(frame: pd.DataFrame) -> np.ndarray:
+    """A frame's votes as an array; nullable integer columns (``Int8``) convert, a missing vote (NA) is an error."""
+    loose = [j for j, dt in enumerate(frame.dtypes) if not (isinstance(dt, np.dtype) and dt.kind in "iu")]
+    na = frame.iloc[:, loose].isna().to_numpy()
+    if na.any():
+        cells = ", ".join(f"row {r} column {frame.columns[loose[c]]!r}" for r, c in np.argwhere(na)[:3])
+        raise VoteMatrixError(f"votes: {int(na.sum())} votes are missing (NA), e.g. at {cells}; a vote is a class id "
+                              f"or {ABSTAIN} (abstain): if NA means the LF did not vote, pass frame.fillna({ABSTAIN})")
+    dtype = np.result_type(*[getattr(dt, "numpy_dtype", dt) for dt in frame.dtypes]) if loose else None
+    return np.asarray(frame.to_numpy(dtype=dtype))
 
 
 def has_vote(L: np.ndarray) -> np.ndarray:
@@ -49,13 +66,25 @@ class VoteMatrix:
         One unique name per column; defaults to ``lf0, lf1, ...``.
     lf_versions : sequence of str, optional
         The version of each LF (``""`` when unknown).
-    label_space : LabelSpace, optional
-        The task's classes; votes must then be below its cardinality.
+    label_space : LabelSpace or sequence of str, optional
+        The task's classes (or their names, in id order); votes must then be below its cardinality.
     faults : mapping of str to int, optional
         Rows on which each LF raised and abstained (fault-tolerant application).
     timeouts : mapping of str to int, optional
         Rows on which each LF abstained because it ran out of its time budget
         (``apply_lfs(..., lf_timeout=...)``).
+
+    Notes
+    -----
+    ``values`` may be a DataFrame: its columns give ``lf_names`` and its index ``row_ids`` unless given (pandas'
+    default ``0..m-1`` columns name nothing: ``lf0, lf1, ...``), so ``VoteMatrix(votes.to_frame())`` equals a
+    matrix without LF versions. Nullable integer columns (``Int8``) convert; a missing vote (NA) is an error, as
+    NA does not say whether the LF abstained (``fillna(-1)`` if it did). A scipy sparse matrix is refused: its
+    implicit zeros would be votes for class 0, not abstentions (-1); densify it knowingly with ``.toarray()``.
+
+    ``==`` compares row ids with their types (as :meth:`take_ids` looks them up): ``1`` and ``"1"`` differ. Saved
+    integer, float, date and text ids load as they were; ids of mixed types (``1`` and ``"b"``) are saved as text,
+    with a warning, and the reloaded matrix is then not ``==`` the original: give the ids one type first.
 
     Examples
     --------
@@ -64,6 +93,8 @@ class VoteMatrix:
     ((2, 2), 'int8')
     >>> votes.coverage().tolist()
     [1.0, 0.5]
+    >>> VoteMatrix(votes.to_frame()) == votes
+    True
     """
 
     def __init__(
@@ -73,17 +104,23 @@ class VoteMatrix:
         row_ids: Any = None,
         lf_names: Sequence[str] | None = None,
         lf_versions: Sequence[str] | None = None,
-        label_space: LabelSpace | None = None,
+        label_space: LabelSpace | Sequence[str] | None = None,
         faults: Mapping[str, int] | None = None,
         timeouts: Mapping[str, int] | None = None,
     ) -> None:
-        self.values = check_votes(values, None, where="votes", label_space=label_space, whole_floats=True)
+        pd = sys.modules.get("pandas")  # (a DataFrame means pandas is imported: no import for plain arrays)
+        if pd is not None and isinstance(values, pd.DataFrame):
+            columns = values.columns
+            named = not (isinstance(columns, pd.RangeIndex) and columns.equals(pd.RangeIndex(len(columns))))
+            lf_names = [str(c) for c in columns] if lf_names is None and named else lf_names
+            row_ids = values.index.to_numpy() if row_ids is None else row_ids
+            values = _frame_votes(values)
+        space = None if label_space is None else as_label_space(label_space, where="VoteMatrix(label_space=...)")
+        self.values = check_votes(values, None, where="votes", label_space=space, whole_floats=True)
         n, m = self.values.shape
         self.row_ids = np.arange(n) if row_ids is None else np.asarray(row_ids)
         if self.row_ids.shape != (n,):
-            raise VoteMatrixError(
-                f"row_ids has shape {self.row_ids.shape} but the votes have {n} rows"
-            )
+            raise VoteMatrixError(f"row_ids has shape {self.row_ids.shape} but the votes have {n} rows")
         names = [f"lf{j}" for j in range(m)] if lf_names is None else [str(x) for x in lf_names]
         if len(names) != m:
             raise VoteMatrixError(f"{len(names)} lf_names for {m} vote columns")
@@ -95,7 +132,7 @@ class VoteMatrix:
         if len(versions) != m:
             raise VoteMatrixError(f"{len(versions)} lf_versions for {m} vote columns")
         self.lf_versions = versions
-        self.label_space = label_space
+        self.label_space = space
         self.faults = {name: 0 for name in names}
         self.faults.update({k: int(v) for k, v in (faults or {}).items()})
         self.timeouts = {name: 0 for name in names}
@@ -239,6 +276,9 @@ class VoteMatrix:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the matrix to ``.npz`` or ``.parquet`` (by extension), atomically, without pickle.
 
+        A Parquet file has a column ``row_id`` and one per :attr:`lf_ids`: an LF named ``row_id``, or two LFs with
+        one ``name@version``, are refused (``.npz`` keeps them). Row ids: see the class notes.
+
         Examples
         --------
         >>> import tempfile, pathlib
@@ -249,21 +289,29 @@ class VoteMatrix:
         """
         path = Path(path)
         suffix = path.suffix.lower()
+        if suffix not in (".npz", ".parquet"):
+            raise VoteMatrixError(f"cannot save a vote matrix as {path.name!r}: use a .npz or .parquet file name")
+        if suffix == ".parquet":
+            self._check_parquet_columns(path)
         row_ids = self.row_ids
         if row_ids.dtype == object:
             kinds = {type(x) for x in row_ids}
-            if kinds <= {int, np.int64}:
-                row_ids = row_ids.astype(np.int64)
-            else:
-                row_ids = row_ids.astype(str)
+            if kinds & {tuple, list, dict, set, frozenset}:
+                at = next(i for i, x in enumerate(row_ids) if isinstance(x, (tuple, list, dict, set, frozenset)))
+                raise VoteMatrixError(f"cannot save {path.name!r}: row id {row_ids[at]!r} at row {at} is a "
+                                      f"{type(row_ids[at]).__name__}; a saved row id is one number or text: join "
+                                      "its parts into one id (e.g. a MultiIndex: df.reset_index() and id_column=)")
+            ints = kinds <= {int, np.int64}
+            if not (ints or kinds <= {str, np.str_}):
+                logger.warning("%s: row ids of types %s are saved as text, and load as str: give them one type "
+                               "(e.g. row_ids.astype(str)) first", path.name, sorted(k.__name__ for k in kinds))
+            row_ids = row_ids.astype(np.int64 if ints else str)
         if suffix == ".npz":
             with atomic_path(path) as tmp:
                 with open(tmp, "wb") as fh:
-                    np.savez_compressed(
-                        fh, values=self.values, row_ids=row_ids,
-                        meta=np.array(json.dumps(self.metadata())),
-                    )
-        elif suffix == ".parquet":
+                    np.savez_compressed(fh, values=self.values, row_ids=row_ids,
+                                        meta=np.array(json.dumps(self.metadata())))
+        else:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
@@ -273,11 +321,22 @@ class VoteMatrix:
             table = pa.table(columns).replace_schema_metadata({"weaksup": json.dumps(self.metadata())})
             with atomic_path(path) as tmp:
                 pq.write_table(table, tmp)
-        else:
-            raise VoteMatrixError(
-                f"cannot save a vote matrix as {path.name!r}: use a .npz or .parquet file name"
-            )
         return path
+
+    def _check_parquet_columns(self, path: Path) -> None:
+        """Refuse LF ids that clash with ``row_id`` or with each other (a Parquet file has one column per name)."""
+        def named(k: int) -> str:
+            version = f" at version {self.lf_versions[k]!r}" if self.lf_versions[k] else ""
+            return f"{self.lf_names[k]!r}{version} (column {k})"
+
+        first: dict[str, int] = {}
+        for j, lf_id in enumerate(self.lf_ids):
+            if lf_id == "row_id" or first.setdefault(lf_id, j) != j:
+                clash = (f"LF {named(j)} would be saved as the Parquet column 'row_id', which holds the row ids"
+                         if lf_id == "row_id" else
+                         f"LFs {named(first[lf_id])} and {named(j)} would both be saved as the Parquet column {lf_id!r}")
+                raise VoteMatrixError(f"cannot save {path.name!r}: {clash} (one column per name@version): rename "
+                                      "the LF, or save as .npz")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, content: bytes | None = None) -> VoteMatrix:

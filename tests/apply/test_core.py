@@ -154,3 +154,40 @@ def test_an_lf_listed_twice_is_an_error_not_a_column_fewer():
     with pytest.raises(DuplicateLFError, match=r"LF 'a' is listed 2 times \(positions \[0, 2\]\).*list each LF once"):
         apply_lfs([a, b, a], frame)
     assert apply_lfs([a, b], frame).values.tolist() == [[1, -1], [-1, 0]]
+
+
+@pytest.mark.parametrize("where", ["index", "id_column"])
+def test_tuple_row_ids_are_refused_with_the_fix(where):
+    index = pd.MultiIndex.from_product([["a", "b"], [1, 2]], names=["group", "n"])
+    data = pd.DataFrame({"text": ["sub", "x", "sub y", "z"]}, index=index)
+    kw = keyword_lf("kw", ["sub"], 1)
+    if where == "index":
+        with pytest.raises(DataError, match=r"apply_lfs: the row index is a MultiIndex \(levels \['group', 'n'\]\).*"
+                                            r"df\.reset_index\(\).*id_column=.*join the levels into one id"):
+            apply_lfs([kw], data)
+    else:
+        with pytest.raises(DataError, match=r"apply_lfs: id column 'key' holds tuples, e\.g\. \('a', 1\) at row 0.*"
+                                            r"join the parts into one id"):
+            apply_lfs([kw], data.assign(key=list(index)).set_axis(list("wxyz")), id_column="key")
+    joined = data.set_axis(["-".join(map(str, t)) for t in index])  # the fix: one id per row
+    assert apply_lfs([kw], joined).take_ids(["b-1"]).values.tolist() == [[1]]
+
+
+def test_repeated_column_names_are_refused():
+    data = pd.DataFrame([["a", "b"]], columns=["text", "text"])
+    with pytest.raises(DataError, match=r"apply_lfs: the data has repeated column names \['text'\].*"
+                                        r"~df\.columns\.duplicated\(\)"):
+        apply_lfs([keyword_lf("kw", ["a"], 1)], data)
+
+
+def test_a_column_named_by_a_number_is_read_by_its_text_name():
+    data = pd.DataFrame({0: ["sub x", "y"], "n": [3, 1]})
+
+    @labeling_function(fields=["0"])
+    def rowwise(x):
+        return 1 if "sub" in x["0"] else ABSTAIN
+
+    votes = apply_lfs([keyword_lf("kw", ["sub"], 1, field="0"), rowwise], data)
+    assert votes.values.tolist() == [[1, 1], [-1, -1]]
+    with pytest.raises(DataError, match=r"repeated column names \['0'\]"):
+        apply_lfs([keyword_lf("kw", ["sub"], 1, field="0")], data.assign(**{"0": ["a", "b"]}))

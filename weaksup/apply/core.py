@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -70,10 +70,34 @@ def as_lf_list(lfs: Any) -> tuple[list[LabelingFunction], LabelSpace | None]:
 
 
 def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
-    if id_column is None:
-        return check_row_ids(data.index, where="apply_lfs: the row index")
-    check_columns(data.columns, [id_column], where="apply_lfs", what="id column")
-    return check_row_ids(data[id_column], where=f"apply_lfs: id column {id_column!r}")
+    """The row ids: one number or text per row, not a tuple (a vote matrix saves and looks up each id as one value)."""
+    if isinstance(data.index, pd.MultiIndex) and id_column is None:
+        names = list(data.index.names)
+        levels = f"levels {names}" if any(n is not None for n in names) else f"{len(names)} unnamed levels"
+        raise DataError(f"apply_lfs: the row index is a MultiIndex ({levels}); a row id is one "
+                        "value: pass df.reset_index() and id_column= naming a unique column, or join the levels into "
+                        "one id (e.g. df.index = df.index.map(lambda t: '-'.join(map(str, t))))")
+    where = "apply_lfs: the row index" if id_column is None else f"apply_lfs: id column {id_column!r}"
+    if id_column is not None:
+        check_columns(data.columns, [id_column], where="apply_lfs", what="id column")
+    ids = data.index if id_column is None else data[id_column]
+    values = ids.to_numpy() if ids.dtype == object else np.empty(0)
+    at = next((i for i, x in enumerate(values) if isinstance(x, (tuple, list))), None)
+    if at is not None:
+        raise DataError(f"{where} holds tuples, e.g. {values[at]!r} at row {at}; a row id is one value: join the "
+                        "parts into one id (e.g. .map(lambda t: '-'.join(map(str, t)))), or pass id_column= naming "
+                        "a unique column")
+    return check_row_ids(ids, where=where)
+
+
+def _string_columns(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with its column names as text (LF fields and row fields are text), none repeated."""
+    columns = [str(c) for c in data.columns]
+    repeated = [c for c, k in Counter(columns).items() if k > 1]
+    if repeated:
+        raise DataError(f"apply_lfs: the data has repeated column names {repeated} (a field names one column): rename "
+                        "or drop the copies, e.g. df.loc[:, ~df.columns.duplicated()]")
+    return data if all(isinstance(c, str) for c in data.columns) else data.set_axis(columns, axis=1)
 
 
 def apply_lfs(
@@ -105,11 +129,13 @@ def apply_lfs(
     lfs : Registry, LabelingFunction or iterable of them
         The LFs; a registry also supplies its label space.
     data : pandas.DataFrame
-        The rows. The result keeps their order.
+        The rows. The result keeps their order. Column names are read as text (an int column ``0`` is the field
+        ``"0"``); a name repeated is refused.
     label_space : LabelSpace or sequence of str, optional
         Votes must be ids of this space (or ``ABSTAIN``); defaults to the registry's.
     id_column : str, optional
-        A column of unique row ids; the DataFrame index by default.
+        A column of unique row ids; the DataFrame index by default. A row id is one value: a MultiIndex, or ids
+        that are tuples, are refused (join the parts into one id).
     fault_tolerant : bool, default False
         If False, an LF that raises stops the run with an error naming the LF and the row.
         If True, the row abstains and the fault is counted in ``VoteMatrix.faults``.
@@ -171,7 +197,8 @@ def apply_lfs(
     if n_jobs is not None:
         check_number(n_jobs, name="n_jobs", low=1, integer=True, note="processes for row-wise LFs")
     memo = {} if memo is None else memo
-    columns = [str(c) for c in data.columns]
+    data = _string_columns(data)
+    columns = list(data.columns)
     for lf in lf_list:
         missing = [f for f in lf.fields if f not in columns]
         if missing:

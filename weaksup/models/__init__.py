@@ -100,9 +100,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
-    "DEFAULT_MODEL", "MODELS", "BaseLabelModel", "DawidSkene", "DevAwareModel", "DevNaiveBayes", "DevSelector",
-    "DevStacker", "DevWeightedVote", "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties",
-    "default_label_model", "dev_folds", "f1_threshold", "fit_label_model", "out_of_fold_predict", "out_of_fold_proba",
-    "resolve_label_model",
-]
+__all__ = ["BaseLabelModel", "DEFAULT_MODEL", "DawidSkene", "DevAwareModel", "DevNaiveBayes", "DevSelector",
+           "DevStacker", "DevWeightedVote", "MODELS", "MajorityVote", "OutOfFold", "SnorkelLabelModel", "break_ties",
+           "default_label_model", "dev_folds", "f1_threshold", "fit_label_model", "out_of_fold_predict",
+           "out_of_fold_proba", "resolve_label_model"]

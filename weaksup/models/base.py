@@ -16,6 +16,8 @@ import numpy as np
 from weaksup._io import atomic_path
 from weaksup.errors import LabelModelError, NotFittedError
 from weaksup.labels import ABSTAIN, smallest_vote_dtype
+from weaksup.models.counts import COUNT_CELLS as COUNT_CELLS, class_counts as class_counts, row_max as row_max
+from weaksup.models.lf_names import check_lf_names, checked_fit
 from weaksup.validation import check_choice, check_number, check_votes
 from weaksup.votes import VoteMatrix
 
@@ -56,35 +58,6 @@ def as_votes(L: Any, cardinality: int | None = None, *, where: str = "L") -> np.
     return arr
 
 
-#: Vote cells compared at once by :func:`class_counts` (its ``L == c`` masks stay ~4 MB at any number of LFs).
-COUNT_CELLS = 1 << 22
-
-
-def class_counts(L: np.ndarray, k: int) -> np.ndarray:
-    """``(n, k)`` number of votes for each class in each row, counted over blocks of rows.
-
-    Examples
-    --------
-    >>> class_counts(np.array([[0, 1, 1], [-1, -1, 0]], dtype=np.int8), 2).tolist()
-    [[1.0, 2.0], [1.0, 0.0]]
-    """
-    counts = np.zeros((len(L), k), dtype=np.float64)
-    step = max(COUNT_CELLS // max(L.shape[1] if L.ndim == 2 else 1, 1), 1)
-    for start in range(0, len(L), step):
-        block = L[start:start + step]
-        for c in range(k):
-            counts[start:start + step, c] = np.count_nonzero(block == c, axis=1)
-    return counts
-
-
-def row_max(a: np.ndarray) -> np.ndarray:
-    """``a.max(axis=1)``, column by column (much faster for the few columns of a probability matrix)."""
-    top = a[:, 0].copy()
-    for c in range(1, a.shape[1]):
-        np.maximum(top, a[:, c], out=top)
-    return top
-
-
 def tie_break_problem(policy: Any, name: str = "tie_break") -> str | None:
     """What is wrong with a ``tie_break`` value, or None if it is one of :data:`TIE_BREAKS`.
 
@@ -112,8 +85,12 @@ def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0, *, tol: flo
     A class is tied with the row's maximum when it is less than ``tol`` below it (Snorkel's rule).
     ``"abstain"`` gives ``ABSTAIN``; ``"seeded_random"`` picks uniformly among the tied classes with
     ``seed`` (None: fresh entropy); ``"hash"`` is Snorkel's deterministic policy (its
-    ``tie_break_policy="random"``: ``sha1(str(row))`` picks among the tied classes), which WRENCH's
-    published majority-vote numbers use.
+    ``tie_break_policy="random"``: ``sha1(str(i))`` picks among the tied classes), which WRENCH's
+    published majority-vote numbers use. Both depend on where a row is in this call, not on its votes or
+    id: ``"hash"`` hashes the row's position ``i`` in ``proba``, ``"seeded_random"`` draws one key per tied
+    row in order. The same row can get another class when it comes in another batch (row by row, in chunks,
+    after ``take``); only ``"abstain"`` gives every row the same answer in any batch (no policy picks a
+    class independently of the batch).
 
     Examples
     --------
@@ -159,7 +136,9 @@ class BaseLabelModel(ABC):
     :meth:`get_params`/:meth:`set_params` come from the ``__init__`` signature (so
     ``sklearn.base.clone`` works), fitted attributes end in ``_``. Subclasses list the fitted
     attributes to save in ``_fitted`` and declare what ``fit`` accepts beside ``L``:
-    ``uses_dev_gold`` (``L_dev=``/``y_dev=``) and ``supports_sample_weight`` (``sample_weight=``).
+    ``uses_dev_gold`` (``L_dev=``/``y_dev=``) and ``supports_sample_weight`` (``sample_weight=``). Every
+    ``fit`` is wrapped by :func:`~weaksup.models.lf_names.checked_fit`: fitted on a vote matrix, a model records
+    its LFs in ``lf_names_in_`` (and ``lf_versions_in_``) and refuses votes with other LFs or another order.
     """
 
     name: ClassVar[str] = "label_model"
@@ -175,6 +154,13 @@ class BaseLabelModel(ABC):
     #: The number of classes and of LFs (columns of ``L``), set by ``fit``.
     cardinality_: int
     n_lfs_: int
+    _estimator_type: ClassVar[str] = "classifier"  # scikit-learn < 1.6 (later ones read __sklearn_tags__)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fit = cls.__dict__.get("fit")
+        if callable(fit) and not getattr(fit, "__isabstractmethod__", False):
+            setattr(cls, "fit", checked_fit(fit))  # noqa: B010 (mypy: a method is not assignable)
 
     def __init__(self, cardinality: int | None = None, *, seed: int = 0) -> None:
         self.cardinality = cardinality
@@ -273,8 +259,20 @@ class BaseLabelModel(ABC):
         if not hasattr(self, "cardinality_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(L) first")
 
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's estimator tags (1.6+): a classifier fitted on a 2-D vote array, without targets."""
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=False),
+                    classifier_tags=ClassifierTags(), input_tags=InputTags(two_d_array=True), requires_fit=True)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether ``fit`` has run (``sklearn.utils.validation.check_is_fitted``)."""
+        return hasattr(self, "cardinality_")
+
     def _check_L(self, L: Any) -> np.ndarray:
         self._check_fitted()
+        check_lf_names(self, L)
         arr = as_votes(L, self.cardinality_)
         if arr.shape[1] != self.n_lfs_:
             raise LabelModelError(f"L has {arr.shape[1]} LF columns; the model was fitted on {self.n_lfs_}")
@@ -284,7 +282,8 @@ class BaseLabelModel(ABC):
     def to_dict(self) -> dict[str, Any]:
         """The parameters and fitted state as JSON-safe data (arrays as nested lists)."""
         self._check_fitted()
-        fitted = {name: _encode(getattr(self, name)) for name in ("cardinality_", "n_lfs_", *self._fitted)}
+        names = ("cardinality_", "n_lfs_", *self._fitted, *(a for a in ("lf_names_in_", "lf_versions_in_") if hasattr(self, a)))
+        fitted = {name: _encode(getattr(self, name)) for name in names}
         return {"format": _FORMAT, "format_version": FORMAT_VERSION, "model": type(self).__name__,
                 "params": _encode(self.get_params(deep=False)), "fitted": fitted}
 

@@ -63,9 +63,11 @@ def fit_label_model(model: ModelT, L: Any, *, L_dev: Any = None, y_dev: Any = No
     if distinct and type(model).supports_sample_weight:
         # sorted: a weighted fit depends on the order only through its floating-point sums, and the engines fit
         # on the same patterns in the same order (weaksup.engines.stats.fit_on_counts), so the fits are bit-equal
-        L, inverse = distinct_rows(L.values if isinstance(L, VoteMatrix) else check_votes(
+        patterns, inverse = distinct_rows(L.values if isinstance(L, VoteMatrix) else check_votes(
             L, getattr(model, "cardinality", None), where="fit_label_model(L)", error=LabelModelError))
-        kwargs["sample_weight"] = np.bincount(inverse, minlength=len(L))
+        kwargs["sample_weight"] = np.bincount(inverse, minlength=len(patterns))
+        L = patterns if not isinstance(L, VoteMatrix) else VoteMatrix(  # keeps the LF names (lf_names_in_)
+            patterns, lf_names=L.lf_names, lf_versions=L.lf_versions, label_space=L.label_space)
     return model.fit(L, **kwargs)
 
 

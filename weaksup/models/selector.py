@@ -181,7 +181,8 @@ class DevSelector(DevAwareModel):
 
     def predict_proba(self, L: Any) -> np.ndarray:
         """The probabilities of the selected model (``best_estimator_``), calibrated (``mix_``, ``temperature_``)."""
-        proba = self.best_estimator_.predict_proba(self._check_L(L))
+        arr = self._check_L(L)  # first: unfitted, it has no best_estimator_ (NotFittedError, not AttributeError)
+        proba = self.best_estimator_.predict_proba(arr)
         if self.mix_ == 0.0 and self.temperature_ == 1.0:
             return proba
         return calibrated(proba, self.mix_, self.temperature_)

@@ -23,6 +23,7 @@ import numpy as np
 from weaksup.errors import LabelModelError
 from weaksup.labels import ABSTAIN
 from weaksup.models.base import BaseLabelModel, as_votes, break_ties
+from weaksup.models.lf_names import record_lf_names
 from weaksup.models.temporal_chain import (baum_welch_transitions, count_transitions, forward_backward,
                                            sequence_starts)
 
@@ -160,6 +161,7 @@ class TemporalLabelModel(BaseLabelModel):
         self.base_ = base
         k = base.cardinality_
         self.cardinality_, self.n_lfs_ = k, arr.shape[1]
+        record_lf_names(self, L)
         proba = base.predict_proba(arr)
         mixed = (1.0 - self.floor) * proba + self.floor / k
         self.prior_ = np.clip(mixed.mean(axis=0), 1e-9, None) if len(arr) else np.full(k, 1.0 / k)
@@ -212,6 +214,5 @@ class TemporalLabelModel(BaseLabelModel):
 
     def plain_predict(self, L: Any, *, tie_break: str = "abstain") -> np.ndarray:
         """The base model's labels, without the order (what the chain smoothing is compared with)."""
-        self._check_fitted()
-        labels: np.ndarray = self.base_.predict(L, tie_break=tie_break)
+        labels: np.ndarray = self.base_.predict(self._check_L(L), tie_break=tie_break)
         return np.where(labels < 0, ABSTAIN, labels)

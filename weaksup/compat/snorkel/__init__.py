@@ -71,8 +71,10 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(SNORKEL_CLASSES))
 
 
-__all__ = [
-    "ApplierMetadata", "DaskLFApplier", "LFAnalysis", "LabelModel", "MajorityClassVoter", "MajorityLabelVoter",
-    "PandasLFApplier", "PandasParallelLFApplier", "RandomVoter", "SNORKEL_CLASSES", "Scorer", "filter_unlabeled_dataframe", "get_label_buckets", "metric_score",
-    "preds_to_probs", "probs_to_preds", "to_int_label_array", *SNORKEL_CLASSES,
+__all__ = [  # sorted; SNORKEL_CLASSES' names are Snorkel's own classes, imported on first use
+    "ApplierMetadata", "BasePreprocessor", "DaskLFApplier", "LFAnalysis", "LabelModel", "LabelingFunction",
+    "LambdaPreprocessor", "MajorityClassVoter", "MajorityLabelVoter", "NLPLabelingFunction", "PandasLFApplier",
+    "PandasParallelLFApplier", "Preprocessor", "RandomVoter", "SNORKEL_CLASSES", "Scorer", "SpacyPreprocessor",
+    "filter_unlabeled_dataframe", "get_label_buckets", "labeling_function", "metric_score", "nlp_labeling_function",
+    "preds_to_probs", "preprocessor", "probs_to_preds", "to_int_label_array",
 ]
