@@ -274,8 +274,12 @@ class Classification:
     def fit(self, model: Any, L: np.ndarray, *, lf_names: list[str], label_space: LabelSpace, seed: int,
             L_dev: np.ndarray | None = None, y_dev: np.ndarray | None = None) -> BaseLabelModel:
         from weaksup.models.fitting import fit_label_model
+        from weaksup.models.lf_names import record_lf_names
+        from weaksup.votes import VoteMatrix
 
         fitted: BaseLabelModel = fit_label_model(model, L, L_dev=L_dev, y_dev=y_dev)
+        # the run's votes are an array: the model records their LFs (saved in label_model.json) from no rows
+        record_lf_names(fitted, VoteMatrix(np.empty((0, len(lf_names)), dtype=np.int8), lf_names=lf_names))
         return fitted
 
     def save_model(self, model: Any, path: Path) -> None:

@@ -16,7 +16,7 @@ from tests.pipeline_project import write_config
 from weaksup.apply import apply_lfs
 from weaksup.config import load_config
 from weaksup.data import prepare
-from weaksup.pipeline import LABEL_COLUMNS, load_run, run
+from weaksup.pipeline import LABEL_COLUMNS, load_run, load_votes, run
 from weaksup.registry import Registry
 
 
@@ -163,3 +163,17 @@ def test_run_loads_a_config_path_and_names_the_fix_for_other_types(project):
 
     with pytest.raises(ConfigError, match=r"got a dict: pass load_config\(path\)"):
         run({"task": {"name": "yt"}})
+
+
+def test_the_runs_label_model_knows_its_lfs_and_refuses_them_in_another_order(project):
+    # label_model.json kept no LF names: loaded and given the run's votes in another order, it labelled silently
+    from weaksup.errors import LabelModelError
+    from weaksup.models import BaseLabelModel
+
+    result = run(load_config(write_config(project)), progress=False)
+    model = BaseLabelModel.load(result.run_dir / "label_model.json")
+    votes = load_votes(result.run_dir)
+    assert model.lf_names_in_ == list(votes.lf_names) and len(votes.lf_names) > 1
+    assert np.array_equal(model.predict(votes), model.predict(votes.values))
+    with pytest.raises(LabelModelError, match="in another order"):
+        model.predict(votes.select(list(votes.lf_names)[::-1]))

@@ -145,6 +145,11 @@ def fit_on_counts(spec: BatchSpec, config: RunConfig, counts: pd.DataFrame, dev:
         model = fit_label_model(model, np.repeat(patterns, weights, axis=0), **kwargs)
     if note:
         logger.warning(note)
+    from weaksup.models.lf_names import record_lf_names
+    from weaksup.votes import VoteMatrix
+
+    # fitted on pattern arrays: the model records the run's LFs (label_model.json) as the streaming run's does
+    record_lf_names(model, VoteMatrix(np.empty((0, len(spec.lf_names)), dtype=np.int8), lf_names=list(spec.lf_names)))
     return FitResult(model, len(counts), rows, note)
 
 
