@@ -3,7 +3,8 @@
 pickled with the prediction table, and predicted on the workers part by part with the rows' global positions
 (cross-fitted rows keep their out-of-fold predictions), so the final labels equal the streaming run's.
 
-The training texts are read on the driver, part by part (bounded memory; one pass over the id and text columns).
+The training texts are read on the driver, part by part (bounded memory; one pass over the id and text columns);
+rows without text are left out of the training, as in the streaming run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from weaksup.engines.batch import BatchSpec, InputPart, read_part
 from weaksup.engines.cache import VoteCache
 from weaksup.errors import ConfigError, ParameterError
 from weaksup.labels import ABSTAIN
-from weaksup.pipeline.end_stage import clean_texts, final_block
+from weaksup.pipeline.end_stage import final_block, texts_present
 
 if TYPE_CHECKING:
     from weaksup.final_labels import FinalLabeler
@@ -57,9 +58,13 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
         rows = np.flatnonzero(take)
         if not len(rows):
             continue
+        chosen_texts, present = texts_present(config, frame.iloc[rows])
+        rows, chosen_texts = rows[present], chosen_texts[present]  # a row without text is no training row
+        if not len(rows):
+            continue
         chosen = frame.iloc[rows]
         positions.append(rows + start)
-        texts.append(clean_texts(config, chosen))
+        texts.append(chosen_texts)
         columns = [cache.get(part, lf_id) for lf_id in spec.lf_ids]
         votes.append(np.column_stack([c[rows] for c in columns if c is not None]).astype(np.int8))
         targets.append(np.array([dev.get(str(i), ABSTAIN) for i in chosen[spec.id_column]], dtype=np.int64))
@@ -77,5 +82,7 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
 
 def final_proba(config: RunConfig, labeler: Any, model: Any, frame: pd.DataFrame, L: np.ndarray,
                 start: int) -> tuple[np.ndarray, np.ndarray]:
-    """A part's final probabilities and ``label_source`` (the streaming run's ``final_block`` on the part)."""
-    return final_block(config, labeler, model, clean_texts(config, frame), L, start)
+    """A part's final probabilities and ``label_source`` (the streaming run's ``final_block`` on the part; rows
+    without text keep the label model's outcome)."""
+    texts, present = texts_present(config, frame)
+    return final_block(config, labeler, model, texts, L, start, present)

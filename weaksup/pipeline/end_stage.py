@@ -51,7 +51,8 @@ class EndModel:
 
 
 def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
-    """Fit the final labeler on a seeded sample of rows plus every dev gold row (``[end_model]``).
+    """Fit the final labeler on a seeded sample of rows plus every dev gold row (``[end_model]``), the rows without
+    text (:func:`texts_present`) left out: it learns from texts only, and never labels a row without one.
 
     Skipped (an :class:`EndModel` without labeler, the reason logged) when ``end_model.enabled`` is false
     or the input has no text column.
@@ -81,7 +82,11 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
         return EndModel(None, info)
     started = time.perf_counter()
     positions, y = training_rows(plan, applied)
-    texts = texts_at(plan, positions)
+    texts, present = texts_present_at(plan, positions)
+    if not present.all():  # a row without text is no training row (an empty text would teach the model a class)
+        info["rows_without_text"] = int((~present).sum())
+        logger.info("end model: %d sampled rows without text left out of its training", info["rows_without_text"])
+        positions, y, texts = positions[present], y[present], texts[present]
     labeler = FinalLabeler(label_model_template(plan), n_folds=settings.folds, seed=config.label_model.seed,
                            calibrate=settings.calibrate, self_train=settings.self_train,
                            neighbours=settings.neighbours)
@@ -150,41 +155,80 @@ def training_rows(plan: RunPlan, applied: AppliedVotes) -> tuple[np.ndarray, np.
 
 def clean_texts(config: RunConfig, chunk: pd.DataFrame) -> np.ndarray:
     """The cleaned texts of a chunk (rows without text as ``""``), in its order: what the end model reads."""
+    return texts_present(config, chunk)[0]
+
+
+def texts_present(config: RunConfig, chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The cleaned texts of a chunk (rows without text as ``""``) and which rows have a text, in its order.
+
+    A row has no text when cleaning left it none (:func:`weaksup.pipeline.inputs.clean_frame`: None, NaN, or only
+    whitespace): the rows the run counts as "rows without text", on which the LFs see None.
+
+    Examples
+    --------
+    >>> from weaksup.config import RunConfig
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "a.csv", "text_column": "text"},
+    ...                               "lfs": {"modules": ["m"]}, "output": {"path": "labels.csv"}})
+    >>> texts, present = texts_present(config, pd.DataFrame({"row_id": [1, 2, 3], "text": ["Hi  you", None, "  "]}))
+    >>> texts.tolist(), present.tolist()
+    (['Hi you', '', ''], [True, False, False])
+    """
     id_col, text = config.input.id_column, config.input.text_column
     clean, _ = clean_frame(config, chunk.assign(**{id_col: chunk[id_col].astype(str)}))
-    return np.asarray(clean[text].fillna("").astype(str).to_numpy(), dtype=object)
+    present = clean[text].notna().to_numpy(dtype=bool)  # cleaning's None: what it counts as rows without text
+    return np.asarray(clean[text].fillna("").astype(str).to_numpy(), dtype=object), present
 
 
 def final_block(config: RunConfig, labeler: FinalLabeler, model: Any, texts: np.ndarray, L: np.ndarray,
-                start: int) -> tuple[np.ndarray, np.ndarray]:
+                start: int, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One block of rows' final probabilities and ``label_source`` (rows ``start ..`` of the input): the end
-    model's, or the label model's guess on rows no LF voted on when ``label_model.no_votes = "predict"``."""
-    proba = np.asarray(labeler.predict_proba(texts, L, np.arange(start, start + len(L), dtype=np.int64)))
-    source = np.asarray(labeler.label_source(L), dtype=object)
+    model's, or the label model's guess on rows no LF voted on when ``label_model.no_votes = "predict"``.
+
+    The end model never labels a row without text (``present`` false, :func:`texts_present`): such a row keeps
+    the label model's outcome, its label where some LF voted (``"label_model"``), else its guess with
+    ``label_model.no_votes = "predict"``, else no label (uniform probabilities, ``label_source`` None): it is
+    abstained on and routed to review, as with the end model off.
+    """
+    k = int(labeler.cardinality_)
+    proba = np.full((len(L), k), 1.0 / k)  # a row without text and without votes: no label (unless guessed)
+    source = np.full(len(L), None, dtype=object)
+    present = np.asarray(present, dtype=bool)
+    rows = np.flatnonzero(present)
+    if len(rows):
+        proba[rows] = labeler.predict_proba(texts[rows], L[rows], rows + start)
+        source[rows] = labeler.label_source(L[rows])
+    voted = has_vote(L)
+    guessed = ~present & voted  # no text: the label model's label
     if config.label_model.no_votes == "predict":
-        guessed = ~has_vote(L)
-        if guessed.any():
-            proba[guessed] = model.predict_proba(L[guessed])
-            source[guessed] = "label_model"
+        guessed |= ~voted  # and its guess on the rows no LF voted on, text or not
+    if guessed.any():
+        proba[guessed] = model.predict_proba(L[guessed])
+        source[guessed] = "label_model"
     return proba, source
 
 
 def texts_at(plan: RunPlan, positions: np.ndarray) -> np.ndarray:
     """The cleaned texts of the rows at sorted ``positions``, read again chunk by chunk."""
+    return texts_present_at(plan, positions)[0]
+
+
+def texts_present_at(plan: RunPlan, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`texts_at`, and which of those rows have a text (:func:`texts_present`)."""
     config = plan.config
     out = np.empty(len(positions), dtype=object)
+    present = np.zeros(len(positions), dtype=bool)
     start = filled = 0
     for chunk in read_chunks(config, [config.input.id_column, config.input.text_column]):
         stop = start + len(chunk)
         lo, hi = np.searchsorted(positions, [start, stop])
         if hi > lo:
-            out[lo:hi] = clean_texts(plan.config, chunk.iloc[positions[lo:hi] - start])
+            out[lo:hi], present[lo:hi] = texts_present(plan.config, chunk.iloc[positions[lo:hi] - start])
             filled += hi - lo
         start = stop
     if filled != len(positions):  # the input changed under the run
         raise DataError(f"the input has {start} rows now but the run voted on more (row {positions[-1]}); it changed "
                         f"during the run: run again")
-    return out
+    return out, present
 
 
 def texts_at_each(plan: RunPlan, *positions: np.ndarray) -> list[np.ndarray]:
@@ -213,14 +257,17 @@ def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: Bas
     start = 0
     for size in sizes:
         stop = start + size
-        yield final_block(config, labeler, model, next(texts), applied.values[start:stop], start)
+        block, present = next(texts)
+        yield final_block(config, labeler, model, block, applied.values[start:stop], start, present)
         start = stop
 
 
-def _text_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[np.ndarray]:
-    """The cleaned texts of the input in consecutive blocks of ``sizes`` rows, whatever the chunks it is read in."""
+def _text_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The cleaned texts of the input and which rows have one (:func:`texts_present`), in consecutive blocks of
+    ``sizes`` rows, whatever the chunks it is read in."""
     config = plan.config
-    chunks = (clean_texts(config, chunk) for chunk in read_chunks(config, [config.input.id_column, config.input.text_column]))
+    chunks = (np.stack(texts_present(config, chunk)) for chunk in
+              read_chunks(config, [config.input.id_column, config.input.text_column]))
     held: list[np.ndarray] = []
     n_held = 0
     for size in sizes:
@@ -230,11 +277,11 @@ def _text_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[np.ndarray]:
                 raise DataError(f"the input has fewer rows now than the run voted on ({sum(sizes)}); it changed "
                                 "during the run: run again")
             held.append(block)
-            n_held += len(block)
-        joined = held[0] if len(held) == 1 else np.concatenate(held)
-        yield joined[:size]
-        held = [joined[size:]] if len(joined) > size else []
-        n_held = len(joined) - size
+            n_held += block.shape[1]
+        joined = held[0] if len(held) == 1 else np.concatenate(held, axis=1)
+        yield joined[0, :size], joined[1, :size].astype(bool)
+        held = [joined[:, size:]] if joined.shape[1] > size else []
+        n_held = joined.shape[1] - size
 
 
 # ---------------------------------------------------------------------- references on the gold test rows
