@@ -72,3 +72,19 @@ def test_integer_row_ids_align_with_a_gold_set_and_its_splits(tmp_path):
     aligned = AlignedGold.of(gold, votes)
     assert aligned.y.tolist() == [1, 0, 1, -1]
     assert aligned.y_in("dev").tolist() == [-1, 0, -1, -1] and aligned.y_in("test").tolist() == [1, -1, 1, -1]
+
+
+def test_a_series_gold_aligns_by_its_index_not_its_position():
+    # evaluate(votes, pd.Series(y, index=shuffled_ids)) read the Series by position: gold silently misaligned
+    from weaksup import evaluate
+    from weaksup.models import MajorityVote
+
+    votes = VoteMatrix(np.array([[0, 0], [1, 1], [1, -1], [0, -1]]), row_ids=["a", "b", "c", "d"])
+    by_id = pd.Series([1, 0, 1], index=["c", "a", "b"])  # another order, and no gold for d
+    assert AlignedGold.of(by_id, votes).y.tolist() == [0, 1, 1, -1]
+    numbered = VoteMatrix(votes.values, row_ids=np.array([10, 11, 12, 13]))
+    assert AlignedGold.of(pd.Series([1, 0], index=["11", "10"]), numbered).y.tolist() == [0, 1, -1, -1]
+    model = MajorityVote(cardinality=2).fit(votes)
+    assert evaluate(votes, by_id, model, split=None).model.accuracy == 1.0  # by position: 1 of 3
+    with pytest.raises(GoldSetError, match=r"index matches none of the vote matrix's row ids .*gold.to_numpy\(\)"):
+        AlignedGold.of(pd.Series([0, 1, 1, 0], index=[7, 8, 9, 10]), votes)

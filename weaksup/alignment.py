@@ -71,7 +71,8 @@ class AlignedGold:
            votes: VoteMatrix) -> AlignedGold:
         """``gold`` aligned with the rows of ``votes``: a GoldSet (or its folder) is matched on
         ``votes.row_ids`` as text (:func:`weaksup.gold.core.match_ids`: the id ``101`` is the gold id ``"101"``);
-        an array must hold one class id per row (``ABSTAIN`` for rows without gold); an AlignedGold is returned
+        a Series of class ids by its index, matched the same way (rows it lacks have no gold); an array must hold
+        one class id per row (``ABSTAIN`` for rows without gold); an AlignedGold is returned
         as is (after checking its length)."""
         if isinstance(gold, AlignedGold):
             if len(gold.y) != len(votes):
@@ -94,6 +95,14 @@ class AlignedGold:
             aligned_split[at >= 0] = split_of.to_numpy(dtype=object)[at[at >= 0]]
             return cls(y=gold_set.y(ids), splits={s: aligned_split == s for s in SPLITS},
                        label_space=gold_set.label_space, hash=gold_set.hash, source=gold_set, counts=gold_set.counts())
+        if isinstance(gold, pd.Series):  # by its index, as pandas aligns: matched to the row ids as text
+            at = match_ids(gold.index, votes.row_ids)
+            if not (at >= 0).any():
+                raise GoldSetError(f"gold is a Series whose index matches none of the vote matrix's row ids (index "
+                                   f"starts {list(gold.index[:3])}, row ids {list(votes.row_ids[:3])}): index it by "
+                                   "row id, or pass gold.to_numpy() for one class id per row in the votes' order")
+            values = check_class_ids(gold.to_numpy(), name="gold", error=GoldSetError)
+            return cls(y=np.where(at >= 0, values[np.maximum(at, 0)], ABSTAIN), splits=None, label_space=None)
         y = check_class_ids(gold, name="gold", error=GoldSetError)
         if len(y) != len(votes):
             raise GoldSetError(f"gold has {len(y)} labels but the vote matrix has {len(votes)} rows; "
