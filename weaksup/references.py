@@ -39,7 +39,7 @@ import pandas as pd
 from weaksup.errors import ParameterError
 from weaksup.metrics import expected_calibration_error, macro_mean
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.verdict import calibration_warning, supervised_verdict
+from weaksup.verdict import calibration_warning, supervised_verdict, unvoted_classes
 
 logger = logging.getLogger(__name__)
 
@@ -329,13 +329,10 @@ def compare_references(
         ece = expected_calibration_error(y[made], proba[made], y_pred=given) if made.any() else float("nan")
         warning = calibration_warning(y[made], proba[made], ece)
     n_gold = n if n_gold is None else int(n_gold)
-    L = np.asarray(votes) if votes is not None else np.zeros((0, 0), dtype=np.int64)  # each class's votes, by LF:
-    weights = _vote_weights(vote_counts, len(L), votes is not None)
-    counts = sum((np.bincount(col[ok], weights=weights[ok], minlength=k).astype(np.int64)
-                  for col in L.T for ok in [(col >= 0) & (col < k)]), np.zeros(k, np.int64))
-    unvoted = [names[c] for c in np.flatnonzero(counts == 0)] if votes is not None else []
-    unvoted_warning = None if not unvoted else (f"no LF votes for {', '.join(unvoted)} (none of the {int(counts.sum()):,} "
-                                                f"votes on the {int(weights.sum()):,} rows labeled): write LFs for them")
+    if votes is None and vote_counts is not None:
+        raise ParameterError("compare_references got vote_counts without votes: pass the vote patterns as votes= "
+                             "beside their counts, or drop vote_counts")
+    unvoted, unvoted_warning = unvoted_classes(votes, names, vote_counts) if votes is not None else ([], None)
     verdict = beats = missing = None
     if FINAL in scores and SUPERVISED in scores:
         verdict, beats = supervised_verdict(preds[FINAL] == y, preds[SUPERVISED] == y, scores[FINAL],
@@ -350,23 +347,6 @@ def compare_references(
     for line in filter(None, (warning and f"final labels: {warning}", unvoted_warning)):
         logger.warning("%s", line)
     return refs
-
-
-def _vote_weights(vote_counts: np.ndarray | Sequence[int] | None, n: int, has_votes: bool) -> np.ndarray:
-    """The rows each of the ``n`` rows of ``votes`` stands for (``vote_counts``, else one each), checked."""
-    if vote_counts is None:
-        return np.ones(n, dtype=np.int64)
-    if not has_votes:
-        raise ParameterError("compare_references got vote_counts without votes: pass the vote patterns as votes= "
-                             "beside their counts, or drop vote_counts")
-    weights = np.asarray(vote_counts, dtype=np.int64).reshape(-1)
-    if len(weights) != n:
-        raise ParameterError(f"vote_counts has {len(weights)} entries but votes has {n} rows: pass one count per "
-                             "row of votes (the rows that vote pattern stands for)")
-    if (weights < 0).any():
-        raise ParameterError(f"vote_counts holds {int((weights < 0).sum())} negative count(s): pass the number of "
-                             "rows each row of votes stands for (0 or more)")
-    return weights
 
 
 def summary_lines(references: GoldReferences | None, note: str = "") -> list[str]:

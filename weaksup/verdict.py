@@ -15,16 +15,19 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.stats import binomtest
 
+from weaksup.errors import ParameterError
+
 if TYPE_CHECKING:
     from weaksup.references import ReferenceScore
 
 __all__ = ["ECE_WARNING", "HIGH_CONFIDENCE", "MACRO_MARGIN", "NOISE_ALPHA", "calibration_warning",
-           "supervised_verdict"]
+           "supervised_verdict", "unvoted_classes"]
 
 #: ECE above this earns a plain-language warning.
 ECE_WARNING = 0.1
@@ -117,3 +120,49 @@ def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float) -> st
                 f"{right.mean():.0%} of the rows are right")
     return (f"confidences are understated (ECE {ece:.3f}): mean confidence {confidence.mean():.0%} but "
             f"{right.mean():.0%} of the rows are right")
+
+
+def unvoted_classes(votes: np.ndarray, names: Sequence[str], vote_counts: np.ndarray | Sequence[int] | None = None
+                    ) -> tuple[list[str], str | None]:
+    """The classes no LF votes for on the rows labeled, and the warning that names them (None when every class
+    has a vote). It needs no gold and no text, so a run says it with or without references.
+
+    Parameters
+    ----------
+    votes : int array (rows, LFs)
+        The votes (-1 abstains), or distinct vote patterns.
+    names : sequence of str
+        The class names, in class id order.
+    vote_counts : int array (rows of ``votes``,), optional
+        The rows each row of ``votes`` stands for (vote patterns with counts); one each by default.
+
+    Examples
+    --------
+    >>> unvoted_classes(np.array([[0, -1], [0, 1]]), ["ham", "spam", "scam"])
+    (['scam'], 'no LF votes for scam (none of the 3 votes on the 2 rows labeled): write LFs for them')
+    >>> unvoted_classes(np.array([[0, 1]]), ["ham", "spam"], vote_counts=[5])[1] is None
+    True
+    """
+    L = np.asarray(votes).reshape(len(votes), -1) if len(votes) else np.zeros((0, 0), dtype=np.int64)
+    k = len(names)
+    weights = _vote_weights(vote_counts, len(L))
+    counts = sum((np.bincount(col[ok], weights=weights[ok], minlength=k).astype(np.int64)
+                  for col in L.T for ok in [(col >= 0) & (col < k)]), np.zeros(k, np.int64))
+    unvoted = [str(names[c]) for c in np.flatnonzero(counts == 0)]
+    warning = None if not unvoted else (f"no LF votes for {', '.join(unvoted)} (none of the {int(counts.sum()):,} "
+                                        f"votes on the {int(weights.sum()):,} rows labeled): write LFs for them")
+    return unvoted, warning
+
+
+def _vote_weights(vote_counts: np.ndarray | Sequence[int] | None, n: int) -> np.ndarray:
+    """The rows each of the ``n`` rows of ``votes`` stands for (``vote_counts``, else one each), checked."""
+    if vote_counts is None:
+        return np.ones(n, dtype=np.int64)
+    weights = np.asarray(vote_counts, dtype=np.int64).reshape(-1)
+    if len(weights) != n:
+        raise ParameterError(f"vote_counts has {len(weights)} entries but votes has {n} rows: pass one count per "
+                             "row of votes (the rows that vote pattern stands for)")
+    if (weights < 0).any():
+        raise ParameterError(f"vote_counts holds {int((weights < 0).sum())} negative count(s): pass the number of "
+                             "rows each row of votes stands for (0 or more)")
+    return weights

@@ -260,3 +260,20 @@ def test_a_class_no_lf_votes_for_is_named_by_the_run_summary(tmp_path, youtube):
     assert refs.unvoted_warning == warning
     assert refs.beats_supervised is False and ": no LF votes for ham: write LFs for them" in refs.verdict
     assert result.summary().count("no LF votes for ham") == 1  # the verdict says it; the warning is not repeated
+
+
+def test_a_class_no_lf_votes_for_is_named_without_text_or_references(tmp_path, monkeypatch):
+    # without a text column (tabular data) there are no references, and nothing said that no LF votes for a class
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"row_id": [f"t{i}" for i in range(200)], "amount": rng.integers(1, 500, 200)}).to_csv(
+        tmp_path / "txns.csv", index=False)
+    (tmp_path / "txn_lfs.py").write_text("from weaksup.lf import threshold_lf\n\n"
+                                         "big = threshold_lf('big', 'amount > 400', 1)\n"
+                                         "small = threshold_lf('small', 'amount < 50', 0)\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path, task={"name": "txns", "labels": ["ok", "fraud", "chargeback"]},
+                          input={"path": "txns.csv", "text_column": ""}, lfs={"modules": ["txn_lfs.py"]})
+    result = run(load_config(config, project=tmp_path), progress=False)
+    assert result.references is None
+    assert "no LF votes for chargeback (none of the " in result.summary()
+    assert "votes on the 200 rows labeled): write LFs for them" in result.summary()

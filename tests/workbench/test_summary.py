@@ -170,3 +170,18 @@ def test_uncovered_rows_of_data_without_text_show_their_fields():
     lines = repr(wb.summary()).split("uncovered rows (sample):\n")[1].splitlines()
     assert lines == ["  1000: amount=12.5, country='DE'", "  1002: amount=40.0, country=None"]
     assert "country=&#x27;DE&#x27;" in wb.summary()._repr_html_()
+
+
+def test_a_class_no_lf_votes_for_is_named_on_data_without_text():
+    # without text there are no references, so nothing said that no LF votes for "chargeback"
+    from weaksup.lf import threshold_lf
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"row_id": [f"t{i}" for i in range(60)], "amount": rng.integers(1, 500, 60)})
+    gold = pd.Series(dict(zip(frame["row_id"][:30], ["ok", "fraud", "chargeback"] * 10)))
+    wb = Workbench(frame, gold=gold, text_column=None, label_space=["ok", "fraud", "chargeback"])
+    wb.add(threshold_lf("big", "amount > 400", 1), threshold_lf("small", "amount < 50", 0))
+    s = wb.summary()
+    assert s.references is None and s.unvoted.startswith("no LF votes for chargeback (none of the ")
+    assert repr(s).count("no LF votes for chargeback") == 1
+    assert s._repr_html_().count("no LF votes for chargeback") == 1

@@ -312,22 +312,26 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
     from weaksup.baseline import has_words
     from weaksup.models import MajorityVote
     from weaksup.references import compare_references
+    from weaksup.verdict import unvoted_classes
 
     config = plan.config
+    unvoted = unvoted_classes(applied.values, [str(c) for c in plan.label_space])[1]  # said with no references too
+    also = f"; {unvoted}" if unvoted else ""
     if plan.gold is None:
         return ReferenceOutcome(None, "references: no gold set (gold.path), so nothing is measured; import a gold "
-                                      "set with dev and test splits to compare against training on the gold rows")
+                                      "set with dev and test splits to compare against training on the gold rows"
+                                      + also)
     test, y = dev_rows(plan, applied, "test")
     dev, y_dev = dev_rows(plan, applied, "dev")
     if not len(test):
         return ReferenceOutcome(None, "references: the gold set has no test split, so weak supervision is not "
-                                      "compared with anything; label some test rows")
+                                      "compared with anything; label some test rows" + also)
     if not len(dev):
         return ReferenceOutcome(None, "references: the gold set has no dev split, so there is no classifier "
-                                      "trained on gold rows to compare with (and nothing to calibrate on)")
+                                      "trained on gold rows to compare with (and nothing to calibrate on)" + also)
     if not config.input.text_column:
         return ReferenceOutcome(None, "references: the input has no text column, so there is no classifier trained "
-                                      "on the gold rows to compare with")
+                                      "on the gold rows to compare with" + also)
     tie_break = config.label_model.tie_break
     L = applied.values[test]
     covered = has_vote(L)

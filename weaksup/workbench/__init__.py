@@ -40,6 +40,7 @@ from weaksup.multilabel.workbench import MultiLabelWorkbench
 from weaksup.registry import Registry
 from weaksup.render import highlight
 from weaksup.validation import as_label_space, check_row_ids
+from weaksup.verdict import unvoted_classes
 from weaksup.votes import VoteMatrix
 from weaksup.workbench.cache import CacheInfo, FitCache, VoteCache
 from weaksup.workbench.inputs import as_label_model, as_registry, dev_labels, load_gold_set
@@ -332,7 +333,7 @@ class Workbench:
                                         y_dev=self.y_dev[dev] if has_dev else None, lf_names=list(vm.lf_names),
                                         cardinality=self.cardinality) if len(self) > 1 else []
         return WorkbenchSummary(
-            lfs=table, evaluation=evaluation, stats=stats.rates(),
+            lfs=table, evaluation=evaluation, stats=stats.rates(), unvoted=unvoted_classes(vm.values, self.class_names)[1],
             uncovered=self._rows.frame(self._rows.sample(uncovered, n_uncovered)), n_uncovered=len(uncovered),
             text_column=self._rows.shown_column, references=refs, missing=missing, dependence=list(dependence),
             missing_classes=missing_classes(self.y_dev, self.class_names) if has_dev else [])

@@ -63,6 +63,9 @@ class WorkbenchSummary:
         Dependent LFs (:class:`~weaksup.dependence.DependentLFs`, each with a ``message``).
     missing_classes : list of str
         The classes the dev gold has no row of (:func:`weaksup.gold.gaps.missing_classes`; empty without dev gold).
+    unvoted : str or None
+        The warning naming the classes no LF votes for (:func:`weaksup.verdict.unvoted_classes`), shown when there
+        are no references to say it (no text, too few dev rows).
     """
 
     lfs: pd.DataFrame
@@ -75,6 +78,7 @@ class WorkbenchSummary:
     missing: str | None = None
     dependence: list[Any] = field(default_factory=list, repr=False)
     missing_classes: list[str] = field(default_factory=list)
+    unvoted: str | None = None
 
     @property
     def verdict(self) -> str:
@@ -90,6 +94,8 @@ class WorkbenchSummary:
             lines += self.references.lines()[1:]
             lines.append(self.references.table().to_string(float_format=lambda v: f"{v:.3f}"))
             lines.append(REFERENCES_NOTE)
+        elif self.unvoted:
+            lines.append(self.unvoted)
         lines += [f"dependent LFs: {finding.message}" for finding in self.dependence]
         return lines + gap_lines({"dev": self.missing_classes})
 
@@ -128,6 +134,8 @@ class WorkbenchSummary:
             parts += [f"<p>{html.escape(line)}</p>" for line in refs.lines()[1:]]
             parts.append(html_table(refs.table().map(lambda v: f"{v:.3f}").reset_index()))
             parts.append(f"<p>{html.escape(REFERENCES_NOTE)}</p>")
+        elif self.unvoted:
+            parts.append(f"<p><b>{html.escape(self.unvoted)}</b></p>")
         parts += [f"<p>dependent LFs: {html.escape(str(finding.message))}</p>" for finding in self.dependence]
         parts += [f"<p><b>{html.escape(line)}</b></p>" for line in gap_lines({"dev": self.missing_classes})]
         parts += ["<h4>Rows no LF covers (sample)</h4>", html_table(self.uncovered, text_column=self.text_column),
