@@ -148,7 +148,7 @@ def unvoted_classes(votes: np.ndarray, names: Sequence[str], vote_counts: np.nda
     weights = _vote_weights(vote_counts, len(L))
     counts = sum((np.bincount(col[ok], weights=weights[ok], minlength=k).astype(np.int64)
                   for col in L.T for ok in [(col >= 0) & (col < k)]), np.zeros(k, np.int64))
-    unvoted = [str(names[c]) for c in np.flatnonzero(counts == 0)]
+    unvoted = [str(names[int(c)]) for c in np.flatnonzero(counts == 0)]
     warning = None if not unvoted else (f"no LF votes for {', '.join(unvoted)} (none of the {int(counts.sum()):,} "
                                         f"votes on the {int(weights.sum()):,} rows labeled): write LFs for them")
     return unvoted, warning
