@@ -200,3 +200,114 @@ def test_a_report_on_data_without_text_names_the_empty_text_column(tmp_path, mon
                         "--gold", "gold", "--id-column", "txn_id", "--out", "r/txns.html")
     assert code == 2 and "no text column 'text'" in err and "Set --text-column to the column the LFs read" in err
     assert '--text-column "" for data without text' in err and "input.text_column" not in err, err
+
+
+def _sigterm_after(monkeypatch, name: str, when=lambda *args: True) -> None:
+    """``weaksup.interrupt.<name>`` sends this process a real SIGTERM right after it ran (when ``when(*args)``)."""
+    import os
+    import signal
+
+    import weaksup.interrupt
+
+    real = getattr(weaksup.interrupt, name)
+
+    def then_sigterm(*args):
+        real(*args)
+        if when(*args):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(weaksup.interrupt, name, then_sigterm)
+
+
+def test_a_sigterm_after_the_command_returned_stops_nothing(project, capsys, monkeypatch):
+    """Case: SIGTERM after the run had published said "stopped (SIGTERM): a stopped run publishes nothing", exit
+    143. A SIGTERM once the command has returned stops nothing: its exit status (0) and one warning."""
+    config = write_config(project)
+    _sigterm_after(monkeypatch, "command_finished")
+    code, out, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
+    assert code == 0, err
+    assert "400 rows" in out and "publishes nothing" not in err, err
+    assert "SIGTERM came after the command had finished; nothing was stopped" in err
+
+
+def test_a_sigterm_after_the_publish_says_the_run_was_published(project, capsys, monkeypatch):
+    """A SIGTERM that stops the command after its run was published (before it printed the summary): exit 143,
+    saying the run folder holds the run whole, not that nothing was published."""
+    from weaksup.pipeline import load_run
+
+    config = write_config(project)
+    _sigterm_after(monkeypatch, "note_publish", lambda folder, state: state == "published")
+    code, out, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
+    assert code == 143, err
+    assert "400 rows" not in out  # stopped before the summary
+    assert "publishes nothing" not in err and "stopped (SIGTERM): the run had been published to" in err, err
+    assert str(project / "out") in err
+    assert load_run(project / "out").manifest["counts"]["rows"] == 400
+
+
+def test_a_sigterm_before_the_publish_still_publishes_nothing(project, capsys, monkeypatch):
+    """The other side: a SIGTERM while the run works publishes nothing and says so."""
+    config = write_config(project)
+    import os
+    import signal
+
+    import weaksup.pipeline as pipeline
+
+    real = pipeline.apply_stage
+
+    def then_sigterm(*args, **kwargs):  # the SIGTERM comes as the LFs start
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "apply_stage", then_sigterm)
+    code, _, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
+    assert code == 143 and "stopped (SIGTERM): a stopped run publishes nothing" in err, err
+    assert not (project / "out" / "run.json").exists()
+
+
+#: ``python -m weaksup --help`` with a real SIGINT sent to the process as ``weaksup.cli`` imports typer (start-up).
+_SIGINT_AT_START = """
+import os, runpy, signal, sys
+
+class SigintOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, SigintOnImport())
+sys.argv = ["weaksup", "--help"]
+runpy.run_module("weaksup", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line_and_exit_130():
+    """Case: Ctrl-C in the first second (imports) printed a KeyboardInterrupt traceback."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _SIGINT_AT_START], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "interrupted before anything started; nothing was written", done.stderr
+    assert "Usage" not in done.stdout
+
+
+def test_a_run_started_in_another_folder_names_the_folder_paths_resolve_from(tmp_path, youtube, monkeypatch, capsys):
+    """Case: from cron (started in $HOME) the message was only "gold set folder '/home/x/gold_sets/t' does not
+    exist"; it now names the key, the folder relative paths were resolved from, and the fix."""
+    project = tmp_path / "proj"
+    (project / "configs").mkdir(parents=True)
+    make_project(project, youtube.iloc[:200])
+    config = write_config(project, "configs/run.toml")
+    monkeypatch.chdir(tmp_path)  # as cron does from $HOME
+    code, _, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
+    assert code == 2, err
+    assert f"input.path = 'comments.csv' does not exist in {tmp_path}, the folder weaksup was started in" in err, err
+    assert f"it is in {project}: `cd {project}` first" in err and "absolute path" in err, err
+    assert not (tmp_path / "out").exists()
+    monkeypatch.chdir(project)  # from the project folder the same config runs
+    code, out, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
+    assert code == 0 and "200 rows" in out, err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,17 @@ from typing import Any
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Weak supervision: label data with labeling functions.")
+
+def _command_returned(value: Any, **params: Any) -> Any:
+    """The command returned (click's result callback): from now on a SIGTERM stops nothing."""
+    from weaksup.interrupt import command_finished
+
+    command_finished()
+    return value
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, result_callback=_command_returned,
+                  help="Weak supervision: label data with labeling functions.")
 
 
 class _EchoHandler(logging.Handler):
@@ -169,6 +180,7 @@ def run(
     overrides = [*set_, *([f"mlflow.enabled={str(tracking).lower()}"] if tracking is not None else []),
                  *(["mlflow.require=true"] if require_tracking else [])]
     cfg = load_config(config, overrides)
+    check_relative_paths(cfg)
     if engine is not None or cfg.engine is not None:  # weaksup.engines (resume is per part, always on)
         from weaksup.engines.driver import run_engine
 
@@ -176,6 +188,35 @@ def run(
         return
     result = run_pipeline(cfg, resume=resume, fresh=fresh, progress=progress)
     typer.echo(result.summary())
+
+
+def check_relative_paths(cfg: Any) -> None:
+    """The relative paths a run reads (``input.path``, ``gold.path``, ``lfs.modules`` files) are resolved from
+    the project folder, the folder weaksup was started in: one missing there is a ConfigError naming that folder
+    and the fix (cron starts in ``$HOME``), before any work.
+
+    Examples
+    --------
+    >>> from weaksup.config import load_config
+    >>> check_relative_paths(load_config("configs/youtube_spam.toml"))  # started in the project folder: all found
+    """
+    from weaksup.data.files import is_pattern, pattern_base
+    from weaksup.errors import ConfigError
+
+    root, home = Path(cfg.project), Path(cfg.source).resolve().parent
+    wanted = [("input.path", cfg.input.path), ("gold.path", cfg.gold.path),
+              *(("lfs.modules", m) for m in cfg.lfs.modules if m.endswith(".py"))]
+    for key, value in wanted:
+        path = Path(value).expanduser() if value else None
+        probe = pattern_base(path) if path is not None and is_pattern(path) else path
+        if probe is None or probe.is_absolute() or os.path.lexists(root / probe):
+            continue
+        near = [d for d in (home.parent, home) if os.path.lexists(d / probe)]
+        hint = f"; it is in {near[0]}: `cd {near[0]}` first" if near else ""
+        raise ConfigError(f"{cfg.source}: {key} = {value!r} does not exist in {root}, the folder weaksup was "
+                          f"started in: relative paths in a config are resolved from there (the project folder){hint}; "
+                          f"check {key}, run weaksup from the project folder (in cron: `cd /path/to/project && "
+                          f"weaksup run ...`), or make {key} an absolute path")
 
 
 @app.command()
@@ -193,6 +234,7 @@ def apply(
     from weaksup.pipeline import load_votes, run as run_pipeline
 
     cfg = load_config(config, set_)
+    check_relative_paths(cfg)
     result = run_pipeline(cfg, fresh=fresh, progress=progress, stop_after="apply")
     if cfg.task.type == "spans":
         from weaksup.spans.codec import load_span_votes
@@ -226,6 +268,7 @@ def fit(
     from weaksup.pipeline import run as run_pipeline
 
     cfg = load_config(config, set_)
+    check_relative_paths(cfg)
     result = run_pipeline(cfg, progress=progress, stop_after="fit")
     typer.echo(f"fitted {result.label_model} on {result.n_rows:,} rows: {cfg.output_dir / 'label_model.json'}")
 
@@ -284,17 +327,22 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script.
 
     Exit status: 0 on success, 2 for bad input (a weaksup error or a usage error, with a
-    message naming what is wrong), 1 for an unexpected failure (with its traceback).
+    message naming what is wrong), 1 for an unexpected failure (with its traceback), 130 / 143 when Ctrl-C /
+    SIGTERM stopped the command (a SIGTERM that comes after the command finished stops nothing: 0).
     """
-    import click
+    from weaksup.interrupt import exit_interrupted_at_start
 
-    from weaksup.errors import WeakSupError
+    try:  # (a Ctrl-C before SIGTERM's handler and the command start: nothing ran)
+        import click
 
-    from weaksup.interrupt import stop_on_sigterm
-
+        from weaksup.errors import WeakSupError
+        from weaksup.interrupt import command_finished, stop_on_sigterm
+    except KeyboardInterrupt:
+        exit_interrupted_at_start()
     with stop_on_sigterm() as terminated:
         try:
             result = app(args=argv, standalone_mode=False)  # a KeyboardInterrupt in a command: 130, from typer
+            command_finished()  # a SIGTERM from now on stops nothing
         except WeakSupError as exc:
             typer.echo(f"error: {exc}", err=True)
             sys.exit(2)
@@ -308,10 +356,38 @@ def main(argv: list[str] | None = None) -> None:
             raise
     if result == STOPPED or terminated:
         why = "SIGTERM" if terminated else "Ctrl-C"
-        typer.echo(f"stopped ({why}): a stopped run publishes nothing and keeps the votes it saved (weaksup run "
-                   "CONFIG --resume goes on from them)", err=True)
+        if result != STOPPED:  # the command had finished when the signal came
+            typer.echo(f"warning: {why} came after the command had finished; nothing was stopped", err=True)
+            sys.exit(result if isinstance(result, int) else 0)
+        typer.echo(f"stopped ({why}): {stopped_message()}", err=True)
         sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def stopped_message() -> str:
+    """What a stopped command leaves: nothing published, or (a stop after the publish) the run published whole,
+    or (a stop while publishing) a publish that the next reader finishes.
+
+    Examples
+    --------
+    >>> from weaksup.interrupt import stop_on_sigterm
+    >>> with stop_on_sigterm():
+    ...     stopped_message()[:26]
+    'a stopped run publishes no'
+    """
+    from weaksup.interrupt import last_publish
+    from weaksup.pipeline.folder import pending
+
+    publish = last_publish()
+    if publish is not None and publish[1] in ("publishing", "published"):
+        folder, state = publish
+        if state == "published" or not pending(Path(folder)):
+            return (f"the run had been published to {folder} (labels, run.json, report: whole); only what "
+                    "followed it (the end of its MLflow run, the summary) may be missing")
+        return (f"the run was stopped while it was being published to {folder}; the next `weaksup run` or "
+                "load_run of that folder finishes publishing it (its outputs are saved whole)")
+    return ("a stopped run publishes nothing and keeps the votes it saved (weaksup run CONFIG --resume goes on "
+            "from them)")
 
 
 #: The exit status of a command stopped by Ctrl-C (128 + SIGINT; SIGTERM gives 143).

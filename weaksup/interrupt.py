@@ -22,22 +22,70 @@ False
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
-__all__ = ["STOP_REQUESTED", "note_stop_signal", "result_of", "stop_on_interrupt", "stop_on_sigterm", "stop_scope",
+__all__ = ["INTERRUPTED_AT_START", "STOP_REQUESTED", "command_finished", "exit_interrupted_at_start", "last_publish",
+           "note_publish", "note_stop_signal", "result_of", "stop_on_interrupt", "stop_on_sigterm", "stop_scope",
            "stop_signals"]
 
 T = TypeVar("T")
 
 #: Set by a Ctrl-C of the user while work runs on threads; cleared when that work starts and ends.
 STOP_REQUESTED = threading.Event()
+#: What the command says when Ctrl-C comes while it starts (imports), before any command ran.
+INTERRUPTED_AT_START = "interrupted before anything started; nothing was written"
+
+
+def exit_interrupted_at_start() -> NoReturn:
+    """Ctrl-C while the command starts: one line on stderr (no traceback), exit 130 (128 + SIGINT).
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     try:
+    ...         exit_interrupted_at_start()
+    ...     except SystemExit as stop:
+    ...         print(stop.code, err.getvalue().strip())
+    130 interrupted before anything started; nothing was written
+    """
+    sys.stderr.write(INTERRUPTED_AT_START + "\n")
+    sys.stderr.flush()
+    sys.exit(128 + signal.SIGINT)
 
 _stop_signals = [0]  # SIGINT/SIGTERM deliveries seen by weaksup's handlers in this process
+_finished = [False]  # the command inside stop_on_sigterm() returned: a later SIGTERM stops nothing
+_publish: list[tuple[str, str]] = []  # (run folder, "publishing" | "published"): the last publish of this process
+
+
+def note_publish(folder: str, state: str) -> None:
+    """Record that a run folder is being published (``state="publishing"``: its outputs are moving in) or was
+    published (``"published"``: it holds the run whole), so that a stop that comes afterwards says so.
+
+    Examples
+    --------
+    >>> note_publish("runs/x", "published")
+    >>> last_publish()
+    ('runs/x', 'published')
+    """
+    _publish[:] = [(folder, state)]
+
+
+def last_publish() -> tuple[str, str] | None:
+    """The last :func:`note_publish` of this process since the last :func:`stop_on_sigterm` began, if any."""
+    return _publish[-1] if _publish else None
+
+
+def command_finished() -> None:
+    """The command inside :func:`stop_on_sigterm` returned: a SIGTERM from now on is recorded, not raised (there
+    is nothing left to stop, and its output is whole)."""
+    _finished[0] = True
 
 
 def note_stop_signal() -> None:
@@ -119,11 +167,25 @@ def result_of(future: Future[T], poll: float = 0.2) -> T:
 def stop_on_sigterm() -> Iterator[list[int]]:
     """SIGTERM (what cron, Airflow, systemd and Kubernetes send to stop a job) stops the command as Ctrl-C does:
     a ``KeyboardInterrupt``, so the run folder is tidied and an MLflow run is ended FAILED. Yields a list that holds
-    the signal once it came (empty: it did not)."""
+    the signal once it came (empty: it did not). After :func:`command_finished` a SIGTERM is only recorded.
+
+    Examples
+    --------
+    >>> import os
+    >>> with stop_on_sigterm() as came:
+    ...     command_finished()
+    ...     os.kill(os.getpid(), signal.SIGTERM)  # after the command: no KeyboardInterrupt
+    >>> came == [signal.SIGTERM]
+    True
+    """
     came: list[int] = []
+    _finished[0] = False
+    _publish.clear()
 
     def on_sigterm(signum: int, frame: object) -> None:
         came.append(signum)
+        if _finished[0]:
+            return
         note_stop_signal()  # an LF interrupted by it is not at fault (whatever SIGINT's disposition)
         raise KeyboardInterrupt
 
@@ -135,3 +197,4 @@ def stop_on_sigterm() -> Iterator[list[int]]:
         yield came
     finally:
         signal.signal(signal.SIGTERM, previous)
+        _finished[0] = False

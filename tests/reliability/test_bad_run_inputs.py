@@ -50,12 +50,13 @@ CASES = {
                           ["missing column(s) ['comment_id']", "input.id_column"]),
     "empty id": (lambda p: _csv(p, "row_id,text\na,hello\n,hi\n"), ["row 1 (line 3)", "every row needs an id"]),
     "duplicate ids in a chunk": (lambda p: _csv(p, "row_id,text\na,hello\nb,x\na,hi\n"),
-                                 ["id 'a' is not unique (rows [0, 2])", "deduplicate the input"]),
+                                 ["id 'a' is not unique (rows [0, 2])", "deduplicate the input", "make_row_ids"]),
     "two ids repeated in a chunk": (lambda p: _csv(p, "row_id,text\na,hello\nb,x\na,hi\nb,y\n"),
                                     ["id 'a' is not unique (rows [0, 2]; 1 other id(s) repeat too)"]),
     "duplicate ids across chunks": (lambda p: _csv(p, "row_id,text\na,hello\nb,x\nc,y\na,hi\n")
                                     and write_config(p, input={"path": "bad.csv", "chunk_rows": 2}),
-                                    ["row 3 (line 5): id 'a' is not unique (also row 0)"]),
+                                    ["row 3 (line 5): id 'a' is not unique (also row 0)",
+                                     "must identify each row once: deduplicate the input", "make_row_ids"]),
     "empty file": (lambda p: _csv(p, ""), ["bad.csv: the file is empty", "needs a header"]),
     "header only": (lambda p: _csv(p, "row_id,text\n"), ["has no rows; nothing to label"]),
     "field an LF needs is absent": (lambda p: (p / "author_lfs.py").write_text(
@@ -137,3 +138,19 @@ def test_fault_tolerant_runs_count_lf_faults(project, capsys):
     out = capsys.readouterr().out
     assert info.value.code == 0 and "LF faults (rows abstained): {'boom': " in out
     assert len(pd.read_parquet(project / "out" / "labels.parquet")) == 300
+
+
+@pytest.mark.parametrize("in_folder", [False, True])
+def test_a_truncated_parquet_input_names_the_fix_for_a_file_or_a_folder(project, capsys, in_folder):
+    """Case: a truncated single file (input.path=data/trunc.parquet) was told to "remove it from the input folder",
+    though there is no input folder."""
+    (project / "data").mkdir()
+    rows = pd.read_csv(project / "comments.csv")
+    rows.to_parquet(project / "data" / "trunc.parquet", index=False)
+    whole = (project / "data" / "trunc.parquet").read_bytes()
+    (project / "data" / "trunc.parquet").write_bytes(whole[:len(whole) // 2])
+    config = write_config(project, input={"path": "data" if in_folder else "data/trunc.parquet"})
+    err = _fails(capsys, config)
+    assert "trunc.parquet: cannot read as Parquet" in err and "re-write it" in err, err
+    assert ("remove it from the input folder" in err) == in_folder, err
+    _nothing_written(project)

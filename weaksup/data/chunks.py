@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from weaksup.data.delimited import csv_chunks
 from weaksup.data.jsonl import jsonl_chunks
+from weaksup.data.files import unreadable_parquet
 from weaksup.data.read import input_files
 from weaksup.data.columns import as_text, check_present, text_type
 from weaksup.errors import DataError
@@ -66,10 +67,11 @@ def iter_chunks(
     wanted = list(columns) if columns is not None else None
     strings = set(string_columns)
     start = 0
+    part = not Path(path).is_file()  # (a folder or pattern: an unreadable file is one of its parts)
     for file in files:
         suffix = file.suffix.lower()
         if suffix == ".parquet":
-            chunks = _parquet_chunks(file, chunk_rows, wanted, strings)
+            chunks = _parquet_chunks(file, chunk_rows, wanted, strings, part)
         elif suffix in (".csv", ".tsv"):
             chunks = csv_chunks(file, chunk_rows, wanted, strings, encoding)
         else:
@@ -96,14 +98,14 @@ def _rebatch(chunks: Iterable[pd.DataFrame], rows: int) -> Iterator[pd.DataFrame
         yield pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0].reset_index(drop=True)
 
 
-def _parquet_chunks(file: Path, rows: int, wanted: list[str] | None, strings: set[str]) -> Iterator[pd.DataFrame]:
+def _parquet_chunks(file: Path, rows: int, wanted: list[str] | None, strings: set[str],
+                    part: bool) -> Iterator[pd.DataFrame]:
     import pyarrow.parquet as pq
 
     try:
         handle = pq.ParquetFile(file)
     except Exception as exc:
-        raise DataError(f"{file}: cannot read as Parquet ({type(exc).__name__}: {exc}); check the part file "
-                        "(re-write it, or remove it from the input folder)") from exc
+        raise unreadable_parquet(file, exc, part=part) from exc
     schema = handle.schema_arrow
     check_present(file, schema.names, wanted)
     for name in strings & set(schema.names):
@@ -115,5 +117,4 @@ def _parquet_chunks(file: Path, rows: int, wanted: list[str] | None, strings: se
                                            else batch.column(name).to_pandas()) for name in batch.schema.names},
                                    index=pd.RangeIndex(batch.num_rows))
         except (OSError, ValueError, pa.ArrowException) as exc:
-            raise DataError(f"{file}: cannot read as Parquet ({type(exc).__name__}: {exc}); check the part file "
-                            "(re-write it, or remove it from the input folder)") from None
+            raise unreadable_parquet(file, exc, part=part) from None

@@ -237,9 +237,24 @@ def _check_same_columns(path: Path, files: list[Path], encoding: str) -> None:
                             "same columns: fix the file, or leave it out of input.path")
 
 
-def file_columns(file: Path, encoding: str = "utf-8") -> list[str]:
+def unreadable_parquet(file: Path, exc: BaseException, *, part: bool = True) -> DataError:
+    """The error for a Parquet file that cannot be read (truncated, or not Parquet): ``part``, one file of a
+    folder or pattern (re-write it or remove it from the folder); else the one input file (re-write it).
+
+    Examples
+    --------
+    >>> print(unreadable_parquet(Path("data/trunc.parquet"), OSError("too small"), part=False))  # doctest: +ELLIPSIS
+    data/trunc.parquet: cannot read as Parquet (OSError: too small); the file may be truncated ...: re-write it (...)
+    """
+    fix = ("check the part file (re-write it, or remove it from the input folder)" if part
+           else "the file may be truncated or not Parquet: re-write it (or point input.path at another file)")
+    return DataError(f"{file}: cannot read as Parquet ({type(exc).__name__}: {exc}); {fix}")
+
+
+def file_columns(file: Path, encoding: str = "utf-8", *, part: bool = True) -> list[str]:
     """The column names of a CSV, TSV or Parquet file, from its header or schema (not its rows); a JSON Lines
-    file has no header: its columns are those of its rows.
+    file has no header: its columns are those of its rows. ``part``: the file is one of a folder or pattern
+    (what an unreadable Parquet file's error advises).
 
     Examples
     --------
@@ -254,12 +269,11 @@ def file_columns(file: Path, encoding: str = "utf-8") -> list[str]:
         try:
             return [n for n in pq.read_schema(file).names if not n.startswith("__index_level_")]
         except Exception as exc:
-            raise DataError(f"{file}: cannot read as Parquet ({type(exc).__name__}: {exc}); check the part file "
-                            "(re-write it, or remove it from the input folder)") from None
+            raise unreadable_parquet(file, exc, part=part) from None
     from weaksup.data.delimited import read_header
 
     return read_header(file, encoding)
 
 
 __all__ = ["FORMATS", "INPUT_SUFFIXES", "MAGIC", "check_file", "file_columns", "input_files", "is_pattern", "matches_pattern",
-           "pattern_base"]
+           "pattern_base", "unreadable_parquet"]

@@ -12,7 +12,10 @@ A run never writes into the published run folder (the folder of ``output.path``)
 3. When everything is written it commits: ``run.json`` is written last *inside* the stage. Publishing then
    renames each output into the run folder (the previous run's entries moved aside), ``run.json`` last.
    A publish cut short (a kill between two renames) is finished by the next run or :func:`load_run`
-   (:func:`recover`): a committed stage is always rolled forward, an uncommitted one never published.
+   (:func:`recover`): a committed stage is rolled forward, an uncommitted one never published. A publish
+   that fails with an error (a folder made read-only or immutable) is undone by the run itself
+   (``publish(..., undo=True)``): the previous run's entries are moved back and the stage's ``run.json`` is
+   removed, so the failed run is never published later; if even that fails, the error says so.
 
 So after any failure the published folder is one run's whole output, and renames cost nothing (no
 copy of the labels). Only names weaksup makes (:data:`weaksup._io.STAGE_PATTERN`,
@@ -179,7 +182,13 @@ def recover(folder: Path) -> int:
     for stage in stages(folder):
         if is_committed(stage):
             logger.warning("finishing the publish of a run that was interrupted while publishing (%s)", stage.name)
-            publish(folder, stage)
+            try:
+                publish(folder, stage)
+            except OSError as exc:
+                raise DataError(f"cannot finish publishing into {folder} a run that was interrupted while "
+                                f"publishing ({_reason(exc)}); the folder may hold part of that run beside the "
+                                "previous one until then. Fix the cause (the folder's permissions, free space), "
+                                "then run again: the publish is finished first") from exc
             done += 1
     return done
 
@@ -217,41 +226,95 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
-def publish(folder: Path, stage: Path) -> None:
+def publish(folder: Path, stage: Path, *, undo: bool = False) -> None:
     """Move a committed stage's outputs into ``folder``, the previous run's aside, ``run.json`` last.
 
-    Idempotent: a publish cut short is finished by calling it again.
+    Idempotent: a publish cut short is finished by calling it again. ``undo=True`` (the run that made the
+    stage, alive to handle an error): a move that fails with an error undoes the moves made, and the stage's
+    ``run.json`` is removed, so the previous run stays published and this one is never rolled forward;
+    the error is raised again. When the undo fails too, a :class:`DataError` says what the folder holds.
     """
     new = read_manifest(stage / MANIFEST)
     produced = outputs_of(new)
     old = read_manifest(folder / MANIFEST)
     replaced = stage / REPLACED
     replaced.mkdir(exist_ok=True)
-    # the previous run's outputs this run does not replace (a stale report, model, clean/) go with it; its
-    # labels file is kept (whole, and no longer named by run.json): a labels file is never deleted
-    kept = (old.get("outputs") or {}).get("labels")
-    for name in outputs_of(old):
-        if name not in produced and name != kept and os.path.lexists(folder / name):
-            _move_aside(folder / name, replaced)
-    for name in produced:
-        source, target = stage / name, folder / name
-        if not os.path.lexists(source):
-            continue  # published before the interruption
-        if source.is_dir() and not source.is_symlink() and os.path.lexists(target):
-            _move_aside(target, replaced)
-        os.replace(source, target)
-    os.replace(stage / MANIFEST, folder / MANIFEST)
+    moves: list[tuple[Path, Path]] = []  # the renames made, in order (undone in reverse)
+    try:
+        # the previous run's outputs this run does not replace (a stale report, model, clean/) go with it; its
+        # labels file is kept (whole, and no longer named by run.json): a labels file is never deleted
+        kept = (old.get("outputs") or {}).get("labels")
+        for name in outputs_of(old):
+            if name not in produced and name != kept and os.path.lexists(folder / name):
+                moves.append(_move_aside(folder / name, replaced))
+        for name in produced:
+            source, target = stage / name, folder / name
+            if not os.path.lexists(source):
+                continue  # published before the interruption
+            if os.path.lexists(target) and (undo or (source.is_dir() and not source.is_symlink())):
+                moves.append(_set_aside(target, replaced, keep=not (source.is_dir() and not source.is_symlink())))
+            os.replace(source, target)
+            moves.append((source, target))
+        os.replace(stage / MANIFEST, folder / MANIFEST)
+    except Exception as exc:
+        if undo:
+            _undo(folder, stage, moves, exc)
+        raise
     _fsync_dir(folder)
     shutil.rmtree(stage, ignore_errors=True)
 
 
-def _move_aside(path: Path, replaced: Path) -> None:
+def _set_aside(target: Path, replaced: Path, *, keep: bool) -> tuple[Path, Path]:
+    """Put the previous run's ``target`` aside before it is replaced; ``keep``: as a hard link, so the folder
+    never lacks it (a file system without hard links: moved). Returns the rename that puts it back."""
+    if keep:
+        aside = _aside(target, replaced)
+        try:
+            os.link(target, aside, follow_symlinks=False)
+            return target, aside
+        except OSError:
+            pass
+    return _move_aside(target, replaced)
+
+
+def _undo(folder: Path, stage: Path, moves: list[tuple[Path, Path]], exc: BaseException) -> None:
+    """Put back what a failed publish moved (in reverse), then remove the stage's commit mark."""
+    try:
+        while moves:
+            source, target = moves[-1]
+            os.replace(target, source)
+            moves.pop()
+        os.unlink(stage / MANIFEST)
+    except OSError as undo_exc:
+        moved = sorted({t.name for s, t in moves if t.parent == folder and s.parent == stage})
+        holds = (f"it holds this run's {', '.join(moved)} beside the previous run's other outputs" if moved
+                 else "it holds the previous run's outputs")
+        raise DataError(f"cannot publish the run into {folder}: {_reason(exc)}; undoing it failed too "
+                        f"({_reason(undo_exc)}), so {holds}, not one whole run. This run is saved whole and is "
+                        "published by the next `weaksup run` or load_run: fix the folder's permissions, then "
+                        "call load_run (or run again)") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
+
+
+def _aside(path: Path, replaced: Path) -> Path:
+    """A free name for ``path`` in ``replaced``."""
     target = replaced / path.name
     n = 0
     while os.path.lexists(target):
         n += 1
         target = replaced / f"{path.name}.{n}"
+    return target
+
+
+def _move_aside(path: Path, replaced: Path) -> tuple[Path, Path]:
+    target = _aside(path, replaced)
     os.replace(path, target)
+    return path, target
 
 
 def _fsync_dir(folder: Path) -> None:

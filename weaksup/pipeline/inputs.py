@@ -75,7 +75,7 @@ def check_sensitive(config: RunConfig, files: list[Path]) -> None:
         return
     if config.review.sensitive_fields and files and files[0].suffix.lower() in (".csv", ".tsv", ".parquet"):
         with readable("input.path"):
-            columns = file_columns(files[0], config.input.encoding)
+            columns = file_columns(files[0], config.input.encoding, part=several_files(config))
         check_sensitive_fields(config.review.sensitive_fields, columns, where=config.source, error=ConfigError)
 
 
@@ -91,7 +91,7 @@ def check_order_columns(config: RunConfig, files: list[Path]) -> None:
         return
     if not config.input.example and files and files[0].suffix.lower() in (".csv", ".tsv", ".parquet"):
         with readable("input.path"):
-            present = file_columns(files[0], config.input.encoding)
+            present = file_columns(files[0], config.input.encoding, part=several_files(config))
     else:
         present = [str(c) for c in next(read_chunks(config, None), pd.DataFrame()).columns]
     check_run_order(config, present)
@@ -317,10 +317,23 @@ def chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:
         others = series.filter(repeated).n_unique() - 1
         more = f"; {others} other id(s) repeat too" if others else ""
         also = f", also at {where(config, rows[1])}" if several_files(config) else ""
-        fix = _ACROSS if several_files(config) else ": deduplicate the input or choose another id column"
-        raise DataError(f"{where(config, rows[0])}: id {first!r} is not unique (rows {rows}{also}{more}); "
-                        f"{column!r} must identify each row once{fix}")
+        raise DataError(repeated_id(config, first, where(config, rows[0]), f"rows {rows}{also}{more}"))
     return ids
+
+
+def repeated_id(config: RunConfig, value: object, at: str, detail: str) -> str:
+    """The message for an id of ``input.id_column`` repeated in the input (in one chunk or across chunks):
+    where (``at``), the other rows (``detail``) and the fix (for one file, or for the files of a folder).
+
+    Examples
+    --------
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "a.csv", "id_column": "id"},
+    ...                               "lfs": {"modules": ["m"]}, "output": {"path": "labels.csv"}})
+    >>> print(repeated_id(config, "k", "a.csv row 9", "also row 2"))  # doctest: +ELLIPSIS
+    a.csv row 9: id 'k' is not unique (also row 2); 'id' must identify each row once: deduplicate ... id k the id 'k#n')
+    """
+    fix = _ACROSS if several_files(config) else _ONE_FILE
+    return f"{at}: id {value!r} is not unique ({detail}); {config.input.id_column!r} must identify each row once{fix}"
 
 
 def check_fields(config: RunConfig, registry: Registry, chunk: pd.DataFrame) -> None:
@@ -358,12 +371,8 @@ def check_unique_ids(config: RunConfig, hashes: np.ndarray, part_rows: list[int]
         found.append(part_ids(part)[int(row - bounds[part])].as_py())
     if found[0] != found[1]:  # a 64-bit hash collision between different ids: harmless
         return
-    if several_files(config):
-        raise DataError(f"{where(config, int(rows[1]))}: id {found[0]!r} is not unique (also "
-                        f"{where(config, int(rows[0]))}); {config.input.id_column!r} must identify each row once"
-                        f"{_ACROSS}")
-    raise DataError(f"{where(config, int(rows[1]))}: id {found[0]!r} is not unique (also row {int(rows[0])}); "
-                    f"{config.input.id_column!r} must identify each row once")
+    also = where(config, int(rows[0])) if several_files(config) else f"row {int(rows[0])}"
+    raise DataError(repeated_id(config, found[0], where(config, int(rows[1])), f"also {also}"))
 
 
 #: The fix for an id repeated across the files of a folder or pattern.
@@ -371,6 +380,10 @@ _ACROSS = (" across all the files of input.path (ids are read from input.id_colu
            "deduplicate the rows, choose another id column, or write unique ids into the files "
            "(weaksup.data.make_row_ids gives the n-th repeat of an id k the id 'k#n'; prefixing each file's ids with "
            "its name keeps files apart)")
+#: The fix for an id repeated in one input file (in one chunk or in two).
+_ONE_FILE = (": deduplicate the input, choose another id column, or derive unique ids (ids are read from "
+             "input.id_column as they are, never generated; weaksup.data.make_row_ids gives the n-th repeat of an "
+             "id k the id 'k#n')")
 
 
 def duplicate_counts(text_hash: np.ndarray, loose_hash: np.ndarray) -> tuple[int, int]:

@@ -153,13 +153,23 @@ class Stage:
             return True
 
     def commit_and_publish(self, manifest_text: str) -> None:
-        """Write ``run.json`` in the stage (the run is whole), then publish it."""
+        """Write ``run.json`` in the stage (the run is whole), then publish it. A publish that fails with an
+        error is undone (the previous run stays, this one is not rolled forward later: see
+        :func:`weaksup.pipeline.folder.publish`); one cut short by a kill is finished by the next reader."""
         from weaksup._io import atomic_path
 
         os.unlink(self.path / HOLDER)
         with atomic_path(self.path / MANIFEST) as tmp:
             tmp.write_text(manifest_text, encoding="utf-8")
-        publish(self.folder, self.path)
+        from weaksup.interrupt import note_publish
+
+        note_publish(str(self.folder), "publishing")
+        try:
+            publish(self.folder, self.path, undo=True)
+        except Exception:
+            note_publish(str(self.folder), "failed")
+            raise
+        note_publish(str(self.folder), "published")
 
     def abandon(self) -> None:
         """After a failure: keep the stage when it holds new votes (the next run resumes from them), else
