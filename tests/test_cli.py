@@ -245,6 +245,18 @@ def test_a_sigterm_after_the_publish_says_the_run_was_published(project, capsys,
     assert load_run(project / "out").manifest["counts"]["rows"] == 400
 
 
+def test_a_sigterm_after_an_engine_run_published_says_so(project, capsys, monkeypatch):
+    """The same on an engine (its run folder is moved in whole by one rename)."""
+    import pandas as pd
+
+    pd.read_csv(project / "comments.csv").to_parquet(project / "comments.parquet", index=False)
+    config = write_config(project, input={"path": "comments.parquet"})
+    _sigterm_after(monkeypatch, "note_publish", lambda folder, state: state == "published")
+    code, _, err = _cli(capsys, "run", str(config), "--engine", "local", "--no-progress", "--no-tracking")
+    assert code == 143, err
+    assert "publishes nothing" not in err and "stopped (SIGTERM): the run had been published to" in err, err
+
+
 def test_a_sigterm_before_the_publish_still_publishes_nothing(project, capsys, monkeypatch):
     """The other side: a SIGTERM while the run works publishes nothing and says so."""
     config = write_config(project)

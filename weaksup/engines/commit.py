@@ -136,8 +136,11 @@ class StagedRun:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             shutil.rmtree(target)
-        os.replace(self.path, target)
+        os.replace(self.path, target)  # (one rename: the run is published whole, or not at all)
         point_latest(self.out_dir, target)
+        from weaksup.interrupt import note_publish
+
+        note_publish(str(target), "published")  # a stop from now on says the run was published
         return target
 
     def abandon(self) -> None:
