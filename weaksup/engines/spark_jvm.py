@@ -28,6 +28,8 @@ import time
 import uuid
 from pathlib import Path
 
+from weaksup._io import pid_alive
+
 logger = logging.getLogger(__name__)
 
 #: The JIT and GC of the engine's local driver JVM.
@@ -68,16 +70,6 @@ def archive_key(java: Path) -> str:
     return hashlib.sha256(repr(doc).encode()).hexdigest()[:20]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _accepted(java: Path, archive: Path) -> bool:
     """Whether a JVM starts with ``archive`` (a truncated archive crashes it: then it is not used)."""
     try:
@@ -98,7 +90,7 @@ def settle(folder: Path, key: str, java: Path) -> Path | None:
             pid = int(owner.read_text().strip())
         except (OSError, ValueError):
             pid = 0
-        if pid and _alive(pid):
+        if pid and pid_alive(pid):
             continue
         if not pid and time.time() - written.stat().st_mtime < STALE_SECONDS:
             continue  # its session is still starting (no pid yet)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from weaksup._io import pid_alive
 from weaksup.errors import TrackingError
 from weaksup.tracking import bounded_requests, flatten, start_tracking
 from weaksup.tracking.report import log_report
@@ -209,17 +210,6 @@ def _mark_failure(mlflow: Any, exc: BaseException) -> None:
         logger.debug("could not tag the failed MLflow run: %s", tag_exc)
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process with this pid runs on this host (one we may not signal counts as alive)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def end_orphaned_runs(experiment: str) -> list[str]:
     """End KILLED the experiment's RUNNING runs that a weaksup process on this host started and that is gone (a
     SIGKILL, a power cut while it logged): each gets a :data:`FAILURE_TAG` saying so. Returns their run ids.
@@ -240,7 +230,7 @@ def end_orphaned_runs(experiment: str) -> list[str]:
                                      filter_string=f"attributes.status = 'RUNNING' and tags.`{HOST_TAG}` = '{host}'")
         for orphan in running:
             pid = int(orphan.data.tags.get(PID_TAG, "0") or 0)
-            if pid <= 0 or pid == os.getpid() or _alive(pid):
+            if pid <= 0 or pid == os.getpid() or pid_alive(pid):
                 continue
             client.set_tag(orphan.info.run_id, FAILURE_TAG, f"the weaksup process logging it (pid {pid} on {host}) "
                                                             "died before it ended (killed); ended by a later run")
