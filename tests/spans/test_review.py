@@ -204,9 +204,12 @@ def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path, 
         export.write_bytes(api.export(pid, "JSON"))
     answers = read_span_export(export, TYPES)
     assert set(answers.frame["row_id"]) == set(expected)
+    from tests.review.helpers import repoint_gold
+
     gold_dir = shutil.copytree(span_run / "gold_sets" / "toy", tmp_path / "gold")
+    run_dir = repoint_gold(shutil.copytree(span_run / "out", tmp_path / "run"), gold_dir)  # a run reading the copy
     code, out, err = cli(capsys, "review", "import", export, "--task", "toy", "--gold-dir", gold_dir, "--run",
-                         span_run / "out")
+                         run_dir)
     assert code == 0, err
     assert "is now version 2" in out and "4 annotation(s), 0 cancelled" in out
     gold = load_span_gold(gold_dir)

@@ -27,8 +27,9 @@ OPTIONAL = ("annotator", "timestamp")
 #: Per-annotation columns :func:`~weaksup.gold.write_gold` keeps, outside the identity (the hash): ``origin`` is
 #: Label Studio's ``prediction`` (a pre-filled suggestion accepted unchanged), ``prediction-changed`` or ``manual``;
 #: ``annotator_id`` and ``annotation_id`` are Label Studio's user and annotation ids (one name per annotator across
-#: exports that name a user by e-mail or by id, see :mod:`weaksup.review.annotators`).
-KEPT = ("origin", "annotator_id", "annotation_id")
+#: exports that name a user by e-mail or by id, see :mod:`weaksup.review.annotators`), ``project_id`` its project (an
+#: answer a later export of the project no longer has is reported, see :mod:`weaksup.review.export_contents`).
+KEPT = ("origin", "annotator_id", "annotation_id", "project_id")
 #: The file that describes a gold set folder.
 MANIFEST = "manifest.json"
 #: Label file suffixes and their formats.

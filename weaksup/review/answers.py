@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,13 +13,36 @@ import pandas as pd
 
 from weaksup._io import check_readable, readable
 from weaksup.data.delimited import bad_encoding, wrong_separator
+from weaksup.data.files import MAGIC
 from weaksup.errors import Problem, Problems, ReviewImportError, location
 from weaksup.labels import LabelSpace
 from weaksup.review.annotators import one_name_per_user
 
 #: The columns of :attr:`Answers.frame`.
 COLUMNS = ("row_id", "label", "annotator", "timestamp", "task_id", "annotation_id", "lead_time", "origin",
-           "annotator_id")
+           "annotator_id", "project_id")
+
+
+@dataclass(frozen=True)
+class ExportContents:
+    """What an export holds besides its answers (:mod:`weaksup.review.export_contents` gathers it).
+
+    Attributes
+    ----------
+    tasks : mapping
+        Task id -> row id of every task of a Label Studio export, answered or not.
+    annotation_ids : frozenset of str
+        Every annotation id of the export (cancelled and malformed ones too).
+    projects : frozenset of str
+        The Label Studio project ids it names (its JSON export does; JSON-MIN and CSV do not).
+    queued : frozenset of str
+        Row ids whose task carries a ``review_reason``: picked by a run's review queue (`weaksup review export`).
+    """
+
+    tasks: Mapping[str, str] = field(default_factory=dict)
+    annotation_ids: frozenset[str] = frozenset()
+    projects: frozenset[str] = frozenset()
+    queued: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -31,7 +55,7 @@ class Answers:
         One row per kept annotation, with :data:`COLUMNS` (strings; ``lead_time`` a float or NaN).
         ``origin`` is Label Studio's (``prediction``: the pre-filled suggestion accepted unchanged,
         ``prediction-changed``, ``manual``; empty when the export does not say), ``annotator_id`` its user
-        id (``annotator`` is the e-mail when known, else ``user-<id>``: a user id that one answer of the export names
+        id, ``project_id`` its project (JSON export only) (``annotator`` is the e-mail when known, else ``user-<id>``: a user id that one answer of the export names
         by e-mail is that e-mail in all of them, see :mod:`weaksup.review.annotators`).
     file : str
         The file read.
@@ -47,6 +71,11 @@ class Answers:
         them in one error with its own (row ids not in the data, disagreements) and imports nothing.
     rejected : tuple of (str, str)
         ``(row_id, where)`` of the answers left out for those problems (their row ids are checked too).
+    contents : ExportContents
+        The export's tasks, annotation ids, projects and review-queue rows (empty for a review sheet but its queue
+        rows).
+    places : tuple of str
+        Where each answer of :attr:`frame` is, for messages: ``line N`` (a CSV) or ``task N``.
     """
 
     frame: pd.DataFrame = field(repr=False)
@@ -56,6 +85,8 @@ class Answers:
     unanswered: int = 0
     problems: tuple[Problem, ...] = field(default=(), repr=False)
     rejected: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    contents: ExportContents = field(default_factory=ExportContents, repr=False)
+    places: tuple[str, ...] = field(default=(), repr=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -70,13 +101,15 @@ class Answers:
 
 
 def build_answers(records: list[dict[str, Any]], problems: Problems | None, label_space: LabelSpace, *,
-                  file: str, fmt: str, cancelled: int, unanswered: int, collect: bool = False) -> Answers:
+                  file: str, fmt: str, cancelled: int, unanswered: int, collect: bool = False,
+                  contents: ExportContents | None = None) -> Answers:
     """Check the records (label in the label space, row id present, ISO timestamps) and raise every problem at once
     (``collect=True``: keep them in :attr:`Answers.problems` instead, with the good records in the frame).
 
     Each record has :data:`COLUMNS` and ``where`` (e.g. ``"task 17"`` or ``"line 5"``) for messages;
     ``problems`` holds those the reader found already (see :func:`export_problems`). Each Label Studio user gets
-    one name (:func:`~weaksup.review.annotators.one_name_per_user`).
+    one name (:func:`~weaksup.review.annotators.one_name_per_user`). ``contents``: what the export holds besides
+    (:attr:`Answers.contents`).
     """
     problems = problems if problems is not None else export_problems(file)
     space = list(label_space)
@@ -115,7 +148,11 @@ def build_answers(records: list[dict[str, Any]], problems: Problems | None, labe
     renames = one_name_per_user([frame])
     if renames:
         frame["annotator"] = frame["annotator"].replace(renames)
-    return Answers(frame, file, fmt, cancelled, unanswered, tuple(problems), tuple(rejected))
+    # where each answer is: its line in a CSV (a row id the data lacks is named there too), else its task
+    places = tuple(rec["where"] if fmt.endswith("csv") or not text(rec["task_id"]) else f"task {text(rec['task_id'])}"
+                   for rec in good)
+    return Answers(frame, file, fmt, cancelled, unanswered, tuple(problems), tuple(rejected),
+                   contents or ExportContents(), places)
 
 
 #: How to fix the problems of an export's answers.
@@ -167,8 +204,8 @@ def delimiter(file: Path) -> str:
 
 
 def check_export(file: Path) -> None:
-    """``file``, an annotation export, exists, is a file and can be read; else a :class:`ReviewImportError`
-    naming what it is instead and the fix.
+    """``file``, an annotation export, exists, is a file, can be read and is not compressed; else a
+    :class:`ReviewImportError` naming what it is instead and the fix.
 
     Examples
     --------
@@ -184,6 +221,14 @@ def check_export(file: Path) -> None:
         if not file.is_file():
             raise ReviewImportError(f"review export {str(file)!r} does not exist")
         check_readable(file, "the path given", ReviewImportError)
+        with open(file, "rb") as handle:
+            head = handle.read(8)
+    for magic, (kind, fix) in MAGIC.items():  # the run inputs' rule and words (weaksup.data.files.check_file)
+        if kind.endswith("-compressed") and head.startswith(magic):
+            if kind.startswith("gzip") and file.suffix.lower() != ".gz":  # gunzip -k wants a .gz name
+                fix = f"gunzip it (gunzip -c FILE > {file.with_name(f'{file.stem}-unzipped{file.suffix}')})"
+            raise ReviewImportError(f"review export {file} is {kind}: {fix.replace('FILE', str(file))} first, then "
+                                    "import the file it gives")
 
 
 def not_utf8(file: Path) -> ReviewImportError:

@@ -182,13 +182,13 @@ def export(
 
 
 def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: Any = None,
-                 config: Path | None = None) -> tuple[Path, Any, list[str] | None, str]:
+                 config: Path | None = None) -> tuple[Path, Any, list[str] | None, str, str | None]:
     """The gold set folder (:func:`~weaksup.review.targets.gold_folder`), its label space (``--run``'s or ``--config``'s, else the gold
     set's, else ``space``), the data's row ids (``--run``'s rows or ``--config``'s input; None when neither is
-    given: not checked) and what to tell about using the gold set."""
+    given: not checked), what to tell about using the gold set, and what the row ids are of (for messages)."""
     from weaksup.gold import MANIFEST, load_gold
 
-    row_ids, cfg, source = None, None, ""
+    row_ids, cfg, source, data = None, None, "", None
     classes: Any = None
     if run_dir is not None and config is not None:
         raise ReviewError("--run and --config both name the data; give one (--run reads the run's rows, --config "
@@ -200,11 +200,13 @@ def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: 
             run = load_run(run_dir)
         classes, row_ids = run.label_space, run.labels["row_id"].astype(str).tolist()
         cfg, source, config = run.config, f"the run {run_dir} (its run.json)", run.manifest.get("config_source")
+        data = f"the run {run_dir}"
     elif config is not None:
         from weaksup.config import load_config
 
         row_ids, labels = config_row_ids(config, task)
         classes, cfg, source = labels or None, load_config(config), f"--config {config}"
+        data = f"--config {config} (its input {cfg.input.path})"
     gold_dir, rerun = gold_folder(task, gold_dir, cfg, source, config)
     check_import_target(task, gold_dir, run_dir)
     if (gold_dir / MANIFEST).is_file():
@@ -212,15 +214,15 @@ def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: 
     if (classes or space) is None:
         raise ReviewError(f"no gold set in {gold_dir} to take the label space from; pass --run RUN_DIR (or "
                           "--gold-dir of the task's gold set)")
-    return gold_dir, classes or space, row_ids, rerun
+    return gold_dir, classes or space, row_ids, rerun, data
 
 
 def _import(answers: Any, gold_dir: Path, task: str, space: Any, split: str, on_conflict: str,
-            row_ids: list[str] | None, rerun: str) -> None:
+            row_ids: list[str] | None, rerun: str, data: str | None) -> None:
     from weaksup.review.importing import import_answers
 
     result = import_answers(answers, gold_dir, task=task, label_space=space, split=split, on_conflict=on_conflict,
-                            row_ids=row_ids)
+                            row_ids=row_ids, data=data)
     typer.echo(result.summary())
     if result.changed:
         typer.echo(f"gold set {gold_dir} is now version {result.gold.version} (earlier versions stay in their files, "
@@ -277,7 +279,7 @@ def import_(
     if message := import_if_spans(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
                                   from_name=from_name, format=format, others=others):
         return typer.echo(message)
-    gold_dir, space, row_ids, rerun = _gold_target(task, gold_dir, run_dir, config=config)
+    gold_dir, space, row_ids, rerun, data = _gold_target(task, gold_dir, run_dir, config=config)
     fmt = detect_format(export_file) if format == "auto" else format
     if fmt == "csv":  # collect=True: the export's problems are raised with the import's, in one error
         answers = read_sheet(export_file, space, annotator=annotator, collect=True)
@@ -289,7 +291,7 @@ def import_(
             with LabelStudioAPI(url) as api:
                 emails = user_emails(api)
         answers = read_export(export_file, space, format=fmt, from_name=from_name, annotators=emails, collect=True)
-    _import(answers, gold_dir, task, space, split, on_conflict, row_ids, rerun)
+    _import(answers, gold_dir, task, space, split, on_conflict, row_ids, rerun, data)
 
 
 @review_app.command("push")
@@ -371,8 +373,8 @@ def pull(
         if not task:
             raise ReviewError(f"project {pid} {found.get('title')!r} at {api.url} does not name its weaksup task "
                               "(it was not made by `weaksup review push`); pass --task TASK")
-        gold_dir, space, row_ids, rerun = _gold_target(task, gold_dir, run_dir, project_labels(found, from_name),
-                                                       config)
+        gold_dir, space, row_ids, rerun, data = _gold_target(task, gold_dir, run_dir,
+                                                             project_labels(found, from_name), config)
         check_project_classes(found, space, api.url, from_name=from_name, fix=(
             f"pull the project pushed from task {task!r}'s run (`weaksup review push` names it), or check --task, "
             "--run and --config"))
@@ -383,4 +385,4 @@ def pull(
         file.write_bytes(export)
         answers = read_export(file, space, format="labelstudio", from_name=from_name, annotators=emails,
                               collect=True, name=where)
-        _import(answers, gold_dir, task, space, split, on_conflict, row_ids, rerun)
+        _import(answers, gold_dir, task, space, split, on_conflict, row_ids, rerun, data)

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from weaksup.errors import ReviewImportError, location
+from weaksup.labels import LabelSpace
 from weaksup.review.answers import FIX_EXPORT, Answers, export_problems
 
 #: How to fix each kind of problem an import finds itself.
@@ -50,13 +51,27 @@ def conflicts(new: pd.DataFrame, previous_labels: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["row_id", "task_id", "labels", "previous_gold"])
 
 
+def check_one_project(answers: Answers, space: LabelSpace) -> None:
+    """One error, not one per answer, when most answers' labels are outside the label space: an export of another
+    project (its labels and the task's named)."""
+    outside = [p.got for p in answers.problems if p.code == "unknown_label"]
+    if len(outside) > len(answers.frame) + len(answers.rejected) - len(outside):
+        raise ReviewImportError(
+            f"{answers.file}: {len(outside)} of {len(answers.frame) + len(answers.rejected)} answers' labels are not "
+            f"the task's classes: the export seems to be of another project (its labels "
+            f"{sorted(set(map(str, outside)) | set(answers.frame['label']))}; the task's {list(space)}); import the "
+            "export of the project made for this task's run (`weaksup review export` or `push`), or check --task")
+
+
 def check_import(answers: Answers, *, row_ids: Iterable[Any] | None, old: pd.DataFrame,
-                 disagreements: pd.DataFrame | None) -> None:
+                 disagreements: pd.DataFrame | None, data: str | None = None) -> None:
     """Raise one :class:`~weaksup.errors.ReviewImportError` with every problem of the import, if there is any.
 
     ``answers.problems`` are the export's (read with ``collect=True``); with ``row_ids`` (the data's), every answer
     (those left out for another problem too) and every row of the gold set ``old`` must be a row of the data;
-    ``disagreements`` (given with ``on_conflict="error"``) are listed too.
+    ``disagreements`` (given with ``on_conflict="error"``) are listed too. ``data`` names what ``row_ids`` are of
+    (e.g. ``the run runs/tix``); each answer is named where it is (:attr:`Answers.places
+    <weaksup.review.answers.Answers.places>`: its task, or its line in a CSV).
 
     Examples
     --------
@@ -73,16 +88,19 @@ def check_import(answers: Answers, *, row_ids: Iterable[Any] | None, old: pd.Dat
     problems.extend(answers.problems)
     if row_ids is not None:
         known = {str(r) for r in row_ids}
-        where = [location(answers.file, at=f"task {t}" if t else None) for t in answers.frame["task_id"]]
+        places = answers.places if len(answers.places) == len(answers.frame) else [
+            f"task {t}" if t else None for t in answers.frame["task_id"]]
+        where = [location(answers.file, at=at) for at in places]
+        of = f" of {data}" if data else ""
         for row_id, at in [*zip(answers.frame["row_id"], where), *answers.rejected]:
             if row_id and row_id not in known:
-                problems.add("unknown_row_id", f"row_id {row_id!r} is not a row of the dataset", where=at)
+                problems.add("unknown_row_id", f"row_id {row_id!r} is not a row of the dataset{of}", where=at)
         if len(old):
             lacking = old[~old["row_id"].astype(str).isin(known)].drop_duplicates("row_id")
             for rec in lacking.to_dict("records"):
                 line = location(str(rec["_file"]), int(rec["_line"])) if pd.notna(rec.get("_file")) else None
                 problems.add("gold_row_not_in_data", f"gold row {rec['row_id']!r} (already in the gold set) is not a "
-                             "row of the dataset", where=line)
+                             f"row of the dataset{of}", where=line)
     if disagreements is not None:
         for c in disagreements.to_dict("records"):
             problems.add("annotators_disagree", f"row_id {c['row_id']!r}: annotators disagree: {c['labels']}",

@@ -20,6 +20,10 @@
   disagreements with ``on_conflict="error"``) is raised in one error (:mod:`weaksup.review.import_checks`);
   nothing is written then. Without ``row_ids`` the summary says the new rows' ids were not checked.
 - Importing answers the gold set holds already writes nothing (same content hash: no new version).
+- Answers the gold set holds from the export's Label Studio project that the export no longer has (deleted there)
+  are kept and reported (:attr:`ReviewImport.deleted`); rows a run's review queue picked that go to the test split
+  are warned about (not a random sample); an import overtaken by another one is refused, to be re-run
+  (:mod:`weaksup.review.export_contents`, :mod:`weaksup.review.versioning`).
 """
 
 from __future__ import annotations
@@ -46,13 +50,14 @@ from weaksup.gold import (
     content_hash,
     load_gold,
     prefill_report,
-    write_gold,
 )
 from weaksup.gold.core import KEPT
 from weaksup.labels import LabelSpace
 from weaksup.review.annotators import one_name_per_user
 from weaksup.review.answers import Answers
-from weaksup.review.import_checks import check_import, conflicts as find_conflicts
+from weaksup.review.export_contents import deleted_answers, deleted_note, queue_rows_in_test, queue_test_warning
+from weaksup.review.import_checks import check_import, check_one_project, conflicts as find_conflicts
+from weaksup.review.versioning import next_version, write_next_version
 from weaksup.validation import as_label_space, check_choice
 
 logger = logging.getLogger(__name__)
@@ -98,6 +103,11 @@ class ReviewImport:
         older export imported after a newer one).
     unchecked : tuple of str
         Row ids new to the gold set that were not checked against the data (no ``row_ids`` given).
+    deleted : tuple of str
+        Row ids of the gold set's answers from the export's Label Studio project that the export no longer has
+        (deleted there, or left out of the export): kept, and named in the summary with how to drop them.
+    notes : tuple of str
+        More lines of the summary (those answers).
     """
 
     gold: GoldSet
@@ -113,6 +123,8 @@ class ReviewImport:
     renamed: dict[str, str] = field(default_factory=dict)
     stale: int = 0
     unchecked: tuple[str, ...] = field(default=(), repr=False)
+    deleted: tuple[str, ...] = field(default=(), repr=False)
+    notes: tuple[str, ...] = field(default=(), repr=False)
 
     def summary(self) -> str:
         before = f"v{self.previous_version} -> " if self.previous_version is not None else "new, "
@@ -132,6 +144,7 @@ class ReviewImport:
             lines.append(f"{len(self.unchecked)} new row id(s) not checked against the data (e.g. "
                          f"{', '.join(map(repr, self.unchecked[:3]))}): no data given (--run RUN_DIR or --config "
                          "CONFIG checks them); a run whose data lacks one of them stops, naming it")
+        lines += self.notes
         if self.renamed:
             lines.append("one name per Label Studio user (named by id in the gold set or this export, by e-mail "
                          "elsewhere): " + ", ".join(f"{a} -> {b}" for a, b in self.renamed.items()))
@@ -163,6 +176,7 @@ def import_answers(
     on_conflict: str = "keep",
     row_ids: Iterable[Any] | None = None,
     description: str | None = None,
+    data: str | None = None,
 ) -> ReviewImport:
     """Write the answers into ``gold_dir`` as a new gold-set version (the previous version + 1).
 
@@ -185,6 +199,8 @@ def import_answers(
     row_ids : iterable, optional
         The dataset's row ids; an answer (or a gold row) for another id is an error. Without them the summary
         names the new rows' ids as not checked.
+    data : str, optional
+        What ``row_ids`` are of, for messages, e.g. ``the run runs/tix``.
 
     Raises
     ------
@@ -205,9 +221,9 @@ def import_answers(
                           "--gold-dir")
     old = previous.frame if previous is not None else pd.DataFrame(columns=["row_id", "label", "split", "annotator",
                                                                              "timestamp"])
-    _another_project(answers, space)
+    check_one_project(answers, space)
     if len(answers.frame) == 0:
-        check_import(answers, row_ids=row_ids, old=old, disagreements=None)
+        check_import(answers, row_ids=row_ids, old=old, disagreements=None, data=data)
         raise ReviewImportError(f"{answers.summary()}; nothing to import (no answered annotation)")
     new, old, renamed = _one_name_per_user(answers.frame, old)
     new = _latest_per_annotator(new)
@@ -219,7 +235,8 @@ def import_answers(
     conflicts = find_conflicts(new, previous_labels[previous_labels.index.isin(set(others["row_id"]))])
     shown = conflicts.assign(labels=[f"{c}; gold before: {p}" if p else c
                                      for c, p in zip(conflicts["labels"], conflicts["previous_gold"])])
-    check_import(answers, row_ids=row_ids, old=old, disagreements=shown if on_conflict == "error" else None)
+    check_import(answers, row_ids=row_ids, old=old, disagreements=shown if on_conflict == "error" else None,
+                 data=data)
     # agreement and the pre-fill account: over every answer of this import (and the gold set's other
     # annotations of those rows), before any conflict policy drops some
     pool = pd.concat([others[["row_id", "label", "annotator"]], new[["row_id", "label", "annotator"]]],
@@ -248,10 +265,13 @@ def import_answers(
     prev_ids = set(old["row_id"])
     added_ids = list(dict.fromkeys(r for r in new["row_id"] if r not in prev_ids))
     added = len(added_ids)
+    if queued := queue_test_warning(queue_rows_in_test(new, added_ids, answers.contents)):
+        logger.warning("%s", queued)
+    gone = deleted_answers(kept_old, answers.contents) if answers.format != "csv" else kept_old.iloc[:0]
     if previous is not None and content_hash(merged, space, task) == previous.hash:
         gold, changed = previous, False  # the gold set holds these answers already: no new version
     else:
-        version = _next_version(previous)
+        version = next_version(previous)
         note = (f"v{version}: {len(new)} annotation(s) from review export {_source(answers.file)} "
                 f"({answers.format}), imported {datetime.now(UTC).isoformat(timespec='seconds')}")
         base = description if description is not None else (previous.manifest.get("description", "")
@@ -259,32 +279,22 @@ def import_answers(
         history = [*(previous.manifest.get("history", []) if previous is not None else []),
                    {"version": version, "annotations": len(new), "source": _source(answers.file),
                     "format": answers.format, "note": note}]
-        gold = write_gold(merged, folder, task=task, label_space=space, version=version, description=base,
-                          row_ids=row_ids, history=history)
+        gold = write_next_version(merged, folder, previous, task=task, label_space=space, description=base,
+                                  row_ids=row_ids, history=history)
         changed = True
     conflicts["resolution"] = _resolutions(conflicts, gold, on_conflict)
     # (a review sheet has no pre-fill to accept: its reviewers type the label)
     prefill = prefill_report(all_answers, final=gold.labels(), context=others) if answers.format != "csv" else None
     return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
                         conflicts.reset_index(drop=True), agree, answers, changed, prefill, renamed,
-                        int(stale.sum()), tuple(added_ids) if row_ids is None else ())
+                        int(stale.sum()), tuple(added_ids) if row_ids is None else (),
+                        tuple(dict.fromkeys(gone["row_id"].astype(str))),
+                        tuple(filter(None, [deleted_note(gone, answers.contents, folder)])))
 
 
 def _source(file: str) -> str:
     """The export's name in the gold set's history: its file name; ``project N at URL`` for a pulled one."""
     return file if "://" in file else Path(file).name
-
-
-def _another_project(answers: Answers, space: LabelSpace) -> None:
-    """One error, not one per answer, when most answers' labels are outside the label space: an export of another
-    project (its labels and the task's named)."""
-    outside = [p.got for p in answers.problems if p.code == "unknown_label"]
-    if len(outside) > len(answers.frame) + len(answers.rejected) - len(outside):
-        raise ReviewImportError(
-            f"{answers.file}: {len(outside)} of {len(answers.frame) + len(answers.rejected)} answers' labels are not "
-            f"the task's classes: the export seems to be of another project (its labels "
-            f"{sorted(set(map(str, outside)) | set(answers.frame['label']))}; the task's {list(space)}); import the "
-            "export of the project made for this task's run (`weaksup review export` or `push`), or check --task")
 
 
 def _resolutions(conflicts: pd.DataFrame, gold: GoldSet, on_conflict: str) -> list[str]:
@@ -379,15 +389,3 @@ def _one_name_per_user(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFra
     new = new.assign(annotator=new["annotator"].replace(renames))
     renamed = old.assign(annotator=old["annotator"].replace(renames))
     return new, renamed.drop_duplicates(["row_id", "annotator"], keep="last"), renames
-
-
-def _next_version(previous: GoldSet | None) -> int:
-    if previous is None:
-        return 1
-    version = previous.version
-    if isinstance(version, int) and not isinstance(version, bool):
-        return version + 1
-    if isinstance(version, str) and version.strip().isdigit():
-        return int(version) + 1
-    raise ReviewError(f"the gold set's version {version!r} is not a whole number, so it cannot be bumped; set "
-                      f"\"version\" in {previous.path}/{MANIFEST} to an integer")

@@ -33,6 +33,7 @@ from weaksup.review.answers import (
     read_csv_rows,
     text,
 )
+from weaksup.review.export_contents import check_not_api_error, flat_contents, json_contents
 from weaksup.validation import as_label_space, check_choice
 
 #: The ``name`` of the ``<Choices>`` tag (``from_name`` of results) and of the ``<Text>`` tag (``to_name``).
@@ -129,6 +130,7 @@ def _load_json(file: Path) -> Any:
                                 "again from Label Studio (Export > JSON, JSON-MIN or CSV)") from None
     except UnicodeDecodeError:
         raise not_utf8(file) from None
+    check_not_api_error(file, items)
     if not isinstance(items, list | dict):
         raise ReviewImportError(f"{file}: a Label Studio export holds a list of tasks; got a JSON "
                                 f"{type(items).__name__}")
@@ -188,12 +190,13 @@ def _read_json(file: Path, name: str, space: LabelSpace, from_name: str, id_key:
                 "annotator": annotator_name(by, emails=emails, username=ann.get("created_username")),
                 "annotator_id": user_id(by), "timestamp": text(ann.get("updated_at") or ann.get("created_at")),
                 "task_id": task_id, "annotation_id": text(ann.get("id")), "lead_time": ann.get("lead_time"),
+                "project_id": text(ann.get("project") or task.get("project")),
                 "origin": answer_origin([r.get("origin") for r in result
                                          if isinstance(r, dict) and r.get("from_name") == from_name],
                                         label, text(data.get("suggested_label"))),
             })
     return build_answers(records, problems, space, file=name, fmt="labelstudio", cancelled=cancelled,
-                         unanswered=unanswered, collect=collect)
+                         unanswered=unanswered, collect=collect, contents=json_contents(items, id_key))
 
 
 _BAD = object()  # a malformed answer (its problem is recorded)
@@ -319,7 +322,7 @@ def _read_flat(rows: list[tuple[str, Any]], space: LabelSpace, file: str, fmt: s
             "origin": "",
         })
     return build_answers(records, problems, space, file=file, fmt=fmt, cancelled=0, unanswered=unanswered,
-                         collect=collect)
+                         collect=collect, contents=flat_contents([item for _, item in rows], id_key))
 
 
 def annotator_name(completed_by: Any, *, emails: Mapping[str, str] | None = None, username: Any = None) -> str:

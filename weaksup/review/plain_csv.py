@@ -21,7 +21,8 @@ import pandas as pd
 from weaksup._io import atomic_path
 from weaksup.errors import ReviewError, ReviewImportError
 from weaksup.labels import LabelSpace
-from weaksup.review.answers import Answers, build_answers, read_csv_rows, text
+from weaksup.review.answers import Answers, ExportContents, build_answers, read_csv_rows, text
+from weaksup.review.export_contents import flat_contents
 from weaksup.spreadsheet import unescape_cell, write_csv
 from weaksup.validation import as_label_space
 
@@ -103,8 +104,9 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
             "timestamp": text(row.get("timestamp")) or stamp,
             "task_id": f"line {line}", "annotation_id": "", "lead_time": None, "origin": "",
         })
+    queued = flat_contents([row for _, row in rows]).queued  # rows of a run's review queue (their review_reason)
     return build_answers(records, None, space, file=str(file), fmt="csv", cancelled=0, unanswered=unanswered,
-                         collect=collect)
+                         collect=collect, contents=ExportContents(queued=queued))
 
 
 #: Columns of Label Studio's CSV export that a review sheet does not have.
