@@ -86,5 +86,9 @@ def test_a_series_gold_aligns_by_its_index_not_its_position():
     assert AlignedGold.of(pd.Series([1, 0], index=["11", "10"]), numbered).y.tolist() == [0, 1, -1, -1]
     model = MajorityVote(cardinality=2).fit(votes)
     assert evaluate(votes, by_id, model, split=None).model.accuracy == 1.0  # by position: 1 of 3
-    with pytest.raises(GoldSetError, match=r"index matches none of the vote matrix's row ids .*gold.to_numpy\(\)"):
+    with pytest.raises(GoldSetError, match=r"4 of its 4 index entries not among the vote matrix's row ids .*to_numpy"):
         AlignedGold.of(pd.Series([0, 1, 1, 0], index=[7, 8, 9, 10]), votes)
+    # a column of a frame indexed 0..n-1 beside row ids 1..n: two of three would match, shifted (review finding)
+    shifted = VoteMatrix(np.array([[0], [1], [1]]), row_ids=np.array([1, 2, 3]))
+    with pytest.raises(GoldSetError, match="1 of its 3 index entries not among"):
+        AlignedGold.of(pd.Series([0, 1, 1]), shifted)

@@ -249,9 +249,12 @@ def test_lf_errors_names_a_missing_id_column_repeated_ids_and_unmatched_ids(smal
     repeated = pd.DataFrame({"row_id": list("pqrsp"), "text": list("ABCDE")})
     with pytest.raises(DataError, match=r"row ids in column 'row_id' repeat: \['p'\]"):
         lf_errors(votes, gold, repeated, split="test", id_column="row_id")
-    by_column = pd.DataFrame({"row_id": list("pqrst"), "text": list("ABCDE")})
+    by_column = pd.DataFrame({"row_id": list("pqrst"), "text": list("ABCDE")}, index=list("vwxyz"))
     with pytest.raises(DataError, match=r"none of the wrong rows' ids \(e.g. \['q'\]\).*id_column='row_id'"):
-        lf_errors(votes, gold, by_column, split="test")
+        lf_errors(votes, gold, by_column, split="test", id_column=None)
+    # the default reads a row_id column when there is one (README: apply_lfs(..., id_column="row_id")), else the
+    # index; it had read the index, so every text came from the row before
+    assert lf_errors(votes, gold, by_column, split="test")["text"].tolist() == ["B"]
 
 
 def test_evaluate_takes_the_classes_from_the_model_when_a_class_is_voted_only_off_gold():

@@ -239,3 +239,12 @@ def test_macro_recall_is_said_when_it_favours_the_other_side_by_the_margin():
     close = compare_references(y, {"supervised_on_dev": final, "final": final}, covered=np.ones(100, bool))
     assert "macro recall" not in close.verdict                       # a tie: no difference at all
     assert MACRO_MARGIN == 0.05
+
+
+def test_the_ece_warning_reads_the_classes_the_final_labels_gave():
+    # the ECE read the given classes (ties broken) but the warning the argmax: "only 0% of the rows are right"
+    # for four rows all right at 50% confidence
+    y = np.array([1, 1, 1, 1])
+    refs = compare_references(y, {"final": y}, covered=np.ones(4, bool), final_proba=np.tile([0.5, 0.5], (4, 1)))
+    assert refs.ece == 0.5 and refs.ece_warning.startswith("confidences are understated (ECE 0.500)")
+    assert "mean confidence 50% but 100% of the rows are right" in refs.ece_warning

@@ -97,10 +97,13 @@ class AlignedGold:
                        label_space=gold_set.label_space, hash=gold_set.hash, source=gold_set, counts=gold_set.counts())
         if isinstance(gold, pd.Series):  # by its index, as pandas aligns: matched to the row ids as text
             at = match_ids(gold.index, votes.row_ids)
-            if not (at >= 0).any():
-                raise GoldSetError(f"gold is a Series whose index matches none of the vote matrix's row ids (index "
-                                   f"starts {list(gold.index[:3])}, row ids {list(votes.row_ids[:3])}): index it by "
-                                   "row id, or pass gold.to_numpy() for one class id per row in the votes' order")
+            strays = len(gold) - len(np.unique(at[at >= 0]))  # its entries that are no row of the votes
+            if strays:  # (a column of another frame, indexed 0..n-1 beside ids 1..n, would shift every label)
+                raise GoldSetError(f"gold is a Series with {strays} of its {len(gold)} index entries not among the "
+                                   f"vote matrix's row ids (index starts {list(gold.index[:3])}, row ids "
+                                   f"{list(votes.row_ids[:3])}): index it by row id (gold.reindex(votes.row_ids) "
+                                   "keeps those rows), or pass gold.to_numpy() for one class id per row in the "
+                                   "votes' order")
             values = check_class_ids(gold.to_numpy(), name="gold", error=GoldSetError)
             return cls(y=np.where(at >= 0, values[np.maximum(at, 0)], ABSTAIN), splits=None, label_space=None)
         y = check_class_ids(gold, name="gold", error=GoldSetError)

@@ -58,7 +58,7 @@ def as_vote_matrix(votes: VoteMatrix | VoteStats | np.ndarray | Any) -> VoteMatr
     """
     if isinstance(votes, VoteStats):
         return votes.votes
-    return votes if isinstance(votes, VoteMatrix) else VoteMatrix(np.asarray(votes))
+    return votes if isinstance(votes, VoteMatrix) else VoteMatrix(votes)  # (a DataFrame keeps its names and ids)
 
 
 def row_conflict(L: np.ndarray | VoteMatrix) -> tuple[np.ndarray, np.ndarray]:

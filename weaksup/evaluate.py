@@ -270,7 +270,7 @@ def lf_errors(
     *,
     split: str | None = "dev",
     text_column: str = "text",
-    id_column: str | None = None,
+    id_column: str | None = "auto",
     label_space: LabelSpace | Sequence[str] | None = None,
     per_lf: int | None = None,
 ) -> pd.DataFrame:
@@ -284,10 +284,11 @@ def lf_errors(
         (showing test errors to LF authors would leak the test split into the LFs).
     data : DataFrame, optional
         The data rows; adds the ``text_column`` of each wrong row, found by its row id.
-    id_column : str, optional
-        The column of ``data`` holding the row ids; None (the default, as in :func:`~weaksup.apply.apply_lfs`)
-        takes them from the index. The ids must be unique, and match the vote matrix's (as text when their types
-        differ: ``101`` is ``"101"``).
+    id_column : str or None, default "auto"
+        The column of ``data`` holding the row ids, or None for the index; ``"auto"`` reads the ``row_id`` column
+        when ``data`` has one and the index otherwise (the two ways :func:`~weaksup.apply.apply_lfs` is usually
+        given ids). The ids must be unique, and match the vote matrix's (as text when their types differ: ``101``
+        is ``"101"``).
     per_lf : int, optional
         At most this many rows per LF (in row order).
 
@@ -313,6 +314,8 @@ def lf_errors(
             records.append({"lf": lf, "row_id": vm.row_ids[rows[i]], "vote": name(L[i, j]), "gold": name(y[i])})
     out = pd.DataFrame(records, columns=["lf", "row_id", "vote", "gold"])
     if data is not None:
+        if id_column == "auto":
+            id_column = "row_id" if "row_id" in data.columns else None
         out[text_column] = _texts_of(data, out["row_id"], text_column, id_column)
     return out
 

@@ -327,7 +327,7 @@ def compare_references(
         made = preds[FINAL] != ABSTAIN if FINAL in preds else np.ones(n, dtype=bool)
         given = preds[FINAL][made] if FINAL in preds else None  # the classes the final labels gave (ties broken)
         ece = expected_calibration_error(y[made], proba[made], y_pred=given) if made.any() else float("nan")
-        warning = calibration_warning(y[made], proba[made], ece)
+        warning = calibration_warning(y[made], proba[made], ece, y_pred=given)
     n_gold = n if n_gold is None else int(n_gold)
     if votes is None and vote_counts is not None:
         raise ParameterError("compare_references got vote_counts without votes: pass the vote patterns as votes= "

@@ -93,11 +93,14 @@ def supervised_verdict(right: np.ndarray, right_sup: np.ndarray, final: Referenc
     return f"weak supervision does not beat training on your {n_gold} gold rows ({said}): {advice}", False
 
 
-def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float) -> str | None:
+def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float,
+                        y_pred: np.ndarray | None = None) -> str | None:
     """A plain-language sentence when the ECE is above :data:`ECE_WARNING`; None otherwise.
 
     Overconfidence is told as the accuracy of the rows labelled with at least 0.9 confidence (or, without
-    any, of all rows against their mean confidence); underconfidence as mean confidence against accuracy.
+    any, of all rows against their mean confidence); underconfidence as mean confidence against accuracy. With
+    ``y_pred`` (the classes the rows were given, e.g. ties broken), a row's confidence is that class's probability,
+    as the ECE reads it; else the top probability.
 
     Examples
     --------
@@ -109,8 +112,9 @@ def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float) -> st
     """
     if not ece > ECE_WARNING:
         return None
-    confidence = proba.max(axis=1)
-    right = proba.argmax(axis=1) == y_true
+    given = proba.argmax(axis=1) if y_pred is None else np.asarray(y_pred, dtype=np.int64)
+    confidence = proba[np.arange(len(proba)), given]
+    right = given == y_true
     if confidence.mean() >= right.mean():
         high = confidence >= HIGH_CONFIDENCE
         if high.any():

@@ -82,6 +82,8 @@ def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
         check_columns(data.columns, [id_column], where="apply_lfs", what="id column")
     ids = data.index if id_column is None else data[id_column]
     values = ids.to_numpy() if ids.dtype == object else np.empty(0)
+    if len(values) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "integer", "bytes"):
+        values = np.empty(0)  # (one C pass: only ids of mixed kinds are looked at one by one)
     at = next((i for i, x in enumerate(values) if isinstance(x, (tuple, list))), None)
     if at is not None:
         raise DataError(f"{where} holds tuples, e.g. {values[at]!r} at row {at}; a row id is one value: join the "

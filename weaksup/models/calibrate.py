@@ -87,6 +87,8 @@ def cross_fitted_calibration(stacked: np.ndarray, y_stacked: np.ndarray, n_dev: 
     >>> mix, temperature = cross_fitted_calibration(proba, y, 200, seed=0)
     >>> (mix, temperature) != IDENTITY
     True
+    >>> cross_fitted_calibration(np.tile([0.5, 0.5], (200, 1)), y, 200, seed=0)  # every row a tie: no ECE to lower
+    (0.0, 1.0)
     """
     from weaksup.metrics import expected_calibration_error
 
@@ -100,6 +102,6 @@ def cross_fitted_calibration(stacked: np.ndarray, y_stacked: np.ndarray, n_dev: 
             return IDENTITY
         mix, temperature = fit_calibration(stacked[halves != half], y_stacked[halves != half])
         crossed[halves == half] = calibrated(stacked[halves == half], mix, temperature)
-    if expected_calibration_error(y_stacked, crossed) >= expected_calibration_error(y_stacked, stacked):
-        return IDENTITY
+    if not expected_calibration_error(y_stacked, crossed) < expected_calibration_error(y_stacked, stacked):
+        return IDENTITY  # kept only when it lowers the held-out ECE (NaN, every row a tie: not lowered)
     return fit_calibration(stacked, y_stacked)

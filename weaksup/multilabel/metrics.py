@@ -76,8 +76,9 @@ def multilabel_metrics(Y_true: Any, Y_pred: Any, *, labels: Sequence[str], probs
         if prob.shape != T.shape:
             raise ParameterError(f"probs has shape {prob.shape}; expected {T.shape}")
         for c in range(k):
-            ece[c] = expected_calibration_error(T[:, c].astype(np.int64),
-                                                np.column_stack([1 - prob[:, c], prob[:, c]]), n_bins)
+            ece[c] = expected_calibration_error(T[:, c].astype(np.int64),  # every row is decided yes or no: at
+                                                np.column_stack([1 - prob[:, c], prob[:, c]]), n_bins,  # 0.5 too
+                                                y_pred=(prob[:, c] > 0.5).astype(np.int64))
     per_label = pd.DataFrame({"label": names, "precision": precision, "recall": recall, "f1": f1,
                               "support": T.sum(axis=0).astype(np.int64), "predicted": P.sum(axis=0).astype(np.int64),
                               "ece": ece})
