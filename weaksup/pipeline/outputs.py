@@ -141,7 +141,7 @@ def final_chunk_labels(L: np.ndarray, proba: np.ndarray, label_source: np.ndarra
     predictions = break_ties(np.asarray(proba, dtype=np.float64), tie_break, seed)
     # a row nobody labeled (no vote, no text for the end model) abstains whatever the tie-break: its uniform
     # probabilities are no tie between classes to break
-    predictions[np.equal(np.asarray(label_source, dtype=object), None)] = ABSTAIN
+    predictions[np.asarray(label_source, dtype=object) == np.array(None)] = ABSTAIN
     routed = route(L, proba, policy, predictions=predictions, label_space=label_space, lf_names=lf_names,
                    tie_break=tie_break, seed=seed, reviewed=reviewed)
     by_end = (np.asarray(label_source) == "end_model") & (routed.n_votes == 0) & (routed.review_status != "reviewed")
