@@ -43,3 +43,66 @@ def test_a_gold_id_the_input_lacks_names_its_version_and_the_remove_fix(tmp_path
     assert _cli(capsys, "run", str(config), "--no-progress")[0] == 0
     code, said = _cli(capsys, "gold", "remove", "gold/yt", "--ids", "zz9")
     assert code == 0 and "unchanged at v3" in said
+
+
+def _command(message: str) -> list[str]:
+    """The `weaksup gold remove ...` command a message gives, as the shell splits it (without `weaksup`)."""
+    import re
+    import shlex
+
+    return shlex.split(re.search(r"`weaksup (gold remove [^`]*)`", message).group(1))
+
+
+def test_the_remove_command_of_a_few_ids_runs_as_printed(tmp_path, youtube, monkeypatch, capsys):
+    from weaksup.gold.origins import absent_ids_error
+
+    make_project(tmp_path, youtube)
+    monkeypatch.chdir(tmp_path)
+    frame = pd.DataFrame({"row_id": ["a 1", "b2", "c3"], "label": ["spam", "ham", "ham"], "split": ["dev"] * 3})
+    frame.to_csv("few.csv", index=False)
+    assert _cli(capsys, "gold", "create", "my gold/yt", "--from", "few.csv", "--labels", "ham,spam", "--task",
+                "yt")[0] == 0
+    message = str(absent_ids_error(load_any_gold("my gold/yt"), ["a 1", "b2"], "comments.csv"))
+    assert "`weaksup gold remove 'my gold/yt' --ids 'a 1,b2'`" in message
+    code, said = _cli(capsys, *_command(message))
+    assert code == 0 and "2 row id(s) removed" in said
+    assert set(load_any_gold("my gold/yt").frame["row_id"]) == {"c3"}
+
+
+def test_more_than_20_ids_are_removed_through_an_ids_file(tmp_path, youtube, monkeypatch, capsys):
+    from weaksup.gold.origins import absent_ids_error
+
+    make_project(tmp_path, youtube)
+    monkeypatch.chdir(tmp_path)
+    ids = [f"x{i:02d}" for i in range(25)]
+    pd.DataFrame({"row_id": [*ids, "keep"], "label": "spam", "split": "dev"}).to_csv("many.csv", index=False)
+    assert _cli(capsys, "gold", "create", "gold/yt", "--from", "many.csv", "--labels", "ham,spam", "--task",
+                "yt")[0] == 0
+    message = str(absent_ids_error(load_any_gold("gold/yt"), ids, "comments.csv"))
+    assert ",..." not in message and "(all 25)" not in message
+    assert "write the 25 row ids (x00, x01, x02, x03, x04, ...) to a file, one per line, and run " in message
+    command = _command(message)
+    assert command == ["gold", "remove", "gold/yt", "--ids-file", "FILE"]
+    (tmp_path / "gone.txt").write_text("\n".join(ids) + "\n\n", encoding="utf-8")
+    code, said = _cli(capsys, *command[:-1], "gone.txt")
+    assert code == 0 and "25 row id(s) removed" in said
+    assert set(load_any_gold("gold/yt").frame["row_id"]) == {"keep"}
+
+
+def test_remove_takes_ids_or_an_ids_file_not_both(tmp_path, youtube, monkeypatch, capsys):
+    make_project(tmp_path, youtube)
+    monkeypatch.chdir(tmp_path)
+    pd.DataFrame({"row_id": ["a", "b"], "label": "spam", "split": "dev"}).to_csv("two.csv", index=False)
+    assert _cli(capsys, "gold", "create", "gold/yt", "--from", "two.csv", "--labels", "ham,spam", "--task",
+                "yt")[0] == 0
+    (tmp_path / "ids.txt").write_text("a\n", encoding="utf-8")
+    code, said = _cli(capsys, "gold", "remove", "gold/yt", "--ids", "a", "--ids-file", "ids.txt")
+    assert code == 2 and "give either --ids ID,ID,... or --ids-file FILE" in said and "not both" in said and "Traceback" not in said
+    code, said = _cli(capsys, "gold", "remove", "gold/yt")
+    assert code == 2 and "--ids" in said and "Traceback" not in said
+    code, said = _cli(capsys, "gold", "remove", "gold/yt", "--ids-file", "missing.txt")
+    assert code == 2 and "--ids-file missing.txt: cannot be read" in said and "Traceback" not in said
+    (tmp_path / "empty.txt").write_text("\n", encoding="utf-8")
+    code, said = _cli(capsys, "gold", "remove", "gold/yt", "--ids-file", "empty.txt")
+    assert code == 2 and "--ids-file empty.txt: no row id given" in said
+    assert load_any_gold("gold/yt").version == 1

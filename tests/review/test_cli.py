@@ -225,3 +225,22 @@ def test_a_task_name_close_to_an_existing_gold_sets_is_taken_for_a_typo(first_ru
     code, _, err = cli(capsys, "review", "import", tmp_path / "one.json", "--task", "youtube_spma")
     assert code == 2 and "did you mean --task youtube_spam?" in err
     assert "give --gold-dir gold_sets/youtube_spma" in err and not (tmp_path / "gold_sets" / "youtube_spma").exists()
+
+
+def test_a_config_choosing_the_gold_folder_is_no_typo_for_a_sibling_gold_sets(tmp_path, capsys, monkeypatch):
+    # gold.path = "gold/tickets": `--task tickets --config C` was refused as a typo of gold_sets/tickets_v1, and the
+    # advice (--gold-dir gold_sets/tickets) then refused as not the config's gold.path
+    from tests.review.helpers import tickets_project
+    from weaksup.gold import load_gold
+
+    project = tickets_project(tmp_path / "p")
+    shutil.copytree(project / "gold" / "tickets", project / "gold_sets" / "tickets_v1")
+    monkeypatch.chdir(project)
+    write_json(ls_export([{"data": {"row_id": "T0030", "text": "app crashes"}}], {"T0030": [(1, "bug")]}),
+               project / "one.json")
+    code, out, err = cli(capsys, "review", "import", project / "one.json", "--task", "tickets", "--config",
+                         "config.toml")
+    assert code == 0, err
+    assert "did you mean" not in err and load_gold(project / "gold" / "tickets").version == 2
+    assert not (project / "gold_sets" / "tickets").exists()
+    assert load_gold(project / "gold_sets" / "tickets_v1").version == 1

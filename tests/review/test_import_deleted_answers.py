@@ -85,5 +85,29 @@ def test_the_summary_lists_at_most_five_row_ids(tmp_path, gold_dir):
     left = [t for t in export if t["data"]["row_id"] == "T0999"]
     result = import_answers(read_export(write_json(left, tmp_path / "b.json"), SPACE), gold_dir, task="tickets")
     line = next(line for line in result.summary().splitlines() if "not in this export" in line)
-    assert "8 answer(s)" in line and "--ids T0100,T0101,T0102,T0103,T0104 " in line and "T0105" not in line
+    assert "8 answer(s)" in line and "T0104 by user-1 and 3 more" in line
+    assert f"`weaksup gold remove {gold_dir} --ids T0100,T0101,T0102,T0103,T0104,T0105,T0106,T0107` (every" in line
+    assert " ..." not in line  # no argument the command would take as a second folder
     assert len(result.deleted) == 8
+
+
+def test_more_than_20_deleted_answers_are_dropped_through_an_ids_file(tmp_path, gold_dir, capsys):
+    import re
+    import shlex
+
+    from weaksup.cli import main
+
+    rows = [f"T{i:04d}" for i in range(100, 125)]
+    export = ls_export(_tasks(*rows, "T0999"), {r: [(1, "bug")] for r in [*rows, "T0999"]})
+    import_answers(read_export(write_json(export, tmp_path / "a.json"), SPACE), gold_dir, task="tickets")
+    left = [t for t in export if t["data"]["row_id"] == "T0999"]
+    result = import_answers(read_export(write_json(left, tmp_path / "b.json"), SPACE), gold_dir, task="tickets")
+    line = next(line for line in result.summary().splitlines() if "not in this export" in line)
+    assert "write the 25 row ids (T0100, T0101, T0102, T0103, T0104, ...) to a file, one per line, and run " in line
+    command = shlex.split(re.search(r"`weaksup (gold remove [^`]*)`", line).group(1))
+    assert command == ["gold", "remove", str(gold_dir), "--ids-file", "FILE"]
+    (tmp_path / "gone.txt").write_text("\n".join(result.deleted), encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        main([*command[:-1], str(tmp_path / "gone.txt")])
+    assert info.value.code in (0, None), capsys.readouterr().err
+    assert set(load_gold(gold_dir).frame["row_id"]) == {"T0000", "T0999"}

@@ -62,3 +62,27 @@ def test_read_sheet_refuses_the_export_and_still_reads_a_sheet(tmp_path):
     sheet.to_csv(tmp_path / "sheet.csv", index=False)  # an input column shown with --field created_at is no export
     answers = read_sheet(tmp_path / "sheet.csv", TICKETS)
     assert answers.frame[["row_id", "label", "annotator"]].values.tolist() == [["T0030", "bug", "ann"]]
+
+
+def test_a_sheet_written_with_label_studio_named_fields_imports(tmp_path):
+    # `weaksup review export --format csv --field created_at --field updated_at` wrote a sheet read_sheet refused
+    from tests.review.helpers import queue
+    from weaksup.review.plain_csv import write_sheet
+
+    q = queue().assign(created_at=["2024-01-01"] * 3, updated_at=["2024-01-02"] * 3)
+    path = write_sheet(q, tmp_path / "sheet.csv", extra_fields=["created_at", "updated_at"])
+    sheet = pd.read_csv(path, dtype=str, keep_default_na=False).assign(label=["spam", "ham", ""], annotator="ann")
+    sheet.to_csv(path, index=False)
+    answers = read_sheet(path, ["ham", "spam"])
+    assert answers.frame[["row_id", "label", "annotator"]].values.tolist() == [["r1", "spam", "ann"],
+                                                                               ["r2", "ham", "ann"]]
+
+
+def test_an_export_of_pushed_tasks_holding_the_sheet_columns_is_still_refused(tmp_path):
+    # tasks `weaksup review push` made carry suggested_label, confidence, review_reason and priority in their data
+    tasks = [{"data": {"row_id": "T0030", "text": "app crashes", "suggested_label": "bug", "confidence": 0.5,
+                       "review_reason": "low_confidence", "priority": 1}}]
+    export = ls_export(tasks, {"T0030": [(1, "bug")]})
+    as_csv = write_ls_csv(json_min(export), tmp_path / "pushed.csv")
+    with pytest.raises(ReviewImportError, match="--format labelstudio-csv"):
+        read_sheet(as_csv, TICKETS)

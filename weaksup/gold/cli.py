@@ -124,11 +124,28 @@ def _empty_sets(gold: Any) -> str:
 
 @gold_app.command("remove")
 def remove(folder: Path = _FOLDER,
-           ids: str = typer.Option(..., "--ids", help="The row ids whose annotations go, comma-separated.")) -> None:
+           ids: str = typer.Option(None, "--ids", help="The row ids whose annotations go, comma-separated."),
+           ids_file: Path = typer.Option(None, "--ids-file", help="Or a file of those row ids, one per line.")
+           ) -> None:
     """Write the gold set without some row ids' annotations as its next version (earlier versions stay on disk)."""
+    from weaksup.errors import GoldSetError
     from weaksup.gold.edits import remove_rows
 
-    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+    if (ids is None) == (ids_file is None):
+        raise GoldSetError(f"weaksup gold remove {folder}: give either --ids ID,ID,... or --ids-file FILE (one row id "
+                           "a line), " + ("not both" if ids is not None else "none was given"))
+    if ids_file is not None:
+        try:
+            lines = ids_file.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GoldSetError(f"--ids-file {ids_file}: cannot be read ({exc}); give a UTF-8 text file of row ids, "
+                               "one per line") from None
+        wanted = [i.strip() for i in lines if i.strip()]
+    else:
+        wanted = [i.strip() for i in ids.split(",") if i.strip()]
+    if not wanted:
+        raise GoldSetError(f"{'--ids-file ' + str(ids_file) if ids_file is not None else '--ids'}: no row id given; "
+                           "list the row ids whose annotations go")
     gold, gone = remove_rows(folder, wanted)
     if not gone:
         return typer.echo(f"gold set {gold.task}: unchanged at v{gold.version} (it holds none of {wanted[:10]})")

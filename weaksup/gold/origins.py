@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,10 @@ from weaksup.gold.versions import version_entries
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["absent_ids_error", "first_versions"]
+__all__ = ["absent_ids_error", "first_versions", "remove_command"]
+
+#: The most row ids a printed ``weaksup gold remove --ids`` lists; more go through ``--ids-file``.
+MAX_LISTED_IDS = 20
 
 
 def first_versions(gold: Any, ids: Sequence[str]) -> dict[str, str]:
@@ -55,6 +59,28 @@ def first_versions(gold: Any, ids: Sequence[str]) -> dict[str, str]:
     return found
 
 
+def remove_command(folder: Any, ids: Sequence[Any]) -> str:
+    """The ``weaksup gold remove`` that drops ``ids`` from the gold set in ``folder``, as a message gives it (in
+    backticks, shell-quoted, runnable as printed): every id with ``--ids`` up to :data:`MAX_LISTED_IDS` of them, else
+    (or when an id holds a comma) the advice to write them to a file and give it to ``--ids-file``.
+
+    Examples
+    --------
+    >>> remove_command("my gold/yt", ["a 1", "b2"])
+    "`weaksup gold remove 'my gold/yt' --ids 'a 1,b2'`"
+    >>> remove_command("gold/yt", [f"x{i}" for i in range(30)])
+    'write the 30 row ids (x0, x1, x2, x3, x4, ...) to a file, one per line, and run `weaksup gold remove gold/yt \
+--ids-file FILE`'
+    """
+    rows = list(dict.fromkeys(map(str, ids)))
+    where = shlex.quote(str(folder))
+    if len(rows) <= MAX_LISTED_IDS and not any("," in r for r in rows):
+        return f"`weaksup gold remove {where} --ids {shlex.quote(','.join(rows))}`"
+    few = ", ".join(rows[:5]) + (", ..." if len(rows) > 5 else "")
+    return (f"write the {len(rows)} row ids ({few}) to a file, one per line, and run `weaksup gold remove {where} "
+            "--ids-file FILE`")
+
+
 def absent_ids_error(gold: Any, absent: Sequence[str], input_name: str) -> GoldSetError:
     """The error for gold row ids the input does not have: how many, a few of them, the version that brought
     them and the fixes.
@@ -67,11 +93,10 @@ def absent_ids_error(gold: Any, absent: Sequence[str], input_name: str) -> GoldS
     """
     origins = first_versions(gold, list(absent[:5]))
     came = "; ".join(f"{row_id} came with {origin}" for row_id, origin in origins.items())
-    folder = gold.path if getattr(gold, "path", None) is not None else "the gold set's folder"
-    ids = ",".join(map(str, absent)) if len(absent) <= 20 else f"{','.join(map(str, absent[:5]))},... (all {len(absent)})"
+    folder = gold.path if getattr(gold, "path", None) is not None else "GOLD_DIR"
     return GoldSetError(
         f"gold set {gold.task} v{gold.version} ({folder}): {len(absent)} row id(s) are not in the input {input_name}, "
         f"e.g. {list(absent[:5])}{f' ({came})' if came else ''}; the gold set labels another dataset, input.id_column "
         f"is wrong, or an import brought rows of other data. Fix: point gold.path at this input's gold set, or "
-        f"input.id_column at the ids it uses, or write the next version without them: `weaksup gold remove {folder} "
-        f"--ids {ids}` (earlier versions stay on disk)")
+        f"input.id_column at the ids it uses, or write the next version without them: "
+        f"{remove_command(folder, absent)} (earlier versions stay on disk)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,20 @@ class Answers:
                 + (f"; left out: {', '.join(extra)}" if extra else ""))
 
 
+def closest_class(label: Any, classes: Iterable[Any]) -> Any | None:
+    """The class ``label`` is most likely a misspelling of (case ignored, then the closest by :mod:`difflib`), or
+    None when no class is close: ``'SPAM'`` and ``'Billing'`` are spam and billing misspelt, ``'bug'`` is no ham.
+
+    Examples
+    --------
+    >>> [closest_class(x, ["ham", "spam"]) for x in ["SPAM", "spamm", "bug"]]
+    ['spam', 'spam', None]
+    """
+    lowered = {str(c).lower(): c for c in classes}
+    close = difflib.get_close_matches(str(label).lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
 def build_answers(records: list[dict[str, Any]], problems: Problems | None, label_space: LabelSpace, *,
                   file: str, fmt: str, cancelled: int, unanswered: int, collect: bool = False,
                   contents: ExportContents | None = None) -> Answers:
@@ -123,9 +137,8 @@ def build_answers(records: list[dict[str, Any]], problems: Problems | None, labe
                          "`weaksup review export`, which puts it in data.row_id)", where=location(file, at=where))
         if label not in label_space:
             who = f" by {rec['annotator']!r}" if rec["annotator"] else ""
-            lowered = {str(c).lower(): c for c in space}  # 'SPAM' and 'Billing' are spam and billing misspelt
-            close = difflib.get_close_matches(str(label).lower(), list(lowered), n=1, cutoff=0.6)
-            meant = f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+            close = closest_class(label, space)
+            meant = f" (did you mean {close!r}?)" if close is not None else ""
             problems.add("unknown_label", f"row_id {rec['row_id']!r}: label {label!r}{who} is not in the label space "
                          f"{space}{meant}; correct the answer, or make the labeling config's <Choice> values the task's "
                          "classes (`weaksup review export` writes that config)", where=location(file, at=where),

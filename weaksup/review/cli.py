@@ -261,7 +261,7 @@ def import_(
 
     if format not in _IMPORT_FORMATS:
         raise ReviewError(f"unknown --format {format!r}; choose one of {list(_IMPORT_FORMATS)}")
-    check_import_target(task, gold_dir, run_dir)
+    check_import_target(task, gold_dir, run_dir, config)
     from weaksup.multilabel.review import import_if_multilabel  # a multi-label gold set: label sets
     from weaksup.spans.review import import_if_spans  # a span gold set: entity spans
 

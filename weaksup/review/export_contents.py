@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from weaksup.errors import ReviewImportError
+from weaksup.gold.origins import remove_command
 from weaksup.review.answers import ExportContents, text
 from weaksup.review.labelstudio_api import TOKEN_ENV
 
@@ -109,15 +110,16 @@ def deleted_answers(gold: pd.DataFrame, contents: ExportContents) -> pd.DataFram
 
 
 def deleted_note(deleted: pd.DataFrame, contents: ExportContents, folder: Any) -> str:
-    """One line on the gold set's answers the export no longer has (up to 5 row ids), or ``""``.
+    """One line on the gold set's answers the export no longer has (up to 5 shown), with the runnable command that
+    drops them (:func:`~weaksup.gold.origins.remove_command`), or ``""``.
 
     Examples
     --------
     >>> gone = pd.DataFrame({"row_id": ["T0165"], "annotator": ["admin@weaksup.test"]})
     >>> print(deleted_note(gone, ExportContents(projects=frozenset({"3"})), "gold/tickets"))  # doctest: +ELLIPSIS
     1 answer(s) in the gold set from Label Studio project 3 are not in this export (deleted in Label Studio, or left \
-out of the export): T0165 by admin@weaksup.test; kept in the gold set; to drop them: weaksup gold remove gold/tickets \
---ids T0165 (every annotation of those rows goes)
+out of the export): T0165 by admin@weaksup.test; kept in the gold set; to drop them: `weaksup gold remove gold/tickets \
+--ids T0165` (every annotation of those rows goes)
     """
     if not len(deleted):
         return ""
@@ -127,9 +129,8 @@ out of the export): T0165 by admin@weaksup.test; kept in the gold set; to drop t
     where = (f"Label Studio project {', '.join(sorted(contents.projects))}" if contents.projects else
              "this export's Label Studio tasks")
     return (f"{len(deleted)} answer(s) in the gold set from {where} are not in this export (deleted in Label Studio, "
-            f"or left out of the export): {shown}{more}; kept in the gold set; to drop them: weaksup gold remove "
-            f"{folder} --ids {','.join(rows[:5])}{' ...' if len(rows) > 5 else ''} (every annotation of those rows "
-            "goes)")
+            f"or left out of the export): {shown}{more}; kept in the gold set; to drop them: "
+            f"{remove_command(folder, rows)} (every annotation of those rows goes)")
 
 
 def queue_rows_in_test(new: pd.DataFrame, added: Iterable[str], contents: ExportContents) -> list[str]:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from weaksup.errors import ReviewImportError, location
 from weaksup.labels import LabelSpace
-from weaksup.review.answers import FIX_EXPORT, Answers, export_problems
+from weaksup.review.answers import FIX_EXPORT, Answers, closest_class, export_problems
 
 #: How to fix each kind of problem an import finds itself.
 FIXES = {
@@ -51,11 +51,35 @@ def conflicts(new: pd.DataFrame, previous_labels: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["row_id", "task_id", "labels", "previous_gold"])
 
 
+#: The fewest answers the "export of another project" check judges: fewer are named one by one.
+MIN_ANSWERS_ONE_PROJECT = 5
+
+
 def check_one_project(answers: Answers, space: LabelSpace) -> None:
-    """One error, not one per answer, when most answers' labels are outside the label space: an export of another
-    project (its labels and the task's named)."""
+    """One error, not one per answer, when most answers' labels are outside the label space and no class is close
+    to them (:func:`~weaksup.review.answers.closest_class`): an export of another project (its labels and the
+    task's named). Typos, fewer than :data:`MIN_ANSWERS_ONE_PROJECT` answers and review sheets (``format == "csv"``,
+    typed by hand) are left to the per-answer messages and their "did you mean" hints.
+
+    Examples
+    --------
+    >>> from weaksup.review.answers import COLUMNS, build_answers
+    >>> recs = [{**dict.fromkeys(COLUMNS, ""), "where": f"task {i}", "row_id": f"r{i}", "label": lab}
+    ...         for i, lab in enumerate(["bug", "feature", "bug", "other", "bug"])]
+    >>> answers = build_answers(recs, None, ["ham", "spam"], file="p.json", fmt="labelstudio", cancelled=0,
+    ...                         unanswered=0, collect=True)
+    >>> try:
+    ...     check_one_project(answers, LabelSpace(["ham", "spam"]))
+    ... except ReviewImportError as exc:
+    ...     print(str(exc)[:69])
+    p.json: 5 of 5 answers' labels are not the task's classes: the export
+    """
+    total = len(answers.frame) + len(answers.rejected)
+    if answers.format == "csv" or total < MIN_ANSWERS_ONE_PROJECT:
+        return
     outside = [p.got for p in answers.problems if p.code == "unknown_label"]
-    if len(outside) > len(answers.frame) + len(answers.rejected) - len(outside):
+    foreign = [label for label in outside if closest_class(label, space) is None]
+    if len(foreign) > total - len(foreign):
         raise ReviewImportError(
             f"{answers.file}: {len(outside)} of {len(answers.frame) + len(answers.rejected)} answers' labels are not "
             f"the task's classes: the export seems to be of another project (its labels "

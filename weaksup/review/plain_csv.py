@@ -113,14 +113,21 @@ def read_sheet(path: str | os.PathLike[str], label_space: LabelSpace | Iterable[
 LABEL_STUDIO_COLUMNS = ("annotation_id", "lead_time", "created_at", "updated_at")
 
 
+#: The columns :func:`write_sheet` always writes that only a sheet has (beside ``row_id``, ``label``, ...).
+SHEET_COLUMNS = ("suggested_label", "confidence", "review_reason", "priority")
+
+
 def _not_a_labelstudio_export(file: Path, header: list[str], rows: list[tuple[int, dict[str, Any]]]) -> None:
-    """Refuse Label Studio's CSV export: an ``annotation_id`` column, or two of its other columns
-    (``lead_time``, ``created_at``, ``updated_at``, an ``id`` with ``annotator`` holding user ids)."""
+    """Refuse Label Studio's CSV export: an ``annotation_id`` column, or, in a header without the sheet's own
+    columns (:data:`SHEET_COLUMNS`), two of its other columns (``lead_time``, ``created_at``, ``updated_at``, an
+    ``id`` with ``annotator`` holding user ids). A sheet holding every sheet column is one, whatever its ``--field``
+    columns are named; ``annotation_id`` still tells the export of pushed tasks (whose data has those columns)."""
     found = [c for c in LABEL_STUDIO_COLUMNS if c in header]
     users = [text(r.get("annotator")) for _, r in rows if text(r.get("annotator"))]
     if "id" in header and users and all(u.removesuffix(".0").isdigit() for u in users):
         found.append("annotator (user ids)")
-    if "annotation_id" in found or len(found) >= 2:
+    a_sheet = all(c in header for c in SHEET_COLUMNS)
+    if "annotation_id" in found or (len(found) >= 2 and not a_sheet):
         raise ReviewImportError(
             f"{file}: line 1: columns {found} are Label Studio's CSV export's, not a review sheet's: import it with "
             "--format labelstudio-csv (or --format auto, which tells them apart). Read as a sheet, its user ids "

@@ -42,9 +42,11 @@ def check_export_options(run_dir: Path, field: list[str], mask: bool | None, giv
                           "column from review.sensitive_fields")
 
 
-def check_import_target(task: str, gold_dir: Path | None, run_dir: Path | None) -> None:
+def check_import_target(task: str, gold_dir: Path | None, run_dir: Path | None, config: Path | None = None) -> None:
     """``--task`` names the task of the gold set (when it exists) and of ``--run``: answers never go into
-    another task's gold set, which would also be renamed."""
+    another task's gold set, which would also be renamed. A ``--task`` close to the name of another folder of
+    ``gold_sets/`` is taken for a typo only when ``gold_sets/TASK`` is the folder the import would write: neither
+    ``--gold-dir`` nor ``--run``/``--config`` (whose ``gold.path`` decides) chose it."""
     from weaksup.pipeline.folder import read_manifest
 
     folder = gold_dir or Path("gold_sets") / task
@@ -54,7 +56,8 @@ def check_import_target(task: str, gold_dir: Path | None, run_dir: Path | None) 
                           f"({folder.resolve()}): answers imported there would change what `weaksup init` and "
                           "`weaksup demo` copy. Start a project (weaksup init DIR) and import there, or give "
                           "--gold-dir a folder of your own")
-    if gold_dir is None and not folder.exists() and folder.parent.is_dir():  # a new gold set, or a typo?
+    chosen = gold_dir is not None or run_dir is not None or config is not None
+    if not chosen and not folder.exists() and folder.parent.is_dir():  # a new gold set, or a typo?
         close = difflib.get_close_matches(task, [p.name for p in folder.parent.iterdir() if p.is_dir()], n=1)
         if close:
             raise ReviewError(f"--task {task!r}: there is no gold set {folder}, but there is {folder.parent / close[0]}; "
