@@ -199,3 +199,16 @@ def test_lf_faults_are_counted_as_the_streaming_run_counts_them_and_kept_with_ca
     assert "LF faults or timeouts (rows abstained): breaks_on_song " in first.summary()
     again = run_engine(config, engine=LocalEngine(workers=2))  # every column from the vote cache
     assert again.columns_computed == 0 and again.faults == first.faults
+
+
+@pytest.mark.slow
+def test_a_label_model_sampling_the_rows_equals_the_streaming_run(tmp_path):
+    # DevNaiveBayes smooths on a seeded sample of max_unlabeled rows: the engine fits on the vote patterns expanded in
+    # pattern order, the streaming run on the rows as read, and both must draw the same sample
+    # (unlabeled="ignore": on this set the EM tables win otherwise, and they see every row, not the sample)
+    params = {"max_unlabeled": 500, "unlabeled": "ignore"}
+    config = youtube_config(tmp_path, rows_per_part=500, label_model={"params": params})
+    assert config.label_model.params["max_unlabeled"] == 500 and config.label_model.name == "default"
+    result = run_engine(config, engine="local")
+    assert result.rows == 1956 and result.label_model == "DevNaiveBayes"
+    pd.testing.assert_frame_equal(run_labels(result.run_dir), streaming_labels(config), check_exact=True)

@@ -72,3 +72,28 @@ def test_two_classes_and_wide_dev_splits_keep_their_centres():
     assert wide.source_ in ("dev", "unlabeled")  # 50 rows per class: not thin
     with pytest.raises(LabelModelError, match="thin_toward"):
         DevNaiveBayes(thin_toward="spread").fit(L, L_dev=L[:10], y_dev=y[:10])
+
+
+@pytest.mark.parametrize("shrink_toward, unlabeled", [("spread", "ignore"), ("onecoin", "ignore"), ("spread", "auto")])
+def test_the_unlabeled_sample_depends_on_the_rows_not_their_order(shrink_toward, unlabeled):
+    # the engines fit on the distinct vote patterns expanded in pattern order, the streaming run on L as read: above
+    # max_unlabeled rows both must smooth on the same sample, or their probabilities differ row for row
+    L, _ = crowd(3000, seed=1, k=3, workers=8, coverage=0.4)
+    dev, y = crowd(60, seed=2, k=3, workers=8, coverage=0.4)
+    shuffled = L[np.random.default_rng(3).permutation(len(L))]
+    params = {"cardinality": 3, "max_unlabeled": 500, "shrink_toward": shrink_toward, "unlabeled": unlabeled}
+    a = DevNaiveBayes(**params).fit(L, L_dev=dev, y_dev=y)
+    b = DevNaiveBayes(**params).fit(shuffled, L_dev=dev, y_dev=y)
+    assert np.array_equal(a.log_conditional_, b.log_conditional_)
+    assert np.array_equal(a.predict_proba(L), b.predict_proba(L))
+    if unlabeled == "ignore":  # the sample still matters: another seed smooths on other rows
+        c = DevNaiveBayes(**params, seed=5).fit(L, L_dev=dev, y_dev=y)
+        assert not np.array_equal(a.log_conditional_, c.log_conditional_)
+
+
+def test_the_sample_under_max_unlabeled_rows_is_every_row():
+    L, _ = crowd(400, seed=1, k=3, workers=8, coverage=0.4)
+    dev, y = crowd(60, seed=2, k=3, workers=8, coverage=0.4)
+    small = DevNaiveBayes(cardinality=3, max_unlabeled=400).fit(L, L_dev=dev, y_dev=y)
+    big = DevNaiveBayes(cardinality=3).fit(L, L_dev=dev, y_dev=y)
+    assert np.array_equal(small.predict_proba(L), big.predict_proba(L))

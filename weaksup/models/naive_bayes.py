@@ -10,6 +10,7 @@ import numpy as np
 from weaksup.models.calibrate import IDENTITY, calibrated, cross_fitted_calibration
 from weaksup.models.dev import DevAwareModel, brier_score, check_dev, coarse_f1_threshold, f1_threshold
 from weaksup.models.fitting import dev_folds
+from weaksup.models.sampling import multiset_sample
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +158,9 @@ class DevNaiveBayes(DevAwareModel):
     thin_toward : {"auto", "unlabeled", "onecoin"}, default "auto"
         The centre on a thin dev split: ``"auto"`` is the EM tables for two classes, one-coin tables for more.
     max_unlabeled : int, default 100_000
-        At most this many rows of ``L`` (a seeded sample) are used for the smoothing (the EM sees every row).
+        At most this many rows of ``L`` are used for the smoothing (the EM sees every row): a seeded sample that
+        depends on the rows, not their order (:func:`weaksup.models.sampling.multiset_sample`), so the engines,
+        which fit on the vote patterns, smooth on the rows the streaming run does.
     calibrate : bool, default True
         Calibrate the probabilities on the out-of-fold dev predictions (see above).
     stack : bool, default False
@@ -231,10 +234,8 @@ class DevNaiveBayes(DevAwareModel):
     def fit(self, L: Any, *, L_dev: Any = None, y_dev: Any = None) -> Self:
         """Count each LF's outcomes per class on the dev gold rows (and, with ``unlabeled="auto"``, try EM on ``L``)."""
         full, dev, y = check_dev(self, L, L_dev, y_dev)
-        arr = full
-        if len(arr) > self.max_unlabeled:  # a seeded sample of L is plenty for the smoothing's spread
-            rows = np.random.default_rng(self.seed).choice(len(arr), self.max_unlabeled, replace=False)
-            arr = arr[np.sort(rows)]
+        # a seeded sample of L is plenty for the smoothing's spread; the same rows whatever their order (the engines')
+        arr = multiset_sample(full, self.max_unlabeled, self.seed)
         self._center: np.ndarray | None = None
         self._onecoin: np.ndarray | None = None
         self.source_, self.dev_brier_ = "dev", None

@@ -13,6 +13,7 @@ from weaksup.models.base import BaseLabelModel, break_ties
 from weaksup.models.dev import DevAwareModel, check_dev, f1_threshold
 from weaksup.models.calibrate import IDENTITY, calibrated, cross_fitted_calibration
 from weaksup.models.fitting import fit_label_model
+from weaksup.models.sampling import multiset_sample
 
 logger = logging.getLogger(__name__)
 
@@ -148,9 +149,8 @@ class DevSelector(DevAwareModel):
         seeds = [self.seed + 7919 * r for r in range(self.n_repeats)]
         fitted: dict[str, BaseLabelModel] = {}
         oof: dict[str, list[np.ndarray]] = {}
-        sample = arr  # the cross-validation refits learn from dev; L only smooths them: a seeded sample will do
-        if len(arr) > CV_ROWS:
-            sample = arr[np.sort(np.random.default_rng(self.seed).choice(len(arr), CV_ROWS, replace=False))]
+        # the cross-validation refits learn from dev; L only smooths them: a seeded sample will do (order-free)
+        sample = multiset_sample(arr, CV_ROWS, self.seed)
         for name in candidates:
             model = self._make(name)
             if isinstance(model, DevAwareModel):
