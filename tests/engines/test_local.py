@@ -212,3 +212,15 @@ def test_a_label_model_sampling_the_rows_equals_the_streaming_run(tmp_path):
     result = run_engine(config, engine="local")
     assert result.rows == 1956 and result.label_model == "DevNaiveBayes"
     pd.testing.assert_frame_equal(run_labels(result.run_dir), streaming_labels(config), check_exact=True)
+
+
+@pytest.mark.slow
+def test_a_label_model_fitted_on_sample_rows_equals_the_streaming_run(tmp_path):
+    # label_model.sample_rows: the streaming run draws the engines' stratified sample of the same rows, so the fitted
+    # model and every label agree (a sample of rows by position picked other rows than the engine's)
+    config = youtube_config(tmp_path, rows_per_part=500, label_model={"sample_rows": 700})
+    assert config.label_model.sample_rows == 700
+    result = run_engine(config, engine="local")
+    assert result.rows == 1956
+    labels = run_labels(result.run_dir)
+    pd.testing.assert_frame_equal(labels, streaming_labels(config), check_exact=True)

@@ -8,8 +8,8 @@ import pytest
 
 from tests.engines.engine_data import synthetic_config
 from weaksup.engines.batch import BatchSpec
-from weaksup.engines.stats import (DevGold, fit_on_counts, gold_patterns, merge_pattern_counts, pattern_counts,
-                                   stratified_sample)
+from weaksup.engines.stats import DevGold, fit_on_counts, gold_patterns, merge_pattern_counts, pattern_counts
+from weaksup.models.sampling import stratified_sample
 from weaksup.models import DawidSkene, DevNaiveBayes
 from weaksup.models.fitting import fit_label_model
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from weaksup.config import RunConfig
-from weaksup.engines.stats import merge_pattern_counts, pattern_counts, stratified_sample
+from weaksup.engines.stats import merge_pattern_counts, pattern_counts
+from weaksup.models.sampling import stratified_sample
 
 if TYPE_CHECKING:
     from weaksup.engines.batch import BatchSpec

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import ParameterError
+from weaksup.models.sampling import stratified_sample
 from weaksup.vote_patterns import distinct_rows
 
 if TYPE_CHECKING:
@@ -151,32 +152,3 @@ def fit_on_counts(spec: BatchSpec, config: RunConfig, counts: pd.DataFrame, dev:
     # fitted on pattern arrays: the model records the run's LFs (label_model.json) as the streaming run's does
     record_lf_names(model, VoteMatrix(np.empty((0, len(spec.lf_names)), dtype=np.int8), lf_names=list(spec.lf_names)))
     return FitResult(model, len(counts), rows, note)
-
-
-def stratified_sample(patterns: np.ndarray, weights: np.ndarray, size: int, seed: int
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """A seeded sample of ``size`` rows drawn without replacement from the patterns' rows, stratified by the number
-    of votes in a pattern (each stratum keeps its share of rows): the sampled patterns and their row counts.
-
-    Examples
-    --------
-    >>> p = np.array([[0, -1], [1, 1], [-1, -1]], dtype=np.int8)
-    >>> rows, counts = stratified_sample(p, np.array([50, 30, 20]), 10, seed=0)
-    >>> int(counts.sum()), len(rows) <= 3
-    (10, True)
-    """
-    rng = np.random.default_rng(seed)
-    total = int(weights.sum())
-    size = min(size, total)
-    strata = (patterns != -1).sum(axis=1)
-    drawn = np.zeros(len(weights), dtype=np.int64)
-    levels = np.unique(strata)
-    share = np.array([weights[strata == s].sum() for s in levels], dtype=np.float64) * size / max(total, 1)
-    alloc = np.floor(share).astype(np.int64)
-    for i in np.argsort(-(share - alloc), kind="stable")[: size - int(alloc.sum())]:
-        alloc[i] += 1
-    for level, n in zip(levels, alloc):
-        members = np.flatnonzero(strata == level)
-        drawn[members] = rng.multivariate_hypergeometric(weights[members], int(n), method="marginals")
-    keep = drawn > 0
-    return patterns[keep], drawn[keep]

@@ -11,7 +11,7 @@ import numpy as np
 
 from weaksup.vote_patterns import distinct_rows
 
-__all__ = ["multiset_sample"]
+__all__ = ["multiset_sample", "sampled_rows", "stratified_sample"]
 
 
 def multiset_sample(L: np.ndarray, size: int, seed: int) -> np.ndarray:
@@ -54,3 +54,55 @@ def multiset_sample(L: np.ndarray, size: int, seed: int) -> np.ndarray:
     positions = np.sort(np.random.default_rng(seed).choice(len(L), size, replace=False))
     sample: np.ndarray = patterns[np.searchsorted(ends, positions, side="right")]
     return sample
+
+
+def stratified_sample(patterns: np.ndarray, weights: np.ndarray, size: int, seed: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded sample of ``size`` rows drawn without replacement from the patterns' rows, stratified by the number
+    of votes in a pattern (each stratum keeps its share of rows): the sampled patterns and their row counts.
+
+    Examples
+    --------
+    >>> p = np.array([[0, -1], [1, 1], [-1, -1]], dtype=np.int8)
+    >>> rows, counts = stratified_sample(p, np.array([50, 30, 20]), 10, seed=0)
+    >>> int(counts.sum()), len(rows) <= 3
+    (10, True)
+    """
+    rng = np.random.default_rng(seed)
+    total = int(weights.sum())
+    size = min(size, total)
+    strata = (patterns != -1).sum(axis=1)
+    drawn = np.zeros(len(weights), dtype=np.int64)
+    levels = np.unique(strata)
+    share = np.array([weights[strata == s].sum() for s in levels], dtype=np.float64) * size / max(total, 1)
+    alloc = np.floor(share).astype(np.int64)
+    for i in np.argsort(-(share - alloc), kind="stable")[: size - int(alloc.sum())]:
+        alloc[i] += 1
+    for level, n in zip(levels, alloc):
+        members = np.flatnonzero(strata == level)
+        drawn[members] = rng.multivariate_hypergeometric(weights[members], int(n), method="marginals")
+    keep = drawn > 0
+    return patterns[keep], drawn[keep]
+
+
+def sampled_rows(L: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """``label_model.sample_rows``: a seeded stratified sample of ``size`` rows of ``L`` (:func:`stratified_sample`
+    over its distinct rows in pattern order, first LF first), expanded back to rows in pattern order.
+
+    The engines draw the same sample from their merged pattern counts, so a run with ``sample_rows`` fits the same
+    label model on every engine; like :func:`multiset_sample` it depends only on the multiset of rows.
+
+    Examples
+    --------
+    >>> L = np.array([[1, -1], [0, 0], [1, -1], [0, 1], [0, 0], [1, -1]])
+    >>> sampled_rows(L, 3, seed=0).shape
+    (3, 2)
+    >>> bool(np.array_equal(sampled_rows(L[::-1], 3, seed=0), sampled_rows(L, 3, seed=0)))
+    True
+    """
+    patterns, inverse = distinct_rows(L)
+    weights = np.bincount(inverse, minlength=len(patterns))
+    order = np.lexsort(patterns.T[::-1])
+    patterns, weights = stratified_sample(patterns[order], weights[order], size, seed)
+    rows: np.ndarray = np.repeat(patterns, weights, axis=0)
+    return rows

@@ -18,6 +18,7 @@ from weaksup._io import atomic_path
 from weaksup.config import OUTPUT_FORMATS
 from weaksup.errors import DataError
 from weaksup.labels import ABSTAIN
+from weaksup.models.sampling import sampled_rows
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.outputs import LABEL_SOURCES, LabelWriter
 from weaksup.pipeline.plan import RunPlan
@@ -51,9 +52,12 @@ def fit_stage(plan: RunPlan, applied: AppliedVotes) -> BaseLabelModel:
                                       label_space=plan.label_space)
     model = label_model_template(plan)
     L = applied.values
-    if 0 < settings.sample_rows < len(L):
-        rows = np.sort(np.random.default_rng(settings.seed).choice(len(L), settings.sample_rows, replace=False))
-        L = L[rows]
+    if 0 < settings.sample_rows < len(L):  # the engines' stratified sample of the same rows (any order)
+        if L.ndim == 2:
+            L = sampled_rows(L, settings.sample_rows, settings.seed)
+        else:  # multi-label votes (n, m, k): a seeded sample of rows
+            rows = np.sort(np.random.default_rng(settings.seed).choice(len(L), settings.sample_rows, replace=False))
+            L = L[rows]
     L_dev = y_dev = None
     if plan.gold is not None and plan.has_dev_gold:
         dev, y_dev = plan.task.gold_targets(plan.gold, "dev", plan.label_space)
