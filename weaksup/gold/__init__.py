@@ -31,7 +31,9 @@ the file format): log it wherever the gold set is used.
 Versions are never lost: writing a new version into a folder that holds a gold set (``write_gold``, or
 ``weaksup review import``) leaves every earlier version's files as they are and writes the new rows to
 a content-addressed ``labels-<hash>.csv``; the manifest's ``versions`` points at each version's files
-and ``load_gold(folder, version=N)`` reads any of them (:mod:`weaksup.gold.versions`). In the CSV files
+and ``load_gold(folder, version=N)`` reads any of them (:mod:`weaksup.gold.versions`). Writers take turns: two
+at once on one folder (two imports) each hold it from reading the manifest to publishing theirs
+(:mod:`weaksup.gold.lock`), so neither's version is dropped. In the CSV files
 weaksup writes, cells a spreadsheet would run as formulas start with a ``'`` (listed under
 ``escaped_files``; read back without it, see :mod:`weaksup.spreadsheet`).
 """

@@ -40,6 +40,7 @@ from weaksup.data.delimited import bad_encoding
 from weaksup.errors import GoldSetError, WeakSupError
 from weaksup.gold.core import KEPT, MANIFEST, OPTIONAL, SPLITS, GoldSet, as_text
 from weaksup.gold.io import load_gold, write_gold
+from weaksup.gold.lock import gold_lock
 from weaksup.gold.versions import ESCAPED_FILES, VERSIONS, manifest_type, publish_manifest, version_entries
 
 if TYPE_CHECKING:
@@ -180,23 +181,24 @@ def add_rows(folder: str | os.PathLike[str], rows: pd.DataFrame) -> tuple[AnyGol
     ``added``, ``changed`` (other labels, split, annotators) and ``unchanged``.
     """
     target = Path(folder)
-    current = load_any_gold(target)
-    column = _label_column(current)
-    rows = _renamed(rows, column)
-    identity = [c for c in ("row_id", column, "split", *OPTIONAL) if c in current.frame.columns]
-    before = as_text(current.frame[_written(current.frame, column, where=True)])
-    mine = as_text(rows[[c for c in _written(rows, column)]]).reindex(columns=identity, fill_value="")
-    if {"_file", "_line"} <= set(rows.columns):  # where each row is in the file given, for its problems
-        mine[["_file", "_line"]] = as_text(rows[["_file", "_line"]]).to_numpy()
-    old = {rid: _identity(group[identity]) for rid, group in before.groupby("row_id", sort=False)}
-    new = {rid: _identity(group[identity]) for rid, group in mine.groupby("row_id", sort=False)}
-    change = {"added": sum(rid not in old for rid in new),
-              "changed": sum(rid in old and old[rid] != ids for rid, ids in new.items()),
-              "unchanged": sum(old.get(rid) == ids for rid, ids in new.items())}
-    if not change["added"] and not change["changed"]:
-        return current, change
-    merged = pd.concat([before[~before["row_id"].isin(set(new))], mine], ignore_index=True)
-    return _write_next(current, merged), change
+    with gold_lock(target):  # from reading the current version to publishing the next: one writer at a time
+        current = load_any_gold(target)
+        column = _label_column(current)
+        rows = _renamed(rows, column)
+        identity = [c for c in ("row_id", column, "split", *OPTIONAL) if c in current.frame.columns]
+        before = as_text(current.frame[_written(current.frame, column, where=True)])
+        mine = as_text(rows[[c for c in _written(rows, column)]]).reindex(columns=identity, fill_value="")
+        if {"_file", "_line"} <= set(rows.columns):  # where each row is in the file given, for its problems
+            mine[["_file", "_line"]] = as_text(rows[["_file", "_line"]]).to_numpy()
+        old = {rid: _identity(group[identity]) for rid, group in before.groupby("row_id", sort=False)}
+        new = {rid: _identity(group[identity]) for rid, group in mine.groupby("row_id", sort=False)}
+        change = {"added": sum(rid not in old for rid in new),
+                  "changed": sum(rid in old and old[rid] != ids for rid, ids in new.items()),
+                  "unchanged": sum(old.get(rid) == ids for rid, ids in new.items())}
+        if not change["added"] and not change["changed"]:
+            return current, change
+        merged = pd.concat([before[~before["row_id"].isin(set(new))], mine], ignore_index=True)
+        return _write_next(current, merged), change
 
 
 def remove_rows(folder: str | os.PathLike[str], row_ids: Sequence[str]) -> tuple[AnyGold, list[str]]:
@@ -207,16 +209,17 @@ def remove_rows(folder: str | os.PathLike[str], row_ids: Sequence[str]) -> tuple
     given. An id it does not hold is skipped (logged).
     """
     target = Path(folder)
-    current = load_any_gold(target)
-    column = _label_column(current)
-    held = set(current.frame["row_id"].astype(str))
-    gone = [str(rid) for rid in dict.fromkeys(map(str, row_ids)) if rid in held]
-    if len(gone) < len(set(map(str, row_ids))):
-        logger.info("gold set %s: not in it, skipped: %s", target, sorted(set(map(str, row_ids)) - held)[:10])
-    if not gone:
-        return current, []
-    before = as_text(current.frame[_written(current.frame, column, where=True)])
-    return _write_next(current, before[~before["row_id"].isin(set(gone))].reset_index(drop=True)), gone
+    with gold_lock(target):  # from reading the current version to publishing the next: one writer at a time
+        current = load_any_gold(target)
+        column = _label_column(current)
+        held = set(current.frame["row_id"].astype(str))
+        gone = [str(rid) for rid in dict.fromkeys(map(str, row_ids)) if rid in held]
+        if len(gone) < len(set(map(str, row_ids))):
+            logger.info("gold set %s: not in it, skipped: %s", target, sorted(set(map(str, row_ids)) - held)[:10])
+        if not gone:
+            return current, []
+        before = as_text(current.frame[_written(current.frame, column, where=True)])
+        return _write_next(current, before[~before["row_id"].isin(set(gone))].reset_index(drop=True)), gone
 
 
 def record_edit(folder: str | os.PathLike[str]) -> tuple[AnyGold, int | str] | None:
@@ -228,18 +231,19 @@ def record_edit(folder: str | os.PathLike[str]) -> tuple[AnyGold, int | str] | N
     ``edited_in_place``). Returns the new version and the version that was edited.
     """
     target = Path(folder)
-    current = load_any_gold(target)
-    recorded = current.manifest.get("content_hash")
-    if recorded in (None, current.hash):
-        return None
-    edited = current.version
-    gold = _write_next(current, current.frame[_written(current.frame, _label_column(current), where=True)])
-    manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-    manifest[VERSIONS] = [{**e, EDITED: {"hash_now": current.hash, "recorded_as": gold.version}}
-                          if str(e.get("version")) == str(edited) else e for e in version_entries(manifest)]
-    publish_manifest(target, manifest, escaped=manifest.get(ESCAPED_FILES) or [], history=None, previous=manifest)
-    logger.info("gold set %s: the edit of v%s recorded as v%s", target, edited, gold.version)
-    return gold, edited
+    with gold_lock(target):  # from reading the current version to publishing the next: one writer at a time
+        current = load_any_gold(target)
+        recorded = current.manifest.get("content_hash")
+        if recorded in (None, current.hash):
+            return None
+        edited = current.version
+        gold = _write_next(current, current.frame[_written(current.frame, _label_column(current), where=True)])
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        manifest[VERSIONS] = [{**e, EDITED: {"hash_now": current.hash, "recorded_as": gold.version}}
+                              if str(e.get("version")) == str(edited) else e for e in version_entries(manifest)]
+        publish_manifest(target, manifest, escaped=manifest.get(ESCAPED_FILES) or [], history=None, previous=manifest)
+        logger.info("gold set %s: the edit of v%s recorded as v%s", target, edited, gold.version)
+        return gold, edited
 
 
 def version_table(folder: str | os.PathLike[str]) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 from weaksup._io import atomic_path, readable
 from weaksup.data.delimited import bad_encoding, wrong_separator
 from weaksup.errors import GoldSetError, LabelSpaceError, Problems, location
+from weaksup.gold.lock import gold_lock
 from weaksup.gold.core import (
     FORMATS,
     KEPT,
@@ -168,28 +169,29 @@ def write_gold(
         checked[col] = checked[col] if col in checked else ""
     problems.raise_if_any(GoldSetError, fix=_validate(checked, space, row_ids, problems, unknown_fix) or "")
     digest = content_hash(out, space, task)
-    previous = _previous_manifest(folder)
-    name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=file_name)
-    escaped = [str(f) for f in (previous or {}).get(ESCAPED_FILES) or [] if str(f) != name or not write]
-    fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
-    if write:
-        with atomic_path(folder / name) as tmp:
-            if FORMATS[Path(name).suffix.lower()] == "csv":
-                write_csv(out, tmp, escape=escape_formulas)
-            else:
-                out.to_json(tmp, orient="records", lines=True, force_ascii=False)
-        if escape_formulas and FORMATS[Path(name).suffix.lower()] == "csv":
-            escaped.append(name)
-    splits = {s: int((out.drop_duplicates("row_id")["split"] == s).sum()) for s in SPLITS}
-    versions = [{**e, "splits": splits} if str(e.get("version")) == str(version) else e for e in versions]
-    manifest: dict[str, Any] = {
-        "task": task, "version": version, "label_space": list(space), "files": [name],
-        "id_column": "row_id", "splits": splits, "content_hash": digest, "description": description,
-        VERSIONS: versions,
-    }
-    publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous,
-                     written=folder / name if fresh else None)
-    return load_gold(folder)
+    with gold_lock(folder, create=True):  # read the manifest, plan, write, publish: one writer at a time
+        previous = _previous_manifest(folder)
+        name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=file_name)
+        escaped = [str(f) for f in (previous or {}).get(ESCAPED_FILES) or [] if str(f) != name or not write]
+        fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
+        if write:
+            with atomic_path(folder / name) as tmp:
+                if FORMATS[Path(name).suffix.lower()] == "csv":
+                    write_csv(out, tmp, escape=escape_formulas)
+                else:
+                    out.to_json(tmp, orient="records", lines=True, force_ascii=False)
+            if escape_formulas and FORMATS[Path(name).suffix.lower()] == "csv":
+                escaped.append(name)
+        splits = {s: int((out.drop_duplicates("row_id")["split"] == s).sum()) for s in SPLITS}
+        versions = [{**e, "splits": splits} if str(e.get("version")) == str(version) else e for e in versions]
+        manifest: dict[str, Any] = {
+            "task": task, "version": version, "label_space": list(space), "files": [name],
+            "id_column": "row_id", "splits": splits, "content_hash": digest, "description": description,
+            VERSIONS: versions,
+        }
+        publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous,
+                         written=folder / name if fresh else None)
+        return load_gold(folder)
 
 
 # --- reading and validation -------------------------------------------------------------------

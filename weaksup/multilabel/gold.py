@@ -38,6 +38,7 @@ from weaksup.gold.core import FORMATS, MANIFEST, OPTIONAL, SPLITS, as_text, chec
 from weaksup.gold.versions import (ESCAPED_FILES, VERSIONS, manifest_type, plan_version, publish_manifest,
                                    read_manifest, select_version, warn_if_edited)
 from weaksup.gold.io import row_locations
+from weaksup.gold.lock import gold_lock
 from weaksup.multilabel.gold_files import (SEPARATOR, empty_set_note, empty_set_problem, read_label_file, split_labels,
                                            validate_rows)
 from weaksup.multilabel.space import MultiLabelSpace, broken_rules_note
@@ -349,38 +350,38 @@ def write_multilabel_gold(frame: pd.DataFrame, folder: str | os.PathLike[str], *
     problems.raise_if_any(GoldSetError, fix=f"the labels are {list(space.labels)}" + (
         f": fix them, or add the classes to {unknown_fix}" if any(p.code == "unknown_label" for p in problems) else ""))
     digest = multilabel_hash(out, space, task)
-    previous = None
-    if (folder / MANIFEST).is_file():
-        try:
-            previous = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise GoldSetError(f"{folder / MANIFEST}: not valid JSON ({exc}); fix it before writing a new version"
-                               ) from None
-        if not is_multilabel_gold(folder):
-            raise GoldSetError(f"{folder} holds a classification gold set; write the multi-label one to its own "
-                               "folder")
-        if skip_if_unchanged and previous.get("content_hash") == digest:
-            return load_multilabel_gold(folder, space=space)
-    name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=None)
-    escaped = [str(f) for f in (previous or {}).get(ESCAPED_FILES) or [] if str(f) != name or not write]
-    fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
-    if write:
-        folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(folder / name) as tmp:
-            write_csv(out, tmp, escape=escape_formulas)
-        if escape_formulas:
-            escaped.append(name)
-    splits = {s: int((out.drop_duplicates("row_id")["split"] == s).sum()) for s in SPLITS}
-    manifest: dict[str, Any] = {
-        "task": task, "type": GOLD_TYPE, "version": version, "label_space": list(space.labels),
-        "exclusive": [list(g) for g in space.exclusive], "none_label": space.none_label, "files": [name],
-        "id_column": "row_id", "label_column": LABELS_COLUMN, "label_separator": SEPARATOR, "splits": splits,
-        "content_hash": digest, "description": description or (previous or {}).get("description", ""),
-        VERSIONS: versions,
-    }
-    publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous,
-                     written=folder / name if fresh else None)
-    return load_multilabel_gold(folder, space=space)
+    with gold_lock(folder, create=True):  # read the manifest, plan, write, publish: one writer at a time
+        previous = None
+        if (folder / MANIFEST).is_file():
+            try:
+                previous = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            except ValueError as exc:
+                raise GoldSetError(f"{folder / MANIFEST}: not valid JSON ({exc}); fix it before writing a new version"
+                                   ) from None
+            if not is_multilabel_gold(folder):
+                raise GoldSetError(f"{folder} holds a classification gold set; write the multi-label one to its own "
+                                   "folder")
+            if skip_if_unchanged and previous.get("content_hash") == digest:
+                return load_multilabel_gold(folder, space=space)
+        name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=None)
+        escaped = [str(f) for f in (previous or {}).get(ESCAPED_FILES) or [] if str(f) != name or not write]
+        fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
+        if write:
+            with atomic_path(folder / name) as tmp:
+                write_csv(out, tmp, escape=escape_formulas)
+            if escape_formulas:
+                escaped.append(name)
+        splits = {s: int((out.drop_duplicates("row_id")["split"] == s).sum()) for s in SPLITS}
+        manifest: dict[str, Any] = {
+            "task": task, "type": GOLD_TYPE, "version": version, "label_space": list(space.labels),
+            "exclusive": [list(g) for g in space.exclusive], "none_label": space.none_label, "files": [name],
+            "id_column": "row_id", "label_column": LABELS_COLUMN, "label_separator": SEPARATOR, "splits": splits,
+            "content_hash": digest, "description": description or (previous or {}).get("description", ""),
+            VERSIONS: versions,
+        }
+        publish_manifest(folder, manifest, escaped=escaped, history=history, previous=previous,
+                         written=folder / name if fresh else None)
+        return load_multilabel_gold(folder, space=space)
 
 
 def _empty_sets(folder: Path) -> set[tuple[str, str]]:

@@ -2,9 +2,9 @@
 
 A run never writes into the published run folder (the folder of ``output.path``) while it works:
 
-1. It takes an exclusive ``flock`` on the folder (:class:`FolderLock`); a second run on the same folder
-   waits up to ``WEAKSUP_LOCK_TIMEOUT`` seconds (default 10), then stops naming the holder (pid,
-   start time, config). A lock dies with its process, so a killed run's lock is simply taken over.
+1. It takes an exclusive ``flock`` on the folder (:class:`FolderLock`, a :class:`weaksup._lock.FolderFlock`); a
+   second run on the same folder waits up to ``WEAKSUP_LOCK_TIMEOUT`` seconds (default 10), then stops naming the
+   holder (pid, start time, config). A lock dies with its process, so a killed run's lock is simply taken over.
 2. It works in a staging folder ``<run folder>/.weaksup-stage-<pid>-<hex8>/`` (:class:`Stage`) on the same
    file system: the published ``votes/`` (and ``clean/``) are hard-linked into it (free, no copy), so
    unchanged LF columns are reused while the published files stay untouched; a killed run's stage is
@@ -29,39 +29,24 @@ import json
 import logging
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 from weaksup._io import STAGE_PATTERN, pid_alive
+from weaksup._lock import LOCK_FILE as LOCK_FILE
+from weaksup._lock import LOCK_TIMEOUT as LOCK_TIMEOUT
+from weaksup._lock import LOCK_TIMEOUT_ENV, FolderFlock
+from weaksup._lock import lock_timeout as lock_timeout
 from weaksup.errors import DataError
 
 logger = logging.getLogger(__name__)
 
-#: The environment variable giving how long (seconds) a run waits for another run's lock on its folder.
-LOCK_TIMEOUT_ENV = "WEAKSUP_LOCK_TIMEOUT"
-#: The default wait for the lock, in seconds.
-LOCK_TIMEOUT = 10.0
-#: The lock file, only where the file system cannot lock the folder itself (it is never removed).
-LOCK_FILE = ".weaksup-lock"
 #: Who holds the folder: written in the stage as soon as the lock is taken.
 HOLDER = "holder.json"
 #: The manifest: in the stage it is the commit mark (written last), in the run folder it is published last.
 MANIFEST = "run.json"
 #: Inside a stage: the previous run's entries moved aside while publishing (deleted with the stage).
 REPLACED = "replaced"
-
-
-def lock_timeout() -> float:
-    """The lock wait from ``WEAKSUP_LOCK_TIMEOUT`` (seconds), else :data:`LOCK_TIMEOUT`."""
-    raw = os.environ.get(LOCK_TIMEOUT_ENV, "")
-    try:
-        value = float(raw) if raw.strip() else LOCK_TIMEOUT
-    except ValueError:
-        raise DataError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds; set it to e.g. 30") from None
-    if not value >= 0 or value == float("inf"):
-        raise DataError(f"{LOCK_TIMEOUT_ENV}={raw!r} must be a finite number of seconds >= 0")
-    return value
 
 
 def stages(folder: Path) -> list[Path]:
@@ -92,7 +77,7 @@ def holders(folder: Path) -> list[dict[str, Any]]:
     return found
 
 
-class FolderLock:
+class FolderLock(FolderFlock):
     """An exclusive ``flock`` on a run folder for the life of a run (see the module docstring).
 
     Parameters
@@ -100,55 +85,24 @@ class FolderLock:
     folder : Path
         The run folder (it exists).
     timeout : float, optional
-        Seconds to wait for another run to finish (default: :func:`lock_timeout`).
+        Seconds to wait for another run to finish (default: :func:`weaksup._lock.lock_timeout`).
     """
 
-    def __init__(self, folder: Path, timeout: float | None = None) -> None:
-        self.folder = folder
-        self.timeout = lock_timeout() if timeout is None else timeout
-        self._fd: int | None = None
-        self._fallback = False
+    error = DataError
+    log = logger
 
-    def __enter__(self) -> FolderLock:
-        import fcntl
+    def waiting(self) -> str:
+        return f"{self.folder} is in use by another weaksup run; waiting up to {self.timeout:g} s"
 
-        fd = self._open()
-        deadline = time.monotonic() + self.timeout
-        waited = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise DataError(self._busy()) from None
-                if not waited:
-                    logger.warning("%s is in use by another weaksup run; waiting up to %g s", self.folder,
-                                   self.timeout)
-                    waited = True
-                time.sleep(0.05)
-            except OSError as exc:  # a file system that cannot lock a folder (NFS): lock a file in it instead
-                os.close(fd)
-                if self._fallback:
-                    raise DataError(f"cannot lock the output folder {self.folder} ({exc.strerror or exc}); "
-                                    "put output.path on a local file system") from None
-                self._fallback = True
-                fd = self._open()
-        self._fd = fd
-        return self
+    def unopenable(self, exc: OSError) -> str:
+        return (f"cannot open the output folder {self.folder} to lock it ({exc.strerror or exc}); "
+                "fix its permissions or change output.path")
 
-    def _open(self) -> int:
-        """A descriptor to lock: the folder itself (no lock file to leave behind)."""
-        try:
-            if self._fallback:
-                return os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
-            return os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
-        except OSError as exc:
-            raise DataError(f"cannot open the output folder {self.folder} to lock it ({exc.strerror or exc}); "
-                            "fix its permissions or change output.path") from None
+    def unlockable(self, exc: OSError) -> str:
+        return (f"cannot lock the output folder {self.folder} ({exc.strerror or exc}); "
+                "put output.path on a local file system")
 
-    def _busy(self) -> str:
+    def busy(self) -> str:
         who = holders(self.folder)
         if who:
             h = who[-1]
@@ -161,11 +115,6 @@ class FolderLock:
         return (f"the output folder {self.folder} is in use by another weaksup run ({holder}); it was not free "
                 f"after {self.timeout:g} s. Wait for that run to finish (or stop it), set {LOCK_TIMEOUT_ENV} to "
                 "wait longer, or give this run another output.path")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor releases the lock
-            self._fd = None
 
 
 def is_committed(stage: Path) -> bool:

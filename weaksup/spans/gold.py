@@ -29,6 +29,7 @@ import pandas as pd
 from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError, Problems, location
 from weaksup.gold.core import MANIFEST, SPLITS
+from weaksup.gold.lock import gold_lock
 from weaksup.gold.versions import (VERSIONS, manifest_type, plan_version, publish_manifest, read_manifest,
                                    select_version, warn_if_edited)
 
@@ -346,13 +347,10 @@ def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: st
     records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
     normal = [{**r, "spans": [s if isinstance(s, Mapping) else {"start": s[0], "end": s[1], "label": s[2]}
                               for s in r.get("spans") or []]} if isinstance(r, Mapping) else r for r in records]
-    problems = Problems(f"span gold rows for {folder}")
-    checked = _check_rows(normal, list(types), "<rows>", problems)
-    previous = read_manifest(folder, kind="span", writer="weaksup.spans.gold.write_span_gold") if (folder / MANIFEST).is_file() else None
+    checked = _check_rows(normal, list(types), "<rows>", problems := Problems(f"span gold rows for {folder}"))
     clashes = [r for r in checked if overlaps(r["spans"])]
-    if clashes and previous is not None and previous.get("type") == GOLD_TYPE:
-        held = load_span_gold(folder).frame  # a row carried over unchanged was warned about when it loaded
-        carried = {(r, tuple(s)) for r, s in zip(held["row_id"], held["spans"])}
+    if clashes and is_span_gold(folder):  # a row carried over unchanged was warned about when it loaded
+        carried = {(r, tuple(s)) for r, s in load_span_gold(folder).frame[["row_id", "spans"]].to_numpy()}
         clashes = [r for r in clashes if (r["row_id"], tuple(r["spans"])) not in carried]
     for r in clashes:
         problems.add("overlapping_spans", f"{_overlap_text(r['row_id'], overlaps(r['spans']))}; {OVERLAP_FIX} (the "
@@ -360,31 +358,33 @@ def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: st
     problems.raise_if_any(GoldSetError, fix=f"the entity types are {list(types)}; spans are char offsets")
     frame = pd.DataFrame(checked, columns=["row_id", "split", "spans", "annotator"])
     digest = span_hash(frame, list(types), task)
-    if previous is not None and previous.get("type") != GOLD_TYPE:
-        raise GoldSetError(f"{folder} holds a gold set of type {previous.get('type')!r}; write the span gold set to "
-                           "its own folder")
-    if skip_if_unchanged and previous is not None and previous.get("content_hash") == digest:
+    with gold_lock(folder, create=True):  # read the manifest, plan, write, publish: one writer at a time
+        previous = (read_manifest(folder, kind="span", writer="weaksup.spans.gold.write_span_gold")
+                    if (folder / MANIFEST).is_file() else None)
+        if previous is not None and previous.get("type") != GOLD_TYPE:
+            raise GoldSetError(f"{folder} holds a gold set of type {previous.get('type')!r}; write the span gold "
+                               "set to its own folder")
+        if skip_if_unchanged and previous is not None and previous.get("content_hash") == digest:
+            return load_span_gold(folder, types=types)
+        wanted = SPANS_FILE if previous is None else f"spans-{digest}.jsonl"
+        name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=wanted)
+        fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
+        if write:
+            lines = [json.dumps({"row_id": r["row_id"], "split": r["split"],
+                                 "spans": [{"start": s, "end": e, "label": t} for s, e, t in r["spans"]],
+                                 **({"annotator": r["annotator"]} if r["annotator"] else {})}, ensure_ascii=False)
+                     for r in checked]
+            with atomic_path(folder / name) as tmp:
+                tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        manifest: dict[str, Any] = {
+            "task": task, "type": GOLD_TYPE, "version": version, "label_space": list(types), "files": [name],
+            "offsets": "char", "splits": {s: int((frame["split"] == s).sum()) for s in SPLITS},
+            "content_hash": digest, "description": description or (previous or {}).get("description", ""),
+            VERSIONS: versions,
+        }
+        publish_manifest(folder, manifest, escaped=[], history=history, previous=previous,
+                         written=folder / name if fresh else None)
         return load_span_gold(folder, types=types)
-    wanted = SPANS_FILE if previous is None else f"spans-{digest}.jsonl"
-    name, write, versions = plan_version(previous, folder, version=version, digest=digest, file_name=wanted)
-    fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
-    if write:
-        folder.mkdir(parents=True, exist_ok=True)
-        lines = [json.dumps({"row_id": r["row_id"], "split": r["split"],
-                             "spans": [{"start": s, "end": e, "label": t} for s, e, t in r["spans"]],
-                             **({"annotator": r["annotator"]} if r["annotator"] else {})}, ensure_ascii=False)
-                 for r in checked]
-        with atomic_path(folder / name) as tmp:
-            tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    manifest: dict[str, Any] = {
-        "task": task, "type": GOLD_TYPE, "version": version, "label_space": list(types), "files": [name],
-        "offsets": "char", "splits": {s: int((frame["split"] == s).sum()) for s in SPLITS},
-        "content_hash": digest, "description": description or (previous or {}).get("description", ""),
-        VERSIONS: versions,
-    }
-    publish_manifest(folder, manifest, escaped=[], history=history, previous=previous,
-                     written=folder / name if fresh else None)
-    return load_span_gold(folder, types=types)
 
 
 def next_version(folder: str | os.PathLike[str]) -> int:
