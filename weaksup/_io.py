@@ -61,6 +61,29 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def process_identity(pid: int) -> str | None:
+    """Process ``pid``'s pid namespace and start time as seen from here (``"pid:[4026531836]|81234"``), or None
+    when ``/proc`` cannot tell (not Linux, no such process).
+
+    A pid alone names another process once it is reused, and another container sharing the host name (``docker
+    --network host``) has its own pids: a later run compares this identity, not the pid, before it decides that
+    the process that logged a run is gone.
+
+    Examples
+    --------
+    >>> mine = process_identity(os.getpid())
+    >>> mine is None or (mine.startswith("pid:[") and mine == process_identity(os.getpid()))
+    True
+    """
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+        with open(f"/proc/{int(pid)}/stat", "rb") as stat:
+            start = stat.read().rsplit(b")", 1)[1].split()[19].decode()  # field 22, starttime
+    except (OSError, IndexError, ValueError):
+        return None
+    return f"{namespace}|{start}"
+
+
 _TEMP_IN_TEXT = re.compile(r"\.weaksup-tmp-\d+-[0-9a-f]{8}-")
 _STAGE_IN_TEXT = re.compile(r"[/\\]\.weaksup-stage-\d+-[0-9a-f]{8}(?=[/\\'\"\s:]|$)")
 

@@ -184,7 +184,8 @@ def test_a_run_left_running_by_a_killed_process_is_ended_killed_by_the_next_run(
 
     from mlflow import MlflowClient
 
-    from weaksup.tracking.run import FAILURE_TAG, HOST_TAG, PID_TAG
+    from weaksup._io import process_identity
+    from weaksup.tracking.run import FAILURE_TAG, HOST_TAG, PID_TAG, PROCESS_TAG
 
     client = MlflowClient(local_store_uri(tmp_path / "db"))
     experiment = client.create_experiment("orphans")
@@ -195,10 +196,19 @@ def test_a_run_left_running_by_a_killed_process_is_ended_killed_by_the_next_run(
     alive = client.create_run(experiment, tags={HOST_TAG: host, PID_TAG: "1"}).info.run_id  # pid 1 runs
     elsewhere = client.create_run(experiment, tags={HOST_TAG: host + "-other", PID_TAG: str(gone.pid)}).info.run_id
     foreign = client.create_run(experiment).info.run_id  # no weaksup tags: another tool's run
+    namespace = process_identity(os.getpid()).partition("|")[0]
+    # pid 1 is alive here, but it started at another time than the process that logged: the pid was reused
+    reused = client.create_run(experiment, tags={HOST_TAG: host, PID_TAG: "1", PROCESS_TAG: f"{namespace}|1"})
+    # a dead pid here, logged from another pid namespace (a container sharing the host name): maybe alive there
+    container = client.create_run(experiment, tags={HOST_TAG: host, PID_TAG: str(gone.pid),
+                                                    PROCESS_TAG: "pid:[1]|5"})
+    live = client.create_run(experiment, tags={HOST_TAG: host, PID_TAG: "1", PROCESS_TAG: process_identity(1)})
     result = _quick_run(quick_project, tmp_path / "db", "orphans")
     ended = client.get_run(orphan)
     assert ended.info.status == "KILLED" and f"pid {gone.pid} on {host}" in ended.data.tags[FAILURE_TAG]
-    assert [client.get_run(r).info.status for r in (alive, elsewhere, foreign)] == ["RUNNING"] * 3
+    assert client.get_run(reused.info.run_id).info.status == "KILLED"
+    assert [client.get_run(r).info.status for r in (alive, elsewhere, foreign, container.info.run_id,
+                                                    live.info.run_id)] == ["RUNNING"] * 5
     logged = client.get_run(result.mlflow_run_id)
     assert logged.info.status == "FINISHED" and logged.data.tags[HOST_TAG] == host
-    assert logged.data.tags[PID_TAG] == str(os.getpid())
+    assert logged.data.tags[PID_TAG] == str(os.getpid()) and logged.data.tags[PROCESS_TAG] == process_identity(os.getpid())

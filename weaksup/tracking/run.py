@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from weaksup._io import pid_alive
+from weaksup._io import pid_alive, process_identity
 from weaksup.errors import TrackingError
 from weaksup.tracking import bounded_requests, flatten, start_tracking
 from weaksup.tracking.report import log_report
@@ -38,6 +38,8 @@ FOREIGN_GIT_TAGS = ("mlflow.source.git.commit", "mlflow.source.git.repoURL", "ml
 FAILURE_TAG = "weaksup.failure"
 #: The tags naming the process that logs a run (host name, pid): a later run ends it KILLED if that process is gone.
 HOST_TAG, PID_TAG = "weaksup.host", "weaksup.pid"
+#: The logging process's pid namespace and start time (:func:`weaksup._io.process_identity`), where ``/proc`` has it.
+PROCESS_TAG = "weaksup.process"
 
 
 def start_run_tracking(config: RunConfig) -> str | None:
@@ -148,6 +150,9 @@ def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summ
     from weaksup.tracking.git import git_tags
 
     tags = {"weaksup.task": config.task.name, HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+    identity = process_identity(os.getpid())
+    if identity is not None:
+        tags[PROCESS_TAG] = identity
     description = None
     if record is not None:
         tags.update(git_tags(record.project))
@@ -214,8 +219,10 @@ def end_orphaned_runs(experiment: str) -> list[str]:
     """End KILLED the experiment's RUNNING runs that a weaksup process on this host started and that is gone (a
     SIGKILL, a power cut while it logged): each gets a :data:`FAILURE_TAG` saying so. Returns their run ids.
 
-    Runs of other hosts, of live processes, and runs without :data:`HOST_TAG` / :data:`PID_TAG` (logged by older
-    weaksup versions or other tools) are left alone. Best effort: a store that does not answer ends nothing.
+    A process is known by its pid namespace and start time (:data:`PROCESS_TAG`), so a reused pid does not keep a
+    dead process's run RUNNING and a live process of another container sharing the host name is never judged
+    gone. Runs of other hosts, of live processes, of other pid namespaces, and runs without :data:`HOST_TAG` /
+    :data:`PID_TAG` (logged by older weaksup versions or other tools) are left alone. Best effort: a store that does not answer ends nothing.
     """
     from mlflow import MlflowClient
 
@@ -228,9 +235,16 @@ def end_orphaned_runs(experiment: str) -> list[str]:
             return ended
         running = client.search_runs([found.experiment_id], max_results=1000,
                                      filter_string=f"attributes.status = 'RUNNING' and tags.`{HOST_TAG}` = '{host}'")
+        here = (process_identity(os.getpid()) or "").partition("|")[0]
         for orphan in running:
             pid = int(orphan.data.tags.get(PID_TAG, "0") or 0)
-            if pid <= 0 or pid == os.getpid() or pid_alive(pid):
+            if pid <= 0 or pid == os.getpid():
+                continue
+            recorded = orphan.data.tags.get(PROCESS_TAG)
+            if recorded is not None:  # another pid namespace (a container sharing the host name): not ours to judge
+                if recorded.partition("|")[0] != here or process_identity(pid) == recorded:
+                    continue  # (the same start time: the process that logged it is alive; else its pid was reused)
+            elif pid_alive(pid):
                 continue
             client.set_tag(orphan.info.run_id, FAILURE_TAG, f"the weaksup process logging it (pid {pid} on {host}) "
                                                             "died before it ended (killed); ended by a later run")
