@@ -92,7 +92,12 @@ def test_run_summary_and_export_queue_counts_agree(tmp_path, youtube, monkeypatc
     finished = load_run(tmp_path / "out")
     queue = review_queue(finished.labels, finished.read_input(), finished.label_space, gold=finished.gold,
                          policy=finished.config.review.policy)
-    assert len(queue) == needs - held
+    counts = queue.attrs["review_counts"]  # the comments repeat texts: one row per distinct text is queued
+    repeats, in_gold = counts["same_text"], counts["gold_text"]
+    assert repeats > 0 and len(queue) == needs - held - repeats - in_gold
     assert not set(queue["row_id"]) & set(labelled["row_id"])
-    assert queue_summary(queue) == (f"{needs - held} row(s) in the review queue: the run counts {needs} needing "
-                                    f"review; {held} of them have a gold label (test {held}), never exported")
+    assert queue_summary(queue) == (f"{len(queue)} row(s) in the review queue: the run counts {needs} needing "
+                                    f"review; {held} of them have a gold label (test {held}), never exported; "
+                                    f"{repeats} row(s) repeat the text of another queued or queueable row (one row "
+                                    f"per distinct text), {in_gold} repeat a text already in the gold set: left out, "
+                                    "they keep their draft label")

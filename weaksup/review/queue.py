@@ -19,6 +19,7 @@ from weaksup.review.display import display_column, display_text
 from weaksup.review.mixing import mixed_review_order, row_reasons
 from weaksup.review.priority import review_order
 from weaksup.review.privacy import mask_frame
+from weaksup.review.repeats import DistinctCandidates, distinct_candidates, text_groups
 from weaksup.review.routing import RoutingPolicy, probabilities, review_issues
 from weaksup.validation import as_label_space, is_gold_set
 
@@ -62,7 +63,9 @@ def review_queue(
     :func:`~weaksup.review.mixing.mixed_review_order`: the budget is shared between rows no LF voted on
     (by text cluster), LF conflicts, low-margin rows with votes and, with ``compare``, rows where a
     second model names another class, each with the MMR diversity step; ``order="uncertainty"`` ranks
-    every routed row by ``uncertainty_score`` alone (:func:`~weaksup.review.priority.review_order`).
+    every routed row by ``uncertainty_score`` alone (:func:`~weaksup.review.priority.review_order`). Either
+    way a text is queued once (:mod:`weaksup.review.repeats`): copies of a candidate's text (cleaned as the run
+    cleans it, with the same ``fields``) and of a gold row's text are left out, and :func:`queue_summary` counts them.
 
     Parameters
     ----------
@@ -111,15 +114,17 @@ def review_queue(
     conflict = np.where(issues["is_conflict"].to_numpy(), np.maximum(issues["conflict_score"].to_numpy(), 1e-9), 0.0)
     reasons = row_reasons(proba, n_votes, conflict=conflict, other=other)
     wanted = issues["needs_review"].to_numpy() | ((reasons == "model_disagreement") & ~issues["is_reviewed"].to_numpy())
+    distinct = _one_per_text(texts, wanted, issues)
+    candidates = distinct.keep
     if order == "mixed":
-        mixed = mixed_review_order(proba, n_votes, texts=text, conflict=conflict, other=other, candidates=wanted,
+        mixed = mixed_review_order(proba, n_votes, texts=text, conflict=conflict, other=other, candidates=candidates,
                                    budget=budget, weights=weights, n_clusters=n_clusters, diversity=diversity,
                                    near_duplicate=near_duplicate, seed=seed)
         rows = mixed.positions
     else:
-        candidates = np.flatnonzero(wanted)
+        positions = np.flatnonzero(candidates)
         score = issues["uncertainty_score"].to_numpy()
-        rows = candidates[review_order(score[candidates], text[candidates], budget=budget, diversity=diversity,
+        rows = positions[review_order(score[positions], text[positions], budget=budget, diversity=diversity,
                                        near_duplicate=near_duplicate, seed=seed)]
     out = pd.DataFrame({
         "priority": np.arange(1, len(rows) + 1),
@@ -135,14 +140,28 @@ def review_queue(
     })
     for name in fields:
         out[name] = texts[name].to_numpy()[rows]
-    out.attrs["review_counts"] = _counts(labels, issues, wanted, len(out), budget, gold)
-    logger.info("%d of %d rows need review; queue of %d (%s)", int(wanted.sum()), len(labels), len(out),
+    out.attrs["review_counts"] = _counts(labels, issues, wanted, len(out), budget, gold, distinct)
+    logger.info("%d of %d rows need review (%d distinct texts); queue of %d (%s)", int(wanted.sum()), len(labels),
+                int(candidates.sum()), len(out),
                 ", ".join(f"{k} {v}" for k, v in out["review_reason"].value_counts().items()) or "empty")
     return out
 
 
+def _one_per_text(texts: pd.DataFrame, wanted: np.ndarray, issues: pd.DataFrame) -> DistinctCandidates:
+    """The candidates kept, one per distinct text shown (:mod:`weaksup.review.repeats`); grouped over the candidates
+    and the reviewed rows only."""
+    done = issues["is_reviewed"].to_numpy(dtype=bool)
+    involved = np.flatnonzero(wanted | done)
+    groups = np.full(len(wanted), -1, dtype=np.int64)
+    if len(involved):
+        groups[involved] = text_groups(texts.iloc[involved])
+    found = distinct_candidates(np.maximum(groups, 0), wanted, issues["uncertainty_score"].to_numpy(),
+                                done & (groups >= 0))
+    return found
+
+
 def _counts(labels: pd.DataFrame, issues: pd.DataFrame, wanted: np.ndarray, queued: int, budget: int | None,
-            gold: Any) -> dict[str, Any]:
+            gold: Any, distinct: DistinctCandidates) -> dict[str, Any]:
     """How the run's count of rows needing review becomes the queue's (see :func:`queue_summary`)."""
     run = (labels["review_status"].astype(str) == "needs_review").to_numpy() if "review_status" in labels else None
     has_gold = (issues["gold_label"] != "").to_numpy() if "gold_label" in issues else np.zeros(len(issues), bool)
@@ -152,9 +171,9 @@ def _counts(labels: pd.DataFrame, issues: pd.DataFrame, wanted: np.ndarray, queu
     splits = pd.Series([split_of.get(r, "gold") for r in issues.loc[held, "row_id"]], dtype=object).value_counts()
     return {"run_needs_review": None if run is None else int(run.sum()), "in_gold": int(held.sum()),
             "in_gold_splits": {str(k): int(v) for k, v in splits.items()},
-            "routed": int(issues["needs_review"].sum()), "candidates": int(wanted.sum()),
+            "routed": int(issues["needs_review"].sum()), "candidates": int(distinct.keep.sum()),
             "model_disagreement": int((wanted & ~issues["needs_review"].to_numpy()).sum()), "queued": queued,
-            "budget": budget}
+            "budget": budget, "same_text": distinct.same_text, "gold_text": distinct.gold_text}
 
 
 def queue_summary(queue: pd.DataFrame) -> str:
@@ -189,6 +208,10 @@ def queue_summary(queue: pd.DataFrame) -> str:
         parts.append(f"{counts['routed']} routed by this export's thresholds (not {expected})")
     if counts["model_disagreement"]:
         parts.append(f"+{counts['model_disagreement']} where the label model names another class")
+    if counts.get("same_text") or counts.get("gold_text"):
+        parts.append(f"{counts.get('same_text', 0):,} row(s) repeat the text of another queued or queueable row (one "
+                     f"row per distinct text), {counts.get('gold_text', 0):,} repeat a text already in the gold set: "
+                     "left out, they keep their draft label")
     if counts["budget"] is not None and counts["candidates"] > counts["queued"]:
         parts.append(f"the budget keeps {counts['queued']} of {counts['candidates']}")
     return f"{counts['queued']} row(s) in the review queue" + (": " + "; ".join(parts) if parts else "")
