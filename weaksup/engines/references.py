@@ -24,7 +24,6 @@ import pandas as pd
 from weaksup.engines.batch import BatchSpec, InputPart, read_part
 from weaksup.engines.commit import StagedRun
 from weaksup.engines.summary import final_names
-from weaksup.errors import EndModelError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.pipeline.end_stage import ReferenceOutcome, clean_texts
 
@@ -135,59 +134,34 @@ def class_references(spec: BatchSpec, gold: Any, written: WrittenGold, table: Pr
                      parts: Sequence[InputPart], gold_votes: pd.DataFrame, counts: pd.DataFrame
                      ) -> ReferenceOutcome:
     """Majority vote, the label model, supervised-on-dev and the final labels (``written``) on the gold test rows,
-    as :func:`weaksup.pipeline.end_stage.class_references` measures them in the plain run."""
-    from weaksup.baseline import has_words
-    from weaksup.evaluate import predictions_at
-    from weaksup.models import MajorityVote
-    from weaksup.references import compare_references
+    as the plain run measures them (:func:`weaksup.final.references.gold_test_references`, on the gold rows' votes
+    collected by id and every row's vote patterns with their counts)."""
+    from weaksup.final.references import gold_test_references
     from weaksup.tasks import task_type
-    from weaksup.votes import has_vote
 
     config = spec.config
     space = spec.label_space()
-    k = len(space)
     dev_ids, dev_targets = task_type(config.task.type).gold_targets(gold, "dev", space)
-    baseline = None if table.labeler is None else table.labeler.baseline_
+    baseline = None if table.labeler is None else table.labeler.baseline_  # else the dev texts train one
     texts = GoldTexts.read(config, spec, parts, set(written.ids) | (set(dev_ids) if baseline is None else set()))
     test = np.argsort([texts.positions[i] for i in written.ids], kind="stable")  # the test rows in input order
     ids = [written.ids[i] for i in test]
-    y = written.targets[test]
     by_id = gold_votes.set_index(gold_votes[spec.id_column].astype(str))
-    L = by_id.loc[ids, list(spec.lf_ids)].to_numpy(dtype=np.int8)
-    covered = has_vote(L)
-    tie_break = config.label_model.tie_break
-    majority = MajorityVote(cardinality=k).fit(L).predict(L, tie_break=tie_break)
-    positions = np.array([texts.positions[i] for i in ids], dtype=np.int64)
-    label_model = predictions_at(table.model, L, positions, tie_break)[1].astype(np.int64)
-    if config.label_model.no_votes == "abstain":
-        label_model = np.where(covered, label_model, ABSTAIN)
-    notes = [] if table.labeler is not None else [
-        "the end model is off (end_model.enabled = false): the final labels are the label model's"]
-    if baseline is None:  # the same gold-only classifier the end model would build, for the verdict
-        from weaksup.baseline import supervised_on_dev
 
+    def read_texts(with_dev: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        if not with_dev:
+            return texts.at(ids), None
         dev = np.argsort([texts.positions[i] for i in dev_ids], kind="stable")
-        dev_texts = texts.at([dev_ids[i] for i in dev])
-        try:
-            baseline = supervised_on_dev(dev_texts, np.asarray(dev_targets)[dev], n_folds=config.end_model.folds,
-                                         seed=config.label_model.seed, cardinality=k)
-        except EndModelError as exc:  # missing text is not an error: the reference is left out, saying why
-            why = (f"none of the {len(dev_ids)} dev gold rows' texts (input.text_column = "
-                   f"{config.input.text_column!r}) has a word (two or more letters or digits)"
-                   if not has_words(dev_texts) else str(exc))
-            notes.append(f"supervised_on_dev is left out: {why}, so there is no classifier trained on the gold rows "
-                         "to compare with")
-            logger.warning("references: %s", notes[-1])
-    predictions = {"majority_vote": majority, "label_model": label_model}
-    if baseline is not None:
-        predictions["supervised_on_dev"] = np.asarray(baseline.predict(texts.at(ids)), dtype=np.int64)
-    predictions["final"] = written.labels[test]
+        return texts.at(ids), (texts.at([dev_ids[i] for i in dev]), np.asarray(dev_targets)[dev])
+
     lf_ids = list(spec.lf_ids)
-    references = compare_references(y, predictions, covered=covered, final_proba=written.proba[test],
-                                    label_space=space, n_gold=len(dev_ids), split="test",
-                                    votes=counts[lf_ids].to_numpy(dtype=np.int8),  # every row's, as patterns
-                                    vote_counts=counts["count"].to_numpy(dtype=np.int64))
-    return ReferenceOutcome(references, "; ".join(notes), {m: float(v) for m, v in references.as_metrics().items()})
+    references, note = gold_test_references(
+        config, written.targets[test], by_id.loc[ids, lf_ids].to_numpy(dtype=np.int8),
+        np.array([texts.positions[i] for i in ids], dtype=np.int64), model=table.model, labeler=table.labeler,
+        final_labels=written.labels[test], final_proba=written.proba[test], label_space=space, n_dev=len(dev_ids),
+        read_texts=read_texts, votes=counts[lf_ids].to_numpy(dtype=np.int8),  # every row's, as patterns
+        vote_counts=counts["count"].to_numpy(dtype=np.int64))
+    return ReferenceOutcome(references, note, {m: float(v) for m, v in references.as_metrics().items()})
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,11 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import ConfigError, DataError, EndModelError, ParameterError
-from weaksup.evaluate import predictions_at
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.plan import RunPlan
 from weaksup.pipeline.stages import label_model_template
 from weaksup.pipeline.voting import AppliedVotes
-from weaksup.votes import has_vote
 
 if TYPE_CHECKING:
     from weaksup.config import RunConfig
@@ -173,10 +171,11 @@ def texts_present(config: RunConfig, chunk: pd.DataFrame) -> tuple[np.ndarray, n
     >>> texts.tolist(), present.tolist()
     (['Hi you', '', ''], [True, False, False])
     """
+    from weaksup.final.texts import present_texts
+
     id_col, text = config.input.id_column, config.input.text_column
     clean, _ = clean_frame(config, chunk.assign(**{id_col: chunk[id_col].astype(str)}))
-    present = clean[text].notna().to_numpy(dtype=bool)  # cleaning's None: what it counts as rows without text
-    return np.asarray(clean[text].fillna("").astype(str).to_numpy(), dtype=object), present
+    return present_texts(clean[text])  # cleaning's None: what it counts as rows without text
 
 
 def final_block(config: RunConfig, labeler: FinalLabeler, model: Any, texts: np.ndarray, L: np.ndarray,
@@ -189,22 +188,12 @@ def final_block(config: RunConfig, labeler: FinalLabeler, model: Any, texts: np.
     ``label_model.no_votes = "predict"``, else no label (uniform probabilities, ``label_source`` None): it is
     abstained on and routed to review, as with the end model off.
     """
-    k = int(labeler.cardinality_)
-    proba = np.full((len(L), k), 1.0 / k)  # a row without text and without votes: no label (unless guessed)
-    source = np.full(len(L), None, dtype=object)
-    present = np.asarray(present, dtype=bool)
-    rows = np.flatnonzero(present)
-    if len(rows):
-        proba[rows] = labeler.predict_proba(texts[rows], L[rows], rows + start)
-        source[rows] = labeler.label_source(L[rows])
-    voted = has_vote(L)
-    guessed = ~present & voted  # no text: the label model's label
-    if config.label_model.no_votes == "predict":
-        guessed |= ~voted  # and its guess on the rows no LF voted on, text or not
-    if guessed.any():
-        proba[guessed] = model.predict_proba(L[guessed])
-        source[guessed] = "label_model"
-    return proba, source
+    from weaksup.final.texts import final_outcome
+
+    return final_outcome(L, present, int(labeler.cardinality_),
+                         lambda rows: (labeler.predict_proba(texts[rows], L[rows], rows + start),
+                                       labeler.label_source(L[rows])),
+                         lambda rows: model.predict_proba(L[rows]), guess_unvoted=config.label_model.no_votes == "predict")
 
 
 def texts_at(plan: RunPlan, positions: np.ndarray) -> np.ndarray:
@@ -309,9 +298,7 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
                      final_labels: np.ndarray, final_proba: np.ndarray) -> ReferenceOutcome:
     """Classification: majority vote, the label model, supervised-on-dev and the final labels on the gold
     test rows (``final_labels``: class ids, ``-1`` abstain)."""
-    from weaksup.baseline import has_words
-    from weaksup.models import MajorityVote
-    from weaksup.references import compare_references
+    from weaksup.final.references import gold_test_references
     from weaksup.verdict import unvoted_classes
 
     config = plan.config
@@ -332,40 +319,17 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
     if not config.input.text_column:
         return ReferenceOutcome(None, "references: the input has no text column, so there is no classifier trained "
                                       "on the gold rows to compare with" + also)
-    tie_break = config.label_model.tie_break
-    L = applied.values[test]
-    covered = has_vote(L)
-    k = len(plan.label_space)
-    majority = MajorityVote(cardinality=k).fit(L).predict(L, tie_break=tie_break)
-    label_model = predictions_at(model, L, test, tie_break)[1].astype(np.int64)
-    if config.label_model.no_votes == "abstain":
-        label_model = np.where(covered, label_model, ABSTAIN)
-    baseline = None if end.labeler is None else end.labeler.baseline_
-    notes = [] if end.labeler is not None else [
-        "the end model is off (end_model.enabled = false): the final labels are the label model's"]
-    if baseline is None:  # the same gold-only classifier the end model would build, for the verdict
-        from weaksup.baseline import supervised_on_dev
-
+    def read_texts(with_dev: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        if not with_dev:
+            return texts_at(plan, test), None
         texts, dev_texts = texts_at_each(plan, test, dev)  # one read of the input for both splits
-        try:
-            baseline = supervised_on_dev(dev_texts, y_dev, n_folds=config.end_model.folds,
-                                         seed=config.label_model.seed, cardinality=k)
-        except EndModelError as exc:  # missing text is not an error: the reference is left out, saying why
-            why = (f"none of the {len(dev)} dev gold rows' texts (input.text_column = {config.input.text_column!r}) "
-                   "has a word (two or more letters or digits)" if not has_words(dev_texts) else str(exc))
-            notes.append(f"supervised_on_dev is left out: {why}, so there is no classifier trained on the gold rows "
-                         "to compare with")
-            logger.warning("references: %s", notes[-1])
-    else:
-        texts = texts_at(plan, test)
-    predictions = {"majority_vote": majority, "label_model": label_model}
-    if baseline is not None:
-        predictions["supervised_on_dev"] = np.asarray(baseline.predict(texts), dtype=np.int64)
-    predictions["final"] = final_labels
-    references = compare_references(y, predictions, covered=covered, final_proba=final_proba,
-                                    label_space=plan.label_space, n_gold=len(dev), split="test",
-                                    votes=applied.values)  # all rows' votes: the classes no LF votes for
-    return ReferenceOutcome(references, "; ".join(notes), {k: float(v) for k, v in references.as_metrics().items()})
+        return texts, (dev_texts, y_dev)
+
+    references, note = gold_test_references(
+        config, y, applied.values[test], test, model=model, labeler=end.labeler, final_labels=final_labels,
+        final_proba=final_proba, label_space=plan.label_space, n_dev=len(dev), read_texts=read_texts,
+        votes=applied.values)  # all rows' votes: the classes no LF votes for
+    return ReferenceOutcome(references, note, {k: float(v) for k, v in references.as_metrics().items()})
 
 
 def test_positions(plan: RunPlan, applied: AppliedVotes) -> np.ndarray:

@@ -290,7 +290,7 @@ class Workbench:
 
     def final_labeler(self) -> FinalLabeler:
         """The final labels' model (:class:`~weaksup.final_labels.FinalLabeler`: the label model and the end model,
-        cross-fitted on every row and the dev gold, combined and calibrated on dev).
+        cross-fitted on the rows with a text and their dev gold, as a run's; combined and calibrated on dev).
 
         Cached per LF versions, dev gold and label model: a second call (or :meth:`summary`) without an edit
         costs nothing. Raises :class:`~weaksup.errors.DataError` saying why when it cannot be fitted

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import DataError, LFDefinitionError, ParameterError
-from weaksup.gold.core import id_texts
+from weaksup.gold.core import id_texts, match_ids
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.snorkel import as_weaksup_lf
@@ -75,8 +75,8 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
                id_column: str | None = None) -> np.ndarray:
     """The dev gold class id of every row (``ABSTAIN`` where none) from a GoldSet, a Series by row id, or an array.
 
-    A gold set's ids are text: they match the data's ids as text (:func:`~weaksup.gold.core.id_texts`: the id
-    ``1000`` is the gold id ``"1000"``). A Series matches by its own ids first, then as text.
+    A gold set's ids are text: they match the data's ids as text (:func:`~weaksup.gold.core.match_ids`: the id
+    ``1000`` is the gold id ``"1000"``). A Series matches by its own ids first, then as text (the same rule).
 
     Examples
     --------
@@ -88,12 +88,9 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
     n = len(row_ids)
     if gold is None:
         return np.full(n, ABSTAIN, dtype=np.int64)
-    texts = id_texts(row_ids)
     some: list[Any] = []
     if is_gold_set(gold):
-        y = np.full(n, ABSTAIN, dtype=np.int64)
-        for keys in texts:
-            y = np.where(y == ABSTAIN, gold.y(keys, split="dev"), y)
+        y = gold.y(row_ids, split="dev")  # matched as text (match_ids)
         some = [str(i) for i in gold.labels("dev").index[:3]]
     elif isinstance(gold, (pd.Series, Mapping)):
         series = pd.Series(gold)
@@ -104,10 +101,8 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
                             "(gold[~gold.index.duplicated(keep='last')])")
         series = series[~series.index.duplicated()]
         mapped = pd.Series(pd.Index(row_ids).map(series.to_dict().get), dtype=object)
-        by_text = pd.Series(series.to_numpy(dtype=object), index=id_texts(series.index)[0])
-        by_text = by_text[~by_text.index.duplicated()]
-        for keys in texts:
-            mapped = mapped.where(mapped.notna(), by_text.reindex(keys).to_numpy(dtype=object))
+        at = match_ids(series.index, row_ids)  # then as text
+        mapped = mapped.where(mapped.notna(), series.reset_index(drop=True).reindex(at).to_numpy(dtype=object))
         y = np.array([_class_id(v, label_space) for v in mapped], dtype=np.int64)
         some = list(series.index[:3])
     else:
@@ -118,7 +113,7 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
         y = np.array([_class_id(v, label_space) for v in y], dtype=np.int64)
     if (y != ABSTAIN).sum() == 0:
         logger.warning("Workbench: no data row has a dev gold label (gold ids %s..., data ids %s...): check that "
-                       "the gold ids are the data's %s values", some, list(texts[0][:3]), id_column)
+                       "the gold ids are the data's %s values", some, list(id_texts(row_ids)[0][:3]), id_column)
     return np.asarray(y, dtype=np.int64)
 
 

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import ParameterError
+from weaksup.errors import DataError, ParameterError
 from weaksup.evaluate import Evaluation, label_metrics, model_name
+from weaksup.final.texts import final_outcome, present_texts
 from weaksup.gold.gaps import gap_lines
 from weaksup.labels import ABSTAIN
 from weaksup.models import MajorityVote
@@ -27,14 +28,16 @@ from weaksup.votes import has_vote
 if TYPE_CHECKING:
     from weaksup.final_labels import FinalLabeler
 
-__all__ = ["WorkbenchSummary", "dev_evaluation", "dev_references", "fit_final_labeler", "references_missing"]
+__all__ = ["WorkbenchSummary", "dev_evaluation", "dev_references", "end_model_texts", "fit_final_labeler",
+           "references_missing"]
 
 logger = logging.getLogger(__name__)
 
 #: How to read the references table of the summary.
 REFERENCES_NOTE = ("references out of fold on the dev gold rows; label_model abstains on rows without a vote, as a run "
                    "does by default (label_model.no_votes = \"abstain\"), and the final labels take those from the end "
-                   "model; supervised_on_dev is the end model's classifier trained on the dev gold alone")
+                   "model, except rows without text: the end model neither learns from nor labels them, they keep the "
+                   "label model's outcome; supervised_on_dev is the end model's classifier trained on the dev gold alone")
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,12 @@ def dev_references(labeler: FinalLabeler, L: np.ndarray, y_dev: np.ndarray, name
     label every row with their most probable class. Every dev row's label comes from models that did not see
     its gold label (:attr:`FinalLabeler.dev_proba_`).
 
+    The dev rows the labeler was not fitted on, its rows without text (:func:`fit_final_labeler`), are labeled as
+    ``weaksup run`` labels rows without text (:func:`weaksup.final.texts.final_outcome`): the final labels keep the
+    label model's outcome (its label where an LF voted, else none), by the labeler's label model
+    (``label_model_``, which learned from neither their votes nor their gold); ``supervised_on_dev`` labels them
+    from an empty text, as a run's reference does.
+
     Parameters
     ----------
     labeler : FinalLabeler
@@ -221,19 +230,32 @@ def dev_references(labeler: FinalLabeler, L: np.ndarray, y_dev: np.ndarray, name
     dev = np.flatnonzero(y_dev != ABSTAIN)
     y = y_dev[dev]
     proba = labeler.dev_proba_
-    if not np.array_equal(np.asarray(labeler.dev_y_), y):
+    fitted = np.isin(dev, labeler.dev_positions_)  # the dev rows it learned from: those with a text
+    if not np.array_equal(np.asarray(labeler.dev_y_), y[fitted]):
         raise ParameterError("dev_references: the labeler was not fitted on these dev gold labels; fit it with "
-                             "positions np.arange(n) and this y_dev")
+                             "positions np.arange(n) (those of the rows with a text) and this y_dev")
     L_dev = L[dev]
     covered = has_vote(L_dev)
     k = len(names)
+    at = np.cumsum(fitted) - 1  # a fitted dev row's row of dev_proba_
+    lm = np.zeros((len(dev), k))
+    lm[fitted] = proba["label_model"]
+    supervised = np.zeros(len(dev), dtype=np.int64)
+    supervised[fitted] = proba["supervised_on_dev"].argmax(axis=1)
+    if not fitted.all():  # the dev rows without text
+        lm[~fitted] = labeler.label_model_.predict_proba(L_dev[~fitted])
+        baseline = labeler.baseline_  # (fitted whenever the labeler has dev rows)
+        supervised[~fitted] = 0 if baseline is None else baseline.predict(np.full(int((~fitted).sum()), "", object))
+    final, source = final_outcome(L_dev, fitted, k, lambda rows: (proba["final"][at[rows]],
+                                                                  labeler.label_source(L_dev[rows])),
+                                  lambda rows: lm[rows])
     predictions = {
         "majority_vote": MajorityVote(cardinality=k).fit(L).predict(L_dev, tie_break="abstain"),
-        "label_model": np.where(covered, proba["label_model"].argmax(axis=1), ABSTAIN),
-        "supervised_on_dev": proba["supervised_on_dev"].argmax(axis=1),
-        "final": proba["final"].argmax(axis=1),
+        "label_model": np.where(covered, lm.argmax(axis=1), ABSTAIN),
+        "supervised_on_dev": supervised,
+        "final": np.where(pd.isna(source), ABSTAIN, final.argmax(axis=1)),  # a row nobody labeled abstains
     }
-    return compare_references(y, predictions, covered=covered, final_proba=proba["final"], label_space=list(names),
+    return compare_references(y, predictions, covered=covered, final_proba=final, label_space=list(names),
                               n_gold=len(dev), split="dev", votes=L)
 
 
@@ -266,8 +288,12 @@ def references_missing(text_column: str | None, y_dev: np.ndarray, n_lfs: int, n
 
 def fit_final_labeler(label_model: BaseLabelModel, texts: pd.Series, L: np.ndarray, y_dev: np.ndarray, *,
                       n_folds: int = 5, seed: int = 0) -> FinalLabeler:
-    """A :class:`~weaksup.final_labels.FinalLabeler` fitted on every row (positions ``0..n-1``) and the dev gold,
-    logged at INFO with the time it took (missing texts are empty strings).
+    """A :class:`~weaksup.final_labels.FinalLabeler` fitted on every row with a text (at its position in ``0..n-1``)
+    and their dev gold, logged at INFO with the time it took.
+
+    A row without text (:func:`end_model_texts`) is no training row, as in ``weaksup run``: the end model learns
+    from texts only (an empty text would teach it a class) and does not label it (:func:`dev_references`). Raises
+    :class:`~weaksup.errors.DataError` when too few dev gold rows have a text for ``n_folds``.
 
     Examples
     --------
@@ -275,15 +301,39 @@ def fit_final_labeler(label_model: BaseLabelModel, texts: pd.Series, L: np.ndarr
     >>> texts = pd.Series(["buy cheap pills", "free money now", None, "nice song", "love this video", "tune"] * 5)
     >>> L = np.array([[1, -1], [1, -1], [-1, 1], [0, -1], [0, -1], [-1, -1]] * 5)
     >>> labeler = fit_final_labeler(DevNaiveBayes(2), texts, L, np.array([1, 1, 1, 0, 0, 0] * 5), n_folds=3)
-    >>> sorted(labeler.dev_proba_)
-    ['final', 'label_model', 'majority_vote', 'supervised_on_dev']
+    >>> sorted(labeler.dev_proba_), len(labeler.dev_y_)  # (the 5 dev rows without text left out)
+    (['final', 'label_model', 'majority_vote', 'supervised_on_dev'], 25)
     """
     from weaksup.final_labels import FinalLabeler
 
     started = time.perf_counter()
-    logger.info("fitting the final labels: label model and end model, %d folds, on %d rows (%d dev gold)",
-                n_folds, len(L), int((y_dev != ABSTAIN).sum()))
-    features = texts.fillna("").astype(str).to_numpy()
-    labeler = FinalLabeler(label_model, n_folds=n_folds, seed=seed).fit(features, L, np.arange(len(L)), y_dev)
+    features, present = end_model_texts(texts)
+    rows = np.flatnonzero(present)  # a row without text is no training row
+    n_dev, n_text_dev = int((y_dev != ABSTAIN).sum()), int((y_dev[rows] != ABSTAIN).sum())
+    if n_text_dev < min(n_folds, n_dev):
+        raise DataError(f"only {n_text_dev} of the {n_dev} dev gold rows have a text, and the end model learns from "
+                        f"texts only (rows without text are left out of it, as in `weaksup run`): label at least "
+                        f"{n_folds} dev rows with a text (the references are scored out of fold, in {n_folds} folds)")
+    logger.info("fitting the final labels: label model and end model, %d folds, on %d rows (%d dev gold; %d rows "
+                "without text left out)", n_folds, len(rows), n_text_dev, len(L) - len(rows))
+    labeler = FinalLabeler(label_model, n_folds=n_folds, seed=seed).fit(features[rows], L[rows], rows, y_dev[rows])
     logger.info("fitted the final labels in %.1f s", time.perf_counter() - started)
     return labeler
+
+
+def end_model_texts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The texts as a run's end model reads them (cleaned as ``weaksup run`` cleans by default, ``[clean] normalize``)
+    and which rows have one (:func:`weaksup.final.texts.present_texts`: not missing, empty or only whitespace).
+
+    Examples
+    --------
+    >>> texts, present = end_model_texts(pd.Series(["Hi  you", None, "  ", 7]))
+    >>> texts.tolist(), present.tolist()
+    (['Hi you', '', '', '7'], [True, False, False, True])
+    """
+    from weaksup.data import prepare
+
+    column = pd.Series(texts.to_numpy(dtype=object), dtype=object)
+    column = column.where(column.isna(), column.astype(str))  # a value that is not text, as text
+    clean, _ = prepare(pd.DataFrame({"row_id": np.arange(len(column)), "text": column}), duplicates=False)
+    return present_texts(clean["text"])
