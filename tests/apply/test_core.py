@@ -53,6 +53,22 @@ def test_a_raising_lf_is_named_with_the_row():
         apply_lfs([divides], df)
 
 
+@labeling_function
+def hungry(x):
+    if x.n == 0:
+        np.empty(1 << 62, dtype=np.int8)  # a real allocation the machine refuses: MemoryError
+    return ABSTAIN
+
+
+def test_out_of_memory_in_an_lf_stops_the_run_and_is_not_an_abstain():
+    # fault_tolerant counted a MemoryError as the LF's fault (an abstain): the run went on with wrong votes
+    df = pd.DataFrame({"n": [1, 0, 2]})
+    with pytest.raises(MemoryError):
+        apply_lfs([hungry], df, fault_tolerant=True)
+    with pytest.raises(MemoryError):
+        apply_lfs([hungry], df)
+
+
 def test_fault_tolerant_abstains_and_counts():
     df = pd.DataFrame({"n": [1, 0, 2, 0, 5]})
     votes = apply_lfs([divides, threshold_lf("big", "n > 1", 0)], df, fault_tolerant=True)

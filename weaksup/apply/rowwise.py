@@ -245,7 +245,7 @@ class Application:
                             votes.extend([ABSTAIN] * (n - i - 1))
                             break
                 break
-            except NeedsSeries:
+            except (NeedsSeries, MemoryError):  # out of memory is the run's, not the LF's fault: never an abstain
                 raise
             except Exception as exc:
                 i = len(votes)
@@ -325,6 +325,8 @@ class Application:
     def vectorised(self, lf: LabelingFunction, batch: Batch, row_ids: np.ndarray) -> np.ndarray:
         try:
             votes = lf.vote_batch(batch)
+        except MemoryError:  # the run's, not the LF's fault: no retry row by row, no abstains
+            raise
         except Exception as exc:  # find the row that breaks it, or count faults row by row
             if getattr(exc, "stops_run", False):  # e.g. a prompted LF's budget stop: the run stops, no abstains
                 position = getattr(exc, "batch_position", None)
