@@ -26,22 +26,24 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, result_callback=_c
 
 
 class _EchoHandler(logging.Handler):
-    """Library log records on the command's stderr as ``warning: ...`` (whatever ``sys.stderr`` is at the time)."""
+    """Library log records on the command's stderr as ``warning: ...`` (whatever ``sys.stderr`` is at the time):
+    INFO ones with ``--verbose``, and always a run's line per chunk (``progress``: a batch job is seen alive)."""
+    verbose, progress = False, "weaksup.progress"
 
     def emit(self, record: logging.LogRecord) -> None:
-        prefix = record.levelname.lower() if record.levelno >= logging.WARNING else record.name
-        typer.echo(f"{prefix}: {record.getMessage()}", err=True)
+        if record.levelno >= logging.WARNING or self.verbose or record.name == self.progress:
+            prefix = record.levelname.lower() if record.levelno >= logging.WARNING else record.name
+            typer.echo(f"{prefix}: {record.getMessage()}", err=True)
 
 
 @app.callback()
 def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
     library = logging.getLogger("weaksup")
     library.setLevel(logging.INFO if verbose else logging.NOTSET)  # NOTSET: the root's level (WARNING by default)
-    handler = next((h for h in library.handlers if isinstance(h, _EchoHandler)), None)
-    if handler is None:
-        handler = _EchoHandler()
-        library.addHandler(handler)
-    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger(_EchoHandler.progress).setLevel(logging.INFO)
+    handler = next((h for h in library.handlers if isinstance(h, _EchoHandler)), None) or _EchoHandler()
+    library.addHandler(handler)  # (once: a handler the logger has is not added again)
+    handler.verbose = verbose
 
 
 _TRACKING = typer.Option(True, "--tracking/--no-tracking", help="Log the run to MLflow.")

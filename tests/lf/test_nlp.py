@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 
 import pandas as pd
@@ -38,17 +39,79 @@ def test_votes_and_missing_text():
     assert names_artist.kind == "spacy" and has_url.tags == ("links",)
 
 
-def test_docs_are_built_once_for_all_spacy_lfs(monkeypatch):
-    calls = []
-    original = SpacyPipeline.docs
+SMALL = SpacyPipeline("blank:en", entity_patterns=[{"label": "ARTIST", "pattern": [{"LOWER": "katy"}]}],
+                      batch_size=50)  # Docs built (and held) 50 rows at a time
 
-    def counting(self, texts):
-        calls.append(len(texts))
-        return original(self, texts)
 
-    monkeypatch.setattr(SpacyPipeline, "docs", counting)
-    apply_lfs([names_artist, has_url], FRAME)
-    assert calls == [len(FRAME)]  # one nlp.pipe pass over the column, shared by both LFs
+@spacy_lf(pipeline=SMALL)
+def marks_doc(x):
+    x.doc.user_data["read by marks_doc"] = True
+    return 0 if any(e.label_ == "ARTIST" for e in x.doc.ents) else ABSTAIN
+
+
+@spacy_lf(pipeline=SMALL)
+def reads_the_marked_doc(x):  # 1: the very Doc marks_doc read (a Doc built again would hold no mark)
+    return 1 if x.doc.user_data.get("read by marks_doc") else 0
+
+
+def _live_docs() -> int:
+    from spacy.tokens import Doc
+
+    return sum(type(o) is Doc for o in gc.get_objects())
+
+
+def _texts(n: int) -> pd.DataFrame:
+    words = ["katy perry rocks", "subscribe to my channel", None, "www.spam.com", "nice", 7, "katy!"]
+    return pd.DataFrame({"text": [words[i % len(words)] for i in range(n)]}, dtype=object)
+
+
+def test_docs_are_built_once_for_all_spacy_lfs():
+    frame = _texts(700)
+    votes = apply_lfs([marks_doc, reads_the_marked_doc], frame)
+    text = frame["text"].map(lambda t: isinstance(t, str)).to_numpy()
+    assert (votes.column("reads_the_marked_doc")[text] == 1).all()  # every Doc shared by both LFs
+    assert (votes.column("reads_the_marked_doc")[~text] == ABSTAIN).all()
+
+
+def test_a_batch_holds_a_bounded_number_of_docs_and_none_after_it():
+    # a batch held the Docs of all its rows until it was done: ~2 GB per 250,000-row chunk
+    seen = []
+
+    @spacy_lf(pipeline=SMALL)
+    def counts_docs(x):
+        if len(seen) % 250 == 0:
+            seen.append(_live_docs())
+        else:
+            seen.append(None)
+        return ABSTAIN
+
+    before = _live_docs()
+    votes = apply_lfs([marks_doc, counts_docs, reads_the_marked_doc], _texts(3000), chunk_rows=3000)
+    peak = max(c for c in seen if c is not None) - before
+    assert 0 < peak <= 2 * SMALL.batch_size + 10, peak  # this part's Docs and nlp.pipe's batch, never 3000 rows'
+    assert _live_docs() == before  # nothing kept once the batch is voted (freed at once: no reference cycles)
+    assert votes.column("marks_doc").tolist() == [marks_doc(row) for row in _texts(3000).to_dict("records")]
+
+
+def test_votes_across_doc_parts_equal_row_by_row_votes_and_errors_stay_with_their_lf():
+    frame = _texts(533)  # parts of 50 rows, the last one short; missing and non-text values between them
+
+    @spacy_lf(pipeline=SMALL)
+    def breaks_on_a_late_row(x):
+        if x.text == "nice":
+            raise ValueError("nice is not a vote")
+        return 1 if len(x.doc) > 3 else ABSTAIN
+
+    lfs = [marks_doc, breaks_on_a_late_row, has_url]
+    votes = apply_lfs(lfs, frame, fault_tolerant=True)
+    rows = frame.to_dict("records")
+    assert votes.column("marks_doc").tolist() == [marks_doc(row) for row in rows]
+    assert votes.column("has_url").tolist() == [has_url(row) for row in rows]
+    assert votes.faults == {"marks_doc": 0, "breaks_on_a_late_row": 76, "has_url": 0}
+    from weaksup.errors import LFApplyError
+
+    with pytest.raises(LFApplyError, match="'breaks_on_a_late_row'.*nice is not a vote.*row id 4"):
+        apply_lfs(lfs, frame)
 
 
 @pytest.mark.snorkel

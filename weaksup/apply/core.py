@@ -20,6 +20,7 @@ from weaksup.interrupt import result_of
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction
+from weaksup.lf.nlp import share_docs
 from weaksup.lf.snorkel import as_weaksup_lf, is_snorkel_lf
 from weaksup.registry import Registry
 from weaksup.validation import as_label_space, check_columns, check_lf_names, check_number, check_row_ids
@@ -226,6 +227,7 @@ def apply_lfs(
             literals.setdefault((field, lowered), set()).update(words)
     vector_jobs = [j for j, lf in enumerate(lf_list) if lf.vectorised]
     row_jobs = [j for j, lf in enumerate(lf_list) if not lf.vectorised]
+    vector_lfs = [lf_list[j] for j in vector_jobs]
     threads = n_threads or min(os.cpu_count() or 1, 8)
     show = progress if progress is not None else n >= 100_000
     pending: deque[tuple[int, int, dict[int, Any]]] = deque()
@@ -258,6 +260,7 @@ def apply_lfs(
         for start in range(0, max(n, 1), chunk_rows):
             stop = min(start + chunk_rows, n)
             batch = Batch(data.iloc[start:stop], literals, memo=memo)
+            share_docs(batch, vector_lfs)  # spaCy LFs of a pipeline read each Doc in turn, then it is dropped
             ids = row_ids[start:stop]
             # Two batches in flight: threads start on this one while the last one finishes.
             pending.append((start, stop, {j: pool.submit(vote, j, batch, start, stop) for j in vector_jobs}))

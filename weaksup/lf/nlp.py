@@ -1,15 +1,18 @@
 """spaCy LFs: labeling functions that read a spaCy ``Doc``.
 
-The Doc of each row is built once, with batched ``nlp.pipe``, and shared by every spaCy
-LF that uses the same pipeline and field. Snorkel instead calls ``nlp()`` once per LF
+The Doc of each row is built once, with one streamed ``nlp.pipe`` per batch, and read by every spaCy
+LF that uses the same pipeline and field (a *group*, see :func:`share_docs`) before the next Docs are
+built: a batch holds the Docs of one part of ``SpacyPipeline.batch_size`` rows (and of ``nlp.pipe``'s own
+batch) at a time, a few MB, never one Doc per row of the batch. Snorkel instead calls ``nlp()`` once per LF
 per row. spaCy is an optional extra: ``pip install 'weaksup[spacy]'``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -130,13 +133,43 @@ class SpacyPipeline:
         return _LOADED[self.key]
 
     def docs(self, texts: Sequence[Any]) -> list[Any]:
-        """Docs for texts (``None`` for missing or non-text values), built with one ``nlp.pipe``."""
-        present = [i for i, t in enumerate(texts) if isinstance(t, str)]
-        docs: list[Any] = [None] * len(texts)
-        built = self.nlp.pipe((texts[i] for i in present), batch_size=self.batch_size, n_process=self.n_process)
-        for i, doc in zip(present, built):
-            docs[i] = doc
-        return docs
+        """Docs for texts (``None`` for missing or non-text values), built with one ``nlp.pipe``.
+
+        All of them at once: for many texts, :meth:`iter_docs` holds only a few at a time.
+
+        Examples
+        --------
+        >>> [None if d is None else len(d) for d in SpacyPipeline("blank:en").docs(["a b", None])]
+        [2, None]
+        """
+        return [doc for part in self.iter_docs(texts) for doc in part[1]]
+
+    def iter_docs(self, texts: Sequence[Any], size: int | None = None) -> Iterator[tuple[int, list[Any]]]:
+        """``(start, docs)`` for ``texts[start:start + size]`` in turn (``None`` for missing or non-text values),
+        from one streamed ``nlp.pipe``: only the Docs of the current part (and of ``nlp.pipe``'s own batch) are
+        alive, if the caller drops each part before taking the next.
+
+        Parameters
+        ----------
+        texts : sequence
+            The values of a column.
+        size : int, optional
+            Values per part; ``batch_size`` by default.
+
+        Examples
+        --------
+        >>> pipeline = SpacyPipeline("blank:en")
+        >>> [(start, [None if d is None else d.text for d in docs])
+        ...  for start, docs in pipeline.iter_docs(["a", None, "b c"], size=2)]
+        [(0, ['a', None]), (2, ['b c'])]
+        """
+        size = max(1, int(size or self.batch_size))
+        present = (t for t in texts if isinstance(t, str))
+        built = self.nlp.pipe(present, batch_size=self.batch_size, n_process=self.n_process)
+        for start in range(0, len(texts), size):
+            part = texts[start:start + size]
+            made = iter(list(itertools.islice(built, sum(isinstance(t, str) for t in part))))
+            yield start, [next(made) if isinstance(t, str) else None for t in part]
 
 
 class SpacyLF(FunctionLF):
@@ -178,10 +211,78 @@ class SpacyLF(FunctionLF):
         return self._vote(row, self.pipeline.nlp(text))
 
     def vote_batch(self, batch: Batch) -> np.ndarray:
-        docs = batch.cached(("spacy_docs", self.field, self.pipeline.key),
-                            lambda: self.pipeline.docs(batch.values(self.field)))
-        return np.fromiter((self._vote(row, doc) for row, doc in zip(batch.rows(), docs)),
-                           dtype=np.int64, count=batch.n)
+        """Votes on every row of a batch. The first LF of a group (:func:`share_docs`) to ask votes for the whole
+        group, a part of the rows at a time, so each Doc is built once and dropped once every LF has read it."""
+        key = (self.field, self.pipeline.key)
+        group = batch.cached(("spacy_group", *key), lambda: [self])
+        if not any(lf is self for lf in group):  # not announced with share_docs: votes alone
+            return _vote_group([self], batch)[id(self)].result()
+        votes = batch.cached(("spacy_votes", *key), lambda: _vote_group(group, batch))
+        mine = votes.pop(id(self), None)  # (dropped once read)
+        return (mine if mine is not None else _vote_group([self], batch)[id(self)]).result()
+
+
+class _Votes:
+    """One LF's votes on a batch, or what it raised (raised again by the LF itself, on its own thread)."""
+
+    def __init__(self, n: int) -> None:
+        self.votes = np.full(n, ABSTAIN, dtype=np.int64)
+        self.error: BaseException | None = None
+
+    def result(self) -> np.ndarray:
+        if self.error is not None:
+            raise self.error
+        return self.votes
+
+
+def _vote_group(group: Sequence[SpacyLF], batch: Batch) -> dict[int, _Votes]:
+    """The votes of LFs sharing a field and a pipeline, Docs built part by part and dropped after each part."""
+    out = {id(lf): _Votes(batch.n) for lf in group}
+    rows = batch.rows()
+    first = group[0]
+    for start, docs in first.pipeline.iter_docs(batch.values(first.field)):
+        part = rows[start:start + len(docs)]
+        for lf in group:
+            votes = out[id(lf)]
+            if votes.error is not None:
+                continue
+            try:
+                votes.votes[start:start + len(docs)] = np.fromiter(
+                    (lf._vote(row, doc) for row, doc in zip(part, docs)), dtype=np.int64, count=len(docs))
+            except BaseException as exc:  # the LF's own error, raised when it asks (Application handles it there)
+                votes.error = exc
+        del docs
+    return out
+
+
+def share_docs(batch: Batch, lfs: Sequence[Any]) -> None:
+    """Announce the spaCy LFs that will vote on a batch, so that those sharing a field and a pipeline share its Docs.
+
+    :func:`~weaksup.apply_lfs` calls it for every batch. Each Doc is then built once for the group, read by each
+    of its LFs, and dropped: the batch holds the Docs of about ``pipeline.batch_size`` rows at a time. An LF of a batch
+    that was not announced builds its own Docs, the same way.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaksup.lf.batch import Batch
+    >>> @spacy_lf
+    ... def long_doc(x):
+    ...     return 0 if len(x.doc) > 2 else -1
+    >>> @spacy_lf
+    ... def has_digit(x):
+    ...     return 1 if any(t.like_num for t in x.doc) else -1
+    >>> batch = Batch(pd.DataFrame({"text": ["one two three", "4 you", None]}))
+    >>> share_docs(batch, [long_doc, has_digit])
+    >>> long_doc.vote_batch(batch).tolist(), has_digit.vote_batch(batch).tolist()
+    ([0, -1, -1], [1, 1, -1])
+    """
+    groups: dict[tuple[str, str], list[SpacyLF]] = {}
+    for lf in lfs:
+        if isinstance(lf, SpacyLF):
+            groups.setdefault((lf.field, lf.pipeline.key), []).append(lf)
+    for key, members in groups.items():
+        batch.cached(("spacy_group", *key), lambda members=members: members)  # type: ignore[misc]
 
 
 @overload

@@ -6,6 +6,7 @@ import ctypes
 import io
 import logging
 import os
+import time
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from weaksup.lf.core import LabelingFunction
 
 logger = logging.getLogger(__name__)
+#: One INFO line per chunk voted, when no progress bar is shown (stderr is not a terminal: a batch job, a log
+#: file). The ``weaksup`` command shows this logger's INFO lines without ``-v``; ``--no-progress`` silences them.
+progress_logger = logging.getLogger("weaksup.progress")
 
 #: Beyond this many LFs a chunk's votes are kept column by column while it is voted (see vote_chunk).
 WIDE_LFS = 64
@@ -159,6 +163,49 @@ def faulted_lfs(lfs: list[LabelingFunction], faults: dict[str, int], timeouts: d
     return {j for j, lf in enumerate(lfs) if faults.get(lf.name, 0) or timeouts.get(lf.name, 0)}
 
 
+def known_rows(config: RunConfig) -> int | None:
+    """The rows of the input when its files say so without a read (Parquet metadata), else None.
+
+    Examples
+    --------
+    >>> known_rows(RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "x.csv"},
+    ...                                 "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.csv"}}))
+    """
+    import pyarrow.parquet as pq
+
+    from weaksup.data import input_files
+
+    if config.input.example:
+        return None
+    try:
+        files = input_files(config.resolve(config.input.path, "input.path"), encoding=config.input.encoding)
+        if not files or any(f.suffix.lower() != ".parquet" for f in files):
+            return None
+        return sum(int(pq.ParquetFile(f).metadata.num_rows) for f in files)
+    except Exception:  # noqa: BLE001 - a progress helper never fails; the read names what is wrong
+        return None
+
+
+class ChunkProgress:
+    """The progress line of each chunk taken: rows done (of the total when known), rows per second.
+
+    Examples
+    --------
+    >>> ChunkProgress(total=1000, started=0.0).line(0, 250, computed=True, now=2.0)
+    'chunk 1 voted: 250 of 1,000 rows (25%), 125 rows/s'
+    >>> ChunkProgress(total=None, started=0.0).line(1, 600, computed=False, now=3.0)
+    'chunk 2 reused (saved votes): 600 rows, 200 rows/s'
+    """
+
+    def __init__(self, total: int | None, started: float) -> None:
+        self.total, self.started = total, started
+
+    def line(self, i: int, done: int, *, computed: bool, now: float) -> str:
+        rate = done / max(now - self.started, 1e-9)
+        of = f" of {self.total:,} rows ({done / self.total:.0%})" if self.total else " rows"
+        return f"chunk {i + 1} {'voted' if computed else 'reused (saved votes)'}: {done:,}{of}, {rate:,.0f} rows/s"
+
+
 def chunk_workers(config: RunConfig, lfs: list[LabelingFunction]) -> int:
     """Threads voting chunks at once: ``lfs.workers`` (0: one per CPU), or 1 when an LF runs user code."""
     unsafe = [lf.name for lf in lfs if not lf.thread_safe]
@@ -226,10 +273,15 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
         loose_hashes.append(result.loose_hash)
         position += n
         bar.update(n)
+        if lines is not None:
+            progress_logger.info(lines.line(len(values) - 1, position, computed=result.computed, now=time.monotonic()))
 
     with stop_scope(), ThreadPoolExecutor(max_workers=workers, thread_name_prefix="weaksup-chunk") as pool, \
             tqdm(desc="reading, cleaning, applying LFs", unit="rows", unit_scale=True, disable=disable) as bar, \
             stop_on_interrupt():  # Ctrl-C: the chunk threads send no new prompt before the pool waits for them
+        # no bar shown (not a terminal) and not --no-progress: a line per chunk, so a batch job is seen alive
+        lines = ChunkProgress(known_rows(config), time.monotonic()) if bar.disable and progress is not False \
+            else None
         try:
             for i, chunk in enumerate(read_chunks(config, plan.columns)):
                 if i == 0:
