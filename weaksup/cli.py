@@ -329,7 +329,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script.
 
     Exit status: 0 on success, 2 for bad input (a weaksup error or a usage error, with a
-    message naming what is wrong), 1 for an unexpected failure (with its traceback), 130 / 143 when Ctrl-C /
+    message naming what is wrong) or out of memory (one line naming the cause and the fix:
+    :func:`weaksup.memory.out_of_memory`), 1 for an unexpected failure (with its traceback), 130 / 143 when Ctrl-C /
     SIGTERM stopped the command (a SIGTERM that comes after the command finished stops nothing: 0).
     """
     from weaksup.interrupt import exit_interrupted_at_start
@@ -338,7 +339,8 @@ def main(argv: list[str] | None = None) -> None:
         import click
 
         from weaksup.errors import WeakSupError
-        from weaksup.interrupt import command_finished, stop_on_sigterm
+        from weaksup.interrupt import command_finished, stop_on_sigterm, stopped_message
+        from weaksup.memory import out_of_memory
     except KeyboardInterrupt:
         exit_interrupted_at_start()
     with stop_on_sigterm() as terminated:
@@ -350,12 +352,15 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(2)
         except (KeyboardInterrupt, click.exceptions.Abort):
             result = STOPPED
-        except Exception as exc:
+        except BaseException as exc:  # (SystemExit and any other failure: raised on)
             show = getattr(exc, "show", None)
-            if callable(show) and hasattr(exc, "exit_code"):  # click/typer usage errors
+            if isinstance(exc, Exception) and callable(show) and hasattr(exc, "exit_code"):  # click/typer usage
                 show()
                 sys.exit(exc.exit_code)
-            raise
+            if (message := out_of_memory(exc)) is None:  # out of memory: one line (weaksup.memory)
+                raise
+            typer.echo(f"error: {message}", err=True)
+            sys.exit(2)
     if result == STOPPED or terminated:
         why = "SIGTERM" if terminated else "Ctrl-C"
         if result != STOPPED:  # the command had finished when the signal came
@@ -364,32 +369,6 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"stopped ({why}): {stopped_message()}", err=True)
         sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
     sys.exit(result if isinstance(result, int) else 0)
-
-
-def stopped_message() -> str:
-    """What a stopped command leaves: nothing published, or (a stop after the publish) the run published whole,
-    or (a stop while publishing) a publish that the next reader finishes.
-
-    Examples
-    --------
-    >>> from weaksup.interrupt import stop_on_sigterm
-    >>> with stop_on_sigterm():
-    ...     stopped_message()[:26]
-    'a stopped run publishes no'
-    """
-    from weaksup.interrupt import last_publish
-    from weaksup.pipeline.folder import pending
-
-    publish = last_publish()
-    if publish is not None and publish[1] in ("publishing", "published"):
-        folder, state = publish
-        if state == "published" or not pending(Path(folder)):
-            return (f"the run had been published to {folder} (labels, run.json, report: whole); only what "
-                    "followed it (the end of its MLflow run, the summary) may be missing")
-        return (f"the run was stopped while it was being published to {folder}; the next `weaksup run` or "
-                "load_run of that folder finishes publishing it (its outputs are saved whole)")
-    return ("a stopped run publishes nothing and keeps the votes it saved (weaksup run CONFIG --resume goes on "
-            "from them)")
 
 
 #: The exit status of a command stopped by Ctrl-C (128 + SIGINT; SIGTERM gives 143).

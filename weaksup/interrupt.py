@@ -28,11 +28,12 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn, TypeVar
 
 __all__ = ["INTERRUPTED_AT_START", "STOP_REQUESTED", "command_finished", "exit_interrupted_at_start", "last_publish",
            "note_publish", "note_stop_signal", "result_of", "stop_on_interrupt", "stop_on_sigterm", "stop_scope",
-           "stop_signals"]
+           "stop_signals", "stopped_message"]
 
 T = TypeVar("T")
 
@@ -198,3 +199,27 @@ def stop_on_sigterm() -> Iterator[list[int]]:
     finally:
         signal.signal(signal.SIGTERM, previous)
         _finished[0] = False
+
+
+def stopped_message() -> str:
+    """What a stopped command leaves: nothing published, or (a stop after the publish) the run published whole,
+    or (a stop while publishing) a publish that the next reader finishes.
+
+    Examples
+    --------
+    >>> with stop_on_sigterm():
+    ...     stopped_message()[:26]
+    'a stopped run publishes no'
+    """
+    from weaksup.pipeline.folder import pending
+
+    publish = last_publish()
+    if publish is not None and publish[1] in ("publishing", "published"):
+        folder, state = publish
+        if state == "published" or not pending(Path(folder)):
+            return (f"the run had been published to {folder} (labels, run.json, report: whole); only what "
+                    "followed it (the end of its MLflow run, the summary) may be missing")
+        return (f"the run was stopped while it was being published to {folder}; the next `weaksup run` or "
+                "load_run of that folder finishes publishing it (its outputs are saved whole)")
+    return ("a stopped run publishes nothing and keeps the votes it saved (weaksup run CONFIG --resume goes on "
+            "from them)")
