@@ -274,7 +274,7 @@ def test_session_32_names_exist_as_the_readme_shows_them():
     assert "--youtube-lfs" in (REPO / "benchmarks" / "earn_its_keep.py").read_text()
     assert "add_youtube_lfs_flag(parser)" in (REPO / "benchmarks" / "model_assisted.py").read_text()
     assert len(Registry.from_modules(module)) == 12
-    # the model LF's probability beside its votes (multi-label), an option not the default
+    # the model LF's probability beside its votes (multi-label), read by the default blend
     import inspect
 
     from weaksup.multilabel import VoteBlend, VoteStacker
@@ -283,5 +283,7 @@ def test_session_32_names_exist_as_the_readme_shows_them():
     assert "`weaksup.multilabel.scored`" in README and "`VoteBlend(scored=True)`" in README
     assert callable(with_model_scores) and isinstance(ScoredVotes, type)
     assert inspect.signature(VoteStacker).parameters["scores"].default is False
-    assert inspect.signature(VoteBlend).parameters["scored"].default is False
+    assert inspect.signature(VoteBlend).parameters["scored"].default is True
+    assert inspect.signature(VoteBlend).parameters["threshold_rule"].default == "half_f1"
+    assert "`threshold_rule`" in README and "`half_f1_threshold`" in README
     assert "--no-scores" in (REPO / "benchmarks" / "multilabel_models.py").read_text()

@@ -64,9 +64,18 @@ def test_threshold_plateau_is_checked_and_below_1_moves_the_thresholds():
     votes, Y = synthetic()
     with pytest.raises(LabelModelError, match="threshold_plateau"):
         VoteBlend(members=MEMBERS, threshold_plateau=0).fit(votes, dev=(votes.take(range(300)), Y[:300]))
-    peak, _, _ = fitted()
-    smooth, _, _ = fitted(threshold_plateau=0.8)
+    peak, _, _ = fitted(threshold_rule="best_cut")
+    smooth, _, _ = fitted(threshold_rule="best_cut", threshold_plateau=0.8)
     assert peak.threshold_plateau == 1.0 and not np.allclose(peak.thresholds_, smooth.thresholds_)
+
+
+def test_threshold_rule_is_checked_and_half_f1_differs_from_the_best_cut():
+    votes, Y = synthetic()
+    with pytest.raises(LabelModelError, match="threshold_rule"):
+        VoteBlend(members=MEMBERS, threshold_rule="best").fit(votes, dev=(votes.take(range(300)), Y[:300]))
+    half, _, _ = fitted()
+    cut, _, _ = fitted(threshold_rule="best_cut")
+    assert half.threshold_rule == "half_f1" and not np.allclose(half.thresholds_, cut.thresholds_)
 
 
 def test_round_trip_keeps_members_not_the_dev_probabilities():

@@ -1,6 +1,6 @@
 """ScoredVotes: model LFs' probabilities carried row for row beside the votes (taken with the rows, checked for
 shape and range), scored from a model LF through its held-out file, and read by VoteStacker(scores=True) and
-VoteBlend(scored=True) (a third member only when the votes carry scores; off in the default)."""
+VoteBlend(scored=True) (a third member only when the votes carry scores; on by default)."""
 
 import json
 
@@ -98,13 +98,13 @@ def test_the_stacker_reads_the_score_and_beats_its_yes_no_vote():
     np.testing.assert_array_equal(again.predict(votes.take(rest)), with_scores.predict(votes.take(rest)))
 
 
-def test_a_scored_blend_adds_a_scored_stacker_only_for_scored_votes_and_the_default_does_not():
+def test_a_scored_blend_adds_a_scored_stacker_only_for_scored_votes_and_scored_false_does_not():
     votes, Y = scored_task()
     dev, rest = np.arange(800), np.arange(800, 1600)
-    blend = VoteBlend(scored=True).fit(votes.take(rest), dev=(votes.take(dev), Y[dev]))
+    blend = VoteBlend().fit(votes.take(rest), dev=(votes.take(dev), Y[dev]))  # the default: scored=True
     assert list(blend.members_) == [*BLEND_MEMBERS, SCORED_MEMBER]
     assert blend.members_[SCORED_MEMBER].score_ids_ == ["model@1"] and blend.members_["vote_stacker"].score_ids_ == []
-    unscored = VoteBlend().fit(votes.take(rest), dev=(votes.take(dev), Y[dev]))  # the default: scored=False
+    unscored = VoteBlend(scored=False).fit(votes.take(rest), dev=(votes.take(dev), Y[dev]))
     on_plain = VoteBlend(scored=True).fit(plain(votes.take(rest)), dev=(plain(votes.take(dev)), Y[dev]))
     assert list(unscored.members_) == list(on_plain.members_) == list(BLEND_MEMBERS)
     np.testing.assert_array_equal(on_plain.predict_proba(plain(votes.take(rest))),

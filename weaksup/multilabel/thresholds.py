@@ -9,6 +9,12 @@ from weaksup.models import f1_threshold
 from weaksup.multilabel.space import MultiLabelSpace
 
 
+#: :func:`half_f1_threshold` keeps half the best F1 only where the dev F1 there reaches this share of the best.
+HALF_F1_KEPT = 0.9
+#: How :func:`tune_thresholds` sets a label's own threshold: the best cut of its dev F1 curve, or half its best F1.
+THRESHOLD_RULES = ("best_cut", "half_f1")
+
+
 def pooled_threshold(proba: np.ndarray, Y: np.ndarray) -> float:
     """The one threshold with the best micro F1 over every (row, label) cell: the fallback of rare labels.
 
@@ -36,18 +42,60 @@ def plateau_threshold(scores: np.ndarray, y: np.ndarray, plateau: float = 0.9) -
     """
     if plateau >= 1.0 or not len(scores) or not (y == 1).any():
         return f1_threshold(scores, y)
+    cuts, f1 = f1_curve(scores, y)
+    return float(np.median(cuts[f1 >= f1.max() * plateau]))
+
+
+def f1_curve(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every distinct cut of ``scores`` (the threshold that keeps each prefix of the ranking positive) and the binary
+    F1 of ``y`` there; ``y`` must hold a positive.
+
+    Examples
+    --------
+    >>> cuts, f1 = f1_curve(np.array([0.9, 0.8, 0.3]), np.array([1, 0, 1]))
+    >>> cuts.round(2).tolist(), f1.round(2).tolist()
+    ([0.85, 0.55, 0.0], [0.67, 0.5, 0.8])
+    """
     order = np.argsort(-scores, kind="stable")
     ranked = -scores[order]
     distinct = np.unique(ranked)
     kept = np.searchsorted(ranked, distinct, side="right")
     tp = np.cumsum(y[order] == 1)[kept - 1]
     f1 = 2 * tp / (kept + (y == 1).sum())
-    cuts = np.append(-(distinct[:-1] + distinct[1:]) / 2, 0.0)  # the threshold that keeps each prefix positive
-    return float(np.median(cuts[f1 >= f1.max() * plateau]))
+    cuts = np.append(-(distinct[:-1] + distinct[1:]) / 2, 0.0)
+    return cuts, f1
+
+
+def half_f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
+    """Half the best F1 that any cut of ``scores`` reaches on ``y``: the F1-optimal threshold of calibrated
+    probabilities (Lipton, Elkan and Naryanaswamy 2014, "Optimal thresholding of classifiers to maximize F1").
+
+    The best F1 is a steadier figure than where the jagged F1 curve of a few dozen dev positives peaks, so this
+    threshold moves less from one set of dev rows to another than the best cut. Probabilities far from calibrated
+    (e.g. a blend whose member knows nothing of the label) can put half the best F1 where the dev F1 is low: when
+    the dev F1 there is below :data:`HALF_F1_KEPT` of the best, the best cut is taken instead (also without a
+    positive: :func:`~weaksup.models.f1_threshold`).
+
+    Examples
+    --------
+    >>> scores = np.array([0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1])
+    >>> y = np.array([1, 1, 0, 1, 0, 1, 0, 0])
+    >>> round(half_f1_threshold(scores, y), 3)  # the best F1 is 0.8 (the top 6 rows)
+    0.4
+    """
+    if not len(scores) or not (y == 1).any():
+        return f1_threshold(scores, y)
+    cuts, f1 = f1_curve(scores, y)
+    half = float(f1.max() / 2)
+    reached = f1[np.searchsorted(-cuts, -half, side="right") - 1] if (cuts >= half).any() else 0.0
+    if reached < HALF_F1_KEPT * f1.max():  # not calibrated enough for the rule: the dev curve's best cut
+        return float(cuts[np.argmax(f1)])
+    return half
 
 
 def tune_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_positives: int = 5, strength: float = 10.0,
-                    default: float | np.ndarray | None = None, plateau: float = 1.0) -> np.ndarray:
+                    default: float | np.ndarray | None = None, plateau: float = 1.0,
+                    rule: str = "best_cut") -> np.ndarray:
     """``(k,)`` thresholds: each label's best-F1 threshold on the dev probabilities, shrunk toward a pooled one.
 
     ``proba`` must be honest (from models that did not learn from these dev rows' labels). A label with
@@ -68,6 +116,9 @@ def tune_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_positives: int = 5,
     plateau : float, default 1.0
         Each label's own threshold: the best-F1 cut (1.0), or the median of the cuts within this share of the
         best F1 (:func:`plateau_threshold`).
+    rule : {"best_cut", "half_f1"}, default "best_cut"
+        ``"half_f1"``: each label's own threshold is half its best dev F1 (:func:`half_f1_threshold`; ``plateau``
+        unused), for calibrated probabilities.
 
     Examples
     --------
@@ -86,6 +137,8 @@ def tune_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_positives: int = 5,
         raise ParameterError(f"min_positives ({min_positives}) and strength ({strength}) must be >= 0")
     if not 0 < plateau <= 1:
         raise ParameterError(f"plateau must be in (0, 1] (a share of the best F1); got {plateau}")
+    if rule not in THRESHOLD_RULES:
+        raise ParameterError(f"rule must be one of {list(THRESHOLD_RULES)}; got {rule!r}")
     if default is not None:
         fallback = np.broadcast_to(np.asarray(default, dtype=np.float64), (P.shape[1],)).copy()
     else:
@@ -95,7 +148,8 @@ def tune_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_positives: int = 5,
         positives = int(G[:, c].sum())
         if positives < max(min_positives, 1):
             continue
-        own = min(plateau_threshold(P[:, c], G[:, c].astype(np.int64), plateau), 1.0)
+        y = G[:, c].astype(np.int64)
+        own = min(half_f1_threshold(P[:, c], y) if rule == "half_f1" else plateau_threshold(P[:, c], y, plateau), 1.0)
         w = positives / (positives + strength)
         out[c] = w * own + (1 - w) * out[c]
     return out
