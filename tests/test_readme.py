@@ -285,5 +285,5 @@ def test_session_32_names_exist_as_the_readme_shows_them():
     assert inspect.signature(VoteStacker).parameters["scores"].default is False
     assert inspect.signature(VoteBlend).parameters["scored"].default is True
     assert inspect.signature(VoteBlend).parameters["threshold_rule"].default == "half_f1"
-    assert "`threshold_rule`" in README and "`half_f1_threshold`" in README
+    assert "`threshold_rule`" in README and "thresholds.half_f1_threshold`" in README
     assert "--no-scores" in (REPO / "benchmarks" / "multilabel_models.py").read_text()
