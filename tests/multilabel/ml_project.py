@@ -73,3 +73,16 @@ def make_ml_project(folder: Path, *, n: int = 240, gold_rows: int = 160, **secti
     for key, value in sections.items():
         defaults[key] = {**(defaults.get(key) or {}), **value} if value is not None else None
     return write_config(folder, "ml.toml", **defaults)
+
+
+def number_review_texts(folder: Path, *, gold_rows: int = 160) -> None:
+    """Give the rows after the gold set's (``tickets.csv`` in ``folder``) a ticket number in their text.
+
+    The synthetic tickets repeat a few texts, and the rows a run sends to review repeat the gold rows' texts, so a
+    review export (one task per distinct text, none for a text the gold set holds) would queue none of them; numbered,
+    each of those rows is a text of its own.
+    """
+    data = pd.read_csv(folder / "tickets.csv", dtype=str)
+    data.loc[gold_rows:, "text"] = [f"{t} (ticket {r})" for t, r in zip(data["text"][gold_rows:],
+                                                                       data["row_id"][gold_rows:])]
+    data.to_csv(folder / "tickets.csv", index=False)

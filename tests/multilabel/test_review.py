@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.multilabel.ml_project import SPACE, make_ml_project
+from tests.multilabel.ml_project import SPACE, make_ml_project, number_review_texts
 from weaksup.config import load_config
 from weaksup.errors import GoldSetError, ReviewImportError
 from weaksup.multilabel.gold import load_multilabel_gold
@@ -33,6 +33,7 @@ def _annotated(tasks, answers):
 def test_export_review_import_round_trip(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = make_ml_project(tmp_path)
+    number_review_texts(tmp_path)  # else every row to review repeats a gold row's text: none is exported
     run(load_config(config), progress=False)
     assert is_multilabel_run(tmp_path / "out") and not is_multilabel_run(tmp_path)
     n, path = export_multilabel_review(tmp_path / "out", budget=6)
@@ -109,7 +110,9 @@ def test_weaksup_review_export_and_import_take_multilabel_runs(tmp_path, monkeyp
         return capsys.readouterr().out
 
     monkeypatch.chdir(tmp_path)
-    run(load_config(make_ml_project(tmp_path)), progress=False)
+    config = make_ml_project(tmp_path)
+    number_review_texts(tmp_path)
+    run(load_config(config), progress=False)
     said = cli("review", "export", tmp_path / "out", "--budget", "3")
     assert "3 row(s) of the multi-label run" in said
     tasks = json.loads((tmp_path / "out" / "review" / "tasks.json").read_text())
@@ -135,7 +138,9 @@ def test_review_flags_a_multilabel_run_cannot_honour_exit_2(tmp_path, monkeypatc
         return done.value.code, out.out + out.err
 
     monkeypatch.chdir(tmp_path)
-    run(load_config(make_ml_project(tmp_path)), progress=False)
+    config = make_ml_project(tmp_path)
+    number_review_texts(tmp_path)
+    run(load_config(config), progress=False)
     code, said = cli("review", "export", tmp_path / "out", "--threshold", "0.99", "--method", "margin")
     assert code == 2 and "--threshold, --method: options of a classification review queue" in said
     code, said = cli("review", "export", tmp_path / "out", "--field", "nosuch")
@@ -174,6 +179,7 @@ def test_csv_and_parquet_runs_export_the_same_review_tasks(tmp_path, monkeypatch
 
     monkeypatch.chdir(tmp_path)
     config = make_ml_project(tmp_path)
+    number_review_texts(tmp_path)
     tasks = {}
     for suffix in ("csv", "parquet"):
         run(load_config(config, [f"output.path=out_{suffix}/labels.{suffix}"]), progress=False)
@@ -190,6 +196,7 @@ def test_a_multilabel_import_with_run_writes_the_gold_set_the_run_reads(tmp_path
 
     monkeypatch.chdir(tmp_path)
     config = make_ml_project(tmp_path, gold={"path": "gold/tix", "split": "test"})
+    number_review_texts(tmp_path)
     shutil.move(tmp_path / "gold_sets" / "tickets", tmp_path / "gold" / "tix")
     run(load_config(config), progress=False)
     with pytest.raises(SystemExit):

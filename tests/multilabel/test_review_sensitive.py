@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.multilabel.ml_project import make_ml_project
+from tests.multilabel.ml_project import make_ml_project, number_review_texts
 from weaksup.cli import main
 from weaksup.config import load_config
 from weaksup.pipeline import run
@@ -26,6 +26,7 @@ def _project(folder, sensitive):
     """A multi-label run over a JSON Lines input (the run checks the names in a CSV/Parquet header only, so the
     export is what catches a misspelt one here), with an ``author`` column of e-mail addresses."""
     config = make_ml_project(folder, input={"path": "tickets.jsonl"}, review={"sensitive_fields": sensitive})
+    number_review_texts(folder)  # rows to review that repeat no gold row's text
     data = pd.read_csv(folder / "tickets.csv", dtype=str)
     data.assign(author="jo@example.com").to_json(folder / "tickets.jsonl", orient="records", lines=True)
     run(load_config(config), progress=False)

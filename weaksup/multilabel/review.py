@@ -2,7 +2,8 @@
 annotated label sets back in as a new version of the multi-label gold set.
 
 Out (:func:`export_multilabel_review`): the run's ``needs_review`` rows, least sure first (gold rows are
-never exported: dev rows are reviewed already, test rows measure the labels), as Label Studio tasks
+never exported: dev rows are reviewed already, test rows measure the labels; one row per distinct text, none
+repeating a gold row's: :func:`weaksup.review.repeats.distinct_rows`), as Label Studio tasks
 whose prediction is the run's label set (``{"choices": ["joy", "love"]}``, ``score`` the confidence),
 beside a labeling config with ``<Choices choice="multiple">`` (:func:`multilabel_labeling_config`).
 
@@ -26,12 +27,14 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import Problems, ReviewImportError, location
+from weaksup.gold.lock import gold_lock
 from weaksup.validation import check_columns
 from weaksup.multilabel.gold import MultiLabelGoldSet, load_multilabel_gold, write_multilabel_gold
 from weaksup.multilabel.gold_files import SEPARATOR
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.review.answers import text
 from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls
+from weaksup.review.repeats import DistinctCandidates, distinct_rows
 
 
 def is_multilabel_run(run_dir: str | os.PathLike[str]) -> bool:
@@ -107,11 +110,21 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
     """Write the review tasks of a multi-label run (``RUN_DIR/review/tasks.json`` by default) and the labeling
     config beside them; returns the number of tasks and the tasks file.
 
+    One task per distinct text (with the ``fields`` shown), its least sure row, as in a classification review queue
+    (:func:`weaksup.review.repeats.distinct_rows`): copies of a queued text, or of a gold row's text, are left out.
+
     ``mask``: mask e-mails, phone and card numbers in the text (default: when the config lists
     ``review.sensitive_fields``); ``fields`` listed there go out as ``<REDACTED>`` unless ``mask`` is False. As for
     every review export, each name in ``review.sensitive_fields`` must be a column of the input
     (:func:`~weaksup.review.privacy.check_run_sensitive_fields`): a misspelt one stops the export.
     """
+    n, target, _ = _write_review(run_dir, out=out, budget=budget, fields=fields, mask=mask)
+    return n, target
+
+
+def _write_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None, budget: int | None,
+                  fields: Iterable[str], mask: bool | None) -> tuple[int, Path, DistinctCandidates]:
+    """:func:`export_multilabel_review`, with the rows left out as repeated texts."""
     from weaksup.pipeline import load_run
     from weaksup.review.labelstudio import write_tasks
     from weaksup.review.privacy import check_run_sensitive_fields, mask_frame, mask_text
@@ -123,9 +136,6 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
     gold = load_multilabel_gold(cfg.resolve(cfg.gold.path, "gold.path"), space=space) if cfg.gold.path else None
     held = set(gold.frame["row_id"].astype(str)) if gold is not None else set()
     queue = labels[(labels["review_status"] == "needs_review") & ~labels["row_id"].astype(str).isin(held)]
-    queue = queue.sort_values("confidence", kind="stable")
-    if budget is not None:
-        queue = queue.head(budget)
     text_column = cfg.input.text_column or "text"
     data = run.read_input()
     check_run_sensitive_fields(cfg.review.sensitive_fields, data.columns, run_dir=run_dir)
@@ -134,8 +144,15 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
     check_columns(data.columns, fields, where=str(run.config.input.example or run.config.input.path),
                   what="--field column", fix="Give a column of the input (repeat --field for several)")
     columns = list(dict.fromkeys(["row_id", text_column, *fields]))
+    shown = data[columns].rename(columns={text_column: "text"})
     queue = queue[["row_id", "labels", "confidence"]].assign(row_id=queue["row_id"].astype(str)).merge(
-        data[columns].rename(columns={text_column: "text"}), on="row_id", how="left")
+        shown, on="row_id", how="left")
+    seen = list(dict.fromkeys(["text", *(f for f in fields if f != text_column)]))  # what a reviewer sees
+    distinct = distinct_rows(queue[seen], -queue["confidence"].to_numpy(dtype=np.float64),
+                             gold=shown[shown["row_id"].isin(held)])
+    queue = queue[distinct.keep].sort_values("confidence", kind="stable")  # least sure first
+    if budget is not None:
+        queue = queue.head(budget)
     if mask or (mask is None and cfg.review.sensitive_fields):
         queue["text"] = queue["text"].map(mask_text)
     if mask is not False:  # a sensitive --field column goes out as <REDACTED>, as in a classification export
@@ -147,7 +164,7 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
     target = Path(out) if out is not None else Path(run_dir) / "review" / "tasks.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     write_tasks(tasks, target, config=multilabel_labeling_config(space))
-    return len(tasks), target
+    return len(tasks), target, distinct
 
 
 def _as_list(value: Any) -> list[str] | None:
@@ -236,26 +253,27 @@ def import_multilabel_answers(answers: pd.DataFrame, gold_dir: str | os.PathLike
     (1, {'r1': ('joy',)})
     """
     folder = Path(gold_dir)
-    previous = load_multilabel_gold(folder, space=space) if (folder / "manifest.json").is_file() else None
-    if previous is not None and previous.task != task:
-        raise ReviewImportError(f"the gold set in {folder} is for task {previous.task!r}, not {task!r}")
-    old = previous.frame[["row_id", "labels", "split", "annotator", "timestamp"]] if previous is not None \
-        else pd.DataFrame(columns=["row_id", "labels", "split", "annotator", "timestamp"])
-    splits = dict(zip(old["row_id"].astype(str), old["split"]))
-    new = answers.assign(labels=[SEPARATOR.join(v) for v in answers["labels"]],
-                         split=[splits.get(str(r), split) for r in answers["row_id"]],
-                         annotator=[a or "reviewer" for a in answers["annotator"]])
-    key = ["row_id", "annotator"]
-    kept = old.merge(new[key], on=key, how="left", indicator=True)
-    old = old[(kept["_merge"] == "left_only").to_numpy()]
-    frame = pd.concat([old, new[["row_id", "labels", "split", "annotator", "timestamp"]]], ignore_index=True)
-    version: int | str = 1
-    if previous is not None:
-        version = previous.version + 1 if isinstance(previous.version, int) else f"{previous.version}+1"
-    history = list((previous.manifest.get("history") if previous is not None else None) or [])
-    history.append({"version": version, "imported_rows": len(new), "source": "label studio"})
-    return write_multilabel_gold(frame, folder, task=task, space=space, version=version, history=history,
-                                 skip_if_unchanged=True)
+    with gold_lock(folder, create=True):  # read, merge, write: an import running meanwhile waits, then merges on top
+        previous = load_multilabel_gold(folder, space=space) if (folder / "manifest.json").is_file() else None
+        if previous is not None and previous.task != task:
+            raise ReviewImportError(f"the gold set in {folder} is for task {previous.task!r}, not {task!r}")
+        old = previous.frame[["row_id", "labels", "split", "annotator", "timestamp"]] if previous is not None \
+            else pd.DataFrame(columns=["row_id", "labels", "split", "annotator", "timestamp"])
+        splits = dict(zip(old["row_id"].astype(str), old["split"]))
+        new = answers.assign(labels=[SEPARATOR.join(v) for v in answers["labels"]],
+                             split=[splits.get(str(r), split) for r in answers["row_id"]],
+                             annotator=[a or "reviewer" for a in answers["annotator"]])
+        key = ["row_id", "annotator"]
+        kept = old.merge(new[key], on=key, how="left", indicator=True)
+        old = old[(kept["_merge"] == "left_only").to_numpy()]
+        frame = pd.concat([old, new[["row_id", "labels", "split", "annotator", "timestamp"]]], ignore_index=True)
+        version: int | str = 1
+        if previous is not None:
+            version = previous.version + 1 if isinstance(previous.version, int) else f"{previous.version}+1"
+        history = list((previous.manifest.get("history") if previous is not None else None) or [])
+        history.append({"version": version, "imported_rows": len(new), "source": "label studio"})
+        return write_multilabel_gold(frame, folder, task=task, space=space, version=version, history=history,
+                                     skip_if_unchanged=True)
 
 
 def export_if_multilabel(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
@@ -270,9 +288,10 @@ def export_if_multilabel(run_dir: str | os.PathLike[str], *, out: str | os.PathL
     if format != "labelstudio":
         raise ReviewError(f"--format {format!r}: a multi-label run's review goes to Label Studio (--format "
                           "labelstudio: tasks with one checkbox per label)")
-    n, path = export_multilabel_review(run_dir, out=out, budget=budget, fields=fields, mask=mask)
+    n, path, distinct = _write_review(run_dir, out=out, budget=budget, fields=fields, mask=mask)
     return (f"{n} row(s) of the multi-label run {run_dir} to review: {path} (Label Studio tasks, the run's label "
-            f"sets as predictions) and its labeling config {path.with_name(path.stem + '.labeling_config.xml')}")
+            f"sets as predictions) and its labeling config {path.with_name(path.stem + '.labeling_config.xml')}"
+            + (f"; {distinct.note()}" if distinct.note() else ""))
 
 
 def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir: str | os.PathLike[str] | None,
@@ -320,8 +339,9 @@ def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir:
                                     f"{rows[:5]}; settle them in Label Studio, or --on-conflict keep (more than half "
                                     "of the annotators decide each label) or skip")
         answers = answers[~answers["row_id"].isin(rows)]
-    before = load_multilabel_gold(folder).version if is_multilabel_gold(folder) else None
-    gold = import_multilabel_answers(answers, folder, task=task, space=space, split=split)
+    with gold_lock(folder, create=True):  # the version before is the one this import merges into
+        before = load_multilabel_gold(folder).version if is_multilabel_gold(folder) else None
+        gold = import_multilabel_answers(answers, folder, task=task, space=space, split=split)
     if gold.version == before:
         return (f"gold set {folder} unchanged at version {gold.version} ({gold.describe()}): it holds these answers "
                 "already; no new version written")

@@ -22,8 +22,11 @@
 - Importing answers the gold set holds already writes nothing (same content hash: no new version).
 - Answers the gold set holds from the export's Label Studio project that the export no longer has (deleted there)
   are kept and reported (:attr:`ReviewImport.deleted`); rows a run's review queue picked that go to the test split
-  are warned about (not a random sample); an import overtaken by another one is refused, to be re-run
-  (:mod:`weaksup.review.export_contents`, :mod:`weaksup.review.versioning`).
+  are warned about (not a random sample) (:mod:`weaksup.review.export_contents`).
+- Reading the gold set, merging and writing the new version hold the gold set's lock
+  (:func:`weaksup.gold.lock.gold_lock`): an import started while another one writes waits for it, then merges its
+  answers on top of that version, so both are kept (:mod:`weaksup.review.versioning` refuses an import overtaken
+  anyway, to be re-run).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup._lock import LOCK_FILE
 from weaksup.errors import ReviewError, ReviewImportError
 from weaksup.gold import (
     MANIFEST,
@@ -52,6 +56,7 @@ from weaksup.gold import (
     prefill_report,
 )
 from weaksup.gold.core import KEPT
+from weaksup.gold.lock import gold_lock
 from weaksup.labels import LabelSpace
 from weaksup.review.annotators import one_name_per_user
 from weaksup.review.answers import Answers
@@ -211,85 +216,88 @@ def import_answers(
     check_choice(split, SPLITS, name="split", error=ReviewError)
     check_choice(on_conflict, ON_CONFLICT, name="on_conflict", error=ReviewError)
     folder = Path(gold_dir)
-    previous = load_gold(folder) if (folder / MANIFEST).is_file() else None
-    if previous is None and folder.exists() and any(folder.iterdir()):
-        raise ReviewError(f"{folder} exists but has no {MANIFEST}; point --gold-dir at a gold set folder "
-                          "(gold_sets/<task>) or at a new, empty one")
-    space = _label_space(previous, label_space, folder)
-    if previous is not None and previous.task != task:
-        raise ReviewError(f"the gold set in {folder} is for task {previous.task!r}, not {task!r}; check --task and "
-                          "--gold-dir")
-    old = previous.frame if previous is not None else pd.DataFrame(columns=["row_id", "label", "split", "annotator",
-                                                                             "timestamp"])
-    check_one_project(answers, space)
-    if len(answers.frame) == 0:
-        check_import(answers, row_ids=row_ids, old=old, disagreements=None, data=data)
-        raise ReviewImportError(f"{answers.summary()}; nothing to import (no answered annotation)")
-    new, old, renamed = _one_name_per_user(answers.frame, old)
-    new = _latest_per_annotator(new)
-    # the gold set's other annotations of the rows answered: an annotator's newer answer replaces their own
-    answered = set(zip(new["row_id"], new["annotator"]))
-    others = old[np.array([(r, a) not in answered for r, a in zip(old["row_id"], old["annotator"])], dtype=bool)
-                 & old["row_id"].isin(set(new["row_id"])).to_numpy()]
-    previous_labels = previous.labels() if previous is not None else pd.Series(dtype=str)
-    conflicts = find_conflicts(new, previous_labels[previous_labels.index.isin(set(others["row_id"]))])
-    shown = conflicts.assign(labels=[f"{c}; gold before: {p}" if p else c
-                                     for c, p in zip(conflicts["labels"], conflicts["previous_gold"])])
-    check_import(answers, row_ids=row_ids, old=old, disagreements=shown if on_conflict == "error" else None,
-                 data=data)
-    # agreement and the pre-fill account: over every answer of this import (and the gold set's other
-    # annotations of those rows), before any conflict policy drops some
-    pool = pd.concat([others[["row_id", "label", "annotator"]], new[["row_id", "label", "annotator"]]],
-                     ignore_index=True)
-    multi = pool[pool.groupby("row_id")["row_id"].transform("size") >= 2]
-    agree = agreement(multi, space) if len(multi) else None
-    all_answers = new
-    if on_conflict == "skip":
-        new = new[~new["row_id"].isin(set(conflicts["row_id"]))]
-    split_of = dict(zip(old["row_id"], old["split"]))
-    new = new.assign(split=[split_of.get(r, split) for r in new["row_id"]])
-    new, same = _keep_unchanged_answers(new, old)
-    stale = _older_than_gold(new, old) & ~same
-    if stale.any():  # an older export imported after a newer one: the gold set keeps the newer answers
-        logger.warning("%d answer(s) of %s are older than the same annotators' answers in the gold set and are not "
-                       "imported (e.g. row %r)", int(stale.sum()), _source(answers.file),
-                       new["row_id"].to_numpy()[stale][0])
-        new, same = new[~stale], same[~stale]
-    old_keys = set(zip(old["row_id"], old["annotator"]))
-    replaced = sum((r, a) in old_keys and not kept for r, a, kept in zip(new["row_id"], new["annotator"], same))
-    new_keys = set(zip(new["row_id"], new["annotator"]))
-    kept_old = old[np.array([(r, a) not in new_keys for r, a in zip(old["row_id"], old["annotator"])], dtype=bool)]
-    cols = ["row_id", "label", "split", "annotator", "timestamp"]
-    merged = pd.concat([kept_old.reindex(columns=[*cols, *KEPT]), new.reindex(columns=[*cols, *KEPT])],
-                       ignore_index=True)
-    prev_ids = set(old["row_id"])
-    added_ids = list(dict.fromkeys(r for r in new["row_id"] if r not in prev_ids))
-    added = len(added_ids)
-    if queued := queue_test_warning(queue_rows_in_test(new, added_ids, answers.contents)):
-        logger.warning("%s", queued)
-    gone = deleted_answers(kept_old, answers.contents) if answers.format != "csv" else kept_old.iloc[:0]
-    if previous is not None and content_hash(merged, space, task) == previous.hash:
-        gold, changed = previous, False  # the gold set holds these answers already: no new version
-    else:
-        version = next_version(previous)
-        note = (f"v{version}: {len(new)} annotation(s) from review export {_source(answers.file)} "
-                f"({answers.format}), imported {datetime.now(UTC).isoformat(timespec='seconds')}")
-        base = description if description is not None else (previous.manifest.get("description", "")
-                                                            if previous else "")
-        history = [*(previous.manifest.get("history", []) if previous is not None else []),
-                   {"version": version, "annotations": len(new), "source": _source(answers.file),
-                    "format": answers.format, "note": note}]
-        gold = write_next_version(merged, folder, previous, task=task, label_space=space, description=base,
-                                  row_ids=row_ids, history=history)
-        changed = True
-    conflicts["resolution"] = _resolutions(conflicts, gold, on_conflict)
-    # (a review sheet has no pre-fill to accept: its reviewers type the label)
-    prefill = prefill_report(all_answers, final=gold.labels(), context=others) if answers.format != "csv" else None
-    return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
-                        conflicts.reset_index(drop=True), agree, answers, changed, prefill, renamed,
-                        int(stale.sum()), tuple(added_ids) if row_ids is None else (),
-                        tuple(dict.fromkeys(gone["row_id"].astype(str))),
-                        tuple(filter(None, [deleted_note(gone, answers.contents, folder)])))
+    # read the gold set, merge, write: under the gold set's lock, so an import running at the same time waits
+    # and this one merges on top of its version (a new gold set's folder is made to be locked)
+    with gold_lock(folder, create=label_space is not None and not folder.exists()):
+        previous = load_gold(folder) if (folder / MANIFEST).is_file() else None
+        if previous is None and folder.exists() and any(f.name != LOCK_FILE for f in folder.iterdir()):
+            raise ReviewError(f"{folder} exists but has no {MANIFEST}; point --gold-dir at a gold set folder "
+                              "(gold_sets/<task>) or at a new, empty one")
+        space = _label_space(previous, label_space, folder)
+        if previous is not None and previous.task != task:
+            raise ReviewError(f"the gold set in {folder} is for task {previous.task!r}, not {task!r}; check --task and "
+                              "--gold-dir")
+        old = previous.frame if previous is not None else pd.DataFrame(columns=["row_id", "label", "split", "annotator",
+                                                                                 "timestamp"])
+        check_one_project(answers, space)
+        if len(answers.frame) == 0:
+            check_import(answers, row_ids=row_ids, old=old, disagreements=None, data=data)
+            raise ReviewImportError(f"{answers.summary()}; nothing to import (no answered annotation)")
+        new, old, renamed = _one_name_per_user(answers.frame, old)
+        new = _latest_per_annotator(new)
+        # the gold set's other annotations of the rows answered: an annotator's newer answer replaces their own
+        answered = set(zip(new["row_id"], new["annotator"]))
+        others = old[np.array([(r, a) not in answered for r, a in zip(old["row_id"], old["annotator"])], dtype=bool)
+                     & old["row_id"].isin(set(new["row_id"])).to_numpy()]
+        previous_labels = previous.labels() if previous is not None else pd.Series(dtype=str)
+        conflicts = find_conflicts(new, previous_labels[previous_labels.index.isin(set(others["row_id"]))])
+        shown = conflicts.assign(labels=[f"{c}; gold before: {p}" if p else c
+                                         for c, p in zip(conflicts["labels"], conflicts["previous_gold"])])
+        check_import(answers, row_ids=row_ids, old=old, disagreements=shown if on_conflict == "error" else None,
+                     data=data)
+        # agreement and the pre-fill account: over every answer of this import (and the gold set's other
+        # annotations of those rows), before any conflict policy drops some
+        pool = pd.concat([others[["row_id", "label", "annotator"]], new[["row_id", "label", "annotator"]]],
+                         ignore_index=True)
+        multi = pool[pool.groupby("row_id")["row_id"].transform("size") >= 2]
+        agree = agreement(multi, space) if len(multi) else None
+        all_answers = new
+        if on_conflict == "skip":
+            new = new[~new["row_id"].isin(set(conflicts["row_id"]))]
+        split_of = dict(zip(old["row_id"], old["split"]))
+        new = new.assign(split=[split_of.get(r, split) for r in new["row_id"]])
+        new, same = _keep_unchanged_answers(new, old)
+        stale = _older_than_gold(new, old) & ~same
+        if stale.any():  # an older export imported after a newer one: the gold set keeps the newer answers
+            logger.warning("%d answer(s) of %s are older than the same annotators' answers in the gold set and are not "
+                           "imported (e.g. row %r)", int(stale.sum()), _source(answers.file),
+                           new["row_id"].to_numpy()[stale][0])
+            new, same = new[~stale], same[~stale]
+        old_keys = set(zip(old["row_id"], old["annotator"]))
+        replaced = sum((r, a) in old_keys and not kept for r, a, kept in zip(new["row_id"], new["annotator"], same))
+        new_keys = set(zip(new["row_id"], new["annotator"]))
+        kept_old = old[np.array([(r, a) not in new_keys for r, a in zip(old["row_id"], old["annotator"])], dtype=bool)]
+        cols = ["row_id", "label", "split", "annotator", "timestamp"]
+        merged = pd.concat([kept_old.reindex(columns=[*cols, *KEPT]), new.reindex(columns=[*cols, *KEPT])],
+                           ignore_index=True)
+        prev_ids = set(old["row_id"])
+        added_ids = list(dict.fromkeys(r for r in new["row_id"] if r not in prev_ids))
+        added = len(added_ids)
+        if queued := queue_test_warning(queue_rows_in_test(new, added_ids, answers.contents)):
+            logger.warning("%s", queued)
+        gone = deleted_answers(kept_old, answers.contents) if answers.format != "csv" else kept_old.iloc[:0]
+        if previous is not None and content_hash(merged, space, task) == previous.hash:
+            gold, changed = previous, False  # the gold set holds these answers already: no new version
+        else:
+            version = next_version(previous)
+            note = (f"v{version}: {len(new)} annotation(s) from review export {_source(answers.file)} "
+                    f"({answers.format}), imported {datetime.now(UTC).isoformat(timespec='seconds')}")
+            base = description if description is not None else (previous.manifest.get("description", "")
+                                                                if previous else "")
+            history = [*(previous.manifest.get("history", []) if previous is not None else []),
+                       {"version": version, "annotations": len(new), "source": _source(answers.file),
+                        "format": answers.format, "note": note}]
+            gold = write_next_version(merged, folder, previous, task=task, label_space=space, description=base,
+                                      row_ids=row_ids, history=history)
+            changed = True
+        conflicts["resolution"] = _resolutions(conflicts, gold, on_conflict)
+        # (a review sheet has no pre-fill to accept: its reviewers type the label)
+        prefill = prefill_report(all_answers, final=gold.labels(), context=others) if answers.format != "csv" else None
+        return ReviewImport(gold, previous.version if previous else None, added, len(new), replaced,
+                            conflicts.reset_index(drop=True), agree, answers, changed, prefill, renamed,
+                            int(stale.sum()), tuple(added_ids) if row_ids is None else (),
+                            tuple(dict.fromkeys(gone["row_id"].astype(str))),
+                            tuple(filter(None, [deleted_note(gone, answers.contents, folder)])))
 
 
 def _source(file: str) -> str:

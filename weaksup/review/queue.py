@@ -208,10 +208,9 @@ def queue_summary(queue: pd.DataFrame) -> str:
         parts.append(f"{counts['routed']} routed by this export's thresholds (not {expected})")
     if counts["model_disagreement"]:
         parts.append(f"+{counts['model_disagreement']} where the label model names another class")
-    if counts.get("same_text") or counts.get("gold_text"):
-        parts.append(f"{counts.get('same_text', 0):,} row(s) repeat the text of another queued or queueable row (one "
-                     f"row per distinct text), {counts.get('gold_text', 0):,} repeat a text already in the gold set: "
-                     "left out, they keep their draft label")
+    repeats = DistinctCandidates(np.zeros(0, dtype=bool), counts.get("same_text", 0), counts.get("gold_text", 0))
+    if repeats.note():
+        parts.append(repeats.note())
     if counts["budget"] is not None and counts["candidates"] > counts["queued"]:
         parts.append(f"the budget keeps {counts['queued']} of {counts['candidates']}")
     return f"{counts['queued']} row(s) in the review queue" + (": " + "; ".join(parts) if parts else "")

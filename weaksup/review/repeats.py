@@ -6,7 +6,8 @@ what the reviewer sees: the text cleaned as the run cleans it (:func:`weaksup.da
 characters and byte-order marks dropped, whitespace runs to one space; the run's ``duplicate_of`` rule), together
 with the extra ``fields`` shown. Each group gives the queue one row, its most uncertain one (the first on ties); a
 group whose text already has a gold label (a reviewed row) gives none. The copies left out keep their draft label:
-the answer is imported for the queued row only.
+the answer is imported for the queued row only. The multi-label and span review exports, which pick their own
+candidates, take one row per text by the same rule (:func:`distinct_rows`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,22 @@ class DistinctCandidates:
     keep: np.ndarray
     same_text: int
     gold_text: int
+
+    def note(self) -> str:
+        """What the queue's summary says of the candidates left out (``""`` when none were).
+
+        Examples
+        --------
+        >>> DistinctCandidates(np.array([True]), 1200, 3).note()  # doctest: +ELLIPSIS
+        '1,200 row(s) repeat the text of another queued ... row per distinct text), 3 repeat a text already in the...'
+        >>> DistinctCandidates(np.array([True]), 0, 0).note()
+        ''
+        """
+        if not self.same_text and not self.gold_text:
+            return ""
+        return (f"{self.same_text:,} row(s) repeat the text of another queued or queueable row (one row per distinct "
+                f"text), {self.gold_text:,} repeat a text already in the gold set: left out, they keep their draft "
+                "label")
 
 
 def text_groups(texts: pd.DataFrame) -> np.ndarray:
@@ -105,3 +122,36 @@ def distinct_candidates(groups: np.ndarray, candidates: np.ndarray, score: Seque
                     "row with a gold label; one row per distinct text is queued (%d)", out.same_text, out.gold_text,
                     int(keep.sum()))
     return out
+
+
+def distinct_rows(shown: pd.DataFrame, score: Sequence[float] | np.ndarray,
+                  gold: pd.DataFrame | None = None) -> DistinctCandidates:
+    """One row of ``shown`` per distinct text (:func:`text_groups`, :func:`distinct_candidates`): the queue of a task
+    type that keeps its own candidates (multi-label, spans) takes one task per text, as the classification queue does.
+
+    Parameters
+    ----------
+    shown : DataFrame
+        The candidate rows as a reviewer sees them: the text first, then the fields shown beside it.
+    score : array-like
+        How much each candidate needs review (higher: more); a text's most uncertain candidate is kept.
+    gold : DataFrame, optional
+        The same columns for the rows with a gold label: a candidate showing one of their texts is left out.
+
+    Examples
+    --------
+    >>> shown = pd.DataFrame({"text": ["hi  there", "hi there", "refund please", "bye"]})
+    >>> out = distinct_rows(shown, [0.2, 0.9, 0.5, 0.4], gold=pd.DataFrame({"text": ["bye"]}))
+    >>> out.keep.tolist(), out.same_text, out.gold_text
+    ([False, True, True, False], 1, 1)
+    """
+    n = len(shown)
+    if n == 0:
+        return DistinctCandidates(np.zeros(0, dtype=bool), 0, 0)
+    done = shown.iloc[:0] if gold is None else gold[list(shown.columns)]
+    both = pd.concat([shown.reset_index(drop=True), done.reset_index(drop=True)], ignore_index=True)
+    position = np.arange(len(both))
+    found = distinct_candidates(text_groups(both), position < n,
+                                np.concatenate([np.asarray(score, dtype=np.float64), np.zeros(len(done))]),
+                                position >= n)
+    return DistinctCandidates(found.keep[:n], found.same_text, found.gold_text)

@@ -2,7 +2,8 @@
 spans back in as a new version of the span gold set.
 
 Out (:func:`export_span_review`): the run's ``needs_review`` documents, least sure first (gold documents are
-never exported: dev ones are reviewed already, test ones measure the spans), as Label Studio tasks (``data``:
+never exported: dev ones are reviewed already, test ones measure the spans; one document per distinct text, none
+repeating a gold document's: :func:`weaksup.review.repeats.distinct_rows`), as Label Studio tasks (``data``:
 ``row_id``, ``text``, ``confidence``) whose prediction holds one ``labels`` region per span (char offsets into
 the text, ``score`` the span's confidence; the prediction's ``score`` the least sure span's), beside a labeling
 config with ``<Labels>`` on ``<Text>`` (:func:`span_labeling_config`).
@@ -29,7 +30,9 @@ from xml.sax.saxutils import quoteattr
 import pandas as pd
 
 from weaksup.errors import GoldSetError, Problems, ReviewImportError, location
+from weaksup.gold.lock import gold_lock
 from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls
+from weaksup.review.repeats import DistinctCandidates, distinct_rows
 from weaksup.spans.gold import SpanGoldSet, load_span_gold, next_version, token_spans, write_span_gold
 
 #: A char span ``(start, end, label)``.
@@ -128,21 +131,41 @@ def _check_sensitive_fields(run_dir: str | os.PathLike[str]) -> None:
 def export_span_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
                        budget: int | None = None) -> tuple[int, Path]:
     """Write the review tasks of a spans run (``RUN_DIR/review/tasks.json`` by default) and the labeling config
-    beside them; returns the number of tasks and the tasks file."""
+    beside them; returns the number of tasks and the tasks file.
+
+    One task per distinct text, its least sure document, as in a classification review queue
+    (:func:`weaksup.review.repeats.distinct_rows`): copies of a queued text, or of a gold document's text, are left
+    out."""
+    n, target, _ = _write_review(run_dir, out=out, budget=budget)
+    return n, target
+
+
+def _least_sure(row: dict[str, Any]) -> float:
+    """The confidence of a document's least sure span (1 without spans)."""
+    return min((float(s["confidence"]) for s in row.get("spans") or []), default=1.0)
+
+
+def _write_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None,
+                  budget: int | None) -> tuple[int, Path, DistinctCandidates]:
+    """:func:`export_span_review`, with the documents left out as repeated texts."""
     from weaksup.review.labelstudio import write_tasks
 
     doc, rows = run_rows(run_dir)
     _check_sensitive_fields(run_dir)
     held = _gold_ids(doc)
     queue = [r for r in rows if r.get("review_status") == "needs_review" and str(r["row_id"]) not in held]
-    queue.sort(key=lambda r: min((float(s["confidence"]) for s in r.get("spans") or []), default=1.0))
+    gold = pd.DataFrame({"text": [r.get("text") for r in rows if str(r["row_id"]) in held]}, dtype=object)
+    distinct = distinct_rows(pd.DataFrame({"text": [r.get("text") for r in queue]}, dtype=object),
+                             [-_least_sure(r) for r in queue], gold=gold)
+    queue = [r for r, keep in zip(queue, distinct.keep) if keep]
+    queue.sort(key=_least_sure)
     if budget is not None:
         queue = queue[:budget]
     tasks = [span_task(r, model_version=str(doc.get("rule_version", ""))) for r in queue]
     target = Path(out) if out is not None else Path(run_dir) / "review" / "tasks.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     write_tasks(tasks, target, config=span_labeling_config(doc.get("label_space") or []))
-    return len(tasks), target
+    return len(tasks), target, distinct
 
 
 @dataclass(frozen=True)
@@ -289,17 +312,18 @@ def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], 
             token_spans(SpanDoc.from_text(texts[row.row_id], tokenizer), row.spans, row_id=row.row_id,
                         where="Label Studio answers")
     folder = Path(gold_dir)
-    previous = load_span_gold(folder, types=types).frame if (folder / "manifest.json").is_file() else None
-    new = {r.row_id: r for r in decided.itertuples(index=False)}
-    kept = [] if previous is None else [
-        {"row_id": r.row_id, "split": r.split, "spans": list(r.spans), "annotator": r.annotator}
-        for r in previous.itertuples(index=False) if r.row_id not in new]
-    split_of = {} if previous is None else dict(zip(previous["row_id"], previous["split"]))
-    answered = [{"row_id": r.row_id, "split": split_of.get(r.row_id, split), "spans": list(r.spans),
-                 "annotator": r.annotator} for r in new.values()]
-    return write_span_gold(kept + answered, folder, task=task, types=types, version=next_version(folder),
-                           description=f"span answers imported from Label Studio ({len(answered)} document(s))",
-                           skip_if_unchanged=True)
+    with gold_lock(folder, create=True):  # read, merge, write: an import running meanwhile waits, then merges on top
+        previous = load_span_gold(folder, types=types).frame if (folder / "manifest.json").is_file() else None
+        new = {r.row_id: r for r in decided.itertuples(index=False)}
+        kept = [] if previous is None else [
+            {"row_id": r.row_id, "split": r.split, "spans": list(r.spans), "annotator": r.annotator}
+            for r in previous.itertuples(index=False) if r.row_id not in new]
+        split_of = {} if previous is None else dict(zip(previous["row_id"], previous["split"]))
+        answered = [{"row_id": r.row_id, "split": split_of.get(r.row_id, split), "spans": list(r.spans),
+                     "annotator": r.annotator} for r in new.values()]
+        return write_span_gold(kept + answered, folder, task=task, types=types, version=next_version(folder),
+                               description=f"span answers imported from Label Studio ({len(answered)} document(s))",
+                               skip_if_unchanged=True)
 
 
 def export_if_spans(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
@@ -317,9 +341,10 @@ def export_if_spans(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[s
     if format != "labelstudio":
         raise ReviewError(f"--format {format!r}: a spans run's review goes to Label Studio (--format labelstudio: "
                           "NER tasks, <Labels> on <Text>)")
-    n, path = export_span_review(run_dir, out=out, budget=budget)
+    n, path, distinct = _write_review(run_dir, out=out, budget=budget)
     return (f"{n} document(s) of the spans run {run_dir} to review: {path} (Label Studio NER tasks, the run's spans "
-            f"as scored predictions) and its labeling config {path.with_name(path.stem + '.labeling_config.xml')}")
+            f"as scored predictions) and its labeling config {path.with_name(path.stem + '.labeling_config.xml')}"
+            + (f"; {distinct.note()}" if distinct.note() else ""))
 
 
 def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str | os.PathLike[str] | None,
@@ -340,8 +365,9 @@ def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str 
                           "drop it")
     types = list(load_span_gold(folder).types)
     answers = read_span_export(export, types, from_name=from_name)
-    before = load_span_gold(folder, types=types).version
-    gold = import_span_answers(answers, folder, task=task, types=types, split=split, run_dir=run_dir)
+    with gold_lock(folder):  # the version before is the one this import merges into
+        before = load_span_gold(folder, types=types).version
+        gold = import_span_answers(answers, folder, task=task, types=types, split=split, run_dir=run_dir)
     agreement = span_agreement(answers)
     agreed = "" if agreement != agreement else f"; annotators agree on {agreement:.0%} of spans (exact-match F1)"
     if gold.version == before:
