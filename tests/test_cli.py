@@ -274,6 +274,7 @@ def test_a_sigterm_before_the_publish_still_publishes_nothing(project, capsys, m
     monkeypatch.setattr(pipeline, "apply_stage", then_sigterm)
     code, _, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
     assert code == 143 and "stopped (SIGTERM): a stopped run publishes nothing" in err, err
+    assert "run the same command again" in err and "--resume" not in err, err  # --resume refuses when no chunk was saved
     assert not (project / "out" / "run.json").exists()
 
 

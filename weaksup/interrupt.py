@@ -221,5 +221,5 @@ def stopped_message() -> str:
                     "followed it (the end of its MLflow run, the summary) may be missing")
         return (f"the run was stopped while it was being published to {folder}; the next `weaksup run` or "
                 "load_run of that folder finishes publishing it (its outputs are saved whole)")
-    return ("a stopped run publishes nothing and keeps the votes it saved (weaksup run CONFIG --resume goes on "
-            "from them)")
+    return ("a stopped run publishes nothing and keeps the votes of every chunk it finished (and a prompted LF's "
+            "answers): run the same command again and it goes on from them")
