@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from weaksup import apply_lfs
-from weaksup.errors import LFApplyError, LFDefinitionError, NotFoundError
+from weaksup.errors import LFApplyError, LFDefinitionError, NotFoundError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.lf import PromptLF, prompt_lf
 from weaksup.prompt import ChatClient, PromptCache
@@ -295,16 +295,9 @@ def test_a_prompt_asked_by_two_batches_at_once_is_sent_once(classifier, rows, tm
     assert lf.client.spent["calls"] == len(shared)  # the budget counts prompts sent, not prompts waited for
 
 
-def test_credentials_in_the_base_url_never_reach_what_is_written(server, rows, tmp_path):
-    import json
-
+def test_credentials_in_the_base_url_are_refused_before_anything_is_sent(server, tmp_path):
+    # httpx would send them as a Basic credential replacing the Bearer key: the key belongs in the environment
     secret_url = server.base_url.replace("http://", "http://bob:sk-SECRET@")
-    client = ChatClient(secret_url, "tfidf-lr", cache=tmp_path / "c.sqlite3", backoff=0.01)
-    lf = prompt_lf("llm_spam", TEMPLATE, labels=LABELS, client=client)
-    votes = apply_lfs([lf], rows.head(3), id_column="row_id")  # the URL as given reaches the server
-    assert server.requests == 3 and set(votes.values[:, 0]) <= {0, 1}
-    written = [json.dumps(lf.manifest()), json.dumps(lf.params, default=str), repr(lf), repr(client),
-               lf.to_source().code, str(lf.plan(rows.head(3)))]
-    assert not [w for w in written if "sk-SECRET" in w or "bob" in w]
-    assert lf.manifest()["base_url"] == server.base_url  # was the URL with bob:sk-SECRET@ (run.json, report, MLflow)
-    assert lf.version == make_lf(server, tmp_path / "c.sqlite3").version  # user info is not part of the server
+    with pytest.raises(ParameterError, match="user info.*api_key_env") as info:
+        ChatClient(secret_url, "tfidf-lr", cache=tmp_path / "c.sqlite3", backoff=0.01)
+    assert server.requests == 0 and "sk-SECRET" not in str(info.value) and "bob" not in str(info.value)

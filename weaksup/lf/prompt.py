@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import LFDefinitionError, NotFoundError
+from weaksup.errors import LFDefinitionError, NotFoundError, WeakSupError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction
@@ -24,7 +24,8 @@ from weaksup.lf.rows import field_value, is_missing
 from weaksup.lf.source import Code, LFSource, call_source, label_code
 from weaksup.prompt.cache import cache_key, default_cache_path, normalise_base_url, without_user_info
 from weaksup.prompt.client import ChatClient, Reply, estimate_tokens, stops_run
-from weaksup.prompt.parse import PARSER_VERSION, UNSURE_WORDS, Parsed, choice_prefix, parse_answer
+from weaksup.prompt.parse import (PARSER_VERSION, UNSURE_WORDS, Parsed, choice_prefix, parse_answer,
+                                   warn_unparseable)
 
 __all__ = ["PromptLF", "PromptPlan", "plan_prompts", "prompt_lf"]
 
@@ -193,14 +194,14 @@ class PromptLF(LabelingFunction):
         """Each row's cache key (``None`` when a field is missing) and ``{key: (messages, tokens)}``."""
         keys: list[str | None] = []
         bodies: dict[str, Any] = {}
-        params = {**self.sampling, "min_margin": self.min_margin}
         for i in range(n):
             values = {f: columns[f][i] for f in self.fields}
             if any(is_missing(v) for v in values.values()):
                 keys.append(None)
                 continue
             messages = self.messages(values)
-            key = cache_key(self.params["base_url"], self.client.model, messages, params, PARSER_VERSION)
+            # min_margin only reads answers: not in the key (in the version, so votes are reread from the cache)
+            key = cache_key(self.params["base_url"], self.client.model, messages, self.sampling, PARSER_VERSION)
             keys.append(key)
             if key not in bodies:
                 bodies[key] = (messages, estimate_tokens(messages, int(self.sampling["max_tokens"])))
@@ -229,8 +230,13 @@ class PromptLF(LabelingFunction):
             self.client.cache.put(key, self.client.model, reply.text, reply.logprobs)
             found[key] = (reply.text, reply.logprobs)
 
-        self.client.ask_many([(k, {"messages": bodies[k][0], **self.sampling}, bodies[k][1]) for k in missing],
-                             keep, who=f"prompt LF {self.name!r}")
+        try:
+            self.client.ask_many([(k, {"messages": bodies[k][0], **self.sampling}, bodies[k][1]) for k in missing],
+                                 keep, who=f"prompt LF {self.name!r}")
+        except WeakSupError as exc:  # a prompt too long for the model: apply_lfs names its row
+            if getattr(exc, "prompt_key", None) in keys:
+                exc.batch_position = keys.index(exc.prompt_key)  # type: ignore[attr-defined]
+            raise
         return found
 
     def parse(self, text: str, logprobs: list[dict[str, Any]] | None = None) -> Parsed:
@@ -246,8 +252,9 @@ class PromptLF(LabelingFunction):
     def _votes(self, columns: Mapping[str, Sequence[Any]], n: int, where: Any) -> np.ndarray:
         keys, bodies = self._requests(columns, n)
         answers = self._answers(keys, bodies, where)
-        parsed = {k: self.parse(*answers[k]).label for k in bodies}
-        return np.fromiter((ABSTAIN if k is None else parsed[k] for k in keys), dtype=np.int64, count=n)
+        read = {k: self.parse(*answers[k]) for k in bodies}
+        warn_unparseable(self.name, read.values(), self.choices)
+        return np.fromiter((ABSTAIN if k is None else read[k].label for k in keys), dtype=np.int64, count=n)
 
     def answers(self, data: pd.DataFrame) -> pd.DataFrame:
         """The cached answers for the rows of ``data`` (nothing is sent), as read by the LF: columns ``answer``

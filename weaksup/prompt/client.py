@@ -7,9 +7,7 @@ on a bounded thread pool, saving each answer in the cache as it arrives.
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import math
 import os
 import random
 import threading
@@ -17,16 +15,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from tqdm.auto import tqdm
 
 from weaksup.errors import LFApplyError, ParameterError, WeakSupError, stops_run
 from weaksup.interrupt import STOP_REQUESTED
 from weaksup.prompt.cache import PromptCache, without_user_info
-from weaksup.prompt.hints import redact, refused_hint
+from weaksup.prompt.hints import about_prompt, redact, refused_hint
+from weaksup.prompt.reply import Reply, read_reply, retry_after
 
 if TYPE_CHECKING:  # httpx loads with the first request, so `import weaksup` stays light
     import httpx
@@ -61,72 +58,6 @@ def estimate_tokens(messages: Sequence[Mapping[str, str]], max_tokens: int) -> i
     return sum(len(m.get("content", "")) // 4 + 4 for m in messages) + max_tokens
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A chat model's answer: its text, the first answer tokens' ``top_logprobs`` (``None`` without) and the
-    ``usage.total_tokens`` the server reported (0 without)."""
-
-    text: str
-    logprobs: list[dict[str, Any]] | None
-    used_tokens: int = 0
-
-
-def _reply(data: Any, url: str) -> Reply:
-    """The :class:`Reply` in a chat-completions answer; any answer it cannot read stops the run (a
-    :func:`stops_run` error: abstaining would save wrong votes under the LF's version)."""
-    try:
-        choice = data["choices"][0]
-        message = choice["message"]
-        text = message["content"]
-    except (KeyError, IndexError, TypeError) as exc:
-        raise stops_run(LFApplyError(f"{url} answered without choices[0].message.content ({exc}): it does not "
-                                     "speak the chat-completions protocol; check base_url")) from exc
-    if not isinstance(text, str):
-        refusal = message.get("refusal") if isinstance(message, dict) else None
-        raise stops_run(LFApplyError(
-            f"{url} answered with no text (content {text!r}, finish_reason {choice.get('finish_reason')!r}"
-            + (f", refusal {str(refusal)[:100]!r}" if refusal else "") + "): a refusal, a tool call, or a model that "
-            "spent max_tokens before answering (reasoning models do); raise the LF's max_tokens or check the model"))
-    try:
-        content = (choice.get("logprobs") or {}).get("content") or []
-        tokens = [{"token": str(t.get("token", "")), "logprob": float(t.get("logprob", 0.0)),
-                   "top_logprobs": [{"token": str(a.get("token", "")), "logprob": float(a.get("logprob", 0.0))}
-                                    for a in (t.get("top_logprobs") or [])]}
-                  for t in content[:8] if isinstance(t, dict)]
-        usage = data.get("usage")
-        used = usage.get("total_tokens") if isinstance(usage, dict) else None
-        used_tokens = int(used) if isinstance(used, (int, float)) and math.isfinite(used) else 0
-    except (AttributeError, TypeError, ValueError) as exc:
-        raise stops_run(LFApplyError(f"{url} answered with logprobs or usage weaksup cannot read ({type(exc).__name__}: "
-                                     f"{exc}); ask without logprobs (logprobs=False) or fix the server")) from exc
-    return Reply(text, tokens or None, used_tokens)
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds the server asks to wait: ``retry-after-ms`` (OpenAI), else ``Retry-After`` (seconds or a date).
-
-    Examples
-    --------
-    >>> import httpx
-    >>> retry_after(httpx.Response(429, headers={"retry-after-ms": "250", "Retry-After": "1"}))
-    0.25
-    """
-    ms = response.headers.get("retry-after-ms")
-    if ms is not None:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        return max(when.timestamp() - time.time(), 0.0) if when is not None else None
-
-
 class ChatClient:
     """An OpenAI-compatible chat-completions server, with a prompt cache, bounded concurrency, retries and a budget.
 
@@ -134,8 +65,8 @@ class ChatClient:
     ----------
     base_url : str
         The API root, e.g. ``https://api.openai.com/v1`` or ``http://127.0.0.1:8000/v1``; requests go to
-        ``{base_url}/chat/completions``. User info in it (``http://user:password@host/v1``) is sent with the
-        requests but never shown: :attr:`base_url`, :attr:`url`, messages and written files leave it out.
+        ``{base_url}/chat/completions``. User info in it (``http://user:password@host/v1``) is refused (sent as
+        a Basic credential it would replace the API key): put the key in the ``api_key_env`` variable.
     model : str
         The model name the server knows.
     api_key_env : str, default "OPENAI_API_KEY"
@@ -152,7 +83,8 @@ class ChatClient:
     max_calls, max_tokens : int, optional
         The run's budget: prompts sent (a retry of one prompt is not counted again) and estimated tokens
         (:func:`estimate_tokens`). A batch that would pass it sends what fits, waits for the answers (they are
-        cached) and stops with an :class:`~weaksup.errors.LFApplyError`; a rerun asks only the rest.
+        cached) and stops with an :class:`~weaksup.errors.LFApplyError`; a rerun asks only the rest (in the same
+        process, after :meth:`reset_budget`: the budget lasts as long as the client). Only prompts sent count.
     replay : bool, optional
         Answer only from the cache (a miss is an error naming the LF and the row); by default when the
         environment variable ``WEAKSUP_PROMPT_REPLAY`` is true.
@@ -183,9 +115,13 @@ class ChatClient:
         if not isinstance(max_retries, int) or max_retries < 0 or backoff < 0 or max_backoff < 0:
             raise ParameterError(f"ChatClient: max_retries, backoff and max_backoff must be >= 0; got "
                                  f"{max_retries!r}, {backoff!r}, {max_backoff!r}")
-        self.base_url = without_user_info(base_url).rstrip("/")
+        if without_user_info(base_url) != base_url:  # httpx would send it as Basic auth, replacing the key
+            raise ParameterError(f"ChatClient: base_url {without_user_info(base_url)!r} was given with user info "
+                                 "(user:password@), which would be sent instead of the API key; drop it from the URL "
+                                 "and put the key in the environment variable named by api_key_env (default "
+                                 "OPENAI_API_KEY)")
+        self.base_url = base_url.rstrip("/")
         self.url = f"{self.base_url}/chat/completions"
-        self._post_url = f"{base_url.rstrip('/')}/chat/completions"  # with user info: only requests see it
         self.model = model
         self.api_key_env = api_key_env
         self.cache = cache if isinstance(cache, PromptCache) else PromptCache(cache)
@@ -250,8 +186,8 @@ class ChatClient:
         return os.environ.get(self.api_key_env, "") if self.api_key_env else ""
 
     def _redacted(self, text: str) -> str:
-        """``text`` (a server's answer) with the API key and the URL's password replaced by ``***``."""
-        return redact(text, [self._api_key(), urlsplit(self._post_url).password or ""])
+        """``text`` (a server's answer) with the API key and any Basic credential replaced by ``***``."""
+        return redact(text, [self._api_key()])
 
     def close(self) -> None:
         """Close the HTTP connections (the cache stays open)."""
@@ -271,24 +207,16 @@ class ChatClient:
             self._spent["calls"], self._spent["tokens"] = calls, used
             return ""
 
-    def _refund(self, tokens: int) -> None:
-        """Give back a prompt counted by :meth:`_reserve` that was answered without being sent."""
-        with self._lock:
-            self._spent["calls"] -= 1
-            self._spent["tokens"] -= tokens
-
     @contextmanager
-    def _asking(self, key: str) -> Iterator[bool]:
+    def _asking(self, key: str) -> Iterator[None]:
         """Hold prompt ``key`` while it is asked, so that two batches voted at once (the same text in two
-        chunks) send it once; yields whether another batch held it first (its answer is then in the cache)."""
+        chunks) send it once: the holder reads the cache first (another batch may have answered it meanwhile)."""
         with self._lock:
             held = self._asked.setdefault(key, [threading.Lock(), 0])
             held[1] += 1
-        waited = not held[0].acquire(blocking=False)
-        if waited:
-            held[0].acquire()
+        held[0].acquire()
         try:
-            yield waited
+            yield
         finally:
             held[0].release()
             with self._lock:
@@ -312,7 +240,7 @@ class ChatClient:
                 with self._lock:
                     self._spent["requests"] += 1
                 try:
-                    response = http.post(self._post_url, json=payload, headers=self._headers())
+                    response = http.post(self.url, json=payload, headers=self._headers())
                 except httpx.TransportError as exc:
                     problem = self._redacted(f"{type(exc).__name__}: {exc}")
                 except httpx.HTTPError as exc:  # a body it cannot decode, too many redirects: not worth a retry
@@ -327,7 +255,7 @@ class ChatClient:
                             raise stops_run(LFApplyError(f"{who}: {self.url} answered with invalid JSON ({exc})")) \
                                 from exc
                         try:
-                            reply = _reply(data, self.url)
+                            reply = read_reply(data, self.url)
                         except WeakSupError as exc:
                             exc.args = (f"{who}: {exc.args[0]}", *exc.args[1:])
                             raise
@@ -339,7 +267,11 @@ class ChatClient:
                         hint = refused_hint(response.status_code, model=self.model, base_url=self.base_url,
                                             api_key_env=self.api_key_env, key_set=bool(self._api_key()),
                                             answer=response.text)
-                        raise stops_run(LFApplyError(f"{who}: {self.url} refused the request ({problem}){hint}"))
+                        error = stops_run(LFApplyError(f"{who}: {self.url} refused the request ({problem}){hint}"))
+                        # the prompt's own fault (too long): ask_many names its key, the LF its row
+                        too_long = about_prompt(response.status_code, response.text)
+                        error.about_prompt = too_long  # type: ignore[attr-defined]
+                        raise error
                     wait_s = retry_after(response)
             if attempt == self.max_retries:
                 break
@@ -354,47 +286,64 @@ class ChatClient:
                  on_answer: Callable[[str, Reply], None], who: str = "prompt LF") -> None:
         """Send ``(key, body, estimated_tokens)`` requests on ``concurrency`` threads; ``on_answer(key, reply)``
         runs as each answer arrives. Stops at the budget: what was sent is answered, then an error is raised.
-        A key another call of this client is asking at the same time is waited for and read from the cache."""
+        Each key is read from the cache once held (another call of this client may have answered it meanwhile),
+        and counts against the budget only when it is sent: after an error or Ctrl-C, prompts not sent are not
+        counted. An error the prompt itself caused (too long for the model) carries its key as ``prompt_key``."""
         if not requests:
             return
         futures: list[Future[None]] = []
-        over = ""
+        halt = threading.Event()  # an error, Ctrl-C or the budget: no new prompt is sent
+        over: list[str] = []  # what the budget would have passed
+        sent = [0]
         show = len(requests) >= 200
 
         def one(key: str, body: Mapping[str, Any], tokens: int) -> None:
             if STOP_REQUESTED.is_set():  # the user pressed Ctrl-C: nothing new is sent (what was answered is cached)
                 raise stops_run(LFApplyError(f"{who}: stopped by the user (Ctrl-C); the answers so far are cached"))
-            with self._asking(key) as waited:
-                cached = self.cache.get_many([key]) if waited else {}
+            if halt.is_set():
+                return
+            with self._asking(key):
+                cached = self.cache.get_many([key])
                 if key in cached:
-                    self._refund(tokens)
                     on_answer(key, Reply(*cached[key]))
                 else:
-                    on_answer(key, self.complete(body, who))
+                    passed = "" if halt.is_set() else self._reserve(tokens)
+                    if passed or halt.is_set():
+                        with self._lock:
+                            over.extend([passed] if passed else [])
+                        halt.set()
+                        return
+                    with self._lock:
+                        sent[0] += 1
+                    try:
+                        reply = self.complete(body, who)
+                    except WeakSupError as exc:
+                        if getattr(exc, "about_prompt", False):
+                            exc.prompt_key = key  # type: ignore[attr-defined]
+                        raise
+                    on_answer(key, reply)
             bar.update(1)
 
         with tqdm(total=len(requests), desc=f"asking {who}", unit="prompt", disable=None if show else True) as bar, \
                 ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="weaksup-prompt") as pool:
             try:
-                for key, body, tokens in requests:
-                    over = self._reserve(tokens)
-                    if over:
-                        break
-                    futures.append(pool.submit(one, key, body, tokens))
+                futures = [pool.submit(one, key, body, tokens) for key, body, tokens in requests]
                 done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             except BaseException:  # Ctrl-C: the prompts in flight finish (and are cached), no new one starts
+                halt.set()
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
             failed = next((f for f in done if f.exception() is not None), None)
             if failed is not None:
-                for f in futures:
-                    f.cancel()
+                halt.set()
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise failed.exception()  # type: ignore[misc]
         if over:
             spent = self.spent
             raise stops_run(LFApplyError(
-                f"{who}: the run's budget of {over} is used up ({spent['calls']} prompts sent, ~{spent['tokens']} "
-                f"tokens); {len(futures)} of this batch's {len(requests)} uncached prompts were sent and their "
-                "answers are cached. Raise max_calls/max_tokens of the ChatClient, or rerun: the cached answers are "
+                f"{who}: the run's budget of {over[0]} is used up ({spent['calls']} prompts sent, "
+                f"~{spent['tokens']} tokens); {sent[0]} of this batch's {len(requests)} uncached prompts were "
+                "sent and their answers are cached. The budget is the ChatClient's, for as long as it lives: to ask "
+                "the rest in this process (a notebook), call client.reset_budget() or raise client.max_calls/"
+                "max_tokens, then rerun; a new process (`weaksup run`) starts a new budget. The cached answers are "
                 "not asked again (see what is left with `weaksup lfs CONFIG --plan`, or the LF's plan())"))

@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-__all__ = ["redact", "refused_hint"]
+__all__ = ["about_prompt", "redact", "refused_hint"]
+
+
+#: How servers say a prompt is over the model's context (OpenAI, vLLM, llama.cpp, Ollama).
+_TOO_LONG = re.compile(r"context_length_exceeded|context length|context window|maximum context|too many tokens|"
+                       r"exceeds? the (?:available )?context|prompt is too long|input is too long", re.IGNORECASE)
+
+#: An HTTP Basic credential (``Basic <base64 of user:password>``) as a server may echo it.
+_BASIC = re.compile(r"(?<![\w-])(Basic\s+)[A-Za-z0-9+/_-]{4,}={0,2}")
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with each secret (of 4 characters or more) replaced by ``***``: a server's answer may echo the
-    API key it refused.
+    """``text`` with each secret (of 4 characters or more) and any ``Basic <base64>`` credential replaced by
+    ``***``: a server's answer may echo the credential it refused.
 
     Examples
     --------
     >>> redact('{"message": "Incorrect API key provided: Bearer sk-abc123"}', ["sk-abc123", ""])
     '{"message": "Incorrect API key provided: Bearer ***"}'
+    >>> redact("refused Authorization: Basic Ym9iOnNlY3JldA==", [])
+    'refused Authorization: Basic ***'
     """
     for secret in secrets:
         if len(secret) >= 4:
             text = text.replace(secret, "***")
-    return text
+    return _BASIC.sub(r"\1***", text)
+
+
+def about_prompt(status: int, answer: str) -> bool:
+    """True when a refusal is the prompt's own fault (longer than the model's context, or too large a request),
+    so that the error can name the row it came from.
+
+    Examples
+    --------
+    >>> about_prompt(400, '{"error": {"code": "context_length_exceeded"}}'), about_prompt(401, "bad key")
+    (True, False)
+    """
+    return status == 413 or status in (400, 422) and bool(_TOO_LONG.search(answer))
 
 
 def refused_hint(status: int, *, model: str, base_url: str, api_key_env: str, key_set: bool, answer: str = "") -> str:
     """What to check after a 4xx answer that is not retried (``""`` when there is nothing specific to say).
 
-    A 404 or 405 (no such model, or no such route: a base URL without ``/v1``), or a 400 whose ``answer`` names
-    the model, points at the model name and the base URL.
+    A prompt over the model's context (:func:`about_prompt`) points at the row's text; a 404 or 405 (no such model,
+    or no such route: a base URL without ``/v1``), or another 400 whose ``answer`` names the model, points at the
+    model name and the base URL.
 
     Examples
     --------
@@ -44,6 +68,10 @@ def refused_hint(status: int, *, model: str, base_url: str, api_key_env: str, ke
             return f"; set the environment variable {api_key_env} to the API key"
         return (f"; the environment variable {api_key_env} is set, but the server refused its key: check that it is "
                 "a valid key for this server")
+    if about_prompt(status, answer):
+        return ("; the prompt is longer than the model's context (or the server's request limit): shorten the text "
+                "of this row (e.g. truncate the column before labeling) or the template, or use a model with a longer "
+                "context")
     if status in (404, 405) or status == 400 and "model" in answer.lower():
         return (f"; check the model name {model!r} is one the server serves (GET {base_url}/models lists them) and "
                 "that base_url ends where the server's /chat/completions lives, e.g. .../v1")

@@ -7,16 +7,19 @@ to how answers are read re-reads nothing stale.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from weaksup.labels import ABSTAIN
 
 __all__ = ["HEDGE_WORDS", "NEGATION_WINDOW", "PARSER_VERSION", "UNSURE_WORDS", "Parsed", "choice_prefix",
-           "parse_answer"]
+           "parse_answer", "warn_unparseable"]
+
+logger = logging.getLogger(__name__)
 
 #: Bumped whenever :func:`parse_answer` reads an answer differently (2: negated and hedged answers abstain).
 PARSER_VERSION = "2"
@@ -209,3 +212,21 @@ def parse_answer(text: str, choices: Mapping[str, int], *, logprobs: Sequence[Ma
     if confidence < ranked[0] or ranked[0] - ranked[1] < min_margin:
         return Parsed(ABSTAIN, choice, confidence, "margin")
     return Parsed(choices[choice], choice, confidence, reason)
+
+
+def warn_unparseable(lf: str, parsed: Collection[Parsed], choices: Mapping[str, int]) -> int:
+    """Log a WARNING naming LF ``lf`` when more than half of ``parsed`` (a batch's answers) name none of
+    ``choices`` (reason ``"unparseable"``): the LF then abstains almost everywhere, which no error would show.
+    Returns how many could not be read.
+
+    Examples
+    --------
+    >>> warn_unparseable("llm", [parse_answer("eggs", {"ham": 0, "spam": 1})], {"ham": 0, "spam": 1})
+    1
+    """
+    unread = sum(p.reason == "unparseable" for p in parsed)
+    if unread * 2 > len(parsed):
+        logger.warning("prompt LF %r: %d of %d answers in this batch name none of its answers (%s) and abstain "
+                       "(unparseable); check the template, labels= and the model's answers with lf.answers(data)",
+                       lf, unread, len(parsed), ", ".join(repr(c) for c in choices))
+    return unread
