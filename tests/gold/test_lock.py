@@ -210,3 +210,18 @@ def test_a_writer_that_cannot_get_the_lock_exits_2_naming_the_folder_and_the_fix
     assert "not free after 0.2 s" in err and "WEAKSUP_LOCK_TIMEOUT" in err and "nothing was written" in err
     assert sorted(p.name for p in folder.iterdir()) == before  # no lock file, no new version
     assert load_any_gold(folder).version == 1
+
+
+def test_a_write_that_fails_leaves_no_empty_gold_folder_behind(tmp_path):
+    # a review import of an unknown label into a new gold set left gold_sets/<task>/ behind, empty
+    from weaksup.errors import GoldSetError
+    from weaksup.gold.lock import gold_lock
+
+    with pytest.raises(GoldSetError):
+        with gold_lock(tmp_path / "gold_sets" / "new_task", create=True):
+            assert (tmp_path / "gold_sets" / "new_task").is_dir()
+            raise GoldSetError("unknown label 'spma'")
+    assert not (tmp_path / "gold_sets").exists()
+    with gold_lock(tmp_path / "kept", create=True):  # a write that succeeds keeps its folder and files
+        (tmp_path / "kept" / "manifest.json").write_text("{}")
+    assert (tmp_path / "kept" / "manifest.json").is_file()

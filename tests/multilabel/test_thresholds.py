@@ -43,3 +43,19 @@ def test_tune_thresholds_takes_the_rule_and_checks_it():
     assert half[0] == pytest.approx(half_f1_threshold(p, y)) and cut[0] == pytest.approx(f1_threshold(p, y))
     with pytest.raises(ParameterError, match="rule must be one of"):
         tune_thresholds(P, Y, rule="half")
+
+
+def test_the_half_f1_threshold_is_kept_only_where_its_own_dev_f1_is_near_the_best():
+    # the check once read the F1 of a neighbouring cut, not of the rows ``scores >= half`` labels
+    rng = np.random.default_rng(3)
+    for _ in range(2000):
+        n = int(rng.integers(2, 9))
+        scores, y = rng.random(n).round(2), rng.integers(0, 2, n)
+        if not y.any():
+            continue
+        t = half_f1_threshold(scores, y)
+        best = f1_curve(scores, y)[1].max()
+        if t != pytest.approx(f1_threshold(scores, y)):
+            on = scores >= t
+            assert t == pytest.approx(best / 2)
+            assert 2 * (on & (y == 1)).sum() / (on.sum() + y.sum()) >= HALF_F1_KEPT * best

@@ -76,8 +76,9 @@ def gold_lock(folder: str | os.PathLike[str], *, create: bool = False, timeout: 
     folder : path-like
         The gold set folder (or its ``manifest.json``).
     create : bool
-        Make the folder (and its parents) first when it is missing (a writer of a new gold set); otherwise a
-        missing folder is not locked (there is nothing to write over: its reader says it is missing).
+        Make the folder (and its parents) first when it is missing (a writer of a new gold set), and remove the
+        folders it made if they are still empty at the end (a write that failed); otherwise a missing folder is
+        not locked (there is nothing to write over: its reader says it is missing).
     timeout : float, optional
         Seconds to wait for another writer (default ``WEAKSUP_LOCK_TIMEOUT``, else 10).
 
@@ -90,6 +91,7 @@ def gold_lock(folder: str | os.PathLike[str], *, create: bool = False, timeout: 
     """
     path = Path(folder)
     path = path.parent if path.name == MANIFEST and path.is_file() else path
+    made = [p for p in (path, *path.parents) if not p.exists()] if create else []  # removed again if left empty
     if create:
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -103,9 +105,14 @@ def gold_lock(folder: str | os.PathLike[str], *, create: bool = False, timeout: 
     if key in held or not path.is_dir():
         yield
         return
-    with GoldLock(path, timeout):
-        held.add(key)
-        try:
-            yield
-        finally:
-            held.discard(key)
+    try:
+        with GoldLock(path, timeout):
+            held.add(key)
+            try:
+                yield
+            finally:
+                held.discard(key)
+    finally:
+        for empty in made:  # a write that failed (bad labels, no answers) leaves no empty gold set folder behind
+            with contextlib.suppress(OSError):
+                empty.rmdir()  # (only an empty folder: another writer's files keep it)

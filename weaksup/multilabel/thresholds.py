@@ -79,15 +79,17 @@ def half_f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     Examples
     --------
     >>> scores = np.array([0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1])
-    >>> y = np.array([1, 1, 0, 1, 0, 1, 0, 0])
-    >>> round(half_f1_threshold(scores, y), 3)  # the best F1 is 0.8 (the top 6 rows)
-    0.4
+    >>> round(half_f1_threshold(scores, np.array([1, 0, 1, 1, 0, 0, 0, 0])), 3)  # best F1 6/7 (top 4); cut 0.5
+    0.429
+    >>> half_f1_threshold(scores, np.array([1, 1, 0, 1, 0, 1, 0, 0]))  # best F1 0.8: at 0.4 it is 0.67, the best cut
+    0.25
     """
     if not len(scores) or not (y == 1).any():
         return f1_threshold(scores, y)
     cuts, f1 = f1_curve(scores, y)
     half = float(f1.max() / 2)
-    reached = f1[np.searchsorted(-cuts, -half, side="right") - 1] if (cuts >= half).any() else 0.0
+    on = scores >= half  # the rows this threshold labels (decide: proba >= threshold)
+    reached = 2 * np.count_nonzero(on & (y == 1)) / (np.count_nonzero(on) + np.count_nonzero(y == 1))
     if reached < HALF_F1_KEPT * f1.max():  # not calibrated enough for the rule: the dev curve's best cut
         return float(cuts[np.argmax(f1)])
     return half

@@ -242,8 +242,11 @@ def end_orphaned_runs(experiment: str) -> list[str]:
                 continue
             recorded = orphan.data.tags.get(PROCESS_TAG)
             if recorded is not None:  # another pid namespace (a container sharing the host name): not ours to judge
-                if recorded.partition("|")[0] != here or process_identity(pid) == recorded:
-                    continue  # (the same start time: the process that logged it is alive; else its pid was reused)
+                if recorded.partition("|")[0] != here:
+                    continue
+                now = process_identity(pid)  # the same start time: alive; another: its pid was reused
+                if now == recorded or (now is None and pid_alive(pid)):  # (None: /proc hides it, e.g. hidepid)
+                    continue
             elif pid_alive(pid):
                 continue
             client.set_tag(orphan.info.run_id, FAILURE_TAG, f"the weaksup process logging it (pid {pid} on {host}) "
