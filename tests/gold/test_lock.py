@@ -225,3 +225,28 @@ def test_a_write_that_fails_leaves_no_empty_gold_folder_behind(tmp_path):
     with gold_lock(tmp_path / "kept", create=True):  # a write that succeeds keeps its folder and files
         (tmp_path / "kept" / "manifest.json").write_text("{}")
     assert (tmp_path / "kept" / "manifest.json").is_file()
+
+
+def _create(folder: str, i: int, barrier: Any, results: Any) -> None:
+    from weaksup.gold.edits import create_gold
+
+    rows = pd.DataFrame({"row_id": ["1", f"c{i}"], "label": ["ham", "spam"], "split": ["dev", "test"]})
+    barrier.wait()
+    try:
+        gold = create_gold(folder, rows, task="t", labels=["ham", "spam"])
+        results.put((i, "ok", gold.version, gold.hash))
+    except Exception as exc:  # noqa: BLE001 - reported to the test process
+        results.put((i, "error", type(exc).__name__, str(exc)))
+
+
+def test_two_creates_at_once_make_one_gold_set_and_tell_the_other_to_add():
+    # the "holds a gold set already" check ran outside the lock: the second create got plan_version's
+    # "version 1 already exists with other labels" instead of the fix (weaksup gold add)
+    import tempfile
+
+    for _ in range(3):
+        folder = Path(tempfile.mkdtemp()) / "gold"
+        results = _run_at_once(_create, [(str(folder), i) for i in range(2)])
+        refused = [r for r in results if r[1] != "ok"]
+        assert len(refused) == 1 and "holds a gold set already" in refused[0][3], results
+        _assert_every_version_on_disk(folder, {1})

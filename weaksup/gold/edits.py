@@ -155,22 +155,23 @@ def create_gold(folder: str | os.PathLike[str], rows: pd.DataFrame, *, task: str
         the rows (unknown labels, bad splits, blank or duplicate ids), each with its line.
     """
     target = Path(folder)
-    if (target / MANIFEST).exists():
-        raise GoldSetError(f"{target}: holds a gold set already; add the rows as its next version with "
-                           f"`weaksup gold add {target} --from FILE`")
     if target.exists() and not target.is_dir():
         raise GoldSetError(f"{target}: is a file; a gold set is a folder (gold_sets/<task>)")
-    if multilabel:
-        from weaksup.multilabel import MultiLabelSpace
-        from weaksup.multilabel.gold import write_multilabel_gold
-
-        space = MultiLabelSpace(list(labels), none_label=none_label)
-        return write_multilabel_gold(_renamed(rows, "labels"), target, task=task, space=space, description=description,
-                                     unknown_fix=_CREATE_FIX)
-    if none_label is not None:
+    if none_label is not None and not multilabel:
         raise GoldSetError("a none label is a multi-label setting: add --multilabel, or leave out --none-label")
-    return write_gold(_renamed(rows, "label"), target, task=task, label_space=list(labels), description=description,
-                      unknown_fix=_CREATE_FIX)
+    with gold_lock(target, create=True):  # two creates at once: the second is told the gold set exists
+        if (target / MANIFEST).exists():
+            raise GoldSetError(f"{target}: holds a gold set already; add the rows as its next version with "
+                               f"`weaksup gold add {target} --from FILE`")
+        if multilabel:
+            from weaksup.multilabel import MultiLabelSpace
+            from weaksup.multilabel.gold import write_multilabel_gold
+
+            space = MultiLabelSpace(list(labels), none_label=none_label)
+            return write_multilabel_gold(_renamed(rows, "labels"), target, task=task, space=space,
+                                         description=description, unknown_fix=_CREATE_FIX)
+        return write_gold(_renamed(rows, "label"), target, task=task, label_space=list(labels),
+                          description=description, unknown_fix=_CREATE_FIX)
 
 
 def add_rows(folder: str | os.PathLike[str], rows: pd.DataFrame) -> tuple[AnyGold, dict[str, int]]:
