@@ -54,8 +54,10 @@ def test_running_out_of_memory_is_one_line_with_the_fix_and_exit_2(what, cause):
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
     line = done.stderr.strip()
-    assert line.startswith("error: out of memory") and cause in line
+    start = "error: out of memory" if what == "array" else "error: could not start a thread"
+    assert line.startswith(start) and cause in line
     assert "input.chunk_rows" in line and "lfs.workers" in line and "ulimit -v" in line  # the fixes
+    assert ("ulimit -u" in line) == (what == "thread")  # a thread may fail on a process limit, not memory
 
 
 def test_any_other_failure_still_shows_its_traceback():
@@ -71,6 +73,6 @@ def test_a_rust_panic_naming_memory_is_out_of_memory_and_other_panics_are_not():
     thread = PanicException('called `Result::unwrap()` on an `Err` value: Os { code: 11, kind: WouldBlock, '
                             'message: "Resource temporarily unavailable" }')
     assert out_of_memory(PanicException("memory allocation of 16 bytes failed")).startswith("out of memory (")
-    assert "Resource temporarily unavailable" in out_of_memory(thread)
+    assert "Resource temporarily unavailable" in out_of_memory(thread) and "ulimit -u" in out_of_memory(thread)
     assert out_of_memory(PanicException("index out of bounds")) is None
     assert out_of_memory(ValueError("memory allocation of 16 bytes failed")) is None  # only panics are read

@@ -27,15 +27,21 @@ _PANICS = re.compile(r"memory allocation of \d+ bytes failed|capacity overflow|R
                      r"Cannot allocate memory|failed to spawn thread|OutOfMemory", re.IGNORECASE)
 
 
+#: A thread that could not start: memory, or a limit on processes and threads (EAGAIN from ``clone``).
+_THREADS = re.compile(r"can't start new thread|Resource temporarily unavailable|failed to spawn thread|WouldBlock",
+                      re.IGNORECASE)
+
+
 def out_of_memory(exc: BaseException) -> str | None:
-    """The one-line message for an exception that means the process ran out of memory (None for any other).
+    """The one-line message for an exception that means the process ran out of memory or could not start a thread
+    (None for any other).
 
     Examples
     --------
     >>> out_of_memory(MemoryError("Unable to allocate 8.00 GiB"))[:53]
     'out of memory (MemoryError: Unable to allocate 8.00 G'
-    >>> out_of_memory(RuntimeError("can't start new thread"))[:55]
-    "out of memory (RuntimeError: can't start new thread): g"
+    >>> out_of_memory(RuntimeError("can't start new thread"))[:56]
+    "could not start a thread (RuntimeError: can't start new "
     >>> out_of_memory(ValueError("bad value")) is None
     True
     """
@@ -46,4 +52,7 @@ def out_of_memory(exc: BaseException) -> str | None:
         return None
     name = "MemoryError" if isinstance(exc, MemoryError) else type(exc).__name__
     cause = " ".join(text.split())[:200]
-    return f"out of memory ({name}{': ' + cause if cause else ''}): {FIX}"
+    if isinstance(exc, MemoryError) or not _THREADS.search(text):
+        return f"out of memory ({name}{': ' + cause if cause else ''}): {FIX}"
+    return (f"could not start a thread ({name}: {cause}): out of memory, or the process/thread limit (`ulimit -u`, "
+            f"a container's pids limit); use fewer threads (lfs.workers, OMP_NUM_THREADS), or {FIX}")
