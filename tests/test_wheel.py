@@ -16,6 +16,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel of the working tree, built from a copy of it (a build writes build/ and *.egg-info)."""
     src = tmp_path_factory.mktemp("src")
     shutil.copytree(REPO / "weaksup", src / "weaksup", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(REPO / name, src / name)
     dist = tmp_path_factory.mktemp("dist")
     out = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
@@ -91,6 +92,28 @@ def test_wheel_holds_the_example_as_package_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert [name for name in PACKAGE_DATA if name not in names] == []
     assert not any(name.startswith(("tests/", "labeling_functions/", "gold_sets/")) for name in names)
+
+
+def test_wheel_metadata_names_the_license_and_carries_its_text(wheel: Path) -> None:
+    """``license = "Apache-2.0"`` (an SPDX expression, Metadata 2.4) and ``license-files``: the text in the wheel."""
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        headers = zf.read(metadata).decode().split("\n\n", 1)[0].splitlines()
+        (license_file,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        text = zf.read(license_file).decode()
+    assert "License-Expression: Apache-2.0" in headers and "License-File: LICENSE" in headers
+    assert not any(h.startswith("License: ") for h in headers)  # (the deprecated free-text field)
+    assert "Classifier: Programming Language :: Python :: 3.11" in headers
+    assert text.startswith("\n                                 Apache License\n                           Version 2.0, January 2004")
+    assert "END OF TERMS AND CONDITIONS" in text
+
+
+def test_version_of_the_installed_wheel(venv: Path, tmp_path: Path) -> None:
+    weaksup = venv / ("Scripts" if os.name == "nt" else "bin") / "weaksup"
+    out = _run([weaksup, "--version"], cwd=tmp_path)
+    version = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert (out.returncode, out.stdout) == (0, f"weaksup {version}\n"), out.stderr
 
 
 def test_weaksup_is_imported_from_the_venv_not_the_checkout(venv: Path, tmp_path: Path) -> None:

@@ -42,7 +42,18 @@ from weaksup.models import (
 from weaksup.registry import Registry
 from weaksup.votes import VoteMatrix
 
-__version__ = "0.1.0"
+
+def _installed_version() -> str:
+    """weaksup's version, from its installed metadata (pyproject.toml's ``version``: one source of truth)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("weaksup")
+    except PackageNotFoundError:  # a checkout on sys.path, never installed
+        return "0+unknown"
+
+
+__version__ = _installed_version()
 
 # Reports (matplotlib), MLflow logging, the workbench, the end model (scikit-learn), the run and the review loop
 # load on first use, so `import weaksup` stays light.

@@ -36,8 +36,19 @@ class _EchoHandler(logging.Handler):
             typer.echo(f"{prefix}: {record.getMessage()}", err=True)
 
 
+def _show_version(value: bool) -> None:
+    """``--version``: print ``weaksup <version>`` and stop (before any command)."""
+    if value:
+        from weaksup import __version__
+
+        typer.echo(f"weaksup {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+          version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                       help="Print weaksup's version and exit.")) -> None:
     library = logging.getLogger("weaksup")
     library.setLevel(logging.INFO if verbose else logging.NOTSET)  # NOTSET: the root's level (WARNING by default)
     logging.getLogger(_EchoHandler.progress).setLevel(logging.INFO)
@@ -336,8 +347,6 @@ def main(argv: list[str] | None = None) -> None:
     from weaksup.interrupt import exit_interrupted_at_start
 
     try:  # (a Ctrl-C before SIGTERM's handler and the command start: nothing ran)
-        import click
-
         from weaksup.errors import WeakSupError
         from weaksup.interrupt import command_finished, stop_on_sigterm, stopped_message
         from weaksup.memory import out_of_memory
@@ -350,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
         except WeakSupError as exc:
             typer.echo(f"error: {exc}", err=True)
             sys.exit(2)
-        except (KeyboardInterrupt, click.exceptions.Abort):
+        except (KeyboardInterrupt, typer.Abort):  # (typer.Abort: click's in older typer, its own where typer vendors click)
             result = STOPPED
         except BaseException as exc:  # (SystemExit and any other failure: raised on)
             show = getattr(exc, "show", None)

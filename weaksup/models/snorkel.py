@@ -56,6 +56,24 @@ class SnorkelLabelModel(BaseLabelModel):
         self.prec_init = prec_init
         self.class_balance = class_balance
 
+    @classmethod
+    def missing_requirement(cls) -> str | None:
+        """Why fitting cannot run here (Snorkel, or the torch it imports, cannot be imported), with the install
+        line; ``None`` when it can. A run checks this while validating its config, before any LF runs.
+
+        Examples
+        --------
+        >>> problem = SnorkelLabelModel.missing_requirement()
+        >>> problem is None or "pip install torch==2.13.0 'weaksup[snorkel]'" in problem
+        True
+        """
+        try:
+            from snorkel.labeling.model import LabelModel  # noqa: F401
+        except ImportError as exc:
+            return (f"{cls.__name__} needs Snorkel, which cannot be imported ({exc}): "
+                    f"pip install torch==2.13.0 'weaksup[snorkel]', or use another label model (e.g. DawidSkene)")
+        return None
+
     def fit(self, L: Any) -> Self:
         """Fit Snorkel's ``LabelModel`` on ``L`` (needs Snorkel and torch) and keep its ``mu`` and class balance."""
         self.check_params()
@@ -66,10 +84,9 @@ class SnorkelLabelModel(BaseLabelModel):
             )
         if not len(arr):
             raise LabelModelError("Snorkel's LabelModel cannot be fitted on 0 rows; pass the votes of at least one row")
-        try:
-            from snorkel.labeling.model import LabelModel as _SnorkelLM
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ImportError("SnorkelLabelModel needs Snorkel: pip install torch==2.13.0 'weaksup[snorkel]'") from exc
+        if (problem := self.missing_requirement()) is not None:  # pragma: no cover - depends on the install
+            raise ImportError(problem)
+        from snorkel.labeling.model import LabelModel as _SnorkelLM
         k = self.cardinality_ = self._k(arr)
         self.n_lfs_ = arr.shape[1]
         model = _SnorkelLM(cardinality=k, verbose=False)

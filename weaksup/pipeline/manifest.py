@@ -64,8 +64,33 @@ def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status:
         "outputs": run_outputs(result, status),
         "mlflow": {"uri": result.mlflow_uri, "run_id": result.mlflow_run_id},
         "timings": result.timings,
-        "environment": {"python": platform.python_version()},
+        "environment": environment(),
     }
+
+
+#: The distributions whose versions ``run.json`` records (those installed), beside Python's.
+ENVIRONMENT_PACKAGES = ("weaksup", "numpy", "pandas", "pyarrow", "polars", "scikit-learn")
+
+
+def environment() -> dict[str, str]:
+    """The versions a run was made with: Python's, and those of :data:`ENVIRONMENT_PACKAGES` that are installed
+    (read from their installed metadata, by distribution name: ``scikit-learn``, not ``sklearn``).
+
+    Examples
+    --------
+    >>> env = environment()
+    >>> env["python"] == platform.python_version(), {"numpy", "pandas"} <= set(env)
+    (True, True)
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for name in ENVIRONMENT_PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:  # not installed (weaksup itself, run from a checkout without installing it)
+            continue
+    return found
 
 
 def run_outputs(result: RunResult, status: str) -> dict[str, str | None]:

@@ -123,6 +123,7 @@ class RunPlan:
             gold = task.load_gold(config.resolve(config.gold.path, "gold.path"), space)
         check_unit(config, gold)  # task.unit: rows or windows, the gold set in the same unit
         model_cls = task.resolve_model(config.label_model.name, has_dev_gold=gold is not None and "dev" in gold.counts())
+        check_model_installed(config, model_cls)
         task.check_model_params(config, model_cls)
         check_writable(config.output_dir, config)
         columns: list[str] | None = None
@@ -156,6 +157,16 @@ def module_spec(config: RunConfig, spec: str) -> str:
         return str(config.resolve(spec, "lfs.modules"))
     lf_module_paths(config, spec)
     return spec
+
+
+def check_model_installed(config: RunConfig, model_cls: type[Any]) -> None:
+    """A label model that needs an optional package (its ``missing_requirement()`` says why it cannot fit here,
+    e.g. :meth:`~weaksup.models.SnorkelLabelModel.missing_requirement`) is refused while the config is checked,
+    before any LF runs, with the install line."""
+    missing = getattr(model_cls, "missing_requirement", None)
+    problem = missing() if callable(missing) else None
+    if problem is not None:
+        raise ConfigError(f"{config.source}: label_model.name = {config.label_model.name!r}: {problem}")
 
 
 def check_model_params(config: RunConfig, model_cls: type[BaseLabelModel]) -> None:
