@@ -47,14 +47,14 @@ class VoteBlend(MultiLabelModel):
         add a third member, :data:`SCORED_MEMBER`: a :class:`~weaksup.multilabel.VoteStacker` that reads them
         (``scores=True``); plain votes (those of ``weaksup run``): the members above only. On GoEmotions' nested dev
         (dev "select" rows, 5 folds, 3 fold splits) with ``threshold_rule="half_f1"`` it raised macro F1 from
-        0.4602 to 0.4673 and micro F1 from 0.5316 to 0.5390 (with the best cut it raised macro, 0.4576 to 0.4622,
+        0.4589 to 0.4649 and micro F1 from 0.5277 to 0.5320 (with the best cut it raised macro, 0.4576 to 0.4622,
         but lowered micro, 0.5261 to 0.5214, which kept it off by default until the half-F1 rule).
     threshold_rule : {"half_f1", "best_cut"}, default "half_f1"
         Each label's own threshold (before the shrinkage toward the fallback): half its best honest dev F1
         (:func:`~weaksup.multilabel.thresholds.half_f1_threshold`: the F1-optimal threshold of calibrated
         probabilities, steadier than where a jagged dev F1 curve peaks), or the best cut of that curve. Chosen on
-        nested dev (as above, plain votes): macro / micro F1 0.4602 / 0.5316 against 0.4576 / 0.5261, and with
-        the scored member 0.4673 / 0.5390 against 0.4622 / 0.5214; BC5CDR's nested dev 0.9306 against 0.9308.
+        nested dev (as above, plain votes): macro / micro F1 0.4589 / 0.5277 against 0.4576 / 0.5261, and with
+        the scored member 0.4649 / 0.5320 against 0.4622 / 0.5214; BC5CDR's nested dev 0.9306 against 0.9308.
     threshold_plateau : float, default 1.0
         With ``threshold_rule="best_cut"``: the single best cut of each label's honest dev F1 curve (1.0), or the
         median of the cuts whose F1 reaches this share of the best
