@@ -12,6 +12,7 @@ import pandas as pd
 from weaksup.errors import DataError, LabelSpaceError, LFApplyError, LFDefinitionError
 from weaksup.spans.doc import Span, SpanDoc
 from weaksup.spans.lfs import SpanLF, is_span_lf
+from weaksup.spans.lfs_spacy import shared_spans
 from weaksup.spans.space import SpanSpace
 from weaksup.spans.votes import SpanVotes
 
@@ -84,6 +85,21 @@ def _one_by_one(lf: SpanLF, docs: Sequence[SpanDoc], ids: Sequence[str], fault_t
     return out
 
 
+def _found(lf: SpanLF, chunk: Sequence[SpanDoc], shared: list[list[Span]] | Exception | None,
+           chunk_ids: Sequence[str], fault_tolerant: bool, faults: dict[str, int]) -> list[list[Span]]:
+    """``lf``'s spans on a chunk: ``shared`` (its spans read from Docs shared with other LFs, or what it raised)
+    when given, else its ``spans_batch``; an error reruns it document by document to name the row."""
+    try:
+        if isinstance(shared, Exception):
+            raise shared
+        found = lf.spans_batch(chunk) if shared is None else shared
+        if len(found) != len(chunk):
+            raise LFDefinitionError(f"spans_batch returned {len(found)} lists for {len(chunk)} documents")
+    except Exception:  # noqa: BLE001 - rerun one by one to name the row
+        found = _one_by_one(lf, chunk, chunk_ids, fault_tolerant, faults)
+    return found
+
+
 def _checked_spans(lf: SpanLF, found: list[list[Span]], docs: Sequence[SpanDoc], ids: Sequence[str],
                    space: SpanSpace, fault_tolerant: bool, faults: dict[str, int]) -> Iterable[list[Span]]:
     """Each document's spans, after checking offsets and types (a bad span is the LF's fault, named by row)."""
@@ -104,8 +120,10 @@ def apply_span_lfs(docs: Sequence[SpanDoc], lfs: Any, space: SpanSpace, *, row_i
     """Apply span LFs to documents: the spans each LF tags in each document, as :class:`SpanVotes`.
 
     Each LF runs on chunks of :data:`CHUNK` documents through its ``spans_batch`` (the vectorised pass of kinds
-    that have one). An LF raising is a :class:`~weaksup.errors.LFApplyError` naming the LF and the row id (the
-    chunk is rerun document by document to find it), unless ``fault_tolerant``: then the LF tags nothing on that
+    that have one), chunk after chunk; the spaCy LFs sharing a pipeline read each document's spaCy ``Doc`` in turn,
+    built once for all of them and dropped after (:func:`~weaksup.spans.lfs_spacy.shared_spans`). An LF raising
+    is a :class:`~weaksup.errors.LFApplyError` naming the LF and the row id (the chunk is rerun document by
+    document to find it), unless ``fault_tolerant``: then the LF tags nothing on that
     document and ``votes.faults[lf.name]`` counts it. A span outside its document or of a type outside ``space``
     is the same kind of fault.
 
@@ -152,15 +170,11 @@ def apply_span_lfs(docs: Sequence[SpanDoc], lfs: Any, space: SpanSpace, *, row_i
     frames: list[pd.DataFrame] = []
     bar = _bar(progress, len(checked) * len(docs))
     try:
-        for j, lf in enumerate(checked):
-            for lo in range(0, len(docs), CHUNK):
-                chunk, chunk_ids = docs[lo:lo + CHUNK], ids[lo:lo + CHUNK]
-                try:
-                    found = lf.spans_batch(chunk)
-                    if len(found) != len(chunk):
-                        raise LFDefinitionError(f"spans_batch returned {len(found)} lists for {len(chunk)} documents")
-                except Exception:  # noqa: BLE001 - rerun one by one to name the row
-                    found = _one_by_one(lf, chunk, chunk_ids, fault_tolerant, faults)
+        for lo in range(0, len(docs), CHUNK):
+            chunk, chunk_ids = docs[lo:lo + CHUNK], ids[lo:lo + CHUNK]
+            shared = shared_spans(checked, chunk)
+            for j, lf in enumerate(checked):
+                found = _found(lf, chunk, shared.pop(id(lf), None), chunk_ids, fault_tolerant, faults)
                 rows = [(lo + k, s.start, s.end, s.label)
                         for k, spans in enumerate(_checked_spans(lf, found, chunk, chunk_ids, space, fault_tolerant,
                                                                  faults)) for s in spans]

@@ -1,11 +1,17 @@
 """spaCy span LFs: :func:`token_pattern_lf` (``Matcher``/``EntityRuler`` patterns on a blank pipeline) and
-:func:`span_model_lf` (a spaCy NER pipeline, or any callable from text to char spans)."""
+:func:`span_model_lf` (a spaCy NER pipeline, or any callable from text to char spans).
+
+Over a batch of documents, the LFs sharing a pipeline (every token pattern LF shares the blank one; model LFs
+share theirs when they hold the same pipeline object) read each spaCy ``Doc`` in turn (:func:`shared_spans`):
+it is built once for all of them and dropped once they have read it, so no Doc outlives its document's turn
+(and ``nlp.pipe``'s own batch).
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +22,7 @@ from weaksup.spans.doc import Span, SpanDoc, Tokenizer
 from weaksup.spans.lfs import SpanLF
 from weaksup.spans.lfs_regex import ALIGNMENTS, align_chars
 
-__all__ = ["SpanModelLF", "TokenPatternLF", "blank_pipeline", "span_model_lf", "token_pattern_lf"]
+__all__ = ["SpanModelLF", "TokenPatternLF", "blank_pipeline", "shared_spans", "span_model_lf", "token_pattern_lf"]
 
 # Token attributes a blank pipeline does not set: a pattern on them would never match.
 _TRAINED_ATTRS = {"POS", "TAG", "DEP", "LEMMA", "MORPH", "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID",
@@ -40,9 +46,8 @@ def blank_pipeline() -> Any:
     return spacy.blank("en")
 
 
-@functools.lru_cache(maxsize=2048)
 def _spacy_doc(doc: SpanDoc) -> Any:
-    """A spaCy ``Doc`` of the document's own tokens (cached: the pattern LFs of a run share it; nothing alters it)."""
+    """A spaCy ``Doc`` of the document's own tokens (not kept: :func:`shared_spans` builds it once for all LFs)."""
     from spacy.tokens import Doc
 
     spaces = [e < s for e, s in zip(doc.ends, doc.starts[1:])] + [False] if doc.n_tokens else []
@@ -155,10 +160,17 @@ class TokenPatternLF(SpanLF):
 
     def spans(self, doc: SpanDoc) -> list[Span]:
         """The matches in ``doc`` (non-overlapping, longest first, unless ``overlapping=True``)."""
+        return self.read(doc, _spacy_doc(doc) if doc.n_tokens else None)
+
+    def spans_batch(self, docs: Sequence[SpanDoc]) -> list[list[Span]]:
+        """The matches in every document, each spaCy ``Doc`` built in turn and dropped after it is read."""
+        return _own(self, docs)
+
+    def read(self, doc: SpanDoc, sdoc: Any) -> list[Span]:
+        """The matches in ``doc`` whose spaCy ``Doc`` (of its own tokens, ``None`` without tokens) is ``sdoc``."""
         if not doc.n_tokens:
             return []
         matcher, phrases = self._matchers()
-        sdoc = _spacy_doc(doc)
         strings = sdoc.vocab.strings
         hits = [*(matcher(sdoc) if len(matcher) else []), *(phrases(sdoc) if len(phrases) else [])]
         found = [(s, e, strings[m]) for m, s, e in hits]
@@ -257,14 +269,15 @@ class SpanModelLF(SpanLF):
         return self.spans_batch([doc])[0]
 
     def spans_batch(self, docs: Sequence[SpanDoc]) -> list[list[Span]]:
-        """The model's spans on every document (a spaCy pipeline runs them through ``nlp.pipe``)."""
+        """The model's spans on every document (a spaCy pipeline runs them through one streamed ``nlp.pipe``)."""
         model: Callable[..., Any] = self.__dict__["model"]
         if self.__dict__["is_spacy"]:
-            parsed = model.pipe([d.text for d in docs], batch_size=self.batch_size)  # type: ignore[attr-defined]
-            found: Iterable[Any] = ([(e.start_char, e.end_char, e.label_) for e in p.ents] for p in parsed)
-        else:
-            found = (model(d.text) or () for d in docs)
-        return [self._aligned(doc, f) for doc, f in zip(docs, found)]
+            return _own(self, docs)
+        return [self._aligned(doc, model(doc.text) or ()) for doc in docs]
+
+    def read(self, doc: SpanDoc, sdoc: Any) -> list[Span]:
+        """The spans of ``doc`` from ``sdoc``, the spaCy pipeline's ``Doc`` of its text."""
+        return self._aligned(doc, [(e.start_char, e.end_char, e.label_) for e in sdoc.ents])
 
 
 def span_model_lf(name: str, model: Any, *, labels: Iterable[str], label_map: Mapping[str, str] | None = None,
@@ -284,3 +297,78 @@ def span_model_lf(name: str, model: Any, *, labels: Iterable[str], label_map: Ma
     return SpanModelLF(name, model, labels=labels, label_map=label_map, align=align, batch_size=batch_size,
                        tokenizer=tokenizer, tags=tags, description=description, version=version)
 
+
+SpacySpanLF = TokenPatternLF | SpanModelLF
+
+
+def _pipeline_key(lf: Any) -> tuple[Any, ...] | None:
+    """What the spaCy Docs an LF reads depend on (LFs with equal keys read the same Docs); None: it reads none."""
+    if isinstance(lf, TokenPatternLF):
+        return ("blank",)
+    if isinstance(lf, SpanModelLF) and lf.__dict__["is_spacy"]:
+        return ("model", id(lf.__dict__["model"]), lf.batch_size)
+    return None
+
+
+def _stream(lf: SpacySpanLF, docs: Sequence[SpanDoc]) -> Iterator[Any]:
+    """The spaCy Docs ``lf`` reads, one per document in turn (none is kept here)."""
+    if isinstance(lf, TokenPatternLF):
+        return (_spacy_doc(doc) if doc.n_tokens else None for doc in docs)
+    model = lf.__dict__["model"]
+    return iter(model.pipe((doc.text for doc in docs), batch_size=lf.batch_size))
+
+
+def _group_spans(group: Sequence[SpacySpanLF], docs: Sequence[SpanDoc]) -> dict[int, list[list[Span]] | Exception]:
+    """The spans of LFs sharing a pipeline: each Doc is built once, read by every LF, and dropped."""
+    found: dict[int, list[list[Span]]] = {id(lf): [] for lf in group}
+    failed: dict[int, Exception] = {}
+    built = _stream(group[0], docs)
+    for doc in docs:
+        try:
+            sdoc = next(built)
+        except Exception as exc:  # noqa: BLE001 - the pipeline's own error: each LF raises it when asked
+            failed.update({id(lf): exc for lf in group if id(lf) not in failed})
+            break
+        for lf in group:
+            if id(lf) not in failed:
+                try:
+                    found[id(lf)].append(lf.read(doc, sdoc))
+                except Exception as exc:  # noqa: BLE001 - the LF's error, raised by it when asked
+                    failed[id(lf)] = exc
+        del sdoc
+    return {key: failed.get(key, spans) for key, spans in found.items()}
+
+
+def _own(lf: SpacySpanLF, docs: Sequence[SpanDoc]) -> list[list[Span]]:
+    result = _group_spans([lf], docs)[id(lf)]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def shared_spans(lfs: Iterable[Any], docs: Sequence[SpanDoc]) -> dict[int, list[list[Span]] | Exception]:
+    """The spans of the spaCy span LFs among ``lfs`` on ``docs``, by ``id(lf)`` (what an LF raised instead, if it did).
+
+    LFs sharing a pipeline (all token pattern LFs; model LFs holding one pipeline object) read each document's
+    spaCy ``Doc`` in turn: it is built once for all of them and dropped once they have read it.
+    :func:`~weaksup.spans.apply.apply_span_lfs` calls it on each chunk; other LFs are left out.
+
+    Examples
+    --------
+    >>> heart = token_pattern_lf("heart", [{"LOWER": "heart"}], label="Disease")
+    >>> acid = token_pattern_lf("acid", [{"LOWER": "acid"}], label="Chemical")
+    >>> docs = [SpanDoc.from_text("heart acid"), SpanDoc.from_text("")]
+    >>> found = shared_spans([heart, acid, len], docs)
+    >>> found[id(heart)], found[id(acid)], len(found)
+    ([[Span(start=0, end=1, label='Disease')], []], [[Span(start=1, end=2, label='Chemical')], []], 2)
+    """
+    groups: dict[tuple[Any, ...], list[SpacySpanLF]] = {}
+    for lf in lfs:
+        key = _pipeline_key(lf)
+        group = groups.setdefault(key, []) if key is not None else []
+        if key is not None and not any(lf is member for member in group):
+            group.append(lf)
+    out: dict[int, list[list[Span]] | Exception] = {}
+    for group in groups.values():
+        out.update(_group_spans(group, docs))
+    return out
