@@ -52,7 +52,7 @@ def test_weights_policies_and_errors():
         train_end_model(TEXTS, PROBA, sample_weight="margin")
     with pytest.raises(EndModelError, match="at least two classes"):
         train_end_model(TEXTS[:4], PROBA[:4])
-    with pytest.raises(EndModelError, match="features has 3 rows but probabilistic_labels has 10"):
+    with pytest.raises(EndModelError, match="X has 3 rows but probabilistic_labels has 10"):
         train_end_model(TEXTS[:3], PROBA)
     with pytest.raises(EndModelError, match="prob_<class> columns"):
         train_end_model(TEXTS, pd.DataFrame({"label": ["x"] * 10}))
@@ -114,3 +114,15 @@ def test_rows_of_any_feature_container_and_probabilities_for_every_class_id():
     assert proba.shape == (2, 3) and np.all(proba[:, 1] == 0) and np.allclose(proba.sum(axis=1), 1)
     with pytest.raises(EndModelError, match="not class ids 0..1"):
         class_proba(clf, [[0.0]], 2)
+
+
+def test_features_names_the_representation_as_model_does():
+    # issue 19 writes train_end_model(..., features="embeddings"); features= once was the texts' parameter name
+    by_name = train_end_model(TEXTS, PROBA, votes=VOTES, features="tfidf")
+    by_model = train_end_model(TEXTS, PROBA, votes=VOTES, model="tfidf")
+    probe = ["subscribe to my channel", "nice song"]
+    assert np.allclose(by_name.predict_proba(probe), by_model.predict_proba(probe))
+    with pytest.raises(EndModelError, match="one of features= or model="):
+        train_end_model(TEXTS, PROBA, features="tfidf", model="tfidf")
+    with pytest.raises(EndModelError, match="features must be one of"):
+        train_end_model(TEXTS, PROBA, features="bag_of_words")

@@ -255,13 +255,14 @@ def end_model_rows(probabilistic_labels: Any, votes: Any = None) -> np.ndarray:
 
 
 def train_end_model(
-    features: Any,
+    X: Any,
     probabilistic_labels: Any,
     *,
     votes: Any = None,
     sample_weight: str | Sequence[float] | np.ndarray | None = "confidence",
     min_confidence: float | None = None,
     model: Any = None,
+    features: str | None = None,
     seed: int = 0,
 ) -> Any:
     """Train a classifier on probabilistic labels: TF-IDF (words and characters) + logistic regression by default.
@@ -271,7 +272,7 @@ def train_end_model(
 
     Parameters
     ----------
-    features : sequence of str, Series or array
+    X : sequence of str, Series or array
         The model's input, one per label row: texts for the default pipeline (any input ``model`` accepts
         otherwise).
     probabilistic_labels : array (n, k) or DataFrame
@@ -291,6 +292,9 @@ def train_end_model(
         default pipeline's features by name: ``"tfidf"`` (the default), ``"embeddings"`` (sentence embeddings
         through the shared cache; ``pip install 'weaksup[embed]'``), ``"tfidf+embeddings"`` or ``"ensemble"`` (see
         :func:`default_end_model`), or ``"finetuned"`` (the encoder itself fine-tuned; minutes on a CPU).
+    features : str, optional
+        The default pipeline's features by name, as ``model="embeddings"`` (one of them, not both):
+        ``train_end_model(texts, proba, features="embeddings")``.
     seed : int, default 0
 
     Returns
@@ -315,20 +319,26 @@ def train_end_model(
     """
     from sklearn.base import clone
 
+    if features is not None:
+        if not isinstance(features, str) or model is not None:
+            raise EndModelError(f"features= names the default pipeline's features ({list(END_MODELS)}) and "
+                                f"replaces model=; got features={type(features).__name__} with model={model!r}: "
+                                "pass the texts as the first argument and one of features= or model=")
+        model = features
     default = model is None or isinstance(model, str)
     if isinstance(model, str):
         model = default_end_model(seed, features=model)
     proba, _ = _proba_array(probabilistic_labels)
     keep = end_model_rows(probabilistic_labels, votes)
     n, k = proba.shape
-    X = features.to_numpy() if isinstance(features, (pd.Series, pd.Index)) else features
+    X = X.to_numpy() if isinstance(X, (pd.Series, pd.Index)) else X
     if isinstance(X, pd.DataFrame):
         if X.shape[1] != 1 and default:
             raise EndModelError(f"the default end model reads one text column; got a DataFrame with columns "
-                             f"{list(X.columns)}: pass features=df['text'], or your own model=")
+                             f"{list(X.columns)}: pass df['text'], or your own model=")
         X = X.iloc[:, 0].to_numpy() if default else X
     if n_rows(X) != n:
-        raise EndModelError(f"features has {n_rows(X)} rows but probabilistic_labels has {n}; they must be aligned")
+        raise EndModelError(f"X has {n_rows(X)} rows but probabilistic_labels has {n}; they must be aligned")
     confidence = proba.max(axis=1)
     if min_confidence is not None:
         keep &= confidence >= min_confidence
