@@ -9,16 +9,18 @@ beside a labeling config with ``<Choices choice="multiple">`` (:func:`multilabel
 
 In (:func:`read_multilabel_export`, :func:`import_multilabel_answers`): Label Studio's JSON export (each
 annotation's ``result`` holds a ``choices`` list) or JSON-MIN export (the control's key holds the list, or
-``{"choices": [...]}``); an annotation that chose nothing is the empty set, a cancelled one is left out.
-The answers become the next version of the gold set (earlier versions stay on disk); a row answered
-again gets the new annotator's row beside the earlier ones (the label sets are their majority per label).
+``{"choices": [...]}``); an annotation that chose nothing is the empty set (refused with a none label), a cancelled
+one is left out. The answers become the next version of the gold set (earlier versions stay on disk); a row answered
+again gets the new annotator's row beside the earlier ones (the label sets are their majority per label; a row no set
+wins is left out, :func:`import_if_multilabel`), an annotator's older answer never replaces their newer one.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -28,13 +30,16 @@ import pandas as pd
 
 from weaksup.errors import Problems, ReviewImportError, location
 from weaksup.gold.lock import gold_lock
-from weaksup.validation import check_columns
+from weaksup.validation import check_choice, check_columns
 from weaksup.multilabel.gold import MultiLabelGoldSet, load_multilabel_gold, write_multilabel_gold
-from weaksup.multilabel.gold_files import SEPARATOR
+from weaksup.multilabel.gold_files import (SEPARATOR, answer_pool, check_empty_answers, import_notes, older_answers,
+                                           read_note, set_agreement, set_conflicts)
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.review.answers import text
-from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls
+from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls, user_id
 from weaksup.review.repeats import DistinctCandidates, distinct_rows
+
+logger = logging.getLogger(__name__)
 
 
 def is_multilabel_run(run_dir: str | os.PathLike[str]) -> bool:
@@ -178,9 +183,10 @@ def _as_list(value: Any) -> list[str] | None:
 
 
 def read_multilabel_export(path: str | os.PathLike[str], space: MultiLabelSpace, *, from_name: str = FROM_NAME,
-                           id_key: str = "row_id") -> pd.DataFrame:
+                           id_key: str = "row_id", annotators: Mapping[Any, str] | None = None) -> pd.DataFrame:
     """The label sets of a Label Studio JSON or JSON-MIN export: ``row_id``, ``labels`` (tuple), ``annotator``,
-    ``timestamp``; one row per (non-cancelled) annotation.
+    ``timestamp``, ``task_id``, ``queued`` (a task of a run's review queue); one row per (non-cancelled) annotation;
+    ``attrs["cancelled"]`` counts cancelled ones. ``annotators`` maps user ids to e-mails (the server's users).
 
     Raises
     ------
@@ -196,6 +202,8 @@ def read_multilabel_export(path: str | os.PathLike[str], space: MultiLabelSpace,
     items = items if isinstance(items, list) else []
     problems = Problems(f"Label Studio export {file}")
     records: list[dict[str, Any]] = []
+    emails = {user_id(k) or text(k): text(v) for k, v in (annotators or {}).items() if text(v)}
+    cancelled = 0
     minimal = [t for t in items if isinstance(t, dict) and not ("annotations" in t or "completions" in t)]
     if minimal and not any(from_name in t for t in minimal):
         keys = sorted({k for t in minimal for k in t} - {"id", "annotator", "annotation_id", "created_at",
@@ -205,14 +213,17 @@ def read_multilabel_export(path: str | os.PathLike[str], space: MultiLabelSpace,
     for i, task in enumerate(items):
         data = task.get("data", task) if isinstance(task, dict) else None
         row_id = text(data.get(id_key)) if isinstance(data, dict) else ""
-        where = location(str(file), at=f"task {text(task.get('id')) if isinstance(task, dict) else i}")
+        task_id = text(task.get("id")) if isinstance(task, dict) else ""
+        where = location(str(file), at=f"task {task_id or i}")
         if not row_id:
             problems.add("no_row_id", f"no {id_key!r} in the task data (tasks written by weaksup carry it)",
                          where=where)
             continue
+        queued = isinstance(data, dict) and ("suggested_labels" in data or bool(text(data.get("review_reason"))))
         if "annotations" in task or "completions" in task:
-            answers = [(a.get("result") or [], a) for a in task.get("annotations", task.get("completions")) or []
-                       if isinstance(a, dict) and not (a.get("was_cancelled") or a.get("skipped"))]
+            given = [a for a in task.get("annotations", task.get("completions")) or [] if isinstance(a, dict)]
+            answers = [(a.get("result") or [], a) for a in given if not (a.get("was_cancelled") or a.get("skipped"))]
+            cancelled += len(given) - len(answers)
             answers = [(result, a) for result, a in answers
                        if not other_controls(result, from_name, "choices", problems, where=where)]
             chosen = [([c for r in result if isinstance(r, dict) and r.get("from_name") == from_name
@@ -229,11 +240,14 @@ def read_multilabel_export(path: str | os.PathLike[str], space: MultiLabelSpace,
                 problems.add("unknown_label", f"label(s) {unknown} are not in {list(space.labels)}", where=where)
                 continue
             records.append({"row_id": row_id, "labels": tuple(x for x in space.labels if x in names),
-                            "annotator": annotator_name(ann.get("completed_by", ann.get("annotator")),
+                            "annotator": annotator_name(ann.get("completed_by", ann.get("annotator")), emails=emails,
                                                         username=ann.get("created_username")),
-                            "timestamp": text(ann.get("updated_at") or ann.get("created_at"))})
+                            "timestamp": text(ann.get("updated_at") or ann.get("created_at")), "task_id": task_id,
+                            "queued": queued})
     problems.raise_if_any(ReviewImportError)
-    return pd.DataFrame(records, columns=["row_id", "labels", "annotator", "timestamp"])
+    frame = pd.DataFrame(records, columns=["row_id", "labels", "annotator", "timestamp", "task_id", "queued"])
+    frame.attrs["cancelled"] = cancelled
+    return frame
 
 
 def import_multilabel_answers(answers: pd.DataFrame, gold_dir: str | os.PathLike[str], *, task: str,
@@ -241,7 +255,8 @@ def import_multilabel_answers(answers: pd.DataFrame, gold_dir: str | os.PathLike
     """Write ``answers`` (from :func:`read_multilabel_export`) as the next version of the multi-label gold set in
     ``gold_dir`` (version 1 when there is none); rows new to the gold set go to ``split``, answered rows keep
     theirs. Earlier versions' files are never changed; answers the gold set holds already write nothing (the
-    latest version is returned).
+    latest version is returned), nor does an answer older than the one the gold set holds of the same annotator for
+    the row (an older export imported after a newer one: :func:`~weaksup.multilabel.gold_files.older_answers`).
 
     Examples
     --------
@@ -263,13 +278,17 @@ def import_multilabel_answers(answers: pd.DataFrame, gold_dir: str | os.PathLike
         new = answers.assign(labels=[SEPARATOR.join(v) for v in answers["labels"]],
                              split=[splits.get(str(r), split) for r in answers["row_id"]],
                              annotator=[a or "reviewer" for a in answers["annotator"]])
+        stale = older_answers(new, old)
+        if stale.any():  # the gold set keeps the newer answers
+            logger.warning("%d answer(s) older than the same annotators' answers in the gold set %s are not imported "
+                           "(e.g. row %r)", int(stale.sum()), folder, new["row_id"].to_numpy()[stale][0])
+            new = new[~stale]
         key = ["row_id", "annotator"]
         kept = old.merge(new[key], on=key, how="left", indicator=True)
         old = old[(kept["_merge"] == "left_only").to_numpy()]
         frame = pd.concat([old, new[["row_id", "labels", "split", "annotator", "timestamp"]]], ignore_index=True)
-        version: int | str = 1
-        if previous is not None:
-            version = previous.version + 1 if isinstance(previous.version, int) else f"{previous.version}+1"
+        version: int | str = 1 if previous is None else (previous.version + 1 if isinstance(previous.version, int)
+                                                         else f"{previous.version}+1")
         history = list((previous.manifest.get("history") if previous is not None else None) or [])
         history.append({"version": version, "imported_rows": len(new), "source": "label studio"})
         return write_multilabel_gold(frame, folder, task=task, space=space, version=version, history=history,
@@ -296,54 +315,86 @@ def export_if_multilabel(run_dir: str | os.PathLike[str], *, out: str | os.PathL
 
 def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir: str | os.PathLike[str] | None,
                          run_dir: str | os.PathLike[str] | None, split: str = "dev", from_name: str = FROM_NAME,
-                         on_conflict: str = "keep", format: str = "auto", others: Sequence[str] = ()) -> str:
-    """``weaksup review import`` into a multi-label gold set (the task's gold set, or ``--run``'s task, is
-    multi-label): writes the next version and returns what to print (``""`` otherwise). With ``run_dir`` every
-    answered row must be a row of the run; ``on_conflict``: rows whose annotators chose different label sets
-    are kept (more than half of the annotators decide each label), skipped, or an ``error``. ``format`` and
-    ``others`` (flags given that a multi-label import does not read) are checked."""
+                         on_conflict: str = "keep", format: str = "auto", others: Sequence[str] = (),
+                         config: str | os.PathLike[str] | None = None, url: str | None = None) -> str:
+    """``weaksup review import`` into a multi-label gold set (the task's gold set, or ``--run``'s or ``--config``'s
+    task, is multi-label): writes the next version and returns what to print (``""`` otherwise), as a classification
+    import does: answered rows must be rows of the run's (``config``'s) data; an answer older than the gold set's of
+    the same annotator for the row is not imported; with a none label an empty answer is refused. ``on_conflict``:
+    rows whose annotators chose different label sets are kept (more than half of them decide each label; a row no set
+    wins, :func:`~weaksup.multilabel.gold_files.decided_set`, is left out and named), skipped, or an ``error``.
+    ``url``: the Label Studio server whose users' e-mails name the annotators. ``others``: flags given, checked."""
     from weaksup.errors import ReviewError
     from weaksup.multilabel.gold import is_multilabel_gold
+    from weaksup.review.targets import config_row_ids, gold_folder
 
-    folder = Path(gold_dir) if gold_dir is not None else Path("gold_sets") / task
-    multilabel_run = run_dir is not None and is_multilabel_run(run_dir)
-    if not multilabel_run and not is_multilabel_gold(folder):
+    cfg = source = config_file = None
+    if config is not None and run_dir is None:
+        from weaksup.config import load_config
+
+        cfg, source, config_file = load_config(config), f"--config {config}", config
+    folder = gold_folder(task, Path(gold_dir) if gold_dir is not None else None, cfg, str(source), config)[0]
+    if not (run_dir is not None and is_multilabel_run(run_dir)) and not (cfg is not None and cfg.task.type ==
+                                                                        "multilabel") and not is_multilabel_gold(folder):
         return ""
-    if format not in ("auto", "labelstudio", "labelstudio-min") or others:
-        flags = [f"--format {format}"] if format not in ("auto", "labelstudio", "labelstudio-min") else []
-        raise ReviewError(f"{', '.join([*flags, *others])}: a multi-label import reads Label Studio's JSON or JSON-MIN "
-                          "export only; drop it")
-    if on_conflict not in ("keep", "skip", "error"):
-        raise ReviewError(f"--on-conflict {on_conflict!r}: choose keep, skip or error")
-    run_ids = None
+    why = {"--annotator": "a multi-label import reads Label Studio's JSON or JSON-MIN export only (its answers name "
+           "their annotators); drop it", "--config": "this multi-label import checks row ids against --run RUN_DIR (the "
+           "run of that config); pass --run instead", "--url": "this multi-label import names annotators as the export "
+           "does (e-mail, else user-<id>); drop --url"}
+    if format not in ("auto", "labelstudio", "labelstudio-min"):
+        raise ReviewError(f"--format {format}: a multi-label import reads Label Studio's JSON or JSON-MIN export only; "
+                          "drop it")
+    for flag in (f for f in others if f in why and not {"--config": config, "--url": url}.get(f)):
+        raise ReviewError(f"{flag}: {why[flag]}")
+    check_choice(on_conflict, ("keep", "skip", "error"), name="--on-conflict", error=ReviewError)
+    run_ids, data = None, ""
     if run_dir is not None:
         from weaksup.pipeline import load_run
 
         run = load_run(run_dir)
-        run_ids = set(run.labels["row_id"].astype(str))
-    if multilabel_run:
-        cfg = run.config
+        run_ids, data = set(run.labels["row_id"].astype(str)), f"the run {run_dir}"
+        cfg, source, config_file = run.config, f"the run {run_dir} (its run.json)", run.manifest.get("config_source")
+    elif cfg is not None:
+        run_ids, data = set(config_row_ids(Path(str(config)), task)[0]), f"the data of --config {config}"
+    if cfg is not None and cfg.task.type == "multilabel":
         space = MultiLabelSpace(cfg.task.labels, exclusive=cfg.task.exclusive, none_label=cfg.task.none_label or None)
     else:
         space = load_multilabel_gold(folder).space
-    answers = read_multilabel_export(export, space, from_name=from_name)
+    if url:  # annotators by e-mail, from the server's users
+        from weaksup.review.labelstudio_api import LabelStudioAPI, user_emails
+
+        with LabelStudioAPI(url) as api:
+            emails = user_emails(api)
+    answers = read_multilabel_export(export, space, from_name=from_name, annotators=emails if url else None)
     if run_ids is not None and not answers["row_id"].astype(str).isin(run_ids).all():
         stray = sorted(set(answers["row_id"].astype(str)) - run_ids)
-        raise ReviewImportError(f"{export}: {len(stray)} answered row(s) are not rows of the run {run_dir}, e.g. "
-                                f"{stray[:5]}; import the export of this run's review, or check --run")
-    disagree = answers.groupby("row_id")["labels"].nunique() > 1
-    if disagree.any() and on_conflict != "keep":
-        rows = list(disagree.index[disagree])
-        if on_conflict == "error":
-            raise ReviewImportError(f"{export}: annotators chose different label sets for {len(rows)} row(s), e.g. "
-                                    f"{rows[:5]}; settle them in Label Studio, or --on-conflict keep (more than half "
-                                    "of the annotators decide each label) or skip")
-        answers = answers[~answers["row_id"].isin(rows)]
+        raise ReviewImportError(f"{export}: {len(stray)} answered row(s) are not rows of {data}, e.g. {stray[:5]}; "
+                                f"import the export of this run's review, or check --run (or --config)")
+    check_empty_answers(answers, export, space.none_label)
+    said = [read_note(export, answers)]
     with gold_lock(folder, create=True):  # the version before is the one this import merges into
-        before = load_multilabel_gold(folder).version if is_multilabel_gold(folder) else None
+        previous = load_multilabel_gold(folder) if is_multilabel_gold(folder) else None
+        old = previous.frame if previous is not None else pd.DataFrame(columns=["row_id", "labels", "annotator"])
+        stale = older_answers(answers, old)
+        stale_answers, answers = answers[stale], answers[~stale]
+        pool = answer_pool(answers, old)
+        agree, conflicts = set_agreement(pool, space.labels), set_conflicts(pool, space.labels)
+        if len(conflicts) and on_conflict == "error":
+            raise ReviewImportError(f"{export}: annotators chose different label sets for {len(conflicts)} row(s), e.g. "
+                                    f"{list(conflicts['row_id'][:5])}; settle them in Label Studio, or --on-conflict "
+                                    "keep (more than half of the annotators decide each label) or skip")
+        out = conflicts if on_conflict == "skip" else conflicts[conflicts["decided"].isna()]
+        answers = answers[~answers["row_id"].isin(set(out["row_id"]))]
+        if not len(answers) and previous is None:
+            raise ReviewImportError(f"{said[0]}; nothing to import (no answer left to write)")
         gold = import_multilabel_answers(answers, folder, task=task, space=space, split=split)
-    if gold.version == before:
-        return (f"gold set {folder} unchanged at version {gold.version} ({gold.describe()}): it holds these answers "
-                "already; no new version written")
-    return (f"gold set {folder} is now version {gold.version} ({gold.describe()}); earlier versions stay in their "
-            "files. Re-run to use it: weaksup run CONFIG")
+    said += import_notes(stale=stale_answers, old=old, agreement=agree, conflicts=conflicts, on_conflict=on_conflict,
+                         before=previous.label_sets() if previous is not None else pd.Series(dtype=object), split=split,
+                         queued_test=sorted(set(answers.loc[answers["queued"].astype(bool), "row_id"]) - set(
+                             old["row_id"])) if split == "test" else [])
+    if previous is not None and gold.version == previous.version:
+        return "\n".join([*said, f"gold set {folder} unchanged at version {gold.version} ({gold.describe()}): " + (
+            "it holds these answers already" if len(answers) else "no answer left to write") + "; no new version written"])
+    rerun = gold_folder(task, folder, cfg, str(source), config_file)[1]
+    return "\n".join([*said, f"gold set {folder} is now version {gold.version} ({gold.describe()}); earlier versions "
+                      f"stay in their files; {rerun}"])
