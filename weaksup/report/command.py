@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from weaksup.config import RunConfig
     from weaksup.pipeline import RunResult
 
-__all__ = ["REPORT_SOURCES", "check_report_out", "flag_names", "outcome_lines", "report_config", "run_report",
+__all__ = ["REPORT_SOURCES", "check_report_gold", "check_report_out", "flag_names", "outcome_lines", "report_config", "run_report",
            "run_report_owner"]
 
 
@@ -128,6 +128,40 @@ def check_report_out(out: str | os.PathLike[str], task: str) -> None:
                           "(its labels, votes and report): the report would replace that run; " + fix)
 
 
+def check_report_gold(gold: str | os.PathLike[str]) -> None:
+    """``--gold`` is a single-label (classification) gold set: ``weaksup report`` scores a classification run,
+    and a multi-label or spans gold set (its manifest's ``type``) is scored by a run of that task type, whose run
+    folder holds its own ``report.html``.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``--gold``, its type and the run to make instead.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> check_report_gold(folder)  # no manifest: load_gold says what is missing
+    >>> _ = (folder / "manifest.json").write_text(json.dumps({"type": "multilabel"}))
+    >>> check_report_gold(folder)
+    Traceback (most recent call last):
+    weaksup.errors.ConfigError: --gold ... is a multi-label gold set ...
+    """
+    from weaksup.errors import ConfigError
+    from weaksup.gold.versions import manifest_type
+
+    kind = manifest_type(gold)
+    if kind not in ("multilabel", "spans"):
+        return
+    what, example = ("multi-label", "goemotions") if kind == "multilabel" else ("spans", "bc5cdr")
+    raise ConfigError(f"--gold {gold} is a {what} gold set (its manifest.json says type {kind!r}), and weaksup report "
+                      f"scores single-label (classification) runs only. A {what} run writes its own report: in a "
+                      f"config with [task] type = \"{kind}\" (its labels, LF modules and [gold] path = \"{gold}\"; "
+                      f"configs/{example}.toml is an example) run `weaksup run CONFIG`; its report is the report.html "
+                      "in the run folder (beside output.path)")
+
+
 def report_config(*, lf_module: str | None = None, data: str | None = None, id_column: str = "row_id",
                   text_column: str = "text", gold: str | None = None, label_model: str = "default",
                   split: str = "test", out: str | None = None, seed: int = 0, end_model: bool = True,
@@ -164,6 +198,8 @@ def report_config(*, lf_module: str | None = None, data: str | None = None, id_c
         raise ConfigError(f"--out {out}: the report is an HTML file; give a path ending in .html (its run folder "
                           "goes beside it, without the suffix)")
     check_report_out(out, task)
+    if gold:
+        check_report_gold(gold)
     from weaksup.models.temporal import CONFIG_NAMES as TEMPORAL_NAMES
 
     if label_model in TEMPORAL_NAMES:  # (its order columns are run-config keys, no flags)

@@ -274,7 +274,8 @@ def import_(
             cfg = load_run(run_dir, verify=False).config  # (run.json only: the run is checked where it is read)
         gold_dir = gold_folder(task, gold_dir, cfg, f"the run {run_dir} (its run.json)", None)[0]
     if message := import_if_multilabel(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
-                                       from_name=from_name, on_conflict=on_conflict, format=format, others=others):
+                                       from_name=from_name, on_conflict=on_conflict, format=format, others=others,
+                                       config=config, url=url):
         return typer.echo(message)
     if message := import_if_spans(export_file, task=task, gold_dir=gold_dir, run_dir=run_dir, split=split,
                                   from_name=from_name, format=format, others=others):
@@ -317,18 +318,25 @@ def push(
 
     from weaksup.pipeline import load_run
     from weaksup.review.labelstudio_api import LabelStudioAPI, check_project_classes
+    from weaksup.review.labelstudio_multilabel import (check_multilabel_project, multilabel_push_labels,
+                                                       write_multilabel_push)
 
     run = load_run(run_dir)
-    task = run.config.task.name
+    task = run.config.task.name  # a multi-label run: its labels (its multi-choice tasks, as `review export` writes)
+    labels = multilabel_push_labels(run_dir, given={"--order": order != "mixed", "--seed": seed != 0})
     with LabelStudioAPI(url) as api:
         title = project or f"{task} review"
         found = api.project(title) if title.strip().isdigit() else api.find_project(title)
         created = found is None
         if found is not None:
-            check_project_classes(found, run.label_space, api.url,
-                                  fix="push to another --project (a new title creates one)")
-        run, rule_version, out = _write_queue(run_dir, "labelstudio", None, mask, _queue_options(
-            budget, None, [], None, "entropy", order, "sqrt", 8, True, 0.3, seed, field))
+            (check_project_classes if labels is None else check_multilabel_project)(
+                found, labels or run.label_space, api.url, fix="push to another --project (a new title creates one)")
+        if labels is not None:
+            rule_version, out, said = write_multilabel_push(run_dir, budget=budget, fields=field, mask=mask)
+            typer.echo(said)
+        else:
+            run, rule_version, out = _write_queue(run_dir, "labelstudio", None, mask, _queue_options(
+                budget, None, [], None, "entropy", order, "sqrt", 8, True, 0.3, seed, field))
         if found is None:
             config = out.with_name(f"{out.stem}.labeling_config.xml").read_text(encoding="utf-8")  # as exported
             found = api.create_project(title, config, description=(
@@ -365,6 +373,7 @@ def pull(
     from weaksup.review.labelstudio import read_export
     from weaksup.review.labelstudio_api import (LabelStudioAPI, check_project_classes, project_labels,
                                                 task_of_project, user_emails)
+    from weaksup.review.labelstudio_multilabel import pull_if_multilabel
 
     with LabelStudioAPI(url) as api:
         found = api.project(project)
@@ -373,6 +382,9 @@ def pull(
         if not task:
             raise ReviewError(f"project {pid} {found.get('title')!r} at {api.url} does not name its weaksup task "
                               "(it was not made by `weaksup review push`); pass --task TASK")
+        if message := pull_if_multilabel(api, found, task=task, gold_dir=gold_dir, run_dir=run_dir, config=config,
+                                         split=split, on_conflict=on_conflict, from_name=from_name, save=save):
+            return typer.echo(message)  # a multi-label run or gold set: its label sets, as `review import` takes them
         gold_dir, space, row_ids, rerun, data = _gold_target(task, gold_dir, run_dir,
                                                              project_labels(found, from_name), config)
         check_project_classes(found, space, api.url, from_name=from_name, fix=(

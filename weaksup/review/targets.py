@@ -26,8 +26,9 @@ def check_export_options(run_dir: Path, field: list[str], mask: bool | None, giv
         return
     flags = [flag for flag, used in given.items() if used]
     if flags:
+        setting = "[task] review_margin" if kind == "multilabel" else "review.threshold"  # what routes its rows
         raise ReviewError(f"{', '.join(flags)}: options of a classification review queue; a {kind} run's queue is "
-                          "the rows it routed to review (change review.threshold in the config and run again); drop "
+                          f"the rows it routed to review (change {setting} in the config and run again); drop "
                           "them, or keep --budget and --out")
     if kind != "spans":
         return
