@@ -348,17 +348,22 @@ def main(argv: list[str] | None = None) -> None:
 
     try:  # (a Ctrl-C before SIGTERM's handler and the command start: nothing ran)
         from weaksup.errors import WeakSupError
-        from weaksup.interrupt import command_finished, stop_on_sigterm, stopped_message
+        from weaksup.interrupt import (command_finished, command_starts, quiet_while_ending, stop_on_sigterm,
+                                       stop_signals, stopped_by_signal, stopped_message)
         from weaksup.memory import out_of_memory
     except KeyboardInterrupt:
         exit_interrupted_at_start()
+    signals = stop_signals()
     with stop_on_sigterm() as terminated:
         try:
+            command_starts()  # Ctrl-C: a KeyboardInterrupt from here (one line, 130, before: weaksup.interrupt)
             result = app(args=argv, standalone_mode=False)  # a KeyboardInterrupt in a command: 130, from typer
             command_finished()  # a SIGTERM from now on stops nothing
         except WeakSupError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            if not stopped_by_signal(exc, signals):  # (else a stop that a step reported as its error: 130 / 143)
+                typer.echo(f"error: {exc}", err=True)
+                sys.exit(2)
+            result = STOPPED
         except (KeyboardInterrupt, typer.Abort):  # (typer.Abort: click's in older typer, its own where typer vendors click)
             result = STOPPED
         except BaseException as exc:  # (SystemExit and any other failure: raised on)
@@ -370,6 +375,8 @@ def main(argv: list[str] | None = None) -> None:
                 raise
             typer.echo(f"error: {message}", err=True)
             sys.exit(2)
+        finally:  # only the outcome and the exit are left: a Ctrl-C now is one line and 130, never a traceback
+            quiet_while_ending()
     if result == STOPPED or terminated:
         why = "SIGTERM" if terminated else "Ctrl-C"
         if result != STOPPED:  # the command had finished when the signal came

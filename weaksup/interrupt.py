@@ -29,11 +29,12 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-__all__ = ["INTERRUPTED_AT_START", "STOP_REQUESTED", "command_finished", "exit_interrupted_at_start", "last_publish",
-           "note_publish", "note_stop_signal", "result_of", "stop_on_interrupt", "stop_on_sigterm", "stop_scope",
-           "stop_signals", "stopped_message"]
+__all__ = ["INTERRUPTED_AT_END", "INTERRUPTED_AT_START", "STOP_REQUESTED", "command_finished", "command_starts",
+           "exit_interrupted_at_start", "last_publish", "note_publish", "note_stop_signal", "quiet_while_ending",
+           "quiet_while_starting", "result_of", "started_as_command", "stop_on_interrupt", "stop_on_sigterm",
+           "stop_scope", "stop_signals", "stopped_by_signal", "stopped_message"]
 
 T = TypeVar("T")
 
@@ -41,6 +42,13 @@ T = TypeVar("T")
 STOP_REQUESTED = threading.Event()
 #: What the command says when Ctrl-C comes while it starts (imports), before any command ran.
 INTERRUPTED_AT_START = "interrupted before anything started; nothing was written"
+#: What the command says when Ctrl-C comes once its work finished or stopped (while it reports and exits).
+INTERRUPTED_AT_END = "interrupted while the command was ending; its work had already finished or stopped"
+#: The console script's names (``weaksup``; ``weaksup.exe`` / ``weaksup-script.py`` on Windows) and the modules that
+#: ``python -m`` runs as the command.
+_COMMAND_NAMES = ("weaksup", "weaksup.exe", "weaksup-script.py")
+_COMMAND_MODULES = ("weaksup", "weaksup.__main__", "weaksup.cli")
+_quieted = [False]  # quiet_while_starting took SIGINT: this process is the weaksup command
 
 
 def exit_interrupted_at_start() -> NoReturn:
@@ -59,6 +67,146 @@ def exit_interrupted_at_start() -> NoReturn:
     sys.stderr.write(INTERRUPTED_AT_START + "\n")
     sys.stderr.flush()
     sys.exit(128 + signal.SIGINT)
+
+
+def started_as_command(argv: list[str] | None = None, orig_argv: list[str] | None = None) -> bool:
+    """Whether this process is the ``weaksup`` command (its console script, or ``python -m weaksup``), read from
+    ``sys.argv`` and ``sys.orig_argv`` (while ``python -m`` imports the package, ``sys.argv[0]`` is ``"-m"``); a
+    ``multiprocessing`` child of the command is not.
+
+    Examples
+    --------
+    >>> started_as_command(["/venv/bin/weaksup", "run", "x.toml"], [])
+    True
+    >>> started_as_command(["-m", "run"], ["python", "-m", "weaksup", "run"])
+    True
+    >>> started_as_command(["notebook.py"], ["python", "notebook.py"])  # a program that imports weaksup
+    False
+    """
+    argv = sys.argv if argv is None else argv
+    orig = list(getattr(sys, "orig_argv", [])) if orig_argv is None else orig_argv
+    processes = sys.modules.get("multiprocessing")  # a worker process that a run started (spawn gives it our argv)
+    if not argv or (processes is not None and processes.parent_process() is not None):
+        return False
+    if Path(argv[0]).name in _COMMAND_NAMES:
+        return True
+    if argv[0] != "-m" or len(orig) < len(argv):
+        return False
+    return orig[len(orig) - len(argv)].removeprefix("-m") in _COMMAND_MODULES  # (`-m weaksup` or `-mweaksup`)
+
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    _exit_now(INTERRUPTED_AT_START)
+
+
+def _interrupted_while_ending(signum: int, frame: object) -> None:
+    _exit_now(INTERRUPTED_AT_END)
+
+
+def _exit_now(line: str) -> NoReturn:
+    """One line on stderr and exit 130 at once (``os._exit``): an exception raised by a signal handler can land in
+    a ``__del__`` or an exit handler, which prints it as "Exception ignored" and goes on; nothing is left to tidy
+    while the command starts (nothing was written) or once it ended (its outputs were published or kept)."""
+    import os
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (a second Ctrl-C: no second line)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # (a closed pipe or stream: nothing more can be said there)
+            pass
+    try:
+        os.write(2, (line + "\n").encode())
+    finally:
+        os._exit(128 + signal.SIGINT)
+
+
+def _swap_sigint(handler: Any, *, only_from: tuple[Any, ...]) -> bool:
+    """Set SIGINT's handler to ``handler`` when the current one is one of ``only_from`` (in the main thread)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) not in only_from:
+        return False
+    signal.signal(signal.SIGINT, handler)
+    return True
+
+
+def quiet_while_starting() -> bool:
+    """In the ``weaksup`` command only (:func:`started_as_command`), from the first line of ``import weaksup``
+    until :func:`command_starts`: a Ctrl-C prints :data:`INTERRUPTED_AT_START` and exits 130 at once (whatever
+    import runs), never a ``KeyboardInterrupt`` traceback. A program that imports weaksup keeps
+    its ``KeyboardInterrupt``; a SIGINT ignored by the parent (``nohup``) stays ignored. Returns whether it took
+    SIGINT.
+
+    Examples
+    --------
+    >>> quiet_while_starting()  # (doctests do not run as the weaksup command)
+    False
+    """
+    if not started_as_command():
+        return False
+    _quieted[0] = _swap_sigint(_interrupted_while_starting, only_from=(signal.default_int_handler,))
+    return _quieted[0]
+
+
+def _stop_on_sigint(signum: int, frame: object) -> None:
+    note_stop_signal()  # (so that a KeyboardInterrupt caught inside, as an LF module's import, is known as Ctrl-C)
+    raise KeyboardInterrupt
+
+
+def command_starts() -> None:
+    """The command is about to run: Ctrl-C is a ``KeyboardInterrupt`` again (the command stops on it and says
+    what it kept), undoing :func:`quiet_while_starting`; in the command's process it is recorded first
+    (:func:`note_stop_signal`), as SIGTERM is, so that an interrupt that a step turned into its own error (the
+    import of an LF module) is still told to be the user's.
+
+    Examples
+    --------
+    >>> command_starts()
+    >>> signal.getsignal(signal.SIGINT) is signal.default_int_handler  # (not in the command's process)
+    True
+    """
+    _swap_sigint(_stop_on_sigint, only_from=(_interrupted_while_starting,))
+
+
+def stopped_by_signal(exc: BaseException, since: int) -> bool:
+    """Whether error ``exc`` came from a stop signal (Ctrl-C, SIGTERM) that arrived after :func:`stop_signals`
+    was ``since``: one came, and a ``KeyboardInterrupt`` is among the exceptions ``exc`` was raised from.
+
+    Examples
+    --------
+    >>> try:
+    ...     try:
+    ...         raise KeyboardInterrupt
+    ...     except KeyboardInterrupt:
+    ...         raise ValueError("importing an LF module was interrupted") from None
+    ... except ValueError as error:
+    ...     with stop_scope():
+    ...         before = stop_signals()
+    ...         came = stopped_by_signal(error, before)
+    ...         note_stop_signal()
+    ...         came, stopped_by_signal(error, before)
+    (False, True)
+    """
+    if stop_signals() <= since:
+        return False
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def quiet_while_ending() -> None:
+    """The command finished or stopped and only reports and exits: a Ctrl-C from now on prints
+    :data:`INTERRUPTED_AT_END` and exits 130 at once (no traceback from an exit handler it lands in). Only
+    in the command's own process (:func:`quiet_while_starting` took SIGINT), and where Ctrl-C was the command's
+    (a SIGINT the parent ignored stays ignored)."""
+    if _quieted[0]:  # never in a program (a test) that calls weaksup.cli.main itself
+        _swap_sigint(_interrupted_while_ending, only_from=(signal.default_int_handler, _interrupted_while_starting,
+                                                                _stop_on_sigint))
+
 
 _stop_signals = [0]  # SIGINT/SIGTERM deliveries seen by weaksup's handlers in this process
 _finished = [False]  # the command inside stop_on_sigterm() returned: a later SIGTERM stops nothing

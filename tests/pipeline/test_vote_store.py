@@ -61,6 +61,63 @@ def test_a_killed_run_resumes_from_its_last_finished_chunk(project, youtube):
     assert not [p for p in (project / "out").rglob(".*") if p.is_file()]  # no temporary files left
 
 
+#: An LF module whose LF blocks on row ``{row}`` until a file ``{go}`` exists (the test never makes it: the run is
+#: killed there, in the middle of applying the LFs); it says so with a file ``{blocked}``.
+BLOCKING_LF = '''
+import pathlib, time
+from weaksup import ABSTAIN, labeling_function
+
+
+@labeling_function(fields=["text"])
+def blocks(x):
+    if x.row_id == {row!r}:
+        pathlib.Path({blocked!r}).touch()
+        while not pathlib.Path({go!r}).exists():
+            time.sleep(0.01)
+    return ABSTAIN
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("write_clean", [False, True])
+def test_a_killed_fresh_run_leaves_the_published_votes_to_the_next_run(project, youtube, write_clean):
+    """Case: a `weaksup run --fresh` killed while it applied the LFs left its stage (the chunks it had recomputed,
+    nothing else) for the next plain run to adopt: that run recomputed every chunk past them, although the
+    published votes held them all (and kept them: only the run's reuse of them was lost)."""
+    config = write_config(project, input={"chunk_rows": 150}, output={"write_clean": write_clean})
+    first = run_config(config)  # published: 14 chunks of 150 rows (1,956 rows), 5 LFs
+    assert first.chunks["computed"] == 14 and not first.not_cacheable
+    labels = pd.read_parquet(first.labels_path)
+    published = {p.name: p.read_bytes() for p in (project / "out" / "votes").iterdir()}
+    cleaned = {p.name: p.read_bytes() for p in (project / "out" / "clean").glob("*")}
+    assert len(cleaned) == (14 if write_clean else 0)
+
+    blocked = project / "blocked"
+    (project / "blocking_lfs.py").write_text(BLOCKING_LF.format(row=str(youtube["row_id"].iloc[450]), go=str(
+        project / "go"), blocked=str(blocked)))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "weaksup", "run", str(config), "--fresh", "--no-progress",
+               "--set", 'lfs.modules=["quick_lfs.py", "blocking_lfs.py"]']
+    proc = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    index = None
+    while proc.poll() is None:  # blocked in chunk 4 (row 451) once chunks 1-3 are indexed in its stage
+        index = next((project / "out").glob(".weaksup-stage-*/votes/index.json"), None)
+        if blocked.exists() and index is not None and len(json.loads(index.read_text())["parts"]) == 3:
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, proc.communicate()[1].decode()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert {p.name: p.read_bytes() for p in (project / "out" / "votes").iterdir()} == published
+
+    again = run_config(config)  # plain, the LFs of the first run: the fresh run's 3 chunks and 11 published ones
+    assert again.chunks == {"computed": 0, "reused": 14, "columns_reused": 14 * 5, "columns_computed": 0}
+    pd.testing.assert_frame_equal(pd.read_parquet(again.labels_path), labels)
+    assert {p.name: p.read_bytes() for p in (project / "out" / "clean").glob("*")} == cleaned
+    assert not list((project / "out").glob(".weaksup-stage-*"))
+    assert run_config(config).chunks["computed"] == 0  # (and the votes it published are reused as well)
+
+
 def test_resume_without_an_earlier_run_is_an_error(project):
     from weaksup.config import ConfigError
 

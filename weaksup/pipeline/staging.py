@@ -88,12 +88,15 @@ class Stage:
 
     @classmethod
     def open(cls, folder: Path, *, config_source: str, votes_key: str | None, reuse: bool,
-             clean: bool) -> Stage:
+             clean: bool, resume: bool = False) -> Stage:
         """Sweep leftovers and make this run's stage; call it holding the lock.
 
         ``votes_key``: the key of the vote store (:attr:`VoteStore.key`): a dead run's stage whose
         ``votes/index.json`` has it is adopted (its finished chunks are reused); otherwise the published
-        ``votes/`` (and ``clean/`` when ``clean``) are hard-linked in. ``reuse=False`` starts empty.
+        ``votes/`` (and ``clean/`` when ``clean``) are hard-linked in. ``reuse=False`` starts empty. An adopted
+        stage that holds fewer chunks than the published votes (a killed ``--fresh`` run's: only those it
+        recomputed) takes the published votes of the others, unless ``resume`` (``--resume`` goes on with the
+        stopped run as it was: a ``--fresh`` one recomputes them).
         """
         recover(folder)
         published = read_manifest(folder / MANIFEST)
@@ -120,6 +123,8 @@ class Stage:
                     if TEMP_PATTERN.fullmatch(entry.name):
                         _remove(Path(entry.path))
             logger.info("continuing from the votes of an earlier run that stopped before it finished")
+            if not resume and votes_key is not None:
+                _fill_from_published(folder, path, votes_key, clean=clean)
         else:
             path.mkdir()
             _link_tree(folder / "votes", path / "votes", saved=reuse)
@@ -187,6 +192,43 @@ def _votes_key(stage: Path) -> str | None:
     return key if isinstance(key, str) else None
 
 
+def _fill_from_published(folder: Path, stage: Path, key: str, *, clean: bool) -> None:
+    """Index in ``stage`` (an adopted one) the published vote parts of the chunks past its last one, their files
+    (and their ``clean/`` parts when ``clean``) hard-linked in (the published ones never change: a part is
+    rewritten by a rename), when both indexes have ``key`` (the same input): a killed ``--fresh`` run's stage holds
+    only the chunks it recomputed, and without them the next run would recompute every chunk the published votes
+    hold."""
+    from weaksup._io import atomic_path
+    from weaksup.pipeline.vote_store import KEYS_SUFFIX, part_path
+
+    published, votes = folder / "votes", stage / "votes"
+    doc, source = read_manifest(votes / "index.json"), read_manifest(published / "index.json")
+    ours, theirs = doc.get("parts"), source.get("parts")
+    if doc.get("key") != key or source.get("key") != key or not isinstance(ours, list) \
+            or not isinstance(theirs, list) or len(theirs) <= len(ours):
+        return
+    taken: list[dict[str, Any]] = []
+    for entry in theirs[len(ours):]:
+        if not isinstance(entry, dict):
+            break
+        part = part_path(published, entry.get("file"))  # (an entry leading outside votes/ stops the run, named)
+        files = [published / part.name, published / part.with_suffix(KEYS_SUFFIX).name]
+        cleaned = folder / "clean" / f"part-{len(ours) + len(taken):05d}.parquet"
+        try:
+            for source_file in [*files, *([cleaned] if clean and cleaned.is_file() else [])]:
+                with atomic_path(stage / source_file.parent.name / source_file.name) as tmp:  # (over a part the
+                    tmp.unlink()  # killed run wrote but did not index)
+                    _link_tree_file(source_file, tmp)
+        except FileNotFoundError:  # a published part gone: this chunk and the next are recomputed
+            break
+        taken.append({**entry, "file": part.name})
+    if taken:
+        with atomic_path(votes / "index.json") as tmp:
+            tmp.write_text(json.dumps({**doc, "parts": [*ours, *taken]}, indent=1), encoding="utf-8")
+        logger.info("the stopped run had saved %d chunk(s); the published votes of the %d after them are reused",
+                    len(ours), len(taken))
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
@@ -206,16 +248,20 @@ def _link_tree(source: Path, target: Path, *, saved: bool = True) -> None:
             continue
         if not saved and (entry.name.startswith("part-") or entry.name in _VOTE_FILES):
             continue
-        dest = target / entry.name
-        try:
-            os.link(entry.path, dest, follow_symlinks=False)
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
-                raise
-            if entry.is_symlink():
-                os.symlink(os.readlink(entry.path), dest)
-            else:
-                shutil.copy2(entry.path, dest)
+        _link_tree_file(Path(entry.path), target / entry.name)
+
+
+def _link_tree_file(source: Path, dest: Path) -> None:
+    """Hard-link ``source`` (a symlink as a symlink) to ``dest``; copy where the file system has no hard links."""
+    try:
+        os.link(source, dest, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if source.is_symlink():
+            os.symlink(os.readlink(source), dest)
+        else:
+            shutil.copy2(source, dest)
 
 
 class _UserPaths(logging.Filter):
