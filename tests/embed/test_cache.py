@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from weaksup.embed import CallableEmbedder, EmbeddingCache, embed, normalise_text, text_key
+from weaksup.embed import (
+    CallableEmbedder,
+    EmbeddingCache,
+    default_cache,
+    embed,
+    normalise_text,
+    text_key,
+)
 
 
 class Counting:
@@ -79,3 +89,69 @@ def test_nan_vectors_are_an_error_and_never_cached():
     with pytest.raises(ParameterError, match=r"returned NaN or infinite values for 1 of 2 items") as info:
         embed(["a", "b"], broken, cache=cache)
     assert getattr(info.value, "stops_run", False) and cache.count("broken") == 0
+
+
+RAW_AND_CLEANED = ["Buy now\ufeff", "\ufeffBuy  now", "Buy\u200b now", "Bu\u200dy\u00a0now", "\ufb01ne  day\t"]
+
+
+def test_raw_and_cleaned_texts_share_one_key_and_one_vector():
+    # `weaksup run` embeds the text weaksup.data.clean.prepare leaves; the Workbench and a gold file give the raw
+    # text: one key for both, so a row is recognised as its own example and its vector is computed once
+    from weaksup.data.clean import prepare
+
+    raw = pd.DataFrame({"row_id": range(len(RAW_AND_CLEANED)), "text": RAW_AND_CLEANED})
+    cleaned = prepare(raw, duplicates=False)[0]["text"].tolist()
+    assert cleaned != RAW_AND_CLEANED
+    assert [normalise_text(t) for t in RAW_AND_CLEANED] == [normalise_text(t) for t in cleaned] \
+        == ["Buy now", "Buy now", "Buy now", "Buy now", "fine day"]
+    counter = Counting()
+    embedder, cache = CallableEmbedder(counter, model_id="n"), EmbeddingCache(":memory:")
+    embed(RAW_AND_CLEANED, embedder, cache=cache)
+    embed(cleaned, embedder, cache=cache)
+    assert counter.texts == ["Buy now", "fine day"]  # before: 6 texts, the raw forms apart from the cleaned ones
+    from weaksup.embed import normalise_texts
+
+    assert normalise_texts(RAW_AND_CLEANED) == normalise_texts(cleaned) == [normalise_text(t) for t in cleaned]
+    assert normalise_texts([None, float("nan"), pd.NA, " \u200b ", 42]) == ["", "", "", "", "42"]
+
+
+def test_the_key_is_stable_under_cleaning_twice():
+    # removing a zero-width joiner can leave a letter and a combining accent side by side: the key composes them
+    text = "e\u200d\u0301 caf\u00e9"
+    assert normalise_text(text) == normalise_text(normalise_text(text)) == "\u00e9 caf\u00e9"
+
+
+def test_a_tilde_in_the_cache_variable_is_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", "~/vectors/e.sqlite")
+    cache = default_cache()
+    assert cache.path == str(tmp_path / "home" / "vectors" / "e.sqlite")  # before: ./~/vectors/e.sqlite
+    assert (tmp_path / "home" / "vectors" / "e.sqlite").is_file() and not (tmp_path / "~").exists()
+    assert EmbeddingCache("~/other.sqlite").path == str(tmp_path / "home" / "other.sqlite")
+
+
+@pytest.mark.parametrize("where", ["folder", "file_in_a_file"])
+def test_a_cache_path_that_cannot_be_opened_stops_the_run_naming_the_variable(tmp_path, monkeypatch, where):
+    from weaksup.errors import ParameterError
+
+    (tmp_path / "afile").write_text("x")
+    bad = tmp_path if where == "folder" else tmp_path / "afile" / "e.sqlite"
+    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", str(bad))
+    with pytest.raises(ParameterError, match=rf"WEAKSUP_EMBED_CACHE={re.escape(str(bad))!s}.*") as info:
+        default_cache()  # before: a folder opened, then every lookup raised sqlite3.OperationalError per row
+    assert getattr(info.value, "stops_run", False)
+    assert "set WEAKSUP_EMBED_CACHE to a file path" in str(info.value)
+    with pytest.raises(ParameterError, match="cannot be opened"):
+        EmbeddingCache(bad)
+
+
+def test_a_bad_cache_variable_stops_a_fault_tolerant_run(tmp_path, monkeypatch):
+    from weaksup import apply_lfs
+    from weaksup.embed import embedding_lf
+    from weaksup.errors import ParameterError
+
+    monkeypatch.setenv("WEAKSUP_EMBED_CACHE", str(tmp_path))
+    lf = embedding_lf("proto", {0: ["a"], 1: ["b"]}, embedder=CallableEmbedder(Counting(), model_id="c"))
+    with pytest.raises(ParameterError, match="WEAKSUP_EMBED_CACHE"):  # before: every row abstained, faults logged
+        apply_lfs([lf], pd.DataFrame({"text": ["a", "b"]}), fault_tolerant=True, progress=False)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from weaksup import apply_lfs, keyword_lf
-from weaksup.embed import CallableEmbedder, WeakModelLF, weak_model_lf
+from weaksup.embed import CallableEmbedder, WeakModelLF, normalise_text, text_key, weak_model_lf
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN
 
@@ -109,3 +109,24 @@ def test_labels_must_align_with_texts():
     texts, y = corpus(40)
     with pytest.raises(LFDefinitionError, match="n_texts=40"):
         weak_model_lf("st", texts, soft(y)[:30], features="tfidf")
+
+
+def test_a_training_text_is_recognised_once_cleaned():
+    # `weaksup run` drops byte-order marks and zero-width characters and applies NFKC before the LF votes; the
+    # training texts come from the raw file: the cleaned row must still get the fold model that never saw it
+    from weaksup.data.clean import prepare
+
+    texts, y = corpus(120)
+    texts = np.append(texts, ["zebra\ufeff", "\ufb01sh  okapi"])  # a BOM; the ligature "fi" (NFKC: "fi")
+    labels = np.append(y, [1, 0])
+    crossed = weak_model_lf("crossed", texts, np.eye(2)[labels], features="tfidf", C=1000.0, folds=5, threshold=0.5)
+    memorised = weak_model_lf("memo", texts, np.eye(2)[labels], features="tfidf", C=1000.0, folds=1, threshold=0.5)
+    rows = pd.DataFrame({"row_id": ["z", "f"], "text": ["zebra\ufeff", "\ufb01sh  okapi"]})
+    cleaned, _ = prepare(rows, duplicates=False)
+    assert cleaned["text"].tolist() == ["zebra", "fish okapi"]
+    on_raw, on_clean = crossed.class_proba(rows["text"].tolist()), crossed.class_proba(cleaned["text"].tolist())
+    assert on_raw[0, 1] < memorised.class_proba(["zebra\ufeff"])[0, 1] - 0.3  # out-of-fold on the raw text
+    # before: the cleaned texts were unknown, so the full model (which learned their labels) voted on them
+    assert on_clean[0, 1] < memorised.class_proba(["zebra"])[0, 1] - 0.3
+    assert crossed.__dict__["_fold_of"] and all(
+        crossed.__dict__["_fold_of"].get(k) is not None for k in (text_key(normalise_text(t)) for t in cleaned["text"]))

@@ -27,7 +27,7 @@ embedding the full table once for the final run (a GPU or more cores divide the 
 """
 
 from weaksup.embed.duplicates import ann_recall, semantic_duplicates, surface_duplicates
-from weaksup.embed.cache import EmbeddingCache, default_cache, embed, normalise_text, text_key
+from weaksup.embed.cache import EmbeddingCache, default_cache, embed, normalise_text, normalise_texts, text_key
 from weaksup.embed.embedder import (
     DEFAULT_MODEL,
     CallableEmbedder,
@@ -51,6 +51,6 @@ from weaksup.embed.self_training import WeakModelLF, weak_model_lf
 __all__ = [
     "CallableEmbedder", "DEFAULT_MODEL", "FineTunedClassifier", "Embedder", "EmbeddingCache", "EmbeddingLF", "KNNLF",
     "SentenceTransformerEmbedder", "ZeroShotLF", "ann_recall", "co_train_labels", "default_cache", "embed", "embedding_lf",
-    "examples_from_gold", "get_embedder", "knn_lf", "normalise_text", "semantic_duplicates", "surface_duplicates",
-    "text_key", "WeakModelLF", "weak_model_lf", "zero_shot_lf",
+    "examples_from_gold", "get_embedder", "knn_lf", "normalise_text", "normalise_texts", "semantic_duplicates",
+    "surface_duplicates", "text_key", "WeakModelLF", "weak_model_lf", "zero_shot_lf",
 ]

@@ -3,12 +3,15 @@
 Texts (:func:`embed`: the key hashes the normalised text) and media (:func:`weaksup.media.extract`: the key hashes
 the file's or array's content) share one rule, :func:`cached_vectors`, and one store, :class:`EmbeddingCache`.
 
-:func:`embed` is the entry point for texts: it normalises them (Unicode NFC, whitespace runs to one space, stripped),
-looks each distinct text up in the cache, computes only the missing ones in batches (with a progress bar) and stores
-them. Embedding the same texts twice -- in one call, in two LFs, in two runs -- computes them once.
+:func:`embed` is the entry point for texts: it normalises them as ``weaksup run`` cleans them (:func:`normalise_texts`:
+NFKC, byte-order marks and zero-width characters dropped, whitespace runs to one space, stripped), so a raw text and
+its cleaned form share one vector; it looks each distinct text up in the cache, computes only the missing ones in
+batches (with a progress bar) and stores them. Embedding the same texts twice -- in one call, in two LFs, in two
+runs, raw or cleaned -- computes them once.
 
-The cache is one SQLite file (``$WEAKSUP_EMBED_CACHE``, else ``~/.cache/weaksup/embeddings.sqlite``): a row per
-(model id, 16-byte text hash) holding the float32 vector. 100k MiniLM vectors take about 160 MB.
+The cache is one SQLite file (``$WEAKSUP_EMBED_CACHE``, ``~`` expanded, else ``~/.cache/weaksup/embeddings.sqlite``;
+a folder or a path that cannot be opened stops the run with an error naming it): a row per (model id, 16-byte text
+hash) holding the float32 vector. 100k MiniLM vectors take about 160 MB.
 """
 
 from __future__ import annotations
@@ -19,38 +22,67 @@ import os
 import re
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from weaksup.data.clean import CLEANING_VERSION, clean_texts
 from weaksup.embed.embedder import get_embedder
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EmbeddingCache", "cached_vectors", "default_cache", "embed", "normalise_text", "resolve_cache", "text_key"]
+__all__ = ["TEXT_KEY_VERSION", "EmbeddingCache", "cached_vectors", "default_cache", "embed", "normalise_text",
+           "normalise_texts", "resolve_cache", "text_key"]
 
 _SPACES = re.compile(r"\s+")
+#: The rule from a text to its key (:func:`normalise_texts`), in the parameters (so the versions) of the LFs that
+#: recognise a row by its text: a change to it recomputes their saved votes. 2: the cleaning of ``weaksup run``
+#: (NFKC, byte-order marks and zero-width characters dropped) was not applied before, so a cleaned row missed its
+#: own example; it follows the cleaning rules' version. A vector is stored under the hash of the very text it was
+#: computed from, so vectors stored under rule 1 are still right and are reused.
+TEXT_KEY_VERSION = f"2.{CLEANING_VERSION}"
 #: Texts per call of the embedder (and per progress-bar step).
 BATCH = 1024
 #: Keys per SQLite query (below SQLite's variable limit).
 _QUERY = 900
 
 
-def normalise_text(text: Any) -> str:
-    """The text an embedding is computed from: NFC, whitespace runs as one space, stripped; missing is "".
+def normalise_texts(texts: Iterable[Any]) -> list[str]:
+    """The texts embeddings are computed from and keyed by; missing values are "".
+
+    The rule is :func:`weaksup.data.clean.clean_texts` (what ``weaksup run`` does to a text before the LFs see it:
+    NFKC, zero-width characters and byte-order marks dropped, whitespace runs to one space, trimmed), then any
+    whitespace run left (e.g. a line separator) as one space. So a raw text (a gold file, the Workbench) and its
+    cleaned form have one key: one vector in the cache, and a row is recognised as its own example. Cleaning is
+    applied twice (dropping a zero-width character can bring a letter and an accent together, which a second NFKC
+    composes), so cleaning a text first never changes its key.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> normalise_text("  Buy\\n now  "), normalise_text(None), normalise_text(pd.NA)
-    ('Buy now', '', '')
+    >>> normalise_texts(["  Buy\\n now\\ufeff ", "\\ufb01ne", None, pd.NA, 42])
+    ['Buy now', 'fine', '', '', '42']
     """
-    if text is None or (isinstance(text, float) and text != text) or type(text).__name__ in ("NAType", "NaTType"):
-        return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+    values = [None if _missing(t) else str(t) for t in texts]
+    return [_SPACES.sub(" ", t).strip() if t else "" for t in clean_texts(clean_texts(values))]
+
+
+def normalise_text(text: Any) -> str:
+    """The text an embedding is computed from (:func:`normalise_texts` of one text); missing is "".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> normalise_text("  Buy\\n now  "), normalise_text("Buy now\\ufeff"), normalise_text(None), normalise_text(pd.NA)
+    ('Buy now', 'Buy now', '', '')
+    """
+    return normalise_texts([text])[0]
+
+
+def _missing(text: Any) -> bool:
+    return text is None or (isinstance(text, float) and text != text) or type(text).__name__ in ("NAType", "NaTType")
 
 
 def text_key(normalised: str) -> bytes:
@@ -83,20 +115,25 @@ class EmbeddingCache:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        env = os.environ.get("WEAKSUP_EMBED_CACHE") if path is None else None
         if path is None:
-            env = os.environ.get("WEAKSUP_EMBED_CACHE")
             base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "weaksup" / "embeddings.sqlite"
             path = env or base
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(path) if str(path) == ":memory:" else str(Path(path).expanduser())
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-        if self.path != ":memory:":
-            self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, "
-                           "dim INTEGER NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (model, key)) WITHOUT ROWID")
-        self._conn.commit()
+        if self.path != ":memory:" and Path(self.path).is_dir():  # SQLite would open it, then fail on every query
+            raise _unopenable(self.path, env, "it is a folder")
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+            if self.path != ":memory:":
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, "
+                               "dim INTEGER NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (model, key)) WITHOUT ROWID")
+            self._conn.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise _unopenable(self.path, env, exc) from exc
 
     def get(self, model_id: str, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         """The stored vectors of the keys that have one."""
@@ -134,6 +171,17 @@ class EmbeddingCache:
         return f"EmbeddingCache({self.path!r})"
 
 
+def _unopenable(path: str, env: str | None, exc: BaseException | str) -> Exception:
+    """The error for a cache file that cannot be opened: what, where (the variable when it named the file), the fix."""
+    from weaksup.errors import ParameterError, stops_run
+
+    where = f"WEAKSUP_EMBED_CACHE={env} names" if env else "the path"
+    fix = ("set WEAKSUP_EMBED_CACHE to a file path in a writable folder (e.g. "
+           f"{Path(path) / 'embeddings.sqlite' if Path(path).is_dir() else '~/.cache/weaksup/embeddings.sqlite'}), "
+           "or unset it for the default") if env else "pass a file path in a writable folder, or \":memory:\""
+    return stops_run(ParameterError(f"the embedding cache cannot be opened: {where} {path!r} ({exc}); {fix}"))
+
+
 _DEFAULT: dict[str, EmbeddingCache] = {}
 _DEFAULT_LOCK = threading.Lock()
 
@@ -149,7 +197,7 @@ def default_cache() -> EmbeddingCache:
     key = os.environ.get("WEAKSUP_EMBED_CACHE", "")
     with _DEFAULT_LOCK:
         if key not in _DEFAULT:
-            _DEFAULT[key] = EmbeddingCache(key or None)
+            _DEFAULT[key] = EmbeddingCache()  # reads the variable itself: an error names it
         return _DEFAULT[key]
 
 
@@ -259,7 +307,7 @@ def embed(texts: Sequence[Any] | np.ndarray, embedder: Any = None, *, cache: Emb
     [2]
     """
     model = get_embedder(embedder)
-    normalised = [normalise_text(t) for t in texts]
+    normalised = normalise_texts(texts)
     keys = [text_key(t) for t in normalised]
     distinct: dict[bytes, str] = dict(zip(keys, normalised))
 

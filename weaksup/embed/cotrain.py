@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.embed.cache import normalise_text
+from weaksup.embed.cache import normalise_texts
 from weaksup.end_model import class_proba, default_end_model, end_model_rows, train_end_model
 from weaksup.errors import ParameterError
 from weaksup.lf.core import is_missing
@@ -82,7 +82,7 @@ def co_train_labels(texts: Sequence[Any], probabilistic_labels: Any, *, votes: A
                              f"{proba.shape}")
     k = proba.shape[1]
     labeled = end_model_rows(proba, votes)
-    pool = np.flatnonzero(~labeled & np.array([bool(normalise_text(t)) for t in values]))
+    pool = np.flatnonzero(~labeled & np.array([bool(t) for t in normalise_texts(values)], dtype=bool))
     given = [np.where(labeled[:, None], proba, np.nan) for _ in views]  # each view's training labels
     templates = [default_end_model(seed, C=float(c), features=v, embedder=embedder) for v, c in zip(views, C)]
     for r in range(rounds):

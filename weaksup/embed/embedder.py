@@ -29,6 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from weaksup.errors import ParameterError, stops_run
+from weaksup.errors import require as require_extra
 from weaksup.lf.identity import carried_values, normalised_source
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ class Embedder(Protocol):
 
 
 def require(module: str, what: str = "Embeddings") -> Any:
-    """Import an optional module, or raise ``ImportError`` saying which extra installs it.
+    """Import an optional module, or raise :class:`~weaksup.errors.MissingExtraError` (an ``ImportError`` that stops
+    a run, fault-tolerant or not) saying which extra installs it (:func:`weaksup.errors.require`).
 
     Examples
     --------
@@ -62,14 +64,9 @@ def require(module: str, what: str = "Embeddings") -> Any:
     >>> require("no_such_module_xyz")
     Traceback (most recent call last):
     ...
-    ImportError: Embeddings need the Python package 'no_such_module_xyz', which is not installed: pip install 'weaksup[embed]'
+    weaksup.errors.MissingExtraError: Embeddings need the Python package 'no_such_module_xyz', which is not installed: pip install 'weaksup[embed]'
     """
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(f"{what} need the Python package {module!r}, which is not installed: {INSTALL}") from exc
+    return require_extra(module, "embed", what)
 
 
 class SentenceTransformerEmbedder:

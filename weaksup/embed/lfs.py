@@ -13,10 +13,12 @@ it is not embedded as its ``str()``. Examples of one class only need ``min_simil
 beat that class: every row would get its vote).
 
 Examples from the dev gold vote on dev rows too: with ``exclude_identical=True`` (the default) a row never votes
-from an example with its own text, so an LF's accuracy on dev rows is a leave-one-out estimate, not a look-up. The
-row is judged as the LF built from the other examples would judge it: a class is scored from its other examples
-only, and when the row's text is a class's only example, that class has no score; if one class is left, the row
-abstains unless ``min_similarity`` is set and reached (an LF with examples of one class needs it).
+from an example with its own text (compared as :func:`~weaksup.embed.normalise_texts` keys them, so the raw text of a
+gold file and the row as ``weaksup run`` cleans it are one text), so an LF's accuracy on dev rows is a leave-one-out
+estimate, not a look-up. The row is judged as the LF built from the other examples would judge it: a class is
+scored from its other examples only, and when the row's text is a class's only example, that class has no score; if
+one class is left, the row abstains unless ``min_similarity`` is set and reached (an LF with examples of one class
+needs it).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.embed.cache import EmbeddingCache, embed, normalise_text, text_key
+from weaksup.embed.cache import TEXT_KEY_VERSION, EmbeddingCache, embed, normalise_texts, text_key
 from weaksup.embed.embedder import Embedder, get_embedder
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import LabelSpace
@@ -85,7 +87,7 @@ class _EmbeddingKind(LabelingFunction):
         by_class: dict[int, list[str]] = {}
         for label, value in texts.items():
             items = [value] if isinstance(value, str) else list(value)
-            cleaned = list(dict.fromkeys(normalise_text(t) for t in items if not is_missing(t)))
+            cleaned = list(dict.fromkeys(normalise_texts(t for t in items if not is_missing(t))))
             cleaned = [t for t in cleaned if t]
             if not cleaned:
                 raise LFDefinitionError(f"LF {name!r}: class {label!r} has no non-empty {what} text; give at least one")
@@ -110,7 +112,8 @@ class _EmbeddingKind(LabelingFunction):
             name, params={"model": model.model_id, "field": field, "margin": float(margin),
                           "min_similarity": self.min_similarity, "classes": list(classes),
                           f"n_{what}": {str(c): len(by_class[c]) for c in classes}, **params,
-                          "non_text": "abstain"},  # since stop 39: before, 42 or True was embedded as "42", "True"
+                          "non_text": "abstain",  # since stop 39: before, 42 or True was embedded as "42", "True"
+                          "text_key": TEXT_KEY_VERSION},  # how a row is recognised as an example (see cache)
             fields=(field,), labels=classes, tags=tags, description=description or self.default_description(),
             version=version, hash_extra=digest)
 
@@ -160,7 +163,7 @@ class _EmbeddingKind(LabelingFunction):
 
 def _texts(values: Sequence[Any]) -> list[str]:
     """The normalised text of each cell; ``""`` (an abstain) for a cell that is not a string."""
-    return [normalise_text(v) if isinstance(v, str) else "" for v in values]
+    return normalise_texts(v if isinstance(v, str) else None for v in values)
 
 
 def _similarities(self: _EmbeddingKind, vectors: np.ndarray, keys: Sequence[bytes] | None,

@@ -5,7 +5,8 @@ gold) reads the whole text, so it also votes on rows no rule covers, and it lear
 only from the gold. :func:`weak_model_lf` wraps that round as an LF kind beside the rules: the label model then
 weighs it like any other LF.
 
-Cross-fitted: a row the model learned from (by its normalised text) is voted on by a fold model that never saw that
+Cross-fitted: a row the model learned from (by its normalised text, :func:`~weaksup.embed.normalise_texts`: the raw
+text and the row as ``weaksup run`` cleans it are one text) is voted on by a fold model that never saw that
 text, so the LF's accuracy on the dev gold (which the label model and the LF summary estimate) is an out-of-fold
 estimate, not a memory of its own training labels. New rows are voted on by the model trained on every row.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.embed.cache import normalise_text, text_key
+from weaksup.embed.cache import TEXT_KEY_VERSION, normalise_texts, text_key
 from weaksup.end_model import END_MODELS, class_proba, default_end_model, end_model_rows, train_end_model
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN
@@ -98,11 +99,11 @@ class WeakModelLF(LabelingFunction):
         if proba.ndim != 2 or len(proba) != len(values):
             raise LFDefinitionError(f"LF {name!r}: probabilistic_labels must be (n_texts={len(values)}, k); got "
                                     f"shape {proba.shape}")
-        keep = end_model_rows(proba, votes) & np.array([not is_missing(t) and bool(normalise_text(t))
-                                                        for t in values])
+        normalised = normalise_texts(None if is_missing(t) else t for t in values)
+        keep = end_model_rows(proba, votes) & np.array([bool(t) for t in normalised], dtype=bool)
         rows = np.flatnonzero(keep)
         texts_kept = np.asarray(values, dtype=object)[rows]
-        keys = [text_key(normalise_text(t)) for t in texts_kept]
+        keys = [text_key(normalised[int(i)]) for i in rows]
         template = default_end_model(seed, C=float(C), features=features, embedder=embedder)
         full = train_end_model(texts_kept, proba[rows], model=template, seed=seed)
         fold = _fold_of_texts(keys, folds, seed) if folds > 1 else np.zeros(len(rows), dtype=np.int64)
@@ -118,7 +119,7 @@ class WeakModelLF(LabelingFunction):
                   _fold_models=fold_models, _fold_of=dict(zip(keys, fold.tolist())) if folds > 1 else {},
                   _digest=digest.hexdigest(), _given_description=description)
         self._finish(name, {"features": features, "C": float(C), "threshold": float(threshold), "folds": folds,
-                            "seed": seed, "field": field, "n_train_rows": len(rows),
+                            "seed": seed, "field": field, "n_train_rows": len(rows), "text_key": TEXT_KEY_VERSION,
                             "embedder": None if embedder is None else str(getattr(embedder, "model_id", embedder))},
                      tags, version)
 
@@ -159,7 +160,7 @@ class WeakModelLF(LabelingFunction):
             return out
         texts = np.array(["" if is_missing(v) else str(v) for v in values], dtype=object)
         fold_of = self.__dict__["_fold_of"]
-        which = np.array([fold_of.get(text_key(normalise_text(t)), -1) for t in texts], dtype=np.int64)
+        which = np.array([fold_of.get(text_key(t), -1) for t in normalise_texts(texts)], dtype=np.int64)
         for j in np.unique(which):
             at = np.flatnonzero(which == j)
             model = self.__dict__["_full"] if j < 0 else self.__dict__["_fold_models"][j]
@@ -167,7 +168,7 @@ class WeakModelLF(LabelingFunction):
         return out
 
     def _votes_on(self, values: Sequence[Any]) -> np.ndarray:
-        missing = np.array([is_missing(v) or not normalise_text(v) for v in values], dtype=bool)
+        missing = np.array([not t for t in normalise_texts(None if is_missing(v) else v for v in values)], dtype=bool)
         votes = np.full(len(values), ABSTAIN, dtype=np.int64)
         present = np.flatnonzero(~missing)
         if len(present):
