@@ -162,3 +162,48 @@ def test_a_tab_separated_label_file_named_csv_says_so(tmp_path):
     assert problems_of(folder) == [f"{folder / 'labels.csv'}:1: the header is one column 'row_id\\tlabel\\tsplit': the "
                                    "file looks tab-separated, not comma-separated; re-save it with commas (a gold "
                                    "file is .csv or .jsonl)"]
+
+
+def _typed_gold(folder, kind: str):
+    """A multi-label or span gold set of two rows in ``folder``."""
+    if kind == "multilabel":
+        from weaksup.multilabel.gold import write_multilabel_gold
+        from weaksup.multilabel.space import MultiLabelSpace
+
+        rows = pd.DataFrame({"row_id": ["c1", "c2"], "labels": [["ham"], ["ham", "spam"]], "split": ["dev", "test"]})
+        write_multilabel_gold(rows, folder, task="yt", space=MultiLabelSpace(["ham", "spam"]))
+    else:
+        from weaksup.spans.gold import write_span_gold
+
+        write_span_gold([{"row_id": "c1", "split": "dev", "spans": []}, {"row_id": "c2", "split": "test", "spans": []}],
+                        folder, task="yt", types=["ham", "spam"])
+    return folder
+
+
+@pytest.mark.parametrize(("kind", "name"), [("multilabel", "a multi-label"), ("spans", "a span")])
+def test_a_multilabel_or_span_gold_set_names_its_type_and_the_fix_not_a_missing_label_column(tmp_path, kind, name):
+    folder = _typed_gold(tmp_path / "gold", kind)
+    with pytest.raises(GoldSetError) as info:
+        load_gold(folder)
+    message = str(info.value)
+    assert f"is {name} gold set (its manifest.json says \"type\": \"{kind}\"), not a classification one" in message
+    assert f'[task] type = "{kind}"' in message and "point gold.path at a classification gold set" in message
+    assert "missing column" not in message and info.value.code == "bad_gold_set"
+
+
+@pytest.mark.parametrize("kind", ["multilabel", "spans"])
+def test_a_classification_run_of_a_multilabel_or_span_gold_set_exits_2_naming_it(tmp_path, youtube, monkeypatch,
+                                                                                capsys, kind):
+    from tests.pipeline_project import make_project, write_config
+    from weaksup.cli import main
+
+    make_project(tmp_path, youtube.iloc[:200])
+    monkeypatch.chdir(tmp_path)
+    _typed_gold(tmp_path / "gold_sets" / "yt", kind)
+    config = write_config(tmp_path, gold={"path": "gold_sets/yt"})
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(config), "--no-progress", "--no-tracking"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "Traceback" not in err
+    assert f"\"type\": \"{kind}\"), not a classification one" in err and f'[task] type = "{kind}"' in err
+    assert "missing column" not in err and not (tmp_path / "out" / "labels.parquet").exists()

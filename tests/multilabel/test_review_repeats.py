@@ -41,7 +41,8 @@ def test_a_budget_over_repeated_texts_holds_distinct_texts(tmp_path, monkeypatch
     texts = [t["data"]["text"] for t in json.loads(path.read_text(encoding="utf-8"))]
     assert n == len(texts) == distinct and len(set(texts)) == distinct
     least = rows.sort_values("confidence", kind="stable").drop_duplicates("text")  # each text's least sure row
-    assert [t["data"]["row_id"] for t in json.loads(path.read_text(encoding="utf-8"))] == least["row_id"].tolist()
+    queued = [t["data"]["row_id"] for t in json.loads(path.read_text(encoding="utf-8"))]
+    assert sorted(queued) == sorted(least["row_id"])  # (in the mixed review order: weaksup.multilabel.review_queue)
     said = _export(capsys, tmp_path / "out", "--budget", 30)
     assert f"{distinct} row(s) of the multi-label run" in said
     assert (f"{len(rows) - distinct:,} row(s) repeat the text of another queued or queueable row (one row per "

@@ -96,10 +96,12 @@ def annotated(label_studio, shipped_run, bo_token, tmp_path_factory, youtube):
     answer(admin, t2, _choice(truth[row[2]]))
     answer(bo, t2, [], was_cancelled=True)                             # bo skips the task
     answer(bo, t3, _choice(truth[row[3]]))
-    expected = {(row[0], "user-1", accepted), (row[0], "user-2", accepted),
-                (row[1], "user-1", truth[row[1]]), (row[1], "user-2", _other(truth[row[1]])),
-                (row[2], "user-1", truth[row[2]]), (row[3], "user-2", truth[row[3]])}
-    return {"project": pid, "rows": row, "expected": expected, "base": base}
+    # an export names an annotator by user id: ask the server (other test files sign up users of their own)
+    one, two = (f"user-{client.get('/api/current-user/whoami').json()['id']}" for client in (admin, bo))
+    expected = {(row[0], one, accepted), (row[0], two, accepted),
+                (row[1], one, truth[row[1]]), (row[1], two, _other(truth[row[1]])),
+                (row[2], one, truth[row[2]]), (row[3], two, truth[row[3]])}
+    return {"project": pid, "rows": row, "expected": expected, "base": base, "users": (one, two)}
 
 
 @pytest.fixture(scope="module")
@@ -133,9 +135,10 @@ def test_every_export_imports_into_gold_v2(source, kind, exports, annotated, shi
     answers = read_export(file, ["ham", "spam"], format=FORMAT[kind])
     assert answers.cancelled == (1 if kind == "JSON" else 0)  # only JSON carries the skipped annotation
     origin = dict(zip(zip(answers.frame["row_id"], answers.frame["annotator"]), answers.frame["origin"]))
+    one, two = annotated["users"]
     if kind == "JSON":  # the accepted pre-fill is told apart from typed answers
-        assert "prediction" in origin[(annotated["rows"][0], "user-1")]
-        assert "prediction" not in origin[(annotated["rows"][0], "user-2")]
+        assert "prediction" in origin[(annotated["rows"][0], one)]
+        assert "prediction" not in origin[(annotated["rows"][0], two)]
     code, out, err = cli(capsys, "review", "import", file, "--task", "youtube_spam", "--gold-dir", gold_dir, "--run",
                          run_dir)
     assert code == 0, err
@@ -147,8 +150,8 @@ def test_every_export_imports_into_gold_v2(source, kind, exports, annotated, shi
     assert (new["split"] == "dev").all() and gold.counts() == {"dev": 286 + 3, "test": 290}
     if kind == "JSON":  # the gold set keeps which answer was the accepted pre-fill
         kept = dict(zip(zip(new["row_id"], new["annotator"]), new["origin"]))
-        assert kept[(annotated["rows"][0], "user-1")] == "prediction"
-        assert kept[(annotated["rows"][1], "user-1")] != "prediction"
+        assert kept[(annotated["rows"][0], one)] == "prediction"
+        assert kept[(annotated["rows"][1], one)] != "prediction"
 
 
 def test_import_with_url_records_annotators_by_email(label_studio, exports, annotated, shipped_run, tmp_path, capsys,
@@ -158,7 +161,7 @@ def test_import_with_url_records_annotators_by_email(label_studio, exports, anno
     code, out, err = cli(capsys, "review", "import", exports[1]["snapshot-CSV"], "--task", "youtube_spam",
                          "--gold-dir", gold_dir, "--url", label_studio.url)
     assert code == 0, err
-    by_user = {"user-1": label_studio.username, "user-2": BO}
+    by_user = dict(zip(annotated["users"], (label_studio.username, BO)))
     expected = {(r, by_user[a], lab) for r, a, lab in annotated["expected"]}
     new = load_gold(gold_dir).frame
     new = new[new["row_id"].isin(annotated["rows"])]

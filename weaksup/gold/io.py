@@ -231,6 +231,11 @@ def _read_manifest(folder: Path, problems: Problems,
         raise bad_encoding(folder / MANIFEST, fix=_UTF8_FIX, error=GoldSetError) from None
     if not isinstance(manifest, dict):
         raise GoldSetError(f"{where}: must hold a JSON object; got {type(manifest).__name__}")
+    if (kind := manifest.get("type", manifest.get("task_type"))) in ("multilabel", "spans"):  # not one label a row
+        raise GoldSetError(f"gold set {folder} is {'a multi-label' if kind == 'multilabel' else 'a span'} gold set "
+                           f"(its manifest.json says \"type\": \"{kind}\"), not a classification one: set [task] type "
+                           f"= \"{kind}\" in the config to run that kind of task, or point gold.path at a classification "
+                           "gold set (one label per row)")
     if version is not None and str(version) != str(manifest.get("version")):
         manifest = select_version(manifest, version, folder)
     for key in ("task", "version", "label_space", "files"):

@@ -1,8 +1,8 @@
 """Human review of a multi-label run in Label Studio: tasks with multi-choice predictions out, the
 annotated label sets back in as a new version of the multi-label gold set.
 
-Out (:func:`export_multilabel_review`): the run's ``needs_review`` rows, least sure first (gold rows are
-never exported: dev rows are reviewed already, test rows measure the labels; one row per distinct text, none
+Out (:func:`export_multilabel_review`): the run's ``needs_review`` rows, the budget shared between reasons and vote
+patterns (:mod:`weaksup.multilabel.review_queue`; gold rows are never exported: dev rows are reviewed already, test rows measure the labels; one row per distinct text, none
 repeating a gold row's: :func:`weaksup.review.repeats.distinct_rows`), as Label Studio tasks
 whose prediction is the run's label set (``{"choices": ["joy", "love"]}``, ``score`` the confidence),
 beside a labeling config with ``<Choices choice="multiple">`` (:func:`multilabel_labeling_config`).
@@ -130,6 +130,7 @@ def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.P
 def _write_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None, budget: int | None,
                   fields: Iterable[str], mask: bool | None) -> tuple[int, Path, DistinctCandidates]:
     """:func:`export_multilabel_review`, with the rows left out as repeated texts."""
+    from weaksup.multilabel.review_queue import order_review_queue
     from weaksup.pipeline import load_run
     from weaksup.review.labelstudio import write_tasks
     from weaksup.review.privacy import check_run_sensitive_fields, mask_frame, mask_text
@@ -150,14 +151,12 @@ def _write_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str
                   what="--field column", fix="Give a column of the input (repeat --field for several)")
     columns = list(dict.fromkeys(["row_id", text_column, *fields]))
     shown = data[columns].rename(columns={text_column: "text"})
-    queue = queue[["row_id", "labels", "confidence"]].assign(row_id=queue["row_id"].astype(str)).merge(
-        shown, on="row_id", how="left")
+    queue = queue[["row_id", "labels", "confidence", "n_votes", "conflict"]].assign(
+        row_id=queue["row_id"].astype(str)).merge(shown, on="row_id", how="left")
     seen = list(dict.fromkeys(["text", *(f for f in fields if f != text_column)]))  # what a reviewer sees
     distinct = distinct_rows(queue[seen], -queue["confidence"].to_numpy(dtype=np.float64),
                              gold=shown[shown["row_id"].isin(held)])
-    queue = queue[distinct.keep].sort_values("confidence", kind="stable")  # least sure first
-    if budget is not None:
-        queue = queue.head(budget)
+    queue = order_review_queue(run, queue[distinct.keep], budget=budget)  # reasons and vote patterns mixed
     if mask or (mask is None and cfg.review.sensitive_fields):
         queue["text"] = queue["text"].map(mask_text)
     if mask is not False:  # a sensitive --field column goes out as <REDACTED>, as in a classification export

@@ -218,15 +218,14 @@ def _gold_target(task: str, gold_dir: Path | None, run_dir: Path | None, space: 
 
 
 def _import(answers: Any, gold_dir: Path, task: str, space: Any, split: str, on_conflict: str,
-            row_ids: list[str] | None, rerun: str, data: str | None) -> None:
+            row_ids: list[str] | None, rerun: str, data: str | None) -> str:
+    """Import the answers as the next version of the gold set; returns what to print."""
     from weaksup.review.importing import import_answers
 
     result = import_answers(answers, gold_dir, task=task, label_space=space, split=split, on_conflict=on_conflict,
                             row_ids=row_ids, data=data)
-    typer.echo(result.summary())
-    if result.changed:
-        typer.echo(f"gold set {gold_dir} is now version {result.gold.version} (earlier versions stay in their files, "
-                   f"see its manifest.json); {rerun}")
+    return result.summary() + (f"\ngold set {gold_dir} is now version {result.gold.version} (earlier versions stay "
+                               f"in their files, see its manifest.json); {rerun}" if result.changed else "")
 
 
 _GOLD_HELP = "The gold set folder; default: the gold.path of --run or --config, else gold_sets/TASK."
@@ -292,7 +291,7 @@ def import_(
             with LabelStudioAPI(url) as api:
                 emails = user_emails(api)
         answers = read_export(export_file, space, format=fmt, from_name=from_name, annotators=emails, collect=True)
-    _import(answers, gold_dir, task, space, split, on_conflict, row_ids, rerun, data)
+    typer.echo(_import(answers, gold_dir, task, space, split, on_conflict, row_ids, rerun, data))
 
 
 @review_app.command("push")
@@ -320,19 +319,23 @@ def push(
     from weaksup.review.labelstudio_api import LabelStudioAPI, check_project_classes
     from weaksup.review.labelstudio_multilabel import (check_multilabel_project, multilabel_push_labels,
                                                        write_multilabel_push)
+    from weaksup.review.labelstudio_spans import check_spans_project, spans_push_types, write_spans_push
 
-    run = load_run(run_dir)
+    run, given = load_run(run_dir), {"--order": order != "mixed", "--seed": seed != 0}
     task = run.config.task.name  # a multi-label run: its labels (its multi-choice tasks, as `review export` writes)
-    labels = multilabel_push_labels(run_dir, given={"--order": order != "mixed", "--seed": seed != 0})
+    labels = multilabel_push_labels(run_dir, given=given)
+    types = spans_push_types(run_dir, given=given, fields=field, mask=mask)  # a spans run: NER tasks, entity types
     with LabelStudioAPI(url) as api:
         title = project or f"{task} review"
         found = api.project(title) if title.strip().isdigit() else api.find_project(title)
         created = found is None
         if found is not None:
-            (check_project_classes if labels is None else check_multilabel_project)(
-                found, labels or run.label_space, api.url, fix="push to another --project (a new title creates one)")
-        if labels is not None:
-            rule_version, out, said = write_multilabel_push(run_dir, budget=budget, fields=field, mask=mask)
+            check = check_spans_project if types is not None else None if labels is None else check_multilabel_project
+            (check or check_project_classes)(found, types or labels or run.label_space, api.url,
+                                             fix="push to another --project (a new title creates one)")
+        if labels is not None or types is not None:
+            rule_version, out, said = (write_multilabel_push(run_dir, budget=budget, fields=field, mask=mask)
+                                       if types is None else write_spans_push(run_dir, budget=budget))
             typer.echo(said)
         else:
             run, rule_version, out = _write_queue(run_dir, "labelstudio", None, mask, _queue_options(
@@ -368,12 +371,11 @@ def pull(
 
     Annotators are recorded by e-mail (looked up through /api/users); skipped tasks are left out and counted.
     """
-    import tempfile
-
     from weaksup.review.labelstudio import read_export
-    from weaksup.review.labelstudio_api import (LabelStudioAPI, check_project_classes, project_labels,
-                                                task_of_project, user_emails)
+    from weaksup.review.labelstudio_api import (LabelStudioAPI, check_project_classes, import_project_export,
+                                                project_labels, task_of_project, user_emails)
     from weaksup.review.labelstudio_multilabel import pull_if_multilabel
+    from weaksup.review.labelstudio_spans import pull_if_spans
 
     with LabelStudioAPI(url) as api:
         found = api.project(project)
@@ -382,19 +384,16 @@ def pull(
         if not task:
             raise ReviewError(f"project {pid} {found.get('title')!r} at {api.url} does not name its weaksup task "
                               "(it was not made by `weaksup review push`); pass --task TASK")
-        if message := pull_if_multilabel(api, found, task=task, gold_dir=gold_dir, run_dir=run_dir, config=config,
-                                         split=split, on_conflict=on_conflict, from_name=from_name, save=save):
-            return typer.echo(message)  # a multi-label run or gold set: its label sets, as `review import` takes them
+        typed: dict[str, Any] = {"task": task, "gold_dir": gold_dir, "run_dir": run_dir, "config": config,
+                                 "split": split, "on_conflict": on_conflict, "from_name": from_name, "save": save}
+        if message := pull_if_multilabel(api, found, **typed) or pull_if_spans(api, found, **typed):
+            return typer.echo(message)  # a multi-label or span run or gold set: as `review import` takes them
         gold_dir, space, row_ids, rerun, data = _gold_target(task, gold_dir, run_dir,
                                                              project_labels(found, from_name), config)
         check_project_classes(found, space, api.url, from_name=from_name, fix=(
             f"pull the project pushed from task {task!r}'s run (`weaksup review push` names it), or check --task, "
             "--run and --config"))
-        export, emails = api.export(pid, "JSON"), user_emails(api)
-    with tempfile.TemporaryDirectory(prefix="weaksup-pull-") as tmp:
-        file = save or Path(tmp) / f"labelstudio-project-{pid}.json"
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_bytes(export)
-        answers = read_export(file, space, format="labelstudio", from_name=from_name, annotators=emails,
-                              collect=True, name=where)
-        _import(answers, gold_dir, task, space, split, on_conflict, row_ids, rerun, data)
+        emails = user_emails(api)
+        typer.echo(import_project_export(api, pid, save, lambda file: _import(read_export(
+            file, space, format="labelstudio", from_name=from_name, annotators=emails, collect=True, name=where),
+            gold_dir, task, space, split, on_conflict, row_ids, rerun, data)))

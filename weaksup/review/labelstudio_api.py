@@ -15,17 +15,19 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from weaksup.errors import ReviewError
+from weaksup.errors import ReviewError, WeakSupError
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["EXPORT_TYPES", "TOKEN_ENV", "LabelStudioAPI", "check_project_classes", "project_labels", "task_of_project",
-           "user_emails"]
+__all__ = ["EXPORT_TYPES", "TOKEN_ENV", "LabelStudioAPI", "check_project_classes", "import_project_export",
+           "project_labels", "task_of_project", "user_emails"]
 
 #: The environment variable holding the Label Studio API token.
 TOKEN_ENV = "LABEL_STUDIO_API_KEY"
@@ -310,3 +312,21 @@ def task_of_project(project: dict[str, Any]) -> str:
     """
     found = _TASK_MARK.search(str(project.get("description") or ""))
     return found.group(1) if found else ""
+
+
+def import_project_export(api: LabelStudioAPI, project_id: int, save: Path | None, read: Callable[[Path], str]) -> str:
+    """Pull the project's JSON export into a file (``save``, else a temporary one) and return ``read(file)`` (an
+    import of it: what to print); messages about the export, and errors raised, name ``project N at URL``, not the
+    temporary file (``weaksup review pull`` of a classification, multi-label or span project)."""
+    export, where = api.export(project_id, "JSON"), f"project {project_id} at {api.url}"
+    with tempfile.TemporaryDirectory(prefix="weaksup-pull-") as tmp:
+        file = save or Path(tmp) / f"labelstudio-project-{project_id}.json"
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(export)
+        name = str(file) if save is not None else where  # the project, not the temporary file; --save as given
+        try:
+            said = read(file)
+        except WeakSupError as exc:
+            exc.args = tuple(a.replace(str(file), name) if isinstance(a, str) else a for a in exc.args)
+            raise
+        return said.replace(str(file), name)

@@ -11,12 +11,9 @@ classification path (both return None / ``""`` for it).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-from weaksup.errors import WeakSupError
 
 __all__ = ["check_multilabel_project", "multilabel_push_labels", "pull_if_multilabel", "write_multilabel_push"]
 
@@ -98,6 +95,7 @@ def pull_if_multilabel(api: Any, project: dict[str, Any], *, task: str, gold_dir
     """
     from weaksup.multilabel.gold import is_multilabel_gold, load_multilabel_gold
     from weaksup.multilabel.review import import_if_multilabel, is_multilabel_run
+    from weaksup.review.labelstudio_api import import_project_export
     from weaksup.review.targets import check_import_target, gold_folder
 
     if run_dir is not None and config is not None:  # refused by the classification path, which names both
@@ -124,17 +122,6 @@ def pull_if_multilabel(api: Any, project: dict[str, Any], *, task: str, gold_dir
     check_multilabel_project(project, labels, api.url, from_name=from_name, fix=(
         f"pull the project pushed from task {task!r}'s multi-label run (`weaksup review push` names it), or check "
         "--task, --run and --gold-dir"))
-    export, where = api.export(pid, "JSON"), f"project {pid} at {api.url}"
-    with tempfile.TemporaryDirectory(prefix="weaksup-pull-") as tmp:
-        file = save or Path(tmp) / f"labelstudio-project-{pid}.json"
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_bytes(export)
-        name = str(file) if save is not None else where  # the project, not the temporary file; --save as given
-        try:
-            said = import_if_multilabel(file, task=task, gold_dir=folder, run_dir=run_dir, split=split,
-                                        from_name=from_name, on_conflict=on_conflict, format="labelstudio",
-                                        config=config, url=api.url)  # annotators by e-mail, from its users
-        except WeakSupError as exc:
-            exc.args = tuple(a.replace(str(file), name) if isinstance(a, str) else a for a in exc.args)
-            raise
-        return said.replace(str(file), name)
+    return import_project_export(api, pid, save, lambda file: import_if_multilabel(
+        file, task=task, gold_dir=folder, run_dir=run_dir, split=split, from_name=from_name, on_conflict=on_conflict,
+        format="labelstudio", config=config, url=api.url))  # annotators by e-mail, from its users

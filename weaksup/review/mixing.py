@@ -133,6 +133,7 @@ def mixed_review_order(
     diversity: float = 0.3,
     near_duplicate: float = 0.9,
     seed: int = 0,
+    groups: Any = None,
 ) -> MixedOrder:
     """Rows to review, mixing the reasons of :data:`QUEUE_REASONS` (see the module docstring for the rule).
 
@@ -160,6 +161,10 @@ def mixed_review_order(
         The MMR step within each reason (see :func:`~weaksup.review.priority.review_order`).
     seed : int, default 0
         Ties, clusters and MMR: the same inputs and seed give the same queue.
+    groups : int array (n,), optional
+        A group id per row (e.g. its vote pattern): each reason but ``uncovered`` shares its rows between its
+        groups by the budget split rule (square-root weights of the groups' sizes), so a batch is not one
+        group's rows; default: one group.
 
     Returns
     -------
@@ -212,9 +217,9 @@ def mixed_review_order(
             chosen, clusters = _by_cluster(rows, score[rows], text_arr, quota, n_clusters, diversity,
                                            near_duplicate, seed)
         else:
-            sub = None if text_arr is None else text_arr[rows]
-            chosen = rows[review_order(score[rows], sub, budget=quota, diversity=diversity,
-                                       near_duplicate=near_duplicate, seed=seed)]
+            ids = np.zeros(len(rows), dtype=np.int64) if groups is None else np.unique(
+                _vector(groups, n, "groups")[rows], return_inverse=True)[1].reshape(-1)
+            chosen = _share(rows, ids, score[rows], text_arr, quota, "sqrt", diversity, near_duplicate, seed)[0]
             clusters = np.full(len(chosen), -1, dtype=np.int64)
         picked.append(chosen)
         cluster_of.append(clusters)
@@ -300,20 +305,23 @@ def _by_cluster(rows: np.ndarray, score: np.ndarray, texts: np.ndarray | None, q
     with warnings.catch_warnings():  # fewer distinct texts than clusters: k-means says so, the split copes
         warnings.simplefilter("ignore", category=UserWarning)
         labels = cluster_texts(texts[rows[pool]], n_clusters, seed=seed).labels
-    sizes = np.bincount(labels, minlength=int(labels.max()) + 1).tolist()
-    quotas = divisor_split(sizes, quota, "count")
+    return _share(rows[pool], labels, score[pool], texts, quota, "count", diversity, near_duplicate, seed)
+
+
+def _share(rows: np.ndarray, groups: np.ndarray, score: np.ndarray, texts: np.ndarray | None, quota: int,
+           weights: str, diversity: float, near_duplicate: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``quota`` of ``rows``, shared between their ``groups`` (ids 0..g-1) by the budget split rule with ``weights``
+    of the groups' sizes, each group's by :func:`~weaksup.review.priority.review_order`, the groups interleaved;
+    returns the rows chosen and their groups."""
+    sizes = np.bincount(groups, minlength=int(groups.max()) + 1 if len(groups) else 0).tolist()
     picked, names = [], []
-    for c, q in enumerate(quotas):
-        members = pool[labels == c]
-        if q:
-            order = review_order(score[members], texts[rows[members]], budget=q, diversity=diversity,
-                                 near_duplicate=near_duplicate, seed=seed)
-            picked.append(rows[members[order]])
-            names.append(np.full(len(order), c, dtype=np.int64))
-        else:
-            picked.append(np.empty(0, dtype=np.int64))
-            names.append(np.empty(0, dtype=np.int64))
-    slots = interleave([len(x) for x in picked], sizes, "count")
+    for c, q in enumerate(divisor_split(sizes, quota, weights)):
+        members = np.flatnonzero(groups == c)
+        order = review_order(score[members], None if texts is None else texts[rows[members]], budget=q,
+                             diversity=diversity, near_duplicate=near_duplicate, seed=seed) if q else members[:0]
+        picked.append(rows[members[order]])
+        names.append(np.full(len(order), c, dtype=np.int64))
+    slots = interleave([len(x) for x in picked], sizes, weights)
     return np.concatenate(picked)[slots], np.concatenate(names)[slots]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -177,9 +177,9 @@ class SpanAnswers:
     cancelled: int = 0
 
 
-def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from_name: str = FROM_NAME
-                     ) -> SpanAnswers:
-    """The span annotations of a Label Studio JSON export.
+def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from_name: str = FROM_NAME,
+                     annotators: Mapping[str, str] | None = None) -> SpanAnswers:
+    """The span annotations of a Label Studio JSON export (``annotators``: user id -> e-mail, the server's users).
 
     Raises
     ------
@@ -247,7 +247,8 @@ def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from
                                      "after export); fix the region or re-annotate it", where=where)
                     else:
                         spans.append((start, end, str(label)))
-            records.append({"row_id": str(row_id), "annotator": annotator_name(annotation.get("completed_by")),
+            who = annotator_name(annotation.get("completed_by"), emails=annotators)
+            records.append({"row_id": str(row_id), "annotator": who,
                             "text": text, "spans": sorted(set(spans))})
     problems.raise_if_any(ReviewImportError, fix=f"the entity types are {list(types)}; regions are char offsets "
                           "into the task's text")
@@ -349,10 +350,11 @@ def export_if_spans(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[s
 
 def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str | os.PathLike[str] | None,
                     run_dir: str | os.PathLike[str] | None, split: str = "dev", from_name: str = FROM_NAME,
-                    format: str = "auto", others: Sequence[str] = ()) -> str:
+                    format: str = "auto", others: Sequence[str] = (),
+                    annotators: Mapping[str, str] | None = None) -> str:
     """``weaksup review import`` into a span gold set (the task's gold set, or ``--run``'s, is a span one): writes
     the next version and returns what to print (``""`` otherwise). ``format`` and ``others`` (flags given that a
-    span import does not read) are checked."""
+    span import does not read) are checked; ``annotators`` (user id -> e-mail) names annotators by e-mail."""
     from weaksup.errors import ReviewError
     from weaksup.spans.gold import is_span_gold
 
@@ -364,7 +366,7 @@ def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str 
         raise ReviewError(f"{', '.join([*flags, *others])}: a span import reads Label Studio's JSON export only; "
                           "drop it")
     types = list(load_span_gold(folder).types)
-    answers = read_span_export(export, types, from_name=from_name)
+    answers = read_span_export(export, types, from_name=from_name, annotators=annotators)
     with gold_lock(folder):  # the version before is the one this import merges into
         before = load_span_gold(folder, types=types).version
         gold = import_span_answers(answers, folder, task=task, types=types, split=split, run_dir=run_dir)
