@@ -341,7 +341,9 @@ def main(argv: list[str] | None = None) -> None:
 
     Exit status: 0 on success, 2 for bad input (a weaksup error or a usage error, with a
     message naming what is wrong) or out of memory (one line naming the cause and the fix:
-    :func:`weaksup.memory.out_of_memory`), 1 for an unexpected failure (with its traceback), 130 / 143 when Ctrl-C /
+    :func:`weaksup.memory.out_of_memory`), 1 for an unexpected failure (with its traceback) or one that running the
+    same command again can get past (one line: :func:`weaksup.errors.run_again`, e.g. a chat server down or
+    rate-limiting past the retries, or the prompt budget used up), 130 / 143 when Ctrl-C /
     SIGTERM stopped the command (a SIGTERM that comes after the command finished stops nothing: 0).
     """
     from weaksup.interrupt import exit_interrupted_at_start
@@ -362,7 +364,7 @@ def main(argv: list[str] | None = None) -> None:
         except WeakSupError as exc:
             if not stopped_by_signal(exc, signals):  # (else a stop that a step reported as its error: 130 / 143)
                 typer.echo(f"error: {exc}", err=True)
-                sys.exit(2)
+                sys.exit(1 if getattr(exc, "run_again", False) else 2)  # (weaksup.errors.run_again: retry later)
             result = STOPPED
         except (KeyboardInterrupt, typer.Abort):  # (typer.Abort: click's in older typer, its own where typer vendors click)
             result = STOPPED

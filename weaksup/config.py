@@ -78,7 +78,7 @@ from typing import Any
 from weaksup.config_sections import (NO_VOTES, SEED_MAX, CleanConfig, EndModelConfig, GoldConfig,
                                      InputConfig, LFsConfig, LabelModelConfig, MlflowConfig, OutputConfig, ReviewConfig,
                                      TaskConfig)
-from weaksup.config_tables import build_table, did_you_mean
+from weaksup.config_tables import build_table, did_you_mean, secret_hint
 from weaksup.engines.config import EngineConfig
 from weaksup.errors import ConfigError as ConfigError  # (its home is weaksup.errors; kept importable here)
 from weaksup.tasks import TASK_TYPES
@@ -128,7 +128,9 @@ class RunConfig:
             raise ConfigError(f"{source}: a config is a TOML table; got {type(doc).__name__}")
         for name in doc:
             if name not in _SECTIONS:
-                problems.append(f"unknown table [{name}]{did_you_mean(name, _SECTIONS)}")
+                table = doc[name] if isinstance(doc[name], dict) else {}
+                hint = next((h for h in map(secret_hint, [str(name), *map(str, table)]) if h), "")
+                problems.append(f"unknown table [{name}]{did_you_mean(name, _SECTIONS)}{hint}")
         for name in _REQUIRED_SECTIONS:
             if name not in doc:
                 problems.append(f"missing table [{name}]")

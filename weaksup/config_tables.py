@@ -33,6 +33,27 @@ def did_you_mean(name: str, choices: typing.Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else f"; known: {sorted(choices)}"
 
 
+_SECRET_WORDS = frozenset({"apikey", "token", "secret", "password", "passwd", "credential", "credentials"})
+
+
+def secret_hint(key: str) -> str:
+    """Where an API key goes, for an unknown config key (or table) whose name says it holds one (``api_key``,
+    ``hf_token``, ``client_secret``...); ``""`` for other names. Its value is never shown.
+
+    Examples
+    --------
+    >>> secret_hint("max_tokens"), secret_hint("api_key")[:41]
+    ('', '; API keys are never read from the config')
+    """
+    words = [w for w in key.lower().replace("-", "_").split("_") if w]
+    joined = "".join(words)
+    if not (set(words) & _SECRET_WORDS or "apikey" in joined or joined.endswith(("token", "secret"))):
+        return ""
+    return ("; API keys are never read from the config: put the key in an environment variable (export "
+            "OPENAI_API_KEY=...) and name it in the LF module, ChatClient(..., api_key_env='OPENAI_API_KEY'); then "
+            "delete it from this file (and if the file is shared or committed, revoke the key)")
+
+
 #: A scalar type hint in words, one value and several (``a list of strings``).
 _ONE = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 _MANY = {str: "strings", int: "integers", float: "numbers", bool: "true or false values", Any: "values"}
@@ -110,7 +131,7 @@ def build_table(name: str, table_cls: type, raw: Any, problems: list[str]) -> An
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
-            problems.append(f"unknown key {name}.{key}{did_you_mean(key, known)}")
+            problems.append(f"unknown key {name}.{key}{did_you_mean(key, known)}{secret_hint(str(key))}")
         elif not matches(value, hints[key]):
             problems.append(wrong_type(f"{name}.{key}", value, hints[key]))
         elif bad := non_finite(value, f"{name}.{key}"):

@@ -36,9 +36,10 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 __all__ = [
     "ConfigError", "DataError", "DatasetError", "DuplicateLFError", "EndModelError", "GoldSetError", "LFApplyError",
-    "LFDefinitionError", "LabelModelError", "LabelSpaceError", "MissingColumnError", "NotFittedError", "NotFoundError",
-    "ParameterError", "ParameterTypeError", "Problem", "Problems", "ReviewError", "ReviewImportError", "TrackingError",
-    "UnknownLFError", "VoteMatrixError", "WeakSupError", "WriteError", "location", "stops_run",
+    "LFDefinitionError", "LabelModelError", "LabelSpaceError", "MissingColumnError", "MissingExtraError",
+    "NotFittedError", "NotFoundError", "ParameterError", "ParameterTypeError", "Problem", "Problems", "ReviewError",
+    "ReviewImportError", "TrackingError", "UnknownLFError", "VoteMatrixError", "WeakSupError", "WriteError",
+    "location", "require", "run_again", "stops_run",
 ]
 
 
@@ -318,6 +319,37 @@ class ReviewImportError(ReviewError):
     MAX_LISTED = 30
 
 
+class MissingExtraError(WeakSupError, ImportError):
+    """An optional package is not installed; the message names it and the extra installing it. It stops a run
+    (``stops_run``) even with ``lfs.fault_tolerant = true``: it is no fault of the row."""
+
+    code = "missing_extra"
+    stops_run = True
+
+
+def require(module: str, extra: str, what: str) -> Any:
+    """Import the optional ``module``, or raise :class:`MissingExtraError` naming it and ``pip install
+    'weaksup[<extra>]'``; ``what`` needs it (the message's subject).
+
+    Examples
+    --------
+    >>> require("json", "embed", "Embeddings").__name__
+    'json'
+    >>> require("no_such_module_xyz", "llm", "Prompted LFs")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.MissingExtraError: Prompted LFs need the Python package 'no_such_module_xyz', which is not installed: pip install 'weaksup[llm]'
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        inner = "" if exc.name is None or module.split(".")[0] == exc.name.split(".")[0] else f" ({exc})"
+        raise MissingExtraError(f"{what} need the Python package {module!r}, which is not installed{inner}: "
+                                f"pip install 'weaksup[{extra}]'") from exc
+
+
 class WriteError(WeakSupError, OSError):
     """A file could not be written (a full disk, a read-only folder, a folder where the file should go); an
     ``OSError`` too, whose ``errno``, ``strerror`` and ``filename`` are those of the failure (set by the writer).
@@ -343,4 +375,19 @@ def stops_run(exc: WeakSupError) -> WeakSupError:
     True
     """
     exc.stops_run = True  # type: ignore[attr-defined]
+    return exc
+
+
+def run_again(exc: WeakSupError) -> WeakSupError:
+    """Mark an error that running the same command again can get past, nothing in the input being wrong: a server
+    that kept failing, or rate-limiting past the retries, or the prompt budget (the user's own cap) used up, the
+    answers so far being cached. The CLI exits 1 (a failure: run it again later) on it, not 2 (bad input: fix
+    something), so that a scheduled job can tell the two apart.
+
+    Examples
+    --------
+    >>> getattr(run_again(stops_run(LFApplyError("the server kept failing"))), "run_again")
+    True
+    """
+    exc.run_again = True  # type: ignore[attr-defined]
     return exc

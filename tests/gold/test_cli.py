@@ -71,3 +71,29 @@ def test_bad_input_exits_2_naming_what_is_wrong(tmp_path, capsys, args, message)
     assert code == 2
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "g").exists()
+
+
+def test_multilabel_create_and_add_read_the_labels_column_by_default(tmp_path, capsys):
+    """(create --multilabel defaults to `labels`; add reads the gold set manifest's label_column)"""
+    from weaksup.multilabel.gold import load_multilabel_gold
+    from weaksup.multilabel.space import MultiLabelSpace
+
+    first = tmp_path / "first.csv"
+    first.write_text("row_id,labels,split\n1,joy;love,dev\n2,anger,test\n", encoding="utf-8")
+    folder = tmp_path / "gold" / "emo"
+    code, out, err = cli(capsys, "gold", "create", folder, "--from", first, "--labels", "joy,love,anger",
+                         "--multilabel")
+    assert code == 0, err
+    more = tmp_path / "more.csv"
+    more.write_text("row_id,labels,split\n3,love,dev\n5,[],test\n", encoding="utf-8")  # ([]: a run's empty set)
+    code, out, err = cli(capsys, "gold", "add", folder, "--from", more)
+    assert code == 0, err
+    assert "2 row(s) added" in out
+    gold = load_multilabel_gold(folder, space=MultiLabelSpace(["joy", "love", "anger"]))
+    assert gold.version == 2 and gold.counts() == {"dev": 2, "test": 2} and gold.label_sets("test")["5"] == ()
+    # --label-column still overrides the default
+    other = tmp_path / "other.csv"
+    other.write_text("row_id,emotions,split\n4,joy,test\n", encoding="utf-8")
+    code, out, err = cli(capsys, "gold", "add", folder, "--from", other, "--label-column", "emotions")
+    assert code == 0, err
+    assert load_multilabel_gold(folder, space=MultiLabelSpace(["joy", "love", "anger"])).counts()["test"] == 3

@@ -121,3 +121,33 @@ def test_generic_lfs_vote_the_same_in_forked_processes():
     one = apply_multilabel_lfs(df, lfs(), SPACE, progress=False)
     two = apply_multilabel_lfs(df, lfs(), SPACE, progress=False, n_jobs=2, chunk_rows=2500)
     assert one == two and (one.values[:, 3] != -1).any()
+
+
+EXCLUSIVE = MultiLabelSpace(["gratitude", "love", "anger", "neutral"], exclusive=[["gratitude", "love"]],
+                            none_label="neutral")
+
+
+@pytest.mark.parametrize("labels, named", [(["gratitude", "love"], "gratitude and love of the exclusive group"),
+                                           (["neutral", "anger"], "the none label 'neutral' with anger")])
+def test_a_rule_lf_saying_yes_to_labels_a_row_cannot_carry_together_is_refused(labels, named):
+    lf = multilabel_keyword_lf("kw_both", "thank you", labels)
+    with pytest.raises(LFDefinitionError, match=f"LF 'kw_both' .* says yes to .*{named}"):
+        apply_multilabel_lfs(pd.DataFrame({"text": ["thank you"]}), [lf], EXCLUSIVE, progress=False)
+    # yes to one, no to the other is fine
+    fine = multilabel_keyword_lf("kw_one", "thank you", "gratitude", no=["love"])
+    assert apply_multilabel_lfs(pd.DataFrame({"text": ["thank you"]}), [fine], EXCLUSIVE, progress=False).values.shape
+
+
+def test_a_function_lf_saying_yes_to_exclusive_labels_is_warned_about_once(caplog):
+    @multilabel_labeling_function(labels=["gratitude", "love", "anger"], fields=["text"])
+    def warm(x):
+        return {"gratitude", "love"} if "thanks" in x.text else {"anger"} if "hate" in x.text else None
+
+    data = pd.DataFrame({"text": ["thanks", "hate", "thanks again", "ok"] * 3})
+    with caplog.at_level("WARNING", logger="weaksup.multilabel.apply"):
+        votes = apply_multilabel_lfs(data, [warm], EXCLUSIVE, progress=False, chunk_rows=4)
+        apply_multilabel_lfs(data, [warm], EXCLUSIVE, progress=False)
+    warned = [r.getMessage() for r in caplog.records if "cannot carry together" in r.getMessage()]
+    assert len(warned) == 1, warned
+    assert "'warm'" in warned[0] and "gratitude and love of the exclusive group ['gratitude', 'love']" in warned[0]
+    assert votes.values[0, 0].tolist() == [1, 1, -1, -1]  # the votes are kept as the LF gave them

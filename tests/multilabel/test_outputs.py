@@ -8,7 +8,8 @@ import pytest
 
 from weaksup.multilabel import MultiLabelSpace
 from weaksup.multilabel.models import MultiLabelMajority
-from weaksup.multilabel.outputs import chunk_table, count_labels, decision_confidence, multilabel_columns, sets_at
+from weaksup.multilabel.outputs import (chunk_table, count_labels, decision_confidence, labels_from_cell,
+                                       multilabel_columns, sets_at)
 from weaksup.multilabel.task import as_votes
 from weaksup.pipeline.outputs import joined_lists
 
@@ -59,4 +60,22 @@ def test_counts_sets_and_csv_lists():
     assert count_labels(table, SPACE) == {"joy": 2, "anger": 1, "neutral": 0, "(none)": 1, "(abstain)": 1}
     Y, proba = sets_at(table, np.array([0, 2]), SPACE)
     assert Y.tolist() == [[True, True, False], [False, False, False]] and proba.shape == (2, 3)
-    assert joined_lists(table).column("labels").to_pylist() == ["joy;anger", "", None, "joy"]
+    assert joined_lists(table).column("labels").to_pylist() == ["joy;anger", "[]", None, "joy"]
+
+
+def test_a_csv_labels_cell_reads_back_as_its_set_the_empty_set_or_an_abstain():
+    assert [labels_from_cell(x) for x in ["joy;anger", "[]", "", None, float("nan"), ["joy"]]] == [
+        ["joy", "anger"], [], None, None, None, ["joy"]]
+
+
+def test_rows_where_the_exclusivity_rule_drops_a_label_above_its_threshold_go_to_review(caplog):
+    space = MultiLabelSpace(["joy", "anger", "calm"], exclusive=[["joy", "anger"]])
+    names = ["a@1::joy", "b@1::anger", "c@1::calm"]
+    L = np.array([[1, 1, -1], [1, -1, -1], [-1, 1, 1], [1, 0, -1]], dtype=np.int8)
+    model = MultiLabelMajority().fit(as_votes(L, names, space))
+    with caplog.at_level("WARNING", logger="weaksup.multilabel.outputs"):
+        table = chunk_table(model, L, {}, margin=0.0, space=space, lf_names=names, rule_version="r1")
+    rows = table.to_pylist()
+    assert rows[0]["labels"] in (["joy"], ["anger"])  # both at 1: the rule kept one
+    assert [r["review_status"] for r in rows] == ["needs_review", "auto", "auto", "auto"]
+    assert any("two labels of the exclusive group ['joy', 'anger']" in r.getMessage() for r in caplog.records)

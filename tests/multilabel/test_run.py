@@ -122,6 +122,24 @@ def test_csv_labels_join_the_set_with_semicolons(project):
     assert all(x in SPACE.labels for cell in parquet_free for x in cell.split(";") if x)
 
 
+def test_csv_labels_tell_the_empty_set_from_an_abstain(project):
+    """(the empty set is `[]`, an abstain an empty cell: pandas' default read gives NaN for abstains only)"""
+    config = make_ml_project(project, task={"none_label": ""}, output={"path": "out/labels.csv"})
+    lfs = (project / "ticket_lfs.py").read_text() + (
+        "\nkw_account = multilabel_keyword_lf('kw_account', 'account settings', 'billing', no=True)\n")
+    (project / "ticket_lfs.py").write_text(lfs)
+    _run(config)
+    frame = pd.read_csv(project / "out" / "labels.csv")
+    machine = frame["review_status"] != "reviewed"
+    assert frame["labels"].isna().sum() == ((frame["n_votes"] == 0) & machine).sum() > 0
+    empty = frame["labels"] == "[]"
+    assert empty.sum() > 0 and not frame.loc[empty & machine, "n_votes"].eq(0).any()
+    loaded = load_run(project / "out").labels  # read back as lists, as from Parquet
+    assert loaded.loc[empty, "labels"].map(lambda v: list(v) == []).all()
+    assert loaded.loc[frame["labels"].isna(), "labels"].isna().all()
+    assert loaded.loc[~empty & frame["labels"].notna(), "labels"].map(len).gt(0).all()
+
+
 def test_no_votes_predict_labels_every_row(project):
     _run(make_ml_project(project, gold_rows=0), "label_model.no_votes=predict")
     labels = pd.read_parquet(project / "out" / "labels.parquet")

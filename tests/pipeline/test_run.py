@@ -177,3 +177,23 @@ def test_the_runs_label_model_knows_its_lfs_and_refuses_them_in_another_order(pr
     assert np.array_equal(model.predict(votes), model.predict(votes.values))
     with pytest.raises(LabelModelError, match="in another order"):
         model.predict(votes.select(list(votes.lf_names)[::-1]))
+
+
+def test_fit_refuses_a_finished_run_folder_and_leaves_the_run_readable(project, capsys):
+    from weaksup.cli import main
+
+    config = write_config(project, label_model={"name": "DawidSkene"})
+    run(load_config(config), progress=False)
+    out = project / "out"
+    before = {name: (out / name).read_bytes() for name in ("run.json", "label_model.json")}
+    with pytest.raises(SystemExit) as info:
+        main(["fit", str(config), "--no-progress"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2, err
+    assert "holds a finished run" in err and f"weaksup run {config}" in err and "--set output.path=" in err
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert len(load_run(out).labels) == 1956  # still a finished run, its labels readable
+    # into another folder, the same fit goes ahead
+    with pytest.raises(SystemExit) as info:
+        main(["fit", str(config), "--no-progress", "--set", "output.path=other/labels.parquet"])
+    assert info.value.code == 0 and (project / "other" / "label_model.json").exists()

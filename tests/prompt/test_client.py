@@ -184,3 +184,69 @@ def test_content_as_a_list_of_text_parts_is_read(tmp_path):
     with _answering(body) as (url, _):
         client = ChatClient(url, "m", cache=tmp_path / "c.sqlite3", max_retries=0)
         assert _ask(client).text == "spam"
+
+
+@pytest.mark.parametrize("value", ["sk-proj-SECRET123abc", "sk_live_SECRET123abc", "hf_SECRETabcdefGHIJ123456789",
+                                   "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI", "MY KEY", "1KEY", "OPENAI_API_KEY=sk-x1"])
+def test_a_key_or_a_bad_name_passed_as_api_key_env_is_refused_without_showing_it(tmp_path, value):
+    with pytest.raises(ParameterError, match="api_key_env") as info:
+        ChatClient("http://127.0.0.1:9/v1", "m", cache=tmp_path / "c.sqlite3", api_key_env=value)
+    message = str(info.value)
+    assert value not in message and "SECRET" not in message
+    assert "environment variable" in message and "api_key_env='OPENAI_API_KEY'" in message
+
+
+@pytest.mark.parametrize("name", ["OPENAI_API_KEY", "GROQ_API_KEY", "HF_TOKEN", "my_key_2", "_K", ""])
+def test_environment_variable_names_are_accepted_as_api_key_env(tmp_path, name):
+    assert ChatClient("http://127.0.0.1:9/v1", "m", cache=tmp_path / "c.sqlite3", api_key_env=name).api_key_env == name
+
+
+def test_a_key_passed_as_api_key_is_refused_pointing_at_the_environment(tmp_path):
+    from weaksup.errors import WeakSupError
+
+    with pytest.raises(WeakSupError, match="api_key_env") as info:
+        ChatClient("http://127.0.0.1:9/v1", "m", cache=tmp_path / "c.sqlite3", api_key="sk-proj-SECRET123abc")
+    assert isinstance(info.value, TypeError)  # as an unknown keyword is
+    assert "SECRET" not in str(info.value) and "environment variable" in str(info.value)
+
+
+def test_a_key_passed_as_api_key_env_never_reaches_the_server(tmp_path):
+    with ChatServer(lambda texts: [{"spam": 1.0} for _ in texts], api_key="sk-proj-SECRET123abc") as server:
+        with pytest.raises(ParameterError):
+            ChatClient(server.base_url, "m", cache=tmp_path / "c.sqlite3", api_key_env="sk-proj-SECRET123abc")
+        assert server.requests == 0
+
+
+@pytest.mark.parametrize("table, key", [("lfs", "api_key"), ("lfs", "openai_api_key"), ("input", "hf_token"),
+                                        ("label_model", "client_secret")])
+def test_an_api_key_in_the_config_is_pointed_at_the_environment(tmp_path, table, key):
+    from tests.pipeline_project import write_config
+    from weaksup.config import load_config
+    from weaksup.errors import ConfigError
+
+    config = write_config(tmp_path, **{table: {key: "sk-proj-SECRET123abc"}})
+    with pytest.raises(ConfigError, match=f"unknown key {table}.{key}") as info:
+        load_config(config)
+    message = str(info.value)
+    assert "SECRET" not in message and "environment variable" in message and "api_key_env" in message
+
+
+def test_a_prompt_table_with_an_api_key_is_pointed_at_the_environment(tmp_path):
+    from tests.pipeline_project import write_config
+    from weaksup.config import load_config
+    from weaksup.errors import ConfigError
+
+    config = write_config(tmp_path, prompt={"api_key": "sk-proj-SECRET123abc", "model": "gpt-4o-mini"})
+    with pytest.raises(ConfigError, match=r"unknown table \[prompt\]") as info:
+        load_config(config)
+    assert "SECRET" not in str(info.value) and "api_key_env" in str(info.value)
+
+
+def test_an_unknown_key_that_is_no_secret_gets_no_key_hint(tmp_path):
+    from tests.pipeline_project import write_config
+    from weaksup.config import load_config
+    from weaksup.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown key lfs.max_tokens") as info:
+        load_config(write_config(tmp_path, lfs={"max_tokens": 5}))
+    assert "api_key_env" not in str(info.value)

@@ -23,3 +23,11 @@ def test_a_context_length_error_gets_its_own_hint():
     other = refused_hint(400, model="m", base_url="http://h/v1", api_key_env="K", key_set=False,
                          answer='{"error": {"message": "The model `m` does not exist"}}')
     assert "check the model name 'm'" in other
+
+
+def test_a_refusal_never_echoes_an_api_key_env_that_is_a_key():
+    for value in ("sk-proj-SECRET123abc", "hf_SECRETabcdefGHIJ123456789"):  # set after construction, or unpickled
+        hint = refused_hint(401, model="m", base_url="http://h/v1", api_key_env=value, key_set=False)
+        assert "SECRET" not in hint and "api_key_env" in hint and "environment variable" in hint
+    assert refused_hint(401, model="m", base_url="http://h/v1", api_key_env="MY_KEY", key_set=False) == \
+        "; set the environment variable MY_KEY to the API key"

@@ -102,3 +102,70 @@ def test_the_parser_version_moved_past_the_rule_reading_negated_answers_as_the_c
     from weaksup.prompt.parse import PARSER_VERSION
 
     assert int(PARSER_VERSION) >= 2
+
+
+YES_NO = {"spam": 1, "ham": 0}  # the README's template asks a yes/no question: "Is this YouTube comment spam?"
+
+
+@pytest.mark.parametrize("text, label", [
+    ("No, it's ham.", 0), ("No - ham", 0), ("No \u2014 ham", 0), ("Yes, it's spam.", 1), ("Yes - spam", 1),
+    ("No doubt it's spam", 1), ("There is no doubt: spam", 1), ("Nope, ham.", 0), ("No, this is spam.", 1),
+    ("Answer: No, it's ham", 0),
+])
+def test_a_leading_yes_or_no_is_an_answer_word_not_a_negation(text, label):
+    parsed = parse_answer(text, YES_NO)
+    assert (parsed.label, parsed.reason) == (label, "choice")
+
+
+@pytest.mark.parametrize("text", ["No, it's not spam", "No, it isn't spam.", "No spam here", "No - not spam",
+                                  "Yes, not spam", "no ham"])
+def test_a_negation_binding_the_label_still_abstains(text):
+    parsed = parse_answer(text, YES_NO)
+    assert (parsed.label, parsed.reason) == (ABSTAIN, "negated")
+
+
+@pytest.mark.parametrize("text, label", [
+    ("<think>Is it spam or ham? It links a channel.</think>\nspam", 1),
+    ("<think>\nspam? ham? The user loves the song.\n</think>\n\nham", 0),
+    ("The comment praises the song, so not spam; ham it is.</think>ham", 0),  # a template opening <think> itself
+    ("  <THINK>spam or ham</THINK> Spam.", 1),
+])
+def test_a_reasoning_block_before_the_answer_is_not_read(text, label):
+    parsed = parse_answer(text, YES_NO)
+    assert (parsed.label, parsed.reason) == (label, "choice")
+
+
+def test_an_answer_cut_inside_its_reasoning_block_is_unparseable():
+    parsed = parse_answer("<think>Is it spam or ham? The link suggests", YES_NO)
+    assert (parsed.label, parsed.reason) == (ABSTAIN, "unparseable")
+
+
+def test_logprobs_of_the_reasoning_tokens_are_not_the_answer_s_confidence():
+    top = [{"token": "ham", "logprob": -0.1}, {"token": "spam", "logprob": -2.5}]  # a token inside <think>
+    parsed = parse_answer("<think>ham or spam</think>spam", YES_NO, logprobs=top, min_margin=0.5)
+    assert (parsed.label, parsed.confidence, parsed.reason) == (1, None, "choice")
+
+
+def test_mostly_negated_answers_are_warned_about_once_per_lf(caplog):
+    import logging
+
+    from weaksup.prompt.parse import note_unparseable, unparseable_summary
+
+    answers = ["Yes, spam"] * 6 + ["Not spam"] * 4  # the LF never votes ham: 4 in 10 abstain as negated
+    with caplog.at_level(logging.WARNING, logger="weaksup"), unparseable_summary():
+        for start in (0, 5):  # two batches
+            parsed = [parse_answer(a, YES_NO) for a in answers[start:start + 5]]
+            note_unparseable("llm", parsed, [f"r{i}" for i in range(start, start + 5)], YES_NO)
+    warned = [r.getMessage() for r in caplog.records if "'llm'" in r.getMessage()]
+    assert len(warned) == 1 and "4 of 10" in warned[0] and "negated" in warned[0], warned
+    assert "r6" in warned[0]  # an example row
+
+
+def test_a_few_negated_answers_are_not_warned_about(caplog):
+    import logging
+
+    from weaksup.prompt.parse import note_unparseable, unparseable_summary
+
+    with caplog.at_level(logging.WARNING, logger="weaksup"), unparseable_summary():
+        note_unparseable("llm", [parse_answer(a, YES_NO) for a in ["spam"] * 19 + ["not spam"]], None, YES_NO)
+    assert not [r for r in caplog.records if "'llm'" in r.getMessage()]

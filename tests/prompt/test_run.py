@@ -75,11 +75,52 @@ def test_a_budget_stop_in_a_run_then_a_resume(project, monkeypatch, capsys):
     monkeypatch.setenv("TEST_MAX_CALLS", "100")
     with pytest.raises(SystemExit) as stop:
         main(["run", str(config)])
-    assert stop.value.code == 2 and "max_calls=100 prompts is used up" in capsys.readouterr().err
+    # the user's own cap, not bad input: exit 1, as an unfinished run the same command continues
+    assert stop.value.code == 1 and "max_calls=100 prompts is used up" in capsys.readouterr().err
     assert server.calls == 100
     monkeypatch.delenv("TEST_MAX_CALLS")
     run(load_config(config))
     assert server.calls == 150 and max(server.answered.values()) == 1
+
+
+def _closed_port_url():
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+
+
+def test_a_server_outage_exits_1_not_2_with_the_run_again_hint(project, monkeypatch, capsys):
+    monkeypatch.setenv("TEST_CHAT_URL", _closed_port_url())
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(project[2])])
+    err = capsys.readouterr().err
+    assert stop.value.code == 1, err  # "retry later", not "fix the input" (2)
+    assert "kept failing after 6 retries (last: ConnectError" in err and "run the same command again" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_rate_limits_outlasting_the_retries_exit_1(tmp_path, youtube, monkeypatch, capsys):
+    make_project(tmp_path, youtube.drop_duplicates("text").head(20))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prompt_lfs.py").write_text(textwrap.dedent(PROMPT_LFS), encoding="utf-8")
+    monkeypatch.setenv("WEAKSUP_PROMPT_CACHE", str(tmp_path / "prompts.sqlite3"))
+    with ChatServer(lambda texts: [{"spam": 1.0} for _ in texts], rate_429=1.0, retry_after_ms=1) as server:
+        monkeypatch.setenv("TEST_CHAT_URL", server.base_url)
+        with pytest.raises(SystemExit) as stop:
+            main(["run", str(write_config(tmp_path, lfs={"modules": ["prompt_lfs.py"]}))])
+    err = capsys.readouterr().err
+    assert stop.value.code == 1 and "HTTP 429" in err and "run the same command again" in err, err
+    assert server.failures[429] >= 7
+
+
+def test_a_server_refusing_the_request_is_still_bad_input(project, monkeypatch, capsys):
+    with ChatServer(lambda texts: [{"spam": 1.0} for _ in texts], models=["other"]) as server:
+        monkeypatch.setenv("TEST_CHAT_URL", server.base_url)
+        with pytest.raises(SystemExit) as stop:
+            main(["run", str(project[2])])
+    assert stop.value.code == 2 and "HTTP 404" in capsys.readouterr().err  # the model name: fix the LF module
 
 
 @pytest.mark.slow

@@ -109,3 +109,45 @@ def test_an_over_long_row_is_named_with_a_context_hint(tmp_path, context_server)
     assert "[row id 'long-one']" in message and "HTTP 400" in message
     assert "longer than the model's context" in message and "check the model name" not in message
     assert message.count("long-one") == 1
+
+
+def _answering(spam_answer, ham_answer):
+    """A classifier whose answers are sentences: ``spam_answer`` for spammy texts, ``ham_answer`` for the rest."""
+    def classify(texts):
+        return [{spam_answer if any(w in t for w in ("check", "subscribe", "win", "click")) else ham_answer: 1.0}
+                for t in texts]
+    return classify
+
+
+def test_yes_no_answers_to_a_yes_no_question_vote_both_classes(tmp_path, caplog):
+    frame = pd.DataFrame({"text": TEXTS})
+    with ChatServer(_answering("Yes, it's spam.", "No, it's ham.")) as server:
+        client = ChatClient(server.base_url, "m", cache=tmp_path / "c.sqlite3")
+        lf = prompt_lf("llm", "Is this YouTube comment spam? <text>{text}</text>", labels=["ham", "spam"],
+                       label_space=LS, client=client)
+        with caplog.at_level(logging.WARNING, logger="weaksup"):
+            votes = apply_lfs([lf], frame, label_space=LS).values[:, 0]
+    assert votes.tolist() == [1, 0, 1, 0, 1, 0, 0, 1]  # "No, it's ham." is ham, not a negated ham
+    assert not [r for r in caplog.records if "'llm'" in r.getMessage()]
+
+
+def test_an_lf_whose_answers_are_often_negated_warns_once(tmp_path, caplog):
+    frame = pd.DataFrame({"text": TEXTS})
+    with ChatServer(_answering("spam", "It is not spam.")) as server:
+        lf = _lf(ChatClient(server.base_url, "m", cache=tmp_path / "c.sqlite3"))
+        with caplog.at_level(logging.WARNING, logger="weaksup"):
+            votes = apply_lfs([lf], frame, label_space=LS).values[:, 0]
+    assert 0 not in votes.tolist()  # the LF never votes ham: only the warning shows it
+    warned = [r.getMessage() for r in caplog.records if "'llm'" in r.getMessage()]
+    assert len(warned) == 1 and "4 of 8 answers" in warned[0] and "(negated)" in warned[0], warned
+
+
+def test_a_reasoning_model_s_think_block_is_not_read_as_the_answer(tmp_path):
+    frame = pd.DataFrame({"text": TEXTS})
+    think = "<think>Is it spam or ham? Let me weigh spam against ham.</think>\n\n"
+    with ChatServer(_answering(think + "spam", think + "ham")) as server:
+        lf = _lf(ChatClient(server.base_url, "m", cache=tmp_path / "c.sqlite3"))
+        votes = apply_lfs([lf], frame, label_space=LS).values[:, 0]
+        answers = lf.answers(frame)
+    assert votes.tolist() == [1, 0, 1, 0, 1, 0, 0, 1]
+    assert answers["answer"].str.startswith("<think>").all()  # the model's text is kept as it came

@@ -22,6 +22,7 @@ from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.nlp import share_docs
 from weaksup.lf.snorkel import as_weaksup_lf, is_snorkel_lf
+from weaksup.prompt.parse import ROW_IDS_KEY, unparseable_summary
 from weaksup.registry import Registry
 from weaksup.validation import as_label_space, check_columns, check_lf_names, check_number, check_row_ids
 from weaksup.votes import VoteMatrix
@@ -255,13 +256,16 @@ def apply_lfs(
             result_of(future)  # (in short waits: Ctrl-C gets through)
             bar.update(stop - start)
 
-    with interrupt, paused_gc(bool(row_jobs)), ThreadPoolExecutor(max_workers=threads) as pool, \
+    # (unparseable_summary: a prompted LF's unparseable answers are warned about once, at the end, not per batch)
+    with interrupt, paused_gc(bool(row_jobs)), unparseable_summary(), \
+            ThreadPoolExecutor(max_workers=threads) as pool, \
             tqdm(total=n * m, desc="applying LFs", unit="votes", unit_scale=True, disable=not show) as bar:
         for start in range(0, max(n, 1), chunk_rows):
             stop = min(start + chunk_rows, n)
             batch = Batch(data.iloc[start:stop], literals, memo=memo)
             share_docs(batch, vector_lfs)  # spaCy LFs of a pipeline read each Doc in turn, then it is dropped
             ids = row_ids[start:stop]
+            batch.cached(ROW_IDS_KEY, ids.copy)  # (named by a prompted LF's warning of unparseable answers)
             # Two batches in flight: threads start on this one while the last one finishes.
             pending.append((start, stop, {j: pool.submit(vote, j, batch, start, stop) for j in vector_jobs}))
             for j in row_jobs:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.errors import LFApplyError, MissingColumnError
+from weaksup.errors import LFApplyError, MissingColumnError, MissingExtraError, WeakSupError, stops_run
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction
@@ -160,6 +160,23 @@ def exit_error(lf: LabelingFunction, exc: BaseException, where: str) -> LFApplyE
     )
 
 
+def import_failure(lf: LabelingFunction, exc: ImportError) -> WeakSupError:
+    """The error stopping a run when LF code fails to import a package (a weaksup extra): no fault of the row.
+
+    Examples
+    --------
+    >>> from weaksup.lf import keyword_lf
+    >>> "'kw'" in str(import_failure(keyword_lf("kw", "x", 1), ModuleNotFoundError("No module 'foo'", name="foo")))
+    True
+    """
+    where = f"labeling function {lf.name!r} (defined at {lf.source})"
+    if isinstance(exc, MissingExtraError):  # the library's own: its message names the package and the extra
+        return MissingExtraError(f"{where}: {exc}" if not str(exc).startswith(where) else str(exc))
+    return stops_run(LFApplyError(
+        f"{where} could not import {repr(exc.name) if exc.name else 'a package'} ({type(exc).__name__}: {exc}); a "
+        "missing package is no fault of the row, so the run stops (fault-tolerant or not): install it, then rerun"))
+
+
 class Application:
     """One call of :func:`apply_lfs`: the LFs, the checks, the fault counts."""
 
@@ -247,6 +264,8 @@ class Application:
                 break
             except (NeedsSeries, MemoryError):  # out of memory is the run's, not the LF's fault: never an abstain
                 raise
+            except ImportError as exc:  # a missing package (an extra): the run's, not the row's fault
+                raise import_failure(lf, exc) from exc
             except Exception as exc:
                 i = len(votes)
                 handled.add(i)
@@ -278,7 +297,9 @@ class Application:
         what = "failed: its preprocessor raised" if type(row) is Failed else "raised"
         if type(row) is Failed:
             exc = row.exc
-        if getattr(exc, "stops_run", False):  # a missing extra, a budget stop: the run stops, fault-tolerant or not
+        if isinstance(exc, ImportError):  # a preprocessor's missing package (extra): the run stops
+            raise import_failure(lf, exc) from exc
+        if getattr(exc, "stops_run", False):  # a budget stop, a replay miss: the run stops, fault-tolerant or not
             raise exc
         # a Snorkel LF's row[...] of a column the data lacks is the same mistake (its own KeyErrors are its faults)
         column = _missing_column_in(exc, self.columns) if native or type(exc) is MissingColumnError else None
@@ -327,6 +348,8 @@ class Application:
             votes = lf.vote_batch(batch)
         except MemoryError:  # the run's, not the LF's fault: no retry row by row, no abstains
             raise
+        except ImportError as exc:  # a missing package (a prompted LF's httpx, sentence-transformers): no abstains
+            raise import_failure(lf, exc) from exc
         except Exception as exc:  # find the row that breaks it, or count faults row by row
             if getattr(exc, "stops_run", False):  # e.g. a prompted LF's budget stop: the run stops, no abstains
                 position = getattr(exc, "batch_position", None)

@@ -15,8 +15,10 @@ gold_app = typer.Typer(add_completion=False, no_args_is_help=True,
 _FOLDER = typer.Argument(..., help="The gold set's folder (gold_sets/<task>).")
 _FROM = typer.Option(..., "--from", help="A CSV, TSV, JSON Lines or Parquet file of labelled rows.")
 _ID = typer.Option("row_id", "--id-column", help="The file's column of row ids (the input's id column values).")
-_LABEL = typer.Option("label", "--label-column",
-                      help="The file's column of labels (multi-label: ';'-joined label sets).")
+_LABEL = typer.Option(None, "--label-column",
+                      help="The file's column of labels (multi-label: ';'-joined label sets). Default: create: "
+                           "'label', with --multilabel 'labels'; add: the gold set manifest's label_column "
+                           "('labels' for a multi-label gold set, else 'label').")
 _SPLIT_COLUMN = typer.Option("split", "--split-column", help="The file's column of splits (dev or test).")
 _SPLIT = typer.Option(None, "--split", help="Put every row in this split (dev or test): for a file without a split "
                                             "column.")
@@ -28,6 +30,34 @@ def _rows(from_file: Path, id_column: str, label_column: str, split_column: str,
 
     return read_label_file(from_file, id_column=id_column, label_column=label_column, split_column=split_column,
                            split=split, labels_column=labels_column)
+
+
+def manifest_label_column(folder: Path) -> str:
+    """The label column a file added to the gold set in ``folder`` is read from by default: its manifest's
+    ``label_column`` (a multi-label gold set's is ``labels``), else ``labels`` for a multi-label gold set and
+    ``label`` otherwise (also when the folder holds no readable manifest: adding then says what is wrong).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> manifest_label_column(folder)
+    'label'
+    >>> _ = (folder / "manifest.json").write_text(json.dumps({"type": "multilabel", "label_column": "labels"}))
+    >>> manifest_label_column(folder)
+    'labels'
+    """
+    import json
+
+    from weaksup.gold.core import MANIFEST
+
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "label"
+    if not isinstance(manifest, dict):
+        return "label"
+    return str(manifest.get("label_column") or ("labels" if manifest.get("type") == "multilabel" else "label"))
 
 
 @gold_app.command("show")
@@ -91,6 +121,7 @@ def create(folder: Path = _FOLDER, from_file: Path = _FROM,
     from weaksup.gold.edits import create_gold
 
     space = [name.strip() for name in labels.split(",") if name.strip()]
+    label_column = label_column or ("labels" if multilabel else "label")
     rows = _rows(from_file, id_column, label_column, split_column, split, "labels" if multilabel else "label")
     gold = create_gold(folder, rows, task=task or folder.name, labels=space, multilabel=multilabel,
                        none_label=none_label, description=description or f"created from {from_file.name}")
@@ -104,6 +135,7 @@ def add(folder: Path = _FOLDER, from_file: Path = _FROM, id_column: str = _ID, l
     ids; earlier versions stay on disk)."""
     from weaksup.gold.edits import add_rows
 
+    label_column = label_column or manifest_label_column(folder)
     gold, change = add_rows(folder, _rows(from_file, id_column, label_column, split_column, split))
     counts = f"{change['added']} row(s) added, {change['changed']} changed, {change['unchanged']} unchanged"
     if not change["added"] and not change["changed"]:

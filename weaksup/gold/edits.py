@@ -90,7 +90,8 @@ def read_label_file(path: str | os.PathLike[str], *, id_column: str = "row_id", 
     Every cell is read as text (ids keep their leading zeros). ``split`` puts every row in one split when the
     file has no split column; given with a split column, it is an error (one or the other). Multi-label
     (``labels_column="labels"``): a cell holds the ``;``-joined label set (a blank cell is the empty set, as in a
-    multi-label gold file), a JSON Lines or Parquet list the set itself (``[]`` the empty set).
+    multi-label gold file, and so is ``[]``, as a multi-label run's CSV labels file writes it), a JSON Lines or
+    Parquet list the set itself (``[]`` the empty set).
 
     Raises
     ------
@@ -133,8 +134,9 @@ def read_label_file(path: str | os.PathLike[str], *, id_column: str = "row_id", 
     if missing:
         raise GoldSetError(f"{file}: no column {', '.join(missing)}; it has {list(frame.columns)}: name the "
                            "columns with those options")
-    labels = frame[label_column].map(  # a list (JSON Lines, Parquet) is a multi-label set itself
-        lambda v: ";".join(str(x) for x in v) if isinstance(v, (list, tuple, np.ndarray)) else v)
+    labels = frame[label_column].map(  # a list (JSON Lines, Parquet) is a multi-label set itself; a CSV cell `[]`
+        # the empty set, as a multi-label run's CSV labels file writes it (weaksup.pipeline.outputs.EMPTY_LIST_CELL)
+        lambda v: ";".join(str(x) for x in v) if isinstance(v, (list, tuple, np.ndarray)) else "" if v == "[]" else v)
     out = pd.DataFrame({"row_id": frame[id_column], labels_column: labels,
                         "split": frame[split_column] if split is None else split})
     for column in OPTIONAL:

@@ -24,8 +24,8 @@ from weaksup.lf.rows import field_value, is_missing
 from weaksup.lf.source import Code, LFSource, call_source, label_code
 from weaksup.prompt.cache import cache_key, default_cache_path, normalise_base_url, without_user_info
 from weaksup.prompt.client import ChatClient, Reply, estimate_tokens, stops_run
-from weaksup.prompt.parse import (PARSER_VERSION, UNSURE_WORDS, Parsed, choice_prefix, parse_answer,
-                                   warn_unparseable)
+from weaksup.prompt.parse import (PARSER_VERSION, ROW_IDS_KEY, UNSURE_WORDS, Parsed, choice_prefix,
+                                   note_unparseable, parse_answer)
 
 __all__ = ["PromptLF", "PromptPlan", "plan_prompts", "prompt_lf"]
 
@@ -211,6 +211,7 @@ class PromptLF(LabelingFunction):
                  where: Any) -> dict[str, tuple[str, list[dict[str, Any]] | None]]:
         found = self.client.cache.get_many(bodies)
         missing = [k for k in bodies if k not in found]
+        self.client.count(self.name, cached=len(found))
         if not missing:
             return found
         if self.client.replay:
@@ -232,7 +233,7 @@ class PromptLF(LabelingFunction):
 
         try:
             self.client.ask_many([(k, {"messages": bodies[k][0], **self.sampling}, bodies[k][1]) for k in missing],
-                                 keep, who=f"prompt LF {self.name!r}")
+                                 keep, who=f"prompt LF {self.name!r}", lf=self.name)
         except WeakSupError as exc:  # a prompt too long for the model: apply_lfs names its row
             if getattr(exc, "prompt_key", None) in keys:
                 exc.batch_position = keys.index(exc.prompt_key)  # type: ignore[attr-defined]
@@ -249,11 +250,13 @@ class PromptLF(LabelingFunction):
                 break
         return parse_answer(text, self.choices, logprobs=top, min_margin=self.min_margin)
 
-    def _votes(self, columns: Mapping[str, Sequence[Any]], n: int, where: Any) -> np.ndarray:
+    def _votes(self, columns: Mapping[str, Sequence[Any]], n: int, where: Any,
+               row_ids: Sequence[Any] | None = None) -> np.ndarray:
         keys, bodies = self._requests(columns, n)
         answers = self._answers(keys, bodies, where)
         read = {k: self.parse(*answers[k]) for k in bodies}
-        warn_unparseable(self.name, read.values(), self.choices)
+        # one warning per LF at the end of apply_lfs or of a run (unparseable_summary), not one per batch
+        note_unparseable(self.name, [None if k is None else read[k] for k in keys], row_ids, self.choices)
         return np.fromiter((ABSTAIN if k is None else read[k].label for k in keys), dtype=np.int64, count=n)
 
     def answers(self, data: pd.DataFrame) -> pd.DataFrame:
@@ -285,7 +288,9 @@ class PromptLF(LabelingFunction):
 
     def vote_batch(self, batch: Batch) -> np.ndarray:
         """Votes on a batch: its uncached prompts are sent at once (``client.concurrency`` in flight)."""
-        return self._votes({f: batch.values(f) for f in self.fields}, batch.n, list(batch.frame.index))
+        where = list(batch.frame.index)
+        return self._votes({f: batch.values(f) for f in self.fields}, batch.n, where,
+                           batch.cached(ROW_IDS_KEY, lambda: where))  # (apply_lfs leaves the row ids there)
 
     def __call__(self, x: Any) -> int:
         return int(self._votes({f: [field_value(x, f)] for f in self.fields}, 1, None)[0])

@@ -21,7 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from weaksup.embed.cache import EmbeddingCache, cached_vectors
-from weaksup.errors import DataError, ParameterError, WeakSupError
+from weaksup.errors import DataError, MissingExtraError, ParameterError, WeakSupError
+from weaksup.errors import require as require_extra
 from weaksup.lf.rows import is_missing
 
 __all__ = ["FeatureExtractor", "check_extractor", "check_kinds", "content_key", "content_keys", "extract",
@@ -60,7 +61,8 @@ class FeatureExtractor(Protocol):
 
 
 def require(module: str, extra: str, what: str | None = None) -> Any:
-    """Import an optional module, or raise ``ImportError`` saying which extra installs it.
+    """Import an optional module, or raise :class:`~weaksup.errors.MissingExtraError` (an ``ImportError``)
+    saying which extra installs it (:func:`weaksup.errors.require`).
 
     Parameters
     ----------
@@ -78,16 +80,13 @@ def require(module: str, extra: str, what: str | None = None) -> Any:
     >>> require("no_such_module_xyz", "image")
     Traceback (most recent call last):
     ...
-    ImportError: weaksup[image] features need the Python package 'no_such_module_xyz', which is not installed: pip install "weaksup[image]"
+    weaksup.errors.MissingExtraError: weaksup[image] features need the Python package 'no_such_module_xyz', which is not installed: pip install "weaksup[image]"
     """
-    import importlib
-
     try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        need = what or f"weaksup[{extra}] features"
-        raise ImportError(f"{need} need the Python package {module!r}, which is not installed: "
-                          f'pip install "weaksup[{extra}]"') from exc
+        return require_extra(module, extra, what or f"weaksup[{extra}] features")
+    except MissingExtraError as exc:  # (the media docs and messages quote the extra with double quotes)
+        exc.args = (exc.args[0].replace(f"'weaksup[{extra}]'", f'"weaksup[{extra}]"'),)
+        raise
 
 
 def resolve_item(item: Any, root: str | os.PathLike[str] | None = None) -> Any:

@@ -8,6 +8,7 @@ row-wise with the usual fault handling; each LF's column then decodes into its y
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,14 +19,17 @@ from weaksup.apply.core import DEFAULT_CHUNK_ROWS, apply_lfs, as_lf_list
 from weaksup.errors import LFDefinitionError, LFApplyError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import LabelingFunction
-from weaksup.multilabel.lfs import MultiLabelLF
+from weaksup.multilabel.lfs import MultiLabelLF, RuleMultiLabelLF
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.multilabel.votes import MultiLabelVotes
 from weaksup.registry import Registry
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["apply_multilabel_lfs", "as_multilabel_lf_list", "check_lf_labels"]
+__all__ = ["apply_multilabel_lfs", "as_multilabel_lf_list", "check_lf_labels", "exclusive_clashes"]
+
+#: The LFs already warned about saying yes to labels a row cannot carry together (once per LF).
+_WARNED_CLASH: weakref.WeakSet[LabelingFunction] = weakref.WeakSet()
 
 
 def as_multilabel_lf_list(lfs: Any) -> list[LabelingFunction]:
@@ -63,6 +67,55 @@ def check_lf_labels(lfs: Sequence[LabelingFunction], space: MultiLabelSpace) -> 
                 raise LFDefinitionError(
                     f"LF {lf.name!r} (defined at {lf.source}) votes on label {label!r}, which is not a label of the "
                     f"space {list(space.labels)}{hint}; fix the LF's label or add the label to [task] labels")
+        yes = lf.yes if isinstance(lf, RuleMultiLabelLF) else ()  # (a rule LF's: the same on every row it matches)
+        clashes = exclusive_clashes(yes, space)
+        if clashes:
+            raise LFDefinitionError(
+                f"LF {lf.name!r} (defined at {lf.source}) says yes to {list(yes)} together, but a row cannot "
+                f"carry {'; '.join(clashes)}: the exclusivity rule would silently drop one of them on every row the "
+                "LF matches; say yes to one of them (one LF per label), or take the group out of [task] exclusive")
+
+
+def exclusive_clashes(labels: Iterable[str], space: MultiLabelSpace) -> list[str]:
+    """What a yes to all of ``labels`` at once breaks in ``space``: two labels of an exclusive group, or the none
+    label with another label (``[]`` when nothing).
+
+    Examples
+    --------
+    >>> space = MultiLabelSpace(["pos", "neg", "joy", "none"], exclusive=[["pos", "neg"]], none_label="none")
+    >>> exclusive_clashes(["pos", "neg", "joy"], space), exclusive_clashes(["none", "joy"], space)
+    (["pos and neg of the exclusive group ['pos', 'neg']"], ["the none label 'none' with joy"])
+    >>> exclusive_clashes(["pos", "joy"], space)
+    []
+    """
+    chosen = set(labels)
+    out = []
+    for group in space.exclusive:
+        both = [x for x in group if x in chosen]
+        if len(both) > 1:
+            out.append(f"{' and '.join(both)} of the exclusive group {list(group)}")
+    none = space.none_label
+    others = [x for x in space.labels if x in chosen and x != none]
+    if none is not None and none in chosen and others:
+        out.append(f"the none label {none!r} with {', '.join(others)}")
+    return out
+
+
+def warn_clashing_yes(lf: LabelingFunction, votes: np.ndarray, space: MultiLabelSpace, row_ids: np.ndarray) -> None:
+    """Warn (once per LF) when ``lf`` said yes to labels a row cannot carry together on some row of its ``(n, k)``
+    ``votes`` (:func:`exclusive_clashes`): the exclusivity rule drops one of them, and the row goes to review."""
+    if lf in _WARNED_CLASH:
+        return
+    yes = np.asarray(votes) == 1
+    broken = list(space.broken_rules(yes).values())
+    if not broken:
+        return
+    _WARNED_CLASH.add(lf)
+    rows = np.flatnonzero(np.logical_or.reduce(broken))
+    clashes = exclusive_clashes([space.labels[c] for c in np.flatnonzero(yes[rows[0]])], space)
+    logger.warning("LF %r (defined at %s) said yes to labels a row cannot carry together on %d row(s) (first: row "
+                   "id %r: %s); the exclusivity rule keeps one of them and sends the row to review. Make the LF say "
+                   "yes to one of them", lf.name, lf.source, len(rows), str(row_ids[rows[0]]), "; ".join(clashes))
 
 
 def decode_votes(lf: LabelingFunction, column: np.ndarray, space: MultiLabelSpace,
@@ -74,6 +127,8 @@ def decode_votes(lf: LabelingFunction, column: np.ndarray, space: MultiLabelSpac
     out = np.full((len(column), space.k), ABSTAIN, dtype=np.int8)
     if isinstance(lf, MultiLabelLF):
         out[:, [space.index(label) for label in lf.vote_labels]] = lf.decode(column)
+        if not isinstance(lf, RuleMultiLabelLF):  # (a rule LF's yes labels are checked when it meets the space)
+            warn_clashing_yes(lf, out, space, row_ids)
         return out
     col = np.asarray(column, dtype=np.int64)
     bad = np.flatnonzero(col >= space.k)

@@ -2,8 +2,10 @@
 
 =================  ==========================================================================================
 ``row_id``         the input row's id
-``labels``         the row's label set (Parquet: ``list<string>``; CSV: ``;``-joined; JSON Lines: a list);
-                   null when the row is abstained (no LF voted and ``label_model.no_votes = "abstain"``)
+``labels``         the row's label set (Parquet: ``list<string>``; CSV: ``;``-joined, the empty set (no label
+                   applies) written ``[]``; JSON Lines: a list); null (CSV: an empty cell) when the row is
+                   abstained (no LF voted and ``label_model.no_votes = "abstain"``); :func:`labels_from_cell`
+                   reads a CSV cell back
 ``confidence``     the least sure of the row's per-label decisions on the labels with evidence (below), in
                    [0.5, 1]: a label's decision is 0.5 sure at its threshold and 1 at probability 0 or 1
                    (:func:`decision_confidence`, :func:`row_confidence`)
@@ -14,7 +16,9 @@
 ``review_status``  ``needs_review`` when some label with evidence has its probability near its threshold
                    (within ``[task] review_margin``, 0.1, of the way from the threshold to 0 below it or to 1
                    above it: tuned thresholds of rare labels are low, so distances are on each threshold's
-                   scale), i.e. when ``2 * confidence - 1 < review_margin``, or no LF voted; ``reviewed`` for
+                   scale), i.e. when ``2 * confidence - 1 < review_margin``, or no LF voted, or the
+                   exclusivity rule dropped a label at or above its threshold (:func:`overruled_rows`: two
+                   labels of an exclusive group both reached theirs); ``reviewed`` for
                    the dev gold rows (their labels are the human ones); else ``auto``
 ``rule_version``   the LF set's version; ``label_model``: the model's class; ``label_source``: ``label_model``,
                    ``human`` (dev gold rows) or null (abstained)
@@ -39,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from weaksup.multilabel.space import MultiLabelSpace
@@ -183,6 +188,46 @@ def warn_once(model: MultiLabelModel, note: str) -> None:
         logger.warning("%s", note)
 
 
+def overruled_rows(proba: np.ndarray, Y: np.ndarray, thresholds: np.ndarray, space: MultiLabelSpace) -> np.ndarray:
+    """``(n,)`` the rows whose label set ``Y`` lacks a label of an exclusive group (``[task] exclusive``) whose
+    probability is at or above its threshold: the exclusivity rule (:func:`~weaksup.multilabel.thresholds.decide`)
+    dropped it for the label of its group furthest above its threshold. Such a row goes to review: the model is
+    sure of two labels the row cannot carry together. (The none label is left out: it is the fallback when no
+    other label is on, by design dropped beside any other label, so its probability beside another label's is no
+    contradiction; an LF saying yes to it and another label is warned about when the LFs are applied.)
+
+    Examples
+    --------
+    >>> space = MultiLabelSpace(["pos", "neg", "none"], exclusive=[["pos", "neg"]], none_label="none")
+    >>> proba = np.array([[0.9, 0.7, 0.1], [0.9, 0.2, 0.1], [0.9, 0.1, 0.8]])
+    >>> Y = np.array([[True, False, False], [True, False, False], [True, False, False]])
+    >>> overruled_rows(proba, Y, np.array([0.5, 0.5, 0.5]), space).tolist()
+    [True, False, False]
+    """
+    grouped = np.zeros(space.k, dtype=bool)
+    for group in space.exclusive_indices():
+        grouped[group] = True
+    on = np.asarray(proba, dtype=np.float64) >= np.asarray(thresholds, dtype=np.float64)
+    out: np.ndarray = (on & ~np.asarray(Y, dtype=bool))[:, grouped].any(axis=1)
+    return out
+
+
+def overruled_note(on: np.ndarray, space: MultiLabelSpace) -> str:
+    """The warning saying why the overruled rows (:func:`overruled_rows`; ``on``: their labels at or above their
+    thresholds) went to review, naming the rules they break.
+
+    Examples
+    --------
+    >>> space = MultiLabelSpace(["pos", "neg", "none"], exclusive=[["pos", "neg"]], none_label="none")
+    >>> overruled_note(np.array([[True, True, False]]), space)  # doctest: +ELLIPSIS
+    "rows whose label model probabilities reach the thresholds of labels a row cannot carry together (two labels ..."
+    """
+    rules = "; ".join(rule for rule in space.broken_rules(on) if "exclusive group" in rule) or "an exclusive group"
+    return (f"rows whose label model probabilities reach the thresholds of labels a row cannot carry together "
+            f"({rules}) go to review (review_status needs_review): the exclusivity rule kept only one of those "
+            "labels. Check the LFs voting yes on them, or take the group out of [task] exclusive")
+
+
 def sources_text(values: np.ndarray, Y: np.ndarray, names: Sequence[str], space: MultiLabelSpace) -> list[str]:
     """For each row, the LFs that voted yes on each label of its set (``values``: ``(n, m, k)`` votes)."""
     out = []
@@ -244,7 +289,11 @@ def chunk_table(model: MultiLabelModel, L: np.ndarray, reviewed: Mapping[int, An
     silent = n_votes == 0
     confidence = row_confidence(confidence_per_label, evidence)
     uncertain = 2 * confidence - 1 < margin  # some label with evidence near its threshold, on the threshold's scale
-    status = np.where(uncertain | silent, "needs_review", "auto").astype(object)
+    overruled = overruled_rows(proba, Y, thresholds, space)  # exclusivity dropped a label reaching its threshold
+    overruled[list(routed_reviewed)] = False  # (dev gold rows keep their human sets)
+    if overruled.any():
+        warn_once(model, overruled_note(proba[overruled] >= thresholds, space))
+    status = np.where(uncertain | silent | overruled, "needs_review", "auto").astype(object)
     abstained = silent if no_votes == "abstain" else np.zeros(len(Y), dtype=bool)
     source = np.full(len(Y), "label_model", dtype=object)
     source[abstained] = None
@@ -270,6 +319,30 @@ def chunk_table(model: MultiLabelModel, L: np.ndarray, reviewed: Mapping[int, An
         "label_source": pa.array(source, type=pa.string()),
     })
     return pa.table(arrays).take(pa.array(inverse))
+
+
+def labels_from_cell(cell: Any) -> list[str] | None:
+    """A row's label set from a ``labels`` cell of a multi-label labels file: ``[]`` (CSV) or an empty list is the
+    empty set (no label applies), an empty or missing cell null (the row is abstained), else the ``;``-joined
+    names (CSV) or a list (Parquet, JSON Lines).
+
+    Examples
+    --------
+    >>> labels_from_cell("joy;love"), labels_from_cell("[]"), labels_from_cell(""), labels_from_cell(float("nan"))
+    (['joy', 'love'], [], None, None)
+    >>> labels_from_cell(np.array(["joy"], dtype=object)), labels_from_cell(None)
+    (['joy'], None)
+    """
+    from weaksup.pipeline.outputs import EMPTY_LIST_CELL
+
+    if cell is None or cell is pd.NA or (isinstance(cell, float) and np.isnan(cell)):
+        return None
+    if not isinstance(cell, str):
+        return [str(x) for x in cell]
+    text = cell.strip()
+    if not text:
+        return None
+    return [] if text == EMPTY_LIST_CELL else [x.strip() for x in text.split(";") if x.strip()]
 
 
 def count_labels(table: pa.Table, space: MultiLabelSpace) -> dict[str, int]:

@@ -50,16 +50,17 @@ from weaksup.errors import ConfigError
 from weaksup.pipeline.inputs import check_inputs_unchanged, input_identity
 from weaksup.pipeline.folder import FolderLock
 from weaksup.pipeline.staging import Stage, check_resumable, user_paths
-from weaksup.pipeline.manifest import (STATUSES, Run, fingerprints, load_run, load_votes, manifest_text,
-                                       run_manifest)
+from weaksup.pipeline.manifest import (STATUSES, Run, check_not_finished, fingerprints, load_run, load_votes,
+                                       manifest_text, run_manifest)
 from weaksup.pipeline.outputs import LABEL_COLUMNS
 from weaksup.pipeline.plan import RunPlan, select_lfs
-from weaksup.pipeline.result import RunResult, Timer
+from weaksup.pipeline.result import RunResult, Timer, prompt_usage
 from weaksup.pipeline.end_stage import end_stage, final_chunks, reference_stage, test_positions
 from weaksup.pipeline.sequences import order_stage, smooth_stage
 from weaksup.pipeline.stages import fit_stage, report_stage, write_stage
 from weaksup.pipeline.vote_store import VoteStore
 from weaksup.pipeline.voting import AppliedVotes, apply_stage, release_freed_memory
+from weaksup.prompt.parse import unparseable_summary
 
 if TYPE_CHECKING:
     from weaksup.models.base import BaseLabelModel
@@ -146,10 +147,11 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
     reuse = config.output.reuse_votes and not fresh
     key = VoteStore(run_dir / "votes", identity, reuse=False).key
     with user_paths(run_dir, config.source), FolderLock(run_dir):
+        check_not_finished(run_dir, stop_after, config.source or "CONFIG")  # (a fit never breaks a finished run)
         if resume:
             check_resumable(run_dir, key, identity)
         stage = Stage.open(run_dir, config_source=config.source, votes_key=key, reuse=reuse,
-                           clean=config.output.write_clean)
+                           clean=config.output.write_clean, resume=resume)
         published = False
         try:
             if resume and not stage.has_votes:
@@ -194,7 +196,9 @@ def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], iden
     timer.add("setup", started)
 
     t = time.perf_counter()
-    applied = apply_stage(staged, store, progress=progress)
+    before = prompt_usage(plan.registry.lfs)
+    with unparseable_summary():  # a prompted LF's unparseable answers: one warning per LF, not one per chunk
+        applied = apply_stage(staged, store, progress=progress)
     release_freed_memory()  # the chunks' text and temporaries: the later stages peak on top of the votes alone
     timer.add("read+clean+apply", t)
     result = RunResult(config=config, run_dir=run_dir, labels_path=config.output_path, n_rows=len(applied.values),
@@ -202,7 +206,8 @@ def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], iden
                        coverage=applied.coverage, label_counts={}, status_counts={}, conflicts=0,
                        faults=applied.faults, timeouts=applied.timeouts, prep=applied.prep, chunks=applied.chunks,
                        not_cacheable={lf.name: lf.cache_note for lf in plan.registry.lfs if not lf.cacheable},
-                       timings=timer.seconds, gold_gaps=plan.gold_gaps())
+                       timings=timer.seconds, gold_gaps=plan.gold_gaps(),
+                       prompt=prompt_usage(plan.registry.lfs, since=before))
     if stop_after != "apply":
         t = time.perf_counter()
         model = fit_stage(plan, applied)
@@ -281,7 +286,8 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
                        "needs_review_share": result.status_counts["needs_review"] / total,
                        "reviewed_rows": result.status_counts["reviewed"], "conflict_share": result.conflicts / total,
                        **{f"label_source_share/{name.strip('()')}": n / total
-                          for name, n in result.source_counts.items()}}
+                          for name, n in result.source_counts.items()},
+                       **{f"prompt/{lf}/{key}": n for lf, counts in result.prompt.items() for key, n in counts.items()}}
             doc = manifest_text(run_manifest(result, plan, files))  # logged as it is before the MLflow run id
             record = RunRecord.of_run(plan, staged, applied, model, files, result, store.key)
             result.mlflow_uri, result.mlflow_run_id = uri, log_run(

@@ -36,6 +36,52 @@ RUN_FORMAT = "weaksup.Run"
 STATUSES = {"apply": "applied", "fit": "fitted", None: "finished"}
 
 
+def check_not_finished(run_dir: Path, stop_after: str | None, config_source: str = "CONFIG") -> None:
+    """Refuse ``weaksup fit`` (``stop_after="fit"``) into ``run_dir`` when it holds a finished run (its ``run.json``
+    names a labels file): publishing would replace that run's label model and ``run.json`` (status ``fitted``, no
+    labels) and leave its labels file without the model that wrote it, so the finished run could no longer be read
+    back (``weaksup review import --run``, ``load_run(...).labels``). (``weaksup apply`` into such a folder makes it
+    the apply's folder, votes only, keeping the labels file: it wrote no model to mismatch them.)
+
+    Raises
+    ------
+    ConfigError
+        Naming the finished run and the fixes: ``weaksup run`` (refit and relabel it) or another output folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> check_not_finished(folder, "fit")  # (no run there: nothing to keep)
+    >>> _ = (folder / "run.json").write_text(json.dumps({"status": "finished", "rule_version": "r1",
+    ...                                                  "outputs": {"labels": "labels.csv"}}))
+    >>> check_not_finished(folder, None)  # (a full run replaces it whole)
+    >>> check_not_finished(folder, "fit", "cfg.toml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ConfigError: .../run.json: holds a finished run (rule_version r1, labels labels.csv); ...
+    """
+    from weaksup.errors import ConfigError
+
+    if stop_after != "fit":
+        return
+    path = Path(run_dir) / "run.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no run there (or one this check cannot read: the run says what is wrong)
+        return
+    outputs = doc.get("outputs") if isinstance(doc, dict) else None
+    labels = outputs.get("labels") if isinstance(outputs, dict) else None
+    if not labels or doc.get("status", STATUSES[None]) != STATUSES[None]:
+        return
+    raise ConfigError(
+        f"{path}: holds a finished run (rule_version {doc.get('rule_version')}, labels {labels}); weaksup fit would "
+        f"replace its label model and run.json and leave {labels} without the model that wrote it (the run could no "
+        f"longer be read back, e.g. by `weaksup review import --run {run_dir}`). To refit and relabel that run, run "
+        f"`weaksup run {config_source}`; to fit without touching it, write to another folder: "
+        f"--set output.path=<other folder>/{labels} (or delete {run_dir} first)")
+
+
 def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status: str = "finished") -> dict[str, Any]:
     """What ``run.json`` records: config, LFs, gold set, counts, metrics, outputs, MLflow run, timings.
 
@@ -61,6 +107,8 @@ def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status:
                    "timeouts": result.timeouts,
                    "prep": result.prep, "chunks": result.chunks},
         "metrics": result.metrics,
+        # per prompted LF: prompts sent, answered from the cache, retries, failures, estimated tokens
+        "prompt": result.prompt,
         "outputs": run_outputs(result, status),
         "mlflow": {"uri": result.mlflow_uri, "run_id": result.mlflow_run_id},
         "timings": result.timings,
@@ -177,9 +225,15 @@ class Run:
         if suffix == ".parquet":
             return pd.read_parquet(path)
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype={"row_id": str, "label": str, "sources": str}, keep_default_na=False,
-                                na_values={"label": [""]})
-            return unescape_formulas(frame) if self.config.output.escape_formulas else frame
+            frame = pd.read_csv(path, dtype={"row_id": str, "label": str, "labels": str, "sources": str},
+                                keep_default_na=False, na_values={"label": [""], "labels": [""]})
+            frame = unescape_formulas(frame) if self.config.output.escape_formulas else frame
+            if self.config.task.type == "multilabel" and "labels" in frame:  # lists, as Parquet gives them
+                from weaksup.multilabel.outputs import labels_from_cell
+
+                frame["labels"] = pd.Series([labels_from_cell(v) for v in frame["labels"]], index=frame.index,
+                                            dtype=object)
+            return frame
         return pd.read_json(path, lines=True, dtype={"row_id": str})
 
     @property

@@ -154,20 +154,28 @@ def final_chunk_labels(L: np.ndarray, proba: np.ndarray, label_source: np.ndarra
     return label_table(routed, label_space, rule_version, model_name, label_source)
 
 
+#: A CSV cell holding an empty list (a multi-label row's empty label set: no label applies). A null list (an
+#: abstained row) is an empty cell, so the two stay apart when the file is read back, e.g. by pandas' defaults.
+EMPTY_LIST_CELL = "[]"
+
+
 def joined_lists(table: pa.Table, sep: str = ";") -> pa.Table:
-    """``table`` with each list column as text, its items joined by ``sep`` (a null list stays null).
+    """``table`` with each list column as text, its items joined by ``sep``; an empty list is
+    :data:`EMPTY_LIST_CELL` (``[]``), a null list stays null (an empty CSV cell).
 
     Examples
     --------
     >>> t = pa.table({"labels": pa.array([["a", "b"], [], None], type=pa.list_(pa.string()))})
     >>> joined_lists(t).column("labels").to_pylist()
-    ['a;b', '', None]
+    ['a;b', '[]', None]
     """
     import pyarrow.compute as pc
 
     for i, field in enumerate(table.schema):
         if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
-            joined = pc.binary_join(table.column(i).cast(pa.list_(pa.string())), sep)
+            column = table.column(i).cast(pa.list_(pa.string()))
+            empty = pc.equal(pc.list_value_length(column), 0)
+            joined = pc.if_else(empty, pa.scalar(EMPTY_LIST_CELL), pc.binary_join(column, sep))
             table = table.set_column(i, field.name, joined)
     return table
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from weaksup.config import RunConfig
@@ -64,6 +65,8 @@ class RunResult:
     #: Per gold split, the classes it has no row of (:meth:`weaksup.pipeline.RunPlan.gold_gaps`; shown by
     #: :func:`weaksup.gold.gaps.gap_lines`).
     gold_gaps: dict[str, list[str]] = field(default_factory=dict)
+    #: Per prompted LF, what this run's apply stage cost (``run.json``'s ``prompt``; :func:`prompt_usage`).
+    prompt: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def summary(self) -> str:
         """A short human-readable account of the run."""
@@ -96,6 +99,9 @@ class RunResult:
         faulty = {k: v for k, v in self.faults.items() if v}
         if faulty:
             lines.append(f"LF faults (rows abstained): {faulty}")
+        lines += [f"prompted LF {name}: {c['sent']:,} prompts sent, {c['cached']:,} answered from the cache, "
+                  f"{c['retries']:,} retries, {c['failures']:,} failures, ~{c['tokens']:,} estimated tokens"
+                  for name, c in self.prompt.items()]
         slow = {k: v for k, v in self.timeouts.items() if v}
         if slow:
             lines.append(f"LFs past lfs.lf_timeout (rows abstained): {slow}")
@@ -180,6 +186,35 @@ def _end_note(info: dict[str, Any]) -> str:
                                           else ", label model weight 0 (the end model alone on rows with votes)")
     return (f"end model: trained on {info['train_rows']:,} rows ({info['dev_rows']:,} dev gold), "
             f"{info['folds']} folds cross-fitted, {calibrated}{combined}")
+
+
+def prompt_usage(lfs: Iterable[Any], since: Mapping[str, Mapping[str, int]] | None = None
+                 ) -> dict[str, dict[str, int]]:
+    """Per prompted LF among ``lfs``, its client's counts (:meth:`weaksup.prompt.ChatClient.usage`: prompts sent,
+    answered from the cache, retries, failures, estimated tokens), less those of ``since`` (an earlier call).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from weaksup import prompt_lf
+    >>> from weaksup.prompt import ChatClient
+    >>> client = ChatClient("http://127.0.0.1:9/v1", "m", cache=tempfile.mkdtemp() + "/c.sqlite3")
+    >>> lf = prompt_lf("llm", "Spam? {text}", labels={"spam": 1, "ham": 0}, client=client)
+    >>> client.count("llm", sent=3, tokens=90)
+    >>> before = prompt_usage([lf])
+    >>> client.count("llm", sent=2, cached=1, tokens=60)
+    >>> prompt_usage([lf], since=before)
+    {'llm': {'sent': 2, 'cached': 1, 'retries': 0, 'failures': 0, 'tokens': 60, 'used_tokens': 0}}
+    """
+    from weaksup.prompt.client import USAGE_KEYS, ChatClient
+
+    found: dict[str, dict[str, int]] = {}
+    for lf in lfs:
+        client = getattr(lf, "client", None)
+        if getattr(lf, "kind", None) == "prompt" and isinstance(client, ChatClient):
+            now, was = client.usage().get(lf.name, {}), (since or {}).get(lf.name, {})
+            found[lf.name] = {k: int(now.get(k, 0)) - int(was.get(k, 0)) for k in USAGE_KEYS}
+    return found
 
 
 class Timer:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,18 +20,24 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from weaksup.errors import LFApplyError, ParameterError, WeakSupError, stops_run
+from weaksup.errors import LFApplyError, ParameterError, WeakSupError, require, run_again, stops_run
 from weaksup.interrupt import STOP_REQUESTED
 from weaksup.prompt.cache import PromptCache, without_user_info
-from weaksup.prompt.hints import about_prompt, redact, refused_hint
+from weaksup.prompt.hints import about_prompt, redact, refuse_key_options, refused_hint
 from weaksup.prompt.reply import Reply, read_reply, retry_after
 
 if TYPE_CHECKING:  # httpx loads with the first request, so `import weaksup` stays light
     import httpx
 
-__all__ = ["ChatClient", "Reply", "estimate_tokens", "replay_from_env", "retry_after", "stops_run"]
+__all__ = ["ChatClient", "Reply", "USAGE_KEYS", "estimate_tokens", "replay_from_env", "retry_after", "stops_run"]
 
 logger = logging.getLogger(__name__)
+
+#: What :meth:`ChatClient.usage` counts per prompted LF: prompts ``sent``, prompts answered from the ``cached``
+#: answers, ``retries`` (requests sent again after a 408/409/429/5xx or a connection failure), ``failures`` (prompts
+#: that got no answer: refused, or still failing after the retries), estimated ``tokens`` of the prompts sent
+#: (:func:`estimate_tokens`, as the budget counts them) and the tokens the server reported using (``used_tokens``).
+USAGE_KEYS = ("sent", "cached", "retries", "failures", "tokens", "used_tokens")
 
 #: Statuses retried with back-off: rate limits, timeouts and server errors.
 RETRIED = frozenset({408, 409, 429, 500, 502, 503, 504})
@@ -47,15 +54,35 @@ def replay_from_env() -> bool:
     return os.environ.get("WEAKSUP_PROMPT_REPLAY", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: Scripts written without spaces between words, whose characters tokenizers split about one token each: CJK
+#: ideographs, kana, hangul, Thai, Lao, Tibetan, Myanmar, Khmer, CJK punctuation and full-width forms.
+_DENSE = re.compile("[\u0e00-\u0fff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3000-\u30ff\u3130-\u318f"
+                    "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
+                    "\uff00-\uffef\U00020000-\U0003134f]")
+
+
 def estimate_tokens(messages: Sequence[Mapping[str, str]], max_tokens: int) -> int:
-    """A rough token count of a request: 4 characters a token plus 4 a message, plus the answer's ``max_tokens``.
+    """A rough token count of a request, plus the answer's ``max_tokens``.
+
+    Per message: 4 tokens, plus one token per character of a script written without spaces (CJK ideographs,
+    kana, hangul, Thai, Lao, Tibetan, Myanmar, Khmer, CJK punctuation and full-width forms: tokenizers give
+    them about one token each), plus one token per 4 other characters (Latin, Cyrillic, digits, spaces...).
 
     Examples
     --------
-    >>> estimate_tokens([{"role": "user", "content": "x" * 40}], 5)
+    >>> estimate_tokens([{"role": "user", "content": "x" * 40}], 5)  # 40 // 4 + 4 + 5
     19
+    >>> estimate_tokens([{"role": "user", "content": "这是垃圾评论吗" * 5}], 5)  # 35 + 4 + 5
+    44
+    >>> estimate_tokens([{"role": "user", "content": "สแปมหรือไม่ spam?"}], 0)  # 11 Thai (marks too) + 6 // 4 + 4
+    16
     """
-    return sum(len(m.get("content", "")) // 4 + 4 for m in messages) + max_tokens
+    total = max_tokens
+    for m in messages:
+        text = m.get("content", "")
+        dense = len(_DENSE.findall(text))
+        total += dense + (len(text) - dense) // 4 + 4
+    return total
 
 
 class ChatClient:
@@ -70,8 +97,8 @@ class ChatClient:
     model : str
         The model name the server knows.
     api_key_env : str, default "OPENAI_API_KEY"
-        The environment variable holding the API key (never a config file). When it is unset no key is sent,
-        as local servers need none.
+        The NAME of the environment variable holding the API key (never the key: ``sk-...`` is refused, unshown;
+        never a config file). When it is unset (or ``api_key_env=""``) no key is sent, as local servers need none.
     cache : str, path-like or PromptCache, optional
         Where answers are kept (:func:`~weaksup.prompt.cache.default_cache_path` by default).
     concurrency : int, default 8
@@ -90,6 +117,8 @@ class ChatClient:
         environment variable ``WEAKSUP_PROMPT_REPLAY`` is true.
     timeout : float, default 60
         Seconds per request.
+    api_key : None
+        Refused (:class:`~weaksup.errors.ParameterTypeError`): keys are read only from the ``api_key_env`` variable.
 
     Examples
     --------
@@ -103,7 +132,8 @@ class ChatClient:
                  cache: str | os.PathLike[str] | PromptCache | None = None, concurrency: int = 8,
                  max_retries: int = 6, backoff: float = 0.5, max_backoff: float = 30.0,
                  max_calls: int | None = None, max_tokens: int | None = None, replay: bool | None = None,
-                 timeout: float = 60.0) -> None:
+                 timeout: float = 60.0, api_key: None = None) -> None:
+        refuse_key_options(api_key, api_key_env)  # a key in code: refused, never shown
         if not isinstance(base_url, str) or not base_url.lower().startswith(("http://", "https://")):
             raise ParameterError(f"ChatClient: base_url must be an http(s) URL such as 'http://127.0.0.1:8000/v1'; "
                                  f"got {base_url!r}")
@@ -121,24 +151,24 @@ class ChatClient:
                                  "and put the key in the environment variable named by api_key_env (default "
                                  "OPENAI_API_KEY)")
         self.base_url = base_url.rstrip("/")
-        self.url = f"{self.base_url}/chat/completions"
-        self.model = model
+        self.url, self.model = f"{self.base_url}/chat/completions", model
         self.api_key_env = api_key_env
         self.cache = cache if isinstance(cache, PromptCache) else PromptCache(cache)
-        self.concurrency = concurrency
         self.max_retries, self.backoff, self.max_backoff = max_retries, float(backoff), float(max_backoff)
-        self.max_calls, self.max_tokens = max_calls, max_tokens
+        self.max_calls, self.max_tokens, self.concurrency = max_calls, max_tokens, concurrency
         self._replay = replay
         self.timeout = float(timeout)
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(concurrency)
         self._spent = {"calls": 0, "tokens": 0, "requests": 0, "retries": 0, "used_tokens": 0}
+        self._usage: dict[str, dict[str, int]] = {}  # LF name -> USAGE_KEYS counts
         self._http: httpx.Client | None = None
         self._asked: dict[str, list[Any]] = {}  # prompt key -> [its lock, the threads holding or awaiting it]
 
     def __getstate__(self) -> dict[str, Any]:  # pickled (to other processes): no locks, connections or counts
         state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_slots", "_http", "_asked")}
         state["_spent"] = dict.fromkeys(self._spent, 0)
+        state["_usage"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -163,14 +193,29 @@ class ChatClient:
         with self._lock:
             return dict(self._spent)
 
+    def usage(self) -> dict[str, dict[str, int]]:
+        """Per prompted LF (by name), what it cost through this client since it was made: the counts of
+        :data:`USAGE_KEYS` (a run records the difference over its apply stage in ``run.json``'s ``prompt``;
+        example: :func:`weaksup.pipeline.result.prompt_usage`)."""
+        with self._lock:
+            return {lf: dict(counts) for lf, counts in self._usage.items()}
+
+    def count(self, lf: str | None, **counts: int) -> None:
+        """Add ``counts`` (of :data:`USAGE_KEYS`) to LF ``lf``'s :meth:`usage` (``None``: not counted)."""
+        if lf is None:
+            return
+        with self._lock:
+            usage = self._usage.setdefault(lf, dict.fromkeys(USAGE_KEYS, 0))
+            for key, n in counts.items():
+                usage[key] += n
+
     def reset_budget(self) -> None:
         """Start a new run's budget (the counts of :attr:`spent` go back to 0)."""
         with self._lock:
             self._spent = dict.fromkeys(self._spent, 0)
 
     def _client(self) -> httpx.Client:
-        import httpx
-
+        httpx = require("httpx", "llm", "Prompted LFs")  # (missing: MissingExtraError, which stops the run)
         with self._lock:
             if self._http is None:
                 limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
@@ -224,10 +269,10 @@ class ChatClient:
                 if held[1] == 0:
                     del self._asked[key]
 
-    def complete(self, body: Mapping[str, Any], who: str = "prompt LF") -> Reply:
-        """POST one chat-completions request (``body`` without ``model``), retrying rate limits and server errors."""
-        import httpx
-
+    def complete(self, body: Mapping[str, Any], who: str = "prompt LF", lf: str | None = None) -> Reply:
+        """POST one chat-completions request (``body`` without ``model``), retrying rate limits and server errors;
+        its retries and the tokens used are counted in LF ``lf``'s :meth:`usage`."""
+        httpx = require("httpx", "llm", "Prompted LFs")
         payload = {"model": self.model, **body}
         http = self._client()
         problem = ""
@@ -235,6 +280,7 @@ class ChatClient:
             if attempt:
                 with self._lock:
                     self._spent["retries"] += 1
+                self.count(lf, retries=1)
             wait_s: float | None = None
             with self._slots:
                 with self._lock:
@@ -261,6 +307,7 @@ class ChatClient:
                             raise
                         with self._lock:
                             self._spent["used_tokens"] += reply.used_tokens
+                        self.count(lf, used_tokens=reply.used_tokens)
                         return reply
                     problem = f"HTTP {response.status_code}: {self._redacted(response.text)[:200]!r}"
                     if response.status_code not in RETRIED:
@@ -278,17 +325,18 @@ class ChatClient:
             if wait_s is None:
                 wait_s = self.backoff * (2 ** attempt) * random.uniform(0.5, 1.0)
             time.sleep(min(wait_s, self.max_backoff))
-        raise stops_run(LFApplyError(
+        raise run_again(stops_run(LFApplyError(  # a server down or rate-limiting: retry later (CLI exit 1), no input to fix
             f"{who}: {self.url} kept failing after {self.max_retries} retries (last: {problem}); answers so far are "
-            "cached, so rerun once the server is back (or raise max_retries/backoff)"))
+            "cached: run the same command again once the server is back (or raise max_retries/backoff)")))
 
     def ask_many(self, requests: Sequence[tuple[str, Mapping[str, Any], int]],
-                 on_answer: Callable[[str, Reply], None], who: str = "prompt LF") -> None:
+                 on_answer: Callable[[str, Reply], None], who: str = "prompt LF", lf: str | None = None) -> None:
         """Send ``(key, body, estimated_tokens)`` requests on ``concurrency`` threads; ``on_answer(key, reply)``
         runs as each answer arrives. Stops at the budget: what was sent is answered, then an error is raised.
         Each key is read from the cache once held (another call of this client may have answered it meanwhile),
         and counts against the budget only when it is sent: after an error or Ctrl-C, prompts not sent are not
-        counted. An error the prompt itself caused (too long for the model) carries its key as ``prompt_key``."""
+        counted. An error the prompt itself caused (too long for the model) carries its key as ``prompt_key``.
+        What is sent, read from the cache, retried or fails is counted in LF ``lf``'s :meth:`usage`."""
         if not requests:
             return
         futures: list[Future[None]] = []
@@ -305,6 +353,7 @@ class ChatClient:
             with self._asking(key):
                 cached = self.cache.get_many([key])
                 if key in cached:
+                    self.count(lf, cached=1)
                     on_answer(key, Reply(*cached[key]))
                 else:
                     passed = "" if halt.is_set() else self._reserve(tokens)
@@ -315,9 +364,11 @@ class ChatClient:
                         return
                     with self._lock:
                         sent[0] += 1
+                    self.count(lf, sent=1, tokens=tokens)
                     try:
-                        reply = self.complete(body, who)
+                        reply = self.complete(body, who, lf)
                     except WeakSupError as exc:
+                        self.count(lf, failures=1)
                         if getattr(exc, "about_prompt", False):
                             exc.prompt_key = key  # type: ignore[attr-defined]
                         raise
@@ -340,10 +391,10 @@ class ChatClient:
                 raise failed.exception()  # type: ignore[misc]
         if over:
             spent = self.spent
-            raise stops_run(LFApplyError(
+            raise run_again(stops_run(LFApplyError(  # the user's own cap: not bad input (CLI exit 1)
                 f"{who}: the run's budget of {over[0]} is used up ({spent['calls']} prompts sent, "
                 f"~{spent['tokens']} tokens); {sent[0]} of this batch's {len(requests)} uncached prompts were "
                 "sent and their answers are cached. The budget is the ChatClient's, for as long as it lives: to ask "
                 "the rest in this process (a notebook), call client.reset_budget() or raise client.max_calls/"
                 "max_tokens, then rerun; a new process (`weaksup run`) starts a new budget. The cached answers are "
-                "not asked again (see what is left with `weaksup lfs CONFIG --plan`, or the LF's plan())"))
+                "not asked again (see what is left with `weaksup lfs CONFIG --plan`, or the LF's plan())")))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["about_prompt", "redact", "refused_hint"]
+from weaksup.errors import ParameterError, ParameterTypeError
+
+__all__ = ["about_prompt", "api_key_env_problem", "redact", "refuse_key_options", "refused_hint"]
 
 
 #: How servers say a prompt is over the model's context (OpenAI, vLLM, llama.cpp, Ollama).
@@ -14,6 +16,63 @@ _TOO_LONG = re.compile(r"context_length_exceeded|context length|context window|m
 
 #: An HTTP Basic credential (``Basic <base64 of user:password>``) as a server may echo it.
 _BASIC = re.compile(r"(?<![\w-])(Basic\s+)[A-Za-z0-9+/_-]{4,}={0,2}")
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: How API keys start (OpenAI, Anthropic, Stripe-style, Hugging Face, Groq, Google, GitHub, Replicate, xAI,
+#: Perplexity, NVIDIA): a value starting so is a key, not the name of the variable holding one.
+_KEY_PREFIXES = ("sk-", "sk_", "pk_", "rk_", "hf_", "gsk_", "AIza", "ghp_", "github_pat_", "r8_", "xai-", "pplx-",
+                 "nvapi-")
+
+
+def api_key_env_problem(value: object) -> str:
+    """What is wrong with ``value`` as ``api_key_env`` (the NAME of the environment variable holding the API key),
+    or ``""`` when it is such a name (or empty: no key). A value that is no name, or looks like a key itself
+    (``sk-...``, or a long mix of upper- and lower-case letters and digits), is never shown: it may be the key.
+
+    Examples
+    --------
+    >>> api_key_env_problem("OPENAI_API_KEY"), api_key_env_problem("")
+    ('', '')
+    >>> print(api_key_env_problem("sk-proj-abc123"))
+    api_key_env must be the NAME of the environment variable holding the API key (letters, digits and _, e.g. api_key_env='OPENAI_API_KEY'); the value given looks like an API key itself, so it is not shown: put the key in an environment variable (export OPENAI_API_KEY=...) and pass its name
+    """
+    if value is None or value == "":
+        return ""
+    text = value if isinstance(value, str) else ""
+    named = bool(_ENV_NAME.fullmatch(text))
+    keyish = text.startswith(_KEY_PREFIXES) or (len(text) >= 24 and any(c.islower() for c in text)
+                                                 and any(c.isupper() for c in text) and any(c.isdigit() for c in text))
+    if named and not keyish:
+        return ""
+    what = ("looks like an API key itself" if keyish or len(text) >= 24 else
+            "is not the name of an environment variable" if isinstance(value, str) else
+            f"is a {type(value).__name__}, not a name")
+    return ("api_key_env must be the NAME of the environment variable holding the API key (letters, digits and _, "
+            f"e.g. api_key_env='OPENAI_API_KEY'); the value given {what}, so it is not shown: put the key in an "
+            "environment variable (export OPENAI_API_KEY=...) and pass its name")
+
+
+def refuse_key_options(api_key: object, api_key_env: object) -> None:
+    """Raise when a ``ChatClient`` is given a key in code: ``api_key=`` (a :class:`ParameterTypeError`, as an
+    unknown keyword is) or an ``api_key_env`` that is no variable name (:func:`api_key_env_problem`); the value
+    given is never shown.
+
+    Examples
+    --------
+    >>> refuse_key_options(None, "OPENAI_API_KEY")
+    >>> refuse_key_options("sk-abc", "OPENAI_API_KEY")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ParameterTypeError: ChatClient: api_key= is not accepted: API keys are read only from the environment variable named by api_key_env (default OPENAI_API_KEY), so that they stay out of code, configs and exported LFs; put the key in one (export OPENAI_API_KEY=...) and pass its name, e.g. api_key_env='OPENAI_API_KEY'
+    """
+    if api_key is not None:
+        raise ParameterTypeError("ChatClient: api_key= is not accepted: API keys are read only from the environment "
+                                 "variable named by api_key_env (default OPENAI_API_KEY), so that they stay out of "
+                                 "code, configs and exported LFs; put the key in one (export OPENAI_API_KEY=...) and "
+                                 "pass its name, e.g. api_key_env='OPENAI_API_KEY'")
+    if problem := api_key_env_problem(api_key_env):
+        raise ParameterError(f"ChatClient: {problem}")
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -62,6 +121,8 @@ def refused_hint(status: int, *, model: str, base_url: str, api_key_env: str, ke
     ; check the model name 'tiny' is one the server serves (GET http://h/v1/models lists them) and that base_url ends where the server's /chat/completions lives, e.g. .../v1
     """
     if status in (401, 403):
+        if problem := api_key_env_problem(api_key_env):  # (set on the client after it was made): never echoed
+            return f"; {problem}"
         if not api_key_env:
             return "; pass api_key_env= naming the environment variable that holds the API key"
         if not key_set:

@@ -10,19 +10,24 @@ import json
 import logging
 import math
 import re
-from collections.abc import Collection, Mapping, Sequence
+import threading
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from weaksup.labels import ABSTAIN
 
-__all__ = ["HEDGE_WORDS", "NEGATION_WINDOW", "PARSER_VERSION", "UNSURE_WORDS", "Parsed", "choice_prefix",
-           "parse_answer", "warn_unparseable"]
+__all__ = ["HEDGE_WORDS", "NEGATION_WINDOW", "PARSER_VERSION", "ROW_IDS_KEY", "UNSURE_WORDS", "Parsed",
+           "WARN_SHARE", "choice_prefix", "note_unparseable", "parse_answer", "strip_reasoning", "unparseable_summary",
+           "warn_unparseable"]
 
 logger = logging.getLogger(__name__)
 
-#: Bumped whenever :func:`parse_answer` reads an answer differently (2: negated and hedged answers abstain).
-PARSER_VERSION = "2"
+#: Bumped whenever :func:`parse_answer` reads an answer differently (2: negated and hedged answers abstain; 3: a
+#: leading yes/no is an answer word, not a negation, and a ``<think>`` block before the answer is not read).
+PARSER_VERSION = "3"
 
 #: Answers that mean "no label" (matched after normalising case, spaces and punctuation).
 UNSURE_WORDS = frozenset({"unsure", "unknown", "not sure", "abstain", "none", "n/a", "na", "unclear", "cannot tell",
@@ -43,6 +48,14 @@ _NEGATION = re.compile(r"^(?:not|no|never|nor|neither|cannot|\w+n't|dont|doesnt|
 _HEDGE = re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(h) for h in sorted(HEDGE_WORDS, key=len, reverse=True))
                     + r")(?![\w'])")
 _SENTENCE_END = re.compile(r"[.;:!?]")
+#: A yes/no opening a sentence, answering the question ("No, it's ham", "No - ham", "Yes, spam"): an answer word,
+#: not a negation of the label after it; nor is the "no" of "no doubt", which affirms.
+_ANSWER_WORD = re.compile(r"^\s*(?:yes|no|yeah|yep|yup|nope|nah)\s*(?:[,\u2013\u2014]|-+(?=\s))")
+_NO_DOUBT = re.compile(r"\bno\s+doubt\b")
+#: A reasoning model's ``<think>...</think>`` before its answer (vLLM without a reasoning parser leaves it in the
+#: content; a chat template opening it itself leaves only ``...</think>``), or an answer cut inside one.
+_THINK = re.compile(r"^\s*(?:<(think|thinking)>.*?</\1>|(?:(?!<think).)*?</(?:think|thinking)>|<(?:think|thinking)>"
+                    r"(?!.*</(?:think|thinking)>).*$)", re.IGNORECASE | re.DOTALL)
 _EDGE = re.compile(r"^[\s\"'`*.,:;!?()\[\]{}<>-]+|[\s\"'`*.,:;!?()\[\]{}<>-]+$")
 _PREFIX = re.compile(r"^(?:the\s+)?(?:answer|label|class|category)\s*(?:is)?\s*[:=-]?\s*", re.IGNORECASE)
 
@@ -103,11 +116,31 @@ def _doubt(text: str, choices: Mapping[str, int]) -> str | None:
     parts.append(norm[last:])
     if any(_HEDGE.search(part) for part in parts):
         return "unsure"
-    for before in parts[:-1]:  # the text before each occurrence of the choice, back to the sentence's start
-        words = [w.strip("\"'`*,()[]{}<>-") for w in _SENTENCE_END.split(before)[-1].split()]
+    for k, before in enumerate(parts[:-1]):  # the text before each occurrence of the choice, back to its sentence's
+        sentences = _SENTENCE_END.split(before)  # start; a yes/no opening the sentence answers the question
+        sentence = _ANSWER_WORD.sub(" ", sentences[-1]) if k == 0 or len(sentences) > 1 else sentences[-1]
+        words = [w.strip("\"'`*,()[]{}<>-") for w in _NO_DOUBT.sub(" ", sentence).split()]
         if any(_NEGATION.match(w) for w in words[-NEGATION_WINDOW:]):
             return "negated"
     return None
+
+
+def strip_reasoning(text: str) -> tuple[str, bool]:
+    """``(answer, stripped)``: ``text`` without a leading ``<think>...</think>`` block (a reasoning model served
+    without a reasoning parser puts it in the answer; it names every choice), or ``""`` when the answer was cut
+    inside one; ``stripped`` tells whether there was one.
+
+    Examples
+    --------
+    >>> strip_reasoning("<think>spam or ham? It sells.</think>\\nspam")
+    ('spam', True)
+    >>> strip_reasoning("<think>spam or ham? The link")  # cut by max_tokens before the answer
+    ('', True)
+    >>> strip_reasoning("ham")
+    ('ham', False)
+    """
+    found = _THINK.match(text)
+    return (text[found.end():].strip(), True) if found else (text, False)
 
 
 def _json_choice(text: str, key: str) -> tuple[bool, str | None]:
@@ -190,6 +223,9 @@ def parse_answer(text: str, choices: Mapping[str, int], *, logprobs: Sequence[Ma
     >>> p.label, p.reason
     (-1, 'margin')
     """
+    text, reasoned = strip_reasoning(text)
+    if reasoned:  # the first tokens' logprobs are the reasoning's, not the answer's
+        logprobs = None
     is_json, value = _json_choice(text, json_key)
     reason = "json" if is_json else "choice"
     source = value if is_json else text
@@ -214,19 +250,119 @@ def parse_answer(text: str, choices: Mapping[str, int], *, logprobs: Sequence[Ma
     return Parsed(choices[choice], choice, confidence, reason)
 
 
+#: Abstain reasons warned about when they are more than this share of an LF's answers: an LF abstaining on most
+#: rows (unreadable answers, the model unsure, margins too small), or negating often (the model answers "not spam"
+#: for a class it never names: the LF never votes that class, and no error shows it).
+WARN_SHARE = {"unparseable": 0.5, "negated": 0.1, "unsure": 0.5, "margin": 0.5}
+
+_WHY = {"unparseable": "name none of its answers ({choices}) and abstain (unparseable)",
+        "negated": "negate the answer they name (\"not spam\", \"isn't spam\") and abstain (negated): ask for the "
+                   "label itself, or make the negated form a label of its own (labels={{'not spam': ...}})",
+        "unsure": "are unsure or hedge (\"maybe spam\") and abstain (unsure)",
+        "margin": "lead the runner-up choice by less than min_margin and abstain (margin)"}
+
+
+def _warn(lf: str, counts: Mapping[str, int], answered: int, choices: Mapping[str, int] | Sequence[str],
+          scope: str = "", examples: Mapping[str, list[Any]] | None = None) -> None:
+    """One WARNING naming LF ``lf``: each reason above its share, then example row ids of those (the last arg)."""
+    warned = [why for why, share in WARN_SHARE.items() if answered and counts.get(why, 0) > share * answered]
+    if not warned:
+        return
+    listed = ", ".join(repr(c) for c in choices)
+    notes = "; ".join(f"{counts[why]} of {answered} answers{scope} " + _WHY[why].format(choices=listed)
+                      for why in warned)
+    shown = [row for why in warned for row in (examples or {}).get(why, [])]
+    logger.warning("prompt LF %r: %s; check the template, labels= and the model's answers with lf.answers(data)"
+                   + (", e.g. row ids %r" if shown else ""), lf, notes, *([shown] if shown else []))
+
+
 def warn_unparseable(lf: str, parsed: Collection[Parsed], choices: Mapping[str, int]) -> int:
     """Log a WARNING naming LF ``lf`` when more than half of ``parsed`` (a batch's answers) name none of
-    ``choices`` (reason ``"unparseable"``): the LF then abstains almost everywhere, which no error would show.
-    Returns how many could not be read.
+    ``choices`` (reason ``"unparseable"``): the LF then abstains almost everywhere, which no error would show;
+    likewise for the other abstain reasons above their :data:`WARN_SHARE` (``"negated"`` above a tenth).
+    Returns how many could not be read. (Inside :func:`unparseable_summary`, e.g. ``apply_lfs`` or a run, use
+    :func:`note_unparseable`: one warning per LF at the end, not one per batch.)
 
     Examples
     --------
     >>> warn_unparseable("llm", [parse_answer("eggs", {"ham": 0, "spam": 1})], {"ham": 0, "spam": 1})
     1
     """
-    unread = sum(p.reason == "unparseable" for p in parsed)
-    if unread * 2 > len(parsed):
-        logger.warning("prompt LF %r: %d of %d answers in this batch name none of its answers (%s) and abstain "
-                       "(unparseable); check the template, labels= and the model's answers with lf.answers(data)",
-                       lf, unread, len(parsed), ", ".join(repr(c) for c in choices))
-    return unread
+    counts = Counter(p.reason for p in parsed)
+    _warn(lf, counts, len(parsed), choices, " in this batch")
+    return counts["unparseable"]
+
+
+#: ``Batch.cached`` key under which ``apply_lfs`` leaves a batch's row ids (the examples of the warning).
+ROW_IDS_KEY = ("weaksup.apply", "row_ids")
+
+_TALLY: dict[str, list[Any]] = {}  # LF -> [Counter of reasons, answered rows, {reason: example row ids}, choices]
+_OPEN = [0]  # open unparseable_summary scopes (the outermost one logs)
+_TALLY_LOCK = threading.Lock()
+
+
+@contextmanager
+def unparseable_summary() -> Iterator[None]:
+    """While open, the answers of prompted LFs (:func:`note_unparseable`) are counted over every batch by reason;
+    the outermost scope, when it closes, logs one WARNING per LF whose answers were mostly unparseable (more than
+    half of its answered rows), or negated above a tenth (:data:`WARN_SHARE`), with the totals and up to 3
+    example row ids each. ``apply_lfs`` opens one, and so does a run around its chunks: a 10-chunk run warns
+    once per LF, not 10 times.
+
+    Examples
+    --------
+    >>> import logging
+    >>> import logging.handlers
+    >>> seen = logging.handlers.BufferingHandler(10)
+    >>> logger.addHandler(seen)
+    >>> with unparseable_summary():
+    ...     for ids in (["a", "b"], ["c", "d"]):  # two batches
+    ...         _ = note_unparseable("llm", [parse_answer("eggs", {"ham": 0})] * 2, ids, {"ham": 0})
+    >>> logger.removeHandler(seen)
+    >>> [r.getMessage()[:100] for r in seen.buffer]  # one warning, the total and 3 example row ids
+    ["prompt LF 'llm': 4 of 4 answers (one per row asked, over every batch) name none of its answers ('ham"]
+    >>> seen.buffer[0].args[-1]
+    ['a', 'b', 'c']
+    """
+    with _TALLY_LOCK:
+        _OPEN[0] += 1
+    try:
+        yield
+    finally:
+        with _TALLY_LOCK:
+            _OPEN[0] -= 1
+            done = dict(_TALLY) if not _OPEN[0] else {}
+            if done:
+                _TALLY.clear()
+        for lf, (counts, answered, examples, choices) in done.items():
+            _warn(lf, counts, answered, choices, " (one per row asked, over every batch)", examples)
+
+
+def note_unparseable(lf: str, parsed: Sequence[Parsed | None], row_ids: Sequence[Any] | None,
+                     choices: Mapping[str, int]) -> int:
+    """Count a batch's answers by reason (``parsed``: each row's answer, ``None`` for a row not asked) for
+    :func:`unparseable_summary`; outside one, warn about this batch at once (:func:`warn_unparseable`).
+    Returns how many rows could not be read.
+
+    Examples
+    --------
+    >>> with unparseable_summary():
+    ...     note_unparseable("llm", [parse_answer("ham", {"ham": 0}), parse_answer("eggs", {"ham": 0}), None],
+    ...                      ["a", "b", "c"], {"ham": 0})
+    1
+    """
+    answered = [(i, p) for i, p in enumerate(parsed) if p is not None]
+    with _TALLY_LOCK:
+        if _OPEN[0]:
+            counts, _, examples, _ = tally = _TALLY.setdefault(lf, [Counter(), 0, {}, list(choices)])
+            tally[1] += len(answered)
+            for i, p in answered:
+                counts[p.reason] += 1
+                if p.reason in WARN_SHARE and len(shown := examples.setdefault(p.reason, [])) < 3:
+                    shown.append(_plain(row_ids[i]) if row_ids is not None else i)
+            return sum(p.reason == "unparseable" for _, p in answered)
+    return warn_unparseable(lf, [p for _, p in answered], choices)
+
+
+def _plain(row_id: Any) -> Any:
+    return row_id.item() if hasattr(row_id, "item") and not isinstance(row_id, (str, bytes)) else row_id
