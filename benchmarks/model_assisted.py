@@ -69,7 +69,7 @@ from weaksup.embed import (  # noqa: E402
     embedding_lf,
     examples_from_gold,
     knn_lf,
-    normalise_text,
+    normalise_texts,
     semantic_duplicates,
     surface_duplicates,
     weak_model_lf,
@@ -300,7 +300,7 @@ def throughput(rows: int) -> dict[str, Any]:
 def duplicate_figures(name: str, task: Task) -> dict[str, Any]:
     """Near-duplicate pairs by meaning (cosine >= 0.9, HNSW) and by surface (5-gram Jaccard >= 0.8, MinHash-LSH),
     and the HNSW index's recall@10 against exact search on 1,000 sampled queries."""
-    _, first = np.unique([normalise_text(t) for t in task.texts], return_index=True)
+    _, first = np.unique(normalise_texts(list(task.texts)), return_index=True)
     texts = task.texts[np.sort(first)]  # each distinct text once: exact copies tie, and ties make recall ambiguous
     vectors = embed(texts)
     start = time.perf_counter()

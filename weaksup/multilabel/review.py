@@ -32,8 +32,9 @@ from weaksup.errors import Problems, ReviewImportError, location
 from weaksup.gold.lock import gold_lock
 from weaksup.validation import check_choice, check_columns
 from weaksup.multilabel.gold import MultiLabelGoldSet, load_multilabel_gold, write_multilabel_gold
-from weaksup.multilabel.gold_files import (SEPARATOR, answer_pool, check_empty_answers, import_notes, older_answers,
-                                           read_note, set_agreement, set_conflicts)
+from weaksup.multilabel.gold_files import SEPARATOR
+from weaksup.multilabel.review_answers import (answer_pool, check_empty_answers, import_notes, older_answers, read_note,
+                                               set_agreement, set_conflicts)
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.review.answers import text
 from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls, user_id
@@ -255,7 +256,7 @@ def import_multilabel_answers(answers: pd.DataFrame, gold_dir: str | os.PathLike
     ``gold_dir`` (version 1 when there is none); rows new to the gold set go to ``split``, answered rows keep
     theirs. Earlier versions' files are never changed; answers the gold set holds already write nothing (the
     latest version is returned), nor does an answer older than the one the gold set holds of the same annotator for
-    the row (an older export imported after a newer one: :func:`~weaksup.multilabel.gold_files.older_answers`).
+    the row (an older export imported after a newer one: :func:`~weaksup.multilabel.review_answers.older_answers`).
 
     Examples
     --------
@@ -321,7 +322,7 @@ def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir:
     import does: answered rows must be rows of the run's (``config``'s) data; an answer older than the gold set's of
     the same annotator for the row is not imported; with a none label an empty answer is refused. ``on_conflict``:
     rows whose annotators chose different label sets are kept (more than half of them decide each label; a row no set
-    wins, :func:`~weaksup.multilabel.gold_files.decided_set`, is left out and named), skipped, or an ``error``.
+    wins, :func:`~weaksup.multilabel.review_answers.decided_set`, is left out and named), skipped, or an ``error``.
     ``url``: the Label Studio server whose users' e-mails name the annotators. ``others``: flags given, checked."""
     from weaksup.errors import ReviewError
     from weaksup.multilabel.gold import is_multilabel_gold
