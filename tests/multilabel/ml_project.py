@@ -32,6 +32,17 @@ def short_hello(x):
     return None
 '''
 
+#: A noisy LF to append to :data:`TICKET_LFS`: praise for every odd-numbered ticket after the gold rows, so many rows
+#: share one unsure vote pattern and the run is unsure of label sets it gives (review tasks with a prediction).
+NOISY_LF = '''
+
+@multilabel_labeling_function(labels=["praise"], fields=["text"])
+def numbered_praise(x):
+    if x.text is not None and "(ticket" in x.text and int(x.text[-2]) % 2:
+        return {"praise": True}
+    return None
+'''
+
 PARTS = {
     "billing": ["I want a refund", "there is a chargeback on my card", "I was charged twice", "my invoice is wrong"],
     "bug": ["the app crashes", "error 500 on login", "the export is broken", "search does not work"],

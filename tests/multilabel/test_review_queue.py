@@ -14,21 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.multilabel.ml_project import make_ml_project, number_review_texts
+from tests.multilabel.ml_project import NOISY_LF, make_ml_project, number_review_texts
 from weaksup.cli import main
 from weaksup.config import load_config
 from weaksup.multilabel.review_queue import multilabel_review_order, vote_pattern_ids
 from weaksup.pipeline import load_run, run
-
-#: A noisy LF: praise for every odd-numbered ticket after the gold rows, so many rows share one unsure vote pattern.
-NOISY_LF = '''
-
-@multilabel_labeling_function(labels=["praise"], fields=["text"])
-def numbered_praise(x):
-    if x.text is not None and "(ticket" in x.text and int(x.text[-2]) % 2:
-        return {"praise": True}
-    return None
-'''
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import json
 import httpx
 import pytest
 
-from tests.multilabel.ml_project import SPACE, make_ml_project, number_review_texts
+from tests.multilabel.ml_project import NOISY_LF, SPACE, make_ml_project, number_review_texts
 from weaksup.cli import main
 from weaksup.config import load_config
 from weaksup.multilabel.gold import load_multilabel_gold
@@ -35,18 +35,6 @@ def cli(capsys, *args):
 
 def _choices(*labels: str) -> list[dict]:
     return [{"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": list(labels)}}]
-
-
-#: A noisy LF: praise for every odd-numbered ticket after the gold rows, so the run is unsure of label sets it gives
-#: (the synthetic LFs alone route only rows without votes to review: tasks without a prediction).
-NOISY_LF = '''
-
-@multilabel_labeling_function(labels=["praise"], fields=["text"])
-def numbered_praise(x):
-    if x.text is not None and "(ticket" in x.text and int(x.text[-2]) % 2:
-        return {"praise": True}
-    return None
-'''
 
 
 @pytest.fixture()
