@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from weaksup import apply_lfs
-from weaksup.data.clean import clean_texts
 from weaksup.errors import LFApplyError, LFDefinitionError, NotFoundError, ParameterError
 from weaksup.labels import ABSTAIN
 from weaksup.lf import PromptLF, prompt_lf
@@ -62,18 +61,6 @@ def test_votes_come_from_the_server_and_a_second_run_asks_nothing(server, classi
     second = apply_lfs([again], rows, id_column="row_id").values[:, 0]
     assert server.requests == 0 and again.client.spent["calls"] == 0
     assert second.tobytes() == first.tobytes()
-
-
-def test_raw_and_cleaned_text_ask_one_prompt(server, rows, tmp_path):
-    # a notebook reads the file's text (a byte-order mark, a zero-width space, a ligature), a run its cleaned form
-    raw = rows.head(20).assign(text=lambda f: "\ufeff" + f["text"] + "\u200b \ufb01")
-    lf = make_lf(server, tmp_path / "c.sqlite3")
-    first = apply_lfs([lf], raw, id_column="row_id").values[:, 0]
-    assert server.calls == 20
-    cleaned = raw.assign(text=clean_texts(raw["text"]))
-    assert (cleaned["text"] != raw["text"]).all()
-    again = apply_lfs([make_lf(server, tmp_path / "c.sqlite3")], cleaned, id_column="row_id").values[:, 0]
-    assert server.calls == 20 and (again == first).all()  # the run's cleaned rows: answered from the cache
 
 
 def test_a_budget_stop_half_way_then_a_rerun_asks_only_the_rest(server, rows, tmp_path):

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from weaksup.data.clean import CLEANING_VERSION, clean_texts
 from weaksup.errors import LFDefinitionError, NotFoundError, WeakSupError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.batch import Batch
@@ -156,8 +155,8 @@ class PromptLF(LabelingFunction):
             name,
             params={"template": template, "labels": choices, "model": client.model,
                     # the server, as the prompt cache keys its answers: another server, another version
-                    "base_url": normalise_base_url(client.base_url), "system": system, "sampling": sampling,
-                    "min_margin": float(min_margin), "parser": PARSER_VERSION, "clean": CLEANING_VERSION,
+                    "base_url": normalise_base_url(client.base_url), "system": system,
+                    "sampling": sampling, "min_margin": float(min_margin), "parser": PARSER_VERSION,
                     # answers like "none" read as the choice since stop 37: such LFs get a new version (votes redone)
                     **({"choice_words": "before unsure"} if set(choices) & UNSURE_WORDS else {})},
             fields=fields, labels=choices.values(), tags=tags, version=version,
@@ -187,10 +186,9 @@ class PromptLF(LabelingFunction):
         return {**super().manifest(), "base_url": without_user_info(self.client.base_url)}
 
     def messages(self, values: Mapping[str, Any]) -> list[dict[str, str]]:
-        """The chat messages for one row's field values, cleaned as ``weaksup run`` cleans text (a notebook on the
-        raw text asks what a run asks, and reads its cached answers: :func:`weaksup.data.clean.clean_texts`)."""
-        filled = dict(zip(self.fields, clean_texts(str(values[f]) for f in self.fields)))
-        return [{"role": "system", "content": self.system}, {"role": "user", "content": self.template.format(**filled)}]
+        """The chat messages for one row's field values."""
+        return [{"role": "system", "content": self.system},
+                {"role": "user", "content": self.template.format(**{f: str(values[f]) for f in self.fields})}]
 
     def _requests(self, columns: Mapping[str, Sequence[Any]], n: int) -> tuple[list[str | None], dict[str, Any]]:
         """Each row's cache key (``None`` when a field is missing) and ``{key: (messages, tokens)}``."""
