@@ -199,7 +199,9 @@ def test_label_models_ece_check_is_met_when_no_row_was_given_a_class():
     tables = _load("label_model_tables")
     nan = float("nan")
     results = {"uncovered": {"default": {"test": 50.0, "ece": nan}, "MajorityVote": {"test": 50.0, "ece": nan}},
-               "worse": {"default": {"test": 60.0, "ece": 0.2}, "MajorityVote": {"test": 55.0, "ece": 0.1}}}
+               "worse": {"default": {"test": 60.0, "ece": 0.2}, "MajorityVote": {"test": 55.0, "ece": 0.1}},
+               "one_side": {"default": {"test": 50.0, "ece": nan}, "MajorityVote": {"test": 50.0, "ece": 0.1}}}
     checks = tables.targets(results)
     assert checks["uncovered"]["ok_ece"] and checks["uncovered"]["ok"]
     assert not checks["worse"]["ok_ece"] and not checks["worse"]["ok"]
+    assert not checks["one_side"]["ok_ece"]  # nothing compared: not a pass

@@ -174,8 +174,8 @@ def _write_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str
 
 def _as_list(value: Any) -> list[str] | None:
     """A labels cell as read back (a list, an array, a ``;``-joined string, or null); None when it names no
-    label: an empty set and an abstain are one empty cell in CSV, so neither pre-fills a review task (a CSV run
-    and a Parquet run export the same tasks)."""
+    label: neither an empty set (``[]``) nor an abstain pre-fills a review task (a CSV run and a Parquet run export
+    the same tasks)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     labels = [x for x in value.split(SEPARATOR) if x] if isinstance(value, str) else [str(x) for x in value]
@@ -337,15 +337,12 @@ def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir:
     if not (run_dir is not None and is_multilabel_run(run_dir)) and not (cfg is not None and cfg.task.type ==
                                                                         "multilabel") and not is_multilabel_gold(folder):
         return ""
-    why = {"--annotator": "a multi-label import reads Label Studio's JSON or JSON-MIN export only (its answers name "
-           "their annotators); drop it", "--config": "this multi-label import checks row ids against --run RUN_DIR (the "
-           "run of that config); pass --run instead", "--url": "this multi-label import names annotators as the export "
-           "does (e-mail, else user-<id>); drop --url"}
     if format not in ("auto", "labelstudio", "labelstudio-min"):
         raise ReviewError(f"--format {format}: a multi-label import reads Label Studio's JSON or JSON-MIN export only; "
                           "drop it")
-    for flag in (f for f in others if f in why and not {"--config": config, "--url": url}.get(f)):
-        raise ReviewError(f"{flag}: {why[flag]}")
+    if "--annotator" in others:
+        raise ReviewError("--annotator: a multi-label import reads Label Studio's JSON or JSON-MIN export only (its "
+                          "answers name their annotators); drop it")
     check_choice(on_conflict, ("keep", "skip", "error"), name="--on-conflict", error=ReviewError)
     run_ids, data = None, ""
     if run_dir is not None:
@@ -366,6 +363,7 @@ def import_if_multilabel(export: str | os.PathLike[str], *, task: str, gold_dir:
         with LabelStudioAPI(url) as api:
             emails = user_emails(api)
     answers = read_multilabel_export(export, space, from_name=from_name, annotators=emails if url else None)
+    answers["annotator"] = [a or "reviewer" for a in answers["annotator"]]  # the name the gold set gives a blank one
     if run_ids is not None and not answers["row_id"].astype(str).isin(run_ids).all():
         stray = sorted(set(answers["row_id"].astype(str)) - run_ids)
         raise ReviewImportError(f"{export}: {len(stray)} answered row(s) are not rows of {data}, e.g. {stray[:5]}; "
