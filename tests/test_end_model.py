@@ -126,3 +126,15 @@ def test_features_names_the_representation_as_model_does():
         train_end_model(TEXTS, PROBA, features="tfidf", model="tfidf")
     with pytest.raises(EndModelError, match="features must be one of"):
         train_end_model(TEXTS, PROBA, features="bag_of_words")
+
+
+def test_the_old_keyword_of_the_texts_is_named_with_its_fix():
+    """Case: `train_end_model(features=texts, probabilistic_labels=p)` (the texts' keyword before they were named X)
+    raised a bare TypeError for the missing X."""
+    with pytest.raises(EndModelError, match=r"no X \(the texts; features= got a list\): pass the texts first.*or as X=.*features= names "
+                                            r"the representation"):
+        train_end_model(features=TEXTS, probabilistic_labels=PROBA)
+    with pytest.raises(EndModelError, match="no probabilistic_labels"):
+        train_end_model(X=TEXTS)
+    by_keyword = train_end_model(X=TEXTS, probabilistic_labels=PROBA, votes=VOTES)
+    assert np.allclose(by_keyword.predict_proba(TEXTS), train_end_model(TEXTS, PROBA, votes=VOTES).predict_proba(TEXTS))

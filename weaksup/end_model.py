@@ -255,8 +255,8 @@ def end_model_rows(probabilistic_labels: Any, votes: Any = None) -> np.ndarray:
 
 
 def train_end_model(
-    X: Any,
-    probabilistic_labels: Any,
+    X: Any = None,
+    probabilistic_labels: Any = None,
     *,
     votes: Any = None,
     sample_weight: str | Sequence[float] | np.ndarray | None = "confidence",
@@ -274,10 +274,10 @@ def train_end_model(
     ----------
     X : sequence of str, Series or array
         The model's input, one per label row: texts for the default pipeline (any input ``model`` accepts
-        otherwise).
+        otherwise). Required (its default None only lets a call without it be named: an EndModelError).
     probabilistic_labels : array (n, k) or DataFrame
         Class probabilities (``label_model.predict_proba(votes)``), or the labels output with
-        ``prob_<class>`` columns (and ``n_votes``, ``label`` to find rows to leave out).
+        ``prob_<class>`` columns (and ``n_votes``, ``label`` to find rows to leave out). Required.
     votes : VoteMatrix or int array (n, m), optional
         The LF votes: rows where every LF abstained are left out.
     sample_weight : {"confidence", "proba", None} or array, default "confidence"
@@ -319,6 +319,14 @@ def train_end_model(
     """
     from sklearn.base import clone
 
+    if X is None:  # features= was the texts' keyword before they were named X
+        got = f"features= got a {type(features).__name__}" if features is not None else "no texts given"
+        raise EndModelError(f"train_end_model: no X (the texts; {got}): pass the texts first, "
+                            "train_end_model(texts, proba), or as X=; features= names the representation "
+                            f"({list(END_MODELS)}), not the texts")
+    if probabilistic_labels is None:
+        raise EndModelError("train_end_model: no probabilistic_labels: pass the class probabilities second, "
+                            "train_end_model(texts, proba), or as probabilistic_labels=")
     if features is not None:
         if not isinstance(features, str) or model is not None:
             raise EndModelError(f"features= names the default pipeline's features ({list(END_MODELS)}) and "

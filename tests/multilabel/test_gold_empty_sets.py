@@ -93,3 +93,20 @@ def test_a_review_answer_with_no_choice_is_refused_with_a_none_label(tmp_path):
                                            "label 'neutral'"):
         import_multilabel_answers(answers, tmp_path / "g", task="t", space=SPACE)
     assert load_multilabel_gold(tmp_path / "g").version == 1  # nothing imported
+
+
+def test_every_reader_of_a_labels_cell_knows_the_csv_empty_set():
+    """One reader (`labels_from_cell`): `[]` is the empty set everywhere; an empty cell is the empty set in gold and
+    an abstain in a labels file (`empty_cell=`)."""
+    import numpy as np
+
+    from weaksup.multilabel.gold_files import split_labels
+    from weaksup.multilabel.outputs import labels_from_cell
+    from weaksup.multilabel.workbench import dev_gold
+
+    assert split_labels("[]") == split_labels("") == split_labels(float("nan")) == ()
+    assert split_labels(" joy; love ") == ("joy", "love")
+    assert [labels_from_cell(x, empty_cell="empty set") for x in ["", None, "[]", "joy"]] == [[], [], [], ["joy"]]
+    assert [labels_from_cell(x) for x in ["", None, "[]", "joy"]] == [None, None, [], ["joy"]]
+    Y, has = dev_gold(pd.Series({"a": "[]", "b": "joy;love"}), np.array(["a", "b"]), FREE)
+    assert Y.astype(int).tolist() == [[0, 0, 0], [1, 1, 0]] and has.tolist() == [True, True]

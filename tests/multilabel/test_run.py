@@ -12,6 +12,7 @@ from tests.multilabel.ml_project import SPACE, make_ml_project, tickets
 from weaksup.config import load_config
 from weaksup.errors import ConfigError, GoldSetError, LFDefinitionError
 from weaksup.multilabel import MultiLabelVotes
+from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.multilabel.gold import write_multilabel_gold
 from weaksup.pipeline import RunPlan, load_run, load_votes, run
 from weaksup.tasks import task_type
@@ -258,3 +259,24 @@ def test_gold_rows_with_the_none_label_beside_another_are_warned_about_kept_and_
     assert result.metrics["subset_acc"] == pytest.approx(scored["subset_acc"])
     assert result.metrics["macro_f1"] == pytest.approx(scored["macro_f1"])
     assert not (P == Y).all(axis=1)[SPACE.broken_rules(Y)[next(iter(SPACE.broken_rules(Y)))]].any()
+
+
+def test_a_csv_labels_file_read_with_pandas_is_written_as_a_gold_set_empty_sets_kept(project):
+    """Case: `write_multilabel_gold(pd.read_csv(<run>/labels.csv), ...)` stopped on unknown label '[]' (the CSV
+    empty-set cell): only the run's own reader knew it."""
+    config = make_ml_project(project, task={"none_label": ""}, output={"path": "out/labels.csv"})
+    lfs = (project / "ticket_lfs.py").read_text() + (
+        "\nkw_account = multilabel_keyword_lf('kw_account', 'account settings', 'billing', no=True)\n")
+    (project / "ticket_lfs.py").write_text(lfs)
+    _run(config)
+    frame = pd.read_csv(project / "out" / "labels.csv")
+    labelled = frame[frame["labels"].notna()]  # (an empty cell is an abstain: no label set to write)
+    assert (labelled["labels"] == "[]").sum() > 0
+    space = MultiLabelSpace(SPACE.labels)  # the run's space: task.none_label = ""
+    gold = write_multilabel_gold(labelled[["row_id", "labels"]].assign(split="dev"), project / "from_run", task="t",
+                                 space=space)
+    sets = gold.label_sets()
+    expected = {str(r): tuple(sorted(v.split(";"))) if v != "[]" else () for r, v in zip(labelled["row_id"],
+                                                                                          labelled["labels"])}
+    assert {r: tuple(sorted(v)) for r, v in sets.items()} == expected
+    assert sum(v == () for v in sets) == (labelled["labels"] == "[]").sum() > 0

@@ -65,3 +65,60 @@ def test_write_clean_saves_each_cleaned_chunk(project, youtube):
     assert [p.name for p in parts] == [f"part-{i:05d}.parquet" for i in range(4)]
     clean = pd.concat([pd.read_parquet(p) for p in parts])
     assert clean["row_id"].astype(str).tolist() == youtube["row_id"].astype(str).tolist()
+
+
+#: A generic LF that raises on one row (``row``).
+FAILING_LF = '''
+from weaksup import ABSTAIN, labeling_function
+
+@labeling_function(fields=["text"])
+def fails_on_a_row(x):
+    if x.row_id == {row!r}:
+        raise RuntimeError("not this row")
+    return ABSTAIN
+'''
+
+
+def clean_parts(run_dir):
+    """The names of the run's ``clean/`` parts and their rows, concatenated in order."""
+    parts = sorted((run_dir / "clean").glob("part-*.parquet"))
+    return [p.name for p in parts], pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts \
+        else None
+
+
+@pytest.mark.parametrize("stop_after", ["apply", None])
+def test_write_clean_on_reused_votes_still_writes_every_clean_part(project, youtube, stop_after):
+    """Case: `weaksup apply` (or `run`) once, then again with `output.write_clean = true`: every chunk's votes were
+    reused, so no chunk was cleaned and no `clean/` was written, yet `run.json` named `"clean": "clean/"`."""
+    import json
+
+    config = write_config(project)
+    first = run_config(config, stop_after=stop_after)
+    assert first.chunks["computed"] == 4 and not (first.run_dir / "clean").exists()
+    again = run_config(config, "output.write_clean=true", stop_after=stop_after)
+    assert again.chunks == {"computed": 0, "reused": 4, "columns_reused": 20, "columns_computed": 0}  # votes reused
+    assert json.loads((again.run_dir / "run.json").read_text())["outputs"]["clean"] == "clean/"
+    fresh = run_config(config, "output.write_clean=true", "output.path=fresh/labels.parquet", stop_after=stop_after)
+    names, clean = clean_parts(again.run_dir)
+    fresh_names, fresh_clean = clean_parts(fresh.run_dir)
+    assert names == fresh_names == [f"part-{i:05d}.parquet" for i in range(4)]
+    assert clean["row_id"].astype(str).tolist() == youtube["row_id"].astype(str).tolist()
+    pd.testing.assert_frame_equal(clean, fresh_clean)
+
+
+def test_resume_with_write_clean_writes_the_clean_parts_of_the_stopped_runs_chunks(project, youtube):
+    """Case: a run without `output.write_clean` stopped by an LF error in chunk 2 (its chunk 1 saved in its stage),
+    resumed with `output.write_clean = true` (and without the failing LF): the resumed run reused chunk 1's votes and
+    wrote no clean part for it."""
+    (project / "failing_lfs.py").write_text(FAILING_LF.format(row=str(youtube["row_id"].iloc[600])))
+    config = write_config(project, input={"chunk_rows": 500}, lfs={"workers": 1})
+    with pytest.raises(Exception, match="not this row"):
+        run_config(config, 'lfs.modules=["quick_lfs.py", "failing_lfs.py"]')
+    assert list(project.glob("out/.weaksup-stage-*/votes/part-*"))  # chunk 1's votes kept for --resume
+    resumed = run_config(config, "output.write_clean=true", resume=True)
+    assert resumed.chunks["reused"] == 1 and resumed.chunks["computed"] == 3
+    fresh = run_config(config, "output.write_clean=true", "output.path=fresh/labels.parquet")
+    names, clean = clean_parts(resumed.run_dir)
+    assert names == [f"part-{i:05d}.parquet" for i in range(4)] == clean_parts(fresh.run_dir)[0]
+    assert clean["row_id"].astype(str).tolist() == youtube["row_id"].astype(str).tolist()
+    pd.testing.assert_frame_equal(clean, clean_parts(fresh.run_dir)[1])

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from weaksup.errors import Problems, location
 from weaksup.gold.core import FORMATS, OPTIONAL, SPLITS
+from weaksup.multilabel.outputs import labels_from_cell
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.spreadsheet import unescape_cell
 
@@ -21,15 +21,16 @@ SEPARATOR = ";"
 
 
 def split_labels(cell: Any) -> tuple[str, ...]:
-    """The label names of a ``;``-joined cell (empty or missing: none).
+    """The label names of a gold ``labels`` cell: ``;``-joined names or a list; an empty or missing cell, and a run's
+    CSV empty-set cell ``[]``, are the empty set (:func:`~weaksup.multilabel.outputs.labels_from_cell`, the one
+    reader of a labels cell, with ``empty_cell="empty set"``).
 
     Examples
     --------
-    >>> split_labels("joy; love"), split_labels(""), split_labels(None)
-    (('joy', 'love'), (), ())
+    >>> split_labels("joy; love"), split_labels(""), split_labels(None), split_labels("[]")
+    (('joy', 'love'), (), (), ())
     """
-    text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
-    return tuple(x.strip() for x in text.split(SEPARATOR) if x.strip())
+    return tuple(labels_from_cell(cell, empty_cell="empty set") or ())
 
 
 def read_label_file(file: Path, id_column: str, column: str, sep: str, problems: Problems, *, escaped: bool
@@ -76,7 +77,7 @@ def read_label_file(file: Path, id_column: str, column: str, sep: str, problems:
         rec: dict[str, Any] = {k: ("" if v is None else str(unescape_cell(v) if escaped else v).strip())
                for k, v in row.items() if k is not None}
         rec["row_id"] = rec.pop(id_column)
-        rec["labels"] = SEPARATOR.join(x.strip() for x in rec.pop(column).split(sep) if x.strip())
+        rec["labels"] = SEPARATOR.join(labels_from_cell(rec.pop(column), empty_cell="empty set", sep=sep) or ())
         for col in OPTIONAL:
             rec.setdefault(col, "")
         rec["_file"], rec["_line"] = name, line

@@ -40,12 +40,13 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from weaksup.errors import ParameterError
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.vote_patterns import distinct_rows
 
@@ -321,10 +322,15 @@ def chunk_table(model: MultiLabelModel, L: np.ndarray, reviewed: Mapping[int, An
     return pa.table(arrays).take(pa.array(inverse))
 
 
-def labels_from_cell(cell: Any) -> list[str] | None:
-    """A row's label set from a ``labels`` cell of a multi-label labels file: ``[]`` (CSV) or an empty list is the
-    empty set (no label applies), an empty or missing cell null (the row is abstained), else the ``;``-joined
-    names (CSV) or a list (Parquet, JSON Lines).
+def labels_from_cell(cell: Any, *, empty_cell: Literal["abstain", "empty set"] = "abstain", sep: str = ";"
+                     ) -> list[str] | None:
+    """A row's label set from a ``labels`` cell: the one reader of a multi-label labels cell (a run's labels file,
+    a gold file or frame, a review queue, a workbench's gold). ``[]`` (a CSV labels file's empty set) or an empty
+    list is the empty set (no label applies), else the ``sep``-joined names (CSV) or a list (Parquet, JSON Lines).
+
+    An empty or missing cell (``""``, None, NaN: what pandas reads from an empty CSV cell) differs by file:
+    ``empty_cell="abstain"`` (a run's labels file) gives None, the row is abstained; ``empty_cell="empty set"``
+    (a gold file, where a blank cell is the empty set) gives ``[]``.
 
     Examples
     --------
@@ -332,17 +338,23 @@ def labels_from_cell(cell: Any) -> list[str] | None:
     (['joy', 'love'], [], None, None)
     >>> labels_from_cell(np.array(["joy"], dtype=object)), labels_from_cell(None)
     (['joy'], None)
+    >>> labels_from_cell("", empty_cell="empty set"), labels_from_cell(" joy | love", sep="|")
+    ([], ['joy', 'love'])
     """
     from weaksup.pipeline.outputs import EMPTY_LIST_CELL
 
+    if empty_cell not in ("abstain", "empty set"):
+        raise ParameterError(f"labels_from_cell(empty_cell={empty_cell!r}): use 'abstain' (a run's labels file) or "
+                             "'empty set' (a gold file)")
+    empty: list[str] | None = None if empty_cell == "abstain" else []
     if cell is None or cell is pd.NA or (isinstance(cell, float) and np.isnan(cell)):
-        return None
+        return empty
     if not isinstance(cell, str):
         return [str(x) for x in cell]
     text = cell.strip()
     if not text:
-        return None
-    return [] if text == EMPTY_LIST_CELL else [x.strip() for x in text.split(";") if x.strip()]
+        return empty
+    return [] if text == EMPTY_LIST_CELL else [x.strip() for x in text.split(sep) if x.strip()]
 
 
 def count_labels(table: pa.Table, space: MultiLabelSpace) -> dict[str, int]:

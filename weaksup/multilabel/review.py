@@ -33,6 +33,7 @@ from weaksup.gold.lock import gold_lock
 from weaksup.validation import check_choice, check_columns
 from weaksup.multilabel.gold import MultiLabelGoldSet, load_multilabel_gold, write_multilabel_gold
 from weaksup.multilabel.gold_files import SEPARATOR
+from weaksup.multilabel.outputs import labels_from_cell
 from weaksup.multilabel.review_answers import (answer_pool, check_empty_answers, import_notes, older_answers, read_note,
                                                set_agreement, set_conflicts)
 from weaksup.multilabel.space import MultiLabelSpace
@@ -176,10 +177,7 @@ def _as_list(value: Any) -> list[str] | None:
     """A labels cell as read back (a list, an array, a ``;``-joined string, or null); None when it names no
     label: neither an empty set (``[]``) nor an abstain pre-fills a review task (a CSV run and a Parquet run export
     the same tasks)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    labels = [x for x in value.split(SEPARATOR) if x] if isinstance(value, str) else [str(x) for x in value]
-    return labels or None
+    return labels_from_cell(value) or None
 
 
 def read_multilabel_export(path: str | os.PathLike[str], space: MultiLabelSpace, *, from_name: str = FROM_NAME,

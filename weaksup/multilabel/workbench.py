@@ -28,6 +28,7 @@ import pandas as pd
 from weaksup.errors import DataError, MissingColumnError, ParameterError
 from weaksup.lf.core import LabelingFunction
 from weaksup.multilabel.apply import apply_multilabel_lfs, as_multilabel_lf_list, check_lf_labels
+from weaksup.multilabel.outputs import labels_from_cell
 from weaksup.multilabel.space import MultiLabelSpace, broken_rules_note
 from weaksup.multilabel.summary import multilabel_lf_summary
 from weaksup.multilabel.votes import MultiLabelVotes
@@ -79,11 +80,7 @@ def dev_gold(gold: Any, row_ids: np.ndarray, space: MultiLabelSpace) -> tuple[np
             i = where.get(str(row_id))
             if i is None:
                 continue
-            if labels is None or (isinstance(labels, float) and labels != labels):  # an empty cell: no label
-                names = []
-            else:
-                names = [x.strip() for x in labels.split(";") if x.strip()] if isinstance(labels, str) \
-                    else list(labels)
+            names = labels_from_cell(labels, empty_cell="empty set") or []  # gold: an empty cell is no label
             if seen.setdefault(str(row_id), frozenset(names)) != frozenset(names):
                 raise DataError(f"MultiLabelWorkbench(gold=...): row id {row_id!r} has two different label sets, "
                                 f"{sorted(seen[str(row_id)])} and {sorted(names)}; keep one per row id")

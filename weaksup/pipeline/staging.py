@@ -214,10 +214,8 @@ def _fill_from_published(folder: Path, stage: Path, key: str, *, clean: bool) ->
         part = part_path(published, entry.get("file"))  # (an entry leading outside votes/ stops the run, named)
         files = [published / part.name, published / part.with_suffix(KEYS_SUFFIX).name]
         cleaned = folder / "clean" / f"part-{len(ours) + len(taken):05d}.parquet"
-        if clean and not cleaned.is_file():  # no published clean part: this chunk is recomputed (and cleaned)
-            break
-        try:
-            for source_file in [*files, *([cleaned] if clean else [])]:
+        try:  # (a published chunk without its clean part: the run cleans it, reusing its votes)
+            for source_file in [*files, *([cleaned] if clean and cleaned.is_file() else [])]:
                 with atomic_path(stage / source_file.parent.name / source_file.name) as tmp:  # (over a part the
                     tmp.unlink()  # killed run wrote but did not index)
                     _link_tree_file(source_file, tmp)

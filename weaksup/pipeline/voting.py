@@ -10,6 +10,7 @@ import time
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -119,6 +120,9 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
         if text:
             missing_text = int((th == 0).sum())
             text_changed = changed_by_cleaning(config, chunk, th)
+        if config.output.write_clean and not clean_part_path(config, i).is_file():  # votes reused, chunk not cleaned
+            write_clean_part(config, i, clean_chunk(
+                config, chunk.assign(**{config.input.id_column: as_text_series(ids, chunk.index)}))[0])
     else:
         clean = chunk.assign(**{config.input.id_column: as_text_series(ids, chunk.index)})
         th = lh = np.zeros(len(clean), np.uint64)
@@ -355,10 +359,24 @@ def release_freed_memory() -> None:
         pass
 
 
+def clean_part_path(config: RunConfig, i: int) -> Path:
+    """Where chunk ``i`` as cleaned is saved (``output.write_clean``): ``<run dir>/clean/part-<i>.parquet``.
+
+    Examples
+    --------
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "x.csv"},
+    ...                               "lfs": {"modules": ["m"]}, "output": {"path": "out/labels.csv"}})
+    >>> clean_part_path(config, 3).relative_to(config.output_dir).as_posix()
+    'clean/part-00003.parquet'
+    """
+    return config.output_dir / "clean" / f"part-{i:05d}.parquet"
+
+
 def write_clean_part(config: RunConfig, i: int, clean: pd.DataFrame) -> None:
-    """Save chunk ``i`` as cleaned (``output.write_clean``) in ``<run dir>/clean/``."""
-    folder = config.output_dir / "clean"
-    folder.mkdir(exist_ok=True)
+    """Save chunk ``i`` as cleaned (``output.write_clean``) in ``<run dir>/clean/``: a chunk whose votes are
+    reused is written too when its part is missing (a run that had ``write_clean`` off saved the votes)."""
+    path = clean_part_path(config, i)
+    path.parent.mkdir(exist_ok=True)
     buffer = io.BytesIO()
     clean.to_parquet(buffer, index=False)
-    write_file(folder / f"part-{i:05d}.parquet", buffer.getbuffer())
+    write_file(path, buffer.getbuffer())
