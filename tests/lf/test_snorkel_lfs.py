@@ -272,7 +272,7 @@ def test_the_workbench_takes_snorkel_lfs(comments):
     bench.add(spam.regex_link)
     assert [lf.kind for lf in bench.lfs] == ["snorkel"] * 3
     np.testing.assert_array_equal(bench.votes.values, snorkel_votes(
-        [spam.keyword_subscribe, spam.tone_very_positive, spam.regex_link], frame))
+        [spam.keyword_subscribe, spam.tone_very_positive, spam.regex_link], bench.data))  # (cleaned as a run does)
     assert bench.preview(spam.short_comment).lf.name == "short_comment"
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ import pandas as pd
 
 from weaksup.analysis import VoteStats, lf_summary
 from weaksup.clusters import ClusterView, cluster_view, rows_to_cluster
+from weaksup.config_sections import CleanConfig
 from weaksup.dependence import find_dependent_lfs
 from weaksup.errors import DataError, MissingColumnError, WeakSupError
 from weaksup.gold.gaps import missing_classes
@@ -43,7 +44,7 @@ from weaksup.validation import as_label_space, check_row_ids
 from weaksup.verdict import unvoted_classes
 from weaksup.votes import VoteMatrix
 from weaksup.workbench.cache import CacheInfo, FitCache, VoteCache
-from weaksup.workbench.inputs import as_label_model, as_registry, dev_labels, load_gold_set
+from weaksup.workbench.inputs import as_clean_config, as_label_model, as_registry, clean_data, dev_labels, load_gold_set
 from weaksup.workbench.preview import LFPreview, RowSample, preview_lf
 from weaksup.workbench.summary import (WorkbenchSummary, dev_evaluation, dev_references, fit_final_labeler,
                                        references_missing)
@@ -75,7 +76,10 @@ class Workbench:
     id_column : str or None, default "row_id"
         The column of unique row ids (``None``: the index).
     text_column : str or None, default "text"
-        The text shown in samples, highlighted, and clustered.
+        The text the LFs read, shown in samples, highlighted, and clustered.
+    clean : bool, mapping or CleanConfig, default True
+        Clean the text on a copy (:attr:`data`) as ``weaksup run`` does (its ``[clean]`` defaults, or a ``[clean]``
+        table as a mapping or CleanConfig: :func:`~weaksup.workbench.inputs.clean_data`); False: the data as given.
     label_space : LabelSpace or sequence of str, optional
         The classes; defaults to the registry's, then the gold set's.
     label_model : label model instance, class or name (as ``[label_model] name``), optional
@@ -114,6 +118,7 @@ class Workbench:
         label_model: BaseLabelModel | type[BaseLabelModel] | str | None = None,
         fault_tolerant: bool = False,
         seed: int = 0,
+        clean: bool | CleanConfig | Mapping[str, Any] = True,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise DataError(f"Workbench(data=...) needs a pandas DataFrame; got {type(data).__name__}")
@@ -126,25 +131,20 @@ class Workbench:
                                      f"{columns}. Pass text_column= (or None for data without text)")
         ids = pd.Index(data[id_column] if id_column is not None else data.index)
         check_row_ids(ids, where=f"Workbench: id column {id_column!r}" if id_column is not None else "Workbench: index")
-        self.data = data
-        self.id_column = id_column
-        self.text_column = text_column
-        self.row_ids = ids.to_numpy()
-        self.seed = seed
+        self.data = data = clean_data(data, text_column, as_clean_config(clean))  # (a copy: what the run's LFs see)
+        self.id_column, self.text_column, self.row_ids, self.seed = id_column, text_column, ids.to_numpy(), seed
         self._label_model = as_label_model(label_model)
         registry = as_registry(lfs)
         given = label_space if label_space is not None else registry.label_space
         space = None if given is None else as_label_space(given, where="Workbench(label_space=...)")
         gold_set = load_gold_set(gold, space)
-        if space is None and gold_set is not None:
-            space = gold_set.label_space
+        space = gold_set.label_space if space is None and gold_set is not None else space
         self.label_space: LabelSpace | None = space
         self.gold_hash: str = gold_set.hash if gold_set is not None else ""
         self.y_dev = dev_labels(gold if gold_set is None else gold_set, self.row_ids, space, id_column=id_column)
         self._lfs: dict[str, LabelingFunction] = {}
         self._cache = VoteCache(data, space, id_column, fault_tolerant)  # holds the flag: see fault_tolerant
-        self._fits = FitCache()
-        self._rows = RowSample.of(data, id_column, text_column, seed)  # (the data's fields when it has no text)
+        self._fits, self._rows = FitCache(), RowSample.of(data, id_column, text_column, seed)  # (fields if no text)
         self.add(*registry.lfs)
 
     # ------------------------------------------------------------------ votes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import types
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from weaksup.config_sections import CleanConfig
 from weaksup.errors import DataError, LFDefinitionError, ParameterError
 from weaksup.gold.core import id_texts, match_ids
 from weaksup.labels import ABSTAIN, LabelSpace
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["as_label_model", "as_registry", "dev_labels", "load_gold_set"]
+__all__ = ["as_clean_config", "as_label_model", "as_registry", "clean_data", "dev_labels", "load_gold_set"]
 
 
 def as_registry(lfs: Any) -> Registry:
@@ -49,6 +51,78 @@ def as_registry(lfs: Any) -> Registry:
     if isinstance(lfs, Iterable):
         return Registry(list(lfs))
     raise LFDefinitionError(f"Workbench(lfs=...) takes a Registry, LFs, or a module name; got {type(lfs).__name__}")
+
+
+def as_clean_config(clean: bool | CleanConfig | Mapping[str, Any] | None) -> CleanConfig | None:
+    """A Workbench's ``clean=`` as a run config's ``[clean]`` table: True (or None) its defaults, False None (no
+    cleaning), a :class:`~weaksup.config_sections.CleanConfig` as it is, a mapping of ``[clean]`` keys over the
+    defaults.
+
+    Examples
+    --------
+    >>> as_clean_config(True) == CleanConfig(), as_clean_config(False)
+    (True, None)
+    >>> as_clean_config({"normalize": False, "mask": ["url"]})
+    CleanConfig(normalize=False, lowercase_into='', mask=['url'], duplicates='near')
+    """
+    if clean is None or clean is True:
+        return CleanConfig()
+    if clean is False:
+        return None
+    keys = [f.name for f in dataclasses.fields(CleanConfig)]
+    if isinstance(clean, Mapping) and set(clean) <= set(keys):
+        mask = clean.get("mask", [])
+        clean = CleanConfig(**{**clean, "mask": [mask] if isinstance(mask, str) else list(mask)})
+    if isinstance(clean, CleanConfig):
+        from weaksup.data.clean import MASKS
+
+        unknown = sorted(set(clean.mask) - set(MASKS))
+        if unknown:
+            raise ParameterError(f"Workbench(clean=...): unknown mask(s) {unknown} in mask={clean.mask}; choose "
+                                 f"from {sorted(MASKS)}")
+        return clean
+    raise ParameterError(f"Workbench(clean={clean!r}): expected True (clean the text as `weaksup run` does by "
+                         f"default), False (the data as given), a run config's [clean] settings as a mapping of "
+                         f"{keys}, or a CleanConfig (e.g. load_config(path).clean)")
+
+
+def clean_data(data: pd.DataFrame, text_column: str | None, clean: CleanConfig | None) -> pd.DataFrame:
+    """``data`` as ``weaksup run`` hands it to the LFs: a copy with ``text_column`` cleaned with the ``[clean]``
+    settings ``clean`` (:func:`weaksup.data.prepare`: NFKC, zero-width characters and byte-order marks dropped,
+    whitespace runs collapsed, trimmed, blank texts missing; ``mask``, ``lowercase_into``). ``data`` itself when
+    there is nothing to clean (``clean`` or ``text_column`` None); it is never modified. Logs how many rows
+    cleaning changed.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"row_id": [1, 2, 3], "text": ["spam\\ufeff", "a  b", "ok"]})
+    >>> clean_data(df, "text", CleanConfig())["text"].tolist(), df["text"].tolist()[1]
+    (['spam', 'a b', 'ok'], 'a  b')
+    """
+    if clean is None or text_column is None:
+        return data
+    import pyarrow as pa
+
+    from weaksup.data import prepare
+
+    rows = pd.DataFrame({"_row": np.arange(len(data)), "text": data[text_column]}, index=data.index)
+    try:
+        cleaned, report = prepare(rows, id_column="_row", normalize=clean.normalize, mask=clean.mask,
+                                  lowercase_into=clean.lowercase_into or None, duplicates=False)
+    except (DataError, pa.ArrowException) as exc:
+        raise DataError(f"Workbench: cannot clean the text column {text_column!r} as `weaksup run` does ({exc}); "
+                        "pass its values as text (df[column].astype('string')), or clean=False to read the data "
+                        "as given") from exc
+    out = data.copy()
+    out[text_column] = cleaned["text"]
+    if clean.lowercase_into:
+        out[clean.lowercase_into] = cleaned[clean.lowercase_into]
+    steps = ["Unicode NFKC, zero-width characters, whitespace"] * clean.normalize + \
+        [f"masks {clean.mask}"] * bool(clean.mask)
+    logger.info("Workbench: text cleaning (%s) changed %s of %s rows before the LFs saw them, as in `weaksup run` "
+                "(Workbench(..., clean=False) reads the data as given)", "; ".join(steps) or "blank texts as missing",
+                f"{report.text_changed:,}", f"{len(data):,}")
+    return out
 
 
 def load_gold_set(gold: Any, label_space: LabelSpace | None) -> GoldSet | None:
