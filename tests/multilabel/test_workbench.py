@@ -146,3 +146,14 @@ def test_preview_tells_rows_without_gold_from_gold_rows_with_an_empty_set():
     assert "gold ]" not in text
     page = p._repr_html_()
     assert "<td>no gold</td>" in page and "<td>(none)</td>" in page and "None" not in page
+
+
+def test_the_lfs_read_the_text_as_a_run_cleans_it():
+    # a byte-order mark and a zero-width space (as in the shipped comments) hide an end-anchored match
+    raw = DATA.assign(text=DATA["text"] + "\ufeff\u200b")
+    ends = multilabel_regex_lf("re_thanks_end", r"thanks!?$", "gratitude")
+    cleaned = MultiLabelWorkbench(raw, SPACE, gold=GOLD).add(ends).votes.values[:, 0, 0]
+    as_given = MultiLabelWorkbench(raw, SPACE, gold=GOLD, clean=False).add(ends).votes.values[:, 0, 0]
+    assert (cleaned == MultiLabelWorkbench(DATA, SPACE, gold=GOLD).add(ends).votes.values[:, 0, 0]).all()
+    assert (cleaned == 1).sum() == 3 and (as_given == 1).sum() == 0
+    assert raw["text"].str.endswith("\u200b").all()  # the caller's frame is left as it is

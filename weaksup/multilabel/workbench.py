@@ -243,9 +243,11 @@ class MultiLabelWorkbench:
     id_column : str or None, default "row_id"
         The column of unique row ids (``None``: the index).
     text_column : str or None, default "text"
-        The text shown in samples.
+        The text the LFs read, cleaned as ``weaksup run`` cleans it, and shown in samples.
     seed : int, default 0
         Seeds the sample rows.
+    clean : bool, mapping or CleanConfig, default True
+        As :class:`~weaksup.workbench.Workbench`'s: the run's ``[clean]`` defaults, a ``[clean]`` table, or False.
 
     Examples
     --------
@@ -261,7 +263,8 @@ class MultiLabelWorkbench:
     """
 
     def __init__(self, data: pd.DataFrame, space: MultiLabelSpace, gold: Any = None, lfs: Any = None, *,
-                 id_column: str | None = "row_id", text_column: str | None = "text", seed: int = 0) -> None:
+                 id_column: str | None = "row_id", text_column: str | None = "text", seed: int = 0,
+                 clean: Any = True) -> None:
         if not isinstance(data, pd.DataFrame):
             raise DataError(f"MultiLabelWorkbench(data=...) needs a pandas DataFrame; got {type(data).__name__}")
         if not isinstance(space, MultiLabelSpace):
@@ -271,19 +274,19 @@ class MultiLabelWorkbench:
             if column is not None and column not in columns:
                 raise MissingColumnError(f"MultiLabelWorkbench: {what} column {column!r} is not in the data; its "
                                          f"columns are {columns}. Pass {what}_column= (or None)")
+        from weaksup.workbench.inputs import as_clean_config, clean_data  # (weaksup.workbench imports this module)
+        data = clean_data(data, text_column, as_clean_config(clean))  # the text as weaksup run cleans it (a copy)
         ids = pd.Index(data[id_column] if id_column is not None else data.index)
         check_row_ids(ids, where="MultiLabelWorkbench: row ids")
         self.data, self.space, self.id_column, self.text_column = data, space, id_column, text_column
         self.row_ids = ids.to_numpy()
         self.Y, self.has_gold = dev_gold(gold, self.row_ids, space)
-        #: The warning about dev gold rows whose set breaks the space's rules (the none label with another
-        #: label, two labels of an exclusive group), or "" (a gold set folder warns as it loads).
+        #: The warning about dev gold rows breaking the space's rules, or "" (a gold set folder warns as it loads).
         self.gold_note = broken_rules_note(space, self.row_ids[self.has_gold].tolist(), self.Y[self.has_gold],
                                            what="MultiLabelWorkbench: the dev gold")
         if self.gold_note and not isinstance(gold, (str, os.PathLike)):
             logger.warning("%s", self.gold_note)
-        from weaksup.workbench.preview import RowSample  # (weaksup.workbench imports this module)
-
+        from weaksup.workbench.preview import RowSample
         self._rows: RowSample = RowSample(self.row_ids, data[text_column].to_numpy() if text_column else None, id_column,
                                text_column, seed)
         self._cache: dict[str, np.ndarray] = {}  # lf_id -> (n, k) int8 votes
