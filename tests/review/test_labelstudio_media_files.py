@@ -126,3 +126,81 @@ def test_review_export_of_a_run_with_a_broken_image_exits_2_and_writes_nothing(t
     assert "2 queued row(s) have a file (path) that cannot be shown as image" in err
     assert "row 'b':" in err and "trunc.png" in err and "row 'c':" in err and "empty.png" in err
     assert not (tmp_path / "runs" / "r1" / "review").exists()
+
+
+@pytest.mark.parametrize("media_url", ["data", "local-files"])
+def test_missing_files_are_named_with_every_other_bad_row_not_just_the_first(tmp_path, media_url):
+    (tmp_path / "ok.png").write_bytes(_png())
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("not an image")
+    (tmp_path / "corrupt.png").write_bytes(_png()[:30])
+    (tmp_path / "folder.png").mkdir()
+    queue = _queue({"ok": "ok.png", "missing": "nope.png", "empty": "empty.png", "text": "text.png",
+                    "corrupt": "corrupt.png", "gone": "also-gone.png", "folder": "folder.png"})
+    out = tmp_path / "review" / "tasks.json"
+    with pytest.raises(ReviewError) as info:
+        export_media_queue(queue, out, kind="image", media_column="path", label_space=["a", "b"], roots=[tmp_path],
+                           media_url=media_url, document_root=tmp_path)
+    message = str(info.value)
+    assert message.startswith("6 queued row(s) have a file (path) that cannot be shown as image: ")
+    assert f"row 'missing': {tmp_path / 'nope.png'} (cannot read the file: No such file or directory)" in message
+    assert f"row 'gone': {tmp_path / 'also-gone.png'} (cannot read the file: " in message
+    assert f"row 'folder': {tmp_path / 'folder.png'} (cannot read the file: " in message
+    for row in ("empty", "text", "corrupt"):
+        assert f"row '{row}': {tmp_path / (row + '.png')} (" in message
+    assert "row 'ok'" not in message
+    assert not out.parent.exists()
+
+
+def _tiff(tmp_path, name: str = "scan.tif") -> np.ndarray:
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, (9, 7, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / name, format="TIFF")
+    return pixels
+
+
+def test_a_tiff_is_sent_as_a_png_data_url_with_the_same_pixels(tmp_path):
+    import base64
+    import json
+
+    pixels = _tiff(tmp_path)
+    Image.fromarray(pixels[:, :, 0]).save(tmp_path / "plain.png")
+    out = tmp_path / "review" / "tasks.json"
+    export_media_queue(_queue({"t": "scan.tif", "p": "plain.png"}), out, kind="image", media_column="path",
+                       label_space=["a", "b"], roots=[tmp_path])
+    shown = {t["data"]["row_id"]: t["data"]["image"] for t in json.loads(out.read_text())}
+    assert shown["t"].startswith("data:image/png;base64,")  # browsers (but Safari) show no image/tiff
+    decoded = Image.open(io.BytesIO(base64.b64decode(shown["t"].split(",", 1)[1])))
+    assert decoded.format == "PNG"
+    assert np.array_equal(np.asarray(decoded), pixels)
+    assert shown["p"] == "data:image/png;base64," + base64.b64encode((tmp_path / "plain.png").read_bytes()).decode()
+
+
+def test_local_files_tasks_refuse_a_tiff_saying_how_to_show_it(tmp_path):
+    _tiff(tmp_path)
+    (tmp_path / "ok.png").write_bytes(_png())
+    with pytest.raises(ReviewError) as info:
+        export_media_queue(_queue({"t": "scan.tif", "ok": "ok.png"}), tmp_path / "review" / "tasks.json",
+                           kind="image", media_column="path", label_space=["a", "b"], roots=[tmp_path],
+                           media_url="local-files", document_root=tmp_path)
+    message = str(info.value)
+    assert message.startswith("1 queued row(s) have a file (path) that cannot be shown as image: ")
+    assert f"row 't': {tmp_path / 'scan.tif'} (a TIFF image, which browsers cannot show in Label Studio; convert it " \
+           "to PNG or JPEG, or use [review] media_url = \"data\"" in message
+    assert "row 'ok'" not in message
+
+
+def test_a_large_tasks_file_is_exported_with_a_warning_naming_the_way_out(tmp_path, monkeypatch, caplog):
+    from weaksup.review import labelstudio_media
+
+    (tmp_path / "a.png").write_bytes(_png())
+    out = tmp_path / "review" / "tasks.json"
+    export_media_queue(_queue({"a": "a.png"}), out, kind="image", media_column="path", label_space=["a", "b"],
+                       roots=[tmp_path])
+    assert "MB of tasks" not in caplog.text  # ~1 KB: no warning at the 100 MB default
+    monkeypatch.setattr(labelstudio_media, "LARGE_TASKS_BYTES", out.stat().st_size - 1)
+    with caplog.at_level("WARNING", logger="weaksup.review.labelstudio_media"):
+        export_media_queue(_queue({"a": "a.png"}), out, kind="image", media_column="path", label_space=["a", "b"],
+                           roots=[tmp_path])
+    assert f"{out} holds 0 MB of tasks (media inline as data URLs)" in caplog.text
+    assert 'media_url = "local-files") or export fewer rows (--budget)' in caplog.text

@@ -316,7 +316,7 @@ def push(
     import json
 
     from weaksup.pipeline import load_run
-    from weaksup.review.labelstudio_api import LabelStudioAPI, check_project_classes
+    from weaksup.review.labelstudio_api import LabelStudioAPI, check_project_classes, check_task_sizes
     from weaksup.review.labelstudio_multilabel import (check_multilabel_project, multilabel_push_labels,
                                                        write_multilabel_push)
     from weaksup.review.labelstudio_spans import check_spans_project, spans_push_types, write_spans_push
@@ -340,11 +340,11 @@ def push(
         else:
             run, rule_version, out = _write_queue(run_dir, "labelstudio", None, mask, _queue_options(
                 budget, None, [], None, "entropy", order, "sqrt", 8, True, 0.3, seed, field))
+        tasks = check_task_sizes(json.loads(out.read_text(encoding="utf-8")))  # too large: refused before creating
         if found is None:
             config = out.with_name(f"{out.stem}.labeling_config.xml").read_text(encoding="utf-8")  # as exported
             found = api.create_project(title, config, description=(
                 f"weaksup task: {task}; review queue of run {Path(run_dir).resolve()} (rules {rule_version})"))
-        tasks = json.loads(out.read_text(encoding="utf-8"))
         there = {str(d.get("row_id")) for d in api.task_data(int(found["id"]))}
         new = [t for t in tasks if str(t["data"].get("row_id")) not in there]
         sent = api.import_tasks(int(found["id"]), new) if new else 0

@@ -12,6 +12,7 @@ token, an unknown project.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -26,13 +27,17 @@ from weaksup.errors import ReviewError, WeakSupError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["EXPORT_TYPES", "TOKEN_ENV", "LabelStudioAPI", "check_project_classes", "import_project_export",
-           "project_labels", "task_of_project", "user_emails"]
+__all__ = ["EXPORT_TYPES", "MAX_REQUEST_BYTES", "TOKEN_ENV", "LabelStudioAPI", "check_project_classes",
+           "check_task_sizes", "import_project_export", "project_labels", "task_batches", "task_of_project",
+           "user_emails"]
 
 #: The environment variable holding the Label Studio API token.
 TOKEN_ENV = "LABEL_STUDIO_API_KEY"
 #: The export types weaksup reads (Label Studio's names), in the order tried.
 EXPORT_TYPES = ("JSON", "JSON_MIN", "CSV", "TSV")
+#: The most bytes of task JSON sent in one import request: well below Label Studio's DATA_UPLOAD_MAX_MEMORY_SIZE
+#: (250 MB by default), over which the server answers 500 ("You cannot access body after reading ...").
+MAX_REQUEST_BYTES = 50_000_000
 logger = logging.getLogger(__name__)
 _TASK_MARK = re.compile(r"weaksup task: ([^\s;]+)")
 
@@ -94,7 +99,7 @@ class LabelStudioAPI:
         return self._auth
 
     def _send(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": self._authorization()} if auth else {}
+        headers = {**kwargs.pop("headers", {}), **({"Authorization": self._authorization()} if auth else {})}
         try:
             reply = self._client.request(method, path, headers=headers, **kwargs)
         except self._httpx.TimeoutException:
@@ -166,12 +171,18 @@ class LabelStudioAPI:
                             json={"title": title, "label_config": label_config, "description": description})
         return dict(body)
 
-    def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]], *, chunk: int = 1000) -> int:
-        """Import ``tasks`` (with their predictions) into the project; returns the number imported."""
+    def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]], *, chunk: int = 1000,
+                     max_bytes: int | None = None) -> int:
+        """Import ``tasks`` (with their predictions) into the project, in requests of at most ``chunk`` tasks and
+        ``max_bytes`` of JSON (:func:`task_batches`); returns the number imported. A task over ``max_bytes``
+        (default :data:`MAX_REQUEST_BYTES`) alone is refused before anything is sent (:func:`check_task_sizes`)."""
+        encoded = [json.dumps(task, ensure_ascii=False, separators=(",", ":")).encode() for task in tasks]
+        check_task_sizes(tasks, max_bytes=(max_bytes := max_bytes or MAX_REQUEST_BYTES), sizes=list(map(len, encoded)))
         done = 0
-        for start in range(0, len(tasks), chunk):
-            body = self.request("POST", f"/api/projects/{project_id}/import", json=list(tasks[start:start + chunk]),
-                                what=f"import tasks into project {project_id}")
+        for batch in task_batches([len(e) for e in encoded], max_bytes=max_bytes, max_tasks=chunk):
+            body = self.request("POST", f"/api/projects/{project_id}/import", what=f"import tasks into project "
+                                f"{project_id}", content=b"[" + b",".join(encoded[batch.start:batch.stop]) + b"]",
+                                headers={"Content-Type": "application/json"})
             done += int(body.get("task_count", 0)) if isinstance(body, dict) else 0
         return done
 
@@ -242,6 +253,63 @@ class LabelStudioAPI:
                                 what=f"download snapshot {sid} as {kind}")
             out[kind] = body if isinstance(body, bytes) else str(body).encode()
         return out
+
+
+def task_batches(sizes: Sequence[int], *, max_bytes: int = MAX_REQUEST_BYTES, max_tasks: int = 1000) -> list[range]:
+    """The import requests of tasks whose JSON is ``sizes`` bytes: consecutive runs of at most ``max_tasks`` tasks
+    and ``max_bytes`` bytes (the brackets and commas counted); a task over ``max_bytes`` goes alone (and
+    :func:`check_task_sizes` refuses it first).
+
+    Examples
+    --------
+    >>> task_batches([40, 40, 40, 10, 90], max_bytes=100)
+    [range(0, 2), range(2, 4), range(4, 5)]
+    >>> task_batches([1] * 5, max_tasks=2)
+    [range(0, 2), range(2, 4), range(4, 5)]
+    """
+    out: list[range] = []
+    start, held = 0, 2  # "[" and "]"
+    for at, size in enumerate(sizes):
+        more = size + (at > start)  # its comma
+        if at > start and (held + more > max_bytes or at - start >= max_tasks):
+            out.append(range(start, at))
+            start, held, more = at, 2, size
+        held += more
+    if len(sizes) > start:
+        out.append(range(start, len(sizes)))
+    return out
+
+
+def check_task_sizes(tasks: Sequence[dict[str, Any]], *, max_bytes: int | None = None,
+                     sizes: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """``tasks`` when each fits in one import request (``max_bytes`` of JSON, default :data:`MAX_REQUEST_BYTES`);
+    else a :class:`~weaksup.errors.ReviewError` naming the rows over it and the fix (``review push`` checks first).
+
+    Examples
+    --------
+    >>> tasks = [{"data": {"row_id": "a", "image": "data:image/png;base64,AAAA"}},
+    ...          {"data": {"row_id": "b", "image": "data:image/png;base64," + "A" * 400}}]
+    >>> len(check_task_sizes(tasks, max_bytes=300))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    weaksup.errors.ReviewError: 1 review task(s) are too large to import into Label Studio (over 300 bytes of JSON \
+each): row 'b' (4... bytes). ...
+    """
+    max_bytes = max_bytes or MAX_REQUEST_BYTES
+    sizes = sizes if sizes is not None else [len(json.dumps(t, ensure_ascii=False, separators=(",", ":")).encode())
+                                             for t in tasks]
+    big = [(str((t.get("data") or {}).get("row_id", f"#{i}")), n) for i, (t, n) in enumerate(zip(tasks, sizes))
+           if n + 2 > max_bytes]
+    if big:
+        named = ", ".join(f"row {row!r} ({_amount(n)})" for row, n in big[:20])
+        raise ReviewError(f"{len(big)} review task(s) are too large to import into Label Studio (over "
+                          f"{_amount(max_bytes)} of JSON each): {named}{' ...' if len(big) > 20 else ''}. Their "
+                          "media are inline data URLs: serve the files instead ([review] media_url = \"local-files\"), "
+                          "or shrink those files, or leave those rows out (--budget); nothing was pushed")
+    return list(tasks)
+
+
+def _amount(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
 def _detail(reply: httpx.Response) -> str:

@@ -3,14 +3,16 @@
 
 Two ways to put the media in a task (``[review] media_url``):
 
-* ``"data"`` (the default, recommended): the file's bytes inline as a ``data:`` URL (base64). Works offline and with
+* ``"data"`` (the default, recommended): the file's bytes inline as a ``data:`` URL (base64); an image in a format
+  browsers cannot show (TIFF, ...: :mod:`weaksup.review.labelstudio_images`) as PNG. Works offline and with
   any Label Studio, no server setup, nothing to serve; the tasks JSON grows by 4/3 of the files' size (a 25x25 PNG
   ~1 KB, a one-second 8 kHz WAV ~22 KB), fine for review batches of hundreds of small files. For large media (long
   recordings, photographs by the thousand) serve the files instead.
 * ``"local-files"``: a ``/data/local-files/?d=<path>`` URL that the Label Studio server reads from its disk. It needs
   the server started with ``LOCAL_FILES_SERVING_ENABLED=true`` and ``LOCAL_FILES_DOCUMENT_ROOT=<a folder above the
   files>`` (``[review] media_document_root``, the same folder), and a *Local Files* storage in the project whose
-  path holds the files (Settings > Cloud Storage), and the reviewer logged in to that server.
+  path holds the files (Settings > Cloud Storage), and the reviewer logged in to that server. Images in a format
+  browsers cannot show (TIFF, ...) are refused: convert them, or use data URLs.
 
 Paths in the media column are read as the run read them: relative to ``[review] media_root`` when set, else to the
 input file's folder, else to the project folder. Every file is checked before anything is written
@@ -38,6 +40,7 @@ from weaksup.errors import ReviewError
 from weaksup.labels import LabelSpace
 from weaksup.review import labelstudio
 from weaksup.review.labelstudio_answers import FROM_NAME
+from weaksup.review.labelstudio_images import browser_image, image_format
 from weaksup.review.queue import Exported, reviewer_view
 
 logger = logging.getLogger(__name__)
@@ -272,17 +275,27 @@ def to_media_tasks(queue: pd.DataFrame, *, kind: str, media_column: str, model_v
         found = find_media(item, roots)
         where = f"row {task['data']['row_id']!r}: {media_column}"
         is_path = isinstance(found, (str, os.PathLike))
-        if media_url == "local-files" and (not is_path or not Path(found).is_file()):
+        if media_url == "local-files" and not is_path:
             raise ReviewError(f"{where} {str(item)[:80]!r} is not a file; local-files tasks need paths of files "
                               f"on the Label Studio server's disk")
-        payload = _read(found, where) if is_path else bytes(found) if isinstance(found, (bytes, bytearray)) else None
-        problem = media_problem(payload, kind) if payload is not None else ""
+        try:
+            payload = _read(found, where) if is_path else bytes(found) if isinstance(found, (bytes, bytearray)) \
+                else None
+        except ReviewError as exc:  # a missing or unreadable file: named with the others below
+            payload, problem = None, _unreadable(exc)
+        else:
+            problem = media_problem(payload, kind) if payload is not None else ""
+        shown_as = browser_image(payload) if kind == "image" and payload is not None and not problem else None
+        if shown_as is not None and payload is not None and media_url == "local-files" and shown_as[0] is not payload:
+            problem = (f"a {image_format(payload)} image, which browsers cannot show in Label Studio; convert it "
+                       "to PNG or JPEG, or use [review] media_url = \"data\" (the export converts it to PNG)")
         if problem:
             bad.append(f"row {task['data']['row_id']!r}: {str(found) if is_path else 'bytes'} ({problem})")
-        elif media_url == "data":
-            task["data"][kind] = (data_url(found, field=where) if payload is None else
-                                  f"data:{_sniff(payload[:16], Path(found).name if is_path else '')};base64,"
-                                  f"{base64.b64encode(payload).decode('ascii')}")
+        elif payload is None:  # an image array (data URLs only): written as PNG
+            task["data"][kind] = data_url(found, field=where)
+        elif media_url == "data":  # an image browsers cannot show (TIFF, ...) goes as PNG
+            sent, mime = shown_as or (payload, _sniff(payload[:16], Path(found).name if is_path else ""))
+            task["data"][kind] = f"data:{mime};base64,{base64.b64encode(sent).decode('ascii')}"
         else:
             task["data"][kind] = local_files_url(found, document_root)  # type: ignore[arg-type]
     if bad:
@@ -293,8 +306,16 @@ def to_media_tasks(queue: pd.DataFrame, *, kind: str, media_column: str, model_v
     return tasks
 
 
+#: The size of a tasks file (bytes) over which the export warns that it is large for Label Studio's import.
+LARGE_TASKS_BYTES = 100_000_000
 #: Rows named in the error about files that cannot be shown.
 _SHOWN_BAD = 20
+
+
+def _unreadable(exc: ReviewError) -> str:
+    """Why :func:`_read` could not read a file, without the path (the error about bad rows names it)."""
+    found = re.search(r"cannot read the file \(([^)]*)\)", str(exc))
+    return f"cannot read the file: {found.group(1) if found else exc}"
 
 
 def _no_media(item: Any) -> bool:
@@ -342,6 +363,10 @@ def export_media_queue(queue: pd.DataFrame, path: str | os.PathLike[str], *, kin
                            media_url=media_url, roots=roots, document_root=document_root, extra_fields=fields)
     target, config = labelstudio.write_tasks(tasks, path, config=media_labeling_config(label_space, kind))
     size = target.stat().st_size
+    if size > LARGE_TASKS_BYTES:  # Label Studio reads an upload whole into memory; pushes go in 50 MB requests
+        logger.warning("%s holds %.0f MB of tasks (media inline as data URLs): Label Studio's import may run out of "
+                       "memory or refuse it; serve the files instead ([review] media_url = \"local-files\") or "
+                       "export fewer rows (--budget)", target, size / 1e6)
     logger.info("wrote %d %s review task(s) to %s (%.1f MB, media as %s URLs)", len(tasks), kind, target, size / 1e6,
                 media_url)
     return Exported(target, "labelstudio", len(tasks), config, counts, left_out)
