@@ -175,3 +175,94 @@ def test_a_module_loaded_by_path_can_pickle_its_own_classes(tmp_path):
     assert [lf.name for lf in registry.lfs] == ["kw"]
     loaded = [m for name, m in sys.modules.items() if name.startswith("weaksup_user_lfs.pickling_lfs_")]
     assert len(loaded) == 1 and pickle.loads(loaded[0].SAVED).weight == 2
+
+
+SLICING_MODULE = '''
+from snorkel.labeling import labeling_function
+from snorkel.slicing import slicing_function
+from snorkel.slicing import SlicingFunction
+
+@labeling_function()
+def has_link(x):
+    return 1 if "http" in x.text else -1
+
+@slicing_function()
+def short_slice(x):
+    return len(x.text.split()) < 5
+
+SLICES = [short_slice, SlicingFunction("long_slice", f=lambda x: len(x.text) > 200)]
+'''
+
+
+@pytest.mark.snorkel
+def test_slicing_functions_of_an_lf_module_are_skipped_and_logged(tmp_path, caplog):
+    # snorkel.slicing.SlicingFunction subclasses snorkel.labeling.LabelingFunction: they were collected as LFs
+    path = tmp_path / "with_slices.py"
+    path.write_text(SLICING_MODULE, encoding="utf-8")
+    with caplog.at_level("INFO", logger="weaksup.registry"):
+        registry = Registry.from_modules(str(path))
+    assert list(registry) == ["has_link"]
+    skipped = [r.getMessage() for r in caplog.records if "slicing function" in r.getMessage()]
+    assert len(skipped) == 1 and "short_slice" in skipped[0] and "long_slice" in skipped[0]
+    only_slices = tmp_path / "only_slices.py"
+    only_slices.write_text(SLICING_MODULE.replace("@labeling_function()\ndef has_link", "def has_link"),
+                           encoding="utf-8")
+    with pytest.raises(LFDefinitionError, match="no labeling functions found"):
+        Registry.from_modules(str(only_slices))
+
+
+@pytest.mark.snorkel
+def test_a_slicing_function_given_as_an_lf_is_refused_by_name():
+    from snorkel.slicing import slicing_function
+
+    @slicing_function()
+    def short_slice(x):
+        return len(x.text) < 5
+
+    with pytest.raises(LFDefinitionError, match=r"'short_slice' is a Snorkel slicing function"):
+        Registry([short_slice])
+    with pytest.raises(LFDefinitionError, match=r"'short_slice' is a Snorkel slicing function"):
+        Registry().register(short_slice)
+
+
+HELPER_LFS = '''
+from snorkel.labeling import labeling_function
+from spam_words_helper import KEYWORDS
+
+@labeling_function()
+def kw(x):
+    return 1 if any(k in x.text.lower() for k in KEYWORDS) else -1
+
+@labeling_function()
+def short(x):
+    return 0 if len(x.text) < 20 else -1
+'''
+
+
+@pytest.mark.snorkel
+def test_an_lf_module_given_by_path_imports_a_helper_from_its_own_folder(tmp_path, youtube, monkeypatch, capsys):
+    # `python lfs_dir/spam_lfs.py` finds lfs_dir/helpers.py; weaksup run failed with ModuleNotFoundError
+    from tests.pipeline_project import make_project, write_config
+    from weaksup.cli import main
+
+    make_project(tmp_path, youtube.iloc[:200])
+    lfs_dir = tmp_path / "lfs_dir"
+    lfs_dir.mkdir()
+    (lfs_dir / "spam_words_helper.py").write_text("KEYWORDS = ['subscribe', 'check out']\n", encoding="utf-8")
+    (lfs_dir / "spam_lfs.py").write_text(HELPER_LFS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path, lfs={"modules": ["lfs_dir/spam_lfs.py"]})
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    first = sys.path[0]
+    try:
+        for argv, shown in ((["lfs", str(config)], "kw"),
+                            (["run", str(config), "--no-progress", "--no-tracking"], "2 LFs")):
+            with pytest.raises(SystemExit) as info:
+                main(argv)
+            out = capsys.readouterr()
+            assert info.value.code in (0, None), out.err
+            assert shown in out.out and "ModuleNotFoundError" not in out.err
+        # first on sys.path while the module is imported, then last: it shadows no package imported afterwards
+        assert sys.path[0] == first and sys.path[-1] == str(lfs_dir) and sys.path.count(str(lfs_dir)) == 1
+    finally:
+        sys.modules.pop("spam_words_helper", None)

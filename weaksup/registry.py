@@ -23,7 +23,7 @@ from weaksup.errors import LFDefinitionError, UnknownLFError
 from weaksup.labels import LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.identity import short_hash
-from weaksup.lf.snorkel import as_weaksup_lf, is_snorkel_lf
+from weaksup.lf.snorkel import as_weaksup_lf, is_snorkel_lf, is_snorkel_sf
 from weaksup.validation import as_label_space, check_lf_labels, check_lf_names
 
 logger = logging.getLogger(__name__)
@@ -142,9 +142,12 @@ class Registry(Mapping[str, LabelingFunction]):
 
         Module-level LabelingFunction objects, and lists/tuples of them, are collected in
         definition order, Snorkel's (``snorkel.labeling.LabelingFunction``, e.g. a module of
-        ``@labeling_function()``s and ``nlp_labeling_function``s) as weaksup's; submodules of a package are walked. A module-level
+        ``@labeling_function()``s and ``nlp_labeling_function``s) as weaksup's; Snorkel's slicing functions
+        (``@slicing_function()``, a kind of Snorkel LF) are skipped, and logged at INFO; submodules of a package are walked. A module-level
         :class:`LabelSpace` becomes the registry's label space. Dotted names are imported
-        with the current folder on ``sys.path``, like ``python -m``.
+        with the current folder on ``sys.path``, like ``python -m``; a ``.py`` path with its own folder first on
+        ``sys.path`` (then last, once it is imported), like ``python path/to/lfs.py``, so that it imports its sibling
+        helper modules.
 
         A module that fails to import, calls ``sys.exit()`` or raises ``KeyboardInterrupt`` while
         it is imported is a :class:`~weaksup.errors.LFDefinitionError` naming it. ``import_timeout``
@@ -163,15 +166,19 @@ class Registry(Mapping[str, LabelingFunction]):
                 imported = _import_all(spec)
             held = 0
             for module in imported:
+                slices: dict[str, None] = {}  # (Snorkel's slicing functions are LabelingFunctions: not LFs here)
                 for attr, value in list(vars(module).items()):
                     if isinstance(value, LabelSpace) and not attr.startswith("_"):
                         spaces[f"{module.__name__}.{attr}"] = value
-                    found = [value] if _is_lf(value) else (
-                        [v for v in value if _is_lf(v)] if isinstance(value, (list, tuple)) else []
-                    )
+                    values = list(value) if isinstance(value, (list, tuple)) else [value]
+                    slices.update((v.name, None) for v in values if is_snorkel_sf(v))
+                    found = [v for v in values if _is_lf(v)]
                     for lf in found:
                         registry.register(lf)
                     held += len(found)
+                if slices:
+                    logger.info("LF module %s: skipped %d Snorkel slicing function(s), which are not labeling "
+                                "functions: %s", getattr(module, "__file__", None) or module.__name__, len(slices), list(slices))
             if not held and len(modules) > 1:  # (one module alone: the error below names it)
                 raise LFDefinitionError(f"LF module {str(spec)!r} holds no labeling functions; define LFs in it, or "
                                         "remove it from the list (lfs.modules in a run config)")
@@ -194,7 +201,7 @@ class Registry(Mapping[str, LabelingFunction]):
 
 
 def _is_lf(value: Any) -> bool:
-    return isinstance(value, LabelingFunction) or is_snorkel_lf(value)
+    return isinstance(value, LabelingFunction) or (is_snorkel_lf(value) and not is_snorkel_sf(value))
 
 
 def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
@@ -215,7 +222,8 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
         sys.modules[name] = module
         setattr(parent, name.rpartition(".")[2], module)
         try:
-            _importing(repr(str(path)), lambda: module_spec.loader.exec_module(module))  # type: ignore[union-attr]
+            with _folder_on_path(path.parent):
+                _importing(repr(str(path)), lambda: module_spec.loader.exec_module(module))  # type: ignore[union-attr]
         except BaseException:
             sys.modules.pop(name, None)
             raise
@@ -239,6 +247,26 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
             modules.extend(_import_all(info.name) if not info.ispkg else
                            [_importing(repr(info.name), functools.partial(importlib.import_module, info.name))])
     return modules
+
+
+@contextlib.contextmanager
+def _folder_on_path(folder: Path) -> Iterator[None]:
+    """While an LF module given by path is imported, its folder comes first on ``sys.path``, as ``python
+    path/to/lfs.py`` puts it, so that the module imports its sibling helper modules; afterwards the folder moves
+    to the end of ``sys.path``: an import the LFs make later (inside a function) still finds the helpers, while
+    the folder's files do not shadow the installed packages imported after it. A folder already on ``sys.path``
+    stays where it is."""
+    entry = str(folder)
+    if entry in sys.path or os.path.abspath(entry) in map(os.path.abspath, filter(None, sys.path)):
+        yield
+        return
+    sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(entry)
+        sys.path.append(entry)
 
 
 def _importing(label: str, load: Callable[[], Any]) -> Any:

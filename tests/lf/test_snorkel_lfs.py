@@ -349,3 +349,16 @@ def test_the_lf_summary_of_snorkel_lfs_says_their_kind():
     reads = SnorkelLF("reads", lambda x: 1 if "x" in x.text else -1)
     votes = apply_lfs([reads], pd.DataFrame({"text": ["x", "y"]}))
     assert lf_summary(votes, [reads])["kind"].tolist() == ["snorkel"]
+
+
+def test_a_slicing_function_is_not_taken_as_an_lf(comments):
+    from snorkel.slicing import slicing_function
+
+    @slicing_function()
+    def short_slice(x):
+        return len(x.text) < 20
+
+    with pytest.raises(LFDefinitionError, match=r"'short_slice' is a Snorkel slicing function.*slice_dataframe"):
+        apply_lfs([spam.keyword_please, short_slice], comments.iloc[:5])
+    with pytest.raises(LFDefinitionError, match="slicing function"):
+        from_snorkel(short_slice)

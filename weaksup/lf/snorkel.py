@@ -24,7 +24,7 @@ from weaksup.lf.rows import Row
 if TYPE_CHECKING:
     from snorkel.labeling import LabelingFunction as SnorkelLabelingFunction
 
-__all__ = ["SnorkelLF", "as_weaksup_lf", "from_snorkel", "is_snorkel_lf", "to_snorkel"]
+__all__ = ["SnorkelLF", "as_weaksup_lf", "from_snorkel", "is_snorkel_lf", "is_snorkel_sf", "to_snorkel"]
 
 _CONVERTED: weakref.WeakKeyDictionary[Any, SnorkelLF] = weakref.WeakKeyDictionary()
 
@@ -39,6 +39,27 @@ def is_snorkel_lf(obj: Any) -> bool:
     """
     module = sys.modules.get("snorkel.labeling.lf.core")
     return module is not None and isinstance(obj, module.LabelingFunction)
+
+
+def is_snorkel_sf(obj: Any) -> bool:
+    """True for a Snorkel slicing function (``snorkel.slicing.SlicingFunction``, ``@slicing_function()``,
+    ``nlp_slicing_function``): Snorkel derives them from its ``LabelingFunction``, but they mark slices, not votes.
+
+    Examples
+    --------
+    >>> from snorkel.slicing import slicing_function
+    >>> @slicing_function()
+    ... def short(x):
+    ...     return len(x.text) < 20
+    >>> is_snorkel_sf(short), is_snorkel_lf(short), is_snorkel_sf(len)
+    (True, True, False)
+    """
+    if not is_snorkel_lf(obj):
+        return False
+    sf_core = sys.modules.get("snorkel.slicing.sf.core")
+    sf_nlp = sys.modules.get("snorkel.slicing.sf.nlp")
+    return ((sf_core is not None and isinstance(obj, sf_core.SlicingFunction))
+            or (sf_nlp is not None and isinstance(obj, sf_nlp.NLPSlicingFunction)))
 
 
 def _plain_call(lf: Any) -> bool:
@@ -61,6 +82,11 @@ class SnorkelLF(FunctionLF):
     def __init__(self, lf: SnorkelLabelingFunction) -> None:
         if not is_snorkel_lf(lf):
             raise LFDefinitionError(f"from_snorkel needs a snorkel.labeling.LabelingFunction; got {type(lf).__name__}")
+        if is_snorkel_sf(lf):
+            raise LFDefinitionError(
+                f"{lf.name!r} is a Snorkel slicing function ({type(lf).__module__}.{type(lf).__qualname__}), not a "
+                "labeling function: it marks a slice of the data and does not vote for a class. Remove it from the "
+                "LFs, and use it with Snorkel's slicing tools (snorkel.slicing.slice_dataframe, PandasSFApplier)")
         from weaksup.lf.preprocess import Preprocessor, is_preprocessor
 
         # Snorkel runs any callable in pre=[...]: a plain function is hashed as a preprocessor and the LF runs

@@ -69,3 +69,23 @@ def test_a_million_rows_in_whole_array_operations():
 def test_a_wrong_number_of_lfs_is_named(snorkel_lfs):
     with pytest.raises(ParameterError, match=r"Number of LFs \(13\) and number of LF matrix columns \(2\)"):
         LFAnalysis(np.zeros((3, 2), dtype=int), snorkel_lfs)
+
+
+def test_the_lf_names_of_a_vote_matrix_are_checked_against_the_lfs(comments, snorkel_lfs, snorkel_L):
+    from weaksup import Registry
+    from weaksup.votes import VoteMatrix
+
+    names = [lf.name for lf in snorkel_lfs]
+    votes = VoteMatrix(snorkel_L, lf_names=names)
+    expected = LFAnalysis(snorkel_L, snorkel_lfs).lf_summary(comments[1])
+    # the LFs in another order: the columns follow the LFs' names, not their positions
+    reordered = LFAnalysis(votes, snorkel_lfs[::-1]).lf_summary(comments[1])
+    assert list(reordered.index) == names[::-1] and list(reordered["j"]) == list(range(len(names)))
+    pd.testing.assert_frame_equal(reordered.drop(columns="j"), expected.drop(columns="j").loc[names[::-1]])
+    with pytest.raises(ParameterError, match=rf"not in the votes: \['{names[0]}'\].*only in the votes: \['other'\]"):
+        LFAnalysis(VoteMatrix(snorkel_L, lf_names=["other", *names[1:]]), snorkel_lfs)
+    # a weaksup Registry (as apply_lfs takes it)
+    registry = Registry(snorkel_lfs)
+    pd.testing.assert_frame_equal(LFAnalysis(votes, registry).lf_summary(comments[1]), expected)
+    with pytest.raises(ParameterError, match=rf"lfs\[0\] is a str \('{names[0]}'\), which has no name"):
+        LFAnalysis(votes, names)

@@ -25,6 +25,7 @@ from weaksup.analysis import VoteStats, learned_weights
 from weaksup.analysis import lf_summary as weaksup_lf_summary
 from weaksup.compat.snorkel.utils import to_int_label_array
 from weaksup.errors import ParameterError
+from weaksup.registry import Registry
 from weaksup.votes import VoteMatrix
 
 __all__ = ["LFAnalysis"]
@@ -37,9 +38,11 @@ class LFAnalysis:
     ----------
     L : int array (n, m) or VoteMatrix
         The votes, ``-1`` = abstain.
-    lfs : list of LFs, optional
-        The LFs that made ``L`` (Snorkel's or weaksup's; anything with a ``name``): the summary is indexed by their
-        names and gets a ``j`` column.
+    lfs : list of LFs or Registry, optional
+        The LFs that made ``L`` (Snorkel's or weaksup's; anything with a ``name``), or a weaksup
+        :class:`~weaksup.Registry`: the summary is indexed by their names and gets a ``j`` column. With a
+        :class:`VoteMatrix` (which names its columns) the columns are matched to the LFs by name, in any order; a
+        name on one side only is a :class:`~weaksup.errors.ParameterError`.
 
     Examples
     --------
@@ -51,16 +54,19 @@ class LFAnalysis:
     ([[0, 1], [0], [0]], [0.4, 0.8, 0.4], [0.2, 0.2, 0.0])
     """
 
-    def __init__(self, L: np.ndarray | VoteMatrix, lfs: Sequence[Any] | None = None) -> None:
+    def __init__(self, L: np.ndarray | VoteMatrix, lfs: Sequence[Any] | Registry | None = None) -> None:
         self.L = L.values if isinstance(L, VoteMatrix) else np.asarray(L)
         if self.L.ndim != 2:
             raise ParameterError(f"L must be a 2-d vote matrix (rows x LFs); got shape {self.L.shape}")
         self._lf_names: list[str] | None = None
         if lfs is not None:
+            lfs = lfs.lfs if isinstance(lfs, Registry) else list(lfs)
             if len(lfs) != self.L.shape[1]:
                 raise ParameterError(f"Number of LFs ({len(lfs)}) and number of LF matrix columns "
                                      f"({self.L.shape[1]}) are different")
-            self._lf_names = [lf.name for lf in lfs]
+            self._lf_names = [_lf_name(lf, j) for j, lf in enumerate(lfs)]
+            if isinstance(L, VoteMatrix):
+                self.L = self.L[:, _columns_for(L.lf_names, self._lf_names)]
 
     @cached_property
     def _stats(self) -> VoteStats:
@@ -166,3 +172,28 @@ class LFAnalysis:
         if est_weights is not None:
             d["Learned Weight"] = pd.Series(learned_weights(est_weights, m), index=names)
         return pd.DataFrame(data=d, index=names)
+
+
+def _lf_name(lf: Any, j: int) -> str:
+    name = getattr(lf, "name", None)
+    if not isinstance(name, str):
+        raise ParameterError(
+            f"LFAnalysis(L, lfs): lfs[{j}] is a {type(lf).__name__} ({lf!r}), which has no name; pass the LF "
+            "objects (Snorkel's or weaksup's), or a weaksup Registry")
+    return name
+
+
+def _columns_for(vote_names: Sequence[str], lf_names: list[str]) -> list[int]:
+    """The vote columns in the order of ``lf_names``, matched by name; the votes' default names (``lf0``,
+    ``lf1``... : a VoteMatrix built without names) match the LFs by position."""
+    position = {name: j for j, name in enumerate(vote_names)}
+    if len(position) == len(lf_names) and set(position) == set(lf_names):
+        return [position[name] for name in lf_names]
+    if list(vote_names) == [f"lf{j}" for j in range(len(vote_names))]:
+        return list(range(len(lf_names)))
+    missing = [n for n in lf_names if n not in position]
+    extra = [n for n in vote_names if n not in set(lf_names)]
+    raise ParameterError(
+        f"LFAnalysis(L, lfs): the LFs' names do not match the VoteMatrix's LF names: not in the votes: {missing}; "
+        f"only in the votes: {extra}. Pass the LFs that made these votes (apply_lfs(lfs, data) names its columns "
+        "after them), or L.values to match them by position")
