@@ -170,3 +170,25 @@ def test_affinity_lfs_of_one_batch_share_the_rows_vectors(stripes):
     votes = apply_lfs(lfs, pd.DataFrame({"path": paths[10:]}), progress=False).values
     assert (votes[:, 0] == y[10:]).all() and (votes[:, 1] >= 0).mean() >= 0.8
     assert extractor.calls == 10 + 2 * 6  # the ten rows once for both LFs; each LF's six prototypes (no disk cache)
+
+
+def test_an_unreadable_prototype_stops_the_run_naming_the_lf_and_is_not_retried_per_row(stripes, tmp_path):
+    from weaksup.errors import LFApplyError
+    from weaksup.media import ImageFeatures
+
+    paths, y = stripes
+    good = tmp_path / "good.jpg"
+    Image.fromarray(np.full((32, 32), 120, dtype=np.uint8)).save(good)
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(good.read_bytes()[:200])  # a truncated JPEG: it exists, it cannot be decoded
+    lf = affinity_lf("near", {0: [paths[0], str(corrupt)], 1: [paths[1]]}, features=ImageFeatures(["intensity"]),
+                     cache=False)
+    frame = pd.DataFrame({"path": paths[2:]})
+    for tolerant in (True, False):  # fault-tolerant or not: no abstains, the run stops on the definition
+        with pytest.raises(LFDefinitionError, match=r"LF 'near': a prototype cannot be read.*corrupt\.jpg") as info:
+            apply_lfs([lf], frame, progress=False, fault_tolerant=tolerant)
+        assert getattr(info.value, "stops_run", False) and not isinstance(info.value, LFApplyError)
+        assert "row id" not in str(info.value)
+    with pytest.raises(LFDefinitionError) as again:
+        lf({"path": paths[3]})
+    assert again.value is info.value  # remembered: the prototypes are not decoded again for each row

@@ -281,3 +281,43 @@ def test_an_affinity_lf_with_prototypes_at_another_rate_than_its_rows_warns(tmp_
         near({"path": "tone-8k.wav"})  # a row at 8 kHz compared with the 16 kHz prototypes
     [warning] = _warnings(caplog)
     assert "8000 Hz: 1 file(s)" in warning and "16000 Hz: 2 file(s)" in warning and "sr=8000" in warning
+
+
+def test_a_truncated_wav_is_a_fault_of_its_row_naming_the_file(tmp_path):
+    import pandas as pd
+
+    from weaksup import apply_lfs
+    from weaksup.lf.affinity import affinity_lf
+
+    whole = RECORDING.read_bytes()
+    half = tmp_path / "half.wav"
+    half.write_bytes(whole[:len(whole) // 2])  # soundfile reads it up to the cut without an error
+    assert len(soundfile.read(half)[0]) > 0
+    with pytest.raises(DataError, match=r"half\.wav' is a truncated WAV: its header declares [\d,]+ bytes"):
+        load_audio(half)
+    with pytest.raises(DataError, match="a truncated WAV"):
+        load_audio("half.wav", root=tmp_path)
+    with pytest.raises(DataError, match="a truncated WAV"):
+        load_audio(half.read_bytes())
+    assert load_audio(RECORDING)[0].size > 0  # a whole file reads as before
+    features = AudioFeatures(["duration"])
+    with pytest.raises(DataError, match=r"half\.wav"):
+        extract([half], features, cache=False, progress=False)
+    lf = affinity_lf("near", {0: [str(RECORDING)], 1: [str(RECORDING)]}, features=features, cache=False)
+    votes = apply_lfs([lf], pd.DataFrame({"path": [str(half), str(RECORDING)]}), progress=False,
+                      fault_tolerant=True)
+    assert votes.faults == {"near": 1}
+
+
+
+def test_a_recording_shorter_than_a_frame_is_said_once_in_weaksups_words(caplog, recwarn):
+    features = AudioFeatures(["energy", "zcr", "mfcc"], sr=RATE)
+    n_fft = features.frames(RATE)[0]
+    with caplog.at_level("WARNING"):
+        for n in (50, 60, 70):
+            assert features(np.sin(np.arange(n) / 3).astype(np.float32)).shape == (len(features.names),)
+        features(_tone(440.0))  # longer than a frame: nothing to say
+    assert not [w for w in recwarn if "too large for input signal" in str(w.message)]  # librosa's, not leaked
+    said = _warnings(caplog)
+    assert len(said) == 1 and f"50 samples, fewer than one frame (n_fft={n_fft}" in said[0]
+    assert features.short_recordings == 3

@@ -296,3 +296,15 @@ def test_a_run_votes_again_on_an_edited_file_with_the_same_path(tmp_path, monkey
     _png(tmp_path / "img" / "2.png", 250)  # the same path, another picture
     run(load_config("run.toml"), progress=False)
     assert pd.read_csv("out/labels.csv")["label"].tolist() == ["dark", "light", "light"]  # no stale votes
+
+
+def test_the_progress_bar_names_the_field_and_the_extractor(capsys):
+    class Mean:
+        id, names = "mean@1:scale=2", ("mean",)
+
+        def __call__(self, item):
+            return np.array([np.mean(item)], dtype=np.float32)
+
+    extract([np.ones(3), np.zeros(2)], Mean(), cache=False, progress=True, field="pixels")
+    err = capsys.readouterr().err
+    assert "pixels features (mean@1:scale=2)" in err  # not "features (mean)" for every extractor of a kind

@@ -112,7 +112,7 @@ def test_the_id_changes_with_every_parameter_and_never_with_the_image_location()
            ImageFeatures(["edges", "hog"], size=32, hog_block=1).id, ImageFeatures(["edges", "hog"], size=32,
                                                                               hog_orientations=8).id,
            ImageFeatures(["edges", "hog"], size=32, edge_sigma=2).id, ImageFeatures(["hog"], size=32).id}
-    assert len(ids) == 7 and base.id.startswith("image@1:")
+    assert len(ids) == 7 and base.id.startswith("image@2:")
     assert ImageFeatures(["hog", "edges"], size=32).id == base.id  # kinds in one canonical order
 
 
@@ -200,3 +200,64 @@ def test_a_jpeg_in_memory_is_read_like_its_file(tmp_path):
     Image.fromarray(rgb).save(buffer, format="JPEG")
     (tmp_path / "x.jpg").write_bytes(buffer.getvalue())
     assert np.array_equal(load_image(buffer.getvalue()), load_image(tmp_path / "x.jpg"))
+
+
+def _smooth_photo(height: int, width: int) -> np.ndarray:
+    """A photo-like RGB image: smooth colour waves and a little noise (JPEG compresses it as it does photos)."""
+    yy, xx = np.mgrid[0:height, 0:width]
+    waves = np.stack([128 + 100 * np.sin(xx / 37) * np.cos(yy / 53), 128 + 80 * np.sin((xx + yy) / 71),
+                      128 + 60 * np.cos(xx / 23)], axis=-1)
+    return np.clip(waves + np.random.default_rng(0).normal(0, 8, waves.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("suffix", ["jpg", "png"])
+def test_a_large_file_is_decoded_at_a_reduced_scale_with_nearly_the_same_features(tmp_path, suffix):
+    path = tmp_path / f"big.{suffix}"
+    Image.fromarray(_smooth_photo(1200, 1600)).save(path)
+    reduced = load_image(path, min_size=(64, 64))
+    assert reduced.shape[0] < 1200 / 2 and min(reduced.shape[:2]) >= 128  # still twice the size it is resized to
+    assert load_image(path).shape == (1200, 1600, 3)  # without min_size: every pixel, as before
+    features = ImageFeatures(["size", "intensity", "colour", "edges"], size=64)
+    from_file, full = features(path), features(load_image(path))  # the array: decoded at full resolution
+    assert from_file[:4].tolist() == [1200, 1600, np.float32(1600 / 1200), 3]  # the original's size, from the header
+    np.testing.assert_allclose(from_file, full, rtol=0.05, atol=0.01)
+
+
+def test_a_small_file_has_exactly_the_features_of_its_pixels(tmp_path):
+    path = tmp_path / "small.png"
+    Image.fromarray(_smooth_photo(100, 90)).save(path)
+    features = ImageFeatures(["size", "intensity", "edges"], size=64)
+    assert np.array_equal(features(path), features(load_image(path)))
+
+
+def test_size_features_are_the_original_channels_read_from_the_header(tmp_path):
+    rgb = _smooth_photo(20, 30)
+    originals = {"L": (rgb[..., 0], 1), "LA": (np.dstack([rgb[..., 0], rgb[..., 1]]), 2), "RGB": (rgb, 3),
+                 "RGBA": (np.dstack([rgb, rgb[..., :1]]), 4)}
+    size = ImageFeatures(["size"])
+    for mode, (array, channels) in originals.items():
+        path = tmp_path / f"{mode}.png"
+        Image.fromarray(array).save(path)
+        assert Image.open(path).mode == mode
+        assert size(path).tolist() == [20, 30, 1.5, channels], mode
+        assert size(path.read_bytes()).tolist() == [20, 30, 1.5, channels], mode
+        if mode != "LA":  # (an array is grey, RGB or RGBA)
+            assert size(array).tolist() == [20, 30, 1.5, channels], mode
+    Image.fromarray(rgb).convert("P").save(tmp_path / "palette.png")
+    assert size(tmp_path / "palette.png")[3] == 3
+    turned = tmp_path / "turned.jpg"
+    exif = Image.new("RGB", (1, 1)).getexif()
+    exif[0x0112] = 6  # stored 30 wide, shown 20 wide: rotated a quarter turn
+    Image.fromarray(rgb).save(turned, exif=exif)
+    assert size(turned)[:2].tolist() == [30, 20] and load_image(turned).shape[:2] == (30, 20)
+
+
+def test_an_image_over_the_decompression_bomb_limit_is_named_valid_with_the_fix(tmp_path, monkeypatch):
+    path = tmp_path / "huge.png"
+    _png(path, np.zeros((100, 100), dtype=np.uint8))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000)  # the real limit, lowered: 10,000 pixels is over twice
+    for features in (ImageFeatures(["intensity"]), ImageFeatures(["size"])):
+        with pytest.raises(DataError, match="huge.png") as info:
+            extract([path], features, cache=False, progress=False)
+        message = str(info.value)
+        assert "MAX_IMAGE_PIXELS" in message and "downscale" in message and "valid file" not in message

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from weaksup.errors import LFDefinitionError
+from weaksup.errors import DataError, LFDefinitionError, WeakSupError, stops_run
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction, field_value, is_missing
 from weaksup.lf.identity import check_label, check_name
@@ -268,10 +268,10 @@ class AffinityLF(LabelingFunction):
         return f"affinity to labeled prototypes ({self.metric}, k={self.k}) of {what}"
 
     def __getstate__(self) -> dict[str, Any]:  # to worker processes: no lock; prototype vectors recomputed
-        return {k: v for k, v in self.__dict__.items() if k not in ("_space_lock", "_space")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_space_lock", "_space", "_space_error")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _space_lock=threading.Lock(), _space=None)
+        self.__dict__.update(state, _space_lock=threading.Lock(), _space=None, _space_error=None)
 
     def _row_vectors(self, values: Sequence[Any], batch: Batch | None = None) -> tuple[np.ndarray, list[bytes | None]]:
         from weaksup.media.features import content_key, content_keys, extract_rows
@@ -295,8 +295,6 @@ class AffinityLF(LabelingFunction):
                 continue
             vector = np.asarray(value, dtype=np.float32).ravel()
             if len(vector) != d:
-                from weaksup.errors import DataError
-
                 raise DataError(f"LF {self.name!r}: column {self.field!r} holds a vector of {len(vector)} values in row "
                                 f"{i}; the prototypes have {d}: give every row a vector of the prototypes' length")
             out[i] = vector
@@ -306,9 +304,11 @@ class AffinityLF(LabelingFunction):
     def space(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(prototype vectors, mean, scale)`` in the LF's space (computed once, prototypes through the cache)."""
         with self.__dict__["_space_lock"]:
+            if self.__dict__.get("_space_error") is not None:  # an unreadable prototype: never retried per row
+                raise self.__dict__["_space_error"]
             if self.__dict__["_space"] is None:
                 protos = self.__dict__["_protos"]
-                vectors = (self._row_vectors(protos)[0] if self.extractor is not None
+                vectors = (self._prototype_vectors(protos) if self.extractor is not None
                            else np.stack(protos).astype(np.float32))
                 mean = np.zeros(vectors.shape[1], dtype=np.float32)
                 scale = np.ones(vectors.shape[1], dtype=np.float32)
@@ -320,6 +320,18 @@ class AffinityLF(LabelingFunction):
                 self.__dict__["_space"] = (self._project((vectors - mean) / scale), mean, scale)
         space: tuple[np.ndarray, np.ndarray, np.ndarray] = self.__dict__["_space"]
         return space
+
+    def _prototype_vectors(self, protos: list[Any]) -> np.ndarray:
+        """The prototypes' vectors; an unreadable prototype is a definition error naming it that stops the run."""
+        from weaksup.media.features import extract_rows
+        try:
+            return extract_rows(protos, self.extractor, field=f"LF {self.name!r} prototype", progress=None,
+                                cache=self.__dict__["_cache"], root=self.__dict__["_root"])[0]
+        except WeakSupError as exc:  # remembered: no row retries it
+            self.__dict__["_space_error"] = stops_run(LFDefinitionError(
+                f"LF {self.name!r}: a prototype cannot be read, so the LF cannot vote [{exc}]; replace or remove that "
+                "prototype in the LF's definition (the run stops: no row is at fault)"))
+            raise self.__dict__["_space_error"] from exc
 
     def _project(self, vectors: np.ndarray) -> np.ndarray:
         return unit_rows(vectors) if self.metric == "cosine" else np.asarray(vectors, dtype=np.float32)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import DataError, ParameterError
-from weaksup.media.features import check_kinds, missing_path_hint, require
+from weaksup.media.features import check_kinds, missing_path_hint, require, resolve_item, truncated_wav
 
 __all__ = ["AUDIO_KINDS", "MAX_CHANNELS", "AudioFeatures", "load_audio", "pool_frames"]
 
@@ -154,6 +155,8 @@ def load_audio(item: Any, *, sr: int | None = None, root: str | os.PathLike[str]
     else:
         raise DataError(f"load_audio: cannot read audio from {type(item).__name__} {item!r:.80}; give a file path, "
                         "its bytes or a numpy array of samples (with sr=)")
+    if cut := truncated_wav(resolve_item(item, root)):  # (soundfile reads a cut WAV up to the cut, no error)
+        raise DataError(f"{what} is {cut}; replace it with the whole file, or drop the row")
     samples = _mono(np.asarray(samples), what)
     if sr is not None and int(rate) != int(sr):
         samples = np.asarray(_librosa().resample(samples, orig_sr=int(rate), target_sr=int(sr)), dtype=np.float32)
@@ -270,9 +273,7 @@ class AudioFeatures:
             raise ParameterError(f"AudioFeatures(n_mfcc={n_mfcc}, n_mels={n_mels}): n_mfcc cannot exceed n_mels")
         self.sr = None if sr is None else int(sr)
         self.n_mfcc, self.n_mels, self.segments = int(n_mfcc), int(n_mels), int(segments)
-        self.window, self.hop = float(window), float(hop)
-        self.centre = bool(centre)
-        self.root = root
+        self.window, self.hop, self.centre, self.root = float(window), float(hop), bool(centre), root
         names: list[str] = [n for k in self.kinds if k in _STATS for n in _STATS[k]]
         if "mfcc" in self.kinds:
             names += [f"mfcc{i}_mean" for i in range(self.n_mfcc)] + [f"mfcc{i}_std" for i in range(self.n_mfcc)]
@@ -287,6 +288,7 @@ class AudioFeatures:
             parts.append(f"segments={self.segments}" + (",centre" if self.centre else ""))
         self.id = f"audio@{_VERSION}:" + ",".join(parts)
         self._rate_of: dict[bytes, tuple[int, str]] = {}  # content key -> (declared rate, how it is named)
+        self.short_recordings = 0  # recordings shorter than one frame (logged once)
 
     def check_items(self, items: Mapping[bytes, Any]) -> None:
         """Warn when recordings at different sampling rates meet in these features while ``sr`` is unset.
@@ -355,6 +357,20 @@ class AudioFeatures:
     def __call__(self, item: Any) -> np.ndarray:
         """The feature vector of one recording (float32, ``len(self.names)`` values)."""
         samples, rate = load_audio(item, sr=self.sr, root=self.root)
+        if len(samples) >= self.frames(rate)[0] or self.kinds == ("duration",):
+            return self._vector(samples, rate)
+        with warnings.catch_warnings():  # librosa's "n_fft=... is too large for input signal": said once, below
+            warnings.filterwarnings("ignore", message=r"n_fft=\d+ is too large", category=UserWarning)
+            self.short_recordings += 1
+            if self.short_recordings == 1:
+                logger.warning("AudioFeatures %s: a recording (%s) has %d samples, fewer than one frame (n_fft=%d at "
+                               "%d Hz): its frame features are computed over zero padding (counted in "
+                               "short_recordings); drop such recordings or use a shorter window=", self.id,
+                               item if isinstance(item, (str, os.PathLike)) else type(item).__name__, len(samples),
+                               self.frames(rate)[0], rate)
+            return self._vector(samples, rate)
+
+    def _vector(self, samples: np.ndarray, rate: int) -> np.ndarray:
         librosa = _librosa()
         n_fft, hop = self.frames(rate)
         out: list[np.ndarray] = []

@@ -26,7 +26,7 @@ from weaksup.errors import require as require_extra
 from weaksup.lf.rows import is_missing
 
 __all__ = ["FeatureExtractor", "check_extractor", "check_kinds", "content_key", "content_keys", "extract",
-           "extract_rows", "is_absent", "missing_path_hint", "require", "resolve_item"]
+           "extract_rows", "is_absent", "missing_path_hint", "require", "resolve_item", "truncated_wav"]
 
 #: Items per call of the extractor loop (and per progress-bar step and cache write).
 BATCH = 256
@@ -175,6 +175,37 @@ def content_key(item: Any, *, field: str = "item", root: str | os.PathLike[str] 
     return digest.digest()
 
 
+def truncated_wav(head: bytes | str | os.PathLike[str], size: int | None = None) -> str:
+    """Why a RIFF/WAVE file is cut short (``""`` when whole or not a WAV): its ``data`` chunk declares more bytes
+    than the file holds. Decoders read such a file up to the cut without an error, so the header is checked.
+
+    ``head`` is the file's bytes, their start (the chunks up to ``data``; ``size``: the file's length) or the file's
+    path (its first 64 KiB are read). A streamed WAV's unknown length (0 or 0xFFFFFFFF) is taken as whole.
+
+    Examples
+    --------
+    >>> header = b"RIFF" + (44).to_bytes(4, "little") + b"WAVE" + b"fmt " + (16).to_bytes(4, "little") + bytes(16)
+    >>> truncated_wav(header + b"data" + (8).to_bytes(4, "little") + bytes(8))
+    ''
+    >>> truncated_wav(header + b"data" + (8).to_bytes(4, "little") + bytes(3))
+    'a truncated WAV: its header declares 8 bytes of samples but the file holds 3'
+    """
+    if isinstance(head, (str, os.PathLike)):
+        with open(head, "rb") as handle:
+            return truncated_wav(handle.read(1 << 16), os.fstat(handle.fileno()).st_size)
+    head = bytes(head)
+    at = 12 if head[:4] == b"RIFF" and head[8:12] == b"WAVE" else len(head)
+    while at + 8 <= len(head):
+        chunk, declared = head[at:at + 4], int.from_bytes(head[at + 4:at + 8], "little")
+        if chunk == b"data":
+            held = (len(head) if size is None else size) - at - 8
+            if held >= declared or declared in (0, 0xFFFFFFFF):
+                return ""
+            return f"a truncated WAV: its header declares {declared:,} bytes of samples but the file holds {held:,}"
+        at += 8 + declared + (declared & 1)  # chunks are word-aligned
+    return ""
+
+
 def check_extractor(extractor: Any) -> FeatureExtractor:
     """``extractor`` if it has a non-empty ``id``, non-empty ``names`` and is callable, else a ``ParameterError``.
 
@@ -276,7 +307,7 @@ def extract_rows(items: Sequence[Any], extractor: FeatureExtractor, *, field: st
     if present:
         found = cached_vectors(extractor.id, present_keys, sources,
                                lambda chunk: _vectors(extractor, chunk, field), cache=cache, batch_size=BATCH,
-                               progress=progress, desc=f"features ({extractor.id.split('@')[0]})", unit="item")
+                               progress=progress, desc=f"{field} features ({extractor.id})", unit="item")
         out[present] = found
     return out, listed
 

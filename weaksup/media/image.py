@@ -11,22 +11,23 @@ labeled prototypes. Needs ``pip install "weaksup[image]"`` (Pillow, scikit-image
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from weaksup.errors import DataError, ParameterError
+from weaksup.errors import DataError, ParameterError, WeakSupError
 from weaksup.media.features import check_kinds, missing_path_hint, require, resolve_item
 
 __all__ = ["IMAGE_KINDS", "ImageFeatures", "load_image"]
 
 #: The feature groups :class:`ImageFeatures` computes, in output order.
 IMAGE_KINDS = ("size", "intensity", "colour", "edges", "hog")
-_VERSION = 1
+_VERSION = 2  # 2: channels of the original (RGBA 4, grey+alpha 2); large files decoded at a reduced scale
 _INTENSITY = ("mean", "std", "p05", "p50", "p95", "contrast", "dark_fraction", "bright_fraction", "entropy")
 _COLOUR = ("red_mean", "green_mean", "blue_mean", "saturation_mean", "colourfulness")
 _NAMES: dict[str, tuple[str, ...]] = {"size": ("height", "width", "aspect", "channels"), "intensity": _INTENSITY,
@@ -82,7 +83,8 @@ def _from_array(array: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
-def load_image(item: Any, *, root: str | os.PathLike[str] | None = None, grey: bool = False) -> np.ndarray:
+def load_image(item: Any, *, root: str | os.PathLike[str] | None = None, grey: bool = False,
+               min_size: tuple[int, int] | None = None) -> np.ndarray:
     """An image as a float32 array in [0, 1]: ``(height, width)`` grey or ``(height, width, 3)`` RGB.
 
     Parameters
@@ -95,6 +97,10 @@ def load_image(item: Any, *, root: str | os.PathLike[str] | None = None, grey: b
         The folder relative paths are taken from (default: the working directory).
     grey : bool, default False
         Colour images converted to luminance (``skimage.color.rgb2gray``).
+    min_size : (height, width), optional
+        A file (or its bytes) much larger than this is decoded at a reduced scale whose sides stay at least twice
+        these (a JPEG's DCT scaling, ``PIL.Image.Image.draft``; then ``Image.reduce``'s box averaging): for features
+        of images resized to ``min_size``, at a fraction of the cost of decoding every pixel.
 
     Returns
     -------
@@ -103,7 +109,8 @@ def load_image(item: Any, *, root: str | os.PathLike[str] | None = None, grey: b
     Raises
     ------
     DataError
-        A missing or unreadable file, or an array that is not an image, named with the fix.
+        A missing or unreadable file, one over Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``), or
+        an array that is not an image, named with the fix.
 
     Examples
     --------
@@ -115,16 +122,11 @@ def load_image(item: Any, *, root: str | os.PathLike[str] | None = None, grey: b
     """
     if isinstance(item, np.ndarray):
         image = _from_array(item, "load_image")
-    elif isinstance(item, (bytes, bytearray, memoryview)):
-        pil = _require("PIL.Image")
-        try:
-            with pil.open(io.BytesIO(bytes(item))) as opened:
-                image = _from_pillow(opened, "load_image(bytes)")
-        except (OSError, ValueError) as exc:
-            raise DataError(f"load_image: {len(bytes(item)):,} bytes are not an image Pillow can read ({exc}); "
-                            "give the bytes of a PNG/JPEG/TIFF file") from None
-    elif isinstance(item, (str, os.PathLike)):
-        image = _read_file(Path(item), root)
+    elif isinstance(item, (bytes, bytearray, memoryview, str, os.PathLike)):
+        with _opened(item, root) as opened:
+            what = "load_image(bytes)" if isinstance(item, (bytes, bytearray, memoryview)) else str(
+                resolve_item(item, root))
+            image = _from_pillow(opened if min_size is None else _reduced(opened, min_size), what)
     elif hasattr(item, "mode") and hasattr(item, "convert"):
         image = _from_pillow(item, "load_image(PIL image)")
     else:
@@ -135,20 +137,78 @@ def load_image(item: Any, *, root: str | os.PathLike[str] | None = None, grey: b
     return image
 
 
-def _read_file(path: Path, root: str | os.PathLike[str] | None) -> np.ndarray:
+@contextlib.contextmanager
+def _opened(item: Any, root: str | os.PathLike[str] | None) -> Iterator[Any]:
+    """A file (or its bytes) opened with Pillow (header read, pixels not yet decoded); errors while opening or
+    decoding it in the ``with`` block are named with the fix."""
     pil = _require("PIL.Image")
-    full = Path(resolve_item(path, root))
-    if not full.is_file():
-        where, fix = missing_path_hint(path, root)
-        if full.is_dir():
-            raise DataError(f"image file {str(path)!r}{where} is a folder, not a file; give the path of one image "
-                            "file in the row")
-        raise DataError(f"image file {str(path)!r}{where} does not exist; {fix}")
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        source: Any = io.BytesIO(bytes(item))
+        what, fix = f"load_image: {len(bytes(item)):,} bytes", "give the bytes of a PNG/JPEG/TIFF file"
+    else:
+        source = Path(resolve_item(item, root))
+        if not source.is_file():
+            where, fix = missing_path_hint(item, root)
+            if source.is_dir():
+                raise DataError(f"image file {str(item)!r}{where} is a folder, not a file; give the path of one "
+                                "image file in the row")
+            raise DataError(f"image file {str(item)!r}{where} does not exist; {fix}")
+        what, fix = f"image file {str(source)!r}", "replace or remove it"
     try:
-        with pil.open(full) as opened:
-            return _from_pillow(opened, str(full))
+        with pil.open(source) as opened:
+            yield opened
+    except WeakSupError:
+        raise
+    except pil.DecompressionBombError as exc:  # a valid file, larger than Pillow decodes by default
+        raise DataError(f"{what} is larger than Pillow decodes by default ({exc}); if you trust the file, downscale "
+                        "it, or raise the limit before the run (PIL.Image.MAX_IMAGE_PIXELS = None, e.g. in the LF "
+                        "module)") from None
     except (OSError, ValueError) as exc:
-        raise DataError(f"image file {str(full)!r} cannot be read as an image ({exc}); replace or remove it") from None
+        if isinstance(item, (bytes, bytearray, memoryview)):
+            raise DataError(f"{what} are not an image Pillow can read ({exc}); {fix}") from None
+        raise DataError(f"{what} cannot be read as an image ({exc}); {fix}") from None
+
+
+#: Pillow modes ``Image.reduce`` works on.
+_REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "I", "F", "CMYK", "YCbCr"})
+
+
+def _turned(image: Any) -> bool:
+    """True when the EXIF orientation swaps the stored width and height (rotated a quarter turn)."""
+    return image.getexif().get(0x0112) in (5, 6, 7, 8)
+
+
+def _reduced(opened: Any, min_size: tuple[int, int]) -> Any:
+    """An opened image decoded at a reduced scale whose upright sides stay at least twice ``min_size``."""
+    need = (2 * min_size[0], 2 * min_size[1]) if _turned(opened) else (2 * min_size[1], 2 * min_size[0])
+    if opened.format == "JPEG":
+        opened.draft(opened.mode, need)  # DCT scaling (1/2, 1/4, 1/8) while decoding
+    factor = min(opened.size[0] // need[0], opened.size[1] // need[1])
+    return opened.reduce(factor) if factor >= 2 and opened.mode in _REDUCIBLE else opened
+
+
+def _bands(image: Any) -> int:
+    """The channels of a Pillow image as stored: its mode's bands, a palette's colours (RGB, or RGBA with
+    transparency)."""
+    if image.mode in ("P", "PA"):
+        return 4 if image.mode == "PA" or "transparency" in image.info else 3
+    return len(image.getbands())
+
+
+def _shape(item: Any, image: np.ndarray | None) -> np.ndarray:
+    """``height, width, aspect, channels`` of the original: a file's from its header (no pixel decoded), an
+    array's or a Pillow image's from it."""
+    if isinstance(item, (bytes, bytearray, memoryview, str, os.PathLike)):
+        with _opened(item, None) as opened:
+            width, height = opened.size
+            if _turned(opened):
+                width, height = height, width
+            channels = _bands(opened)
+    else:
+        assert image is not None
+        height, width = image.shape[:2]
+        channels = _bands(item) if hasattr(item, "getbands") else item.shape[2] if np.ndim(item) == 3 else 1
+    return np.array([height, width, width / height, channels], dtype=np.float64)
 
 
 def _pair(value: int | Sequence[int] | None, name: str) -> tuple[int, int] | None:
@@ -167,14 +227,16 @@ class ImageFeatures:
     ----------
     kinds : sequence of str, default ("size", "intensity", "edges")
         Groups of features, any of :data:`IMAGE_KINDS`: ``size`` (height, width, aspect = width / height, channels
-        of the original image), ``intensity`` (grey levels: mean, std, 5th/50th/95th percentiles, contrast =
+        of the original image: 1 grey, 2 grey + alpha, 3 colour, 4 colour + alpha or CMYK; a file's read from its
+        header, no pixel decoded), ``intensity`` (grey levels: mean, std, 5th/50th/95th percentiles, contrast =
         p95 - p05, fractions under 0.1 and over 0.9, entropy in bits of a 256-bin histogram), ``colour`` (mean
         red, green, blue, HSV saturation and Hasler-Suesstrunk colourfulness; a grey image has equal means and
         0 saturation), ``edges`` (``edge_density``: the fraction of Canny edge pixels; ``gradient_mean``: mean
         Sobel magnitude) and ``hog`` (the HOG descriptor of ``skimage.feature.hog``, L2-Hys blocks).
     size : int or (height, width), optional
         Images are resized (anti-aliased) to this before every group but ``size``; ``hog`` needs it (one
-        vector length for every image).
+        vector length for every image). A file much larger is decoded at a reduced scale first (see
+        :func:`load_image`'s ``min_size``), which changes its features a little and saves most of the time.
     edge_sigma : float, default 1.0
         The Canny smoothing.
     hog_orientations, hog_cell, hog_block : int, default 9, 8, 2
@@ -196,7 +258,7 @@ class ImageFeatures:
     [10.0, 20.0, 2.0, 1.0, 0.0, 0.0]
     >>> hog = ImageFeatures(["hog"], size=25, hog_cell=5)
     >>> hog.id, len(hog.names)
-    ('image@1:kinds=hog,size=25x25,hog=9/5/2', 576)
+    ('image@2:kinds=hog,size=25x25,hog=9/5/2', 576)
     """
 
     def __init__(self, kinds: Sequence[str] = ("size", "intensity", "edges"), *,
@@ -244,11 +306,11 @@ class ImageFeatures:
 
     def __call__(self, item: Any) -> np.ndarray:
         """The feature vector of one image (float32, ``len(self.names)`` values)."""
-        image = load_image(item)
-        out: list[np.ndarray] = []
-        if "size" in self.kinds:
-            height, width = image.shape[:2]
-            out.append(np.array([height, width, width / height, 1 if image.ndim == 2 else 3], dtype=np.float64))
+        header_only = self.kinds == ("size",) and isinstance(item, (bytes, bytearray, memoryview, str, os.PathLike))
+        image = None if header_only else load_image(item, min_size=self.size)
+        out: list[np.ndarray] = [_shape(item, image)] if "size" in self.kinds else []
+        if image is None:
+            return np.concatenate(out).astype(np.float32)
         if self.size is not None and image.shape[:2] != self.size:
             transform = _require("skimage.transform")
             image = np.clip(transform.resize(image, self.size, anti_aliasing=True, preserve_range=True), 0.0, 1.0)
