@@ -38,6 +38,7 @@ import pandas as pd
 
 from weaksup.errors import ReviewError
 from weaksup.labels import LabelSpace
+from weaksup.media.features import truncated_wav
 from weaksup.review import labelstudio
 from weaksup.review.labelstudio_answers import FROM_NAME
 from weaksup.review.labelstudio_images import browser_image, image_format
@@ -128,37 +129,10 @@ def _read(item: str | os.PathLike[str], field: str) -> bytes:
                           f"(or [review] media_root) and export again") from exc
 
 
-def truncated_wav(payload: bytes) -> str:
-    """Why a RIFF/WAVE file is cut short (``""`` when it is whole, or is not a WAV): its ``data`` chunk declares
-    more bytes than the file holds. Decoders play such a file up to the cut without an error, so the check reads
-    the header. A streamed WAV's unknown length (0 or 0xFFFFFFFF) is taken as whole.
-
-    Examples
-    --------
-    >>> header = b"RIFF" + (36 + 8).to_bytes(4, "little") + b"WAVE" + b"fmt " + (16).to_bytes(4, "little") + bytes(16)
-    >>> truncated_wav(header + b"data" + (8).to_bytes(4, "little") + bytes(8))
-    ''
-    >>> truncated_wav(header + b"data" + (8).to_bytes(4, "little") + bytes(3))
-    'a truncated WAV: its header declares 8 bytes of samples but the file holds 3'
-    """
-    if payload[:4] != b"RIFF" or payload[8:12] != b"WAVE":
-        return ""
-    at = 12
-    while at + 8 <= len(payload):
-        chunk, size = payload[at:at + 4], int.from_bytes(payload[at + 4:at + 8], "little")
-        if chunk == b"data":
-            held = len(payload) - at - 8
-            if held >= size or size in (0, 0xFFFFFFFF):
-                return ""
-            return f"a truncated WAV: its header declares {size:,} bytes of samples but the file holds {held:,}"
-        at += 8 + size + (size & 1)  # chunks are word-aligned
-    return ""
-
-
 def media_problem(payload: bytes, kind: str) -> str:
     """Why a file's bytes cannot be shown as ``kind`` media (``""`` when they can): empty, an image Pillow cannot
     open and decode, or a recording soundfile cannot read (or one without samples, or a WAV cut short:
-    :func:`truncated_wav`). Without Pillow / soundfile installed only emptiness and WAV headers are checked.
+    :func:`weaksup.media.features.truncated_wav`). Without Pillow / soundfile installed only emptiness and WAV headers are checked.
 
     Examples
     --------
@@ -170,8 +144,8 @@ def media_problem(payload: bytes, kind: str) -> str:
     """
     if not payload:
         return "the file is empty (0 bytes)"
-    if kind == "audio" and truncated_wav(payload):
-        return truncated_wav(payload)
+    if kind == "audio" and (cut := truncated_wav(payload)):
+        return cut
     try:
         if kind == "image":
             from PIL import Image
