@@ -123,14 +123,20 @@ def test_csv_labels_join_the_set_with_semicolons(project):
     assert all(x in SPACE.labels for cell in parquet_free for x in cell.split(";") if x)
 
 
-def test_csv_labels_tell_the_empty_set_from_an_abstain(project):
-    """(the empty set is `[]`, an abstain an empty cell: pandas' default read gives NaN for abstains only)"""
+def _csv_run_with_empty_sets(project):
+    """A CSV run whose labels hold empty sets (no none label; an LF saying no to billing) and abstains, as pandas
+    reads it."""
     config = make_ml_project(project, task={"none_label": ""}, output={"path": "out/labels.csv"})
     lfs = (project / "ticket_lfs.py").read_text() + (
         "\nkw_account = multilabel_keyword_lf('kw_account', 'account settings', 'billing', no=True)\n")
     (project / "ticket_lfs.py").write_text(lfs)
     _run(config)
-    frame = pd.read_csv(project / "out" / "labels.csv")
+    return pd.read_csv(project / "out" / "labels.csv")
+
+
+def test_csv_labels_tell_the_empty_set_from_an_abstain(project):
+    """(the empty set is `[]`, an abstain an empty cell: pandas' default read gives NaN for abstains only)"""
+    frame = _csv_run_with_empty_sets(project)
     machine = frame["review_status"] != "reviewed"
     assert frame["labels"].isna().sum() == ((frame["n_votes"] == 0) & machine).sum() > 0
     empty = frame["labels"] == "[]"
@@ -264,12 +270,7 @@ def test_gold_rows_with_the_none_label_beside_another_are_warned_about_kept_and_
 def test_a_csv_labels_file_read_with_pandas_is_written_as_a_gold_set_empty_sets_kept(project):
     """Case: `write_multilabel_gold(pd.read_csv(<run>/labels.csv), ...)` stopped on unknown label '[]' (the CSV
     empty-set cell): only the run's own reader knew it."""
-    config = make_ml_project(project, task={"none_label": ""}, output={"path": "out/labels.csv"})
-    lfs = (project / "ticket_lfs.py").read_text() + (
-        "\nkw_account = multilabel_keyword_lf('kw_account', 'account settings', 'billing', no=True)\n")
-    (project / "ticket_lfs.py").write_text(lfs)
-    _run(config)
-    frame = pd.read_csv(project / "out" / "labels.csv")
+    frame = _csv_run_with_empty_sets(project)
     labelled = frame[frame["labels"].notna()]  # (an empty cell is an abstain: no label set to write)
     assert (labelled["labels"] == "[]").sum() > 0
     space = MultiLabelSpace(SPACE.labels)  # the run's space: task.none_label = ""

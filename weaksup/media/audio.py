@@ -16,13 +16,12 @@ import logging
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from weaksup.errors import DataError, ParameterError
-from weaksup.media.features import check_kinds, missing_path_hint, require, resolve_item, truncated_wav
+from weaksup.media.features import check_kinds, check_media_file, require, resolve_item, truncated_wav
 
 __all__ = ["AUDIO_KINDS", "MAX_CHANNELS", "AudioFeatures", "load_audio", "pool_frames"]
 
@@ -138,15 +137,8 @@ def load_audio(item: Any, *, sr: int | None = None, root: str | os.PathLike[str]
             raise DataError(f"{what}: not a sound file soundfile can read ({exc}); give the bytes of a WAV/FLAC/OGG "
                             "file") from None
     elif isinstance(item, (str, os.PathLike)):
-        path = Path(item)
-        full = Path(root) / path if root is not None and not path.is_absolute() else path
+        full = check_media_file(item, root, "audio", "sound file")
         what = f"audio file {str(full)!r}"
-        if not full.is_file():
-            where, fix = missing_path_hint(path, root)
-            if full.is_dir():
-                raise DataError(f"audio file {str(path)!r}{where} is a folder, not a file; give the path of one "
-                                "sound file in the row")
-            raise DataError(f"audio file {str(path)!r}{where} does not exist; {fix}")
         try:
             samples, rate = soundfile.read(str(full), dtype="float32", always_2d=False)
         except (RuntimeError, ValueError, TypeError) as exc:

@@ -15,13 +15,12 @@ import contextlib
 import io
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from weaksup.errors import DataError, ParameterError, WeakSupError
-from weaksup.media.features import check_kinds, missing_path_hint, require, resolve_item
+from weaksup.media.features import check_kinds, check_media_file, require, resolve_item
 
 __all__ = ["IMAGE_KINDS", "ImageFeatures", "load_image"]
 
@@ -146,13 +145,7 @@ def _opened(item: Any, root: str | os.PathLike[str] | None) -> Iterator[Any]:
         source: Any = io.BytesIO(bytes(item))
         what, fix = f"load_image: {len(bytes(item)):,} bytes", "give the bytes of a PNG/JPEG/TIFF file"
     else:
-        source = Path(resolve_item(item, root))
-        if not source.is_file():
-            where, fix = missing_path_hint(item, root)
-            if source.is_dir():
-                raise DataError(f"image file {str(item)!r}{where} is a folder, not a file; give the path of one "
-                                "image file in the row")
-            raise DataError(f"image file {str(item)!r}{where} does not exist; {fix}")
+        source = check_media_file(item, root, "image", "image file")
         what, fix = f"image file {str(source)!r}", "replace or remove it"
     try:
         with pil.open(source) as opened:
