@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import DataError, ParameterError
-from weaksup.media.features import check_kinds, check_media_file, require, resolve_item, truncated_wav
+from weaksup.media.features import check_kinds, require, resolve_item, truncated_wav
+from weaksup.media.paths import check_media_file
 
 __all__ = ["AUDIO_KINDS", "MAX_CHANNELS", "AudioFeatures", "load_audio", "pool_frames"]
 

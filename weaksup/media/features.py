@@ -25,7 +25,7 @@ from weaksup.errors import DataError, MissingExtraError, ParameterError, WeakSup
 from weaksup.errors import require as require_extra
 from weaksup.lf.rows import is_missing
 
-__all__ = ["FeatureExtractor", "check_extractor", "check_kinds", "check_media_file", "content_key", "content_keys", "extract",
+__all__ = ["FeatureExtractor", "check_extractor", "check_kinds", "content_key", "content_keys", "extract",
            "extract_rows", "is_absent", "missing_path_hint", "require", "resolve_item", "truncated_wav"]
 
 #: Items per call of the extractor loop (and per progress-bar step and cache write).
@@ -126,30 +126,6 @@ def missing_path_hint(item: str | os.PathLike[str], root: str | os.PathLike[str]
                 "fix the path in the row, or change root= if the files are in another folder")
     return (f" (relative paths are read from {Path.cwd()}: no root= given)",
             "fix the path in the row, or give root= (the folder the paths are relative to)")
-
-
-def check_media_file(item: str | os.PathLike[str], root: str | os.PathLike[str] | None, kind: str,
-                     one: str) -> Path:
-    """The file a row's path names (joined to ``root``), or a ``DataError`` naming it when it is a folder or does not
-    exist, with :func:`missing_path_hint`'s where and fix; ``kind`` names the file (``"image"``), ``one`` what the
-    row should name (``"image file"``).
-
-    Examples
-    --------
-    >>> check_media_file("no_such.wav", "/data", "audio", "sound file")
-    Traceback (most recent call last):
-    ...
-    weaksup.errors.DataError: audio file 'no_such.wav' (under root= '/data', as '/data/no_such.wav') does not exist; \
-fix the path in the row, or change root= if the files are in another folder
-    """
-    full = Path(resolve_item(item, root))
-    if not full.is_file():
-        where, fix = missing_path_hint(item, root)
-        if full.is_dir():
-            raise DataError(f"{kind} file {str(item)!r}{where} is a folder, not a file; give the path of one {one} in "
-                            "the row")
-        raise DataError(f"{kind} file {str(item)!r}{where} does not exist; {fix}")
-    return full
 
 
 def content_key(item: Any, *, field: str = "item", root: str | os.PathLike[str] | None = None) -> bytes:

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from weaksup.errors import DataError, ParameterError, WeakSupError
-from weaksup.media.features import check_kinds, check_media_file, require, resolve_item
+from weaksup.media.features import check_kinds, require, resolve_item
+from weaksup.media.paths import check_media_file
 
 __all__ = ["IMAGE_KINDS", "ImageFeatures", "load_image"]
 
