@@ -3,9 +3,7 @@
 Row-wise LFs run on the batch's light rows, through their preprocessor chains computed once per batch and shared
 (:func:`~weaksup.lf.chains.chain_rows`). A Snorkel LF votes on :class:`~weaksup.lf.rows.SeriesRow` rows; one
 that needs ``pandas.Series`` behaviour (or whose preprocessor does) runs on real Series rows instead, said in a
-log line. The batch's rows are shared and unchangeable: an LF that changes its row (``x.text = ...``,
-``x["text"] = ...``) votes on copies of its own (a Snorkel LF: on Series rows of its own), so no LF sees another's
-changes.
+log line.
 """
 
 from __future__ import annotations
@@ -22,14 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from weaksup.apply.votecheck import checked_votes
 from weaksup.errors import LFApplyError, MissingColumnError, MissingExtraError, WeakSupError, stops_run
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.chains import chain_rows
-from weaksup.lf.preprocess import copy_row
-from weaksup.lf.rows import Failed, NeedsSeries, Row, RowChanged
+from weaksup.lf.rows import Failed, NeedsSeries, Row
 
 __all__ = ["Application", "UserInterrupt", "exit_error", "paused_gc", "show_id"]
 
@@ -217,11 +213,6 @@ class Application:
             batch.series_wanted()
             with self._lock:
                 self.faults[lf.name] = faults
-            if isinstance(why, RowChanged) and style == "native":  # it changes its rows: it gets copies of its own
-                logger.info("LF %r changes its rows (%s): it votes on copies of its own", lf.name, why)
-                copies = [r if type(r) is Failed else copy_row(r) for r in rows]
-                return self.check(lf, self.vote_rows(lf, call, copies, row_ids, native=True, chained=bool(chain)),
-                                  row_ids)
             return self.on_series(lf, batch, row_ids, why)
         wanted = batch.series_wanted() if style == "series" else []
         if wanted:  # the LF caught the NeedsSeries of its row: its votes may differ from Snorkel's
@@ -382,5 +373,28 @@ class Application:
         return self.check(lf, votes, row_ids)
 
     def check(self, lf: LabelingFunction, votes: Any, row_ids: np.ndarray) -> np.ndarray:
-        """The LF's votes as an array, or the error naming a bad one (:func:`~weaksup.apply.votecheck.checked_votes`)."""
-        return checked_votes(lf, votes, row_ids, self.label_space, self.dtype)
+        try:
+            arr = np.asarray(votes)
+        except ValueError:  # ragged: some LF results are sequences
+            arr = np.asarray(votes, dtype=object)
+        if (arr.dtype.kind not in "iu" or arr.ndim != 1) and len(arr):
+            bad = next((i for i, v in enumerate(votes)
+                        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))), 0)
+            value = votes[bad]
+            raise LFApplyError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) returned {value!r} "
+                f"({type(value).__name__}) on row id {show_id(row_ids[bad])!r}; an LF must return a class id (int) "
+                f"or ABSTAIN (-1)"
+            )
+        space_ = self.label_space
+        k = space_.cardinality if space_ is not None else None
+        if arr.size and (arr.min() < ABSTAIN or (k is not None and arr.max() >= k)):  # no mask unless out of range
+            i = int(np.flatnonzero((arr < ABSTAIN) | ((arr >= k) if k is not None else False))[0])
+            space = f"the label space {list(space_)} (ids 0..{space_.cardinality - 1})" if space_ else "class ids >= 0"
+            raise LFApplyError(
+                f"labeling function {lf.name!r} (defined at {lf.source}) returned {int(arr[i])} on row id "
+                f"{show_id(row_ids[i])!r}, outside {space} or ABSTAIN (-1)"
+            )
+        return arr.astype(self.dtype, copy=False)
+
+

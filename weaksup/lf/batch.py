@@ -22,9 +22,7 @@ except ImportError:  # pragma: no cover - depends on the install
     _polars = None  # type: ignore[assignment]
 
 from weaksup.lf._re2 import CASE_FOLD_GUARD, literal_alternation
-from weaksup.lf.rows import NeedsSeries, Row, SeriesRow, SharedRow, series_row_type
-
-__all__ = ["ROW_LABELS", "Batch", "RowLabels"]
+from weaksup.lf.rows import NeedsSeries, Row, SeriesRow, series_row_type
 
 T = TypeVar("T")
 
@@ -40,32 +38,6 @@ def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
 #: Rows x shared literals per slice of the one-pass literal search (a slice of 4,096 rows at 1,000 literals: its
 #: matches, one string per hit, stay ~50 MB per thread even with one-letter literals that hit every word).
 LITERAL_CELLS = 1 << 22
-
-
-#: The ``DataFrame.attrs`` key of the :class:`RowLabels` that name a frame's Series rows, when its index does not.
-ROW_LABELS = "weaksup.row_labels"
-
-
-class RowLabels:
-    """The index labels of data whose own index repeats, which weaksup replaced with 0..n-1 (it keys rows by a
-    unique index): its Series rows are named by them (``x.name``), as Snorkel's are. Kept in ``frame.attrs`` under
-    :data:`ROW_LABELS`, shared (never copied) by the frame's slices.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"text": ["a", "b", "c"]})
-    >>> df.attrs[ROW_LABELS] = RowLabels(pd.Index([0, 1, 0]))
-    >>> [int(x.name) for x in Batch(df.iloc[1:]).pandas_rows()]
-    [1, 0]
-    """
-
-    __slots__ = ("labels",)
-
-    def __init__(self, labels: pd.Index) -> None:
-        self.labels = labels
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> RowLabels:  # pandas deep-copies attrs into every slice
-        return self
 
 
 def _slices(arr: pa.Array, size: int) -> Iterator[tuple[int, pa.Array]]:
@@ -300,12 +272,11 @@ class Batch:
         return cast(list[Any], series.iloc[np.asarray(positions, dtype=np.int64)].tolist())
 
     def rows(self) -> Sequence[Row]:
-        """Every row as a :class:`~weaksup.lf.rows.SharedRow` (built once, shared by row-wise LFs, unchangeable)."""
+        """Every row as a :class:`~weaksup.lf.core.Row` (built once, shared by row-wise LFs)."""
         if self._rows is None:
             names = self.columns
             cols = [self.values(c) for c in self.frame.columns]
-            self._rows = ([SharedRow(zip(names, vals)) for vals in zip(*cols)] if cols
-                          else [SharedRow() for _ in range(self.n)])
+            self._rows = [Row(zip(names, vals)) for vals in zip(*cols)] if cols else [Row() for _ in range(self.n)]
         return self._rows
 
     def series_rows(self) -> Sequence[SeriesRow]:
@@ -348,16 +319,14 @@ class Batch:
         return wanted
 
     def pandas_rows(self) -> list[pd.Series]:
-        """Every row as the ``pandas.Series`` that ``DataFrame.apply(..., axis=1)`` (Snorkel's applier) gives, built
-        anew on each call: an LF that changes its Series rows changes no other LF's."""
-        out: list[pd.Series] = []
-        frame = self.frame
-        names = frame.attrs.get(ROW_LABELS)
-        if isinstance(names, RowLabels):  # the index is the rows' positions: name them by the data's own labels
-            frame = frame.set_axis(names.labels.take(frame.index.to_numpy()), axis=0)
-        if self.n:  # apply reuses one Series object for every row: keep copies
-            frame.apply(lambda row: out.append(row.copy()), axis=1)
-        return out
+        """Every row as the ``pandas.Series`` that ``DataFrame.apply(..., axis=1)`` (Snorkel's applier) gives."""
+        def compute() -> list[pd.Series]:
+            out: list[pd.Series] = []
+            if self.n:  # apply reuses one Series object for every row: keep copies
+                self.frame.apply(lambda row: out.append(row.copy()), axis=1)
+            return out
+
+        return self.cached("pandas_rows", compute)
 
     def iter_rows(self, positions: Sequence[int] | np.ndarray) -> Iterator[Row]:
         """The rows at the given positions."""

@@ -6,10 +6,6 @@ attribute access goes through pandas' ``__getattr__``). Snorkel LFs here receive
 values the Series would hold (those of ``DataFrame.to_numpy()``: ``NaN`` for a missing text, numpy scalars in an
 all-numeric frame). What a Series does and a namespace does not (``x.name``, ``x.index``, ``x.to_dict()``...) is
 noticed (:class:`NeedsSeries`) and that LF alone runs on real Series rows.
-
-The rows of a batch are shared by its LFs, so they do not change: an LF that sets or deletes a field of one
-(``x.text = ...``, ``x["text"] = ...``) gets :class:`RowChanged` and votes again on rows of its own. An LF changing
-its row never changes what another LF sees (each sees the row as read), which keeps votes independent of LF order.
 """
 
 from __future__ import annotations
@@ -21,8 +17,7 @@ from typing import Any, ClassVar
 
 from weaksup.errors import MissingColumnError
 
-__all__ = ["Failed", "NeedsSeries", "Row", "RowChanged", "SeriesRow", "SharedRow", "field_value", "is_missing",
-           "series_row_type"]
+__all__ = ["Failed", "NeedsSeries", "Row", "SeriesRow", "field_value", "is_missing", "series_row_type"]
 
 
 class Row(dict[str, Any]):
@@ -91,52 +86,6 @@ class NeedsSeries(AttributeError):
     """A Snorkel LF used ``pandas.Series`` behaviour that a :class:`SeriesRow` does not have: it runs on Series."""
 
 
-class RowChanged(NeedsSeries):
-    """An LF set or deleted a field of a row its batch shares with other LFs: it votes again on its own copies."""
-
-
-def _refuse_change(what: str) -> Callable[..., Any]:
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        wanted = getattr(type(self), "wanted", None)
-        if isinstance(wanted, list):
-            wanted.append(what)  # noticed even when the LF catches the error
-        raise RowChanged(f"{what} would change the row other LFs read: this LF votes on its own copies of the rows")
-    method.__name__ = what
-    return method
-
-
-class SharedRow(Row):
-    """A batch's :class:`Row`, read by every row-wise LF: setting or deleting a field raises :class:`RowChanged`
-    (the LF then votes on its own copies, :func:`~weaksup.lf.preprocess.copy_row`); a copy is a plain :class:`Row`.
-
-    Examples
-    --------
-    >>> row = SharedRow(text="Hi")
-    >>> try:
-    ...     row.text = "hi"
-    ... except RowChanged:
-    ...     print("refused", row.text)
-    refused Hi
-    >>> copy = Row(row)
-    >>> copy.text = "hi"
-    >>> copy.text, row.text
-    ('hi', 'Hi')
-    """
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[Any, ...]:  # copies (copy.copy, pickle) are plain rows
-        return (Row, (dict(self),))
-
-
-for _name in ("__setitem__", "__delitem__", "__setattr__", "__delattr__", "__ior__", "update", "pop", "popitem",
-              "setdefault", "clear"):
-    setattr(SharedRow, _name, _refuse_change(f"row.{_name}(...)" if not _name.startswith("__") else
-                                             {"__setitem__": "row[...] = ...", "__delitem__": "del row[...]",
-                                              "__setattr__": "row.<field> = ...", "__delattr__": "del row.<field>",
-                                              "__ior__": "row |= ..."}[_name]))
-
-
 class Failed:
     """The outcome of a preprocessor chain that raised on a row: every LF reading the row faults with ``exc``."""
 
@@ -171,8 +120,6 @@ class SeriesRow(SimpleNamespace):
     #: Series attributes LFs asked for on rows of this type (each makes the LF run on Series rows).
     wanted: ClassVar[list[str]] = []
     series_attributes: ClassVar[frozenset[str]] = frozenset()
-    #: The class of the batch's copies of these rows (which preprocessors may change), when this one is shared.
-    open_class: ClassVar[type[SeriesRow] | None] = None
 
     def __getitem__(self, key: Any) -> Any:
         if _is_column_key(self, key):
@@ -207,7 +154,7 @@ class SeriesRow(SimpleNamespace):
 
     def copy_columns(self) -> SeriesRow:
         """A new row with the column fields only (what ``pickle`` keeps of a Series, which Snorkel's mappers copy)."""
-        out = SimpleNamespace.__new__(self.open_class or type(self))
+        out = SimpleNamespace.__new__(type(self))
         d = self.__dict__
         out.__dict__.update({c: d[c] for c in self.columns})
         return out
@@ -274,13 +221,10 @@ def series_row_type(columns: Sequence[Any]) -> tuple[type[SeriesRow], Callable[[
     own = set(dir(SeriesRow))
     if any(isinstance(c, str) and (c in attributes or c in own) for c in columns):
         return None
-    opened = type("SeriesRow", (SeriesRow,), {
+    cls = type("SeriesRow", (SeriesRow,), {
         "columns": tuple(columns), "column_set": frozenset(columns), "wanted": [], "series_attributes": attributes,
         "__module__": __name__,
     })
-    cls = type("SeriesRow", (opened,), {  # the shared rows: an LF setting a field votes on Series rows of its own
-        "open_class": opened, "__module__": __name__, "__setattr__": _refuse_change("row.<field> = ..."),
-        "__delattr__": _refuse_change("del row.<field>")})
     if all(isinstance(c, str) for c in columns):
         body = ", ".join(f"{c!r}: v[{i}]" for i, c in enumerate(columns))
         namespace: dict[str, Any] = {"cls": cls}

@@ -5,13 +5,6 @@
 :func:`weaksup.apply.dask.apply_lfs_dask` under the given Dask scheduler or ``Client``. One deliberate difference:
 ``PandasParallelLFApplier`` returns the rows in the DataFrame's order, where Snorkel's sorts them by the index
 (Snorkel issue #1589).
-
-LF results are judged by Snorkel's rule (:func:`weaksup.apply.votecheck.snorkel_vote_rule`): a result ``y >= 0`` is
-kept as an int vote (``True`` as 1, ``1.0`` as 1), anything else (``-2``, ``-1.0``, ``NaN``) is an abstain; a
-repeated index still names the Series rows (``x.name``). One difference stays: Snorkel hands every LF the same
-``pandas.Series`` per row, in LF order, so an LF that changes its row (``x.text = ...``, ``x["text"] = ...``)
-changes what the LFs after it see; here each LF sees the row as read (the votes do not depend on LF order). Make
-such a change in a preprocessor (``pre=[...]``) to share it.
 """
 
 from __future__ import annotations
@@ -23,9 +16,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply import apply_lfs
-from weaksup.apply.votecheck import snorkel_vote_rule
 from weaksup.errors import DataError, DuplicateLFError, ParameterError
-from weaksup.lf.batch import ROW_LABELS, RowLabels
 
 __all__ = ["ApplierMetadata", "DaskLFApplier", "PandasLFApplier", "PandasParallelLFApplier"]
 
@@ -35,15 +26,10 @@ SCHEDULERS = {"processes": "processes", "multiprocessing": "processes", "threads
 
 
 def _rows(df: Any, who: str) -> pd.DataFrame:
-    """``df``, checked, with a 0..n-1 index if its own repeats (weaksup keys rows by a unique index); its own labels
-    still name the Series rows (``x.name``), as in Snorkel (:class:`~weaksup.lf.batch.RowLabels`)."""
+    """``df``, checked, with a 0..n-1 index if its own repeats (weaksup keys rows by the index; Snorkel ignores it)."""
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{who}.apply takes a pandas DataFrame; got {type(df).__name__}")
-    if df.index.is_unique:
-        return df
-    out = df.set_axis(pd.RangeIndex(len(df)), axis=0)
-    out.attrs[ROW_LABELS] = RowLabels(df.index)
-    return out
+    return df if df.index.is_unique else df.set_axis(pd.RangeIndex(len(df)), axis=0)
 
 
 class ApplierMetadata(NamedTuple):
@@ -100,9 +86,8 @@ class PandasLFApplier:
         return_meta : bool, default False
             Also return an :class:`ApplierMetadata` with the fault counts.
         """
-        with snorkel_vote_rule():
-            votes = apply_lfs(self._lfs, _rows(df, type(self).__name__), fault_tolerant=fault_tolerant,
-                              progress=progress_bar)
+        votes = apply_lfs(self._lfs, _rows(df, type(self).__name__), fault_tolerant=fault_tolerant,
+                          progress=progress_bar)
         L = votes.values.astype(np.int64)
         if return_meta:
             return L, ApplierMetadata({name: count for name, count in votes.faults.items() if count})
@@ -129,10 +114,9 @@ class PandasParallelLFApplier(PandasLFApplier):
         if how is None:
             raise ParameterError(f"PandasParallelLFApplier: scheduler={scheduler!r}; weaksup runs one of "
                                  f"{sorted(SCHEDULERS)} (for a Dask Client, use DaskLFApplier on a Dask DataFrame)")
-        with snorkel_vote_rule():
-            votes = apply_lfs(self._lfs, _rows(df, type(self).__name__), fault_tolerant=fault_tolerant,
-                              progress=False, n_jobs=n_parallel if how == "processes" else None,
-                              n_threads=n_parallel if how == "threads" else None)
+        votes = apply_lfs(self._lfs, _rows(df, type(self).__name__), fault_tolerant=fault_tolerant, progress=False,
+                          n_jobs=n_parallel if how == "processes" else None,
+                          n_threads=n_parallel if how == "threads" else None)
         return votes.values.astype(np.int64)
 
 
