@@ -204,3 +204,23 @@ def test_a_large_tasks_file_is_exported_with_a_warning_naming_the_way_out(tmp_pa
                            roots=[tmp_path])
     assert f"{out} holds 0 MB of tasks (media inline as data URLs)" in caplog.text
     assert 'media_url = "local-files") or export fewer rows (--budget)' in caplog.text
+
+
+@pytest.mark.parametrize("mode, values", [("I", [[0, 70000], [35000, 0]]), ("F", [[0.0, 1.0], [0.5, 0.0]]),
+                                          ("I;16B", [[0, 1000], [500, 0]])])
+def test_deep_grey_tiffs_go_out_as_8_bit_png_scaled_to_their_range(mode, values):
+    # Pillow writes no PNG of mode I (a traceback once), and converting F to L made [0, 1] floats black
+    import io
+
+    from PIL import Image
+
+    from weaksup.review.labelstudio_images import browser_image
+
+    array = np.array(values, dtype={"I": np.int32, "F": np.float32, "I;16B": ">u2"}[mode])
+    image = Image.fromarray(array.astype(np.int32) if mode == "I" else array.astype(np.float32)) if mode != "I;16B" \
+        else Image.frombytes("I;16B", (2, 2), array.tobytes())
+    buffer = io.BytesIO()
+    image.save(buffer, format="TIFF")
+    png, mime = browser_image(buffer.getvalue())
+    shown = np.asarray(Image.open(io.BytesIO(png)))
+    assert mime == "image/png" and shown.tolist() == [[0, 255], [127, 0]]

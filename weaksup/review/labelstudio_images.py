@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import Any
 
 __all__ = ["BROWSER_IMAGES", "browser_image", "image_format"]
 
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 #: The image formats (Pillow's names) browsers show, so Label Studio's ``<Image>`` does, and their media types.
 BROWSER_IMAGES = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg", "GIF": "image/gif",
                   "WEBP": "image/webp", "BMP": "image/bmp"}
-_PNG_MODES = ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA")
+_PNG_MODES = ("1", "L", "LA", "I;16", "P", "RGB", "RGBA")
 
 
 def image_format(payload: bytes) -> str:
@@ -66,10 +67,8 @@ def browser_image(payload: bytes) -> tuple[bytes, str] | None:
             return payload, BROWSER_IMAGES[found]
         opened.load()
         image: Image.Image = opened
-        if image.mode == "F":
-            image = image.convert("L")
-        elif image.mode.startswith("I;16") and image.mode != "I;16":
-            image = image.convert("I")
+        if image.mode in ("F", "I") or (image.mode.startswith("I;16") and image.mode != "I;16"):
+            image = _grey_8bit(image)  # (Pillow writes no 32-bit or float PNG: scaled to its own range)
         if image.mode not in _PNG_MODES:
             has_alpha = "A" in image.mode or "transparency" in image.info
             image = image.convert("RGBA" if has_alpha else "RGB")
@@ -77,3 +76,15 @@ def browser_image(payload: bytes) -> tuple[bytes, str] | None:
         image.save(buffer, format="PNG")
     logger.debug("a %s image re-encoded as PNG for the browser", found)
     return buffer.getvalue(), "image/png"
+
+
+def _grey_8bit(image: Any) -> Any:
+    """A deep grey image (float, 32-bit or byte-swapped 16-bit) as 8-bit grey, scaled from its own min to its max."""
+    import numpy as np
+    from PIL import Image
+
+    values = np.asarray(image, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    scaled = (np.nan_to_num(values, nan=low) - low) / (high - low) * 255 if high > low else np.zeros_like(values)
+    return Image.fromarray(np.clip(scaled, 0, 255).astype(np.uint8), mode="L")
