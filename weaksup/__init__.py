@@ -4,11 +4,11 @@ The flow: data -> :class:`Registry` of labeling functions -> :func:`apply_lfs` -
 :class:`VoteMatrix` -> label model -> probabilistic labels -> evaluation and review.
 """
 
-from weaksup.interrupt import quiet_while_starting as _quiet_while_starting
+from weaksup import interrupt
 
 # First, before the heavy imports below (pandas, pyarrow, scikit-learn: about a second): in the `weaksup` command,
 # a Ctrl-C from here until the command starts is one line and exit 130, not a KeyboardInterrupt traceback.
-_quiet_while_starting()
+interrupt.quiet_while_starting()
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
