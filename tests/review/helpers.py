@@ -1,4 +1,5 @@
-"""Simulated Label Studio: turn imported tasks and annotators' answers into its JSON, JSON-MIN and CSV exports."""
+"""Simulated Label Studio: turn imported tasks and annotators' answers into its JSON, JSON-MIN and CSV exports; and
+:func:`cli`, the ``weaksup`` command as a test calls it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 
 def ls_export(tasks: list[dict[str, Any]], answers: dict[str, list[tuple[int, str | None]]], *,
@@ -146,3 +148,13 @@ def repoint_gold(run_dir: Path, gold_dir: Path) -> Path:
     manifest["config"]["gold"]["path"] = str(Path(gold_dir).resolve())
     path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return run_dir
+
+
+def cli(capsys, *args):
+    """``weaksup`` with ``args`` (each made a string): its exit code, stdout and stderr."""
+    from weaksup.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err

@@ -11,15 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import REPO
-from tests.review.helpers import ls_export, repoint_gold, write_json
-from weaksup.cli import main
-
-
-def cli(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
+from tests.review.helpers import cli, ls_export, repoint_gold, write_json
 
 
 @pytest.fixture(scope="module")

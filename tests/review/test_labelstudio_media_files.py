@@ -33,17 +33,22 @@ def _queue(paths: dict[str, str]) -> pd.DataFrame:
                          "confidence": [0.5] * len(paths)})
 
 
+def _refusal(queue, folder, media_url):
+    """The message of the ReviewError an image export of ``queue`` (files in ``folder``) stops with."""
+    with pytest.raises(ReviewError) as info:
+        export_media_queue(queue, folder / "review" / "tasks.json", kind="image", media_column="path",
+                           label_space=["a", "b"], roots=[folder], media_url=media_url, document_root=folder)
+    return str(info.value)
+
+
 @pytest.mark.parametrize("media_url", ["data", "local-files"])
 def test_empty_and_truncated_images_stop_the_export_naming_each_row(tmp_path, media_url):
     png = _png()
     for name, payload in {"ok.png": png, "trunc.png": png[:34], "empty.png": b"", "text.png": b"not an image"}.items():
         (tmp_path / name).write_bytes(payload)
-    out = tmp_path / "review" / "tasks.json"
-    queue = _queue({"a": "ok.png", "b": "trunc.png", "c": "empty.png", "d": "text.png"})
-    with pytest.raises(ReviewError) as info:
-        export_media_queue(queue, out, kind="image", media_column="path", label_space=["a", "b"], roots=[tmp_path],
-                           media_url=media_url, document_root=tmp_path)
-    message = str(info.value)
+    out, queue = tmp_path / "review" / "tasks.json", _queue({"a": "ok.png", "b": "trunc.png", "c": "empty.png",
+                                                             "d": "text.png"})
+    message = _refusal(queue, tmp_path, media_url)
     assert message.startswith("3 queued row(s) have a file (path) that cannot be shown as image: ")
     assert f"row 'b': {tmp_path / 'trunc.png'} (not an image Pillow can read" in message
     assert f"row 'c': {tmp_path / 'empty.png'} (the file is empty (0 bytes))" in message
@@ -137,11 +142,7 @@ def test_missing_files_are_named_with_every_other_bad_row_not_just_the_first(tmp
     (tmp_path / "folder.png").mkdir()
     queue = _queue({"ok": "ok.png", "missing": "nope.png", "empty": "empty.png", "text": "text.png",
                     "corrupt": "corrupt.png", "gone": "also-gone.png", "folder": "folder.png"})
-    out = tmp_path / "review" / "tasks.json"
-    with pytest.raises(ReviewError) as info:
-        export_media_queue(queue, out, kind="image", media_column="path", label_space=["a", "b"], roots=[tmp_path],
-                           media_url=media_url, document_root=tmp_path)
-    message = str(info.value)
+    message, out = _refusal(queue, tmp_path, media_url), tmp_path / "review" / "tasks.json"
     assert message.startswith("6 queued row(s) have a file (path) that cannot be shown as image: ")
     assert f"row 'missing': {tmp_path / 'nope.png'} (cannot read the file: No such file or directory)" in message
     assert f"row 'gone': {tmp_path / 'also-gone.png'} (cannot read the file: " in message

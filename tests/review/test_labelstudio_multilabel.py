@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.multilabel.ml_project import NOISY_LF, SPACE, make_ml_project, number_review_texts
-from weaksup.cli import main
+from tests.review.helpers import cli
 from weaksup.config import load_config
 from weaksup.multilabel.gold import load_multilabel_gold
 from weaksup.pipeline import run
@@ -24,13 +24,6 @@ from weaksup.review.labelstudio_api import TOKEN_ENV, LabelStudioAPI
 pytestmark = pytest.mark.slow
 
 ANN, ANN_PASSWORD = "ml-annotator@weaksup.test", "ml-annotator-pass"
-
-
-def cli(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
 
 
 def _choices(*labels: str) -> list[dict]:

@@ -15,7 +15,7 @@ import socket
 import httpx
 import pytest
 
-from tests.review.helpers import repoint_gold
+from tests.review.helpers import cli, repoint_gold
 from weaksup.cli import main
 from weaksup.gold import load_gold
 from weaksup.review.labelstudio import labeling_config, read_export
@@ -26,13 +26,6 @@ pytestmark = pytest.mark.slow
 BO, BO_PASSWORD = "bo@weaksup.test", "bo-weaksup-pass"
 SUFFIX = {"JSON": ".json", "JSON_MIN": ".json", "CSV": ".csv", "TSV": ".tsv"}
 FORMAT = {"JSON": "labelstudio", "JSON_MIN": "labelstudio-min", "CSV": "labelstudio-csv", "TSV": "labelstudio-csv"}
-
-
-def cli(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
 
 
 def _cli_quiet(*args) -> None:

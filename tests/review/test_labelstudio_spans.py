@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.spans.conftest import TYPES, make_span_project
-from weaksup.cli import main
+from tests.review.helpers import cli
 from weaksup.config import load_config
 from weaksup.pipeline import run
 from weaksup.review.labelstudio import labeling_config
@@ -25,13 +25,6 @@ from weaksup.spans.gold import load_span_gold
 pytestmark = pytest.mark.slow
 
 ANN, ANN_PASSWORD = "span-annotator@weaksup.test", "span-annotator-pass"
-
-
-def cli(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
 
 
 def _region(start: int, end: int, label: str, text: str) -> dict:
