@@ -36,6 +36,15 @@ def test_no_module_is_over_400_lines():
     assert not long, f"one module, one job: split these modules of more than {MAX_LINES} lines: {long}"
 
 
+def test_no_library_function_or_class_is_named_like_a_test():
+    """pytest collects ``test_*`` functions and ``Test*`` classes of a module it is handed (doctest runs do)."""
+    found = [f"{p.relative_to(REPO)}:{node.lineno}: {node.name}" for p in _modules(LIBRARY)
+             for node in ast.parse(p.read_text(encoding="utf-8")).body
+             if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+             and (node.name.startswith("test_") or node.name.startswith("Test"))]
+    assert not found, "rename these (pytest collects them as tests):\n" + "\n".join(found)
+
+
 @pytest.mark.parametrize("root", ["weaksup", "tests", "benchmarks"])
 def test_no_private_name_is_imported_across_modules(root):
     found = [hit for p in _modules(REPO / root) for hit in _private_imports(p)]

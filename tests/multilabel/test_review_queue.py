@@ -89,3 +89,88 @@ def test_without_saved_votes_the_queue_is_mixed_by_reason_and_says_why(crowded_r
     assert "the review queue is not shared between vote patterns" in caplog.text
     patterns = multilabel_review_order([0.51, 0.51, 0.87], [1, 1, 0], patterns=None, budget=2)
     assert sorted(patterns.reasons.tolist()) == ["low_margin", "uncovered"]  # without patterns: still by reason
+
+
+# Why a task is queued: before the fix a multi-label run's review tasks carried no ``review_reason`` (the queue chose
+# one per row, the tasks dropped it), unlike a classification run's; a reviewer could not tell a label near its
+# threshold from a row no LF voted on or from an exclusivity clash.
+
+REASONS = {"uncovered", "lf_conflict", "low_margin", "exclusive_clash"}
+
+
+def saved_thresholds(run_dir, labels):
+    doc = json.loads((run_dir / "label_model.json").read_text(encoding="utf-8"))
+    return np.array([doc["thresholds"][x] for x in labels])
+
+
+def export_tasks(project, capsys, *args):
+    out = project / "reason_tasks.json"
+    with pytest.raises(SystemExit) as info:
+        main(["review", "export", str(project / "out"), "--out", str(out), *args])
+    said = capsys.readouterr()
+    assert info.value.code == 0, said.err
+    return [t["data"] for t in json.loads(out.read_text(encoding="utf-8"))], out
+
+
+def test_each_multilabel_task_carries_its_review_reason_and_the_labels_it_is_about(crowded_run, capsys, monkeypatch):
+    from weaksup.multilabel.outputs import decision_confidence
+
+    monkeypatch.chdir(crowded_run)
+    finished = load_run(crowded_run / "out")
+    labels = finished.labels.set_index("row_id")
+    tasks, out = export_tasks(crowded_run, capsys, "--budget", "40")
+    assert len(tasks) == 40
+    reasons = Counter(t["review_reason"] for t in tasks)
+    assert set(reasons) <= REASONS and reasons["uncovered"] and reasons["low_margin"]
+    space = ["billing", "bug", "praise", "none"]
+    thresholds = saved_thresholds(crowded_run / "out", space)
+    for task in tasks:
+        row = labels.loc[task["row_id"]]
+        assert (task["review_reason"] == "uncovered") == (row["n_votes"] == 0)
+        named = [x for x in task["review_labels"].split(", ") if x]
+        assert set(named) <= set(space)
+        if task["review_reason"] == "uncovered":
+            assert named == []
+        if task["review_reason"] == "low_margin":  # the labels the row's confidence comes from
+            assert named
+            sure = decision_confidence(np.array([[row[f"prob_{x}"] for x in space]]), thresholds)[0]
+            for label in named:
+                assert sure[space.index(label)] == pytest.approx(row["confidence"], abs=1e-6)
+    config = out.with_name(out.stem + ".labeling_config.xml").read_text(encoding="utf-8")
+    assert "queued for: $review_reason [$review_labels]" in config
+
+
+def test_a_row_the_exclusivity_rule_overruled_is_queued_as_an_exclusive_clash(tmp_path, capsys, monkeypatch):
+    from weaksup.multilabel.outputs import overruled_rows
+    from weaksup.multilabel.space import MultiLabelSpace
+
+    config = make_ml_project(tmp_path, n=300, task={"exclusive": [["billing", "bug"]]})
+    number_review_texts(tmp_path)
+    run(load_config(config, project=tmp_path), progress=False)
+    monkeypatch.chdir(tmp_path)
+    finished = load_run(tmp_path / "out")
+    space = MultiLabelSpace(["billing", "bug", "praise", "none"], exclusive=[["billing", "bug"]], none_label="none")
+    labels = finished.labels.set_index("row_id")
+    proba = labels[[f"prob_{x}" for x in space.labels]].to_numpy()
+    Y = space.encode([list(v) if v is not None else [] for v in labels["labels"]])
+    clashing = set(labels.index[overruled_rows(proba, Y, saved_thresholds(tmp_path / "out", space.labels), space)
+                                & (labels["n_votes"] > 0).to_numpy()])
+    assert clashing  # the situation: rows whose billing and bug probabilities both reach their thresholds
+    tasks, _ = export_tasks(tmp_path, capsys)
+    clashes = [t for t in tasks if t["review_reason"] == "exclusive_clash"]
+    assert clashes and {t["row_id"] for t in clashes} <= clashing
+    assert {t["review_labels"] for t in clashes} == {"billing, bug"}
+    assert not [t for t in tasks if t["row_id"] in clashing and t["review_reason"] != "exclusive_clash"]
+
+
+def test_reason_labels_names_the_labels_with_a_yes_and_a_no_vote():
+    from weaksup.multilabel.review_queue import reason_labels
+    from weaksup.multilabel.space import MultiLabelSpace
+
+    space = MultiLabelSpace(["a", "b", "c"])
+    proba = np.array([[0.9, 0.2, 0.55], [0.7, 0.7, 0.7]])
+    conflicted = np.array([[False, True, True], [False, False, False]])
+    reasons, about = reason_labels(["lf_conflict", "lf_conflict"], proba, [["a", "c"], ["a", "b", "c"]],
+                                   [0.55, 0.7], [0.5, 0.5, 0.5], space, conflicted=conflicted)
+    assert reasons.tolist() == ["lf_conflict", "lf_conflict"] and about == ["b, c", ""]
+    assert reason_labels(["lf_conflict"], proba[:1], [["a"]], [0.55], [0.5] * 3, space)[1] == [""]  # no votes

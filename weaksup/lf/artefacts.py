@@ -23,6 +23,7 @@ from typing import Any
 from weaksup._io import atomic_path
 from weaksup.errors import LFDefinitionError
 from weaksup.lf.identity import normalised_source
+from weaksup.lf.model_versions import sklearn_versions_checked
 
 logger = logging.getLogger(__name__)
 
@@ -156,13 +157,15 @@ def load_model(
                                     "(skops.io.dump(model, 'model.skops')) and give that file")
         import joblib
 
-        return LoadedModel(joblib.load(path), path, digest)
+        with sklearn_versions_checked(who):  # one warning naming the file when another scikit-learn saved it
+            return LoadedModel(joblib.load(path), path, digest)
     sio = _skops()
     from skops.io.exceptions import UntrustedTypesFoundException
 
     trusted = tuple(trusted)
     try:
-        model = sio.load(path, trusted=list(trusted))
+        with sklearn_versions_checked(who):
+            model = sio.load(path, trusted=list(trusted))
     except UntrustedTypesFoundException:
         extra = sorted(set(sio.get_untrusted_types(file=path)) - set(trusted))
         raise LFDefinitionError(f"{who} holds types skops does not trust: {extra}. Building them could run their "

@@ -23,7 +23,6 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pandas as pd
@@ -36,9 +35,10 @@ from weaksup.multilabel.gold_files import SEPARATOR
 from weaksup.multilabel.outputs import labels_from_cell
 from weaksup.multilabel.review_answers import (answer_pool, check_empty_answers, import_notes, older_answers, read_note,
                                                set_agreement, set_conflicts)
+from weaksup.multilabel.review_tasks import multilabel_labeling_config, to_multilabel_tasks
 from weaksup.multilabel.space import MultiLabelSpace
 from weaksup.review.answers import text
-from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls, user_id
+from weaksup.review.labelstudio_answers import FROM_NAME, annotator_name, other_controls, user_id
 from weaksup.review.repeats import DistinctCandidates, distinct_rows
 
 logger = logging.getLogger(__name__)
@@ -51,64 +51,6 @@ def is_multilabel_run(run_dir: str | os.PathLike[str]) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(doc, dict) and doc.get("task_type") == "multilabel"
-
-
-def multilabel_labeling_config(space: MultiLabelSpace, *, from_name: str = FROM_NAME, to_name: str = TO_NAME) -> str:
-    """The Label Studio labeling config (XML) of a multi-label text task: one checkbox per label.
-
-    Examples
-    --------
-    >>> print(multilabel_labeling_config(MultiLabelSpace(["joy", "anger"])))
-    <View>
-      <Header value="Suggested: $suggested_labels ($confidence)"/>
-      <Text name="text" value="$text"/>
-      <Choices name="label" toName="text" choice="multiple" showInline="true">
-        <Choice value="joy"/>
-        <Choice value="anger"/>
-      </Choices>
-    </View>
-    """
-    choices = "\n".join(f"    <Choice value={quoteattr(name)}/>" for name in space.labels)
-    return ("<View>\n  <Header value=\"Suggested: $suggested_labels ($confidence)\"/>\n"
-            f"  <Text name={quoteattr(to_name)} value=\"$text\"/>\n"
-            f"  <Choices name={quoteattr(from_name)} toName={quoteattr(to_name)} choice=\"multiple\" "
-            f"showInline=\"true\">\n{choices}\n  </Choices>\n</View>")
-
-
-def to_multilabel_tasks(queue: pd.DataFrame, *, model_version: str, text_column: str = "text",
-                        fields: Iterable[str] = (), from_name: str = FROM_NAME, to_name: str = TO_NAME
-                        ) -> list[dict[str, Any]]:
-    """Label Studio tasks for the rows of ``queue`` (``row_id``, ``text_column``, ``labels`` lists or None,
-    ``confidence``), in its order; the run's label set is the task's prediction.
-
-    Examples
-    --------
-    >>> q = pd.DataFrame({"row_id": ["r1"], "text": ["so happy, love you"], "labels": [["joy", "love"]],
-    ...                   "confidence": [0.62]})
-    >>> task = to_multilabel_tasks(q, model_version="rules-1")[0]
-    >>> task["data"]["suggested_labels"], task["predictions"][0]["result"][0]["value"]
-    ('joy, love', {'choices': ['joy', 'love']})
-    """
-    tasks = []
-    for pos, row in enumerate(queue.to_dict("records")):
-        labels = [str(x) for x in row["labels"]] if row["labels"] is not None and not _missing(row["labels"]) else None
-        confidence = round(float(row["confidence"]), 6)
-        data: dict[str, Any] = {"row_id": text(row["row_id"]),
-                                "text": "" if _missing(row[text_column]) else str(row[text_column]),
-                                "suggested_labels": ", ".join(labels) if labels else "(none)",
-                                "confidence": confidence, "priority": pos + 1}
-        data.update({name: None if _missing(row[name]) else str(row[name]) for name in fields})
-        task: dict[str, Any] = {"data": data}
-        if labels is not None:
-            task["predictions"] = [{"model_version": str(model_version), "score": confidence,
-                                    "result": [{"id": f"ws{pos}", "from_name": from_name, "to_name": to_name,
-                                                "type": "choices", "value": {"choices": labels}}]}]
-        tasks.append(task)
-    return tasks
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def export_multilabel_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
@@ -153,8 +95,8 @@ def _write_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str
                   what="--field column", fix="Give a column of the input (repeat --field for several)")
     columns = list(dict.fromkeys(["row_id", text_column, *fields]))
     shown = data[columns].rename(columns={text_column: "text"})
-    queue = queue[["row_id", "labels", "confidence", "n_votes", "conflict"]].assign(
-        row_id=queue["row_id"].astype(str)).merge(shown, on="row_id", how="left")
+    kept = ["row_id", "labels", "confidence", *(f"prob_{x}" for x in space.labels), "n_votes", "conflict"]
+    queue = queue[kept].assign(row_id=queue["row_id"].astype(str)).merge(shown, on="row_id", how="left")
     seen = list(dict.fromkeys(["text", *(f for f in fields if f != text_column)]))  # what a reviewer sees
     distinct = distinct_rows(queue[seen], -queue["confidence"].to_numpy(dtype=np.float64),
                              gold=shown[shown["row_id"].isin(held)])

@@ -55,7 +55,7 @@ from weaksup.pipeline.manifest import (STATUSES, Run, check_not_finished, finger
 from weaksup.pipeline.outputs import LABEL_COLUMNS
 from weaksup.pipeline.plan import RunPlan, select_lfs
 from weaksup.pipeline.result import RunResult, Timer, prompt_usage
-from weaksup.pipeline.end_stage import end_stage, final_chunks, reference_stage, test_positions
+from weaksup.pipeline.end_stage import end_stage, final_chunks, gold_test_positions, reference_stage
 from weaksup.pipeline.sequences import order_stage, smooth_stage
 from weaksup.pipeline.stages import fit_stage, report_stage, write_stage
 from weaksup.pipeline.vote_store import VoteStore
@@ -238,7 +238,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     if end.labeler is not None:
         timer.add("end model fit", t)
     t = time.perf_counter()
-    watch = test_positions(plan, applied)
+    watch = gold_test_positions(plan, applied)
     sizes = [int(part["rows"]) for part in store.parts]
     smoothed = smooth_stage(plan, applied, model)  # (None unless a temporal model: whole sequences at once)
     final = final_chunks(plan, applied, end, model, sizes) if end.labeler is not None else \

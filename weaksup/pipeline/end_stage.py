@@ -288,7 +288,7 @@ def reference_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel,
     """The references on the gold test rows, as the task type measures them (:meth:`TaskType.references`).
 
     ``final_labels`` / ``final_proba`` are the written labels and probabilities of the test rows in input
-    order (see :func:`test_positions`).
+    order (see :func:`gold_test_positions`).
     """
     outcome: ReferenceOutcome = plan.task.references(plan, applied, model, end, final_labels, final_proba)
     return outcome
@@ -332,6 +332,6 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
     return ReferenceOutcome(references, note, {k: float(v) for k, v in references.as_metrics().items()})
 
 
-def test_positions(plan: RunPlan, applied: AppliedVotes) -> np.ndarray:
+def gold_test_positions(plan: RunPlan, applied: AppliedVotes) -> np.ndarray:
     """The sorted row positions of the gold test rows (empty without a gold set or test split)."""
     return dev_rows(plan, applied, "test")[0]
