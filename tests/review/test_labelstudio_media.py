@@ -6,6 +6,7 @@ served-path alternative (local-files), which needs the server's settings and a L
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import textwrap
@@ -223,6 +224,17 @@ def test_data_urls_name_the_media_type_from_the_bytes(tmp_path):
     assert data_url(jpeg).startswith("data:image/jpeg;base64,")
     with pytest.raises(ReviewError, match="cannot read the file"):
         data_url(tmp_path / "absent.png")
+
+
+def test_a_data_url_of_an_image_browsers_cannot_show_is_a_png_of_the_same_pixels(tmp_path):
+    pixels = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20
+    tiff = tmp_path / "scan.tif"
+    Image.fromarray(pixels).save(tiff, format="TIFF")
+    for item in (tiff, tiff.read_bytes()):  # a path, and bytes without a name (the TIFF header decides)
+        url = data_url(item)
+        assert url.startswith("data:image/png;base64,")
+        shown = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+        assert shown.format == "PNG" and np.asarray(shown).tolist() == pixels.tolist()
 
 
 def test_bad_media_settings_say_what_to_set(tmp_path):

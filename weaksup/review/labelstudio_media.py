@@ -41,7 +41,7 @@ from weaksup.labels import LabelSpace
 from weaksup.media.features import truncated_wav
 from weaksup.review import labelstudio
 from weaksup.review.labelstudio_answers import FROM_NAME
-from weaksup.review.labelstudio_images import browser_image, image_format
+from weaksup.review.labelstudio_images import BROWSER_IMAGES, browser_image, image_format
 from weaksup.review.queue import Exported, reviewer_view
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,8 @@ FILE_KINDS = ("image", "audio")
 #: How a task carries its media: inline bytes (``data:`` URLs) or a path the server serves (``local-files``).
 MEDIA_URLS = ("data", "local-files")
 _SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
-               (b"BM", "image/bmp"), (b"fLaC", "audio/flac"), (b"OggS", "audio/ogg"), (b"ID3", "audio/mpeg"))
+               (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"),
+               (b"fLaC", "audio/flac"), (b"OggS", "audio/ogg"), (b"ID3", "audio/mpeg"))
 _MIME = {".wav": "audio/wav", ".flac": "audio/flac", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".png": "image/png",
          ".webp": "image/webp", ".tif": "image/tiff", ".tiff": "image/tiff"}
 
@@ -99,11 +100,19 @@ def _sniff(head: bytes, name: str = "") -> str:
 def data_url(item: Any, *, field: str = "media") -> str:
     """The ``data:`` URL of a file (a path), raw bytes, or an image array (written as PNG).
 
+    An image browsers cannot show (TIFF, JPEG 2000, ...: :func:`~weaksup.review.labelstudio_images.browser_image`)
+    goes as PNG, as the review export sends it.
+
     Examples
     --------
     >>> data_url(b"\\x89PNG\\r\\n\\x1a\\n....")[:30]
     'data:image/png;base64,iVBORw0K'
     >>> data_url(np.zeros((2, 2), dtype=np.uint8))[:22]
+    'data:image/png;base64,'
+    >>> from PIL import Image
+    >>> tiff = io.BytesIO()
+    >>> Image.fromarray(np.full((2, 2), 7, np.uint8)).save(tiff, format="TIFF")
+    >>> data_url(tiff.getvalue())[:22]
     'data:image/png;base64,'
     """
     if isinstance(item, (str, os.PathLike)):
@@ -118,6 +127,8 @@ def data_url(item: Any, *, field: str = "media") -> str:
     else:
         raise ReviewError(f"{field}: a review task shows a file path, bytes or an image array; got "
                           f"{type(item).__name__}")
+    if mime.startswith("image/") and mime not in BROWSER_IMAGES.values() and not media_problem(payload, "image"):
+        payload, mime = browser_image(payload) or (payload, mime)
     return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
 
 
