@@ -254,6 +254,20 @@ def test_export_writes_a_module_giving_the_same_lf(tmp_path):
         assert copy.client.cache.path == lf.client.cache.path and copy.tags == lf.tags
 
 
+def test_export_refuses_a_key_set_on_the_client_after_it_was_made_and_never_writes_it(tmp_path):
+    from weaksup.errors import ParameterError
+    from weaksup.lf import export_module
+
+    client = ChatClient("http://127.0.0.1:9/v1", "tfidf-lr", cache=tmp_path / "c.sqlite3")
+    lf = prompt_lf("llm_spam", TEMPLATE, labels=LABELS, client=client)
+    client.api_key_env = "sk-proj-Abc123def456ghi789"  # the key itself, not the variable's name
+    path = tmp_path / "exported.py"
+    with pytest.raises(ParameterError, match="NAME of the environment variable") as caught:
+        export_module([lf], path, label_space=["ham", "spam"])
+    assert "sk-proj" not in str(caught.value)
+    assert not path.exists() or "sk-proj" not in path.read_text()
+
+
 def test_in_a_workbench_beside_rules_with_answers_to_review(server, classifier, rows, tmp_path):
     from weaksup import Workbench, keyword_lf, lf_summary
 

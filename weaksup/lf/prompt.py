@@ -24,6 +24,7 @@ from weaksup.lf.rows import field_value, is_missing
 from weaksup.lf.source import Code, LFSource, call_source, label_code
 from weaksup.prompt.cache import cache_key, default_cache_path, normalise_base_url, without_user_info
 from weaksup.prompt.client import ChatClient, Reply, estimate_tokens, stops_run
+from weaksup.prompt.hints import refuse_key_options
 from weaksup.prompt.parse import (PARSER_VERSION, ROW_IDS_KEY, UNSURE_WORDS, Parsed, choice_prefix,
                                    note_unparseable, parse_answer)
 
@@ -101,6 +102,7 @@ def _default_system(choices: Mapping[str, int], json_mode: bool) -> str:
 def _client_source(client: ChatClient) -> str:
     """``ChatClient(...)`` rebuilding the client (the key stays in the environment, and so must a password that was
     in the base URL, which is not written; the cache file is named only when it is not the default one)."""
+    refuse_key_options(None, client.api_key_env)  # a key set on the client after it was made: never written
     defaults = {"api_key_env": "OPENAI_API_KEY", "concurrency": 8, "max_retries": 6, "backoff": 0.5,
                 "max_backoff": 30.0, "max_calls": None, "max_tokens": None, "timeout": 60.0}
     values = {"api_key_env": client.api_key_env, "concurrency": client.concurrency,
