@@ -277,7 +277,7 @@ class Classification:
         from weaksup.models.lf_names import record_lf_names
         from weaksup.votes import VoteMatrix
 
-        fitted: BaseLabelModel = fit_label_model(model, L, L_dev=L_dev, y_dev=y_dev)
+        fitted: BaseLabelModel = fit_label_model(model, L, L_dev=L_dev, y_dev=y_dev, lf_names=lf_names)
         # the run's votes are an array: the model records their LFs (saved in label_model.json) from no rows
         record_lf_names(fitted, VoteMatrix(np.empty((0, len(lf_names)), dtype=np.int8), lf_names=lf_names))
         return fitted

@@ -11,7 +11,7 @@ from tests.models.test_models import L, Y
 from weaksup.calibration import apply_temperature
 from weaksup.errors import LabelModelError
 from weaksup.metrics import expected_calibration_error
-from weaksup.models.naive_bayes import outcome_counts
+from weaksup.models.counts import outcome_counts
 from weaksup.models import (
     DEFAULT_MODEL, MODELS, DevNaiveBayes, DevSelector, DevWeightedVote, BaseLabelModel, MajorityVote, break_ties,
     default_label_model, f1_threshold,

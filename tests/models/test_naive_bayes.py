@@ -7,7 +7,8 @@ import pytest
 
 from weaksup.errors import LabelModelError
 from weaksup.models import DevNaiveBayes
-from weaksup.models.naive_bayes import onecoin_table, outcome_counts, several_classes
+from weaksup.models.counts import outcome_counts, several_classes
+from weaksup.models.naive_bayes import onecoin_table
 
 
 def crowd(n: int, seed: int, k: int = 4, workers: int = 30, coverage: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
@@ -97,3 +98,51 @@ def test_the_sample_under_max_unlabeled_rows_is_every_row():
     small = DevNaiveBayes(cardinality=3, max_unlabeled=400).fit(L, L_dev=dev, y_dev=y)
     big = DevNaiveBayes(cardinality=3).fit(L, L_dev=dev, y_dev=y)
     assert np.array_equal(small.predict_proba(L), big.predict_proba(L))
+
+
+def _rare_class_rules(seed=0, n=6000):
+    """Claims: 7% fraud; three one-class "fraud" rules that fire on 40% of fraud and 30% of legit rows (12% right),
+    one "legit" rule that is right; the first 600 rows are the dev gold."""
+    gen = np.random.default_rng(seed)
+    y = (gen.random(n) < 0.07).astype(int)
+    fires = gen.random((n, 3)) < np.where(y[:, None] == 1, 0.4, 0.3)
+    L = np.where(fires, 1, -1)
+    legit = np.where((y == 0) & (gen.random(n) < 0.5), 0, -1)
+    return np.column_stack([L, legit]), y
+
+
+def test_rules_the_dev_gold_shows_mostly_wrong_force_their_class_only_when_trusted_is_not_asked(caplog):
+    from weaksup.models.dev import trusted_lfs
+    from weaksup.models.fitting import fit_label_model
+
+    L, y = _rare_class_rules()
+    names = ["late_report", "big_amount", "young", "known_customer"]
+    with caplog.at_level("WARNING"):
+        strict = fit_label_model(DevNaiveBayes(2), L, L_dev=L[:600], y_dev=y[:600], lf_names=names)
+    said = [r.getMessage() for r in caplog.records if "wrong on most of their votes" in r.getMessage()]
+    assert len(said) == 1 and "['late_report', 'big_amount', 'young']" in said[0] and 'restrict_to_voted = "trusted"' in said[0]
+    assert strict.trusted_.tolist() == [False, False, False, True]
+    trusted = DevNaiveBayes(2, restrict_to_voted="trusted").fit(L, L_dev=L[:600], y_dev=y[:600])
+    only_fraud_rules = (L[:, :3] == 1).any(axis=1) & (L[:, 3] == -1)
+    rows = np.flatnonzero(only_fraud_rules)[600:]  # (past the dev rows)
+    assert (strict.predict(L[rows]) == 1).all()  # forced: most of these rows are legit
+    assert y[rows].mean() < 0.3
+    p_fraud = trusted.predict_proba(L[rows])[:, 1]
+    assert (trusted.predict(L[rows]) == y[rows]).mean() > 0.7
+    assert abs(p_fraud.mean() - y[rows].mean()) < 0.1  # the probability follows the evidence
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        fit_label_model(DevNaiveBayes(2, restrict_to_voted="trusted"), L, L_dev=L[:600], y_dev=y[:600], lf_names=names)
+    assert not [r for r in caplog.records if "wrong on most of their votes" in r.getMessage()]
+    # thin evidence is no evidence: wrong on 3 of 3 dev votes stays trusted, 6 of 6 does not
+    assert trusted_lfs(np.array([[1]] * 3), np.zeros(3, int)).tolist() == [True]
+    assert trusted_lfs(np.array([[1]] * 6), np.zeros(6, int)).tolist() == [False]
+
+
+def test_trusted_changes_nothing_where_every_lf_is_right_on_most_dev_votes():
+    gen = np.random.default_rng(3)
+    y = gen.integers(0, 3, 2000)
+    L = np.where(gen.random((2000, 6)) < 0.4, np.where(gen.random((2000, 6)) < 0.8, y[:, None], (y[:, None] + 1) % 3), -1)
+    a = DevNaiveBayes(3).fit(L, L_dev=L[:300], y_dev=y[:300])
+    b = DevNaiveBayes(3, restrict_to_voted="trusted").fit(L, L_dev=L[:300], y_dev=y[:300])
+    assert a.trusted_.all() and np.array_equal(a.predict_proba(L), b.predict_proba(L))

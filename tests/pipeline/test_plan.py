@@ -54,7 +54,7 @@ def test_the_plan_refuses_outputs_that_overlap_inputs_before_importing_anything(
      "label_model.params.n_iter = 0: DawidSkene: n_iter must be a whole number >= 1; got 0 (its default is 100)"),
     ("DawidSkene", {"tol": "small"}, "label_model.params.tol = 'small': DawidSkene: tol must be a number >= 0"),
     ("DevNaiveBayes", {"restrict_to_voted": "yes"},
-     "restrict_to_voted must be one of [True, False]; got 'yes' (its default is True)"),
+     "restrict_to_voted must be one of [True, False, 'trusted']; got 'yes' (its default is True)"),
     ("DevNaiveBayes", {"unlabeled": 3}, "unlabeled must be one of ['auto', 'ignore']; got 3"),
     ("DevSelector", {"candidates": "DawidSkene"}, "candidates must be a list of label model names"),
 ])

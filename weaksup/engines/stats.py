@@ -143,7 +143,7 @@ def fit_on_counts(spec: BatchSpec, config: RunConfig, counts: pd.DataFrame, dev:
             patterns, weights = stratified_sample(patterns, weights, EXPAND_ROWS, settings.seed)
             note = (f"{type(model).__name__} takes no sample_weight: fitted on a seeded stratified sample of "
                     f"{EXPAND_ROWS:,} of the {rows:,} rows")
-        model = fit_label_model(model, np.repeat(patterns, weights, axis=0), **kwargs)
+        model = fit_label_model(model, np.repeat(patterns, weights, axis=0), lf_names=spec.lf_names, **kwargs)
     if note:
         logger.warning(note)
     from weaksup.models.lf_names import record_lf_names

@@ -31,3 +31,26 @@ def row_max(a: np.ndarray) -> np.ndarray:
     for c in range(1, a.shape[1]):
         np.maximum(top, a[:, c], out=top)
     return top
+
+
+def outcome_counts(votes: np.ndarray, k: int) -> np.ndarray:
+    """``(m, k + 1)`` how often each LF had each outcome (``o = vote + 1``; 0 is abstain) over the rows.
+
+    Examples
+    --------
+    >>> outcome_counts(np.array([[0, -1], [1, -1], [1, 0]]), 2).tolist()
+    [[0, 1, 2], [2, 1, 0]]
+    """
+    return np.stack([np.count_nonzero(votes == o - 1, axis=0) for o in range(k + 1)], axis=1)
+
+
+def several_classes(*votes: np.ndarray) -> np.ndarray:
+    """``(m,)`` whether each LF votes for two classes or more over the rows of ``votes``.
+
+    Examples
+    --------
+    >>> several_classes(np.array([[0, 1], [1, 1]]), np.array([[-1, 1]])).tolist()
+    [True, False]
+    """
+    both = np.concatenate(votes)
+    return np.array([np.unique(column[column >= 0]).size >= 2 for column in both.T], dtype=bool)

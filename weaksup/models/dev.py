@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -235,3 +235,46 @@ class DevWeightedVote(DevAwareModel):
         proba: np.ndarray = np.exp(scores)
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
+
+
+def trusted_lfs(dev: np.ndarray, y: np.ndarray, several: np.ndarray | None = None) -> np.ndarray:
+    """``(m,)`` the LFs not shown by the dev rows to be wrong on most of their votes (the chance that an LF is right
+    on half its votes or more, with a uniform prior on its precision, is at least 5%), and those that vote several
+    classes (``several``, ``(m,)`` bool: crowd workers, classifiers, trusted as a whole).
+
+    Examples
+    --------
+    >>> dev = np.array([[0, 1, 1]] * 3 + [[1, 1, -1]] * 5)  # right on 3 of 8 votes, 0 of 8, 0 of 3
+    >>> trusted_lfs(dev, np.array([0] * 8)).tolist(), trusted_lfs(np.tile(dev, (2, 1)), np.zeros(16, int)).tolist()
+    ([True, False, True], [True, False, False])
+    """
+    from scipy.stats import beta
+
+    voted = np.count_nonzero(dev >= 0, axis=0)
+    right = np.count_nonzero((dev >= 0) & (dev == np.asarray(y)[:, None]), axis=0)
+    trusted: np.ndarray = beta.sf(0.5, right + 1, voted - right + 1) >= 0.05
+    return trusted if several is None else trusted | np.asarray(several, dtype=bool)
+
+
+def warn_untrusted(model: Any, lf_names: Sequence[str]) -> str | None:
+    """Log (and return) a warning naming the LFs a fitted model's dev gold shows wrong on most of their votes
+    (``trusted_`` False) while ``restrict_to_voted=True`` lets them force their class; None when there are none.
+
+    Examples
+    --------
+    >>> from weaksup.models import DevNaiveBayes
+    >>> L = np.array([[1, -1], [1, 0], [-1, 0], [1, -1]] * 10)  # LF 0 votes 1: right on 10 of its 30 votes
+    >>> model = DevNaiveBayes(2).fit(L, L_dev=L, y_dev=np.array([0, 0, 0, 1] * 10))
+    >>> print(warn_untrusted(model, ["late_report", "small"]))  # doctest: +ELLIPSIS
+    LF(s) ['late_report'] vote one class and the dev gold shows them wrong on most of their votes; ...
+    """
+    trusted = getattr(model, "trusted_", None)
+    if trusted is None or getattr(model, "restrict_to_voted", None) is not True or np.all(trusted):
+        return None
+    names = [str(lf_names[j]) for j in np.flatnonzero(~np.asarray(trusted, dtype=bool))]
+    note = (f"LF(s) {names} vote one class and the dev gold shows them wrong on most of their votes; the label model "
+            f"({type(model).__name__}, restrict_to_voted = true) gives every row only they vote on their class, at "
+            "one confidence. Fix or drop these LFs, or set [label_model.params] restrict_to_voted = \"trusted\" "
+            "(their votes then count as evidence without forcing their class)")
+    logger.warning("%s", note)
+    return note

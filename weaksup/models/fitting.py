@@ -8,7 +8,7 @@ how often each occurs: the same fit, much faster on millions of rows with a few 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 ModelT = TypeVar("ModelT", bound=BaseLabelModel)
 
 
-def fit_label_model(model: ModelT, L: Any, *, L_dev: Any = None, y_dev: Any = None, distinct: bool = True) -> ModelT:
+def fit_label_model(model: ModelT, L: Any, *, L_dev: Any = None, y_dev: Any = None, distinct: bool = True,
+                    lf_names: Sequence[str] | None = None) -> ModelT:
     """Fit ``model`` on the votes ``L``, with the dev gold only if it learns from it; returns the model.
 
     Parameters
@@ -38,6 +39,9 @@ def fit_label_model(model: ModelT, L: Any, *, L_dev: Any = None, y_dev: Any = No
     distinct : bool, default True
         When ``type(model).supports_sample_weight``, fit on the distinct rows of ``L`` with their
         counts as ``sample_weight`` (the same fit, faster). ``False`` fits on ``L`` as given.
+    lf_names : sequence of str, optional
+        The LFs' names (else those of a vote matrix ``L``): a warning names the LFs the dev gold shows wrong on most
+        of their votes where the model lets them force their class (:func:`weaksup.models.dev.warn_untrusted`).
 
     Returns
     -------
@@ -68,7 +72,12 @@ def fit_label_model(model: ModelT, L: Any, *, L_dev: Any = None, y_dev: Any = No
         kwargs["sample_weight"] = np.bincount(inverse, minlength=len(patterns))
         L = patterns if not isinstance(L, VoteMatrix) else VoteMatrix(  # keeps the LF names (lf_names_in_)
             patterns, lf_names=L.lf_names, lf_versions=L.lf_versions, label_space=L.label_space)
-    return model.fit(L, **kwargs)
+    model.fit(L, **kwargs)
+    if lf_names is not None or isinstance(L, VoteMatrix):
+        from weaksup.models.dev import warn_untrusted
+
+        warn_untrusted(model, list(lf_names) if lf_names is not None else L.lf_names)
+    return model
 
 
 def dev_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:

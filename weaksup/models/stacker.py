@@ -272,7 +272,7 @@ class DevStacker(DevNaiveBayes):
 
     def __init__(self, cardinality: int | None = None, *, Cs: Sequence[float] = (0.01, 0.03, 0.1, 0.3, 1.0),
                  n_se: float = 1.0, gate_se: float = 2.0, min_dev: int = 50, smoothing: float = 3.0,
-                 restrict_to_voted: bool = True, unlabeled: str = "auto", shrink_toward: str = "spread",
+                 restrict_to_voted: bool | str = True, unlabeled: str = "auto", shrink_toward: str = "spread",
                  thin_dev: float = 10.0, thin_toward: str = "auto", max_unlabeled: int = 100_000,
                  calibrate: bool = True, metric: str = "acc", n_folds: int = 5, seed: int = 0) -> None:
         super().__init__(cardinality, smoothing=smoothing, restrict_to_voted=restrict_to_voted, unlabeled=unlabeled,

@@ -281,7 +281,7 @@ class Workbench:
         dev = self.y_dev != ABSTAIN
         # Every row, not distinct patterns with counts: the notebook's numbers stay exactly what they were.
         return fit_label_model(self._make_label_model(), L, L_dev=L[dev] if dev.any() else None,
-                               y_dev=self.y_dev[dev] if dev.any() else None, distinct=False)
+                               y_dev=self.y_dev[dev] if dev.any() else None, distinct=False, lf_names=self.votes.lf_names)
 
     # ------------------------------------------------------------------ final labels and the references
     def final_labels_missing(self) -> str | None:
