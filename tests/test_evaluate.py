@@ -155,10 +155,25 @@ def test_evaluate_measures_the_test_split_beside_majority_vote(small):
     summary = ev.summary()
     assert "Constant is WORSE than majority vote on the 4 test gold rows" in summary
     assert "on the 3 rows with an LF vote 0.000 vs 0.667, on the 1 with none 1.000 vs 0.000" in summary
+    assert summary.endswith("NOT better than always predicting the most common class, 'y' (0.750 of these gold rows)")
     metrics = ev.to_metrics()
     assert metrics["test/label_model/accuracy"] == 0.25 and metrics["test/majority_vote/labelled"] == 0.5
     assert metrics["test/majority_vote/coverage"] == 0.75 and metrics["test/label_model/n_no_votes"] == 1
     assert metrics["test/majority_vote/recall/y"] == pytest.approx(2 / 3)
+
+
+def test_the_summary_names_the_most_common_class_only_when_the_model_does_not_beat_it(tmp_path):
+    from weaksup.gold import write_gold
+
+    ids = [f"r{i}" for i in range(20)]
+    labels = ["legit"] * 18 + ["fraud"] * 2
+    gold = write_gold(pd.DataFrame({"row_id": ids, "label": labels, "split": "test"}), tmp_path / "g", task="t",
+                      label_space=["legit", "fraud"])
+    rule = VoteMatrix([[1]] * 20, row_ids=ids)  # a fraud rule firing on every row: 10% right
+    said = evaluate(rule, gold, MajorityVote(cardinality=2).fit(rule)).summary()
+    assert "NOT better than always predicting the most common class, 'legit' (0.900 of these gold rows)" in said
+    right = VoteMatrix([[0]] * 18 + [[1]] * 2, row_ids=ids)
+    assert "most common class" not in evaluate(right, gold, MajorityVote(cardinality=2).fit(right)).summary()
 
 
 def test_tie_break_policy_applies_to_both_models(small):

@@ -119,6 +119,12 @@ class Evaluation:
             line += f"; on the {m.n_voted} rows with an LF vote {m.accuracy_voted:.3f} vs {b.accuracy_voted:.3f}"
             if m.n_no_votes:
                 line += f", on the {m.n_no_votes} with none {m.accuracy_no_votes:.3f} vs {b.accuracy_no_votes:.3f}"
+        support = m.per_class["support"] if "support" in m.per_class else None
+        if support is not None and m.n_gold and support.sum():
+            share = float(support.max()) / m.n_gold  # always predicting the most common gold class would score this
+            if m.accuracy <= share:
+                line += (f". NOT better than always predicting the most common class, {support.idxmax()!r} "
+                         f"({share:.3f} of these gold rows)")
         return line
 
 
