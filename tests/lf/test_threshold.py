@@ -77,7 +77,7 @@ def _both(lf, frame):
     """Votes through apply_lfs (vectorised) and row by row, or the errors they raise."""
     try:
         vectorised = apply_lfs([lf], frame).values[:, 0].tolist()
-    except LFApplyError as exc:
+    except (LFApplyError, DataError) as exc:  # a DataError: the column's type, raised as it is (no row at fault)
         vectorised = str(exc)
     try:
         rowwise = [lf(row) for row in frame.to_dict("records")]
@@ -121,3 +121,35 @@ def test_a_date_column_against_a_number_names_its_dtype_and_the_fix():
         assert isinstance(message, str) and f"dtypes {{'ts': {dtype!r}}}" in message, message
         assert "holds dates" in message and "cannot be compared with numbers" in message
         assert "df['ts'].dt.hour" in message
+
+
+@pytest.mark.parametrize("rule", ["day == '2024-07-28'", "day != '2024-07-28'", "day in ['2024-07-28', '2024-07-29']",
+                                  "day not in ['2024-07-28']", "'2024-07-28' == day", "day == 20240728"])
+def test_a_date_column_against_text_or_a_number_with_equality_or_in_raises_like_greater_than(rule):
+    # day == '2024-07-28' voted on no row (a Timestamp never equals a str) and != on every row, while > raised
+    frame = pd.DataFrame({"day": pd.to_datetime(["2024-07-28", "2024-07-29", None])})
+    for message in _both(threshold_lf("t", rule, 1), frame):
+        assert isinstance(message, str) and "compares dates with" in message, message
+        assert "field 'day' holds dates" in message and "cannot be compared with numbers or text" in message
+    assert _both(threshold_lf("t", "day == day", 1), frame) == ([1, 1, -1], [1, 1, -1])
+
+
+@pytest.mark.parametrize("fault_tolerant", [False, True])
+def test_a_number_against_a_whole_text_column_says_convert_it_and_stops_even_fault_tolerant(fault_tolerant):
+    # a Parquet column of text ('n/a', numbers as strings): the error said fault_tolerant, which made the LF fault
+    # on every row, and 'makes a CSV column text'
+    frame = pd.DataFrame({"amount": pd.Series([None, "n/a", "6000", "12.5"], dtype="str")})
+    lf = threshold_lf("big", "amount > 5000", 1)
+    with pytest.raises(DataError) as caught:
+        apply_lfs([lf], frame, fault_tolerant=fault_tolerant)
+    message = str(caught.value)
+    assert "field 'amount' holds text (e.g. 'n/a'), not numbers" in message, message
+    assert "pd.to_numeric(df['amount'], errors='coerce')" in message and f"(defined at {lf.source})" in message
+    assert "CSV" not in message and "fault_tolerant=True to abstain" not in message
+    assert caught.value.text_fields == ["amount"]
+
+
+def test_a_column_mixing_numbers_and_text_still_abstains_on_its_text_rows_when_fault_tolerant():
+    frame = pd.DataFrame({"amount": pd.Series([6000.0, "n/a", 10.0], dtype=object)})
+    votes = apply_lfs([threshold_lf("big", "amount > 5000", 1)], frame, fault_tolerant=True)
+    assert votes.values[:, 0].tolist() == [1, -1, -1] and votes.faults == {"big": 1}

@@ -122,3 +122,27 @@ def test_resume_with_write_clean_writes_the_clean_parts_of_the_stopped_runs_chun
     assert names == [f"part-{i:05d}.parquet" for i in range(4)] == clean_parts(fresh.run_dir)[0]
     assert clean["row_id"].astype(str).tolist() == youtube["row_id"].astype(str).tolist()
     pd.testing.assert_frame_equal(clean, clean_parts(fresh.run_dir)[1])
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_a_threshold_lf_over_a_text_column_names_the_input_files_format(tmp_path, monkeypatch, suffix):
+    # the error said "makes a CSV column text" of a Parquet input, and suggested lfs.fault_tolerant
+    from weaksup.errors import DataError
+
+    monkeypatch.chdir(tmp_path)
+    frame = pd.DataFrame({"claim_id": [f"{i:07d}" for i in range(6)], "amount": ["10", "unknown", "6000", "1", "2", "3"]})
+    getattr(frame, f"to_{suffix}")(tmp_path / f"claims.{suffix}", index=False)
+    (tmp_path / "claims_lfs.py").write_text("from weaksup import threshold_lf\n"
+                                            "big_amount = threshold_lf('big_amount', 'amount > 5000', 1)\n")
+    config = write_config(tmp_path, task={"name": "claims", "labels": ["legit", "fraud"]},
+                          input={"path": f"claims.{suffix}", "id_column": "claim_id", "text_column": ""},
+                          lfs={"modules": ["claims_lfs.py"], "fault_tolerant": True},
+                          output={"path": "out/labels.parquet"}, mlflow={"enabled": False})
+    with pytest.raises(DataError) as caught:
+        run_config(config)
+    message = str(caught.value)
+    assert "pd.to_numeric(df['amount'], errors='coerce')" in message, message
+    if suffix == "parquet":
+        assert "is a Parquet file that stores column 'amount' as text" in message and "CSV" not in message
+    else:
+        assert "is a CSV file: one value in column 'amount' that is not a number" in message

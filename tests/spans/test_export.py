@@ -62,3 +62,24 @@ def test_conll_parses_back_to_the_spans_written(tmp_path):
         assert spans == sorted(Span(s["token_start"], s["token_end"], s["label"]) for s in row["spans"])
     lines = path.read_text(encoding="utf-8").split("\n")
     assert lines[-1] == "" and lines[-2] == "" and all("\t" in line for line in lines if line)
+
+
+def test_docbin_keeps_the_input_text_and_the_char_offsets_of_spans_jsonl(tmp_path):
+    texts = ["Line one\r\nCall 09061701461 now", "  leading and trailing  ", "tab\tsep\tand  double  spaces",
+             "café ☎️ 😀 £500 naïve", "old mac\rline", "\t\n", "", "x"]
+    docs = [SpanDoc.from_text(t) for t in texts]
+    rows = []
+    for i, doc in enumerate(docs):  # every token a span, alternating types, as spans.jsonl would list them
+        spans = [{"token_start": k, "token_end": k + 1, "label": TYPES[k % 2], "confidence": 0.9, "sources": []}
+                 for k in range(doc.n_tokens)]
+        rows.append({"row_id": f"r{i}", "review_status": "auto", "spans": spans,
+                     "jsonl": [(doc.starts[k], doc.ends[k], TYPES[k % 2]) for k in range(doc.n_tokens)]})
+    path = write_docbin(tmp_path / "spans.spacy", docs, rows)
+    back = list(DocBin().from_disk(path).get_docs(spacy.blank("en").vocab))
+    for text, row, sdoc in zip(texts, rows, back, strict=True):
+        assert sdoc.text == text
+        assert [(e.start_char, e.end_char, e.label_) for e in sdoc.ents] == row["jsonl"]
+        assert [(s.start_char, s.end_char, s.label_) for s in sdoc.spans["weaksup"]] == row["jsonl"]
+        assert [e.text for e in sdoc.ents] == [text[s:e] for s, e, _ in row["jsonl"]]
+    crlf = back[0]
+    assert [t.text for t in crlf][:4] == ["Line", "one", "\r\n", "Call"] and crlf[0].whitespace_ == " "

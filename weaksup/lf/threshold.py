@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import DataError, LFDefinitionError, ParameterTypeError
+from weaksup.errors import DataError, LFDefinitionError, ParameterTypeError, stops_run
 from weaksup.labels import ABSTAIN
 from weaksup.lf.core import LabelingFunction, field_value, is_missing
 from weaksup.lf.identity import check_label, check_name
@@ -163,14 +163,35 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.number, np.bool_))
 
 
+def _is_date(value: Any) -> bool:
+    """Whether an operand holds dates or durations (a ``datetime64`` column, Timestamps, ``datetime.date``)."""
+    return (isinstance(value, np.ndarray) and value.dtype.kind in "mM") or _has(value, _DATES)
+
+
+def _refuse_mixed(left: Any, right: Any, symbol: str) -> None:
+    """Refuse what ``>`` refuses but ``==``/``!=``/``in`` would answer silently with "never equal": text against a
+    number, and dates against text or numbers (``Timestamp('2024-07-28') == '2024-07-28'`` is False).
+
+    Examples
+    --------
+    >>> _refuse_mixed(np.array([pd.Timestamp("2024-07-28")], dtype=object), "2024-07-28", "==")
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.ParameterTypeError: '==' compares dates with text, which is never equal
+    """
+    for a, b in ((left, right), (right, left)):
+        if _is_date(a) and not _is_date(b) and (_has(b, str) or _is_number(b)):
+            raise ParameterTypeError(  # a TypeError: _votes turns it into a DataError naming the field
+                f"'{symbol}' compares dates with {'text' if _has(b, str) else 'a number'}, which is never equal")
+        if _has(a, str) and _is_number(b):
+            raise ParameterTypeError(f"'{symbol}' compares text with a number, which is never equal")
+
+
 def _equality(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any], Any]:
-    """``==``/``!=`` that, like ``>``, refuse to compare text with a number (``'5' == 5`` would be silently False)."""
+    """``==``/``!=`` that, like ``>``, refuse mixed operands (:func:`_refuse_mixed`: ``'5' == 5`` is never True)."""
 
     def compare(left: Any, right: Any) -> Any:
-        for a, b in ((left, right), (right, left)):
-            if _has(a, str) and _is_number(b):
-                raise ParameterTypeError(  # a TypeError: _votes turns it into a DataError naming the field
-                    f"'{symbol}' compares text with a number, which is never equal")
+        _refuse_mixed(left, right, symbol)
         return op(left, right)
 
     return compare
@@ -178,6 +199,8 @@ def _equality(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any]
 
 def _isin(values: Any, options: list[Any]) -> Any:
     """Python's ``value in options`` for each value (``np.isin`` would turn ``[1, 'x']`` into strings)."""
+    if _is_date(values):  # a date is never in a list of text or numbers, which is all a rule's list holds
+        _refuse_mixed(values, np.asarray(options, dtype=object), "in")
     if not isinstance(values, np.ndarray):
         return np.bool_(values in options)
     if values.dtype.kind in "biuf":  # text never equals a number: compare with the numbers only, exactly
@@ -291,13 +314,20 @@ class ThresholdLF(LabelingFunction):
         assert missing is not None  # a rule reads at least one field
         return columns, missing, kinds
 
-    def _votes(self, columns: dict[str, np.ndarray], missing: np.ndarray, n: int, kinds: dict[str, str]) -> np.ndarray:
+    def _votes(self, columns: dict[str, np.ndarray], missing: np.ndarray, n: int, kinds: dict[str, str],
+               whole: bool = False) -> np.ndarray:  # whole: the columns are whole columns, not one row's values
         with np.errstate(all="ignore"):
             try:
                 hit = np.asarray(_evaluate(self._program, columns), dtype=bool)
             except TypeError as exc:
-                raise DataError(f"threshold rule {self.params['rule']!r} of LF {self.name!r} cannot be evaluated "
-                                f"on fields with dtypes {kinds}: {exc}{_hint(columns, kinds)}") from None
+                text = [f for f, v in columns.items() if _all_text(v)] if whole else []
+                at = f" (defined at {self.source})" if text else ""  # raised as it is: apply_lfs adds no location
+                error = DataError(f"threshold rule {self.params['rule']!r} of LF {self.name!r}{at} cannot be "
+                                  f"evaluated on fields with dtypes {kinds}: {exc}{_hint(columns, kinds, text)}")
+                if text:  # every row fails alike: abstaining on each (lfs.fault_tolerant) would hide it
+                    error.text_fields = text  # type: ignore[attr-defined]  # the run names its input file
+                    raise stops_run(error) from None
+                raise error from None
         hit = np.broadcast_to(hit, (n,)) & ~missing
         return np.where(hit, self.label, ABSTAIN)
 
@@ -311,7 +341,7 @@ class ThresholdLF(LabelingFunction):
 
     def vote_batch(self, batch: Any) -> np.ndarray:
         columns, missing, kinds = self._columns(batch.series)
-        return self._votes(columns, missing, batch.n, kinds)
+        return self._votes(columns, missing, batch.n, kinds, whole=True)
 
 
 def _kind(value: Any, column: np.ndarray) -> str:
@@ -326,21 +356,42 @@ def _kind(value: Any, column: np.ndarray) -> str:
 _DATES = (pd.Timestamp, pd.Timedelta, np.datetime64, np.timedelta64, datetime.date, datetime.timedelta)
 
 
-def _hint(columns: dict[str, np.ndarray], kinds: dict[str, str]) -> str:
-    """What to do when a rule cannot compare its fields: the fields holding text or dates, and the fix."""
+def _all_text(values: np.ndarray) -> bool:
+    """Whether a column holds text and no number in any present cell (a text column: no row of it compares)."""
+    return _has(values, str) and not _is_number(values) and not _is_date(values)
+
+
+def _hint(columns: dict[str, np.ndarray], kinds: dict[str, str], text_columns: Iterable[str] = ()) -> str:
+    """What to do when a rule cannot compare its fields: the fields holding text or dates, and the fix
+    (``text_columns``: the fields that are whole columns of text, which the input stores as text).
+
+    Examples
+    --------
+    >>> _hint({"amount": np.array(["12", "n/a"], dtype=object)}, {"amount": "str"}, ["amount"])[:69]
+    "; field 'amount' holds text (e.g. '12'), not numbers: the input stores"
+    """
     hint = ""
-    dates = [f for f, v in columns.items() if v.dtype.kind in "mM" or _has(v, _DATES)]
+    dates = [f for f, v in columns.items() if _is_date(v)]
     for f in dates:
         hint += (f"; field {f!r} holds dates or durations ({kinds[f]}), which cannot be compared with numbers or "
                  f"text: derive a numeric column first (e.g. df[{f + '_hour'!r}] = df[{f!r}].dt.hour, or days since "
                  f"a date: (df[{f!r}] - start).dt.days; durations: df[{f!r}].dt.total_seconds()) and write the rule "
                  "over it")
-    text = {f: next(v for v in values.flat if isinstance(v, str)) for f, values in columns.items()
+    text = {f: next((v for v in values.flat if isinstance(v, str) and v), "") for f, values in columns.items()
             if f not in dates and _has(values, str)}
-    hint += "".join(f"; field {f!r} holds text (e.g. {v!r})" for f, v in text.items())
-    if text:
-        hint += (": one value that is not a number (a typo, 'n/a', a unit) makes a CSV column text; fix "
-                 "it in the input, or compare with text (x == '5')")
+    whole = [f for f in text if f in set(text_columns)]
+    hint += "".join(f"; field {f!r} holds text (e.g. {v!r})" + (", not numbers" if f in whole else "")
+                    for f, v in text.items())
+    if whole:
+        f = whole[0]
+        hint += (": the input stores the column as text; convert it to numbers before the run: "
+                 f"df[{f!r}] = pd.to_numeric(df[{f!r}], errors='coerce') (values that are not numbers become missing, "
+                 "where the LF abstains), or write the column as numbers in the input file; or compare with text "
+                 "(x == '5'). lfs.fault_tolerant would not fix it: the LF would abstain on every row")
+    elif text:
+        hint += (": a value that is not a number (a typo, 'n/a', a unit) in a column of numbers; fix it in the "
+                 "input (pd.to_numeric(column, errors='coerce') makes such values missing), or compare with text "
+                 "(x == '5')")
     return hint
 
 

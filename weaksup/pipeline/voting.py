@@ -132,9 +132,12 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
                                     near=config.clean.duplicates == "near")
         if todo:
             into = block if len(todo) == len(lfs) else None  # every column computed: written straight into the block
-            values, fresh_faults, fresh_timeouts = plan.task.apply(
-                todo, clean, label_space=plan.label_space, id_column=config.input.id_column,
-                fault_tolerant=config.lfs.fault_tolerant, lf_timeout=config.lfs.lf_timeout or None, out=into)
+            try:
+                values, fresh_faults, fresh_timeouts = plan.task.apply(
+                    todo, clean, label_space=plan.label_space, id_column=config.input.id_column,
+                    fault_tolerant=config.lfs.fault_tolerant, lf_timeout=config.lfs.lf_timeout or None, out=into)
+            except DataError as exc:
+                raise name_text_input(exc, config) from exc.__cause__
             if values is not block:
                 targets = [j for j, owner in enumerate(owners) if id(lfs[owner]) in recomputed]
                 for j, column in zip(targets, values.T):
@@ -149,6 +152,34 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
         entry = store.write_part(i, ids, block, columns, plan.vote_space, faults, timeouts, th, lh)
     return ChunkVotes(ids, block, th, lh, faults, timeouts, missing_text, computed=saved is None or bool(todo),
                       columns_computed=len(todo), entry=entry, text_changed=text_changed)
+
+
+def name_text_input(exc: DataError, config: RunConfig) -> DataError:
+    """Say in a threshold LF's error on a column of text (``exc.text_fields``) how the run's input file, by its
+    format, came to store the column as text.
+
+    Examples
+    --------
+    >>> exc = DataError("LF 'big' cannot compare field 'amount'")
+    >>> exc.text_fields = ["amount"]
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "claims.parquet"}})
+    >>> print(name_text_input(exc, config))
+    LF 'big' cannot compare field 'amount'. input.path claims.parquet is a Parquet file that stores column 'amount' as text: write it as numbers
+    """
+    fields = getattr(exc, "text_fields", None)
+    if not fields or not exc.args:
+        return exc
+    path, column = config.input.path, f"column {fields[0]!r}"
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        why = (f"is a {suffix[1:].upper()} file: one value in {column} that is not a number (a typo, 'n/a', a unit) "
+               "makes the whole column text; fix those values in the file, or convert the column")
+    elif suffix in (".jsonl", ".ndjson"):
+        why = f"is a JSON-lines file whose {column} holds quoted strings: write its values as numbers"
+    else:
+        why = f"is a Parquet file that stores {column} as text: write it as numbers"
+    exc.args = (f"{exc.args[0]}. input.path {path} {why}", *exc.args[1:])
+    return exc
 
 
 def faulted_lfs(lfs: list[LabelingFunction], faults: dict[str, int], timeouts: dict[str, int]) -> set[int]:

@@ -1,8 +1,12 @@
 """A spans run's exports beside ``spans.jsonl``: a spaCy ``DocBin`` and a CoNLL (BIO) file, one document per
 input row, in input order, each written whole or not at all.
 
-``spans.spacy`` (:func:`write_docbin`): docs on ``spacy.blank("en")``'s vocab, built from the run's tokens
-(a token's trailing space is kept when the next token starts after it). ``doc.spans["weaksup"]`` holds every
+``spans.spacy`` (:func:`write_docbin`): docs on ``spacy.blank("en")``'s vocab, built from the run's tokens so that
+``doc.text`` is the input text exactly and every span's ``start_char``/``end_char`` are its offsets in
+``spans.jsonl``: as spaCy's tokenizer does, a token followed by one space has ``whitespace_ == " "``, and any other
+whitespace (runs of spaces, tabs, line breaks, leading or trailing whitespace) is a token of its own
+(:func:`spacy_words`); the run's token indices (``token_start``) then differ from the Doc's, its char offsets do
+not. ``doc.spans["weaksup"]`` holds every
 predicted span, with the group's ``attrs["confidence"]`` and ``attrs["sources"]`` in span order;
 ``doc.ents`` the non-overlapping ones (the surest first, then the longest); ``doc.user_data`` the
 ``row_id`` and ``review_status``. Read it with ``DocBin().from_disk(path).get_docs(nlp.vocab)``.
@@ -59,10 +63,44 @@ def non_overlapping(spans: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(kept, key=lambda s: (s["token_start"], s["token_end"]))
 
 
+def spacy_words(doc: SpanDoc) -> tuple[list[str], list[bool], list[int]]:
+    """The ``words`` and ``spaces`` of a spaCy ``Doc`` whose text is ``doc.text`` exactly, and each of ``doc``'s
+    tokens' index among the words: one space after a token is its trailing space, any other whitespace (or text
+    between tokens) a word of its own, as spaCy's tokenizer makes them.
+
+    Examples
+    --------
+    >>> from weaksup.spans.doc import SpanDoc
+    >>> spacy_words(SpanDoc.from_text(" Line one\\r\\nCall  me "))
+    ([' ', 'Line', 'one', '\\r\\n', 'Call', ' ', 'me'], [False, True, False, False, True, False, True], [1, 2, 4, 6])
+    """
+    words: list[str] = []
+    spaces: list[bool] = []
+    index: list[int] = []
+
+    def gap(text: str) -> None:  # the text between two tokens (before the first, after the last)
+        if text.startswith(" ") and words and not spaces[-1]:
+            spaces[-1], text = True, text[1:]
+        if text:
+            words.append(text)
+            spaces.append(False)
+
+    at = 0
+    for start, end in zip(doc.starts, doc.ends):
+        gap(doc.text[at:start])
+        index.append(len(words))
+        words.append(doc.text[start:end])
+        spaces.append(False)
+        at = end
+    gap(doc.text[at:])
+    return words, spaces, index
+
+
 def spacy_doc(vocab: Any, doc: SpanDoc, spans: Sequence[dict[str, Any]], *, row_id: str = "",
               review_status: str = "") -> Any:
     """A spaCy ``Doc`` of ``doc``'s tokens with the output ``spans`` (dicts with ``token_start``, ``token_end``,
     ``label``, ``confidence``, ``sources``) in ``doc.spans["weaksup"]`` and the non-overlapping ones in ``doc.ents``.
+    Its text is ``doc.text`` exactly (:func:`spacy_words`), so the spans' char offsets are ``doc``'s.
 
     Examples
     --------
@@ -76,17 +114,20 @@ def spacy_doc(vocab: Any, doc: SpanDoc, spans: Sequence[dict[str, Any]], *, row_
     from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
-    n = doc.n_tokens
-    spaces = [doc.ends[i] < doc.starts[i + 1] for i in range(n - 1)] + ([False] if n else [])
-    sdoc = Doc(vocab, words=list(doc.tokens), spaces=spaces)
+    words, spaces, index = spacy_words(doc)
+    sdoc = Doc(vocab, words=words, spaces=spaces)
+
+    def token_range(span: dict[str, Any]) -> tuple[int, int]:  # the run's token span as the Doc's
+        return index[span["token_start"]], index[span["token_end"] - 1] + 1
+
     ordered = sorted(spans, key=lambda s: (s["token_start"], s["token_end"], s["label"]))
-    group = [sdoc[s["token_start"]:s["token_end"]] for s in ordered]
+    group = [sdoc[slice(*token_range(s))] for s in ordered]
     for span, record in zip(group, ordered):
         span.label_ = record["label"]
     sdoc.spans[SPAN_GROUP] = group
     sdoc.spans[SPAN_GROUP].attrs["confidence"] = [float(s.get("confidence", 1.0)) for s in ordered]
     sdoc.spans[SPAN_GROUP].attrs["sources"] = [list(s.get("sources") or []) for s in ordered]
-    sdoc.ents = [SpacySpan(sdoc, s["token_start"], s["token_end"], label=s["label"]) for s in non_overlapping(ordered)]
+    sdoc.ents = [SpacySpan(sdoc, *token_range(s), label=s["label"]) for s in non_overlapping(ordered)]
     sdoc.user_data["row_id"] = row_id
     sdoc.user_data["review_status"] = review_status
     return sdoc

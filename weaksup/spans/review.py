@@ -12,17 +12,17 @@ In (:func:`read_span_export`, :func:`import_span_answers`): Label Studio's JSON 
 ``result`` holds ``labels`` regions with ``start``/``end``/``labels``); a cancelled annotation is left out; a
 document annotated with no region has no entity. The answers become the next version of the span gold set
 (earlier versions stay on disk): a document answered by several annotators keeps the spans more than half of
-them marked, and :func:`span_agreement` measures how often they agreed (exact-match F1 between pairs).
+them marked, a document where exactly half of them marked some span is left out (tied: named by the import; see
+:mod:`weaksup.spans.review_votes`), and :func:`span_agreement` measures how often they agreed (exact-match F1
+between pairs).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -34,6 +34,7 @@ from weaksup.gold.lock import gold_lock
 from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls
 from weaksup.review.repeats import DistinctCandidates, distinct_rows
 from weaksup.spans.gold import SpanGoldSet, load_span_gold, next_version, token_spans, write_span_gold
+from weaksup.spans.review_votes import TIED, majority_spans, span_agreement, span_conflict_notes
 
 #: A char span ``(start, end, label)``.
 CharSpan = tuple[int, int, str]
@@ -256,40 +257,13 @@ def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from
     return SpanAnswers(frame, cancelled)
 
 
-def span_agreement(answers: SpanAnswers) -> float:
-    """Mean exact-match F1 between pairs of annotators of the same document (nan when no document has two).
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"row_id": ["a", "a"], "annotator": ["x", "y"], "text": ["", ""],
-    ...                       "spans": [[(0, 3, "C"), (5, 9, "D")], [(0, 3, "C")]]})
-    >>> round(span_agreement(SpanAnswers(frame)), 3)
-    0.667
-    """
-    scores = []
-    for _, group in answers.frame.groupby("row_id", sort=False):
-        for a, b in combinations([set(s) for s in group["spans"]], 2):
-            scores.append(1.0 if not a and not b else 2 * len(a & b) / (len(a) + len(b)))
-    return float(sum(scores) / len(scores)) if scores else float("nan")
-
-
-def majority_spans(answers: SpanAnswers) -> pd.DataFrame:
-    """One row per document: the spans more than half of its annotators marked, annotators joined by ``+``."""
-    rows = []
-    for row_id, group in answers.frame.groupby("row_id", sort=False):
-        votes = Counter(span for spans in group["spans"] for span in set(spans))
-        kept = sorted(span for span, n in votes.items() if n > len(group) / 2)
-        rows.append({"row_id": str(row_id), "annotator": "+".join(sorted(set(group["annotator"]))),
-                     "text": group["text"].iloc[0], "spans": kept})
-    return pd.DataFrame(rows, columns=["row_id", "annotator", "text", "spans"])
-
-
 def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], *, task: str, types: Sequence[str],
                         split: str = "dev", run_dir: str | os.PathLike[str] | None = None,
                         tokenizer: str | None = None) -> SpanGoldSet:
     """Write the answers as the next version of the span gold set in ``gold_dir`` (its rows kept, answered
     documents replaced or added in ``split``); answers the gold set holds already write nothing (the latest
-    version is returned).
+    version is returned). A document its annotators tie on (:func:`~weaksup.spans.review_votes.majority_spans`:
+    some span marked by exactly half of them) is not written: a row the gold set holds keeps its spans.
 
     With ``run_dir`` (a finished spans run), every answered row id must be one of its documents, with the same
     text, and every span must fall on the run's token boundaries (its ``[task] tokenizer``, or ``tokenizer``):
@@ -315,7 +289,7 @@ def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], 
     folder = Path(gold_dir)
     with gold_lock(folder, create=True):  # read, merge, write: an import running meanwhile waits, then merges on top
         previous = load_span_gold(folder, types=types).frame if (folder / "manifest.json").is_file() else None
-        new = {r.row_id: r for r in decided.itertuples(index=False)}
+        new = {r.row_id: r for r in decided.itertuples(index=False) if r.status != TIED}
         kept = [] if previous is None else [
             {"row_id": r.row_id, "split": r.split, "spans": list(r.spans), "annotator": r.annotator}
             for r in previous.itertuples(index=False) if r.row_id not in new]
@@ -368,13 +342,15 @@ def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str 
     types = list(load_span_gold(folder).types)
     answers = read_span_export(export, types, from_name=from_name, annotators=annotators)
     with gold_lock(folder):  # the version before is the one this import merges into
-        before = load_span_gold(folder, types=types).version
+        previous = load_span_gold(folder, types=types)
         gold = import_span_answers(answers, folder, task=task, types=types, split=split, run_dir=run_dir)
     agreement = span_agreement(answers)
     agreed = "" if agreement != agreement else f"; annotators agree on {agreement:.0%} of spans (exact-match F1)"
-    if gold.version == before:
+    notes = "".join("\n" + line for line in span_conflict_notes(
+        majority_spans(answers), held=set(previous.frame["row_id"]), split=split))
+    if gold.version == previous.version:
         return (f"gold set {folder} unchanged at version {gold.version} ({gold.describe()}): it holds these "
-                f"{len(answers.frame)} annotation(s) already{agreed}; no new version written")
+                f"{len(answers.frame)} annotation(s) already{agreed}; no new version written{notes}")
     return (f"gold set {folder} is now version {gold.version} ({gold.describe()}); {len(answers.frame)} annotation(s), "
             f"{answers.cancelled} cancelled{agreed}; earlier versions stay in their files. Re-run to use it: "
-            "weaksup run CONFIG")
+            f"weaksup run CONFIG{notes}")
