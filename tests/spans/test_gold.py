@@ -79,3 +79,38 @@ def test_char_spans_align_to_tokens_or_say_which_tokenizer():
     aligned = token_spans(regex, [(6, 13, "Chemical"), (28, 41, "Disease")], row_id="r")
     assert aligned == [Span(1, 2, "Chemical"), Span(5, 7, "Disease")]
     assert char_spans(regex, aligned) == [(6, 13, "Chemical"), (28, 41, "Disease")]
+
+
+def test_offsets_that_are_not_whole_numbers_are_refused_not_truncated(tmp_path):
+    rows = [{"row_id": "a", "split": "dev", "spans": [{"start": 0, "end": 15.9, "label": "Chemical"}]},
+            {"row_id": "b", "split": "dev", "spans": [{"start": "26", "end": 30, "label": "Disease"}]},
+            {"row_id": "c", "split": "dev", "spans": [{"start": True, "end": 3, "label": "Disease"}]}]
+    with pytest.raises(GoldSetError) as info:
+        write_span_gold(rows, tmp_path / "g", task="t", types=TYPES)
+    message = str(info.value)
+    assert "has 3 problems" in message and "row 'a': span 0..15.9 (Chemical)" in message
+    assert "row 'b': span '26'..30 (Disease)" in message and "write the span's char offsets as integers" in message
+    assert not (tmp_path / "g").exists() or not (tmp_path / "g" / "manifest.json").exists()
+    whole = [{"row_id": "a", "split": "dev", "spans": [{"start": 0.0, "end": 7.0, "label": "Chemical"}]}]
+    assert write_span_gold(whole, tmp_path / "g", task="t", types=TYPES).spans()["a"] == [(0, 7, "Chemical")]
+    path = tmp_path / "g" / "spans.jsonl"  # a hand-edited file: the loader refuses it too
+    path.write_text(json.dumps({"row_id": "a", "split": "dev", "spans": [{"start": "0", "end": 7,
+                                                                          "label": "Chemical"}]}) + "\n")
+    with pytest.raises(GoldSetError, match=r"spans.jsonl:1: column 'spans': row 'a': span '0'..7"):
+        load_span_gold(tmp_path / "g")
+
+
+def test_a_spans_text_is_kept_in_the_gold_file_and_checked_against_the_document(tmp_path):
+    rows = [{"row_id": "a", "split": "dev", "spans": [{"start": 15, "end": 19, "label": "Disease", "text": "pain"}]}]
+    gold = write_span_gold(rows, tmp_path / "g", task="t", types=TYPES)
+    assert json.loads((tmp_path / "g" / "spans.jsonl").read_text())["spans"][0]["text"] == "pain"
+    span = load_span_gold(tmp_path / "g").spans()["a"][0]
+    assert span == (15, 19, "Disease") and span.text == "pain" and gold.spans()["a"][0].text == "pain"
+    doc = SpanDoc.from_text("Aspirin causes pain")
+    assert token_spans(doc, [span], row_id="a") == [Span(2, 3, "Disease")]
+    with pytest.raises(GoldSetError, match=r"row 'a': the span 15..19 \(Disease\) says its text is 'pain' but the "
+                                           r"row's text there is 'ache'.*fix the span's offsets in the gold set"):
+        token_spans(SpanDoc.from_text("Aspirin causes ache"), [span], row_id="a")
+    with pytest.raises(GoldSetError, match="its text must be a string"):
+        write_span_gold([{**rows[0], "spans": [{**rows[0]["spans"][0], "text": 4}]}], tmp_path / "h", task="t",
+                        types=TYPES)

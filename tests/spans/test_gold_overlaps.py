@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import logging
 
+import pandas as pd
 import pytest
 
 from tests.spans.conftest import TYPES
-from weaksup.errors import GoldSetError
+from weaksup.errors import GoldSetError, ReviewImportError
 from weaksup.spans.doc import Span
 from weaksup.spans.gold import load_span_gold, write_span_gold
 from weaksup.spans.metrics import span_metrics
-from weaksup.spans.review import import_span_answers, read_span_export
+from weaksup.spans.review import SpanAnswers, import_span_answers, read_span_export
 
 TEXT = "Lithium carbonate poisoning causes pain ."
 GOOD = {"row_id": "d1", "split": "test", "spans": [{"start": 0, "end": 17, "label": "Chemical"},
@@ -75,7 +76,12 @@ def test_a_label_studio_region_with_two_types_is_refused_on_import(tmp_path):
     path.write_text(json.dumps([{"id": 1, "data": {"row_id": "d1", "text": TEXT},
                                  "annotations": [{"completed_by": 1, "result": [region]}]}]))
     write_span_gold([OTHER], tmp_path / "gold", task="t", types=TYPES)
-    answers = read_span_export(path, TYPES)
+    with pytest.raises(ReviewImportError, match=f"{path}: task 1: row 'd1': user-1's regions overlap: 0..17 "
+                                                "'Lithium carbonate' \\(Chemical\\) with 0..17 'Lithium carbonate' "
+                                                "\\(Disease\\)"):
+        read_span_export(path, TYPES)  # named where it is fixed: the export's task
+    answers = SpanAnswers(pd.DataFrame({"row_id": ["d1"], "annotator": ["user-1"], "text": [TEXT],
+                                        "spans": [[(0, 17, "Chemical"), (0, 17, "Disease")]]}))
     with pytest.raises(GoldSetError, match="row 'd1' holds overlapping spans: 0..17 \\(Chemical\\) with 0..17 "
                                            "\\(Disease\\)"):
         import_span_answers(answers, tmp_path / "gold", task="t", types=TYPES)

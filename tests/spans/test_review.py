@@ -218,3 +218,19 @@ def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path, 
     for row_id, want in expected.items():
         assert spans[row_id] == want
     assert load_span_gold(gold_dir, version=1).counts() == {"dev": 40, "test": 40}
+
+
+def test_regions_that_cut_the_runs_tokens_are_named_by_export_file_and_task_fixed_in_label_studio(span_run, tmp_path):
+    gold_dir = shutil.copytree(span_run / "gold_sets" / "toy", tmp_path / "gold")
+    rows = [json.loads(line) for line in (span_run / "out" / "spans.jsonl").read_text().splitlines()]
+    tasks = [{"id": 40 + k, "data": {"row_id": rows[i]["row_id"], "text": rows[i]["text"]}, "annotations": [
+        {"completed_by": 1, "result": [_region(0, 3, "Chemical", rows[i]["text"])]}]} for k, i in enumerate((100, 101))]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    with pytest.raises(GoldSetError) as info:
+        import_span_answers(read_span_export(path, TYPES), gold_dir, task="toy", types=TYPES, run_dir=span_run / "out")
+    message = str(info.value)
+    assert f"Label Studio export {path} has 2 problems" in message
+    for k, i in enumerate((100, 101)):
+        assert f"{path}: task {40 + k}: row {rows[i]['row_id']!r}: the span 0..3" in message
+    assert message.count("fix the region in Label Studio") == 2 and "in the gold set" not in message

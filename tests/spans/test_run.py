@@ -208,3 +208,23 @@ def test_a_span_run_logs_its_span_metrics_to_mlflow(span_project):
     assert logged["majority_vote.f1"] == pytest.approx(result.metrics["majority_vote.f1"])
     assert {"label_model/type/Chemical/f1", "lf/chem_dict/precision", "coverage_all_rows"} <= set(logged)
     assert "coverage" not in logged
+
+
+def test_every_gold_span_off_the_tokens_or_off_its_text_is_named_in_one_error(span_project, capsys):
+    root = span_project.parent
+    path = root / "gold_sets" / "toy" / "spans.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    dev = [line for line in lines if line["split"] == "dev" and line["spans"]][:4]
+    for line in dev[:3]:  # three spans that cut a token
+        line["spans"] = [{**line["spans"][0], "end": line["spans"][0]["end"] - 1}]
+    text_of = dict(zip(*documents(160)[0][["row_id", "text"]].T.to_numpy()))
+    span = dev[3]["spans"][0]  # one that says another text than the document's at its offsets
+    dev[3]["spans"] = [{**span, "text": text_of[dev[3]["row_id"]][span["start"]:span["end"]] + "x"}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    code, _, err = cli(capsys, "run", span_project)
+    assert code == 2 and "span gold set (dev split) has 4 problems" in err
+    for line in dev[:3]:
+        assert f"span gold set (dev split): row {line['row_id']!r}" in err
+    assert err.count("does not fall on token boundaries") == 3
+    assert f"row {dev[3]['row_id']!r}: the span {span['start']}..{span['end']} ({span['label']}) says its text is" in err
+    assert not (root / "out" / "spans.jsonl").exists()

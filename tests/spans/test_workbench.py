@@ -121,3 +121,27 @@ def test_dev_gold_spans_are_checked(gold, needle):
 
     ok = SpanWorkbench(TEXTS, SPACE, row_ids=list("abcd"), gold={"a": [(np.int64(0), np.int64(1), "Chemical")]})
     assert ok.gold[0] == [Span(0, 1, "Chemical")]
+
+
+def test_a_span_gold_set_is_aligned_to_the_tokens_and_its_char_spans_are_never_taken_as_token_spans(tmp_path):
+    from weaksup.spans.gold import load_span_gold, write_span_gold
+
+    rows = [{"row_id": "a", "split": "dev", "spans": [(0, 7, "Chemical"), (15, 21, "Disease")]},
+            {"row_id": "b", "split": "dev", "spans": [(0, 13, "Disease"), (20, 27, "Chemical")]},
+            {"row_id": "d", "split": "test", "spans": [(0, 17, "Chemical")]},  # test gold: never used
+            {"row_id": "zz", "split": "dev", "spans": []}]  # not among these documents: left aside
+    gold = write_span_gold(rows, tmp_path / "g", task="t", types=SPACE.types)
+    wb = SpanWorkbench(TEXTS, SPACE, row_ids=list("abcd"), gold=gold, lfs=[DRUGS, ITIS])
+    assert wb.gold == [GOLD[0], GOLD[1], None, None]
+    assert wb.preview("drugs").n_dev == 2
+    letters = "a b c d e f g h i j"  # char offsets 2..3 ('b') that token offsets 2..3 ('c') would take silently
+    write_span_gold([{"row_id": "x", "split": "dev", "spans": [(2, 3, "Chemical")]}], tmp_path / "h", task="t",
+                    types=SPACE.types)
+    char_gold = dict(load_span_gold(tmp_path / "h").spans("dev"))
+    with pytest.raises(DataError, match=r"row 'x': \(2, 3, 'Chemical'\) is a span of a span gold set, in char "
+                                        r"offsets.*pass gold=the SpanGoldSet itself"):
+        SpanWorkbench([letters], SPACE, row_ids=["x"], gold=char_gold)
+    assert SpanWorkbench([letters], SPACE, row_ids=["x"], gold=load_span_gold(tmp_path / "h")).gold == [
+        [Span(1, 2, "Chemical")]]
+    with pytest.raises(DataError, match=r"none of the 3 dev row ids.*pass row_ids="):
+        SpanWorkbench(TEXTS, SPACE, gold=gold)

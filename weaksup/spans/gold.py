@@ -7,8 +7,11 @@ A span gold set is a folder holding a ``manifest.json`` (``"type": "spans"``) an
                          "files": ["spans.jsonl"], "splits": {...}, "content_hash": "...", "versions": [...]}
         spans.jsonl     {"row_id": "d1", "split": "dev", "spans": [{"start": 0, "end": 7, "label": "Chemical"}]}
 
-Spans are CHAR offsets into the row's text (end exclusive), so a gold set does not depend on a tokenizer;
-a run aligns them to its tokens (:func:`token_spans`) and says which span does not fall on token boundaries.
+Spans are CHAR offsets into the row's text (end exclusive, whole numbers: ``15.9`` or ``"26"`` is refused, never
+rounded), so a gold set does not depend on a tokenizer; a span may say the ``text`` it covers, which the gold set
+keeps. A run aligns the spans to its tokens (:func:`token_spans`) and names, in one error, every span that does
+not fall on token boundaries or whose ``text`` is not the row's text at its offsets
+(:mod:`weaksup.spans.gold_spans`).
 Versions work as in :mod:`weaksup.gold.versions`: a later version goes to ``spans-<content hash>.jsonl`` and
 earlier files stay; ``load_span_gold(folder, version=N)`` reads any of them.
 """
@@ -32,9 +35,14 @@ from weaksup.gold.core import MANIFEST, SPLITS
 from weaksup.gold.lock import gold_lock
 from weaksup.gold.versions import (VERSIONS, manifest_type, plan_version, publish_manifest, read_manifest,
                                    select_version, warn_if_edited)
+from weaksup.spans.gold_spans import GoldSpan, gold_offset, token_spans
 
 if TYPE_CHECKING:
     from weaksup.spans.doc import Span, SpanDoc
+
+__all__ = ["CharSpan", "GOLD_TYPE", "GoldSpan", "OVERLAP_FIX", "OVERLAP_RULE", "SPANS_FILE", "SpanGoldSet",
+           "char_spans", "is_span_gold", "load_span_gold", "next_version", "overlaps", "span_hash", "token_spans",
+           "write_span_gold"]
 
 logger = logging.getLogger("weaksup.gold")
 
@@ -100,53 +108,6 @@ class SpanGoldSet:
         return f"{self.task} v{self.version} (hash {self.hash}; {counts})"
 
 
-def token_spans(doc: SpanDoc, spans: Iterable[CharSpan], *, row_id: str, where: str = "gold set") -> list[Span]:
-    """Gold char spans as token spans of ``doc``.
-
-    Raises
-    ------
-    GoldSetError
-        For a span whose start or end is not a token boundary of ``doc`` (naming the row, the span, the text
-        and the tokens it falls in, and the fix).
-
-    Examples
-    --------
-    >>> from weaksup.spans.doc import SpanDoc
-    >>> doc = SpanDoc.from_text("Aspirin causes pain")
-    >>> token_spans(doc, [(15, 19, "Disease")], row_id="d1")
-    [Span(start=2, end=3, label='Disease')]
-    >>> token_spans(doc, [(0, 3, "Chemical")], row_id="d1")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    weaksup.errors.GoldSetError: gold set: row 'd1': the span 0..3 'Asp' (Chemical) does not fall on token ...
-    >>> token_spans(doc, [(15, 40, "Disease")], row_id="d1")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    weaksup.errors.GoldSetError: gold set: row 'd1': the span 15..40 (Disease) runs past the text (19 characters: ...
-    """
-    from weaksup.spans.doc import Span
-
-    starts = {s: i for i, s in enumerate(doc.starts)}
-    ends = {e: i + 1 for i, e in enumerate(doc.ends)}
-    out = []
-    for start, end, label in spans:
-        if not 0 <= start < end <= len(doc.text):
-            raise GoldSetError(f"{where}: row {row_id!r}: the span {start}..{end} ({label}) runs past the text "
-                               f"({len(doc.text)} characters: {doc.text[:60]!r}); gold spans are character offsets "
-                               "into the row's text as given: fix the span, or check that the gold set belongs to "
-                               "this input")
-        if start in starts and end in ends and starts[start] < ends[end]:
-            out.append(Span(starts[start], ends[end], label))
-            continue
-        near = doc.token_span(start, end)
-        tokens = list(doc.tokens[near[0]:near[1]]) if near else []
-        raise GoldSetError(f"{where}: row {row_id!r}: the span {start}..{end} {doc.text[start:end]!r} ({label}) does "
-                           f"not fall on token boundaries (it cuts the tokens {tokens}); set [task] tokenizer to one "
-                           "that splits there (\"regex\" splits punctuation off words, \"spacy\" as spaCy does), or "
-                           "move the span's ends to token boundaries in the gold set")
-    return sorted(out)
-
-
 def char_spans(doc: SpanDoc, spans: Iterable[Span | tuple[int, int, str]]) -> list[CharSpan]:
     """Token spans of ``doc`` as char spans ``(start, end, label)``."""
     return [(int(doc.starts[s[0]]), int(doc.ends[s[1] - 1]), str(s[2])) for s in spans]
@@ -183,10 +144,21 @@ def _check_rows(rows: Sequence[Mapping[str, Any]], types: Sequence[str], where: 
         parsed: list[CharSpan] = []
         for span in spans:
             try:
-                start, end, label = int(span["start"]), int(span["end"]), str(span["label"])
-            except (TypeError, KeyError, ValueError):
+                start, end, label = gold_offset(span["start"]), gold_offset(span["end"]), str(span["label"])
+                said = span.get("text")
+            except (TypeError, KeyError, ValueError, AttributeError):
                 problems.add("bad_span", f"row {row_id!r}: a span must be {{\"start\": c, \"end\": c, \"label\": "
                              f"T}} (char offsets); got {str(span)[:80]!r}", where=location(where, i, "spans"))
+                continue
+            if start is None or end is None:
+                problems.add("bad_offsets", f"row {row_id!r}: span {span['start']!r}..{span['end']!r} ({label}): "
+                             "offsets must be whole numbers of characters (not strings or fractions, which would be "
+                             "read as another span); write the span's char offsets as integers",
+                             where=location(where, i, "spans"))
+                continue
+            if said is not None and not isinstance(said, str):
+                problems.add("bad_span", f"row {row_id!r}: span {start}..{end} ({label}): its text must be a string "
+                             f"(the text at its offsets); got {said!r}", where=location(where, i, "spans"))
                 continue
             if label not in known:
                 problems.add("unknown_label", f"row {row_id!r}: unknown entity type {label!r} (the types are "
@@ -194,10 +166,16 @@ def _check_rows(rows: Sequence[Mapping[str, Any]], types: Sequence[str], where: 
             if not 0 <= start < end:
                 problems.add("bad_offsets", f"row {row_id!r}: span {start}..{end} is empty or negative; end is "
                              "exclusive and after start", where=location(where, i, "spans"))
-            parsed.append((start, end, label))
+            parsed.append(GoldSpan(start, end, label, said))
         out.append({"row_id": row_id, "split": split, "spans": sorted(parsed),
                     "annotator": str(row.get("annotator") or ""), "_line": i})
     return out
+
+
+def _span_record(span: CharSpan) -> dict[str, Any]:
+    """A span as a gold file writes it (with the text it covers when it was given)."""
+    text = getattr(span, "text", None)
+    return {"start": span[0], "end": span[1], "label": span[2], **({"text": text} if text is not None else {})}
 
 
 def overlaps(spans: Iterable[CharSpan]) -> list[tuple[CharSpan, CharSpan]]:
@@ -254,7 +232,8 @@ def load_span_gold(path: str | os.PathLike[str], *, types: Sequence[str] | None 
     ------
     GoldSetError
         Every problem at once, each naming its file, line and field: a missing or malformed manifest or file,
-        a blank or repeated row id, a bad split, a malformed span, an unknown entity type.
+        a blank or repeated row id, a bad split, a malformed span (offsets that are not whole numbers, a text that
+        is not a string), an unknown entity type.
 
     Examples
     --------
@@ -371,7 +350,7 @@ def write_span_gold(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, folder: st
         fresh = write and not (folder / name).exists()  # a new file: removed if the manifest fails
         if write:
             lines = [json.dumps({"row_id": r["row_id"], "split": r["split"],
-                                 "spans": [{"start": s, "end": e, "label": t} for s, e, t in r["spans"]],
+                                 "spans": [_span_record(s) for s in r["spans"]],
                                  **({"annotator": r["annotator"]} if r["annotator"] else {})}, ensure_ascii=False)
                      for r in checked]
             with atomic_path(folder / name) as tmp:

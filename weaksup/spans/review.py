@@ -33,7 +33,9 @@ from weaksup.errors import GoldSetError, Problems, ReviewImportError, location
 from weaksup.gold.lock import gold_lock
 from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls
 from weaksup.review.repeats import DistinctCandidates, distinct_rows
-from weaksup.spans.gold import SpanGoldSet, load_span_gold, next_version, token_spans, write_span_gold
+from weaksup.spans.gold import SpanGoldSet, load_span_gold, next_version, write_span_gold
+from weaksup.spans.gold_spans import token_spans
+from weaksup.spans.review_checks import CUT_REGION_FIX, overlap_note, utf16_hint
 from weaksup.spans.review_votes import TIED, majority_spans, span_agreement, span_conflict_notes
 
 #: A char span ``(start, end, label)``.
@@ -176,6 +178,8 @@ class SpanAnswers:
 
     frame: pd.DataFrame
     cancelled: int = 0
+    #: The export file (what errors about its regions name, with the task id: ``task`` column of :attr:`frame`).
+    source: str = ""
 
 
 def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from_name: str = FROM_NAME,
@@ -199,14 +203,13 @@ def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from
                                 f"{type(tasks).__name__}; export the project as JSON (not JSON-MIN)")
     problems = Problems(f"Label Studio export {file}")
     known = set(types)
-    records, cancelled = [], 0
+    records, cancelled, minimal = [], 0, []
     for i, task in enumerate(tasks):
         data = task.get("data") or {} if isinstance(task, dict) else {}
         row_id, text = data.get("row_id"), str(data.get("text") or "")
         where = location(str(file), at=f"task {task.get('id', i) if isinstance(task, dict) else i}")
         if isinstance(task, dict) and "annotations" not in task and "completions" not in task and "data" not in task:
-            problems.add("json_min", "a task without data or annotations: this looks like a JSON-MIN export; export "
-                         "the project as JSON (not JSON-MIN)", where=where)
+            minimal.append(str(task.get("id", i)))  # said once, below
             continue
         if row_id in (None, ""):
             problems.add("missing_row_id", "the task's data has no row_id (tasks come from weaksup review export)",
@@ -240,21 +243,32 @@ def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from
                                      f"{list(types)}", where=where)
                     elif not 0 <= start < end <= len(text):
                         problems.add("bad_offsets", f"row {row_id!r}: region {start}..{end} is outside the text "
-                                     f"({len(text)} characters)", where=where)
+                                     f"({len(text)} characters)" + utf16_hint(text, start, end, value.get("text")),
+                                     where=where)
                     elif isinstance(value.get("text"), str) and text[start:end] != value["text"]:
+                        hint = utf16_hint(text, start, end, value["text"])
                         problems.add("bad_offsets", f"row {row_id!r}: region {start}..{end} says its text is "
-                                     f"{value['text']!r} but the task's text there is {text[start:end]!r} (offsets "
-                                     "counted in another unit, e.g. UTF-16 around emoji, or a task text edited "
-                                     "after export); fix the region or re-annotate it", where=where)
+                                     f"{value['text']!r} but the task's text there is {text[start:end]!r}" + (
+                                         hint or " (offsets counted in another unit, e.g. UTF-16 around emoji, or a "
+                                         "task text edited after export); fix the region or re-annotate it"),
+                                     where=where)
                     else:
                         spans.append((start, end, str(label)))
             who = annotator_name(annotation.get("completed_by"), emails=annotators)
-            records.append({"row_id": str(row_id), "annotator": who,
-                            "text": text, "spans": sorted(set(spans))})
+            if clash := overlap_note(sorted(set(spans)), text):
+                problems.add("overlapping_regions", f"row {row_id!r}: {who}'s regions overlap: {clash}; the span task "
+                             "is flat NER (one entity type per token): keep one region per stretch of text in Label "
+                             "Studio (the right type), export again and import", where=where)
+            records.append({"row_id": str(row_id), "annotator": who, "text": text, "spans": sorted(set(spans)),
+                            "task": str(task.get("id", i))})
+    if minimal:
+        problems.add("json_min", f"{len(minimal)} task(s) without data or annotations (tasks {', '.join(minimal[:5])}"
+                     f"{' ...' if len(minimal) > 5 else ''}): this looks like a JSON-MIN export; export the project "
+                     "as JSON (not JSON-MIN)", where=str(file))
     problems.raise_if_any(ReviewImportError, fix=f"the entity types are {list(types)}; regions are char offsets "
                           "into the task's text")
-    frame = pd.DataFrame(records, columns=["row_id", "annotator", "text", "spans"])
-    return SpanAnswers(frame, cancelled)
+    frame = pd.DataFrame(records, columns=["row_id", "annotator", "text", "spans", "task"])
+    return SpanAnswers(frame, cancelled, str(file))
 
 
 def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], *, task: str, types: Sequence[str],
@@ -284,8 +298,13 @@ def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], 
             if row.text and row.text != texts[row.row_id]:
                 raise GoldSetError(f"row {row.row_id!r}: the task's text differs from the run's document; the tasks "
                                    "come from another run (or the text was masked): import against that run")
-            token_spans(SpanDoc.from_text(texts[row.row_id], tokenizer), row.spans, row_id=row.row_id,
-                        where="Label Studio answers")
+        task_of = dict(zip(answers.frame["row_id"], answers.frame["task"])) if "task" in answers.frame else {}
+        problems = Problems(f"Label Studio export {answers.source}" if answers.source else "Label Studio answers")
+        for r, spans in zip(decided["row_id"], decided["spans"]):
+            where = location(answers.source or "Label Studio answers", at=f"task {task_of[r]}" if r in task_of else None)
+            token_spans(SpanDoc.from_text(texts[r], tokenizer), spans, row_id=r, where=where, problems=problems,
+                        cut_fix=CUT_REGION_FIX)
+        problems.raise_if_any(GoldSetError)
     folder = Path(gold_dir)
     with gold_lock(folder, create=True):  # read, merge, write: an import running meanwhile waits, then merges on top
         previous = load_span_gold(folder, types=types).frame if (folder / "manifest.json").is_file() else None

@@ -75,11 +75,10 @@ def split_block(L: np.ndarray, lf_names: Sequence[str], space: SpanSpace) -> tup
 def dev_gold_spans(docs: Sequence[SpanDoc], targets: Sequence[Any], row_ids: Sequence[str] | None = None
                    ) -> list[list[Span]]:
     """The dev gold's char spans as token spans of the run's documents (a GoldSetError names a misaligned span)."""
-    from weaksup.spans.gold import token_spans
+    from weaksup.spans.gold_spans import check_token_spans
 
     ids = [str(i) for i in range(len(docs))] if row_ids is None else list(row_ids)
-    return [token_spans(doc, spans, row_id=r, where="span gold set (dev split)")
-            for doc, spans, r in zip(docs, targets, ids)]
+    return check_token_spans(docs, targets, ids, where="span gold set (dev split)")
 
 
 @dataclass(frozen=True)
@@ -181,12 +180,12 @@ class Spans:
     def check_gold_rows(self, split: str, ids: Sequence[str], targets: np.ndarray, L: np.ndarray, *,
                         lf_names: list[str], label_space: SpanSpace) -> None:
         """Every gold span of the split on token boundaries of its row's document, before anything is fitted or
-        written (a :class:`~weaksup.errors.GoldSetError` names the row id, the span and the fix)."""
-        from weaksup.spans.gold import token_spans
+        written, its ``text`` (when the gold set gives it) the text at its offsets: one
+        :class:`~weaksup.errors.GoldSetError` names every such span (row id, span, fix)."""
+        from weaksup.spans.gold_spans import check_token_spans
 
         docs, _ = split_block(L, lf_names, label_space)
-        for doc, spans, row_id in zip(docs, targets, ids):
-            token_spans(doc, spans, row_id=row_id, where=f"span gold set ({split} split)")
+        check_token_spans(docs, targets, ids, where=f"span gold set ({split} split)")
 
     # ------------------------------------------------------------------ votes
     def vote_dtype(self, label_space: SpanSpace) -> np.dtype[Any]:

@@ -20,6 +20,8 @@ from weaksup.errors import DataError, ParameterError, UnknownLFError
 from weaksup.render import NOTEBOOK_STYLE, html_table
 from weaksup.spans.apply import apply_span_lfs, span_lfs_of
 from weaksup.spans.doc import Span, SpanDoc, Tokenizer
+from weaksup.spans.gold import SpanGoldSet
+from weaksup.spans.gold_spans import GoldSpan, check_token_spans
 from weaksup.spans.lfs import SpanLF, is_whole
 from weaksup.spans.metrics import span_metrics
 from weaksup.spans.space import SpanSpace
@@ -197,8 +199,10 @@ class SpanWorkbench:
         Strings are tokenized with ``tokenizer``.
     space : SpanSpace
     row_ids : sequence of str, optional
-    gold : sequence (one per document; None where a document has no gold) or mapping row id -> spans, optional
-        The dev gold (token spans). Never pass test gold: LFs are written on dev.
+    gold : SpanGoldSet, sequence (one per document; None where a document has none) or mapping row id -> spans
+        The dev gold: a span gold set (its dev split, char offsets aligned to the documents' tokens with
+        :func:`~weaksup.spans.gold.token_spans`; its rows that are not documents here are left aside), or token
+        spans (a gold set's char spans are refused there). Never pass test gold: LFs are written on dev.
     lfs : iterable of span LFs, optional
     tokenizer : str or callable, default "whitespace"
     seed : int, default 0
@@ -217,7 +221,7 @@ class SpanWorkbench:
     """
 
     def __init__(self, docs: Sequence[SpanDoc | str], space: SpanSpace, *, row_ids: Sequence[str] | None = None,
-                 gold: Sequence[Sequence[Span] | None] | Mapping[str, Sequence[Span]] | None = None,
+                 gold: SpanGoldSet | Sequence[Sequence[Span] | None] | Mapping[str, Sequence[Span]] | None = None,
                  lfs: Iterable[SpanLF] = (), tokenizer: Tokenizer = "whitespace", seed: int = 0) -> None:
         if not isinstance(space, SpanSpace):
             raise ParameterError(f"SpanWorkbench needs a SpanSpace; got {type(space).__name__}")
@@ -226,6 +230,8 @@ class SpanWorkbench:
         self.row_ids = [str(i) for i in range(len(self.docs))] if row_ids is None else [str(r) for r in row_ids]
         if len(self.row_ids) != len(self.docs):
             raise DataError(f"SpanWorkbench got {len(self.row_ids)} row_ids for {len(self.docs)} documents")
+        if isinstance(gold, SpanGoldSet):
+            gold = self._dev_of(gold)
         if isinstance(gold, Mapping):
             unknown = sorted(set(map(str, gold)) - set(self.row_ids))
             if unknown:
@@ -245,8 +251,27 @@ class SpanWorkbench:
         self._spans: dict[str, list[list[Span]]] = {}
         self.add(*lfs)
 
+    def _dev_of(self, gold: SpanGoldSet) -> dict[str, list[Span]]:
+        """The dev split of a span gold set as token spans of the documents it labels (one error naming every span
+        off their tokens)."""
+        dev = gold.spans("dev")
+        at = {r: i for i, r in enumerate(self.row_ids)}
+        ids = [str(r) for r in dev.index if str(r) in at]
+        if len(dev) and not ids:
+            raise DataError(f"SpanWorkbench: none of the {len(dev)} dev row ids of the span gold set "
+                            f"{gold.describe()} is a document here (e.g. {list(dev.index[:3])}; the documents' ids "
+                            f"are {self.row_ids[:3]}...); pass row_ids= (the input's row ids) with the documents")
+        spans = check_token_spans([self.docs[at[r]] for r in ids], [dev[r] for r in ids], ids,
+                                  where=f"span gold set {gold.describe()} (dev split)")
+        return dict(zip(ids, spans))
+
     def _gold_span(self, item: Any, i: int) -> Span:
         """A dev gold span of document ``i``, checked: token offsets inside it, an entity type of the space."""
+        if isinstance(item, GoldSpan):
+            raise DataError(f"SpanWorkbench gold of row {self.row_ids[i]!r}: {tuple(item)!r} is a span of a span gold "
+                            "set, in char offsets; the workbench's gold spans are token offsets: pass gold=the "
+                            "SpanGoldSet itself (its dev split is aligned to the documents' tokens), or convert each "
+                            "row with weaksup.spans.gold.token_spans(doc, spans, row_id=...)")
         parts = list(item) if isinstance(item, (tuple, list)) else None
         if parts is None or len(parts) != 3 or not (is_whole(parts[0]) and is_whole(parts[1])):
             raise DataError(f"SpanWorkbench gold of row {self.row_ids[i]!r}: {item!r} is not a span; give "
