@@ -266,3 +266,27 @@ def test_an_lf_module_given_by_path_imports_a_helper_from_its_own_folder(tmp_pat
         assert sys.path[0] == first and sys.path[-1] == str(lfs_dir) and sys.path.count(str(lfs_dir)) == 1
     finally:
         sys.modules.pop("spam_words_helper", None)
+
+
+def test_a_dotted_lf_module_shadowed_by_another_package_of_that_name_names_the_one_imported(tmp_path, monkeypatch):
+    # "LF module not found" only, when another `labeling_functions` package came first on sys.path
+    for folder in ("site", "project"):
+        (tmp_path / folder / "labeling_functions").mkdir(parents=True)
+        (tmp_path / folder / "labeling_functions" / "__init__.py").write_text("")
+    (tmp_path / "project" / "labeling_functions" / "claims.py").write_text("from weaksup import keyword_lf\n"
+                                                                           "a = keyword_lf('a', 'x', 1)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [str(tmp_path / "site"), *sys.path])
+    saved = {name: sys.modules.pop(name) for name in list(sys.modules) if name.split(".")[0] == "labeling_functions"}
+    try:
+        with pytest.raises(LFDefinitionError) as info:
+            Registry.from_modules("labeling_functions.claims")
+    finally:  # the repository's own labeling_functions back, for the other tests
+        for name in [name for name in sys.modules if name.split(".")[0] == "labeling_functions"]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+    message = str(info.value)
+    assert "LF module 'labeling_functions.claims' not found" in message
+    assert f"the package 'labeling_functions' imported is [{str(tmp_path / 'site' / 'labeling_functions')!r}]" in message
+    assert "give the .py path, or rename your package" in message
+    assert list(Registry.from_modules(str(tmp_path / "project" / "labeling_functions" / "claims.py"))) == ["a"]

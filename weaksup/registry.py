@@ -234,8 +234,13 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
         except LFDefinitionError as exc:
             missing = exc.__cause__
             if isinstance(missing, ModuleNotFoundError) and missing.name and str(spec).startswith(missing.name):
+                package = sys.modules.get(missing.name.rpartition(".")[0])  # imported, but not the one meant?
+                other = (f"; the package {package.__name__!r} imported is {list(package.__path__)}, which lacks "
+                         f"{missing.name.rpartition('.')[2]!r}: another package of that name comes first on sys.path "
+                         "(give the .py path, or rename your package)" if package and hasattr(package, "__path__")
+                         else "")
                 raise LFDefinitionError(
-                    f"LF module {str(spec)!r} not found (looked in {cwd} and sys.path); "
+                    f"LF module {str(spec)!r} not found (looked in {cwd} and sys.path){other}; "
                     "run from the project folder or pass a path to the .py file"
                 ) from missing
             raise

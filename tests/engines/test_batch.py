@@ -66,6 +66,18 @@ def test_a_part_with_a_repeated_id_names_the_part_and_the_id(tmp_path):
         run_engine(synthetic_config(tmp_path))
 
 
+def test_a_parts_repeated_ids_are_told_as_the_run_tells_them_with_the_count_and_the_fix(tmp_path):
+    # the engines' message said neither how many other ids repeat nor make_row_ids, which the run's message says
+    write_part(tmp_path / "input", 0, 50)
+    bad = pd.DataFrame({"row_id": ["x1", "x2", "x1", "x2", "x3", "x3"], "text": list("abcdef")})
+    bad.to_parquet(tmp_path / "input" / "part-0001.parquet", index=False)
+    with pytest.raises(DataError) as caught:
+        run_engine(synthetic_config(tmp_path))
+    message = str(caught.value)
+    assert "id 'x1' is not unique (rows [0, 2] of the part; 2 other id(s) repeat too)" in message, message
+    assert "weaksup.data.make_row_ids gives the n-th repeat of an id k the id 'k#n'" in message
+
+
 def test_the_spec_pickles_and_a_worker_imports_the_lfs(tmp_path):
     spec = BatchSpec.from_config(synthetic_config(tmp_path))
     copy = pickle.loads(pickle.dumps(spec))

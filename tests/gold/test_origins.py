@@ -106,3 +106,30 @@ def test_remove_takes_ids_or_an_ids_file_not_both(tmp_path, youtube, monkeypatch
     code, said = _cli(capsys, "gold", "remove", "gold/yt", "--ids-file", "empty.txt")
     assert code == 2 and "--ids-file empty.txt: no row id given" in said
     assert load_any_gold("gold/yt").version == 1
+
+
+def test_gold_ids_that_lost_their_leading_zeros_are_named_with_the_fix(tmp_path, monkeypatch, capsys):
+    # a gold file with int64 ids: create said nothing, and the run suggested removing every gold row
+    monkeypatch.chdir(tmp_path)
+    ids = [f"{i:07d}" for i in range(1, 41)]
+    pd.DataFrame({"claim_id": ids, "amount": [float(i) for i in range(40)]}).to_parquet("claims.parquet", index=False)
+    (tmp_path / "claims_lfs.py").write_text("from weaksup import threshold_lf\n"
+                                            "big = threshold_lf('big', 'amount > 30', 1)\n")
+    gold = pd.DataFrame({"claim_id": [int(i) for i in ids[:12]], "label": ["fraud", "legit"] * 6, "split": "test"})
+    gold.to_parquet("gold_int.parquet", index=False)
+    code, said = _cli(capsys, "gold", "create", "gold/claims", "--from", "gold_int.parquet", "--labels",
+                      "legit,fraud", "--id-column", "claim_id", "--task", "claims")
+    assert code == 0 and "id column 'claim_id' holds numbers (e.g. 1), not text" in said, said
+    assert "leading zeros" in said and "dtype=str" in said
+    config = write_config(tmp_path, task={"name": "claims", "labels": ["legit", "fraud"]},
+                          input={"path": "claims.parquet", "id_column": "claim_id", "text_column": ""},
+                          lfs={"modules": ["claims_lfs.py"]}, gold={"path": "gold/claims"})
+    code, said = _cli(capsys, "run", str(config), "--no-progress")
+    assert code == 2 and "12 row id(s) are not in the input claims.parquet" in said, said
+    assert "the gold ids are numbers without the leading zeros of the input's ids ('0000001'; '1' is '0000001'" in said
+    assert "read it with dtype=str" in said and "gold remove" not in said
+    pd.DataFrame({"claim_id": ["x1", "x2"], "label": "fraud", "split": "test"}).to_csv("other.csv", index=False)
+    assert _cli(capsys, "gold", "create", "gold/other", "--from", "other.csv", "--labels", "legit,fraud",
+                "--id-column", "claim_id", "--task", "claims")[0] == 0
+    code, said = _cli(capsys, "run", str(config), "--no-progress", "--set", "gold.path=gold/other")
+    assert code == 2 and "none of the gold set's row ids is in the input" in said and "gold remove" not in said

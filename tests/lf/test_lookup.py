@@ -160,3 +160,22 @@ def test_an_unknown_class_name_with_no_label_space_names_label_space_and_where_c
     message = str(info.value)
     assert "(did you mean 'spam'?)" in message and "label_space given" not in message
     assert "LABELS in" in message and "no label_space= was given" in message and "pass label_space=" in message
+
+
+def test_a_table_files_unknown_class_names_the_file_and_line_and_the_labels_file_and_line(tmp_path):
+    # 'frad' in a lookup CSV named no file or line, and the LF module loaded by path was named by its generated
+    # module name (LABELS in weaksup_user_lfs.lfs_module_1a2b3c4d), not its file
+    from weaksup import Registry
+
+    (tmp_path / "bl.csv").write_text("key,label\nP03570,fraud\nP30958,frad\n", encoding="utf-8")
+    module = tmp_path / "lfs_module.py"
+    module.write_text("from weaksup import LabelSpace, lookup_lf\nLABELS = LabelSpace(['legit', 'fraud'])\n"
+                      f"bl = lookup_lf('bl', {str(tmp_path / 'bl.csv')!r}, field='claimant_id')\n", encoding="utf-8")
+    with pytest.raises(LFDefinitionError) as info:
+        Registry.from_modules(str(module))
+    message = str(info.value)
+    assert f"{tmp_path / 'bl.csv'}:3: LF 'bl': the lookup table gives unknown class 'frad'" in message, message
+    assert f"(from LABELS in {module}, for the LF at line 3, as no label_space= was given)" in message
+    assert "weaksup_user_lfs" not in message
+    with pytest.raises(LFDefinitionError, match=r"bl\.csv:3: LF 'bl': unknown class 'frad'.*label_space given"):
+        lookup_lf("bl", tmp_path / "bl.csv", field="claimant_id", label_space=LabelSpace(["legit", "fraud"]))

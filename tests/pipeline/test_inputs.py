@@ -261,3 +261,19 @@ def test_a_misspelt_sensitive_field_stops_the_run_before_anything_is_written(pro
                                           "not a column of the input"):
         run_config(write_config(project, review={"sensitive_fields": ["txt"]}))
     assert not (project / "out" / "labels.parquet").exists()
+
+
+def test_a_run_on_data_without_a_text_column_says_how_to_declare_none(tmp_path, monkeypatch):
+    # the run said only "Set input.text_column to the column the LFs read"; "" was documented for media only
+    from weaksup.errors import WeakSupError
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "txns.csv").write_text("txn_id,amount\nt1,5\nt2,500\nt3,50\n", encoding="utf-8")
+    (tmp_path / "txn_lfs.py").write_text("from weaksup import threshold_lf\n"
+                                         "big = threshold_lf('big', 'amount > 300', 1)\n", encoding="utf-8")
+    config = write_config(tmp_path, task={"name": "txns", "labels": ["legit", "fraud"]},
+                          input={"path": "txns.csv", "id_column": "txn_id"}, lfs={"modules": ["txn_lfs.py"]})
+    with pytest.raises(WeakSupError, match="no text column 'text'") as caught:
+        run_config(config)
+    assert 'or input.text_column = "" for data without text (LFs that read other columns)' in str(caught.value)
+    assert run_config(config, 'input.text_column=""').labels_path.is_file()

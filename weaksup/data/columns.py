@@ -53,3 +53,22 @@ def as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     return column.cast(pa.large_string())
+
+
+def stored_as_text(path: str | Path, column: str) -> str:
+    """How the input file at ``path``, by its format, came to store ``column`` as text where a rule wants numbers.
+
+    Examples
+    --------
+    >>> stored_as_text("claims.parquet", "amount")
+    "input.path claims.parquet is a Parquet file that stores column 'amount' as text: write it as numbers"
+    """
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        why = (f"is a {suffix[1:].upper()} file: one value in column {column!r} that is not a number (a typo, 'n/a', "
+               "a unit) makes the whole column text; fix those values in the file, or convert the column")
+    elif suffix in (".jsonl", ".ndjson"):
+        why = f"is a JSON-lines file whose column {column!r} holds quoted strings: write its values as numbers"
+    else:
+        why = f"is a Parquet file that stores column {column!r} as text: write it as numbers"
+    return f"input.path {path} {why}"

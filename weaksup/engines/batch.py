@@ -270,11 +270,14 @@ def check_ids(spec: BatchSpec, ids: pd.Series, part: str) -> None:
                         f"({int(missing.sum())} row(s) of this part lack one)")
     repeated = ids.duplicated(keep=False).to_numpy()
     if repeated.any():
+        from weaksup.pipeline.inputs import repeated_id  # one message for the run's chunks and the engines' parts
+
         rows = np.flatnonzero(repeated)
         first = ids.iloc[int(rows[0])]
         same = np.flatnonzero((ids == first).to_numpy())
-        raise DataError(f"{part or 'a batch'}: id {first!r} is not unique (rows {same[:6].tolist()} of the part); "
-                        f"{column!r} must identify each row once: deduplicate the part or choose another id column")
+        others = int(ids[repeated].nunique()) - 1
+        raise DataError(repeated_id(spec.config, first, part or "a batch", f"rows {same[:6].tolist()} of the part",
+                                    others))
 
 
 def vote_frame(spec: BatchSpec, frame: pd.DataFrame, *, part: str = "", only: Sequence[str] | None = None,

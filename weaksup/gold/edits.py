@@ -134,6 +134,7 @@ def read_label_file(path: str | os.PathLike[str], *, id_column: str = "row_id", 
     if missing:
         raise GoldSetError(f"{file}: no column {', '.join(missing)}; it has {list(frame.columns)}: name the "
                            "columns with those options")
+    _warn_numeric_ids(file, frame[id_column], id_column)
     labels = frame[label_column].map(  # a list (JSON Lines, Parquet) is a multi-label set itself; a CSV cell `[]`
         # the empty set, as a multi-label run's CSV labels file writes it (weaksup.pipeline.outputs.EMPTY_LIST_CELL)
         lambda v: ";".join(str(x) for x in v) if isinstance(v, (list, tuple, np.ndarray)) else "" if v == "[]" else v)
@@ -283,6 +284,19 @@ def _read(file: Path, kind: str) -> pd.DataFrame:
         return pd.read_json(file, lines=True, dtype=False).astype(object).where(lambda f: f.notna(), "")
     return pd.read_csv(file, sep="\t" if kind == "tsv" else ",", dtype=str, keep_default_na=False,
                        encoding="utf-8-sig")
+
+
+def _warn_numeric_ids(file: Path, ids: pd.Series, id_column: str) -> None:
+    """Warn when a labels file stores its ids as numbers (a Parquet or JSON Lines int column): a gold id is the
+    number's decimal text, so an id that had leading zeros ('0002623') has lost them ('2623')."""
+    numbers = [v for v in ids if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))]
+    if numbers:
+        logger.warning(
+            "%s: id column %r holds numbers (e.g. %r), not text; the gold ids are their decimal text (%r), so ids "
+            "that had leading zeros in the input ('0002623') have lost them and will not match it. If the input's "
+            "ids have leading zeros, write the id column as text as the input has it (e.g. df[%r] = "
+            "df[%r].astype(str).str.zfill(7) for 7-digit ids, or read it with dtype=str) and create the gold set "
+            "again", file, id_column, numbers[0], str(numbers[0]), id_column, id_column)
 
 
 def _renamed(rows: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from weaksup.gold.versions import version_entries
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["absent_ids_error", "first_versions", "remove_command"]
+__all__ = ["absent_ids_error", "first_versions", "lost_zeros", "remove_command"]
 
 #: The most row ids a printed ``weaksup gold remove --ids`` lists; more go through ``--ids-file``.
 MAX_LISTED_IDS = 20
@@ -81,9 +81,31 @@ def remove_command(folder: Any, ids: Sequence[Any]) -> str:
             "--ids-file FILE`")
 
 
-def absent_ids_error(gold: Any, absent: Sequence[str], input_name: str) -> GoldSetError:
+def lost_zeros(absent: Sequence[str], input_ids: Sequence[str]) -> str:
+    """What to say when the gold ids ``absent`` from the input are its ids without their leading zeros (a gold set
+    made from an id column read as numbers), judged on ``input_ids``, some of the input's ids; else ``""``.
+
+    Examples
+    --------
+    >>> lost_zeros(["2623", "17"], ["0000017", "0000018"])
+    "the gold ids are numbers without the leading zeros of the input's ids ('0000017'; '17' is '0000017' there)"
+    >>> lost_zeros(["a1"], ["0000017"])
+    ''
+    """
+    zeros = [i for i in input_ids if len(i) > 1 and i.isdigit() and i[0] == "0"]
+    digits = [a for a in absent if a.isdigit() and a[:1] != "0"]
+    if not zeros or len(digits) < 0.9 * len(absent):
+        return ""
+    width = max(len(i) for i in zeros)
+    held = set(input_ids)
+    match = next((f"; {a!r} is {a.zfill(width)!r} there" for a in digits if a.zfill(width) in held), "")
+    return f"the gold ids are numbers without the leading zeros of the input's ids ({zeros[0]!r}{match})"
+
+
+def absent_ids_error(gold: Any, absent: Sequence[str], input_name: str,
+                     input_ids: Sequence[str] = ()) -> GoldSetError:
     """The error for gold row ids the input does not have: how many, a few of them, the version that brought
-    them and the fixes.
+    them and the fixes; ``input_ids``, some of the input's ids, tell a gold set whose ids lost their leading zeros.
 
     Examples
     --------
@@ -94,9 +116,22 @@ def absent_ids_error(gold: Any, absent: Sequence[str], input_name: str) -> GoldS
     origins = first_versions(gold, list(absent[:5]))
     came = "; ".join(f"{row_id} came with {origin}" for row_id, origin in origins.items())
     folder = gold.path if getattr(gold, "path", None) is not None else "GOLD_DIR"
+    head = (f"gold set {gold.task} v{gold.version} ({folder}): {len(absent)} row id(s) are not in the input "
+            f"{input_name}, e.g. {list(absent[:5])}{f' ({came})' if came else ''}; ")
+    zeros = lost_zeros(absent, input_ids)
+    if zeros:
+        return GoldSetError(
+            f"{head}{zeros}: the gold set was made from an id column read as numbers. Fix: create the gold set "
+            "again from its labels file with the id column read as text, keeping the leading zeros (a CSV file "
+            "keeps them; in pandas read it with dtype=str, or write df[column].astype(str).str.zfill(N)); "
+            "`weaksup gold create` warns of an id column of numbers")
+    if len(absent) >= gold.frame["row_id"].astype(str).nunique():  # removing them would leave no gold row
+        return GoldSetError(
+            f"{head}none of the gold set's row ids is in the input: the gold set labels another dataset, or "
+            "input.id_column is wrong. Fix: check input.id_column (the ids the gold set uses) and input.path, or "
+            "point gold.path at this input's gold set")
     return GoldSetError(
-        f"gold set {gold.task} v{gold.version} ({folder}): {len(absent)} row id(s) are not in the input {input_name}, "
-        f"e.g. {list(absent[:5])}{f' ({came})' if came else ''}; the gold set labels another dataset, input.id_column "
+        f"{head}the gold set labels another dataset, input.id_column "
         f"is wrong, or an import brought rows of other data. Fix: point gold.path at this input's gold set, or "
         f"input.id_column at the ids it uses, or write the next version without them: "
         f"{remove_command(folder, absent)} (earlier versions stay on disk)")

@@ -223,6 +223,8 @@ def label_space_in_use() -> tuple[LabelSpace | None, str]:
         return None, ""
     scope = frame.f_globals
     where = scope.get("__name__", frame.f_code.co_filename)
+    if os.path.isfile(frame.f_code.co_filename):  # a module loaded by path has a generated name: name its file
+        where = f"{frame.f_code.co_filename}, for the LF at line {frame.f_lineno}"
     found = scope.get("LABELS")
     if isinstance(found, LabelSpace):
         return found, f"LABELS in {where}"

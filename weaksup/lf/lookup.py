@@ -28,7 +28,8 @@ _TOKEN = re.compile(r"\w+")
 _LOWER_DIFF = r"[\x{130}\x{3a3}]"
 
 
-def _read_table(path: Path, lf_name: str) -> dict[Any, Any]:
+def _read_table(path: Path, lf_name: str, lines: dict[Any, str] | None = None) -> dict[Any, Any]:
+    """A lookup table file's ``{key: label}``; ``lines`` gets each key's ``path:line`` (a CSV or TSV file's)."""
     if not path.is_file():
         raise LFDefinitionError(f"LF {lf_name!r}: lookup table file {str(path)!r} does not exist")
     if path.suffix.lower() == ".json":
@@ -61,29 +62,42 @@ def _read_table(path: Path, lf_name: str) -> dict[Any, Any]:
                     f"{path}:{line_no}: key {key!r} maps to {label!r} here but to {table[key]!r} above"
                 )
             table[key] = int(label) if label.lstrip("-").isdigit() else label
+            if lines is not None:
+                lines[key] = f"{path}:{line_no}"
     return table
 
 
-def _resolve_labels(table: Mapping[Any, Any], label_space: LabelSpace | None, lf_name: str) -> dict[Any, int]:
+def _resolve_labels(table: Mapping[Any, Any], label_space: LabelSpace | None, lf_name: str,
+                    lines: Mapping[Any, str] | None = None) -> dict[Any, int]:
+    """The table's labels as class ids; a bad label's error starts with where the key is (``lines``: a table
+    file's ``path:line`` of each key)."""
     out = {}
     where = ""  # where the class names come from when no label_space was given
-    for key, label in table.items():
-        if isinstance(label, str) and label_space is None:
-            label_space, found = label_space_in_use()  # the module's LABELS (or its Workbench's label space)
-            if label_space is None:
+    key: Any = None
+    try:
+        for key, label in table.items():
+            if isinstance(label, str) and label_space is None:
+                label_space, found = label_space_in_use()  # the module's LABELS (or its Workbench's label space)
+                if label_space is None:
+                    raise LFDefinitionError(
+                        f"LF {lf_name!r}: the lookup table gives class name {label!r} for key {key!r}; "
+                        "pass label_space=LabelSpace([...]) to map names to ids"
+                    )
+                where = f"{found}, as no label_space= was given"
+            if isinstance(label, str) and where and label_space is not None and label not in label_space:
+                close = difflib.get_close_matches(label, list(label_space), n=1)
                 raise LFDefinitionError(
-                    f"LF {lf_name!r}: the lookup table gives class name {label!r} for key {key!r}; "
-                    "pass label_space=LabelSpace([...]) to map names to ids"
+                    f"LF {lf_name!r}: the lookup table gives unknown class {label!r} for key {key!r}"
+                    f"{f' (did you mean {close[0]!r}?)' if close else ''}; the classes are {list(label_space)} "
+                    f"(from {where}): fix the table's label, or pass label_space=LabelSpace([...]) with its class "
+                    "names"
                 )
-            where = f"{found}, as no label_space= was given"
-        if isinstance(label, str) and where and label_space is not None and label not in label_space:
-            close = difflib.get_close_matches(label, list(label_space), n=1)
-            raise LFDefinitionError(
-                f"LF {lf_name!r}: the lookup table gives unknown class {label!r} for key {key!r}"
-                f"{f' (did you mean {close[0]!r}?)' if close else ''}; the classes are {list(label_space)} "
-                f"(from {where}): fix the table's label, or pass label_space=LabelSpace([...]) with its class names"
-            )
-        out[key] = check_label(label, lf_name, label_space)
+            out[key] = check_label(label, lf_name, label_space)
+    except LFDefinitionError as exc:
+        at = (lines or {}).get(key)
+        if at is None:
+            raise
+        raise LFDefinitionError(f"{at}: {exc}") from None
     return out
 
 
@@ -187,12 +201,13 @@ class LookupLF(LabelingFunction):
         if by not in ("value", "tokens"):
             raise LFDefinitionError(f"LF {name!r}: by must be 'value' or 'tokens'; got {by!r}")
         source = "inline"
+        lines: dict[Any, str] = {}  # a table file's line of each key, for an error about its label
         if isinstance(table, (str, os.PathLike)):
             source = Path(table).name  # the file's name, not where the project sits: versions are portable
-            table = _read_table(Path(table), name)
+            table = _read_table(Path(table), name, lines)
         if not isinstance(table, Mapping) or not table:
             raise LFDefinitionError(f"LF {name!r}: the lookup table must be a non-empty mapping or file; got {table!r}")
-        resolved = _resolve_labels(table, label_space, name)
+        resolved = _resolve_labels(table, label_space, name, lines)
         if not case_sensitive:
             resolved = _lowered(resolved, name)
         if by == "tokens":

@@ -367,7 +367,7 @@ def _hint(columns: dict[str, np.ndarray], kinds: dict[str, str], text_columns: I
 
     Examples
     --------
-    >>> _hint({"amount": np.array(["12", "n/a"], dtype=object)}, {"amount": "str"}, ["amount"])[:69]
+    >>> _hint({"amount": np.array(["12", "n/a"], dtype=object)}, {"amount": "str"}, ["amount"])[:70]
     "; field 'amount' holds text (e.g. '12'), not numbers: the input stores"
     """
     hint = ""

@@ -264,7 +264,8 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
     report = None
     if config.output.report or plan.gold is not None or uri is not None:  # (MLflow logs the report's figures)
         t = time.perf_counter()
-        report = report_stage(plan, applied, model_view, store.key, references=outcome.references, written=written)
+        report = report_stage(plan, applied, model_view, store.key, references=outcome.references, written=written,
+                              end_model=end.info)
         metrics = plan.task.report_metrics(report) if plan.gold is not None else {}
         if metrics and plan.gold is not None:
             result.metrics.update(metrics)

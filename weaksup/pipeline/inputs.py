@@ -315,15 +315,15 @@ def chunk_ids(config: RunConfig, chunk: pd.DataFrame) -> pa.Array:
         same = (series == first).fill_null(False).arg_true()  # the rows of that one id, not of every repeated id
         rows = [int(chunk.index[int(r)]) for r in same[:6]]
         others = series.filter(repeated).n_unique() - 1
-        more = f"; {others} other id(s) repeat too" if others else ""
         also = f", also at {where(config, rows[1])}" if several_files(config) else ""
-        raise DataError(repeated_id(config, first, where(config, rows[0]), f"rows {rows}{also}{more}"))
+        raise DataError(repeated_id(config, first, where(config, rows[0]), f"rows {rows}{also}", others))
     return ids
 
 
-def repeated_id(config: RunConfig, value: object, at: str, detail: str) -> str:
-    """The message for an id of ``input.id_column`` repeated in the input (in one chunk or across chunks):
-    where (``at``), the other rows (``detail``) and the fix (for one file, or for the files of a folder).
+def repeated_id(config: RunConfig, value: object, at: str, detail: str, others: int = 0) -> str:
+    """The message for an id of ``input.id_column`` repeated in the input (in one chunk or across chunks, in a run
+    or an engine's part): where (``at``), the other rows (``detail``), how many ``others`` ids repeat too, and the
+    fix (for one file, or for the files of a folder).
 
     Examples
     --------
@@ -333,6 +333,7 @@ def repeated_id(config: RunConfig, value: object, at: str, detail: str) -> str:
     a.csv row 9: id 'k' is not unique (also row 2); 'id' must identify each row once: deduplicate ... id k the id 'k#n')
     """
     fix = _ACROSS if several_files(config) else _ONE_FILE
+    detail += f"; {others} other id(s) repeat too" if others else ""
     return f"{at}: id {value!r} is not unique ({detail}); {config.input.id_column!r} must identify each row once{fix}"
 
 
@@ -347,7 +348,8 @@ def check_fields(config: RunConfig, registry: Registry, chunk: pd.DataFrame) -> 
                                      f"{missing}, which {source} does not have; its columns are {present}")
     if config.input.text_column:
         check_columns(present, [config.input.text_column], where=source, what="text column",
-                      fix="Set input.text_column to the column the LFs read")
+                      fix='Set input.text_column to the column the LFs read, or input.text_column = "" for data '
+                          "without text (LFs that read other columns)")
 
 
 def check_unique_ids(config: RunConfig, hashes: np.ndarray, part_rows: list[int],

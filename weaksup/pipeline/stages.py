@@ -232,10 +232,12 @@ def positional_gold(gold: GoldSet, positions: dict[str, int]) -> GoldSet:
 
 
 def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, identity_key: str, *,
-                 references: GoldReferences | None = None, written: Written | None = None) -> QualityReport:
+                 references: GoldReferences | None = None, written: Written | None = None,
+                 end_model: dict[str, Any] | None = None) -> QualityReport:
     """The label-quality report over every row (metrics on the gold split when a gold set is given; the
     ``references`` on the gold test rows, from :func:`weaksup.pipeline.end_stage.reference_stage`; the labels the
-    run ``written``, from :func:`write_stage`), as the task type builds it (:meth:`TaskType.build_report`)."""
+    run ``written``, from :func:`write_stage`; what the end-model stage did, ``end_model``, its ``EndModel.info``),
+    as the task type builds it (:meth:`TaskType.build_report`)."""
     config = plan.config
     n = len(applied.values)
     rows = np.arange(n)
@@ -281,13 +283,16 @@ def report_stage(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel, id
     report.params["task"] = config.task.name
     report.params["n_rows"] = str(n)
     report.params["report_rows"] = str(len(rows))
-    report.params.update(run_settings(config))
+    report.params.update(run_settings(config, (end_model or {}).get("skipped")))
     return report
 
 
-def run_settings(config: RunConfig) -> dict[str, str]:
+def run_settings(config: RunConfig, skipped: str | None = None) -> dict[str, str]:
     """The resolved config's settings that change the written labels and what the LFs saw, as the report's
     provenance (and MLflow) params: ``end_model.enabled``, ``label_model.no_votes`` and ``clean.*``.
+
+    An end model enabled but ``skipped`` (the end-model stage's reason, ``EndModel.info["skipped"]``) shows as
+    skipped, and the cleaning of a run without a text column as not done: no setting of theirs took effect.
 
     Examples
     --------
@@ -296,12 +301,20 @@ def run_settings(config: RunConfig) -> dict[str, str]:
     >>> settings = run_settings(config)
     >>> settings["label_model.no_votes"], settings["end_model.enabled"], settings["clean.mask"]
     ('predict', 'true', 'url')
+    >>> settings = run_settings(load_config("configs/youtube_spam.toml", ['input.text_column=""']), "no column")
+    >>> settings["end_model.enabled"], settings["clean.mask"]
+    ('true, but skipped: no column', '(not done: no text column)')
     """
     clean = config.clean
-    return {"end_model.enabled": str(config.end_model.enabled).lower(),
-            "label_model.no_votes": config.label_model.no_votes, "clean.normalize": str(clean.normalize).lower(),
-            "clean.lowercase_into": clean.lowercase_into or "(off)", "clean.mask": ", ".join(clean.mask) or "(none)",
-            "clean.duplicates": clean.duplicates}
+    enabled = str(config.end_model.enabled).lower()
+    if config.input.text_column:
+        cleaning = {"clean.normalize": str(clean.normalize).lower(), "clean.lowercase_into": clean.lowercase_into
+                    or "(off)", "clean.mask": ", ".join(clean.mask) or "(none)", "clean.duplicates": clean.duplicates}
+    else:
+        cleaning = dict.fromkeys(("clean.normalize", "clean.lowercase_into", "clean.mask", "clean.duplicates"),
+                                 "(not done: no text column)")
+    return {"end_model.enabled": f"{enabled}, but skipped: {skipped}" if config.end_model.enabled and skipped
+            else enabled, "label_model.no_votes": config.label_model.no_votes, **cleaning}
 
 
 def gold_texts(plan: RunPlan, positions: dict[str, int]) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from weaksup.config import RunConfig
+from weaksup.data.columns import stored_as_text
 from weaksup.errors import DataError, MissingColumnError
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.inputs import (changed_by_cleaning, check_fields, check_unique_ids, chunk_ids, clean_chunk,
@@ -136,8 +137,11 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
                 values, fresh_faults, fresh_timeouts = plan.task.apply(
                     todo, clean, label_space=plan.label_space, id_column=config.input.id_column,
                     fault_tolerant=config.lfs.fault_tolerant, lf_timeout=config.lfs.lf_timeout or None, out=into)
-            except DataError as exc:
-                raise name_text_input(exc, config) from exc.__cause__
+            except DataError as exc:  # a threshold LF over a column of text: say how the input file made it text
+                fields = getattr(exc, "text_fields", None)
+                if fields and exc.args:
+                    exc.args = (f"{exc.args[0]}. {stored_as_text(config.input.path, fields[0])}", *exc.args[1:])
+                raise
             if values is not block:
                 targets = [j for j, owner in enumerate(owners) if id(lfs[owner]) in recomputed]
                 for j, column in zip(targets, values.T):
@@ -152,34 +156,6 @@ def vote_chunk(plan: RunPlan, store: VoteStore, i: int, chunk: pd.DataFrame) -> 
         entry = store.write_part(i, ids, block, columns, plan.vote_space, faults, timeouts, th, lh)
     return ChunkVotes(ids, block, th, lh, faults, timeouts, missing_text, computed=saved is None or bool(todo),
                       columns_computed=len(todo), entry=entry, text_changed=text_changed)
-
-
-def name_text_input(exc: DataError, config: RunConfig) -> DataError:
-    """Say in a threshold LF's error on a column of text (``exc.text_fields``) how the run's input file, by its
-    format, came to store the column as text.
-
-    Examples
-    --------
-    >>> exc = DataError("LF 'big' cannot compare field 'amount'")
-    >>> exc.text_fields = ["amount"]
-    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "claims.parquet"}})
-    >>> print(name_text_input(exc, config))
-    LF 'big' cannot compare field 'amount'. input.path claims.parquet is a Parquet file that stores column 'amount' as text: write it as numbers
-    """
-    fields = getattr(exc, "text_fields", None)
-    if not fields or not exc.args:
-        return exc
-    path, column = config.input.path, f"column {fields[0]!r}"
-    suffix = Path(str(path)).suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        why = (f"is a {suffix[1:].upper()} file: one value in {column} that is not a number (a typo, 'n/a', a unit) "
-               "makes the whole column text; fix those values in the file, or convert the column")
-    elif suffix in (".jsonl", ".ndjson"):
-        why = f"is a JSON-lines file whose {column} holds quoted strings: write its values as numbers"
-    else:
-        why = f"is a Parquet file that stores {column} as text: write it as numbers"
-    exc.args = (f"{exc.args[0]}. input.path {path} {why}", *exc.args[1:])
-    return exc
 
 
 def faulted_lfs(lfs: list[LabelingFunction], faults: dict[str, int], timeouts: dict[str, int]) -> set[int]:
@@ -276,6 +252,7 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
     loose_hashes: list[np.ndarray] = []
     id_hashes: list[np.ndarray] = []
     gold_positions: dict[str, int] = {}
+    some_ids: list[str] = []  # the first chunk's, for the error of gold ids that lost their leading zeros
     faults = {lf.name: 0 for lf in lfs}
     timeouts = {lf.name: 0 for lf in lfs}
     missing_text = text_changed = 0
@@ -301,6 +278,7 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
         missing_text += result.missing_text
         text_changed += result.text_changed
         if gold_ids is not None:
+            some_ids.extend(ids.slice(0, 10_000).to_pylist() if not some_ids else ())
             hits = np.flatnonzero(pc.is_in(ids, value_set=gold_ids).to_numpy(zero_copy_only=False))
             gold_positions.update(zip(ids.take(pa.array(hits)).to_pylist(), (position + hits).tolist()))
         values.append(result.block)  # as voted (column order when wide): stack_blocks copies it once, in row order
@@ -346,7 +324,7 @@ def apply_stage(plan: RunPlan, store: VoteStore, *, progress: bool | None = None
         if absent:
             from weaksup.gold.origins import absent_ids_error
 
-            raise absent_ids_error(plan.gold, absent, str(config.input.example or config.input.path))
+            raise absent_ids_error(plan.gold, absent, str(config.input.example or config.input.path), some_ids)
     return AppliedVotes(stack_blocks(values), gold_positions, faults, timeouts, prep, stats)
 
 

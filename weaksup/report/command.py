@@ -31,7 +31,8 @@ def flag_names(message: str, command: str = "report") -> str:
     'weaksup report: --out /x.html is a folder; change --out'
     >>> flag_names("text cleaning (...) changed 3 of 9 rows (clean.normalize = false turns it off)")
     'text cleaning (...) changed 3 of 9 rows (--no-normalize turns it off)'
-    >>> print(flag_names("x.csv: no text column 'text'. Set input.text_column to the column the LFs read"))
+    >>> print(flag_names("x.csv: no text column 'text'. Set input.text_column to the column the LFs read, or "
+    ...                  'input.text_column = "" for data without text (LFs that read other columns)'))
     ... # doctest: +NORMALIZE_WHITESPACE
     x.csv: no text column 'text'. Set --text-column to the column the LFs read,
     or --text-column "" for data without text (LFs that read other columns)
@@ -42,10 +43,8 @@ def flag_names(message: str, command: str = "report") -> str:
     if command != "report":  # weaksup demo: the shipped data, LFs and gold set; --out is its one path
         message = message.replace("clean.normalize = false", "a run config's clean.normalize = false")
         return message.replace("output.report_path", "--out").replace("output.path", "--out")
-    message = message.replace("Set input.text_column to the column the LFs read",  # tabular data has no text
-                              'Set input.text_column to the column the LFs read, or --text-column "" for data '
-                              "without text (LFs that read other columns)")
-    for key, flag in (("set end_model.enabled = false (--set end_model.enabled=false)", "pass --no-end-model"),
+    for key, flag in (('input.text_column = ""', '--text-column ""'),  # tabular data has no text
+                      ("set end_model.enabled = false (--set end_model.enabled=false)", "pass --no-end-model"),
                       ("clean.normalize = false", "--no-normalize"),
                       ("output.report_path", "--out"),
                       ("output.path", "--out (the run folder beside it)"), ("gold.split", "--split"),
