@@ -117,7 +117,7 @@ def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float,
     right = given == y_true
     if confidence.mean() >= right.mean():
         high = confidence >= HIGH_CONFIDENCE
-        if high.any():
+        if high.any() and right[high].mean() < confidence[high].mean():  # (else the overstatement is elsewhere)
             return (f"confidences are overstated (ECE {ece:.3f}): of the {int(high.sum())} rows labelled with >= "
                     f"{HIGH_CONFIDENCE} confidence only {right[high].mean():.0%} are right")
         return (f"confidences are overstated (ECE {ece:.3f}): mean confidence {confidence.mean():.0%} but only "

@@ -132,7 +132,7 @@ def test_without_a_gold_set_the_summary_says_there_is_nothing_to_compare(project
     assert "references: no gold set (gold.path)" in summary
 
 
-def test_without_a_text_column_the_end_model_is_skipped(project, youtube):
+def test_without_a_text_column_or_a_usable_column_the_end_model_is_skipped(project, youtube):
     youtube[["row_id", "text"]].rename(columns={"text": "body"}).to_csv(project / "bodies.csv", index=False)
     (project / "body_lfs.py").write_text(
         "from weaksup import LabelSpace, keyword_lf\nLABELS = LabelSpace(['ham', 'spam'])\n"
@@ -140,7 +140,8 @@ def test_without_a_text_column_the_end_model_is_skipped(project, youtube):
     config = write_config(project, input={"path": "bodies.csv", "text_column": ""}, lfs={"modules": ["body_lfs.py"]},
                           end_model={"enabled": True})
     result = run_config(config)
-    assert "end model: off (the input has no text column" in result.summary()
+    assert "end model: off (the input has no text column (input.text_column), and no column to learn from among " \
+           "['body']" in result.summary()  # (free text, every value distinct: no category)
     assert result.source_counts["end_model"] == 0
 
 
@@ -277,3 +278,67 @@ def test_a_class_no_lf_votes_for_is_named_without_text_or_references(tmp_path, m
     assert result.references is None
     assert "no LF votes for chargeback (none of the " in result.summary()
     assert "votes on the 200 rows labeled): write LFs for them" in result.summary()
+
+
+def test_the_report_provenance_shows_an_end_model_skipped_for_want_of_text(tmp_path, monkeypatch):
+    # the provenance table said end_model.enabled true (and clean.* settings) of a run without text, whose
+    # run.json said enabled: True beside skipped: ...
+    import html
+    import re
+
+    monkeypatch.chdir(tmp_path)
+    # (a code of its own on every row: no column the tabular end model can read, so it is skipped)
+    pd.DataFrame({"txn_id": [f"t{i}" for i in range(60)], "code": [f"c{i}" for i in range(60)]}).to_csv(
+        "txns.csv", index=False)
+    (tmp_path / "txn_lfs.py").write_text("from weaksup import threshold_lf\n"
+                                         "odd = threshold_lf('odd', 'code in [\"c1\", \"c3\", \"c5\"]', 1)\n"
+                                         "even = threshold_lf('even', 'code in [\"c2\", \"c4\"]', 0)\n",
+                                         encoding="utf-8")
+    config = write_config(tmp_path, task={"name": "txns", "labels": ["legit", "fraud"]},
+                          input={"path": "txns.csv", "id_column": "txn_id", "text_column": ""},
+                          lfs={"modules": ["txn_lfs.py"]}, end_model={"enabled": True}, output={"report": True})
+    result = run_config(config)
+    skipped = json.loads((result.run_dir / "run.json").read_text(encoding="utf-8"))["end_model"]["skipped"]
+    assert "no text column" in skipped
+    shown = f"true, but skipped: {skipped}"
+    assert result.report.params["end_model.enabled"] == shown
+    assert result.report.params["clean.normalize"] == "(not done: no text column)"
+    page = html.unescape(re.sub(r"<[^>]+>", " ", result.report_path.read_text(encoding="utf-8")))
+    provenance = " ".join(page[page.index("Provenance"):].split())
+    assert f"end_model.enabled {shown}" in provenance and "end_model.enabled true clean" not in provenance
+
+
+def _claims(folder, n=3000):
+    """Tabular claims (no text): fraud when the amount is high and the claim reported late; two rules as LFs,
+    dev and test gold rows."""
+    gen = np.random.default_rng(7)
+    frame = pd.DataFrame({"row_id": [f"c{i:05d}" for i in range(n)], "amount": gen.gamma(2, 500, n).round(2),
+                          "days": gen.integers(0, 90, n), "region": gen.choice(["n", "s", "e", "w"], n)})
+    fraud = ((frame["amount"] > 1500) & (frame["days"] > 30)) | (gen.random(n) < 0.02)
+    frame.to_csv(folder / "claims.csv", index=False)
+    (folder / "claim_lfs.py").write_text(
+        "from weaksup import LabelSpace, labeling_function\nLABELS = LabelSpace(['legit', 'fraud'])\n\n"
+        "@labeling_function()\ndef big_and_late(x):\n    return 1 if x.amount > 2500 and x.days > 45 else -1\n\n"
+        "@labeling_function()\ndef small(x):\n    return 0 if x.amount < 500 else -1\n", encoding="utf-8")
+    gold = pd.DataFrame({"row_id": frame["row_id"][:600], "label": np.where(fraud[:600], "fraud", "legit"),
+                         "split": ["dev"] * 300 + ["test"] * 300})
+    write_gold(gold, folder / "gold", task="claims", label_space=["legit", "fraud"])
+    return write_config(folder, task={"name": "claims", "labels": ["legit", "fraud"]},
+                        input={"path": "claims.csv", "text_column": ""}, lfs={"modules": ["claim_lfs.py"]},
+                        label_model={"name": "default"}, end_model={"enabled": True, "folds": 3},
+                        gold={"path": "gold"})
+
+
+def test_without_a_text_column_the_end_model_reads_the_rows_columns(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_config(_claims(tmp_path))
+    labels = pd.read_parquet(result.labels_path)
+    assert len(labels) == 3000 and labels["row_id"].tolist() == [f"c{i:05d}" for i in range(3000)]
+    assert result.source_counts["end_model"] > 0 and labels["label"].notna().all()  # no-vote rows labeled too
+    info = json.loads((result.run_dir / "run.json").read_text())["end_model"]
+    assert "skipped" not in info and "gradient-boosted trees" in info["model"]
+    refs = result.references
+    assert refs is not None and {"supervised_on_dev", "final"} <= set(refs.scores)
+    # the rules cover a third of the rows; the columns tell fraud for the others: both classifiers learn that
+    assert refs["supervised_on_dev"].accuracy > 0.9 and refs["final"].accuracy > refs["label_model"].accuracy + 0.3
+    assert refs.verdict in result.summary()

@@ -88,8 +88,11 @@ def test_without_dev_gold_or_text_the_summary_says_why_the_baseline_is_missing()
     with pytest.raises(DataError, match="Workbench.final_labeler: no dev gold rows"):
         no_gold.final_labeler()
     gold = pd.Series({"r0": "spam", "r1": "ham", "r2": "spam", "r3": "ham", "r4": "spam", "r5": "ham"})
-    no_text = small_workbench(gold=gold, text_column=None)
-    assert no_text.summary().missing.startswith("no text column (text_column=None)")
+    free_text = pd.DataFrame({"row_id": [f"r{i}" for i in range(6)], "text": [f"comment {i}" for i in range(6)]})
+    no_text = Workbench(free_text, lfs=[keyword_lf("kw", "comment", 1)], label_space=["ham", "spam"], gold=gold,
+                        text_column=None)  # its one column: every value distinct, no category
+    assert no_text.summary().missing.startswith("no text column (text_column=None), and no column to learn from "
+                                                "among ['text']")
     few = small_workbench(gold=gold.iloc[:3])
     assert few.summary().missing.startswith("only 3 dev gold rows: label at least 5")
     assert small_workbench(gold=gold).final_labels_missing() is None
@@ -173,7 +176,6 @@ def test_uncovered_rows_of_data_without_text_show_their_fields():
 
 
 def test_a_class_no_lf_votes_for_is_named_on_data_without_text():
-    # without text there are no references, so nothing said that no LF votes for "chargeback"
     from weaksup.lf import threshold_lf
 
     rng = np.random.default_rng(0)
@@ -182,6 +184,26 @@ def test_a_class_no_lf_votes_for_is_named_on_data_without_text():
     wb = Workbench(frame, gold=gold, text_column=None, label_space=["ok", "fraud", "chargeback"])
     wb.add(threshold_lf("big", "amount > 400", 1), threshold_lf("small", "amount < 50", 0))
     s = wb.summary()
-    assert s.references is None and s.unvoted.startswith("no LF votes for chargeback (none of the ")
+    assert s.unvoted.startswith("no LF votes for chargeback (none of the ")
     assert repr(s).count("no LF votes for chargeback") == 1
     assert s._repr_html_().count("no LF votes for chargeback") == 1
+
+
+def test_data_without_text_is_measured_against_a_classifier_on_its_columns():
+    """No text column: the gold-only classifier and the final labels read the rows' columns (gradient-boosted trees),
+    so a tabular task gets the references and the verdict a text task gets."""
+    from weaksup.lf import threshold_lf
+
+    gen = np.random.default_rng(0)
+    n = 2000
+    frame = pd.DataFrame({"claim_id": [f"c{i:05d}" for i in range(n)], "amount": gen.gamma(2, 500, n),
+                          "days": gen.integers(0, 90, n), "region": gen.choice(["n", "s", "e", "w"], n)})
+    fraud = (frame["amount"] > 1500) & (frame["days"] > 30)
+    gold = pd.Series(np.where(fraud[:400], "fraud", "legit"), index=frame["claim_id"][:400])
+    wb = Workbench(frame, gold=gold, id_column="claim_id", text_column=None, label_space=["legit", "fraud"])
+    wb.add(threshold_lf("huge", "amount > 2500", 1), threshold_lf("small", "amount < 600", 0))
+    s = wb.summary()
+    assert s.missing is None and s.references is not None
+    sup, final, lm = (s.references[name] for name in ("supervised_on_dev", "final", "label_model"))
+    assert sup.accuracy > 0.9 and final.accuracy > lm.accuracy + 0.3  # the rules cover a third; the columns the rest
+    assert "training on your 400 gold rows" in repr(s)

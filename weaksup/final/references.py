@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from weaksup.errors import EndModelError
 from weaksup.labels import ABSTAIN, LabelSpace
@@ -31,7 +32,7 @@ END_MODEL_OFF = "the end model is off (end_model.enabled = false): the final lab
 
 #: ``read_texts(with_dev)``: the gold test rows' cleaned texts (the end model's) in the order of their votes and,
 #: when ``with_dev``, the dev gold rows' texts with their class ids, in input order (else None).
-TextReader = Callable[[bool], tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]]
+TextReader = Callable[[bool], tuple[Any, tuple[Any, np.ndarray] | None]]
 
 
 def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positions: np.ndarray, *, model: Any,
@@ -93,6 +94,7 @@ def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positi
     (['majority_vote', 'label_model', 'supervised_on_dev', 'final'], 0.75, True)
     """
     from weaksup.baseline import has_words, supervised_on_dev
+    from weaksup.final.columns import tabular_end_model
     from weaksup.evaluate import predictions_at
     from weaksup.models import MajorityVote
     from weaksup.votes import has_vote
@@ -109,12 +111,15 @@ def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positi
     texts, dev = read_texts(baseline is None)
     if baseline is None and dev is not None:  # the same gold-only classifier the end model would build, for the verdict
         dev_texts, y_dev = dev
+        frame = isinstance(dev_texts, pd.DataFrame)  # rows without text: their columns, the tabular end model's
         try:
-            baseline = supervised_on_dev(dev_texts, y_dev, n_folds=config.end_model.folds, seed=settings.seed,
-                                         cardinality=k)
+            tabular = tabular_end_model(settings.seed, columns=dev_texts) if frame else None
+            baseline = supervised_on_dev(dev_texts, y_dev, model=tabular, n_folds=config.end_model.folds,
+                                         seed=settings.seed, cardinality=k)
         except EndModelError as exc:  # missing text is not an error: the reference is left out, saying why
             why = (f"none of the {n_dev} dev gold rows' texts (input.text_column = {config.input.text_column!r}) "
-                   "has a word (two or more letters or digits)" if not has_words(dev_texts) else str(exc))
+                   "has a word (two or more letters or digits)" if not frame and not has_words(dev_texts)
+                   else str(exc))
             notes.append(f"supervised_on_dev is left out: {why}, so there is no classifier trained on the gold rows "
                          "to compare with")
             logger.warning("references: %s", notes[-1])

@@ -271,7 +271,7 @@ def warn_untrusted(model: Any, lf_names: Sequence[str]) -> str | None:
     trusted = getattr(model, "trusted_", None)
     if trusted is None or getattr(model, "restrict_to_voted", None) is not True or np.all(trusted):
         return None
-    names = [str(lf_names[j]) for j in np.flatnonzero(~np.asarray(trusted, dtype=bool))]
+    names = [str(lf_names[int(j)]) for j in np.flatnonzero(~np.asarray(trusted, dtype=bool))]
     note = (f"LF(s) {names} vote one class and the dev gold shows them wrong on most of their votes; the label model "
             f"({type(model).__name__}, restrict_to_voted = true) gives every row only they vote on their class, at "
             "one confidence. Fix or drop these LFs, or set [label_model.params] restrict_to_voted = \"trusted\" "

@@ -39,8 +39,8 @@ def posterior(votes: np.ndarray, log_conditional: np.ndarray, class_prior: np.nd
                                   np.log(np.asarray(class_prior, dtype=np.float64)),
                                   restrict_to_voted=restrict_to_voted and not some)
     if restrict_to_voted and some:
-        voted = class_counts(np.where(np.asarray(trusted)[None, :], votes, -1), columns.shape[0]) > 0
-        columns[~voted.T & voted.any(axis=1)[None, :]] = -np.inf
+        voted = np.asarray(class_counts(np.where(np.asarray(trusted)[None, :], votes, -1), columns.shape[0]) > 0)
+        columns[~voted.T & np.any(voted, axis=1)[None, :]] = -np.inf
     return softmax_rows(columns.T)
 
 

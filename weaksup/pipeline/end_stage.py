@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: ``run.json``'s ``end_model.model`` of a run without text (:func:`weaksup.final.columns.tabular_end_model`).
+TABULAR_MODEL = ("the rows' columns (numbers, dates, categories; weaksup.final.columns) + gradient-boosted trees "
+                 "(scikit-learn HistGradientBoostingClassifier)")
+
 
 @dataclass
 class EndModel:
@@ -52,12 +56,15 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     """Fit the final labeler on a seeded sample of rows plus every dev gold row (``[end_model]``), the rows without
     text (:func:`texts_present`) left out: it learns from texts only, and never labels a row without one.
 
-    Skipped (an :class:`EndModel` without labeler, the reason logged) when ``end_model.enabled`` is false
-    or the input has no text column.
+    Without a text column the end model reads the rows' columns (:mod:`weaksup.pipeline.end_columns`). Skipped (an
+    :class:`EndModel` without labeler, the reason logged) when ``end_model.enabled`` is false, or the input has no
+    text column and no column the end model can read.
     """
     from weaksup.baseline import has_words
     from weaksup.end_model import take_rows
+    from weaksup.final.columns import tabular_end_model
     from weaksup.final_labels import FinalLabeler
+    from weaksup.pipeline.end_columns import columns_at
 
     config = plan.config
     settings = config.end_model
@@ -74,23 +81,30 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
             "labeled by the label model from its prior" if config.label_model.no_votes == "predict"
             else "abstained and sent to review")
         return EndModel(None, info)
-    if not config.input.text_column:
-        info["skipped"] = "the input has no text column (input.text_column), so there is no text to learn from"
-        logger.info("end model skipped: %s", info["skipped"])
-        return EndModel(None, info)
     started = time.perf_counter()
     positions, y = training_rows(plan, applied)
-    texts, present = texts_present_at(plan, positions)
-    if not present.all():  # a row without text is no training row (an empty text would teach the model a class)
-        info["rows_without_text"] = int((~present).sum())
-        logger.info("end model: %d sampled rows without text left out of its training", info["rows_without_text"])
-        positions, y, texts = positions[present], y[present], texts[present]
-    labeler = FinalLabeler(label_model_template(plan), n_folds=settings.folds, seed=config.label_model.seed,
-                           calibrate=settings.calibrate, self_train=settings.self_train,
+    tabular = not config.input.text_column  # the rows' own columns (weaksup.pipeline.end_columns)
+    if tabular:
+        texts = columns_at(plan, positions)
+        try:
+            end_model = tabular_end_model(config.label_model.seed, columns=texts)
+        except EndModelError as exc:
+            info["skipped"] = f"the input has no text column (input.text_column), and {exc}"
+            logger.info("end model skipped: %s", info["skipped"])
+            return EndModel(None, info)
+    else:
+        texts, present = texts_present_at(plan, positions)
+        end_model = None
+        if not present.all():  # a row without text is no training row (an empty text would teach it a class)
+            info["rows_without_text"] = int((~present).sum())
+            logger.info("end model: %d sampled rows without text left out of its training", info["rows_without_text"])
+            positions, y, texts = positions[present], y[present], texts[present]
+        if not has_words(texts):  # (the vectorizer's "empty vocabulary" is about the text column, not the classes)
+            raise ConfigError(_no_words(config, len(texts), "rows'"))
+    labeler = FinalLabeler(label_model_template(plan), end_model=end_model, n_folds=settings.folds,
+                           seed=config.label_model.seed, calibrate=settings.calibrate, self_train=settings.self_train,
                            neighbours=settings.neighbours)
     logger.info("fitting the end model on %d rows (%d dev gold)", len(positions), int((y >= 0).sum()))
-    if not has_words(texts):  # (the vectorizer's "empty vocabulary" is about the text column, not the classes)
-        raise ConfigError(_no_words(config, len(texts), "rows'"))
     try:
         labeler.fit(texts, applied.values[positions], positions, y)
     except ParameterError as exc:  # e.g. fewer dev gold rows than folds: the config's keys are the fix
@@ -99,7 +113,7 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
                           ) from None
     except EndModelError as exc:  # e.g. a tiny input, or weak labels of one class only
         dev_texts = take_rows(texts, np.flatnonzero(y >= 0))
-        if len(dev_texts) and not has_words(dev_texts):  # the gold-only reference and the calibration learn on them
+        if not tabular and len(dev_texts) and not has_words(dev_texts):  # the gold-only reference and the calibration learn on them
             raise ConfigError(_no_words(config, len(dev_texts), "dev gold rows'")) from None
         classes = ", ".join(f"{i} = {name!r}" for i, name in enumerate(plan.label_space))
         raise ConfigError(f"{config.source}: [end_model]: the end model cannot be trained on this input "
@@ -111,7 +125,8 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
                  "train_rows": int(getattr(labeler, "n_train_rows_", len(positions))),
                  "temperature": None if temperature is None or not settings.calibrate else float(temperature),
                  "label_model_weight": float(getattr(labeler, "lm_weight_", float("nan"))),
-                 "model": "TF-IDF (words 1-2, chars 2-5) + logistic regression (weaksup.end_model)",
+                 "model": TABULAR_MODEL if tabular else "TF-IDF (words 1-2, chars 2-5) + logistic regression "
+                                                               "(weaksup.end_model)",
                  "fit_seconds": time.perf_counter() - started})
     return EndModel(labeler, info)
 
@@ -188,10 +203,11 @@ def final_block(config: RunConfig, labeler: FinalLabeler, model: Any, texts: np.
     ``label_model.no_votes = "predict"``, else no label (uniform probabilities, ``label_source`` None): it is
     abstained on and routed to review, as with the end model off.
     """
+    from weaksup.end_model import take_rows
     from weaksup.final.texts import final_outcome
 
     return final_outcome(L, present, int(labeler.cardinality_),
-                         lambda rows: (labeler.predict_proba(texts[rows], L[rows], rows + start),
+                         lambda rows: (labeler.predict_proba(take_rows(texts, rows), L[rows], rows + start),
                                        labeler.label_source(L[rows])),
                          lambda rows: model.predict_proba(L[rows]), guess_unvoted=config.label_model.no_votes == "predict")
 
@@ -239,10 +255,12 @@ def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: Bas
     With ``label_model.no_votes = "predict"`` the rows no LF voted on keep the label model's guess
     (``"label_model"``), as before the end model existed.
     """
+    from weaksup.pipeline.end_columns import column_blocks
+
     labeler = end.labeler
     assert labeler is not None
     config = plan.config
-    texts = _text_blocks(plan, sizes)
+    texts = column_blocks(plan, sizes) if not config.input.text_column else _text_blocks(plan, sizes)
     start = 0
     for size in sizes:
         stop = start + size
@@ -316,13 +334,14 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
     if not len(dev):
         return ReferenceOutcome(None, "references: the gold set has no dev split, so there is no classifier "
                                       "trained on gold rows to compare with (and nothing to calibrate on)" + also)
-    if not config.input.text_column:
-        return ReferenceOutcome(None, "references: the input has no text column, so there is no classifier trained "
-                                      "on the gold rows to compare with" + also)
-    def read_texts(with_dev: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    from weaksup.pipeline.end_columns import columns_at, columns_at_each
+
+    tabular = not config.input.text_column  # the rows' columns (weaksup.pipeline.end_columns)
+
+    def read_texts(with_dev: bool) -> tuple[Any, tuple[Any, np.ndarray] | None]:
         if not with_dev:
-            return texts_at(plan, test), None
-        texts, dev_texts = texts_at_each(plan, test, dev)  # one read of the input for both splits
+            return (columns_at(plan, test) if tabular else texts_at(plan, test)), None
+        texts, dev_texts = (columns_at_each if tabular else texts_at_each)(plan, test, dev)  # one read of the input
         return texts, (dev_texts, y_dev)
 
     references, note = gold_test_references(

@@ -31,6 +31,7 @@ from weaksup.config_sections import CleanConfig
 from weaksup.dependence import find_dependent_lfs
 from weaksup.errors import DataError, MissingColumnError, WeakSupError
 from weaksup.gold.gaps import missing_classes
+from weaksup.final.columns import feature_frame
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.snorkel import as_weaksup_lf
@@ -286,15 +287,15 @@ class Workbench:
     # ------------------------------------------------------------------ final labels and the references
     def final_labels_missing(self) -> str | None:
         """Why the supervised baseline and the final labels cannot be fitted here; None when they can."""
-        return references_missing(self.text_column, self.y_dev, len(self), FINAL_FOLDS)
+        columns = feature_frame(self.data, [self.id_column])  # (read without a text column)
+        return references_missing(self.text_column, self.y_dev, len(self), FINAL_FOLDS, columns)
 
     def final_labeler(self) -> FinalLabeler:
         """The final labels' model (:class:`~weaksup.final_labels.FinalLabeler`: the label model and the end model,
-        cross-fitted on the rows with a text and their dev gold, as a run's; combined and calibrated on dev).
+        cross-fitted on the rows with a text, or the columns without ``text_column``, and their dev gold, as a run's).
 
-        Cached per LF versions, dev gold and label model: a second call (or :meth:`summary`) without an edit
-        costs nothing. Raises :class:`~weaksup.errors.DataError` saying why when it cannot be fitted
-        (:meth:`final_labels_missing`).
+        Cached per LF versions, dev gold and label model: a second call (or :meth:`summary`) without an edit costs
+        nothing. Raises :class:`~weaksup.errors.DataError` saying why it cannot be fitted (:meth:`final_labels_missing`).
         """
         reason = self.final_labels_missing()
         if reason is not None:
@@ -303,7 +304,7 @@ class Workbench:
         votes = self.votes.values  # hashed too: an LF that is not cacheable keeps its lf_id when its votes change
         key = (tuple(lf.lf_id for lf in self.lfs), hashlib.sha256(self.y_dev.tobytes() + votes.tobytes()).digest(),
                type(template).__name__, repr(sorted(template.get_params().items())), self.seed)
-        texts = self.data[self.text_column]
+        texts = self.data[self.text_column] if self.text_column else feature_frame(self.data, [self.id_column])
         return self._fits.get(key, lambda: fit_final_labeler(template, texts, votes, self.y_dev,
                                                              n_folds=FINAL_FOLDS, seed=self.seed))
 
@@ -378,13 +379,12 @@ class Workbench:
     def export(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the current LFs into a Python module that :meth:`Registry.from_modules` loads unchanged.
 
-        See :func:`weaksup.lf.export.write_module`: factory kinds are written as calls with their parameters
-        (so the module's LFs have the same versions), decorated LFs as their source code with the imports and
-        constants they use. A model-score LF's fitted model is saved beside the module, in
-        ``<module name>_models/<LF name>.skops`` (a model loaded from a file is copied with its pinned hash),
-        and the module loads it from there. An LF whose source cannot be written (a lambda, a function without
-        source, a global that is not a constant or an import) is refused with its name and how to move it by
-        hand; nothing is written then.
+        See :func:`weaksup.lf.export.write_module`: factory kinds are written as calls with their parameters (so the
+        module's LFs have the same versions), decorated LFs as their source code with the imports and constants they
+        use. A model-score LF's fitted model is saved beside the module, in ``<module name>_models/<LF name>.skops``
+        (a model loaded from a file is copied with its pinned hash), and the module loads it from there. An LF whose
+        source cannot be written (a lambda, a function without source, a global that is not a constant or an
+        import) is refused with its name and how to move it by hand; nothing is written then.
 
         Parameters
         ----------

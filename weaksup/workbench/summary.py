@@ -259,22 +259,27 @@ def dev_references(labeler: FinalLabeler, L: np.ndarray, y_dev: np.ndarray, name
                               n_gold=len(dev), split="dev", votes=L)
 
 
-def references_missing(text_column: str | None, y_dev: np.ndarray, n_lfs: int, n_folds: int) -> str | None:
-    """Why the supervised baseline and the final labels cannot be fitted; None when they can.
+def references_missing(text_column: str | None, y_dev: np.ndarray, n_lfs: int, n_folds: int,
+                       columns: pd.DataFrame | None = None) -> str | None:
+    """Why the supervised baseline and the final labels cannot be fitted; None when they can. Without a text column
+    they read the rows' ``columns`` (:class:`weaksup.final.columns.ColumnFeatures`), which must hold one they can.
 
     Examples
     --------
-    >>> references_missing(None, np.array([0, 1]), 3, 5)[:14]
-    'no text column'
     >>> references_missing("text", np.array([-1, -1]), 3, 5)[:17]
     'no dev gold rows:'
     >>> references_missing("text", np.array([0, 1, 0, 1, 1, 0]), 2, 5) is None
     True
     """
     n_dev = int((y_dev != ABSTAIN).sum())
-    if text_column is None:
-        return ("no text column (text_column=None): the classifier trained on the dev gold and the end model "
-                "read the text; pass text_column= naming it")
+    if text_column is None and columns is not None:
+        from weaksup.errors import EndModelError
+        from weaksup.final.columns import ColumnFeatures
+
+        try:
+            ColumnFeatures().fit(columns)
+        except EndModelError as exc:
+            return f"no text column (text_column=None), and {exc}"
     if n_dev == 0:
         return ("no dev gold rows: label some rows (gold=...) to compare weak supervision with a classifier "
                 "trained on them")
@@ -286,10 +291,11 @@ def references_missing(text_column: str | None, y_dev: np.ndarray, n_lfs: int, n
     return None
 
 
-def fit_final_labeler(label_model: BaseLabelModel, texts: pd.Series, L: np.ndarray, y_dev: np.ndarray, *,
-                      n_folds: int = 5, seed: int = 0) -> FinalLabeler:
+def fit_final_labeler(label_model: BaseLabelModel, texts: pd.Series | pd.DataFrame, L: np.ndarray, y_dev: np.ndarray,
+                      *, n_folds: int = 5, seed: int = 0) -> FinalLabeler:
     """A :class:`~weaksup.final_labels.FinalLabeler` fitted on every row with a text (at its position in ``0..n-1``)
-    and their dev gold, logged at INFO with the time it took.
+    and their dev gold, logged at INFO with the time it took; given a frame of the rows' columns instead of texts
+    (data without text), every row, with :func:`weaksup.final.columns.tabular_end_model`.
 
     A row without text (:func:`end_model_texts`) is no training row, as in ``weaksup run``: the end model learns
     from texts only (an empty text would teach it a class) and does not label it (:func:`dev_references`). Raises
@@ -304,10 +310,18 @@ def fit_final_labeler(label_model: BaseLabelModel, texts: pd.Series, L: np.ndarr
     >>> sorted(labeler.dev_proba_), len(labeler.dev_y_)  # (the 5 dev rows without text left out)
     (['final', 'label_model', 'majority_vote', 'supervised_on_dev'], 25)
     """
+    from weaksup.end_model import take_rows
     from weaksup.final_labels import FinalLabeler
 
     started = time.perf_counter()
-    features, present = end_model_texts(texts)
+    end_model = None
+    if isinstance(texts, pd.DataFrame):  # no text column: the rows' columns (weaksup.final.columns)
+        from weaksup.final.columns import tabular_end_model
+
+        features, present = texts.reset_index(drop=True), np.ones(len(texts), bool)
+        end_model = tabular_end_model(seed, columns=features)
+    else:
+        features, present = end_model_texts(texts)
     rows = np.flatnonzero(present)  # a row without text is no training row
     n_dev, n_text_dev = int((y_dev != ABSTAIN).sum()), int((y_dev[rows] != ABSTAIN).sum())
     if n_text_dev < min(n_folds, n_dev):
@@ -316,7 +330,8 @@ def fit_final_labeler(label_model: BaseLabelModel, texts: pd.Series, L: np.ndarr
                         f"{n_folds} dev rows with a text (the references are scored out of fold, in {n_folds} folds)")
     logger.info("fitting the final labels: label model and end model, %d folds, on %d rows (%d dev gold; %d rows "
                 "without text left out)", n_folds, len(rows), n_text_dev, len(L) - len(rows))
-    labeler = FinalLabeler(label_model, n_folds=n_folds, seed=seed).fit(features[rows], L[rows], rows, y_dev[rows])
+    labeler = FinalLabeler(label_model, end_model=end_model, n_folds=n_folds, seed=seed).fit(
+        take_rows(features, rows), L[rows], rows, y_dev[rows])
     logger.info("fitted the final labels in %.1f s", time.perf_counter() - started)
     return labeler
 

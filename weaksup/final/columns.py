@@ -1,0 +1,151 @@
+"""The end model of rows without text (tabular data): the rows' own columns as features, gradient-boosted trees.
+
+When the input has no text column (``input.text_column = ""``; the Workbench's ``text_column=None``), ``weaksup run``
+and the Workbench train :func:`tabular_end_model` instead of the TF-IDF one: the classifier trained on the dev gold
+alone (``supervised_on_dev``) and the final labels then read the rows' columns, so a tabular task is measured
+against training on its gold rows as a text task is. :class:`ColumnFeatures` turns a frame into numbers: numeric
+and boolean columns as they are (missing values stay missing: the trees learn where they go), dates as seconds,
+and text columns of at most :data:`MAX_CATEGORIES` distinct values as one-hot categories; the row id, free text
+(every value distinct, or too many values) and columns holding one value are left out. Gradient-boosted trees suit the threshold rules tabular LFs are made of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from weaksup.errors import EndModelError
+
+__all__ = ["MAX_CATEGORIES", "ColumnFeatures", "feature_frame", "tabular_end_model"]
+
+#: A text column with at most this many distinct values is a category; with more, free text or an id (left out).
+MAX_CATEGORIES = 50
+
+
+class ColumnFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """The columns of a frame as a float matrix: numbers and booleans, dates (seconds since 1970), categories.
+
+    Parameters
+    ----------
+    exclude : sequence of str
+        Columns never used (the row id, gold columns).
+    kinds : dict, optional
+        The columns to read, as a fitted one's :attr:`kinds_` (``{"numbers": [...], "dates": [...], "categories":
+        {column: [values]}}``): fit then chooses nothing, so that every cross-fitting fold of a few rows reads the
+        columns chosen on all of them (:func:`tabular_end_model` with ``columns=``).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["a", "b", "c"], "amount": [10.0, None, 3.0], "region": ["n", "s", "n"],
+    ...                       "day": pd.to_datetime(["2024-01-01", "2024-01-02", None]), "note": ["x", "y", "z"]})
+    >>> features = ColumnFeatures(exclude=["id"]).fit(frame)
+    >>> features.feature_names_
+    ['amount', 'day', 'region=n', 'region=s']
+    >>> features.transform(frame).round(0).tolist()[1]  # (the missing amount stays missing)
+    [nan, 1704153600.0, 0.0, 1.0]
+    """
+
+    numbers_: list[str]
+    dates_: list[str]
+    categories_: dict[str, list[str]]
+    feature_names_: list[str]
+
+    def __init__(self, exclude: Sequence[str] = (), kinds: dict[str, Any] | None = None) -> None:
+        self.exclude = exclude
+        self.kinds = kinds
+
+    @property
+    def kinds_(self) -> dict[str, Any]:
+        """The columns read, by kind (``kinds=`` of another :class:`ColumnFeatures`)."""
+        return {"numbers": list(self.numbers_), "dates": list(self.dates_), "categories": dict(self.categories_)}
+
+    def fit(self, X: Any, y: Any = None) -> Self:
+        """Choose the columns: numbers, booleans and dates with two values or more, text columns of few values."""
+        frame = _as_frame(X)
+        if self.kinds is not None:
+            self.numbers_, self.dates_ = list(self.kinds["numbers"]), list(self.kinds["dates"])
+            self.categories_ = {str(k): list(v) for k, v in self.kinds["categories"].items()}
+            self.feature_names_ = [*self.numbers_, *self.dates_, *(f"{name}={value}" for name, values in
+                                                                   self.categories_.items() for value in values)]
+            return self
+        self.numbers_, self.dates_, self.categories_ = [], [], {}
+        for name in frame.columns:
+            column = frame[name]
+            if name in set(self.exclude) or column.nunique(dropna=True) < 2:
+                continue
+            if pd.api.types.is_datetime64_any_dtype(column):
+                self.dates_.append(str(name))
+            elif pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+                self.numbers_.append(str(name))
+            else:
+                values = column.dropna().astype(str)
+                if values.nunique() <= MAX_CATEGORIES and values.nunique() < len(values):  # (all distinct: an id)
+                    self.categories_[str(name)] = sorted(values.unique().tolist())
+        if not (self.numbers_ or self.dates_ or self.categories_):
+            raise EndModelError(f"no column to learn from among {[str(c) for c in frame.columns]}: the end model of rows "
+                                "without text reads numbers, booleans, dates and text columns of at most "
+                                f"{MAX_CATEGORIES} distinct values (columns of one value, the row id and free text "
+                                "are left out)")
+        self.feature_names_ = [*self.numbers_, *self.dates_,
+                               *(f"{name}={value}" for name, values in self.categories_.items() for value in values)]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """``(n, len(feature_names_))`` float features of the rows of ``X`` (a value unseen in fit: no category)."""
+        frame = _as_frame(X)
+        missing = [c for c in [*self.numbers_, *self.dates_, *self.categories_] if c not in frame.columns]
+        if missing:
+            raise EndModelError(f"the end model reads columns {missing}, which these rows do not have")
+        parts = [pd.to_numeric(frame[name], errors="coerce").astype(float).to_numpy()[:, None]
+                 for name in self.numbers_]
+        for name in self.dates_:
+            stamps = pd.to_datetime(frame[name], errors="coerce", utc=True)
+            seconds = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+            parts.append(seconds.to_numpy(dtype=float)[:, None])
+        for name, values in self.categories_.items():
+            text = frame[name].astype(object).where(frame[name].notna(), None)
+            cells = np.array([None if v is None else str(v) for v in text], dtype=object)
+            parts.append(np.column_stack([cells == value for value in values]).astype(float))
+        return np.hstack(parts) if parts else np.zeros((len(frame), 0))
+
+
+def _as_frame(X: Any) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        return X
+    raise EndModelError(f"the end model of rows without text reads a DataFrame of their columns; got "
+                        f"{type(X).__name__}")
+
+
+def tabular_end_model(seed: int = 0, *, exclude: Sequence[str] = (), columns: pd.DataFrame | None = None) -> Any:
+    """An unfitted pipeline: :class:`ColumnFeatures`, then scikit-learn's histogram gradient-boosted trees; with
+    ``columns`` (the rows it will learn from), the columns it reads are chosen on them once.
+
+    Examples
+    --------
+    >>> [name for name, _ in tabular_end_model(exclude=["id"]).steps]
+    ['columns', 'trees']
+    >>> tabular_end_model(columns=pd.DataFrame({"x": [1, 2], "y": [3, 3]})).steps[0][1].kinds
+    {'numbers': ['x'], 'dates': [], 'categories': {}}
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+
+    trees = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10,
+                                           l2_regularization=1.0, early_stopping=False, random_state=seed)
+    kinds = None if columns is None else ColumnFeatures(exclude=list(exclude)).fit(columns).kinds_
+    return Pipeline([("columns", ColumnFeatures(exclude=list(exclude), kinds=kinds)), ("trees", trees)])
+
+
+def feature_frame(frame: pd.DataFrame, exclude: Sequence[str | None]) -> pd.DataFrame:
+    """The columns of ``frame`` the end model may read (``exclude`` dropped; None: nothing), positions as the index.
+
+    Examples
+    --------
+    >>> feature_frame(pd.DataFrame({"row_id": ["a"], "amount": [3]}, index=[7]), ["row_id"]).to_dict("list")
+    {'amount': [3]}
+    """
+    return frame.drop(columns=[c for c in exclude if c is not None and c in frame.columns])

@@ -1,0 +1,74 @@
+"""What a run's end model reads when the input has no text column: the rows' own columns (tabular data).
+
+With ``input.text_column = ""`` and ``end_model.enabled`` (the default), the end model is
+:func:`weaksup.final.columns.tabular_end_model` (gradient-boosted trees over the input's numbers, dates and
+categories, the id column left out): the supervised-on-dev reference and the final labels of a tabular task read
+the columns, as a text task's read the text. The columns are read again from the input, chunk by chunk, as the
+texts are (:mod:`weaksup.pipeline.end_stage`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from weaksup.errors import DataError
+from weaksup.final.columns import feature_frame
+from weaksup.pipeline.inputs import read_chunks
+from weaksup.pipeline.plan import RunPlan
+
+__all__ = ["column_blocks", "columns_at", "columns_at_each"]
+
+
+def columns_at(plan: RunPlan, positions: np.ndarray) -> pd.DataFrame:
+    """The columns (the id column left out) of the rows at sorted ``positions``, read again chunk by chunk; a frame
+    indexed ``0 .. len(positions) - 1``."""
+    config = plan.config
+    parts: list[pd.DataFrame] = []
+    start = filled = 0
+    for chunk in read_chunks(config, None):
+        stop = start + len(chunk)
+        lo, hi = np.searchsorted(positions, [start, stop])
+        if hi > lo:
+            parts.append(chunk.iloc[positions[lo:hi] - start])
+            filled += hi - lo
+        start = stop
+    if filled != len(positions):  # the input changed under the run
+        raise DataError(f"the input has {start} rows now but the run voted on more (row {positions[-1]}); it changed "
+                        "during the run: run again")
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return feature_frame(frame, [config.input.id_column])
+
+
+def columns_at_each(plan: RunPlan, *positions: np.ndarray) -> list[pd.DataFrame]:
+    """:func:`columns_at` of each array of sorted row ``positions`` (no row in two arrays), in one read of the input."""
+    both = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+    order = np.argsort(both, kind="stable")
+    frame = columns_at(plan, both[order])
+    inverse = np.empty(len(both), dtype=np.int64)
+    inverse[order] = np.arange(len(both))
+    at = np.split(inverse, np.cumsum([len(p) for p in positions])[:-1])
+    return [frame.iloc[rows].reset_index(drop=True) for rows in at]
+
+
+def column_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """The input's columns (the id column left out) in consecutive blocks of ``sizes`` rows, each with "every row
+    has its features" (the end model labels every row of a tabular input), whatever the chunks it is read in."""
+    config = plan.config
+    chunks = read_chunks(config, None)
+    held: list[pd.DataFrame] = []
+    n_held = 0
+    for size in sizes:
+        while n_held < size:
+            chunk = next(chunks, None)
+            if chunk is None:
+                raise DataError(f"the input has fewer rows now than the run voted on ({sum(sizes)}); it changed "
+                                "during the run: run again")
+            held.append(chunk)
+            n_held += len(chunk)
+        joined = pd.concat(held, ignore_index=True) if len(held) > 1 else held[0].reset_index(drop=True)
+        yield feature_frame(joined.iloc[:size], [config.input.id_column]), np.ones(size, dtype=bool)
+        held = [joined.iloc[size:].reset_index(drop=True)] if len(joined) > size else []
+        n_held = len(joined) - size
