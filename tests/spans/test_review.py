@@ -34,7 +34,7 @@ def test_tasks_carry_the_spans_as_scored_predictions():
            "spans": [{"start": 0, "end": 7, "label": "Chemical", "confidence": 0.9},
                      {"start": 15, "end": 28, "label": "Disease", "confidence": 0.4}]}
     task = span_task(row, model_version="r1")
-    assert task["data"] == {"row_id": "d1", "text": row["text"], "confidence": 0.4}
+    assert task["data"] == {"row_id": "d1", "text": row["text"], "confidence": 0.4, "review_reason": "uncertain_span"}
     result = task["predictions"][0]["result"]
     assert [r["value"]["text"] for r in result] == ["Aspirin", "renal failure"]
     assert [r["score"] for r in result] == [0.9, 0.4] and task["predictions"][0]["score"] == 0.4
@@ -162,14 +162,15 @@ def test_review_flags_a_spans_run_cannot_honour_exit_2_and_its_text_is_never_exp
 
 @pytest.mark.slow
 def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path, capsys):
-    code, out, err = cli(capsys, "review", "export", span_run / "out", "--budget", 4, "--out", tmp_path / "tasks.json")
+    code, out, err = cli(capsys, "review", "export", span_run / "out", "--budget", 5, "--out", tmp_path / "tasks.json")
     assert code == 0, err
-    assert "4 document(s) of the spans run" in out
+    assert "5 document(s) of the spans run" in out
     tasks_path = tmp_path / "tasks.json"
     tasks = json.loads(tasks_path.read_text())
     gold_ids = set(load_span_gold(span_run / "gold_sets" / "toy").frame["row_id"])
     assert not {t["data"]["row_id"] for t in tasks} & gold_ids  # gold documents are never queued
-    scores = [t["predictions"][0]["score"] for t in tasks]
+    assert [t["data"]["review_reason"] for t in tasks].count("uncovered") == 1  # the run's one document with no span
+    scores = [t["predictions"][0]["score"] for t in tasks if t["data"]["review_reason"] == "uncertain_span"]
     assert scores == sorted(scores)  # least sure first
     config = (tmp_path / "tasks.labeling_config.xml").read_text()
     admin = httpx.Client(base_url=label_studio.url, headers=label_studio.headers, timeout=60)
@@ -177,14 +178,17 @@ def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path, 
     assert project.status_code == 201, project.text
     pid = project.json()["id"]
     imported = admin.post(f"/api/projects/{pid}/import", json=tasks).json()
-    assert imported["task_count"] == 4 and imported["prediction_count"] == 4
+    assert imported["task_count"] == 5 and imported["prediction_count"] == 5
     listed = admin.get("/api/tasks", params={"project": pid, "page_size": 100}).json()["tasks"]
     full = [admin.get(f"/api/tasks/{t['id']}").json() for t in listed]
     expected = {}
     for k, task in enumerate(full):
         text, prediction = task["data"]["text"], task["predictions"][0]
         regions = [r for r in prediction["result"]]
-        if k == 0:  # the prediction accepted unchanged
+        if task["data"]["review_reason"] == "uncovered":  # no prediction region: the entity every LF missed drawn
+            first = text.split()[0]
+            result = [_region(0, len(first), "Chemical", text)]
+        elif k == 0:  # the prediction accepted unchanged
             result = [{**r, "origin": "prediction"} for r in regions]
         elif k == 1:  # one span dropped, a new one drawn on the first token
             first = text.split()[0]
@@ -211,9 +215,9 @@ def test_label_studio_round_trip_into_gold_v2(label_studio, span_run, tmp_path, 
     code, out, err = cli(capsys, "review", "import", export, "--task", "toy", "--gold-dir", gold_dir, "--run",
                          run_dir)
     assert code == 0, err
-    assert "is now version 2" in out and "4 annotation(s), 0 cancelled" in out
+    assert "is now version 2" in out and "5 annotation(s), 0 cancelled" in out
     gold = load_span_gold(gold_dir)
-    assert gold.version == 2 and gold.counts()["dev"] == 40 + 4
+    assert gold.version == 2 and gold.counts()["dev"] == 40 + 5
     spans = gold.spans()
     for row_id, want in expected.items():
         assert spans[row_id] == want

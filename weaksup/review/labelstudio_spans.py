@@ -1,8 +1,8 @@
 """``weaksup review push`` / ``pull`` of a spans run or span gold set over the Label Studio API.
 
 Push sends the NER tasks ``weaksup review export`` writes for a spans run (:func:`write_spans_push`: one task per
-distinct text the run routed to review, its spans as scored predictions, and a ``<Labels>`` on ``<Text>`` labeling
-config with the run's entity types); pull (:func:`pull_if_spans`) takes the project's JSON export into the next
+distinct text the run routed to review or with no span at all, its spans as scored predictions, and a ``<Labels>``
+on ``<Text>`` labeling config with the run's entity types); pull (:func:`pull_if_spans`) takes the project's JSON export into the next
 version of the span gold set, as ``weaksup review import`` does (:func:`weaksup.spans.review.import_if_spans`). A
 run or gold set of another task type is left to the callers' other paths (both return None / ``""`` for it).
 """

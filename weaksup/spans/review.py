@@ -1,12 +1,13 @@
 """Human review of a spans run in Label Studio: NER tasks with the run's spans as predictions out, the annotated
 spans back in as a new version of the span gold set.
 
-Out (:func:`export_span_review`): the run's ``needs_review`` documents, least sure first (gold documents are
-never exported: dev ones are reviewed already, test ones measure the spans; one document per distinct text, none
-repeating a gold document's: :func:`weaksup.review.repeats.distinct_rows`), as Label Studio tasks (``data``:
-``row_id``, ``text``, ``confidence``) whose prediction holds one ``labels`` region per span (char offsets into
-the text, ``score`` the span's confidence; the prediction's ``score`` the least sure span's), beside a labeling
-config with ``<Labels>`` on ``<Text>`` (:func:`span_labeling_config`).
+Out (:func:`export_span_review`): the run's ``needs_review`` documents, least sure first, sharing the budget with
+the documents that have no span at all, spread over text clusters (:mod:`weaksup.spans.review_queue`: gold documents
+are never exported: dev ones are reviewed already, test ones measure the spans; one document per distinct text, none
+repeating a gold document's), as Label Studio tasks (``data``: ``row_id``, ``text``, ``confidence``,
+``review_reason``) whose prediction holds one ``labels`` region per span (char offsets into the text, ``score`` the
+span's confidence; the prediction's ``score`` the least sure span's; none for a document without spans), beside a
+labeling config with ``<Labels>`` on ``<Text>`` (:func:`span_labeling_config`).
 
 In (:func:`read_span_export`, :func:`import_span_answers`): Label Studio's JSON export (each annotation's
 ``result`` holds ``labels`` regions with ``start``/``end``/``labels``); a cancelled annotation is left out; a
@@ -32,10 +33,10 @@ import pandas as pd
 from weaksup.errors import GoldSetError, Problems, ReviewImportError, location
 from weaksup.gold.lock import gold_lock
 from weaksup.review.labelstudio_answers import FROM_NAME, TO_NAME, annotator_name, other_controls
-from weaksup.review.repeats import DistinctCandidates, distinct_rows
 from weaksup.spans.gold import SpanGoldSet, load_span_gold, next_version, write_span_gold
 from weaksup.spans.gold_spans import token_spans
 from weaksup.spans.review_checks import CUT_REGION_FIX, overlap_note, utf16_hint
+from weaksup.spans.review_queue import UNCERTAIN_SPAN, SpanQueue, least_sure, order_span_queue
 from weaksup.spans.review_votes import TIED, majority_spans, span_agreement, span_conflict_notes
 
 #: A char span ``(start, end, label)``.
@@ -49,7 +50,7 @@ def span_labeling_config(types: Sequence[str], *, from_name: str = FROM_NAME, to
     --------
     >>> print(span_labeling_config(["Chemical", "Disease"]))
     <View>
-      <Header value="Least sure span: $confidence"/>
+      <Header value="Least sure span: $confidence, queued for: $review_reason"/>
       <Labels name="label" toName="text">
         <Label value="Chemical"/>
         <Label value="Disease"/>
@@ -58,14 +59,15 @@ def span_labeling_config(types: Sequence[str], *, from_name: str = FROM_NAME, to
     </View>
     """
     labels = "\n".join(f"    <Label value={quoteattr(t)}/>" for t in types)
-    return (f"<View>\n  <Header value=\"Least sure span: $confidence\"/>\n"
+    return (f"<View>\n  <Header value=\"Least sure span: $confidence, queued for: $review_reason\"/>\n"
             f"  <Labels name={quoteattr(from_name)} toName={quoteattr(to_name)}>\n{labels}\n  </Labels>\n"
             f"  <Text name={quoteattr(to_name)} value=\"$text\"/>\n</View>")
 
 
-def span_task(row: dict[str, Any], *, model_version: str, from_name: str = FROM_NAME, to_name: str = TO_NAME
-              ) -> dict[str, Any]:
-    """One Label Studio task of an output row (``row_id``, ``text``, ``spans``), its spans as the prediction.
+def span_task(row: dict[str, Any], *, model_version: str, from_name: str = FROM_NAME, to_name: str = TO_NAME,
+              reason: str = UNCERTAIN_SPAN) -> dict[str, Any]:
+    """One Label Studio task of an output row (``row_id``, ``text``, ``spans``), its spans as the prediction and
+    ``reason`` (:data:`~weaksup.spans.review_queue.SPAN_REASONS`) its ``review_reason``.
 
     Examples
     --------
@@ -76,12 +78,13 @@ def span_task(row: dict[str, Any], *, model_version: str, from_name: str = FROM_
     """
     text = str(row["text"])
     spans = list(row.get("spans") or [])
-    least = min((float(s["confidence"]) for s in spans), default=1.0)
+    least = least_sure(row)
     result = [{"id": f"s{k}", "from_name": from_name, "to_name": to_name, "type": "labels",
                "value": {"start": int(s["start"]), "end": int(s["end"]), "text": text[int(s["start"]):int(s["end"])],
                          "labels": [str(s["label"])]}, "score": round(float(s["confidence"]), 6)}
               for k, s in enumerate(spans)]
-    return {"data": {"row_id": str(row["row_id"]), "text": text, "confidence": round(least, 4)},
+    return {"data": {"row_id": str(row["row_id"]), "text": text, "confidence": round(least, 4),
+                     "review_reason": reason},
             "predictions": [{"model_version": model_version, "score": round(least, 6), "result": result}]}
 
 
@@ -136,39 +139,29 @@ def export_span_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLik
     """Write the review tasks of a spans run (``RUN_DIR/review/tasks.json`` by default) and the labeling config
     beside them; returns the number of tasks and the tasks file.
 
-    One task per distinct text, its least sure document, as in a classification review queue
+    The routed documents (``review_reason`` ``uncertain_span``) share the budget with those that have no span
+    (``uncovered``), as the reasons of a classification review queue do
+    (:func:`~weaksup.spans.review_queue.order_span_queue`). One task per distinct text, its least sure document, as in a classification review queue
     (:func:`weaksup.review.repeats.distinct_rows`): copies of a queued text, or of a gold document's text, are left
     out."""
     n, target, _ = _write_review(run_dir, out=out, budget=budget)
     return n, target
 
 
-def _least_sure(row: dict[str, Any]) -> float:
-    """The confidence of a document's least sure span (1 without spans)."""
-    return min((float(s["confidence"]) for s in row.get("spans") or []), default=1.0)
-
-
 def _write_review(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[str] | None,
-                  budget: int | None) -> tuple[int, Path, DistinctCandidates]:
-    """:func:`export_span_review`, with the documents left out as repeated texts."""
+                  budget: int | None) -> tuple[int, Path, SpanQueue]:
+    """:func:`export_span_review`, with the queue (its reasons, the documents left out as repeated texts)."""
     from weaksup.review.labelstudio import write_tasks
 
     doc, rows = run_rows(run_dir)
     _check_sensitive_fields(run_dir)
-    held = _gold_ids(doc)
-    queue = [r for r in rows if r.get("review_status") == "needs_review" and str(r["row_id"]) not in held]
-    gold = pd.DataFrame({"text": [r.get("text") for r in rows if str(r["row_id"]) in held]}, dtype=object)
-    distinct = distinct_rows(pd.DataFrame({"text": [r.get("text") for r in queue]}, dtype=object),
-                             [-_least_sure(r) for r in queue], gold=gold)
-    queue = [r for r, keep in zip(queue, distinct.keep) if keep]
-    queue.sort(key=_least_sure)
-    if budget is not None:
-        queue = queue[:budget]
-    tasks = [span_task(r, model_version=str(doc.get("rule_version", ""))) for r in queue]
+    queue = order_span_queue(rows, _gold_ids(doc), budget=budget)
+    tasks = [span_task(r, model_version=str(doc.get("rule_version", "")), reason=reason)
+             for r, reason in zip(queue.rows, queue.reasons)]
     target = Path(out) if out is not None else Path(run_dir) / "review" / "tasks.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     write_tasks(tasks, target, config=span_labeling_config(doc.get("label_space") or []))
-    return len(tasks), target, distinct
+    return len(tasks), target, queue
 
 
 @dataclass(frozen=True)
@@ -335,10 +328,12 @@ def export_if_spans(run_dir: str | os.PathLike[str], *, out: str | os.PathLike[s
     if format != "labelstudio":
         raise ReviewError(f"--format {format!r}: a spans run's review goes to Label Studio (--format labelstudio: "
                           "NER tasks, <Labels> on <Text>)")
-    n, path, distinct = _write_review(run_dir, out=out, budget=budget)
-    return (f"{n} document(s) of the spans run {run_dir} to review: {path} (Label Studio NER tasks, the run's spans "
-            f"as scored predictions) and its labeling config {path.with_name(path.stem + '.labeling_config.xml')}"
-            + (f"; {distinct.note()}" if distinct.note() else ""))
+    n, path, queue = _write_review(run_dir, out=out, budget=budget)
+    distinct = queue.distinct
+    reasons = ", ".join(f"{k} {v} of {queue.available[k]}" for k, v in queue.counts().items())
+    return (f"{n} document(s) of the spans run {run_dir} to review ({reasons}): {path} (Label Studio NER tasks, the "
+            f"run's spans as scored predictions) and its labeling config "
+            f"{path.with_name(path.stem + '.labeling_config.xml')}" + (f"; {distinct.note()}" if distinct.note() else ""))
 
 
 def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str | os.PathLike[str] | None,
