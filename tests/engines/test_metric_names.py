@@ -95,7 +95,8 @@ def test_the_summary_says_which_line_is_the_label_models_and_which_the_written_l
 
 def test_final_figures_need_what_the_plain_runs_references_need(tmp_path):
     """The plain run writes ``final/*`` when it compares the final labels with the references: a gold set with dev
-    and test rows, and a text column (end model on or off); the engine follows the same rule."""
+    and test rows (end model on or off; without a text column the references read the rows' columns); the engine
+    follows the same rule."""
     from weaksup.engines.driver import final_split
 
     gold = load_gold(REPO / "gold_sets" / "youtube_spam")
@@ -103,6 +104,6 @@ def test_final_figures_need_what_the_plain_runs_references_need(tmp_path):
     assert final_split(config, gold) == "test"
     assert final_split(config, None) is None
     assert final_split(dataclasses.replace(config, input=dataclasses.replace(config.input, text_column="")),
-                       gold) is None
+                       gold) == "test"
     test_only = dataclasses.replace(gold, frame=gold.frame[gold.frame["split"] == "test"])
     assert test_only.counts() == {"test": 290} and final_split(config, test_only) is None

@@ -48,7 +48,7 @@ def engine_settings(config: RunConfig, name: str | None = None) -> EngineConfig:
 
 def check_supported(config: RunConfig) -> None:
     """What engines do not run yet, refused before any work (each with the fix)."""
-    if config.end_model.enabled and config.input.text_column and config.label_model.tie_break != "abstain":
+    if config.end_model.enabled and config.label_model.tie_break != "abstain":
         raise ConfigError(f"{config.source}: end_model with label_model.tie_break = "
                           f"{config.label_model.tie_break!r}: the streaming run seeds its ties per chunk, an engine "
                           "cannot give the same labels; use tie_break = \"abstain\" or drop --engine")
@@ -179,7 +179,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
                                                                   dev.targets.tolist()))
         table = PredictionTable.of(spec, fit.model, reviewed)
         phases.lap("fit")
-        if config.end_model.enabled and config.input.text_column:
+        if config.end_model.enabled:  # (the text's end model, or the rows' columns' without a text column)
             from weaksup.engines.endmodel import fit_end_model, part_starts
 
             template = new_label_model(spec, config, dev is not None)
@@ -201,7 +201,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     if table.labeler is None:  # labels follow the vote patterns: counted from the patterns
         dev_rows = gold_votes[gold_votes[spec.id_column].astype(str).isin(set(reviewed))] if reviewed else None
         label_counts, status_counts = pattern_label_counts(table, counts, dev_rows)
-    else:  # the end model labels from the text: counted in the written parts
+    else:  # the end model labels from the text or the columns: counted in the written parts
         label_counts, status_counts = written_counts(staged)
     metrics: dict[str, float] = {}
     report = None
@@ -336,8 +336,8 @@ def written_counts(staged: StagedRun) -> tuple[dict[str, int], dict[str, int]]:
 def final_split(config: RunConfig, gold: Any) -> str | None:
     """The gold split the final (written) labels are measured on as ``final/<metric>``, or None where the plain run
     writes no ``final/*``: it measures its final labels on the gold test rows beside its references
-    (:func:`weaksup.pipeline.end_stage.class_references`), which need a gold set with dev and test rows and a text
-    column, the end model on or off.
+    (:func:`weaksup.pipeline.end_stage.class_references`), which need a gold set with dev and test rows, the end
+    model on or off (without a text column the references read the rows' columns).
 
     Examples
     --------
@@ -352,7 +352,7 @@ def final_split(config: RunConfig, gold: Any) -> str | None:
     >>> final_split(config, GoldSet("t", 1, LabelSpace(["ham", "spam"]), rows[rows["split"] == "test"], "0")) is None
     True
     """
-    if gold is None or not config.input.text_column:
+    if gold is None:
         return None
     counts = gold.counts()
     return FINAL_SPLIT if counts.get(FINAL_SPLIT) and counts.get("dev") else None

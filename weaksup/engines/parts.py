@@ -139,9 +139,9 @@ def label_part(spec: BatchSpec, table: PredictionTable, part: InputPart, staged:
     votes, _ = part_votes(spec, part, votes_at)
     final = None
     if table.labeler is not None:
-        from weaksup.engines.endmodel import final_proba
+        from weaksup.engines.endmodel import final_proba, read_end_part
 
-        frame = read_part(part, [spec.id_column, spec.config.input.text_column], strings=spec.strings)
+        frame = read_end_part(spec, part)  # (the text, or every column of a tabular input)
         L = votes[list(spec.lf_ids)].to_numpy(dtype=np.int8)
         final = final_proba(spec.config, table.labeler, table.model, frame, L, table.starts[part.index])
     return staged.write_part(part, label_arrow(table, votes, final))

@@ -7,8 +7,9 @@ run's names (``final/<metric>``, ``final/gain_over_supervised``, ``reference/<na
 The written labels of the gold rows are read once from the staged part files (by row id). The gold rows' votes are
 those the engine collected (every gold row's, by id); every row's votes only as vote patterns with their counts,
 which stand for their rows in the no-LF-votes warning (``vote_counts``). The gold rows' texts are read on the
-driver, part by part (the id and text columns), keeping only the gold rows; they come in input order, as in the
-plain run, so its folds, ties and sums are the engine's.
+driver, part by part (the id and text columns; without a text column every column, the rows' features of the
+tabular end model), keeping only the gold rows; they come in input order, as in the plain run, so its folds, ties
+and sums are the engine's.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from weaksup.engines.batch import BatchSpec, InputPart, read_part
+from weaksup.engines.batch import BatchSpec, InputPart
 from weaksup.engines.commit import StagedRun
 from weaksup.engines.summary import final_names
 from weaksup.labels import ABSTAIN, LabelSpace
@@ -148,7 +149,7 @@ def class_references(spec: BatchSpec, gold: Any, written: WrittenGold, table: Pr
     ids = [written.ids[i] for i in test]
     by_id = gold_votes.set_index(gold_votes[spec.id_column].astype(str))
 
-    def read_texts(with_dev: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    def read_texts(with_dev: bool) -> tuple[Any, tuple[Any, np.ndarray] | None]:
         if not with_dev:
             return texts.at(ids), None
         dev = np.argsort([texts.positions[i] for i in dev_ids], kind="stable")
@@ -167,33 +168,48 @@ def class_references(spec: BatchSpec, gold: Any, written: WrittenGold, table: Pr
 @dataclass(frozen=True)
 class GoldTexts:
     """The cleaned texts of some rows (the end model's: :func:`weaksup.pipeline.end_stage.clean_texts`) and their
-    positions in the input, by row id."""
+    positions in the input, by row id; without a text column, their ``columns`` instead (the tabular end model's
+    features, :func:`weaksup.engines.endmodel.features_present`), indexed by row id."""
 
     texts: dict[str, str]
     positions: dict[str, int]
+    columns: pd.DataFrame | None = None
 
     @classmethod
     def read(cls, config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart], ids: set[str]) -> GoldTexts:
-        """The rows ``ids``' texts, read part by part (the id and text columns), keeping only those rows."""
+        """The rows ``ids``' texts (or columns), read part by part (:func:`weaksup.engines.endmodel.read_end_part`),
+        keeping only those rows."""
+        from weaksup.engines.endmodel import features_present, read_end_part
+
         texts: dict[str, str] = {}
         positions: dict[str, int] = {}
+        frames: list[pd.DataFrame] = []
         start = 0
         for part in parts:
-            frame = read_part(part, [spec.id_column, config.input.text_column], strings=spec.strings)
+            frame = read_end_part(spec, part)
             rows = np.flatnonzero(frame[spec.id_column].astype(str).isin(ids).to_numpy())
             if len(rows):
                 chosen = frame.iloc[rows]
-                texts.update(zip(chosen[spec.id_column].astype(str), clean_texts(config, chosen)))
-                positions.update(zip(chosen[spec.id_column].astype(str), (int(r) + start for r in rows)))
+                chosen_ids = chosen[spec.id_column].astype(str)
+                if config.input.text_column:
+                    texts.update(zip(chosen_ids, clean_texts(config, chosen)))
+                else:
+                    frames.append(features_present(config, chosen)[0].set_axis(chosen_ids.to_numpy(), axis=0))
+                positions.update(zip(chosen_ids, (int(r) + start for r in rows)))
             start += part.rows
-        return cls(texts, positions)
+        columns = None if config.input.text_column else (pd.concat(frames) if frames else pd.DataFrame())
+        return cls(texts, positions, columns)
 
-    def at(self, ids: Sequence[str]) -> np.ndarray:
-        """The texts of ``ids``, in their order.
+    def at(self, ids: Sequence[str]) -> Any:
+        """The texts of ``ids`` in their order (an array), or their columns (a frame indexed from 0).
 
         Examples
         --------
         >>> GoldTexts({"a": "great song", "b": "check my channel"}, {"a": 0, "b": 7}).at(["b", "a"]).tolist()
         ['check my channel', 'great song']
+        >>> GoldTexts({}, {"a": 0, "b": 7}, pd.DataFrame({"amount": [3, 9]}, index=["a", "b"])).at(["b"]).to_dict("list")
+        {'amount': [9]}
         """
+        if self.columns is not None:
+            return self.columns.loc[list(ids)].reset_index(drop=True)
         return np.asarray([self.texts[i] for i in ids], dtype=object)
