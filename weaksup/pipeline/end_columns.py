@@ -9,7 +9,8 @@ texts are (:mod:`weaksup.pipeline.end_stage`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,9 @@ from weaksup.final.columns import feature_frame
 from weaksup.pipeline.inputs import read_chunks
 from weaksup.pipeline.plan import RunPlan
 
-__all__ = ["column_blocks", "columns_at", "columns_at_each"]
+__all__ = ["column_blocks", "columns_at", "columns_at_each", "reblocked"]
+
+T = TypeVar("T")
 
 
 def columns_at(plan: RunPlan, positions: np.ndarray) -> pd.DataFrame:
@@ -57,8 +60,25 @@ def column_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[tuple[pd.DataFram
     """The input's columns (the id column left out) in consecutive blocks of ``sizes`` rows, each with "every row
     has its features" (the end model labels every row of a tabular input), whatever the chunks it is read in."""
     config = plan.config
-    chunks = read_chunks(config, None)
-    held: list[pd.DataFrame] = []
+    blocks = reblocked(read_chunks(config, None), sizes, length=len,
+                       concat=lambda parts: pd.concat(parts, ignore_index=True),
+                       split=lambda frame, at: (frame.iloc[:at], frame.iloc[at:].reset_index(drop=True)))
+    for block in blocks:
+        yield feature_frame(block, [config.input.id_column]), np.ones(len(block), dtype=bool)
+
+
+def reblocked(chunks: Iterator[T], sizes: list[int], *, length: Callable[[T], int],
+              concat: Callable[[list[T]], T], split: Callable[[T, int], tuple[T, T]]) -> Iterator[T]:
+    """The rows of ``chunks`` (arrays or frames, read in any sizes) in consecutive blocks of ``sizes`` rows:
+    ``length`` counts a chunk's rows, ``concat`` joins chunks, ``split(x, n)`` gives its first ``n`` rows and the rest.
+
+    Examples
+    --------
+    >>> parts = iter([np.arange(3), np.arange(3, 5)])
+    >>> [b.tolist() for b in reblocked(parts, [1, 4], length=len, concat=np.concatenate, split=lambda x, n: (x[:n], x[n:]))]
+    [[0], [1, 2, 3, 4]]
+    """
+    held: list[T] = []
     n_held = 0
     for size in sizes:
         while n_held < size:
@@ -67,8 +87,7 @@ def column_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[tuple[pd.DataFram
                 raise DataError(f"the input has fewer rows now than the run voted on ({sum(sizes)}); it changed "
                                 "during the run: run again")
             held.append(chunk)
-            n_held += len(chunk)
-        joined = pd.concat(held, ignore_index=True) if len(held) > 1 else held[0].reset_index(drop=True)
-        yield feature_frame(joined.iloc[:size], [config.input.id_column]), np.ones(size, dtype=bool)
-        held = [joined.iloc[size:].reset_index(drop=True)] if len(joined) > size else []
-        n_held = len(joined) - size
+            n_held += length(chunk)
+        block, rest = split(held[0] if len(held) == 1 else concat(held), size)
+        yield block
+        held, n_held = ([rest] if length(rest) else []), length(rest)

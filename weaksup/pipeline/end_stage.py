@@ -272,23 +272,15 @@ def final_chunks(plan: RunPlan, applied: AppliedVotes, end: EndModel, model: Bas
 def _text_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The cleaned texts of the input and which rows have one (:func:`texts_present`), in consecutive blocks of
     ``sizes`` rows, whatever the chunks it is read in."""
+    from weaksup.pipeline.end_columns import reblocked
+
     config = plan.config
     chunks = (np.stack(texts_present(config, chunk)) for chunk in
               read_chunks(config, [config.input.id_column, config.input.text_column]))
-    held: list[np.ndarray] = []
-    n_held = 0
-    for size in sizes:
-        while n_held < size:
-            block = next(chunks, None)
-            if block is None:
-                raise DataError(f"the input has fewer rows now than the run voted on ({sum(sizes)}); it changed "
-                                "during the run: run again")
-            held.append(block)
-            n_held += block.shape[1]
-        joined = held[0] if len(held) == 1 else np.concatenate(held, axis=1)
-        yield joined[0, :size], joined[1, :size].astype(bool)
-        held = [joined[:, size:]] if joined.shape[1] > size else []
-        n_held = joined.shape[1] - size
+    for block in reblocked(chunks, sizes, length=lambda b: int(b.shape[1]),
+                           concat=lambda parts: np.concatenate(parts, axis=1),
+                           split=lambda b, at: (b[:, :at], b[:, at:])):
+        yield block[0], block[1].astype(bool)
 
 
 # ---------------------------------------------------------------------- references on the gold test rows
