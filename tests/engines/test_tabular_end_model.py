@@ -94,6 +94,8 @@ def test_the_local_engine_trains_the_tabular_end_model_and_equals_the_plain_run(
     assert result.metrics["final/accuracy"] > result.metrics["reference/label_model/accuracy"] + 0.2
     assert result.references is not None and result.references.verdict == plain_result.references.verdict
     assert result.references.verdict in result.summary()
+    recorded = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))["end_model"]
+    assert "gradient-boosted trees" in recorded["model"] and recorded["self_train"] == 1  # (as run.json's)
 
 
 @pytest.mark.slow

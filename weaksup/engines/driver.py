@@ -178,12 +178,13 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         reviewed = {} if dev is None or gold is None else dict(zip(task.gold_targets(gold, "dev", space)[0],
                                                                   dev.targets.tolist()))
         table = PredictionTable.of(spec, fit.model, reviewed)
+        end_info: dict[str, Any] = {"enabled": False}
         phases.lap("fit")
         if config.end_model.enabled:  # (the text's end model, or the rows' columns' without a text column)
             from weaksup.engines.endmodel import fit_end_model, part_starts
 
             template = new_label_model(spec, config, dev is not None)
-            labeler, _ = fit_end_model(config, spec, parts, votes_at, template, reviewed)
+            labeler, end_info = fit_end_model(config, spec, parts, votes_at, template, reviewed)
             table = dataclasses.replace(table, labeler=labeler, starts=part_starts(parts))
             phases.lap("end model fit")
         staged = StagedRun(config.output_dir, run_fingerprint(spec, parts, getattr(gold, "hash", None)),
@@ -221,7 +222,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     info = {"engine": runner.name, "lf_ids": list(spec.lf_ids), "rule_version": spec.rule_version,
             "label_model": type(fit.model).__name__, "patterns": fit.patterns, "fit_note": fit.note,
             "metrics": metrics, "config": {k: v for k, v in config.to_dict().items()},
-            "input_parts": [{"path": p.path, "key": p.key, "rows": p.rows} for p in parts]}
+            "input_parts": [{"path": p.path, "key": p.key, "rows": p.rows} for p in parts], "end_model": end_info}
     run_dir = staged.commit(parts, info)
     phases.lap("evaluate+report+commit")
     mlflow_run = None

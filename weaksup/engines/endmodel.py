@@ -26,7 +26,7 @@ from weaksup.engines.cache import VoteCache
 from weaksup.errors import ConfigError, EndModelError, ParameterError
 from weaksup.final.columns import feature_frame
 from weaksup.labels import ABSTAIN
-from weaksup.pipeline.end_stage import final_block, texts_present
+from weaksup.pipeline.end_stage import TABULAR_MODEL, TEXT_MODEL, final_block, texts_present
 
 if TYPE_CHECKING:
     from weaksup.final_labels import FinalLabeler
@@ -75,6 +75,7 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
 
     settings = config.end_model
     info: dict[str, Any] = {"enabled": settings.enabled, "folds": settings.folds, "calibrate": settings.calibrate,
+                            "self_train": settings.self_train, "neighbours": settings.neighbours,
                             "train_rows_limit": settings.train_rows}
     if not settings.enabled:
         return None, info
@@ -115,14 +116,15 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
             logger.info("end model skipped: %s", info["skipped"])
             return None, info
     labeler = FinalLabeler(template, end_model=end_model, n_folds=settings.folds, seed=config.label_model.seed,
-                           calibrate=settings.calibrate)
+                           calibrate=settings.calibrate, self_train=settings.self_train, neighbours=settings.neighbours)
     try:
         labeler.fit(features, np.concatenate(votes), at, y)
     except ParameterError as exc:
         raise ConfigError(f"{config.source}: [end_model] (folds = {settings.folds}, train_rows = "
                           f"{settings.train_rows}): {exc}; change end_model.folds, or set end_model.enabled = false"
                           ) from None
-    info.update({"sampled_rows": len(at), "dev_rows": int((y >= 0).sum())})
+    info.update({"sampled_rows": len(at), "dev_rows": int((y >= 0).sum()),
+                 "model": TABULAR_MODEL if tabular else TEXT_MODEL})
     return labeler, info
 
 

@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 #: ``run.json``'s ``end_model.model`` of a run without text (:func:`weaksup.final.columns.tabular_end_model`).
 TABULAR_MODEL = ("the rows' columns (numbers, dates, categories; weaksup.final.columns) + gradient-boosted trees "
                  "(scikit-learn HistGradientBoostingClassifier)")
+#: ``run.json``'s ``end_model.model`` of a run with text (:func:`weaksup.end_model.default_end_model`).
+TEXT_MODEL = "TF-IDF (words 1-2, chars 2-5) + logistic regression (weaksup.end_model)"
 
 
 @dataclass
@@ -125,8 +127,7 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
                  "train_rows": int(getattr(labeler, "n_train_rows_", len(positions))),
                  "temperature": None if temperature is None or not settings.calibrate else float(temperature),
                  "label_model_weight": float(getattr(labeler, "lm_weight_", float("nan"))),
-                 "model": TABULAR_MODEL if tabular else "TF-IDF (words 1-2, chars 2-5) + logistic regression "
-                                                               "(weaksup.end_model)",
+                 "model": TABULAR_MODEL if tabular else TEXT_MODEL,
                  "fit_seconds": time.perf_counter() - started})
     return EndModel(labeler, info)
 
