@@ -299,6 +299,15 @@ def test_integer_and_float_ids_match_the_gold_sets_text_ids(text_gold, ids, capl
 def test_gold_ids_that_match_no_data_id_are_named_in_the_warning(text_gold, caplog):
     Workbench(_tabular(np.arange(5000, 5006)), gold=text_gold, id_column="id", text_column=None, label_space=LABELS)
     assert "no data row has a dev gold label (gold ids ['1000', '1001', '1003']" in caplog.text
+    assert "check that the gold ids are the data's id values" in caplog.text
+
+
+def test_gold_ids_that_lost_their_leading_zeros_are_named_with_the_fix(caplog):
+    data = pd.DataFrame({"id": [f"{i:07d}" for i in range(2620, 2626)], "amount": [10, 400, 20, 500, 30, 600]})
+    gold = pd.Series({2623: "spam", 2620: "ham"})  # ids read as numbers: '0002623' became 2623
+    Workbench(data, gold=gold, id_column="id", text_column=None, label_space=LABELS)
+    assert "the gold ids are numbers without the leading zeros of the input's ids ('0002620'; '2623' is '0002623' " \
+           "there): read the gold ids as text (dtype=str), keeping their leading zeros" in caplog.text
 
 
 @pytest.mark.parametrize("model", ["temporal", "TemporalLabelModel", TemporalLabelModel,

@@ -165,7 +165,7 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
     some: list[Any] = []
     if is_gold_set(gold):
         y = gold.y(row_ids, split="dev")  # matched as text (match_ids)
-        some = [str(i) for i in gold.labels("dev").index[:3]]
+        some = [str(i) for i in gold.labels("dev").index[:1000]]
     elif isinstance(gold, (pd.Series, Mapping)):
         series = pd.Series(gold)
         clashing = series.groupby(level=0).nunique() > 1
@@ -178,7 +178,7 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
         at = match_ids(series.index, row_ids)  # then as text
         mapped = mapped.where(mapped.notna(), series.reset_index(drop=True).reindex(at).to_numpy(dtype=object))
         y = np.array([_class_id(v, label_space) for v in mapped], dtype=np.int64)
-        some = list(series.index[:3])
+        some = [str(i) for i in series.index[:1000]]
     else:
         y = np.asarray(gold).reshape(-1)
         if len(y) != n:
@@ -186,8 +186,13 @@ def dev_labels(gold: Any, row_ids: np.ndarray, label_space: LabelSpace | None, *
                             f"per row ({ABSTAIN} for rows without gold), a Series by row id, or a GoldSet")
         y = np.array([_class_id(v, label_space) for v in y], dtype=np.int64)
     if (y != ABSTAIN).sum() == 0:
-        logger.warning("Workbench: no data row has a dev gold label (gold ids %s..., data ids %s...): check that "
-                       "the gold ids are the data's %s values", some, list(id_texts(row_ids)[0][:3]), id_column)
+        from weaksup.gold.origins import lost_zeros
+
+        data_ids = [str(i) for i in id_texts(row_ids)[0][:10_000]]
+        zeros = lost_zeros(some, data_ids)
+        logger.warning("Workbench: no data row has a dev gold label (gold ids %s..., data ids %s...): %s", some[:3],
+                       data_ids[:3], f"{zeros}: read the gold ids as text (dtype=str), keeping their leading zeros"
+                       if zeros else f"check that the gold ids are the data's {id_column} values")
     return np.asarray(y, dtype=np.int64)
 
 
