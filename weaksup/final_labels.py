@@ -251,6 +251,10 @@ class FinalLabeler:
             raise ParameterError(f"FinalLabeler.fit: {type(self.label_model).__name__} learns from dev gold but no "
                                  "row has gold (y is -1 everywhere); pass dev gold, or a label model without it "
                                  "(default_label_model(k, dev_gold=False))")
+        if self.neighbours and hasattr(features, "columns") and features.shape[1] > 1:  # (texts come as one column)
+            raise ParameterError(f"FinalLabeler.fit: neighbours={self.neighbours} embeds the rows' texts, but the "
+                                 f"end model reads columns {list(features.columns)[:5]}: set neighbours=0 "
+                                 "([end_model] neighbours = 0) for rows without text")
         self.cardinality_ = k
         self.dev_positions_ = pos[dev]
         self.dev_folds_ = dealt_folds(pos[dev], n_folds, int(self.seed))

@@ -342,3 +342,19 @@ def test_without_a_text_column_the_end_model_reads_the_rows_columns(tmp_path, mo
     # the rules cover a third of the rows; the columns tell fraud for the others: both classifiers learn that
     assert refs["supervised_on_dev"].accuracy > 0.9 and refs["final"].accuracy > refs["label_model"].accuracy + 0.3
     assert refs.verdict in result.summary()
+
+
+def test_neighbours_on_an_input_without_text_is_refused_naming_the_key(tmp_path, monkeypatch):
+    from weaksup.errors import ConfigError, ParameterError
+    from weaksup.final_labels import FinalLabeler
+    from weaksup.models import DevNaiveBayes
+
+    monkeypatch.chdir(tmp_path)
+    config = _claims(tmp_path)
+    with pytest.raises(ConfigError, match=r"\[end_model\] neighbours = 5 finds each row's neighbours among sentence "
+                                          r"embeddings of the texts, and the input has no text column"):
+        run_config(config, "end_model.neighbours=5")
+    frame = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3})
+    with pytest.raises(ParameterError, match="neighbours=3 embeds the rows' texts, but the end model reads columns"):
+        FinalLabeler(DevNaiveBayes(2), end_model=object(), neighbours=3, n_folds=2).fit(
+            frame, np.full((20, 1), -1), np.arange(20), np.array([0, 1] * 10))

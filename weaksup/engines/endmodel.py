@@ -71,6 +71,7 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
     text column and no column the tabular end model can read (``skipped`` then says so, as the streaming run)."""
     from weaksup.end_model import take_rows
     from weaksup.final.columns import tabular_end_model
+    from weaksup.pipeline.end_columns import check_tabular_end_model
     from weaksup.final_labels import FinalLabeler
 
     settings = config.end_model
@@ -80,6 +81,8 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
     if not settings.enabled:
         return None, info
     tabular = not config.input.text_column
+    if tabular:
+        check_tabular_end_model(config)
     n = sum(p.rows for p in parts)
     limit = settings.train_rows
     sample = np.sort(np.random.default_rng(config.label_model.seed).choice(n, limit, replace=False)) \

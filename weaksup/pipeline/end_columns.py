@@ -10,19 +10,32 @@ texts are (:mod:`weaksup.pipeline.end_stage`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import DataError
+from weaksup.errors import ConfigError, DataError
 from weaksup.final.columns import feature_frame
 from weaksup.pipeline.inputs import read_chunks
 from weaksup.pipeline.plan import RunPlan
 
-__all__ = ["column_blocks", "columns_at", "columns_at_each", "reblocked"]
+if TYPE_CHECKING:
+    from weaksup.config import RunConfig
+
+__all__ = ["check_tabular_end_model", "column_blocks", "columns_at", "columns_at_each", "reblocked"]
 
 T = TypeVar("T")
+
+
+def check_tabular_end_model(config: RunConfig) -> None:
+    """Refuse ``[end_model]`` settings that need text on an input without a text column (``neighbours`` embeds
+    the texts), naming the key to change."""
+    if config.end_model.neighbours:
+        raise ConfigError(f"{config.source}: [end_model] neighbours = {config.end_model.neighbours} finds each row's "
+                          "neighbours among sentence embeddings of the texts, and the input has no text column "
+                          "(input.text_column = \"\"): set end_model.neighbours = 0 (the end model then reads the rows' "
+                          "columns)")
 
 
 def columns_at(plan: RunPlan, positions: np.ndarray) -> pd.DataFrame:

@@ -66,7 +66,7 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     from weaksup.end_model import take_rows
     from weaksup.final.columns import tabular_end_model
     from weaksup.final_labels import FinalLabeler
-    from weaksup.pipeline.end_columns import columns_at
+    from weaksup.pipeline.end_columns import check_tabular_end_model, columns_at
 
     config = plan.config
     settings = config.end_model
@@ -87,6 +87,7 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     positions, y = training_rows(plan, applied)
     tabular = not config.input.text_column  # the rows' own columns (weaksup.pipeline.end_columns)
     if tabular:
+        check_tabular_end_model(config)
         texts = columns_at(plan, positions)
         try:
             end_model = tabular_end_model(config.label_model.seed, columns=texts)
