@@ -53,3 +53,42 @@ def test_the_trees_learn_a_threshold_rule_from_the_columns():
     again = tabular_end_model(0).fit(frame[:1000], y[:1000])
     assert np.array_equal(model.predict_proba(frame[1000:]), again.predict_proba(frame[1000:]))  # seeded
     assert feature_frame(frame.assign(row_id="r"), ["row_id"]).columns.tolist() == ["amount", "days", "region"]
+
+
+def test_text_that_holds_numbers_dates_decimals_or_durations_is_read_as_what_it_holds():
+    from decimal import Decimal
+
+    n = 40
+    frame = pd.DataFrame({
+        "amount": [str(i * 10) for i in range(n - 2)] + ["n/a", None],       # a CSV column with a few "n/a"
+        "claim_date": [f"2024-03-{i % 28 + 1:02d}" for i in range(n)],        # dates as text (a CSV)
+        "money": [Decimal(f"{i}.50") for i in range(n)],                      # a database export's decimals
+        "waited": pd.to_timedelta(np.arange(n), unit="h"),
+        "adjuster": pd.Categorical([f"a{i % 5}" for i in range(n)]),           # a categorical dtype
+        "note": [f"called about claim {i}" for i in range(n)],               # free text
+    })
+    features = ColumnFeatures().fit(frame)
+    assert features.numbers_ == ["amount", "money", "waited"] and features.dates_ == ["claim_date"]
+    assert features.categories_ == {"adjuster": ["a0", "a1", "a2", "a3", "a4"]}
+    assert features.left_out_["note"].startswith("free text or an id (40 distinct values of 40)")
+    X = features.transform(frame)
+    assert np.isnan(X[n - 2, 0]) and X[3, 0] == 30.0 and X[1, 1] == 1.5 and X[2, 2] == 7200.0 * 1e6
+    assert X[1, 3] - X[0, 3] == 86400.0
+
+
+def test_a_run_records_the_columns_its_end_model_read_and_those_left_out(tmp_path, monkeypatch, caplog):
+    from weaksup.config import RunConfig
+    from weaksup.pipeline.end_columns import tabular_model
+
+    config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "a.csv", "text_column": ""},
+                                  "lfs": {"modules": ["m"]}, "output": {"path": "labels.csv"}})
+    frame = pd.DataFrame({"amount": np.arange(30.0), "note": [f"text {i}" for i in range(30)], "same": 1})
+    info: dict = {}
+    with caplog.at_level("INFO"):
+        assert tabular_model(config, frame, info) is not None
+    assert info["columns"] == {"numbers": ["amount"], "dates": [], "categories": []}
+    assert info["columns_left_out"] == {"note": "free text or an id (30 distinct values of 30)", "same": "one value"}
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert said == ["end model: columns left out: note (free text or an id (30 distinct values of 30))"]
+    info = {}
+    assert tabular_model(config, frame[["note"]], info) is None and "no column to learn from" in info["skipped"]

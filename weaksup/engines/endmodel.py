@@ -23,7 +23,7 @@ import pandas as pd
 from weaksup.config import RunConfig
 from weaksup.engines.batch import BatchSpec, InputPart, read_part
 from weaksup.engines.cache import VoteCache
-from weaksup.errors import ConfigError, EndModelError, ParameterError
+from weaksup.errors import ConfigError, ParameterError
 from weaksup.final.columns import feature_frame
 from weaksup.labels import ABSTAIN
 from weaksup.pipeline.end_stage import TABULAR_MODEL, TEXT_MODEL, final_block, texts_present
@@ -70,8 +70,7 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
     """The fitted final labeler and what ``run.json`` says; None when ``[end_model]`` is off, or the input has no
     text column and no column the tabular end model can read (``skipped`` then says so, as the streaming run)."""
     from weaksup.end_model import take_rows
-    from weaksup.final.columns import tabular_end_model
-    from weaksup.pipeline.end_columns import check_tabular_end_model
+    from weaksup.pipeline.end_columns import check_tabular_end_model, tabular_model
     from weaksup.final_labels import FinalLabeler
 
     settings = config.end_model
@@ -112,11 +111,8 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
     features = pd.concat(texts, ignore_index=True) if tabular else np.concatenate(texts)
     end_model = None
     if tabular:  # the rows' columns, chosen on the training rows (the streaming run's end_stage)
-        try:
-            end_model = tabular_end_model(config.label_model.seed, columns=features)
-        except EndModelError as exc:
-            info["skipped"] = f"the input has no text column (input.text_column), and {exc}"
-            logger.info("end model skipped: %s", info["skipped"])
+        end_model = tabular_model(config, features, info)
+        if end_model is None:
             return None, info
     labeler = FinalLabeler(template, end_model=end_model, n_folds=settings.folds, seed=config.label_model.seed,
                            calibrate=settings.calibrate, self_train=settings.self_train, neighbours=settings.neighbours)

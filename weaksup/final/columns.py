@@ -53,6 +53,8 @@ class ColumnFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     dates_: list[str]
     categories_: dict[str, list[str]]
     feature_names_: list[str]
+    #: The columns not read, with why (one value, free text or an id, too many categories).
+    left_out_: dict[str, str]
 
     def __init__(self, exclude: Sequence[str] = (), kinds: dict[str, Any] | None = None) -> None:
         self.exclude = exclude
@@ -61,7 +63,8 @@ class ColumnFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     @property
     def kinds_(self) -> dict[str, Any]:
         """The columns read, by kind (``kinds=`` of another :class:`ColumnFeatures`)."""
-        return {"numbers": list(self.numbers_), "dates": list(self.dates_), "categories": dict(self.categories_)}
+        return {"numbers": list(self.numbers_), "dates": list(self.dates_), "categories": dict(self.categories_),
+                "left_out": dict(self.left_out_)}
 
     def fit(self, X: Any, y: Any = None) -> Self:
         """Choose the columns: numbers, booleans and dates with two values or more, text columns of few values."""
@@ -69,22 +72,23 @@ class ColumnFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if self.kinds is not None:
             self.numbers_, self.dates_ = list(self.kinds["numbers"]), list(self.kinds["dates"])
             self.categories_ = {str(k): list(v) for k, v in self.kinds["categories"].items()}
+            self.left_out_ = dict(self.kinds.get("left_out", {}))
             self.feature_names_ = [*self.numbers_, *self.dates_, *(f"{name}={value}" for name, values in
                                                                    self.categories_.items() for value in values)]
             return self
-        self.numbers_, self.dates_, self.categories_ = [], [], {}
+        self.numbers_, self.dates_, self.categories_, self.left_out_ = [], [], {}, {}
         for name in frame.columns:
-            column = frame[name]
-            if name in set(self.exclude) or column.nunique(dropna=True) < 2:
+            if name in set(self.exclude):
                 continue
-            if pd.api.types.is_datetime64_any_dtype(column):
-                self.dates_.append(str(name))
-            elif pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+            kind, why = column_kind(frame[name])
+            if kind == "number":
                 self.numbers_.append(str(name))
+            elif kind == "date":
+                self.dates_.append(str(name))
+            elif kind == "category":
+                self.categories_[str(name)] = sorted(frame[name].dropna().astype(str).unique().tolist())
             else:
-                values = column.dropna().astype(str)
-                if values.nunique() <= MAX_CATEGORIES and values.nunique() < len(values):  # (all distinct: an id)
-                    self.categories_[str(name)] = sorted(values.unique().tolist())
+                self.left_out_[str(name)] = why
         if not (self.numbers_ or self.dates_ or self.categories_):
             raise EndModelError(f"no column to learn from among {[str(c) for c in frame.columns]}: the end model of rows "
                                 "without text reads numbers, booleans, dates and text columns of at most "
@@ -103,7 +107,7 @@ class ColumnFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         parts = [pd.to_numeric(frame[name], errors="coerce").astype(float).to_numpy()[:, None]
                  for name in self.numbers_]
         for name in self.dates_:
-            stamps = pd.to_datetime(frame[name], errors="coerce", utc=True)
+            stamps = as_dates(frame[name])
             seconds = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
             parts.append(seconds.to_numpy(dtype=float)[:, None])
         for name, values in self.categories_.items():
@@ -111,6 +115,57 @@ class ColumnFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             cells = np.array([None if v is None else str(v) for v in text], dtype=object)
             parts.append(np.column_stack([cells == value for value in values]).astype(float))
         return np.hstack(parts) if parts else np.zeros((len(frame), 0))
+
+
+#: A text column is read as numbers (or dates) when at least this share of its values parse as such.
+PARSED_SHARE = 0.9
+
+
+def column_kind(column: pd.Series) -> tuple[str, str]:
+    """How :class:`ColumnFeatures` reads a column: ``"number"``, ``"date"``, ``"category"`` or ``"left out"``, and
+    why it is left out. Text that parses (numbers with a few ``"n/a"``, ISO dates in a CSV, decimals, durations) is
+    read as what it holds.
+
+    Examples
+    --------
+    >>> column_kind(pd.Series(["12.5", "n/a", "3", "40", "7", "8", "9", "10", "11", "12"]))
+    ('number', '')
+    >>> column_kind(pd.Series(["2024-01-01", "2024-02-03", None])), column_kind(pd.Series(["a b", "c d", "e f"]))
+    (('date', ''), ('left out', 'free text or an id (3 distinct values of 3)'))
+    """
+    values = column.dropna()
+    distinct = values.nunique()
+    if distinct < 2:
+        return "left out", "one value" if distinct else "no value"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "date", ""
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column) \
+            or pd.api.types.is_timedelta64_dtype(column):
+        return "number", ""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        if pd.to_numeric(values, errors="coerce").notna().mean() >= PARSED_SHARE:
+            return "number", ""
+        if as_dates(values.astype(str)).notna().mean() >= PARSED_SHARE:
+            return "date", ""
+    if distinct > MAX_CATEGORIES:
+        return "left out", f"{distinct} distinct values, more than {MAX_CATEGORIES} for a category"
+    if distinct == len(values):
+        return "left out", f"free text or an id ({distinct} distinct values of {len(values)})"
+    return "category", ""
+
+
+def as_dates(column: pd.Series) -> pd.Series:
+    """``column`` as UTC timestamps (text in any common format; what does not parse: missing)."""
+    import warnings
+
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return pd.to_datetime(column, utc=True)
+    with warnings.catch_warnings():  # (pandas warns when it cannot infer one format)
+        warnings.simplefilter("ignore", UserWarning)
+        stamps = pd.to_datetime(column.astype(object), errors="coerce", utc=True)  # one format, inferred: fast
+        if stamps.notna().mean() < PARSED_SHARE * column.notna().mean():  # several formats: each value on its own
+            stamps = pd.to_datetime(column.astype(object), errors="coerce", utc=True, format="mixed")
+    return stamps
 
 
 def _as_frame(X: Any) -> pd.DataFrame:
@@ -129,7 +184,7 @@ def tabular_end_model(seed: int = 0, *, exclude: Sequence[str] = (), columns: pd
     >>> [name for name, _ in tabular_end_model(exclude=["id"]).steps]
     ['columns', 'trees']
     >>> tabular_end_model(columns=pd.DataFrame({"x": [1, 2], "y": [3, 3]})).steps[0][1].kinds
-    {'numbers': ['x'], 'dates': [], 'categories': {}}
+    {'numbers': ['x'], 'dates': [], 'categories': {}, 'left_out': {'y': 'one value'}}
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import Pipeline

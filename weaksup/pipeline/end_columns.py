@@ -10,12 +10,13 @@ texts are (:mod:`weaksup.pipeline.end_stage`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, TypeVar
+import logging
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from weaksup.errors import ConfigError, DataError
+from weaksup.errors import ConfigError, DataError, EndModelError
 from weaksup.final.columns import feature_frame
 from weaksup.pipeline.inputs import read_chunks
 from weaksup.pipeline.plan import RunPlan
@@ -23,9 +24,10 @@ from weaksup.pipeline.plan import RunPlan
 if TYPE_CHECKING:
     from weaksup.config import RunConfig
 
-__all__ = ["check_tabular_end_model", "column_blocks", "columns_at", "columns_at_each", "reblocked"]
+__all__ = ["check_tabular_end_model", "column_blocks", "columns_at", "columns_at_each", "reblocked", "tabular_model"]
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def check_tabular_end_model(config: RunConfig) -> None:
@@ -36,6 +38,28 @@ def check_tabular_end_model(config: RunConfig) -> None:
                           "neighbours among sentence embeddings of the texts, and the input has no text column "
                           "(input.text_column = \"\"): set end_model.neighbours = 0 (the end model then reads the rows' "
                           "columns)")
+
+
+def tabular_model(config: RunConfig, features: pd.DataFrame, info: dict[str, Any]) -> Any | None:
+    """The unfitted tabular end model reading the columns chosen on ``features`` (the training rows), the columns
+    read and those left out (with why) recorded in ``info`` (``run.json``'s ``end_model``) and logged (left out: a
+    warning); None, ``info["skipped"]`` saying why, when no column can be read."""
+    from weaksup.final.columns import tabular_end_model
+
+    try:
+        model = tabular_end_model(config.label_model.seed, columns=features)
+    except EndModelError as exc:
+        info["skipped"] = f"the input has no text column (input.text_column), and {exc}"
+        logger.info("end model skipped: %s", info["skipped"])
+        return None
+    kinds = model.steps[0][1].kinds
+    info["columns"] = {"numbers": kinds["numbers"], "dates": kinds["dates"], "categories": list(kinds["categories"])}
+    info["columns_left_out"] = kinds["left_out"]
+    logger.info("end model reads the columns %s", info["columns"])
+    shown = {name: why for name, why in kinds["left_out"].items() if why not in ("one value", "no value")}
+    if shown:
+        logger.warning("end model: columns left out: %s", "; ".join(f"{name} ({why})" for name, why in shown.items()))
+    return model
 
 
 def columns_at(plan: RunPlan, positions: np.ndarray) -> pd.DataFrame:

@@ -64,9 +64,8 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     """
     from weaksup.baseline import has_words
     from weaksup.end_model import take_rows
-    from weaksup.final.columns import tabular_end_model
     from weaksup.final_labels import FinalLabeler
-    from weaksup.pipeline.end_columns import check_tabular_end_model, columns_at
+    from weaksup.pipeline.end_columns import check_tabular_end_model, columns_at, tabular_model
 
     config = plan.config
     settings = config.end_model
@@ -89,11 +88,8 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     if tabular:
         check_tabular_end_model(config)
         texts = columns_at(plan, positions)
-        try:
-            end_model = tabular_end_model(config.label_model.seed, columns=texts)
-        except EndModelError as exc:
-            info["skipped"] = f"the input has no text column (input.text_column), and {exc}"
-            logger.info("end model skipped: %s", info["skipped"])
+        end_model = tabular_model(config, texts, info)
+        if end_model is None:
             return EndModel(None, info)
     else:
         texts, present = texts_present_at(plan, positions)
