@@ -163,7 +163,9 @@ def test_the_classes_no_lf_votes_for_lead_the_advice_and_are_warned_about():
     assert "no LF votes" not in wins.verdict
     blind = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": FINAL7}, covered=np.ones(500, bool),
                                label_space=EMOTIONS)
-    assert blind.unvoted_warning is None and blind.verdict.endswith("): write LFs for joy, or label more")
+    assert blind.unvoted_warning is None and "no LF votes" not in blind.verdict  # (the final labels find no fear:
+    assert blind.verdict.endswith("): the final labels find none of the gold rows of fear, disgust: write LFs for "
+                                  "them (and for joy), or label more")  # tests/test_references.py below)
     every = compare_references(Y7, {"supervised_on_dev": SUPERVISED7, "final": FINAL7}, covered=np.ones(500, bool),
                                label_space=EMOTIONS, votes=np.c_[VOTES7, np.r_[[5, 6] * 50]])
     assert every.unvoted_warning is None and "no LF votes" not in "\n".join(every.lines())
@@ -248,3 +250,26 @@ def test_the_ece_warning_reads_the_classes_the_final_labels_gave():
     refs = compare_references(y, {"final": y}, covered=np.ones(4, bool), final_proba=np.tile([0.5, 0.5], (4, 1)))
     assert refs.ece == 0.5 and refs.ece_warning.startswith("confidences are understated (ECE 0.500)")
     assert "mean confidence 50% but 100% of the rows are right" in refs.ece_warning
+
+
+def test_a_class_the_final_labels_never_find_leads_the_advice():
+    # the tabular claims walkthrough: 274 legit and 26 fraud test rows; neither the final labels nor the gold-only
+    # classifier finds one fraud row, so fraud was never "behind" and the advice said "write LFs for legit"
+    y = np.repeat([0, 1], [274, 26])
+    supervised = np.zeros(300, dtype=int)                      # legit everywhere: 0.913
+    final = np.where(np.arange(300) < 200, 0, -1)              # legit on 200 rows, abstains on the rest: 0.667
+    refs = compare_references(y, {"supervised_on_dev": supervised, "final": final}, covered=np.ones(300, bool),
+                              label_space=["legit", "fraud"], n_gold=300, split="test")
+    assert refs["final"].recall["fraud"] == refs["supervised_on_dev"].recall["fraud"] == 0
+    assert refs.verdict.endswith("): the final labels find none of the gold rows of fraud: write LFs for it "
+                                 "(and for legit), or label more")
+    # with no LF vote for fraud, the no-vote words say it (once); a class with votes but no find still leads
+    unvoted = compare_references(y, {"supervised_on_dev": supervised, "final": final}, covered=np.ones(300, bool),
+                                 label_space=["legit", "fraud"], votes=np.zeros((300, 1), dtype=int))
+    assert unvoted.verdict.endswith("): no LF votes for fraud: write LFs for them (and for legit), or label more")
+    three = compare_references(np.repeat([0, 1, 2], [270, 20, 10]), {"supervised_on_dev": supervised,
+                                                                     "final": final}, covered=np.ones(300, bool),
+                               label_space=["legit", "fraud", "abuse"], votes=np.c_[np.zeros(300, int),
+                                                                                   np.r_[[1] * 150, [-1] * 150]])
+    assert three.verdict.endswith("): the final labels find none of the gold rows of fraud; no LF votes for abuse: "
+                                  "write LFs for them (and for legit), or label more")

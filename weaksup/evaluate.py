@@ -11,7 +11,7 @@ majority vote, and where (on the rows with votes, or only on the rows without).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = ["BASELINE", "COUNTS", "Evaluation", "METRIC_NAMES", "Metrics", "calibration_bins", "evaluate",
-           "expected_calibration_error", "gold_rows", "label_count", "label_metrics", "lf_errors", "model_name",
-           "predictions_at"]
+           "expected_calibration_error", "gold_rows", "label_count", "label_metrics", "lf_errors", "majority_class_note",
+           "model_name", "predictions_at"]
 
 #: Name of the baseline column in :meth:`Evaluation.table`.
 BASELINE = "MajorityVote"
@@ -119,13 +119,42 @@ class Evaluation:
             line += f"; on the {m.n_voted} rows with an LF vote {m.accuracy_voted:.3f} vs {b.accuracy_voted:.3f}"
             if m.n_no_votes:
                 line += f", on the {m.n_no_votes} with none {m.accuracy_no_votes:.3f} vs {b.accuracy_no_votes:.3f}"
-        support = m.per_class["support"] if "support" in m.per_class else None
-        if support is not None and m.n_gold and support.sum():
-            share = float(support.max()) / m.n_gold  # always predicting the most common gold class would score this
-            if m.accuracy <= share:
-                line += (f". NOT better than always predicting the most common class, {support.idxmax()!r} "
-                         f"({share:.3f} of these gold rows)")
-        return line
+        note = majority_class_note(m.accuracy, self.class_counts())
+        return line + (f". {note}" if note else "")
+
+    def class_counts(self) -> dict[str, int]:
+        """The gold rows of each class on the split (the label model's per-class support; ``{}`` without it)."""
+        per_class = self.model.per_class
+        if "support" not in per_class:
+            return {}
+        return {str(name): int(n) for name, n in per_class["support"].items()}
+
+
+def majority_class_note(accuracy: float, class_counts: Mapping[str, float]) -> str:
+    """The warning when ``accuracy`` is no better than always predicting the most common gold class, else ``""``.
+
+    Parameters
+    ----------
+    accuracy : float
+        Accuracy over all the gold rows (an abstain counting as wrong).
+    class_counts : mapping of str to number
+        The gold rows of each class (those the accuracy is over), e.g. :meth:`Evaluation.class_counts`.
+
+    Examples
+    --------
+    >>> majority_class_note(0.3, {"legit": 274, "fraud": 26})
+    "NOT better than always predicting the most common class, 'legit' (0.913 of these gold rows)"
+    >>> majority_class_note(0.95, {"legit": 274, "fraud": 26}), majority_class_note(0.3, {})
+    ('', '')
+    """
+    total = float(sum(class_counts.values()))
+    if not total or accuracy != accuracy:  # (no gold rows, or an unknown accuracy: nan)
+        return ""
+    common = max(class_counts, key=lambda name: class_counts[name])
+    share = float(class_counts[common]) / total  # always predicting the most common gold class would score this
+    if accuracy > share:
+        return ""
+    return f"NOT better than always predicting the most common class, {common!r} ({share:.3f} of these gold rows)"
 
 
 def gold_rows(votes: VoteMatrix | VoteStats, gold: GoldSet | AlignedGold | np.ndarray,

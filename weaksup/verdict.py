@@ -3,8 +3,8 @@
 
 :func:`weaksup.references.compare_references` scores the references and calls these; they hold the rules of the
 wording: an exact McNemar test for "within noise" (:data:`NOISE_ALPHA`), macro recall named when it favours the
-side accuracy does not (:data:`MACRO_MARGIN`), and the advice on which classes need LFs (first those no LF votes
-for).
+side accuracy does not (:data:`MACRO_MARGIN`), and the advice on which classes need LFs (first those the final labels
+find no gold row of, and those no LF votes for).
 
 Examples
 --------
@@ -55,7 +55,8 @@ def supervised_verdict(right: np.ndarray, right_sup: np.ndarray, final: Referenc
     rows : str
         What the rows are, e.g. ``"test rows"``.
     unvoted : list of str
-        The classes no LF votes for: they lead the advice.
+        The classes no LF votes for: they lead the advice, after the classes whose gold rows the final labels never
+        find (recall 0), which lead it whether or not the gold-only classifier finds them.
 
     Returns
     -------
@@ -82,12 +83,17 @@ def supervised_verdict(right: np.ndarray, right_sup: np.ndarray, final: Referenc
         said += f"; macro recall {final.macro_recall:.3f} vs {supervised.macro_recall:.3f}: {who}"
     if gain > 0:
         return f"weak supervision adds {100 * gain:+.1f} points over training on your {n_gold} gold rows ({said})", True
+    # classes with gold rows the final labels never find (recall 0) lead, whatever the gold-only classifier does
+    missed = [str(c) for c in final.recall[final.recall == 0].index if str(c) not in unvoted]
     behind = (final.recall - supervised.recall).dropna().sort_values(kind="stable")
-    weak = [str(c) for c in behind[behind < 0].index if c not in unvoted][:3]
+    weak = [str(c) for c in behind[behind < 0].index if c not in unvoted and c not in missed][:3]
     lowest = [str(c) for c in final.recall.dropna().sort_values(kind="stable").index[:2]]
     unseen = [str(c) for c in final.recall[final.recall.isna()].index]  # classes the gold rows have none of
     also = f" (and for {', '.join(weak)})" if weak else ""
-    advice = (f"no LF votes for {', '.join(unvoted)}: write LFs for them{also}, or label more" if unvoted
+    lead = "; ".join(([f"the final labels find none of the gold rows of {', '.join(missed)}"] if missed else [])
+                     + ([f"no LF votes for {', '.join(unvoted)}"] if unvoted else []))
+    them = "it" if len(missed) == 1 and not unvoted else "them"
+    advice = (f"{lead}: write LFs for {them}{also}, or label more" if lead
               else f"write LFs for {', '.join(weak or lowest)}, or label more" if weak or not unseen
               else f"label gold rows of {', '.join(unseen)}: the gold rows have none, so neither is judged there")
     return f"weak supervision does not beat training on your {n_gold} gold rows ({said}): {advice}", False

@@ -125,3 +125,17 @@ def test_dask_phases_count_the_clusters_start_and_close(tmp_path):
     assert_phases_add_up(result, ["setup", "engine start", "read+clean+apply+count", "fit", "predict+route+write",
                                   "engine close", "evaluate+report+commit"])
     assert result.timings["engine start"] > 0 and result.timings["engine close"] > 0
+
+
+def test_the_label_model_line_says_when_it_is_no_better_than_the_most_common_class(tmp_path):
+    from weaksup.engines.summary import EngineResult
+
+    def result(accuracy: float) -> EngineResult:
+        return EngineResult("local", "r", tmp_path, 300, 1, 1, 1, 0, 4, "DevNaiveBayes",
+                            metrics={"accuracy": accuracy, "majority_vote.accuracy": 0.25},
+                            gold_classes={"legit": 274, "fraud": 26})
+
+    worse = summary_line(result(0.297), "label model on ")
+    assert worse == ("label model on the gold test split: accuracy 0.297. NOT better than always predicting the "
+                     "most common class, 'legit' (0.913 of these gold rows)")
+    assert "most common class" not in result(0.95).summary()  # (the majority vote line never carries it)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from weaksup.config import RunConfig
-from weaksup.final.references import END_MODEL_OFF, gold_test_references
+from weaksup.final.references import END_MODEL_OFF, end_model_off_note, gold_test_references
 from weaksup.final_labels import FinalLabeler
 from weaksup.labels import LabelSpace
 from weaksup.models import DevNaiveBayes, MajorityVote
@@ -20,7 +20,7 @@ Y = np.array([1, 0, 0, 0])
 TEST_TEXTS = np.array(["free money", "nice song", "great song", "love it"], dtype=object)
 
 
-def references(labeler, dev_texts):
+def references(labeler, dev_texts, **kwargs):
     calls = []
 
     def read_texts(with_dev):
@@ -29,7 +29,8 @@ def references(labeler, dev_texts):
 
     refs, note = gold_test_references(CONFIG, Y, L, np.arange(4), model=MajorityVote(2).fit(L), labeler=labeler,
                                       final_labels=np.array([1, 0, -1, 0]), final_proba=np.full((4, 2), 0.5),
-                                      label_space=SPACE, n_dev=len(dev_texts), read_texts=read_texts, votes=L)
+                                      label_space=SPACE, n_dev=len(dev_texts), read_texts=read_texts, votes=L,
+                                      **kwargs)
     return refs, note, calls
 
 
@@ -56,3 +57,15 @@ def test_the_end_models_own_gold_only_classifier_is_used_and_no_dev_text_is_read
     assert calls == [False] and note == ""
     expected = labeler.baseline_.predict(TEST_TEXTS)
     assert refs["supervised_on_dev"].accuracy == np.mean(expected == Y)
+
+
+def test_an_end_model_skipped_with_enabled_true_says_the_stages_reason_not_enabled_false():
+    # a tabular input with no column to learn from: the note said "the end model is off (end_model.enabled = false)"
+    why = "the input has no text column (input.text_column), and no column to learn from among ['description']"
+    note = end_model_off_note({"enabled": True, "skipped": why})
+    assert note == f"the end model did not run ({why}): the final labels are the label model's"
+    assert "enabled = false" not in note
+    assert end_model_off_note({"enabled": False, "skipped": "end_model.enabled = false: ..."}) == END_MODEL_OFF
+    assert end_model_off_note({"enabled": False}) == END_MODEL_OFF  # (an engine run's, end model off)
+    refs, said, _ = references(None, np.array(["free cash", "nice tune"] * 5, dtype=object), off_note=note)
+    assert said == note and "supervised_on_dev" in refs.scores

@@ -207,3 +207,41 @@ def test_data_without_text_is_measured_against_a_classifier_on_its_columns():
     sup, final, lm = (s.references[name] for name in ("supervised_on_dev", "final", "label_model"))
     assert sup.accuracy > 0.9 and final.accuracy > lm.accuracy + 0.3  # the rules cover a third; the columns the rest
     assert "training on your 400 gold rows" in repr(s)
+    # the footnote said "the final labels take those from the end model, except rows without text: the end model
+    # neither learns from nor labels them" -- false here, where every row is labeled from its columns
+    for shown in (repr(s), html.unescape(s._repr_html_())):
+        assert "rows without text" not in shown and "the end model, which reads every row's columns" in shown
+
+
+def untrusted_claims(n=1000):
+    """Claims: 7% fraud; a "fraud" rule firing on 40% of the rows whatever their class (mostly wrong) and a right
+    "legit" rule; the first 300 rows are the dev gold."""
+    from weaksup.lf import threshold_lf
+
+    gen = np.random.default_rng(0)
+    y = gen.random(n) < 0.07
+    frame = pd.DataFrame({"claim_id": [f"c{i:04d}" for i in range(n)], "late": gen.random(n),
+                          "known": ((~y) & (gen.random(n) < 0.5)).astype(int)})
+    gold = pd.Series(np.where(y[:300], "fraud", "legit"), index=frame["claim_id"][:300])
+    wb = Workbench(frame, gold=gold, id_column="claim_id", text_column=None, label_space=["legit", "fraud"])
+    wb.add(threshold_lf("late_report", "late > 0.6", 1), threshold_lf("known_customer", "known > 0.5", 0))
+    return wb
+
+
+def test_the_summary_names_the_lfs_the_label_model_lets_force_a_class_the_dev_gold_shows_wrong(caplog):
+    # Workbench.fit_label_model logged the warning; the summary (its printout, its HTML) never said it
+    wb = untrusted_claims()
+    with caplog.at_level("WARNING"):
+        s = wb.summary(references=False)
+    assert s.untrusted is not None and s.untrusted.startswith("LF(s) ['late_report'] vote one class")
+    fix = 'or label_model=DevNaiveBayes(restrict_to_voted="trusted") in a Workbench'
+    assert fix in s.untrusted and '[label_model.params] restrict_to_voted = "trusted"' in s.untrusted
+    assert repr(s).count("untrusted LFs: LF(s) ['late_report']") == 1
+    assert s._repr_html_().count("untrusted LFs: LF(s) [&#x27;late_report&#x27;]") == 1
+    assert sum("wrong on most of their votes" in r.getMessage() for r in caplog.records) == 1  # logged once
+    trusted = Workbench(wb.data, gold=pd.Series(dict(zip(wb.row_ids[:300], np.array(wb.class_names)[wb.y_dev[:300]]))),
+                        id_column="claim_id", text_column=None, label_space=["legit", "fraud"],
+                        label_model=DevNaiveBayes(restrict_to_voted="trusted"))
+    trusted.add(*wb.lfs)
+    assert trusted.summary(references=False).untrusted is None and "untrusted LFs" not in repr(trusted.summary(
+        references=False))

@@ -28,7 +28,7 @@ from weaksup.engines.config import EngineConfig, check_engine_config
 from weaksup.engines.parts import vote_dir
 from weaksup.engines.predict import PredictionTable, label_arrow
 from weaksup.engines.stats import DevGold, fit_on_counts, new_label_model
-from weaksup.engines.summary import FINAL_SPLIT, EngineResult, Phases, final_metrics
+from weaksup.engines.summary import FINAL_SPLIT, EngineResult, Phases, final_metrics, gold_classes
 from weaksup.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
@@ -216,7 +216,10 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     if split is not None:  # the final (written) labels' final/<metric> and the references, where the plain run has them
         from weaksup.engines.references import final_references
 
-        outcome = final_references(spec, gold, staged, split, table, parts=parts, gold_votes=gold_votes, counts=counts)
+        from weaksup.final.references import end_model_off_note
+
+        outcome = final_references(spec, gold, staged, split, table, parts=parts, gold_votes=gold_votes, counts=counts,
+                                   off_note=end_model_off_note(end_info))
         metrics.update(outcome.metrics)
     references = None if outcome is None else outcome.references
     info = {"engine": runner.name, "lf_ids": list(spec.lf_ids), "rule_version": spec.rule_version,
@@ -245,7 +248,8 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
                           sum(1 for x in todo if len(x) == len(spec.lf_ids)), computed,
                           len(parts) * len(spec.lf_ids) - computed, fit.patterns, type(fit.model).__name__, fit.note,
                           label_counts, status_counts, metrics, timings, config.gold.split, mlflow_run,
-                          dict(runner.faults), references, "" if outcome is None else outcome.note)
+                          dict(runner.faults), references, "" if outcome is None else outcome.note,
+                          gold_classes(report))
     logger.info("engine run finished:\n%s", result.summary())
     return result
 

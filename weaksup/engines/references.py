@@ -90,8 +90,8 @@ def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRu
 
 
 def final_references(spec: BatchSpec, gold: Any, staged: StagedRun, split: str, table: PredictionTable, *,
-                     parts: Sequence[InputPart], gold_votes: pd.DataFrame, counts: pd.DataFrame
-                     ) -> ReferenceOutcome:
+                     parts: Sequence[InputPart], gold_votes: pd.DataFrame, counts: pd.DataFrame,
+                     off_note: str | None = None) -> ReferenceOutcome:
     """The final labels' figures on the gold ``split`` rows and, for a classification run, the references beside
     them, as the plain run has them.
 
@@ -112,6 +112,9 @@ def final_references(spec: BatchSpec, gold: Any, staged: StagedRun, split: str, 
         Every gold row's id and votes.
     counts : DataFrame
         The vote patterns (the LF columns) and their ``count``.
+    off_note : str, optional
+        Why the end model did not label the rows, when it did not (see
+        :func:`weaksup.final.references.gold_test_references`).
 
     Returns
     -------
@@ -126,14 +129,15 @@ def final_references(spec: BatchSpec, gold: Any, staged: StagedRun, split: str, 
     metrics = final_names(written.metrics(space))
     if config.task.type != "classification" or not written.ids:
         return ReferenceOutcome(None, "", metrics)
-    outcome = class_references(spec, gold, written, table, parts=parts, gold_votes=gold_votes, counts=counts)
+    outcome = class_references(spec, gold, written, table, parts=parts, gold_votes=gold_votes, counts=counts,
+                               off_note=off_note)
     metrics.update({k: v for k, v in outcome.metrics.items() if np.isfinite(v)})  # (the plain run's numbers)
     return ReferenceOutcome(outcome.references, outcome.note, metrics)
 
 
 def class_references(spec: BatchSpec, gold: Any, written: WrittenGold, table: PredictionTable, *,
-                     parts: Sequence[InputPart], gold_votes: pd.DataFrame, counts: pd.DataFrame
-                     ) -> ReferenceOutcome:
+                     parts: Sequence[InputPart], gold_votes: pd.DataFrame, counts: pd.DataFrame,
+                     off_note: str | None = None) -> ReferenceOutcome:
     """Majority vote, the label model, supervised-on-dev and the final labels (``written``) on the gold test rows,
     as the plain run measures them (:func:`weaksup.final.references.gold_test_references`, on the gold rows' votes
     collected by id and every row's vote patterns with their counts)."""
@@ -161,7 +165,7 @@ def class_references(spec: BatchSpec, gold: Any, written: WrittenGold, table: Pr
         np.array([texts.positions[i] for i in ids], dtype=np.int64), model=table.model, labeler=table.labeler,
         final_labels=written.labels[test], final_proba=written.proba[test], label_space=space, n_dev=len(dev_ids),
         read_texts=read_texts, votes=counts[lf_ids].to_numpy(dtype=np.int8),  # every row's, as patterns
-        vote_counts=counts["count"].to_numpy(dtype=np.int64))
+        vote_counts=counts["count"].to_numpy(dtype=np.int64), off_note=off_note)
     return ReferenceOutcome(references, note, {m: float(v) for m, v in references.as_metrics().items()})
 
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from weaksup.references import GoldReferences
@@ -81,6 +81,13 @@ def final_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
     return {k: v for k, v in metrics.items() if k.startswith(FINAL)}
 
 
+def gold_classes(report: Any) -> dict[str, int]:
+    """The gold rows of each class that a run's report evaluated the label model on (``{}`` without a report or
+    its evaluation): what :attr:`EngineResult.gold_classes` holds."""
+    evaluation = getattr(report, "evaluation", None)
+    return evaluation.class_counts() if evaluation is not None else {}
+
+
 class Phases:
     """Seconds per phase of a run, each phase from the end of the one before, so they add up to ``total``.
 
@@ -137,6 +144,8 @@ class EngineResult:
     #: run's), or None; ``references_note``: why there are none, or what they lack, in words.
     references: GoldReferences | None = field(default=None, repr=False, compare=False)
     references_note: str = ""
+    #: The gold rows of each class on the ``gold_split`` (what the label model's accuracy is over), or ``{}``.
+    gold_classes: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         """The run summary (what ``weaksup run --engine`` prints)."""
@@ -152,13 +161,18 @@ class EngineResult:
             lines.append("labels: " + ", ".join(f"{k} {v:,}" for k, v in self.label_counts.items()))
         if self.status_counts:
             lines.append("review: " + ", ".join(f"{k} {v:,}" for k, v in self.status_counts.items()))
+        from weaksup.evaluate import majority_class_note
+
         shown = [k.format(split=self.gold_split) for k in LABEL_METRICS]
         for what, split, names in (("label model", self.gold_split, shown),
                                    ("final labels (the written ones)", FINAL_SPLIT, FINAL_METRICS),
                                    ("majority vote (the baseline)", self.gold_split, MAJORITY_METRICS)):
             if any(k in self.metrics for k in names):
+                note = majority_class_note(self.metrics.get("accuracy", float("nan")), self.gold_classes) \
+                    if what == "label model" else ""
                 lines.append(f"{what} on the gold {split} split: "
-                             + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in names if k in self.metrics))
+                             + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in names if k in self.metrics)
+                             + (f". {note}" if note else ""))
         from weaksup.references import summary_lines
 
         lines += summary_lines(self.references, self.references_note)

@@ -10,7 +10,7 @@ texts; what is measured on them, and how, is here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,10 +25,29 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["END_MODEL_OFF", "TextReader", "gold_test_references"]
+__all__ = ["END_MODEL_OFF", "TextReader", "end_model_off_note", "gold_test_references"]
 
 #: The note of references measured with the end model off.
 END_MODEL_OFF = "the end model is off (end_model.enabled = false): the final labels are the label model's"
+
+def end_model_off_note(info: Mapping[str, Any]) -> str:
+    """The references' note of a run whose end model did not label the rows, from the end-model stage's ``info``
+    (``run.json``'s ``end_model``): :data:`END_MODEL_OFF` when ``end_model.enabled`` is false, else the stage's
+    reason for skipping it (``info["skipped"]``).
+
+    Examples
+    --------
+    >>> end_model_off_note({"enabled": False, "skipped": "end_model.enabled = false: ..."}) == END_MODEL_OFF
+    True
+    >>> end_model_off_note({"enabled": True, "skipped": "the input has no text column (input.text_column), and no "
+    ...                     "column to learn from among ['description']"})
+    "the end model did not run (the input has no text column (input.text_column), and no column to learn from among ['description']): the final labels are the label model's"
+    """
+    skipped = info.get("skipped")
+    if not info.get("enabled", False) or not skipped:
+        return END_MODEL_OFF
+    return f"the end model did not run ({skipped}): the final labels are the label model's"
+
 
 #: ``read_texts(with_dev)``: the gold test rows' cleaned texts (the end model's) in the order of their votes and,
 #: when ``with_dev``, the dev gold rows' texts with their class ids, in input order (else None).
@@ -37,8 +56,8 @@ TextReader = Callable[[bool], tuple[Any, tuple[Any, np.ndarray] | None]]
 
 def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positions: np.ndarray, *, model: Any,
                          labeler: Any, final_labels: np.ndarray, final_proba: np.ndarray, label_space: LabelSpace,
-                         n_dev: int, read_texts: TextReader, votes: np.ndarray, vote_counts: np.ndarray | None = None
-                         ) -> tuple[References, str]:
+                         n_dev: int, read_texts: TextReader, votes: np.ndarray, vote_counts: np.ndarray | None = None,
+                         off_note: str | None = None) -> tuple[References, str]:
     """Majority vote, the label model, supervised-on-dev and the final labels on the gold test rows, and a note of
     what they lack (``""`` when nothing).
 
@@ -71,6 +90,9 @@ def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positi
         Every row's votes (or vote patterns, with ``vote_counts``), for the no-LF-votes warning.
     vote_counts : int array, optional
         The rows each row of ``votes`` stands for.
+    off_note : str, optional
+        The note when ``labeler`` is None: why the end model did not label the rows (:func:`end_model_off_note` of
+        the end-model stage's info); :data:`END_MODEL_OFF` by default.
 
     Returns
     -------
@@ -107,7 +129,7 @@ def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positi
     if settings.no_votes == "abstain":
         label_model = np.where(covered, label_model, ABSTAIN)
     baseline = None if labeler is None else labeler.baseline_
-    notes = [] if labeler is not None else [END_MODEL_OFF]
+    notes = [] if labeler is not None else [END_MODEL_OFF if off_note is None else off_note]
     texts, dev = read_texts(baseline is None)
     if baseline is None and dev is not None:  # the same gold-only classifier the end model would build, for the verdict
         dev_texts, y_dev = dev

@@ -256,9 +256,34 @@ def trusted_lfs(dev: np.ndarray, y: np.ndarray, several: np.ndarray | None = Non
     return trusted if several is None else trusted | np.asarray(several, dtype=bool)
 
 
+def untrusted_note(model: Any, lf_names: Sequence[str]) -> str | None:
+    """The warning naming the LFs a fitted model's dev gold shows wrong on most of their votes (``trusted_`` False)
+    while ``restrict_to_voted=True`` lets them force their class, with the fix for a run config and for a
+    notebook's Workbench; None when there are none (:func:`warn_untrusted` logs it).
+
+    Examples
+    --------
+    >>> from weaksup.models import DevNaiveBayes
+    >>> L = np.array([[1, -1], [1, 0], [-1, 0], [1, -1]] * 10)  # LF 0 votes 1: right on 10 of its 30 votes
+    >>> model = DevNaiveBayes(2).fit(L, L_dev=L, y_dev=np.array([0, 0, 0, 1] * 10))
+    >>> print(untrusted_note(model, ["late_report", "small"]))  # doctest: +ELLIPSIS
+    LF(s) ['late_report'] vote one class ... label_model=DevNaiveBayes(restrict_to_voted="trusted") in a Workbench ...
+    """
+    trusted = getattr(model, "trusted_", None)
+    if trusted is None or getattr(model, "restrict_to_voted", None) is not True or np.all(trusted):
+        return None
+    names = [str(lf_names[int(j)]) for j in np.flatnonzero(~np.asarray(trusted, dtype=bool))]
+    name = type(model).__name__
+    return (f"LF(s) {names} vote one class and the dev gold shows them wrong on most of their votes; the label model "
+            f"({name}, restrict_to_voted = true) gives every row only they vote on their class, at one confidence. "
+            "Fix or drop these LFs, or set [label_model.params] restrict_to_voted = \"trusted\" in the run config, "
+            f"or label_model={name}(restrict_to_voted=\"trusted\") in a Workbench (their votes then count as evidence "
+            "without forcing their class)")
+
+
 def warn_untrusted(model: Any, lf_names: Sequence[str]) -> str | None:
-    """Log (and return) a warning naming the LFs a fitted model's dev gold shows wrong on most of their votes
-    (``trusted_`` False) while ``restrict_to_voted=True`` lets them force their class; None when there are none.
+    """Log (and return) :func:`untrusted_note`: the warning naming the LFs a fitted model's dev gold shows wrong on
+    most of their votes while ``restrict_to_voted=True`` lets them force their class; None when there are none.
 
     Examples
     --------
@@ -268,13 +293,7 @@ def warn_untrusted(model: Any, lf_names: Sequence[str]) -> str | None:
     >>> print(warn_untrusted(model, ["late_report", "small"]))  # doctest: +ELLIPSIS
     LF(s) ['late_report'] vote one class and the dev gold shows them wrong on most of their votes; ...
     """
-    trusted = getattr(model, "trusted_", None)
-    if trusted is None or getattr(model, "restrict_to_voted", None) is not True or np.all(trusted):
-        return None
-    names = [str(lf_names[int(j)]) for j in np.flatnonzero(~np.asarray(trusted, dtype=bool))]
-    note = (f"LF(s) {names} vote one class and the dev gold shows them wrong on most of their votes; the label model "
-            f"({type(model).__name__}, restrict_to_voted = true) gives every row only they vote on their class, at "
-            "one confidence. Fix or drop these LFs, or set [label_model.params] restrict_to_voted = \"trusted\" "
-            "(their votes then count as evidence without forcing their class)")
-    logger.warning("%s", note)
+    note = untrusted_note(model, lf_names)
+    if note is not None:
+        logger.warning("%s", note)
     return note

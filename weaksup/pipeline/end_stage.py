@@ -306,7 +306,7 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
                      final_labels: np.ndarray, final_proba: np.ndarray) -> ReferenceOutcome:
     """Classification: majority vote, the label model, supervised-on-dev and the final labels on the gold
     test rows (``final_labels``: class ids, ``-1`` abstain)."""
-    from weaksup.final.references import gold_test_references
+    from weaksup.final.references import end_model_off_note, gold_test_references
     from weaksup.verdict import unvoted_classes
 
     config = plan.config
@@ -337,7 +337,7 @@ def class_references(plan: RunPlan, applied: AppliedVotes, model: BaseLabelModel
     references, note = gold_test_references(
         config, y, applied.values[test], test, model=model, labeler=end.labeler, final_labels=final_labels,
         final_proba=final_proba, label_space=plan.label_space, n_dev=len(dev), read_texts=read_texts,
-        votes=applied.values)  # all rows' votes: the classes no LF votes for
+        votes=applied.values, off_note=end_model_off_note(end.info))  # all rows' votes: the classes no LF votes for
     return ReferenceOutcome(references, note, {k: float(v) for k, v in references.as_metrics().items()})
 
 

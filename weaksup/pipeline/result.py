@@ -109,8 +109,14 @@ class RunResult:
             from weaksup.tasks import task_type
 
             shown = task_type(self.config.task.type).summary_metrics
+            from weaksup.evaluate import majority_class_note
+
+            evaluation = getattr(self.report, "evaluation", None)
+            note = majority_class_note(self.metrics.get("accuracy", float("nan")),
+                                       evaluation.class_counts() if evaluation is not None else {})
             lines.append(f"label model on the gold {self.gold['split']} split ({self.gold['describe']}): "
-                         + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics))
+                         + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics)
+                         + (f". {note}" if note else ""))
         lines += self.reference_lines()
         lines += gap_lines(self.gold_gaps, "label" if self.config.task.type == "multilabel" else "class")
         found = list(getattr(self.report, "dependence", None) or [])

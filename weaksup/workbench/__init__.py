@@ -37,6 +37,7 @@ from weaksup.lf.core import LabelingFunction
 from weaksup.lf.snorkel import as_weaksup_lf
 from weaksup.lf.export import export_module
 from weaksup.models.base import BaseLabelModel
+from weaksup.models.dev import untrusted_note
 from weaksup.models.fitting import fit_label_model
 from weaksup.multilabel.workbench import MultiLabelWorkbench
 from weaksup.registry import Registry
@@ -108,10 +109,7 @@ class Workbench:
     """
 
     def __init__(
-        self,
-        data: pd.DataFrame,
-        gold: Any = None,
-        lfs: Any = None,
+        self, data: pd.DataFrame, gold: Any = None, lfs: Any = None,
         *,
         id_column: str | None = "row_id",
         text_column: str | None = "text",
@@ -337,7 +335,9 @@ class Workbench:
             lfs=table, evaluation=evaluation, stats=stats.rates(), unvoted=unvoted_classes(vm.values, self.class_names)[1],
             uncovered=self._rows.frame(self._rows.sample(uncovered, n_uncovered)), n_uncovered=len(uncovered),
             text_column=self._rows.shown_column, references=refs, missing=missing, dependence=list(dependence),
-            missing_classes=missing_classes(self.y_dev, self.class_names) if has_dev else [])
+            missing_classes=missing_classes(self.y_dev, self.class_names) if has_dev else [],
+            untrusted=untrusted_note(self.fit_label_model(), vm.lf_names) if self._lfs else None,  # (logged once)
+            tabular=not self.text_column)
 
     # ------------------------------------------------------------------ clusters
     def clusters(self, n: int = 10, *, rows: str | np.ndarray = "all", n_examples: int = 3,

@@ -38,6 +38,12 @@ REFERENCES_NOTE = ("references out of fold on the dev gold rows; label_model abs
                    "does by default (label_model.no_votes = \"abstain\"), and the final labels take those from the end "
                    "model, except rows without text: the end model neither learns from nor labels them, they keep the "
                    "label model's outcome; supervised_on_dev is the end model's classifier trained on the dev gold alone")
+#: :data:`REFERENCES_NOTE` of data without text (``text_column=None``): the end model reads every row's columns.
+TABULAR_REFERENCES_NOTE = (
+    "references out of fold on the dev gold rows; label_model abstains on rows without a vote, as a run does by default "
+    "(label_model.no_votes = \"abstain\"), and the final labels take those from the end model, which reads every "
+    "row's columns (there is no text column, so no row is left to the label model's outcome); supervised_on_dev is "
+    "the end model's classifier trained on the dev gold rows' columns alone")
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,11 @@ class WorkbenchSummary:
     unvoted : str or None
         The warning naming the classes no LF votes for (:func:`weaksup.verdict.unvoted_classes`), shown when there
         are no references to say it (no text, too few dev rows).
+    tabular : bool
+        The data has no text column (``text_column=None``): the end model reads the rows' columns.
+    untrusted : str or None
+        The warning naming the LFs the dev gold shows wrong on most of their votes that the label model lets force
+        their class (:func:`weaksup.models.dev.untrusted_note` of the label model fitted on every row), with the fix.
     """
 
     lfs: pd.DataFrame
@@ -82,6 +93,8 @@ class WorkbenchSummary:
     dependence: list[Any] = field(default_factory=list, repr=False)
     missing_classes: list[str] = field(default_factory=list)
     unvoted: str | None = None
+    untrusted: str | None = None
+    tabular: bool = False
 
     @property
     def verdict(self) -> str:
@@ -96,11 +109,17 @@ class WorkbenchSummary:
         if self.references is not None:
             lines += self.references.lines()[1:]
             lines.append(self.references.table().to_string(float_format=lambda v: f"{v:.3f}"))
-            lines.append(REFERENCES_NOTE)
+            lines.append(self.references_note)
         elif self.unvoted:
             lines.append(self.unvoted)
         lines += [f"dependent LFs: {finding.message}" for finding in self.dependence]
+        lines += [f"untrusted LFs: {self.untrusted}"] if self.untrusted else []
         return lines + gap_lines({"dev": self.missing_classes})
+
+    @property
+    def references_note(self) -> str:
+        """How to read the references table: :data:`REFERENCES_NOTE`, or :data:`TABULAR_REFERENCES_NOTE` without text."""
+        return TABULAR_REFERENCES_NOTE if self.tabular else REFERENCES_NOTE
 
     @property
     def metrics(self) -> pd.DataFrame | None:
@@ -136,10 +155,11 @@ class WorkbenchSummary:
         if refs is not None:
             parts += [f"<p>{html.escape(line)}</p>" for line in refs.lines()[1:]]
             parts.append(html_table(refs.table().map(lambda v: f"{v:.3f}").reset_index()))
-            parts.append(f"<p>{html.escape(REFERENCES_NOTE)}</p>")
+            parts.append(f"<p>{html.escape(self.references_note)}</p>")
         elif self.unvoted:
             parts.append(f"<p><b>{html.escape(self.unvoted)}</b></p>")
         parts += [f"<p>dependent LFs: {html.escape(str(finding.message))}</p>" for finding in self.dependence]
+        parts += [f"<p><b>untrusted LFs: {html.escape(self.untrusted)}</b></p>"] if self.untrusted else []
         parts += [f"<p><b>{html.escape(line)}</b></p>" for line in gap_lines({"dev": self.missing_classes})]
         parts += ["<h4>Rows no LF covers (sample)</h4>", html_table(self.uncovered, text_column=self.text_column),
                   "</div>"]
