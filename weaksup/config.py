@@ -38,8 +38,8 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
     # order_column = "frame", base = "DevNaiveBayes"}: each item's posterior smoothed over its sequence
     # (order_column is required; file_order = true instead says the rows are already in order in the file)
 
-    [end_model]                       # the final labels: a text classifier on the weak labels and the dev gold
-    enabled = true                    # (skipped, with a log line, when the input has no text column)
+    [end_model]                       # the final labels: a classifier on the weak labels and the dev gold
+    enabled = true                    # (text: TF-IDF; no text column: trees over the rows' columns)
     folds = 5                         # cross-fitting: no row is labeled by a model that saw it
     train_rows = 30000                # a seeded sample of rows to train on (plus every dev gold row; 0: all)
     calibrate = true                  # temperature-scale the final probabilities on the dev gold rows

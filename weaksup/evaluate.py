@@ -146,9 +146,11 @@ def majority_class_note(accuracy: float, class_counts: Mapping[str, float]) -> s
     "NOT better than always predicting the most common class, 'legit' (0.913 of these gold rows)"
     >>> majority_class_note(0.95, {"legit": 274, "fraud": 26}), majority_class_note(0.3, {})
     ('', '')
+    >>> majority_class_note(1.0, {"ham": 12, "spam": 0})  # one class in the gold rows: nothing to compare
+    ''
     """
     total = float(sum(class_counts.values()))
-    if not total or accuracy != accuracy:  # (no gold rows, or an unknown accuracy: nan)
+    if not total or accuracy != accuracy or sum(1 for n in class_counts.values() if n) < 2:  # (one class: no choice)
         return ""
     common = max(class_counts, key=lambda name: class_counts[name])
     share = float(class_counts[common]) / total  # always predicting the most common gold class would score this

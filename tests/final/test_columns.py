@@ -72,8 +72,21 @@ def test_text_that_holds_numbers_dates_decimals_or_durations_is_read_as_what_it_
     assert features.categories_ == {"adjuster": ["a0", "a1", "a2", "a3", "a4"]}
     assert features.left_out_["note"].startswith("free text or an id (40 distinct values of 40)")
     X = features.transform(frame)
-    assert np.isnan(X[n - 2, 0]) and X[3, 0] == 30.0 and X[1, 1] == 1.5 and X[2, 2] == 7200.0 * 1e6
+    assert np.isnan(X[n - 2, 0]) and X[3, 0] == 30.0 and X[1, 1] == 1.5 and X[2, 2] == 7200.0  # (seconds)
     assert X[1, 3] - X[0, 3] == 86400.0
+
+
+def test_edge_columns_are_left_out_or_read_the_same_way_in_every_block():
+    frame = pd.DataFrame({"x": np.arange(6.0), "tags": [["a"], ["b", "c"], [], ["a"], ["b"], ["c"]],
+                          "meta": [{"k": 1}] * 6, "waited": pd.to_timedelta(["1h", None, "2h", "3h", "1h", "2h"]),
+                          "when": ["01/02/2024", "13/02/2024", "today", "March", "02/02/2024", "03/02/2024"]})
+    features = ColumnFeatures().fit(frame)  # lists and mappings are no values; ambiguous dates no dates
+    assert features.numbers_ == ["x", "waited"] and features.dates_ == []
+    assert features.left_out_["tags"] == features.left_out_["meta"] == "lists or mappings, not values"
+    assert np.isnan(features.transform(frame)[1, 1])  # a missing duration stays missing
+    iso = pd.DataFrame({"when": ["2024-02-01", "2024-02-13", "2024-03-01 12:30", "2024-01-05"]})
+    first, second = (ColumnFeatures().fit(iso).transform(part)[:, 0] for part in (iso, iso.iloc[::-1]))
+    assert first.tolist() == second[::-1].tolist()  # the same value, the same seconds, in any block
 
 
 def test_a_run_records_the_columns_its_end_model_read_and_those_left_out(tmp_path, monkeypatch, caplog):

@@ -11,6 +11,7 @@ and text columns of at most :data:`MAX_CATEGORIES` distinct values as one-hot ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Self
 
@@ -104,8 +105,7 @@ class ColumnFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         missing = [c for c in [*self.numbers_, *self.dates_, *self.categories_] if c not in frame.columns]
         if missing:
             raise EndModelError(f"the end model reads columns {missing}, which these rows do not have")
-        parts = [pd.to_numeric(frame[name], errors="coerce").astype(float).to_numpy()[:, None]
-                 for name in self.numbers_]
+        parts = [as_numbers(frame[name]).to_numpy()[:, None] for name in self.numbers_]
         for name in self.dates_:
             stamps = as_dates(frame[name])
             seconds = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
@@ -117,14 +117,16 @@ class ColumnFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return np.hstack(parts) if parts else np.zeros((len(frame), 0))
 
 
+#: Text read as a date: ISO 8601, a date with an optional time and UTC offset.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 #: A text column is read as numbers (or dates) when at least this share of its values parse as such.
 PARSED_SHARE = 0.9
 
 
 def column_kind(column: pd.Series) -> tuple[str, str]:
     """How :class:`ColumnFeatures` reads a column: ``"number"``, ``"date"``, ``"category"`` or ``"left out"``, and
-    why it is left out. Text that parses (numbers with a few ``"n/a"``, ISO dates in a CSV, decimals, durations) is
-    read as what it holds.
+    why it is left out. Text that parses (numbers with a few ``"n/a"``, ISO 8601 dates in a CSV) and decimals are read
+    as numbers or dates, durations (``timedelta64``) as seconds.
 
     Examples
     --------
@@ -134,7 +136,10 @@ def column_kind(column: pd.Series) -> tuple[str, str]:
     (('date', ''), ('left out', 'free text or an id (3 distinct values of 3)'))
     """
     values = column.dropna()
-    distinct = values.nunique()
+    try:
+        distinct = values.nunique()
+    except TypeError:  # lists, mappings: no value to compare
+        return "left out", "lists or mappings, not values"
     if distinct < 2:
         return "left out", "one value" if distinct else "no value"
     if pd.api.types.is_datetime64_any_dtype(column):
@@ -145,7 +150,7 @@ def column_kind(column: pd.Series) -> tuple[str, str]:
     if not isinstance(column.dtype, pd.CategoricalDtype):
         if pd.to_numeric(values, errors="coerce").notna().mean() >= PARSED_SHARE:
             return "number", ""
-        if as_dates(values.astype(str)).notna().mean() >= PARSED_SHARE:
+        if as_dates(values).notna().mean() >= PARSED_SHARE:
             return "date", ""
     if distinct > MAX_CATEGORIES:
         return "left out", f"{distinct} distinct values, more than {MAX_CATEGORIES} for a category"
@@ -155,17 +160,33 @@ def column_kind(column: pd.Series) -> tuple[str, str]:
 
 
 def as_dates(column: pd.Series) -> pd.Series:
-    """``column`` as UTC timestamps (text in any common format; what does not parse: missing)."""
-    import warnings
+    """``column`` as UTC timestamps: a date column as it is, text in ISO 8601 (``2024-03-01``, ``2024-03-01
+    12:30``); other text is missing. One format for every block of rows: "01/02/2024" would be read in January or
+    February depending on the block's first value, "today" on the clock.
 
+    Examples
+    --------
+    >>> as_dates(pd.Series(["2024-03-01", "01/02/2024", "today", None])).dt.strftime("%Y-%m-%d").tolist()
+    ['2024-03-01', nan, nan, nan]
+    """
     if pd.api.types.is_datetime64_any_dtype(column):
         return pd.to_datetime(column, utc=True)
-    with warnings.catch_warnings():  # (pandas warns when it cannot infer one format)
-        warnings.simplefilter("ignore", UserWarning)
-        stamps = pd.to_datetime(column.astype(object), errors="coerce", utc=True)  # one format, inferred: fast
-        if stamps.notna().mean() < PARSED_SHARE * column.notna().mean():  # several formats: each value on its own
-            stamps = pd.to_datetime(column.astype(object), errors="coerce", utc=True, format="mixed")
-    return stamps
+    text = column.astype(object).where(column.notna(), None)
+    iso = text.map(lambda v: v if isinstance(v, str) and ISO_DATE.match(v.strip()) else None)
+    return pd.to_datetime(iso, errors="coerce", utc=True, format="ISO8601")
+
+
+def as_numbers(column: pd.Series) -> pd.Series:
+    """``column`` as floats: durations in seconds, text that is no number (and missing values) missing.
+
+    Examples
+    --------
+    >>> as_numbers(pd.Series(pd.to_timedelta(["1h", None]))).tolist(), as_numbers(pd.Series(["2", "n/a"])).tolist()
+    ([3600.0, nan], [2.0, nan])
+    """
+    if pd.api.types.is_timedelta64_dtype(column):
+        return column.dt.total_seconds().astype(float)
+    return pd.to_numeric(column, errors="coerce").astype(float)
 
 
 def _as_frame(X: Any) -> pd.DataFrame:

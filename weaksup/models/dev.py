@@ -270,7 +270,8 @@ def untrusted_note(model: Any, lf_names: Sequence[str]) -> str | None:
     LF(s) ['late_report'] vote one class ... label_model=DevNaiveBayes(restrict_to_voted="trusted") in a Workbench ...
     """
     trusted = getattr(model, "trusted_", None)
-    if trusted is None or getattr(model, "restrict_to_voted", None) is not True or np.all(trusted):
+    restrict = getattr(model, "restrict_to_voted", None)
+    if trusted is None or restrict == "trusted" or not restrict or np.all(trusted):
         return None
     names = [str(lf_names[int(j)]) for j in np.flatnonzero(~np.asarray(trusted, dtype=bool))]
     name = type(model).__name__

@@ -352,7 +352,7 @@ class DevNaiveBayes(DevAwareModel):
         """Out-of-fold dev probabilities, uncalibrated (EM tables never saw the dev labels: in-sample then)."""
         if self.source_ == "unlabeled":
             return self.raw_proba(dev)
-        return self.out_of_fold(L, dev, y, seed, restrict_to_voted=self.restrict_to_voted is not False)
+        return self.out_of_fold(L, dev, y, seed, restrict_to_voted=bool(self.restrict_to_voted))
 
     def out_of_fold(self, L: np.ndarray, dev: np.ndarray, y: np.ndarray, seed: int, *,
                     restrict_to_voted: bool) -> np.ndarray:
@@ -375,7 +375,7 @@ class DevNaiveBayes(DevAwareModel):
         """The naive Bayes posterior (:meth:`raw_proba`), calibrated (``mix_``, ``temperature_``), then through the
         stacking head when there is one (``stack_C_ > 0``)."""
         votes = self._check_L(L)
-        proba = posterior(votes, self.log_conditional_, self.class_prior_, self.restrict_to_voted is not False,
+        proba = posterior(votes, self.log_conditional_, self.class_prior_, bool(self.restrict_to_voted),
                           self.trusted)
         mix, temperature = getattr(self, "mix_", 0.0), getattr(self, "temperature_", 1.0)
         proba = proba if (mix, temperature) == IDENTITY else calibrated(proba, mix, temperature)
@@ -387,7 +387,7 @@ class DevNaiveBayes(DevAwareModel):
 
     def raw_proba(self, L: Any) -> np.ndarray:
         """``(n, k)`` naive Bayes posterior of each row of ``L``, before any calibration."""
-        return posterior(self._check_L(L), self.log_conditional_, self.class_prior_, self.restrict_to_voted is not False,
+        return posterior(self._check_L(L), self.log_conditional_, self.class_prior_, bool(self.restrict_to_voted),
                           self.trusted)
 
     @property

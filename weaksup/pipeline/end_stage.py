@@ -2,7 +2,8 @@
 
 After the label model is fitted, :func:`end_stage` fits a :class:`weaksup.final_labels.FinalLabeler`
 (``[end_model]``) on a seeded sample of at most ``end_model.train_rows`` rows plus every dev gold row,
-reading their cleaned texts again chunk by chunk. :func:`final_chunks` then yields the calibrated final
+reading their cleaned texts again chunk by chunk (without a text column, their columns:
+:mod:`weaksup.pipeline.end_columns`). :func:`final_chunks` then yields the calibrated final
 probabilities and each row's ``label_source``, chunk by chunk in input order (the texts read again), for
 :func:`weaksup.pipeline.stages.write_stage`. The end model is refitted on every run (it is not cached);
 ``run.json`` records what was used (:attr:`EndModel.info`).
@@ -56,7 +57,7 @@ class EndModel:
 
 def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     """Fit the final labeler on a seeded sample of rows plus every dev gold row (``[end_model]``), the rows without
-    text (:func:`texts_present`) left out: it learns from texts only, and never labels a row without one.
+    text (:func:`texts_present`) left out: a text end model learns from texts only, and never labels a row without one.
 
     Without a text column the end model reads the rows' columns (:mod:`weaksup.pipeline.end_columns`). Skipped (an
     :class:`EndModel` without labeler, the reason logged) when ``end_model.enabled`` is false, or the input has no

@@ -47,10 +47,23 @@ def span_agreement(answers: SpanAnswers) -> float:
     0.667
     """
     scores = []
-    for _, group in answers.frame.groupby("row_id", sort=False):
+    for _, group in latest_answers(answers.frame).groupby("row_id", sort=False):
         for a, b in combinations([set(s) for s in group["spans"]], 2):
             scores.append(1.0 if not a and not b else 2 * len(a & b) / (len(a) + len(b)))
     return float(sum(scores) / len(scores)) if scores else float("nan")
+
+
+def latest_answers(frame: pd.DataFrame) -> pd.DataFrame:
+    """One answer per (document, annotator): the last in the export (an annotator who answered twice is one vote,
+    as in the classification import).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"row_id": ["a", "a", "a"], "annotator": ["x", "x", "y"], "spans": [[1], [2], []]})
+    >>> latest_answers(frame)["spans"].tolist()
+    [[2], []]
+    """
+    return frame.drop_duplicates(["row_id", "annotator"], keep="last")
 
 
 def _shown(text: str, spans: list[CharSpan]) -> str:
@@ -78,7 +91,7 @@ def majority_spans(answers: SpanAnswers) -> pd.DataFrame:
     "u1=4..8 MONEY '£500', 13..18 PHONE '87121'; u2=4..8 MONEY '£500'"
     """
     rows = []
-    for row_id, group in answers.frame.groupby("row_id", sort=False):
+    for row_id, group in latest_answers(answers.frame).groupby("row_id", sort=False):
         n, text = len(group), str(group["text"].iloc[0])
         sets = [sorted(set(s)) for s in group["spans"]]
         votes = Counter(span for spans in sets for span in spans)
