@@ -21,7 +21,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from weaksup.errors import EndModelError
 
-__all__ = ["MAX_CATEGORIES", "ColumnFeatures", "feature_frame", "tabular_end_model"]
+__all__ = ["ISO_DATE", "MAX_CATEGORIES", "PARSED_SHARE", "ColumnFeatures", "as_dates", "as_numbers", "column_kind",
+           "feature_frame", "tabular_end_model"]
 
 #: A text column with at most this many distinct values is a category; with more, free text or an id (left out).
 MAX_CATEGORIES = 50

@@ -288,11 +288,9 @@ def warn_untrusted(model: Any, lf_names: Sequence[str]) -> str | None:
 
     Examples
     --------
-    >>> from weaksup.models import DevNaiveBayes
-    >>> L = np.array([[1, -1], [1, 0], [-1, 0], [1, -1]] * 10)  # LF 0 votes 1: right on 10 of its 30 votes
-    >>> model = DevNaiveBayes(2).fit(L, L_dev=L, y_dev=np.array([0, 0, 0, 1] * 10))
-    >>> print(warn_untrusted(model, ["late_report", "small"]))  # doctest: +ELLIPSIS
-    LF(s) ['late_report'] vote one class and the dev gold shows them wrong on most of their votes; ...
+    >>> from weaksup.models import MajorityVote
+    >>> warn_untrusted(MajorityVote(2).fit(np.array([[0], [1]])), ["kw"]) is None  # (no trusted_: nothing to say)
+    True
     """
     note = untrusted_note(model, lf_names)
     if note is not None:
