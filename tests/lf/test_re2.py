@@ -60,3 +60,16 @@ def test_translation_keeps_syntax_python_and_re2_read_differently():
     # Python reads "{,3}" as {0,3}; RE2 would read it literally: translation must expand it.
     t = translate(r"^ab{,3}c$")
     assert pc.match_substring_regex(pa.array(["abbc", "ab{,3}c"]), t.pattern).to_pylist() == [True, False]
+
+
+@pytest.mark.parametrize("pattern", [r"^İ$", r"^ı$", r"^[İ]$", r"^[^ı]$", r"^[Ā-Ȁ]$", r"^[^Ā-Ȁ]$", r"^[ı-ſ]$"])
+def test_dotted_and_dotless_i_in_a_case_insensitive_pattern_match_ascii_i_in_both_engines(pattern):
+    # Python's re.IGNORECASE puts I, i, İ and ı in one class; RE2 folds İ and ı to nothing. Non-ASCII rows
+    # are guarded, but an ASCII "i" row is not: the translation itself must match it as Python does.
+    t = translate(pattern, re.IGNORECASE)
+    assert t is not None and t.guard is not None
+    compiled = re.compile(pattern, re.IGNORECASE)
+    python = np.fromiter((compiled.search(ch) is not None for ch in CHARS), dtype=bool, count=len(CHARS))
+    differ = python != _re2(t.pattern)
+    guarded = _re2(t.guard)
+    assert not (differ & ~guarded).any(), [hex(ord(CHARS[i])) for i in np.flatnonzero(differ & ~guarded)[:10]]

@@ -149,3 +149,30 @@ def test_keywords_given_as_a_set_have_the_same_version_in_every_process():
     }
     assert len(versions) == 1
     assert versions.pop() == keyword_lf("k", sorted({"win", "free", "prize", "claim", "urgent", "cash"}), 1).version
+
+
+# Keywords and texts with the dotted capital I (whose .lower() is two code points), the sharp s, and plain ASCII.
+CASE_KEYWORDS = [["İstanbul"], ["ıı"], ["İ"], ["straße"], ["STRASSE"], ["ISTANBUL"], ["hello", "İPHONE"]]
+CASE_TEXTS = ["istanbul", "İstanbul", "ISTANBUL", "ıstanbul", "i\u0307stanbul", "İSTANBUL!", "x i y", "x I y", "x İ y",
+              "ii", "II", "straße", "STRASSE", "strasse", "STRAẞE", "hello world", "HELLO", "my iphone", "MY IPHONE",
+              "nothing", None]
+
+
+@pytest.mark.parametrize("keywords", CASE_KEYWORDS)
+@pytest.mark.parametrize("word_boundary", [True, False])
+def test_case_insensitive_keywords_vote_alike_on_a_batch_and_on_one_row(keywords, word_boundary):
+    lf = keyword_lf("kw", keywords, 1, word_boundary=word_boundary)
+    values = CASE_TEXTS + ["plain ascii row"] * 200  # enough ASCII rows for the prefilter path to run
+    frame = pd.DataFrame({"text": pd.Series(values, dtype="str")})
+    single = [lf({"text": v}) for v in Batch(frame).values("text")]
+    assert apply_lfs([lf], frame).column("kw").tolist() == single
+    assert lf.vote_batch(Batch(frame, shared_literals([lf]))).tolist() == single
+
+
+def test_case_insensitive_keywords_follow_re_ignorecase():
+    # one rule on both paths (README, "Keywords match whole words"): each character matches its case class,
+    # one code point for one, so I, i, İ and ı are one class and ß never matches "ss".
+    frame = pd.DataFrame({"text": ["istanbul", "ISTANBUL", "ıstanbul", "İstanbul", "straße", "STRASSE", "STRAẞE"]})
+    assert apply_lfs([keyword_lf("tr", "İstanbul", 1)], frame).column("tr").tolist() == [1, 1, 1, 1, -1, -1, -1]
+    assert apply_lfs([keyword_lf("de", "straße", 1)], frame).column("de").tolist() == [-1, -1, -1, -1, 1, -1, 1]
+    assert apply_lfs([keyword_lf("de", "strasse", 1)], frame).column("de").tolist() == [-1, -1, -1, -1, -1, 1, -1]

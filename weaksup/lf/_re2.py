@@ -2,8 +2,9 @@
 
 String kernels (pyarrow's ``match_substring_regex``) use RE2, which differs from
 Python's ``re`` in syntax and, on some characters, in meaning: RE2's ``\\w``, ``\\d``,
-``\\s`` and ``\\b`` are ASCII-only, its case folding differs on four letters, and its
-``$`` does not match before a final newline. So a pattern is translated from Python's
+``\\s`` and ``\\b`` are ASCII-only, its case folding differs on four letters (so a
+case-insensitive İ or ı is written as Python's class of it, ``[Ii\\x{130}\\x{131}]``), and
+its ``$`` does not match before a final newline. So a pattern is translated from Python's
 own parse tree (never by string rewriting), and beside the RE2 pattern we return a
 *guard*: an RE2 pattern matching exactly the rows on which the two engines could
 disagree. Those rows are judged by Python's ``re``; all others by RE2. The votes are
@@ -40,6 +41,10 @@ _UNICODE_SPACE = r"\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}
 # dotted/dotless i, long s, Kelvin sign.
 _CASE_FOLD_DIFF = r"[\x{130}\x{131}\x{17f}\x{212a}]"
 _NON_ASCII = r"[^\x00-\x7f]"
+# Python's re.IGNORECASE puts I, i, dotted İ and dotless ı in one class; RE2 folds İ and ı to nothing, so a pattern
+# holding them would miss plain ASCII "i" rows (no guard can catch those): they are written as the whole class.
+_DOTTED_I = (0x130, 0x131)
+_I_CLASS = r"Ii\x{130}\x{131}"
 _FINAL_NEWLINE = r"\n\z"
 
 
@@ -140,16 +145,22 @@ class _Translator:
         consider({run} if run else None)
         return best
 
+    @staticmethod
+    def member(code: int, flags: int) -> str:
+        """One character as a member of an RE2 character class (İ and ı case-insensitively: their whole class)."""
+        return _I_CLASS if flags & re.IGNORECASE and code in _DOTTED_I else _char(code)
+
     def items(self, seq: Any, flags: int) -> str:
         return "".join(self.item(op, av, flags) for op, av in seq)
 
     def item(self, op: Any, av: Any, flags: int) -> str:
         if op is C.LITERAL:
             self.note_case(flags, av)
-            return _char(av)
+            member = self.member(av, flags)
+            return f"[{member}]" if member != _char(av) else member
         if op is C.NOT_LITERAL:
             self.note_case(flags, av)
-            return f"[^{_char(av)}]"
+            return f"[^{self.member(av, flags)}]"
         if op is C.ANY:
             return "."
         if op is C.IN:
@@ -200,7 +211,7 @@ class _Translator:
                 negate = True
             elif op is C.LITERAL:
                 self.note_case(flags, av)
-                parts.append(_char(av))
+                parts.append(self.member(av, flags))
             elif op is C.RANGE:
                 lo, hi = av
                 self.note_case(flags, lo)
@@ -208,6 +219,8 @@ class _Translator:
                 if flags & re.IGNORECASE and (lo >= 128 or hi >= 128):
                     self.features.add("ignorecase_non_ascii")
                 parts.append(f"{_char(lo)}-{_char(hi)}")
+                if flags & re.IGNORECASE and any(lo <= c <= hi for c in _DOTTED_I):
+                    parts.append(_I_CLASS)
             elif op is C.CATEGORY:
                 text, feature = _CATEGORY[av]
                 self.features.add(feature)
