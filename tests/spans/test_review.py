@@ -238,3 +238,42 @@ def test_regions_that_cut_the_runs_tokens_are_named_by_export_file_and_task_fixe
     for k, i in enumerate((100, 101)):
         assert f"{path}: task {40 + k}: row {rows[i]['row_id']!r}: the span 0..3" in message
     assert message.count("fix the region in Label Studio") == 2 and "in the gold set" not in message
+
+
+def test_an_import_against_a_run_tokenizes_the_answers_before_it_locks_the_gold_set(span_run, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """Tokenizing the answered documents (checking the regions against the run's tokens) is done with the gold
+    folder free: another import of the same gold set does not wait meanwhile."""
+    import threading
+
+    from tests.review.helpers import repoint_gold
+    from weaksup.gold.lock import gold_lock
+    from weaksup.spans.doc import SpanDoc
+
+    gold_dir = shutil.copytree(span_run / "gold_sets" / "toy", tmp_path / "gold")
+    run_dir = repoint_gold(shutil.copytree(span_run / "out", tmp_path / "run"), gold_dir)
+    rows = [json.loads(line) for line in (span_run / "out" / "spans.jsonl").read_text().splitlines()]
+    tasks = [{"id": 1, "data": {"row_id": rows[100]["row_id"], "text": rows[100]["text"]},
+              "annotations": [{"completed_by": 1, "result": []}]}]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks))
+    free_while_tokenizing = []
+    from_text = SpanDoc.from_text
+
+    def watched(text, *args, **kwargs):
+        def try_lock():
+            try:
+                with gold_lock(gold_dir, timeout=0.05):
+                    free_while_tokenizing.append(True)
+            except GoldSetError:
+                free_while_tokenizing.append(False)
+
+        other = threading.Thread(target=try_lock)  # another writer: gold_lock is reentrant within a thread only
+        other.start()
+        other.join()
+        return from_text(text, *args, **kwargs)
+
+    monkeypatch.setattr(SpanDoc, "from_text", staticmethod(watched))
+    code, out, err = cli(capsys, "review", "import", export, "--task", "toy", "--gold-dir", gold_dir, "--run", run_dir)
+    assert code == 0, err
+    assert free_while_tokenizing and all(free_while_tokenizing)

@@ -264,6 +264,37 @@ def read_span_export(path: str | os.PathLike[str], types: Sequence[str], *, from
     return SpanAnswers(frame, cancelled, str(file))
 
 
+def check_against_run(answers: SpanAnswers, run_dir: str | os.PathLike[str], tokenizer: str | None = None) -> None:
+    """Check span answers against the finished spans run ``run_dir``: every answered row id is one of its documents,
+    with the same text, and every span falls on the run's token boundaries (its ``[task] tokenizer``, or
+    ``tokenizer``); a :class:`~weaksup.errors.GoldSetError` names the row and the fix otherwise.
+
+    It reads no gold set and takes no lock: :func:`import_if_spans` calls it before it locks the gold folder, so an
+    import that tokenizes many documents does not keep another import of the same gold set waiting meanwhile.
+    """
+    from weaksup.spans.doc import SpanDoc
+
+    decided = majority_spans(answers)
+    doc, rows = run_rows(run_dir)
+    texts = {str(r["row_id"]): str(r["text"]) for r in rows}
+    tokenizer = tokenizer or str((doc.get("config") or {}).get("task", {}).get("tokenizer") or "whitespace")
+    unknown = sorted(set(decided["row_id"]) - set(texts))
+    if unknown:
+        raise GoldSetError(f"{len(unknown)} answered row id(s) are not documents of the run {run_dir}, e.g. "
+                           f"{unknown[:5]}; import the export of the tasks this run's review export wrote")
+    for row in decided.itertuples(index=False):
+        if row.text and row.text != texts[row.row_id]:
+            raise GoldSetError(f"row {row.row_id!r}: the task's text differs from the run's document; the tasks "
+                               "come from another run (or the text was masked): import against that run")
+    task_of = dict(zip(answers.frame["row_id"], answers.frame["task"])) if "task" in answers.frame else {}
+    problems = Problems(f"Label Studio export {answers.source}" if answers.source else "Label Studio answers")
+    for r, spans in zip(decided["row_id"], decided["spans"]):
+        where = location(answers.source or "Label Studio answers", at=f"task {task_of[r]}" if r in task_of else None)
+        token_spans(SpanDoc.from_text(texts[r], tokenizer), spans, row_id=r, where=where, problems=problems,
+                    cut_fix=CUT_REGION_FIX)
+    problems.raise_if_any(GoldSetError)
+
+
 def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], *, task: str, types: Sequence[str],
                         split: str = "dev", run_dir: str | os.PathLike[str] | None = None,
                         tokenizer: str | None = None) -> SpanGoldSet:
@@ -272,32 +303,12 @@ def import_span_answers(answers: SpanAnswers, gold_dir: str | os.PathLike[str], 
     version is returned). A document its annotators tie on (:func:`~weaksup.spans.review_votes.majority_spans`:
     some span marked by exactly half of them) is not written: a row the gold set holds keeps its spans.
 
-    With ``run_dir`` (a finished spans run), every answered row id must be one of its documents, with the same
-    text, and every span must fall on the run's token boundaries (its ``[task] tokenizer``, or ``tokenizer``):
-    a :class:`~weaksup.errors.GoldSetError` names the row and the fix otherwise.
+    With ``run_dir`` (a finished spans run), the answers are checked against it first
+    (:func:`check_against_run`).
     """
-    from weaksup.spans.doc import SpanDoc
-
     decided = majority_spans(answers)
     if run_dir is not None:
-        doc, rows = run_rows(run_dir)
-        texts = {str(r["row_id"]): str(r["text"]) for r in rows}
-        tokenizer = tokenizer or str((doc.get("config") or {}).get("task", {}).get("tokenizer") or "whitespace")
-        unknown = sorted(set(decided["row_id"]) - set(texts))
-        if unknown:
-            raise GoldSetError(f"{len(unknown)} answered row id(s) are not documents of the run {run_dir}, e.g. "
-                               f"{unknown[:5]}; import the export of the tasks this run's review export wrote")
-        for row in decided.itertuples(index=False):
-            if row.text and row.text != texts[row.row_id]:
-                raise GoldSetError(f"row {row.row_id!r}: the task's text differs from the run's document; the tasks "
-                                   "come from another run (or the text was masked): import against that run")
-        task_of = dict(zip(answers.frame["row_id"], answers.frame["task"])) if "task" in answers.frame else {}
-        problems = Problems(f"Label Studio export {answers.source}" if answers.source else "Label Studio answers")
-        for r, spans in zip(decided["row_id"], decided["spans"]):
-            where = location(answers.source or "Label Studio answers", at=f"task {task_of[r]}" if r in task_of else None)
-            token_spans(SpanDoc.from_text(texts[r], tokenizer), spans, row_id=r, where=where, problems=problems,
-                        cut_fix=CUT_REGION_FIX)
-        problems.raise_if_any(GoldSetError)
+        check_against_run(answers, run_dir, tokenizer)
     folder = Path(gold_dir)
     with gold_lock(folder, create=True):  # read, merge, write: an import running meanwhile waits, then merges on top
         previous = load_span_gold(folder, types=types).frame if (folder / "manifest.json").is_file() else None
@@ -355,9 +366,11 @@ def import_if_spans(export: str | os.PathLike[str], *, task: str, gold_dir: str 
                           "drop it")
     types = list(load_span_gold(folder).types)
     answers = read_span_export(export, types, from_name=from_name, annotators=annotators)
+    if run_dir is not None:  # tokenizing the answered documents takes a while: before the lock, not under it
+        check_against_run(answers, run_dir)
     with gold_lock(folder):  # the version before is the one this import merges into
         previous = load_span_gold(folder, types=types)
-        gold = import_span_answers(answers, folder, task=task, types=types, split=split, run_dir=run_dir)
+        gold = import_span_answers(answers, folder, task=task, types=types, split=split)
     agreement = span_agreement(answers)
     agreed = "" if agreement != agreement else f"; annotators agree on {agreement:.0%} of spans (exact-match F1)"
     notes = "".join("\n" + line for line in span_conflict_notes(
