@@ -324,3 +324,65 @@ def test_a_run_started_in_another_folder_names_the_folder_paths_resolve_from(tmp
     monkeypatch.chdir(project)  # from the project folder the same config runs
     code, out, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
     assert code == 0 and "200 rows" in out, err
+
+
+def _gold_project(project, youtube) -> None:
+    rows = youtube.iloc[:400].loc[lambda d: d["split"] != "unlabeled", ["row_id", "label", "split"]]
+    write_gold(rows, project / "gold", task="yt", label_space=["ham", "spam"])
+
+
+def test_set_reaches_the_label_models_params(project, youtube, capsys):
+    """Case: `--set label_model.params.restrict_to_voted=false` exited 2 with "expected section.key=value"; a dotted
+    key now reaches a table inside a table, and the run is fitted with it."""
+    import json
+
+    _gold_project(project, youtube)
+    config = write_config(project, label_model={"name": "default"}, gold={"path": "gold"})
+    code, _, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking",
+                        "--set", "output.path=plain/labels.parquet")
+    assert code == 0, err
+    code, _, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking",
+                        "--set", "label_model.params.restrict_to_voted=false", "--set", "label_model.params.smoothing=9")
+    assert code == 0, err
+    run = json.loads((project / "out" / "run.json").read_text(encoding="utf-8"))
+    assert run["config"]["label_model"]["params"] == {"restrict_to_voted": False, "smoothing": 9}
+    fitted = json.loads((project / "out" / "label_model.json").read_text(encoding="utf-8"))
+    assert fitted["model"] == "DevNaiveBayes"
+    assert (fitted["params"]["restrict_to_voted"], fitted["params"]["smoothing"]) == (False, 9.0)
+    plain = json.loads((project / "plain" / "label_model.json").read_text(encoding="utf-8"))["params"]
+    assert (plain["restrict_to_voted"], plain["smoothing"]) == (True, 3.0)
+    changed, before = pd.read_parquet(project / "out" / "labels.parquet"), pd.read_parquet(project / "plain" / "labels.parquet")
+    assert not changed["prob_spam"].equals(before["prob_spam"])  # the params moved the fitted probabilities
+    code, _, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking", "--set", "output.path=s/l.parquet",
+                        "--set", 'label_model.params={restrict_to_voted="trusted"}',  # an inline table, then a key in it
+                        "--set", "label_model.params.smoothing=9")
+    assert code == 0, err
+    assert json.loads((project / "s" / "run.json").read_text())["config"]["label_model"]["params"] == {
+        "restrict_to_voted": "trusted", "smoothing": 9}
+
+
+@pytest.mark.parametrize(("setting", "expected"), [
+    ("label_model.params.max_iterr=200", "label_model.params ['max_iterr'] are not parameters of DevNaiveBayes; it "
+                                         "takes ['calibrate', "),
+    ("label_model.params.restrict_to_voted=yes", "label_model.params.restrict_to_voted = 'yes': "),
+    ("label_model.seed.x=1", "--set 'label_model.seed.x=1': label_model.seed is not a table; --set reaches inside "
+                             "label_model.params, review.class_thresholds"),
+    ("label_modle.params.x=1", "--set 'label_modle.params.x=1': unknown table [label_modle] (did you mean "
+                               "'label_model'?)"),
+    ("review.class_thresholds.spam.x=1", "review.class_thresholds.spam is not a table"),
+])
+def test_set_refuses_an_unknown_or_misplaced_nested_key_with_exit_2(project, youtube, capsys, setting, expected):
+    _gold_project(project, youtube)
+    config = write_config(project, label_model={"name": "default"}, gold={"path": "gold"})
+    code, out, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking", "--set", setting)
+    assert code == 2 and expected in err, err
+    assert "Traceback" not in err + out and not (project / "out").exists()
+
+
+def test_set_reaches_a_class_threshold(project, capsys):
+    code, out, err = _cli(capsys, "run", str(write_config(project)), "--no-progress", "--no-tracking",
+                          "--set", "review.class_thresholds.spam=0.99")
+    assert code == 0, err
+    import json
+    assert json.loads((project / "out" / "run.json").read_text())["config"]["review"]["class_thresholds"] == {
+        "spam": 0.99}

@@ -160,7 +160,7 @@ def _tracking(tracking: bool, require_tracking: bool) -> None:
 
 
 _SET = typer.Option([], "--set", "-s", metavar="SECTION.KEY=VALUE",
-                    help="Override a config value, e.g. --set label_model.seed=7 (repeatable).")
+                    help="Override a config value, e.g. --set label_model.seed=7 or label_model.params.smoothing=9 (repeatable).")
 _PROGRESS = typer.Option(None, "--progress/--no-progress", help="Progress bars (default: on a terminal).")
 
 

@@ -71,6 +71,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,7 +197,9 @@ def load_config(path: str | os.PathLike[str], overrides: str | list[str] | tuple
 
     Override values are parsed as TOML values (``7``, ``true``, ``["a", "b"]``); anything that
     is not a TOML value is taken as a string (``output.path=runs/x.csv``). A single override may be
-    given as one string.
+    given as one string. A longer dotted key sets a key inside a table: ``label_model.params.smoothing=9``,
+    ``review.class_thresholds.spam=0.9`` (the label model's params are checked against the model when the run is
+    planned).
 
     Examples
     --------
@@ -205,6 +208,8 @@ def load_config(path: str | os.PathLike[str], overrides: str | list[str] | tuple
     (7, 0.9, 'youtube_spam')
     >>> load_config("configs/youtube_spam.toml", "review.threshold=0.5").review.threshold
     0.5
+    >>> load_config("configs/youtube_spam.toml", "label_model.params.restrict_to_voted=trusted").label_model.params
+    {'restrict_to_voted': 'trusted'}
     """
     if isinstance(overrides, str):  # one override, not a sequence of one-character ones
         overrides = (overrides,)
@@ -230,16 +235,42 @@ def load_config(path: str | os.PathLike[str], overrides: str | list[str] | tuple
 def _apply_override(doc: dict[str, Any], item: str, source: str) -> None:
     key, sep, raw = item.partition("=")
     parts = key.strip().split(".")
-    if not sep or len(parts) != 2 or not all(parts):
-        raise ConfigError(f"--set {item!r}: expected section.key=value, e.g. label_model.seed=7")
+    if not sep or len(parts) < 2 or not all(parts):
+        raise ConfigError(f"--set {item!r}: expected section.key=value, e.g. label_model.seed=7 (or a key inside a "
+                          "table: label_model.params.smoothing=9)")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
-    section = doc.setdefault(parts[0], {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{source}: --set {item!r}: {parts[0]} is not a table")
-    section[parts[1]] = value
+    if len(parts) > 2:
+        _check_nested(parts, item)
+    table = doc
+    for depth, part in enumerate(parts[:-1]):
+        table = table.setdefault(part, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: --set {item!r}: {'.'.join(parts[:depth + 1])} is not a table")
+    table[parts[-1]] = value
+
+
+def _nested_tables() -> list[str]:
+    """The config's keys that hold a table (``label_model.params``, ``review.class_thresholds``)."""
+    return [f"{name}.{key}" for name, section_cls in _SECTIONS.items()
+            for key, hint in typing.get_type_hints(section_cls).items() if typing.get_origin(hint) is dict]
+
+
+def _check_nested(parts: list[str], item: str) -> None:
+    """A ``--set`` key of three or more parts goes inside a table the schema allows there (a table of values
+    takes tables at any depth: ``label_model.params.base_params.smoothing``)."""
+    if parts[0] not in _SECTIONS:
+        raise ConfigError(f"--set {item!r}: unknown table [{parts[0]}]{did_you_mean(parts[0], _SECTIONS)}")
+    hint: Any = typing.get_type_hints(_SECTIONS[parts[0]]).get(parts[1])
+    for depth in range(1, len(parts) - 1):
+        if hint is Any:
+            return
+        if typing.get_origin(hint) is not dict:
+            raise ConfigError(f"--set {item!r}: {'.'.join(parts[:depth + 1])} is not a table; --set reaches inside "
+                              f"{', '.join(_nested_tables())} (section.key=value sets any other key)")
+        hint = typing.get_args(hint)[1]
 
 
 # ---------------------------------------------------------------------- validation

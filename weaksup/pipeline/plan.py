@@ -176,8 +176,10 @@ def check_model_params(config: RunConfig, model_cls: type[BaseLabelModel]) -> No
     params = config.label_model.params
     unknown = sorted(set(params) - accepted)
     if unknown:
+        takes = (f"it takes {sorted(accepted)} (each described in help({model_cls.__module__}.{model_cls.__name__}))"
+                 if accepted else "it takes none: drop label_model.params")
         raise ConfigError(f"{config.source}: label_model.params {unknown} are not parameters of "
-                          f"{model_cls.__name__}; it takes {sorted(accepted)}")
+                          f"{model_cls.__name__}; {takes}")
     defaults = model_cls().get_params(deep=False)
     for name, value in params.items():
         try:
