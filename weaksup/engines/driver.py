@@ -173,7 +173,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         counts, gold_votes = runner.vote_counts(spec, parts, votes_at, gold_ids)
         check_ids_across_parts(spec, parts, votes_at)
         phases.lap("read+clean+apply+count")
-        dev = dev_gold(config, spec, gold, gold_votes)
+        dev = dev_gold(config, spec, gold, gold_votes, parts)
         fit = fit_on_counts(spec, config, counts, dev)
         reviewed = {} if dev is None or gold is None else dict(zip(task.gold_targets(gold, "dev", space)[0],
                                                                   dev.targets.tolist()))
@@ -281,9 +281,11 @@ def check_ids_across_parts(spec: BatchSpec, parts: list[InputPart], votes_at: Pa
     check_unique_ids(spec.config, hashes, [p.rows for p in parts], ids_of)
 
 
-def dev_gold(config: RunConfig, spec: BatchSpec, gold: Any, gold_votes: pd.DataFrame) -> DevGold | None:
+def dev_gold(config: RunConfig, spec: BatchSpec, gold: Any, gold_votes: pd.DataFrame,
+             parts: list[InputPart]) -> DevGold | None:
     """The dev gold rows' votes (joined on the row id) and class ids; a gold id absent from the input is a
-    :class:`~weaksup.errors.GoldSetError` (as in the streaming run)."""
+    :class:`~weaksup.errors.GoldSetError` (as in the streaming run: the first part's ids tell gold ids that lost
+    their leading zeros)."""
     if gold is None:
         return None
     from weaksup.tasks import task_type
@@ -291,9 +293,12 @@ def dev_gold(config: RunConfig, spec: BatchSpec, gold: Any, gold_votes: pd.DataF
     found = set(gold_votes[spec.id_column].astype(str)) if len(gold_votes) else set()
     absent = sorted(set(gold.frame["row_id"].astype(str)) - found)
     if absent:
+        from weaksup.engines.batch import read_part
         from weaksup.gold.origins import absent_ids_error
 
-        raise absent_ids_error(gold, absent, str(config.input.path))
+        some = read_part(parts[0], [spec.id_column], strings=[spec.id_column])[spec.id_column].head(10_000) \
+            if parts else pd.Series([], dtype=object)
+        raise absent_ids_error(gold, absent, str(config.input.path), some.astype(str).tolist())
     if "dev" not in gold.counts():
         return None
     ids, targets = task_type(config.task.type).gold_targets(gold, "dev", spec.label_space())

@@ -1,0 +1,43 @@
+"""The engine driver's gold checks: an engine run says what ``weaksup run`` says of gold ids the input lacks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.pipeline_project import write_config
+from weaksup.cli import main
+
+
+def cli(capsys, *args: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out = capsys.readouterr()
+    return int(info.value.code or 0), out.out + out.err
+
+
+@pytest.mark.parametrize("engine", ["local", pytest.param("dask", marks=pytest.mark.slow)])
+def test_gold_ids_that_lost_their_leading_zeros_are_named_on_an_engine_too(engine, tmp_path, monkeypatch, capsys):
+    # before, `--engine` said "none of the gold set's row ids is in the input" (check input.id_column...), where
+    # `weaksup run` names the lost leading zeros and the fix
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    monkeypatch.chdir(tmp_path)
+    ids = [f"{i:07d}" for i in range(1, 41)]
+    pd.DataFrame({"claim_id": ids, "amount": [float(i) for i in range(40)]}).to_parquet("claims.parquet", index=False)
+    (tmp_path / "claims_lfs.py").write_text("from weaksup import threshold_lf\n"
+                                            "big = threshold_lf('big', 'amount > 30', 1)\n")
+    gold = pd.DataFrame({"claim_id": [int(i) for i in ids[:12]], "label": ["fraud", "legit"] * 6, "split": "test"})
+    gold.to_parquet("gold_int.parquet", index=False)
+    assert cli(capsys, "gold", "create", "gold/claims", "--from", "gold_int.parquet", "--labels", "legit,fraud",
+               "--id-column", "claim_id", "--task", "claims")[0] == 0
+    config = write_config(tmp_path, task={"name": "claims", "labels": ["legit", "fraud"]},
+                          input={"path": "claims.parquet", "id_column": "claim_id", "text_column": ""},
+                          lfs={"modules": ["claims_lfs.py"]}, gold={"path": "gold/claims"})
+    plain = cli(capsys, "run", str(config), "--no-progress")
+    code, said = cli(capsys, "run", str(config), "--no-progress", "--engine", engine)
+    zeros = "the gold ids are numbers without the leading zeros of the input's ids ('0000001'; '1' is '0000001'"
+    assert plain[0] == 2 and zeros in plain[1], plain  # (the plain run's message, which the engine now gives)
+    assert code == 2 and "12 row id(s) are not in the input claims.parquet" in said, said
+    assert zeros in said and "read it with dtype=str" in said and "none of the gold set's row ids" not in said
+    assert "Traceback" not in said
