@@ -153,3 +153,21 @@ def test_a_column_mixing_numbers_and_text_still_abstains_on_its_text_rows_when_f
     frame = pd.DataFrame({"amount": pd.Series([6000.0, "n/a", 10.0], dtype=object)})
     votes = apply_lfs([threshold_lf("big", "amount > 5000", 1)], frame, fault_tolerant=True)
     assert votes.values[:, 0].tolist() == [1, -1, -1] and votes.faults == {"big": 1}
+
+
+@pytest.mark.parametrize("rule", ["country == 'NL' and amount > 100", "amount > 100 and country in ['NL', 'BE']",
+                                  "country != 'BE' and amount * 2 > 200", "'NL' == country and abs(amount) > 100"])
+def test_only_the_text_column_compared_with_numbers_is_named_to_convert(rule):
+    # a text column compared with text works: the message told to convert the first text field it found, so
+    # "df['country'] = pd.to_numeric(df['country'], ...)" (every country missing) when country came first
+    frame = pd.DataFrame({"country": ["NL", "BE", "NL"], "amount": ["12", "300", "5"]})
+    assert apply_lfs([threshold_lf("nl", "country == 'NL'", 1)], frame).values[:, 0].tolist() == [1, -1, 1]
+    with pytest.raises(DataError) as caught:
+        apply_lfs([threshold_lf("t", rule, 1)], frame)
+    message = str(caught.value)
+    assert "field 'amount' holds text (e.g. '12'), not numbers" in message, message
+    assert "pd.to_numeric(df['amount'], errors='coerce')" in message, message
+    assert "field 'country'" not in message and "df['country']" not in message
+    assert caught.value.text_fields == ["amount"]
+    rowwise = _both(threshold_lf("t", rule, 1), frame)[1]
+    assert "field 'amount' holds text" in rowwise and "field 'country'" not in rowwise, rowwise

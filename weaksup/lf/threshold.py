@@ -13,7 +13,6 @@ rules over them: each row is one window.
 from __future__ import annotations
 
 import ast
-import datetime
 import operator
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from weaksup.labels import ABSTAIN
 from weaksup.lf.core import LabelingFunction, field_value, is_missing
 from weaksup.lf.identity import check_label, check_name
 from weaksup.lf.source import LFSource, call_source, label_code
+from weaksup.lf.threshold_types import all_text, has_type, is_date, is_number, numeric_fields, type_hint
 
 if TYPE_CHECKING:
     from weaksup.labels import LabelSpace
@@ -148,26 +148,6 @@ def _comparable(series: Any, missing: np.ndarray) -> np.ndarray:
     return values
 
 
-def _has(value: Any, kind: type | tuple[type, ...]) -> bool:
-    """Whether a rule operand (a constant or a column) holds a value of some Python type."""
-    if isinstance(value, np.ndarray):
-        return value.dtype == object and any(isinstance(v, kind) for v in value.flat)
-    return isinstance(value, kind)
-
-
-def _is_number(value: Any) -> bool:
-    """Whether an operand holds a number (a bool too); the NaN standing in for a missing cell does not count."""
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind in "biuf" or (value.dtype == object and any(
-            isinstance(v, (int, float, np.number, np.bool_)) and v == v for v in value.flat))
-    return isinstance(value, (int, float, np.number, np.bool_))
-
-
-def _is_date(value: Any) -> bool:
-    """Whether an operand holds dates or durations (a ``datetime64`` column, Timestamps, ``datetime.date``)."""
-    return (isinstance(value, np.ndarray) and value.dtype.kind in "mM") or _has(value, _DATES)
-
-
 def _refuse_mixed(left: Any, right: Any, symbol: str) -> None:
     """Refuse what ``>`` refuses but ``==``/``!=``/``in`` would answer silently with "never equal": text against a
     number, and dates against text or numbers (``Timestamp('2024-07-28') == '2024-07-28'`` is False).
@@ -180,10 +160,10 @@ def _refuse_mixed(left: Any, right: Any, symbol: str) -> None:
     weaksup.errors.ParameterTypeError: '==' compares dates with text, which is never equal
     """
     for a, b in ((left, right), (right, left)):
-        if _is_date(a) and not _is_date(b) and (_has(b, str) or _is_number(b)):
+        if is_date(a) and not is_date(b) and (has_type(b, str) or is_number(b)):
             raise ParameterTypeError(  # a TypeError: _votes turns it into a DataError naming the field
-                f"'{symbol}' compares dates with {'text' if _has(b, str) else 'a number'}, which is never equal")
-        if _has(a, str) and _is_number(b):
+                f"'{symbol}' compares dates with {'text' if has_type(b, str) else 'a number'}, which is never equal")
+        if has_type(a, str) and is_number(b):
             raise ParameterTypeError(f"'{symbol}' compares text with a number, which is never equal")
 
 
@@ -199,7 +179,7 @@ def _equality(op: Callable[[Any, Any], Any], symbol: str) -> Callable[[Any, Any]
 
 def _isin(values: Any, options: list[Any]) -> Any:
     """Python's ``value in options`` for each value (``np.isin`` would turn ``[1, 'x']`` into strings)."""
-    if _is_date(values):  # a date is never in a list of text or numbers, which is all a rule's list holds
+    if is_date(values):  # a date is never in a list of text or numbers, which is all a rule's list holds
         _refuse_mixed(values, np.asarray(options, dtype=object), "in")
     if not isinstance(values, np.ndarray):
         return np.bool_(values in options)
@@ -280,6 +260,7 @@ class ThresholdLF(LabelingFunction):
     rule: str
     label: int
     _program: Any
+    _numeric: tuple[str, ...]  # the fields the rule reads as numbers (numeric_fields)
 
     def __init__(self, name: str, rule: str, label: int, *, tags: Iterable[str] = (), description: str = "",
                  version: str | None = None) -> None:
@@ -288,7 +269,7 @@ class ThresholdLF(LabelingFunction):
         if not isinstance(rule, str) or not rule.strip():
             raise LFDefinitionError(f"LF {name!r}: rule must be a non-empty string; got {rule!r}")
         program, fields = _compile(rule, name)
-        self._set(rule=rule, label=label, _program=program)
+        self._set(rule=rule, label=label, _program=program, _numeric=numeric_fields(program))
         super().__init__(
             name, params={"rule": rule, "label": label}, fields=fields, labels=(label,), tags=tags,
             description=description or self.default_description(), version=version,
@@ -320,10 +301,11 @@ class ThresholdLF(LabelingFunction):
             try:
                 hit = np.asarray(_evaluate(self._program, columns), dtype=bool)
             except TypeError as exc:
-                text = [f for f, v in columns.items() if _all_text(v)] if whole else []
+                text = [f for f in self._numeric if all_text(columns[f])] if whole else []
                 at = f" (defined at {self.source})" if text else ""  # raised as it is: apply_lfs adds no location
+                hint = type_hint(columns, kinds, text, self._numeric)
                 error = DataError(f"threshold rule {self.params['rule']!r} of LF {self.name!r}{at} cannot be "
-                                  f"evaluated on fields with dtypes {kinds}: {exc}{_hint(columns, kinds, text)}")
+                                  f"evaluated on fields with dtypes {kinds}: {exc}{hint}")
                 if text:  # every row fails alike: abstaining on each (lfs.fault_tolerant) would hide it
                     error.text_fields = text  # type: ignore[attr-defined]  # the run names its input file
                     raise stops_run(error) from None
@@ -351,48 +333,6 @@ def _kind(value: Any, column: np.ndarray) -> str:
     if isinstance(value, pd.Timedelta):
         return f"timedelta64[{value.unit}]"
     return type(value).__name__ if column.dtype == object else str(column.dtype)
-
-
-_DATES = (pd.Timestamp, pd.Timedelta, np.datetime64, np.timedelta64, datetime.date, datetime.timedelta)
-
-
-def _all_text(values: np.ndarray) -> bool:
-    """Whether a column holds text and no number in any present cell (a text column: no row of it compares)."""
-    return _has(values, str) and not _is_number(values) and not _is_date(values)
-
-
-def _hint(columns: dict[str, np.ndarray], kinds: dict[str, str], text_columns: Iterable[str] = ()) -> str:
-    """What to do when a rule cannot compare its fields: the fields holding text or dates, and the fix
-    (``text_columns``: the fields that are whole columns of text, which the input stores as text).
-
-    Examples
-    --------
-    >>> _hint({"amount": np.array(["12", "n/a"], dtype=object)}, {"amount": "str"}, ["amount"])[:70]
-    "; field 'amount' holds text (e.g. '12'), not numbers: the input stores"
-    """
-    hint = ""
-    dates = [f for f, v in columns.items() if _is_date(v)]
-    for f in dates:
-        hint += (f"; field {f!r} holds dates or durations ({kinds[f]}), which cannot be compared with numbers or "
-                 f"text: derive a numeric column first (e.g. df[{f + '_hour'!r}] = df[{f!r}].dt.hour, or days since "
-                 f"a date: (df[{f!r}] - start).dt.days; durations: df[{f!r}].dt.total_seconds()) and write the rule "
-                 "over it")
-    text = {f: next((v for v in values.flat if isinstance(v, str) and v), "") for f, values in columns.items()
-            if f not in dates and _has(values, str)}
-    whole = [f for f in text if f in set(text_columns)]
-    hint += "".join(f"; field {f!r} holds text (e.g. {v!r})" + (", not numbers" if f in whole else "")
-                    for f, v in text.items())
-    if whole:
-        f = whole[0]
-        hint += (": the input stores the column as text; convert it to numbers before the run: "
-                 f"df[{f!r}] = pd.to_numeric(df[{f!r}], errors='coerce') (values that are not numbers become missing, "
-                 "where the LF abstains), or write the column as numbers in the input file; or compare with text "
-                 "(x == '5'). lfs.fault_tolerant would not fix it: the LF would abstain on every row")
-    elif text:
-        hint += (": a value that is not a number (a typo, 'n/a', a unit) in a column of numbers; fix it in the "
-                 "input (pd.to_numeric(column, errors='coerce') makes such values missing), or compare with text "
-                 "(x == '5')")
-    return hint
 
 
 #: Build a :class:`ThresholdLF` (the factory is the class: one signature, one docstring).
