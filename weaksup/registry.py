@@ -24,6 +24,7 @@ from weaksup.labels import LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.identity import short_hash
 from weaksup.lf.snorkel import as_weaksup_lf, is_snorkel_lf, is_snorkel_sf
+from weaksup.path_modules import folder_scope, parent_package, unique_name
 from weaksup.validation import as_label_space, check_lf_labels, check_lf_names
 
 logger = logging.getLogger(__name__)
@@ -147,7 +148,8 @@ class Registry(Mapping[str, LabelingFunction]):
         :class:`LabelSpace` becomes the registry's label space. Dotted names are imported
         with the current folder on ``sys.path``, like ``python -m``; a ``.py`` path with its own folder first on
         ``sys.path`` (then last, once it is imported), like ``python path/to/lfs.py``, so that it imports its sibling
-        helper modules.
+        helper modules: each folder its own (two folders' ``helpers.py`` are two modules, see
+        :mod:`weaksup.path_modules`).
 
         A module that fails to import, calls ``sys.exit()`` or raises ``KeyboardInterrupt`` while
         it is imported is a :class:`~weaksup.errors.LFDefinitionError` naming it. ``import_timeout``
@@ -211,18 +213,16 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
         path = Path(spec).resolve()
         if not path.is_file():
             raise LFDefinitionError(f"LF module file {str(spec)!r} does not exist")
-        name = f"weaksup_user_lfs.{path.stem}_{short_hash(str(path))}"
+        name = unique_name(path)
         module_spec = importlib.util.spec_from_file_location(name, path)
         if module_spec is None or module_spec.loader is None:  # e.g. a .csv or .toml given as an LF module
             raise LFDefinitionError(f"LF module file {str(spec)!r} is not a Python module (.py); give the .py file "
                                     "(or the dotted name) of your LFs")
         module = importlib.util.module_from_spec(module_spec)
-        parent = sys.modules.setdefault("weaksup_user_lfs", ModuleType("weaksup_user_lfs"))  # so that pickle (and
-        parent.__path__ = getattr(parent, "__path__", [])  # joblib.hash) find the module's classes by their name
-        sys.modules[name] = module
-        setattr(parent, name.rpartition(".")[2], module)
+        sys.modules[name] = module  # so that pickle (and joblib.hash) find the module's classes by their name
+        setattr(parent_package(), name.rpartition(".")[2], module)
         try:
-            with _folder_on_path(path.parent):
+            with folder_scope(path.parent):
                 _importing(repr(str(path)), lambda: module_spec.loader.exec_module(module))  # type: ignore[union-attr]
         except BaseException:
             sys.modules.pop(name, None)
@@ -252,26 +252,6 @@ def _import_all(spec: str | os.PathLike[str] | ModuleType) -> list[ModuleType]:
             modules.extend(_import_all(info.name) if not info.ispkg else
                            [_importing(repr(info.name), functools.partial(importlib.import_module, info.name))])
     return modules
-
-
-@contextlib.contextmanager
-def _folder_on_path(folder: Path) -> Iterator[None]:
-    """While an LF module given by path is imported, its folder comes first on ``sys.path``, as ``python
-    path/to/lfs.py`` puts it, so that the module imports its sibling helper modules; afterwards the folder moves
-    to the end of ``sys.path``: an import the LFs make later (inside a function) still finds the helpers, while
-    the folder's files do not shadow the installed packages imported after it. A folder already on ``sys.path``
-    stays where it is."""
-    entry = str(folder)
-    if entry in sys.path or os.path.abspath(entry) in map(os.path.abspath, filter(None, sys.path)):
-        yield
-        return
-    sys.path.insert(0, entry)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(entry)
-        sys.path.append(entry)
 
 
 def _importing(label: str, load: Callable[[], Any]) -> Any:

@@ -26,6 +26,7 @@ import numpy as np
 from weaksup.errors import LFDefinitionError
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import FunctionLF, LabelingFunction
+from weaksup.path_modules import PARENT, plain_name
 
 __all__ = ["Code", "LFSource", "call_source", "function_lf_source", "function_source", "global_names", "identifier",
            "is_literal", "label_code"]
@@ -241,7 +242,7 @@ class _Globals:
         import weaksup.lf
 
         if isinstance(value, types.ModuleType):
-            mod = value.__name__
+            mod = plain_name(value.__name__)  # a sibling of an LF module given by path: as its folder imports it
             self.imports[f"import {mod}" if mod == name else
                          (f"import {mod} as {name}" if "." not in mod or mod.rsplit(".", 1)[1] != name
                           else f"from {mod.rsplit('.', 1)[0]} import {name}")] = None
@@ -274,10 +275,11 @@ class _Globals:
                     f"disable={list(value.disable)!r}, batch_size={value.batch_size}, n_process={value.n_process})")
         module = getattr(value, "__module__", None)
         qualname = getattr(value, "__qualname__", None)
-        if module and qualname and module != "__main__" and not module.startswith("weaksup_user_lfs") \
+        if module and qualname and module != "__main__" and not plain_name(module).startswith(PARENT) \
                 and "<" not in qualname and getattr(sys.modules.get(module), qualname, None) is value \
                 and not _is_notebook_module(module):
-            self.imports[f"from {module} import {qualname}" + (f" as {name}" if qualname != name else "")] = None
+            self.imports[f"from {plain_name(module)} import {qualname}" + (f" as {name}" if qualname != name else "")] \
+                = None
             return None
         if isinstance(value, LabelingFunction):
             raise LFDefinitionError(f"{self.where} calls the LF {value.name!r}: call a plain helper function instead")
