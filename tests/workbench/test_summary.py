@@ -245,3 +245,56 @@ def test_the_summary_names_the_lfs_the_label_model_lets_force_a_class_the_dev_go
     trusted.add(*wb.lfs)
     assert trusted.summary(references=False).untrusted is None and "untrusted LFs" not in repr(trusted.summary(
         references=False))
+
+
+
+def test_a_second_summary_refits_nothing_until_an_lf_its_votes_or_the_label_model_change(monkeypatch):
+    """Case: summary() fitted the label model on every row again on each call (for its untrusted-LF note), and its
+    out-of-fold dev evaluation too; an unchanged workbench now reuses both (the final labels' cache rule) and an
+    edit refits."""
+    import types
+
+    from weaksup import labeling_function
+
+    fits = []
+    fit = DevNaiveBayes.fit
+
+    def counted(self, *args, **kwargs):
+        fits.append(self)
+        return fit(self, *args, **kwargs)
+
+    def refits() -> int:
+        before = len(fits)
+        wb.summary(references=False)
+        return len(fits) - before
+
+    monkeypatch.setattr(DevNaiveBayes, "fit", counted)
+    model = DevNaiveBayes()
+    claims = untrusted_claims()
+    gold = pd.Series(dict(zip(claims.row_ids[:300], np.array(claims.class_names)[claims.y_dev[:300]])))
+    wb = Workbench(claims.data, gold=gold, lfs=claims.lfs, id_column="claim_id", text_column=None,
+                   label_space=claims.class_names, label_model=model)
+    first = wb.summary(references=False)
+    assert len(fits) >= 2 and first.untrusted is not None  # the full fit and the out-of-fold copies
+    assert refits() == 0
+    second = wb.summary(references=False)
+    assert second.untrusted == first.untrusted and second.evaluation is first.evaluation
+    assert wb.fit_label_model() is wb.fit_label_model() and refits() == 0
+
+    wb.add(threshold_lf("early", "late < 0.05", 0))  # an LF added
+    assert refits() > 0 and refits() == 0
+    rules = types.SimpleNamespace(cut=0.99)  # state the LF's version cannot hash: its lf_id stays
+
+    @labeling_function
+    def very_late(x):
+        return 1 if x.late > rules.cut else ABSTAIN
+
+    wb.add(very_late)
+    assert refits() > 0 and refits() == 0
+    rules.cut = 0.95
+    wb.add(very_late)  # its votes changed
+    assert refits() > 0 and refits() == 0
+    wb.y_dev = np.where(np.arange(len(wb.y_dev)) == 0, 1 - wb.y_dev, wb.y_dev)  # the dev gold changed
+    assert refits() > 0 and refits() == 0
+    model.set_params(restrict_to_voted="trusted")  # the label model changed
+    assert refits() > 0 and wb.summary(references=False).untrusted is None  # the note went with the refit

@@ -15,7 +15,6 @@ The test gold split is never used here: LFs are written on dev, test is for meas
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -45,7 +44,7 @@ from weaksup.render import highlight
 from weaksup.validation import as_label_space, check_row_ids
 from weaksup.verdict import unvoted_classes
 from weaksup.votes import VoteMatrix
-from weaksup.workbench.cache import CacheInfo, FitCache, VoteCache
+from weaksup.workbench.cache import CacheInfo, FitCache, VoteCache, fit_key
 from weaksup.workbench.inputs import as_clean_config, as_label_model, as_registry, clean_data, dev_labels, load_gold_set
 from weaksup.workbench.preview import LFPreview, RowSample, preview_lf
 from weaksup.workbench.summary import (WorkbenchSummary, dev_evaluation, dev_references, fit_final_labeler,
@@ -143,7 +142,7 @@ class Workbench:
         self.y_dev = dev_labels(gold if gold_set is None else gold_set, self.row_ids, space, id_column=id_column)
         self._lfs: dict[str, LabelingFunction] = {}
         self._cache = VoteCache(data, space, id_column, fault_tolerant)  # holds the flag: see fault_tolerant
-        self._fits, self._rows = FitCache(), RowSample.of(data, id_column, text_column, seed)  # (fields if no text)
+        self._fits, self._rows = FitCache(size=6), RowSample.of(data, id_column, text_column, seed)  # (fields if no text)
         self.add(*registry.lfs)
 
     # ------------------------------------------------------------------ votes
@@ -275,12 +274,13 @@ class Workbench:
         return clone(model)  # type: ignore[no-any-return]
 
     def fit_label_model(self) -> BaseLabelModel:
-        """The label model fitted on the votes of every row (and, if it learns from them, the dev gold rows)."""
-        L = self.votes.values
-        dev = self.y_dev != ABSTAIN
+        """The label model fitted on the votes of every row (and, if it learns from them, the dev gold rows); cached
+        as :meth:`final_labeler` is (:func:`~weaksup.workbench.cache.fit_key`): refitted after an edit only."""
+        vm, template, dev = self.votes, self._make_label_model(), self.y_dev != ABSTAIN
         # Every row, not distinct patterns with counts: the notebook's numbers stay exactly what they were.
-        return fit_label_model(self._make_label_model(), L, L_dev=L[dev] if dev.any() else None,
-                               y_dev=self.y_dev[dev] if dev.any() else None, distinct=False, lf_names=self.votes.lf_names)
+        return self._fits.get(fit_key("label_model", self, template, vm.values), lambda: fit_label_model(
+            template, vm.values, L_dev=vm.values[dev] if dev.any() else None,
+            y_dev=self.y_dev[dev] if dev.any() else None, distinct=False, lf_names=vm.lf_names))
 
     # ------------------------------------------------------------------ final labels and the references
     def final_labels_missing(self) -> str | None:
@@ -298,13 +298,10 @@ class Workbench:
         reason = self.final_labels_missing()
         if reason is not None:
             raise DataError(f"Workbench.final_labeler: {reason}")
-        template = self._make_label_model()
-        votes = self.votes.values  # hashed too: an LF that is not cacheable keeps its lf_id when its votes change
-        key = (tuple(lf.lf_id for lf in self.lfs), hashlib.sha256(self.y_dev.tobytes() + votes.tobytes()).digest(),
-               type(template).__name__, repr(sorted(template.get_params().items())), self.seed)
+        template, votes = self._make_label_model(), self.votes.values
         texts = self.data[self.text_column] if self.text_column else feature_frame(self.data, [self.id_column])
-        return self._fits.get(key, lambda: fit_final_labeler(template, texts, votes, self.y_dev,
-                                                             n_folds=FINAL_FOLDS, seed=self.seed))
+        return self._fits.get(fit_key("final", self, template, votes), lambda: fit_final_labeler(
+            template, texts, votes, self.y_dev, n_folds=FINAL_FOLDS, seed=self.seed))
 
     def summary(self, *, n_uncovered: int = 10, references: bool = True) -> WorkbenchSummary:
         """The LF summary (``lf_summary`` columns, accuracy on dev gold), label model vs majority vote on dev,
@@ -317,8 +314,9 @@ class Workbench:
         has_dev = bool(dev.any())
         table = lf_summary(stats, self.lfs, gold=self.y_dev if has_dev else None)
         uncovered = np.flatnonzero(stats.n_voting == 0)
-        evaluation = dev_evaluation(self._make_label_model(), vm.values, self.y_dev, self.class_names,
-                                    gold_hash=self.gold_hash, seed=self.seed) if self._lfs else None
+        template = self._make_label_model()  # (the evaluation is cached as the fits are: see fit_label_model)
+        evaluation = self._fits.get(fit_key("evaluation", self, template, vm.values), lambda: dev_evaluation(
+            template, vm.values, self.y_dev, self.class_names, gold_hash=self.gold_hash, seed=self.seed)) if self._lfs else None
         refs, missing = None, self.final_labels_missing()
         if not references:
             missing = "not computed (summary(references=False))"

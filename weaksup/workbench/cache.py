@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -19,7 +20,7 @@ from weaksup.validation import check_lf_labels
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CacheInfo", "CachedVotes", "FitCache", "VoteCache"]
+__all__ = ["CacheInfo", "CachedVotes", "FitCache", "VoteCache", "fit_key"]
 
 T = TypeVar("T")
 
@@ -141,8 +142,9 @@ class VoteCache:
 class FitCache:
     """Fitted models keyed by what they were fitted on (LF versions, gold, settings); the last ``size`` are kept.
 
-    The workbench fits its final labels (cross-fitted label model and end model) once per LF set and dev gold:
-    calling :meth:`Workbench.summary` again without an edit reuses them.
+    The workbench fits its final labels (cross-fitted label model and end model), its label model and the label
+    model's dev evaluation once per LF set, votes, dev gold and label model (:func:`fit_key`): calling
+    :meth:`Workbench.summary` again without an edit reuses them.
 
     Examples
     --------
@@ -182,3 +184,25 @@ class FitCache:
     def info(self) -> CacheInfo:
         """Hits, misses (fits) and the number of objects kept."""
         return CacheInfo(self._hits, self._misses, len(self._items))
+
+
+def fit_key(kind: str, bench: Any, model: Any, votes: np.ndarray) -> tuple[Hashable, ...]:
+    """The :class:`FitCache` key of a workbench fit of ``kind`` (the final labels, the label model, its dev
+    evaluation): what it depends on. The ``bench``'s LF versions (``lfs``), the votes and the dev gold (``y_dev``;
+    hashed: an LF that is not cacheable keeps its ``lf_id`` when its votes change), the label model's class and
+    parameters (``model``, unfitted), and the ``seed``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from weaksup.models import DevNaiveBayes
+    >>> bench, votes = SimpleNamespace(lfs=[], y_dev=np.array([1, -1]), seed=0), np.array([[1], [0]])
+    >>> key = fit_key("label_model", bench, DevNaiveBayes(cardinality=2), votes)
+    >>> key == fit_key("label_model", bench, DevNaiveBayes(cardinality=2), votes.copy())
+    True
+    >>> key == fit_key("label_model", bench, DevNaiveBayes(cardinality=2, smoothing=9), votes)
+    False
+    """
+    digest = hashlib.sha256(np.ascontiguousarray(bench.y_dev).tobytes() + np.ascontiguousarray(votes).tobytes())
+    return (kind, tuple(lf.lf_id for lf in bench.lfs), digest.digest(), type(model).__name__,
+            repr(sorted(model.get_params().items())), bench.seed)
