@@ -321,3 +321,68 @@ def test_a_recording_shorter_than_a_frame_is_said_once_in_weaksups_words(caplog,
     said = _warnings(caplog)
     assert len(said) == 1 and f"50 samples, fewer than one frame (n_fft={n_fft}" in said[0]
     assert features.short_recordings == 3
+
+
+def test_short_recordings_from_two_threads_leave_the_users_warning_filters_alone(monkeypatch):
+    # warnings.catch_warnings swaps the process-wide filter list: two threads inside it at once could restore the
+    # other's list (a user's filter lost, librosa's leaked) or let librosa's warning through. Here thread A starts
+    # first and finishes while thread B is still computing, the interleaving that showed both.
+    import threading
+    import warnings
+
+    import librosa
+
+    features = AudioFeatures(["centroid", "mfcc"], sr=RATE)
+    a_inside, b_inside, a_done = threading.Event(), threading.Event(), threading.Event()
+    real_mfcc = librosa.feature.mfcc
+
+    def mfcc(*args, **kwargs):
+        if threading.current_thread().name == "A":
+            a_inside.set()
+            b_inside.wait(30)  # (deadlock guards only)
+        else:
+            b_inside.set()
+            a_done.wait(30)
+        return real_mfcc(*args, **kwargs)
+
+    monkeypatch.setattr(librosa.feature, "mfcc", mfcc)
+    short = np.sin(np.arange(60) / 3).astype(np.float32)
+    out: dict[str, np.ndarray] = {}
+
+    def work() -> None:
+        out[threading.current_thread().name] = features(short)
+        if threading.current_thread().name == "A":
+            a_done.set()
+
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("error", message="a user's own filter")
+        before = list(warnings.filters)
+        a = threading.Thread(target=work, name="A")
+        a.start()
+        assert a_inside.wait(30)
+        b = threading.Thread(target=work, name="B")
+        b.start()
+        a.join()
+        b.join()
+        assert list(warnings.filters) == before
+    assert not [w for w in shown if "too large for input signal" in str(w.message)]
+    assert np.array_equal(out["A"], out["B"]) and features.short_recordings == 2
+
+
+def test_a_short_recordings_features_are_librosas_centred_frames():
+    # the short recording is padded as librosa's centred frames pad it: the same values as before, without its warning
+    import warnings
+
+    import librosa
+
+    features = AudioFeatures(["centroid", "mfcc"], sr=RATE)
+    n_fft, hop = features.frames(RATE)
+    short = np.sin(np.arange(60) / 3).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        centroid = librosa.feature.spectral_centroid(y=short, sr=RATE, n_fft=n_fft, hop_length=hop)[0]
+        mfcc = librosa.feature.mfcc(y=short, sr=RATE, n_mfcc=features.n_mfcc, n_fft=n_fft, hop_length=hop,
+                                    n_mels=features.n_mels)
+    want = np.concatenate([[centroid.mean(), centroid.std()], mfcc.mean(axis=1), mfcc.std(axis=1)])
+    assert np.array_equal(features(short), np.nan_to_num(want).astype(np.float32))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -352,20 +351,23 @@ class AudioFeatures:
         samples, rate = load_audio(item, sr=self.sr, root=self.root)
         if len(samples) >= self.frames(rate)[0] or self.kinds == ("duration",):
             return self._vector(samples, rate)
-        with warnings.catch_warnings():  # librosa's "n_fft=... is too large for input signal": said once, below
-            warnings.filterwarnings("ignore", message=r"n_fft=\d+ is too large", category=UserWarning)
-            self.short_recordings += 1
-            if self.short_recordings == 1:
-                logger.warning("AudioFeatures %s: a recording (%s) has %d samples, fewer than one frame (n_fft=%d at "
-                               "%d Hz): its frame features are computed over zero padding (counted in "
-                               "short_recordings); drop such recordings or use a shorter window=", self.id,
-                               item if isinstance(item, (str, os.PathLike)) else type(item).__name__, len(samples),
-                               self.frames(rate)[0], rate)
-            return self._vector(samples, rate)
+        self.short_recordings += 1
+        if self.short_recordings == 1:
+            logger.warning("AudioFeatures %s: a recording (%s) has %d samples, fewer than one frame (n_fft=%d at "
+                           "%d Hz): its frame features are computed over zero padding (counted in "
+                           "short_recordings); drop such recordings or use a shorter window=", self.id,
+                           item if isinstance(item, (str, os.PathLike)) else type(item).__name__, len(samples),
+                           self.frames(rate)[0], rate)
+        return self._vector(samples, rate)
 
     def _vector(self, samples: np.ndarray, rate: int) -> np.ndarray:
         librosa = _librosa()
         n_fft, hop = self.frames(rate)
+        # The spectral features' frames, centred: for a recording shorter than a frame, padded here as librosa pads
+        # them (n_fft // 2 zeros each side), so that librosa does not warn "n_fft is too large" (silencing it would
+        # change the process-wide warning filters, which no thread may do while another computes).
+        centred = len(samples) >= n_fft
+        spectral = samples if centred else np.pad(samples, n_fft // 2)
         out: list[np.ndarray] = []
         if "duration" in self.kinds:
             out.append(np.array([len(samples) / rate]))
@@ -376,11 +378,12 @@ class AudioFeatures:
             zcr = librosa.feature.zero_crossing_rate(samples, frame_length=n_fft, hop_length=hop)[0]
             out.append(np.array([zcr.mean(), zcr.std(), zcr.max()]))
         if "centroid" in self.kinds:
-            centroid = librosa.feature.spectral_centroid(y=samples, sr=rate, n_fft=n_fft, hop_length=hop)[0]
+            centroid = librosa.feature.spectral_centroid(y=spectral, sr=rate, n_fft=n_fft, hop_length=hop,
+                                                         center=centred)[0]
             out.append(np.array([centroid.mean(), centroid.std()]))
         if "mfcc" in self.kinds or "pooled" in self.kinds:
-            mfcc = librosa.feature.mfcc(y=samples, sr=rate, n_mfcc=self.n_mfcc, n_fft=n_fft, hop_length=hop,
-                                        n_mels=self.n_mels)
+            mfcc = librosa.feature.mfcc(y=spectral, sr=rate, n_mfcc=self.n_mfcc, n_fft=n_fft, hop_length=hop,
+                                        n_mels=self.n_mels, center=centred)
             if "mfcc" in self.kinds:
                 out.extend([mfcc.mean(axis=1), mfcc.std(axis=1)])
             if "pooled" in self.kinds:
