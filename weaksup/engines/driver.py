@@ -205,13 +205,6 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     else:  # the end model labels from the text or the columns: counted in the written parts
         label_counts, status_counts = written_counts(staged)
     metrics: dict[str, float] = {}
-    report = None
-    if config.output.report or config.mlflow.enabled or gold is not None:  # (the gold metrics: as in the plain run)
-        from weaksup.engines.report import engine_report
-
-        html = staged.path / "report.html" if config.output.report else None
-        report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, html)
-        metrics.update(model_metrics)  # the label model's and majority vote's, by the plain run's names
     split, outcome = final_split(config, gold), None
     if split is not None:  # the final (written) labels' final/<metric> and the references, where the plain run has them
         from weaksup.engines.references import final_references
@@ -220,8 +213,16 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
 
         outcome = final_references(spec, gold, staged, split, table, parts=parts, gold_votes=gold_votes, counts=counts,
                                    off_note=end_model_off_note(end_info))
-        metrics.update(outcome.metrics)
     references = None if outcome is None else outcome.references
+    report = None
+    if config.output.report or config.mlflow.enabled or gold is not None:  # (the gold metrics: as in the plain run)
+        from weaksup.engines.report import engine_report
+
+        html = staged.path / "report.html" if config.output.report else None  # (with the references section)
+        report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, html, references)
+        metrics.update(model_metrics)  # the label model's and majority vote's, by the plain run's names
+    if outcome is not None:
+        metrics.update(outcome.metrics)
     info = {"engine": runner.name, "lf_ids": list(spec.lf_ids), "rule_version": spec.rule_version,
             "label_model": type(fit.model).__name__, "patterns": fit.patterns, "fit_note": fit.note,
             "metrics": metrics, "config": {k: v for k, v in config.to_dict().items()},

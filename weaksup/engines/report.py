@@ -44,9 +44,12 @@ def report_rows(config: RunConfig, spec: BatchSpec, counts: pd.DataFrame, gold_v
 
 
 def engine_report(config: RunConfig, spec: BatchSpec, model: BaseLabelModel, counts: pd.DataFrame,
-                  gold_votes: pd.DataFrame, html: Path | None) -> tuple[Any, dict[str, float]]:
+                  gold_votes: pd.DataFrame, html: Path | None, references: GoldReferences | None = None
+                  ) -> tuple[Any, dict[str, float]]:
     """The report (written to ``html`` when given) and the task's report metrics (the label model and majority
-    vote on the gold split, as the streaming run records them)."""
+    vote on the gold split, as the streaming run records them). The ``references`` on the gold test rows
+    (:func:`weaksup.engines.references.final_references`) are shown as the streaming run's report shows them: its
+    references section, rendered by the same code (:mod:`weaksup.report.html`)."""
     from weaksup.pipeline.plan import RunPlan
     from weaksup.pipeline.stages import report_stage
     from weaksup.pipeline.voting import AppliedVotes
@@ -55,7 +58,7 @@ def engine_report(config: RunConfig, spec: BatchSpec, model: BaseLabelModel, cou
     no_text = dataclasses.replace(config, input=dataclasses.replace(config.input, text_column=""))
     plan = dataclasses.replace(RunPlan.from_config(config), config=no_text)
     applied = AppliedVotes(values, positions, {}, {}, {}, {})
-    report = report_stage(plan, applied, model, "engine")
+    report = report_stage(plan, applied, model, "engine", references=references)
     report.params["n_rows"] = str(int(counts["count"].sum()))
     metrics = plan.task.report_metrics(report) if plan.gold is not None else {}
     if html is not None:

@@ -23,6 +23,8 @@ from weaksup.review.display import display_column
 NOT_CLEANED_NOTE = ("The text was not cleaned (clean.normalize = false, or weaksup report --no-normalize): the LFs "
                     "saw it as in the file, without Unicode NFKC, zero-width character removal and whitespace runs "
                     "made one, so these figures can differ from those of a run that cleans it, the default.")
+#: The ``id`` of the ``<section>`` that holds the references (the same in a streaming run's and an engine run's page).
+REFERENCES_ID = "references"
 
 if TYPE_CHECKING:
     from weaksup.metrics import Metrics
@@ -60,13 +62,14 @@ def _figure_notes(report: QualityReport) -> list[str]:
 
 
 def _references(report: QualityReport) -> list[str]:
-    """The references section: the verdict, the coverage split, the table and the calibration warning."""
+    """The references section (``<section id="references">``): the verdict, the coverage split, the table and the
+    calibration warning."""
     refs = report.references
     if refs is None:
         return []
     e = html.escape
     where = f"{refs.n_rows} {refs.split} gold rows" if refs.split else f"{refs.n_rows} gold rows"
-    parts = [f"<h2>Does weak supervision earn its keep? ({e(where)})</h2>"]
+    parts = [f"<section id=\"{REFERENCES_ID}\">", f"<h2>Does weak supervision earn its keep? ({e(where)})</h2>"]
     worse = refs.beats_supervised is False
     parts.append(f"<p class=\"verdict{' worse' if worse else ''}\">{e(refs.verdict or f'no verdict: {refs.missing}')}"
                  "</p>")
@@ -79,6 +82,7 @@ def _references(report: QualityReport) -> list[str]:
     if refs.ece is not None:
         text = refs.ece_warning or f"Final labels' expected calibration error: {refs.ece:.3f}."
         parts.append(f"<p class=\"{'warning' if refs.ece_warning else 'note'}\">{e(text)}</p>")
+    parts.append("</section>")
     return parts
 
 
