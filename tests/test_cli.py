@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -386,3 +387,27 @@ def test_set_reaches_a_class_threshold(project, capsys):
     import json
     assert json.loads((project / "out" / "run.json").read_text())["config"]["review"]["class_thresholds"] == {
         "spam": 0.99}
+
+
+@pytest.mark.parametrize("columns", [["row_id", "amount"], ["row_id"]])
+def test_neighbours_on_data_without_text_exits_2_before_any_lf_runs(tmp_path, monkeypatch, capsys, columns):
+    """Case: input of one column (or only the id) and no text column, [end_model] neighbours = 3: refused (late, once
+    the LFs had run and the label model was fitted); now when the config is read, with exit 2 and the key."""
+    gen = np.random.default_rng(0)
+    frame = pd.DataFrame({"row_id": [f"c{i:03d}" for i in range(200)], "amount": gen.gamma(2, 600, 200).round(2)})
+    frame[columns].to_csv(tmp_path / "claims.csv", index=False)
+    marker = tmp_path / "applied.txt"
+    (tmp_path / "claim_lfs.py").write_text(
+        "from pathlib import Path\nfrom weaksup import LabelSpace, labeling_function\n"
+        "LABELS = LabelSpace(['legit', 'fraud'])\n\n@labeling_function(fields=['row_id'])\ndef odd(x):\n"
+        f"    Path({str(marker)!r}).write_text('applied')\n    return int(x.row_id[1:]) % 2\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path, task={"name": "claims", "labels": ["legit", "fraud"]},
+                          input={"path": "claims.csv", "text_column": ""}, lfs={"modules": ["claim_lfs.py"]},
+                          end_model={"enabled": True, "neighbours": 3})
+    code, out, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking")
+    assert code == 2 and "end_model.neighbours = 3 finds each row's neighbours among sentence embeddings" in err, err
+    assert "set end_model.neighbours = 0" in err and "Traceback" not in err + out
+    assert not marker.exists() and not (tmp_path / "out").exists()
+    code, _, err = _cli(capsys, "run", str(config), "--no-progress", "--no-tracking", "--set", "end_model.neighbours=0")
+    assert code == 0 and marker.exists(), err  # the same input runs without it

@@ -151,3 +151,18 @@ def test_a_list_of_numbers_where_strings_are_needed_says_to_quote_them(tmp_path)
     assert "a list of a string" not in message
     with pytest.raises(ConfigError, match=re.escape("lfs.modules must be a list of strings; got str 'm.py'")):
         load_config(path, ["lfs.modules='m.py'"], project=tmp_path)  # not a list: no quoting fix offered
+
+
+def test_neighbours_without_a_text_column_is_refused_when_the_config_is_read(tmp_path):
+    """One rule (weaksup.final.neighbours.texts_needed) for the run, the engines and FinalLabeler; the run checked it
+    only when the end model started, after the LFs had run."""
+    expected = ("end_model.neighbours = 5 finds each row's neighbours among sentence embeddings of the rows' texts, "
+                "and the end model reads the rows' columns instead (the input has no text column: input.text_column "
+                "= \"\"): set end_model.neighbours = 0")
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_config(write_config(tmp_path, input={"path": "x.csv", "text_column": ""},
+                                 end_model={"enabled": True, "neighbours": 5}))
+    off = load_config(write_config(tmp_path, input={"path": "x.csv", "text_column": ""},
+                                   end_model={"enabled": False, "neighbours": 5}))
+    assert off.end_model.neighbours == 5  # the end model is off: nothing to refuse
+    assert load_config(write_config(tmp_path, end_model={"enabled": True, "neighbours": 5})).end_model.neighbours == 5

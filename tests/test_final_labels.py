@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -260,3 +262,26 @@ def test_the_ensemble_end_model_is_trained_whole_in_every_fold(tmp_path, monkeyp
     assert float((pred == y_true).mean()) > 0.8
     assert type(final.baseline_.model).__name__ == "SoftVote"
     assert [name for name, _ in final.fold_models_[0][1].estimators] == ["tfidf", "embeddings"]
+
+
+@pytest.mark.parametrize("columns", [["amount"], []])
+def test_neighbours_on_a_frame_of_one_column_or_none_is_refused_naming_the_setting(columns):
+    """Case: neighbours=3 with an end model reading columns was refused only for a frame of two columns or more; a
+    one-column (or, the id left out, a zero-column) frame went on to embed the frame's column names: IndexError."""
+    import pandas as pd
+    from sklearn.dummy import DummyClassifier
+
+    gen = np.random.default_rng(0)
+    frame = pd.DataFrame({"amount": gen.gamma(2, 600, 60)})[columns]
+    y = np.where(np.arange(60) < 30, np.arange(60) % 2, -1)
+    L = np.where(np.arange(60)[:, None] % 3 == 0, np.arange(60)[:, None] % 2, -1)
+    labeler = FinalLabeler(DevNaiveBayes(2), end_model=DummyClassifier(), neighbours=3, n_folds=2)
+    expected = ("FinalLabeler.fit: neighbours=3 finds each row's neighbours among sentence embeddings of the rows' "
+                f"texts, and the end model reads the rows' columns instead (a DataFrame of columns {columns}): set "
+                "neighbours=0 ([end_model] neighbours = 0 in a run config), or pass one text per row")
+    with pytest.raises(ParameterError, match=re.escape(expected)):
+        labeler.fit(frame, L, np.arange(60), y)
+    one_text_column = pd.DataFrame({"text": [f"word{i % 7} thing" for i in range(60)]})  # the default end model's
+    fitted = FinalLabeler(DevNaiveBayes(2), neighbours=3, n_folds=2, self_train=1, embedder=hashed_words).fit(
+        one_text_column, L, np.arange(60), y)
+    assert fitted.predict_proba(one_text_column, L, np.arange(60)).shape == (60, 2)

@@ -324,6 +324,11 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
         problems.append(f"end_model.self_train must be a whole number from 0 to 10; got {end.self_train}")
     if end.neighbours < 0:
         problems.append(f"end_model.neighbours must be 0 (off) or a positive number of neighbours; got {end.neighbours}")
+    from weaksup.final.neighbours import texts_needed
+    no_text = None if inp.text_column else 'the input has no text column: input.text_column = ""'
+    if end.enabled and (problem := texts_needed(end.neighbours, f"end_model.neighbours = {end.neighbours}", no_text,
+                                                "set end_model.neighbours = 0")):
+        problems.append(problem)
     if not 0 <= model.seed <= SEED_MAX:
         problems.append(f"label_model.seed must be a whole number from 0 to {SEED_MAX} (2**32 - 1); got {model.seed}")
     gold = sections.get("gold", GoldConfig())

@@ -35,6 +35,7 @@ from weaksup.calibration import apply_temperature, fit_temperature
 from weaksup.end_model import END_MODELS, class_proba, default_end_model, n_rows, take_rows
 from weaksup.errors import EndModelError, ParameterError
 from weaksup.final.folds import choose_lm_weight, combine, dealt_folds, row_folds, vote_arrays
+from weaksup.final.neighbours import end_model_columns, texts_needed
 from weaksup.final.fitting import FoldInputs, fit_fold, training_labels
 from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import fit_label_model
@@ -251,10 +252,10 @@ class FinalLabeler:
             raise ParameterError(f"FinalLabeler.fit: {type(self.label_model).__name__} learns from dev gold but no "
                                  "row has gold (y is -1 everywhere); pass dev gold, or a label model without it "
                                  "(default_label_model(k, dev_gold=False))")
-        if self.neighbours and hasattr(features, "columns") and features.shape[1] > 1:  # (texts come as one column)
-            raise ParameterError(f"FinalLabeler.fit: neighbours={self.neighbours} embeds the rows' texts, but the "
-                                 f"end model reads columns {list(features.columns)[:5]}: set neighbours=0 "
-                                 "([end_model] neighbours = 0) for rows without text")
+        problem = texts_needed(self.neighbours, f"neighbours={self.neighbours}", end_model_columns(features),
+                               "set neighbours=0 ([end_model] neighbours = 0 in a run config), or pass one text per row")
+        if problem is not None:  # (features as the end model reads them: the default one's text column is texts)
+            raise ParameterError(f"FinalLabeler.fit: {problem}")
         self.cardinality_ = k
         self.dev_positions_ = pos[dev]
         self.dev_folds_ = dealt_folds(pos[dev], n_folds, int(self.seed))

@@ -351,10 +351,13 @@ def test_neighbours_on_an_input_without_text_is_refused_naming_the_key(tmp_path,
 
     monkeypatch.chdir(tmp_path)
     config = _claims(tmp_path)
-    with pytest.raises(ConfigError, match=r"\[end_model\] neighbours = 5 finds each row's neighbours among sentence "
-                                          r"embeddings of the texts, and the input has no text column"):
+    with pytest.raises(ConfigError, match=r"end_model.neighbours = 5 finds each row's neighbours among sentence "
+                                          r"embeddings of the rows' texts, and the end model reads the rows' columns "
+                                          r"instead \(the input has no text column"):
         run_config(config, "end_model.neighbours=5")
     frame = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3})
-    with pytest.raises(ParameterError, match="neighbours=3 embeds the rows' texts, but the end model reads columns"):
+    with pytest.raises(ParameterError, match=r"neighbours=3 finds each row's neighbours among sentence embeddings of "
+                                             r"the rows' texts, and the end model reads the rows' columns instead "
+                                             r"\(a DataFrame of columns \['a', 'b'\]\)"):
         FinalLabeler(DevNaiveBayes(2), end_model=object(), neighbours=3, n_folds=2).fit(
             frame, np.full((20, 1), -1), np.arange(20), np.array([0, 1] * 10))

@@ -7,6 +7,9 @@ different rows, so :class:`weaksup.FinalLabeler` (``neighbours=k``) self-trains 
 the rest of dev, ``neighbours=10, self_train=3`` raised the final labels from 0.963-0.965 to 0.967-0.974
 accuracy; on the test split it did not (README, *Does weak supervision earn its keep?*), so it is off by default
 (``benchmarks/earn_its_keep.py --neighbours``).
+
+It needs the rows' texts: :func:`texts_needed` is the one rule refusing it where the end model reads the rows'
+columns instead (a run's input without a text column, a frame of columns given to :class:`weaksup.FinalLabeler`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 
 from weaksup.calibration import EPS
 
-__all__ = ["BLOCK_ROWS", "mix_proba", "neighbour_proba"]
+__all__ = ["BLOCK_ROWS", "end_model_columns", "mix_proba", "neighbour_proba", "texts_needed"]
 
 #: Query rows compared with the labeled rows at a time (bounds the similarity block's memory).
 BLOCK_ROWS = 512
@@ -76,3 +79,43 @@ def mix_proba(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     e = np.exp(z)
     out: np.ndarray = e / e.sum(axis=1, keepdims=True)
     return out
+
+
+def texts_needed(neighbours: int, setting: str, columns: str | None, fix: str) -> str | None:
+    """The one rule of label propagation without texts (a run's ``[end_model] neighbours``, the engines',
+    :class:`~weaksup.FinalLabeler`'s ``neighbours``): it finds each row's neighbours among sentence embeddings of the
+    rows' texts, so it is refused when the end model reads the rows' columns instead, however many (one, or none
+    once the id is left out). ``columns`` says what the end model reads (None: one text per row); returns the
+    problem, naming ``setting`` and the ``fix``, or None.
+
+    Examples
+    --------
+    >>> texts_needed(3, "neighbours=3", None, "set neighbours=0") is None  # texts: fine
+    True
+    >>> texts_needed(3, "neighbours=3", "a DataFrame of columns ['amount']", "set neighbours=0")
+    "neighbours=3 finds each row's neighbours among sentence embeddings of the rows' texts, and the end model \
+reads the rows' columns instead (a DataFrame of columns ['amount']): set neighbours=0"
+    """
+    if not neighbours or columns is None:
+        return None
+    return (f"{setting} finds each row's neighbours among sentence embeddings of the rows' texts, and the end model "
+            f"reads the rows' columns instead ({columns}): {fix}")
+
+
+def end_model_columns(features: Any) -> str | None:
+    """What an end model's ``features`` are when they are not one text per row (a DataFrame, of any width, or a
+    2-D array), for :func:`texts_needed`; None for texts (a list, 1-D array or Series).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> end_model_columns(["buy now", "nice song"]) is None, end_model_columns(pd.DataFrame({"amount": [1.5]}))
+    (True, "a DataFrame of columns ['amount']")
+    """
+    columns = getattr(features, "columns", None)
+    if columns is not None:
+        shown = [str(c) for c in list(columns)[:5]]
+        return f"a DataFrame of columns {shown}" + (f" and {len(columns) - 5} more" if len(columns) > 5 else "")
+    ndim = getattr(features, "ndim", None)
+    ndim = np.ndim(features) if ndim is None else ndim
+    return None if ndim == 1 else f"{type(features).__name__} of shape {np.shape(features)}"

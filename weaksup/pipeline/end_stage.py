@@ -66,7 +66,7 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     from weaksup.baseline import has_words
     from weaksup.end_model import take_rows
     from weaksup.final_labels import FinalLabeler
-    from weaksup.pipeline.end_columns import check_tabular_end_model, columns_at, tabular_model
+    from weaksup.pipeline.end_columns import columns_at, tabular_model
 
     config = plan.config
     settings = config.end_model
@@ -86,8 +86,7 @@ def end_stage(plan: RunPlan, applied: AppliedVotes) -> EndModel:
     started = time.perf_counter()
     positions, y = training_rows(plan, applied)
     tabular = not config.input.text_column  # the rows' own columns (weaksup.pipeline.end_columns)
-    if tabular:
-        check_tabular_end_model(config)
+    if tabular:  # (end_model.neighbours was refused for it when the config was read: texts_needed)
         texts = columns_at(plan, positions)
         end_model = tabular_model(config, texts, info)
         if end_model is None:
