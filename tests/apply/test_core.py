@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from weaksup import ABSTAIN, LabelSpace, apply_lfs, keyword_lf, labeling_function, regex_lf, threshold_lf
-from weaksup.errors import DataError, DuplicateLFError, LabelSpaceError, LFApplyError, MissingColumnError
+from weaksup.errors import (DataError, DuplicateLFError, LabelSpaceError, LFApplyError, MissingColumnError,
+                            ParameterError)
 
 
 @pytest.mark.snorkel
@@ -207,3 +208,22 @@ def test_a_column_named_by_a_number_is_read_by_its_text_name():
     assert votes.values.tolist() == [[1, 1], [-1, -1]]
     with pytest.raises(DataError, match=r"repeated column names \['0'\]"):
         apply_lfs([keyword_lf("kw", ["sub"], 1, field="0")], data.assign(**{"0": ["a", "b"]}))
+
+
+@pytest.mark.snorkel
+def test_row_ids_key_the_votes_and_leave_the_index_to_the_lfs():
+    from snorkel.labeling import LabelingFunction
+
+    by_name = LabelingFunction("by_name", lambda x: int(x.name))  # a Snorkel LF reads the row's index label
+    df = pd.DataFrame({"text": ["a", "b"] * 5_000}, index=[4, 4] * 5_000)  # a repeated index
+    for n_jobs in (None, 2):  # (2: forked processes vote pieces of the rows, each with its own ids)
+        votes = apply_lfs([by_name], df, row_ids=[f"r{i}" for i in range(len(df))], n_jobs=n_jobs)
+        assert votes.row_ids[:3].tolist() == ["r0", "r1", "r2"] and (votes.values[:, 0] == 4).all()
+    with pytest.raises(DataError, match="row ids must be unique"):
+        apply_lfs([by_name], df)  # without row_ids, the index keys the votes
+    with pytest.raises(ParameterError, match="pass id_column='text' or row_ids=, not both"):
+        apply_lfs([by_name], df, id_column="text", row_ids=range(len(df)))
+    with pytest.raises(DataError, match="row_ids has 3 ids for 10000 rows"):
+        apply_lfs([by_name], df, row_ids=[1, 2, 3])
+    with pytest.raises(DataError, match="repeated"):
+        apply_lfs([by_name], df, row_ids=[0] * len(df))

@@ -94,6 +94,16 @@ def _row_ids(data: pd.DataFrame, id_column: str | None) -> np.ndarray:
     return check_row_ids(ids, where=where)
 
 
+def _given_ids(ids: Any, data: pd.DataFrame, id_column: str | None) -> np.ndarray:
+    """``apply_lfs(row_ids=...)``, checked: one id per row, none repeated, and no ``id_column`` besides."""
+    if id_column is not None:
+        raise ParameterError(f"apply_lfs: pass id_column={id_column!r} or row_ids=, not both")
+    checked = check_row_ids(ids, where="apply_lfs: row_ids")
+    if len(checked) != len(data):
+        raise DataError(f"apply_lfs: row_ids has {len(checked)} ids for {len(data)} rows; give one id per row")
+    return checked
+
+
 def _string_columns(data: pd.DataFrame) -> pd.DataFrame:
     """``data`` with its column names as text (LF fields and row fields are text), none repeated."""
     columns = [str(c) for c in data.columns]
@@ -118,6 +128,7 @@ def apply_lfs(
     out: np.ndarray | None = None,
     n_jobs: int | None = None,
     memo: dict[Any, Any] | None = None,
+    row_ids: Any = None,
 ) -> VoteMatrix:
     """Apply labeling functions to every row of a DataFrame.
 
@@ -170,6 +181,10 @@ def apply_lfs(
     memo : dict, optional
         Where memoised preprocessors (``memoize=True``) keep their results by row content; pass one
         dict to several calls to reuse them across calls. A new one per call by default.
+    row_ids : sequence, optional
+        The rows' ids in the result, one per row and none repeated, in place of the index (or
+        ``id_column``), which is left as it is: a Snorkel LF reading ``x.name`` gets the index label, as
+        in Snorkel, even where the index repeats (the Snorkel drop-in passes the rows' positions then).
 
     Returns
     -------
@@ -210,7 +225,8 @@ def apply_lfs(
                 f"labeling function {lf.name!r} (defined at {lf.source}) reads column(s) {missing}, "
                 f"which the data does not have; its columns are {columns}"
             )
-    row_ids = _row_ids(data, id_column)
+    given_ids = row_ids is not None
+    row_ids = _given_ids(row_ids, data, id_column) if given_ids else _row_ids(data, id_column)
     n, m = len(data), len(lf_list)
     interrupt = UserInterrupt()
     run = Application(lf_list, label_space, fault_tolerant, columns, lf_timeout, interrupt)
@@ -237,6 +253,7 @@ def apply_lfs(
 
         if fork_available():
             found, faults, timeouts = vote_in_processes([lf_list[j] for j in row_jobs], data, n_jobs=int(n_jobs or 1), id_column=id_column,
+                                      row_ids=row_ids if given_ids else None,
                                       label_space=label_space, fault_tolerant=fault_tolerant, lf_timeout=lf_timeout,
                                       chunk_rows=chunk_rows, progress=show)
             for k, j in enumerate(row_jobs):

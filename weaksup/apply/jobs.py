@@ -39,15 +39,18 @@ def _vote_piece(bounds: tuple[int, int]) -> tuple[np.ndarray, dict[str, int], di
 
     start, stop = bounds
     memo = _JOB.setdefault("memo", {})  # this worker's memoised preprocessor results, kept across its pieces
+    ids = _JOB["row_ids"]
     votes = apply_lfs(_JOB["lfs"], _JOB["data"].iloc[start:stop], memo=memo, progress=False, n_jobs=1, n_threads=1,
-                      **_JOB["options"])
+                      row_ids=None if ids is None else ids[start:stop], **_JOB["options"])
     return votes.values, votes.faults, votes.timeouts
 
 
 def vote_in_processes(lfs: list[LabelingFunction], data: pd.DataFrame, *, n_jobs: int, id_column: str | None,
                       label_space: LabelSpace | None, fault_tolerant: bool, lf_timeout: float | None,
-                      chunk_rows: int, progress: bool) -> tuple[np.ndarray, dict[str, int], dict[str, int]]:
-    """``(votes, faults, timeouts)`` of ``lfs`` on ``data`` from ``n_jobs`` forked processes (rows in order).
+                      chunk_rows: int, progress: bool, row_ids: np.ndarray | None = None,
+                      ) -> tuple[np.ndarray, dict[str, int], dict[str, int]]:
+    """``(votes, faults, timeouts)`` of ``lfs`` on ``data`` from ``n_jobs`` forked processes (rows in order);
+    ``row_ids``, when given, are the rows' ids in place of the index or ``id_column`` (as in ``apply_lfs``).
 
     Examples
     --------
@@ -66,7 +69,7 @@ def vote_in_processes(lfs: list[LabelingFunction], data: pd.DataFrame, *, n_jobs
     values = np.full((n, len(lfs)), ABSTAIN, dtype=np.int64)
     faults = dict.fromkeys((lf.name for lf in lfs), 0)
     timeouts = dict.fromkeys((lf.name for lf in lfs), 0)
-    _JOB.update(lfs=lfs, data=data, options={"id_column": id_column, "label_space": label_space,
+    _JOB.update(lfs=lfs, data=data, row_ids=row_ids, options={"id_column": id_column, "label_space": label_space,
                                              "fault_tolerant": fault_tolerant, "lf_timeout": lf_timeout,
                                              "chunk_rows": chunk_rows})
     try:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from weaksup.apply.results import read_votes, show_id
 from weaksup.errors import LFApplyError, MissingColumnError, MissingExtraError, WeakSupError, stops_run
 from weaksup.labels import ABSTAIN, LabelSpace, smallest_vote_dtype
 from weaksup.lf.batch import Batch
@@ -27,20 +28,9 @@ from weaksup.lf.core import LabelingFunction
 from weaksup.lf.chains import chain_rows
 from weaksup.lf.rows import Failed, NeedsSeries, Row
 
-__all__ = ["Application", "UserInterrupt", "exit_error", "paused_gc", "show_id"]
+__all__ = ["Application", "UserInterrupt", "exit_error", "paused_gc"]
 
 logger = logging.getLogger(__name__)
-
-
-def show_id(row_id: Any) -> Any:
-    """A row id as users wrote it (``7``, not ``np.int64(7)``).
-
-    Examples
-    --------
-    >>> show_id(np.int64(7)), show_id("a")
-    (7, 'a')
-    """
-    return row_id.item() if isinstance(row_id, np.generic) else row_id
 
 
 def _missing_column_in(exc: BaseException, columns: list[str]) -> str | None:
@@ -373,28 +363,5 @@ class Application:
         return self.check(lf, votes, row_ids)
 
     def check(self, lf: LabelingFunction, votes: Any, row_ids: np.ndarray) -> np.ndarray:
-        try:
-            arr = np.asarray(votes)
-        except ValueError:  # ragged: some LF results are sequences
-            arr = np.asarray(votes, dtype=object)
-        if (arr.dtype.kind not in "iu" or arr.ndim != 1) and len(arr):
-            bad = next((i for i, v in enumerate(votes)
-                        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))), 0)
-            value = votes[bad]
-            raise LFApplyError(
-                f"labeling function {lf.name!r} (defined at {lf.source}) returned {value!r} "
-                f"({type(value).__name__}) on row id {show_id(row_ids[bad])!r}; an LF must return a class id (int) "
-                f"or ABSTAIN (-1)"
-            )
-        space_ = self.label_space
-        k = space_.cardinality if space_ is not None else None
-        if arr.size and (arr.min() < ABSTAIN or (k is not None and arr.max() >= k)):  # no mask unless out of range
-            i = int(np.flatnonzero((arr < ABSTAIN) | ((arr >= k) if k is not None else False))[0])
-            space = f"the label space {list(space_)} (ids 0..{space_.cardinality - 1})" if space_ else "class ids >= 0"
-            raise LFApplyError(
-                f"labeling function {lf.name!r} (defined at {lf.source}) returned {int(arr[i])} on row id "
-                f"{show_id(row_ids[i])!r}, outside {space} or ABSTAIN (-1)"
-            )
-        return arr.astype(self.dtype, copy=False)
-
-
+        """The LF's results as votes of this call's dtype (:func:`~weaksup.apply.results.read_votes`)."""
+        return read_votes(lf, votes, row_ids, self.label_space, self.dtype)

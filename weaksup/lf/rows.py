@@ -112,11 +112,16 @@ class SeriesRow(SimpleNamespace):
 
     Each batch uses its own subclass (:func:`series_row_type`), whose ``columns`` are the frame's columns:
     ``x["col"]`` reads a column (``KeyError`` otherwise, as a Series does for an attribute a preprocessor set);
-    ``x.new = v`` adds a field, which a preprocessor's copy of the row drops, as the pickled copy of a Series does.
+    ``x.new = v`` adds a field, which a preprocessor's copy of the row drops, as the pickled copy of a Series does;
+    ``x["new"] = v`` adds a label, as a Series does: ``x["new"]``, ``"new" in x`` and copies see it (the row moves
+    to a subclass whose ``columns`` end with it). Later LFs given the same row object see both, as Snorkel's LFs
+    see what an earlier LF wrote to the row they share.
     """
 
     columns: ClassVar[tuple[Any, ...]] = ()
     column_set: ClassVar[frozenset[Any]] = frozenset()
+    #: The subclasses of this one with one more label (``x["new"] = v``), by that label.
+    enlarged: ClassVar[dict[Any, type[SeriesRow]]] = {}
     #: Series attributes LFs asked for on rows of this type (each makes the LF run on Series rows).
     wanted: ClassVar[list[str]] = []
     series_attributes: ClassVar[frozenset[str]] = frozenset()
@@ -131,6 +136,23 @@ class SeriesRow(SimpleNamespace):
 
     def __contains__(self, key: Any) -> bool:
         return key in self.column_set
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """``x[key] = value`` as on a Series row: a column's value, or a new label (a Series attribute's name, or a
+        key that is not text, needs a real Series row)."""
+        if _is_column_key(self, key):
+            self.__dict__[key] = value
+            return
+        if not isinstance(key, str) or key in self.series_attributes or hasattr(type(self), key):
+            self._series_only(f"row[{key!r}] = ...")
+        cls = type(self)
+        wider = cls.enlarged.get(key)
+        if wider is None:
+            wider = type("SeriesRow", (cls,), {"columns": (*cls.columns, key), "column_set": cls.column_set | {key},
+                                               "enlarged": {}, "__module__": __name__})
+            cls.enlarged[key] = wider
+        self.__class__ = wider
+        self.__dict__[key] = value
 
     def get(self, key: Any, default: Any = None) -> Any:
         """``x[key]``, or ``default`` when the row has no such column (as ``Series.get``)."""
@@ -182,11 +204,11 @@ _OPERATORS = (("__add__", "__radd__", "+"), ("__sub__", "__rsub__", "-"), ("__mu
               ("__ge__", "", ">="), ("__eq__", "", "=="), ("__ne__", "", "!="))
 
 #: What a Series row does and a namespace does not, by special method: the LF (or preprocessor) using one runs on
-#: pandas Series rows instead (``len(row)``, ``row["words"] = ...`` in a preprocessor, ``row > 0.4``,
+#: pandas Series rows instead (``len(row)``, ``del row["words"]`` in a preprocessor, ``row > 0.4``,
 #: ``row == 0.9``, ``1 + row``, ``row ** 2``...). ``==`` and ``!=`` are there too: a Series compares element by
 #: element (a namespace would answer one bool); rows stay unhashable, as Series and namespaces are.
 _SERIES_ONLY = {"__len__": "len(row)", "__iter__": "iter(row)", "__reversed__": "reversed(row)",
-                "__setitem__": "row[...] = ...", "__delitem__": "del row[...]", "__invert__": "~row",
+                "__delitem__": "del row[...]", "__invert__": "~row",
                 "__abs__": "abs(row)", "__neg__": "-row", "__pos__": "+row", "__round__": "round(row)",
                 "__array__": "np.asarray(row)", "__divmod__": "divmod(row, ...)", "__rdivmod__": "divmod(..., row)",
                 **{name: f"row {symbol} ..." for name, _, symbol in _OPERATORS},
@@ -223,7 +245,7 @@ def series_row_type(columns: Sequence[Any]) -> tuple[type[SeriesRow], Callable[[
         return None
     cls = type("SeriesRow", (SeriesRow,), {
         "columns": tuple(columns), "column_set": frozenset(columns), "wanted": [], "series_attributes": attributes,
-        "__module__": __name__,
+        "enlarged": {}, "__module__": __name__,
     })
     if all(isinstance(c, str) for c in columns):
         body = ", ".join(f"{c!r}: v[{i}]" for i, c in enumerate(columns))

@@ -5,6 +5,11 @@
 :func:`weaksup.apply.dask.apply_lfs_dask` under the given Dask scheduler or ``Client``. One deliberate difference:
 ``PandasParallelLFApplier`` returns the rows in the DataFrame's order, where Snorkel's sorts them by the index
 (Snorkel issue #1589).
+
+As in Snorkel, an LF (or preprocessor) that raises stops ``PandasLFApplier`` and ``PandasParallelLFApplier`` with
+its own exception (``ZeroDivisionError``, ``KeyError``...), so a migrated ``except`` still catches it; weaksup's
+message, naming the LF, where it is defined, the row and the fix, is added to it as a note. Errors weaksup finds
+itself (a result that is no class id, an LF that exits) are :class:`~weaksup.errors.LFApplyError`.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply import apply_lfs
-from weaksup.errors import DataError, DuplicateLFError, ParameterError
+from weaksup.errors import DataError, DuplicateLFError, LFApplyError, MissingColumnError, ParameterError
+from weaksup.votes import VoteMatrix
 
 __all__ = ["ApplierMetadata", "DaskLFApplier", "PandasLFApplier", "PandasParallelLFApplier"]
 
@@ -25,11 +31,19 @@ SCHEDULERS = {"processes": "processes", "multiprocessing": "processes", "threads
               "threading": "threads", "synchronous": "one", "sync": "one", "single-threaded": "one"}
 
 
-def _rows(df: Any, who: str) -> pd.DataFrame:
-    """``df``, checked, with a 0..n-1 index if its own repeats (weaksup keys rows by the index; Snorkel ignores it)."""
+def _votes(lfs: list[Any], df: Any, who: str, **options: Any) -> VoteMatrix:
+    """``apply_lfs`` on ``df``, rows keyed by position if the index repeats (``x.name`` is still the index label,
+    as in Snorkel); an LF's own exception is raised as Snorkel raises it, with weaksup's message as a note."""
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{who}.apply takes a pandas DataFrame; got {type(df).__name__}")
-    return df if df.index.is_unique else df.set_axis(pd.RangeIndex(len(df)), axis=0)
+    try:
+        return apply_lfs(lfs, df, row_ids=None if df.index.is_unique else np.arange(len(df)), **options)
+    except (LFApplyError, MissingColumnError) as exc:
+        own = exc.__cause__
+        if not isinstance(own, Exception):  # weaksup's own finding (a result that is no vote, an exit): as it is
+            raise
+        own.add_note(f"weaksup: {exc}")
+    raise own  # (outside the handler: the LF's exception, its traceback and its own cause, as Snorkel raises it)
 
 
 class ApplierMetadata(NamedTuple):
@@ -86,8 +100,7 @@ class PandasLFApplier:
         return_meta : bool, default False
             Also return an :class:`ApplierMetadata` with the fault counts.
         """
-        votes = apply_lfs(self._lfs, _rows(df, type(self).__name__), fault_tolerant=fault_tolerant,
-                          progress=progress_bar)
+        votes = _votes(self._lfs, df, type(self).__name__, fault_tolerant=fault_tolerant, progress=progress_bar)
         L = votes.values.astype(np.int64)
         if return_meta:
             return L, ApplierMetadata({name: count for name, count in votes.faults.items() if count})
@@ -114,9 +127,9 @@ class PandasParallelLFApplier(PandasLFApplier):
         if how is None:
             raise ParameterError(f"PandasParallelLFApplier: scheduler={scheduler!r}; weaksup runs one of "
                                  f"{sorted(SCHEDULERS)} (for a Dask Client, use DaskLFApplier on a Dask DataFrame)")
-        votes = apply_lfs(self._lfs, _rows(df, type(self).__name__), fault_tolerant=fault_tolerant, progress=False,
-                          n_jobs=n_parallel if how == "processes" else None,
-                          n_threads=n_parallel if how == "threads" else None)
+        votes = _votes(self._lfs, df, type(self).__name__, fault_tolerant=fault_tolerant, progress=False,
+                       n_jobs=n_parallel if how == "processes" else None,
+                       n_threads=n_parallel if how == "threads" else None)
         return votes.values.astype(np.int64)
 
 
