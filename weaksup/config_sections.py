@@ -91,6 +91,7 @@ class EndModelConfig:
     calibrate: bool = True
     self_train: int = 1             # self-training rounds on the rows no LF votes on
     neighbours: int = 0             # label propagation over sentence-embedding neighbours (weaksup[embed]); 0: off
+    exclude_columns: list[str] = field(default_factory=list)  # no text column: columns the end model never reads
 
 
 @dataclass(frozen=True)

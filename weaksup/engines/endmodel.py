@@ -6,8 +6,9 @@ pickled with the prediction table, and predicted on the workers part by part wit
 The training rows are read on the driver, part by part (bounded memory): the id and text columns, whose cleaned
 texts the TF-IDF end model reads (rows without text are left out of the training, as in the streaming run), or,
 when the input has no text column (tabular data), every column, of which the end model of
-:func:`weaksup.final.columns.tabular_end_model` reads the numbers, dates and categories (the id column dropped by
-:func:`weaksup.final.columns.feature_frame`; its columns chosen on the training rows, as in the streaming run).
+:func:`weaksup.final.columns.tabular_end_model` reads the numbers, dates and categories (the id column and
+``[end_model] exclude_columns`` dropped by :func:`weaksup.pipeline.end_columns.end_features`; its columns chosen on
+the training rows, as in the streaming run).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from weaksup.config import RunConfig
 from weaksup.engines.batch import BatchSpec, InputPart, read_part
 from weaksup.engines.cache import VoteCache
 from weaksup.errors import ConfigError, ParameterError
-from weaksup.final.columns import feature_frame
 from weaksup.labels import ABSTAIN
+from weaksup.pipeline.end_columns import end_features
 from weaksup.pipeline.end_stage import TABULAR_MODEL, TEXT_MODEL, final_block, texts_present
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ def read_end_part(spec: BatchSpec, part: InputPart) -> pd.DataFrame:
 def features_present(config: RunConfig, frame: pd.DataFrame) -> tuple[Any, np.ndarray]:
     """The end model's features of the rows of ``frame`` (:func:`read_end_part`) and which rows have them: their
     cleaned texts (:func:`weaksup.pipeline.end_stage.texts_present`), or without a text column their columns with
-    the id dropped (:func:`weaksup.final.columns.feature_frame`), which every row has.
+    the id and ``[end_model] exclude_columns`` dropped (:func:`weaksup.pipeline.end_columns.end_features`), which
+    every row has.
 
     Examples
     --------
@@ -62,7 +64,7 @@ def features_present(config: RunConfig, frame: pd.DataFrame) -> tuple[Any, np.nd
     """
     if config.input.text_column:
         return texts_present(config, frame)
-    return feature_frame(frame, [config.input.id_column]), np.ones(len(frame), dtype=bool)
+    return end_features(config, frame), np.ones(len(frame), dtype=bool)
 
 
 def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart], votes_at: Path,

@@ -148,7 +148,8 @@ def class_references(spec: BatchSpec, gold: Any, written: WrittenGold, table: Pr
     space = spec.label_space()
     dev_ids, dev_targets = task_type(config.task.type).gold_targets(gold, "dev", space)
     baseline = None if table.labeler is None else table.labeler.baseline_  # else the dev texts train one
-    texts = GoldTexts.read(config, spec, parts, set(written.ids) | (set(dev_ids) if baseline is None else set()))
+    with_dev = baseline is None or not config.input.text_column  # (the rows' columns: the leak check reads dev)
+    texts = GoldTexts.read(config, spec, parts, set(written.ids) | (set(dev_ids) if with_dev else set()))
     test = np.argsort([texts.positions[i] for i in written.ids], kind="stable")  # the test rows in input order
     ids = [written.ids[i] for i in test]
     by_id = gold_votes.set_index(gold_votes[spec.id_column].astype(str))

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from weaksup.errors import EndModelError
 
 __all__ = ["ISO_DATE", "MAX_CATEGORIES", "PARSED_SHARE", "ColumnFeatures", "as_dates", "as_numbers", "column_kind",
-           "feature_frame", "tabular_end_model"]
+           "excluded_problem", "feature_frame", "tabular_end_model"]
 
 #: A text column with at most this many distinct values is a category; with more, free text or an id (left out).
 MAX_CATEGORIES = 50
@@ -226,3 +226,30 @@ def feature_frame(frame: pd.DataFrame, exclude: Sequence[str | None]) -> pd.Data
     {'amount': [3]}
     """
     return frame.drop(columns=[c for c in exclude if c is not None and c in frame.columns])
+
+
+def excluded_problem(names: Sequence[str], present: Sequence[str], *, key: str, text_column: str | None = None,
+                     data: str = "the input", no_text: str = 'input.text_column = ""') -> str | None:
+    """What is wrong with the columns ``names`` to leave out of the end model (``key``: where they were given), or
+    None: a name that is not among the columns ``present`` of ``data``, or columns left out of data with a
+    ``text_column`` (its end model reads the text alone: nothing to leave out; ``no_text``: how to read no text).
+
+    Examples
+    --------
+    >>> excluded_problem(["is_fraud"], ["row_id", "amount", "is_fraud"], key="x") is None
+    True
+    >>> excluded_problem(["is_frad", "lable"], ["row_id", "is_fraud"], key="[end_model] exclude_columns")
+    "[end_model] exclude_columns names ['is_frad', 'lable'], which are not columns of the input; its columns are ['row_id', 'is_fraud']: correct the names, or remove them from [end_model] exclude_columns"
+    """
+    if not names:
+        return None
+    if text_column:
+        return (f"{key} = {list(names)} leaves columns out of the end model of rows without text, and {data} has a "
+                f"text column ({text_column!r}), from which alone the end model learns: remove {key}, or set "
+                f"{no_text} for an end model of the rows' columns")
+    unknown = [name for name in names if name not in set(present)]
+    if not unknown:
+        return None
+    return (f"{key} names {unknown}, which {'is not a column' if len(unknown) == 1 else 'are not columns'} of "
+            f"{data}; its columns are {list(present)}: correct the {'name' if len(unknown) == 1 else 'names'}, or "
+            f"remove {'it' if len(unknown) == 1 else 'them'} from {key}")

@@ -64,7 +64,8 @@ def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positi
     Majority vote and the label model break ties by ``label_model.tie_break``; the label model abstains on the rows
     without a vote when ``label_model.no_votes = "abstain"``. ``supervised_on_dev`` is the end model's
     (``labeler.baseline_``) or, with the end model off, the same gold-only classifier trained here on the dev gold
-    rows' texts; it is left out, the note saying why, when those texts cannot train one.
+    rows' texts; it is left out, the note saying why, when those texts cannot train one. Without a text column the
+    note names first a column that alone predicts the dev gold labels (:func:`weaksup.final.leaks.find_leaks`).
 
     Parameters
     ----------
@@ -117,6 +118,7 @@ def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positi
     """
     from weaksup.baseline import has_words, supervised_on_dev
     from weaksup.final.columns import tabular_end_model
+    from weaksup.final.leaks import find_leaks
     from weaksup.evaluate import predictions_at
     from weaksup.models import MajorityVote
     from weaksup.votes import has_vote
@@ -130,7 +132,8 @@ def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positi
         label_model = np.where(covered, label_model, ABSTAIN)
     baseline = None if labeler is None else labeler.baseline_
     notes = [] if labeler is not None else [END_MODEL_OFF if off_note is None else off_note]
-    texts, dev = read_texts(baseline is None)
+    texts, dev = read_texts(baseline is None or not config.input.text_column)  # (rows' columns: the leak check)
+    tabular = getattr(labeler, "end_model", None)
     if baseline is None and dev is not None:  # the same gold-only classifier the end model would build, for the verdict
         dev_texts, y_dev = dev
         frame = isinstance(dev_texts, pd.DataFrame)  # rows without text: their columns, the tabular end model's
@@ -145,6 +148,13 @@ def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positi
             notes.append(f"supervised_on_dev is left out: {why}, so there is no classifier trained on the gold rows "
                          "to compare with")
             logger.warning("references: %s", notes[-1])
+    if dev is not None and isinstance(dev[0], pd.DataFrame):  # a column holding the label: said before the figures
+        steps = getattr(tabular, "steps", None)  # the columns the end model reads (its ColumnFeatures' kinds)
+        kinds = steps[0][1].kinds if steps else None
+        leaks = [leak.message() for leak in find_leaks(dev[0], dev[1], kinds=kinds, seed=settings.seed)]
+        for leak in leaks:
+            logger.warning("end model: %s", leak)
+        notes = leaks + notes
     predictions = {"majority_vote": majority, "label_model": label_model}
     if baseline is not None:
         predictions["supervised_on_dev"] = np.asarray(baseline.predict(texts), dtype=np.int64)

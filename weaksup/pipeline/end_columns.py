@@ -2,14 +2,14 @@
 
 With ``input.text_column = ""`` and ``end_model.enabled`` (the default), the end model is
 :func:`weaksup.final.columns.tabular_end_model` (gradient-boosted trees over the input's numbers, dates and
-categories, the id column left out): the supervised-on-dev reference and the final labels of a tabular task read
-the columns, as a text task's read the text. The columns are read again from the input, chunk by chunk, as the
-texts are (:mod:`weaksup.pipeline.end_stage`).
+categories, the id column and ``[end_model] exclude_columns`` left out: :func:`end_features`): the supervised-on-dev
+reference and the final labels of a tabular task read the columns, as a text task's read the text. The columns are
+read again from the input, chunk by chunk, as the texts are (:mod:`weaksup.pipeline.end_stage`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 import logging
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,7 +24,8 @@ from weaksup.pipeline.plan import RunPlan
 if TYPE_CHECKING:
     from weaksup.config import RunConfig
 
-__all__ = ["check_tabular_end_model", "column_blocks", "columns_at", "columns_at_each", "reblocked", "tabular_model"]
+__all__ = ["check_exclude_columns", "check_tabular_end_model", "column_blocks", "columns_at", "columns_at_each",
+           "end_features", "reblocked", "tabular_model"]
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -38,6 +39,33 @@ def check_tabular_end_model(config: RunConfig) -> None:
                           "neighbours among sentence embeddings of the texts, and the input has no text column "
                           "(input.text_column = \"\"): set end_model.neighbours = 0 (the end model then reads the rows' "
                           "columns)")
+
+
+def end_features(config: RunConfig, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of a block of rows the end model of rows without text may read: all but the id column and those
+    ``[end_model] exclude_columns`` names (e.g. the label itself, or a column derived from it).
+
+    Examples
+    --------
+    >>> from weaksup.config import RunConfig
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "x.csv", "text_column": ""},
+    ...     "lfs": {"modules": ["m"]}, "end_model": {"exclude_columns": ["is_fraud"]}, "output": {"path": "o.csv"}})
+    >>> list(end_features(config, pd.DataFrame({"row_id": ["a"], "amount": [3.0], "is_fraud": [1]})).columns)
+    ['amount']
+    """
+    return feature_frame(frame, [config.input.id_column, *config.end_model.exclude_columns])
+
+
+def check_exclude_columns(config: RunConfig, present: Sequence[str]) -> None:
+    """Refuse ``[end_model] exclude_columns`` naming a column the input does not have (``present``: its columns),
+    or given for an input with a text column (:func:`weaksup.final.columns.excluded_problem`), when the run starts."""
+    from weaksup.final.columns import excluded_problem
+
+    problem = excluded_problem(config.end_model.exclude_columns, present, key="[end_model] exclude_columns",
+                               text_column=config.input.text_column or None,
+                               data=f"the input {config.input.example or config.input.path}")
+    if problem is not None:
+        raise ConfigError(f"{config.source}: {problem}")
 
 
 def tabular_model(config: RunConfig, features: pd.DataFrame, info: dict[str, Any]) -> Any | None:
@@ -55,6 +83,8 @@ def tabular_model(config: RunConfig, features: pd.DataFrame, info: dict[str, Any
     kinds = model.steps[0][1].kinds
     info["columns"] = {"numbers": kinds["numbers"], "dates": kinds["dates"], "categories": list(kinds["categories"])}
     info["columns_left_out"] = kinds["left_out"]
+    if config.end_model.exclude_columns:
+        info["columns_excluded"] = list(config.end_model.exclude_columns)  # ([end_model] exclude_columns)
     logger.info("end model reads the columns %s", info["columns"])
     shown = {name: why for name, why in kinds["left_out"].items() if why not in ("one value", "no value")}
     if shown:
@@ -63,7 +93,7 @@ def tabular_model(config: RunConfig, features: pd.DataFrame, info: dict[str, Any
 
 
 def columns_at(plan: RunPlan, positions: np.ndarray) -> pd.DataFrame:
-    """The columns (the id column left out) of the rows at sorted ``positions``, read again chunk by chunk; a frame
+    """The columns (:func:`end_features`: the id and excluded columns left out) of the rows at sorted ``positions``, read again chunk by chunk; a frame
     indexed ``0 .. len(positions) - 1``."""
     config = plan.config
     parts: list[pd.DataFrame] = []
@@ -79,7 +109,7 @@ def columns_at(plan: RunPlan, positions: np.ndarray) -> pd.DataFrame:
         raise DataError(f"the input has {start} rows now but the run voted on more (row {positions[-1]}); it changed "
                         "during the run: run again")
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    return feature_frame(frame, [config.input.id_column])
+    return end_features(config, frame)
 
 
 def columns_at_each(plan: RunPlan, *positions: np.ndarray) -> list[pd.DataFrame]:
@@ -94,14 +124,14 @@ def columns_at_each(plan: RunPlan, *positions: np.ndarray) -> list[pd.DataFrame]
 
 
 def column_blocks(plan: RunPlan, sizes: list[int]) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
-    """The input's columns (the id column left out) in consecutive blocks of ``sizes`` rows, each with "every row
+    """The input's columns (:func:`end_features`) in consecutive blocks of ``sizes`` rows, each with "every row
     has its features" (the end model labels every row of a tabular input), whatever the chunks it is read in."""
     config = plan.config
     blocks = reblocked(read_chunks(config, None), sizes, length=len,
                        concat=lambda parts: pd.concat(parts, ignore_index=True),
                        split=lambda frame, at: (frame.iloc[:at], frame.iloc[at:].reset_index(drop=True)))
     for block in blocks:
-        yield feature_frame(block, [config.input.id_column]), np.ones(len(block), dtype=bool)
+        yield end_features(config, block), np.ones(len(block), dtype=bool)
 
 
 def reblocked(chunks: Iterator[T], sizes: list[int], *, length: Callable[[T], int],

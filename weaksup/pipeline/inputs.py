@@ -43,14 +43,14 @@ def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any], list[
     Saved votes are reused only when the identity is unchanged. A file's content, not its modification time,
     identifies it: a file copied back with its old time (``cp -p``, ``rsync -a``) after an edit is a new input."""
     from weaksup.data import input_files
+    from weaksup.pipeline.input_columns import check_named_columns
 
     if config.input.example:
         files = list(example_of(config).files)
     else:
         with readable("input.path"):
             files = input_files(config.resolve(config.input.path, "input.path"), encoding=config.input.encoding)
-    check_sensitive(config, files)
-    check_order_columns(config, files)
+    check_named_columns(config, files)  # the columns the config names are the input's
     with readable("input.path"):
         stamps = file_stamps(files)
         hashes = [file_sha256(f) for f in files]
@@ -63,38 +63,6 @@ def input_identity(config: RunConfig) -> tuple[list[Path], dict[str, Any], list[
         "versions": {"pandas": pd.__version__, "pyarrow": pa.__version__},
     }
     return files, identity, stamps
-
-
-def check_sensitive(config: RunConfig, files: list[Path]) -> None:
-    """``review.sensitive_fields`` names columns of the input (a CSV, TSV or Parquet header), checked when the
-    run starts: a misspelt name would mask nothing in review exports."""
-    from weaksup.data.files import file_columns
-    from weaksup.review.privacy import check_sensitive_fields
-
-    if config.input.example:  # (a shipped example's files hold its raw columns: its export checks the named ones)
-        return
-    if config.review.sensitive_fields and files and files[0].suffix.lower() in (".csv", ".tsv", ".parquet"):
-        with readable("input.path"):
-            columns = file_columns(files[0], config.input.encoding, part=several_files(config))
-        check_sensitive_fields(config.review.sensitive_fields, columns, where=config.source, error=ConfigError)
-
-
-def check_order_columns(config: RunConfig, files: list[Path]) -> None:
-    """A temporal model's ``sequence_column`` / ``order_column`` are columns of the input (its CSV, TSV or Parquet
-    header, else its first chunk) with a place for every row, checked when the run starts, before any LF runs
-    (:func:`weaksup.pipeline.order_columns.check_run_order`)."""
-    from weaksup.data.files import file_columns
-    from weaksup.pipeline.order_columns import check_run_order
-
-    params = config.label_model.params
-    if not (params.get("sequence_column") or params.get("order_column")):
-        return
-    if not config.input.example and files and files[0].suffix.lower() in (".csv", ".tsv", ".parquet"):
-        with readable("input.path"):
-            present = file_columns(files[0], config.input.encoding, part=several_files(config))
-    else:
-        present = [str(c) for c in next(read_chunks(config, None), pd.DataFrame()).columns]
-    check_run_order(config, present)
 
 
 def file_sha256(path: Path) -> str:
