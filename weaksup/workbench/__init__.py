@@ -30,7 +30,6 @@ from weaksup.config_sections import CleanConfig
 from weaksup.dependence import find_dependent_lfs
 from weaksup.errors import DataError, MissingColumnError, WeakSupError
 from weaksup.gold.gaps import missing_classes
-from weaksup.final.columns import feature_frame
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.snorkel import as_weaksup_lf
@@ -41,14 +40,16 @@ from weaksup.models.fitting import fit_label_model
 from weaksup.multilabel.workbench import MultiLabelWorkbench
 from weaksup.registry import Registry
 from weaksup.render import highlight
-from weaksup.validation import as_label_space, check_row_ids
+from weaksup.validation import as_label_space
 from weaksup.verdict import unvoted_classes
 from weaksup.votes import VoteMatrix
 from weaksup.workbench.cache import CacheInfo, FitCache, VoteCache, fit_key
-from weaksup.workbench.inputs import as_clean_config, as_label_model, as_registry, clean_data, dev_labels, load_gold_set
+from weaksup.workbench.inputs import (as_clean_config, as_label_model, as_registry, check_data, clean_data, dev_labels,
+                                     load_gold_set)
 from weaksup.workbench.preview import LFPreview, RowSample, preview_lf
 from weaksup.workbench.summary import (WorkbenchSummary, dev_evaluation, dev_references, fit_final_labeler,
                                        references_missing)
+from weaksup.workbench.tabular import end_columns, leak_warnings
 
 if TYPE_CHECKING:
     from weaksup.final_labels import FinalLabeler
@@ -77,7 +78,11 @@ class Workbench:
     id_column : str or None, default "row_id"
         The column of unique row ids (``None``: the index).
     text_column : str or None, default "text"
-        The text the LFs read, shown in samples, highlighted, and clustered.
+        The text the LFs read, shown in samples, highlighted, and clustered. None: data without text, whose end model
+        (and ``supervised_on_dev``) reads every column but the id column and ``exclude_columns``.
+    exclude_columns : sequence of str, default ()
+        Without text, columns the end model never reads: the label itself, a column derived from it, an old label
+        (:meth:`summary` names a column that alone predicts the dev gold label). As ``[end_model] exclude_columns``.
     clean : bool, mapping or CleanConfig, default True
         Clean the text on a copy (:attr:`data`) as ``weaksup run`` does (its ``[clean]`` defaults, or a ``[clean]``
         table as a mapping or CleanConfig: :func:`~weaksup.workbench.inputs.clean_data`); False: the data as given.
@@ -117,18 +122,10 @@ class Workbench:
         fault_tolerant: bool = False,
         seed: int = 0,
         clean: bool | CleanConfig | Mapping[str, Any] = True,
+        exclude_columns: Sequence[str] = (),
     ) -> None:
-        if not isinstance(data, pd.DataFrame):
-            raise DataError(f"Workbench(data=...) needs a pandas DataFrame; got {type(data).__name__}")
-        columns = [str(c) for c in data.columns]
-        if id_column is not None and id_column not in columns:
-            raise MissingColumnError(f"Workbench: id column {id_column!r} is not in the data; its columns are "
-                                     f"{columns}. Pass id_column= naming a unique column, or id_column=None")
-        if text_column is not None and text_column not in columns:
-            raise MissingColumnError(f"Workbench: text column {text_column!r} is not in the data; its columns are "
-                                     f"{columns}. Pass text_column= (or None for data without text)")
-        ids = pd.Index(data[id_column] if id_column is not None else data.index)
-        check_row_ids(ids, where=f"Workbench: id column {id_column!r}" if id_column is not None else "Workbench: index")
+        ids = check_data(data, id_column, text_column, exclude_columns)  # (the columns named are the data's)
+        self.exclude_columns: tuple[str, ...] = tuple(exclude_columns)  # (set here: the fits' cache keys omit it)
         self.data = data = clean_data(data, text_column, as_clean_config(clean))  # (a copy: what the run's LFs see)
         self.id_column, self.text_column, self.row_ids, self.seed = id_column, text_column, ids.to_numpy(), seed
         self._label_model = as_label_model(label_model)
@@ -285,7 +282,7 @@ class Workbench:
     # ------------------------------------------------------------------ final labels and the references
     def final_labels_missing(self) -> str | None:
         """Why the supervised baseline and the final labels cannot be fitted here; None when they can."""
-        columns = feature_frame(self.data, [self.id_column])  # (read without a text column)
+        columns = end_columns(self.data, self.id_column, self.exclude_columns)  # (read without a text column)
         return references_missing(self.text_column, self.y_dev, len(self), FINAL_FOLDS, columns)
 
     def final_labeler(self) -> FinalLabeler:
@@ -299,7 +296,8 @@ class Workbench:
         if reason is not None:
             raise DataError(f"Workbench.final_labeler: {reason}")
         template, votes = self._make_label_model(), self.votes.values
-        texts = self.data[self.text_column] if self.text_column else feature_frame(self.data, [self.id_column])
+        texts = self.data[self.text_column] if self.text_column else \
+            end_columns(self.data, self.id_column, self.exclude_columns)
         return self._fits.get(fit_key("final", self, template, votes), lambda: fit_final_labeler(
             template, texts, votes, self.y_dev, n_folds=FINAL_FOLDS, seed=self.seed))
 
@@ -317,15 +315,17 @@ class Workbench:
         template = self._make_label_model()  # (the evaluation is cached as the fits are: see fit_label_model)
         evaluation = self._fits.get(fit_key("evaluation", self, template, vm.values), lambda: dev_evaluation(
             template, vm.values, self.y_dev, self.class_names, gold_hash=self.gold_hash, seed=self.seed)) if self._lfs else None
-        refs, missing = None, self.final_labels_missing()
+        refs, missing, labeler = None, self.final_labels_missing(), None
         if not references:
             missing = "not computed (summary(references=False))"
         elif missing is None:
             try:
-                refs = dev_references(self.final_labeler(), vm.values, self.y_dev, self.class_names)
+                refs = dev_references(labeler := self.final_labeler(), vm.values, self.y_dev, self.class_names)
             except WeakSupError as exc:  # say why in the summary rather than lose the rest of it
                 missing = f"the final labels could not be fitted: {exc}"
                 logger.warning("Workbench.summary: %s", missing)
+        leaks = [] if self.text_column else leak_warnings(end_columns(self.data, self.id_column, self.exclude_columns),
+                                                          self.y_dev, labeler=labeler, seed=self.seed)
         dependence = find_dependent_lfs(vm.values, L_dev=vm.values[dev] if has_dev else None,
                                         y_dev=self.y_dev[dev] if has_dev else None, lf_names=list(vm.lf_names),
                                         cardinality=self.cardinality) if len(self) > 1 else []
@@ -335,7 +335,7 @@ class Workbench:
             text_column=self._rows.shown_column, references=refs, missing=missing, dependence=list(dependence),
             missing_classes=missing_classes(self.y_dev, self.class_names) if has_dev else [],
             untrusted=untrusted_note(self.fit_label_model(), vm.lf_names) if self._lfs else None,  # (logged once)
-            tabular=not self.text_column)
+            tabular=not self.text_column, leaks=leaks)
 
     # ------------------------------------------------------------------ clusters
     def clusters(self, n: int = 10, *, rows: str | np.ndarray = "all", n_examples: int = 3,

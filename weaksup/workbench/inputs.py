@@ -1,4 +1,4 @@
-"""What a :class:`~weaksup.workbench.Workbench` accepts as LFs and as gold, turned into one form each."""
+"""What a :class:`~weaksup.workbench.Workbench` accepts as data, LFs and gold, checked and turned into one form each."""
 
 from __future__ import annotations
 
@@ -6,20 +6,20 @@ import dataclasses
 import logging
 import os
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from weaksup.config_sections import CleanConfig
-from weaksup.errors import DataError, LFDefinitionError, ParameterError
+from weaksup.errors import DataError, LFDefinitionError, MissingColumnError, ParameterError
 from weaksup.gold.core import id_texts, match_ids
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.lf.core import LabelingFunction
 from weaksup.lf.snorkel import as_weaksup_lf
 from weaksup.registry import Registry
-from weaksup.validation import is_gold_set
+from weaksup.validation import check_row_ids, is_gold_set
 
 if TYPE_CHECKING:
     from weaksup.gold import GoldSet
@@ -27,7 +27,43 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["as_clean_config", "as_label_model", "as_registry", "clean_data", "dev_labels", "load_gold_set"]
+__all__ = ["as_clean_config", "as_label_model", "as_registry", "check_data", "clean_data", "dev_labels",
+           "load_gold_set"]
+
+
+def check_data(data: Any, id_column: str | None, text_column: str | None, exclude_columns: Sequence[str] = ()
+               ) -> pd.Index:
+    """The Workbench's row ids, once ``data`` is checked: a DataFrame holding the id and text columns named, unique
+    ids, and ``exclude_columns`` (columns its end model never reads, data without text only) among its columns.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"row_id": ["a", "b"], "amount": [1.0, 2.0], "is_fraud": [0, 1]})
+    >>> check_data(frame, "row_id", None, ["is_fraud"]).tolist()
+    ['a', 'b']
+    >>> check_data(frame, "row_id", None, ["fraud"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.MissingColumnError: Workbench: exclude_columns names ['fraud'], which is not a column of the data; ...
+    """
+    from weaksup.final.columns import excluded_problem
+
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"Workbench(data=...) needs a pandas DataFrame; got {type(data).__name__}")
+    columns = [str(c) for c in data.columns]
+    if id_column is not None and id_column not in columns:
+        raise MissingColumnError(f"Workbench: id column {id_column!r} is not in the data; its columns are "
+                                 f"{columns}. Pass id_column= naming a unique column, or id_column=None")
+    if text_column is not None and text_column not in columns:
+        raise MissingColumnError(f"Workbench: text column {text_column!r} is not in the data; its columns are "
+                                 f"{columns}. Pass text_column= (or None for data without text)")
+    problem = excluded_problem(list(exclude_columns), columns, key="exclude_columns", text_column=text_column,
+                               data="the data", no_text="text_column=None")
+    if problem is not None:
+        raise (ParameterError if text_column else MissingColumnError)(f"Workbench: {problem}")
+    ids = pd.Index(data[id_column] if id_column is not None else data.index)
+    check_row_ids(ids, where=f"Workbench: id column {id_column!r}" if id_column is not None else "Workbench: index")
+    return ids
 
 
 def as_registry(lfs: Any) -> Registry:

@@ -23,6 +23,7 @@ from weaksup.models.base import BaseLabelModel
 from weaksup.models.fitting import out_of_fold_predict
 from weaksup.references import References, compare_references
 from weaksup.render import NOTEBOOK_STYLE, clip, html_table
+from weaksup.verdict import discordant
 from weaksup.votes import has_vote
 
 if TYPE_CHECKING:
@@ -77,6 +78,9 @@ class WorkbenchSummary:
         are no references to say it (no text, too few dev rows).
     tabular : bool
         The data has no text column (``text_column=None``): the end model reads the rows' columns.
+    leaks : list of str
+        Without text, the warnings naming a column the end model reads that alone predicts the dev gold label (the
+        label, or derived from it), with the fix (:func:`weaksup.workbench.tabular.leak_warnings`).
     untrusted : str or None
         The warning naming the LFs the dev gold shows wrong on most of their votes that the label model lets force
         their class (:func:`weaksup.models.dev.untrusted_note` of the label model fitted on every row), with the fix.
@@ -95,6 +99,7 @@ class WorkbenchSummary:
     unvoted: str | None = None
     untrusted: str | None = None
     tabular: bool = False
+    leaks: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -105,7 +110,7 @@ class WorkbenchSummary:
         return f"no supervised baseline: {reason}"
 
     def _reference_lines(self) -> list[str]:
-        lines = ["", self.verdict]
+        lines = ["", self.verdict, *(f"leak: {leak}" for leak in self.leaks)]
         if self.references is not None:
             lines += self.references.lines()[1:]
             lines.append(self.references.table().to_string(float_format=lambda v: f"{v:.3f}"))
@@ -152,6 +157,7 @@ class WorkbenchSummary:
                       html_table(self.evaluation.formatted().reset_index().rename(columns={"index": "metric"}))]
         refs = self.references
         parts += [f"<h4>Does weak supervision beat training on the dev gold?</h4><p><b>{html.escape(self.verdict)}</b></p>"]
+        parts += [f"<p><b>leak: {html.escape(leak)}</b></p>" for leak in self.leaks]
         if refs is not None:
             parts += [f"<p>{html.escape(line)}</p>" for line in refs.lines()[1:]]
             parts.append(html_table(refs.table().map(lambda v: f"{v:.3f}").reset_index()))
@@ -202,11 +208,12 @@ def dev_evaluation(model: BaseLabelModel, L: np.ndarray, y_dev: np.ndarray, name
     mv = MajorityVote(cardinality=len(names)).fit(L)
     covered = has_vote(L[dev])
     pred = np.where(covered, oof.pred, ABSTAIN)
+    mv_pred = mv.predict(L[dev], tie_break="abstain")
     return Evaluation(
         label_metrics(y, oof.proba, pred, label_space=list(names), name=label, covered=covered),
-        label_metrics(y, mv.predict_proba(L[dev]), mv.predict(L[dev], tie_break="abstain"),
-                      label_space=list(names), name="MajorityVote", covered=covered),
-        "dev", gold_hash, "abstain")
+        label_metrics(y, mv.predict_proba(L[dev]), mv_pred, label_space=list(names), name="MajorityVote",
+                      covered=covered),
+        "dev", gold_hash, "abstain", discordant(pred == y, mv_pred == y))
 
 
 def dev_references(labeler: FinalLabeler, L: np.ndarray, y_dev: np.ndarray, names: Sequence[str]) -> References:
