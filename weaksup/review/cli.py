@@ -311,14 +311,14 @@ def push(
     """Send a run's review queue to a Label Studio project over its API (tasks with the draft labels as predictions).
 
     Writes RUN_DIR/review/tasks.json as `weaksup review export` does, creates the project from weaksup's labeling
-    config when it does not exist, and imports the tasks whose row is not in the project yet.
+    config when it does not exist, and imports the tasks whose row is not in the project yet (the file read back as
+    a stream: memory holds one import request, however long the queue).
     """
-    import json
-
     from weaksup.pipeline import load_run
-    from weaksup.review.labelstudio_api import LabelStudioAPI, check_project_classes, check_task_sizes
+    from weaksup.review.labelstudio_api import MAX_REQUEST_BYTES, LabelStudioAPI, check_project_classes
     from weaksup.review.labelstudio_multilabel import (check_multilabel_project, multilabel_push_labels,
                                                        write_multilabel_push)
+    from weaksup.review.labelstudio_push import count_fitting_tasks, push_file, read_tasks
     from weaksup.review.labelstudio_spans import check_spans_project, spans_push_types, write_spans_push
 
     run, given = load_run(run_dir), {"--order": order != "mixed", "--seed": seed != 0}
@@ -340,16 +340,14 @@ def push(
         else:
             run, rule_version, out = _write_queue(run_dir, "labelstudio", None, mask, _queue_options(
                 budget, None, [], None, "entropy", order, "sqrt", 8, True, 0.3, seed, field))
-        tasks = check_task_sizes(json.loads(out.read_text(encoding="utf-8")))  # too large: refused before creating
+        count_fitting_tasks(read_tasks(out), max_bytes=MAX_REQUEST_BYTES)  # too large: refused before creating
         if found is None:
             config = out.with_name(f"{out.stem}.labeling_config.xml").read_text(encoding="utf-8")  # as exported
             found = api.create_project(title, config, description=(
                 f"weaksup task: {task}; review queue of run {Path(run_dir).resolve()} (rules {rule_version})"))
-        there = {str(d.get("row_id")) for d in api.task_data(int(found["id"]))}
-        new = [t for t in tasks if str(t["data"].get("row_id")) not in there]
-        sent = api.import_tasks(int(found["id"]), new) if new else 0
+        sent, there = push_file(api, int(found["id"]), out)  # the file streamed: one import request in memory
     typer.echo(f"{'created' if created else 'project'} {found['id']} {found.get('title')!r}: {sent} task(s) pushed, "
-               f"{len(tasks) - len(new)} already there; annotate at {api.url}/projects/{found['id']}/data, then "
+               f"{there} already there; annotate at {api.url}/projects/{found['id']}/data, then "
                f"`weaksup review pull {found['id']} --url {api.url}`")
 
 

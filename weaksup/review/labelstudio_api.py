@@ -12,24 +12,23 @@ token, an unknown project.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from weaksup.errors import ReviewError, WeakSupError
+from weaksup.review.labelstudio_push import count_fitting_tasks, iter_batches, request_batches
 
 if TYPE_CHECKING:
     import httpx
 
 __all__ = ["EXPORT_TYPES", "MAX_REQUEST_BYTES", "TOKEN_ENV", "LabelStudioAPI", "check_project_classes",
-           "check_task_sizes", "import_project_export", "project_labels", "task_batches", "task_of_project",
-           "user_emails"]
+           "check_task_sizes", "import_project_export", "project_labels", "task_batches", "task_of_project", "user_emails"]
 
 #: The environment variable holding the Label Studio API token.
 TOKEN_ENV = "LABEL_STUDIO_API_KEY"
@@ -171,39 +170,54 @@ class LabelStudioAPI:
                             json={"title": title, "label_config": label_config, "description": description})
         return dict(body)
 
-    def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]], *, chunk: int = 1000,
+    def import_tasks(self, project_id: int, tasks: Iterable[dict[str, Any]], *, chunk: int = 1000,
                      max_bytes: int | None = None) -> int:
         """Import ``tasks`` (with their predictions) into the project, in requests of at most ``chunk`` tasks and
-        ``max_bytes`` of JSON (:func:`task_batches`); returns the number imported. A task over ``max_bytes``
-        (default :data:`MAX_REQUEST_BYTES`) alone is refused before anything is sent (:func:`check_task_sizes`)."""
-        encoded = [json.dumps(task, ensure_ascii=False, separators=(",", ":")).encode() for task in tasks]
-        check_task_sizes(tasks, max_bytes=(max_bytes := max_bytes or MAX_REQUEST_BYTES), sizes=list(map(len, encoded)))
+        ``max_bytes`` of JSON (:func:`task_batches`); returns the number imported. ``tasks`` is read as a stream:
+        memory holds one request. A task over ``max_bytes`` (default :data:`MAX_REQUEST_BYTES`) is refused
+        (:func:`check_task_sizes`): in a list, before anything is sent; in a stream, when it comes (check a stream
+        first, as :func:`~weaksup.review.labelstudio_push.push_file`'s caller does)."""
+        max_bytes = max_bytes or MAX_REQUEST_BYTES
+        if isinstance(tasks, Sequence):
+            count_fitting_tasks(tasks, max_bytes=max_bytes)
+
         done = 0
-        for batch in task_batches([len(e) for e in encoded], max_bytes=max_bytes, max_tasks=chunk):
+
+        def checked(stream: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            for task in stream:
+                count_fitting_tasks([task], max_bytes=max_bytes, outcome=f"the {done} task(s) before it were imported")
+                yield task
+
+        stream = tasks if isinstance(tasks, Sequence) else checked(tasks)
+        for batch in request_batches(stream, max_bytes=max_bytes, max_tasks=chunk):
             body = self.request("POST", f"/api/projects/{project_id}/import", what=f"import tasks into project "
-                                f"{project_id}", content=b"[" + b",".join(encoded[batch.start:batch.stop]) + b"]",
+                                f"{project_id}", content=b"[" + b",".join(batch) + b"]",
                                 headers={"Content-Type": "application/json"})
             done += int(body.get("task_count", 0)) if isinstance(body, dict) else 0
         return done
 
     def task_data(self, project_id: int) -> list[dict[str, Any]]:
         """The ``data`` of every task of the project."""
-        out: list[dict[str, Any]] = []
-        page = 1
+        return list(self.iter_task_data(project_id))
+
+    def iter_task_data(self, project_id: int) -> Iterator[dict[str, Any]]:
+        """The ``data`` of every task of the project, a page (500 tasks) at a time."""
+        page, seen = 1, 0
         while True:
             reply = self._send("GET", "/api/tasks", params={"project": project_id, "page": page, "page_size": 500,
                                                             "fields": "task_only"})
             if reply.status_code == 404:  # past the last page
-                return out
+                return
             if reply.status_code >= 400:
                 raise ReviewError(f"Label Studio at {self.url} could not list the tasks of project {project_id} "
                                   f"({reply.status_code} {_detail(reply)})")
             body = reply.json()
             tasks = body.get("tasks", []) if isinstance(body, dict) else body
-            out.extend(t.get("data", {}) for t in tasks)
-            total = body.get("total", len(out)) if isinstance(body, dict) else len(out)
-            if not tasks or len(out) >= int(total):
-                return out
+            yield from (t.get("data", {}) for t in tasks)
+            seen += len(tasks)
+            total = body.get("total", seen) if isinstance(body, dict) else seen
+            if not tasks or seen >= int(total):
+                return
             page += 1
 
     def users(self) -> dict[int, str]:
@@ -256,9 +270,9 @@ class LabelStudioAPI:
 
 
 def task_batches(sizes: Sequence[int], *, max_bytes: int = MAX_REQUEST_BYTES, max_tasks: int = 1000) -> list[range]:
-    """The import requests of tasks whose JSON is ``sizes`` bytes: consecutive runs of at most ``max_tasks`` tasks
-    and ``max_bytes`` bytes (the brackets and commas counted); a task over ``max_bytes`` goes alone (and
-    :func:`check_task_sizes` refuses it first).
+    """The import requests of tasks whose JSON is ``sizes`` bytes (the rule of
+    :func:`~weaksup.review.labelstudio_push.iter_batches`: at most ``max_tasks`` tasks and ``max_bytes`` bytes, the
+    brackets and commas counted; a task over ``max_bytes`` goes alone, and :func:`check_task_sizes` refuses it first).
 
     Examples
     --------
@@ -267,23 +281,15 @@ def task_batches(sizes: Sequence[int], *, max_bytes: int = MAX_REQUEST_BYTES, ma
     >>> task_batches([1] * 5, max_tasks=2)
     [range(0, 2), range(2, 4), range(4, 5)]
     """
-    out: list[range] = []
-    start, held = 0, 2  # "[" and "]"
-    for at, size in enumerate(sizes):
-        more = size + (at > start)  # its comma
-        if at > start and (held + more > max_bytes or at - start >= max_tasks):
-            out.append(range(start, at))
-            start, held, more = at, 2, size
-        held += more
-    if len(sizes) > start:
-        out.append(range(start, len(sizes)))
-    return out
+    return list(iter_batches(sizes, max_bytes=max_bytes, max_tasks=max_tasks))
 
 
-def check_task_sizes(tasks: Sequence[dict[str, Any]], *, max_bytes: int | None = None,
-                     sizes: Sequence[int] | None = None) -> list[dict[str, Any]]:
-    """``tasks`` when each fits in one import request (``max_bytes`` of JSON, default :data:`MAX_REQUEST_BYTES`);
-    else a :class:`~weaksup.errors.ReviewError` naming the rows over it and the fix (``review push`` checks first).
+def check_task_sizes(tasks: Iterable[dict[str, Any]], *, max_bytes: int | None = None,
+                     sizes: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """``tasks`` (a list) when each fits in one import request (``max_bytes`` of JSON, default
+    :data:`MAX_REQUEST_BYTES`); else a :class:`~weaksup.errors.ReviewError` naming the rows over it and the fix
+    (``review push`` checks first). :func:`~weaksup.review.labelstudio_push.count_fitting_tasks` checks a stream
+    without holding it.
 
     Examples
     --------
@@ -294,22 +300,9 @@ def check_task_sizes(tasks: Sequence[dict[str, Any]], *, max_bytes: int | None =
     weaksup.errors.ReviewError: 1 review task(s) are too large to import into Label Studio (over 300 bytes of JSON \
 each): row 'b' (4... bytes). ...
     """
-    max_bytes = max_bytes or MAX_REQUEST_BYTES
-    sizes = sizes if sizes is not None else [len(json.dumps(t, ensure_ascii=False, separators=(",", ":")).encode())
-                                             for t in tasks]
-    big = [(str((t.get("data") or {}).get("row_id", f"#{i}")), n) for i, (t, n) in enumerate(zip(tasks, sizes))
-           if n + 2 > max_bytes]
-    if big:
-        named = ", ".join(f"row {row!r} ({_amount(n)})" for row, n in big[:20])
-        raise ReviewError(f"{len(big)} review task(s) are too large to import into Label Studio (over "
-                          f"{_amount(max_bytes)} of JSON each): {named}{' ...' if len(big) > 20 else ''}. Their "
-                          "media are inline data URLs: serve the files instead ([review] media_url = \"local-files\"), "
-                          "or shrink those files, or leave those rows out (--budget); nothing was pushed")
-    return list(tasks)
-
-
-def _amount(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+    tasks = list(tasks)
+    count_fitting_tasks(tasks, max_bytes=max_bytes or MAX_REQUEST_BYTES, sizes=sizes)
+    return tasks
 
 
 def _detail(reply: httpx.Response) -> str:
