@@ -72,7 +72,7 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
     """The fitted final labeler and what ``run.json`` says; None when ``[end_model]`` is off, or the input has no
     text column and no column the tabular end model can read (``skipped`` then says so, as the streaming run)."""
     from weaksup.end_model import take_rows
-    from weaksup.pipeline.end_columns import check_tabular_end_model, tabular_model
+    from weaksup.pipeline.end_columns import tabular_model
     from weaksup.final_labels import FinalLabeler
 
     settings = config.end_model
@@ -81,9 +81,7 @@ def fit_end_model(config: RunConfig, spec: BatchSpec, parts: Sequence[InputPart]
                             "train_rows_limit": settings.train_rows}
     if not settings.enabled:
         return None, info
-    tabular = not config.input.text_column
-    if tabular:
-        check_tabular_end_model(config)
+    tabular = not config.input.text_column  # (end_model.neighbours was refused for it when the config was read)
     n = sum(p.rows for p in parts)
     limit = settings.train_rows
     sample = np.sort(np.random.default_rng(config.label_model.seed).choice(n, limit, replace=False)) \

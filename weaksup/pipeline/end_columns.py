@@ -24,21 +24,11 @@ from weaksup.pipeline.plan import RunPlan
 if TYPE_CHECKING:
     from weaksup.config import RunConfig
 
-__all__ = ["check_exclude_columns", "check_tabular_end_model", "column_blocks", "columns_at", "columns_at_each",
-           "end_features", "reblocked", "tabular_model"]
+__all__ = ["check_exclude_columns", "column_blocks", "columns_at", "columns_at_each", "end_features", "reblocked",
+           "tabular_model"]
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-
-
-def check_tabular_end_model(config: RunConfig) -> None:
-    """Refuse ``[end_model]`` settings that need text on an input without a text column (``neighbours`` embeds
-    the texts), naming the key to change."""
-    if config.end_model.neighbours:
-        raise ConfigError(f"{config.source}: [end_model] neighbours = {config.end_model.neighbours} finds each row's "
-                          "neighbours among sentence embeddings of the texts, and the input has no text column "
-                          "(input.text_column = \"\"): set end_model.neighbours = 0 (the end model then reads the rows' "
-                          "columns)")
 
 
 def end_features(config: RunConfig, frame: pd.DataFrame) -> pd.DataFrame:
