@@ -85,6 +85,8 @@ enabled = true                    # false: rows without votes are abstained and 
 folds = 5                         # cross-fitted: no row is labeled by a model that saw it
 train_rows = 30000                # a seeded sample of rows to train on, plus every dev gold row (0: all rows)
 calibrate = true                  # temperature-scaled on the dev gold before routing
+# exclude_columns = ["is_fraud"]  # text_column = "" (trees over the rows' columns): columns never read, such as the
+                                  # label or a column derived from it (the run names a column that predicts the gold)
 
 [gold]
 path = "gold_sets/{name}"
