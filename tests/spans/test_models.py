@@ -216,3 +216,25 @@ def test_resolve_and_errors():
         fitted.predict(votes.select(["lf0@1"]))
     with pytest.raises(LabelModelError, match="not a saved span label model"):
         SpanLabelModel.from_json({"format": "other"})
+
+
+#: Two LFs that each add spurious one-token spans of either type: majority vote ties on many tokens (B-A against
+#: I-A or B-B inside another LF's span, A against B, B-A against O-abstain...).
+TIED = [{"recall": 0.9, "noise": 0.9}, {"recall": 0.7, "shift": 0.3, "noise": 0.9}]
+MODELS = {"majority": SpanMajorityVote, "majority_types": lambda: SpanMajorityVote(vote_on="types"),
+          "majority_seeded": lambda: SpanMajorityVote(tie_break="seeded_random"),
+          **{name: SPAN_MODELS[name] for name in sorted(SPAN_MODELS) if name != "majority"}}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_a_document_gets_the_same_spans_whatever_is_predicted_with_it(name):
+    votes, _ = corpus(300, TIED, seed=12)
+    shares = SpanMajorityVote().fit(votes).vote_shares(votes)
+    assert (np.isclose(shares, shares.max(axis=1, keepdims=True)).sum(axis=1) > 1).sum() >= 20  # ties to break
+    model = MODELS[name]()
+    model.fit(votes, dev=corpus(60, TIED, seed=13) if model.uses_dev_gold else None)
+    everything = model.predict(votes)
+    odd = np.arange(1, votes.n_docs, 2)
+    assert model.predict(votes.take(odd)) == [everything[i] for i in odd]
+    assert model.predict(votes.take(np.arange(votes.n_docs)[::-1])) == everything[::-1]
+    assert [model.predict(votes.take([d]))[0] for d in range(0, votes.n_docs, 9)] == everything[::9]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 import spacy
@@ -228,3 +229,31 @@ def test_every_gold_span_off_the_tokens_or_off_its_text_is_named_in_one_error(sp
     assert err.count("does not fall on token boundaries") == 3
     assert f"row {dev[3]['row_id']!r}: the span {span['start']}..{span['end']} ({span['label']}) says its text is" in err
     assert not (root / "out" / "spans.jsonl").exists()
+
+
+def test_a_span_run_writes_the_same_spans_whatever_its_chunks(span_project):
+    from weaksup.spans.models import SpanMajorityVote
+
+    root = span_project.parent
+    for rows in (7, 50):
+        _run(span_project, "label_model.name=majority", f"input.chunk_rows={rows}", f"output.path=c{rows}/spans.jsonl")
+    _, votes = load_span_votes(root / "c50")
+    shares = SpanMajorityVote().fit(votes).vote_shares(votes)
+    assert (np.isclose(shares, shares.max(axis=1, keepdims=True)).sum(axis=1) > 1).sum() > 0  # ties to break
+    assert (root / "c7" / "spans.jsonl").read_bytes() == (root / "c50" / "spans.jsonl").read_bytes()
+
+
+def test_a_span_runs_model_reads_back_and_predicts_what_the_run_wrote(span_project):
+    from weaksup.pipeline import load_run
+    from weaksup.spans.models_base import SpanLabelModel
+
+    _run(span_project)
+    saved = load_run(span_project.parent / "out")
+    model = saved.model()
+    assert isinstance(model, SpanLabelModel) and type(model).__name__ == "SpanDevSelector"
+    _, votes = load_span_votes(saved.run_dir)
+    labels = saved.labels
+    auto = (labels["label_source"] == "label_model").to_numpy()
+    predicted = model.predict(votes.take(np.flatnonzero(auto)))
+    assert [[(s.start, s.end, s.label) for s in doc] for doc in predicted] == [
+        [(s["token_start"], s["token_end"], s["label"]) for s in spans] for spans in labels["spans"][auto]]

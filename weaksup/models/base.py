@@ -8,7 +8,7 @@ import json
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -79,24 +79,29 @@ tie_break_policy='random' (its deterministic hash) is 'hash'; choose one of ['ab
     return f"{what}; choose one of {list(TIE_BREAKS)}"
 
 
-def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0, *, tol: float = 1e-5) -> np.ndarray:
+def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0, *, tol: float = 1e-5,
+                keys: Sequence[Any] | Callable[[np.ndarray], Sequence[Any]] | None = None) -> np.ndarray:
     """Class ids from probabilities; ``policy`` decides rows whose maximum is shared.
 
     A class is tied with the row's maximum when it is less than ``tol`` below it (Snorkel's rule).
     ``"abstain"`` gives ``ABSTAIN``; ``"seeded_random"`` picks uniformly among the tied classes with
     ``seed`` (None: fresh entropy); ``"hash"`` is Snorkel's deterministic policy (its
     ``tie_break_policy="random"``: ``sha1(str(i))`` picks among the tied classes), which WRENCH's
-    published majority-vote numbers use. Both depend on where a row is in this call, not on its votes or
-    id: ``"hash"`` hashes the row's position ``i`` in ``proba``, ``"seeded_random"`` draws one key per tied
-    row in order. The same row can get another class when it comes in another batch (row by row, in chunks,
-    after ``take``); only ``"abstain"`` gives every row the same answer in any batch (no policy picks a
-    class independently of the batch).
+    published majority-vote numbers use. Both depend on where a row is in this call (``"hash"`` hashes the
+    row's position ``i``, ``"seeded_random"`` draws one key per tied row in order): the same row can get
+    another class in another batch (row by row, in chunks, after ``take``). ``keys`` (one per row, or a
+    function from the tied rows' positions to their keys) makes both independent of the batch: ``"hash"``
+    hashes ``str(key)``, ``"seeded_random"`` ``f"{seed}:{key}"`` (the span models' token keys:
+    :func:`weaksup.spans.models_base.tie_keys`). ``"abstain"`` answers the same in any batch.
 
     Examples
     --------
     >>> proba = np.array([[0.5, 0.5], [0.9, 0.1], [0.5, 0.5], [0.5, 0.5]])
     >>> break_ties(proba, "abstain").tolist(), break_ties(proba, "hash").tolist()
     ([-1, 0, -1, -1], [0, 0, 0, 1])
+    >>> keyed = break_ties(proba, "hash", keys=["a", "b", "c", "d"])
+    >>> keyed[[3, 2]].tolist() == break_ties(proba[[3, 2]], "hash", keys=["d", "c"]).tolist()  # any batch
+    True
     >>> break_ties(proba, "random")
     Traceback (most recent call last):
     ...
@@ -117,11 +122,16 @@ def break_ties(proba: np.ndarray, policy: str, seed: int | None = 0, *, tol: flo
     rows = np.flatnonzero(n_tied > 1)
     if policy == "abstain":
         preds[rows] = ABSTAIN
-    elif policy == "seeded_random":  # a uniform draw among the tied classes: the largest random key wins
-        keys = np.random.default_rng(seed).random((len(rows), proba.shape[1]))
-        preds[rows] = np.where(tied[rows], keys, -1.0).argmax(axis=1)
-    else:  # the i-th tied class in id order, i = sha1(str(row)) mod the number of tied classes
-        picks = np.array([int(hashlib.sha1(str(i).encode()).hexdigest(), 16) for i in rows.tolist()], dtype=object)
+    elif policy == "seeded_random" and keys is None:  # a uniform draw among the tied classes: the largest wins
+        draws = np.random.default_rng(seed).random((len(rows), proba.shape[1]))
+        preds[rows] = np.where(tied[rows], draws, -1.0).argmax(axis=1)
+    else:  # the i-th tied class in id order, i = sha1(str(row or key)) mod the number of tied classes
+        if keys is None:
+            hashed: Sequence[Any] = rows.tolist()
+        else:
+            found = keys(rows) if callable(keys) else [keys[int(i)] for i in rows]
+            hashed = [f"{seed}:{k}" if policy == "seeded_random" else k for k in found]
+        picks = np.array([int(hashlib.sha1(str(k).encode()).hexdigest(), 16) for k in hashed], dtype=object)
         n_tied = tied[rows].sum(axis=1)
         nth = (picks % n_tied).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
         order = np.cumsum(tied[rows], axis=1) - 1  # rank of each tied class among the tied ones

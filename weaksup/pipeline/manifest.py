@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from weaksup.models.base import BaseLabelModel
     from weaksup.multilabel.models_base import MultiLabelModel
     from weaksup.pipeline.plan import RunPlan
+    from weaksup.spans.models_base import SpanLabelModel
 
 #: The ``format`` of ``run.json``.
 RUN_FORMAT = "weaksup.Run"
@@ -249,12 +250,17 @@ class Run:
         """The whole vote matrix (all chunks)."""
         return load_votes(self.run_dir)
 
-    def model(self) -> BaseLabelModel | MultiLabelModel:
-        """The fitted label model (a multi-label run's: :func:`weaksup.multilabel.persist.load_multilabel_model`)."""
+    def model(self) -> BaseLabelModel | MultiLabelModel | SpanLabelModel:
+        """The fitted label model (a multi-label run's: :func:`weaksup.multilabel.persist.load_multilabel_model`; a
+        spans run's: :func:`weaksup.spans.models_base.load_span_model`)."""
         if self.config.task.type == "multilabel":
             from weaksup.multilabel.persist import load_multilabel_model
 
             return load_multilabel_model(self.run_dir / "label_model.json")
+        if self.config.task.type == "spans":
+            from weaksup.spans.models_base import load_span_model
+
+            return load_span_model(self.run_dir / "label_model.json")
         from weaksup.models.base import BaseLabelModel
 
         return BaseLabelModel.load(self.run_dir / "label_model.json")

@@ -5,14 +5,23 @@ token and LF, ``-1`` where the LF tagged no span). How ``-1`` counts is each mod
 written in its docstring. ``predict`` decodes the marginals to valid spans
 (:func:`weaksup.spans.decode.viterbi_tags`) with the confidence of
 :func:`weaksup.spans.decode.spans_with_confidence`, at the temperature ``temperature_`` (1 unless the
-model fitted one on dev gold). ``to_json``/``from_json`` save and restore a fitted model.
+model fitted one on dev gold). ``to_json``/``from_json`` save and restore a fitted model, and
+:func:`load_span_model` reads a spans run's ``label_model.json``.
+
+A document gets the same spans whatever else is predicted with it (all the documents, a subset, a run's
+chunk): a model that breaks ties keys each token on its document's votes and its place in the document
+(:func:`tie_keys`), never on its position in the batch.
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import json
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -24,7 +33,8 @@ from weaksup.spans.span import ScoredSpan, Span
 from weaksup.spans.tags import tags_from_spans
 from weaksup.spans.votes import SpanVotes
 
-__all__ = ["SPAN_FORMAT", "DevGold", "SpanLabelModel", "gold_tags", "model_class", "type_votes"]
+__all__ = ["SPAN_FORMAT", "DevGold", "SpanLabelModel", "gold_tags", "load_span_model", "model_class", "tie_keys",
+           "type_votes"]
 
 #: The ``format`` of a saved span label model.
 SPAN_FORMAT = "weaksup.SpanLabelModel"
@@ -77,6 +87,41 @@ def gold_tags(votes: SpanVotes, gold: Sequence[Sequence[Span]]) -> np.ndarray:
     n_tokens = np.diff(votes.doc_offsets)
     parts = [tags_from_spans([Span(*s[:3]) for s in doc], int(n), votes.space) for doc, n in zip(gold, n_tokens)]
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+
+def tie_keys(votes: SpanVotes) -> Callable[[np.ndarray], list[str]]:
+    """The tie-break keys of token rows of ``votes`` (for :func:`weaksup.models.base.break_ties`'s ``keys``):
+    ``"<digest of the document's votes>:<token index in the document>"``.
+
+    A document's digest hashes its length and its LF spans (LF index, start, end, type) as
+    :class:`SpanVotes` stores them (sorted, repeats dropped), so a token has the same key in any batch
+    (all the documents, a subset taken with ``take``, a run's chunk) and its ties the same winner.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"doc": [0, 1], "lf": [0, 0], "start": [0, 1], "end": [1, 2], "label": ["A", "A"]})
+    >>> votes = SpanVotes([2, 3], ["a@1"], SpanSpace(["A"]), frame)
+    >>> keys = tie_keys(votes)(np.array([1, 3]))
+    >>> keys == tie_keys(votes.take([1, 0]))(np.array([4, 1])), [k.split(":")[1] for k in keys]
+    (True, ['1', '1'])
+    """
+    offsets = votes.doc_offsets
+    ptr = np.searchsorted(votes.spans["doc"].to_numpy(), np.arange(votes.n_docs + 1))
+    cells = np.stack([votes.spans[c].to_numpy() for c in ("lf", "start", "end")] + [votes.type_ids], axis=1)
+    cells = cells.astype("<i8")
+    digests: dict[int, str] = {}
+
+    def keys(rows: np.ndarray) -> list[str]:
+        out = []
+        for row, doc in zip(rows.tolist(), (np.searchsorted(offsets, rows, side="right") - 1).tolist()):
+            if doc not in digests:
+                blob = np.int64(votes.n_tokens[doc]).astype("<i8").tobytes() + cells[ptr[doc]:ptr[doc + 1]].tobytes()
+                digests[doc] = hashlib.sha1(blob).hexdigest()[:16]
+            out.append(f"{digests[doc]}:{row - int(offsets[doc])}")
+        return out
+
+    return keys
 
 
 def _jsonable(value: Any) -> Any:
@@ -191,3 +236,30 @@ class SpanLabelModel(ABC):
         for key, value in dict(data["state"]).items():
             setattr(model, key, _restored(value))
         return model
+
+
+def load_span_model(path: str | os.PathLike[str]) -> SpanLabelModel:
+    """The fitted span label model saved at ``path`` (a spans run's ``label_model.json``, or
+    :meth:`SpanLabelModel.to_json` written as JSON).
+
+    Examples
+    --------
+    >>> load_span_model("no/such/label_model.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.LabelModelError: span label model file 'no/such/label_model.json' does not exist; ...
+    """
+    import weaksup.spans.models  # noqa: F401  (registers every span model class from_json may restore)
+
+    path = Path(path)
+    if not path.is_file():
+        raise LabelModelError(f"span label model file {str(path)!r} does not exist; a finished spans run writes "
+                              "label_model.json in its run folder")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LabelModelError(f"{path}: not a saved span label model ({type(exc).__name__}: {exc})") from None
+    try:
+        return SpanLabelModel.from_json(data)
+    except LabelModelError as exc:
+        raise LabelModelError(f"{path}: {exc}") from None

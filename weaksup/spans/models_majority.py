@@ -1,11 +1,14 @@
 """Span majority vote and token-level Dawid-Skene, both on the token votes of the LFs.
 
-Majority vote with ``vote_on="tags"`` is WRENCH's protocol, and reproduces its published numbers
-on the ``lf_rec`` LFs (BC5CDR 81.67 vs 81.71 published, NCBI-Disease 72.37 vs 72.37, LaptopReview
-67.43 vs 67.43; test entity F1): each token's label is the BIO tag most LFs gave it, an LF that
-tagged no span there does not vote (abstains) unless no LF tagged the token (then it is ``O``),
-and ties (``B-T`` against ``I-T`` mostly) are broken by Snorkel's hash of the vote shares
-(:func:`weaksup.models.base.break_ties` ``"hash"``). ``vote_on="types"`` votes the entity type
+Majority vote with ``vote_on="tags"`` is WRENCH's protocol: each token's label is the BIO tag most
+LFs gave it, an LF that tagged no span there does not vote (abstains) unless no LF tagged the token
+(then it is ``O``), and ties (``B-T`` against ``I-T`` mostly) are broken by Snorkel's hash
+(:func:`weaksup.models.base.break_ties` ``"hash"``). WRENCH hashes a token's position in the whole
+split, which reproduces its published numbers on the ``lf_rec`` LFs (BC5CDR 81.67 vs 81.71 published,
+NCBI-Disease 72.37 vs 72.37, LaptopReview 67.43 vs 67.43; test entity F1; ``benchmarks/span_models.py``'s
+``majority (WRENCH ties)``) but gives a document other spans in another batch; this model hashes the
+token's document and place in it (:func:`~weaksup.spans.models_base.tie_keys`), so a document gets the
+same spans whatever else is predicted with it (81.66 / 72.85 / 67.37). ``vote_on="types"`` votes the entity type
 instead (a run of one type is one span), which settles the ``B``/``I`` disagreements of LFs that
 tag overlapping spans.
 """
@@ -21,7 +24,7 @@ from weaksup.models.base import break_ties, class_counts
 from weaksup.models.dawid_skene import DawidSkene, naive_bayes_proba
 from weaksup.models.fitting import fit_label_model
 from weaksup.spans.decode import spans_with_confidence, types_to_tags
-from weaksup.spans.models_base import DevGold, SpanLabelModel, type_votes
+from weaksup.spans.models_base import DevGold, SpanLabelModel, tie_keys, type_votes
 from weaksup.spans.span import ScoredSpan
 from weaksup.spans.votes import SpanVotes
 
@@ -56,7 +59,8 @@ class SpanMajorityVote(SpanLabelModel):
     vote_on : {"tags", "types"}, default "tags"
         Vote the BIO tags (WRENCH's protocol) or the entity types.
     tie_break : {"hash", "seeded_random"}, default "hash"
-        How a tied token is decided (:func:`weaksup.models.base.break_ties`).
+        How a tied token is decided (:func:`weaksup.models.base.break_ties`, keyed by
+        :func:`~weaksup.spans.models_base.tie_keys`: the same in any batch).
 
     Examples
     --------
@@ -100,7 +104,7 @@ class SpanMajorityVote(SpanLabelModel):
         self.check_votes(votes)
         space = votes.space
         shares = self.vote_shares(votes)
-        winner = break_ties(shares, self.tie_break, 0)
+        winner = break_ties(shares, self.tie_break, 0, keys=tie_keys(votes))
         if self.vote_on == "tags":
             return spans_with_confidence(winner, shares, votes.doc_offsets, space, self.temperature_)
         proba = types_to_tags(shares, votes.doc_offsets, space)

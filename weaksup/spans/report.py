@@ -21,7 +21,7 @@ from weaksup.report.tables import TableReport
 
 if TYPE_CHECKING:
 
-    from weaksup.spans.doc import Span, SpanDoc
+    from weaksup.spans.doc import ScoredSpan, Span, SpanDoc
     from weaksup.spans.gold import SpanGoldSet
     from weaksup.spans.space import SpanSpace
 
@@ -151,13 +151,43 @@ def gold_token_spans(docs: Sequence[SpanDoc], where: dict[int, int], gold: SpanG
     return rows, aligned
 
 
+def written_spans(written: Any, positions: np.ndarray) -> list[list[ScoredSpan]] | None:
+    """The spans a run wrote for the rows at ``positions`` (``written``: :class:`~weaksup.pipeline.stages.Written`,
+    whose ``watched_labels`` hold the written span records of its ``watched_rows``); None unless it holds them all.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> record = {"token_start": 0, "token_end": 2, "label": "A", "confidence": 0.9}
+    >>> written = SimpleNamespace(watched_rows=np.array([3, 7]), watched_labels=[[record], []])
+    >>> written_spans(written, np.array([7, 3]))
+    [[], [ScoredSpan(start=0, end=2, label='A', confidence=0.9)]]
+    >>> written_spans(written, np.array([5])) is None
+    True
+    """
+    from weaksup.spans.span import ScoredSpan
+
+    if written is None:
+        return None
+    at = {int(p): i for i, p in enumerate(np.asarray(written.watched_rows).tolist())}
+    if not all(int(p) in at for p in positions.tolist()):
+        return None
+    return [[ScoredSpan(int(s["token_start"]), int(s["token_end"]), str(s["label"]), float(s["confidence"]))
+             for s in written.watched_labels[at[int(p)]] or []] for p in positions.tolist()]
+
+
 def build_span_report(votes: Any, *, model: Any, space: SpanSpace, lfs: Any = None, gold: SpanGoldSet | None = None,
-                      split: str = "test", title: str = "Label quality", **_: Any) -> SpanReport:
+                      split: str = "test", title: str = "Label quality", written: Any = None,
+                      **_: Any) -> SpanReport:
     """The report of a spans run from its vote cells (``votes``: :class:`~weaksup.pipeline.stages.EncodedVotes`,
     row ids = the positions the gold set is keyed by), its fitted span model and the gold set.
 
     The label model and span majority vote (fitted on the same votes) are scored on the gold ``split`` with
-    exact span matches; the LFs' precision on the dev gold documents.
+    exact span matches; the LFs' precision on the dev gold documents. The label model's spans are those the
+    run wrote (``written``: :class:`~weaksup.pipeline.stages.Written`, which holds the written spans of the
+    gold test rows), so the report scores the labels file; without them (another split, or outside a run) the
+    model predicts them, which gives a document the same spans as in the run (the span models do not depend on
+    the batch).
     """
     from weaksup.spans.codec import decode_block
     from weaksup.spans.metrics import span_metrics
@@ -189,9 +219,11 @@ def build_span_report(votes: Any, *, model: Any, space: SpanSpace, lfs: Any = No
         if split in counts:
             rows, test_gold = gold_token_spans(docs, where, gold, split)
             test = svotes.take(rows)
-            majority = SPAN_MODELS["majority"]().fit(svotes)
-            for name, scorer in (("label_model", model), ("majority_vote", majority)):
-                scores[name] = span_metrics(test_gold, scorer.predict(test), types=space.types)
+            labeled = written_spans(written, np.asarray(votes.row_ids)[rows])
+            majority = SPAN_MODELS["majority"]().fit(svotes).predict(test)
+            for name, pred in (("label_model", model.predict(test) if labeled is None else labeled),
+                               ("majority_vote", majority)):
+                scores[name] = span_metrics(test_gold, pred, types=space.types)
             params["gold_rows"] = str(len(rows))
     manifest = lfs.manifest() if lfs is not None and hasattr(lfs, "manifest") else []
     return SpanReport(title, summary, stats, scores, params, manifest, split=split)

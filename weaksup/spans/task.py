@@ -310,7 +310,7 @@ class Spans:
     def build_report(self, votes: Any, **options: Any) -> Any:
         from weaksup.spans.report import build_span_report
 
-        options.pop("written", None)  # (no end model in a spans run: its spans are the label model's)
+        # (``written``: the spans the run wrote for the gold test rows, which the report scores)
         return build_span_report(votes, space=self.label_space(self.types), **options)
 
     def report_metrics(self, report: Any) -> dict[str, float]:
