@@ -309,3 +309,47 @@ def test_evaluate_matches_integer_row_ids_to_the_gold_set(tmp_path):
     votes = VoteMatrix([[1, -1], [-1, 0], [1, -1], [-1, 0]], row_ids=np.array([101, 102, 103, 104]))
     ev = evaluate(votes, gold, MajorityVote(2).fit(votes))
     assert ev.model.n_gold == 4 and ev.model.accuracy == 1.0
+
+
+class FirstLF:
+    """Says the first LF's vote (class 0 where it abstains): a label model that trusts one LF."""
+
+    name = "FirstLF"
+
+    def predict_proba(self, L):
+        return np.eye(2)[np.maximum(L[:, 0], 0)]
+
+    def predict(self, L, *, tie_break="abstain"):
+        return np.maximum(L[:, 0], 0)
+
+
+@pytest.mark.parametrize("split_rows, said", [(3, ", within noise (3 of 100 rows): "),
+                                              (12, " (by 12 of 100 rows): ")])
+def test_the_label_model_vs_majority_vote_line_says_when_its_lead_is_within_noise(split_rows, said):
+    """On the lfw config the line said "beats majority vote ... 0.980 vs 0.950" on 100 rows: 3 rows, p >= 0.25.
+    The verdict's McNemar rule (weaksup.verdict.within_noise) now judges it too, with the same wording."""
+    from weaksup.verdict import supervised_verdict
+
+    y = np.arange(100) % 2
+    L = np.column_stack([y, y])
+    L[:split_rows, 1] = 1 - y[:split_rows]  # the LFs disagree there: majority vote abstains, FirstLF is right
+    ev = evaluate(VoteMatrix(L), y, FirstLF(), label_space=["a", "b"])
+    assert (ev.model.accuracy, ev.baseline.accuracy) == (1.0, 1 - split_rows / 100)
+    assert ev.discordant == (split_rows, 0)
+    line = ev.summary()
+    assert line.startswith(f"FirstLF beats majority vote on the 100 test gold rows{said}accuracy 1.000 vs ")
+    # the verdict reads the same rows the same way (one rule)
+    from weaksup.references import compare_references
+
+    refs = compare_references(y, {"final": y, "supervised_on_dev": np.where(np.arange(100) < split_rows, -1, y)},
+                              covered=np.ones(100, bool))
+    verdict, _ = supervised_verdict(np.ones(100, bool), np.arange(100) >= split_rows, refs["final"],
+                                    refs["supervised_on_dev"], 100, "gold rows", [])
+    assert ("within noise" in verdict) == ("within noise" in line) == (split_rows == 3)
+
+
+def test_a_tie_with_majority_vote_says_no_difference_in_rows(small):
+    votes, gold = small
+    mv = MajorityVote(cardinality=2).fit(votes)
+    line = evaluate(votes, gold, mv, baseline=mv).summary()
+    assert "ties with majority vote on the 4 test gold rows: accuracy" in line and "within noise" not in line

@@ -11,7 +11,7 @@ majority vote, and where (on the rows with votes, or only on the rows without).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.metrics import (COUNTS, METRIC_NAMES, Metrics, calibration_bins, expected_calibration_error,
                              label_metrics)
 from weaksup.validation import check_columns
+from weaksup.verdict import discordant, majority_class_note, within_noise
 from weaksup.votes import VoteMatrix, has_vote
 
 if TYPE_CHECKING:
@@ -57,6 +58,10 @@ class Evaluation:
         The content hash of the gold set used.
     tie_break : str
         The tie-break policy of both models' ``predict``.
+    discordant : (int, int) or None
+        The gold rows only the label model gets right and those only majority vote gets right
+        (:func:`weaksup.verdict.discordant`): whether the accuracy difference is within noise
+        (:func:`weaksup.verdict.within_noise`); None when not known.
     """
 
     model: Metrics
@@ -64,6 +69,7 @@ class Evaluation:
     split: str
     gold_hash: str
     tie_break: str
+    discordant: tuple[int, int] | None = None
 
     def table(self) -> pd.DataFrame:
         """The metrics of the label model and majority vote side by side, with their difference.
@@ -106,12 +112,14 @@ class Evaluation:
     def summary(self) -> str:
         """One line: did the label model beat majority vote on accuracy over all gold rows, and where?
 
-        The accuracies on the rows with and without an LF vote follow, so a lead that comes only from
-        labelling no-vote rows from the class prior is visible.
+        The difference in rows follows, "within noise" by the verdict's rule (:meth:`gap_note`); then the
+        accuracies on the rows with and without an LF vote, so a lead that comes only from labelling no-vote rows
+        from the class prior is visible.
         """
         diff = self.model.accuracy - self.baseline.accuracy
         verdict = "beats" if diff > 0 else "ties with" if diff == 0 else "is WORSE than"
-        line = (f"{self.model.name} {verdict} majority vote on the {self.model.n_gold} {self.split} gold rows: "
+        line = (f"{self.model.name} {verdict} majority vote on the {self.model.n_gold} {self.split} gold rows"
+                f"{self.gap_note()}: "
                 f"accuracy {self.model.accuracy:.3f} vs {self.baseline.accuracy:.3f} (abstain = wrong), "
                 f"macro F1 {self.model.macro_f1:.3f} vs {self.baseline.macro_f1:.3f}")
         m, b = self.model, self.baseline
@@ -122,41 +130,34 @@ class Evaluation:
         note = majority_class_note(m.accuracy, self.class_counts())
         return line + (f". {note}" if note else "")
 
+    def gap_note(self) -> str:
+        """The accuracy difference in gold rows, said as the verdict says it (:func:`weaksup.verdict.within_noise`):
+        ``", within noise (3 of 100 rows)"``, or ``" (by 12 of 100 rows)"`` beyond noise; ``""`` for a tie or
+        when :attr:`discordant` is not known.
+
+        Examples
+        --------
+        >>> from weaksup.models import MajorityVote
+        >>> L = np.array([[0, 0], [1, -1], [0, 1], [1, 1]])
+        >>> ev = evaluate(L, np.array([0, 1, 1, 1]), MajorityVote(2).fit(L))
+        >>> ev.discordant, ev.gap_note()
+        ((0, 0), '')
+        >>> import dataclasses
+        >>> dataclasses.replace(ev, discordant=(3, 0)).gap_note()
+        ', within noise (3 of 4 rows)'
+        """
+        if self.discordant is None or self.discordant[0] == self.discordant[1]:
+            return ""
+        wins, losses = self.discordant
+        rows = f"{abs(wins - losses)} of {self.model.n_gold} rows"
+        return f", within noise ({rows})" if within_noise(wins, losses) else f" (by {rows})"
+
     def class_counts(self) -> dict[str, int]:
         """The gold rows of each class on the split (the label model's per-class support; ``{}`` without it)."""
         per_class = self.model.per_class
         if "support" not in per_class:
             return {}
         return {str(name): int(n) for name, n in per_class["support"].items()}
-
-
-def majority_class_note(accuracy: float, class_counts: Mapping[str, float]) -> str:
-    """The warning when ``accuracy`` is no better than always predicting the most common gold class, else ``""``.
-
-    Parameters
-    ----------
-    accuracy : float
-        Accuracy over all the gold rows (an abstain counting as wrong).
-    class_counts : mapping of str to number
-        The gold rows of each class (those the accuracy is over), e.g. :meth:`Evaluation.class_counts`.
-
-    Examples
-    --------
-    >>> majority_class_note(0.3, {"legit": 274, "fraud": 26})
-    "NOT better than always predicting the most common class, 'legit' (0.913 of these gold rows)"
-    >>> majority_class_note(0.95, {"legit": 274, "fraud": 26}), majority_class_note(0.3, {})
-    ('', '')
-    >>> majority_class_note(1.0, {"ham": 12, "spam": 0})  # one class in the gold rows: nothing to compare
-    ''
-    """
-    total = float(sum(class_counts.values()))
-    if not total or accuracy != accuracy or sum(1 for n in class_counts.values() if n) < 2:  # (one class: no choice)
-        return ""
-    common = max(class_counts, key=lambda name: class_counts[name])
-    share = float(class_counts[common]) / total  # always predicting the most common gold class would score this
-    if accuracy > share:
-        return ""
-    return f"NOT better than always predicting the most common class, {common!r} ({share:.3f} of these gold rows)"
 
 
 def gold_rows(votes: VoteMatrix | VoteStats, gold: GoldSet | AlignedGold | np.ndarray,
@@ -290,12 +291,14 @@ def evaluate(
     k = label_count(space, model, vm.values, aligned.y)
     mv = baseline if baseline is not None else MajorityVote(cardinality=k).fit(vm.values)
     covered = has_vote(L)
-    results = []
+    results, right = [], []
     for name, fitted in ((model_name(model), model), (BASELINE, mv)):
         proba, labels = predictions_at(fitted, L, vm.row_ids[rows], tie_break)
         results.append(label_metrics(y, proba, labels, label_space=space, name=name, n_bins=n_bins, covered=covered))
+        right.append(np.asarray(labels) == y)
     # The whole gold set's hash identifies its version; the split is recorded beside it.
-    evaluation = Evaluation(results[0], results[1], split or "all", aligned.hash, tie_break)
+    evaluation = Evaluation(results[0], results[1], split or "all", aligned.hash, tie_break,
+                            discordant(right[0], right[1]))
     logger.info("%s (gold hash %s)", evaluation.summary(), evaluation.gold_hash or "n/a")
     return evaluation
 

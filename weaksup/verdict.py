@@ -1,10 +1,12 @@
-"""The sentences that judge the final labels: does weak supervision beat training on the gold rows
-(:func:`supervised_verdict`), and are its confidences honest (:func:`calibration_warning`)?
+"""The sentences that judge the labels: does weak supervision beat training on the gold rows
+(:func:`supervised_verdict`), are its confidences honest (:func:`calibration_warning`), does a model beat always
+predicting the most common class (:func:`majority_class_note`)?
 
 :func:`weaksup.references.compare_references` scores the references and calls these; they hold the rules of the
-wording: an exact McNemar test for "within noise" (:data:`NOISE_ALPHA`), macro recall named when it favours the
-side accuracy does not (:data:`MACRO_MARGIN`), and the advice on which classes need LFs (first those the final labels
-find no gold row of, and those no LF votes for).
+wording: an exact McNemar test for "within noise" (:func:`within_noise`, :data:`NOISE_ALPHA`; the label model
+against majority vote, :meth:`weaksup.evaluate.Evaluation.summary`, reads it too), macro recall named when it
+favours the side accuracy does not (:data:`MACRO_MARGIN`), and the advice on which classes need LFs (first those
+the final labels find no gold row of, and those no LF votes for).
 
 Examples
 --------
@@ -15,7 +17,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,8 +28,8 @@ from weaksup.errors import ParameterError
 if TYPE_CHECKING:
     from weaksup.references import ReferenceScore
 
-__all__ = ["ECE_WARNING", "HIGH_CONFIDENCE", "MACRO_MARGIN", "NOISE_ALPHA", "calibration_warning",
-           "supervised_verdict", "unvoted_classes"]
+__all__ = ["ECE_WARNING", "HIGH_CONFIDENCE", "MACRO_MARGIN", "NOISE_ALPHA", "calibration_warning", "discordant",
+           "majority_class_note", "supervised_verdict", "unvoted_classes", "within_noise"]
 
 #: ECE above this earns a plain-language warning.
 ECE_WARNING = 0.1
@@ -38,6 +40,34 @@ NOISE_ALPHA = 0.05
 MACRO_MARGIN = 0.05
 #: Confidence at and above which a row counts as "labelled with high confidence" in the warning.
 HIGH_CONFIDENCE = 0.9
+
+
+def discordant(right: np.ndarray, right_other: np.ndarray) -> tuple[int, int]:
+    """The rows only one of two labelings of the same rows gets right: ``(only the first, only the other)``, what
+    :func:`within_noise` tests; their difference is the accuracy difference in rows.
+
+    Examples
+    --------
+    >>> discordant(np.array([True, True, False, True]), np.array([True, False, True, False]))
+    (2, 1)
+    """
+    first, other = np.asarray(right, dtype=bool), np.asarray(right_other, dtype=bool)
+    return int((first & ~other).sum()), int((~first & other).sum())
+
+
+def within_noise(wins: int, losses: int) -> bool:
+    """Whether an accuracy difference is within noise: an exact McNemar test (a two-sided binomial test, p = 1/2)
+    of the ``wins`` and ``losses`` (:func:`discordant`) gives p >= :data:`NOISE_ALPHA`, or no row differs.
+
+    The one rule of every "within noise" the run says: the verdict (:func:`supervised_verdict`) and the label model
+    against majority vote (:meth:`weaksup.evaluate.Evaluation.summary`).
+
+    Examples
+    --------
+    >>> within_noise(3, 0), within_noise(10, 0), within_noise(0, 0)  # p = 0.25, p = 0.002, no difference
+    (True, False, True)
+    """
+    return not wins + losses or bool(binomtest(wins, wins + losses).pvalue >= NOISE_ALPHA)
 
 
 def supervised_verdict(right: np.ndarray, right_sup: np.ndarray, final: ReferenceScore, supervised: ReferenceScore,
@@ -73,8 +103,8 @@ def supervised_verdict(right: np.ndarray, right_sup: np.ndarray, final: Referenc
     ...                    refs["supervised_on_dev"], 4, "gold rows", ["spam"])[0]
     'weak supervision does not beat training on your 4 gold rows (final 0.500 vs 1.000: 2 of 4 gold rows, within noise): no LF votes for spam: write LFs for them, or label more'
     """
-    wins, losses = int((right & ~right_sup).sum()), int((~right & right_sup).sum())  # the discordant rows
-    noise = not wins + losses or binomtest(wins, wins + losses).pvalue >= NOISE_ALPHA
+    wins, losses = discordant(right, right_sup)
+    noise = within_noise(wins, losses)
     said = f"final {final.accuracy:.3f} vs {supervised.accuracy:.3f}: {abs(wins - losses)} of {len(right)} {rows}"
     said += ", within noise" if noise else ""
     gain, more = final.accuracy - supervised.accuracy, final.macro_recall - supervised.macro_recall
@@ -130,6 +160,35 @@ def calibration_warning(y_true: np.ndarray, proba: np.ndarray, ece: float,
                 f"{right.mean():.0%} of the rows are right")
     return (f"confidences are understated (ECE {ece:.3f}): mean confidence {confidence.mean():.0%} but "
             f"{right.mean():.0%} of the rows are right")
+
+
+def majority_class_note(accuracy: float, class_counts: Mapping[str, float]) -> str:
+    """The warning when ``accuracy`` is no better than always predicting the most common gold class, else ``""``.
+
+    Parameters
+    ----------
+    accuracy : float
+        Accuracy over all the gold rows (an abstain counting as wrong).
+    class_counts : mapping of str to number
+        The gold rows of each class (those the accuracy is over), e.g. :meth:`weaksup.evaluate.Evaluation.class_counts`.
+
+    Examples
+    --------
+    >>> majority_class_note(0.3, {"legit": 274, "fraud": 26})
+    "NOT better than always predicting the most common class, 'legit' (0.913 of these gold rows)"
+    >>> majority_class_note(0.95, {"legit": 274, "fraud": 26}), majority_class_note(0.3, {})
+    ('', '')
+    >>> majority_class_note(1.0, {"ham": 12, "spam": 0})  # one class in the gold rows: nothing to compare
+    ''
+    """
+    total = float(sum(class_counts.values()))
+    if not total or accuracy != accuracy or sum(1 for n in class_counts.values() if n) < 2:  # (one class: no choice)
+        return ""
+    common = max(class_counts, key=lambda name: class_counts[name])
+    share = float(class_counts[common]) / total  # always predicting the most common gold class would score this
+    if accuracy > share:
+        return ""
+    return f"NOT better than always predicting the most common class, {common!r} ({share:.3f} of these gold rows)"
 
 
 def unvoted_classes(votes: np.ndarray, names: Sequence[str], vote_counts: np.ndarray | Sequence[int] | None = None

@@ -32,6 +32,10 @@ def test_a_model_learning_from_dev_is_judged_out_of_fold():
     assert ev.model.coverage == ev.baseline.coverage == 1.0 and ev.model.n_no_votes == 0  # every row has votes
     oof = out_of_fold_predict(model, L[:60], Y[:60], L=L, seed=0)
     assert ev.model.accuracy == np.mean(oof.pred == Y[:60])
+    # the dev rows only one of the two gets right: the summary's "within noise" reads them (weaksup.verdict)
+    mv = MajorityVote(cardinality=2).fit(L).predict(L[:60], tie_break="abstain") == Y[:60]
+    assert ev.discordant == (int((oof.pred == Y[:60])[~mv].sum()), int(mv[oof.pred != Y[:60]].sum()))
+    assert ev.discordant[0] - ev.discordant[1] == round((ev.model.accuracy - ev.baseline.accuracy) * 60)
 
 
 def test_a_model_without_dev_gold_and_no_gold_at_all():
