@@ -103,6 +103,27 @@ def test_the_references_and_the_verdict_are_on_the_page(report, references):
         assert references.verdict in report.warnings()
 
 
+def test_the_metrics_caption_says_the_ece_is_over_the_rows_given_a_class_as_the_figure_and_readme(report,
+                                                                                                  youtube_inputs):
+    """The caption said "Brier and ECE judge the probabilities of every gold row"; the numbers, the README and the
+    calibration figure's legend ("ECE 0.048 over the 94% of rows given a class") are over the rows given a class."""
+    from weaksup.evaluate import expected_calibration_error, gold_rows
+
+    page = report.to_html()
+    caption = re.search(r"Ties: <code>abstain</code>\. ([^<]*)</p>", page).group(1)
+    assert "every gold row" not in caption.split(";")[1]
+    assert "ECE those of the rows given a class" in caption and "Brier score judges the probabilities of every" in caption
+    votes, gold, model, _ = youtube_inputs
+    test, y = gold_rows(votes, gold, "test")
+    labels = model.predict(votes.values[test])
+    given = labels != -1
+    assert not given.all()  # some rows abstained: "every gold row" and "rows given a class" differ here
+    assert report.evaluation.model.ece == pytest.approx(
+        expected_calibration_error(y[given], model.predict_proba(votes.values[test])[given], y_pred=labels[given]))
+    legend = report.build_figures()["calibration"].legends[0].get_texts()[1].get_text()
+    assert f"over the {report.evaluation.model.labelled:.0%} of rows given a class" in legend
+
+
 def test_high_ece_and_dependent_lfs_are_warned_about_in_plain_words(tmp_path):
     from weaksup.references import compare_references
 

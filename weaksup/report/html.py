@@ -23,6 +23,10 @@ from weaksup.review.display import display_column
 NOT_CLEANED_NOTE = ("The text was not cleaned (clean.normalize = false, or weaksup report --no-normalize): the LFs "
                     "saw it as in the file, without Unicode NFKC, zero-width character removal and whitespace runs "
                     "made one, so these figures can differ from those of a run that cleans it, the default.")
+#: What the label model vs majority vote table's Brier score and ECE are over (as the calibration figure's legend and
+#: :mod:`weaksup.metrics` say).
+SCORES_NOTE = ("The Brier score judges the probabilities of every gold row; the ECE those of the rows given a class "
+               "(\"labelled\"), each at the probability of the class it was given. Lower is better for both.")
 #: The ``id`` of the ``<section>`` that holds the references (the same in a streaming run's and an engine run's page).
 REFERENCES_ID = "references"
 
@@ -200,8 +204,7 @@ def render(report: QualityReport) -> str:
         parts.append("<p class=\"note\">Accuracy counts every gold row, an abstain as wrong; the rows with and "
                      "without an LF vote are scored apart (coverage is the share some LF voted on), and "
                      "\"labelled\" is the share a model gave a class. Ties: "
-                     f"<code>{e(ev.tie_break)}</code>. Brier and ECE judge the probabilities of every gold row "
-                     "(lower is better).</p>")
+                     f"<code>{e(ev.tie_break)}</code>. {e(SCORES_NOTE)}</p>")
         parts.append(ev.formatted().to_html(border=0))
         parts.append("<div class=\"side\">")
         for metrics in (ev.model, ev.baseline):
