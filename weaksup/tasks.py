@@ -345,7 +345,8 @@ class Classification:
             from weaksup.report import WrittenLabels
 
             options["written"] = WrittenLabels(written.label_counts, row_ids=written.watched_rows,
-                                               labels=written.watched_labels, sources=written.source_counts)
+                                               labels=written.watched_labels, sources=written.source_counts,
+                                               proba=written.watched_proba)
         return build_report(votes, **options)
 
     def report_metrics(self, report: Any) -> dict[str, float]:

@@ -230,3 +230,81 @@ def test_the_layout_check_catches_a_legend_over_bars_and_cut_text():
     ax.annotate("99", (1, 0), xytext=(3, -8), textcoords="offset points")
     with pytest.raises(AssertionError, match="the number '99'.*is cut"):
         assert_text_fits(fig)
+
+
+class FirstLF:
+    """Says the first LF's vote with probability 1: a label model that trusts one LF."""
+
+    name = "FirstLF"
+
+    def predict_proba(self, L):
+        return np.eye(2)[np.maximum(L[:, 0], 0)]
+
+    def predict(self, L, *, tie_break="abstain"):
+        return np.maximum(L[:, 0], 0)
+
+
+def _confident_evaluation():
+    """300 gold rows: FirstLF right on all at confidence 1.0; majority vote right at 1.0 on 240, and wrong at 2/3 on
+    the 60 where the other two LFs outvote the first (two curves' points at (1.0, 1.0): counts 300 and 240)."""
+    y = np.arange(300) % 2
+    L = np.column_stack([y, y, y])
+    L[:60, 1:] = 1 - y[:60, None]
+    votes = VoteMatrix(L, lf_names=["a", "b", "c"])
+    return votes, y, evaluate(votes, y, FirstLF(), label_space=["x", "y"])
+
+
+def _overlaps(fig):
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    boxes = [(t.get_text(), t.get_window_extent()) for t in ax.texts]
+    return boxes, [(a, b) for i, (a, box) in enumerate(boxes) for b, other in boxes[i + 1:] if box.overlaps(other)]
+
+
+def test_the_row_counts_of_two_curves_at_one_point_are_not_drawn_on_top_of_each_other():
+    """On the tennis run "261" and "219" were drawn over each other at confidence 1.0; measured on the figure's text
+    boxes (display coordinates of the laid-out figure), not on pixels."""
+    _, _, ev = _confident_evaluation()
+    assert ev.model.calibration[["confidence", "accuracy", "n"]].values.tolist() == [[1.0, 1.0, 300]]
+    assert [1.0, 1.0, 240] in ev.baseline.calibration[["confidence", "accuracy", "n"]].values.tolist()
+    fig = plots.reliability(ev)
+    boxes, overlapping = _overlaps(fig)
+    assert sorted(text for text, _ in boxes) == ["240", "300", "60"]
+    assert overlapping == []
+    inside = fig.axes[0].get_window_extent()
+    assert all(inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+               for _, box in boxes)
+    # saving lays the figure out again: the counts keep their places
+    plots.to_png(fig)
+    assert _overlaps(fig)[1] == []
+
+
+def test_the_written_labels_calibration_curve_joins_the_label_models_and_majority_votes(tmp_path):
+    """The final labels (what users train on) were only an ECE number; with their probabilities the calibration
+    figure draws them too, their ECE the references' final ECE on the same rows."""
+    from weaksup.alignment import AlignedGold
+    from weaksup.references import compare_references
+    from weaksup.report.written import WRITTEN, WrittenLabels, evaluate_written
+
+    votes, y, ev = _confident_evaluation()
+    rng = np.random.default_rng(0)
+    proba = np.clip(np.eye(2)[y] * 0.7 + rng.random((300, 1)) * 0.3, 0, 1)
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    labels = proba.argmax(axis=1)
+    labels[:10] = -1  # abstained: left out of the ECE, as the references leave them out
+    written = evaluate_written(WrittenLabels({}, row_ids=votes.row_ids, labels=labels, proba=proba), votes,
+                               AlignedGold.of(y, votes), None, ["x", "y"])
+    refs = compare_references(y, {"final": labels}, covered=np.ones(300, bool), final_proba=proba)
+    assert written.metrics.ece == pytest.approx(refs.ece) and written.metrics.labelled == pytest.approx(290 / 300)
+    fig = plots.reliability(ev, written)
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 4  # the diagonal, the label model, majority vote, the written labels
+    np.testing.assert_allclose(lines[3].get_xdata(), written.metrics.calibration["confidence"])
+    np.testing.assert_allclose(lines[3].get_ydata(), written.metrics.calibration["accuracy"])
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[3] == f"{WRITTEN} (ECE {refs.ece:.3f} over the 97% of rows given a class, " \
+                        f"Brier {written.metrics.brier:.3f} over all)"
+    assert _overlaps(fig)[1] == []
+    without = evaluate_written(WrittenLabels({}, row_ids=votes.row_ids, labels=labels), votes,
+                               AlignedGold.of(y, votes), None, ["x", "y"])
+    assert without.metrics is None and len(plots.reliability(ev, without).axes[0].get_lines()) == 3

@@ -25,8 +25,9 @@ What it holds (see :class:`QualityReport`):
   model's, the label model's or a reviewer's): their class shares beside the label model's and their confusion
   matrix on the gold split, with the references' ``final`` scores;
 - figures: coverage/overlap/conflict bars, LF-by-LF conflict heatmap, votes per row, label
-  distribution, confusion matrices, reliability diagram (with many LFs, the per-LF figures show
-  those with the most conflicts and the page says so: memory stays bounded in the number of LFs);
+  distribution, confusion matrices, reliability diagram (with the written labels' curve when their probabilities
+  are given; with many LFs, the per-LF figures show those with the most conflicts and the page says so: memory
+  stays bounded in the number of LFs);
 - provenance: rule version, LF names@versions, gold-set and data content hashes, row counts.
 
 The votes' statistics (:class:`~weaksup.analysis.VoteStats`) are computed once and the gold set is
@@ -190,7 +191,7 @@ class QualityReport:
                 {named[key]: shares for key, shares in self.distribution.items()})
             if self.evaluation is not None:
                 self.figures["confusion_matrix"] = plots.confusion_matrices(self.evaluation, self.written_evaluation)
-                self.figures["calibration"] = plots.reliability(self.evaluation)
+                self.figures["calibration"] = plots.reliability(self.evaluation, self.written_evaluation)
         return self.figures
 
     def to_html(self) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,10 +25,14 @@ from weaksup.evaluate import Evaluation
 from weaksup.report.written import WRITTEN, WrittenEvaluation
 
 if TYPE_CHECKING:
+    from matplotlib.text import Annotation
+
     from weaksup.report.core import QualityReport
 
 #: Colours: the label model, the majority-vote baseline, and neutral bars.
 MODEL_COLOR, BASELINE_COLOR, NEUTRAL = "#1f77b4", "#ff7f0e", "#7f7f7f"
+#: The colour of the labels a run wrote (the final labels) in the calibration figure.
+WRITTEN_COLOR = "#2ca02c"
 #: Beyond this many LFs, the per-LF bars show only the LFs with the most conflicts (the title says so).
 RATES_LFS = 60
 #: Beyond this many LFs, the LF-by-LF heatmap shows only the LFs with the most pair conflicts (the title says so):
@@ -305,25 +309,66 @@ def confusion_matrices(evaluation: Evaluation, written: WrittenEvaluation | None
     return grow_to_fit(fig)
 
 
-def reliability(evaluation: Evaluation) -> Figure:
-    """Reliability diagram: accuracy against confidence per bin of the rows given a class, both models, ECE, Brier."""
-    fig = Figure(figsize=(5.5, 5.6), layout="constrained")
+def reliability(evaluation: Evaluation, written: WrittenEvaluation | None = None) -> Figure:
+    """Reliability diagram: accuracy against confidence per bin of the rows given a class, with ECE and Brier, of
+    the label model and majority vote, and of the labels a run wrote when ``written`` has their probabilities
+    (:attr:`WrittenEvaluation.metrics <weaksup.report.written.WrittenEvaluation.metrics>`)."""
+    fig = Figure(figsize=(5.5, 5.8 if written is not None and written.metrics is not None else 5.6),
+                 layout="constrained")
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], linestyle="--", color=NEUTRAL, label="perfectly calibrated")
-    for metrics, color in ((evaluation.model, MODEL_COLOR), (evaluation.baseline, BASELINE_COLOR)):
+    curves = [(evaluation.model.name, evaluation.model, MODEL_COLOR),
+              (evaluation.baseline.name, evaluation.baseline, BASELINE_COLOR)]
+    if written is not None and written.metrics is not None:
+        rows = f", {written.n_rows} rows" if written.n_missing else ""
+        curves.append((WRITTEN + rows, written.metrics, WRITTEN_COLOR))
+    notes = []
+    for name, metrics, color in curves:
         bins = metrics.calibration
         ax.plot(bins["confidence"], bins["accuracy"], marker="o", color=color,
-                label=f"{metrics.name} (ECE {metrics.ece:.3f} over the {metrics.labelled:.0%} of rows given a class, "
+                label=f"{name} (ECE {metrics.ece:.3f} over the {metrics.labelled:.0%} of rows given a class, "
                       f"Brier {metrics.brier:.3f} over all)")
         for _, row in bins.iterrows():  # the row count beside its point, kept inside the axes at the edges
             right, low = row["confidence"] > 0.9, row["accuracy"] < 0.1
-            ax.annotate(str(int(row["n"])), (row["confidence"], row["accuracy"]), fontsize=6, color=color,
-                        textcoords="offset points", xytext=(-3 if right else 3, 3 if low else -3),
-                        ha="right" if right else "left", va="bottom" if low else "top")
+            notes.append(ax.annotate(str(int(row["n"])), (row["confidence"], row["accuracy"]), fontsize=6,
+                                     color=color, textcoords="offset points",
+                                     xytext=(-3 if right else 3, 3 if low else -3),
+                                     ha="right" if right else "left", va="bottom" if low else "top"))
     ax.set_xlim(0, 1.02)
     ax.set_ylim(-0.03, 1.03)  # markers at 0 and 1 drawn whole
     ax.set_xlabel("confidence (top class probability)")
     ax.set_ylabel("accuracy in bin")
     ax.set_title(f"Calibration on the {evaluation.split} gold rows (numbers: rows per bin)", fontsize=9)
     fig.legend(loc="outside lower center", fontsize=7)  # below the axes: it never hides a point
+    return separate_labels(fig, notes)
+
+
+def separate_labels(fig: Figure, notes: Sequence[Annotation], rounds: int = 8) -> Figure:
+    """Move each annotation of ``notes`` (in order) a text height further from its point, on the side it is
+    already on, until it overlaps none placed before it (at most ``rounds`` times), and return ``fig``.
+
+    Two curves' points often fall together (at confidence 1.0, say), and their row counts would be drawn on top of
+    each other; measured on the laid-out figure, so the counts' places hold when it is saved.
+
+    Examples
+    --------
+    >>> fig = Figure(figsize=(2, 2), layout="constrained")
+    >>> ax = fig.subplots()
+    >>> notes = [ax.annotate(n, (0.5, 0.5), textcoords="offset points", xytext=(3, -3), va="top") for n in "ab"]
+    >>> boxes = [note.get_window_extent() for note in separate_labels(fig, notes).axes[0].texts]
+    >>> bool(boxes[0].overlaps(boxes[1]))
+    False
+    """
+    fig.draw_without_rendering()  # lays the figure out as a save would
+    placed: list[Any] = []
+    for note in notes:
+        box = note.get_window_extent()
+        x, y = note.xyann
+        step = (box.height * 72 / fig.dpi + 1) * (1 if note.get_verticalalignment() == "bottom" else -1)  # points
+        for k in range(1, rounds + 1):
+            if not any(box.overlaps(other) for other in placed):
+                break
+            note.xyann = (x, y + k * step)
+            box = note.get_window_extent()
+        placed.append(box)
     return fig

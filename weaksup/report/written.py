@@ -28,6 +28,7 @@ import pandas as pd
 
 from weaksup.errors import ParameterError
 from weaksup.labels import ABSTAIN
+from weaksup.metrics import Metrics, label_metrics
 from weaksup.references import FINAL, ReferenceScore, compare_references
 from weaksup.votes import has_vote
 
@@ -66,6 +67,9 @@ class WrittenLabels:
         The written class id of each of ``row_ids``, ``ABSTAIN`` (-1) where the row has no label.
     sources : mapping of str to int, optional
         Rows per ``label_source`` (``"(none)"``: no label), shown beside the shares.
+    proba : array of float, shape (n, k), optional
+        The written probabilities (the ``prob_<class>`` columns) of ``row_ids``: with them the report draws the
+        written labels' reliability curve and scores their ECE and Brier score (:attr:`WrittenEvaluation.metrics`).
 
     Examples
     --------
@@ -78,12 +82,19 @@ class WrittenLabels:
     row_ids: np.ndarray = field(default_factory=_no_rows)
     labels: np.ndarray = field(default_factory=_no_rows)
     sources: Mapping[str, int] | None = None
+    proba: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         row_ids, labels = np.asarray(self.row_ids).reshape(-1), np.asarray(self.labels).reshape(-1)
         if len(row_ids) != len(labels):
             raise ParameterError(f"WrittenLabels: {len(labels)} labels for {len(row_ids)} row_ids; give one written "
                                  f"class id ({ABSTAIN} for no label) per row id")
+        if self.proba is not None:
+            proba = np.asarray(self.proba, dtype=np.float64)
+            if proba.ndim != 2 or len(proba) != len(row_ids):
+                raise ParameterError(f"WrittenLabels: proba has shape {proba.shape} for {len(row_ids)} row_ids; give "
+                                     "one row of written probabilities (one column per class) per row id, or none")
+            object.__setattr__(self, "proba", proba)
         if not pd.Index(row_ids).is_unique:
             raise ParameterError("WrittenLabels: row_ids repeat a row; give each row's written label once")
         if labels.size and not np.issubdtype(labels.dtype, np.integer):
@@ -95,11 +106,12 @@ class WrittenLabels:
 
     @classmethod
     def of(cls, labels: Sequence[Any] | pd.Series, *, label_space: Sequence[str], row_ids: Any = None,
-           sources: Sequence[Any] | pd.Series | None = None) -> WrittenLabels:
+           sources: Sequence[Any] | pd.Series | None = None, proba: np.ndarray | None = None) -> WrittenLabels:
         """From the ``label`` column of a labels file: one class name per row, None (or NaN) for no label.
 
         ``row_ids`` (the file's ``row_id`` column; ``0..n-1`` by default) name the rows as the votes do;
-        ``sources`` is the ``label_source`` column.
+        ``sources`` is the ``label_source`` column; ``proba`` the ``prob_<class>`` columns, in class order
+        (``labels[[f"prob_{c}" for c in label_space]].to_numpy()``).
 
         Raises
         ------
@@ -120,7 +132,7 @@ class WrittenLabels:
         by_source = None if sources is None else {
             str(k): int(v) for k, v in pd.Series(sources, dtype=object).fillna("(none)").value_counts().items()}
         rows = np.arange(len(column)) if row_ids is None else np.asarray(row_ids)
-        return cls(counts, row_ids=rows, labels=ids, sources=by_source)
+        return cls(counts, row_ids=rows, labels=ids, sources=by_source, proba=proba)
 
     def rows(self, names: Sequence[str]) -> pd.Series:
         """The written rows per class of ``names``, then ``abstain`` (the rows with no label).
@@ -161,6 +173,10 @@ class WrittenEvaluation:
         Gold rows of the split whose written label was not given (not scored).
     from_references : bool
         Whether ``score`` is the references' ``final`` score.
+    metrics : Metrics or None
+        The written labels' :func:`~weaksup.metrics.label_metrics` on these rows when their probabilities were
+        given (:attr:`WrittenLabels.proba`): the calibration bins, ECE and Brier score the calibration figure draws.
+        Their ECE is the references' ``final`` ECE on the same rows (the same rule: the rows given a class).
     """
 
     score: ReferenceScore
@@ -168,6 +184,7 @@ class WrittenEvaluation:
     split: str
     n_missing: int = 0
     from_references: bool = False
+    metrics: Metrics | None = field(default=None, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -189,6 +206,8 @@ def evaluate_written(written: WrittenLabels, votes: VoteMatrix, aligned: Aligned
     >>> ev = evaluate_written(written, votes, AlignedGold.of(np.array([0, 0, 1]), votes), None, ["x", "y"])
     >>> ev.confusion.to_numpy().tolist(), ev.score.accuracy, ev.score.labelled
     ([[1, 1, 0], [0, 0, 1]], 0.3333333333333333, 0.6666666666666666)
+    >>> ev.metrics is None  # no written probabilities: no calibration
+    True
     """
     rows, y = aligned.rows(split)
     at = pd.Index(written.row_ids).get_indexer(votes.row_ids[rows]) if len(written.row_ids) else np.full(len(rows), -1)
@@ -209,9 +228,11 @@ def evaluate_written(written: WrittenLabels, votes: VoteMatrix, aligned: Aligned
                              columns=pd.Index([*names, "abstain"], name="predicted"))
     reuse = (references is not None and FINAL in references and references.split == split
              and references.n_rows == len(rows) and not (~given).any())
+    covered = has_vote(votes.values[rows])
     if references is not None and reuse:
         score = references[FINAL]
     else:
-        covered = has_vote(votes.values[rows])
         score = compare_references(y, {FINAL: pred}, covered=covered, label_space=list(names), split=split)[FINAL]
-    return WrittenEvaluation(score, confusion, split or "all", int((~given).sum()), reuse)
+    metrics = None if written.proba is None else label_metrics(
+        y, written.proba[at[given]], pred, label_space=list(names), name=WRITTEN, covered=covered)
+    return WrittenEvaluation(score, confusion, split or "all", int((~given).sum()), reuse, metrics)
