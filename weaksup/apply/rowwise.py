@@ -12,6 +12,7 @@ import contextlib
 import difflib
 import gc
 import logging
+import pickle
 import signal
 import threading
 import time
@@ -28,7 +29,7 @@ from weaksup.lf.core import LabelingFunction
 from weaksup.lf.chains import chain_rows
 from weaksup.lf.rows import Failed, NeedsSeries, Row
 
-__all__ = ["Application", "UserInterrupt", "exit_error", "paused_gc"]
+__all__ = ["Application", "UserInterrupt", "exit_error", "import_failure", "paused_gc", "raised_by_lf"]
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,25 @@ def exit_error(lf: LabelingFunction, exc: BaseException, where: str) -> LFApplyE
     )
 
 
+def raised_by_lf(err: WeakSupError, exc: BaseException) -> WeakSupError:
+    """Mark ``err`` as weaksup's report of ``exc``, which LF or preprocessor code raised: ``err.lf_exception`` is
+    ``exc``, which the Snorkel drop-in raises as Snorkel's applier does. Only an ``exc`` that survives a pickle round
+    trip is kept (a worker process sends the error back pickled); another stays ``err``'s cause only.
+
+    Examples
+    --------
+    >>> cause = ZeroDivisionError("integer division or modulo by zero")
+    >>> raised_by_lf(LFApplyError("LF 'ratio' raised ZeroDivisionError on row id 3"), cause).lf_exception is cause
+    True
+    """
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - an exception holding a lock, or whose __init__ takes other arguments
+        return err
+    err.lf_exception = exc  # type: ignore[attr-defined]
+    return err
+
+
 def import_failure(lf: LabelingFunction, exc: ImportError) -> WeakSupError:
     """The error stopping a run when LF code fails to import a package (a weaksup extra): no fault of the row.
 
@@ -161,10 +181,11 @@ def import_failure(lf: LabelingFunction, exc: ImportError) -> WeakSupError:
     """
     where = f"labeling function {lf.name!r} (defined at {lf.source})"
     if isinstance(exc, MissingExtraError):  # the library's own: its message names the package and the extra
-        return MissingExtraError(f"{where}: {exc}" if not str(exc).startswith(where) else str(exc))
-    return stops_run(LFApplyError(
+        return raised_by_lf(MissingExtraError(f"{where}: {exc}" if not str(exc).startswith(where) else str(exc)), exc)
+    return raised_by_lf(stops_run(LFApplyError(
         f"{where} could not import {repr(exc.name) if exc.name else 'a package'} ({type(exc).__name__}: {exc}); a "
-        "missing package is no fault of the row, so the run stops (fault-tolerant or not): install it, then rerun"))
+        "missing package is no fault of the row, so the run stops (fault-tolerant or not): install it, then rerun")),
+        exc)
 
 
 class Application:
@@ -300,17 +321,17 @@ class Application:
                     f"{self.columns} and the ones its preprocessors added, {added}" if added else
                     f"which the data does not have; its columns are {self.columns}")
             close = difflib.get_close_matches(column, fields, n=1, cutoff=0.6)
-            raise MissingColumnError(
+            raise raised_by_lf(MissingColumnError(
                 f"labeling function {lf.name!r} (defined at {lf.source}) reads column {column!r}, {have}"
                 + (f"; did you mean {close[0]!r}?" if close else "")
-            ) from exc
+            ), exc) from exc
         if not self.fault_tolerant:
-            raise LFApplyError(
+            raise raised_by_lf(LFApplyError(
                 f"labeling function {lf.name!r} (defined at {lf.source}) {what} "
                 f"{type(exc).__name__}: {exc} on row id {show_id(row_ids[i])!r} (row {i} of this batch). "
                 "Fix the LF, or pass fault_tolerant=True to abstain on such rows and count them (in a run: "
                 "lfs.fault_tolerant = true in the config, or --set lfs.fault_tolerant=true)."
-            ) from exc
+            ), exc) from exc
         with self._lock:
             first = self.faults[lf.name] == 0
             self.faults[lf.name] += 1

@@ -237,3 +237,25 @@ def test_a_failing_lf_raises_its_own_exception_as_in_snorkel():
         note = "\n".join(getattr(raised.value, "__notes__", []))
         where = "reads column 'txt'" if kind is KeyError else "row id"
         assert f"labeling function {lf.name!r}" in note and where in note, (kind, note)
+    many = pd.DataFrame({"text": ["4"] * 10_000 + ["0"]})  # enough rows for worker processes
+    with pytest.raises(ZeroDivisionError) as raised:
+        PandasParallelLFApplier([failing[ZeroDivisionError]]).apply(many, n_parallel=2)
+    assert "'divides'" in raised.value.__notes__[0] and "row id 10000" in raised.value.__notes__[0]
+    holds_lock = LabelingFunction("holds_lock", lambda x: _raise(HoldsLock("no vote")) if x.text == "0" else 1)
+    with pytest.raises(LFApplyError, match=r"'holds_lock' .*raised HoldsLock: no vote on row id 1") as raised:
+        PandasLFApplier([holds_lock]).apply(df, progress_bar=False)  # no pickled copy: weaksup's error, its cause
+    assert isinstance(raised.value.__cause__, HoldsLock)
+
+
+class HoldsLock(Exception):
+    """An exception that cannot be pickled (it holds a lock), so no worker process can send it back."""
+
+    def __init__(self, what):
+        import threading
+
+        super().__init__(what)
+        self.lock = threading.Lock()
+
+
+def _raise(exc):
+    raise exc

@@ -9,7 +9,9 @@
 As in Snorkel, an LF (or preprocessor) that raises stops ``PandasLFApplier`` and ``PandasParallelLFApplier`` with
 its own exception (``ZeroDivisionError``, ``KeyError``...), so a migrated ``except`` still catches it; weaksup's
 message, naming the LF, where it is defined, the row and the fix, is added to it as a note. Errors weaksup finds
-itself (a result that is no class id, an LF that exits) are :class:`~weaksup.errors.LFApplyError`.
+itself (a result that is no class id, an LF that exits) are :class:`~weaksup.errors.LFApplyError`, as is an LF's
+exception that does not survive a pickle round trip (it holds a lock, say): a worker process could not send it back,
+so it is the error's cause, whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.apply import apply_lfs
-from weaksup.errors import DataError, DuplicateLFError, LFApplyError, MissingColumnError, ParameterError
+from weaksup.errors import DataError, DuplicateLFError, ParameterError, WeakSupError
 from weaksup.votes import VoteMatrix
 
 __all__ = ["ApplierMetadata", "DaskLFApplier", "PandasLFApplier", "PandasParallelLFApplier"]
@@ -38,8 +40,8 @@ def _votes(lfs: list[Any], df: Any, who: str, **options: Any) -> VoteMatrix:
         raise DataError(f"{who}.apply takes a pandas DataFrame; got {type(df).__name__}")
     try:
         return apply_lfs(lfs, df, row_ids=None if df.index.is_unique else np.arange(len(df)), **options)
-    except (LFApplyError, MissingColumnError) as exc:
-        own = exc.__cause__
+    except WeakSupError as exc:
+        own = getattr(exc, "lf_exception", None)  # (weaksup.apply.rowwise.raised_by_lf)
         if not isinstance(own, Exception):  # weaksup's own finding (a result that is no vote, an exit): as it is
             raise
         own.add_note(f"weaksup: {exc}")
