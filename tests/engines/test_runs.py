@@ -59,6 +59,8 @@ def test_an_unchanged_rerun_votes_nothing(tmp_path):
     first = run_engine(config)
     again = run_engine(config)
     assert again.columns_computed == 0 and again.run_id == first.run_id
+    # (the config has [mlflow] enabled = false: the summary said nothing about MLflow)
+    assert "MLflow: off (mlflow.enabled = false), this run is not logged" in again.summary()
 
 
 class CrashAfterFirstPart(LocalEngine):

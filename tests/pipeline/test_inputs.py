@@ -166,7 +166,7 @@ def test_a_killed_run_over_a_pattern_resumes_only_while_every_matched_file_is_un
     resumed = subprocess.run([*command, "--resume"], cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     chunks = 4 + 4 + 6  # 600, 600 and 757 rows in chunks of 150, file by file
-    assert f"{chunks - done} computed, {done} reused" in resumed.stdout
+    assert f"{chunks - done} chunk(s) voted, {done} reused whole" in resumed.stdout
     labels = pd.read_parquet(project / "out" / "labels.parquet")
     assert labels["row_id"].tolist() == [*youtube["row_id"], "late-row"]
 

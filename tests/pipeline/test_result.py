@@ -7,7 +7,10 @@ import types
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from tests.pipeline_project import make_project, write_config
+from weaksup.cli import main
 from weaksup.config import RunConfig
 from weaksup.evaluate import evaluate
 from weaksup.gold import write_gold
@@ -42,3 +45,30 @@ def test_the_label_model_line_says_when_it_is_no_better_than_the_most_common_cla
         "(0.900 of these gold rows)")
     right = result_with(tmp_path / "b", [0] * 18 + [1] * 2)
     assert "most common class" not in right.summary()
+
+
+def test_a_run_says_how_its_votes_were_got_and_that_mlflow_is_off(tmp_path, youtube, monkeypatch, capsys):
+    """After one LF changed, a run said "chunks: 4 computed, 0 reused from saved votes (16 LF columns reused)";
+    with ``[mlflow] enabled = false`` it said nothing about MLflow."""
+    make_project(tmp_path, youtube)
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path)  # (mlflow.enabled = false; 1,956 rows in chunks of 500; 5 LFs)
+
+    def run_output() -> str:
+        with pytest.raises(SystemExit) as info:
+            main(["run", str(config), "--no-progress"])
+        out = capsys.readouterr()
+        assert info.value.code in (0, None), out.err
+        return out.out
+
+    first = run_output()
+    assert "votes: 4 chunk(s) voted, 0 reused whole from saved votes; LF columns: 20 computed, 0 reused" in first
+    assert (f"MLflow: off (mlflow.enabled = false), this run is not logged; to log runs set [mlflow] enabled = true "
+            f"in {config}, or pass --tracking to weaksup run") in first
+    lfs = tmp_path / "quick_lfs.py"
+    lfs.write_text(lfs.read_text().replace('["song", "love this", "best"]', '["song", "love this"]'))
+    again = run_output()
+    assert "votes: 4 chunk(s) voted, 0 reused whole from saved votes; LF columns: 4 computed, 16 reused " \
+           "from saved votes" in again
+    assert "votes: 0 chunk(s) voted, 4 reused whole from saved votes; LF columns: 0 computed, 20 reused" \
+        in run_output()

@@ -53,7 +53,7 @@ def test_a_killed_run_resumes_from_its_last_finished_chunk(project, youtube):
     assert not (project / "out" / "labels.parquet").exists()
     resumed = subprocess.run([*command, "--resume"], cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{14 - done} computed, {done} reused" in resumed.stdout
+    assert f"{14 - done} chunk(s) voted, {done} reused whole" in resumed.stdout
     labels = pd.read_parquet(project / "out" / "labels.parquet")
     assert labels["row_id"].tolist() == youtube["row_id"].tolist()
     fresh = run_config(config, "output.path=fresh/labels.parquet", fresh=True)

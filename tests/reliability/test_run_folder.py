@@ -234,7 +234,8 @@ def test_a_killed_run_leaves_the_previous_run_whole_and_resume_reuses_its_chunks
     assert snapshot(project / "out") == before
     assert assert_whole(project / "out")["label_model"] == "MajorityVote"
     resumed = run_ok(project, "other.toml", "--resume")
-    assert "reused" in resumed.stdout and " 0 reused" not in resumed.stdout.split("chunks:")[1].split("\n")[0]
+    votes = next(line for line in resumed.stdout.splitlines() if line.startswith("votes: "))
+    assert "reused whole from saved votes" in votes and " 0 reused whole" not in votes, votes
     assert assert_whole(project / "out")["label_model"] == "DawidSkene"
 
 

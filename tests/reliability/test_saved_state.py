@@ -106,10 +106,10 @@ def test_a_rewritten_vote_part_is_recomputed_not_reused(project, change, rehash,
     done = weaksup(project, "run", "run.toml", *([flag] if flag else []))
     assert done.returncode == 0, done.stderr
     assert "part-00001.parquet" in done.stderr  # the warning names the part it recomputed
-    assert "1 computed, 3 reused" in done.stdout
+    assert "1 chunk(s) voted, 3 reused whole" in done.stdout
     pd.testing.assert_frame_equal(pd.read_parquet(project / "out" / "labels.parquet"), fresh_labels(project))
     again = weaksup(project, "run", "run.toml", "--resume")  # the recomputed part was saved, with its hash
-    assert again.returncode == 0 and "0 computed, 4 reused" in again.stdout, again.stdout + again.stderr
+    assert again.returncode == 0 and "0 chunk(s) voted, 4 reused whole" in again.stdout, again.stdout + again.stderr
 
 
 def test_an_index_from_before_hashes_is_not_trusted(project):
@@ -186,7 +186,7 @@ def test_the_index_holds_no_absolute_paths_and_a_moved_run_folder_reuses_its_vot
     (project / "out").rename(project / "moved")
     done = weaksup(project, "run", "run.toml", "--resume", "--set", "output.path=moved/labels.parquet")
     assert done.returncode == 0, done.stderr
-    assert "0 computed, 4 reused" in done.stdout
+    assert "0 chunk(s) voted, 4 reused whole" in done.stdout
 
 
 @pytest.mark.parametrize("limit", [4096, 20_000], ids=["parquet-part", "keys-file"])

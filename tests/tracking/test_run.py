@@ -212,3 +212,70 @@ def test_a_run_left_running_by_a_killed_process_is_ended_killed_by_the_next_run(
     logged = client.get_run(result.mlflow_run_id)
     assert logged.info.status == "FINISHED" and logged.data.tags[HOST_TAG] == host
     assert logged.data.tags[PID_TAG] == str(os.getpid()) and logged.data.tags[PROCESS_TAG] == process_identity(os.getpid())
+
+
+def _artifact_bytes(uri: str, run_id: str, path: str, folder: Path) -> bytes:
+    from mlflow import MlflowClient
+
+    return Path(MlflowClient(uri).download_artifacts(run_id, path, str(folder))).read_bytes()
+
+
+def test_the_logged_run_json_is_the_run_folders_byte_for_byte(quick_project, tmp_path):
+    # it was the manifest before the MLflow run id: "mlflow": {"uri": null, "run_id": null}, "fingerprints": null and
+    # no "mlflow" timing, so the labels' sha256_sample (the labels dataset's digest) was not in the logged run.json
+    result = _quick_run(quick_project, tmp_path / "db", "weaksup-manifest")
+    logged = _artifact_bytes(local_store_uri(tmp_path / "db"), result.mlflow_run_id, "run.json", tmp_path / "dl")
+    assert logged == (result.run_dir / "run.json").read_bytes()
+    manifest = load_run(result.run_dir).manifest
+    assert manifest["mlflow"]["run_id"] == result.mlflow_run_id and "mlflow" in manifest["timings"]
+    assert manifest["fingerprints"]["labels.parquet"] == fingerprint(result.labels_path)
+
+
+def test_a_report_logs_the_config_params_a_run_of_the_same_settings_does_under_its_own_stage_and_name(
+        youtube, tmp_path, monkeypatch, capsys):
+    """`weaksup report` with the flags equal to a run config's settings: the same ``config.*`` params but the
+    output paths (each writes its own folder). They differed in ``gold.path`` and ``input.path`` (absolute from
+    the flags, relative in the config) and ``task.labels`` ([] from the flags: the gold set's), and the report's
+    run was tagged ``weaksup.stage = run`` under the run's own name."""
+    import shutil
+
+    from mlflow import MlflowClient
+
+    from weaksup.cli import main
+
+    (tmp_path / "project").mkdir()
+    project = make_project(tmp_path / "project", youtube)
+    shutil.copytree(REPO / "gold_sets" / "youtube_spam", project / "gold_sets" / "youtube_spam")
+    monkeypatch.chdir(project)
+    uri = local_store_uri(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    config = write_config(project, task={"name": "youtube_spam", "labels": ["ham", "spam"]},
+                          input={"chunk_rows": 250_000}, gold={"path": "gold_sets/youtube_spam", "split": "test"},
+                          output={"path": "runs/youtube_spam/labels.parquet", "report": True},
+                          mlflow={"enabled": True, "experiment": "same-settings"})
+    outputs = []
+    for argv in (["run", str(config), "--no-progress"],
+                 ["report", "--lf-module", "quick_lfs.py", "--data", "comments.csv", "--gold", "gold_sets/youtube_spam",
+                  "--label-model", "MajorityVote", "--no-end-model", "--experiment", "same-settings"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        out = capsys.readouterr()
+        assert info.value.code in (0, None), out.err
+        outputs.append(out.out)
+    client = MlflowClient(uri)
+    run_, report = client.search_runs([client.get_experiment_by_name("same-settings").experiment_id],
+                                      order_by=["attributes.start_time ASC"])
+    assert run_.info.run_id in outputs[0] and report.info.run_id in outputs[1]
+    params = [{k: v for k, v in r.data.params.items() if k.startswith("config.")} for r in (run_, report)]
+    differ = {k: (params[0].get(k), params[1].get(k)) for k in params[0].keys() | params[1].keys()
+              if params[0].get(k) != params[1].get(k)}
+    assert differ == {"config.output.path": ("runs/youtube_spam/labels.parquet", "reports/youtube_spam/labels.parquet"),
+                      "config.output.report_path": ("runs/youtube_spam/report.html", "reports/youtube_spam.html")}
+    assert params[1]["config.gold.path"] == "gold_sets/youtube_spam" and params[1]["config.task.labels"] == \
+        "['ham', 'spam']"
+    assert (run_.data.tags["weaksup.stage"], report.data.tags["weaksup.stage"]) == ("run", "report")
+    assert report.info.run_name == run_.info.run_name + "-report" != run_.info.run_name
+    assert report.data.tags["mlflow.note.content"].startswith("weaksup report of **youtube_spam**")
+    for logged, folder in ((run_, project / "runs" / "youtube_spam"), (report, project / "reports" / "youtube_spam")):
+        assert _artifact_bytes(uri, logged.info.run_id, "run.json", tmp_path / logged.info.run_id) == \
+            (folder / "run.json").read_bytes()

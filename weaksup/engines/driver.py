@@ -30,6 +30,7 @@ from weaksup.engines.predict import PredictionTable, label_arrow
 from weaksup.engines.stats import DevGold, fit_on_counts, new_label_model
 from weaksup.engines.summary import FINAL_SPLIT, EngineResult, Phases, final_metrics, gold_classes
 from weaksup.errors import ConfigError, DataError
+from weaksup.tracking import tracking_off_note
 
 if TYPE_CHECKING:
     from weaksup.engines import Engine
@@ -250,7 +251,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
                           len(parts) * len(spec.lf_ids) - computed, fit.patterns, type(fit.model).__name__, fit.note,
                           label_counts, status_counts, metrics, timings, config.gold.split, mlflow_run,
                           dict(runner.faults), references, "" if outcome is None else outcome.note,
-                          gold_classes(report))
+                          gold_classes(report), mlflow_note=tracking_off_note(config))
     logger.info("engine run finished:\n%s", result.summary())
     return result
 

@@ -146,6 +146,8 @@ class EngineResult:
     references_note: str = ""
     #: The gold rows of each class on the ``gold_split`` (what the label model's accuracy is over), or ``{}``.
     gold_classes: dict[str, int] = field(default_factory=dict)
+    #: Why the run is not in MLflow when ``mlflow.enabled`` is false (:func:`weaksup.tracking.tracking_off_note`).
+    mlflow_note: str = ""
 
     def summary(self) -> str:
         """The run summary (what ``weaksup run --engine`` prints)."""
@@ -178,6 +180,8 @@ class EngineResult:
         lines += summary_lines(self.references, self.references_note)
         if self.mlflow_run_id:
             lines.append(f"MLflow run {self.mlflow_run_id}")
+        elif self.mlflow_note:
+            lines.append(self.mlflow_note)
         lines.append("seconds (the phases add up to total): "
                      + ", ".join(f"{k} {v:.1f}" for k, v in self.timings.items()))
         return "\n".join(lines)

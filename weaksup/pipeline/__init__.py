@@ -157,11 +157,11 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
             if resume and not stage.has_votes:
                 raise ConfigError(f"--resume: {run_dir / 'votes'} holds no saved votes of an earlier run; run "
                                   "without --resume")
-            result, doc = _stages(plan, staged_plan(plan, stage.path), stage.path, files, identity,
-                                  resume=resume, reuse=reuse, progress=progress, stop_after=stop_after,
-                                  timer=timer, started=started)
+            result, manifest = _stages(plan, staged_plan(plan, stage.path), stage.path, files, identity,
+                                       resume=resume, reuse=reuse, progress=progress, stop_after=stop_after,
+                                       timer=timer, started=started)
             check_inputs_unchanged(files, stamps)  # the stages read the input more than once
-            stage.commit_and_publish(manifest_text(doc))
+            stage.commit_and_publish(manifest)
             published = True
         finally:
             if not published:
@@ -183,8 +183,9 @@ def staged_plan(plan: RunPlan, stage: Path) -> RunPlan:
 
 def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], identity: dict[str, Any], *,
             resume: bool, reuse: bool, progress: bool | None, stop_after: str | None, timer: Timer,
-            started: float) -> tuple[RunResult, dict[str, Any]]:
-    """The stages of a run writing into ``stage``; returns the result and the manifest (with fingerprints)."""
+            started: float) -> tuple[RunResult, str]:
+    """The stages of a run writing into ``stage``; returns the result and the manifest's text (with fingerprints;
+    the one logged to MLflow when the run was)."""
     from weaksup.tracking import start_run_tracking
 
     config = plan.config
@@ -216,19 +217,28 @@ def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], iden
         timer.add("fit", t)
         result.label_model = type(model).__name__
         if stop_after is None:
-                _label_and_report(plan, staged, applied, model, store, result, files, uri=uri, progress=progress,
-                              timer=timer)
-    status = STATUSES[stop_after]
+            logged = _label_and_report(plan, staged, applied, model, store, result, files, uri=uri,
+                                       progress=progress, timer=timer)
+            if logged is not None:
+                return result, logged
+    return result, final_manifest(result, plan, files, stage, STATUSES[stop_after])
+
+
+def final_manifest(result: RunResult, plan: RunPlan, files: list[Path], stage: Path, status: str) -> str:
+    """The text of the run's ``run.json`` as the run folder gets it: the manifest and the fingerprints of the
+    files it claims in ``stage``."""
     doc = run_manifest(result, plan, files, status=status)
     doc["fingerprints"] = fingerprints(stage, doc)
-    return result, doc
+    return manifest_text(doc)
 
 
 def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, model: BaseLabelModel,
                       store: VoteStore, result: RunResult, files: list[Path], *, uri: str | None,
-                      progress: bool | None, timer: Timer) -> None:
-    """Predict, route and write the labels; build the report; log to MLflow (all into the stage)."""
-    from weaksup.tracking import RunRecord, log_run, run_name
+                      progress: bool | None, timer: Timer) -> str | None:
+    """Predict, route and write the labels; build the report; log to MLflow (all into the stage). Returns the
+    ``run.json`` text logged to MLflow as the run's last artifact (:func:`final_manifest`, with the MLflow run id),
+    or None when the run was not logged."""
+    from weaksup.tracking import RunRecord, log_run, run_name, run_stage
 
     config = plan.config
     t = time.perf_counter()
@@ -278,7 +288,8 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
         timer.add("evaluate+report", t)
 
     if report is None:
-        return
+        return None
+    logged: list[str] = []
     try:  # with mlflow.require a failed log is an error: the staged run is then not published (the last one stays)
         if uri is not None:
             t = time.perf_counter()
@@ -289,15 +300,27 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
                        **{f"label_source_share/{name.strip('()')}": n / total
                           for name, n in result.source_counts.items()},
                        **{f"prompt/{lf}/{key}": n for lf, counts in result.prompt.items() for key, n in counts.items()}}
-            doc = manifest_text(run_manifest(result, plan, files))  # logged as it is before the MLflow run id
+            doc = manifest_text(run_manifest(result, plan, files))  # kept by a run whose logging fails part-way
             record = RunRecord.of_run(plan, staged, applied, model, files, result, store.key)
-            result.mlflow_uri, result.mlflow_run_id = uri, log_run(
-                config, report, plan.gold, summary, doc, references=outcome.references, record=record,
-                run_name=run_name(config.task.name, result.rule_version, record.gold_version))
-            timer.add("mlflow", t)
+
+            def finish(run_id: str) -> str:  # the last artifact: the run folder's run.json, with the run id
+                result.mlflow_uri, result.mlflow_run_id = uri, run_id
+                timer.add("mlflow", t)  # (up to here: the upload of this run.json and the run's end are not in it)
+                logged.append(final_manifest(result, plan, files, staged.config.output_dir, STATUSES[None]))
+                return logged[-1]
+
+            run_id = log_run(config, report, plan.gold, summary, doc, references=outcome.references, record=record,
+                             final_manifest=finish, run_name=run_name(config.task.name, result.rule_version,
+                                                                      record.gold_version, run_stage(config)))
+            if run_id is None:  # not logged (a warning said why): the run folder's run.json says so
+                if not logged:
+                    timer.add("mlflow", t)
+                result.mlflow_uri, result.mlflow_run_id = uri, None
+                logged.clear()
     finally:
         report.close()
     result.report = report
+    return logged[-1] if logged else None
 
 
 __all__ = ["LABEL_COLUMNS", "Run", "RunPlan", "RunResult", "VoteStore", "load_run", "load_votes", "run",

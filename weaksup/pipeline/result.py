@@ -83,8 +83,7 @@ class RunResult:
             "review: " + ", ".join(f"{name} {n:,}" + (self.held_out_note() if name == "needs_review" else "")
                                    for name, n in self.status_counts.items()),
             *self.end_lines(),
-            f"chunks: {self.chunks.get('computed', 0)} computed, {self.chunks.get('reused', 0)} reused "
-            f"from saved votes ({self.chunks.get('columns_reused', 0)} LF columns reused)",
+            self.chunk_line(),
         ]
         if self.not_cacheable:
             lines.append("recomputed on every run (not cacheable): "
@@ -132,9 +131,32 @@ class RunResult:
                      + (", report.html)" if self.report_path else ")"))
         if self.mlflow_run_id:
             lines.append(f"MLflow run {self.mlflow_run_id} at {self.mlflow_uri}")
+        else:
+            from weaksup.tracking import tracking_off_note
+
+            lines += [note for note in [tracking_off_note(self.config)] if note]
         lines.append("seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in self.timings.items()))
         return "\n".join(lines)
 
+
+    def chunk_line(self) -> str:
+        """How the votes were got: the chunks voted (some or all of their LF columns computed) and those taken
+        whole from saved votes, then the LF columns (one per LF and chunk) computed and reused.
+
+        Examples
+        --------
+        >>> from weaksup.config import RunConfig
+        >>> config = RunConfig.from_dict({"task": {"name": "x"}, "input": {"path": "x.csv"},
+        ...                               "lfs": {"modules": ["x"]}, "output": {"path": "out/labels.csv"}})
+        >>> result = RunResult(config, Path("out"), Path("out/labels.csv"), 10, 28, "r", "m", 0.5, {}, {}, 0, {},
+        ...                    {}, {"computed": 1, "reused": 0, "columns_computed": 1, "columns_reused": 27})
+        >>> result.chunk_line()
+        'votes: 1 chunk(s) voted, 0 reused whole from saved votes; LF columns: 1 computed, 27 reused from saved votes'
+        """
+        count = self.chunks.get
+        return (f"votes: {count('computed', 0)} chunk(s) voted, {count('reused', 0)} reused whole from saved votes; "
+                f"LF columns: {count('columns_computed', 0)} computed, {count('columns_reused', 0)} reused from "
+                "saved votes")
 
     def held_out_note(self) -> str:
         """Why ``weaksup review export`` queues fewer rows than ``needs_review`` (the gold test rows), or ``""``."""

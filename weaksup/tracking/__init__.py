@@ -10,11 +10,11 @@ An experiment weaksup creates in a SQLite store keeps its artifacts beside the d
 
 What one run holds (:func:`log_report`, :func:`log_run`):
 
-- name ``<task>-<rule_version>-gold<version>`` (:func:`run_name`), description (``mlflow.note.content``) = the
-  run summary (:func:`run_description`);
+- name ``<task>-<rule_version>-gold<version>`` (:func:`run_name`; ``-report``/``-demo`` added for the runs of
+  ``weaksup report``/``demo``), description (``mlflow.note.content``) = the run summary (:func:`run_description`);
 - params: ``lf.<name>`` = LF version for every LF, ``rule_version``, label-model name and settings,
   ``gold_hash``/``gold_task``/``gold_version``, ``data_hash``, row and gold counts, splits, the config
-  (``config.<section>.<key>``);
+  (``config.<section>.<key>``, in one form however the config was built: :func:`config_params`);
 - metrics (one batch): ``coverage_all_rows`` (the share of all rows with a vote, every task type), ``overlap``,
   ``conflict``, ``abstain_rate``, ``mean_votes``, a run's references on the gold test rows (``final/<metric>``,
   ``reference/<name>/<metric>``), ``<split>/coverage`` (the gold split's rows with a vote),
@@ -25,8 +25,9 @@ What one run holds (:func:`log_report`, :func:`log_run`):
 - datasets: the gold set (context ``evaluation``, digest = its hash), the input (``input``) and the labels
   (``labels``) (:mod:`weaksup.tracking.datasets`);
 - artifacts: ``lf_summary.json`` and ``metrics.json`` (MLflow tables), ``lf_manifest.json``,
-  ``figures/*.png``, ``report.html``, ``run.json``, ``references.txt``, ``labels/<file>`` when small;
-- tags: ``weaksup.version``, ``weaksup.stage``, ``weaksup.task``, ``weaksup.rule_version``,
+  ``figures/*.png``, ``report.html``, ``run.json`` (the run folder's, logged last), ``references.txt``,
+  ``labels/<file>`` when small;
+- tags: ``weaksup.version``, ``weaksup.stage`` (``run``, ``report`` or ``demo``: :func:`run_stage`), ``weaksup.task``, ``weaksup.rule_version``,
   ``weaksup.gold_hash``, ``weaksup.gold_version``, ``mlflow.source.git.commit`` and ``weaksup.git.dirty`` of the
   project folder (:mod:`weaksup.tracking.git`), ``weaksup.failure`` on a run that failed while logging.
 """
@@ -292,9 +293,10 @@ def use_experiment(name: str, uri: str | None = None) -> str:
 
 # The run's logging, in modules of their own (they import the helpers above).
 from weaksup.tracking.report import log_report, mlflow_table  # noqa: E402
-from weaksup.tracking.run import RunRecord, log_run, run_description, run_name, start_run_tracking  # noqa: E402
+from weaksup.tracking.run import (RunRecord, config_params, log_run, run_description, run_name,  # noqa: E402
+                                  run_stage, start_run_tracking, tracking_off_note)
 
 __all__ = ["EXPERIMENT_TAGS", "PING_TIMEOUT", "REQUEST_RETRIES", "REQUEST_TIMEOUT", "RunRecord", "bounded_requests",
-           "check_tracking", "default_tracking_uri", "flatten", "local_store_uri", "log_report", "log_run",
-           "mlflow_table", "run_description", "run_name", "start_run_tracking", "start_tracking", "tracking_scope",
-           "use_experiment"]
+           "check_tracking", "config_params", "default_tracking_uri", "flatten", "local_store_uri", "log_report",
+           "log_run", "mlflow_table", "run_description", "run_name", "run_stage", "start_run_tracking",
+           "start_tracking", "tracking_off_note", "tracking_scope", "use_experiment"]

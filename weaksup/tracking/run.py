@@ -7,7 +7,7 @@ import logging
 import math
 import os
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,9 +60,26 @@ def start_run_tracking(config: RunConfig) -> str | None:
                           require_option="mlflow.require = true", warn=logger.warning)
 
 
-def run_name(task: str, rule_version: str, gold_version: int | str | None = None) -> str:
+def run_stage(config: RunConfig) -> str:
+    """What made a run, for its ``weaksup.stage`` tag and its name: ``"report"`` or ``"demo"`` for the runs
+    ``weaksup report``/``demo`` make from their flags (their config's ``source``), ``"run"`` otherwise.
+
+    Examples
+    --------
+    >>> from weaksup.config import RunConfig
+    >>> doc = {"task": {"name": "x"}, "input": {"path": "x.csv"}, "lfs": {"modules": ["x"]},
+    ...        "output": {"path": "out/labels.csv"}}
+    >>> run_stage(RunConfig.from_dict(doc, source="weaksup report")), run_stage(RunConfig.from_dict(doc))
+    ('report', 'run')
+    """
+    from weaksup.report.command import REPORT_SOURCES
+
+    return config.source.removeprefix("weaksup ") if config.source in REPORT_SOURCES else "run"
+
+
+def run_name(task: str, rule_version: str, gold_version: int | str | None = None, stage: str = "run") -> str:
     """The MLflow run name of a run: task, rule version and, with a gold set, its version (so runs before and
-    after a gold change have different names).
+    after a gold change have different names); a ``stage`` other than ``"run"`` (:func:`run_stage`) is added.
 
     Examples
     --------
@@ -70,11 +87,14 @@ def run_name(task: str, rule_version: str, gold_version: int | str | None = None
     'youtube_spam-3f2a9c1e-gold2'
     >>> run_name("youtube_spam", "3f2a9c1e")
     'youtube_spam-3f2a9c1e'
+    >>> run_name("youtube_spam", "3f2a9c1e", 2, stage="report")
+    'youtube_spam-3f2a9c1e-gold2-report'
     """
-    return f"{task}-{rule_version}" + (f"-gold{gold_version}" if gold_version is not None else "")
+    return (f"{task}-{rule_version}" + (f"-gold{gold_version}" if gold_version is not None else "")
+            + ("" if stage == "run" else f"-{stage}"))
 
 
-def run_description(task: str, summary: str) -> str:
+def run_description(task: str, summary: str, stage: str = "run") -> str:
     """The run's MLflow description (``mlflow.note.content``, Markdown): the run summary, without its timings.
 
     Examples
@@ -87,7 +107,63 @@ def run_description(task: str, summary: str) -> str:
     ```
     """
     lines = [line for line in summary.splitlines() if not line.startswith("seconds:")]
-    return f"weaksup run of **{task}**\n\n```\n" + "\n".join(lines) + "\n```"
+    return f"weaksup {stage} of **{task}**\n\n```\n" + "\n".join(lines) + "\n```"
+
+
+def tracking_off_note(config: RunConfig) -> str:
+    """The summary line of a run that MLflow does not log because ``mlflow.enabled`` is false, saying how to log
+    it; ``""`` when tracking is on.
+
+    Examples
+    --------
+    >>> from weaksup.config import RunConfig
+    >>> doc = {"task": {"name": "x"}, "input": {"path": "x.csv"}, "lfs": {"modules": ["x"]},
+    ...        "output": {"path": "out/labels.csv"}, "mlflow": {"enabled": False}}
+    >>> print(tracking_off_note(RunConfig.from_dict(doc, source="configs/x.toml")))
+    MLflow: off (mlflow.enabled = false), this run is not logged; to log runs set [mlflow] enabled = true in configs/x.toml, or pass --tracking to weaksup run
+    """
+    if config.mlflow.enabled:
+        return ""
+    where = "the run config" if config.source.startswith("<") else config.source  # ("<dict>": built in Python)
+    return ("MLflow: off (mlflow.enabled = false), this run is not logged; to log runs set [mlflow] enabled = true "
+            f"in {where}, or pass --tracking to weaksup run")
+
+
+def config_params(config: RunConfig, labels: Sequence[str] = ()) -> dict[str, str]:
+    """The ``config.<section>.<key>`` params of a run, in one form whichever way its config was built (a TOML
+    file, ``weaksup report``'s flags, a dict), so that equal settings log equal params.
+
+    - An absolute path under the project folder is logged relative to it (POSIX ``/``); other values as given.
+    - Defaults the run fills in are logged filled in: an empty ``task.labels`` as the label space the run used
+      (``labels``), an empty ``output.report_path`` as where the report goes (the run folder's ``report.html``).
+    - Values are cut at 500 characters (MLflow's limit).
+
+    Examples
+    --------
+    >>> from weaksup.config import RunConfig
+    >>> doc = {"task": {"name": "x"}, "input": {"path": "/srv/p/data/x.csv"}, "lfs": {"modules": ["x"]},
+    ...        "output": {"path": "out/labels.csv"}, "gold": {"path": "/elsewhere/gold"}}
+    >>> params = config_params(RunConfig.from_dict(doc, project="/srv/p"), labels=["ham", "spam"])
+    >>> params["config.input.path"], params["config.gold.path"], params["config.task.labels"]
+    ('data/x.csv', '/elsewhere/gold', "['ham', 'spam']")
+    >>> params["config.output.report_path"]
+    'out/report.html'
+    """
+    root = Path(config.project)
+
+    def relative(value: Any) -> Any:
+        if isinstance(value, list):
+            return [relative(v) for v in value]
+        if isinstance(value, str) and os.path.isabs(value):
+            path = Path(os.path.normpath(value))
+            return path.relative_to(root).as_posix() if path.is_relative_to(root) else value
+        return value
+
+    doc = config.to_dict()
+    if not doc["task"]["labels"] and labels:
+        doc["task"]["labels"] = list(labels)
+    doc["output"]["report_path"] = str(config.report_path)
+    return {f"config.{key}": str(relative(value))[:500] for key, value in flatten(doc).items()}
 
 
 @dataclass(frozen=True)
@@ -134,29 +210,35 @@ class RunRecord:
 
 def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summary: Mapping[str, float],
             manifest: str, *, run_name: str, references: GoldReferences | None = None,
-            record: RunRecord | None = None) -> str | None:
-    """Log a run as one MLflow run: its config (``config.<section>.<key>`` params), ``summary`` metrics,
+            record: RunRecord | None = None, final_manifest: Callable[[str], str] | None = None) -> str | None:
+    """Log a run as one MLflow run: its config (:func:`config_params`), ``summary`` metrics,
     the ``references`` on the gold test rows (:meth:`References.as_metrics`: ``final/accuracy``,
     ``final/accuracy_no_votes``, ``final/ece``, ``reference/supervised_on_dev/accuracy``, ...), its
     ``run.json`` text (``manifest``), the report (:func:`log_report`) and, with a ``record``, the label model,
     the input and labels datasets, the git tags and the description. Returns the run id.
 
-    A run that fails part-way is ended FAILED with what it logged and a ``weaksup.failure`` tag (MLflow ends it
-    so; nothing is left that no run owns). The labels are written by then, so a failure is a warning and None
-    (a :class:`TrackingError` with ``mlflow.require``).
+    ``final_manifest``, when given, is called last with the MLflow run id, before the run ends: the ``run.json``
+    text it returns replaces the one logged first, so the artifact is the run folder's final ``run.json`` (with
+    the run id, the fingerprints and the ``mlflow`` timing). The ``weaksup.stage`` tag is :func:`run_stage`.
+
+    A run that fails part-way is ended FAILED with what it logged (``run.json`` as ``manifest`` gave it) and a
+    ``weaksup.failure`` tag (MLflow ends it so; nothing is left that no run owns). The labels are written by
+    then, so a failure is a warning and None (a :class:`TrackingError` with ``mlflow.require``).
     """
     import mlflow
 
     from weaksup.tracking.git import git_tags
 
-    tags = {"weaksup.task": config.task.name, HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+    stage = run_stage(config)
+    tags = {"weaksup.task": config.task.name, "weaksup.stage": stage, HOST_TAG: socket.gethostname(),
+            PID_TAG: str(os.getpid())}
     identity = process_identity(os.getpid())
     if identity is not None:
         tags[PROCESS_TAG] = identity
     description = None
     if record is not None:
         tags.update(git_tags(record.project))
-        description = run_description(config.task.name, record.summary)
+        description = run_description(config.task.name, record.summary, stage)
         if record.gold_version is not None:
             tags["weaksup.gold_version"] = str(record.gold_version)
     end_orphaned_runs(config.mlflow.experiment)
@@ -166,7 +248,9 @@ def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summ
                 for tag in FOREIGN_GIT_TAGS:  # MLflow's guess from the entry point (weaksup's own checkout)
                     if tag in active.data.tags and tag not in tags:
                         mlflow.delete_tag(tag)
-                _log_contents(config, report, gold, summary, manifest, references, record)
+                _log_contents(config, report, gold, summary, manifest, references, record, stage)
+                if final_manifest is not None:  # last: the run folder's run.json, with this run's id
+                    mlflow.log_text(final_manifest(str(active.info.run_id)), "run.json")
             except BaseException as exc:
                 _mark_failure(mlflow, exc)
                 raise
@@ -179,10 +263,10 @@ def log_run(config: RunConfig, report: QualityReport, gold: GoldSet | None, summ
 
 
 def _log_contents(config: RunConfig, report: QualityReport, gold: GoldSet | None, summary: Mapping[str, float],
-                  manifest: str, references: GoldReferences | None, record: RunRecord | None) -> None:
+                  manifest: str, references: GoldReferences | None, record: RunRecord | None, stage: str) -> None:
     import mlflow
 
-    mlflow.log_params({f"config.{k}": str(v)[:500] for k, v in flatten(config.to_dict()).items()})
+    mlflow.log_params(config_params(config, labels=() if record is None else record.classes))
     mlflow.log_text(manifest, "run.json")
     if references is not None:
         mlflow.log_text(references.text(), "references.txt")
@@ -204,7 +288,7 @@ def _log_contents(config: RunConfig, report: QualityReport, gold: GoldSet | None
         digest = str(fingerprint(record.labels)["sha256_sample"])[:16]
         log_datasets(files=record.files, labels=record.labels, published=record.published, task=config.task.name,
                      data_hash=record.data_hash, labels_digest=digest, rows=record.rows)
-    log_report(report, gold=gold, tags={"weaksup.stage": "run", "weaksup.task": config.task.name}, strict=True)
+    log_report(report, gold=gold, tags={"weaksup.stage": stage, "weaksup.task": config.task.name}, strict=True)
 
 
 def _mark_failure(mlflow: Any, exc: BaseException) -> None:
