@@ -23,8 +23,8 @@ from weaksup.analysis import VoteStats, as_vote_matrix
 from weaksup.errors import DataError, GoldSetError, NotFittedError, ParameterError
 from weaksup.gold.core import match_ids
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.metrics import (COUNTS, METRIC_NAMES, Metrics, calibration_bins, expected_calibration_error,
-                             label_metrics)
+from weaksup.metrics import (COUNTS, METRIC_NAMES, NO_VALUE, Metrics, calibration_bins,
+                             expected_calibration_error, label_metrics)
 from weaksup.validation import check_columns
 from weaksup.verdict import discordant, majority_class_note, within_noise
 from weaksup.votes import VoteMatrix, has_vote
@@ -92,12 +92,18 @@ class Evaluation:
         return frame.rename(index=METRIC_NAMES)
 
     def formatted(self) -> pd.DataFrame:
-        """:meth:`table` as text for printing: 3 decimals, signed differences, row counts as integers."""
+        """:meth:`table` as text for printing: 3 decimals, signed differences, row counts as integers, and
+        :data:`~weaksup.metrics.NO_VALUE` for a metric no row defines (the accuracy on the rows with no LF vote
+        when every row has one)."""
         table = self.table()
-        shown = table.map(lambda v: f"{v:.3f}").astype(object)
-        shown["difference"] = table["difference"].map(lambda v: f"{v:+.3f}")
+
+        def shown_as(spec: str) -> Any:
+            return lambda v: NO_VALUE if v != v else format(v, spec)
+
+        shown = table.map(shown_as(".3f")).astype(object)
+        shown["difference"] = table["difference"].map(shown_as("+.3f"))
         for key in COUNTS:
-            shown.loc[METRIC_NAMES[key]] = table.loc[METRIC_NAMES[key]].map(lambda v: f"{v:.0f}")
+            shown.loc[METRIC_NAMES[key]] = table.loc[METRIC_NAMES[key]].map(shown_as(".0f"))
         return shown
 
     def to_metrics(self) -> dict[str, float]:

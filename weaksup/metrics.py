@@ -19,7 +19,7 @@ same rule gives the final labels' ECE in :mod:`weaksup.references`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,8 +29,8 @@ from weaksup.errors import LabelSpaceError, ParameterError
 from weaksup.labels import ABSTAIN, LabelSpace, check_class_ids
 from weaksup.validation import check_number
 
-__all__ = ["COUNTS", "METRIC_NAMES", "Metrics", "calibration_bins", "expected_calibration_error", "given_classes",
-           "label_metrics", "macro_mean"]
+__all__ = ["COUNTS", "METRIC_NAMES", "NO_VALUE", "Metrics", "calibration_bins", "defined",
+           "expected_calibration_error", "given_classes", "label_metrics", "macro_mean"]
 
 #: The metrics of :class:`Metrics`, in table order, with their display names.
 METRIC_NAMES = {
@@ -51,6 +51,21 @@ METRIC_NAMES = {
 }
 #: The metrics that count rows (shown as integers).
 COUNTS = ("n_voted", "n_no_votes", "n_gold")
+#: How a table shows a metric no row defines (NaN: e.g. the accuracy on the rows with no LF vote when every row has
+#: one); :func:`defined` leaves such metrics out of ``run.json`` and MLflow.
+NO_VALUE = "–"
+
+
+def defined(metrics: Mapping[str, float]) -> dict[str, float]:
+    """The metrics that have a value: a NaN (or infinite) metric, one no row defines, is left out of ``run.json`` and
+    MLflow, as the references leave theirs out; a table shows it as :data:`NO_VALUE`, a summary says why.
+
+    Examples
+    --------
+    >>> defined({"accuracy": 0.9, "accuracy_no_votes": float("nan"), "n_no_votes": 0.0})
+    {'accuracy': 0.9, 'n_no_votes': 0.0}
+    """
+    return {key: float(value) for key, value in metrics.items() if np.isfinite(value)}
 
 
 @dataclass(frozen=True)

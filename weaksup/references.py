@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from weaksup.errors import ParameterError
-from weaksup.metrics import expected_calibration_error, macro_mean
+from weaksup.metrics import NO_VALUE, expected_calibration_error, macro_mean
 from weaksup.labels import ABSTAIN, LabelSpace
 from weaksup.verdict import calibration_warning, supervised_verdict, unvoted_classes
 
@@ -212,7 +212,7 @@ class References:
 
     def text(self) -> str:
         """:meth:`lines` and :meth:`table` as plain text."""
-        table = self.table().to_string(float_format=lambda v: f"{v:.3f}")
+        table = self.table().to_string(float_format=lambda v: f"{v:.3f}", na_rep=NO_VALUE)
         return "\n".join([*self.lines(), "", table])
 
     def __str__(self) -> str:
@@ -373,5 +373,5 @@ def summary_lines(references: GoldReferences | None, note: str = "") -> list[str
     frame = frame.rename(columns={"accuracy": "accuracy", "accuracy_voted": "acc. voted rows",
                                   "accuracy_no_votes": "acc. no-vote rows", "labelled": "labelled",
                                   "macro_recall": "macro recall"})
-    table = frame.rename_axis("reference").to_string(float_format=lambda v: f"{v:.3f}")
+    table = frame.rename_axis("reference").to_string(float_format=lambda v: f"{v:.3f}", na_rep=NO_VALUE)
     return lines + [f"  {line}" for line in table.splitlines()]

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from weaksup.metrics import NO_VALUE
+
 __all__ = ["NOTEBOOK_STYLE", "clip", "data_table", "fmt", "highlight", "html_table", "png_image"]
 
 #: The style of the notebook views (wrapped in ``<div class='weaksup-wb'>``).
@@ -116,7 +118,7 @@ def data_table(frame: pd.DataFrame, digits: int = 3, index: bool = True) -> str:
     >>> "<td>0.50</td>" in data_table(pd.DataFrame({"x": [0.5]}), digits=2)
     True
     """
-    return str(frame.to_html(float_format=lambda v: f"{v:.{digits}f}", index=index, border=0, na_rep="–",
+    return str(frame.to_html(float_format=lambda v: f"{v:.{digits}f}", index=index, border=0, na_rep=NO_VALUE,
                              escape=True))
 
 

@@ -352,14 +352,17 @@ class Classification:
     def report_metrics(self, report: Any) -> dict[str, float]:
         """The label model's metrics on the gold split, and majority vote's (``majority_vote.<name>``); the
         coverage and row count of the split, the same for both, once as ``<split>/coverage`` and ``<split>/n_gold``
-        (``coverage`` alone would read as the share of all rows, ``coverage_all_rows``)."""
+        (``coverage`` alone would read as the share of all rows, ``coverage_all_rows``). A metric no row defines
+        (``accuracy_no_votes`` when every gold row has an LF vote) is left out (:func:`weaksup.metrics.defined`)."""
+        from weaksup.metrics import defined
+
         ev = report.evaluation
         if ev is None:
             return {}
         rows = {"coverage": f"{ev.split}/coverage", "n_gold": f"{ev.split}/n_gold"}
         metrics = {rows.get(k, k): float(v) for k, v in ev.model.as_dict().items()}
         metrics.update({f"majority_vote.{k}": float(v) for k, v in ev.baseline.as_dict().items() if k not in rows})
-        return metrics
+        return defined(metrics)
 
 
 def _multilabel() -> TaskType:

@@ -24,10 +24,9 @@ What it holds (see :class:`QualityReport`):
 - the labels a run wrote, when the caller passes them (:class:`~weaksup.report.written.WrittenLabels`; the end
   model's, the label model's or a reviewer's): their class shares beside the label model's and their confusion
   matrix on the gold split, with the references' ``final`` scores;
-- figures: coverage/overlap/conflict bars, LF-by-LF conflict heatmap, votes per row, label
-  distribution, confusion matrices, reliability diagram (with the written labels' curve when their probabilities
-  are given; with many LFs, the per-LF figures show those with the most conflicts and the page says so: memory
-  stays bounded in the number of LFs);
+- figures: coverage/overlap/conflict bars, LF-by-LF conflict heatmap, votes per row, label distribution,
+  confusion matrices, reliability diagram (with the written labels' when given their probabilities; with many LFs,
+  the per-LF figures show those with the most conflicts and the page says so: memory stays bounded in the LFs);
 - provenance: rule version, LF names@versions, gold-set and data content hashes, row counts.
 
 The votes' statistics (:class:`~weaksup.analysis.VoteStats`) are computed once and the gold set is
@@ -54,6 +53,7 @@ from weaksup.errors import GoldSetError
 from weaksup.evaluate import Evaluation, evaluate, lf_errors, model_name
 from weaksup.labels import ABSTAIN
 from weaksup.lf.identity import short_hash
+from weaksup.metrics import defined
 from weaksup.pairs import row_blocks
 from weaksup.registry import Registry
 from weaksup.report.written import WRITTEN, WrittenEvaluation, WrittenLabels, evaluate_written
@@ -159,7 +159,8 @@ class QualityReport:
         """Every scalar metric, named for MLflow: dataset rates, per-LF rates, model and baseline metrics,
         the references (:meth:`References.as_metrics <weaksup.references.References.as_metrics>`) and the
         number of dependent-LF findings (``lf_dependence/findings``). The share of all rows with a vote is
-        ``coverage_all_rows``; that of the gold split's rows ``<split>/coverage``."""
+        ``coverage_all_rows``; that of the gold split's rows ``<split>/coverage``. A metric no row defines (NaN)
+        is left out (:func:`weaksup.metrics.defined`)."""
         out = {("coverage_all_rows" if key == "coverage" else key): float(value) for key, value in self.stats.items()}
         for lf, row in self.summary.iterrows():
             out[f"lf/{lf}/coverage"] = float(row["Coverage"])
@@ -172,7 +173,7 @@ class QualityReport:
         if self.references is not None:
             out.update({key: float(value) for key, value in self.references.as_metrics().items()})
         out["lf_dependence/findings"] = float(len(self.dependence))
-        return out
+        return defined(out)
 
     def metrics_table(self) -> pd.DataFrame | None:
         """Label model vs majority vote (see :meth:`Evaluation.table`), or None without gold."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from weaksup.evaluate import METRIC_NAMES
+from weaksup.metrics import NO_VALUE
 from weaksup.render import data_table, png_image
 from weaksup.report.plots import HEATMAP_LFS, RATES_LFS, series_names, to_png
 from weaksup.report.written import WRITTEN
@@ -32,6 +33,7 @@ REFERENCES_ID = "references"
 
 if TYPE_CHECKING:
     from weaksup.metrics import Metrics
+    from weaksup.references import ReferenceScore
     from weaksup.report import QualityReport
 
 _STYLE = """
@@ -116,11 +118,30 @@ def _written(report: QualityReport) -> list[str]:
                                                        if ev.n_missing else "")
         parts.append(f"<h3>Written labels on the {e(where)}</h3>")
         same = " (the references' <code>final</code> row)" if ev.from_references else ""
-        parts.append(f"<p>Accuracy {s.accuracy:.3f} (abstain = wrong), {s.accuracy_voted:.3f} on the rows with &gt;= 1 "
-                     f"LF vote and {s.accuracy_no_votes:.3f} on the rows with none; labelled {s.labelled:.3f}, "
+        parts.append(f"<p>Accuracy {s.accuracy:.3f} (abstain = wrong), {e(vote_split(s))}; labelled {s.labelled:.3f}, "
                      f"macro recall {s.macro_recall:.3f}{same}.</p>")
         parts.append(data_table(ev.confusion))
     return parts
+
+
+def vote_split(score: ReferenceScore) -> str:
+    """The accuracy on the rows with an LF vote and on those with none, or that there are no rows of one kind
+    (never "nan").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaksup.references import compare_references
+    >>> refs = compare_references(np.array([0, 1]), {"final": np.array([0, 0])}, covered=np.array([True, True]))
+    >>> vote_split(refs["final"])
+    '0.500 on the rows with >= 1 LF vote (every row has one)'
+    """
+    if score.accuracy_no_votes != score.accuracy_no_votes:
+        return f"{score.accuracy_voted:.3f} on the rows with >= 1 LF vote (every row has one)"
+    if score.accuracy_voted != score.accuracy_voted:
+        return f"{score.accuracy_no_votes:.3f} on the rows with no LF vote (no row has one)"
+    return (f"{score.accuracy_voted:.3f} on the rows with >= 1 LF vote and {score.accuracy_no_votes:.3f} on the rows "
+            "with none")
 
 
 #: What the per-class table says for a class with no gold rows in the scored split (left out of the macro figures).
@@ -141,7 +162,7 @@ def per_class_table(metrics: Metrics) -> pd.DataFrame:
     [['1.000', '0.500', '0.667', '2'], ['1.000', '1.000', '1.000', '1'], ['0.000', 'no gold rows', 'no gold rows', '0']]
     """
     frame = metrics.per_class
-    shown = frame[["precision", "recall", "f1"]].map(lambda v: "–" if pd.isna(v) else f"{v:.3f}").astype(object)
+    shown = frame[["precision", "recall", "f1"]].map(lambda v: NO_VALUE if pd.isna(v) else f"{v:.3f}").astype(object)
     absent = frame["support"] == 0
     for column in ("precision", "recall", "f1"):
         shown.loc[absent & frame[column].isna(), column] = NO_GOLD_ROWS
