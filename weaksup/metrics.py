@@ -29,8 +29,8 @@ from weaksup.errors import LabelSpaceError, ParameterError
 from weaksup.labels import ABSTAIN, LabelSpace, check_class_ids
 from weaksup.validation import check_number
 
-__all__ = ["COUNTS", "METRIC_NAMES", "NO_VALUE", "Metrics", "calibration_bins", "defined",
-           "expected_calibration_error", "given_classes", "label_metrics", "macro_mean"]
+__all__ = ["COUNTS", "METRIC_NAMES", "NO_VALUE", "PART_COUNTS", "Metrics", "calibration_bins", "defined",
+           "expected_calibration_error", "given_classes", "label_metrics", "macro_mean", "metric_text"]
 
 #: The metrics of :class:`Metrics`, in table order, with their display names.
 METRIC_NAMES = {
@@ -66,6 +66,28 @@ def defined(metrics: Mapping[str, float]) -> dict[str, float]:
     {'accuracy': 0.9, 'n_no_votes': 0.0}
     """
     return {key: float(value) for key, value in metrics.items() if np.isfinite(value)}
+
+
+#: The accuracies over a part of the gold rows, with the metric counting that part and what it means when it is 0.
+PART_COUNTS = {"accuracy_voted": ("n_voted", "no gold row has an LF vote"),
+               "accuracy_no_votes": ("n_no_votes", "every gold row has an LF vote")}
+
+
+def metric_text(metrics: Mapping[str, float], key: str) -> str | None:
+    """``key`` and its value as a run summary shows it (3 decimals); for an accuracy over rows the split has none of
+    (:data:`PART_COUNTS`, left out by :func:`defined`), :data:`NO_VALUE` and why; None when ``metrics`` has
+    neither.
+
+    Examples
+    --------
+    >>> metrics = defined({"accuracy": 0.876, "accuracy_no_votes": float("nan"), "n_no_votes": 0})
+    >>> [metric_text(metrics, key) for key in ("accuracy", "accuracy_no_votes", "brier")]
+    ['accuracy 0.876', 'accuracy_no_votes – (every gold row has an LF vote)', None]
+    """
+    if key in metrics:
+        return f"{key} {metrics[key]:.3f}"
+    count, why = PART_COUNTS.get(key, ("", ""))
+    return f"{key} {NO_VALUE} ({why})" if count and metrics.get(count) == 0 else None
 
 
 @dataclass(frozen=True)

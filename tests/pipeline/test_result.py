@@ -47,6 +47,18 @@ def test_the_label_model_line_says_when_it_is_no_better_than_the_most_common_cla
     assert "most common class" not in right.summary()
 
 
+def test_the_label_model_line_says_there_are_no_rows_without_a_vote_instead_of_nan(tmp_path):
+    """The tennis and fsdd summaries (every gold row voted on) said ``accuracy_no_votes nan``."""
+    from weaksup.tasks import task_type
+
+    result = result_with(tmp_path, [0] * 18 + [1] * 2)  # one LF voting on every row
+    result.metrics = task_type("classification").report_metrics(result.report)
+    assert "accuracy_no_votes" not in result.metrics and result.metrics["n_no_votes"] == 0
+    line = label_model_line(result)
+    assert "nan" not in line.lower()
+    assert "accuracy 1.000, accuracy_voted 1.000, accuracy_no_votes – (every gold row has an LF vote), labelled" in line
+
+
 def test_a_run_says_how_its_votes_were_got_and_that_mlflow_is_off(tmp_path, youtube, monkeypatch, capsys):
     """After one LF changed, a run said "chunks: 4 computed, 0 reused from saved votes (16 LF columns reused)";
     with ``[mlflow] enabled = false`` it said nothing about MLflow."""

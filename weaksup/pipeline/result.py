@@ -113,9 +113,11 @@ class RunResult:
             evaluation = getattr(self.report, "evaluation", None)
             note = majority_class_note(self.metrics.get("accuracy", float("nan")),
                                        evaluation.class_counts() if evaluation is not None else {})
+            from weaksup.metrics import metric_text
+
+            said = [text for text in (metric_text(self.metrics, k) for k in shown) if text is not None]
             lines.append(f"label model on the gold {self.gold['split']} split ({self.gold['describe']}): "
-                         + ", ".join(f"{k} {self.metrics[k]:.3f}" for k in shown if k in self.metrics)
-                         + (f". {note}" if note else ""))
+                         + ", ".join(said) + (f". {note}" if note else ""))
         lines += self.reference_lines()
         lines += gap_lines(self.gold_gaps, "label" if self.config.task.type == "multilabel" else "class")
         found = list(getattr(self.report, "dependence", None) or [])
