@@ -17,13 +17,13 @@ Examples
 --------
 >>> import numpy as np
 >>> y = np.array([0, 0, 1, 1, 1])
->>> refs = compare_references(y, {"supervised_on_dev": np.array([0, 1, 1, 0, 1]),
+>>> refs = compare_references(y, {"supervised_on_dev": np.array([0, 0, 1, 0, 1]),
 ...                               "final": np.array([0, 0, 1, 1, 1])},
 ...                           covered=np.array([True, True, True, False, False]), n_gold=50)
 >>> refs.verdict
-'weak supervision adds +40.0 points over training on your 50 gold rows (final 1.000 vs 0.600: 2 of 5 gold rows, within noise)'
+'weak supervision adds +20.0 points over training on your 50 gold rows (final 1.000 vs 0.800: 1 of 5 gold rows, within noise)'
 >>> refs.as_metrics()["final/accuracy_no_votes"], refs.as_metrics()["reference/supervised_on_dev/accuracy"]
-(1.0, 0.6)
+(1.0, 0.8)
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import pandas as pd
 from weaksup.errors import ParameterError
 from weaksup.metrics import NO_VALUE, expected_calibration_error, macro_mean
 from weaksup.labels import ABSTAIN, LabelSpace
-from weaksup.verdict import calibration_warning, supervised_verdict, unvoted_classes
+from weaksup.verdict import calibration_warning, majority_class_note, supervised_verdict, unvoted_classes
 
 logger = logging.getLogger(__name__)
 
@@ -337,6 +337,13 @@ def compare_references(
     if FINAL in scores and SUPERVISED in scores:
         verdict, beats = supervised_verdict(preds[FINAL] == y, preds[SUPERVISED] == y, scores[FINAL],
                                             scores[SUPERVISED], n_gold, f"{split or 'gold'} rows", unvoted)
+        counts = {c: int((y == i).sum()) for i, c in enumerate(names)}
+        trivial = majority_class_note(scores[SUPERVISED].accuracy, counts)
+        chance = 1.0 / max(1, sum(1 for n in counts.values() if n))  # the macro recall of always one class
+        if trivial and beats and scores[SUPERVISED].macro_recall <= chance + 0.02:  # (it learned nothing: any gain
+            # over it looks large)
+            verdict += (f"; the gold-only classifier is {trivial}: it learned nothing from what it reads (the "
+                        "text, or the columns the end model reads), so this gain is not the LFs' measure")
     else:
         absent = [name for name in (FINAL, SUPERVISED) if name not in scores]
         missing = f"no {' and no '.join(absent)} prediction to compare"
@@ -356,11 +363,11 @@ def summary_lines(references: GoldReferences | None, note: str = "") -> list[str
 
     Examples
     --------
-    >>> refs = compare_references(np.array([0, 1]), {"supervised_on_dev": np.array([0, 0]),
-    ...                           "final": np.array([0, 1])}, covered=np.array([True, False]), split="test")
+    >>> refs = compare_references(np.array([0, 1, 2]), {"supervised_on_dev": np.array([0, 1, 0]),
+    ...                           "final": np.array([0, 1, 2])}, covered=np.array([True, False, True]), split="test")
     >>> print("\\n".join(summary_lines(refs)[:2]))  # doctest: +ELLIPSIS
-    on the gold test split: weak supervision adds +50.0 points over training on your 2 gold rows (...)
-      1 of 2 test gold rows have at least one LF vote (test/coverage 0.500); 1 have none
+    on the gold test split: weak supervision adds +33.3 points over training on your 3 gold rows (...)
+      2 of 3 test gold rows have at least one LF vote (test/coverage 0.667); 1 have none
     """
     if references is None:
         return [note] if note else []

@@ -93,3 +93,50 @@ def test_exclude_columns_naming_no_column_of_the_input_exits_2_before_any_lf_run
     assert code == 2 and "exclude_columns = ['frame'] leaves columns out of the end model of rows without text, " \
                          "and the input frames.csv has a text column ('video')" in said, said
     assert 'set input.text_column = "" for an end model of the rows\' columns' in said
+
+
+def shipped_tennis(folder: Path) -> Path:
+    """A copy of the shipped tennis example (config, frames, gold set, LFs) in ``folder``."""
+    for part in ("configs", "labeling_functions"):
+        (folder / part).mkdir()
+    shutil.copy(REPO / "configs" / "tennis.toml", folder / "configs")
+    shutil.copy(REPO / "labeling_functions" / "tennis.py", folder / "labeling_functions")
+    shutil.copytree(REPO / "data" / "tennis", folder / "data" / "tennis")
+    shutil.copytree(REPO / "gold_sets" / "tennis", folder / "gold_sets" / "tennis")
+    return folder / "configs" / "tennis.toml"
+
+
+def test_the_order_and_sequence_columns_are_not_read_and_a_trivial_baseline_is_named(tmp_path, monkeypatch):
+    # before: supervised_on_dev read `frame` (the temporal label model's order column): the dev frames are 0..487 and
+    # the test frames 488..745, so its trees predicted one class for every test row (0.539, the share of not_rally),
+    # and the verdict said "weak supervision adds +33.7 points over training on your 488 gold rows"
+    monkeypatch.chdir(tmp_path)
+    config = shipped_tennis(tmp_path)
+    result = run_config(config)
+    refs = result.references
+    assert refs is not None
+    y = pd.read_csv(tmp_path / "gold_sets" / "tennis" / "labels.csv").query("split == 'test'")["label"]
+    common = y.value_counts(normalize=True).max()
+    assert refs["supervised_on_dev"].accuracy > common + 0.2
+    summary = result.summary()
+    assert "supervised_on_dev reads the columns ['det_0'" in summary and "'frame'" not in summary.split(
+        "supervised_on_dev reads the columns")[1].split("]")[0]
+    assert "NOT better than always predicting" not in summary
+
+    # nothing names the order (a plain label model, no series review): `frame` is read, the baseline learns nothing,
+    # and the verdict says so
+    plain = run_config(config, "label_model.name=default", "label_model.params={}", 'review.media=""')
+    assert plain.references is not None
+    assert plain.references["supervised_on_dev"].accuracy == pytest.approx(common)
+    assert ("the gold-only classifier is NOT better than always predicting the most common class, 'not_rally'"
+            in plain.summary())
+
+
+def test_the_workbench_leaves_its_label_models_order_columns_out():
+    from weaksup.models import MODELS
+    from weaksup.workbench.tabular import end_columns
+
+    frames = pd.DataFrame({"row_id": ["a", "b"], "video": ["v", "v"], "frame": [0, 1], "det_0": [1, 0]})
+    temporal = MODELS["TemporalLabelModel"](2, order_column="frame", sequence_column="video")
+    assert list(end_columns(frames, "row_id", (), temporal).columns) == ["det_0"]
+    assert list(end_columns(frames, "row_id").columns) == ["video", "frame", "det_0"]

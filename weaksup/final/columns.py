@@ -12,7 +12,7 @@ and text columns of at most :data:`MAX_CATEGORIES` distinct values as one-hot ca
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from weaksup.errors import EndModelError
 
 __all__ = ["ISO_DATE", "MAX_CATEGORIES", "PARSED_SHARE", "ColumnFeatures", "as_dates", "as_numbers", "column_kind",
-           "excluded_problem", "feature_frame", "tabular_end_model"]
+           "excluded_problem", "feature_frame", "ordering_columns", "tabular_end_model"]
 
 #: A text column with at most this many distinct values is a category; with more, free text or an id (left out).
 MAX_CATEGORIES = 50
@@ -226,6 +226,27 @@ def feature_frame(frame: pd.DataFrame, exclude: Sequence[str | None]) -> pd.Data
     {'amount': [3]}
     """
     return frame.drop(columns=[c for c in exclude if c is not None and c in frame.columns])
+
+
+def ordering_columns(params: Mapping[str, Any]) -> dict[str, str]:
+    """The columns a label model's parameters name as where a row sits (``order_column`` and ``sequence_column`` of
+    :class:`weaksup.models.TemporalLabelModel`), with why the end model of rows without text leaves them out.
+
+    A frame number or a video id says where a row is, not what it is: trees that learn from it predict a later block
+    of rows (a test block after the dev one, tomorrow's frames) from the nearest rows they saw, whatever the row
+    holds (on the shipped tennis example, the classifier on the dev gold read ``frame`` and predicted one class for
+    every test row, 0.539, where without it it scores 0.868).
+
+    Examples
+    --------
+    >>> ordering_columns({"base": "DevNaiveBayes", "order_column": "frame", "sequence_column": "video"})
+    {'frame': "the label model's order column", 'video': "the label model's sequence column"}
+    >>> ordering_columns({})
+    {}
+    """
+    return {str(params[key]): f"the label model's {what} column" for key, what in
+            (("order_column", "order"), ("sequence_column", "sequence")) if isinstance(params.get(key), str)
+            and params[key]}
 
 
 def excluded_problem(names: Sequence[str], present: Sequence[str], *, key: str, text_column: str | None = None,

@@ -141,6 +141,10 @@ def gold_test_references(config: RunConfig, y: np.ndarray, L: np.ndarray, positi
             tabular = tabular_end_model(settings.seed, columns=dev_texts) if frame else None
             baseline = supervised_on_dev(dev_texts, y_dev, model=tabular, n_folds=config.end_model.folds,
                                          seed=settings.seed, cardinality=k)
+            if tabular is not None:  # (with the end model on, run.json's end_model.columns say it)
+                kinds = tabular.steps[0][1].kinds
+                notes.append("supervised_on_dev reads the columns "
+                             f"{[*kinds['numbers'], *kinds['dates'], *kinds['categories']]}")
         except EndModelError as exc:  # missing text is not an error: the reference is left out, saying why
             why = (f"none of the {n_dev} dev gold rows' texts (input.text_column = {config.input.text_column!r}) "
                    "has a word (two or more letters or digits)" if not frame and not has_words(dev_texts)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from weaksup.config import RunConfig
 
 __all__ = ["check_exclude_columns", "column_blocks", "columns_at", "columns_at_each", "end_features", "reblocked",
-           "tabular_model"]
+           "structure_columns", "tabular_model"]
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -43,7 +43,31 @@ def end_features(config: RunConfig, frame: pd.DataFrame) -> pd.DataFrame:
     >>> list(end_features(config, pd.DataFrame({"row_id": ["a"], "amount": [3.0], "is_fraud": [1]})).columns)
     ['amount']
     """
-    return feature_frame(frame, [config.input.id_column, *config.end_model.exclude_columns])
+    return feature_frame(frame, [config.input.id_column, *config.end_model.exclude_columns, *structure_columns(config)])
+
+
+def structure_columns(config: RunConfig) -> dict[str, str]:
+    """The columns that say where a row sits, which the end model of rows without text leaves out, with why: the
+    label model's order and sequence columns (:func:`weaksup.final.columns.ordering_columns`) and a series review's
+    time axis and grouping (``review.media_column`` and ``review.media_group`` with ``review.media = "series"``).
+
+    Examples
+    --------
+    >>> from weaksup.config import RunConfig
+    >>> config = RunConfig.from_dict({"task": {"name": "t"}, "input": {"path": "x.csv", "text_column": ""},
+    ...     "lfs": {"modules": ["m"]}, "label_model": {"name": "temporal", "params": {"order_column": "frame"}},
+    ...     "output": {"path": "o.csv"}})
+    >>> structure_columns(config)
+    {'frame': "the label model's order column"}
+    """
+    from weaksup.final.columns import ordering_columns
+
+    found = ordering_columns(config.label_model.params)
+    if config.review.media == "series":
+        for column, key in ((config.review.media_column, "media_column"), (config.review.media_group, "media_group")):
+            if column and column not in found:
+                found[column] = f"the series review's {'time axis' if key == 'media_column' else 'grouping'} (review.{key})"
+    return found
 
 
 def check_exclude_columns(config: RunConfig, present: Sequence[str]) -> None:
@@ -72,11 +96,11 @@ def tabular_model(config: RunConfig, features: pd.DataFrame, info: dict[str, Any
         return None
     kinds = model.steps[0][1].kinds
     info["columns"] = {"numbers": kinds["numbers"], "dates": kinds["dates"], "categories": list(kinds["categories"])}
-    info["columns_left_out"] = kinds["left_out"]
+    info["columns_left_out"] = {**structure_columns(config), **kinds["left_out"]}
     if config.end_model.exclude_columns:
         info["columns_excluded"] = list(config.end_model.exclude_columns)  # ([end_model] exclude_columns)
     logger.info("end model reads the columns %s", info["columns"])
-    shown = {name: why for name, why in kinds["left_out"].items() if why not in ("one value", "no value")}
+    shown = {name: why for name, why in info["columns_left_out"].items() if why not in ("one value", "no value")}
     if shown:
         logger.warning("end model: columns left out: %s", "; ".join(f"{name} ({why})" for name, why in shown.items()))
     return model

@@ -282,7 +282,7 @@ class Workbench:
     # ------------------------------------------------------------------ final labels and the references
     def final_labels_missing(self) -> str | None:
         """Why the supervised baseline and the final labels cannot be fitted here; None when they can."""
-        columns = end_columns(self.data, self.id_column, self.exclude_columns)  # (read without a text column)
+        columns = end_columns(self.data, self.id_column, self.exclude_columns, self._label_model)  # (read without a text column)
         return references_missing(self.text_column, self.y_dev, len(self), FINAL_FOLDS, columns)
 
     def final_labeler(self) -> FinalLabeler:
@@ -297,7 +297,7 @@ class Workbench:
             raise DataError(f"Workbench.final_labeler: {reason}")
         template, votes = self._make_label_model(), self.votes.values
         texts = self.data[self.text_column] if self.text_column else \
-            end_columns(self.data, self.id_column, self.exclude_columns)
+            end_columns(self.data, self.id_column, self.exclude_columns, self._label_model)
         return self._fits.get(fit_key("final", self, template, votes), lambda: fit_final_labeler(
             template, texts, votes, self.y_dev, n_folds=FINAL_FOLDS, seed=self.seed))
 
@@ -324,7 +324,7 @@ class Workbench:
             except WeakSupError as exc:  # say why in the summary rather than lose the rest of it
                 missing = f"the final labels could not be fitted: {exc}"
                 logger.warning("Workbench.summary: %s", missing)
-        leaks = [] if self.text_column else leak_warnings(end_columns(self.data, self.id_column, self.exclude_columns),
+        leaks = [] if self.text_column else leak_warnings(end_columns(self.data, self.id_column, self.exclude_columns, self._label_model),
                                                           self.y_dev, labeler=labeler, seed=self.seed)
         dependence = find_dependent_lfs(vm.values, L_dev=vm.values[dev] if has_dev else None,
                                         y_dev=self.y_dev[dev] if has_dev else None, lf_names=list(vm.lf_names),

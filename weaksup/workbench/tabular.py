@@ -19,9 +19,11 @@ __all__ = ["EXCLUDE_FIX", "end_columns", "leak_warnings"]
 EXCLUDE_FIX = "Workbench(..., exclude_columns={columns})"
 
 
-def end_columns(data: pd.DataFrame, id_column: str | None, exclude_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """The columns of ``data`` the end model of rows without text may read: all but the id column and
-    ``exclude_columns``.
+def end_columns(data: pd.DataFrame, id_column: str | None, exclude_columns: Sequence[str] = (),
+                label_model: Any = None) -> pd.DataFrame:
+    """The columns of ``data`` the end model of rows without text may read: all but the id column,
+    ``exclude_columns`` and the order and sequence columns the ``label_model`` instance's parameters name
+    (:func:`weaksup.final.columns.ordering_columns`).
 
     Examples
     --------
@@ -29,7 +31,10 @@ def end_columns(data: pd.DataFrame, id_column: str | None, exclude_columns: Sequ
     >>> list(end_columns(frame, "row_id", ["is_fraud"]).columns)
     ['amount']
     """
-    return feature_frame(data, [id_column, *exclude_columns])
+    from weaksup.final.columns import ordering_columns
+
+    params = label_model.get_params() if hasattr(label_model, "get_params") else {}
+    return feature_frame(data, [id_column, *exclude_columns, *ordering_columns(params)])
 
 
 def leak_warnings(columns: pd.DataFrame, y_dev: np.ndarray, *, labeler: Any = None, seed: int = 0) -> list[str]:
