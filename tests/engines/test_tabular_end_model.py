@@ -22,14 +22,18 @@ from weaksup.gold import write_gold
 ROWS, PART_ROWS = 1500, 500
 
 
-def claims_config(folder: Path, *, end_model: bool = True) -> RunConfig:
+def claims_config(folder: Path, *, end_model: bool = True, leak: bool = False, exclude: tuple[str, ...] = ()
+                  ) -> RunConfig:
     """Tabular claims as three Parquet parts (numbers, a category; no text), fraud when the amount is high and the
     claim reported late; two rules as LFs (they leave about half of the rows without a vote); dev and test gold rows
-    spread over the parts."""
+    spread over the parts. ``leak``: a column ``reviewed_outcome`` holding every row's true class (an old label);
+    ``exclude``: ``[end_model] exclude_columns``."""
     gen = np.random.default_rng(11)
     frame = pd.DataFrame({"row_id": [f"c{i:05d}" for i in range(ROWS)], "amount": gen.gamma(2, 500, ROWS).round(2),
                           "days": gen.integers(0, 90, ROWS), "region": gen.choice(["n", "s", "e", "w"], ROWS)})
     fraud = ((frame["amount"] > 1500) & (frame["days"] > 30)) | (gen.random(ROWS) < 0.02)
+    if leak:
+        frame["reviewed_outcome"] = np.where(fraud, "fraud", "legit")
     (folder / "input").mkdir(parents=True)
     for start in range(0, ROWS, PART_ROWS):
         frame.iloc[start:start + PART_ROWS].to_parquet(folder / "input" / f"part-{start // PART_ROWS:04d}.parquet",
@@ -46,7 +50,8 @@ def claims_config(folder: Path, *, end_model: bool = True) -> RunConfig:
         "task": {"name": "claims", "labels": ["legit", "fraud"]},
         "input": {"path": str(folder / "input"), "id_column": "row_id", "text_column": ""},
         "lfs": {"modules": [str(folder / "claim_lfs.py")]}, "label_model": {"name": "default"},
-        "end_model": {"enabled": end_model, "folds": 3}, "gold": {"path": str(folder / "gold")},
+        "end_model": {"enabled": end_model, "folds": 3, "exclude_columns": list(exclude)},
+        "gold": {"path": str(folder / "gold")},
         "mlflow": {"enabled": False}, "output": {"path": str(folder / "out" / "labels.parquet"), "report": False},
     }, project=folder)
 
@@ -75,7 +80,8 @@ def shared_final(ours: dict[str, float], theirs: dict[str, float]) -> tuple[dict
 
 @pytest.mark.slow  # 1,500 rows, gradient-boosted trees cross-fitted in 3 folds, on the engine and as the plain run
 def test_the_local_engine_trains_the_tabular_end_model_and_equals_the_plain_run(tmp_path):
-    config = claims_config(tmp_path)
+    # (with the true class in a column the run leaves out: [end_model] exclude_columns holds on both)
+    config = claims_config(tmp_path, leak=True, exclude=("reviewed_outcome",))
     result = run_engine(config, engine="local")
     labels = run_labels(result.run_dir)
     plain, plain_metrics, plain_result = plain_run(config, tmp_path)
@@ -96,6 +102,33 @@ def test_the_local_engine_trains_the_tabular_end_model_and_equals_the_plain_run(
     assert result.references.verdict in result.summary()
     recorded = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))["end_model"]
     assert "gradient-boosted trees" in recorded["model"] and recorded["self_train"] == 1  # (as run.json's)
+    assert recorded["columns_excluded"] == ["reviewed_outcome"] and "reviewed_outcome" not in recorded["columns"][
+        "categories"] and recorded["columns"] == plain_result.end_model["columns"]
+    assert "alone predicts" not in result.summary() and "alone predicts" not in plain_result.summary()
+
+
+@pytest.mark.slow
+def test_a_column_holding_the_label_is_named_on_the_engine_as_in_the_plain_run(tmp_path, monkeypatch, capsys):
+    from weaksup.cli import main
+
+    config = claims_config(tmp_path, end_model=False, leak=True)
+    result = run_engine(config, engine="local")
+    _, plain_metrics, plain_result = plain_run(config, tmp_path)
+    said = ("column 'reviewed_outcome' alone predicts the dev gold label for 100% of 375 rows: if it is the label or "
+            "derived from it, leave it out with [end_model] exclude_columns = ['reviewed_outcome']")
+    assert said in result.summary() and said in plain_result.summary(), result.summary()
+    assert result.metrics["reference/supervised_on_dev/accuracy"] == 1.0  # (what it explains)
+    assert references_of(result.metrics) == pytest.approx(references_of(plain_metrics), rel=1e-9, abs=1e-12)
+    (tmp_path / "run.toml").write_text(f'[task]\nname = "claims"\n[input]\npath = "{tmp_path / "input"}"\n'
+                                       'text_column = ""\n[lfs]\nmodules = ["claim_lfs.py"]\n[end_model]\n'
+                                       'exclude_columns = ["reviewed"]\n[output]\npath = "out/labels.parquet"\n',
+                                       encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(["run", "run.toml", "--engine", "local", "--no-progress"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "[end_model] exclude_columns names ['reviewed'], which is not a column of " \
+                                    "the input" in err and "'reviewed_outcome']" in err, err
 
 
 @pytest.mark.slow

@@ -114,7 +114,9 @@ def run_engine(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     started = time.perf_counter()  # (the run's timings start here: the checks and the lock's wait are its setup)
     engine_settings(config, engine if isinstance(engine, str) else None)
     check_supported(config)
-    check_has_rows(config, list_input_parts(config))  # (Parquet input, some rows) before anything is written
+    parts = list_input_parts(config)
+    check_has_rows(config, parts)  # (Parquet input, some rows) before anything is written
+    check_input_columns(config, parts)
     config.output_dir.mkdir(parents=True, exist_ok=True)
     with FolderLock(config.output_dir):  # one run at a time in an output folder (as the streaming run)
         return run_locked(config, engine=engine, fresh=fresh, started=started)
@@ -134,6 +136,16 @@ def check_has_rows(config: RunConfig, parts: list[InputPart]) -> None:
     """
     if sum(p.rows for p in parts) == 0:
         raise DataError(f"input {config.input.example or config.input.path} has no rows; nothing to label")
+
+
+def check_input_columns(config: RunConfig, parts: list[InputPart]) -> None:
+    """``[end_model] exclude_columns`` names columns of the input (its first part's schema), checked before any
+    work as the streaming run checks it (:func:`weaksup.pipeline.end_columns.check_exclude_columns`)."""
+    if config.end_model.exclude_columns and parts:
+        from weaksup.data.files import file_columns
+        from weaksup.pipeline.end_columns import check_exclude_columns
+
+        check_exclude_columns(config, file_columns(Path(parts[0].path)))
 
 
 def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: bool = False,
