@@ -45,6 +45,19 @@ def test_the_report_reads_and_cleans_the_data_as_the_shipped_run_config_does():
     assert not raw.clean.normalize and input_identity(raw)[1] != input_identity(run_config)[1]
 
 
+def test_the_report_of_the_shipped_example_masks_its_authors_as_a_run_does(tmp_path):
+    # before: a report run of the shipped example had review.sensitive_fields = [], so `weaksup review export` of its
+    # run folder showed the commenters' names in clear, where the shipped config's run masks them
+    from weaksup.config import load_config
+    from weaksup.report.command import report_config
+
+    report = report_config(out="reports/youtube_spam.html", tracking=False)
+    assert report.review.sensitive_fields == load_config(SHIPPED_CONFIG).review.sensitive_fields == ["author"]
+    data = tmp_path / "mine.csv"
+    data.write_text("row_id,text\na,hello\n", encoding="utf-8")
+    assert report_config(out="reports/mine.html", tracking=False, data=str(data)).review.sensitive_fields == []
+
+
 @pytest.mark.slow  # (three runs on the shipped example: about 40 s)
 def test_report_and_run_give_the_same_verdict_and_data_hash_and_no_normalize_says_it_differs(tmp_path, monkeypatch,
                                                                                             capsys):

@@ -60,6 +60,8 @@ class Example:
         ``loader(data_dir, with_labels=...) -> DataFrame``: reads the rows.
     id_column, text_column : str
         The row id and text columns of the loaded rows.
+    sensitive_fields : tuple of str
+        Columns that name people (``[review] sensitive_fields``): a run on the example masks them in review tasks.
 
     Examples
     --------
@@ -77,6 +79,7 @@ class Example:
     loader: Callable[..., pd.DataFrame]
     id_column: str = "row_id"
     text_column: str = "text"
+    sensitive_fields: tuple[str, ...] = ()
 
     @property
     def data_dir(self) -> Path:
@@ -190,6 +193,7 @@ EXAMPLES: dict[str, Example] = {
         data_files=tuple(f"Youtube0{i}-{video}.csv" for i, video in enumerate(_VIDEOS, start=1)),
         lfs_module="weaksup.datasets.youtube_spam.lfs",
         loader=load_youtube_spam,
+        sensitive_fields=("author",),  # (the commenters' names, as configs/youtube_spam.toml says)
     ),
 }
 

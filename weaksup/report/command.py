@@ -221,6 +221,8 @@ def report_config(*, lf_module: str | None = None, data: str | None = None, id_c
         "output": {"path": str(Path(out).resolve().with_suffix("") / "labels.parquet"),
                    "report_path": str(Path(out).resolve())},
         "mlflow": {"enabled": tracking, "require": require_tracking, "experiment": experiment},
+        # the shipped rows name their authors: masked in review tasks as a run of the example's config masks them
+        **({"review": {"sensitive_fields": list(shipped.sensitive_fields)}} if data is None else {}),
     }
     return RunConfig.from_dict(doc, source=f"weaksup {command}")
 
