@@ -329,9 +329,11 @@ def lfs(
         typer.echo(f"plan: {sum(p.uncached for p in plans):,} prompts to send, ~{sum(p.tokens for p in plans):,} "
                    f"tokens" if plans else "plan: no prompted LFs")
 
+from weaksup.compare_cli import compare  # noqa: E402
 from weaksup.gold.cli import gold_app  # noqa: E402
 from weaksup.review.cli import review_app  # noqa: E402
 
+app.command()(compare)
 app.add_typer(review_app, name="review")
 app.add_typer(gold_app, name="gold")
 

@@ -38,6 +38,7 @@ renames, ``run.json`` last (:mod:`weaksup.pipeline.folder`); :func:`load_run` ch
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 import os
@@ -48,7 +49,7 @@ from typing import TYPE_CHECKING, Any, cast
 from weaksup.config import RunConfig
 from weaksup.errors import ConfigError
 from weaksup.pipeline.inputs import check_inputs_unchanged, input_identity
-from weaksup.pipeline.folder import FolderLock
+from weaksup.pipeline.folder import FolderLock, keep_previous
 from weaksup.pipeline.staging import Stage, check_resumable, user_paths
 from weaksup.pipeline.manifest import (STATUSES, Run, check_not_finished, fingerprints, load_run, load_votes,
                                        manifest_text, run_manifest)
@@ -152,6 +153,7 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
             check_resumable(run_dir, key, identity)
         stage = Stage.open(run_dir, config_source=config.source, votes_key=key, reuse=reuse,
                            clean=config.output.write_clean, resume=resume)
+        previous = keep_previous(run_dir, stage.path) if stop_after is None else None
         published = False
         try:
             if resume and not stage.has_votes:
@@ -159,10 +161,14 @@ def _run(config: RunConfig, *, resume: bool, fresh: bool, progress: bool | None,
                                   "without --resume")
             result, manifest = _stages(plan, staged_plan(plan, stage.path), stage.path, files, identity,
                                        resume=resume, reuse=reuse, progress=progress, stop_after=stop_after,
-                                       timer=timer, started=started)
+                                       timer=timer, started=started, previous=previous)
             check_inputs_unchanged(files, stamps)  # the stages read the input more than once
             stage.commit_and_publish(manifest)
             published = True
+            if previous is not None:
+                from weaksup.compare import previous_line
+
+                result.previous_change = previous_line(previous, json.loads(manifest))
         finally:
             if not published:
                 stage.abandon()
@@ -183,7 +189,7 @@ def staged_plan(plan: RunPlan, stage: Path) -> RunPlan:
 
 def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], identity: dict[str, Any], *,
             resume: bool, reuse: bool, progress: bool | None, stop_after: str | None, timer: Timer,
-            started: float) -> tuple[RunResult, str]:
+            started: float, previous: dict[str, Any] | None = None) -> tuple[RunResult, str]:
     """The stages of a run writing into ``stage``; returns the result and the manifest's text (with fingerprints;
     the one logged to MLflow when the run was)."""
     from weaksup.tracking import start_run_tracking
@@ -208,7 +214,8 @@ def _stages(plan: RunPlan, staged: RunPlan, stage: Path, files: list[Path], iden
                        faults=applied.faults, timeouts=applied.timeouts, prep=applied.prep, chunks=applied.chunks,
                        not_cacheable={lf.name: lf.cache_note for lf in plan.registry.lfs if not lf.cacheable},
                        timings=timer.seconds, gold_gaps=plan.gold_gaps(),
-                       prompt=prompt_usage(plan.registry.lfs, since=before))
+                       prompt=prompt_usage(plan.registry.lfs, since=before), data_hash=store.key,
+                       previous=previous)
     if stop_after != "apply":
         t = time.perf_counter()
         model = fit_stage(plan, applied)
@@ -276,6 +283,7 @@ def _label_and_report(plan: RunPlan, staged: RunPlan, applied: AppliedVotes, mod
         t = time.perf_counter()
         report = report_stage(plan, applied, model_view, store.key, references=outcome.references, written=written,
                               end_model=end.info)
+        result.vote_stats = {k: float(v) for k, v in (getattr(report, "stats", None) or {}).items()}
         metrics = plan.task.report_metrics(report) if plan.gold is not None else {}
         if metrics and plan.gold is not None:
             result.metrics.update(metrics)

@@ -47,6 +47,8 @@ HOLDER = "holder.json"
 MANIFEST = "run.json"
 #: Inside a stage: the previous run's entries moved aside while publishing (deleted with the stage).
 REPLACED = "replaced"
+#: The ``run.json`` of the run a ``weaksup run`` replaced, kept in its folder (``weaksup compare`` reads it).
+PREVIOUS = "previous_run.json"
 
 
 def stages(folder: Path) -> list[Path]:
@@ -164,6 +166,31 @@ def outputs_of(manifest: dict[str, Any]) -> list[str]:
             if name and "/" not in name and "\\" not in name and name not in (".", "..", MANIFEST):
                 names.append(name)
     return names
+
+
+def keep_previous(folder: Path, stage: Path) -> dict[str, Any] | None:
+    """Copy the published ``run.json`` of ``folder`` (the run this one replaces) into ``stage`` as
+    :data:`PREVIOUS`, byte for byte, and return it; None (nothing copied) when the folder holds no readable run.
+    Call it holding the folder's lock, after :func:`recover`: the stage publishes it with the run's outputs.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()); stage = folder / "stage"; stage.mkdir()
+    >>> keep_previous(folder, stage) is None
+    True
+    >>> _ = (folder / MANIFEST).write_text('{"format": "weaksup.Run", "rule_version": "r1"}')
+    >>> keep_previous(folder, stage)["rule_version"], (stage / PREVIOUS).is_file()
+    ('r1', True)
+    """
+    from weaksup.pipeline.manifest import RUN_FORMAT
+
+    doc = read_manifest(folder / MANIFEST)
+    if doc.get("format") != RUN_FORMAT:
+        (stage / PREVIOUS).unlink(missing_ok=True)  # (an adopted stage's copy of another run)
+        return None
+    shutil.copyfile(folder / MANIFEST, stage / PREVIOUS)
+    return doc
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

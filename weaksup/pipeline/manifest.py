@@ -15,6 +15,7 @@ import pandas as pd
 from weaksup._io import atomic_path
 from weaksup.config import RunConfig
 from weaksup.errors import DataError
+from weaksup.pipeline.folder import PREVIOUS
 from weaksup.labels import LabelSpace
 from weaksup.pipeline.inputs import clean_frame, read_chunks
 from weaksup.pipeline.result import RunResult
@@ -96,6 +97,7 @@ def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status:
         "project": result.config.project, "config_source": result.config.source,
         "config": result.config.to_dict(),
         "input_files": [str(f) for f in files],
+        "data_hash": result.data_hash,  # the input's identity (files' sha256, cleaning, chunking): MLflow's data_hash
         "rule_version": result.rule_version,
         "lfs": plan.registry.manifest(),
         "label_model": result.label_model,
@@ -108,6 +110,8 @@ def run_manifest(result: RunResult, plan: RunPlan, files: list[Path], *, status:
                    "timeouts": result.timeouts,
                    "prep": result.prep, "chunks": result.chunks},
         "metrics": result.metrics,
+        "vote_stats": result.vote_stats,  # coverage, overlap, conflict... of the votes (the report's)
+        "verdict": None if result.references is None else result.references.verdict,
         # per prompted LF: prompts sent, answered from the cache, retries, failures, estimated tokens
         "prompt": result.prompt,
         "outputs": run_outputs(result, status),
@@ -150,6 +154,7 @@ def run_outputs(result: RunResult, status: str) -> dict[str, str | None]:
             "label_model": "label_model.json" if status != "applied" else None,
             "report": None if report is None else report.name if report.parent == result.run_dir else str(report),
             "clean": "clean/" if result.config.output.write_clean else None,
+            "previous_run": PREVIOUS if result.previous is not None and status == "finished" else None,
             **(result.outputs if status == "finished" else {})}
 
 

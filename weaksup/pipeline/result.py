@@ -67,6 +67,14 @@ class RunResult:
     gold_gaps: dict[str, list[str]] = field(default_factory=dict)
     #: Per prompted LF, what this run's apply stage cost (``run.json``'s ``prompt``; :func:`prompt_usage`).
     prompt: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The input's identity (``run.json``'s ``data_hash``: the key of the saved votes, MLflow's ``data_hash``).
+    data_hash: str = ""
+    #: The votes' coverage, overlap, conflict... (the report's :meth:`weaksup.analysis.VoteStats.summary`).
+    vote_stats: dict[str, float] = field(default_factory=dict)
+    #: The ``run.json`` of the run this one replaced in its folder (kept as ``previous_run.json``), or None.
+    previous: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: The headline changes against ``previous`` (:func:`weaksup.compare.previous_line`), or ``""``.
+    previous_change: str = ""
 
     def summary(self) -> str:
         """A short human-readable account of the run."""
@@ -127,9 +135,12 @@ class RunResult:
             lines += [f"  - {f.message}" for f in listed]
             if len(found) > len(listed):
                 lines.append(f"  ... and {len(found) - len(listed)} more in the report ({self.report_path})")
+        if self.previous_change:
+            lines.append(self.previous_change)
         lines.append(f"labels: {self.labels_path}")
         lines.append(f"run folder: {self.run_dir} (votes/, label_model.json, run.json"
                      + "".join(f", {name}" for name in self.outputs.values())
+                     + (", previous_run.json" if self.previous is not None else "")
                      + (", report.html)" if self.report_path else ")"))
         if self.mlflow_run_id:
             lines.append(f"MLflow run {self.mlflow_run_id} at {self.mlflow_uri}")
