@@ -48,6 +48,7 @@ A config has these tables (only ``[task]``, ``[input]``, ``[lfs]`` and ``[output
 
     [gold]
     path = "gold_sets/youtube_spam"
+    # version = 1                     # pin a version of the gold set (default: its latest)
 
     [review]
     threshold = 0.7
@@ -334,6 +335,9 @@ def _check_values(sections: dict[str, Any], problems: list[str]) -> None:
     gold = sections.get("gold", GoldConfig())
     if gold.split not in ("dev", "test"):
         problems.append(f"gold.split must be 'dev' or 'test'; got {gold.split!r}")
+    if gold.version is not None and gold.version < 1:
+        problems.append(f"gold.version must be a positive whole number (a version of the gold set at gold.path, see "
+                        f"`weaksup gold show`); got {gold.version}; leave it out for the latest")
     review = sections.get("review", ReviewConfig())
     for key, value in [("review.threshold", review.threshold), ("review.conflict_threshold", review.conflict_threshold),
                        *((f"review.class_thresholds.{k}", v) for k, v in review.class_thresholds.items())]:

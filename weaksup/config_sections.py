@@ -98,6 +98,7 @@ class EndModelConfig:
 class GoldConfig:
     path: str = ""
     split: str = "test"
+    version: int | None = None  # pin a version of the gold set at path (default: its latest)
 
 
 @dataclass(frozen=True)

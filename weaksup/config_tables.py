@@ -23,6 +23,7 @@ import dataclasses
 import difflib
 import json
 import math
+import types
 import typing
 from typing import Any
 
@@ -68,6 +69,8 @@ def type_name(tp: Any) -> str:
     ('a list of strings', 'a table of numbers', 'a table of values', 'an integer')
     """
     origin = typing.get_origin(tp)
+    if optional := _optional(tp):
+        return type_name(optional)
     if origin in (list, dict):
         item = typing.get_args(tp)[0 if origin is list else 1]
         kind = "list" if origin is list else "table"
@@ -94,8 +97,19 @@ def wrong_type(key: str, value: Any, tp: Any) -> str:
     return f"{key} must be {type_name(tp)}; got {value!r}{fix}"
 
 
+def _optional(tp: Any) -> Any:
+    """``X`` for the hint ``X | None``, else None."""
+    args = typing.get_args(tp)
+    if isinstance(tp, types.UnionType) and len(args) == 2 and type(None) in args:
+        return next(a for a in args if a is not type(None))
+    return None
+
+
 def matches(value: Any, tp: Any) -> bool:
-    """Whether a TOML value fits a type hint (an integer fits ``float``; ``true`` fits neither number)."""
+    """Whether a TOML value fits a type hint (an integer fits ``float``; ``true`` fits neither number; ``None``
+    fits ``X | None``, as ``RunConfig.to_dict`` writes an unset one)."""
+    if optional := _optional(tp):
+        return value is None or matches(value, optional)
     origin = typing.get_origin(tp)
     if origin is list:
         return isinstance(value, list) and all(matches(v, typing.get_args(tp)[0]) for v in value)

@@ -91,6 +91,8 @@ calibrate = true                  # temperature-scaled on the dev gold before ro
 [gold]
 path = "gold_sets/{name}"
 split = "test"                    # metrics on the held-out test split
+# version = 1                     # pin a gold set version (default: the latest; `weaksup gold show` lists them):
+                                  # re-score an old run on the gold it was measured on (the summary says "pinned")
 
 [review]
 threshold = 0.7                   # rows under this confidence go to review

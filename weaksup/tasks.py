@@ -13,8 +13,8 @@ a :class:`~weaksup.labels.LabelSpace`, a :class:`~weaksup.multilabel.MultiLabelS
 ``label_space(names, exclusive=, none_label=)`` / ``resolve_space(config, registry)``
     Parse ``[task]`` into the task's label space; the space of a run (from ``[task]`` and the LF
     modules) and the registry carrying it. ``space_names`` / ``space_json``: its names, its ``run.json`` form.
-``load_gold(path, label_space)`` / ``gold_targets(gold, split, label_space)``
-    The gold set of ``gold.path``; a split's row ids and targets (class ids, or an ``(n, k)`` bool matrix).
+``load_gold(path, label_space, version=None)`` / ``gold_targets(gold, split, label_space)``
+    The gold set of ``gold.path`` (at ``gold.version``, default the latest); a split's row ids and targets (class ids, or an ``(n, k)`` bool matrix).
 ``vote_dtype`` / ``vote_space`` / ``vote_columns(lfs, label_space)`` / ``apply(lfs, data, ...)``
     How votes are stored: the run keeps an ``n x columns`` matrix, saved column by column by the vote
     store (each column has a ``name``, a ``version`` and an ``lf_id``, its values ids of ``vote_space``,
@@ -104,7 +104,7 @@ class TaskType(Protocol):
 
     def space_json(self, label_space: Any) -> Any: ...
 
-    def load_gold(self, path: Path, label_space: Any) -> Any: ...
+    def load_gold(self, path: Path, label_space: Any, version: int | None = None) -> Any: ...
 
     def gold_targets(self, gold: Any, split: str, label_space: Any) -> tuple[list[str], np.ndarray]: ...
 
@@ -216,10 +216,10 @@ class Classification:
     def space_json(self, label_space: LabelSpace) -> Any:
         return list(label_space)
 
-    def load_gold(self, path: Path, label_space: LabelSpace) -> Any:
+    def load_gold(self, path: Path, label_space: LabelSpace, version: int | None = None) -> Any:
         from weaksup.gold import load_gold
 
-        return load_gold(path, label_space=label_space)
+        return load_gold(path, label_space=label_space, version=version)
 
     def gold_targets(self, gold: Any, split: str, label_space: LabelSpace) -> tuple[list[str], np.ndarray]:
         """The row ids of a gold split and their class ids."""

@@ -75,6 +75,8 @@ class GoldSet:
     manifest: dict[str, Any] = field(default_factory=dict, repr=False)
     #: What this gold set has logged already (shared with its :meth:`split` subsets): a warning once per run.
     logged: set[str] = field(default_factory=set, repr=False, compare=False)
+    #: Whether this version was asked for (``load_gold(version=)``, a run's ``gold.version``): :meth:`describe` says so.
+    pinned: bool = field(default=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -158,13 +160,18 @@ class GoldSet:
         """The gold set restricted to one split (its hash is that of the subset)."""
         frame = self.frame[self.frame["split"] == check_split(name)].reset_index(drop=True)
         return GoldSet(self.task, self.version, self.label_space, frame,
-                       content_hash(frame, self.label_space, self.task), self.path, self.manifest, self.logged)
+                       content_hash(frame, self.label_space, self.task), self.path, self.manifest, self.logged,
+                       self.pinned)
 
     def describe(self) -> str:
-        """A one-line provenance string, e.g. ``youtube_spam v1 (sha 1a2b..., 286 dev + 290 test)``."""
+        """A one-line provenance string, e.g. ``youtube_spam v1 (hash 1a2b...; 286 dev + 290 test)``, or ``youtube_spam
+        v1 (pinned; v2 is the latest; hash ...)`` for a version asked for (:attr:`pinned`)."""
         counts = " + ".join(f"{n} {s}" for s, n in self.counts().items()) or "no labelled row"
         tied = " + ".join(f"{n} {s}" for s, n in self.tied().items())
-        return f"{self.task} v{self.version} (hash {self.hash}; {counts}" + (
+        from weaksup.gold.versions import pin_text
+
+        pin = pin_text(self.manifest, self.version, self.pinned)
+        return f"{self.task} v{self.version} ({pin}hash {self.hash}; {counts}" + (
             f"; {tied} tied, left out" if tied else "") + ")"
 
 

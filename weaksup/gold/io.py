@@ -105,7 +105,8 @@ def _load_gold(folder: Path, row_ids: Iterable[Any] | None, label_space: LabelSp
     frame = frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
     digest = content_hash(frame, space, manifest["task"])
     warn_if_edited(folder, manifest, digest, logger)
-    gold = GoldSet(manifest["task"], manifest["version"], space, frame, digest, folder, manifest)
+    gold = GoldSet(manifest["task"], manifest["version"], space, frame, digest, folder, manifest,
+                   pinned=version is not None)
     logger.info("loaded gold set %s", gold.describe())
     return gold
 

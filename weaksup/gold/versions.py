@@ -97,6 +97,49 @@ def version_entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     return [entry]
 
 
+def pin_text(manifest: dict[str, Any], version: int | str, pinned: bool) -> str:
+    """What :meth:`describe` of a gold set loaded at ``version`` says about the pin: ``""`` unless ``pinned`` (a
+    version was asked for), else ``"pinned; "`` and whether it is the latest version ``manifest`` records.
+
+    Examples
+    --------
+    >>> manifest = {"versions": [{"version": 1}, {"version": 2}]}
+    >>> pin_text(manifest, 1, True), pin_text(manifest, 2, True), pin_text(manifest, 2, False)
+    ('pinned; v2 is the latest; ', 'pinned, the latest; ', '')
+    """
+    if not pinned:
+        return ""
+    latest = version_entries(manifest)[-1].get("version")
+    return "pinned, the latest; " if str(latest) == str(version) else f"pinned; v{latest} is the latest; "
+
+
+def check_pinned_version(path: str | os.PathLike[str], version: int | str, key: str) -> None:
+    """Refuse a pinned gold set version (the config key ``key``) that the gold set at ``path`` does not have,
+    with :func:`select_version`'s error (naming the versions it has) prefixed by ``key``; an unreadable manifest
+    is left to the gold loader, which names what is wrong with it.
+
+    Examples
+    --------
+    >>> check_pinned_version("gold_sets/youtube_spam", 1, "gold.version")
+    >>> check_pinned_version("gold_sets/youtube_spam", 7, "gold.version")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.GoldSetError: gold.version = 7: .../manifest.json: no version 7 of the gold set; it has [1]...
+    """
+    folder = Path(path)
+    folder = folder.parent if folder.name == MANIFEST else folder
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(manifest, dict):
+        try:
+            select_version(manifest, version, folder)
+        except GoldSetError as exc:
+            raise GoldSetError(f"{key} = {version}: {exc}; pin one of those, or leave {key} out for the latest"
+                               ) from None
+
+
 def select_version(manifest: dict[str, Any], version: int | str, folder: Path) -> dict[str, Any]:
     """``manifest`` with ``version``, ``files`` and ``content_hash`` of the version asked for.
 

@@ -35,7 +35,7 @@ import pandas as pd
 from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError, LabelSpaceError, Problems, location
 from weaksup.gold.core import FORMATS, MANIFEST, OPTIONAL, SPLITS, as_text, check_split
-from weaksup.gold.versions import (ESCAPED_FILES, VERSIONS, manifest_type, plan_version, publish_manifest,
+from weaksup.gold.versions import (ESCAPED_FILES, VERSIONS, manifest_type, pin_text, plan_version, publish_manifest,
                                    read_manifest, select_version, warn_if_edited)
 from weaksup.gold.io import row_locations
 from weaksup.gold.lock import gold_lock
@@ -87,6 +87,7 @@ class MultiLabelGoldSet:
     hash: str
     path: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+    pinned: bool = field(default=False, compare=False)  # this version was asked for (gold.version)
 
     @property
     def label_space(self) -> MultiLabelSpace:
@@ -177,7 +178,8 @@ class MultiLabelGoldSet:
         counts = " + ".join(f"{n} {s}" for s, n in self.counts().items())
         broken = len(self.contradictions())
         against = f"; {broken} against the label space's rules, kept as labelled" if broken else ""
-        return f"{self.task} v{self.version} (hash {self.hash}; {counts}{against})"
+        pin = pin_text(self.manifest, self.version, self.pinned)
+        return f"{self.task} v{self.version} ({pin}hash {self.hash}; {counts}{against})"
 
 
 def is_multilabel_gold(path: str | os.PathLike[str]) -> bool:
@@ -283,7 +285,8 @@ def load_multilabel_gold(path: str | os.PathLike[str], *, space: MultiLabelSpace
     task = str(manifest.get("task") or folder.name)
     digest = multilabel_hash(frame, gold_space, task)
     warn_if_edited(folder, manifest, digest, logger)
-    gold = MultiLabelGoldSet(task, manifest["version"], space or gold_space, frame, digest, folder, manifest)
+    gold = MultiLabelGoldSet(task, manifest["version"], space or gold_space, frame, digest, folder, manifest,
+                             pinned=version is not None)
     logger.info("loaded multi-label gold set %s", gold.describe())
     ids, Y, _, at = gold._every_row
     empty = np.flatnonzero(~Y.any(axis=1) & (gold_space.none_label is not None))

@@ -171,10 +171,10 @@ class MultiLabel:
     def space_json(self, label_space: MultiLabelSpace) -> Any:
         return list(label_space.labels)
 
-    def load_gold(self, path: Path, label_space: MultiLabelSpace) -> MultiLabelGoldSet:
+    def load_gold(self, path: Path, label_space: MultiLabelSpace, version: int | None = None) -> MultiLabelGoldSet:
         from weaksup.multilabel.gold import load_multilabel_gold
 
-        return load_multilabel_gold(path, space=label_space)
+        return load_multilabel_gold(path, space=label_space, version=version)
 
     def gold_targets(self, gold: MultiLabelGoldSet, split: str, label_space: MultiLabelSpace
                      ) -> tuple[list[str], np.ndarray]:

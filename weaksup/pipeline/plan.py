@@ -118,9 +118,7 @@ class RunPlan:
             policy.check_classes(task.space_names(space))  # type: ignore[arg-type]
         except WeakSupError as exc:
             raise ConfigError(f"{config.source}: review.{exc}") from None
-        gold = None
-        if config.gold.path:
-            gold = task.load_gold(config.resolve(config.gold.path, "gold.path"), space)
+        gold = load_run_gold(config, task, space)
         check_unit(config, gold)  # task.unit: rows or windows, the gold set in the same unit
         model_cls = task.resolve_model(config.label_model.name, has_dev_gold=gold is not None and "dev" in gold.counts())
         check_model_installed(config, model_cls)
@@ -192,3 +190,22 @@ def check_model_params(config: RunConfig, model_cls: type[BaseLabelModel]) -> No
     except (WeakSupError, TypeError, ValueError) as exc:
         raise ConfigError(f"{config.source}: label_model.params {params}: {model_cls.__name__} refuses them: {exc}"
                           ) from None
+
+
+def load_run_gold(config: RunConfig, task: TaskType, space: Any) -> Any:
+    """The gold set of a run: ``gold.path`` at ``gold.version`` (pinned; default its latest version), or None.
+
+    Raises
+    ------
+    GoldSetError
+        A pinned version the gold set does not have (naming ``gold.version`` and the versions it has), or a
+        gold set that does not load.
+    """
+    if not config.gold.path:
+        return None
+    from weaksup.gold.versions import check_pinned_version
+
+    path = config.resolve(config.gold.path, "gold.path")
+    if config.gold.version is not None:
+        check_pinned_version(path, config.gold.version, "gold.version")
+    return task.load_gold(path, space, version=config.gold.version)

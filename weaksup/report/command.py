@@ -48,7 +48,7 @@ def flag_names(message: str, command: str = "report") -> str:
                       ("clean.normalize = false", "--no-normalize"),
                       ("output.report_path", "--out"),
                       ("output.path", "--out (the run folder beside it)"), ("gold.split", "--split"),
-                      ("gold.path", "--gold"), ("input.path", "--data"), ("input.id_column", "--id-column"),
+                      ("gold.path", "--gold"), ("gold.version", "--gold-version"), ("input.path", "--data"), ("input.id_column", "--id-column"),
                       ("input.text_column", "--text-column"), ("label_model.name", "--label-model")):
         message = message.replace(key, flag)
     return message
@@ -165,7 +165,8 @@ def report_config(*, lf_module: str | None = None, data: str | None = None, id_c
                   text_column: str = "text", gold: str | None = None, label_model: str = "default",
                   split: str = "test", out: str | None = None, seed: int = 0, end_model: bool = True,
                   normalize: bool = True, tracking: bool = True, require_tracking: bool = False,
-                  experiment: str = "weaksup", example: str = "youtube_spam", command: str = "report") -> RunConfig:
+                  experiment: str = "weaksup", example: str = "youtube_spam", command: str = "report",
+                  gold_version: int | None = None) -> RunConfig:
     """The run config of ``weaksup demo``/``report``: the shipped ``example`` unless ``data`` (and its LFs and
     gold set unless given); the report at ``out``, the run folder beside it (``<out without suffix>/``).
 
@@ -217,7 +218,8 @@ def report_config(*, lf_module: str | None = None, data: str | None = None, id_c
         "lfs": {"modules": [lf_module or shipped.lfs_module]},
         "label_model": {"name": label_model, "seed": seed},
         "end_model": {"enabled": end_model},
-        "gold": {"path": str(Path(gold).resolve() if gold else shipped.gold_dir), "split": split},
+        "gold": {"path": str(Path(gold).resolve() if gold else shipped.gold_dir), "split": split,
+                 **({} if gold_version is None else {"version": gold_version})},  # --gold-version: pinned
         "output": {"path": str(Path(out).resolve().with_suffix("") / "labels.parquet"),
                    "report_path": str(Path(out).resolve())},
         "mlflow": {"enabled": tracking, "require": require_tracking, "experiment": experiment},
@@ -251,9 +253,9 @@ def outcome_lines(result: RunResult, command: str = "report") -> list[str]:
     report = result.report
     ev = report.evaluation if report is not None else None
     if report is not None and ev is not None:
-        lines += ["", f"Label model vs majority vote on the {ev.model.n_gold} {ev.split} gold rows "
-                      f"(gold {report.params['gold_task']} v{report.params['gold_version']}, "
-                      f"hash {report.params['gold_hash']}):", "",
+        gold = (result.gold["describe"] if result.config.gold.version is not None and result.gold else  # pinned
+                f"{report.params['gold_task']} v{report.params['gold_version']}, hash {report.params['gold_hash']}")
+        lines += ["", f"Label model vs majority vote on the {ev.model.n_gold} {ev.split} gold rows (gold {gold}):", "",
                   ev.formatted().to_string(), "", ev.summary()]
     cleaning = cleaning_note(result.config, result.prep)
     notes = [flag_names(cleaning, command)] if cleaning else []

@@ -33,7 +33,7 @@ from weaksup._io import atomic_path
 from weaksup.errors import GoldSetError, Problems, location
 from weaksup.gold.core import MANIFEST, SPLITS
 from weaksup.gold.lock import gold_lock
-from weaksup.gold.versions import (VERSIONS, manifest_type, plan_version, publish_manifest, read_manifest,
+from weaksup.gold.versions import (VERSIONS, manifest_type, pin_text, plan_version, publish_manifest, read_manifest,
                                    select_version, warn_if_edited)
 from weaksup.spans.gold_spans import GoldSpan, gold_offset, token_spans
 
@@ -88,6 +88,7 @@ class SpanGoldSet:
     hash: str
     path: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+    pinned: bool = field(default=False, compare=False)  # this version was asked for (gold.version)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -105,7 +106,8 @@ class SpanGoldSet:
     def describe(self) -> str:
         """A one-line provenance string, e.g. ``bc5cdr v1 (hash 0e5e...; 100 dev + 100 test)``."""
         counts = " + ".join(f"{n} {s}" for s, n in self.counts().items())
-        return f"{self.task} v{self.version} (hash {self.hash}; {counts})"
+        pin = pin_text(self.manifest, self.version, self.pinned)
+        return f"{self.task} v{self.version} ({pin}hash {self.hash}; {counts})"
 
 
 def char_spans(doc: SpanDoc, spans: Iterable[Span | tuple[int, int, str]]) -> list[CharSpan]:
@@ -296,7 +298,8 @@ def load_span_gold(path: str | os.PathLike[str], *, types: Sequence[str] | None 
         logger.warning("span gold set %s: %d row(s) hold overlapping spans: %s%s. %s; fix the rows in a new gold "
                        "version: %s", folder / str(names[0]), len(clashes), "; ".join(clashes[:10]),
                        f"; and {len(clashes) - 10} more row(s)" if len(clashes) > 10 else "", OVERLAP_RULE, OVERLAP_FIX)
-    gold = SpanGoldSet(task, manifest.get("version", 1), tuple(gold_types), frame, digest, folder, manifest)
+    gold = SpanGoldSet(task, manifest.get("version", 1), tuple(gold_types), frame, digest, folder, manifest,
+                       pinned=version is not None)
     logger.info("loaded span gold set %s", gold.describe())
     return gold
 

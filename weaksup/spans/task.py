@@ -165,10 +165,10 @@ class Spans:
     def space_json(self, label_space: SpanSpace) -> Any:
         return list(label_space.types)
 
-    def load_gold(self, path: Path, label_space: SpanSpace) -> SpanGoldSet:
+    def load_gold(self, path: Path, label_space: SpanSpace, version: int | None = None) -> SpanGoldSet:
         from weaksup.spans.gold import load_span_gold
 
-        return load_span_gold(path, types=label_space.types)
+        return load_span_gold(path, types=label_space.types, version=version)
 
     def gold_targets(self, gold: SpanGoldSet, split: str, label_space: SpanSpace) -> tuple[list[str], np.ndarray]:
         """The row ids of a gold split and their char spans (an object array of ``(start, end, label)`` lists)."""
