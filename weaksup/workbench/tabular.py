@@ -33,7 +33,8 @@ def end_columns(data: pd.DataFrame, id_column: str | None, exclude_columns: Sequ
     """
     from weaksup.final.columns import ordering_columns
 
-    params = label_model.get_params() if hasattr(label_model, "get_params") else {}
+    given = hasattr(label_model, "get_params") and not isinstance(label_model, type)  # (a class or name: no params)
+    params = label_model.get_params() if given else {}
     return feature_frame(data, [id_column, *exclude_columns, *ordering_columns(params)])
 
 
