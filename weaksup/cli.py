@@ -122,6 +122,7 @@ def report(
     data: str = typer.Option(None, help="Data: a .csv, .tsv, .jsonl or .parquet file, a folder of such files or a "
                                         "quoted glob pattern ('data/*.csv'); default: the shipped YouTube example."),
     gold: str = typer.Option(None, help="Gold-set folder (gold_sets/<task>); default: the shipped example's."),
+    gold_version: int = typer.Option(None, help="Score on this gold set version (pinned); default: the latest."),
     id_column: str = typer.Option("row_id", help="Row id column of the data (gold ids refer to it)."),
     text_column: str = typer.Option("text", help="Text column shown with the LF error examples."),
     label_model: str = typer.Option("default", help="Label model: 'default' (weaksup's recommended one) or one of "
@@ -149,7 +150,7 @@ def report(
     config = report_config(lf_module=lf_module, data=data, id_column=id_column, text_column=text_column, gold=gold,
                            label_model=label_model, split=split, out=out, seed=seed, end_model=end_model,
                            normalize=normalize, tracking=tracking, require_tracking=require_tracking,
-                           experiment=experiment, example=_EXAMPLE)
+                           experiment=experiment, example=_EXAMPLE, gold_version=gold_version)
     typer.echo("\n".join(outcome_lines(run_report(config, "report"))))
 
 

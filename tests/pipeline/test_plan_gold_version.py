@@ -95,3 +95,11 @@ def test_weaksup_report_names_its_gold_version_flag(project, capsys):
     assert config.gold.version == 5
     with pytest.raises(GoldSetError, match=r"--gold-version = 5: .*it has \[1, 2\]"):
         run_report(config, "report")
+
+
+def test_weaksup_report_gold_version_flag_exits_2_on_an_unknown_version(project, capsys):
+    add_v2(capsys, project)
+    code, out, err = cli(capsys, "report", "--gold", project / "gold", "--gold-version", "7", "--no-end-model",
+                         "--no-tracking", "--out", project / "r" / "report.html")
+    assert code == 2 and "Traceback" not in out + err
+    assert "--gold-version = 7: " in err and "it has [1, 2]" in err
