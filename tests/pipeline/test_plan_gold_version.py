@@ -70,9 +70,24 @@ def test_a_run_pinned_to_v1_scores_on_v1_and_says_so(project, capsys):
     assert "youtube_spam v1 (pinned; v2 is the latest; hash" in pinned["gold"]["describe"]
     assert "youtube_spam v1 (pinned; v2 is the latest; hash" in out
 
+    from weaksup.pipeline import load_run
+
+    assert load_run(project / "out").gold.version == 1  # read back at the version it scored on, not the latest
+
     code, out, err = cli(capsys, "run", "run.toml", "--set", "gold.version=2")
     assert code == 0, err
     assert "youtube_spam v2 (pinned, the latest; hash" in out
+
+
+def test_a_finished_run_reads_back_the_gold_version_it_scored_on(project, capsys):
+    # before: load_run(...).gold read the latest version, whatever the run was measured against
+    code, _, err = cli(capsys, "run", "run.toml")
+    assert code == 0, err
+    add_v2(capsys, project)
+    from weaksup.pipeline import load_run
+
+    gold = load_run(project / "out").gold
+    assert gold is not None and gold.version == 1 and gold.hash == run_json(project)["gold"]["hash"]
 
 
 @pytest.mark.parametrize("value, message", [

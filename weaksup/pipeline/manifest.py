@@ -244,12 +244,16 @@ class Run:
 
     @property
     def gold(self) -> GoldSet | None:
-        """The run's gold set, read again (None when the run had none)."""
+        """The run's gold set, read again at the version the run scored on (``run.json``'s ``gold.version``; the
+        pinned ``gold.version``, or the latest, for a run that recorded none), None when the run had none."""
         if not self.config.gold.path:
             return None
         from weaksup.gold import load_gold
 
-        return load_gold(self.config.resolve(self.config.gold.path, "gold.path"), label_space=self.label_space)
+        used = (self.manifest.get("gold") or {}).get("version")  # (a later version may exist now)
+        version = used if isinstance(used, int) else self.config.gold.version
+        return load_gold(self.config.resolve(self.config.gold.path, "gold.path"), label_space=self.label_space,
+                         version=version)
 
     def votes(self) -> VoteMatrix:
         """The whole vote matrix (all chunks)."""
