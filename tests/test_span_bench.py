@@ -45,7 +45,7 @@ def test_span_bench_json(tmp_path, capsys):
     assert saved == result and set(saved) == {"synth", "only_valid"}
 
     rows = saved["synth"]
-    assert set(rows) == {*SPAN_MODELS, "default"}
+    assert set(rows) == {*SPAN_MODELS, "majority (WRENCH ties)", "default"}
     for row in rows.values():
         assert row["metric"] == "f1" and row["scored_on"] == "test" and row["fitted_on"] == "train"
         assert 0 <= row["test"] <= 100 and 0 <= row["valid"] <= 100 and row["fit_s"] >= 0
@@ -65,5 +65,5 @@ def test_span_bench_rec_lfs(tmp_path):
     write_folder(tmp_path / "synth", {"train": 40, "test": 40}, PLANTED, seed=3)  # no valid: no dev-aware model
     result = _bench().main(["--data", str(tmp_path), "--lfs", "rec"])
     rows = result["synth"]
-    assert set(rows) == {"majority", "dawid_skene", "hmm", "default"}
+    assert set(rows) == {"majority", "majority (WRENCH ties)", "dawid_skene", "hmm", "default"}
     assert rows["default"]["model"] == "hmm" and "valid" not in rows["default"]

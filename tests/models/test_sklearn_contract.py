@@ -68,5 +68,8 @@ def test_position_dependent_tie_breaks_are_documented_as_such():
         assert not np.array_equal(whole, np.concatenate([break_ties(proba[i:i + 1], policy) for i in range(8)]))
     assert break_ties(proba[3:4], "abstain").tolist() == [-1] == break_ties(proba, "abstain")[3:4].tolist()
     doc = " ".join((break_ties.__doc__ or "").split())
-    assert "hashes the row's position" in doc and 'only ``"abstain"`` gives every row the same answer' in doc
+    assert "hashes the row's position" in doc and '``"abstain"`` answers the same in any batch' in doc
+    assert "``keys``" in doc and "makes both independent of the batch" in doc  # (the span models' token keys)
+    keyed = break_ties(proba, "hash", keys=range(8))
+    assert keyed.tolist() == [int(break_ties(proba[i:i + 1], "hash", keys=[i])[0]) for i in range(8)]
     assert "hash of the row |" not in README and "a hash of the row's position in the call" in README
