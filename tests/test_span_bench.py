@@ -46,10 +46,11 @@ def test_span_bench_json(tmp_path, capsys):
 
     rows = saved["synth"]
     assert set(rows) == {*SPAN_MODELS, "majority (WRENCH ties)", "default"}
-    for row in rows.values():
+    for name, row in rows.items():
         assert row["metric"] == "f1" and row["scored_on"] == "test" and row["fitted_on"] == "train"
-        assert 0 <= row["test"] <= 100 and 0 <= row["valid"] <= 100 and row["fit_s"] >= 0
-        assert 0 <= row["ece"] <= 1
+        assert 0 <= row["test"] <= 100 and row["fit_s"] >= 0 and 0 <= row["ece"] <= 1
+        # (WRENCH's majority vote is a published reference: scored on test only)
+        assert 0 <= row["valid"] <= 100 if name != "majority (WRENCH ties)" else "valid" not in row
     assert rows["default"]["model"] == "dev_select" and rows["default"]["chosen"] != "majority"
     assert rows["default"]["test"] > rows["majority"]["test"] + 5
     assert rows["default"]["ece"] < rows["majority"]["ece"]
