@@ -26,9 +26,10 @@ from weaksup.engines.cache import VoteCache
 from weaksup.engines.commit import StagedRun
 from weaksup.engines.config import EngineConfig, check_engine_config
 from weaksup.engines.parts import vote_dir
-from weaksup.engines.predict import PredictionTable, label_arrow
+from weaksup.engines.predict import PredictionTable
 from weaksup.engines.stats import DevGold, fit_on_counts, new_label_model
 from weaksup.engines.summary import FINAL_SPLIT, EngineResult, Phases, final_metrics, gold_classes
+from weaksup.engines.tallies import pattern_tallies, watched_labels, written_tallies
 from weaksup.errors import ConfigError, DataError
 from weaksup.tracking import tracking_off_note
 
@@ -214,9 +215,11 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         phases.lap("engine close")
     if table.labeler is None:  # labels follow the vote patterns: counted from the patterns
         dev_rows = gold_votes[gold_votes[spec.id_column].astype(str).isin(set(reviewed))] if reviewed else None
-        label_counts, status_counts = pattern_label_counts(table, counts, dev_rows)
+        tallies = pattern_tallies(table, counts, dev_rows)
     else:  # the end model labels from the text or the columns: counted in the written parts
-        label_counts, status_counts = written_counts(staged)
+        tallies = written_tallies(staged)
+    label_counts, status_counts = tallies.labels, tallies.statuses
+    watched = watched_labels(config, spec, gold, staged)  # the gold test rows' written labels, read once
     metrics: dict[str, float] = {}
     split, outcome = final_split(config, gold), None
     if split is not None:  # the final (written) labels' final/<metric> and the references, where the plain run has them
@@ -225,14 +228,15 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
         from weaksup.final.references import end_model_off_note
 
         outcome = final_references(spec, gold, staged, split, table, parts=parts, gold_votes=gold_votes, counts=counts,
-                                   off_note=end_model_off_note(end_info))
+                                   off_note=end_model_off_note(end_info), written=watched)
     references = None if outcome is None else outcome.references
     report = None
     if config.output.report or config.mlflow.enabled or gold is not None:  # (the gold metrics: as in the plain run)
         from weaksup.engines.report import engine_report
 
         html = staged.path / "report.html" if config.output.report else None  # (with the references section)
-        report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, html, references)
+        report, model_metrics = engine_report(config, spec, fit.model, counts, gold_votes, html, references,
+                                              written=(tallies, watched), end_model=end_info)
         metrics.update(model_metrics)  # the label model's and majority vote's, by the plain run's names
     if outcome is not None:
         metrics.update(outcome.metrics)
@@ -319,42 +323,6 @@ def dev_gold(config: RunConfig, spec: BatchSpec, gold: Any, gold_votes: pd.DataF
     by_id = gold_votes.set_index(gold_votes[spec.id_column].astype(str))
     votes = by_id.loc[ids, list(spec.lf_ids)].to_numpy(dtype=np.int8)
     return DevGold(votes, np.asarray(targets, dtype=np.int64))
-
-
-def pattern_label_counts(table: PredictionTable, counts: pd.DataFrame, dev_votes: pd.DataFrame | None = None
-                         ) -> tuple[dict[str, int], dict[str, int]]:
-    """Rows per label and per review status: the patterns' labels weighted by their counts, with the dev gold rows
-    (``dev_votes``: their id and votes) moved from their pattern's label to their human one (``reviewed``)."""
-    votes = counts.drop(columns="count").assign(row_id=[str(i) for i in range(len(counts))])
-    tallies: list[dict[str, int]] = [{}, {}]
-
-    def add(labels: pd.DataFrame, weight: np.ndarray) -> None:
-        for tally, column in zip(tallies, (labels["label"].fillna("(abstain)"), labels["review_status"])):
-            for key, value in pd.Series(weight).groupby(column.to_numpy()).sum().items():
-                tally[str(key)] = tally.get(str(key), 0) + int(value)
-
-    plain = dataclasses.replace(table, reviewed={})
-    add(label_arrow(plain, votes[["row_id", *table.lf_ids]]).to_pandas(), counts["count"].to_numpy())
-    if dev_votes is not None and len(dev_votes):
-        dev = dev_votes[[dev_votes.columns[0], *table.lf_ids]]
-        add(label_arrow(plain, dev).to_pandas(), -np.ones(len(dev), dtype=np.int64))
-        add(label_arrow(table, dev).to_pandas(), np.ones(len(dev), dtype=np.int64))
-    return ({k: v for k, v in tallies[0].items() if v}, {k: v for k, v in tallies[1].items() if v})
-
-
-def written_counts(staged: StagedRun) -> tuple[dict[str, int], dict[str, int]]:
-    """Rows per label and per review status in the staged part files (two columns read a file at a time)."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    tallies: list[dict[str, int]] = [{}, {}]
-    for path in sorted((staged.path / "labels").glob("*.parquet")):
-        table = pq.read_table(path, columns=["label", "review_status"])
-        for tally, column in zip(tallies, ("label", "review_status")):
-            for entry in pc.value_counts(table.column(column)).to_pylist():
-                key = entry["values"] if entry["values"] is not None else "(abstain)"
-                tally[key] = tally.get(key, 0) + int(entry["counts"])
-    return tallies[0], tallies[1]
 
 
 def final_split(config: RunConfig, gold: Any) -> str | None:

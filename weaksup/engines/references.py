@@ -91,7 +91,7 @@ def gold_metrics(config: RunConfig, spec: BatchSpec, gold: Any, staged: StagedRu
 
 def final_references(spec: BatchSpec, gold: Any, staged: StagedRun, split: str, table: PredictionTable, *,
                      parts: Sequence[InputPart], gold_votes: pd.DataFrame, counts: pd.DataFrame,
-                     off_note: str | None = None) -> ReferenceOutcome:
+                     off_note: str | None = None, written: WrittenGold | None = None) -> ReferenceOutcome:
     """The final labels' figures on the gold ``split`` rows and, for a classification run, the references beside
     them, as the plain run has them.
 
@@ -115,6 +115,8 @@ def final_references(spec: BatchSpec, gold: Any, staged: StagedRun, split: str, 
     off_note : str, optional
         Why the end model did not label the rows, when it did not (see
         :func:`weaksup.final.references.gold_test_references`).
+    written : WrittenGold, optional
+        The ``split`` rows' written labels when the caller has read them already; read here otherwise.
 
     Returns
     -------
@@ -125,7 +127,7 @@ def final_references(spec: BatchSpec, gold: Any, staged: StagedRun, split: str, 
     """
     config = spec.config
     space = spec.label_space()
-    written = WrittenGold.read(config, space, gold, staged, split)
+    written = written if written is not None else WrittenGold.read(config, space, gold, staged, split)
     metrics = final_names(written.metrics(space))
     if config.task.type != "classification" or not written.ids:
         return ReferenceOutcome(None, "", metrics)

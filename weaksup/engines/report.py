@@ -19,6 +19,8 @@ from weaksup.models.sampling import stratified_sample
 
 if TYPE_CHECKING:
     from weaksup.engines.batch import BatchSpec
+    from weaksup.engines.references import WrittenGold
+    from weaksup.engines.tallies import LabelTallies
     from weaksup.models.base import BaseLabelModel
     from weaksup.references import GoldReferences
 
@@ -44,21 +46,27 @@ def report_rows(config: RunConfig, spec: BatchSpec, counts: pd.DataFrame, gold_v
 
 
 def engine_report(config: RunConfig, spec: BatchSpec, model: BaseLabelModel, counts: pd.DataFrame,
-                  gold_votes: pd.DataFrame, html: Path | None, references: GoldReferences | None = None
-                  ) -> tuple[Any, dict[str, float]]:
+                  gold_votes: pd.DataFrame, html: Path | None, references: GoldReferences | None = None, *,
+                  written: tuple[LabelTallies, WrittenGold | None] | None = None,
+                  end_model: dict[str, Any] | None = None) -> tuple[Any, dict[str, float]]:
     """The report (written to ``html`` when given) and the task's report metrics (the label model and majority
     vote on the gold split, as the streaming run records them). The ``references`` on the gold test rows
-    (:func:`weaksup.engines.references.final_references`) are shown as the streaming run's report shows them: its
-    references section, rendered by the same code (:mod:`weaksup.report.html`)."""
+    (:func:`weaksup.engines.references.final_references`), the labels ``written`` (their tallies and the gold test
+    rows' written labels, :mod:`weaksup.engines.tallies`) and what the ``end_model`` did (its ``run.json`` info) are
+    shown as the streaming run's report shows them, by the same code (:func:`weaksup.pipeline.stages.report_stage`,
+    :mod:`weaksup.report.html`): the references and written-labels sections, and the run's settings."""
     from weaksup.pipeline.plan import RunPlan
-    from weaksup.pipeline.stages import report_stage
+    from weaksup.pipeline.stages import report_stage, run_settings
     from weaksup.pipeline.voting import AppliedVotes
 
     values, positions = report_rows(config, spec, counts, gold_votes)
     no_text = dataclasses.replace(config, input=dataclasses.replace(config.input, text_column=""))
     plan = dataclasses.replace(RunPlan.from_config(config), config=no_text)
     applied = AppliedVotes(values, positions, {}, {}, {}, {})
-    report = report_stage(plan, applied, model, "engine", references=references)
+    labels = None if written is None else written[0].written(written[1], positions, len(spec.label_names))
+    report = report_stage(plan, applied, model, "engine", references=references, written=labels, end_model=end_model)
+    # the run's settings (the report read no text for its error examples; the run cleaned and read it)
+    report.params.update(run_settings(config, (end_model or {}).get("skipped")))
     report.params["n_rows"] = str(int(counts["count"].sum()))
     metrics = plan.task.report_metrics(report) if plan.gold is not None else {}
     if html is not None:

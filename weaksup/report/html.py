@@ -30,6 +30,8 @@ SCORES_NOTE = ("The Brier score judges the probabilities of every gold row; the 
                "(\"labelled\"), each at the probability of the class it was given. Lower is better for both.")
 #: The ``id`` of the ``<section>`` that holds the references (the same in a streaming run's and an engine run's page).
 REFERENCES_ID = "references"
+#: The ``id`` of the ``<section>`` that holds the written labels (the same in a streaming run's and an engine run's).
+WRITTEN_ID = "written"
 
 if TYPE_CHECKING:
     from weaksup.metrics import Metrics
@@ -93,13 +95,13 @@ def _references(report: QualityReport) -> list[str]:
 
 
 def _written(report: QualityReport) -> list[str]:
-    """The labels the run wrote: their rows and shares per class beside the others', where they came from, and their
-    scores and confusion matrix on the gold split."""
+    """The labels the run wrote (``<section id="written">``): their rows and shares per class beside the others',
+    where they came from, and their scores and confusion matrix on the gold split."""
     written = report.written
     if written is None:
         return []
     e = html.escape
-    parts = ["<h2>Written labels (the labels file)</h2>",
+    parts = [f"<section id=\"{WRITTEN_ID}\">", "<h2>Written labels (the labels file)</h2>",
              "<p class=\"note\">The labels the run wrote, one per row: the final labels (the end model's, the label "
              "model's or a reviewer's; see <code>label_source</code>), not the label model's predictions the rest of the "
              "report measures. Rows per class, then the share of rows per class of each (<code>abstain</code>: no "
@@ -121,7 +123,7 @@ def _written(report: QualityReport) -> list[str]:
         parts.append(f"<p>Accuracy {s.accuracy:.3f} (abstain = wrong), {e(vote_split(s))}; labelled {s.labelled:.3f}, "
                      f"macro recall {s.macro_recall:.3f}{same}.</p>")
         parts.append(data_table(ev.confusion))
-    return parts
+    return [*parts, "</section>"]
 
 
 def vote_split(score: ReferenceScore) -> str:
