@@ -8,6 +8,7 @@ judge exactly) is computed once per batch and reused by every LF, from any threa
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -319,14 +320,41 @@ class Batch:
         return wanted
 
     def pandas_rows(self) -> list[pd.Series]:
-        """Every row as the ``pandas.Series`` that ``DataFrame.apply(..., axis=1)`` (Snorkel's applier) gives."""
+        """Every row as the ``pandas.Series`` that ``DataFrame.apply(..., axis=1)`` (Snorkel's applier) gives, with
+        what LFs on the light rows wrote by item (``x["new"] = v``, ``x["text"] = v``): Snorkel's LFs share one row.
+
+        Examples
+        --------
+        >>> batch = Batch(pd.DataFrame({"text": ["a", "b"]}))
+        >>> batch.series_rows()[0]["flag"] = 1
+        >>> [row.get("flag") for row in batch.pandas_rows()]
+        [1, None]
+        """
         def compute() -> list[pd.Series]:
             out: list[pd.Series] = []
             if self.n:  # apply reuses one Series object for every row: keep copies
                 self.frame.apply(lambda row: out.append(row.copy()), axis=1)
             return out
 
-        return self.cached("pandas_rows", compute)
+        rows = self.cached("pandas_rows", compute)
+        if self.series_class is not None and self.series_class.written:
+            self._copy_item_writes(rows)
+        return rows
+
+    def _copy_item_writes(self, rows: list[pd.Series]) -> None:
+        """Write into the Series rows the item writes made to the light rows since the last call (latest values)."""
+        assert self.series_class is not None
+        with self._locks.setdefault("written", threading.Lock()):
+            written = self.series_class.written
+            writes = {(id(row), key): row for row, key in written}  # (the rows are alive: ids are theirs)
+            written.clear()
+            at = self.cached("series_positions", lambda: {id(row): i for i, row in enumerate(self.series_rows())})
+            with warnings.catch_warnings():  # (pandas warns of x["flag"] = 1 on a text row: not this line's fault)
+                warnings.simplefilter("ignore")
+                for (ident, key), row in writes.items():
+                    i = at.get(ident)  # None: a preprocessor's copy of a row, which no other LF shares
+                    if i is not None:
+                        rows[i][key] = row.__dict__[key]
 
     def iter_rows(self, positions: Sequence[int] | np.ndarray) -> Iterator[Row]:
         """The rows at the given positions."""

@@ -115,7 +115,8 @@ class SeriesRow(SimpleNamespace):
     ``x.new = v`` adds a field, which a preprocessor's copy of the row drops, as the pickled copy of a Series does;
     ``x["new"] = v`` adds a label, as a Series does: ``x["new"]``, ``"new" in x`` and copies see it (the row moves
     to a subclass whose ``columns`` end with it). Later LFs given the same row object see both, as Snorkel's LFs
-    see what an earlier LF wrote to the row they share.
+    see what an earlier LF wrote to the row they share; item writes are listed in ``written`` too, for the batch to
+    copy into its ``pandas.Series`` rows before a later LF runs on those.
     """
 
     columns: ClassVar[tuple[Any, ...]] = ()
@@ -124,6 +125,8 @@ class SeriesRow(SimpleNamespace):
     enlarged: ClassVar[dict[Any, type[SeriesRow]]] = {}
     #: Series attributes LFs asked for on rows of this type (each makes the LF run on Series rows).
     wanted: ClassVar[list[str]] = []
+    #: ``(row, key)`` of the item writes (``x[key] = v``) to rows of this type since the batch last read them.
+    written: ClassVar[list[tuple[SeriesRow, Any]]] = []
     series_attributes: ClassVar[frozenset[str]] = frozenset()
 
     def __getitem__(self, key: Any) -> Any:
@@ -142,6 +145,7 @@ class SeriesRow(SimpleNamespace):
         key that is not text, needs a real Series row)."""
         if _is_column_key(self, key):
             self.__dict__[key] = value
+            self.written.append((self, key))
             return
         if not isinstance(key, str) or key in self.series_attributes or hasattr(type(self), key):
             self._series_only(f"row[{key!r}] = ...")
@@ -153,6 +157,7 @@ class SeriesRow(SimpleNamespace):
             cls.enlarged[key] = wider
         self.__class__ = wider
         self.__dict__[key] = value
+        self.written.append((self, key))
 
     def get(self, key: Any, default: Any = None) -> Any:
         """``x[key]``, or ``default`` when the row has no such column (as ``Series.get``)."""
@@ -245,7 +250,7 @@ def series_row_type(columns: Sequence[Any]) -> tuple[type[SeriesRow], Callable[[
         return None
     cls = type("SeriesRow", (SeriesRow,), {
         "columns": tuple(columns), "column_set": frozenset(columns), "wanted": [], "series_attributes": attributes,
-        "enlarged": {}, "__module__": __name__,
+        "enlarged": {}, "written": [], "__module__": __name__,
     })
     if all(isinstance(c, str) for c in columns):
         body = ", ".join(f"{c!r}: v[{i}]" for i, c in enumerate(columns))

@@ -259,3 +259,33 @@ class HoldsLock(Exception):
 
 def _raise(exc):
     raise exc
+
+
+def test_a_label_written_by_item_reaches_a_later_lf_on_series_rows_as_in_snorkel():
+    from snorkel.labeling import labeling_function
+
+    @labeling_function()
+    def writer(x):
+        x["flag"] = 1
+        return -1
+
+    @labeling_function()
+    def reader_series(x):  # len(x): this LF runs on pandas.Series rows, the writer on light rows
+        return 1 if len(x) > 0 and x.get("flag") == 1 else 0
+
+    @labeling_function()
+    def reader_in(x):
+        return 1 if "flag" in x else 0
+
+    @labeling_function()
+    def overwriter(x):  # a column's value written by item
+        x["text"] = x.text.upper()
+        return -1
+
+    @labeling_function()
+    def reader_text(x):
+        return 1 if len(x) > 0 and x.to_dict()["text"].isupper() else 0
+
+    ours, theirs = votes_of_both([writer, reader_series, reader_in, overwriter, reader_text], ROWS)
+    assert theirs[:, 1:].tolist() == [[1, 1, -1, 1]] * 3
+    assert np.array_equal(ours, theirs), ours.tolist()
