@@ -41,3 +41,33 @@ def test_gold_ids_that_lost_their_leading_zeros_are_named_on_an_engine_too(engin
     assert code == 2 and "12 row id(s) are not in the input claims.parquet" in said, said
     assert zeros in said and "read it with dtype=str" in said and "none of the gold set's row ids" not in said
     assert "Traceback" not in said
+
+
+def test_an_engine_scores_on_the_pinned_gold_version_as_weaksup_run_does(tmp_path, capsys):
+    # before: the engine's references (verdict, final, majority vote, supervised_on_dev) were scored on the latest
+    # version (v2) while its label-model line and the recorded config said v1
+    import dataclasses
+    import json
+    import shutil
+
+    from tests.conftest import REPO
+    from tests.engines.engine_data import youtube_config
+    from weaksup.engines.driver import run_engine
+    from weaksup.pipeline import run
+
+    gold = shutil.copytree(REPO / "gold_sets" / "youtube_spam", tmp_path / "gold")
+    rows = pd.read_csv(gold / "labels.csv", dtype=str)
+    flipped = rows[rows["split"] == "test"].head(20).assign(label=lambda f: f["label"].map({"ham": "spam",
+                                                                                            "spam": "ham"}))
+    flipped.to_csv(tmp_path / "flipped.csv", index=False)
+    code, out = cli(capsys, "gold", "add", str(gold), "--from", str(tmp_path / "flipped.csv"))
+    assert code == 0 and "v2" in out, out
+    config = youtube_config(tmp_path, gold={"path": str(gold), "version": 1})
+    plain = run(dataclasses.replace(config, output=dataclasses.replace(
+        config.output, path=str(tmp_path / "plain" / "labels.parquet"))), progress=False)
+    assert plain.references is not None
+    engine = run_engine(config, engine="local")
+    metrics = json.loads((engine.run_dir / "manifest.json").read_text(encoding="utf-8"))["metrics"]
+    for name in ("majority_vote", "label_model", "supervised_on_dev"):
+        assert metrics[f"reference/{name}/accuracy"] == pytest.approx(plain.references[name].accuracy), name
+    assert metrics["accuracy"] == pytest.approx(plain.metrics["accuracy"])

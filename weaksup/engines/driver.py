@@ -156,6 +156,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     default: now) and add up to their ``total``."""
     from weaksup.engines import get_engine
     from weaksup.pipeline.paths import check_run_paths
+    from weaksup.pipeline.plan import load_run_gold
     from weaksup.tasks import task_type
 
     phases = Phases(started)
@@ -166,7 +167,7 @@ def run_locked(config: RunConfig, *, engine: Engine | str | None = None, fresh: 
     check_run_paths(config)
     task = task_type(config.task.type)
     space = spec.label_space()
-    gold = task.load_gold(config.resolve(config.gold.path, "gold.path"), space) if config.gold.path else None
+    gold = load_run_gold(config, task, space)  # ([gold] version: the pinned one, as weaksup run reads it)
     gold_ids = frozenset(gold.frame["row_id"].astype(str)) if gold is not None else frozenset()
     runner: Engine = get_engine(settings.name, settings) if engine is None or isinstance(engine, str) else engine
     check_budgets(spec, runner.name)
