@@ -14,6 +14,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from weaksup.errors import DataError, WeakSupError, WriteError
 
@@ -264,3 +265,28 @@ def _new_file_beside(target: Path, suffix: str) -> Path:
             continue
         return tmp
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
+
+
+def read_model_json(path: str | os.PathLike[str], kind: str, run_kind: str) -> Any:
+    """The JSON document of a saved ``kind`` label model at ``path`` (``run_kind``: the run that writes one as its
+    ``label_model.json``), or a :class:`~weaksup.errors.LabelModelError` naming the file and the fix.
+
+    Examples
+    --------
+    >>> read_model_json("no/such/label_model.json", "span label model", "spans run")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    weaksup.errors.LabelModelError: span label model file 'no/such/label_model.json' does not exist; a finished ...
+    """
+    import json
+
+    from weaksup.errors import LabelModelError
+
+    path = Path(path)
+    if not path.is_file():
+        raise LabelModelError(f"{kind} file {str(path)!r} does not exist; a finished {run_kind} writes "
+                              "label_model.json in its run folder")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LabelModelError(f"{path}: not a saved {kind} ({type(exc).__name__}: {exc})") from None

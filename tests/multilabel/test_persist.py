@@ -48,7 +48,7 @@ def test_bad_files_are_errors_that_name_the_fix(tmp_path):
     with pytest.raises(LabelModelError, match="does not exist"):
         load_multilabel_model(tmp_path / "missing.json")
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(LabelModelError, match="not a saved label model"):
+    with pytest.raises(LabelModelError, match="not a saved multi-label model"):
         load_multilabel_model(tmp_path / "bad.json")
     with pytest.raises(LabelModelError, match="not a saved multi-label"):
         multilabel_model_from_dict({"format": "weaksup.LabelModel"})

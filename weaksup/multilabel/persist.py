@@ -170,12 +170,6 @@ def save_multilabel_model(model: MultiLabelModel, path: str | os.PathLike[str]) 
 
 def load_multilabel_model(path: str | os.PathLike[str]) -> MultiLabelModel:
     """Read a model :func:`save_multilabel_model` (or a multi-label run's ``label_model.json``) wrote."""
-    path = Path(path)
-    if not path.is_file():
-        raise LabelModelError(f"multi-label model file {str(path)!r} does not exist; a finished multi-label run "
-                              "writes label_model.json in its run folder")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LabelModelError(f"{path}: not a saved label model ({type(exc).__name__}: {exc})") from None
-    return multilabel_model_from_dict(doc, str(path))
+    from weaksup._io import read_model_json
+
+    return multilabel_model_from_dict(read_model_json(path, "multi-label model", "multi-label run"), str(path))

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import json
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -251,14 +249,9 @@ def load_span_model(path: str | os.PathLike[str]) -> SpanLabelModel:
     """
     import weaksup.spans.models  # noqa: F401  (registers every span model class from_json may restore)
 
-    path = Path(path)
-    if not path.is_file():
-        raise LabelModelError(f"span label model file {str(path)!r} does not exist; a finished spans run writes "
-                              "label_model.json in its run folder")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LabelModelError(f"{path}: not a saved span label model ({type(exc).__name__}: {exc})") from None
+    from weaksup._io import read_model_json
+
+    data = read_model_json(path, "span label model", "spans run")
     try:
         return SpanLabelModel.from_json(data)
     except LabelModelError as exc:
