@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.test_evaluate import FirstLF
 from weaksup.analysis import VoteStats, lf_pair_matrix, lf_summary
 from weaksup.evaluate import evaluate
 from weaksup.gold import write_gold
@@ -230,18 +231,6 @@ def test_the_layout_check_catches_a_legend_over_bars_and_cut_text():
     ax.annotate("99", (1, 0), xytext=(3, -8), textcoords="offset points")
     with pytest.raises(AssertionError, match="the number '99'.*is cut"):
         assert_text_fits(fig)
-
-
-class FirstLF:
-    """Says the first LF's vote with probability 1: a label model that trusts one LF."""
-
-    name = "FirstLF"
-
-    def predict_proba(self, L):
-        return np.eye(2)[np.maximum(L[:, 0], 0)]
-
-    def predict(self, L, *, tie_break="abstain"):
-        return np.maximum(L[:, 0], 0)
 
 
 def _confident_evaluation():
