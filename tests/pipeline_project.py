@@ -69,3 +69,15 @@ def make_project(folder: Path, comments: pd.DataFrame) -> Path:
     (folder / "quick_lfs.py").write_text(textwrap.dedent(QUICK_LFS), encoding="utf-8")
     comments[["row_id", "text"]].to_csv(folder / "comments.csv", index=False)
     return folder
+
+
+def int_id_claims(folder: Path) -> None:
+    """In ``folder``: ``claims.parquet`` (40 rows, ids ``"0000001"``... with their leading zeros), ``claims_lfs.py``
+    (one threshold LF) and ``gold_int.parquet``, a gold file of 12 of those ids written as numbers (the zeros lost)."""
+    ids = [f"{i:07d}" for i in range(1, 41)]
+    pd.DataFrame({"claim_id": ids, "amount": [float(i) for i in range(40)]}).to_parquet(folder / "claims.parquet",
+                                                                                      index=False)
+    (folder / "claims_lfs.py").write_text("from weaksup import threshold_lf\n"
+                                          "big = threshold_lf('big', 'amount > 30', 1)\n")
+    gold = pd.DataFrame({"claim_id": [int(i) for i in ids[:12]], "label": ["fraud", "legit"] * 6, "split": "test"})
+    gold.to_parquet(folder / "gold_int.parquet", index=False)

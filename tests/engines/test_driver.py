@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from tests.pipeline_project import write_config
+from tests.pipeline_project import int_id_claims, write_config
 from weaksup.cli import main
 
 
@@ -23,12 +22,7 @@ def test_gold_ids_that_lost_their_leading_zeros_are_named_on_an_engine_too(engin
     if engine == "dask":
         pytest.importorskip("distributed")
     monkeypatch.chdir(tmp_path)
-    ids = [f"{i:07d}" for i in range(1, 41)]
-    pd.DataFrame({"claim_id": ids, "amount": [float(i) for i in range(40)]}).to_parquet("claims.parquet", index=False)
-    (tmp_path / "claims_lfs.py").write_text("from weaksup import threshold_lf\n"
-                                            "big = threshold_lf('big', 'amount > 30', 1)\n")
-    gold = pd.DataFrame({"claim_id": [int(i) for i in ids[:12]], "label": ["fraud", "legit"] * 6, "split": "test"})
-    gold.to_parquet("gold_int.parquet", index=False)
+    int_id_claims(tmp_path)
     assert cli(capsys, "gold", "create", "gold/claims", "--from", "gold_int.parquet", "--labels", "legit,fraud",
                "--id-column", "claim_id", "--task", "claims")[0] == 0
     config = write_config(tmp_path, task={"name": "claims", "labels": ["legit", "fraud"]},
@@ -52,16 +46,12 @@ def test_an_engine_scores_on_the_pinned_gold_version_as_weaksup_run_does(tmp_pat
 
     from tests.conftest import REPO
     from tests.engines.engine_data import youtube_config
+    from tests.pipeline.test_plan_gold_version import add_v2
     from weaksup.engines.driver import run_engine
     from weaksup.pipeline import run
 
     gold = shutil.copytree(REPO / "gold_sets" / "youtube_spam", tmp_path / "gold")
-    rows = pd.read_csv(gold / "labels.csv", dtype=str)
-    flipped = rows[rows["split"] == "test"].head(20).assign(label=lambda f: f["label"].map({"ham": "spam",
-                                                                                            "spam": "ham"}))
-    flipped.to_csv(tmp_path / "flipped.csv", index=False)
-    code, out = cli(capsys, "gold", "add", str(gold), "--from", str(tmp_path / "flipped.csv"))
-    assert code == 0 and "v2" in out, out
+    add_v2(capsys, tmp_path)  # (the first 20 test labels flipped)
     config = youtube_config(tmp_path, gold={"path": str(gold), "version": 1})
     plain = run(dataclasses.replace(config, output=dataclasses.replace(
         config.output, path=str(tmp_path / "plain" / "labels.parquet"))), progress=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.pipeline_project import make_project, write_config
+from tests.pipeline_project import int_id_claims, make_project, write_config
 from weaksup.cli import main
 from weaksup.gold.edits import load_any_gold, version_table
 from weaksup.gold.origins import first_versions
@@ -111,12 +111,7 @@ def test_remove_takes_ids_or_an_ids_file_not_both(tmp_path, youtube, monkeypatch
 def test_gold_ids_that_lost_their_leading_zeros_are_named_with_the_fix(tmp_path, monkeypatch, capsys):
     # a gold file with int64 ids: create said nothing, and the run suggested removing every gold row
     monkeypatch.chdir(tmp_path)
-    ids = [f"{i:07d}" for i in range(1, 41)]
-    pd.DataFrame({"claim_id": ids, "amount": [float(i) for i in range(40)]}).to_parquet("claims.parquet", index=False)
-    (tmp_path / "claims_lfs.py").write_text("from weaksup import threshold_lf\n"
-                                            "big = threshold_lf('big', 'amount > 30', 1)\n")
-    gold = pd.DataFrame({"claim_id": [int(i) for i in ids[:12]], "label": ["fraud", "legit"] * 6, "split": "test"})
-    gold.to_parquet("gold_int.parquet", index=False)
+    int_id_claims(tmp_path)
     code, said = _cli(capsys, "gold", "create", "gold/claims", "--from", "gold_int.parquet", "--labels",
                       "legit,fraud", "--id-column", "claim_id", "--task", "claims")
     assert code == 0 and "id column 'claim_id' holds numbers (e.g. 1), not text" in said, said
